@@ -1,0 +1,192 @@
+//! The contact log (联系记录): append-only; what a contact completes is decided in `task`.
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use super::Invalid;
+use super::ids::{ClientNo, ContactId, LaunchId, StaffNo};
+use super::labels::labelled_enum;
+
+labelled_enum!(
+    Channel, "联系方式", {
+        Phone => "电话", ["phone", "tel"];
+        Visit => "上门拜访", ["拜访", "上门", "visit"];
+        WeChat => "微信", ["wechat", "weixin"];
+        Sms => "短信", ["sms"];
+        InBranch => "网点面谈", ["到店", "面谈", "网点", "inbranch"];
+    }
+);
+
+labelled_enum!(
+    Purpose, "联系目的", {
+        Callback => "回访", ["定期回访", "callback"];
+        QuarterlyNotice => "季度告知", ["定期告知", "quarterly"];
+        ProductPitch => "新品推介", ["信息传达", "推介", "pitch"];
+        Marketing => "营销", ["marketing"];
+        Survey => "满意度调查", ["满意度", "survey"];
+        Complaint => "投诉", ["投诉处理", "complaint"];
+    }
+);
+
+labelled_enum!(
+    Outcome, "联系结果", {
+        Success => "已沟通", ["成功", "success"];
+        Interested => "有意向", ["interested"];
+        Declined => "婉拒", ["拒绝", "declined"];
+        NoAnswer => "未接通", ["无人接听", "noanswer"];
+        Unreachable => "联系不上", ["号码无效", "空号", "unreachable"];
+    }
+);
+
+impl Outcome {
+    /// The client was actually spoken to. Only such contacts complete a task: a notification
+    /// nobody heard has not been given.
+    pub fn reached(self) -> bool {
+        matches!(self, Outcome::Success | Outcome::Interested | Outcome::Declined)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: ContactId,
+    pub client: ClientNo,
+    pub by: StaffNo,
+    /// When the contact took place, branch local time.
+    pub at: NaiveDateTime,
+    pub channel: Channel,
+    pub purpose: Purpose,
+    /// The launch a 新品推介 contact was about.
+    pub launch: Option<LaunchId>,
+    pub outcome: Outcome,
+    pub note: String,
+    pub satisfaction: Option<u8>,
+    pub next_callback: Option<NaiveDate>,
+    /// When it was written down, branch local time; may be later than `at`.
+    pub logged_at: NaiveDateTime,
+}
+
+/// What the contact form submits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactDraft {
+    pub client: ClientNo,
+    /// None means "just now".
+    pub at: Option<NaiveDateTime>,
+    pub channel: Channel,
+    pub purpose: Purpose,
+    pub launch: Option<LaunchId>,
+    pub outcome: Outcome,
+    pub note: String,
+    pub satisfaction: Option<u8>,
+    pub next_callback: Option<NaiveDate>,
+}
+
+pub const NOTE_MAX_CHARS: usize = 500;
+/// Contacts are written down the same week, not reconstructed from memory months later.
+pub const BACKDATE_MAX_DAYS: i64 = 31;
+pub const NEXT_CALLBACK_MAX_DAYS: i64 = 366;
+
+impl ContactDraft {
+    /// Every problem with the draft, each naming its field, so a form can show them all at once.
+    pub fn problems(&self, now: NaiveDateTime) -> Vec<Invalid> {
+        let mut out = Vec::new();
+        let at = self.at.unwrap_or(now);
+        if at > now + Duration::minutes(5) {
+            out.push(Invalid::new("联系时间", "不能晚于现在"));
+        } else if (now.date() - at.date()).num_days() > BACKDATE_MAX_DAYS {
+            out.push(Invalid::new("联系时间", format!("只能补记 {BACKDATE_MAX_DAYS} 天内的联系")));
+        }
+        if self.note.chars().count() > NOTE_MAX_CHARS {
+            out.push(Invalid::new("备注", format!("过长（最多 {NOTE_MAX_CHARS} 个字）")));
+        }
+        if self.note.chars().any(|c| c.is_control() && c != '\n') {
+            out.push(Invalid::new("备注", "含有控制字符"));
+        }
+        if let Some(s) = self.satisfaction
+            && !(1..=5).contains(&s)
+        {
+            out.push(Invalid::new("满意度", "应为 1 到 5 分"));
+        }
+        if let Some(next) = self.next_callback {
+            if next <= at.date() {
+                out.push(Invalid::new("下次回访", "应晚于本次联系日期"));
+            } else if (next - at.date()).num_days() > NEXT_CALLBACK_MAX_DAYS {
+                out.push(Invalid::new("下次回访", "不能超过一年以后"));
+            }
+        }
+        if self.purpose == Purpose::ProductPitch && self.launch.is_none() {
+            out.push(Invalid::new("推介产品", "新品推介须选择推介的产品"));
+        }
+        if self.purpose != Purpose::ProductPitch && self.launch.is_some() {
+            out.push(Invalid::new("推介产品", "只有新品推介才选择产品"));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 18).unwrap().and_hms_opt(10, 30, 0).unwrap()
+    }
+
+    fn draft() -> ContactDraft {
+        ContactDraft {
+            client: ClientNo::parse("C1").unwrap(),
+            at: None,
+            channel: Channel::Phone,
+            purpose: Purpose::Callback,
+            launch: None,
+            outcome: Outcome::Success,
+            note: "客户近况良好".into(),
+            satisfaction: Some(5),
+            next_callback: NaiveDate::from_ymd_opt(2026, 12, 18),
+        }
+    }
+
+    #[test]
+    fn a_sound_draft_has_no_problems() {
+        assert!(draft().problems(now()).is_empty());
+    }
+
+    #[test]
+    fn each_problem_names_its_field() {
+        let mut d = draft();
+        d.satisfaction = Some(6);
+        d.next_callback = NaiveDate::from_ymd_opt(2026, 11, 18);
+        d.note = "x".repeat(NOTE_MAX_CHARS + 1);
+        let fields: Vec<String> = d.problems(now()).into_iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["备注", "满意度", "下次回访"]);
+    }
+
+    #[test]
+    fn contact_time_may_be_backdated_a_month_but_not_in_the_future() {
+        let mut d = draft();
+        d.at = Some(now() + Duration::hours(2));
+        assert_eq!(d.problems(now())[0].field, "联系时间");
+        d.at = Some(now() - Duration::days(BACKDATE_MAX_DAYS + 1));
+        d.next_callback = None;
+        assert_eq!(d.problems(now())[0].field, "联系时间");
+        d.at = Some(now() - Duration::days(3));
+        assert!(d.problems(now()).is_empty());
+    }
+
+    #[test]
+    fn a_product_pitch_names_its_product() {
+        let mut d = draft();
+        d.purpose = Purpose::ProductPitch;
+        assert_eq!(d.problems(now())[0].field, "推介产品");
+        d.launch = Some(LaunchId(1));
+        assert!(d.problems(now()).is_empty());
+        d.purpose = Purpose::Marketing;
+        assert_eq!(d.problems(now())[0].field, "推介产品");
+    }
+
+    #[test]
+    fn only_reached_outcomes_count_as_contact() {
+        assert!(Outcome::Declined.reached());
+        assert!(!Outcome::NoAnswer.reached());
+        assert!(!Outcome::Unreachable.reached());
+    }
+}

@@ -1,0 +1,80 @@
+//! Identifiers. Client and staff numbers come from the core-banking system as text, so they stay text;
+//! they may not contain control characters because the store uses `\0` as a key separator.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use super::Invalid;
+
+macro_rules! text_id {
+    ($name:ident, $label:expr, $max:expr) => {
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Trims surrounding spaces and checks the number is usable as a key.
+            pub fn parse(raw: &str) -> Result<Self, Invalid> {
+                let s = raw.trim();
+                if s.is_empty() {
+                    return Err(Invalid::new($label, "不能为空"));
+                }
+                if s.chars().count() > $max {
+                    return Err(Invalid::new($label, format!("过长（最多 {} 个字符）", $max)));
+                }
+                if s.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                    return Err(Invalid::new($label, "不能包含空格或控制字符"));
+                }
+                Ok($name(s.to_string()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+text_id!(ClientNo, "客户号", 32);
+text_id!(StaffNo, "工号", 20);
+text_id!(OutletId, "网点", 20);
+text_id!(Login, "登录名", 32);
+
+/// A contact log entry; allocated by the store, monotonic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ContactId(pub u64);
+
+impl fmt::Display for ContactId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A product launch (新品推介 campaign).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct LaunchId(pub u64);
+
+impl fmt::Display for LaunchId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_trimmed_and_rejected_when_unusable() {
+        assert_eq!(ClientNo::parse("  C001 ").map(|c| c.0), Ok("C001".to_string()));
+        assert_eq!(ClientNo::parse("").unwrap_err().field, "客户号");
+        assert!(ClientNo::parse("C 001").is_err());
+        assert!(StaffNo::parse("a\0b").is_err());
+        assert!(StaffNo::parse(&"9".repeat(21)).is_err());
+    }
+}

@@ -1,0 +1,45 @@
+//! The 名单制 business: types and rules. Pure — no IO and no clock reads; `today` is passed in.
+
+pub mod audit;
+pub mod calendar;
+pub mod client;
+pub mod compliance;
+pub mod contact;
+pub mod ids;
+mod labels;
+pub mod mask;
+pub mod money;
+pub mod names;
+pub mod product;
+pub mod quota;
+pub mod rules;
+pub mod staff;
+pub mod task;
+
+pub use audit::{AuditAction, AuditRecord};
+pub use calendar::{DueBucket, Quarter};
+pub use client::{CardTier, Client, ClientClass, ClientStatus, Gender, Holdings, Segment, Sticker};
+pub use compliance::Requirement;
+pub use contact::{Channel, Contact, ContactDraft, Outcome, Purpose};
+pub use ids::{ClientNo, ContactId, LaunchId, Login, OutletId, StaffNo};
+pub use labels::parse_yes_no;
+pub use mask::Sensitive;
+pub use money::Fen;
+pub use product::ProductLaunch;
+pub use rules::Rules;
+pub use staff::{JobRole, Permission, Staff};
+pub use task::{Task, TaskId, TaskKind, TaskState};
+
+/// A rule was broken by input; the message is the Chinese text shown to the user and names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[error("{field}：{reason}")]
+pub struct Invalid {
+    pub field: String,
+    pub reason: String,
+}
+
+impl Invalid {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Invalid { field: field.into(), reason: reason.into() }
+    }
+}

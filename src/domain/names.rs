@@ -1,0 +1,164 @@
+//! How Chinese names are read: pinyin per character, with surnames read as surnames (单 is shan,
+//! 曾 is zeng), which the general dictionary gets wrong for a name's first character.
+
+use pinyin::ToPinyinMulti;
+
+/// Compound surnames, read as a unit.
+const COMPOUND_SURNAMES: &[(&str, [&str; 2])] = &[
+    ("欧阳", ["ou", "yang"]),
+    ("司马", ["si", "ma"]),
+    ("上官", ["shang", "guan"]),
+    ("诸葛", ["zhu", "ge"]),
+    ("尉迟", ["yu", "chi"]),
+    ("万俟", ["mo", "qi"]),
+    ("东方", ["dong", "fang"]),
+    ("皇甫", ["huang", "fu"]),
+    ("令狐", ["ling", "hu"]),
+    ("慕容", ["mu", "rong"]),
+    ("公孙", ["gong", "sun"]),
+    ("长孙", ["zhang", "sun"]),
+    ("宇文", ["yu", "wen"]),
+    ("司徒", ["si", "tu"]),
+    ("夏侯", ["xia", "hou"]),
+    ("独孤", ["du", "gu"]),
+    ("南宫", ["nan", "gong"]),
+    ("澹台", ["tan", "tai"]),
+    ("单于", ["chan", "yu"]),
+    ("钟离", ["zhong", "li"]),
+    ("呼延", ["hu", "yan"]),
+    ("端木", ["duan", "mu"]),
+    ("赫连", ["he", "lian"]),
+];
+
+/// Single-character surnames whose surname reading differs from the dictionary's first reading.
+const SURNAME_READINGS: &[(char, &str)] = &[
+    ('单', "shan"),
+    ('曾', "zeng"),
+    ('解', "xie"),
+    ('仇', "qiu"),
+    ('区', "ou"),
+    ('朴', "piao"),
+    ('查', "zha"),
+    ('盖', "ge"),
+    ('乐', "yue"),
+    ('缪', "miao"),
+    ('翟', "zhai"),
+    ('秘', "bi"),
+    ('覃', "qin"),
+    ('种', "chong"),
+    ('员', "yun"),
+    ('句', "gou"),
+    ('召', "shao"),
+    ('折', "she"),
+    ('宓', "fu"),
+    ('牟', "mou"),
+    ('谌', "chen"),
+    ('冼', "xian"),
+    ('繁', "po"),
+    ('黑', "he"),
+    ('长', "chang"),
+    ('尉', "wei"),
+    ('燕', "yan"),
+    ('华', "hua"),
+    ('任', "ren"),
+    ('那', "na"),
+    ('柏', "bai"),
+    ('纪', "ji"),
+    ('过', "guo"),
+    ('祭', "zhai"),
+    ('藏', "zang"),
+    ('隗', "wei"),
+    ('阚', "kan"),
+];
+
+/// Readings of each character of `name`: one list per character, the likeliest first. The
+/// surname (first one or two characters) has exactly its surname reading; other polyphonic
+/// characters list every reading. Characters without pinyin (Latin letters, digits) read as
+/// themselves, lowercased.
+pub fn readings(name: &str) -> Vec<Vec<String>> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = Vec::with_capacity(chars.len());
+    let mut start = 0;
+    // A two-character name is surname + given name, so only longer names can have a compound surname.
+    if chars.len() > 2 {
+        let head: String = chars.iter().take(2).collect();
+        if let Some((_, r)) = COMPOUND_SURNAMES.iter().find(|(s, _)| *s == head) {
+            out.push(vec![r[0].to_string()]);
+            out.push(vec![r[1].to_string()]);
+            start = 2;
+        }
+    }
+    if start == 0
+        && let Some(first) = chars.first()
+        && let Some((_, r)) = SURNAME_READINGS.iter().find(|(c, _)| c == first)
+    {
+        out.push(vec![r.to_string()]);
+        start = 1;
+    }
+    for c in &chars[start..] {
+        out.push(char_readings(*c));
+    }
+    out
+}
+
+fn char_readings(c: char) -> Vec<String> {
+    match c.to_pinyin_multi() {
+        Some(multi) => {
+            let mut all: Vec<String> = Vec::new();
+            for p in multi {
+                let plain = p.plain().to_string();
+                if !all.contains(&plain) {
+                    all.push(plain);
+                }
+            }
+            all
+        }
+        None => vec![c.to_lowercase().collect()],
+    }
+}
+
+/// The name in its likeliest full pinyin, for sorting a list by name the way people expect
+/// (阿 before 张, not by code point).
+pub fn sort_key(name: &str) -> String {
+    let firsts: Vec<String> = readings(name).into_iter().filter_map(|r| r.into_iter().next()).collect();
+    firsts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_readings(name: &str) -> Vec<String> {
+        readings(name).into_iter().map(|r| r[0].clone()).collect()
+    }
+
+    #[test]
+    fn surnames_are_read_as_surnames() {
+        assert_eq!(first_readings("单田芳"), ["shan", "tian", "fang"]);
+        assert_eq!(first_readings("曾国藩"), ["zeng", "guo", "fan"]);
+        assert_eq!(first_readings("解缙"), ["xie", "jin"]);
+        assert_eq!(first_readings("区志强"), ["ou", "zhi", "qiang"]);
+        assert_eq!(first_readings("尉迟恭"), ["yu", "chi", "gong"]);
+        assert_eq!(first_readings("万俟卨")[..2], ["mo", "qi"]);
+        assert_eq!(readings("乐平")[0], ["yue"], "the surname has exactly its surname reading");
+    }
+
+    #[test]
+    fn other_polyphonic_characters_keep_every_reading() {
+        // 长 in a given name may be chang or zhang.
+        let r = readings("王长春");
+        assert!(r[1].contains(&"chang".to_string()) && r[1].contains(&"zhang".to_string()), "{r:?}");
+    }
+
+    #[test]
+    fn non_chinese_characters_read_as_themselves() {
+        assert_eq!(first_readings("Anna李"), ["a", "n", "n", "a", "li"]);
+    }
+
+    #[test]
+    fn sort_keys_order_names_by_pinyin() {
+        let mut names = vec!["张伟", "阿明", "曾强", "李娜"];
+        names.sort_by_key(|n| sort_key(n));
+        assert_eq!(names, ["阿明", "李娜", "曾强", "张伟"]);
+    }
+}

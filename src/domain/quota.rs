@@ -1,0 +1,89 @@
+//! Roster size against the job role's minimum (名单配额).
+
+use serde::{Deserialize, Serialize};
+
+use super::rules::Rules;
+use super::staff::Staff;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Standing {
+    pub size: u32,
+    pub minimum: u32,
+}
+
+impl Standing {
+    pub fn of(staff: &Staff, roster_size: u32, rules: &Rules) -> Standing {
+        Standing { size: roster_size, minimum: rules.quota(&staff.role) }
+    }
+
+    /// Clients still to be added to reach the minimum.
+    pub fn shortfall(self) -> u32 {
+        self.minimum.saturating_sub(self.size)
+    }
+
+    pub fn meets_quota(self) -> bool {
+        self.size >= self.minimum
+    }
+}
+
+/// An outlet's average roster per active staff member, in hundredths (2050 = 20.50), against the
+/// branch's target of so many per staff member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutletAverage {
+    pub clients: u32,
+    pub staff: u32,
+    pub target: u32,
+}
+
+impl OutletAverage {
+    pub fn hundredths(self) -> u32 {
+        (self.clients * 100).checked_div(self.staff).unwrap_or(0)
+    }
+
+    pub fn meets_target(self) -> bool {
+        self.staff > 0 && self.clients >= self.target * self.staff
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{JobRole, OutletId, Permission, StaffNo};
+
+    fn staff(role: &str) -> Staff {
+        Staff {
+            no: StaffNo::parse("1").unwrap(),
+            name: "李娜".into(),
+            role: JobRole::new(role),
+            outlet: OutletId::parse("城关").unwrap(),
+            login: None,
+            permission: Permission::Staff,
+            active: true,
+        }
+    }
+
+    #[test]
+    fn shortfall_is_what_remains_to_the_role_minimum() {
+        let rules = Rules::default();
+        let s = Standing::of(&staff("大堂经理"), 19, &rules);
+        assert_eq!(s.minimum, 25);
+        assert_eq!(s.shortfall(), 6);
+        assert!(!s.meets_quota());
+        let s = Standing::of(&staff("柜员"), 12, &rules);
+        assert_eq!(s.shortfall(), 0);
+        assert!(s.meets_quota());
+        let s = Standing::of(&staff("客户经理"), 0, &rules);
+        assert!(s.meets_quota(), "a role with no configured minimum is never short");
+    }
+
+    #[test]
+    fn outlet_average_is_judged_against_per_staff_target() {
+        let avg = OutletAverage { clients: 205, staff: 10, target: 20 };
+        assert_eq!(avg.hundredths(), 2050);
+        assert!(avg.meets_target());
+        let avg = OutletAverage { clients: 199, staff: 10, target: 20 };
+        assert!(!avg.meets_target());
+        assert_eq!(OutletAverage { clients: 0, staff: 0, target: 20 }.hundredths(), 0);
+        assert!(!OutletAverage { clients: 0, staff: 0, target: 20 }.meets_target());
+    }
+}

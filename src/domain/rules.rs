@@ -1,0 +1,143 @@
+//! The branch's configurable rules: quotas, callback cadences, tier thresholds, targets.
+//! Defaults come from the bank's 名单制 rules (DOMAIN.md); managers change them in the store.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use super::Invalid;
+use super::client::{CardTier, ClientClass};
+use super::money::Fen;
+use super::staff::JobRole;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rules {
+    /// Minimum roster size per job role; roles not listed have no minimum.
+    pub quotas: BTreeMap<JobRole, u32>,
+    /// Days between regular callbacks (定期回访), per client class.
+    pub callback_days: BTreeMap<ClientClass, u16>,
+    /// Lowest average financial assets for each tier above 普通卡, ascending.
+    pub tier_floors: Vec<(CardTier, Fen)>,
+    /// 自办业务比例 the basic requirements ask for, in tenths of a percent.
+    pub self_service_min_permille: u16,
+    /// Average roster size per staff member each outlet should reach.
+    pub outlet_average_target: u32,
+    /// Days a newly assigned, never-contacted client waits for the first callback.
+    pub first_callback_days: u16,
+}
+
+impl Default for Rules {
+    fn default() -> Rules {
+        let quotas = [
+            (JobRole::OUTLET_HEAD, 25),
+            (JobRole::LOBBY_MANAGER, 25),
+            (JobRole::ACCOUNTING_SUPERVISOR, 20),
+            (JobRole::TELLER, 10),
+            (JobRole::BACK_OFFICE, 10),
+            (JobRole::RURAL_MANAGER, 5),
+        ]
+        .into_iter()
+        .map(|(r, n)| (JobRole::new(r), n))
+        .collect();
+        let callback_days = [
+            (ClientClass::Key, 30),
+            (ClientClass::Important, 60),
+            (ClientClass::Ordinary, 90),
+            (ClientClass::Potential, 45),
+        ]
+        .into_iter()
+        .collect();
+        Rules {
+            quotas,
+            callback_days,
+            tier_floors: vec![
+                (CardTier::Gold, Fen::wan(10)),
+                (CardTier::Platinum, Fen::wan(50)),
+                (CardTier::Diamond, Fen::wan(200)),
+                (CardTier::PrivateBanking, Fen::wan(600)),
+            ],
+            self_service_min_permille: 800,
+            outlet_average_target: 20,
+            first_callback_days: 7,
+        }
+    }
+}
+
+impl Rules {
+    pub fn quota(&self, role: &JobRole) -> u32 {
+        self.quotas.get(role).copied().unwrap_or(0)
+    }
+
+    pub fn callback_days(&self, class: ClientClass) -> u16 {
+        self.callback_days.get(&class).copied().unwrap_or(90)
+    }
+
+    /// The tier the assets qualify for under the configured floors.
+    pub fn tier_for(&self, assets: Fen) -> CardTier {
+        self.tier_floors
+            .iter()
+            .rev()
+            .find(|(_, floor)| assets >= *floor)
+            .map_or(CardTier::Ordinary, |(t, _)| *t)
+    }
+
+    /// Rejects settings no branch could mean: a cadence of 0 days, tiers out of order.
+    pub fn check(&self) -> Result<(), Invalid> {
+        for (class, days) in &self.callback_days {
+            if !(1..=366).contains(days) {
+                return Err(Invalid::new(
+                    "回访周期",
+                    format!("{}的回访周期应在 1 到 366 天之间", class.label()),
+                ));
+            }
+        }
+        for (role, n) in &self.quotas {
+            if *n > 10_000 {
+                return Err(Invalid::new("名单配额", format!("{role}的配额 {n} 不合理")));
+            }
+        }
+        let ascending = self.tier_floors.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1);
+        if !ascending {
+            return Err(Invalid::new("卡级别门槛", "各卡级别的资产门槛应由低到高递增"));
+        }
+        if self.self_service_min_permille > 1000 {
+            return Err(Invalid::new("自办业务比例", "不能超过 100%"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_roster_rules() {
+        let r = Rules::default();
+        assert_eq!(r.quota(&JobRole::new("网点负责人")), 25);
+        assert_eq!(r.quota(&JobRole::new("会计主管")), 20);
+        assert_eq!(r.quota(&JobRole::new("三农经理")), 5);
+        assert_eq!(r.quota(&JobRole::new("客户经理")), 0, "roles without a configured quota have none");
+        assert_eq!(r.self_service_min_permille, 800);
+        assert_eq!(r.outlet_average_target, 20);
+        assert!(r.check().is_ok());
+    }
+
+    #[test]
+    fn tiers_follow_asset_floors() {
+        let r = Rules::default();
+        assert_eq!(r.tier_for(Fen::wan(9)), CardTier::Ordinary);
+        assert_eq!(r.tier_for(Fen::wan(10)), CardTier::Gold);
+        assert_eq!(r.tier_for(Fen::wan(199)), CardTier::Platinum);
+        assert_eq!(r.tier_for(Fen::wan(600)), CardTier::PrivateBanking);
+    }
+
+    #[test]
+    fn nonsense_settings_are_refused() {
+        let mut r = Rules::default();
+        r.callback_days.insert(ClientClass::Key, 0);
+        assert_eq!(r.check().unwrap_err().field, "回访周期");
+        let mut r = Rules::default();
+        r.tier_floors.swap(0, 1);
+        assert_eq!(r.check().unwrap_err().field, "卡级别门槛");
+    }
+}

@@ -1,0 +1,8 @@
+//! mingdan (名单): a terminal workbench for the 名单制 management of premium personal clients.
+//!
+//! Layers, data flowing one way: `domain` (pure rules) ← `store` (sled) ← `service` (the one API,
+//! permissions and audit) ← `tui` / `cli` / `server`.
+
+pub mod domain;
+pub mod service;
+pub mod store;

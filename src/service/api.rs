@@ -1,0 +1,119 @@
+//! The one API. One list below defines every request: it becomes the `Request`/`Response` enums
+//! (serde values the branch server carries over its socket), the `Api` trait the TUI and CLI
+//! call, and the service's dispatch. Adding a call means adding one line here and one method on
+//! `Service` with the same name.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::imports::{ClientRecord, HoldingsRecord, StaffRecord};
+use super::today::TodayView;
+use super::views::*;
+use super::{Service, ServiceError};
+use crate::domain::{AuditRecord, ClientNo, ContactDraft, Rules, Sensitive, Staff, StaffNo, Sticker};
+use crate::store::CheckReport;
+
+macro_rules! api {
+    ($( $(#[$doc:meta])* fn $method:ident($variant:ident $(, $arg:ident: $ty:ty)*) -> $out:ty; )+) => {
+        /// A request from a user's session; the acting staff member travels beside it.
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        pub enum Request {
+            $( $(#[$doc])* $variant { $($arg: $ty),* } ),+
+        }
+
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        pub enum Response {
+            $( $variant($out) ),+
+        }
+
+        impl Request {
+            /// The request's name, for logs and the audit trail.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $( Request::$variant { .. } => stringify!($method) ),+
+                }
+            }
+        }
+
+        /// What a session can ask. Implemented in-process (`Session`) and over the branch
+        /// server's socket; callers cannot tell which.
+        pub trait Api {
+            fn call(&self, req: Request) -> Result<Response, ServiceError>;
+
+            $(
+                $(#[$doc])*
+                fn $method(&self $(, $arg: $ty)*) -> Result<$out, ServiceError> {
+                    match self.call(Request::$variant { $($arg),* })? {
+                        Response::$variant(v) => Ok(v),
+                        _ => Err(ServiceError::Transport(format!(
+                            "服务返回了与请求 {} 不符的应答", stringify!($method)
+                        ))),
+                    }
+                }
+            )+
+        }
+
+        impl Service {
+            pub(super) fn dispatch(&self, actor: &Staff, req: Request) -> Result<Response, ServiceError> {
+                match req {
+                    $( Request::$variant { $($arg),* } => self.$method(actor $(, $arg)*).map(Response::$variant) ),+
+                }
+            }
+        }
+    };
+}
+
+api! {
+    /// Who is logged in and how their roster stands against the quota.
+    fn whoami(WhoAmI) -> Me;
+    /// The daily work list: overdue and due callbacks, this quarter's notifications, launches, gaps.
+    fn today(Today) -> TodayView;
+    /// A roster (the actor's own unless a manager names another).
+    fn roster(Roster, of: Option<StaffNo>, sort: RosterSort, filter: RosterFilter) -> RosterPage;
+    fn client(Client, no: ClientNo) -> ClientCard;
+    /// Shows one masked field in full; audited.
+    fn reveal(Reveal, no: ClientNo, field: Sensitive) -> String;
+    fn search(Search, query: String, limit: u32) -> Vec<super::search::SearchHit>;
+    fn log_contact(LogContact, draft: ContactDraft) -> Logged;
+    /// Launches still running, for the contact form's product choice.
+    fn running_launches(RunningLaunches) -> Vec<LaunchRef>;
+    /// Keeps an unfinished contact form so a dropped connection does not lose it.
+    fn save_draft(SaveDraft, draft: ContactDraft) -> ();
+    fn draft(Draft) -> Option<ContactDraft>;
+    fn discard_draft(DiscardDraft) -> ();
+    fn set_plan(SetPlan, no: ClientNo, plan: String) -> ();
+    fn set_sticker(SetSticker, no: ClientNo, done: bool) -> Sticker;
+    fn list_staff(ListStaff) -> Vec<Staff>;
+    fn save_staff(SaveStaff, staff: Staff) -> ();
+    fn import_staff(ImportStaff, rows: Vec<StaffRecord>, source: String, dry_run: bool) -> ImportOutcome;
+    fn import_clients(ImportClients, rows: Vec<ClientRecord>, source: String, dry_run: bool) -> ImportOutcome;
+    fn import_holdings(ImportHoldings, rows: Vec<HoldingsRecord>, source: String, dry_run: bool) -> ImportOutcome;
+    /// Gives clients to a maintainer (or takes them off any roster with `to: None`).
+    fn assign(Assign, clients: Vec<ClientNo>, to: Option<StaffNo>, reason: String) -> u32;
+    fn launch_product(LaunchProduct, name: String, description: String, deadline: NaiveDate) -> LaunchRef;
+    fn rules(GetRules) -> Rules;
+    fn set_rules(SetRules, rules: Rules) -> ();
+    fn export_roster(ExportRoster, of: Option<StaffNo>, unmasked: bool) -> Table;
+    fn export_contacts(ExportContacts, from: NaiveDate, to: NaiveDate) -> Table;
+    fn check(Check) -> CheckReport;
+    /// The audit trail, newest first.
+    fn audit(Audit, filter: AuditFilter) -> Vec<AuditRecord>;
+}
+
+/// An in-process session: the embedded store, acting as one staff member.
+pub struct Session {
+    service: std::sync::Arc<Service>,
+    actor: StaffNo,
+}
+
+impl Session {
+    pub fn new(service: std::sync::Arc<Service>, actor: StaffNo) -> Session {
+        Session { service, actor }
+    }
+}
+
+impl Api for Session {
+    fn call(&self, req: Request) -> Result<Response, ServiceError> {
+        self.service.handle(&self.actor, req)
+    }
+}

@@ -1,0 +1,235 @@
+//! Manager actions: assigning and handing over clients, launching products, setting the rules.
+
+use chrono::NaiveDate;
+
+use super::views::LaunchRef;
+use super::{Service, ServiceError};
+use crate::domain::product::check_launch;
+use crate::domain::task::owed_on_joining;
+use crate::domain::{
+    AuditAction, Client, ClientNo, LaunchId, Permission, ProductLaunch, Rules, Staff, StaffNo, Task,
+    TaskState,
+};
+
+/// One client's move, decided before the transaction that applies it.
+pub(super) struct Move {
+    pub client: Client,
+    /// Open tasks after the move (reassigned, cancelled or new).
+    pub tasks: Vec<Task>,
+    pub from: Option<StaffNo>,
+}
+
+impl Service {
+    /// Works out what moving `client` to `to` does to it and its tasks. A handover carries open
+    /// tasks to the new maintainer; leaving every roster cancels them; joining a roster creates
+    /// what the client is owed.
+    pub(super) fn plan_move(
+        &self,
+        mut client: Client,
+        to: Option<&Staff>,
+        rules: &Rules,
+        launches: &[ProductLaunch],
+    ) -> Result<Move, ServiceError> {
+        let today = self.local_date();
+        let from = client.maintainer.clone();
+        let existing = self.store.tasks_of(&client.no)?;
+        client.maintainer = to.map(|s| s.no.clone());
+        let mut tasks: Vec<Task> = existing.iter().filter(|t| t.is_open()).cloned().collect();
+        match (&from, to) {
+            (_, None) => {
+                for t in &mut tasks {
+                    t.state = TaskState::Cancelled { on: today };
+                    t.maintainer = None;
+                }
+                client.next_callback = None;
+            }
+            (Some(_), Some(s)) => {
+                for t in &mut tasks {
+                    t.maintainer = Some(s.no.clone());
+                }
+            }
+            (None, Some(_)) => {
+                for t in &mut tasks {
+                    t.maintainer = client.maintainer.clone();
+                }
+                tasks.extend(owed_on_joining(
+                    &client,
+                    &existing,
+                    today,
+                    rules,
+                    launches,
+                    self.store.next_id()?,
+                ));
+                client.next_callback = tasks
+                    .iter()
+                    .find(|t| t.is_open() && matches!(t.id.kind, crate::domain::TaskKind::Callback { .. }))
+                    .map(|t| t.due);
+            }
+        }
+        Ok(Move { client, tasks, from })
+    }
+
+    pub fn assign(
+        &self,
+        actor: &Staff,
+        clients: Vec<ClientNo>,
+        to: Option<StaffNo>,
+        reason: String,
+    ) -> Result<u32, ServiceError> {
+        self.require(actor, Permission::Manager, "分配或移交客户")?;
+        let reason = reason.trim().to_string();
+        if reason.is_empty() {
+            return Err(ServiceError::invalid("原因", "分配或移交客户须填写原因"));
+        }
+        if reason.chars().count() > 200 {
+            return Err(ServiceError::invalid("原因", "过长（最多 200 个字）"));
+        }
+        let _w = self.write_lock();
+        let to_staff = match &to {
+            Some(no) => match self.store.staff(no)? {
+                Some(s) if s.active => Some(s),
+                Some(s) => {
+                    return Err(ServiceError::invalid(
+                        "维护人",
+                        format!("{}（{}）已停用，不能接收客户", s.name, s.no),
+                    ));
+                }
+                None => return Err(ServiceError::NotFound(format!("工号 {no}"))),
+            },
+            None => None,
+        };
+        let rules = self.store.rules()?;
+        let launches = self.store.launches()?;
+        let mut moves = Vec::new();
+        for no in &clients {
+            let c = self.client_or_not_found(no)?;
+            if c.maintainer == to {
+                continue;
+            }
+            if to.is_some() && c.status == crate::domain::ClientStatus::Lost {
+                return Err(ServiceError::invalid(
+                    "客户状态",
+                    format!("客户 {}（{}）已流失，不能分配", c.no, c.name),
+                ));
+            }
+            moves.push(self.plan_move(c, to_staff.as_ref(), &rules, &launches)?);
+        }
+        let names = |m: &Option<StaffNo>| m.as_ref().map_or("（无）".to_string(), |s| s.to_string());
+        let records: Vec<_> = moves
+            .iter()
+            .map(|m| {
+                let detail = format!("{} → {}：{}", names(&m.from), names(&m.client.maintainer), reason);
+                self.audit_record(actor.no.as_str(), AuditAction::Assign, m.client.no.as_str(), detail)
+            })
+            .collect();
+        self.store.write(|tx| {
+            for (m, rec) in moves.iter().zip(&records) {
+                tx.save_client(&m.client)?;
+                for t in &m.tasks {
+                    tx.save_task(t)?;
+                }
+                tx.audit(rec)?;
+            }
+            Ok(())
+        })?;
+        Ok(moves.len() as u32)
+    }
+
+    /// Creates a launch and one recommendation task for every roster client.
+    pub fn launch_product(
+        &self,
+        actor: &Staff,
+        name: String,
+        description: String,
+        deadline: NaiveDate,
+    ) -> Result<LaunchRef, ServiceError> {
+        self.require(actor, Permission::Manager, "发布新品推介")?;
+        let today = self.local_date();
+        let problems = check_launch(&name, &description, deadline, today);
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
+        let _w = self.write_lock();
+        let launch = ProductLaunch {
+            id: LaunchId(self.store.next_id()?),
+            name: name.trim().to_string(),
+            description: description.trim().to_string(),
+            launched: today,
+            deadline,
+            by: actor.no.clone(),
+        };
+        let mut tasks = Vec::new();
+        for no in self.store.all_roster_clients() {
+            if let Some(c) = self.store.client(&no?)?
+                && c.on_roster()
+            {
+                tasks.push(Task::launch(&c, &launch, today));
+            }
+        }
+        let rec = self.audit_record(
+            actor.no.as_str(),
+            AuditAction::LaunchProduct,
+            &launch.name,
+            format!("截止 {deadline}，推介任务 {} 个", tasks.len()),
+        );
+        self.store.write(|tx| {
+            tx.save_launch(&launch)?;
+            for t in &tasks {
+                tx.save_task(t)?;
+            }
+            tx.audit(&rec)
+        })?;
+        Ok(LaunchRef { id: launch.id, name: launch.name, deadline: launch.deadline })
+    }
+
+    pub fn rules(&self, _actor: &Staff) -> Result<Rules, ServiceError> {
+        Ok(self.store.rules()?)
+    }
+
+    pub fn set_rules(&self, actor: &Staff, rules: Rules) -> Result<(), ServiceError> {
+        self.require(actor, Permission::Manager, "修改配额和回访周期")?;
+        rules.check()?;
+        let old = self.store.rules()?;
+        let detail = describe_rule_changes(&old, &rules);
+        let rec = self.audit_record(actor.no.as_str(), AuditAction::SetRules, "配置", detail);
+        let _w = self.write_lock();
+        self.store.write(|tx| {
+            tx.save_rules(&rules)?;
+            tx.audit(&rec)
+        })?;
+        Ok(())
+    }
+}
+
+/// "柜员配额 10→12；关键客户回访 30→20 天" for the audit trail.
+fn describe_rule_changes(old: &Rules, new: &Rules) -> String {
+    let mut parts = Vec::new();
+    let roles: std::collections::BTreeSet<_> = old.quotas.keys().chain(new.quotas.keys()).collect();
+    for role in roles {
+        let (a, b) = (old.quota(role), new.quota(role));
+        if a != b {
+            parts.push(format!("{role}配额 {a}→{b}"));
+        }
+    }
+    for class in crate::domain::ClientClass::ALL {
+        let (a, b) = (old.callback_days(*class), new.callback_days(*class));
+        if a != b {
+            parts.push(format!("{}回访 {a}→{b} 天", class.label()));
+        }
+    }
+    if old.tier_floors != new.tier_floors {
+        parts.push("卡级别门槛已修改".into());
+    }
+    if old.self_service_min_permille != new.self_service_min_permille {
+        parts.push(format!(
+            "自办比例要求 {}→{}‰",
+            old.self_service_min_permille, new.self_service_min_permille
+        ));
+    }
+    if old.outlet_average_target != new.outlet_average_target
+        || old.first_callback_days != new.first_callback_days
+    {
+        parts.push("其他目标已修改".into());
+    }
+    if parts.is_empty() { "无变化".into() } else { parts.join("；") }
+}

@@ -1,0 +1,202 @@
+//! The service: the only door to the store. Every request names the acting staff member; the
+//! service checks their permission, does the work in one store transaction together with its
+//! audit record, and returns a value. TUI, CLI and the branch server all come through here.
+
+mod api;
+mod assign;
+mod bootstrap;
+mod clients;
+mod contacts;
+mod error;
+mod export;
+pub mod imports;
+mod periodic;
+mod roster;
+pub mod search;
+mod staff;
+pub mod today;
+pub mod views;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, Utc};
+
+pub use api::{Api, Request, Response, Session};
+pub use error::ServiceError;
+
+use crate::domain::{AuditAction, AuditRecord, Permission, Staff, StaffNo};
+use crate::store::Store;
+
+/// Where the service gets the time. Rules never read a clock; the service reads this one.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<FixedOffset>;
+}
+
+/// Branch time: China Standard Time has no daylight saving, so a fixed +08:00 is Asia/Shanghai.
+pub fn shanghai() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<FixedOffset> {
+        Utc::now().with_timezone(&shanghai())
+    }
+}
+
+/// A clock tests and the demo can set.
+pub struct FixedClock(Mutex<DateTime<FixedOffset>>);
+
+impl FixedClock {
+    pub fn at(local: NaiveDateTime) -> FixedClock {
+        FixedClock(Mutex::new(local.and_local_timezone(shanghai()).single().unwrap_or_else(|| {
+            DateTime::<FixedOffset>::from_naive_utc_and_offset(local - chrono::Duration::hours(8), shanghai())
+        })))
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *t += by;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<FixedOffset> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+pub struct Service {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    /// Writes read state, decide, then write; holding this across both keeps two writers from
+    /// deciding on the same state. Only this process writes the store (sled's file lock).
+    writer: Mutex<()>,
+}
+
+impl Service {
+    pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Service, ServiceError> {
+        let store = Store::open(path)?;
+        Ok(Service::with_store(store, clock))
+    }
+
+    pub fn with_store(store: Store, clock: Arc<dyn Clock>) -> Service {
+        Service { store, clock, writer: Mutex::new(()) }
+    }
+
+    pub fn store_path(&self) -> &Path {
+        self.store.path()
+    }
+
+    pub fn now(&self) -> DateTime<FixedOffset> {
+        self.clock.now()
+    }
+
+    /// Branch local time.
+    pub fn local_now(&self) -> NaiveDateTime {
+        self.now().naive_local()
+    }
+
+    pub fn local_date(&self) -> NaiveDate {
+        self.local_now().date()
+    }
+
+    fn write_lock(&self) -> MutexGuard<'_, ()> {
+        // A panic in another writer poisoned the lock; the store itself is transactional, so the
+        // state behind it is still whole.
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Answers one request made by staff member `actor`.
+    pub fn handle(&self, actor: &StaffNo, req: Request) -> Result<Response, ServiceError> {
+        let staff = self.acting(actor)?;
+        self.ensure_period_tasks()?;
+        self.dispatch(&staff, req)
+    }
+
+    /// The staff member behind a session; unknown or inactive staff are refused.
+    fn acting(&self, no: &StaffNo) -> Result<Staff, ServiceError> {
+        match self.store.staff(no)? {
+            Some(s) if s.active => Ok(s),
+            Some(s) => Err(ServiceError::UnknownUser(format!(
+                "工号 {}（{}）已停用，不能使用 mingdan；如有疑问请联系管理员",
+                s.no, s.name
+            ))),
+            None => Err(ServiceError::UnknownUser(format!("工号 {no} 不在员工名录中，请联系管理员添加"))),
+        }
+    }
+
+    /// The staff member an OS login belongs to; what the CLI and the branch server use to know
+    /// who is at the keyboard.
+    pub fn staff_for_login(&self, login: &str) -> Result<Staff, ServiceError> {
+        match self.store.staff_by_login(login)? {
+            Some(s) if s.active => Ok(s),
+            Some(s) => Err(ServiceError::UnknownUser(format!(
+                "登录名 {login} 对应的工号 {}（{}）已停用，请联系管理员",
+                s.no, s.name
+            ))),
+            None => Err(ServiceError::UnknownUser(format!(
+                "登录名 {login} 不在员工名录中。请管理员添加您，例如：\n  \
+                 mingdan staff add --no 工号 --name 姓名 --role 柜员 --outlet 网点 --login {login}\n\
+                 或在员工名单 CSV 的“登录名”列填写 {login} 后执行 mingdan import staff 文件.csv"
+            ))),
+        }
+    }
+
+    fn require(&self, actor: &Staff, needed: Permission, what: &str) -> Result<(), ServiceError> {
+        if actor.may(needed) {
+            Ok(())
+        } else {
+            Err(ServiceError::Denied(format!(
+                "{what}需要{}权限，{}是{}",
+                needed.label(),
+                actor.name,
+                actor.permission.label()
+            )))
+        }
+    }
+
+    /// An audit record with nothing else to write: reveals and exports.
+    fn audit_only(&self, rec: &AuditRecord) -> Result<(), ServiceError> {
+        let _w = self.write_lock();
+        self.store.write(|tx| tx.audit(rec))?;
+        Ok(())
+    }
+
+    pub fn check(&self, actor: &Staff) -> Result<crate::store::CheckReport, ServiceError> {
+        self.require(actor, Permission::Admin, "检查数据库")?;
+        Ok(self.store.check()?)
+    }
+
+    pub fn audit(&self, actor: &Staff, filter: views::AuditFilter) -> Result<Vec<AuditRecord>, ServiceError> {
+        self.require(actor, Permission::Manager, "查看审计记录")?;
+        let limit = if filter.limit == 0 { usize::MAX } else { filter.limit as usize };
+        let mut out = Vec::new();
+        for rec in self.store.audit().rev() {
+            let rec = rec?;
+            let date = rec.at.date_naive();
+            if filter.to.is_some_and(|to| date > to) {
+                continue;
+            }
+            if filter.from.is_some_and(|from| date < from) {
+                break;
+            }
+            let keep = filter.actor.as_ref().is_none_or(|a| &rec.actor == a)
+                && filter.action.is_none_or(|a| rec.action == a)
+                && filter.target.as_ref().is_none_or(|t| &rec.target == t);
+            if keep {
+                out.push(rec);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn audit_record(&self, actor: &str, action: AuditAction, target: &str, detail: String) -> AuditRecord {
+        AuditRecord { at: self.now(), actor: actor.to_string(), action, target: target.to_string(), detail }
+    }
+}

@@ -1,0 +1,67 @@
+//! Daily housekeeping, done by the first request of each day: notifications and launch
+//! recommendations whose period ended undone lapse, and this quarter's notification task is
+//! created for every roster client that lacks one.
+
+use super::{Service, ServiceError};
+use crate::domain::{AuditAction, Quarter, Task, TaskId, TaskKind, TaskState};
+
+const HOUSEKEEPING_KEY: &[u8] = b"housekeeping_done_for";
+const SYSTEM: &str = "system";
+
+impl Service {
+    pub(super) fn ensure_period_tasks(&self) -> Result<(), ServiceError> {
+        let today = self.local_date();
+        let stamp = today.to_string();
+        let done = |s: &Service| -> Result<bool, ServiceError> {
+            Ok(s.store.meta(HOUSEKEEPING_KEY)?.as_deref() == Some(stamp.as_bytes()))
+        };
+        if done(self)? {
+            return Ok(());
+        }
+        let _w = self.write_lock();
+        if done(self)? {
+            return Ok(());
+        }
+        let yesterday = today.pred_opt().unwrap_or(today);
+        let mut lapsing = Vec::new();
+        for t in self.store.open_tasks_due_by(yesterday) {
+            let t = t?;
+            if t.lapses(today) {
+                lapsing.push(t);
+            }
+        }
+        let quarter = Quarter::of(today);
+        let mut new = Vec::new();
+        for no in self.store.all_roster_clients() {
+            let Some(c) = self.store.client(&no?)? else { continue };
+            let id = TaskId { client: c.no.clone(), kind: TaskKind::Quarterly(quarter) };
+            if c.on_roster() && self.store.task(&id)?.is_none() {
+                new.push(Task::quarterly(&c, quarter, today));
+            }
+        }
+        let rec = self.audit_record(
+            SYSTEM,
+            AuditAction::EnsureTasks,
+            &quarter.to_string(),
+            format!("新建季度告知任务 {} 个，过期任务 {} 个", new.len(), lapsing.len()),
+        );
+        self.store.write(|tx| {
+            for t in &lapsing {
+                if let Some(mut t) = tx.task(&t.id)?.filter(Task::is_open) {
+                    t.state = TaskState::Lapsed { on: today };
+                    tx.save_task(&t)?;
+                }
+            }
+            for t in &new {
+                if tx.task(&t.id)?.is_none() {
+                    tx.save_task(t)?;
+                }
+            }
+            if !lapsing.is_empty() || !new.is_empty() {
+                tx.audit(&rec)?;
+            }
+            tx.set_meta(HOUSEKEEPING_KEY, stamp.as_bytes())
+        })?;
+        Ok(())
+    }
+}

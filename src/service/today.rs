@@ -1,0 +1,131 @@
+//! The Today list (今日): what a maintainer should do now, each line saying who and why.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::views::{LaunchRef, TaskView};
+use super::{Service, ServiceError};
+use crate::domain::compliance::gaps;
+use crate::domain::{ClientNo, DueBucket, Quarter, Requirement, Staff, TaskId, TaskKind};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TodayView {
+    pub today: NaiveDate,
+    /// Callbacks past due, oldest first.
+    pub overdue: Vec<TaskView>,
+    pub due_today: Vec<TaskView>,
+    /// Due later this calendar week.
+    pub this_week: Vec<TaskView>,
+    pub quarterly: Progress,
+    pub launches: Vec<LaunchProgress>,
+    /// Clients closest to meeting the basic requirements, largest balances first.
+    pub gaps: Vec<GapLine>,
+    /// All roster clients with at least one gap (the list above is the top of them).
+    pub clients_with_gaps: u32,
+}
+
+/// Done against total for one period's tasks, with what is still owed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub title: String,
+    pub done: u32,
+    pub total: u32,
+    /// Days left including today.
+    pub days_left: i64,
+    pub owed: Vec<TaskView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaunchProgress {
+    pub launch: LaunchRef,
+    pub progress: Progress,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GapLine {
+    pub client: ClientNo,
+    pub name: String,
+    pub missing: Vec<Requirement>,
+}
+
+/// Gap lines shown on Today; the roster's gap filter shows the rest.
+const GAP_LINES: usize = 10;
+
+impl Service {
+    pub fn today(&self, actor: &Staff) -> Result<TodayView, ServiceError> {
+        let today = self.local_date();
+        let rules = self.store.rules()?;
+        let launches = self.store.launches()?;
+        let clients = self.roster_clients(&actor.no)?;
+        let name_of = |no: &ClientNo| clients.iter().find(|c| &c.no == no).map_or("", |c| c.name.as_str());
+
+        let (mut overdue, mut due_today, mut this_week) = (Vec::new(), Vec::new(), Vec::new());
+        for t in self.store.open_tasks_of(&actor.no)? {
+            if !matches!(t.id.kind, TaskKind::Callback { .. }) {
+                continue;
+            }
+            let v = Self::task_view(&t, name_of(&t.id.client), &launches, today);
+            match v.bucket {
+                DueBucket::Overdue { .. } => overdue.push(v),
+                DueBucket::Today => due_today.push(v),
+                DueBucket::ThisWeek => this_week.push(v),
+                DueBucket::Later => {}
+            }
+        }
+
+        // Period tasks have deterministic ids, so progress is one lookup per roster client.
+        let progress =
+            |kind: TaskKind, title: String, last_day: NaiveDate| -> Result<Progress, ServiceError> {
+                let mut p = Progress {
+                    title,
+                    done: 0,
+                    total: 0,
+                    days_left: (last_day - today).num_days() + 1,
+                    owed: vec![],
+                };
+                for c in clients.iter().filter(|c| c.on_roster()) {
+                    let Some(t) = self.store.task(&TaskId { client: c.no.clone(), kind })? else { continue };
+                    p.total += 1;
+                    if t.is_open() {
+                        p.owed.push(Self::task_view(&t, &c.name, &launches, today));
+                    } else if matches!(t.state, crate::domain::TaskState::Done { .. }) {
+                        p.done += 1;
+                    }
+                }
+                Ok(p)
+            };
+        let q = Quarter::of(today);
+        let quarterly = progress(TaskKind::Quarterly(q), format!("{q} 季度告知"), q.last_day())?;
+        let mut launch_progress = Vec::new();
+        for l in launches.iter().filter(|l| l.is_running(today)) {
+            let p = progress(TaskKind::Launch(l.id), format!("新品推介：{}", l.name), l.deadline)?;
+            let launch = LaunchRef { id: l.id, name: l.name.clone(), deadline: l.deadline };
+            launch_progress.push(LaunchProgress { launch, progress: p });
+        }
+
+        let mut with_gaps: Vec<_> = clients
+            .iter()
+            .filter(|c| c.on_roster())
+            .map(|c| (c, gaps(&c.holdings, &rules)))
+            .filter(|(_, g)| !g.is_empty())
+            .collect();
+        let clients_with_gaps = with_gaps.len() as u32;
+        with_gaps.sort_by_key(|(c, g)| (g.len(), std::cmp::Reverse(c.assets)));
+        let gaps = with_gaps
+            .into_iter()
+            .take(GAP_LINES)
+            .map(|(c, missing)| GapLine { client: c.no.clone(), name: c.name.clone(), missing })
+            .collect();
+
+        Ok(TodayView {
+            today,
+            overdue,
+            due_today,
+            this_week,
+            quarterly,
+            launches: launch_progress,
+            gaps,
+            clients_with_gaps,
+        })
+    }
+}

@@ -1,0 +1,202 @@
+//! What the service returns: plain values with sensitive fields already masked as the acting
+//! staff member may see them. Screens, the CLI and the socket carry these unchanged.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::quota::Standing;
+use crate::domain::{
+    CardTier, ClientClass, ClientNo, ClientStatus, Contact, DueBucket, Fen, Gender, Holdings, LaunchId,
+    OutletId, Requirement, Segment, Staff, StaffNo, Sticker, TaskId, TaskKind,
+};
+
+/// A balance as the viewer may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Amount {
+    /// Masked to a band ("20-50万"); a reveal shows the figure.
+    Band(String),
+    Exact(Fen),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffRef {
+    pub no: StaffNo,
+    pub name: String,
+}
+
+/// Who is logged in, and where they stand against their quota.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub staff: Staff,
+    pub standing: Standing,
+    pub today: NaiveDate,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RosterSort {
+    /// Soonest callback first (overdue at the top); what a maintainer works down each day.
+    #[default]
+    NextCallback,
+    /// Largest balances first.
+    Assets,
+    /// Longest without contact first.
+    LastContact,
+    Name,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterFilter {
+    pub class: Option<ClientClass>,
+    pub segment: Option<Segment>,
+    /// Only clients missing this requirement.
+    pub gap: Option<Requirement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterRow {
+    pub no: ClientNo,
+    pub name: String,
+    pub tier: CardTier,
+    pub class: ClientClass,
+    pub segment: Segment,
+    pub assets: Amount,
+    pub last_contact: Option<NaiveDate>,
+    pub next_callback: Option<NaiveDate>,
+    pub sticker: bool,
+    pub gaps: Vec<Requirement>,
+    pub status: ClientStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterPage {
+    pub of: StaffRef,
+    pub standing: Standing,
+    /// Clients on the roster before the filter; `rows` is what the filter kept.
+    pub total: u32,
+    pub rows: Vec<RosterRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientView {
+    pub no: ClientNo,
+    pub name: String,
+    pub gender: Gender,
+    pub phone: String,
+    pub id_number: String,
+    pub birthday: Option<NaiveDate>,
+    pub outlet: OutletId,
+    pub tier: CardTier,
+    pub assets: Amount,
+    pub class: ClientClass,
+    pub segment: Segment,
+    pub maintainer: Option<StaffRef>,
+    pub sticker: Sticker,
+    pub holdings: Holdings,
+    pub plan: String,
+    pub status: ClientStatus,
+    pub last_contact: Option<NaiveDate>,
+    pub next_callback: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactView {
+    pub contact: Contact,
+    pub by: StaffRef,
+    pub launch_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskView {
+    pub id: TaskId,
+    pub client_name: String,
+    pub due: NaiveDate,
+    pub bucket: DueBucket,
+    /// "2026Q4 季度告知", "新品推介：养老理财", "回访".
+    pub title: String,
+}
+
+impl TaskView {
+    pub fn kind(&self) -> TaskKind {
+        self.id.kind
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientCard {
+    pub client: ClientView,
+    pub checklist: Vec<(Requirement, bool)>,
+    /// Newest first.
+    pub contacts: Vec<ContactView>,
+    pub open_tasks: Vec<TaskView>,
+    /// The viewer maintains this client (and so may edit its plan).
+    pub mine: bool,
+    pub may_edit_plan: bool,
+    pub may_set_sticker: bool,
+}
+
+/// A launch the contact form can offer for 新品推介.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaunchRef {
+    pub id: LaunchId,
+    pub name: String,
+    pub deadline: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Logged {
+    pub contact: crate::domain::ContactId,
+    /// Titles of the tasks this contact completed.
+    pub completed: Vec<String>,
+    pub next_callback: Option<NaiveDate>,
+    pub logged_at: NaiveDateTime,
+}
+
+/// What an import did, or would do on a dry run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportOutcome {
+    pub written: bool,
+    pub added: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+    pub problems: Vec<RowProblem>,
+}
+
+/// One bad cell or row of an input file: line number as the spreadsheet shows it (header = 1).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RowProblem {
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.column.is_empty() {
+            write!(f, "第 {} 行：{}", self.line, self.reason)
+        } else {
+            write!(f, "第 {} 行，{}：{}", self.line, self.column, self.reason)
+        }
+    }
+}
+
+/// Which audit records to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    /// 工号 of the actor ("system" for housekeeping).
+    pub actor: Option<String>,
+    pub action: Option<crate::domain::AuditAction>,
+    /// Branch-local dates, both included.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Client number, file name or other target, matched exactly.
+    pub target: Option<String>,
+    pub limit: u32,
+}
+
+/// A table for export, with Chinese headers; the CLI writes it as CSV or XLSX.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Table {
+    pub title: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}

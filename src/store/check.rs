@@ -1,0 +1,178 @@
+//! `mingdan check`: every record decodes, every index entry matches its record and the other way
+//! round, and the denormalised fields on a client agree with its tasks.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::codec::{Record, decode};
+use super::{Store, StoreError, Tree, keys};
+use crate::domain::{AuditRecord, Client, Contact, ContactDraft, ProductLaunch, Staff, Task, TaskKind};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckReport {
+    /// Records per tree, for the summary line.
+    pub counts: Vec<(String, u64)>,
+    pub problems: Vec<String>,
+}
+
+impl CheckReport {
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Problems beyond this many are counted, not listed: one broken index can produce thousands.
+const MAX_LISTED: usize = 200;
+
+struct Findings {
+    problems: Vec<String>,
+    unlisted: usize,
+}
+
+impl Findings {
+    fn add(&mut self, p: String) {
+        if self.problems.len() < MAX_LISTED {
+            self.problems.push(p);
+        } else {
+            self.unlisted += 1;
+        }
+    }
+}
+
+fn all<R: Record>(store: &Store, t: Tree, f: &mut Findings) -> Vec<(Vec<u8>, R)> {
+    let mut out = Vec::new();
+    for item in store.tree(t).iter() {
+        match item {
+            Ok((k, v)) => match decode::<R>(&k, &v) {
+                Ok(r) => out.push((k.to_vec(), r)),
+                Err(e) => f.add(e.to_string()),
+            },
+            Err(e) => f.add(format!("读取 {} 失败：{e}", t.name())),
+        }
+    }
+    out
+}
+
+fn key_set(store: &Store, t: Tree, f: &mut Findings) -> BTreeSet<Vec<u8>> {
+    let mut out = BTreeSet::new();
+    for item in store.tree(t).iter() {
+        match item {
+            Ok((k, _)) => {
+                out.insert(k.to_vec());
+            }
+            Err(e) => f.add(format!("读取 {} 失败：{e}", t.name())),
+        }
+    }
+    out
+}
+
+/// Reports index entries without a record and records without their index entry.
+fn compare(store: &Store, f: &mut Findings, t: Tree, expected: &BTreeSet<Vec<u8>>) {
+    let found = key_set(store, t, f);
+    let show = |k: &[u8]| String::from_utf8_lossy(k).replace('\0', "/");
+    for k in found.difference(expected) {
+        f.add(format!("索引 {} 有多余条目 {}", t.name(), show(k)));
+    }
+    for k in expected.difference(&found) {
+        f.add(format!("索引 {} 缺少条目 {}", t.name(), show(k)));
+    }
+}
+
+pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
+    let mut f = Findings { problems: Vec::new(), unlisted: 0 };
+    if super::schema::version(store)?.is_none() {
+        f.add("缺少数据格式版本".into());
+    }
+    let staff = all::<Staff>(store, Tree::Staff, &mut f);
+    let clients = all::<Client>(store, Tree::Clients, &mut f);
+    let contacts = all::<Contact>(store, Tree::Contacts, &mut f);
+    let tasks = all::<Task>(store, Tree::Tasks, &mut f);
+    let launches = all::<ProductLaunch>(store, Tree::Launches, &mut f);
+    let drafts = all::<ContactDraft>(store, Tree::Drafts, &mut f);
+    let audit = all::<AuditRecord>(store, Tree::Audit, &mut f);
+    if let Err(e) = store.rules() {
+        f.add(e.to_string());
+    }
+
+    let staff_nos: BTreeSet<&str> = staff.iter().map(|(_, s)| s.no.as_str()).collect();
+    let logins: BTreeSet<Vec<u8>> =
+        staff.iter().filter_map(|(_, s)| s.login.as_ref()).map(|l| l.as_str().as_bytes().to_vec()).collect();
+    compare(store, &mut f, Tree::StaffByLogin, &logins);
+
+    let client_nos: BTreeSet<&str> = clients.iter().map(|(_, c)| c.no.as_str()).collect();
+    let mut roster = BTreeSet::new();
+    for (_, c) in &clients {
+        if let Some(m) = &c.maintainer {
+            roster.insert(keys::roster(m, &c.no));
+            if !staff_nos.contains(m.as_str()) {
+                f.add(format!("客户 {} 的维护人 {} 不在员工名录中", c.no, m));
+            }
+        }
+    }
+    compare(store, &mut f, Tree::Roster, &roster);
+
+    let mut by_client = BTreeSet::new();
+    let mut by_time = BTreeSet::new();
+    for (_, c) in &contacts {
+        by_client.insert(keys::contact_by_client(&c.client, c.at, c.id));
+        by_time.insert(keys::contact_by_time(c.at, c.id).to_vec());
+        if !client_nos.contains(c.client.as_str()) {
+            f.add(format!("联系记录 {} 的客户 {} 不存在", c.id, c.client));
+        }
+    }
+    compare(store, &mut f, Tree::ContactsByClient, &by_client);
+    compare(store, &mut f, Tree::ContactsByTime, &by_time);
+
+    let mut open_by_staff = BTreeSet::new();
+    let mut open_by_due = BTreeSet::new();
+    let mut open_callbacks: BTreeMap<&str, Vec<&Task>> = BTreeMap::new();
+    for (_, t) in &tasks {
+        if !client_nos.contains(t.id.client.as_str()) {
+            f.add(format!("任务 {:?} 的客户不存在", t.id));
+        }
+        if t.is_open() {
+            open_by_due.insert(keys::open_task_by_due(t.due, &t.id));
+            if let Some(m) = &t.maintainer {
+                open_by_staff.insert(keys::open_task_by_staff(m, t.due, &t.id));
+            }
+            if matches!(t.id.kind, TaskKind::Callback { .. }) {
+                open_callbacks.entry(t.id.client.as_str()).or_default().push(t);
+            }
+        }
+    }
+    compare(store, &mut f, Tree::OpenTasksByStaff, &open_by_staff);
+    compare(store, &mut f, Tree::OpenTasksByDue, &open_by_due);
+    for (_, c) in &clients {
+        let open = open_callbacks.get(c.no.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        if open.len() > 1 {
+            f.add(format!("客户 {} 有 {} 个未完成的回访任务（应最多 1 个）", c.no, open.len()));
+        }
+        let due = open.first().map(|t| t.due);
+        if c.next_callback != due {
+            f.add(format!("客户 {} 的下次回访日期 {:?} 与回访任务 {:?} 不一致", c.no, c.next_callback, due));
+        }
+    }
+    if f.unlisted > 0 {
+        f.problems.push(format!("……另有 {} 个问题未列出", f.unlisted));
+    }
+    let counts = [
+        ("员工", staff.len()),
+        ("客户", clients.len()),
+        ("联系记录", contacts.len()),
+        ("任务", tasks.len()),
+        ("新品推介", launches.len()),
+        ("草稿", drafts.len()),
+        ("审计记录", audit.len()),
+    ]
+    .into_iter()
+    .map(|(n, c)| (n.to_string(), c as u64))
+    .collect();
+    Ok(CheckReport { counts, problems: f.problems })
+}
+
+impl Store {
+    pub fn check(&self) -> Result<CheckReport, StoreError> {
+        run(self)
+    }
+}

@@ -1,0 +1,115 @@
+//! The versioned envelope around every stored value: a two-byte format version, then bincode.
+//! A reader meeting an older version upgrades it; a newer version is refused, never guessed at.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::StoreError;
+
+/// A type stored as a value in one of the trees.
+pub trait Record: Serialize + DeserializeOwned {
+    /// What a person calls it, for error messages (客户, 联系记录 …).
+    const KIND: &'static str;
+    /// Bump when the serialized shape changes, and teach `upgrade` the old shape.
+    const VERSION: u16 = 1;
+
+    /// Reads a value written under an older `version` of this type.
+    fn upgrade(version: u16, _payload: &[u8]) -> Result<Self, String> {
+        Err(format!("没有从第 {version} 版升级的方法"))
+    }
+}
+
+fn config() -> bincode::config::Configuration {
+    bincode::config::standard()
+}
+
+pub fn encode<T: Record>(value: &T) -> Result<Vec<u8>, StoreError> {
+    let mut out = T::VERSION.to_be_bytes().to_vec();
+    let payload = bincode::serde::encode_to_vec(value, config())
+        .map_err(|e| StoreError::Encode { kind: T::KIND, reason: e.to_string() })?;
+    out.extend_from_slice(&payload);
+    Ok(out)
+}
+
+pub fn decode<T: Record>(key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt {
+        kind: T::KIND,
+        key: String::from_utf8_lossy(key).replace('\0', "/"),
+        reason,
+    };
+    let (head, payload) = bytes.split_at_checked(2).ok_or_else(|| corrupt("记录过短，缺少版本号".into()))?;
+    let version = u16::from_be_bytes([head[0], head[1]]);
+    if version > T::VERSION {
+        return Err(StoreError::RecordTooNew { kind: T::KIND, found: version, supported: T::VERSION });
+    }
+    if version < T::VERSION {
+        return T::upgrade(version, payload).map_err(corrupt);
+    }
+    let (value, used) =
+        bincode::serde::decode_from_slice(payload, config()).map_err(|e| corrupt(e.to_string()))?;
+    if used != payload.len() {
+        return Err(corrupt(format!("记录末尾多出 {} 字节", payload.len() - used)));
+    }
+    Ok(value)
+}
+
+/// Decodes the bincode payload of an older version with that version's own type.
+pub fn decode_payload<T: DeserializeOwned>(payload: &[u8]) -> Result<T, String> {
+    bincode::serde::decode_from_slice(payload, config()).map(|(v, _)| v).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct V1 {
+        name: String,
+    }
+
+    impl Record for V1 {
+        const KIND: &'static str = "测试";
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct V2 {
+        name: String,
+        vip: bool,
+    }
+
+    impl Record for V2 {
+        const KIND: &'static str = "测试";
+        const VERSION: u16 = 2;
+
+        fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
+            match version {
+                1 => decode_payload::<V1>(payload).map(|old| V2 { name: old.name, vip: false }),
+                v => Err(format!("没有从第 {v} 版升级的方法")),
+            }
+        }
+    }
+
+    #[test]
+    fn values_round_trip_inside_the_envelope() {
+        let bytes = encode(&V2 { name: "张伟".into(), vip: true }).unwrap();
+        assert_eq!(&bytes[..2], &[0, 2]);
+        assert_eq!(decode::<V2>(b"k", &bytes).unwrap(), V2 { name: "张伟".into(), vip: true });
+    }
+
+    #[test]
+    fn older_versions_are_upgraded_on_read() {
+        let old = encode(&V1 { name: "李娜".into() }).unwrap();
+        assert_eq!(decode::<V2>(b"k", &old).unwrap(), V2 { name: "李娜".into(), vip: false });
+    }
+
+    #[test]
+    fn newer_versions_and_garbage_are_refused_with_the_key() {
+        let new = encode(&V2 { name: "x".into(), vip: true }).unwrap();
+        let err = decode::<V1>(b"k", &new).unwrap_err();
+        assert!(matches!(err, StoreError::RecordTooNew { found: 2, supported: 1, .. }), "{err:?}");
+        let err = decode::<V1>(b"C001\0x", &[0, 1, 0xff, 0xff]).unwrap_err();
+        assert!(err.to_string().contains("C001/x"), "{err}");
+        assert!(decode::<V1>(b"k", &[0]).is_err());
+    }
+}

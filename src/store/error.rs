@@ -1,0 +1,43 @@
+use std::path::PathBuf;
+
+/// What can go wrong below the service. Messages are in Chinese because they reach the user as-is.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "数据库 {path} 正被另一个程序使用（{holder}）。请先退出那个程序；在分行服务器上请连接 mingdan serve 服务"
+    )]
+    Locked { path: PathBuf, holder: String },
+    #[error(
+        "数据库 {path} 由更新版本的 mingdan 写入（数据格式 {found}，本程序支持到 {supported}），请升级 mingdan 后再打开"
+    )]
+    SchemaTooNew { path: PathBuf, found: u32, supported: u32 },
+    #[error(
+        "{kind}记录由更新版本的 mingdan 写入（记录格式 {found}，本程序支持到 {supported}），请升级 mingdan"
+    )]
+    RecordTooNew { kind: &'static str, found: u16, supported: u16 },
+    #[error("{kind}记录 {key} 已损坏：{reason}。请运行 mingdan check，必要时从备份恢复")]
+    Corrupt { kind: &'static str, key: String, reason: String },
+    #[error("无法写入{kind}记录：{reason}")]
+    Encode { kind: &'static str, reason: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("无法打开数据库 {path}：{reason}")]
+    Open { path: PathBuf, reason: String },
+    #[error("数据库读写失败：{0}")]
+    Io(String),
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> StoreError {
+        StoreError::Io(e.to_string())
+    }
+}
+
+impl From<sled::transaction::TransactionError<StoreError>> for StoreError {
+    fn from(e: sled::transaction::TransactionError<StoreError>) -> StoreError {
+        match e {
+            sled::transaction::TransactionError::Abort(inner) => inner,
+            sled::transaction::TransactionError::Storage(e) => e.into(),
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Typed reads and the scans the screens need.
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::codec::{Record, decode};
+use super::tx::RULES_KEY;
+use super::{Store, StoreError, Tree, keys};
+use crate::domain::{
+    AuditRecord, Client, ClientNo, Contact, ContactDraft, ProductLaunch, Rules, Staff, StaffNo, Task, TaskId,
+};
+
+impl Store {
+    fn get<R: Record>(&self, t: Tree, key: &[u8]) -> Result<Option<R>, StoreError> {
+        match self.tree(t).get(key)? {
+            Some(v) => decode(key, &v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Every record in a tree under `prefix`, in key order.
+    fn scan<R: Record>(&self, t: Tree, prefix: &[u8]) -> impl Iterator<Item = Result<R, StoreError>> + '_ {
+        self.tree(t).scan_prefix(prefix).map(|item| {
+            let (k, v) = item?;
+            decode(&k, &v)
+        })
+    }
+
+    /// Index keys under `prefix`, in key order.
+    fn index_keys(
+        &self,
+        t: Tree,
+        prefix: &[u8],
+    ) -> impl DoubleEndedIterator<Item = Result<sled::IVec, StoreError>> {
+        self.tree(t).scan_prefix(prefix).map(|item| Ok(item?.0))
+    }
+
+    pub fn count(&self, t: Tree) -> usize {
+        self.tree(t).len()
+    }
+
+    pub fn rules(&self) -> Result<Rules, StoreError> {
+        Ok(self.get(Tree::Meta, RULES_KEY)?.unwrap_or_default())
+    }
+
+    pub fn meta(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.tree(Tree::Meta).get(key)?.map(|v| v.to_vec()))
+    }
+
+    pub fn staff(&self, no: &StaffNo) -> Result<Option<Staff>, StoreError> {
+        self.get(Tree::Staff, no.as_str().as_bytes())
+    }
+
+    pub fn staff_by_login(&self, login: &str) -> Result<Option<Staff>, StoreError> {
+        match self.tree(Tree::StaffByLogin).get(login)? {
+            Some(no) => self.get(Tree::Staff, &no),
+            None => Ok(None),
+        }
+    }
+
+    pub fn all_staff(&self) -> Result<Vec<Staff>, StoreError> {
+        self.scan(Tree::Staff, b"").collect()
+    }
+
+    pub fn client(&self, no: &ClientNo) -> Result<Option<Client>, StoreError> {
+        self.get(Tree::Clients, no.as_str().as_bytes())
+    }
+
+    pub fn clients(&self) -> impl Iterator<Item = Result<Client, StoreError>> + '_ {
+        self.scan(Tree::Clients, b"")
+    }
+
+    /// Client numbers on one maintainer's roster.
+    pub fn roster(&self, staff: &StaffNo) -> Result<Vec<ClientNo>, StoreError> {
+        let prefix = keys::under(staff.as_str().as_bytes());
+        self.index_keys(Tree::Roster, &prefix).map(|k| roster_client(&k?)).collect()
+    }
+
+    /// Every client on any roster, by maintainer.
+    pub fn all_roster_clients(&self) -> impl Iterator<Item = Result<ClientNo, StoreError>> + '_ {
+        self.index_keys(Tree::Roster, b"").map(|k| roster_client(&k?))
+    }
+
+    pub fn roster_size(&self, staff: &StaffNo) -> usize {
+        self.tree(Tree::Roster).scan_prefix(keys::under(staff.as_str().as_bytes())).count()
+    }
+
+    /// A client's contacts, newest first.
+    pub fn contacts_of(&self, client: &ClientNo, limit: usize) -> Result<Vec<Contact>, StoreError> {
+        let prefix = keys::under(client.as_str().as_bytes());
+        self.index_keys(Tree::ContactsByClient, &prefix)
+            .rev()
+            .take(limit)
+            .map(|k| self.contact_for_index(Tree::ContactsByClient, &k?))
+            .collect()
+    }
+
+    /// Contacts that took place in `[from, to)`, oldest first.
+    pub fn contacts_between(
+        &self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+    ) -> impl Iterator<Item = Result<Contact, StoreError>> + '_ {
+        self.tree(Tree::ContactsByTime)
+            .range(keys::time(from)..keys::time(to))
+            .map(move |item| self.contact_for_index(Tree::ContactsByTime, &item?.0))
+    }
+
+    fn contact_for_index(&self, t: Tree, key: &[u8]) -> Result<Contact, StoreError> {
+        let id = keys::contact_id_at_end(key).ok_or_else(|| bad_index(t, key))?;
+        self.get(Tree::Contacts, &keys::contact(id))?.ok_or_else(|| bad_index(t, key))
+    }
+
+    pub fn task(&self, id: &TaskId) -> Result<Option<Task>, StoreError> {
+        self.get(Tree::Tasks, &keys::task(id))
+    }
+
+    pub fn tasks_of(&self, client: &ClientNo) -> Result<Vec<Task>, StoreError> {
+        self.scan(Tree::Tasks, &keys::under(client.as_str().as_bytes())).collect()
+    }
+
+    pub fn tasks(&self) -> impl Iterator<Item = Result<Task, StoreError>> + '_ {
+        self.scan(Tree::Tasks, b"")
+    }
+
+    /// A maintainer's open tasks, earliest due first.
+    pub fn open_tasks_of(&self, staff: &StaffNo) -> Result<Vec<Task>, StoreError> {
+        let prefix = keys::under(staff.as_str().as_bytes());
+        self.index_keys(Tree::OpenTasksByStaff, &prefix)
+            .map(|k| {
+                let k = k?;
+                let task_key =
+                    keys::task_key_in_staff_index(&k).ok_or_else(|| bad_index(Tree::OpenTasksByStaff, &k))?;
+                self.get(Tree::Tasks, task_key)?.ok_or_else(|| bad_index(Tree::OpenTasksByStaff, &k))
+            })
+            .collect()
+    }
+
+    /// Open tasks across the branch due on or before `date`, earliest first.
+    pub fn open_tasks_due_by(&self, date: NaiveDate) -> impl Iterator<Item = Result<Task, StoreError>> + '_ {
+        let end = keys::date(date.succ_opt().unwrap_or(date));
+        self.tree(Tree::OpenTasksByDue).range(..end.to_vec()).map(|item| {
+            let (k, _) = item?;
+            let task_key = k.get(4..).ok_or_else(|| bad_index(Tree::OpenTasksByDue, &k))?;
+            self.get(Tree::Tasks, task_key)?.ok_or_else(|| bad_index(Tree::OpenTasksByDue, &k))
+        })
+    }
+
+    pub fn launches(&self) -> Result<Vec<ProductLaunch>, StoreError> {
+        self.scan(Tree::Launches, b"").collect()
+    }
+
+    pub fn draft(&self, staff: &StaffNo) -> Result<Option<ContactDraft>, StoreError> {
+        self.get(Tree::Drafts, staff.as_str().as_bytes())
+    }
+
+    /// The audit trail, oldest first.
+    pub fn audit(&self) -> impl DoubleEndedIterator<Item = Result<AuditRecord, StoreError>> + '_ {
+        self.tree(Tree::Audit).iter().map(|item| {
+            let (k, v) = item?;
+            decode(&k, &v)
+        })
+    }
+}
+
+fn roster_client(key: &[u8]) -> Result<ClientNo, StoreError> {
+    keys::after_sep(key).and_then(|s| ClientNo::parse(s).ok()).ok_or_else(|| bad_index(Tree::Roster, key))
+}
+
+fn bad_index(t: Tree, key: &[u8]) -> StoreError {
+    StoreError::Corrupt {
+        kind: "索引",
+        key: format!("{}:{}", t.name(), String::from_utf8_lossy(key).replace('\0', "/")),
+        reason: "指向的记录不存在或键格式不对".into(),
+    }
+}

@@ -1,0 +1,173 @@
+//! Typed writes inside one transaction. Every `save_*` keeps the entity's index trees in step with
+//! it, so a caller cannot update a record and forget its index.
+
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+
+use super::codec::{Record, decode, encode};
+use super::{StoreError, Tree, keys};
+use crate::domain::{
+    AuditRecord, Client, ClientNo, Contact, ContactDraft, LaunchId, ProductLaunch, Rules, Staff, StaffNo,
+    Task, TaskId,
+};
+
+pub type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+/// Ends the transaction, writing nothing, with this error for the caller.
+pub fn abort<T>(e: StoreError) -> TxResult<T> {
+    Err(ConflictableTransactionError::Abort(e))
+}
+
+pub const RULES_KEY: &[u8] = b"rules";
+
+pub struct Tx<'a> {
+    trees: &'a [TransactionalTree],
+}
+
+impl<'a> Tx<'a> {
+    pub(super) fn new(trees: &'a [TransactionalTree]) -> Tx<'a> {
+        Tx { trees }
+    }
+
+    fn t(&self, t: Tree) -> &TransactionalTree {
+        &self.trees[t as usize]
+    }
+
+    fn get<R: Record>(&self, t: Tree, key: &[u8]) -> TxResult<Option<R>> {
+        match self.t(t).get(key)? {
+            Some(v) => decode(key, &v).map(Some).or_else(abort),
+            None => Ok(None),
+        }
+    }
+
+    fn put<R: Record>(&self, t: Tree, key: &[u8], value: &R) -> TxResult<()> {
+        let bytes = encode(value).or_else(abort)?;
+        self.t(t).insert(key, bytes)?;
+        Ok(())
+    }
+
+    fn mark(&self, t: Tree, key: Vec<u8>) -> TxResult<()> {
+        self.t(t).insert(key, &[][..])?;
+        Ok(())
+    }
+
+    fn unmark(&self, t: Tree, key: Vec<u8>) -> TxResult<()> {
+        self.t(t).remove(key)?;
+        Ok(())
+    }
+
+    pub fn id(&self) -> TxResult<u64> {
+        Ok(self.t(Tree::Meta).generate_id()?)
+    }
+
+    pub fn client(&self, no: &ClientNo) -> TxResult<Option<Client>> {
+        self.get(Tree::Clients, no.as_str().as_bytes())
+    }
+
+    pub fn staff(&self, no: &StaffNo) -> TxResult<Option<Staff>> {
+        self.get(Tree::Staff, no.as_str().as_bytes())
+    }
+
+    pub fn task(&self, id: &TaskId) -> TxResult<Option<Task>> {
+        self.get(Tree::Tasks, &keys::task(id))
+    }
+
+    pub fn save_client(&self, c: &Client) -> TxResult<()> {
+        let key = c.no.as_str().as_bytes();
+        let old: Option<Client> = self.get(Tree::Clients, key)?;
+        let old_maintainer = old.and_then(|o| o.maintainer);
+        if old_maintainer != c.maintainer {
+            if let Some(m) = &old_maintainer {
+                self.unmark(Tree::Roster, keys::roster(m, &c.no))?;
+            }
+            if let Some(m) = &c.maintainer {
+                self.mark(Tree::Roster, keys::roster(m, &c.no))?;
+            }
+        }
+        self.put(Tree::Clients, key, c)
+    }
+
+    pub fn save_task(&self, task: &Task) -> TxResult<()> {
+        let key = keys::task(&task.id);
+        let old: Option<Task> = self.get(Tree::Tasks, &key)?;
+        if let Some(old) = old.filter(Task::is_open) {
+            self.unmark(Tree::OpenTasksByDue, keys::open_task_by_due(old.due, &old.id))?;
+            if let Some(m) = &old.maintainer {
+                self.unmark(Tree::OpenTasksByStaff, keys::open_task_by_staff(m, old.due, &old.id))?;
+            }
+        }
+        if task.is_open() {
+            self.mark(Tree::OpenTasksByDue, keys::open_task_by_due(task.due, &task.id))?;
+            if let Some(m) = &task.maintainer {
+                self.mark(Tree::OpenTasksByStaff, keys::open_task_by_staff(m, task.due, &task.id))?;
+            }
+        }
+        self.put(Tree::Tasks, &key, task)
+    }
+
+    /// Contacts are append-only: an id seen before is a bug, not an update.
+    pub fn add_contact(&self, c: &Contact) -> TxResult<()> {
+        let key = keys::contact(c.id);
+        if self.t(Tree::Contacts).get(key)?.is_some() {
+            return abort(StoreError::Conflict(format!("联系记录 {} 已存在", c.id)));
+        }
+        self.put(Tree::Contacts, &key, c)?;
+        self.mark(Tree::ContactsByClient, keys::contact_by_client(&c.client, c.at, c.id))?;
+        self.mark(Tree::ContactsByTime, keys::contact_by_time(c.at, c.id).to_vec())
+    }
+
+    /// Saves a staff record; a login already used by someone else is refused.
+    pub fn save_staff(&self, s: &Staff) -> TxResult<()> {
+        let key = s.no.as_str().as_bytes();
+        let old: Option<Staff> = self.get(Tree::Staff, key)?;
+        if let Some(login) = &s.login
+            && let Some(owner) = self.t(Tree::StaffByLogin).get(login.as_str())?
+            && owner.as_ref() != key
+        {
+            return abort(StoreError::Conflict(format!(
+                "登录名 {login} 已属于工号 {}",
+                String::from_utf8_lossy(&owner)
+            )));
+        }
+        if let Some(old_login) = old.and_then(|o| o.login)
+            && Some(&old_login) != s.login.as_ref()
+        {
+            self.t(Tree::StaffByLogin).remove(old_login.as_str())?;
+        }
+        if let Some(login) = &s.login {
+            self.t(Tree::StaffByLogin).insert(login.as_str(), key)?;
+        }
+        self.put(Tree::Staff, key, s)
+    }
+
+    pub fn launch(&self, id: LaunchId) -> TxResult<Option<ProductLaunch>> {
+        self.get(Tree::Launches, &keys::launch(id))
+    }
+
+    pub fn save_launch(&self, l: &ProductLaunch) -> TxResult<()> {
+        self.put(Tree::Launches, &keys::launch(l.id), l)
+    }
+
+    pub fn save_rules(&self, r: &Rules) -> TxResult<()> {
+        self.put(Tree::Meta, RULES_KEY, r)
+    }
+
+    pub fn save_draft(&self, staff: &StaffNo, d: &ContactDraft) -> TxResult<()> {
+        self.put(Tree::Drafts, staff.as_str().as_bytes(), d)
+    }
+
+    pub fn delete_draft(&self, staff: &StaffNo) -> TxResult<()> {
+        self.t(Tree::Drafts).remove(staff.as_str().as_bytes())?;
+        Ok(())
+    }
+
+    pub fn set_meta(&self, key: &[u8], value: &[u8]) -> TxResult<()> {
+        self.t(Tree::Meta).insert(key, value)?;
+        Ok(())
+    }
+
+    pub fn audit(&self, rec: &AuditRecord) -> TxResult<()> {
+        let micros = rec.at.timestamp_micros();
+        let key = [&keys::micros(micros)[..], &self.id()?.to_be_bytes()].concat();
+        self.put(Tree::Audit, &key, rec)
+    }
+}

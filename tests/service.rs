@@ -1,0 +1,237 @@
+//! The service on a real store: writes are atomic and durable, permissions hold, audits are kept.
+
+mod common;
+
+use common::*;
+use mingdan::domain::*;
+use mingdan::service::views::{AuditFilter, RosterFilter, RosterSort};
+use mingdan::service::{Api, ServiceError};
+
+fn open_kinds(s: &impl Api, client: &str) -> Vec<TaskKind> {
+    s.client(cno(client)).unwrap().open_tasks.iter().map(|t| t.id.kind).collect()
+}
+
+#[test]
+fn assigned_clients_are_owed_a_callback_and_this_quarters_notification() {
+    let b = branch();
+    let kinds = open_kinds(&b.session("2001"), "C1");
+    assert_eq!(kinds.len(), 2, "{kinds:?}");
+    assert!(kinds.iter().any(|k| matches!(k, TaskKind::Callback { .. })));
+    assert!(kinds.contains(&TaskKind::Quarterly(Quarter { year: 2026, q: 4 })));
+    // The unassigned client owes nothing.
+    assert!(open_kinds(&b.session("2001"), "C4").is_empty());
+    let card = b.session("2001").client(cno("C1")).unwrap();
+    assert_eq!(card.client.next_callback, Some(d(2026, 11, 25)), "first callback a week after assignment");
+}
+
+#[test]
+fn a_quarterly_contact_completes_the_task_and_survives_a_restart() {
+    let b = branch();
+    let s = b.session("2001");
+    let logged = s.log_contact(draft("C1", Purpose::QuarterlyNotice)).unwrap();
+    assert_eq!(logged.completed, vec!["2026Q4 季度告知".to_string()]);
+    drop(s);
+    let b = b.reopen();
+    let card = b.session("2001").client(cno("C1")).unwrap();
+    assert_eq!(card.contacts.len(), 1);
+    assert_eq!(card.contacts[0].contact.purpose, Purpose::QuarterlyNotice);
+    assert_eq!(card.contacts[0].by.name, "王芳");
+    assert!(!card.open_tasks.iter().any(|t| matches!(t.id.kind, TaskKind::Quarterly(_))));
+    assert_eq!(card.client.last_contact, Some(d(2026, 11, 18)));
+    assert!(b.session("9001").check().unwrap().is_ok());
+}
+
+#[test]
+fn a_callback_completes_and_the_next_one_is_scheduled_atomically() {
+    let b = branch();
+    let s = b.session("2001");
+    let mut dr = draft("C2", Purpose::Callback);
+    dr.next_callback = Some(d(2026, 12, 5));
+    let logged = s.log_contact(dr).unwrap();
+    assert_eq!(logged.completed, vec!["回访".to_string()]);
+    assert_eq!(logged.next_callback, Some(d(2026, 12, 5)));
+    drop(s);
+    let b = b.reopen();
+    let card = b.session("2001").client(cno("C2")).unwrap();
+    assert_eq!(card.client.next_callback, Some(d(2026, 12, 5)));
+    let callbacks: Vec<_> =
+        card.open_tasks.iter().filter(|t| matches!(t.id.kind, TaskKind::Callback { .. })).collect();
+    assert_eq!(callbacks.len(), 1);
+    assert_eq!(callbacks[0].due, d(2026, 12, 5));
+    let report = b.session("9001").check().unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+}
+
+#[test]
+fn an_invalid_contact_is_refused_with_its_fields_and_nothing_is_written() {
+    let b = branch();
+    let s = b.session("2001");
+    let mut dr = draft("C1", Purpose::Callback);
+    dr.satisfaction = Some(9);
+    dr.next_callback = Some(d(2026, 11, 1));
+    match s.log_contact(dr) {
+        Err(ServiceError::Invalid(list)) => {
+            let fields: Vec<&str> = list.iter().map(|i| i.field.as_str()).collect();
+            assert_eq!(fields, ["满意度", "下次回访"]);
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+    assert!(s.client(cno("C1")).unwrap().contacts.is_empty());
+}
+
+#[test]
+fn staff_may_log_contacts_on_any_client_but_only_edit_their_own_plans() {
+    let b = branch();
+    let other = b.session("2002");
+    other.log_contact(draft("C1", Purpose::Marketing)).unwrap();
+    match other.set_plan(cno("C1"), "推荐养老理财".into()) {
+        Err(ServiceError::Denied(_)) => {}
+        r => panic!("expected Denied, got {r:?}"),
+    }
+    b.session("2001").set_plan(cno("C1"), "推荐养老理财\n年底前上门".into()).unwrap();
+    assert_eq!(b.session("2002").client(cno("C1")).unwrap().client.plan, "推荐养老理财\n年底前上门");
+}
+
+#[test]
+fn staff_are_refused_every_manager_and_admin_action() {
+    let b = branch();
+    let s = b.session("2001");
+    let denied = |r: Result<(), ServiceError>, what: &str| match r {
+        Err(ServiceError::Denied(_)) => {}
+        other => panic!("{what}: expected Denied, got {other:?}"),
+    };
+    denied(s.assign(vec![cno("C4")], Some(sno("2001")), "新客户".into()).map(drop), "assign");
+    denied(s.launch_product("养老理财".into(), String::new(), d(2026, 12, 31)).map(drop), "launch");
+    denied(s.set_rules(Rules::default()), "rules");
+    denied(
+        s.roster(Some(sno("2002")), RosterSort::default(), RosterFilter::default()).map(drop),
+        "other roster",
+    );
+    denied(s.import_clients(vec![], "x.csv".into(), false).map(drop), "import");
+    denied(s.save_staff(staff("2003", "新人", "柜员", "城关", Permission::Staff)), "save staff");
+    denied(s.export_roster(None, true).map(drop), "unmasked export");
+    denied(s.export_contacts(d(2026, 1, 1), d(2026, 12, 31)).map(drop), "contacts export");
+    denied(s.check().map(drop), "check");
+    denied(s.audit(AuditFilter::default()).map(drop), "audit");
+    // A manager may assign but still not administer.
+    let m = b.session("1001");
+    assert_eq!(m.assign(vec![cno("C4")], Some(sno("2002")), "新客户".into()).unwrap(), 1);
+    denied(m.import_clients(vec![], "x.csv".into(), false).map(drop), "manager import");
+}
+
+#[test]
+fn every_write_reveal_and_export_is_audited() {
+    let b = branch();
+    let s = b.session("2001");
+    s.log_contact(draft("C1", Purpose::Callback)).unwrap();
+    assert_eq!(s.reveal(cno("C1"), Sensitive::Phone).unwrap(), "13800138000");
+    s.set_sticker(cno("C1"), true).unwrap();
+    s.export_roster(None, false).unwrap();
+    let admin = b.session("9001");
+    let mine = admin.audit(AuditFilter { actor: Some("2001".into()), ..AuditFilter::default() }).unwrap();
+    let actions: Vec<AuditAction> = mine.iter().map(|r| r.action).collect();
+    assert_eq!(
+        actions,
+        [AuditAction::Export, AuditAction::SetSticker, AuditAction::Reveal, AuditAction::LogContact]
+    );
+    assert_eq!(mine[2].target, "C1");
+    assert_eq!(mine[2].detail, "手机号码");
+}
+
+#[test]
+fn sensitive_fields_are_masked_for_staff_and_balances_shown_to_managers() {
+    let b = branch();
+    let card = b.session("2001").client(cno("C1")).unwrap();
+    assert_eq!(card.client.phone, "138****8000");
+    assert_eq!(card.client.id_number, "1101**********002X");
+    assert_eq!(card.client.assets, mingdan::service::views::Amount::Band("20-50万".into()));
+    let card = b.session("1001").client(cno("C1")).unwrap();
+    assert_eq!(card.client.phone, "138****8000", "managers see phones masked too");
+    assert_eq!(card.client.assets, mingdan::service::views::Amount::Exact(Fen::wan(30)));
+    let table = b.session("2001").export_roster(None, false).unwrap();
+    let phone_col = table.headers.iter().position(|h| h == "手机号码").unwrap();
+    assert!(table.rows.iter().all(|r| r[phone_col].contains("****")));
+}
+
+#[test]
+fn handover_moves_open_tasks_and_leaves_history() {
+    let b = branch();
+    b.session("2001").log_contact(draft("C1", Purpose::QuarterlyNotice)).unwrap();
+    let m = b.session("1001");
+    assert_eq!(m.assign(vec![cno("C1"), cno("C2")], Some(sno("2002")), "王芳调岗".into()).unwrap(), 2);
+    let page = b.session("2002").roster(None, RosterSort::Name, RosterFilter::default()).unwrap();
+    let names: Vec<&str> = page.rows.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["曾小红", "张伟"], "sorted by pinyin: zeng before zhang");
+    assert_eq!(b.session("2001").whoami().unwrap().standing.size, 1);
+    let today = b.session("2002").today().unwrap();
+    assert_eq!(today.quarterly.total, 2);
+    assert_eq!(today.quarterly.done, 1, "the notification 王芳 gave still counts");
+    assert!(m.assign(vec![cno("C3")], Some(sno("2002")), "  ".into()).is_err(), "a reason is required");
+    assert!(b.session("9001").check().unwrap().is_ok());
+}
+
+#[test]
+fn a_product_launch_creates_one_task_per_roster_client_and_a_pitch_completes_it() {
+    let b = branch();
+    let launch = b.session("1001").launch_product("养老理财".into(), "稳健".into(), d(2026, 12, 20)).unwrap();
+    let s = b.session("2001");
+    let today = s.today().unwrap();
+    assert_eq!(today.launches.len(), 1);
+    assert_eq!(today.launches[0].progress.total, 3);
+    let mut dr = draft("C3", Purpose::ProductPitch);
+    dr.launch = Some(launch.id);
+    dr.outcome = Outcome::Declined;
+    assert_eq!(s.log_contact(dr).unwrap().completed, vec!["新品推介：养老理财".to_string()]);
+    assert_eq!(s.today().unwrap().launches[0].progress.done, 1);
+}
+
+#[test]
+fn a_new_quarter_brings_new_notification_tasks_and_lapses_the_old() {
+    let b = branch();
+    b.session("2001").log_contact(draft("C1", Purpose::QuarterlyNotice)).unwrap();
+    b.clock.advance(chrono::Duration::days(45)); // 2027-01-02
+    let s = b.session("2001");
+    let today = s.today().unwrap();
+    assert_eq!(today.quarterly.title, "2027Q1 季度告知");
+    assert_eq!((today.quarterly.done, today.quarterly.total), (0, 3));
+    let kinds = open_kinds(&s, "C2");
+    assert!(!kinds.contains(&TaskKind::Quarterly(Quarter { year: 2026, q: 4 })), "last quarter's lapsed");
+    assert!(b.session("9001").check().unwrap().is_ok());
+}
+
+#[test]
+fn a_store_in_use_names_its_holder() {
+    let b = branch();
+    let second = mingdan::service::Service::open(b.dir.path(), b.clock.clone());
+    let msg = second.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(msg.contains("正被另一个程序使用"), "{msg}");
+    assert!(msg.contains(&b.dir.path().display().to_string()), "{msg}");
+    assert!(msg.contains(&format!("进程 {}", std::process::id())), "names the holder: {msg}");
+}
+
+#[test]
+fn unknown_and_inactive_users_are_told_to_ask_an_admin() {
+    let b = branch();
+    match b.service.staff_for_login("nobody") {
+        Err(ServiceError::UnknownUser(msg)) => {
+            assert!(msg.contains("mingdan staff add") && msg.contains("nobody"))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(b.service.staff_for_login("u2001").unwrap().name, "王芳");
+    let mut leaving = staff("2002", "李强", "柜员", "城关", Permission::Staff);
+    leaving.active = false;
+    b.session("9001").save_staff(leaving).unwrap();
+    assert!(matches!(b.session("2002").whoami(), Err(ServiceError::UnknownUser(_))));
+}
+
+#[test]
+fn staff_with_clients_cannot_be_deactivated_before_handover() {
+    let b = branch();
+    let mut leaving = staff("2001", "王芳", "柜员", "城关", Permission::Staff);
+    leaving.active = false;
+    match b.session("9001").save_staff(leaving) {
+        Err(ServiceError::Invalid(list)) => assert!(list[0].reason.contains("3 位客户")),
+        other => panic!("{other:?}"),
+    }
+}

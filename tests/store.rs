@@ -1,0 +1,66 @@
+//! The store's schema versioning and integrity check.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use mingdan::store::{CURRENT_SCHEMA, Migration, Store, schema_version};
+
+static RUNS: AtomicU32 = AtomicU32::new(0);
+
+fn count_run(_: &Store) -> Result<(), mingdan::store::StoreError> {
+    RUNS.fetch_add(1, Ordering::SeqCst);
+    Ok(())
+}
+
+#[test]
+fn an_older_store_is_migrated_once_and_a_newer_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    let step = [Migration { from: CURRENT_SCHEMA, what: "测试升级", run: count_run }];
+    let s = Store::open_with(dir.path(), CURRENT_SCHEMA + 1, &step).unwrap();
+    assert_eq!(schema_version(&s).unwrap(), Some(CURRENT_SCHEMA + 1));
+    drop(s);
+    drop(Store::open_with(dir.path(), CURRENT_SCHEMA + 1, &step).unwrap());
+    assert_eq!(RUNS.load(Ordering::SeqCst), 1, "a migrated store is not migrated again");
+    // This build is now older than the store.
+    let msg = Store::open(dir.path()).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(msg.contains("更新版本") && msg.contains("请升级"), "{msg}");
+    assert!(msg.contains(&dir.path().display().to_string()), "{msg}");
+}
+
+#[test]
+fn a_missing_migration_is_reported_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    let msg = Store::open_with(dir.path(), CURRENT_SCHEMA + 1, &[])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(msg.contains(&format!("没有从数据格式 {CURRENT_SCHEMA} 升级的方法")), "{msg}");
+}
+
+#[test]
+fn a_fresh_store_checks_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    let report = s.check().unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+}
+
+#[test]
+fn check_reports_a_dangling_index_entry_and_an_undecodable_record() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    {
+        // Damage the store behind mingdan's back, as a disk fault or a bad tool might.
+        let db = sled::open(dir.path().join("sled")).unwrap();
+        db.open_tree("roster").unwrap().insert(b"1001\0C404", &[][..]).unwrap();
+        db.open_tree("clients").unwrap().insert(b"C9", &[0, 1, 0xff][..]).unwrap();
+        db.flush().unwrap();
+    }
+    let s = Store::open(dir.path()).unwrap();
+    let report = s.check().unwrap();
+    assert!(!report.is_ok());
+    let all = report.problems.join("\n");
+    assert!(all.contains("roster") && all.contains("1001/C404"), "{all}");
+    assert!(all.contains("客户记录 C9 已损坏"), "{all}");
+}
