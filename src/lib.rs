@@ -3,6 +3,11 @@
 //! Layers, data flowing one way: `domain` (pure rules) ← `store` (sled) ← `service` (the one API,
 //! permissions and audit) ← `tui` / `cli` / `server`.
 
+pub mod cli;
+pub mod demo;
 pub mod domain;
+pub mod import;
+pub mod os;
 pub mod service;
 pub mod store;
+pub mod tui;

@@ -7,6 +7,10 @@ use mingdan::domain::*;
 use mingdan::service::views::{AuditFilter, RosterFilter, RosterSort};
 use mingdan::service::{Api, ServiceError};
 
+fn kinds(tasks: &[mingdan::service::views::TaskView]) -> Vec<TaskKind> {
+    tasks.iter().map(|t| t.id.kind).collect()
+}
+
 fn open_kinds(s: &impl Api, client: &str) -> Vec<TaskKind> {
     s.client(cno(client)).unwrap().open_tasks.iter().map(|t| t.id.kind).collect()
 }
@@ -29,7 +33,7 @@ fn a_quarterly_contact_completes_the_task_and_survives_a_restart() {
     let b = branch();
     let s = b.session("2001");
     let logged = s.log_contact(draft("C1", Purpose::QuarterlyNotice)).unwrap();
-    assert_eq!(logged.completed, vec!["2026Q4 季度告知".to_string()]);
+    assert_eq!(kinds(&logged.completed), [TaskKind::Quarterly(Quarter { year: 2026, q: 4 })]);
     drop(s);
     let b = b.reopen();
     let card = b.session("2001").client(cno("C1")).unwrap();
@@ -48,7 +52,7 @@ fn a_callback_completes_and_the_next_one_is_scheduled_atomically() {
     let mut dr = draft("C2", Purpose::Callback);
     dr.next_callback = Some(d(2026, 12, 5));
     let logged = s.log_contact(dr).unwrap();
-    assert_eq!(logged.completed, vec!["回访".to_string()]);
+    assert!(matches!(kinds(&logged.completed)[..], [TaskKind::Callback { .. }]));
     assert_eq!(logged.next_callback, Some(d(2026, 12, 5)));
     drop(s);
     let b = b.reopen();
@@ -144,7 +148,8 @@ fn sensitive_fields_are_masked_for_staff_and_balances_shown_to_managers() {
     let card = b.session("2001").client(cno("C1")).unwrap();
     assert_eq!(card.client.phone, "138****8000");
     assert_eq!(card.client.id_number, "1101**********002X");
-    assert_eq!(card.client.assets, mingdan::service::views::Amount::Band("20-50万".into()));
+    let band = mingdan::domain::mask::Band { from_wan: 10, to_wan: Some(50) };
+    assert_eq!(card.client.assets, mingdan::service::views::Amount::Band(band));
     let card = b.session("1001").client(cno("C1")).unwrap();
     assert_eq!(card.client.phone, "138****8000", "managers see phones masked too");
     assert_eq!(card.client.assets, mingdan::service::views::Amount::Exact(Fen::wan(30)));
@@ -181,7 +186,9 @@ fn a_product_launch_creates_one_task_per_roster_client_and_a_pitch_completes_it(
     let mut dr = draft("C3", Purpose::ProductPitch);
     dr.launch = Some(launch.id);
     dr.outcome = Outcome::Declined;
-    assert_eq!(s.log_contact(dr).unwrap().completed, vec!["新品推介：养老理财".to_string()]);
+    let done = s.log_contact(dr).unwrap().completed;
+    assert_eq!(kinds(&done), [TaskKind::Launch(launch.id)]);
+    assert_eq!(done[0].launch_name.as_deref(), Some("养老理财"));
     assert_eq!(s.today().unwrap().launches[0].progress.done, 1);
 }
 
@@ -192,7 +199,7 @@ fn a_new_quarter_brings_new_notification_tasks_and_lapses_the_old() {
     b.clock.advance(chrono::Duration::days(45)); // 2027-01-02
     let s = b.session("2001");
     let today = s.today().unwrap();
-    assert_eq!(today.quarterly.title, "2027Q1 季度告知");
+    assert_eq!(today.quarterly.kind, TaskKind::Quarterly(Quarter { year: 2027, q: 1 }));
     assert_eq!((today.quarterly.done, today.quarterly.total), (0, 3));
     let kinds = open_kinds(&s, "C2");
     assert!(!kinds.contains(&TaskKind::Quarterly(Quarter { year: 2026, q: 4 })), "last quarter's lapsed");

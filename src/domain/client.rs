@@ -148,9 +148,14 @@ pub fn parse_phone(raw: &str) -> Result<String, Invalid> {
     if digits.is_empty() {
         return Ok(String::new());
     }
-    let ok = digits.chars().all(|c| c.is_ascii_digit())
-        && ((digits.len() == 11 && digits.starts_with('1')) || (7..=12).contains(&digits.len()));
-    if !ok {
+    // Mobiles start with 1 and have 11 digits; landlines start with the 0 of an area code, or
+    // are a 7–8 digit local number.
+    let len_ok = match digits.as_bytes().first() {
+        Some(b'1') => digits.len() == 11,
+        Some(b'0') => (10..=12).contains(&digits.len()),
+        _ => (7..=8).contains(&digits.len()),
+    };
+    if !len_ok || !digits.chars().all(|c| c.is_ascii_digit()) {
         return Err(Invalid::new("手机号码", format!("“{s}”不是有效号码（手机号为 11 位数字）")));
     }
     Ok(digits)
@@ -265,6 +270,8 @@ mod tests {
         assert_eq!(parse_phone(""), Ok(String::new()));
         assert!(parse_phone("1380013800a").is_err());
         assert!(parse_phone("12").is_err());
+        assert!(parse_phone("1380013800").is_err(), "a mobile one digit short");
+        assert_eq!(parse_phone("6388123"), Ok("6388123".into()));
         let err = parse_phone("1.38001E+10").unwrap_err();
         assert!(err.reason.contains("科学计数法"));
     }

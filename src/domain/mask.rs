@@ -46,17 +46,30 @@ fn mask_middle(s: &str, keep_head: usize, keep_tail: usize) -> String {
     format!("{head}{}{tail}", "*".repeat(chars.len() - keep_head - keep_tail))
 }
 
-/// A band instead of the balance: enough to prioritise, not enough to know.
-pub fn asset_band(assets: Fen) -> &'static str {
-    const BANDS: [(i64, &str); 6] = [
-        (600, "600万以上"),
-        (200, "200-600万"),
-        (50, "50-200万"),
-        (20, "20-50万"),
-        (5, "5-20万"),
-        (0, "5万以下"),
-    ];
-    BANDS.iter().find(|(floor, _)| assets >= Fen::wan(*floor)).map_or("5万以下", |(_, band)| band)
+/// A range of balances in 万 (10,000 yuan): from `from_wan` up to (not including) `to_wan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Band {
+    pub from_wan: i64,
+    pub to_wan: Option<i64>,
+}
+
+impl Band {
+    /// "10-50万", "600万以上", "5万以下".
+    pub fn label(self) -> String {
+        match (self.from_wan, self.to_wan) {
+            (0, Some(to)) => format!("{to}万以下"),
+            (from, Some(to)) => format!("{from}-{to}万"),
+            (from, None) => format!("{from}万以上"),
+        }
+    }
+}
+
+/// A band instead of the balance: enough to prioritise, not enough to know. The bands follow
+/// the usual card-tier floors so a band never contradicts the tier shown beside it.
+pub fn asset_band(assets: Fen) -> Band {
+    const FLOORS: [i64; 6] = [600, 200, 50, 10, 5, 0];
+    let i = FLOORS.iter().position(|floor| assets >= Fen::wan(*floor)).unwrap_or(FLOORS.len() - 1);
+    Band { from_wan: FLOORS[i], to_wan: i.checked_sub(1).map(|up| FLOORS[up]) }
 }
 
 #[cfg(test)]
@@ -73,9 +86,10 @@ mod tests {
 
     #[test]
     fn balances_show_as_bands() {
-        assert_eq!(asset_band(Fen::wan(30)), "20-50万");
-        assert_eq!(asset_band(Fen::wan(600)), "600万以上");
-        assert_eq!(asset_band(Fen::yuan(49_999)), "5万以下");
-        assert_eq!(asset_band(Fen(-5)), "5万以下");
+        assert_eq!(asset_band(Fen::wan(30)).label(), "10-50万");
+        assert_eq!(asset_band(Fen::wan(7)).label(), "5-10万");
+        assert_eq!(asset_band(Fen::wan(600)).label(), "600万以上");
+        assert_eq!(asset_band(Fen::yuan(49_999)).label(), "5万以下");
+        assert_eq!(asset_band(Fen(-5)), Band { from_wan: 0, to_wan: Some(5) });
     }
 }

@@ -1,7 +1,11 @@
-//! Work done before anyone can log in: making the first administrator of a new store.
+//! Work done before anyone can log in: the first administrator of a new store, and the demo
+//! branch.
 
 use super::{Service, ServiceError};
-use crate::domain::{AuditAction, Permission, Staff};
+use crate::demo::{DemoBranch, DemoSpec};
+use crate::domain::{AuditAction, Permission, Staff, StaffNo};
+
+const DEMO_KEY: &[u8] = b"demo_default_user";
 
 impl Service {
     /// Adds the first administrator. Refused once the store has an active administrator: from
@@ -23,5 +27,65 @@ impl Service {
             tx.audit(&rec)
         })?;
         Ok(())
+    }
+
+    /// Fills an empty store with a generated demo branch, in one transaction.
+    pub fn seed_demo(&self, clients: u32, seed: u64) -> Result<StaffNo, ServiceError> {
+        let _w = self.write_lock();
+        if !self.store.all_staff()?.is_empty() {
+            return Err(ServiceError::Conflict(format!(
+                "{} 已有员工数据，不能在上面生成演示数据",
+                self.store.path().display()
+            )));
+        }
+        let spec = DemoSpec { clients, seed, today: self.local_date() };
+        let mut id_error = None;
+        let branch: DemoBranch = crate::demo::generate(&spec, &mut || match self.store.next_id() {
+            Ok(id) => id,
+            Err(e) => {
+                id_error.get_or_insert(e);
+                0
+            }
+        });
+        if let Some(e) = id_error {
+            return Err(e.into());
+        }
+        let rec = self.audit_record(
+            "system",
+            AuditAction::SeedDemo,
+            &branch.default_user.to_string(),
+            format!(
+                "员工 {}，客户 {}，联系记录 {}",
+                branch.staff.len(),
+                branch.clients.len(),
+                branch.contacts.len()
+            ),
+        );
+        self.store.write(|tx| {
+            tx.save_rules(&branch.rules)?;
+            for s in &branch.staff {
+                tx.save_staff(s)?;
+            }
+            for c in &branch.clients {
+                tx.save_client(c)?;
+            }
+            for l in &branch.launches {
+                tx.save_launch(l)?;
+            }
+            for c in &branch.contacts {
+                tx.add_contact(c)?;
+            }
+            for t in &branch.tasks {
+                tx.save_task(t)?;
+            }
+            tx.set_meta(DEMO_KEY, branch.default_user.as_str().as_bytes())?;
+            tx.audit(&rec)
+        })?;
+        Ok(branch.default_user)
+    }
+
+    /// For a demo store, the staff member it opens as; `None` for a real branch's store.
+    pub fn demo_user(&self) -> Result<Option<StaffNo>, ServiceError> {
+        Ok(self.store.meta(DEMO_KEY)?.and_then(|v| StaffNo::parse(&String::from_utf8_lossy(&v)).ok()))
     }
 }

@@ -1,7 +1,7 @@
 //! Logging a contact: one transaction writes the contact, completes the tasks it fulfils,
 //! reschedules the callback, updates the client, drops the draft and audits it.
 
-use super::views::Logged;
+use super::views::{Logged, TaskView};
 use super::{Service, ServiceError};
 use crate::domain::task::apply_contact;
 use crate::domain::{AuditAction, Contact, ContactDraft, ContactId, Staff, Task};
@@ -39,10 +39,10 @@ impl Service {
             logged_at: now,
         };
         let changed = apply_contact(&mut client, &open, &contact, &rules, self.store.next_id()?);
-        let completed: Vec<String> = changed
+        let completed: Vec<TaskView> = changed
             .iter()
             .filter(|t| matches!(t.state, crate::domain::TaskState::Done { .. }))
-            .map(|t| Self::task_view(t, &client.name, &launches, now.date()).title)
+            .map(|t| Self::task_view(t, &client.name, &launches, now.date()))
             .collect();
         let rec = self.audit_record(
             actor.no.as_str(),

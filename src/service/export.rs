@@ -63,7 +63,7 @@ impl Service {
                 let (phone, id, assets) = if unmasked {
                     (c.phone.clone(), c.id_number.clone(), c.assets.display_yuan())
                 } else {
-                    (mask_phone(&c.phone), mask_id(&c.id_number), asset_band(c.assets).to_string())
+                    (mask_phone(&c.phone), mask_id(&c.id_number), asset_band(c.assets).label())
                 };
                 let missing: Vec<&str> = gaps(&c.holdings, &rules).iter().map(|g| g.label()).collect();
                 rows.push(vec![

@@ -169,6 +169,9 @@ impl Service {
             if r.no == actor.no && (new.permission < Permission::Admin || !new.active) {
                 problems.push(problem(r.line, "权限", "不能通过导入取消自己的管理员权限"));
             }
+            if r.no == actor.no && new.login != actor.login {
+                problems.push(problem(r.line, "登录名", "不能通过导入修改自己的登录名（会把自己锁在外面）"));
+            }
             match &old {
                 None => outcome.added += 1,
                 Some(o) if *o == new => outcome.unchanged += 1,

@@ -24,11 +24,7 @@ impl Service {
 
     /// Managers see balances in lists (they judge coverage by them); staff see a band and reveal.
     pub(super) fn amount_for(viewer: &Staff, assets: Fen) -> Amount {
-        if viewer.may(Permission::Manager) {
-            Amount::Exact(assets)
-        } else {
-            Amount::Band(asset_band(assets).into())
-        }
+        if viewer.may(Permission::Manager) { Amount::Exact(assets) } else { Amount::Band(asset_band(assets)) }
     }
 
     pub(super) fn staff_ref(&self, no: &StaffNo) -> Result<StaffRef, ServiceError> {
@@ -140,20 +136,16 @@ impl Service {
         launches: &[ProductLaunch],
         today: chrono::NaiveDate,
     ) -> TaskView {
-        let title = match task.id.kind {
-            TaskKind::Callback { .. } => "回访".to_string(),
-            TaskKind::Quarterly(q) => format!("{q} 季度告知"),
-            TaskKind::Launch(id) => match launches.iter().find(|l| l.id == id) {
-                Some(l) => format!("新品推介：{}", l.name),
-                None => "新品推介".to_string(),
-            },
+        let launch_name = match task.id.kind {
+            TaskKind::Launch(id) => launches.iter().find(|l| l.id == id).map(|l| l.name.clone()),
+            _ => None,
         };
         TaskView {
             id: task.id.clone(),
             client_name: client_name.to_string(),
             due: task.due,
             bucket: DueBucket::of(task.due, today),
-            title,
+            launch_name,
         }
     }
 

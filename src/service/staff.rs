@@ -11,6 +11,9 @@ impl Service {
         if staff.no == actor.no && (!staff.active || staff.permission < Permission::Admin) {
             return Err(ServiceError::invalid("权限", "不能取消自己的管理员权限，请由另一位管理员操作"));
         }
+        if staff.no == actor.no && staff.login != actor.login {
+            return Err(ServiceError::invalid("登录名", "不能修改自己的登录名，请由另一位管理员操作"));
+        }
         let _w = self.write_lock();
         let old = self.store.staff(&staff.no)?;
         if !staff.active && old.as_ref().is_some_and(|o| o.active) {

@@ -27,7 +27,7 @@ pub struct TodayView {
 /// Done against total for one period's tasks, with what is still owed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
-    pub title: String,
+    pub kind: TaskKind,
     pub done: u32,
     pub total: u32,
     /// Days left including today.
@@ -74,31 +74,30 @@ impl Service {
         }
 
         // Period tasks have deterministic ids, so progress is one lookup per roster client.
-        let progress =
-            |kind: TaskKind, title: String, last_day: NaiveDate| -> Result<Progress, ServiceError> {
-                let mut p = Progress {
-                    title,
-                    done: 0,
-                    total: 0,
-                    days_left: (last_day - today).num_days() + 1,
-                    owed: vec![],
-                };
-                for c in clients.iter().filter(|c| c.on_roster()) {
-                    let Some(t) = self.store.task(&TaskId { client: c.no.clone(), kind })? else { continue };
-                    p.total += 1;
-                    if t.is_open() {
-                        p.owed.push(Self::task_view(&t, &c.name, &launches, today));
-                    } else if matches!(t.state, crate::domain::TaskState::Done { .. }) {
-                        p.done += 1;
-                    }
-                }
-                Ok(p)
+        let progress = |kind: TaskKind, last_day: NaiveDate| -> Result<Progress, ServiceError> {
+            let mut p = Progress {
+                kind,
+                done: 0,
+                total: 0,
+                days_left: (last_day - today).num_days() + 1,
+                owed: vec![],
             };
+            for c in clients.iter().filter(|c| c.on_roster()) {
+                let Some(t) = self.store.task(&TaskId { client: c.no.clone(), kind })? else { continue };
+                p.total += 1;
+                if t.is_open() {
+                    p.owed.push(Self::task_view(&t, &c.name, &launches, today));
+                } else if matches!(t.state, crate::domain::TaskState::Done { .. }) {
+                    p.done += 1;
+                }
+            }
+            Ok(p)
+        };
         let q = Quarter::of(today);
-        let quarterly = progress(TaskKind::Quarterly(q), format!("{q} 季度告知"), q.last_day())?;
+        let quarterly = progress(TaskKind::Quarterly(q), q.last_day())?;
         let mut launch_progress = Vec::new();
         for l in launches.iter().filter(|l| l.is_running(today)) {
-            let p = progress(TaskKind::Launch(l.id), format!("新品推介：{}", l.name), l.deadline)?;
+            let p = progress(TaskKind::Launch(l.id), l.deadline)?;
             let launch = LaunchRef { id: l.id, name: l.name.clone(), deadline: l.deadline };
             launch_progress.push(LaunchProgress { launch, progress: p });
         }

@@ -13,8 +13,8 @@ use crate::domain::{
 /// A balance as the viewer may see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Amount {
-    /// Masked to a band ("20-50万"); a reveal shows the figure.
-    Band(String),
+    /// Masked to a band ("10-50万"); a reveal shows the figure.
+    Band(crate::domain::mask::Band),
     Exact(Fen),
 }
 
@@ -111,8 +111,8 @@ pub struct TaskView {
     pub client_name: String,
     pub due: NaiveDate,
     pub bucket: DueBucket,
-    /// "2026Q4 季度告知", "新品推介：养老理财", "回访".
-    pub title: String,
+    /// For a launch task, the product's name.
+    pub launch_name: Option<String>,
 }
 
 impl TaskView {
@@ -145,8 +145,8 @@ pub struct LaunchRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Logged {
     pub contact: crate::domain::ContactId,
-    /// Titles of the tasks this contact completed.
-    pub completed: Vec<String>,
+    /// The tasks this contact completed.
+    pub completed: Vec<TaskView>,
     pub next_callback: Option<NaiveDate>,
     pub logged_at: NaiveDateTime,
 }

@@ -46,7 +46,7 @@ impl StoreLock {
 }
 
 fn describe_this_process() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "?".into());
+    let user = crate::os::os_login().unwrap_or_else(|_| "?".into());
     let command: Vec<String> = std::env::args().take(3).collect();
     let since = chrono::Local::now().format("%Y-%m-%d %H:%M");
     format!("进程 {}，用户 {}，命令 {}，自 {} 起", std::process::id(), user, command.join(" "), since)

@@ -1,0 +1,221 @@
+//! The non-interactive commands. Each turns its arguments into service calls and prints the
+//! answer in Chinese; errors carry what to do next.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow, bail};
+use chrono::NaiveDate;
+
+use super::table_files::write_csv;
+use super::{ExportKind, ImportKind, open};
+use crate::domain::*;
+use crate::import::{decode, parse_clients, parse_holdings, parse_staff};
+use crate::service::views::{AuditFilter, ImportOutcome, RowProblem};
+use crate::service::{Api, Service};
+
+/// The demo always starts from the same seed, so everyone sees the same branch.
+const DEMO_SEED: u64 = 2026;
+
+pub fn demo(store: &Path, clients: u32, fresh: bool) -> Result<Arc<Service>> {
+    if fresh && store.exists() {
+        let service = open(store)?;
+        if service.demo_user()?.is_none() {
+            bail!("{} 不是演示数据库，不会删除", store.display());
+        }
+        drop(service);
+        std::fs::remove_dir_all(store)
+            .map_err(|e| anyhow!("无法删除旧的演示数据库 {}：{e}", store.display()))?;
+    }
+    let service = open(store)?;
+    if service.demo_user()?.is_none() {
+        eprintln!("正在生成演示支行（{clients} 位客户，六个月的联系记录）……");
+        let started = std::time::Instant::now();
+        service.seed_demo(clients, DEMO_SEED)?;
+        eprintln!("已生成，用时 {:.1} 秒。数据库：{}", started.elapsed().as_secs_f64(), store.display());
+    }
+    Ok(service)
+}
+
+pub fn init(store: &Path, no: &str, name: &str, outlet: &str, role: &str) -> Result<()> {
+    let service = open(store)?;
+    let login = crate::os::os_login().map_err(|e| anyhow!(e))?;
+    let admin = Staff {
+        no: StaffNo::parse(no)?,
+        name: crate::domain::staff::parse_person_name("姓名", name)?,
+        role: JobRole::parse(role)?,
+        outlet: OutletId::parse(outlet)?,
+        login: Some(Login::parse(&login)?),
+        permission: Permission::Admin,
+        active: true,
+    };
+    service.bootstrap_admin(admin)?;
+    println!("已创建数据库 {}，管理员为 {name}（{no}，登录名 {login}）。", store.display());
+    println!("下一步：mingdan import staff 员工名单.csv，再 mingdan import clients 客户名单.csv");
+    Ok(())
+}
+
+pub fn staff_add(
+    api: &dyn Api,
+    no: &str,
+    name: &str,
+    role: &str,
+    outlet: &str,
+    login: Option<&str>,
+    permission: &str,
+) -> Result<()> {
+    let staff = Staff {
+        no: StaffNo::parse(no)?,
+        name: crate::domain::staff::parse_person_name("姓名", name)?,
+        role: JobRole::parse(role)?,
+        outlet: OutletId::parse(outlet)?,
+        login: login.map(Login::parse).transpose()?,
+        permission: Permission::parse(permission)?,
+        active: true,
+    };
+    api.save_staff(staff)?;
+    println!("已保存员工 {name}（{no}）。");
+    Ok(())
+}
+
+pub fn staff_list(api: &dyn Api) -> Result<()> {
+    for s in api.list_staff()? {
+        let login = s.login.as_ref().map_or("-", |l| l.as_str());
+        let state = if s.active { "" } else { "（已停用）" };
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}{}",
+            s.no,
+            s.name,
+            s.role,
+            s.outlet,
+            login,
+            s.permission.label(),
+            state
+        );
+    }
+    Ok(())
+}
+
+fn print_problems(problems: &[RowProblem]) {
+    for p in problems {
+        println!("  {p}");
+    }
+}
+
+pub fn import(api: &dyn Api, what: ImportKind, file: &Path, dry_run: bool) -> Result<()> {
+    let bytes = std::fs::read(file).map_err(|e| anyhow!("无法读取文件 {}：{e}", file.display()))?;
+    let (text, encoding) = decode(&bytes).map_err(|e| anyhow!("{}：{e}", file.display()))?;
+    let source =
+        file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    println!("读取 {}（编码 {encoding}）", file.display());
+    // Rows that parsed go to the service even when others did not, as a dry run, so the report
+    // lists every bad row at once: unknown maintainers as well as malformed cells.
+    let (mut problems, ignored, outcome): (Vec<RowProblem>, Vec<String>, ImportOutcome) = match what {
+        ImportKind::Staff => {
+            let p = parse_staff(&text);
+            let dry = dry_run || !p.problems.is_empty();
+            (p.problems, p.ignored_columns, api.import_staff(p.rows, source, dry)?)
+        }
+        ImportKind::Clients => {
+            let p = parse_clients(&text);
+            let dry = dry_run || !p.problems.is_empty();
+            (p.problems, p.ignored_columns, api.import_clients(p.rows, source, dry)?)
+        }
+        ImportKind::Holdings => {
+            let p = parse_holdings(&text);
+            let dry = dry_run || !p.problems.is_empty();
+            (p.problems, p.ignored_columns, api.import_holdings(p.rows, source, dry)?)
+        }
+    };
+    if !ignored.is_empty() {
+        println!("以下列未识别，已忽略：{}（可用列名见 docs/IMPORT.md）", ignored.join("、"));
+    }
+    problems.extend(outcome.problems.iter().cloned());
+    problems.sort();
+    if !problems.is_empty() {
+        println!("发现 {} 处问题，没有导入任何数据。请改正后重新导入：", problems.len());
+        print_problems(&problems);
+        bail!("导入未完成");
+    }
+    let counts = format!("新增 {}，更新 {}，未变 {}", outcome.added, outcome.updated, outcome.unchanged);
+    if outcome.written {
+        println!("已导入：{counts}。");
+    } else {
+        println!("检查通过（试运行，未写入）：将{counts}。");
+    }
+    Ok(())
+}
+
+fn parse_day(flag: &str, raw: Option<&str>) -> Result<Option<NaiveDate>> {
+    raw.map(|r| crate::import::records::parse_date(r).map_err(|e| anyhow!("--{flag}：{}", e.reason)))
+        .transpose()
+}
+
+pub fn export(
+    api: &dyn Api,
+    what: ExportKind,
+    file: &Path,
+    of: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    unmasked: bool,
+) -> Result<()> {
+    let table = match what {
+        ExportKind::Roster => api.export_roster(of.map(StaffNo::parse).transpose()?, unmasked)?,
+        ExportKind::Contacts => {
+            let today = api.whoami()?.today;
+            let to = parse_day("to", to)?.unwrap_or(today);
+            let from = parse_day("from", from)?.unwrap_or(to - chrono::Duration::days(30));
+            api.export_contacts(from, to)?
+        }
+    };
+    write_csv(file, &table)?;
+    println!("已导出 {} 行到 {}（此次导出已记入审计）。", table.rows.len(), file.display());
+    Ok(())
+}
+
+pub fn check(api: &dyn Api) -> Result<()> {
+    let report = api.check()?;
+    let counts: Vec<String> = report.counts.iter().map(|(n, c)| format!("{n} {c}")).collect();
+    println!("{}", counts.join("，"));
+    if report.is_ok() {
+        println!("检查通过：所有记录可读，索引与记录一致。");
+        Ok(())
+    } else {
+        println!("发现 {} 个问题：", report.problems.len());
+        for p in &report.problems {
+            println!("  {p}");
+        }
+        bail!("数据库检查未通过；请联系管理员，必要时用 mingdan restore 从备份恢复")
+    }
+}
+
+pub fn audit(
+    api: &dyn Api,
+    who: Option<String>,
+    action: Option<&str>,
+    target: Option<String>,
+    from: Option<&str>,
+    to: Option<&str>,
+    limit: u32,
+) -> Result<()> {
+    let filter = AuditFilter {
+        actor: who,
+        action: action.map(AuditAction::parse).transpose()?,
+        from: parse_day("from", from)?,
+        to: parse_day("to", to)?,
+        target,
+        limit,
+    };
+    for r in api.audit(filter)? {
+        println!(
+            "{}\t{}\t{}\t{}\t{}",
+            r.at.format("%Y-%m-%d %H:%M:%S"),
+            r.actor,
+            r.action,
+            r.target,
+            r.detail
+        );
+    }
+    Ok(())
+}

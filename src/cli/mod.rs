@@ -1,0 +1,216 @@
+//! Command-line parsing and wiring: which store, who is acting, which command. No rules here.
+
+mod commands;
+mod table_files;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::domain::StaffNo;
+use crate::service::{Api, Service, Session, SystemClock};
+use crate::tui::{Lang, TuiOptions};
+
+#[derive(Parser)]
+#[command(name = "mingdan", version, about = "名单制客户维护工作台 / roster workbench for branch staff")]
+pub struct Cli {
+    /// 数据库目录（默认在用户数据目录下）
+    #[arg(long, env = "MINGDAN_STORE", global = true)]
+    pub store: Option<PathBuf>,
+    /// 配色方案：default、light、high-contrast、mono，或 themes/ 下的文件名
+    #[arg(long, global = true)]
+    pub theme: Option<String>,
+    /// 界面语言：zh（默认）或 en
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<Lang>,
+    /// 以某个工号登录（只用于演示数据库）
+    #[arg(long = "as", global = true, value_name = "工号")]
+    pub as_staff: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// 打开演示支行（首次运行时生成）
+    Demo {
+        /// 演示客户数
+        #[arg(long, default_value_t = 5000)]
+        clients: u32,
+        /// 删除已有的演示数据库，重新生成
+        #[arg(long)]
+        fresh: bool,
+    },
+    /// 新建数据库，并把当前系统用户设为第一位管理员
+    Init {
+        #[arg(long, value_name = "工号")]
+        no: String,
+        #[arg(long, value_name = "姓名")]
+        name: String,
+        #[arg(long, value_name = "网点")]
+        outlet: String,
+        #[arg(long, value_name = "岗位", default_value = "后台管理人员")]
+        role: String,
+    },
+    #[command(flatten)]
+    Work(WorkCommand),
+}
+
+/// Commands that act as a staff member on an existing store.
+#[derive(Subcommand)]
+pub enum WorkCommand {
+    /// 员工名录
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// 从 CSV 导入（UTF-8、带 BOM 的 UTF-8 或 GBK 均可）；有任何错误行则什么都不导入
+    Import {
+        what: ImportKind,
+        file: PathBuf,
+        /// 只检查，不写入
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// 导出为 CSV（带 BOM，Excel 可直接打开）
+    Export {
+        what: ExportKind,
+        file: PathBuf,
+        /// 只导出某位员工的名单
+        #[arg(long, value_name = "工号")]
+        of: Option<String>,
+        /// 联系记录的起始日期（含），如 2026-10-01
+        #[arg(long)]
+        from: Option<String>,
+        /// 联系记录的结束日期（含）
+        #[arg(long)]
+        to: Option<String>,
+        /// 不遮蔽证件号、手机号和资产（仅管理员，会记录审计）
+        #[arg(long)]
+        unmasked: bool,
+    },
+    /// 检查数据库的完整性
+    Check,
+    /// 查看审计记录
+    Audit {
+        /// 操作人工号
+        #[arg(long, value_name = "工号")]
+        who: Option<String>,
+        /// 操作，如 导出、查看敏感信息、记录联系
+        #[arg(long)]
+        action: Option<String>,
+        /// 对象，如客户号或文件名
+        #[arg(long)]
+        target: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum StaffCommand {
+    /// 添加或修改一位员工
+    Add {
+        #[arg(long, value_name = "工号")]
+        no: String,
+        #[arg(long, value_name = "姓名")]
+        name: String,
+        #[arg(long, value_name = "岗位")]
+        role: String,
+        #[arg(long, value_name = "网点")]
+        outlet: String,
+        /// 系统登录名
+        #[arg(long)]
+        login: Option<String>,
+        /// 员工、管理者或管理员
+        #[arg(long, default_value = "员工")]
+        permission: String,
+    },
+    /// 列出员工
+    List,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ImportKind {
+    Staff,
+    Clients,
+    Holdings,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ExportKind {
+    Roster,
+    Contacts,
+}
+
+fn data_dir() -> Result<PathBuf> {
+    directories::ProjectDirs::from("", "", "mingdan")
+        .map(|d| d.data_dir().to_path_buf())
+        .ok_or_else(|| anyhow!("找不到用户数据目录，请用 --store 指定数据库目录"))
+}
+
+fn open(path: &std::path::Path) -> Result<Arc<Service>> {
+    Ok(Arc::new(Service::open(path, Arc::new(SystemClock))?))
+}
+
+/// The staff member a session acts as: `--as` on a demo store, else the OS login.
+fn actor(service: &Service, as_staff: Option<&str>) -> Result<StaffNo> {
+    let demo = service.demo_user()?;
+    match (as_staff, demo) {
+        (Some(no), Some(_)) => Ok(StaffNo::parse(no).map_err(|e| anyhow!("--as：{e}"))?),
+        (None, Some(default)) => Ok(default),
+        (Some(_), None) => Err(anyhow!("--as 只能用于演示数据库；真实数据库按系统登录名识别员工")),
+        (None, None) => {
+            let login = crate::os::os_login().map_err(|e| anyhow!(e))?;
+            Ok(service.staff_for_login(&login)?.no)
+        }
+    }
+}
+
+pub fn main(cli: Cli) -> Result<()> {
+    let tui = TuiOptions { theme: cli.theme.clone(), lang: cli.lang };
+    let store = match &cli.store {
+        Some(p) => p.clone(),
+        None if matches!(cli.command, Some(Command::Demo { .. })) => data_dir()?.join("demo"),
+        None => data_dir()?.join("store"),
+    };
+    match cli.command {
+        None => {
+            let service = open(&store).with_context(|| "无法打开数据库".to_string())?;
+            let me = actor(&service, cli.as_staff.as_deref())?;
+            crate::tui::run(&Session::new(service, me), tui)
+        }
+        Some(Command::Demo { clients, fresh }) => {
+            let service = commands::demo(&store, clients, fresh)?;
+            let me = actor(&service, cli.as_staff.as_deref())?;
+            crate::tui::run(&Session::new(service, me), tui)
+        }
+        Some(Command::Init { no, name, outlet, role }) => commands::init(&store, &no, &name, &outlet, &role),
+        Some(Command::Work(work)) => {
+            let service = open(&store)?;
+            let me = actor(&service, cli.as_staff.as_deref())?;
+            run_work(&Session::new(service, me), work)
+        }
+    }
+}
+
+fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
+    match command {
+        WorkCommand::Staff(StaffCommand::Add { no, name, role, outlet, login, permission }) => {
+            commands::staff_add(session, &no, &name, &role, &outlet, login.as_deref(), &permission)
+        }
+        WorkCommand::Staff(StaffCommand::List) => commands::staff_list(session),
+        WorkCommand::Import { what, file, dry_run } => commands::import(session, what, &file, dry_run),
+        WorkCommand::Export { what, file, of, from, to, unmasked } => {
+            commands::export(session, what, &file, of.as_deref(), from.as_deref(), to.as_deref(), unmasked)
+        }
+        WorkCommand::Check => commands::check(session),
+        WorkCommand::Audit { who, action, target, from, to, limit } => {
+            commands::audit(session, who, action.as_deref(), target, from.as_deref(), to.as_deref(), limit)
+        }
+    }
+}

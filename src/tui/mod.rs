@@ -1,0 +1,174 @@
+//! The terminal interface. `run` owns the terminal: it is restored on normal exit, on a panic
+//! inside a screen, and when the session ends by SIGHUP (SSH dropped) or SIGTERM.
+
+mod app;
+pub mod screen;
+pub mod screens;
+pub mod text;
+pub mod theme;
+pub mod ui;
+
+use std::io;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+
+use anyhow::{Result, anyhow};
+use crossterm::event::{self, Event, KeyEventKind};
+use serde::Deserialize;
+
+pub use app::App;
+pub use text::{Lang, Text};
+use theme::{ColorSupport, Theme};
+
+use crate::service::Api;
+
+pub struct TuiOptions {
+    pub theme: Option<String>,
+    pub lang: Option<Lang>,
+}
+
+/// `~/.config/mingdan/config.toml`: what a user sets once instead of passing flags.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub theme: Option<String>,
+    pub lang: Option<Lang>,
+}
+
+fn config_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "mingdan").map(|d| d.config_dir().to_path_buf())
+}
+
+impl Config {
+    pub fn load() -> Result<Config> {
+        let Some(path) = config_dir().map(|d| d.join("config.toml")) else { return Ok(Config::default()) };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| anyhow!("配置文件 {} 有误：{e}", path.display())),
+            Err(_) => Ok(Config::default()),
+        }
+    }
+}
+
+/// Whether the locale promises UTF-8; Xshell sessions often arrive with none set, and then
+/// every Chinese character comes out garbled.
+pub fn locale_is_utf8(var: impl Fn(&str) -> Option<String>) -> bool {
+    let locale = ["LC_ALL", "LC_CTYPE", "LANG"].iter().find_map(|k| var(k).filter(|v| !v.is_empty()));
+    locale.is_some_and(|l| {
+        let l = l.to_lowercase();
+        l.contains("utf-8") || l.contains("utf8")
+    })
+}
+
+pub struct Prepared {
+    pub theme: Theme,
+    pub text: &'static Text,
+    pub warning: Option<String>,
+}
+
+/// Theme, language and start-up warnings from flags, config and environment.
+pub fn prepare(opts: TuiOptions) -> Result<Prepared> {
+    let config = Config::load()?;
+    let lang = opts.lang.or(config.lang).unwrap_or(Lang::Zh);
+    let text = Text::get(lang);
+    let support = ColorSupport::detect(|k| std::env::var(k).ok());
+    let name = opts.theme.or(config.theme).unwrap_or_else(|| "default".into());
+    let user_themes = config_dir().map(|d| d.join("themes"));
+    let theme = Theme::load(&name, user_themes.as_deref(), support).map_err(|e| anyhow!(e))?;
+    let warning = (!locale_is_utf8(|k| std::env::var(k).ok())).then(|| text.not_utf8.to_string());
+    Ok(Prepared { theme, text, warning })
+}
+
+pub fn run(api: &dyn Api, opts: TuiOptions) -> Result<()> {
+    use std::io::IsTerminal;
+    if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
+        return Err(anyhow!(
+            "mingdan 的界面需要在终端中运行（例如 Xshell 的 SSH 会话）；脚本中请使用 import、export 等子命令"
+        ));
+    }
+    let prepared = prepare(opts)?;
+    if let Some(w) = &prepared.warning {
+        eprintln!("{w}");
+    }
+    // Load before touching the terminal, so a refusal prints as plain text.
+    let mut app = App::new(api, &prepared.theme, prepared.text)?;
+    if let Some(w) = prepared.warning {
+        app.say(screen::Message::Error(w));
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(sig, stop.clone())?;
+    }
+    // Installs a panic hook that restores the terminal before the panic message prints.
+    let mut terminal = ratatui::try_init()?;
+    let result = event_loop(&mut terminal, &mut app, &stop);
+    ratatui::restore();
+    result
+}
+
+/// Reads terminal events on their own thread. crossterm spins forever inside `read` once the
+/// terminal has hung up (it retries a read that returns end-of-file), so the loop below must
+/// never wait in crossterm itself, or a dropped SSH session would leave a process burning CPU.
+fn spawn_input() -> mpsc::Receiver<io::Result<Event>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        loop {
+            let ev = event::read();
+            let failed = ev.is_err();
+            if tx.send(ev).is_err() || failed {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// True once the terminal on stdin has hung up (the SSH connection dropped).
+fn terminal_hung_up() -> bool {
+    let mut fds = libc::pollfd { fd: 0, events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid pollfd, zero timeout.
+    let n = unsafe { libc::poll(&mut fds, 1, 0) };
+    n > 0 && fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+}
+
+fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, stop: &AtomicBool) -> Result<()> {
+    let input = spawn_input();
+    loop {
+        if stop.load(Ordering::Relaxed) || terminal_hung_up() {
+            return Ok(());
+        }
+        terminal.draw(|f| app.draw(f)).map_err(io_error)?;
+        match input.recv_timeout(Duration::from_millis(250)) {
+            Ok(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => app.on_key(key),
+            Ok(Ok(_)) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Ok(Err(e)) => return Err(io_error(e)),
+            Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+        }
+        if app.quit {
+            return Ok(());
+        }
+    }
+}
+
+fn io_error(e: io::Error) -> anyhow::Error {
+    anyhow!("终端读写失败：{e}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_locales_are_recognised_and_others_warned_about() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        };
+        assert!(locale_is_utf8(env(&[("LANG", "zh_CN.UTF-8")])));
+        assert!(locale_is_utf8(env(&[("LC_ALL", "en_US.utf8"), ("LANG", "C")])));
+        assert!(!locale_is_utf8(env(&[("LANG", "zh_CN.GBK")])));
+        assert!(!locale_is_utf8(env(&[])));
+        assert!(!locale_is_utf8(env(&[("LC_ALL", "C"), ("LANG", "zh_CN.UTF-8")])), "LC_ALL wins");
+    }
+}

@@ -1,0 +1,68 @@
+//! What every screen is: state, key → action, render. Screens call the service through `Ctx`
+//! and decide nothing about the business themselves.
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::text::Text;
+use super::theme::Theme;
+use crate::service::views::Me;
+use crate::service::{Api, ServiceError};
+
+/// What a screen can reach: the service, the theme, the strings, and who is logged in.
+pub struct Ctx<'a> {
+    pub api: &'a dyn Api,
+    pub theme: &'a Theme,
+    pub t: &'static Text,
+    pub me: Me,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Info(String),
+    Error(String),
+}
+
+impl From<ServiceError> for Message {
+    fn from(e: ServiceError) -> Message {
+        Message::Error(e.to_string())
+    }
+}
+
+pub enum Action {
+    None,
+    Push(Box<dyn Screen>),
+    Pop,
+    /// Close this screen, reload the ones below (something was saved) and say so.
+    PopSaved(String),
+    /// Reload every screen on the stack (something changed), staying here.
+    Saved(String),
+    Quit,
+    Say(Message),
+}
+
+impl Action {
+    pub fn error(e: impl Into<Message>) -> Action {
+        Action::Say(e.into())
+    }
+}
+
+/// One key for the footer and the help screen: the key as printed, and what it does.
+pub type KeyHelp = (&'static str, &'static str);
+
+pub trait Screen {
+    fn title(&self, t: &Text) -> String;
+    /// Every key this screen takes, most useful first; the footer shows the first few.
+    fn keys(&self, t: &Text) -> Vec<KeyHelp>;
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action;
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx);
+    /// Reloads from the service after something changed.
+    fn refresh(&mut self, _cx: &Ctx) -> Result<(), ServiceError> {
+        Ok(())
+    }
+    /// True while the screen is taking typed text, so letters are input, not commands.
+    fn takes_text(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,306 @@
+//! 客户: one client's card — profile with masked fields, basic-requirement checklist, sticker,
+//! marketing plan, open tasks and the contact timeline, newest first.
+
+use std::collections::BTreeMap;
+
+use chrono::Datelike;
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::super::screen::{Action, Ctx, KeyHelp, Screen};
+use super::super::text::Text;
+use super::super::ui;
+use crate::domain::client::display_permille;
+use crate::domain::{ClientNo, Requirement, Sensitive};
+use crate::service::ServiceError;
+use crate::service::views::ClientCard;
+
+pub struct ClientScreen {
+    no: ClientNo,
+    card: ClientCard,
+    /// Fields the user revealed on this visit (each reveal was audited by the service).
+    revealed: BTreeMap<SensitiveKey, String>,
+    scroll: usize,
+}
+
+/// `Sensitive` as an ordered map key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum SensitiveKey {
+    Phone,
+    Id,
+    Assets,
+}
+
+impl SensitiveKey {
+    fn field(self) -> Sensitive {
+        match self {
+            SensitiveKey::Phone => Sensitive::Phone,
+            SensitiveKey::Id => Sensitive::IdNumber,
+            SensitiveKey::Assets => Sensitive::Assets,
+        }
+    }
+}
+
+impl ClientScreen {
+    pub fn new(no: ClientNo, cx: &Ctx) -> Result<ClientScreen, ServiceError> {
+        let card = cx.api.client(no.clone())?;
+        Ok(ClientScreen { no, card, revealed: BTreeMap::new(), scroll: 0 })
+    }
+
+    fn reveal(&mut self, key: SensitiveKey, cx: &Ctx) -> Action {
+        if self.revealed.contains_key(&key) {
+            return Action::None;
+        }
+        match cx.api.reveal(self.no.clone(), key.field()) {
+            Ok(value) => {
+                self.revealed.insert(key, value);
+                Action::None
+            }
+            Err(e) => Action::error(e),
+        }
+    }
+
+    fn shown(&self, key: SensitiveKey, masked: &str) -> (String, bool) {
+        match self.revealed.get(&key) {
+            Some(v) => (v.clone(), true),
+            None => (masked.to_string(), false),
+        }
+    }
+
+    fn profile_lines(&self, cx: &Ctx) -> Vec<Line<'static>> {
+        let t = cx.t;
+        let th = cx.theme;
+        let c = &self.card.client;
+        let today = cx.me.today;
+        let label = |s: &str| Span::styled(format!("{s} "), th.muted);
+        let gap = || Span::raw("  ");
+        let (phone, phone_open) = self.shown(SensitiveKey::Phone, &c.phone);
+        let (id, id_open) = self.shown(SensitiveKey::Id, &c.id_number);
+        let (assets, assets_open) = match self.revealed.get(&SensitiveKey::Assets) {
+            Some(v) => (format!("{v} 元"), true),
+            None => (ui::amount(&c.assets, t), false),
+        };
+        let value = |s: String, open: bool| Span::styled(s, if open { th.warning } else { th.text });
+        let birthday = c.birthday.map_or_else(|| "-".into(), |b| b.format("%m-%d").to_string());
+        let maintainer = c
+            .maintainer
+            .as_ref()
+            .map_or_else(|| t.unassigned.to_string(), |m| format!("{}（{}）", m.name, m.no));
+        let sticker = if c.sticker.done {
+            let on = c.sticker.on.map(|d| format!(" {}", ui::date(d, today))).unwrap_or_default();
+            Span::styled(format!("{}{on}", t.sticker_done), th.ok)
+        } else {
+            Span::styled(t.sticker_not_done, th.warning)
+        };
+        let next = match c.next_callback {
+            Some(d) => Span::styled(ui::date(d, today), ui::due_style(d, today, th)),
+            None => Span::styled("-", th.muted),
+        };
+        let mut lines = vec![
+            Line::from(vec![
+                Span::styled(c.name.clone(), th.title),
+                gap(),
+                Span::styled(c.no.to_string(), th.muted),
+                gap(),
+                label(t.gender),
+                Span::styled(t.gender(c.gender), th.text),
+                gap(),
+                label(t.birthday),
+                Span::styled(birthday, th.text),
+                gap(),
+                label(t.outlet),
+                Span::styled(c.outlet.to_string(), th.text),
+                gap(),
+                label(t.status),
+                Span::styled(t.status(c.status), th.text),
+            ]),
+            Line::from(vec![
+                label(t.col_tier),
+                Span::styled(t.tier(c.tier), th.accent),
+                gap(),
+                label(t.col_class),
+                Span::styled(t.class(c.class), th.text),
+                gap(),
+                label(t.segment),
+                Span::styled(t.segment(c.segment), th.text),
+                gap(),
+                label(t.col_assets),
+                value(assets, assets_open),
+            ]),
+            Line::from(vec![
+                label(t.phone),
+                value(phone, phone_open),
+                gap(),
+                label(t.id_number),
+                value(id, id_open),
+            ]),
+            Line::from(vec![
+                label(t.maintainer),
+                Span::styled(maintainer, th.text),
+                gap(),
+                sticker,
+                gap(),
+                label(t.col_last),
+                Span::styled(ui::opt_date(c.last_contact, today), th.text),
+                gap(),
+                label(t.col_next),
+                next,
+            ]),
+        ];
+        let mut checklist = vec![Span::styled(format!("【{}】", t.requirements), th.title)];
+        for (req, met) in &self.card.checklist {
+            let mark = if *met { Span::styled("✓", th.ok) } else { Span::styled("✗", th.overdue) };
+            checklist.push(mark);
+            let mut name = t.requirement(*req).to_string();
+            if *req == Requirement::SelfService {
+                name.push_str(&display_permille(c.holdings.self_service_permille));
+            }
+            if *req == Requirement::WealthProduct && c.holdings.wealth_products > 0 {
+                name.push_str(&c.holdings.wealth_products.to_string());
+            }
+            checklist.push(Span::styled(format!("{name} "), if *met { th.text } else { th.warning }));
+        }
+        lines.push(Line::from(checklist));
+        if !self.revealed.is_empty() {
+            lines.push(Line::from(Span::styled(t.revealed_note, th.muted)));
+        }
+        lines
+    }
+
+    fn timeline_lines(&self, cx: &Ctx) -> Vec<Line<'static>> {
+        let t = cx.t;
+        let th = cx.theme;
+        if self.card.contacts.is_empty() {
+            return vec![Line::from(Span::styled(t.no_contacts, th.muted))];
+        }
+        self.card
+            .contacts
+            .iter()
+            .map(|cv| {
+                let c = &cv.contact;
+                let when = if c.at.date().year() == cx.me.today.year() {
+                    c.at.format("%m-%d %H:%M").to_string()
+                } else {
+                    c.at.format("%y-%m-%d").to_string()
+                };
+                let outcome_style = if c.outcome.reached() { th.text } else { th.warning };
+                let mut spans = vec![
+                    Span::styled(format!("{when} "), th.muted),
+                    Span::styled(format!("{} ", t.purpose(c.purpose)), th.accent),
+                    Span::styled(format!("{} ", t.channel(c.channel)), th.text),
+                    Span::styled(format!("{} ", t.outcome(c.outcome)), outcome_style),
+                    Span::styled(format!("{} ", cv.by.name), th.muted),
+                ];
+                if let Some(s) = c.satisfaction {
+                    spans.push(Span::styled(format!("{s}/5 "), th.ok));
+                }
+                spans.push(Span::styled(c.note.replace('\n', " "), th.text));
+                Line::from(spans)
+            })
+            .collect()
+    }
+}
+
+impl Screen for ClientScreen {
+    fn title(&self, t: &Text) -> String {
+        format!("{} {}", t.client, self.card.client.name)
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![
+            ("Esc", t.key_back),
+            ("p", t.key_reveal_phone),
+            ("i", t.key_reveal_id),
+            ("m", t.key_reveal_assets),
+            ("↑↓", t.key_scroll),
+            ("?", t.key_help),
+            ("r", t.key_refresh),
+        ]
+    }
+
+    fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
+        self.card = cx.api.client(self.no.clone())?;
+        Ok(())
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Left | KeyCode::Char('h') => Action::Pop,
+            KeyCode::Char('p') => self.reveal(SensitiveKey::Phone, cx),
+            KeyCode::Char('i') => self.reveal(SensitiveKey::Id, cx),
+            KeyCode::Char('m') => self.reveal(SensitiveKey::Assets, cx),
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.scroll = (self.scroll + 1).min(self.card.contacts.len().saturating_sub(1));
+                Action::None
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.scroll = self.scroll.saturating_sub(1);
+                Action::None
+            }
+            KeyCode::Char('r') => match self.refresh(cx) {
+                Ok(()) => Action::None,
+                Err(e) => Action::error(e),
+            },
+            _ => Action::None,
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let th = cx.theme;
+        let profile = self.profile_lines(cx);
+        let plan_text = if self.card.client.plan.is_empty() {
+            t.no_plan.to_string()
+        } else {
+            self.card.client.plan.clone()
+        };
+        let plan_height = (plan_text.lines().count() as u16).clamp(1, 3);
+        let tasks: Vec<Span> = if self.card.open_tasks.is_empty() {
+            vec![Span::styled(t.no_open_tasks, th.muted)]
+        } else {
+            self.card
+                .open_tasks
+                .iter()
+                .flat_map(|task| {
+                    [
+                        Span::styled(t.task_title(task.kind(), task.launch_name.as_deref()), th.text),
+                        Span::styled(
+                            format!(" {}  ", ui::date(task.due, cx.me.today)),
+                            ui::due_style(task.due, cx.me.today, th),
+                        ),
+                    ]
+                })
+                .collect()
+        };
+        let [profile_area, plan_head, plan_area, task_area, timeline_head, timeline_area] =
+            Layout::vertical([
+                Constraint::Length(profile.len() as u16),
+                Constraint::Length(1),
+                Constraint::Length(plan_height),
+                Constraint::Length(2),
+                Constraint::Length(1),
+                Constraint::Min(1),
+            ])
+            .areas(area);
+        f.render_widget(Paragraph::new(profile), profile_area);
+        f.render_widget(Paragraph::new(Span::styled(format!("【{}】", t.plan), th.title)), plan_head);
+        let plan_style = if self.card.client.plan.is_empty() { th.muted } else { th.text };
+        f.render_widget(Paragraph::new(plan_text).style(plan_style).wrap(Wrap { trim: false }), plan_area);
+        let mut task_line = vec![Span::styled(format!("【{}】", t.open_tasks), th.title)];
+        task_line.extend(tasks);
+        f.render_widget(Paragraph::new(Line::from(task_line)).wrap(Wrap { trim: true }), task_area);
+        let count = self.card.contacts.len();
+        f.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(format!("【{}】", t.timeline), th.title),
+                Span::styled(format!(" {count}"), th.muted),
+            ])),
+            timeline_head,
+        );
+        let lines: Vec<Line> = self.timeline_lines(cx).into_iter().skip(self.scroll).collect();
+        f.render_widget(Paragraph::new(lines), timeline_area);
+    }
+}

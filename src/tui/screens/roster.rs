@@ -1,0 +1,256 @@
+//! 我的名单: every client on the user's roster, sortable and filterable, with quota standing.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+use super::super::screen::{Action, Ctx, KeyHelp, Screen};
+use super::super::text::Text;
+use super::super::ui;
+use super::client::ClientScreen;
+use super::list_nav;
+use crate::domain::{ClientClass, Requirement, Segment};
+use crate::service::ServiceError;
+use crate::service::views::{RosterFilter, RosterPage, RosterSort};
+
+const SORTS: [RosterSort; 4] =
+    [RosterSort::NextCallback, RosterSort::Assets, RosterSort::LastContact, RosterSort::Name];
+
+/// Filters a user steps through with `f`, in order.
+fn filters() -> Vec<RosterFilter> {
+    let mut out = vec![RosterFilter::default()];
+    out.extend(ClientClass::ALL.iter().map(|c| RosterFilter { class: Some(*c), ..RosterFilter::default() }));
+    out.extend(Segment::ALL.iter().map(|s| RosterFilter { segment: Some(*s), ..RosterFilter::default() }));
+    out.extend(Requirement::ALL.iter().map(|r| RosterFilter { gap: Some(*r), ..RosterFilter::default() }));
+    out
+}
+
+pub struct RosterScreen {
+    page: Option<RosterPage>,
+    sort: usize,
+    filter: usize,
+    state: TableState,
+}
+
+impl RosterScreen {
+    pub fn new(cx: &Ctx) -> Result<RosterScreen, ServiceError> {
+        let mut s = RosterScreen { page: None, sort: 0, filter: 0, state: TableState::default() };
+        s.refresh(cx)?;
+        Ok(s)
+    }
+
+    fn sort_name(&self, t: &Text) -> &'static str {
+        match SORTS[self.sort] {
+            RosterSort::NextCallback => t.sort_next,
+            RosterSort::Assets => t.sort_assets,
+            RosterSort::LastContact => t.sort_last,
+            RosterSort::Name => t.sort_name,
+        }
+    }
+
+    fn filter_name(&self, t: &Text) -> String {
+        let f = &filters()[self.filter];
+        if let Some(c) = f.class {
+            t.class(c).to_string()
+        } else if let Some(s) = f.segment {
+            t.segment(s).to_string()
+        } else if let Some(r) = f.gap {
+            format!(
+                "{}{}",
+                match t.lang {
+                    super::super::text::Lang::Zh => "缺",
+                    super::super::text::Lang::En => "no ",
+                },
+                t.requirement(r)
+            )
+        } else {
+            t.all.to_string()
+        }
+    }
+
+    fn selected_client(&self) -> Option<crate::domain::ClientNo> {
+        let page = self.page.as_ref()?;
+        page.rows.get(self.state.selected()?).map(|r| r.no.clone())
+    }
+}
+
+impl Screen for RosterScreen {
+    fn title(&self, t: &Text) -> String {
+        t.roster.to_string()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![
+            ("↑↓", t.key_move),
+            ("Enter", t.key_open),
+            ("s", t.key_sort),
+            ("f", t.key_filter),
+            ("?", t.key_help),
+            ("q", t.key_quit),
+            ("PgUp/PgDn", t.key_page),
+            ("g/G", t.key_top_bottom),
+            ("r", t.key_refresh),
+        ]
+    }
+
+    fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
+        let page = cx.api.roster(None, SORTS[self.sort], filters()[self.filter].clone())?;
+        let n = page.rows.len();
+        self.page = Some(page);
+        self.state.select(match (self.state.selected(), n) {
+            (_, 0) => None,
+            (Some(i), n) => Some(i.min(n - 1)),
+            (None, _) => Some(0),
+        });
+        Ok(())
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        let n = self.page.as_ref().map_or(0, |p| p.rows.len());
+        if list_nav(&mut self.state, key, n) {
+            return Action::None;
+        }
+        let reload = |s: &mut RosterScreen| match s.refresh(cx) {
+            Ok(()) => Action::None,
+            Err(e) => Action::error(e),
+        };
+        match key.code {
+            KeyCode::Enter => match self.selected_client() {
+                Some(no) => match ClientScreen::new(no, cx) {
+                    Ok(s) => Action::Push(Box::new(s)),
+                    Err(e) => Action::error(e),
+                },
+                None => Action::None,
+            },
+            KeyCode::Char('s') => {
+                self.sort = (self.sort + 1) % SORTS.len();
+                self.state.select(Some(0));
+                reload(self)
+            }
+            KeyCode::Char('S') => {
+                self.sort = (self.sort + SORTS.len() - 1) % SORTS.len();
+                self.state.select(Some(0));
+                reload(self)
+            }
+            KeyCode::Char('f') => {
+                self.filter = (self.filter + 1) % filters().len();
+                self.state.select(Some(0));
+                reload(self)
+            }
+            KeyCode::Char('F') => {
+                self.filter = (self.filter + filters().len() - 1) % filters().len();
+                self.state.select(Some(0));
+                reload(self)
+            }
+            KeyCode::Char('r') => reload(self),
+            _ => Action::None,
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let th = cx.theme;
+        let Some(page) = &self.page else {
+            f.render_widget(Paragraph::new(t.loading).style(th.muted), area);
+            return;
+        };
+        let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+
+        let st = page.standing;
+        let quota = if st.minimum == 0 {
+            Span::styled(format!("{} {}", page.total, t.quota), th.text)
+        } else if st.meets_quota() {
+            Span::styled(format!("{}/{} {} {}", st.size, st.minimum, t.quota, t.meets_quota), th.ok)
+        } else {
+            let short = t.short_by.replace("{}", &st.shortfall().to_string());
+            Span::styled(format!("{}/{} {} {short}", st.size, st.minimum, t.quota), th.overdue)
+        };
+        let shown = if page.rows.len() as u32 == page.total {
+            String::new()
+        } else {
+            format!("  {}/{}", page.rows.len(), page.total)
+        };
+        f.render_widget(
+            Paragraph::new(Line::from(vec![
+                quota,
+                Span::styled(shown, th.muted),
+                Span::styled(format!("  {}:", t.sorted_by), th.muted),
+                Span::styled(self.sort_name(t), th.accent),
+                Span::styled(format!("  {}:", t.filter), th.muted),
+                Span::styled(self.filter_name(t), th.accent),
+            ])),
+            head,
+        );
+
+        if page.rows.is_empty() {
+            let msg = if page.total == 0 { t.no_clients } else { t.no_match };
+            f.render_widget(Paragraph::new(msg).style(th.muted), body);
+            return;
+        }
+        let today = cx.me.today;
+        let wide = area.width >= 110;
+        let rows = page.rows.iter().map(|r| {
+            let next = match r.next_callback {
+                Some(d) => Cell::from(Span::styled(ui::date(d, today), ui::due_style(d, today, th))),
+                None => Cell::from(Span::styled("-", th.muted)),
+            };
+            let gaps: String = r.gaps.iter().map(|g| t.requirement_badge(*g)).collect();
+            let mut cells = vec![
+                Cell::from(Span::styled(ui::fit(&r.name, 8), th.text)),
+                Cell::from(Span::styled(r.no.to_string(), th.muted)),
+                Cell::from(Span::styled(t.tier(r.tier), th.text)),
+                Cell::from(Span::styled(t.class_short(r.class), th.text)),
+                Cell::from(Span::styled(ui::amount(&r.assets, t), th.text)),
+                Cell::from(Span::styled(ui::opt_date(r.last_contact, today), th.text)),
+                next,
+                Cell::from(if r.sticker { Span::styled("✓", th.ok) } else { Span::styled("-", th.muted) }),
+                Cell::from(Span::styled(gaps, th.warning)),
+            ];
+            if wide {
+                cells.push(Cell::from(Span::styled(t.segment(r.segment), th.text)));
+                cells.push(Cell::from(Span::styled(t.status(r.status), th.muted)));
+            }
+            Row::new(cells)
+        });
+        let mut widths = vec![
+            Constraint::Length(8),
+            Constraint::Length(10),
+            Constraint::Length(8),
+            Constraint::Length(4),
+            Constraint::Length(9),
+            Constraint::Length(8),
+            Constraint::Length(8),
+            Constraint::Length(4),
+            Constraint::Length(10),
+        ];
+        let mut header = vec![
+            t.col_name,
+            t.col_no,
+            t.col_tier,
+            t.col_class,
+            t.col_assets,
+            t.col_last,
+            t.col_next,
+            t.col_sticker,
+            t.col_gaps,
+        ];
+        if wide {
+            widths.extend([Constraint::Length(8), Constraint::Length(6)]);
+            header.extend([t.segment, t.status]);
+        }
+        // A column is never narrower than its header (English headers are longer).
+        for (w, h) in widths.iter_mut().zip(&header) {
+            if let Constraint::Length(n) = w {
+                *n = (*n).max(ui::width(h) as u16);
+            }
+        }
+        let table = Table::new(rows, widths)
+            .header(Row::new(header).style(th.title))
+            .column_spacing(1)
+            .row_highlight_style(th.selection)
+            .highlight_symbol(">");
+        f.render_stateful_widget(table, body, &mut self.state);
+    }
+}

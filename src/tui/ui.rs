@@ -1,0 +1,130 @@
+//! Drawing helpers shared by screens: widths of Chinese text, dates, amounts, the bars.
+
+use chrono::{Datelike, NaiveDate};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use super::screen::KeyHelp;
+use super::text::{Lang, Text};
+use super::theme::Theme;
+use crate::domain::DueBucket;
+use crate::service::views::Amount;
+
+/// Display width in terminal cells (a Chinese character takes two).
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// Cuts `s` to at most `max` cells, ending in ".." when cut, never splitting a wide character.
+/// ("…" is East Asian Ambiguous: a CJK-configured terminal draws it two cells wide and every
+/// column after it would shift.)
+pub fn fit(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 2 > max {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push_str("..");
+    out
+}
+
+/// "11-05" within this year, "25-11-05" otherwise: at most eight cells for a table column.
+pub fn date(d: NaiveDate, today: NaiveDate) -> String {
+    if d.year() == today.year() { d.format("%m-%d").to_string() } else { d.format("%y-%m-%d").to_string() }
+}
+
+pub fn opt_date(d: Option<NaiveDate>, today: NaiveDate) -> String {
+    d.map_or_else(|| "-".to_string(), |d| date(d, today))
+}
+
+/// "2026-11-24 周二".
+pub fn long_date(d: NaiveDate, t: &Text) -> String {
+    format!("{} {}", d.format("%Y-%m-%d"), t.weekday_names[d.weekday().num_days_from_monday() as usize])
+}
+
+pub fn amount(a: &Amount, t: &Text) -> String {
+    match (a, t.lang) {
+        (Amount::Band(b), Lang::Zh) => b.label(),
+        (Amount::Band(b), Lang::En) => match (b.from_wan, b.to_wan) {
+            (0, Some(to)) => format!("<{}", yuan_short(to)),
+            (from, Some(to)) => format!("{}-{}", yuan_short(from), yuan_short(to)),
+            (from, None) => format!(">{}", yuan_short(from)),
+        },
+        (Amount::Exact(f), Lang::Zh) => f.display_wan(),
+        (Amount::Exact(f), Lang::En) => {
+            // Hundredths of a million yuan, rounded half up, in integers like every balance.
+            let h = (f.0.abs() + 500_000) / 1_000_000;
+            format!("{}{}.{:02}M", if f.0 < 0 { "-" } else { "" }, h / 100, h % 100)
+        }
+    }
+}
+
+/// 万 in the units an English reader expects: 50 万 is "500k", 200 万 is "2M".
+fn yuan_short(wan: i64) -> String {
+    if wan >= 100 {
+        let tenths = wan / 10;
+        if tenths % 10 == 0 {
+            format!("{}M", tenths / 10)
+        } else {
+            format!("{}.{}M", tenths / 10, tenths % 10)
+        }
+    } else {
+        format!("{}k", wan * 10)
+    }
+}
+
+/// The style a due date is shown in.
+pub fn due_style(due: NaiveDate, today: NaiveDate, theme: &Theme) -> Style {
+    match DueBucket::of(due, today) {
+        DueBucket::Overdue { .. } => theme.overdue,
+        DueBucket::Today => theme.warning,
+        DueBucket::ThisWeek => theme.accent,
+        DueBucket::Later => theme.text,
+    }
+}
+
+/// The footer: key chips and their meaning, as many as fit in `cols`.
+pub fn footer<'a>(keys: &[KeyHelp], cols: usize, theme: &Theme) -> Line<'a> {
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for (key, what) in keys {
+        let need = width(key) + width(what) + 3;
+        if used + need > cols {
+            break;
+        }
+        spans.push(Span::styled(format!(" {key} "), theme.key));
+        spans.push(Span::styled(format!("{what} "), theme.text));
+        used += need;
+    }
+    Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fitting_counts_chinese_as_two_cells_and_never_splits_one() {
+        assert_eq!(fit("张伟", 4), "张伟");
+        assert_eq!(fit("欧阳文博", 7), "欧阳..");
+        assert_eq!(width(&fit("欧阳文博", 7)), 6);
+        assert_eq!(fit("abcdef", 4), "ab..");
+    }
+
+    #[test]
+    fn dates_are_short_within_the_year() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        assert_eq!(date(NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(), today), "01-05");
+        assert_eq!(date(NaiveDate::from_ymd_opt(2025, 12, 30).unwrap(), today), "25-12-30");
+        assert_eq!(long_date(today, &super::super::text::ZH), "2026-11-24 周二");
+    }
+}

@@ -1,0 +1,115 @@
+//! The roster and client card drawn at 80×24 into a test terminal, read back as text.
+
+mod common;
+
+use common::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use mingdan::tui::App;
+use mingdan::tui::text::{EN, Text, ZH};
+use mingdan::tui::theme::{ColorSupport, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+/// The screen as lines of text, a wide character counted once (its second cell skipped).
+fn screen(terminal: &Terminal<TestBackend>) -> Vec<String> {
+    let buf = terminal.backend().buffer();
+    let mut lines = Vec::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        let mut x = 0;
+        while x < buf.area.width {
+            let sym = buf[(x, y)].symbol();
+            line.push_str(sym);
+            x += mingdan::tui::ui::width(sym).max(1) as u16;
+        }
+        lines.push(line.trim_end().to_string());
+    }
+    lines
+}
+
+/// The terminal cell where `needle` starts on the row that contains `row_key`.
+fn column_of(terminal: &Terminal<TestBackend>, row_key: &str, needle: &str) -> Option<u16> {
+    let buf = terminal.backend().buffer();
+    for y in 0..buf.area.height {
+        let mut text = String::new();
+        let mut starts = Vec::new();
+        let mut x = 0;
+        while x < buf.area.width {
+            let sym = buf[(x, y)].symbol();
+            for _ in sym.chars() {
+                starts.push(x);
+            }
+            text.push_str(sym);
+            x += mingdan::tui::ui::width(sym).max(1) as u16;
+        }
+        if text.contains(row_key) {
+            let byte = text.find(needle)?;
+            return Some(starts[text[..byte].chars().count()]);
+        }
+    }
+    None
+}
+
+fn key(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| app.draw(f)).unwrap();
+    terminal
+}
+
+fn mono() -> Theme {
+    Theme::load("default", None, ColorSupport::None).unwrap()
+}
+
+fn app<'a>(session: &'a dyn mingdan::service::Api, theme: &'a Theme, t: &'static Text) -> App<'a> {
+    App::new(session, theme, t).unwrap()
+}
+
+#[test]
+fn roster_columns_line_up_with_chinese_names_at_80x24() {
+    let b = branch();
+    let s = b.session("2001");
+    let theme = mono();
+    let mut a = app(&s, &theme, &ZH);
+    let term = draw(&mut a, 80, 24);
+    // 张伟 and 单明 are four cells wide, 曾小红 six: the next column starts at the same cell.
+    let cols: Vec<Option<u16>> =
+        ["张伟", "曾小红", "单明"].iter().map(|n| column_of(&term, n, "C")).collect();
+    assert!(cols[0].is_some(), "{:#?}", screen(&term));
+    assert!(cols.iter().all(|c| *c == cols[0]), "{cols:?}\n{:#?}", screen(&term));
+    let class_cols: Vec<Option<u16>> =
+        ["张伟", "曾小红", "单明"].iter().map(|n| column_of(&term, n, "重要")).collect();
+    assert!(class_cols.iter().all(|c| *c == class_cols[0] && c.is_some()), "{class_cols:?}");
+    insta::assert_snapshot!("roster_80x24_zh", screen(&term).join("\n"));
+}
+
+#[test]
+fn client_card_at_80x24_masks_until_revealed() {
+    let b = branch();
+    let s = b.session("2001");
+    let theme = mono();
+    let mut a = app(&s, &theme, &ZH);
+    a.on_key(key(KeyCode::Enter));
+    let term = draw(&mut a, 80, 24);
+    let text = screen(&term).join("\n");
+    assert!(text.contains("138****800"), "{text}");
+    insta::assert_snapshot!("client_80x24_zh", text);
+    a.on_key(key(KeyCode::Char('p')));
+    let text = screen(&draw(&mut a, 80, 24)).join("\n");
+    assert!(text.contains("1380013800"), "{text}");
+    assert!(text.contains("已记录查看"), "{text}");
+}
+
+#[test]
+fn roster_in_english_at_160x48_shows_the_wide_columns() {
+    let b = branch();
+    let s = b.session("2001");
+    let theme = mono();
+    let mut a = app(&s, &theme, &EN);
+    let text = screen(&draw(&mut a, 160, 48)).join("\n");
+    assert!(text.contains("Segment") && text.contains("Maintain"), "{text}");
+    insta::assert_snapshot!("roster_160x48_en", text);
+}
