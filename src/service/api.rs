@@ -73,7 +73,7 @@ api! {
     fn client(Client, no: ClientNo) -> ClientCard;
     /// Shows one masked field in full; audited.
     fn reveal(Reveal, no: ClientNo, field: Sensitive) -> String;
-    fn search(Search, query: String, limit: u32) -> Vec<super::search::SearchHit>;
+    fn search(Search, query: String, limit: u32) -> super::search::SearchResults;
     fn log_contact(LogContact, draft: ContactDraft) -> Logged;
     /// Launches still running, for the contact form's product choice.
     fn running_launches(RunningLaunches) -> Vec<LaunchRef>;
