@@ -74,6 +74,7 @@ fn roster_columns_line_up_with_chinese_names_at_80x24() {
     let s = b.session("2001");
     let theme = mono();
     let mut a = app(&s, &theme, &ZH);
+    a.on_key(key(KeyCode::Char('2')));
     let term = draw(&mut a, 80, 24);
     // 张伟 and 单明 are four cells wide, 曾小红 six: the next column starts at the same cell.
     let cols: Vec<Option<u16>> =
@@ -92,6 +93,7 @@ fn client_card_at_80x24_masks_until_revealed() {
     let s = b.session("2001");
     let theme = mono();
     let mut a = app(&s, &theme, &ZH);
+    a.on_key(key(KeyCode::Char('2')));
     a.on_key(key(KeyCode::Enter));
     let term = draw(&mut a, 80, 24);
     let text = screen(&term).join("\n");
@@ -109,7 +111,39 @@ fn roster_in_english_at_160x48_shows_the_wide_columns() {
     let s = b.session("2001");
     let theme = mono();
     let mut a = app(&s, &theme, &EN);
+    a.on_key(key(KeyCode::Char('2')));
     let text = screen(&draw(&mut a, 160, 48)).join("\n");
     assert!(text.contains("Segment") && text.contains("Maintain"), "{text}");
     insta::assert_snapshot!("roster_160x48_en", text);
+}
+
+/// Every screen at the design size and at a large terminal, in both languages.
+#[test]
+fn every_screen_at_80x24_and_160x48_in_chinese_and_english() {
+    use KeyCode::*;
+    let screens: [(&str, &[KeyCode]); 8] = [
+        ("today", &[]),
+        ("roster", &[Char('2')]),
+        ("client", &[Char('2'), Enter]),
+        ("contact_form", &[Char('c')]),
+        ("search", &[Char('/'), Char('张')]),
+        ("plan_editor", &[Char('2'), Enter, Char('e')]),
+        ("sticker_confirm", &[Char('2'), Enter, Char('t')]),
+        ("help", &[Char('?')]),
+    ];
+    let b = branch();
+    let s = b.session("2001");
+    let theme = mono();
+    for (lang, t) in [("zh", &ZH), ("en", &EN)] {
+        for (name, keys) in screens {
+            for (w, h) in [(80, 24), (160, 48)] {
+                let mut a = app(&s, &theme, t);
+                for k in keys {
+                    a.on_key(key(*k));
+                }
+                let text = screen(&draw(&mut a, w, h)).join("\n");
+                insta::assert_snapshot!(format!("{name}_{w}x{h}_{lang}"), text);
+            }
+        }
+    }
 }

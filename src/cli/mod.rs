@@ -25,6 +25,9 @@ pub struct Cli {
     /// 界面语言：zh（默认）或 en
     #[arg(long, global = true, value_enum)]
     pub lang: Option<Lang>,
+    /// 启用鼠标（滚轮翻动列表）；启用后终端的鼠标选择复制需按住 Shift
+    #[arg(long, global = true)]
+    pub mouse: bool,
     /// 以某个工号登录（只用于演示数据库）
     #[arg(long = "as", global = true, value_name = "工号")]
     pub as_staff: Option<String>,
@@ -172,7 +175,7 @@ fn actor(service: &Service, as_staff: Option<&str>) -> Result<StaffNo> {
 }
 
 pub fn main(cli: Cli) -> Result<()> {
-    let tui = TuiOptions { theme: cli.theme.clone(), lang: cli.lang };
+    let tui = TuiOptions { theme: cli.theme.clone(), lang: cli.lang, mouse: cli.mouse };
     let store = match &cli.store {
         Some(p) => p.clone(),
         None if matches!(cli.command, Some(Command::Demo { .. })) => data_dir()?.join("demo"),

@@ -395,7 +395,7 @@ impl History<'_> {
     /// When the maintainer gets round to the open callback: diligent ones on time, others late.
     fn plan_callback(&self, tasks: &[Task], diligence: u32, rng: &mut fastrand::Rng) -> Option<NaiveDate> {
         let due = tasks.iter().find(|t| t.is_open() && matches!(t.id.kind, TaskKind::Callback { .. }))?.due;
-        let delay = if rng.u32(0..100) < diligence { -rng.i64(0..5) } else { rng.i64(1..30) };
+        let delay = if rng.u32(0..100) < diligence { -rng.i64(0..5) } else { rng.i64(1..45) };
         Some(due + Duration::days(delay))
     }
 
@@ -512,7 +512,7 @@ pub fn generate(spec: &DemoSpec, next_id: &mut dyn FnMut() -> u64) -> DemoBranch
             (_, q) => q + rng.i64(0..6),
         };
         // The lobby manager the demo opens as is behind with callbacks, so Today has work in it.
-        let diligence = if s.no == default_user { 40 } else { rng.u32(45..96) };
+        let diligence = if s.no == default_user { 25 } else { rng.u32(45..96) };
         for _ in 0..target {
             let Some(i) = queue.get_mut(s.outlet.as_str()).and_then(|q| q.pop_front()) else { break };
             let c = &mut clients[i];

@@ -42,7 +42,7 @@ impl Service {
         let completed: Vec<TaskView> = changed
             .iter()
             .filter(|t| matches!(t.state, crate::domain::TaskState::Done { .. }))
-            .map(|t| Self::task_view(t, &client.name, &launches, now.date()))
+            .map(|t| Self::task_view(t, &client, &launches, now.date()))
             .collect();
         let rec = self.audit_record(
             actor.no.as_str(),

@@ -132,7 +132,7 @@ impl Service {
     /// A task as a line of a work list.
     pub(super) fn task_view(
         task: &Task,
-        client_name: &str,
+        client: &Client,
         launches: &[ProductLaunch],
         today: chrono::NaiveDate,
     ) -> TaskView {
@@ -142,7 +142,9 @@ impl Service {
         };
         TaskView {
             id: task.id.clone(),
-            client_name: client_name.to_string(),
+            client_name: client.name.clone(),
+            client_tier: client.tier,
+            client_class: client.class,
             due: task.due,
             bucket: DueBucket::of(task.due, today),
             launch_name,
@@ -162,7 +164,7 @@ impl Service {
         }
         let mut open: Vec<Task> = self.store.tasks_of(&no)?.into_iter().filter(Task::is_open).collect();
         open.sort_by_key(|t| t.due);
-        let open_tasks = open.iter().map(|t| Self::task_view(t, &c.name, &launches, today)).collect();
+        let open_tasks = open.iter().map(|t| Self::task_view(t, &c, &launches, today)).collect();
         let mine = c.maintainer.as_ref() == Some(&actor.no);
         Ok(ClientCard {
             client: self.view_of(actor, &c)?,
@@ -170,6 +172,7 @@ impl Service {
             contacts,
             open_tasks,
             mine,
+            callback_days: rules.callback_days(c.class),
             may_edit_plan: mine,
             may_set_sticker: mine || actor.may(Permission::Manager),
         })

@@ -57,14 +57,16 @@ impl Service {
         let rules = self.store.rules()?;
         let launches = self.store.launches()?;
         let clients = self.roster_clients(&actor.no)?;
-        let name_of = |no: &ClientNo| clients.iter().find(|c| &c.no == no).map_or("", |c| c.name.as_str());
+        let by_no: std::collections::HashMap<&ClientNo, &crate::domain::Client> =
+            clients.iter().map(|c| (&c.no, c)).collect();
 
         let (mut overdue, mut due_today, mut this_week) = (Vec::new(), Vec::new(), Vec::new());
         for t in self.store.open_tasks_of(&actor.no)? {
             if !matches!(t.id.kind, TaskKind::Callback { .. }) {
                 continue;
             }
-            let v = Self::task_view(&t, name_of(&t.id.client), &launches, today);
+            let Some(client) = by_no.get(&t.id.client) else { continue };
+            let v = Self::task_view(&t, client, &launches, today);
             match v.bucket {
                 DueBucket::Overdue { .. } => overdue.push(v),
                 DueBucket::Today => due_today.push(v),
@@ -86,7 +88,7 @@ impl Service {
                 let Some(t) = self.store.task(&TaskId { client: c.no.clone(), kind })? else { continue };
                 p.total += 1;
                 if t.is_open() {
-                    p.owed.push(Self::task_view(&t, &c.name, &launches, today));
+                    p.owed.push(Self::task_view(&t, c, &launches, today));
                 } else if matches!(t.state, crate::domain::TaskState::Done { .. }) {
                     p.done += 1;
                 }

@@ -109,6 +109,8 @@ pub struct ContactView {
 pub struct TaskView {
     pub id: TaskId,
     pub client_name: String,
+    pub client_tier: CardTier,
+    pub client_class: ClientClass,
     pub due: NaiveDate,
     pub bucket: DueBucket,
     /// For a launch task, the product's name.
@@ -130,6 +132,9 @@ pub struct ClientCard {
     pub open_tasks: Vec<TaskView>,
     /// The viewer maintains this client (and so may edit its plan).
     pub mine: bool,
+    /// Days between regular callbacks for this client's class; the contact form suggests the
+    /// next callback this far ahead.
+    pub callback_days: u16,
     pub may_edit_plan: bool,
     pub may_set_sticker: bool,
 }

@@ -1,5 +1,6 @@
-//! The application: a stack of screens, the bar on top, the key footer below, the help overlay
-//! and one line for messages. Testable without a terminal: feed keys, draw into a TestBackend.
+//! The application: a stack of screens over a root view (今日 or 名单), the title bar, the key
+//! footer, the help overlay and one line for messages. Testable without a terminal: feed keys,
+//! draw into a TestBackend.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -7,37 +8,90 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use super::screen::{Action, Ctx, Message, Screen};
+use super::screen::{Action, Ctx, KeyHelp, Message, Screen};
+use super::screens::modal::DraftOffer;
 use super::screens::roster::RosterScreen;
+use super::screens::search::SearchScreen;
+use super::screens::today::TodayScreen;
 use super::text::Text;
 use super::theme::Theme;
 use super::ui;
 use crate::service::{Api, ServiceError};
 
+/// The views a user switches between with the number keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Root {
+    Today,
+    Roster,
+}
+
+impl Root {
+    const ALL: [Root; 2] = [Root::Today, Root::Roster];
+
+    fn key(self) -> char {
+        match self {
+            Root::Today => '1',
+            Root::Roster => '2',
+        }
+    }
+
+    fn label(self, t: &Text) -> &'static str {
+        match self {
+            Root::Today => t.today,
+            Root::Roster => t.roster,
+        }
+    }
+
+    fn open(self, cx: &Ctx) -> Result<Box<dyn Screen>, ServiceError> {
+        Ok(match self {
+            Root::Today => Box::new(TodayScreen::new(cx)?),
+            Root::Roster => Box::new(RosterScreen::new(cx)?),
+        })
+    }
+}
+
 pub struct App<'a> {
     pub cx: Ctx<'a>,
+    root: Root,
     stack: Vec<Box<dyn Screen>>,
     message: Option<Message>,
     help: bool,
     pub quit: bool,
+    /// The session is ending because the terminal went away, not because the user left.
+    pub quit_by_signal: bool,
 }
 
 impl<'a> App<'a> {
+    /// Opens on 今日; if the last session ended with a contact form open, offers its draft.
     pub fn new(api: &'a dyn Api, theme: &'a Theme, t: &'static Text) -> Result<App<'a>, ServiceError> {
         let me = api.whoami()?;
         let cx = Ctx { api, theme, t, me };
-        let root: Box<dyn Screen> = Box::new(RosterScreen::new(&cx)?);
-        Ok(App { cx, stack: vec![root], message: None, help: false, quit: false })
+        let root = Root::Today;
+        let mut stack = vec![root.open(&cx)?];
+        if let Some(draft) = api.draft()? {
+            stack.push(Box::new(DraftOffer::new(draft, &cx)));
+        }
+        Ok(App { cx, root, stack, message: None, help: false, quit: false, quit_by_signal: false })
+    }
+
+    pub fn push(&mut self, screen: Box<dyn Screen>) {
+        self.stack.push(screen);
     }
 
     pub fn say(&mut self, m: Message) {
         self.message = Some(m);
     }
 
+    /// The title of the screen on top, for tests and the bar.
+    pub fn top_title(&self) -> String {
+        self.stack.last().map(|s| s.title(self.cx.t)).unwrap_or_default()
+    }
+
     /// Reloads every screen; a failure is shown, the stale view stays.
-    fn refresh_all(&mut self) {
-        if let Ok(me) = self.cx.api.whoami() {
-            self.cx.me = me;
+    pub fn refresh_all(&mut self) {
+        match self.cx.api.whoami() {
+            Ok(me) => self.cx.me = me,
+            Err(e) => self.message = Some(e.into()),
         }
         for s in &mut self.stack {
             if let Err(e) = s.refresh(&self.cx) {
@@ -46,8 +100,13 @@ impl<'a> App<'a> {
         }
     }
 
+    fn typing(&self) -> bool {
+        self.stack.last().is_some_and(|s| s.takes_text())
+    }
+
     pub fn on_key(&mut self, key: KeyEvent) {
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            self.end_session();
             self.quit = true;
             return;
         }
@@ -56,15 +115,28 @@ impl<'a> App<'a> {
             return;
         }
         self.message = None;
-        let typing = self.stack.last().is_some_and(|s| s.takes_text());
+        let typing = self.typing();
         if key.code == KeyCode::F(1) || (!typing && key.code == KeyCode::Char('?')) {
             self.help = true;
             return;
         }
-        let at_root = self.stack.len() == 1;
-        if at_root && !typing && matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) {
-            self.quit = true;
+        if !typing && key.code == KeyCode::Char('/') {
+            let s = SearchScreen::new(&self.cx);
+            self.stack.push(Box::new(s));
             return;
+        }
+        let at_root = self.stack.len() == 1;
+        if at_root && !typing {
+            if matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) {
+                self.quit = true;
+                return;
+            }
+            if let KeyCode::Char(c) = key.code
+                && let Some(root) = Root::ALL.iter().find(|r| r.key() == c)
+            {
+                self.switch_root(*root);
+                return;
+            }
         }
         let action = {
             let cx = &self.cx;
@@ -74,10 +146,56 @@ impl<'a> App<'a> {
         self.apply(action);
     }
 
+    pub fn on_paste(&mut self, text: &str) {
+        let action = {
+            let cx = &self.cx;
+            let last = self.stack.len() - 1;
+            self.stack[last].on_paste(text, cx)
+        };
+        self.apply(action);
+    }
+
+    /// Called a few times a second by the event loop.
+    pub fn tick(&mut self) {
+        let action = {
+            let cx = &self.cx;
+            let last = self.stack.len() - 1;
+            self.stack[last].tick(cx)
+        };
+        self.apply(action);
+    }
+
+    /// The session is ending without the user leaving (hang-up, terminate, Ctrl-C): let every
+    /// screen keep what must not be lost.
+    pub fn end_session(&mut self) {
+        for s in &mut self.stack {
+            s.on_session_end(&self.cx);
+        }
+    }
+
+    fn switch_root(&mut self, root: Root) {
+        if root == self.root {
+            return;
+        }
+        match root.open(&self.cx) {
+            Ok(s) => {
+                self.root = root;
+                self.stack = vec![s];
+            }
+            Err(e) => self.message = Some(e.into()),
+        }
+    }
+
     fn apply(&mut self, action: Action) {
         match action {
             Action::None => {}
             Action::Push(s) => self.stack.push(s),
+            Action::Replace(s) => {
+                if self.stack.len() > 1 {
+                    self.stack.pop();
+                }
+                self.stack.push(s);
+            }
             Action::Pop => {
                 if self.stack.len() > 1 {
                     self.stack.pop();
@@ -101,24 +219,39 @@ impl<'a> App<'a> {
         }
     }
 
+    fn bar_line(&self, width: usize) -> Line<'static> {
+        let th = self.cx.theme;
+        let t = self.cx.t;
+        let me = &self.cx.me.staff;
+        let mut spans = vec![Span::styled(format!(" {} ", t.app), th.bar)];
+        for r in Root::ALL {
+            let label = format!(" {}{} ", r.key(), r.label(t));
+            let style =
+                if r == self.root { th.bar.add_modifier(ratatui::style::Modifier::REVERSED) } else { th.bar };
+            spans.push(Span::styled(label, style));
+        }
+        if self.stack.len() > 1 {
+            spans.push(Span::styled(format!(" › {}", ui::fit(&self.top_title(), 20)), th.bar));
+        }
+        let right = format!("{} {} · {} ", me.name, me.role, ui::long_date(self.cx.me.today, t));
+        let used: usize = spans.iter().map(|s| ui::width(&s.content)).sum();
+        let pad = width.saturating_sub(used + ui::width(&right));
+        if pad > 0 {
+            spans.push(Span::styled(" ".repeat(pad), th.bar));
+            spans.push(Span::styled(right, th.bar));
+        } else {
+            spans.push(Span::styled(" ".repeat(width.saturating_sub(used)), th.bar));
+        }
+        Line::from(spans)
+    }
+
     pub fn draw(&mut self, f: &mut Frame) {
         let area = f.area();
         let th = self.cx.theme;
         let t = self.cx.t;
         let [bar, body, footer] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
-
-        let me = &self.cx.me.staff;
-        let title = self.stack.last().map(|s| s.title(t)).unwrap_or_default();
-        let left = format!(" {} · {}", t.app, title);
-        let right = format!("{} {} · {} ", me.name, me.role, ui::long_date(self.cx.me.today, t));
-        let pad = (area.width as usize).saturating_sub(ui::width(&left) + ui::width(&right));
-        let bar_text = if pad == 0 {
-            ui::fit(&format!("{left} {right}"), area.width as usize)
-        } else {
-            format!("{left}{}{right}", " ".repeat(pad))
-        };
-        f.render_widget(Paragraph::new(bar_text).style(th.bar), bar);
+        f.render_widget(Paragraph::new(self.bar_line(area.width as usize)), bar);
 
         let body = match &self.message {
             Some(m) => {
@@ -135,8 +268,12 @@ impl<'a> App<'a> {
         let keys = self.stack.last().map(|s| s.keys(t)).unwrap_or_default();
         {
             let cx = &self.cx;
-            let last = self.stack.len() - 1;
-            self.stack[last].render(f, body, cx);
+            let n = self.stack.len();
+            // A modal box is drawn over the screen it asks about.
+            if n >= 2 && self.stack[n - 1].is_modal() {
+                self.stack[n - 2].render(f, body, cx);
+            }
+            self.stack[n - 1].render(f, body, cx);
         }
         f.render_widget(Paragraph::new(ui::footer(&keys, area.width as usize, th)), footer);
         if self.help {
@@ -144,27 +281,39 @@ impl<'a> App<'a> {
         }
     }
 
-    fn draw_help(&self, f: &mut Frame, area: Rect, keys: &[(&'static str, &'static str)]) {
+    fn draw_help(&self, f: &mut Frame, area: Rect, keys: &[KeyHelp]) {
         let th = self.cx.theme;
         let t = self.cx.t;
-        let global: [(&str, &str); 2] = [("F1", t.key_help), ("Ctrl-C", t.key_quit)];
+        let typing = self.typing();
+        let mut global: Vec<KeyHelp> = vec![("F1", t.key_help)];
+        if !typing {
+            global.push(("/", t.key_search));
+            global.push(("1/2", t.key_switch));
+        }
+        global.push(("Ctrl-C", t.key_quit));
+        let mut seen = std::collections::BTreeSet::new();
         let mut lines: Vec<Line> = Vec::new();
         for (k, what) in keys.iter().chain(global.iter()) {
+            if !seen.insert(*k) {
+                continue;
+            }
             lines.push(Line::from(vec![
-                Span::styled(format!(" {:<10}", k), th.accent),
+                Span::styled(format!(" {}", ui::pad(k, 11)), th.accent),
                 Span::styled(what.to_string(), th.text),
             ]));
         }
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled(format!(" {}", t.help_close), th.muted)));
         let h = (lines.len() as u16 + 1).min(area.height.saturating_sub(2));
-        let w = 44.min(area.width.saturating_sub(4));
+        let w = 46.min(area.width.saturating_sub(4));
         let popup =
             Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
         f.render_widget(Clear, popup);
         let [head, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(popup);
-        let title = self.stack.last().map(|s| s.title(t)).unwrap_or_default();
-        f.render_widget(Paragraph::new(format!(" {} · {}", t.help_title, title)).style(th.bar), head);
+        f.render_widget(
+            Paragraph::new(format!(" {} · {}", t.help_title, self.top_title())).style(th.bar),
+            head,
+        );
         f.render_widget(Paragraph::new(lines).style(th.popup).wrap(Wrap { trim: false }), rest);
     }
 }

@@ -27,6 +27,9 @@ use crate::service::Api;
 pub struct TuiOptions {
     pub theme: Option<String>,
     pub lang: Option<Lang>,
+    /// Take mouse events (wheel scrolls lists). Off by default: capturing the mouse stops the
+    /// terminal's own select-and-copy, which staff use to copy client numbers.
+    pub mouse: bool,
 }
 
 /// `~/.config/mingdan/config.toml`: what a user sets once instead of passing flags.
@@ -35,6 +38,7 @@ pub struct TuiOptions {
 pub struct Config {
     pub theme: Option<String>,
     pub lang: Option<Lang>,
+    pub mouse: Option<bool>,
 }
 
 fn config_dir() -> Option<PathBuf> {
@@ -65,6 +69,7 @@ pub struct Prepared {
     pub theme: Theme,
     pub text: &'static Text,
     pub warning: Option<String>,
+    pub mouse: bool,
 }
 
 /// Theme, language and start-up warnings from flags, config and environment.
@@ -77,10 +82,16 @@ pub fn prepare(opts: TuiOptions) -> Result<Prepared> {
     let user_themes = config_dir().map(|d| d.join("themes"));
     let theme = Theme::load(&name, user_themes.as_deref(), support).map_err(|e| anyhow!(e))?;
     let warning = (!locale_is_utf8(|k| std::env::var(k).ok())).then(|| text.not_utf8.to_string());
-    Ok(Prepared { theme, text, warning })
+    let mouse = opts.mouse || config.mouse.unwrap_or(false);
+    Ok(Prepared { theme, text, warning, mouse })
 }
 
 pub fn run(api: &dyn Api, opts: TuiOptions) -> Result<()> {
+    run_with(api, opts, |_| {})
+}
+
+/// `run`, with a chance to set the app up before the first frame (tests push their own screens).
+pub fn run_with(api: &dyn Api, opts: TuiOptions, setup: impl FnOnce(&mut App)) -> Result<()> {
     use std::io::IsTerminal;
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         return Err(anyhow!(
@@ -96,16 +107,40 @@ pub fn run(api: &dyn Api, opts: TuiOptions) -> Result<()> {
     if let Some(w) = prepared.warning {
         app.say(screen::Message::Error(w));
     }
+    setup(&mut app);
 
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
         signal_hook::flag::register(sig, stop.clone())?;
     }
-    // Installs a panic hook that restores the terminal before the panic message prints.
+    // ratatui installs a panic hook that leaves raw mode and the alternate screen before the
+    // panic message prints; ours, around it, also turns off the modes we turn on.
     let mut terminal = ratatui::try_init()?;
+    let ratatui_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        leave_modes();
+        ratatui_hook(info);
+    }));
+    let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableBracketedPaste);
+    if prepared.mouse {
+        let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
+    }
     let result = event_loop(&mut terminal, &mut app, &stop);
+    // However the loop ended, unsaved work gets its chance first (a draft for an open form).
+    if result.is_err() || stop.load(Ordering::Relaxed) || app.quit_by_signal {
+        app.end_session();
+    }
+    leave_modes();
     ratatui::restore();
     result
+}
+
+fn leave_modes() {
+    let _ = crossterm::execute!(
+        io::stdout(),
+        crossterm::event::DisableBracketedPaste,
+        crossterm::event::DisableMouseCapture
+    );
 }
 
 /// Reads terminal events on their own thread. crossterm spins forever inside `read` once the
@@ -136,16 +171,35 @@ fn terminal_hung_up() -> bool {
 fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, stop: &AtomicBool) -> Result<()> {
     let input = spawn_input();
     loop {
-        if stop.load(Ordering::Relaxed) || terminal_hung_up() {
+        if terminal_hung_up() {
+            app.quit_by_signal = true;
+        }
+        if stop.load(Ordering::Relaxed) || app.quit_by_signal {
             return Ok(());
         }
         terminal.draw(|f| app.draw(f)).map_err(io_error)?;
         match input.recv_timeout(Duration::from_millis(250)) {
             Ok(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => app.on_key(key),
+            Ok(Ok(Event::Paste(text))) => app.on_paste(&text),
+            Ok(Ok(Event::Mouse(m))) => {
+                use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
+                let code = match m.kind {
+                    MouseEventKind::ScrollDown => Some(KeyCode::Down),
+                    MouseEventKind::ScrollUp => Some(KeyCode::Up),
+                    _ => None,
+                };
+                if let Some(code) = code {
+                    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+                }
+            }
             Ok(Ok(_)) | Err(mpsc::RecvTimeoutError::Timeout) => {}
             Ok(Err(e)) => return Err(io_error(e)),
-            Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                app.quit_by_signal = true;
+                return Ok(());
+            }
         }
+        app.tick();
         if app.quit {
             return Ok(());
         }

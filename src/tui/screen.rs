@@ -33,6 +33,8 @@ impl From<ServiceError> for Message {
 pub enum Action {
     None,
     Push(Box<dyn Screen>),
+    /// Replace this screen with another (the draft offer becomes the form it offers).
+    Replace(Box<dyn Screen>),
     Pop,
     /// Close this screen, reload the ones below (something was saved) and say so.
     PopSaved(String),
@@ -56,6 +58,10 @@ pub trait Screen {
     /// Every key this screen takes, most useful first; the footer shows the first few.
     fn keys(&self, t: &Text) -> Vec<KeyHelp>;
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action;
+    /// Text pasted into the terminal (bracketed paste), for screens that take text.
+    fn on_paste(&mut self, _text: &str, _cx: &Ctx) -> Action {
+        Action::None
+    }
     fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx);
     /// Reloads from the service after something changed.
     fn refresh(&mut self, _cx: &Ctx) -> Result<(), ServiceError> {
@@ -65,4 +71,15 @@ pub trait Screen {
     fn takes_text(&self) -> bool {
         false
     }
+    /// Drawn as a box over the screen below it rather than in place of it.
+    fn is_modal(&self) -> bool {
+        false
+    }
+    /// Called a few times a second, for work that is due without a key (saving a draft).
+    fn tick(&mut self, _cx: &Ctx) -> Action {
+        Action::None
+    }
+    /// The session is ending without the user closing this screen (the connection dropped, the
+    /// process was told to stop, Ctrl-C): keep whatever the user would not want to lose.
+    fn on_session_end(&mut self, _cx: &Ctx) {}
 }

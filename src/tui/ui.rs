@@ -37,6 +37,19 @@ pub fn fit(s: &str, max: usize) -> String {
     out
 }
 
+/// `s` cut or padded with spaces to exactly `cells` terminal cells.
+pub fn pad(s: &str, cells: usize) -> String {
+    let mut out = fit(s, cells);
+    let w = width(&out);
+    out.extend(std::iter::repeat_n(' ', cells.saturating_sub(w)));
+    out
+}
+
+/// "11-20 周五".
+pub fn day_and_weekday(d: NaiveDate, t: &Text) -> String {
+    format!("{} {}", d.format("%m-%d"), t.weekday_names[d.weekday().num_days_from_monday() as usize])
+}
+
 /// "11-05" within this year, "25-11-05" otherwise: at most eight cells for a table column.
 pub fn date(d: NaiveDate, today: NaiveDate) -> String {
     if d.year() == today.year() { d.format("%m-%d").to_string() } else { d.format("%y-%m-%d").to_string() }
@@ -118,6 +131,8 @@ mod tests {
         assert_eq!(fit("欧阳文博", 7), "欧阳..");
         assert_eq!(width(&fit("欧阳文博", 7)), 6);
         assert_eq!(fit("abcdef", 4), "ab..");
+        assert_eq!(pad("张伟", 6), "张伟  ");
+        assert_eq!(width(&pad("欧阳文博", 7)), 7);
     }
 
     #[test]

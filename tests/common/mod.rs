@@ -1,6 +1,8 @@
 //! A small hand-made branch on a temporary store, for integration tests.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};

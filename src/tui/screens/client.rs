@@ -10,9 +10,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::super::screen::{Action, Ctx, KeyHelp, Screen};
+use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::super::text::Text;
 use super::super::ui;
+use super::contact_form::Prefill;
+use super::modal::Confirm;
+use super::plan_editor::PlanEditor;
 use crate::domain::client::display_permille;
 use crate::domain::{ClientNo, Requirement, Sensitive};
 use crate::service::ServiceError;
@@ -211,12 +214,16 @@ impl Screen for ClientScreen {
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
         vec![
+            ("c", t.key_contact),
+            ("e", t.key_plan),
+            ("t", t.key_sticker),
+            ("p/i/m", t.key_reveal),
             ("Esc", t.key_back),
+            ("?", t.key_help),
             ("p", t.key_reveal_phone),
             ("i", t.key_reveal_id),
             ("m", t.key_reveal_assets),
             ("↑↓", t.key_scroll),
-            ("?", t.key_help),
             ("r", t.key_refresh),
         ]
     }
@@ -229,6 +236,33 @@ impl Screen for ClientScreen {
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') | KeyCode::Left | KeyCode::Char('h') => Action::Pop,
+            KeyCode::Char('c') => super::open_contact_form(self.no.clone(), Prefill::default(), cx),
+            KeyCode::Char('e') => {
+                if self.card.may_edit_plan {
+                    Action::Push(Box::new(PlanEditor::new(
+                        self.no.clone(),
+                        self.card.client.name.clone(),
+                        &self.card.client.plan,
+                    )))
+                } else {
+                    Action::Say(Message::Error(cx.t.plan_not_yours.to_string()))
+                }
+            }
+            KeyCode::Char('t') => {
+                if !self.card.may_set_sticker {
+                    return Action::Say(Message::Error(cx.t.sticker_not_yours.to_string()));
+                }
+                let done = !self.card.client.sticker.done;
+                let question = if done { cx.t.confirm_sticker_on } else { cx.t.confirm_sticker_off };
+                let no = self.no.clone();
+                let title = format!("{} · {}", cx.t.key_sticker, self.card.client.name);
+                Action::Push(Box::new(Confirm::new(title, question.to_string(), move |cx: &Ctx| {
+                    match cx.api.set_sticker(no, done) {
+                        Ok(_) => Action::PopSaved(cx.t.sticker_saved.to_string()),
+                        Err(e) => Action::error(e),
+                    }
+                })))
+            }
             KeyCode::Char('p') => self.reveal(SensitiveKey::Phone, cx),
             KeyCode::Char('i') => self.reveal(SensitiveKey::Id, cx),
             KeyCode::Char('m') => self.reveal(SensitiveKey::Assets, cx),
@@ -257,7 +291,10 @@ impl Screen for ClientScreen {
         } else {
             self.card.client.plan.clone()
         };
-        let plan_height = (plan_text.lines().count() as u16).clamp(1, 3);
+        // Wrapped lines at this width, up to four; the editor shows the rest.
+        let cols = usize::from(area.width.max(1));
+        let wrapped: usize = plan_text.lines().map(|l| ui::width(l).max(1).div_ceil(cols)).sum();
+        let plan_height = (wrapped as u16).clamp(1, 4);
         let tasks: Vec<Span> = if self.card.open_tasks.is_empty() {
             vec![Span::styled(t.no_open_tasks, th.muted)]
         } else {

@@ -85,12 +85,16 @@ impl Screen for RosterScreen {
         vec![
             ("↑↓", t.key_move),
             ("Enter", t.key_open),
+            ("c", t.key_contact),
+            ("/", t.key_search),
             ("s", t.key_sort),
             ("f", t.key_filter),
             ("?", t.key_help),
             ("q", t.key_quit),
             ("PgUp/PgDn", t.key_page),
             ("g/G", t.key_top_bottom),
+            ("S/F", t.key_back_cycle),
+            ("1", t.key_today),
             ("r", t.key_refresh),
         ]
     }
@@ -122,6 +126,10 @@ impl Screen for RosterScreen {
                     Ok(s) => Action::Push(Box::new(s)),
                     Err(e) => Action::error(e),
                 },
+                None => Action::None,
+            },
+            KeyCode::Char('c') => match self.selected_client() {
+                Some(no) => super::open_contact_form(no, super::contact_form::Prefill::default(), cx),
                 None => Action::None,
             },
             KeyCode::Char('s') => {

@@ -1,0 +1,149 @@
+//! Small questions asked over the current screen: a yes/no confirmation, and the offer of a
+//! contact draft kept from a session that ended.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::super::screen::{Action, Ctx, KeyHelp, Screen};
+use super::super::text::Text;
+use super::super::ui;
+use super::contact_form::ContactForm;
+use crate::domain::ContactDraft;
+
+/// A centred box over the screen below, with a title bar.
+pub fn popup(f: &mut Frame, area: Rect, cx: &Ctx, title: &str, lines: Vec<Line<'static>>) {
+    let w = 60.min(area.width.saturating_sub(2));
+    let inner_w = w.saturating_sub(2).max(1) as usize;
+    let body_h: u16 = lines.iter().map(|l| (l.width().max(1)).div_ceil(inner_w) as u16).sum();
+    let h = (body_h + 3).min(area.height);
+    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    f.render_widget(Clear, r);
+    let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(r);
+    f.render_widget(Paragraph::new(format!(" {title}")).style(cx.theme.bar), head);
+    let body = Rect { x: body.x, y: body.y, width: body.width, height: body.height };
+    let mut padded = vec![Line::from("")];
+    padded.extend(lines.into_iter().map(|mut l| {
+        l.spans.insert(0, Span::raw(" "));
+        l
+    }));
+    f.render_widget(Paragraph::new(padded).style(cx.theme.popup).wrap(Wrap { trim: false }), body);
+}
+
+type OnYes = Box<dyn FnOnce(&Ctx) -> Action>;
+
+pub struct Confirm {
+    title: String,
+    question: String,
+    on_yes: Option<OnYes>,
+}
+
+impl Confirm {
+    pub fn new(title: String, question: String, on_yes: impl FnOnce(&Ctx) -> Action + 'static) -> Confirm {
+        Confirm { title, question, on_yes: Some(Box::new(on_yes)) }
+    }
+}
+
+impl Screen for Confirm {
+    fn title(&self, _t: &Text) -> String {
+        self.title.clone()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![("y", t.key_yes), ("n/Esc", t.key_no)]
+    }
+
+    fn is_modal(&self) -> bool {
+        true
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => match self.on_yes.take() {
+                Some(f) => match f(cx) {
+                    // The question is answered either way: close it, then do what the answer did.
+                    Action::None => Action::Pop,
+                    other => other,
+                },
+                None => Action::Pop,
+            },
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
+            _ => Action::None,
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let lines = vec![
+            Line::from(Span::styled(self.question.clone(), cx.theme.text)),
+            Line::from(""),
+            Line::from(Span::styled(cx.t.yes_no, cx.theme.accent)),
+        ];
+        popup(f, area, cx, &self.title, lines);
+    }
+}
+
+/// Offered at start-up when the last session ended with a contact form open.
+pub struct DraftOffer {
+    draft: ContactDraft,
+    client_name: String,
+}
+
+impl DraftOffer {
+    pub fn new(draft: ContactDraft, cx: &Ctx) -> DraftOffer {
+        let client_name = cx.api.client(draft.client.clone()).map(|c| c.client.name).unwrap_or_default();
+        DraftOffer { draft, client_name }
+    }
+}
+
+impl Screen for DraftOffer {
+    fn title(&self, t: &Text) -> String {
+        t.draft_title.to_string()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![("Enter", t.key_resume), ("d", t.key_discard), ("Esc", t.key_later)]
+    }
+
+    fn is_modal(&self) -> bool {
+        true
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        match key.code {
+            KeyCode::Enter => match ContactForm::from_draft(self.draft.clone(), cx) {
+                Ok(form) => Action::Replace(Box::new(form)),
+                Err(e) => Action::error(e),
+            },
+            KeyCode::Char('d') | KeyCode::Char('D') => match cx.api.discard_draft() {
+                Ok(()) => Action::Pop,
+                Err(e) => Action::error(e),
+            },
+            KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
+            _ => Action::None,
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let th = cx.theme;
+        let d = &self.draft;
+        let mut what =
+            format!("{} · {} · {}", t.purpose(d.purpose), t.channel(d.channel), t.outcome(d.outcome));
+        if !d.note.is_empty() {
+            what.push_str(&format!(" · {}", ui::fit(&d.note, 24)));
+        }
+        let lines = vec![
+            Line::from(Span::styled(t.draft_question, th.text)),
+            Line::from(vec![
+                Span::styled(format!("{} ", self.client_name), th.title),
+                Span::styled(d.client.to_string(), th.muted),
+            ]),
+            Line::from(Span::styled(what, th.text)),
+            Line::from(""),
+            Line::from(Span::styled(t.draft_keys, th.accent)),
+        ];
+        popup(f, area, cx, t.draft_title, lines);
+    }
+}

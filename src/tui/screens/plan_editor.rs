@@ -1,0 +1,130 @@
+//! 营销预案: the maintainer's plan for a client, edited in place. Several lines; Chinese typed
+//! through the terminal's input method arrives as ordinary characters.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::Span;
+use ratatui::widgets::Paragraph;
+use ratatui_textarea::TextArea;
+
+use super::super::screen::{Action, Ctx, KeyHelp, Screen};
+use super::super::text::Text;
+use crate::domain::ClientNo;
+use crate::domain::client::PLAN_MAX_CHARS;
+
+pub struct PlanEditor {
+    client: ClientNo,
+    name: String,
+    editor: TextArea<'static>,
+    original: String,
+    confirm_cancel: bool,
+    error: Option<String>,
+}
+
+impl PlanEditor {
+    pub fn new(client: ClientNo, name: String, plan: &str) -> PlanEditor {
+        let lines: Vec<String> =
+            if plan.is_empty() { vec![String::new()] } else { plan.lines().map(String::from).collect() };
+        let mut editor = TextArea::new(lines);
+        editor.set_cursor_line_style(Style::default());
+        editor.move_cursor(ratatui_textarea::CursorMove::Bottom);
+        editor.move_cursor(ratatui_textarea::CursorMove::End);
+        PlanEditor { client, name, editor, original: plan.to_string(), confirm_cancel: false, error: None }
+    }
+
+    fn text(&self) -> String {
+        self.editor.lines().join("\n")
+    }
+}
+
+impl Screen for PlanEditor {
+    fn title(&self, t: &Text) -> String {
+        format!("{} · {}", t.plan_editor, self.name)
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![
+            ("Ctrl-S", t.key_save),
+            ("Esc", t.key_cancel),
+            ("Enter", t.key_newline),
+            ("Ctrl-U", t.key_clear_line),
+        ]
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if self.confirm_cancel {
+            self.confirm_cancel = false;
+            return if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+                Action::Pop
+            } else {
+                Action::None
+            };
+        }
+        match key.code {
+            KeyCode::Char('s') if ctrl => match cx.api.set_plan(self.client.clone(), self.text()) {
+                Ok(()) => Action::PopSaved(cx.t.plan_saved.to_string()),
+                Err(e) => {
+                    self.error = Some(e.to_string());
+                    Action::None
+                }
+            },
+            KeyCode::Esc => {
+                if self.text().trim_end() != self.original.trim_end() {
+                    self.confirm_cancel = true;
+                    Action::None
+                } else {
+                    Action::Pop
+                }
+            }
+            KeyCode::Char('u') if ctrl => {
+                self.editor.delete_line_by_head();
+                Action::None
+            }
+            _ => {
+                self.editor.input(key);
+                self.error = None;
+                Action::None
+            }
+        }
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &Ctx) -> Action {
+        self.editor.insert_str(text.replace("\r\n", "\n"));
+        Action::None
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let th = cx.theme;
+        let [head, body, foot] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(area);
+        let count = self.text().chars().count();
+        let count_style = if count > PLAN_MAX_CHARS { th.overdue } else { th.muted };
+        f.render_widget(
+            Paragraph::new(ratatui::text::Line::from(vec![
+                Span::styled(format!(" {} ", t.plan_hint), th.muted),
+                Span::styled(format!("{count}/{PLAN_MAX_CHARS}"), count_style),
+            ])),
+            head,
+        );
+        self.editor.set_style(th.popup);
+        self.editor.set_cursor_style(th.key);
+        self.editor.set_wrap_mode(ratatui_textarea::WrapMode::Glyph);
+        f.render_widget(&self.editor, body);
+        let cur = self.editor.screen_cursor();
+        f.set_cursor_position((body.x + cur.col as u16, body.y + cur.row as u16));
+        let foot_text = match (&self.error, self.confirm_cancel) {
+            (_, true) => Span::styled(format!(" {}  {}", t.confirm_discard_plan, t.yes_no), th.warning),
+            (Some(e), false) => Span::styled(format!(" {e}"), th.overdue),
+            (None, false) => Span::raw(""),
+        };
+        f.render_widget(Paragraph::new(foot_text), foot);
+    }
+}

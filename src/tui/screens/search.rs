@@ -1,0 +1,228 @@
+//! 搜索 (`/` from anywhere): narrows as you type over names (characters, pinyin, initials),
+//! phones, client numbers and ID-number endings. Enter opens the client; F2 or Ctrl-L logs a
+//! contact straight away.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{List, ListItem, ListState, Paragraph};
+use ratatui_textarea::TextArea;
+
+use super::super::screen::{Action, Ctx, KeyHelp, Screen};
+use super::super::text::Text;
+use super::super::ui;
+use super::client::ClientScreen;
+use super::contact_form::Prefill;
+use crate::service::search::{MatchField, SearchResults};
+
+/// Results fetched per keystroke; more than a screenful is never read.
+const LIMIT: u32 = 50;
+
+pub struct SearchScreen {
+    input: TextArea<'static>,
+    results: SearchResults,
+    /// The query `results` answer, so an unchanged query is not asked again.
+    asked: String,
+    state: ListState,
+    error: Option<String>,
+}
+
+impl SearchScreen {
+    pub fn new(cx: &Ctx) -> SearchScreen {
+        let mut input = TextArea::default();
+        input.set_placeholder_text(cx.t.search_placeholder);
+        input.set_cursor_line_style(Style::default());
+        SearchScreen {
+            input,
+            results: SearchResults::default(),
+            asked: String::new(),
+            state: ListState::default(),
+            error: None,
+        }
+    }
+
+    fn query(&self) -> String {
+        self.input.lines().join("").trim().to_string()
+    }
+
+    fn ask(&mut self, cx: &Ctx) {
+        let q = self.query();
+        if q == self.asked && self.results.ready {
+            return;
+        }
+        match cx.api.search(q.clone(), LIMIT) {
+            Ok(r) => {
+                self.results = r;
+                self.asked = q;
+                self.error = None;
+                self.state.select(if self.results.hits.is_empty() { None } else { Some(0) });
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    fn selected(&self) -> Option<&crate::service::search::SearchHit> {
+        self.results.hits.get(self.state.selected()?)
+    }
+
+    fn hit_line(hit: &crate::service::search::SearchHit, cx: &Ctx) -> Line<'static> {
+        let t = cx.t;
+        let th = cx.theme;
+        let mut spans = vec![Span::raw(" ")];
+        // The name, matched characters highlighted, padded to a fixed width.
+        let mut used = 0;
+        for (i, ch) in hit.name.chars().enumerate() {
+            let style = if hit.name_highlight.contains(&i) { th.warning } else { th.text };
+            let s = ch.to_string();
+            used += ui::width(&s);
+            spans.push(Span::styled(s, style));
+        }
+        spans.push(Span::raw(" ".repeat(10usize.saturating_sub(used))));
+        let field_style = |f: MatchField| if hit.field == f { th.warning } else { th.muted };
+        spans.push(Span::styled(
+            format!("{} ", ui::pad(hit.no.as_str(), 10)),
+            field_style(MatchField::ClientNo),
+        ));
+        spans.push(Span::styled(format!("{} ", ui::pad(&hit.phone, 11)), field_style(MatchField::Phone)));
+        spans.push(Span::styled(format!("{} ", ui::pad(t.tier(hit.tier), 8)), th.text));
+        let owner = match (&hit.maintainer, hit.mine) {
+            (_, true) => Span::styled(t.mine.to_string(), th.ok),
+            (Some(m), false) => Span::styled(ui::fit(&m.name, 8), th.text),
+            (None, false) => Span::styled(t.unassigned.to_string(), th.muted),
+        };
+        spans.push(owner);
+        if hit.field == MatchField::IdNumber {
+            spans.push(Span::styled(format!("  {}", t.matched_id), th.warning));
+        }
+        Line::from(spans)
+    }
+}
+
+impl Screen for SearchScreen {
+    fn title(&self, t: &Text) -> String {
+        t.search.to_string()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![
+            ("↑↓", t.key_move),
+            ("Enter", t.key_open),
+            ("F2", t.key_contact),
+            ("Esc", t.key_back),
+            ("Ctrl-L", t.key_contact),
+            ("Ctrl-U", t.key_clear),
+        ]
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn refresh(&mut self, cx: &Ctx) -> Result<(), crate::service::ServiceError> {
+        self.asked.clear();
+        self.ask(cx);
+        Ok(())
+    }
+
+    fn tick(&mut self, cx: &Ctx) -> Action {
+        // The index may still be building after start-up; ask again until it is ready.
+        if !self.results.ready && !self.query().is_empty() {
+            self.ask(cx);
+        }
+        Action::None
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let n = self.results.hits.len();
+        match key.code {
+            KeyCode::Esc => return Action::Pop,
+            KeyCode::Down | KeyCode::Tab => {
+                if n > 0 {
+                    self.state.select(Some(self.state.selected().map_or(0, |i| (i + 1).min(n - 1))));
+                }
+            }
+            KeyCode::Up | KeyCode::BackTab => {
+                if n > 0 {
+                    self.state.select(Some(self.state.selected().map_or(0, |i| i.saturating_sub(1))));
+                }
+            }
+            KeyCode::Enter => {
+                if let Some(hit) = self.selected() {
+                    return match ClientScreen::new(hit.no.clone(), cx) {
+                        Ok(s) => Action::Push(Box::new(s)),
+                        Err(e) => Action::error(e),
+                    };
+                }
+            }
+            KeyCode::F(2) => {
+                if let Some(hit) = self.selected() {
+                    return super::open_contact_form(hit.no.clone(), Prefill::default(), cx);
+                }
+            }
+            KeyCode::Char('l') if ctrl => {
+                if let Some(hit) = self.selected() {
+                    return super::open_contact_form(hit.no.clone(), Prefill::default(), cx);
+                }
+            }
+            KeyCode::Char('u') if ctrl => {
+                self.input.clear();
+                self.ask(cx);
+            }
+            _ => {
+                if self.input.input(key) {
+                    self.ask(cx);
+                }
+            }
+        }
+        Action::None
+    }
+
+    fn on_paste(&mut self, text: &str, cx: &Ctx) -> Action {
+        if self.input.insert_str(text.replace(['\r', '\n'], " ")) {
+            self.ask(cx);
+        }
+        Action::None
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let th = cx.theme;
+        let [prompt, status, list] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        let label = format!(" {} ", t.search_label);
+        let lw = ui::width(&label) as u16;
+        f.render_widget(Paragraph::new(Span::styled(label, th.accent)), prompt);
+        let input = Rect { x: prompt.x + lw, width: prompt.width.saturating_sub(lw), ..prompt };
+        self.input.set_style(th.popup);
+        self.input.set_cursor_style(th.key);
+        f.render_widget(&self.input, input);
+        let cur = self.input.screen_cursor();
+        f.set_cursor_position((input.x + cur.col as u16, input.y));
+
+        let status_line = if let Some(e) = &self.error {
+            Span::styled(format!(" {e}"), th.overdue)
+        } else if !self.results.ready {
+            Span::styled(format!(" {}", t.index_building), th.warning)
+        } else if self.query().is_empty() {
+            Span::styled(format!(" {}", t.search_hint), th.muted)
+        } else if self.results.hits.is_empty() {
+            Span::styled(format!(" {}", t.search_none), th.muted)
+        } else {
+            Span::styled(
+                format!(" {}", t.search_count.replace("{}", &self.results.hits.len().to_string())),
+                th.muted,
+            )
+        };
+        f.render_widget(Paragraph::new(status_line), status);
+        let items: Vec<ListItem> =
+            self.results.hits.iter().map(|h| ListItem::new(Self::hit_line(h, cx))).collect();
+        f.render_stateful_widget(
+            List::new(items).highlight_style(th.selection).highlight_symbol(">"),
+            list,
+            &mut self.state,
+        );
+    }
+}

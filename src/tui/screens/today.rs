@@ -1,0 +1,313 @@
+//! 今日: the landing screen — overdue and due callbacks, this quarter's notifications still owed,
+//! running product launches, and basic-requirement gaps worth acting on. Each line says who the
+//! client is and why they are listed; Enter opens the client, `c` logs a contact for that reason.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{List, ListItem, ListState, Paragraph};
+
+use super::super::screen::{Action, Ctx, KeyHelp, Screen};
+use super::super::text::Text;
+use super::super::ui;
+use super::client::ClientScreen;
+use super::contact_form::Prefill;
+use crate::domain::{ClientNo, DueBucket, Purpose, TaskKind};
+use crate::service::ServiceError;
+use crate::service::today::{GapLine, Progress, TodayView};
+use crate::service::views::TaskView;
+
+enum Row {
+    Header(Vec<Span<'static>>),
+    Task(TaskView),
+    Gap(GapLine),
+    /// A section with nothing in it.
+    Empty(&'static str),
+}
+
+impl Row {
+    fn client(&self) -> Option<&ClientNo> {
+        match self {
+            Row::Task(t) => Some(&t.id.client),
+            Row::Gap(g) => Some(&g.client),
+            Row::Header(_) | Row::Empty(_) => None,
+        }
+    }
+
+    /// Why the contact form opened from this line is being filled in.
+    fn prefill(&self) -> Prefill {
+        match self {
+            Row::Task(t) => match t.id.kind {
+                TaskKind::Callback { .. } => Prefill { purpose: Some(Purpose::Callback), launch: None },
+                TaskKind::Quarterly(_) => Prefill { purpose: Some(Purpose::QuarterlyNotice), launch: None },
+                TaskKind::Launch(id) => Prefill { purpose: Some(Purpose::ProductPitch), launch: Some(id) },
+            },
+            Row::Gap(_) => Prefill { purpose: Some(Purpose::Marketing), launch: None },
+            _ => Prefill::default(),
+        }
+    }
+}
+
+pub struct TodayScreen {
+    view: Option<TodayView>,
+    rows: Vec<Row>,
+    state: ListState,
+}
+
+impl TodayScreen {
+    pub fn new(cx: &Ctx) -> Result<TodayScreen, ServiceError> {
+        let mut s = TodayScreen { view: None, rows: Vec::new(), state: ListState::default() };
+        s.refresh(cx)?;
+        Ok(s)
+    }
+
+    fn build_rows(view: &TodayView, cx: &Ctx) -> Vec<Row> {
+        let t = cx.t;
+        let th = cx.theme;
+        let head = |title: String, rest: String, style: Style| {
+            Row::Header(vec![Span::styled(format!("【{title}】"), th.title), Span::styled(rest, style)])
+        };
+        let mut rows = Vec::new();
+        for (title, tasks, style, empty) in [
+            (t.overdue_callbacks, &view.overdue, th.overdue, t.none_overdue),
+            (t.due_today, &view.due_today, th.warning, t.none),
+            (t.due_this_week, &view.this_week, th.accent, t.none),
+        ] {
+            rows.push(head(
+                title.to_string(),
+                format!(" {}", tasks.len()),
+                if tasks.is_empty() { th.muted } else { style },
+            ));
+            if tasks.is_empty() {
+                rows.push(Row::Empty(empty));
+            }
+            rows.extend(tasks.iter().cloned().map(Row::Task));
+        }
+        let progress_rows = |rows: &mut Vec<Row>, title: String, p: &Progress, done_word: &str| {
+            let rest = format!(
+                " {done_word} {}/{} · {}",
+                p.done,
+                p.total,
+                t.days_left.replace("{}", &p.days_left.to_string())
+            );
+            let style = if p.owed.is_empty() { th.ok } else { th.text };
+            rows.push(head(title, rest, style));
+            if p.owed.is_empty() {
+                rows.push(Row::Empty(t.all_done));
+            }
+            rows.extend(p.owed.iter().cloned().map(Row::Task));
+        };
+        progress_rows(&mut rows, t.task_title(view.quarterly.kind, None), &view.quarterly, t.done_word);
+        for l in &view.launches {
+            progress_rows(
+                &mut rows,
+                t.task_title(l.progress.kind, Some(&l.launch.name)),
+                &l.progress,
+                t.pitched_word,
+            );
+        }
+        let gap_rest = format!(" {}", t.gap_clients.replace("{}", &view.clients_with_gaps.to_string()));
+        rows.push(head(t.gaps_title.to_string(), gap_rest, th.text));
+        if view.gaps.is_empty() {
+            rows.push(Row::Empty(t.all_done));
+        }
+        rows.extend(view.gaps.iter().cloned().map(Row::Gap));
+        rows
+    }
+
+    fn selectable(&self, i: usize) -> bool {
+        self.rows.get(i).is_some_and(|r| r.client().is_some())
+    }
+
+    fn select_from(&mut self, start: usize, forward: bool) {
+        let n = self.rows.len();
+        let mut i = start;
+        for _ in 0..n {
+            if self.selectable(i) {
+                self.state.select(Some(i));
+                return;
+            }
+            i = if forward { (i + 1) % n } else { (i + n - 1) % n };
+        }
+        self.state.select(None);
+    }
+
+    fn step(&mut self, by: isize) {
+        let n = self.rows.len() as isize;
+        let Some(mut i) = self.state.selected().map(|i| i as isize) else { return };
+        let step = by.signum();
+        let mut left = by.abs();
+        while left > 0 {
+            let mut j = i + step;
+            while (0..n).contains(&j) && !self.selectable(j as usize) {
+                j += step;
+            }
+            if !(0..n).contains(&j) {
+                break;
+            }
+            i = j;
+            left -= 1;
+        }
+        self.state.select(Some(i as usize));
+    }
+
+    /// Jumps to the first line of the next (or previous) section that has lines.
+    fn jump_section(&mut self, forward: bool) {
+        let Some(at) = self.state.selected() else { return };
+        let n = self.rows.len();
+        let header_before =
+            |i: usize| (0..=i).rev().find(|j| matches!(self.rows[*j], Row::Header(_))).unwrap_or(0);
+        let mut h = header_before(at);
+        for _ in 0..n {
+            h = if forward {
+                (h + 1..n).find(|j| matches!(self.rows[*j], Row::Header(_))).unwrap_or(0)
+            } else if h == 0 {
+                header_before(n - 1)
+            } else {
+                header_before(h - 1)
+            };
+            if self.selectable(h + 1) {
+                self.state.select(Some(h + 1));
+                return;
+            }
+        }
+    }
+
+    fn selected(&self) -> Option<&Row> {
+        self.rows.get(self.state.selected()?)
+    }
+
+    fn row_line(&self, row: &Row, cx: &Ctx) -> Line<'static> {
+        let t = cx.t;
+        let th = cx.theme;
+        let today = cx.me.today;
+        match row {
+            Row::Header(spans) => Line::from(spans.clone()),
+            Row::Empty(text) => Line::from(Span::styled(format!("  {text}"), th.muted)),
+            Row::Task(task) => {
+                // Callbacks say how late they are; period tasks all share one deadline (in the
+                // section header), so their lines say which kind of client it is instead.
+                let (why, style, what) = match (task.id.kind, task.bucket) {
+                    (TaskKind::Callback { .. }, bucket) => {
+                        let (why, style) = match bucket {
+                            DueBucket::Overdue { days } => (t.overdue_days(days), th.overdue),
+                            DueBucket::Today => (t.today_word.to_string(), th.warning),
+                            DueBucket::ThisWeek => (ui::day_and_weekday(task.due, t), th.accent),
+                            DueBucket::Later => (ui::date(task.due, today), th.text),
+                        };
+                        let what = format!(
+                            "{} {} · {}",
+                            t.task_title(task.kind(), None),
+                            ui::date(task.due, today),
+                            t.class(task.client_class)
+                        );
+                        (why, style, what)
+                    }
+                    _ => (
+                        t.tier(task.client_tier).to_string(),
+                        th.text,
+                        t.task_title(task.kind(), task.launch_name.as_deref()),
+                    ),
+                };
+                Line::from(vec![
+                    Span::styled(format!(" {}", ui::pad(&task.client_name, 8)), th.text),
+                    Span::styled(format!(" {} ", ui::pad(task.id.client.as_str(), 10)), th.muted),
+                    Span::styled(ui::pad(&why, 11), style),
+                    Span::styled(format!(" {what}"), th.text),
+                ])
+            }
+            Row::Gap(g) => {
+                let missing: Vec<&str> = g.missing.iter().map(|r| t.requirement(*r)).collect();
+                Line::from(vec![
+                    Span::styled(format!(" {}", ui::pad(&g.name, 8)), th.text),
+                    Span::styled(format!(" {} ", ui::pad(g.client.as_str(), 10)), th.muted),
+                    Span::styled(
+                        ui::pad(&t.missing_count.replace("{}", &g.missing.len().to_string()), 11),
+                        th.warning,
+                    ),
+                    Span::styled(format!(" {}", missing.join(t.list_sep)), th.text),
+                ])
+            }
+        }
+    }
+}
+
+impl Screen for TodayScreen {
+    fn title(&self, t: &Text) -> String {
+        t.today.to_string()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![
+            ("↑↓", t.key_move),
+            ("Enter", t.key_open),
+            ("c", t.key_contact),
+            ("/", t.key_search),
+            ("Tab", t.key_next_section),
+            ("2", t.key_roster),
+            ("?", t.key_help),
+            ("q", t.key_quit),
+            ("Shift-Tab", t.key_prev_section),
+            ("PgUp/PgDn", t.key_page),
+            ("r", t.key_refresh),
+        ]
+    }
+
+    fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
+        let view = cx.api.today()?;
+        self.rows = Self::build_rows(&view, cx);
+        self.view = Some(view);
+        // Stay on the same line: after a contact clears the selected item, the next item moves
+        // up under the cursor, so a morning's list is worked straight down.
+        let start = self.state.selected().unwrap_or(0).min(self.rows.len().saturating_sub(1));
+        self.select_from(start, true);
+        Ok(())
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        match key.code {
+            KeyCode::Down | KeyCode::Char('j') => self.step(1),
+            KeyCode::Up | KeyCode::Char('k') => self.step(-1),
+            KeyCode::PageDown => self.step(10),
+            KeyCode::PageUp => self.step(-10),
+            KeyCode::Home | KeyCode::Char('g') => self.select_from(0, true),
+            KeyCode::End | KeyCode::Char('G') => self.select_from(self.rows.len().saturating_sub(1), false),
+            KeyCode::Tab => self.jump_section(true),
+            KeyCode::BackTab => self.jump_section(false),
+            KeyCode::Enter => {
+                if let Some(no) = self.selected().and_then(Row::client).cloned() {
+                    return match ClientScreen::new(no, cx) {
+                        Ok(s) => Action::Push(Box::new(s)),
+                        Err(e) => Action::error(e),
+                    };
+                }
+            }
+            KeyCode::Char('c') if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                if let Some(row) = self.selected()
+                    && let Some(no) = row.client()
+                {
+                    return super::open_contact_form(no.clone(), row.prefill(), cx);
+                }
+            }
+            KeyCode::Char('r') => {
+                if let Err(e) = self.refresh(cx) {
+                    return Action::error(e);
+                }
+            }
+            _ => {}
+        }
+        Action::None
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        if self.view.is_none() {
+            f.render_widget(Paragraph::new(cx.t.loading).style(cx.theme.muted), area);
+            return;
+        }
+        let items: Vec<ListItem> = self.rows.iter().map(|r| ListItem::new(self.row_line(r, cx))).collect();
+        let list = List::new(items).highlight_style(cx.theme.selection).highlight_symbol(">");
+        f.render_stateful_widget(list, area, &mut self.state);
+    }
+}

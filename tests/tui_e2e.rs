@@ -1,0 +1,151 @@
+//! The real binary in a pseudo-terminal: a contact logged by keystrokes survives a restart, and
+//! the terminal is usable again after a panic inside a screen.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::pty::Pty;
+
+fn mingdan(store: &Path, config: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mingdan"));
+    c.arg("--store")
+        .arg(store)
+        .env("LANG", "zh_CN.UTF-8")
+        .env("TERM", "xterm-256color")
+        .env("XDG_CONFIG_HOME", config)
+        .env_remove("NO_COLOR")
+        .env_remove("LC_ALL");
+    c
+}
+
+const CTRL_S: &[u8] = b"\x13";
+
+/// The first ten-digit client number on the screen.
+fn client_number(screen: &str) -> String {
+    screen
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 10)
+        .unwrap_or_else(|| panic!("no client number on the screen:\n{screen}"))
+        .to_string()
+}
+
+#[test]
+fn a_contact_logged_by_keystrokes_is_on_the_card_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("demo");
+    let mut p = Pty::spawn(mingdan(&store, dir.path()).args(["demo", "--clients", "300"]), 80, 24);
+    p.wait_for("逾期回访", 120);
+    // The first line of 今日 is selected; `c` opens the contact form for it.
+    p.send(b"c");
+    let form = p.wait_for("联系方式", 10);
+    let client = client_number(form.lines().nth(1).unwrap_or_default());
+    p.send(b"\t\t\t\t");
+    p.send("端到端测试：客户同意下周到网点".as_bytes());
+    p.send(CTRL_S);
+    p.wait_for("已保存", 10);
+    p.send(b"q");
+    assert!(p.wait_exit(10).success());
+    assert!(!p.alternate_screen(), "left the alternate screen");
+    assert!(p.cooked(), "the terminal is back in cooked mode");
+    assert!(!p.input_modes_on(), "paste and mouse modes are off again");
+    drop(p);
+
+    let mut p = Pty::spawn(mingdan(&store, dir.path()).arg("demo"), 80, 24);
+    p.wait_for("逾期回访", 30);
+    p.send(b"/");
+    p.wait_for("搜索", 5);
+    p.send(client.as_bytes());
+    p.wait_for("1 位客户", 10);
+    p.send(b"\r");
+    let card = p.wait_for("联系记录", 10);
+    assert!(card.contains("端到端测试：客户同意下周到网点"), "{card}");
+    assert!(card.contains(&client), "{card}");
+    p.send(b"\x1b");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    p.send(b"\x03");
+    assert!(p.wait_exit(10).success());
+}
+
+#[test]
+fn a_form_open_when_the_connection_drops_is_offered_back_at_the_next_launch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("demo");
+    let mut p = Pty::spawn(mingdan(&store, dir.path()).args(["demo", "--clients", "200"]), 80, 24);
+    p.wait_for("逾期回访", 120);
+    p.send(b"c");
+    p.wait_for("联系方式", 10);
+    p.send(b"\t\t\t\t");
+    p.send("电话说到一半断线".as_bytes());
+    // What the kernel sends when the SSH session's terminal goes away.
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(p.child.id() as i32, libc::SIGHUP) };
+    p.wait_exit(10);
+    drop(p);
+
+    let mut p = Pty::spawn(mingdan(&store, dir.path()).arg("demo"), 80, 24);
+    let offer = p.wait_for("未保存的联系记录", 30);
+    assert!(offer.contains("电话说到一半断线"), "{offer}");
+    p.send(b"\r");
+    let form = p.wait_for("联系方式", 10);
+    assert!(form.contains("电话说到一半断线"), "{form}");
+    p.send(b"\x03");
+    p.wait_exit(10);
+}
+
+/// Not run on its own: the panic test below runs this in a pseudo-terminal.
+#[test]
+#[ignore]
+fn panicking_screen_child() {
+    use crossterm::event::{KeyCode, KeyEvent};
+    use mingdan::tui::screen::{Action, Ctx, KeyHelp, Screen};
+    use mingdan::tui::text::Text;
+    use ratatui::{Frame, layout::Rect, widgets::Paragraph};
+
+    struct Boom;
+    impl Screen for Boom {
+        fn title(&self, _: &Text) -> String {
+            "boom".into()
+        }
+        fn keys(&self, _: &Text) -> Vec<KeyHelp> {
+            vec![]
+        }
+        fn on_key(&mut self, key: KeyEvent, _: &Ctx) -> Action {
+            if key.code == KeyCode::Char('x') {
+                panic!("屏幕内部出错（测试）");
+            }
+            Action::None
+        }
+        fn render(&mut self, f: &mut Frame, area: Rect, _: &Ctx) {
+            f.render_widget(Paragraph::new("按 x 触发错误"), area);
+        }
+    }
+
+    let b = common::branch();
+    let session = b.session("2001");
+    let opts = mingdan::tui::TuiOptions { theme: None, lang: None, mouse: true };
+    let _ = mingdan::tui::run_with(&session, opts, |app| app.push(Box::new(Boom)));
+}
+
+#[test]
+fn the_terminal_is_restored_after_a_panic_inside_a_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", "panicking_screen_child", "--ignored", "--nocapture", "--test-threads=1"])
+        .env("LANG", "zh_CN.UTF-8")
+        .env("TERM", "xterm-256color")
+        .env("RUST_BACKTRACE", "0")
+        .env("XDG_CONFIG_HOME", dir.path());
+    let mut p = Pty::spawn(&mut cmd, 80, 24);
+    p.wait_for("按 x 触发错误", 30);
+    assert!(p.alternate_screen());
+    assert!(p.input_modes_on(), "the app turned on paste and mouse modes");
+    p.send(b"x");
+    let status = p.wait_exit(10);
+    assert!(!status.success(), "the panic fails the child");
+    let screen = p.wait_for("屏幕内部出错（测试）", 5);
+    assert!(!p.alternate_screen(), "back on the main screen:\n{screen}");
+    assert!(p.cooked(), "raw mode is off:\n{screen}");
+    assert!(!p.input_modes_on(), "paste and mouse modes are off again");
+}

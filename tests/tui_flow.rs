@@ -1,0 +1,189 @@
+//! Key-by-key flows through the app's state, as a teller works: no terminal, real service.
+
+mod common;
+
+use common::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use mingdan::service::Api;
+use mingdan::tui::App;
+use mingdan::tui::text::ZH;
+use mingdan::tui::theme::{ColorSupport, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn press(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn ctrl(app: &mut App, c: char) {
+    app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+}
+
+fn typ(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn screen(app: &mut App) -> String {
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| app.draw(f)).unwrap();
+    let buf = term.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut x = 0;
+        while x < buf.area.width {
+            let s = buf[(x, y)].symbol();
+            out.push_str(s);
+            x += mingdan::tui::ui::width(s).max(1) as u16;
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn theme() -> Theme {
+    Theme::load("default", None, ColorSupport::None).unwrap()
+}
+
+/// Moves the Today selection down until the selected line shows `needle`.
+fn select_line(app: &mut App, needle: &str) {
+    for _ in 0..40 {
+        if screen(app).lines().any(|l| l.starts_with('>') && l.contains(needle)) {
+            return;
+        }
+        press(app, KeyCode::Down);
+    }
+    panic!("no line with {needle}:\n{}", screen(app));
+}
+
+#[test]
+fn open_client_log_a_notification_and_today_shows_it_done() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    assert!(screen(&mut app).contains("已完成 0/3"), "{}", screen(&mut app));
+    select_line(&mut app, "曾小红");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.top_title(), "客户 曾小红");
+    press(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.top_title(), "记录联系 · 曾小红");
+    // Purpose: 回访 → 季度告知.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Right);
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Tab);
+    }
+    typ(&mut app, "已告知三季度理财收益");
+    ctrl(&mut app, 's');
+    let shown = screen(&mut app);
+    assert!(shown.contains("已保存") && shown.contains("完成：2026Q4 季度告知"), "{shown}");
+    assert_eq!(app.top_title(), "客户 曾小红", "back on the card");
+    assert!(shown.contains("已告知三季度理财收益"), "the card's timeline has it:\n{shown}");
+    press(&mut app, KeyCode::Esc);
+    let today = screen(&mut app);
+    assert!(today.contains("已完成 1/3"), "{today}");
+    let owed: Vec<&str> =
+        today.lines().filter(|l| l.contains("2026Q4 季度告知") && !l.contains('【')).collect();
+    assert!(owed.iter().all(|l| !l.contains("曾小红")), "{today}");
+    assert_eq!(s.client(cno("C2")).unwrap().contacts.len(), 1);
+}
+
+#[test]
+fn a_date_the_form_cannot_read_is_shown_at_the_field_and_nothing_is_saved() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('c'));
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Tab);
+    }
+    ctrl(&mut app, 'u');
+    typ(&mut app, "过几天");
+    ctrl(&mut app, 's');
+    let shown = screen(&mut app);
+    assert!(shown.contains("看不懂“过几天”"), "{shown}");
+    assert!(app.top_title().starts_with("记录联系"), "the form stays open");
+    for c in ["C1", "C2", "C3"] {
+        assert!(s.client(cno(c)).unwrap().contacts.is_empty());
+    }
+    // A date in the past is refused by the service, next to the same field.
+    ctrl(&mut app, 'u');
+    typ(&mut app, "2026-11-01");
+    ctrl(&mut app, 's');
+    let shown = screen(&mut app);
+    assert!(shown.contains("下次回访：应晚于本次联系日期"), "{shown}");
+}
+
+#[test]
+fn an_unfinished_form_is_kept_when_the_session_ends_and_offered_next_time() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    {
+        let mut app = App::new(&s, &th, &ZH).unwrap();
+        press(&mut app, KeyCode::Char('c'));
+        for _ in 0..4 {
+            press(&mut app, KeyCode::Tab);
+        }
+        typ(&mut app, "说到一半断线了");
+        app.end_session();
+    }
+    let draft = s.draft().unwrap().expect("kept");
+    assert_eq!(draft.note, "说到一半断线了");
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    let offer = screen(&mut app);
+    assert!(offer.contains("未保存的联系记录") && offer.contains("说到一半断线了"), "{offer}");
+    press(&mut app, KeyCode::Enter);
+    assert!(screen(&mut app).contains("说到一半断线了"));
+    ctrl(&mut app, 's');
+    assert!(screen(&mut app).contains("已保存"));
+    assert!(s.draft().unwrap().is_none(), "saving the contact drops its draft");
+}
+
+#[test]
+fn plan_and_sticker_are_edited_from_the_card() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Enter);
+    let name = app.top_title();
+    press(&mut app, KeyCode::Char('e'));
+    typ(&mut app, "年底前上门");
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "推荐养老理财");
+    ctrl(&mut app, 's');
+    assert!(screen(&mut app).contains("已保存营销预案"));
+    press(&mut app, KeyCode::Char('t'));
+    assert!(screen(&mut app).contains("确认已为该客户贴标"));
+    press(&mut app, KeyCode::Char('y'));
+    let card = screen(&mut app);
+    assert!(card.contains("已贴标 11-18"), "{card}");
+    assert_eq!(app.top_title(), name);
+    let no = s.roster(None, Default::default(), Default::default()).unwrap().rows[0].no.clone();
+    let c = s.client(no).unwrap().client;
+    assert_eq!(c.plan, "年底前上门\n推荐养老理财");
+    assert!(c.sticker.done);
+}
+
+#[test]
+fn search_opens_the_client_and_logs_a_contact_directly() {
+    let b = branch();
+    let s = b.session("2002");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('/'));
+    typ(&mut app, "单明");
+    let found = screen(&mut app);
+    assert!(found.contains("单明") && found.contains("C3"), "{found}");
+    assert!(found.contains("138****8002"), "phones stay masked in results:\n{found}");
+    press(&mut app, KeyCode::F(2));
+    assert_eq!(app.top_title(), "记录联系 · 单明");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.top_title(), "客户 单明");
+}
