@@ -7,10 +7,10 @@ use std::sync::Arc;
 use anyhow::{Result, anyhow, bail};
 use chrono::NaiveDate;
 
-use super::table_files::write_csv;
 use super::{ExportKind, ImportKind, open};
 use crate::domain::*;
 use crate::import::{decode, parse_clients, parse_holdings, parse_staff};
+use crate::report::write_csv;
 use crate::service::views::{AuditFilter, ImportOutcome, RowProblem};
 use crate::service::{Api, Service};
 
@@ -171,6 +171,33 @@ pub fn export(
     };
     write_csv(file, &table)?;
     println!("已导出 {} 行到 {}（此次导出已记入审计）。", table.rows.len(), file.display());
+    Ok(())
+}
+
+pub fn report(api: &dyn Api, what: super::ReportWhat, period: Option<&str>, out: &Path) -> Result<()> {
+    use crate::service::views::ReportKind;
+    let quarter = period
+        .map(|p| Quarter::parse(p).ok_or_else(|| anyhow!("--period：“{p}”不是季度，应写成 2026Q3 这样")))
+        .transpose()?;
+    let kind = match what {
+        super::ReportWhat::Coverage => ReportKind::Coverage,
+        super::ReportWhat::Results => ReportKind::Results,
+        super::ReportWhat::Contacts => ReportKind::Contacts,
+    };
+    // Check the file name before the report is made (and audited).
+    let ext = out.extension().and_then(|e| e.to_str()).map(str::to_lowercase);
+    if !matches!(ext.as_deref(), Some("xlsx") | Some("csv")) {
+        bail!("--out：文件名请以 .xlsx 或 .csv 结尾（{}）", out.display());
+    }
+    let report = api.report(kind, quarter)?;
+    crate::report::write_report(out, &report)?;
+    let rows: usize = report.sheets.iter().map(|s| s.rows.len()).sum();
+    println!(
+        "已写入 {}：{}，{} 张表，{rows} 行（此次导出已记入审计）。",
+        out.display(),
+        report.title,
+        report.sheets.len()
+    );
     Ok(())
 }
 

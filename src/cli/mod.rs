@@ -1,7 +1,6 @@
 //! Command-line parsing and wiring: which store, who is acting, which command. No rules here.
 
 mod commands;
-mod table_files;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -92,6 +91,16 @@ pub enum WorkCommand {
         #[arg(long)]
         unmasked: bool,
     },
+    /// 报表：覆盖情况、成效或联系记录，写成 Excel（.xlsx）或 CSV
+    Report {
+        what: ReportWhat,
+        /// 季度，如 2026Q3（默认本季度）
+        #[arg(long)]
+        period: Option<String>,
+        /// 输出文件：以 .xlsx 或 .csv 结尾
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// 检查数据库的完整性
     Check,
     /// 查看审计记录
@@ -142,6 +151,13 @@ pub enum ImportKind {
     Staff,
     Clients,
     Holdings,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ReportWhat {
+    Coverage,
+    Results,
+    Contacts,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -211,6 +227,7 @@ fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
         WorkCommand::Export { what, file, of, from, to, unmasked } => {
             commands::export(session, what, &file, of.as_deref(), from.as_deref(), to.as_deref(), unmasked)
         }
+        WorkCommand::Report { what, period, out } => commands::report(session, what, period.as_deref(), &out),
         WorkCommand::Check => commands::check(session),
         WorkCommand::Audit { who, action, target, from, to, limit } => {
             commands::audit(session, who, action.as_deref(), target, from.as_deref(), to.as_deref(), limit)

@@ -8,6 +8,7 @@ mod people;
 use chrono::{Duration, NaiveDate, NaiveTime};
 
 use crate::domain::names::readings;
+use crate::domain::results::{ClientState, Snapshot, StateChange, months_back};
 use crate::domain::task::{apply_contact, owed_on_joining};
 use crate::domain::*;
 use people::People;
@@ -25,6 +26,11 @@ pub struct DemoBranch {
     pub tasks: Vec<Task>,
     pub launches: Vec<ProductLaunch>,
     pub rules: Rules,
+    /// Each client's recorded changes (its first appearance, and a tier change for some), in
+    /// the same order as `clients`.
+    pub history: Vec<Vec<StateChange>>,
+    /// Month-start counts for the past year and more, for growth and the trend.
+    pub snapshots: Vec<Snapshot>,
     /// Who the demo logs in as: a lobby manager with overdue work.
     pub default_user: StaffNo,
 }
@@ -123,7 +129,7 @@ fn make_staff(p: &mut People) -> Vec<Staff> {
         }
     }
     add(p, "8001".into(), "支行行长", "城关", Permission::Manager);
-    add(p, "9001".into(), JobRole::BACK_OFFICE, "城关", Permission::Admin);
+    add(p, "9001".into(), "系统管理员", "城关", Permission::Admin);
     out
 }
 
@@ -187,11 +193,11 @@ fn make_client(p: &mut People, i: u32, today: NaiveDate, rules: &Rules) -> Clien
     let level = (tier as u32) * 12;
     let chance = |rng: &mut fastrand::Rng, base: u32| rng.u32(0..100) < (base + level).min(97);
     let holdings = Holdings {
-        online_banking: chance(rng, 62),
-        shuanglifeng: chance(rng, 40),
-        fund_auto_invest: chance(rng, 22),
-        wealth_products: if chance(rng, 35) { rng.u16(1..4) } else { 0 },
-        self_service_permille: rng.u16(450..990),
+        online_banking: chance(rng, 70),
+        shuanglifeng: chance(rng, 50),
+        fund_auto_invest: chance(rng, 35),
+        wealth_products: if chance(rng, 45) { rng.u16(1..4) } else { 0 },
+        self_service_permille: rng.u16(550..990),
     };
     let status = match rng.u32(0..100) {
         0..90 => ClientStatus::Active,
@@ -443,6 +449,50 @@ impl History<'_> {
     }
 }
 
+/// A past for each client: when it first appeared and, for a few, the tier change that made
+/// them what they are now — uplift clients who reached gold (conversion) and gold clients who
+/// fell back or left (churn) within the last half year.
+fn client_history(c: &Client, today: NaiveDate, rng: &mut fastrand::Rng) -> Vec<StateChange> {
+    let now = ClientState::of(c);
+    let born = today - Duration::days(rng.i64(2 * 365..8 * 365));
+    let recent = today - Duration::days(rng.i64(1..HISTORY_DAYS));
+    let was = |tier, segment, status| ClientState { tier, segment, status };
+    let fell_from_gold = (!c.tier.is_gold_or_above() && c.segment != Segment::Uplift && rng.u32(0..1000) < 6)
+        || (c.status == ClientStatus::Lost && rng.u32(0..100) < 30);
+    let before = if c.tier.is_gold_or_above() && c.segment == Segment::Maintain && rng.u32(0..100) < 8 {
+        Some(was(CardTier::Ordinary, Segment::Uplift, ClientStatus::Active))
+    } else if fell_from_gold {
+        Some(was(CardTier::Gold, Segment::Maintain, ClientStatus::Active))
+    } else {
+        None
+    };
+    let first = StateChange { client: c.no.clone(), on: born, from: None, to: before.unwrap_or(now) };
+    match before {
+        Some(b) => vec![first, StateChange { client: c.no.clone(), on: recent, from: Some(b), to: now }],
+        None => vec![first],
+    }
+}
+
+/// Month-start snapshots for the past fourteen months, the gold count growing about 12% a year
+/// (a little short of the 15% target, as a branch would be) towards today's figure.
+fn past_snapshots(now: Snapshot, today: NaiveDate, rng: &mut fastrand::Rng) -> Vec<Snapshot> {
+    let months = months_back(today, 15);
+    months[..months.len() - 1]
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let months_ago = (months.len() - 1 - i) as f64;
+            let factor = 1.12f64.powf(-months_ago / 12.0) * (1.0 + (rng.f64() - 0.5) * 0.01);
+            let clients_factor = 1.0 - 0.02 * months_ago / 12.0;
+            Snapshot {
+                date: *m,
+                clients: (f64::from(now.clients) * clients_factor) as u32,
+                gold_plus: (f64::from(now.gold_plus) * factor).round() as u32,
+            }
+        })
+        .collect()
+}
+
 /// Builds the demo branch as of `spec.today`. Identifiers for contacts and callbacks come from
 /// `next_id` so they never collide with ones the store hands out later.
 pub fn generate(spec: &DemoSpec, next_id: &mut dyn FnMut() -> u64) -> DemoBranch {
@@ -499,7 +549,7 @@ pub fn generate(spec: &DemoSpec, next_id: &mut dyn FnMut() -> u64) -> DemoBranch
         .iter()
         .find(|s| s.role.as_str() == JobRole::LOBBY_MANAGER)
         .map_or_else(|| staff[0].no.clone(), |s| s.no.clone());
-    let mut history = History { rules: &rules, launches: &launches, today, next_id, contacts: Vec::new() };
+    let mut replay = History { rules: &rules, launches: &launches, today, next_id, contacts: Vec::new() };
     let mut tasks = Vec::new();
     for s in &staff {
         let quota = rules.quota(&s.role) as i64;
@@ -523,11 +573,13 @@ pub fn generate(spec: &DemoSpec, next_id: &mut dyn FnMut() -> u64) -> DemoBranch
             if rng.u32(0..10) < 4 {
                 c.plan = PLANS[rng.usize(..PLANS.len())].to_string();
             }
-            tasks.extend(history.replay(c, diligence, rng));
+            tasks.extend(replay.replay(c, diligence, rng));
         }
     }
-    let contacts = history.contacts;
-    DemoBranch { staff, clients, contacts, tasks, launches, rules, default_user }
+    let contacts = replay.contacts;
+    let history: Vec<Vec<StateChange>> = clients.iter().map(|c| client_history(c, today, rng)).collect();
+    let snapshots = past_snapshots(Snapshot::of(today, clients.iter()), today, rng);
+    DemoBranch { staff, clients, contacts, tasks, launches, rules, default_user, history, snapshots }
 }
 
 #[cfg(test)]

@@ -23,6 +23,10 @@ pub struct Rules {
     pub outlet_average_target: u32,
     /// Days a newly assigned, never-contacted client waits for the first callback.
     pub first_callback_days: u16,
+    /// Gold-and-above clients as a share of all clients, in tenths of a percent (10 = 1%).
+    pub gold_share_target_permille: u16,
+    /// Yearly growth of gold-and-above clients, in tenths of a percent (150 = 15%).
+    pub gold_growth_target_permille: u16,
 }
 
 impl Default for Rules {
@@ -58,6 +62,8 @@ impl Default for Rules {
             self_service_min_permille: 800,
             outlet_average_target: 20,
             first_callback_days: 7,
+            gold_share_target_permille: 10,
+            gold_growth_target_permille: 150,
         }
     }
 }

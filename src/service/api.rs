@@ -10,7 +10,9 @@ use super::imports::{ClientRecord, HoldingsRecord, StaffRecord};
 use super::today::TodayView;
 use super::views::*;
 use super::{Service, ServiceError};
-use crate::domain::{AuditRecord, ClientNo, ContactDraft, Rules, Sensitive, Staff, StaffNo, Sticker};
+use crate::domain::{
+    AuditRecord, ClientNo, ContactDraft, Quarter, Rules, Sensitive, Staff, StaffNo, Sticker,
+};
 use crate::store::CheckReport;
 
 macro_rules! api {
@@ -98,6 +100,18 @@ api! {
     fn check(Check) -> CheckReport;
     /// The audit trail, newest first.
     fn audit(Audit, filter: AuditFilter) -> Vec<AuditRecord>;
+    /// Quota coverage and execution for a quarter (this one if none), by outlet and staff.
+    fn coverage(Coverage, quarter: Option<Quarter>) -> CoverageView;
+    /// Premium clients with no maintainer, each with a suggested maintainer.
+    fn unassigned(Unassigned) -> Vec<UnassignedRow>;
+    /// Assigns each client to its suggested maintainer.
+    fn assign_suggested(AssignSuggested, clients: Vec<ClientNo>, reason: String) -> u32;
+    /// The quota effect of a move, before it is made.
+    fn assign_preview(AssignPreview, clients: Vec<ClientNo>, to: Option<StaffNo>) -> Vec<QuotaEffect>;
+    fn launches(Launches) -> Vec<LaunchSummary>;
+    fn results(Results, quarter: Option<Quarter>) -> ResultsView;
+    /// A report for management; audited as an export.
+    fn report(MakeReport, kind: ReportKind, quarter: Option<Quarter>) -> Report;
 }
 
 /// An in-process session: the embedded store, acting as one staff member.

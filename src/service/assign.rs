@@ -7,9 +7,10 @@ use super::{Service, ServiceError};
 use crate::domain::product::check_launch;
 use crate::domain::task::owed_on_joining;
 use crate::domain::{
-    AuditAction, Client, ClientNo, LaunchId, Permission, ProductLaunch, Rules, Staff, StaffNo, Task,
-    TaskState,
+    AuditAction, AuditRecord, Client, ClientNo, LaunchId, Permission, ProductLaunch, Rules, Staff, StaffNo,
+    Task, TaskState,
 };
+use crate::store::{Tx, TxResult};
 
 /// One client's move, decided before the transaction that applies it.
 pub(super) struct Move {
@@ -69,6 +70,66 @@ impl Service {
         Ok(Move { client, tasks, from })
     }
 
+    /// One audit record per move, naming the old and new maintainer and why.
+    pub(super) fn move_records(&self, actor: &Staff, moves: &[Move], why: &str) -> Vec<AuditRecord> {
+        let names = |m: &Option<StaffNo>| m.as_ref().map_or("（无）".to_string(), |s| s.to_string());
+        moves
+            .iter()
+            .map(|m| {
+                let detail = format!("{} → {}：{why}", names(&m.from), names(&m.client.maintainer));
+                self.audit_record(actor.no.as_str(), AuditAction::Assign, m.client.no.as_str(), detail)
+            })
+            .collect()
+    }
+
+    /// Writes decided moves and their audit records inside a caller's transaction.
+    pub(super) fn write_moves(
+        tx: &Tx,
+        moves: &[Move],
+        records: &[AuditRecord],
+        today: NaiveDate,
+    ) -> TxResult<()> {
+        for (m, rec) in moves.iter().zip(records) {
+            tx.save_client(&m.client, today)?;
+            for t in &m.tasks {
+                tx.save_task(t)?;
+            }
+            tx.audit(rec)?;
+        }
+        Ok(())
+    }
+
+    /// Writes decided moves in one transaction.
+    pub(super) fn commit_moves(&self, actor: &Staff, moves: &[Move], why: &str) -> Result<u32, ServiceError> {
+        let records = self.move_records(actor, moves, why);
+        let today = self.local_date();
+        self.store.write(|tx| Self::write_moves(tx, moves, &records, today))?;
+        Ok(moves.len() as u32)
+    }
+
+    /// A staff member who may receive clients.
+    pub(super) fn receiving_staff(&self, no: &StaffNo) -> Result<Staff, ServiceError> {
+        match self.store.staff(no)? {
+            Some(s) if s.active => Ok(s),
+            Some(s) => {
+                Err(ServiceError::invalid("维护人", format!("{}（{}）已停用，不能接收客户", s.name, s.no)))
+            }
+            None => Err(ServiceError::NotFound(format!("工号 {no}"))),
+        }
+    }
+
+    /// A client that may be put on `to`'s roster (or taken off every roster).
+    pub(super) fn movable_client(&self, no: &ClientNo, to: Option<&Staff>) -> Result<Client, ServiceError> {
+        let c = self.client_or_not_found(no)?;
+        if to.is_some() && c.status == crate::domain::ClientStatus::Lost {
+            return Err(ServiceError::invalid(
+                "客户状态",
+                format!("客户 {}（{}）已流失，不能分配", c.no, c.name),
+            ));
+        }
+        Ok(c)
+    }
+
     pub fn assign(
         &self,
         actor: &Staff,
@@ -77,62 +138,20 @@ impl Service {
         reason: String,
     ) -> Result<u32, ServiceError> {
         self.require(actor, Permission::Manager, "分配或移交客户")?;
-        let reason = reason.trim().to_string();
-        if reason.is_empty() {
-            return Err(ServiceError::invalid("原因", "分配或移交客户须填写原因"));
-        }
-        if reason.chars().count() > 200 {
-            return Err(ServiceError::invalid("原因", "过长（最多 200 个字）"));
-        }
+        let reason = check_reason(&reason)?;
         let _w = self.write_lock();
-        let to_staff = match &to {
-            Some(no) => match self.store.staff(no)? {
-                Some(s) if s.active => Some(s),
-                Some(s) => {
-                    return Err(ServiceError::invalid(
-                        "维护人",
-                        format!("{}（{}）已停用，不能接收客户", s.name, s.no),
-                    ));
-                }
-                None => return Err(ServiceError::NotFound(format!("工号 {no}"))),
-            },
-            None => None,
-        };
+        let to_staff = to.as_ref().map(|no| self.receiving_staff(no)).transpose()?;
         let rules = self.store.rules()?;
         let launches = self.store.launches()?;
         let mut moves = Vec::new();
         for no in &clients {
-            let c = self.client_or_not_found(no)?;
+            let c = self.movable_client(no, to_staff.as_ref())?;
             if c.maintainer == to {
                 continue;
             }
-            if to.is_some() && c.status == crate::domain::ClientStatus::Lost {
-                return Err(ServiceError::invalid(
-                    "客户状态",
-                    format!("客户 {}（{}）已流失，不能分配", c.no, c.name),
-                ));
-            }
             moves.push(self.plan_move(c, to_staff.as_ref(), &rules, &launches)?);
         }
-        let names = |m: &Option<StaffNo>| m.as_ref().map_or("（无）".to_string(), |s| s.to_string());
-        let records: Vec<_> = moves
-            .iter()
-            .map(|m| {
-                let detail = format!("{} → {}：{}", names(&m.from), names(&m.client.maintainer), reason);
-                self.audit_record(actor.no.as_str(), AuditAction::Assign, m.client.no.as_str(), detail)
-            })
-            .collect();
-        self.store.write(|tx| {
-            for (m, rec) in moves.iter().zip(&records) {
-                tx.save_client(&m.client)?;
-                for t in &m.tasks {
-                    tx.save_task(t)?;
-                }
-                tx.audit(rec)?;
-            }
-            Ok(())
-        })?;
-        Ok(moves.len() as u32)
+        self.commit_moves(actor, &moves, &reason)
     }
 
     /// Creates a launch and one recommendation task for every roster client.
@@ -199,6 +218,18 @@ impl Service {
         })?;
         Ok(())
     }
+}
+
+/// Every move of a client between rosters says why.
+pub(super) fn check_reason(reason: &str) -> Result<String, ServiceError> {
+    let reason = reason.trim().to_string();
+    if reason.is_empty() {
+        return Err(ServiceError::invalid("原因", "分配或移交客户须填写原因"));
+    }
+    if reason.chars().count() > 200 {
+        return Err(ServiceError::invalid("原因", "过长（最多 200 个字）"));
+    }
+    Ok(reason)
 }
 
 /// "柜员配额 10→12；关键客户回访 30→20 天" for the audit trail.

@@ -39,8 +39,9 @@ impl Service {
             )));
         }
         let spec = DemoSpec { clients, seed, today: self.local_date() };
+        let spec = &spec;
         let mut id_error = None;
-        let branch: DemoBranch = crate::demo::generate(&spec, &mut || match self.store.next_id() {
+        let branch: DemoBranch = crate::demo::generate(spec, &mut || match self.store.next_id() {
             Ok(id) => id,
             Err(e) => {
                 id_error.get_or_insert(e);
@@ -66,8 +67,11 @@ impl Service {
             for s in &branch.staff {
                 tx.save_staff(s)?;
             }
-            for c in &branch.clients {
-                tx.save_client(c)?;
+            for (c, history) in branch.clients.iter().zip(&branch.history) {
+                tx.save_client_with_history(c, history)?;
+            }
+            for s in &branch.snapshots {
+                tx.save_snapshot(s)?;
             }
             for l in &branch.launches {
                 tx.save_launch(l)?;

@@ -17,13 +17,14 @@ impl Service {
         edit: impl Fn(&mut Client),
     ) -> Result<Client, ServiceError> {
         let rec = self.audit_record(actor.no.as_str(), action, no.as_str(), detail);
+        let today = self.local_date();
         let _w = self.write_lock();
         Ok(self.store.write(|tx| {
             let Some(mut c) = tx.client(no)? else {
                 return abort(StoreError::Conflict(format!("找不到客户 {no}")));
             };
             edit(&mut c);
-            tx.save_client(&c)?;
+            tx.save_client(&c, today)?;
             tx.audit(&rec)?;
             Ok(c)
         })?)

@@ -56,7 +56,7 @@ impl Service {
             for t in &changed {
                 tx.save_task(t)?;
             }
-            tx.save_client(&client)?;
+            tx.save_client(&client, now.date())?;
             if drop_draft {
                 tx.delete_draft(&actor.no)?;
             }

@@ -106,6 +106,12 @@ impl Service {
         to: NaiveDate,
     ) -> Result<Table, ServiceError> {
         self.require(actor, Permission::Manager, "导出联系记录")?;
+        let table = self.contacts_table(from, to)?;
+        self.audit_export(actor, "联系记录", format!("{from} 至 {to}，{} 行", table.rows.len()))?;
+        Ok(table)
+    }
+
+    pub(super) fn contacts_table(&self, from: NaiveDate, to: NaiveDate) -> Result<Table, ServiceError> {
         if to < from {
             return Err(ServiceError::invalid("日期", "结束日期早于开始日期"));
         }
@@ -136,7 +142,6 @@ impl Service {
                 c.note.clone(),
             ]);
         }
-        self.audit_export(actor, "联系记录", format!("{from} 至 {to}，{} 行", rows.len()))?;
         let headers = [
             "联系时间",
             "客户号",
@@ -156,7 +161,7 @@ impl Service {
         })
     }
 
-    fn audit_export(&self, actor: &Staff, what: &str, detail: String) -> Result<(), ServiceError> {
+    pub(super) fn audit_export(&self, actor: &Staff, what: &str, detail: String) -> Result<(), ServiceError> {
         self.audit_only(&self.audit_record(actor.no.as_str(), AuditAction::Export, what, detail))
     }
 }

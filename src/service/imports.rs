@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::views::{ImportOutcome, RowProblem};
 use super::{Service, ServiceError};
+use crate::domain::results::Snapshot;
 use crate::domain::{
     AuditAction, CardTier, Client, ClientClass, ClientNo, ClientStatus, Fen, Gender, Holdings, JobRole,
     Login, OutletId, Permission, Segment, Staff, StaffNo, Sticker,
@@ -195,6 +196,7 @@ impl Service {
         dry_run: bool,
     ) -> Result<ImportOutcome, ServiceError> {
         self.require(actor, Permission::Admin, "导入客户名单")?;
+        let today = self.local_date();
         let _w = self.write_lock();
         let rules = self.store.rules()?;
         let launches = self.store.launches()?;
@@ -274,27 +276,17 @@ impl Service {
                 plain.push(c);
             }
         }
-        let names = |m: &Option<StaffNo>| m.as_ref().map_or("（无）".to_string(), |s| s.to_string());
-        let assign_records: Vec<_> = moves
-            .iter()
-            .map(|m| {
-                let detail = format!("{} → {}：导入 {}", names(&m.from), names(&m.client.maintainer), source);
-                self.audit_record(actor.no.as_str(), AuditAction::Assign, m.client.no.as_str(), detail)
-            })
-            .collect();
-        self.finish_import(actor, &source, "客户", outcome, problems, dry_run, |tx| {
+        let move_records = self.move_records(actor, &moves, &format!("导入 {source}"));
+        let written = self.finish_import(actor, &source, "客户", outcome, problems, dry_run, |tx| {
             for c in &plain {
-                tx.save_client(c)?;
+                tx.save_client(c, today)?;
             }
-            for (m, rec) in moves.iter().zip(&assign_records) {
-                tx.save_client(&m.client)?;
-                for t in &m.tasks {
-                    tx.save_task(t)?;
-                }
-                tx.audit(rec)?;
-            }
-            Ok(())
-        })
+            // A changed maintainer is a move, with its tasks and its own audit line, in the
+            // same transaction as the rest of the file.
+            Self::write_moves(tx, &moves, &move_records, today)
+        })?;
+        self.snapshot_after(&written, today)?;
+        Ok(written)
     }
 
     pub fn import_holdings(
@@ -305,6 +297,7 @@ impl Service {
         dry_run: bool,
     ) -> Result<ImportOutcome, ServiceError> {
         self.require(actor, Permission::Admin, "导入持有产品数据")?;
+        let today = self.local_date();
         let _w = self.write_lock();
         let rules = self.store.rules()?;
         let mut problems = Vec::new();
@@ -329,12 +322,27 @@ impl Service {
                 changed.push(c);
             }
         }
-        self.finish_import(actor, &source, "持有产品", outcome, problems, dry_run, |tx| {
-            for c in &changed {
-                tx.save_client(c)?;
-            }
-            Ok(())
-        })
+        let written =
+            self.finish_import(actor, &source, "持有产品", outcome, problems, dry_run, |tx| {
+                for c in &changed {
+                    tx.save_client(c, today)?;
+                }
+                Ok(())
+            })?;
+        self.snapshot_after(&written, today)?;
+        Ok(written)
+    }
+
+    /// Each import that changes the register records the day's gold-and-above count, so growth
+    /// can later be compared with the same date a year before.
+    fn snapshot_after(&self, outcome: &ImportOutcome, today: NaiveDate) -> Result<(), ServiceError> {
+        if !outcome.written {
+            return Ok(());
+        }
+        let clients: Vec<Client> = self.store.clients().collect::<Result<_, _>>()?;
+        let snapshot = Snapshot::of(today, clients.iter());
+        self.store.write(|tx| tx.save_snapshot(&snapshot))?;
+        Ok(())
     }
 
     /// Writes the import in one transaction unless it is a dry run or any row is bad.

@@ -205,3 +205,107 @@ pub struct Table {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
 }
+
+/// Quota coverage and execution figures for a quarter, by outlet and staff member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverageView {
+    pub quarter: crate::domain::Quarter,
+    pub today: NaiveDate,
+    pub outlets: Vec<crate::domain::coverage::OutletCoverage>,
+    /// The branch as a whole: every outlet summed.
+    pub branch: crate::domain::coverage::Figures,
+    pub branch_average: crate::domain::quota::OutletAverage,
+    pub below_quota: u32,
+}
+
+/// A premium client nobody maintains yet, with who should take them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnassignedRow {
+    pub no: ClientNo,
+    pub name: String,
+    pub tier: CardTier,
+    pub segment: Segment,
+    pub assets: Amount,
+    pub outlet: OutletId,
+    pub suggested: Option<StaffRef>,
+}
+
+/// How a move changes one staff member's roster against their quota.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaEffect {
+    pub staff: StaffRef,
+    pub minimum: u32,
+    pub before: u32,
+    pub after: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaunchSummary {
+    pub launch: LaunchRef,
+    pub description: String,
+    pub launched: NaiveDate,
+    pub running: bool,
+    pub done: u32,
+    pub total: u32,
+}
+
+/// One month of the results trend.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthPoint {
+    /// First day of the month.
+    pub month: NaiveDate,
+    /// From the last snapshot taken in the month, if any.
+    pub gold_plus: Option<u32>,
+    pub contacts: u32,
+    /// Average satisfaction in tenths (46 = 4.6), if any was recorded.
+    pub satisfaction_tenths: Option<u32>,
+}
+
+/// Branch results (成效) for a quarter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultsView {
+    pub quarter: crate::domain::Quarter,
+    pub today: NaiveDate,
+    pub now: crate::domain::results::Snapshot,
+    pub share_target_permille: u16,
+    pub year_ago: Option<crate::domain::results::Snapshot>,
+    pub growth_target_permille: u16,
+    pub churn: crate::domain::coverage::Ratio,
+    pub conversion: crate::domain::coverage::Ratio,
+    pub satisfaction_tenths: Option<u32>,
+    pub satisfaction_count: u32,
+    pub trend: Vec<MonthPoint>,
+}
+
+/// A cell of a report: numbers stay numbers so a spreadsheet can add them up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReportCell {
+    Text(String),
+    Int(i64),
+    /// Tenths of a percent; `None` when there was nothing to count.
+    Percent(Option<i64>),
+    /// Hundredths (20.5 people per head = 2050).
+    Decimal2(i64),
+    Date(NaiveDate),
+    Empty,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportSheet {
+    pub name: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<ReportCell>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub title: String,
+    pub sheets: Vec<ReportSheet>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReportKind {
+    Coverage,
+    Results,
+    Contacts,
+}

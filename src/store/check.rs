@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{Record, decode};
 use super::{Store, StoreError, Tree, keys};
+use crate::domain::results::{Snapshot, StateChange};
 use crate::domain::{AuditRecord, Client, Contact, ContactDraft, ProductLaunch, Staff, Task, TaskKind};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +92,8 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
     let launches = all::<ProductLaunch>(store, Tree::Launches, &mut f);
     let drafts = all::<ContactDraft>(store, Tree::Drafts, &mut f);
     let audit = all::<AuditRecord>(store, Tree::Audit, &mut f);
+    let snapshots = all::<Snapshot>(store, Tree::Snapshots, &mut f);
+    let changes = all::<StateChange>(store, Tree::ClientChanges, &mut f);
     if let Err(e) = store.rules() {
         f.add(e.to_string());
     }
@@ -153,6 +156,11 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
             f.add(format!("客户 {} 的下次回访日期 {:?} 与回访任务 {:?} 不一致", c.no, c.next_callback, due));
         }
     }
+    for (_, ch) in &changes {
+        if !client_nos.contains(ch.client.as_str()) {
+            f.add(format!("客户变化记录的客户 {} 不存在", ch.client));
+        }
+    }
     if f.unlisted > 0 {
         f.problems.push(format!("……另有 {} 个问题未列出", f.unlisted));
     }
@@ -164,6 +172,8 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
         ("新品推介", launches.len()),
         ("草稿", drafts.len()),
         ("审计记录", audit.len()),
+        ("资产快照", snapshots.len()),
+        ("客户变化", changes.len()),
     ]
     .into_iter()
     .map(|(n, c)| (n.to_string(), c as u64))

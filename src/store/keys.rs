@@ -16,6 +16,8 @@
 //! | `launches`            | id                                       | ProductLaunch|
 //! | `drafts`              | 工号                                     | ContactDraft |
 //! | `audit`               | time seq                                 | AuditRecord  |
+//! | `snapshots`           | date                                     | Snapshot     |
+//! | `client_changes`      | 客户号 ∅ date seq                        | StateChange  |
 //!
 //! ∅ is a zero byte (identifiers cannot contain one); numbers are big-endian so byte order is
 //! numeric order; time is seconds since 1970 with the sign bit flipped; due is days since 0001-01-01.
@@ -110,6 +112,13 @@ pub fn contact_by_time(at: NaiveDateTime, id: ContactId) -> [u8; 16] {
 pub fn contact_id_at_end(key: &[u8]) -> Option<ContactId> {
     let tail: [u8; 8] = key.get(key.len().checked_sub(8)?..)?.try_into().ok()?;
     Some(ContactId(u64::from_be_bytes(tail)))
+}
+
+pub fn client_change(client: &ClientNo, on: NaiveDate, seq: u64) -> Vec<u8> {
+    let mut out = under(client.as_str().as_bytes());
+    out.extend_from_slice(&date(on));
+    out.extend_from_slice(&seq.to_be_bytes());
+    out
 }
 
 pub fn launch(id: LaunchId) -> [u8; 8] {

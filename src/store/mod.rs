@@ -38,10 +38,12 @@ pub enum Tree {
     Launches,
     Drafts,
     Audit,
+    Snapshots,
+    ClientChanges,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 14] = [
+    pub const ALL: [Tree; 16] = [
         Tree::Meta,
         Tree::Staff,
         Tree::StaffByLogin,
@@ -56,6 +58,8 @@ impl Tree {
         Tree::Launches,
         Tree::Drafts,
         Tree::Audit,
+        Tree::Snapshots,
+        Tree::ClientChanges,
     ];
 
     pub fn name(self) -> &'static str {
@@ -74,6 +78,8 @@ impl Tree {
             Tree::Launches => "launches",
             Tree::Drafts => "drafts",
             Tree::Audit => "audit",
+            Tree::Snapshots => "snapshots",
+            Tree::ClientChanges => "client_changes",
         }
     }
 }

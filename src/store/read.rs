@@ -1,10 +1,13 @@
 //! Typed reads and the scans the screens need.
 
+use std::collections::BTreeMap;
+
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::codec::{Record, decode};
 use super::tx::RULES_KEY;
 use super::{Store, StoreError, Tree, keys};
+use crate::domain::results::{Snapshot, StateChange};
 use crate::domain::{
     AuditRecord, Client, ClientNo, Contact, ContactDraft, ProductLaunch, Rules, Staff, StaffNo, Task, TaskId,
 };
@@ -147,6 +150,20 @@ impl Store {
 
     pub fn launches(&self) -> Result<Vec<ProductLaunch>, StoreError> {
         self.scan(Tree::Launches, b"").collect()
+    }
+
+    pub fn snapshots(&self) -> Result<Vec<Snapshot>, StoreError> {
+        self.scan(Tree::Snapshots, b"").collect()
+    }
+
+    /// Every recorded client change, grouped by client, each group in date order.
+    pub fn client_changes(&self) -> Result<BTreeMap<ClientNo, Vec<StateChange>>, StoreError> {
+        let mut out: BTreeMap<ClientNo, Vec<StateChange>> = BTreeMap::new();
+        for change in self.scan::<StateChange>(Tree::ClientChanges, b"") {
+            let change = change?;
+            out.entry(change.client.clone()).or_default().push(change);
+        }
+        Ok(out)
     }
 
     pub fn draft(&self, staff: &StaffNo) -> Result<Option<ContactDraft>, StoreError> {

@@ -1,7 +1,15 @@
 //! Which domain types are stored, and under which format version.
 
-use super::codec::Record;
-use crate::domain::{AuditRecord, Client, Contact, ContactDraft, ProductLaunch, Rules, Staff, Task};
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::codec::{Record, decode_payload};
+use crate::domain::results::{Snapshot, StateChange};
+use crate::domain::{
+    AuditRecord, CardTier, Client, ClientClass, Contact, ContactDraft, Fen, JobRole, ProductLaunch, Rules,
+    Staff, Task,
+};
 
 impl Record for Staff {
     const KIND: &'static str = "员工";
@@ -29,8 +37,97 @@ impl Record for ProductLaunch {
 
 impl Record for Rules {
     const KIND: &'static str = "配置";
+    /// 2: the branch targets for gold-and-above share and growth were added.
+    const VERSION: u16 = 2;
+
+    fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
+        match version {
+            1 => {
+                let v1: RulesV1 = decode_payload(payload)?;
+                let defaults = Rules::default();
+                Ok(Rules {
+                    quotas: v1.quotas,
+                    callback_days: v1.callback_days,
+                    tier_floors: v1.tier_floors,
+                    self_service_min_permille: v1.self_service_min_permille,
+                    outlet_average_target: v1.outlet_average_target,
+                    first_callback_days: v1.first_callback_days,
+                    gold_share_target_permille: defaults.gold_share_target_permille,
+                    gold_growth_target_permille: defaults.gold_growth_target_permille,
+                })
+            }
+            v => Err(format!("没有从第 {v} 版升级的方法")),
+        }
+    }
+}
+
+/// `Rules` as format version 1 wrote it.
+#[derive(Deserialize)]
+struct RulesV1 {
+    quotas: BTreeMap<JobRole, u32>,
+    callback_days: BTreeMap<ClientClass, u16>,
+    tier_floors: Vec<(CardTier, Fen)>,
+    self_service_min_permille: u16,
+    outlet_average_target: u32,
+    first_callback_days: u16,
+}
+
+impl Record for Snapshot {
+    const KIND: &'static str = "资产快照";
+}
+
+impl Record for StateChange {
+    const KIND: &'static str = "客户变化";
 }
 
 impl Record for AuditRecord {
     const KIND: &'static str = "审计记录";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::codec::{decode, encode};
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    struct WrittenV1 {
+        quotas: BTreeMap<JobRole, u32>,
+        callback_days: BTreeMap<ClientClass, u16>,
+        tier_floors: Vec<(CardTier, Fen)>,
+        self_service_min_permille: u16,
+        outlet_average_target: u32,
+        first_callback_days: u16,
+    }
+
+    impl Record for WrittenV1 {
+        const KIND: &'static str = "配置";
+    }
+
+    impl<'de> Deserialize<'de> for WrittenV1 {
+        fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+            Err(serde::de::Error::custom("only written in this test"))
+        }
+    }
+
+    #[test]
+    fn rules_written_before_the_targets_existed_read_with_default_targets() {
+        let mut quotas = Rules::default().quotas;
+        quotas.insert(JobRole::new("柜员"), 12);
+        let old = WrittenV1 {
+            quotas,
+            callback_days: Rules::default().callback_days,
+            tier_floors: Rules::default().tier_floors,
+            self_service_min_permille: 750,
+            outlet_average_target: 18,
+            first_callback_days: 5,
+        };
+        let bytes = encode(&old).unwrap();
+        assert_eq!(&bytes[..2], &[0, 1]);
+        let rules: Rules = decode(b"rules", &bytes).unwrap();
+        assert_eq!(rules.quota(&JobRole::new("柜员")), 12, "the branch's own settings survive");
+        assert_eq!(rules.self_service_min_permille, 750);
+        assert_eq!(rules.gold_growth_target_permille, 150);
+        assert_eq!(rules.gold_share_target_permille, 10);
+    }
 }

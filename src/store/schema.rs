@@ -3,7 +3,7 @@
 use super::{Store, StoreError, Tree};
 
 /// The schema this build writes. Bump it together with a `Migration` from the previous version.
-pub const CURRENT_SCHEMA: u32 = 1;
+pub const CURRENT_SCHEMA: u32 = 2;
 
 const SCHEMA_KEY: &[u8] = b"schema_version";
 
@@ -14,8 +14,14 @@ pub struct Migration {
     pub run: fn(&Store) -> Result<(), StoreError>,
 }
 
-/// Schema 1 is the first; later versions add their step here.
-pub const MIGRATIONS: &[Migration] = &[];
+/// Each step brings a store from one schema to the next.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    from: 1,
+    // The new trees start empty; the version still moves so that an older mingdan, which
+    // would write clients without recording their changes, refuses the store.
+    what: "新增资产快照与客户变化记录（snapshots、client_changes）",
+    run: |_| Ok(()),
+}];
 
 pub fn version(store: &Store) -> Result<Option<u32>, StoreError> {
     let raw = store.tree(Tree::Meta).get(SCHEMA_KEY)?;

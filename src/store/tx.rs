@@ -1,10 +1,12 @@
 //! Typed writes inside one transaction. Every `save_*` keeps the entity's index trees in step with
 //! it, so a caller cannot update a record and forget its index.
 
+use chrono::NaiveDate;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::codec::{Record, decode, encode};
 use super::{StoreError, Tree, keys};
+use crate::domain::results::{ClientState, Snapshot, StateChange};
 use crate::domain::{
     AuditRecord, Client, ClientNo, Contact, ContactDraft, LaunchId, ProductLaunch, Rules, Staff, StaffNo,
     Task, TaskId,
@@ -71,9 +73,34 @@ impl<'a> Tx<'a> {
         self.get(Tree::Tasks, &keys::task(id))
     }
 
-    pub fn save_client(&self, c: &Client) -> TxResult<()> {
+    /// Saves a client as of day `on`; a new client, or a change of tier, segment or status, is
+    /// recorded for the churn and conversion figures.
+    pub fn save_client(&self, c: &Client, on: NaiveDate) -> TxResult<()> {
+        let old: Option<Client> = self.client(&c.no)?;
+        let from = old.as_ref().map(ClientState::of);
+        let to = ClientState::of(c);
+        if from != Some(to) {
+            self.add_change(&StateChange { client: c.no.clone(), on, from, to })?;
+        }
+        self.write_client(c, old)
+    }
+
+    /// Saves a client together with a history of changes known from elsewhere (the demo's
+    /// generated past), instead of recording the save itself as a change.
+    pub fn save_client_with_history(&self, c: &Client, history: &[StateChange]) -> TxResult<()> {
+        for change in history {
+            self.add_change(change)?;
+        }
+        let old = self.client(&c.no)?;
+        self.write_client(c, old)
+    }
+
+    fn add_change(&self, change: &StateChange) -> TxResult<()> {
+        self.put(Tree::ClientChanges, &keys::client_change(&change.client, change.on, self.id()?), change)
+    }
+
+    fn write_client(&self, c: &Client, old: Option<Client>) -> TxResult<()> {
         let key = c.no.as_str().as_bytes();
-        let old: Option<Client> = self.get(Tree::Clients, key)?;
         let old_maintainer = old.and_then(|o| o.maintainer);
         if old_maintainer != c.maintainer {
             if let Some(m) = &old_maintainer {
@@ -163,6 +190,10 @@ impl<'a> Tx<'a> {
     pub fn set_meta(&self, key: &[u8], value: &[u8]) -> TxResult<()> {
         self.t(Tree::Meta).insert(key, value)?;
         Ok(())
+    }
+
+    pub fn save_snapshot(&self, s: &Snapshot) -> TxResult<()> {
+        self.put(Tree::Snapshots, &keys::date(s.date), s)
     }
 
     pub fn audit(&self, rec: &AuditRecord) -> TxResult<()> {

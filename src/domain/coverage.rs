@@ -1,0 +1,315 @@
+//! How well the roster system is carried out, per staff member and per outlet: roster size
+//! against quota, basic-requirement compliance, stickers, callbacks done on time, this quarter's
+//! notifications and the launches' recommendations.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::calendar::Quarter;
+use super::client::Client;
+use super::compliance::compliant;
+use super::quota::{OutletAverage, Standing};
+use super::rules::Rules;
+use super::staff::Staff;
+use super::task::{Task, TaskKind, TaskState};
+
+/// A share as a count of a total; the percentage is derived, never stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ratio {
+    pub done: u32,
+    pub of: u32,
+}
+
+impl Ratio {
+    pub fn add(&mut self, other: Ratio) {
+        self.done += other.done;
+        self.of += other.of;
+    }
+
+    /// Tenths of a percent (853 = 85.3%); `None` when there is nothing to count.
+    pub fn permille(self) -> Option<u32> {
+        (self.of > 0).then(|| (u64::from(self.done) * 1000 / u64::from(self.of)) as u32)
+    }
+
+    fn count(it: impl Iterator<Item = bool>) -> Ratio {
+        let mut r = Ratio::default();
+        for yes in it {
+            r.of += 1;
+            r.done += u32::from(yes);
+        }
+        r
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Figures {
+    pub compliance: Ratio,
+    pub sticker: Ratio,
+    /// Callbacks due in the period up to today, done on or before their due date.
+    pub callbacks_on_time: Ratio,
+    pub quarterly: Ratio,
+    /// Recommendations of launches still running.
+    pub launches: Ratio,
+}
+
+impl Figures {
+    pub fn add(&mut self, o: &Figures) {
+        self.compliance.add(o.compliance);
+        self.sticker.add(o.sticker);
+        self.callbacks_on_time.add(o.callbacks_on_time);
+        self.quarterly.add(o.quarterly);
+        self.launches.add(o.launches);
+    }
+}
+
+/// What to count: callbacks falling due from `from` to `today`, notifications of `quarter`,
+/// recommendations of the launches listed as running.
+#[derive(Debug, Clone, Copy)]
+pub struct Period<'a> {
+    pub from: NaiveDate,
+    pub today: NaiveDate,
+    pub quarter: Quarter,
+    pub running_launches: &'a [super::LaunchId],
+}
+
+/// One staff member's figures over their roster and the tasks they owe or owed.
+///
+/// A callback is counted where it fell due: done on time, done late, or still open past its due
+/// date all count against its maintainer at the time; one replaced by a later callback
+/// (`Cancelled`) is not counted.
+pub fn figures(clients: &[&Client], tasks: &[&Task], rules: &Rules, p: Period) -> Figures {
+    let callbacks_on_time = Ratio::count(tasks.iter().filter_map(|t| {
+        let due_in_period =
+            matches!(t.id.kind, TaskKind::Callback { .. }) && t.due >= p.from && t.due <= p.today;
+        match (&t.state, due_in_period) {
+            (_, false) | (TaskState::Cancelled { .. }, _) => None,
+            (TaskState::Done { on, .. }, true) => Some(*on <= t.due),
+            (TaskState::Open | TaskState::Lapsed { .. }, true) => Some(false),
+        }
+    }));
+    let done = |t: &&&Task| matches!(t.state, TaskState::Done { .. });
+    let period_ratio = |want: &dyn Fn(TaskKind) -> bool| {
+        Ratio::count(
+            tasks
+                .iter()
+                .filter(|t| want(t.id.kind) && !matches!(t.state, TaskState::Cancelled { .. }))
+                .map(|t| done(&t)),
+        )
+    };
+    Figures {
+        compliance: Ratio::count(clients.iter().map(|c| compliant(&c.holdings, rules))),
+        sticker: Ratio::count(clients.iter().map(|c| c.sticker.done)),
+        callbacks_on_time,
+        quarterly: period_ratio(&|k| k == TaskKind::Quarterly(p.quarter)),
+        launches: period_ratio(&|k| matches!(k, TaskKind::Launch(id) if p.running_launches.contains(&id))),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffCoverage {
+    pub staff: Staff,
+    pub standing: Standing,
+    pub figures: Figures,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutletCoverage {
+    pub outlet: super::OutletId,
+    pub average: OutletAverage,
+    pub below_quota: u32,
+    pub figures: Figures,
+    pub staff: Vec<StaffCoverage>,
+}
+
+/// Staff grouped by outlet with their sums; the outlet average counts active staff only.
+pub fn by_outlet(staff: Vec<StaffCoverage>, rules: &Rules) -> Vec<OutletCoverage> {
+    let mut out: Vec<OutletCoverage> = Vec::new();
+    for s in staff {
+        let at = match out.iter().position(|o| o.outlet == s.staff.outlet) {
+            Some(i) => i,
+            None => {
+                out.push(OutletCoverage {
+                    outlet: s.staff.outlet.clone(),
+                    average: OutletAverage { clients: 0, staff: 0, target: rules.outlet_average_target },
+                    below_quota: 0,
+                    figures: Figures::default(),
+                    staff: Vec::new(),
+                });
+                out.len() - 1
+            }
+        };
+        let o = &mut out[at];
+        o.average.clients += s.standing.size;
+        o.average.staff += 1;
+        o.below_quota += u32::from(!s.standing.meets_quota());
+        o.figures.add(&s.figures);
+        o.staff.push(s);
+    }
+    out
+}
+
+/// The staff member of `outlet` a new client should go to: the one furthest below their quota,
+/// else the one least above it. Staff without a quota (leadership, administrators) are not
+/// suggested.
+pub fn suggest_maintainer<'a>(
+    outlet: &super::OutletId,
+    candidates: &'a [StaffCoverage],
+) -> Option<&'a Staff> {
+    candidates
+        .iter()
+        .filter(|c| c.staff.active && &c.staff.outlet == outlet && c.standing.minimum > 0)
+        .min_by_key(|c| {
+            (i64::from(c.standing.size) - i64::from(c.standing.minimum), c.standing.size, c.staff.no.clone())
+        })
+        .map(|c| &c.staff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::client::*;
+    use crate::domain::*;
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, day).unwrap()
+    }
+
+    fn client(no: &str, compliant: bool, sticker: bool) -> Client {
+        let full = Holdings {
+            online_banking: true,
+            shuanglifeng: true,
+            fund_auto_invest: true,
+            wealth_products: 1,
+            self_service_permille: 900,
+        };
+        Client {
+            no: ClientNo::parse(no).unwrap(),
+            name: "客户".into(),
+            gender: Gender::Unknown,
+            phone: String::new(),
+            id_number: String::new(),
+            birthday: None,
+            outlet: OutletId::parse("城关").unwrap(),
+            tier: CardTier::Gold,
+            assets: Fen::wan(20),
+            class: ClientClass::Important,
+            segment: Segment::Maintain,
+            maintainer: Some(StaffNo::parse("1").unwrap()),
+            sticker: Sticker { done: sticker, on: None },
+            holdings: if compliant { full } else { Holdings::default() },
+            plan: String::new(),
+            status: ClientStatus::Active,
+            last_contact: None,
+            next_callback: None,
+        }
+    }
+
+    fn task(c: &Client, kind: TaskKind, due: NaiveDate, state: TaskState) -> Task {
+        Task {
+            id: TaskId { client: c.no.clone(), kind },
+            maintainer: c.maintainer.clone(),
+            due,
+            created: d(1, 1),
+            state,
+        }
+    }
+
+    fn done(on: NaiveDate) -> TaskState {
+        TaskState::Done { on, by: StaffNo::parse("1").unwrap(), contact: ContactId(1) }
+    }
+
+    #[test]
+    fn figures_count_compliance_stickers_and_on_time_callbacks() {
+        // Quarter 2026Q4, today 11-18. Four clients: two compliant, three stickered.
+        let cs = [
+            client("A", true, true),
+            client("B", true, false),
+            client("C", false, true),
+            client("D", false, true),
+        ];
+        let q = Quarter { year: 2026, q: 4 };
+        let tasks = [
+            task(&cs[0], TaskKind::Callback { seq: 1 }, d(10, 10), done(d(10, 9))), // on time
+            task(&cs[1], TaskKind::Callback { seq: 2 }, d(10, 20), done(d(10, 25))), // late
+            task(&cs[2], TaskKind::Callback { seq: 3 }, d(11, 1), TaskState::Open), // overdue
+            task(&cs[3], TaskKind::Callback { seq: 4 }, d(11, 30), TaskState::Open), // not yet due
+            task(&cs[3], TaskKind::Callback { seq: 5 }, d(10, 5), TaskState::Cancelled { on: d(10, 1) }),
+            task(&cs[0], TaskKind::Callback { seq: 6 }, d(9, 30), done(d(9, 30))), // before the period
+            task(&cs[0], TaskKind::Quarterly(q), q.last_day(), done(d(10, 3))),
+            task(&cs[1], TaskKind::Quarterly(q), q.last_day(), TaskState::Open),
+            task(&cs[2], TaskKind::Quarterly(q.prev()), q.prev().last_day(), done(d(8, 1))),
+            task(&cs[0], TaskKind::Launch(LaunchId(7)), d(11, 30), done(d(11, 2))),
+            task(&cs[1], TaskKind::Launch(LaunchId(7)), d(11, 30), TaskState::Open),
+            task(&cs[2], TaskKind::Launch(LaunchId(6)), d(9, 30), TaskState::Lapsed { on: d(10, 1) }),
+        ];
+        let p =
+            Period { from: q.first_day(), today: d(11, 18), quarter: q, running_launches: &[LaunchId(7)] };
+        let refs: Vec<&Client> = cs.iter().collect();
+        let trefs: Vec<&Task> = tasks.iter().collect();
+        let f = figures(&refs, &trefs, &Rules::default(), p);
+        assert_eq!(f.compliance, Ratio { done: 2, of: 4 });
+        assert_eq!(f.sticker, Ratio { done: 3, of: 4 });
+        assert_eq!(
+            f.callbacks_on_time,
+            Ratio { done: 1, of: 3 },
+            "on time, late, overdue; not the future or cancelled"
+        );
+        assert_eq!(f.quarterly, Ratio { done: 1, of: 2 });
+        assert_eq!(f.launches, Ratio { done: 1, of: 2 });
+        assert_eq!(f.callbacks_on_time.permille(), Some(333));
+        assert_eq!(Ratio::default().permille(), None);
+    }
+
+    fn sc(no: &str, outlet: &str, role: &str, size: u32, rules: &Rules) -> StaffCoverage {
+        let staff = Staff {
+            no: StaffNo::parse(no).unwrap(),
+            name: no.into(),
+            role: JobRole::new(role),
+            outlet: OutletId::parse(outlet).unwrap(),
+            login: None,
+            permission: Permission::Staff,
+            active: true,
+        };
+        let standing = Standing::of(&staff, size, rules);
+        StaffCoverage { staff, standing, figures: Figures::default() }
+    }
+
+    #[test]
+    fn outlets_sum_their_staff_and_average_per_head() {
+        let r = Rules::default();
+        let staff = vec![
+            sc("1", "城关", "网点负责人", 25, &r),
+            sc("2", "东街", "柜员", 8, &r),
+            sc("3", "城关", "柜员", 9, &r),
+            sc("4", "城关", "大堂经理", 26, &r),
+        ];
+        let outlets = by_outlet(staff, &r);
+        assert_eq!(outlets.len(), 2);
+        let cg = &outlets[0];
+        assert_eq!(cg.outlet.as_str(), "城关");
+        assert_eq!(cg.average, OutletAverage { clients: 60, staff: 3, target: 20 });
+        assert!(cg.average.meets_target());
+        assert_eq!(cg.below_quota, 1);
+        assert_eq!(outlets[1].average.hundredths(), 800);
+    }
+
+    #[test]
+    fn new_clients_go_to_whoever_is_furthest_below_quota_in_the_outlet() {
+        let r = Rules::default();
+        let staff = vec![
+            sc("1", "城关", "网点负责人", 20, &r), // 5 short
+            sc("2", "城关", "柜员", 3, &r),        // 7 short
+            sc("3", "东街", "柜员", 0, &r),        // other outlet
+            sc("4", "城关", "支行行长", 0, &r),    // no quota
+        ];
+        let outlet = OutletId::parse("城关").unwrap();
+        assert_eq!(suggest_maintainer(&outlet, &staff).map(|s| s.no.as_str()), Some("2"));
+        let all_met = vec![sc("1", "城关", "柜员", 12, &r), sc("2", "城关", "网点负责人", 26, &r)];
+        assert_eq!(
+            suggest_maintainer(&outlet, &all_met).map(|s| s.no.as_str()),
+            Some("2"),
+            "least above quota"
+        );
+        assert!(suggest_maintainer(&OutletId::parse("新区").unwrap(), &staff).is_none());
+    }
+}

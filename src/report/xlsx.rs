@@ -1,0 +1,74 @@
+//! XLSX workbooks with rust_xlsxwriter: Chinese headers in bold, frozen header row, numbers as
+//! numbers and shares formatted as percentages, columns wide enough for Chinese text.
+
+use std::path::Path;
+
+use anyhow::{Result, anyhow};
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use unicode_width::UnicodeWidthStr;
+
+use super::files::{cell_text, write_atomically};
+use crate::service::views::{Report, ReportCell};
+
+fn err(e: XlsxError) -> anyhow::Error {
+    anyhow!("生成 Excel 文件失败：{e}")
+}
+
+fn write_sheet(ws: &mut Worksheet, sheet: &crate::service::views::ReportSheet) -> Result<(), XlsxError> {
+    let header = Format::new().set_bold().set_background_color("#D9E1F2");
+    let percent = Format::new().set_num_format("0.0%");
+    let decimal = Format::new().set_num_format("0.00");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    // Excel limits sheet names to 31 characters and a few symbols.
+    let name: String = sheet.name.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+    ws.set_name(name)?;
+    let mut widths: Vec<usize> = sheet.headers.iter().map(|h| h.width()).collect();
+    for (col, h) in sheet.headers.iter().enumerate() {
+        ws.write_string_with_format(0, col as u16, h, &header)?;
+    }
+    for (r, row) in sheet.rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, cell) in row.iter().enumerate() {
+            let c16 = c as u16;
+            match cell {
+                ReportCell::Text(s) => {
+                    ws.write_string(r, c16, s)?;
+                }
+                ReportCell::Int(n) => {
+                    ws.write_number(r, c16, *n as f64)?;
+                }
+                ReportCell::Percent(Some(p)) => {
+                    ws.write_number_with_format(r, c16, *p as f64 / 1000.0, &percent)?;
+                }
+                ReportCell::Decimal2(h) => {
+                    ws.write_number_with_format(r, c16, *h as f64 / 100.0, &decimal)?;
+                }
+                ReportCell::Date(d) => {
+                    ws.write_date_with_format(r, c16, d, &date)?;
+                }
+                ReportCell::Percent(None) | ReportCell::Empty => {}
+            }
+            if let Some(w) = widths.get_mut(c) {
+                *w = (*w).max(cell_text(cell).width());
+            }
+        }
+    }
+    for (c, w) in widths.iter().enumerate() {
+        ws.set_column_width(c as u16, (*w as f64 + 2.0).min(60.0))?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+pub fn write_xlsx(path: &Path, report: &Report) -> Result<()> {
+    let mut wb = Workbook::new();
+    for sheet in &report.sheets {
+        write_sheet(wb.add_worksheet(), sheet).map_err(err)?;
+    }
+    let bytes = wb.save_to_buffer().map_err(err)?;
+    write_atomically(path, |f| {
+        use std::io::Write;
+        f.write_all(&bytes)?;
+        Ok(())
+    })
+}

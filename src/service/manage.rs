@@ -1,0 +1,262 @@
+//! What managers see and do across the branch: quota coverage, unassigned premium clients with
+//! suggested maintainers, the quota effect of a move, and product-launch coverage.
+
+use std::collections::HashMap;
+
+use super::assign::check_reason;
+use super::views::{CoverageView, LaunchRef, LaunchSummary, QuotaEffect, StaffRef, UnassignedRow};
+use super::{Service, ServiceError};
+use crate::domain::coverage::{Figures, Period, StaffCoverage, by_outlet, figures, suggest_maintainer};
+use crate::domain::quota::{OutletAverage, Standing};
+use crate::domain::{
+    Client, ClientNo, ClientStatus, LaunchId, Permission, Quarter, Segment, Staff, StaffNo, Task, TaskKind,
+    TaskState,
+};
+
+/// Unassigned clients listed at most; the rest come as earlier ones are assigned.
+const UNASSIGNED_ROWS: usize = 500;
+
+impl Service {
+    /// Every active staff member with their current roster, largest roles first.
+    fn rosters(&self) -> Result<Vec<(Staff, Vec<Client>)>, ServiceError> {
+        let mut out = Vec::new();
+        for s in self.store.all_staff()?.into_iter().filter(|s| s.active) {
+            let clients = self.roster_clients(&s.no)?;
+            out.push((s, clients));
+        }
+        Ok(out)
+    }
+
+    /// Staff standings now, for suggestions and previews; leadership and administrators without
+    /// a quota or clients are left out.
+    fn standings(&self) -> Result<Vec<StaffCoverage>, ServiceError> {
+        let rules = self.store.rules()?;
+        Ok(self
+            .rosters()?
+            .into_iter()
+            .map(|(s, clients)| {
+                let standing = Standing::of(&s, clients.len() as u32, &rules);
+                StaffCoverage { staff: s, standing, figures: Figures::default() }
+            })
+            .filter(|c| c.standing.minimum > 0 || c.standing.size > 0)
+            .collect())
+    }
+
+    pub fn coverage(&self, actor: &Staff, quarter: Option<Quarter>) -> Result<CoverageView, ServiceError> {
+        self.require(actor, Permission::Manager, "查看覆盖情况")?;
+        let today = self.local_date();
+        let quarter = quarter.unwrap_or_else(|| Quarter::of(today));
+        let rules = self.store.rules()?;
+        let launches = self.store.launches()?;
+        // A current quarter counts launches still running; a past one those that ended in it.
+        let counted: Vec<LaunchId> = launches
+            .iter()
+            .filter(
+                |l| if quarter.contains(today) { l.is_running(today) } else { quarter.contains(l.deadline) },
+            )
+            .map(|l| l.id)
+            .collect();
+        let period = Period {
+            from: quarter.first_day(),
+            today: today.min(quarter.last_day()),
+            quarter,
+            running_launches: &counted,
+        };
+        // Tasks count for whoever owed them, which after a handover is not the current maintainer.
+        let mut tasks_by_staff: HashMap<StaffNo, Vec<Task>> = HashMap::new();
+        for t in self.store.tasks() {
+            let t = t?;
+            if let Some(m) = t.maintainer.clone() {
+                tasks_by_staff.entry(m).or_default().push(t);
+            }
+        }
+        let mut staff = Vec::new();
+        for (s, clients) in self.rosters()? {
+            let standing = Standing::of(&s, clients.len() as u32, &rules);
+            if standing.minimum == 0 && standing.size == 0 {
+                continue;
+            }
+            let tasks = tasks_by_staff.get(&s.no).map(Vec::as_slice).unwrap_or(&[]);
+            let f = figures(
+                &clients.iter().collect::<Vec<_>>(),
+                &tasks.iter().collect::<Vec<_>>(),
+                &rules,
+                period,
+            );
+            staff.push(StaffCoverage { staff: s, standing, figures: f });
+        }
+        staff.sort_by(|a, b| a.staff.outlet.cmp(&b.staff.outlet).then(a.staff.no.cmp(&b.staff.no)));
+        let outlets = by_outlet(staff, &rules);
+        let mut branch = Figures::default();
+        let mut branch_average = OutletAverage { clients: 0, staff: 0, target: rules.outlet_average_target };
+        let mut below_quota = 0;
+        for o in &outlets {
+            branch.add(&o.figures);
+            branch_average.clients += o.average.clients;
+            branch_average.staff += o.average.staff;
+            below_quota += o.below_quota;
+        }
+        Ok(CoverageView { quarter, today, outlets, branch, branch_average, below_quota })
+    }
+
+    /// Premium clients — gold and above, and 提升 candidates — that no one maintains.
+    fn unassigned_clients(&self) -> Result<Vec<Client>, ServiceError> {
+        let mut out = Vec::new();
+        for c in self.store.clients() {
+            let c = c?;
+            if c.maintainer.is_none()
+                && c.status != ClientStatus::Lost
+                && (c.tier.is_gold_or_above() || c.segment == Segment::Uplift)
+            {
+                out.push(c);
+            }
+        }
+        out.sort_by(|a, b| b.tier.cmp(&a.tier).then(b.assets.cmp(&a.assets)).then(a.no.cmp(&b.no)));
+        Ok(out)
+    }
+
+    /// Suggestions for `clients` in order, each counting the ones before it, so a batch spreads
+    /// across the outlet instead of all going to one person.
+    fn rolling_suggestions(&self, clients: &[Client]) -> Result<Vec<Option<Staff>>, ServiceError> {
+        let mut standings = self.standings()?;
+        let mut out = Vec::with_capacity(clients.len());
+        for c in clients {
+            let pick = suggest_maintainer(&c.outlet, &standings).cloned();
+            if let Some(p) = &pick
+                && let Some(s) = standings.iter_mut().find(|s| s.staff.no == p.no)
+            {
+                s.standing.size += 1;
+            }
+            out.push(pick);
+        }
+        Ok(out)
+    }
+
+    pub fn unassigned(&self, actor: &Staff) -> Result<Vec<UnassignedRow>, ServiceError> {
+        self.require(actor, Permission::Manager, "查看待分配客户")?;
+        let mut clients = self.unassigned_clients()?;
+        clients.truncate(UNASSIGNED_ROWS);
+        let suggestions = self.rolling_suggestions(&clients)?;
+        Ok(clients
+            .into_iter()
+            .zip(suggestions)
+            .map(|(c, s)| UnassignedRow {
+                assets: Self::amount_for(actor, c.assets),
+                suggested: s.map(|s| StaffRef { no: s.no, name: s.name }),
+                no: c.no,
+                name: c.name,
+                tier: c.tier,
+                segment: c.segment,
+                outlet: c.outlet,
+            })
+            .collect())
+    }
+
+    /// Assigns each client to the maintainer suggested for it (as `unassigned` showed).
+    pub fn assign_suggested(
+        &self,
+        actor: &Staff,
+        clients: Vec<ClientNo>,
+        reason: String,
+    ) -> Result<u32, ServiceError> {
+        self.require(actor, Permission::Manager, "分配客户")?;
+        let reason = check_reason(&reason)?;
+        let _w = self.write_lock();
+        let rules = self.store.rules()?;
+        let launches = self.store.launches()?;
+        let mut chosen = Vec::new();
+        for no in &clients {
+            let c = self.client_or_not_found(no)?;
+            if c.maintainer.is_some() {
+                return Err(ServiceError::Conflict(format!("客户 {}（{}）已有维护人", c.no, c.name)));
+            }
+            chosen.push(c);
+        }
+        let suggestions = self.rolling_suggestions(&chosen)?;
+        let mut moves = Vec::new();
+        for (c, s) in chosen.into_iter().zip(suggestions) {
+            let Some(s) = s else {
+                return Err(ServiceError::invalid(
+                    "维护人",
+                    format!("{} 网点没有可分配的员工，请手动指定维护人（客户 {}）", c.outlet, c.no),
+                ));
+            };
+            let c = self.movable_client(&c.no, Some(&s))?;
+            moves.push(self.plan_move(c, Some(&s), &rules, &launches)?);
+        }
+        self.commit_moves(actor, &moves, &reason)
+    }
+
+    /// What moving `clients` to `to` would do to each roster involved, before it is done.
+    pub fn assign_preview(
+        &self,
+        actor: &Staff,
+        clients: Vec<ClientNo>,
+        to: Option<StaffNo>,
+    ) -> Result<Vec<QuotaEffect>, ServiceError> {
+        self.require(actor, Permission::Manager, "预览移交")?;
+        let rules = self.store.rules()?;
+        let mut delta: Vec<(StaffNo, i64)> = Vec::new();
+        let mut bump = |no: &StaffNo, by: i64| match delta.iter_mut().find(|(n, _)| n == no) {
+            Some((_, d)) => *d += by,
+            None => delta.push((no.clone(), by)),
+        };
+        for no in &clients {
+            let c = self.client_or_not_found(no)?;
+            if c.maintainer == to {
+                continue;
+            }
+            if let Some(from) = &c.maintainer {
+                bump(from, -1);
+            }
+            if let Some(to) = &to {
+                bump(to, 1);
+            }
+        }
+        let mut out = Vec::new();
+        for (no, d) in delta {
+            let s = self.store.staff(&no)?.ok_or_else(|| ServiceError::NotFound(format!("工号 {no}")))?;
+            let before = self.store.roster_size(&no) as u32;
+            out.push(QuotaEffect {
+                minimum: rules.quota(&s.role),
+                after: (i64::from(before) + d).max(0) as u32,
+                before,
+                staff: StaffRef { no: s.no, name: s.name },
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every launch, newest first, with how many of its recommendations are done.
+    pub fn launches(&self, actor: &Staff) -> Result<Vec<LaunchSummary>, ServiceError> {
+        self.require(actor, Permission::Manager, "查看新品推介")?;
+        let today = self.local_date();
+        let mut out = Vec::new();
+        let mut launches = self.store.launches()?;
+        launches.sort_by(|a, b| b.launched.cmp(&a.launched).then(b.id.cmp(&a.id)));
+        // Done and total recommendations per launch, from one pass over the tasks.
+        let mut counts: HashMap<LaunchId, (u32, u32)> = HashMap::new();
+        for t in self.store.tasks() {
+            let t = t?;
+            if let TaskKind::Launch(id) = t.id.kind
+                && !matches!(t.state, TaskState::Cancelled { .. })
+            {
+                let c = counts.entry(id).or_default();
+                c.0 += u32::from(matches!(t.state, TaskState::Done { .. }));
+                c.1 += 1;
+            }
+        }
+        for l in launches {
+            let (done, total) = counts.get(&l.id).copied().unwrap_or_default();
+            out.push(LaunchSummary {
+                running: l.is_running(today),
+                launch: LaunchRef { id: l.id, name: l.name, deadline: l.deadline },
+                description: l.description,
+                launched: l.launched,
+                done,
+                total,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,222 @@
+//! Reports for management: the coverage, results and contact figures as workbook sheets with
+//! Chinese headers and typed cells (numbers stay numbers, shares are percentages).
+
+use super::views::{Report, ReportCell as C, ReportKind, ReportSheet, Table};
+use super::{Service, ServiceError};
+use crate::domain::coverage::{Figures, Ratio};
+use crate::domain::results::{growth_permille, share_permille};
+use crate::domain::{Permission, Quarter, Staff};
+
+fn pct(r: Ratio) -> C {
+    C::Percent(r.permille().map(i64::from))
+}
+
+fn figure_cells(f: &Figures) -> [C; 5] {
+    [pct(f.compliance), pct(f.sticker), pct(f.callbacks_on_time), pct(f.quarterly), pct(f.launches)]
+}
+
+const FIGURE_HEADERS: [&str; 5] =
+    ["基本要求合规率", "贴标率", "回访按时率", "季度告知覆盖率", "新品推介覆盖率"];
+
+fn headers(first: &[&str]) -> Vec<String> {
+    first.iter().chain(FIGURE_HEADERS.iter()).map(|h| h.to_string()).collect()
+}
+
+fn yes_no(ok: bool) -> C {
+    C::Text(if ok { "达标" } else { "未达标" }.into())
+}
+
+impl Service {
+    pub fn report(
+        &self,
+        actor: &Staff,
+        kind: ReportKind,
+        quarter: Option<Quarter>,
+    ) -> Result<Report, ServiceError> {
+        self.require(actor, Permission::Manager, "导出报表")?;
+        let today = self.local_date();
+        let q = quarter.unwrap_or_else(|| Quarter::of(today));
+        let report = match kind {
+            ReportKind::Coverage => self.coverage_report(actor, q)?,
+            ReportKind::Results => self.results_report(actor, q)?,
+            ReportKind::Contacts => {
+                let table = self.contacts_table(q.first_day(), q.last_day().min(today))?;
+                Report { title: format!("{q} 联系记录"), sheets: vec![text_sheet("联系记录", table)] }
+            }
+        };
+        let rows: usize = report.sheets.iter().map(|s| s.rows.len()).sum();
+        self.audit_export(actor, "报表", format!("{}，{rows} 行", report.title))?;
+        Ok(report)
+    }
+
+    fn coverage_report(&self, actor: &Staff, q: Quarter) -> Result<Report, ServiceError> {
+        let view = self.coverage(actor, Some(q))?;
+        let mut outlets = Vec::new();
+        let mut staff = Vec::new();
+        for o in &view.outlets {
+            let mut row = vec![
+                C::Text(o.outlet.to_string()),
+                C::Int(i64::from(o.average.staff)),
+                C::Int(i64::from(o.average.clients)),
+                C::Decimal2(i64::from(o.average.hundredths())),
+                C::Int(i64::from(o.average.target)),
+                C::Int(i64::from(o.below_quota)),
+            ];
+            row.extend(figure_cells(&o.figures));
+            outlets.push(row);
+            for s in &o.staff {
+                let mut row = vec![
+                    C::Text(s.staff.no.to_string()),
+                    C::Text(s.staff.name.clone()),
+                    C::Text(s.staff.outlet.to_string()),
+                    C::Text(s.staff.role.to_string()),
+                    C::Int(i64::from(s.standing.size)),
+                    C::Int(i64::from(s.standing.minimum)),
+                    C::Int(i64::from(s.standing.shortfall())),
+                ];
+                row.extend(figure_cells(&s.figures));
+                staff.push(row);
+            }
+        }
+        let mut total = vec![
+            C::Text("全行".into()),
+            C::Int(i64::from(view.branch_average.staff)),
+            C::Int(i64::from(view.branch_average.clients)),
+            C::Decimal2(i64::from(view.branch_average.hundredths())),
+            C::Int(i64::from(view.branch_average.target)),
+            C::Int(i64::from(view.below_quota)),
+        ];
+        total.extend(figure_cells(&view.branch));
+        outlets.push(total);
+        Ok(Report {
+            title: format!("{q} 名单制覆盖情况"),
+            sheets: vec![
+                ReportSheet {
+                    name: "网点".into(),
+                    headers: headers(&[
+                        "网点",
+                        "员工数",
+                        "名单客户数",
+                        "人均名单客户",
+                        "人均目标",
+                        "低于配额人数",
+                    ]),
+                    rows: outlets,
+                },
+                ReportSheet {
+                    name: "员工".into(),
+                    headers: headers(&["工号", "姓名", "网点", "岗位", "名单客户数", "岗位配额", "差额"]),
+                    rows: staff,
+                },
+            ],
+        })
+    }
+
+    fn results_report(&self, actor: &Staff, q: Quarter) -> Result<Report, ServiceError> {
+        let v = self.results(actor, Some(q))?;
+        let share = share_permille(&v.now);
+        let share_ok = share.is_some_and(|s| s >= u32::from(v.share_target_permille));
+        let growth = v.year_ago.and_then(|y| growth_permille(v.now.gold_plus, y.gold_plus));
+        let growth_ok = growth.is_some_and(|g| g >= i64::from(v.growth_target_permille));
+        let mut figures = vec![
+            vec![C::Text("全部客户".into()), C::Int(i64::from(v.now.clients)), C::Empty, C::Empty],
+            vec![C::Text("金卡以上客户".into()), C::Int(i64::from(v.now.gold_plus)), C::Empty, C::Empty],
+            vec![
+                C::Text("金卡以上客户占比".into()),
+                C::Percent(share.map(i64::from)),
+                C::Percent(Some(i64::from(v.share_target_permille))),
+                yes_no(share_ok),
+            ],
+        ];
+        match v.year_ago {
+            Some(y) => {
+                figures.push(vec![
+                    C::Text(format!("去年同期金卡以上客户（{}）", y.date)),
+                    C::Int(i64::from(y.gold_plus)),
+                    C::Empty,
+                    C::Empty,
+                ]);
+                figures.push(vec![
+                    C::Text("金卡以上客户同比增长".into()),
+                    C::Percent(growth),
+                    C::Percent(Some(i64::from(v.growth_target_permille))),
+                    yes_no(growth_ok),
+                ]);
+            }
+            None => figures.push(vec![
+                C::Text("金卡以上客户同比增长".into()),
+                C::Text("无去年同期数据".into()),
+                C::Percent(Some(i64::from(v.growth_target_permille))),
+                C::Empty,
+            ]),
+        }
+        figures.push(vec![
+            C::Text(format!("{q} 流失客户（金卡以上）")),
+            C::Int(i64::from(v.churn.done)),
+            C::Empty,
+            C::Empty,
+        ]);
+        figures.push(vec![C::Text(format!("{q} 流失率")), pct(v.churn), C::Empty, C::Empty]);
+        figures.push(vec![
+            C::Text(format!("{q} 提升转化客户（提升→金卡以上）")),
+            C::Int(i64::from(v.conversion.done)),
+            C::Empty,
+            C::Empty,
+        ]);
+        figures.push(vec![C::Text(format!("{q} 转化率")), pct(v.conversion), C::Empty, C::Empty]);
+        figures.push(vec![
+            C::Text(format!("{q} 平均满意度（{} 次评价）", v.satisfaction_count)),
+            v.satisfaction_tenths.map_or(C::Empty, |t| C::Decimal2(i64::from(t) * 10)),
+            C::Empty,
+            C::Empty,
+        ]);
+        let trend = v
+            .trend
+            .iter()
+            .map(|m| {
+                vec![
+                    C::Text(m.month.format("%Y-%m").to_string()),
+                    m.gold_plus.map_or(C::Empty, |g| C::Int(i64::from(g))),
+                    C::Int(i64::from(m.contacts)),
+                    m.satisfaction_tenths.map_or(C::Empty, |t| C::Decimal2(i64::from(t) * 10)),
+                ]
+            })
+            .collect();
+        Ok(Report {
+            title: format!("{q} 成效"),
+            sheets: vec![
+                ReportSheet {
+                    name: "成效".into(),
+                    headers: ["指标", "数值", "目标", "是否达标"].iter().map(|h| h.to_string()).collect(),
+                    rows: figures,
+                },
+                ReportSheet {
+                    name: "月度趋势".into(),
+                    headers: ["月份", "金卡以上客户", "联系次数", "平均满意度"]
+                        .iter()
+                        .map(|h| h.to_string())
+                        .collect(),
+                    rows: trend,
+                },
+            ],
+        })
+    }
+}
+
+/// A text table as a sheet; a column of whole numbers stays numeric.
+pub fn text_sheet(name: &str, t: Table) -> ReportSheet {
+    let rows = t
+        .rows
+        .into_iter()
+        .map(|r| {
+            r.into_iter()
+                .map(|cell| match cell.parse::<i64>() {
+                    Ok(n) if !cell.starts_with('0') || cell == "0" => C::Int(n),
+                    _ if cell.is_empty() => C::Empty,
+                    _ => C::Text(cell),
+                })
+                .collect()
+        })
+        .collect();
+    ReportSheet { name: name.into(), headers: t.headers, rows }
+}
