@@ -187,3 +187,41 @@ fn search_opens_the_client_and_logs_a_contact_directly() {
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.top_title(), "客户 单明");
 }
+
+#[test]
+fn a_manager_assigns_an_unassigned_client_and_hands_a_roster_over_by_keys() {
+    let b = branch();
+    let m = b.session("1001");
+    let th = theme();
+    let mut app = App::new(&m, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('4'));
+    assert!(screen(&mut app).contains("刘洋"), "{}", screen(&mut app));
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        screen(&mut app).contains("分配或移交客户须填写原因"),
+        "a reason is required:\n{}",
+        screen(&mut app)
+    );
+    typ(&mut app, "新开金卡客户");
+    press(&mut app, KeyCode::Enter);
+    let done = screen(&mut app);
+    assert!(done.contains("已移交 1 位客户") && done.contains("都已落实到人"), "{done}");
+    assert_eq!(m.whoami().unwrap().standing.size, 1);
+
+    // 覆盖 → 王芳's roster → hand everything to 李强.
+    press(&mut app, KeyCode::Char('3'));
+    select_line(&mut app, "王芳");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.top_title(), "名单 · 王芳");
+    press(&mut app, KeyCode::Char('H'));
+    select_line(&mut app, "李强");
+    press(&mut app, KeyCode::Enter);
+    let preview = screen(&mut app);
+    assert!(preview.contains("名单 3 → 0") && preview.contains("名单 0 → 3"), "{preview}");
+    typ(&mut app, "王芳调岗");
+    press(&mut app, KeyCode::Enter);
+    assert!(screen(&mut app).contains("已移交 3 位客户"));
+    assert_eq!(b.session("2002").whoami().unwrap().standing.size, 3);
+    assert_eq!(b.session("2001").whoami().unwrap().standing.size, 0);
+}

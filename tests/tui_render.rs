@@ -117,6 +117,35 @@ fn roster_in_english_at_160x48_shows_the_wide_columns() {
     insta::assert_snapshot!("roster_160x48_en", text);
 }
 
+/// The managers' screens at the design size, in both languages, as the outlet head sees them.
+#[test]
+fn manager_screens_at_80x24() {
+    use KeyCode::*;
+    let screens: [(&str, &[KeyCode]); 8] = [
+        ("coverage", &[Char('3')]),
+        ("staff_roster", &[Char('3'), Down, Down, Enter]),
+        ("handover_pick", &[Char('3'), Down, Down, Enter, Char(' '), Char('m')]),
+        ("unassigned", &[Char('4')]),
+        ("assign_confirm", &[Char('4'), Char('a')]),
+        ("launches", &[Char('5')]),
+        ("results", &[Char('6')]),
+        ("settings", &[Char('7')]),
+    ];
+    let b = branch();
+    let s = b.session("1001");
+    let theme = mono();
+    for (lang, t) in [("zh", &ZH), ("en", &EN)] {
+        for (name, keys) in screens {
+            let mut a = app(&s, &theme, t);
+            for k in keys {
+                a.on_key(key(*k));
+            }
+            let text = screen(&draw(&mut a, 80, 24)).join("\n");
+            insta::assert_snapshot!(format!("manager_{name}_80x24_{lang}"), text);
+        }
+    }
+}
+
 /// Every screen at the design size and at a large terminal, in both languages.
 #[test]
 fn every_screen_at_80x24_and_160x48_in_chinese_and_english() {

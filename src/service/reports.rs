@@ -43,6 +43,59 @@ impl Service {
                 let table = self.contacts_table(q.first_day(), q.last_day().min(today))?;
                 Report { title: format!("{q} 联系记录"), sheets: vec![text_sheet("联系记录", table)] }
             }
+            ReportKind::Unassigned => {
+                let rows = self
+                    .unassigned(actor)?
+                    .into_iter()
+                    .map(|r| {
+                        vec![
+                            C::Text(r.no.to_string()),
+                            C::Text(r.name),
+                            C::Text(r.outlet.to_string()),
+                            C::Text(r.tier.to_string()),
+                            C::Text(r.segment.to_string()),
+                            C::Text(r.suggested.as_ref().map(|s| s.no.to_string()).unwrap_or_default()),
+                            C::Text(r.suggested.map(|s| s.name).unwrap_or_default()),
+                        ]
+                    })
+                    .collect();
+                let headers =
+                    ["客户号", "客户姓名", "网点", "卡级别", "客户类型", "建议维护人工号", "建议维护人"];
+                Report {
+                    title: format!("{today} 待分配客户"),
+                    sheets: vec![ReportSheet {
+                        name: "待分配".into(),
+                        headers: headers.iter().map(|h| h.to_string()).collect(),
+                        rows,
+                    }],
+                }
+            }
+            ReportKind::Launches => {
+                let rows = self
+                    .launches(actor)?
+                    .into_iter()
+                    .map(|l| {
+                        vec![
+                            C::Text(l.launch.name),
+                            C::Date(l.launched),
+                            C::Date(l.launch.deadline),
+                            C::Text(if l.running { "进行中" } else { "已截止" }.into()),
+                            C::Int(i64::from(l.done)),
+                            C::Int(i64::from(l.total)),
+                            pct(Ratio { done: l.done, of: l.total }),
+                        ]
+                    })
+                    .collect();
+                let headers = ["产品", "发布日期", "截止日期", "状态", "已推介", "应推介", "覆盖率"];
+                Report {
+                    title: format!("{today} 新品推介"),
+                    sheets: vec![ReportSheet {
+                        name: "新品推介".into(),
+                        headers: headers.iter().map(|h| h.to_string()).collect(),
+                        rows,
+                    }],
+                }
+            }
         };
         let rows: usize = report.sheets.iter().map(|s| s.rows.len()).sum();
         self.audit_export(actor, "报表", format!("{}，{rows} 行", report.title))?;

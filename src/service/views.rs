@@ -308,4 +308,6 @@ pub enum ReportKind {
     Coverage,
     Results,
     Contacts,
+    Unassigned,
+    Launches,
 }

@@ -9,36 +9,66 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::screen::{Action, Ctx, KeyHelp, Message, Screen};
+use super::screens::coverage::CoverageScreen;
+use super::screens::launches::LaunchesScreen;
 use super::screens::modal::DraftOffer;
+use super::screens::results::ResultsScreen;
 use super::screens::roster::RosterScreen;
 use super::screens::search::SearchScreen;
+use super::screens::settings::SettingsScreen;
 use super::screens::today::TodayScreen;
+use super::screens::unassigned::UnassignedScreen;
 use super::text::Text;
 use super::theme::Theme;
 use super::ui;
 use crate::service::{Api, ServiceError};
 
-/// The views a user switches between with the number keys.
+/// The views a user switches between with the number keys; managers have more of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Root {
     Today,
     Roster,
+    Coverage,
+    Unassigned,
+    Launches,
+    Results,
+    Settings,
 }
 
 impl Root {
-    const ALL: [Root; 2] = [Root::Today, Root::Roster];
+    const STAFF: &'static [Root] = &[Root::Today, Root::Roster];
+    const MANAGER: &'static [Root] = &[
+        Root::Today,
+        Root::Roster,
+        Root::Coverage,
+        Root::Unassigned,
+        Root::Launches,
+        Root::Results,
+        Root::Settings,
+    ];
 
     fn key(self) -> char {
         match self {
             Root::Today => '1',
             Root::Roster => '2',
+            Root::Coverage => '3',
+            Root::Unassigned => '4',
+            Root::Launches => '5',
+            Root::Results => '6',
+            Root::Settings => '7',
         }
     }
 
+    /// Short, for the title bar.
     fn label(self, t: &Text) -> &'static str {
         match self {
             Root::Today => t.today,
-            Root::Roster => t.roster,
+            Root::Roster => t.tab_roster,
+            Root::Coverage => t.coverage,
+            Root::Unassigned => t.tab_unassigned,
+            Root::Launches => t.tab_launches,
+            Root::Results => t.tab_results,
+            Root::Settings => t.tab_settings,
         }
     }
 
@@ -46,6 +76,11 @@ impl Root {
         Ok(match self {
             Root::Today => Box::new(TodayScreen::new(cx)?),
             Root::Roster => Box::new(RosterScreen::new(cx)?),
+            Root::Coverage => Box::new(CoverageScreen::new(cx)?),
+            Root::Unassigned => Box::new(UnassignedScreen::new(cx)?),
+            Root::Launches => Box::new(LaunchesScreen::new(cx)?),
+            Root::Results => Box::new(ResultsScreen::new(cx)?),
+            Root::Settings => Box::new(SettingsScreen::new(cx)?),
         })
     }
 }
@@ -53,6 +88,7 @@ impl Root {
 pub struct App<'a> {
     pub cx: Ctx<'a>,
     root: Root,
+    roots: &'static [Root],
     stack: Vec<Box<dyn Screen>>,
     message: Option<Message>,
     help: bool,
@@ -67,11 +103,13 @@ impl<'a> App<'a> {
         let me = api.whoami()?;
         let cx = Ctx { api, theme, t, me };
         let root = Root::Today;
+        let roots =
+            if cx.me.staff.may(crate::domain::Permission::Manager) { Root::MANAGER } else { Root::STAFF };
         let mut stack = vec![root.open(&cx)?];
         if let Some(draft) = api.draft()? {
             stack.push(Box::new(DraftOffer::new(draft, &cx)));
         }
-        Ok(App { cx, root, stack, message: None, help: false, quit: false, quit_by_signal: false })
+        Ok(App { cx, root, roots, stack, message: None, help: false, quit: false, quit_by_signal: false })
     }
 
     pub fn push(&mut self, screen: Box<dyn Screen>) {
@@ -132,7 +170,7 @@ impl<'a> App<'a> {
                 return;
             }
             if let KeyCode::Char(c) = key.code
-                && let Some(root) = Root::ALL.iter().find(|r| r.key() == c)
+                && let Some(root) = self.roots.iter().find(|r| r.key() == c)
             {
                 self.switch_root(*root);
                 return;
@@ -223,9 +261,19 @@ impl<'a> App<'a> {
         let th = self.cx.theme;
         let t = self.cx.t;
         let me = &self.cx.me.staff;
-        let mut spans = vec![Span::styled(format!(" {} ", t.app), th.bar)];
-        for r in Root::ALL {
-            let label = format!(" {}{} ", r.key(), r.label(t));
+        // Managers have seven tabs: at 80 columns the app's name and the weekday make way.
+        let roomy = self.roots.len() <= 2 || width >= 100;
+        let mut spans = if roomy {
+            vec![Span::styled(format!(" {} ", t.app), th.bar)]
+        } else {
+            vec![Span::styled(" ", th.bar)]
+        };
+        for &r in self.roots {
+            let label = if roomy {
+                format!(" {}{} ", r.key(), r.label(t))
+            } else {
+                format!("{}{} ", r.key(), r.label(t))
+            };
             let style =
                 if r == self.root { th.bar.add_modifier(ratatui::style::Modifier::REVERSED) } else { th.bar };
             spans.push(Span::styled(label, style));
@@ -233,7 +281,11 @@ impl<'a> App<'a> {
         if self.stack.len() > 1 {
             spans.push(Span::styled(format!(" › {}", ui::fit(&self.top_title(), 20)), th.bar));
         }
-        let right = format!("{} {} · {} ", me.name, me.role, ui::long_date(self.cx.me.today, t));
+        let right = if roomy {
+            format!("{} {} · {} ", me.name, me.role, ui::long_date(self.cx.me.today, t))
+        } else {
+            format!("{} · {} ", me.name, ui::date(self.cx.me.today, self.cx.me.today))
+        };
         let used: usize = spans.iter().map(|s| ui::width(&s.content)).sum();
         let pad = width.saturating_sub(used + ui::width(&right));
         if pad > 0 {
@@ -288,7 +340,7 @@ impl<'a> App<'a> {
         let mut global: Vec<KeyHelp> = vec![("F1", t.key_help)];
         if !typing {
             global.push(("/", t.key_search));
-            global.push(("1/2", t.key_switch));
+            global.push((if self.roots.len() > 2 { "1-7" } else { "1/2" }, t.key_switch));
         }
         global.push(("Ctrl-C", t.key_quit));
         let mut seen = std::collections::BTreeSet::new();

@@ -2,17 +2,24 @@
 
 pub mod client;
 pub mod contact_form;
+pub mod coverage;
+pub mod handover;
+pub mod launches;
 pub mod modal;
 pub mod plan_editor;
+pub mod results;
 pub mod roster;
 pub mod search;
+pub mod settings;
 pub mod today;
+pub mod unassigned;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::widgets::TableState;
 
-use super::screen::{Action, Ctx};
-use crate::domain::ClientNo;
+use super::screen::{Action, Ctx, Message};
+use crate::domain::{ClientNo, Quarter};
+use crate::service::views::ReportKind;
 use contact_form::{ContactForm, Prefill};
 
 /// Moves a list selection for the keys every list shares; true if the key was one of them.
@@ -33,6 +40,31 @@ pub fn list_nav(state: &mut TableState, key: KeyEvent, len: usize) -> bool {
     };
     state.select(Some(to));
     true
+}
+
+/// Where the export key writes: `~/mingdan-报表/` on the machine mingdan runs on (the branch
+/// server when over SSH; fetch it with Xftp or the terminal's file transfer).
+pub fn reports_dir() -> std::path::PathBuf {
+    let home = directories::UserDirs::new().map(|d| d.home_dir().to_path_buf()).unwrap_or_else(|| ".".into());
+    home.join("mingdan-报表")
+}
+
+/// The export key on a manager screen: the report as an Excel workbook, audited by the service.
+pub fn export_report(cx: &Ctx, kind: ReportKind, quarter: Option<Quarter>) -> Action {
+    let report = match cx.api.report(kind, quarter) {
+        Ok(r) => r,
+        Err(e) => return Action::error(e),
+    };
+    let dir = reports_dir();
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        return Action::Say(Message::Error(format!("{}：{e}", dir.display())));
+    }
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    let path = dir.join(format!("{}-{stamp}.xlsx", report.title.replace(' ', "-")));
+    match crate::report::write_xlsx(&path, &report) {
+        Ok(()) => Action::Say(Message::Info(cx.t.exported_to.replace("{}", &path.display().to_string()))),
+        Err(e) => Action::Say(Message::Error(e.to_string())),
+    }
 }
 
 /// The contact form for `client`, from whichever screen the user is on.

@@ -11,7 +11,12 @@ use super::super::text::Text;
 use super::super::ui;
 use super::client::ClientScreen;
 use super::list_nav;
-use crate::domain::{ClientClass, Requirement, Segment};
+use std::collections::BTreeSet;
+
+use ratatui::style::Modifier;
+
+use super::handover::StaffPicker;
+use crate::domain::{ClientClass, ClientNo, Permission, Requirement, Segment, StaffNo};
 use crate::service::ServiceError;
 use crate::service::views::{RosterFilter, RosterPage, RosterSort};
 
@@ -28,17 +33,55 @@ fn filters() -> Vec<RosterFilter> {
 }
 
 pub struct RosterScreen {
+    /// Someone else's roster, opened by a manager from 覆盖.
+    of: Option<StaffNo>,
     page: Option<RosterPage>,
     sort: usize,
     filter: usize,
     state: TableState,
+    /// Clients marked with Space for a move.
+    marked: BTreeSet<ClientNo>,
 }
 
 impl RosterScreen {
     pub fn new(cx: &Ctx) -> Result<RosterScreen, ServiceError> {
-        let mut s = RosterScreen { page: None, sort: 0, filter: 0, state: TableState::default() };
+        let mut s = RosterScreen {
+            of: None,
+            page: None,
+            sort: 0,
+            filter: 0,
+            state: TableState::default(),
+            marked: BTreeSet::new(),
+        };
         s.refresh(cx)?;
         Ok(s)
+    }
+
+    /// A staff member's roster as a manager sees it, to check and to hand clients over.
+    pub fn of_staff(no: StaffNo, cx: &Ctx) -> Result<RosterScreen, ServiceError> {
+        let mut s = RosterScreen {
+            of: Some(no),
+            page: None,
+            sort: 0,
+            filter: 0,
+            state: TableState::default(),
+            marked: BTreeSet::new(),
+        };
+        s.refresh(cx)?;
+        Ok(s)
+    }
+
+    fn manager(cx: &Ctx) -> bool {
+        cx.me.staff.may(Permission::Manager)
+    }
+
+    /// The marked clients, or the selected one if none is marked.
+    fn to_move(&self) -> Vec<ClientNo> {
+        if self.marked.is_empty() {
+            self.selected_client().into_iter().collect()
+        } else {
+            self.marked.iter().cloned().collect()
+        }
     }
 
     fn sort_name(&self, t: &Text) -> &'static str {
@@ -78,10 +121,27 @@ impl RosterScreen {
 
 impl Screen for RosterScreen {
     fn title(&self, t: &Text) -> String {
-        t.roster.to_string()
+        match (&self.of, &self.page) {
+            (Some(_), Some(p)) => format!("{} · {}", t.roster_of, p.of.name),
+            _ => t.roster.to_string(),
+        }
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        if self.of.is_some() {
+            return vec![
+                ("↑↓", t.key_move),
+                ("Enter", t.key_open),
+                ("Space", t.key_mark),
+                ("m", t.key_move_clients),
+                ("H", t.key_handover_all),
+                ("Esc", t.key_back),
+                ("s", t.key_sort),
+                ("f", t.key_filter),
+                ("c", t.key_contact),
+                ("r", t.key_refresh),
+            ];
+        }
         vec![
             ("↑↓", t.key_move),
             ("Enter", t.key_open),
@@ -100,7 +160,8 @@ impl Screen for RosterScreen {
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
-        let page = cx.api.roster(None, SORTS[self.sort], filters()[self.filter].clone())?;
+        let page = cx.api.roster(self.of.clone(), SORTS[self.sort], filters()[self.filter].clone())?;
+        self.marked.retain(|no| page.rows.iter().any(|r| &r.no == no));
         let n = page.rows.len();
         self.page = Some(page);
         self.state.select(match (self.state.selected(), n) {
@@ -128,6 +189,35 @@ impl Screen for RosterScreen {
                 },
                 None => Action::None,
             },
+            KeyCode::Char(' ') if Self::manager(cx) => {
+                if let Some(no) = self.selected_client()
+                    && !self.marked.remove(&no)
+                {
+                    self.marked.insert(no);
+                }
+                list_nav(&mut self.state, KeyEvent::new(KeyCode::Down, key.modifiers), n);
+                Action::None
+            }
+            KeyCode::Char('m') if Self::manager(cx) => {
+                let clients = self.to_move();
+                if clients.is_empty() {
+                    return Action::None;
+                }
+                let from = self.page.as_ref().map(|p| p.of.no.clone());
+                Action::Push(Box::new(StaffPicker::new(clients, from, cx)))
+            }
+            KeyCode::Char('H') if Self::manager(cx) && self.of.is_some() => {
+                let clients: Vec<ClientNo> = self
+                    .page
+                    .as_ref()
+                    .map(|p| p.rows.iter().map(|r| r.no.clone()).collect())
+                    .unwrap_or_default();
+                if clients.is_empty() {
+                    return Action::None;
+                }
+                let from = self.page.as_ref().map(|p| p.of.no.clone());
+                Action::Push(Box::new(StaffPicker::new(clients, from, cx)))
+            }
             KeyCode::Char('c') => match self.selected_client() {
                 Some(no) => super::open_contact_form(no, super::contact_form::Prefill::default(), cx),
                 None => Action::None,
@@ -175,11 +265,14 @@ impl Screen for RosterScreen {
             let short = t.short_by.replace("{}", &st.shortfall().to_string());
             Span::styled(format!("{}/{} {} {short}", st.size, st.minimum, t.quota), th.overdue)
         };
-        let shown = if page.rows.len() as u32 == page.total {
+        let mut shown = if page.rows.len() as u32 == page.total {
             String::new()
         } else {
             format!("  {}/{}", page.rows.len(), page.total)
         };
+        if !self.marked.is_empty() {
+            shown.push_str(&format!("  {}", t.marked_count.replace("{}", &self.marked.len().to_string())));
+        }
         f.render_widget(
             Paragraph::new(Line::from(vec![
                 quota,
@@ -205,8 +298,13 @@ impl Screen for RosterScreen {
                 None => Cell::from(Span::styled("-", th.muted)),
             };
             let gaps: String = r.gaps.iter().map(|g| t.requirement_badge(*g)).collect();
+            let name_style = if self.marked.contains(&r.no) {
+                th.warning.add_modifier(Modifier::UNDERLINED)
+            } else {
+                th.text
+            };
             let mut cells = vec![
-                Cell::from(Span::styled(ui::fit(&r.name, 8), th.text)),
+                Cell::from(Span::styled(ui::fit(&r.name, 8), name_style)),
                 Cell::from(Span::styled(r.no.to_string(), th.muted)),
                 Cell::from(Span::styled(t.tier(r.tier), th.text)),
                 Cell::from(Span::styled(t.class_short(r.class), th.text)),

@@ -1,0 +1,300 @@
+//! 覆盖 (managers): every outlet and staff member — roster against the job role's minimum with
+//! the shortfall in red, and the quarter's execution figures. Enter on a person opens their
+//! roster, where clients can be handed over.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+use super::super::screen::{Action, Ctx, KeyHelp, Screen};
+use super::super::text::Text;
+use super::super::ui;
+use super::roster::RosterScreen;
+use super::{export_report, list_nav};
+use crate::domain::Quarter;
+use crate::domain::coverage::{Figures, Ratio, StaffCoverage};
+use crate::domain::quota::Standing;
+use crate::service::ServiceError;
+use crate::service::views::{CoverageView, ReportKind};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// By outlet, then staff number.
+    Outlet,
+    /// Everyone, furthest below quota first.
+    Shortfall,
+}
+
+enum Entry {
+    Outlet(usize),
+    Staff(usize, usize),
+}
+
+pub struct CoverageScreen {
+    view: CoverageView,
+    quarter: Option<Quarter>,
+    order: Order,
+    lines: Vec<Entry>,
+    state: TableState,
+}
+
+/// A bar of `cells` cells showing `size` of `minimum`, drawn as coloured spaces: block glyphs
+/// are East-Asian-ambiguous and would push the columns after them in a CJK terminal.
+pub fn gauge(st: Standing, cells: usize, cx: &Ctx) -> Vec<Span<'static>> {
+    let filled =
+        if st.minimum == 0 { cells } else { (st.size as usize * cells / st.minimum as usize).min(cells) };
+    let role = if st.meets_quota() { cx.theme.ok } else { cx.theme.overdue };
+    let fill = match role.fg {
+        Some(c) => Style::default().bg(c),
+        None => Style::default().add_modifier(ratatui::style::Modifier::REVERSED),
+    };
+    let empty = Style::default().add_modifier(ratatui::style::Modifier::UNDERLINED);
+    vec![Span::styled(" ".repeat(filled), fill), Span::styled(" ".repeat(cells - filled), empty)]
+}
+
+fn pct_cell(r: Ratio, cx: &Ctx) -> Cell<'static> {
+    match r.permille() {
+        Some(p) => {
+            let style = if p >= 800 {
+                cx.theme.ok
+            } else if p >= 500 {
+                cx.theme.text
+            } else {
+                cx.theme.warning
+            };
+            Cell::from(Span::styled(format!("{:>3}%", p / 10), style))
+        }
+        None => Cell::from(Span::styled("  -", cx.theme.muted)),
+    }
+}
+
+fn figure_cells(f: &Figures, cx: &Ctx) -> Vec<Cell<'static>> {
+    [f.compliance, f.sticker, f.callbacks_on_time, f.quarterly, f.launches]
+        .into_iter()
+        .map(|r| pct_cell(r, cx))
+        .collect()
+}
+
+impl CoverageScreen {
+    pub fn new(cx: &Ctx) -> Result<CoverageScreen, ServiceError> {
+        let view = cx.api.coverage(None)?;
+        let mut s = CoverageScreen {
+            view,
+            quarter: None,
+            order: Order::Outlet,
+            lines: Vec::new(),
+            state: TableState::default(),
+        };
+        s.build();
+        s.state.select(Some(0));
+        Ok(s)
+    }
+
+    fn build(&mut self) {
+        self.lines.clear();
+        match self.order {
+            Order::Outlet => {
+                for (o, outlet) in self.view.outlets.iter().enumerate() {
+                    self.lines.push(Entry::Outlet(o));
+                    self.lines.extend((0..outlet.staff.len()).map(|s| Entry::Staff(o, s)));
+                }
+            }
+            Order::Shortfall => {
+                let mut all: Vec<(usize, usize)> = Vec::new();
+                for (o, outlet) in self.view.outlets.iter().enumerate() {
+                    all.extend((0..outlet.staff.len()).map(|s| (o, s)));
+                }
+                let short = |&(o, s): &(usize, usize)| self.view.outlets[o].staff[s].standing.shortfall();
+                all.sort_by_key(|k| std::cmp::Reverse(short(k)));
+                self.lines.extend(all.into_iter().map(|(o, s)| Entry::Staff(o, s)));
+            }
+        }
+    }
+
+    fn staff_at(&self, i: usize) -> Option<&StaffCoverage> {
+        match self.lines.get(i)? {
+            Entry::Staff(o, s) => self.view.outlets.get(*o)?.staff.get(*s),
+            Entry::Outlet(_) => None,
+        }
+    }
+
+    fn reload(&mut self, cx: &Ctx) -> Action {
+        match cx.api.coverage(self.quarter) {
+            Ok(v) => {
+                self.view = v;
+                self.build();
+                Action::None
+            }
+            Err(e) => Action::error(e),
+        }
+    }
+}
+
+impl Screen for CoverageScreen {
+    fn title(&self, t: &Text) -> String {
+        t.coverage.to_string()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![
+            ("↑↓", t.key_move),
+            ("Enter", t.key_open_roster),
+            ("s", t.key_sort),
+            ("[ ]", t.key_quarter),
+            ("x", t.key_export),
+            ("?", t.key_help),
+            ("q", t.key_quit),
+            ("r", t.key_refresh),
+        ]
+    }
+
+    fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
+        self.view = cx.api.coverage(self.quarter)?;
+        self.build();
+        Ok(())
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        if list_nav(&mut self.state, key, self.lines.len()) {
+            return Action::None;
+        }
+        match key.code {
+            KeyCode::Enter => match self.staff_at(self.state.selected().unwrap_or(0)) {
+                Some(s) => match RosterScreen::of_staff(s.staff.no.clone(), cx) {
+                    Ok(r) => Action::Push(Box::new(r)),
+                    Err(e) => Action::error(e),
+                },
+                None => Action::None,
+            },
+            KeyCode::Char('s') => {
+                self.order = if self.order == Order::Outlet { Order::Shortfall } else { Order::Outlet };
+                self.build();
+                self.state.select(Some(0));
+                Action::None
+            }
+            KeyCode::Char('[') => {
+                self.quarter = Some(self.view.quarter.prev());
+                self.reload(cx)
+            }
+            KeyCode::Char(']') => {
+                let next = self.view.quarter.next();
+                if Quarter::of(self.view.today) >= next {
+                    self.quarter = Some(next);
+                    return self.reload(cx);
+                }
+                Action::None
+            }
+            KeyCode::Char('x') => export_report(cx, ReportKind::Coverage, Some(self.view.quarter)),
+            KeyCode::Char('r') => self.reload(cx),
+            _ => Action::None,
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let th = cx.theme;
+        let v = &self.view;
+        let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        let avg = v.branch_average;
+        let avg_style = if avg.meets_target() { th.ok } else { th.overdue };
+        let order = if self.order == Order::Outlet { t.by_outlet } else { t.by_shortfall };
+        f.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(format!(" {} ", v.quarter), th.title),
+                Span::styled(format!("{} ", t.per_head), th.muted),
+                Span::styled(
+                    format!("{}.{:02}/{}", avg.hundredths() / 100, avg.hundredths() % 100, avg.target),
+                    avg_style,
+                ),
+                Span::styled(format!("  {} ", t.below_quota), th.muted),
+                Span::styled(v.below_quota.to_string(), if v.below_quota > 0 { th.overdue } else { th.ok }),
+                Span::styled(format!("  {}:{order}", t.sorted_by), th.muted),
+            ])),
+            head,
+        );
+        let rows: Vec<Row> = self
+            .lines
+            .iter()
+            .map(|l| match l {
+                Entry::Outlet(o) => {
+                    let outlet = &v.outlets[*o];
+                    let a = outlet.average;
+                    let mut cells = vec![
+                        Cell::from(Span::styled(ui::fit(outlet.outlet.as_str(), 10), th.title)),
+                        Cell::from(Span::styled(t.staff_count.replace("{}", &a.staff.to_string()), th.muted)),
+                        Cell::from(Span::styled(
+                            format!(
+                                "{} {}{}.{}",
+                                a.clients,
+                                t.per_head_short,
+                                a.hundredths() / 100,
+                                (a.hundredths() % 100) / 10
+                            ),
+                            if a.meets_target() { th.ok } else { th.overdue },
+                        )),
+                        Cell::from(Span::styled(
+                            if outlet.below_quota > 0 {
+                                outlet.below_quota.to_string()
+                            } else {
+                                String::new()
+                            },
+                            th.overdue,
+                        )),
+                    ];
+                    cells.extend(figure_cells(&outlet.figures, cx));
+                    Row::new(cells).style(th.title)
+                }
+                Entry::Staff(o, s) => {
+                    let sc = &v.outlets[*o].staff[*s];
+                    let st = sc.standing;
+                    let mut bar = vec![Span::styled(format!("{:>3}/{:<3}", st.size, st.minimum), th.text)];
+                    bar.extend(gauge(st, 5, cx));
+                    let indent = if self.order == Order::Outlet { "  " } else { "" };
+                    let mut cells = vec![
+                        Cell::from(Span::styled(format!("{indent}{}", ui::fit(&sc.staff.name, 8)), th.text)),
+                        Cell::from(Span::styled(ui::fit(sc.staff.role.as_str(), 10), th.muted)),
+                        Cell::from(Line::from(bar)),
+                        Cell::from(Span::styled(
+                            if st.shortfall() > 0 { st.shortfall().to_string() } else { String::new() },
+                            th.overdue,
+                        )),
+                    ];
+                    cells.extend(figure_cells(&sc.figures, cx));
+                    Row::new(cells)
+                }
+            })
+            .collect();
+        let header = Row::new(vec![
+            t.col_staff,
+            t.col_role,
+            t.col_roster,
+            t.col_short,
+            t.col_compliance,
+            t.col_sticker_pct,
+            t.col_on_time,
+            t.col_quarterly,
+            t.col_launch,
+        ])
+        .style(th.title);
+        let widths = [
+            Constraint::Length(10),
+            Constraint::Length(10),
+            Constraint::Length(13),
+            Constraint::Length(3),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(5),
+        ];
+        let table = Table::new(rows, widths)
+            .header(header)
+            .column_spacing(1)
+            .row_highlight_style(th.selection)
+            .highlight_symbol(">");
+        f.render_stateful_widget(table, body, &mut self.state);
+    }
+}

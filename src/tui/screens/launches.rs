@@ -1,0 +1,302 @@
+//! 新品 (managers): product launches with how many recommendations are done; `n` launches a new
+//! product, which gives every maintainer one recommendation task per roster client.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui_textarea::TextArea;
+
+use super::super::screen::{Action, Ctx, KeyHelp, Screen};
+use super::super::text::Text;
+use super::super::ui;
+use super::{export_report, list_nav};
+use crate::domain::calendar::parse_date_input;
+use crate::domain::coverage::Ratio;
+use crate::service::ServiceError;
+use crate::service::views::{LaunchSummary, ReportKind};
+
+pub struct LaunchesScreen {
+    launches: Vec<LaunchSummary>,
+    state: TableState,
+}
+
+impl LaunchesScreen {
+    pub fn new(cx: &Ctx) -> Result<LaunchesScreen, ServiceError> {
+        let mut s = LaunchesScreen { launches: Vec::new(), state: TableState::default() };
+        s.refresh(cx)?;
+        Ok(s)
+    }
+}
+
+impl Screen for LaunchesScreen {
+    fn title(&self, t: &Text) -> String {
+        t.launches_title.to_string()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![
+            ("↑↓", t.key_move),
+            ("n", t.key_new_launch),
+            ("x", t.key_export),
+            ("?", t.key_help),
+            ("q", t.key_quit),
+            ("r", t.key_refresh),
+        ]
+    }
+
+    fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
+        self.launches = cx.api.launches()?;
+        let n = self.launches.len();
+        self.state.select(if n == 0 { None } else { Some(self.state.selected().unwrap_or(0).min(n - 1)) });
+        Ok(())
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        if list_nav(&mut self.state, key, self.launches.len()) {
+            return Action::None;
+        }
+        match key.code {
+            KeyCode::Char('n') => Action::Push(Box::new(LaunchForm::new(cx))),
+            KeyCode::Char('x') => export_report(cx, ReportKind::Launches, None),
+            KeyCode::Char('r') => match self.refresh(cx) {
+                Ok(()) => Action::None,
+                Err(e) => Action::error(e),
+            },
+            _ => Action::None,
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let th = cx.theme;
+        let today = cx.me.today;
+        let [list, detail] = Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(area);
+        if self.launches.is_empty() {
+            f.render_widget(Paragraph::new(Span::styled(format!(" {}", t.no_launches), th.muted)), list);
+            return;
+        }
+        let rows: Vec<Row> = self
+            .launches
+            .iter()
+            .map(|l| {
+                let r = Ratio { done: l.done, of: l.total };
+                let pct = r.permille().map_or("-".to_string(), |p| format!("{}%", p / 10));
+                let (status, style) = if l.running {
+                    (
+                        t.days_left.replace("{}", &((l.launch.deadline - today).num_days() + 1).to_string()),
+                        th.accent,
+                    )
+                } else {
+                    (t.ended.to_string(), th.muted)
+                };
+                Row::new(vec![
+                    Cell::from(Span::styled(ui::fit(&l.launch.name, 20), th.text)),
+                    Cell::from(Span::styled(ui::date(l.launched, today), th.muted)),
+                    Cell::from(Span::styled(ui::date(l.launch.deadline, today), th.text)),
+                    Cell::from(Span::styled(format!("{}/{}", l.done, l.total), th.text)),
+                    Cell::from(Span::styled(
+                        pct,
+                        if r.permille().unwrap_or(0) >= 800 { th.ok } else { th.warning },
+                    )),
+                    Cell::from(Span::styled(status, style)),
+                ])
+            })
+            .collect();
+        let header =
+            Row::new(vec![t.col_product, t.col_launched, t.deadline, t.col_done_of, t.col_coverage_pct, ""])
+                .style(th.title);
+        let widths = [
+            Constraint::Length(20),
+            Constraint::Length(8),
+            Constraint::Length(8),
+            Constraint::Length(9),
+            Constraint::Length(5),
+            Constraint::Length(12),
+        ];
+        f.render_stateful_widget(
+            Table::new(rows, widths).header(header).row_highlight_style(th.selection).highlight_symbol(">"),
+            list,
+            &mut self.state,
+        );
+        if let Some(l) = self.state.selected().and_then(|i| self.launches.get(i)) {
+            f.render_widget(
+                Paragraph::new(vec![
+                    Line::from(Span::styled(format!(" {}", l.launch.name), th.title)),
+                    Line::from(Span::styled(
+                        format!(" {}", ui::fit(&l.description, area.width as usize - 2)),
+                        th.text,
+                    )),
+                ]),
+                detail,
+            );
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Name,
+    Description,
+    Deadline,
+}
+
+pub struct LaunchForm {
+    name: TextArea<'static>,
+    description: TextArea<'static>,
+    deadline: TextArea<'static>,
+    focus: Field,
+    error: Option<String>,
+}
+
+fn input(placeholder: &str) -> TextArea<'static> {
+    let mut t = TextArea::default();
+    t.set_placeholder_text(placeholder.to_string());
+    t.set_cursor_line_style(Style::default());
+    t
+}
+
+impl LaunchForm {
+    pub fn new(cx: &Ctx) -> LaunchForm {
+        LaunchForm {
+            name: input(cx.t.launch_name_placeholder),
+            description: input(cx.t.launch_desc_placeholder),
+            deadline: input(cx.t.next_placeholder),
+            focus: Field::Name,
+            error: None,
+        }
+    }
+
+    fn text(t: &TextArea) -> String {
+        t.lines().join(" ").trim().to_string()
+    }
+
+    fn save(&mut self, cx: &Ctx) -> Action {
+        let deadline = match parse_date_input(&Self::text(&self.deadline), cx.me.today) {
+            Ok(d) => d,
+            Err(e) => {
+                self.error = Some(format!("{}：{e}", cx.t.deadline));
+                return Action::None;
+            }
+        };
+        match cx.api.launch_product(Self::text(&self.name), Self::text(&self.description), deadline) {
+            Ok(l) => Action::PopSaved(cx.t.launched.replace("{}", &l.name)),
+            Err(e) => {
+                self.error = Some(e.to_string());
+                Action::None
+            }
+        }
+    }
+}
+
+impl Screen for LaunchForm {
+    fn title(&self, t: &Text) -> String {
+        t.new_launch.to_string()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![("Tab", t.key_next_field), ("Ctrl-S", t.key_save), ("Esc", t.key_cancel)]
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => Action::Pop,
+            KeyCode::Char('s') if ctrl => self.save(cx),
+            KeyCode::Tab | KeyCode::Down | KeyCode::Enter => {
+                if key.code == KeyCode::Enter && self.focus == Field::Deadline {
+                    return self.save(cx);
+                }
+                self.focus = match self.focus {
+                    Field::Name => Field::Description,
+                    _ => Field::Deadline,
+                };
+                Action::None
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                self.focus = match self.focus {
+                    Field::Deadline => Field::Description,
+                    _ => Field::Name,
+                };
+                Action::None
+            }
+            _ => {
+                let field = match self.focus {
+                    Field::Name => &mut self.name,
+                    Field::Description => &mut self.description,
+                    Field::Deadline => &mut self.deadline,
+                };
+                field.input(key);
+                self.error = None;
+                Action::None
+            }
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let th = cx.theme;
+        let label_w: u16 = 14;
+        let rows = [
+            (Field::Name, t.col_product),
+            (Field::Description, t.launch_desc),
+            (Field::Deadline, t.deadline),
+        ];
+        let mut cursor = None;
+        for (i, (field, label)) in rows.iter().enumerate() {
+            let y = area.y + 1 + i as u16 * 2;
+            let focused = self.focus == *field;
+            let marker = if focused { ">" } else { " " };
+            let label_area = Rect { x: area.x, y, width: label_w, height: 1 };
+            f.render_widget(
+                Paragraph::new(Span::styled(
+                    format!("{marker}{label}"),
+                    if focused { th.accent } else { th.text },
+                )),
+                label_area,
+            );
+            let w =
+                if *field == Field::Deadline { 24 } else { area.width.saturating_sub(label_w + 1).min(60) };
+            let input_area = Rect { x: area.x + label_w, y, width: w, height: 1 };
+            let ta = match field {
+                Field::Name => &mut self.name,
+                Field::Description => &mut self.description,
+                Field::Deadline => &mut self.deadline,
+            };
+            ta.set_style(if focused { th.selection } else { th.popup });
+            ta.set_cursor_style(if focused { th.key } else { Style::default() });
+            f.render_widget(&*ta, input_area);
+            if focused {
+                let c = ta.screen_cursor();
+                cursor = Some((input_area.x + c.col as u16, y));
+            }
+            if *field == Field::Deadline {
+                let hint = match parse_date_input(&Self::text(ta), cx.me.today) {
+                    Ok(d) if !Self::text(ta).is_empty() => {
+                        Span::styled(format!(" = {}", ui::long_date(d, t)), th.muted)
+                    }
+                    _ => Span::raw(""),
+                };
+                f.render_widget(
+                    Paragraph::new(hint),
+                    Rect { x: input_area.x + w, y, width: area.width.saturating_sub(label_w + w), height: 1 },
+                );
+            }
+        }
+        if let Some(c) = cursor {
+            f.set_cursor_position(c);
+        }
+        let msg_y = area.y + 1 + rows.len() as u16 * 2;
+        let msg = match &self.error {
+            Some(e) => Span::styled(format!(" {e}"), th.overdue),
+            None => Span::styled(format!(" {}", t.launch_hint), th.muted),
+        };
+        f.render_widget(Paragraph::new(msg), Rect { x: area.x, y: msg_y, width: area.width, height: 1 });
+    }
+}

@@ -1,0 +1,217 @@
+//! 成效 (managers): are we on track? Gold-and-above share against its target, growth on the
+//! same date last year, churn and conversion this quarter, satisfaction, and a year's trend.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::super::screen::{Action, Ctx, KeyHelp, Screen};
+use super::super::text::Text;
+use super::super::ui;
+use super::export_report;
+use crate::domain::Quarter;
+use crate::domain::results::{growth_permille, share_permille};
+use crate::service::ServiceError;
+use crate::service::views::{ReportKind, ResultsView};
+
+/// Eight heights of a bar; placed at the end of their line, because a CJK terminal may draw
+/// these ambiguous-width glyphs two cells wide.
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// Bars scaled between `range` (or, without one, the lowest and highest value shown).
+pub fn sparkline(values: &[Option<u32>], range: Option<(u32, u32)>) -> String {
+    let present: Vec<u32> = values.iter().flatten().copied().collect();
+    let (lo, hi) = range
+        .unwrap_or((present.iter().min().copied().unwrap_or(0), present.iter().max().copied().unwrap_or(0)));
+    values
+        .iter()
+        .map(|v| match v {
+            None => ' ',
+            Some(_) if hi <= lo => BARS[0],
+            Some(v) => BARS[((v.clamp(&lo, &hi) - lo) as usize * 7) / (hi - lo) as usize],
+        })
+        .collect()
+}
+
+fn pct(p: i64) -> String {
+    let sign = if p < 0 { "-" } else { "" };
+    format!("{sign}{}.{}%", p.abs() / 10, p.abs() % 10)
+}
+
+pub struct ResultsScreen {
+    view: ResultsView,
+    quarter: Option<Quarter>,
+}
+
+impl ResultsScreen {
+    pub fn new(cx: &Ctx) -> Result<ResultsScreen, ServiceError> {
+        Ok(ResultsScreen { view: cx.api.results(None)?, quarter: None })
+    }
+
+    fn reload(&mut self, cx: &Ctx) -> Action {
+        match cx.api.results(self.quarter) {
+            Ok(v) => {
+                self.view = v;
+                Action::None
+            }
+            Err(e) => Action::error(e),
+        }
+    }
+}
+
+impl Screen for ResultsScreen {
+    fn title(&self, t: &Text) -> String {
+        t.results_title.to_string()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![
+            ("[ ]", t.key_quarter),
+            ("x", t.key_export),
+            ("?", t.key_help),
+            ("q", t.key_quit),
+            ("r", t.key_refresh),
+        ]
+    }
+
+    fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
+        self.view = cx.api.results(self.quarter)?;
+        Ok(())
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        match key.code {
+            KeyCode::Char('[') => {
+                self.quarter = Some(self.view.quarter.prev());
+                self.reload(cx)
+            }
+            KeyCode::Char(']') if Quarter::of(self.view.today) > self.view.quarter => {
+                self.quarter = Some(self.view.quarter.next());
+                self.reload(cx)
+            }
+            KeyCode::Char('x') => export_report(cx, ReportKind::Results, Some(self.view.quarter)),
+            KeyCode::Char('r') => self.reload(cx),
+            _ => Action::None,
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let th = cx.theme;
+        let v = &self.view;
+        let label = |s: &str| Span::styled(format!(" {}", ui::pad(s, 14)), th.muted);
+        let verdict = |ok: bool| {
+            if ok {
+                Span::styled(format!("  {}", t.met), th.ok)
+            } else {
+                Span::styled(format!("  {}", t.not_met), th.overdue)
+            }
+        };
+        let mut lines = vec![
+            Line::from(vec![
+                Span::styled(format!(" {} ", v.quarter), th.title),
+                Span::styled(t.as_of.replace("{}", &ui::date(v.today, v.today)), th.muted),
+            ]),
+            Line::from(""),
+        ];
+        let share = share_permille(&v.now);
+        let share_ok = share.is_some_and(|s| s >= u32::from(v.share_target_permille));
+        lines.push(Line::from(vec![
+            label(t.gold_plus),
+            Span::styled(format!("{}", v.now.gold_plus), th.title),
+            Span::styled(format!(" / {} {} = ", v.now.clients, t.all_clients), th.text),
+            Span::styled(share.map_or("-".into(), |s| pct(i64::from(s))), th.accent),
+            Span::styled(format!("  {} ≥{}", t.target, pct(i64::from(v.share_target_permille))), th.muted),
+            verdict(share_ok),
+        ]));
+        match v.year_ago {
+            Some(y) => {
+                let g = growth_permille(v.now.gold_plus, y.gold_plus);
+                let ok = g.is_some_and(|g| g >= i64::from(v.growth_target_permille));
+                lines.push(Line::from(vec![
+                    label(t.growth),
+                    Span::styled(
+                        g.map_or("-".into(), |g| format!("{}{}", if g >= 0 { "+" } else { "" }, pct(g))),
+                        th.accent,
+                    ),
+                    Span::styled(
+                        format!("  {} {}：{}", t.last_year, ui::date(y.date, v.today), y.gold_plus),
+                        th.text,
+                    ),
+                    Span::styled(
+                        format!("  {} ≥{}", t.target, pct(i64::from(v.growth_target_permille))),
+                        th.muted,
+                    ),
+                    verdict(ok),
+                ]));
+            }
+            None => lines.push(Line::from(vec![label(t.growth), Span::styled(t.no_last_year, th.warning)])),
+        }
+        let ratio_line = |name: &str, r: crate::domain::coverage::Ratio, of: &str| {
+            Line::from(vec![
+                label(name),
+                Span::styled(format!("{}", r.done), th.title),
+                Span::styled(format!(" / {} {of}", r.of), th.text),
+                Span::styled(
+                    format!("  {}", r.permille().map_or("-".into(), |p| pct(i64::from(p)))),
+                    th.accent,
+                ),
+            ])
+        };
+        lines.push(ratio_line(t.churn, v.churn, t.churn_of));
+        lines.push(ratio_line(t.conversion, v.conversion, t.conversion_of));
+        lines.push(Line::from(vec![
+            label(t.satisfaction_avg),
+            Span::styled(
+                v.satisfaction_tenths.map_or("-".into(), |s| format!("{}.{}", s / 10, s % 10)),
+                th.accent,
+            ),
+            Span::styled(
+                format!("  {}", t.ratings.replace("{}", &v.satisfaction_count.to_string())),
+                th.muted,
+            ),
+        ]));
+        lines.push(Line::from(""));
+        let first = v.trend.first().map(|m| m.month.format("%Y-%m").to_string()).unwrap_or_default();
+        let last = v.trend.last().map(|m| m.month.format("%Y-%m").to_string()).unwrap_or_default();
+        lines.push(Line::from(Span::styled(format!(" {} {first} … {last}", t.trend), th.title)));
+        let gold: Vec<Option<u32>> = v.trend.iter().map(|m| m.gold_plus).collect();
+        let contacts: Vec<Option<u32>> = v.trend.iter().map(|m| Some(m.contacts)).collect();
+        let sat: Vec<Option<u32>> = v.trend.iter().map(|m| m.satisfaction_tenths).collect();
+        let ends = |vals: &[Option<u32>], fmt: &dyn Fn(u32) -> String| {
+            let present: Vec<u32> = vals.iter().flatten().copied().collect();
+            match (present.first(), present.last()) {
+                (Some(a), Some(b)) => format!("{} → {}", fmt(*a), fmt(*b)),
+                _ => "-".into(),
+            }
+        };
+        // Satisfaction is drawn on its own 1–5 scale, so a tenth's wobble is not a cliff.
+        for (name, vals, fmt, range) in [
+            (t.gold_plus, &gold, &(|x: u32| x.to_string()) as &dyn Fn(u32) -> String, None),
+            (t.contacts_per_month, &contacts, &|x: u32| x.to_string(), None),
+            (t.satisfaction_avg, &sat, &|x: u32| format!("{}.{}", x / 10, x % 10), Some((10, 50))),
+        ] {
+            lines.push(Line::from(vec![
+                label(name),
+                Span::styled(format!("{} ", ui::pad(&ends(vals, fmt), 12)), th.text),
+                Span::styled(sparkline(vals, range), th.accent),
+            ]));
+        }
+        f.render_widget(Paragraph::new(lines), area);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparklines_scale_between_the_lowest_and_highest_month() {
+        assert_eq!(sparkline(&[Some(10), Some(20), None, Some(15)], None), "▁█ ▄");
+        assert_eq!(sparkline(&[Some(5), Some(5)], None), "▁▁");
+        assert_eq!(sparkline(&[None, None], None), "  ");
+        assert_eq!(sparkline(&[Some(42), Some(44)], Some((10, 50))), "▆▆");
+    }
+}

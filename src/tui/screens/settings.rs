@@ -1,0 +1,327 @@
+//! 设置 (managers): the minimum roster per job role, the callback cadence per client class, and
+//! the branch targets. Edit a number in place, Ctrl-S saves them all (audited, with what
+//! changed); `n` adds a job role with its quota.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{List, ListItem, ListState, Paragraph};
+
+use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
+use super::super::text::Text;
+use super::super::ui;
+use crate::domain::client::display_permille;
+use crate::domain::{ClientClass, JobRole, Rules};
+use crate::service::ServiceError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Item {
+    Header(&'static str),
+    Quota(JobRole),
+    Cadence(ClientClass),
+    OutletAverage,
+    FirstCallback,
+    SelfService,
+    GoldShare,
+    GoldGrowth,
+}
+
+/// What is being typed: a new number for the selected item, or a new role's name.
+enum Editing {
+    No,
+    Value(String),
+    NewRole(String),
+}
+
+pub struct SettingsScreen {
+    saved: Rules,
+    rules: Rules,
+    items: Vec<Item>,
+    state: ListState,
+    editing: Editing,
+    error: Option<String>,
+}
+
+/// "15" or "15.5" (percent) as tenths of a percent.
+fn parse_percent(s: &str) -> Option<u16> {
+    let (int, frac) =
+        s.trim().trim_end_matches('%').split_once('.').unwrap_or((s.trim().trim_end_matches('%'), ""));
+    let int: u16 = int.parse().ok()?;
+    let tenth: u16 = match frac.len() {
+        0 => 0,
+        1 => frac.parse().ok()?,
+        _ => return None,
+    };
+    int.checked_mul(10)?.checked_add(tenth)
+}
+
+fn value_of(r: &Rules, item: &Item) -> String {
+    match item {
+        Item::Header(_) => String::new(),
+        Item::Quota(role) => r.quota(role).to_string(),
+        Item::Cadence(c) => r.callback_days(*c).to_string(),
+        Item::OutletAverage => r.outlet_average_target.to_string(),
+        Item::FirstCallback => r.first_callback_days.to_string(),
+        Item::SelfService => display_permille(r.self_service_min_permille),
+        Item::GoldShare => display_permille(r.gold_share_target_permille),
+        Item::GoldGrowth => display_permille(r.gold_growth_target_permille),
+    }
+}
+
+impl SettingsScreen {
+    pub fn new(cx: &Ctx) -> Result<SettingsScreen, ServiceError> {
+        let rules = cx.api.rules()?;
+        let mut s = SettingsScreen {
+            saved: rules.clone(),
+            rules,
+            items: Vec::new(),
+            state: ListState::default(),
+            editing: Editing::No,
+            error: None,
+        };
+        s.build(cx.t);
+        s.state.select(Some(1));
+        Ok(s)
+    }
+
+    fn build(&mut self, t: &Text) {
+        let mut items = vec![Item::Header(t.quotas_title)];
+        items.extend(self.rules.quotas.keys().cloned().map(Item::Quota));
+        items.push(Item::Header(t.cadence_title));
+        items.extend(ClientClass::ALL.iter().map(|c| Item::Cadence(*c)));
+        items.push(Item::Header(t.targets_title));
+        items.extend([
+            Item::OutletAverage,
+            Item::FirstCallback,
+            Item::SelfService,
+            Item::GoldShare,
+            Item::GoldGrowth,
+        ]);
+        self.items = items;
+    }
+
+    fn value(&self, item: &Item) -> String {
+        value_of(&self.rules, item)
+    }
+
+    fn label(&self, item: &Item, t: &Text) -> String {
+        match item {
+            Item::Header(h) => h.to_string(),
+            Item::Quota(role) => role.to_string(),
+            Item::Cadence(c) => t.class(*c).to_string(),
+            Item::OutletAverage => t.set_outlet_average.into(),
+            Item::FirstCallback => t.set_first_callback.into(),
+            Item::SelfService => t.set_self_service.into(),
+            Item::GoldShare => t.set_gold_share.into(),
+            Item::GoldGrowth => t.set_gold_growth.into(),
+        }
+    }
+
+    /// Puts a typed value into the working copy; `Err` says why it cannot be, and the copy is
+    /// left as it was.
+    fn apply(&mut self, item: &Item, text: &str, t: &Text) -> Result<(), String> {
+        let mut r = self.rules.clone();
+        Self::set_value(&mut r, item, text, t)?;
+        r.check().map_err(|e| e.to_string())?;
+        self.rules = r;
+        Ok(())
+    }
+    fn set_value(r: &mut Rules, item: &Item, text: &str, t: &Text) -> Result<(), String> {
+        let number = || text.trim().parse::<u32>().map_err(|_| t.need_number.to_string());
+        let percent = || parse_percent(text).ok_or_else(|| t.need_percent.to_string());
+        match item {
+            Item::Header(_) => {}
+            Item::Quota(role) => {
+                r.quotas.insert(role.clone(), number()?);
+            }
+            Item::Cadence(c) => {
+                let days = u16::try_from(number()?).map_err(|_| t.need_number.to_string())?;
+                r.callback_days.insert(*c, days);
+            }
+            Item::OutletAverage => r.outlet_average_target = number()?,
+            Item::FirstCallback => {
+                r.first_callback_days = u16::try_from(number()?).map_err(|_| t.need_number.to_string())?
+            }
+            Item::SelfService => r.self_service_min_permille = percent()?,
+            Item::GoldShare => r.gold_share_target_permille = percent()?,
+            Item::GoldGrowth => r.gold_growth_target_permille = percent()?,
+        }
+        Ok(())
+    }
+
+    fn dirty(&self) -> bool {
+        self.rules != self.saved
+    }
+}
+
+impl Screen for SettingsScreen {
+    fn title(&self, t: &Text) -> String {
+        t.settings_title.to_string()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![
+            ("↑↓", t.key_move),
+            ("Enter", t.key_edit_value),
+            ("Ctrl-S", t.key_save),
+            ("n", t.key_add_role),
+            ("u", t.key_undo_all),
+            ("?", t.key_help),
+            ("q", t.key_quit),
+        ]
+    }
+
+    fn takes_text(&self) -> bool {
+        !matches!(self.editing, Editing::No)
+    }
+
+    fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
+        if !self.dirty() {
+            self.saved = cx.api.rules()?;
+            self.rules = self.saved.clone();
+            self.build(cx.t);
+        }
+        Ok(())
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        let t = cx.t;
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('s') {
+            self.editing = Editing::No;
+            return match cx.api.set_rules(self.rules.clone()) {
+                Ok(()) => {
+                    self.saved = self.rules.clone();
+                    Action::Saved(t.settings_saved.to_string())
+                }
+                Err(e) => Action::error(e),
+            };
+        }
+        match &mut self.editing {
+            Editing::Value(buf) | Editing::NewRole(buf) => {
+                match key.code {
+                    KeyCode::Esc => self.editing = Editing::No,
+                    KeyCode::Backspace => {
+                        buf.pop();
+                    }
+                    KeyCode::Char(c) => buf.push(c),
+                    KeyCode::Enter => {
+                        let typed = buf.clone();
+                        let editing = std::mem::replace(&mut self.editing, Editing::No);
+                        match editing {
+                            Editing::Value(_) => {
+                                if let Some(item) =
+                                    self.state.selected().and_then(|i| self.items.get(i)).cloned()
+                                    && let Err(e) = self.apply(&item, &typed, t)
+                                {
+                                    self.error = Some(e);
+                                }
+                            }
+                            Editing::NewRole(_) => match JobRole::parse(&typed) {
+                                Ok(role) => {
+                                    self.rules.quotas.entry(role.clone()).or_insert(0);
+                                    self.build(t);
+                                    let at = self
+                                        .items
+                                        .iter()
+                                        .position(|i| matches!(i, Item::Quota(r) if *r == role));
+                                    self.state.select(at);
+                                    self.editing = Editing::Value(String::new());
+                                }
+                                Err(e) => self.error = Some(e.to_string()),
+                            },
+                            Editing::No => {}
+                        }
+                    }
+                    _ => {}
+                }
+                return Action::None;
+            }
+            Editing::No => {}
+        }
+        self.error = None;
+        let n = self.items.len();
+        match key.code {
+            KeyCode::Down | KeyCode::Char('j') => {
+                let mut i = self.state.selected().unwrap_or(0);
+                while i + 1 < n {
+                    i += 1;
+                    if !matches!(self.items[i], Item::Header(_)) {
+                        break;
+                    }
+                }
+                self.state.select(Some(i));
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                let mut i = self.state.selected().unwrap_or(0);
+                while i > 0 {
+                    i -= 1;
+                    if !matches!(self.items[i], Item::Header(_)) {
+                        break;
+                    }
+                }
+                self.state.select(Some(i));
+            }
+            KeyCode::Enter
+                if self
+                    .state
+                    .selected()
+                    .and_then(|i| self.items.get(i))
+                    .is_some_and(|i| !matches!(i, Item::Header(_))) =>
+            {
+                self.editing = Editing::Value(String::new());
+            }
+            KeyCode::Char(c) if c.is_ascii_digit() => {
+                self.editing = Editing::Value(c.to_string());
+            }
+            KeyCode::Char('n') => self.editing = Editing::NewRole(String::new()),
+            KeyCode::Char('u') => {
+                self.rules = self.saved.clone();
+                self.build(t);
+            }
+            KeyCode::Esc if self.dirty() => {
+                return Action::Say(Message::Error(t.settings_unsaved.to_string()));
+            }
+            _ => {}
+        }
+        Action::None
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let th = cx.theme;
+        let selected = self.state.selected();
+        let items: Vec<ListItem> = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                if let Item::Header(h) = item {
+                    return ListItem::new(Line::from(Span::styled(format!("【{h}】"), th.title)));
+                }
+                let changed = self.value(item) != value_of(&self.saved, item);
+                let value = match (&self.editing, Some(i) == selected) {
+                    (Editing::Value(buf), true) => Span::styled(format!("{buf}_"), th.selection),
+                    _ => Span::styled(self.value(item), if changed { th.warning } else { th.accent }),
+                };
+                ListItem::new(Line::from(vec![
+                    Span::styled(format!("  {}", ui::pad(&self.label(item, t), 24)), th.text),
+                    value,
+                ]))
+            })
+            .collect();
+        let list_h = area.height.saturating_sub(2);
+        f.render_stateful_widget(
+            List::new(items).highlight_style(th.selection).highlight_symbol(">"),
+            Rect { height: list_h, ..area },
+            &mut self.state,
+        );
+        let status = match (&self.editing, &self.error) {
+            (Editing::NewRole(buf), _) => Span::styled(format!(" {}{buf}_", t.new_role_prompt), th.accent),
+            (_, Some(e)) => Span::styled(format!(" {e}"), th.overdue),
+            _ if self.dirty() => Span::styled(format!(" {}", t.settings_unsaved), th.warning),
+            _ => Span::styled(format!(" {}", t.settings_hint), th.muted),
+        };
+        f.render_widget(Paragraph::new(status), Rect { y: area.y + list_h, height: 1, ..area });
+    }
+}

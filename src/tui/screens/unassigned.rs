@@ -1,0 +1,192 @@
+//! 待分配 (managers): premium clients nobody maintains — gold and above, and 提升 candidates —
+//! each with the maintainer suggested for it. Space marks; `a` gives the marked (or the selected)
+//! clients to their suggested maintainers, `m` to someone chosen.
+
+use std::collections::BTreeSet;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+use super::super::screen::{Action, Ctx, KeyHelp, Screen};
+use super::super::text::Text;
+use super::super::ui;
+use super::handover::{MoveConfirm, Receiver, StaffPicker};
+use super::{export_report, list_nav};
+use crate::domain::ClientNo;
+use crate::service::ServiceError;
+use crate::service::views::{ReportKind, UnassignedRow};
+
+pub struct UnassignedScreen {
+    rows: Vec<UnassignedRow>,
+    marked: BTreeSet<ClientNo>,
+    state: TableState,
+}
+
+impl UnassignedScreen {
+    pub fn new(cx: &Ctx) -> Result<UnassignedScreen, ServiceError> {
+        let mut s =
+            UnassignedScreen { rows: Vec::new(), marked: BTreeSet::new(), state: TableState::default() };
+        s.refresh(cx)?;
+        Ok(s)
+    }
+
+    fn chosen(&self) -> Vec<ClientNo> {
+        if self.marked.is_empty() {
+            self.state.selected().and_then(|i| self.rows.get(i)).map(|r| r.no.clone()).into_iter().collect()
+        } else {
+            // In list order, so the suggestions match what the screen showed.
+            self.rows.iter().filter(|r| self.marked.contains(&r.no)).map(|r| r.no.clone()).collect()
+        }
+    }
+}
+
+impl Screen for UnassignedScreen {
+    fn title(&self, t: &Text) -> String {
+        t.unassigned_title.to_string()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![
+            ("↑↓", t.key_move),
+            ("Space", t.key_mark),
+            ("a", t.key_assign_suggested),
+            ("m", t.key_assign_to),
+            ("x", t.key_export),
+            ("?", t.key_help),
+            ("Enter", t.key_open),
+            ("Ctrl-A", t.key_mark_all),
+            ("r", t.key_refresh),
+        ]
+    }
+
+    fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
+        self.rows = cx.api.unassigned()?;
+        self.marked.retain(|no| self.rows.iter().any(|r| &r.no == no));
+        let n = self.rows.len();
+        self.state.select(if n == 0 { None } else { Some(self.state.selected().unwrap_or(0).min(n - 1)) });
+        Ok(())
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        let n = self.rows.len();
+        if list_nav(&mut self.state, key, n) {
+            return Action::None;
+        }
+        match key.code {
+            KeyCode::Char(' ') => {
+                if let Some(r) = self.state.selected().and_then(|i| self.rows.get(i))
+                    && !self.marked.remove(&r.no)
+                {
+                    self.marked.insert(r.no.clone());
+                }
+                list_nav(&mut self.state, KeyEvent::new(KeyCode::Down, KeyModifiers::NONE), n);
+                Action::None
+            }
+            KeyCode::Char('a') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                if self.marked.len() == n {
+                    self.marked.clear();
+                } else {
+                    self.marked = self.rows.iter().map(|r| r.no.clone()).collect();
+                }
+                Action::None
+            }
+            KeyCode::Char('a') => {
+                let chosen = self.chosen();
+                if chosen.is_empty() {
+                    return Action::None;
+                }
+                Action::Push(Box::new(MoveConfirm::new(chosen, Receiver::Suggested, cx)))
+            }
+            KeyCode::Char('m') => {
+                let chosen = self.chosen();
+                if chosen.is_empty() {
+                    return Action::None;
+                }
+                Action::Push(Box::new(StaffPicker::new(chosen, None, cx)))
+            }
+            KeyCode::Enter => match self.state.selected().and_then(|i| self.rows.get(i)) {
+                Some(r) => match super::client::ClientScreen::new(r.no.clone(), cx) {
+                    Ok(s) => Action::Push(Box::new(s)),
+                    Err(e) => Action::error(e),
+                },
+                None => Action::None,
+            },
+            KeyCode::Char('x') => export_report(cx, ReportKind::Unassigned, None),
+            KeyCode::Char('r') => match self.refresh(cx) {
+                Ok(()) => Action::None,
+                Err(e) => Action::error(e),
+            },
+            _ => Action::None,
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let th = cx.theme;
+        let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        let mut summary = vec![Span::styled(
+            format!(" {}", t.unassigned_count.replace("{}", &self.rows.len().to_string())),
+            th.text,
+        )];
+        if !self.marked.is_empty() {
+            summary.push(Span::styled(
+                format!("  {}", t.marked_count.replace("{}", &self.marked.len().to_string())),
+                th.warning,
+            ));
+        }
+        f.render_widget(Paragraph::new(Line::from(summary)), head);
+        if self.rows.is_empty() {
+            f.render_widget(Paragraph::new(Span::styled(format!(" {}", t.nothing_unassigned), th.ok)), body);
+            return;
+        }
+        let rows: Vec<Row> = self
+            .rows
+            .iter()
+            .map(|r| {
+                let marked = self.marked.contains(&r.no);
+                let name_style = if marked { th.warning.add_modifier(Modifier::UNDERLINED) } else { th.text };
+                Row::new(vec![
+                    Cell::from(Span::styled(if marked { "*" } else { " " }, th.warning)),
+                    Cell::from(Span::styled(ui::fit(&r.name, 8), name_style)),
+                    Cell::from(Span::styled(r.no.to_string(), th.muted)),
+                    Cell::from(Span::styled(t.tier(r.tier), th.accent)),
+                    Cell::from(Span::styled(t.segment(r.segment), th.text)),
+                    Cell::from(Span::styled(ui::amount(&r.assets, t), th.text)),
+                    Cell::from(Span::styled(ui::fit(r.outlet.as_str(), 6), th.text)),
+                    Cell::from(match &r.suggested {
+                        Some(s) => Span::styled(ui::fit(&s.name, 8), th.ok),
+                        None => Span::styled(t.no_suggestion, th.warning),
+                    }),
+                ])
+            })
+            .collect();
+        let header = Row::new(vec![
+            "",
+            t.col_name,
+            t.col_no,
+            t.col_tier,
+            t.segment,
+            t.col_assets,
+            t.outlet,
+            t.col_suggested,
+        ])
+        .style(th.title);
+        let widths = [
+            Constraint::Length(1),
+            Constraint::Length(8),
+            Constraint::Length(10),
+            Constraint::Length(8),
+            Constraint::Length(4),
+            Constraint::Length(9),
+            Constraint::Length(6),
+            Constraint::Length(8),
+        ];
+        let table =
+            Table::new(rows, widths).header(header).row_highlight_style(th.selection).highlight_symbol(">");
+        f.render_stateful_widget(table, body, &mut self.state);
+    }
+}
