@@ -63,6 +63,7 @@ impl Record for Rules {
 
 /// `Rules` as format version 1 wrote it.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 struct RulesV1 {
     quotas: BTreeMap<JobRole, u32>,
     callback_days: BTreeMap<ClientClass, u16>,
@@ -88,33 +89,16 @@ impl Record for AuditRecord {
 mod tests {
     use super::*;
     use crate::store::codec::{decode, encode};
-    use serde::Serialize;
 
-    #[derive(Serialize)]
-    struct WrittenV1 {
-        quotas: BTreeMap<JobRole, u32>,
-        callback_days: BTreeMap<ClientClass, u16>,
-        tier_floors: Vec<(CardTier, Fen)>,
-        self_service_min_permille: u16,
-        outlet_average_target: u32,
-        first_callback_days: u16,
-    }
-
-    impl Record for WrittenV1 {
+    impl Record for RulesV1 {
         const KIND: &'static str = "配置";
-    }
-
-    impl<'de> Deserialize<'de> for WrittenV1 {
-        fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
-            Err(serde::de::Error::custom("only written in this test"))
-        }
     }
 
     #[test]
     fn rules_written_before_the_targets_existed_read_with_default_targets() {
         let mut quotas = Rules::default().quotas;
         quotas.insert(JobRole::new("柜员"), 12);
-        let old = WrittenV1 {
+        let old = RulesV1 {
             quotas,
             callback_days: Rules::default().callback_days,
             tier_floors: Rules::default().tier_floors,

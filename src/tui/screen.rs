@@ -48,6 +48,14 @@ impl Action {
     pub fn error(e: impl Into<Message>) -> Action {
         Action::Say(e.into())
     }
+
+    /// Nothing more to do if `r` went well; its error shown if not.
+    pub fn after(r: Result<(), ServiceError>) -> Action {
+        match r {
+            Ok(()) => Action::None,
+            Err(e) => Action::error(e),
+        }
+    }
 }
 
 /// One key for the footer and the help screen: the key as printed, and what it does.

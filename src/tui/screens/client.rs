@@ -274,10 +274,7 @@ impl Screen for ClientScreen {
                 self.scroll = self.scroll.saturating_sub(1);
                 Action::None
             }
-            KeyCode::Char('r') => match self.refresh(cx) {
-                Ok(()) => Action::None,
-                Err(e) => Action::error(e),
-            },
+            KeyCode::Char('r') => Action::after(self.refresh(cx)),
             _ => Action::None,
         }
     }

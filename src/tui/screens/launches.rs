@@ -61,10 +61,7 @@ impl Screen for LaunchesScreen {
         match key.code {
             KeyCode::Char('n') => Action::Push(Box::new(LaunchForm::new(cx))),
             KeyCode::Char('x') => export_report(cx, ReportKind::Launches, None),
-            KeyCode::Char('r') => match self.refresh(cx) {
-                Ok(()) => Action::None,
-                Err(e) => Action::error(e),
-            },
+            KeyCode::Char('r') => Action::after(self.refresh(cx)),
             _ => Action::None,
         }
     }

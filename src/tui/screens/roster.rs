@@ -45,22 +45,17 @@ pub struct RosterScreen {
 
 impl RosterScreen {
     pub fn new(cx: &Ctx) -> Result<RosterScreen, ServiceError> {
-        let mut s = RosterScreen {
-            of: None,
-            page: None,
-            sort: 0,
-            filter: 0,
-            state: TableState::default(),
-            marked: BTreeSet::new(),
-        };
-        s.refresh(cx)?;
-        Ok(s)
+        RosterScreen::open(None, cx)
     }
 
     /// A staff member's roster as a manager sees it, to check and to hand clients over.
     pub fn of_staff(no: StaffNo, cx: &Ctx) -> Result<RosterScreen, ServiceError> {
+        RosterScreen::open(Some(no), cx)
+    }
+
+    fn open(of: Option<StaffNo>, cx: &Ctx) -> Result<RosterScreen, ServiceError> {
         let mut s = RosterScreen {
-            of: Some(no),
+            of,
             page: None,
             sort: 0,
             filter: 0,

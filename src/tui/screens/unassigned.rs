@@ -116,10 +116,7 @@ impl Screen for UnassignedScreen {
                 None => Action::None,
             },
             KeyCode::Char('x') => export_report(cx, ReportKind::Unassigned, None),
-            KeyCode::Char('r') => match self.refresh(cx) {
-                Ok(()) => Action::None,
-                Err(e) => Action::error(e),
-            },
+            KeyCode::Char('r') => Action::after(self.refresh(cx)),
             _ => Action::None,
         }
     }
