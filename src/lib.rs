@@ -8,6 +8,7 @@ pub mod demo;
 pub mod domain;
 pub mod import;
 pub mod os;
+pub mod server;
 pub mod service;
 pub mod store;
 pub mod tui;

@@ -4,6 +4,7 @@
 
 mod api;
 mod assign;
+pub mod backup;
 mod bootstrap;
 mod clients;
 mod contacts;
@@ -22,7 +23,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, Utc};
 
-pub use api::{Api, Request, Response, Session};
+pub use api::{API_FINGERPRINT, Api, Request, Response, Session};
+pub use backup::{BackupImage, RestoreOutcome};
 pub use error::ServiceError;
 
 use crate::domain::{AuditAction, AuditRecord, Permission, Staff, StaffNo};

@@ -20,6 +20,10 @@ pub struct App<'a> {
     message: Option<Message>,
     help: bool,
     pub quit: bool,
+    /// "服务器" or "单机", drawn in the title bar so everyone can see which store they are on.
+    pub mode: String,
+    /// The service's change counter when the screens were last loaded.
+    seen_changes: Option<u64>,
 }
 
 impl<'a> App<'a> {
@@ -27,7 +31,34 @@ impl<'a> App<'a> {
         let me = api.whoami()?;
         let cx = Ctx { api, theme, t, me };
         let root: Box<dyn Screen> = Box::new(RosterScreen::new(&cx)?);
-        Ok(App { cx, stack: vec![root], message: None, help: false, quit: false })
+        Ok(App {
+            cx,
+            stack: vec![root],
+            message: None,
+            help: false,
+            quit: false,
+            mode: String::new(),
+            seen_changes: None,
+        })
+    }
+
+    /// Asks whether anything was written since the screens were loaded, by this session or any
+    /// other, and reloads them if so: how a colleague's contact or reassignment appears without
+    /// a keypress. The loop calls this about once a second.
+    pub fn poll_changes(&mut self) {
+        match self.cx.api.changes() {
+            Ok(now) => {
+                if self.seen_changes.is_some_and(|seen| seen != now) {
+                    self.refresh_all();
+                }
+                self.seen_changes = Some(now);
+            }
+            Err(e) => {
+                if self.message.is_none() {
+                    self.message = Some(e.into());
+                }
+            }
+        }
     }
 
     pub fn say(&mut self, m: Message) {
@@ -111,7 +142,8 @@ impl<'a> App<'a> {
         let me = &self.cx.me.staff;
         let title = self.stack.last().map(|s| s.title(t)).unwrap_or_default();
         let left = format!(" {} · {}", t.app, title);
-        let right = format!("{} {} · {} ", me.name, me.role, ui::long_date(self.cx.me.today, t));
+        let mode = if self.mode.is_empty() { String::new() } else { format!("{} · ", self.mode) };
+        let right = format!("{mode}{} {} · {} ", me.name, me.role, ui::long_date(self.cx.me.today, t));
         let pad = (area.width as usize).saturating_sub(ui::width(&left) + ui::width(&right));
         let bar_text = if pad == 0 {
             ui::fit(&format!("{left} {right}"), area.width as usize)
