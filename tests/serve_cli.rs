@@ -181,3 +181,28 @@ fn with_no_server_and_no_store_a_user_is_told_what_is_missing() {
     );
     assert!(!home.path().join("data").join("mingdan").join("store").exists(), "no empty store was created");
 }
+
+#[test]
+fn init_on_a_server_names_the_administrators_own_login_not_the_service_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let o = mingdan(&[
+        "--store",
+        store.to_str().unwrap(),
+        "init",
+        "--no",
+        "9001",
+        "--name",
+        "张三",
+        "--outlet",
+        "城关",
+        "--login",
+        "zhangsan",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let service =
+        mingdan::service::Service::open(&store, std::sync::Arc::new(mingdan::service::SystemClock)).unwrap();
+    let admin = service.staff_for_login("zhangsan").unwrap();
+    assert_eq!(admin.permission, mingdan::domain::Permission::Admin);
+    assert!(service.staff_for_login(&my_login()).is_err());
+}

@@ -130,10 +130,9 @@ fn a_staff_members_manager_only_request_is_refused_over_the_socket() {
     assert!(!head.audit(AuditFilter::default()).unwrap().is_empty());
 }
 
-#[test]
-fn thirty_concurrent_clients_each_log_200_contacts_and_all_6000_are_there() {
-    const CLIENTS: usize = 30;
-    const EACH: usize = 200;
+/// `clients` sessions each logging `each` contacts at once over the socket; every one must be
+/// acknowledged and present. Returns the wall time and each request's latency, sorted.
+fn load(clients: usize, each: usize) -> (Duration, Vec<Duration>) {
     let b = branch();
     map_me(&b.service, "9001", "2001");
     let server = serve_in(b.service.clone(), b.dir.path());
@@ -141,13 +140,13 @@ fn thirty_concurrent_clients_each_log_200_contacts_and_all_6000_are_there() {
     let contacts_before = before.counts.iter().find(|(n, _)| n == "联系记录").unwrap().1;
 
     let started = Instant::now();
-    let workers: Vec<_> = (0..CLIENTS)
+    let workers: Vec<_> = (0..clients)
         .map(|i| {
             let remote = server.connect();
             std::thread::spawn(move || {
-                let mut ids = Vec::with_capacity(EACH);
-                let mut times = Vec::with_capacity(EACH);
-                for n in 0..EACH {
+                let mut ids = Vec::with_capacity(each);
+                let mut times = Vec::with_capacity(each);
+                for n in 0..each {
                     let mut d = draft(["C1", "C2", "C3"][(i + n) % 3], Purpose::Marketing);
                     d.note = format!("并发测试 {i}-{n}");
                     let t = Instant::now();
@@ -167,27 +166,47 @@ fn thirty_concurrent_clients_each_log_200_contacts_and_all_6000_are_there() {
         times.extend(t);
     }
     let wall = started.elapsed();
-    assert_eq!(ids.len(), CLIENTS * EACH, "every acknowledgement names its own contact");
+    assert_eq!(ids.len(), clients * each, "every acknowledgement names its own contact");
 
     let after = b.session("9001").check().unwrap();
     assert!(after.is_ok(), "{:?}", after.problems);
     let contacts_after = after.counts.iter().find(|(n, _)| n == "联系记录").unwrap().1;
-    assert_eq!(contacts_after - contacts_before, (CLIENTS * EACH) as u64);
+    assert_eq!(contacts_after - contacts_before, (clients * each) as u64);
     let logged =
         b.session("9001").audit(AuditFilter { action: Some(AuditAction::LogContact), ..Default::default() });
-    assert_eq!(logged.unwrap().len(), CLIENTS * EACH);
+    assert_eq!(logged.unwrap().len(), clients * each);
     server.stop().unwrap();
-
     times.sort();
+    (wall, times)
+}
+
+fn report(clients: usize, each: usize, wall: Duration, times: &[Duration]) {
     eprintln!(
-        "branch server under load: {CLIENTS} clients × {EACH} contacts in {:.2} s ({:.0} writes/s); \
+        "branch server under load: {clients} clients × {each} contacts in {:.2} s ({:.0} writes/s); \
          log_contact latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         wall.as_secs_f64(),
-        (CLIENTS * EACH) as f64 / wall.as_secs_f64(),
-        percentile_ms(&times, 0.50),
-        percentile_ms(&times, 0.99),
-        percentile_ms(&times, 1.0),
+        (clients * each) as f64 / wall.as_secs_f64(),
+        percentile_ms(times, 0.50),
+        percentile_ms(times, 0.99),
+        percentile_ms(times, 1.0),
     );
+}
+
+#[test]
+fn thirty_concurrent_clients_each_log_200_contacts_and_all_6000_are_there() {
+    let (wall, times) = load(30, 200);
+    report(30, 200, wall, &times);
+}
+
+/// The figures in docs/PERFORMANCE.md:
+/// `cargo test --release --test server -- --ignored --nocapture load_profile`
+#[test]
+#[ignore]
+fn load_profile() {
+    for clients in [1, 10, 30] {
+        let (wall, times) = load(clients, 200);
+        report(clients, 200, wall, &times);
+    }
 }
 
 #[test]

@@ -39,9 +39,12 @@ pub fn demo(store: &Path, clients: u32, fresh: bool) -> Result<Arc<Service>> {
     Ok(service)
 }
 
-pub fn init(store: &Path, no: &str, name: &str, outlet: &str, role: &str) -> Result<()> {
+pub fn init(store: &Path, no: &str, name: &str, outlet: &str, role: &str, login: Option<&str>) -> Result<()> {
     let service = open(store)?;
-    let login = crate::os::os_login().map_err(|e| anyhow!(e))?;
+    let login = match login {
+        Some(l) => l.to_string(),
+        None => crate::os::os_login().map_err(|e| anyhow!(e))?,
+    };
     let admin = Staff {
         no: StaffNo::parse(no)?,
         name: crate::domain::staff::parse_person_name("姓名", name)?,
@@ -244,7 +247,7 @@ pub fn backup(api: &dyn Api, file: &Path) -> Result<()> {
     let info = Service::verify_backup(&image.bytes)?;
     let path = if file.is_dir() {
         let stamp = info.header.created_at.format("%Y%m%d-%H%M%S");
-        file.join(format!("mingdan-{stamp}.{}", crate::store::backup::EXTENSION))
+        file.join(format!("mingdan-{stamp}.{}", crate::service::backup::BACKUP_EXTENSION))
     } else {
         file.to_path_buf()
     };

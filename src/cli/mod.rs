@@ -57,6 +57,9 @@ pub enum Command {
         outlet: String,
         #[arg(long, value_name = "岗位", default_value = "后台管理人员")]
         role: String,
+        /// 管理员的系统登录名（默认为当前用户；在服务器上以服务账户初始化时填管理员本人的）
+        #[arg(long, value_name = "登录名")]
+        login: Option<String>,
     },
     /// 作为支行服务器运行：独占数据库，通过套接字为所有登录的员工服务（见 docs/DEPLOY.md）
     Serve {
@@ -209,7 +212,9 @@ pub fn main(cli: Cli) -> Result<()> {
             tui.mode = if matches!(cli.lang, Some(Lang::En)) { "demo".into() } else { "演示".into() };
             crate::tui::run(&Session::new(service, me), tui)
         }
-        Some(Command::Init { no, name, outlet, role }) => commands::init(&store, no, name, outlet, role),
+        Some(Command::Init { no, name, outlet, role, login }) => {
+            commands::init(&store, no, name, outlet, role, login.as_deref())
+        }
         Some(Command::Serve { group }) => {
             let (socket, _) = backend::socket_of(&cli);
             commands::serve(&store, socket, group.clone())

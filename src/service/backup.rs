@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Clock, Request, Response, Service, ServiceError};
 use crate::domain::{AuditAction, Permission, Staff};
-use crate::store::backup::BackupInfo;
+pub use crate::store::backup::{BackupInfo, EXTENSION as BACKUP_EXTENSION};
 use crate::store::{CheckReport, StoreError};
 
 /// A backup file's bytes as the service made them, with what they hold.
