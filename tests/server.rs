@@ -380,3 +380,73 @@ fn stopping_lets_requests_in_flight_finish_and_removes_the_socket() {
     assert!(logged.unwrap().len() >= acked.len(), "every acknowledged contact was kept");
     assert!(b.session("9001").check().unwrap().is_ok());
 }
+
+#[test]
+fn a_client_dropped_mid_request_leaves_the_whole_write_or_nothing() {
+    let b = branch();
+    map_me(&b.service, "9001", "2001");
+    let server = serve_in(b.service.clone(), b.dir.path());
+    let admin = b.session("9001");
+    let contacts = || {
+        let r = admin.check().unwrap();
+        assert!(r.is_ok(), "{:?}", r.problems);
+        r.counts.iter().find(|(n, _)| n == "联系记录").unwrap().1
+    };
+    let log = |note: &str| {
+        let mut d = draft("C3", Purpose::Callback);
+        d.note = note.into();
+        wire::frame(&Request::LogContact { draft: d }).unwrap()
+    };
+
+    // The SSH session drops halfway through sending: the server never sees a request.
+    let half = log("只发出一半");
+    let mut s = raw_connect(&server.socket);
+    s.write_all(&half[..half.len() / 2]).unwrap();
+    drop(s);
+    // It drops after sending but before the answer: the write happens whole.
+    let mut s = raw_connect(&server.socket);
+    s.write_all(&log("发出后断开")).unwrap();
+    drop(s);
+    wait_until(Duration::from_secs(10), "the whole request to be carried out", || contacts() == 1);
+
+    // Another client's request, answered, shows the server has long finished with both.
+    server.connect().log_contact(draft("C3", Purpose::Marketing)).unwrap();
+    assert_eq!(contacts(), 2);
+    let card = admin.client(cno("C3")).unwrap();
+    let notes: Vec<&str> = card.contacts.iter().map(|c| c.contact.note.as_str()).collect();
+    assert!(notes.contains(&"发出后断开") && !notes.contains(&"只发出一半"), "{notes:?}");
+    let audited = admin.audit(AuditFilter { action: Some(AuditAction::LogContact), ..Default::default() });
+    assert_eq!(audited.unwrap().len(), 2, "each contact with its audit record");
+    // The callback the dropped request completed was rescheduled in the same transaction.
+    assert_eq!(card.open_tasks.iter().filter(|t| matches!(t.id.kind, TaskKind::Callback { .. })).count(), 1);
+}
+
+#[test]
+fn check_while_others_write_reports_no_false_damage() {
+    let b = branch();
+    map_me(&b.service, "9001", "2001");
+    let server = serve_in(b.service.clone(), b.dir.path());
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..3)
+        .map(|i| {
+            let remote = server.connect();
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    remote.log_contact(draft(["C1", "C2", "C3"][(i + n) % 3], Purpose::Callback)).unwrap();
+                    n += 1;
+                }
+            })
+        })
+        .collect();
+    let admin = b.session("9001");
+    for _ in 0..30 {
+        let r = admin.check().unwrap();
+        assert!(r.is_ok(), "check saw a write halfway: {:?}", r.problems);
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for w in writers {
+        w.join().unwrap();
+    }
+}

@@ -55,7 +55,7 @@ impl Service {
         let who = format!("服务账户 {login}");
         match req {
             Request::Backup { .. } => self.take_backup("system", &who).map(Response::Backup),
-            Request::Check { .. } => Ok(Response::Check(self.store.check()?)),
+            Request::Check { .. } => self.check_store().map(Response::Check),
             Request::Changes { .. } => Ok(Response::Changes(self.store.generation())),
             other => Err(ServiceError::Denied(format!(
                 "{who} 只能备份和检查数据库，不能执行 {}；日常工作请用员工本人的系统账户登录",

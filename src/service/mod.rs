@@ -169,6 +169,13 @@ impl Service {
 
     pub fn check(&self, actor: &Staff) -> Result<crate::store::CheckReport, ServiceError> {
         self.require(actor, Permission::Admin, "检查数据库")?;
+        self.check_store()
+    }
+
+    /// The check reads one tree after another; with writers held off it compares records and
+    /// indexes from one moment, instead of reporting a write that landed halfway as damage.
+    fn check_store(&self) -> Result<crate::store::CheckReport, ServiceError> {
+        let _w = self.write_lock();
         Ok(self.store.check()?)
     }
 
