@@ -8,7 +8,7 @@ use std::path::Path;
 use super::StoreError;
 
 const LOCK_FILE: &str = "mingdan.lock";
-const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub struct StoreLock {
     _file: File,

@@ -182,7 +182,7 @@ fn offset_id(raw: u64, base: u64) -> Result<u64, StoreError> {
 /// child forked an instant ago (until it execs), or sled's background flusher from a handle
 /// closed an instant ago.
 fn open_sled(dir: &Path) -> Result<sled::Db, sled::Error> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
     loop {
         match sled::Config::new().path(dir).open() {
             // sled reports it only as text (config.rs, `try_lock`).

@@ -46,6 +46,11 @@ impl<'a> App<'a> {
     /// other, and reloads them if so: how a colleague's contact or reassignment appears without
     /// a keypress. The loop calls this about once a second.
     pub fn poll_changes(&mut self) {
+        // Someone typing into a form or a search keeps what they typed: the reload waits until
+        // they leave the field (the counter is not marked seen, so the next poll catches up).
+        if self.stack.last().is_some_and(|s| s.takes_text()) {
+            return;
+        }
         match self.cx.api.changes() {
             Ok(now) => {
                 if self.seen_changes.is_some_and(|seen| seen != now) {
@@ -200,3 +205,7 @@ impl<'a> App<'a> {
         f.render_widget(Paragraph::new(lines).style(th.popup).wrap(Wrap { trim: false }), rest);
     }
 }
+
+#[cfg(test)]
+#[path = "app_live_tests.rs"]
+mod live_tests;
