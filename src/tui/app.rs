@@ -72,6 +72,11 @@ impl<'a> App<'a> {
 
     /// Reloads every screen; a failure is shown, the stale view stays.
     fn refresh_all(&mut self) {
+        // Read before reloading: whatever is written after this is caught by the next poll, and
+        // this session's own save is not reloaded twice.
+        if let Ok(n) = self.cx.api.changes() {
+            self.seen_changes = Some(n);
+        }
         if let Ok(me) = self.cx.api.whoami() {
             self.cx.me = me;
         }

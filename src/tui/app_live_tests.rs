@@ -77,3 +77,24 @@ fn a_change_elsewhere_waits_until_the_user_stops_typing() {
     app.poll_changes();
     assert_eq!(reloads.get(), 1, "and only once");
 }
+
+#[test]
+fn a_sessions_own_save_is_reloaded_once_not_again_at_the_next_poll() {
+    let dir = tempfile::tempdir().unwrap();
+    let when = chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap().and_hms_opt(10, 0, 0).unwrap();
+    let service = Arc::new(Service::open(dir.path(), Arc::new(FixedClock::at(when))).unwrap());
+    service.bootstrap_admin(staff("9001", Permission::Admin)).unwrap();
+    let me = Session::new(service, StaffNo::parse("9001").unwrap());
+    let theme = Theme::load("default", None, ColorSupport::None).unwrap();
+    let mut app = App::new(&me, &theme, &ZH).unwrap();
+    app.poll_changes();
+    let typing = Rc::new(Cell::new(false));
+    let reloads = Rc::new(Cell::new(0));
+    app.stack.push(Box::new(Form { typing, reloads: reloads.clone() }));
+    // What a screen does after saving: write, then ask for everything to be reloaded.
+    me.save_staff(staff("2001", Permission::Staff)).unwrap();
+    app.apply(Action::Saved("已保存".into()));
+    assert_eq!(reloads.get(), 1);
+    app.poll_changes();
+    assert_eq!(reloads.get(), 1, "the poll knows this change was already loaded");
+}
