@@ -9,6 +9,7 @@ pub mod domain;
 pub mod import;
 pub mod os;
 pub mod report;
+pub mod server;
 pub mod service;
 pub mod store;
 pub mod tui;

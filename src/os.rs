@@ -29,6 +29,30 @@ pub fn login_of_uid(uid: u32) -> Option<String> {
     Some(name.to_string_lossy().into_owned())
 }
 
+/// The effective uid of this process: the service account, when running `mingdan serve`.
+#[cfg(unix)]
+pub fn effective_uid() -> u32 {
+    // SAFETY: geteuid has no failure mode.
+    unsafe { libc::geteuid() }
+}
+
+/// The numeric id of a group, for giving the server's socket to the group allowed to connect.
+#[cfg(unix)]
+pub fn gid_of_group(name: &str) -> Option<u32> {
+    let cname = std::ffi::CString::new(name).ok()?;
+    let mut buf = vec![0u8; 16384];
+    let mut grp: libc::group = unsafe { std::mem::zeroed() };
+    let mut result: *mut libc::group = std::ptr::null_mut();
+    // SAFETY: as for getpwuid_r: every pointer is live and `buf` is as long as passed.
+    let rc = unsafe {
+        libc::getgrnam_r(cname.as_ptr(), &mut grp, buf.as_mut_ptr().cast(), buf.len(), &mut result)
+    };
+    if rc != 0 || result.is_null() {
+        return None;
+    }
+    Some(grp.gr_gid)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +62,20 @@ mod tests {
         let login = os_login().unwrap();
         assert!(!login.is_empty());
         assert_eq!(login_of_uid(unsafe { libc::getuid() }), Some(login));
+    }
+
+    #[test]
+    fn groups_are_found_by_name_and_unknown_ones_are_not() {
+        let gid = unsafe { libc::getgid() };
+        let mut buf = vec![0u8; 16384];
+        let mut grp: libc::group = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::group = std::ptr::null_mut();
+        let rc = unsafe { libc::getgrgid_r(gid, &mut grp, buf.as_mut_ptr().cast(), buf.len(), &mut result) };
+        if rc == 0 && !result.is_null() {
+            let name = unsafe { std::ffi::CStr::from_ptr(grp.gr_name) }.to_string_lossy().into_owned();
+            assert_eq!(gid_of_group(&name), Some(gid));
+        }
+        assert_eq!(gid_of_group("no-such-group-mingdan"), None);
+        assert_eq!(gid_of_group("bad\0name"), None);
     }
 }

@@ -1,7 +1,8 @@
 //! The non-interactive commands. Each turns its arguments into service calls and prints the
 //! answer in Chinese; errors carry what to do next.
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Result, anyhow, bail};
@@ -10,9 +11,10 @@ use chrono::NaiveDate;
 use super::{ExportKind, ImportKind, open};
 use crate::domain::*;
 use crate::import::{decode, parse_clients, parse_holdings, parse_staff};
-use crate::report::write_csv;
+use crate::report::{write_atomically, write_csv};
+use crate::server::{ServeOptions, Server};
 use crate::service::views::{AuditFilter, ImportOutcome, RowProblem};
-use crate::service::{Api, Service};
+use crate::service::{Api, Service, SystemClock};
 
 /// The demo always starts from the same seed, so everyone sees the same branch.
 const DEMO_SEED: u64 = 2026;
@@ -37,9 +39,12 @@ pub fn demo(store: &Path, clients: u32, fresh: bool) -> Result<Arc<Service>> {
     Ok(service)
 }
 
-pub fn init(store: &Path, no: &str, name: &str, outlet: &str, role: &str) -> Result<()> {
+pub fn init(store: &Path, no: &str, name: &str, outlet: &str, role: &str, login: Option<&str>) -> Result<()> {
     let service = open(store)?;
-    let login = crate::os::os_login().map_err(|e| anyhow!(e))?;
+    let login = match login {
+        Some(l) => l.to_string(),
+        None => crate::os::os_login().map_err(|e| anyhow!(e))?,
+    };
     let admin = Staff {
         no: StaffNo::parse(no)?,
         name: crate::domain::staff::parse_person_name("姓名", name)?,
@@ -244,5 +249,80 @@ pub fn audit(
             r.detail
         );
     }
+    Ok(())
+}
+
+/// Runs the branch server until SIGTERM, SIGINT or SIGHUP.
+pub fn serve(store: &Path, socket: PathBuf, group: Option<String>) -> Result<()> {
+    // Whatever the server creates (the store's files) is for the service account alone.
+    // SAFETY: umask only sets this process's file-creation mask; nothing else is running yet.
+    unsafe { libc::umask(0o077) };
+    let service = open(store)?;
+    let mut opts = ServeOptions::new(socket);
+    opts.group = group;
+    // The service account may back up and check without a staff record: a nightly timer runs as
+    // it, and it can read the store's files anyway.
+    opts.service_uid = Some(crate::os::effective_uid());
+    let server = Server::bind(service, opts)?;
+    server.stop_on_signals()?;
+    server.run()
+}
+
+pub fn backup(api: &dyn Api, file: &Path) -> Result<()> {
+    let image = api.backup()?;
+    // Checked again on this side: what reaches the disk must be what the server made.
+    let info = Service::verify_backup(&image.bytes)?;
+    let path = if file.is_dir() {
+        let stamp = info.header.created_at.format("%Y%m%d-%H%M%S");
+        file.join(format!("mingdan-{stamp}.{}", crate::service::backup::BACKUP_EXTENSION))
+    } else {
+        file.to_path_buf()
+    };
+    // A temp file is created 0600: a backup holds every client's data.
+    write_atomically(&path, |f| Ok(f.write_all(&image.bytes)?))?;
+    println!(
+        "已备份到 {}：{}；{} 字节，校验和 {:08x}（此次备份已记入审计）。",
+        path.display(),
+        info.summary(),
+        info.size,
+        info.checksum
+    );
+    Ok(())
+}
+
+pub fn restore(store: &Path, socket: &Path, file: &Path, check_only: bool) -> Result<()> {
+    let bytes = std::fs::read(file).map_err(|e| anyhow!("无法读取备份文件 {}：{e}", file.display()))?;
+    let source =
+        file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    if check_only {
+        let info = Service::verify_backup(&bytes)?;
+        println!(
+            "备份文件完好：{}，备份时间 {}，备份人 {}；{}。",
+            file.display(),
+            info.header.created_at.format("%Y-%m-%d %H:%M:%S"),
+            info.header.created_by,
+            info.summary()
+        );
+        return Ok(());
+    }
+    if super::backend::server_running(socket) {
+        bail!(
+            "mingdan 服务器正在运行（{}），不能恢复。请先停止服务：sudo systemctl stop mingdan，恢复后再启动",
+            socket.display()
+        );
+    }
+    let login = crate::os::os_login().map_err(|e| anyhow!(e))?;
+    let outcome = Service::restore(store, &bytes, &source, &login, Arc::new(SystemClock))?;
+    println!(
+        "已从 {} 恢复数据库 {}（备份时间 {}）：{}。",
+        file.display(),
+        store.display(),
+        outcome.info.header.created_at.format("%Y-%m-%d %H:%M:%S"),
+        outcome.info.summary()
+    );
+    if let Some(p) = &outcome.previous {
+        println!("原数据库已改名保留在 {}；确认无误后可自行删除。", p.display());
+    }
+    println!("恢复后的数据库检查通过。");
     Ok(())
 }

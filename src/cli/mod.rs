@@ -1,5 +1,6 @@
 //! Command-line parsing and wiring: which store, who is acting, which command. No rules here.
 
+mod backend;
 mod commands;
 
 use std::path::PathBuf;
@@ -30,6 +31,9 @@ pub struct Cli {
     /// 以某个工号登录（只用于演示数据库）
     #[arg(long = "as", global = true, value_name = "工号")]
     pub as_staff: Option<String>,
+    /// 支行服务器的套接字（默认 /run/mingdan/mingdan.sock；存在时自动连接服务器）
+    #[arg(long, env = "MINGDAN_SOCKET", global = true, value_name = "路径")]
+    pub socket: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -55,6 +59,22 @@ pub enum Command {
         outlet: String,
         #[arg(long, value_name = "岗位", default_value = "后台管理人员")]
         role: String,
+        /// 管理员的系统登录名（默认为当前用户；在服务器上以服务账户初始化时填管理员本人的）
+        #[arg(long, value_name = "登录名")]
+        login: Option<String>,
+    },
+    /// 作为支行服务器运行：独占数据库，通过套接字为所有登录的员工服务（见 docs/DEPLOY.md）
+    Serve {
+        /// 允许连接的用户组；套接字设为该组可读写（0660）
+        #[arg(long, value_name = "用户组")]
+        group: Option<String>,
+    },
+    /// 从备份文件恢复数据库（须先停止服务器）；原数据库改名保留
+    Restore {
+        file: PathBuf,
+        /// 只检查备份文件是否完好，不恢复
+        #[arg(long)]
+        check: bool,
     },
     #[command(flatten)]
     Work(WorkCommand),
@@ -103,6 +123,8 @@ pub enum WorkCommand {
     },
     /// 检查数据库的完整性
     Check,
+    /// 备份整个数据库到文件（服务器运行时也可以；仅管理员）；给出目录则按时间命名
+    Backup { file: PathBuf },
     /// 查看审计记录
     Audit {
         /// 操作人工号
@@ -191,28 +213,41 @@ fn actor(service: &Service, as_staff: Option<&str>) -> Result<StaffNo> {
 }
 
 pub fn main(cli: Cli) -> Result<()> {
-    let tui = TuiOptions { theme: cli.theme.clone(), lang: cli.lang, mouse: cli.mouse };
+    let mut tui =
+        TuiOptions { theme: cli.theme.clone(), lang: cli.lang, mouse: cli.mouse, mode: String::new() };
     let store = match &cli.store {
         Some(p) => p.clone(),
         None if matches!(cli.command, Some(Command::Demo { .. })) => data_dir()?.join("demo"),
         None => data_dir()?.join("store"),
     };
-    match cli.command {
+    match &cli.command {
         None => {
-            let service = open(&store).with_context(|| "无法打开数据库".to_string())?;
-            let me = actor(&service, cli.as_staff.as_deref())?;
-            crate::tui::run(&Session::new(service, me), tui)
+            let backend = backend::connect(&cli, &store).with_context(|| "无法打开 mingdan".to_string())?;
+            tui.mode = backend.label(cli.lang);
+            crate::tui::run(backend.api(), tui)
         }
         Some(Command::Demo { clients, fresh }) => {
-            let service = commands::demo(&store, clients, fresh)?;
+            let service = commands::demo(&store, *clients, *fresh)?;
             let me = actor(&service, cli.as_staff.as_deref())?;
+            tui.mode = if matches!(cli.lang, Some(Lang::En)) { "demo".into() } else { "演示".into() };
             crate::tui::run(&Session::new(service, me), tui)
         }
-        Some(Command::Init { no, name, outlet, role }) => commands::init(&store, &no, &name, &outlet, &role),
-        Some(Command::Work(work)) => {
-            let service = open(&store)?;
-            let me = actor(&service, cli.as_staff.as_deref())?;
-            run_work(&Session::new(service, me), work)
+        Some(Command::Init { no, name, outlet, role, login }) => {
+            commands::init(&store, no, name, outlet, role, login.as_deref())
+        }
+        Some(Command::Serve { group }) => {
+            let (socket, _) = backend::socket_of(&cli);
+            commands::serve(&store, socket, group.clone())
+        }
+        Some(Command::Restore { file, check }) => {
+            let (socket, _) = backend::socket_of(&cli);
+            commands::restore(&store, &socket, file, *check)
+        }
+        Some(Command::Work(_)) => {
+            let backend = backend::connect(&cli, &store)?;
+            eprintln!("mingdan：{}", backend.describe());
+            let Some(Command::Work(work)) = cli.command else { return Ok(()) };
+            run_work(backend.api(), work)
         }
     }
 }
@@ -229,6 +264,7 @@ fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
         }
         WorkCommand::Report { what, period, out } => commands::report(session, what, period.as_deref(), &out),
         WorkCommand::Check => commands::check(session),
+        WorkCommand::Backup { file } => commands::backup(session, &file),
         WorkCommand::Audit { who, action, target, from, to, limit } => {
             commands::audit(session, who, action.as_deref(), target, from.as_deref(), to.as_deref(), limit)
         }

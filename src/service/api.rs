@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::backup::BackupImage;
 use super::imports::{ClientRecord, HoldingsRecord, StaffRecord};
 use super::today::TodayView;
 use super::views::*;
@@ -27,6 +28,12 @@ macro_rules! api {
         pub enum Response {
             $( $variant($out) ),+
         }
+
+        /// Changes whenever a request's name, arguments or answer type changes in the list below.
+        /// The branch server and its clients compare it when they connect, so a client built from
+        /// a different list is told to upgrade instead of sending requests the server misreads.
+        pub const API_FINGERPRINT: u32 =
+            fnv1a(concat!($( stringify!($variant $(, $arg: $ty)* -> $out), ";" ),+));
 
         impl Request {
             /// The request's name, for logs and the audit trail.
@@ -112,6 +119,23 @@ api! {
     fn results(Results, quarter: Option<Quarter>) -> ResultsView;
     /// A report for management; audited as an export.
     fn report(MakeReport, kind: ReportKind, quarter: Option<Quarter>) -> Report;
+    /// Moves whenever anything is written by any session; screens poll it to show other
+    /// sessions' changes without a keypress.
+    fn changes(Changes) -> u64;
+    /// A point-in-time copy of the whole store with its checksum; admin only, audited.
+    fn backup(Backup) -> BackupImage;
+}
+
+const fn fnv1a(text: &str) -> u32 {
+    let bytes = text.as_bytes();
+    let mut hash = 0x811c_9dc5_u32;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u32;
+        hash = hash.wrapping_mul(0x0100_0193);
+        i += 1;
+    }
+    hash
 }
 
 /// An in-process session: the embedded store, acting as one staff member.

@@ -4,6 +4,7 @@
 
 mod api;
 mod assign;
+pub mod backup;
 mod bootstrap;
 mod clients;
 mod contacts;
@@ -25,7 +26,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, Utc};
 
-pub use api::{Api, Request, Response, Session};
+pub use api::{API_FINGERPRINT, Api, Request, Response, Session};
+pub use backup::{BackupImage, RestoreOutcome};
 pub use error::ServiceError;
 
 use crate::domain::{AuditAction, AuditRecord, Permission, Staff, StaffNo};
@@ -170,6 +172,13 @@ impl Service {
 
     pub fn check(&self, actor: &Staff) -> Result<crate::store::CheckReport, ServiceError> {
         self.require(actor, Permission::Admin, "检查数据库")?;
+        self.check_store()
+    }
+
+    /// The check reads one tree after another; with writers held off it compares records and
+    /// indexes from one moment, instead of reporting a write that landed halfway as damage.
+    fn check_store(&self) -> Result<crate::store::CheckReport, ServiceError> {
+        let _w = self.write_lock();
         Ok(self.store.check()?)
     }
 

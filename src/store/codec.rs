@@ -23,6 +23,19 @@ fn config() -> bincode::config::Configuration {
     bincode::config::standard()
 }
 
+/// No stored record comes near this. Decoding with a limit means a damaged length prefix is
+/// refused as corrupt instead of making bincode allocate gigabytes (and abort the process), which
+/// matters for `check` and for verifying a backup file someone hands us.
+const MAX_RECORD: usize = 16 << 20;
+
+fn decode_config() -> bincode::config::Configuration<
+    bincode::config::LittleEndian,
+    bincode::config::Varint,
+    bincode::config::Limit<MAX_RECORD>,
+> {
+    config().with_limit::<MAX_RECORD>()
+}
+
 pub fn encode<T: Record>(value: &T) -> Result<Vec<u8>, StoreError> {
     let mut out = T::VERSION.to_be_bytes().to_vec();
     let payload = bincode::serde::encode_to_vec(value, config())
@@ -46,7 +59,7 @@ pub fn decode<T: Record>(key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
         return T::upgrade(version, payload).map_err(corrupt);
     }
     let (value, used) =
-        bincode::serde::decode_from_slice(payload, config()).map_err(|e| corrupt(e.to_string()))?;
+        bincode::serde::decode_from_slice(payload, decode_config()).map_err(|e| corrupt(e.to_string()))?;
     if used != payload.len() {
         return Err(corrupt(format!("记录末尾多出 {} 字节", payload.len() - used)));
     }
@@ -55,7 +68,7 @@ pub fn decode<T: Record>(key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
 
 /// Decodes the bincode payload of an older version with that version's own type.
 pub fn decode_payload<T: DeserializeOwned>(payload: &[u8]) -> Result<T, String> {
-    bincode::serde::decode_from_slice(payload, config()).map(|(v, _)| v).map_err(|e| e.to_string())
+    bincode::serde::decode_from_slice(payload, decode_config()).map(|(v, _)| v).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

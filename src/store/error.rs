@@ -25,6 +25,9 @@ pub enum StoreError {
     Open { path: PathBuf, reason: String },
     #[error("数据库读写失败：{0}")]
     Io(String),
+    /// A backup image that is damaged, truncated, or from a newer mingdan; nothing was restored.
+    #[error("备份文件不能使用：{0}")]
+    BadBackup(String),
 }
 
 impl From<sled::Error> for StoreError {

@@ -8,6 +8,7 @@ use std::path::Path;
 use super::StoreError;
 
 const LOCK_FILE: &str = "mingdan.lock";
+const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub struct StoreLock {
     _file: File,
@@ -23,17 +24,27 @@ impl StoreLock {
             .truncate(false)
             .open(&path)
             .map_err(|e| StoreError::Open { path: path.clone(), reason: e.to_string() })?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                let holder = holder.trim();
-                let holder = if holder.is_empty() { "未知进程".to_string() } else { holder.to_string() };
-                return Err(StoreError::Locked { path: dir.to_path_buf(), holder });
-            }
-            Err(TryLockError::Error(e)) => {
-                return Err(StoreError::Open { path, reason: e.to_string() });
+        // A lock that was just released can still look held for a moment: a process that forked
+        // while holding it (a test harness spawning a child) keeps a copy until the child execs.
+        // A brief wait tells that apart from a store really in use, which is then reported.
+        let deadline = std::time::Instant::now() + BUSY_WAIT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(TryLockError::WouldBlock) => {
+                    let mut holder = String::new();
+                    let _ = file.read_to_string(&mut holder);
+                    let holder = holder.trim();
+                    let holder =
+                        if holder.is_empty() { "未知进程".to_string() } else { holder.to_string() };
+                    return Err(StoreError::Locked { path: dir.to_path_buf(), holder });
+                }
+                Err(TryLockError::Error(e)) => {
+                    return Err(StoreError::Open { path, reason: e.to_string() });
+                }
             }
         }
         // Who we are, for the next process that finds the store locked.
@@ -56,8 +67,15 @@ fn describe_this_process() -> String {
 pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        // An existing directory someone opened up (or copied with a loose umask) is closed again;
+        // a directory we cannot change belongs to someone else and opening it will say so.
+        let mode = std::fs::metadata(dir)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        }
+        Ok(())
     }
     #[cfg(not(unix))]
     {

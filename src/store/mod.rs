@@ -2,6 +2,7 @@
 //! value in a versioned envelope (`codec`), multi-tree writes in one transaction, flushed before
 //! the caller hears of success. Only `service` uses this module.
 
+pub mod backup;
 mod check;
 pub mod codec;
 mod error;
@@ -14,6 +15,7 @@ mod tx;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use check::CheckReport;
 pub use codec::Record;
@@ -84,11 +86,18 @@ impl Tree {
     }
 }
 
+/// Meta key holding the number added to every id sled generates. A restored store starts with a
+/// fresh sled id generator; this keeps its new ids above every id in the backup.
+pub(crate) const ID_BASE_KEY: &[u8] = b"id_base";
+
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
     trees: Arc<Vec<sled::Tree>>,
     path: PathBuf,
+    id_base: u64,
+    /// Bumped after every flushed write; sessions poll it to notice other sessions' changes.
+    generation: Arc<AtomicU64>,
     _lock: Arc<lock::StoreLock>,
 }
 
@@ -104,13 +113,32 @@ impl Store {
         let open_err = |reason: String| StoreError::Open { path: path.to_path_buf(), reason };
         lock::create_private_dir(path).map_err(|e| open_err(e.to_string()))?;
         let lock = lock::StoreLock::acquire(path)?;
-        let db = sled::Config::new().path(path.join("sled")).open().map_err(|e| open_err(e.to_string()))?;
+        let db = open_sled(&path.join("sled")).map_err(|e| open_err(e.to_string()))?;
         let trees = Tree::ALL
             .iter()
             .map(|t| db.open_tree(t.name()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| open_err(e.to_string()))?;
-        let store = Store { db, trees: Arc::new(trees), path: path.to_path_buf(), _lock: Arc::new(lock) };
+        let id_base =
+            match trees[Tree::Meta as usize].get(ID_BASE_KEY).map_err(|e| open_err(e.to_string()))? {
+                Some(v) => <[u8; 8]>::try_from(v.as_ref())
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| open_err("元数据 id_base 长度不对".into()))?,
+                None => 0,
+            };
+        // Starting from the clock rather than 0 keeps the counter moving forward across restarts,
+        // so a session that reconnects to a restarted server still sees "changed".
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as u64);
+        let store = Store {
+            db,
+            trees: Arc::new(trees),
+            path: path.to_path_buf(),
+            id_base,
+            generation: Arc::new(AtomicU64::new(start)),
+            _lock: Arc::new(lock),
+        };
         schema::bring_up_to_date(&store, target, migrations)?;
         Ok(store)
     }
@@ -129,18 +157,48 @@ impl Store {
     pub fn write<R>(&self, f: impl Fn(&Tx) -> TxResult<R>) -> Result<R, StoreError> {
         use sled::transaction::Transactional;
         let refs: Vec<&sled::Tree> = self.trees.iter().collect();
-        let result = refs[..].transaction(|trees| f(&Tx::new(trees)))?;
+        let result = refs[..].transaction(|trees| f(&Tx::new(trees, self.id_base)))?;
         self.db.flush()?;
+        self.generation.fetch_add(1, Ordering::SeqCst);
         Ok(result)
     }
 
-    /// A fresh identifier, unique for the life of the store.
+    /// Moves on every successful write in this process; only "has it moved" is meaningful.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// A fresh identifier, unique for the life of the store, including across a restore.
     pub fn next_id(&self) -> Result<u64, StoreError> {
-        Ok(self.db.generate_id()?)
+        offset_id(self.db.generate_id()?, self.id_base)
     }
 
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
         Ok(())
+    }
+}
+
+fn offset_id(raw: u64, base: u64) -> Result<u64, StoreError> {
+    raw.checked_add(base).ok_or_else(|| StoreError::Io("编号已用尽（id_base 过大）".into()))
+}
+
+/// Opens sled, waiting out a file lock that is still held for a moment. We hold our own lock by
+/// now, so no other mingdan is using the store; what remains is a copy of the descriptor in a
+/// child forked an instant ago (until it execs), or sled's background flusher from a handle
+/// closed an instant ago.
+fn open_sled(dir: &Path) -> Result<sled::Db, sled::Error> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        match sled::Config::new().path(dir).open() {
+            // sled reports it only as text (config.rs, `try_lock`).
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }

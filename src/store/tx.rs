@@ -23,11 +23,12 @@ pub const RULES_KEY: &[u8] = b"rules";
 
 pub struct Tx<'a> {
     trees: &'a [TransactionalTree],
+    id_base: u64,
 }
 
 impl<'a> Tx<'a> {
-    pub(super) fn new(trees: &'a [TransactionalTree]) -> Tx<'a> {
-        Tx { trees }
+    pub(super) fn new(trees: &'a [TransactionalTree], id_base: u64) -> Tx<'a> {
+        Tx { trees, id_base }
     }
 
     fn t(&self, t: Tree) -> &TransactionalTree {
@@ -58,7 +59,7 @@ impl<'a> Tx<'a> {
     }
 
     pub fn id(&self) -> TxResult<u64> {
-        Ok(self.t(Tree::Meta).generate_id()?)
+        super::offset_id(self.t(Tree::Meta).generate_id()?, self.id_base).or_else(abort)
     }
 
     pub fn client(&self, no: &ClientNo) -> TxResult<Option<Client>> {

@@ -95,6 +95,10 @@ pub struct App<'a> {
     pub quit: bool,
     /// The session is ending because the terminal went away, not because the user left.
     pub quit_by_signal: bool,
+    /// "服务器" or "单机", drawn in the title bar so everyone can see which store they are on.
+    pub mode: String,
+    /// The service's change counter when the screens were last loaded.
+    seen_changes: Option<u64>,
 }
 
 impl<'a> App<'a> {
@@ -109,11 +113,46 @@ impl<'a> App<'a> {
         if let Some(draft) = api.draft()? {
             stack.push(Box::new(DraftOffer::new(draft, &cx)));
         }
-        Ok(App { cx, root, roots, stack, message: None, help: false, quit: false, quit_by_signal: false })
+        Ok(App {
+            cx,
+            root,
+            roots,
+            stack,
+            message: None,
+            help: false,
+            quit: false,
+            quit_by_signal: false,
+            mode: String::new(),
+            seen_changes: None,
+        })
     }
 
     pub fn push(&mut self, screen: Box<dyn Screen>) {
         self.stack.push(screen);
+    }
+
+    /// Asks whether anything was written since the screens were loaded, by this session or any
+    /// other, and reloads them if so: how a colleague's contact or reassignment appears without
+    /// a keypress. The loop calls this about once a second.
+    pub fn poll_changes(&mut self) {
+        // Someone typing into a form or a search keeps what they typed: the reload waits until
+        // they leave the field (the counter is not marked seen, so the next poll catches up).
+        if self.stack.last().is_some_and(|s| s.takes_text()) {
+            return;
+        }
+        match self.cx.api.changes() {
+            Ok(now) => {
+                if self.seen_changes.is_some_and(|seen| seen != now) {
+                    self.refresh_all();
+                }
+                self.seen_changes = Some(now);
+            }
+            Err(e) => {
+                if self.message.is_none() {
+                    self.message = Some(e.into());
+                }
+            }
+        }
     }
 
     pub fn say(&mut self, m: Message) {
@@ -127,6 +166,11 @@ impl<'a> App<'a> {
 
     /// Reloads every screen; a failure is shown, the stale view stays.
     pub fn refresh_all(&mut self) {
+        // Read before reloading: whatever is written after this is caught by the next poll, and
+        // this session's own save is not reloaded twice.
+        if let Ok(n) = self.cx.api.changes() {
+            self.seen_changes = Some(n);
+        }
         match self.cx.api.whoami() {
             Ok(me) => self.cx.me = me,
             Err(e) => self.message = Some(e.into()),
@@ -281,10 +325,11 @@ impl<'a> App<'a> {
         if self.stack.len() > 1 {
             spans.push(Span::styled(format!(" › {}", ui::fit(&self.top_title(), 20)), th.bar));
         }
+        let mode = if self.mode.is_empty() { String::new() } else { format!("{} · ", self.mode) };
         let right = if roomy {
-            format!("{} {} · {} ", me.name, me.role, ui::long_date(self.cx.me.today, t))
+            format!("{mode}{} {} · {} ", me.name, me.role, ui::long_date(self.cx.me.today, t))
         } else {
-            format!("{} · {} ", me.name, ui::date(self.cx.me.today, self.cx.me.today))
+            format!("{mode}{} · {} ", me.name, ui::date(self.cx.me.today, self.cx.me.today))
         };
         let used: usize = spans.iter().map(|s| ui::width(&s.content)).sum();
         let pad = width.saturating_sub(used + ui::width(&right));
@@ -369,3 +414,7 @@ impl<'a> App<'a> {
         f.render_widget(Paragraph::new(lines).style(th.popup).wrap(Wrap { trim: false }), rest);
     }
 }
+
+#[cfg(test)]
+#[path = "app_live_tests.rs"]
+mod live_tests;

@@ -30,6 +30,8 @@ pub struct TuiOptions {
     /// Take mouse events (wheel scrolls lists). Off by default: capturing the mouse stops the
     /// terminal's own select-and-copy, which staff use to copy client numbers.
     pub mouse: bool,
+    /// Which mode the session runs in ("服务器" / "单机"), shown in the title bar.
+    pub mode: String,
 }
 
 /// `~/.config/mingdan/config.toml`: what a user sets once instead of passing flags.
@@ -98,12 +100,15 @@ pub fn run_with(api: &dyn Api, opts: TuiOptions, setup: impl FnOnce(&mut App)) -
             "mingdan 的界面需要在终端中运行（例如 Xshell 的 SSH 会话）；脚本中请使用 import、export 等子命令"
         ));
     }
+    let mode = opts.mode.clone();
     let prepared = prepare(opts)?;
     if let Some(w) = &prepared.warning {
         eprintln!("{w}");
     }
     // Load before touching the terminal, so a refusal prints as plain text.
     let mut app = App::new(api, &prepared.theme, prepared.text)?;
+    app.mode = mode;
+    app.poll_changes();
     if let Some(w) = prepared.warning {
         app.say(screen::Message::Error(w));
     }
@@ -168,14 +173,23 @@ fn terminal_hung_up() -> bool {
     n > 0 && fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
 }
 
+/// How often the screens ask whether another session wrote something; with the 250 ms redraw
+/// below, a colleague's change shows within about 1.3 s.
+const POLL_CHANGES: Duration = Duration::from_secs(1);
+
 fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, stop: &AtomicBool) -> Result<()> {
     let input = spawn_input();
+    let mut polled = std::time::Instant::now();
     loop {
         if terminal_hung_up() {
             app.quit_by_signal = true;
         }
         if stop.load(Ordering::Relaxed) || app.quit_by_signal {
             return Ok(());
+        }
+        if polled.elapsed() >= POLL_CHANGES {
+            app.poll_changes();
+            polled = std::time::Instant::now();
         }
         terminal.draw(|f| app.draw(f)).map_err(io_error)?;
         match input.recv_timeout(Duration::from_millis(250)) {

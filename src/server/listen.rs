@@ -1,0 +1,470 @@
+//! `mingdan serve`: owns the store and answers sessions over a Unix socket, one thread per
+//! connection. The identity of each connection comes from the kernel (peer credentials), never
+//! from the client. A request is read whole before the service sees it, and the answer is written
+//! only after the service has flushed, so a client that vanishes mid-request leaves either the
+//! whole write or nothing.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::Shutdown;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use super::peer::{Peer, peer};
+use super::wire::{self, Greeting, Hello, WireError};
+use crate::service::{Request, Response, Service, ServiceError};
+
+/// How long the server waits for each side of a conversation.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// From connecting to a complete handshake.
+    pub handshake: Duration,
+    /// Between requests. A live TUI asks about changes every second, so only a stopped or
+    /// vanished client reaches this; it reconnects by itself if it comes back.
+    pub idle: Duration,
+    /// From the first byte of a request to its last.
+    pub frame: Duration,
+    /// For a client to take its answer.
+    pub write: Duration,
+    /// On shutdown, for requests in flight to finish.
+    pub drain: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            handshake: Duration::from_secs(10),
+            idle: Duration::from_secs(15 * 60),
+            frame: Duration::from_secs(60),
+            write: Duration::from_secs(60),
+            drain: Duration::from_secs(30),
+        }
+    }
+}
+
+pub struct ServeOptions {
+    pub socket: PathBuf,
+    /// The group whose members may connect; the socket is given to it with mode 0660.
+    pub group: Option<String>,
+    /// The uid that may back up and check without a staff record: the service account itself.
+    pub service_uid: Option<u32>,
+    /// uid → login; the password database unless a test says otherwise.
+    pub login_of: fn(u32) -> Option<String>,
+    pub timeouts: Timeouts,
+    pub max_connections: usize,
+}
+
+impl ServeOptions {
+    pub fn new(socket: PathBuf) -> ServeOptions {
+        ServeOptions {
+            socket,
+            group: None,
+            service_uid: None,
+            login_of: crate::os::login_of_uid,
+            timeouts: Timeouts::default(),
+            max_connections: 256,
+        }
+    }
+}
+
+/// Who a connection acts as, decided once from its peer credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    Staff { login: String, greeting: Greeting },
+    ServiceAccount { login: String, greeting: Greeting },
+}
+
+impl Identity {
+    pub fn greeting(&self) -> &Greeting {
+        match self {
+            Identity::Staff { greeting, .. } | Identity::ServiceAccount { greeting, .. } => greeting,
+        }
+    }
+}
+
+/// uid → login → staff member. An unknown or inactive login is refused with the service's message,
+/// which tells them to ask an administrator; the service account is let in for operations only.
+pub fn identify(
+    service: &Service,
+    uid: u32,
+    login_of: fn(u32) -> Option<String>,
+    service_uid: Option<u32>,
+) -> Result<Identity, ServiceError> {
+    let login = login_of(uid).ok_or_else(|| {
+        ServiceError::UnknownUser(format!(
+            "无法确定系统用户 uid {uid} 的登录名，不能识别您的身份。请联系管理员检查该账户"
+        ))
+    })?;
+    let server_version = env!("CARGO_PKG_VERSION").to_string();
+    match service.staff_for_login(&login) {
+        Ok(s) => Ok(Identity::Staff {
+            greeting: Greeting {
+                who: format!("{}（{}）", s.name, s.no), staff: Some(s.no), server_version
+            },
+            login,
+        }),
+        Err(ServiceError::UnknownUser(_)) if service_uid == Some(uid) => Ok(Identity::ServiceAccount {
+            greeting: Greeting { who: format!("服务账户 {login}"), staff: None, server_version },
+            login,
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// Open connections, so shutdown can stop their reads, and a count to wait on.
+#[derive(Default)]
+struct Registry {
+    stopping: bool,
+    next: u64,
+    open: HashMap<u64, UnixStream>,
+}
+
+struct Shared {
+    service: Arc<Service>,
+    login_of: fn(u32) -> Option<String>,
+    service_uid: Option<u32>,
+    timeouts: Timeouts,
+    max_connections: usize,
+    registry: Mutex<Registry>,
+    closed: Condvar,
+}
+
+impl Shared {
+    fn registry(&self) -> std::sync::MutexGuard<'_, Registry> {
+        self.registry.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+pub struct Server {
+    shared: Arc<Shared>,
+    listener: UnixListener,
+    socket: PathBuf,
+    wake_rx: UnixStream,
+    wake_tx: UnixStream,
+}
+
+/// Asks a running server to stop as SIGTERM does: stop accepting, finish, flush, exit.
+#[derive(Clone)]
+pub struct StopHandle(Arc<UnixStream>);
+
+impl StopHandle {
+    pub fn stop(&self) {
+        let _ = (&*self.0).write_all(b"x");
+    }
+}
+
+fn log(msg: impl std::fmt::Display) {
+    eprintln!("{} mingdan serve：{msg}", chrono::Local::now().format("%Y-%m-%d %H:%M:%S"));
+}
+
+impl Server {
+    /// Binds the socket, replacing a stale one left by a server that died, and sets its
+    /// permissions. Refuses if another server is answering on it.
+    pub fn bind(service: Arc<Service>, opts: ServeOptions) -> Result<Server> {
+        let gid = match &opts.group {
+            Some(g) => Some(crate::os::gid_of_group(g).ok_or_else(|| {
+                anyhow!("找不到用户组 {g}。请先创建它并把可以使用 mingdan 的员工加入：sudo groupadd {g}")
+            })?),
+            None => None,
+        };
+        let socket = opts.socket.clone();
+        prepare_socket_dir(&socket, gid)?;
+        if let Ok(meta) = std::fs::symlink_metadata(&socket) {
+            if !meta.file_type().is_socket() {
+                bail!("{} 已存在且不是套接字文件，不会覆盖；请换一个 --socket 路径", socket.display());
+            }
+            if UnixStream::connect(&socket).is_ok() {
+                bail!("已有 mingdan serve 在 {} 上运行；同一时间只能有一个", socket.display());
+            }
+            // Left by a server that was killed; nobody is listening on it.
+            std::fs::remove_file(&socket)
+                .with_context(|| format!("无法删除旧的套接字 {}", socket.display()))?;
+        }
+        let listener =
+            UnixListener::bind(&socket).with_context(|| format!("无法在 {} 上监听", socket.display()))?;
+        // The peer-credential check is the security boundary; the mode keeps everyone outside
+        // the group from even connecting.
+        std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o660))
+            .with_context(|| format!("无法设置 {} 的权限", socket.display()))?;
+        if let Some(gid) = gid {
+            chown_group(&socket, gid)?;
+        }
+        listener.set_nonblocking(true)?;
+        let (wake_rx, wake_tx) = UnixStream::pair()?;
+        let shared = Arc::new(Shared {
+            service,
+            login_of: opts.login_of,
+            service_uid: opts.service_uid,
+            timeouts: opts.timeouts,
+            max_connections: opts.max_connections,
+            registry: Mutex::new(Registry::default()),
+            closed: Condvar::new(),
+        });
+        Ok(Server { shared, listener, socket, wake_rx, wake_tx })
+    }
+
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    pub fn stop_handle(&self) -> Result<StopHandle> {
+        Ok(StopHandle(Arc::new(self.wake_tx.try_clone()?)))
+    }
+
+    /// Makes SIGTERM, SIGINT and SIGHUP stop the server gracefully.
+    pub fn stop_on_signals(&self) -> Result<()> {
+        for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT, signal_hook::consts::SIGHUP] {
+            signal_hook::low_level::pipe::register(sig, self.wake_tx.try_clone()?)?;
+        }
+        Ok(())
+    }
+
+    /// Serves until stopped; then stops accepting, lets requests in flight finish, flushes,
+    /// removes the socket and returns.
+    pub fn run(self) -> Result<()> {
+        let Server { shared, listener, socket, wake_rx, wake_tx: _wake_tx } = self;
+        log(format!(
+            "开始服务，套接字 {}，数据库 {}",
+            socket.display(),
+            shared.service.store_path().display()
+        ));
+        let result = accept_loop(&shared, &listener, &wake_rx);
+        // New clients now find no server and say so; those already connected finish.
+        let _ = std::fs::remove_file(&socket);
+        drop(listener);
+        let unfinished = drain(&shared);
+        let flushed = shared.service.flush();
+        match (&result, &flushed) {
+            (Ok(()), Ok(())) if unfinished == 0 => log("已停止：所有请求已完成，数据已写入磁盘"),
+            (Ok(()), Ok(())) => {
+                log(format!("已停止：{unfinished} 个连接未在限定时间内结束；已确认的写入都已在磁盘上"))
+            }
+            _ => {}
+        }
+        result?;
+        flushed?;
+        Ok(())
+    }
+}
+
+fn accept_loop(shared: &Arc<Shared>, listener: &UnixListener, wake: &UnixStream) -> Result<()> {
+    loop {
+        let mut fds = [
+            libc::pollfd { fd: listener.as_raw_fd(), events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: wake.as_raw_fd(), events: libc::POLLIN, revents: 0 },
+        ];
+        // SAFETY: two live pollfds, as counted.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(anyhow!("等待连接失败：{e}"));
+        }
+        if fds[1].revents != 0 {
+            return Ok(());
+        }
+        match listener.accept() {
+            Ok((stream, _)) => spawn(shared, stream),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            // Out of file descriptors and the like: say so, keep serving the others.
+            Err(e) => {
+                log(format!("接受连接失败：{e}"));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+fn spawn(shared: &Arc<Shared>, stream: UnixStream) {
+    // Accepted sockets inherit non-blocking mode on some systems; connections use timeouts.
+    if stream.set_nonblocking(false).is_err() {
+        return;
+    }
+    let id = {
+        let mut reg = shared.registry();
+        if reg.stopping {
+            return;
+        }
+        let Ok(clone) = stream.try_clone() else { return };
+        reg.next += 1;
+        let id = reg.next;
+        reg.open.insert(id, clone);
+        id
+    };
+    let thread_shared = shared.clone();
+    let spawned = std::thread::Builder::new().name(format!("mingdan-conn-{id}")).spawn(move || {
+        let shared = thread_shared;
+        let busy = shared.registry().open.len() > shared.max_connections;
+        serve_connection(&shared, &stream, busy);
+        let _ = stream.shutdown(Shutdown::Both);
+        let mut reg = shared.registry();
+        reg.open.remove(&id);
+        shared.closed.notify_all();
+    });
+    if let Err(e) = spawned {
+        log(format!("无法为新连接创建线程：{e}"));
+        shared.registry().open.remove(&id);
+    }
+}
+
+/// Stops every connection's next read, then waits for the threads to finish what they are
+/// doing. Returns how many were still open at the deadline.
+fn drain(shared: &Shared) -> usize {
+    let deadline = Instant::now() + shared.timeouts.drain;
+    let mut reg = shared.registry();
+    reg.stopping = true;
+    for s in reg.open.values() {
+        let _ = s.shutdown(Shutdown::Read);
+    }
+    while !reg.open.is_empty() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        reg = match shared.closed.wait_timeout(reg, left) {
+            Ok((g, _)) => g,
+            Err(p) => p.into_inner().0,
+        };
+    }
+    reg.open.len()
+}
+
+fn prepare_socket_dir(socket: &Path, gid: Option<u32>) -> Result<()> {
+    let Some(dir) = socket.parent().filter(|d| !d.as_os_str().is_empty()) else { return Ok(()) };
+    if dir.exists() {
+        return Ok(());
+    }
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o750)
+        .create(dir)
+        .with_context(|| format!("无法创建套接字目录 {}", dir.display()))?;
+    // Group members must be able to reach the socket inside; others must not.
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o750))?;
+    if let Some(gid) = gid {
+        chown_group(dir, gid)?;
+    }
+    Ok(())
+}
+
+fn chown_group(path: &Path, gid: u32) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())?;
+    // SAFETY: a live NUL-terminated path; uid -1 leaves the owner as it is.
+    let rc = unsafe { libc::chown(c.as_ptr(), u32::MAX, gid) };
+    if rc != 0 {
+        let e = std::io::Error::last_os_error();
+        bail!("无法把 {} 的用户组设为 gid {gid}：{e}。运行 mingdan serve 的账户必须属于该组", path.display());
+    }
+    Ok(())
+}
+
+fn refuse(mut stream: &UnixStream, status: u8, message: &str) {
+    let _ = stream.write_all(&wire::encode_refusal(status, message));
+}
+
+fn serve_connection(shared: &Shared, stream: &UnixStream, busy: bool) {
+    let t = shared.timeouts;
+    let _ = stream.set_write_timeout(Some(t.write));
+    let peer = match peer(stream) {
+        Ok(p) => p,
+        Err(e) => return log(format!("无法取得连接方身份，已断开：{e}")),
+    };
+    let who = |p: &Peer| format!("uid {}{}", p.uid, p.pid.map_or(String::new(), |pid| format!(" pid {pid}")));
+    let theirs = match Hello::read_from(&mut wire::Deadline::new(stream, t.handshake)) {
+        Ok(h) => h,
+        Err(WireError::Closed) => return,
+        Err(e) => return log(format!("{} 握手失败：{e}", who(&peer))),
+    };
+    let ours = Hello::ours();
+    if (&*stream).write_all(&ours.encode()).is_err() {
+        return;
+    }
+    if !ours.compatible(&theirs) {
+        let msg = Hello::mismatch(&theirs, &ours);
+        log(format!("拒绝 {}：{msg}", who(&peer)));
+        return refuse(stream, wire::INCOMPATIBLE, &msg);
+    }
+    if busy {
+        let msg =
+            format!("服务器连接数已满（{}），请稍后再试；如持续出现请联系管理员", shared.max_connections);
+        log(format!("拒绝 {}：连接数已满", who(&peer)));
+        return refuse(stream, wire::BUSY, &msg);
+    }
+    let identity = match identify(&shared.service, peer.uid, shared.login_of, shared.service_uid) {
+        Ok(i) => i,
+        Err(e) => {
+            log(format!("拒绝 {}：{e}", who(&peer)));
+            return refuse(stream, wire::UNKNOWN_USER, &e.to_string());
+        }
+    };
+    let Ok(greeting) = wire::frame(identity.greeting()) else { return };
+    let mut accepted = vec![wire::ACCEPTED];
+    accepted.extend_from_slice(&greeting);
+    if (&*stream).write_all(&accepted).is_err() {
+        return;
+    }
+    log(format!("已连接：{}，{}", identity.greeting().who, who(&peer)));
+    let end = serve_requests(shared, stream, &identity);
+    log(format!("已断开：{}（{end}）", identity.greeting().who));
+}
+
+/// Answers requests until the client leaves; returns why the connection ended, for the log.
+fn serve_requests(shared: &Shared, stream: &UnixStream, identity: &Identity) -> String {
+    let t = shared.timeouts;
+    loop {
+        let bytes = match wire::read_request_frame(stream, t.idle, t.frame) {
+            Ok(b) => b,
+            Err(WireError::Closed) => return "客户端退出".into(),
+            Err(WireError::TooLarge { size, max }) => {
+                let e = ServiceError::Transport(format!("请求过大（{size} 字节，上限 {max} 字节），未执行"));
+                let _ = wire::write_frame(&mut &*stream, &Err::<Response, _>(e));
+                return "请求过大".into();
+            }
+            // Nothing of a half-received request reached the service.
+            Err(e) => return e.to_string(),
+        };
+        let answer = match wire::decode_request(&bytes) {
+            Ok(req) => answer(shared, identity, req),
+            // The frame boundary is intact, so the connection can go on.
+            Err(e) => Err(ServiceError::Transport(format!(
+                "服务器无法解析这个请求（{e}）。请确认本机 mingdan 与服务器版本一致"
+            ))),
+        };
+        if let Err(e) = wire::write_frame(&mut &*stream, &answer) {
+            // The work is done and flushed either way; only the answer is lost.
+            return format!("应答未送达：{e}");
+        }
+    }
+}
+
+fn answer(shared: &Shared, identity: &Identity, req: Request) -> Result<Response, ServiceError> {
+    let service = &shared.service;
+    let name = req.name();
+    // A bug in one request must cost that request, not the server or the other sessions.
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| match identity {
+        // The login is looked up again each time, so an administrator's change to the staff
+        // directory applies to sessions already open.
+        Identity::Staff { login, .. } => {
+            service.staff_for_login(login).and_then(|s| service.handle(&s.no, req))
+        }
+        Identity::ServiceAccount { login, .. } => service.handle_service_account(login, req),
+    }));
+    outcome.unwrap_or_else(|_| {
+        log(format!("请求 {name} 处理中出现内部错误（{}）", identity.greeting().who));
+        Err(ServiceError::Store(
+            "服务器内部错误，这次操作没有完成。请重试；如再次出现请联系管理员查看服务器日志".into(),
+        ))
+    })
+}

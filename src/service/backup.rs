@@ -1,0 +1,157 @@
+//! Operations: backups, restores, the service account, and the change counter sessions poll.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Clock, Request, Response, Service, ServiceError};
+use crate::domain::{AuditAction, Permission, Staff};
+pub use crate::store::backup::{BackupInfo, EXTENSION as BACKUP_EXTENSION};
+use crate::store::{CheckReport, StoreError};
+
+/// A backup file's bytes as the service made them, with what they hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupImage {
+    pub info: BackupInfo,
+    /// The whole file, checksum included; written out unchanged.
+    #[serde(with = "raw_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+/// What a restore did, for the person who ran it.
+#[derive(Debug, Clone)]
+pub struct RestoreOutcome {
+    pub info: BackupInfo,
+    /// Where the replaced store was kept.
+    pub previous: Option<PathBuf>,
+    pub report: CheckReport,
+}
+
+impl Service {
+    pub fn changes(&self, _actor: &Staff) -> Result<u64, ServiceError> {
+        Ok(self.store.generation())
+    }
+
+    pub fn backup(&self, actor: &Staff) -> Result<BackupImage, ServiceError> {
+        self.require(actor, Permission::Admin, "备份数据库")?;
+        self.take_backup(actor.no.as_str(), &format!("{}（{}）", actor.name, actor.no))
+    }
+
+    /// Holds the writer lock from the audit record to the end of the copy: every write takes
+    /// that lock, so the image is one point in time, and it includes the record of itself.
+    fn take_backup(&self, audit_actor: &str, by: &str) -> Result<BackupImage, ServiceError> {
+        let _w = self.write_lock();
+        let rec = self.audit_record(audit_actor, AuditAction::Backup, "数据库", format!("由 {by} 备份"));
+        self.store.write(|tx| tx.audit(&rec))?;
+        let (bytes, info) = self.store.snapshot(self.now(), by)?;
+        Ok(BackupImage { info, bytes })
+    }
+
+    /// A request from the branch server's own OS account, which has no staff record. It may back
+    /// up and check the store, which it can read on disk anyway, and nothing else: this is what a
+    /// nightly backup timer runs as.
+    pub fn handle_service_account(&self, login: &str, req: Request) -> Result<Response, ServiceError> {
+        let who = format!("服务账户 {login}");
+        match req {
+            Request::Backup { .. } => self.take_backup("system", &who).map(Response::Backup),
+            Request::Check { .. } => self.check_store().map(Response::Check),
+            Request::Changes { .. } => Ok(Response::Changes(self.store.generation())),
+            other => Err(ServiceError::Denied(format!(
+                "{who} 只能备份和检查数据库，不能执行 {}；日常工作请用员工本人的系统账户登录",
+                other.name()
+            ))),
+        }
+    }
+
+    /// Flushes everything written so far, with writers held off; the server's last act.
+    pub fn flush(&self) -> Result<(), ServiceError> {
+        let _w = self.write_lock();
+        Ok(self.store.flush()?)
+    }
+
+    /// Checks a backup file completely (checksum, structure, every record) without a store.
+    pub fn verify_backup(bytes: &[u8]) -> Result<BackupInfo, ServiceError> {
+        Ok(crate::store::backup::verify(bytes)?.info)
+    }
+
+    /// Replaces the store in `dir` with a backup: a local administrator's operation, done while
+    /// no one has the store open. The restore is audited in the restored store, as the staff
+    /// member `os_login` belongs to there, or as "system" naming the login.
+    pub fn restore(
+        dir: &Path,
+        bytes: &[u8],
+        source: &str,
+        os_login: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<RestoreOutcome, ServiceError> {
+        let stamp = clock.now().format("%Y%m%d-%H%M%S").to_string();
+        let restored = crate::store::backup::restore(dir, bytes, &stamp).map_err(|e| match e {
+            StoreError::Locked { holder, .. } => ServiceError::Conflict(format!(
+                "数据库 {} 正在使用（{holder}），不能恢复。请先停止服务（sudo systemctl stop mingdan）\
+                 并让所有人退出 mingdan，再执行 mingdan restore",
+                dir.display()
+            )),
+            other => other.into(),
+        })?;
+        let service = Service::open(dir, clock)?;
+        let actor = match service.store.staff_by_login(os_login)? {
+            Some(s) => s.no.to_string(),
+            None => "system".to_string(),
+        };
+        let h = &restored.info.header;
+        let kept = restored
+            .previous
+            .as_ref()
+            .map_or("（原先没有数据库）".to_string(), |p| p.display().to_string());
+        let detail = format!(
+            "系统用户 {os_login} 从 {source} 恢复；备份时间 {}，备份人 {}；原数据库保留在 {kept}",
+            h.created_at.format("%Y-%m-%d %H:%M:%S"),
+            h.created_by
+        );
+        let rec = service.audit_record(&actor, AuditAction::Restore, "数据库", detail);
+        service.audit_only(&rec)?;
+        Ok(RestoreOutcome { info: restored.info, previous: restored.previous, report: restored.report })
+    }
+}
+
+/// Bytes as one length-prefixed block rather than serde's default of one element per byte,
+/// which would make a large backup slow to send.
+mod raw_bytes {
+    use serde::de::{Deserializer, Error, SeqAccess, Visitor};
+    use serde::ser::Serializer;
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(v)
+    }
+
+    struct Bytes;
+
+    impl<'de> Visitor<'de> for Bytes {
+        type Value = Vec<u8>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("bytes")
+        }
+
+        fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+            Ok(v.to_vec())
+        }
+
+        fn visit_byte_buf<E: Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+            Ok(v)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(b) = seq.next_element()? {
+                out.push(b);
+            }
+            Ok(out)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        d.deserialize_byte_buf(Bytes)
+    }
+}

@@ -1,0 +1,379 @@
+//! Backup images: a point-in-time copy of every tree in one file, and a store rebuilt from one.
+//!
+//! Layout, integers big-endian:
+//!
+//! ```text
+//! "MDBACKUP" | u16 format | u32 header length | header (bincode, `BackupHeader`)
+//! per tree, in header order, `entries` times: u32 key length | key | u32 value length | value
+//! u32 CRC-32 of every byte before it
+//! ```
+//!
+//! Trees are copied byte for byte, so an image restores exactly what was stored, envelopes and
+//! index entries included. The service holds its writer lock while `snapshot` runs, which is what
+//! makes the copy one point in time: every write goes through that lock.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use super::codec::{Record, decode};
+use super::{CURRENT_SCHEMA, CheckReport, ID_BASE_KEY, Store, StoreError, Tree, lock};
+use crate::domain::results::{Snapshot, StateChange};
+use crate::domain::{AuditRecord, Client, Contact, ContactDraft, ProductLaunch, Rules, Staff, Task};
+
+pub const MAGIC: &[u8; 8] = b"MDBACKUP";
+/// Bump when the layout above changes; older formats must stay readable.
+pub const FORMAT: u16 = 1;
+/// Suggested file name ending; nothing depends on it.
+pub const EXTENSION: &str = "mdbak";
+
+/// What the image says about itself, before the data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupHeader {
+    /// The store's schema version at the time of the backup.
+    pub schema: u32,
+    pub created_at: DateTime<FixedOffset>,
+    /// Who asked for it: 工号 and name, or the service account.
+    pub created_by: String,
+    /// Every id in the image is below this; a store restored from it issues ids from here.
+    pub id_floor: u64,
+    /// Tree name and number of entries, in the order the body holds them.
+    pub trees: Vec<(String, u64)>,
+}
+
+/// A verified image's header with what was learned checking it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupInfo {
+    pub header: BackupHeader,
+    pub format: u16,
+    pub checksum: u32,
+    pub size: u64,
+}
+
+impl BackupInfo {
+    /// Entries in one tree.
+    pub fn count(&self, tree: Tree) -> u64 {
+        self.header.trees.iter().find(|(n, _)| n == tree.name()).map_or(0, |(_, c)| *c)
+    }
+
+    /// "员工 4，客户 3，…" for messages.
+    pub fn summary(&self) -> String {
+        [
+            ("员工", Tree::Staff),
+            ("客户", Tree::Clients),
+            ("联系记录", Tree::Contacts),
+            ("任务", Tree::Tasks),
+            ("新品推介", Tree::Launches),
+            ("审计记录", Tree::Audit),
+        ]
+        .iter()
+        .map(|(label, t)| format!("{label} {}", self.count(*t)))
+        .collect::<Vec<_>>()
+        .join("，")
+    }
+}
+
+fn header_config() -> bincode::config::Configuration<
+    bincode::config::LittleEndian,
+    bincode::config::Varint,
+    bincode::config::Limit<{ 1 << 20 }>,
+> {
+    bincode::config::standard().with_limit::<{ 1 << 20 }>()
+}
+
+fn put_u32(out: &mut Vec<u8>, n: usize) -> Result<(), StoreError> {
+    let n = u32::try_from(n).map_err(|_| StoreError::Io("备份中的单条记录超过 4 GiB".into()))?;
+    out.extend_from_slice(&n.to_be_bytes());
+    Ok(())
+}
+
+impl Store {
+    /// Copies every tree into a backup image. The caller must keep writers out while this runs.
+    pub fn snapshot(
+        &self,
+        created_at: DateTime<FixedOffset>,
+        created_by: &str,
+    ) -> Result<(Vec<u8>, BackupInfo), StoreError> {
+        let schema = super::schema::version(self)?.unwrap_or(CURRENT_SCHEMA);
+        let id_floor = self.next_id()?;
+        let mut body = Vec::new();
+        let mut trees = Vec::new();
+        for t in Tree::ALL {
+            let mut n = 0u64;
+            for item in self.tree(t).iter() {
+                let (k, v) = item?;
+                put_u32(&mut body, k.len())?;
+                body.extend_from_slice(&k);
+                put_u32(&mut body, v.len())?;
+                body.extend_from_slice(&v);
+                n += 1;
+            }
+            trees.push((t.name().to_string(), n));
+        }
+        let header = BackupHeader { schema, created_at, created_by: created_by.to_string(), id_floor, trees };
+        let head = bincode::serde::encode_to_vec(&header, header_config())
+            .map_err(|e| StoreError::Encode { kind: "备份头", reason: e.to_string() })?;
+        let mut out = Vec::with_capacity(MAGIC.len() + 2 + 4 + head.len() + body.len() + 4);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT.to_be_bytes());
+        put_u32(&mut out, head.len())?;
+        out.extend_from_slice(&head);
+        out.extend_from_slice(&body);
+        drop(body);
+        let checksum = crc32fast::hash(&out);
+        out.extend_from_slice(&checksum.to_be_bytes());
+        let size = out.len() as u64;
+        Ok((out, BackupInfo { header, format: FORMAT, checksum, size }))
+    }
+}
+
+/// Why an image was refused, in words for the person restoring it.
+fn bad(reason: impl Into<String>) -> StoreError {
+    StoreError::BadBackup(reason.into())
+}
+
+/// Reads the image front to back; every read is bounds-checked, so a damaged file is an error,
+/// never a panic.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], StoreError> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|e| *e <= self.bytes.len())
+            .ok_or_else(|| bad(format!("文件在第 {} 字节处提前结束", self.bytes.len())))?;
+        let out = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(out)
+    }
+
+    fn u16(&mut self) -> Result<u16, StoreError> {
+        let b = self.take(2)?;
+        Ok(u16::from_be_bytes([b[0], b[1]]))
+    }
+
+    fn u32(&mut self) -> Result<u32, StoreError> {
+        let b = self.take(4)?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+}
+
+/// One key and value, borrowed from the image.
+type Entry<'a> = (&'a [u8], &'a [u8]);
+
+/// A verified image: its header and the entries of each tree, borrowed from the bytes.
+pub struct Verified<'a> {
+    pub info: BackupInfo,
+    trees: Vec<(Tree, Vec<Entry<'a>>)>,
+}
+
+/// Checks an image completely without touching any store: magic, format, checksum, header,
+/// structure, and that every record decodes with this build's codec.
+pub fn verify(bytes: &[u8]) -> Result<Verified<'_>, StoreError> {
+    if bytes.len() < MAGIC.len() + 2 + 4 + 4 || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(bad("不是 mingdan 备份文件（文件头不对）"));
+    }
+    let (content, tail) = bytes.split_at(bytes.len() - 4);
+    let stored = u32::from_be_bytes([tail[0], tail[1], tail[2], tail[3]]);
+    let actual = crc32fast::hash(content);
+    if stored != actual {
+        return Err(bad(format!(
+            "校验和不符（文件记录 {stored:08x}，实际 {actual:08x}），文件已损坏或被截断"
+        )));
+    }
+    let mut cur = Cursor { bytes: content, at: MAGIC.len() };
+    let format = cur.u16()?;
+    if format > FORMAT {
+        return Err(bad(format!("备份格式 {format} 比本程序支持的 {FORMAT} 新，请升级 mingdan 后再恢复")));
+    }
+    let head_len = cur.u32()? as usize;
+    let head = cur.take(head_len)?;
+    let (header, used): (BackupHeader, usize) = bincode::serde::decode_from_slice(head, header_config())
+        .map_err(|e| bad(format!("备份头无法读取：{e}")))?;
+    if used != head.len() {
+        return Err(bad("备份头长度不符"));
+    }
+    if header.schema > CURRENT_SCHEMA {
+        return Err(bad(format!(
+            "备份来自更新版本的 mingdan（数据格式 {}，本程序支持到 {CURRENT_SCHEMA}），请升级后再恢复",
+            header.schema
+        )));
+    }
+    let mut seen = BTreeSet::new();
+    let mut trees = Vec::new();
+    for (name, count) in &header.trees {
+        let t = Tree::ALL
+            .into_iter()
+            .find(|t| t.name() == name)
+            .ok_or_else(|| bad(format!("备份中有未知的数据表 {name}")))?;
+        if !seen.insert(t.name()) {
+            return Err(bad(format!("备份中数据表 {name} 出现了两次")));
+        }
+        let mut entries = Vec::new();
+        for _ in 0..*count {
+            let klen = cur.u32()? as usize;
+            let k = cur.take(klen)?;
+            let vlen = cur.u32()? as usize;
+            let v = cur.take(vlen)?;
+            entries.push((k, v));
+        }
+        check_values(t, &entries)?;
+        trees.push((t, entries));
+    }
+    if cur.at != content.len() {
+        return Err(bad(format!("数据之后还有 {} 字节无法识别", content.len() - cur.at)));
+    }
+    let meta = trees.iter().find(|(t, _)| *t == Tree::Meta).map(|(_, e)| e.as_slice()).unwrap_or(&[]);
+    let schema = meta.iter().find(|(k, _)| *k == b"schema_version").map(|(_, v)| *v);
+    if schema != Some(&header.schema.to_be_bytes()[..]) {
+        return Err(bad("备份中的数据格式版本与备份头不一致"));
+    }
+    let info = BackupInfo { header, format, checksum: stored, size: bytes.len() as u64 };
+    Ok(Verified { info, trees })
+}
+
+fn all_decode<R: Record>(entries: &[Entry]) -> Result<(), StoreError> {
+    for (k, v) in entries {
+        decode::<R>(k, v).map_err(|e| bad(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Every value is what its tree holds: records decode, index entries are empty or a 工号.
+fn check_values(t: Tree, entries: &[Entry]) -> Result<(), StoreError> {
+    match t {
+        Tree::Staff => all_decode::<Staff>(entries),
+        Tree::Clients => all_decode::<Client>(entries),
+        Tree::Contacts => all_decode::<Contact>(entries),
+        Tree::Tasks => all_decode::<Task>(entries),
+        Tree::Launches => all_decode::<ProductLaunch>(entries),
+        Tree::Drafts => all_decode::<ContactDraft>(entries),
+        Tree::Audit => all_decode::<AuditRecord>(entries),
+        Tree::Snapshots => all_decode::<Snapshot>(entries),
+        Tree::ClientChanges => all_decode::<StateChange>(entries),
+        Tree::Meta => {
+            for (k, v) in entries {
+                if *k == super::tx::RULES_KEY {
+                    decode::<Rules>(k, v).map_err(|e| bad(e.to_string()))?;
+                }
+                if *k == ID_BASE_KEY && v.len() != 8 {
+                    return Err(bad("元数据 id_base 长度不对"));
+                }
+            }
+            Ok(())
+        }
+        Tree::StaffByLogin => {
+            if entries.iter().any(|(_, v)| std::str::from_utf8(v).is_err()) {
+                return Err(bad("登录名索引中有无法识别的工号"));
+            }
+            Ok(())
+        }
+        Tree::Roster
+        | Tree::ContactsByClient
+        | Tree::ContactsByTime
+        | Tree::OpenTasksByStaff
+        | Tree::OpenTasksByDue => match entries.iter().find(|(_, v)| !v.is_empty()) {
+            Some(_) => Err(bad(format!("索引 {} 中有不应有的数据", t.name()))),
+            None => Ok(()),
+        },
+    }
+}
+
+/// What `restore` did.
+#[derive(Debug, Clone)]
+pub struct Restored {
+    pub info: BackupInfo,
+    /// Where the store that was replaced now lives, if there was one.
+    pub previous: Option<PathBuf>,
+    pub report: CheckReport,
+}
+
+/// Removes a half-built store if we leave before it is renamed into place.
+struct TempDir(Option<PathBuf>);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_dir_all(p);
+        }
+    }
+}
+
+fn io(what: &str, path: &Path, e: std::io::Error) -> StoreError {
+    StoreError::Io(format!("{what} {}：{e}", path.display()))
+}
+
+/// Replaces the store in `dir` with the contents of `bytes`.
+///
+/// The image is verified first; the new store is built in a sibling directory and checked like
+/// `mingdan check` would; only then is the old store renamed to `<dir>.before-restore-<time>`
+/// (kept, not deleted) and the new one renamed into place. Refused while anyone has the store
+/// open, which on a branch server means while `mingdan serve` runs.
+pub fn restore(dir: &Path, bytes: &[u8], stamp: &str) -> Result<Restored, StoreError> {
+    let verified = verify(bytes)?;
+    let name = dir.file_name().ok_or_else(|| bad(format!("{} 不是一个目录名", dir.display())))?;
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    // Held until the swap, so no one opens the old store while we replace it.
+    let _held = if dir.exists() { Some(lock::StoreLock::acquire(dir)?) } else { None };
+
+    let mut tmp_name = name.to_os_string();
+    tmp_name.push(format!(".restoring-{}", std::process::id()));
+    let tmp_path = parent.join(tmp_name);
+    if tmp_path.exists() {
+        std::fs::remove_dir_all(&tmp_path).map_err(|e| io("无法清理", &tmp_path, e))?;
+    }
+    let tmp = TempDir(Some(tmp_path.clone()));
+    {
+        let store = Store::open(&tmp_path)?;
+        for (t, entries) in &verified.trees {
+            let mut batch = sled::Batch::default();
+            for (k, v) in entries {
+                batch.insert(*k, *v);
+            }
+            store.tree(*t).apply_batch(batch)?;
+        }
+        store.tree(Tree::Meta).insert(ID_BASE_KEY, &verified.info.header.id_floor.to_be_bytes())?;
+        store.flush()?;
+    }
+    // Opened again the normal way: an older schema is migrated, then everything is checked.
+    let report = Store::open(&tmp_path)?.check()?;
+    if !report.is_ok() {
+        return Err(bad(format!(
+            "备份内容不一致，没有恢复：{}",
+            report.problems.iter().take(5).cloned().collect::<Vec<_>>().join("；")
+        )));
+    }
+
+    let previous = if dir.exists() {
+        let mut aside = parent.join(format!("{}.before-restore-{stamp}", name.to_string_lossy()));
+        let mut n = 2;
+        while aside.exists() {
+            aside = parent.join(format!("{}.before-restore-{stamp}-{n}", name.to_string_lossy()));
+            n += 1;
+        }
+        std::fs::rename(dir, &aside).map_err(|e| io("无法移开原数据库", dir, e))?;
+        Some(aside)
+    } else {
+        None
+    };
+    if let Err(e) = std::fs::rename(&tmp_path, dir) {
+        // Put the old store back rather than leave no store at all.
+        if let Some(aside) = &previous {
+            let _ = std::fs::rename(aside, dir);
+        }
+        return Err(io("无法放置恢复的数据库", dir, e));
+    }
+    let mut tmp = tmp;
+    tmp.0 = None;
+    // The renames are durable once the directory holding them is.
+    if let Ok(d) = std::fs::File::open(parent) {
+        let _ = d.sync_all();
+    }
+    Ok(Restored { info: verified.info, previous, report })
+}
