@@ -121,3 +121,21 @@ fn an_unknown_login_is_told_how_to_get_access() {
     assert!(!o.status.success());
     assert!(out.contains("不在员工名录中") && out.contains("mingdan staff add"), "{out}");
 }
+
+#[test]
+fn a_login_passed_between_two_staff_in_one_file_goes_whichever_row_comes_first() {
+    let (dir, store) = new_store();
+    let staff = dir.path().join("员工.csv");
+    std::fs::write(&staff, STAFF).unwrap();
+    assert!(mingdan(&store, &["import", "staff", staff.to_str().unwrap()]).status.success());
+    // 王芳 (2001) gets 赵敏's login; 赵敏 (1001) gets a new one. The receiving row comes first.
+    let swap = dir.path().join("调整.csv");
+    std::fs::write(&swap, "工号,姓名,岗位,网点,登录名,权限\n2001,王芳,柜员,城关,zhaomin,\n1001,赵敏,网点负责人,城关,zhaomin2,管理者\n").unwrap();
+    let o = mingdan(&store, &["import", "staff", swap.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    let o = mingdan(&store, &["check"]);
+    assert!(o.status.success(), "the login index matches the directory: {}", stdout(&o));
+    let listing = stdout(&mingdan(&store, &["staff", "list"]));
+    assert!(listing.contains("2001\t王芳\t柜员\t城关\tzhaomin\t"), "{listing}");
+    assert!(listing.contains("1001\t赵敏\t网点负责人\t城关\tzhaomin2\t"), "{listing}");
+}

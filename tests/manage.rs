@@ -20,8 +20,9 @@ fn staff_are_refused_every_manager_screen_and_report() {
     };
     denied(s.coverage(None).map(drop), "coverage");
     denied(s.unassigned().map(drop), "unassigned");
-    denied(s.assign_suggested(vec![cno("C4")], "新客户".into()).map(drop), "assign suggested");
-    denied(s.assign_preview(vec![cno("C1")], Some(sno("2002"))).map(drop), "preview");
+    denied(s.suggest_maintainers(vec![cno("C4")]).map(drop), "suggest");
+    denied(s.assign_pairs(vec![(cno("C4"), sno("2001"))], "新客户".into()).map(drop), "assign pairs");
+    denied(s.assign_preview(vec![(cno("C1"), Some(sno("2002")))]).map(drop), "preview");
     denied(s.launches().map(drop), "launches");
     denied(s.results(None).map(drop), "results");
     for kind in [ReportKind::Coverage, ReportKind::Results, ReportKind::Contacts] {
@@ -59,7 +60,8 @@ fn unassigned_premium_clients_go_to_whoever_is_furthest_below_quota() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].no, cno("C4"));
     assert_eq!(rows[0].suggested.as_ref().map(|s| s.no.as_str()), Some("1001"), "25 short beats 10 short");
-    assert_eq!(m.assign_suggested(vec![cno("C4")], "新增金卡客户".into()).unwrap(), 1);
+    let pairs = vec![(cno("C4"), rows[0].suggested.clone().unwrap().no)];
+    assert_eq!(m.assign_pairs(pairs, "新增金卡客户".into()).unwrap(), 1);
     assert!(m.unassigned().unwrap().is_empty());
     assert_eq!(m.whoami().unwrap().standing.size, 1);
     let audit =
@@ -76,7 +78,7 @@ fn a_whole_roster_handover_moves_every_client_and_task_and_audits_each() {
     let before = s.roster(None, RosterSort::Name, RosterFilter::default()).unwrap();
     let clients: Vec<ClientNo> = before.rows.iter().map(|r| r.no.clone()).collect();
     let m = b.session("1001");
-    let preview = m.assign_preview(clients.clone(), Some(sno("2002"))).unwrap();
+    let preview = m.assign_preview(clients.iter().map(|c| (c.clone(), Some(sno("2002")))).collect()).unwrap();
     let effect =
         |no: &str| preview.iter().find(|e| e.staff.no.as_str() == no).map(|e| (e.before, e.after, e.minimum));
     assert_eq!(effect("2001"), Some((3, 0, 10)));
@@ -180,4 +182,30 @@ fn the_coverage_workbook_reopens_with_chinese_headers_numbers_and_percentages() 
         .audit(AuditFilter { action: Some(AuditAction::Export), ..Default::default() })
         .unwrap();
     assert!(audit[0].detail.contains("名单制覆盖情况"), "{audit:?}");
+}
+
+#[test]
+fn a_roster_spread_over_the_outlet_goes_to_several_people_never_back_to_its_maintainer() {
+    let b = branch();
+    let m = b.session("1001");
+    let clients = vec![cno("C1"), cno("C2"), cno("C3")];
+    let suggested = m.suggest_maintainers(clients.clone()).unwrap();
+    let to: Vec<&str> = suggested.iter().map(|(_, s)| s.as_ref().unwrap().no.as_str()).collect();
+    assert!(to.iter().all(|no| *no != "2001"), "not back to 王芳: {to:?}");
+    // 1001 is 25 short, 2002 and 9001 10 short: three clients all fit under 1001's shortfall.
+    assert_eq!(to, ["1001", "1001", "1001"]);
+    let pairs = suggested.into_iter().map(|(c, s)| (c, s.unwrap().no)).collect();
+    assert_eq!(m.assign_pairs(pairs, "王芳休产假".into()).unwrap(), 3);
+    assert_eq!(b.session("2001").whoami().unwrap().standing.size, 0);
+    assert!(b.session("9001").check().unwrap().is_ok());
+}
+
+#[test]
+fn the_manager_gets_exactly_the_pairing_the_screen_showed() {
+    let b = branch();
+    let m = b.session("1001");
+    // Whatever the suggestion would be, the pair sent is the pair done.
+    assert_eq!(m.assign_pairs(vec![(cno("C4"), sno("2002"))], "手工指定".into()).unwrap(), 1);
+    let card = m.client(cno("C4")).unwrap();
+    assert_eq!(card.client.maintainer.map(|s| s.no), Some(sno("2002")));
 }

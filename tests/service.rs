@@ -106,7 +106,7 @@ fn staff_are_refused_every_manager_and_admin_action() {
     };
     denied(s.assign(vec![cno("C4")], Some(sno("2001")), "新客户".into()).map(drop), "assign");
     denied(s.launch_product("养老理财".into(), String::new(), d(2026, 12, 31)).map(drop), "launch");
-    denied(s.set_rules(Rules::default()), "rules");
+    denied(s.set_rules(Rules::default(), Rules::default()), "rules");
     denied(
         s.roster(Some(sno("2002")), RosterSort::default(), RosterFilter::default()).map(drop),
         "other roster",
@@ -241,4 +241,56 @@ fn staff_with_clients_cannot_be_deactivated_before_handover() {
         Err(ServiceError::Invalid(list)) => assert!(list[0].reason.contains("3 位客户")),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_client_imported_as_lost_leaves_the_roster_and_frees_the_maintainer() {
+    let b = branch();
+    let admin = b.session("9001");
+    let lost = vec![mingdan::service::imports::ClientRecord {
+        line: 2,
+        no: Some(cno("C1")),
+        status: Some(ClientStatus::Lost),
+        ..Default::default()
+    }];
+    assert!(admin.import_clients(lost, "流失.csv".into(), false).unwrap().written);
+    let card = b.session("2001").client(cno("C1")).unwrap();
+    assert!(card.client.maintainer.is_none());
+    assert!(card.open_tasks.is_empty(), "its tasks are cancelled");
+    assert_eq!(b.session("2001").whoami().unwrap().standing.size, 2);
+    let audit = admin.audit(AuditFilter { target: Some("C1".into()), ..AuditFilter::default() }).unwrap();
+    assert!(
+        audit.iter().any(|r| r.action == AuditAction::Assign && r.detail.contains("客户流失")),
+        "{audit:?}"
+    );
+    assert!(admin.check().unwrap().is_ok(), "{:?}", admin.check().unwrap().problems);
+}
+
+#[test]
+fn a_client_taken_off_a_roster_and_given_back_owes_this_quarters_notification_again() {
+    let b = branch();
+    let m = b.session("1001");
+    m.assign(vec![cno("C1")], None, "暂时移出".into()).unwrap();
+    assert!(open_kinds(&b.session("2002"), "C1").is_empty());
+    m.assign(vec![cno("C1")], Some(sno("2002")), "重新分配".into()).unwrap();
+    let kinds = open_kinds(&b.session("2002"), "C1");
+    assert!(kinds.contains(&TaskKind::Quarterly(Quarter { year: 2026, q: 4 })), "{kinds:?}");
+    assert_eq!(b.session("2002").today().unwrap().quarterly.total, 1);
+    assert!(b.session("9001").check().unwrap().is_ok());
+}
+
+#[test]
+fn an_overdue_callback_moved_after_an_unanswered_call_still_counts_as_late() {
+    let b = branch();
+    b.clock.advance(chrono::Duration::days(10)); // C2's callback was due 11-25; now 11-28
+    let s = b.session("2001");
+    let mut dr = draft("C2", Purpose::Callback);
+    dr.outcome = Outcome::NoAnswer;
+    dr.next_callback = Some(d(2026, 11, 30));
+    s.log_contact(dr).unwrap();
+    assert_eq!(s.client(cno("C2")).unwrap().client.next_callback, Some(d(2026, 11, 30)));
+    let v = b.session("1001").coverage(None).unwrap();
+    let wang = v.outlets[0].staff.iter().find(|x| x.staff.no.as_str() == "2001").unwrap();
+    assert_eq!(wang.figures.callbacks_on_time.done, 0, "moving a late callback does not make it on time");
+    assert_eq!(wang.figures.callbacks_on_time.of, 3);
 }

@@ -171,7 +171,8 @@ pub fn parse_id_number(raw: &str) -> Result<String, Invalid> {
     if s.chars().any(|c| c.is_whitespace() || c.is_control()) || s.chars().count() > 30 {
         return Err(Invalid::new("证件号码", format!("“{s}”格式不对")));
     }
-    if s.len() == 18 && s[..17].chars().all(|c| c.is_ascii_digit()) && !resident_id_checksum_ok(&s) {
+    let resident = s.is_ascii() && s.len() == 18 && s[..17].chars().all(|c| c.is_ascii_digit());
+    if resident && !resident_id_checksum_ok(&s) {
         return Err(Invalid::new("证件号码", format!("“{s}”校验位不对，请核对是否抄错")));
     }
     Ok(s)
@@ -282,6 +283,10 @@ mod tests {
         assert_eq!(parse_id_number("11010519491231002x"), Ok("11010519491231002X".into()));
         assert!(parse_id_number("110105194912310021").unwrap_err().reason.contains("校验位"));
         assert_eq!(parse_id_number("E12345678"), Ok("E12345678".into()));
+        assert!(
+            parse_id_number("123456789012345号").is_ok(),
+            "not a resident ID: taken as written, no panic"
+        );
         assert!(parse_id_number("1.10105E+17").unwrap_err().reason.contains("Excel"));
         assert_eq!(resident_id_check_char("11010519491231002"), Some('X'));
         assert_eq!(birthday_from_id("11010519491231002X"), NaiveDate::from_ymd_opt(1949, 12, 31));

@@ -78,12 +78,15 @@ pub struct Period<'a> {
 /// date all count against its maintainer at the time; one replaced by a later callback
 /// (`Cancelled`) is not counted.
 pub fn figures(clients: &[&Client], tasks: &[&Task], rules: &Rules, p: Period) -> Figures {
+    // Judged against the date each callback first fell due; one due today and not yet done is
+    // not late yet.
     let callbacks_on_time = Ratio::count(tasks.iter().filter_map(|t| {
-        let due_in_period =
-            matches!(t.id.kind, TaskKind::Callback { .. }) && t.due >= p.from && t.due <= p.today;
+        let due = t.first_due;
+        let due_in_period = matches!(t.id.kind, TaskKind::Callback { .. }) && due >= p.from && due <= p.today;
         match (&t.state, due_in_period) {
             (_, false) | (TaskState::Cancelled { .. }, _) => None,
-            (TaskState::Done { on, .. }, true) => Some(*on <= t.due),
+            (TaskState::Done { on, .. }, true) => Some(*on <= due),
+            (TaskState::Open, true) if due == p.today => None,
             (TaskState::Open | TaskState::Lapsed { .. }, true) => Some(false),
         }
     }));
@@ -209,6 +212,7 @@ mod tests {
             id: TaskId { client: c.no.clone(), kind },
             maintainer: c.maintainer.clone(),
             due,
+            first_due: due,
             created: d(1, 1),
             state,
         }
@@ -233,6 +237,8 @@ mod tests {
             task(&cs[1], TaskKind::Callback { seq: 2 }, d(10, 20), done(d(10, 25))), // late
             task(&cs[2], TaskKind::Callback { seq: 3 }, d(11, 1), TaskState::Open), // overdue
             task(&cs[3], TaskKind::Callback { seq: 4 }, d(11, 30), TaskState::Open), // not yet due
+            task(&cs[3], TaskKind::Callback { seq: 7 }, d(11, 18), TaskState::Open), // due today: not late yet
+            task(&cs[3], TaskKind::Callback { seq: 7 }, d(11, 18), TaskState::Open), // due today
             task(&cs[3], TaskKind::Callback { seq: 5 }, d(10, 5), TaskState::Cancelled { on: d(10, 1) }),
             task(&cs[0], TaskKind::Callback { seq: 6 }, d(9, 30), done(d(9, 30))), // before the period
             task(&cs[0], TaskKind::Quarterly(q), q.last_day(), done(d(10, 3))),

@@ -37,11 +37,11 @@ pub struct OutletAverage {
 
 impl OutletAverage {
     pub fn hundredths(self) -> u32 {
-        (self.clients * 100).checked_div(self.staff).unwrap_or(0)
+        (u64::from(self.clients) * 100).checked_div(u64::from(self.staff)).map_or(0, |h| h as u32)
     }
 
     pub fn meets_target(self) -> bool {
-        self.staff > 0 && self.clients >= self.target * self.staff
+        self.staff > 0 && u64::from(self.clients) >= u64::from(self.target) * u64::from(self.staff)
     }
 }
 

@@ -21,11 +21,18 @@ pub struct Snapshot {
 impl Snapshot {
     pub fn of<'a>(date: NaiveDate, clients: impl Iterator<Item = &'a Client>) -> Snapshot {
         let mut s = Snapshot { date, clients: 0, gold_plus: 0 };
-        for c in clients.filter(|c| c.status != ClientStatus::Lost) {
-            s.clients += 1;
-            s.gold_plus += u32::from(c.tier.is_gold_or_above());
+        for c in clients {
+            s.count(c);
         }
         s
+    }
+
+    /// Counts one more client (lost clients are not counted).
+    pub fn count(&mut self, c: &Client) {
+        if c.status != ClientStatus::Lost {
+            self.clients += 1;
+            self.gold_plus += u32::from(c.tier.is_gold_or_above());
+        }
     }
 }
 

@@ -105,6 +105,12 @@ impl Rules {
         if !ascending {
             return Err(Invalid::new("卡级别门槛", "各卡级别的资产门槛应由低到高递增"));
         }
+        if !(1..=1000).contains(&self.outlet_average_target) {
+            return Err(Invalid::new("人均名单客户目标", "应在 1 到 1000 之间"));
+        }
+        if self.first_callback_days > 366 {
+            return Err(Invalid::new("首次回访", "不能超过 366 天"));
+        }
         if self.self_service_min_permille > 1000 {
             return Err(Invalid::new("自办业务比例", "不能超过 100%"));
         }

@@ -63,7 +63,11 @@ pub struct Task {
     pub id: TaskId,
     /// Who owes it; follows the client when the client is handed over while the task is open.
     pub maintainer: Option<StaffNo>,
+    /// When it is due now; a callback may be moved (a new date agreed with the client).
     pub due: NaiveDate,
+    /// When it first fell due. Lateness is judged against this, so moving a callback that is
+    /// already late does not make it on time.
+    pub first_due: NaiveDate,
     pub created: NaiveDate,
     pub state: TaskState,
 }
@@ -71,6 +75,16 @@ pub struct Task {
 impl Task {
     pub fn is_open(&self) -> bool {
         self.state == TaskState::Open
+    }
+
+    /// Moves a callback to a new date. One that was already late stays late for the on-time
+    /// figure: its first due date is kept.
+    pub fn reschedule(&mut self, to: NaiveDate, today: NaiveDate) {
+        if self.first_due >= today {
+            // Not yet due: agreeing a new date with the client is a new due date.
+            self.first_due = to;
+        }
+        self.due = to;
     }
 
     /// A quarterly notification or a launch recommendation is owed only within its period; an
@@ -97,6 +111,7 @@ impl Task {
             id: TaskId { client: client.no.clone(), kind },
             maintainer: client.maintainer.clone(),
             due,
+            first_due: due,
             created: today,
             state: TaskState::Open,
         }
@@ -122,7 +137,10 @@ pub fn owed_on_joining(
     launches: &[ProductLaunch],
     callback_seq: u64,
 ) -> Vec<Task> {
-    let has = |kind: TaskKind| existing.iter().any(|t| t.id.kind == kind);
+    // A cancelled task (the client left a roster before) is owed again: the new one replaces it.
+    let has = |kind: TaskKind| {
+        existing.iter().any(|t| t.id.kind == kind && !matches!(t.state, TaskState::Cancelled { .. }))
+    };
     let mut out = Vec::new();
     let open_callback =
         existing.iter().any(|t| t.is_open() && matches!(t.id.kind, TaskKind::Callback { .. }));
@@ -139,6 +157,18 @@ pub fn owed_on_joining(
         }
     }
     out
+}
+
+/// The next-callback date a contact form offers: after a callback that reached the client, one
+/// cadence on; after anything else, nothing (the callback stays as it is unless the user sets
+/// a date — an unanswered call must not quietly push an overdue callback out of sight).
+pub fn suggested_next_callback(
+    purpose: Purpose,
+    reached: bool,
+    cadence_days: u16,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    (purpose == Purpose::Callback && reached).then(|| today + Duration::days(i64::from(cadence_days)))
 }
 
 /// What logging a contact does to the client's tasks.
@@ -215,7 +245,7 @@ pub fn apply_contact(
         CallbackChange::Move { task, to } => {
             if let Some(t) = open.iter().find(|t| t.id == task) {
                 let mut t = t.clone();
-                t.due = to;
+                t.reschedule(to, date);
                 changed.push(t);
                 client.next_callback = Some(to);
             }
@@ -409,6 +439,36 @@ mod tests {
         let c = contact(Purpose::QuarterlyNotice, Outcome::NoAnswer, today);
         assert!(apply_contact(&mut cl, &open_tasks(today), &c, &Rules::default(), 77).is_empty());
         assert_eq!(cl.last_contact, None);
+    }
+
+    #[test]
+    fn a_late_callback_moved_to_a_new_date_stays_late_and_an_early_one_does_not() {
+        let today = d(2026, 11, 18);
+        let c = client();
+        let mut late = Task::callback(&c, 1, d(2026, 11, 1), d(2026, 10, 1));
+        late.reschedule(d(2026, 11, 20), today);
+        assert_eq!((late.due, late.first_due), (d(2026, 11, 20), d(2026, 11, 1)));
+        let mut early = Task::callback(&c, 2, d(2026, 11, 25), d(2026, 10, 1));
+        early.reschedule(d(2026, 12, 2), today);
+        assert_eq!((early.due, early.first_due), (d(2026, 12, 2), d(2026, 12, 2)));
+    }
+
+    #[test]
+    fn a_next_callback_is_suggested_only_after_a_callback_that_reached_the_client() {
+        let today = d(2026, 11, 18);
+        assert_eq!(suggested_next_callback(Purpose::Callback, true, 60, today), Some(d(2027, 1, 17)));
+        assert_eq!(suggested_next_callback(Purpose::Callback, false, 60, today), None);
+        assert_eq!(suggested_next_callback(Purpose::QuarterlyNotice, true, 60, today), None);
+    }
+
+    #[test]
+    fn a_client_back_on_a_roster_is_owed_a_task_cancelled_when_it_left() {
+        let today = d(2026, 11, 18);
+        let c = client();
+        let mut q = Task::quarterly(&c, Quarter::of(today), d(2026, 10, 1));
+        q.state = TaskState::Cancelled { on: d(2026, 11, 1) };
+        let owed = owed_on_joining(&c, &[q], today, &Rules::default(), &[], 5);
+        assert!(owed.iter().any(|t| t.id.kind == TaskKind::Quarterly(Quarter::of(today)) && t.is_open()));
     }
 
     #[test]

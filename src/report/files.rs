@@ -22,13 +22,29 @@ pub fn write_atomically(path: &Path, fill: impl FnOnce(&mut std::fs::File) -> Re
 /// The BOM that makes Excel on Chinese Windows read the file as UTF-8.
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
+/// A text cell as Excel must see it in a CSV file:
+/// - text starting with `= + - @` (or a tab or return) is a formula to Excel; a note typed by
+///   anyone must never run when a manager opens the export, so it gets a leading `'`;
+/// - a long or zero-led number (ID numbers, landlines, client numbers) would be shown in
+///   scientific notation or lose its leading zero, so it is written as the constant `="…"`.
+pub fn csv_cell(s: &str) -> String {
+    let digits = s.len() > 1 && s.chars().all(|c| c.is_ascii_digit() || c == 'X' || c == 'x');
+    if digits && (s.len() >= 12 || s.starts_with('0')) {
+        return format!("=\"{s}\"");
+    }
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
+        _ => s.to_string(),
+    }
+}
+
 pub fn write_csv(path: &Path, table: &Table) -> Result<()> {
     write_atomically(path, |f| {
         f.write_all(&BOM)?;
         let mut w = csv::Writer::from_writer(f);
         w.write_record(&table.headers)?;
         for row in &table.rows {
-            w.write_record(row)?;
+            w.write_record(row.iter().map(|c| csv_cell(c)))?;
         }
         w.flush()?;
         Ok(())
@@ -56,7 +72,10 @@ pub fn write_report_csv(path: &Path, report: &Report) -> Result<()> {
         }
         w.write_record(&sheet.headers)?;
         for row in &sheet.rows {
-            w.write_record(row.iter().map(cell_text))?;
+            w.write_record(row.iter().map(|c| match c {
+                ReportCell::Text(s) => csv_cell(s),
+                other => cell_text(other),
+            }))?;
         }
         blocks.push(w.into_inner().map_err(|e| anyhow!("生成 CSV 失败：{e}"))?);
     }
@@ -65,4 +84,22 @@ pub fn write_report_csv(path: &Path, report: &Report) -> Result<()> {
         f.write_all(&blocks.join(&b"\n"[..]))?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_cannot_run_formulas_and_keep_long_numbers_whole() {
+        assert_eq!(csv_cell("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(csv_cell("+86 138"), "'+86 138");
+        assert_eq!(csv_cell("-客户说不要打电话"), "'-客户说不要打电话");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("41052319800101123X"), "=\"41052319800101123X\"");
+        assert_eq!(csv_cell("03716388123"), "=\"03716388123\"");
+        assert_eq!(csv_cell("13800138000"), "13800138000");
+        assert_eq!(csv_cell("张伟"), "张伟");
+        assert_eq!(csv_cell(""), "");
+    }
 }

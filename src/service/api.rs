@@ -101,7 +101,8 @@ api! {
     fn assign(Assign, clients: Vec<ClientNo>, to: Option<StaffNo>, reason: String) -> u32;
     fn launch_product(LaunchProduct, name: String, description: String, deadline: NaiveDate) -> LaunchRef;
     fn rules(GetRules) -> Rules;
-    fn set_rules(SetRules, rules: Rules) -> ();
+    /// Saves `rules`, edited from `was` (refused if the stored rules are no longer `was`).
+    fn set_rules(SetRules, rules: Rules, was: Rules) -> ();
     fn export_roster(ExportRoster, of: Option<StaffNo>, unmasked: bool) -> Table;
     fn export_contacts(ExportContacts, from: NaiveDate, to: NaiveDate) -> Table;
     fn check(Check) -> CheckReport;
@@ -111,10 +112,12 @@ api! {
     fn coverage(Coverage, quarter: Option<Quarter>) -> CoverageView;
     /// Premium clients with no maintainer, each with a suggested maintainer.
     fn unassigned(Unassigned) -> Vec<UnassignedRow>;
-    /// Assigns each client to its suggested maintainer.
-    fn assign_suggested(AssignSuggested, clients: Vec<ClientNo>, reason: String) -> u32;
-    /// The quota effect of a move, before it is made.
-    fn assign_preview(AssignPreview, clients: Vec<ClientNo>, to: Option<StaffNo>) -> Vec<QuotaEffect>;
+    /// Who should take each client: same outlet, furthest below quota, never its current maintainer.
+    fn suggest_maintainers(SuggestMaintainers, clients: Vec<ClientNo>) -> Vec<(ClientNo, Option<StaffRef>)>;
+    /// Moves each client to the staff member paired with it.
+    fn assign_pairs(AssignPairs, pairs: Vec<(ClientNo, StaffNo)>, reason: String) -> u32;
+    /// The quota effect of moves (a client to a staff member, or off every roster), before they are made.
+    fn assign_preview(AssignPreview, pairs: Vec<(ClientNo, Option<StaffNo>)>) -> Vec<QuotaEffect>;
     fn launches(Launches) -> Vec<LaunchSummary>;
     fn results(Results, quarter: Option<Quarter>) -> ResultsView;
     /// A report for management; audited as an export.

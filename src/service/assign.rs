@@ -144,7 +144,8 @@ impl Service {
         let rules = self.store.rules()?;
         let launches = self.store.launches()?;
         let mut moves = Vec::new();
-        for no in &clients {
+        let mut seen = std::collections::BTreeSet::new();
+        for no in clients.iter().filter(|no| seen.insert(*no)) {
             let c = self.movable_client(no, to_staff.as_ref())?;
             if c.maintainer == to {
                 continue;
@@ -205,13 +206,18 @@ impl Service {
         Ok(self.store.rules()?)
     }
 
-    pub fn set_rules(&self, actor: &Staff, rules: Rules) -> Result<(), ServiceError> {
+    /// Saves the rules edited from `was`; refused if someone else changed them meanwhile, so one
+    /// manager's save never silently undoes another's.
+    pub fn set_rules(&self, actor: &Staff, rules: Rules, was: Rules) -> Result<(), ServiceError> {
         self.require(actor, Permission::Manager, "修改配额和回访周期")?;
         rules.check()?;
+        let _w = self.write_lock();
         let old = self.store.rules()?;
+        if old != was {
+            return Err(ServiceError::Conflict("配置已被他人修改，请刷新（r）后重新修改".into()));
+        }
         let detail = describe_rule_changes(&old, &rules);
         let rec = self.audit_record(actor.no.as_str(), AuditAction::SetRules, "配置", detail);
-        let _w = self.write_lock();
         self.store.write(|tx| {
             tx.save_rules(&rules)?;
             tx.audit(&rec)

@@ -86,10 +86,10 @@ impl Service {
     }
 
     pub fn discard_draft(&self, actor: &Staff) -> Result<(), ServiceError> {
+        let _w = self.write_lock();
         let Some(old) = self.store.draft(&actor.no)? else { return Ok(()) };
         let rec =
             self.audit_record(actor.no.as_str(), AuditAction::SaveDraft, old.client.as_str(), "丢弃".into());
-        let _w = self.write_lock();
         self.store.write(|tx| {
             tx.delete_draft(&actor.no)?;
             tx.audit(&rec)

@@ -181,6 +181,11 @@ impl Service {
             staff.push(new);
         }
         self.finish_import(actor, &source, "员工", outcome, problems, dry_run, |tx| {
+            // Logins first leave everyone in the file, so a login passed from one row to another
+            // is free whichever row comes first.
+            for s in &staff {
+                tx.release_login(&s.no)?;
+            }
             for s in &staff {
                 tx.save_staff(s)?;
             }
@@ -208,6 +213,7 @@ impl Service {
         );
         let mut outcome = ImportOutcome::default();
         let mut moves = Vec::new();
+        let mut lost = Vec::new();
         let mut plain = Vec::new();
         let mut staff_cache: BTreeMap<StaffNo, Option<Staff>> = BTreeMap::new();
         for r in &rows {
@@ -265,28 +271,37 @@ impl Service {
                 problems.push(problem(r.line, "客户状态", "已流失的客户不能分配维护人"));
                 continue;
             }
+            // A client the file says was lost leaves its roster: its tasks are cancelled and
+            // the maintainer's quota no longer counts it.
+            let leaving = c.status == ClientStatus::Lost && c.maintainer.is_some();
             match &old {
                 None => outcome.added += 1,
-                Some(o) if *o == c && !moved => outcome.unchanged += 1,
+                Some(o) if *o == c && !moved && !leaving => outcome.unchanged += 1,
                 Some(_) => outcome.updated += 1,
             }
-            if moved {
+            if leaving {
+                lost.push(self.plan_move(c, None, &rules, &launches)?);
+            } else if moved {
                 moves.push(self.plan_move(c, maintainer.as_ref(), &rules, &launches)?);
             } else {
                 plain.push(c);
             }
         }
         let move_records = self.move_records(actor, &moves, &format!("导入 {source}"));
-        let written = self.finish_import(actor, &source, "客户", outcome, problems, dry_run, |tx| {
+        let lost_records = self.move_records(actor, &lost, &format!("客户流失，移出名单（导入 {source}）"));
+        let writing = !dry_run && problems.is_empty();
+        let changed = plain.iter().chain(moves.iter().chain(&lost).map(|m| &m.client));
+        let snapshot = if writing { Some(self.snapshot_with(today, changed)?) } else { None };
+        self.finish_import(actor, &source, "客户", outcome, problems, dry_run, |tx| {
             for c in &plain {
                 tx.save_client(c, today)?;
             }
             // A changed maintainer is a move, with its tasks and its own audit line, in the
             // same transaction as the rest of the file.
-            Self::write_moves(tx, &moves, &move_records, today)
-        })?;
-        self.snapshot_after(&written, today)?;
-        Ok(written)
+            Self::write_moves(tx, &moves, &move_records, today)?;
+            Self::write_moves(tx, &lost, &lost_records, today)?;
+            snapshot.as_ref().map_or(Ok(()), |s| tx.save_snapshot(s))
+        })
     }
 
     pub fn import_holdings(
@@ -322,27 +337,39 @@ impl Service {
                 changed.push(c);
             }
         }
-        let written =
-            self.finish_import(actor, &source, "持有产品", outcome, problems, dry_run, |tx| {
-                for c in &changed {
-                    tx.save_client(c, today)?;
-                }
-                Ok(())
-            })?;
-        self.snapshot_after(&written, today)?;
-        Ok(written)
+        let writing = !dry_run && problems.is_empty();
+        let snapshot = if writing { Some(self.snapshot_with(today, changed.iter())?) } else { None };
+        self.finish_import(actor, &source, "持有产品", outcome, problems, dry_run, |tx| {
+            for c in &changed {
+                tx.save_client(c, today)?;
+            }
+            snapshot.as_ref().map_or(Ok(()), |s| tx.save_snapshot(s))
+        })
     }
 
-    /// Each import that changes the register records the day's gold-and-above count, so growth
-    /// can later be compared with the same date a year before.
-    fn snapshot_after(&self, outcome: &ImportOutcome, today: NaiveDate) -> Result<(), ServiceError> {
-        if !outcome.written {
-            return Ok(());
+    /// The register's counts once `changed` clients are written. Every import records the
+    /// day's gold-and-above count, in the import's own transaction, so growth can later be
+    /// compared with the same date a year before.
+    fn snapshot_with<'a>(
+        &self,
+        today: NaiveDate,
+        changed: impl Iterator<Item = &'a Client>,
+    ) -> Result<Snapshot, ServiceError> {
+        let mut changed: std::collections::HashMap<&ClientNo, &Client> =
+            changed.map(|c| (&c.no, c)).collect();
+        let mut s = Snapshot::of(today, std::iter::empty());
+        for c in self.store.clients() {
+            let c = c?;
+            match changed.remove(&c.no) {
+                Some(new) => s.count(new),
+                None => s.count(&c),
+            }
         }
-        let clients: Vec<Client> = self.store.clients().collect::<Result<_, _>>()?;
-        let snapshot = Snapshot::of(today, clients.iter());
-        self.store.write(|tx| tx.save_snapshot(&snapshot))?;
-        Ok(())
+        // What is left was not in the register yet.
+        for c in changed.values() {
+            s.count(c);
+        }
+        Ok(s)
     }
 
     /// Writes the import in one transaction unless it is a dry run or any row is bad.

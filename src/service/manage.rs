@@ -116,12 +116,15 @@ impl Service {
     }
 
     /// Suggestions for `clients` in order, each counting the ones before it, so a batch spreads
-    /// across the outlet instead of all going to one person.
+    /// across the outlet instead of all going to one person. A client's current maintainer is
+    /// never suggested for it (a handover goes to someone else).
     fn rolling_suggestions(&self, clients: &[Client]) -> Result<Vec<Option<Staff>>, ServiceError> {
         let mut standings = self.standings()?;
         let mut out = Vec::with_capacity(clients.len());
         for c in clients {
-            let pick = suggest_maintainer(&c.outlet, &standings).cloned();
+            let others: Vec<StaffCoverage> =
+                standings.iter().filter(|s| Some(&s.staff.no) != c.maintainer.as_ref()).cloned().collect();
+            let pick = suggest_maintainer(&c.outlet, &others).cloned();
             if let Some(p) = &pick
                 && let Some(s) = standings.iter_mut().find(|s| s.staff.no == p.no)
             {
@@ -130,6 +133,22 @@ impl Service {
             out.push(pick);
         }
         Ok(out)
+    }
+
+    /// Who should take each of `clients` (suggested as for 待分配).
+    pub fn suggest_maintainers(
+        &self,
+        actor: &Staff,
+        clients: Vec<ClientNo>,
+    ) -> Result<Vec<(ClientNo, Option<StaffRef>)>, ServiceError> {
+        self.require(actor, Permission::Manager, "分配客户")?;
+        let chosen = clients.iter().map(|no| self.client_or_not_found(no)).collect::<Result<Vec<_>, _>>()?;
+        let suggestions = self.rolling_suggestions(&chosen)?;
+        Ok(clients
+            .into_iter()
+            .zip(suggestions)
+            .map(|(no, s)| (no, s.map(|s| StaffRef { no: s.no, name: s.name })))
+            .collect())
     }
 
     pub fn unassigned(&self, actor: &Staff) -> Result<Vec<UnassignedRow>, ServiceError> {
@@ -152,47 +171,38 @@ impl Service {
             .collect())
     }
 
-    /// Assigns each client to the maintainer suggested for it (as `unassigned` showed).
-    pub fn assign_suggested(
+    /// Moves each client to the staff member paired with it, as the manager saw and confirmed
+    /// the pairs (a batch from 待分配, or a roster spread over several people).
+    pub fn assign_pairs(
         &self,
         actor: &Staff,
-        clients: Vec<ClientNo>,
+        pairs: Vec<(ClientNo, StaffNo)>,
         reason: String,
     ) -> Result<u32, ServiceError> {
-        self.require(actor, Permission::Manager, "分配客户")?;
+        self.require(actor, Permission::Manager, "分配或移交客户")?;
         let reason = check_reason(&reason)?;
         let _w = self.write_lock();
         let rules = self.store.rules()?;
         let launches = self.store.launches()?;
-        let mut chosen = Vec::new();
-        for no in &clients {
-            let c = self.client_or_not_found(no)?;
-            if c.maintainer.is_some() {
-                return Err(ServiceError::Conflict(format!("客户 {}（{}）已有维护人", c.no, c.name)));
-            }
-            chosen.push(c);
-        }
-        let suggestions = self.rolling_suggestions(&chosen)?;
         let mut moves = Vec::new();
-        for (c, s) in chosen.into_iter().zip(suggestions) {
-            let Some(s) = s else {
-                return Err(ServiceError::invalid(
-                    "维护人",
-                    format!("{} 网点没有可分配的员工，请手动指定维护人（客户 {}）", c.outlet, c.no),
-                ));
-            };
-            let c = self.movable_client(&c.no, Some(&s))?;
-            moves.push(self.plan_move(c, Some(&s), &rules, &launches)?);
+        let mut seen = std::collections::BTreeSet::new();
+        for (no, to) in pairs.iter().filter(|(no, _)| seen.insert(no.clone())) {
+            let to = self.receiving_staff(to)?;
+            let c = self.movable_client(no, Some(&to))?;
+            if c.maintainer.as_ref() == Some(&to.no) {
+                continue;
+            }
+            moves.push(self.plan_move(c, Some(&to), &rules, &launches)?);
         }
         self.commit_moves(actor, &moves, &reason)
     }
 
-    /// What moving `clients` to `to` would do to each roster involved, before it is done.
+    /// What moving each client to its paired staff member (or off every roster) would do to
+    /// each roster involved, before it is done.
     pub fn assign_preview(
         &self,
         actor: &Staff,
-        clients: Vec<ClientNo>,
-        to: Option<StaffNo>,
+        pairs: Vec<(ClientNo, Option<StaffNo>)>,
     ) -> Result<Vec<QuotaEffect>, ServiceError> {
         self.require(actor, Permission::Manager, "预览移交")?;
         let rules = self.store.rules()?;
@@ -201,15 +211,15 @@ impl Service {
             Some((_, d)) => *d += by,
             None => delta.push((no.clone(), by)),
         };
-        for no in &clients {
+        for (no, to) in &pairs {
             let c = self.client_or_not_found(no)?;
-            if c.maintainer == to {
+            if c.maintainer == *to {
                 continue;
             }
             if let Some(from) = &c.maintainer {
                 bump(from, -1);
             }
-            if let Some(to) = &to {
+            if let Some(to) = to {
                 bump(to, 1);
             }
         }

@@ -204,7 +204,9 @@ impl Service {
             .collect())
     }
 
-    pub fn list_staff(&self, _actor: &Staff) -> Result<Vec<Staff>, ServiceError> {
+    /// The staff directory, with everyone's OS login, is for managers.
+    pub fn list_staff(&self, actor: &Staff) -> Result<Vec<Staff>, ServiceError> {
+        self.require(actor, Permission::Manager, "查看员工名录")?;
         Ok(self.store.all_staff()?)
     }
 }

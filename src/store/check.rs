@@ -102,10 +102,28 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
     let logins: BTreeSet<Vec<u8>> =
         staff.iter().filter_map(|(_, s)| s.login.as_ref()).map(|l| l.as_str().as_bytes().to_vec()).collect();
     compare(store, &mut f, Tree::StaffByLogin, &logins);
+    for (_, s) in &staff {
+        if let Some(login) = &s.login {
+            match store.tree(Tree::StaffByLogin).get(login.as_str()) {
+                Ok(Some(owner)) if owner.as_ref() != s.no.as_str().as_bytes() => f.add(format!(
+                    "登录名 {login} 在索引中属于工号 {}，员工名录中却是 {} 的",
+                    String::from_utf8_lossy(&owner),
+                    s.no
+                )),
+                Err(e) => f.add(format!("读取 staff_by_login 失败：{e}")),
+                _ => {}
+            }
+        }
+    }
 
     let client_nos: BTreeSet<&str> = clients.iter().map(|(_, c)| c.no.as_str()).collect();
+    let maintainer_of: BTreeMap<&str, Option<&crate::domain::StaffNo>> =
+        clients.iter().map(|(_, c)| (c.no.as_str(), c.maintainer.as_ref())).collect();
     let mut roster = BTreeSet::new();
     for (_, c) in &clients {
+        if c.status == crate::domain::ClientStatus::Lost && c.maintainer.is_some() {
+            f.add(format!("客户 {} 已流失，却仍在名单上", c.no));
+        }
         if let Some(m) = &c.maintainer {
             roster.insert(keys::roster(m, &c.no));
             if !staff_nos.contains(m.as_str()) {
@@ -135,6 +153,10 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
             f.add(format!("任务 {:?} 的客户不存在", t.id));
         }
         if t.is_open() {
+            let owner = maintainer_of.get(t.id.client.as_str()).copied().flatten();
+            if t.maintainer.as_ref() != owner {
+                f.add(format!("任务 {:?} 未完成，却不由客户现在的维护人负责", t.id));
+            }
             open_by_due.insert(keys::open_task_by_due(t.due, &t.id));
             if let Some(m) = &t.maintainer {
                 open_by_staff.insert(keys::open_task_by_staff(m, t.due, &t.id));

@@ -2,13 +2,14 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::codec::{Record, decode_payload};
 use crate::domain::results::{Snapshot, StateChange};
 use crate::domain::{
     AuditRecord, CardTier, Client, ClientClass, Contact, ContactDraft, Fen, JobRole, ProductLaunch, Rules,
-    Staff, Task,
+    Staff, StaffNo, Task, TaskId, TaskState,
 };
 
 impl Record for Staff {
@@ -29,6 +30,36 @@ impl Record for ContactDraft {
 
 impl Record for Task {
     const KIND: &'static str = "任务";
+    /// 2: a task keeps the date it first fell due, so a moved callback is still judged by it.
+    const VERSION: u16 = 2;
+
+    fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
+        match version {
+            1 => {
+                let v1: TaskV1 = decode_payload(payload)?;
+                Ok(Task {
+                    id: v1.id,
+                    maintainer: v1.maintainer,
+                    due: v1.due,
+                    first_due: v1.due,
+                    created: v1.created,
+                    state: v1.state,
+                })
+            }
+            v => Err(format!("没有从第 {v} 版升级的方法")),
+        }
+    }
+}
+
+/// `Task` as format version 1 wrote it.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct TaskV1 {
+    id: TaskId,
+    maintainer: Option<StaffNo>,
+    due: NaiveDate,
+    created: NaiveDate,
+    state: TaskState,
 }
 
 impl Record for ProductLaunch {
@@ -92,6 +123,27 @@ mod tests {
 
     impl Record for RulesV1 {
         const KIND: &'static str = "配置";
+    }
+
+    impl Record for TaskV1 {
+        const KIND: &'static str = "任务";
+    }
+
+    #[test]
+    fn tasks_written_before_first_due_existed_take_their_due_date() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let old = TaskV1 {
+            id: TaskId {
+                client: crate::domain::ClientNo::parse("C1").unwrap(),
+                kind: crate::domain::TaskKind::Callback { seq: 3 },
+            },
+            maintainer: Some(StaffNo::parse("1001").unwrap()),
+            due: d(11, 20),
+            created: d(10, 1),
+            state: TaskState::Open,
+        };
+        let t: Task = decode(b"t", &encode(&old).unwrap()).unwrap();
+        assert_eq!((t.due, t.first_due, t.created), (d(11, 20), d(11, 20), d(10, 1)));
     }
 
     #[test]

@@ -143,6 +143,14 @@ impl<'a> Tx<'a> {
         self.mark(Tree::ContactsByTime, keys::contact_by_time(c.at, c.id).to_vec())
     }
 
+    /// Frees a staff member's login before a batch of saves hands it to someone else.
+    pub fn release_login(&self, staff: &StaffNo) -> TxResult<()> {
+        if let Some(login) = self.staff(staff)?.and_then(|s| s.login) {
+            self.t(Tree::StaffByLogin).remove(login.as_str())?;
+        }
+        Ok(())
+    }
+
     /// Saves a staff record; a login already used by someone else is refused.
     pub fn save_staff(&self, s: &Staff) -> TxResult<()> {
         let key = s.no.as_str().as_bytes();
@@ -156,8 +164,11 @@ impl<'a> Tx<'a> {
                 String::from_utf8_lossy(&owner)
             )));
         }
+        // The old login is dropped only while it is still this person's: in a batch it may
+        // already have been handed to someone else.
         if let Some(old_login) = old.and_then(|o| o.login)
             && Some(&old_login) != s.login.as_ref()
+            && self.t(Tree::StaffByLogin).get(old_login.as_str())?.is_some_and(|owner| owner.as_ref() == key)
         {
             self.t(Tree::StaffByLogin).remove(old_login.as_str())?;
         }

@@ -208,17 +208,19 @@ impl<'a> App<'a> {
             return;
         }
         let at_root = self.stack.len() == 1;
-        if at_root && !typing {
-            if matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) {
-                self.quit = true;
-                return;
-            }
-            if let KeyCode::Char(c) = key.code
-                && let Some(root) = self.roots.iter().find(|r| r.key() == c)
-            {
-                self.switch_root(*root);
-                return;
-            }
+        if at_root && !typing && matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) {
+            self.quit = true;
+            return;
+        }
+        // The number keys switch views from anywhere but a form or an open question.
+        let modal = self.stack.last().is_some_and(|s| s.is_modal());
+        if !typing
+            && !modal
+            && let KeyCode::Char(c) = key.code
+            && let Some(root) = self.roots.iter().find(|r| r.key() == c)
+        {
+            self.switch_root(*root);
+            return;
         }
         let action = {
             let cx = &self.cx;
@@ -257,6 +259,7 @@ impl<'a> App<'a> {
 
     fn switch_root(&mut self, root: Root) {
         if root == self.root {
+            self.stack.truncate(1);
             return;
         }
         match root.open(&self.cx) {
@@ -329,7 +332,7 @@ impl<'a> App<'a> {
         let right = if roomy {
             format!("{mode}{} {} · {} ", me.name, me.role, ui::long_date(self.cx.me.today, t))
         } else {
-            format!("{mode}{} · {} ", me.name, ui::date(self.cx.me.today, self.cx.me.today))
+            format!("{mode}{} · {} ", me.name, ui::date(self.cx.me.today, self.cx.me.today, t))
         };
         let used: usize = spans.iter().map(|s| ui::width(&s.content)).sum();
         let pad = width.saturating_sub(used + ui::width(&right));

@@ -50,13 +50,21 @@ pub fn day_and_weekday(d: NaiveDate, t: &Text) -> String {
     format!("{} {}", d.format("%m-%d"), t.weekday_names[d.weekday().num_days_from_monday() as usize])
 }
 
-/// "11-05" within this year, "25-11-05" otherwise: at most eight cells for a table column.
-pub fn date(d: NaiveDate, today: NaiveDate) -> String {
-    if d.year() == today.year() { d.format("%m-%d").to_string() } else { d.format("%y-%m-%d").to_string() }
+/// At most nine cells for a table column, and never a bare two-digit year that reads like a
+/// day: "11-05" this year, "去年12-30" / "明年01-05" (English "'25-12-30") the years either
+/// side, "2024-12" further off.
+pub fn date(d: NaiveDate, today: NaiveDate, t: &Text) -> String {
+    match (d.year() - today.year(), t.lang) {
+        (0, _) => d.format("%m-%d").to_string(),
+        (-1, Lang::Zh) => format!("去年{}", d.format("%m-%d")),
+        (1, Lang::Zh) => format!("明年{}", d.format("%m-%d")),
+        (-1 | 1, Lang::En) => d.format("'%y-%m-%d").to_string(),
+        _ => d.format("%Y-%m").to_string(),
+    }
 }
 
-pub fn opt_date(d: Option<NaiveDate>, today: NaiveDate) -> String {
-    d.map_or_else(|| "-".to_string(), |d| date(d, today))
+pub fn opt_date(d: Option<NaiveDate>, today: NaiveDate, t: &Text) -> String {
+    d.map_or_else(|| "-".to_string(), |d| date(d, today, t))
 }
 
 /// "2026-11-24 周二".
@@ -138,8 +146,14 @@ mod tests {
     #[test]
     fn dates_are_short_within_the_year() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-        assert_eq!(date(NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(), today), "01-05");
-        assert_eq!(date(NaiveDate::from_ymd_opt(2025, 12, 30).unwrap(), today), "25-12-30");
+        let zh = &super::super::text::ZH;
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(date(day(2026, 1, 5), today, zh), "01-05");
+        assert_eq!(date(day(2025, 12, 30), today, zh), "去年12-30");
+        assert_eq!(date(day(2027, 1, 5), today, zh), "明年01-05");
+        assert_eq!(date(day(2024, 12, 30), today, zh), "2024-12");
+        assert_eq!(date(day(2025, 12, 30), today, &super::super::text::EN), "'25-12-30");
+        assert!(width(&date(day(2025, 12, 30), today, zh)) <= 9);
         assert_eq!(long_date(today, &super::super::text::ZH), "2026-11-24 周二");
     }
 }

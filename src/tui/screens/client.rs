@@ -93,13 +93,13 @@ impl ClientScreen {
             .as_ref()
             .map_or_else(|| t.unassigned.to_string(), |m| format!("{}（{}）", m.name, m.no));
         let sticker = if c.sticker.done {
-            let on = c.sticker.on.map(|d| format!(" {}", ui::date(d, today))).unwrap_or_default();
+            let on = c.sticker.on.map(|d| format!(" {}", ui::date(d, today, t))).unwrap_or_default();
             Span::styled(format!("{}{on}", t.sticker_done), th.ok)
         } else {
             Span::styled(t.sticker_not_done, th.warning)
         };
         let next = match c.next_callback {
-            Some(d) => Span::styled(ui::date(d, today), ui::due_style(d, today, th)),
+            Some(d) => Span::styled(ui::date(d, today, t), ui::due_style(d, today, th)),
             None => Span::styled("-", th.muted),
         };
         let mut lines = vec![
@@ -147,7 +147,7 @@ impl ClientScreen {
                 sticker,
                 gap(),
                 label(t.col_last),
-                Span::styled(ui::opt_date(c.last_contact, today), th.text),
+                Span::styled(ui::opt_date(c.last_contact, today, t), th.text),
                 gap(),
                 label(t.col_next),
                 next,
@@ -302,7 +302,7 @@ impl Screen for ClientScreen {
                     [
                         Span::styled(t.task_title(task.kind(), task.launch_name.as_deref()), th.text),
                         Span::styled(
-                            format!(" {}  ", ui::date(task.due, cx.me.today)),
+                            format!(" {}  ", ui::date(task.due, cx.me.today, t)),
                             ui::due_style(task.due, cx.me.today, th),
                         ),
                     ]

@@ -18,6 +18,7 @@ use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
 use crate::domain::calendar::{parse_contact_time, parse_date_input};
+use crate::domain::task::suggested_next_callback;
 use crate::domain::{Channel, ClientNo, ContactDraft, LaunchId, Outcome, Purpose, TaskKind};
 use crate::service::ServiceError;
 use crate::service::views::{ClientCard, LaunchRef, Logged};
@@ -150,19 +151,14 @@ impl ContactForm {
         f
     }
 
-    /// A callback is followed by the next one a cadence later; other contacts leave the date
-    /// alone unless the user sets one.
+    /// Fills the next-callback date the way the rules suggest, unless the user typed one.
     fn suggest_next_callback(&mut self, cx: &Ctx) {
         if self.next_touched {
             return;
         }
-        let text = if self.purpose() == Purpose::Callback {
-            let due = cx.me.today + chrono::Duration::days(i64::from(self.card.callback_days));
-            due.to_string()
-        } else {
-            String::new()
-        };
-        self.next = text_field(&text, cx.t.next_placeholder);
+        let reached = Outcome::ALL[self.outcome].reached();
+        let due = suggested_next_callback(self.purpose(), reached, self.card.callback_days, cx.me.today);
+        self.next = text_field(&due.map(|d| d.to_string()).unwrap_or_default(), cx.t.next_placeholder);
     }
 
     fn changed(&mut self) {
@@ -206,7 +202,7 @@ impl ContactForm {
             *v = to % len;
         }
         self.changed();
-        if f == Field::Purpose {
+        if matches!(f, Field::Purpose | Field::Outcome) {
             self.suggest_next_callback(cx);
         }
     }
@@ -354,7 +350,7 @@ impl ContactForm {
                             self.launch + 1,
                             self.launches.len(),
                             cx.t.deadline,
-                            ui::date(l.deadline, cx.me.today)
+                            ui::date(l.deadline, cx.me.today, cx.t)
                         ),
                         th.muted,
                     ),
@@ -553,7 +549,7 @@ impl Screen for ContactForm {
         for task in &self.card.open_tasks {
             tasks.push(Span::styled(t.task_title(task.kind(), task.launch_name.as_deref()), th.text));
             tasks.push(Span::styled(
-                format!(" {}  ", ui::date(task.due, today)),
+                format!(" {}  ", ui::date(task.due, today, t)),
                 ui::due_style(task.due, today, th),
             ));
         }

@@ -6,10 +6,10 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{List, ListItem, ListState, Paragraph, TableState};
 use ratatui_textarea::TextArea;
 
-use super::super::screen::{Action, Ctx, KeyHelp, Screen};
+use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::super::text::Text;
 use super::super::ui;
 use super::list_nav;
@@ -21,13 +21,17 @@ use crate::service::views::{QuotaEffect, StaffRef};
 /// quota first.
 pub struct StaffPicker {
     clients: Vec<ClientNo>,
+    /// Client names, for the confirmation's list.
+    names: Vec<String>,
     candidates: Vec<StaffCoverage>,
+    /// Line 0 spreads the clients over the outlet as suggested; line i is candidate i - 1.
     state: TableState,
+    list: ListState,
     error: Option<String>,
 }
 
 impl StaffPicker {
-    pub fn new(clients: Vec<ClientNo>, from: Option<StaffNo>, cx: &Ctx) -> StaffPicker {
+    pub fn new(clients: Vec<ClientNo>, names: Vec<String>, from: Option<StaffNo>, cx: &Ctx) -> StaffPicker {
         let (mut candidates, error) = match cx.api.coverage(None) {
             Ok(v) => (v.outlets.into_iter().flat_map(|o| o.staff).collect::<Vec<_>>(), None),
             Err(e) => (Vec::new(), Some(e.to_string())),
@@ -45,8 +49,8 @@ impl StaffPicker {
             )
         });
         let mut state = TableState::default();
-        state.select((!candidates.is_empty()).then_some(0));
-        StaffPicker { clients, candidates, state, error }
+        state.select(Some(0));
+        StaffPicker { clients, names, candidates, state, list: ListState::default(), error }
     }
 }
 
@@ -60,16 +64,24 @@ impl Screen for StaffPicker {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        if list_nav(&mut self.state, key, self.candidates.len()) {
+        if list_nav(&mut self.state, key, self.candidates.len() + 1) {
             return Action::None;
         }
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
-            KeyCode::Enter => match self.state.selected().and_then(|i| self.candidates.get(i)) {
-                Some(c) => {
-                    let to = Receiver::Staff(StaffRef { no: c.staff.no.clone(), name: c.staff.name.clone() });
-                    Action::Replace(Box::new(MoveConfirm::new(self.clients.clone(), to, cx)))
-                }
+            KeyCode::Enter => match self.state.selected() {
+                Some(0) => match MoveConfirm::suggested(self.clients.clone(), self.names.clone(), cx) {
+                    Action::Push(s) => Action::Replace(s),
+                    other => other,
+                },
+                Some(i) => match self.candidates.get(i - 1) {
+                    Some(c) => {
+                        let to = StaffRef { no: c.staff.no.clone(), name: c.staff.name.clone() };
+                        let pairs = self.clients.iter().map(|no| (no.clone(), to.clone())).collect();
+                        Action::Replace(Box::new(MoveConfirm::new(pairs, self.names.clone(), cx)))
+                    }
+                    None => Action::None,
+                },
                 None => Action::None,
             },
             _ => Action::None,
@@ -83,78 +95,77 @@ impl Screen for StaffPicker {
             f.render_widget(Paragraph::new(Span::styled(e.clone(), th.overdue)), area);
             return;
         }
-        let rows: Vec<Row> = self
-            .candidates
-            .iter()
-            .map(|c| {
-                let st = c.standing;
-                let short = if st.shortfall() > 0 {
-                    Span::styled(t.short_by.replace("{}", &st.shortfall().to_string()), th.overdue)
-                } else {
-                    Span::styled(t.meets_quota, th.ok)
-                };
-                Row::new(vec![
-                    Cell::from(Span::styled(ui::fit(&c.staff.name, 8), th.text)),
-                    Cell::from(Span::styled(c.staff.no.to_string(), th.muted)),
-                    Cell::from(Span::styled(ui::fit(c.staff.role.as_str(), 10), th.text)),
-                    Cell::from(Span::styled(ui::fit(c.staff.outlet.as_str(), 8), th.text)),
-                    Cell::from(Span::styled(format!("{}/{}", st.size, st.minimum), th.text)),
-                    Cell::from(short),
-                ])
-            })
-            .collect();
-        let header = Row::new(vec![t.col_name, t.col_staff_no, t.col_role, t.outlet, t.col_roster, ""])
-            .style(th.title);
-        let widths = [
-            Constraint::Length(8),
-            Constraint::Length(8),
-            Constraint::Length(10),
-            Constraint::Length(8),
-            Constraint::Length(7),
-            Constraint::Length(8),
-        ];
-        let table =
-            Table::new(rows, widths).header(header).row_highlight_style(th.selection).highlight_symbol(">");
-        f.render_stateful_widget(table, area, &mut self.state);
+        // One line per choice, padded by display width; the first spreads the clients over
+        // the outlet, so it is text across the columns rather than a table row.
+        let spread =
+            ListItem::new(Line::from(Span::styled(format!("【{}】", t.spread_suggested), th.accent)));
+        let people = self.candidates.iter().map(|c| {
+            let st = c.standing;
+            let short = if st.shortfall() > 0 {
+                Span::styled(t.short_by.replace("{}", &st.shortfall().to_string()), th.overdue)
+            } else {
+                Span::styled(t.meets_quota, th.ok)
+            };
+            ListItem::new(Line::from(vec![
+                Span::styled(format!("{} ", ui::pad(&c.staff.name, 8)), th.text),
+                Span::styled(format!("{} ", ui::pad(c.staff.no.as_str(), 8)), th.muted),
+                Span::styled(format!("{} ", ui::pad(c.staff.role.as_str(), 12)), th.text),
+                Span::styled(format!("{} ", ui::pad(c.staff.outlet.as_str(), 8)), th.text),
+                Span::styled(format!("{} ", ui::pad(&format!("{}/{}", st.size, st.minimum), 7)), th.text),
+                short,
+            ]))
+        });
+        let items: Vec<ListItem> = std::iter::once(spread).chain(people).collect();
+        self.list.select(self.state.selected());
+        let list = List::new(items).highlight_style(th.selection).highlight_symbol(">");
+        f.render_stateful_widget(list, area, &mut self.list);
     }
 }
 
-/// Who receives the clients.
-pub enum Receiver {
-    Staff(StaffRef),
-    /// Each to the maintainer the service suggests for it.
-    Suggested,
-}
-
+/// Moves each client to the staff member paired with it, after a preview of what it does to
+/// every roster involved and a reason for the audit trail.
 pub struct MoveConfirm {
-    clients: Vec<ClientNo>,
-    to: Receiver,
+    pairs: Vec<(ClientNo, StaffRef)>,
+    /// Client names for the list of pairs, where known.
+    names: Vec<String>,
     effects: Result<Vec<QuotaEffect>, String>,
     reason: TextArea<'static>,
     error: Option<String>,
 }
 
 impl MoveConfirm {
-    pub fn new(clients: Vec<ClientNo>, to: Receiver, cx: &Ctx) -> MoveConfirm {
-        let effects = match &to {
-            Receiver::Staff(s) => {
-                cx.api.assign_preview(clients.clone(), Some(s.no.clone())).map_err(|e| e.to_string())
-            }
-            Receiver::Suggested => Ok(Vec::new()),
-        };
+    pub fn new(pairs: Vec<(ClientNo, StaffRef)>, names: Vec<String>, cx: &Ctx) -> MoveConfirm {
+        let preview = pairs.iter().map(|(c, s)| (c.clone(), Some(s.no.clone()))).collect();
+        let effects = cx.api.assign_preview(preview).map_err(|e| e.to_string());
         let mut reason = TextArea::default();
         reason.set_placeholder_text(cx.t.reason_placeholder);
         reason.set_cursor_line_style(Style::default());
-        MoveConfirm { clients, to, effects, reason, error: None }
+        MoveConfirm { pairs, names, effects, reason, error: None }
+    }
+
+    /// Every client to the maintainer the service suggests for it; refused with a message when
+    /// someone has no suggestion (no one with a quota in that outlet).
+    pub fn suggested(clients: Vec<ClientNo>, names: Vec<String>, cx: &Ctx) -> Action {
+        let suggestions = match cx.api.suggest_maintainers(clients) {
+            Ok(s) => s,
+            Err(e) => return Action::error(e),
+        };
+        let mut pairs = Vec::new();
+        for (no, s) in suggestions {
+            match s {
+                Some(s) => pairs.push((no, s)),
+                None => {
+                    return Action::Say(Message::Error(cx.t.no_one_to_suggest.replace("{}", no.as_str())));
+                }
+            }
+        }
+        Action::Push(Box::new(MoveConfirm::new(pairs, names, cx)))
     }
 
     fn confirm(&mut self, cx: &Ctx) -> Action {
         let reason = self.reason.lines().join(" ");
-        let result = match &self.to {
-            Receiver::Staff(s) => cx.api.assign(self.clients.clone(), Some(s.no.clone()), reason),
-            Receiver::Suggested => cx.api.assign_suggested(self.clients.clone(), reason),
-        };
-        match result {
+        let pairs = self.pairs.iter().map(|(c, s)| (c.clone(), s.no.clone())).collect();
+        match cx.api.assign_pairs(pairs, reason) {
             Ok(moved) => Action::PopSaved(cx.t.moved.replace("{}", &moved.to_string())),
             Err(e) => {
                 self.error = Some(e.to_string());
@@ -162,7 +173,15 @@ impl MoveConfirm {
             }
         }
     }
+
+    fn single_receiver(&self) -> Option<&StaffRef> {
+        let first = &self.pairs.first()?.1;
+        self.pairs.iter().all(|(_, s)| s.no == first.no).then_some(first)
+    }
 }
+
+/// Pairs listed in the confirmation before "…": enough to check the spread at a glance.
+const PAIRS_SHOWN: usize = 6;
 
 impl Screen for MoveConfirm {
     fn title(&self, t: &Text) -> String {
@@ -197,23 +216,42 @@ impl Screen for MoveConfirm {
     fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
         let t = cx.t;
         let th = cx.theme;
-        let n = self.clients.len().to_string();
-        let mut lines = vec![match &self.to {
-            Receiver::Staff(s) => Line::from(vec![
+        let n = self.pairs.len().to_string();
+        let mut lines = match self.single_receiver() {
+            Some(s) => vec![Line::from(vec![
                 Span::styled(format!(" {} ", t.move_n_to.replace("{}", &n)), th.text),
                 Span::styled(format!("{}（{}）", s.name, s.no), th.title),
-            ]),
-            Receiver::Suggested => {
-                Line::from(Span::styled(format!(" {}", t.assign_n_suggested.replace("{}", &n)), th.text))
+            ])],
+            None => {
+                let mut l = vec![Line::from(Span::styled(
+                    format!(" {}", t.assign_n_suggested.replace("{}", &n)),
+                    th.text,
+                ))];
+                for (i, (no, s)) in self.pairs.iter().enumerate().take(PAIRS_SHOWN) {
+                    let name = self.names.get(i).cloned().unwrap_or_else(|| no.to_string());
+                    l.push(Line::from(vec![
+                        Span::styled(format!("   {} ", ui::pad(&name, 8)), th.text),
+                        Span::styled(format!("→ {}", s.name), th.accent),
+                    ]));
+                }
+                if self.pairs.len() > PAIRS_SHOWN {
+                    l.push(Line::from(Span::styled(
+                        format!(
+                            "   {}",
+                            t.and_more.replace("{}", &(self.pairs.len() - PAIRS_SHOWN).to_string())
+                        ),
+                        th.muted,
+                    )));
+                }
+                l
             }
-        }];
+        };
         lines.push(Line::from(""));
         match &self.effects {
             Ok(effects) if !effects.is_empty() => {
                 lines.push(Line::from(Span::styled(format!(" {}", t.quota_effect), th.muted)));
                 for e in effects {
-                    let after_ok = e.after >= e.minimum;
-                    let verdict = if after_ok {
+                    let verdict = if e.after >= e.minimum {
                         Span::styled(t.meets_quota.to_string(), th.ok)
                     } else {
                         Span::styled(t.short_by.replace("{}", &(e.minimum - e.after).to_string()), th.overdue)

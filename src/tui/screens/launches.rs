@@ -91,8 +91,8 @@ impl Screen for LaunchesScreen {
                 };
                 Row::new(vec![
                     Cell::from(Span::styled(ui::fit(&l.launch.name, 20), th.text)),
-                    Cell::from(Span::styled(ui::date(l.launched, today), th.muted)),
-                    Cell::from(Span::styled(ui::date(l.launch.deadline, today), th.text)),
+                    Cell::from(Span::styled(ui::date(l.launched, today, t), th.muted)),
+                    Cell::from(Span::styled(ui::date(l.launch.deadline, today, t), th.text)),
                     Cell::from(Span::styled(format!("{}/{}", l.done, l.total), th.text)),
                     Cell::from(Span::styled(
                         pct,

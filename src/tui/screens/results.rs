@@ -101,7 +101,7 @@ impl Screen for ResultsScreen {
         let t = cx.t;
         let th = cx.theme;
         let v = &self.view;
-        let label = |s: &str| Span::styled(format!(" {}", ui::pad(s, 14)), th.muted);
+        let label = |s: &str| Span::styled(format!(" {}", ui::pad(s, 16)), th.muted);
         let verdict = |ok: bool| {
             if ok {
                 Span::styled(format!("  {}", t.met), th.ok)
@@ -112,7 +112,7 @@ impl Screen for ResultsScreen {
         let mut lines = vec![
             Line::from(vec![
                 Span::styled(format!(" {} ", v.quarter), th.title),
-                Span::styled(t.as_of.replace("{}", &ui::date(v.today, v.today)), th.muted),
+                Span::styled(t.as_of.replace("{}", &ui::date(v.today, v.today, t)), th.muted),
             ]),
             Line::from(""),
         ];
@@ -137,7 +137,7 @@ impl Screen for ResultsScreen {
                         th.accent,
                     ),
                     Span::styled(
-                        format!("  {} {}：{}", t.last_year, ui::date(y.date, v.today), y.gold_plus),
+                        format!("  {} {}：{}", t.last_year, ui::date(y.date, v.today, t), y.gold_plus),
                         th.text,
                     ),
                     Span::styled(

@@ -70,6 +70,22 @@ impl RosterScreen {
         cx.me.staff.may(Permission::Manager)
     }
 
+    fn pick_receiver(&self, clients: Vec<ClientNo>, cx: &Ctx) -> Action {
+        if clients.is_empty() {
+            return Action::None;
+        }
+        let name_of = |no: &ClientNo| {
+            self.page
+                .as_ref()
+                .and_then(|p| p.rows.iter().find(|r| &r.no == no))
+                .map(|r| r.name.clone())
+                .unwrap_or_default()
+        };
+        let names = clients.iter().map(name_of).collect();
+        let from = self.page.as_ref().map(|p| p.of.no.clone());
+        Action::Push(Box::new(StaffPicker::new(clients, names, from, cx)))
+    }
+
     /// The marked clients, or the selected one if none is marked.
     fn to_move(&self) -> Vec<ClientNo> {
         if self.marked.is_empty() {
@@ -195,24 +211,17 @@ impl Screen for RosterScreen {
             }
             KeyCode::Char('m') if Self::manager(cx) => {
                 let clients = self.to_move();
-                if clients.is_empty() {
-                    return Action::None;
-                }
-                let from = self.page.as_ref().map(|p| p.of.no.clone());
-                Action::Push(Box::new(StaffPicker::new(clients, from, cx)))
+                self.pick_receiver(clients, cx)
             }
             KeyCode::Char('H') if Self::manager(cx) && self.of.is_some() => {
-                let clients: Vec<ClientNo> = self
+                let all = self
                     .page
                     .as_ref()
                     .map(|p| p.rows.iter().map(|r| r.no.clone()).collect())
                     .unwrap_or_default();
-                if clients.is_empty() {
-                    return Action::None;
-                }
-                let from = self.page.as_ref().map(|p| p.of.no.clone());
-                Action::Push(Box::new(StaffPicker::new(clients, from, cx)))
+                self.pick_receiver(all, cx)
             }
+            KeyCode::Esc | KeyCode::Char('q') if self.of.is_some() => Action::Pop,
             KeyCode::Char('c') => match self.selected_client() {
                 Some(no) => super::open_contact_form(no, super::contact_form::Prefill::default(), cx),
                 None => Action::None,
@@ -289,7 +298,7 @@ impl Screen for RosterScreen {
         let wide = area.width >= 110;
         let rows = page.rows.iter().map(|r| {
             let next = match r.next_callback {
-                Some(d) => Cell::from(Span::styled(ui::date(d, today), ui::due_style(d, today, th))),
+                Some(d) => Cell::from(Span::styled(ui::date(d, today, t), ui::due_style(d, today, th))),
                 None => Cell::from(Span::styled("-", th.muted)),
             };
             let gaps: String = r.gaps.iter().map(|g| t.requirement_badge(*g)).collect();
@@ -304,7 +313,7 @@ impl Screen for RosterScreen {
                 Cell::from(Span::styled(t.tier(r.tier), th.text)),
                 Cell::from(Span::styled(t.class_short(r.class), th.text)),
                 Cell::from(Span::styled(ui::amount(&r.assets, t), th.text)),
-                Cell::from(Span::styled(ui::opt_date(r.last_contact, today), th.text)),
+                Cell::from(Span::styled(ui::opt_date(r.last_contact, today, t), th.text)),
                 next,
                 Cell::from(if r.sticker { Span::styled("✓", th.ok) } else { Span::styled("-", th.muted) }),
                 Cell::from(Span::styled(gaps, th.warning)),
@@ -321,8 +330,8 @@ impl Screen for RosterScreen {
             Constraint::Length(8),
             Constraint::Length(4),
             Constraint::Length(9),
-            Constraint::Length(8),
-            Constraint::Length(8),
+            Constraint::Length(9),
+            Constraint::Length(9),
             Constraint::Length(4),
             Constraint::Length(10),
         ];

@@ -189,7 +189,7 @@ impl Screen for SettingsScreen {
         let t = cx.t;
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('s') {
             self.editing = Editing::No;
-            return match cx.api.set_rules(self.rules.clone()) {
+            return match cx.api.set_rules(self.rules.clone(), self.saved.clone()) {
                 Ok(()) => {
                     self.saved = self.rules.clone();
                     Action::Saved(t.settings_saved.to_string())
@@ -270,9 +270,6 @@ impl Screen for SettingsScreen {
                     .is_some_and(|i| !matches!(i, Item::Header(_))) =>
             {
                 self.editing = Editing::Value(String::new());
-            }
-            KeyCode::Char(c) if c.is_ascii_digit() => {
-                self.editing = Editing::Value(c.to_string());
             }
             KeyCode::Char('n') => self.editing = Editing::NewRole(String::new()),
             KeyCode::Char('u') => {

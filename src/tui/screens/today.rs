@@ -195,12 +195,12 @@ impl TodayScreen {
                             DueBucket::Overdue { days } => (t.overdue_days(days), th.overdue),
                             DueBucket::Today => (t.today_word.to_string(), th.warning),
                             DueBucket::ThisWeek => (ui::day_and_weekday(task.due, t), th.accent),
-                            DueBucket::Later => (ui::date(task.due, today), th.text),
+                            DueBucket::Later => (ui::date(task.due, today, t), th.text),
                         };
                         let what = format!(
                             "{} {} · {}",
                             t.task_title(task.kind(), None),
-                            ui::date(task.due, today),
+                            ui::date(task.due, today, t),
                             t.class(task.client_class)
                         );
                         (why, style, what)

@@ -11,10 +11,10 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::super::screen::{Action, Ctx, KeyHelp, Screen};
+use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::super::text::Text;
 use super::super::ui;
-use super::handover::{MoveConfirm, Receiver, StaffPicker};
+use super::handover::{MoveConfirm, StaffPicker};
 use super::{export_report, list_nav};
 use crate::domain::ClientNo;
 use crate::service::ServiceError;
@@ -34,12 +34,12 @@ impl UnassignedScreen {
         Ok(s)
     }
 
-    fn chosen(&self) -> Vec<ClientNo> {
+    /// The marked rows, or the selected one if none is marked.
+    fn chosen(&self) -> Vec<&UnassignedRow> {
         if self.marked.is_empty() {
-            self.state.selected().and_then(|i| self.rows.get(i)).map(|r| r.no.clone()).into_iter().collect()
+            self.state.selected().and_then(|i| self.rows.get(i)).into_iter().collect()
         } else {
-            // In list order, so the suggestions match what the screen showed.
-            self.rows.iter().filter(|r| self.marked.contains(&r.no)).map(|r| r.no.clone()).collect()
+            self.rows.iter().filter(|r| self.marked.contains(&r.no)).collect()
         }
     }
 }
@@ -95,18 +95,33 @@ impl Screen for UnassignedScreen {
                 Action::None
             }
             KeyCode::Char('a') => {
+                // Exactly the suggestions on screen: what the manager saw is what is done.
                 let chosen = self.chosen();
                 if chosen.is_empty() {
                     return Action::None;
                 }
-                Action::Push(Box::new(MoveConfirm::new(chosen, Receiver::Suggested, cx)))
+                let mut pairs = Vec::new();
+                for r in &chosen {
+                    match &r.suggested {
+                        Some(s) => pairs.push((r.no.clone(), s.clone())),
+                        None => {
+                            return Action::Say(Message::Error(
+                                cx.t.no_one_to_suggest.replace("{}", r.no.as_str()),
+                            ));
+                        }
+                    }
+                }
+                let names = chosen.iter().map(|r| r.name.clone()).collect();
+                Action::Push(Box::new(MoveConfirm::new(pairs, names, cx)))
             }
             KeyCode::Char('m') => {
                 let chosen = self.chosen();
                 if chosen.is_empty() {
                     return Action::None;
                 }
-                Action::Push(Box::new(StaffPicker::new(chosen, None, cx)))
+                let clients = chosen.iter().map(|r| r.no.clone()).collect();
+                let names = chosen.iter().map(|r| r.name.clone()).collect();
+                Action::Push(Box::new(StaffPicker::new(clients, names, None, cx)))
             }
             KeyCode::Enter => match self.state.selected().and_then(|i| self.rows.get(i)) {
                 Some(r) => match super::client::ClientScreen::new(r.no.clone(), cx) {
@@ -155,7 +170,7 @@ impl Screen for UnassignedScreen {
                     Cell::from(Span::styled(ui::amount(&r.assets, t), th.text)),
                     Cell::from(Span::styled(ui::fit(r.outlet.as_str(), 6), th.text)),
                     Cell::from(match &r.suggested {
-                        Some(s) => Span::styled(ui::fit(&s.name, 8), th.ok),
+                        Some(s) => Span::styled(ui::fit(&s.name, 10), th.ok),
                         None => Span::styled(t.no_suggestion, th.warning),
                     }),
                 ])
@@ -180,7 +195,7 @@ impl Screen for UnassignedScreen {
             Constraint::Length(4),
             Constraint::Length(9),
             Constraint::Length(6),
-            Constraint::Length(8),
+            Constraint::Length(10),
         ];
         let table =
             Table::new(rows, widths).header(header).row_highlight_style(th.selection).highlight_symbol(">");
