@@ -12,8 +12,11 @@ mod records;
 mod schema;
 mod tx;
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+
+use crate::domain::Client;
 
 pub use check::CheckReport;
 pub use codec::Record;
@@ -78,12 +81,16 @@ impl Tree {
     }
 }
 
+/// Told of every client a write saved, right after the write commits.
+pub type ClientObserver = Arc<dyn Fn(&[Client]) + Send + Sync>;
+
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
     trees: Arc<Vec<sled::Tree>>,
     path: PathBuf,
     _lock: Arc<lock::StoreLock>,
+    observer: Arc<RwLock<Option<ClientObserver>>>,
 }
 
 impl Store {
@@ -104,7 +111,13 @@ impl Store {
             .map(|t| db.open_tree(t.name()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| open_err(e.to_string()))?;
-        let store = Store { db, trees: Arc::new(trees), path: path.to_path_buf(), _lock: Arc::new(lock) };
+        let store = Store {
+            db,
+            trees: Arc::new(trees),
+            path: path.to_path_buf(),
+            _lock: Arc::new(lock),
+            observer: Arc::default(),
+        };
         schema::bring_up_to_date(&store, target, migrations)?;
         Ok(store)
     }
@@ -123,9 +136,34 @@ impl Store {
     pub fn write<R>(&self, f: impl Fn(&Tx) -> TxResult<R>) -> Result<R, StoreError> {
         use sled::transaction::Transactional;
         let refs: Vec<&sled::Tree> = self.trees.iter().collect();
-        let result = refs[..].transaction(|trees| f(&Tx::new(trees)))?;
+        let saved = RefCell::new(Vec::new());
+        let result = refs[..].transaction(|trees| {
+            let tx = Tx::new(trees);
+            let r = f(&tx)?;
+            // Only the attempt that commits counts; a retried one is overwritten.
+            *saved.borrow_mut() = tx.into_saved();
+            Ok(r)
+        })?;
+        // Committed, so reads already see it: the observer must too, even if the flush fails.
+        self.notify(&saved.into_inner());
         self.db.flush()?;
         Ok(result)
+    }
+
+    /// Registers who is told of saved clients (the service's search index); replaces any earlier
+    /// one. The store knows nothing of what the observer does with them.
+    pub fn observe_clients(&self, observer: ClientObserver) {
+        *self.observer.write().unwrap_or_else(|p| p.into_inner()) = Some(observer);
+    }
+
+    fn notify(&self, clients: &[Client]) {
+        if clients.is_empty() {
+            return;
+        }
+        let observer = self.observer.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(o) = observer {
+            o(clients);
+        }
     }
 
     /// A fresh identifier, unique for the life of the store.

@@ -1,6 +1,8 @@
 //! Typed writes inside one transaction. Every `save_*` keeps the entity's index trees in step with
 //! it, so a caller cannot update a record and forget its index.
 
+use std::cell::RefCell;
+
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::codec::{Record, decode, encode};
@@ -21,11 +23,17 @@ pub const RULES_KEY: &[u8] = b"rules";
 
 pub struct Tx<'a> {
     trees: &'a [TransactionalTree],
+    /// Clients saved in this attempt, for `Store::write` to pass on once it commits.
+    saved: RefCell<Vec<Client>>,
 }
 
 impl<'a> Tx<'a> {
     pub(super) fn new(trees: &'a [TransactionalTree]) -> Tx<'a> {
-        Tx { trees }
+        Tx { trees, saved: RefCell::new(Vec::new()) }
+    }
+
+    pub(super) fn into_saved(self) -> Vec<Client> {
+        self.saved.into_inner()
     }
 
     fn t(&self, t: Tree) -> &TransactionalTree {
@@ -83,7 +91,9 @@ impl<'a> Tx<'a> {
                 self.mark(Tree::Roster, keys::roster(m, &c.no))?;
             }
         }
-        self.put(Tree::Clients, key, c)
+        self.put(Tree::Clients, key, c)?;
+        self.saved.borrow_mut().push(c.clone());
+        Ok(())
     }
 
     pub fn save_task(&self, task: &Task) -> TxResult<()> {
