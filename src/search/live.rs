@@ -2,9 +2,10 @@
 //! wait), then ready. Changes that arrive while it is being built are kept and applied when it is
 //! done, after everything the build read, so none is lost whichever the build saw.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::{Found, Row, SearchIndex};
+use super::{Found, REBUILD_ABOVE, Row, SearchIndex};
 
 enum State {
     Building { pending: Vec<Row> },
@@ -13,7 +14,7 @@ enum State {
 }
 
 pub enum Searched {
-    /// Still being built; try again shortly.
+    /// Being built, or rebuilt after a large import; try again shortly.
     Building,
     Ready(Vec<Found>),
     /// The clients could not be read; the reason, for the person searching.
@@ -22,11 +23,17 @@ pub enum Searched {
 
 pub struct LiveIndex {
     state: RwLock<State>,
+    /// A large batch is being applied (seconds at a million clients): searches say "not ready"
+    /// instead of waiting for it behind the lock.
+    rebuilding: AtomicBool,
 }
 
 impl Default for LiveIndex {
     fn default() -> LiveIndex {
-        LiveIndex { state: RwLock::new(State::Building { pending: Vec::new() }) }
+        LiveIndex {
+            state: RwLock::new(State::Building { pending: Vec::new() }),
+            rebuilding: AtomicBool::new(false),
+        }
     }
 }
 
@@ -46,10 +53,17 @@ impl LiveIndex {
         if rows.is_empty() {
             return;
         }
+        let large = rows.len() > REBUILD_ABOVE;
+        if large {
+            self.rebuilding.store(true, Ordering::Release);
+        }
         match &mut *self.write() {
             State::Building { pending } => pending.extend(rows),
             State::Ready(ix) => ix.upsert(&rows),
             State::Failed(_) => {}
+        }
+        if large {
+            self.rebuilding.store(false, Ordering::Release);
         }
     }
 
@@ -71,6 +85,9 @@ impl LiveIndex {
     }
 
     pub fn search(&self, query: &str, actor: Option<&str>, limit: usize) -> Searched {
+        if self.rebuilding.load(Ordering::Acquire) {
+            return Searched::Building;
+        }
         match &*self.read() {
             State::Building { .. } => Searched::Building,
             State::Ready(ix) => Searched::Ready(ix.search(query, actor, limit)),

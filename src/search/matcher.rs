@@ -15,9 +15,9 @@
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 
-use super::query::{Query, Unit};
+use super::query::{MAX_UNITS, Query, Unit};
 use super::syllables::table as syllable_table;
-use super::table::{Id, NameKey, Table, char_bit, letter_bit};
+use super::table::{Id, Mask, NameKey, Table, char_bit};
 use super::{MatchField, MatchKind};
 use crate::domain::mask::{id_shown, phone_shown};
 
@@ -35,7 +35,7 @@ pub struct Prepared {
     pub digits: Option<String>,
     /// Uppercase, as ID numbers are stored.
     pub id_form: Option<String>,
-    pub mask: u32,
+    pub mask: u64,
     /// For each `Unit::Char`, the syllables it can be read as (for the name keys).
     pub char_syllables: Vec<Vec<u16>>,
 }
@@ -47,7 +47,15 @@ impl Prepared {
         let alnum = query.is_alnum().then(|| query.alnum_bytes());
         let digits = (number && query.text.bytes().all(|b| b.is_ascii_digit())).then(|| query.text.clone());
         let id_form = number.then(|| query.text.to_uppercase());
-        let mask = query.units.iter().fold(0, |m, u| m | matches_bit(u));
+        let mut spelt = Mask::default();
+        let mut chars = 0;
+        for u in &query.units {
+            match u {
+                Unit::Alnum(b) => spelt.add(*b),
+                Unit::Char(c) => chars |= char_bit(*c),
+            }
+        }
+        let mask = spelt.bits() | chars;
         let syl = syllable_table();
         let char_syllables = query
             .units
@@ -67,13 +75,6 @@ impl Prepared {
             })
             .collect();
         Prepared { query, number, alnum, digits, id_form, mask, char_syllables }
-    }
-}
-
-fn matches_bit(u: &Unit) -> u32 {
-    match u {
-        Unit::Alnum(b) => letter_bit(*b),
-        Unit::Char(c) => char_bit(*c),
     }
 }
 
@@ -99,14 +100,12 @@ pub fn classify(t: &Table, id: Id, p: &Prepared, detail: bool) -> Option<Match> 
     };
     let rec = t.rec(id);
     if !p.number {
-        let name = anchored(rec.name(), &p.query.units).map(|(kind, positions)| Match {
+        let name = anchored(rec.name(), &p.query.units).map(|(kind, end)| Match {
             field: MatchField::Name,
             kind,
-            positions,
+            positions: if detail { typed_positions(rec.name(), end) } else { Vec::new() },
         });
-        let fuzzy = name.is_none()
-            && t.mask[id as usize] & p.mask == p.mask
-            && subsequence(rec.name(), &p.query.units);
+        let fuzzy = name.is_none() && t.mask[id as usize] & p.mask == p.mask && fuzzy_name(t, id, p);
         offer(name);
         if fuzzy {
             let positions = if detail { fuzzy_positions(rec.name(), &p.query) } else { Vec::new() };
@@ -167,30 +166,32 @@ pub fn id_number(id: &str, q: &str) -> Option<Match> {
 /// The name read from its first character: each typed segment is a whole reading or the start
 /// of one, a character stands for itself. Exact when every character was spelt out in full,
 /// prefix when only the last segment was cut short or characters remain, initials when some
-/// earlier segment was cut short ("zw", "zhwei"). Returns the best kind and the characters used.
-pub fn anchored(name: NameKey, units: &[Unit]) -> Option<(MatchKind, Vec<usize>)> {
+/// earlier segment was cut short ("zw", "zhwei"). Returns the best kind and the index of the last
+/// character used.
+pub fn anchored(name: NameKey, units: &[Unit]) -> Option<(MatchKind, usize)> {
     let m = units.len();
-    if m == 0 {
+    if m == 0 || m > MAX_UNITS {
         return None;
     }
     let syl = syllable_table();
     let last_typed = name.enumerate().filter(|(_, s)| !s.skip).map(|(i, _)| i).last()?;
-    // Where the query has got to (units used, whether a segment was cut short) after each slot;
-    // a set of states rather than a recursion, so "anananan" cannot blow up.
-    let mut states: Vec<(usize, bool)> = vec![(0, false)];
+    // Where the query has got to after each character: bit j of `whole` means units[..j] were
+    // used with every segment so far a whole reading, of `cut` with some segment cut short. A
+    // set of states rather than a recursion, so "anananan" cannot blow up, and no allocation.
+    let (mut whole, mut cut) = (1u64, 0u64);
     let mut best: Option<(MatchKind, usize)> = None;
     for (i, slot) in name.enumerate() {
-        if states.is_empty() {
+        if whole | cut == 0 {
             break;
         }
         if slot.skip {
             continue;
         }
-        let mut next: Vec<(usize, bool)> = Vec::new();
-        let mut done = |abbreviated: bool, cut: bool| {
+        let (mut next_whole, mut next_cut) = (0u64, 0u64);
+        let mut done = |abbreviated: bool, partial: bool| {
             let kind = if abbreviated {
                 MatchKind::Initials
-            } else if cut || i < last_typed {
+            } else if partial || i < last_typed {
                 MatchKind::Prefix
             } else {
                 MatchKind::Exact
@@ -199,46 +200,77 @@ pub fn anchored(name: NameKey, units: &[Unit]) -> Option<(MatchKind, Vec<usize>)
                 best = Some((kind, i));
             }
         };
-        for &(j, abbreviated) in &states {
-            match units[j] {
-                Unit::Char(c) => {
-                    if slot.ch == c {
-                        if j + 1 == m {
-                            done(abbreviated, false);
-                        } else {
-                            next.push((j + 1, abbreviated));
-                        }
+        for (states, abbreviated) in [(whole, false), (cut, true)] {
+            let mut rest = states;
+            while rest != 0 {
+                let j = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                let mut advance = |used: usize, abbreviated: bool, partial: bool| {
+                    if used == m {
+                        done(abbreviated, partial);
+                    } else if abbreviated {
+                        next_cut |= 1 << used;
+                    } else {
+                        next_whole |= 1 << used;
                     }
-                }
-                Unit::Alnum(_) => {
-                    for s in slot.syllables() {
-                        let text = syl.text(s).as_bytes();
-                        for (l, b) in text.iter().enumerate() {
-                            if units.get(j + l) != Some(&Unit::Alnum(*b)) {
-                                break;
-                            }
-                            let (used, whole) = (j + l + 1, l + 1 == text.len());
-                            if used == m {
-                                done(abbreviated, !whole);
-                            } else {
-                                next.push((used, abbreviated || !whole));
+                };
+                match units[j] {
+                    Unit::Char(c) if slot.ch == c => advance(j + 1, abbreviated, false),
+                    Unit::Char(_) => {}
+                    Unit::Alnum(_) => {
+                        for s in slot.syllables() {
+                            let text = syl.text(s).as_bytes();
+                            for (l, b) in text.iter().enumerate() {
+                                if units.get(j + l) != Some(&Unit::Alnum(*b)) {
+                                    break;
+                                }
+                                let whole_reading = l + 1 == text.len();
+                                let used = j + l + 1;
+                                // A cut-short segment is fine last ("zhangw"), an abbreviation before.
+                                advance(used, abbreviated || (!whole_reading && used < m), !whole_reading);
                             }
                         }
                     }
                 }
             }
         }
-        next.sort_unstable();
-        next.dedup();
-        states = next;
+        whole = next_whole;
+        cut = next_cut;
     }
-    let (kind, end) = best?;
-    let positions = name.enumerate().take(end + 1).filter(|(_, s)| !s.skip).map(|(i, _)| i).collect();
-    Some((kind, positions))
+    best
+}
+
+/// The characters of `name` up to and including `end` that were typed for, for highlighting.
+pub fn typed_positions(name: NameKey, end: usize) -> Vec<usize> {
+    name.enumerate().take(end + 1).filter(|(_, s)| !s.skip).map(|(i, _)| i).collect()
 }
 
 /// The query as a subsequence of the name written out as characters and spellings
-/// ("张zhang伟wei"): what fuzzy-matcher would accept, checked without scoring.
+/// ("张zhang伟wei"): what fuzzy-matcher would accept, checked without scoring. A query of letters
+/// and digits only is checked against the stored spelling bytes, a tight loop.
+pub fn fuzzy_name(t: &Table, id: Id, p: &Prepared) -> bool {
+    match &p.alnum {
+        Some(q) => spelt_subsequence(t.spelling(id), q),
+        None => subsequence(t.rec(id).name(), &p.query.units),
+    }
+}
+
+/// A plain loop: spellings are a dozen bytes, too short for `memchr` to pay off.
+fn spelt_subsequence(spelling: &[u8], q: &[u8]) -> bool {
+    let Some((&first, _)) = q.split_first() else { return true };
+    let (mut j, mut want) = (0, first);
+    for &b in spelling {
+        if b == want {
+            j += 1;
+            match q.get(j) {
+                Some(next) => want = *next,
+                None => return true,
+            }
+        }
+    }
+    false
+}
+
 pub fn subsequence(name: NameKey, units: &[Unit]) -> bool {
     let syl = syllable_table();
     let mut j = 0;
@@ -291,7 +323,8 @@ mod tests {
     fn name_match(name: &str, q: &str) -> Option<(MatchKind, Vec<usize>)> {
         let mut buf = Vec::new();
         encode_name(name, &mut buf);
-        anchored(NameKey::new(&buf), &Query::parse(q).units)
+        let key = NameKey::new(&buf);
+        anchored(key, &Query::parse(q).units).map(|(kind, end)| (kind, typed_positions(key, end)))
     }
 
     fn kind(name: &str, q: &str) -> Option<MatchKind> {
@@ -367,8 +400,8 @@ mod tests {
 
     #[test]
     fn a_long_run_of_ambiguous_syllables_stays_cheap() {
-        let name = "安".repeat(40);
-        let q = "an".repeat(40);
+        let name = "安".repeat(30);
+        let q = "an".repeat(30);
         assert_eq!(kind(&name, &q), Some(Exact));
         assert_eq!(kind(&name, &format!("{q}x")), None);
     }

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 pub use live::{LiveIndex, Searched};
 pub use table::Row;
 
-use matcher::{Prepared, classify, subsequence};
+use matcher::{Prepared, classify, fuzzy_name};
 use name_keys::{Emit, NameKeys, keys_of};
 use numbers::{NumberHits, NumberKeys};
 use query::Unit;
@@ -66,7 +66,7 @@ const WALK_ABOVE: usize = 50_000;
 
 /// Edits in one write above this count rebuild the sorted arrays instead of shifting them entry
 /// by entry (each shift moves up to a few megabytes at a million clients).
-const REBUILD_ABOVE: usize = 256;
+pub const REBUILD_ABOVE: usize = 256;
 
 /// One search result, unmasked: the service masks it for the person searching.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +89,9 @@ pub struct SearchIndex {
     names: NameKeys,
     /// Ids in the order of their names' typable characters, for queries in characters.
     by_name: Vec<Id>,
+    /// For each character, the clients whose name has it (ascending ids): fuzzy queries in
+    /// characters ("伟") look only there.
+    chars: HashMap<char, Vec<Id>>,
     numbers: NumberKeys,
     rank: Rank,
     staff: HashMap<String, u32>,
@@ -103,6 +106,7 @@ impl SearchIndex {
             t: Table::default(),
             names: NameKeys::default(),
             by_name: Vec::new(),
+            chars: HashMap::new(),
             numbers: NumberKeys::default(),
             rank: Rank::default(),
             staff: HashMap::new(),
@@ -132,12 +136,20 @@ impl SearchIndex {
 
     /// Heap bytes the index holds (capacities, not lengths).
     pub fn bytes(&self) -> usize {
-        self.t.bytes()
-            + self.names.bytes()
-            + self.by_name.capacity() * 4
-            + self.numbers.bytes()
-            + self.rank.bytes()
-            + self.by_maintainer.values().map(|v| v.capacity() * 4 + 32).sum::<usize>()
+        self.sizes().iter().map(|(_, n)| n).sum()
+    }
+
+    /// Heap bytes by part, for the benchmark's report.
+    pub fn sizes(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            ("client table (text, numbers, tier, contact, masks)", self.t.bytes()),
+            ("spelt name keys", self.names.bytes()),
+            ("names in character order", self.by_name.capacity() * 4),
+            ("clients by character", lists(self.chars.values())),
+            ("phone, ID-ending, client-number arrays", self.numbers.bytes()),
+            ("rank order", self.rank.bytes()),
+            ("clients by maintainer", lists(self.by_maintainer.values())),
+        ]
     }
 
     fn intern(&mut self, staff: &Option<String>) -> u32 {
@@ -212,6 +224,14 @@ impl SearchIndex {
         let mut by_name: Vec<Id> = (0..t.len() as Id).collect();
         by_name.sort_by_cached_key(|id| (typed_chars(t, *id).collect::<String>(), *id));
         self.by_name = by_name;
+        let mut chars: HashMap<char, Vec<Id>> = HashMap::new();
+        for id in 0..t.len() as Id {
+            for c in distinct_chars(t, id) {
+                chars.entry(c).or_default().push(id);
+            }
+        }
+        chars.values_mut().for_each(|v| v.shrink_to_fit());
+        self.chars = chars;
         self.numbers = NumberKeys::build(t);
         self.rank = Rank::build(t, &self.numbers.by_no);
         let mut by_maintainer: HashMap<u32, Vec<Id>> = HashMap::new();
@@ -276,6 +296,17 @@ impl SearchIndex {
             self.names.insert(id, keys);
             self.by_name.insert(at, id);
         }
+        for c in distinct_chars(&self.t, id) {
+            let list = self.chars.entry(c).or_default();
+            let at = list.partition_point(|o| *o < id);
+            match (remove, list.get(at) == Some(&id)) {
+                (true, true) => {
+                    list.remove(at);
+                }
+                (false, false) => list.insert(at, id),
+                _ => {}
+            }
+        }
     }
 
     /// The best `limit` clients for `query` as seen by staff member `actor` (their own clients
@@ -327,19 +358,7 @@ impl SearchIndex {
         }
 
         if taken.len() < limit {
-            let mut top = TopK::new(limit);
-            if !p.number {
-                for id in 0..t.len() as Id {
-                    if t.mask[id as usize] & p.mask == p.mask && subsequence(t.rec(id).name(), &p.query.units)
-                    {
-                        top.offer(key(id), id);
-                    }
-                }
-            }
-            if let Some(q) = &p.alnum {
-                t.nos.containing(q, |id| top.offer(key(id), id));
-            }
-            take(&mut taken, top, MatchKind::Fuzzy, limit);
+            self.fuzzy(&p, me, limit, &mut taken, key);
         }
 
         taken
@@ -363,6 +382,71 @@ impl SearchIndex {
                 })
             })
             .collect()
+    }
+
+    /// Fuzzy matches, after every better one is in `taken`: the name as a subsequence, the client
+    /// number containing the query. A scan collects them; if they turn out to be very many, it
+    /// stops and the clients are walked in rank order instead, which then meets one every few
+    /// steps.
+    fn fuzzy(
+        &self,
+        p: &Prepared,
+        me: Option<u32>,
+        limit: usize,
+        taken: &mut Vec<(Id, MatchKind)>,
+        key: impl Fn(Id) -> u64,
+    ) {
+        let t = &self.t;
+        let cap = self.walk_above / 2;
+        let by_name = |id: Id| t.mask[id as usize] & p.mask == p.mask && fuzzy_name(t, id, p);
+        let by_no =
+            |id: Id| p.alnum.as_ref().is_some_and(|q| memchr::memmem::find(t.nos.folded(id), q).is_some());
+        let need = limit - taken.len();
+        let already: Vec<Id> = taken.iter().map(|(id, _)| *id).collect();
+        let fuzzy = |id: Id| !already.contains(&id) && (by_name(id) || by_no(id));
+        // Common letters match a large share of names; a short walk in rank order then finds
+        // the best of them long before a scan of every name would end.
+        if !p.number
+            && !p.query.has_chars()
+            && let Ok(more) = self.walk_for(me, need, cap, fuzzy)
+        {
+            taken.extend(more.into_iter().map(|id| (id, MatchKind::Fuzzy)));
+            return;
+        }
+        let mut found: Vec<Id> = Vec::new();
+        let mut push = |id: Id| {
+            found.push(id);
+            found.len() <= cap
+        };
+        let mut whole = true;
+        if !p.number {
+            let chars =
+                p.query.units.iter().filter_map(|u| if let Unit::Char(c) = u { Some(*c) } else { None });
+            let fewest =
+                chars.map(|c| self.chars.get(&c).map_or(&[][..], Vec::as_slice)).min_by_key(|l| l.len());
+            match fewest {
+                // A name with a character of the query is on that character's list.
+                Some(list) => whole = list.iter().filter(|id| by_name(**id)).all(|id| push(*id)),
+                None => {
+                    whole = with_letters(&t.mask, p.mask).filter(|id| fuzzy_name(t, *id, p)).all(&mut push)
+                }
+            }
+        }
+        if whole && let Some(q) = &p.alnum {
+            t.nos.containing(q, |id| {
+                whole = push(id);
+                whole
+            });
+        }
+        if !whole {
+            taken.extend(self.walk(me, need, fuzzy).into_iter().map(|id| (id, MatchKind::Fuzzy)));
+            return;
+        }
+        let mut top = TopK::new(limit);
+        for id in found {
+            top.offer(key(id), id);
+        }
+        take(taken, top, MatchKind::Fuzzy, limit);
     }
 
     /// Runs of candidates per kind that match for sure (`sure`), and runs that need checking.
@@ -408,35 +492,49 @@ impl SearchIndex {
 
     /// The first `need` clients satisfying `accept`, in ranking order: the searcher's own clients
     /// by rank, then everyone else's by rank.
-    fn walk(&self, me: Option<u32>, need: usize, mut accept: impl FnMut(Id) -> bool) -> Vec<Id> {
+    fn walk(&self, me: Option<u32>, need: usize, accept: impl FnMut(Id) -> bool) -> Vec<Id> {
+        self.walk_for(me, need, usize::MAX, accept).unwrap_or_else(|partial| partial)
+    }
+
+    /// `walk`, giving up after checking `budget` clients: `Err` with what it found by then.
+    fn walk_for(
+        &self,
+        me: Option<u32>,
+        need: usize,
+        mut budget: usize,
+        mut accept: impl FnMut(Id) -> bool,
+    ) -> Result<Vec<Id>, Vec<Id>> {
         let mut found = Vec::with_capacity(need);
-        if let Some(m) = me
-            && let Some(mine) = self.by_maintainer.get(&m)
-        {
-            let mut mine = mine.clone();
-            mine.sort_unstable_by_key(|id| self.rank.of(*id));
-            for id in mine {
-                if found.len() == need {
-                    return found;
-                }
-                if accept(id) {
-                    found.push(id);
-                }
-            }
-        }
-        for &id in self.rank.order() {
+        let mut mine = match me.and_then(|m| self.by_maintainer.get(&m)) {
+            Some(list) => list.clone(),
+            None => Vec::new(),
+        };
+        mine.sort_unstable_by_key(|id| self.rank.of(*id));
+        let others = self
+            .rank
+            .order()
+            .iter()
+            .copied()
+            .filter(|id| me.is_none_or(|m| self.t.maintainer[*id as usize] != m));
+        for id in mine.into_iter().chain(others) {
             if found.len() == need {
-                break;
+                return Ok(found);
             }
-            if me.is_some_and(|m| self.t.maintainer[id as usize] == m) {
-                continue;
+            if budget == 0 {
+                return Err(found);
             }
+            budget -= 1;
             if accept(id) {
                 found.push(id);
             }
         }
-        found
+        Ok(found)
     }
+}
+
+/// Heap bytes of a map's lists, with a rough allowance for the map's own slots.
+fn lists<'a>(lists: impl Iterator<Item = &'a Vec<Id>>) -> usize {
+    lists.map(|v| v.capacity() * 4 + 32).sum()
 }
 
 /// Appends the kept candidates not already taken with a better kind, up to `limit`. `top` kept
@@ -455,6 +553,31 @@ fn take(taken: &mut Vec<(Id, MatchKind)>, top: TopK, kind: MatchKind, limit: usi
 /// The characters of a name that can be typed, in order (the "·" of a transliterated name left out).
 fn typed_chars(t: &Table, id: Id) -> impl Iterator<Item = char> + '_ {
     t.rec(id).name().filter(|s| !s.skip).map(|s| s.ch)
+}
+
+/// Ids whose letter mask has every bit of `want`. The masks are tested 64 at a time into a word,
+/// a loop the compiler turns into vector instructions; this is most of the cost of a fuzzy scan.
+fn with_letters(masks: &[u64], want: u64) -> impl Iterator<Item = Id> + '_ {
+    masks.chunks(64).enumerate().flat_map(move |(c, chunk)| {
+        let mut bits = 0u64;
+        for (i, m) in chunk.iter().enumerate() {
+            bits |= u64::from(m & want == want) << i;
+        }
+        std::iter::from_fn(move || {
+            (bits != 0).then(|| {
+                let i = bits.trailing_zeros();
+                bits &= bits - 1;
+                (c * 64) as Id + i
+            })
+        })
+    })
+}
+
+fn distinct_chars(t: &Table, id: Id) -> Vec<char> {
+    let mut chars: Vec<char> = t.rec(id).name().map(|s| s.ch).collect();
+    chars.sort_unstable();
+    chars.dedup();
+    chars
 }
 
 fn starts_with(mut chars: impl Iterator<Item = char>, prefix: &[char]) -> bool {

@@ -10,6 +10,10 @@ pub enum Unit {
     Char(char),
 }
 
+/// Longest query looked at: a name, a phone or an ID number is far shorter, and the name matcher
+/// keeps its states in one 64-bit word per kind.
+pub const MAX_UNITS: usize = 64;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
     pub units: Vec<Unit>,
@@ -31,6 +35,7 @@ impl Query {
                 units.push(Unit::Char(c));
             }
         }
+        units.truncate(MAX_UNITS);
         let text = units
             .iter()
             .map(|u| match u {

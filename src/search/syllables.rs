@@ -40,6 +40,7 @@ impl Syllables {
         all.dedup();
         // 424 readings, 36 letters and digits at the time of writing: far from the limit.
         all.truncate(MAX_SYLLABLES);
+        all.shrink_to_fit();
         Syllables { sorted: all }
     }
 

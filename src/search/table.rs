@@ -137,32 +137,55 @@ pub fn encode_name(name: &str, out: &mut Vec<u8>) {
     }
 }
 
-/// Bits of the letters a name can be spelt with (0–25) and a hash of its other characters
-/// (26–31): a query using a letter or character the name lacks cannot match it at all, which
-/// rules most names out of the fuzzy scan with one AND.
-pub fn name_mask(key: NameKey) -> u32 {
+/// What a name can be spelt with, as bits: each letter (0–25), a hash of its other characters
+/// (26–31), each letter its spellings have at least twice (32–57). A query needing a letter, a
+/// character or a repeated letter the name lacks cannot match it, which rules most names out of
+/// the fuzzy scan with one AND.
+pub fn name_mask(key: NameKey) -> u64 {
     let syl = syllable_table();
-    let mut mask = 0;
+    let mut spelt = Mask::default();
+    let mut chars = 0;
     for slot in key {
-        mask |= char_bit(slot.ch);
+        chars |= char_bit(slot.ch);
         for id in slot.syllables() {
             for b in syl.text(id).bytes() {
-                mask |= letter_bit(b);
+                spelt.add(b);
             }
         }
     }
-    mask
+    spelt.bits() | chars
 }
 
-pub fn letter_bit(b: u8) -> u32 {
+/// Builds the letter part of a mask, counting letters up to two.
+#[derive(Default)]
+pub struct Mask {
+    once: u64,
+    twice: u64,
+}
+
+impl Mask {
+    pub fn add(&mut self, b: u8) {
+        let bit = letter_bit(b);
+        if b.is_ascii_lowercase() {
+            self.twice |= self.once & bit;
+        }
+        self.once |= bit;
+    }
+
+    pub fn bits(&self) -> u64 {
+        self.once | self.twice << 32
+    }
+}
+
+fn letter_bit(b: u8) -> u64 {
     if b.is_ascii_lowercase() { 1 << (b - b'a') } else { char_bit(char::from(b)) }
 }
 
-pub fn char_bit(c: char) -> u32 {
+pub fn char_bit(c: char) -> u64 {
     if c.is_ascii_alphabetic() {
         return 1 << (c.to_ascii_lowercase() as u8 - b'a');
     }
-    1 << (26 + u32::from(c) % 6)
+    1 << (26 + u64::from(c) % 6)
 }
 
 /// Days since the common era, for ordering by recent contact in four bytes.
@@ -170,28 +193,39 @@ pub fn day_number(d: Option<NaiveDate>) -> i32 {
     d.map_or(NO_CONTACT, |d| d.num_days_from_ce())
 }
 
-/// A client's stored text: `[phone len][id len][name key len: u16]` then the three.
+/// A client's stored text: `[phone len][id len][name key len: u16]`, then the phone, the ID
+/// number and the name key. Records are self-delimiting, so the table keeps only where each starts.
 #[derive(Debug, Clone, Copy)]
 pub struct Rec<'a>(&'a [u8]);
 
+const HEADER: usize = 4;
+
 impl<'a> Rec<'a> {
-    fn parts(&self) -> (&'a [u8], &'a [u8], &'a [u8]) {
+    fn lens(&self) -> [usize; 3] {
         let b = self.0;
-        let (p, i) = (usize::from(b[0]), usize::from(b[1]));
-        let k = usize::from(u16::from_le_bytes([b[2], b[3]]));
-        (&b[4..4 + p], &b[4 + p..4 + p + i], &b[4 + p + i..4 + p + i + k])
+        [usize::from(b[0]), usize::from(b[1]), usize::from(u16::from_le_bytes([b[2], b[3]]))]
+    }
+
+    fn part(&self, n: usize) -> &'a [u8] {
+        let lens = self.lens();
+        let start = HEADER + lens[..n].iter().sum::<usize>();
+        &self.0[start..start + lens[n]]
+    }
+
+    fn len(&self) -> usize {
+        HEADER + self.lens().iter().sum::<usize>()
     }
 
     pub fn phone(&self) -> &'a str {
-        std::str::from_utf8(self.parts().0).unwrap_or("")
+        std::str::from_utf8(self.part(0)).unwrap_or("")
     }
 
     pub fn id_number(&self) -> &'a str {
-        std::str::from_utf8(self.parts().1).unwrap_or("")
+        std::str::from_utf8(self.part(1)).unwrap_or("")
     }
 
     pub fn name(&self) -> NameKey<'a> {
-        NameKey(self.parts().2)
+        NameKey(self.part(2))
     }
 
     pub fn name_string(&self) -> String {
@@ -208,19 +242,102 @@ fn encode_rec(row: &Row, out: &mut Vec<u8>) {
     out.extend_from_slice(id);
     let key_start = out.len();
     encode_name(&row.name, out);
+    // At most 64 characters of a few readings each: far below the u16 limit.
     let key_len = (out.len() - key_start).min(usize::from(u16::MAX));
     out.truncate(key_start + key_len);
     out[start + 2..start + 4].copy_from_slice(&(key_len as u16).to_le_bytes());
 }
 
+/// Longest spelling kept for the fuzzy scan; a real name's is a few dozen letters.
+const MAX_SPELLING: usize = 255;
+
+/// The name's spellings run together ("zhangwei"; every reading of a polyphonic character one
+/// after the other), after a length byte.
+fn encode_spelling(key: NameKey, out: &mut Vec<u8>) {
+    let syl = syllable_table();
+    let at = out.len();
+    out.push(0);
+    for slot in key.filter(|s| !s.skip) {
+        for id in slot.syllables() {
+            out.extend_from_slice(syl.text(id).as_bytes());
+        }
+    }
+    out.truncate(at + 1 + MAX_SPELLING);
+    out[at] = (out.len() - at - 1) as u8;
+}
+
+/// Variable-length entries appended to one buffer; an edit appends a new version and leaves the
+/// old bytes as garbage until there is as much garbage as live data.
+#[derive(Default)]
+struct Arena {
+    bytes: Vec<u8>,
+    start: Vec<u32>,
+    garbage: usize,
+}
+
+impl Arena {
+    fn from(&self, id: Id) -> &[u8] {
+        &self.bytes[self.start[id as usize] as usize..]
+    }
+
+    /// Writes a new version of entry `id` (the next id when `id == len`); `old_len` is the size
+    /// of the version replaced.
+    fn put(&mut self, id: Id, old_len: usize, write: impl FnOnce(&mut Vec<u8>)) {
+        let at = self.bytes.len() as u32;
+        write(&mut self.bytes);
+        if id as usize == self.start.len() {
+            self.start.push(at);
+        } else {
+            self.start[id as usize] = at;
+            self.garbage += old_len;
+        }
+    }
+
+    fn needs_compacting(&self) -> bool {
+        self.garbage > self.bytes.len() / 2
+    }
+
+    fn compact(&mut self, len_at: impl Fn(&[u8]) -> usize) {
+        let mut bytes = Vec::with_capacity(self.bytes.len() - self.garbage);
+        for start in &mut self.start {
+            let entry = &self.bytes[*start as usize..];
+            let n = len_at(entry);
+            *start = bytes.len() as u32;
+            bytes.extend_from_slice(&entry[..n]);
+        }
+        self.bytes = bytes;
+        self.garbage = 0;
+    }
+
+    fn bytes(&self) -> usize {
+        self.bytes.capacity() + self.start.capacity() * 4
+    }
+}
+
+fn rec_len(b: &[u8]) -> usize {
+    Rec(b).len()
+}
+
+fn spelling_len(b: &[u8]) -> usize {
+    1 + usize::from(b[0])
+}
+
 /// Client numbers never change once a client exists, so they live in an append-only arena joined
 /// by newlines, which lets a substring search run over all of them at once (`memchr::memmem`).
-#[derive(Default)]
 pub struct Numbers {
     text: Vec<u8>,
     /// ASCII-lowercased copy, made only once some number has capital letters.
     folded: Option<Vec<u8>>,
     starts: Vec<u32>,
+    /// Which bytes occur in any folded number: a query with letters where every number is
+    /// digits skips the scan.
+    present: [bool; 256],
+}
+
+impl Default for Numbers {
+    fn default() -> Numbers {
+        Numbers { text: Vec::new(), folded: None, starts: Vec::new(), present: [false; 256] }
+    }
 }
 
 impl Numbers {
@@ -233,6 +350,9 @@ impl Numbers {
         }
         self.starts.push(self.text.len() as u32);
         self.text.extend_from_slice(no.as_bytes());
+        for b in no.bytes() {
+            self.present[usize::from(b.to_ascii_lowercase())] = true;
+        }
         if self.folded.is_none() && no.bytes().any(|b| b.is_ascii_uppercase()) {
             self.folded = Some(self.text.to_ascii_lowercase());
         } else if let Some(f) = &mut self.folded {
@@ -260,17 +380,36 @@ impl Numbers {
         }
     }
 
-    /// Every client whose folded number contains `needle`.
-    pub fn containing(&self, needle: &[u8], mut found: impl FnMut(Id)) {
+    /// Clients whose folded number contains `needle`, in id order, until `found` says stop.
+    pub fn containing(&self, needle: &[u8], mut found: impl FnMut(Id) -> bool) {
+        if !needle.iter().all(|b| self.present[usize::from(*b)]) {
+            return;
+        }
         let hay = self.folded.as_deref().unwrap_or(&self.text);
         let mut last = None;
+        let mut id = 0;
         for at in memchr::memmem::find_iter(hay, needle) {
-            let id = (self.starts.partition_point(|s| *s as usize <= at) - 1) as Id;
+            id = self.holding(at, id);
             if last != Some(id) {
-                found(id);
+                if !found(id as Id) {
+                    return;
+                }
                 last = Some(id);
             }
         }
+    }
+
+    /// The number whose text holds byte `at`, looking forward from number `from`: matches come
+    /// in order and are often close together, so a galloping search beats a binary one.
+    fn holding(&self, at: usize, from: usize) -> usize {
+        let starts = &self.starts;
+        let mut step = 1;
+        while from + step < starts.len() && starts[from + step] as usize <= at {
+            step *= 2;
+        }
+        let lo = from + step / 2;
+        let hi = (from + step).min(starts.len());
+        lo + starts[lo..hi].partition_point(|s| *s as usize <= at) - 1
     }
 
     fn bytes(&self) -> usize {
@@ -280,66 +419,64 @@ impl Numbers {
 
 #[derive(Default)]
 pub struct Table {
-    arena: Vec<u8>,
-    spans: Vec<(u32, u32)>,
-    /// Bytes in `arena` no longer referenced, left by edits; compacted when it outgrows the rest.
-    garbage: usize,
+    recs: Arena,
+    /// Spellings apart from the records, so the fuzzy scan reads a few megabytes, not all the text.
+    spellings: Arena,
     pub nos: Numbers,
     pub maintainer: Vec<u32>,
     pub tier: Vec<CardTier>,
     pub last_contact: Vec<i32>,
-    pub mask: Vec<u32>,
+    pub mask: Vec<u64>,
 }
 
 impl Table {
     pub fn len(&self) -> usize {
-        self.spans.len()
+        self.recs.start.len()
     }
 
     pub fn rec(&self, id: Id) -> Rec<'_> {
-        let (start, len) = self.spans[id as usize];
-        Rec(&self.arena[start as usize..(start + len) as usize])
+        Rec(self.recs.from(id))
+    }
+
+    pub fn spelling(&self, id: Id) -> &[u8] {
+        let b = self.spellings.from(id);
+        &b[1..spelling_len(b)]
     }
 
     pub fn push(&mut self, row: &Row, maintainer: u32) -> Id {
-        let id = self.spans.len() as Id;
+        let id = self.len() as Id;
         self.nos.push(&row.no);
-        self.spans.push((0, 0));
         self.maintainer.push(maintainer);
         self.tier.push(row.tier);
         self.last_contact.push(day_number(row.last_contact));
         self.mask.push(0);
-        self.set_text(id, row);
+        self.write_text(id, row, 0, 0);
         id
     }
 
     /// Replaces the phone, ID number and name of `id`.
     pub fn set_text(&mut self, id: Id, row: &Row) {
-        let i = id as usize;
-        self.garbage += self.spans[i].1 as usize;
-        let start = self.arena.len();
-        encode_rec(row, &mut self.arena);
-        self.spans[i] = (start as u32, (self.arena.len() - start) as u32);
-        self.mask[i] = name_mask(self.rec(id).name());
-        if self.garbage > self.arena.len() / 2 {
+        let old = (self.rec(id).len(), spelling_len(self.spellings.from(id)));
+        self.write_text(id, row, old.0, old.1);
+        if self.recs.needs_compacting() || self.spellings.needs_compacting() {
             self.compact();
         }
     }
 
+    fn write_text(&mut self, id: Id, row: &Row, old_rec: usize, old_spelling: usize) {
+        self.recs.put(id, old_rec, |out| encode_rec(row, out));
+        let key = Rec(self.recs.from(id)).name();
+        self.spellings.put(id, old_spelling, |out| encode_spelling(key, out));
+        self.mask[id as usize] = name_mask(self.rec(id).name());
+    }
+
     fn compact(&mut self) {
-        let mut arena = Vec::with_capacity(self.arena.len() - self.garbage);
-        for span in &mut self.spans {
-            let (start, len) = (span.0 as usize, span.1 as usize);
-            span.0 = arena.len() as u32;
-            arena.extend_from_slice(&self.arena[start..start + len]);
-        }
-        self.arena = arena;
-        self.garbage = 0;
+        self.recs.compact(rec_len);
+        self.spellings.compact(spelling_len);
     }
 
     pub fn shrink(&mut self) {
         self.compact();
-        self.spans.shrink_to_fit();
         self.maintainer.shrink_to_fit();
         self.tier.shrink_to_fit();
         self.last_contact.shrink_to_fit();
@@ -348,13 +485,13 @@ impl Table {
 
     /// Heap bytes held, for the benchmark's report alongside the allocator's count.
     pub fn bytes(&self) -> usize {
-        self.arena.capacity()
-            + self.spans.capacity() * 8
+        self.recs.bytes()
+            + self.spellings.bytes()
             + self.nos.bytes()
             + self.maintainer.capacity() * 4
             + self.tier.capacity()
             + self.last_contact.capacity() * 4
-            + self.mask.capacity() * 4
+            + self.mask.capacity() * 8
     }
 }
 
@@ -384,12 +521,22 @@ mod tests {
         assert_eq!(t.rec(a).name_string(), "张伟");
         assert_eq!(t.rec(a).phone(), "13800138000");
         assert_eq!(t.rec(a).id_number(), "11010519491231002X");
+        assert_eq!(t.spelling(a), b"zhangwei");
         let slots: Vec<_> = t.rec(b).name().collect();
         assert_eq!(slots.len(), 6);
         assert!(slots[3].skip && !slots[3].has_syllables());
         t.set_text(a, &row("C1", "张小伟"));
         assert_eq!(t.rec(a).name_string(), "张小伟");
+        assert_eq!(t.spelling(a), b"zhangxiaowei");
         assert_eq!(t.rec(b).name_string(), "买买提·艾力", "an edit leaves other rows alone");
+        for _ in 0..5 {
+            t.set_text(b, &row("C2", "李娜"));
+        }
+        assert_eq!(
+            (t.rec(a).name_string(), t.rec(b).name_string()),
+            ("张小伟".into(), "李娜".into()),
+            "after compaction"
+        );
     }
 
     #[test]
@@ -409,13 +556,22 @@ mod tests {
             t.push(&row(no, "张伟"), NO_MAINTAINER);
         }
         let mut found = Vec::new();
-        t.nos.containing(b"62", |id| found.push(id));
+        t.nos.containing(b"62", |id| {
+            found.push(id);
+            true
+        });
         assert_eq!(found, [0, 1]);
         found.clear();
-        t.nos.containing(b"011", |id| found.push(id));
+        t.nos.containing(b"011", |id| {
+            found.push(id);
+            true
+        });
         assert!(found.is_empty(), "\"6201\" then \"1620\" must not make \"011\"");
         found.clear();
-        t.nos.containing(b"c7", |id| found.push(id));
+        t.nos.containing(b"c7", |id| {
+            found.push(id);
+            true
+        });
         assert_eq!(found, [2]);
     }
 }

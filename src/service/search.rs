@@ -44,7 +44,8 @@ pub struct SearchHit {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchResults {
     pub hits: Vec<SearchHit>,
-    /// False while the index is still being built after start-up; `hits` is then empty.
+    /// False while the index is still being built after start-up (or rebuilt after a large
+    /// import); `hits` is then empty and the search box should say so and ask again shortly.
     pub ready: bool,
 }
 
