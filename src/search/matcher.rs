@@ -15,9 +15,10 @@
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 
+use super::name_code::{Mask, NameKey, char_bit};
 use super::query::{MAX_UNITS, Query, Unit};
 use super::syllables::table as syllable_table;
-use super::table::{Id, Mask, NameKey, Table, char_bit};
+use super::table::{Id, Table};
 use super::{MatchField, MatchKind};
 use crate::domain::mask::{id_shown, phone_shown};
 
@@ -318,7 +319,7 @@ fn fuzzy_positions(name: NameKey, q: &Query) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::table::encode_name;
+    use crate::search::name_code::encode_name;
 
     fn name_match(name: &str, q: &str) -> Option<(MatchKind, Vec<usize>)> {
         let mut buf = Vec::new();

@@ -11,8 +11,11 @@
 //! first rules out most names with one AND of a letter mask. `matcher::classify` is the
 //! definition of a match; every shortcut must agree with it, and the tests check that it does.
 
+mod answer;
+mod client_numbers;
 mod live;
 mod matcher;
+mod name_code;
 mod name_keys;
 mod numbers;
 mod query;
@@ -27,11 +30,9 @@ use serde::{Deserialize, Serialize};
 pub use live::{LiveIndex, Searched};
 pub use table::Row;
 
-use matcher::{Prepared, classify, fuzzy_name};
-use name_keys::{Emit, NameKeys, keys_of};
-use numbers::{NumberHits, NumberKeys};
-use query::Unit;
-use rank::{Rank, TopK};
+use name_keys::{NameKeys, keys_of};
+use numbers::NumberKeys;
+use rank::Rank;
 use table::{Id, NO_MAINTAINER, Table, day_number};
 
 use crate::domain::CardTier;
@@ -163,7 +164,7 @@ impl SearchIndex {
         i
     }
 
-    fn find(&self, no: &str) -> Option<Id> {
+    fn id_of(&self, no: &str) -> Option<Id> {
         let folded = no.to_ascii_lowercase();
         let v = &self.numbers.by_no;
         let at =
@@ -173,21 +174,40 @@ impl SearchIndex {
 
     /// Adds new clients and applies changes to known ones, so the next search sees them.
     pub fn upsert(&mut self, rows: &[Row]) {
-        if rows.len() > REBUILD_ABOVE {
-            self.upsert_all(rows);
+        // An import rewrites every client it names, most of them unchanged.
+        let news: Vec<&Row> = rows.iter().filter(|r| self.is_news(r)).collect();
+        if news.len() > REBUILD_ABOVE {
+            self.upsert_all(news);
         } else {
-            for row in rows {
+            for row in news {
                 self.upsert_one(row);
             }
         }
     }
 
+    /// A client not indexed yet, or indexed with something the index uses different.
+    fn is_news(&self, row: &Row) -> bool {
+        let Some(id) = self.id_of(&row.no) else { return true };
+        let i = id as usize;
+        !self.same_text(id, row)
+            || self.t.tier[i] != row.tier
+            || self.t.last_contact[i] != day_number(row.last_contact)
+            || self.staff_nos.get(self.t.maintainer[i] as usize) != row.maintainer.as_ref()
+    }
+
+    fn same_text(&self, id: Id, row: &Row) -> bool {
+        let rec = self.t.rec(id);
+        rec.phone() == row.phone
+            && rec.id_number() == row.id_number
+            && row.name.chars().take(name_code::MAX_NAME_CHARS).eq(rec.name().map(|s| s.ch))
+    }
+
     /// Writes every row into the table, then sorts everything afresh.
-    fn upsert_all(&mut self, rows: &[Row]) {
+    fn upsert_all<'a>(&mut self, rows: impl IntoIterator<Item = &'a Row>) {
         let mut added: HashMap<&str, Id> = HashMap::new();
         for row in rows {
             let m = self.intern(&row.maintainer);
-            match self.find(&row.no).or_else(|| added.get(row.no.as_str()).copied()) {
+            match self.id_of(&row.no).or_else(|| added.get(row.no.as_str()).copied()) {
                 Some(id) => {
                     self.t.set_text(id, row);
                     self.set_standing(id, row, m);
@@ -245,7 +265,7 @@ impl SearchIndex {
 
     fn upsert_one(&mut self, row: &Row) {
         let m = self.intern(&row.maintainer);
-        let Some(id) = self.find(&row.no) else {
+        let Some(id) = self.id_of(&row.no) else {
             let id = self.t.push(row, m);
             self.place_text(id, false);
             self.numbers.update(&self.t, id, false, true);
@@ -255,9 +275,7 @@ impl SearchIndex {
             }
             return;
         };
-        let rec = self.t.rec(id);
-        let same_name = row.name.chars().take(table::MAX_NAME_CHARS).eq(rec.name().map(|s| s.ch));
-        if !same_name || rec.phone() != row.phone || rec.id_number() != row.id_number {
+        if !self.same_text(id, row) {
             self.place_text(id, true);
             self.numbers.update(&self.t, id, true, false);
             self.t.set_text(id, row);
@@ -308,228 +326,6 @@ impl SearchIndex {
             }
         }
     }
-
-    /// The best `limit` clients for `query` as seen by staff member `actor` (their own clients
-    /// rank first within a kind). An empty query finds nothing.
-    pub fn search(&self, query: &str, actor: Option<&str>, limit: usize) -> Vec<Found> {
-        let p = Prepared::new(query);
-        if p.query.is_empty() {
-            return Vec::new();
-        }
-        let limit = if limit == 0 { DEFAULT_LIMIT } else { limit.min(MAX_LIMIT) };
-        let me = actor.and_then(|a| self.staff.get(a)).copied();
-        let t = &self.t;
-        let is_mine = |id: Id| me.is_some_and(|m| t.maintainer[id as usize] == m);
-        let key = |id: Id| (u64::from(!is_mine(id)) << 32) | u64::from(self.rank.of(id));
-
-        let mut sure: [Vec<&[Id]>; 3] = Default::default();
-        let mut check: Vec<&[Id]> = Vec::new();
-        self.candidates(&p, &mut sure, &mut check);
-        let mut checked: [Vec<Id>; 3] = Default::default();
-        for run in check {
-            for &id in run {
-                if let Some(m) = classify(t, id, &p, false)
-                    && m.kind != MatchKind::Fuzzy
-                {
-                    checked[m.kind as usize].push(id);
-                }
-            }
-        }
-
-        let mut taken: Vec<(Id, MatchKind)> = Vec::new();
-        for kind in [MatchKind::Exact, MatchKind::Prefix, MatchKind::Initials] {
-            let k = kind as usize;
-            if taken.len() == limit {
-                break;
-            }
-            let count = sure[k].iter().map(|r| r.len()).sum::<usize>() + checked[k].len();
-            if count > self.walk_above {
-                let need = limit - taken.len();
-                let found =
-                    self.walk(me, need, |id| classify(t, id, &p, false).is_some_and(|m| m.kind == kind));
-                taken.extend(found.into_iter().map(|id| (id, kind)));
-                continue;
-            }
-            let mut top = TopK::new(limit);
-            for &id in sure[k].iter().flat_map(|r| r.iter()).chain(&checked[k]) {
-                top.offer(key(id), id);
-            }
-            take(&mut taken, top, kind, limit);
-        }
-
-        if taken.len() < limit {
-            self.fuzzy(&p, me, limit, &mut taken, key);
-        }
-
-        taken
-            .into_iter()
-            .filter_map(|(id, kind)| {
-                let m = classify(t, id, &p, true)?;
-                debug_assert_eq!(m.kind, kind, "index and matcher disagree on {}", t.nos.get(id));
-                let rec = t.rec(id);
-                let maintainer = t.maintainer[id as usize];
-                Some(Found {
-                    no: t.nos.get(id).to_string(),
-                    name: rec.name_string(),
-                    phone: rec.phone().to_string(),
-                    id_number: rec.id_number().to_string(),
-                    tier: t.tier[id as usize],
-                    maintainer: self.staff_nos.get(maintainer as usize).cloned(),
-                    mine: is_mine(id),
-                    field: m.field,
-                    kind: m.kind,
-                    positions: m.positions,
-                })
-            })
-            .collect()
-    }
-
-    /// Fuzzy matches, after every better one is in `taken`: the name as a subsequence, the client
-    /// number containing the query. A scan collects them; if they turn out to be very many, it
-    /// stops and the clients are walked in rank order instead, which then meets one every few
-    /// steps.
-    fn fuzzy(
-        &self,
-        p: &Prepared,
-        me: Option<u32>,
-        limit: usize,
-        taken: &mut Vec<(Id, MatchKind)>,
-        key: impl Fn(Id) -> u64,
-    ) {
-        let t = &self.t;
-        let cap = self.walk_above / 2;
-        let by_name = |id: Id| t.mask[id as usize] & p.mask == p.mask && fuzzy_name(t, id, p);
-        let by_no =
-            |id: Id| p.alnum.as_ref().is_some_and(|q| memchr::memmem::find(t.nos.folded(id), q).is_some());
-        let need = limit - taken.len();
-        let already: Vec<Id> = taken.iter().map(|(id, _)| *id).collect();
-        let fuzzy = |id: Id| !already.contains(&id) && (by_name(id) || by_no(id));
-        // Common letters match a large share of names; a short walk in rank order then finds
-        // the best of them long before a scan of every name would end.
-        if !p.number
-            && !p.query.has_chars()
-            && let Ok(more) = self.walk_for(me, need, cap, fuzzy)
-        {
-            taken.extend(more.into_iter().map(|id| (id, MatchKind::Fuzzy)));
-            return;
-        }
-        let mut found: Vec<Id> = Vec::new();
-        let mut push = |id: Id| {
-            found.push(id);
-            found.len() <= cap
-        };
-        let mut whole = true;
-        if !p.number {
-            let chars =
-                p.query.units.iter().filter_map(|u| if let Unit::Char(c) = u { Some(*c) } else { None });
-            let fewest =
-                chars.map(|c| self.chars.get(&c).map_or(&[][..], Vec::as_slice)).min_by_key(|l| l.len());
-            match fewest {
-                // A name with a character of the query is on that character's list.
-                Some(list) => whole = list.iter().filter(|id| by_name(**id)).all(|id| push(*id)),
-                None => {
-                    whole = with_letters(&t.mask, p.mask).filter(|id| fuzzy_name(t, *id, p)).all(&mut push)
-                }
-            }
-        }
-        if whole && let Some(q) = &p.alnum {
-            t.nos.containing(q, |id| {
-                whole = push(id);
-                whole
-            });
-        }
-        if !whole {
-            taken.extend(self.walk(me, need, fuzzy).into_iter().map(|id| (id, MatchKind::Fuzzy)));
-            return;
-        }
-        let mut top = TopK::new(limit);
-        for id in found {
-            top.offer(key(id), id);
-        }
-        take(taken, top, MatchKind::Fuzzy, limit);
-    }
-
-    /// Runs of candidates per kind that match for sure (`sure`), and runs that need checking.
-    fn candidates<'a>(&'a self, p: &Prepared, sure: &mut [Vec<&'a [Id]>; 3], check: &mut Vec<&'a [Id]>) {
-        let t = &self.t;
-        let mut numbers = NumberHits::default();
-        if let Some(q) = &p.alnum {
-            self.numbers.client_no(t, q, &mut numbers);
-        }
-        if let Some(id_form) = &p.id_form {
-            self.numbers.numbers(t, p.digits.as_deref(), id_form, &mut numbers);
-        }
-        sure[0].extend(numbers.exact);
-        sure[1].extend(numbers.prefix);
-        check.extend(numbers.check);
-        if p.number {
-            return;
-        }
-        let units = &p.query.units;
-        if units.iter().all(|u| matches!(u, Unit::Char(_))) {
-            let q: Vec<char> =
-                units.iter().filter_map(|u| if let Unit::Char(c) = u { Some(*c) } else { None }).collect();
-            let v = &self.by_name;
-            let lo = v.partition_point(|id| typed_chars(t, *id).lt(q.iter().copied()));
-            let eq = lo + v[lo..].partition_point(|id| typed_chars(t, *id).eq(q.iter().copied()));
-            let hi = eq + v[eq..].partition_point(|id| starts_with(typed_chars(t, *id), &q));
-            sure[0].push(&v[lo..eq]);
-            sure[1].push(&v[eq..hi]);
-            return;
-        }
-        let mut emits: Vec<Emit> = Vec::new();
-        self.names.spell(units, &p.char_syllables, &mut emits);
-        let through_chars = p.query.has_chars();
-        for e in &emits {
-            if through_chars {
-                check.push(self.names.ids(e));
-            } else {
-                sure[e.kind as usize].push(self.names.ids(e));
-            }
-        }
-        check.push(&self.names.overflow);
-    }
-
-    /// The first `need` clients satisfying `accept`, in ranking order: the searcher's own clients
-    /// by rank, then everyone else's by rank.
-    fn walk(&self, me: Option<u32>, need: usize, accept: impl FnMut(Id) -> bool) -> Vec<Id> {
-        self.walk_for(me, need, usize::MAX, accept).unwrap_or_else(|partial| partial)
-    }
-
-    /// `walk`, giving up after checking `budget` clients: `Err` with what it found by then.
-    fn walk_for(
-        &self,
-        me: Option<u32>,
-        need: usize,
-        mut budget: usize,
-        mut accept: impl FnMut(Id) -> bool,
-    ) -> Result<Vec<Id>, Vec<Id>> {
-        let mut found = Vec::with_capacity(need);
-        let mut mine = match me.and_then(|m| self.by_maintainer.get(&m)) {
-            Some(list) => list.clone(),
-            None => Vec::new(),
-        };
-        mine.sort_unstable_by_key(|id| self.rank.of(*id));
-        let others = self
-            .rank
-            .order()
-            .iter()
-            .copied()
-            .filter(|id| me.is_none_or(|m| self.t.maintainer[*id as usize] != m));
-        for id in mine.into_iter().chain(others) {
-            if found.len() == need {
-                return Ok(found);
-            }
-            if budget == 0 {
-                return Err(found);
-            }
-            budget -= 1;
-            if accept(id) {
-                found.push(id);
-            }
-        }
-        Ok(found)
-    }
 }
 
 /// Heap bytes of a map's lists, with a rough allowance for the map's own slots.
@@ -537,40 +333,9 @@ fn lists<'a>(lists: impl Iterator<Item = &'a Vec<Id>>) -> usize {
     lists.map(|v| v.capacity() * 4 + 32).sum()
 }
 
-/// Appends the kept candidates not already taken with a better kind, up to `limit`. `top` kept
-/// `limit` of them, so even after dropping those already taken there are enough.
-fn take(taken: &mut Vec<(Id, MatchKind)>, top: TopK, kind: MatchKind, limit: usize) {
-    for id in top.into_ids() {
-        if taken.len() == limit {
-            break;
-        }
-        if !taken.iter().any(|(t, _)| *t == id) {
-            taken.push((id, kind));
-        }
-    }
-}
-
 /// The characters of a name that can be typed, in order (the "·" of a transliterated name left out).
 fn typed_chars(t: &Table, id: Id) -> impl Iterator<Item = char> + '_ {
     t.rec(id).name().filter(|s| !s.skip).map(|s| s.ch)
-}
-
-/// Ids whose letter mask has every bit of `want`. The masks are tested 64 at a time into a word,
-/// a loop the compiler turns into vector instructions; this is most of the cost of a fuzzy scan.
-fn with_letters(masks: &[u64], want: u64) -> impl Iterator<Item = Id> + '_ {
-    masks.chunks(64).enumerate().flat_map(move |(c, chunk)| {
-        let mut bits = 0u64;
-        for (i, m) in chunk.iter().enumerate() {
-            bits |= u64::from(m & want == want) << i;
-        }
-        std::iter::from_fn(move || {
-            (bits != 0).then(|| {
-                let i = bits.trailing_zeros();
-                bits &= bits - 1;
-                (c * 64) as Id + i
-            })
-        })
-    })
 }
 
 fn distinct_chars(t: &Table, id: Id) -> Vec<char> {
@@ -578,10 +343,6 @@ fn distinct_chars(t: &Table, id: Id) -> Vec<char> {
     chars.sort_unstable();
     chars.dedup();
     chars
-}
-
-fn starts_with(mut chars: impl Iterator<Item = char>, prefix: &[char]) -> bool {
-    prefix.iter().all(|p| chars.next() == Some(*p))
 }
 
 #[cfg(test)]

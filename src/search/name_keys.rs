@@ -12,9 +12,10 @@
 //! character that has no spelling) go to a short overflow list that is checked one by one.
 
 use super::MatchKind;
+use super::name_code::NameKey;
 use super::query::Unit;
 use super::syllables::table as syllable_table;
-use super::table::{Id, NameKey};
+use super::table::Id;
 
 pub const SLOTS: usize = 6;
 const BITS: u32 = 9;
@@ -230,8 +231,8 @@ impl Walk<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::name_code::encode_name;
     use super::super::query::Query;
-    use super::super::table::encode_name;
     use super::*;
 
     fn keys(name: &str) -> Option<Vec<u64>> {

@@ -4,23 +4,14 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::syllables::{self, table as syllable_table};
-use crate::domain::names::readings;
+use super::client_numbers::Numbers;
+use super::name_code::{NameKey, encode_name, encode_spelling, name_mask};
 use crate::domain::{CardTier, Client};
 
 pub type Id = u32;
 
-/// Characters of a name that are indexed; a name is a few characters, anything longer is a data
-/// error and its tail is not worth the memory.
-pub const MAX_NAME_CHARS: usize = 64;
-
 /// Phones and ID numbers longer than this are not valid and are stored cut short.
 const MAX_NUMBER_LEN: usize = 40;
-
-/// A character that can be typed (letters, digits, Chinese); `SKIP` marks one that cannot (the
-/// "·" in 买买提·艾力), which spelt matching steps over.
-const SLOT: u8 = 0x02;
-const SKIP: u8 = 0x03;
 
 pub const NO_MAINTAINER: u32 = u32::MAX;
 pub const NO_CONTACT: i32 = i32::MIN;
@@ -54,138 +45,6 @@ impl Row {
 
 fn cut(s: &str) -> String {
     s.chars().take(MAX_NUMBER_LEN).collect()
-}
-
-/// One character of a stored name, with the syllable ids it can be spelt as.
-#[derive(Debug, Clone, Copy)]
-pub struct Slot<'a> {
-    pub ch: char,
-    pub skip: bool,
-    ids: &'a [u8],
-}
-
-impl<'a> Slot<'a> {
-    pub fn syllables(&self) -> impl Iterator<Item = u16> + 'a {
-        self.ids.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]]))
-    }
-
-    pub fn has_syllables(&self) -> bool {
-        !self.ids.is_empty()
-    }
-}
-
-/// The name of one client as slots, walked front to back.
-#[derive(Debug, Clone, Copy)]
-pub struct NameKey<'a>(&'a [u8]);
-
-impl<'a> NameKey<'a> {
-    #[cfg(test)]
-    pub fn new(encoded: &'a [u8]) -> NameKey<'a> {
-        NameKey(encoded)
-    }
-}
-
-impl<'a> Iterator for NameKey<'a> {
-    type Item = Slot<'a>;
-
-    fn next(&mut self) -> Option<Slot<'a>> {
-        let (&marker, rest) = self.0.split_first()?;
-        let width = rest.first().map_or(1, |b| utf8_width(*b));
-        let ch =
-            rest.get(..width).and_then(|b| std::str::from_utf8(b).ok()).and_then(|s| s.chars().next())?;
-        let n = usize::from(*rest.get(width)?);
-        let ids = rest.get(width + 1..width + 1 + 2 * n)?;
-        self.0 = &rest[width + 1 + 2 * n..];
-        Some(Slot { ch, skip: marker == SKIP, ids })
-    }
-}
-
-fn utf8_width(first: u8) -> usize {
-    match first {
-        0..0x80 => 1,
-        0xC0..0xE0 => 2,
-        0xE0..0xF0 => 3,
-        _ => 4,
-    }
-}
-
-/// Encodes a name: per character its marker, the character, and its syllable ids. The surname
-/// readings come from `domain::names`, so "曾" at the front is only zeng.
-pub fn encode_name(name: &str, out: &mut Vec<u8>) {
-    let syl = syllable_table();
-    let chars: Vec<char> = name.chars().take(MAX_NAME_CHARS).collect();
-    let truncated: String = chars.iter().collect();
-    for (ch, reads) in chars.iter().zip(readings(&truncated)) {
-        let mut ids: Vec<u16> = Vec::new();
-        for r in &reads {
-            for s in syllables::spellings(r) {
-                if let Some(id) = syl.id(s.as_bytes())
-                    && !ids.contains(&id)
-                {
-                    ids.push(id);
-                }
-            }
-        }
-        let skip = ids.is_empty() && !ch.is_alphanumeric();
-        out.push(if skip { SKIP } else { SLOT });
-        let mut buf = [0u8; 4];
-        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-        out.push(ids.len() as u8);
-        for id in ids {
-            out.extend_from_slice(&id.to_le_bytes());
-        }
-    }
-}
-
-/// What a name can be spelt with, as bits: each letter (0–25), a hash of its other characters
-/// (26–31), each letter its spellings have at least twice (32–57). A query needing a letter, a
-/// character or a repeated letter the name lacks cannot match it, which rules most names out of
-/// the fuzzy scan with one AND.
-pub fn name_mask(key: NameKey) -> u64 {
-    let syl = syllable_table();
-    let mut spelt = Mask::default();
-    let mut chars = 0;
-    for slot in key {
-        chars |= char_bit(slot.ch);
-        for id in slot.syllables() {
-            for b in syl.text(id).bytes() {
-                spelt.add(b);
-            }
-        }
-    }
-    spelt.bits() | chars
-}
-
-/// Builds the letter part of a mask, counting letters up to two.
-#[derive(Default)]
-pub struct Mask {
-    once: u64,
-    twice: u64,
-}
-
-impl Mask {
-    pub fn add(&mut self, b: u8) {
-        let bit = letter_bit(b);
-        if b.is_ascii_lowercase() {
-            self.twice |= self.once & bit;
-        }
-        self.once |= bit;
-    }
-
-    pub fn bits(&self) -> u64 {
-        self.once | self.twice << 32
-    }
-}
-
-fn letter_bit(b: u8) -> u64 {
-    if b.is_ascii_lowercase() { 1 << (b - b'a') } else { char_bit(char::from(b)) }
-}
-
-pub fn char_bit(c: char) -> u64 {
-    if c.is_ascii_alphabetic() {
-        return 1 << (c.to_ascii_lowercase() as u8 - b'a');
-    }
-    1 << (26 + u64::from(c) % 6)
 }
 
 /// Days since the common era, for ordering by recent contact in four bytes.
@@ -225,7 +84,7 @@ impl<'a> Rec<'a> {
     }
 
     pub fn name(&self) -> NameKey<'a> {
-        NameKey(self.part(2))
+        NameKey::new(self.part(2))
     }
 
     pub fn name_string(&self) -> String {
@@ -246,24 +105,6 @@ fn encode_rec(row: &Row, out: &mut Vec<u8>) {
     let key_len = (out.len() - key_start).min(usize::from(u16::MAX));
     out.truncate(key_start + key_len);
     out[start + 2..start + 4].copy_from_slice(&(key_len as u16).to_le_bytes());
-}
-
-/// Longest spelling kept for the fuzzy scan; a real name's is a few dozen letters.
-const MAX_SPELLING: usize = 255;
-
-/// The name's spellings run together ("zhangwei"; every reading of a polyphonic character one
-/// after the other), after a length byte.
-fn encode_spelling(key: NameKey, out: &mut Vec<u8>) {
-    let syl = syllable_table();
-    let at = out.len();
-    out.push(0);
-    for slot in key.filter(|s| !s.skip) {
-        for id in slot.syllables() {
-            out.extend_from_slice(syl.text(id).as_bytes());
-        }
-    }
-    out.truncate(at + 1 + MAX_SPELLING);
-    out[at] = (out.len() - at - 1) as u8;
 }
 
 /// Variable-length entries appended to one buffer; an edit appends a new version and leaves the
@@ -320,101 +161,6 @@ fn rec_len(b: &[u8]) -> usize {
 
 fn spelling_len(b: &[u8]) -> usize {
     1 + usize::from(b[0])
-}
-
-/// Client numbers never change once a client exists, so they live in an append-only arena joined
-/// by newlines, which lets a substring search run over all of them at once (`memchr::memmem`).
-pub struct Numbers {
-    text: Vec<u8>,
-    /// ASCII-lowercased copy, made only once some number has capital letters.
-    folded: Option<Vec<u8>>,
-    starts: Vec<u32>,
-    /// Which bytes occur in any folded number: a query with letters where every number is
-    /// digits skips the scan.
-    present: [bool; 256],
-}
-
-impl Default for Numbers {
-    fn default() -> Numbers {
-        Numbers { text: Vec::new(), folded: None, starts: Vec::new(), present: [false; 256] }
-    }
-}
-
-impl Numbers {
-    fn push(&mut self, no: &str) {
-        if !self.starts.is_empty() {
-            self.text.push(b'\n');
-            if let Some(f) = &mut self.folded {
-                f.push(b'\n');
-            }
-        }
-        self.starts.push(self.text.len() as u32);
-        self.text.extend_from_slice(no.as_bytes());
-        for b in no.bytes() {
-            self.present[usize::from(b.to_ascii_lowercase())] = true;
-        }
-        if self.folded.is_none() && no.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.folded = Some(self.text.to_ascii_lowercase());
-        } else if let Some(f) = &mut self.folded {
-            f.extend(no.bytes().map(|b| b.to_ascii_lowercase()));
-        }
-    }
-
-    fn span(&self, id: Id) -> std::ops::Range<usize> {
-        let i = id as usize;
-        let start = self.starts[i] as usize;
-        let end = self.starts.get(i + 1).map_or(self.text.len(), |s| *s as usize - 1);
-        start..end
-    }
-
-    pub fn get(&self, id: Id) -> &str {
-        std::str::from_utf8(&self.text[self.span(id)]).unwrap_or("")
-    }
-
-    /// Lowercase, for matching.
-    pub fn folded(&self, id: Id) -> &[u8] {
-        let span = self.span(id);
-        match &self.folded {
-            Some(f) => &f[span],
-            None => &self.text[span],
-        }
-    }
-
-    /// Clients whose folded number contains `needle`, in id order, until `found` says stop.
-    pub fn containing(&self, needle: &[u8], mut found: impl FnMut(Id) -> bool) {
-        if !needle.iter().all(|b| self.present[usize::from(*b)]) {
-            return;
-        }
-        let hay = self.folded.as_deref().unwrap_or(&self.text);
-        let mut last = None;
-        let mut id = 0;
-        for at in memchr::memmem::find_iter(hay, needle) {
-            id = self.holding(at, id);
-            if last != Some(id) {
-                if !found(id as Id) {
-                    return;
-                }
-                last = Some(id);
-            }
-        }
-    }
-
-    /// The number whose text holds byte `at`, looking forward from number `from`: matches come
-    /// in order and are often close together, so a galloping search beats a binary one.
-    fn holding(&self, at: usize, from: usize) -> usize {
-        let starts = &self.starts;
-        let mut step = 1;
-        while from + step < starts.len() && starts[from + step] as usize <= at {
-            step *= 2;
-        }
-        let lo = from + step / 2;
-        let hi = (from + step).min(starts.len());
-        lo + starts[lo..hi].partition_point(|s| *s as usize <= at) - 1
-    }
-
-    fn bytes(&self) -> usize {
-        self.text.capacity() + self.folded.as_ref().map_or(0, Vec::capacity) + self.starts.capacity() * 4
-    }
 }
 
 #[derive(Default)]
@@ -498,6 +244,7 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::syllables::table as syllable_table;
 
     fn row(no: &str, name: &str) -> Row {
         Row {

@@ -168,7 +168,7 @@ fn reference(
     let mut hits: Vec<_> = rows
         .iter()
         .filter_map(|r| {
-            let id = ix.find(&r.no)?;
+            let id = ix.id_of(&r.no)?;
             let m = classify(&ix.t, id, &p, false)?;
             let mine = actor.is_some() && r.maintainer.as_deref() == actor;
             let standing = (Reverse(r.tier), Reverse(r.last_contact.is_some()), Reverse(r.last_contact));
