@@ -101,23 +101,99 @@ pub struct SearchIndex {
     walk_above: usize,
 }
 
+/// Builds an index a client at a time, so that all clients never need to be in memory at once
+/// as rows (a million rows are some 200 MB of small strings).
+pub struct Builder {
+    ix: SearchIndex,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder {
+            ix: SearchIndex {
+                t: Table::default(),
+                names: NameKeys::default(),
+                by_name: Vec::new(),
+                chars: HashMap::new(),
+                numbers: NumberKeys::default(),
+                rank: Rank::default(),
+                staff: HashMap::new(),
+                staff_nos: Vec::new(),
+                by_maintainer: HashMap::new(),
+                walk_above: WALK_ABOVE,
+            },
+        }
+    }
+}
+
+impl Builder {
+    pub fn add(&mut self, row: &Row) {
+        let m = self.ix.intern(&row.maintainer);
+        self.ix.t.push(row, m);
+    }
+
+    pub fn finish(mut self) -> SearchIndex {
+        let mut by_no = self.ix.by_no();
+        if self.ix.drop_superseded(&by_no) {
+            by_no = self.ix.by_no();
+        }
+        self.ix.t.shrink();
+        self.ix.sort_everything(by_no);
+        self.ix
+    }
+}
+
 impl SearchIndex {
     pub fn build(rows: impl IntoIterator<Item = Row>) -> SearchIndex {
-        let mut ix = SearchIndex {
-            t: Table::default(),
-            names: NameKeys::default(),
-            by_name: Vec::new(),
-            chars: HashMap::new(),
-            numbers: NumberKeys::default(),
-            rank: Rank::default(),
-            staff: HashMap::new(),
-            staff_nos: Vec::new(),
-            by_maintainer: HashMap::new(),
-            walk_above: WALK_ABOVE,
-        };
-        let rows: Vec<Row> = rows.into_iter().collect();
-        ix.upsert_all(&rows);
-        ix
+        let mut b = Builder::default();
+        for row in rows {
+            b.add(&row);
+        }
+        b.finish()
+    }
+
+    fn by_no(&self) -> Vec<Id> {
+        let mut ids: Vec<Id> = (0..self.t.len() as Id).collect();
+        ids.sort_by(|a, b| rank::cmp_no(&self.t, *a, *b));
+        ids
+    }
+
+    /// A client added twice keeps only the later version, as the store would. Returns whether any
+    /// was dropped (the table is then rebuilt without them: rare, since the store's numbers are
+    /// unique).
+    fn drop_superseded(&mut self, by_no: &[Id]) -> bool {
+        let t = &self.t;
+        // Equal numbers are adjacent, in id order, the later last.
+        let superseded: Vec<Id> =
+            by_no.windows(2).filter(|w| t.nos.get(w[0]) == t.nos.get(w[1])).map(|w| w[0]).collect();
+        if superseded.is_empty() {
+            return false;
+        }
+        let rows: Vec<Row> = (0..t.len() as Id)
+            .filter(|id| superseded.binary_search(id).is_err())
+            .map(|id| self.row(id))
+            .collect();
+        self.t = Table::default();
+        for row in &rows {
+            let m = self.intern(&row.maintainer);
+            self.t.push(row, m);
+        }
+        true
+    }
+
+    /// What the table holds for `id`, as a row (names beyond the indexed length cut short).
+    fn row(&self, id: Id) -> Row {
+        let (t, i) = (&self.t, id as usize);
+        let rec = t.rec(id);
+        Row {
+            no: t.nos.get(id).to_string(),
+            phone: rec.phone().to_string(),
+            id_number: rec.id_number().to_string(),
+            name: rec.name_string(),
+            maintainer: self.staff_nos.get(t.maintainer[i] as usize).cloned(),
+            tier: t.tier[i],
+            last_contact: chrono::NaiveDate::from_num_days_from_ce_opt(t.last_contact[i]),
+        }
     }
 
     /// For tests: walk already at a handful of candidates, so small data exercises that path.
@@ -218,7 +294,8 @@ impl SearchIndex {
             }
         }
         self.t.shrink();
-        self.sort_everything();
+        let by_no = self.by_no();
+        self.sort_everything(by_no);
     }
 
     fn set_standing(&mut self, id: Id, row: &Row, maintainer: u32) -> bool {
@@ -230,7 +307,7 @@ impl SearchIndex {
         moved
     }
 
-    fn sort_everything(&mut self) {
+    fn sort_everything(&mut self, by_no: Vec<Id>) {
         let t = &self.t;
         let mut entries = Vec::with_capacity(t.len() * 2);
         let mut overflow = Vec::new();
@@ -252,7 +329,7 @@ impl SearchIndex {
         }
         chars.values_mut().for_each(|v| v.shrink_to_fit());
         self.chars = chars;
-        self.numbers = NumberKeys::build(t);
+        self.numbers = NumberKeys::build(t, by_no);
         self.rank = Rank::build(t, &self.numbers.by_no);
         let mut by_maintainer: HashMap<u32, Vec<Id>> = HashMap::new();
         for (id, m) in t.maintainer.iter().enumerate() {

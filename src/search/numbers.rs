@@ -76,12 +76,12 @@ pub struct NumberHits<'a> {
 }
 
 impl NumberKeys {
-    pub fn build(t: &Table) -> NumberKeys {
-        let mut k = NumberKeys::default();
+    /// `by_no`: every id in client-number order (`rank::cmp_no`).
+    pub fn build(t: &Table, by_no: Vec<Id>) -> NumberKeys {
+        let mut k = NumberKeys { by_no, ..NumberKeys::default() };
         let mut tails = Vec::new();
         let mut ids = Vec::new();
         for id in 0..t.len() as Id {
-            k.by_no.push(id);
             k.place_phone(t, id, &mut tails);
             if let Some(code) = id_tail(t.rec(id).id_number()) {
                 ids.push((code, id));
@@ -89,7 +89,6 @@ impl NumberKeys {
                 k.short_ids.push(id);
             }
         }
-        k.by_no.sort_by(|a, b| cmp_no(t, *a, *b));
         k.by_phone.sort_by(|a, b| cmp_phone(t, *a, *b));
         tails.sort_unstable();
         ids.sort_unstable();

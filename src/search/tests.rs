@@ -282,3 +282,17 @@ fn positions_say_what_matched() {
     assert_eq!(first("620"), Some((MatchField::ClientNo, MatchKind::Prefix, vec![0, 1, 2])));
     assert_eq!(first("20"), Some((MatchField::ClientNo, MatchKind::Fuzzy, vec![1, 2])));
 }
+
+#[test]
+fn a_client_added_twice_keeps_its_later_version() {
+    let mut first = rows(3, 5);
+    first[0].name = "张伟".into();
+    let mut again = first[0].clone();
+    again.name = "赵文".into();
+    first.push(again);
+    let ix = SearchIndex::build(first.clone());
+    assert_eq!(ix.len(), 3);
+    assert_eq!(found(&ix, "赵文", None, 5), [(first[0].no.clone(), MatchKind::Exact)]);
+    assert!(found(&ix, "张伟", None, 5).iter().all(|(no, _)| *no != first[0].no));
+    agree(&latest(&first), &ix);
+}

@@ -14,7 +14,7 @@ use super::views::StaffRef;
 use super::{Service, ServiceError};
 use crate::domain::mask::{mask_id, mask_phone};
 use crate::domain::{CardTier, ClientNo, Staff, StaffNo};
-use crate::search::{Found, LiveIndex, Row, SearchIndex, Searched};
+use crate::search::{Builder, Found, LiveIndex, Row, Searched};
 use crate::store::Store;
 
 pub use crate::search::{MatchField, MatchKind};
@@ -84,13 +84,13 @@ impl SearchState {
 }
 
 fn build(store: Store, live: &LiveIndex, cancel: &AtomicBool, released: &AtomicBool) {
-    let mut rows = Vec::new();
+    let mut builder = Builder::default();
     for c in store.clients() {
         if cancel.load(Ordering::Relaxed) {
             return;
         }
         match c {
-            Ok(c) => rows.push(Row::of(&c)),
+            Ok(c) => builder.add(&Row::of(&c)),
             Err(e) => {
                 live.fail(e.to_string());
                 return;
@@ -99,7 +99,7 @@ fn build(store: Store, live: &LiveIndex, cancel: &AtomicBool, released: &AtomicB
     }
     drop(store);
     released.store(true, Ordering::Release);
-    live.finish(SearchIndex::build(rows));
+    live.finish(builder.finish());
 }
 
 impl Drop for SearchState {
