@@ -94,14 +94,6 @@ impl LiveIndex {
             State::Failed(reason) => Searched::Failed(reason.clone()),
         }
     }
-
-    /// Clients indexed and heap bytes held, once ready.
-    pub fn size(&self) -> Option<(usize, usize)> {
-        match &*self.read() {
-            State::Ready(ix) => Some((ix.len(), ix.bytes())),
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]

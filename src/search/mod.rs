@@ -99,6 +99,9 @@ pub struct SearchIndex {
     staff_nos: Vec<String>,
     by_maintainer: HashMap<u32, Vec<Id>>,
     walk_above: usize,
+    /// How many times every array was sorted afresh (the build, large batches); edits of a few
+    /// clients must not add to it.
+    full_sorts: u32,
 }
 
 /// Builds an index a client at a time, so that all clients never need to be in memory at once
@@ -121,6 +124,7 @@ impl Default for Builder {
                 staff_nos: Vec::new(),
                 by_maintainer: HashMap::new(),
                 walk_above: WALK_ABOVE,
+                full_sorts: 0,
             },
         }
     }
@@ -308,6 +312,7 @@ impl SearchIndex {
     }
 
     fn sort_everything(&mut self, by_no: Vec<Id>) {
+        self.full_sorts += 1;
         let t = &self.t;
         let mut entries = Vec::with_capacity(t.len() * 2);
         let mut overflow = Vec::new();

@@ -235,6 +235,7 @@ fn edits_one_by_one_end_where_a_fresh_build_does() {
         ix.upsert(std::slice::from_ref(&r));
         written.push(r);
     }
+    assert_eq!(ix.full_sorts, 1, "edits of one client are applied in place, without a rebuild");
     let rows = latest(&written);
     agree(&rows, &ix);
     let fresh = SearchIndex::build(rows.clone());
@@ -251,6 +252,9 @@ fn a_large_batch_of_edits_is_applied_by_rebuilding() {
     batch[0].no = all[5].no.clone();
     batch[0].name = "新名字".into();
     ix.upsert(&batch);
+    assert_eq!(ix.full_sorts, 2);
+    ix.upsert(&batch);
+    assert_eq!(ix.full_sorts, 2, "the same batch again changes nothing");
     let rows = latest(&[all[..100].to_vec(), batch].concat());
     agree(&rows, &ix);
     assert_eq!(found(&ix, "新名字", None, 5), [(all[5].no.clone(), MatchKind::Exact)]);

@@ -15,7 +15,7 @@ use super::{Service, ServiceError};
 use crate::domain::mask::{mask_id, mask_phone};
 use crate::domain::{CardTier, ClientNo, Staff, StaffNo};
 use crate::search::{Builder, Found, LiveIndex, Row, Searched};
-use crate::store::Store;
+use crate::store::{ClientObserver, Store};
 
 pub use crate::search::{MatchField, MatchKind};
 
@@ -52,6 +52,9 @@ pub struct SearchResults {
 /// The index and the thread building it.
 pub(super) struct SearchState {
     live: Arc<LiveIndex>,
+    /// What the store calls with saved clients; the store holds it weakly, so it stops when the
+    /// service goes.
+    _feed: ClientObserver,
     cancel: Arc<AtomicBool>,
     /// Set once the builder no longer holds the store (it has read every client).
     released: Arc<AtomicBool>,
@@ -63,8 +66,10 @@ impl SearchState {
     /// client the store saves from now on.
     pub(super) fn start(store: &Store) -> SearchState {
         let live = Arc::new(LiveIndex::default());
-        let feed = live.clone();
-        store.observe_clients(Arc::new(move |clients| feed.apply(clients.iter().map(Row::of).collect())));
+        let index = live.clone();
+        let feed: ClientObserver =
+            Arc::new(move |clients| index.apply(clients.iter().map(Row::of).collect()));
+        store.observe_clients(&feed);
         let cancel = Arc::new(AtomicBool::new(false));
         let released = Arc::new(AtomicBool::new(false));
         let job = {
@@ -79,7 +84,7 @@ impl SearchState {
                 None
             }
         };
-        SearchState { live, cancel, released, builder: Mutex::new(builder) }
+        SearchState { live, _feed: feed, cancel, released, builder: Mutex::new(builder) }
     }
 }
 

@@ -14,7 +14,7 @@ mod tx;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, Weak};
 
 use crate::domain::Client;
 
@@ -83,6 +83,7 @@ impl Tree {
 
 /// Told of every client a write saved, right after the write commits.
 pub type ClientObserver = Arc<dyn Fn(&[Client]) + Send + Sync>;
+type Observers = Arc<Mutex<Vec<Weak<dyn Fn(&[Client]) + Send + Sync>>>>;
 
 #[derive(Clone)]
 pub struct Store {
@@ -90,7 +91,7 @@ pub struct Store {
     trees: Arc<Vec<sled::Tree>>,
     path: PathBuf,
     _lock: Arc<lock::StoreLock>,
-    observer: Arc<RwLock<Option<ClientObserver>>>,
+    observers: Observers,
 }
 
 impl Store {
@@ -116,7 +117,7 @@ impl Store {
             trees: Arc::new(trees),
             path: path.to_path_buf(),
             _lock: Arc::new(lock),
-            observer: Arc::default(),
+            observers: Arc::default(),
         };
         schema::bring_up_to_date(&store, target, migrations)?;
         Ok(store)
@@ -150,18 +151,22 @@ impl Store {
         Ok(result)
     }
 
-    /// Registers who is told of saved clients (the service's search index); replaces any earlier
-    /// one. The store knows nothing of what the observer does with them.
-    pub fn observe_clients(&self, observer: ClientObserver) {
-        *self.observer.write().unwrap_or_else(|p| p.into_inner()) = Some(observer);
+    /// Registers an observer of saved clients (the service's search index) for as long as the
+    /// caller keeps `observer` alive. The store knows nothing of what it does with them.
+    pub fn observe_clients(&self, observer: &ClientObserver) {
+        self.observers.lock().unwrap_or_else(|p| p.into_inner()).push(Arc::downgrade(observer));
     }
 
     fn notify(&self, clients: &[Client]) {
         if clients.is_empty() {
             return;
         }
-        let observer = self.observer.read().unwrap_or_else(|p| p.into_inner()).clone();
-        if let Some(o) = observer {
+        let alive: Vec<ClientObserver> = {
+            let mut list = self.observers.lock().unwrap_or_else(|p| p.into_inner());
+            list.retain(|o| o.strong_count() > 0);
+            list.iter().filter_map(Weak::upgrade).collect()
+        };
+        for o in alive {
             o(clients);
         }
     }
