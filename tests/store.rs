@@ -64,3 +64,60 @@ fn check_reports_a_dangling_index_entry_and_an_undecodable_record() {
     assert!(all.contains("roster") && all.contains("1001/C404"), "{all}");
     assert!(all.contains("客户记录 C9 已损坏"), "{all}");
 }
+
+fn client(no: &str, name: &str) -> mingdan::domain::Client {
+    use mingdan::domain::*;
+    Client {
+        no: ClientNo::parse(no).unwrap(),
+        name: name.into(),
+        gender: Gender::Unknown,
+        phone: String::new(),
+        id_number: String::new(),
+        birthday: None,
+        outlet: OutletId::parse("城关").unwrap(),
+        tier: CardTier::Gold,
+        assets: Fen(0),
+        class: ClientClass::Ordinary,
+        segment: Segment::Maintain,
+        maintainer: None,
+        sticker: Sticker::default(),
+        holdings: Holdings::default(),
+        plan: String::new(),
+        status: ClientStatus::Active,
+        last_contact: None,
+        next_callback: None,
+    }
+}
+
+#[test]
+fn observers_hear_of_saved_clients_once_the_write_commits() {
+    use std::sync::{Arc, Mutex};
+
+    use mingdan::store::{ClientObserver, StoreError, abort};
+    let day = || chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let heard = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = heard.clone();
+    let observer: ClientObserver =
+        Arc::new(move |cs| sink.lock().unwrap().extend(cs.iter().map(|c| c.name.clone())));
+    store.observe_clients(&observer);
+
+    store.write(|tx| tx.save_client(&client("C1", "张伟"), day())).unwrap();
+    assert_eq!(*heard.lock().unwrap(), ["张伟"]);
+
+    let failed = store.write(|tx| {
+        tx.save_client(&client("C2", "李娜"), day())?;
+        abort::<()>(StoreError::Conflict("不写".into()))
+    });
+    assert!(failed.is_err());
+    assert_eq!(*heard.lock().unwrap(), ["张伟"], "an aborted write saved nothing");
+
+    store.write(|tx| tx.set_meta(b"k", b"v")).unwrap();
+    assert_eq!(heard.lock().unwrap().len(), 1, "no clients, no call");
+
+    drop(observer);
+    store.write(|tx| tx.save_client(&client("C1", "赵文"), day())).unwrap();
+    assert_eq!(heard.lock().unwrap().len(), 1, "a dropped observer is not called");
+}

@@ -3,7 +3,7 @@
 //! replayed through the same rules the service applies, so overdue callbacks, open quarterly
 //! notifications and launch coverage look like a real branch's.
 
-mod people;
+pub mod people;
 
 use chrono::{Duration, NaiveDate, NaiveTime};
 

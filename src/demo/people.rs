@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use crate::domain::client::resident_id_check_char;
 
 /// Common surnames, most frequent first, with a few that test the surname readings.
-const SURNAMES: &[&str] = &[
+pub const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何",
     "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田",
     "董", "袁", "潘", "于", "蒋", "蔡", "余", "杜", "叶", "程", "苏", "魏", "吕", "丁", "任", "沈", "姚",
@@ -14,7 +14,8 @@ const SURNAMES: &[&str] = &[
     "顾", "毛", "郝", "龚", "邵",
 ];
 
-const RARE_SURNAMES: &[&str] = &["单", "区", "解", "仇", "查", "乐", "欧阳", "司马", "尉迟", "诸葛", "上官"];
+pub const RARE_SURNAMES: &[&str] =
+    &["单", "区", "解", "仇", "查", "乐", "欧阳", "司马", "尉迟", "诸葛", "上官"];
 
 const GIVEN_MALE: &[&str] = &[
     "伟", "强", "磊", "军", "洋", "勇", "杰", "涛", "明", "超", "刚", "平", "辉", "鹏", "华", "飞", "鑫",
@@ -47,16 +48,20 @@ impl People {
 
     /// A name and whether it is a man's.
     pub fn name(&mut self) -> (String, bool) {
-        let surname = if self.rng.u32(0..100) < 3 {
-            RARE_SURNAMES[self.rng.usize(..RARE_SURNAMES.len())]
-        } else {
-            // Skewed towards the common surnames, as in life.
-            let i = (self.rng.f64().powi(2) * SURNAMES.len() as f64) as usize;
-            SURNAMES[i.min(SURNAMES.len() - 1)]
-        };
+        let surname = self.surname();
         let male = self.rng.bool();
         let pool = if male { GIVEN_MALE } else { GIVEN_FEMALE };
         (format!("{surname}{}", pool[self.rng.usize(..pool.len())]), male)
+    }
+
+    /// Mostly common surnames, skewed towards the most frequent as in life; a few rare ones.
+    pub fn surname(&mut self) -> &'static str {
+        if self.rng.u32(0..100) < 3 {
+            RARE_SURNAMES[self.rng.usize(..RARE_SURNAMES.len())]
+        } else {
+            let i = (self.rng.f64().powi(2) * SURNAMES.len() as f64) as usize;
+            SURNAMES[i.min(SURNAMES.len() - 1)]
+        }
     }
 
     pub fn phone(&mut self) -> String {

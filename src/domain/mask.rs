@@ -23,22 +23,41 @@ impl Sensitive {
     }
 }
 
+const PHONE_KEEP: (usize, usize) = (3, 4);
+const ID_KEEP: (usize, usize) = (4, 4);
+
 /// "138****8000": enough to recognise a number the client reads out, not enough to dial it.
 pub fn mask_phone(phone: &str) -> String {
-    mask_middle(phone, 3, 4)
+    mask_middle(phone, PHONE_KEEP)
 }
 
 /// "1101**********002X": region and check characters only.
 pub fn mask_id(id: &str) -> String {
-    mask_middle(id, 4, 4)
+    mask_middle(id, ID_KEEP)
 }
 
-fn mask_middle(s: &str, keep_head: usize, keep_tail: usize) -> String {
+/// How many leading and trailing characters `mask_phone` shows of a phone `len` characters long.
+pub fn phone_shown(len: usize) -> (usize, usize) {
+    shown(len, PHONE_KEEP)
+}
+
+/// How many leading and trailing characters `mask_id` shows of an ID number `len` characters long.
+pub fn id_shown(len: usize) -> (usize, usize) {
+    shown(len, ID_KEEP)
+}
+
+/// A value no longer than what would be kept is hidden entirely: showing it would show all of it.
+fn shown(len: usize, (head, tail): (usize, usize)) -> (usize, usize) {
+    if len <= head + tail { (0, 0) } else { (head, tail) }
+}
+
+fn mask_middle(s: &str, keep: (usize, usize)) -> String {
     let chars: Vec<char> = s.chars().collect();
     if chars.is_empty() {
         return String::new();
     }
-    if chars.len() <= keep_head + keep_tail {
+    let (keep_head, keep_tail) = shown(chars.len(), keep);
+    if keep_head + keep_tail == 0 {
         return "*".repeat(chars.len());
     }
     let head: String = chars[..keep_head].iter().collect();
@@ -82,6 +101,9 @@ mod tests {
         assert_eq!(mask_id("11010519491231002X"), "1101**********002X");
         assert_eq!(mask_phone("1234"), "****");
         assert_eq!(mask_phone(""), "");
+        assert_eq!(phone_shown(11), (3, 4));
+        assert_eq!(phone_shown(7), (0, 0));
+        assert_eq!(id_shown(18), (4, 4));
     }
 
     #[test]

@@ -69,12 +69,16 @@ const SURNAME_READINGS: &[(char, &str)] = &[
     ('藏', "zang"),
     ('隗', "wei"),
     ('阚', "kan"),
+    ('都', "du"),
+    ('薄', "bo"),
+    ('卜', "bu"),
 ];
 
 /// Readings of each character of `name`: one list per character, the likeliest first. The
-/// surname (first one or two characters) has exactly its surname reading; other polyphonic
-/// characters list every reading. Characters without pinyin (Latin letters, digits) read as
-/// themselves, lowercased.
+/// surname (first one or two characters) has exactly one reading: from the tables above, or else
+/// the dictionary's first, because a surname is never read any other way and a second reading
+/// would let "ym" find 王明 (the dictionary also reads 王 as yu). Other polyphonic characters list every reading. Characters without
+/// pinyin (Latin letters, digits) read as themselves, lowercased.
 pub fn readings(name: &str) -> Vec<Vec<String>> {
     let chars: Vec<char> = name.chars().collect();
     let mut out = Vec::with_capacity(chars.len());
@@ -95,10 +99,28 @@ pub fn readings(name: &str) -> Vec<Vec<String>> {
         out.push(vec![r.to_string()]);
         start = 1;
     }
+    if start == 0
+        && let Some(first) = chars.first()
+        && first.to_pinyin_multi().is_some()
+    {
+        out.push(char_readings(*first).into_iter().take(1).collect());
+        start = 1;
+    }
     for c in &chars[start..] {
         out.push(char_readings(*c));
     }
     out
+}
+
+/// Every reading `c` can have anywhere in a name: the dictionary's, and its surname reading.
+pub fn any_readings(c: char) -> Vec<String> {
+    let mut all = char_readings(c);
+    if let Some((_, r)) = SURNAME_READINGS.iter().find(|(s, _)| *s == c)
+        && !all.iter().any(|a| a == r)
+    {
+        all.push(r.to_string());
+    }
+    all
 }
 
 fn char_readings(c: char) -> Vec<String> {
@@ -141,6 +163,17 @@ mod tests {
         assert_eq!(first_readings("尉迟恭"), ["yu", "chi", "gong"]);
         assert_eq!(first_readings("万俟卨")[..2], ["mo", "qi"]);
         assert_eq!(readings("乐平")[0], ["yue"], "the surname has exactly its surname reading");
+        assert_eq!(first_readings("都明")[0], "du");
+        assert_eq!(first_readings("卜凡")[0], "bu");
+    }
+
+    #[test]
+    fn a_surname_outside_the_tables_keeps_only_its_first_reading() {
+        // The dictionary also reads 王 as "yu" and 石 as "dan"; neither is ever a surname reading.
+        assert_eq!(readings("王芳")[0], ["wang"]);
+        assert_eq!(readings("石磊")[0], ["shi"]);
+        // The same characters later in a name keep every reading.
+        assert!(readings("李王")[1].len() > 1, "{:?}", readings("李王"));
     }
 
     #[test]

@@ -79,6 +79,8 @@ pub struct Service {
     /// Writes read state, decide, then write; holding this across both keeps two writers from
     /// deciding on the same state. Only this process writes the store (sled's file lock).
     writer: Mutex<()>,
+    /// The client search index, built in the background and fed by every store write.
+    search: search::SearchState,
 }
 
 impl Service {
@@ -88,7 +90,8 @@ impl Service {
     }
 
     pub fn with_store(store: Store, clock: Arc<dyn Clock>) -> Service {
-        Service { store, clock, writer: Mutex::new(()) }
+        let search = search::SearchState::start(&store);
+        Service { store, clock, writer: Mutex::new(()), search }
     }
 
     pub fn store_path(&self) -> &Path {

@@ -13,9 +13,12 @@ mod records;
 mod schema;
 mod tx;
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use crate::domain::Client;
 
 pub use check::CheckReport;
 pub use codec::Record;
@@ -90,6 +93,10 @@ impl Tree {
 /// fresh sled id generator; this keeps its new ids above every id in the backup.
 pub(crate) const ID_BASE_KEY: &[u8] = b"id_base";
 
+/// Told of every client a write saved, right after the write commits.
+pub type ClientObserver = Arc<dyn Fn(&[Client]) + Send + Sync>;
+type Observers = Arc<Mutex<Vec<Weak<dyn Fn(&[Client]) + Send + Sync>>>>;
+
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
@@ -99,6 +106,7 @@ pub struct Store {
     /// Bumped after every flushed write; sessions poll it to notice other sessions' changes.
     generation: Arc<AtomicU64>,
     _lock: Arc<lock::StoreLock>,
+    observers: Observers,
 }
 
 impl Store {
@@ -138,6 +146,7 @@ impl Store {
             id_base,
             generation: Arc::new(AtomicU64::new(start)),
             _lock: Arc::new(lock),
+            observers: Arc::default(),
         };
         schema::bring_up_to_date(&store, target, migrations)?;
         Ok(store)
@@ -157,7 +166,16 @@ impl Store {
     pub fn write<R>(&self, f: impl Fn(&Tx) -> TxResult<R>) -> Result<R, StoreError> {
         use sled::transaction::Transactional;
         let refs: Vec<&sled::Tree> = self.trees.iter().collect();
-        let result = refs[..].transaction(|trees| f(&Tx::new(trees, self.id_base)))?;
+        let saved = RefCell::new(Vec::new());
+        let result = refs[..].transaction(|trees| {
+            let tx = Tx::new(trees, self.id_base);
+            let r = f(&tx)?;
+            // Only the attempt that commits counts; a retried one is overwritten.
+            *saved.borrow_mut() = tx.into_saved();
+            Ok(r)
+        })?;
+        // Committed, so reads already see it: the observer must too, even if the flush fails.
+        self.notify(&saved.into_inner());
         self.db.flush()?;
         self.generation.fetch_add(1, Ordering::SeqCst);
         Ok(result)
@@ -166,6 +184,26 @@ impl Store {
     /// Moves on every successful write in this process; only "has it moved" is meaningful.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Registers an observer of saved clients (the service's search index) for as long as the
+    /// caller keeps `observer` alive. The store knows nothing of what it does with them.
+    pub fn observe_clients(&self, observer: &ClientObserver) {
+        self.observers.lock().unwrap_or_else(|p| p.into_inner()).push(Arc::downgrade(observer));
+    }
+
+    fn notify(&self, clients: &[Client]) {
+        if clients.is_empty() {
+            return;
+        }
+        let alive: Vec<ClientObserver> = {
+            let mut list = self.observers.lock().unwrap_or_else(|p| p.into_inner());
+            list.retain(|o| o.strong_count() > 0);
+            list.iter().filter_map(Weak::upgrade).collect()
+        };
+        for o in alive {
+            o(clients);
+        }
     }
 
     /// A fresh identifier, unique for the life of the store, including across a restore.

@@ -1,6 +1,8 @@
 //! Typed writes inside one transaction. Every `save_*` keeps the entity's index trees in step with
 //! it, so a caller cannot update a record and forget its index.
 
+use std::cell::RefCell;
+
 use chrono::NaiveDate;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
@@ -24,11 +26,17 @@ pub const RULES_KEY: &[u8] = b"rules";
 pub struct Tx<'a> {
     trees: &'a [TransactionalTree],
     id_base: u64,
+    /// Clients saved in this attempt, for `Store::write` to pass on once it commits.
+    saved: RefCell<Vec<Client>>,
 }
 
 impl<'a> Tx<'a> {
     pub(super) fn new(trees: &'a [TransactionalTree], id_base: u64) -> Tx<'a> {
-        Tx { trees, id_base }
+        Tx { trees, id_base, saved: RefCell::new(Vec::new()) }
+    }
+
+    pub(super) fn into_saved(self) -> Vec<Client> {
+        self.saved.into_inner()
     }
 
     fn t(&self, t: Tree) -> &TransactionalTree {
@@ -111,7 +119,9 @@ impl<'a> Tx<'a> {
                 self.mark(Tree::Roster, keys::roster(m, &c.no))?;
             }
         }
-        self.put(Tree::Clients, key, c)
+        self.put(Tree::Clients, key, c)?;
+        self.saved.borrow_mut().push(c.clone());
+        Ok(())
     }
 
     pub fn save_task(&self, task: &Task) -> TxResult<()> {

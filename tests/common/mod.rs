@@ -79,6 +79,8 @@ pub fn branch() -> Branch {
     .collect();
     let out = admin.import_clients(rows, "测试.csv".into(), false).unwrap();
     assert!(out.written, "{:?}", out.problems);
+    // Screens and tests that search must not race the index built at start-up.
+    assert!(b.service.wait_for_search(std::time::Duration::from_secs(30)));
     b
 }
 
@@ -92,6 +94,7 @@ impl Branch {
         let Branch { dir, clock, service } = self;
         drop(service);
         let service = Arc::new(Service::open(dir.path(), clock.clone()).unwrap());
+        assert!(service.wait_for_search(std::time::Duration::from_secs(30)));
         Branch { dir, clock, service }
     }
 }

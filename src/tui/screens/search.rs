@@ -67,25 +67,35 @@ impl SearchScreen {
         self.results.hits.get(self.state.selected()?)
     }
 
+    /// `text` with the characters at `at` in the highlight style, padded to `cells` cells.
+    fn marked(text: &str, at: &[usize], cells: usize, base: Style, hl: Style) -> Vec<Span<'static>> {
+        let mut spans = Vec::new();
+        let mut used = 0;
+        for (i, ch) in text.chars().enumerate() {
+            let s = ch.to_string();
+            used += ui::width(&s);
+            spans.push(Span::styled(s, if at.contains(&i) { hl } else { base }));
+        }
+        spans.push(Span::raw(" ".repeat(cells.saturating_sub(used))));
+        spans
+    }
+
     fn hit_line(hit: &crate::service::search::SearchHit, cx: &Ctx) -> Line<'static> {
         let t = cx.t;
         let th = cx.theme;
         let mut spans = vec![Span::raw(" ")];
-        // The name, matched characters highlighted, padded to a fixed width.
-        let mut used = 0;
-        for (i, ch) in hit.name.chars().enumerate() {
-            let style = if hit.name_highlight.contains(&i) { th.warning } else { th.text };
-            let s = ch.to_string();
-            used += ui::width(&s);
-            spans.push(Span::styled(s, style));
-        }
-        spans.push(Span::raw(" ".repeat(10usize.saturating_sub(used))));
-        let field_style = |f: MatchField| if hit.field == f { th.warning } else { th.muted };
-        spans.push(Span::styled(
-            format!("{} ", ui::pad(hit.no.as_str(), 10)),
-            field_style(MatchField::ClientNo),
-        ));
-        spans.push(Span::styled(format!("{} ", ui::pad(&hit.phone, 11)), field_style(MatchField::Phone)));
+        // Whatever matched is highlighted where it is shown: the name's characters, the client
+        // number's digits, the phone's visible digits, the ID's ending.
+        spans.extend(Self::marked(&hit.name, &hit.name_highlight, 10, th.text, th.warning));
+        let none: &[usize] = &[];
+        let (no_hl, phone_hl) = match hit.field {
+            MatchField::ClientNo => (hit.field_highlight.as_slice(), none),
+            MatchField::Phone => (none, hit.field_highlight.as_slice()),
+            _ => (none, none),
+        };
+        spans.extend(Self::marked(hit.no.as_str(), no_hl, 11, th.muted, th.warning));
+        let phone = if hit.field == MatchField::Phone { &hit.field_text } else { &hit.phone };
+        spans.extend(Self::marked(phone, phone_hl, 12, th.muted, th.warning));
         spans.push(Span::styled(format!("{} ", ui::pad(t.tier(hit.tier), 8)), th.text));
         let owner = match (&hit.maintainer, hit.mine) {
             (_, true) => Span::styled(t.mine.to_string(), th.ok),
@@ -94,7 +104,8 @@ impl SearchScreen {
         };
         spans.push(owner);
         if hit.field == MatchField::IdNumber {
-            spans.push(Span::styled(format!("  {}", t.matched_id), th.warning));
+            spans.push(Span::styled(format!("  {} ", t.matched_id), th.muted));
+            spans.extend(Self::marked(&hit.field_text, &hit.field_highlight, 0, th.muted, th.warning));
         }
         Line::from(spans)
     }

@@ -1,0 +1,268 @@
+//! Answering a query: candidates kind by kind, best first, ranked; see the module above.
+
+use super::matcher::{Prepared, classify, fuzzy_name};
+use super::name_keys::Emit;
+use super::numbers::NumberHits;
+use super::query::Unit;
+use super::rank::TopK;
+use super::table::Id;
+use super::{DEFAULT_LIMIT, Found, MAX_LIMIT, MatchKind, SearchIndex, typed_chars};
+
+impl SearchIndex {
+    /// The best `limit` clients for `query` as seen by staff member `actor` (their own clients
+    /// rank first within a kind). An empty query finds nothing.
+    pub fn search(&self, query: &str, actor: Option<&str>, limit: usize) -> Vec<Found> {
+        let p = Prepared::new(query);
+        if p.query.is_empty() {
+            return Vec::new();
+        }
+        let limit = if limit == 0 { DEFAULT_LIMIT } else { limit.min(MAX_LIMIT) };
+        let me = actor.and_then(|a| self.staff.get(a)).copied();
+        let t = &self.t;
+        let is_mine = |id: Id| me.is_some_and(|m| t.maintainer[id as usize] == m);
+        let key = |id: Id| (u64::from(!is_mine(id)) << 32) | u64::from(self.rank.of(id));
+
+        let mut sure: [Vec<&[Id]>; 3] = Default::default();
+        let mut check: Vec<&[Id]> = Vec::new();
+        self.candidates(&p, &mut sure, &mut check);
+        let mut checked: [Vec<Id>; 3] = Default::default();
+        for run in check {
+            for &id in run {
+                if let Some(m) = classify(t, id, &p, false)
+                    && m.kind != MatchKind::Fuzzy
+                {
+                    checked[m.kind as usize].push(id);
+                }
+            }
+        }
+
+        let mut taken: Vec<(Id, MatchKind)> = Vec::new();
+        for kind in [MatchKind::Exact, MatchKind::Prefix, MatchKind::Initials] {
+            let k = kind as usize;
+            if taken.len() == limit {
+                break;
+            }
+            let count = sure[k].iter().map(|r| r.len()).sum::<usize>() + checked[k].len();
+            if count > self.walk_above {
+                let need = limit - taken.len();
+                let found =
+                    self.walk(me, need, |id| classify(t, id, &p, false).is_some_and(|m| m.kind == kind));
+                taken.extend(found.into_iter().map(|id| (id, kind)));
+                continue;
+            }
+            let mut top = TopK::new(limit);
+            for &id in sure[k].iter().flat_map(|r| r.iter()).chain(&checked[k]) {
+                top.offer(key(id), id);
+            }
+            take(&mut taken, top, kind, limit);
+        }
+
+        if taken.len() < limit {
+            self.fuzzy(&p, me, limit, &mut taken, key);
+        }
+
+        taken
+            .into_iter()
+            .filter_map(|(id, kind)| {
+                let m = classify(t, id, &p, true)?;
+                debug_assert_eq!(m.kind, kind, "index and matcher disagree on {}", t.nos.get(id));
+                let rec = t.rec(id);
+                let maintainer = t.maintainer[id as usize];
+                Some(Found {
+                    no: t.nos.get(id).to_string(),
+                    name: rec.name_string(),
+                    phone: rec.phone().to_string(),
+                    id_number: rec.id_number().to_string(),
+                    tier: t.tier[id as usize],
+                    maintainer: self.staff_nos.get(maintainer as usize).cloned(),
+                    mine: is_mine(id),
+                    field: m.field,
+                    kind: m.kind,
+                    positions: m.positions,
+                })
+            })
+            .collect()
+    }
+
+    /// Fuzzy matches, after every better one is in `taken`: the name as a subsequence, the client
+    /// number containing the query. A scan collects them; if they turn out to be very many, it
+    /// stops and the clients are walked in rank order instead, which then meets one every few
+    /// steps.
+    fn fuzzy(
+        &self,
+        p: &Prepared,
+        me: Option<u32>,
+        limit: usize,
+        taken: &mut Vec<(Id, MatchKind)>,
+        key: impl Fn(Id) -> u64,
+    ) {
+        let t = &self.t;
+        let cap = self.walk_above / 2;
+        let by_name = |id: Id| t.mask[id as usize] & p.mask == p.mask && fuzzy_name(t, id, p);
+        let by_no =
+            |id: Id| p.alnum.as_ref().is_some_and(|q| memchr::memmem::find(t.nos.folded(id), q).is_some());
+        let need = limit - taken.len();
+        let already: Vec<Id> = taken.iter().map(|(id, _)| *id).collect();
+        let fuzzy = |id: Id| !already.contains(&id) && (by_name(id) || by_no(id));
+        // Common letters match a large share of names; a short walk in rank order then finds
+        // the best of them long before a scan of every name would end.
+        if !p.number
+            && !p.query.has_chars()
+            && let Ok(more) = self.walk_for(me, need, cap, fuzzy)
+        {
+            taken.extend(more.into_iter().map(|id| (id, MatchKind::Fuzzy)));
+            return;
+        }
+        let mut found: Vec<Id> = Vec::new();
+        let mut push = |id: Id| {
+            found.push(id);
+            found.len() <= cap
+        };
+        let mut whole = true;
+        if !p.number {
+            let chars =
+                p.query.units.iter().filter_map(|u| if let Unit::Char(c) = u { Some(*c) } else { None });
+            let fewest =
+                chars.map(|c| self.chars.get(&c).map_or(&[][..], Vec::as_slice)).min_by_key(|l| l.len());
+            match fewest {
+                // A name with a character of the query is on that character's list.
+                Some(list) => whole = list.iter().filter(|id| by_name(**id)).all(|id| push(*id)),
+                None => {
+                    whole = with_letters(&t.mask, p.mask).filter(|id| fuzzy_name(t, *id, p)).all(&mut push)
+                }
+            }
+        }
+        if whole && let Some(q) = &p.alnum {
+            t.nos.containing(q, |id| {
+                whole = push(id);
+                whole
+            });
+        }
+        if !whole {
+            taken.extend(self.walk(me, need, fuzzy).into_iter().map(|id| (id, MatchKind::Fuzzy)));
+            return;
+        }
+        let mut top = TopK::new(limit);
+        for id in found {
+            top.offer(key(id), id);
+        }
+        take(taken, top, MatchKind::Fuzzy, limit);
+    }
+
+    /// Runs of candidates per kind that match for sure (`sure`), and runs that need checking.
+    fn candidates<'a>(&'a self, p: &Prepared, sure: &mut [Vec<&'a [Id]>; 3], check: &mut Vec<&'a [Id]>) {
+        let t = &self.t;
+        let mut numbers = NumberHits::default();
+        if let Some(q) = &p.alnum {
+            self.numbers.client_no(t, q, &mut numbers);
+        }
+        if let Some(id_form) = &p.id_form {
+            self.numbers.numbers(t, p.digits.as_deref(), id_form, &mut numbers);
+        }
+        sure[0].extend(numbers.exact);
+        sure[1].extend(numbers.prefix);
+        check.extend(numbers.check);
+        if p.number {
+            return;
+        }
+        let units = &p.query.units;
+        if units.iter().all(|u| matches!(u, Unit::Char(_))) {
+            let q: Vec<char> =
+                units.iter().filter_map(|u| if let Unit::Char(c) = u { Some(*c) } else { None }).collect();
+            let v = &self.by_name;
+            let lo = v.partition_point(|id| typed_chars(t, *id).lt(q.iter().copied()));
+            let eq = lo + v[lo..].partition_point(|id| typed_chars(t, *id).eq(q.iter().copied()));
+            let hi = eq + v[eq..].partition_point(|id| starts_with(typed_chars(t, *id), &q));
+            sure[0].push(&v[lo..eq]);
+            sure[1].push(&v[eq..hi]);
+            return;
+        }
+        let mut emits: Vec<Emit> = Vec::new();
+        self.names.spell(units, &p.char_syllables, &mut emits);
+        let through_chars = p.query.has_chars();
+        for e in &emits {
+            if through_chars {
+                check.push(self.names.ids(e));
+            } else {
+                sure[e.kind as usize].push(self.names.ids(e));
+            }
+        }
+        check.push(&self.names.overflow);
+    }
+
+    /// The first `need` clients satisfying `accept`, in ranking order: the searcher's own clients
+    /// by rank, then everyone else's by rank.
+    fn walk(&self, me: Option<u32>, need: usize, accept: impl FnMut(Id) -> bool) -> Vec<Id> {
+        self.walk_for(me, need, usize::MAX, accept).unwrap_or_else(|partial| partial)
+    }
+
+    /// `walk`, giving up after checking `budget` clients: `Err` with what it found by then.
+    fn walk_for(
+        &self,
+        me: Option<u32>,
+        need: usize,
+        mut budget: usize,
+        mut accept: impl FnMut(Id) -> bool,
+    ) -> Result<Vec<Id>, Vec<Id>> {
+        let mut found = Vec::with_capacity(need);
+        let mut mine = match me.and_then(|m| self.by_maintainer.get(&m)) {
+            Some(list) => list.clone(),
+            None => Vec::new(),
+        };
+        mine.sort_unstable_by_key(|id| self.rank.of(*id));
+        let others = self
+            .rank
+            .order()
+            .iter()
+            .copied()
+            .filter(|id| me.is_none_or(|m| self.t.maintainer[*id as usize] != m));
+        for id in mine.into_iter().chain(others) {
+            if found.len() == need {
+                return Ok(found);
+            }
+            if budget == 0 {
+                return Err(found);
+            }
+            budget -= 1;
+            if accept(id) {
+                found.push(id);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Appends the kept candidates not already taken with a better kind, up to `limit`. `top` kept
+/// `limit` of them, so even after dropping those already taken there are enough.
+fn take(taken: &mut Vec<(Id, MatchKind)>, top: TopK, kind: MatchKind, limit: usize) {
+    for id in top.into_ids() {
+        if taken.len() == limit {
+            break;
+        }
+        if !taken.iter().any(|(t, _)| *t == id) {
+            taken.push((id, kind));
+        }
+    }
+}
+
+/// Ids whose letter mask has every bit of `want`, tested 64 at a time into one word without a
+/// branch per client: a million masks take about half a millisecond.
+fn with_letters(masks: &[u64], want: u64) -> impl Iterator<Item = Id> + '_ {
+    masks.chunks(64).enumerate().flat_map(move |(c, chunk)| {
+        let mut bits = 0u64;
+        for (i, m) in chunk.iter().enumerate() {
+            bits |= u64::from(m & want == want) << i;
+        }
+        std::iter::from_fn(move || {
+            (bits != 0).then(|| {
+                let i = bits.trailing_zeros();
+                bits &= bits - 1;
+                (c * 64) as Id + i
+            })
+        })
+    })
+}
+
+fn starts_with(mut chars: impl Iterator<Item = char>, prefix: &[char]) -> bool {
+    prefix.iter().all(|p| chars.next() == Some(*p))
+}

@@ -1,0 +1,136 @@
+//! The index as the service holds it: first being built (on another thread, so start-up does not
+//! wait), then ready. Changes that arrive while it is being built are kept and applied when it is
+//! done, after everything the build read, so none is lost whichever the build saw.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use super::{Found, REBUILD_ABOVE, Row, SearchIndex};
+
+enum State {
+    Building { pending: Vec<Row> },
+    Ready(Box<SearchIndex>),
+    Failed(String),
+}
+
+pub enum Searched {
+    /// Being built, or rebuilt after a large import; try again shortly.
+    Building,
+    Ready(Vec<Found>),
+    /// The clients could not be read; the reason, for the person searching.
+    Failed(String),
+}
+
+pub struct LiveIndex {
+    state: RwLock<State>,
+    /// A large batch is being applied (seconds at a million clients): searches say "not ready"
+    /// instead of waiting for it behind the lock.
+    rebuilding: AtomicBool,
+}
+
+impl Default for LiveIndex {
+    fn default() -> LiveIndex {
+        LiveIndex {
+            state: RwLock::new(State::Building { pending: Vec::new() }),
+            rebuilding: AtomicBool::new(false),
+        }
+    }
+}
+
+impl LiveIndex {
+    // A panic while holding the lock leaves at worst an index missing the change being applied;
+    // searching on with it beats refusing every search until a restart.
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Clients just written.
+    pub fn apply(&self, rows: Vec<Row>) {
+        if rows.is_empty() {
+            return;
+        }
+        let large = rows.len() > REBUILD_ABOVE;
+        if large {
+            self.rebuilding.store(true, Ordering::Release);
+        }
+        match &mut *self.write() {
+            State::Building { pending } => pending.extend(rows),
+            State::Ready(ix) => ix.upsert(&rows),
+            State::Failed(_) => {}
+        }
+        if large {
+            self.rebuilding.store(false, Ordering::Release);
+        }
+    }
+
+    /// The build is done: apply what changed meanwhile and start answering.
+    pub fn finish(&self, mut ix: SearchIndex) {
+        let mut state = self.write();
+        if let State::Building { pending } = &mut *state {
+            ix.upsert(pending);
+            *state = State::Ready(Box::new(ix));
+        }
+    }
+
+    pub fn fail(&self, reason: String) {
+        *self.write() = State::Failed(reason);
+    }
+
+    pub fn is_ready(&self) -> bool {
+        matches!(*self.read(), State::Ready(_))
+    }
+
+    pub fn search(&self, query: &str, actor: Option<&str>, limit: usize) -> Searched {
+        if self.rebuilding.load(Ordering::Acquire) {
+            return Searched::Building;
+        }
+        match &*self.read() {
+            State::Building { .. } => Searched::Building,
+            State::Ready(ix) => Searched::Ready(ix.search(query, actor, limit)),
+            State::Failed(reason) => Searched::Failed(reason.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::CardTier;
+
+    fn row(no: &str, name: &str) -> Row {
+        Row {
+            no: no.into(),
+            phone: String::new(),
+            id_number: String::new(),
+            name: name.into(),
+            maintainer: None,
+            tier: CardTier::Ordinary,
+            last_contact: None,
+        }
+    }
+
+    fn names(s: Searched) -> Vec<String> {
+        match s {
+            Searched::Ready(found) => found.into_iter().map(|f| f.name).collect(),
+            _ => vec!["(not ready)".into()],
+        }
+    }
+
+    #[test]
+    fn changes_made_during_the_build_are_not_lost() {
+        let live = LiveIndex::default();
+        assert!(matches!(live.search("zw", None, 10), Searched::Building));
+        // The build read C1 as 张伟; meanwhile C1 was renamed and C2 added.
+        let built = SearchIndex::build([row("C1", "张伟")]);
+        live.apply(vec![row("C1", "赵文"), row("C2", "周武")]);
+        live.finish(built);
+        assert_eq!(names(live.search("zw", None, 10)), ["赵文", "周武"]);
+        assert_eq!(names(live.search("zhangwei", None, 10)), Vec::<String>::new());
+        live.apply(vec![row("C3", "朱伟")]);
+        assert_eq!(names(live.search("zw", None, 10)), ["赵文", "周武", "朱伟"], "equals by client number");
+    }
+}

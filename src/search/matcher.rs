@@ -1,0 +1,425 @@
+//! Whether and how one client matches a query: the definition every faster path in the index
+//! must agree with (the tests check they do, client by client).
+//!
+//! What a number query may match is a confidentiality decision, not only a convenience one.
+//! Phones and ID numbers are shown masked ("138****8000"); the hidden digits are shown only on an
+//! audited reveal. A search that matched any part of a number would let someone recover the
+//! hidden digits without that record: type "1380", "1381", … and watch whether a client stays in
+//! the list, about forty tries for a whole phone. So a number query matches only
+//! - the whole number (the client or their card is at the counter: normal, and guessing the four
+//!   hidden digits would take ten thousand tries),
+//! - the digits the mask shows anyway: the first three of a phone while typing, its last four,
+//! - the last four to six characters of an ID number: "身份证后六位" is how branches look people
+//!   up, and the two extra characters are the day of birth, which the client card shows.
+
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+
+use super::name_code::{Mask, NameKey, char_bit};
+use super::query::{MAX_UNITS, Query, Unit};
+use super::syllables::table as syllable_table;
+use super::table::{Id, Table};
+use super::{MatchField, MatchKind};
+use crate::domain::mask::{id_shown, phone_shown};
+
+/// Lengths of an ID-number ending that may be searched for.
+pub const ID_TAIL: std::ops::RangeInclusive<usize> = 4..=6;
+
+/// A query with what every client check needs worked out once.
+pub struct Prepared {
+    pub query: Query,
+    /// Digits (maybe ending in X): matched against phones, ID numbers and client numbers only.
+    pub number: bool,
+    /// Lowercase ASCII, when the query could be a client number.
+    pub alnum: Option<Vec<u8>>,
+    /// Digits only: could be a phone.
+    pub digits: Option<String>,
+    /// Uppercase, as ID numbers are stored.
+    pub id_form: Option<String>,
+    pub mask: u64,
+    /// For each `Unit::Char`, the syllables it can be read as (for the name keys).
+    pub char_syllables: Vec<Vec<u16>>,
+}
+
+impl Prepared {
+    pub fn new(raw: &str) -> Prepared {
+        let query = Query::parse(raw);
+        let number = query.is_number();
+        let alnum = query.is_alnum().then(|| query.alnum_bytes());
+        let digits = (number && query.text.bytes().all(|b| b.is_ascii_digit())).then(|| query.text.clone());
+        let id_form = number.then(|| query.text.to_uppercase());
+        let mut spelt = Mask::default();
+        let mut chars = 0;
+        for u in &query.units {
+            match u {
+                Unit::Alnum(b) => spelt.add(*b),
+                Unit::Char(c) => chars |= char_bit(*c),
+            }
+        }
+        let mask = spelt.bits() | chars;
+        let syl = syllable_table();
+        let char_syllables = query
+            .units
+            .iter()
+            .map(|u| match u {
+                Unit::Char(c) => {
+                    let mut ids: Vec<u16> = crate::domain::names::any_readings(*c)
+                        .iter()
+                        .flat_map(|r| super::syllables::spellings(r))
+                        .filter_map(|s| syl.id(s.as_bytes()))
+                        .collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    ids
+                }
+                Unit::Alnum(_) => Vec::new(),
+            })
+            .collect();
+        Prepared { query, number, alnum, digits, id_form, mask, char_syllables }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    pub field: MatchField,
+    pub kind: MatchKind,
+    /// Character positions in the matched field (the name, the phone, the client or ID number).
+    pub positions: Vec<usize>,
+}
+
+/// How `id` matches, if at all: the best kind over its fields; among equally good fields the
+/// name, then the client number, the phone, the ID number. `detail` asks for the positions too
+/// (fuzzy ones cost a fuzzy-matcher run), needed only for the hits finally shown.
+pub fn classify(t: &Table, id: Id, p: &Prepared, detail: bool) -> Option<Match> {
+    let mut best: Option<Match> = None;
+    let mut offer = |m: Option<Match>| {
+        if let Some(m) = m
+            && best.as_ref().is_none_or(|b| m.kind < b.kind)
+        {
+            best = Some(m);
+        }
+    };
+    let rec = t.rec(id);
+    if !p.number {
+        let name = anchored(rec.name(), &p.query.units).map(|(kind, end)| Match {
+            field: MatchField::Name,
+            kind,
+            positions: if detail { typed_positions(rec.name(), end) } else { Vec::new() },
+        });
+        let fuzzy = name.is_none() && t.mask[id as usize] & p.mask == p.mask && fuzzy_name(t, id, p);
+        offer(name);
+        if fuzzy {
+            let positions = if detail { fuzzy_positions(rec.name(), &p.query) } else { Vec::new() };
+            offer(Some(Match { field: MatchField::Name, kind: MatchKind::Fuzzy, positions }));
+        }
+    }
+    if let Some(q) = &p.alnum {
+        offer(client_no(t.nos.folded(id), q));
+    }
+    if let Some(d) = &p.digits {
+        offer(phone(rec.phone(), d));
+    }
+    if let Some(q) = &p.id_form {
+        offer(id_number(rec.id_number(), q));
+    }
+    best
+}
+
+fn client_no(no: &[u8], q: &[u8]) -> Option<Match> {
+    let (kind, at) = if no == q {
+        (MatchKind::Exact, 0)
+    } else if no.starts_with(q) {
+        (MatchKind::Prefix, 0)
+    } else {
+        (MatchKind::Fuzzy, memchr::memmem::find(no, q)?)
+    };
+    // Client numbers are ASCII, so byte positions are character positions.
+    Some(Match { field: MatchField::ClientNo, kind, positions: (at..at + q.len()).collect() })
+}
+
+pub fn phone(phone: &str, digits: &str) -> Option<Match> {
+    let len = phone.chars().count();
+    let (head, tail) = phone_shown(len);
+    let (kind, positions) = if phone == digits {
+        (MatchKind::Exact, (0..len).collect())
+    } else if digits.len() <= head && phone.starts_with(digits) {
+        (MatchKind::Prefix, (0..digits.len()).collect())
+    } else if tail > 0 && digits.len() == tail && phone.ends_with(digits) {
+        (MatchKind::Prefix, (len - tail..len).collect())
+    } else {
+        return None;
+    };
+    Some(Match { field: MatchField::Phone, kind, positions })
+}
+
+pub fn id_number(id: &str, q: &str) -> Option<Match> {
+    let len = id.chars().count();
+    let (kind, positions) = if id == q {
+        (MatchKind::Exact, (0..len).collect())
+    } else if id_shown(len).1 > 0 && ID_TAIL.contains(&q.len()) && id.ends_with(q) {
+        (MatchKind::Prefix, (len - q.len()..len).collect())
+    } else {
+        return None;
+    };
+    Some(Match { field: MatchField::IdNumber, kind, positions })
+}
+
+/// The name read from its first character: each typed segment is a whole reading or the start
+/// of one, a character stands for itself. Exact when every character was spelt out in full,
+/// prefix when only the last segment was cut short or characters remain, initials when some
+/// earlier segment was cut short ("zw", "zhwei"). Returns the best kind and the index of the last
+/// character used.
+pub fn anchored(name: NameKey, units: &[Unit]) -> Option<(MatchKind, usize)> {
+    let m = units.len();
+    if m == 0 || m > MAX_UNITS {
+        return None;
+    }
+    let syl = syllable_table();
+    let last_typed = name.enumerate().filter(|(_, s)| !s.skip).map(|(i, _)| i).last()?;
+    // Where the query has got to after each character: bit j of `whole` means units[..j] were
+    // used with every segment so far a whole reading, of `cut` with some segment cut short. A
+    // set of states rather than a recursion, so "anananan" cannot blow up, and no allocation.
+    let (mut whole, mut cut) = (1u64, 0u64);
+    let mut best: Option<(MatchKind, usize)> = None;
+    for (i, slot) in name.enumerate() {
+        if whole | cut == 0 {
+            break;
+        }
+        if slot.skip {
+            continue;
+        }
+        let (mut next_whole, mut next_cut) = (0u64, 0u64);
+        let mut done = |abbreviated: bool, partial: bool| {
+            let kind = if abbreviated {
+                MatchKind::Initials
+            } else if partial || i < last_typed {
+                MatchKind::Prefix
+            } else {
+                MatchKind::Exact
+            };
+            if best.is_none_or(|(k, _)| kind < k) {
+                best = Some((kind, i));
+            }
+        };
+        for (states, abbreviated) in [(whole, false), (cut, true)] {
+            let mut rest = states;
+            while rest != 0 {
+                let j = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                let mut advance = |used: usize, abbreviated: bool, partial: bool| {
+                    if used == m {
+                        done(abbreviated, partial);
+                    } else if abbreviated {
+                        next_cut |= 1 << used;
+                    } else {
+                        next_whole |= 1 << used;
+                    }
+                };
+                match units[j] {
+                    Unit::Char(c) if slot.ch == c => advance(j + 1, abbreviated, false),
+                    Unit::Char(_) => {}
+                    Unit::Alnum(_) => {
+                        for s in slot.syllables() {
+                            let text = syl.text(s).as_bytes();
+                            for (l, b) in text.iter().enumerate() {
+                                if units.get(j + l) != Some(&Unit::Alnum(*b)) {
+                                    break;
+                                }
+                                let whole_reading = l + 1 == text.len();
+                                let used = j + l + 1;
+                                // A cut-short segment is fine last ("zhangw"), an abbreviation before.
+                                advance(used, abbreviated || (!whole_reading && used < m), !whole_reading);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        whole = next_whole;
+        cut = next_cut;
+    }
+    best
+}
+
+/// The characters of `name` up to and including `end` that were typed for, for highlighting.
+pub fn typed_positions(name: NameKey, end: usize) -> Vec<usize> {
+    name.enumerate().take(end + 1).filter(|(_, s)| !s.skip).map(|(i, _)| i).collect()
+}
+
+/// The query as a subsequence of the name written out as characters and spellings
+/// ("张zhang伟wei"): what fuzzy-matcher would accept, checked without scoring. A query of letters
+/// and digits only is checked against the stored spelling bytes, a tight loop.
+pub fn fuzzy_name(t: &Table, id: Id, p: &Prepared) -> bool {
+    match &p.alnum {
+        Some(q) => spelt_subsequence(t.spelling(id), q),
+        None => subsequence(t.rec(id).name(), &p.query.units),
+    }
+}
+
+/// A plain loop: spellings are a dozen bytes, too short for `memchr` to pay off.
+fn spelt_subsequence(spelling: &[u8], q: &[u8]) -> bool {
+    let Some((&first, _)) = q.split_first() else { return true };
+    let (mut j, mut want) = (0, first);
+    for &b in spelling {
+        if b == want {
+            j += 1;
+            match q.get(j) {
+                Some(next) => want = *next,
+                None => return true,
+            }
+        }
+    }
+    false
+}
+
+pub fn subsequence(name: NameKey, units: &[Unit]) -> bool {
+    let syl = syllable_table();
+    let mut j = 0;
+    for slot in name {
+        if j == units.len() {
+            break;
+        }
+        if units[j] == Unit::Char(slot.ch) {
+            j += 1;
+        }
+        for s in slot.syllables() {
+            for b in syl.text(s).bytes() {
+                if units.get(j) == Some(&Unit::Alnum(b)) {
+                    j += 1;
+                }
+            }
+        }
+    }
+    j == units.len()
+}
+
+/// Name characters fuzzy-matcher picks for the query, for highlighting.
+fn fuzzy_positions(name: NameKey, q: &Query) -> Vec<usize> {
+    let syl = syllable_table();
+    let mut written = String::new();
+    let mut owner = Vec::new();
+    for (i, slot) in name.enumerate() {
+        written.push(slot.ch);
+        owner.push(i);
+        for s in slot.syllables() {
+            for c in syl.text(s).chars() {
+                written.push(c);
+                owner.push(i);
+            }
+        }
+    }
+    let Some((_, at)) = SkimMatcherV2::default().fuzzy_indices(&written, &q.text) else {
+        return Vec::new();
+    };
+    let mut positions: Vec<usize> = at.iter().filter_map(|a| owner.get(*a).copied()).collect();
+    positions.dedup();
+    positions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::name_code::encode_name;
+
+    fn name_match(name: &str, q: &str) -> Option<(MatchKind, Vec<usize>)> {
+        let mut buf = Vec::new();
+        encode_name(name, &mut buf);
+        let key = NameKey::new(&buf);
+        anchored(key, &Query::parse(q).units).map(|(kind, end)| (kind, typed_positions(key, end)))
+    }
+
+    fn kind(name: &str, q: &str) -> Option<MatchKind> {
+        name_match(name, q).map(|m| m.0)
+    }
+
+    fn fuzzy(name: &str, q: &str) -> bool {
+        let mut buf = Vec::new();
+        encode_name(name, &mut buf);
+        subsequence(NameKey::new(&buf), &Query::parse(q).units)
+    }
+
+    use MatchKind::*;
+
+    #[test]
+    fn spelt_names_match_by_kind() {
+        assert_eq!(kind("张伟", "zhangwei"), Some(Exact));
+        assert_eq!(kind("张伟", "zhang wei"), Some(Exact));
+        assert_eq!(kind("张伟", "张伟"), Some(Exact));
+        assert_eq!(kind("张伟", "张wei"), Some(Exact));
+        assert_eq!(kind("张伟", "zhangwe"), Some(Prefix));
+        assert_eq!(kind("张伟", "zhang"), Some(Prefix));
+        assert_eq!(kind("张伟", "张w"), Some(Prefix));
+        assert_eq!(kind("张伟", "张"), Some(Prefix));
+        assert_eq!(kind("张伟", "zw"), Some(Initials));
+        assert_eq!(kind("张伟", "zhwei"), Some(Initials));
+        assert_eq!(kind("张伟", "z伟"), Some(Initials));
+        assert_eq!(kind("张伟", "wei"), None, "not from the start; fuzzy handles that");
+        assert_eq!(kind("张伟", "章伟"), None, "a character stands for itself");
+    }
+
+    #[test]
+    fn surnames_only_by_their_surname_reading_other_characters_by_any() {
+        assert_eq!(kind("单明", "shanming"), Some(Exact));
+        assert_eq!(kind("单明", "danming"), None);
+        assert_eq!(kind("曾小红", "zxh"), Some(Initials));
+        assert_eq!(kind("曾小红", "cxh"), None);
+        assert_eq!(kind("解放", "xiefang"), Some(Exact));
+        assert_eq!(kind("仇军", "qj"), Some(Initials));
+        assert_eq!(kind("区志强", "ouzhiqiang"), Some(Exact));
+        assert_eq!(kind("朴正", "piaozheng"), Some(Exact));
+        assert_eq!(kind("查理", "zhali"), Some(Exact));
+        assert_eq!(kind("盖伦", "gelun"), Some(Exact));
+        assert_eq!(kind("乐平", "yueping"), Some(Exact));
+        assert_eq!(kind("乐平", "leping"), None);
+        assert_eq!(kind("尉迟恭", "yuchigong"), Some(Exact));
+        assert_eq!(kind("万俟卨", "mqx"), Some(Initials));
+        // 长 in a given name: zhang or chang; 乐 in a given name: le or yue.
+        assert_eq!(kind("王长春", "wangchangchun"), Some(Exact));
+        assert_eq!(kind("王长春", "wangzhangchun"), Some(Exact));
+        assert_eq!(kind("李乐", "lile"), Some(Exact));
+        assert_eq!(kind("李乐", "liyue"), Some(Exact));
+        assert_eq!(kind("吕明", "lvming"), Some(Exact));
+        assert_eq!(kind("吕明", "luming"), Some(Exact));
+    }
+
+    #[test]
+    fn the_characters_used_are_reported() {
+        assert_eq!(name_match("张伟华", "zhangw"), Some((Prefix, vec![0, 1])));
+        assert_eq!(name_match("买买提·艾力", "mmtai"), Some((Initials, vec![0, 1, 2, 4])));
+        assert_eq!(name_match("买买提·艾力", "买买提艾力"), Some((Exact, vec![0, 1, 2, 4, 5])));
+    }
+
+    #[test]
+    fn fuzzy_is_a_subsequence_of_characters_and_spellings() {
+        assert!(fuzzy("张伟", "wei"));
+        assert!(fuzzy("张伟", "伟"));
+        assert!(fuzzy("张伟", "zhngwei"));
+        assert!(fuzzy("曾小红", "xh"));
+        assert!(!fuzzy("张伟", "weizhang"));
+        assert!(!fuzzy("张伟", "伟张"));
+    }
+
+    #[test]
+    fn a_long_run_of_ambiguous_syllables_stays_cheap() {
+        let name = "安".repeat(30);
+        let q = "an".repeat(30);
+        assert_eq!(kind(&name, &q), Some(Exact));
+        assert_eq!(kind(&name, &format!("{q}x")), None);
+    }
+
+    #[test]
+    fn numbers_match_only_what_the_mask_shows_or_all_of_it() {
+        let p = |q: &str| phone("13800138000", q).map(|m| (m.kind, m.positions));
+        assert_eq!(p("13800138000").map(|m| m.0), Some(Exact));
+        assert_eq!(p("138"), Some((Prefix, vec![0, 1, 2])));
+        assert_eq!(p("8000"), Some((Prefix, vec![7, 8, 9, 10])));
+        assert_eq!(p("1380"), None, "the fourth digit is hidden");
+        assert_eq!(p("38000"), None, "so is the fifth from the end");
+        assert_eq!(phone("1234567", "4567"), None, "a short number is hidden entirely");
+        let id = |q: &str| id_number("11010519491231002X", q).map(|m| (m.kind, m.positions));
+        assert_eq!(id("002X"), Some((Prefix, vec![14, 15, 17 - 1, 17])));
+        assert_eq!(id("31002X").map(|m| m.0), Some(Prefix));
+        assert_eq!(id("231002X"), None);
+        assert_eq!(id("11010519491231002X").map(|m| m.0), Some(Exact));
+    }
+}

@@ -1,0 +1,431 @@
+//! The client search index: pure and in memory. The service builds it from the store in the
+//! background, feeds it every client it writes, and asks it; nothing here touches the store.
+//!
+//! A query is answered kind by kind (exact, prefix, initials, fuzzy), best first. For each kind
+//! the index finds its candidates without looking at every client: sorted name keys spelt out
+//! syllable by syllable (`name_keys`), names in character order, sorted phone, ID-ending and
+//! client-number arrays (`numbers`). Candidates are ranked by one precomputed integer per client
+//! (`rank`). When a kind has very many candidates ("z" matches a fifth of all names), the index
+//! instead walks the clients in rank order and stops at the first few that match. Only when the
+//! structured kinds leave the list short does a fuzzy scan run over everything, and even that
+//! first rules out most names with one AND of a letter mask. `matcher::classify` is the
+//! definition of a match; every shortcut must agree with it, and the tests check that it does.
+
+mod answer;
+mod client_numbers;
+mod live;
+mod matcher;
+mod name_code;
+mod name_keys;
+mod numbers;
+mod query;
+mod rank;
+mod syllables;
+mod table;
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use live::{LiveIndex, Searched};
+pub use table::Row;
+
+use name_keys::{NameKeys, keys_of};
+use numbers::NumberKeys;
+use rank::Rank;
+use table::{Id, NO_MAINTAINER, Table, day_number};
+
+use crate::domain::CardTier;
+
+/// Which of the client's fields the query matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MatchField {
+    Name,
+    Phone,
+    ClientNo,
+    IdNumber,
+}
+
+/// How well it matched; results are ranked in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum MatchKind {
+    Exact,
+    Prefix,
+    Initials,
+    Fuzzy,
+}
+
+pub const DEFAULT_LIMIT: usize = 50;
+/// A search box shows a screenful; more than this is a listing, not a search.
+pub const MAX_LIMIT: usize = 500;
+
+/// Above this many candidates for one kind, walk the clients in rank order instead of ranking
+/// every candidate (see `walk`). Ranking one candidate costs a few nanoseconds, checking one in
+/// the walk a few hundred; with this many candidates the walk meets a match at least every
+/// twenty clients at a million.
+const WALK_ABOVE: usize = 50_000;
+
+/// Edits in one write above this count rebuild the sorted arrays instead of shifting them entry
+/// by entry (each shift moves up to a few megabytes at a million clients).
+pub const REBUILD_ABOVE: usize = 256;
+
+/// One search result, unmasked: the service masks it for the person searching.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub no: String,
+    pub name: String,
+    pub phone: String,
+    pub id_number: String,
+    pub tier: CardTier,
+    pub maintainer: Option<String>,
+    pub mine: bool,
+    pub field: MatchField,
+    pub kind: MatchKind,
+    /// Character positions of the matched field that matched.
+    pub positions: Vec<usize>,
+}
+
+pub struct SearchIndex {
+    t: Table,
+    names: NameKeys,
+    /// Ids in the order of their names' typable characters, for queries in characters.
+    by_name: Vec<Id>,
+    /// For each character, the clients whose name has it (ascending ids): fuzzy queries in
+    /// characters ("伟") look only there.
+    chars: HashMap<char, Vec<Id>>,
+    numbers: NumberKeys,
+    rank: Rank,
+    staff: HashMap<String, u32>,
+    staff_nos: Vec<String>,
+    by_maintainer: HashMap<u32, Vec<Id>>,
+    walk_above: usize,
+    /// How many times every array was sorted afresh (the build, large batches); edits of a few
+    /// clients must not add to it.
+    full_sorts: u32,
+}
+
+/// Builds an index a client at a time, so that all clients never need to be in memory at once
+/// as rows (a million rows are some 200 MB of small strings).
+pub struct Builder {
+    ix: SearchIndex,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder {
+            ix: SearchIndex {
+                t: Table::default(),
+                names: NameKeys::default(),
+                by_name: Vec::new(),
+                chars: HashMap::new(),
+                numbers: NumberKeys::default(),
+                rank: Rank::default(),
+                staff: HashMap::new(),
+                staff_nos: Vec::new(),
+                by_maintainer: HashMap::new(),
+                walk_above: WALK_ABOVE,
+                full_sorts: 0,
+            },
+        }
+    }
+}
+
+impl Builder {
+    pub fn add(&mut self, row: &Row) {
+        let m = self.ix.intern(&row.maintainer);
+        self.ix.t.push(row, m);
+    }
+
+    pub fn finish(mut self) -> SearchIndex {
+        let mut by_no = self.ix.by_no();
+        if self.ix.drop_superseded(&by_no) {
+            by_no = self.ix.by_no();
+        }
+        self.ix.t.shrink();
+        self.ix.sort_everything(by_no);
+        self.ix
+    }
+}
+
+impl SearchIndex {
+    pub fn build(rows: impl IntoIterator<Item = Row>) -> SearchIndex {
+        let mut b = Builder::default();
+        for row in rows {
+            b.add(&row);
+        }
+        b.finish()
+    }
+
+    fn by_no(&self) -> Vec<Id> {
+        let mut ids: Vec<Id> = (0..self.t.len() as Id).collect();
+        ids.sort_by(|a, b| rank::cmp_no(&self.t, *a, *b));
+        ids
+    }
+
+    /// A client added twice keeps only the later version, as the store would. Returns whether any
+    /// was dropped (the table is then rebuilt without them: rare, since the store's numbers are
+    /// unique).
+    fn drop_superseded(&mut self, by_no: &[Id]) -> bool {
+        let t = &self.t;
+        // Equal numbers are adjacent, in id order, the later last.
+        let superseded: Vec<Id> =
+            by_no.windows(2).filter(|w| t.nos.get(w[0]) == t.nos.get(w[1])).map(|w| w[0]).collect();
+        if superseded.is_empty() {
+            return false;
+        }
+        let rows: Vec<Row> = (0..t.len() as Id)
+            .filter(|id| superseded.binary_search(id).is_err())
+            .map(|id| self.row(id))
+            .collect();
+        self.t = Table::default();
+        for row in &rows {
+            let m = self.intern(&row.maintainer);
+            self.t.push(row, m);
+        }
+        true
+    }
+
+    /// What the table holds for `id`, as a row (names beyond the indexed length cut short).
+    fn row(&self, id: Id) -> Row {
+        let (t, i) = (&self.t, id as usize);
+        let rec = t.rec(id);
+        Row {
+            no: t.nos.get(id).to_string(),
+            phone: rec.phone().to_string(),
+            id_number: rec.id_number().to_string(),
+            name: rec.name_string(),
+            maintainer: self.staff_nos.get(t.maintainer[i] as usize).cloned(),
+            tier: t.tier[i],
+            last_contact: chrono::NaiveDate::from_num_days_from_ce_opt(t.last_contact[i]),
+        }
+    }
+
+    /// For tests: walk already at a handful of candidates, so small data exercises that path.
+    #[cfg(test)]
+    fn walking_above(mut self, n: usize) -> SearchIndex {
+        self.walk_above = n;
+        self
+    }
+
+    pub fn len(&self) -> usize {
+        self.t.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.t.len() == 0
+    }
+
+    /// Heap bytes the index holds (capacities, not lengths).
+    pub fn bytes(&self) -> usize {
+        self.sizes().iter().map(|(_, n)| n).sum()
+    }
+
+    /// Heap bytes by part, for the benchmark's report.
+    pub fn sizes(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            ("client table (text, numbers, tier, contact, masks)", self.t.bytes()),
+            ("spelt name keys", self.names.bytes()),
+            ("names in character order", self.by_name.capacity() * 4),
+            ("clients by character", lists(self.chars.values())),
+            ("phone, ID-ending, client-number arrays", self.numbers.bytes()),
+            ("rank order", self.rank.bytes()),
+            ("clients by maintainer", lists(self.by_maintainer.values())),
+        ]
+    }
+
+    fn intern(&mut self, staff: &Option<String>) -> u32 {
+        let Some(no) = staff else { return NO_MAINTAINER };
+        if let Some(i) = self.staff.get(no) {
+            return *i;
+        }
+        let i = self.staff_nos.len() as u32;
+        self.staff.insert(no.clone(), i);
+        self.staff_nos.push(no.clone());
+        i
+    }
+
+    fn id_of(&self, no: &str) -> Option<Id> {
+        let folded = no.to_ascii_lowercase();
+        let v = &self.numbers.by_no;
+        let at =
+            v.partition_point(|id| (self.t.nos.folded(*id), self.t.nos.get(*id)) < (folded.as_bytes(), no));
+        v.get(at).copied().filter(|id| self.t.nos.get(*id) == no)
+    }
+
+    /// Adds new clients and applies changes to known ones, so the next search sees them.
+    pub fn upsert(&mut self, rows: &[Row]) {
+        // An import rewrites every client it names, most of them unchanged.
+        let news: Vec<&Row> = rows.iter().filter(|r| self.is_news(r)).collect();
+        if news.len() > REBUILD_ABOVE {
+            self.upsert_all(news);
+        } else {
+            for row in news {
+                self.upsert_one(row);
+            }
+        }
+    }
+
+    /// A client not indexed yet, or indexed with something the index uses different.
+    fn is_news(&self, row: &Row) -> bool {
+        let Some(id) = self.id_of(&row.no) else { return true };
+        let i = id as usize;
+        !self.same_text(id, row)
+            || self.t.tier[i] != row.tier
+            || self.t.last_contact[i] != day_number(row.last_contact)
+            || self.staff_nos.get(self.t.maintainer[i] as usize) != row.maintainer.as_ref()
+    }
+
+    fn same_text(&self, id: Id, row: &Row) -> bool {
+        let rec = self.t.rec(id);
+        rec.phone() == row.phone
+            && rec.id_number() == row.id_number
+            && row.name.chars().take(name_code::MAX_NAME_CHARS).eq(rec.name().map(|s| s.ch))
+    }
+
+    /// Writes every row into the table, then sorts everything afresh.
+    fn upsert_all<'a>(&mut self, rows: impl IntoIterator<Item = &'a Row>) {
+        let mut added: HashMap<&str, Id> = HashMap::new();
+        for row in rows {
+            let m = self.intern(&row.maintainer);
+            match self.id_of(&row.no).or_else(|| added.get(row.no.as_str()).copied()) {
+                Some(id) => {
+                    self.t.set_text(id, row);
+                    self.set_standing(id, row, m);
+                }
+                None => {
+                    added.insert(&row.no, self.t.push(row, m));
+                }
+            }
+        }
+        self.t.shrink();
+        let by_no = self.by_no();
+        self.sort_everything(by_no);
+    }
+
+    fn set_standing(&mut self, id: Id, row: &Row, maintainer: u32) -> bool {
+        let i = id as usize;
+        self.t.maintainer[i] = maintainer;
+        let moved = self.t.tier[i] != row.tier || self.t.last_contact[i] != day_number(row.last_contact);
+        self.t.tier[i] = row.tier;
+        self.t.last_contact[i] = day_number(row.last_contact);
+        moved
+    }
+
+    fn sort_everything(&mut self, by_no: Vec<Id>) {
+        self.full_sorts += 1;
+        let t = &self.t;
+        let mut entries = Vec::with_capacity(t.len() * 2);
+        let mut overflow = Vec::new();
+        for id in 0..t.len() as Id {
+            match keys_of(t.rec(id).name()) {
+                Some(keys) => entries.extend(keys.into_iter().map(|k| (k, id))),
+                None => overflow.push(id),
+            }
+        }
+        self.names = NameKeys::build(entries, overflow);
+        let mut by_name: Vec<Id> = (0..t.len() as Id).collect();
+        by_name.sort_by_cached_key(|id| (typed_chars(t, *id).collect::<String>(), *id));
+        self.by_name = by_name;
+        let mut chars: HashMap<char, Vec<Id>> = HashMap::new();
+        for id in 0..t.len() as Id {
+            for c in distinct_chars(t, id) {
+                chars.entry(c).or_default().push(id);
+            }
+        }
+        chars.values_mut().for_each(|v| v.shrink_to_fit());
+        self.chars = chars;
+        self.numbers = NumberKeys::build(t, by_no);
+        self.rank = Rank::build(t, &self.numbers.by_no);
+        let mut by_maintainer: HashMap<u32, Vec<Id>> = HashMap::new();
+        for (id, m) in t.maintainer.iter().enumerate() {
+            if *m != NO_MAINTAINER {
+                by_maintainer.entry(*m).or_default().push(id as Id);
+            }
+        }
+        self.by_maintainer = by_maintainer;
+    }
+
+    fn upsert_one(&mut self, row: &Row) {
+        let m = self.intern(&row.maintainer);
+        let Some(id) = self.id_of(&row.no) else {
+            let id = self.t.push(row, m);
+            self.place_text(id, false);
+            self.numbers.update(&self.t, id, false, true);
+            self.rank.insert(&self.t, id);
+            if m != NO_MAINTAINER {
+                self.by_maintainer.entry(m).or_default().push(id);
+            }
+            return;
+        };
+        if !self.same_text(id, row) {
+            self.place_text(id, true);
+            self.numbers.update(&self.t, id, true, false);
+            self.t.set_text(id, row);
+            self.place_text(id, false);
+            self.numbers.update(&self.t, id, false, false);
+        }
+        let old = self.t.maintainer[id as usize];
+        if old != m {
+            if let Some(list) = self.by_maintainer.get_mut(&old) {
+                list.retain(|o| *o != id);
+            }
+            if m != NO_MAINTAINER {
+                let list = self.by_maintainer.entry(m).or_default();
+                let at = list.partition_point(|o| *o < id);
+                list.insert(at, id);
+            }
+        }
+        if self.set_standing(id, row, m) {
+            self.rank.reposition(&self.t, id);
+        }
+    }
+
+    /// Puts the name of `id` as the table has it into (or takes it out of) the name arrays.
+    fn place_text(&mut self, id: Id, remove: bool) {
+        let keys = keys_of(self.t.rec(id).name());
+        let t = &self.t;
+        let at = self.by_name.partition_point(|o| {
+            typed_chars(t, *o).cmp(typed_chars(t, id)).then(o.cmp(&id)) == std::cmp::Ordering::Less
+        });
+        if remove {
+            self.names.remove(id, keys);
+            if self.by_name.get(at) == Some(&id) {
+                self.by_name.remove(at);
+            }
+        } else {
+            self.names.insert(id, keys);
+            self.by_name.insert(at, id);
+        }
+        for c in distinct_chars(&self.t, id) {
+            let list = self.chars.entry(c).or_default();
+            let at = list.partition_point(|o| *o < id);
+            match (remove, list.get(at) == Some(&id)) {
+                (true, true) => {
+                    list.remove(at);
+                }
+                (false, false) => list.insert(at, id),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Heap bytes of a map's lists, with a rough allowance for the map's own slots.
+fn lists<'a>(lists: impl Iterator<Item = &'a Vec<Id>>) -> usize {
+    lists.map(|v| v.capacity() * 4 + 32).sum()
+}
+
+/// The characters of a name that can be typed, in order (the "·" of a transliterated name left out).
+fn typed_chars(t: &Table, id: Id) -> impl Iterator<Item = char> + '_ {
+    t.rec(id).name().filter(|s| !s.skip).map(|s| s.ch)
+}
+
+fn distinct_chars(t: &Table, id: Id) -> Vec<char> {
+    let mut chars: Vec<char> = t.rec(id).name().map(|s| s.ch).collect();
+    chars.sort_unstable();
+    chars.dedup();
+    chars
+}
+
+#[cfg(test)]
+mod tests;

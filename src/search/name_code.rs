@@ -1,0 +1,164 @@
+//! How a name is stored for matching: per character its marker, the character and the syllable
+//! ids it can be spelt as (the surname with its surname reading only); its spellings run together
+//! for the fuzzy scan; and a bit mask of what it can be spelt with.
+
+use super::syllables::{self, table as syllable_table};
+use crate::domain::names::readings;
+
+/// Characters of a name that are indexed; a name is a few characters, anything longer is a data
+/// error and its tail is not worth the memory.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// A character that can be typed (letters, digits, Chinese); `SKIP` marks one that cannot (the
+/// "·" in 买买提·艾力), which spelt matching steps over.
+const SLOT: u8 = 0x02;
+const SKIP: u8 = 0x03;
+
+/// One character of a stored name, with the syllable ids it can be spelt as.
+#[derive(Debug, Clone, Copy)]
+pub struct Slot<'a> {
+    pub ch: char,
+    pub skip: bool,
+    ids: &'a [u8],
+}
+
+impl<'a> Slot<'a> {
+    pub fn syllables(&self) -> impl Iterator<Item = u16> + 'a {
+        self.ids.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]]))
+    }
+
+    pub fn has_syllables(&self) -> bool {
+        !self.ids.is_empty()
+    }
+}
+
+/// The name of one client as slots, walked front to back.
+#[derive(Debug, Clone, Copy)]
+pub struct NameKey<'a>(&'a [u8]);
+
+impl<'a> NameKey<'a> {
+    pub fn new(encoded: &'a [u8]) -> NameKey<'a> {
+        NameKey(encoded)
+    }
+}
+
+impl<'a> Iterator for NameKey<'a> {
+    type Item = Slot<'a>;
+
+    fn next(&mut self) -> Option<Slot<'a>> {
+        let (&marker, rest) = self.0.split_first()?;
+        let width = rest.first().map_or(1, |b| utf8_width(*b));
+        let ch =
+            rest.get(..width).and_then(|b| std::str::from_utf8(b).ok()).and_then(|s| s.chars().next())?;
+        let n = usize::from(*rest.get(width)?);
+        let ids = rest.get(width + 1..width + 1 + 2 * n)?;
+        self.0 = &rest[width + 1 + 2 * n..];
+        Some(Slot { ch, skip: marker == SKIP, ids })
+    }
+}
+
+fn utf8_width(first: u8) -> usize {
+    match first {
+        0..0x80 => 1,
+        0xC0..0xE0 => 2,
+        0xE0..0xF0 => 3,
+        _ => 4,
+    }
+}
+
+/// Encodes a name: per character its marker, the character, and its syllable ids. The surname
+/// readings come from `domain::names`, so "曾" at the front is only zeng.
+pub fn encode_name(name: &str, out: &mut Vec<u8>) {
+    let syl = syllable_table();
+    let chars: Vec<char> = name.chars().take(MAX_NAME_CHARS).collect();
+    let truncated: String = chars.iter().collect();
+    for (ch, reads) in chars.iter().zip(readings(&truncated)) {
+        let mut ids: Vec<u16> = Vec::new();
+        for r in &reads {
+            for s in syllables::spellings(r) {
+                if let Some(id) = syl.id(s.as_bytes())
+                    && !ids.contains(&id)
+                {
+                    ids.push(id);
+                }
+            }
+        }
+        let skip = ids.is_empty() && !ch.is_alphanumeric();
+        out.push(if skip { SKIP } else { SLOT });
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+        out.push(ids.len() as u8);
+        for id in ids {
+            out.extend_from_slice(&id.to_le_bytes());
+        }
+    }
+}
+
+/// What a name can be spelt with, as bits: each letter (0–25), a hash of its other characters
+/// (26–31), each letter its spellings have at least twice (32–57). A query needing a letter, a
+/// character or a repeated letter the name lacks cannot match it, which rules most names out of
+/// the fuzzy scan with one AND.
+pub fn name_mask(key: NameKey) -> u64 {
+    let syl = syllable_table();
+    let mut spelt = Mask::default();
+    let mut chars = 0;
+    for slot in key {
+        chars |= char_bit(slot.ch);
+        for id in slot.syllables() {
+            for b in syl.text(id).bytes() {
+                spelt.add(b);
+            }
+        }
+    }
+    spelt.bits() | chars
+}
+
+/// Builds the letter part of a mask, counting letters up to two.
+#[derive(Default)]
+pub struct Mask {
+    once: u64,
+    twice: u64,
+}
+
+impl Mask {
+    pub fn add(&mut self, b: u8) {
+        let bit = letter_bit(b);
+        if b.is_ascii_lowercase() {
+            self.twice |= self.once & bit;
+        }
+        self.once |= bit;
+    }
+
+    pub fn bits(&self) -> u64 {
+        self.once | self.twice << 32
+    }
+}
+
+fn letter_bit(b: u8) -> u64 {
+    if b.is_ascii_lowercase() { 1 << (b - b'a') } else { char_bit(char::from(b)) }
+}
+
+pub fn char_bit(c: char) -> u64 {
+    if c.is_ascii_alphabetic() {
+        return 1 << (c.to_ascii_lowercase() as u8 - b'a');
+    }
+    1 << (26 + u64::from(c) % 6)
+}
+
+/// Longest spelling kept for the fuzzy scan; a real name's is a few dozen letters.
+const MAX_SPELLING: usize = 255;
+
+/// The name's spellings run together ("zhangwei"; every reading of a polyphonic character one
+/// after the other), after a length byte.
+pub fn encode_spelling(key: NameKey, out: &mut Vec<u8>) {
+    let syl = syllable_table();
+    let at = out.len();
+    out.push(0);
+    for slot in key.filter(|s| !s.skip) {
+        for id in slot.syllables() {
+            out.extend_from_slice(syl.text(id).as_bytes());
+        }
+    }
+    out.truncate(at + 1 + MAX_SPELLING);
+    out[at] = (out.len() - at - 1) as u8;
+}

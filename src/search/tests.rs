@@ -1,0 +1,302 @@
+//! The index against the plain definition: for many queries over varied clients, the fast paths
+//! (sorted keys, walks, incremental edits) must give exactly what checking every client with
+//! `matcher::classify` and sorting gives.
+
+use std::cmp::Reverse;
+
+use chrono::NaiveDate;
+
+use super::matcher::{Prepared, classify};
+use super::*;
+
+const SURNAMES: &[&str] =
+    &["张", "王", "李", "赵", "曾", "单", "乐", "吕", "欧阳", "尉迟", "朴", "查", "周", "朱", "郑"];
+const GIVEN: &[&str] = &[
+    "伟", "文", "小红", "明", "长春", "乐乐", "强", "平", "和平", "华", "秀英", "志强", "晓东", "婷", "安安",
+];
+const ODD_NAMES: &[&str] =
+    &["Anna李", "买买提·艾力", "阿卜杜热合曼·买买提江", "张", "Zoë王", "和和和和和", "·", "王wei"];
+
+fn rows(n: usize, seed: u64) -> Vec<Row> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    (0..n)
+        .map(|i| {
+            let name = if rng.u32(0..20) == 0 {
+                ODD_NAMES[rng.usize(..ODD_NAMES.len())].to_string()
+            } else {
+                format!("{}{}", SURNAMES[rng.usize(..SURNAMES.len())], GIVEN[rng.usize(..GIVEN.len())])
+            };
+            let phone = match rng.u32(0..10) {
+                0 => String::new(),
+                1 => format!("{:07}", rng.u32(0..10_000_000)),
+                _ => format!("13{}{:08}", rng.u32(0..10), rng.u32(0..100_000_000) % 1000),
+            };
+            let id_number = match rng.u32(0..10) {
+                0 => String::new(),
+                1 => format!("E{:08}", rng.u32(0..100_000_000)),
+                2 => "X1234".to_string(),
+                _ => format!(
+                    "41052319{:02}0101{:03}{}",
+                    rng.u32(50..99),
+                    rng.u32(0..30),
+                    ["1", "2", "X"][rng.usize(..3)]
+                ),
+            };
+            Row {
+                no: if rng.bool() { format!("62{:04}", i * 7 % 10_000) } else { format!("C{i}") },
+                phone,
+                id_number,
+                name,
+                maintainer: [None, Some("2001"), Some("2002")][rng.usize(..3)].map(String::from),
+                tier: CardTier::ALL[rng.usize(..CardTier::ALL.len())],
+                last_contact: rng
+                    .bool()
+                    .then(|| NaiveDate::from_ymd_opt(2026, 1 + rng.u32(0..12), 1 + rng.u32(0..28)))
+                    .flatten(),
+            }
+        })
+        .collect()
+}
+
+fn queries(rows: &[Row]) -> Vec<String> {
+    let mut q: Vec<String> = [
+        "z",
+        "zh",
+        "zha",
+        "zhang",
+        "zhangw",
+        "zhangwei",
+        "zw",
+        "zhw",
+        "zxh",
+        "zengxh",
+        "cxh",
+        "s",
+        "sm",
+        "shanm",
+        "danming",
+        "yl",
+        "yuel",
+        "lel",
+        "lv",
+        "lu",
+        "lvw",
+        "ouyang",
+        "oy",
+        "ycw",
+        "yuchi",
+        "w",
+        "wei",
+        "an",
+        "anan",
+        "a",
+        "i",
+        "v",
+        "x",
+        "hp",
+        "hep",
+        "huop",
+        "c",
+        "c1",
+        "c12",
+        "62",
+        "620",
+        "6200",
+        "张",
+        "张伟",
+        "张w",
+        "张wei",
+        "曾小红",
+        "伟",
+        "小",
+        "王长",
+        "王c",
+        "王zc",
+        "·",
+        "买买提",
+        "mmt",
+        "Anna",
+        "ANNA",
+        "zoe",
+        "1",
+        "13",
+        "138",
+        "1380",
+        "0000",
+        "00000",
+        "1234",
+        "x1234",
+        "002x",
+        "0101",
+        "001x",
+        "e1234567",
+        "zhangweihua",
+        "zhngwei",
+        "wz",
+        "hh",
+        "和",
+        "hhhhh",
+        "heh",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for r in rows.iter().step_by(7) {
+        q.push(r.name.clone());
+        q.push(r.no.clone());
+        q.push(r.phone.clone());
+        q.push(r.id_number.clone());
+        q.push(r.phone.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect());
+        q.push(r.id_number.chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect());
+    }
+    q.retain(|s| !s.is_empty());
+    q
+}
+
+/// Every client checked, sorted by the ranking rules written out longhand.
+fn reference(
+    rows: &[Row],
+    ix: &SearchIndex,
+    query: &str,
+    actor: Option<&str>,
+    limit: usize,
+) -> Vec<(String, MatchKind)> {
+    let p = Prepared::new(query);
+    if p.query.is_empty() {
+        return Vec::new();
+    }
+    let mut hits: Vec<_> = rows
+        .iter()
+        .filter_map(|r| {
+            let id = ix.id_of(&r.no)?;
+            let m = classify(&ix.t, id, &p, false)?;
+            let mine = actor.is_some() && r.maintainer.as_deref() == actor;
+            let standing = (Reverse(r.tier), Reverse(r.last_contact.is_some()), Reverse(r.last_contact));
+            Some(((m.kind, !mine, standing, r.no.to_ascii_lowercase(), r.no.clone()), m.kind))
+        })
+        .collect();
+    hits.sort();
+    hits.into_iter().take(limit).map(|(k, kind)| (k.4, kind)).collect()
+}
+
+fn found(ix: &SearchIndex, query: &str, actor: Option<&str>, limit: usize) -> Vec<(String, MatchKind)> {
+    ix.search(query, actor, limit).into_iter().map(|f| (f.no, f.kind)).collect()
+}
+
+/// Later rows with a number already seen replace the earlier ones, as writes to the store would.
+fn latest(rows: &[Row]) -> Vec<Row> {
+    let mut out: Vec<Row> = Vec::new();
+    for r in rows {
+        match out.iter_mut().find(|o| o.no == r.no) {
+            Some(o) => *o = r.clone(),
+            None => out.push(r.clone()),
+        }
+    }
+    out
+}
+
+fn agree(rows: &[Row], ix: &SearchIndex) {
+    for q in queries(rows) {
+        for (actor, limit) in [(None, 10), (Some("2001"), 7), (Some("2002"), 500)] {
+            assert_eq!(
+                found(ix, &q, actor, limit),
+                reference(rows, ix, &q, actor, limit),
+                "query {q:?}, actor {actor:?}, limit {limit}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_index_finds_what_checking_every_client_finds() {
+    let rows = latest(&rows(600, 1));
+    agree(&rows, &SearchIndex::build(rows.clone()));
+}
+
+#[test]
+fn walking_in_rank_order_finds_the_same() {
+    let rows = latest(&rows(600, 2));
+    agree(&rows, &SearchIndex::build(rows.clone()).walking_above(5));
+}
+
+#[test]
+fn edits_one_by_one_end_where_a_fresh_build_does() {
+    let all = rows(400, 3);
+    let (first, rest) = all.split_at(250);
+    let mut ix = SearchIndex::build(first.to_vec());
+    let mut rng = fastrand::Rng::with_seed(9);
+    let mut written = first.to_vec();
+    for r in rest {
+        // Some writes are new clients, some change a client already indexed.
+        let mut r = r.clone();
+        if rng.bool() {
+            r.no = written[rng.usize(..written.len())].no.clone();
+        }
+        ix.upsert(std::slice::from_ref(&r));
+        written.push(r);
+    }
+    assert_eq!(ix.full_sorts, 1, "edits of one client are applied in place, without a rebuild");
+    let rows = latest(&written);
+    agree(&rows, &ix);
+    let fresh = SearchIndex::build(rows.clone());
+    for q in queries(&rows) {
+        assert_eq!(found(&ix, &q, Some("2001"), 20), found(&fresh, &q, Some("2001"), 20), "query {q:?}");
+    }
+}
+
+#[test]
+fn a_large_batch_of_edits_is_applied_by_rebuilding() {
+    let all = rows(900, 4);
+    let mut ix = SearchIndex::build(all[..100].to_vec());
+    let mut batch = all[100..].to_vec();
+    batch[0].no = all[5].no.clone();
+    batch[0].name = "新名字".into();
+    ix.upsert(&batch);
+    assert_eq!(ix.full_sorts, 2);
+    ix.upsert(&batch);
+    assert_eq!(ix.full_sorts, 2, "the same batch again changes nothing");
+    let rows = latest(&[all[..100].to_vec(), batch].concat());
+    agree(&rows, &ix);
+    assert_eq!(found(&ix, "新名字", None, 5), [(all[5].no.clone(), MatchKind::Exact)]);
+}
+
+#[test]
+fn positions_say_what_matched() {
+    let rows = vec![Row {
+        no: "6201".into(),
+        phone: "13800138000".into(),
+        id_number: "11010519491231002X".into(),
+        name: "曾小红".into(),
+        maintainer: None,
+        tier: CardTier::Gold,
+        last_contact: None,
+    }];
+    let ix = SearchIndex::build(rows);
+    let first = |q: &str| ix.search(q, None, 5).into_iter().next().map(|f| (f.field, f.kind, f.positions));
+    assert_eq!(first("zxh"), Some((MatchField::Name, MatchKind::Initials, vec![0, 1, 2])));
+    assert_eq!(first("zengx"), Some((MatchField::Name, MatchKind::Prefix, vec![0, 1])));
+    assert_eq!(first("xiaoh"), Some((MatchField::Name, MatchKind::Fuzzy, vec![1, 2])));
+    assert_eq!(first("红"), Some((MatchField::Name, MatchKind::Fuzzy, vec![2])));
+    assert_eq!(first("8000"), Some((MatchField::Phone, MatchKind::Prefix, vec![7, 8, 9, 10])));
+    assert_eq!(first("1231002x"), None, "longer than an ID ending may be");
+    assert_eq!(
+        first("31002x"),
+        Some((MatchField::IdNumber, MatchKind::Prefix, vec![12, 13, 14, 15, 16, 17]))
+    );
+    assert_eq!(first("620"), Some((MatchField::ClientNo, MatchKind::Prefix, vec![0, 1, 2])));
+    assert_eq!(first("20"), Some((MatchField::ClientNo, MatchKind::Fuzzy, vec![1, 2])));
+}
+
+#[test]
+fn a_client_added_twice_keeps_its_later_version() {
+    let mut first = rows(3, 5);
+    first[0].name = "张伟".into();
+    let mut again = first[0].clone();
+    again.name = "赵文".into();
+    first.push(again);
+    let ix = SearchIndex::build(first.clone());
+    assert_eq!(ix.len(), 3);
+    assert_eq!(found(&ix, "赵文", None, 5), [(first[0].no.clone(), MatchKind::Exact)]);
+    assert!(found(&ix, "张伟", None, 5).iter().all(|(no, _)| *no != first[0].no));
+    agree(&latest(&first), &ix);
+}

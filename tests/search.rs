@@ -1,0 +1,295 @@
+//! Client search through the service: what it matches, in what order, what it never shows, and
+//! that a write is searchable the moment it returns.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use mingdan::domain::mask::{mask_id, mask_phone};
+use mingdan::domain::*;
+use mingdan::service::Api;
+use mingdan::service::imports::ClientRecord;
+use mingdan::service::search::{MatchField, MatchKind, SearchResults};
+
+const ID: &str = "11010519491231002X";
+
+/// The test branch with its index built.
+fn ready_branch() -> Branch {
+    let b = branch();
+    assert!(b.service.wait_for_search(Duration::from_secs(20)), "index not built");
+    b
+}
+
+fn find(b: &Branch, who: &str, q: &str) -> SearchResults {
+    let r = b.session(who).search(q.into(), 20).unwrap();
+    assert!(r.ready);
+    r
+}
+
+fn nos(r: &SearchResults) -> Vec<&str> {
+    r.hits.iter().map(|h| h.no.as_str()).collect()
+}
+
+fn first(b: &Branch, q: &str) -> Option<(String, MatchField, MatchKind)> {
+    find(b, "2001", q).hits.into_iter().next().map(|h| (h.no.to_string(), h.field, h.kind))
+}
+
+/// Imports (or updates) clients as the administrator: number, name, maintainer, assets in 万.
+fn put(b: &Branch, rows: &[(&str, &str, Option<&str>, i64)]) {
+    let rows = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (no, name, m, wan))| ClientRecord {
+            line: i as u64 + 2,
+            no: Some(cno(no)),
+            name: Some(name.to_string()),
+            outlet: Some(OutletId::parse("城关").unwrap()),
+            assets: Some(Fen::wan(*wan)),
+            maintainer: m.map(sno),
+            ..ClientRecord::default()
+        })
+        .collect();
+    let out = b.session("9001").import_clients(rows, "补充.csv".into(), false).unwrap();
+    assert!(out.written, "{:?}", out.problems);
+}
+
+#[test]
+fn names_are_found_by_characters_full_pinyin_initials_and_any_mix() {
+    let b = ready_branch();
+    use MatchKind::*;
+    for (q, kind) in [
+        ("张伟", Exact),
+        ("zhangwei", Exact),
+        ("zhang wei", Exact),
+        ("ZhangWei", Exact),
+        ("张wei", Exact),
+        ("张", Prefix),
+        ("zhangw", Prefix),
+        ("张w", Prefix),
+        ("zw", Initials),
+        ("ｚｗ", Initials),
+        ("zhwei", Initials),
+        ("wei", Fuzzy),
+        ("伟", Fuzzy),
+    ] {
+        assert_eq!(first(&b, q), Some(("C1".into(), MatchField::Name, kind)), "query {q:?}");
+    }
+    let hit = &find(&b, "2001", "zhangw").hits[0];
+    assert_eq!(hit.name_highlight, [0, 1]);
+    assert_eq!((hit.field_text.as_str(), hit.field_highlight.as_slice()), ("张伟", &[0, 1][..]));
+    assert_eq!(find(&b, "2001", "xh").hits[0].name_highlight, [1, 2], "曾小红: 小红");
+}
+
+#[test]
+fn surnames_match_only_their_surname_reading() {
+    let b = ready_branch();
+    put(
+        &b,
+        &[
+            ("C5", "解放", None, 1),
+            ("C6", "仇军", None, 1),
+            ("C7", "区志强", None, 1),
+            ("C8", "朴正", None, 1),
+            ("C9", "查理", None, 1),
+            ("C10", "盖伦", None, 1),
+            ("C11", "乐平", None, 1),
+            ("C12", "尉迟恭", None, 1),
+            ("C13", "万俟卨", None, 1),
+            ("C14", "吕明", None, 1),
+            ("C15", "李长乐", None, 1),
+        ],
+    );
+    for (q, no) in [
+        ("zxh", "C2"),
+        ("zengxiaohong", "C2"),
+        ("sm", "C3"),
+        ("shanming", "C3"),
+        ("xief", "C5"),
+        ("qiuj", "C6"),
+        ("ouzq", "C7"),
+        ("piaoz", "C8"),
+        ("zhal", "C9"),
+        ("gel", "C10"),
+        ("yuep", "C11"),
+        ("yuchigong", "C12"),
+        ("ycg", "C12"),
+        ("moqi", "C13"),
+        ("lvming", "C14"),
+        ("luming", "C14"),
+        // Not surnames, so every reading: 长 chang or zhang, 乐 le or yue.
+        ("lichangle", "C15"),
+        ("lizhangyue", "C15"),
+    ] {
+        let r = find(&b, "2001", q);
+        assert_eq!(
+            r.hits.first().map(|h| (h.no.as_str(), h.field)),
+            Some((no, MatchField::Name)),
+            "query {q:?}"
+        );
+        assert!(r.hits[0].kind < MatchKind::Fuzzy, "query {q:?}: {:?}", r.hits[0].kind);
+    }
+    // The dictionary's other readings of these surnames find nothing from the start of the name.
+    for (q, no) in [
+        ("cxh", "C2"),
+        ("dm", "C3"),
+        ("jief", "C5"),
+        ("chouj", "C6"),
+        ("quzq", "C7"),
+        ("lep", "C11"),
+        ("chal", "C9"),
+    ] {
+        let r = find(&b, "2001", q);
+        assert!(
+            r.hits.iter().all(|h| h.no.as_str() != no || h.kind == MatchKind::Fuzzy),
+            "query {q:?} found {no} by a reading that is not its surname's: {:?}",
+            r.hits
+        );
+    }
+}
+
+#[test]
+fn phones_client_numbers_and_id_endings_are_found() {
+    let b = ready_branch();
+    use MatchField::*;
+    use MatchKind::*;
+    assert_eq!(first(&b, "13800138001"), Some(("C2".into(), Phone, Exact)));
+    assert_eq!(first(&b, "138 0013 8001"), Some(("C2".into(), Phone, Exact)));
+    assert_eq!(first(&b, "8001"), Some(("C2".into(), Phone, Prefix)), "the last four digits");
+    assert_eq!(nos(&find(&b, "2002", "138")).len(), 4, "the three digits the mask shows");
+    assert_eq!(first(&b, "C3"), Some(("C3".into(), ClientNo, Exact)));
+    assert_eq!(first(&b, "c3"), Some(("C3".into(), ClientNo, Exact)));
+    let r = find(&b, "2002", "C");
+    assert_eq!(nos(&r), ["C3", "C4", "C2", "C1"], "by number prefix; higher tier first, equals by number");
+    assert!(r.hits.iter().all(|h| (h.field, h.kind) == (ClientNo, Prefix)));
+    for q in ["002X", "002x", "1002x", "31002X"] {
+        let r = find(&b, "2001", q);
+        assert_eq!(r.hits.len(), 4, "ID ending {q}");
+        assert!(r.hits.iter().all(|h| (h.field, h.kind) == (IdNumber, Prefix)));
+    }
+    let r = find(&b, "2001", ID);
+    assert_eq!((r.hits.len(), r.hits[0].field, r.hits[0].kind), (4, IdNumber, Exact));
+}
+
+#[test]
+fn results_rank_by_kind_then_own_roster_then_tier_then_recent_contact_then_number() {
+    let b = ready_branch();
+    put(
+        &b,
+        &[
+            ("C5", "张伟华", Some("2002"), 20),
+            ("C6", "赵文", None, 300),
+            ("C7", "李张伟", None, 700),
+            ("C8", "张伟", None, 20),
+            ("C9", "张伟", None, 20),
+            ("C10", "张伟", None, 60),
+        ],
+    );
+    // Kind first, whoever owns the client and whatever its tier.
+    assert_eq!(nos(&find(&b, "2002", "zhangweihua")), ["C5"]);
+    let r = find(&b, "2002", "zhangwei");
+    let kinds: Vec<MatchKind> = r.hits.iter().map(|h| h.kind).collect();
+    assert_eq!(nos(&r), ["C10", "C1", "C8", "C9", "C5", "C7"]);
+    use MatchKind::*;
+    assert_eq!(kinds, [Exact, Exact, Exact, Exact, Prefix, Fuzzy]);
+    // Within a kind the searcher's own clients come first: C1 is 2001's, C5 2002's.
+    assert_eq!(nos(&find(&b, "2001", "张伟")), ["C1", "C10", "C8", "C9", "C5", "C7"]);
+    assert_eq!(nos(&find(&b, "2002", "zw"))[..3], ["C5", "C6", "C10"], "C6 is diamond, C10 platinum");
+    // Then tier (C10 platinum before the gold ones), then the most recent contact, then number.
+    b.session("2001").log_contact(draft("C9", Purpose::Marketing)).unwrap();
+    assert_eq!(nos(&find(&b, "2002", "张伟")), ["C10", "C9", "C1", "C8", "C5", "C7"]);
+    // Results are capped, and the cap keeps the best.
+    assert_eq!(nos(&b.session("2002").search("张伟".into(), 2).unwrap()), ["C10", "C9"]);
+}
+
+#[test]
+fn search_never_shows_what_the_mask_hides() {
+    let b = ready_branch();
+    // 2002 maintains none of these clients; a manager is no different for phones.
+    for who in ["2002", "1001"] {
+        for q in ["13800138000", "8000", "138", ID, "002X", "zhangwei"] {
+            let r = find(&b, who, q);
+            assert!(!r.hits.is_empty(), "{q}");
+            for h in &r.hits {
+                assert_eq!(
+                    h.phone,
+                    mask_phone(&format!("1380013800{}", &h.no.as_str()[1..].parse::<u32>().unwrap() - 1))
+                );
+                let shown = format!("{h:?}");
+                assert!(!shown.contains("13800138000") && !shown.contains(ID), "{shown}");
+                match h.field {
+                    MatchField::Phone => assert_eq!(h.field_text, h.phone),
+                    MatchField::IdNumber => assert_eq!(h.field_text, mask_id(ID)),
+                    _ => {}
+                }
+                let visible: Vec<char> = h.field_text.chars().collect();
+                assert!(
+                    h.field_highlight.iter().all(|p| visible.get(*p).is_some_and(|c| *c != '*')),
+                    "{h:?}"
+                );
+            }
+        }
+        // Digits the mask hides cannot be probed: a partial number beyond the first three digits,
+        // or an ending longer than four, matches no phone.
+        for q in ["1380", "13800", "1380013", "1380013800", "38000", "0138000"] {
+            assert!(find(&b, who, q).hits.iter().all(|h| h.field != MatchField::Phone), "{q}");
+        }
+        // Nor more of an ID number than its last six characters, unless it is the whole number.
+        for q in ["1231002X", "19491231002X"] {
+            assert!(find(&b, who, q).hits.is_empty(), "{q}");
+        }
+    }
+    let hit = &find(&b, "2002", "13800138000").hits[0];
+    assert_eq!(
+        (hit.field_text.as_str(), hit.field_highlight.as_slice()),
+        ("138****8000", &[0, 1, 2, 7, 8, 9, 10][..])
+    );
+}
+
+#[test]
+fn new_renamed_and_reassigned_clients_are_found_at_once() {
+    let b = ready_branch();
+    assert!(find(&b, "2001", "oyn").hits.is_empty());
+    put(&b, &[("C5", "欧阳娜娜", None, 1)]);
+    assert_eq!(first(&b, "oyn"), Some(("C5".into(), MatchField::Name, MatchKind::Initials)));
+    assert_eq!(first(&b, "欧阳娜娜").map(|h| h.2), Some(MatchKind::Exact));
+
+    put(&b, &[("C5", "司马光", None, 1)]);
+    assert!(nos(&find(&b, "2001", "oyn")).is_empty(), "the old name is gone");
+    assert!(nos(&find(&b, "2001", "欧阳")).is_empty());
+    assert_eq!(first(&b, "smg"), Some(("C5".into(), MatchField::Name, MatchKind::Initials)));
+
+    let admin = b.session("9001");
+    let phone = ClientRecord {
+        line: 2,
+        no: Some(cno("C5")),
+        phone: Some("13912345678".into()),
+        ..ClientRecord::default()
+    };
+    assert!(admin.import_clients(vec![phone], "电话.csv".into(), false).unwrap().written);
+    assert_eq!(first(&b, "5678"), Some(("C5".into(), MatchField::Phone, MatchKind::Prefix)));
+
+    assert!(!find(&b, "2002", "liuyang").hits[0].mine);
+    b.session("1001").assign(vec![cno("C4")], Some(sno("2002")), "调整".into()).unwrap();
+    let hit = &find(&b, "2002", "liuyang").hits[0];
+    assert!(hit.mine);
+    assert_eq!(hit.maintainer.as_ref().map(|m| m.name.as_str()), Some("李强"));
+}
+
+#[test]
+fn the_index_is_built_again_after_a_restart() {
+    let b = ready_branch();
+    put(&b, &[("C5", "欧阳娜娜", None, 1)]);
+    let b = b.reopen();
+    let r = b.session("2001").search("oyn".into(), 5).unwrap();
+    assert!(r.ready || r.hits.is_empty(), "not ready means no hits yet");
+    assert!(b.service.wait_for_search(Duration::from_secs(20)));
+    assert_eq!(first(&b, "oyn").map(|h| h.0), Some("C5".into()));
+}
+
+#[test]
+fn an_empty_query_finds_nothing() {
+    let b = ready_branch();
+    assert!(find(&b, "2001", "").hits.is_empty());
+    assert!(find(&b, "2001", "  ").hits.is_empty());
+}
