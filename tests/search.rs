@@ -203,6 +203,43 @@ fn results_rank_by_kind_then_own_roster_then_tier_then_recent_contact_then_numbe
 }
 
 #[test]
+fn a_name_matched_only_through_a_rare_reading_ranks_after_usual_readings() {
+    let b = ready_branch();
+    // 立 is li; the dictionary also has an archaic wèi. C1 张伟 is gold and 2001's; 张立新 is
+    // platinum and on 2002's own roster, which would rank it first among equal matches.
+    put(&b, &[("C20", "张立新", Some("2002"), 60)]);
+    let r = find(&b, "2002", "zw");
+    assert_eq!(nos(&r), ["C1", "C20"], "张伟 first, 张立新 still found");
+    assert!(r.hits.iter().all(|h| (h.field, h.kind) == (MatchField::Name, MatchKind::Initials)), "{r:?}");
+    // Read the usual way, 张立新 ranks by roster and tier as ever.
+    assert_eq!(first(&b, "zlx").map(|h| (h.0, h.2)), Some(("C20".into(), MatchKind::Initials)));
+    assert_eq!(nos(&find(&b, "2002", "zhang")), ["C20", "C1"]);
+    // Spelt out in full, a rare reading still makes an exact match, ahead of every prefix.
+    assert_eq!(first(&b, "zhangweixin").map(|h| (h.0, h.2)), Some(("C20".into(), MatchKind::Exact)));
+    let r = find(&b, "2002", "zhangwei");
+    assert_eq!(nos(&r), ["C1", "C20"]);
+    assert_eq!(r.hits.iter().map(|h| h.kind).collect::<Vec<_>>(), [MatchKind::Exact, MatchKind::Prefix]);
+}
+
+#[test]
+fn a_given_names_other_common_reading_still_matches_after_its_primary() {
+    let b = ready_branch();
+    // The dictionary reads 长 zhang first, then chang; 王长春 is platinum and 2002's own.
+    put(&b, &[("C21", "王长春", Some("2002"), 60), ("C22", "王志成", None, 20), ("C23", "王春城", None, 20)]);
+    let initials = |q: &str| {
+        let r = find(&b, "2002", q);
+        assert!(r.hits.iter().all(|h| h.kind == MatchKind::Initials), "query {q:?}: {r:?}");
+        nos(&r).into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    // Both 王长春 and 王志成 read the primary way: own roster and tier decide.
+    assert_eq!(initials("wzc"), ["C21", "C22"]);
+    // 王长春 by chang: still found, after 王春城, read the primary way.
+    assert_eq!(initials("wcc"), ["C23", "C21"]);
+    assert_eq!(first(&b, "wangchangchun").map(|h| (h.0, h.2)), Some(("C21".into(), MatchKind::Exact)));
+    assert_eq!(first(&b, "wangzhangchun").map(|h| (h.0, h.2)), Some(("C21".into(), MatchKind::Exact)));
+}
+
+#[test]
 fn search_never_shows_what_the_mask_hides() {
     let b = ready_branch();
     // 2002 maintains none of these clients; a manager is no different for phones.

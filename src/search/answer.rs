@@ -1,4 +1,5 @@
-//! Answering a query: candidates kind by kind, best first, ranked; see the module above.
+//! Answering a query: candidates grade by grade (kind by kind, and within a kind primary readings
+//! before others), best first, ranked; see the module above.
 
 use super::matcher::{Prepared, classify, fuzzy_name};
 use super::name_keys::Emit;
@@ -6,7 +7,7 @@ use super::numbers::NumberHits;
 use super::query::Unit;
 use super::rank::TopK;
 use super::table::Id;
-use super::{DEFAULT_LIMIT, Found, MAX_LIMIT, MatchKind, SearchIndex, typed_chars};
+use super::{DEFAULT_LIMIT, Found, Grade, MAX_LIMIT, MatchKind, SearchIndex, typed_chars};
 
 impl SearchIndex {
     /// The best `limit` clients for `query` as seen by staff member `actor` (their own clients
@@ -22,39 +23,39 @@ impl SearchIndex {
         let is_mine = |id: Id| me.is_some_and(|m| t.maintainer[id as usize] == m);
         let key = |id: Id| (u64::from(!is_mine(id)) << 32) | u64::from(self.rank.of(id));
 
-        let mut sure: [Vec<&[Id]>; 3] = Default::default();
+        let mut sure: Runs = Default::default();
         let mut check: Vec<&[Id]> = Vec::new();
         self.candidates(&p, &mut sure, &mut check);
-        let mut checked: [Vec<Id>; 3] = Default::default();
+        let mut checked: [Vec<Id>; Grade::STRUCTURED.len()] = Default::default();
         for run in check {
             for &id in run {
                 if let Some(m) = classify(t, id, &p, false)
                     && m.kind != MatchKind::Fuzzy
                 {
-                    checked[m.kind as usize].push(id);
+                    checked[m.grade().index()].push(id);
                 }
             }
         }
 
-        let mut taken: Vec<(Id, MatchKind)> = Vec::new();
-        for kind in [MatchKind::Exact, MatchKind::Prefix, MatchKind::Initials] {
-            let k = kind as usize;
+        let mut taken: Vec<(Id, Grade)> = Vec::new();
+        for grade in Grade::STRUCTURED {
+            let g = grade.index();
             if taken.len() == limit {
                 break;
             }
-            let count = sure[k].iter().map(|r| r.len()).sum::<usize>() + checked[k].len();
+            let count = sure[g].iter().map(|r| r.len()).sum::<usize>() + checked[g].len();
             if count > self.walk_above {
                 let need = limit - taken.len();
                 let found =
-                    self.walk(me, need, |id| classify(t, id, &p, false).is_some_and(|m| m.kind == kind));
-                taken.extend(found.into_iter().map(|id| (id, kind)));
+                    self.walk(me, need, |id| classify(t, id, &p, false).is_some_and(|m| m.grade() == grade));
+                taken.extend(found.into_iter().map(|id| (id, grade)));
                 continue;
             }
             let mut top = TopK::new(limit);
-            for &id in sure[k].iter().flat_map(|r| r.iter()).chain(&checked[k]) {
+            for &id in sure[g].iter().flat_map(|r| r.iter()).chain(&checked[g]) {
                 top.offer(key(id), id);
             }
-            take(&mut taken, top, kind, limit);
+            take(&mut taken, top, grade, limit);
         }
 
         if taken.len() < limit {
@@ -63,9 +64,9 @@ impl SearchIndex {
 
         taken
             .into_iter()
-            .filter_map(|(id, kind)| {
+            .filter_map(|(id, grade)| {
                 let m = classify(t, id, &p, true)?;
-                debug_assert_eq!(m.kind, kind, "index and matcher disagree on {}", t.nos.get(id));
+                debug_assert_eq!(m.grade(), grade, "index and matcher disagree on {}", t.nos.get(id));
                 let rec = t.rec(id);
                 let maintainer = t.maintainer[id as usize];
                 Some(Found {
@@ -93,7 +94,7 @@ impl SearchIndex {
         p: &Prepared,
         me: Option<u32>,
         limit: usize,
-        taken: &mut Vec<(Id, MatchKind)>,
+        taken: &mut Vec<(Id, Grade)>,
         key: impl Fn(Id) -> u64,
     ) {
         let t = &self.t;
@@ -110,7 +111,7 @@ impl SearchIndex {
             && !p.query.has_chars()
             && let Ok(more) = self.walk_for(me, need, cap, fuzzy)
         {
-            taken.extend(more.into_iter().map(|id| (id, MatchKind::Fuzzy)));
+            taken.extend(more.into_iter().map(|id| (id, FUZZY)));
             return;
         }
         let mut found: Vec<Id> = Vec::new();
@@ -139,18 +140,18 @@ impl SearchIndex {
             });
         }
         if !whole {
-            taken.extend(self.walk(me, need, fuzzy).into_iter().map(|id| (id, MatchKind::Fuzzy)));
+            taken.extend(self.walk(me, need, fuzzy).into_iter().map(|id| (id, FUZZY)));
             return;
         }
         let mut top = TopK::new(limit);
         for id in found {
             top.offer(key(id), id);
         }
-        take(taken, top, MatchKind::Fuzzy, limit);
+        take(taken, top, FUZZY, limit);
     }
 
-    /// Runs of candidates per kind that match for sure (`sure`), and runs that need checking.
-    fn candidates<'a>(&'a self, p: &Prepared, sure: &mut [Vec<&'a [Id]>; 3], check: &mut Vec<&'a [Id]>) {
+    /// Runs of candidates per grade that match for sure (`sure`), and runs that need checking.
+    fn candidates<'a>(&'a self, p: &Prepared, sure: &mut Runs<'a>, check: &mut Vec<&'a [Id]>) {
         let t = &self.t;
         let mut numbers = NumberHits::default();
         if let Some(q) = &p.alnum {
@@ -159,8 +160,8 @@ impl SearchIndex {
         if let Some(id_form) = &p.id_form {
             self.numbers.numbers(t, p.digits.as_deref(), id_form, &mut numbers);
         }
-        sure[0].extend(numbers.exact);
-        sure[1].extend(numbers.prefix);
+        sure[Grade::primary(MatchKind::Exact).index()].extend(numbers.exact);
+        sure[Grade::primary(MatchKind::Prefix).index()].extend(numbers.prefix);
         check.extend(numbers.check);
         if p.number {
             return;
@@ -173,8 +174,9 @@ impl SearchIndex {
             let lo = v.partition_point(|id| typed_chars(t, *id).lt(q.iter().copied()));
             let eq = lo + v[lo..].partition_point(|id| typed_chars(t, *id).eq(q.iter().copied()));
             let hi = eq + v[eq..].partition_point(|id| starts_with(typed_chars(t, *id), &q));
-            sure[0].push(&v[lo..eq]);
-            sure[1].push(&v[eq..hi]);
+            // Characters stand for themselves: no reading involved.
+            sure[Grade::primary(MatchKind::Exact).index()].push(&v[lo..eq]);
+            sure[Grade::primary(MatchKind::Prefix).index()].push(&v[eq..hi]);
             return;
         }
         let mut emits: Vec<Emit> = Vec::new();
@@ -184,7 +186,7 @@ impl SearchIndex {
             if through_chars {
                 check.push(self.names.ids(e));
             } else {
-                sure[e.kind as usize].push(self.names.ids(e));
+                sure[e.grade.index()].push(self.names.ids(e));
             }
         }
         check.push(&self.names.overflow);
@@ -232,15 +234,20 @@ impl SearchIndex {
     }
 }
 
-/// Appends the kept candidates not already taken with a better kind, up to `limit`. `top` kept
+/// Runs of candidate ids, one list per grade of `Grade::STRUCTURED`.
+type Runs<'a> = [Vec<&'a [Id]>; Grade::STRUCTURED.len()];
+
+const FUZZY: Grade = Grade::primary(MatchKind::Fuzzy);
+
+/// Appends the kept candidates not already taken with a better grade, up to `limit`. `top` kept
 /// `limit` of them, so even after dropping those already taken there are enough.
-fn take(taken: &mut Vec<(Id, MatchKind)>, top: TopK, kind: MatchKind, limit: usize) {
+fn take(taken: &mut Vec<(Id, Grade)>, top: TopK, grade: Grade, limit: usize) {
     for id in top.into_ids() {
         if taken.len() == limit {
             break;
         }
         if !taken.iter().any(|(t, _)| *t == id) {
-            taken.push((id, kind));
+            taken.push((id, grade));
         }
     }
 }

@@ -19,7 +19,7 @@ use super::name_code::{Mask, NameKey, char_bit};
 use super::query::{MAX_UNITS, Query, Unit};
 use super::syllables::table as syllable_table;
 use super::table::{Id, Table};
-use super::{MatchField, MatchKind};
+use super::{Grade, MatchField, MatchKind, Reading};
 use crate::domain::mask::{id_shown, phone_shown};
 
 /// Lengths of an ID-number ending that may be searched for.
@@ -83,34 +83,49 @@ impl Prepared {
 pub struct Match {
     pub field: MatchField,
     pub kind: MatchKind,
+    /// `Other` when the name matched only through another reading than some character's primary
+    /// one; always `Primary` for numbers and fuzzy matches.
+    pub reading: Reading,
     /// Character positions in the matched field (the name, the phone, the client or ID number).
     pub positions: Vec<usize>,
 }
 
-/// How `id` matches, if at all: the best kind over its fields; among equally good fields the
+impl Match {
+    pub fn grade(&self) -> Grade {
+        Grade::new(self.kind, self.reading)
+    }
+}
+
+/// How `id` matches, if at all: the best grade over its fields; among equally good fields the
 /// name, then the client number, the phone, the ID number. `detail` asks for the positions too
 /// (fuzzy ones cost a fuzzy-matcher run), needed only for the hits finally shown.
 pub fn classify(t: &Table, id: Id, p: &Prepared, detail: bool) -> Option<Match> {
     let mut best: Option<Match> = None;
     let mut offer = |m: Option<Match>| {
         if let Some(m) = m
-            && best.as_ref().is_none_or(|b| m.kind < b.kind)
+            && best.as_ref().is_none_or(|b| m.grade() < b.grade())
         {
             best = Some(m);
         }
     };
     let rec = t.rec(id);
     if !p.number {
-        let name = anchored(rec.name(), &p.query.units).map(|(kind, end)| Match {
+        let name = anchored(rec.name(), &p.query.units).map(|(grade, end)| Match {
             field: MatchField::Name,
-            kind,
+            kind: grade.kind,
+            reading: grade.reading,
             positions: if detail { typed_positions(rec.name(), end) } else { Vec::new() },
         });
         let fuzzy = name.is_none() && t.mask[id as usize] & p.mask == p.mask && fuzzy_name(t, id, p);
         offer(name);
         if fuzzy {
             let positions = if detail { fuzzy_positions(rec.name(), &p.query) } else { Vec::new() };
-            offer(Some(Match { field: MatchField::Name, kind: MatchKind::Fuzzy, positions }));
+            offer(Some(Match {
+                field: MatchField::Name,
+                kind: MatchKind::Fuzzy,
+                reading: Reading::Primary,
+                positions,
+            }));
         }
     }
     if let Some(q) = &p.alnum {
@@ -134,7 +149,12 @@ fn client_no(no: &[u8], q: &[u8]) -> Option<Match> {
         (MatchKind::Fuzzy, memchr::memmem::find(no, q)?)
     };
     // Client numbers are ASCII, so byte positions are character positions.
-    Some(Match { field: MatchField::ClientNo, kind, positions: (at..at + q.len()).collect() })
+    Some(Match {
+        field: MatchField::ClientNo,
+        kind,
+        reading: Reading::Primary,
+        positions: (at..at + q.len()).collect(),
+    })
 }
 
 pub fn phone(phone: &str, digits: &str) -> Option<Match> {
@@ -149,7 +169,7 @@ pub fn phone(phone: &str, digits: &str) -> Option<Match> {
     } else {
         return None;
     };
-    Some(Match { field: MatchField::Phone, kind, positions })
+    Some(Match { field: MatchField::Phone, kind, reading: Reading::Primary, positions })
 }
 
 pub fn id_number(id: &str, q: &str) -> Option<Match> {
@@ -161,35 +181,37 @@ pub fn id_number(id: &str, q: &str) -> Option<Match> {
     } else {
         return None;
     };
-    Some(Match { field: MatchField::IdNumber, kind, positions })
+    Some(Match { field: MatchField::IdNumber, kind, reading: Reading::Primary, positions })
 }
 
 /// The name read from its first character: each typed segment is a whole reading or the start
 /// of one, a character stands for itself. Exact when every character was spelt out in full,
 /// prefix when only the last segment was cut short or characters remain, initials when some
-/// earlier segment was cut short ("zw", "zhwei"). Returns the best kind and the index of the last
-/// character used.
-pub fn anchored(name: NameKey, units: &[Unit]) -> Option<(MatchKind, usize)> {
+/// earlier segment was cut short ("zw", "zhwei"); and within a kind, better when every character
+/// spelt was spelt with its primary reading ("zw" is 张伟 read the usual way, but 张立新 only
+/// with 立 read wèi). Returns the best grade and the index of the last character used.
+pub fn anchored(name: NameKey, units: &[Unit]) -> Option<(Grade, usize)> {
     let m = units.len();
     if m == 0 || m > MAX_UNITS {
         return None;
     }
     let syl = syllable_table();
     let last_typed = name.enumerate().filter(|(_, s)| !s.skip).map(|(i, _)| i).last()?;
-    // Where the query has got to after each character: bit j of `whole` means units[..j] were
-    // used with every segment so far a whole reading, of `cut` with some segment cut short. A
-    // set of states rather than a recursion, so "anananan" cannot blow up, and no allocation.
-    let (mut whole, mut cut) = (1u64, 0u64);
-    let mut best: Option<(MatchKind, usize)> = None;
+    // Where the query has got to after each character: bit j of `states[a][r]` means units[..j]
+    // were used, with some segment so far cut short if `a` is 1 (else every one a whole
+    // reading), and some character read another way than its primary if `r` is 1. Sets of
+    // states rather than a recursion, so "anananan" cannot blow up, and no allocation.
+    let mut states = [[1u64, 0], [0, 0]];
+    let mut best: Option<(Grade, usize)> = None;
     for (i, slot) in name.enumerate() {
-        if whole | cut == 0 {
+        if states.iter().flatten().all(|s| *s == 0) {
             break;
         }
         if slot.skip {
             continue;
         }
-        let (mut next_whole, mut next_cut) = (0u64, 0u64);
-        let mut done = |abbreviated: bool, partial: bool| {
+        let mut next = [[0u64; 2]; 2];
+        let mut done = |abbreviated: bool, reading: Reading, partial: bool| {
             let kind = if abbreviated {
                 MatchKind::Initials
             } else if partial || i < last_typed {
@@ -197,46 +219,52 @@ pub fn anchored(name: NameKey, units: &[Unit]) -> Option<(MatchKind, usize)> {
             } else {
                 MatchKind::Exact
             };
-            if best.is_none_or(|(k, _)| kind < k) {
-                best = Some((kind, i));
+            let grade = Grade::new(kind, reading);
+            if best.is_none_or(|(g, _)| grade < g) {
+                best = Some((grade, i));
             }
         };
-        for (states, abbreviated) in [(whole, false), (cut, true)] {
-            let mut rest = states;
-            while rest != 0 {
-                let j = rest.trailing_zeros() as usize;
-                rest &= rest - 1;
-                let mut advance = |used: usize, abbreviated: bool, partial: bool| {
-                    if used == m {
-                        done(abbreviated, partial);
-                    } else if abbreviated {
-                        next_cut |= 1 << used;
-                    } else {
-                        next_whole |= 1 << used;
-                    }
-                };
-                match units[j] {
-                    Unit::Char(c) if slot.ch == c => advance(j + 1, abbreviated, false),
-                    Unit::Char(_) => {}
-                    Unit::Alnum(_) => {
-                        for s in slot.syllables() {
-                            let text = syl.text(s).as_bytes();
-                            for (l, b) in text.iter().enumerate() {
-                                if units.get(j + l) != Some(&Unit::Alnum(*b)) {
-                                    break;
+        for (a, abbreviated) in [(0, false), (1, true)] {
+            for (r, reading) in [(0, Reading::Primary), (1, Reading::Other)] {
+                let mut rest = states[a][r];
+                while rest != 0 {
+                    let j = rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    let mut advance = |used: usize, abbreviated: bool, reading: Reading, partial: bool| {
+                        if used == m {
+                            done(abbreviated, reading, partial);
+                        } else {
+                            next[usize::from(abbreviated)][reading as usize] |= 1 << used;
+                        }
+                    };
+                    match units[j] {
+                        Unit::Char(c) if slot.ch == c => advance(j + 1, abbreviated, reading, false),
+                        Unit::Char(_) => {}
+                        Unit::Alnum(_) => {
+                            for (s, how) in slot.readings() {
+                                let reading = reading.max(how);
+                                let text = syl.text(s).as_bytes();
+                                for (l, b) in text.iter().enumerate() {
+                                    if units.get(j + l) != Some(&Unit::Alnum(*b)) {
+                                        break;
+                                    }
+                                    let whole_reading = l + 1 == text.len();
+                                    let used = j + l + 1;
+                                    // A cut-short segment is fine last ("zhangw"), an abbreviation before.
+                                    let abbreviated = abbreviated || (!whole_reading && used < m);
+                                    advance(used, abbreviated, reading, !whole_reading);
                                 }
-                                let whole_reading = l + 1 == text.len();
-                                let used = j + l + 1;
-                                // A cut-short segment is fine last ("zhangw"), an abbreviation before.
-                                advance(used, abbreviated || (!whole_reading && used < m), !whole_reading);
                             }
                         }
                     }
                 }
             }
         }
-        whole = next_whole;
-        cut = next_cut;
+        // Having got as far with primary readings only is never worse than with another reading.
+        for n in &mut next {
+            n[1] &= !n[0];
+        }
+        states = next;
     }
     best
 }
@@ -325,7 +353,13 @@ mod tests {
         let mut buf = Vec::new();
         encode_name(name, &mut buf);
         let key = NameKey::new(&buf);
-        anchored(key, &Query::parse(q).units).map(|(kind, end)| (kind, typed_positions(key, end)))
+        anchored(key, &Query::parse(q).units).map(|(grade, end)| (grade.kind, typed_positions(key, end)))
+    }
+
+    fn grade(name: &str, q: &str) -> Option<(MatchKind, Reading)> {
+        let mut buf = Vec::new();
+        encode_name(name, &mut buf);
+        anchored(NameKey::new(&buf), &Query::parse(q).units).map(|(g, _)| (g.kind, g.reading))
     }
 
     fn kind(name: &str, q: &str) -> Option<MatchKind> {
@@ -380,6 +414,29 @@ mod tests {
         assert_eq!(kind("李乐", "liyue"), Some(Exact));
         assert_eq!(kind("吕明", "lvming"), Some(Exact));
         assert_eq!(kind("吕明", "luming"), Some(Exact));
+    }
+
+    #[test]
+    fn a_match_through_another_reading_than_the_primary_is_told_apart() {
+        use Reading::*;
+        assert_eq!(grade("张伟", "zw"), Some((Initials, Primary)));
+        assert_eq!(grade("张立新", "zw"), Some((Initials, Other)), "立 is li; wèi is archaic");
+        assert_eq!(grade("张立新", "zl"), Some((Initials, Primary)));
+        assert_eq!(grade("张立新", "zhangli"), Some((Prefix, Primary)));
+        assert_eq!(grade("张立新", "zhangwei"), Some((Prefix, Other)));
+        assert_eq!(grade("张立新", "zhangweixin"), Some((Exact, Other)), "the kind still comes first");
+        assert_eq!(grade("张立新", "张立x"), Some((Prefix, Primary)), "a character typed is no reading");
+        assert_eq!(grade("张立新", "zhang"), Some((Prefix, Primary)), "立 not spelt yet");
+        // The dictionary reads 长 zhang first, then chang.
+        assert_eq!(grade("王长春", "wzc"), Some((Initials, Primary)));
+        assert_eq!(grade("王长春", "wcc"), Some((Initials, Other)));
+        // 吕 is typed lv or lu, both its one reading.
+        assert_eq!(grade("吕明", "luming"), Some((Exact, Primary)));
+        // 和 is he, hu or huo: the best way through counts.
+        assert_eq!(grade("王和平", "whp"), Some((Initials, Primary)));
+        assert_eq!(grade("王和平", "whuop"), Some((Initials, Other)));
+        assert_eq!(grade("王和平", "wangheping"), Some((Exact, Primary)));
+        assert_eq!(grade("王和平", "wanghuoping"), Some((Exact, Other)));
     }
 
     #[test]

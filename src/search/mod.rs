@@ -1,15 +1,17 @@
 //! The client search index: pure and in memory. The service builds it from the store in the
 //! background, feeds it every client it writes, and asks it; nothing here touches the store.
 //!
-//! A query is answered kind by kind (exact, prefix, initials, fuzzy), best first. For each kind
-//! the index finds its candidates without looking at every client: sorted name keys spelt out
-//! syllable by syllable (`name_keys`), names in character order, sorted phone, ID-ending and
-//! client-number arrays (`numbers`). Candidates are ranked by one precomputed integer per client
-//! (`rank`). When a kind has very many candidates ("z" matches a fifth of all names), the index
-//! instead walks the clients in rank order and stops at the first few that match. Only when the
-//! structured kinds leave the list short does a fuzzy scan run over everything, and even that
-//! first rules out most names with one AND of a letter mask. `matcher::classify` is the
-//! definition of a match; every shortcut must agree with it, and the tests check that it does.
+//! A query is answered kind by kind (exact, prefix, initials, fuzzy), best first, and within a
+//! kind names read with every character's primary reading before those that needed a rarer one
+//! (`Grade`). For each grade the index finds its candidates without looking at every client:
+//! sorted name keys spelt out syllable by syllable (`name_keys`), names in character order,
+//! sorted phone, ID-ending and client-number arrays (`numbers`). Candidates are ranked by one
+//! precomputed integer per client (`rank`). When a grade has very many candidates ("z" matches a
+//! fifth of all names), the index instead walks the clients in rank order and stops at the first
+//! few that match. Only when the structured kinds leave the list short does a fuzzy scan run over
+//! everything, and even that first rules out most names with one AND of a letter mask.
+//! `matcher::classify` is the definition of a match; every shortcut must agree with it, and the
+//! tests check that it does.
 
 mod answer;
 mod client_numbers;
@@ -55,11 +57,54 @@ pub enum MatchKind {
     Fuzzy,
 }
 
+/// Whether a name matched with each character's primary reading (a surname's surname reading,
+/// otherwise the dictionary's first), or needed another reading of some character. The
+/// dictionary lists rare and archaic readings too (立 is also wèi), so within a kind of match the
+/// names read the usual way come first: "zw" lists 张伟 before 张立新. Other readings still
+/// match (长 is zhang or chang, 乐 le or yue); they only rank later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Reading {
+    Primary,
+    Other,
+}
+
+/// The order results are answered in: by kind, and within a kind primary readings first.
+/// Numbers and fuzzy matches are always `Primary`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Grade {
+    pub kind: MatchKind,
+    pub reading: Reading,
+}
+
+impl Grade {
+    pub const fn new(kind: MatchKind, reading: Reading) -> Grade {
+        Grade { kind, reading }
+    }
+
+    pub const fn primary(kind: MatchKind) -> Grade {
+        Grade::new(kind, Reading::Primary)
+    }
+
+    /// Every grade before fuzzy, best first; `index` is the position here.
+    pub const STRUCTURED: [Grade; 6] = [
+        Grade::primary(MatchKind::Exact),
+        Grade::new(MatchKind::Exact, Reading::Other),
+        Grade::primary(MatchKind::Prefix),
+        Grade::new(MatchKind::Prefix, Reading::Other),
+        Grade::primary(MatchKind::Initials),
+        Grade::new(MatchKind::Initials, Reading::Other),
+    ];
+
+    pub fn index(self) -> usize {
+        self.kind as usize * 2 + self.reading as usize
+    }
+}
+
 pub const DEFAULT_LIMIT: usize = 50;
 /// A search box shows a screenful; more than this is a listing, not a search.
 pub const MAX_LIMIT: usize = 500;
 
-/// Above this many candidates for one kind, walk the clients in rank order instead of ranking
+/// Above this many candidates for one grade, walk the clients in rank order instead of ranking
 /// every candidate (see `walk`). Ranking one candidate costs a few nanoseconds, checking one in
 /// the walk a few hundred; with this many candidates the walk meets a match at least every
 /// twenty clients at a million.

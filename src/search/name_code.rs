@@ -1,7 +1,9 @@
 //! How a name is stored for matching: per character its marker, the character and the syllable
-//! ids it can be spelt as (the surname with its surname reading only); its spellings run together
-//! for the fuzzy scan; and a bit mask of what it can be spelt with.
+//! ids it can be spelt as (the surname with its surname reading only), those of its primary
+//! reading first; its spellings run together for the fuzzy scan; and a bit mask of what it can be
+//! spelt with.
 
+use super::Reading;
 use super::syllables::{self, table as syllable_table};
 use crate::domain::names::readings;
 
@@ -10,21 +12,34 @@ use crate::domain::names::readings;
 pub const MAX_NAME_CHARS: usize = 64;
 
 /// A character that can be typed (letters, digits, Chinese); `SKIP` marks one that cannot (the
-/// "·" in 买买提·艾力), which spelt matching steps over.
+/// "·" in 买买提·艾力), which spelt matching steps over. The marker's bits above these two count
+/// the syllable ids of the character's primary reading (one, or two for "lü": lv and lu).
 const SLOT: u8 = 0x02;
 const SKIP: u8 = 0x03;
+const KIND: u8 = 0x03;
+const PRIMARY_SHIFT: u32 = 2;
 
 /// One character of a stored name, with the syllable ids it can be spelt as.
 #[derive(Debug, Clone, Copy)]
 pub struct Slot<'a> {
     pub ch: char,
     pub skip: bool,
+    /// How many of `ids` (the first ones) spell the primary reading.
+    primary: usize,
     ids: &'a [u8],
 }
 
 impl<'a> Slot<'a> {
     pub fn syllables(&self) -> impl Iterator<Item = u16> + 'a {
         self.ids.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]]))
+    }
+
+    /// The syllables, each with whether it spells the character's primary reading or another.
+    pub fn readings(&self) -> impl Iterator<Item = (u16, Reading)> + 'a {
+        let primary = self.primary;
+        self.syllables()
+            .enumerate()
+            .map(move |(n, id)| (id, if n < primary { Reading::Primary } else { Reading::Other }))
     }
 
     pub fn has_syllables(&self) -> bool {
@@ -53,7 +68,8 @@ impl<'a> Iterator for NameKey<'a> {
         let n = usize::from(*rest.get(width)?);
         let ids = rest.get(width + 1..width + 1 + 2 * n)?;
         self.0 = &rest[width + 1 + 2 * n..];
-        Some(Slot { ch, skip: marker == SKIP, ids })
+        let primary = usize::from(marker >> PRIMARY_SHIFT);
+        Some(Slot { ch, skip: marker & KIND == SKIP, primary, ids })
     }
 }
 
@@ -66,15 +82,16 @@ fn utf8_width(first: u8) -> usize {
     }
 }
 
-/// Encodes a name: per character its marker, the character, and its syllable ids. The surname
-/// readings come from `domain::names`, so "曾" at the front is only zeng.
+/// Encodes a name: per character its marker, the character, and its syllable ids, the primary
+/// reading's first. The readings come from `domain::names`, so "曾" at the front is only zeng.
 pub fn encode_name(name: &str, out: &mut Vec<u8>) {
     let syl = syllable_table();
     let chars: Vec<char> = name.chars().take(MAX_NAME_CHARS).collect();
     let truncated: String = chars.iter().collect();
     for (ch, reads) in chars.iter().zip(readings(&truncated)) {
         let mut ids: Vec<u16> = Vec::new();
-        for r in &reads {
+        let mut primary = 0;
+        for (n, r) in reads.iter().enumerate() {
             for s in syllables::spellings(r) {
                 if let Some(id) = syl.id(s.as_bytes())
                     && !ids.contains(&id)
@@ -82,9 +99,14 @@ pub fn encode_name(name: &str, out: &mut Vec<u8>) {
                     ids.push(id);
                 }
             }
+            if n == 0 {
+                primary = ids.len();
+            }
         }
         let skip = ids.is_empty() && !ch.is_alphanumeric();
-        out.push(if skip { SKIP } else { SLOT });
+        // A reading has at most two spellings; the marker has six bits for their count.
+        let primary = primary.min(usize::from(u8::MAX >> PRIMARY_SHIFT)) as u8;
+        out.push((if skip { SKIP } else { SLOT }) | primary << PRIMARY_SHIFT);
         let mut buf = [0u8; 4];
         out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
         out.push(ids.len() as u8);

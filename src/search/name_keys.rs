@@ -8,18 +8,25 @@
 //! is only the start of a syllable ("z" in "zw") fans out over the syllables present. The work
 //! depends on how many distinct names can match, not on how many clients there are.
 //!
+//! A key that needs some character's other (not primary) reading has its top bit set, so all such
+//! keys sort after every key read the primary way: two sorted halves, each walked alike, whose
+//! matches rank as `Reading::Primary` and `Reading::Other`.
+//!
 //! Names that do not fit (more than six characters, more than `MAX_COMBINATIONS` readings, or a
 //! character that has no spelling) go to a short overflow list that is checked one by one.
 
-use super::MatchKind;
 use super::name_code::NameKey;
 use super::query::Unit;
 use super::syllables::table as syllable_table;
 use super::table::Id;
+use super::{Grade, MatchKind, Reading};
 
 pub const SLOTS: usize = 6;
 const BITS: u32 = 9;
 const MASK: u64 = (1 << BITS) - 1;
+/// Set in the keys that read some character other than its primary way (above the 54 bits of
+/// syllables).
+const OTHER: u64 = 1 << 63;
 /// Given names with several polyphonic characters multiply; beyond this a name is checked
 /// directly instead of stored dozens of times.
 const MAX_COMBINATIONS: usize = 32;
@@ -44,25 +51,30 @@ pub fn keys_of(name: NameKey) -> Option<Vec<u64>> {
         if slot == SLOTS || !s.has_syllables() {
             return None;
         }
-        let ids: Vec<u16> = s.syllables().collect();
+        let ids: Vec<(u16, Reading)> = s.readings().collect();
         if keys.len() * ids.len() > MAX_COMBINATIONS {
             return None;
         }
         keys = keys
             .iter()
-            .flat_map(|k| ids.iter().map(move |id| k | (u64::from(*id) + 1) << shift(slot)))
+            .flat_map(|k| {
+                ids.iter().map(move |(id, r)| {
+                    let other = if *r == Reading::Other { OTHER } else { 0 };
+                    k | other | (u64::from(*id) + 1) << shift(slot)
+                })
+            })
             .collect();
         slot += 1;
     }
     if slot == 0 { Some(Vec::new()) } else { Some(keys) }
 }
 
-/// A run of entries that all match with `kind`.
+/// A run of entries that all match with `grade`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Emit {
     pub lo: usize,
     pub hi: usize,
-    pub kind: MatchKind,
+    pub grade: Grade,
 }
 
 #[derive(Default)]
@@ -125,15 +137,19 @@ impl NameKeys {
         self.keys.capacity() * 8 + self.ids.capacity() * 4 + self.overflow.capacity() * 4
     }
 
-    /// Runs of entries whose name starts the way `units` spell it. `char_syllables[j]` lists the
-    /// syllable ids a `Unit::Char` at `j` can be read as; entries found through a character are
-    /// only candidates (章 and 张 share "zhang"), the caller checks them.
+    /// Runs of entries whose name starts the way `units` spell it, those read the primary way
+    /// first. `char_syllables[j]` lists the syllable ids a `Unit::Char` at `j` can be read as;
+    /// entries found through a character are only candidates (章 and 张 share "zhang", and the
+    /// character typed is not a reading at all), the caller checks them.
     pub fn spell(&self, units: &[Unit], char_syllables: &[Vec<u16>], out: &mut Vec<Emit>) {
         if units.is_empty() {
             return;
         }
-        let mut walk = Walk { keys: &self.keys, units, char_syllables, out };
-        walk.step(0, self.keys.len(), 0, 0, false);
+        let split = self.keys.partition_point(|k| k & OTHER == 0);
+        for (lo, hi, reading) in [(0, split, Reading::Primary), (split, self.keys.len(), Reading::Other)] {
+            let mut walk = Walk { keys: &self.keys, units, char_syllables, reading, out };
+            walk.step(lo, hi, 0, 0, false);
+        }
     }
 }
 
@@ -141,6 +157,8 @@ struct Walk<'a> {
     keys: &'a [u64],
     units: &'a [Unit],
     char_syllables: &'a [Vec<u16>],
+    /// How the keys walked read their characters.
+    reading: Reading,
     out: &'a mut Vec<Emit>,
 }
 
@@ -223,7 +241,7 @@ impl Walk<'_> {
         };
         for (lo, hi, kind) in runs {
             if lo < hi {
-                self.out.push(Emit { lo, hi, kind });
+                self.out.push(Emit { lo, hi, grade: Grade::new(kind, self.reading) });
             }
         }
     }
@@ -253,31 +271,50 @@ mod tests {
         NameKeys::build(entries, overflow)
     }
 
-    fn spelt(ix: &NameKeys, q: &str) -> Vec<(Id, MatchKind)> {
+    /// Each name found, with its best grade.
+    fn spelt(ix: &NameKeys, q: &str) -> Vec<(Id, Grade)> {
         let q = Query::parse(q);
         let mut out = Vec::new();
         ix.spell(&q.units, &vec![Vec::new(); q.units.len()], &mut out);
-        let mut hits: Vec<(Id, MatchKind)> =
-            out.iter().flat_map(|e| ix.ids(e).iter().map(move |id| (*id, e.kind))).collect();
+        let mut hits: Vec<(Id, Grade)> =
+            out.iter().flat_map(|e| ix.ids(e).iter().map(move |id| (*id, e.grade))).collect();
         hits.sort();
         hits.dedup_by_key(|h| h.0);
         hits
     }
 
+    const EXACT: Grade = Grade::primary(MatchKind::Exact);
+    const PREFIX: Grade = Grade::primary(MatchKind::Prefix);
+    const INITIALS: Grade = Grade::primary(MatchKind::Initials);
+
     #[test]
     fn names_are_found_by_full_pinyin_initials_and_any_mix() {
         let ix = index(&["张伟", "张伟华", "赵文", "曾小红", "单明"]);
-        use MatchKind::*;
-        assert_eq!(spelt(&ix, "zhangwei"), [(0, Exact), (1, Prefix)]);
-        assert_eq!(spelt(&ix, "zhangw"), [(0, Prefix), (1, Prefix)]);
-        assert_eq!(spelt(&ix, "zw"), [(0, Initials), (1, Initials), (2, Initials)]);
-        assert_eq!(spelt(&ix, "zwh"), [(1, Initials)]);
-        assert_eq!(spelt(&ix, "zhwei"), [(0, Initials), (1, Initials)]);
-        assert_eq!(spelt(&ix, "z"), [(0, Prefix), (1, Prefix), (2, Prefix), (3, Prefix)]);
-        assert_eq!(spelt(&ix, "zxh"), [(3, Initials)]);
+        assert_eq!(spelt(&ix, "zhangwei"), [(0, EXACT), (1, PREFIX)]);
+        assert_eq!(spelt(&ix, "zhangw"), [(0, PREFIX), (1, PREFIX)]);
+        assert_eq!(spelt(&ix, "zw"), [(0, INITIALS), (1, INITIALS), (2, INITIALS)]);
+        assert_eq!(spelt(&ix, "zwh"), [(1, INITIALS)]);
+        assert_eq!(spelt(&ix, "zhwei"), [(0, INITIALS), (1, INITIALS)]);
+        assert_eq!(spelt(&ix, "z"), [(0, PREFIX), (1, PREFIX), (2, PREFIX), (3, PREFIX)]);
+        assert_eq!(spelt(&ix, "zxh"), [(3, INITIALS)]);
         assert_eq!(spelt(&ix, "cxh"), [], "曾 as a surname is zeng, never ceng");
-        assert_eq!(spelt(&ix, "shanming"), [(4, Exact)]);
+        assert_eq!(spelt(&ix, "shanming"), [(4, EXACT)]);
         assert_eq!(spelt(&ix, "dm"), [], "单 as a surname is shan");
+    }
+
+    #[test]
+    fn names_read_another_way_than_the_primary_are_found_as_such() {
+        // 立 is li, and also (archaic) wei; 长 is zhang first, then chang.
+        let ix = index(&["张立新", "张伟", "王长春"]);
+        let other = |kind| Grade::new(kind, Reading::Other);
+        assert_eq!(spelt(&ix, "zw"), [(0, other(MatchKind::Initials)), (1, INITIALS)]);
+        assert_eq!(spelt(&ix, "zl"), [(0, INITIALS)]);
+        assert_eq!(spelt(&ix, "zhangweixin"), [(0, other(MatchKind::Exact))]);
+        assert_eq!(spelt(&ix, "zhangwei"), [(0, other(MatchKind::Prefix)), (1, EXACT)]);
+        assert_eq!(spelt(&ix, "wzc"), [(2, INITIALS)]);
+        assert_eq!(spelt(&ix, "wcc"), [(2, other(MatchKind::Initials))]);
+        assert_eq!(spelt(&ix, "wangchangchun"), [(2, other(MatchKind::Exact))]);
+        assert!(ix.keys.windows(2).all(|w| w[0] <= w[1]));
     }
 
     #[test]
@@ -294,7 +331,7 @@ mod tests {
         ix.insert(2, keys("张伟明"));
         assert_eq!(spelt(&ix, "zhangwei").len(), 2);
         ix.remove(0, keys("张伟"));
-        assert_eq!(spelt(&ix, "zhangwei"), [(2, MatchKind::Prefix)]);
+        assert_eq!(spelt(&ix, "zhangwei"), [(2, PREFIX)]);
         assert!(ix.keys.windows(2).all(|w| w[0] <= w[1]));
     }
 }

@@ -1,5 +1,6 @@
-//! Ranking within a kind of match: the searcher's own clients first, then higher tier, then the
-//! most recent contact, then client number so that ties always come out the same way.
+//! Ranking within a grade of match (a kind, primary readings before others): the searcher's own
+//! clients first, then higher tier, then the most recent contact, then client number so that
+//! ties always come out the same way.
 //!
 //! Every client has a place in one global order (tier, recent contact, client number), kept up to
 //! date as clients change; its position is the client's rank. Comparing two candidates is then

@@ -13,6 +13,7 @@ const SURNAMES: &[&str] =
     &["张", "王", "李", "赵", "曾", "单", "乐", "吕", "欧阳", "尉迟", "朴", "查", "周", "朱", "郑"];
 const GIVEN: &[&str] = &[
     "伟", "文", "小红", "明", "长春", "乐乐", "强", "平", "和平", "华", "秀英", "志强", "晓东", "婷", "安安",
+    "立新", "立伟", "志成",
 ];
 const ODD_NAMES: &[&str] =
     &["Anna李", "买买提·艾力", "阿卜杜热合曼·买买提江", "张", "Zoë王", "和和和和和", "·", "王wei"];
@@ -137,6 +138,24 @@ fn queries(rows: &[Row]) -> Vec<String> {
         "和",
         "hhhhh",
         "heh",
+        // Matches through another reading than the primary one (立 wei, 长 chang, 乐 yue, 和 huo).
+        "zwx",
+        "zhangw",
+        "zhangwei",
+        "zhangweixin",
+        "zl",
+        "zhangli",
+        "wzc",
+        "wcc",
+        "wangc",
+        "wangchangchun",
+        "wangzhangchun",
+        "lyy",
+        "liyue",
+        "lile",
+        "whuop",
+        "wanghuop",
+        "王立w",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -153,7 +172,8 @@ fn queries(rows: &[Row]) -> Vec<String> {
     q
 }
 
-/// Every client checked, sorted by the ranking rules written out longhand.
+/// Every client checked, sorted by the ranking rules written out longhand: kind, primary readings
+/// before others, own clients, tier, recent contact, number.
 fn reference(
     rows: &[Row],
     ix: &SearchIndex,
@@ -172,7 +192,7 @@ fn reference(
             let m = classify(&ix.t, id, &p, false)?;
             let mine = actor.is_some() && r.maintainer.as_deref() == actor;
             let standing = (Reverse(r.tier), Reverse(r.last_contact.is_some()), Reverse(r.last_contact));
-            Some(((m.kind, !mine, standing, r.no.to_ascii_lowercase(), r.no.clone()), m.kind))
+            Some(((m.grade(), !mine, standing, r.no.to_ascii_lowercase(), r.no.clone()), m.kind))
         })
         .collect();
     hits.sort();
