@@ -224,17 +224,18 @@ fn a_name_matched_only_through_a_rare_reading_ranks_after_usual_readings() {
 #[test]
 fn a_given_names_other_common_reading_still_matches_after_its_primary() {
     let b = ready_branch();
-    // The dictionary reads 长 zhang first, then chang; 王长春 is platinum and 2002's own.
+    // In a given name 长 is read chang first (the usual reading), then zhang; 王长春 is
+    // platinum and 2002's own.
     put(&b, &[("C21", "王长春", Some("2002"), 60), ("C22", "王志成", None, 20), ("C23", "王春城", None, 20)]);
     let initials = |q: &str| {
         let r = find(&b, "2002", q);
         assert!(r.hits.iter().all(|h| h.kind == MatchKind::Initials), "query {q:?}: {r:?}");
         nos(&r).into_iter().map(String::from).collect::<Vec<_>>()
     };
-    // Both 王长春 and 王志成 read the primary way: own roster and tier decide.
-    assert_eq!(initials("wzc"), ["C21", "C22"]);
-    // 王长春 by chang: still found, after 王春城, read the primary way.
-    assert_eq!(initials("wcc"), ["C23", "C21"]);
+    // Both 王长春 and 王春城 read the usual way: own roster and tier decide.
+    assert_eq!(initials("wcc"), ["C21", "C23"]);
+    // 王长春 by zhang: still found, after 王志成, read the usual way.
+    assert_eq!(initials("wzc"), ["C22", "C21"]);
     assert_eq!(first(&b, "wangchangchun").map(|h| (h.0, h.2)), Some(("C21".into(), MatchKind::Exact)));
     assert_eq!(first(&b, "wangzhangchun").map(|h| (h.0, h.2)), Some(("C21".into(), MatchKind::Exact)));
 }

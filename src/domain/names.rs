@@ -123,6 +123,11 @@ pub fn any_readings(c: char) -> Vec<String> {
     all
 }
 
+/// Characters whose usual reading in a given name is not the dictionary's first: 长 in 长春,
+/// 长江 is cháng, though the dictionary lists zhǎng first. Searching and sorting take this one
+/// first; the other readings still match.
+const GIVEN_NAME_READINGS: &[(char, &str)] = &[('长', "chang")];
+
 fn char_readings(c: char) -> Vec<String> {
     match c.to_pinyin_multi() {
         Some(multi) => {
@@ -132,6 +137,12 @@ fn char_readings(c: char) -> Vec<String> {
                 if !all.contains(&plain) {
                     all.push(plain);
                 }
+            }
+            if let Some((_, usual)) = GIVEN_NAME_READINGS.iter().find(|(g, _)| *g == c)
+                && let Some(at) = all.iter().position(|r| r == usual)
+            {
+                let r = all.remove(at);
+                all.insert(0, r);
             }
             all
         }
@@ -178,9 +189,10 @@ mod tests {
 
     #[test]
     fn other_polyphonic_characters_keep_every_reading() {
-        // 长 in a given name may be chang or zhang.
+        // 长 in a given name is usually chang, and may be zhang.
         let r = readings("王长春");
-        assert!(r[1].contains(&"chang".to_string()) && r[1].contains(&"zhang".to_string()), "{r:?}");
+        assert_eq!(r[1][0], "chang", "the usual given-name reading first: {r:?}");
+        assert!(r[1].contains(&"zhang".to_string()), "{r:?}");
     }
 
     #[test]

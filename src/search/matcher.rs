@@ -427,9 +427,9 @@ mod tests {
         assert_eq!(grade("张立新", "zhangweixin"), Some((Exact, Other)), "the kind still comes first");
         assert_eq!(grade("张立新", "张立x"), Some((Prefix, Primary)), "a character typed is no reading");
         assert_eq!(grade("张立新", "zhang"), Some((Prefix, Primary)), "立 not spelt yet");
-        // The dictionary reads 长 zhang first, then chang.
-        assert_eq!(grade("王长春", "wzc"), Some((Initials, Primary)));
-        assert_eq!(grade("王长春", "wcc"), Some((Initials, Other)));
+        // In a given name 长 is chang first (names::GIVEN_NAME_READINGS), then zhang.
+        assert_eq!(grade("王长春", "wcc"), Some((Initials, Primary)));
+        assert_eq!(grade("王长春", "wzc"), Some((Initials, Other)));
         // 吕 is typed lv or lu, both its one reading.
         assert_eq!(grade("吕明", "luming"), Some((Exact, Primary)));
         // 和 is he, hu or huo: the best way through counts.

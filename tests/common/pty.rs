@@ -80,15 +80,21 @@ impl Pty {
     }
 
     /// Waits until the screen shows `needle`, returning the screen; panics with the screen if not.
+    /// A frame arrives in pieces: assert on what was waited for, not on the rest of the screen.
     pub fn wait_for(&self, needle: &str, secs: u64) -> String {
+        self.wait_until(&format!("“{needle}”"), secs, |s| s.contains(needle))
+    }
+
+    /// Waits until `ready` holds for the screen, returning it.
+    pub fn wait_until(&self, what: &str, secs: u64, ready: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let s = self.screen();
-            if s.contains(needle) {
+            if ready(&s) {
                 return s;
             }
             if Instant::now() > deadline {
-                panic!("“{needle}” did not appear within {secs}s; the screen:\n{s}");
+                panic!("{what} did not appear within {secs}s; the screen:\n{s}");
             }
             std::thread::sleep(Duration::from_millis(50));
         }
