@@ -139,3 +139,30 @@ fn a_login_passed_between_two_staff_in_one_file_goes_whichever_row_comes_first()
     assert!(listing.contains("2001\t王芳\t柜员\t城关\tzhaomin\t"), "{listing}");
     assert!(listing.contains("1001\t赵敏\t网点负责人\t城关\tzhaomin2\t"), "{listing}");
 }
+
+#[test]
+fn a_staff_list_without_login_or_permission_columns_keeps_what_staff_have() {
+    let (dir, store) = new_store();
+    let staff = dir.path().join("员工.csv");
+    std::fs::write(&staff, STAFF).unwrap();
+    assert!(mingdan(&store, &["import", "staff", staff.to_str().unwrap()]).status.success());
+    // The monthly list from HR: names and roles only.
+    let hr = dir.path().join("人事.csv");
+    std::fs::write(&hr, "工号,姓名,岗位,网点\n1001,赵敏,网点负责人,城关\n2001,王芳,大堂经理,城关\n").unwrap();
+    let o = mingdan(&store, &["import", "staff", hr.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    let listing = stdout(&mingdan(&store, &["staff", "list"]));
+    assert!(listing.contains("1001\t赵敏\t网点负责人\t城关\tzhaomin\t管理者"), "{listing}");
+    assert!(
+        listing.contains("2001\t王芳\t大堂经理\t城关\twangfang\t员工"),
+        "the role changed, the login stayed: {listing}"
+    );
+    // Changing someone from the command line keeps what the command does not mention.
+    let o = mingdan(
+        &store,
+        &["staff", "add", "--no", "1001", "--name", "赵敏", "--role", "支行行长", "--outlet", "城关"],
+    );
+    assert!(o.status.success(), "{}", stdout(&o));
+    let listing = stdout(&mingdan(&store, &["staff", "list"]));
+    assert!(listing.contains("1001\t赵敏\t支行行长\t城关\tzhaomin\t管理者"), "{listing}");
+}

@@ -21,7 +21,7 @@ fn staff_are_refused_every_manager_screen_and_report() {
     denied(s.coverage(None).map(drop), "coverage");
     denied(s.unassigned().map(drop), "unassigned");
     denied(s.suggest_maintainers(vec![cno("C4")]).map(drop), "suggest");
-    denied(s.assign_pairs(vec![(cno("C4"), sno("2001"))], "新客户".into()).map(drop), "assign pairs");
+    denied(s.assign_pairs(vec![(cno("C4"), sno("2001"))], None, "新客户".into()).map(drop), "assign pairs");
     denied(s.assign_preview(vec![(cno("C1"), Some(sno("2002")))]).map(drop), "preview");
     denied(s.launches().map(drop), "launches");
     denied(s.results(None).map(drop), "results");
@@ -61,7 +61,7 @@ fn unassigned_premium_clients_go_to_whoever_is_furthest_below_quota() {
     assert_eq!(rows[0].no, cno("C4"));
     assert_eq!(rows[0].suggested.as_ref().map(|s| s.no.as_str()), Some("1001"), "25 short beats 10 short");
     let pairs = vec![(cno("C4"), rows[0].suggested.clone().unwrap().no)];
-    assert_eq!(m.assign_pairs(pairs, "新增金卡客户".into()).unwrap(), 1);
+    assert_eq!(m.assign_pairs(pairs, None, "新增金卡客户".into()).unwrap(), 1);
     assert!(m.unassigned().unwrap().is_empty());
     assert_eq!(m.whoami().unwrap().standing.size, 1);
     let audit =
@@ -195,7 +195,7 @@ fn a_roster_spread_over_the_outlet_goes_to_several_people_never_back_to_its_main
     // 1001 is 25 short, 2002 and 9001 10 short: three clients all fit under 1001's shortfall.
     assert_eq!(to, ["1001", "1001", "1001"]);
     let pairs = suggested.into_iter().map(|(c, s)| (c, s.unwrap().no)).collect();
-    assert_eq!(m.assign_pairs(pairs, "王芳休产假".into()).unwrap(), 3);
+    assert_eq!(m.assign_pairs(pairs, Some(sno("2001")), "王芳休产假".into()).unwrap(), 3);
     assert_eq!(b.session("2001").whoami().unwrap().standing.size, 0);
     assert!(b.session("9001").check().unwrap().is_ok());
 }
@@ -205,7 +205,21 @@ fn the_manager_gets_exactly_the_pairing_the_screen_showed() {
     let b = branch();
     let m = b.session("1001");
     // Whatever the suggestion would be, the pair sent is the pair done.
-    assert_eq!(m.assign_pairs(vec![(cno("C4"), sno("2002"))], "手工指定".into()).unwrap(), 1);
+    assert_eq!(m.assign_pairs(vec![(cno("C4"), sno("2002"))], None, "手工指定".into()).unwrap(), 1);
     let card = m.client(cno("C4")).unwrap();
     assert_eq!(card.client.maintainer.map(|s| s.no), Some(sno("2002")));
+}
+
+#[test]
+fn a_move_prepared_before_a_colleagues_assignment_is_refused_not_applied() {
+    let b = branch();
+    let a = b.session("1001");
+    // Another manager gives C4 to 王芳 while 赵敏 is looking at 待分配, where C4 had no one.
+    a.assign(vec![cno("C4")], Some(sno("2001")), "另一位管理者分配".into()).unwrap();
+    match a.assign_pairs(vec![(cno("C4"), sno("2002"))], None, "按建议分配".into()) {
+        Err(ServiceError::Conflict(msg)) => assert!(msg.contains("C4") && msg.contains("2001"), "{msg}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let card = a.client(cno("C4")).unwrap();
+    assert_eq!(card.client.maintainer.map(|s| s.no), Some(sno("2001")), "王芳 keeps the client");
 }

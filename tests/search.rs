@@ -331,3 +331,24 @@ fn an_empty_query_finds_nothing() {
     assert!(find(&b, "2001", "").hits.is_empty());
     assert!(find(&b, "2001", "  ").hits.is_empty());
 }
+
+#[test]
+fn a_passport_numbers_hidden_characters_cannot_be_found_one_by_one() {
+    let b = ready_branch();
+    let passport = ClientRecord {
+        line: 2,
+        no: Some(cno("C30")),
+        name: Some("周外宾".into()),
+        outlet: Some(OutletId::parse("城关").unwrap()),
+        id_number: Some("E12345678".into()),
+        ..ClientRecord::default()
+    };
+    assert!(b.session("9001").import_clients(vec![passport], "外宾.csv".into(), false).unwrap().written);
+    // The mask shows E123*5678: its last four may be searched, the hidden 4 may not be probed.
+    assert_eq!(nos(&find(&b, "2001", "5678")), ["C30"]);
+    assert!(find(&b, "2001", "45678").hits.is_empty(), "one more character would reveal a hidden one");
+    assert!(find(&b, "2001", "345678").hits.is_empty());
+    // A resident ID's last six are the birth day and what the mask shows: still found.
+    let resident = find(&b, "2001", "31002X");
+    assert!(nos(&resident).contains(&"C1"), "{resident:?}");
+}

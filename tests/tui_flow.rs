@@ -214,6 +214,15 @@ fn a_manager_assigns_an_unassigned_client_and_hands_a_roster_over_by_keys() {
     select_line(&mut app, "王芳");
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.top_title(), "名单 · 王芳");
+    // A filter narrows what is on screen, not what a whole-roster handover takes.
+    for _ in 0..20 {
+        let s = screen(&mut app);
+        if s.contains("张伟") && !s.contains("单明") {
+            break;
+        }
+        press(&mut app, KeyCode::Char('f'));
+    }
+    assert!(!screen(&mut app).contains("单明"), "{}", screen(&mut app));
     press(&mut app, KeyCode::Char('H'));
     select_line(&mut app, "李强");
     press(&mut app, KeyCode::Enter);
@@ -224,4 +233,88 @@ fn a_manager_assigns_an_unassigned_client_and_hands_a_roster_over_by_keys() {
     assert!(screen(&mut app).contains("已移交 3 位客户"));
     assert_eq!(b.session("2002").whoami().unwrap().standing.size, 3);
     assert_eq!(b.session("2001").whoami().unwrap().standing.size, 0);
+}
+
+#[test]
+fn settings_saved_elsewhere_are_reported_and_r_loads_them() {
+    let b = branch();
+    let m = b.session("1001");
+    let th = theme();
+    let mut app = App::new(&m, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('7'));
+    select_line(&mut app, "柜员");
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "9");
+    press(&mut app, KeyCode::Enter);
+
+    // Meanwhile the admin sets the teller quota to 7.
+    let admin = b.session("9001");
+    let was = admin.rules().unwrap();
+    let mut now = was.clone();
+    now.quotas.insert(mingdan::domain::JobRole::parse("柜员").unwrap(), 7);
+    admin.set_rules(now, was).unwrap();
+
+    ctrl(&mut app, 's');
+    let refused = screen(&mut app);
+    assert!(refused.contains("配置已被他人修改"), "{refused}");
+    let quota = |s: &str| s.lines().find(|l| l.contains("柜员")).unwrap_or_default().to_string();
+    assert!(quota(&refused).contains('9'), "the local edit is still shown: {refused}");
+
+    press(&mut app, KeyCode::Char('r'));
+    let reloaded = screen(&mut app);
+    assert!(quota(&reloaded).contains('7') && !quota(&reloaded).contains('9'), "{reloaded}");
+    assert!(!reloaded.contains("有未保存的修改"), "{reloaded}");
+    let in_force = m.rules().unwrap().quotas.get(&mingdan::domain::JobRole::parse("柜员").unwrap()).copied();
+    assert_eq!(in_force, Some(7), "the refused save wrote nothing");
+}
+
+#[test]
+fn a_change_from_another_terminal_leaves_the_cursor_on_the_same_client() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    select_line(&mut app, "单明");
+    let selected =
+        |app: &mut App| screen(app).lines().find(|l| l.starts_with('>')).unwrap_or_default().to_string();
+    assert!(selected(&mut app).contains("季度告知"), "{}", screen(&mut app));
+
+    // The same teller, at the counter terminal, notifies 张伟, whose line is above the cursor.
+    s.log_contact(draft("C1", mingdan::domain::Purpose::QuarterlyNotice)).unwrap();
+    app.refresh_all();
+    let shown = screen(&mut app);
+    assert!(shown.contains("已完成 1/3"), "{shown}");
+    let now = selected(&mut app);
+    assert!(now.contains("单明") && now.contains("季度告知"), "{shown}");
+}
+
+#[test]
+fn a_roster_reloaded_after_a_colleagues_move_keeps_the_cursor_on_its_client() {
+    let b = branch();
+    let m = b.session("1001");
+    let th = theme();
+    let mut app = App::new(&m, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('3'));
+    select_line(&mut app, "王芳");
+    press(&mut app, KeyCode::Enter);
+    let names = ["张伟", "曾小红", "单明"];
+    let order = |s: &str| -> Vec<&'static str> {
+        s.lines().filter_map(|l| names.iter().find(|n| l.contains(*n)).copied()).collect()
+    };
+    let before = screen(&mut app);
+    let rows = order(&before);
+    assert_eq!(rows.len(), 3, "{before}");
+    press(&mut app, KeyCode::Down);
+    let on = rows[1];
+    let selected =
+        |app: &mut App| screen(app).lines().find(|l| l.starts_with('>')).unwrap_or_default().to_string();
+    assert!(selected(&mut app).contains(on), "{}", screen(&mut app));
+
+    // Another manager moves the client listed first to 李强.
+    let first = ["C1", "C2", "C3"][names.iter().position(|n| *n == rows[0]).unwrap()];
+    m.assign_pairs(vec![(cno(first), sno("2002"))], Some(sno("2001")), "调整".into()).unwrap();
+    app.refresh_all();
+    let after = screen(&mut app);
+    assert_eq!(order(&after).len(), 2, "{after}");
+    assert!(selected(&mut app).contains(on), "{after}");
 }

@@ -67,19 +67,30 @@ pub fn staff_add(
     role: &str,
     outlet: &str,
     login: Option<&str>,
-    permission: &str,
+    permission: Option<&str>,
 ) -> Result<()> {
+    let no = StaffNo::parse(no)?;
+    // Changing someone keeps what the command does not mention: their login and permission.
+    let old = api.list_staff()?.into_iter().find(|s| s.no == no);
     let staff = Staff {
-        no: StaffNo::parse(no)?,
         name: crate::domain::staff::parse_person_name("姓名", name)?,
         role: JobRole::parse(role)?,
         outlet: OutletId::parse(outlet)?,
-        login: login.map(Login::parse).transpose()?,
-        permission: Permission::parse(permission)?,
+        login: match login {
+            Some(l) => Some(Login::parse(l)?),
+            None => old.as_ref().and_then(|o| o.login.clone()),
+        },
+        permission: match permission {
+            Some(p) => Permission::parse(p)?,
+            None => old.as_ref().map_or(Permission::Staff, |o| o.permission),
+        },
         active: true,
+        no,
     };
+    let said =
+        format!("{}员工 {}（{}）。", if old.is_some() { "已修改" } else { "已添加" }, staff.name, staff.no);
     api.save_staff(staff)?;
-    println!("已保存员工 {name}（{no}）。");
+    println!("{said}");
     Ok(())
 }
 

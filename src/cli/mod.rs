@@ -157,12 +157,12 @@ pub enum StaffCommand {
         role: String,
         #[arg(long, value_name = "网点")]
         outlet: String,
-        /// 系统登录名
+        /// 系统登录名（修改已有员工时不填则不变）
         #[arg(long)]
         login: Option<String>,
-        /// 员工、管理者或管理员
-        #[arg(long, default_value = "员工")]
-        permission: String,
+        /// 员工、管理者或管理员（新员工默认为员工；修改已有员工时不填则不变）
+        #[arg(long)]
+        permission: Option<String>,
     },
     /// 列出员工
     List,
@@ -255,7 +255,7 @@ pub fn main(cli: Cli) -> Result<()> {
 fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
     match command {
         WorkCommand::Staff(StaffCommand::Add { no, name, role, outlet, login, permission }) => {
-            commands::staff_add(session, &no, &name, &role, &outlet, login.as_deref(), &permission)
+            commands::staff_add(session, &no, &name, &role, &outlet, login.as_deref(), permission.as_deref())
         }
         WorkCommand::Staff(StaffCommand::List) => commands::staff_list(session),
         WorkCommand::Import { what, file, dry_run } => commands::import(session, what, &file, dry_run),

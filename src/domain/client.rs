@@ -171,11 +171,21 @@ pub fn parse_id_number(raw: &str) -> Result<String, Invalid> {
     if s.chars().any(|c| c.is_whitespace() || c.is_control()) || s.chars().count() > 30 {
         return Err(Invalid::new("证件号码", format!("“{s}”格式不对")));
     }
-    let resident = s.is_ascii() && s.len() == 18 && s[..17].chars().all(|c| c.is_ascii_digit());
-    if resident && !resident_id_checksum_ok(&s) {
+    if looks_resident(&s) && !resident_id_checksum_ok(&s) {
         return Err(Invalid::new("证件号码", format!("“{s}”校验位不对，请核对是否抄错")));
     }
     Ok(s)
+}
+
+/// Eighteen characters, the first seventeen digits: the shape of a resident ID number.
+fn looks_resident(id: &str) -> bool {
+    id.is_ascii() && id.len() == 18 && id[..17].chars().all(|c| c.is_ascii_digit())
+}
+
+/// A resident ID number with a correct check character. Its last six characters are the day of
+/// birth (which the card shows anyway) and the sequence and check the mask shows.
+pub fn is_resident_id(id: &str) -> bool {
+    looks_resident(id) && resident_id_checksum_ok(id)
 }
 
 fn resident_id_checksum_ok(id: &str) -> bool {

@@ -151,9 +151,14 @@ pub fn by_outlet(staff: Vec<StaffCoverage>, rules: &Rules) -> Vec<OutletCoverage
     out
 }
 
-/// The staff member of `outlet` a new client should go to: the one furthest below their quota,
-/// else the one least above it. Staff without a quota (leadership, administrators) are not
-/// suggested.
+/// Who should receive clients first: furthest below quota, else least above it, then the
+/// smaller roster, then by 工号.
+pub fn receiver_order(c: &StaffCoverage) -> (i64, u32, super::StaffNo) {
+    (i64::from(c.standing.size) - i64::from(c.standing.minimum), c.standing.size, c.staff.no.clone())
+}
+
+/// The staff member of `outlet` a new client should go to, in `receiver_order`. Staff without a
+/// quota (leadership, administrators) are not suggested.
 pub fn suggest_maintainer<'a>(
     outlet: &super::OutletId,
     candidates: &'a [StaffCoverage],
@@ -161,9 +166,7 @@ pub fn suggest_maintainer<'a>(
     candidates
         .iter()
         .filter(|c| c.staff.active && &c.staff.outlet == outlet && c.standing.minimum > 0)
-        .min_by_key(|c| {
-            (i64::from(c.standing.size) - i64::from(c.standing.minimum), c.standing.size, c.staff.no.clone())
-        })
+        .min_by_key(|c| receiver_order(c))
         .map(|c| &c.staff)
 }
 

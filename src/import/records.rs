@@ -180,8 +180,8 @@ pub fn parse_staff(text: &str) -> Parsed<StaffRecord> {
         let role = c.req(2, JobRole::parse);
         let outlet = c.req(3, OutletId::parse);
         let login = c.opt(4, Login::parse);
-        let permission = c.opt(5, Permission::parse).unwrap_or(Permission::Staff);
-        let active = c.opt(6, parse_active).unwrap_or(true);
+        let permission = c.opt(5, Permission::parse);
+        let active = c.opt(6, parse_active);
         Some(StaffRecord {
             line: c.row.line,
             no: no?,
@@ -275,7 +275,8 @@ mod tests {
             "工号,姓名,岗位,网点,登录名,权限,在职\n2001,王芳,柜员,城关,wangf,,在职\n2002,,柜员,城关,,,离职\n",
         );
         assert_eq!(p.rows.len(), 1);
-        assert_eq!(p.rows[0].permission, Permission::Staff);
+        assert_eq!(p.rows[0].permission, None, "an empty cell leaves the permission as it is");
+        assert_eq!(p.rows[0].active, Some(true));
         assert_eq!(p.problems[0].line, 3);
         assert_eq!(p.problems[0].column, "姓名");
     }

@@ -20,6 +20,7 @@ use super::query::{MAX_UNITS, Query, Unit};
 use super::syllables::table as syllable_table;
 use super::table::{Id, Table};
 use super::{Grade, MatchField, MatchKind, Reading};
+use crate::domain::client::is_resident_id;
 use crate::domain::mask::{id_shown, phone_shown};
 
 /// Lengths of an ID-number ending that may be searched for.
@@ -172,11 +173,19 @@ pub fn phone(phone: &str, digits: &str) -> Option<Match> {
     Some(Match { field: MatchField::Phone, kind, reading: Reading::Primary, positions })
 }
 
+/// An ID number's ending may be searched as far as the mask shows it; a resident ID's as far as
+/// six characters, because the two more are the day of birth the card shows anyway. A passport
+/// number's hidden characters must never be found one by one through search.
+fn tail_may_match(id: &str, len: usize, q: usize) -> bool {
+    let shown = id_shown(len).1;
+    shown > 0 && (q == shown || (ID_TAIL.contains(&q) && is_resident_id(id)))
+}
+
 pub fn id_number(id: &str, q: &str) -> Option<Match> {
     let len = id.chars().count();
     let (kind, positions) = if id == q {
         (MatchKind::Exact, (0..len).collect())
-    } else if id_shown(len).1 > 0 && ID_TAIL.contains(&q.len()) && id.ends_with(q) {
+    } else if tail_may_match(id, len, q.len()) && id.ends_with(q) {
         (MatchKind::Prefix, (len - q.len()..len).collect())
     } else {
         return None;

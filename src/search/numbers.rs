@@ -179,7 +179,9 @@ impl NumberKeys {
             let lo = self.id_keys.partition_point(|k| *k < code);
             let hi = self.id_keys.partition_point(|k| *k < code + width);
             let run = &self.id_ids[lo..hi];
-            if ID_TAIL.contains(&id_form.len()) { hits.prefix.push(run) } else { hits.check.push(run) }
+            // Four characters are what every mask shows; a longer ending matches resident IDs
+            // only (`matcher::id_number` decides), so those runs are checked one by one.
+            if id_form.len() == *ID_TAIL.start() { hits.prefix.push(run) } else { hits.check.push(run) }
         }
         hits.check.push(&self.short_ids);
     }

@@ -114,8 +114,8 @@ api! {
     fn unassigned(Unassigned) -> Vec<UnassignedRow>;
     /// Who should take each client: same outlet, furthest below quota, never its current maintainer.
     fn suggest_maintainers(SuggestMaintainers, clients: Vec<ClientNo>) -> Vec<(ClientNo, Option<StaffRef>)>;
-    /// Moves each client to the staff member paired with it.
-    fn assign_pairs(AssignPairs, pairs: Vec<(ClientNo, StaffNo)>, reason: String) -> u32;
+    /// Moves each client, all now with `from` (None: unassigned), to the staff member paired with it.
+    fn assign_pairs(AssignPairs, pairs: Vec<(ClientNo, StaffNo)>, from: Option<StaffNo>, reason: String) -> u32;
     /// The quota effect of moves (a client to a staff member, or off every roster), before they are made.
     fn assign_preview(AssignPreview, pairs: Vec<(ClientNo, Option<StaffNo>)>) -> Vec<QuotaEffect>;
     fn launches(Launches) -> Vec<LaunchSummary>;

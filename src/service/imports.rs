@@ -15,6 +15,11 @@ use crate::domain::{
 };
 
 /// A row of a staff directory file, its cells already parsed.
+///
+/// The 工号, name, role and outlet columns are required; the others are `None` when the file
+/// has no such column or the cell is empty, and then an existing staff member keeps what they
+/// have (a monthly HR list without logins must not lock everyone out) and a new one is a
+/// serving member of staff without a login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffRecord {
     pub line: u64,
@@ -23,8 +28,8 @@ pub struct StaffRecord {
     pub role: JobRole,
     pub outlet: OutletId,
     pub login: Option<Login>,
-    pub permission: Permission,
-    pub active: bool,
+    pub permission: Option<Permission>,
+    pub active: Option<bool>,
 }
 
 /// A row of a client register. `None` means the file has no such column (or the cell is empty):
@@ -147,16 +152,16 @@ impl Service {
                     format!("{login} 已属于工号 {}（{}）", owner.no, owner.name),
                 ));
             }
+            let old = self.store.staff(&r.no)?;
             let new = Staff {
                 no: r.no.clone(),
                 name: r.name.clone(),
                 role: r.role.clone(),
                 outlet: r.outlet.clone(),
-                login: r.login.clone(),
-                permission: r.permission,
-                active: r.active,
+                login: r.login.clone().or_else(|| old.as_ref().and_then(|o| o.login.clone())),
+                permission: r.permission.or(old.as_ref().map(|o| o.permission)).unwrap_or(Permission::Staff),
+                active: r.active.or(old.as_ref().map(|o| o.active)).unwrap_or(true),
             };
-            let old = self.store.staff(&r.no)?;
             if !new.active && old.as_ref().is_some_and(|o| o.active) {
                 let n = self.store.roster_size(&r.no);
                 if n > 0 {

@@ -172,11 +172,14 @@ impl Service {
     }
 
     /// Moves each client to the staff member paired with it, as the manager saw and confirmed
-    /// the pairs (a batch from 待分配, or a roster spread over several people).
+    /// the pairs (a batch from 待分配, or a roster spread over several people). Every client must
+    /// still be where the manager saw it — with `from`, or with no one — or nothing is moved: a
+    /// colleague's assignment made meanwhile is never silently undone.
     pub fn assign_pairs(
         &self,
         actor: &Staff,
         pairs: Vec<(ClientNo, StaffNo)>,
+        from: Option<StaffNo>,
         reason: String,
     ) -> Result<u32, ServiceError> {
         self.require(actor, Permission::Manager, "分配或移交客户")?;
@@ -189,6 +192,13 @@ impl Service {
         for (no, to) in pairs.iter().filter(|(no, _)| seen.insert(no.clone())) {
             let to = self.receiving_staff(to)?;
             let c = self.movable_client(no, Some(&to))?;
+            if c.maintainer != from {
+                let now = c.maintainer.as_ref().map_or("无人".to_string(), |m| m.to_string());
+                return Err(ServiceError::Conflict(format!(
+                    "客户 {}（{}）的维护人刚被改为 {now}，请刷新后重新选择",
+                    c.no, c.name
+                )));
+            }
             if c.maintainer.as_ref() == Some(&to.no) {
                 continue;
             }

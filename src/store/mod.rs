@@ -174,10 +174,12 @@ impl Store {
             *saved.borrow_mut() = tx.into_saved();
             Ok(r)
         })?;
-        // Committed, so reads already see it: the observer must too, even if the flush fails.
-        self.notify(&saved.into_inner());
-        self.db.flush()?;
+        // Durable first; then, committed either way (reads already see it), the change counter
+        // moves and the observers hear of it even if the flush failed.
+        let flushed = self.db.flush();
         self.generation.fetch_add(1, Ordering::SeqCst);
+        self.notify(&saved.into_inner());
+        flushed?;
         Ok(result)
     }
 

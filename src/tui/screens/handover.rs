@@ -13,7 +13,7 @@ use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::super::text::Text;
 use super::super::ui;
 use super::list_nav;
-use crate::domain::coverage::StaffCoverage;
+use crate::domain::coverage::{StaffCoverage, receiver_order};
 use crate::domain::{ClientNo, StaffNo};
 use crate::service::views::{QuotaEffect, StaffRef};
 
@@ -28,6 +28,8 @@ pub struct StaffPicker {
     state: TableState,
     list: ListState,
     error: Option<String>,
+    /// Whose roster the clients are on (None: unassigned).
+    from: Option<StaffNo>,
 }
 
 impl StaffPicker {
@@ -41,16 +43,11 @@ impl StaffPicker {
             .and_then(|no| candidates.iter().find(|c| &c.staff.no == no))
             .map(|c| c.staff.outlet.clone());
         candidates.retain(|c| Some(&c.staff.no) != from.as_ref());
-        candidates.sort_by_key(|c| {
-            (
-                Some(&c.staff.outlet) != home.as_ref(),
-                std::cmp::Reverse(c.standing.shortfall()),
-                c.staff.no.clone(),
-            )
-        });
+        // The sending person's outlet first, then in the order the suggestions follow.
+        candidates.sort_by_key(|c| (Some(&c.staff.outlet) != home.as_ref(), receiver_order(c)));
         let mut state = TableState::default();
         state.select(Some(0));
-        StaffPicker { clients, names, candidates, state, list: ListState::default(), error }
+        StaffPicker { clients, names, candidates, state, list: ListState::default(), error, from }
     }
 }
 
@@ -70,7 +67,12 @@ impl Screen for StaffPicker {
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
             KeyCode::Enter => match self.state.selected() {
-                Some(0) => match MoveConfirm::suggested(self.clients.clone(), self.names.clone(), cx) {
+                Some(0) => match MoveConfirm::suggested(
+                    self.clients.clone(),
+                    self.names.clone(),
+                    self.from.clone(),
+                    cx,
+                ) {
                     Action::Push(s) => Action::Replace(s),
                     other => other,
                 },
@@ -78,7 +80,12 @@ impl Screen for StaffPicker {
                     Some(c) => {
                         let to = StaffRef { no: c.staff.no.clone(), name: c.staff.name.clone() };
                         let pairs = self.clients.iter().map(|no| (no.clone(), to.clone())).collect();
-                        Action::Replace(Box::new(MoveConfirm::new(pairs, self.names.clone(), cx)))
+                        Action::Replace(Box::new(MoveConfirm::new(
+                            pairs,
+                            self.names.clone(),
+                            self.from.clone(),
+                            cx,
+                        )))
                     }
                     None => Action::None,
                 },
@@ -126,6 +133,9 @@ impl Screen for StaffPicker {
 /// every roster involved and a reason for the audit trail.
 pub struct MoveConfirm {
     pairs: Vec<(ClientNo, StaffRef)>,
+    /// Whose roster the clients are on now (None: unassigned); the move is refused if that
+    /// changed since the manager looked.
+    from: Option<StaffNo>,
     /// Client names for the list of pairs, where known.
     names: Vec<String>,
     effects: Result<Vec<QuotaEffect>, String>,
@@ -134,18 +144,23 @@ pub struct MoveConfirm {
 }
 
 impl MoveConfirm {
-    pub fn new(pairs: Vec<(ClientNo, StaffRef)>, names: Vec<String>, cx: &Ctx) -> MoveConfirm {
+    pub fn new(
+        pairs: Vec<(ClientNo, StaffRef)>,
+        names: Vec<String>,
+        from: Option<StaffNo>,
+        cx: &Ctx,
+    ) -> MoveConfirm {
         let preview = pairs.iter().map(|(c, s)| (c.clone(), Some(s.no.clone()))).collect();
         let effects = cx.api.assign_preview(preview).map_err(|e| e.to_string());
         let mut reason = TextArea::default();
         reason.set_placeholder_text(cx.t.reason_placeholder);
         reason.set_cursor_line_style(Style::default());
-        MoveConfirm { pairs, names, effects, reason, error: None }
+        MoveConfirm { pairs, from, names, effects, reason, error: None }
     }
 
     /// Every client to the maintainer the service suggests for it; refused with a message when
     /// someone has no suggestion (no one with a quota in that outlet).
-    pub fn suggested(clients: Vec<ClientNo>, names: Vec<String>, cx: &Ctx) -> Action {
+    pub fn suggested(clients: Vec<ClientNo>, names: Vec<String>, from: Option<StaffNo>, cx: &Ctx) -> Action {
         let suggestions = match cx.api.suggest_maintainers(clients) {
             Ok(s) => s,
             Err(e) => return Action::error(e),
@@ -159,13 +174,13 @@ impl MoveConfirm {
                 }
             }
         }
-        Action::Push(Box::new(MoveConfirm::new(pairs, names, cx)))
+        Action::Push(Box::new(MoveConfirm::new(pairs, names, from, cx)))
     }
 
     fn confirm(&mut self, cx: &Ctx) -> Action {
         let reason = self.reason.lines().join(" ");
         let pairs = self.pairs.iter().map(|(c, s)| (c.clone(), s.no.clone())).collect();
-        match cx.api.assign_pairs(pairs, reason) {
+        match cx.api.assign_pairs(pairs, self.from.clone(), reason) {
             Ok(moved) => Action::PopSaved(cx.t.moved.replace("{}", &moved.to_string())),
             Err(e) => {
                 self.error = Some(e.to_string());

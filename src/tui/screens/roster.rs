@@ -71,9 +71,6 @@ impl RosterScreen {
     }
 
     fn pick_receiver(&self, clients: Vec<ClientNo>, cx: &Ctx) -> Action {
-        if clients.is_empty() {
-            return Action::None;
-        }
         let name_of = |no: &ClientNo| {
             self.page
                 .as_ref()
@@ -82,6 +79,13 @@ impl RosterScreen {
                 .unwrap_or_default()
         };
         let names = clients.iter().map(name_of).collect();
+        self.hand_over(clients, names, cx)
+    }
+
+    fn hand_over(&self, clients: Vec<ClientNo>, names: Vec<String>, cx: &Ctx) -> Action {
+        if clients.is_empty() {
+            return Action::None;
+        }
         let from = self.page.as_ref().map(|p| p.of.no.clone());
         Action::Push(Box::new(StaffPicker::new(clients, names, from, cx)))
     }
@@ -170,15 +174,19 @@ impl Screen for RosterScreen {
         ]
     }
 
+    /// Reloads the page; the cursor stays on the same client when a change elsewhere moved it.
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
+        let was = self.selected_client();
         let page = cx.api.roster(self.of.clone(), SORTS[self.sort], filters()[self.filter].clone())?;
         self.marked.retain(|no| page.rows.iter().any(|r| &r.no == no));
         let n = page.rows.len();
+        let same = was.and_then(|no| page.rows.iter().position(|r| r.no == no));
         self.page = Some(page);
-        self.state.select(match (self.state.selected(), n) {
-            (_, 0) => None,
-            (Some(i), n) => Some(i.min(n - 1)),
-            (None, _) => Some(0),
+        self.state.select(match (same, self.state.selected(), n) {
+            (_, _, 0) => None,
+            (Some(i), _, _) => Some(i),
+            (None, Some(i), n) => Some(i.min(n - 1)),
+            (None, None, _) => Some(0),
         });
         Ok(())
     }
@@ -213,13 +221,15 @@ impl Screen for RosterScreen {
                 let clients = self.to_move();
                 self.pick_receiver(clients, cx)
             }
+            // The whole roster, whatever the filter on screen shows.
             KeyCode::Char('H') if Self::manager(cx) && self.of.is_some() => {
-                let all = self
-                    .page
-                    .as_ref()
-                    .map(|p| p.rows.iter().map(|r| r.no.clone()).collect())
-                    .unwrap_or_default();
-                self.pick_receiver(all, cx)
+                match cx.api.roster(self.of.clone(), SORTS[self.sort], RosterFilter::default()) {
+                    Ok(full) => {
+                        let (clients, names) = full.rows.into_iter().map(|r| (r.no, r.name)).unzip();
+                        self.hand_over(clients, names, cx)
+                    }
+                    Err(e) => Action::error(e),
+                }
             }
             KeyCode::Esc | KeyCode::Char('q') if self.of.is_some() => Action::Pop,
             KeyCode::Char('c') => match self.selected_client() {
@@ -228,22 +238,22 @@ impl Screen for RosterScreen {
             },
             KeyCode::Char('s') => {
                 self.sort = (self.sort + 1) % SORTS.len();
-                self.state.select(Some(0));
+                self.state.select(None);
                 reload(self)
             }
             KeyCode::Char('S') => {
                 self.sort = (self.sort + SORTS.len() - 1) % SORTS.len();
-                self.state.select(Some(0));
+                self.state.select(None);
                 reload(self)
             }
             KeyCode::Char('f') => {
                 self.filter = (self.filter + 1) % filters().len();
-                self.state.select(Some(0));
+                self.state.select(None);
                 reload(self)
             }
             KeyCode::Char('F') => {
                 self.filter = (self.filter + filters().len() - 1) % filters().len();
-                self.state.select(Some(0));
+                self.state.select(None);
                 reload(self)
             }
             KeyCode::Char('r') => reload(self),

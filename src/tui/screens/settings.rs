@@ -99,6 +99,12 @@ impl SettingsScreen {
             Item::GoldGrowth,
         ]);
         self.items = items;
+        // Undo or a reload can drop roles the cursor was past.
+        if let Some(i) = self.state.selected()
+            && i >= self.items.len()
+        {
+            self.state.select(Some(self.items.len() - 1));
+        }
     }
 
     fn value(&self, item: &Item) -> String {
@@ -169,6 +175,8 @@ impl Screen for SettingsScreen {
             ("u", t.key_undo_all),
             ("?", t.key_help),
             ("q", t.key_quit),
+            // Last: only needed after a conflict, whose message names the key.
+            ("r", t.key_refresh),
         ]
     }
 
@@ -276,6 +284,16 @@ impl Screen for SettingsScreen {
                 self.rules = self.saved.clone();
                 self.build(t);
             }
+            // After a colleague saved first: load what is in force now; local edits are dropped,
+            // as the conflict message says, since they were made against rules no longer there.
+            KeyCode::Char('r') => match cx.api.rules() {
+                Ok(rules) => {
+                    self.saved = rules.clone();
+                    self.rules = rules;
+                    self.build(t);
+                }
+                Err(e) => return Action::error(e),
+            },
             KeyCode::Esc if self.dirty() => {
                 return Action::Say(Message::Error(t.settings_unsaved.to_string()));
             }

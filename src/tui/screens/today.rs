@@ -14,7 +14,7 @@ use super::super::text::Text;
 use super::super::ui;
 use super::client::ClientScreen;
 use super::contact_form::Prefill;
-use crate::domain::{ClientNo, DueBucket, Purpose, TaskKind};
+use crate::domain::{ClientNo, DueBucket, Purpose, TaskId, TaskKind};
 use crate::service::ServiceError;
 use crate::service::today::{GapLine, Progress, TodayView};
 use crate::service::views::TaskView;
@@ -36,6 +36,15 @@ impl Row {
         }
     }
 
+    /// What a line is about, to find it again after a reload; only selectable lines have one.
+    fn same_line(&self) -> Option<LineKey> {
+        match self {
+            Row::Task(t) => Some(LineKey::Task(t.id.clone())),
+            Row::Gap(g) => Some(LineKey::Gap(g.client.clone())),
+            Row::Header(_) | Row::Empty(_) => None,
+        }
+    }
+
     /// Why the contact form opened from this line is being filled in.
     fn prefill(&self) -> Prefill {
         match self {
@@ -48,6 +57,12 @@ impl Row {
             _ => Prefill::default(),
         }
     }
+}
+
+#[derive(PartialEq)]
+enum LineKey {
+    Task(TaskId),
+    Gap(ClientNo),
 }
 
 pub struct TodayScreen {
@@ -257,10 +272,16 @@ impl Screen for TodayScreen {
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
         let view = cx.api.today()?;
+        let was = self.selected().and_then(Row::same_line);
         self.rows = Self::build_rows(&view, cx);
         self.view = Some(view);
-        // Stay on the same line: after a contact clears the selected item, the next item moves
-        // up under the cursor, so a morning's list is worked straight down.
+        // A colleague's change elsewhere must not move the cursor off the item being read; when
+        // the item itself is gone (a contact cleared it) the next item moves up under the
+        // cursor, so a morning's list is worked straight down.
+        if let Some(i) = was.and_then(|w| self.rows.iter().position(|r| r.same_line().as_ref() == Some(&w))) {
+            self.state.select(Some(i));
+            return Ok(());
+        }
         let start = self.state.selected().unwrap_or(0).min(self.rows.len().saturating_sub(1));
         self.select_from(start, true);
         Ok(())

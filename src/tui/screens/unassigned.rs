@@ -112,7 +112,7 @@ impl Screen for UnassignedScreen {
                     }
                 }
                 let names = chosen.iter().map(|r| r.name.clone()).collect();
-                Action::Push(Box::new(MoveConfirm::new(pairs, names, cx)))
+                Action::Push(Box::new(MoveConfirm::new(pairs, names, None, cx)))
             }
             KeyCode::Char('m') => {
                 let chosen = self.chosen();
