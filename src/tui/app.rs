@@ -388,7 +388,7 @@ impl<'a> App<'a> {
         let mut global: Vec<KeyHelp> = vec![("F1", t.key_help)];
         if !typing {
             global.push(("/", t.key_search));
-            global.push((if self.roots.len() > 2 { "1-7" } else { "1/2" }, t.key_switch));
+            global.push(if self.roots.len() > 2 { ("1-7", t.key_switch_all) } else { ("1/2", t.key_switch) });
         }
         global.push(("Ctrl-C", t.key_quit));
         let mut seen = std::collections::BTreeSet::new();
