@@ -124,17 +124,26 @@ fn leftovers(parent: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Closes the branch's service and moves its store to `<folder>/store`, so what a restore
+/// leaves beside the store can be seen.
+fn stopped_in_a_folder_of_its_own(
+    b: Branch,
+) -> (tempfile::TempDir, std::path::PathBuf, Arc<mingdan::service::FixedClock>) {
+    let Branch { dir, service, clock } = b;
+    drop(service);
+    let parent = tempfile::tempdir().unwrap();
+    let store = parent.path().join("store");
+    std::fs::rename(dir.path(), &store).unwrap();
+    (parent, store, clock)
+}
+
 #[test]
 fn a_corrupted_backup_is_refused_and_the_store_is_left_alone() {
     let b = branch();
     map_me(&b.service, "9001", "9002");
     let image = b.session("9001").backup().unwrap().bytes;
     b.session("2001").log_contact(draft("C1", Purpose::Callback)).unwrap();
-    let Branch { dir, service, clock } = b;
-    drop(service);
-    let parent = tempfile::tempdir().unwrap();
-    let store = parent.path().join("store");
-    std::fs::rename(dir.path(), &store).unwrap();
+    let (parent, store, clock) = stopped_in_a_folder_of_its_own(b);
     let restore = |bytes: &[u8]| Service::restore(&store, bytes, "坏.mdbak", &my_login(), clock.clone());
 
     let mut flipped = image.clone();
@@ -179,11 +188,7 @@ fn restore_refuses_a_store_in_use_and_otherwise_keeps_the_old_one() {
     assert!(msg.contains("正在使用") && msg.contains("systemctl stop mingdan"), "{msg}");
 
     b.session("2001").log_contact(draft("C1", Purpose::Callback)).unwrap();
-    let Branch { dir, service, clock } = b;
-    drop(service);
-    let parent = tempfile::tempdir().unwrap();
-    let store = parent.path().join("store");
-    std::fs::rename(dir.path(), &store).unwrap();
+    let (_parent, store, clock) = stopped_in_a_folder_of_its_own(b);
     let outcome = Service::restore(&store, &image, "x.mdbak", &my_login(), clock.clone()).unwrap();
     let previous = outcome.previous.expect("the replaced store is kept");
     assert!(previous.file_name().unwrap().to_string_lossy().starts_with("store.before-restore-"));

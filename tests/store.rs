@@ -68,24 +68,8 @@ fn check_reports_a_dangling_index_entry_and_an_undecodable_record() {
 fn client(no: &str, name: &str) -> mingdan::domain::Client {
     use mingdan::domain::*;
     Client {
-        no: ClientNo::parse(no).unwrap(),
-        name: name.into(),
-        gender: Gender::Unknown,
-        phone: String::new(),
-        id_number: String::new(),
-        birthday: None,
-        outlet: OutletId::parse("城关").unwrap(),
         tier: CardTier::Gold,
-        assets: Fen(0),
-        class: ClientClass::Ordinary,
-        segment: Segment::Maintain,
-        maintainer: None,
-        sticker: Sticker::default(),
-        holdings: Holdings::default(),
-        plan: String::new(),
-        status: ClientStatus::Active,
-        last_contact: None,
-        next_callback: None,
+        ..Client::new(ClientNo::parse(no).unwrap(), name.into(), OutletId::parse("城关").unwrap())
     }
 }
 

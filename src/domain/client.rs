@@ -108,6 +108,30 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client as first registered: an ordinary card, no holdings, on nobody's roster yet.
+    pub fn new(no: ClientNo, name: String, outlet: OutletId) -> Client {
+        Client {
+            no,
+            name,
+            gender: Gender::Unknown,
+            phone: String::new(),
+            id_number: String::new(),
+            birthday: None,
+            outlet,
+            tier: CardTier::Ordinary,
+            assets: Fen(0),
+            class: ClientClass::Ordinary,
+            segment: Segment::Maintain,
+            maintainer: None,
+            sticker: Sticker::default(),
+            holdings: Holdings::default(),
+            plan: String::new(),
+            status: ClientStatus::Active,
+            last_contact: None,
+            next_callback: None,
+        }
+    }
+
     /// On a roster: assigned to someone and still a client.
     pub fn on_roster(&self) -> bool {
         self.maintainer.is_some() && self.status != ClientStatus::Lost

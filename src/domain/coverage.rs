@@ -189,24 +189,13 @@ mod tests {
             self_service_permille: 900,
         };
         Client {
-            no: ClientNo::parse(no).unwrap(),
-            name: "客户".into(),
-            gender: Gender::Unknown,
-            phone: String::new(),
-            id_number: String::new(),
-            birthday: None,
-            outlet: OutletId::parse("城关").unwrap(),
             tier: CardTier::Gold,
             assets: Fen::wan(20),
             class: ClientClass::Important,
-            segment: Segment::Maintain,
             maintainer: Some(StaffNo::parse("1").unwrap()),
             sticker: Sticker { done: sticker, on: None },
             holdings: if compliant { full } else { Holdings::default() },
-            plan: String::new(),
-            status: ClientStatus::Active,
-            last_contact: None,
-            next_callback: None,
+            ..Client::new(ClientNo::parse(no).unwrap(), "客户".into(), OutletId::parse("城关").unwrap())
         }
     }
 

@@ -287,24 +287,13 @@ mod tests {
 
     fn client() -> Client {
         Client {
-            no: ClientNo::parse("C1").unwrap(),
-            name: "张伟".into(),
             gender: Gender::Male,
             phone: "13800138000".into(),
-            id_number: String::new(),
-            birthday: None,
-            outlet: OutletId::parse("城关").unwrap(),
             tier: CardTier::Gold,
             assets: Fen::wan(30),
             class: ClientClass::Important,
-            segment: Segment::Maintain,
             maintainer: Some(StaffNo::parse("1001").unwrap()),
-            sticker: Sticker::default(),
-            holdings: Holdings::default(),
-            plan: String::new(),
-            status: ClientStatus::Active,
-            last_contact: None,
-            next_callback: None,
+            ..Client::new(ClientNo::parse("C1").unwrap(), "张伟".into(), OutletId::parse("城关").unwrap())
         }
     }
 

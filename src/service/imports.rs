@@ -267,7 +267,7 @@ impl Service {
                         problems.push(problem(r.line, "网点", "新客户须填写所属网点（或维护人）"));
                         continue;
                     };
-                    new_client(no.clone(), name.clone(), outlet)
+                    Client::new(no.clone(), name.clone(), outlet)
                 }
             };
             apply_record(&mut c, r, &rules);
@@ -401,29 +401,6 @@ impl Service {
         })?;
         outcome.written = true;
         Ok(outcome)
-    }
-}
-
-fn new_client(no: ClientNo, name: String, outlet: OutletId) -> Client {
-    Client {
-        no,
-        name,
-        gender: Gender::Unknown,
-        phone: String::new(),
-        id_number: String::new(),
-        birthday: None,
-        outlet,
-        tier: CardTier::Ordinary,
-        assets: Fen(0),
-        class: ClientClass::Ordinary,
-        segment: Segment::Maintain,
-        maintainer: None,
-        sticker: Sticker::default(),
-        holdings: Holdings::default(),
-        plan: String::new(),
-        status: ClientStatus::Active,
-        last_contact: None,
-        next_callback: None,
     }
 }
 

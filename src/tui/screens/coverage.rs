@@ -120,17 +120,6 @@ impl CoverageScreen {
             Entry::Outlet(_) => None,
         }
     }
-
-    fn reload(&mut self, cx: &Ctx) -> Action {
-        match cx.api.coverage(self.quarter) {
-            Ok(v) => {
-                self.view = v;
-                self.build();
-                Action::None
-            }
-            Err(e) => Action::error(e),
-        }
-    }
 }
 
 impl Screen for CoverageScreen {
@@ -177,18 +166,18 @@ impl Screen for CoverageScreen {
             }
             KeyCode::Char('[') => {
                 self.quarter = Some(self.view.quarter.prev());
-                self.reload(cx)
+                Action::after(self.refresh(cx))
             }
             KeyCode::Char(']') => {
                 let next = self.view.quarter.next();
                 if Quarter::of(self.view.today) >= next {
                     self.quarter = Some(next);
-                    return self.reload(cx);
+                    return Action::after(self.refresh(cx));
                 }
                 Action::None
             }
             KeyCode::Char('x') => export_report(cx, ReportKind::Coverage, Some(self.view.quarter)),
-            KeyCode::Char('r') => self.reload(cx),
+            KeyCode::Char('r') => Action::after(self.refresh(cx)),
             _ => Action::None,
         }
     }

@@ -49,16 +49,6 @@ impl ResultsScreen {
     pub fn new(cx: &Ctx) -> Result<ResultsScreen, ServiceError> {
         Ok(ResultsScreen { view: cx.api.results(None)?, quarter: None })
     }
-
-    fn reload(&mut self, cx: &Ctx) -> Action {
-        match cx.api.results(self.quarter) {
-            Ok(v) => {
-                self.view = v;
-                Action::None
-            }
-            Err(e) => Action::error(e),
-        }
-    }
 }
 
 impl Screen for ResultsScreen {
@@ -85,14 +75,14 @@ impl Screen for ResultsScreen {
         match key.code {
             KeyCode::Char('[') => {
                 self.quarter = Some(self.view.quarter.prev());
-                self.reload(cx)
+                Action::after(self.refresh(cx))
             }
             KeyCode::Char(']') if Quarter::of(self.view.today) > self.view.quarter => {
                 self.quarter = Some(self.view.quarter.next());
-                self.reload(cx)
+                Action::after(self.refresh(cx))
             }
             KeyCode::Char('x') => export_report(cx, ReportKind::Results, Some(self.view.quarter)),
-            KeyCode::Char('r') => self.reload(cx),
+            KeyCode::Char('r') => Action::after(self.refresh(cx)),
             _ => Action::None,
         }
     }

@@ -196,10 +196,6 @@ impl Screen for RosterScreen {
         if list_nav(&mut self.state, key, n) {
             return Action::None;
         }
-        let reload = |s: &mut RosterScreen| match s.refresh(cx) {
-            Ok(()) => Action::None,
-            Err(e) => Action::error(e),
-        };
         match key.code {
             KeyCode::Enter => match self.selected_client() {
                 Some(no) => match ClientScreen::new(no, cx) {
@@ -239,24 +235,24 @@ impl Screen for RosterScreen {
             KeyCode::Char('s') => {
                 self.sort = (self.sort + 1) % SORTS.len();
                 self.state.select(None);
-                reload(self)
+                Action::after(self.refresh(cx))
             }
             KeyCode::Char('S') => {
                 self.sort = (self.sort + SORTS.len() - 1) % SORTS.len();
                 self.state.select(None);
-                reload(self)
+                Action::after(self.refresh(cx))
             }
             KeyCode::Char('f') => {
                 self.filter = (self.filter + 1) % filters().len();
                 self.state.select(None);
-                reload(self)
+                Action::after(self.refresh(cx))
             }
             KeyCode::Char('F') => {
                 self.filter = (self.filter + filters().len() - 1) % filters().len();
                 self.state.select(None);
-                reload(self)
+                Action::after(self.refresh(cx))
             }
-            KeyCode::Char('r') => reload(self),
+            KeyCode::Char('r') => Action::after(self.refresh(cx)),
             _ => Action::None,
         }
     }
