@@ -318,3 +318,27 @@ fn a_roster_reloaded_after_a_colleagues_move_keeps_the_cursor_on_its_client() {
     assert_eq!(order(&after).len(), 2, "{after}");
     assert!(selected(&mut app).contains(on), "{after}");
 }
+
+#[test]
+fn unsaved_settings_hold_the_user_until_saved_or_undone() {
+    let b = branch();
+    let m = b.session("1001");
+    let th = theme();
+    let mut app = App::new(&m, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('7'));
+    select_line(&mut app, "柜员");
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "9");
+    press(&mut app, KeyCode::Enter);
+
+    for key in [KeyCode::Char('q'), KeyCode::Esc, KeyCode::Char('1')] {
+        press(&mut app, key);
+        let s = screen(&mut app);
+        assert!(!app.quit, "{key:?} quit with unsaved settings");
+        assert_eq!(app.top_title(), "配额与回访周期", "{key:?} left the screen");
+        assert!(s.contains("有未保存的修改"), "{s}");
+    }
+    press(&mut app, KeyCode::Char('u'));
+    press(&mut app, KeyCode::Char('1'));
+    assert_eq!(app.top_title(), "今日", "undone, the views switch again");
+}

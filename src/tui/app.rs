@@ -209,7 +209,9 @@ impl<'a> App<'a> {
         }
         let at_root = self.stack.len() == 1;
         if at_root && !typing && matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) {
-            self.quit = true;
+            if !self.holds_unsaved() {
+                self.quit = true;
+            }
             return;
         }
         // The number keys switch views from anywhere but a form or an open question.
@@ -257,9 +259,22 @@ impl<'a> App<'a> {
         }
     }
 
+    /// True, with the reason shown, when a screen on the stack has changes quitting or
+    /// switching views would lose.
+    fn holds_unsaved(&mut self) -> bool {
+        let why = self.stack.iter().find_map(|s| s.unsaved(self.cx.t));
+        if let Some(why) = why {
+            self.message = Some(Message::Error(why.to_string()));
+        }
+        why.is_some()
+    }
+
     fn switch_root(&mut self, root: Root) {
         if root == self.root {
             self.stack.truncate(1);
+            return;
+        }
+        if self.holds_unsaved() {
             return;
         }
         match root.open(&self.cx) {

@@ -79,6 +79,11 @@ pub trait Screen {
     fn takes_text(&self) -> bool {
         false
     }
+    /// Why this screen must not be closed by quitting or switching views yet (changes the user
+    /// has not saved), or None.
+    fn unsaved(&self, _t: &Text) -> Option<&'static str> {
+        None
+    }
     /// Drawn as a box over the screen below it rather than in place of it.
     fn is_modal(&self) -> bool {
         false

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
-use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
+use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
 use crate::domain::client::display_permille;
@@ -184,6 +184,10 @@ impl Screen for SettingsScreen {
         !matches!(self.editing, Editing::No)
     }
 
+    fn unsaved(&self, t: &Text) -> Option<&'static str> {
+        self.dirty().then_some(t.settings_unsaved)
+    }
+
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
         if !self.dirty() {
             self.saved = cx.api.rules()?;
@@ -294,9 +298,6 @@ impl Screen for SettingsScreen {
                 }
                 Err(e) => return Action::error(e),
             },
-            KeyCode::Esc if self.dirty() => {
-                return Action::Say(Message::Error(t.settings_unsaved.to_string()));
-            }
             _ => {}
         }
         Action::None
