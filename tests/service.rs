@@ -294,3 +294,42 @@ fn an_overdue_callback_moved_after_an_unanswered_call_still_counts_as_late() {
     assert_eq!(wang.figures.callbacks_on_time.done, 0, "moving a late callback does not make it on time");
     assert_eq!(wang.figures.callbacks_on_time.of, 3);
 }
+
+#[test]
+fn the_staff_directory_will_not_lock_out_its_admin_or_strand_a_roster_by_either_door() {
+    let b = branch();
+    let admin = b.session("9001");
+    let me = staff("9001", "管理员", "后台管理人员", "城关", Permission::Admin);
+    let refused = |r: Result<(), ServiceError>, field: &str| match r {
+        Err(ServiceError::Invalid(p)) => assert!(p.iter().any(|i| i.field == field), "{p:?}"),
+        other => panic!("expected a refusal on {field}, got {other:?}"),
+    };
+    refused(admin.save_staff(Staff { permission: Permission::Manager, ..me.clone() }), "权限");
+    refused(admin.save_staff(Staff { login: Some(Login::parse("other").unwrap()), ..me.clone() }), "登录名");
+    let wang = staff("2001", "王芳", "柜员", "城关", Permission::Staff);
+    refused(admin.save_staff(Staff { active: false, ..wang.clone() }), "在职");
+
+    // The same rules through a staff list.
+    let record = |s: &Staff, active: bool| mingdan::service::imports::StaffRecord {
+        line: 2,
+        no: s.no.clone(),
+        name: s.name.clone(),
+        role: s.role.clone(),
+        outlet: s.outlet.clone(),
+        login: s.login.clone(),
+        permission: Some(s.permission),
+        active: Some(active),
+    };
+    let out = admin.import_staff(vec![record(&wang, false)], "人员.csv".into(), false).unwrap();
+    assert!(!out.written && out.problems.iter().any(|p| p.column == "在职"), "{:?}", out.problems);
+    let out = admin.import_staff(vec![record(&me, false)], "人员.csv".into(), false).unwrap();
+    assert!(!out.written && out.problems.iter().any(|p| p.column == "权限"), "{:?}", out.problems);
+    assert!(b.session("2001").whoami().is_ok(), "王芳 still serves with her clients");
+
+    // Once her clients are handed over she can leave.
+    let m = b.session("1001");
+    let pairs = ["C1", "C2", "C3"].iter().map(|c| (cno(c), sno("2002"))).collect();
+    m.assign_pairs(pairs, Some(sno("2001")), "王芳调离".into()).unwrap();
+    admin.save_staff(Staff { active: false, ..wang }).unwrap();
+    assert!(b.session("2001").whoami().is_err());
+}

@@ -87,8 +87,12 @@ pub fn staff_add(
         active: true,
         no,
     };
-    let said =
-        format!("{}员工 {}（{}）。", if old.is_some() { "已修改" } else { "已添加" }, staff.name, staff.no);
+    // `staff add` puts the person (back) in service; say so when they had left.
+    let said = match &old {
+        None => format!("已添加员工 {}（{}）。", staff.name, staff.no),
+        Some(o) if !o.active => format!("已修改员工 {}（{}），并恢复为在职。", staff.name, staff.no),
+        Some(_) => format!("已修改员工 {}（{}）。", staff.name, staff.no),
+    };
     api.save_staff(staff)?;
     println!("{said}");
     Ok(())
@@ -181,7 +185,8 @@ pub fn export(
         ExportKind::Contacts => {
             let today = api.whoami()?.today;
             let to = parse_day("to", to)?.unwrap_or(today);
-            let from = parse_day("from", from)?.unwrap_or(to - chrono::Duration::days(30));
+            let from =
+                parse_day("from", from)?.unwrap_or(to.checked_sub_days(chrono::Days::new(30)).unwrap_or(to));
             api.export_contacts(from, to)?
         }
     };

@@ -147,7 +147,7 @@ pub enum WorkCommand {
 
 #[derive(Subcommand)]
 pub enum StaffCommand {
-    /// 添加或修改一位员工
+    /// 添加或修改一位员工（修改离职员工即恢复为在职）
     Add {
         #[arg(long, value_name = "工号")]
         no: String,

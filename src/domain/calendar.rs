@@ -5,11 +5,28 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A calendar quarter; quarterly notifications (定期告知) are owed once per client per quarter.
+/// One that arrives over the socket is checked like a typed one, so no request can name a
+/// quarter 0 or a year the date arithmetic cannot reach.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "QuarterFields")]
 pub struct Quarter {
     pub year: i32,
     /// 1..=4
     pub q: u8,
+}
+
+#[derive(Deserialize)]
+struct QuarterFields {
+    year: i32,
+    q: u8,
+}
+
+impl TryFrom<QuarterFields> for Quarter {
+    type Error = String;
+
+    fn try_from(f: QuarterFields) -> Result<Quarter, String> {
+        Quarter::new(f.year, f.q).ok_or_else(|| format!("没有 {}Q{} 这个季度", f.year, f.q))
+    }
 }
 
 impl Quarter {
@@ -47,16 +64,18 @@ impl Quarter {
 
     /// Days left including today; 1 on the quarter's last day.
     pub fn days_left(self, today: NaiveDate) -> i64 {
-        (self.last_day() - today).num_days() + 1
+        days_left(self.last_day(), today)
+    }
+
+    /// Quarters 1 to 4 of the years 1900 to 9999.
+    pub fn new(year: i32, q: u8) -> Option<Quarter> {
+        ((1..=4).contains(&q) && (1900..=9999).contains(&year)).then_some(Quarter { year, q })
     }
 
     /// Parses "2026Q3" or "2026q3".
     pub fn parse(s: &str) -> Option<Quarter> {
-        let s = s.trim();
-        let (y, q) = s.split_once(['Q', 'q'])?;
-        let year: i32 = y.parse().ok()?;
-        let q: u8 = q.parse().ok()?;
-        ((1..=4).contains(&q) && (1900..=9999).contains(&year)).then_some(Quarter { year, q })
+        let (y, q) = s.trim().split_once(['Q', 'q'])?;
+        Quarter::new(y.parse().ok()?, q.parse().ok()?)
     }
 }
 
@@ -88,10 +107,12 @@ impl DueBucket {
             DueBucket::Later
         }
     }
+}
 
-    pub fn is_actionable(self) -> bool {
-        !matches!(self, DueBucket::Later)
-    }
+/// Days left until a deadline, counting today and the deadline itself: 1 on the last day, 0 or
+/// less once it has passed.
+pub fn days_left(last: NaiveDate, today: NaiveDate) -> i64 {
+    (last - today).num_days() + 1
 }
 
 /// The Sunday ending `today`'s week.
@@ -119,6 +140,22 @@ fn last_of_month(d: NaiveDate) -> Option<NaiveDate> {
     add_months(d.with_day(1)?, 1)?.pred_opt()
 }
 
+/// A whole date as staff and core-banking exports write it: 2026-12-05, 2026/12/5, 20261205,
+/// 2026年12月5日, 2026.12.5.
+pub fn parse_full_date(s: &str) -> Option<NaiveDate> {
+    ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
+}
+
+/// A day of `year` written without the year: 12-05, 12/5, 12月5日, 12.5.
+fn parse_day_of(s: &str, year: i32) -> Option<NaiveDate> {
+    // chrono needs a year to parse a date; give it the one meant.
+    ["%m-%d", "%m/%d", "%m月%d日", "%m.%d"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(&format!("{year}-{s}"), &format!("%Y-{f}")).ok())
+}
+
 /// Reads a date typed into a form field, relative to `today`. Accepts what staff write on
 /// paper: full dates (2026-12-05, 2026/12/5, 20261205, 2026年12月5日), a day this year
 /// (12-05, 12月5日; next year if already past), offsets (+7, +2w/+2周, +1m/+1月), words
@@ -128,16 +165,11 @@ pub fn parse_date_input(input: &str, today: NaiveDate) -> Result<NaiveDate, Stri
     let raw = input.trim();
     let s = raw.to_lowercase().replace(' ', "");
     let bad = || format!("看不懂“{raw}”，可写 2026-12-05、12-05、+7、+2周、下周一、月底 等");
-    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d"] {
-        if let Ok(d) = NaiveDate::parse_from_str(&s, fmt) {
-            return Ok(d);
-        }
+    if let Some(d) = parse_full_date(&s) {
+        return Ok(d);
     }
-    for fmt in ["%m-%d", "%m/%d", "%m月%d日", "%m.%d"] {
-        // chrono needs a year to parse a date; give it this year's.
-        if let Ok(d) = NaiveDate::parse_from_str(&format!("{}-{s}", today.year()), &format!("%Y-{fmt}")) {
-            return Ok(if d < today { d.with_year(today.year() + 1).ok_or_else(bad)? } else { d });
-        }
+    if let Some(d) = parse_day_of(&s, today.year()) {
+        return Ok(if d < today { d.with_year(today.year() + 1).ok_or_else(bad)? } else { d });
     }
     if let Some(offset) = s.strip_prefix('+') {
         let split = offset.find(|c: char| !c.is_ascii_digit()).unwrap_or(offset.len());
@@ -198,17 +230,7 @@ pub fn parse_contact_time(input: &str, now: NaiveDateTime) -> Result<NaiveDateTi
         "" | "今天" | "today" => today,
         "昨天" | "yesterday" => today.pred_opt().ok_or_else(bad)?,
         "前天" => today.pred_opt().and_then(|d| d.pred_opt()).ok_or_else(bad)?,
-        other => {
-            let full = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"]
-                .iter()
-                .find_map(|f| NaiveDate::parse_from_str(other, f).ok());
-            let this_year = || {
-                ["%m-%d", "%m/%d", "%m月%d日"].iter().find_map(|f| {
-                    NaiveDate::parse_from_str(&format!("{}-{other}", today.year()), &format!("%Y-{f}")).ok()
-                })
-            };
-            full.or_else(this_year).ok_or_else(bad)?
-        }
+        other => parse_full_date(other).or_else(|| parse_day_of(other, today.year())).ok_or_else(bad)?,
     };
     let time = if time.is_empty() {
         NaiveTime::from_hms_opt(12, 0, 0).ok_or_else(bad)?
@@ -224,6 +246,20 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_quarter_from_outside_is_checked_like_a_typed_one() {
+        let config = bincode::config::standard();
+        let decode = |year: i32, q: u8| {
+            let bytes = bincode::serde::encode_to_vec((year, q), config).unwrap();
+            bincode::serde::decode_from_slice::<Quarter, _>(&bytes, config).map(|(q, _)| q)
+        };
+        assert_eq!(decode(2026, 3).unwrap(), Quarter { year: 2026, q: 3 });
+        for (year, q) in [(2026, 0), (2026, 5), (i32::MAX, 4), (-5, 1)] {
+            assert!(decode(year, q).is_err(), "{year}Q{q} was accepted");
+        }
+        assert_eq!(Quarter::parse("2026Q0"), None);
     }
 
     #[test]

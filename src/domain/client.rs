@@ -132,6 +132,12 @@ impl Client {
         }
     }
 
+    /// Worth a maintainer under the roster system: gold and above, or an 提升 candidate, and
+    /// still a client. Those without one are listed for managers to assign.
+    pub fn wants_maintainer(&self) -> bool {
+        self.status != ClientStatus::Lost && (self.tier.is_gold_or_above() || self.segment == Segment::Uplift)
+    }
+
     /// On a roster: assigned to someone and still a client.
     pub fn on_roster(&self) -> bool {
         self.maintainer.is_some() && self.status != ClientStatus::Lost
@@ -288,6 +294,21 @@ mod tests {
         let err = CardTier::parse("铜卡").unwrap_err();
         assert_eq!(err.field, "卡级别");
         assert!(err.reason.contains("金卡 / 白金卡"), "{}", err.reason);
+    }
+
+    #[test]
+    fn premium_and_uplift_clients_want_a_maintainer_until_they_are_lost() {
+        let c = |tier, segment, status| Client {
+            tier,
+            segment,
+            status,
+            ..Client::new(ClientNo::parse("C1").unwrap(), "张伟".into(), OutletId::parse("城关").unwrap())
+        };
+        use ClientStatus::*;
+        assert!(c(CardTier::Gold, Segment::Maintain, Active).wants_maintainer());
+        assert!(c(CardTier::Ordinary, Segment::Uplift, Dormant).wants_maintainer());
+        assert!(!c(CardTier::Ordinary, Segment::Maintain, Active).wants_maintainer());
+        assert!(!c(CardTier::Diamond, Segment::Maintain, Lost).wants_maintainer());
     }
 
     #[test]

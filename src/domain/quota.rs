@@ -24,6 +24,12 @@ impl Standing {
     pub fn meets_quota(self) -> bool {
         self.size >= self.minimum
     }
+
+    /// Whether the person belongs in coverage figures and hand-over choices at all: leadership
+    /// and administrators without a quota or clients do not.
+    pub fn counts(self) -> bool {
+        self.minimum > 0 || self.size > 0
+    }
 }
 
 /// An outlet's average roster per active staff member, in hundredths (2050 = 20.50), against the

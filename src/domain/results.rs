@@ -75,6 +75,20 @@ pub fn state_at(current: ClientState, changes: &[StateChange], date: NaiveDate) 
     }
 }
 
+/// A branch figure beside the target the rules set for it, both in tenths of a percent. With no
+/// figure (nothing to count, no snapshot a year back) the target is not met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgainstTarget {
+    pub permille: Option<i64>,
+    pub target: i64,
+}
+
+impl AgainstTarget {
+    pub fn met(self) -> bool {
+        self.permille.is_some_and(|p| p >= self.target)
+    }
+}
+
 /// Gold-and-above clients as a share of all clients, in tenths of a percent.
 pub fn share_permille(s: &Snapshot) -> Option<u32> {
     Ratio { done: s.gold_plus, of: s.clients }.permille()
@@ -173,6 +187,9 @@ mod tests {
         assert_eq!(growth_permille(90, 100), Some(-100));
         assert_eq!(growth_permille(5, 0), None);
         assert!(year_ago(&snaps[..1], now.date).is_none(), "a snapshot months older is no comparison");
+        assert!(AgainstTarget { permille: Some(150), target: 150 }.met(), "exactly on target is met");
+        assert!(!AgainstTarget { permille: Some(149), target: 150 }.met());
+        assert!(!AgainstTarget { permille: None, target: 10 }.met(), "no figure, no verdict of met");
     }
 
     #[test]

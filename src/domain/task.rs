@@ -22,6 +22,16 @@ pub enum TaskKind {
 }
 
 impl TaskKind {
+    /// The purpose a contact must have to complete a task of this kind (`effect_of_contact`),
+    /// and with it the launch it is about.
+    pub fn completed_by(self) -> (Purpose, Option<LaunchId>) {
+        match self {
+            TaskKind::Callback { .. } => (Purpose::Callback, None),
+            TaskKind::Quarterly(_) => (Purpose::QuarterlyNotice, None),
+            TaskKind::Launch(id) => (Purpose::ProductPitch, Some(id)),
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             TaskKind::Callback { .. } => "回访",
@@ -157,6 +167,41 @@ pub fn owed_on_joining(
         }
     }
     out
+}
+
+/// What moving `client` to `to` (None: off every roster) does to it and its tasks, given all
+/// the tasks it has had. A handover carries open tasks to the new maintainer; leaving every
+/// roster cancels them and clears the next callback; joining a roster keeps what is open and
+/// adds what the client is owed, with `callback_seq` for a new callback if one is needed.
+/// Returns the client as it will be and every task that changes or is new.
+pub fn move_client(
+    mut client: Client,
+    existing: &[Task],
+    to: Option<&StaffNo>,
+    today: NaiveDate,
+    rules: &Rules,
+    launches: &[ProductLaunch],
+    callback_seq: u64,
+) -> (Client, Vec<Task>) {
+    let joining = client.maintainer.is_none() && to.is_some();
+    client.maintainer = to.cloned();
+    let mut tasks: Vec<Task> = existing.iter().filter(|t| t.is_open()).cloned().collect();
+    for t in &mut tasks {
+        t.maintainer = to.cloned();
+        if to.is_none() {
+            t.state = TaskState::Cancelled { on: today };
+        }
+    }
+    if to.is_none() {
+        client.next_callback = None;
+    } else if joining {
+        tasks.extend(owed_on_joining(&client, existing, today, rules, launches, callback_seq));
+        client.next_callback = tasks
+            .iter()
+            .find(|t| t.is_open() && matches!(t.id.kind, TaskKind::Callback { .. }))
+            .map(|t| t.due);
+    }
+    (client, tasks)
 }
 
 /// The next-callback date a contact form offers: after a callback that reached the client, one
@@ -366,6 +411,18 @@ mod tests {
     }
 
     #[test]
+    fn a_contact_logged_for_a_task_as_its_kind_suggests_completes_exactly_that_task() {
+        let today = d(2026, 11, 18);
+        for task in open_tasks(today) {
+            let (purpose, launch) = task.id.kind.completed_by();
+            let mut c = contact(purpose, Outcome::Success, today);
+            c.launch = launch;
+            let e = effect_of_contact(&c, &client(), &open_tasks(today), &Rules::default());
+            assert_eq!(e.complete, vec![task.id.clone()], "{:?}", task.id.kind);
+        }
+    }
+
+    #[test]
     fn product_pitch_completes_only_the_named_launch() {
         let today = d(2026, 11, 18);
         let mut c = contact(Purpose::ProductPitch, Outcome::Declined, today);
@@ -496,6 +553,46 @@ mod tests {
         had[1].state =
             TaskState::Done { on: today, by: c.maintainer.clone().unwrap(), contact: ContactId(1) };
         assert!(owed_on_joining(&c, &had, today, &rules, &launches, 43).is_empty());
+    }
+
+    #[test]
+    fn a_move_hands_open_tasks_over_cancels_them_off_every_roster_and_owes_newcomers_their_tasks() {
+        let today = d(2026, 11, 18);
+        let rules = Rules::default();
+        let (to, from) = (StaffNo::parse("2002").unwrap(), StaffNo::parse("1001").unwrap());
+        let mut done = Task::launch(&client(), &launch(8), d(2026, 11, 2));
+        done.state = TaskState::Done { on: today, by: from.clone(), contact: ContactId(1) };
+        let mut had = open_tasks(today);
+        had.retain(|t| t.id.kind != TaskKind::Launch(LaunchId(8)));
+        had.push(done);
+
+        // Handover: every open task goes along, nothing is added, the done one is left alone.
+        let (c, tasks) = move_client(client(), &had, Some(&to), today, &rules, &[launch(7)], 99);
+        assert_eq!(c.maintainer.as_ref(), Some(&to));
+        assert_eq!(tasks.len(), 3);
+        assert!(tasks.iter().all(|t| t.is_open() && t.maintainer.as_ref() == Some(&to)));
+
+        // Off every roster: open tasks are cancelled, no callback is expected.
+        let (c, tasks) = move_client(client(), &had, None, today, &rules, &[launch(7)], 99);
+        assert_eq!((c.maintainer, c.next_callback), (None, None));
+        assert!(
+            tasks.iter().all(|t| matches!(t.state, TaskState::Cancelled { .. }) && t.maintainer.is_none())
+        );
+
+        // Unassigned and joining: owed a first callback, the quarter's notice and running launches.
+        let newcomer = Client { maintainer: None, ..client() };
+        let (c, tasks) = move_client(newcomer, &[], Some(&to), today, &rules, &[launch(7)], 99);
+        let kinds: Vec<TaskKind> = tasks.iter().map(|t| t.id.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                TaskKind::Callback { seq: 99 },
+                TaskKind::Quarterly(Quarter::of(today)),
+                TaskKind::Launch(LaunchId(7))
+            ]
+        );
+        assert_eq!(c.next_callback, Some(d(2026, 11, 25)));
+        assert!(tasks.iter().all(|t| t.maintainer.as_ref() == Some(&to)));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 
 use super::sheet::{Columns, Field, Row, Sheet};
+use crate::domain::calendar::parse_full_date;
 use crate::domain::client::{parse_id_number, parse_phone, parse_self_service};
 use crate::domain::staff::parse_person_name;
 use crate::domain::{
@@ -141,12 +142,7 @@ fn read<T>(text: &str, fields: &[Field], mut row_fn: impl FnMut(&mut Cells) -> O
 
 pub fn parse_date(raw: &str) -> Result<NaiveDate, Invalid> {
     let s = raw.trim();
-    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d"] {
-        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
-            return Ok(d);
-        }
-    }
-    Err(Invalid::new("日期", format!("“{s}”不是日期（如 2026-11-05）")))
+    parse_full_date(s).ok_or_else(|| Invalid::new("日期", format!("“{s}”不是日期（如 2026-11-05）")))
 }
 
 fn parse_active(raw: &str) -> Result<bool, Invalid> {

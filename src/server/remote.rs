@@ -116,9 +116,9 @@ enum Broken {
     Unknown(WireError),
 }
 
-fn exchange(stream: &UnixStream, req: &Request) -> Result<Result<Response, ServiceError>, Broken> {
-    let bytes = wire::frame(req).map_err(Broken::NotSent)?;
-    (&*stream).write_all(&bytes).map_err(|e| Broken::NotSent(e.into()))?;
+/// Sends one framed request and reads its answer.
+fn exchange(stream: &UnixStream, framed: &[u8]) -> Result<Result<Response, ServiceError>, Broken> {
+    (&*stream).write_all(framed).map_err(|e| Broken::NotSent(e.into()))?;
     let body = wire::read_frame(&mut &*stream, wire::MAX_RESPONSE).map_err(Broken::Unknown)?;
     wire::decode_answer(&body).map_err(Broken::Unknown)
 }
@@ -147,6 +147,11 @@ impl RemoteApi {
 
 impl Api for RemoteApi {
     fn call(&self, req: Request) -> Result<Response, ServiceError> {
+        // Encoded once, before any connection is touched: a request that cannot be encoded will
+        // not succeed on a retry either.
+        let framed = wire::frame(&req).map_err(|e| {
+            ServiceError::Transport(format!("请求（{}）无法发送：{e}，操作没有执行", req.name()))
+        })?;
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         let mut retried = false;
         loop {
@@ -154,7 +159,7 @@ impl Api for RemoteApi {
                 Some(s) => s,
                 None => self.reconnect()?,
             };
-            match exchange(&stream, &req) {
+            match exchange(&stream, &framed) {
                 Ok(answer) => {
                     *conn = Some(stream);
                     return answer;

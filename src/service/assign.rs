@@ -5,10 +5,10 @@ use chrono::NaiveDate;
 use super::views::LaunchRef;
 use super::{Service, ServiceError};
 use crate::domain::product::check_launch;
-use crate::domain::task::owed_on_joining;
+use crate::domain::task::move_client;
 use crate::domain::{
     AuditAction, AuditRecord, Client, ClientNo, LaunchId, Permission, ProductLaunch, Rules, Staff, StaffNo,
-    Task, TaskState,
+    Task,
 };
 use crate::store::{Tx, TxResult};
 
@@ -21,52 +21,20 @@ pub(super) struct Move {
 }
 
 impl Service {
-    /// Works out what moving `client` to `to` does to it and its tasks. A handover carries open
-    /// tasks to the new maintainer; leaving every roster cancels them; joining a roster creates
-    /// what the client is owed.
+    /// Works out, by `domain::task::move_client`, what moving `client` to `to` does.
     pub(super) fn plan_move(
         &self,
-        mut client: Client,
+        client: Client,
         to: Option<&Staff>,
         rules: &Rules,
         launches: &[ProductLaunch],
     ) -> Result<Move, ServiceError> {
-        let today = self.local_date();
         let from = client.maintainer.clone();
         let existing = self.store.tasks_of(&client.no)?;
-        client.maintainer = to.map(|s| s.no.clone());
-        let mut tasks: Vec<Task> = existing.iter().filter(|t| t.is_open()).cloned().collect();
-        match (&from, to) {
-            (_, None) => {
-                for t in &mut tasks {
-                    t.state = TaskState::Cancelled { on: today };
-                    t.maintainer = None;
-                }
-                client.next_callback = None;
-            }
-            (Some(_), Some(s)) => {
-                for t in &mut tasks {
-                    t.maintainer = Some(s.no.clone());
-                }
-            }
-            (None, Some(_)) => {
-                for t in &mut tasks {
-                    t.maintainer = client.maintainer.clone();
-                }
-                tasks.extend(owed_on_joining(
-                    &client,
-                    &existing,
-                    today,
-                    rules,
-                    launches,
-                    self.store.next_id()?,
-                ));
-                client.next_callback = tasks
-                    .iter()
-                    .find(|t| t.is_open() && matches!(t.id.kind, crate::domain::TaskKind::Callback { .. }))
-                    .map(|t| t.due);
-            }
-        }
+        // Ids are cheap and never reused; one is taken whether or not a new callback needs it.
+        let seq = self.store.next_id()?;
+        let to = to.map(|s| &s.no);
+        let (client, tasks) = move_client(client, &existing, to, self.local_date(), rules, launches, seq);
         Ok(Move { client, tasks, from })
     }
 

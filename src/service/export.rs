@@ -1,13 +1,14 @@
 //! Exports. Every export is audited with what left and how much; sensitive fields stay masked
 //! unless an administrator asks for them in full.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
-use super::views::{RosterFilter, RosterSort, Table};
+use super::views::Table;
 use super::{Service, ServiceError};
 use crate::domain::client::display_permille;
 use crate::domain::compliance::gaps;
 use crate::domain::mask::{asset_band, mask_id, mask_phone};
+use crate::domain::names::sort_key;
 use crate::domain::{AuditAction, Permission, Staff, StaffNo};
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -55,10 +56,9 @@ impl Service {
         ];
         let mut rows = Vec::new();
         for owner in &owners {
-            let page =
-                self.roster(actor, Some(owner.no.clone()), RosterSort::Name, RosterFilter::default())?;
-            for row in page.rows {
-                let Some(c) = self.store.client(&row.no)? else { continue };
+            let mut clients = self.roster_clients(&owner.no)?;
+            clients.sort_by_cached_key(|c| sort_key(&c.name));
+            for c in clients {
                 let yes = |b: bool| if b { "是" } else { "否" }.to_string();
                 let (phone, id, assets) = if unmasked {
                     (c.phone.clone(), c.id_number.clone(), c.assets.display_yuan())
@@ -115,8 +115,9 @@ impl Service {
         if to < from {
             return Err(ServiceError::invalid("日期", "结束日期早于开始日期"));
         }
-        let start = from.and_hms_opt(0, 0, 0).unwrap_or_default();
-        let end = (to + Duration::days(1)).and_hms_opt(0, 0, 0).unwrap_or_default();
+        let start = from.and_time(NaiveTime::MIN);
+        // A peer may send the last date there is; its next midnight does not exist.
+        let end = to.succ_opt().map_or(NaiveDateTime::MAX, |d| d.and_time(NaiveTime::MIN));
         let launches = self.store.launches()?;
         let mut names = std::collections::BTreeMap::new();
         let mut rows = Vec::new();

@@ -162,22 +162,11 @@ impl Service {
                 permission: r.permission.or(old.as_ref().map(|o| o.permission)).unwrap_or(Permission::Staff),
                 active: r.active.or(old.as_ref().map(|o| o.active)).unwrap_or(true),
             };
-            if !new.active && old.as_ref().is_some_and(|o| o.active) {
-                let n = self.store.roster_size(&r.no);
-                if n > 0 {
-                    problems.push(problem(
-                        r.line,
-                        "在职",
-                        format!("{} 名下还有 {n} 位客户，请先移交再停用", r.name),
-                    ));
-                }
-            }
-            if r.no == actor.no && (new.permission < Permission::Admin || !new.active) {
-                problems.push(problem(r.line, "权限", "不能通过导入取消自己的管理员权限"));
-            }
-            if r.no == actor.no && new.login != actor.login {
-                problems.push(problem(r.line, "登录名", "不能通过导入修改自己的登录名（会把自己锁在外面）"));
-            }
+            problems.extend(
+                self.staff_change_problems(actor, old.as_ref(), &new)
+                    .into_iter()
+                    .map(|i| problem(r.line, &i.field, i.reason)),
+            );
             match &old {
                 None => outcome.added += 1,
                 Some(o) if *o == new => outcome.unchanged += 1,

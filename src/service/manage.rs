@@ -6,11 +6,13 @@ use std::collections::HashMap;
 use super::assign::check_reason;
 use super::views::{CoverageView, LaunchRef, LaunchSummary, QuotaEffect, StaffRef, UnassignedRow};
 use super::{Service, ServiceError};
-use crate::domain::coverage::{Figures, Period, StaffCoverage, by_outlet, figures, suggest_maintainer};
+use crate::domain::calendar::days_left;
+use crate::domain::coverage::{
+    Figures, Period, Ratio, StaffCoverage, by_outlet, figures, suggest_maintainer,
+};
 use crate::domain::quota::{OutletAverage, Standing};
 use crate::domain::{
-    Client, ClientNo, ClientStatus, LaunchId, Permission, Quarter, Segment, Staff, StaffNo, Task, TaskKind,
-    TaskState,
+    Client, ClientNo, LaunchId, Permission, Quarter, Staff, StaffNo, Task, TaskKind, TaskState,
 };
 
 /// Unassigned clients listed at most; the rest come as earlier ones are assigned.
@@ -27,18 +29,20 @@ impl Service {
         Ok(out)
     }
 
-    /// Staff standings now, for suggestions and previews; leadership and administrators without
-    /// a quota or clients are left out.
+    /// Staff standings now, for suggestions and previews; only roster sizes are needed, so no
+    /// client is read.
     fn standings(&self) -> Result<Vec<StaffCoverage>, ServiceError> {
         let rules = self.store.rules()?;
         Ok(self
-            .rosters()?
+            .store
+            .all_staff()?
             .into_iter()
-            .map(|(s, clients)| {
-                let standing = Standing::of(&s, clients.len() as u32, &rules);
+            .filter(|s| s.active)
+            .map(|s| {
+                let standing = Standing::of(&s, self.store.roster_size(&s.no) as u32, &rules);
                 StaffCoverage { staff: s, standing, figures: Figures::default() }
             })
-            .filter(|c| c.standing.minimum > 0 || c.standing.size > 0)
+            .filter(|c| c.standing.counts())
             .collect())
     }
 
@@ -73,7 +77,7 @@ impl Service {
         let mut staff = Vec::new();
         for (s, clients) in self.rosters()? {
             let standing = Standing::of(&s, clients.len() as u32, &rules);
-            if standing.minimum == 0 && standing.size == 0 {
+            if !standing.counts() {
                 continue;
             }
             let tasks = tasks_by_staff.get(&s.no).map(Vec::as_slice).unwrap_or(&[]);
@@ -104,10 +108,7 @@ impl Service {
         let mut out = Vec::new();
         for c in self.store.clients() {
             let c = c?;
-            if c.maintainer.is_none()
-                && c.status != ClientStatus::Lost
-                && (c.tier.is_gold_or_above() || c.segment == Segment::Uplift)
-            {
+            if c.maintainer.is_none() && c.wants_maintainer() {
                 out.push(c);
             }
         }
@@ -255,26 +256,24 @@ impl Service {
         let mut launches = self.store.launches()?;
         launches.sort_by(|a, b| b.launched.cmp(&a.launched).then(b.id.cmp(&a.id)));
         // Done and total recommendations per launch, from one pass over the tasks.
-        let mut counts: HashMap<LaunchId, (u32, u32)> = HashMap::new();
+        let mut counts: HashMap<LaunchId, Ratio> = HashMap::new();
         for t in self.store.tasks() {
             let t = t?;
             if let TaskKind::Launch(id) = t.id.kind
                 && !matches!(t.state, TaskState::Cancelled { .. })
             {
                 let c = counts.entry(id).or_default();
-                c.0 += u32::from(matches!(t.state, TaskState::Done { .. }));
-                c.1 += 1;
+                c.done += u32::from(matches!(t.state, TaskState::Done { .. }));
+                c.of += 1;
             }
         }
         for l in launches {
-            let (done, total) = counts.get(&l.id).copied().unwrap_or_default();
             out.push(LaunchSummary {
-                running: l.is_running(today),
+                days_left: l.is_running(today).then(|| days_left(l.deadline, today)),
+                pitched: counts.get(&l.id).copied().unwrap_or_default(),
                 launch: LaunchRef { id: l.id, name: l.name, deadline: l.deadline },
                 description: l.description,
                 launched: l.launched,
-                done,
-                total,
             });
         }
         Ok(out)

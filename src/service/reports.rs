@@ -4,7 +4,6 @@
 use super::views::{Report, ReportCell as C, ReportKind, ReportSheet, Table};
 use super::{Service, ServiceError};
 use crate::domain::coverage::{Figures, Ratio};
-use crate::domain::results::{growth_permille, share_permille};
 use crate::domain::{Permission, Quarter, Staff};
 
 fn pct(r: Ratio) -> C {
@@ -79,10 +78,10 @@ impl Service {
                             C::Text(l.launch.name),
                             C::Date(l.launched),
                             C::Date(l.launch.deadline),
-                            C::Text(if l.running { "进行中" } else { "已截止" }.into()),
-                            C::Int(i64::from(l.done)),
-                            C::Int(i64::from(l.total)),
-                            pct(Ratio { done: l.done, of: l.total }),
+                            C::Text(if l.days_left.is_some() { "进行中" } else { "已截止" }.into()),
+                            C::Int(i64::from(l.pitched.done)),
+                            C::Int(i64::from(l.pitched.of)),
+                            pct(l.pitched),
                         ]
                     })
                     .collect();
@@ -167,18 +166,14 @@ impl Service {
 
     fn results_report(&self, actor: &Staff, q: Quarter) -> Result<Report, ServiceError> {
         let v = self.results(actor, Some(q))?;
-        let share = share_permille(&v.now);
-        let share_ok = share.is_some_and(|s| s >= u32::from(v.share_target_permille));
-        let growth = v.year_ago.and_then(|y| growth_permille(v.now.gold_plus, y.gold_plus));
-        let growth_ok = growth.is_some_and(|g| g >= i64::from(v.growth_target_permille));
         let mut figures = vec![
             vec![C::Text("全部客户".into()), C::Int(i64::from(v.now.clients)), C::Empty, C::Empty],
             vec![C::Text("金卡以上客户".into()), C::Int(i64::from(v.now.gold_plus)), C::Empty, C::Empty],
             vec![
                 C::Text("金卡以上客户占比".into()),
-                C::Percent(share.map(i64::from)),
-                C::Percent(Some(i64::from(v.share_target_permille))),
-                yes_no(share_ok),
+                C::Percent(v.share.permille),
+                C::Percent(Some(v.share.target)),
+                yes_no(v.share.met()),
             ],
         ];
         match v.year_ago {
@@ -191,15 +186,15 @@ impl Service {
                 ]);
                 figures.push(vec![
                     C::Text("金卡以上客户同比增长".into()),
-                    C::Percent(growth),
-                    C::Percent(Some(i64::from(v.growth_target_permille))),
-                    yes_no(growth_ok),
+                    C::Percent(v.growth.permille),
+                    C::Percent(Some(v.growth.target)),
+                    yes_no(v.growth.met()),
                 ]);
             }
             None => figures.push(vec![
                 C::Text("金卡以上客户同比增长".into()),
                 C::Text("无去年同期数据".into()),
-                C::Percent(Some(i64::from(v.growth_target_permille))),
+                C::Percent(Some(v.growth.target)),
                 C::Empty,
             ]),
         }

@@ -5,7 +5,10 @@ use chrono::{Datelike, Duration, NaiveDate};
 
 use super::views::{MonthPoint, ResultsView};
 use super::{Service, ServiceError};
-use crate::domain::results::{ClientState, Snapshot, churn_and_conversion, months_back, year_ago};
+use crate::domain::results::{
+    AgainstTarget, ClientState, Snapshot, churn_and_conversion, growth_permille, months_back, share_permille,
+    year_ago,
+};
 use crate::domain::{Client, Permission, Quarter, Staff};
 
 const TREND_MONTHS: u32 = 12;
@@ -74,13 +77,20 @@ impl Service {
                 }
             })
             .collect();
+        let before = year_ago(&snapshots, today);
         Ok(ResultsView {
             quarter,
             today,
+            share: AgainstTarget {
+                permille: share_permille(&now).map(i64::from),
+                target: i64::from(rules.gold_share_target_permille),
+            },
+            growth: AgainstTarget {
+                permille: before.and_then(|b| growth_permille(now.gold_plus, b.gold_plus)),
+                target: i64::from(rules.gold_growth_target_permille),
+            },
             now,
-            share_target_permille: rules.gold_share_target_permille,
-            year_ago: year_ago(&snapshots, today),
-            growth_target_permille: rules.gold_growth_target_permille,
+            year_ago: before,
             churn,
             conversion,
             satisfaction_tenths: average_tenths(q_sum, q_count),

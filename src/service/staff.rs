@@ -2,28 +2,17 @@
 
 use super::{Service, ServiceError};
 use crate::domain::staff::parse_person_name;
-use crate::domain::{AuditAction, Permission, Staff};
+use crate::domain::{AuditAction, Invalid, Permission, Staff};
 
 impl Service {
     pub fn save_staff(&self, actor: &Staff, staff: Staff) -> Result<(), ServiceError> {
         self.require(actor, Permission::Admin, "维护员工名录")?;
         parse_person_name("姓名", &staff.name)?;
-        if staff.no == actor.no && (!staff.active || staff.permission < Permission::Admin) {
-            return Err(ServiceError::invalid("权限", "不能取消自己的管理员权限，请由另一位管理员操作"));
-        }
-        if staff.no == actor.no && staff.login != actor.login {
-            return Err(ServiceError::invalid("登录名", "不能修改自己的登录名，请由另一位管理员操作"));
-        }
         let _w = self.write_lock();
         let old = self.store.staff(&staff.no)?;
-        if !staff.active && old.as_ref().is_some_and(|o| o.active) {
-            let n = self.store.roster_size(&staff.no);
-            if n > 0 {
-                return Err(ServiceError::invalid(
-                    "在职",
-                    format!("{} 名下还有 {n} 位客户，请先移交再停用", staff.name),
-                ));
-            }
+        let problems = self.staff_change_problems(actor, old.as_ref(), &staff);
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
         }
         let detail = match &old {
             None => format!("新增 {} {} {}", staff.name, staff.role, staff.permission.label()),
@@ -42,5 +31,33 @@ impl Service {
             tx.audit(&rec)
         })?;
         Ok(())
+    }
+
+    /// What is wrong with `actor` changing `old` into `new`, by the directory's rules, whether
+    /// one person is saved or a whole staff list imported: an administrator cannot lock
+    /// themselves out, and no one is stopped while clients are still on their roster.
+    pub(super) fn staff_change_problems(
+        &self,
+        actor: &Staff,
+        old: Option<&Staff>,
+        new: &Staff,
+    ) -> Vec<Invalid> {
+        let mut out = Vec::new();
+        if new.no == actor.no && (!new.active || new.permission < Permission::Admin) {
+            out.push(Invalid::new("权限", "不能取消自己的管理员权限或停用自己，请由另一位管理员操作"));
+        }
+        if new.no == actor.no && new.login != actor.login {
+            out.push(Invalid::new(
+                "登录名",
+                "不能修改自己的登录名（会把自己锁在外面），请由另一位管理员操作",
+            ));
+        }
+        if !new.active && old.is_some_and(|o| o.active) {
+            let n = self.store.roster_size(&new.no);
+            if n > 0 {
+                out.push(Invalid::new("在职", format!("{} 名下还有 {n} 位客户，请先移交再停用", new.name)));
+            }
+        }
+        out
     }
 }

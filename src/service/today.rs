@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::views::{LaunchRef, TaskView};
 use super::{Service, ServiceError};
+use crate::domain::calendar::days_left;
 use crate::domain::compliance::gaps;
 use crate::domain::{ClientNo, DueBucket, Quarter, Requirement, Staff, TaskId, TaskKind};
 
@@ -77,13 +78,8 @@ impl Service {
 
         // Period tasks have deterministic ids, so progress is one lookup per roster client.
         let progress = |kind: TaskKind, last_day: NaiveDate| -> Result<Progress, ServiceError> {
-            let mut p = Progress {
-                kind,
-                done: 0,
-                total: 0,
-                days_left: (last_day - today).num_days() + 1,
-                owed: vec![],
-            };
+            let mut p =
+                Progress { kind, done: 0, total: 0, days_left: days_left(last_day, today), owed: vec![] };
             for c in clients.iter().filter(|c| c.on_roster()) {
                 let Some(t) = self.store.task(&TaskId { client: c.no.clone(), kind })? else { continue };
                 p.total += 1;

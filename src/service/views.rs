@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::coverage::Ratio;
 use crate::domain::quota::Standing;
 use crate::domain::{
     CardTier, ClientClass, ClientNo, ClientStatus, Contact, DueBucket, Fen, Gender, Holdings, LaunchId,
@@ -239,14 +240,22 @@ pub struct QuotaEffect {
     pub after: u32,
 }
 
+impl QuotaEffect {
+    /// Where the staff member stands against their quota once the moves are made.
+    pub fn standing_after(&self) -> Standing {
+        Standing { size: self.after, minimum: self.minimum }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LaunchSummary {
     pub launch: LaunchRef,
     pub description: String,
     pub launched: NaiveDate,
-    pub running: bool,
-    pub done: u32,
-    pub total: u32,
+    /// Days to the deadline counting today; None once it has passed.
+    pub days_left: Option<i64>,
+    /// Recommendations made of those owed.
+    pub pitched: Ratio,
 }
 
 /// One month of the results trend.
@@ -267,9 +276,11 @@ pub struct ResultsView {
     pub quarter: crate::domain::Quarter,
     pub today: NaiveDate,
     pub now: crate::domain::results::Snapshot,
-    pub share_target_permille: u16,
+    /// Gold-and-above share of all clients against the 1% target.
+    pub share: crate::domain::results::AgainstTarget,
     pub year_ago: Option<crate::domain::results::Snapshot>,
-    pub growth_target_permille: u16,
+    /// Growth of gold-and-above clients since `year_ago` against the 15% target.
+    pub growth: crate::domain::results::AgainstTarget,
     pub churn: crate::domain::coverage::Ratio,
     pub conversion: crate::domain::coverage::Ratio,
     pub satisfaction_tenths: Option<u32>,

@@ -19,7 +19,6 @@ pub struct Text {
     pub roster: &'static str,
     pub client: &'static str,
     pub search: &'static str,
-    pub help: &'static str,
     pub contact_form: &'static str,
     pub plan_editor: &'static str,
 
@@ -92,7 +91,10 @@ pub struct Text {
     // Messages.
     pub help_title: &'static str,
     pub help_close: &'static str,
-    pub loading: &'static str,
+    /// Follows a revealed exact balance.
+    pub yuan: &'static str,
+    /// The roster filter for clients missing a requirement: "{}" is the requirement.
+    pub filter_gap: &'static str,
     pub error: &'static str,
     pub confirm_sticker_on: &'static str,
     pub confirm_sticker_off: &'static str,
@@ -199,7 +201,6 @@ pub struct Text {
     pub col_role: &'static str,
     pub col_roster: &'static str,
     pub col_short: &'static str,
-    pub col_staff_no: &'static str,
     pub col_staff: &'static str,
     pub col_sticker_pct: &'static str,
     pub col_suggested: &'static str,
@@ -285,7 +286,6 @@ pub const ZH: Text = Text {
     roster: "我的名单",
     client: "客户",
     search: "搜索",
-    help: "帮助",
     contact_form: "记录联系",
     plan_editor: "营销预案",
     col_no: "客户号",
@@ -350,7 +350,8 @@ pub const ZH: Text = Text {
     key_roster: "名单",
     help_title: "按键说明",
     help_close: "按任意键关闭",
-    loading: "正在加载……",
+    yuan: " 元",
+    filter_gap: "缺{}",
     error: "出错",
     confirm_sticker_on: "确认已为该客户贴标（VIP 标识）？",
     confirm_sticker_off: "确认取消该客户的贴标记录？",
@@ -456,7 +457,6 @@ pub const ZH: Text = Text {
     col_role: "岗位",
     col_roster: "名单",
     col_short: "差",
-    col_staff_no: "工号",
     col_staff: "网点/员工",
     col_sticker_pct: "贴标",
     col_suggested: "建议维护人",
@@ -542,7 +542,6 @@ pub const EN: Text = Text {
     roster: "My roster",
     client: "Client",
     search: "Search",
-    help: "Help",
     contact_form: "Log contact",
     plan_editor: "Marketing plan",
     col_no: "No.",
@@ -607,7 +606,8 @@ pub const EN: Text = Text {
     key_roster: "roster",
     help_title: "Keys",
     help_close: "press any key to close",
-    loading: "Loading…",
+    yuan: " yuan",
+    filter_gap: "no {}",
     error: "Error",
     confirm_sticker_on: "Confirm the VIP label has been put on this client's card?",
     confirm_sticker_off: "Remove the VIP label record for this client?",
@@ -713,7 +713,6 @@ pub const EN: Text = Text {
     col_role: "Role",
     col_roster: "Roster",
     col_short: "Sh.",
-    col_staff_no: "No.",
     col_staff: "Outlet/staff",
     col_sticker_pct: "VIP",
     col_suggested: "Suggested",
@@ -943,14 +942,5 @@ impl Text {
                 None => self.pick("新品推介", "New product").to_string(),
             },
         }
-    }
-
-    pub fn permission(&self, p: Permission) -> &'static str {
-        let en = match p {
-            Permission::Staff => "staff",
-            Permission::Manager => "manager",
-            Permission::Admin => "admin",
-        };
-        self.pick(p.label(), en)
     }
 }

@@ -83,7 +83,7 @@ impl ClientScreen {
         let (phone, phone_open) = self.shown(SensitiveKey::Phone, &c.phone);
         let (id, id_open) = self.shown(SensitiveKey::Id, &c.id_number);
         let (assets, assets_open) = match self.revealed.get(&SensitiveKey::Assets) {
-            Some(v) => (format!("{v} 元"), true),
+            Some(v) => (format!("{v}{}", t.yuan), true),
             None => (ui::amount(&c.assets, t), false),
         };
         let value = |s: String, open: bool| Span::styled(s, if open { th.warning } else { th.text });
@@ -187,7 +187,7 @@ impl ClientScreen {
                 let when = if c.at.date().year() == cx.me.today.year() {
                     c.at.format("%m-%d %H:%M").to_string()
                 } else {
-                    c.at.format("%y-%m-%d").to_string()
+                    ui::date(c.at.date(), cx.me.today, t)
                 };
                 let outcome_style = if c.outcome.reached() { th.text } else { th.warning };
                 let mut spans = vec![

@@ -13,9 +13,9 @@ use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
 use super::roster::RosterScreen;
-use super::{export_report, list_nav};
+use super::{export_report, list_nav, percent_cell};
 use crate::domain::Quarter;
-use crate::domain::coverage::{Figures, Ratio, StaffCoverage};
+use crate::domain::coverage::{Figures, StaffCoverage};
 use crate::domain::quota::Standing;
 use crate::service::ServiceError;
 use crate::service::views::{CoverageView, ReportKind};
@@ -55,26 +55,10 @@ pub fn gauge(st: Standing, cells: usize, cx: &Ctx) -> Vec<Span<'static>> {
     vec![Span::styled(" ".repeat(filled), fill), Span::styled(" ".repeat(cells - filled), empty)]
 }
 
-fn pct_cell(r: Ratio, cx: &Ctx) -> Cell<'static> {
-    match r.permille() {
-        Some(p) => {
-            let style = if p >= 800 {
-                cx.theme.ok
-            } else if p >= 500 {
-                cx.theme.text
-            } else {
-                cx.theme.warning
-            };
-            Cell::from(Span::styled(format!("{:>3}%", p / 10), style))
-        }
-        None => Cell::from(Span::styled("  -", cx.theme.muted)),
-    }
-}
-
 fn figure_cells(f: &Figures, cx: &Ctx) -> Vec<Cell<'static>> {
     [f.compliance, f.sticker, f.callbacks_on_time, f.quarterly, f.launches]
         .into_iter()
-        .map(|r| pct_cell(r, cx))
+        .map(|r| percent_cell(r, cx))
         .collect()
 }
 

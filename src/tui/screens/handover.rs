@@ -266,10 +266,11 @@ impl Screen for MoveConfirm {
             Ok(effects) if !effects.is_empty() => {
                 lines.push(Line::from(Span::styled(format!(" {}", t.quota_effect), th.muted)));
                 for e in effects {
-                    let verdict = if e.after >= e.minimum {
+                    let after = e.standing_after();
+                    let verdict = if after.meets_quota() {
                         Span::styled(t.meets_quota.to_string(), th.ok)
                     } else {
-                        Span::styled(t.short_by.replace("{}", &(e.minimum - e.after).to_string()), th.overdue)
+                        Span::styled(t.short_by.replace("{}", &after.shortfall().to_string()), th.overdue)
                     };
                     lines.push(Line::from(vec![
                         Span::styled(format!("   {} ", ui::pad(&e.staff.name, 8)), th.text),

@@ -12,9 +12,8 @@ use ratatui_textarea::TextArea;
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
-use super::{export_report, list_nav};
+use super::{export_report, list_nav, percent_cell};
 use crate::domain::calendar::parse_date_input;
-use crate::domain::coverage::Ratio;
 use crate::service::ServiceError;
 use crate::service::views::{LaunchSummary, ReportKind};
 
@@ -79,25 +78,16 @@ impl Screen for LaunchesScreen {
             .launches
             .iter()
             .map(|l| {
-                let r = Ratio { done: l.done, of: l.total };
-                let pct = r.permille().map_or("-".to_string(), |p| format!("{}%", p / 10));
-                let (status, style) = if l.running {
-                    (
-                        t.days_left.replace("{}", &((l.launch.deadline - today).num_days() + 1).to_string()),
-                        th.accent,
-                    )
-                } else {
-                    (t.ended.to_string(), th.muted)
+                let (status, style) = match l.days_left {
+                    Some(n) => (t.days_left.replace("{}", &n.to_string()), th.accent),
+                    None => (t.ended.to_string(), th.muted),
                 };
                 Row::new(vec![
                     Cell::from(Span::styled(ui::fit(&l.launch.name, 20), th.text)),
                     Cell::from(Span::styled(ui::date(l.launched, today, t), th.muted)),
                     Cell::from(Span::styled(ui::date(l.launch.deadline, today, t), th.text)),
-                    Cell::from(Span::styled(format!("{}/{}", l.done, l.total), th.text)),
-                    Cell::from(Span::styled(
-                        pct,
-                        if r.permille().unwrap_or(0) >= 800 { th.ok } else { th.warning },
-                    )),
+                    Cell::from(Span::styled(format!("{}/{}", l.pitched.done, l.pitched.of), th.text)),
+                    percent_cell(l.pitched, cx),
                     Cell::from(Span::styled(status, style)),
                 ])
             })

@@ -15,9 +15,11 @@ pub mod today;
 pub mod unassigned;
 
 use crossterm::event::{KeyCode, KeyEvent};
-use ratatui::widgets::TableState;
+use ratatui::text::Span;
+use ratatui::widgets::{Cell, TableState};
 
 use super::screen::{Action, Ctx, Message};
+use crate::domain::coverage::Ratio;
 use crate::domain::{ClientNo, Quarter};
 use crate::service::views::ReportKind;
 use contact_form::{ContactForm, Prefill};
@@ -64,6 +66,31 @@ pub fn export_report(cx: &Ctx, kind: ReportKind, quarter: Option<Quarter>) -> Ac
     match crate::report::write_xlsx(&path, &report) {
         Ok(()) => Action::Say(Message::Info(cx.t.exported_to.replace("{}", &path.display().to_string()))),
         Err(e) => Action::Say(Message::Error(e.to_string())),
+    }
+}
+
+/// A share as a right-aligned whole percentage, coloured by how far along it is.
+pub fn percent_cell(r: Ratio, cx: &Ctx) -> Cell<'static> {
+    match r.permille() {
+        Some(p) => {
+            let style = if p >= 800 {
+                cx.theme.ok
+            } else if p >= 500 {
+                cx.theme.text
+            } else {
+                cx.theme.warning
+            };
+            Cell::from(Span::styled(format!("{:>3}%", p / 10), style))
+        }
+        None => Cell::from(Span::styled("  -", cx.theme.muted)),
+    }
+}
+
+/// The client card for `client`, from whichever screen the user is on.
+pub fn open_client(client: ClientNo, cx: &Ctx) -> Action {
+    match client::ClientScreen::new(client, cx) {
+        Ok(s) => Action::Push(Box::new(s)),
+        Err(e) => Action::error(e),
     }
 }
 

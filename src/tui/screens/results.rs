@@ -12,7 +12,6 @@ use super::super::text::Text;
 use super::super::ui;
 use super::export_report;
 use crate::domain::Quarter;
-use crate::domain::results::{growth_permille, share_permille};
 use crate::service::ServiceError;
 use crate::service::views::{ReportKind, ResultsView};
 
@@ -106,35 +105,30 @@ impl Screen for ResultsScreen {
             ]),
             Line::from(""),
         ];
-        let share = share_permille(&v.now);
-        let share_ok = share.is_some_and(|s| s >= u32::from(v.share_target_permille));
         lines.push(Line::from(vec![
             label(t.gold_plus),
             Span::styled(format!("{}", v.now.gold_plus), th.title),
             Span::styled(format!(" / {} {} = ", v.now.clients, t.all_clients), th.text),
-            Span::styled(share.map_or("-".into(), |s| pct(i64::from(s))), th.accent),
-            Span::styled(format!("  {} ≥{}", t.target, pct(i64::from(v.share_target_permille))), th.muted),
-            verdict(share_ok),
+            Span::styled(v.share.permille.map_or("-".into(), pct), th.accent),
+            Span::styled(format!("  {} ≥{}", t.target, pct(v.share.target)), th.muted),
+            verdict(v.share.met()),
         ]));
         match v.year_ago {
             Some(y) => {
-                let g = growth_permille(v.now.gold_plus, y.gold_plus);
-                let ok = g.is_some_and(|g| g >= i64::from(v.growth_target_permille));
                 lines.push(Line::from(vec![
                     label(t.growth),
                     Span::styled(
-                        g.map_or("-".into(), |g| format!("{}{}", if g >= 0 { "+" } else { "" }, pct(g))),
+                        v.growth
+                            .permille
+                            .map_or("-".into(), |g| format!("{}{}", if g >= 0 { "+" } else { "" }, pct(g))),
                         th.accent,
                     ),
                     Span::styled(
                         format!("  {} {}：{}", t.last_year, ui::date(y.date, v.today, t), y.gold_plus),
                         th.text,
                     ),
-                    Span::styled(
-                        format!("  {} ≥{}", t.target, pct(i64::from(v.growth_target_permille))),
-                        th.muted,
-                    ),
-                    verdict(ok),
+                    Span::styled(format!("  {} ≥{}", t.target, pct(v.growth.target)), th.muted),
+                    verdict(v.growth.met()),
                 ]));
             }
             None => lines.push(Line::from(vec![label(t.growth), Span::styled(t.no_last_year, th.warning)])),

@@ -9,7 +9,6 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
-use super::client::ClientScreen;
 use super::list_nav;
 use std::collections::BTreeSet;
 
@@ -35,7 +34,7 @@ fn filters() -> Vec<RosterFilter> {
 pub struct RosterScreen {
     /// Someone else's roster, opened by a manager from 覆盖.
     of: Option<StaffNo>,
-    page: Option<RosterPage>,
+    page: RosterPage,
     sort: usize,
     filter: usize,
     state: TableState,
@@ -54,16 +53,10 @@ impl RosterScreen {
     }
 
     fn open(of: Option<StaffNo>, cx: &Ctx) -> Result<RosterScreen, ServiceError> {
-        let mut s = RosterScreen {
-            of,
-            page: None,
-            sort: 0,
-            filter: 0,
-            state: TableState::default(),
-            marked: BTreeSet::new(),
-        };
-        s.refresh(cx)?;
-        Ok(s)
+        let page = cx.api.roster(of.clone(), SORTS[0], filters()[0].clone())?;
+        let mut state = TableState::default();
+        state.select((!page.rows.is_empty()).then_some(0));
+        Ok(RosterScreen { of, page, sort: 0, filter: 0, state, marked: BTreeSet::new() })
     }
 
     fn manager(cx: &Ctx) -> bool {
@@ -72,11 +65,7 @@ impl RosterScreen {
 
     fn pick_receiver(&self, clients: Vec<ClientNo>, cx: &Ctx) -> Action {
         let name_of = |no: &ClientNo| {
-            self.page
-                .as_ref()
-                .and_then(|p| p.rows.iter().find(|r| &r.no == no))
-                .map(|r| r.name.clone())
-                .unwrap_or_default()
+            self.page.rows.iter().find(|r| &r.no == no).map(|r| r.name.clone()).unwrap_or_default()
         };
         let names = clients.iter().map(name_of).collect();
         self.hand_over(clients, names, cx)
@@ -86,7 +75,7 @@ impl RosterScreen {
         if clients.is_empty() {
             return Action::None;
         }
-        let from = self.page.as_ref().map(|p| p.of.no.clone());
+        let from = Some(self.page.of.no.clone());
         Action::Push(Box::new(StaffPicker::new(clients, names, from, cx)))
     }
 
@@ -115,30 +104,22 @@ impl RosterScreen {
         } else if let Some(s) = f.segment {
             t.segment(s).to_string()
         } else if let Some(r) = f.gap {
-            format!(
-                "{}{}",
-                match t.lang {
-                    super::super::text::Lang::Zh => "缺",
-                    super::super::text::Lang::En => "no ",
-                },
-                t.requirement(r)
-            )
+            t.filter_gap.replace("{}", t.requirement(r))
         } else {
             t.all.to_string()
         }
     }
 
     fn selected_client(&self) -> Option<crate::domain::ClientNo> {
-        let page = self.page.as_ref()?;
-        page.rows.get(self.state.selected()?).map(|r| r.no.clone())
+        self.page.rows.get(self.state.selected()?).map(|r| r.no.clone())
     }
 }
 
 impl Screen for RosterScreen {
     fn title(&self, t: &Text) -> String {
-        match (&self.of, &self.page) {
-            (Some(_), Some(p)) => format!("{} · {}", t.roster_of, p.of.name),
-            _ => t.roster.to_string(),
+        match &self.of {
+            Some(_) => format!("{} · {}", t.roster_of, self.page.of.name),
+            None => t.roster.to_string(),
         }
     }
 
@@ -181,7 +162,7 @@ impl Screen for RosterScreen {
         self.marked.retain(|no| page.rows.iter().any(|r| &r.no == no));
         let n = page.rows.len();
         let same = was.and_then(|no| page.rows.iter().position(|r| r.no == no));
-        self.page = Some(page);
+        self.page = page;
         self.state.select(match (same, self.state.selected(), n) {
             (_, _, 0) => None,
             (Some(i), _, _) => Some(i),
@@ -192,16 +173,13 @@ impl Screen for RosterScreen {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        let n = self.page.as_ref().map_or(0, |p| p.rows.len());
+        let n = self.page.rows.len();
         if list_nav(&mut self.state, key, n) {
             return Action::None;
         }
         match key.code {
             KeyCode::Enter => match self.selected_client() {
-                Some(no) => match ClientScreen::new(no, cx) {
-                    Ok(s) => Action::Push(Box::new(s)),
-                    Err(e) => Action::error(e),
-                },
+                Some(no) => super::open_client(no, cx),
                 None => Action::None,
             },
             KeyCode::Char(' ') if Self::manager(cx) => {
@@ -260,10 +238,7 @@ impl Screen for RosterScreen {
     fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
         let t = cx.t;
         let th = cx.theme;
-        let Some(page) = &self.page else {
-            f.render_widget(Paragraph::new(t.loading).style(th.muted), area);
-            return;
-        };
+        let page = &self.page;
         let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
 
         let st = page.standing;

@@ -13,7 +13,6 @@ use ratatui_textarea::TextArea;
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
-use super::client::ClientScreen;
 use super::contact_form::Prefill;
 use crate::service::search::{MatchField, SearchResults};
 
@@ -162,10 +161,7 @@ impl Screen for SearchScreen {
             }
             KeyCode::Enter => {
                 if let Some(hit) = self.selected() {
-                    return match ClientScreen::new(hit.no.clone(), cx) {
-                        Ok(s) => Action::Push(Box::new(s)),
-                        Err(e) => Action::error(e),
-                    };
+                    return super::open_client(hit.no.clone(), cx);
                 }
             }
             KeyCode::F(2) => {

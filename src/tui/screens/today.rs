@@ -7,12 +7,11 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{List, ListItem, ListState, Paragraph};
+use ratatui::widgets::{List, ListItem, ListState};
 
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
-use super::client::ClientScreen;
 use super::contact_form::Prefill;
 use crate::domain::{ClientNo, DueBucket, Purpose, TaskId, TaskKind};
 use crate::service::ServiceError;
@@ -48,11 +47,10 @@ impl Row {
     /// Why the contact form opened from this line is being filled in.
     fn prefill(&self) -> Prefill {
         match self {
-            Row::Task(t) => match t.id.kind {
-                TaskKind::Callback { .. } => Prefill { purpose: Some(Purpose::Callback), launch: None },
-                TaskKind::Quarterly(_) => Prefill { purpose: Some(Purpose::QuarterlyNotice), launch: None },
-                TaskKind::Launch(id) => Prefill { purpose: Some(Purpose::ProductPitch), launch: Some(id) },
-            },
+            Row::Task(t) => {
+                let (purpose, launch) = t.id.kind.completed_by();
+                Prefill { purpose: Some(purpose), launch }
+            }
             Row::Gap(_) => Prefill { purpose: Some(Purpose::Marketing), launch: None },
             _ => Prefill::default(),
         }
@@ -66,14 +64,13 @@ enum LineKey {
 }
 
 pub struct TodayScreen {
-    view: Option<TodayView>,
     rows: Vec<Row>,
     state: ListState,
 }
 
 impl TodayScreen {
     pub fn new(cx: &Ctx) -> Result<TodayScreen, ServiceError> {
-        let mut s = TodayScreen { view: None, rows: Vec::new(), state: ListState::default() };
+        let mut s = TodayScreen { rows: Vec::new(), state: ListState::default() };
         s.refresh(cx)?;
         Ok(s)
     }
@@ -274,7 +271,6 @@ impl Screen for TodayScreen {
         let view = cx.api.today()?;
         let was = self.selected().and_then(Row::same_line);
         self.rows = Self::build_rows(&view, cx);
-        self.view = Some(view);
         // A colleague's change elsewhere must not move the cursor off the item being read; when
         // the item itself is gone (a contact cleared it) the next item moves up under the
         // cursor, so a morning's list is worked straight down.
@@ -299,10 +295,7 @@ impl Screen for TodayScreen {
             KeyCode::BackTab => self.jump_section(false),
             KeyCode::Enter => {
                 if let Some(no) = self.selected().and_then(Row::client).cloned() {
-                    return match ClientScreen::new(no, cx) {
-                        Ok(s) => Action::Push(Box::new(s)),
-                        Err(e) => Action::error(e),
-                    };
+                    return super::open_client(no, cx);
                 }
             }
             KeyCode::Char('c') if !key.modifiers.contains(KeyModifiers::CONTROL) => {
@@ -312,21 +305,13 @@ impl Screen for TodayScreen {
                     return super::open_contact_form(no.clone(), row.prefill(), cx);
                 }
             }
-            KeyCode::Char('r') => {
-                if let Err(e) = self.refresh(cx) {
-                    return Action::error(e);
-                }
-            }
+            KeyCode::Char('r') => return Action::after(self.refresh(cx)),
             _ => {}
         }
         Action::None
     }
 
     fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
-        if self.view.is_none() {
-            f.render_widget(Paragraph::new(cx.t.loading).style(cx.theme.muted), area);
-            return;
-        }
         let items: Vec<ListItem> = self.rows.iter().map(|r| ListItem::new(self.row_line(r, cx))).collect();
         let list = List::new(items).highlight_style(cx.theme.selection).highlight_symbol(">");
         f.render_stateful_widget(list, area, &mut self.state);

@@ -124,10 +124,7 @@ impl Screen for UnassignedScreen {
                 Action::Push(Box::new(StaffPicker::new(clients, names, None, cx)))
             }
             KeyCode::Enter => match self.state.selected().and_then(|i| self.rows.get(i)) {
-                Some(r) => match super::client::ClientScreen::new(r.no.clone(), cx) {
-                    Ok(s) => Action::Push(Box::new(s)),
-                    Err(e) => Action::error(e),
-                },
+                Some(r) => super::open_client(r.no.clone(), cx),
                 None => Action::None,
             },
             KeyCode::Char('x') => export_report(cx, ReportKind::Unassigned, None),
