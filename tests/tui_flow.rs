@@ -342,3 +342,28 @@ fn unsaved_settings_hold_the_user_until_saved_or_undone() {
     press(&mut app, KeyCode::Char('1'));
     assert_eq!(app.top_title(), "今日", "undone, the views switch again");
 }
+
+#[test]
+fn a_long_name_in_search_results_is_cut_and_the_columns_stay_put() {
+    let b = branch();
+    let admin = b.session("9001");
+    let long = mingdan::service::imports::ClientRecord {
+        line: 2,
+        no: Some(cno("C9")),
+        name: Some("买买提艾力克木江".into()),
+        outlet: Some(mingdan::domain::OutletId::parse("城关").unwrap()),
+        ..Default::default()
+    };
+    assert!(admin.import_clients(vec![long], "新增.csv".into(), false).unwrap().written);
+    assert!(b.service.wait_for_search(std::time::Duration::from_secs(30)));
+    let th = theme();
+    let s = b.session("2002");
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('/'));
+    typ(&mut app, "买买提");
+    let found = screen(&mut app);
+    let line = found.lines().find(|l| l.contains("C9")).unwrap_or_else(|| panic!("{found}"));
+    let before_no = &line[..line.find("C9").unwrap()];
+    assert_eq!(mingdan::tui::ui::width(before_no), 12, "client number column moved:\n{found}");
+    assert!(line.contains("买买提..") && !line.contains("木江"), "{line}");
+}

@@ -137,7 +137,7 @@ impl<'a> App<'a> {
     pub fn poll_changes(&mut self) {
         // Someone typing into a form or a search keeps what they typed: the reload waits until
         // they leave the field (the counter is not marked seen, so the next poll catches up).
-        if self.stack.last().is_some_and(|s| s.takes_text()) {
+        if self.typing() {
             return;
         }
         match self.cx.api.changes() {

@@ -3,6 +3,7 @@
 use chrono::{Datelike, NaiveDate};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use ratatui_textarea::{CursorMove, TextArea};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::screen::KeyHelp;
@@ -12,6 +13,16 @@ use crate::domain::DueBucket;
 use crate::service::views::Amount;
 
 /// Display width in terminal cells (a Chinese character takes two).
+/// A one-line text field holding `initial`, cursor at its end, showing `placeholder` while empty;
+/// the cursor line is not underlined, which looks like a stray rule in many terminals.
+pub fn text_input(initial: &str, placeholder: &str) -> TextArea<'static> {
+    let mut t = TextArea::new(vec![initial.to_string()]);
+    t.set_placeholder_text(placeholder.to_string());
+    t.set_cursor_line_style(Style::default());
+    t.move_cursor(CursorMove::End);
+    t
+}
+
 pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }

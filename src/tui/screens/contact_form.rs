@@ -72,14 +72,6 @@ pub struct ContactForm {
     confirm_cancel: bool,
 }
 
-fn text_field(initial: &str, placeholder: &str) -> TextArea<'static> {
-    let mut t = TextArea::new(vec![initial.to_string()]);
-    t.set_placeholder_text(placeholder.to_string());
-    t.set_cursor_line_style(Style::default());
-    t.move_cursor(ratatui_textarea::CursorMove::End);
-    t
-}
-
 fn index_of<T: PartialEq + Copy>(all: &[T], v: T) -> usize {
     all.iter().position(|x| *x == v).unwrap_or(0)
 }
@@ -104,9 +96,9 @@ impl ContactForm {
             launch,
             outcome: 0,
             satisfaction: 0,
-            note: text_field("", cx.t.note_placeholder),
-            next: text_field("", cx.t.next_placeholder),
-            at: text_field("", cx.t.at_placeholder),
+            note: ui::text_input("", cx.t.note_placeholder),
+            next: ui::text_input("", cx.t.next_placeholder),
+            at: ui::text_input("", cx.t.at_placeholder),
             next_touched: false,
             focus: Field::Channel,
             errors: BTreeMap::new(),
@@ -126,13 +118,13 @@ impl ContactForm {
         form.channel = index_of(Channel::ALL, draft.channel);
         form.outcome = index_of(Outcome::ALL, draft.outcome);
         form.satisfaction = draft.satisfaction.map_or(0, usize::from).min(5);
-        form.note = text_field(&draft.note, cx.t.note_placeholder);
+        form.note = ui::text_input(&draft.note, cx.t.note_placeholder);
         if let Some(d) = draft.next_callback {
-            form.next = text_field(&d.to_string(), cx.t.next_placeholder);
+            form.next = ui::text_input(&d.to_string(), cx.t.next_placeholder);
             form.next_touched = true;
         }
         if let Some(at) = draft.at {
-            form.at = text_field(&at.format("%Y-%m-%d %H:%M").to_string(), cx.t.at_placeholder);
+            form.at = ui::text_input(&at.format("%Y-%m-%d %H:%M").to_string(), cx.t.at_placeholder);
         }
         form.dirty = true;
         Ok(form)
@@ -158,7 +150,7 @@ impl ContactForm {
         }
         let reached = Outcome::ALL[self.outcome].reached();
         let due = suggested_next_callback(self.purpose(), reached, self.card.callback_days, cx.me.today);
-        self.next = text_field(&due.map(|d| d.to_string()).unwrap_or_default(), cx.t.next_placeholder);
+        self.next = ui::text_input(&due.map(|d| d.to_string()).unwrap_or_default(), cx.t.next_placeholder);
     }
 
     fn changed(&mut self) {
@@ -182,6 +174,18 @@ impl ContactForm {
             Field::Outcome => Outcome::ALL.len(),
             Field::Satisfaction => 6,
             _ => 0,
+        }
+    }
+
+    /// The option chosen in a choice field; None for a text field.
+    fn choice(&self, f: Field) -> Option<usize> {
+        match f {
+            Field::Channel => Some(self.channel),
+            Field::Purpose => Some(self.purpose),
+            Field::Launch => Some(self.launch),
+            Field::Outcome => Some(self.outcome),
+            Field::Satisfaction => Some(self.satisfaction),
+            _ => None,
         }
     }
 
@@ -318,13 +322,7 @@ impl ContactForm {
     fn choice_line(&self, f: Field, cx: &Ctx) -> Line<'static> {
         let th = cx.theme;
         let focused = self.focus == f;
-        let selected = match f {
-            Field::Channel => self.channel,
-            Field::Purpose => self.purpose,
-            Field::Outcome => self.outcome,
-            Field::Satisfaction => self.satisfaction,
-            _ => 0,
-        };
+        let selected = self.choice(f).unwrap_or(0);
         let mut spans = Vec::new();
         for (i, o) in self.options(f, cx.t).into_iter().enumerate() {
             let style = match (i == selected, focused) {
@@ -459,14 +457,9 @@ impl Screen for ContactForm {
             _ => {
                 let f = self.focus;
                 let len = self.choice_len(f);
-                if len > 0 {
-                    let current = match f {
-                        Field::Channel => self.channel,
-                        Field::Purpose => self.purpose,
-                        Field::Launch => self.launch,
-                        Field::Outcome => self.outcome,
-                        _ => self.satisfaction,
-                    };
+                if len > 0
+                    && let Some(current) = self.choice(f)
+                {
                     match key.code {
                         KeyCode::Right | KeyCode::Char(' ') | KeyCode::Char('l') => {
                             self.pick(f, current + 1, cx)

@@ -4,7 +4,6 @@
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph, TableState};
 use ratatui_textarea::TextArea;
@@ -152,9 +151,7 @@ impl MoveConfirm {
     ) -> MoveConfirm {
         let preview = pairs.iter().map(|(c, s)| (c.clone(), Some(s.no.clone()))).collect();
         let effects = cx.api.assign_preview(preview).map_err(|e| e.to_string());
-        let mut reason = TextArea::default();
-        reason.set_placeholder_text(cx.t.reason_placeholder);
-        reason.set_cursor_line_style(Style::default());
+        let reason = ui::text_input("", cx.t.reason_placeholder);
         MoveConfirm { pairs, from, names, effects, reason, error: None }
     }
 

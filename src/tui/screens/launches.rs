@@ -138,19 +138,12 @@ pub struct LaunchForm {
     error: Option<String>,
 }
 
-fn input(placeholder: &str) -> TextArea<'static> {
-    let mut t = TextArea::default();
-    t.set_placeholder_text(placeholder.to_string());
-    t.set_cursor_line_style(Style::default());
-    t
-}
-
 impl LaunchForm {
     pub fn new(cx: &Ctx) -> LaunchForm {
         LaunchForm {
-            name: input(cx.t.launch_name_placeholder),
-            description: input(cx.t.launch_desc_placeholder),
-            deadline: input(cx.t.next_placeholder),
+            name: ui::text_input("", cx.t.launch_name_placeholder),
+            description: ui::text_input("", cx.t.launch_desc_placeholder),
+            deadline: ui::text_input("", cx.t.next_placeholder),
             focus: Field::Name,
             error: None,
         }

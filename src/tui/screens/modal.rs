@@ -23,7 +23,6 @@ pub fn popup(f: &mut Frame, area: Rect, cx: &Ctx, title: &str, lines: Vec<Line<'
     f.render_widget(Clear, r);
     let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(r);
     f.render_widget(Paragraph::new(format!(" {title}")).style(cx.theme.bar), head);
-    let body = Rect { x: body.x, y: body.y, width: body.width, height: body.height };
     let mut padded = vec![Line::from("")];
     padded.extend(lines.into_iter().map(|mut l| {
         l.spans.insert(0, Span::raw(" "));

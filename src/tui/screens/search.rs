@@ -30,11 +30,8 @@ pub struct SearchScreen {
 
 impl SearchScreen {
     pub fn new(cx: &Ctx) -> SearchScreen {
-        let mut input = TextArea::default();
-        input.set_placeholder_text(cx.t.search_placeholder);
-        input.set_cursor_line_style(Style::default());
         SearchScreen {
-            input,
+            input: ui::text_input("", cx.t.search_placeholder),
             results: SearchResults::default(),
             asked: String::new(),
             state: ListState::default(),
@@ -66,14 +63,19 @@ impl SearchScreen {
         self.results.hits.get(self.state.selected()?)
     }
 
-    /// `text` with the characters at `at` in the highlight style, padded to `cells` cells.
+    /// `text` with the characters at `at` in the highlight style, in a column of `cells` cells
+    /// (0: as long as it is) that keeps one space before the next: a long name is cut like any
+    /// other cell, and the characters left keep their highlight.
     fn marked(text: &str, at: &[usize], cells: usize, base: Style, hl: Style) -> Vec<Span<'static>> {
+        let shown = if cells > 0 { ui::fit(text, cells - 1) } else { text.to_string() };
+        // Past the cut is the ".." marker, which matched nothing.
+        let kept = if shown == text { usize::MAX } else { shown.chars().count() - 2 };
         let mut spans = Vec::new();
         let mut used = 0;
-        for (i, ch) in text.chars().enumerate() {
+        for (i, ch) in shown.chars().enumerate() {
             let s = ch.to_string();
             used += ui::width(&s);
-            spans.push(Span::styled(s, if at.contains(&i) { hl } else { base }));
+            spans.push(Span::styled(s, if i < kept && at.contains(&i) { hl } else { base }));
         }
         spans.push(Span::raw(" ".repeat(cells.saturating_sub(used))));
         spans

@@ -290,14 +290,10 @@ impl Screen for SettingsScreen {
             }
             // After a colleague saved first: load what is in force now; local edits are dropped,
             // as the conflict message says, since they were made against rules no longer there.
-            KeyCode::Char('r') => match cx.api.rules() {
-                Ok(rules) => {
-                    self.saved = rules.clone();
-                    self.rules = rules;
-                    self.build(t);
-                }
-                Err(e) => return Action::error(e),
-            },
+            KeyCode::Char('r') => {
+                self.rules = self.saved.clone();
+                return Action::after(self.refresh(cx));
+            }
             _ => {}
         }
         Action::None
