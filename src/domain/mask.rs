@@ -1,8 +1,11 @@
 //! Masking of confidential fields (证件号码, 手机号码, 资产). The roster may be used by all staff of
 //! the bank, but these are shown in full only on an audited reveal.
 
+use std::ops::RangeInclusive;
+
 use serde::{Deserialize, Serialize};
 
+use super::client::is_resident_id;
 use super::money::Fen;
 
 /// A field that is masked until revealed.
@@ -23,8 +26,15 @@ impl Sensitive {
     }
 }
 
-const PHONE_KEEP: (usize, usize) = (3, 4);
-const ID_KEEP: (usize, usize) = (4, 4);
+/// Leading and trailing digits `mask_phone` shows of a phone long enough to show any.
+pub const PHONE_KEEP: (usize, usize) = (3, 4);
+/// Leading and trailing characters `mask_id` shows of an ID number long enough to show any.
+pub const ID_KEEP: (usize, usize) = (4, 4);
+
+/// How many final characters of an ID number may be typed to find it: as many as the mask shows,
+/// and for a resident ID two more (`id_ending_searchable`), since "身份证后六位" is how branches
+/// look people up.
+pub const ID_ENDING_SEARCHABLE: RangeInclusive<usize> = ID_KEEP.1..=ID_KEEP.1 + 2;
 
 /// "138****8000": enough to recognise a number the client reads out, not enough to dial it.
 pub fn mask_phone(phone: &str) -> String {
@@ -44,6 +54,18 @@ pub fn phone_shown(len: usize) -> (usize, usize) {
 /// How many leading and trailing characters `mask_id` shows of an ID number `len` characters long.
 pub fn id_shown(len: usize) -> (usize, usize) {
     shown(len, ID_KEEP)
+}
+
+/// Whether the last `len_typed` characters of `id` may find it in a search. Search must not
+/// become a way round the mask: if it matched hidden characters, typing one more guess at a
+/// time and watching whether the client stays listed would recover them without an audited
+/// reveal. So an ending may be searched only as far as the mask shows it, except that a
+/// resident ID's may be two characters longer, because those are the day of birth, which the
+/// client card shows anyway. A passport number's hidden characters carry no such meaning and
+/// stay unsearchable.
+pub fn id_ending_searchable(id: &str, len_typed: usize) -> bool {
+    let shown = id_shown(id.chars().count()).1;
+    shown > 0 && (len_typed == shown || (ID_ENDING_SEARCHABLE.contains(&len_typed) && is_resident_id(id)))
 }
 
 /// A value no longer than what would be kept is hidden entirely: showing it would show all of it.
@@ -104,6 +126,24 @@ mod tests {
         assert_eq!(phone_shown(11), (3, 4));
         assert_eq!(phone_shown(7), (0, 0));
         assert_eq!(id_shown(18), (4, 4));
+    }
+
+    #[test]
+    fn an_id_ending_is_searchable_as_far_as_shown_or_to_the_day_of_birth() {
+        let resident = "11010519491231002X";
+        assert!(id_ending_searchable(resident, 4));
+        assert!(id_ending_searchable(resident, 5));
+        assert!(id_ending_searchable(resident, 6), "身份证后六位");
+        assert!(!id_ending_searchable(resident, 7), "the month of birth is hidden");
+        assert!(!id_ending_searchable(resident, 3), "only the whole ending shown, not part of it");
+        // The same shape with a wrong check character is no resident ID.
+        assert!(!id_ending_searchable("110105194912310021", 6));
+        assert!(id_ending_searchable("110105194912310021", 4));
+        let passport = "PE12345678";
+        assert!(id_ending_searchable(passport, 4));
+        assert!(!id_ending_searchable(passport, 5), "a passport's hidden characters stay hidden");
+        assert!(!id_ending_searchable(passport, 6));
+        assert!(!id_ending_searchable("E1234", 4), "a short number shows nothing, so nothing is searchable");
     }
 
     #[test]

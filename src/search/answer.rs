@@ -103,8 +103,10 @@ impl SearchIndex {
         let by_no =
             |id: Id| p.alnum.as_ref().is_some_and(|q| memchr::memmem::find(t.nos.folded(id), q).is_some());
         let need = limit - taken.len();
-        let already: Vec<Id> = taken.iter().map(|(id, _)| *id).collect();
-        let fuzzy = |id: Id| !already.contains(&id) && (by_name(id) || by_no(id));
+        // Sorted, because the walk below may test every client against it.
+        let mut already: Vec<Id> = taken.iter().map(|(id, _)| *id).collect();
+        already.sort_unstable();
+        let fuzzy = |id: Id| already.binary_search(&id).is_err() && (by_name(id) || by_no(id));
         // Common letters match a large share of names; a short walk in rank order then finds
         // the best of them long before a scan of every name would end.
         if !p.number

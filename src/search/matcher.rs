@@ -10,7 +10,10 @@
 //!   hidden digits would take ten thousand tries),
 //! - the digits the mask shows anyway: the first three of a phone while typing, its last four,
 //! - the last four to six characters of an ID number: "身份证后六位" is how branches look people
-//!   up, and the two extra characters are the day of birth, which the client card shows.
+//!   up, and the two extra characters are the day of birth, which the client card shows
+//!   (`domain::mask::id_ending_searchable` holds that rule).
+
+use std::cell::OnceCell;
 
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
@@ -20,11 +23,7 @@ use super::query::{MAX_UNITS, Query, Unit};
 use super::syllables::table as syllable_table;
 use super::table::{Id, Table};
 use super::{Grade, MatchField, MatchKind, Reading};
-use crate::domain::client::is_resident_id;
-use crate::domain::mask::{id_shown, phone_shown};
-
-/// Lengths of an ID-number ending that may be searched for.
-pub const ID_TAIL: std::ops::RangeInclusive<usize> = 4..=6;
+use crate::domain::mask::{id_ending_searchable, phone_shown};
 
 /// A query with what every client check needs worked out once.
 pub struct Prepared {
@@ -40,6 +39,9 @@ pub struct Prepared {
     pub mask: u64,
     /// For each `Unit::Char`, the syllables it can be read as (for the name keys).
     pub char_syllables: Vec<Vec<u16>>,
+    /// Made on the first fuzzy hit shown and kept for the others: making one costs more than
+    /// using it, and most queries show no fuzzy hit at all.
+    skim: OnceCell<SkimMatcherV2>,
 }
 
 impl Prepared {
@@ -76,7 +78,7 @@ impl Prepared {
                 Unit::Alnum(_) => Vec::new(),
             })
             .collect();
-        Prepared { query, number, alnum, digits, id_form, mask, char_syllables }
+        Prepared { query, number, alnum, digits, id_form, mask, char_syllables, skim: OnceCell::new() }
     }
 }
 
@@ -120,7 +122,7 @@ pub fn classify(t: &Table, id: Id, p: &Prepared, detail: bool) -> Option<Match> 
         let fuzzy = name.is_none() && t.mask[id as usize] & p.mask == p.mask && fuzzy_name(t, id, p);
         offer(name);
         if fuzzy {
-            let positions = if detail { fuzzy_positions(rec.name(), &p.query) } else { Vec::new() };
+            let positions = if detail { fuzzy_positions(rec.name(), p) } else { Vec::new() };
             offer(Some(Match {
                 field: MatchField::Name,
                 kind: MatchKind::Fuzzy,
@@ -173,19 +175,11 @@ pub fn phone(phone: &str, digits: &str) -> Option<Match> {
     Some(Match { field: MatchField::Phone, kind, reading: Reading::Primary, positions })
 }
 
-/// An ID number's ending may be searched as far as the mask shows it; a resident ID's as far as
-/// six characters, because the two more are the day of birth the card shows anyway. A passport
-/// number's hidden characters must never be found one by one through search.
-fn tail_may_match(id: &str, len: usize, q: usize) -> bool {
-    let shown = id_shown(len).1;
-    shown > 0 && (q == shown || (ID_TAIL.contains(&q) && is_resident_id(id)))
-}
-
 pub fn id_number(id: &str, q: &str) -> Option<Match> {
     let len = id.chars().count();
     let (kind, positions) = if id == q {
         (MatchKind::Exact, (0..len).collect())
-    } else if tail_may_match(id, len, q.len()) && id.ends_with(q) {
+    } else if id_ending_searchable(id, q.len()) && id.ends_with(q) {
         (MatchKind::Prefix, (len - q.len()..len).collect())
     } else {
         return None;
@@ -331,7 +325,7 @@ pub fn subsequence(name: NameKey, units: &[Unit]) -> bool {
 }
 
 /// Name characters fuzzy-matcher picks for the query, for highlighting.
-fn fuzzy_positions(name: NameKey, q: &Query) -> Vec<usize> {
+fn fuzzy_positions(name: NameKey, p: &Prepared) -> Vec<usize> {
     let syl = syllable_table();
     let mut written = String::new();
     let mut owner = Vec::new();
@@ -345,7 +339,8 @@ fn fuzzy_positions(name: NameKey, q: &Query) -> Vec<usize> {
             }
         }
     }
-    let Some((_, at)) = SkimMatcherV2::default().fuzzy_indices(&written, &q.text) else {
+    let skim = p.skim.get_or_init(SkimMatcherV2::default);
+    let Some((_, at)) = skim.fuzzy_indices(&written, &p.query.text) else {
         return Vec::new();
     };
     let mut positions: Vec<usize> = at.iter().filter_map(|a| owner.get(*a).copied()).collect();

@@ -112,7 +112,13 @@ const WALK_ABOVE: usize = 50_000;
 
 /// Edits in one write above this count rebuild the sorted arrays instead of shifting them entry
 /// by entry (each shift moves up to a few megabytes at a million clients).
-pub const REBUILD_ABOVE: usize = 256;
+const REBUILD_ABOVE: usize = 256;
+
+/// Whether applying `changed` clients at once sorts everything afresh. Only clients that differ
+/// from what is indexed count: an import re-saves every client it names, most unchanged.
+fn rebuilds(changed: usize) -> bool {
+    changed > REBUILD_ABOVE
+}
 
 /// One search result, unmasked: the service masks it for the person searching.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,8 +150,9 @@ pub struct SearchIndex {
     staff_nos: Vec<String>,
     by_maintainer: HashMap<u32, Vec<Id>>,
     walk_above: usize,
-    /// How many times every array was sorted afresh (the build, large batches); edits of a few
-    /// clients must not add to it.
+    /// How many times every array was sorted afresh (the build, large batches), for tests that
+    /// edits of a few clients are applied in place.
+    #[cfg(test)]
     full_sorts: u32,
 }
 
@@ -169,6 +176,7 @@ impl Default for Builder {
                 staff_nos: Vec::new(),
                 by_maintainer: HashMap::new(),
                 walk_above: WALK_ABOVE,
+                #[cfg(test)]
                 full_sorts: 0,
             },
         }
@@ -299,15 +307,21 @@ impl SearchIndex {
 
     /// Adds new clients and applies changes to known ones, so the next search sees them.
     pub fn upsert(&mut self, rows: &[Row]) {
-        // An import rewrites every client it names, most of them unchanged.
         let news: Vec<&Row> = rows.iter().filter(|r| self.is_news(r)).collect();
-        if news.len() > REBUILD_ABOVE {
+        if rebuilds(news.len()) {
             self.upsert_all(news);
         } else {
             for row in news {
                 self.upsert_one(row);
             }
         }
+    }
+
+    /// Whether `upsert(rows)` would sort everything afresh (seconds at a million clients) rather
+    /// than edit in place. Stops counting once it knows.
+    pub fn rebuilds_for(&self, rows: &[Row]) -> bool {
+        rebuilds(rows.len())
+            && rebuilds(rows.iter().filter(|r| self.is_news(r)).take(REBUILD_ABOVE + 1).count())
     }
 
     /// A client not indexed yet, or indexed with something the index uses different.
@@ -357,7 +371,10 @@ impl SearchIndex {
     }
 
     fn sort_everything(&mut self, by_no: Vec<Id>) {
-        self.full_sorts += 1;
+        #[cfg(test)]
+        {
+            self.full_sorts += 1;
+        }
         let t = &self.t;
         let mut entries = Vec::with_capacity(t.len() * 2);
         let mut overflow = Vec::new();

@@ -4,10 +4,9 @@
 
 use std::cmp::Ordering;
 
-use super::matcher::ID_TAIL;
 use super::rank::cmp_no;
 use super::table::{Id, Table};
-use crate::domain::mask::{id_shown, phone_shown};
+use crate::domain::mask::{ID_ENDING_SEARCHABLE, PHONE_KEEP, id_shown, phone_shown};
 
 #[derive(Default)]
 pub struct NumberKeys {
@@ -47,9 +46,9 @@ fn id_char_code(b: u8) -> Option<u32> {
 fn tail_code(reversed: impl Iterator<Item = u8>) -> (u32, usize) {
     let mut code = 0;
     let mut n = 0;
-    for b in reversed.take(*ID_TAIL.end()) {
+    for b in reversed.take(*ID_ENDING_SEARCHABLE.end()) {
         let Some(c) = id_char_code(b) else { break };
-        code += c * 12u32.pow((*ID_TAIL.end() - 1 - n) as u32);
+        code += c * 12u32.pow((*ID_ENDING_SEARCHABLE.end() - 1 - n) as u32);
         n += 1;
     }
     (code, n)
@@ -60,7 +59,7 @@ fn id_tail(id: &str) -> Option<u32> {
         return None;
     }
     let (code, n) = tail_code(id.bytes().rev());
-    (n >= *ID_TAIL.start()).then_some(code)
+    (n >= *ID_ENDING_SEARCHABLE.start()).then_some(code)
 }
 
 fn cmp_phone(t: &Table, a: Id, b: Id) -> Ordering {
@@ -160,11 +159,11 @@ impl NumberKeys {
             let eq = lo + v[lo..].partition_point(|id| phone(id) == d);
             hits.exact.push(&v[lo..eq]);
             // Only as far as the mask shows: no phone can be 3 digits long, so none is equal.
-            if d.len() <= phone_shown(usize::MAX).0 {
+            if d.len() <= PHONE_KEEP.0 {
                 let hi = lo + v[lo..].partition_point(|id| phone(id).starts_with(d));
                 hits.prefix.push(&v[lo..hi]);
             }
-            if d.len() == phone_shown(usize::MAX).1
+            if d.len() == PHONE_KEEP.1
                 && let Ok(tail) = d.parse::<u16>()
             {
                 let lo = self.tail_keys.partition_point(|k| *k < tail);
@@ -174,14 +173,18 @@ impl NumberKeys {
             hits.check.push(&self.short_phones);
         }
         let (code, n) = tail_code(id_form.bytes().rev());
-        if n == id_form.len().min(*ID_TAIL.end()) && n >= *ID_TAIL.start() {
-            let width = 12u32.pow((*ID_TAIL.end() - n) as u32);
+        if n == id_form.len().min(*ID_ENDING_SEARCHABLE.end()) && n >= *ID_ENDING_SEARCHABLE.start() {
+            let width = 12u32.pow((*ID_ENDING_SEARCHABLE.end() - n) as u32);
             let lo = self.id_keys.partition_point(|k| *k < code);
             let hi = self.id_keys.partition_point(|k| *k < code + width);
             let run = &self.id_ids[lo..hi];
-            // Four characters are what every mask shows; a longer ending matches resident IDs
-            // only (`matcher::id_number` decides), so those runs are checked one by one.
-            if id_form.len() == *ID_TAIL.start() { hits.prefix.push(run) } else { hits.check.push(run) }
+            // The shortest ending is what every mask shows; a longer one matches resident IDs
+            // only (`domain::mask::id_ending_searchable`), so those runs are checked one by one.
+            if id_form.len() == *ID_ENDING_SEARCHABLE.start() {
+                hits.prefix.push(run)
+            } else {
+                hits.check.push(run)
+            }
         }
         hits.check.push(&self.short_ids);
     }

@@ -281,6 +281,23 @@ fn a_large_batch_of_edits_is_applied_by_rebuilding() {
 }
 
 #[test]
+fn only_clients_that_changed_count_towards_a_rebuild() {
+    let all = rows(900, 6);
+    let mut ix = SearchIndex::build(all.clone());
+    assert!(!ix.rebuilds_for(&all), "an import re-saving every client unchanged");
+    ix.upsert(&all);
+    assert_eq!(ix.full_sorts, 1);
+    let mut batch = all.clone();
+    for r in &mut batch[..300] {
+        r.name = "新名字".into();
+    }
+    assert!(ix.rebuilds_for(&batch));
+    ix.upsert(&batch);
+    assert_eq!(ix.full_sorts, 2);
+    agree(&batch, &ix);
+}
+
+#[test]
 fn positions_say_what_matched() {
     let rows = vec![Row {
         no: "6201".into(),
