@@ -44,6 +44,13 @@ fn a_fresh_store_checks_clean() {
     let s = Store::open(dir.path()).unwrap();
     let report = s.check().unwrap();
     assert!(report.is_ok(), "{:?}", report.problems);
+    // The summary names each kind of record as its error messages do.
+    let names: Vec<&str> = report.counts.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["员工", "客户", "联系记录", "任务", "新品推介", "联系草稿", "审计记录", "资产快照", "客户变化"]
+    );
+    assert!(report.counts.iter().all(|(_, c)| *c == 0), "{:?}", report.counts);
 }
 
 #[test]

@@ -42,21 +42,14 @@ impl Sheet {
         }
         // The csv crate's line count is off after blank lines, and a record's position can be the
         // blank line before it; count lines up to the record's first real byte instead.
-        let bytes = text.as_bytes();
-        let line_at = |byte: u64| {
-            let mut at = (byte as usize).min(bytes.len());
-            while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
-                at += 1;
-            }
-            bytes[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1
-        };
+        let mut lines = LineCounter::new(text.as_bytes());
         let mut rows = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|e| {
-                let line = e.position().map_or(0, |p| line_at(p.byte()));
+                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
                 RowProblem { line, column: String::new(), reason: format!("CSV 格式错误：{e}") }
             })?;
-            let line = record.position().map_or(0, |p| line_at(p.byte()));
+            let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
             let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
             // Excel leaves rows of bare commas below the data.
             if cells.iter().all(String::is_empty) {
@@ -65,6 +58,40 @@ impl Sheet {
             rows.push(Row { line, cells });
         }
         Ok(Sheet { headers, rows })
+    }
+}
+
+/// Line numbers of byte positions that mostly move forward. Counting from the start of the file
+/// for every record made a large import quadratic; this counts only the bytes since the last
+/// position asked about.
+struct LineCounter<'t> {
+    bytes: &'t [u8],
+    /// The last position asked about and how many newlines come before it.
+    at: usize,
+    newlines: u64,
+}
+
+impl<'t> LineCounter<'t> {
+    fn new(bytes: &'t [u8]) -> Self {
+        LineCounter { bytes, at: 0, newlines: 0 }
+    }
+
+    /// The line (from 1) of the first byte at or after `byte` that is not a line break.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let bytes = self.bytes;
+        let mut to = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+        while to < bytes.len() && matches!(bytes[to], b'\n' | b'\r') {
+            to += 1;
+        }
+        let count = |span: &[u8]| span.iter().filter(|b| **b == b'\n').count() as u64;
+        // The csv reader only moves forward, but going back stays right rather than assuming it.
+        if to >= self.at {
+            self.newlines += count(&bytes[self.at..to]);
+        } else {
+            self.newlines -= count(&bytes[to..self.at]);
+        }
+        self.at = to;
+        self.newlines + 1
     }
 }
 
@@ -186,6 +213,31 @@ mod tests {
         assert!(err[0].reason.contains("缺少“客户号”列"));
         let sheet = Sheet::parse("客户号,客户编号\n1,2\n").unwrap();
         assert!(Columns::resolve(&sheet.headers, FIELDS).err().unwrap()[0].reason.contains("多列"));
+    }
+
+    #[test]
+    fn rows_after_multi_line_cells_keep_the_line_excel_shows() {
+        let text = "客户号,备注\r\nC1,\"第一行\r\n第二行\r\n第三行\"\r\nC2,x\r\n\r\nC3,\"a\nb\"\nC4,y\n";
+        let sheet = Sheet::parse(text).unwrap();
+        let lines: Vec<(u64, &str)> = sheet.rows.iter().map(|r| (r.line, r.cells[0].as_str())).collect();
+        assert_eq!(lines, [(2, "C1"), (5, "C2"), (7, "C3"), (9, "C4")]);
+        assert_eq!(sheet.rows[0].cells[1], "第一行\r\n第二行\r\n第三行");
+    }
+
+    #[test]
+    fn line_numbers_do_not_depend_on_the_order_they_are_asked_for() {
+        let text = b"h\n\"a\nb\"\r\n\r\nc\nd\n";
+        let from_start = |byte: usize| {
+            let mut at = byte.min(text.len());
+            while at < text.len() && matches!(text[at], b'\n' | b'\r') {
+                at += 1;
+            }
+            text[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1
+        };
+        let mut lines = LineCounter::new(text);
+        for byte in [0, 2, 9, 3, 12, 14, 100, 1, 0] {
+            assert_eq!(lines.line_at(byte as u64), from_start(byte), "byte {byte}");
+        }
     }
 
     #[test]

@@ -18,10 +18,12 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
-use super::codec::{Record, decode};
+use super::codec::decode;
+use super::records::decode_any;
+use super::schema::SCHEMA_KEY;
+use super::tx::RULES_KEY;
 use super::{CURRENT_SCHEMA, CheckReport, ID_BASE_KEY, Store, StoreError, Tree, lock};
-use crate::domain::results::{Snapshot, StateChange};
-use crate::domain::{AuditRecord, Client, Contact, ContactDraft, ProductLaunch, Rules, Staff, Task};
+use crate::domain::Rules;
 
 pub const MAGIC: &[u8; 8] = b"MDBACKUP";
 /// Bump when the layout above changes; older formats must stay readable.
@@ -60,18 +62,11 @@ impl BackupInfo {
 
     /// "员工 4，客户 3，…" for messages.
     pub fn summary(&self) -> String {
-        [
-            ("员工", Tree::Staff),
-            ("客户", Tree::Clients),
-            ("联系记录", Tree::Contacts),
-            ("任务", Tree::Tasks),
-            ("新品推介", Tree::Launches),
-            ("审计记录", Tree::Audit),
-        ]
-        .iter()
-        .map(|(label, t)| format!("{label} {}", self.count(*t)))
-        .collect::<Vec<_>>()
-        .join("，")
+        [Tree::Staff, Tree::Clients, Tree::Contacts, Tree::Tasks, Tree::Launches, Tree::Audit]
+            .into_iter()
+            .filter_map(|t| Some(format!("{} {}", t.record_kind()?, self.count(t))))
+            .collect::<Vec<_>>()
+            .join("，")
     }
 }
 
@@ -81,6 +76,14 @@ fn header_config() -> bincode::config::Configuration<
     bincode::config::Limit<{ 1 << 20 }>,
 > {
     bincode::config::standard().with_limit::<{ 1 << 20 }>()
+}
+
+/// Magic, format and header length: what comes before the header.
+const PREFIX_LEN: usize = MAGIC.len() + 2 + 4;
+
+fn encode_header(header: &BackupHeader) -> Result<Vec<u8>, StoreError> {
+    bincode::serde::encode_to_vec(header, header_config())
+        .map_err(|e| StoreError::Encode { kind: "备份头", reason: e.to_string() })
 }
 
 fn put_u32(out: &mut Vec<u8>, n: usize) -> Result<(), StoreError> {
@@ -98,30 +101,45 @@ impl Store {
     ) -> Result<(Vec<u8>, BackupInfo), StoreError> {
         let schema = super::schema::version(self)?.unwrap_or(CURRENT_SCHEMA);
         let id_floor = self.next_id()?;
-        let mut body = Vec::new();
-        let mut trees = Vec::new();
-        for t in Tree::ALL {
+        let mut header = BackupHeader {
+            schema,
+            created_at,
+            created_by: created_by.to_string(),
+            id_floor,
+            trees: Tree::ALL.iter().map(|t| (t.name().to_string(), u64::MAX)).collect(),
+        };
+        // The header holds the entry counts, known only once the trees are copied, yet comes
+        // first. Copying the entries into a second buffer would hold the image in memory twice,
+        // so they go straight into `out` behind room for the header with the largest counts
+        // (a varint never shrinks as its value grows); the real prefix fills the end of that
+        // room and the few bytes left over in front are cut off.
+        let room = PREFIX_LEN + encode_header(&header)?.len();
+        let mut out = vec![0u8; room];
+        for (t, (_, count)) in Tree::ALL.into_iter().zip(&mut header.trees) {
             let mut n = 0u64;
             for item in self.tree(t).iter() {
                 let (k, v) = item?;
-                put_u32(&mut body, k.len())?;
-                body.extend_from_slice(&k);
-                put_u32(&mut body, v.len())?;
-                body.extend_from_slice(&v);
+                put_u32(&mut out, k.len())?;
+                out.extend_from_slice(&k);
+                put_u32(&mut out, v.len())?;
+                out.extend_from_slice(&v);
                 n += 1;
             }
-            trees.push((t.name().to_string(), n));
+            *count = n;
         }
-        let header = BackupHeader { schema, created_at, created_by: created_by.to_string(), id_floor, trees };
-        let head = bincode::serde::encode_to_vec(&header, header_config())
-            .map_err(|e| StoreError::Encode { kind: "备份头", reason: e.to_string() })?;
-        let mut out = Vec::with_capacity(MAGIC.len() + 2 + 4 + head.len() + body.len() + 4);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT.to_be_bytes());
-        put_u32(&mut out, head.len())?;
-        out.extend_from_slice(&head);
-        out.extend_from_slice(&body);
-        drop(body);
+        let head = encode_header(&header)?;
+        let start = room
+            .checked_sub(PREFIX_LEN + head.len())
+            .ok_or_else(|| StoreError::Encode {
+                kind: "备份头", reason: "备份头比预留的空间大".into()
+            })?;
+        let mut prefix = Vec::with_capacity(PREFIX_LEN + head.len());
+        prefix.extend_from_slice(MAGIC);
+        prefix.extend_from_slice(&FORMAT.to_be_bytes());
+        put_u32(&mut prefix, head.len())?;
+        prefix.extend_from_slice(&head);
+        out[start..room].copy_from_slice(&prefix);
+        out.drain(..start);
         let checksum = crc32fast::hash(&out);
         out.extend_from_slice(&checksum.to_be_bytes());
         let size = out.len() as u64;
@@ -230,7 +248,7 @@ pub fn verify(bytes: &[u8]) -> Result<Verified<'_>, StoreError> {
         return Err(bad(format!("数据之后还有 {} 字节无法识别", content.len() - cur.at)));
     }
     let meta = trees.iter().find(|(t, _)| *t == Tree::Meta).map(|(_, e)| e.as_slice()).unwrap_or(&[]);
-    let schema = meta.iter().find(|(k, _)| *k == b"schema_version").map(|(_, v)| *v);
+    let schema = meta.iter().find(|(k, _)| *k == SCHEMA_KEY).map(|(_, v)| *v);
     if schema != Some(&header.schema.to_be_bytes()[..]) {
         return Err(bad("备份中的数据格式版本与备份头不一致"));
     }
@@ -238,28 +256,12 @@ pub fn verify(bytes: &[u8]) -> Result<Verified<'_>, StoreError> {
     Ok(Verified { info, trees })
 }
 
-fn all_decode<R: Record>(entries: &[Entry]) -> Result<(), StoreError> {
-    for (k, v) in entries {
-        decode::<R>(k, v).map_err(|e| bad(e.to_string()))?;
-    }
-    Ok(())
-}
-
 /// Every value is what its tree holds: records decode, index entries are empty or a 工号.
 fn check_values(t: Tree, entries: &[Entry]) -> Result<(), StoreError> {
     match t {
-        Tree::Staff => all_decode::<Staff>(entries),
-        Tree::Clients => all_decode::<Client>(entries),
-        Tree::Contacts => all_decode::<Contact>(entries),
-        Tree::Tasks => all_decode::<Task>(entries),
-        Tree::Launches => all_decode::<ProductLaunch>(entries),
-        Tree::Drafts => all_decode::<ContactDraft>(entries),
-        Tree::Audit => all_decode::<AuditRecord>(entries),
-        Tree::Snapshots => all_decode::<Snapshot>(entries),
-        Tree::ClientChanges => all_decode::<StateChange>(entries),
         Tree::Meta => {
             for (k, v) in entries {
-                if *k == super::tx::RULES_KEY {
+                if *k == RULES_KEY {
                     decode::<Rules>(k, v).map_err(|e| bad(e.to_string()))?;
                 }
                 if *k == ID_BASE_KEY && v.len() != 8 {
@@ -282,6 +284,11 @@ fn check_values(t: Tree, entries: &[Entry]) -> Result<(), StoreError> {
             Some(_) => Err(bad(format!("索引 {} 中有不应有的数据", t.name()))),
             None => Ok(()),
         },
+        // The record trees: `decode_any` knows which record each holds.
+        _ => entries.iter().try_for_each(|(k, v)| match decode_any(t, k, v) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(bad(e.to_string())),
+        }),
     }
 }
 
@@ -376,4 +383,53 @@ pub fn restore(dir: &Path, bytes: &[u8], stamp: &str) -> Result<Restored, StoreE
         let _ = d.sync_all();
     }
     Ok(Restored { info: verified.info, previous, report })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The image laid out exactly as the module documentation says, built the plain way.
+    fn as_documented(header: &BackupHeader, store: &Store) -> Vec<u8> {
+        let head = encode_header(header).unwrap();
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&FORMAT.to_be_bytes());
+        out.extend_from_slice(&(head.len() as u32).to_be_bytes());
+        out.extend_from_slice(&head);
+        for t in Tree::ALL {
+            for item in store.tree(t).iter() {
+                let (k, v) = item.unwrap();
+                out.extend_from_slice(&(k.len() as u32).to_be_bytes());
+                out.extend_from_slice(&k);
+                out.extend_from_slice(&(v.len() as u32).to_be_bytes());
+                out.extend_from_slice(&v);
+            }
+        }
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_be_bytes());
+        out
+    }
+
+    #[test]
+    fn an_image_is_laid_out_as_documented_whatever_the_size_of_its_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let at = DateTime::parse_from_rfc3339("2026-11-18T09:00:00+08:00").unwrap();
+        // Counts below 251 take one byte in the header, larger ones three: both sizes are here.
+        for n in [0u32, 3, 300] {
+            for i in 0..n {
+                store
+                    .tree(Tree::Roster)
+                    .insert([b"1001\0C".as_slice(), &i.to_be_bytes()].concat(), b"")
+                    .unwrap();
+            }
+            let (image, info) = store.snapshot(at, "赵敏（1001）").unwrap();
+            assert_eq!(image, as_documented(&info.header, &store), "{n} roster entries");
+            assert_eq!(info.size, image.len() as u64);
+            let verified = verify(&image).unwrap();
+            assert_eq!(verified.info, info);
+            assert_eq!(info.count(Tree::Roster), u64::from(n));
+            store.tree(Tree::Roster).clear().unwrap();
+        }
+    }
 }

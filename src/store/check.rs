@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::codec::{Record, decode};
+use super::records::{Stored, decode_any};
 use super::{Store, StoreError, Tree, keys};
-use crate::domain::results::{Snapshot, StateChange};
-use crate::domain::{AuditRecord, Client, Contact, ContactDraft, ProductLaunch, Staff, Task, TaskKind};
+use crate::domain::results::StateChange;
+use crate::domain::{Client, Contact, Staff, Task, TaskKind};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckReport {
@@ -41,18 +41,59 @@ impl Findings {
     }
 }
 
-fn all<R: Record>(store: &Store, t: Tree, f: &mut Findings) -> Vec<(Vec<u8>, R)> {
-    let mut out = Vec::new();
-    for item in store.tree(t).iter() {
-        match item {
-            Ok((k, v)) => match decode::<R>(&k, &v) {
-                Ok(r) => out.push((k.to_vec(), r)),
-                Err(e) => f.add(e.to_string()),
-            },
-            Err(e) => f.add(format!("读取 {} 失败：{e}", t.name())),
+/// What the cross-checks need from the record trees. Launches, drafts, audit records and
+/// snapshots are decoded (that is the check) and counted, never kept: the audit trail alone can
+/// be most of the store.
+#[derive(Default)]
+struct Records {
+    staff: Vec<Staff>,
+    clients: Vec<Client>,
+    contacts: Vec<Contact>,
+    tasks: Vec<Task>,
+    changes: Vec<StateChange>,
+    /// Records that decoded, per record tree, labelled as people call them.
+    counts: Vec<(String, u64)>,
+}
+
+impl Records {
+    fn keep(&mut self, record: Stored) {
+        match record {
+            Stored::Staff(s) => self.staff.push(s),
+            Stored::Clients(c) => self.clients.push(c),
+            Stored::Contacts(c) => self.contacts.push(c),
+            Stored::Tasks(t) => self.tasks.push(t),
+            Stored::ClientChanges(c) => self.changes.push(c),
+            // Decoding them was the whole check.
+            Stored::Launches(_) | Stored::Drafts(_) | Stored::Audit(_) | Stored::Snapshots(_) => {}
         }
     }
-    out
+}
+
+fn load(store: &Store, f: &mut Findings) -> Records {
+    let mut r = Records::default();
+    for t in Tree::ALL {
+        let Some(kind) = t.record_kind() else { continue };
+        let mut n = 0u64;
+        for item in store.tree(t).iter() {
+            let (k, v) = match item {
+                Ok(kv) => kv,
+                Err(e) => {
+                    f.add(format!("读取 {} 失败：{e}", t.name()));
+                    continue;
+                }
+            };
+            match decode_any(t, &k, &v) {
+                Ok(Some(record)) => {
+                    n += 1;
+                    r.keep(record);
+                }
+                Ok(None) => {}
+                Err(e) => f.add(e.to_string()),
+            }
+        }
+        r.counts.push((kind.to_string(), n));
+    }
+    r
 }
 
 fn key_set(store: &Store, t: Tree, f: &mut Findings) -> BTreeSet<Vec<u8>> {
@@ -85,24 +126,16 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
     if super::schema::version(store)?.is_none() {
         f.add("缺少数据格式版本".into());
     }
-    let staff = all::<Staff>(store, Tree::Staff, &mut f);
-    let clients = all::<Client>(store, Tree::Clients, &mut f);
-    let contacts = all::<Contact>(store, Tree::Contacts, &mut f);
-    let tasks = all::<Task>(store, Tree::Tasks, &mut f);
-    let launches = all::<ProductLaunch>(store, Tree::Launches, &mut f);
-    let drafts = all::<ContactDraft>(store, Tree::Drafts, &mut f);
-    let audit = all::<AuditRecord>(store, Tree::Audit, &mut f);
-    let snapshots = all::<Snapshot>(store, Tree::Snapshots, &mut f);
-    let changes = all::<StateChange>(store, Tree::ClientChanges, &mut f);
+    let Records { staff, clients, contacts, tasks, changes, counts } = load(store, &mut f);
     if let Err(e) = store.rules() {
         f.add(e.to_string());
     }
 
-    let staff_nos: BTreeSet<&str> = staff.iter().map(|(_, s)| s.no.as_str()).collect();
+    let staff_nos: BTreeSet<&str> = staff.iter().map(|s| s.no.as_str()).collect();
     let logins: BTreeSet<Vec<u8>> =
-        staff.iter().filter_map(|(_, s)| s.login.as_ref()).map(|l| l.as_str().as_bytes().to_vec()).collect();
+        staff.iter().filter_map(|s| s.login.as_ref()).map(|l| l.as_str().as_bytes().to_vec()).collect();
     compare(store, &mut f, Tree::StaffByLogin, &logins);
-    for (_, s) in &staff {
+    for s in &staff {
         if let Some(login) = &s.login {
             match store.tree(Tree::StaffByLogin).get(login.as_str()) {
                 Ok(Some(owner)) if owner.as_ref() != s.no.as_str().as_bytes() => f.add(format!(
@@ -116,11 +149,11 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
         }
     }
 
-    let client_nos: BTreeSet<&str> = clients.iter().map(|(_, c)| c.no.as_str()).collect();
+    let client_nos: BTreeSet<&str> = clients.iter().map(|c| c.no.as_str()).collect();
     let maintainer_of: BTreeMap<&str, Option<&crate::domain::StaffNo>> =
-        clients.iter().map(|(_, c)| (c.no.as_str(), c.maintainer.as_ref())).collect();
+        clients.iter().map(|c| (c.no.as_str(), c.maintainer.as_ref())).collect();
     let mut roster = BTreeSet::new();
-    for (_, c) in &clients {
+    for c in &clients {
         if c.status == crate::domain::ClientStatus::Lost && c.maintainer.is_some() {
             f.add(format!("客户 {} 已流失，却仍在名单上", c.no));
         }
@@ -135,7 +168,7 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
 
     let mut by_client = BTreeSet::new();
     let mut by_time = BTreeSet::new();
-    for (_, c) in &contacts {
+    for c in &contacts {
         by_client.insert(keys::contact_by_client(&c.client, c.at, c.id));
         by_time.insert(keys::contact_by_time(c.at, c.id).to_vec());
         if !client_nos.contains(c.client.as_str()) {
@@ -148,7 +181,7 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
     let mut open_by_staff = BTreeSet::new();
     let mut open_by_due = BTreeSet::new();
     let mut open_callbacks: BTreeMap<&str, Vec<&Task>> = BTreeMap::new();
-    for (_, t) in &tasks {
+    for t in &tasks {
         if !client_nos.contains(t.id.client.as_str()) {
             f.add(format!("任务 {:?} 的客户不存在", t.id));
         }
@@ -168,7 +201,7 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
     }
     compare(store, &mut f, Tree::OpenTasksByStaff, &open_by_staff);
     compare(store, &mut f, Tree::OpenTasksByDue, &open_by_due);
-    for (_, c) in &clients {
+    for c in &clients {
         let open = open_callbacks.get(c.no.as_str()).map(Vec::as_slice).unwrap_or(&[]);
         if open.len() > 1 {
             f.add(format!("客户 {} 有 {} 个未完成的回访任务（应最多 1 个）", c.no, open.len()));
@@ -178,7 +211,7 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
             f.add(format!("客户 {} 的下次回访日期 {:?} 与回访任务 {:?} 不一致", c.no, c.next_callback, due));
         }
     }
-    for (_, ch) in &changes {
+    for ch in &changes {
         if !client_nos.contains(ch.client.as_str()) {
             f.add(format!("客户变化记录的客户 {} 不存在", ch.client));
         }
@@ -186,20 +219,6 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
     if f.unlisted > 0 {
         f.problems.push(format!("……另有 {} 个问题未列出", f.unlisted));
     }
-    let counts = [
-        ("员工", staff.len()),
-        ("客户", clients.len()),
-        ("联系记录", contacts.len()),
-        ("任务", tasks.len()),
-        ("新品推介", launches.len()),
-        ("草稿", drafts.len()),
-        ("审计记录", audit.len()),
-        ("资产快照", snapshots.len()),
-        ("客户变化", changes.len()),
-    ]
-    .into_iter()
-    .map(|(n, c)| (n.to_string(), c as u64))
-    .collect();
     Ok(CheckReport { counts, problems: f.problems })
 }
 

@@ -58,17 +58,19 @@ pub fn decode<T: Record>(key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
     if version < T::VERSION {
         return T::upgrade(version, payload).map_err(corrupt);
     }
-    let (value, used) =
-        bincode::serde::decode_from_slice(payload, decode_config()).map_err(|e| corrupt(e.to_string()))?;
-    if used != payload.len() {
-        return Err(corrupt(format!("记录末尾多出 {} 字节", payload.len() - used)));
-    }
-    Ok(value)
+    decode_payload(payload).map_err(corrupt)
 }
 
-/// Decodes the bincode payload of an older version with that version's own type.
+/// Decodes a bincode payload, the current version's or (from `Record::upgrade`) an older one's
+/// with that version's own type. Bytes left over mean the value is not what we think it is, so
+/// they are refused on every path, not only the current version's.
 pub fn decode_payload<T: DeserializeOwned>(payload: &[u8]) -> Result<T, String> {
-    bincode::serde::decode_from_slice(payload, decode_config()).map(|(v, _)| v).map_err(|e| e.to_string())
+    let (value, used) =
+        bincode::serde::decode_from_slice(payload, decode_config()).map_err(|e| e.to_string())?;
+    if used != payload.len() {
+        return Err(format!("记录末尾多出 {} 字节", payload.len() - used));
+    }
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -124,5 +126,18 @@ mod tests {
         let err = decode::<V1>(b"C001\0x", &[0, 1, 0xff, 0xff]).unwrap_err();
         assert!(err.to_string().contains("C001/x"), "{err}");
         assert!(decode::<V1>(b"k", &[0]).is_err());
+    }
+
+    #[test]
+    fn trailing_bytes_are_refused_in_current_and_older_versions() {
+        let mut current = encode(&V2 { name: "x".into(), vip: true }).unwrap();
+        current.push(7);
+        let err = decode::<V2>(b"k", &current).unwrap_err();
+        assert!(err.to_string().contains("末尾多出 1 字节"), "{err}");
+        let mut old = encode(&V1 { name: "x".into() }).unwrap();
+        old.extend_from_slice(&[7, 7]);
+        let err = decode::<V2>(b"k", &old).unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+        assert!(err.to_string().contains("末尾多出 2 字节"), "{err}");
     }
 }

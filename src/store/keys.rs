@@ -46,21 +46,32 @@ pub fn under(prefix: &[u8]) -> Vec<u8> {
     out
 }
 
-pub fn date(d: NaiveDate) -> [u8; 4] {
+/// Bytes of a `date` in a key.
+const DATE_LEN: usize = 4;
+
+pub fn date(d: NaiveDate) -> [u8; DATE_LEN] {
     (d.num_days_from_ce() as u32).to_be_bytes()
 }
 
 pub fn date_from(bytes: &[u8]) -> Option<NaiveDate> {
-    let arr: [u8; 4] = bytes.get(..4)?.try_into().ok()?;
+    let arr: [u8; DATE_LEN] = bytes.get(..DATE_LEN)?.try_into().ok()?;
     NaiveDate::from_num_days_from_ce_opt(u32::from_be_bytes(arr) as i32)
 }
 
-pub fn time(t: NaiveDateTime) -> [u8; 8] {
-    ((t.and_utc().timestamp() as u64) ^ (1 << 63)).to_be_bytes()
+/// Big-endian bytes of a signed number with the sign bit flipped, so that times before 1970 sort
+/// before later ones.
+fn signed(n: i64) -> [u8; 8] {
+    ((n as u64) ^ (1 << 63)).to_be_bytes()
 }
 
+/// Seconds since 1970.
+pub fn time(t: NaiveDateTime) -> [u8; 8] {
+    signed(t.and_utc().timestamp())
+}
+
+/// Microseconds since 1970.
 pub fn micros(t: i64) -> [u8; 8] {
-    ((t as u64) ^ (1 << 63)).to_be_bytes()
+    signed(t)
 }
 
 pub fn task_kind(kind: TaskKind) -> Vec<u8> {
@@ -134,7 +145,12 @@ pub fn after_sep(key: &[u8]) -> Option<&str> {
 /// The task key inside an `open_tasks_by_staff` key.
 pub fn task_key_in_staff_index(key: &[u8]) -> Option<&[u8]> {
     let pos = key.iter().position(|b| *b == SEP)?;
-    key.get(pos + 1 + 4..)
+    key.get(pos + 1 + DATE_LEN..)
+}
+
+/// The task key inside an `open_tasks_by_due` key.
+pub fn task_key_in_due_index(key: &[u8]) -> Option<&[u8]> {
+    key.get(DATE_LEN..)
 }
 
 #[cfg(test)]
@@ -152,6 +168,7 @@ mod tests {
         let early = d(1969, 12, 31).and_hms_opt(0, 0, 0).unwrap();
         let late = d(2026, 11, 18).and_hms_opt(9, 0, 0).unwrap();
         assert!(time(early) < time(late), "times before 1970 still sort first");
+        assert!(micros(-1) < micros(0) && micros(0) < micros(1));
     }
 
     #[test]
@@ -161,6 +178,8 @@ mod tests {
         let id = TaskId { client: client.clone(), kind: TaskKind::Launch(LaunchId(3)) };
         let k = open_task_by_staff(&staff, d(2026, 11, 30), &id);
         assert_eq!(task_key_in_staff_index(&k), Some(&task(&id)[..]));
+        assert_eq!(task_key_in_due_index(&open_task_by_due(d(2026, 11, 30), &id)), Some(&task(&id)[..]));
+        assert_eq!(task_key_in_due_index(b"abc"), None, "a key shorter than a date is refused");
         assert_eq!(after_sep(&roster(&staff, &client)), Some("C001"));
         let at = d(2026, 11, 18).and_hms_opt(9, 0, 0).unwrap();
         assert_eq!(contact_id_at_end(&contact_by_client(&client, at, ContactId(42))), Some(ContactId(42)));

@@ -37,10 +37,6 @@ impl Store {
         self.tree(t).scan_prefix(prefix).map(|item| Ok(item?.0))
     }
 
-    pub fn count(&self, t: Tree) -> usize {
-        self.tree(t).len()
-    }
-
     pub fn rules(&self) -> Result<Rules, StoreError> {
         Ok(self.get(Tree::Meta, RULES_KEY)?.unwrap_or_default())
     }
@@ -143,7 +139,8 @@ impl Store {
         let end = keys::date(date.succ_opt().unwrap_or(date));
         self.tree(Tree::OpenTasksByDue).range(..end.to_vec()).map(|item| {
             let (k, _) = item?;
-            let task_key = k.get(4..).ok_or_else(|| bad_index(Tree::OpenTasksByDue, &k))?;
+            let task_key =
+                keys::task_key_in_due_index(&k).ok_or_else(|| bad_index(Tree::OpenTasksByDue, &k))?;
             self.get(Tree::Tasks, task_key)?.ok_or_else(|| bad_index(Tree::OpenTasksByDue, &k))
         })
     }

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::codec::{Record, decode_payload};
+use super::codec::{Record, decode, decode_payload};
+use super::{StoreError, Tree};
 use crate::domain::results::{Snapshot, StateChange};
 use crate::domain::{
     AuditRecord, CardTier, Client, ClientClass, Contact, ContactDraft, Fen, JobRole, ProductLaunch, Rules,
@@ -116,6 +117,55 @@ impl Record for AuditRecord {
     const KIND: &'static str = "审计记录";
 }
 
+/// Writes the one table of which record each tree holds, so that `check`, backup verification and
+/// the labels people see cannot disagree about it: `Stored` (a decoded value of any record tree),
+/// `Tree::record_kind` and `decode_any`. Every tree must be named, as a record tree or as one that
+/// holds none, or the matches it writes do not compile.
+macro_rules! record_trees {
+    ($($tree:ident: $ty:ty),+ ; holding no records: $($other:ident),+ $(,)?) => {
+        /// One decoded value from a record tree; the variant is the tree it came from.
+        // Some trees' values are decoded only to show that they read, and never looked at.
+        #[allow(dead_code)]
+        pub(crate) enum Stored {
+            $($tree($ty)),+
+        }
+
+        impl Tree {
+            /// What a person calls the records in this tree (`Record::KIND`); `None` for `meta`
+            /// and the index trees.
+            pub fn record_kind(self) -> Option<&'static str> {
+                match self {
+                    $(Tree::$tree => Some(<$ty as Record>::KIND),)+
+                    $(Tree::$other)|+ => None,
+                }
+            }
+        }
+
+        /// Decodes a value of `tree` as the record that tree holds; `Ok(None)` for trees that hold
+        /// no records, whose values mean something only to their own tree.
+        pub(crate) fn decode_any(tree: Tree, key: &[u8], value: &[u8]) -> Result<Option<Stored>, StoreError> {
+            Ok(match tree {
+                $(Tree::$tree => Some(Stored::$tree(decode(key, value)?)),)+
+                $(Tree::$other)|+ => None,
+            })
+        }
+    };
+}
+
+record_trees! {
+    Staff: Staff,
+    Clients: Client,
+    Contacts: Contact,
+    Tasks: Task,
+    Launches: ProductLaunch,
+    Drafts: ContactDraft,
+    Audit: AuditRecord,
+    Snapshots: Snapshot,
+    ClientChanges: StateChange;
+    holding no records: Meta, StaffByLogin, Roster, ContactsByClient, ContactsByTime, OpenTasksByStaff,
+    OpenTasksByDue,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +177,27 @@ mod tests {
 
     impl Record for TaskV1 {
         const KIND: &'static str = "任务";
+    }
+
+    #[test]
+    fn each_record_tree_reads_only_its_own_records_and_index_trees_hold_none() {
+        let no = crate::domain::ClientNo::parse("C1").unwrap();
+        let client = Client::new(no.clone(), "张伟".into(), crate::domain::OutletId::parse("城关").unwrap());
+        let bytes = encode(&client).unwrap();
+        assert!(
+            matches!(decode_any(Tree::Clients, b"C1", &bytes), Ok(Some(Stored::Clients(c))) if c.no == no)
+        );
+        assert!(decode_any(Tree::Tasks, b"C1", &bytes).is_err(), "a client is not a task");
+        let err = decode_any(Tree::Drafts, b"1001", &[0, 1, 0xff]).err().map(|e| e.to_string());
+        assert!(err.as_deref().is_some_and(|e| e.contains("联系草稿记录 1001 已损坏")), "{err:?}");
+        assert!(matches!(decode_any(Tree::Roster, b"1001\0C1", b""), Ok(None)));
+        assert_eq!(Tree::Drafts.record_kind(), Some(ContactDraft::KIND));
+        assert_eq!(Tree::Roster.record_kind(), None);
+        let kinds: Vec<&str> = Tree::ALL.iter().filter_map(|t| t.record_kind()).collect();
+        assert_eq!(
+            kinds,
+            ["员工", "客户", "联系记录", "任务", "新品推介", "联系草稿", "审计记录", "资产快照", "客户变化"]
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::{Store, StoreError, Tree};
 /// The schema this build writes. Bump it together with a `Migration` from the previous version.
 pub const CURRENT_SCHEMA: u32 = 2;
 
-const SCHEMA_KEY: &[u8] = b"schema_version";
+pub(crate) const SCHEMA_KEY: &[u8] = b"schema_version";
 
 /// Rewrites a store from schema `from` to `from + 1`.
 pub struct Migration {

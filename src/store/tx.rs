@@ -10,8 +10,7 @@ use super::codec::{Record, decode, encode};
 use super::{StoreError, Tree, keys};
 use crate::domain::results::{ClientState, Snapshot, StateChange};
 use crate::domain::{
-    AuditRecord, Client, ClientNo, Contact, ContactDraft, LaunchId, ProductLaunch, Rules, Staff, StaffNo,
-    Task, TaskId,
+    AuditRecord, Client, ClientNo, Contact, ContactDraft, ProductLaunch, Rules, Staff, StaffNo, Task, TaskId,
 };
 
 pub type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
@@ -186,10 +185,6 @@ impl<'a> Tx<'a> {
             self.t(Tree::StaffByLogin).insert(login.as_str(), key)?;
         }
         self.put(Tree::Staff, key, s)
-    }
-
-    pub fn launch(&self, id: LaunchId) -> TxResult<Option<ProductLaunch>> {
-        self.get(Tree::Launches, &keys::launch(id))
     }
 
     pub fn save_launch(&self, l: &ProductLaunch) -> TxResult<()> {
