@@ -235,17 +235,22 @@ fn a_manager_assigns_an_unassigned_client_and_hands_a_roster_over_by_keys() {
     assert_eq!(b.session("2001").whoami().unwrap().standing.size, 0);
 }
 
+/// On 设置, changes the teller quota to 9 without saving.
+fn type_teller_quota_9(app: &mut App) {
+    press(app, KeyCode::Char('7'));
+    select_line(app, "柜员");
+    press(app, KeyCode::Enter);
+    typ(app, "9");
+    press(app, KeyCode::Enter);
+}
+
 #[test]
 fn settings_saved_elsewhere_are_reported_and_r_loads_them() {
     let b = branch();
     let m = b.session("1001");
     let th = theme();
     let mut app = App::new(&m, &th, &ZH).unwrap();
-    press(&mut app, KeyCode::Char('7'));
-    select_line(&mut app, "柜员");
-    press(&mut app, KeyCode::Enter);
-    typ(&mut app, "9");
-    press(&mut app, KeyCode::Enter);
+    type_teller_quota_9(&mut app);
 
     // Meanwhile the admin sets the teller quota to 7.
     let admin = b.session("9001");
@@ -325,11 +330,7 @@ fn unsaved_settings_hold_the_user_until_saved_or_undone() {
     let m = b.session("1001");
     let th = theme();
     let mut app = App::new(&m, &th, &ZH).unwrap();
-    press(&mut app, KeyCode::Char('7'));
-    select_line(&mut app, "柜员");
-    press(&mut app, KeyCode::Enter);
-    typ(&mut app, "9");
-    press(&mut app, KeyCode::Enter);
+    type_teller_quota_9(&mut app);
 
     for key in [KeyCode::Char('q'), KeyCode::Esc, KeyCode::Char('1')] {
         press(&mut app, key);
