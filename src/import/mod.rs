@@ -2,6 +2,7 @@
 //! typed records (or problems) out; the service decides what they do to the store.
 
 pub mod decode;
+pub mod grid;
 pub mod records;
 pub mod sheet;
 
