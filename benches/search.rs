@@ -405,7 +405,7 @@ fn start_up(rows: &[Row]) {
                     ..ClientRecord::default()
                 })
                 .collect();
-            let out = session.import_clients(records, "bench.csv".into(), false).expect("import");
+            let out = session.import_clients(records, "bench.csv".into(), false, vec![]).expect("import");
             assert!(out.written, "{:?}", out.problems.first());
         }
     }

@@ -140,7 +140,7 @@ fn results_compare_with_the_same_date_last_year_from_import_snapshots() {
         assets: Some(Fen::wan(40)),
         ..Default::default()
     }];
-    assert!(admin.import_clients(more, "新增.csv".into(), false).unwrap().written);
+    assert!(admin.import_clients(more, "新增.csv".into(), false, vec![]).unwrap().written);
     let r = b.session("1001").results(None).unwrap();
     assert_eq!(r.now.gold_plus, 5);
     let before = r.year_ago.expect("last year's import snapshot");

@@ -50,7 +50,7 @@ fn put(b: &Branch, rows: &[(&str, &str, Option<&str>, i64)]) {
             ..ClientRecord::default()
         })
         .collect();
-    let out = b.session("9001").import_clients(rows, "补充.csv".into(), false).unwrap();
+    let out = b.session("9001").import_clients(rows, "补充.csv".into(), false, vec![]).unwrap();
     assert!(out.written, "{:?}", out.problems);
 }
 
@@ -304,7 +304,7 @@ fn new_renamed_and_reassigned_clients_are_found_at_once() {
         phone: Some("13912345678".into()),
         ..ClientRecord::default()
     };
-    assert!(admin.import_clients(vec![phone], "电话.csv".into(), false).unwrap().written);
+    assert!(admin.import_clients(vec![phone], "电话.csv".into(), false, vec![]).unwrap().written);
     assert_eq!(first(&b, "5678"), Some(("C5".into(), MatchField::Phone, MatchKind::Prefix)));
 
     assert!(!find(&b, "2002", "liuyang").hits[0].mine);
@@ -343,7 +343,7 @@ fn a_passport_numbers_hidden_characters_cannot_be_found_one_by_one() {
         id_number: Some("E12345678".into()),
         ..ClientRecord::default()
     };
-    assert!(b.session("9001").import_clients(vec![passport], "外宾.csv".into(), false).unwrap().written);
+    assert!(b.session("9001").import_clients(vec![passport], "外宾.csv".into(), false, vec![]).unwrap().written);
     // The mask shows E123*5678: its last four may be searched, the hidden 4 may not be probed.
     assert_eq!(nos(&find(&b, "2001", "5678")), ["C30"]);
     assert!(find(&b, "2001", "45678").hits.is_empty(), "one more character would reveal a hidden one");

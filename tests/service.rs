@@ -111,7 +111,7 @@ fn staff_are_refused_every_manager_and_admin_action() {
         s.roster(Some(sno("2002")), RosterSort::default(), RosterFilter::default()).map(drop),
         "other roster",
     );
-    denied(s.import_clients(vec![], "x.csv".into(), false).map(drop), "import");
+    denied(s.import_clients(vec![], "x.csv".into(), false, vec![]).map(drop), "import");
     denied(s.save_staff(staff("2003", "新人", "柜员", "城关", Permission::Staff)), "save staff");
     denied(s.export_roster(None, true).map(drop), "unmasked export");
     denied(s.export_contacts(d(2026, 1, 1), d(2026, 12, 31)).map(drop), "contacts export");
@@ -120,7 +120,7 @@ fn staff_are_refused_every_manager_and_admin_action() {
     // A manager may assign but still not administer.
     let m = b.session("1001");
     assert_eq!(m.assign(vec![cno("C4")], Some(sno("2002")), "新客户".into()).unwrap(), 1);
-    denied(m.import_clients(vec![], "x.csv".into(), false).map(drop), "manager import");
+    denied(m.import_clients(vec![], "x.csv".into(), false, vec![]).map(drop), "manager import");
 }
 
 #[test]
@@ -253,7 +253,7 @@ fn a_client_imported_as_lost_leaves_the_roster_and_frees_the_maintainer() {
         status: Some(ClientStatus::Lost),
         ..Default::default()
     }];
-    assert!(admin.import_clients(lost, "流失.csv".into(), false).unwrap().written);
+    assert!(admin.import_clients(lost, "流失.csv".into(), false, vec![]).unwrap().written);
     let card = b.session("2001").client(cno("C1")).unwrap();
     assert!(card.client.maintainer.is_none());
     assert!(card.open_tasks.is_empty(), "its tasks are cancelled");

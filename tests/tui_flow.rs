@@ -355,7 +355,7 @@ fn a_long_name_in_search_results_is_cut_and_the_columns_stay_put() {
         outlet: Some(mingdan::domain::OutletId::parse("城关").unwrap()),
         ..Default::default()
     };
-    assert!(admin.import_clients(vec![long], "新增.csv".into(), false).unwrap().written);
+    assert!(admin.import_clients(vec![long], "新增.csv".into(), false, vec![]).unwrap().written);
     assert!(b.service.wait_for_search(std::time::Duration::from_secs(30)));
     let th = theme();
     let s = b.session("2002");

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 
 use super::{ExportKind, ImportKind, open};
 use crate::domain::*;
-use crate::import::{decode, parse_clients, parse_holdings, parse_staff};
+use crate::import::{parse_clients, parse_contacts, parse_holdings, parse_staff};
 use crate::report::{write_atomically, write_csv};
 use crate::server::{ServeOptions, Server};
 use crate::service::views::{AuditFilter, ImportOutcome, RowProblem};
@@ -122,40 +122,77 @@ fn print_problems(problems: &[RowProblem]) {
     }
 }
 
-pub fn import(api: &dyn Api, what: ImportKind, file: &Path, dry_run: bool) -> Result<()> {
-    let bytes = std::fs::read(file).map_err(|e| anyhow!("无法读取文件 {}：{e}", file.display()))?;
-    let (text, encoding) = decode(&bytes).map_err(|e| anyhow!("{}：{e}", file.display()))?;
+/// How many lines of each kind of change the terminal shows; `--report` writes all of them.
+const CHANGES_SHOWN: usize = 20;
+
+/// What `mingdan import` is asked to do.
+pub struct ImportArgs<'a> {
+    pub what: ImportKind,
+    pub file: &'a Path,
+    pub dry_run: bool,
+    pub sheet: Option<&'a str>,
+    pub new_outlets: Vec<OutletId>,
+    pub report: Option<&'a Path>,
+}
+
+pub fn import(api: &dyn Api, args: ImportArgs) -> Result<()> {
+    let ImportArgs { what, file, dry_run, sheet, new_outlets, report } = args;
+    let (rows, read_as) = crate::import::read_file(file, sheet).map_err(|e| anyhow!("{e}"))?;
     let source =
         file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
-    println!("读取 {}（编码 {encoding}）", file.display());
+    println!("读取 {}（{read_as}）", file.display());
+    let today = api.whoami()?.today;
     // Rows that parsed go to the service even when others did not, as a dry run, so the report
     // lists every bad row at once: unknown maintainers as well as malformed cells.
-    let (mut problems, ignored, outcome): (Vec<RowProblem>, Vec<String>, ImportOutcome) = match what {
+    let (mut problems, mut notes, outcome): (Vec<RowProblem>, Vec<RowProblem>, ImportOutcome) = match what {
         ImportKind::Staff => {
-            let p = parse_staff(&text);
+            let p = parse_staff(rows, today);
             let dry = dry_run || !p.problems.is_empty();
-            (p.problems, p.ignored_columns, api.import_staff(p.rows, source, dry)?)
+            (p.problems, p.notes, api.import_staff(p.rows, source, dry)?)
         }
         ImportKind::Clients => {
-            let p = parse_clients(&text);
+            let p = parse_clients(rows, today);
             let dry = dry_run || !p.problems.is_empty();
-            (p.problems, p.ignored_columns, api.import_clients(p.rows, source, dry)?)
+            (p.problems, p.notes, api.import_clients(p.rows, source, dry, new_outlets)?)
         }
         ImportKind::Holdings => {
-            let p = parse_holdings(&text);
+            let p = parse_holdings(rows, today);
             let dry = dry_run || !p.problems.is_empty();
-            (p.problems, p.ignored_columns, api.import_holdings(p.rows, source, dry)?)
+            (p.problems, p.notes, api.import_holdings(p.rows, source, dry)?)
+        }
+        ImportKind::Contacts => {
+            let p = parse_contacts(rows, today);
+            let dry = dry_run || !p.problems.is_empty();
+            (p.problems, p.notes, api.import_contacts(p.rows, source, dry)?)
         }
     };
-    if !ignored.is_empty() {
-        println!("以下列未识别，已忽略：{}（可用列名见 docs/IMPORT.md）", ignored.join("、"));
-    }
     problems.extend(outcome.problems.iter().cloned());
     problems.sort();
+    notes.extend(outcome.notes.iter().cloned());
+    notes.sort();
+    if !notes.is_empty() {
+        println!("说明：");
+        print_problems(&notes);
+    }
+    if let Some(path) = report {
+        write_import_report(path, &problems, &notes, &outcome)?;
+        println!("完整的检查报告已写入 {}", path.display());
+    }
     if !problems.is_empty() {
         println!("发现 {} 处问题，没有导入任何数据。请改正后重新导入：", problems.len());
         print_problems(&problems);
         bail!("导入未完成");
+    }
+    for g in &outcome.changes {
+        println!("{}（{} 位）：", g.what, g.lines.len());
+        for l in g.lines.iter().take(CHANGES_SHOWN) {
+            println!("  {l}");
+        }
+        if g.lines.len() > CHANGES_SHOWN {
+            let more = g.lines.len() - CHANGES_SHOWN;
+            let hint = if report.is_some() { "见报告文件" } else { "加 --report 文件名 可写出全部" };
+            println!("  ……另有 {more} 位（{hint}）");
+        }
     }
     let counts = format!("新增 {}，更新 {}，未变 {}", outcome.added, outcome.updated, outcome.unchanged);
     if outcome.written {
@@ -166,8 +203,34 @@ pub fn import(api: &dyn Api, what: ImportKind, file: &Path, dry_run: bool) -> Re
     Ok(())
 }
 
+/// Every problem, note and change of an import as a CSV file Excel opens.
+fn write_import_report(
+    path: &Path,
+    problems: &[RowProblem],
+    notes: &[RowProblem],
+    outcome: &ImportOutcome,
+) -> Result<()> {
+    let mut rows = Vec::new();
+    for (kind, list) in [("问题", problems), ("说明", notes)] {
+        for p in list {
+            rows.push(vec![kind.to_string(), p.line.to_string(), p.column.clone(), p.reason.clone()]);
+        }
+    }
+    for g in &outcome.changes {
+        for l in &g.lines {
+            rows.push(vec![format!("变更：{}", g.what), String::new(), String::new(), l.clone()]);
+        }
+    }
+    let table = crate::service::views::Table {
+        title: "导入检查报告".into(),
+        headers: ["类别", "行号", "列", "内容"].iter().map(|h| h.to_string()).collect(),
+        rows,
+    };
+    write_csv(path, &table)
+}
+
 fn parse_day(flag: &str, raw: Option<&str>) -> Result<Option<NaiveDate>> {
-    raw.map(|r| crate::import::records::parse_date(r).map_err(|e| anyhow!("--{flag}：{}", e.reason)))
+    raw.map(|r| crate::import::cells::date(r).map_err(|e| anyhow!("--{flag}：{}", e.reason)))
         .transpose()
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::domain::StaffNo;
+use crate::domain::{OutletId, StaffNo};
 use crate::service::{Api, Service, Session, SystemClock};
 use crate::tui::{Lang, TuiOptions};
 
@@ -86,13 +86,22 @@ pub enum WorkCommand {
     /// 员工名录
     #[command(subcommand)]
     Staff(StaffCommand),
-    /// 从 CSV 导入（UTF-8、带 BOM 的 UTF-8 或 GBK 均可）；有任何错误行则什么都不导入
+    /// 从 CSV 或 Excel 工作簿导入（UTF-8、GBK、UTF-16 文本，或 .xlsx/.xls）；有任何错误行则什么都不导入
     Import {
         what: ImportKind,
         file: PathBuf,
-        /// 只检查，不写入
+        /// 只检查，不写入；列出将发生的变更
         #[arg(long)]
         dry_run: bool,
+        /// 工作簿中要导入的工作表（默认第一张）
+        #[arg(long, value_name = "工作表")]
+        sheet: Option<String>,
+        /// 允许文件中出现的新网点（可重复）；不在员工名录中的网点默认拒绝
+        #[arg(long = "new-outlet", value_name = "网点")]
+        new_outlets: Vec<String>,
+        /// 把全部问题、说明和变更写入这个 CSV 文件
+        #[arg(long, value_name = "文件")]
+        report: Option<PathBuf>,
     },
     /// 导出为 CSV（带 BOM，Excel 可直接打开）
     Export {
@@ -173,6 +182,7 @@ pub enum ImportKind {
     Staff,
     Clients,
     Holdings,
+    Contacts,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -258,7 +268,23 @@ fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
             commands::staff_add(session, &no, &name, &role, &outlet, login.as_deref(), permission.as_deref())
         }
         WorkCommand::Staff(StaffCommand::List) => commands::staff_list(session),
-        WorkCommand::Import { what, file, dry_run } => commands::import(session, what, &file, dry_run),
+        WorkCommand::Import { what, file, dry_run, sheet, new_outlets, report } => {
+            let new_outlets = new_outlets
+                .iter()
+                .map(|o| OutletId::parse(o).map_err(|e| anyhow::anyhow!("--new-outlet：{}", e.reason)))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            commands::import(
+                session,
+                commands::ImportArgs {
+                    what,
+                    file: &file,
+                    dry_run,
+                    sheet: sheet.as_deref(),
+                    new_outlets,
+                    report: report.as_deref(),
+                },
+            )
+        }
         WorkCommand::Export { what, file, of, from, to, unmasked } => {
             commands::export(session, what, &file, of.as_deref(), from.as_deref(), to.as_deref(), unmasked)
         }

@@ -1,249 +1,90 @@
-//! The three import files (staff directory, client register, holdings) as typed records. Every
-//! bad cell becomes a problem naming its line and column; rows with problems are not returned.
+//! The import files (staff directory, client register, holdings) as typed records, read through
+//! their column lists. Every bad cell becomes a problem naming its row and column; rows with
+//! problems are not returned.
+
+use std::path::Path;
 
 use chrono::NaiveDate;
 
-use super::sheet::{Columns, Field, Row, Sheet};
-use crate::domain::calendar::parse_full_date;
-use crate::domain::client::{parse_id_number, parse_phone, parse_self_service};
-use crate::domain::staff::parse_person_name;
-use crate::domain::{
-    CardTier, ClientClass, ClientNo, ClientStatus, Fen, Gender, Invalid, JobRole, Login, OutletId,
-    Permission, Segment, StaffNo, parse_yes_no,
-};
-use crate::service::imports::{ClientRecord, HoldingsCells, HoldingsRecord, StaffRecord};
+use super::columns::{self, CLIENT_COLUMNS, CONTACT_COLUMNS, HOLDINGS_COLUMNS, Parsed, STAFF_COLUMNS};
+use super::grid::RawRow;
+use crate::service::ContactRecord;
+use crate::service::imports::{ClientRecord, HoldingsRecord, StaffRecord};
 use crate::service::views::RowProblem;
 
-/// Records read from a file, or every problem found in it.
-pub struct Parsed<T> {
-    pub rows: Vec<T>,
-    pub problems: Vec<RowProblem>,
-    /// Headers no field uses; reported so a misspelt column is noticed.
-    pub ignored_columns: Vec<String>,
-}
-
-/// The columns each import accepts. The first name of each field is what exports write and what
-/// `docs/IMPORT.md` lists; the others are names seen in core-banking exports.
-pub const STAFF_FIELDS: &[Field] = &[
-    Field { names: &["工号", "员工号", "柜员号", "员工编号"], required: true },
-    Field { names: &["姓名", "员工姓名"], required: true },
-    Field { names: &["岗位", "职务", "岗位名称"], required: true },
-    Field { names: &["网点", "所属网点", "网点名称", "机构"], required: true },
-    Field { names: &["登录名", "系统账号", "用户名", "login"], required: false },
-    Field { names: &["权限", "系统权限"], required: false },
-    Field { names: &["在职", "状态", "在职状态"], required: false },
-];
-
-pub const CLIENT_FIELDS: &[Field] = &[
-    Field { names: &["客户号", "客户编号", "客户号码", "客户代码"], required: true },
-    Field { names: &["客户姓名", "姓名", "客户名称"], required: false },
-    Field { names: &["性别"], required: false },
-    Field { names: &["手机号码", "手机", "手机号", "联系电话", "电话"], required: false },
-    Field { names: &["证件号码", "身份证号", "身份证号码", "证件号"], required: false },
-    Field { names: &["出生日期", "生日"], required: false },
-    Field { names: &["网点", "所属网点", "开户网点", "归属网点"], required: false },
-    Field { names: &["卡级别", "客户等级", "卡等级"], required: false },
-    Field { names: &["日均金融资产", "日均资产", "金融资产"], required: false },
-    Field { names: &["客户分类", "分类"], required: false },
-    Field { names: &["客户类型", "名单类型"], required: false },
-    Field {
-        names: &["维护人工号", "维护人", "管户人工号", "客户经理工号"], required: false
-    },
-    Field { names: &["客户状态", "状态"], required: false },
-    Field { names: &["贴标", "是否贴标"], required: false },
-    Field { names: &["贴标日期"], required: false },
-    Field { names: &["个人网银", "网银", "是否开通网银"], required: false },
-    Field { names: &["双利丰"], required: false },
-    Field { names: &["基金定投", "定投"], required: false },
-    Field { names: &["理财产品数", "理财产品", "持有理财数", "理财"], required: false },
-    Field { names: &["自办业务比例", "自办比例", "自助比例"], required: false },
-];
-
-pub const HOLDINGS_FIELDS: &[Field] = &[
-    Field { names: &["客户号", "客户编号", "客户号码", "客户代码"], required: true },
-    Field { names: &["日均金融资产", "日均资产", "金融资产"], required: false },
-    Field { names: &["个人网银", "网银", "是否开通网银"], required: false },
-    Field { names: &["双利丰"], required: false },
-    Field { names: &["基金定投", "定投"], required: false },
-    Field { names: &["理财产品数", "理财产品", "持有理财数", "理财"], required: false },
-    Field { names: &["自办业务比例", "自办比例", "自助比例"], required: false },
-];
-
-/// Reads cells of one row, collecting a problem for each bad one.
-struct Cells<'a> {
-    cols: &'a Columns,
-    fields: &'a [Field],
-    row: &'a Row,
-    problems: Vec<RowProblem>,
-}
-
-impl<'a> Cells<'a> {
-    fn raw(&self, f: usize) -> Option<&'a str> {
-        self.cols.cell(self.row, f)
+/// The rows of an import file and what it was read as (`UTF-8（带 BOM）`, `工作簿 Sheet1`).
+///
+/// Workbooks (`.xlsx`, `.xls`, …) are read cell by cell; anything else is text in one of the
+/// encodings Excel writes. Errors are sentences naming the file.
+pub fn read_file(path: &Path, sheet: Option<&str>) -> Result<(Vec<RawRow>, String), String> {
+    if super::workbook::is_workbook(path) {
+        let rows = super::workbook::read_workbook(path, sheet)?;
+        return Ok((rows, format!("工作簿{}", sheet.map(|s| format!("，工作表“{s}”")).unwrap_or_default())));
     }
-
-    fn note(&mut self, f: usize, reason: String) {
-        self.problems.push(RowProblem {
-            line: self.row.line,
-            column: self.fields[f].canonical().into(),
-            reason,
-        });
+    if sheet.is_some() {
+        return Err(format!("{} 不是工作簿，没有工作表可选；--sheet 只用于 .xlsx/.xls 文件", path.display()));
     }
-
-    /// An optional cell parsed with `parse`; a bad value is a problem, an empty cell is `None`.
-    fn opt<T>(&mut self, f: usize, parse: impl FnOnce(&str) -> Result<T, Invalid>) -> Option<T> {
-        let raw = self.raw(f)?;
-        match parse(raw) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.note(f, e.reason);
-                None
-            }
-        }
-    }
-
-    /// A cell that must be present.
-    fn req<T>(&mut self, f: usize, parse: impl FnOnce(&str) -> Result<T, Invalid>) -> Option<T> {
-        if self.raw(f).is_none() {
-            self.note(f, "不能为空".into());
-            return None;
-        }
-        self.opt(f, parse)
-    }
+    let bytes = std::fs::read(path).map_err(|e| format!("无法读取文件 {}：{}", path.display(), crate::os::io_reason(&e)))?;
+    read_text(&bytes).map_err(|e| format!("{}：{e}", path.display()))
 }
 
-fn read<T>(text: &str, fields: &[Field], mut row_fn: impl FnMut(&mut Cells) -> Option<T>) -> Parsed<T> {
-    let sheet = match Sheet::parse(text) {
-        Ok(s) => s,
-        Err(p) => return Parsed { rows: vec![], problems: vec![p], ignored_columns: vec![] },
-    };
-    let cols = match Columns::resolve(&sheet.headers, fields) {
-        Ok(c) => c,
-        Err(problems) => return Parsed { rows: vec![], problems, ignored_columns: vec![] },
-    };
-    let mut rows = Vec::new();
-    let mut problems = Vec::new();
-    for row in &sheet.rows {
-        let mut cells = Cells { cols: &cols, fields, row, problems: Vec::new() };
-        let record = row_fn(&mut cells);
-        if cells.problems.is_empty() {
-            rows.extend(record);
-        } else {
-            problems.append(&mut cells.problems);
-        }
-    }
-    if sheet.rows.is_empty() {
-        problems.push(RowProblem {
-            line: 2, column: String::new(), reason: "文件只有表头，没有数据".into()
-        });
-    }
-    Parsed { rows, problems, ignored_columns: cols.ignored }
+/// The rows of a text file's bytes, and the encoding they were read in.
+pub fn read_text(bytes: &[u8]) -> Result<(Vec<RawRow>, String), String> {
+    let (text, encoding) = super::decode(bytes)?;
+    let rows = super::sheet::text_rows(&text, encoding.starts_with("UTF-16")).map_err(|p| p.to_string())?;
+    Ok((rows, format!("编码 {encoding}")))
 }
 
-pub fn parse_date(raw: &str) -> Result<NaiveDate, Invalid> {
-    let s = raw.trim();
-    parse_full_date(s).ok_or_else(|| Invalid::new("日期", format!("“{s}”不是日期（如 2026-11-05）")))
+fn finish<D, T>(p: Parsed<D>, make: impl Fn(D) -> Option<T>) -> Parsed<T> {
+    Parsed { rows: p.rows.into_iter().filter_map(make).collect(), problems: p.problems, notes: p.notes }
 }
 
-fn parse_active(raw: &str) -> Result<bool, Invalid> {
-    match raw.trim() {
-        "在职" | "正常" | "启用" => Ok(true),
-        "离职" | "停用" | "调离" => Ok(false),
-        other => parse_yes_no("在职", other),
-    }
+/// A staff directory. `today` bounds dates that cannot be in the future.
+pub fn parse_staff(rows: Vec<RawRow>, today: NaiveDate) -> Parsed<StaffRecord> {
+    finish(columns::parse(rows, STAFF_COLUMNS, today), columns::StaffDraft::record)
 }
 
-fn parse_count(raw: &str) -> Result<u16, Invalid> {
-    // "有"/"无" are common for a yes/no-style 理财 column.
-    if let Ok(b) = parse_yes_no("理财产品数", raw) {
-        return Ok(u16::from(b));
-    }
-    raw.trim().parse::<u16>().map_err(|_| Invalid::new("理财产品数", format!("“{}”应为整数", raw.trim())))
+/// A client register.
+pub fn parse_clients(rows: Vec<RawRow>, today: NaiveDate) -> Parsed<ClientRecord> {
+    columns::parse(rows, CLIENT_COLUMNS, today)
 }
 
-fn money(raw: &str) -> Result<Fen, Invalid> {
-    Fen::parse_yuan(raw).map_err(|r| Invalid::new("金额", r))
-}
-
-fn name(raw: &str) -> Result<String, Invalid> {
-    parse_person_name("姓名", raw)
-}
-
-pub fn parse_staff(text: &str) -> Parsed<StaffRecord> {
-    read(text, STAFF_FIELDS, |c| {
-        let no = c.req(0, StaffNo::parse);
-        let name = c.req(1, name);
-        let role = c.req(2, JobRole::parse);
-        let outlet = c.req(3, OutletId::parse);
-        let login = c.opt(4, Login::parse);
-        let permission = c.opt(5, Permission::parse);
-        let active = c.opt(6, parse_active);
-        Some(StaffRecord {
-            line: c.row.line,
-            no: no?,
-            name: name?,
-            role: role?,
-            outlet: outlet?,
-            login,
-            permission,
-            active,
-        })
+/// A holdings file (the monthly basic-requirement and balance figures).
+pub fn parse_holdings(rows: Vec<RawRow>, today: NaiveDate) -> Parsed<HoldingsRecord> {
+    finish(columns::parse(rows, HOLDINGS_COLUMNS, today), |r| {
+        Some(HoldingsRecord { line: r.line, no: r.no?, assets: r.assets, holdings: r.holdings })
     })
 }
 
-fn holdings_cells(c: &mut Cells, first: usize) -> HoldingsCells {
-    let yes_no = |field: &'static str| move |raw: &str| parse_yes_no(field, raw);
-    HoldingsCells {
-        online_banking: c.opt(first, yes_no("个人网银")),
-        shuanglifeng: c.opt(first + 1, yes_no("双利丰")),
-        fund_auto_invest: c.opt(first + 2, yes_no("基金定投")),
-        wealth_products: c.opt(first + 3, parse_count),
-        self_service_permille: c.opt(first + 4, parse_self_service),
-    }
+/// A contact log (calls made elsewhere, a paper log typed into Excel).
+pub fn parse_contacts(rows: Vec<RawRow>, today: NaiveDate) -> Parsed<ContactRecord> {
+    columns::parse(rows, CONTACT_COLUMNS, today)
 }
 
-pub fn parse_clients(text: &str) -> Parsed<ClientRecord> {
-    read(text, CLIENT_FIELDS, |c| {
-        Some(ClientRecord {
-            line: c.row.line,
-            no: c.req(0, ClientNo::parse),
-            name: c.opt(1, name),
-            gender: c.opt(2, Gender::parse),
-            phone: c.opt(3, parse_phone),
-            id_number: c.opt(4, parse_id_number),
-            birthday: c.opt(5, parse_date),
-            outlet: c.opt(6, OutletId::parse),
-            tier: c.opt(7, CardTier::parse),
-            assets: c.opt(8, money),
-            class: c.opt(9, ClientClass::parse),
-            segment: c.opt(10, Segment::parse),
-            maintainer: c.opt(11, StaffNo::parse),
-            status: c.opt(12, ClientStatus::parse),
-            sticker: c.opt(13, |r| parse_yes_no("贴标", r)),
-            sticker_on: c.opt(14, parse_date),
-            holdings: holdings_cells(c, 15),
-        })
-    })
-}
-
-pub fn parse_holdings(text: &str) -> Parsed<HoldingsRecord> {
-    read(text, HOLDINGS_FIELDS, |c| {
-        let no = c.req(0, ClientNo::parse);
-        let assets = c.opt(1, money);
-        let holdings = holdings_cells(c, 2);
-        Some(HoldingsRecord { line: c.row.line, no: no?, assets, holdings })
-    })
+/// Problems and notes in the order of the file.
+pub fn sorted(mut v: Vec<RowProblem>) -> Vec<RowProblem> {
+    v.sort();
+    v
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{CardTier, ClientClass, Fen};
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+    }
+
+    fn rows(text: &str) -> Vec<RawRow> {
+        super::super::sheet::text_rows(text, false).unwrap()
+    }
 
     #[test]
     fn a_client_register_with_chinese_headers_is_read() {
         let text = "客户号,客户姓名,手机号码,证件号码,网点,卡级别,日均金融资产（元）,客户分类,维护人工号,个人网银,理财产品数,自办业务比例\n\
                     C001,张伟,138 0013 8000,11010519491231002X,城关,金卡,\"123,456.78\",重要,2001,是,2,85%\n";
-        let p = parse_clients(text);
+        let p = parse_clients(rows(text), today());
         assert!(p.problems.is_empty(), "{:?}", p.problems);
         let r = &p.rows[0];
         assert_eq!(r.line, 2);
@@ -259,7 +100,7 @@ mod tests {
     #[test]
     fn every_bad_cell_is_reported_with_line_and_column() {
         let text = "客户号,手机号码,卡级别,日均金融资产\nC1,123,金卡,100\nC2,13800138000,铜卡,abc\n,13800138000,金卡,1\n";
-        let p = parse_clients(text);
+        let p = parse_clients(rows(text), today());
         let found: Vec<(u64, &str)> = p.problems.iter().map(|x| (x.line, x.column.as_str())).collect();
         assert_eq!(found, [(2, "手机号码"), (3, "卡级别"), (3, "日均金融资产"), (4, "客户号")]);
         assert!(p.rows.is_empty(), "rows with problems are not returned");
@@ -268,7 +109,8 @@ mod tests {
     #[test]
     fn staff_rows_need_their_four_columns() {
         let p = parse_staff(
-            "工号,姓名,岗位,网点,登录名,权限,在职\n2001,王芳,柜员,城关,wangf,,在职\n2002,,柜员,城关,,,离职\n",
+            rows("工号,姓名,岗位,网点,登录名,权限,在职\n2001,王芳,柜员,城关,wangf,,在职\n2002,,柜员,城关,,,离职\n"),
+            today(),
         );
         assert_eq!(p.rows.len(), 1);
         assert_eq!(p.rows[0].permission, None, "an empty cell leaves the permission as it is");
@@ -278,21 +120,35 @@ mod tests {
     }
 
     #[test]
-    fn docs_list_every_accepted_header() {
-        let doc = include_str!("../../docs/IMPORT.md");
-        for f in STAFF_FIELDS.iter().chain(CLIENT_FIELDS).chain(HOLDINGS_FIELDS) {
-            for name in f.names {
-                assert!(doc.contains(name), "docs/IMPORT.md does not mention the header {name}");
-            }
-        }
+    fn a_title_above_the_header_and_a_total_below_are_skipped_with_notes() {
+        let text = "报表名称：个人客户名单,,\n机构：城关支行,,打印日期：2026-11-30\n客户号,客户姓名,网点\nC1,张伟,城关\n合计,共1户,\n制表人：张三,,复核：李四\n";
+        let p = parse_clients(rows(text), today());
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(p.rows.len(), 1);
+        let lines: Vec<u64> = p.notes.iter().map(|n| n.line).collect();
+        assert_eq!(lines, [1, 2, 5, 6], "{:?}", p.notes);
+        assert!(p.notes[2].reason.contains("合计行"));
+        assert!(p.notes[3].reason.contains("表尾"));
     }
 
     #[test]
-    fn dates_in_the_forms_spreadsheets_use() {
-        let want = NaiveDate::from_ymd_opt(2026, 11, 5).unwrap();
-        for s in ["2026-11-05", "2026/11/5", "20261105", "2026年11月5日", "2026.11.05"] {
-            assert_eq!(parse_date(s), Ok(want), "{s}");
-        }
-        assert!(parse_date("11/05/2026").is_err());
+    fn two_columns_for_one_field_take_the_preferred_and_refuse_disagreement() {
+        let text = "客户号,手机号码,联系电话\nC1,13800138000,\nC2,,13900139000\nC3,13800138000,138 0013 8000\nC4,13800138000,13900139000\n";
+        let p = parse_clients(rows(text), today());
+        let phones: Vec<Option<&str>> = p.rows.iter().map(|r| r.phone.as_deref()).collect();
+        assert_eq!(phones, [Some("13800138000"), Some("13900139000"), Some("13800138000")]);
+        assert_eq!(p.problems.len(), 1);
+        assert_eq!((p.problems[0].line, p.problems[0].column.as_str()), (5, "手机号码"));
+        assert!(p.notes.iter().any(|n| n.reason.contains("以“手机号码”为准")), "{:?}", p.notes);
+    }
+
+    #[test]
+    fn the_maintainer_column_may_be_called_weihuren_and_its_name_beside_the_number_is_ignored() {
+        let p = parse_clients(rows("客户号,维护人\nC1,1002\n"), today());
+        assert_eq!(p.rows[0].maintainer.as_ref().map(|m| m.as_str()), Some("1002"));
+        let p = parse_clients(rows("客户号,维护人工号,维护人\nC1,1002,吴霞\n"), today());
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(p.rows[0].maintainer.as_ref().map(|m| m.as_str()), Some("1002"));
+        assert!(p.notes.iter().any(|n| n.reason.contains("导出时计算")), "{:?}", p.notes);
     }
 }

@@ -1,105 +1,126 @@
-//! A decoded input file as a header row and data rows, each row with the line number a person
-//! sees in Excel, and columns found by their Chinese (or English) header names.
+//! The shape of a sheet as branches send it: title lines above the header, the header row, data
+//! rows, total rows (合计) and footers (制表人、复核) below. This finds the header among the
+//! first rows, decides which column is which field, and hands on only the data rows, with a note
+//! for everything it skipped so that nothing disappears without a word.
 
+use super::columns::{Column, Need};
+use super::grid::{RawCell, RawRow};
 use crate::service::views::RowProblem;
 
-pub struct Sheet {
-    pub headers: Vec<String>,
-    pub rows: Vec<Row>,
+/// How many rows from the top may hold title lines before the header.
+pub const HEADER_SEARCH_ROWS: usize = 15;
+
+fn problem(line: u64, column: &str, reason: impl Into<String>) -> RowProblem {
+    RowProblem { line, column: column.to_string(), reason: reason.into() }
 }
 
-pub struct Row {
-    /// Line of the file the row starts on; the header is line 1.
-    pub line: u64,
-    pub cells: Vec<String>,
-}
+/// The separators a text export uses. Excel's "CSV" on a European locale writes `;`; its
+/// "Unicode 文本" writes tabs.
+const SEPARATORS: [u8; 3] = [b',', b'\t', b';'];
 
-/// Excel writes tab-separated text for "Unicode text"; everything else here is comma-separated.
-fn delimiter(text: &str) -> u8 {
-    let first = text.lines().next().unwrap_or("");
-    if first.contains('\t') && !first.contains(',') { b'\t' } else { b',' }
-}
-
-impl Sheet {
-    pub fn parse(text: &str) -> Result<Sheet, RowProblem> {
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter(text))
-            .flexible(true)
-            .has_headers(true)
-            .from_reader(text.as_bytes());
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| RowProblem {
-                line: 1, column: String::new(), reason: format!("无法读取表头：{e}")
-            })?
-            .iter()
-            .map(|h| h.trim().to_string())
-            .collect();
-        if headers.iter().all(String::is_empty) {
-            return Err(RowProblem {
-                line: 1, column: String::new(), reason: "文件为空或没有表头".into()
-            });
+/// The separator most lines of the first 30 agree on: the one whose most common per-line count
+/// (above zero) is shared by the most lines. Counting a single line misreads a header such as
+/// `联系电话, 手机` in a tab-separated file; counting several does not.
+pub fn separator(text: &str) -> u8 {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(30).collect();
+    let mut best = (0usize, b',');
+    for sep in SEPARATORS {
+        let counts: Vec<usize> = lines.iter().map(|l| count_outside_quotes(l, sep)).collect();
+        let mut support = std::collections::BTreeMap::<usize, usize>::new();
+        for c in counts.into_iter().filter(|c| *c > 0) {
+            *support.entry(c).or_default() += 1;
         }
-        // The csv crate's line count is off after blank lines, and a record's position can be the
-        // blank line before it; count lines up to the record's first real byte instead.
-        let mut lines = LineCounter::new(text.as_bytes());
-        let mut rows = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| {
-                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
-                RowProblem { line, column: String::new(), reason: format!("CSV 格式错误：{e}") }
-            })?;
-            let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
-            let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
-            // Excel leaves rows of bare commas below the data.
-            if cells.iter().all(String::is_empty) {
-                continue;
+        let agree = support.values().copied().max().unwrap_or(0);
+        if agree > best.0 {
+            best = (agree, sep);
+        }
+    }
+    best.1
+}
+
+fn count_outside_quotes(line: &str, sep: u8) -> usize {
+    let mut quoted = false;
+    let mut n = 0;
+    for b in line.bytes() {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if b == sep && !quoted {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The rows of a text file (CSV, or tab-separated "Unicode 文本"), each numbered as Excel numbers
+/// it: a cell holding several lines is still one row, and a blank line is a row too.
+///
+/// `utf16` files are tab-separated whatever their first line holds: that is the only separator
+/// Excel writes in that encoding. Errors name the row where the file stops being readable.
+pub fn text_rows(text: &str, utf16: bool) -> Result<Vec<RawRow>, RowProblem> {
+    let sep = if utf16 { b'\t' } else { separator(text) };
+    let row_starts = row_starts(text.as_bytes());
+    let row_of = |byte: u64| -> u64 {
+        let bytes = text.as_bytes();
+        let mut at = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+        while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
+            at += 1;
+        }
+        row_starts.partition_point(|s| *s <= at) as u64
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(sep)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, |p| row_of(p.byte()));
+                return Err(problem(
+                    line,
+                    "",
+                    "这一行的引号没有配对，文件无法继续读取；请在 Excel 中打开后重新另存为 CSV",
+                ));
             }
-            rows.push(Row { line, cells });
         }
-        Ok(Sheet { headers, rows })
+        let line = record.position().map_or(0, |p| row_of(p.byte()));
+        let cells = record
+            .iter()
+            .map(|c| if c.trim().is_empty() { RawCell::Empty } else { RawCell::Text(c.to_string()) })
+            .collect();
+        rows.push(RawRow { line, cells });
     }
+    Ok(rows)
 }
 
-/// Line numbers of byte positions that mostly move forward. Counting from the start of the file
-/// for every record made a large import quadratic; this counts only the bytes since the last
-/// position asked about.
-struct LineCounter<'t> {
-    bytes: &'t [u8],
-    /// The last position asked about and how many newlines come before it.
-    at: usize,
-    newlines: u64,
+/// Byte offsets where each row Excel would show begins: the start of the file and every line
+/// break outside a quoted cell.
+fn row_starts(bytes: &[u8]) -> Vec<usize> {
+    let mut starts = vec![0];
+    let mut quoted = false;
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => starts.push(i + 1),
+            _ => {}
+        }
+    }
+    starts
 }
 
-impl<'t> LineCounter<'t> {
-    fn new(bytes: &'t [u8]) -> Self {
-        LineCounter { bytes, at: 0, newlines: 0 }
-    }
-
-    /// The line (from 1) of the first byte at or after `byte` that is not a line break.
-    fn line_at(&mut self, byte: u64) -> u64 {
-        let bytes = self.bytes;
-        let mut to = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
-        while to < bytes.len() && matches!(bytes[to], b'\n' | b'\r') {
-            to += 1;
-        }
-        let count = |span: &[u8]| span.iter().filter(|b| **b == b'\n').count() as u64;
-        // The csv reader only moves forward, but going back stays right rather than assuming it.
-        if to >= self.at {
-            self.newlines += count(&bytes[self.at..to]);
-        } else {
-            self.newlines -= count(&bytes[to..self.at]);
-        }
-        self.at = to;
-        self.newlines + 1
-    }
-}
-
-/// "日均金融资产（元）" and "日均金融资产" are the same column; so are "手机号码" and "手机 号码".
+/// "日均金融资产（元）" and "日均金融资产" are the same column; so are "手机号码" and "手机 号码",
+/// and "客户号" typed with a leading `*` (Excel templates mark required columns so).
 pub fn normalise_header(h: &str) -> String {
-    let mut s: String =
-        h.chars().filter(|c| !c.is_whitespace() && *c != '*').collect::<String>().to_lowercase();
-    for (open, close) in [('(', ')'), ('（', '）')] {
+    let mut s: String = h
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '*' && *c != '＊' && *c != '\u{feff}')
+        .collect::<String>()
+        .to_lowercase();
+    for (open, close) in [('(', ')'), ('（', '）'), ('[', ']'), ('【', '】')] {
         if let (Some(a), Some(b)) = (s.find(open), s.rfind(close))
             && a < b
         {
@@ -109,141 +130,308 @@ pub fn normalise_header(h: &str) -> String {
     s
 }
 
-/// A field of an import and the header names that mean it; the first name is the canonical one.
-pub struct Field {
-    pub names: &'static [&'static str],
-    pub required: bool,
+/// Where one field's value comes from in this file.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Cell index of the preferred column.
+    pub at: usize,
+    /// The header as written there (its unit, say 万元, matters to the parser).
+    pub header: String,
+    /// Another column meaning the same field (手机号码 and 联系电话): used when the preferred
+    /// cell is empty; a row where both hold different values is refused.
+    pub also: Option<(usize, String)>,
 }
 
-impl Field {
-    pub fn canonical(&self) -> &'static str {
-        self.names[0]
+/// The file's columns matched to a column list, and the rows that hold data.
+pub struct Located {
+    /// Per column of the list, where its value is read from (`None`: not in this file, or
+    /// computed on export and ignored here).
+    pub sources: Vec<Option<Source>>,
+    pub header_line: u64,
+    pub rows: Vec<RawRow>,
+    /// Things skipped or decided that the user should hear about, with their rows.
+    pub notes: Vec<RowProblem>,
+}
+
+/// Markers of a total row: the branch's reports end with one, and it must never become a client
+/// numbered 合计.
+const TOTAL_MARKERS: &[&str] = &["合计", "总计", "小计", "共计", "总额", "总数"];
+/// Markers of the footer lines of a printed report.
+const FOOTER_MARKERS: &[&str] = &[
+    "制表", "复核", "审核", "打印", "报表日期", "经办", "负责人", "填报", "注：", "注:", "备注：", "备注:",
+    "说明：", "说明:", "数据来源", "单位：", "单位:", "统计日期", "截止日期", "截至",
+];
+
+fn compact(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// `共2户`, `共 12 人`: a count of the rows above, written where a name would be.
+fn is_count_phrase(s: &str) -> bool {
+    let s = compact(s);
+    let Some(rest) = s.strip_prefix('共') else { return false };
+    let digits = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    digits.len() < rest.len() && matches!(digits, "户" | "人" | "条" | "笔" | "行" | "名" | "位")
+}
+
+/// Why a row below the header is not data, if it is not.
+fn not_data(row: &RawRow, key_at: Option<usize>) -> Option<&'static str> {
+    let texts: Vec<String> = row.cells.iter().map(|c| compact(&c.text())).collect();
+    let first = texts.iter().find(|t| !t.is_empty())?;
+    let key = key_at.and_then(|k| texts.get(k)).map_or("", String::as_str);
+    let key_is_number = !key.is_empty() && key.chars().any(|c| c.is_ascii_digit()) && !key.contains('共');
+    let starts = |t: &str, markers: &[&str]| markers.iter().any(|m| t.starts_with(m));
+    if starts(first, TOTAL_MARKERS) || starts(key, TOTAL_MARKERS) {
+        return Some("合计行");
     }
+    if !key_is_number && texts.iter().any(|t| is_count_phrase(t) || starts(t, TOTAL_MARKERS)) {
+        return Some("合计行");
+    }
+    if !key_is_number && starts(first, FOOTER_MARKERS) {
+        return Some("表尾（制表、复核等）");
+    }
+    None
 }
 
-/// Where each field's column is, and which headers nobody asked for.
-pub struct Columns {
-    found: Vec<Option<usize>>,
-    pub ignored: Vec<String>,
+/// How well a row reads as the header of `columns`: the number of distinct columns it names.
+fn header_score<R, V>(row: &RawRow, columns: &[Column<R, V>]) -> (usize, bool) {
+    let names: Vec<String> = row.cells.iter().map(|c| normalise_header(&c.text())).collect();
+    let mut score = 0;
+    let mut has_key = false;
+    for col in columns {
+        let hit = names.iter().any(|n| col.all_names().any(|m| normalise_header(m) == *n));
+        if hit {
+            score += 1;
+            has_key |= col.need == Need::Key;
+        }
+    }
+    (score, has_key)
 }
 
-impl Columns {
-    pub fn resolve(headers: &[String], fields: &[Field]) -> Result<Columns, Vec<RowProblem>> {
-        let normal: Vec<String> = headers.iter().map(|h| normalise_header(h)).collect();
-        let mut found = Vec::new();
-        let mut problems = Vec::new();
-        let mut used = vec![false; headers.len()];
-        for f in fields {
-            let hits: Vec<usize> = (0..normal.len())
-                .filter(|i| f.names.iter().any(|n| normalise_header(n) == normal[*i]))
-                .collect();
-            match hits.as_slice() {
-                [] if f.required => problems.push(RowProblem {
-                    line: 1,
-                    column: f.canonical().into(),
-                    reason: format!("缺少“{}”列（可用列名：{}）", f.canonical(), f.names.join("、")),
-                }),
-                [] => found.push(None),
-                [i] => {
-                    used[*i] = true;
-                    found.push(Some(*i));
-                }
-                many => {
-                    let names: Vec<&str> = many.iter().map(|i| headers[*i].as_str()).collect();
-                    problems.push(RowProblem {
-                        line: 1,
-                        column: f.canonical().into(),
-                        reason: format!(
-                            "有多列都表示“{}”：{}，请只保留一列",
-                            f.canonical(),
-                            names.join("、")
-                        ),
-                    });
-                    found.push(None);
-                }
+/// Finds the header among the first rows and resolves every column of `columns` in it.
+///
+/// Errors (row 1 unless said otherwise): no row naming the key column; a required column
+/// missing. Both name the accepted header names.
+pub fn locate<R, V>(rows: Vec<RawRow>, columns: &[Column<R, V>]) -> Result<Located, Vec<RowProblem>> {
+    let key = columns.iter().find(|c| c.need == Need::Key);
+    let mut best: Option<(usize, usize)> = None;
+    for (i, row) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
+        let (score, has_key) = header_score(row, columns);
+        if has_key && best.is_none_or(|(_, s)| score > s) {
+            best = Some((i, score));
+        }
+    }
+    let Some((header_at, _)) = best else {
+        let first = rows.first().map_or(1, |r| r.line);
+        let reason = match key {
+            Some(k) => format!(
+                "前 {HEADER_SEARCH_ROWS} 行中找不到表头：没有“{}”列（可用列名：{}）。请确认文件第一张表是名单，且表头在前几行",
+                k.names[0],
+                k.names.join("、")
+            ),
+            None => "找不到表头".to_string(),
+        };
+        let sep_hint = rows
+            .first()
+            .filter(|r| r.cells.len() == 1 && r.cells[0].text().contains(';'))
+            .map(|_| "；这个文件像是用分号分隔的，请在 Excel 中另存为“CSV UTF-8（逗号分隔）”")
+            .unwrap_or("");
+        return Err(vec![problem(first, key.map_or("", |k| k.names[0]), format!("{reason}{sep_hint}"))]);
+    };
+    let mut notes = Vec::new();
+    let mut rows = rows.into_iter();
+    for row in rows.by_ref().take(header_at) {
+        if row.cells.iter().any(|c| !c.is_blank()) {
+            let text: Vec<String> = row.cells.iter().map(RawCell::text).filter(|t| !t.is_empty()).collect();
+            notes.push(problem(row.line, "", format!("表头之上的标题行（{}），已跳过", clip(&text.join(" ")))));
+        }
+    }
+    let Some(header) = rows.next() else {
+        return Err(vec![problem(1, "", "文件为空或没有表头")]);
+    };
+    let headers: Vec<String> = header.cells.iter().map(|c| c.text()).collect();
+    let header_line = header.line;
+    let (sources, mut column_notes) = resolve(&headers, columns, header_line)?;
+    notes.append(&mut column_notes);
+
+    let key_at = columns.iter().position(|c| c.need == Need::Key).and_then(|k| sources[k].as_ref()).map(|s| s.at);
+    let mut data = Vec::new();
+    let mut blank = Vec::new();
+    for row in rows {
+        if row.cells.iter().all(RawCell::is_blank) {
+            blank.push(row.line);
+            continue;
+        }
+        if let Some(what) = not_data(&row, key_at) {
+            let text: Vec<String> = row.cells.iter().map(RawCell::text).filter(|t| !t.is_empty()).collect();
+            notes.push(problem(row.line, "", format!("{what}（{}），已跳过", clip(&text.join(" ")))));
+            continue;
+        }
+        data.push(row);
+    }
+    // Excel leaves empty rows under the data; they are only worth a word when they sit between
+    // rows of data, where they may hide a deleted record.
+    let last_data = data.last().map_or(0, |r| r.line);
+    let inner: Vec<u64> = blank.into_iter().filter(|l| *l < last_data).collect();
+    if let Some(first) = inner.first() {
+        notes.push(problem(*first, "", format!("数据中有 {} 个空行，已跳过", inner.len())));
+    }
+    if data.is_empty() {
+        return Err(vec![problem(header_line + 1, "", "表头下面没有数据")]);
+    }
+    Ok(Located { sources, header_line, rows: data, notes })
+}
+
+fn clip(s: &str) -> String {
+    const MAX: usize = 30;
+    if s.chars().count() <= MAX { s.to_string() } else { s.chars().take(MAX).collect::<String>() + "……" }
+}
+
+type Resolved = (Vec<Option<Source>>, Vec<RowProblem>);
+
+/// Matches header names to columns: each column takes the headers naming it (its first alias
+/// preferred, then the leftmost); a column's fallback names (维护人 for 维护人工号) are used only
+/// when nothing else claimed that header.
+fn resolve<R, V>(headers: &[String], columns: &[Column<R, V>], line: u64) -> Result<Resolved, Vec<RowProblem>> {
+    let normal: Vec<String> = headers.iter().map(|h| normalise_header(h)).collect();
+    let mut claimed = vec![false; headers.len()];
+    let mut hits: Vec<Vec<(usize, usize)>> = vec![Vec::new(); columns.len()];
+    for (ci, col) in columns.iter().enumerate() {
+        for (hi, h) in normal.iter().enumerate() {
+            if claimed[hi] || h.is_empty() {
+                continue;
+            }
+            if let Some(rank) = col.names.iter().position(|n| normalise_header(n) == *h) {
+                hits[ci].push((rank, hi));
+                claimed[hi] = true;
             }
         }
-        if !problems.is_empty() {
-            return Err(problems);
+    }
+    for (ci, col) in columns.iter().enumerate() {
+        if !hits[ci].is_empty() {
+            continue;
         }
-        let ignored = headers
-            .iter()
-            .zip(&used)
-            .filter(|(h, u)| !**u && !h.is_empty())
-            .map(|(h, _)| h.clone())
-            .collect();
-        Ok(Columns { found, ignored })
+        for (hi, h) in normal.iter().enumerate() {
+            if !claimed[hi] && col.fallback.iter().any(|n| normalise_header(n) == *h) {
+                hits[ci].push((col.names.len(), hi));
+                claimed[hi] = true;
+                break;
+            }
+        }
     }
-
-    /// The cell of field number `field` (its position in the field table) in `row`, if the
-    /// file has that column and the cell is not empty.
-    pub fn cell<'r>(&self, row: &'r Row, field: usize) -> Option<&'r str> {
-        let i = self.found.get(field).copied().flatten()?;
-        row.cells.get(i).map(String::as_str).filter(|c| !c.is_empty())
+    let mut problems = Vec::new();
+    let mut notes = Vec::new();
+    let mut sources = Vec::new();
+    let mut computed = Vec::new();
+    for (ci, col) in columns.iter().enumerate() {
+        let mut found = std::mem::take(&mut hits[ci]);
+        found.sort();
+        if col.need == Need::Computed {
+            computed.extend(found.iter().map(|(_, hi)| headers[*hi].clone()));
+            sources.push(None);
+            continue;
+        }
+        match found.as_slice() {
+            [] => {
+                if matches!(col.need, Need::Key | Need::Always) {
+                    problems.push(problem(
+                        line,
+                        col.names[0],
+                        format!("缺少“{}”列（可用列名：{}）", col.names[0], col.names.join("、")),
+                    ));
+                }
+                sources.push(None);
+            }
+            [(_, at), rest @ ..] => {
+                let also = rest.first().map(|(_, hi)| (*hi, headers[*hi].clone()));
+                if let Some((_, other)) = &also {
+                    notes.push(problem(
+                        line,
+                        col.names[0],
+                        format!(
+                            "“{}”和“{other}”两列都表示{}：以“{}”为准，它为空时用“{other}”；两列不一致的行会被拒绝",
+                            headers[*at], col.names[0], headers[*at]
+                        ),
+                    ));
+                }
+                if rest.len() > 1 {
+                    let names: Vec<&str> = found.iter().map(|(_, hi)| headers[*hi].as_str()).collect();
+                    problems.push(problem(
+                        line,
+                        col.names[0],
+                        format!("有 {} 列都表示“{}”：{}，请只保留一列", names.len(), col.names[0], names.join("、")),
+                    ));
+                }
+                sources.push(Some(Source { at: *at, header: headers[*at].clone(), also }));
+            }
+        }
     }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    if !computed.is_empty() {
+        notes.push(problem(
+            line,
+            "",
+            format!("{} 是导出时计算的列，导入时忽略", computed.join("、")),
+        ));
+    }
+    let ignored: Vec<&str> = headers
+        .iter()
+        .zip(&claimed)
+        .filter(|(h, c)| !**c && !h.trim().is_empty())
+        .map(|(h, _)| h.as_str())
+        .collect();
+    if !ignored.is_empty() {
+        notes.push(problem(
+            line,
+            "",
+            format!("以下列未识别，已忽略：{}（可用列名见 docs/IMPORT.md）", ignored.join("、")),
+        ));
+    }
+    Ok((sources, notes))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const FIELDS: &[Field] = &[
-        Field { names: &["客户号", "客户编号"], required: true },
-        Field { names: &["日均金融资产", "日均资产"], required: false },
-    ];
+    fn lines(rows: &[RawRow]) -> Vec<(u64, String)> {
+        rows.iter().map(|r| (r.line, r.cells.first().map(RawCell::text).unwrap_or_default())).collect()
+    }
 
     #[test]
-    fn headers_match_with_units_spaces_and_aliases() {
+    fn rows_are_numbered_as_excel_shows_them_after_multi_line_cells_and_blank_lines() {
+        let text = "客户号,备注\r\nC1,\"第一行\r\n第二行\r\n第三行\"\r\nC2,x\r\n\r\nC3,\"a\nb\"\nC4,y\n";
+        let rows = text_rows(text, false).unwrap();
+        let got = lines(&rows);
+        let want: Vec<(u64, String)> =
+            [(1, "客户号"), (2, "C1"), (3, "C2"), (5, "C3"), (6, "C4")].iter().map(|(l, s)| (*l, s.to_string())).collect();
+        assert_eq!(got, want);
+        assert_eq!(rows[1].cells[1].text(), "第一行\r\n第二行\r\n第三行");
+    }
+
+    #[test]
+    fn the_separator_is_the_one_most_lines_agree_on() {
+        assert_eq!(separator("客户号,姓名\nC1,张伟\n"), b',');
+        assert_eq!(separator("客户号;客户姓名;手机号码\r\nC402;郑二;13800000402\r\n"), b';');
+        assert_eq!(separator("客户号\t联系电话, 手机\t网点\nC1\t138\t城关\nC2\t139\t城关\n"), b'\t');
+        // A semicolon inside a quoted note does not make the file semicolon-separated.
+        assert_eq!(separator("客户号,备注\nC1,\"a;b;c\"\nC2,x\n"), b',');
+    }
+
+    #[test]
+    fn a_count_phrase_is_recognised() {
+        assert!(is_count_phrase("共2户"));
+        assert!(is_count_phrase("共 12 人"));
+        assert!(!is_count_phrase("共同"));
+        assert!(!is_count_phrase("共"));
+    }
+
+    #[test]
+    fn headers_match_with_units_spaces_and_marks() {
         assert_eq!(normalise_header(" 日均金融资产（元） "), "日均金融资产");
         assert_eq!(normalise_header("*客户号"), "客户号");
-        let sheet = Sheet::parse("客户编号,日均资产(元),备注\nC1,100,x\n,,\n\nC2,,y\n").unwrap();
-        let cols = Columns::resolve(&sheet.headers, FIELDS).unwrap();
-        assert_eq!(cols.ignored, ["备注"]);
-        assert_eq!(sheet.rows.len(), 2, "blank rows are skipped");
-        assert_eq!(sheet.rows[1].line, 5, "line numbers count the skipped rows");
-        assert_eq!(cols.cell(&sheet.rows[0], 1), Some("100"));
-        assert_eq!(cols.cell(&sheet.rows[1], 1), None);
-    }
-
-    #[test]
-    fn a_missing_or_doubled_column_is_reported_on_line_1() {
-        let sheet = Sheet::parse("姓名\n张伟\n").unwrap();
-        let err = Columns::resolve(&sheet.headers, FIELDS).err().unwrap();
-        assert_eq!(err[0].line, 1);
-        assert!(err[0].reason.contains("缺少“客户号”列"));
-        let sheet = Sheet::parse("客户号,客户编号\n1,2\n").unwrap();
-        assert!(Columns::resolve(&sheet.headers, FIELDS).err().unwrap()[0].reason.contains("多列"));
-    }
-
-    #[test]
-    fn rows_after_multi_line_cells_keep_the_line_excel_shows() {
-        let text = "客户号,备注\r\nC1,\"第一行\r\n第二行\r\n第三行\"\r\nC2,x\r\n\r\nC3,\"a\nb\"\nC4,y\n";
-        let sheet = Sheet::parse(text).unwrap();
-        let lines: Vec<(u64, &str)> = sheet.rows.iter().map(|r| (r.line, r.cells[0].as_str())).collect();
-        assert_eq!(lines, [(2, "C1"), (5, "C2"), (7, "C3"), (9, "C4")]);
-        assert_eq!(sheet.rows[0].cells[1], "第一行\r\n第二行\r\n第三行");
-    }
-
-    #[test]
-    fn line_numbers_do_not_depend_on_the_order_they_are_asked_for() {
-        let text = b"h\n\"a\nb\"\r\n\r\nc\nd\n";
-        let from_start = |byte: usize| {
-            let mut at = byte.min(text.len());
-            while at < text.len() && matches!(text[at], b'\n' | b'\r') {
-                at += 1;
-            }
-            text[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1
-        };
-        let mut lines = LineCounter::new(text);
-        for byte in [0, 2, 9, 3, 12, 14, 100, 1, 0] {
-            assert_eq!(lines.line_at(byte as u64), from_start(byte), "byte {byte}");
-        }
-    }
-
-    #[test]
-    fn tab_separated_unicode_text_is_read() {
-        let sheet = Sheet::parse("客户号\t日均资产\nC1\t5\n").unwrap();
-        assert_eq!(sheet.headers, ["客户号", "日均资产"]);
-        assert_eq!(sheet.rows[0].cells, ["C1", "5"]);
+        assert_eq!(normalise_header("手机 号码"), "手机号码");
     }
 }

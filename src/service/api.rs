@@ -7,12 +7,13 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::backup::BackupImage;
+use super::ContactRecord;
 use super::imports::{ClientRecord, HoldingsRecord, StaffRecord};
 use super::today::TodayView;
 use super::views::*;
 use super::{Service, ServiceError};
 use crate::domain::{
-    AuditRecord, ClientNo, ContactDraft, Quarter, Rules, Sensitive, Staff, StaffNo, Sticker,
+    AuditRecord, ClientNo, ContactDraft, OutletId, Quarter, Rules, Sensitive, Staff, StaffNo, Sticker,
 };
 use crate::store::CheckReport;
 
@@ -95,8 +96,9 @@ api! {
     fn list_staff(ListStaff) -> Vec<Staff>;
     fn save_staff(SaveStaff, staff: Staff) -> ();
     fn import_staff(ImportStaff, rows: Vec<StaffRecord>, source: String, dry_run: bool) -> ImportOutcome;
-    fn import_clients(ImportClients, rows: Vec<ClientRecord>, source: String, dry_run: bool) -> ImportOutcome;
+    fn import_clients(ImportClients, rows: Vec<ClientRecord>, source: String, dry_run: bool, new_outlets: Vec<OutletId>) -> ImportOutcome;
     fn import_holdings(ImportHoldings, rows: Vec<HoldingsRecord>, source: String, dry_run: bool) -> ImportOutcome;
+    fn import_contacts(ImportContacts, rows: Vec<ContactRecord>, source: String, dry_run: bool) -> ImportOutcome;
     /// Gives clients to a maintainer (or takes them off any roster with `to: None`).
     fn assign(Assign, clients: Vec<ClientNo>, to: Option<StaffNo>, reason: String) -> u32;
     fn launch_product(LaunchProduct, name: String, description: String, deadline: NaiveDate) -> LaunchRef;

@@ -5,15 +5,10 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::views::Table;
 use super::{Service, ServiceError};
-use crate::domain::client::display_permille;
 use crate::domain::compliance::gaps;
-use crate::domain::mask::{asset_band, mask_id, mask_phone};
+use crate::import::columns::{CONTACT_COLUMNS, ClientOut, ContactOut, export_header, export_row};
 use crate::domain::names::sort_key;
 use crate::domain::{AuditAction, Permission, Staff, StaffNo};
-
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
-}
 
 impl Service {
     pub fn export_roster(
@@ -31,71 +26,22 @@ impl Service {
             other => vec![self.roster_owner(actor, other)?],
         };
         let rules = self.store.rules()?;
-        let headers = [
-            "客户号",
-            "客户姓名",
-            "手机号码",
-            "证件号码",
-            "网点",
-            "卡级别",
-            "日均金融资产",
-            "客户分类",
-            "客户类型",
-            "维护人工号",
-            "维护人",
-            "贴标",
-            "个人网银",
-            "双利丰",
-            "基金定投",
-            "理财产品数",
-            "自办业务比例",
-            "缺项",
-            "最近联系",
-            "下次回访",
-            "客户状态",
-        ];
+        let columns = crate::import::columns::CLIENT_COLUMNS;
         let mut rows = Vec::new();
         for owner in &owners {
             let mut clients = self.roster_clients(&owner.no)?;
             clients.sort_by_cached_key(|c| sort_key(&c.name));
-            for c in clients {
-                let yes = |b: bool| if b { "是" } else { "否" }.to_string();
-                let (phone, id, assets) = if unmasked {
-                    (c.phone.clone(), c.id_number.clone(), c.assets.display_yuan())
-                } else {
-                    (mask_phone(&c.phone), mask_id(&c.id_number), asset_band(c.assets).label())
-                };
-                let missing: Vec<&str> = gaps(&c.holdings, &rules).iter().map(|g| g.label()).collect();
-                rows.push(vec![
-                    c.no.to_string(),
-                    c.name.clone(),
-                    phone,
-                    id,
-                    c.outlet.to_string(),
-                    c.tier.to_string(),
-                    assets,
-                    c.class.to_string(),
-                    c.segment.to_string(),
-                    owner.no.to_string(),
-                    owner.name.clone(),
-                    yes(c.sticker.done),
-                    yes(c.holdings.online_banking),
-                    yes(c.holdings.shuanglifeng),
-                    yes(c.holdings.fund_auto_invest),
-                    c.holdings.wealth_products.to_string(),
-                    display_permille(c.holdings.self_service_permille),
-                    missing.join("、"),
-                    opt(c.last_contact),
-                    opt(c.next_callback),
-                    c.status.to_string(),
-                ]);
+            for client in clients {
+                let missing: Vec<&str> = gaps(&client.holdings, &rules).iter().map(|g| g.label()).collect();
+                let out = ClientOut { client, maintainer_name: owner.name.clone(), gaps: missing.join("、"), unmasked };
+                rows.push(export_row(columns, &out));
             }
         }
         let scope =
             if owners.len() == 1 { format!("{} 的名单", owners[0].name) } else { "全行名单".into() };
         let detail = format!("{scope}，{} 行，{}", rows.len(), if unmasked { "未遮蔽" } else { "已遮蔽" });
         self.audit_export(actor, "名单", detail)?;
-        Ok(Table { title: "名单".into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows })
+        Ok(Table { title: "名单".into(), headers: export_header(columns), rows })
     }
 
     /// Contacts that took place from `from` to `to`, both days included.
@@ -128,38 +74,12 @@ impl Service {
             }
             let client_name = self.store.client(&c.client)?.map(|x| x.name).unwrap_or_default();
             let launch = c.launch.and_then(|id| launches.iter().find(|l| l.id == id)).map(|l| l.name.clone());
-            rows.push(vec![
-                c.at.format("%Y-%m-%d %H:%M").to_string(),
-                c.client.to_string(),
-                client_name,
-                c.by.to_string(),
-                names.get(&c.by).cloned().unwrap_or_default(),
-                c.channel.to_string(),
-                c.purpose.to_string(),
-                launch.unwrap_or_default(),
-                c.outcome.to_string(),
-                opt(c.satisfaction),
-                opt(c.next_callback),
-                c.note.clone(),
-            ]);
+            let client_name = client_name;
+            let staff_name = names.get(&c.by).cloned().unwrap_or_default();
+            let launch_name = launch.unwrap_or_default();
+            rows.push(export_row(CONTACT_COLUMNS, &ContactOut { contact: c, client_name, staff_name, launch_name }));
         }
-        let headers = [
-            "联系时间",
-            "客户号",
-            "客户姓名",
-            "员工工号",
-            "员工",
-            "联系方式",
-            "联系目的",
-            "推介产品",
-            "联系结果",
-            "满意度",
-            "下次回访",
-            "备注",
-        ];
-        Ok(Table {
-            title: "联系记录".into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows
-        })
+        Ok(Table { title: "联系记录".into(), headers: export_header(CONTACT_COLUMNS), rows })
     }
 
     pub(super) fn audit_export(&self, actor: &Staff, what: &str, detail: String) -> Result<(), ServiceError> {

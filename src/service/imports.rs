@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::views::{ImportOutcome, RowProblem};
+use super::views::{ChangeGroup, ImportOutcome, RowProblem};
 use super::{Service, ServiceError};
+use crate::domain::mask::{asset_band, mask_id, mask_phone};
 use crate::domain::results::Snapshot;
 use crate::domain::{
     AuditAction, CardTier, Client, ClientClass, ClientNo, ClientStatus, Fen, Gender, Holdings, JobRole,
@@ -131,14 +132,27 @@ impl Service {
         self.require(actor, Permission::Admin, "导入员工名单")?;
         let _w = self.write_lock();
         let mut problems = Vec::new();
-        duplicates(rows.iter().map(|r| (r.line, r.no.as_str())), "工号", &mut problems);
         duplicates(
             rows.iter().filter_map(|r| Some((r.line, r.login.as_ref()?.as_str()))),
             "登录名",
             &mut problems,
         );
+        let directory = Directory::load(&self.store)?;
+        let mut notes = Vec::new();
+        // A 工号 that Excel wrote without its leading zeros is the person the directory has.
+        let rows: Vec<StaffRecord> = rows
+            .into_iter()
+            .map(|mut r| {
+                if let Ok((s, Some(note))) = directory.resolve(&r.no) {
+                    notes.push(problem(r.line, "工号", note));
+                    r.no = s.no;
+                }
+                r
+            })
+            .collect();
+        duplicates(rows.iter().map(|r| (r.line, r.no.as_str())), "工号", &mut problems);
         let in_file: BTreeSet<&str> = rows.iter().map(|r| r.no.as_str()).collect();
-        let mut outcome = ImportOutcome::default();
+        let mut outcome = ImportOutcome { notes, ..ImportOutcome::default() };
         let mut staff = Vec::new();
         for r in &rows {
             if let Some(login) = &r.login
@@ -187,62 +201,97 @@ impl Service {
         })
     }
 
+    /// Imports a client register, all or nothing.
+    ///
+    /// Client and staff numbers that equal exactly one existing number once leading zeros are
+    /// dropped (Excel drops them) are read as that number, with a note. Outlets must be outlets
+    /// of the staff directory (`城关支行` is `城关`) or the client's present outlet, unless named
+    /// in `new_outlets`. One 证件号码 may belong to one client only. Every change is listed in
+    /// `changes`; a real import audits each client's changed phone, ID number and balance (masked).
     pub fn import_clients(
         &self,
         actor: &Staff,
         rows: Vec<ClientRecord>,
         source: String,
         dry_run: bool,
+        new_outlets: Vec<OutletId>,
     ) -> Result<ImportOutcome, ServiceError> {
         self.require(actor, Permission::Admin, "导入客户名单")?;
         let today = self.local_date();
         let _w = self.write_lock();
         let rules = self.store.rules()?;
         let launches = self.store.launches()?;
+        let directory = Directory::load(&self.store)?;
+        let mut numbers = ClientNumbers::default();
         let mut problems = Vec::new();
-        duplicates(
-            rows.iter().filter_map(|r| Some((r.line, r.no.as_ref()?.as_str()))),
-            "客户号",
-            &mut problems,
-        );
+        let mut notes = Vec::new();
+        let mut changes = Changes::default();
         let mut outcome = ImportOutcome::default();
         let mut moves = Vec::new();
         let mut lost = Vec::new();
         let mut plain = Vec::new();
-        let mut staff_cache: BTreeMap<StaffNo, Option<Staff>> = BTreeMap::new();
+        let mut sensitive_records = Vec::new();
+        let mut seen_nos: BTreeMap<ClientNo, u64> = BTreeMap::new();
+        let mut ids = IdOwners::default();
+        let mut used_new_outlets = BTreeSet::new();
         for r in &rows {
-            let Some(no) = &r.no else {
+            let Some(file_no) = &r.no else {
                 problems.push(problem(r.line, "客户号", "不能为空"));
                 continue;
             };
-            let maintainer = match &r.maintainer {
-                Some(m) => {
-                    if !staff_cache.contains_key(m) {
-                        staff_cache.insert(m.clone(), self.store.staff(m)?);
-                    }
-                    match staff_cache.get(m).cloned().flatten() {
-                        Some(s) if s.active => Some(s),
-                        Some(s) => {
-                            problems.push(problem(
-                                r.line,
-                                "维护人工号",
-                                format!("{}（{}）已停用", s.no, s.name),
-                            ));
-                            continue;
-                        }
-                        None => {
-                            problems.push(problem(
-                                r.line,
-                                "维护人工号",
-                                format!("{m} 不在员工名录中，请先导入员工"),
-                            ));
-                            continue;
-                        }
-                    }
+            let (no, old) = match numbers.resolve(&self.store, file_no)? {
+                Ok((no, old, note)) => {
+                    notes.extend(note.map(|n| problem(r.line, "客户号", n)));
+                    (no, old)
                 }
+                Err(reason) => {
+                    problems.push(problem(r.line, "客户号", reason));
+                    continue;
+                }
+            };
+            if let Some(first) = seen_nos.get(&no) {
+                problems.push(problem(r.line, "客户号", format!("“{no}”与第 {first} 行重复")));
+                continue;
+            }
+            seen_nos.insert(no.clone(), r.line);
+            let maintainer = match &r.maintainer {
+                Some(m) => match directory.resolve(m) {
+                    Ok((s, note)) if s.active => {
+                        notes.extend(note.map(|n| problem(r.line, "维护人工号", n)));
+                        Some(s)
+                    }
+                    Ok((s, _)) => {
+                        problems.push(problem(r.line, "维护人工号", format!("{}（{}）已停用", s.no, s.name)));
+                        continue;
+                    }
+                    Err(reason) => {
+                        problems.push(problem(r.line, "维护人工号", reason));
+                        continue;
+                    }
+                },
                 None => None,
             };
-            let old = self.store.client(no)?;
+            let outlet = match &r.outlet {
+                Some(o) => match directory.outlet(o, old.as_ref().map(|c| &c.outlet), &new_outlets) {
+                    Ok((outlet, is_new)) => {
+                        if is_new {
+                            used_new_outlets.insert(outlet.clone());
+                        }
+                        Some(outlet)
+                    }
+                    Err(reason) => {
+                        problems.push(problem(r.line, "网点", reason));
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            if let Some(id) = &r.id_number {
+                if let Err(reason) = ids.claim(&self.store, id, &no, r.line)? {
+                    problems.push(problem(r.line, "证件号码", reason));
+                    continue;
+                }
+            }
             let mut c = match &old {
                 Some(o) => o.clone(),
                 None => {
@@ -250,8 +299,7 @@ impl Service {
                         problems.push(problem(r.line, "客户姓名", "新客户须填写姓名"));
                         continue;
                     };
-                    let Some(outlet) =
-                        r.outlet.clone().or_else(|| maintainer.as_ref().map(|m| m.outlet.clone()))
+                    let Some(outlet) = outlet.clone().or_else(|| maintainer.as_ref().map(|m| m.outlet.clone()))
                     else {
                         problems.push(problem(r.line, "网点", "新客户须填写所属网点（或维护人）"));
                         continue;
@@ -259,7 +307,7 @@ impl Service {
                     Client::new(no.clone(), name.clone(), outlet)
                 }
             };
-            apply_record(&mut c, r, &rules);
+            apply_record(&mut c, r, outlet, &rules);
             let moved = maintainer.as_ref().is_some_and(|m| c.maintainer.as_ref() != Some(&m.no));
             if moved && c.status == ClientStatus::Lost {
                 problems.push(problem(r.line, "客户状态", "已流失的客户不能分配维护人"));
@@ -268,10 +316,28 @@ impl Service {
             // A client the file says was lost leaves its roster: its tasks are cancelled and
             // the maintainer's quota no longer counts it.
             let leaving = c.status == ClientStatus::Lost && c.maintainer.is_some();
+            let after_maintainer = if leaving {
+                None
+            } else if moved {
+                maintainer.as_ref().map(|m| m.no.clone())
+            } else {
+                c.maintainer.clone()
+            };
+            changes.record(old.as_ref(), &c, after_maintainer.as_ref(), &directory);
             match &old {
                 None => outcome.added += 1,
                 Some(o) if *o == c && !moved && !leaving => outcome.unchanged += 1,
                 Some(_) => outcome.updated += 1,
+            }
+            if let Some(o) = &old
+                && let Some(detail) = sensitive_changes(o, &c)
+            {
+                sensitive_records.push(self.audit_record(
+                    actor.no.as_str(),
+                    AuditAction::Import,
+                    c.no.as_str(),
+                    format!("{detail}（导入 {source}）"),
+                ));
             }
             if leaving {
                 lost.push(self.plan_move(c, None, &rules, &launches)?);
@@ -281,6 +347,16 @@ impl Service {
                 plain.push(c);
             }
         }
+        for o in &new_outlets {
+            if !used_new_outlets.contains(o) {
+                notes.push(problem(0, "网点", format!("--new-outlet {o} 在文件中没有用到")));
+            }
+        }
+        if !used_new_outlets.is_empty() {
+            changes.add("新网点", used_new_outlets.iter().map(ToString::to_string).collect());
+        }
+        outcome.notes = notes;
+        outcome.changes = changes.into_groups();
         let move_records = self.move_records(actor, &moves, &format!("导入 {source}"));
         let lost_records = self.move_records(actor, &lost, &format!("客户流失，移出名单（导入 {source}）"));
         let writing = !dry_run && problems.is_empty();
@@ -294,6 +370,9 @@ impl Service {
             // same transaction as the rest of the file.
             Self::write_moves(tx, &moves, &move_records, today)?;
             Self::write_moves(tx, &lost, &lost_records, today)?;
+            for rec in &sensitive_records {
+                tx.audit(rec)?;
+            }
             snapshot.as_ref().map_or(Ok(()), |s| tx.save_snapshot(s))
         })
     }
@@ -395,7 +474,7 @@ impl Service {
 
 /// Copies the cells the file has onto the client. The maintainer is not copied: a change of
 /// maintainer is a move with its own tasks and audit record.
-fn apply_record(c: &mut Client, r: &ClientRecord, rules: &crate::domain::Rules) {
+fn apply_record(c: &mut Client, r: &ClientRecord, outlet: Option<OutletId>, rules: &crate::domain::Rules) {
     if let Some(v) = &r.name {
         c.name = v.clone();
     }
@@ -414,8 +493,8 @@ fn apply_record(c: &mut Client, r: &ClientRecord, rules: &crate::domain::Rules) 
     if let Some(v) = r.birthday {
         c.birthday = Some(v);
     }
-    if let Some(v) = &r.outlet {
-        c.outlet = v.clone();
+    if let Some(v) = outlet {
+        c.outlet = v;
     }
     if let Some(v) = r.assets {
         c.assets = v;
@@ -434,8 +513,289 @@ fn apply_record(c: &mut Client, r: &ClientRecord, rules: &crate::domain::Rules) 
     if let Some(v) = r.status {
         c.status = v;
     }
-    if let Some(done) = r.sticker {
+    // A sticker date without a 贴标 column says the sticker is on.
+    if let Some(done) = r.sticker.or(r.sticker_on.map(|_| true)) {
         c.sticker = Sticker { done, on: if done { r.sticker_on.or(c.sticker.on) } else { None } };
     }
     r.holdings.apply(&mut c.holdings);
+}
+
+/// The digits of an all-digit number with its leading zeros dropped: what Excel keeps of
+/// `00123` when the column is not text.
+fn numeric_key(s: &str) -> Option<&str> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let t = s.trim_start_matches('0');
+    Some(if t.is_empty() { "0" } else { t })
+}
+
+/// The staff directory as an import reads it: by number, by number without leading zeros, by
+/// name (to tell a user who typed a name where the 工号 goes), and its outlets.
+pub(super) struct Directory {
+    by_no: BTreeMap<StaffNo, Staff>,
+    by_numeric: BTreeMap<String, Vec<StaffNo>>,
+    /// Outlet name without its 支行/网点 suffix → the name the directory uses.
+    outlets: BTreeMap<String, OutletId>,
+}
+
+impl Directory {
+    pub(super) fn load(store: &crate::store::Store) -> Result<Directory, ServiceError> {
+        let mut d = Directory { by_no: BTreeMap::new(), by_numeric: BTreeMap::new(), outlets: BTreeMap::new() };
+        for s in store.all_staff()? {
+            if let Some(k) = numeric_key(s.no.as_str()) {
+                d.by_numeric.entry(k.to_string()).or_default().push(s.no.clone());
+            }
+            d.outlets.entry(outlet_stem(s.outlet.as_str()).to_string()).or_insert_with(|| s.outlet.clone());
+            d.by_no.insert(s.no.clone(), s);
+        }
+        Ok(d)
+    }
+
+    fn name(&self, no: &StaffNo) -> String {
+        self.by_no.get(no).map_or_else(|| no.to_string(), |s| format!("{} {}", s.no, s.name))
+    }
+
+    /// The staff member a file's 工号 means, and a note when it was matched without its zeros.
+    /// Errors say what to write instead.
+    pub(super) fn resolve(&self, no: &StaffNo) -> Result<(Staff, Option<String>), String> {
+        if let Some(s) = self.by_no.get(no) {
+            return Ok((s.clone(), None));
+        }
+        if let Some(k) = numeric_key(no.as_str())
+            && let Some(found) = self.by_numeric.get(k)
+        {
+            return match found.as_slice() {
+                [one] => {
+                    let s = &self.by_no[one];
+                    let note = format!("{no} 按工号 {}（{}）读取：Excel 去掉或加上了前导零", s.no, s.name);
+                    Ok((s.clone(), Some(note)))
+                }
+                many => {
+                    let list: Vec<String> = many.iter().map(ToString::to_string).collect();
+                    Err(format!("{no} 与多个工号数值相同（{}），无法确定是谁；请写完整工号", list.join("、")))
+                }
+            };
+        }
+        let named: Vec<&Staff> = self.by_no.values().filter(|s| s.name == no.as_str()).collect();
+        match named.as_slice() {
+            [] => Err(format!("{no} 不在员工名录中，请先导入员工")),
+            [one] => Err(format!("“{no}”是姓名，不是工号：{}的工号是 {}，请填工号", one.name, one.no)),
+            many => {
+                let list: Vec<String> = many.iter().map(|s| format!("{}（{}）", s.no, s.outlet)).collect();
+                Err(format!("“{no}”是姓名，不是工号：名录中有 {} 位{no}，工号 {}，请填工号", many.len(), list.join("、")))
+            }
+        }
+    }
+
+    /// The outlet a file's 网点 means: one of the directory's (with or without its 支行/网点
+    /// suffix), the client's present outlet, or one named by `--new-outlet`; `true` for a new one.
+    pub(super) fn outlet(
+        &self,
+        written: &OutletId,
+        present: Option<&OutletId>,
+        new_outlets: &[OutletId],
+    ) -> Result<(OutletId, bool), String> {
+        let stem = outlet_stem(written.as_str());
+        if let Some(o) = self.outlets.get(stem) {
+            return Ok((o.clone(), false));
+        }
+        if let Some(p) = present.filter(|p| outlet_stem(p.as_str()) == stem) {
+            return Ok((p.clone(), false));
+        }
+        if let Some(n) = new_outlets.iter().find(|n| outlet_stem(n.as_str()) == stem) {
+            return Ok((n.clone(), true));
+        }
+        let known: Vec<&str> = self.outlets.values().map(OutletId::as_str).collect();
+        Err(format!(
+            "“{written}”不是员工名录中的网点（现有：{}）；若确是新网点，请加 --new-outlet {written} 重新导入",
+            if known.is_empty() { "无，请先导入员工名单".to_string() } else { known.join("、") }
+        ))
+    }
+}
+
+/// An outlet's name without the suffix people add or leave off: `城关支行`, `城关网点` and `城关`
+/// are one outlet.
+pub fn outlet_stem(name: &str) -> &str {
+    const SUFFIXES: [&str; 7] = ["支行", "网点", "营业部", "分理处", "营业所", "储蓄所", "分行"];
+    let name = name.trim();
+    for s in SUFFIXES {
+        if let Some(stem) = name.strip_suffix(s)
+            && !stem.is_empty()
+        {
+            return stem;
+        }
+    }
+    name
+}
+
+/// Finds the stored client a file's 客户号 means.
+#[derive(Default)]
+struct ClientNumbers {
+    /// Stored numbers that start with 0, by their digits without the zeros; read once, when
+    /// a number is first not found as written.
+    zero_led: Option<BTreeMap<String, Vec<ClientNo>>>,
+}
+
+impl ClientNumbers {
+    /// The number, the stored client, and a note when matched without leading zeros; or why
+    /// the number cannot be matched.
+    #[allow(clippy::type_complexity)]
+    fn resolve(
+        &mut self,
+        store: &crate::store::Store,
+        no: &ClientNo,
+    ) -> Result<Result<(ClientNo, Option<Client>, Option<String>), String>, ServiceError> {
+        if let Some(c) = store.client(no)? {
+            return Ok(Ok((no.clone(), Some(c), None)));
+        }
+        let Some(k) = numeric_key(no.as_str()) else { return Ok(Ok((no.clone(), None, None))) };
+        let mut found: Vec<ClientNo> = Vec::new();
+        if k != no.as_str()
+            && let Ok(bare) = ClientNo::parse(k)
+            && store.client(&bare)?.is_some()
+        {
+            found.push(bare);
+        }
+        if self.zero_led.is_none() {
+            let mut map: BTreeMap<String, Vec<ClientNo>> = BTreeMap::new();
+            for c in store.clients_with_prefix("0") {
+                let c = c?;
+                if let Some(key) = numeric_key(c.no.as_str()) {
+                    map.entry(key.to_string()).or_default().push(c.no);
+                }
+            }
+            self.zero_led = Some(map);
+        }
+        if let Some(more) = self.zero_led.as_ref().and_then(|m| m.get(k)) {
+            found.extend(more.iter().filter(|m| *m != no).cloned());
+        }
+        Ok(match found.as_slice() {
+            [] => Ok((no.clone(), None, None)),
+            [one] => {
+                let c = store.client(one)?;
+                let note = format!("{no} 按已有客户号 {one} 读取：Excel 去掉或加上了前导零");
+                Ok((one.clone(), c, Some(note)))
+            }
+            many => {
+                let list: Vec<String> = many.iter().map(ToString::to_string).collect();
+                Err(format!("{no} 与多个已有客户号数值相同（{}），无法确定是哪一位；请写完整客户号", list.join("、")))
+            }
+        })
+    }
+}
+
+/// Who each 证件号码 belongs to, in the store and in the file so far.
+#[derive(Default)]
+struct IdOwners {
+    stored: Option<BTreeMap<String, (ClientNo, String)>>,
+    in_file: BTreeMap<String, (ClientNo, u64)>,
+}
+
+impl IdOwners {
+    /// Claims `id` for client `no`; refuses an ID that belongs to another client.
+    fn claim(
+        &mut self,
+        store: &crate::store::Store,
+        id: &str,
+        no: &ClientNo,
+        line: u64,
+    ) -> Result<Result<(), String>, ServiceError> {
+        if id.is_empty() {
+            return Ok(Ok(()));
+        }
+        if let Some((other, at)) = self.in_file.get(id)
+            && other != no
+        {
+            return Ok(Err(format!("与第 {at} 行客户 {other} 的证件号码相同：一个证件号码只能属于一位客户")));
+        }
+        if self.stored.is_none() {
+            let mut map = BTreeMap::new();
+            for c in store.clients() {
+                let c = c?;
+                if !c.id_number.is_empty() {
+                    map.insert(c.id_number.clone(), (c.no.clone(), c.name.clone()));
+                }
+            }
+            self.stored = Some(map);
+        }
+        if let Some((other, name)) = self.stored.as_ref().and_then(|m| m.get(id))
+            && other != no
+        {
+            return Ok(Err(format!(
+                "已是客户 {other}（{name}）的证件号码：一个证件号码只能属于一位客户，请核对客户号 {no} 和 {other}"
+            )));
+        }
+        self.in_file.insert(id.to_string(), (no.clone(), line));
+        Ok(Ok(()))
+    }
+}
+
+/// The changes an import makes, by kind, in the order a reader checks them.
+#[derive(Default)]
+struct Changes {
+    groups: BTreeMap<usize, (&'static str, Vec<String>)>,
+}
+
+const CHANGE_KINDS: [&str; 10] =
+    ["新增客户", "新网点", "维护人", "卡级别", "客户状态", "客户分类", "客户类型", "客户姓名", "手机号码", "证件号码"];
+
+impl Changes {
+    fn add(&mut self, what: &'static str, lines: Vec<String>) {
+        let rank = CHANGE_KINDS.iter().position(|k| *k == what).unwrap_or(CHANGE_KINDS.len());
+        self.groups.entry(rank).or_insert((what, Vec::new())).1.extend(lines);
+    }
+
+    fn one(&mut self, what: &'static str, line: String) {
+        self.add(what, vec![line]);
+    }
+
+    fn record(&mut self, old: Option<&Client>, new: &Client, maintainer: Option<&StaffNo>, d: &Directory) {
+        let who = format!("{} {}", new.no, new.name);
+        let staff = |m: Option<&StaffNo>| m.map_or_else(|| "（无）".to_string(), |m| d.name(m));
+        let Some(old) = old else {
+            self.one("新增客户", format!("{who}（{}，{}，维护人 {}）", new.outlet, new.tier, staff(maintainer)));
+            return;
+        };
+        if old.maintainer.as_ref() != maintainer {
+            self.one("维护人", format!("{who}：{} → {}", staff(old.maintainer.as_ref()), staff(maintainer)));
+        }
+        let mut diff = |what: &'static str, a: String, b: String| {
+            if a != b {
+                self.one(what, format!("{who}：{a} → {b}"));
+            }
+        };
+        diff("卡级别", old.tier.to_string(), new.tier.to_string());
+        diff("客户状态", old.status.to_string(), new.status.to_string());
+        diff("客户分类", old.class.to_string(), new.class.to_string());
+        diff("客户类型", old.segment.to_string(), new.segment.to_string());
+        diff("客户姓名", old.name.clone(), new.name.clone());
+        diff("手机号码", mask_phone(&old.phone), mask_phone(&new.phone));
+        diff("证件号码", mask_id(&old.id_number), mask_id(&new.id_number));
+        diff("网点", old.outlet.to_string(), new.outlet.to_string());
+    }
+
+    fn into_groups(self) -> Vec<ChangeGroup> {
+        self.groups.into_values().map(|(what, lines)| ChangeGroup { what: what.to_string(), lines }).collect()
+    }
+}
+
+/// The audit text for a client's changed phone, ID number and balance, masked; `None` if none
+/// changed. A masked value that stays the same while the real one changed still says so.
+fn sensitive_changes(old: &Client, new: &Client) -> Option<String> {
+    let mut parts = Vec::new();
+    if old.phone != new.phone {
+        parts.push(format!("手机号码 {} → {}", shown(mask_phone(&old.phone)), shown(mask_phone(&new.phone))));
+    }
+    if old.id_number != new.id_number {
+        parts.push(format!("证件号码 {} → {}", shown(mask_id(&old.id_number)), shown(mask_id(&new.id_number))));
+    }
+    if old.assets != new.assets {
+        parts.push(format!("日均金融资产 {} → {}", asset_band(old.assets).label(), asset_band(new.assets).label()));
+    }
+    (!parts.is_empty()).then(|| parts.join("；"))
+}
+
+fn shown(s: String) -> String {
+    if s.is_empty() { "（空）".into() } else { s }
 }

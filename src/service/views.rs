@@ -165,6 +165,19 @@ pub struct ImportOutcome {
     pub updated: u32,
     pub unchanged: u32,
     pub problems: Vec<RowProblem>,
+    /// What the service decided that the user should hear of: a number matched without its
+    /// leading zeros, a new outlet.
+    pub notes: Vec<RowProblem>,
+    /// What the import changes (or would change), grouped; every change, not a sample.
+    pub changes: Vec<ChangeGroup>,
+}
+
+/// Changes of one kind an import makes: 维护人, 卡级别, 新网点 …, one line per client.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeGroup {
+    pub what: String,
+    /// "6201000001 张伟：1002 吴霞 → 1001 石玉兰"; sensitive values masked.
+    pub lines: Vec<String>,
 }
 
 /// One bad cell or row of an input file: line number as the spreadsheet shows it (header = 1).

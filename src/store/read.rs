@@ -68,6 +68,12 @@ impl Store {
         self.scan(Tree::Clients, b"")
     }
 
+    /// Clients whose number starts with `prefix`, in number order. Finds the zero-led numbers an
+    /// import must match when Excel has dropped the zeros, without reading every client.
+    pub fn clients_with_prefix(&self, prefix: &str) -> impl Iterator<Item = Result<Client, StoreError>> + '_ {
+        self.scan(Tree::Clients, prefix.as_bytes())
+    }
+
     /// Client numbers on one maintainer's roster.
     pub fn roster(&self, staff: &StaffNo) -> Result<Vec<ClientNo>, StoreError> {
         let prefix = keys::under(staff.as_str().as_bytes());

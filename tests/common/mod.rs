@@ -77,7 +77,7 @@ pub fn branch() -> Branch {
         ..ClientRecord::default()
     })
     .collect();
-    let out = admin.import_clients(rows, "测试.csv".into(), false).unwrap();
+    let out = admin.import_clients(rows, "测试.csv".into(), false, vec![]).unwrap();
     assert!(out.written, "{:?}", out.problems);
     // Screens and tests that search must not race the index built at start-up.
     assert!(b.service.wait_for_search(std::time::Duration::from_secs(30)));

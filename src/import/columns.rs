@@ -1,0 +1,831 @@
+//! One list of columns per record. Each entry names the headers that mean it, how its cell is
+//! read and where it goes, and how an export writes it; the importers, the exports and the table
+//! in docs/IMPORT.md all come from these lists, so adding a field is one entry.
+
+use chrono::NaiveDate;
+
+use super::cells::{self, Unit};
+use super::grid::RawCell;
+use super::sheet::Located;
+use crate::domain::client::display_permille;
+use crate::domain::mask::{asset_band, mask_id, mask_phone};
+use crate::domain::{
+    CardTier, Client, ClientClass, ClientStatus, Gender, Invalid, JobRole, Login, OutletId, Permission, Segment,
+    Staff,
+};
+use crate::domain::Contact;
+use crate::domain::contact::{Channel, Outcome, Purpose};
+use crate::service::ContactRecord;
+use crate::service::imports::{ClientRecord, StaffRecord};
+use crate::service::views::RowProblem;
+
+/// How a column is needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Identifies the record (客户号, 工号): the header row is the one naming it, every row needs it.
+    Key,
+    /// Every row needs it.
+    Always,
+    /// A new record needs it; an existing one keeps what it has when the cell is empty.
+    ForNew,
+    Optional,
+    /// Written by exports from other data (缺项, 最近联系): recognised on import and ignored.
+    Computed,
+}
+
+impl Need {
+    fn label(self) -> &'static str {
+        match self {
+            Need::Key | Need::Always => "是",
+            Need::ForNew => "新记录必填",
+            Need::Optional => "否",
+            Need::Computed => "导出时计算，导入时忽略",
+        }
+    }
+}
+
+/// What a cell is read with, besides its text.
+#[derive(Debug, Clone, Copy)]
+pub struct Cx {
+    /// The unit the column's header names (`日均金融资产（万元）`).
+    pub unit: Unit,
+    /// Dates after this (a birth date, a sticker date) are refused.
+    pub today: NaiveDate,
+}
+
+/// Reads one non-empty cell into the draft record.
+pub type ReadCell<D> = fn(&mut D, &str, &Cx) -> Result<(), Invalid>;
+
+/// One column of an import file and of the matching export.
+pub struct Column<D, V> {
+    /// Accepted header names; the first is what exports write and the docs list first.
+    pub names: &'static [&'static str],
+    /// Names that mean this column only when no other column of the file claims them: 维护人
+    /// is the 工号 column in a file without 维护人工号, and the maintainer's name beside it.
+    pub fallback: &'static [&'static str],
+    pub need: Need,
+    /// Masked in exports unless unmasked; a column whose every value is masked is ignored on
+    /// import (it is our own masked export), a single masked value refused.
+    pub sensitive: bool,
+    /// What the docs say about the value.
+    pub doc: &'static str,
+    pub read: Option<ReadCell<D>>,
+    /// How an export writes the value; `None`: exports do not carry it.
+    pub write: Option<fn(&V) -> String>,
+}
+
+impl<D, V> Column<D, V> {
+    pub fn all_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.names.iter().chain(self.fallback).copied()
+    }
+
+    /// The header an export writes.
+    pub fn header(&self) -> &'static str {
+        self.names.first().or(self.fallback.first()).copied().unwrap_or("")
+    }
+}
+
+/// A record being read from one row.
+pub trait Draft: Default + Clone + PartialEq {
+    fn set_line(&mut self, line: u64);
+}
+
+/// Records read from a file, every problem found in it, and notes on what was skipped, ignored
+/// or decided (title rows, totals, computed columns, a preferred column).
+pub struct Parsed<T> {
+    pub rows: Vec<T>,
+    pub problems: Vec<RowProblem>,
+    pub notes: Vec<RowProblem>,
+}
+
+impl<T> Parsed<T> {
+    fn failed(problems: Vec<RowProblem>) -> Parsed<T> {
+        Parsed { rows: Vec::new(), problems, notes: Vec::new() }
+    }
+}
+
+/// Reads every data row of `located` through `columns`. A row with any bad cell is not returned;
+/// each bad cell is a problem naming its row and column.
+pub fn read_rows<D: Draft, V>(mut located: Located, columns: &[Column<D, V>], today: NaiveDate) -> Parsed<D> {
+    let mut notes = std::mem::take(&mut located.notes);
+    drop_masked_columns(&mut located, columns, &mut notes);
+    let units: Vec<Cx> = located
+        .sources
+        .iter()
+        .map(|s| Cx { unit: s.as_ref().map_or(Unit::Yuan, |s| cells::unit_of_header(&s.header)), today })
+        .collect();
+    let mut rows = Vec::with_capacity(located.rows.len());
+    let mut problems = Vec::new();
+    for row in &located.rows {
+        let mut d = D::default();
+        d.set_line(row.line);
+        let before = problems.len();
+        for (ci, col) in columns.iter().enumerate() {
+            let Some(src) = &located.sources[ci] else { continue };
+            let cell = |at: usize| row.cells.get(at).map(RawCell::text).unwrap_or_default();
+            let main = cell(src.at);
+            let other = src.also.as_ref().map(|(at, h)| (cell(*at), h.as_str())).filter(|(o, _)| !o.is_empty());
+            let Some(read) = col.read else { continue };
+            let cx = &units[ci];
+            let mut bad = |reason: String| {
+                problems.push(RowProblem { line: row.line, column: col.names[0].to_string(), reason })
+            };
+            match (main.is_empty(), other) {
+                (true, None) => {
+                    if matches!(col.need, Need::Key | Need::Always) {
+                        bad("不能为空".into());
+                    }
+                }
+                (true, Some((o, _))) => {
+                    if let Err(e) = read(&mut d, &o, cx) {
+                        bad(e.reason);
+                    }
+                }
+                (false, None) => {
+                    if let Err(e) = read(&mut d, &main, cx) {
+                        bad(e.reason);
+                    }
+                }
+                (false, Some((o, header))) => {
+                    let mut alt = d.clone();
+                    match (read(&mut d, &main, cx), read(&mut alt, &o, cx)) {
+                        (Err(e), _) => bad(e.reason),
+                        (Ok(()), Ok(())) if alt != d => {
+                            bad(format!("“{main}”与“{header}”列的“{o}”不一致，请核对后只保留一个"))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        if problems.len() == before {
+            rows.push(d);
+        }
+    }
+    Parsed { rows, problems, notes }
+}
+
+/// A sensitive column whose every value is masked is our own masked export: it is ignored with a
+/// note, and the stored values stay. Single masked values in a real column are refused by the
+/// cell's parser.
+fn drop_masked_columns<D, V>(located: &mut Located, columns: &[Column<D, V>], notes: &mut Vec<RowProblem>) {
+    for (ci, col) in columns.iter().enumerate() {
+        if !col.sensitive {
+            continue;
+        }
+        let Some(src) = &located.sources[ci] else { continue };
+        let mut values = located.rows.iter().filter_map(|r| r.cells.get(src.at)).filter(|c| !c.is_blank());
+        let first = values.next().map(RawCell::text);
+        let all_masked = first.as_deref().is_some_and(cells::is_masked)
+            && values.all(|c| cells::is_masked(&c.text()));
+        if all_masked {
+            notes.push(RowProblem {
+                line: located.header_line,
+                column: col.names[0].to_string(),
+                reason: format!(
+                    "整列是遮蔽后的值（如“{}”），已忽略：不会用它覆盖已有的{}",
+                    first.unwrap_or_default(),
+                    col.names[0]
+                ),
+            });
+            located.sources[ci] = None;
+        }
+    }
+}
+
+/// Finds the header and reads the rows of a file through `columns`.
+pub fn parse<D: Draft, V>(rows: Vec<super::grid::RawRow>, columns: &[Column<D, V>], today: NaiveDate) -> Parsed<D> {
+    match super::sheet::locate(rows, columns) {
+        Ok(located) => read_rows(located, columns, today),
+        Err(problems) => Parsed::failed(problems),
+    }
+}
+
+/// The header row an export writes.
+pub fn export_header<D, V>(columns: &[Column<D, V>]) -> Vec<String> {
+    columns.iter().filter(|c| c.write.is_some()).map(|c| c.header().to_string()).collect()
+}
+
+/// One exported row.
+pub fn export_row<D, V>(columns: &[Column<D, V>], value: &V) -> Vec<String> {
+    columns.iter().filter_map(|c| c.write.map(|w| w(value))).collect()
+}
+
+/// The markdown table of a column list, as docs/IMPORT.md carries it.
+pub fn doc_table<D, V>(columns: &[Column<D, V>]) -> String {
+    let mut out = String::from("| 列名（第一个为标准名） | 必填 | 说明 |\n|---|---|---|\n");
+    for c in columns {
+        let mut names: Vec<String> = c.names.iter().map(|n| n.to_string()).collect();
+        names.extend(c.fallback.iter().map(|n| {
+            if c.names.is_empty() { n.to_string() } else { format!("{n}（没有前面几个列名时）") }
+        }));
+        out.push_str(&format!("| {} | {} | {} |\n", names.join(" / "), c.need.label(), c.doc));
+    }
+    out
+}
+
+fn set<T>(slot: &mut Option<T>, v: Result<T, Invalid>) -> Result<(), Invalid> {
+    *slot = Some(v?);
+    Ok(())
+}
+
+fn yes(b: bool) -> String {
+    if b { "是" } else { "否" }.to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff directory (员工名录)
+
+/// A staff row as read; the service gets a [`StaffRecord`] once the required cells are there.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StaffDraft {
+    pub line: u64,
+    pub no: Option<crate::domain::StaffNo>,
+    pub name: Option<String>,
+    pub role: Option<JobRole>,
+    pub outlet: Option<OutletId>,
+    pub login: Option<Login>,
+    pub permission: Option<Permission>,
+    pub active: Option<bool>,
+}
+
+impl Draft for StaffDraft {
+    fn set_line(&mut self, line: u64) {
+        self.line = line;
+    }
+}
+
+impl StaffDraft {
+    /// The record, if every required cell was read.
+    pub fn record(self) -> Option<StaffRecord> {
+        Some(StaffRecord {
+            line: self.line,
+            no: self.no?,
+            name: self.name?,
+            role: self.role?,
+            outlet: self.outlet?,
+            login: self.login,
+            permission: self.permission,
+            active: self.active,
+        })
+    }
+}
+
+fn parse_active(raw: &str) -> Result<bool, Invalid> {
+    match cells::clean(raw).as_str() {
+        "在职" | "正常" | "启用" => Ok(true),
+        "离职" | "停用" | "调离" | "退休" => Ok(false),
+        _ => cells::yes_no(raw),
+    }
+}
+
+fn outlet(raw: &str) -> Result<OutletId, Invalid> {
+    OutletId::parse(&cells::clean(raw))
+}
+
+pub type StaffColumn = Column<StaffDraft, Staff>;
+
+pub const STAFF_COLUMNS: &[StaffColumn] = &[
+    Column {
+        names: &["工号", "员工号", "柜员号", "员工编号", "人员编号"],
+        fallback: &[],
+        need: Need::Key,
+        sensitive: false,
+        doc: "Excel 去掉的前导零会按已有工号补回（见下）",
+        read: Some(|d, s, _| set(&mut d.no, cells::staff_no(s))),
+        write: Some(|s| s.no.to_string()),
+    },
+    Column {
+        names: &["姓名", "员工姓名"],
+        fallback: &[],
+        need: Need::Always,
+        sensitive: false,
+        doc: "",
+        read: Some(|d, s, _| set(&mut d.name, cells::person_name(s))),
+        write: Some(|s| s.name.clone()),
+    },
+    Column {
+        names: &["岗位", "职务", "岗位名称"],
+        fallback: &[],
+        need: Need::Always,
+        sensitive: false,
+        doc: "如 网点负责人、大堂经理、会计主管、柜员、后台管理人员、三农经理、客户经理",
+        read: Some(|d, s, _| set(&mut d.role, JobRole::parse(&cells::clean(s)))),
+        write: Some(|s| s.role.to_string()),
+    },
+    Column {
+        names: &["网点", "所属网点", "网点名称", "机构", "所属机构"],
+        fallback: &[],
+        need: Need::Always,
+        sensitive: false,
+        doc: "员工名录中的网点就是支行的网点；客户名单中的网点须是其中之一",
+        read: Some(|d, s, _| set(&mut d.outlet, outlet(s))),
+        write: Some(|s| s.outlet.to_string()),
+    },
+    Column {
+        names: &["登录名", "系统账号", "用户名", "login"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "服务器上的系统登录名；mingdan 据此识别是谁在操作",
+        read: Some(|d, s, _| set(&mut d.login, Login::parse(&cells::clean(s)))),
+        write: Some(|s| s.login.as_ref().map(Login::to_string).unwrap_or_default()),
+    },
+    Column {
+        names: &["权限", "系统权限"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "员工（默认）、管理者、管理员",
+        read: Some(|d, s, _| set(&mut d.permission, Permission::parse(&cells::clean(s)))),
+        write: Some(|s| s.permission.label().to_string()),
+    },
+    Column {
+        names: &["在职", "状态", "在职状态"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "在职（默认）、离职、停用；名下还有客户的员工不能停用，须先移交",
+        read: Some(|d, s, _| set(&mut d.active, parse_active(s))),
+        write: Some(|s| if s.active { "在职" } else { "停用" }.to_string()),
+    },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Client register (客户名单) and holdings (持有产品)
+
+impl Draft for ClientRecord {
+    fn set_line(&mut self, line: u64) {
+        self.line = line;
+    }
+}
+
+/// A client as an export writes it: the client, the facts computed around it, and whether
+/// sensitive fields are written in full.
+pub struct ClientOut {
+    pub client: Client,
+    pub maintainer_name: String,
+    /// 缺项: the basic requirements not met, joined with 、.
+    pub gaps: String,
+    pub unmasked: bool,
+}
+
+pub type ClientColumn = Column<ClientRecord, ClientOut>;
+
+const fn client_no_column() -> ClientColumn {
+    Column {
+        names: &["客户号", "客户编号", "客户号码", "客户代码"],
+        fallback: &[],
+        need: Need::Key,
+        sensitive: false,
+        doc: "`=\"…\"`、末尾的 `.0` 会去掉；Excel 去掉的前导零按已有客户号补回",
+        read: Some(|d, s, _| set(&mut d.no, cells::client_no(s))),
+        write: Some(|o| o.client.no.to_string()),
+    }
+}
+
+const fn assets_column() -> ClientColumn {
+    Column {
+        names: &["日均金融资产", "日均资产", "金融资产", "日均金融资产余额"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: true,
+        doc: "元；表头写明（万元）或（亿元）时按该单位换算；可带千分位、¥、元、万；空白表示未知",
+        read: Some(|d, s, cx| set(&mut d.assets, cells::amount(s, cx.unit))),
+        write: Some(|o| {
+            if o.unmasked { o.client.assets.display_yuan() } else { asset_band(o.client.assets).label() }
+        }),
+    }
+}
+
+const fn online_banking_column() -> ClientColumn {
+    Column {
+        names: &["个人网银", "网银", "是否开通网银"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "是、否（也认 已开通、Y、1、无）",
+        read: Some(|d, s, _| set(&mut d.holdings.online_banking, cells::yes_no(s))),
+        write: Some(|o| yes(o.client.holdings.online_banking)),
+    }
+}
+
+const fn shuanglifeng_column() -> ClientColumn {
+    Column {
+        names: &["双利丰"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "是、否",
+        read: Some(|d, s, _| set(&mut d.holdings.shuanglifeng, cells::yes_no(s))),
+        write: Some(|o| yes(o.client.holdings.shuanglifeng)),
+    }
+}
+
+const fn fund_column() -> ClientColumn {
+    Column {
+        names: &["基金定投", "定投"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "是、否",
+        read: Some(|d, s, _| set(&mut d.holdings.fund_auto_invest, cells::yes_no(s))),
+        write: Some(|o| yes(o.client.holdings.fund_auto_invest)),
+    }
+}
+
+const fn wealth_column() -> ClientColumn {
+    Column {
+        names: &["理财产品数", "理财产品", "持有理财数", "理财"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "持有只数，也可写 有、无",
+        read: Some(|d, s, _| set(&mut d.holdings.wealth_products, cells::count(s))),
+        write: Some(|o| o.client.holdings.wealth_products.to_string()),
+    }
+}
+
+const fn self_service_column() -> ClientColumn {
+    Column {
+        names: &["自办业务比例", "自办比例", "自助比例"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "85%、85.3 或 0.853；不能超过 100%",
+        read: Some(|d, s, _| set(&mut d.holdings.self_service_permille, cells::ratio_permille(s))),
+        write: Some(|o| display_permille(o.client.holdings.self_service_permille)),
+    }
+}
+
+const fn computed(names: &'static [&'static str], fallback: &'static [&'static str], write: fn(&ClientOut) -> String) -> ClientColumn {
+    Column {
+        names,
+        fallback,
+        need: Need::Computed,
+        sensitive: false,
+        doc: "",
+        read: None,
+        write: Some(write),
+    }
+}
+
+fn opt_date(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+pub const CLIENT_COLUMNS: &[ClientColumn] = &[
+    client_no_column(),
+    Column {
+        names: &["客户姓名", "姓名", "客户名称"],
+        fallback: &[],
+        need: Need::ForNew,
+        sensitive: false,
+        doc: "最多 60 个字；含“?”的姓名（Excel 存 GBK 时丢了字）会被拒绝",
+        read: Some(|d, s, _| set(&mut d.name, cells::person_name(s))),
+        write: Some(|o| o.client.name.clone()),
+    },
+    Column {
+        names: &["性别"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "男、女",
+        read: Some(|d, s, _| set(&mut d.gender, Gender::parse(&cells::clean(s)))),
+        write: Some(|o| if o.client.gender == Gender::Unknown { String::new() } else { o.client.gender.to_string() }),
+    },
+    Column {
+        names: &["手机号码", "手机", "手机号", "移动电话", "联系电话", "电话"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: true,
+        doc: "11 位手机号，或带区号的座机（存为 0371-12345678）",
+        read: Some(|d, s, _| set(&mut d.phone, cells::phone(s))),
+        write: Some(|o| if o.unmasked { o.client.phone.clone() } else { mask_phone(&o.client.phone) }),
+    },
+    Column {
+        names: &["证件号码", "身份证号", "身份证号码", "证件号"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: true,
+        doc: "18 位身份证号按 GB 11643 核对校验位；15 位旧身份证、护照、港澳台通行证按各自格式",
+        read: Some(|d, s, _| set(&mut d.id_number, cells::id_number(s))),
+        write: Some(|o| if o.unmasked { o.client.id_number.clone() } else { mask_id(&o.client.id_number) }),
+    },
+    Column {
+        names: &["出生日期", "生日"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: true,
+        doc: "2026-11-05、2026/11/5、2026年11月5日、Excel 日期；不能晚于今天",
+        read: Some(|d, s, cx| set(&mut d.birthday, cells::past_date(s, cx.today))),
+        write: Some(|o| match o.client.birthday {
+            Some(b) if o.unmasked => b.to_string(),
+            Some(b) => format!("****-{}", b.format("%m-%d")),
+            None => String::new(),
+        }),
+    },
+    Column {
+        names: &["网点", "所属网点", "开户网点", "归属网点", "网点名称", "机构"],
+        fallback: &[],
+        need: Need::ForNew,
+        sensitive: false,
+        doc: "须是员工名录中的网点（“城关支行”与“城关”视为同一网点）；新网点须用 --new-outlet 指明。新客户填了维护人时可不填",
+        read: Some(|d, s, _| set(&mut d.outlet, outlet(s))),
+        write: Some(|o| o.client.outlet.to_string()),
+    },
+    Column {
+        names: &["卡级别", "客户等级", "卡等级"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "普通卡、金卡、白金卡、钻石卡、私人银行；不填时按日均金融资产和配置的门槛推算",
+        read: Some(|d, s, _| set(&mut d.tier, CardTier::parse(&cells::clean(s)))),
+        write: Some(|o| o.client.tier.to_string()),
+    },
+    assets_column(),
+    Column {
+        names: &["客户分类", "分类"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "关键客户、重要客户、普通客户、潜在客户",
+        read: Some(|d, s, _| set(&mut d.class, ClientClass::parse(&cells::clean(s)))),
+        write: Some(|o| o.client.class.to_string()),
+    },
+    Column {
+        names: &["客户类型", "名单类型"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "维护、提升、拓展、他行",
+        read: Some(|d, s, _| set(&mut d.segment, Segment::parse(&cells::clean(s)))),
+        write: Some(|o| o.client.segment.to_string()),
+    },
+    Column {
+        names: &["维护人工号", "管户人工号", "客户经理工号", "维护人员工号"],
+        fallback: &["维护人"],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "须是在职员工；变更维护人按“移交”处理并记入审计",
+        read: Some(|d, s, _| set(&mut d.maintainer, cells::staff_no(s))),
+        write: Some(|o| o.client.maintainer.as_ref().map(ToString::to_string).unwrap_or_default()),
+    },
+    Column {
+        doc: "维护人姓名，导出时写出，导入时忽略（文件没有维护人工号列时，“维护人”列按工号读取）",
+        ..computed(&[], &["维护人", "维护人姓名"], |o| o.maintainer_name.clone())
+    },
+    Column {
+        names: &["客户状态", "状态"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "活跃、沉睡、流失",
+        read: Some(|d, s, _| set(&mut d.status, ClientStatus::parse(&cells::clean(s)))),
+        write: Some(|o| o.client.status.to_string()),
+    },
+    Column {
+        names: &["贴标", "是否贴标"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "是、否",
+        read: Some(|d, s, _| set(&mut d.sticker, cells::yes_no(s))),
+        write: Some(|o| yes(o.client.sticker.done)),
+    },
+    Column {
+        names: &["贴标日期"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "不能晚于今天",
+        read: Some(|d, s, cx| set(&mut d.sticker_on, cells::past_date(s, cx.today))),
+        write: Some(|o| opt_date(o.client.sticker.on)),
+    },
+    online_banking_column(),
+    shuanglifeng_column(),
+    fund_column(),
+    wealth_column(),
+    self_service_column(),
+    computed(&["缺项"], &[], |o| o.gaps.clone()),
+    computed(&["最近联系"], &[], |o| opt_date(o.client.last_contact)),
+    computed(&["下次回访"], &[], |o| opt_date(o.client.next_callback)),
+];
+
+/// The holdings file is the client register's key and holdings columns; a row is read into a
+/// client record and becomes a holdings record.
+pub const HOLDINGS_COLUMNS: &[ClientColumn] = &[
+    client_no_column(),
+    assets_column(),
+    online_banking_column(),
+    shuanglifeng_column(),
+    fund_column(),
+    wealth_column(),
+    self_service_column(),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Contact log (联系记录)
+
+impl Draft for ContactRecord {
+    fn set_line(&mut self, line: u64) {
+        self.line = line;
+    }
+}
+
+/// A contact as the contacts export writes it.
+pub struct ContactOut {
+    pub contact: Contact,
+    pub client_name: String,
+    pub staff_name: String,
+    pub launch_name: String,
+}
+
+pub type ContactColumn = Column<ContactRecord, ContactOut>;
+
+/// 满意度 as a score 1–5 or the words a survey sheet uses.
+fn satisfaction(raw: &str) -> Result<u8, Invalid> {
+    let s = cells::clean(raw);
+    let words = [("非常满意", 5), ("满意", 4), ("基本满意", 3), ("一般", 3), ("不满意", 2), ("非常不满意", 1)];
+    if let Some((_, v)) = words.iter().find(|(w, _)| *w == s) {
+        return Ok(*v);
+    }
+    let digits = s.trim_end_matches('分').trim_end_matches(".0");
+    match digits.parse::<u8>() {
+        Ok(v @ 1..=5) => Ok(v),
+        _ => Err(Invalid::new("满意度", format!("“{s}”应为 1 到 5 分，或 非常满意/满意/基本满意/不满意/非常不满意"))),
+    }
+}
+
+/// One purpose per contact: several in one cell would complete only one task without a word.
+fn purpose(raw: &str) -> Result<Purpose, Invalid> {
+    let s = cells::clean(raw);
+    if s.contains(['、', ',', '，', ';', '；', '/', '+']) {
+        return Err(Invalid::new(
+            "联系目的",
+            format!("“{s}”有多个目的；每行只能填一个目的，同一次联系做了几件事请分几行填写（时间相同即可）"),
+        ));
+    }
+    Purpose::parse(&s)
+}
+
+fn note(raw: &str) -> Result<String, Invalid> {
+    // A note typed in Excel keeps its line breaks as CR LF or a lone CR.
+    Ok(raw.replace("\r\n", "\n").replace('\r', "\n").trim().to_string())
+}
+
+pub const CONTACT_COLUMNS: &[ContactColumn] = &[
+    Column {
+        names: &["联系时间", "时间", "联系日期时间", "日期时间"],
+        fallback: &[],
+        need: Need::Always,
+        sensitive: false,
+        doc: "2026-11-05 14:30、2026/11/5 14:30、Excel 日期时间；须写到时刻；不能晚于现在，最多补记 31 天内的联系",
+        read: Some(|d, s, _| set(&mut d.at, cells::date_time(s))),
+        write: Some(|o| o.contact.at.format("%Y-%m-%d %H:%M").to_string()),
+    },
+    Column {
+        names: &["客户号", "客户编号", "客户号码", "客户代码"],
+        fallback: &[],
+        need: Need::Key,
+        sensitive: false,
+        doc: "须已在客户名单中",
+        read: Some(|d, s, _| set(&mut d.client, cells::client_no(s))),
+        write: Some(|o| o.contact.client.to_string()),
+    },
+    Column {
+        names: &["客户姓名"],
+        fallback: &[],
+        need: Need::Computed,
+        sensitive: false,
+        doc: "",
+        read: None,
+        write: Some(|o| o.client_name.clone()),
+    },
+    Column {
+        names: &["员工工号", "工号", "联系人工号", "经办人工号"],
+        fallback: &[],
+        need: Need::Always,
+        sensitive: false,
+        doc: "做这次联系的员工",
+        read: Some(|d, s, _| set(&mut d.by, cells::staff_no(s))),
+        write: Some(|o| o.contact.by.to_string()),
+    },
+    Column {
+        names: &["员工", "员工姓名"],
+        fallback: &[],
+        need: Need::Computed,
+        sensitive: false,
+        doc: "",
+        read: None,
+        write: Some(|o| o.staff_name.clone()),
+    },
+    Column {
+        names: &["联系方式", "方式", "渠道"],
+        fallback: &[],
+        need: Need::Always,
+        sensitive: false,
+        doc: "电话、上门拜访、微信、短信、网点面谈",
+        read: Some(|d, s, _| set(&mut d.channel, Channel::parse(&cells::clean(s)))),
+        write: Some(|o| o.contact.channel.to_string()),
+    },
+    Column {
+        names: &["联系目的", "目的", "事由"],
+        fallback: &[],
+        need: Need::Always,
+        sensitive: false,
+        doc: "回访、季度告知、新品推介、营销、满意度调查、投诉；每行一个",
+        read: Some(|d, s, _| set(&mut d.purpose, purpose(s))),
+        write: Some(|o| o.contact.purpose.to_string()),
+    },
+    Column {
+        names: &["推介产品", "产品"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "新品推介时填写推介的产品名称（与新品推介中的名称一致）",
+        read: Some(|d, s, _| set(&mut d.launch, Ok(cells::clean(s)))),
+        write: Some(|o| o.launch_name.clone()),
+    },
+    Column {
+        names: &["联系结果", "结果"],
+        fallback: &[],
+        need: Need::Always,
+        sensitive: false,
+        doc: "已沟通、有意向、婉拒、未接通、联系不上；只有前三种算联系上，会完成任务",
+        read: Some(|d, s, _| set(&mut d.outcome, Outcome::parse(&cells::clean(s)))),
+        write: Some(|o| o.contact.outcome.to_string()),
+    },
+    Column {
+        names: &["满意度", "满意度评分"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "1 到 5 分，或 非常满意、满意、基本满意、不满意、非常不满意",
+        read: Some(|d, s, _| set(&mut d.satisfaction, satisfaction(s))),
+        write: Some(|o| o.contact.satisfaction.map(|v| v.to_string()).unwrap_or_default()),
+    },
+    Column {
+        names: &["下次回访", "下次回访日期", "约定回访日期"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "与客户约定的下次回访日期",
+        read: Some(|d, s, _| set(&mut d.next_callback, cells::date(s))),
+        write: Some(|o| opt_date(o.contact.next_callback)),
+    },
+    Column {
+        names: &["备注", "联系内容", "沟通内容", "内容"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        doc: "最多 500 字，可以有换行",
+        read: Some(|d, s, _| set(&mut d.note, note(s))),
+        write: Some(|o| o.contact.note.clone()),
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/IMPORT.md carries each list's table between `<!-- columns:NAME -->` and
+    /// `<!-- /columns -->`. Run with `UPDATE_DOCS=1` to rewrite them from the lists.
+    #[test]
+    fn docs_carry_the_table_of_every_column_list() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/IMPORT.md");
+        let mut doc = std::fs::read_to_string(path).unwrap();
+        let mut stale = Vec::new();
+        for (name, table) in [
+            ("staff", doc_table(STAFF_COLUMNS)),
+            ("clients", doc_table(CLIENT_COLUMNS)),
+            ("holdings", doc_table(HOLDINGS_COLUMNS)),
+            ("contacts", doc_table(CONTACT_COLUMNS)),
+        ] {
+            let open = format!("<!-- columns:{name} -->\n");
+            let start = doc.find(&open).unwrap_or_else(|| panic!("docs/IMPORT.md 缺少 {open}")) + open.len();
+            let end = start + doc[start..].find("<!-- /columns -->").unwrap();
+            if doc[start..end] != table {
+                stale.push(name);
+                doc.replace_range(start..end, &table);
+            }
+        }
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(path, &doc).unwrap();
+        } else {
+            assert!(stale.is_empty(), "docs/IMPORT.md 的列表与代码不一致：{stale:?}；用 UPDATE_DOCS=1 cargo test docs_carry 重写");
+        }
+    }
+
+    #[test]
+    fn every_export_header_is_read_back_by_the_same_list() {
+        for h in export_header(CLIENT_COLUMNS) {
+            let n = super::super::sheet::normalise_header(&h);
+            let hits = CLIENT_COLUMNS
+                .iter()
+                .filter(|c| c.all_names().any(|m| super::super::sheet::normalise_header(m) == n))
+                .count();
+            assert!(hits >= 1, "{h}");
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! Contacts recorded elsewhere (an outbound call list, a paper log typed into Excel) brought in
+//! through the same rules as a contact logged on screen: the same checks, the same tasks
+//! completed and callbacks moved, one audit record per contact, and all or nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use super::imports::Directory;
+use super::views::{ImportOutcome, RowProblem};
+use super::{Service, ServiceError};
+use crate::domain::contact::{Channel, Outcome, Purpose};
+use crate::domain::task::apply_contact;
+use crate::domain::{
+    AuditAction, Client, ClientNo, Contact, ContactDraft, ContactId, Permission, Staff, StaffNo, Task,
+};
+
+/// A row of a contact log. `None` is an empty cell; the service says which are required.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactRecord {
+    pub line: u64,
+    pub client: Option<ClientNo>,
+    /// When it took place, branch local time.
+    pub at: Option<NaiveDateTime>,
+    /// 工号 of whoever made the contact.
+    pub by: Option<StaffNo>,
+    pub channel: Option<Channel>,
+    pub purpose: Option<Purpose>,
+    /// The launch's name, for a 新品推介.
+    pub launch: Option<String>,
+    pub outcome: Option<Outcome>,
+    /// 1–5.
+    pub satisfaction: Option<u8>,
+    pub next_callback: Option<NaiveDate>,
+    pub note: Option<String>,
+}
+
+fn problem(line: u64, column: &str, reason: impl Into<String>) -> RowProblem {
+    RowProblem { line, column: column.to_string(), reason: reason.into() }
+}
+
+/// A contact ready to apply, with the row it came from.
+struct Planned {
+    line: u64,
+    contact: Contact,
+}
+
+impl Service {
+    /// Imports a contact log, all or nothing. Each contact is checked like one logged on screen
+    /// (no future time, at most `BACKDATE_MAX_DAYS` old, note length, satisfaction 1–5, a
+    /// 新品推介 names a running launch) and then applied in time order per client, completing
+    /// the tasks it completes. A contact already in the store (same client, time, staff member
+    /// and purpose) is left as it is and counted unchanged, so a log imported twice is not
+    /// doubled.
+    pub fn import_contacts(
+        &self,
+        actor: &Staff,
+        rows: Vec<ContactRecord>,
+        source: String,
+        dry_run: bool,
+    ) -> Result<ImportOutcome, ServiceError> {
+        self.require(actor, Permission::Admin, "导入联系记录")?;
+        let now = self.local_now();
+        let _w = self.write_lock();
+        let directory = Directory::load(&self.store)?;
+        let launches = self.store.launches()?;
+        let rules = self.store.rules()?;
+        let mut problems = Vec::new();
+        let mut notes = Vec::new();
+        let mut outcome = ImportOutcome::default();
+        let mut by_client: BTreeMap<ClientNo, Vec<Planned>> = BTreeMap::new();
+        let mut seen: BTreeMap<(ClientNo, NaiveDateTime, StaffNo, Purpose), u64> = BTreeMap::new();
+        let mut clients: BTreeMap<ClientNo, Option<Client>> = BTreeMap::new();
+        let mut stored_keys: BTreeMap<ClientNo, BTreeSet<(NaiveDateTime, StaffNo, Purpose)>> = BTreeMap::new();
+        for r in &rows {
+            let before = problems.len();
+            let mut need = |v: bool, column: &str| {
+                if !v {
+                    problems.push(problem(r.line, column, "不能为空"));
+                }
+            };
+            need(r.client.is_some(), "客户号");
+            need(r.at.is_some(), "联系时间");
+            need(r.by.is_some(), "员工工号");
+            need(r.channel.is_some(), "联系方式");
+            need(r.purpose.is_some(), "联系目的");
+            need(r.outcome.is_some(), "联系结果");
+            let (Some(file_client), Some(at), Some(file_by), Some(channel), Some(purpose), Some(result)) =
+                (&r.client, r.at, &r.by, r.channel, r.purpose, r.outcome)
+            else {
+                continue;
+            };
+            if !clients.contains_key(file_client) {
+                clients.insert(file_client.clone(), self.store.client(file_client)?);
+            }
+            let Some(Some(client)) = clients.get(file_client).cloned() else {
+                problems.push(problem(r.line, "客户号", format!("{file_client} 不在客户名单中，请先导入客户")));
+                continue;
+            };
+            let by = match directory.resolve(file_by) {
+                Ok((s, note)) => {
+                    notes.extend(note.map(|n| problem(r.line, "员工工号", n)));
+                    s.no
+                }
+                Err(reason) => {
+                    problems.push(problem(r.line, "员工工号", reason));
+                    continue;
+                }
+            };
+            let launch = match &r.launch {
+                Some(name) => match launches.iter().find(|l| l.name.trim() == name.trim()) {
+                    Some(l) => Some(l.id),
+                    None => {
+                        let names: Vec<&str> = launches.iter().map(|l| l.name.as_str()).collect();
+                        let known = if names.is_empty() { "尚无新品推介".to_string() } else { names.join("、") };
+                        problems.push(problem(r.line, "推介产品", format!("没有名为“{name}”的新品推介（现有：{known}）")));
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let draft = ContactDraft {
+                client: client.no.clone(),
+                at: Some(at),
+                channel,
+                purpose,
+                launch,
+                outcome: result,
+                note: r.note.clone().unwrap_or_default(),
+                satisfaction: r.satisfaction,
+                next_callback: r.next_callback,
+            };
+            for p in draft.problems(now) {
+                problems.push(problem(r.line, &p.field, p.reason));
+            }
+            if problems.len() > before {
+                continue;
+            }
+            let key = (client.no.clone(), at, by.clone(), purpose);
+            if let Some(first) = seen.insert(key.clone(), r.line) {
+                problems.push(problem(r.line, "联系时间", format!("与第 {first} 行是同一次联系（客户、时间、员工、目的都相同）")));
+                continue;
+            }
+            if !stored_keys.contains_key(&client.no) {
+                let keys = self
+                    .store
+                    .contacts_of(&client.no, usize::MAX)?
+                    .into_iter()
+                    .map(|c| (c.at, c.by, c.purpose))
+                    .collect();
+                stored_keys.insert(client.no.clone(), keys);
+            }
+            if stored_keys.get(&client.no).is_some_and(|k| k.contains(&(at, by.clone(), purpose))) {
+                notes.push(problem(r.line, "", "已有这次联系的记录，跳过"));
+                outcome.unchanged += 1;
+                continue;
+            }
+            let contact = Contact {
+                id: ContactId(0),
+                client: client.no.clone(),
+                by,
+                at,
+                channel,
+                purpose,
+                launch,
+                outcome: result,
+                note: draft.note.trim().to_string(),
+                satisfaction: r.satisfaction,
+                next_callback: r.next_callback,
+                logged_at: now,
+            };
+            by_client.entry(client.no.clone()).or_default().push(Planned { line: r.line, contact });
+            outcome.added += 1;
+        }
+        if dry_run || !problems.is_empty() {
+            problems.sort();
+            outcome.problems = problems;
+            outcome.notes = notes;
+            return Ok(outcome);
+        }
+        // Each client's contacts in the order they happened, each seeing the tasks the one
+        // before left open, exactly as if they had been logged one by one.
+        let mut contacts = Vec::new();
+        let mut tasks: Vec<Task> = Vec::new();
+        let mut changed_clients = Vec::new();
+        let mut records = Vec::new();
+        for (no, mut planned) in by_client {
+            planned.sort_by_key(|p| p.contact.at);
+            let Some(Some(mut client)) = clients.remove(&no) else { continue };
+            let mut open: Vec<Task> = self.store.tasks_of(&no)?.into_iter().filter(Task::is_open).collect();
+            for p in planned {
+                let mut contact = p.contact;
+                contact.id = ContactId(self.store.next_id()?);
+                let changed = apply_contact(&mut client, &open, &contact, &rules, self.store.next_id()?);
+                open.retain(|t| changed.iter().all(|c| c.id != t.id));
+                open.extend(changed.iter().filter(|t| t.is_open()).cloned());
+                tasks.retain(|t: &Task| changed.iter().all(|c| c.id != t.id));
+                tasks.extend(changed);
+                records.push(self.audit_record(
+                    actor.no.as_str(),
+                    AuditAction::LogContact,
+                    no.as_str(),
+                    format!(
+                        "导入 {source} 第 {} 行：{} 于 {} {} {} {}",
+                        p.line,
+                        contact.by,
+                        contact.at.format("%Y-%m-%d %H:%M"),
+                        contact.purpose,
+                        contact.channel,
+                        contact.outcome
+                    ),
+                ));
+                contacts.push(contact);
+            }
+            changed_clients.push(client);
+        }
+        let summary = format!("联系记录：新增 {}，已有 {}", outcome.added, outcome.unchanged);
+        let rec = self.audit_record(actor.no.as_str(), AuditAction::Import, &source, summary);
+        let today = now.date();
+        self.store.write(|tx| {
+            for c in &contacts {
+                tx.add_contact(c)?;
+            }
+            for t in &tasks {
+                tx.save_task(t)?;
+            }
+            for c in &changed_clients {
+                tx.save_client(c, today)?;
+            }
+            for r in &records {
+                tx.audit(r)?;
+            }
+            tx.audit(&rec)
+        })?;
+        outcome.notes = notes;
+        outcome.written = true;
+        Ok(outcome)
+    }
+}
