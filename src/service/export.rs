@@ -9,7 +9,7 @@ use crate::domain::client::display_permille;
 use crate::domain::compliance::gaps;
 use crate::domain::mask::{asset_band, mask_id, mask_phone};
 use crate::domain::names::sort_key;
-use crate::domain::{AuditAction, Permission, Staff, StaffNo};
+use crate::domain::{AuditAction, Fen, Permission, Staff, StaffNo};
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
@@ -60,10 +60,16 @@ impl Service {
             clients.sort_by_cached_key(|c| sort_key(&c.name));
             for c in clients {
                 let yes = |b: bool| if b { "是" } else { "否" }.to_string();
+                // An unknown balance leaves the cell empty, never 0 or a band, so importing the
+                // file again keeps it unknown (an empty cell keeps the stored value).
                 let (phone, id, assets) = if unmasked {
-                    (c.phone.clone(), c.id_number.clone(), c.assets.display_yuan())
+                    (c.phone.clone(), c.id_number.clone(), opt(c.assets.map(Fen::display_yuan)))
                 } else {
-                    (mask_phone(&c.phone), mask_id(&c.id_number), asset_band(c.assets).label())
+                    (
+                        mask_phone(&c.phone),
+                        mask_id(&c.id_number),
+                        opt(c.assets.map(|a| asset_band(a).label())),
+                    )
                 };
                 let missing: Vec<&str> = gaps(&c.holdings, &rules).iter().map(|g| g.label()).collect();
                 rows.push(vec![

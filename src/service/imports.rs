@@ -321,7 +321,7 @@ impl Service {
             let mut c = old.clone();
             r.holdings.apply(&mut c.holdings);
             if let Some(a) = r.assets {
-                c.assets = a;
+                c.assets = Some(a);
                 c.tier = rules.tier_for(a);
             }
             if c == old {
@@ -418,7 +418,7 @@ fn apply_record(c: &mut Client, r: &ClientRecord, rules: &crate::domain::Rules) 
         c.outlet = v.clone();
     }
     if let Some(v) = r.assets {
-        c.assets = v;
+        c.assets = Some(v);
     }
     match (r.tier, r.assets) {
         (Some(t), _) => c.tier = t,
