@@ -112,7 +112,7 @@ fn case_01_02_the_staff_directory_and_register_saved_by_excel_in_gbk() {
     assert!(listing.contains("2003\t查飞\t柜员\t东街\t-\t员工"), "{listing}");
     assert_eq!(b.count_clients(), 5);
     let zhang = b.client("6201000001").unwrap();
-    assert_eq!(zhang.assets, Some(Fen(52_345_678)).into());
+    assert_eq!(zhang.assets, Some(Fen(52_345_678)));
     assert_eq!(zhang.holdings.self_service_permille, 850);
     assert_eq!(b.client("6201000002").unwrap().holdings.self_service_permille, 900, "0.9 is 90%");
     assert_eq!(b.client("6201000003").unwrap().holdings.self_service_permille, 600, "60 is 60%");
@@ -232,7 +232,7 @@ fn an_empty_amount_for_a_new_client_is_unknown_not_zero() {
     let f = b.write("空.csv", "客户号,客户姓名,网点,日均金融资产\n6201001021,孙二,城关,\n");
     let o = mingdan(&b.store, &["import", "clients", f.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(b.client("6201001021").unwrap().assets, None.into());
+    assert_eq!(b.client("6201001021").unwrap().assets, None);
 }
 
 #[test]
@@ -298,7 +298,7 @@ fn case_19_holdings_below_a_title_row_and_holdings_cells_as_banks_write_them() {
     let out = b.ok(&["import", "holdings"], "19_holdings.csv");
     assert!(out.contains("第 1 行：表头之上的标题行"), "{out}");
     let c = b.client("6201000001").unwrap();
-    assert_eq!(c.assets, Some(Fen(150_000_000)).into());
+    assert_eq!(c.assets, Some(Fen(150_000_000)));
     assert_eq!(c.holdings.self_service_permille, 885);
     assert!(c.holdings.shuanglifeng);
 
@@ -396,7 +396,7 @@ fn case_31_32_unicode_text_and_semicolon_files() {
     b.ok(&["import", "clients"], "31_utf16_tab_comma_in_header.txt");
     assert_eq!(b.client("C403").unwrap().phone, "13800000403");
     b.ok(&["import", "clients"], "32_semicolon.csv");
-    assert_eq!(b.client("C402").unwrap().assets, Some(Fen(120_000_000)).into());
+    assert_eq!(b.client("C402").unwrap().assets, Some(Fen(120_000_000)));
 }
 
 #[test]

@@ -176,3 +176,38 @@ fn every_screen_at_80x24_and_160x48_in_chinese_and_english() {
         }
     }
 }
+
+/// A client registered without 日均金融资产 reads 未知 (unknown) on the roster and the card, and
+/// revealing the balance shows no figure and no 元 after it.
+#[test]
+fn a_client_without_an_amount_reads_unknown_on_the_roster_and_the_card() {
+    let b = branch();
+    let record = mingdan::service::imports::ClientRecord {
+        line: 2,
+        no: Some(cno("C5")),
+        name: Some("孙丽".into()),
+        outlet: Some(mingdan::domain::OutletId::parse("城关").unwrap()),
+        maintainer: Some(sno("2002")),
+        ..Default::default()
+    };
+    let admin = b.session("9001");
+    let out =
+        mingdan::service::Api::import_clients(&admin, vec![record], "新客户.csv".into(), false).unwrap();
+    assert!(out.written, "{:?}", out.problems);
+    let s = b.session("2002");
+    let theme = mono();
+    for (t, unknown) in [(&ZH, "未知"), (&EN, "unknown")] {
+        let mut a = app(&s, &theme, t);
+        a.on_key(key(KeyCode::Char('2')));
+        let roster = screen(&draw(&mut a, 80, 24));
+        let row = roster.iter().find(|l| l.contains("孙丽")).unwrap();
+        assert!(row.contains(unknown), "{row}");
+        a.on_key(key(KeyCode::Enter));
+        let shown = format!("{} {unknown}", t.col_assets);
+        let card = screen(&draw(&mut a, 80, 24)).join("\n");
+        assert!(card.contains(&shown), "{card}");
+        a.on_key(key(KeyCode::Char('m')));
+        let card = screen(&draw(&mut a, 80, 24)).join("\n");
+        assert!(card.contains(&shown) && !card.contains(t.yuan), "{card}");
+    }
+}

@@ -213,7 +213,7 @@ fn make_client(p: &mut People, i: u32, today: NaiveDate, rules: &Rules) -> Clien
         id_number,
         outlet: OutletId::parse(outlet.name).expect("demo outlet names are valid"),
         tier,
-        assets,
+        assets: Some(assets),
         class,
         segment,
         maintainer: None,

@@ -91,8 +91,10 @@ pub struct Client {
     pub birthday: Option<NaiveDate>,
     pub outlet: OutletId,
     pub tier: CardTier,
-    /// 日均金融资产: average daily financial assets.
-    pub assets: Fen,
+    /// 日均金融资产: average daily financial assets. `None` is 未知: core banking has not reported
+    /// it yet (a new client imported with the cell empty). It is never read as 0, so it gives no
+    /// card tier, no asset band and no share of any total.
+    pub assets: Option<Fen>,
     pub class: ClientClass,
     pub segment: Segment,
     pub maintainer: Option<StaffNo>,
@@ -108,7 +110,8 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client as first registered: an ordinary card, no holdings, on nobody's roster yet.
+    /// A client as first registered: an ordinary card, assets unknown, no holdings, on nobody's
+    /// roster yet.
     pub fn new(no: ClientNo, name: String, outlet: OutletId) -> Client {
         Client {
             no,
@@ -119,7 +122,7 @@ impl Client {
             birthday: None,
             outlet,
             tier: CardTier::Ordinary,
-            assets: Fen(0),
+            assets: None,
             class: ClientClass::Ordinary,
             segment: Segment::Maintain,
             maintainer: None,

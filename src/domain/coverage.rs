@@ -190,7 +190,7 @@ mod tests {
         };
         Client {
             tier: CardTier::Gold,
-            assets: Fen::wan(20),
+            assets: Some(Fen::wan(20)),
             class: ClientClass::Important,
             maintainer: Some(StaffNo::parse("1").unwrap()),
             sticker: Sticker { done: sticker, on: None },

@@ -335,7 +335,7 @@ mod tests {
             gender: Gender::Male,
             phone: "13800138000".into(),
             tier: CardTier::Gold,
-            assets: Fen::wan(30),
+            assets: Some(Fen::wan(30)),
             class: ClientClass::Important,
             maintainer: Some(StaffNo::parse("1001").unwrap()),
             ..Client::new(ClientNo::parse("C1").unwrap(), "张伟".into(), OutletId::parse("城关").unwrap())

@@ -392,8 +392,12 @@ const fn assets_column() -> ClientColumn {
         sensitive: true,
         doc: "元；表头写明（万元）或（亿元）时按该单位换算；可带千分位、¥、元、万；空白表示未知",
         read: Some(|d, s, cx| set(&mut d.assets, cells::amount(s, cx.unit))),
-        write: Some(|o| {
-            if o.unmasked { o.client.assets.display_yuan() } else { asset_band(o.client.assets).label() }
+        // An unknown balance leaves the cell empty, never 0 or a band, so importing the file
+        // again keeps it unknown.
+        write: Some(|o| match o.client.assets {
+            Some(a) if o.unmasked => a.display_yuan(),
+            Some(a) => asset_band(a).label(),
+            None => String::new(),
         }),
     }
 }

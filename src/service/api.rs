@@ -81,7 +81,8 @@ api! {
     /// A roster (the actor's own unless a manager names another).
     fn roster(Roster, of: Option<StaffNo>, sort: RosterSort, filter: RosterFilter) -> RosterPage;
     fn client(Client, no: ClientNo) -> ClientCard;
-    /// Shows one masked field in full; audited.
+    /// Shows one masked field in full; audited. Assets are yuan ("1,234,567.89"); a field with
+    /// nothing in it (an unknown balance, no phone) is the empty string.
     fn reveal(Reveal, no: ClientNo, field: Sensitive) -> String;
     fn search(Search, query: String, limit: u32) -> super::search::SearchResults;
     fn log_contact(LogContact, draft: ContactDraft) -> Logged;

@@ -400,7 +400,7 @@ impl Service {
             let mut c = old.clone();
             r.holdings.apply(&mut c.holdings);
             if let Some(a) = r.assets {
-                c.assets = a;
+                c.assets = Some(a);
                 c.tier = rules.tier_for(a);
             }
             if c == old {
@@ -497,7 +497,7 @@ fn apply_record(c: &mut Client, r: &ClientRecord, outlet: Option<OutletId>, rule
         c.outlet = v;
     }
     if let Some(v) = r.assets {
-        c.assets = v;
+        c.assets = Some(v);
     }
     match (r.tier, r.assets) {
         (Some(t), _) => c.tier = t,
@@ -791,7 +791,8 @@ fn sensitive_changes(old: &Client, new: &Client) -> Option<String> {
         parts.push(format!("证件号码 {} → {}", shown(mask_id(&old.id_number)), shown(mask_id(&new.id_number))));
     }
     if old.assets != new.assets {
-        parts.push(format!("日均金融资产 {} → {}", asset_band(old.assets).label(), asset_band(new.assets).label()));
+        let band = |a: Option<Fen>| a.map_or_else(|| "未知".to_string(), |a| asset_band(a).label());
+        parts.push(format!("日均金融资产 {} → {}", band(old.assets), band(new.assets)));
     }
     (!parts.is_empty()).then(|| parts.join("；"))
 }

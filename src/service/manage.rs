@@ -112,6 +112,7 @@ impl Service {
                 out.push(c);
             }
         }
+        // Within a tier, largest balance first and unknown ones last (`None` sorts below `Some`).
         out.sort_by(|a, b| b.tier.cmp(&a.tier).then(b.assets.cmp(&a.assets)).then(a.no.cmp(&b.no)));
         Ok(out)
     }

@@ -23,8 +23,13 @@ impl Service {
     }
 
     /// Managers see balances in lists (they judge coverage by them); staff see a band and reveal.
-    pub(super) fn amount_for(viewer: &Staff, assets: Fen) -> Amount {
-        if viewer.may(Permission::Manager) { Amount::Exact(assets) } else { Amount::Band(asset_band(assets)) }
+    /// An unknown balance is unknown to everyone: no band is made up for it.
+    pub(super) fn amount_for(viewer: &Staff, assets: Option<Fen>) -> Amount {
+        match assets {
+            None => Amount::Unknown,
+            Some(a) if viewer.may(Permission::Manager) => Amount::Exact(a),
+            Some(a) => Amount::Band(asset_band(a)),
+        }
     }
 
     pub(super) fn staff_ref(&self, no: &StaffNo) -> Result<StaffRef, ServiceError> {
@@ -73,6 +78,7 @@ impl Service {
         // Sorting happens here, on the true balances, so a masked list still sorts correctly.
         match sort {
             RosterSort::NextCallback => clients.sort_by_key(|c| (c.next_callback.is_none(), c.next_callback)),
+            // Largest first, unknown balances last (`None` sorts below every `Some`).
             RosterSort::Assets => clients.sort_by_key(|c| std::cmp::Reverse(c.assets)),
             RosterSort::LastContact => clients.sort_by_key(|c| c.last_contact),
             RosterSort::Name => clients.sort_by_cached_key(|c| sort_key(&c.name)),
@@ -179,13 +185,15 @@ impl Service {
     }
 
     /// One field in full. Any staff member may look (the roster is shared inside the bank), and
-    /// the look is written to the audit trail before the value is returned.
+    /// the look is written to the audit trail before the value is returned. Empty when the field
+    /// holds nothing, an unknown balance included.
     pub fn reveal(&self, actor: &Staff, no: ClientNo, field: Sensitive) -> Result<String, ServiceError> {
         let c = self.client_or_not_found(&no)?;
         let value = match field {
             Sensitive::Phone => c.phone.clone(),
             Sensitive::IdNumber => c.id_number.clone(),
-            Sensitive::Assets => c.assets.display_yuan(),
+            // Empty when unknown, as an empty phone is: there is no figure to show.
+            Sensitive::Assets => c.assets.map(Fen::display_yuan).unwrap_or_default(),
         };
         let rec =
             self.audit_record(actor.no.as_str(), AuditAction::Reveal, no.as_str(), field.label().to_string());

@@ -107,6 +107,7 @@ impl Service {
             .filter(|(_, g)| !g.is_empty())
             .collect();
         let clients_with_gaps = with_gaps.len() as u32;
+        // Fewest gaps first, then largest balance; unknown balances after every known one.
         with_gaps.sort_by_key(|(c, g)| (g.len(), std::cmp::Reverse(c.assets)));
         let gaps = with_gaps
             .into_iter()

@@ -17,6 +17,8 @@ pub enum Amount {
     /// Masked to a band ("10-50万"); a reveal shows the figure.
     Band(crate::domain::mask::Band),
     Exact(Fen),
+    /// 未知: core banking has not reported the balance yet. Shown as such, never as 0 or a band.
+    Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

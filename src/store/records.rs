@@ -9,8 +9,9 @@ use super::codec::{Record, decode, decode_payload};
 use super::{StoreError, Tree};
 use crate::domain::results::{Snapshot, StateChange};
 use crate::domain::{
-    AuditRecord, CardTier, Client, ClientClass, Contact, ContactDraft, Fen, JobRole, ProductLaunch, Rules,
-    Staff, StaffNo, Task, TaskId, TaskState,
+    AuditRecord, CardTier, Client, ClientClass, ClientNo, ClientStatus, Contact, ContactDraft, Fen, Gender,
+    Holdings, JobRole, OutletId, ProductLaunch, Rules, Segment, Staff, StaffNo, Sticker, Task, TaskId,
+    TaskState,
 };
 
 impl Record for Staff {
@@ -19,6 +20,63 @@ impl Record for Staff {
 
 impl Record for Client {
     const KIND: &'static str = "客户";
+    /// 2: average financial assets may be unknown (`None`), where version 1 stored 0.
+    const VERSION: u16 = 2;
+
+    fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
+        match version {
+            1 => {
+                let v1: ClientV1 = decode_payload(payload)?;
+                Ok(Client {
+                    no: v1.no,
+                    name: v1.name,
+                    gender: v1.gender,
+                    phone: v1.phone,
+                    id_number: v1.id_number,
+                    birthday: v1.birthday,
+                    outlet: v1.outlet,
+                    tier: v1.tier,
+                    // A stored 0 may have been an empty cell or a real zero balance; nothing
+                    // tells them apart any more, so the value is kept as it was.
+                    assets: Some(v1.assets),
+                    class: v1.class,
+                    segment: v1.segment,
+                    maintainer: v1.maintainer,
+                    sticker: v1.sticker,
+                    holdings: v1.holdings,
+                    plan: v1.plan,
+                    status: v1.status,
+                    last_contact: v1.last_contact,
+                    next_callback: v1.next_callback,
+                })
+            }
+            v => Err(format!("没有从第 {v} 版升级的方法")),
+        }
+    }
+}
+
+/// `Client` as format version 1 wrote it: assets always a figure, 0 when none was imported.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct ClientV1 {
+    no: ClientNo,
+    name: String,
+    gender: Gender,
+    phone: String,
+    id_number: String,
+    birthday: Option<NaiveDate>,
+    outlet: OutletId,
+    tier: CardTier,
+    assets: Fen,
+    class: ClientClass,
+    segment: Segment,
+    maintainer: Option<StaffNo>,
+    sticker: Sticker,
+    holdings: Holdings,
+    plan: String,
+    status: ClientStatus,
+    last_contact: Option<NaiveDate>,
+    next_callback: Option<NaiveDate>,
 }
 
 impl Record for Contact {
@@ -177,6 +235,52 @@ mod tests {
 
     impl Record for TaskV1 {
         const KIND: &'static str = "任务";
+    }
+
+    impl Record for ClientV1 {
+        const KIND: &'static str = "客户";
+    }
+
+    #[test]
+    fn clients_written_when_assets_were_always_a_figure_keep_that_figure() {
+        let old = |no: &str, assets: Fen| ClientV1 {
+            no: ClientNo::parse(no).unwrap(),
+            name: "王㛃".into(),
+            gender: Gender::Female,
+            phone: "13800138000".into(),
+            id_number: "11010519491231002X".into(),
+            birthday: NaiveDate::from_ymd_opt(1949, 12, 31),
+            outlet: OutletId::parse("城关").unwrap(),
+            tier: CardTier::Gold,
+            assets,
+            class: ClientClass::Important,
+            segment: Segment::Maintain,
+            maintainer: Some(StaffNo::parse("1001").unwrap()),
+            sticker: Sticker { done: true, on: NaiveDate::from_ymd_opt(2025, 3, 1) },
+            holdings: Holdings { online_banking: true, wealth_products: 2, ..Holdings::default() },
+            plan: "季度回访".into(),
+            status: ClientStatus::Dormant,
+            last_contact: NaiveDate::from_ymd_opt(2026, 1, 5),
+            next_callback: NaiveDate::from_ymd_opt(2026, 4, 5),
+        };
+        let bytes = encode(&old("C1", Fen::wan(30))).unwrap();
+        assert_eq!(&bytes[..2], &[0, 1]);
+        let c: Client = decode(b"C1", &bytes).unwrap();
+        assert_eq!(c.assets, Some(Fen::wan(30)));
+        assert_eq!((c.name.as_str(), c.tier, c.status), ("王㛃", CardTier::Gold, ClientStatus::Dormant));
+        assert_eq!(c.maintainer, Some(StaffNo::parse("1001").unwrap()));
+        assert_eq!(c.holdings.wealth_products, 2);
+        assert_eq!(c.sticker.on, NaiveDate::from_ymd_opt(2025, 3, 1));
+        assert_eq!(c.next_callback, NaiveDate::from_ymd_opt(2026, 4, 5));
+        // An old 0 cannot be told from an empty cell; it stays a figure rather than turning unknown.
+        let zero: Client = decode(b"C2", &encode(&old("C2", Fen(0))).unwrap()).unwrap();
+        assert_eq!(zero.assets, Some(Fen(0)));
+        // And what is written now is version 2, read back as written.
+        let mut unknown = c.clone();
+        unknown.assets = None;
+        let now = encode(&unknown).unwrap();
+        assert_eq!(&now[..2], &[0, 2]);
+        assert_eq!(decode::<Client>(b"C1", &now).unwrap(), unknown);
     }
 
     #[test]

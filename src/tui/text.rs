@@ -93,6 +93,8 @@ pub struct Text {
     pub help_close: &'static str,
     /// Follows a revealed exact balance.
     pub yuan: &'static str,
+    /// A balance core banking has not reported yet, in place of a figure or band.
+    pub assets_unknown: &'static str,
     /// The roster filter for clients missing a requirement: "{}" is the requirement.
     pub filter_gap: &'static str,
     pub error: &'static str,
@@ -351,6 +353,7 @@ pub const ZH: Text = Text {
     help_title: "按键说明",
     help_close: "按任意键关闭",
     yuan: " 元",
+    assets_unknown: "未知",
     filter_gap: "缺{}",
     error: "出错",
     confirm_sticker_on: "确认已为该客户贴标（VIP 标识）？",
@@ -607,6 +610,7 @@ pub const EN: Text = Text {
     help_title: "Keys",
     help_close: "press any key to close",
     yuan: " yuan",
+    assets_unknown: "unknown",
     filter_gap: "no {}",
     error: "Error",
     confirm_sticker_on: "Confirm the VIP label has been put on this client's card?",

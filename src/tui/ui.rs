@@ -85,6 +85,7 @@ pub fn long_date(d: NaiveDate, t: &Text) -> String {
 
 pub fn amount(a: &Amount, t: &Text) -> String {
     match (a, t.lang) {
+        (Amount::Unknown, _) => t.assets_unknown.to_string(),
         (Amount::Band(b), Lang::Zh) => b.label(),
         (Amount::Band(b), Lang::En) => match (b.from_wan, b.to_wan) {
             (0, Some(to)) => format!("<{}", yuan_short(to)),

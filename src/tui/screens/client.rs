@@ -83,6 +83,8 @@ impl ClientScreen {
         let (phone, phone_open) = self.shown(SensitiveKey::Phone, &c.phone);
         let (id, id_open) = self.shown(SensitiveKey::Id, &c.id_number);
         let (assets, assets_open) = match self.revealed.get(&SensitiveKey::Assets) {
+            // The service reveals an unknown balance as empty; it stays 未知, with no 元 after it.
+            Some(v) if v.is_empty() => (t.assets_unknown.to_string(), true),
             Some(v) => (format!("{v}{}", t.yuan), true),
             None => (ui::amount(&c.assets, t), false),
         };
