@@ -10,8 +10,8 @@ use super::money::Fen;
 
 labelled_enum!(
     Gender, "性别", {
-        Male => "男", ["m", "male", "1"];
-        Female => "女", ["f", "female", "2"];
+        Male => "男", ["男性", "m", "male", "1"];
+        Female => "女", ["女性", "f", "female", "2"];
         Unknown => "未知", ["", "-", "0"];
     }
 );
@@ -48,7 +48,7 @@ labelled_enum!(
     /// The "稳内攻外" strategy segment the client is worked under.
     Segment, "客户类型", {
         Maintain => "维护", ["维护客户", "金卡以上", "maintain"];
-        Uplift => "提升", ["提升客户", "潜力客户", "uplift"];
+        Uplift => "提升", ["提升客户", "潜力客户", "潜力", "uplift"];
         Develop => "拓展", ["拓展客户", "潜在客户", "develop"];
         OtherBank => "他行", ["挖掘", "他行客户", "他行优质客户", "otherbank"];
     }

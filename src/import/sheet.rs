@@ -257,11 +257,13 @@ pub fn locate<R, V>(rows: Vec<RawRow>, columns: &[Column<R, V>]) -> Result<Locat
     let key_at = columns.iter().position(|c| c.need == Need::Key).and_then(|k| sources[k].as_ref()).map(|s| s.at);
     let mut data = Vec::new();
     let mut blank = Vec::new();
+    let mut last_filled = 0;
     for row in rows {
         if row.cells.iter().all(RawCell::is_blank) {
             blank.push(row.line);
             continue;
         }
+        last_filled = row.line;
         if let Some(what) = not_data(&row, key_at) {
             let text: Vec<String> = row.cells.iter().map(RawCell::text).filter(|t| !t.is_empty()).collect();
             notes.push(problem(row.line, "", format!("{what}（{}），已跳过", clip(&text.join(" ")))));
@@ -269,10 +271,9 @@ pub fn locate<R, V>(rows: Vec<RawRow>, columns: &[Column<R, V>]) -> Result<Locat
         }
         data.push(row);
     }
-    // Excel leaves empty rows under the data; they are only worth a word when they sit between
-    // rows of data, where they may hide a deleted record.
-    let last_data = data.last().map_or(0, |r| r.line);
-    let inner: Vec<u64> = blank.into_iter().filter(|l| *l < last_data).collect();
+    // Excel leaves empty rows under the data; they are only worth a word when something follows
+    // them, where they may hide a deleted record or mark where a report's footer starts.
+    let inner: Vec<u64> = blank.into_iter().filter(|l| *l < last_filled).collect();
     if let Some(first) = inner.first() {
         notes.push(problem(*first, "", format!("数据中有 {} 个空行，已跳过", inner.len())));
     }
