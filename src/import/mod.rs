@@ -5,6 +5,7 @@ pub mod decode;
 pub mod grid;
 pub mod records;
 pub mod sheet;
+pub mod workbook;
 
 pub use decode::decode;
 pub use records::{Parsed, parse_clients, parse_holdings, parse_staff};
