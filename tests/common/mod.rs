@@ -38,6 +38,10 @@ pub fn sno(s: &str) -> StaffNo {
     StaffNo::parse(s).unwrap()
 }
 
+/// Valid resident IDs (GB 11643 check characters) that all end in 19491231002X.
+pub const SAME_ENDING_IDS: [&str; 4] =
+    ["11010519491231002X", "11011319491231002X", "11012119491231002X", "11014819491231002X"];
+
 pub struct Branch {
     pub dir: tempfile::TempDir,
     pub clock: Arc<FixedClock>,
@@ -69,7 +73,9 @@ pub fn branch() -> Branch {
         no: Some(cno(no)),
         name: Some(name.to_string()),
         phone: Some(format!("1380013800{i}")),
-        id_number: Some("11010519491231002X".into()),
+        // Four people born the same day: their IDs differ in the region code and share the
+        // ending search tests look for. C1 has the GB 11643 example number.
+        id_number: Some(SAME_ENDING_IDS[i].into()),
         outlet: Some(OutletId::parse("城关").unwrap()),
         assets: Some(Fen::wan(30 + i as i64 * 100)),
         class: Some(ClientClass::Important),

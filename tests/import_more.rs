@@ -1,0 +1,170 @@
+//! Imports beyond the CSV register: contact logs through the service (the same rules as a
+//! contact logged on screen) and workbooks through the real binary.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::*;
+use mingdan::domain::*;
+use mingdan::service::{Api, ContactRecord};
+
+fn record(line: u64, client: &str, at: chrono::NaiveDateTime, by: &str, purpose: Purpose) -> ContactRecord {
+    ContactRecord {
+        line,
+        client: Some(cno(client)),
+        at: Some(at),
+        by: Some(sno(by)),
+        channel: Some(Channel::Phone),
+        purpose: Some(purpose),
+        outcome: Some(Outcome::Success),
+        ..ContactRecord::default()
+    }
+}
+
+#[test]
+fn an_imported_contact_log_completes_tasks_like_contacts_logged_on_screen() {
+    let b = branch();
+    let admin = b.session("9001");
+    let yesterday = at(d(2026, 11, 17), 15, 0);
+    let mut callback = record(3, "C2", at(d(2026, 11, 16), 9, 0), "2001", Purpose::Callback);
+    callback.next_callback = Some(d(2026, 12, 7));
+    let rows = vec![record(2, "C1", yesterday, "2001", Purpose::QuarterlyNotice), callback];
+    let dry = admin.import_contacts(rows.clone(), "外呼.xlsx".into(), true).unwrap();
+    assert!(dry.problems.is_empty(), "{:?}", dry.problems);
+    assert_eq!((dry.added, dry.written), (2, false));
+    let before = b.session("2001").today().unwrap().quarterly.done;
+
+    let out = admin.import_contacts(rows.clone(), "外呼.xlsx".into(), false).unwrap();
+    assert!(out.written && out.added == 2, "{out:?}");
+    let card = b.session("2001").client(cno("C1")).unwrap();
+    assert_eq!(card.contacts.len(), 1);
+    assert_eq!(card.contacts[0].by.name, "王芳", "the contact is the teller's, not the admin's");
+    assert!(!card.open_tasks.iter().any(|t| matches!(t.id.kind, TaskKind::Quarterly(_))), "the notice is done");
+    assert_eq!(card.client.last_contact, Some(d(2026, 11, 17)));
+    assert_eq!(b.session("2001").today().unwrap().quarterly.done, before + 1);
+    let c2 = b.session("2001").client(cno("C2")).unwrap();
+    assert_eq!(c2.client.next_callback, Some(d(2026, 12, 7)), "the agreed callback is scheduled");
+
+    // The same log again adds nothing.
+    let again = admin.import_contacts(rows, "外呼.xlsx".into(), false).unwrap();
+    assert_eq!((again.added, again.unchanged), (0, 2), "{again:?}");
+    assert_eq!(b.session("2001").client(cno("C1")).unwrap().contacts.len(), 1);
+
+    // Every contact has its own audit record naming the row.
+    let audit = admin.audit(mingdan::service::views::AuditFilter::default()).unwrap();
+    let per_contact = audit.iter().filter(|r| r.action == AuditAction::LogContact && r.detail.contains("外呼.xlsx")).count();
+    assert_eq!(per_contact, 2);
+}
+
+#[test]
+fn a_contact_log_with_one_bad_row_imports_nothing() {
+    let b = branch();
+    let admin = b.session("9001");
+    let good = record(2, "C1", at(d(2026, 11, 17), 15, 0), "2001", Purpose::QuarterlyNotice);
+    let old = record(3, "C2", at(d(2026, 9, 1), 15, 0), "2001", Purpose::Callback);
+    let future = record(4, "C3", at(d(2026, 11, 19), 15, 0), "2001", Purpose::Callback);
+    let stranger = record(5, "C9", at(d(2026, 11, 17), 15, 0), "2001", Purpose::Callback);
+    let nobody = record(6, "C3", at(d(2026, 11, 17), 15, 0), "7777", Purpose::Callback);
+    let out = admin.import_contacts(vec![good, old, future, stranger, nobody], "纸质登记.csv".into(), false).unwrap();
+    assert!(!out.written);
+    let at: Vec<(u64, &str)> = out.problems.iter().map(|p| (p.line, p.column.as_str())).collect();
+    assert_eq!(at, [(3, "联系时间"), (4, "联系时间"), (5, "客户号"), (6, "员工工号")], "{:?}", out.problems);
+    assert!(b.session("2001").client(cno("C1")).unwrap().contacts.is_empty(), "all or nothing");
+}
+
+#[test]
+fn only_an_administrator_imports_contacts() {
+    let b = branch();
+    let rows = vec![record(2, "C1", at(d(2026, 11, 17), 15, 0), "2001", Purpose::QuarterlyNotice)];
+    assert!(b.session("2001").import_contacts(rows.clone(), "x.csv".into(), false).is_err());
+    assert!(b.session("1001").import_contacts(rows, "x.csv".into(), false).is_err());
+}
+
+fn mingdan(store: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mingdan")).arg("--store").arg(store).args(args).output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+}
+
+#[test]
+fn a_workbook_is_imported_cell_by_cell_text_ids_real_dates_and_numbers() {
+    use rust_xlsxwriter::{Format, Workbook};
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let o = mingdan(&store, &["init", "--no", "9001", "--name", "管理员", "--outlet", "城关"]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    let path = dir.path().join("客户名单.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("说明").unwrap();
+    ws.write_string(0, 0, "这一页不是名单").unwrap();
+    let ws = wb.add_worksheet();
+    ws.set_name("名单").unwrap();
+    let text_fmt = Format::new().set_num_format("@");
+    let date_fmt = Format::new().set_num_format("yyyy/m/d");
+    ws.write_string(0, 0, "个人客户名单（2026年11月）").unwrap();
+    for (c, h) in ["客户号", "客户姓名", "证件号码", "出生日期", "网点", "日均金融资产（万元）", "自办业务比例"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(2, c as u16, *h).unwrap();
+    }
+    ws.write_string_with_format(3, 0, "0062010001", &text_fmt).unwrap();
+    ws.write_string(3, 1, "阿依古丽•买买提").unwrap();
+    ws.write_string_with_format(3, 2, "11010519491231002X", &text_fmt).unwrap();
+    ws.write_date_with_format(3, 3, &d(1949, 12, 31), &date_fmt).unwrap();
+    ws.write_string(3, 4, "城关支行").unwrap();
+    ws.write_number(3, 5, 52.3).unwrap();
+    ws.write_number(3, 6, 0.853).unwrap();
+    // An ID typed as a number: Excel kept 15 digits, the rest is gone.
+    ws.write_number(4, 0, 6201000002.0).unwrap();
+    ws.write_string(4, 1, "李娜").unwrap();
+    ws.write_number(4, 2, 410105198208200221.0).unwrap();
+    ws.write_string(4, 4, "城关").unwrap();
+    wb.save(&path).unwrap();
+
+    let p = path.to_str().unwrap();
+    let o = mingdan(&store, &["import", "clients", p]);
+    let out = text(&o);
+    assert!(!o.status.success(), "the second sheet is not read by default: {out}");
+    assert!(out.contains("找不到表头"), "{out}");
+
+    let o = mingdan(&store, &["import", "clients", p, "--sheet", "名单"]);
+    let out = text(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(out.contains("第 5 行，证件号码") && out.contains("文本"), "{out}");
+    assert!(out.contains("第 1 行：表头之上的标题行"), "{out}");
+
+    // Without the damaged row the sheet goes in with every digit and the date as a date.
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["客户号", "客户姓名", "证件号码", "出生日期", "网点", "日均金融资产（万元）", "自办业务比例"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string_with_format(1, 0, "0062010001", &text_fmt).unwrap();
+    ws.write_string(1, 1, "阿依古丽•买买提").unwrap();
+    ws.write_string_with_format(1, 2, "11010519491231002X", &text_fmt).unwrap();
+    ws.write_date_with_format(1, 3, &d(1949, 12, 31), &date_fmt).unwrap();
+    ws.write_string(1, 4, "城关支行").unwrap();
+    ws.write_number(1, 5, 52.3).unwrap();
+    ws.write_number(1, 6, 0.853).unwrap();
+    wb.save(&path).unwrap();
+    let o = mingdan(&store, &["import", "clients", p]);
+    assert!(o.status.success(), "{}", text(&o));
+    let s = mingdan::store::Store::open(&store).unwrap();
+    let c = s.client(&cno("0062010001")).unwrap().unwrap();
+    assert_eq!(c.id_number, "11010519491231002X");
+    assert_eq!(c.birthday, Some(d(1949, 12, 31)));
+    assert_eq!(c.assets, Some(Fen(52_300_000)));
+    assert_eq!(c.holdings.self_service_permille, 853);
+    assert_eq!(c.outlet.as_str(), "城关");
+    assert_eq!(c.name, "阿依古丽·买买提", "middle dots become one");
+}
