@@ -85,8 +85,14 @@ fn read(bytes: Vec<u8>, name: &str, ext: &str, sheet: Option<&str>) -> Result<Ve
     // calamine panics on some damaged files (0.31 indexes its shared-string table with the
     // number a cell gives; its xls parser has had slice panics too); an import must refuse such
     // a file, not bring the program down.
-    std::panic::catch_unwind(AssertUnwindSafe(|| read_sheet(bytes, format, name, sheet)))
-        .unwrap_or_else(|_| Err(damaged(name)))
+    // The default hook would print Rust's panic text and a backtrace hint to the user; the
+    // damage is reported in Chinese below instead. Imports read files on the user's side, one at
+    // a time, so swapping the process-wide hook for the read is safe here.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let read = std::panic::catch_unwind(AssertUnwindSafe(|| read_sheet(bytes, format, name, sheet)));
+    std::panic::set_hook(hook);
+    read.unwrap_or_else(|_| Err(damaged(name)))
 }
 
 /// The workbook format of `bytes`, or why they are not a workbook.
