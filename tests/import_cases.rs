@@ -518,8 +518,10 @@ fn the_contacts_export_reads_back_as_a_client_register_and_as_contacts_without_c
     let log = b.write(
         "外呼.csv",
         &format!(
-            "联系时间,客户号,员工工号,联系方式,联系目的,联系结果,满意度,备注\n{} 10:30,6201000001,1002,电话,季度告知,已沟通,5,告知理财收益\n",
-            today() - chrono::Days::new(1)
+            "联系时间,客户号,员工工号,联系方式,联系目的,联系结果,满意度,备注\n{},6201000001,1002,电话,季度告知,已沟通,5,告知理财收益\n",
+            // A few minutes ago in branch time, so the current quarter's report holds it.
+            (chrono::Utc::now().with_timezone(&mingdan::service::shanghai()) - chrono::Duration::minutes(5))
+                .format("%Y-%m-%d %H:%M")
         ),
     );
     let o = mingdan(&b.store, &["import", "contacts", log.to_str().unwrap()]);
@@ -533,4 +535,16 @@ fn the_contacts_export_reads_back_as_a_client_register_and_as_contacts_without_c
     let o = mingdan(&b.store, &["import", "clients", path.to_str().unwrap()]);
     let out = text(&o);
     assert!(o.status.success() && out.contains("新增 0，更新 0"), "{out}");
+    // The contacts report, as a workbook and as CSV, reads back the same way.
+    for name in ["联系报表.xlsx", "联系报表.csv"] {
+        let report = b.dir.path().join(name);
+        let o = mingdan(&b.store, &["report", "contacts", "--out", report.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o));
+        let o = mingdan(&b.store, &["import", "contacts", report.to_str().unwrap()]);
+        let out = text(&o);
+        assert!(o.status.success() && out.contains("新增 0"), "{name}: {out}");
+        let o = mingdan(&b.store, &["import", "clients", report.to_str().unwrap()]);
+        let out = text(&o);
+        assert!(o.status.success() && out.contains("新增 0，更新 0"), "{name}: {out}");
+    }
 }

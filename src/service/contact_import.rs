@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use super::imports::Directory;
+use super::imports::{ClientNumbers, Directory};
 use super::views::{ImportOutcome, RowProblem};
 use super::{Service, ServiceError};
 use crate::domain::contact::{Channel, Outcome, Purpose};
@@ -64,6 +64,7 @@ impl Service {
         let now = self.local_now();
         let _w = self.write_lock();
         let directory = Directory::load(&self.store)?;
+        let mut numbers = ClientNumbers::default();
         let launches = self.store.launches()?;
         let rules = self.store.rules()?;
         let mut problems = Vec::new();
@@ -91,13 +92,24 @@ impl Service {
             else {
                 continue;
             };
-            if !clients.contains_key(file_client) {
-                clients.insert(file_client.clone(), self.store.client(file_client)?);
-            }
-            let Some(Some(client)) = clients.get(file_client).cloned() else {
-                problems.push(problem(r.line, "客户号", format!("{file_client} 不在客户名单中，请先导入客户")));
-                continue;
+            let no = match numbers.resolve(&self.store, file_client)? {
+                Ok((no, Some(_), note)) => {
+                    notes.extend(note.map(|n| problem(r.line, "客户号", n)));
+                    no
+                }
+                Ok((_, None, _)) => {
+                    problems.push(problem(r.line, "客户号", format!("{file_client} 不在客户名单中，请先导入客户")));
+                    continue;
+                }
+                Err(reason) => {
+                    problems.push(problem(r.line, "客户号", reason));
+                    continue;
+                }
             };
+            if !clients.contains_key(&no) {
+                clients.insert(no.clone(), self.store.client(&no)?);
+            }
+            let Some(Some(client)) = clients.get(&no).cloned() else { continue };
             let by = match directory.resolve(file_by) {
                 Ok((s, note)) => {
                     notes.extend(note.map(|n| problem(r.line, "员工工号", n)));

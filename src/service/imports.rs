@@ -631,7 +631,7 @@ pub fn outlet_stem(name: &str) -> &str {
 
 /// Finds the stored client a file's 客户号 means.
 #[derive(Default)]
-struct ClientNumbers {
+pub(super) struct ClientNumbers {
     /// Stored numbers that start with 0, by their digits without the zeros; read once, when
     /// a number is first not found as written.
     zero_led: Option<BTreeMap<String, Vec<ClientNo>>>,
@@ -641,7 +641,7 @@ impl ClientNumbers {
     /// The number, the stored client, and a note when matched without leading zeros; or why
     /// the number cannot be matched.
     #[allow(clippy::type_complexity)]
-    fn resolve(
+    pub(super) fn resolve(
         &mut self,
         store: &crate::store::Store,
         no: &ClientNo,
