@@ -161,53 +161,269 @@ pub fn parse_plan(raw: &str) -> Result<String, Invalid> {
     Ok(text)
 }
 
-/// Excel turns long digit strings into "1.10101E+17"; once that happened the digits are gone and
-/// the only fix is re-exporting with the column formatted as text.
-fn looks_like_excel_scientific(s: &str) -> bool {
-    let upper = s.to_ascii_uppercase();
-    upper.contains("E+") && upper.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'E' | '+'))
+/// Scientific notation as Excel writes a number too long for its cell (`4.10101E+17`, `1E+15`,
+/// `1.23457E+06`, also `5e5` and `1.5E-05`): a decimal mantissa, `E` or `e`, an exponent. Once
+/// Excel did that, the digits beyond the sixth are gone and the only fix is re-exporting with
+/// the column formatted as text.
+pub(crate) fn is_excel_scientific(s: &str) -> bool {
+    let s = s.trim();
+    let Some(at) = s.find(['e', 'E']) else {
+        return false;
+    };
+    let (mantissa, exponent) = (&s[..at], &s[at + 1..]);
+    let mantissa = mantissa.strip_prefix(['+', '-']).unwrap_or(mantissa);
+    let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    !int.is_empty() && digits(int) && digits(frac) && !exponent.is_empty() && digits(exponent)
 }
 
-const EXCEL_HINT: &str = "被 Excel 转成了科学计数法，原号码已丢失；请在 Excel 中把该列设为“文本”后重新导出";
+/// What to do about a number Excel turned into scientific notation; follows the quoted value.
+pub(crate) const EXCEL_HINT: &str =
+    "被 Excel 转成了科学计数法，原号码已丢失；请在 Excel 中把该列设为“文本”后重新导出";
 
-/// Mobile (11 digits starting with 1) or a landline with area code; spaces and dashes are dropped.
-pub fn parse_phone(raw: &str) -> Result<String, Invalid> {
-    let s = raw.trim();
-    if looks_like_excel_scientific(s) {
-        return Err(Invalid::new("手机号码", format!("“{s}”{EXCEL_HINT}")));
+/// A value as a message quotes it, cut short so that a pasted paragraph does not flood the screen.
+pub(crate) fn quoted(s: &str) -> String {
+    const MAX_CHARS: usize = 40;
+    if s.chars().count() > MAX_CHARS {
+        format!("“{}…”", s.chars().take(MAX_CHARS).collect::<String>())
+    } else {
+        format!("“{s}”")
     }
-    let digits: String = s.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
-    let digits = digits.strip_prefix("+86").unwrap_or(&digits).to_string();
-    if digits.is_empty() {
+}
+
+/// What people put between two numbers written into one cell.
+const NUMBER_LIST_SEPARATORS: &[char] =
+    &['/', '、', ';', '；', ',', '，', '|', '\\', '\n', '\r', '或', '及', '和'];
+
+/// Two or more runs of at least seven digits, set apart by a list separator or a space: two
+/// numbers, not one number written in groups (`138 0013 8000`, `0371 12345678`).
+fn has_several_numbers(s: &str) -> bool {
+    let long = |part: &str| part.chars().filter(char::is_ascii_digit).count() >= 7;
+    s.split(NUMBER_LIST_SEPARATORS).filter(|p| long(p)).count() >= 2
+        || s.split_whitespace().filter(|p| long(p)).count() >= 2
+}
+
+/// A phone as the branch dials it, in one form per number so duplicates and searches agree:
+/// - a mobile: `13800138000` (11 digits, 1 then 3–9);
+/// - a landline with its area code: `0371-12345678` (010 and 02X are three-digit codes, every
+///   other code starting with 0 has four digits; the local number has 7 or 8 digits);
+/// - a bare local number of 7 or 8 digits, kept as written.
+///
+/// Spaces, dashes and brackets are dropped; a `+86` / `0086` / `86` country prefix is removed
+/// (and the 0 of the area code put back for a landline). Empty input is an empty phone (a form
+/// clearing the field). Refused: two numbers in one value, a mobile a digit short or long, any
+/// other shape, and Excel's scientific notation (the digits are lost).
+pub fn parse_phone(raw: &str) -> Result<String, Invalid> {
+    const FIELD: &str = "手机号码";
+    let s = raw.trim();
+    if s.is_empty() {
         return Ok(String::new());
     }
-    // Mobiles start with 1 and have 11 digits; landlines start with the 0 of an area code, or
-    // are a 7–8 digit local number.
-    let len_ok = match digits.as_bytes().first() {
-        Some(b'1') => digits.len() == 11,
-        Some(b'0') => (10..=12).contains(&digits.len()),
-        _ => (7..=8).contains(&digits.len()),
-    };
-    if !len_ok || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(Invalid::new("手机号码", format!("“{s}”不是有效号码（手机号为 11 位数字）")));
+    let q = quoted(s);
+    if is_excel_scientific(s) {
+        return Err(Invalid::new(FIELD, format!("{q}{EXCEL_HINT}")));
     }
-    Ok(digits)
+    if has_several_numbers(s) {
+        return Err(Invalid::new(
+            FIELD,
+            format!("{q}含有不止一个号码；一个单元格只能填一个号码，请只保留一个（其余的可写进营销预案）"),
+        ));
+    }
+    let bad = || {
+        Invalid::new(
+            FIELD,
+            format!(
+                "{q}不是有效的电话号码：手机号为 1 开头的 11 位数字，座机为区号加 7–8 位号码（如 0371-12345678）；请核对后改正"
+            ),
+        )
+    };
+    let compact: String =
+        s.chars().filter(|c| !matches!(c, ' ' | '\u{3000}' | '-' | '(' | ')' | '（' | '）')).collect();
+    let (digits, international) = match compact.strip_prefix("+86").or_else(|| compact.strip_prefix("0086")) {
+        Some(rest) => (rest, true),
+        // 86 written before a mobile without the +: 13 digits in all.
+        None if compact.len() == 13 && compact.starts_with("861") => (&compact[2..], true),
+        None => (compact.as_str(), false),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    // From abroad an area code is dialled without its 0.
+    let digits = if international && !digits.starts_with(['0', '1']) {
+        format!("0{digits}")
+    } else {
+        digits.to_string()
+    };
+    let b = digits.as_bytes();
+    match b[0] {
+        b'1' if b.len() == 11 => {
+            if matches!(b[1], b'3'..=b'9') {
+                Ok(digits)
+            } else {
+                Err(bad())
+            }
+        }
+        b'1' if b.len() == 10 || b.len() == 12 => Err(Invalid::new(
+            FIELD,
+            format!("{q}是 {} 位数字，手机号应为 11 位；请核对是否多打或漏打了一位", b.len()),
+        )),
+        b'0' => {
+            let area = if digits.starts_with("010") || digits.starts_with("02") { 3 } else { 4 };
+            let local = digits.get(area..).unwrap_or("");
+            if !digits.starts_with("00") && (7..=8).contains(&local.len()) && !local.starts_with('0') {
+                Ok(format!("{}-{local}", &digits[..area]))
+            } else {
+                Err(bad())
+            }
+        }
+        _ if !international && (7..=8).contains(&b.len()) => Ok(digits),
+        _ => Err(bad()),
+    }
 }
 
-/// Resident ID numbers (18 characters) are checked with their check digit, which catches most
-/// typing slips; other documents (passport, 15-digit old IDs) are accepted as written.
+/// The identity documents a client register holds, told apart by the shape of their numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    /// 居民身份证 (GB 11643): 17 digits and a check character (digit or X). The residence permits
+    /// of Hong Kong, Macau and Taiwan residents and foreigners' permanent residence cards follow
+    /// the same standard.
+    Resident,
+    /// First-generation resident ID: 15 digits, the birth date as YYMMDD of the 1900s, no check.
+    Resident15,
+    /// 中国护照: E or G and 8 digits, E, a letter and 7 digits, or D / S / P and 7–8 digits.
+    ChinesePassport,
+    /// 港澳居民来往内地通行证 (回乡证): H or M and 8 or 10 digits; 往来港澳通行证: C and 8 characters.
+    HkMacauPermit,
+    /// 台湾居民来往大陆通行证 (台胞证): 8 digits, or 10 characters with letters among them.
+    TaiwanPermit,
+    /// Any other passport: 1–2 letters, then 6–9 letters or digits, at least one a digit.
+    ForeignPassport,
+}
+
+impl IdKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            IdKind::Resident => "居民身份证",
+            IdKind::Resident15 => "15 位居民身份证",
+            IdKind::ChinesePassport => "中国护照",
+            IdKind::HkMacauPermit => "港澳通行证",
+            IdKind::TaiwanPermit => "台胞证",
+            IdKind::ForeignPassport => "外国护照",
+        }
+    }
+}
+
+/// The kind of document whose shape a normalised number has (upper-case letters and digits, no
+/// spaces), or `None`. Shape only: a resident ID's check character and birth date are checked
+/// by `parse_id_number`. All-digit numbers are only resident IDs (18 or 15) or 台胞证 (8): a
+/// 17-digit number is a resident ID missing a digit, not some other document.
+pub fn id_kind(id: &str) -> Option<IdKind> {
+    let b = id.as_bytes();
+    let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
+    if b.is_empty() || !b.iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()) {
+        return None;
+    }
+    let n = b.len();
+    if digits(b) {
+        return match n {
+            18 => Some(IdKind::Resident),
+            15 => Some(IdKind::Resident15),
+            8 => Some(IdKind::TaiwanPermit),
+            _ => None,
+        };
+    }
+    if n == 18 && digits(&b[..17]) && b[17] == b'X' {
+        return Some(IdKind::Resident);
+    }
+    let letter = |i: usize| b.get(i).is_some_and(u8::is_ascii_uppercase);
+    match (b[0], n) {
+        (b'E' | b'G', 9) if digits(&b[1..]) => return Some(IdKind::ChinesePassport),
+        (b'E', 9) if letter(1) && digits(&b[2..]) => return Some(IdKind::ChinesePassport),
+        (b'D' | b'S' | b'P', 8 | 9) if digits(&b[1..]) => return Some(IdKind::ChinesePassport),
+        (b'H' | b'M', 9 | 11) if digits(&b[1..]) => return Some(IdKind::HkMacauPermit),
+        (b'C', 9) => return Some(IdKind::HkMacauPermit),
+        _ => {}
+    }
+    let has_digit = b.iter().any(u8::is_ascii_digit);
+    // 1–2 letters, then 6–9 more: 7 to 11 in all, and 11 only with two leading letters.
+    if letter(0) && (7..=11).contains(&n) && (n < 11 || letter(1)) && has_digit {
+        return Some(IdKind::ForeignPassport);
+    }
+    if n == 10 && has_digit {
+        return Some(IdKind::TaiwanPermit);
+    }
+    None
+}
+
+/// An identity document number in the one form the register keeps: spaces removed, letters
+/// upper-cased (a typed `x` is the check character `X`). Resident IDs are checked by GB 11643:
+/// the check character, and the birth date they contain must be a real day from 1900 on (a
+/// 15-digit ID's YYMMDD is of the 1900s). Passports and permits are checked by their shape
+/// (`IdKind`). Empty input is an empty number (a form clearing the field).
+///
+/// Refused: a wrong check character, an impossible birth date, an all-digit number of any length
+/// other than 18, 15 or 8, any other shape, and Excel's scientific notation. A birth date in the
+/// future needs today's date: `import::cells::id_number_as_of` checks it.
 pub fn parse_id_number(raw: &str) -> Result<String, Invalid> {
-    let s = raw.trim().to_uppercase();
-    if looks_like_excel_scientific(&s) {
-        return Err(Invalid::new("证件号码", format!("“{s}”{EXCEL_HINT}")));
+    const FIELD: &str = "证件号码";
+    let s: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+    if s.is_empty() {
+        return Ok(String::new());
     }
-    if s.chars().any(|c| c.is_whitespace() || c.is_control()) || s.chars().count() > 30 {
-        return Err(Invalid::new("证件号码", format!("“{s}”格式不对")));
+    let q = quoted(raw.trim());
+    if is_excel_scientific(&s) {
+        return Err(Invalid::new(FIELD, format!("{q}{EXCEL_HINT}")));
     }
-    if looks_resident(&s) && !resident_id_checksum_ok(&s) {
-        return Err(Invalid::new("证件号码", format!("“{s}”校验位不对，请核对是否抄错")));
+    match id_kind(&s) {
+        Some(IdKind::Resident) => {
+            if !resident_id_checksum_ok(&s) {
+                return Err(Invalid::new(
+                    FIELD,
+                    format!(
+                        "{q}校验位不对（最后一位与前 17 位算出的不符），号码中有抄错的地方；请对照证件核对后改正"
+                    ),
+                ));
+            }
+            if birthday_from_id(&s).is_none() {
+                let written = s.get(6..14).unwrap_or("");
+                return Err(Invalid::new(
+                    FIELD,
+                    format!("{q}中的出生日期“{written}”不是真实的日期；请对照证件核对后改正"),
+                ));
+            }
+        }
+        Some(IdKind::Resident15) => {
+            if birthday_from_id(&s).is_none() {
+                let written = s.get(6..12).unwrap_or("");
+                return Err(Invalid::new(
+                    FIELD,
+                    format!(
+                        "{q}是 15 位身份证号，其中的出生日期“{written}”不是真实的日期；请对照证件核对后改正"
+                    ),
+                ));
+            }
+        }
+        Some(_) => {}
+        None => return Err(Invalid::new(FIELD, format!("{q}{}", unknown_id_shape(&s)))),
     }
     Ok(s)
+}
+
+/// Why a number has no document's shape, as the end of a sentence after the quoted value.
+fn unknown_id_shape(s: &str) -> String {
+    let n = s.chars().count();
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        if (16..=19).contains(&n) {
+            return format!(
+                "是 {n} 位数字，身份证号应为 18 位（末位可为 X）或 15 位；请核对是否多打或漏打了一位"
+            );
+        }
+        return format!(
+            "是 {n} 位数字，不是证件号码的格式（身份证为 18 位或 15 位，台胞证为 8 位）；请对照证件核对后改正"
+        );
+    }
+    "不是有效的证件号码：身份证为 18 位（末位可为 X）或 15 位，护照和港澳台通行证为字母加数字（如 E12345678、H12345678）；请对照证件核对后改正".into()
 }
 
 /// Eighteen characters, the first seventeen digits: the shape of a resident ID number.
@@ -241,15 +457,29 @@ pub fn resident_id_check_char(first17: &str) -> Option<char> {
     Some(CHECK[(sum % 11) as usize] as char)
 }
 
-/// Birthday encoded in an 18-character resident ID (positions 7–14).
+/// Birthday encoded in a resident ID: positions 7–14 (YYYYMMDD) of an 18-character one,
+/// positions 7–12 (YYMMDD of the 1900s) of a 15-digit one. `None` for other documents and for a
+/// date that does not exist or is before 1900.
 pub fn birthday_from_id(id: &str) -> Option<NaiveDate> {
-    if id.len() != 18 {
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = id.get(range)?;
+        if part.bytes().all(|b| b.is_ascii_digit()) { part.parse().ok() } else { None }
+    };
+    let (year, month, day) = match id.len() {
+        18 => (number(6..10)?, number(10..12)?, number(12..14)?),
+        15 => (1900 + number(6..8)?, number(8..10)?, number(10..12)?),
+        _ => return None,
+    };
+    if year < 1900 {
         return None;
     }
-    NaiveDate::parse_from_str(id.get(6..14)?, "%Y%m%d").ok()
+    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
 }
 
-/// Self-service ratio as written in a sheet: "85%", "85.3", "0.853".
+/// Self-service ratio as written in a sheet, in tenths of a percent: "85%", "85.3" and "0.853"
+/// are 853 ‰ of 1000; a bare number up to 1 is a fraction, above 1 a percentage (so "1" is
+/// 100%). Rounded half up to a tenth of a percent. Empty is 0. Refused: above 100%, negative,
+/// anything but digits, one decimal point and a trailing %.
 pub fn parse_self_service(raw: &str) -> Result<u16, Invalid> {
     let field = "自办业务比例";
     let s = raw.trim();
@@ -260,7 +490,7 @@ pub fn parse_self_service(raw: &str) -> Result<u16, Invalid> {
         Some(n) => (n.trim(), true),
         None => (s, false),
     };
-    let bad = || Invalid::new(field, format!("“{s}”不是比例（如 85% 或 0.85）"));
+    let bad = || Invalid::new(field, format!("{}不是比例；请写成百分比或小数，如 85% 或 0.85", quoted(s)));
     let (int, frac) = num.split_once('.').unwrap_or((num, ""));
     if int.is_empty() || !int.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit())
     {
@@ -274,7 +504,7 @@ pub fn parse_self_service(raw: &str) -> Result<u16, Invalid> {
     let is_fraction = !percent && (int_v < 1 || (int_v == 1 && frac6 == 0));
     let permille = if is_fraction { (millionths + 500) / 1000 } else { (millionths + 50_000) / 100_000 };
     if permille > 1000 {
-        return Err(Invalid::new(field, format!("“{s}”超过 100%")));
+        return Err(Invalid::new(field, format!("{}超过了 100%；比例最多为 100%，请核对后改正", quoted(s))));
     }
     Ok(permille as u16)
 }
@@ -325,7 +555,13 @@ mod tests {
     fn phones_are_normalised_and_checked() {
         assert_eq!(parse_phone("138 0013 8000"), Ok("13800138000".into()));
         assert_eq!(parse_phone("+86-13800138000"), Ok("13800138000".into()));
-        assert_eq!(parse_phone("0371-6388123"), Ok("03716388123".into()));
+        assert_eq!(
+            parse_phone("0371-6388123"),
+            Ok("0371-6388123".into()),
+            "landlines keep a dash after the area code"
+        );
+        assert_eq!(parse_phone("03716388123"), Ok("0371-6388123".into()));
+        assert_eq!(parse_phone("(010)12345678"), Ok("010-12345678".into()), "010 is a three-digit area code");
         assert_eq!(parse_phone(""), Ok(String::new()));
         assert!(parse_phone("1380013800a").is_err());
         assert!(parse_phone("12").is_err());
@@ -341,10 +577,10 @@ mod tests {
         assert_eq!(parse_id_number("11010519491231002x"), Ok("11010519491231002X".into()));
         assert!(parse_id_number("110105194912310021").unwrap_err().reason.contains("校验位"));
         assert_eq!(parse_id_number("E12345678"), Ok("E12345678".into()));
-        assert!(
-            parse_id_number("123456789012345号").is_ok(),
-            "not a resident ID: taken as written, no panic"
-        );
+        assert_eq!(parse_id_number("410105 800303 771"), Ok("410105800303771".into()), "15-digit old ID");
+        assert!(parse_id_number("123456789012345号").is_err(), "no document has this shape");
+        assert!(parse_id_number("41010519800303077").unwrap_err().reason.contains("17 位"));
+        assert_eq!(birthday_from_id("410105800303771"), NaiveDate::from_ymd_opt(1980, 3, 3));
         assert!(parse_id_number("1.10105E+17").unwrap_err().reason.contains("Excel"));
         assert_eq!(resident_id_check_char("11010519491231002"), Some('X'));
         assert_eq!(birthday_from_id("11010519491231002X"), NaiveDate::from_ymd_opt(1949, 12, 31));

@@ -92,19 +92,103 @@ impl Staff {
     }
 }
 
-/// Checks a person's name as written in the staff directory or the client register.
+/// Longest person's name kept: long enough for a passport name in Latin letters with all its
+/// given names. Staff and clients share it.
+pub const PERSON_NAME_MAX_CHARS: usize = 60;
+
+/// The middle dots that separate the parts of a transcribed name (阿依古丽·买买提), as the
+/// keyboards, fonts and encodings of different systems produce them. All are stored as `·`
+/// (U+00B7) so the same person is written one way.
+const MIDDLE_DOTS: &[char] = &['·', '•', '．', '‧', '・', '･', '∙', '⋅', '\u{0387}', '\u{2E31}', '\u{FE52}'];
+
+/// A Chinese character (CJK unified ideographs, their extensions and compatibility forms, and
+/// 〇), as names are written.
+pub fn is_han(c: char) -> bool {
+    matches!(u32::from(c), 0x3007 | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x323AF)
+}
+
+/// Checks a person's name as written in the staff directory or the client register, and writes
+/// it one way: every middle dot (and a `.` between two Chinese characters) becomes one `·` with
+/// no space around it; spaces between two Chinese characters (the padding some systems put in
+/// two-character names) are dropped; other runs of spaces become one (Latin names).
+///
+/// Refused: an empty name, more than `PERSON_NAME_MAX_CHARS` characters, control characters,
+/// and `?` / `？` / U+FFFD (a character an encoding could not hold) or `*` (a masked name), which
+/// no real name contains.
 pub fn parse_person_name(field: &str, raw: &str) -> Result<String, Invalid> {
-    let s = raw.trim();
-    if s.is_empty() {
-        return Err(Invalid::new(field, "不能为空"));
+    let chars: Vec<char> = raw
+        .chars()
+        .map(|c| {
+            if MIDDLE_DOTS.contains(&c) {
+                '·'
+            } else if c.is_whitespace() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let beside = |i: usize, forward: bool| -> Option<char> {
+        if forward {
+            chars[i + 1..].iter().copied().find(|c| *c != ' ')
+        } else {
+            chars[..i].iter().rev().copied().find(|c| *c != ' ')
+        }
+    };
+    let mut name = String::with_capacity(raw.len());
+    let mut space_pending = false;
+    for (i, &c) in chars.iter().enumerate() {
+        let c = if c == '.' && beside(i, false).is_some_and(is_han) && beside(i, true).is_some_and(is_han) {
+            '·'
+        } else {
+            c
+        };
+        match c {
+            ' ' => space_pending = true,
+            '·' => {
+                space_pending = false;
+                if !name.ends_with('·') {
+                    name.push('·');
+                }
+            }
+            _ => {
+                if std::mem::take(&mut space_pending)
+                    && let Some(last) = name.chars().next_back()
+                    && last != '·'
+                    && !(is_han(last) && is_han(c))
+                {
+                    name.push(' ');
+                }
+                name.push(c);
+            }
+        }
     }
-    if s.chars().count() > 30 {
-        return Err(Invalid::new(field, "过长（最多 30 个字）"));
+    let q = super::client::quoted(raw.trim());
+    if name.is_empty() {
+        return Err(Invalid::new(field, "是空的；请填写姓名"));
     }
-    if s.chars().any(char::is_control) {
-        return Err(Invalid::new(field, "含有控制字符"));
+    let len = name.chars().count();
+    if len > PERSON_NAME_MAX_CHARS {
+        return Err(Invalid::new(
+            field,
+            format!(
+                "{q}有 {len} 个字，超过了 {PERSON_NAME_MAX_CHARS} 个字的上限；请核对是否把别的内容写进了姓名"
+            ),
+        ));
     }
-    Ok(s.to_string())
+    if name.chars().any(char::is_control) {
+        return Err(Invalid::new(field, format!("{q}含有看不见的控制字符；请删去后重新填写")));
+    }
+    if let Some(c) = name.chars().find(|c| matches!(c, '?' | '？' | '\u{FFFD}')) {
+        return Err(Invalid::new(
+            field,
+            format!("{q}含有“{c}”，不是名字中的字，原字已丢失；请填写完整的姓名"),
+        ));
+    }
+    if name.contains(['*', '＊']) {
+        return Err(Invalid::new(field, format!("{q}含有“*”，是遮蔽后的姓名；请填写完整的姓名")));
+    }
+    Ok(name)
 }
 
 #[cfg(test)]
@@ -135,6 +219,18 @@ mod tests {
         assert_eq!(Permission::parse(" Manager "), Ok(Permission::Manager));
         assert_eq!(Permission::parse(""), Ok(Permission::Staff));
         assert_eq!(Permission::parse("老板").unwrap_err().field, "权限");
+    }
+
+    #[test]
+    fn person_names_are_written_one_way_and_may_be_long() {
+        assert_eq!(parse_person_name("姓名", " 阿依古丽 • 买买提 "), Ok("阿依古丽·买买提".into()));
+        assert_eq!(parse_person_name("姓名", "王\u{3000}芳"), Ok("王芳".into()));
+        assert_eq!(parse_person_name("姓名", "Jean  Luc\tPICARD"), Ok("Jean Luc PICARD".into()));
+        let sixty = "A".repeat(PERSON_NAME_MAX_CHARS);
+        assert_eq!(parse_person_name("姓名", &sixty), Ok(sixty.clone()));
+        assert!(parse_person_name("姓名", &format!("{sixty}A")).is_err());
+        assert!(parse_person_name("姓名", "王?").unwrap_err().reason.contains("原字已丢失"));
+        assert_eq!(parse_person_name("员工姓名", "").unwrap_err().field, "员工姓名");
     }
 
     #[test]

@@ -122,7 +122,12 @@ pub fn read_rows<D: Draft, V>(mut located: Located, columns: &[Column<D, V>], to
         let before = problems.len();
         for (ci, col) in columns.iter().enumerate() {
             let Some(src) = &located.sources[ci] else { continue };
-            let cell = |at: usize| row.cells.get(at).map(RawCell::text).unwrap_or_default();
+            // `=""` or a lone `'` is how Excel writes an empty text cell: empty, so the stored
+            // value stays.
+            let cell = |at: usize| {
+                let t = row.cells.get(at).map(RawCell::text).unwrap_or_default();
+                if !t.is_empty() && cells::clean(&t).is_empty() { String::new() } else { t }
+            };
             let main = cell(src.at);
             let other = src.also.as_ref().map(|(at, h)| (cell(*at), h.as_str())).filter(|(o, _)| !o.is_empty());
             let Some(read) = col.read else { continue };
@@ -513,7 +518,7 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         need: Need::Optional,
         sensitive: true,
         doc: "18 位身份证号按 GB 11643 核对校验位；15 位旧身份证、护照、港澳台通行证按各自格式",
-        read: Some(|d, s, _| set(&mut d.id_number, cells::id_number(s))),
+        read: Some(|d, s, cx| set(&mut d.id_number, cells::id_number_as_of(s, cx.today))),
         write: Some(|o| if o.unmasked { o.client.id_number.clone() } else { mask_id(&o.client.id_number) }),
     },
     Column {
