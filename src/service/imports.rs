@@ -235,6 +235,11 @@ impl Service {
         let mut ids = IdOwners::default();
         let mut used_new_outlets = BTreeSet::new();
         for r in &rows {
+            let unchecked = unchecked_client_cells(r);
+            if !unchecked.is_empty() {
+                problems.extend(unchecked);
+                continue;
+            }
             let Some(file_no) = &r.no else {
                 problems.push(problem(r.line, "客户号", "不能为空"));
                 continue;
@@ -518,6 +523,29 @@ fn apply_record(c: &mut Client, r: &ClientRecord, outlet: Option<OutletId>, rule
         c.sticker = Sticker { done, on: if done { r.sticker_on.or(c.sticker.on) } else { None } };
     }
     r.holdings.apply(&mut c.holdings);
+}
+
+/// Cells that did not come through the importer's own normalisers. A record may arrive from any
+/// peer over the socket; each text cell must read back as itself, so nothing unchecked (a
+/// control character, a masked or lossy value) reaches the store.
+fn unchecked_client_cells(r: &ClientRecord) -> Vec<RowProblem> {
+    use crate::import::cells;
+    let mut out = Vec::new();
+    let mut check = |column: &str, value: Option<&str>, norm: fn(&str) -> Result<String, crate::domain::Invalid>| {
+        if let Some(v) = value {
+            match norm(v) {
+                Ok(n) if n == v => {}
+                Ok(n) => out.push(problem(r.line, column, format!("“{v}”未按规则整理（应为“{n}”），请用 mingdan import 导入"))),
+                Err(e) => out.push(problem(r.line, column, e.reason)),
+            }
+        }
+    };
+    check("客户号", r.no.as_ref().map(ClientNo::as_str), |s| cells::client_no(s).map(|n| n.to_string()));
+    check("客户姓名", r.name.as_deref(), cells::person_name);
+    check("手机号码", r.phone.as_deref(), cells::phone);
+    check("证件号码", r.id_number.as_deref(), cells::id_number);
+    check("维护人工号", r.maintainer.as_ref().map(StaffNo::as_str), |s| cells::staff_no(s).map(|n| n.to_string()));
+    out
 }
 
 /// The digits of an all-digit number with its leading zeros dropped: what Excel keeps of
