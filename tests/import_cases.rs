@@ -92,7 +92,9 @@ fn parsed_clients(file: &str) -> (Vec<ClientRecord>, Vec<mingdan::service::views
 }
 
 fn row<'a>(rows: &'a [ClientRecord], no: &str) -> &'a ClientRecord {
-    rows.iter().find(|r| r.no.as_ref().is_some_and(|n| n.as_str() == no)).unwrap_or_else(|| panic!("{no} not read"))
+    rows.iter()
+        .find(|r| r.no.as_ref().is_some_and(|n| n.as_str() == no))
+        .unwrap_or_else(|| panic!("{no} not read"))
 }
 
 fn problem_on(problems: &[mingdan::service::views::RowProblem], line: u64, column: &str) -> String {
@@ -176,7 +178,10 @@ fn case_08_id_numbers_are_normalised_checked_and_never_stored_mangled() {
     // Through the binary: refused, and the same ID under four client numbers is named.
     let b = Branch::new();
     let out = b.refused(&["import", "clients"], "08_id_numbers.csv");
-    assert!(out.contains("第 7 行，证件号码") && out.contains("第 8 行，证件号码"), "one ID belongs to one client: {out}");
+    assert!(
+        out.contains("第 7 行，证件号码") && out.contains("第 8 行，证件号码"),
+        "one ID belongs to one client: {out}"
+    );
     assert!(out.contains("6201000805"), "the other client is named: {out}");
 }
 
@@ -319,7 +324,10 @@ fn case_19_holdings_below_a_title_row_and_holdings_cells_as_banks_write_them() {
     assert!(out.contains("第 7 行，自办业务比例"), "120%: {out}");
     let before = b.client("6201000003").unwrap();
     // The empty row alone changes nothing.
-    let f = b.write("空行.csv", "客户号,日均金融资产（元）,个人网银,双利丰,基金定投,理财产品数,自办业务比例\n6201000003,,,,,,\n");
+    let f = b.write(
+        "空行.csv",
+        "客户号,日均金融资产（元）,个人网银,双利丰,基金定投,理财产品数,自办业务比例\n6201000003,,,,,,\n",
+    );
     let o = mingdan(&b.store, &["import", "holdings", f.to_str().unwrap()]);
     assert!(text(&o).contains("更新 0"), "{}", text(&o));
     assert_eq!(b.client("6201000003").unwrap(), before);
@@ -411,7 +419,8 @@ fn an_outlet_is_one_of_the_directory_or_named_as_new() {
     assert!(!o.status.success(), "{out}");
     assert!(out.contains("第 3 行，网点") && out.contains("--new-outlet 西关"), "{out}");
     assert!(!out.contains("第 2 行，网点"), "城关支行 is 城关: {out}");
-    let o = mingdan(&b.store, &["import", "clients", f.to_str().unwrap(), "--new-outlet", "西关", "--dry-run"]);
+    let o =
+        mingdan(&b.store, &["import", "clients", f.to_str().unwrap(), "--new-outlet", "西关", "--dry-run"]);
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     assert!(out.contains("新网点（1 位）") && out.contains("西关"), "{out}");
@@ -435,7 +444,10 @@ fn a_dry_run_lists_what_changes_and_the_real_import_audits_sensitive_fields() {
     );
     let out = text(&o);
     assert!(o.status.success(), "{out}");
-    assert!(out.contains("维护人（1 位）") && out.contains("6201000001 张伟：1002 吴霞 → 1003 朱立新"), "{out}");
+    assert!(
+        out.contains("维护人（1 位）") && out.contains("6201000001 张伟：1002 吴霞 → 1003 朱立新"),
+        "{out}"
+    );
     assert!(out.contains("卡级别（1 位）") && out.contains("金卡 → 白金卡"), "{out}");
     assert!(out.contains("手机号码（1 位）") && out.contains("138****8000 → 139****0000"), "{out}");
     assert!(!out.contains("13900000000"), "masked: {out}");

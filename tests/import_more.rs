@@ -41,7 +41,10 @@ fn an_imported_contact_log_completes_tasks_like_contacts_logged_on_screen() {
     let card = b.session("2001").client(cno("C1")).unwrap();
     assert_eq!(card.contacts.len(), 1);
     assert_eq!(card.contacts[0].by.name, "王芳", "the contact is the teller's, not the admin's");
-    assert!(!card.open_tasks.iter().any(|t| matches!(t.id.kind, TaskKind::Quarterly(_))), "the notice is done");
+    assert!(
+        !card.open_tasks.iter().any(|t| matches!(t.id.kind, TaskKind::Quarterly(_))),
+        "the notice is done"
+    );
     assert_eq!(card.client.last_contact, Some(d(2026, 11, 17)));
     assert_eq!(b.session("2001").today().unwrap().quarterly.done, before + 1);
     let c2 = b.session("2001").client(cno("C2")).unwrap();
@@ -54,7 +57,10 @@ fn an_imported_contact_log_completes_tasks_like_contacts_logged_on_screen() {
 
     // Every contact has its own audit record naming the row.
     let audit = admin.audit(mingdan::service::views::AuditFilter::default()).unwrap();
-    let per_contact = audit.iter().filter(|r| r.action == AuditAction::LogContact && r.detail.contains("外呼.xlsx")).count();
+    let per_contact = audit
+        .iter()
+        .filter(|r| r.action == AuditAction::LogContact && r.detail.contains("外呼.xlsx"))
+        .count();
     assert_eq!(per_contact, 2);
 }
 
@@ -67,7 +73,9 @@ fn a_contact_log_with_one_bad_row_imports_nothing() {
     let future = record(4, "C3", at(d(2026, 11, 19), 15, 0), "2001", Purpose::Callback);
     let stranger = record(5, "C9", at(d(2026, 11, 17), 15, 0), "2001", Purpose::Callback);
     let nobody = record(6, "C3", at(d(2026, 11, 17), 15, 0), "7777", Purpose::Callback);
-    let out = admin.import_contacts(vec![good, old, future, stranger, nobody], "纸质登记.csv".into(), false).unwrap();
+    let out = admin
+        .import_contacts(vec![good, old, future, stranger, nobody], "纸质登记.csv".into(), false)
+        .unwrap();
     assert!(!out.written);
     let at: Vec<(u64, &str)> = out.problems.iter().map(|p| (p.line, p.column.as_str())).collect();
     assert_eq!(at, [(3, "联系时间"), (4, "联系时间"), (5, "客户号"), (6, "员工工号")], "{:?}", out.problems);
@@ -108,16 +116,17 @@ fn a_workbook_is_imported_cell_by_cell_text_ids_real_dates_and_numbers() {
     let text_fmt = Format::new().set_num_format("@");
     let date_fmt = Format::new().set_num_format("yyyy/m/d");
     ws.write_string(0, 0, "个人客户名单（2026年11月）").unwrap();
-    for (c, h) in ["客户号", "客户姓名", "证件号码", "出生日期", "网点", "日均金融资产（万元）", "自办业务比例"]
-        .iter()
-        .enumerate()
+    for (c, h) in
+        ["客户号", "客户姓名", "证件号码", "出生日期", "网点", "日均金融资产（万元）", "自办业务比例"]
+            .iter()
+            .enumerate()
     {
         ws.write_string(2, c as u16, *h).unwrap();
     }
     ws.write_string_with_format(3, 0, "0062010001", &text_fmt).unwrap();
     ws.write_string(3, 1, "阿依古丽•买买提").unwrap();
     ws.write_string_with_format(3, 2, "11010519491231002X", &text_fmt).unwrap();
-    ws.write_date_with_format(3, 3, &d(1949, 12, 31), &date_fmt).unwrap();
+    ws.write_date_with_format(3, 3, d(1949, 12, 31), &date_fmt).unwrap();
     ws.write_string(3, 4, "城关支行").unwrap();
     ws.write_number(3, 5, 52.3).unwrap();
     ws.write_number(3, 6, 0.853).unwrap();
@@ -143,16 +152,17 @@ fn a_workbook_is_imported_cell_by_cell_text_ids_real_dates_and_numbers() {
     // Without the damaged row the sheet goes in with every digit and the date as a date.
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    for (c, h) in ["客户号", "客户姓名", "证件号码", "出生日期", "网点", "日均金融资产（万元）", "自办业务比例"]
-        .iter()
-        .enumerate()
+    for (c, h) in
+        ["客户号", "客户姓名", "证件号码", "出生日期", "网点", "日均金融资产（万元）", "自办业务比例"]
+            .iter()
+            .enumerate()
     {
         ws.write_string(0, c as u16, *h).unwrap();
     }
     ws.write_string_with_format(1, 0, "0062010001", &text_fmt).unwrap();
     ws.write_string(1, 1, "阿依古丽•买买提").unwrap();
     ws.write_string_with_format(1, 2, "11010519491231002X", &text_fmt).unwrap();
-    ws.write_date_with_format(1, 3, &d(1949, 12, 31), &date_fmt).unwrap();
+    ws.write_date_with_format(1, 3, d(1949, 12, 31), &date_fmt).unwrap();
     ws.write_string(1, 4, "城关支行").unwrap();
     ws.write_number(1, 5, 52.3).unwrap();
     ws.write_number(1, 6, 0.853).unwrap();

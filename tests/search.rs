@@ -343,7 +343,9 @@ fn a_passport_numbers_hidden_characters_cannot_be_found_one_by_one() {
         id_number: Some("E12345678".into()),
         ..ClientRecord::default()
     };
-    assert!(b.session("9001").import_clients(vec![passport], "外宾.csv".into(), false, vec![]).unwrap().written);
+    assert!(
+        b.session("9001").import_clients(vec![passport], "外宾.csv".into(), false, vec![]).unwrap().written
+    );
     // The mask shows E123*5678: its last four may be searched, the hidden 4 may not be probed.
     assert_eq!(nos(&find(&b, "2001", "5678")), ["C30"]);
     assert!(find(&b, "2001", "45678").hits.is_empty(), "one more character would reveal a hidden one");

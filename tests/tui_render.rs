@@ -191,8 +191,8 @@ fn a_client_without_an_amount_reads_unknown_on_the_roster_and_the_card() {
         ..Default::default()
     };
     let admin = b.session("9001");
-    let out =
-        mingdan::service::Api::import_clients(&admin, vec![record], "新客户.csv".into(), false, vec![]).unwrap();
+    let out = mingdan::service::Api::import_clients(&admin, vec![record], "新客户.csv".into(), false, vec![])
+        .unwrap();
     assert!(out.written, "{:?}", out.problems);
     let s = b.session("2002");
     let theme = mono();

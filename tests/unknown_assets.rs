@@ -184,4 +184,3 @@ fn split_csv(line: &str) -> Vec<String> {
     }
     cells
 }
-

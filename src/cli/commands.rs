@@ -190,7 +190,8 @@ pub fn import(api: &dyn Api, args: ImportArgs) -> Result<()> {
         }
         if g.lines.len() > CHANGES_SHOWN {
             let more = g.lines.len() - CHANGES_SHOWN;
-            let hint = if report.is_some() { "见报告文件" } else { "加 --report 文件名 可写出全部" };
+            let hint =
+                if report.is_some() { "见报告文件" } else { "加 --report 文件名 可写出全部" };
             println!("  ……另有 {more} 位（{hint}）");
         }
     }
@@ -230,8 +231,7 @@ fn write_import_report(
 }
 
 fn parse_day(flag: &str, raw: Option<&str>) -> Result<Option<NaiveDate>> {
-    raw.map(|r| crate::import::cells::date(r).map_err(|e| anyhow!("--{flag}：{}", e.reason)))
-        .transpose()
+    raw.map(|r| crate::import::cells::date(r).map_err(|e| anyhow!("--{flag}：{}", e.reason))).transpose()
 }
 
 pub fn export(

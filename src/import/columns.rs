@@ -7,14 +7,14 @@ use chrono::NaiveDate;
 use super::cells::{self, Unit};
 use super::grid::RawCell;
 use super::sheet::Located;
+use crate::domain::Contact;
 use crate::domain::client::display_permille;
+use crate::domain::contact::{Channel, Outcome, Purpose};
 use crate::domain::mask::{asset_band, mask_id, mask_phone};
 use crate::domain::{
-    CardTier, Client, ClientClass, ClientStatus, Gender, Invalid, JobRole, Login, OutletId, Permission, Segment,
-    Staff,
+    CardTier, Client, ClientClass, ClientStatus, Gender, Invalid, JobRole, Login, OutletId, Permission,
+    Segment, Staff,
 };
-use crate::domain::Contact;
-use crate::domain::contact::{Channel, Outcome, Purpose};
 use crate::service::ContactRecord;
 use crate::service::imports::{ClientRecord, StaffRecord};
 use crate::service::views::RowProblem;
@@ -129,7 +129,8 @@ pub fn read_rows<D: Draft, V>(mut located: Located, columns: &[Column<D, V>], to
                 if !t.is_empty() && cells::clean(&t).is_empty() { String::new() } else { t }
             };
             let main = cell(src.at);
-            let other = src.also.as_ref().map(|(at, h)| (cell(*at), h.as_str())).filter(|(o, _)| !o.is_empty());
+            let other =
+                src.also.as_ref().map(|(at, h)| (cell(*at), h.as_str())).filter(|(o, _)| !o.is_empty());
             let Some(read) = col.read else { continue };
             let cx = &units[ci];
             let mut bad = |reason: String| {
@@ -181,8 +182,8 @@ fn drop_masked_columns<D, V>(located: &mut Located, columns: &[Column<D, V>], no
         let Some(src) = &located.sources[ci] else { continue };
         let mut values = located.rows.iter().filter_map(|r| r.cells.get(src.at)).filter(|c| !c.is_blank());
         let first = values.next().map(RawCell::text);
-        let all_masked = first.as_deref().is_some_and(cells::is_masked)
-            && values.all(|c| cells::is_masked(&c.text()));
+        let all_masked =
+            first.as_deref().is_some_and(cells::is_masked) && values.all(|c| cells::is_masked(&c.text()));
         if all_masked {
             notes.push(RowProblem {
                 line: located.header_line,
@@ -199,7 +200,11 @@ fn drop_masked_columns<D, V>(located: &mut Located, columns: &[Column<D, V>], no
 }
 
 /// Finds the header and reads the rows of a file through `columns`.
-pub fn parse<D: Draft, V>(rows: Vec<super::grid::RawRow>, columns: &[Column<D, V>], today: NaiveDate) -> Parsed<D> {
+pub fn parse<D: Draft, V>(
+    rows: Vec<super::grid::RawRow>,
+    columns: &[Column<D, V>],
+    today: NaiveDate,
+) -> Parsed<D> {
     match super::sheet::locate(rows, columns) {
         Ok(located) => read_rows(located, columns, today),
         Err(problems) => Parsed::failed(problems),
@@ -467,7 +472,11 @@ const fn self_service_column() -> ClientColumn {
     }
 }
 
-const fn computed(names: &'static [&'static str], fallback: &'static [&'static str], write: fn(&ClientOut) -> String) -> ClientColumn {
+const fn computed(
+    names: &'static [&'static str],
+    fallback: &'static [&'static str],
+    write: fn(&ClientOut) -> String,
+) -> ClientColumn {
     Column {
         names,
         fallback,
@@ -501,7 +510,9 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         sensitive: false,
         doc: "男、女",
         read: Some(|d, s, _| set(&mut d.gender, Gender::parse(&cells::clean(s)))),
-        write: Some(|o| if o.client.gender == Gender::Unknown { String::new() } else { o.client.gender.to_string() }),
+        write: Some(|o| {
+            if o.client.gender == Gender::Unknown { String::new() } else { o.client.gender.to_string() }
+        }),
     },
     Column {
         names: &["手机号码", "手机", "手机号", "移动电话", "联系电话", "电话"],
@@ -655,14 +666,18 @@ pub type ContactColumn = Column<ContactRecord, ContactOut>;
 /// 满意度 as a score 1–5 or the words a survey sheet uses.
 fn satisfaction(raw: &str) -> Result<u8, Invalid> {
     let s = cells::clean(raw);
-    let words = [("非常满意", 5), ("满意", 4), ("基本满意", 3), ("一般", 3), ("不满意", 2), ("非常不满意", 1)];
+    let words =
+        [("非常满意", 5), ("满意", 4), ("基本满意", 3), ("一般", 3), ("不满意", 2), ("非常不满意", 1)];
     if let Some((_, v)) = words.iter().find(|(w, _)| *w == s) {
         return Ok(*v);
     }
     let digits = s.trim_end_matches('分').trim_end_matches(".0");
     match digits.parse::<u8>() {
         Ok(v @ 1..=5) => Ok(v),
-        _ => Err(Invalid::new("满意度", format!("“{s}”应为 1 到 5 分，或 非常满意/满意/基本满意/不满意/非常不满意"))),
+        _ => Err(Invalid::new(
+            "满意度",
+            format!("“{s}”应为 1 到 5 分，或 非常满意/满意/基本满意/不满意/非常不满意"),
+        )),
     }
 }
 
@@ -822,7 +837,10 @@ mod tests {
         if std::env::var_os("UPDATE_DOCS").is_some() {
             std::fs::write(path, &doc).unwrap();
         } else {
-            assert!(stale.is_empty(), "docs/IMPORT.md 的列表与代码不一致：{stale:?}；用 UPDATE_DOCS=1 cargo test docs_carry 重写");
+            assert!(
+                stale.is_empty(),
+                "docs/IMPORT.md 的列表与代码不一致：{stale:?}；用 UPDATE_DOCS=1 cargo test docs_carry 重写"
+            );
         }
     }
 

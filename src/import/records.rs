@@ -24,7 +24,8 @@ pub fn read_file(path: &Path, sheet: Option<&str>) -> Result<(Vec<RawRow>, Strin
     if sheet.is_some() {
         return Err(format!("{} 不是工作簿，没有工作表可选；--sheet 只用于 .xlsx/.xls 文件", path.display()));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("无法读取文件 {}：{}", path.display(), crate::os::io_reason(&e)))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("无法读取文件 {}：{}", path.display(), crate::os::io_reason(&e)))?;
     read_text(&bytes).map_err(|e| format!("{}：{e}", path.display()))
 }
 
@@ -109,7 +110,9 @@ mod tests {
     #[test]
     fn staff_rows_need_their_four_columns() {
         let p = parse_staff(
-            rows("工号,姓名,岗位,网点,登录名,权限,在职\n2001,王芳,柜员,城关,wangf,,在职\n2002,,柜员,城关,,,离职\n"),
+            rows(
+                "工号,姓名,岗位,网点,登录名,权限,在职\n2001,王芳,柜员,城关,wangf,,在职\n2002,,柜员,城关,,,离职\n",
+            ),
             today(),
         );
         assert_eq!(p.rows.len(), 1);

@@ -73,7 +73,8 @@ impl Service {
         let mut by_client: BTreeMap<ClientNo, Vec<Planned>> = BTreeMap::new();
         let mut seen: BTreeMap<(ClientNo, NaiveDateTime, StaffNo, Purpose), u64> = BTreeMap::new();
         let mut clients: BTreeMap<ClientNo, Option<Client>> = BTreeMap::new();
-        let mut stored_keys: BTreeMap<ClientNo, BTreeSet<(NaiveDateTime, StaffNo, Purpose)>> = BTreeMap::new();
+        let mut stored_keys: BTreeMap<ClientNo, BTreeSet<(NaiveDateTime, StaffNo, Purpose)>> =
+            BTreeMap::new();
         for r in &rows {
             let before = problems.len();
             let mut need = |v: bool, column: &str| {
@@ -98,7 +99,11 @@ impl Service {
                     no
                 }
                 Ok((_, None, _)) => {
-                    problems.push(problem(r.line, "客户号", format!("{file_client} 不在客户名单中，请先导入客户")));
+                    problems.push(problem(
+                        r.line,
+                        "客户号",
+                        format!("{file_client} 不在客户名单中，请先导入客户"),
+                    ));
                     continue;
                 }
                 Err(reason) => {
@@ -125,8 +130,16 @@ impl Service {
                     Some(l) => Some(l.id),
                     None => {
                         let names: Vec<&str> = launches.iter().map(|l| l.name.as_str()).collect();
-                        let known = if names.is_empty() { "尚无新品推介".to_string() } else { names.join("、") };
-                        problems.push(problem(r.line, "推介产品", format!("没有名为“{name}”的新品推介（现有：{known}）")));
+                        let known = if names.is_empty() {
+                            "尚无新品推介".to_string()
+                        } else {
+                            names.join("、")
+                        };
+                        problems.push(problem(
+                            r.line,
+                            "推介产品",
+                            format!("没有名为“{name}”的新品推介（现有：{known}）"),
+                        ));
                         continue;
                     }
                 },
@@ -151,7 +164,11 @@ impl Service {
             }
             let key = (client.no.clone(), at, by.clone(), purpose);
             if let Some(first) = seen.insert(key.clone(), r.line) {
-                problems.push(problem(r.line, "联系时间", format!("与第 {first} 行是同一次联系（客户、时间、员工、目的都相同）")));
+                problems.push(problem(
+                    r.line,
+                    "联系时间",
+                    format!("与第 {first} 行是同一次联系（客户、时间、员工、目的都相同）"),
+                ));
                 continue;
             }
             if !stored_keys.contains_key(&client.no) {

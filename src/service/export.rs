@@ -6,9 +6,9 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use super::views::Table;
 use super::{Service, ServiceError};
 use crate::domain::compliance::gaps;
-use crate::import::columns::{CONTACT_COLUMNS, ClientOut, ContactOut, export_header, export_row};
 use crate::domain::names::sort_key;
 use crate::domain::{AuditAction, Permission, Staff, StaffNo};
+use crate::import::columns::{CONTACT_COLUMNS, ClientOut, ContactOut, export_header, export_row};
 
 impl Service {
     pub fn export_roster(
@@ -33,7 +33,12 @@ impl Service {
             clients.sort_by_cached_key(|c| sort_key(&c.name));
             for client in clients {
                 let missing: Vec<&str> = gaps(&client.holdings, &rules).iter().map(|g| g.label()).collect();
-                let out = ClientOut { client, maintainer_name: owner.name.clone(), gaps: missing.join("、"), unmasked };
+                let out = ClientOut {
+                    client,
+                    maintainer_name: owner.name.clone(),
+                    gaps: missing.join("、"),
+                    unmasked,
+                };
                 rows.push(export_row(columns, &out));
             }
         }
@@ -74,10 +79,12 @@ impl Service {
             }
             let client_name = self.store.client(&c.client)?.map(|x| x.name).unwrap_or_default();
             let launch = c.launch.and_then(|id| launches.iter().find(|l| l.id == id)).map(|l| l.name.clone());
-            let client_name = client_name;
             let staff_name = names.get(&c.by).cloned().unwrap_or_default();
             let launch_name = launch.unwrap_or_default();
-            rows.push(export_row(CONTACT_COLUMNS, &ContactOut { contact: c, client_name, staff_name, launch_name }));
+            rows.push(export_row(
+                CONTACT_COLUMNS,
+                &ContactOut { contact: c, client_name, staff_name, launch_name },
+            ));
         }
         Ok(Table { title: "联系记录".into(), headers: export_header(CONTACT_COLUMNS), rows })
     }

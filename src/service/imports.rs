@@ -291,11 +291,11 @@ impl Service {
                 },
                 None => None,
             };
-            if let Some(id) = &r.id_number {
-                if let Err(reason) = ids.claim(&self.store, id, &no, r.line)? {
-                    problems.push(problem(r.line, "证件号码", reason));
-                    continue;
-                }
+            if let Some(id) = &r.id_number
+                && let Err(reason) = ids.claim(&self.store, id, &no, r.line)?
+            {
+                problems.push(problem(r.line, "证件号码", reason));
+                continue;
             }
             let mut c = match &old {
                 Some(o) => o.clone(),
@@ -304,7 +304,8 @@ impl Service {
                         problems.push(problem(r.line, "客户姓名", "新客户须填写姓名"));
                         continue;
                     };
-                    let Some(outlet) = outlet.clone().or_else(|| maintainer.as_ref().map(|m| m.outlet.clone()))
+                    let Some(outlet) =
+                        outlet.clone().or_else(|| maintainer.as_ref().map(|m| m.outlet.clone()))
                     else {
                         problems.push(problem(r.line, "网点", "新客户须填写所属网点（或维护人）"));
                         continue;
@@ -531,20 +532,27 @@ fn apply_record(c: &mut Client, r: &ClientRecord, outlet: Option<OutletId>, rule
 fn unchecked_client_cells(r: &ClientRecord) -> Vec<RowProblem> {
     use crate::import::cells;
     let mut out = Vec::new();
-    let mut check = |column: &str, value: Option<&str>, norm: fn(&str) -> Result<String, crate::domain::Invalid>| {
-        if let Some(v) = value {
-            match norm(v) {
-                Ok(n) if n == v => {}
-                Ok(n) => out.push(problem(r.line, column, format!("“{v}”未按规则整理（应为“{n}”），请用 mingdan import 导入"))),
-                Err(e) => out.push(problem(r.line, column, e.reason)),
+    let mut check =
+        |column: &str, value: Option<&str>, norm: fn(&str) -> Result<String, crate::domain::Invalid>| {
+            if let Some(v) = value {
+                match norm(v) {
+                    Ok(n) if n == v => {}
+                    Ok(n) => out.push(problem(
+                        r.line,
+                        column,
+                        format!("“{v}”未按规则整理（应为“{n}”），请用 mingdan import 导入"),
+                    )),
+                    Err(e) => out.push(problem(r.line, column, e.reason)),
+                }
             }
-        }
-    };
+        };
     check("客户号", r.no.as_ref().map(ClientNo::as_str), |s| cells::client_no(s).map(|n| n.to_string()));
     check("客户姓名", r.name.as_deref(), cells::person_name);
     check("手机号码", r.phone.as_deref(), cells::phone);
     check("证件号码", r.id_number.as_deref(), cells::id_number);
-    check("维护人工号", r.maintainer.as_ref().map(StaffNo::as_str), |s| cells::staff_no(s).map(|n| n.to_string()));
+    check("维护人工号", r.maintainer.as_ref().map(StaffNo::as_str), |s| {
+        cells::staff_no(s).map(|n| n.to_string())
+    });
     out
 }
 
@@ -569,7 +577,8 @@ pub(super) struct Directory {
 
 impl Directory {
     pub(super) fn load(store: &crate::store::Store) -> Result<Directory, ServiceError> {
-        let mut d = Directory { by_no: BTreeMap::new(), by_numeric: BTreeMap::new(), outlets: BTreeMap::new() };
+        let mut d =
+            Directory { by_no: BTreeMap::new(), by_numeric: BTreeMap::new(), outlets: BTreeMap::new() };
         for s in store.all_staff()? {
             if let Some(k) = numeric_key(s.no.as_str()) {
                 d.by_numeric.entry(k.to_string()).or_default().push(s.no.clone());
@@ -611,7 +620,11 @@ impl Directory {
             [one] => Err(format!("“{no}”是姓名，不是工号：{}的工号是 {}，请填工号", one.name, one.no)),
             many => {
                 let list: Vec<String> = many.iter().map(|s| format!("{}（{}）", s.no, s.outlet)).collect();
-                Err(format!("“{no}”是姓名，不是工号：名录中有 {} 位{no}，工号 {}，请填工号", many.len(), list.join("、")))
+                Err(format!(
+                    "“{no}”是姓名，不是工号：名录中有 {} 位{no}，工号 {}，请填工号",
+                    many.len(),
+                    list.join("、")
+                ))
             }
         }
     }
@@ -707,7 +720,10 @@ impl ClientNumbers {
             }
             many => {
                 let list: Vec<String> = many.iter().map(ToString::to_string).collect();
-                Err(format!("{no} 与多个已有客户号数值相同（{}），无法确定是哪一位；请写完整客户号", list.join("、")))
+                Err(format!(
+                    "{no} 与多个已有客户号数值相同（{}），无法确定是哪一位；请写完整客户号",
+                    list.join("、")
+                ))
             }
         })
     }
@@ -765,8 +781,18 @@ struct Changes {
     groups: BTreeMap<usize, (&'static str, Vec<String>)>,
 }
 
-const CHANGE_KINDS: [&str; 10] =
-    ["新增客户", "新网点", "维护人", "卡级别", "客户状态", "客户分类", "客户类型", "客户姓名", "手机号码", "证件号码"];
+const CHANGE_KINDS: [&str; 10] = [
+    "新增客户",
+    "新网点",
+    "维护人",
+    "卡级别",
+    "客户状态",
+    "客户分类",
+    "客户类型",
+    "客户姓名",
+    "手机号码",
+    "证件号码",
+];
 
 impl Changes {
     fn add(&mut self, what: &'static str, lines: Vec<String>) {
@@ -782,7 +808,10 @@ impl Changes {
         let who = format!("{} {}", new.no, new.name);
         let staff = |m: Option<&StaffNo>| m.map_or_else(|| "（无）".to_string(), |m| d.name(m));
         let Some(old) = old else {
-            self.one("新增客户", format!("{who}（{}，{}，维护人 {}）", new.outlet, new.tier, staff(maintainer)));
+            self.one(
+                "新增客户",
+                format!("{who}（{}，{}，维护人 {}）", new.outlet, new.tier, staff(maintainer)),
+            );
             return;
         };
         if old.maintainer.as_ref() != maintainer {
@@ -816,7 +845,11 @@ fn sensitive_changes(old: &Client, new: &Client) -> Option<String> {
         parts.push(format!("手机号码 {} → {}", shown(mask_phone(&old.phone)), shown(mask_phone(&new.phone))));
     }
     if old.id_number != new.id_number {
-        parts.push(format!("证件号码 {} → {}", shown(mask_id(&old.id_number)), shown(mask_id(&new.id_number))));
+        parts.push(format!(
+            "证件号码 {} → {}",
+            shown(mask_id(&old.id_number)),
+            shown(mask_id(&new.id_number))
+        ));
     }
     if old.assets != new.assets {
         let band = |a: Option<Fen>| a.map_or_else(|| "未知".to_string(), |a| asset_band(a).label());
