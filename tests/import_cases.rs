@@ -562,3 +562,286 @@ fn the_contacts_export_reads_back_as_a_client_register_and_as_contacts_without_c
         assert!(o.status.success() && out.contains("新增 0，更新 0"), "{name}: {out}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Files of the same kinds as the cases, as a colleague made them while trying to break the import.
+
+/// Imports `content` (UTF-8) as `kind`; returns (succeeded, what was printed).
+fn try_import(b: &Branch, kind: &str, name: &str, content: &str, extra: &[&str]) -> (bool, String) {
+    let f = b.write(name, content);
+    let mut args = vec!["import", kind, f.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = mingdan(&b.store, &args);
+    (o.status.success(), text(&o))
+}
+
+#[test]
+fn a_unit_on_a_title_line_is_applied_and_one_only_in_the_footer_is_refused() {
+    let b = Branch::new();
+    let (ok, out) = try_import(
+        &b,
+        "clients",
+        "标题单位.csv",
+        "个人客户名单\n单位：万元\n客户号,客户姓名,网点,日均金融资产\n6201003101,甲一,城关,52.3\n",
+        &[],
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("单位：万元"), "the user hears which unit was used: {out}");
+    assert_eq!(b.client("6201003101").unwrap().assets, Some(Fen(52_300_000)));
+    let (ok, out) = try_import(
+        &b,
+        "holdings",
+        "表尾单位.csv",
+        "客户号,日均金融资产\n6201000001,52.3\n单位：万元,\n",
+        &[],
+    );
+    assert!(!ok && out.contains("表尾写着“单位：万元”"), "{out}");
+    assert_eq!(b.client("6201000001").unwrap().assets, Some(Fen(52_345_678)));
+}
+
+#[test]
+fn an_amount_in_a_unit_mingdan_cannot_convert_is_refused_not_read_as_yuan() {
+    let b = Branch::new();
+    for header in [
+        "日均金融资产（美元）",
+        "日均金融资产(USD)",
+        "日均金融资产（w）",
+        "日均金融资产（元/日）",
+        "日均金融资产（折人民币）",
+    ] {
+        let (ok, out) = try_import(
+            &b,
+            "clients",
+            "外币.csv",
+            &format!("客户号,客户姓名,网点,{header}\n6201003102,甲二,城关,52.3\n"),
+            &[],
+        );
+        assert!(!ok && out.contains("无法换算"), "{header}: {out}");
+    }
+    for (header, fen) in [
+        ("日均金融资产/万元", 52_300_000),
+        ("日均金融资产万元", 52_300_000),
+        ("日均金融资产（千元）", 5_230_000),
+    ] {
+        let (ok, out) = try_import(
+            &b,
+            "clients",
+            "单位.csv",
+            &format!("客户号,客户姓名,网点,{header}\n6201003103,甲三,城关,52.3\n"),
+            &[],
+        );
+        assert!(ok, "{header}: {out}");
+        assert_eq!(b.client("6201003103").unwrap().assets, Some(Fen(fen)), "{header}");
+    }
+    // Two columns for the balance in different units are each read in their own.
+    let (ok, out) = try_import(
+        &b,
+        "clients",
+        "两列.csv",
+        "客户号,日均金融资产（元）,日均资产（万元）\n6201000001,,52.3\n6201000002,523000,52.3\n",
+        &["--dry-run"],
+    );
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn summary_rows_of_other_wordings_and_dated_footers_never_become_clients() {
+    let b = Branch::new();
+    let (ok, out) = try_import(
+        &b,
+        "clients",
+        "汇总.csv",
+        "客户号,客户姓名,网点,日均金融资产\n6201003201,乙一,城关,600000\n本页合计,--,城关,600000\n平均,-,城关,600000\n汇总,/,城关,600000\n户数,1,城关,600000\n打印日期：2026-11-30,打印人：张三,城关,\n",
+        &[],
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("新增 1"), "{out}");
+    for line in 3..=6 {
+        assert!(out.contains(&format!("第 {line} 行：合计行")), "row {line}: {out}");
+    }
+    assert!(out.contains("第 7 行：表尾"), "{out}");
+    // Words in the 客户号 column are refused, never stored as a client number.
+    let (ok, out) = try_import(&b, "clients", "字.csv", "客户号,客户姓名,网点\n张三丰,李四,城关\n", &[]);
+    assert!(!ok && out.contains("不是客户号"), "{out}");
+}
+
+#[test]
+fn a_holdings_file_repeating_the_stored_balance_keeps_a_tier_set_by_hand_and_changes_are_listed() {
+    let b = Branch::new();
+    // 02 set 6201000001 to 金卡 by hand, with 523,456.78 元.
+    let (ok, out) =
+        try_import(&b, "holdings", "同额.csv", "客户号,日均金融资产\n6201000001,\"523,456.78\"\n", &[]);
+    assert!(ok && out.contains("更新 0"), "{out}");
+    assert_eq!(b.client("6201000001").unwrap().tier, CardTier::Gold);
+    let (ok, out) =
+        try_import(&b, "holdings", "变额.csv", "客户号,日均金融资产\n06201000005,\"6,500,000\"\n", &[]);
+    assert!(ok, "{out}");
+    assert!(out.contains("按已有客户号 6201000005 读取") || out.contains("6201000005"), "{out}");
+    assert!(out.contains("日均金融资产（1 位）") && out.contains("卡级别（1 位）"), "{out}");
+    let audit = text(&mingdan(&b.store, &["audit", "--limit", "20"]));
+    assert!(audit.contains("日均金融资产 200-600万 → 600万以上"), "{audit}");
+}
+
+#[test]
+fn a_bare_one_in_a_column_of_percentages_is_refused() {
+    let b = Branch::new();
+    let (ok, out) =
+        try_import(&b, "holdings", "比例.csv", "客户号,自办业务比例\n6201000001,85\n6201000002,1\n", &[]);
+    assert!(!ok && out.contains("第 3 行，自办业务比例") && out.contains("1% 还是 100%"), "{out}");
+    let (ok, out) = try_import(&b, "holdings", "百分.csv", "客户号,自办业务比例（%）\n6201000001,0.5\n", &[]);
+    assert!(ok, "{out}");
+    assert_eq!(
+        b.client("6201000001").unwrap().holdings.self_service_permille,
+        5,
+        "0.5 under a % header is 0.5%"
+    );
+}
+
+#[test]
+fn a_staff_list_keeps_one_outlet_per_place_lists_changes_and_audits_each_person() {
+    let b = Branch::new();
+    let (ok, out) = try_import(
+        &b,
+        "staff",
+        "员工.csv",
+        "工号,姓名,岗位,网点,权限\n1001.0,石玉兰,网点负责人,城关支行,管理员\n1003,朱立新,柜员,城关网点,\n",
+        &[],
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("“城关支行”按名录中的网点“城关”读取"), "{out}");
+    assert!(out.contains("权限（1 位）") && out.contains("管理者 → 管理员"), "{out}");
+    let listing = String::from_utf8_lossy(&mingdan(&b.store, &["staff", "list"]).stdout).into_owned();
+    assert!(!listing.contains("城关支行") && !listing.contains("城关网点"), "{listing}");
+    let audit = text(&mingdan(&b.store, &["audit", "--limit", "20"]));
+    assert!(audit.contains("权限 管理者 → 管理员"), "{audit}");
+    // 00123 欧阳明 is in the directory now; 123 李雷 is another person, not him.
+    b.ok(&["import", "staff"], "16a_staff_leading_zero.csv");
+    let (ok, out) = try_import(&b, "staff", "李雷.csv", "工号,姓名,岗位,网点\n123,李雷,柜员,东街\n", &[]);
+    assert!(!ok && out.contains("数值相同，但姓名是李雷"), "{out}");
+}
+
+#[test]
+fn an_unclosed_quote_is_refused_instead_of_swallowing_the_rows_below() {
+    let b = Branch::new();
+    let (ok, out) = try_import(
+        &b,
+        "clients",
+        "引号.csv",
+        "客户号,客户姓名,网点,地址\n6201003301,丙一,城关,\"郑州市金水路1号\n6201003302,丙二,城关,郑州市\n",
+        &[],
+    );
+    assert!(!ok && out.contains("第 2 行") && out.contains("引号"), "{out}");
+    // A quote inside a cell is a character: the rows below keep their numbers.
+    let (ok, out) = try_import(
+        &b,
+        "clients",
+        "英寸.csv",
+        "客户号,客户姓名,网点,手机号码\n6201003303,李四,城关,13800000001\n6201003304,屏幕 5\",城关,123\n6201003305,丙三,城关,456\n",
+        &[],
+    );
+    assert!(!ok && out.contains("第 3 行，") && out.contains("第 4 行，手机号码"), "{out}");
+}
+
+#[test]
+fn one_person_under_two_numbers_is_refused_by_either_id_form_and_a_wrong_birth_date_too() {
+    let b = Branch::new();
+    // 410105750312011 is the first-generation form of 6201000001's 410105197503120115.
+    let (ok, out) = try_import(
+        &b,
+        "clients",
+        "旧证.csv",
+        "客户号,客户姓名,网点,证件号码\n6201003401,丁一,城关,410105750312011\n",
+        &[],
+    );
+    assert!(!ok && out.contains("6201000001"), "{out}");
+    let (ok, out) = try_import(
+        &b,
+        "clients",
+        "生日.csv",
+        "客户号,客户姓名,网点,证件号码,出生日期\n6201003402,丁二,城关,410105198003030775,1970-05-05\n",
+        &[],
+    );
+    assert!(!ok && out.contains("1980-03-03"), "{out}");
+}
+
+#[test]
+fn masked_names_of_any_kind_are_refused() {
+    let b = Branch::new();
+    for name in ["张○", "李××", "陈某", "王*"] {
+        let (ok, out) =
+            try_import(&b, "clients", "姓名.csv", &format!("客户号,客户姓名\n6201000001,{name}\n"), &[]);
+        assert!(!ok && out.contains("客户姓名"), "{name}: {out}");
+    }
+    assert_eq!(b.client("6201000001").unwrap().name, "张伟");
+}
+
+#[test]
+fn a_shifted_row_a_repeated_header_and_a_name_with_its_number_are_handled() {
+    let b = Branch::new();
+    let (ok, out) = try_import(
+        &b,
+        "clients",
+        "错位.csv",
+        "客户号,客户姓名,网点,维护人工号\n6201003501,戊一,,城关,1002\n",
+        &[],
+    );
+    assert!(!ok && out.contains("多出 1 格"), "{out}");
+    let (ok, out) = try_import(
+        &b,
+        "clients",
+        "多页.csv",
+        "客户号,客户姓名,网点,维护人工号\n6201003502,戊二,城关,吴霞（1002）\n客户号,客户姓名,网点,维护人工号\n6201003503,戊三,城关,1002\n",
+        &[],
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("第 3 行：又一行表头"), "{out}");
+    assert!(out.contains("按工号 1002（吴霞）读取"), "{out}");
+    assert_eq!(b.client("6201003502").unwrap().maintainer.unwrap().as_str(), "1002");
+    let (ok, out) = try_import(
+        &b,
+        "clients",
+        "同数.csv",
+        "客户号,客户姓名,网点\n62010051,己一,城关\n062010051,己二,城关\n",
+        &[],
+    );
+    assert!(!ok && out.contains("数值相同"), "{out}");
+}
+
+#[test]
+fn a_dry_run_shows_a_change_inside_the_hidden_digits() {
+    let b = Branch::new();
+    let (ok, out) =
+        try_import(&b, "clients", "电话.csv", "客户号,手机号码\n6201000001,13811118000\n", &["--dry-run"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("手机号码（1 位）") && out.contains("遮蔽的位有变化"), "{out}");
+    assert!(!out.contains("13811118000"), "{out}");
+}
+
+#[test]
+fn contacts_logged_to_the_second_or_with_date_and_time_apart_are_not_doubled() {
+    let b = Branch::new();
+    let now = chrono::Utc::now().with_timezone(&mingdan::service::shanghai()) - chrono::Duration::minutes(5);
+    let (ok, out) = try_import(
+        &b,
+        "contacts",
+        "秒.csv",
+        &format!(
+            "联系时间,客户号,员工工号,联系方式,联系目的,联系结果\n{},6201000001,1002,电话,回访,已沟通\n",
+            now.format("%Y-%m-%d %H:%M:%S")
+        ),
+        &[],
+    );
+    assert!(ok && out.contains("新增 1"), "{out}");
+    let (ok, out) = try_import(
+        &b,
+        "contacts",
+        "分列.csv",
+        &format!(
+            "日期,时间,客户号,员工工号,联系方式,联系目的,联系结果\n{},{},6201000001,1002,电话,回访,已沟通\n",
+            now.format("%Y/%m/%d"),
+            now.format("%H:%M")
+        ),
+        &[],
+    );
+    assert!(ok && out.contains("新增 0") && out.contains("已有这次联系"), "{out}");
+}

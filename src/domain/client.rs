@@ -457,6 +457,19 @@ pub fn resident_id_check_char(first17: &str) -> Option<char> {
     Some(CHECK[(sum % 11) as usize] as char)
 }
 
+/// The form two ID numbers of one person share: a 15-digit first-generation resident ID becomes
+/// its 18-digit form (GB 11643: the year gains `19`, a check character is appended); anything
+/// else is itself.
+pub fn id_key(id: &str) -> String {
+    if id.len() == 15 && id.bytes().all(|b| b.is_ascii_digit()) {
+        let first17 = format!("{}19{}", &id[..6], &id[6..]);
+        if let Some(check) = resident_id_check_char(&first17) {
+            return format!("{first17}{check}");
+        }
+    }
+    id.to_string()
+}
+
 /// Birthday encoded in a resident ID: positions 7–14 (YYYYMMDD) of an 18-character one,
 /// positions 7–12 (YYMMDD of the 1900s) of a 15-digit one. `None` for other documents and for a
 /// date that does not exist or is before 1900.

@@ -246,6 +246,14 @@ fn identifier(raw: &str, field: &str, max_chars: usize) -> Result<String, Invali
 /// control characters, more than 32 characters, Excel error values.
 pub fn client_no(raw: &str) -> Result<ClientNo, Invalid> {
     let s = identifier(raw, "客户号", 32)?;
+    // Core banking numbers clients with letters and digits; words here are a stray row (a
+    // footer, a note) that must never become a client.
+    if !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(Invalid::new(
+            "客户号",
+            format!("{}不是客户号（客户号只含字母和数字）；若这一行是说明或表尾，请删去", quoted(&s)),
+        ));
+    }
     ClientNo::parse(&s)
         .map_err(|e| Invalid::new("客户号", format!("{}{}；请核对后改正", quoted(&s), e.reason)))
 }
@@ -379,6 +387,59 @@ pub fn unit_of_header(header: &str) -> Unit {
         return *unit;
     }
     Unit::Yuan
+}
+
+/// The unit a header states, if it states one: `Ok(Some)` for a unit mingdan converts (元, 千元,
+/// 万元, 百万元, 亿元, in brackets, after 单位 or as a suffix), `Ok(None)` when the header names no
+/// unit (a bracket such as `（上月）` is not one), `Err` with the text when the header names a
+/// unit mingdan cannot convert (`（美元）`, `（USD）`, `(w)`, `（元/日）`): such a column must never
+/// be read as 元.
+pub fn header_unit(header: &str) -> Result<Option<Unit>, String> {
+    const FOREIGN: [&str; 14] =
+        ["美元", "港币", "港元", "欧元", "日元", "英镑", "外币", "折", "usd", "hkd", "eur", "jpy", "$", "/"];
+    let h: String = clean(header)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '[' | '【' | '〔' | '［' | '（' => '(',
+            ']' | '】' | '〕' | '］' | '）' => ')',
+            _ => c,
+        })
+        .collect();
+    let lower = h.to_lowercase();
+    for part in lower.split('(').skip(1) {
+        let inside = part.split(')').next().unwrap_or("");
+        let word = inside.rsplit([':', '：']).next().unwrap_or(inside);
+        let word = word.strip_prefix("单位").unwrap_or(word);
+        let word = word.strip_prefix("人民币").unwrap_or(word);
+        if UNIT_WORDS.iter().any(|(w, _)| *w == word) {
+            return Ok(Some(unit_of_header(header)));
+        }
+        let unit_like = FOREIGN.iter().any(|f| inside.contains(f))
+            || inside.contains(['元', '币', '万', '千', '亿'])
+            || matches!(inside, "w" | "k" | "m" | "rmb" | "cny");
+        if unit_like {
+            return Err(inside.to_string());
+        }
+    }
+    let bare = lower.split('(').next().unwrap_or("");
+    let bare = bare.trim_end_matches(['/', '／']);
+    if let Some(f) = FOREIGN.iter().find(|f| bare.ends_with(**f)) {
+        return Err((*f).to_string());
+    }
+    if let Some((_, u)) = UNIT_WORDS.iter().find(|(w, _)| w.ends_with('元') && bare.ends_with(w)) {
+        return Ok(Some(*u));
+    }
+    // `日均金融资产/万元`, `资产 万元`: the unit after a slash or a space.
+    if let Some((_, tail)) = bare.rsplit_once(['/', '／'])
+        && let Some((_, u)) = UNIT_WORDS.iter().find(|(w, _)| *w == tail)
+    {
+        return Ok(Some(*u));
+    }
+    if let Some(f) = FOREIGN.iter().find(|f| bare.contains(**f)) {
+        return Err((*f).to_string());
+    }
+    Ok(None)
 }
 
 /// Largest amount taken: 1000 亿元. More is a unit mistake, not a client's assets.
@@ -592,6 +653,16 @@ fn read_when(c: &str, field: &str, q: &str) -> Result<When, Invalid> {
                 ),
             ));
         }
+        // Short numbers are more likely a slip (a day, an age) than a date before 1927; a real
+        // serial of a date this century has five digits.
+        if int.len() < 5 {
+            return Err(Invalid::new(
+                field,
+                format!(
+                    "{q}不是日期（若是 Excel 的日期序号，请在 Excel 中把该列设为日期格式后重新导出）；请写成 2024-01-05"
+                ),
+            ));
+        }
         let day =
             excel_serial_date(serial).filter(|d| d.year() <= LAST_YEAR).ok_or_else(|| bad_date(field, q))?;
         return Ok(if frac.bytes().all(|b| b == b'0') {
@@ -781,6 +852,22 @@ pub fn person_name(raw: &str) -> Result<String, Invalid> {
         ));
     }
     refuse_lost_values(raw, &c, FIELD, NUMBER_HINT)?;
+    // Other ways reports hide a name: 张○, 李××, 陈某.
+    const HIDING: [char; 9] = ['×', '✕', 'Ⅹ', '○', '◯', '●', '■', '□', '＿'];
+    let hidden = c.chars().any(|ch| HIDING.contains(&ch)) || c.chars().skip(1).any(|ch| ch == '某');
+    if hidden {
+        return Err(Invalid::new(
+            FIELD,
+            format!("{q}是遮蔽后的姓名，不能导入（不会用它覆盖真实姓名）；请用未遮蔽的名单导入"),
+        ));
+    }
+    // `张伟（VIP）`: a remark in the name cell would become part of the name.
+    if c.chars().any(|ch| "()（）[]【】<>《》".contains(ch)) {
+        return Err(Invalid::new(FIELD, format!("{q}中有括号，不像姓名；备注请另列一栏，姓名栏只填姓名")));
+    }
+    if !c.chars().any(char::is_alphabetic) {
+        return Err(Invalid::new(FIELD, format!("{q}不是姓名；请填写姓名")));
+    }
     parse_person_name(FIELD, &c)
 }
 

@@ -44,6 +44,29 @@ impl Need {
     }
 }
 
+/// Numbers whose reading depends on the column, not the cell alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Plain,
+    /// An amount in the unit its header (or a `单位：万元` line) names; 元 when none.
+    Amount,
+    /// A share: `85%`, `0.853`, or `85.3` in a column of percentages.
+    Ratio,
+}
+
+/// How a column's bare numbers are shares: decided once per column, so `1` cannot mean 100% in
+/// one row and 1% in the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RatioScale {
+    /// Every bare number is at most 1: fractions (`0.853` = 85.3%).
+    Fraction,
+    /// The header says `%`: bare numbers are percentages (`0.5` = 0.5%).
+    PercentByHeader,
+    /// Some bare number is above 1: the column is in percentages, and a bare `1` is ambiguous
+    /// (1% or 100%?) and refused.
+    PercentByValues,
+}
+
 /// What a cell is read with, besides its text.
 #[derive(Debug, Clone, Copy)]
 pub struct Cx {
@@ -51,6 +74,7 @@ pub struct Cx {
     pub unit: Unit,
     /// Dates after this (a birth date, a sticker date) are refused.
     pub today: NaiveDate,
+    pub ratio: RatioScale,
 }
 
 /// Reads one non-empty cell into the draft record.
@@ -67,6 +91,9 @@ pub struct Column<D, V> {
     /// Masked in exports unless unmasked; a column whose every value is masked is ignored on
     /// import (it is our own masked export), a single masked value refused.
     pub sensitive: bool,
+    /// What kind of number the column holds, when its header or its other rows decide how a
+    /// cell is read.
+    pub kind: Kind,
     /// What the docs say about the value.
     pub doc: &'static str,
     pub read: Option<ReadCell<D>>,
@@ -109,13 +136,56 @@ impl<T> Parsed<T> {
 pub fn read_rows<D: Draft, V>(mut located: Located, columns: &[Column<D, V>], today: NaiveDate) -> Parsed<D> {
     let mut notes = std::mem::take(&mut located.notes);
     drop_masked_columns(&mut located, columns, &mut notes);
-    let units: Vec<Cx> = located
-        .sources
-        .iter()
-        .map(|s| Cx { unit: s.as_ref().map_or(Unit::Yuan, |s| cells::unit_of_header(&s.header)), today })
-        .collect();
-    let mut rows = Vec::with_capacity(located.rows.len());
     let mut problems = Vec::new();
+    // Per column, how its preferred and its second source are read.
+    let mut contexts: Vec<(Cx, Cx)> = Vec::with_capacity(columns.len());
+    for (ci, col) in columns.iter().enumerate() {
+        let base = Cx { unit: Unit::Yuan, today, ratio: RatioScale::Fraction };
+        let Some(src) = &located.sources[ci] else {
+            contexts.push((base, base));
+            continue;
+        };
+        let mut cx_of = |header: &str, at: usize| -> Cx {
+            let mut cx = base;
+            match col.kind {
+                Kind::Plain => {}
+                Kind::Amount => match cells::header_unit(header) {
+                    Ok(Some(u)) => cx.unit = u,
+                    Ok(None) => cx.unit = declared_unit(&located, col, &mut notes, &mut problems),
+                    Err(word) => problems.push(RowProblem {
+                        line: located.header_line,
+                        column: col.names[0].to_string(),
+                        reason: format!(
+                            "表头“{header}”的单位“{word}”无法换算：mingdan 记的是人民币元；请换算成人民币后把表头写成（元）或（万元）"
+                        ),
+                    }),
+                },
+                Kind::Ratio => {
+                    let percent_header = header.contains(['%', '％']) || header.contains("百分");
+                    let above_one = located
+                        .rows
+                        .iter()
+                        .filter_map(|r| r.cells.get(at))
+                        .any(|c| bare_number(&c.text()).is_some_and(|v| v > 1.0));
+                    cx.ratio = if percent_header {
+                        RatioScale::PercentByHeader
+                    } else if above_one {
+                        RatioScale::PercentByValues
+                    } else {
+                        RatioScale::Fraction
+                    };
+                }
+            }
+            cx
+        };
+        let main = cx_of(&src.header, src.at);
+        let also = src.also.as_ref().map_or(main, |(at, h)| cx_of(h, *at));
+        contexts.push((main, also));
+    }
+    if !problems.is_empty() {
+        return Parsed { rows: Vec::new(), problems, notes };
+    }
+    let mut rows = Vec::with_capacity(located.rows.len());
     for row in &located.rows {
         let mut d = D::default();
         d.set_line(row.line);
@@ -132,7 +202,7 @@ pub fn read_rows<D: Draft, V>(mut located: Located, columns: &[Column<D, V>], to
             let other =
                 src.also.as_ref().map(|(at, h)| (cell(*at), h.as_str())).filter(|(o, _)| !o.is_empty());
             let Some(read) = col.read else { continue };
-            let cx = &units[ci];
+            let (cx, also_cx) = (&contexts[ci].0, &contexts[ci].1);
             let mut bad = |reason: String| {
                 problems.push(RowProblem { line: row.line, column: col.names[0].to_string(), reason })
             };
@@ -143,7 +213,7 @@ pub fn read_rows<D: Draft, V>(mut located: Located, columns: &[Column<D, V>], to
                     }
                 }
                 (true, Some((o, _))) => {
-                    if let Err(e) = read(&mut d, &o, cx) {
+                    if let Err(e) = read(&mut d, &o, also_cx) {
                         bad(e.reason);
                     }
                 }
@@ -154,7 +224,7 @@ pub fn read_rows<D: Draft, V>(mut located: Located, columns: &[Column<D, V>], to
                 }
                 (false, Some((o, header))) => {
                     let mut alt = d.clone();
-                    match (read(&mut d, &main, cx), read(&mut alt, &o, cx)) {
+                    match (read(&mut d, &main, cx), read(&mut alt, &o, also_cx)) {
                         (Err(e), _) => bad(e.reason),
                         (Ok(()), Ok(())) if alt != d => {
                             bad(format!("“{main}”与“{header}”列的“{o}”不一致，请核对后只保留一个"))
@@ -164,11 +234,70 @@ pub fn read_rows<D: Draft, V>(mut located: Located, columns: &[Column<D, V>], to
                 }
             }
         }
+        let beyond: Vec<String> =
+            row.cells.iter().skip(located.width).map(RawCell::text).filter(|t| !t.is_empty()).collect();
+        if !beyond.is_empty() {
+            problems.push(RowProblem {
+                line: row.line,
+                column: String::new(),
+                reason: format!(
+                    "这一行比表头多出 {} 格（“{}”），各格可能错了位（多了一个逗号？）；请核对这一行",
+                    beyond.len(),
+                    beyond.join("”“")
+                ),
+            });
+        }
         if problems.len() == before {
             rows.push(d);
         }
     }
     Parsed { rows, problems, notes }
+}
+
+/// The unit of an amount column whose header names none: a `单位：万元` title line above the
+/// header is applied with a note; one only below the data (a footer) is too easy to miss and is
+/// refused, asking for the unit in the header.
+fn declared_unit<D, V>(
+    located: &Located,
+    col: &Column<D, V>,
+    notes: &mut Vec<RowProblem>,
+    problems: &mut Vec<RowProblem>,
+) -> Unit {
+    let mut refuse = |line: u64, reason: String| {
+        problems.push(RowProblem { line, column: col.names[0].to_string(), reason });
+        Unit::Yuan
+    };
+    if let Some((word, line)) = &located.title_unit {
+        return match cells::header_unit(&format!("（{word}）")) {
+            Ok(Some(u)) => {
+                notes.push(RowProblem {
+                    line: *line,
+                    column: col.names[0].to_string(),
+                    reason: format!("表头没有写单位，按这一行的“单位：{word}”读取"),
+                });
+                u
+            }
+            _ => refuse(
+                *line,
+                format!(
+                    "标题中的“单位：{word}”无法换算成人民币元；请换算后把单位写进表头，如“{}（元）”",
+                    col.names[0]
+                ),
+            ),
+        };
+    }
+    if let Some((word, line)) = &located.footer_unit
+        && cells::header_unit(&format!("（{word}）")) != Ok(Some(Unit::Yuan))
+    {
+        return refuse(
+            *line,
+            format!(
+                "表尾写着“单位：{word}”，但表头没有写单位；请把单位写进表头，如“{}（{word}）”",
+                col.names[0]
+            ),
+        );
+    }
+    Unit::Yuan
 }
 
 /// A sensitive column whose every value is masked is our own masked export: it is ignored with a
@@ -232,6 +361,32 @@ pub fn doc_table<D, V>(columns: &[Column<D, V>]) -> String {
         out.push_str(&format!("| {} | {} | {} |\n", names.join(" / "), c.need.label(), c.doc));
     }
     out
+}
+
+/// A bare decimal number (no `%`), as a share column holds it.
+fn bare_number(s: &str) -> Option<f64> {
+    let c = cells::clean(s);
+    if c.ends_with(['%', '％']) {
+        return None;
+    }
+    c.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// A share read by its column's scale. In a column of percentages a bare number below 1 is
+/// still a fraction (`0.9` beside `85` is 90%: registers mix the two), but a bare `1` is 1% or
+/// 100% and is refused.
+fn ratio(s: &str, scale: RatioScale) -> Result<u16, Invalid> {
+    match (scale, bare_number(s)) {
+        (RatioScale::PercentByHeader, Some(_)) => cells::ratio_permille(&format!("{}%", cells::clean(s))),
+        (RatioScale::PercentByValues, Some(1.0)) => Err(Invalid::new(
+            "自办业务比例",
+            format!(
+                "“{}”是 1% 还是 100%？这一列其他行写的是百分数（如 85），请写明百分号（1% 或 100%）",
+                s.trim()
+            ),
+        )),
+        _ => cells::ratio_permille(s),
+    }
 }
 
 fn set<T>(slot: &mut Option<T>, v: Result<T, Invalid>) -> Result<(), Invalid> {
@@ -301,63 +456,70 @@ pub const STAFF_COLUMNS: &[StaffColumn] = &[
         fallback: &[],
         need: Need::Key,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "Excel 去掉的前导零会按已有工号补回（见下）",
         read: Some(|d, s, _| set(&mut d.no, cells::staff_no(s))),
-        write: Some(|s| s.no.to_string()),
+        write: None,
     },
     Column {
         names: &["姓名", "员工姓名"],
         fallback: &[],
         need: Need::Always,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "",
         read: Some(|d, s, _| set(&mut d.name, cells::person_name(s))),
-        write: Some(|s| s.name.clone()),
+        write: None,
     },
     Column {
         names: &["岗位", "职务", "岗位名称"],
         fallback: &[],
         need: Need::Always,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "如 网点负责人、大堂经理、会计主管、柜员、后台管理人员、三农经理、客户经理",
         read: Some(|d, s, _| set(&mut d.role, JobRole::parse(&cells::clean(s)))),
-        write: Some(|s| s.role.to_string()),
+        write: None,
     },
     Column {
         names: &["网点", "所属网点", "网点名称", "机构", "所属机构"],
         fallback: &[],
         need: Need::Always,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "员工名录中的网点就是支行的网点；客户名单中的网点须是其中之一",
         read: Some(|d, s, _| set(&mut d.outlet, outlet(s))),
-        write: Some(|s| s.outlet.to_string()),
+        write: None,
     },
     Column {
         names: &["登录名", "系统账号", "用户名", "login"],
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "服务器上的系统登录名；mingdan 据此识别是谁在操作",
         read: Some(|d, s, _| set(&mut d.login, Login::parse(&cells::clean(s)))),
-        write: Some(|s| s.login.as_ref().map(Login::to_string).unwrap_or_default()),
+        write: None,
     },
     Column {
         names: &["权限", "系统权限"],
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "员工（默认）、管理者、管理员",
         read: Some(|d, s, _| set(&mut d.permission, Permission::parse(&cells::clean(s)))),
-        write: Some(|s| s.permission.label().to_string()),
+        write: None,
     },
     Column {
         names: &["在职", "状态", "在职状态"],
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "在职（默认）、离职、停用；名下还有客户的员工不能停用，须先移交",
         read: Some(|d, s, _| set(&mut d.active, parse_active(s))),
-        write: Some(|s| if s.active { "在职" } else { "停用" }.to_string()),
+        write: None,
     },
 ];
 
@@ -388,6 +550,7 @@ const fn client_no_column() -> ClientColumn {
         fallback: &[],
         need: Need::Key,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "`=\"…\"`、末尾的 `.0` 会去掉；Excel 去掉的前导零按已有客户号补回",
         read: Some(|d, s, _| set(&mut d.no, cells::client_no(s))),
         write: Some(|o| o.client.no.to_string()),
@@ -400,6 +563,7 @@ const fn assets_column() -> ClientColumn {
         fallback: &[],
         need: Need::Optional,
         sensitive: true,
+        kind: Kind::Amount,
         doc: "元；表头写明（万元）或（亿元）时按该单位换算；可带千分位、¥、元、万；空白表示未知",
         read: Some(|d, s, cx| set(&mut d.assets, cells::amount(s, cx.unit))),
         // An unknown balance leaves the cell empty, never 0 or a band, so importing the file
@@ -418,6 +582,7 @@ const fn online_banking_column() -> ClientColumn {
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "是、否（也认 已开通、Y、1、无）",
         read: Some(|d, s, _| set(&mut d.holdings.online_banking, cells::yes_no(s))),
         write: Some(|o| yes(o.client.holdings.online_banking)),
@@ -430,6 +595,7 @@ const fn shuanglifeng_column() -> ClientColumn {
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "是、否",
         read: Some(|d, s, _| set(&mut d.holdings.shuanglifeng, cells::yes_no(s))),
         write: Some(|o| yes(o.client.holdings.shuanglifeng)),
@@ -442,6 +608,7 @@ const fn fund_column() -> ClientColumn {
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "是、否",
         read: Some(|d, s, _| set(&mut d.holdings.fund_auto_invest, cells::yes_no(s))),
         write: Some(|o| yes(o.client.holdings.fund_auto_invest)),
@@ -454,6 +621,7 @@ const fn wealth_column() -> ClientColumn {
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "持有只数，也可写 有、无",
         read: Some(|d, s, _| set(&mut d.holdings.wealth_products, cells::count(s))),
         write: Some(|o| o.client.holdings.wealth_products.to_string()),
@@ -466,8 +634,9 @@ const fn self_service_column() -> ClientColumn {
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Ratio,
         doc: "85%、85.3 或 0.853；不能超过 100%",
-        read: Some(|d, s, _| set(&mut d.holdings.self_service_permille, cells::ratio_permille(s))),
+        read: Some(|d, s, cx| set(&mut d.holdings.self_service_permille, ratio(s, cx.ratio))),
         write: Some(|o| display_permille(o.client.holdings.self_service_permille)),
     }
 }
@@ -482,6 +651,7 @@ const fn computed(
         fallback,
         need: Need::Computed,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "",
         read: None,
         write: Some(write),
@@ -499,6 +669,7 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         fallback: &[],
         need: Need::ForNew,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "最多 60 个字；含“?”的姓名（Excel 存 GBK 时丢了字）会被拒绝",
         read: Some(|d, s, _| set(&mut d.name, cells::person_name(s))),
         write: Some(|o| o.client.name.clone()),
@@ -508,6 +679,7 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "男、女",
         read: Some(|d, s, _| set(&mut d.gender, Gender::parse(&cells::clean(s)))),
         write: Some(|o| {
@@ -519,6 +691,7 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         fallback: &[],
         need: Need::Optional,
         sensitive: true,
+        kind: Kind::Plain,
         doc: "11 位手机号，或带区号的座机（存为 0371-12345678）",
         read: Some(|d, s, _| set(&mut d.phone, cells::phone(s))),
         write: Some(|o| if o.unmasked { o.client.phone.clone() } else { mask_phone(&o.client.phone) }),
@@ -528,6 +701,7 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         fallback: &[],
         need: Need::Optional,
         sensitive: true,
+        kind: Kind::Plain,
         doc: "18 位身份证号按 GB 11643 核对校验位；15 位旧身份证、护照、港澳台通行证按各自格式",
         read: Some(|d, s, cx| set(&mut d.id_number, cells::id_number_as_of(s, cx.today))),
         write: Some(|o| if o.unmasked { o.client.id_number.clone() } else { mask_id(&o.client.id_number) }),
@@ -537,6 +711,7 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         fallback: &[],
         need: Need::Optional,
         sensitive: true,
+        kind: Kind::Plain,
         doc: "2026-11-05、2026/11/5、2026年11月5日、Excel 日期；不能晚于今天",
         read: Some(|d, s, cx| set(&mut d.birthday, cells::past_date(s, cx.today))),
         write: Some(|o| match o.client.birthday {
@@ -550,6 +725,7 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         fallback: &[],
         need: Need::ForNew,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "须是员工名录中的网点（“城关支行”与“城关”视为同一网点）；新网点须用 --new-outlet 指明。新客户填了维护人时可不填",
         read: Some(|d, s, _| set(&mut d.outlet, outlet(s))),
         write: Some(|o| o.client.outlet.to_string()),
@@ -559,6 +735,7 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "普通卡、金卡、白金卡、钻石卡、私人银行；不填时按日均金融资产和配置的门槛推算",
         read: Some(|d, s, _| set(&mut d.tier, CardTier::parse(&cells::clean(s)))),
         write: Some(|o| o.client.tier.to_string()),
@@ -569,6 +746,7 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "关键客户、重要客户、普通客户、潜在客户",
         read: Some(|d, s, _| set(&mut d.class, ClientClass::parse(&cells::clean(s)))),
         write: Some(|o| o.client.class.to_string()),
@@ -578,6 +756,7 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "维护、提升、拓展、他行",
         read: Some(|d, s, _| set(&mut d.segment, Segment::parse(&cells::clean(s)))),
         write: Some(|o| o.client.segment.to_string()),
@@ -587,6 +766,7 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         fallback: &["维护人"],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "须是在职员工；变更维护人按“移交”处理并记入审计",
         read: Some(|d, s, _| set(&mut d.maintainer, cells::staff_no(s))),
         write: Some(|o| o.client.maintainer.as_ref().map(ToString::to_string).unwrap_or_default()),
@@ -600,6 +780,7 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "活跃、沉睡、流失",
         read: Some(|d, s, _| set(&mut d.status, ClientStatus::parse(&cells::clean(s)))),
         write: Some(|o| o.client.status.to_string()),
@@ -609,6 +790,7 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "是、否",
         read: Some(|d, s, _| set(&mut d.sticker, cells::yes_no(s))),
         write: Some(|o| yes(o.client.sticker.done)),
@@ -618,6 +800,7 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "不能晚于今天",
         read: Some(|d, s, cx| set(&mut d.sticker_on, cells::past_date(s, cx.today))),
         write: Some(|o| opt_date(o.client.sticker.on)),
@@ -663,6 +846,13 @@ pub struct ContactOut {
 
 pub type ContactColumn = Column<ContactRecord, ContactOut>;
 
+/// A time of day alone: `14:30`, `14:30:00`, `14时30分`.
+fn time_of_day(raw: &str) -> Option<chrono::NaiveTime> {
+    let c = cells::clean(raw).replace(['时', '点'], ":").replace('分', "");
+    let c = c.trim_end_matches(':');
+    ["%H:%M:%S", "%H:%M"].iter().find_map(|f| chrono::NaiveTime::parse_from_str(c, f).ok())
+}
+
 /// 满意度 as a score 1–5 or the words a survey sheet uses.
 fn satisfaction(raw: &str) -> Result<u8, Invalid> {
     let s = cells::clean(raw);
@@ -700,10 +890,34 @@ fn note(raw: &str) -> Result<String, Invalid> {
 
 pub const CONTACT_COLUMNS: &[ContactColumn] = &[
     Column {
-        names: &["联系时间", "时间", "联系日期时间", "日期时间"],
+        names: &["联系日期", "日期"],
         fallback: &[],
-        need: Need::Always,
+        need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
+        doc: "日期与时刻分两列时的日期列（与“时刻”列一起用）",
+        read: Some(|d, s, _| set(&mut d.day, cells::date(s))),
+        write: None,
+    },
+    Column {
+        names: &["时刻", "联系时刻", "时间"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        kind: Kind::Plain,
+        doc: "日期与时刻分两列时的时刻列：14:30、14:30:00；也可以是完整的日期时间",
+        read: Some(|d, s, _| match time_of_day(s) {
+            Some(t) => set(&mut d.time_of_day, Ok(t)),
+            None => set(&mut d.at, cells::date_time(s)),
+        }),
+        write: None,
+    },
+    Column {
+        names: &["联系时间", "联系日期时间", "日期时间"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        kind: Kind::Plain,
         doc: "2026-11-05 14:30、2026/11/5 14:30、Excel 日期时间；须写到时刻；不能晚于现在，最多补记 31 天内的联系",
         read: Some(|d, s, _| set(&mut d.at, cells::date_time(s))),
         write: Some(|o| o.contact.at.format("%Y-%m-%d %H:%M").to_string()),
@@ -713,6 +927,7 @@ pub const CONTACT_COLUMNS: &[ContactColumn] = &[
         fallback: &[],
         need: Need::Key,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "须已在客户名单中",
         read: Some(|d, s, _| set(&mut d.client, cells::client_no(s))),
         write: Some(|o| o.contact.client.to_string()),
@@ -722,6 +937,7 @@ pub const CONTACT_COLUMNS: &[ContactColumn] = &[
         fallback: &[],
         need: Need::Computed,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "",
         read: None,
         write: Some(|o| o.client_name.clone()),
@@ -731,6 +947,7 @@ pub const CONTACT_COLUMNS: &[ContactColumn] = &[
         fallback: &[],
         need: Need::Always,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "做这次联系的员工",
         read: Some(|d, s, _| set(&mut d.by, cells::staff_no(s))),
         write: Some(|o| o.contact.by.to_string()),
@@ -740,6 +957,7 @@ pub const CONTACT_COLUMNS: &[ContactColumn] = &[
         fallback: &[],
         need: Need::Computed,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "",
         read: None,
         write: Some(|o| o.staff_name.clone()),
@@ -749,6 +967,7 @@ pub const CONTACT_COLUMNS: &[ContactColumn] = &[
         fallback: &[],
         need: Need::Always,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "电话、上门拜访、微信、短信、网点面谈",
         read: Some(|d, s, _| set(&mut d.channel, Channel::parse(&cells::clean(s)))),
         write: Some(|o| o.contact.channel.to_string()),
@@ -758,6 +977,7 @@ pub const CONTACT_COLUMNS: &[ContactColumn] = &[
         fallback: &[],
         need: Need::Always,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "回访、季度告知、新品推介、营销、满意度调查、投诉；每行一个",
         read: Some(|d, s, _| set(&mut d.purpose, purpose(s))),
         write: Some(|o| o.contact.purpose.to_string()),
@@ -767,6 +987,7 @@ pub const CONTACT_COLUMNS: &[ContactColumn] = &[
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "新品推介时填写推介的产品名称（与新品推介中的名称一致）",
         read: Some(|d, s, _| set(&mut d.launch, Ok(cells::clean(s)))),
         write: Some(|o| o.launch_name.clone()),
@@ -776,6 +997,7 @@ pub const CONTACT_COLUMNS: &[ContactColumn] = &[
         fallback: &[],
         need: Need::Always,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "已沟通、有意向、婉拒、未接通、联系不上；只有前三种算联系上，会完成任务",
         read: Some(|d, s, _| set(&mut d.outcome, Outcome::parse(&cells::clean(s)))),
         write: Some(|o| o.contact.outcome.to_string()),
@@ -785,6 +1007,7 @@ pub const CONTACT_COLUMNS: &[ContactColumn] = &[
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "1 到 5 分，或 非常满意、满意、基本满意、不满意、非常不满意",
         read: Some(|d, s, _| set(&mut d.satisfaction, satisfaction(s))),
         write: Some(|o| o.contact.satisfaction.map(|v| v.to_string()).unwrap_or_default()),
@@ -794,6 +1017,7 @@ pub const CONTACT_COLUMNS: &[ContactColumn] = &[
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "与客户约定的下次回访日期",
         read: Some(|d, s, _| set(&mut d.next_callback, cells::date(s))),
         write: Some(|o| opt_date(o.contact.next_callback)),
@@ -803,6 +1027,7 @@ pub const CONTACT_COLUMNS: &[ContactColumn] = &[
         fallback: &[],
         need: Need::Optional,
         sensitive: false,
+        kind: Kind::Plain,
         doc: "最多 500 字，可以有换行",
         read: Some(|d, s, _| set(&mut d.note, note(s))),
         write: Some(|o| o.contact.note.clone()),
@@ -812,6 +1037,7 @@ pub const CONTACT_COLUMNS: &[ContactColumn] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::grid::RawRow;
 
     /// docs/IMPORT.md carries each list's table between `<!-- columns:NAME -->` and
     /// `<!-- /columns -->`. Run with `UPDATE_DOCS=1` to rewrite them from the lists.
@@ -845,14 +1071,30 @@ mod tests {
     }
 
     #[test]
-    fn every_export_header_is_read_back_by_the_same_list() {
-        for h in export_header(CLIENT_COLUMNS) {
-            let n = super::super::sheet::normalise_header(&h);
-            let hits = CLIENT_COLUMNS
-                .iter()
-                .filter(|c| c.all_names().any(|m| super::super::sheet::normalise_header(m) == n))
-                .count();
-            assert!(hits >= 1, "{h}");
+    fn every_export_header_is_read_back_into_its_own_column() {
+        fn check<D, V>(columns: &[Column<D, V>]) {
+            let header = export_header(columns);
+            let row = |cells: Vec<String>, line| RawRow {
+                line,
+                cells: cells.into_iter().map(RawCell::Text).collect(),
+            };
+            let data: Vec<String> = header.iter().map(|_| "x".to_string()).collect();
+            let located = super::super::sheet::locate(vec![row(header.clone(), 1), row(data, 2)], columns)
+                .unwrap_or_else(|p| panic!("{p:?}"));
+            let written: Vec<usize> =
+                columns.iter().enumerate().filter(|(_, c)| c.write.is_some()).map(|(i, _)| i).collect();
+            for (position, ci) in written.into_iter().enumerate() {
+                let col = &columns[ci];
+                match (&located.sources[ci], col.need) {
+                    (_, Need::Computed) => {}
+                    (Some(src), _) => {
+                        assert_eq!(src.at, position, "{} is read from its own cell", col.header())
+                    }
+                    (None, _) => panic!("{} is exported but not read back", col.header()),
+                }
+            }
         }
+        check(CLIENT_COLUMNS);
+        check(CONTACT_COLUMNS);
     }
 }

@@ -10,7 +10,6 @@ use super::columns::{self, CLIENT_COLUMNS, CONTACT_COLUMNS, HOLDINGS_COLUMNS, Pa
 use super::grid::RawRow;
 use crate::service::ContactRecord;
 use crate::service::imports::{ClientRecord, HoldingsRecord, StaffRecord};
-use crate::service::views::RowProblem;
 
 /// The rows of an import file and what it was read as (`UTF-8（带 BOM）`, `工作簿 Sheet1`).
 ///
@@ -60,12 +59,6 @@ pub fn parse_holdings(rows: Vec<RawRow>, today: NaiveDate) -> Parsed<HoldingsRec
 /// A contact log (calls made elsewhere, a paper log typed into Excel).
 pub fn parse_contacts(rows: Vec<RawRow>, today: NaiveDate) -> Parsed<ContactRecord> {
     columns::parse(rows, CONTACT_COLUMNS, today)
-}
-
-/// Problems and notes in the order of the file.
-pub fn sorted(mut v: Vec<RowProblem>) -> Vec<RowProblem> {
-    v.sort();
-    v
 }
 
 #[cfg(test)]

@@ -58,7 +58,15 @@ fn count_outside_quotes(line: &str, sep: u8) -> usize {
 /// Excel writes in that encoding. Errors name the row where the file stops being readable.
 pub fn text_rows(text: &str, utf16: bool) -> Result<Vec<RawRow>, RowProblem> {
     let sep = if utf16 { b'\t' } else { separator(text) };
-    let row_starts = row_starts(text.as_bytes());
+    let (row_starts, unclosed) = row_starts(text.as_bytes(), sep);
+    if let Some(at) = unclosed {
+        let line = row_starts.partition_point(|s| *s <= at) as u64;
+        return Err(problem(
+            line,
+            "",
+            "这一行有一个单元格以引号开头却没有结束引号，它之后的所有行都会被读进这一格；请在 Excel 中打开、改正这一格后重新另存",
+        ));
+    }
     let row_of = |byte: u64| -> u64 {
         let bytes = text.as_bytes();
         let mut at = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
@@ -88,6 +96,19 @@ pub fn text_rows(text: &str, utf16: bool) -> Result<Vec<RawRow>, RowProblem> {
             }
         }
         let line = record.position().map_or(0, |p| row_of(p.byte()));
+        // Where `;` separates cells, `,` is the decimal mark: `1,500` may be 1.5 or 1500.
+        if sep == b';'
+            && let Some(c) = record.iter().find(|c| is_comma_number(c))
+        {
+            return Err(problem(
+                line,
+                "",
+                format!(
+                    "这个文件用分号分隔，“{}”中的逗号可能是小数点，无法确定数值；请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重新导入",
+                    c.trim()
+                ),
+            ));
+        }
         let cells = record
             .iter()
             .map(|c| if c.trim().is_empty() { RawCell::Empty } else { RawCell::Text(c.to_string()) })
@@ -97,19 +118,43 @@ pub fn text_rows(text: &str, utf16: bool) -> Result<Vec<RawRow>, RowProblem> {
     Ok(rows)
 }
 
+/// `1,500` or `-12,5`: digits around a comma and nothing else but a sign or a point.
+fn is_comma_number(cell: &str) -> bool {
+    let t = cell.trim().trim_start_matches('-');
+    t.contains(',')
+        && t.starts_with(|c: char| c.is_ascii_digit())
+        && t.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+}
+
 /// Byte offsets where each row Excel would show begins: the start of the file and every line
-/// break outside a quoted cell.
-fn row_starts(bytes: &[u8]) -> Vec<usize> {
+/// break outside a quoted cell. A quote opens a cell only at the cell's start, as the CSV reader
+/// reads it: `5"` inside a cell is a character, not the start of a multi-line cell.
+fn row_starts(bytes: &[u8], sep: u8) -> (Vec<usize>, Option<usize>) {
     let mut starts = vec![0];
     let mut quoted = false;
-    for (i, b) in bytes.iter().enumerate() {
-        match b {
-            b'"' => quoted = !quoted,
-            b'\n' if !quoted => starts.push(i + 1),
-            _ => {}
+    let mut opened_at = 0;
+    let mut cell_start = true;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if quoted {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            }
+        } else if b == b'"' && cell_start {
+            quoted = true;
+            opened_at = i;
+        } else if b == b'\n' {
+            starts.push(i + 1);
         }
+        cell_start = !quoted && (b == sep || b == b'\n' || b == b'\r');
+        i += 1;
     }
-    starts
+    (starts, quoted.then_some(opened_at))
 }
 
 /// "日均金融资产（元）" and "日均金融资产" are the same column; so are "手机号码" and "手机 号码",
@@ -127,7 +172,29 @@ pub fn normalise_header(h: &str) -> String {
             s.replace_range(a..b + close.len_utf8(), "");
         }
     }
+    // `日均金融资产万元`, `日均金融资产/万元`: the unit written after the name.
+    for unit in ["千万元", "百万元", "万元", "亿元", "千元", "元"] {
+        if let Some(stem) = s.strip_suffix(unit)
+            && !stem.is_empty()
+        {
+            s = stem.trim_end_matches(['/', '／']).to_string();
+            break;
+        }
+    }
     s
+}
+
+/// The unit a title or footer line declares (`单位：万元`, `金额单位：元`), with the text after
+/// 单位.
+fn declared_unit(row: &RawRow) -> Option<String> {
+    let text: String = row.cells.iter().map(RawCell::text).collect::<Vec<_>>().join(" ");
+    let at = text.find("单位")?;
+    let rest = text[at + "单位".len()..].trim_start_matches([':', '：', ' ']);
+    let word: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '，' | ';' | '；' | '）' | ')'))
+        .collect();
+    (!word.is_empty()).then_some(word)
 }
 
 /// Where one field's value comes from in this file.
@@ -151,11 +218,20 @@ pub struct Located {
     pub rows: Vec<RawRow>,
     /// Things skipped or decided that the user should hear about, with their rows.
     pub notes: Vec<RowProblem>,
+    /// `单位：万元` written on a title line above the header, with its row.
+    pub title_unit: Option<(String, u64)>,
+    /// The same written below the data, where it may come too late to be noticed.
+    pub footer_unit: Option<(String, u64)>,
+    /// How many cells the header row has; a data row with values beyond it is shifted.
+    pub width: usize,
 }
 
 /// Markers of a total row: the branch's reports end with one, and it must never become a client
 /// numbered 合计.
-const TOTAL_MARKERS: &[&str] = &["合计", "总计", "小计", "共计", "总额", "总数"];
+const TOTAL_MARKERS: &[&str] = &[
+    "合计", "总计", "小计", "共计", "总额", "总数", "汇总", "累计", "平均", "人数", "户数", "本页", "total",
+    "sum",
+];
 /// Markers of the footer lines of a printed report.
 const FOOTER_MARKERS: &[&str] = &[
     "制表",
@@ -198,15 +274,21 @@ fn not_data(row: &RawRow, key_at: Option<usize>) -> Option<&'static str> {
     let first = texts.iter().find(|t| !t.is_empty())?;
     let key = key_at.and_then(|k| texts.get(k)).map_or("", String::as_str);
     let key_is_number = !key.is_empty() && key.chars().any(|c| c.is_ascii_digit()) && !key.contains('共');
-    let starts = |t: &str, markers: &[&str]| markers.iter().any(|m| t.starts_with(m));
-    if starts(first, TOTAL_MARKERS) || starts(key, TOTAL_MARKERS) {
+    let starts = |t: &str, markers: &[&str]| {
+        let t = t.to_lowercase();
+        markers.iter().any(|m| t.starts_with(m))
+    };
+    let names_a_total =
+        |t: &str| starts(t, TOTAL_MARKERS) || ["合计", "总计", "小计"].iter().any(|m| t.contains(m));
+    if names_a_total(first) || names_a_total(key) {
         return Some("合计行");
+    }
+    // A footer names itself in words first (`打印日期：2026-11-30`), whatever digits follow.
+    if starts(first, FOOTER_MARKERS) || starts(key, FOOTER_MARKERS) {
+        return Some("表尾（制表、复核等）");
     }
     if !key_is_number && texts.iter().any(|t| is_count_phrase(t) || starts(t, TOTAL_MARKERS)) {
         return Some("合计行");
-    }
-    if !key_is_number && starts(first, FOOTER_MARKERS) {
-        return Some("表尾（制表、复核等）");
     }
     None
 }
@@ -258,7 +340,11 @@ pub fn locate<R, V>(rows: Vec<RawRow>, columns: &[Column<R, V>]) -> Result<Locat
     };
     let mut notes = Vec::new();
     let mut rows = rows.into_iter();
+    let mut title_unit = None;
     for row in rows.by_ref().take(header_at) {
+        if let Some(u) = declared_unit(&row) {
+            title_unit = Some((u, row.line));
+        }
         if row.cells.iter().any(|c| !c.is_blank()) {
             let text: Vec<String> = row.cells.iter().map(RawCell::text).filter(|t| !t.is_empty()).collect();
             notes.push(problem(
@@ -272,6 +358,8 @@ pub fn locate<R, V>(rows: Vec<RawRow>, columns: &[Column<R, V>]) -> Result<Locat
         return Err(vec![problem(1, "", "文件为空或没有表头")]);
     };
     let headers: Vec<String> = header.cells.iter().map(|c| c.text()).collect();
+    let width = headers.iter().rposition(|h| !h.trim().is_empty()).map_or(0, |i| i + 1);
+    let header_key: Vec<String> = headers.iter().take(width).map(|h| normalise_header(h)).collect();
     let header_line = header.line;
     let (sources, mut column_notes) = resolve(&headers, columns, header_line)?;
     notes.append(&mut column_notes);
@@ -281,13 +369,26 @@ pub fn locate<R, V>(rows: Vec<RawRow>, columns: &[Column<R, V>]) -> Result<Locat
     let mut data = Vec::new();
     let mut blank = Vec::new();
     let mut last_filled = 0;
+    let mut footer_unit = None;
     for row in rows {
         if row.cells.iter().all(RawCell::is_blank) {
             blank.push(row.line);
             continue;
         }
         last_filled = row.line;
+        let mut keys: Vec<String> = row.cells.iter().map(|c| normalise_header(&c.text())).collect();
+        while keys.last().is_some_and(String::is_empty) {
+            keys.pop();
+        }
+        let repeated = keys == header_key;
+        if repeated {
+            notes.push(problem(row.line, "", "又一行表头（多页报表的页眉），已跳过"));
+            continue;
+        }
         if let Some(what) = not_data(&row, key_at) {
+            if let Some(u) = declared_unit(&row) {
+                footer_unit = Some((u, row.line));
+            }
             let text: Vec<String> = row.cells.iter().map(RawCell::text).filter(|t| !t.is_empty()).collect();
             notes.push(problem(row.line, "", format!("{what}（{}），已跳过", clip(&text.join(" ")))));
             continue;
@@ -303,7 +404,7 @@ pub fn locate<R, V>(rows: Vec<RawRow>, columns: &[Column<R, V>]) -> Result<Locat
     if data.is_empty() {
         return Err(vec![problem(header_line + 1, "", "表头下面没有数据")]);
     }
-    Ok(Located { sources, header_line, rows: data, notes })
+    Ok(Located { sources, header_line, rows: data, notes, title_unit, footer_unit, width })
 }
 
 fn clip(s: &str) -> String {
@@ -412,10 +513,13 @@ fn resolve<R, V>(
         .map(|(h, _)| h.as_str())
         .collect();
     if !ignored.is_empty() {
+        const LISTED: usize = 20;
+        let more = if ignored.len() > LISTED { format!(" 等 {} 列", ignored.len()) } else { String::new() };
+        let listed: Vec<&str> = ignored.iter().take(LISTED).copied().collect();
         notes.push(problem(
             line,
             "",
-            format!("以下列未识别，已忽略：{}（可用列名见 docs/IMPORT.md）", ignored.join("、")),
+            format!("以下列未识别，已忽略：{}{more}（可用列名见 docs/IMPORT.md）", listed.join("、")),
         ));
     }
     Ok((sources, notes))

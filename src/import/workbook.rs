@@ -53,7 +53,9 @@ pub fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<Vec<RawRow>, St
         std::io::ErrorKind::PermissionDenied => {
             format!("没有权限读取 {name}：请检查文件权限，或先在其他程序中关闭它")
         }
-        _ => format!("无法读取文件 {name}（{e}）：请确认它是文件且没有被其他程序占用"),
+        _ => {
+            format!("无法读取文件 {name}（{}）：请确认它是文件且没有被其他程序占用", crate::os::io_reason(&e))
+        }
     })?;
     read(bytes, &name, &extension(path), sheet)
 }

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 
 use super::imports::{ClientNumbers, Directory};
@@ -23,6 +23,10 @@ pub struct ContactRecord {
     pub client: Option<ClientNo>,
     /// When it took place, branch local time.
     pub at: Option<NaiveDateTime>,
+    /// The day, from a log that keeps the date and the time in two columns.
+    pub day: Option<NaiveDate>,
+    /// The time of day from such a log.
+    pub time_of_day: Option<NaiveTime>,
     /// 工号 of whoever made the contact.
     pub by: Option<StaffNo>,
     pub channel: Option<Channel>,
@@ -83,13 +87,21 @@ impl Service {
                 }
             };
             need(r.client.is_some(), "客户号");
-            need(r.at.is_some(), "联系时间");
+            let when = r.at.or_else(|| Some(r.day?.and_time(r.time_of_day?)));
+            need(when.is_some() || r.day.is_some(), "联系时间");
             need(r.by.is_some(), "员工工号");
             need(r.channel.is_some(), "联系方式");
             need(r.purpose.is_some(), "联系目的");
             need(r.outcome.is_some(), "联系结果");
+            if when.is_none() && r.day.is_some() {
+                problems.push(problem(
+                    r.line,
+                    "联系时间",
+                    "只有日期，没有时刻；请写上联系的时刻（如 14:30），不知道准确时刻时写大约的时刻",
+                ));
+            }
             let (Some(file_client), Some(at), Some(file_by), Some(channel), Some(purpose), Some(result)) =
-                (&r.client, r.at, &r.by, r.channel, r.purpose, r.outcome)
+                (&r.client, when, &r.by, r.channel, r.purpose, r.outcome)
             else {
                 continue;
             };
@@ -145,6 +157,32 @@ impl Service {
                 },
                 None => None,
             };
+            // Exports write the time to the minute: a contact stored at 10:30:17 is the one a
+            // file says was at 10:30.
+            let minute = |t: NaiveDateTime| t.with_second(0).and_then(|t| t.with_nanosecond(0)).unwrap_or(t);
+            if !stored_keys.contains_key(&client.no) {
+                let keys = self
+                    .store
+                    .contacts_of(&client.no, usize::MAX)?
+                    .into_iter()
+                    .map(|c| (minute(c.at), c.by, c.purpose))
+                    .collect();
+                stored_keys.insert(client.no.clone(), keys);
+            }
+            if stored_keys.get(&client.no).is_some_and(|k| k.contains(&(minute(at), by.clone(), purpose))) {
+                notes.push(problem(r.line, "", "已有这次联系的记录，跳过"));
+                outcome.unchanged += 1;
+                continue;
+            }
+            let key = (client.no.clone(), minute(at), by.clone(), purpose);
+            if let Some(first) = seen.insert(key, r.line) {
+                problems.push(problem(
+                    r.line,
+                    "联系时间",
+                    format!("与第 {first} 行是同一次联系（客户、时间、员工、目的都相同）"),
+                ));
+                continue;
+            }
             let draft = ContactDraft {
                 client: client.no.clone(),
                 at: Some(at),
@@ -160,29 +198,6 @@ impl Service {
                 problems.push(problem(r.line, &p.field, p.reason));
             }
             if problems.len() > before {
-                continue;
-            }
-            let key = (client.no.clone(), at, by.clone(), purpose);
-            if let Some(first) = seen.insert(key.clone(), r.line) {
-                problems.push(problem(
-                    r.line,
-                    "联系时间",
-                    format!("与第 {first} 行是同一次联系（客户、时间、员工、目的都相同）"),
-                ));
-                continue;
-            }
-            if !stored_keys.contains_key(&client.no) {
-                let keys = self
-                    .store
-                    .contacts_of(&client.no, usize::MAX)?
-                    .into_iter()
-                    .map(|c| (c.at, c.by, c.purpose))
-                    .collect();
-                stored_keys.insert(client.no.clone(), keys);
-            }
-            if stored_keys.get(&client.no).is_some_and(|k| k.contains(&(at, by.clone(), purpose))) {
-                notes.push(problem(r.line, "", "已有这次联系的记录，跳过"));
-                outcome.unchanged += 1;
                 continue;
             }
             let contact = Contact {

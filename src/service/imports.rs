@@ -122,6 +122,11 @@ impl Service {
         self.audit_record(actor.no.as_str(), AuditAction::Import, source, detail)
     }
 
+    /// Imports a staff directory, all or nothing.
+    ///
+    /// A 工号 Excel wrote without its leading zeros is the directory's person when exactly one
+    /// number equals it and the name agrees; an outlet written with a 支行/网点 suffix is the
+    /// directory's outlet. Every change is listed; a real import audits each changed person.
     pub fn import_staff(
         &self,
         actor: &Staff,
@@ -132,6 +137,17 @@ impl Service {
         self.require(actor, Permission::Admin, "导入员工名单")?;
         let _w = self.write_lock();
         let mut problems = Vec::new();
+        for r in &rows {
+            if let Err(e) = crate::import::cells::person_name(&r.name).and_then(|n| {
+                if n == r.name {
+                    Ok(())
+                } else {
+                    Err(crate::domain::Invalid::new("姓名", format!("“{}”未按规则整理", r.name)))
+                }
+            }) {
+                problems.push(problem(r.line, "姓名", e.reason));
+            }
+        }
         duplicates(
             rows.iter().filter_map(|r| Some((r.line, r.login.as_ref()?.as_str()))),
             "登录名",
@@ -139,21 +155,35 @@ impl Service {
         );
         let directory = Directory::load(&self.store)?;
         let mut notes = Vec::new();
-        // A 工号 that Excel wrote without its leading zeros is the person the directory has.
-        let rows: Vec<StaffRecord> = rows
-            .into_iter()
-            .map(|mut r| {
-                if let Ok((s, Some(note))) = directory.resolve(&r.no) {
-                    notes.push(problem(r.line, "工号", note));
-                    r.no = s.no;
+        let mut changes = Changes::default();
+        // A 工号 that Excel wrote without its leading zeros is the person the directory has,
+        // if the name says so too; another name is another person, and the row is refused.
+        let mut rows_resolved = Vec::with_capacity(rows.len());
+        for mut r in rows {
+            if let Ok((s, Some(note))) = directory.resolve(&r.no) {
+                if s.name != r.name {
+                    problems.push(problem(
+                        r.line,
+                        "工号",
+                        format!(
+                            "{} 与名录中的工号 {}（{}）数值相同，但姓名是{}；请写完整工号",
+                            r.no, s.no, s.name, r.name
+                        ),
+                    ));
+                    continue;
                 }
-                r
-            })
-            .collect();
+                notes.push(problem(r.line, "工号", note));
+                r.no = s.no;
+            }
+            rows_resolved.push(r);
+        }
+        let rows = rows_resolved;
         duplicates(rows.iter().map(|r| (r.line, r.no.as_str())), "工号", &mut problems);
         let in_file: BTreeSet<&str> = rows.iter().map(|r| r.no.as_str()).collect();
-        let mut outcome = ImportOutcome { notes, ..ImportOutcome::default() };
+        let mut outcome = ImportOutcome::default();
         let mut staff = Vec::new();
+        let mut records = Vec::new();
+        let mut new_outlets = BTreeSet::new();
         for r in &rows {
             if let Some(login) = &r.login
                 && let Some(owner) = self.store.staff_by_login(login.as_str())?
@@ -166,12 +196,24 @@ impl Service {
                     format!("{login} 已属于工号 {}（{}）", owner.no, owner.name),
                 ));
             }
+            let outlet = match directory.known_outlet(&r.outlet) {
+                Some(o) => {
+                    if o != r.outlet {
+                        notes.push(problem(r.line, "网点", format!("“{}”按名录中的网点“{o}”读取", r.outlet)));
+                    }
+                    o
+                }
+                None => {
+                    new_outlets.insert(r.outlet.clone());
+                    r.outlet.clone()
+                }
+            };
             let old = self.store.staff(&r.no)?;
             let new = Staff {
                 no: r.no.clone(),
                 name: r.name.clone(),
                 role: r.role.clone(),
-                outlet: r.outlet.clone(),
+                outlet,
                 login: r.login.clone().or_else(|| old.as_ref().and_then(|o| o.login.clone())),
                 permission: r.permission.or(old.as_ref().map(|o| o.permission)).unwrap_or(Permission::Staff),
                 active: r.active.or(old.as_ref().map(|o| o.active)).unwrap_or(true),
@@ -181,6 +223,19 @@ impl Service {
                     .into_iter()
                     .map(|i| problem(r.line, &i.field, i.reason)),
             );
+            let what = staff_changes(old.as_ref(), &new);
+            for (kind, line) in &what {
+                changes.one(kind, line.clone());
+            }
+            if !what.is_empty() {
+                let detail: Vec<&str> = what.iter().map(|(_, l)| l.as_str()).collect();
+                records.push(self.audit_record(
+                    actor.no.as_str(),
+                    AuditAction::SaveStaff,
+                    new.no.as_str(),
+                    format!("{}（导入 {source}）", detail.join("；")),
+                ));
+            }
             match &old {
                 None => outcome.added += 1,
                 Some(o) if *o == new => outcome.unchanged += 1,
@@ -188,6 +243,11 @@ impl Service {
             }
             staff.push(new);
         }
+        if !new_outlets.is_empty() {
+            changes.add("新网点", new_outlets.iter().map(ToString::to_string).collect());
+        }
+        outcome.notes = notes;
+        outcome.changes = changes.into_groups();
         self.finish_import(actor, &source, "员工", outcome, problems, dry_run, |tx| {
             // Logins first leave everyone in the file, so a login passed from one row to another
             // is free whichever row comes first.
@@ -196,6 +256,9 @@ impl Service {
             }
             for s in &staff {
                 tx.save_staff(s)?;
+            }
+            for r in &records {
+                tx.audit(r)?;
             }
             Ok(())
         })
@@ -232,10 +295,11 @@ impl Service {
         let mut plain = Vec::new();
         let mut sensitive_records = Vec::new();
         let mut seen_nos: BTreeMap<ClientNo, u64> = BTreeMap::new();
+        let mut seen_numeric: BTreeMap<String, (ClientNo, u64)> = BTreeMap::new();
         let mut ids = IdOwners::default();
         let mut used_new_outlets = BTreeSet::new();
         for r in &rows {
-            let unchecked = unchecked_client_cells(r);
+            let unchecked = unchecked_client_cells(r, today);
             if !unchecked.is_empty() {
                 problems.extend(unchecked);
                 continue;
@@ -259,6 +323,20 @@ impl Service {
                 continue;
             }
             seen_nos.insert(no.clone(), r.line);
+            // `62010051` and `062010051` in one file: one of them lost or gained zeros in Excel.
+            if let Some(k) = numeric_key(no.as_str()) {
+                if let Some((other, first)) = seen_numeric.get(k)
+                    && *other != no
+                {
+                    problems.push(problem(
+                        r.line,
+                        "客户号",
+                        format!("“{no}”与第 {first} 行的“{other}”数值相同（Excel 可能去掉了前导零）；请核对是否同一位客户"),
+                    ));
+                    continue;
+                }
+                seen_numeric.insert(k.to_string(), (no.clone(), r.line));
+            }
             let maintainer = match &r.maintainer {
                 Some(m) => match directory.resolve(m) {
                     Ok((s, note)) if s.active => {
@@ -266,7 +344,14 @@ impl Service {
                         Some(s)
                     }
                     Ok((s, _)) => {
-                        problems.push(problem(r.line, "维护人工号", format!("{}（{}）已停用", s.no, s.name)));
+                        problems.push(problem(
+                            r.line,
+                            "维护人工号",
+                            format!(
+                                "{}（{}）已停用；请改填在职员工的工号，或先在员工名单中把他恢复为在职",
+                                s.no, s.name
+                            ),
+                        ));
                         continue;
                     }
                     Err(reason) => {
@@ -295,6 +380,17 @@ impl Service {
                 && let Err(reason) = ids.claim(&self.store, id, &no, r.line)?
             {
                 problems.push(problem(r.line, "证件号码", reason));
+                continue;
+            }
+            if let (Some(born), Some(id)) = (r.birthday, &r.id_number)
+                && let Some(in_id) = crate::domain::client::birthday_from_id(id)
+                && in_id != born
+            {
+                problems.push(problem(
+                    r.line,
+                    "出生日期",
+                    format!("{born} 与证件号码中的出生日期 {in_id} 不一致；请核对哪一个填错了"),
+                ));
                 continue;
             }
             let mut c = match &old {
@@ -383,6 +479,10 @@ impl Service {
         })
     }
 
+    /// Imports a holdings file (the monthly basic requirements and balances), all or nothing.
+    /// A changed balance sets the card tier by the configured floors; an unchanged one leaves the
+    /// tier alone. Client numbers without Excel's lost zeros are matched as in the register
+    /// import. Every change is listed; a real import audits each changed balance (as a band).
     pub fn import_holdings(
         &self,
         actor: &Staff,
@@ -395,19 +495,59 @@ impl Service {
         let _w = self.write_lock();
         let rules = self.store.rules()?;
         let mut problems = Vec::new();
-        duplicates(rows.iter().map(|r| (r.line, r.no.as_str())), "客户号", &mut problems);
+        let mut notes = Vec::new();
+        let mut changes = Changes::default();
+        let mut numbers = ClientNumbers::default();
+        let mut seen: BTreeMap<ClientNo, u64> = BTreeMap::new();
         let mut outcome = ImportOutcome::default();
         let mut changed = Vec::new();
+        let mut records = Vec::new();
         for r in &rows {
-            let Some(old) = self.store.client(&r.no)? else {
-                problems.push(problem(r.line, "客户号", format!("{} 不在客户名单中，请先导入客户", r.no)));
+            if let Some(reason) = unchecked_holdings(r.assets, &r.holdings) {
+                problems.push(problem(r.line, "", reason));
                 continue;
+            }
+            let old = match numbers.resolve(&self.store, &r.no)? {
+                Ok((no, Some(old), note)) => {
+                    notes.extend(note.map(|n| problem(r.line, "客户号", n)));
+                    if let Some(first) = seen.insert(no.clone(), r.line) {
+                        problems.push(problem(r.line, "客户号", format!("“{no}”与第 {first} 行重复")));
+                        continue;
+                    }
+                    old
+                }
+                Ok((_, None, _)) => {
+                    problems.push(problem(
+                        r.line,
+                        "客户号",
+                        format!("{} 不在客户名单中，请先导入客户", r.no),
+                    ));
+                    continue;
+                }
+                Err(reason) => {
+                    problems.push(problem(r.line, "客户号", reason));
+                    continue;
+                }
             };
             let mut c = old.clone();
             r.holdings.apply(&mut c.holdings);
-            if let Some(a) = r.assets {
+            if let Some(a) = r.assets
+                && c.assets != Some(a)
+            {
                 c.assets = Some(a);
                 c.tier = rules.tier_for(a);
+            }
+            changes.record(Some(&old), &c, c.maintainer.as_ref(), &Directory::empty());
+            if old.holdings != c.holdings {
+                changes.one("基本要求", format!("{} {}", c.no, c.name));
+            }
+            if let Some(detail) = sensitive_changes(&old, &c) {
+                records.push(self.audit_record(
+                    actor.no.as_str(),
+                    AuditAction::Import,
+                    c.no.as_str(),
+                    format!("{detail}（导入 {source}）"),
+                ));
             }
             if c == old {
                 outcome.unchanged += 1;
@@ -416,11 +556,16 @@ impl Service {
                 changed.push(c);
             }
         }
+        outcome.notes = notes;
+        outcome.changes = changes.into_groups();
         let writing = !dry_run && problems.is_empty();
         let snapshot = if writing { Some(self.snapshot_with(today, changed.iter())?) } else { None };
         self.finish_import(actor, &source, "持有产品", outcome, problems, dry_run, |tx| {
             for c in &changed {
                 tx.save_client(c, today)?;
+            }
+            for r in &records {
+                tx.audit(r)?;
             }
             snapshot.as_ref().map_or(Ok(()), |s| tx.save_snapshot(s))
         })
@@ -502,13 +647,16 @@ fn apply_record(c: &mut Client, r: &ClientRecord, outlet: Option<OutletId>, rule
     if let Some(v) = outlet {
         c.outlet = v;
     }
+    // The tier follows the balance only when the balance changes: a file repeating the stored
+    // amount must not undo a tier the branch set by hand.
+    let balance_changed = r.assets.is_some_and(|a| c.assets != Some(a));
     if let Some(v) = r.assets {
         c.assets = Some(v);
     }
     match (r.tier, r.assets) {
         (Some(t), _) => c.tier = t,
-        (None, Some(a)) => c.tier = rules.tier_for(a),
-        (None, None) => {}
+        (None, Some(a)) if balance_changed => c.tier = rules.tier_for(a),
+        _ => {}
     }
     if let Some(v) = r.class {
         c.class = v;
@@ -529,7 +677,7 @@ fn apply_record(c: &mut Client, r: &ClientRecord, outlet: Option<OutletId>, rule
 /// Cells that did not come through the importer's own normalisers. A record may arrive from any
 /// peer over the socket; each text cell must read back as itself, so nothing unchecked (a
 /// control character, a masked or lossy value) reaches the store.
-fn unchecked_client_cells(r: &ClientRecord) -> Vec<RowProblem> {
+fn unchecked_client_cells(r: &ClientRecord, today: NaiveDate) -> Vec<RowProblem> {
     use crate::import::cells;
     let mut out = Vec::new();
     let mut check =
@@ -553,7 +701,31 @@ fn unchecked_client_cells(r: &ClientRecord) -> Vec<RowProblem> {
     check("维护人工号", r.maintainer.as_ref().map(StaffNo::as_str), |s| {
         cells::staff_no(s).map(|n| n.to_string())
     });
+    if let Some(reason) = unchecked_holdings(r.assets, &r.holdings) {
+        out.push(problem(r.line, "", reason));
+    }
+    for (column, day) in [("出生日期", r.birthday), ("贴标日期", r.sticker_on)] {
+        if let Some(d) = day.filter(|d| *d > today) {
+            out.push(problem(r.line, column, format!("{d} 晚于今天")));
+        }
+    }
+    if let Some(id) = &r.id_number
+        && let Err(e) = cells::id_number_as_of(id, today)
+    {
+        out.push(problem(r.line, "证件号码", e.reason));
+    }
     out
+}
+
+/// Why a peer's balance or holdings cannot be what any file said, if so.
+fn unchecked_holdings(assets: Option<Fen>, h: &HoldingsCells) -> Option<String> {
+    if assets.is_some_and(|a| a.0 < 0) {
+        return Some("日均金融资产不能为负".into());
+    }
+    if h.self_service_permille.is_some_and(|p| p > 1000) {
+        return Some("自办业务比例不能超过 100%".into());
+    }
+    None
 }
 
 /// The digits of an all-digit number with its leading zeros dropped: what Excel keeps of
@@ -576,6 +748,11 @@ pub(super) struct Directory {
 }
 
 impl Directory {
+    /// A directory with nobody in it, for change lists that name no staff.
+    fn empty() -> Directory {
+        Directory { by_no: BTreeMap::new(), by_numeric: BTreeMap::new(), outlets: BTreeMap::new() }
+    }
+
     pub(super) fn load(store: &crate::store::Store) -> Result<Directory, ServiceError> {
         let mut d =
             Directory { by_no: BTreeMap::new(), by_numeric: BTreeMap::new(), outlets: BTreeMap::new() };
@@ -614,6 +791,17 @@ impl Directory {
                 }
             };
         }
+        // `吴霞（1002）`: a name with the 工号 in brackets, as some registers write it.
+        let text = no.as_str().replace(['（', '）'], "|").replace(['(', ')'], "|");
+        if let Some((name, digits)) = text.trim_end_matches('|').split_once('|')
+            && let Some(s) = StaffNo::parse(digits).ok().and_then(|d| self.by_no.get(&d))
+        {
+            return if s.name == name {
+                Ok((s.clone(), Some(format!("“{no}”按工号 {}（{}）读取", s.no, s.name))))
+            } else {
+                Err(format!("“{no}”中的工号 {} 是{}，不是{name}；请核对", s.no, s.name))
+            };
+        }
         let named: Vec<&Staff> = self.by_no.values().filter(|s| s.name == no.as_str()).collect();
         match named.as_slice() {
             [] => Err(format!("{no} 不在员工名录中，请先导入员工")),
@@ -627,6 +815,11 @@ impl Directory {
                 ))
             }
         }
+    }
+
+    /// The directory's outlet a name means, with or without its 支行/网点 suffix.
+    pub(super) fn known_outlet(&self, written: &OutletId) -> Option<OutletId> {
+        self.outlets.get(outlet_stem(written.as_str())).cloned()
     }
 
     /// The outlet a file's 网点 means: one of the directory's (with or without its 支行/网点
@@ -655,10 +848,37 @@ impl Directory {
     }
 }
 
+/// What changes for one person of the directory, by kind, as the change list shows it.
+fn staff_changes(old: Option<&Staff>, new: &Staff) -> Vec<(&'static str, String)> {
+    let who = format!("{} {}", new.no, new.name);
+    let Some(old) = old else {
+        return vec![(
+            "新增员工",
+            format!("{who}（{}，{}，{}）", new.outlet, new.role, new.permission.label()),
+        )];
+    };
+    let mut out = Vec::new();
+    let mut diff = |what: &'static str, a: String, b: String| {
+        if a != b {
+            out.push((what, format!("{who}：{what} {a} → {b}")));
+        }
+    };
+    diff("姓名", old.name.clone(), new.name.clone());
+    diff("网点", old.outlet.to_string(), new.outlet.to_string());
+    diff("岗位", old.role.to_string(), new.role.to_string());
+    diff("权限", old.permission.label().to_string(), new.permission.label().to_string());
+    let state = |a: bool| if a { "在职" } else { "停用" }.to_string();
+    diff("在职", state(old.active), state(new.active));
+    let login =
+        |l: &Option<crate::domain::Login>| l.as_ref().map_or("（无）".to_string(), ToString::to_string);
+    diff("登录名", login(&old.login), login(&new.login));
+    out
+}
+
 /// An outlet's name without the suffix people add or leave off: `城关支行`, `城关网点` and `城关`
 /// are one outlet.
 pub fn outlet_stem(name: &str) -> &str {
-    const SUFFIXES: [&str; 7] = ["支行", "网点", "营业部", "分理处", "营业所", "储蓄所", "分行"];
+    const SUFFIXES: [&str; 6] = ["支行", "网点", "营业部", "分理处", "营业所", "储蓄所"];
     let name = name.trim();
     for s in SUFFIXES {
         if let Some(stem) = name.strip_suffix(s)
@@ -748,6 +968,9 @@ impl IdOwners {
         if id.is_empty() {
             return Ok(Ok(()));
         }
+        // A 15-digit first-generation ID and its 18-digit form are one person.
+        let key = crate::domain::client::id_key(id);
+        let id = key.as_str();
         if let Some((other, at)) = self.in_file.get(id)
             && other != no
         {
@@ -758,7 +981,7 @@ impl IdOwners {
             for c in store.clients() {
                 let c = c?;
                 if !c.id_number.is_empty() {
-                    map.insert(c.id_number.clone(), (c.no.clone(), c.name.clone()));
+                    map.insert(crate::domain::client::id_key(&c.id_number), (c.no.clone(), c.name.clone()));
                 }
             }
             self.stored = Some(map);
@@ -781,22 +1004,32 @@ struct Changes {
     groups: BTreeMap<usize, (&'static str, Vec<String>)>,
 }
 
-const CHANGE_KINDS: [&str; 10] = [
+const CHANGE_KINDS: [&str; 19] = [
     "新增客户",
+    "新增员工",
     "新网点",
     "维护人",
     "卡级别",
+    "日均金融资产",
     "客户状态",
     "客户分类",
     "客户类型",
     "客户姓名",
     "手机号码",
     "证件号码",
+    "网点",
+    "姓名",
+    "岗位",
+    "权限",
+    "在职",
+    "登录名",
+    "基本要求",
 ];
 
 impl Changes {
     fn add(&mut self, what: &'static str, lines: Vec<String>) {
-        let rank = CHANGE_KINDS.iter().position(|k| *k == what).unwrap_or(CHANGE_KINDS.len());
+        // Kinds not in the list (none today) each get a group of their own after the others.
+        let rank = CHANGE_KINDS.iter().position(|k| *k == what).unwrap_or(CHANGE_KINDS.len() + what.len());
         self.groups.entry(rank).or_insert((what, Vec::new())).1.extend(lines);
     }
 
@@ -817,19 +1050,43 @@ impl Changes {
         if old.maintainer.as_ref() != maintainer {
             self.one("维护人", format!("{who}：{} → {}", staff(old.maintainer.as_ref()), staff(maintainer)));
         }
-        let mut diff = |what: &'static str, a: String, b: String| {
-            if a != b {
+        let band = |a: Option<Fen>| a.map_or_else(|| "未知".to_string(), |a| asset_band(a).label());
+        // Sensitive values are compared in full and shown masked: a change inside the hidden
+        // digits is still a change.
+        let secret = |a: &str, b: &str, mask: fn(&str) -> String| -> (String, String) {
+            let (ma, mb) = (shown(mask(a)), shown(mask(b)));
+            if ma == mb { (ma, format!("{mb}（遮蔽的位有变化）")) } else { (ma, mb) }
+        };
+        type Show<'a> = Box<dyn Fn() -> (String, String) + 'a>;
+        let pairs: [(&'static str, bool, Show); 9] = [
+            ("卡级别", old.tier != new.tier, Box::new(|| (old.tier.to_string(), new.tier.to_string()))),
+            ("日均金融资产", old.assets != new.assets, Box::new(|| (band(old.assets), band(new.assets)))),
+            (
+                "客户状态",
+                old.status != new.status,
+                Box::new(|| (old.status.to_string(), new.status.to_string())),
+            ),
+            ("客户分类", old.class != new.class, Box::new(|| (old.class.to_string(), new.class.to_string()))),
+            (
+                "客户类型",
+                old.segment != new.segment,
+                Box::new(|| (old.segment.to_string(), new.segment.to_string())),
+            ),
+            ("客户姓名", old.name != new.name, Box::new(|| (old.name.clone(), new.name.clone()))),
+            ("手机号码", old.phone != new.phone, Box::new(|| secret(&old.phone, &new.phone, mask_phone))),
+            (
+                "证件号码",
+                old.id_number != new.id_number,
+                Box::new(|| secret(&old.id_number, &new.id_number, mask_id)),
+            ),
+            ("网点", old.outlet != new.outlet, Box::new(|| (old.outlet.to_string(), new.outlet.to_string()))),
+        ];
+        for (what, differs, show) in pairs {
+            if differs {
+                let (a, b) = show();
                 self.one(what, format!("{who}：{a} → {b}"));
             }
-        };
-        diff("卡级别", old.tier.to_string(), new.tier.to_string());
-        diff("客户状态", old.status.to_string(), new.status.to_string());
-        diff("客户分类", old.class.to_string(), new.class.to_string());
-        diff("客户类型", old.segment.to_string(), new.segment.to_string());
-        diff("客户姓名", old.name.clone(), new.name.clone());
-        diff("手机号码", mask_phone(&old.phone), mask_phone(&new.phone));
-        diff("证件号码", mask_id(&old.id_number), mask_id(&new.id_number));
-        diff("网点", old.outlet.to_string(), new.outlet.to_string());
+        }
     }
 
     fn into_groups(self) -> Vec<ChangeGroup> {

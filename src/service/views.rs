@@ -192,7 +192,14 @@ pub struct RowProblem {
 
 impl std::fmt::Display for RowProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.column.is_empty() {
+        // Line 0 is the file as a whole (an unused --new-outlet, say).
+        if self.line == 0 {
+            if self.column.is_empty() {
+                write!(f, "{}", self.reason)
+            } else {
+                write!(f, "{}：{}", self.column, self.reason)
+            }
+        } else if self.column.is_empty() {
             write!(f, "第 {} 行：{}", self.line, self.reason)
         } else {
             write!(f, "第 {} 行，{}：{}", self.line, self.column, self.reason)
