@@ -423,7 +423,7 @@ fn an_outlet_is_one_of_the_directory_or_named_as_new() {
         mingdan(&b.store, &["import", "clients", f.to_str().unwrap(), "--new-outlet", "西关", "--dry-run"]);
     let out = text(&o);
     assert!(o.status.success(), "{out}");
-    assert!(out.contains("新网点（1 位）") && out.contains("西关"), "{out}");
+    assert!(out.contains("新网点（1 个）") && out.contains("西关"), "{out}");
     let o = mingdan(&b.store, &["import", "clients", f.to_str().unwrap(), "--new-outlet", "西关"]);
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(b.client("6201003001").unwrap().outlet.as_str(), "城关");

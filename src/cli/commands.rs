@@ -184,7 +184,8 @@ pub fn import(api: &dyn Api, args: ImportArgs) -> Result<()> {
         bail!("导入未完成");
     }
     for g in &outcome.changes {
-        println!("{}（{} 位）：", g.what, g.lines.len());
+        let unit = if g.what.contains("网点") { "个" } else { "位" };
+        println!("{}（{} {unit}）：", g.what, g.lines.len());
         for l in g.lines.iter().take(CHANGES_SHOWN) {
             println!("  {l}");
         }
@@ -192,7 +193,7 @@ pub fn import(api: &dyn Api, args: ImportArgs) -> Result<()> {
             let more = g.lines.len() - CHANGES_SHOWN;
             let hint =
                 if report.is_some() { "见报告文件" } else { "加 --report 文件名 可写出全部" };
-            println!("  ……另有 {more} 位（{hint}）");
+            println!("  ……另有 {more} {unit}（{hint}）");
         }
     }
     let counts = format!("新增 {}，更新 {}，未变 {}", outcome.added, outcome.updated, outcome.unchanged);

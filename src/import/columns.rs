@@ -440,7 +440,12 @@ fn parse_active(raw: &str) -> Result<bool, Invalid> {
     match cells::clean(raw).as_str() {
         "在职" | "正常" | "启用" => Ok(true),
         "离职" | "停用" | "调离" | "退休" => Ok(false),
-        _ => cells::yes_no(raw),
+        other => cells::yes_no(raw).map_err(|_| {
+            Invalid::new(
+                "在职",
+                format!("“{other}”无法识别，应为：在职 / 离职 / 停用（休假、借调等仍算在职，请写“在职”）"),
+            )
+        }),
     }
 }
 

@@ -21,12 +21,33 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
             return Ok((text.into_owned(), name));
         }
     }
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return Ok((s.to_string(), "UTF-8"));
+    // "Unicode 文本" saved without its mark: every other byte of the ASCII text is zero.
+    let head = &bytes[..bytes.len().min(400) & !1];
+    if head.len() >= 4 {
+        let zero_odd = head.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+        let zero_even = head.iter().step_by(2).filter(|b| **b == 0).count();
+        for (zeros, enc, name) in
+            [(zero_odd, encoding_rs::UTF_16LE, "UTF-16LE"), (zero_even, encoding_rs::UTF_16BE, "UTF-16BE")]
+        {
+            if zeros * 4 >= head.len() {
+                let (text, had_errors) = enc.decode_without_bom_handling(bytes);
+                if !had_errors {
+                    return Ok((text.into_owned(), name));
+                }
+            }
+        }
     }
+    let utf8_error = match std::str::from_utf8(bytes) {
+        Ok(s) => return Ok((s.to_string(), "UTF-8")),
+        Err(e) => e.valid_up_to(),
+    };
     let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
     if had_errors {
-        return Err("无法识别文件编码（应为 UTF-8 或 GBK）。请在 Excel 中“另存为 → CSV UTF-8”后重试".into());
+        // Name the row where the file stops being UTF-8, so a user can find the odd character.
+        let line = bytes[..utf8_error].iter().filter(|b| **b == b'\n').count() + 1;
+        return Err(format!(
+            "第 {line} 行附近有无法识别的字符，文件既不是 UTF-8 也不是 GBK；请在 Excel 中“另存为 → CSV UTF-8”后重试"
+        ));
     }
     Ok((text.into_owned(), "GBK/GB18030"))
 }
@@ -46,6 +67,21 @@ mod tests {
         let utf16: Vec<u8> =
             [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
         assert_eq!(decode(&utf16).unwrap(), (text.to_string(), "UTF-16LE"));
+    }
+
+    #[test]
+    fn unicode_text_without_its_mark_is_still_read() {
+        let text = "客户号\t客户姓名\r\nC1\t张伟\r\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(decode(&le).unwrap(), (text.to_string(), "UTF-16LE"));
+    }
+
+    #[test]
+    fn the_row_where_a_file_stops_being_text_is_named() {
+        let mut bytes = "客户号,姓名\nC1,张伟\nC2,".as_bytes().to_vec();
+        bytes.extend([0x81, 0x20, 0xFF, 0xFF]);
+        let err = decode(&bytes).unwrap_err();
+        assert!(err.starts_with("第 3 行"), "{err}");
     }
 
     #[test]
