@@ -21,20 +21,20 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
             return Ok((text.into_owned(), name));
         }
     }
-    // "Unicode 文本" saved without its mark: every other byte of the ASCII text is zero.
-    let head = &bytes[..bytes.len().min(400) & !1];
-    if head.len() >= 4 {
-        let zero_odd = head.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
-        let zero_even = head.iter().step_by(2).filter(|b| **b == 0).count();
-        for (zeros, enc, name) in
-            [(zero_odd, encoding_rs::UTF_16LE, "UTF-16LE"), (zero_even, encoding_rs::UTF_16BE, "UTF-16BE")]
-        {
-            if zeros * 4 >= head.len() {
-                let (text, had_errors) = enc.decode_without_bom_handling(bytes);
-                if !had_errors {
-                    return Ok((text.into_owned(), name));
-                }
-            }
+    // "Unicode 文本" saved without its mark: text files never hold NUL bytes, UTF-16 has one in
+    // every ASCII character (a tab, a line break, a digit), all on the same side of the pair.
+    let head = &bytes[..bytes.len().min(4096) & !1];
+    let zero_odd = head.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+    let zero_even = head.iter().step_by(2).filter(|b| **b == 0).count();
+    let guess = match (zero_odd, zero_even) {
+        (odd, 0) if odd >= 2 => Some((encoding_rs::UTF_16LE, "UTF-16LE")),
+        (0, even) if even >= 2 => Some((encoding_rs::UTF_16BE, "UTF-16BE")),
+        _ => None,
+    };
+    if let Some((enc, name)) = guess {
+        let (text, had_errors) = enc.decode_without_bom_handling(bytes);
+        if !had_errors {
+            return Ok((text.into_owned(), name));
         }
     }
     let utf8_error = match std::str::from_utf8(bytes) {
