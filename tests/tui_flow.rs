@@ -368,3 +368,23 @@ fn a_long_name_in_search_results_is_cut_and_the_columns_stay_put() {
     assert_eq!(mingdan::tui::ui::width(before_no), 12, "client number column moved:\n{found}");
     assert!(line.contains("买买提..") && !line.contains("木江"), "{line}");
 }
+
+#[test]
+fn esc_on_every_top_level_screen_leaves_the_app_running_and_q_quits() {
+    let b = branch();
+    for who in ["2001", "1001"] {
+        let s = b.session(who);
+        let th = theme();
+        let mut app = App::new(&s, &th, &ZH).unwrap();
+        for root in ['1', '2', '3', '4', '5', '6', '7'] {
+            press(&mut app, KeyCode::Char(root));
+            for _ in 0..3 {
+                press(&mut app, KeyCode::Esc);
+            }
+            assert!(!app.quit, "{who}: Esc on screen {root} quit the app:\n{}", screen(&mut app));
+        }
+        press(&mut app, KeyCode::Char('1'));
+        press(&mut app, KeyCode::Char('q'));
+        assert!(app.quit, "{who}: q quits");
+    }
+}

@@ -208,7 +208,9 @@ impl<'a> App<'a> {
             return;
         }
         let at_root = self.stack.len() == 1;
-        if at_root && !typing && matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) {
+        // Esc backs out of help, search and cards; pressed once too often on a top-level screen
+        // it must not drop the user to the shell. `q` and Ctrl-C quit.
+        if at_root && !typing && key.code == KeyCode::Char('q') {
             if !self.holds_unsaved() {
                 self.quit = true;
             }
@@ -229,6 +231,9 @@ impl<'a> App<'a> {
             let last = self.stack.len() - 1;
             self.stack[last].on_key(key, cx)
         };
+        if at_root && key.code == KeyCode::Esc && matches!(action, Action::Pop) {
+            return;
+        }
         self.apply(action);
     }
 
