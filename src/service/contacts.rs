@@ -65,8 +65,13 @@ impl Service {
         Ok(Logged { contact: contact.id, completed, next_callback: client.next_callback, logged_at: now })
     }
 
-    /// One draft per staff member; the next save replaces it.
+    /// One draft per staff member; the next save replaces it. Refused (`Invalid`, naming the
+    /// field) when its text breaks a contact's rules; see `ContactDraft::draft_problems`.
     pub fn save_draft(&self, actor: &Staff, draft: ContactDraft) -> Result<(), ServiceError> {
+        let problems = draft.draft_problems();
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
         let rec = self.audit_record(
             actor.no.as_str(),
             AuditAction::SaveDraft,
