@@ -116,6 +116,40 @@ pub fn staff_list(api: &dyn Api) -> Result<()> {
     Ok(())
 }
 
+pub fn drafts_list(api: &dyn Api) -> Result<()> {
+    let drafts = api.all_drafts()?;
+    if drafts.is_empty() {
+        println!("没有员工保存的联系草稿。");
+    }
+    for d in drafts {
+        let name = d.staff_name.as_deref().unwrap_or("（不在员工名录中）");
+        match (&d.client, &d.unreadable) {
+            (_, Some(why)) => println!("{}\t{}\t无法读取：{}", inert(&d.staff), inert(name), inert(why)),
+            (Some(c), None) => {
+                println!(
+                    "{}\t{}\t客户 {}\t备注 {} 字",
+                    inert(&d.staff),
+                    inert(name),
+                    inert(c.as_str()),
+                    d.note_chars
+                )
+            }
+            (None, None) => println!("{}\t{}", inert(&d.staff), inert(name)),
+        }
+    }
+    Ok(())
+}
+
+pub fn drafts_discard(api: &dyn Api, no: &str) -> Result<()> {
+    let no = StaffNo::parse(no)?;
+    if api.discard_draft_of(no.clone())? {
+        println!("已丢弃工号 {no} 的联系草稿（已记入审计）。");
+    } else {
+        println!("工号 {no} 没有保存的联系草稿。");
+    }
+    Ok(())
+}
+
 fn print_problems(problems: &[RowProblem]) {
     for p in problems {
         println!("  {p}");
@@ -349,6 +383,9 @@ pub fn serve(store: &Path, socket: PathBuf, group: Option<String>) -> Result<()>
 
 pub fn backup(api: &dyn Api, file: &Path) -> Result<()> {
     let image = api.backup()?;
+    for warning in &image.skipped {
+        eprintln!("警告：{}", inert(warning));
+    }
     // Checked again on this side: what reaches the disk must be what the server made.
     let info = Service::verify_backup(&image.bytes)?;
     let path = if file.is_dir() {

@@ -86,6 +86,9 @@ pub enum WorkCommand {
     /// 员工名录
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// 所有员工保存的联系草稿（仅管理员）
+    #[command(subcommand)]
+    Drafts(DraftsCommand),
     /// 从 CSV 或 Excel 工作簿导入（UTF-8、GBK、UTF-16 文本，或 .xlsx/.xls）；有任何错误行则什么都不导入
     Import {
         what: ImportKind,
@@ -175,6 +178,17 @@ pub enum StaffCommand {
     },
     /// 列出员工
     List,
+}
+
+#[derive(Subcommand)]
+pub enum DraftsCommand {
+    /// 列出每位员工保存的联系草稿，包括无法读取的
+    List,
+    /// 丢弃某位员工的联系草稿（即使无法读取；记录审计）
+    Discard {
+        #[arg(value_name = "工号")]
+        no: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -268,6 +282,8 @@ fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
             commands::staff_add(session, &no, &name, &role, &outlet, login.as_deref(), permission.as_deref())
         }
         WorkCommand::Staff(StaffCommand::List) => commands::staff_list(session),
+        WorkCommand::Drafts(DraftsCommand::List) => commands::drafts_list(session),
+        WorkCommand::Drafts(DraftsCommand::Discard { no }) => commands::drafts_discard(session, &no),
         WorkCommand::Import { what, file, dry_run, sheet, new_outlets, report } => {
             let new_outlets = new_outlets
                 .iter()

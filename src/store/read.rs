@@ -173,6 +173,17 @@ impl Store {
         self.get(Tree::Drafts, staff.as_str().as_bytes())
     }
 
+    /// Every draft, keyed by the 工号 it belongs to (as stored), each decoded on its own: one that
+    /// cannot be read is returned as its error, so the others still list and it can be removed.
+    pub fn all_drafts(&self) -> Result<Vec<(String, Result<ContactDraft, StoreError>)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.tree(Tree::Drafts).iter() {
+            let (k, v) = item?;
+            out.push((String::from_utf8_lossy(&k).into_owned(), decode(&k, &v)));
+        }
+        Ok(out)
+    }
+
     /// The audit trail, oldest first.
     pub fn audit(&self) -> impl DoubleEndedIterator<Item = Result<AuditRecord, StoreError>> + '_ {
         self.tree(Tree::Audit).iter().map(|item| {
