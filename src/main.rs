@@ -2,7 +2,12 @@ use clap::Parser;
 
 fn main() {
     let cli = mingdan::cli::Cli::parse();
+    // Rust ignores SIGPIPE, so a closed pipe is an EPIPE error: the commands turn it into
+    // `StdoutClosed`, which ends them quietly with status 0 (`mingdan audit | head -1`).
     if let Err(e) = mingdan::cli::main(cli) {
+        if mingdan::cli::is_stdout_closed(&e) {
+            return;
+        }
         eprintln!("mingdan：{e:#}");
         std::process::exit(1);
     }

@@ -160,7 +160,7 @@ fn the_coverage_workbook_reopens_with_chinese_headers_numbers_and_percentages() 
     let report = b.session("1001").report(ReportKind::Coverage, None).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("覆盖.xlsx");
-    mingdan::report::write_report(&path, &report).unwrap();
+    mingdan::report::write_report(&path, false, &report).unwrap();
 
     let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
     assert_eq!(wb.sheet_names(), ["网点", "员工"]);

@@ -1,7 +1,6 @@
 //! The non-interactive commands. Each turns its arguments into service calls and prints the
 //! answer in Chinese; errors carry what to do next.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,10 +10,31 @@ use chrono::NaiveDate;
 use super::{ExportKind, ImportKind, open};
 use crate::domain::*;
 use crate::import::{parse_clients, parse_contacts, parse_holdings, parse_staff};
-use crate::report::{write_atomically, write_csv};
+use crate::report::{is_stream, output_kind, write_csv, write_output};
 use crate::server::{ServeOptions, Server};
 use crate::service::views::{AuditFilter, ImportOutcome, RowProblem};
 use crate::service::{Api, Service, SystemClock};
+
+/// Where a command writes its output: a path, `-` for stdout, and whether an existing symbolic
+/// link there may be replaced (`--force`); see `report::write_output`.
+#[derive(Clone, Copy)]
+pub struct Output<'a> {
+    pub path: &'a Path,
+    pub force: bool,
+}
+
+impl Output<'_> {
+    /// Says what was written: on stdout, unless the output itself went to a stream (`-`,
+    /// `/dev/stdout`, a pipe), where the sentence would end up inside the data; then on stderr.
+    fn done(&self, said: std::fmt::Arguments) -> Result<()> {
+        if is_stream(self.path) {
+            eprintln!("{said}");
+        } else {
+            say!("{said}");
+        }
+        Ok(())
+    }
+}
 
 /// The demo always starts from the same seed, so everyone sees the same branch.
 const DEMO_SEED: u64 = 2026;
@@ -55,8 +75,8 @@ pub fn init(store: &Path, no: &str, name: &str, outlet: &str, role: &str, login:
         active: true,
     };
     service.bootstrap_admin(admin)?;
-    println!("已创建数据库 {}，管理员为 {name}（{no}，登录名 {login}）。", store.display());
-    println!("下一步：mingdan import staff 员工名单.csv，再 mingdan import clients 客户名单.csv");
+    say!("已创建数据库 {}，管理员为 {name}（{no}，登录名 {login}）。", store.display());
+    say!("下一步：mingdan import staff 员工名单.csv，再 mingdan import clients 客户名单.csv");
     Ok(())
 }
 
@@ -94,7 +114,7 @@ pub fn staff_add(
         Some(_) => format!("已修改员工 {}（{}）。", staff.name, staff.no),
     };
     api.save_staff(staff)?;
-    println!("{said}");
+    say!("{said}");
     Ok(())
 }
 
@@ -102,13 +122,13 @@ pub fn staff_list(api: &dyn Api) -> Result<()> {
     for s in api.list_staff()? {
         let login = s.login.as_ref().map_or("-", |l| l.as_str());
         let state = if s.active { "" } else { "（已停用）" };
-        println!(
+        say!(
             "{}\t{}\t{}\t{}\t{}\t{}{}",
-            s.no,
-            s.name,
-            s.role,
-            s.outlet,
-            login,
+            inert(s.no.as_str()),
+            inert(&s.name),
+            inert(s.role.as_str()),
+            inert(s.outlet.as_str()),
+            inert(login),
             s.permission.label(),
             state
         );
@@ -116,10 +136,47 @@ pub fn staff_list(api: &dyn Api) -> Result<()> {
     Ok(())
 }
 
-fn print_problems(problems: &[RowProblem]) {
-    for p in problems {
-        println!("  {p}");
+pub fn drafts_list(api: &dyn Api) -> Result<()> {
+    let drafts = api.all_drafts()?;
+    if drafts.is_empty() {
+        say!("没有员工保存的联系草稿。");
     }
+    for d in drafts {
+        let name = d.staff_name.as_deref().unwrap_or("（不在员工名录中）");
+        match (&d.client, &d.unreadable) {
+            (_, Some(why)) => say!("{}\t{}\t无法读取：{}", inert(&d.staff), inert(name), inert(why)),
+            (Some(c), None) => {
+                say!(
+                    "{}\t{}\t客户 {}\t备注 {} 字",
+                    inert(&d.staff),
+                    inert(name),
+                    inert(c.as_str()),
+                    d.note_chars
+                )
+            }
+            (None, None) => say!("{}\t{}", inert(&d.staff), inert(name)),
+        }
+    }
+    Ok(())
+}
+
+pub fn drafts_discard(api: &dyn Api, no: &str) -> Result<()> {
+    let no = StaffNo::parse(no)?;
+    if api.discard_draft_of(no.clone())? {
+        say!("已丢弃工号 {no} 的联系草稿（已记入审计）。");
+    } else {
+        say!("工号 {no} 没有保存的联系草稿。");
+    }
+    Ok(())
+}
+
+/// Each problem on its own line; a problem quoting a cell shows the cell's control characters
+/// escaped, so a file cannot draw on the terminal.
+fn print_problems(problems: &[RowProblem]) -> Result<()> {
+    for p in problems {
+        say!("  {}", inert(&p.to_string()));
+    }
+    Ok(())
 }
 
 /// How many lines of each kind of change the terminal shows; `--report` writes all of them.
@@ -140,7 +197,7 @@ pub fn import(api: &dyn Api, args: ImportArgs) -> Result<()> {
     let (rows, read_as) = crate::import::read_file(file, sheet).map_err(|e| anyhow!("{e}"))?;
     let source =
         file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
-    println!("读取 {}（{read_as}）", file.display());
+    say!("读取 {}（{read_as}）", file.display());
     let today = api.whoami()?.today;
     // Rows that parsed go to the service even when others did not, as a dry run, so the report
     // lists every bad row at once: unknown maintainers as well as malformed cells.
@@ -171,36 +228,36 @@ pub fn import(api: &dyn Api, args: ImportArgs) -> Result<()> {
     notes.extend(outcome.notes.iter().cloned());
     notes.sort();
     if !notes.is_empty() {
-        println!("说明：");
-        print_problems(&notes);
+        say!("说明：");
+        print_problems(&notes)?;
     }
     if let Some(path) = report {
         write_import_report(path, &problems, &notes, &outcome)?;
-        println!("完整的检查报告已写入 {}", path.display());
+        say!("完整的检查报告已写入 {}", path.display());
     }
     if !problems.is_empty() {
-        println!("发现 {} 处问题，没有导入任何数据。请改正后重新导入：", problems.len());
-        print_problems(&problems);
+        say!("发现 {} 处问题，没有导入任何数据。请改正后重新导入：", problems.len());
+        print_problems(&problems)?;
         bail!("导入未完成");
     }
     for g in &outcome.changes {
         let unit = if g.what.contains("网点") { "个" } else { "位" };
-        println!("{}（{} {unit}）：", g.what, g.lines.len());
+        say!("{}（{} {unit}）：", inert(&g.what), g.lines.len());
         for l in g.lines.iter().take(CHANGES_SHOWN) {
-            println!("  {l}");
+            say!("  {}", inert(l));
         }
         if g.lines.len() > CHANGES_SHOWN {
             let more = g.lines.len() - CHANGES_SHOWN;
             let hint =
                 if report.is_some() { "见报告文件" } else { "加 --report 文件名 可写出全部" };
-            println!("  ……另有 {more} {unit}（{hint}）");
+            say!("  ……另有 {more} {unit}（{hint}）");
         }
     }
     let counts = format!("新增 {}，更新 {}，未变 {}", outcome.added, outcome.updated, outcome.unchanged);
     if outcome.written {
-        println!("已导入：{counts}。");
+        say!("已导入：{counts}。");
     } else {
-        println!("检查通过（试运行，未写入）：将{counts}。");
+        say!("检查通过（试运行，未写入）：将{counts}。");
     }
     Ok(())
 }
@@ -228,7 +285,7 @@ fn write_import_report(
         headers: ["类别", "行号", "列", "内容"].iter().map(|h| h.to_string()).collect(),
         rows,
     };
-    write_csv(path, &table)
+    write_csv(path, false, &table)
 }
 
 fn parse_day(flag: &str, raw: Option<&str>) -> Result<Option<NaiveDate>> {
@@ -238,12 +295,14 @@ fn parse_day(flag: &str, raw: Option<&str>) -> Result<Option<NaiveDate>> {
 pub fn export(
     api: &dyn Api,
     what: ExportKind,
-    file: &Path,
+    out: Output,
     of: Option<&str>,
     from: Option<&str>,
     to: Option<&str>,
     unmasked: bool,
 ) -> Result<()> {
+    // Refused before the export is made (and audited) when the target will not be written.
+    output_kind(out.path, out.force)?;
     let table = match what {
         ExportKind::Roster => api.export_roster(of.map(StaffNo::parse).transpose()?, unmasked)?,
         ExportKind::Contacts => {
@@ -254,12 +313,11 @@ pub fn export(
             api.export_contacts(from, to)?
         }
     };
-    write_csv(file, &table)?;
-    println!("已导出 {} 行到 {}（此次导出已记入审计）。", table.rows.len(), file.display());
-    Ok(())
+    write_csv(out.path, out.force, &table)?;
+    out.done(format_args!("已导出 {} 行到 {}（此次导出已记入审计）。", table.rows.len(), out.path.display()))
 }
 
-pub fn report(api: &dyn Api, what: super::ReportWhat, period: Option<&str>, out: &Path) -> Result<()> {
+pub fn report(api: &dyn Api, what: super::ReportWhat, period: Option<&str>, out: Output) -> Result<()> {
     use crate::service::views::ReportKind;
     let quarter = period
         .map(|p| Quarter::parse(p).ok_or_else(|| anyhow!("--period：“{p}”不是季度，应写成 2026Q3 这样")))
@@ -269,34 +327,34 @@ pub fn report(api: &dyn Api, what: super::ReportWhat, period: Option<&str>, out:
         super::ReportWhat::Results => ReportKind::Results,
         super::ReportWhat::Contacts => ReportKind::Contacts,
     };
-    // Check the file name before the report is made (and audited).
-    let ext = out.extension().and_then(|e| e.to_str()).map(str::to_lowercase);
-    if !matches!(ext.as_deref(), Some("xlsx") | Some("csv")) {
-        bail!("--out：文件名请以 .xlsx 或 .csv 结尾（{}）", out.display());
+    // Check the target before the report is made (and audited).
+    output_kind(out.path, out.force)?;
+    let ext = out.path.extension().and_then(|e| e.to_str()).map(str::to_lowercase);
+    if !matches!(ext.as_deref(), Some("xlsx") | Some("csv")) && !is_stream(out.path) {
+        bail!("--out：文件名请以 .xlsx 或 .csv 结尾，或用 - 写到标准输出（{}）", out.path.display());
     }
     let report = api.report(kind, quarter)?;
-    crate::report::write_report(out, &report)?;
+    crate::report::write_report(out.path, out.force, &report)?;
     let rows: usize = report.sheets.iter().map(|s| s.rows.len()).sum();
-    println!(
+    out.done(format_args!(
         "已写入 {}：{}，{} 张表，{rows} 行（此次导出已记入审计）。",
-        out.display(),
+        out.path.display(),
         report.title,
         report.sheets.len()
-    );
-    Ok(())
+    ))
 }
 
 pub fn check(api: &dyn Api) -> Result<()> {
     let report = api.check()?;
     let counts: Vec<String> = report.counts.iter().map(|(n, c)| format!("{n} {c}")).collect();
-    println!("{}", counts.join("，"));
+    say!("{}", counts.join("，"));
     if report.is_ok() {
-        println!("检查通过：所有记录可读，索引与记录一致。");
+        say!("检查通过：所有记录可读，索引与记录一致。");
         Ok(())
     } else {
-        println!("发现 {} 个问题：", report.problems.len());
+        say!("发现 {} 个问题：", report.problems.len());
         for p in &report.problems {
-            println!("  {p}");
+            say!("  {}", inert(p));
         }
         bail!("数据库检查未通过；请联系管理员，必要时用 mingdan restore 从备份恢复")
     }
@@ -319,14 +377,16 @@ pub fn audit(
         target,
         limit,
     };
+    // One record, one line: whatever a field holds (a newline forging a second record, an
+    // escape sequence erasing the screen) is shown escaped, never obeyed.
     for r in api.audit(filter)? {
-        println!(
+        say!(
             "{}\t{}\t{}\t{}\t{}",
             r.at.format("%Y-%m-%d %H:%M:%S"),
-            r.actor,
+            inert(&r.actor),
             r.action,
-            r.target,
-            r.detail
+            inert(&r.target),
+            inert(&r.detail)
         );
     }
     Ok(())
@@ -348,8 +408,15 @@ pub fn serve(store: &Path, socket: PathBuf, group: Option<String>) -> Result<()>
     server.run()
 }
 
-pub fn backup(api: &dyn Api, file: &Path) -> Result<()> {
+pub fn backup(api: &dyn Api, out: Output) -> Result<()> {
+    let file = out.path;
+    if !file.is_dir() {
+        output_kind(file, out.force)?;
+    }
     let image = api.backup()?;
+    for warning in &image.skipped {
+        eprintln!("警告：{}", inert(warning));
+    }
     // Checked again on this side: what reaches the disk must be what the server made.
     let info = Service::verify_backup(&image.bytes)?;
     let path = if file.is_dir() {
@@ -359,15 +426,14 @@ pub fn backup(api: &dyn Api, file: &Path) -> Result<()> {
         file.to_path_buf()
     };
     // A temp file is created 0600: a backup holds every client's data.
-    write_atomically(&path, |f| Ok(f.write_all(&image.bytes)?))?;
-    println!(
+    write_output(&path, out.force, |f| Ok(f.write_all(&image.bytes)?))?;
+    Output { path: &path, force: out.force }.done(format_args!(
         "已备份到 {}：{}；{} 字节，校验和 {:08x}（此次备份已记入审计）。",
         path.display(),
         info.summary(),
         info.size,
         info.checksum
-    );
-    Ok(())
+    ))
 }
 
 pub fn restore(store: &Path, socket: &Path, file: &Path, check_only: bool) -> Result<()> {
@@ -376,11 +442,11 @@ pub fn restore(store: &Path, socket: &Path, file: &Path, check_only: bool) -> Re
         file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
     if check_only {
         let info = Service::verify_backup(&bytes)?;
-        println!(
+        say!(
             "备份文件完好：{}，备份时间 {}，备份人 {}；{}。",
             file.display(),
             info.header.created_at.format("%Y-%m-%d %H:%M:%S"),
-            info.header.created_by,
+            inert(&info.header.created_by),
             info.summary()
         );
         return Ok(());
@@ -393,7 +459,7 @@ pub fn restore(store: &Path, socket: &Path, file: &Path, check_only: bool) -> Re
     }
     let login = crate::os::os_login().map_err(|e| anyhow!(e))?;
     let outcome = Service::restore(store, &bytes, &source, &login, Arc::new(SystemClock))?;
-    println!(
+    say!(
         "已从 {} 恢复数据库 {}（备份时间 {}）：{}。",
         file.display(),
         store.display(),
@@ -401,8 +467,8 @@ pub fn restore(store: &Path, socket: &Path, file: &Path, check_only: bool) -> Re
         outcome.info.summary()
     );
     if let Some(p) = &outcome.previous {
-        println!("原数据库已改名保留在 {}；确认无误后可自行删除。", p.display());
+        say!("原数据库已改名保留在 {}；确认无误后可自行删除。", p.display());
     }
-    println!("恢复后的数据库检查通过。");
+    say!("恢复后的数据库检查通过。");
     Ok(())
 }

@@ -1,5 +1,15 @@
 //! Command-line parsing and wiring: which store, who is acting, which command. No rules here.
 
+/// `println!` for commands: stdout that has gone away (the reader of a pipe closed it, as
+/// `mingdan audit | head -1` does) ends the command quietly with `StdoutClosed` instead of the
+/// panic `println!` gives; any other write failure is an error naming stdout.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*).map_err($crate::cli::stdout_failed)?
+    }};
+}
+
 mod backend;
 mod commands;
 
@@ -86,6 +96,9 @@ pub enum WorkCommand {
     /// 员工名录
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// 所有员工保存的联系草稿（仅管理员）
+    #[command(subcommand)]
+    Drafts(DraftsCommand),
     /// 从 CSV 或 Excel 工作簿导入（UTF-8、GBK、UTF-16 文本，或 .xlsx/.xls）；有任何错误行则什么都不导入
     Import {
         what: ImportKind,
@@ -103,7 +116,7 @@ pub enum WorkCommand {
         #[arg(long, value_name = "文件")]
         report: Option<PathBuf>,
     },
-    /// 导出为 CSV（带 BOM，Excel 可直接打开）
+    /// 导出为 CSV（带 BOM，Excel 可直接打开）；文件名为 - 时写到标准输出
     Export {
         what: ExportKind,
         file: PathBuf,
@@ -119,6 +132,9 @@ pub enum WorkCommand {
         /// 不遮蔽证件号、手机号和资产（仅管理员，会记录审计）
         #[arg(long)]
         unmasked: bool,
+        /// 目标是符号链接时，用新文件替换这个链接（链接指向的文件不受影响）；不加则拒绝
+        #[arg(long)]
+        force: bool,
     },
     /// 报表：覆盖情况、成效或联系记录，写成 Excel（.xlsx）或 CSV
     Report {
@@ -126,14 +142,22 @@ pub enum WorkCommand {
         /// 季度，如 2026Q3（默认本季度）
         #[arg(long)]
         period: Option<String>,
-        /// 输出文件：以 .xlsx 或 .csv 结尾
+        /// 输出文件：以 .xlsx 或 .csv 结尾；- 表示以 CSV 写到标准输出
         #[arg(long)]
         out: PathBuf,
+        /// 目标是符号链接时，用新文件替换这个链接（链接指向的文件不受影响）；不加则拒绝
+        #[arg(long)]
+        force: bool,
     },
     /// 检查数据库的完整性
     Check,
     /// 备份整个数据库到文件（服务器运行时也可以；仅管理员）；给出目录则按时间命名
-    Backup { file: PathBuf },
+    Backup {
+        file: PathBuf,
+        /// 目标是符号链接时，用新文件替换这个链接（链接指向的文件不受影响）；不加则拒绝
+        #[arg(long)]
+        force: bool,
+    },
     /// 查看审计记录
     Audit {
         /// 操作人工号
@@ -177,6 +201,17 @@ pub enum StaffCommand {
     List,
 }
 
+#[derive(Subcommand)]
+pub enum DraftsCommand {
+    /// 列出每位员工保存的联系草稿，包括无法读取的
+    List,
+    /// 丢弃某位员工的联系草稿（即使无法读取；记录审计）
+    Discard {
+        #[arg(value_name = "工号")]
+        no: String,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub enum ImportKind {
     Staff,
@@ -196,6 +231,33 @@ pub enum ReportWhat {
 pub enum ExportKind {
     Roster,
     Contacts,
+}
+
+/// The reader of stdout went away; the command has nothing left to do. `main` exits 0 on it:
+/// `mingdan audit | head -1` got what it asked for.
+#[derive(Debug)]
+pub struct StdoutClosed;
+
+impl std::fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("标准输出已关闭")
+    }
+}
+
+impl std::error::Error for StdoutClosed {}
+
+/// A failed write to stdout as the error a command returns (see `say!`).
+pub(crate) fn stdout_failed(e: std::io::Error) -> anyhow::Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        anyhow::Error::new(StdoutClosed)
+    } else {
+        anyhow!("无法写入标准输出：{e}")
+    }
+}
+
+/// True when `e` (from `main`) only says stdout went away.
+pub fn is_stdout_closed(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.is::<StdoutClosed>())
 }
 
 fn data_dir() -> Result<PathBuf> {
@@ -268,6 +330,8 @@ fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
             commands::staff_add(session, &no, &name, &role, &outlet, login.as_deref(), permission.as_deref())
         }
         WorkCommand::Staff(StaffCommand::List) => commands::staff_list(session),
+        WorkCommand::Drafts(DraftsCommand::List) => commands::drafts_list(session),
+        WorkCommand::Drafts(DraftsCommand::Discard { no }) => commands::drafts_discard(session, &no),
         WorkCommand::Import { what, file, dry_run, sheet, new_outlets, report } => {
             let new_outlets = new_outlets
                 .iter()
@@ -285,12 +349,22 @@ fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
                 },
             )
         }
-        WorkCommand::Export { what, file, of, from, to, unmasked } => {
-            commands::export(session, what, &file, of.as_deref(), from.as_deref(), to.as_deref(), unmasked)
+        WorkCommand::Export { what, file, of, from, to, unmasked, force } => commands::export(
+            session,
+            what,
+            commands::Output { path: &file, force },
+            of.as_deref(),
+            from.as_deref(),
+            to.as_deref(),
+            unmasked,
+        ),
+        WorkCommand::Report { what, period, out, force } => {
+            commands::report(session, what, period.as_deref(), commands::Output { path: &out, force })
         }
-        WorkCommand::Report { what, period, out } => commands::report(session, what, period.as_deref(), &out),
         WorkCommand::Check => commands::check(session),
-        WorkCommand::Backup { file } => commands::backup(session, &file),
+        WorkCommand::Backup { file, force } => {
+            commands::backup(session, commands::Output { path: &file, force })
+        }
         WorkCommand::Audit { who, action, target, from, to, limit } => {
             commands::audit(session, who, action.as_deref(), target, from.as_deref(), to.as_deref(), limit)
         }

@@ -86,7 +86,8 @@ pub const BACKDATE_MAX_DAYS: i64 = 31;
 pub const NEXT_CALLBACK_MAX_DAYS: i64 = 366;
 
 impl ContactDraft {
-    /// Every problem with the draft, each naming its field, so a form can show them all at once.
+    /// Every problem with the draft as a contact to be logged now, each naming its field, so a
+    /// form can show them all at once.
     pub fn problems(&self, now: NaiveDateTime) -> Vec<Invalid> {
         let mut out = Vec::new();
         let at = self.at.unwrap_or(now);
@@ -95,17 +96,7 @@ impl ContactDraft {
         } else if (now.date() - at.date()).num_days() > BACKDATE_MAX_DAYS {
             out.push(Invalid::new("联系时间", format!("只能补记 {BACKDATE_MAX_DAYS} 天内的联系")));
         }
-        if self.note.chars().count() > NOTE_MAX_CHARS {
-            out.push(Invalid::new("备注", format!("过长（最多 {NOTE_MAX_CHARS} 个字）")));
-        }
-        if self.note.chars().any(|c| c.is_control() && c != '\n') {
-            out.push(Invalid::new("备注", "含有控制字符"));
-        }
-        if let Some(s) = self.satisfaction
-            && !(1..=5).contains(&s)
-        {
-            out.push(Invalid::new("满意度", "应为 1 到 5 分"));
-        }
+        out.extend(self.text_problems());
         if let Some(next) = self.next_callback {
             if next <= at.date() {
                 out.push(Invalid::new("下次回访", "应晚于本次联系日期"));
@@ -118,6 +109,33 @@ impl ContactDraft {
         }
         if self.purpose != Purpose::ProductPitch && self.launch.is_some() {
             out.push(Invalid::new("推介产品", "只有新品推介才选择产品"));
+        }
+        out
+    }
+
+    /// What is wrong with a draft kept for later (`SaveDraft`): the same text and range rules as
+    /// a contact (note length and characters, satisfaction 1–5), so a draft can never hold what
+    /// the form could not log. The times and the purpose/product pairing are not checked: a
+    /// draft is unfinished, a missing time means "when it is logged", and a time that was fine
+    /// when the form was left may have aged past the backdating limit by the time it is
+    /// resumed. `problems` checks all of that when the contact is logged.
+    pub fn draft_problems(&self) -> Vec<Invalid> {
+        self.text_problems()
+    }
+
+    fn text_problems(&self) -> Vec<Invalid> {
+        let mut out = Vec::new();
+        let chars = self.note.chars().count();
+        if chars > NOTE_MAX_CHARS {
+            out.push(Invalid::new("备注", format!("过长（{chars} 个字，最多 {NOTE_MAX_CHARS} 个字）")));
+        }
+        if self.note.chars().any(|c| c.is_control() && c != '\n') {
+            out.push(Invalid::new("备注", "含有控制字符"));
+        }
+        if let Some(s) = self.satisfaction
+            && !(1..=5).contains(&s)
+        {
+            out.push(Invalid::new("满意度", "应为 1 到 5 分"));
         }
         out
     }
@@ -158,6 +176,24 @@ mod tests {
         d.note = "x".repeat(NOTE_MAX_CHARS + 1);
         let fields: Vec<String> = d.problems(now()).into_iter().map(|p| p.field).collect();
         assert_eq!(fields, ["备注", "满意度", "下次回访"]);
+    }
+
+    #[test]
+    fn drafts_are_held_to_the_text_rules_but_not_the_time_rules() {
+        let mut d = draft();
+        d.at = Some(now() - Duration::days(BACKDATE_MAX_DAYS + 40));
+        d.next_callback = NaiveDate::from_ymd_opt(2020, 1, 1);
+        d.purpose = Purpose::ProductPitch;
+        assert!(d.draft_problems().is_empty(), "an unfinished draft may be incomplete or aged");
+        d.note = "x".repeat(NOTE_MAX_CHARS + 1);
+        d.satisfaction = Some(0);
+        let problems = d.draft_problems();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["备注", "满意度"]);
+        assert!(problems[0].reason.contains("最多 500 个字"), "{}", problems[0]);
+        d.note = "第一行\n第二行\u{1b}[2K".into();
+        d.satisfaction = None;
+        assert_eq!(d.draft_problems(), [Invalid::new("备注", "含有控制字符")]);
     }
 
     #[test]

@@ -8,8 +8,24 @@ use super::Invalid;
 
 macro_rules! text_id {
     ($name:ident, $label:expr, $max:expr) => {
+        /// Deserialized through `parse`, so a number arriving over the branch server's socket or
+        /// read from a file obeys the same rules as one typed in: no control characters can reach
+        /// a key or the audit trail that way.
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String")]
         pub struct $name(String);
+
+        impl TryFrom<String> for $name {
+            type Error = Invalid;
+
+            fn try_from(raw: String) -> Result<Self, Invalid> {
+                // Stored and well-formed numbers are kept as they are, without a copy.
+                match $name::parse(&raw) {
+                    Ok(parsed) if parsed.0 == raw => Ok($name(raw)),
+                    other => other,
+                }
+            }
+        }
 
         impl $name {
             /// Trims surrounding spaces and checks the number is usable as a key.
@@ -76,5 +92,17 @@ mod tests {
         assert!(ClientNo::parse("C 001").is_err());
         assert!(StaffNo::parse("a\0b").is_err());
         assert!(StaffNo::parse(&"9".repeat(21)).is_err());
+    }
+
+    #[test]
+    fn ids_arriving_as_data_obey_the_same_rules() {
+        let wire = |s: &str| bincode::serde::encode_to_vec(s, bincode::config::standard()).unwrap();
+        let read = |b: &[u8]| {
+            bincode::serde::decode_from_slice::<ClientNo, _>(b, bincode::config::standard()).map(|(c, _)| c)
+        };
+        assert_eq!(read(&wire("C001")).unwrap().as_str(), "C001");
+        assert!(read(&wire("C1\n2026-11-30 导出")).is_err());
+        assert!(read(&wire("\u{1b}[2K")).is_err());
+        assert!(read(&wire(&"9".repeat(33))).is_err());
     }
 }

@@ -17,6 +17,7 @@ pub mod results;
 pub mod rules;
 pub mod staff;
 pub mod task;
+pub mod text;
 
 pub use audit::{AuditAction, AuditRecord};
 pub use calendar::{DueBucket, Quarter};
@@ -31,6 +32,7 @@ pub use product::ProductLaunch;
 pub use rules::Rules;
 pub use staff::{JobRole, Permission, Staff};
 pub use task::{Task, TaskId, TaskKind, TaskState};
+pub use text::inert;
 
 /// A rule was broken by input; the message is the Chinese text shown to the user and names the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]

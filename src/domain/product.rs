@@ -32,8 +32,14 @@ pub fn check_launch(name: &str, description: &str, deadline: NaiveDate, today: N
     } else if name.chars().count() > 40 {
         out.push(Invalid::new("产品名称", "过长（最多 40 个字）"));
     }
+    if name.chars().any(super::text::is_active) {
+        out.push(Invalid::new("产品名称", "不能包含换行或控制字符"));
+    }
     if description.chars().count() > 1000 {
         out.push(Invalid::new("产品说明", "过长（最多 1000 个字）"));
+    }
+    if description.chars().any(|c| super::text::is_active(c) && c != '\n') {
+        out.push(Invalid::new("产品说明", "含有控制字符"));
     }
     if deadline < today {
         out.push(Invalid::new("推介截止日", "不能早于今天"));

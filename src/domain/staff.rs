@@ -8,8 +8,19 @@ use super::ids::{Login, OutletId, StaffNo};
 
 /// A job role (岗位). Roles are open-ended text because quotas are configuration: a branch may
 /// add 客户经理 or any other role and give it a minimum without a new release.
+///
+/// Deserialized through `parse`, so a role arriving over the socket obeys the form's rules.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String")]
 pub struct JobRole(String);
+
+impl TryFrom<String> for JobRole {
+    type Error = Invalid;
+
+    fn try_from(raw: String) -> Result<JobRole, Invalid> {
+        JobRole::parse(&raw)
+    }
+}
 
 impl JobRole {
     pub const OUTLET_HEAD: &'static str = "网点负责人";

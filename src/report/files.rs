@@ -7,8 +7,100 @@ use anyhow::{Result, anyhow};
 
 use crate::service::views::{Report, ReportCell, Table};
 
+/// Where an output goes, decided from what is at the path now (`lstat`, never following a link).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputKind {
+    /// `-`: this process's standard output.
+    Stdout,
+    /// An existing FIFO or character device (`/dev/stdout`, a named pipe a script reads):
+    /// written directly, never replaced.
+    Stream,
+    /// Nothing there yet, or a regular file: written beside it and renamed over it.
+    File,
+    /// An existing symbolic link (only reachable with `force`): the link itself is replaced by a
+    /// regular file; whatever it pointed to is left alone.
+    ReplaceLink,
+}
+
+/// What is at `path` decides how it is written (see `OutputKind`). Refused, with a sentence
+/// naming the path: a symbolic link unless `force` (someone may have planted it to make a
+/// privileged export overwrite another file), a directory, a block device or a socket.
+pub fn output_kind(path: &Path, force: bool) -> Result<OutputKind> {
+    use std::os::unix::fs::FileTypeExt;
+    if path.as_os_str() == "-" {
+        return Ok(OutputKind::Stdout);
+    }
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(OutputKind::File),
+        Err(e) => return Err(anyhow!("无法查看 {}：{e}", path.display())),
+    };
+    let t = meta.file_type();
+    if t.is_symlink() {
+        if force {
+            return Ok(OutputKind::ReplaceLink);
+        }
+        let to = std::fs::read_link(path).map_or_else(|_| "?".into(), |p| p.display().to_string());
+        return Err(anyhow!(
+            "{} 是符号链接（指向 {}），为安全起见不会写入或替换它。请换一个文件名；\
+             确实要用新文件替换这个链接（链接指向的文件不受影响）请加 --force",
+            path.display(),
+            crate::domain::inert(&to)
+        ));
+    }
+    if t.is_fifo() || t.is_char_device() {
+        return Ok(OutputKind::Stream);
+    }
+    if t.is_file() {
+        return Ok(OutputKind::File);
+    }
+    if t.is_dir() {
+        return Err(anyhow!("{} 是一个目录，请给出文件名", path.display()));
+    }
+    Err(anyhow!("{} 不是普通文件、命名管道或字符设备，不能写入", path.display()))
+}
+
+/// True when `path` is `-` or an existing FIFO or character device: output that is read as it
+/// is written, where messages about the output must go to stderr instead.
+pub fn is_stream(path: &Path) -> bool {
+    matches!(output_kind(path, false), Ok(OutputKind::Stdout | OutputKind::Stream))
+}
+
+/// Writes an output to `path` as `output_kind` decides: `-` to stdout, a FIFO or character
+/// device directly, a new or regular file beside it and renamed over it (so a crash leaves the
+/// old file or the new one, never a truncated mix), a symbolic link refused unless `force`.
+/// New files are created 0600. A reader closing stdout ends with `cli::StdoutClosed`.
+pub fn write_output(path: &Path, force: bool, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    match output_kind(path, force)? {
+        OutputKind::Stdout => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            let closed = |e: &anyhow::Error| {
+                e.chain().any(|c| {
+                    c.downcast_ref::<std::io::Error>()
+                        .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+                })
+            };
+            match fill(&mut lock).and_then(|()| Ok(lock.flush()?)) {
+                Err(e) if closed(&e) => Err(anyhow::Error::new(crate::cli::StdoutClosed)),
+                other => other,
+            }
+        }
+        OutputKind::Stream => {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| anyhow!("无法打开 {} 写入：{e}", path.display()))?;
+            fill(&mut f).map_err(|e| anyhow!("写入 {} 失败：{e:#}", path.display()))?;
+            f.flush().map_err(|e| anyhow!("写入 {} 失败：{e}", path.display()))
+        }
+        OutputKind::File | OutputKind::ReplaceLink => write_atomically(path, |f| fill(f)),
+    }
+}
+
 /// Writes next to the target and renames over it, so a crash leaves the old file or the new
-/// one, never a truncated mix.
+/// one, never a truncated mix. The rename replaces whatever entry is at `path` (a link is
+/// replaced, not followed); callers decide first whether that is wanted (`write_output`).
 pub fn write_atomically(path: &Path, fill: impl FnOnce(&mut std::fs::File) -> Result<()>) -> Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
@@ -16,6 +108,10 @@ pub fn write_atomically(path: &Path, fill: impl FnOnce(&mut std::fs::File) -> Re
     fill(tmp.as_file_mut())?;
     tmp.as_file().sync_all().map_err(|e| anyhow!("写入 {} 失败：{e}", path.display()))?;
     tmp.persist(path).map_err(|e| anyhow!("无法写入 {}：{}", path.display(), e.error))?;
+    // The rename is durable once the directory holding it is.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
     Ok(())
 }
 
@@ -27,7 +123,11 @@ const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 ///   anyone must never run when a manager opens the export, so it gets a leading `'`;
 /// - a long or zero-led number (ID numbers, landlines, client numbers) would be shown in
 ///   scientific notation or lose its leading zero, so it is written as the constant `="…"`.
+/// - control characters are written escaped (`domain::inert`), line breaks excepted, so no
+///   export carries a raw escape sequence or carriage return into a viewer.
 pub fn csv_cell(s: &str) -> String {
+    let shown = crate::domain::text::inert_keeping_lines(s);
+    let s: &str = &shown;
     let digits = s.len() > 1 && s.chars().all(|c| c.is_ascii_digit() || c == 'X' || c == 'x');
     if digits && (s.len() >= 12 || s.starts_with('0')) {
         return format!("=\"{s}\"");
@@ -38,8 +138,9 @@ pub fn csv_cell(s: &str) -> String {
     }
 }
 
-pub fn write_csv(path: &Path, table: &Table) -> Result<()> {
-    write_atomically(path, |f| {
+/// `table` as CSV at `path` (see `write_output` for `-`, pipes, devices and links).
+pub fn write_csv(path: &Path, force: bool, table: &Table) -> Result<()> {
+    write_output(path, force, |f| {
         f.write_all(&BOM)?;
         let mut w = csv::Writer::from_writer(f);
         w.write_record(&table.headers)?;
@@ -63,7 +164,7 @@ pub fn cell_text(c: &ReportCell) -> String {
 }
 
 /// Each sheet as a titled block, blocks separated by an empty line, in one CSV file.
-pub fn write_report_csv(path: &Path, report: &Report) -> Result<()> {
+pub fn write_report_csv(path: &Path, force: bool, report: &Report) -> Result<()> {
     let mut blocks = Vec::new();
     for sheet in &report.sheets {
         let mut w = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
@@ -79,7 +180,7 @@ pub fn write_report_csv(path: &Path, report: &Report) -> Result<()> {
         }
         blocks.push(w.into_inner().map_err(|e| anyhow!("生成 CSV 失败：{e}"))?);
     }
-    write_atomically(path, |f| {
+    write_output(path, force, |f| {
         f.write_all(&BOM)?;
         f.write_all(&blocks.join(&b"\n"[..]))?;
         Ok(())
@@ -101,5 +202,7 @@ mod tests {
         assert_eq!(csv_cell("13800138000"), "13800138000");
         assert_eq!(csv_cell("张伟"), "张伟");
         assert_eq!(csv_cell(""), "");
+        assert_eq!(csv_cell("C1\n2026-11-30 导出\u{1b}[2K\r"), "C1\n2026-11-30 导出\\x1b[2K\\r");
+        assert_eq!(csv_cell("\t=1+1"), "\\t=1+1");
     }
 }

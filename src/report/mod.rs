@@ -5,7 +5,9 @@
 mod files;
 mod xlsx;
 
-pub use files::{write_atomically, write_csv, write_report_csv};
+pub use files::{
+    OutputKind, is_stream, output_kind, write_atomically, write_csv, write_output, write_report_csv,
+};
 pub use xlsx::write_xlsx;
 
 use std::path::Path;
@@ -14,11 +16,13 @@ use anyhow::{Result, bail};
 
 use crate::service::views::Report;
 
-/// By the file's extension: `.xlsx` or `.csv`.
-pub fn write_report(path: &Path, report: &Report) -> Result<()> {
+/// By the file's extension: `.xlsx` or `.csv`; `-`, a named pipe or a character device without
+/// one gets CSV, the format a script reading a stream can use. `force`: see `write_output`.
+pub fn write_report(path: &Path, force: bool, report: &Report) -> Result<()> {
     match path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).as_deref() {
-        Some("xlsx") => write_xlsx(path, report),
-        Some("csv") => write_report_csv(path, report),
+        Some("xlsx") => write_xlsx(path, force, report),
+        Some("csv") => write_report_csv(path, force, report),
+        _ if is_stream(path) => write_report_csv(path, force, report),
         _ => bail!("不知道如何写入 {}：文件名请以 .xlsx 或 .csv 结尾", path.display()),
     }
 }

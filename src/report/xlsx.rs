@@ -7,7 +7,7 @@ use anyhow::{Result, anyhow};
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use unicode_width::UnicodeWidthStr;
 
-use super::files::{cell_text, write_atomically};
+use super::files::{cell_text, write_output};
 use crate::service::views::{Report, ReportCell};
 
 fn err(e: XlsxError) -> anyhow::Error {
@@ -32,7 +32,7 @@ fn write_sheet(ws: &mut Worksheet, sheet: &crate::service::views::ReportSheet) -
             let c16 = c as u16;
             match cell {
                 ReportCell::Text(s) => {
-                    ws.write_string(r, c16, s)?;
+                    ws.write_string(r, c16, crate::domain::text::inert_keeping_lines(s))?;
                 }
                 ReportCell::Int(n) => {
                     ws.write_number(r, c16, *n as f64)?;
@@ -60,14 +60,13 @@ fn write_sheet(ws: &mut Worksheet, sheet: &crate::service::views::ReportSheet) -
     Ok(())
 }
 
-pub fn write_xlsx(path: &Path, report: &Report) -> Result<()> {
+pub fn write_xlsx(path: &Path, force: bool, report: &Report) -> Result<()> {
     let mut wb = Workbook::new();
     for sheet in &report.sheets {
         write_sheet(wb.add_worksheet(), sheet).map_err(err)?;
     }
     let bytes = wb.save_to_buffer().map_err(err)?;
-    write_atomically(path, |f| {
-        use std::io::Write;
+    write_output(path, force, |f| {
         f.write_all(&bytes)?;
         Ok(())
     })

@@ -92,6 +92,11 @@ api! {
     fn save_draft(SaveDraft, draft: ContactDraft) -> ();
     fn draft(Draft) -> Option<ContactDraft>;
     fn discard_draft(DiscardDraft) -> ();
+    /// Every staff member's draft, readable or not; admin only.
+    fn all_drafts(AllDrafts) -> Vec<DraftRow>;
+    /// Discards staff member `of`'s draft even if it cannot be read; admin only, audited.
+    /// False when they had none.
+    fn discard_draft_of(DiscardDraftOf, of: StaffNo) -> bool;
     fn set_plan(SetPlan, no: ClientNo, plan: String) -> ();
     fn set_sticker(SetSticker, no: ClientNo, done: bool) -> Sticker;
     fn list_staff(ListStaff) -> Vec<Staff>;

@@ -200,9 +200,7 @@ pub(super) fn check_reason(reason: &str) -> Result<String, ServiceError> {
     if reason.is_empty() {
         return Err(ServiceError::invalid("原因", "分配或移交客户须填写原因"));
     }
-    if reason.chars().count() > 200 {
-        return Err(ServiceError::invalid("原因", "过长（最多 200 个字）"));
-    }
+    crate::domain::text::check_line("原因", &reason, 200, false)?;
     Ok(reason)
 }
 

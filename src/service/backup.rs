@@ -17,6 +17,9 @@ pub struct BackupImage {
     /// The whole file, checksum included; written out unchanged.
     #[serde(with = "raw_bytes")]
     pub bytes: Vec<u8>,
+    /// Records left out because they cannot be read, one Chinese sentence each (only drafts are
+    /// ever left out); shown as warnings and named in the backup's audit record.
+    pub skipped: Vec<String>,
 }
 
 /// What a restore did, for the person who ran it.
@@ -42,10 +45,22 @@ impl Service {
     /// that lock, so the image is one point in time, and it includes the record of itself.
     fn take_backup(&self, audit_actor: &str, by: &str) -> Result<BackupImage, ServiceError> {
         let _w = self.write_lock();
-        let rec = self.audit_record(audit_actor, AuditAction::Backup, "数据库", format!("由 {by} 备份"));
+        let unreadable = self.store.unreadable_drafts()?;
+        let skipped: Vec<String> = unreadable
+            .iter()
+            .map(|(k, why)| format!("跳过了工号 {} 无法读取的联系草稿（{why}）", String::from_utf8_lossy(k)))
+            .collect();
+        let mut detail = format!("由 {by} 备份");
+        if !unreadable.is_empty() {
+            let whose: Vec<String> =
+                unreadable.iter().map(|(k, _)| String::from_utf8_lossy(k).into_owned()).collect();
+            detail.push_str(&format!("；跳过无法读取的联系草稿：工号 {}", whose.join("、")));
+        }
+        let rec = self.audit_record(audit_actor, AuditAction::Backup, "数据库", detail);
         self.store.write(|tx| tx.audit(&rec))?;
-        let (bytes, info) = self.store.snapshot(self.now(), by)?;
-        Ok(BackupImage { info, bytes })
+        let keys: Vec<Vec<u8>> = unreadable.into_iter().map(|(k, _)| k).collect();
+        let (bytes, info) = self.store.snapshot(self.now(), by, &keys)?;
+        Ok(BackupImage { info, bytes, skipped })
     }
 
     /// A request from the branch server's own OS account, which has no staff record. It may back

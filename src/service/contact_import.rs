@@ -8,6 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 
 use super::imports::{ClientNumbers, Directory};
+use super::imports::{SOURCE_FIELD, SOURCE_MAX_CHARS};
 use super::views::{ImportOutcome, RowProblem};
 use super::{Service, ServiceError};
 use crate::domain::contact::{Channel, Outcome, Purpose};
@@ -65,6 +66,7 @@ impl Service {
         dry_run: bool,
     ) -> Result<ImportOutcome, ServiceError> {
         self.require(actor, Permission::Admin, "导入联系记录")?;
+        crate::domain::text::check_line(SOURCE_FIELD, &source, SOURCE_MAX_CHARS, false)?;
         let now = self.local_now();
         let _w = self.write_lock();
         let directory = Directory::load(&self.store)?;

@@ -1,10 +1,13 @@
 //! Logging a contact: one transaction writes the contact, completes the tasks it fulfils,
 //! reschedules the callback, updates the client, drops the draft and audits it.
 
-use super::views::{Logged, TaskView};
+use std::collections::BTreeMap;
+
+use super::views::{DraftRow, Logged, TaskView};
 use super::{Service, ServiceError};
 use crate::domain::task::apply_contact;
-use crate::domain::{AuditAction, Contact, ContactDraft, ContactId, Staff, Task};
+use crate::domain::{AuditAction, Contact, ContactDraft, ContactId, Permission, Staff, StaffNo, Task};
+use crate::store::StoreError;
 
 impl Service {
     pub fn log_contact(&self, actor: &Staff, draft: ContactDraft) -> Result<Logged, ServiceError> {
@@ -65,8 +68,13 @@ impl Service {
         Ok(Logged { contact: contact.id, completed, next_callback: client.next_callback, logged_at: now })
     }
 
-    /// One draft per staff member; the next save replaces it.
+    /// One draft per staff member; the next save replaces it. Refused (`Invalid`, naming the
+    /// field) when its text breaks a contact's rules; see `ContactDraft::draft_problems`.
     pub fn save_draft(&self, actor: &Staff, draft: ContactDraft) -> Result<(), ServiceError> {
+        let problems = draft.draft_problems();
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
         let rec = self.audit_record(
             actor.no.as_str(),
             AuditAction::SaveDraft,
@@ -81,19 +89,80 @@ impl Service {
         Ok(())
     }
 
+    /// The actor's kept draft. One that cannot be read is treated as none, so a damaged draft
+    /// never keeps its owner out of the workbench; `check` and `drafts list` still show it, and
+    /// the owner's next save replaces it.
     pub fn draft(&self, actor: &Staff) -> Result<Option<ContactDraft>, ServiceError> {
-        Ok(self.store.draft(&actor.no)?)
+        match self.store.draft(&actor.no) {
+            Err(StoreError::Corrupt { .. }) => Ok(None),
+            other => Ok(other?),
+        }
     }
 
+    /// Drops the actor's own draft, readable or not.
     pub fn discard_draft(&self, actor: &Staff) -> Result<(), ServiceError> {
         let _w = self.write_lock();
-        let Some(old) = self.store.draft(&actor.no)? else { return Ok(()) };
-        let rec =
-            self.audit_record(actor.no.as_str(), AuditAction::SaveDraft, old.client.as_str(), "丢弃".into());
+        let target = match self.store.draft(&actor.no) {
+            Ok(None) => return Ok(()),
+            Ok(Some(old)) => old.client.to_string(),
+            Err(StoreError::Corrupt { .. }) => String::new(),
+            Err(e) => return Err(e.into()),
+        };
+        let detail = if target.is_empty() { "丢弃（草稿无法读取）" } else { "丢弃" };
+        let rec = self.audit_record(actor.no.as_str(), AuditAction::SaveDraft, &target, detail.into());
         self.store.write(|tx| {
             tx.delete_draft(&actor.no)?;
             tx.audit(&rec)
         })?;
         Ok(())
+    }
+
+    pub fn all_drafts(&self, actor: &Staff) -> Result<Vec<DraftRow>, ServiceError> {
+        self.require(actor, Permission::Admin, "查看所有员工的联系草稿")?;
+        let names: BTreeMap<String, String> =
+            self.store.all_staff()?.into_iter().map(|s| (s.no.to_string(), s.name)).collect();
+        Ok(self
+            .store
+            .all_drafts()?
+            .into_iter()
+            .map(|(staff, draft)| {
+                let staff_name = names.get(&staff).cloned();
+                match draft {
+                    Ok(d) => DraftRow {
+                        staff,
+                        staff_name,
+                        client: Some(d.client),
+                        note_chars: d.note.chars().count() as u64,
+                        unreadable: None,
+                    },
+                    Err(e) => DraftRow {
+                        staff,
+                        staff_name,
+                        client: None,
+                        note_chars: 0,
+                        unreadable: Some(e.to_string()),
+                    },
+                }
+            })
+            .collect())
+    }
+
+    /// An administrator removes someone else's draft: the way out when one cannot be read, or
+    /// belongs to someone who has left. The audit record's target is the owner's 工号.
+    pub fn discard_draft_of(&self, actor: &Staff, of: StaffNo) -> Result<bool, ServiceError> {
+        self.require(actor, Permission::Admin, "丢弃其他员工的联系草稿")?;
+        let _w = self.write_lock();
+        let detail = match self.store.draft(&of) {
+            Ok(None) => return Ok(false),
+            Ok(Some(old)) => format!("管理员丢弃 {of} 的草稿（客户 {}）", old.client),
+            Err(StoreError::Corrupt { .. }) => format!("管理员丢弃 {of} 的草稿（记录无法读取）"),
+            Err(e) => return Err(e.into()),
+        };
+        let rec = self.audit_record(actor.no.as_str(), AuditAction::SaveDraft, of.as_str(), detail);
+        self.store.write(|tx| {
+            tx.delete_draft(&of)?;
+            tx.audit(&rec)
+        })?;
+        Ok(true)
     }
 }

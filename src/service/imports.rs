@@ -110,6 +110,11 @@ fn duplicates<'a>(rows: impl Iterator<Item = (u64, &'a str)>, column: &str, out:
     }
 }
 
+/// What the audit trail calls the file an import came from; it is the import's audit target.
+pub(super) const SOURCE_FIELD: &str = "来源文件名";
+/// A file name, as most file systems allow (255), counted in characters.
+pub(super) const SOURCE_MAX_CHARS: usize = 255;
+
 impl Service {
     fn import_audit(
         &self,
@@ -135,6 +140,7 @@ impl Service {
         dry_run: bool,
     ) -> Result<ImportOutcome, ServiceError> {
         self.require(actor, Permission::Admin, "导入员工名单")?;
+        crate::domain::text::check_line(SOURCE_FIELD, &source, SOURCE_MAX_CHARS, false)?;
         let _w = self.write_lock();
         let mut problems = Vec::new();
         for r in &rows {
@@ -280,6 +286,7 @@ impl Service {
         new_outlets: Vec<OutletId>,
     ) -> Result<ImportOutcome, ServiceError> {
         self.require(actor, Permission::Admin, "导入客户名单")?;
+        crate::domain::text::check_line(SOURCE_FIELD, &source, SOURCE_MAX_CHARS, false)?;
         let today = self.local_date();
         let _w = self.write_lock();
         let rules = self.store.rules()?;
@@ -491,6 +498,7 @@ impl Service {
         dry_run: bool,
     ) -> Result<ImportOutcome, ServiceError> {
         self.require(actor, Permission::Admin, "导入持有产品数据")?;
+        crate::domain::text::check_line(SOURCE_FIELD, &source, SOURCE_MAX_CHARS, false)?;
         let today = self.local_date();
         let _w = self.write_lock();
         let rules = self.store.rules()?;

@@ -26,7 +26,13 @@ fn config() -> bincode::config::Configuration {
 /// No stored record comes near this. Decoding with a limit means a damaged length prefix is
 /// refused as corrupt instead of making bincode allocate gigabytes (and abort the process), which
 /// matters for `check` and for verifying a backup file someone hands us.
-const MAX_RECORD: usize = 16 << 20;
+pub const MAX_RECORD: usize = 16 << 20;
+
+/// The largest record `encode` writes, envelope included: well below `MAX_RECORD`, so whatever is
+/// written can always be read back (by `check`, `backup` and `restore` too). The largest real
+/// records (a client with a long plan, an import's audit record) are a few kilobytes; anything
+/// near this limit came from a request no form could make, and is refused before it is stored.
+pub const MAX_WRITE: usize = 4 << 20;
 
 fn decode_config() -> bincode::config::Configuration<
     bincode::config::LittleEndian,
@@ -36,10 +42,19 @@ fn decode_config() -> bincode::config::Configuration<
     config().with_limit::<MAX_RECORD>()
 }
 
+/// The value in its envelope. Refused with `StoreError::TooLarge` (naming `T::KIND`) when the
+/// result would exceed `MAX_WRITE` bytes, so nothing unreadable is ever written.
 pub fn encode<T: Record>(value: &T) -> Result<Vec<u8>, StoreError> {
     let mut out = T::VERSION.to_be_bytes().to_vec();
     let payload = bincode::serde::encode_to_vec(value, config())
         .map_err(|e| StoreError::Encode { kind: T::KIND, reason: e.to_string() })?;
+    if out.len() + payload.len() > MAX_WRITE {
+        return Err(StoreError::TooLarge {
+            kind: T::KIND,
+            bytes: out.len() + payload.len(),
+            limit: MAX_WRITE,
+        });
+    }
     out.extend_from_slice(&payload);
     Ok(out)
 }

@@ -19,6 +19,9 @@ pub enum StoreError {
     Corrupt { kind: &'static str, key: String, reason: String },
     #[error("无法写入{kind}记录：{reason}")]
     Encode { kind: &'static str, reason: String },
+    /// A record larger than `codec::MAX_WRITE`; nothing was written.
+    #[error("{kind}记录过大（{bytes} 字节，上限 {limit} 字节），没有保存；请缩短其中的文字后再试")]
+    TooLarge { kind: &'static str, bytes: usize, limit: usize },
     #[error("{0}")]
     Conflict(String),
     #[error("无法打开数据库 {path}：{reason}")]

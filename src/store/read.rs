@@ -173,6 +173,17 @@ impl Store {
         self.get(Tree::Drafts, staff.as_str().as_bytes())
     }
 
+    /// Every draft, keyed by the 工号 it belongs to (as stored), each decoded on its own: one that
+    /// cannot be read is returned as its error, so the others still list and it can be removed.
+    pub fn all_drafts(&self) -> Result<Vec<DraftEntry>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.tree(Tree::Drafts).iter() {
+            let (k, v) = item?;
+            out.push((String::from_utf8_lossy(&k).into_owned(), decode(&k, &v)));
+        }
+        Ok(out)
+    }
+
     /// The audit trail, oldest first.
     pub fn audit(&self) -> impl DoubleEndedIterator<Item = Result<AuditRecord, StoreError>> + '_ {
         self.tree(Tree::Audit).iter().map(|item| {
@@ -181,6 +192,9 @@ impl Store {
         })
     }
 }
+
+/// One stored draft: the 工号 it belongs to and the draft, or why it cannot be read.
+pub type DraftEntry = (String, Result<ContactDraft, StoreError>);
 
 fn roster_client(key: &[u8]) -> Result<ClientNo, StoreError> {
     keys::after_sep(key).and_then(|s| ClientNo::parse(s).ok()).ok_or_else(|| bad_index(Tree::Roster, key))

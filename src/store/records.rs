@@ -304,6 +304,114 @@ mod tests {
         );
     }
 
+    /// The write limit guards every record type: what `encode` accepts, `decode` can read back.
+    #[test]
+    fn no_record_is_written_larger_than_it_can_be_read() {
+        use crate::domain::results::{ClientState, Snapshot, StateChange};
+        use crate::domain::{AuditAction, Channel, Contact, ContactId, LaunchId, Outcome, Purpose};
+        use crate::store::codec::{MAX_RECORD, MAX_WRITE};
+        const { assert!(MAX_WRITE < MAX_RECORD) };
+        let huge = "字".repeat(MAX_WRITE / 3 + 1);
+        let day = NaiveDate::from_ymd_opt(2026, 11, 18).unwrap();
+        let at = day.and_hms_opt(10, 0, 0).unwrap();
+        let no = ClientNo::parse(&"C".repeat(32)).unwrap();
+        let staff_no = StaffNo::parse(&"9".repeat(20)).unwrap();
+        let outlet = OutletId::parse("城关").unwrap();
+
+        fn refused<T: Record>(value: &T) {
+            match encode(value) {
+                Err(StoreError::TooLarge { kind, bytes, limit }) => {
+                    assert_eq!((kind, limit), (T::KIND, MAX_WRITE));
+                    assert!(bytes > limit);
+                    let said = StoreError::TooLarge { kind, bytes, limit }.to_string();
+                    assert!(said.starts_with(&format!("{}记录过大", T::KIND)), "{said}");
+                }
+                other => {
+                    panic!("{} of {} bytes was not refused: {:?}", T::KIND, MAX_WRITE, other.map(|b| b.len()))
+                }
+            }
+        }
+        let mut client = Client::new(no.clone(), "张伟".into(), outlet.clone());
+        client.plan = huge.clone();
+        refused(&client);
+        let staff = Staff {
+            no: staff_no.clone(),
+            name: huge.clone(),
+            role: JobRole::new("柜员"),
+            outlet: outlet.clone(),
+            login: None,
+            permission: crate::domain::Permission::Staff,
+            active: true,
+        };
+        refused(&staff);
+        let draft = ContactDraft {
+            client: no.clone(),
+            at: None,
+            channel: Channel::Phone,
+            purpose: Purpose::Callback,
+            launch: None,
+            outcome: Outcome::Success,
+            note: huge.clone(),
+            satisfaction: None,
+            next_callback: None,
+        };
+        refused(&draft);
+        refused(&Contact {
+            id: ContactId(1),
+            client: no.clone(),
+            by: staff_no.clone(),
+            at,
+            channel: Channel::Phone,
+            purpose: Purpose::Callback,
+            launch: None,
+            outcome: Outcome::Success,
+            note: huge.clone(),
+            satisfaction: None,
+            next_callback: None,
+            logged_at: at,
+        });
+        refused(&ProductLaunch {
+            id: LaunchId(1),
+            name: "新品".into(),
+            description: huge.clone(),
+            launched: day,
+            deadline: day,
+            by: staff_no.clone(),
+        });
+        refused(&crate::domain::AuditRecord {
+            at: chrono::DateTime::parse_from_rfc3339("2026-11-18T10:00:00+08:00").unwrap(),
+            actor: "1001".into(),
+            action: AuditAction::Import,
+            target: "x.csv".into(),
+            detail: huge.clone(),
+        });
+        let mut rules = Rules::default();
+        for i in 0..(MAX_WRITE / 20 + 1) {
+            rules.quotas.insert(JobRole::new(&format!("岗位{i:015}")), 1);
+        }
+        refused(&rules);
+        // The remaining records hold only numbers, dates and identifiers (at most 32
+        // characters each), so even with the longest identifiers they stay tiny.
+        let task = Task {
+            id: TaskId { client: no.clone(), kind: crate::domain::TaskKind::Callback { seq: u64::MAX } },
+            maintainer: Some(staff_no.clone()),
+            due: day,
+            first_due: day,
+            created: day,
+            state: TaskState::Done { on: day, by: staff_no.clone(), contact: ContactId(u64::MAX) },
+        };
+        assert!(encode(&task).unwrap().len() < 256);
+        assert!(encode(&Snapshot { date: day, clients: u32::MAX, gold_plus: u32::MAX }).unwrap().len() < 64);
+        let state =
+            ClientState { tier: CardTier::Gold, segment: Segment::Maintain, status: ClientStatus::Dormant };
+        let change = StateChange { client: no.clone(), on: day, from: Some(state), to: state };
+        assert!(encode(&change).unwrap().len() < 128);
+        // And just under the limit is still written and read back.
+        client.plan = "x".repeat(MAX_WRITE - 1024);
+        let bytes = encode(&client).unwrap();
+        assert_eq!(decode::<Client>(b"C", &bytes).unwrap().plan.len(), MAX_WRITE - 1024);
+    }
+
     #[test]
     fn tasks_written_before_first_due_existed_take_their_due_date() {
         let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();

@@ -29,8 +29,11 @@ pub fn width(s: &str) -> usize {
 
 /// Cuts `s` to at most `max` cells, ending in ".." when cut, never splitting a wide character.
 /// ("…" is East Asian Ambiguous: a CJK-configured terminal draws it two cells wide and every
-/// column after it would shift.)
+/// column after it would shift.) Control characters in stored text are shown escaped
+/// (`domain::inert`), not dropped, so a cell shows what is really stored.
 pub fn fit(s: &str, max: usize) -> String {
+    let shown = crate::domain::inert(s);
+    let s: &str = &shown;
     if width(s) <= max {
         return s.to_string();
     }

@@ -202,7 +202,10 @@ impl ClientScreen {
                 if let Some(s) = c.satisfaction {
                     spans.push(Span::styled(format!("{s}/5 "), th.ok));
                 }
-                spans.push(Span::styled(c.note.replace('\n', " "), th.text));
+                spans.push(Span::styled(
+                    crate::domain::inert(&c.note.replace('\n', " ")).into_owned(),
+                    th.text,
+                ));
                 Line::from(spans)
             })
             .collect()

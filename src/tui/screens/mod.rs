@@ -63,7 +63,7 @@ pub fn export_report(cx: &Ctx, kind: ReportKind, quarter: Option<Quarter>) -> Ac
     }
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
     let path = dir.join(format!("{}-{stamp}.xlsx", report.title.replace(' ', "-")));
-    match crate::report::write_xlsx(&path, &report) {
+    match crate::report::write_xlsx(&path, false, &report) {
         Ok(()) => Action::Say(Message::Info(cx.t.exported_to.replace("{}", &path.display().to_string()))),
         Err(e) => Action::Say(Message::Error(e.to_string())),
     }
