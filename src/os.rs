@@ -62,7 +62,13 @@ pub fn io_reason(e: &std::io::Error) -> String {
         PermissionDenied => "没有读取权限".into(),
         IsADirectory => "这是一个目录，不是文件".into(),
         InvalidData => "内容无法读取".into(),
-        _ => format!("读写出错（{}）", e.kind()),
+        StorageFull => "磁盘已满".into(),
+        ReadOnlyFilesystem => "文件系统是只读的".into(),
+        AlreadyExists => "文件已存在".into(),
+        _ => match e.raw_os_error() {
+            Some(code) => format!("读写出错（系统错误码 {code}）"),
+            None => "读写出错".into(),
+        },
     }
 }
 

@@ -46,8 +46,9 @@ pub fn demo(store: &Path, clients: u32, fresh: bool) -> Result<Arc<Service>> {
             bail!("{} 不是演示数据库，不会删除", store.display());
         }
         drop(service);
-        std::fs::remove_dir_all(store)
-            .map_err(|e| anyhow!("无法删除旧的演示数据库 {}：{e}", store.display()))?;
+        std::fs::remove_dir_all(store).map_err(|e| {
+            anyhow!("无法删除旧的演示数据库 {}：{}", store.display(), crate::os::io_reason(&e))
+        })?;
     }
     let service = open(store)?;
     if service.demo_user()?.is_none() {
@@ -437,7 +438,8 @@ pub fn backup(api: &dyn Api, out: Output) -> Result<()> {
 }
 
 pub fn restore(store: &Path, socket: &Path, file: &Path, check_only: bool) -> Result<()> {
-    let bytes = std::fs::read(file).map_err(|e| anyhow!("无法读取备份文件 {}：{e}", file.display()))?;
+    let bytes = std::fs::read(file)
+        .map_err(|e| anyhow!("无法读取备份文件 {}：{}", file.display(), crate::os::io_reason(&e)))?;
     let source =
         file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
     if check_only {

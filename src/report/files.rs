@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::os::io_reason;
 use anyhow::{Result, anyhow};
 
 use crate::service::views::{Report, ReportCell, Table};
@@ -33,7 +34,7 @@ pub fn output_kind(path: &Path, force: bool) -> Result<OutputKind> {
     let meta = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(OutputKind::File),
-        Err(e) => return Err(anyhow!("无法查看 {}：{e}", path.display())),
+        Err(e) => return Err(anyhow!("无法查看 {}：{}", path.display(), io_reason(&e))),
     };
     let t = meta.file_type();
     if t.is_symlink() {
@@ -90,9 +91,9 @@ pub fn write_output(path: &Path, force: bool, fill: impl FnOnce(&mut dyn Write) 
             let mut f = std::fs::OpenOptions::new()
                 .write(true)
                 .open(path)
-                .map_err(|e| anyhow!("无法打开 {} 写入：{e}", path.display()))?;
+                .map_err(|e| anyhow!("无法打开 {} 写入：{}", path.display(), io_reason(&e)))?;
             fill(&mut f).map_err(|e| anyhow!("写入 {} 失败：{e:#}", path.display()))?;
-            f.flush().map_err(|e| anyhow!("写入 {} 失败：{e}", path.display()))
+            f.flush().map_err(|e| anyhow!("写入 {} 失败：{}", path.display(), io_reason(&e)))
         }
         OutputKind::File | OutputKind::ReplaceLink => write_atomically(path, |f| fill(f)),
     }
@@ -103,11 +104,12 @@ pub fn write_output(path: &Path, force: bool, fill: impl FnOnce(&mut dyn Write) 
 /// replaced, not followed); callers decide first whether that is wanted (`write_output`).
 pub fn write_atomically(path: &Path, fill: impl FnOnce(&mut std::fs::File) -> Result<()>) -> Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| anyhow!("无法在 {} 创建文件：{e}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
+        anyhow!("无法在 {} 创建文件：{}；请检查目录是否存在、是否有写入权限", dir.display(), io_reason(&e))
+    })?;
     fill(tmp.as_file_mut())?;
-    tmp.as_file().sync_all().map_err(|e| anyhow!("写入 {} 失败：{e}", path.display()))?;
-    tmp.persist(path).map_err(|e| anyhow!("无法写入 {}：{}", path.display(), e.error))?;
+    tmp.as_file().sync_all().map_err(|e| anyhow!("写入 {} 失败：{}", path.display(), io_reason(&e)))?;
+    tmp.persist(path).map_err(|e| anyhow!("无法写入 {}：{}", path.display(), io_reason(&e.error)))?;
     // The rename is durable once the directory holding it is.
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
