@@ -107,29 +107,34 @@ fn a_workbook_is_imported_cell_by_cell_text_ids_real_dates_and_numbers() {
     assert!(o.status.success(), "{}", text(&o));
 
     let path = dir.path().join("客户名单.xlsx");
+    let text_fmt = Format::new().set_num_format("@");
+    let date_fmt = Format::new().set_num_format("yyyy/m/d");
+    // The header at `row` and one good client below it: text IDs, a real date, numbers.
+    let register = |ws: &mut rust_xlsxwriter::Worksheet, row: u32| {
+        for (c, h) in
+            ["客户号", "客户姓名", "证件号码", "出生日期", "网点", "日均金融资产（万元）", "自办业务比例"]
+                .iter()
+                .enumerate()
+        {
+            ws.write_string(row, c as u16, *h).unwrap();
+        }
+        let row = row + 1;
+        ws.write_string_with_format(row, 0, "0062010001", &text_fmt).unwrap();
+        ws.write_string(row, 1, "阿依古丽•买买提").unwrap();
+        ws.write_string_with_format(row, 2, "11010519491231002X", &text_fmt).unwrap();
+        ws.write_date_with_format(row, 3, d(1949, 12, 31), &date_fmt).unwrap();
+        ws.write_string(row, 4, "城关支行").unwrap();
+        ws.write_number(row, 5, 52.3).unwrap();
+        ws.write_number(row, 6, 0.853).unwrap();
+    };
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("说明").unwrap();
     ws.write_string(0, 0, "这一页不是名单").unwrap();
     let ws = wb.add_worksheet();
     ws.set_name("名单").unwrap();
-    let text_fmt = Format::new().set_num_format("@");
-    let date_fmt = Format::new().set_num_format("yyyy/m/d");
     ws.write_string(0, 0, "个人客户名单（2026年11月）").unwrap();
-    for (c, h) in
-        ["客户号", "客户姓名", "证件号码", "出生日期", "网点", "日均金融资产（万元）", "自办业务比例"]
-            .iter()
-            .enumerate()
-    {
-        ws.write_string(2, c as u16, *h).unwrap();
-    }
-    ws.write_string_with_format(3, 0, "0062010001", &text_fmt).unwrap();
-    ws.write_string(3, 1, "阿依古丽•买买提").unwrap();
-    ws.write_string_with_format(3, 2, "11010519491231002X", &text_fmt).unwrap();
-    ws.write_date_with_format(3, 3, d(1949, 12, 31), &date_fmt).unwrap();
-    ws.write_string(3, 4, "城关支行").unwrap();
-    ws.write_number(3, 5, 52.3).unwrap();
-    ws.write_number(3, 6, 0.853).unwrap();
+    register(ws, 2);
     // An ID typed as a number: Excel kept 15 digits, the rest is gone.
     ws.write_number(4, 0, 6201000002.0).unwrap();
     ws.write_string(4, 1, "李娜").unwrap();
@@ -151,21 +156,7 @@ fn a_workbook_is_imported_cell_by_cell_text_ids_real_dates_and_numbers() {
 
     // Without the damaged row the sheet goes in with every digit and the date as a date.
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    for (c, h) in
-        ["客户号", "客户姓名", "证件号码", "出生日期", "网点", "日均金融资产（万元）", "自办业务比例"]
-            .iter()
-            .enumerate()
-    {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    ws.write_string_with_format(1, 0, "0062010001", &text_fmt).unwrap();
-    ws.write_string(1, 1, "阿依古丽•买买提").unwrap();
-    ws.write_string_with_format(1, 2, "11010519491231002X", &text_fmt).unwrap();
-    ws.write_date_with_format(1, 3, d(1949, 12, 31), &date_fmt).unwrap();
-    ws.write_string(1, 4, "城关支行").unwrap();
-    ws.write_number(1, 5, 52.3).unwrap();
-    ws.write_number(1, 6, 0.853).unwrap();
+    register(wb.add_worksheet(), 0);
     wb.save(&path).unwrap();
     let o = mingdan(&store, &["import", "clients", p]);
     assert!(o.status.success(), "{}", text(&o));
