@@ -184,12 +184,12 @@ pub fn import(api: &dyn Api, args: ImportArgs) -> Result<()> {
         bail!("导入未完成");
     }
     for g in &outcome.changes {
-        println!("{}（{} 位）：", g.what, g.lines.len());
+        println!("{}（{} 位）：", g.what, g.total);
         for l in g.lines.iter().take(CHANGES_SHOWN) {
             println!("  {l}");
         }
-        if g.lines.len() > CHANGES_SHOWN {
-            let more = g.lines.len() - CHANGES_SHOWN;
+        if g.total > CHANGES_SHOWN as u64 {
+            let more = g.total - CHANGES_SHOWN as u64;
             let hint = if report.is_some() { "见报告文件" } else { "加 --report 文件名 可写出全部" };
             println!("  ……另有 {more} 位（{hint}）");
         }
