@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 
 use super::cells::{self, Unit};
 use super::grid::RawCell;
-use super::sheet::Located;
+use super::grid::RawRow;
+use super::sheet::{DataRows, Header, Rows, Source, find_header};
 use crate::domain::client::display_permille;
 use crate::domain::mask::{asset_band, mask_id, mask_phone};
 use crate::domain::{
@@ -98,107 +99,177 @@ pub struct Parsed<T> {
     pub notes: Vec<RowProblem>,
 }
 
-impl<T> Parsed<T> {
-    fn failed(problems: Vec<RowProblem>) -> Parsed<T> {
-        Parsed { rows: Vec::new(), problems, notes: Vec::new() }
+
+/// Reads one data row through `columns`: the draft, or `None` with a problem for each bad cell.
+fn read_row<D: Draft, V>(
+    row: &RawRow,
+    columns: &[Column<D, V>],
+    sources: &[Option<Source>],
+    units: &[Cx],
+    problems: &mut Vec<RowProblem>,
+) -> Option<D> {
+    let mut d = D::default();
+    d.set_line(row.line);
+    let before = problems.len();
+    for (ci, col) in columns.iter().enumerate() {
+        let Some(src) = &sources[ci] else { continue };
+        let cell = |at: usize| row.cells.get(at).map(RawCell::text).unwrap_or_default();
+        let main = cell(src.at);
+        let other = src.also.as_ref().map(|(at, h)| (cell(*at), h.as_str())).filter(|(o, _)| !o.is_empty());
+        let Some(read) = col.read else { continue };
+        let cx = &units[ci];
+        let mut bad =
+            |reason: String| problems.push(RowProblem { line: row.line, column: col.names[0].to_string(), reason });
+        match (main.is_empty(), other) {
+            (true, None) => {
+                if matches!(col.need, Need::Key | Need::Always) {
+                    bad("不能为空".into());
+                }
+            }
+            (true, Some((o, _))) => {
+                if let Err(e) = read(&mut d, &o, cx) {
+                    bad(e.reason);
+                }
+            }
+            (false, None) => {
+                if let Err(e) = read(&mut d, &main, cx) {
+                    bad(e.reason);
+                }
+            }
+            (false, Some((o, header))) => {
+                let mut alt = d.clone();
+                match (read(&mut d, &main, cx), read(&mut alt, &o, cx)) {
+                    (Err(e), _) => bad(e.reason),
+                    (Ok(()), Ok(())) if alt != d => {
+                        bad(format!("“{main}”与“{header}”列的“{o}”不一致，请核对后只保留一个"))
+                    }
+                    _ => {}
+                }
+            }
+        }
     }
+    (problems.len() == before).then_some(d)
 }
 
-/// Reads every data row of `located` through `columns`. A row with any bad cell is not returned;
-/// each bad cell is a problem naming its row and column.
-pub fn read_rows<D: Draft, V>(mut located: Located, columns: &[Column<D, V>], today: NaiveDate) -> Parsed<D> {
-    let mut notes = std::mem::take(&mut located.notes);
-    drop_masked_columns(&mut located, columns, &mut notes);
-    let units: Vec<Cx> = located
+/// What reading a file row by row found besides its records: every problem, the notes on what
+/// was skipped, ignored or decided, and the problem that stopped the reading, if one did (an
+/// unpaired quote: nothing after it can be read).
+#[derive(Debug, Default)]
+pub struct ReadReport {
+    pub problems: Vec<RowProblem>,
+    pub notes: Vec<RowProblem>,
+    pub stopped: Option<RowProblem>,
+}
+
+/// Reads a file's rows through `columns`, handing each good record to `each` as it is read, so
+/// that only one row is in memory at a time. `open` gives the rows from the start; it is called
+/// twice when the file has sensitive columns (see `masked_columns`). A row with any bad cell is
+/// not handed on; each bad cell is a problem naming its row and column.
+pub fn read_each<'a, D: Draft, V>(
+    open: &dyn Fn() -> Rows<'a>,
+    columns: &[Column<D, V>],
+    today: NaiveDate,
+    each: &mut dyn FnMut(D),
+) -> ReadReport {
+    let mut report = ReadReport::default();
+    let mut rows = open();
+    let mut header = match find_header(&mut rows, columns) {
+        Ok(h) => h,
+        Err(problems) => {
+            report.problems = problems;
+            return report;
+        }
+    };
+    let mut masked_notes = Vec::new();
+    if columns.iter().any(|c| c.sensitive) {
+        masked_columns(open(), &mut header, columns, &mut masked_notes);
+    }
+    let units: Vec<Cx> = header
         .sources
         .iter()
         .map(|s| Cx { unit: s.as_ref().map_or(Unit::Yuan, |s| cells::unit_of_header(&s.header)), today })
         .collect();
-    let mut rows = Vec::with_capacity(located.rows.len());
-    let mut problems = Vec::new();
-    for row in &located.rows {
-        let mut d = D::default();
-        d.set_line(row.line);
-        let before = problems.len();
-        for (ci, col) in columns.iter().enumerate() {
-            let Some(src) = &located.sources[ci] else { continue };
-            let cell = |at: usize| row.cells.get(at).map(RawCell::text).unwrap_or_default();
-            let main = cell(src.at);
-            let other = src.also.as_ref().map(|(at, h)| (cell(*at), h.as_str())).filter(|(o, _)| !o.is_empty());
-            let Some(read) = col.read else { continue };
-            let cx = &units[ci];
-            let mut bad = |reason: String| {
-                problems.push(RowProblem { line: row.line, column: col.names[0].to_string(), reason })
-            };
-            match (main.is_empty(), other) {
-                (true, None) => {
-                    if matches!(col.need, Need::Key | Need::Always) {
-                        bad("不能为空".into());
-                    }
-                }
-                (true, Some((o, _))) => {
-                    if let Err(e) = read(&mut d, &o, cx) {
-                        bad(e.reason);
-                    }
-                }
-                (false, None) => {
-                    if let Err(e) = read(&mut d, &main, cx) {
-                        bad(e.reason);
-                    }
-                }
-                (false, Some((o, header))) => {
-                    let mut alt = d.clone();
-                    match (read(&mut d, &main, cx), read(&mut alt, &o, cx)) {
-                        (Err(e), _) => bad(e.reason),
-                        (Ok(()), Ok(())) if alt != d => {
-                            bad(format!("“{main}”与“{header}”列的“{o}”不一致，请核对后只保留一个"))
-                        }
-                        _ => {}
-                    }
-                }
+    let mut data = DataRows::new(&header);
+    let mut notes = std::mem::take(&mut header.notes);
+    let ahead = std::mem::take(&mut header.ahead).into_iter().map(Ok);
+    for row in ahead.chain(rows) {
+        let row = match row {
+            Ok(row) => row,
+            Err(p) => {
+                report.stopped = Some(p);
+                break;
+            }
+        };
+        if data.is_data(&row, &mut notes) {
+            if let Some(d) = read_row(&row, columns, &header.sources, &units, &mut report.problems) {
+                each(d);
             }
         }
-        if problems.len() == before {
-            rows.push(d);
-        }
     }
-    Parsed { rows, problems, notes }
+    if let Err(p) = data.finish(header.line, &mut notes) {
+        report.problems = vec![p];
+        return report;
+    }
+    notes.append(&mut masked_notes);
+    report.notes = notes;
+    report
 }
 
 /// A sensitive column whose every value is masked is our own masked export: it is ignored with a
 /// note, and the stored values stay. Single masked values in a real column are refused by the
-/// cell's parser.
-fn drop_masked_columns<D, V>(located: &mut Located, columns: &[Column<D, V>], notes: &mut Vec<RowProblem>) {
-    for (ci, col) in columns.iter().enumerate() {
-        if !col.sensitive {
+/// cell's parser. Reads `rows` only as far as it takes to find an unmasked value in each
+/// sensitive column, which in a real register is the first data row.
+fn masked_columns<D, V>(
+    mut rows: Rows<'_>,
+    header: &mut Header,
+    columns: &[Column<D, V>],
+    notes: &mut Vec<RowProblem>,
+) {
+    let Ok(h) = find_header(&mut rows, columns) else { return };
+    // Per sensitive column in the file: its first value, while every value so far is masked.
+    let mut open: Vec<(usize, usize, Option<String>)> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.sensitive)
+        .filter_map(|(ci, _)| h.sources[ci].as_ref().map(|s| (ci, s.at, None)))
+        .collect();
+    let mut data = DataRows::new(&h);
+    let mut ignored = Vec::new();
+    for row in h.ahead.into_iter().map(Ok).chain(rows) {
+        if open.is_empty() {
+            break;
+        }
+        let Ok(row) = row else { break };
+        if !data.is_data(&row, &mut ignored) {
             continue;
         }
-        let Some(src) = &located.sources[ci] else { continue };
-        let mut values = located.rows.iter().filter_map(|r| r.cells.get(src.at)).filter(|c| !c.is_blank());
-        let first = values.next().map(RawCell::text);
-        let all_masked = first.as_deref().is_some_and(cells::is_masked)
-            && values.all(|c| cells::is_masked(&c.text()));
-        if all_masked {
-            notes.push(RowProblem {
-                line: located.header_line,
-                column: col.names[0].to_string(),
-                reason: format!(
-                    "整列是遮蔽后的值（如“{}”），已忽略：不会用它覆盖已有的{}",
-                    first.unwrap_or_default(),
-                    col.names[0]
-                ),
-            });
-            located.sources[ci] = None;
-        }
+        open.retain_mut(|(_, at, first)| {
+            let Some(cell) = row.cells.get(*at).filter(|c| !c.is_blank()) else { return true };
+            let text = cell.text();
+            if !cells::is_masked(&text) {
+                return false;
+            }
+            first.get_or_insert(text);
+            true
+        });
+    }
+    for (ci, _, first) in open {
+        let Some(first) = first else { continue };
+        let col = &columns[ci];
+        notes.push(RowProblem {
+            line: header.line,
+            column: col.names[0].to_string(),
+            reason: format!("整列是遮蔽后的值（如“{first}”），已忽略：不会用它覆盖已有的{}", col.names[0]),
+        });
+        header.sources[ci] = None;
     }
 }
 
 /// Finds the header and reads the rows of a file through `columns`.
-pub fn parse<D: Draft, V>(rows: Vec<super::grid::RawRow>, columns: &[Column<D, V>], today: NaiveDate) -> Parsed<D> {
-    match super::sheet::locate(rows, columns) {
-        Ok(located) => read_rows(located, columns, today),
-        Err(problems) => Parsed::failed(problems),
-    }
+pub fn parse<D: Draft, V>(rows: Vec<RawRow>, columns: &[Column<D, V>], today: NaiveDate) -> Parsed<D> {
+    let mut out = Vec::new();
+    let report = read_each(&|| Box::new(rows.iter().cloned().map(Ok)), columns, today, &mut |d| out.push(d));
+    Parsed { rows: out, problems: report.problems, notes: report.notes }
 }
 
 /// The header row an export writes.

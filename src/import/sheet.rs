@@ -58,58 +58,158 @@ fn count_outside_quotes(line: &str, sep: u8) -> usize {
 /// Excel writes in that encoding. Errors name the row where the file stops being readable.
 pub fn text_rows(text: &str, utf16: bool) -> Result<Vec<RawRow>, RowProblem> {
     let sep = if utf16 { b'\t' } else { separator(text) };
-    let row_starts = row_starts(text.as_bytes());
-    let row_of = |byte: u64| -> u64 {
-        let bytes = text.as_bytes();
-        let mut at = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
-        while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
-            at += 1;
+    TextRows::new(text.as_bytes(), sep).collect()
+}
+
+/// The rows of UTF-8 text read from `input` as it comes, each numbered as `text_rows` numbers
+/// it, holding only the row being read: a register of a million rows is never in memory whole.
+/// After an error (an unpaired quote) it ends.
+pub struct TextRows<R: Read> {
+    reader: csv::Reader<RowCounter<R>>,
+    starts: Rc<RefCell<RowStarts>>,
+    record: csv::StringRecord,
+    failed: bool,
+}
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::io::Read;
+use std::rc::Rc;
+
+impl<R: Read> TextRows<R> {
+    /// Rows separated by `sep` (see `separator`).
+    pub fn new(input: R, sep: u8) -> TextRows<R> {
+        let starts = Rc::new(RefCell::new(RowStarts::default()));
+        let counter = RowCounter { input, starts: starts.clone() };
+        let reader =
+            csv::ReaderBuilder::new().delimiter(sep).flexible(true).has_headers(false).from_reader(counter);
+        TextRows { reader, starts, record: csv::StringRecord::new(), failed: false }
+    }
+
+    fn row_at(&self, byte: u64) -> u64 {
+        self.starts.borrow_mut().row_at(byte)
+    }
+}
+
+impl<R: Read> Iterator for TextRows<R> {
+    type Item = Result<RawRow, RowProblem>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
         }
-        row_starts.partition_point(|s| *s <= at) as u64
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(sep)
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
+        match self.reader.read_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => {
+                let line = self.record.position().map_or(0, |p| self.row_at(p.byte()));
+                let cells = self
+                    .record
+                    .iter()
+                    .map(|c| if c.trim().is_empty() { RawCell::Empty } else { RawCell::Text(c.to_string()) })
+                    .collect();
+                Some(Ok(RawRow { line, cells }))
+            }
             Err(e) => {
-                let line = e.position().map_or(0, |p| row_of(p.byte()));
-                return Err(problem(
+                self.failed = true;
+                let line = match e.position() {
+                    Some(p) => self.row_at(p.byte()),
+                    None if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                        return Some(Err(problem(0, "", io_text(&e))));
+                    }
+                    None => 0,
+                };
+                Some(Err(problem(
                     line,
                     "",
                     "这一行的引号没有配对，文件无法继续读取；请在 Excel 中打开后重新另存为 CSV",
-                ));
+                )))
             }
         }
-        let line = record.position().map_or(0, |p| row_of(p.byte()));
-        let cells = record
-            .iter()
-            .map(|c| if c.trim().is_empty() { RawCell::Empty } else { RawCell::Text(c.to_string()) })
-            .collect();
-        rows.push(RawRow { line, cells });
     }
-    Ok(rows)
 }
 
-/// Byte offsets where each row Excel would show begins: the start of the file and every line
-/// break outside a quoted cell.
-fn row_starts(bytes: &[u8]) -> Vec<usize> {
-    let mut starts = vec![0];
-    let mut quoted = false;
-    for (i, b) in bytes.iter().enumerate() {
-        match b {
-            b'"' => quoted = !quoted,
-            b'\n' if !quoted => starts.push(i + 1),
-            _ => {}
+fn io_text(e: &csv::Error) -> String {
+    match e.kind() {
+        // A decoder's own sentence (the file is not in the encoding it seemed to be).
+        csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData && io.get_ref().is_some() => {
+            io.get_ref().map(ToString::to_string).unwrap_or_default()
+        }
+        csv::ErrorKind::Io(io) => crate::os::io_reason(io),
+        _ => String::new(),
+    }
+}
+
+/// Where the rows Excel would show begin, for the part of the text read but not yet numbered:
+/// each entry is the byte offset of a row's first character that is not a line break, and that
+/// row's number. The csv reader asks for the row of a record's start, always further on, so
+/// entries before it are dropped and the queue holds only what the reader has buffered ahead.
+#[derive(Default)]
+struct RowStarts {
+    /// (offset, row) of rows with content, in order.
+    queue: VecDeque<(u64, u64)>,
+    /// Offset of the next byte to come.
+    at: u64,
+    /// Rows begun so far (line breaks outside quotes, plus the first row).
+    row: u64,
+    quoted: bool,
+    /// At the start of a row, before any of its content.
+    fresh: bool,
+    started: bool,
+}
+
+impl RowStarts {
+    fn feed(&mut self, bytes: &[u8]) {
+        if !self.started {
+            self.started = true;
+            self.row = 1;
+            self.fresh = true;
+        }
+        for &b in bytes {
+            match b {
+                b'\n' if !self.quoted => {
+                    self.row += 1;
+                    self.fresh = true;
+                }
+                b'\r' if !self.quoted => {}
+                _ => {
+                    if b == b'"' {
+                        self.quoted = !self.quoted;
+                    }
+                    if self.fresh {
+                        self.queue.push_back((self.at, self.row));
+                        self.fresh = false;
+                    }
+                }
+            }
+            self.at += 1;
         }
     }
-    starts
+
+    /// The row of the first content at or after `byte`: a record's start may point at the line
+    /// breaks of blank lines before it.
+    fn row_at(&mut self, byte: u64) -> u64 {
+        while let Some(&(at, _)) = self.queue.front() {
+            if at >= byte {
+                break;
+            }
+            self.queue.pop_front();
+        }
+        self.queue.front().map_or(self.row, |(_, row)| *row)
+    }
+}
+
+/// Passes bytes on to the csv reader, noting where rows start as they go by.
+struct RowCounter<R> {
+    input: R,
+    starts: Rc<RefCell<RowStarts>>,
+}
+
+impl<R: Read> Read for RowCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.input.read(buf)?;
+        self.starts.borrow_mut().feed(&buf[..n]);
+        Ok(n)
+    }
 }
 
 /// "日均金融资产（元）" and "日均金融资产" are the same column; so are "手机号码" and "手机 号码",
@@ -142,15 +242,21 @@ pub struct Source {
     pub also: Option<(usize, String)>,
 }
 
-/// The file's columns matched to a column list, and the rows that hold data.
-pub struct Located {
+/// Rows of a sheet as they are read, each a row or the problem that ended the reading.
+pub type Rows<'a> = Box<dyn Iterator<Item = Result<RawRow, RowProblem>> + 'a>;
+
+/// The file's header and its columns matched to a column list.
+pub struct Header {
     /// Per column of the list, where its value is read from (`None`: not in this file, or
     /// computed on export and ignored here).
     pub sources: Vec<Option<Source>>,
-    pub header_line: u64,
-    pub rows: Vec<RawRow>,
-    /// Things skipped or decided that the user should hear about, with their rows.
+    pub line: u64,
+    /// Cell index of the key column.
+    pub key_at: Option<usize>,
+    /// Title rows skipped, and what was decided about the columns, with their rows.
     pub notes: Vec<RowProblem>,
+    /// Rows read after the header while looking for it: the first data rows.
+    pub ahead: Vec<RawRow>,
 }
 
 /// Markers of a total row: the branch's reports end with one, and it must never become a client
@@ -211,18 +317,23 @@ fn header_score<R, V>(row: &RawRow, columns: &[Column<R, V>]) -> (usize, bool) {
 /// Finds the header among the first rows and resolves every column of `columns` in it.
 ///
 /// Errors (row 1 unless said otherwise): no row naming the key column; a required column
-/// missing. Both name the accepted header names.
-pub fn locate<R, V>(rows: Vec<RawRow>, columns: &[Column<R, V>]) -> Result<Located, Vec<RowProblem>> {
+/// missing. Both name the accepted header names. A problem reading the first rows is returned
+/// as it is.
+pub fn find_header<R, V>(rows: &mut Rows<'_>, columns: &[Column<R, V>]) -> Result<Header, Vec<RowProblem>> {
+    let mut first = Vec::with_capacity(HEADER_SEARCH_ROWS);
+    for row in rows.by_ref().take(HEADER_SEARCH_ROWS) {
+        first.push(row.map_err(|p| vec![p])?);
+    }
     let key = columns.iter().find(|c| c.need == Need::Key);
     let mut best: Option<(usize, usize)> = None;
-    for (i, row) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
+    for (i, row) in first.iter().enumerate() {
         let (score, has_key) = header_score(row, columns);
         if has_key && best.is_none_or(|(_, s)| score > s) {
             best = Some((i, score));
         }
     }
     let Some((header_at, _)) = best else {
-        let first = rows.first().map_or(1, |r| r.line);
+        let line = first.first().map_or(1, |r| r.line);
         let reason = match key {
             Some(k) => format!(
                 "前 {HEADER_SEARCH_ROWS} 行中找不到表头：没有“{}”列（可用列名：{}）。请确认文件第一张表是名单，且表头在前几行",
@@ -231,56 +342,85 @@ pub fn locate<R, V>(rows: Vec<RawRow>, columns: &[Column<R, V>]) -> Result<Locat
             ),
             None => "找不到表头".to_string(),
         };
-        let sep_hint = rows
+        let sep_hint = first
             .first()
             .filter(|r| r.cells.len() == 1 && r.cells[0].text().contains(';'))
             .map(|_| "；这个文件像是用分号分隔的，请在 Excel 中另存为“CSV UTF-8（逗号分隔）”")
             .unwrap_or("");
-        return Err(vec![problem(first, key.map_or("", |k| k.names[0]), format!("{reason}{sep_hint}"))]);
+        return Err(vec![problem(line, key.map_or("", |k| k.names[0]), format!("{reason}{sep_hint}"))]);
     };
     let mut notes = Vec::new();
-    let mut rows = rows.into_iter();
-    for row in rows.by_ref().take(header_at) {
+    let mut first = first.into_iter();
+    for row in first.by_ref().take(header_at) {
         if row.cells.iter().any(|c| !c.is_blank()) {
             let text: Vec<String> = row.cells.iter().map(RawCell::text).filter(|t| !t.is_empty()).collect();
             notes.push(problem(row.line, "", format!("表头之上的标题行（{}），已跳过", clip(&text.join(" ")))));
         }
     }
-    let Some(header) = rows.next() else {
+    let Some(header) = first.next() else {
         return Err(vec![problem(1, "", "文件为空或没有表头")]);
     };
     let headers: Vec<String> = header.cells.iter().map(|c| c.text()).collect();
-    let header_line = header.line;
-    let (sources, mut column_notes) = resolve(&headers, columns, header_line)?;
+    let (sources, mut column_notes) = resolve(&headers, columns, header.line)?;
     notes.append(&mut column_notes);
-
     let key_at = columns.iter().position(|c| c.need == Need::Key).and_then(|k| sources[k].as_ref()).map(|s| s.at);
-    let mut data = Vec::new();
-    let mut blank = Vec::new();
-    let mut last_filled = 0;
-    for row in rows {
+    Ok(Header { sources, line: header.line, key_at, notes, ahead: first.collect() })
+}
+
+/// Sorts the rows below the header into data and the rest, one row at a time: blank rows are
+/// counted (and mentioned only when data follows them), total and footer rows get a note.
+pub struct DataRows {
+    key_at: Option<usize>,
+    /// Blank rows since the last row with something in it: (how many, the first).
+    pending_blank: (u64, u64),
+    /// Blank rows with something below them: (how many, the first).
+    inner_blank: (u64, u64),
+    /// Data rows seen.
+    pub data: u64,
+}
+
+impl DataRows {
+    pub fn new(header: &Header) -> DataRows {
+        DataRows { key_at: header.key_at, pending_blank: (0, 0), inner_blank: (0, 0), data: 0 }
+    }
+
+    /// Whether `row` holds data; a note for a total or footer row.
+    pub fn is_data(&mut self, row: &RawRow, notes: &mut Vec<RowProblem>) -> bool {
         if row.cells.iter().all(RawCell::is_blank) {
-            blank.push(row.line);
-            continue;
+            if self.pending_blank.0 == 0 {
+                self.pending_blank.1 = row.line;
+            }
+            self.pending_blank.0 += 1;
+            return false;
         }
-        last_filled = row.line;
-        if let Some(what) = not_data(&row, key_at) {
+        if self.pending_blank.0 > 0 {
+            if self.inner_blank.0 == 0 {
+                self.inner_blank.1 = self.pending_blank.1;
+            }
+            self.inner_blank.0 += self.pending_blank.0;
+            self.pending_blank.0 = 0;
+        }
+        if let Some(what) = not_data(row, self.key_at) {
             let text: Vec<String> = row.cells.iter().map(RawCell::text).filter(|t| !t.is_empty()).collect();
             notes.push(problem(row.line, "", format!("{what}（{}），已跳过", clip(&text.join(" ")))));
-            continue;
+            return false;
         }
-        data.push(row);
+        self.data += 1;
+        true
     }
-    // Excel leaves empty rows under the data; they are only worth a word when something follows
-    // them, where they may hide a deleted record or mark where a report's footer starts.
-    let inner: Vec<u64> = blank.into_iter().filter(|l| *l < last_filled).collect();
-    if let Some(first) = inner.first() {
-        notes.push(problem(*first, "", format!("数据中有 {} 个空行，已跳过", inner.len())));
+
+    /// The note on blank rows within the data, and the problem of a sheet without data rows.
+    pub fn finish(&self, header_line: u64, notes: &mut Vec<RowProblem>) -> Result<(), RowProblem> {
+        // Excel leaves empty rows under the data; they are only worth a word when something
+        // follows them, where they may hide a deleted record or mark where a footer starts.
+        if self.inner_blank.0 > 0 {
+            notes.push(problem(self.inner_blank.1, "", format!("数据中有 {} 个空行，已跳过", self.inner_blank.0)));
+        }
+        if self.data == 0 {
+            return Err(problem(header_line + 1, "", "表头下面没有数据"));
+        }
+        Ok(())
     }
-    if data.is_empty() {
-        return Err(vec![problem(header_line + 1, "", "表头下面没有数据")]);
-    }
-    Ok(Located { sources, header_line, rows: data, notes })
 }
 
 fn clip(s: &str) -> String {

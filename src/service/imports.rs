@@ -237,7 +237,6 @@ impl Service {
         new_outlets: &[OutletId],
     ) -> Result<ImportOutcome, ServiceError> {
         self.require(actor, Permission::Admin, "导入客户名单")?;
-        eprintln!("TRACE start {:?}", std::time::SystemTime::now());
         let today = self.local_date();
         let _w = self.write_lock();
         let source = run.source.clone();
@@ -403,7 +402,6 @@ impl Service {
         let writing = outcome.problems.is_empty() && (run.rows_ok)();
         let (Some(plan), Some(snapshot), true) = (plan, snapshot, writing) else { return Ok(outcome) };
         let rec = self.import_audit(actor, &source, "客户", &outcome);
-        eprintln!("TRACE pass1 done {:?}", std::time::SystemTime::now());
         let bulk = self.store.begin_bulk(&format!("导入客户名单 {source}"))?;
         let mut batch = Vec::with_capacity(BULK_BATCH_ROWS);
         let mut steps = plan.read()?;
@@ -428,12 +426,10 @@ impl Service {
                 Ok(())
             })?;
         }
-        eprintln!("TRACE batches done {:?}", std::time::SystemTime::now());
         bulk.commit(|tx| {
             tx.save_snapshot(&snapshot)?;
             tx.audit(&rec)
         })?;
-        eprintln!("TRACE commit done {:?}", std::time::SystemTime::now());
         outcome.written = true;
         Ok(outcome)
     }

@@ -100,7 +100,7 @@ impl Bulk<'_> {
         let mut refs: Vec<&sled::Tree> = store.trees.iter().collect();
         refs.push(&store.undo);
         let result = refs[..].transaction(|trees: &Vec<TransactionalTree>| {
-            let tx = if std::env::var_os("NOUNDO").is_some() { Tx::new(&trees[..Tree::ALL.len()], store.id_base) } else { Tx::with_undo(&trees[..Tree::ALL.len()], store.id_base) };
+            let tx = Tx::with_undo(&trees[..Tree::ALL.len()], store.id_base);
             let r = f(&tx)?;
             let (_, undo) = tx.into_parts();
             if !undo.is_empty() {
