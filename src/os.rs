@@ -53,6 +53,19 @@ pub fn gid_of_group(name: &str) -> Option<u32> {
     Some(grp.gr_gid)
 }
 
+/// What went wrong with a file, as a Chinese phrase a user can act on, instead of the system's
+/// English text.
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        NotFound => "文件不存在，请检查路径".into(),
+        PermissionDenied => "没有读取权限".into(),
+        IsADirectory => "这是一个目录，不是文件".into(),
+        InvalidData => "内容无法读取".into(),
+        _ => format!("读写出错（{}）", e.kind()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,18 +90,5 @@ mod tests {
         }
         assert_eq!(gid_of_group("no-such-group-mingdan"), None);
         assert_eq!(gid_of_group("bad\0name"), None);
-    }
-}
-
-/// What went wrong with a file, as a Chinese phrase a user can act on, instead of the system's
-/// English text.
-pub fn io_reason(e: &std::io::Error) -> String {
-    use std::io::ErrorKind::*;
-    match e.kind() {
-        NotFound => "文件不存在，请检查路径".into(),
-        PermissionDenied => "没有读取权限".into(),
-        IsADirectory => "这是一个目录，不是文件".into(),
-        InvalidData => "内容无法读取".into(),
-        _ => format!("读写出错（{}）", e.kind()),
     }
 }

@@ -132,8 +132,18 @@ fn an_import_killed_midway_leaves_the_store_as_before() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let run = |args: &[&str]| {
-        let o = Command::new(env!("CARGO_BIN_EXE_mingdan")).arg("--store").arg(&store).args(args).output().unwrap();
-        assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        let o = Command::new(env!("CARGO_BIN_EXE_mingdan"))
+            .arg("--store")
+            .arg(&store)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
     };
     run(&["init", "--no", "9001", "--name", "管理员", "--outlet", "城关"]);
     let staff = dir.path().join("staff.csv");
@@ -185,7 +195,11 @@ fn an_import_killed_midway_leaves_the_store_as_before() {
             killed_midway += 1;
             assert_eq!(after, before, "round {round}: killed midway, the store must be as before");
         } else if after != before {
-            assert_eq!(after, (before.0 + ROWS, before.1 + 1), "round {round}: the whole import, or none of it");
+            assert_eq!(
+                after,
+                (before.0 + ROWS, before.1 + 1),
+                "round {round}: the whole import, or none of it"
+            );
             finished = true;
         }
         if finished {

@@ -32,7 +32,7 @@ fn without_amount(
 }
 
 fn import(b: &Branch, rows: Vec<ClientRecord>) {
-    let out = b.session("9001").import_clients(rows, "新客户.csv".into(), false).unwrap();
+    let out = b.session("9001").import_clients(rows, "新客户.csv".into(), false, vec![]).unwrap();
     assert!(out.written, "{:?}", out.problems);
 }
 
@@ -98,6 +98,7 @@ fn no_card_tier_is_worked_out_from_an_unknown_balance() {
         vec![without_amount(2, "C6", "周洁", None, None)],
         "x.csv".into(),
         false,
+        vec![],
     );
     assert!(again.unwrap().written);
     assert_eq!(card(&b).tier, CardTier::Gold, "an empty amount on re-import keeps the stored tier");

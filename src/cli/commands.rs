@@ -12,9 +12,9 @@ use super::{ExportKind, ImportKind, open};
 use crate::domain::*;
 use crate::import::records::ImportFile;
 use crate::import::{parse_clients, parse_contacts, parse_holdings, parse_staff};
-use crate::service::imports::{ClientRecord, ImportRun};
 use crate::report::{write_atomically, write_csv};
 use crate::server::{ServeOptions, Server};
+use crate::service::imports::{ClientRecord, ImportRun};
 use crate::service::views::{AuditFilter, ImportOutcome, RowProblem};
 use crate::service::{Api, Service, SystemClock};
 
@@ -148,7 +148,15 @@ pub fn import(api: &dyn Api, args: ImportArgs) -> Result<()> {
     let streamed = match (what, api.embedded()) {
         (ImportKind::Clients, Some(session)) => {
             let collect = report.map(|_| &mut all_changes);
-            Some(import_clients_streaming(session, &opened, today, source.clone(), dry_run, &new_outlets, collect)?)
+            Some(import_clients_streaming(
+                session,
+                &opened,
+                today,
+                source.clone(),
+                dry_run,
+                &new_outlets,
+                collect,
+            )?)
         }
         _ => None,
     };
@@ -265,7 +273,7 @@ fn finish_import(
     notes.sort();
     if !notes.is_empty() {
         println!("说明：");
-        print_problems(&notes);
+        print_problems(notes);
     }
     if let Some(path) = report {
         write_import_report(path, problems, notes, outcome, all_changes)?;
@@ -273,7 +281,7 @@ fn finish_import(
     }
     if !problems.is_empty() {
         println!("发现 {} 处问题，没有导入任何数据。请改正后重新导入：", problems.len());
-        print_problems(&problems);
+        print_problems(problems);
         bail!("导入未完成");
     }
     for g in &outcome.changes {
@@ -283,7 +291,8 @@ fn finish_import(
         }
         if g.total > CHANGES_SHOWN as u64 {
             let more = g.total - CHANGES_SHOWN as u64;
-            let hint = if report.is_some() { "见报告文件" } else { "加 --report 文件名 可写出全部" };
+            let hint =
+                if report.is_some() { "见报告文件" } else { "加 --report 文件名 可写出全部" };
             println!("  ……另有 {more} 位（{hint}）");
         }
     }
@@ -319,7 +328,11 @@ fn write_import_report(
                 rows.push(vec![format!("变更：{}", g.what), String::new(), String::new(), l.clone()]);
             }
             if g.total > g.lines.len() as u64 {
-                let more = format!("……另有 {} 位未列出（经服务器导入时每类只列前 {} 位）", g.total - g.lines.len() as u64, g.lines.len());
+                let more = format!(
+                    "……另有 {} 位未列出（经服务器导入时每类只列前 {} 位）",
+                    g.total - g.lines.len() as u64,
+                    g.lines.len()
+                );
                 rows.push(vec![format!("变更：{}", g.what), String::new(), String::new(), more]);
             }
         }
@@ -340,8 +353,7 @@ fn write_import_report(
 }
 
 fn parse_day(flag: &str, raw: Option<&str>) -> Result<Option<NaiveDate>> {
-    raw.map(|r| crate::import::cells::date(r).map_err(|e| anyhow!("--{flag}：{}", e.reason)))
-        .transpose()
+    raw.map(|r| crate::import::cells::date(r).map_err(|e| anyhow!("--{flag}：{}", e.reason))).transpose()
 }
 
 pub fn export(

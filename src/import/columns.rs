@@ -8,14 +8,14 @@ use super::cells::{self, Unit};
 use super::grid::RawCell;
 use super::grid::RawRow;
 use super::sheet::{DataRows, Header, Rows, Source, find_header};
+use crate::domain::Contact;
 use crate::domain::client::display_permille;
+use crate::domain::contact::{Channel, Outcome, Purpose};
 use crate::domain::mask::{asset_band, mask_id, mask_phone};
 use crate::domain::{
-    CardTier, Client, ClientClass, ClientStatus, Gender, Invalid, JobRole, Login, OutletId, Permission, Segment,
-    Staff,
+    CardTier, Client, ClientClass, ClientStatus, Gender, Invalid, JobRole, Login, OutletId, Permission,
+    Segment, Staff,
 };
-use crate::domain::Contact;
-use crate::domain::contact::{Channel, Outcome, Purpose};
 use crate::service::ContactRecord;
 use crate::service::imports::{ClientRecord, StaffRecord};
 use crate::service::views::RowProblem;
@@ -99,7 +99,6 @@ pub struct Parsed<T> {
     pub notes: Vec<RowProblem>,
 }
 
-
 /// Reads one data row through `columns`: the draft, or `None` with a problem for each bad cell.
 fn read_row<D: Draft, V>(
     row: &RawRow,
@@ -118,8 +117,9 @@ fn read_row<D: Draft, V>(
         let other = src.also.as_ref().map(|(at, h)| (cell(*at), h.as_str())).filter(|(o, _)| !o.is_empty());
         let Some(read) = col.read else { continue };
         let cx = &units[ci];
-        let mut bad =
-            |reason: String| problems.push(RowProblem { line: row.line, column: col.names[0].to_string(), reason });
+        let mut bad = |reason: String| {
+            problems.push(RowProblem { line: row.line, column: col.names[0].to_string(), reason })
+        };
         match (main.is_empty(), other) {
             (true, None) => {
                 if matches!(col.need, Need::Key | Need::Always) {
@@ -200,10 +200,10 @@ pub fn read_each<'a, D: Draft, V>(
                 break;
             }
         };
-        if data.is_data(&row, &mut notes) {
-            if let Some(d) = read_row(&row, columns, &header.sources, &units, &mut report.problems) {
-                each(d);
-            }
+        if data.is_data(&row, &mut notes)
+            && let Some(d) = read_row(&row, columns, &header.sources, &units, &mut report.problems)
+        {
+            each(d);
         }
     }
     if let Err(p) = data.finish(header.line, &mut notes) {
@@ -533,7 +533,11 @@ const fn self_service_column() -> ClientColumn {
     }
 }
 
-const fn computed(names: &'static [&'static str], fallback: &'static [&'static str], write: fn(&ClientOut) -> String) -> ClientColumn {
+const fn computed(
+    names: &'static [&'static str],
+    fallback: &'static [&'static str],
+    write: fn(&ClientOut) -> String,
+) -> ClientColumn {
     Column {
         names,
         fallback,
@@ -567,7 +571,9 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         sensitive: false,
         doc: "男、女",
         read: Some(|d, s, _| set(&mut d.gender, Gender::parse(&cells::clean(s)))),
-        write: Some(|o| if o.client.gender == Gender::Unknown { String::new() } else { o.client.gender.to_string() }),
+        write: Some(|o| {
+            if o.client.gender == Gender::Unknown { String::new() } else { o.client.gender.to_string() }
+        }),
     },
     Column {
         names: &["手机号码", "手机", "手机号", "移动电话", "联系电话", "电话"],
@@ -721,14 +727,18 @@ pub type ContactColumn = Column<ContactRecord, ContactOut>;
 /// 满意度 as a score 1–5 or the words a survey sheet uses.
 fn satisfaction(raw: &str) -> Result<u8, Invalid> {
     let s = cells::clean(raw);
-    let words = [("非常满意", 5), ("满意", 4), ("基本满意", 3), ("一般", 3), ("不满意", 2), ("非常不满意", 1)];
+    let words =
+        [("非常满意", 5), ("满意", 4), ("基本满意", 3), ("一般", 3), ("不满意", 2), ("非常不满意", 1)];
     if let Some((_, v)) = words.iter().find(|(w, _)| *w == s) {
         return Ok(*v);
     }
     let digits = s.trim_end_matches('分').trim_end_matches(".0");
     match digits.parse::<u8>() {
         Ok(v @ 1..=5) => Ok(v),
-        _ => Err(Invalid::new("满意度", format!("“{s}”应为 1 到 5 分，或 非常满意/满意/基本满意/不满意/非常不满意"))),
+        _ => Err(Invalid::new(
+            "满意度",
+            format!("“{s}”应为 1 到 5 分，或 非常满意/满意/基本满意/不满意/非常不满意"),
+        )),
     }
 }
 
@@ -888,7 +898,10 @@ mod tests {
         if std::env::var_os("UPDATE_DOCS").is_some() {
             std::fs::write(path, &doc).unwrap();
         } else {
-            assert!(stale.is_empty(), "docs/IMPORT.md 的列表与代码不一致：{stale:?}；用 UPDATE_DOCS=1 cargo test docs_carry 重写");
+            assert!(
+                stale.is_empty(),
+                "docs/IMPORT.md 的列表与代码不一致：{stale:?}；用 UPDATE_DOCS=1 cargo test docs_carry 重写"
+            );
         }
     }
 

@@ -9,6 +9,6 @@ pub mod records;
 pub mod sheet;
 pub mod workbook;
 
-pub use decode::decode;
 pub use columns::Parsed;
+pub use decode::decode;
 pub use records::{parse_clients, parse_contacts, parse_holdings, parse_staff, read_file, read_text};

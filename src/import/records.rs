@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use super::columns::{
     self, CLIENT_COLUMNS, CONTACT_COLUMNS, Column, Draft, HOLDINGS_COLUMNS, Parsed, ReadReport, STAFF_COLUMNS,
 };
-use super::sheet::Rows;
 use super::grid::RawRow;
+use super::sheet::Rows;
 use crate::service::ContactRecord;
 use crate::service::imports::{ClientRecord, HoldingsRecord, StaffRecord};
 use crate::service::views::RowProblem;
@@ -85,7 +85,10 @@ impl ImportFile {
             return Ok(ImportFile { path: path.to_path_buf(), kind });
         }
         if sheet.is_some() {
-            return Err(format!("{} 不是工作簿，没有工作表可选；--sheet 只用于 .xlsx/.xls 文件", path.display()));
+            return Err(format!(
+                "{} 不是工作簿，没有工作表可选；--sheet 只用于 .xlsx/.xls 文件",
+                path.display()
+            ));
         }
         let encoding = sniff(path).map_err(|e| format!("{}：{e}", path.display()))?;
         let mut file = ImportFile { path: path.to_path_buf(), kind: FileKind::Text { encoding, sep: b',' } };
@@ -128,8 +131,12 @@ impl ImportFile {
         let f = BufReader::with_capacity(1 << 16, f);
         Ok(match encoding {
             Encoding::Utf8 | Encoding::Utf8Bom => Box::new(f),
-            Encoding::Utf16Le => Box::new(Decoding::new(f, encoding_rs::UTF_16LE, "文件以 UTF-16LE 标记开头，但内容有误")),
-            Encoding::Utf16Be => Box::new(Decoding::new(f, encoding_rs::UTF_16BE, "文件以 UTF-16BE 标记开头，但内容有误")),
+            Encoding::Utf16Le => {
+                Box::new(Decoding::new(f, encoding_rs::UTF_16LE, "文件以 UTF-16LE 标记开头，但内容有误"))
+            }
+            Encoding::Utf16Be => {
+                Box::new(Decoding::new(f, encoding_rs::UTF_16BE, "文件以 UTF-16BE 标记开头，但内容有误"))
+            }
             Encoding::Gb18030 => Box::new(Decoding::new(
                 f,
                 encoding_rs::GB18030,
@@ -157,7 +164,9 @@ impl ImportFile {
         let open = || -> Rows<'_> {
             match self.rows() {
                 Ok(rows) => rows,
-                Err(e) => Box::new(std::iter::once(Err(RowProblem { line: 0, column: String::new(), reason: e }))),
+                Err(e) => {
+                    Box::new(std::iter::once(Err(RowProblem { line: 0, column: String::new(), reason: e })))
+                }
             }
         };
         columns::read_each(&open, columns, today, each)
@@ -232,7 +241,14 @@ struct Decoding<R> {
 
 impl<R: BufRead> Decoding<R> {
     fn new(input: R, encoding: &'static encoding_rs::Encoding, bad: &'static str) -> Decoding<R> {
-        Decoding { input, decoder: encoding.new_decoder_without_bom_handling(), bad, out: Vec::new(), out_at: 0, done: false }
+        Decoding {
+            input,
+            decoder: encoding.new_decoder_without_bom_handling(),
+            bad,
+            out: Vec::new(),
+            out_at: 0,
+            done: false,
+        }
     }
 }
 
@@ -244,9 +260,13 @@ impl<R: BufRead> Read for Decoding<R> {
             }
             let src = self.input.fill_buf()?;
             let last = src.is_empty();
-            let room = self.decoder.max_utf8_buffer_length_without_replacement(src.len()).unwrap_or(src.len() * 3 + 16);
+            let room = self
+                .decoder
+                .max_utf8_buffer_length_without_replacement(src.len())
+                .unwrap_or(src.len() * 3 + 16);
             self.out.resize(room, 0);
-            let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(src, &mut self.out, last);
+            let (result, read, written) =
+                self.decoder.decode_to_utf8_without_replacement(src, &mut self.out, last);
             if let encoding_rs::DecoderResult::Malformed(..) = result {
                 return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, self.bad));
             }
@@ -336,7 +356,9 @@ mod tests {
     #[test]
     fn staff_rows_need_their_four_columns() {
         let p = parse_staff(
-            rows("工号,姓名,岗位,网点,登录名,权限,在职\n2001,王芳,柜员,城关,wangf,,在职\n2002,,柜员,城关,,,离职\n"),
+            rows(
+                "工号,姓名,岗位,网点,登录名,权限,在职\n2001,王芳,柜员,城关,wangf,,在职\n2002,,柜员,城关,,,离职\n",
+            ),
             today(),
         );
         assert_eq!(p.rows.len(), 1);

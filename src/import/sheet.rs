@@ -264,8 +264,26 @@ pub struct Header {
 const TOTAL_MARKERS: &[&str] = &["合计", "总计", "小计", "共计", "总额", "总数"];
 /// Markers of the footer lines of a printed report.
 const FOOTER_MARKERS: &[&str] = &[
-    "制表", "复核", "审核", "打印", "报表日期", "经办", "负责人", "填报", "注：", "注:", "备注：", "备注:",
-    "说明：", "说明:", "数据来源", "单位：", "单位:", "统计日期", "截止日期", "截至",
+    "制表",
+    "复核",
+    "审核",
+    "打印",
+    "报表日期",
+    "经办",
+    "负责人",
+    "填报",
+    "注：",
+    "注:",
+    "备注：",
+    "备注:",
+    "说明：",
+    "说明:",
+    "数据来源",
+    "单位：",
+    "单位:",
+    "统计日期",
+    "截止日期",
+    "截至",
 ];
 
 fn compact(s: &str) -> String {
@@ -354,7 +372,11 @@ pub fn find_header<R, V>(rows: &mut Rows<'_>, columns: &[Column<R, V>]) -> Resul
     for row in first.by_ref().take(header_at) {
         if row.cells.iter().any(|c| !c.is_blank()) {
             let text: Vec<String> = row.cells.iter().map(RawCell::text).filter(|t| !t.is_empty()).collect();
-            notes.push(problem(row.line, "", format!("表头之上的标题行（{}），已跳过", clip(&text.join(" ")))));
+            notes.push(problem(
+                row.line,
+                "",
+                format!("表头之上的标题行（{}），已跳过", clip(&text.join(" "))),
+            ));
         }
     }
     let Some(header) = first.next() else {
@@ -363,7 +385,8 @@ pub fn find_header<R, V>(rows: &mut Rows<'_>, columns: &[Column<R, V>]) -> Resul
     let headers: Vec<String> = header.cells.iter().map(|c| c.text()).collect();
     let (sources, mut column_notes) = resolve(&headers, columns, header.line)?;
     notes.append(&mut column_notes);
-    let key_at = columns.iter().position(|c| c.need == Need::Key).and_then(|k| sources[k].as_ref()).map(|s| s.at);
+    let key_at =
+        columns.iter().position(|c| c.need == Need::Key).and_then(|k| sources[k].as_ref()).map(|s| s.at);
     Ok(Header { sources, line: header.line, key_at, notes, ahead: first.collect() })
 }
 
@@ -414,7 +437,11 @@ impl DataRows {
         // Excel leaves empty rows under the data; they are only worth a word when something
         // follows them, where they may hide a deleted record or mark where a footer starts.
         if self.inner_blank.0 > 0 {
-            notes.push(problem(self.inner_blank.1, "", format!("数据中有 {} 个空行，已跳过", self.inner_blank.0)));
+            notes.push(problem(
+                self.inner_blank.1,
+                "",
+                format!("数据中有 {} 个空行，已跳过", self.inner_blank.0),
+            ));
         }
         if self.data == 0 {
             return Err(problem(header_line + 1, "", "表头下面没有数据"));
@@ -433,7 +460,11 @@ type Resolved = (Vec<Option<Source>>, Vec<RowProblem>);
 /// Matches header names to columns: each column takes the headers naming it (its first alias
 /// preferred, then the leftmost); a column's fallback names (维护人 for 维护人工号) are used only
 /// when nothing else claimed that header.
-fn resolve<R, V>(headers: &[String], columns: &[Column<R, V>], line: u64) -> Result<Resolved, Vec<RowProblem>> {
+fn resolve<R, V>(
+    headers: &[String],
+    columns: &[Column<R, V>],
+    line: u64,
+) -> Result<Resolved, Vec<RowProblem>> {
     let normal: Vec<String> = headers.iter().map(|h| normalise_header(h)).collect();
     let mut claimed = vec![false; headers.len()];
     let mut hits: Vec<Vec<(usize, usize)>> = vec![Vec::new(); columns.len()];
@@ -500,7 +531,12 @@ fn resolve<R, V>(headers: &[String], columns: &[Column<R, V>], line: u64) -> Res
                     problems.push(problem(
                         line,
                         col.names[0],
-                        format!("有 {} 列都表示“{}”：{}，请只保留一列", names.len(), col.names[0], names.join("、")),
+                        format!(
+                            "有 {} 列都表示“{}”：{}，请只保留一列",
+                            names.len(),
+                            col.names[0],
+                            names.join("、")
+                        ),
                     ));
                 }
                 sources.push(Some(Source { at: *at, header: headers[*at].clone(), also }));
@@ -511,11 +547,7 @@ fn resolve<R, V>(headers: &[String], columns: &[Column<R, V>], line: u64) -> Res
         return Err(problems);
     }
     if !computed.is_empty() {
-        notes.push(problem(
-            line,
-            "",
-            format!("{} 是导出时计算的列，导入时忽略", computed.join("、")),
-        ));
+        notes.push(problem(line, "", format!("{} 是导出时计算的列，导入时忽略", computed.join("、"))));
     }
     let ignored: Vec<&str> = headers
         .iter()
@@ -546,8 +578,10 @@ mod tests {
         let text = "客户号,备注\r\nC1,\"第一行\r\n第二行\r\n第三行\"\r\nC2,x\r\n\r\nC3,\"a\nb\"\nC4,y\n";
         let rows = text_rows(text, false).unwrap();
         let got = lines(&rows);
-        let want: Vec<(u64, String)> =
-            [(1, "客户号"), (2, "C1"), (3, "C2"), (5, "C3"), (6, "C4")].iter().map(|(l, s)| (*l, s.to_string())).collect();
+        let want: Vec<(u64, String)> = [(1, "客户号"), (2, "C1"), (3, "C2"), (5, "C3"), (6, "C4")]
+            .iter()
+            .map(|(l, s)| (*l, s.to_string()))
+            .collect();
         assert_eq!(got, want);
         assert_eq!(rows[1].cells[1].text(), "第一行\r\n第二行\r\n第三行");
     }

@@ -6,8 +6,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::backup::BackupImage;
 use super::ContactRecord;
+use super::backup::BackupImage;
 use super::imports::{ClientRecord, HoldingsRecord, StaffRecord};
 use super::today::TodayView;
 use super::views::*;

@@ -74,7 +74,6 @@ impl Service {
             }
             let client_name = self.store.client(&c.client)?.map(|x| x.name).unwrap_or_default();
             let launch = c.launch.and_then(|id| launches.iter().find(|l| l.id == id)).map(|l| l.name.clone());
-            let client_name = client_name;
             let staff_name = names.get(&c.by).cloned().unwrap_or_default();
             let launch_name = launch.unwrap_or_default();
             rows.push(export_row(CONTACT_COLUMNS, &ContactOut { contact: c, client_name, staff_name, launch_name }));

@@ -8,13 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use super::views::{ChangeGroup, ImportOutcome, RowProblem};
 use super::{Service, ServiceError};
-use crate::store::BULK_BATCH_ROWS;
 use crate::domain::mask::{asset_band, mask_id, mask_phone};
 use crate::domain::results::Snapshot;
 use crate::domain::{
     AuditAction, CardTier, Client, ClientClass, ClientNo, ClientStatus, Fen, Gender, Holdings, JobRole,
     Login, OutletId, Permission, Segment, Staff, StaffNo, Sticker,
 };
+use crate::store::BULK_BATCH_ROWS;
 
 /// A row of a staff directory file, its cells already parsed.
 ///
@@ -275,7 +275,11 @@ impl Service {
                 }
             };
             if let Some(first) = seen_nos.get(no.as_str()) {
-                problems.push(problem(r.line, "客户号", format!("“{no}”与第 {} 行重复", seen_nos.value(first))));
+                problems.push(problem(
+                    r.line,
+                    "客户号",
+                    format!("“{no}”与第 {} 行重复", seen_nos.value(first)),
+                ));
                 continue;
             }
             let row_at = seen_nos.insert(no.as_str(), r.line);
@@ -324,7 +328,8 @@ impl Service {
                         problems.push(problem(r.line, "客户姓名", "新客户须填写姓名"));
                         continue;
                     };
-                    let Some(outlet) = outlet.clone().or_else(|| maintainer.as_ref().map(|m| m.outlet.clone()))
+                    let Some(outlet) =
+                        outlet.clone().or_else(|| maintainer.as_ref().map(|m| m.outlet.clone()))
                     else {
                         problems.push(problem(r.line, "网点", "新客户须填写所属网点（或维护人）"));
                         continue;
@@ -607,7 +612,8 @@ pub(super) struct Directory {
 
 impl Directory {
     pub(super) fn load(store: &crate::store::Store) -> Result<Directory, ServiceError> {
-        let mut d = Directory { by_no: BTreeMap::new(), by_numeric: BTreeMap::new(), outlets: BTreeMap::new() };
+        let mut d =
+            Directory { by_no: BTreeMap::new(), by_numeric: BTreeMap::new(), outlets: BTreeMap::new() };
         for s in store.all_staff()? {
             if let Some(k) = numeric_key(s.no.as_str()) {
                 d.by_numeric.entry(k.to_string()).or_default().push(s.no.clone());
@@ -649,7 +655,11 @@ impl Directory {
             [one] => Err(format!("“{no}”是姓名，不是工号：{}的工号是 {}，请填工号", one.name, one.no)),
             many => {
                 let list: Vec<String> = many.iter().map(|s| format!("{}（{}）", s.no, s.outlet)).collect();
-                Err(format!("“{no}”是姓名，不是工号：名录中有 {} 位{no}，工号 {}，请填工号", many.len(), list.join("、")))
+                Err(format!(
+                    "“{no}”是姓名，不是工号：名录中有 {} 位{no}，工号 {}，请填工号",
+                    many.len(),
+                    list.join("、")
+                ))
             }
         }
     }
@@ -745,7 +755,10 @@ impl ClientNumbers {
             }
             many => {
                 let list: Vec<String> = many.iter().map(ToString::to_string).collect();
-                Err(format!("{no} 与多个已有客户号数值相同（{}），无法确定是哪一位；请写完整客户号", list.join("、")))
+                Err(format!(
+                    "{no} 与多个已有客户号数值相同（{}），无法确定是哪一位；请写完整客户号",
+                    list.join("、")
+                ))
             }
         })
     }
@@ -781,7 +794,9 @@ impl IdOwners {
             let other = rows.key(other_row);
             if other != no.as_str() {
                 let line = rows.value(other_row);
-                return Ok(Err(format!("与第 {line} 行客户 {other} 的证件号码相同：一个证件号码只能属于一位客户")));
+                return Ok(Err(format!(
+                    "与第 {line} 行客户 {other} 的证件号码相同：一个证件号码只能属于一位客户"
+                )));
             }
         }
         if self.stored.is_none() {
@@ -835,7 +850,13 @@ struct KeyTable<V> {
 
 impl<V> Default for KeyTable<V> {
     fn default() -> Self {
-        KeyTable { text: Vec::new(), ends: Vec::new(), values: Vec::new(), by_hash: HashMap::new(), clashes: Vec::new() }
+        KeyTable {
+            text: Vec::new(),
+            ends: Vec::new(),
+            values: Vec::new(),
+            by_hash: HashMap::new(),
+            clashes: Vec::new(),
+        }
     }
 }
 
@@ -884,6 +905,9 @@ impl<V> KeyTable<V> {
     }
 }
 
+/// Told of each change line of an import: its kind (`维护人`) and the line.
+pub type ChangeSink<'a> = &'a mut dyn FnMut(&str, &str);
+
 /// How a client import is run, besides its rows.
 pub struct ImportRun<'a> {
     /// The file's name, for the audit trail.
@@ -894,7 +918,7 @@ pub struct ImportRun<'a> {
     pub rows_ok: &'a dyn Fn() -> bool,
     /// Told of every change line (kind, line), beyond the first `CHANGE_LINES_KEPT` of each kind
     /// that `ImportOutcome::changes` keeps: the full list for `--report`.
-    pub changes: Option<&'a mut dyn FnMut(&str, &str)>,
+    pub changes: Option<ChangeSink<'a>>,
 }
 
 /// What one good row of a client import writes.
@@ -918,7 +942,11 @@ struct PlanFile {
 impl PlanFile {
     fn new(dir: &std::path::Path) -> Result<PlanFile, ServiceError> {
         let file = tempfile::tempfile_in(dir).map_err(|e| {
-            ServiceError::Store(format!("无法在 {} 建立导入用的临时文件：{}", dir.display(), crate::os::io_reason(&e)))
+            ServiceError::Store(format!(
+                "无法在 {} 建立导入用的临时文件：{}",
+                dir.display(),
+                crate::os::io_reason(&e)
+            ))
         })?;
         Ok(PlanFile { out: std::io::BufWriter::with_capacity(1 << 20, file) })
     }
@@ -954,14 +982,24 @@ pub const CHANGE_LINES_KEPT: usize = 1_000;
 /// The changes an import makes, by kind, in the order a reader checks them.
 struct Changes<'a> {
     groups: BTreeMap<usize, (&'static str, u64, Vec<String>)>,
-    sink: Option<&'a mut dyn FnMut(&str, &str)>,
+    sink: Option<ChangeSink<'a>>,
 }
 
-const CHANGE_KINDS: [&str; 10] =
-    ["新增客户", "新网点", "维护人", "卡级别", "客户状态", "客户分类", "客户类型", "客户姓名", "手机号码", "证件号码"];
+const CHANGE_KINDS: [&str; 10] = [
+    "新增客户",
+    "新网点",
+    "维护人",
+    "卡级别",
+    "客户状态",
+    "客户分类",
+    "客户类型",
+    "客户姓名",
+    "手机号码",
+    "证件号码",
+];
 
 impl<'a> Changes<'a> {
-    fn new(sink: Option<&'a mut dyn FnMut(&str, &str)>) -> Changes<'a> {
+    fn new(sink: Option<ChangeSink<'a>>) -> Changes<'a> {
         Changes { groups: BTreeMap::new(), sink }
     }
 
@@ -987,7 +1025,10 @@ impl<'a> Changes<'a> {
         let who = format!("{} {}", new.no, new.name);
         let staff = |m: Option<&StaffNo>| m.map_or_else(|| "（无）".to_string(), |m| d.name(m));
         let Some(old) = old else {
-            self.one("新增客户", format!("{who}（{}，{}，维护人 {}）", new.outlet, new.tier, staff(maintainer)));
+            self.one(
+                "新增客户",
+                format!("{who}（{}，{}，维护人 {}）", new.outlet, new.tier, staff(maintainer)),
+            );
             return;
         };
         if old.maintainer.as_ref() != maintainer {
@@ -1024,7 +1065,11 @@ fn sensitive_changes(old: &Client, new: &Client) -> Option<String> {
         parts.push(format!("手机号码 {} → {}", shown(mask_phone(&old.phone)), shown(mask_phone(&new.phone))));
     }
     if old.id_number != new.id_number {
-        parts.push(format!("证件号码 {} → {}", shown(mask_id(&old.id_number)), shown(mask_id(&new.id_number))));
+        parts.push(format!(
+            "证件号码 {} → {}",
+            shown(mask_id(&old.id_number)),
+            shown(mask_id(&new.id_number))
+        ));
     }
     if old.assets != new.assets {
         let band = |a: Option<Fen>| a.map_or_else(|| "未知".to_string(), |a| asset_band(a).label());

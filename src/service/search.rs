@@ -101,7 +101,8 @@ impl SearchState {
     /// over instead: applying a million rows one batch at a time would sort the index again and
     /// again, and holding them all to apply at once would hold the whole register in memory.
     pub(super) fn start(store: &Store) -> SearchState {
-        let builds = Arc::new(Builds { live: Arc::new(LiveIndex::default()), running: Mutex::new(Vec::new()) });
+        let builds =
+            Arc::new(Builds { live: Arc::new(LiveIndex::default()), running: Mutex::new(Vec::new()) });
         let feed: ClientObserver = {
             let builds = Arc::downgrade(&builds);
             let store = store.clone();

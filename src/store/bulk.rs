@@ -17,7 +17,7 @@
 
 use std::cell::Cell;
 
-use sled::transaction::{TransactionalTree, Transactional};
+use sled::transaction::{Transactional, TransactionalTree};
 
 use super::tx::Undo;
 use super::{Saved, Store, StoreError, Tree, Tx, TxResult};
@@ -166,7 +166,10 @@ fn encode_undo(entries: &[Undo]) -> Vec<u8> {
 }
 
 fn decode_undo(mut bytes: &[u8]) -> Result<Vec<Undo>, StoreError> {
-    let corrupt = || StoreError::Corrupt { kind: "导入撤销记录", key: UNDO_TREE.into(), reason: "长度不对".into() };
+    let corrupt =
+        || StoreError::Corrupt {
+            kind: "导入撤销记录", key: UNDO_TREE.into(), reason: "长度不对".into()
+        };
     fn take<'b>(bytes: &mut &'b [u8], n: usize) -> Option<&'b [u8]> {
         let (head, rest) = bytes.split_at_checked(n)?;
         *bytes = rest;
@@ -177,7 +180,8 @@ fn decode_undo(mut bytes: &[u8]) -> Result<Vec<Undo>, StoreError> {
     }
     let mut out = Vec::new();
     while !bytes.is_empty() {
-        let tree = *Tree::ALL.get(usize::from(take(&mut bytes, 1).ok_or_else(corrupt)?[0])).ok_or_else(corrupt)?;
+        let tree =
+            *Tree::ALL.get(usize::from(take(&mut bytes, 1).ok_or_else(corrupt)?[0])).ok_or_else(corrupt)?;
         let n = len(&mut bytes).ok_or_else(corrupt)?;
         let key = take(&mut bytes, n).ok_or_else(corrupt)?.to_vec();
         let old = match take(&mut bytes, 1).ok_or_else(corrupt)?[0] {

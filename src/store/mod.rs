@@ -21,11 +21,11 @@ use std::sync::{Arc, Mutex, Weak};
 
 use crate::domain::Client;
 
+pub use bulk::{BULK_BATCH_ROWS, Bulk};
 pub use check::CheckReport;
 pub use codec::Record;
 pub use error::StoreError;
 pub use schema::{CURRENT_SCHEMA, Migration, version as schema_version};
-pub use bulk::{BULK_BATCH_ROWS, Bulk};
 pub use tx::{Tx, TxResult, abort};
 
 /// The trees of the store. The discriminant is the position in `Tree::ALL` and in a transaction.

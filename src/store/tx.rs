@@ -150,7 +150,11 @@ impl<'a> Tx<'a> {
     }
 
     fn add_change(&self, change: &StateChange) -> TxResult<()> {
-        self.put_fresh(Tree::ClientChanges, &keys::client_change(&change.client, change.on, self.id()?), change)
+        self.put_fresh(
+            Tree::ClientChanges,
+            &keys::client_change(&change.client, change.on, self.id()?),
+            change,
+        )
     }
 
     fn write_client(&self, c: &Client, old: Option<Client>) -> TxResult<()> {
