@@ -192,7 +192,7 @@ fn a_client_without_an_amount_reads_unknown_on_the_roster_and_the_card() {
     };
     let admin = b.session("9001");
     let out =
-        mingdan::service::Api::import_clients(&admin, vec![record], "新客户.csv".into(), false).unwrap();
+        mingdan::service::Api::import_clients(&admin, vec![record], "新客户.csv".into(), false, vec![]).unwrap();
     assert!(out.written, "{:?}", out.problems);
     let s = b.session("2002");
     let theme = mono();
