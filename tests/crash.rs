@@ -122,3 +122,91 @@ fn sigkill_at_random_moments_loses_no_acknowledged_contact_and_leaves_nothing_ha
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// `mingdan import clients` killed with SIGKILL at moments further and further into the import:
+/// whenever it was killed, the store opens as it was before the import, or (killed after the
+/// end) with the whole import; never with part of it.
+#[test]
+fn an_import_killed_midway_leaves_the_store_as_before() {
+    const ROWS: usize = 7_000;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_mingdan"))
+            .arg("--store")
+            .arg(&store)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    run(&["init", "--no", "9001", "--name", "管理员", "--outlet", "城关"]);
+    let staff = dir.path().join("staff.csv");
+    std::fs::write(&staff, "工号,姓名,岗位,网点\n2001,王芳,柜员,城关\n2002,李强,柜员,东街\n").unwrap();
+    run(&["import", "staff", staff.to_str().unwrap()]);
+    // Several batches; every third client gets a maintainer (a move, with tasks and audit).
+    let mut text = String::from("客户号,客户姓名,手机号码,网点,日均金融资产,维护人工号\n");
+    for i in 0..ROWS {
+        let m = match i % 3 {
+            0 => "2001",
+            1 => "2002",
+            _ => "",
+        };
+        text.push_str(&format!("62{i:010},客户{i},1380{i:07},城关,{},{m}\n", 100_000 + i * 37));
+    }
+    let register = dir.path().join("register.csv");
+    std::fs::write(&register, text).unwrap();
+    let count = |store: &Path| {
+        let s = Store::open(store).unwrap();
+        let report = s.check().unwrap();
+        assert!(report.is_ok(), "the store is inconsistent after a kill: {:?}", report.problems);
+        let imports = s.audit().filter(|r| r.as_ref().unwrap().action == AuditAction::Import).count();
+        (s.clients().count(), imports)
+    };
+    let before = count(&store);
+
+    let mut killed_midway = 0;
+    let mut finished = false;
+    for round in 0..40 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mingdan"))
+            .arg("--store")
+            .arg(&store)
+            .args(["import", "clients", register.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(150 + 120 * round as u64));
+        finished = child.try_wait().unwrap().is_some();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        // Look before the store is opened (and undoes what the kill cut off).
+        let midway = {
+            let db = sled::open(store.join("sled")).unwrap();
+            db.open_tree("meta").unwrap().get("bulk_write").unwrap().is_some()
+        };
+        let after = count(&store);
+        if midway {
+            killed_midway += 1;
+            assert_eq!(after, before, "round {round}: killed midway, the store must be as before");
+        } else if after != before {
+            assert_eq!(
+                after,
+                (before.0 + ROWS, before.1 + 1),
+                "round {round}: the whole import, or none of it"
+            );
+            finished = true;
+        }
+        if finished {
+            break;
+        }
+    }
+    assert!(finished, "the import never finished");
+    assert!(killed_midway > 0, "no kill landed while batches were being written");
+    eprintln!("{killed_midway} kills landed while batches were being written; each left the store as before");
+}

@@ -84,15 +84,18 @@ fn client(no: &str, name: &str) -> mingdan::domain::Client {
 fn observers_hear_of_saved_clients_once_the_write_commits() {
     use std::sync::{Arc, Mutex};
 
-    use mingdan::store::{ClientObserver, StoreError, abort};
+    use mingdan::store::{ClientObserver, Saved, StoreError, abort};
     let day = || chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let heard = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = heard.clone();
-    let observer: ClientObserver =
-        Arc::new(move |cs| sink.lock().unwrap().extend(cs.iter().map(|c| c.name.clone())));
+    let observer: ClientObserver = Arc::new(move |saved| {
+        if let Saved::Clients(cs) = saved {
+            sink.lock().unwrap().extend(cs.iter().map(|c| c.name.clone()));
+        }
+    });
     store.observe_clients(&observer);
 
     store.write(|tx| tx.save_client(&client("C1", "张伟"), day())).unwrap();

@@ -9,9 +9,11 @@ use chrono::NaiveDate;
 
 use super::{ExportKind, ImportKind, open};
 use crate::domain::*;
+use crate::import::records::ImportFile;
 use crate::import::{parse_clients, parse_contacts, parse_holdings, parse_staff};
 use crate::report::{is_stream, output_kind, write_csv, write_output};
 use crate::server::{ServeOptions, Server};
+use crate::service::imports::{ClientRecord, ImportRun};
 use crate::service::views::{AuditFilter, ImportOutcome, RowProblem};
 use crate::service::{Api, Service, SystemClock};
 
@@ -195,14 +197,103 @@ pub struct ImportArgs<'a> {
 
 pub fn import(api: &dyn Api, args: ImportArgs) -> Result<()> {
     let ImportArgs { what, file, dry_run, sheet, new_outlets, report } = args;
-    let (rows, read_as) = crate::import::read_file(file, sheet).map_err(|e| anyhow!("{e}"))?;
+    let opened = ImportFile::open(file, sheet).map_err(|e| anyhow!("{e}"))?;
     let source =
         file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
-    say!("读取 {}（{read_as}）", file.display());
+    say!("读取 {}（{}）", file.display(), opened.read_as());
     let today = api.whoami()?.today;
+    let mut all_changes = Vec::new();
+    let streamed = match (what, api.embedded()) {
+        (ImportKind::Clients, Some(session)) => {
+            let collect = report.map(|_| &mut all_changes);
+            Some(import_clients_streaming(
+                session,
+                &opened,
+                today,
+                source.clone(),
+                dry_run,
+                &new_outlets,
+                collect,
+            )?)
+        }
+        _ => None,
+    };
+    let (mut problems, mut notes, outcome) = match streamed {
+        Some(done) => done,
+        None => {
+            let rows = opened
+                .rows()
+                .map_err(|e| anyhow!("{e}"))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|p| anyhow!("{}：{p}", file.display()))?;
+            import_whole(api, what, rows, today, source, dry_run, new_outlets)?
+        }
+    };
+    finish_import(&mut problems, &mut notes, &outcome, report, &all_changes)
+}
+
+type Checked = (Vec<RowProblem>, Vec<RowProblem>, ImportOutcome);
+
+/// A client register read and imported row by row on the embedded store: the file is read on
+/// one thread and checked on another, and neither holds more than a batch of rows. Over the
+/// branch server the register travels as one request instead (see `import_whole`).
+fn import_clients_streaming(
+    session: &crate::service::Session,
+    file: &ImportFile,
+    today: NaiveDate,
+    source: String,
+    dry_run: bool,
+    new_outlets: &[OutletId],
+    changes: Option<&mut Vec<(String, String)>>,
+) -> Result<Checked> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let clean = AtomicBool::new(false);
+    let (send, receive) = std::sync::mpsc::sync_channel::<ClientRecord>(4096);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let report = file.read_each(crate::import::columns::CLIENT_COLUMNS, today, &mut |r| {
+                // A closed channel means the service stopped reading; its error is reported.
+                let _ = send.send(r);
+            });
+            clean.store(report.problems.is_empty() && report.stopped.is_none(), Ordering::SeqCst);
+            drop(send);
+            report
+        });
+        let mut collected = changes;
+        let mut record = |what: &str, line: &str| {
+            if let Some(c) = collected.as_mut() {
+                c.push((what.to_string(), line.to_string()));
+            }
+        };
+        // Rows that parsed are checked even when others did not, as a dry run, so the report
+        // lists every bad row at once: unknown maintainers as well as malformed cells.
+        let rows_ok = || clean.load(Ordering::SeqCst);
+        let run = ImportRun { source, dry_run, rows_ok: &rows_ok, changes: Some(&mut record) };
+        let outcome = session.import_clients_from(&mut receive.iter(), run, new_outlets);
+        // Unblocks the reader if the service stopped early.
+        drop(receive);
+        let report = reader.join().map_err(|_| anyhow!("读取文件的线程意外退出"))?;
+        let outcome = outcome?;
+        if let Some(stopped) = report.stopped {
+            bail!("{}：{stopped}", file.path().display());
+        }
+        Ok((report.problems, report.notes, outcome))
+    })
+}
+
+/// Reads the whole file into records and sends them in one request.
+fn import_whole(
+    api: &dyn Api,
+    what: ImportKind,
+    rows: Vec<crate::import::grid::RawRow>,
+    today: NaiveDate,
+    source: String,
+    dry_run: bool,
+    new_outlets: Vec<OutletId>,
+) -> Result<Checked> {
     // Rows that parsed go to the service even when others did not, as a dry run, so the report
     // lists every bad row at once: unknown maintainers as well as malformed cells.
-    let (mut problems, mut notes, outcome): (Vec<RowProblem>, Vec<RowProblem>, ImportOutcome) = match what {
+    Ok(match what {
         ImportKind::Staff => {
             let p = parse_staff(rows, today);
             let dry = dry_run || !p.problems.is_empty();
@@ -223,32 +314,42 @@ pub fn import(api: &dyn Api, args: ImportArgs) -> Result<()> {
             let dry = dry_run || !p.problems.is_empty();
             (p.problems, p.notes, api.import_contacts(p.rows, source, dry)?)
         }
-    };
+    })
+}
+
+/// Prints (and writes to `report`) what an import found and did; an error if it found problems.
+fn finish_import(
+    problems: &mut Vec<RowProblem>,
+    notes: &mut Vec<RowProblem>,
+    outcome: &ImportOutcome,
+    report: Option<&Path>,
+    all_changes: &[(String, String)],
+) -> Result<()> {
     problems.extend(outcome.problems.iter().cloned());
     problems.sort();
     notes.extend(outcome.notes.iter().cloned());
     notes.sort();
     if !notes.is_empty() {
         say!("说明：");
-        print_problems(&notes)?;
+        print_problems(notes)?;
     }
     if let Some(path) = report {
-        write_import_report(path, &problems, &notes, &outcome)?;
+        write_import_report(path, problems, notes, outcome, all_changes)?;
         say!("完整的检查报告已写入 {}", path.display());
     }
     if !problems.is_empty() {
         say!("发现 {} 处问题，没有导入任何数据。请改正后重新导入：", problems.len());
-        print_problems(&problems)?;
+        print_problems(problems)?;
         bail!("导入未完成");
     }
     for g in &outcome.changes {
         let unit = if g.what.contains("网点") { "个" } else { "位" };
-        say!("{}（{} {unit}）：", inert(&g.what), g.lines.len());
+        say!("{}（{} {unit}）：", inert(&g.what), g.total);
         for l in g.lines.iter().take(CHANGES_SHOWN) {
             say!("  {}", inert(l));
         }
-        if g.lines.len() > CHANGES_SHOWN {
-            let more = g.lines.len() - CHANGES_SHOWN;
+        if g.total > CHANGES_SHOWN as u64 {
+            let more = g.total - CHANGES_SHOWN as u64;
             let hint =
                 if report.is_some() { "见报告文件" } else { "加 --report 文件名 可写出全部" };
             say!("  ……另有 {more} {unit}（{hint}）");
@@ -264,11 +365,15 @@ pub fn import(api: &dyn Api, args: ImportArgs) -> Result<()> {
 }
 
 /// Every problem, note and change of an import as a CSV file Excel opens.
+///
+/// `all_changes` is every change line when the import was read row by row (an outcome lists the
+/// first of each kind only); empty, the outcome's lines are written.
 fn write_import_report(
     path: &Path,
     problems: &[RowProblem],
     notes: &[RowProblem],
     outcome: &ImportOutcome,
+    all_changes: &[(String, String)],
 ) -> Result<()> {
     let mut rows = Vec::new();
     for (kind, list) in [("问题", problems), ("说明", notes)] {
@@ -276,9 +381,26 @@ fn write_import_report(
             rows.push(vec![kind.to_string(), p.line.to_string(), p.column.clone(), p.reason.clone()]);
         }
     }
-    for g in &outcome.changes {
-        for l in &g.lines {
-            rows.push(vec![format!("变更：{}", g.what), String::new(), String::new(), l.clone()]);
+    if all_changes.is_empty() {
+        for g in &outcome.changes {
+            for l in &g.lines {
+                rows.push(vec![format!("变更：{}", g.what), String::new(), String::new(), l.clone()]);
+            }
+            if g.total > g.lines.len() as u64 {
+                let more = format!(
+                    "……另有 {} 位未列出（经服务器导入时每类只列前 {} 位）",
+                    g.total - g.lines.len() as u64,
+                    g.lines.len()
+                );
+                rows.push(vec![format!("变更：{}", g.what), String::new(), String::new(), more]);
+            }
+        }
+    } else {
+        // In the order of the outcome's groups, as before.
+        for g in &outcome.changes {
+            for (_, l) in all_changes.iter().filter(|(w, _)| *w == g.what) {
+                rows.push(vec![format!("变更：{}", g.what), String::new(), String::new(), l.clone()]);
+            }
         }
     }
     let table = crate::service::views::Table {

@@ -34,6 +34,14 @@ impl Snapshot {
             self.gold_plus += u32::from(c.tier.is_gold_or_above());
         }
     }
+
+    /// Takes back a client counted before (one an import is about to change).
+    pub fn uncount(&mut self, c: &Client) {
+        if c.status != ClientStatus::Lost {
+            self.clients = self.clients.saturating_sub(1);
+            self.gold_plus = self.gold_plus.saturating_sub(u32::from(c.tier.is_gold_or_above()));
+        }
+    }
 }
 
 /// What churn and conversion look at in a client.

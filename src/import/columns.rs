@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 
 use super::cells::{self, Unit};
 use super::grid::RawCell;
-use super::sheet::Located;
+use super::grid::RawRow;
+use super::sheet::{DataRows, Header, Rows, find_header};
 use crate::domain::Contact;
 use crate::domain::client::display_permille;
 use crate::domain::contact::{Channel, Outcome, Purpose};
@@ -125,51 +126,149 @@ pub struct Parsed<T> {
     pub notes: Vec<RowProblem>,
 }
 
-impl<T> Parsed<T> {
-    fn failed(problems: Vec<RowProblem>) -> Parsed<T> {
-        Parsed { rows: Vec::new(), problems, notes: Vec::new() }
+/// Reads one data row through `columns`: the draft, or `None` with a problem for each bad cell.
+/// `contexts` holds, per column, how its preferred and its second source are read.
+fn read_row<D: Draft, V>(
+    row: &RawRow,
+    columns: &[Column<D, V>],
+    header: &Header,
+    contexts: &[(Cx, Cx)],
+    problems: &mut Vec<RowProblem>,
+) -> Option<D> {
+    let mut d = D::default();
+    d.set_line(row.line);
+    let before = problems.len();
+    for (ci, col) in columns.iter().enumerate() {
+        let Some(src) = &header.sources[ci] else { continue };
+        // `=""` or a lone `'` is how Excel writes an empty text cell: empty, so the stored
+        // value stays.
+        let cell = |at: usize| {
+            let t = row.cells.get(at).map(RawCell::text).unwrap_or_default();
+            if !t.is_empty() && cells::clean(&t).is_empty() { String::new() } else { t }
+        };
+        let main = cell(src.at);
+        let other = src.also.as_ref().map(|(at, h)| (cell(*at), h.as_str())).filter(|(o, _)| !o.is_empty());
+        let Some(read) = col.read else { continue };
+        let (cx, also_cx) = (&contexts[ci].0, &contexts[ci].1);
+        let mut bad = |reason: String| {
+            problems.push(RowProblem { line: row.line, column: col.names[0].to_string(), reason })
+        };
+        match (main.is_empty(), other) {
+            (true, None) => {
+                if matches!(col.need, Need::Key | Need::Always) {
+                    bad("不能为空".into());
+                }
+            }
+            (true, Some((o, _))) => {
+                if let Err(e) = read(&mut d, &o, also_cx) {
+                    bad(e.reason);
+                }
+            }
+            (false, None) => {
+                if let Err(e) = read(&mut d, &main, cx) {
+                    bad(e.reason);
+                }
+            }
+            (false, Some((o, header))) => {
+                let mut alt = d.clone();
+                match (read(&mut d, &main, cx), read(&mut alt, &o, also_cx)) {
+                    (Err(e), _) => bad(e.reason),
+                    (Ok(()), Ok(())) if alt != d => {
+                        bad(format!("“{main}”与“{header}”列的“{o}”不一致，请核对后只保留一个"))
+                    }
+                    _ => {}
+                }
+            }
+        }
     }
+    let beyond: Vec<String> =
+        row.cells.iter().skip(header.width).map(RawCell::text).filter(|t| !t.is_empty()).collect();
+    if !beyond.is_empty() {
+        problems.push(RowProblem {
+            line: row.line,
+            column: String::new(),
+            reason: format!(
+                "这一行比表头多出 {} 格（“{}”），各格可能错了位（多了一个逗号？）；请核对这一行",
+                beyond.len(),
+                beyond.join("”“")
+            ),
+        });
+    }
+    (problems.len() == before).then_some(d)
 }
 
-/// Reads every data row of `located` through `columns`. A row with any bad cell is not returned;
-/// each bad cell is a problem naming its row and column.
-pub fn read_rows<D: Draft, V>(mut located: Located, columns: &[Column<D, V>], today: NaiveDate) -> Parsed<D> {
-    let mut notes = std::mem::take(&mut located.notes);
-    drop_masked_columns(&mut located, columns, &mut notes);
+/// What reading a file row by row found besides its records: every problem, the notes on what
+/// was skipped, ignored or decided, and the problem that stopped the reading, if one did (a
+/// quote never closed, an unreadable byte: nothing after it can be read).
+#[derive(Debug, Default)]
+pub struct ReadReport {
+    pub problems: Vec<RowProblem>,
+    pub notes: Vec<RowProblem>,
+    pub stopped: Option<RowProblem>,
+}
+
+/// Reads a file's rows through `columns`, handing each good record to `each` as it is read, so
+/// that only one row is in memory at a time. `open` gives the rows from the start; it is called
+/// a second time when something only the whole column decides matters (see `survey`). A row
+/// with any bad cell is not handed on; each bad cell is a problem naming its row and column. A
+/// unit that cannot be decided (see `declared_unit`) refuses the file before any row is read.
+pub fn read_each<'a, D: Draft, V>(
+    open: &dyn Fn() -> Rows<'a>,
+    columns: &[Column<D, V>],
+    today: NaiveDate,
+    each: &mut dyn FnMut(D),
+) -> ReadReport {
+    let mut report = ReadReport::default();
+    let mut rows = open();
+    let mut header = match find_header(&mut rows, columns) {
+        Ok(h) => h,
+        Err(problems) => {
+            report.problems = problems;
+            return report;
+        }
+    };
+    let mut notes = std::mem::take(&mut header.notes);
+    let needs = Needs::of(&header, columns);
+    let whole = if needs.any() { survey(open(), columns, &needs) } else { Survey::default() };
+    let mut masked_notes = Vec::new();
+    for (ci, first) in &whole.masked {
+        let col = &columns[*ci];
+        masked_notes.push(RowProblem {
+            line: header.line,
+            column: col.names[0].to_string(),
+            reason: format!("整列是遮蔽后的值（如“{first}”），已忽略：不会用它覆盖已有的{}", col.names[0]),
+        });
+        header.sources[*ci] = None;
+    }
     let mut problems = Vec::new();
-    // Per column, how its preferred and its second source are read.
     let mut contexts: Vec<(Cx, Cx)> = Vec::with_capacity(columns.len());
     for (ci, col) in columns.iter().enumerate() {
         let base = Cx { unit: Unit::Yuan, today, ratio: RatioScale::Fraction };
-        let Some(src) = &located.sources[ci] else {
+        let Some(src) = &header.sources[ci] else {
             contexts.push((base, base));
             continue;
         };
-        let mut cx_of = |header: &str, at: usize| -> Cx {
+        let mut cx_of = |head: &str, at: usize| -> Cx {
             let mut cx = base;
             match col.kind {
                 Kind::Plain => {}
-                Kind::Amount => match cells::header_unit(header) {
+                Kind::Amount => match cells::header_unit(head) {
                     Ok(Some(u)) => cx.unit = u,
-                    Ok(None) => cx.unit = declared_unit(&located, col, &mut notes, &mut problems),
+                    Ok(None) => {
+                        cx.unit = declared_unit(&header, &whole, col, &mut notes, &mut problems);
+                    }
                     Err(word) => problems.push(RowProblem {
-                        line: located.header_line,
+                        line: header.line,
                         column: col.names[0].to_string(),
                         reason: format!(
-                            "表头“{header}”的单位“{word}”无法换算：mingdan 记的是人民币元；请换算成人民币后把表头写成（元）或（万元）"
+                            "表头“{head}”的单位“{word}”无法换算：mingdan 记的是人民币元；请换算成人民币后把表头写成（元）或（万元）"
                         ),
                     }),
                 },
                 Kind::Ratio => {
-                    let percent_header = header.contains(['%', '％']) || header.contains("百分");
-                    let above_one = located
-                        .rows
-                        .iter()
-                        .filter_map(|r| r.cells.get(at))
-                        .any(|c| bare_number(&c.text()).is_some_and(|v| v > 1.0));
-                    cx.ratio = if percent_header {
+                    cx.ratio = if percent_header(head) {
                         RatioScale::PercentByHeader
-                    } else if above_one {
+                    } else if whole.above_one.contains(&at) {
                         RatioScale::PercentByValues
                     } else {
                         RatioScale::Fraction
@@ -183,82 +282,142 @@ pub fn read_rows<D: Draft, V>(mut located: Located, columns: &[Column<D, V>], to
         contexts.push((main, also));
     }
     if !problems.is_empty() {
-        return Parsed { rows: Vec::new(), problems, notes };
+        notes.append(&mut masked_notes);
+        report.problems = problems;
+        report.notes = notes;
+        return report;
     }
-    let mut rows = Vec::with_capacity(located.rows.len());
-    for row in &located.rows {
-        let mut d = D::default();
-        d.set_line(row.line);
-        let before = problems.len();
+    let mut data = DataRows::new(&header);
+    let ahead = std::mem::take(&mut header.ahead).into_iter().map(Ok);
+    for row in ahead.chain(rows) {
+        let row = match row {
+            Ok(row) => row,
+            Err(p) => {
+                report.stopped = Some(p);
+                break;
+            }
+        };
+        if data.is_data(&row, &mut notes)
+            && let Some(d) = read_row(&row, columns, &header, &contexts, &mut report.problems)
+        {
+            each(d);
+        }
+    }
+    if let Err(p) = data.finish(header.line, &mut notes) {
+        report.problems = vec![p];
+        return report;
+    }
+    notes.append(&mut masked_notes);
+    report.notes = notes;
+    report
+}
+
+/// A share column whose header says its numbers are percentages.
+fn percent_header(header: &str) -> bool {
+    header.contains(['%', '％']) || header.contains("百分")
+}
+
+/// What of the file only its whole columns decide, and so needs a read before its rows are read.
+#[derive(Default)]
+struct Needs {
+    /// Sensitive columns (cell index, column index): dropped if every value is masked.
+    masked: Vec<(usize, usize)>,
+    /// Cell indexes of share columns whose header does not say `%`: a bare number above 1
+    /// anywhere makes the column percentages.
+    ratio: Vec<usize>,
+    /// An amount column names no unit and no title line does: a `单位：` footer matters.
+    footer: bool,
+}
+
+impl Needs {
+    fn of<D, V>(header: &Header, columns: &[Column<D, V>]) -> Needs {
+        let mut needs = Needs::default();
         for (ci, col) in columns.iter().enumerate() {
-            let Some(src) = &located.sources[ci] else { continue };
-            // `=""` or a lone `'` is how Excel writes an empty text cell: empty, so the stored
-            // value stays.
-            let cell = |at: usize| {
-                let t = row.cells.get(at).map(RawCell::text).unwrap_or_default();
-                if !t.is_empty() && cells::clean(&t).is_empty() { String::new() } else { t }
-            };
-            let main = cell(src.at);
-            let other =
-                src.also.as_ref().map(|(at, h)| (cell(*at), h.as_str())).filter(|(o, _)| !o.is_empty());
-            let Some(read) = col.read else { continue };
-            let (cx, also_cx) = (&contexts[ci].0, &contexts[ci].1);
-            let mut bad = |reason: String| {
-                problems.push(RowProblem { line: row.line, column: col.names[0].to_string(), reason })
-            };
-            match (main.is_empty(), other) {
-                (true, None) => {
-                    if matches!(col.need, Need::Key | Need::Always) {
-                        bad("不能为空".into());
+            let Some(src) = &header.sources[ci] else { continue };
+            let read_from = std::iter::once((src.at, src.header.as_str()))
+                .chain(src.also.as_ref().map(|(at, h)| (*at, h.as_str())));
+            for (at, head) in read_from {
+                match col.kind {
+                    Kind::Ratio if !percent_header(head) => needs.ratio.push(at),
+                    Kind::Amount => {
+                        needs.footer |= header.title_unit.is_none() && cells::header_unit(head) == Ok(None);
                     }
-                }
-                (true, Some((o, _))) => {
-                    if let Err(e) = read(&mut d, &o, also_cx) {
-                        bad(e.reason);
-                    }
-                }
-                (false, None) => {
-                    if let Err(e) = read(&mut d, &main, cx) {
-                        bad(e.reason);
-                    }
-                }
-                (false, Some((o, header))) => {
-                    let mut alt = d.clone();
-                    match (read(&mut d, &main, cx), read(&mut alt, &o, also_cx)) {
-                        (Err(e), _) => bad(e.reason),
-                        (Ok(()), Ok(())) if alt != d => {
-                            bad(format!("“{main}”与“{header}”列的“{o}”不一致，请核对后只保留一个"))
-                        }
-                        _ => {}
-                    }
+                    _ => {}
                 }
             }
+            if col.sensitive {
+                needs.masked.push((src.at, ci));
+            }
         }
-        let beyond: Vec<String> =
-            row.cells.iter().skip(located.width).map(RawCell::text).filter(|t| !t.is_empty()).collect();
-        if !beyond.is_empty() {
-            problems.push(RowProblem {
-                line: row.line,
-                column: String::new(),
-                reason: format!(
-                    "这一行比表头多出 {} 格（“{}”），各格可能错了位（多了一个逗号？）；请核对这一行",
-                    beyond.len(),
-                    beyond.join("”“")
-                ),
-            });
-        }
-        if problems.len() == before {
-            rows.push(d);
-        }
+        needs
     }
-    Parsed { rows, problems, notes }
+
+    fn any(&self) -> bool {
+        !self.masked.is_empty() || !self.ratio.is_empty() || self.footer
+    }
+}
+
+/// What a read of the data rows decided about whole columns.
+#[derive(Default)]
+struct Survey {
+    /// Sensitive columns (column index) every value of which is masked, with the first value.
+    masked: Vec<(usize, String)>,
+    /// Cell indexes of share columns holding a bare number above 1.
+    above_one: Vec<usize>,
+    /// The last `单位：` footer line below the data, with its row.
+    footer_unit: Option<(String, u64)>,
+}
+
+/// Reads the data rows of `rows` only as far as it takes to decide what `needs` asks, holding
+/// one row at a time: in a real register an unmasked value comes in the first row, and a share
+/// in percentages soon; a column of fractions or of `85%`, and a footer unit, take the whole
+/// file. A problem reading ends it; the read proper meets the same problem and reports it.
+fn survey<D, V>(mut rows: Rows<'_>, columns: &[Column<D, V>], needs: &Needs) -> Survey {
+    let mut out = Survey::default();
+    let Ok(h) = find_header(&mut rows, columns) else { return out };
+    // Per sensitive column: its first value, while every value so far is masked.
+    let mut masked: Vec<(usize, usize, Option<String>)> =
+        needs.masked.iter().map(|(at, ci)| (*at, *ci, None)).collect();
+    let mut ratio = needs.ratio.clone();
+    let mut data = DataRows::new(&h);
+    let mut ignored = Vec::new();
+    for row in h.ahead.into_iter().map(Ok).chain(rows) {
+        if masked.is_empty() && ratio.is_empty() && !needs.footer {
+            break;
+        }
+        let Ok(row) = row else { break };
+        if !data.is_data(&row, &mut ignored) {
+            ignored.clear();
+            continue;
+        }
+        masked.retain_mut(|(at, _, first)| {
+            let Some(cell) = row.cells.get(*at).filter(|c| !c.is_blank()) else { return true };
+            let text = cell.text();
+            if !cells::is_masked(&text) {
+                return false;
+            }
+            first.get_or_insert(text);
+            true
+        });
+        ratio.retain(|at| {
+            let above = row.cells.get(*at).is_some_and(|c| bare_number(&c.text()).is_some_and(|v| v > 1.0));
+            if above {
+                out.above_one.push(*at);
+            }
+            !above
+        });
+    }
+    out.masked = masked.into_iter().filter_map(|(_, ci, first)| first.map(|f| (ci, f))).collect();
+    out.footer_unit = data.footer_unit;
+    out
 }
 
 /// The unit of an amount column whose header names none: a `单位：万元` title line above the
 /// header is applied with a note; one only below the data (a footer) is too easy to miss and is
 /// refused, asking for the unit in the header.
 fn declared_unit<D, V>(
-    located: &Located,
+    header: &Header,
+    whole: &Survey,
     col: &Column<D, V>,
     notes: &mut Vec<RowProblem>,
     problems: &mut Vec<RowProblem>,
@@ -267,7 +426,7 @@ fn declared_unit<D, V>(
         problems.push(RowProblem { line, column: col.names[0].to_string(), reason });
         Unit::Yuan
     };
-    if let Some((word, line)) = &located.title_unit {
+    if let Some((word, line)) = &header.title_unit {
         return match cells::header_unit(&format!("（{word}）")) {
             Ok(Some(u)) => {
                 notes.push(RowProblem {
@@ -286,7 +445,7 @@ fn declared_unit<D, V>(
             ),
         };
     }
-    if let Some((word, line)) = &located.footer_unit
+    if let Some((word, line)) = &whole.footer_unit
         && cells::header_unit(&format!("（{word}）")) != Ok(Some(Unit::Yuan))
     {
         return refuse(
@@ -300,44 +459,11 @@ fn declared_unit<D, V>(
     Unit::Yuan
 }
 
-/// A sensitive column whose every value is masked is our own masked export: it is ignored with a
-/// note, and the stored values stay. Single masked values in a real column are refused by the
-/// cell's parser.
-fn drop_masked_columns<D, V>(located: &mut Located, columns: &[Column<D, V>], notes: &mut Vec<RowProblem>) {
-    for (ci, col) in columns.iter().enumerate() {
-        if !col.sensitive {
-            continue;
-        }
-        let Some(src) = &located.sources[ci] else { continue };
-        let mut values = located.rows.iter().filter_map(|r| r.cells.get(src.at)).filter(|c| !c.is_blank());
-        let first = values.next().map(RawCell::text);
-        let all_masked =
-            first.as_deref().is_some_and(cells::is_masked) && values.all(|c| cells::is_masked(&c.text()));
-        if all_masked {
-            notes.push(RowProblem {
-                line: located.header_line,
-                column: col.names[0].to_string(),
-                reason: format!(
-                    "整列是遮蔽后的值（如“{}”），已忽略：不会用它覆盖已有的{}",
-                    first.unwrap_or_default(),
-                    col.names[0]
-                ),
-            });
-            located.sources[ci] = None;
-        }
-    }
-}
-
 /// Finds the header and reads the rows of a file through `columns`.
-pub fn parse<D: Draft, V>(
-    rows: Vec<super::grid::RawRow>,
-    columns: &[Column<D, V>],
-    today: NaiveDate,
-) -> Parsed<D> {
-    match super::sheet::locate(rows, columns) {
-        Ok(located) => read_rows(located, columns, today),
-        Err(problems) => Parsed::failed(problems),
-    }
+pub fn parse<D: Draft, V>(rows: Vec<RawRow>, columns: &[Column<D, V>], today: NaiveDate) -> Parsed<D> {
+    let mut out = Vec::new();
+    let report = read_each(&|| Box::new(rows.iter().cloned().map(Ok)), columns, today, &mut |d| out.push(d));
+    Parsed { rows: out, problems: report.problems, notes: report.notes }
 }
 
 /// The header row an export writes.
@@ -1042,7 +1168,6 @@ pub const CONTACT_COLUMNS: &[ContactColumn] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::grid::RawRow;
 
     /// docs/IMPORT.md carries each list's table between `<!-- columns:NAME -->` and
     /// `<!-- /columns -->`. Run with `UPDATE_DOCS=1` to rewrite them from the lists.
@@ -1084,8 +1209,9 @@ mod tests {
                 cells: cells.into_iter().map(RawCell::Text).collect(),
             };
             let data: Vec<String> = header.iter().map(|_| "x".to_string()).collect();
-            let located = super::super::sheet::locate(vec![row(header.clone(), 1), row(data, 2)], columns)
-                .unwrap_or_else(|p| panic!("{p:?}"));
+            let rows = vec![row(header.clone(), 1), row(data, 2)];
+            let mut rows: Rows<'_> = Box::new(rows.into_iter().map(Ok));
+            let located = find_header(&mut rows, columns).unwrap_or_else(|p| panic!("{p:?}"));
             let written: Vec<usize> =
                 columns.iter().enumerate().filter(|(_, c)| c.write.is_some()).map(|(i, _)| i).collect();
             for (position, ci) in written.into_iter().enumerate() {

@@ -58,64 +58,110 @@ fn count_outside_quotes(line: &str, sep: u8) -> usize {
 /// Excel writes in that encoding. Errors name the row where the file stops being readable.
 pub fn text_rows(text: &str, utf16: bool) -> Result<Vec<RawRow>, RowProblem> {
     let sep = if utf16 { b'\t' } else { separator(text) };
-    let (row_starts, unclosed) = row_starts(text.as_bytes(), sep);
-    if let Some(at) = unclosed {
-        let line = row_starts.partition_point(|s| *s <= at) as u64;
-        return Err(problem(
-            line,
-            "",
-            "这一行有一个单元格以引号开头却没有结束引号，它之后的所有行都会被读进这一格；请在 Excel 中打开、改正这一格后重新另存",
-        ));
+    TextRows::new(text.as_bytes(), sep).collect()
+}
+
+/// The rows of UTF-8 text read from `input` as it comes, each numbered as `text_rows` numbers
+/// it, holding only the row being read: a register of a million rows is never in memory whole.
+/// After an error (a quote never closed, a `1,500` in a `;` file, an unreadable byte) it ends.
+pub struct TextRows<R: Read> {
+    reader: csv::Reader<RowCounter<R>>,
+    starts: Rc<RefCell<RowStarts>>,
+    record: csv::StringRecord,
+    sep: u8,
+    failed: bool,
+}
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::io::Read;
+use std::rc::Rc;
+
+impl<R: Read> TextRows<R> {
+    /// Rows separated by `sep` (see `separator`).
+    pub fn new(input: R, sep: u8) -> TextRows<R> {
+        let starts = Rc::new(RefCell::new(RowStarts { sep, ..RowStarts::default() }));
+        let counter = RowCounter { input, starts: starts.clone() };
+        let reader =
+            csv::ReaderBuilder::new().delimiter(sep).flexible(true).has_headers(false).from_reader(counter);
+        TextRows { reader, starts, record: csv::StringRecord::new(), sep, failed: false }
     }
-    let row_of = |byte: u64| -> u64 {
-        let bytes = text.as_bytes();
-        let mut at = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
-        while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
-            at += 1;
+
+    fn row_at(&self, byte: u64) -> u64 {
+        self.starts.borrow_mut().row_at(byte)
+    }
+}
+
+impl<R: Read> Iterator for TextRows<R> {
+    type Item = Result<RawRow, RowProblem>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
         }
-        row_starts.partition_point(|s| *s <= at) as u64
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(sep)
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
+        match self.reader.read_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => {
+                let line = self.record.position().map_or(0, |p| self.row_at(p.byte()));
+                // A quote still open when the text ended swallowed every row after it into one
+                // cell: name the row where it opened.
+                if let Some(opened) = self.starts.borrow().unclosed() {
+                    self.failed = true;
+                    return Some(Err(problem(
+                        opened,
+                        "",
+                        "这一行有一个单元格以引号开头却没有结束引号，它之后的所有行都会被读进这一格；请在 Excel 中打开、改正这一格后重新另存",
+                    )));
+                }
+                // Where `;` separates cells, `,` is the decimal mark: `1,500` may be 1.5 or 1500.
+                if self.sep == b';'
+                    && let Some(c) = self.record.iter().find(|c| is_comma_number(c))
+                {
+                    self.failed = true;
+                    return Some(Err(problem(
+                        line,
+                        "",
+                        format!(
+                            "这个文件用分号分隔，“{}”中的逗号可能是小数点，无法确定数值；请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重新导入",
+                            c.trim()
+                        ),
+                    )));
+                }
+                let cells = self
+                    .record
+                    .iter()
+                    .map(|c| if c.trim().is_empty() { RawCell::Empty } else { RawCell::Text(c.to_string()) })
+                    .collect();
+                Some(Ok(RawRow { line, cells }))
+            }
             Err(e) => {
-                let line = e.position().map_or(0, |p| row_of(p.byte()));
-                return Err(problem(
+                self.failed = true;
+                let line = match e.position() {
+                    Some(p) => self.row_at(p.byte()),
+                    None if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                        return Some(Err(problem(0, "", io_text(&e))));
+                    }
+                    None => 0,
+                };
+                Some(Err(problem(
                     line,
                     "",
                     "这一行的引号没有配对，文件无法继续读取；请在 Excel 中打开后重新另存为 CSV",
-                ));
+                )))
             }
         }
-        let line = record.position().map_or(0, |p| row_of(p.byte()));
-        // Where `;` separates cells, `,` is the decimal mark: `1,500` may be 1.5 or 1500.
-        if sep == b';'
-            && let Some(c) = record.iter().find(|c| is_comma_number(c))
-        {
-            return Err(problem(
-                line,
-                "",
-                format!(
-                    "这个文件用分号分隔，“{}”中的逗号可能是小数点，无法确定数值；请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重新导入",
-                    c.trim()
-                ),
-            ));
-        }
-        let cells = record
-            .iter()
-            .map(|c| if c.trim().is_empty() { RawCell::Empty } else { RawCell::Text(c.to_string()) })
-            .collect();
-        rows.push(RawRow { line, cells });
     }
-    Ok(rows)
+}
+
+fn io_text(e: &csv::Error) -> String {
+    match e.kind() {
+        // A decoder's own sentence (the file is not in the encoding it seemed to be).
+        csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData && io.get_ref().is_some() => {
+            io.get_ref().map(ToString::to_string).unwrap_or_default()
+        }
+        csv::ErrorKind::Io(io) => crate::os::io_reason(io),
+        _ => String::new(),
+    }
 }
 
 /// `1,500` or `-12,5`: digits around a comma and nothing else but a sign or a point.
@@ -126,35 +172,117 @@ fn is_comma_number(cell: &str) -> bool {
         && t.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.')
 }
 
-/// Byte offsets where each row Excel would show begins: the start of the file and every line
-/// break outside a quoted cell. A quote opens a cell only at the cell's start, as the CSV reader
-/// reads it: `5"` inside a cell is a character, not the start of a multi-line cell.
-fn row_starts(bytes: &[u8], sep: u8) -> (Vec<usize>, Option<usize>) {
-    let mut starts = vec![0];
-    let mut quoted = false;
-    let mut opened_at = 0;
-    let mut cell_start = true;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if quoted {
-            if b == b'"' {
-                if bytes.get(i + 1) == Some(&b'"') {
-                    i += 1;
-                } else {
-                    quoted = false;
+/// Where the rows Excel would show begin, for the part of the text read but not yet numbered:
+/// each entry is the byte offset of a row's first character that is not a line break, and that
+/// row's number. The csv reader asks for the row of a record's start, always further on, so
+/// entries before it are dropped and the queue holds only what the reader has buffered ahead.
+///
+/// A quote opens a cell only at the cell's start, as the csv reader reads it: `5"` inside a
+/// cell is a character, not the start of a multi-line cell; `""` inside a quoted cell is a quote.
+#[derive(Default)]
+struct RowStarts {
+    /// (offset, row) of rows with content, in order.
+    queue: VecDeque<(u64, u64)>,
+    /// Offset of the next byte to come.
+    at: u64,
+    /// Rows begun so far (line breaks outside quotes, plus the first row).
+    row: u64,
+    /// The cell separator: after it a quote opens a cell.
+    sep: u8,
+    quoted: bool,
+    /// Inside a quoted cell, the last byte was a quote: it closes the cell unless another
+    /// follows (`""`), which the next byte decides.
+    quote_pending: bool,
+    /// At the start of a cell, where a quote opens it.
+    cell_start: bool,
+    /// The row where the quoted cell now open began.
+    opened_row: u64,
+    /// The input has ended.
+    ended: bool,
+    /// At the start of a row, before any of its content.
+    fresh: bool,
+    started: bool,
+}
+
+impl RowStarts {
+    fn feed(&mut self, bytes: &[u8]) {
+        if !self.started {
+            self.started = true;
+            self.row = 1;
+            self.fresh = true;
+            self.cell_start = true;
+        }
+        if bytes.is_empty() {
+            self.ended = true;
+        }
+        for &b in bytes {
+            if self.quote_pending {
+                // The quote before closed the cell unless this one doubles it.
+                self.quote_pending = false;
+                if b == b'"' {
+                    self.at += 1;
+                    continue;
+                }
+                self.quoted = false;
+            }
+            if self.quoted {
+                if b == b'"' {
+                    self.quote_pending = true;
+                }
+            } else {
+                match b {
+                    b'\n' => {
+                        self.row += 1;
+                        self.fresh = true;
+                    }
+                    b'\r' => {}
+                    _ => {
+                        if b == b'"' && self.cell_start {
+                            self.quoted = true;
+                            self.opened_row = self.row;
+                        }
+                        if self.fresh {
+                            self.queue.push_back((self.at, self.row));
+                            self.fresh = false;
+                        }
+                    }
                 }
             }
-        } else if b == b'"' && cell_start {
-            quoted = true;
-            opened_at = i;
-        } else if b == b'\n' {
-            starts.push(i + 1);
+            self.cell_start = !self.quoted && (b == self.sep || b == b'\n' || b == b'\r');
+            self.at += 1;
         }
-        cell_start = !quoted && (b == sep || b == b'\n' || b == b'\r');
-        i += 1;
     }
-    (starts, quoted.then_some(opened_at))
+
+    /// The row where a quoted cell opened that the end of the input left open.
+    fn unclosed(&self) -> Option<u64> {
+        (self.ended && self.quoted && !self.quote_pending).then_some(self.opened_row)
+    }
+
+    /// The row of the first content at or after `byte`: a record's start may point at the line
+    /// breaks of blank lines before it.
+    fn row_at(&mut self, byte: u64) -> u64 {
+        while let Some(&(at, _)) = self.queue.front() {
+            if at >= byte {
+                break;
+            }
+            self.queue.pop_front();
+        }
+        self.queue.front().map_or(self.row, |(_, row)| *row)
+    }
+}
+
+/// Passes bytes on to the csv reader, noting where rows start as they go by.
+struct RowCounter<R> {
+    input: R,
+    starts: Rc<RefCell<RowStarts>>,
+}
+
+impl<R: Read> Read for RowCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.input.read(buf)?;
+        self.starts.borrow_mut().feed(&buf[..n]);
+        Ok(n)
+    }
 }
 
 /// "日均金融资产（元）" and "日均金融资产" are the same column; so are "手机号码" and "手机 号码",
@@ -209,21 +337,28 @@ pub struct Source {
     pub also: Option<(usize, String)>,
 }
 
-/// The file's columns matched to a column list, and the rows that hold data.
-pub struct Located {
+/// Rows of a sheet as they are read, each a row or the problem that ended the reading.
+pub type Rows<'a> = Box<dyn Iterator<Item = Result<RawRow, RowProblem>> + 'a>;
+
+/// The file's header and its columns matched to a column list.
+pub struct Header {
     /// Per column of the list, where its value is read from (`None`: not in this file, or
     /// computed on export and ignored here).
     pub sources: Vec<Option<Source>>,
-    pub header_line: u64,
-    pub rows: Vec<RawRow>,
-    /// Things skipped or decided that the user should hear about, with their rows.
+    pub line: u64,
+    /// Cell index of the key column.
+    pub key_at: Option<usize>,
+    /// Title rows skipped, and what was decided about the columns, with their rows.
     pub notes: Vec<RowProblem>,
+    /// Rows read after the header while looking for it: the first data rows.
+    pub ahead: Vec<RawRow>,
     /// `单位：万元` written on a title line above the header, with its row.
     pub title_unit: Option<(String, u64)>,
-    /// The same written below the data, where it may come too late to be noticed.
-    pub footer_unit: Option<(String, u64)>,
     /// How many cells the header row has; a data row with values beyond it is shifted.
     pub width: usize,
+    /// The header's names as `normalise_header` makes them, up to `width`: a data row that
+    /// reads the same is the header repeated on a report's next page.
+    key: Vec<String>,
 }
 
 /// Markers of a total row: the branch's reports end with one, and it must never become a client
@@ -311,18 +446,23 @@ fn header_score<R, V>(row: &RawRow, columns: &[Column<R, V>]) -> (usize, bool) {
 /// Finds the header among the first rows and resolves every column of `columns` in it.
 ///
 /// Errors (row 1 unless said otherwise): no row naming the key column; a required column
-/// missing. Both name the accepted header names.
-pub fn locate<R, V>(rows: Vec<RawRow>, columns: &[Column<R, V>]) -> Result<Located, Vec<RowProblem>> {
+/// missing. Both name the accepted header names. A problem reading the first rows is returned
+/// as it is.
+pub fn find_header<R, V>(rows: &mut Rows<'_>, columns: &[Column<R, V>]) -> Result<Header, Vec<RowProblem>> {
+    let mut first = Vec::with_capacity(HEADER_SEARCH_ROWS);
+    for row in rows.by_ref().take(HEADER_SEARCH_ROWS) {
+        first.push(row.map_err(|p| vec![p])?);
+    }
     let key = columns.iter().find(|c| c.need == Need::Key);
     let mut best: Option<(usize, usize)> = None;
-    for (i, row) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
+    for (i, row) in first.iter().enumerate() {
         let (score, has_key) = header_score(row, columns);
         if has_key && best.is_none_or(|(_, s)| score > s) {
             best = Some((i, score));
         }
     }
     let Some((header_at, _)) = best else {
-        let first = rows.first().map_or(1, |r| r.line);
+        let line = first.first().map_or(1, |r| r.line);
         let reason = match key {
             Some(k) => format!(
                 "前 {HEADER_SEARCH_ROWS} 行中找不到表头：没有“{}”列（可用列名：{}）。请确认文件第一张表是名单，且表头在前几行",
@@ -331,17 +471,17 @@ pub fn locate<R, V>(rows: Vec<RawRow>, columns: &[Column<R, V>]) -> Result<Locat
             ),
             None => "找不到表头".to_string(),
         };
-        let sep_hint = rows
+        let sep_hint = first
             .first()
             .filter(|r| r.cells.len() == 1 && r.cells[0].text().contains(';'))
             .map(|_| "；这个文件像是用分号分隔的，请在 Excel 中另存为“CSV UTF-8（逗号分隔）”")
             .unwrap_or("");
-        return Err(vec![problem(first, key.map_or("", |k| k.names[0]), format!("{reason}{sep_hint}"))]);
+        return Err(vec![problem(line, key.map_or("", |k| k.names[0]), format!("{reason}{sep_hint}"))]);
     };
     let mut notes = Vec::new();
-    let mut rows = rows.into_iter();
+    let mut first = first.into_iter();
     let mut title_unit = None;
-    for row in rows.by_ref().take(header_at) {
+    for row in first.by_ref().take(header_at) {
         if let Some(u) = declared_unit(&row) {
             title_unit = Some((u, row.line));
         }
@@ -354,57 +494,107 @@ pub fn locate<R, V>(rows: Vec<RawRow>, columns: &[Column<R, V>]) -> Result<Locat
             ));
         }
     }
-    let Some(header) = rows.next() else {
+    let Some(header) = first.next() else {
         return Err(vec![problem(1, "", "文件为空或没有表头")]);
     };
     let headers: Vec<String> = header.cells.iter().map(|c| c.text()).collect();
     let width = headers.iter().rposition(|h| !h.trim().is_empty()).map_or(0, |i| i + 1);
-    let header_key: Vec<String> = headers.iter().take(width).map(|h| normalise_header(h)).collect();
-    let header_line = header.line;
-    let (sources, mut column_notes) = resolve(&headers, columns, header_line)?;
+    let key: Vec<String> = headers.iter().take(width).map(|h| normalise_header(h)).collect();
+    let (sources, mut column_notes) = resolve(&headers, columns, header.line)?;
     notes.append(&mut column_notes);
-
     let key_at =
         columns.iter().position(|c| c.need == Need::Key).and_then(|k| sources[k].as_ref()).map(|s| s.at);
-    let mut data = Vec::new();
-    let mut blank = Vec::new();
-    let mut last_filled = 0;
-    let mut footer_unit = None;
-    for row in rows {
+    Ok(Header { sources, line: header.line, key_at, notes, ahead: first.collect(), title_unit, width, key })
+}
+
+/// Sorts the rows below the header into data and the rest, one row at a time: blank rows are
+/// counted (and mentioned only when data follows them), total and footer rows and a repeated
+/// header get a note.
+pub struct DataRows {
+    key_at: Option<usize>,
+    header_key: Vec<String>,
+    /// `单位：万元` written on a footer line below the data, where it may come too late to be
+    /// noticed, with its row (the last one seen).
+    pub footer_unit: Option<(String, u64)>,
+    /// Blank rows since the last row with something in it: (how many, the first).
+    pending_blank: (u64, u64),
+    /// Blank rows with something below them: (how many, the first).
+    inner_blank: (u64, u64),
+    /// Data rows seen.
+    pub data: u64,
+}
+
+impl DataRows {
+    pub fn new(header: &Header) -> DataRows {
+        DataRows {
+            key_at: header.key_at,
+            header_key: header.key.clone(),
+            footer_unit: None,
+            pending_blank: (0, 0),
+            inner_blank: (0, 0),
+            data: 0,
+        }
+    }
+
+    /// Whether `row` holds data; a note for a total or footer row or a repeated header.
+    pub fn is_data(&mut self, row: &RawRow, notes: &mut Vec<RowProblem>) -> bool {
         if row.cells.iter().all(RawCell::is_blank) {
-            blank.push(row.line);
-            continue;
+            if self.pending_blank.0 == 0 {
+                self.pending_blank.1 = row.line;
+            }
+            self.pending_blank.0 += 1;
+            return false;
         }
-        last_filled = row.line;
-        let mut keys: Vec<String> = row.cells.iter().map(|c| normalise_header(&c.text())).collect();
-        while keys.last().is_some_and(String::is_empty) {
-            keys.pop();
+        if self.pending_blank.0 > 0 {
+            if self.inner_blank.0 == 0 {
+                self.inner_blank.1 = self.pending_blank.1;
+            }
+            self.inner_blank.0 += self.pending_blank.0;
+            self.pending_blank.0 = 0;
         }
-        let repeated = keys == header_key;
-        if repeated {
+        if self.repeats_header(row) {
             notes.push(problem(row.line, "", "又一行表头（多页报表的页眉），已跳过"));
-            continue;
+            return false;
         }
-        if let Some(what) = not_data(&row, key_at) {
-            if let Some(u) = declared_unit(&row) {
-                footer_unit = Some((u, row.line));
+        if let Some(what) = not_data(row, self.key_at) {
+            if let Some(u) = declared_unit(row) {
+                self.footer_unit = Some((u, row.line));
             }
             let text: Vec<String> = row.cells.iter().map(RawCell::text).filter(|t| !t.is_empty()).collect();
             notes.push(problem(row.line, "", format!("{what}（{}），已跳过", clip(&text.join(" ")))));
-            continue;
+            return false;
         }
-        data.push(row);
+        self.data += 1;
+        true
     }
-    // Excel leaves empty rows under the data; they are only worth a word when something follows
-    // them, where they may hide a deleted record or mark where a report's footer starts.
-    let inner: Vec<u64> = blank.into_iter().filter(|l| *l < last_filled).collect();
-    if let Some(first) = inner.first() {
-        notes.push(problem(*first, "", format!("数据中有 {} 个空行，已跳过", inner.len())));
+
+    /// Whether `row` reads as the header, trailing empty cells aside. Compares cell by cell, so
+    /// a data row costs one cell's look.
+    fn repeats_header(&self, row: &RawRow) -> bool {
+        if self.header_key.is_empty() {
+            return false;
+        }
+        let cell = |i: usize| row.cells.get(i).map_or_else(String::new, |c| normalise_header(&c.text()));
+        (0..self.header_key.len()).all(|i| cell(i) == self.header_key[i])
+            && (self.header_key.len()..row.cells.len()).all(|i| cell(i).is_empty())
     }
-    if data.is_empty() {
-        return Err(vec![problem(header_line + 1, "", "表头下面没有数据")]);
+
+    /// The note on blank rows within the data, and the problem of a sheet without data rows.
+    pub fn finish(&self, header_line: u64, notes: &mut Vec<RowProblem>) -> Result<(), RowProblem> {
+        // Excel leaves empty rows under the data; they are only worth a word when something
+        // follows them, where they may hide a deleted record or mark where a footer starts.
+        if self.inner_blank.0 > 0 {
+            notes.push(problem(
+                self.inner_blank.1,
+                "",
+                format!("数据中有 {} 个空行，已跳过", self.inner_blank.0),
+            ));
+        }
+        if self.data == 0 {
+            return Err(problem(header_line + 1, "", "表头下面没有数据"));
+        }
+        Ok(())
     }
-    Ok(Located { sources, header_line, rows: data, notes, title_unit, footer_unit, width })
 }
 
 fn clip(s: &str) -> String {
@@ -544,6 +734,58 @@ mod tests {
             .collect();
         assert_eq!(got, want);
         assert_eq!(rows[1].cells[1].text(), "第一行\r\n第二行\r\n第三行");
+    }
+
+    /// Hands the text on a byte at a time, so every quote and line break falls on the edge of
+    /// a read.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let Some((first, rest)) = self.0.split_first() else { return Ok(0) };
+            if buf.is_empty() {
+                return Ok(0);
+            }
+            buf[0] = *first;
+            self.0 = rest;
+            Ok(1)
+        }
+    }
+
+    fn streamed(text: &str, sep: u8) -> Vec<Result<RawRow, RowProblem>> {
+        TextRows::new(Trickle(text.as_bytes()), sep).collect()
+    }
+
+    #[test]
+    fn a_quote_inside_a_cell_does_not_open_a_multi_line_cell_when_streamed() {
+        let text = "客户号,备注\nC1,屏幕 5\"\nC2,\"他说\"\"好\"\"\"\nC3,\"a\nb\"\nC4,y\n";
+        let rows: Vec<RawRow> = streamed(text, b',').into_iter().map(Result::unwrap).collect();
+        let got = lines(&rows);
+        let want: Vec<(u64, String)> = [(1, "客户号"), (2, "C1"), (3, "C2"), (4, "C3"), (5, "C4")]
+            .iter()
+            .map(|(l, s)| (*l, s.to_string()))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(rows[2].cells[1].text(), "他说\"好\"");
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_refused_naming_the_row_it_opened_on() {
+        let text = "客户号,备注\nC1,x\nC2,\"没有结束\nC3,y\nC4,z\n";
+        let rows = streamed(text, b',');
+        let err = rows.last().unwrap().as_ref().unwrap_err();
+        assert_eq!(err.line, 3, "{err}");
+        assert!(err.reason.contains("没有结束引号"), "{err}");
+        assert_eq!(rows.iter().filter(|r| r.is_ok()).count(), 2, "the rows before it were read");
+        assert!(text_rows(text, false).is_err());
+    }
+
+    #[test]
+    fn a_comma_number_in_a_semicolon_file_stops_the_reading() {
+        let rows = streamed("客户号;金额\nC1;12\nC2;1,500\n", b';');
+        let err = rows.last().unwrap().as_ref().unwrap_err();
+        assert_eq!(err.line, 3);
+        assert!(err.reason.contains("“1,500”"), "{err}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! wait), then ready. Changes that arrive while it is being built are kept and applied when it is
 //! done, after everything the build read, so none is lost whichever the build saw.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::{Found, Row, SearchIndex};
@@ -26,6 +26,8 @@ pub struct LiveIndex {
     /// A batch that rebuilds the index is being applied (seconds at a million clients): searches
     /// say "not ready" instead of waiting for it behind the lock.
     rebuilding: AtomicBool,
+    /// Bumped by `restart`; a build finishing for an earlier one is stale and dropped.
+    epoch: AtomicU64,
 }
 
 impl Default for LiveIndex {
@@ -33,6 +35,7 @@ impl Default for LiveIndex {
         LiveIndex {
             state: RwLock::new(State::Building { pending: Vec::new() }),
             rebuilding: AtomicBool::new(false),
+            epoch: AtomicU64::new(0),
         }
     }
 }
@@ -75,9 +78,30 @@ impl LiveIndex {
         }
     }
 
-    /// The build is done: apply what changed meanwhile and start answering.
-    pub fn finish(&self, mut ix: SearchIndex) {
+    /// Throws the index away to be built afresh (after a bulk write changed any number of
+    /// clients); searches say "not ready" until a build of the returned epoch finishes.
+    pub fn restart(&self) -> u64 {
         let mut state = self.write();
+        *state = State::Building { pending: Vec::new() };
+        self.epoch.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// The epoch a build started now belongs to.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+
+    /// The build is done: apply what changed meanwhile and start answering.
+    pub fn finish(&self, ix: SearchIndex) {
+        self.finish_epoch(ix, self.epoch());
+    }
+
+    /// `finish`, unless the index was restarted after the build of `epoch` began.
+    pub fn finish_epoch(&self, mut ix: SearchIndex, epoch: u64) {
+        let mut state = self.write();
+        if self.epoch.load(Ordering::SeqCst) != epoch {
+            return;
+        }
         if let State::Building { pending } = &mut *state {
             ix.upsert(pending);
             *state = State::Ready(Box::new(ix));

@@ -29,8 +29,9 @@ pub const MAGIC: &[u8; 8] = b"MINGDAN\0";
 /// Bump when the handshake, the frame layout, or the shape of any type carried changes in a way
 /// the api fingerprint cannot see (a field added to a view, a variant added to an enum).
 /// 2: search hits carry the matched field's text and highlight; pairs of moves name the roster
-/// they come from. 3: a balance may be unknown (`Amount::Unknown`).
-pub const PROTOCOL: u32 = 3;
+/// they come from. 3: a balance may be unknown (`Amount::Unknown`). 4: an import's change groups
+/// carry their total beside the lines listed.
+pub const PROTOCOL: u32 = 4;
 /// Largest request a client may send: an import of a whole branch's client list fits easily.
 pub const MAX_REQUEST: usize = 64 << 20;
 /// Largest answer a client accepts: a backup image of the whole store travels as one answer.

@@ -50,6 +50,12 @@ macro_rules! api {
         pub trait Api {
             fn call(&self, req: Request) -> Result<Response, ServiceError>;
 
+            /// The in-process session, when this is one: work too large for one request (an
+            /// import of a whole register) is then done on the service directly.
+            fn embedded(&self) -> Option<&Session> {
+                None
+            }
+
             $(
                 $(#[$doc])*
                 fn $method(&self $(, $arg: $ty)*) -> Result<$out, ServiceError> {
@@ -159,10 +165,27 @@ impl Session {
     pub fn new(service: std::sync::Arc<Service>, actor: StaffNo) -> Session {
         Session { service, actor }
     }
+
+    /// Imports a client register read row by row (`Service::import_clients_from`), as this
+    /// session's staff member.
+    pub fn import_clients_from(
+        &self,
+        rows: &mut dyn Iterator<Item = super::imports::ClientRecord>,
+        run: super::imports::ImportRun<'_>,
+        new_outlets: &[OutletId],
+    ) -> Result<ImportOutcome, ServiceError> {
+        let staff = self.service.acting(&self.actor)?;
+        self.service.ensure_period_tasks()?;
+        self.service.import_clients_from(&staff, rows, run, new_outlets)
+    }
 }
 
 impl Api for Session {
     fn call(&self, req: Request) -> Result<Response, ServiceError> {
         self.service.handle(&self.actor, req)
+    }
+
+    fn embedded(&self) -> Option<&Session> {
+        Some(self)
     }
 }

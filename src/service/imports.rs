@@ -1,7 +1,7 @@
 //! Imports from the core-banking exports, all or nothing: every row is checked against the store
 //! first, and if any row is bad nothing is written and every bad row is reported.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -14,6 +14,7 @@ use crate::domain::{
     AuditAction, CardTier, Client, ClientClass, ClientNo, ClientStatus, Fen, Gender, Holdings, JobRole,
     Login, OutletId, Permission, Segment, Staff, StaffNo, Sticker,
 };
+use crate::store::BULK_BATCH_ROWS;
 
 /// A row of a staff directory file, its cells already parsed.
 ///
@@ -161,7 +162,7 @@ impl Service {
         );
         let directory = Directory::load(&self.store)?;
         let mut notes = Vec::new();
-        let mut changes = Changes::default();
+        let mut changes = Changes::new(None);
         // A 工号 that Excel wrote without its leading zeros is the person the directory has,
         // if the name says so too; another name is another person, and the row is refused.
         let mut rows_resolved = Vec::with_capacity(rows.len());
@@ -270,13 +271,7 @@ impl Service {
         })
     }
 
-    /// Imports a client register, all or nothing.
-    ///
-    /// Client and staff numbers that equal exactly one existing number once leading zeros are
-    /// dropped (Excel drops them) are read as that number, with a note. Outlets must be outlets
-    /// of the staff directory (`城关支行` is `城关`) or the client's present outlet, unless named
-    /// in `new_outlets`. One 证件号码 may belong to one client only. Every change is listed in
-    /// `changes`; a real import audits each client's changed phone, ID number and balance (masked).
+    /// Imports a client register, all or nothing. See `import_clients_from`.
     pub fn import_clients(
         &self,
         actor: &Staff,
@@ -285,7 +280,33 @@ impl Service {
         dry_run: bool,
         new_outlets: Vec<OutletId>,
     ) -> Result<ImportOutcome, ServiceError> {
+        let run = ImportRun { source, dry_run, rows_ok: &|| true, changes: None };
+        self.import_clients_from(actor, &mut rows.into_iter(), run, &new_outlets)
+    }
+
+    /// Imports a client register read row by row, all or nothing, in memory bounded by a batch
+    /// of rows rather than by the register.
+    ///
+    /// Client and staff numbers that equal exactly one existing number once leading zeros are
+    /// dropped (Excel drops them) are read as that number, with a note. Outlets must be outlets
+    /// of the staff directory (`城关支行` is `城关`) or the client's present outlet, unless named
+    /// in `new_outlets`. One 证件号码 may belong to one client only. Every change is counted in
+    /// `changes`, the first `CHANGE_LINES_KEPT` of each kind listed (all go to `run.changes`); a
+    /// real import audits each client's changed phone, ID number and balance (masked).
+    ///
+    /// Every row is checked against the store first, writing nothing; what each good row will
+    /// write is kept in a temporary file beside the store. Only when no row is bad (and
+    /// `run.rows_ok` agrees) is it written, `BULK_BATCH_ROWS` rows per transaction, as one bulk
+    /// write (`store::Bulk`): a crash or kill midway leaves the store as it was once reopened.
+    pub fn import_clients_from(
+        &self,
+        actor: &Staff,
+        rows: &mut dyn Iterator<Item = ClientRecord>,
+        mut run: ImportRun<'_>,
+        new_outlets: &[OutletId],
+    ) -> Result<ImportOutcome, ServiceError> {
         self.require(actor, Permission::Admin, "导入客户名单")?;
+        let source = run.source.clone();
         crate::domain::text::check_line(SOURCE_FIELD, &source, SOURCE_MAX_CHARS, false)?;
         let today = self.local_date();
         let _w = self.write_lock();
@@ -295,18 +316,24 @@ impl Service {
         let mut numbers = ClientNumbers::default();
         let mut problems = Vec::new();
         let mut notes = Vec::new();
-        let mut changes = Changes::default();
+        let mut changes = Changes::new(run.changes.take());
         let mut outcome = ImportOutcome::default();
-        let mut moves = Vec::new();
-        let mut lost = Vec::new();
-        let mut plain = Vec::new();
-        let mut sensitive_records = Vec::new();
-        let mut seen_nos: BTreeMap<ClientNo, u64> = BTreeMap::new();
-        let mut seen_numeric: BTreeMap<String, (ClientNo, u64)> = BTreeMap::new();
+        let mut seen_nos: KeyTable<u64> = KeyTable::default();
         let mut ids = IdOwners::default();
         let mut used_new_outlets = BTreeSet::new();
-        for r in &rows {
-            let unchecked = unchecked_client_cells(r, today);
+        // What the good rows will write, until the first bad row shows nothing will be.
+        let mut plan = if run.dry_run { None } else { Some(PlanFile::new(self.store_path())?) };
+        let mut snapshot = match plan {
+            Some(_) => Some(self.snapshot_now(today)?),
+            None => None,
+        };
+        let move_why = format!("导入 {source}");
+        let lost_why = format!("客户流失，移出名单（导入 {source}）");
+        // `62010051` and `062010051` in one file: numbers by their digits without leading zeros,
+        // each with the entry in `seen_nos` of the row that first had it.
+        let mut seen_numeric: KeyTable<u32> = KeyTable::default();
+        for r in rows {
+            let unchecked = unchecked_client_cells(&r, today);
             if !unchecked.is_empty() {
                 problems.extend(unchecked);
                 continue;
@@ -325,24 +352,35 @@ impl Service {
                     continue;
                 }
             };
-            if let Some(first) = seen_nos.get(&no) {
-                problems.push(problem(r.line, "客户号", format!("“{no}”与第 {first} 行重复")));
+            if let Some(first) = seen_nos.get(no.as_str()) {
+                problems.push(problem(
+                    r.line,
+                    "客户号",
+                    format!("“{no}”与第 {} 行重复", seen_nos.value(first)),
+                ));
                 continue;
             }
-            seen_nos.insert(no.clone(), r.line);
-            // `62010051` and `062010051` in one file: one of them lost or gained zeros in Excel.
+            let row_at = seen_nos.insert(no.as_str(), r.line);
+            // One of them lost or gained zeros in Excel.
             if let Some(k) = numeric_key(no.as_str()) {
-                if let Some((other, first)) = seen_numeric.get(k)
-                    && *other != no
-                {
-                    problems.push(problem(
-                        r.line,
-                        "客户号",
-                        format!("“{no}”与第 {first} 行的“{other}”数值相同（Excel 可能去掉了前导零）；请核对是否同一位客户"),
-                    ));
-                    continue;
+                match seen_numeric.get(k) {
+                    Some(at) => {
+                        let first = *seen_numeric.value(at);
+                        let other = seen_nos.key(first);
+                        if other != no.as_str() {
+                            let line = seen_nos.value(first);
+                            problems.push(problem(
+                                r.line,
+                                "客户号",
+                                format!("“{no}”与第 {line} 行的“{other}”数值相同（Excel 可能去掉了前导零）；请核对是否同一位客户"),
+                            ));
+                            continue;
+                        }
+                    }
+                    None => {
+                        seen_numeric.insert(k, row_at);
+                    }
                 }
-                seen_numeric.insert(k.to_string(), (no.clone(), r.line));
             }
             let maintainer = match &r.maintainer {
                 Some(m) => match directory.resolve(m) {
@@ -369,7 +407,7 @@ impl Service {
                 None => None,
             };
             let outlet = match &r.outlet {
-                Some(o) => match directory.outlet(o, old.as_ref().map(|c| &c.outlet), &new_outlets) {
+                Some(o) => match directory.outlet(o, old.as_ref().map(|c| &c.outlet), new_outlets) {
                     Ok((outlet, is_new)) => {
                         if is_new {
                             used_new_outlets.insert(outlet.clone());
@@ -384,7 +422,7 @@ impl Service {
                 None => None,
             };
             if let Some(id) = &r.id_number
-                && let Err(reason) = ids.claim(&self.store, id, &no, r.line)?
+                && let Err(reason) = ids.claim(&self.store, id, &no, row_at, &seen_nos)?
             {
                 problems.push(problem(r.line, "证件号码", reason));
                 continue;
@@ -416,7 +454,7 @@ impl Service {
                     Client::new(no.clone(), name.clone(), outlet)
                 }
             };
-            apply_record(&mut c, r, outlet, &rules);
+            apply_record(&mut c, &r, outlet, &rules);
             let moved = maintainer.as_ref().is_some_and(|m| c.maintainer.as_ref() != Some(&m.no));
             if moved && c.status == ClientStatus::Lost {
                 problems.push(problem(r.line, "客户状态", "已流失的客户不能分配维护人"));
@@ -438,25 +476,40 @@ impl Service {
                 Some(o) if *o == c && !moved && !leaving => outcome.unchanged += 1,
                 Some(_) => outcome.updated += 1,
             }
-            if let Some(o) = &old
-                && let Some(detail) = sensitive_changes(o, &c)
-            {
-                sensitive_records.push(self.audit_record(
+            if !problems.is_empty() {
+                // Nothing will be written: the plan is no longer worth keeping.
+                plan = None;
+                snapshot = None;
+            }
+            let Some(plan) = plan.as_mut() else { continue };
+            let sensitive = old.as_ref().and_then(|o| sensitive_changes(o, &c)).map(|detail| {
+                self.audit_record(
                     actor.no.as_str(),
                     AuditAction::Import,
                     c.no.as_str(),
                     format!("{detail}（导入 {source}）"),
-                ));
-            }
-            if leaving {
-                lost.push(self.plan_move(c, None, &rules, &launches)?);
+                )
+            });
+            let step = if leaving {
+                let m = self.plan_move(c, None, &rules, &launches)?;
+                let rec = self.move_records(actor, std::slice::from_ref(&m), &lost_why);
+                Planned { client: m.client, tasks: m.tasks, records: rec, sensitive }
             } else if moved {
-                moves.push(self.plan_move(c, maintainer.as_ref(), &rules, &launches)?);
+                let m = self.plan_move(c, maintainer.as_ref(), &rules, &launches)?;
+                let rec = self.move_records(actor, std::slice::from_ref(&m), &move_why);
+                Planned { client: m.client, tasks: m.tasks, records: rec, sensitive }
             } else {
-                plain.push(c);
+                Planned { client: c, tasks: Vec::new(), records: Vec::new(), sensitive }
+            };
+            if let Some(s) = snapshot.as_mut() {
+                if let Some(o) = &old {
+                    s.uncount(o);
+                }
+                s.count(&step.client);
             }
+            plan.push(&step)?;
         }
-        for o in &new_outlets {
+        for o in new_outlets {
             if !used_new_outlets.contains(o) {
                 notes.push(problem(0, "网点", format!("--new-outlet {o} 在文件中没有用到")));
             }
@@ -466,24 +519,60 @@ impl Service {
         }
         outcome.notes = notes;
         outcome.changes = changes.into_groups();
-        let move_records = self.move_records(actor, &moves, &format!("导入 {source}"));
-        let lost_records = self.move_records(actor, &lost, &format!("客户流失，移出名单（导入 {source}）"));
-        let writing = !dry_run && problems.is_empty();
-        let changed = plain.iter().chain(moves.iter().chain(&lost).map(|m| &m.client));
-        let snapshot = if writing { Some(self.snapshot_with(today, changed)?) } else { None };
-        self.finish_import(actor, &source, "客户", outcome, problems, dry_run, |tx| {
-            for c in &plain {
-                tx.save_client(c, today)?;
+        problems.sort();
+        outcome.problems = problems;
+        let writing = outcome.problems.is_empty() && (run.rows_ok)();
+        let (Some(plan), Some(snapshot), true) = (plan, snapshot, writing) else { return Ok(outcome) };
+        let rec = self.import_audit(actor, &source, "客户", &outcome);
+        let write_one = |tx: &crate::store::Tx, s: &Planned| -> crate::store::TxResult<()> {
+            tx.save_client(&s.client, today)?;
+            for t in &s.tasks {
+                tx.save_task(t)?;
             }
-            // A changed maintainer is a move, with its tasks and its own audit line, in the
-            // same transaction as the rest of the file.
-            Self::write_moves(tx, &moves, &move_records, today)?;
-            Self::write_moves(tx, &lost, &lost_records, today)?;
-            for rec in &sensitive_records {
-                tx.audit(rec)?;
+            for r in s.records.iter().chain(&s.sensitive) {
+                tx.audit(r)?;
             }
-            snapshot.as_ref().map_or(Ok(()), |s| tx.save_snapshot(s))
-        })
+            Ok(())
+        };
+        if plan.rows <= BULK_BATCH_ROWS {
+            // One batch is one ordinary transaction, all or nothing by itself; its clients reach
+            // the search index as they are saved, so they are found the moment it returns (a
+            // bulk write has the index rebuilt instead).
+            let steps = plan.read()?.collect::<Result<Vec<_>, _>>()?;
+            self.store.write(|tx| {
+                for s in &steps {
+                    write_one(tx, s)?;
+                }
+                tx.save_snapshot(&snapshot)?;
+                tx.audit(&rec)
+            })?;
+            outcome.written = true;
+            return Ok(outcome);
+        }
+        let bulk = self.store.begin_bulk(&format!("导入客户名单 {source}"))?;
+        let mut batch = Vec::with_capacity(BULK_BATCH_ROWS);
+        let mut steps = plan.read()?;
+        loop {
+            batch.clear();
+            for step in steps.by_ref().take(BULK_BATCH_ROWS) {
+                batch.push(step?);
+            }
+            if batch.is_empty() {
+                break;
+            }
+            bulk.write(|tx| {
+                for s in &batch {
+                    write_one(tx, s)?;
+                }
+                Ok(())
+            })?;
+        }
+        bulk.commit(|tx| {
+            tx.save_snapshot(&snapshot)?;
+            tx.audit(&rec)
+        })?;
+        outcome.written = true;
+        Ok(outcome)
     }
 
     /// Imports a holdings file (the monthly basic requirements and balances), all or nothing.
@@ -504,7 +593,7 @@ impl Service {
         let rules = self.store.rules()?;
         let mut problems = Vec::new();
         let mut notes = Vec::new();
-        let mut changes = Changes::default();
+        let mut changes = Changes::new(None);
         let mut numbers = ClientNumbers::default();
         let mut seen: BTreeMap<ClientNo, u64> = BTreeMap::new();
         let mut outcome = ImportOutcome::default();
@@ -600,6 +689,15 @@ impl Service {
         // What is left was not in the register yet.
         for c in changed.values() {
             s.count(c);
+        }
+        Ok(s)
+    }
+
+    /// The register's counts as stored now, for an import to adjust row by row.
+    fn snapshot_now(&self, today: NaiveDate) -> Result<Snapshot, ServiceError> {
+        let mut s = Snapshot::of(today, std::iter::empty());
+        for c in self.store.clients() {
+            s.count(&c?);
         }
         Ok(s)
     }
@@ -957,21 +1055,27 @@ impl ClientNumbers {
     }
 }
 
-/// Who each 证件号码 belongs to, in the store and in the file so far.
+/// Who each 证件号码 belongs to, in the store and in the file so far, in a few dozen bytes per
+/// number: at a million clients a map of owned strings would take hundreds of megabytes.
 #[derive(Default)]
 struct IdOwners {
-    stored: Option<BTreeMap<String, (ClientNo, String)>>,
-    in_file: BTreeMap<String, (ClientNo, u64)>,
+    /// Stored ID numbers → the client holding each (an entry of `stored_nos`).
+    stored: Option<(KeyTable<u32>, KeyTable<()>)>,
+    /// ID numbers of the file so far → the row claiming each (an entry of the import's table of
+    /// client numbers, whose value is the row's line).
+    in_file: KeyTable<u32>,
 }
 
 impl IdOwners {
-    /// Claims `id` for client `no`; refuses an ID that belongs to another client.
+    /// Claims `id` for client `no`, the file's `row` entry of `rows`; refuses an ID that belongs
+    /// to another client.
     fn claim(
         &mut self,
         store: &crate::store::Store,
         id: &str,
         no: &ClientNo,
-        line: u64,
+        row: u32,
+        rows: &KeyTable<u64>,
     ) -> Result<Result<(), String>, ServiceError> {
         if id.is_empty() {
             return Ok(Ok(()));
@@ -979,37 +1083,203 @@ impl IdOwners {
         // A 15-digit first-generation ID and its 18-digit form are one person.
         let key = crate::domain::client::id_key(id);
         let id = key.as_str();
-        if let Some((other, at)) = self.in_file.get(id)
-            && other != no
-        {
-            return Ok(Err(format!("与第 {at} 行客户 {other} 的证件号码相同：一个证件号码只能属于一位客户")));
+        if let Some(at) = self.in_file.get(id) {
+            let other_row = *self.in_file.value(at);
+            let other = rows.key(other_row);
+            if other != no.as_str() {
+                let line = rows.value(other_row);
+                return Ok(Err(format!(
+                    "与第 {line} 行客户 {other} 的证件号码相同：一个证件号码只能属于一位客户"
+                )));
+            }
         }
         if self.stored.is_none() {
-            let mut map = BTreeMap::new();
+            let mut by_id = KeyTable::default();
+            let mut nos = KeyTable::default();
             for c in store.clients() {
                 let c = c?;
                 if !c.id_number.is_empty() {
-                    map.insert(crate::domain::client::id_key(&c.id_number), (c.no.clone(), c.name.clone()));
+                    let at = nos.insert(c.no.as_str(), ());
+                    by_id.insert(&crate::domain::client::id_key(&c.id_number), at);
                 }
             }
-            self.stored = Some(map);
+            self.stored = Some((by_id, nos));
         }
-        if let Some((other, name)) = self.stored.as_ref().and_then(|m| m.get(id))
-            && other != no
+        if let Some((by_id, nos)) = &self.stored
+            && let Some(at) = by_id.get(id)
         {
-            return Ok(Err(format!(
-                "已是客户 {other}（{name}）的证件号码：一个证件号码只能属于一位客户，请核对客户号 {no} 和 {other}"
-            )));
+            let other = nos.key(*by_id.value(at));
+            if other != no.as_str() {
+                let name = ClientNo::parse(other)
+                    .ok()
+                    .and_then(|o| store.client(&o).ok().flatten())
+                    .map_or_else(String::new, |c| c.name);
+                return Ok(Err(format!(
+                    "已是客户 {other}（{name}）的证件号码：一个证件号码只能属于一位客户，请核对客户号 {no} 和 {other}"
+                )));
+            }
         }
-        self.in_file.insert(id.to_string(), (no.clone(), line));
+        match self.in_file.get(id) {
+            Some(at) => *self.in_file.value_mut(at) = row,
+            None => {
+                self.in_file.insert(id, row);
+            }
+        }
         Ok(Ok(()))
     }
 }
 
+/// Distinct strings, each with a value, packed into one buffer: about 20 bytes per entry beyond
+/// the text itself, where a `HashMap<String, _>` takes 60 or more.
+struct KeyTable<V> {
+    text: Vec<u8>,
+    /// Where each entry's text ends in `text`.
+    ends: Vec<u32>,
+    values: Vec<V>,
+    /// Hash of the text → the entry. Two texts with one hash (never seen in practice, but
+    /// possible) put the later one in `clashes`.
+    by_hash: HashMap<u64, u32>,
+    clashes: Vec<u32>,
+}
+
+impl<V> Default for KeyTable<V> {
+    fn default() -> Self {
+        KeyTable {
+            text: Vec::new(),
+            ends: Vec::new(),
+            values: Vec::new(),
+            by_hash: HashMap::new(),
+            clashes: Vec::new(),
+        }
+    }
+}
+
+impl<V> KeyTable<V> {
+    fn hash(key: &str) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        h.finish()
+    }
+
+    fn key(&self, at: u32) -> &str {
+        let at = at as usize;
+        let start = if at == 0 { 0 } else { self.ends[at - 1] as usize };
+        // Only whole strings go in, so the slice is whole characters.
+        std::str::from_utf8(&self.text[start..self.ends[at] as usize]).unwrap_or_default()
+    }
+
+    fn value(&self, at: u32) -> &V {
+        &self.values[at as usize]
+    }
+
+    fn value_mut(&mut self, at: u32) -> &mut V {
+        &mut self.values[at as usize]
+    }
+
+    fn get(&self, key: &str) -> Option<u32> {
+        let first = *self.by_hash.get(&Self::hash(key))?;
+        if self.key(first) == key {
+            return Some(first);
+        }
+        self.clashes.iter().copied().find(|at| self.key(*at) == key)
+    }
+
+    /// Adds `key` (not yet in the table) and returns its entry.
+    fn insert(&mut self, key: &str, value: V) -> u32 {
+        let at = self.values.len() as u32;
+        self.text.extend_from_slice(key.as_bytes());
+        self.ends.push(self.text.len() as u32);
+        self.values.push(value);
+        if let Some(first) = self.by_hash.insert(Self::hash(key), at) {
+            self.by_hash.insert(Self::hash(key), first);
+            self.clashes.push(at);
+        }
+        at
+    }
+}
+
+/// Told of each change line of an import: its kind (`维护人`) and the line.
+pub type ChangeSink<'a> = &'a mut dyn FnMut(&str, &str);
+
+/// How a client import is run, besides its rows.
+pub struct ImportRun<'a> {
+    /// The file's name, for the audit trail.
+    pub source: String,
+    pub dry_run: bool,
+    /// Asked once every row has been read: `false` when the file had rows that could not be
+    /// read into records, so nothing may be written (the rows that were read are still checked).
+    pub rows_ok: &'a dyn Fn() -> bool,
+    /// Told of every change line (kind, line), beyond the first `CHANGE_LINES_KEPT` of each kind
+    /// that `ImportOutcome::changes` keeps: the full list for `--report`.
+    pub changes: Option<ChangeSink<'a>>,
+}
+
+/// What one good row of a client import writes.
+#[derive(Serialize, Deserialize)]
+struct Planned {
+    client: Client,
+    /// Tasks a change of maintainer opens, moves or cancels.
+    tasks: Vec<crate::domain::Task>,
+    /// The move's audit record.
+    records: Vec<crate::domain::AuditRecord>,
+    /// The audit record of a changed phone, ID number or balance.
+    sensitive: Option<crate::domain::AuditRecord>,
+}
+
+/// The rows an import will write, in a temporary file beside the store (gone when closed, also
+/// when the process is killed): a million planned rows are a few hundred megabytes.
+struct PlanFile {
+    out: std::io::BufWriter<std::fs::File>,
+    /// Rows planned so far.
+    rows: usize,
+}
+
+impl PlanFile {
+    fn new(dir: &std::path::Path) -> Result<PlanFile, ServiceError> {
+        let file = tempfile::tempfile_in(dir).map_err(|e| {
+            ServiceError::Store(format!(
+                "无法在 {} 建立导入用的临时文件：{}",
+                dir.display(),
+                crate::os::io_reason(&e)
+            ))
+        })?;
+        Ok(PlanFile { out: std::io::BufWriter::with_capacity(1 << 20, file), rows: 0 })
+    }
+
+    fn push(&mut self, step: &Planned) -> Result<(), ServiceError> {
+        self.rows += 1;
+        bincode::serde::encode_into_std_write(step, &mut self.out, bincode::config::standard())
+            .map(|_| ())
+            .map_err(|e| ServiceError::Store(format!("写导入临时文件失败：{e}")))
+    }
+
+    /// The planned rows, in the order they were planned.
+    fn read(self) -> Result<impl Iterator<Item = Result<Planned, ServiceError>>, ServiceError> {
+        use std::io::{BufRead, Seek};
+        let failed = |e: String| ServiceError::Store(format!("读导入临时文件失败：{e}"));
+        let mut file = self.out.into_inner().map_err(|e| failed(crate::os::io_reason(e.error())))?;
+        file.seek(std::io::SeekFrom::Start(0)).map_err(|e| failed(crate::os::io_reason(&e)))?;
+        let mut input = std::io::BufReader::with_capacity(1 << 20, file);
+        Ok(std::iter::from_fn(move || match input.fill_buf() {
+            Ok([]) => None,
+            Ok(_) => Some(
+                bincode::serde::decode_from_std_read(&mut input, bincode::config::standard())
+                    .map_err(|e| failed(e.to_string())),
+            ),
+            Err(e) => Some(Err(failed(crate::os::io_reason(&e)))),
+        }))
+    }
+}
+
+/// How many lines of each kind of change an import's outcome lists; the rest are counted (and
+/// told to `ImportRun::changes`). A terminal shows 20; a report over the branch server gets these.
+pub const CHANGE_LINES_KEPT: usize = 1_000;
+
 /// The changes an import makes, by kind, in the order a reader checks them.
-#[derive(Default)]
-struct Changes {
-    groups: BTreeMap<usize, (&'static str, Vec<String>)>,
+struct Changes<'a> {
+    groups: BTreeMap<usize, (&'static str, u64, Vec<String>)>,
+    sink: Option<ChangeSink<'a>>,
 }
 
 const CHANGE_KINDS: [&str; 19] = [
@@ -1034,15 +1304,28 @@ const CHANGE_KINDS: [&str; 19] = [
     "基本要求",
 ];
 
-impl Changes {
+impl<'a> Changes<'a> {
+    fn new(sink: Option<ChangeSink<'a>>) -> Changes<'a> {
+        Changes { groups: BTreeMap::new(), sink }
+    }
+
     fn add(&mut self, what: &'static str, lines: Vec<String>) {
-        // Kinds not in the list (none today) each get a group of their own after the others.
-        let rank = CHANGE_KINDS.iter().position(|k| *k == what).unwrap_or(CHANGE_KINDS.len() + what.len());
-        self.groups.entry(rank).or_insert((what, Vec::new())).1.extend(lines);
+        for line in lines {
+            self.one(what, line);
+        }
     }
 
     fn one(&mut self, what: &'static str, line: String) {
-        self.add(what, vec![line]);
+        if let Some(sink) = self.sink.as_mut() {
+            sink(what, &line);
+        }
+        // Kinds not in the list (none today) each get a group of their own after the others.
+        let rank = CHANGE_KINDS.iter().position(|k| *k == what).unwrap_or(CHANGE_KINDS.len() + what.len());
+        let group = self.groups.entry(rank).or_insert((what, 0, Vec::new()));
+        group.1 += 1;
+        if group.2.len() < CHANGE_LINES_KEPT {
+            group.2.push(line);
+        }
     }
 
     fn record(&mut self, old: Option<&Client>, new: &Client, maintainer: Option<&StaffNo>, d: &Directory) {
@@ -1098,7 +1381,10 @@ impl Changes {
     }
 
     fn into_groups(self) -> Vec<ChangeGroup> {
-        self.groups.into_values().map(|(what, lines)| ChangeGroup { what: what.to_string(), lines }).collect()
+        self.groups
+            .into_values()
+            .map(|(what, total, lines)| ChangeGroup { what: what.to_string(), total, lines })
+            .collect()
     }
 }
 

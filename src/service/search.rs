@@ -15,7 +15,7 @@ use super::{Service, ServiceError};
 use crate::domain::mask::{mask_id, mask_phone};
 use crate::domain::{CardTier, ClientNo, Staff, StaffNo};
 use crate::search::{Builder, Found, LiveIndex, Row, Searched};
-use crate::store::{ClientObserver, Store};
+use crate::store::{ClientObserver, Saved, Store};
 
 pub use crate::search::{MatchField, MatchKind};
 
@@ -49,75 +49,117 @@ pub struct SearchResults {
     pub ready: bool,
 }
 
-/// The index and the thread building it.
+/// The index and the threads building it.
 pub(super) struct SearchState {
-    live: Arc<LiveIndex>,
+    builds: Arc<Builds>,
     /// What the store calls with saved clients; the store holds it weakly, so it stops when the
     /// service goes.
     _feed: ClientObserver,
+}
+
+struct Builds {
+    live: Arc<LiveIndex>,
+    /// Builds started and not yet known to have let go of the store: the first at start-up, one
+    /// more after each bulk write.
+    running: Mutex<Vec<Build>>,
+}
+
+struct Build {
     cancel: Arc<AtomicBool>,
     /// Set once the builder no longer holds the store (it has read every client).
     released: Arc<AtomicBool>,
-    builder: Mutex<Option<JoinHandle<()>>>,
+    handle: JoinHandle<()>,
 }
 
-impl SearchState {
-    /// Starts building the index from `store` in the background and subscribes it to every
-    /// client the store saves from now on.
-    pub(super) fn start(store: &Store) -> SearchState {
-        let live = Arc::new(LiveIndex::default());
-        let index = live.clone();
-        let feed: ClientObserver =
-            Arc::new(move |clients| index.apply(clients.iter().map(Row::of).collect()));
-        store.observe_clients(&feed);
+impl Builds {
+    /// Starts building the index afresh from `store` on another thread; a build still running
+    /// is told to stop, and its result would be dropped anyway.
+    fn start(&self, store: &Store) {
+        let epoch = self.live.restart();
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        running.retain(|b| !b.released.load(Ordering::Acquire));
+        for b in running.iter() {
+            b.cancel.store(true, Ordering::Relaxed);
+        }
         let cancel = Arc::new(AtomicBool::new(false));
         let released = Arc::new(AtomicBool::new(false));
         let job = {
             let (store, live, cancel, released) =
-                (store.clone(), live.clone(), cancel.clone(), released.clone());
-            move || build(store, &live, &cancel, &released)
+                (store.clone(), self.live.clone(), cancel.clone(), released.clone());
+            move || build(store, &live, &cancel, &released, epoch)
         };
-        let builder = match std::thread::Builder::new().name("search-index".into()).spawn(job) {
-            Ok(handle) => Some(handle),
-            Err(e) => {
-                live.fail(format!("无法启动建立索引的线程：{e}"));
-                None
-            }
-        };
-        SearchState { live, _feed: feed, cancel, released, builder: Mutex::new(builder) }
+        match std::thread::Builder::new().name("search-index".into()).spawn(job) {
+            Ok(handle) => running.push(Build { cancel, released, handle }),
+            Err(e) => self.live.fail(format!("无法启动建立索引的线程：{e}")),
+        }
     }
 }
 
-fn build(store: Store, live: &LiveIndex, cancel: &AtomicBool, released: &AtomicBool) {
+impl SearchState {
+    /// Starts building the index from `store` in the background and subscribes it to every
+    /// client the store saves from now on. A bulk write (an import of any size) starts the build
+    /// over instead: applying a million rows one batch at a time would sort the index again and
+    /// again, and holding them all to apply at once would hold the whole register in memory.
+    pub(super) fn start(store: &Store) -> SearchState {
+        let builds =
+            Arc::new(Builds { live: Arc::new(LiveIndex::default()), running: Mutex::new(Vec::new()) });
+        let feed: ClientObserver = {
+            let builds = Arc::downgrade(&builds);
+            let store = store.clone();
+            Arc::new(move |saved| {
+                let Some(builds) = builds.upgrade() else { return };
+                match saved {
+                    Saved::Clients(clients) => builds.live.apply(clients.iter().map(Row::of).collect()),
+                    Saved::Many => builds.start(&store),
+                }
+            })
+        };
+        store.observe_clients(&feed);
+        builds.start(store);
+        SearchState { builds, _feed: feed }
+    }
+
+    fn live(&self) -> &LiveIndex {
+        &self.builds.live
+    }
+}
+
+fn build(store: Store, live: &LiveIndex, cancel: &AtomicBool, released: &AtomicBool, epoch: u64) {
+    let read = read_all(&store, cancel);
+    drop(store);
+    released.store(true, Ordering::Release);
+    match read {
+        Ok(Some(builder)) => live.finish_epoch(builder.finish(), epoch),
+        Ok(None) => {}
+        Err(e) => live.fail(e),
+    }
+}
+
+/// Every client into a builder; `None` if cancelled.
+fn read_all(store: &Store, cancel: &AtomicBool) -> Result<Option<Builder>, String> {
     let mut builder = Builder::default();
     for c in store.clients() {
         if cancel.load(Ordering::Relaxed) {
-            return;
+            return Ok(None);
         }
-        match c {
-            Ok(c) => builder.add(&Row::of(&c)),
-            Err(e) => {
-                live.fail(e.to_string());
-                return;
-            }
-        }
+        builder.add(&Row::of(&c.map_err(|e| e.to_string())?));
     }
-    drop(store);
-    released.store(true, Ordering::Release);
-    live.finish(builder.finish());
+    Ok(Some(builder))
 }
 
 impl Drop for SearchState {
     /// A service being closed must let go of the store (its lock file) before returning, so the
-    /// same store can be opened again at once. Once the builder has read every client it holds
+    /// same store can be opened again at once. A builder that has read every client holds
     /// nothing, and is left to finish on its own rather than delay quitting.
     fn drop(&mut self) {
-        self.cancel.store(true, Ordering::Relaxed);
-        let handle = self.builder.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(h) = handle
-            && !self.released.load(Ordering::Acquire)
-        {
-            let _ = h.join();
+        let running = std::mem::take(&mut *self.builds.running.lock().unwrap_or_else(|p| p.into_inner()));
+        for b in &running {
+            b.cancel.store(true, Ordering::Relaxed);
+        }
+        for b in running {
+            if !b.released.load(Ordering::Acquire) {
+                let _ = b.handle.join();
+            }
         }
     }
 }
@@ -127,7 +169,7 @@ impl Service {
     /// matches; within each, the searcher's own clients, then higher tier, then more recent
     /// contact, then client number. `limit` 0 means the default (50); at most 500.
     pub fn search(&self, actor: &Staff, query: String, limit: u32) -> Result<SearchResults, ServiceError> {
-        match self.search.live.search(&query, Some(actor.no.as_str()), limit as usize) {
+        match self.search.live().search(&query, Some(actor.no.as_str()), limit as usize) {
             Searched::Building => Ok(SearchResults { hits: Vec::new(), ready: false }),
             Searched::Failed(reason) => {
                 Err(ServiceError::Store(format!("客户搜索暂不可用：读取客户数据失败（{reason}）")))
@@ -145,7 +187,7 @@ impl Service {
     pub fn wait_for_search(&self, timeout: Duration) -> bool {
         let until = Instant::now() + timeout;
         loop {
-            if self.search.live.is_ready() {
+            if self.search.live().is_ready() {
                 return true;
             }
             if Instant::now() >= until {

@@ -170,7 +170,8 @@ pub struct ImportOutcome {
     /// What the service decided that the user should hear of: a number matched without its
     /// leading zeros, a new outlet.
     pub notes: Vec<RowProblem>,
-    /// What the import changes (or would change), grouped; every change, not a sample.
+    /// What the import changes (or would change), grouped: every change counted, the first
+    /// lines of each kind listed (`ChangeGroup::total` says how many there are).
     pub changes: Vec<ChangeGroup>,
 }
 
@@ -178,6 +179,9 @@ pub struct ImportOutcome {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeGroup {
     pub what: String,
+    /// How many clients change so; `lines` lists the first of them (all of them up to a
+    /// thousand, see `imports::CHANGE_LINES_KEPT`).
+    pub total: u64,
     /// "6201000001 张伟：1002 吴霞 → 1001 石玉兰"; sensitive values masked.
     pub lines: Vec<String>,
 }

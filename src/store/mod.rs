@@ -3,6 +3,7 @@
 //! the caller hears of success. Only `service` uses this module.
 
 pub mod backup;
+mod bulk;
 mod check;
 pub mod codec;
 mod error;
@@ -20,6 +21,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 use crate::domain::Client;
 
+pub use bulk::{BULK_BATCH_ROWS, Bulk};
 pub use check::CheckReport;
 pub use codec::Record;
 pub use error::StoreError;
@@ -93,14 +95,27 @@ impl Tree {
 /// fresh sled id generator; this keeps its new ids above every id in the backup.
 pub(crate) const ID_BASE_KEY: &[u8] = b"id_base";
 
+/// What a write saved, as observers hear of it right after it commits.
+#[derive(Debug, Clone, Copy)]
+pub enum Saved<'a> {
+    /// These clients, as now stored.
+    Clients(&'a [Client]),
+    /// A bulk write (an import) finished or was undone: any number of clients changed, too many
+    /// to pass on one by one; whoever keeps something built from them rebuilds it from the store.
+    Many,
+}
+
 /// Told of every client a write saved, right after the write commits.
-pub type ClientObserver = Arc<dyn Fn(&[Client]) + Send + Sync>;
-type Observers = Arc<Mutex<Vec<Weak<dyn Fn(&[Client]) + Send + Sync>>>>;
+pub type ClientObserver = Arc<dyn Fn(Saved<'_>) + Send + Sync>;
+type Observers = Arc<Mutex<Vec<Weak<dyn Fn(Saved<'_>) + Send + Sync>>>>;
 
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
     trees: Arc<Vec<sled::Tree>>,
+    /// Undo records of a bulk write in progress (see `bulk`); empty otherwise. Not one of
+    /// `Tree::ALL`: it is neither backed up nor checked, and holds nothing once a bulk write ends.
+    undo: sled::Tree,
     path: PathBuf,
     id_base: u64,
     /// Bumped after every flushed write; sessions poll it to notice other sessions' changes.
@@ -127,6 +142,7 @@ impl Store {
             .map(|t| db.open_tree(t.name()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| open_err(e.to_string()))?;
+        let undo = db.open_tree(bulk::UNDO_TREE).map_err(|e| open_err(e.to_string()))?;
         let id_base =
             match trees[Tree::Meta as usize].get(ID_BASE_KEY).map_err(|e| open_err(e.to_string()))? {
                 Some(v) => <[u8; 8]>::try_from(v.as_ref())
@@ -142,6 +158,7 @@ impl Store {
         let store = Store {
             db,
             trees: Arc::new(trees),
+            undo,
             path: path.to_path_buf(),
             id_base,
             generation: Arc::new(AtomicU64::new(start)),
@@ -149,6 +166,8 @@ impl Store {
             observers: Arc::default(),
         };
         schema::bring_up_to_date(&store, target, migrations)?;
+        // An import cut off by a crash or a kill is undone before anyone reads the store.
+        store.recover_bulk().map_err(|e| open_err(format!("撤销上次未完成的导入失败：{e}")))?;
         Ok(store)
     }
 
@@ -178,7 +197,7 @@ impl Store {
         // moves and the observers hear of it even if the flush failed.
         let flushed = self.db.flush();
         self.generation.fetch_add(1, Ordering::SeqCst);
-        self.notify(&saved.into_inner());
+        self.notify(Saved::Clients(&saved.into_inner()));
         flushed?;
         Ok(result)
     }
@@ -194,8 +213,8 @@ impl Store {
         self.observers.lock().unwrap_or_else(|p| p.into_inner()).push(Arc::downgrade(observer));
     }
 
-    fn notify(&self, clients: &[Client]) {
-        if clients.is_empty() {
+    fn notify(&self, saved: Saved<'_>) {
+        if matches!(saved, Saved::Clients([])) {
             return;
         }
         let alive: Vec<ClientObserver> = {
@@ -204,7 +223,7 @@ impl Store {
             list.iter().filter_map(Weak::upgrade).collect()
         };
         for o in alive {
-            o(clients);
+            o(saved);
         }
     }
 
@@ -223,6 +242,10 @@ fn offset_id(raw: u64, base: u64) -> Result<u64, StoreError> {
     raw.checked_add(base).ok_or_else(|| StoreError::Io("编号已用尽（id_base 过大）".into()))
 }
 
+/// sled's page cache. Its default (1 GiB) lets a process that reads or writes a million clients
+/// grow past the 400 MB a branch server may use; the trees' hot pages fit well within this.
+const CACHE_BYTES: u64 = 64 << 20;
+
 /// Opens sled, waiting out a file lock that is still held for a moment. We hold our own lock by
 /// now, so no other mingdan is using the store; what remains is a copy of the descriptor in a
 /// child forked an instant ago (until it execs), or sled's background flusher from a handle
@@ -230,7 +253,7 @@ fn offset_id(raw: u64, base: u64) -> Result<u64, StoreError> {
 fn open_sled(dir: &Path) -> Result<sled::Db, sled::Error> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
     loop {
-        match sled::Config::new().path(dir).open() {
+        match sled::Config::new().path(dir).cache_capacity(CACHE_BYTES).open() {
             // sled reports it only as text (config.rs, `try_lock`).
             Err(sled::Error::Io(e))
                 if e.to_string().contains("could not acquire lock")

@@ -27,19 +27,62 @@ pub struct Tx<'a> {
     id_base: u64,
     /// Clients saved in this attempt, for `Store::write` to pass on once it commits.
     saved: RefCell<Vec<Client>>,
+    /// In a bulk write (`Store::bulk_write`): what every key this attempt changes held before,
+    /// in the order of the changes, so that an import cut off midway can be undone.
+    undo: Option<RefCell<Vec<Undo>>>,
+}
+
+/// One key's value before a bulk write changed it (`None`: the key was absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Undo {
+    pub tree: Tree,
+    pub key: Vec<u8>,
+    pub old: Option<Vec<u8>>,
 }
 
 impl<'a> Tx<'a> {
     pub(super) fn new(trees: &'a [TransactionalTree], id_base: u64) -> Tx<'a> {
-        Tx { trees, id_base, saved: RefCell::new(Vec::new()) }
+        Tx { trees, id_base, saved: RefCell::new(Vec::new()), undo: None }
+    }
+
+    /// A transaction that remembers what it overwrites (see `Undo`).
+    pub(super) fn with_undo(trees: &'a [TransactionalTree], id_base: u64) -> Tx<'a> {
+        Tx { trees, id_base, saved: RefCell::new(Vec::new()), undo: Some(RefCell::new(Vec::new())) }
     }
 
     pub(super) fn into_saved(self) -> Vec<Client> {
         self.saved.into_inner()
     }
 
+    pub(super) fn into_parts(self) -> (Vec<Client>, Vec<Undo>) {
+        (self.saved.into_inner(), self.undo.map(RefCell::into_inner).unwrap_or_default())
+    }
+
     fn t(&self, t: Tree) -> &TransactionalTree {
         &self.trees[t as usize]
+    }
+
+    /// Remembers `key`'s present value before it changes, in a bulk write. `fresh`: the key
+    /// was made from an id just generated, so it cannot be there, and reading it is skipped.
+    fn remember(&self, t: Tree, key: &[u8], fresh: bool) -> TxResult<()> {
+        if let Some(undo) = &self.undo {
+            let old = if fresh { None } else { self.t(t).get(key)?.map(|v| v.to_vec()) };
+            undo.borrow_mut().push(Undo { tree: t, key: key.to_vec(), old });
+        }
+        Ok(())
+    }
+
+    /// Every change of a key goes through here or `remove`, so a bulk write knows what it undoes.
+    fn insert(&self, t: Tree, key: &[u8], value: &[u8], fresh: bool) -> TxResult<()> {
+        self.remember(t, key, fresh)?;
+        self.t(t).insert(key, value)?;
+        Ok(())
+    }
+
+    fn remove(&self, t: Tree, key: &[u8]) -> TxResult<()> {
+        self.remember(t, key, false)?;
+        self.t(t).remove(key)?;
+        Ok(())
     }
 
     fn get<R: Record>(&self, t: Tree, key: &[u8]) -> TxResult<Option<R>> {
@@ -51,18 +94,21 @@ impl<'a> Tx<'a> {
 
     fn put<R: Record>(&self, t: Tree, key: &[u8], value: &R) -> TxResult<()> {
         let bytes = encode(value).or_else(abort)?;
-        self.t(t).insert(key, bytes)?;
-        Ok(())
+        self.insert(t, key, &bytes, false)
+    }
+
+    /// `put` under a key made from an id generated in this transaction.
+    fn put_fresh<R: Record>(&self, t: Tree, key: &[u8], value: &R) -> TxResult<()> {
+        let bytes = encode(value).or_else(abort)?;
+        self.insert(t, key, &bytes, true)
     }
 
     fn mark(&self, t: Tree, key: Vec<u8>) -> TxResult<()> {
-        self.t(t).insert(key, &[][..])?;
-        Ok(())
+        self.insert(t, &key, &[], false)
     }
 
     fn unmark(&self, t: Tree, key: Vec<u8>) -> TxResult<()> {
-        self.t(t).remove(key)?;
-        Ok(())
+        self.remove(t, &key)
     }
 
     pub fn id(&self) -> TxResult<u64> {
@@ -104,7 +150,11 @@ impl<'a> Tx<'a> {
     }
 
     fn add_change(&self, change: &StateChange) -> TxResult<()> {
-        self.put(Tree::ClientChanges, &keys::client_change(&change.client, change.on, self.id()?), change)
+        self.put_fresh(
+            Tree::ClientChanges,
+            &keys::client_change(&change.client, change.on, self.id()?),
+            change,
+        )
     }
 
     fn write_client(&self, c: &Client, old: Option<Client>) -> TxResult<()> {
@@ -155,7 +205,7 @@ impl<'a> Tx<'a> {
     /// Frees a staff member's login before a batch of saves hands it to someone else.
     pub fn release_login(&self, staff: &StaffNo) -> TxResult<()> {
         if let Some(login) = self.staff(staff)?.and_then(|s| s.login) {
-            self.t(Tree::StaffByLogin).remove(login.as_str())?;
+            self.remove(Tree::StaffByLogin, login.as_str().as_bytes())?;
         }
         Ok(())
     }
@@ -179,10 +229,10 @@ impl<'a> Tx<'a> {
             && Some(&old_login) != s.login.as_ref()
             && self.t(Tree::StaffByLogin).get(old_login.as_str())?.is_some_and(|owner| owner.as_ref() == key)
         {
-            self.t(Tree::StaffByLogin).remove(old_login.as_str())?;
+            self.remove(Tree::StaffByLogin, old_login.as_str().as_bytes())?;
         }
         if let Some(login) = &s.login {
-            self.t(Tree::StaffByLogin).insert(login.as_str(), key)?;
+            self.insert(Tree::StaffByLogin, login.as_str().as_bytes(), key, false)?;
         }
         self.put(Tree::Staff, key, s)
     }
@@ -200,13 +250,15 @@ impl<'a> Tx<'a> {
     }
 
     pub fn delete_draft(&self, staff: &StaffNo) -> TxResult<()> {
-        self.t(Tree::Drafts).remove(staff.as_str().as_bytes())?;
-        Ok(())
+        self.remove(Tree::Drafts, staff.as_str().as_bytes())
     }
 
     pub fn set_meta(&self, key: &[u8], value: &[u8]) -> TxResult<()> {
-        self.t(Tree::Meta).insert(key, value)?;
-        Ok(())
+        self.insert(Tree::Meta, key, value, false)
+    }
+
+    pub fn remove_meta(&self, key: &[u8]) -> TxResult<()> {
+        self.remove(Tree::Meta, key)
     }
 
     pub fn save_snapshot(&self, s: &Snapshot) -> TxResult<()> {
@@ -216,6 +268,6 @@ impl<'a> Tx<'a> {
     pub fn audit(&self, rec: &AuditRecord) -> TxResult<()> {
         let micros = rec.at.timestamp_micros();
         let key = [&keys::micros(micros)[..], &self.id()?.to_be_bytes()].concat();
-        self.put(Tree::Audit, &key, rec)
+        self.put_fresh(Tree::Audit, &key, rec)
     }
 }
