@@ -175,8 +175,10 @@ mod tests {
         let mut r = Rules::default();
         r.tier_floors.swap(0, 1);
         assert_eq!(r.check().unwrap_err().field, "卡级别门槛");
-        let mut r = Rules::default();
-        r.whole_number_searches_per_hour = MAX_WHOLE_NUMBER_SEARCHES_PER_HOUR + 1;
+        let r = Rules {
+            whole_number_searches_per_hour: MAX_WHOLE_NUMBER_SEARCHES_PER_HOUR + 1,
+            ..Rules::default()
+        };
         assert_eq!(r.check().unwrap_err().field, "整号搜索上限");
     }
 }
