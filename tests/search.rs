@@ -354,3 +354,117 @@ fn a_passport_numbers_hidden_characters_cannot_be_found_one_by_one() {
     let resident = find(&b, "2001", "31002X");
     assert!(nos(&resident).contains(&"C1"), "{resident:?}");
 }
+
+/// Reveal records `who` has in the audit trail, oldest first: (client, detail).
+fn reveals_by(b: &Branch, who: &str) -> Vec<(String, String)> {
+    let filter = mingdan::service::views::AuditFilter {
+        actor: Some(who.into()),
+        action: Some(AuditAction::Reveal),
+        ..Default::default()
+    };
+    let mut out: Vec<_> =
+        b.session("9001").audit(filter).unwrap().into_iter().map(|r| (r.target, r.detail)).collect();
+    out.reverse();
+    out
+}
+
+fn set_whole_number_limit(b: &Branch, per_hour: u32) {
+    let admin = b.session("9001");
+    let was = admin.rules().unwrap();
+    let mut now = was.clone();
+    now.whole_number_searches_per_hour = per_hour;
+    admin.set_rules(now, was).unwrap();
+}
+
+#[test]
+fn guessing_a_hidden_phone_whole_number_by_whole_number_is_audited_then_refused() {
+    let b = ready_branch();
+    let phone_of = |i: u32| format!("1380013800{i}");
+    // 2002 maintains none of C1..C4. The first guess that hits is a reveal, written down.
+    let r = find(&b, "2002", &phone_of(3));
+    assert_eq!((nos(&r), r.hits[0].field, r.notice.as_deref()), (vec!["C4"], MatchField::Phone, None));
+    assert_eq!(reveals_by(&b, "2002"), [("C4".to_string(), "手机号码（整号搜索 138****8003）".to_string())]);
+    // Nineteen guesses that miss still count: guessing is limited, not only its lucky try.
+    for n in 0..19 {
+        let r = find(&b, "2002", &format!("139{n:08}"));
+        assert!(r.hits.is_empty() && r.notice.is_none(), "guess {n}: {r:?}");
+    }
+    // The limit (20 an hour by default) is reached: a hit and a miss now look the same.
+    let hit = find(&b, "2002", &phone_of(2));
+    let miss = find(&b, "2002", "13900000099");
+    assert!(hit.hits.is_empty(), "C3's hidden phone was confirmed beyond the limit: {hit:?}");
+    assert!(miss.hits.is_empty());
+    let notice = hit.notice.clone().expect("the search says why it matched nothing");
+    assert!(notice.contains("上限") && notice.contains("20"), "{notice}");
+    assert_eq!(miss.notice, hit.notice, "the notice must not tell a hit from a miss");
+    // Whole ID numbers are held to the same limit.
+    let r = find(&b, "2002", SAME_ENDING_IDS[1]);
+    assert!(r.hits.is_empty() && r.notice.is_some(), "{r:?}");
+    // What the mask shows is still searchable, and nothing further was written.
+    assert_eq!(nos(&find(&b, "2002", "8002")), ["C3"]);
+    assert_eq!(reveals_by(&b, "2002").len(), 1);
+    // Asking again for the number already revealed is no new guess: found, not written again.
+    let r = find(&b, "2002", &phone_of(3));
+    assert_eq!((nos(&r), r.notice.as_deref()), (vec!["C4"], None));
+    assert_eq!(reveals_by(&b, "2002").len(), 1);
+    // An hour later the searches made then no longer count.
+    b.clock.advance(chrono::Duration::minutes(61));
+    assert_eq!(nos(&find(&b, "2002", &phone_of(2))), ["C3"]);
+    assert_eq!(reveals_by(&b, "2002")[1], ("C3".to_string(), "手机号码（整号搜索 138****8002）".to_string()));
+    let r = find(&b, "2002", SAME_ENDING_IDS[1]);
+    assert_eq!((nos(&r), r.hits[0].field), (vec!["C2"], MatchField::IdNumber));
+    assert_eq!(
+        reveals_by(&b, "2002")[2],
+        ("C2".to_string(), format!("证件号码（整号搜索 {}）", mask_id(SAME_ENDING_IDS[1])))
+    );
+}
+
+#[test]
+fn whole_numbers_on_ones_own_roster_or_revealed_are_found_without_audit_or_limit() {
+    let b = ready_branch();
+    // No whole-number search of others' clients at all.
+    set_whole_number_limit(&b, 0);
+    // 2001 maintains C1..C3: their phones and IDs are a lookup at the counter, as often as needed.
+    for _ in 0..3 {
+        for (i, id) in SAME_ENDING_IDS[..3].iter().enumerate() {
+            let r = find(&b, "2001", &format!("1380013800{i}"));
+            assert_eq!((nos(&r).len(), r.hits[0].field, r.notice.as_deref()), (1, MatchField::Phone, None));
+            let r = find(&b, "2001", id);
+            assert_eq!(
+                (nos(&r).len(), r.hits[0].field, r.notice.as_deref()),
+                (1, MatchField::IdNumber, None)
+            );
+        }
+    }
+    assert!(reveals_by(&b, "2001").is_empty(), "own clients' numbers are no reveal");
+    // C4 is nobody's: its whole phone is refused at a limit of 0 …
+    let r = find(&b, "2001", "13800138003");
+    assert!(r.hits.is_empty() && r.notice.is_some(), "{r:?}");
+    // … until 2001 reveals it on the card (audited there); then the search finds it, unwritten.
+    b.session("2001").reveal(cno("C4"), Sensitive::Phone).unwrap();
+    let r = find(&b, "2001", "13800138003");
+    assert_eq!((nos(&r), r.notice.as_deref()), (vec!["C4"], None));
+    assert_eq!(reveals_by(&b, "2001"), [("C4".to_string(), "手机号码".to_string())]);
+    // The reveal was of the phone: the ID number stays hidden.
+    assert!(find(&b, "2001", SAME_ENDING_IDS[3]).hits.is_empty());
+    // A manager's branch-wide view is masked too: 2001's clients are others' clients to them.
+    set_whole_number_limit(&b, 20);
+    assert_eq!(nos(&find(&b, "1001", "13800138000")), ["C1"]);
+    assert_eq!(reveals_by(&b, "1001"), [("C1".to_string(), "手机号码（整号搜索 138****8000）".to_string())]);
+}
+
+#[test]
+fn a_card_of_anothers_client_carries_no_full_birthday_phone_id_or_balance() {
+    let b = ready_branch();
+    for who in ["2002", "2001"] {
+        let card = b.session(who).client(cno("C1")).unwrap();
+        let c = &card.client;
+        assert_eq!(c.birthday.map(|m| m.to_string()).as_deref(), Some("12-31"));
+        assert_eq!((c.phone.as_str(), c.id_number.as_str()), ("138****8000", "1101**********002X"));
+        assert!(matches!(c.assets, mingdan::service::views::Amount::Band(_)), "{:?}", c.assets);
+        let sent = format!("{card:?}");
+        for secret in ["1949", "13800138000", ID, "300000"] {
+            assert!(!sent.contains(secret), "{secret} in {sent}");
+        }
+    }
+}

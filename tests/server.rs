@@ -450,3 +450,48 @@ fn check_while_others_write_reports_no_false_damage() {
         w.join().unwrap();
     }
 }
+
+#[test]
+fn a_teller_guessing_another_outlets_phone_over_the_socket_is_audited_then_refused() {
+    let b = branch();
+    // 2002 maintains none of C1..C4; C4 is nobody's, C1 is 2001's.
+    map_me(&b.service, "9001", "2002");
+    let server = serve_in(b.service.clone(), b.dir.path());
+    let remote = server.connect();
+    // The brute force: the four hidden digits of C1's phone (138****8000), tried in a loop.
+    let mut found_at = None;
+    let mut refused_at = None;
+    for guess in (0..=9999).rev().take(60).chain([13]) {
+        let r = remote.search(format!("138{guess:04}8000"), 20).unwrap();
+        assert!(r.ready);
+        if r.notice.is_some() {
+            refused_at.get_or_insert(guess);
+            assert!(r.hits.is_empty(), "confirmed beyond the limit: {r:?}");
+        } else if !r.hits.is_empty() {
+            found_at = Some(guess);
+        }
+    }
+    assert_eq!(found_at, None, "C1's phone (0013) was tried only after the limit");
+    assert!(refused_at.is_some(), "60 guesses an hour must hit the default limit of 20");
+    let filter =
+        AuditFilter { actor: Some("2002".into()), action: Some(AuditAction::Reveal), ..Default::default() };
+    assert!(remote.audit(filter.clone()).is_err(), "staff cannot read the audit");
+    let admin = b.session("9001");
+    assert!(admin.audit(filter.clone()).unwrap().is_empty(), "no hidden number was confirmed, none written");
+
+    // Within the limit a whole-number match of another's client is allowed, and written down.
+    b.clock.advance(chrono::Duration::hours(2));
+    let r = remote.search("13800138000".into(), 20).unwrap();
+    assert_eq!((r.hits.len(), r.notice.as_deref()), (1, None));
+    let rec = admin.audit(filter).unwrap();
+    assert_eq!(rec.len(), 1);
+    assert_eq!((rec[0].target.as_str(), rec[0].detail.as_str()), ("C1", "手机号码（整号搜索 138****8000）"));
+
+    // The card the socket carries holds no more than it shows.
+    let card = remote.client(cno("C1")).unwrap();
+    let sent = format!("{card:?}");
+    for secret in ["1949", "13800138000", SAME_ENDING_IDS[0]] {
+        assert!(!sent.contains(secret), "{secret} went over the socket: {sent}");
+    }
+    assert_eq!(card.client.birthday.map(|m| m.to_string()).as_deref(), Some("12-31"));
+}

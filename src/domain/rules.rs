@@ -9,6 +9,14 @@ use super::client::{CardTier, ClientClass};
 use super::money::Fen;
 use super::staff::JobRole;
 
+/// Whole-number searches of others' clients per staff member per hour unless configured: enough
+/// for a teller serving walk-in clients of other outlets, far too few to guess a hidden number
+/// (a phone's four hidden digits take up to 10,000 tries).
+pub const DEFAULT_WHOLE_NUMBER_SEARCHES_PER_HOUR: u32 = 20;
+
+/// Highest `whole_number_searches_per_hour` the settings accept.
+pub const MAX_WHOLE_NUMBER_SEARCHES_PER_HOUR: u32 = 1000;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rules {
     /// Minimum roster size per job role; roles not listed have no minimum.
@@ -27,6 +35,12 @@ pub struct Rules {
     pub gold_share_target_permille: u16,
     /// Yearly growth of gold-and-above clients, in tenths of a percent (150 = 15%).
     pub gold_growth_target_permille: u16,
+    /// Searches by a whole phone or ID number that may match a client whose number the searcher
+    /// may not see (not on their roster, not revealed today) allowed per staff member in any
+    /// hour. Each such match is audited as a reveal; beyond this many, such searches match only
+    /// what the mask shows. 0 allows none. Masked fields are the bank's rule (DOMAIN.md); the
+    /// limit stops search being used to guess hidden digits one number at a time.
+    pub whole_number_searches_per_hour: u32,
 }
 
 impl Default for Rules {
@@ -64,6 +78,7 @@ impl Default for Rules {
             first_callback_days: 7,
             gold_share_target_permille: 10,
             gold_growth_target_permille: 150,
+            whole_number_searches_per_hour: DEFAULT_WHOLE_NUMBER_SEARCHES_PER_HOUR,
         }
     }
 }
@@ -114,6 +129,14 @@ impl Rules {
         if self.self_service_min_permille > 1000 {
             return Err(Invalid::new("自办业务比例", "不能超过 100%"));
         }
+        if self.whole_number_searches_per_hour > MAX_WHOLE_NUMBER_SEARCHES_PER_HOUR {
+            return Err(Invalid::new(
+                "整号搜索上限",
+                format!(
+                    "每小时按完整号码搜索他人客户的次数应在 0 到 {MAX_WHOLE_NUMBER_SEARCHES_PER_HOUR} 之间"
+                ),
+            ));
+        }
         Ok(())
     }
 }
@@ -131,6 +154,7 @@ mod tests {
         assert_eq!(r.quota(&JobRole::new("客户经理")), 0, "roles without a configured quota have none");
         assert_eq!(r.self_service_min_permille, 800);
         assert_eq!(r.outlet_average_target, 20);
+        assert_eq!(r.whole_number_searches_per_hour, 20);
         assert!(r.check().is_ok());
     }
 
@@ -151,5 +175,10 @@ mod tests {
         let mut r = Rules::default();
         r.tier_floors.swap(0, 1);
         assert_eq!(r.check().unwrap_err().field, "卡级别门槛");
+        let r = Rules {
+            whole_number_searches_per_hour: MAX_WHOLE_NUMBER_SEARCHES_PER_HOUR + 1,
+            ..Rules::default()
+        };
+        assert_eq!(r.check().unwrap_err().field, "整号搜索上限");
     }
 }

@@ -6,8 +6,10 @@
 //! audited reveal. A search that matched any part of a number would let someone recover the
 //! hidden digits without that record: type "1380", "1381", … and watch whether a client stays in
 //! the list, about forty tries for a whole phone. So a number query matches only
-//! - the whole number (the client or their card is at the counter: normal, and guessing the four
-//!   hidden digits would take ten thousand tries),
+//! - the whole number (the client or their card is at the counter: normal). Ten thousand tries
+//!   for a phone's hidden digits take a fraction of a second, though, so a whole-number match is
+//!   free only for clients the searcher may see; for anyone else `Service::search` audits it as a
+//!   reveal and limits such searches per staff member and hour (`service/search.rs`),
 //! - the digits the mask shows anyway: the first three of a phone while typing, its last four,
 //! - the last four to six characters of an ID number: "身份证后六位" is how branches look people
 //!   up, and the two extra characters are the day of birth, which the client card shows

@@ -120,6 +120,27 @@ fn rebuilds(changed: usize) -> bool {
     changed > REBUILD_ABOVE
 }
 
+/// The query as the number it may be (digits, maybe ending in an uppercase X, separators and
+/// full-width forms normalised as the index reads them), or `None` for a name or client-number
+/// query. The service uses it to tell whole-number searches apart and to count a repeated one
+/// once however it was typed.
+pub fn number_typed(raw: &str) -> Option<String> {
+    let q = query::Query::parse(raw);
+    q.is_number().then(|| q.text.to_uppercase())
+}
+
+/// Whether `number` (as `number_typed` gives it) has the shape of a whole mobile phone (11 digits
+/// from 1) or a whole 18-character resident ID: what someone guessing a hidden number would type.
+/// Such a search counts against the hourly limit even when it matches nobody, so that guessing
+/// is limited, not only its one lucky try audited.
+pub fn whole_number_shape(number: &str) -> bool {
+    let b = number.as_bytes();
+    let mobile = b.len() == 11 && b[0] == b'1' && b.iter().all(u8::is_ascii_digit);
+    let resident =
+        b.len() == 18 && b[..17].iter().all(u8::is_ascii_digit) && (b[17].is_ascii_digit() || b[17] == b'X');
+    mobile || resident
+}
+
 /// One search result, unmasked: the service masks it for the person searching.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {

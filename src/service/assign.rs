@@ -229,6 +229,12 @@ fn describe_rule_changes(old: &Rules, new: &Rules) -> String {
             old.self_service_min_permille, new.self_service_min_permille
         ));
     }
+    if old.whole_number_searches_per_hour != new.whole_number_searches_per_hour {
+        parts.push(format!(
+            "整号搜索上限 {}→{} 次/小时",
+            old.whole_number_searches_per_hour, new.whole_number_searches_per_hour
+        ));
+    }
     if old.outlet_average_target != new.outlet_average_target
         || old.first_callback_days != new.first_callback_days
     {

@@ -119,7 +119,7 @@ impl Service {
             gender: c.gender,
             phone: mask_phone(&c.phone),
             id_number: mask_id(&c.id_number),
-            birthday: c.birthday,
+            birthday: c.birthday.map(MonthDay::of),
             outlet: c.outlet.clone(),
             tier: c.tier,
             assets: Self::amount_for(viewer, c.assets),

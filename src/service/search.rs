@@ -3,18 +3,20 @@
 //! background thread when the service starts, so the first screen never waits for it, and is fed
 //! every client the store saves (through `Store::observe_clients`), so an edit is found at once.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 use super::views::StaffRef;
 use super::{Service, ServiceError};
 use crate::domain::mask::{mask_id, mask_phone};
-use crate::domain::{CardTier, ClientNo, Staff, StaffNo};
-use crate::search::{Builder, Found, LiveIndex, Row, Searched};
+use crate::domain::{AuditAction, CardTier, ClientNo, Sensitive, Staff, StaffNo};
+use crate::search::{Builder, Found, LiveIndex, Row, Searched, number_typed, whole_number_shape};
 use crate::store::{ClientObserver, Saved, Store};
 
 pub use crate::search::{MatchField, MatchKind};
@@ -47,7 +49,22 @@ pub struct SearchResults {
     /// False while the index is still being built after start-up (or rebuilt after a large
     /// import); `hits` is then empty and the search box should say so and ask again shortly.
     pub ready: bool,
+    /// A Chinese sentence for the search box: set when the searcher has used up this hour's
+    /// whole-number searches of others' clients (`Rules::whole_number_searches_per_hour`), so
+    /// whole phone and ID numbers they may not see matched nothing. Given for every number query
+    /// then, whether or not some hidden number would have matched, so that its presence says
+    /// nothing about the hidden digits.
+    pub notice: Option<String>,
 }
+
+/// Whole-number searches that counted against each staff member's hourly limit, keyed by 工号:
+/// when, and the number as typed (normalised), so asking again (a screen refreshing, Enter
+/// pressed twice) counts once. Kept in memory: a restart forgets the last hour, which costs a
+/// guesser a restart of the branch server, not a way round the audit.
+type WholeNumberLog = HashMap<String, Vec<(DateTime<FixedOffset>, String)>>;
+
+/// How long a whole-number search counts against the limit.
+const WHOLE_NUMBER_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 /// The index and the threads building it.
 pub(super) struct SearchState {
@@ -55,6 +72,8 @@ pub(super) struct SearchState {
     /// What the store calls with saved clients; the store holds it weakly, so it stops when the
     /// service goes.
     _feed: ClientObserver,
+    /// Whole-number searches of others' clients in the last hour, per staff member.
+    whole_numbers: Mutex<WholeNumberLog>,
 }
 
 struct Builds {
@@ -116,7 +135,7 @@ impl SearchState {
         };
         store.observe_clients(&feed);
         builds.start(store);
-        SearchState { builds, _feed: feed }
+        SearchState { builds, _feed: feed, whole_numbers: Mutex::new(HashMap::new()) }
     }
 
     fn live(&self) -> &LiveIndex {
@@ -168,18 +187,149 @@ impl Service {
     /// Clients matching `query`, best first: exact, then prefix, then initials, then fuzzy
     /// matches; within each, the searcher's own clients, then higher tier, then more recent
     /// contact, then client number. `limit` 0 means the default (50); at most 500.
+    ///
+    /// A whole phone or ID number confirms the digits the mask hides, so it matches a client
+    /// freely only when the searcher may see that number: the client is on their own roster, or
+    /// they revealed the field today. Any other such match is a reveal: it is audited (查看敏感信息,
+    /// target the client, detail the field and the masked number) before the results are
+    /// returned, and counts against `Rules::whole_number_searches_per_hour`, as does a search
+    /// shaped like a whole mobile or resident ID that matches nobody the searcher may see
+    /// (`crate::search::whole_number_shape`). Beyond the limit such matches are left out and
+    /// `notice` says why. Managers and administrators are held to the same rule: their screens
+    /// mask these numbers too. Errors: the index could not be read; the audit could not be
+    /// written (nothing hidden is returned then).
     pub fn search(&self, actor: &Staff, query: String, limit: u32) -> Result<SearchResults, ServiceError> {
-        match self.search.live().search(&query, Some(actor.no.as_str()), limit as usize) {
-            Searched::Building => Ok(SearchResults { hits: Vec::new(), ready: false }),
+        let found = match self.search.live().search(&query, Some(actor.no.as_str()), limit as usize) {
+            Searched::Building => return Ok(SearchResults { hits: Vec::new(), ready: false, notice: None }),
             Searched::Failed(reason) => {
-                Err(ServiceError::Store(format!("客户搜索暂不可用：读取客户数据失败（{reason}）")))
+                return Err(ServiceError::Store(format!("客户搜索暂不可用：读取客户数据失败（{reason}）")));
             }
-            Searched::Ready(found) => {
-                let mut staff: Vec<StaffRef> = Vec::new();
-                let hits = found.into_iter().map(|f| self.hit(f, &mut staff)).collect::<Result<_, _>>()?;
-                Ok(SearchResults { hits, ready: true })
+            Searched::Ready(found) => found,
+        };
+        let (found, notice) = match number_typed(&query) {
+            Some(number) => self.guard_whole_numbers(actor, &number, found)?,
+            None => (found, None),
+        };
+        let mut staff: Vec<StaffRef> = Vec::new();
+        let hits = found.into_iter().map(|f| self.hit(f, &mut staff)).collect::<Result<_, _>>()?;
+        Ok(SearchResults { hits, ready: true, notice })
+    }
+
+    /// Applies the whole-number rule of `search` to the matches of number query `number`:
+    /// audits and counts the matches of hidden numbers, or leaves them out beyond the limit.
+    fn guard_whole_numbers(
+        &self,
+        actor: &Staff,
+        number: &str,
+        mut found: Vec<Found>,
+    ) -> Result<(Vec<Found>, Option<String>), ServiceError> {
+        let today = self.local_date();
+        let mut reveals: Option<HashSet<(String, String)>> = None;
+        // Matches that show the searcher nothing new: a client number, or a whole number they
+        // may see. A search answered by one is a lookup, not a guess.
+        let mut resolved = false;
+        let mut hidden: Vec<usize> = Vec::new();
+        for (i, f) in found.iter().enumerate() {
+            match whole_number_field(f) {
+                None => resolved |= f.field == MatchField::ClientNo && f.kind != MatchKind::Fuzzy,
+                Some(field) => {
+                    let seen = f.mine || {
+                        let revealed = match &mut reveals {
+                            Some(r) => r,
+                            None => reveals.insert(self.revealed_on(actor, today)),
+                        };
+                        revealed.contains(&(f.no.clone(), field.label().to_string()))
+                    };
+                    if seen {
+                        resolved = true;
+                    } else {
+                        hidden.push(i);
+                    }
+                }
             }
         }
+        let counts = !hidden.is_empty() || (whole_number_shape(number) && !resolved);
+        let limit = self.store.rules()?.whole_number_searches_per_hour as usize;
+        let now = self.now();
+        let mut log = self.search.whole_numbers.lock().unwrap_or_else(|p| p.into_inner());
+        let mine = log.entry(actor.no.to_string()).or_default();
+        mine.retain(|(at, _)| now.signed_duration_since(*at) < WHOLE_NUMBER_WINDOW);
+        let repeat = mine.iter().any(|(_, q)| q == number);
+        if repeat || !counts {
+            // Asked again within the hour: counted and audited the first time. A hidden match
+            // new since then (a number just imported) is audited now all the same.
+            self.audit_whole_number_matches(actor, &found, &hidden)?;
+            return Ok((found, None));
+        }
+        if mine.len() >= limit {
+            // The notice depends only on what the searcher may see, never on whether a hidden
+            // number matched, so it cannot itself confirm a guess.
+            let mut i = 0;
+            found.retain(|_| {
+                i += 1;
+                !hidden.contains(&(i - 1))
+            });
+            let notice = format!(
+                "本小时按完整手机号或证件号搜索非本人名单客户已达 {limit} 次上限，他人客户的完整号码暂不匹配；\
+                 仍可按姓名、客户号或号码可见的前三位、后四位查找，或在客户卡片上查看号码（留痕）。"
+            );
+            return Ok((found, Some(notice)));
+        }
+        mine.push((now, number.to_string()));
+        self.audit_whole_number_matches(actor, &found, &hidden)?;
+        Ok((found, None))
+    }
+
+    /// One 查看敏感信息 record per match of a hidden number, written before any is returned.
+    fn audit_whole_number_matches(
+        &self,
+        actor: &Staff,
+        found: &[Found],
+        hidden: &[usize],
+    ) -> Result<(), ServiceError> {
+        let recs: Vec<_> = hidden
+            .iter()
+            .filter_map(|i| found.get(*i))
+            .filter_map(|f| {
+                let field = whole_number_field(f)?;
+                let masked = match field {
+                    Sensitive::IdNumber => mask_id(&f.id_number),
+                    _ => mask_phone(&f.phone),
+                };
+                let detail = format!("{}（整号搜索 {masked}）", field.label());
+                Some(self.audit_record(actor.no.as_str(), AuditAction::Reveal, &f.no, detail))
+            })
+            .collect();
+        if recs.is_empty() {
+            return Ok(());
+        }
+        let _w = self.write_lock();
+        self.store.write(|tx| {
+            for rec in &recs {
+                tx.audit(rec)?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// (client number, field label) of every field `actor` revealed on `day`, by the card's
+    /// reveal or an audited whole-number search. Reads the audit trail back from its newest
+    /// record to the start of the day; a record that cannot be read counts as no reveal.
+    fn revealed_on(&self, actor: &Staff, day: chrono::NaiveDate) -> HashSet<(String, String)> {
+        let mut out = HashSet::new();
+        for rec in self.store.audit().rev() {
+            let Ok(rec) = rec else { continue };
+            if rec.at.date_naive() < day {
+                break;
+            }
+            if rec.action == AuditAction::Reveal && rec.actor == actor.no.as_str() {
+                // "手机号码" from the card, "手机号码（整号搜索 …）" from a search.
+                let label = rec.detail.split('（').next().unwrap_or_default().to_string();
+                out.insert((rec.target, label));
+            }
+        }
+        out
     }
 
     /// Waits up to `timeout` for the index built at start-up; true once it is ready. For callers
@@ -233,6 +383,16 @@ impl Service {
             field_text,
             field_highlight,
         })
+    }
+}
+
+/// The masked field a match confirms in full, if it does: an exact match of a phone or ID
+/// number. Every other number match is on digits the mask shows (`crate::search` matcher).
+fn whole_number_field(f: &Found) -> Option<Sensitive> {
+    match (f.field, f.kind) {
+        (MatchField::Phone, MatchKind::Exact) => Some(Sensitive::Phone),
+        (MatchField::IdNumber, MatchKind::Exact) => Some(Sensitive::IdNumber),
+        _ => None,
     }
 }
 

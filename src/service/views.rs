@@ -86,7 +86,9 @@ pub struct ClientView {
     pub gender: Gender,
     pub phone: String,
     pub id_number: String,
-    pub birthday: Option<NaiveDate>,
+    /// Month and day only: the year is part of the masked ID number and is shown only on its
+    /// reveal, so no view carries it.
+    pub birthday: Option<MonthDay>,
     pub outlet: OutletId,
     pub tier: CardTier,
     pub assets: Amount,
@@ -99,6 +101,31 @@ pub struct ClientView {
     pub status: ClientStatus,
     pub last_contact: Option<NaiveDate>,
     pub next_callback: Option<NaiveDate>,
+}
+
+/// A birthday without its year, as cards show it ("12-31"): enough to greet a client on the day,
+/// not enough to complete a masked ID number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthDay {
+    /// 1 to 12.
+    pub month: u8,
+    /// 1 to 31.
+    pub day: u8,
+}
+
+impl MonthDay {
+    pub fn of(date: NaiveDate) -> MonthDay {
+        use chrono::Datelike;
+        // A month is at most 12 and a day at most 31, so neither conversion can fail.
+        MonthDay { month: date.month() as u8, day: date.day() as u8 }
+    }
+}
+
+impl std::fmt::Display for MonthDay {
+    /// "12-31".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:02}-{:02}", self.month, self.day)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -128,14 +128,15 @@ impl Record for ProductLaunch {
 impl Record for Rules {
     const KIND: &'static str = "配置";
     /// 2: the branch targets for gold-and-above share and growth were added.
-    const VERSION: u16 = 2;
+    /// 3: the hourly limit on whole-number searches of others' clients was added.
+    const VERSION: u16 = 3;
 
     fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
-        match version {
+        let defaults = Rules::default();
+        let v2 = match version {
             1 => {
                 let v1: RulesV1 = decode_payload(payload)?;
-                let defaults = Rules::default();
-                Ok(Rules {
+                RulesV2 {
                     quotas: v1.quotas,
                     callback_days: v1.callback_days,
                     tier_floors: v1.tier_floors,
@@ -144,11 +145,37 @@ impl Record for Rules {
                     first_callback_days: v1.first_callback_days,
                     gold_share_target_permille: defaults.gold_share_target_permille,
                     gold_growth_target_permille: defaults.gold_growth_target_permille,
-                })
+                }
             }
-            v => Err(format!("没有从第 {v} 版升级的方法")),
-        }
+            2 => decode_payload(payload)?,
+            v => return Err(format!("没有从第 {v} 版升级的方法")),
+        };
+        Ok(Rules {
+            quotas: v2.quotas,
+            callback_days: v2.callback_days,
+            tier_floors: v2.tier_floors,
+            self_service_min_permille: v2.self_service_min_permille,
+            outlet_average_target: v2.outlet_average_target,
+            first_callback_days: v2.first_callback_days,
+            gold_share_target_permille: v2.gold_share_target_permille,
+            gold_growth_target_permille: v2.gold_growth_target_permille,
+            whole_number_searches_per_hour: defaults.whole_number_searches_per_hour,
+        })
     }
+}
+
+/// `Rules` as format version 2 wrote it.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct RulesV2 {
+    quotas: BTreeMap<JobRole, u32>,
+    callback_days: BTreeMap<ClientClass, u16>,
+    tier_floors: Vec<(CardTier, Fen)>,
+    self_service_min_permille: u16,
+    outlet_average_target: u32,
+    first_callback_days: u16,
+    gold_share_target_permille: u16,
+    gold_growth_target_permille: u16,
 }
 
 /// `Rules` as format version 1 wrote it.
@@ -231,6 +258,11 @@ mod tests {
 
     impl Record for RulesV1 {
         const KIND: &'static str = "配置";
+    }
+
+    impl Record for RulesV2 {
+        const KIND: &'static str = "配置";
+        const VERSION: u16 = 2;
     }
 
     impl Record for TaskV1 {
@@ -448,5 +480,27 @@ mod tests {
         assert_eq!(rules.self_service_min_permille, 750);
         assert_eq!(rules.gold_growth_target_permille, 150);
         assert_eq!(rules.gold_share_target_permille, 10);
+        assert_eq!(rules.whole_number_searches_per_hour, 20);
+    }
+
+    #[test]
+    fn rules_written_before_the_search_limit_existed_read_with_the_default_limit() {
+        let d = Rules::default();
+        let old = RulesV2 {
+            quotas: d.quotas.clone(),
+            callback_days: d.callback_days.clone(),
+            tier_floors: d.tier_floors.clone(),
+            self_service_min_permille: 700,
+            outlet_average_target: 18,
+            first_callback_days: 5,
+            gold_share_target_permille: 12,
+            gold_growth_target_permille: 160,
+        };
+        let bytes = encode(&old).unwrap();
+        assert_eq!(&bytes[..2], &[0, 2]);
+        let rules: Rules = decode(b"rules", &bytes).unwrap();
+        assert_eq!((rules.gold_share_target_permille, rules.gold_growth_target_permille), (12, 160));
+        assert_eq!(rules.self_service_min_permille, 700, "the branch's own settings survive");
+        assert_eq!(rules.whole_number_searches_per_hour, 20);
     }
 }

@@ -261,6 +261,9 @@ pub struct Text {
     pub satisfaction_avg: &'static str,
     pub set_first_callback: &'static str,
     pub set_gold_growth: &'static str,
+    /// Settings: whole-number searches of others' clients allowed per staff member per hour
+    /// (`Rules::whole_number_searches_per_hour`).
+    pub set_whole_number_searches: &'static str,
     pub set_gold_share: &'static str,
     pub set_outlet_average: &'static str,
     pub set_self_service: &'static str,
@@ -518,6 +521,7 @@ pub const ZH: Text = Text {
     satisfaction_avg: "平均满意度",
     set_first_callback: "新客户首次回访（天）",
     set_gold_growth: "金卡以上年增长目标",
+    set_whole_number_searches: "整号搜索上限（次）",
     set_gold_share: "金卡以上占比目标",
     set_outlet_average: "网点人均名单客户目标",
     set_self_service: "自办业务比例要求",
@@ -775,6 +779,7 @@ pub const EN: Text = Text {
     satisfaction_avg: "Satisfaction",
     set_first_callback: "First callback (days)",
     set_gold_growth: "Gold growth target",
+    set_whole_number_searches: "Whole-no. searches/h",
     set_gold_share: "Gold share target",
     set_outlet_average: "Per-head roster target",
     set_self_service: "Self-service minimum",

@@ -89,7 +89,7 @@ impl ClientScreen {
             None => (ui::amount(&c.assets, t), false),
         };
         let value = |s: String, open: bool| Span::styled(s, if open { th.warning } else { th.text });
-        let birthday = c.birthday.map_or_else(|| "-".into(), |b| b.format("%m-%d").to_string());
+        let birthday = c.birthday.map_or_else(|| "-".into(), |b| b.to_string());
         let maintainer = c
             .maintainer
             .as_ref()

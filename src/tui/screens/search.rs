@@ -217,6 +217,9 @@ impl Screen for SearchScreen {
             Span::styled(format!(" {}", t.index_building), th.warning)
         } else if self.query().is_empty() {
             Span::styled(format!(" {}", t.search_hint), th.muted)
+        } else if let Some(notice) = &self.results.notice {
+            // Over the hourly limit of whole-number searches: say why a whole number found nothing.
+            Span::styled(format!(" {notice}"), th.warning)
         } else if self.results.hits.is_empty() {
             Span::styled(format!(" {}", t.search_none), th.muted)
         } else {

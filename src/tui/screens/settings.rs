@@ -25,6 +25,7 @@ enum Item {
     SelfService,
     GoldShare,
     GoldGrowth,
+    WholeNumberSearches,
 }
 
 /// What is being typed: a new number for the selected item, or a new role's name.
@@ -66,6 +67,7 @@ fn value_of(r: &Rules, item: &Item) -> String {
         Item::SelfService => display_permille(r.self_service_min_permille),
         Item::GoldShare => display_permille(r.gold_share_target_permille),
         Item::GoldGrowth => display_permille(r.gold_growth_target_permille),
+        Item::WholeNumberSearches => r.whole_number_searches_per_hour.to_string(),
     }
 }
 
@@ -97,6 +99,7 @@ impl SettingsScreen {
             Item::SelfService,
             Item::GoldShare,
             Item::GoldGrowth,
+            Item::WholeNumberSearches,
         ]);
         self.items = items;
         // Undo or a reload can drop roles the cursor was past.
@@ -121,6 +124,7 @@ impl SettingsScreen {
             Item::SelfService => t.set_self_service.into(),
             Item::GoldShare => t.set_gold_share.into(),
             Item::GoldGrowth => t.set_gold_growth.into(),
+            Item::WholeNumberSearches => t.set_whole_number_searches.into(),
         }
     }
 
@@ -152,6 +156,7 @@ impl SettingsScreen {
             Item::SelfService => r.self_service_min_permille = percent()?,
             Item::GoldShare => r.gold_share_target_permille = percent()?,
             Item::GoldGrowth => r.gold_growth_target_permille = percent()?,
+            Item::WholeNumberSearches => r.whole_number_searches_per_hour = number()?,
         }
         Ok(())
     }
