@@ -378,7 +378,7 @@ fn start_up(rows: &[Row]) {
     let admin = StaffNo::parse("9001").expect("a valid staff number");
     let t = Instant::now();
     {
-        let service = Arc::new(Service::open(dir.path(), clock.clone()).expect("a new store"));
+        let service = Arc::new(Service::create(dir.path(), clock.clone()).expect("a new store"));
         let staff = Staff {
             no: admin.clone(),
             name: "管理员".into(),

@@ -67,7 +67,7 @@ fn plant_unreadable_draft(b: Branch, no: &str) -> Branch {
         db.open_tree("drafts").unwrap().insert(no.as_bytes(), value).unwrap();
         db.flush().unwrap();
     }
-    let service = Arc::new(Service::open(dir.path(), clock.clone()).unwrap());
+    let service = Arc::new(Service::create(dir.path(), clock.clone()).unwrap());
     Branch { dir, clock, service }
 }
 
@@ -178,7 +178,7 @@ fn plant_audit(b: Branch, records: &[mingdan::domain::AuditRecord]) -> Branch {
         tree.apply_batch(batch).unwrap();
         db.flush().unwrap();
     }
-    let service = Arc::new(Service::open(dir.path(), clock.clone()).unwrap());
+    let service = Arc::new(Service::create(dir.path(), clock.clone()).unwrap());
     Branch { dir, clock, service }
 }
 

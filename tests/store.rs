@@ -14,7 +14,7 @@ fn count_run(_: &Store) -> Result<(), mingdan::store::StoreError> {
 #[test]
 fn an_older_store_is_migrated_once_and_a_newer_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    drop(Store::open(dir.path()).unwrap());
+    drop(Store::create(dir.path()).unwrap());
     let step = [Migration { from: CURRENT_SCHEMA, what: "测试升级", run: count_run }];
     let s = Store::open_with(dir.path(), CURRENT_SCHEMA + 1, &step).unwrap();
     assert_eq!(schema_version(&s).unwrap(), Some(CURRENT_SCHEMA + 1));
@@ -30,7 +30,7 @@ fn an_older_store_is_migrated_once_and_a_newer_one_is_refused() {
 #[test]
 fn a_missing_migration_is_reported_not_skipped() {
     let dir = tempfile::tempdir().unwrap();
-    drop(Store::open(dir.path()).unwrap());
+    drop(Store::create(dir.path()).unwrap());
     let msg = Store::open_with(dir.path(), CURRENT_SCHEMA + 1, &[])
         .err()
         .map(|e| e.to_string())
@@ -41,7 +41,7 @@ fn a_missing_migration_is_reported_not_skipped() {
 #[test]
 fn a_fresh_store_checks_clean() {
     let dir = tempfile::tempdir().unwrap();
-    let s = Store::open(dir.path()).unwrap();
+    let s = Store::create(dir.path()).unwrap();
     let report = s.check().unwrap();
     assert!(report.is_ok(), "{:?}", report.problems);
     // The summary names each kind of record as its error messages do.
@@ -56,7 +56,7 @@ fn a_fresh_store_checks_clean() {
 #[test]
 fn check_reports_a_dangling_index_entry_and_an_undecodable_record() {
     let dir = tempfile::tempdir().unwrap();
-    drop(Store::open(dir.path()).unwrap());
+    drop(Store::create(dir.path()).unwrap());
     {
         // Damage the store behind mingdan's back, as a disk fault or a bad tool might.
         let db = sled::open(dir.path().join("sled")).unwrap();
@@ -88,7 +88,7 @@ fn observers_hear_of_saved_clients_once_the_write_commits() {
     let day = || chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = Store::create(dir.path()).unwrap();
     let heard = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = heard.clone();
     let observer: ClientObserver = Arc::new(move |saved| {

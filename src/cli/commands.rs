@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Result, anyhow, bail};
 use chrono::NaiveDate;
 
-use super::{ExportKind, ImportKind, open};
+use super::{ExportKind, ImportKind, create, open};
 use crate::domain::*;
 use crate::import::records::ImportFile;
 use crate::import::{parse_clients, parse_contacts, parse_holdings, parse_staff};
@@ -42,7 +42,7 @@ impl Output<'_> {
 const DEMO_SEED: u64 = 2026;
 
 pub fn demo(store: &Path, clients: u32, fresh: bool) -> Result<Arc<Service>> {
-    if fresh && store.exists() {
+    if fresh && crate::store::Store::exists(store) {
         let service = open(store)?;
         if service.demo_user()?.is_none() {
             bail!("{} 不是演示数据库，不会删除", store.display());
@@ -52,7 +52,7 @@ pub fn demo(store: &Path, clients: u32, fresh: bool) -> Result<Arc<Service>> {
             anyhow!("无法删除旧的演示数据库 {}：{}", store.display(), crate::os::io_reason(&e))
         })?;
     }
-    let service = open(store)?;
+    let service = create(store)?;
     if service.demo_user()?.is_none() {
         eprintln!("正在生成演示支行（{clients} 位客户，六个月的联系记录）……");
         let started = std::time::Instant::now();
@@ -63,7 +63,7 @@ pub fn demo(store: &Path, clients: u32, fresh: bool) -> Result<Arc<Service>> {
 }
 
 pub fn init(store: &Path, no: &str, name: &str, outlet: &str, role: &str, login: Option<&str>) -> Result<()> {
-    let service = open(store)?;
+    let service = create(store)?;
     let login = match login {
         Some(l) => l.to_string(),
         None => crate::os::os_login().map_err(|e| anyhow!(e))?,
@@ -557,6 +557,29 @@ pub fn backup(api: &dyn Api, out: Output) -> Result<()> {
         info.size,
         info.checksum
     ))
+}
+
+/// `restore --finish` (`finish`) or `restore --rollback`: puts right a restore cut off between
+/// its renames (see `store::backup::restore`).
+pub fn resolve_restore(store: &Path, socket: &Path, finish: bool) -> Result<()> {
+    if super::backend::server_running(socket) {
+        bail!(
+            "mingdan 服务器正在运行（{}），不能处理恢复。请先停止服务：sudo systemctl stop mingdan",
+            socket.display()
+        );
+    }
+    let login = crate::os::os_login().map_err(|e| anyhow!(e))?;
+    let resolved = Service::resolve_restore(store, finish, &login, Arc::new(SystemClock))?;
+    if finish {
+        say!("已完成被中断的恢复：恢复的数据库已放到 {}。", store.display());
+        if let Some(p) = &resolved.other {
+            say!("原数据库保留在 {}；确认无误后可自行删除。", p.display());
+        }
+        say!("请运行 mingdan check 确认后再启动服务。");
+    } else {
+        say!("已撤销被中断的恢复：{} 是恢复前的数据库，恢复副本已删除。", store.display());
+    }
+    Ok(())
 }
 
 pub fn restore(store: &Path, socket: &Path, file: &Path, check_only: bool) -> Result<()> {

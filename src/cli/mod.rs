@@ -81,10 +81,17 @@ pub enum Command {
     },
     /// 从备份文件恢复数据库（须先停止服务器）；原数据库改名保留
     Restore {
-        file: PathBuf,
+        #[arg(required_unless_present_any = ["finish", "rollback"])]
+        file: Option<PathBuf>,
         /// 只检查备份文件是否完好，不恢复
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["finish", "rollback"])]
         check: bool,
+        /// 完成一次被中断的恢复：把已检查过的恢复副本换到原位
+        #[arg(long, conflicts_with_all = ["file", "rollback"])]
+        finish: bool,
+        /// 撤销一次被中断的恢复：删除恢复副本，把原数据库放回原位
+        #[arg(long, conflicts_with = "file")]
+        rollback: bool,
     },
     #[command(flatten)]
     Work(WorkCommand),
@@ -270,6 +277,11 @@ fn open(path: &std::path::Path) -> Result<Arc<Service>> {
     Ok(Arc::new(Service::open(path, Arc::new(SystemClock))?))
 }
 
+/// For `init` and `demo`, the only commands that make a new store.
+fn create(path: &std::path::Path) -> Result<Arc<Service>> {
+    Ok(Arc::new(Service::create(path, Arc::new(SystemClock))?))
+}
+
 /// The staff member a session acts as: `--as` on a demo store, else the OS login.
 fn actor(service: &Service, as_staff: Option<&str>) -> Result<StaffNo> {
     let demo = service.demo_user()?;
@@ -311,9 +323,12 @@ pub fn main(cli: Cli) -> Result<()> {
             let (socket, _) = backend::socket_of(&cli);
             commands::serve(&store, socket, group.clone())
         }
-        Some(Command::Restore { file, check }) => {
+        Some(Command::Restore { file, check, finish, rollback: _ }) => {
             let (socket, _) = backend::socket_of(&cli);
-            commands::restore(&store, &socket, file, *check)
+            match file {
+                Some(file) => commands::restore(&store, &socket, file, *check),
+                None => commands::resolve_restore(&store, &socket, *finish),
+            }
         }
         Some(Command::Work(_)) => {
             let backend = backend::connect(&cli, &store)?;

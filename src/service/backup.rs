@@ -130,6 +130,45 @@ impl Service {
     }
 }
 
+impl Service {
+    /// `mingdan restore --finish` (`finish`) or `--rollback`: completes or undoes a restore of
+    /// `dir` that was cut off between its renames, then records it in the audit of the store
+    /// now in place (as the staff member `os_login` belongs to there, or "system"). Refused while
+    /// the store is in use, or when no restore of `dir` is unfinished.
+    pub fn resolve_restore(
+        dir: &Path,
+        finish: bool,
+        os_login: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<crate::store::backup::Resolved, ServiceError> {
+        let resolved = if finish {
+            crate::store::backup::finish_restore(dir)?
+        } else {
+            crate::store::backup::rollback_restore(dir)?
+        };
+        // A rollback to "there was no store before" leaves nothing to record in.
+        if !crate::store::Store::exists(dir) {
+            return Ok(resolved);
+        }
+        let service = Service::open(dir, clock)?;
+        let actor = match service.store.staff_by_login(os_login)? {
+            Some(s) => s.no.to_string(),
+            None => "system".to_string(),
+        };
+        let detail = if finish {
+            format!("系统用户 {os_login} 完成了被中断的恢复（记录 {}）", resolved.journal.display())
+        } else {
+            format!(
+                "系统用户 {os_login} 撤销了被中断的恢复（记录 {}），放回原数据库",
+                resolved.journal.display()
+            )
+        };
+        let rec = service.audit_record(&actor, AuditAction::Restore, "数据库", detail);
+        service.audit_only(&rec)?;
+        Ok(resolved)
+    }
+}
+
 /// Bytes as one length-prefixed block rather than serde's default of one element per byte,
 /// which would make a large backup slow to send.
 mod raw_bytes {

@@ -86,8 +86,18 @@ pub struct Service {
 }
 
 impl Service {
+    /// Opens the existing store in `path`; never creates one (see `Store::open`): a missing
+    /// store or an unfinished restore is refused with a sentence naming the path and the command
+    /// to run.
     pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Service, ServiceError> {
         let store = Store::open(path)?;
+        Ok(Service::with_store(store, clock))
+    }
+
+    /// Creates a new store in `path`, or opens the one already there (see `Store::create`):
+    /// for `mingdan init`, `mingdan demo` and tests only.
+    pub fn create(path: &Path, clock: Arc<dyn Clock>) -> Result<Service, ServiceError> {
+        let store = Store::create(path)?;
         Ok(Service::with_store(store, clock))
     }
 

@@ -335,28 +335,135 @@ fn io(what: &str, path: &Path, e: std::io::Error) -> StoreError {
     StoreError::Io(format!("{what} {}：{e}", path.display()))
 }
 
+/// Where a restore of the store in `dir` keeps its journal: beside the store, in its parent.
+fn journal_path(dir: &Path) -> Option<PathBuf> {
+    let name = dir.file_name()?;
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut journal = name.to_os_string();
+    journal.push(".restore-unfinished");
+    Some(parent.join(journal))
+}
+
+/// What a restore between its renames has to put right: the restored copy and where the old
+/// store went (none when there was no store).
+struct Journal {
+    path: PathBuf,
+    restored: PathBuf,
+    previous: Option<PathBuf>,
+}
+
+fn read_journal(dir: &Path) -> Result<Option<Journal>, StoreError> {
+    use std::os::unix::ffi::OsStrExt;
+    let Some(path) = journal_path(dir) else { return Ok(None) };
+    let text = match std::fs::read(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io("无法读取恢复记录", &path, e)),
+    };
+    let parent = path.parent().unwrap_or(Path::new("."));
+    let field = |key: &str| {
+        text.split(|b| *b == b'\n')
+            .find_map(|line| line.strip_prefix(key.as_bytes()))
+            .filter(|v| !v.is_empty())
+            .map(|v| parent.join(std::ffi::OsStr::from_bytes(v)))
+    };
+    let restored = field("restored=").ok_or_else(|| {
+        bad(format!("恢复记录 {} 不完整，请按 docs/DEPLOY.md 第 5 节手工处理", path.display()))
+    })?;
+    Ok(Some(Journal { restored, previous: field("previous="), path }))
+}
+
+/// Refuses to open `dir` while a restore of it is unfinished (see `restore`), naming the journal,
+/// both directories and the commands that finish or roll back.
+pub(crate) fn refuse_unfinished_restore(dir: &Path) -> Result<(), StoreError> {
+    match read_journal(dir)? {
+        None => Ok(()),
+        Some(j) => Err(StoreError::RestoreUnfinished {
+            path: dir.to_path_buf(),
+            restored: j.restored,
+            previous: match &j.previous {
+                Some(p) if p.exists() => format!("原数据库在 {}", p.display()),
+                Some(p) => format!("原数据库应在 {}（已不在那里）", p.display()),
+                None => "恢复前没有数据库".into(),
+            },
+            journal: j.path,
+        }),
+    }
+}
+
+/// For a missing store: the directories restores left beside it (old stores kept as
+/// `.before-restore-*`, copies of killed restores as `.restoring-*`), as a sentence starting
+/// with "。", or empty when there are none.
+pub(crate) fn restore_leftovers_note(dir: &Path) -> String {
+    let (Some(name), Some(parent)) = (dir.file_name(), dir.parent()) else { return String::new() };
+    let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+    let name = name.to_string_lossy();
+    let mut found: Vec<String> = std::fs::read_dir(parent)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            n.strip_prefix(name.as_ref())
+                .is_some_and(|rest| rest.starts_with(".before-restore-") || rest.starts_with(".restoring-"))
+        })
+        .collect();
+    if found.is_empty() {
+        return String::new();
+    }
+    found.sort();
+    format!(
+        "。旁边有以前恢复留下的目录：{}；若原数据库是被中断的恢复移开的，停止服务后把对应的 before-restore 目录改名回 {}",
+        found.iter().map(|n| parent.join(n).display().to_string()).collect::<Vec<_>>().join("、"),
+        dir.display()
+    )
+}
+
+/// The restore test hook: with `MINGDAN_TEST_RESTORE_KILL` set to `between-renames`, the process
+/// kills itself (SIGKILL, no clean-up) after moving the old store aside and before moving the
+/// restored one into place, as a power cut or `kill -9` there would. Only tests set it.
+fn test_hook_kill(at: &str) {
+    if std::env::var_os("MINGDAN_TEST_RESTORE_KILL").is_some_and(|v| v == at) {
+        // SAFETY: kill(2) on our own pid; nothing is shared with other processes.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+    }
+}
+
+fn sync_parent(parent: &Path) -> Result<(), StoreError> {
+    super::durable::sync_dir(parent).map_err(|e| io("无法写入目录", parent, e))
+}
+
 /// Replaces the store in `dir` with the contents of `bytes`.
 ///
 /// The image is verified first; the new store is built in a sibling directory and checked like
 /// `mingdan check` would; only then is the old store renamed to `<dir>.before-restore-<time>`
-/// (kept, not deleted) and the new one renamed into place. Refused while anyone has the store
-/// open, which on a branch server means while `mingdan serve` runs.
+/// (kept, not deleted) and the new one renamed into place. Before the first rename a journal
+/// (`<dir>.restore-unfinished`) is written and synced, and it is removed after the second: if
+/// the process dies in between, every open of the store is refused naming both directories
+/// until `finish_restore` or `rollback_restore` runs. Refused while anyone has the store open,
+/// which on a branch server means while `mingdan serve` runs.
 pub fn restore(dir: &Path, bytes: &[u8], stamp: &str) -> Result<Restored, StoreError> {
     let verified = verify(bytes)?;
+    refuse_unfinished_restore(dir)?;
     let name = dir.file_name().ok_or_else(|| bad(format!("{} 不是一个目录名", dir.display())))?;
+    if name.as_encoded_bytes().contains(&b'\n') {
+        return Err(bad(format!("数据库目录名 {} 含有换行，请换一个目录名", dir.display())));
+    }
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     // Held until the swap, so no one opens the old store while we replace it.
     let _held = if dir.exists() { Some(lock::StoreLock::acquire(dir)?) } else { None };
 
     let mut tmp_name = name.to_os_string();
     tmp_name.push(format!(".restoring-{}", std::process::id()));
-    let tmp_path = parent.join(tmp_name);
+    let tmp_path = parent.join(&tmp_name);
     if tmp_path.exists() {
         std::fs::remove_dir_all(&tmp_path).map_err(|e| io("无法清理", &tmp_path, e))?;
     }
     let tmp = TempDir(Some(tmp_path.clone()));
     {
-        let store = Store::open(&tmp_path)?;
+        let store = Store::create(&tmp_path)?;
         for (t, entries) in &verified.trees {
             let mut batch = sled::Batch::default();
             for (k, v) in entries {
@@ -383,25 +490,125 @@ pub fn restore(dir: &Path, bytes: &[u8], stamp: &str) -> Result<Restored, StoreE
             aside = parent.join(format!("{}.before-restore-{stamp}-{n}", name.to_string_lossy()));
             n += 1;
         }
-        std::fs::rename(dir, &aside).map_err(|e| io("无法移开原数据库", dir, e))?;
         Some(aside)
     } else {
         None
     };
+    let journal = journal_path(dir).ok_or_else(|| bad(format!("{} 不是一个目录名", dir.display())))?;
+    {
+        use std::io::Write;
+        let mut text = b"restored=".to_vec();
+        text.extend_from_slice(tmp_name.as_encoded_bytes());
+        text.extend_from_slice(b"\nprevious=");
+        if let Some(aside) = previous.as_ref().and_then(|p| p.file_name()) {
+            text.extend_from_slice(aside.as_encoded_bytes());
+        }
+        text.push(b'\n');
+        let mut f = std::fs::File::create(&journal).map_err(|e| io("无法写入恢复记录", &journal, e))?;
+        f.write_all(&text).and_then(|()| f.sync_all()).map_err(|e| io("无法写入恢复记录", &journal, e))?;
+        sync_parent(parent)?;
+    }
+    // From here the journal, not `TempDir`, answers for the copy.
+    let mut tmp = tmp;
+    tmp.0 = None;
+    if let Some(aside) = &previous {
+        if let Err(e) = std::fs::rename(dir, aside) {
+            let _ = std::fs::remove_file(&journal);
+            let _ = std::fs::remove_dir_all(&tmp_path);
+            return Err(io("无法移开原数据库", dir, e));
+        }
+        test_hook_kill("between-renames");
+    }
     if let Err(e) = std::fs::rename(&tmp_path, dir) {
         // Put the old store back rather than leave no store at all.
-        if let Some(aside) = &previous {
-            let _ = std::fs::rename(aside, dir);
+        if let Some(aside) = &previous
+            && std::fs::rename(aside, dir).is_ok()
+        {
+            let _ = std::fs::remove_file(&journal);
+            let _ = std::fs::remove_dir_all(&tmp_path);
         }
         return Err(io("无法放置恢复的数据库", dir, e));
     }
-    let mut tmp = tmp;
-    tmp.0 = None;
-    // The renames are durable once the directory holding them is.
-    if let Ok(d) = std::fs::File::open(parent) {
-        let _ = d.sync_all();
-    }
+    // The renames are durable once the directory holding them is; only then may the journal go.
+    sync_parent(parent)?;
+    std::fs::remove_file(&journal).map_err(|e| io("无法删除恢复记录", &journal, e))?;
+    sync_parent(parent)?;
     Ok(Restored { info: verified.info, previous, report })
+}
+
+/// What `finish_restore` or `rollback_restore` did, for the person who ran it.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The journal that described the unfinished restore (now removed).
+    pub journal: PathBuf,
+    /// Where the store that was replaced now lives (finish), or where the discarded restored
+    /// copy was (rollback).
+    pub other: Option<PathBuf>,
+}
+
+fn no_journal(dir: &Path) -> StoreError {
+    StoreError::Conflict(format!("数据库 {} 没有未完成的恢复，无需 --finish 或 --rollback", dir.display()))
+}
+
+fn end_journal(j: &Journal, parent: &Path) -> Result<(), StoreError> {
+    sync_parent(parent)?;
+    std::fs::remove_file(&j.path).map_err(|e| io("无法删除恢复记录", &j.path, e))?;
+    sync_parent(parent)
+}
+
+/// Completes a restore of `dir` cut off between its renames: the old store is moved aside (if
+/// it had not been) and the restored copy, already checked before the journal was written, is
+/// moved into place. Refused while the store is in use.
+pub fn finish_restore(dir: &Path) -> Result<Resolved, StoreError> {
+    let j = read_journal(dir)?.ok_or_else(|| no_journal(dir))?;
+    let parent = j.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    if j.restored.exists() {
+        if dir.exists() {
+            let _held = lock::StoreLock::acquire(dir)?;
+            let aside = j.previous.as_ref().filter(|p| !p.exists()).ok_or_else(|| {
+                bad(format!("{} 和恢复副本都在，但恢复记录没有给出移开原数据库的位置", dir.display()))
+            })?;
+            std::fs::rename(dir, aside).map_err(|e| io("无法移开原数据库", dir, e))?;
+        }
+        std::fs::rename(&j.restored, dir).map_err(|e| io("无法放置恢复的数据库", dir, e))?;
+    } else if !dir.exists() {
+        return Err(bad(format!(
+            "恢复副本 {} 和数据库 {} 都不在了，无法完成恢复；请用 mingdan restore 备份文件 重新恢复",
+            j.restored.display(),
+            dir.display()
+        )));
+    }
+    end_journal(&j, &parent)?;
+    Ok(Resolved { other: j.previous.clone(), journal: j.path })
+}
+
+/// Undoes a restore of `dir` cut off between its renames: the restored copy is removed and the
+/// old store moved back into place. Refused while the store is in use.
+pub fn rollback_restore(dir: &Path) -> Result<Resolved, StoreError> {
+    let j = read_journal(dir)?.ok_or_else(|| no_journal(dir))?;
+    let parent = j.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let previous_there = j.previous.as_ref().is_some_and(|p| p.exists());
+    if dir.exists() && (previous_there || !j.restored.exists()) {
+        // What is at `dir` is the restored copy (the old store is aside, or the copy was
+        // already moved in): take it back out.
+        let _held = lock::StoreLock::acquire(dir)?;
+        if j.restored.exists() {
+            return Err(bad(format!(
+                "{}、{} 都在，恢复记录对不上，请按 docs/DEPLOY.md 第 5 节手工处理",
+                dir.display(),
+                j.restored.display()
+            )));
+        }
+        std::fs::rename(dir, &j.restored).map_err(|e| io("无法移开恢复的数据库", dir, e))?;
+    }
+    if let Some(prev) = j.previous.as_ref().filter(|p| p.exists()) {
+        std::fs::rename(prev, dir).map_err(|e| io("无法放回原数据库", prev, e))?;
+    }
+    if j.restored.exists() {
+        std::fs::remove_dir_all(&j.restored).map_err(|e| io("无法删除恢复副本", &j.restored, e))?;
+    }
+    end_journal(&j, &parent)?;
+    Ok(Resolved { other: Some(j.restored.clone()), journal: j.path })
 }
 
 #[cfg(test)]
@@ -432,7 +639,7 @@ mod tests {
     #[test]
     fn an_image_is_laid_out_as_documented_whatever_the_size_of_its_counts() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = Store::create(dir.path()).unwrap();
         let at = DateTime::parse_from_rfc3339("2026-11-18T09:00:00+08:00").unwrap();
         // Counts below 251 take one byte in the header, larger ones three: both sizes are here.
         for n in [0u32, 3, 300] {

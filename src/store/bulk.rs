@@ -46,7 +46,7 @@ impl Store {
         self.recover_bulk()?;
         self.tree(Tree::Meta).insert(MARKER, what.as_bytes())?;
         // The marker must be on disk before any batch is.
-        self.db.flush()?;
+        self.flush()?;
         Ok(Bulk { store: self, next_batch: Cell::new(0), done: false })
     }
 
@@ -62,7 +62,7 @@ impl Store {
             self.tree(Tree::Meta).remove(MARKER)?;
         }
         self.undo.clear()?;
-        self.db.flush()?;
+        self.flush()?;
         self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.notify(Saved::Many);
         Ok(())
@@ -124,7 +124,7 @@ impl Bulk<'_> {
         self.done = true;
         // The bulk write is whole; its undo records only take room now.
         store.undo.clear()?;
-        store.db.flush()?;
+        store.flush()?;
         store.notify(Saved::Many);
         Ok(r)
     }

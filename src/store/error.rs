@@ -24,6 +24,21 @@ pub enum StoreError {
     TooLarge { kind: &'static str, bytes: usize, limit: usize },
     #[error("{0}")]
     Conflict(String),
+    /// No store at `path`; `leftovers` names what an interrupted restore left beside it, if any
+    /// (empty or a sentence starting with "。").
+    #[error(
+        "数据库 {path} 不存在。新建数据库请运行 mingdan init（演示请运行 mingdan demo）；\
+         要从备份恢复请运行 mingdan restore 备份文件{leftovers}"
+    )]
+    Missing { path: PathBuf, leftovers: String },
+    /// A restore of `path` was cut off between moving the old store aside and moving the
+    /// restored one into place; nothing opens the store until it is finished or rolled back.
+    #[error(
+        "数据库 {path} 的恢复没有完成（恢复过程被中断，记录在 {journal}）：恢复好的数据库在 {restored}，\
+         {previous}。请运行 mingdan restore --finish 完成恢复，或 mingdan restore --rollback 退回原数据库\
+         （都要用同样的 --store）；详见 docs/DEPLOY.md 第 5 节"
+    )]
+    RestoreUnfinished { path: PathBuf, journal: PathBuf, restored: PathBuf, previous: String },
     #[error("无法打开数据库 {path}：{reason}")]
     Open { path: PathBuf, reason: String },
     #[error("数据库读写失败：{0}")]

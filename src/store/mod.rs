@@ -6,6 +6,7 @@ pub mod backup;
 mod bulk;
 mod check;
 pub mod codec;
+mod durable;
 mod error;
 pub mod keys;
 mod lock;
@@ -120,23 +121,64 @@ pub struct Store {
     id_base: u64,
     /// Bumped after every flushed write; sessions poll it to notice other sessions' changes.
     generation: Arc<AtomicU64>,
+    /// Synced after every flush (see `durable`): what makes a flushed write survive power loss.
+    synced: Arc<durable::SyncedFiles>,
     _lock: Arc<lock::StoreLock>,
     observers: Observers,
 }
 
 impl Store {
-    /// Opens (creating if needed) the store in directory `path`, upgrading an older schema.
+    /// Opens the existing store in directory `path`, upgrading an older schema.
+    ///
+    /// Never creates one: a missing store is `StoreError::Missing` (a store renamed away by a
+    /// restore that was cut off must not silently become an empty one), and a restore cut off
+    /// between its renames is `StoreError::RestoreUnfinished` until it is finished or rolled back.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         Store::open_with(path, CURRENT_SCHEMA, schema::MIGRATIONS)
+    }
+
+    /// Creates a new store in directory `path` (missing or without a store yet), or opens the one
+    /// already there. Only `mingdan init`, `mingdan demo`, a restore building its copy, and tests
+    /// create stores; everything else uses `open`. Refused like `open` while a restore of `path`
+    /// is unfinished.
+    pub fn create(path: &Path) -> Result<Store, StoreError> {
+        Store::open_or_create(path, CURRENT_SCHEMA, schema::MIGRATIONS, true)
+    }
+
+    /// True when directory `path` holds a store (sled's directory inside it).
+    pub fn exists(path: &Path) -> bool {
+        path.join("sled").is_dir()
     }
 
     /// Opens expecting schema `target`, running `migrations` to get there; tests use this to
     /// exercise the upgrade path with schemas this build does not have yet.
     pub fn open_with(path: &Path, target: u32, migrations: &[Migration]) -> Result<Store, StoreError> {
+        Store::open_or_create(path, target, migrations, false)
+    }
+
+    fn open_or_create(
+        path: &Path,
+        target: u32,
+        migrations: &[Migration],
+        create: bool,
+    ) -> Result<Store, StoreError> {
         let open_err = |reason: String| StoreError::Open { path: path.to_path_buf(), reason };
+        backup::refuse_unfinished_restore(path)?;
+        if !create && !Store::exists(path) {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+                leftovers: backup::restore_leftovers_note(path),
+            });
+        }
+        let new_dir = !path.exists();
         lock::create_private_dir(path).map_err(|e| open_err(e.to_string()))?;
+        if new_dir && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            // The new store's own name must survive a power cut too.
+            durable::sync_dir(parent).map_err(|e| open_err(e.to_string()))?;
+        }
         let lock = lock::StoreLock::acquire(path)?;
         let db = open_sled(&path.join("sled")).map_err(|e| open_err(e.to_string()))?;
+        let synced = durable::SyncedFiles::open(&path.join("sled")).map_err(|e| open_err(e.to_string()))?;
         let trees = Tree::ALL
             .iter()
             .map(|t| db.open_tree(t.name()))
@@ -162,6 +204,7 @@ impl Store {
             path: path.to_path_buf(),
             id_base,
             generation: Arc::new(AtomicU64::new(start)),
+            synced: Arc::new(synced),
             _lock: Arc::new(lock),
             observers: Arc::default(),
         };
@@ -195,7 +238,7 @@ impl Store {
         })?;
         // Durable first; then, committed either way (reads already see it), the change counter
         // moves and the observers hear of it even if the flush failed.
-        let flushed = self.db.flush();
+        let flushed = self.flush();
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.notify(Saved::Clients(&saved.into_inner()));
         flushed?;
@@ -232,9 +275,13 @@ impl Store {
         offset_id(self.db.generate_id()?, self.id_base)
     }
 
+    /// Makes every write so far durable, also against power loss: sled's flush, then an
+    /// `fdatasync` of the files it wrote (see `durable`). Every acknowledged write comes here.
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
-        Ok(())
+        self.synced.sync().map_err(|e| {
+            StoreError::Io(format!("无法把数据库 {} 写入磁盘（fdatasync）：{e}", self.path.display()))
+        })
     }
 }
 

@@ -57,7 +57,7 @@ fn staff(no: &str, permission: Permission) -> Staff {
 fn a_change_elsewhere_waits_until_the_user_stops_typing() {
     let dir = tempfile::tempdir().unwrap();
     let when = chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap().and_hms_opt(10, 0, 0).unwrap();
-    let service = Arc::new(Service::open(dir.path(), Arc::new(FixedClock::at(when))).unwrap());
+    let service = Arc::new(Service::create(dir.path(), Arc::new(FixedClock::at(when))).unwrap());
     service.bootstrap_admin(staff("9001", Permission::Admin)).unwrap();
     let me = Session::new(service.clone(), StaffNo::parse("9001").unwrap());
     let other = Session::new(service, StaffNo::parse("9001").unwrap());
@@ -82,7 +82,7 @@ fn a_change_elsewhere_waits_until_the_user_stops_typing() {
 fn a_sessions_own_save_is_reloaded_once_not_again_at_the_next_poll() {
     let dir = tempfile::tempdir().unwrap();
     let when = chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap().and_hms_opt(10, 0, 0).unwrap();
-    let service = Arc::new(Service::open(dir.path(), Arc::new(FixedClock::at(when))).unwrap());
+    let service = Arc::new(Service::create(dir.path(), Arc::new(FixedClock::at(when))).unwrap());
     service.bootstrap_admin(staff("9001", Permission::Admin)).unwrap();
     let me = Session::new(service, StaffNo::parse("9001").unwrap());
     let theme = Theme::load("default", None, ColorSupport::None).unwrap();

@@ -53,7 +53,7 @@ pub struct Branch {
 pub fn branch() -> Branch {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(FixedClock::at(at(d(2026, 11, 18), 10, 0)));
-    let service = Arc::new(Service::open(dir.path(), clock.clone()).unwrap());
+    let service = Arc::new(Service::create(dir.path(), clock.clone()).unwrap());
     let b = Branch { dir, clock, service };
     b.service.bootstrap_admin(staff("9001", "管理员", "后台管理人员", "城关", Permission::Admin)).unwrap();
     let admin = b.session("9001");

@@ -1,0 +1,188 @@
+//! Issue #11, points 7 and 8 on the real binary: no command but `init` and `demo` creates a
+//! store; a restore killed between its renames is refused until finished or rolled back; every
+//! acknowledged write is `fdatasync`ed.
+
+mod common;
+mod serverkit;
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use common::*;
+use mingdan::domain::Purpose;
+use mingdan::service::{Api, Service, Session};
+use serverkit::*;
+
+fn mingdan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mingdan")).args(args).output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn only_init_and_demo_create_a_store_everything_else_says_what_to_run() {
+    let parent = tempfile::tempdir().unwrap();
+    let store = parent.path().join("store");
+    let socket = parent.path().join("mingdan.sock");
+    for args in [
+        vec!["--store", s(&store), "check"],
+        vec!["--store", s(&store), "staff", "list"],
+        vec!["--store", s(&store), "--socket", s(&socket), "serve"],
+    ] {
+        let o = mingdan(&args);
+        assert!(!o.status.success(), "{args:?}: {}", text(&o));
+        let t = text(&o);
+        assert!(t.contains(s(&store)) && t.contains("不存在") && t.contains("mingdan init"), "{args:?}: {t}");
+        assert!(t.contains("mingdan restore"), "{t}");
+        assert!(!store.exists(), "{args:?} created {}", store.display());
+    }
+    // An empty directory (a StateDirectory systemd made, say) is not a store either.
+    std::fs::create_dir(&store).unwrap();
+    let o = mingdan(&["--store", s(&store), "check"]);
+    assert!(!o.status.success() && text(&o).contains("mingdan init"), "{}", text(&o));
+    assert!(!store.join("sled").exists());
+
+    let me = mingdan::os::os_login().unwrap();
+    let o = mingdan(&[
+        "--store",
+        s(&store),
+        "init",
+        "--no",
+        "9001",
+        "--name",
+        "赵敏",
+        "--outlet",
+        "城关",
+        "--login",
+        &me,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = mingdan(&["--store", s(&store), "check"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+/// The branch with my login as its administrator, a backup of it, and one more contact after
+/// the backup (so the old store and the restored one can be told apart); closed and moved to
+/// `<tmp>/store`.
+fn closed_branch_with_backup() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let b = branch();
+    map_me(&b.service, "9001", "9002");
+    let image = b.session("9001").backup().unwrap().bytes;
+    b.session("2001").log_contact(draft("C1", Purpose::Callback)).unwrap();
+    let Branch { dir, service, .. } = b;
+    drop(service);
+    let parent = tempfile::tempdir().unwrap();
+    let store = parent.path().join("store");
+    std::fs::rename(dir.path(), &store).unwrap();
+    let file = parent.path().join("备份.mdbak");
+    std::fs::write(&file, image).unwrap();
+    (parent, store, file)
+}
+
+fn contacts_in(store: &Path) -> u64 {
+    let service = Arc::new(Service::open(store, Arc::new(mingdan::service::SystemClock)).unwrap());
+    let report = Session::new(service, sno("9001")).check().unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    report.counts.iter().find(|(n, _)| n == "联系记录").unwrap().1
+}
+
+fn restore_killed_between_renames(store: &Path, file: &Path, socket: &Path) {
+    let o = Command::new(env!("CARGO_BIN_EXE_mingdan"))
+        .args(["--store", s(store), "--socket", s(socket), "restore", s(file)])
+        .env("MINGDAN_TEST_RESTORE_KILL", "between-renames")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.signal(), Some(9), "killed by the hook: {}", text(&o));
+    assert!(!store.exists(), "killed after the old store was moved aside");
+}
+
+#[test]
+fn a_restore_killed_between_its_renames_is_refused_until_finished_or_rolled_back() {
+    let (parent, store, file) = closed_branch_with_backup();
+    let socket = parent.path().join("mingdan.sock");
+    let before = contacts_in(&store);
+
+    restore_killed_between_renames(&store, &file, &socket);
+    let aside: Vec<String> = std::fs::read_dir(parent.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("store.before-restore-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    for args in [
+        vec!["--store", s(&store), "check"],
+        vec!["--store", s(&store), "audit"],
+        vec!["--store", s(&store), "--socket", s(&socket), "serve"],
+        vec!["--store", s(&store), "init", "--no", "9001", "--name", "赵敏", "--outlet", "城关"],
+        vec!["--store", s(&store), "--socket", s(&socket), "restore", s(&file)],
+    ] {
+        let o = mingdan(&args);
+        let t = text(&o);
+        assert!(!o.status.success(), "{args:?}: {t}");
+        assert!(t.contains("恢复没有完成") && t.contains(&aside[0]) && t.contains("store.restoring-"), "{t}");
+        assert!(t.contains("mingdan restore --finish") && t.contains("mingdan restore --rollback"), "{t}");
+        assert!(!store.exists(), "{args:?} created an empty store");
+    }
+
+    // Rolled back: the old store, with the contact logged after the backup, is in place again.
+    let o = mingdan(&["--store", s(&store), "--socket", s(&socket), "restore", "--rollback"]);
+    assert!(o.status.success() && text(&o).contains("已撤销"), "{}", text(&o));
+    assert_eq!(contacts_in(&store), before);
+    let left: Vec<String> = std::fs::read_dir(parent.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("restor"))
+        .collect();
+    assert!(left.is_empty(), "nothing of the restore is left: {left:?}");
+    let o = mingdan(&["--store", s(&store), "restore", "--rollback"]);
+    assert!(!o.status.success() && text(&o).contains("没有未完成的恢复"), "{}", text(&o));
+
+    // Finished: the restored store, checked before the renames, is in place and audited.
+    restore_killed_between_renames(&store, &file, &socket);
+    let o = mingdan(&["--store", s(&store), "--socket", s(&socket), "restore", "--finish"]);
+    assert!(o.status.success() && text(&o).contains("已完成被中断的恢复"), "{}", text(&o));
+    assert_eq!(contacts_in(&store), before - 1, "the backup's contacts");
+    let o = mingdan(&["--store", s(&store), "audit", "--action", "恢复"]);
+    assert!(text(&o).contains("完成了被中断的恢复"), "{}", text(&o));
+    let kept: Vec<String> = std::fs::read_dir(parent.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("restor"))
+        .collect();
+    assert_eq!(kept.len(), 1, "only the old store is kept: {kept:?}");
+    assert!(kept[0].starts_with("store.before-restore-"), "{kept:?}");
+}
+
+#[test]
+fn every_acknowledged_write_is_fdatasynced() {
+    if Command::new("strace").arg("-V").output().is_err() {
+        eprintln!("skipped: strace is not installed");
+        return;
+    }
+    let (parent, store, _file) = closed_branch_with_backup();
+    let log = parent.path().join("strace.log");
+    let o = Command::new("strace")
+        .args(["-f", "-y", "-e", "trace=fdatasync", "-o", s(&log), env!("CARGO_BIN_EXE_mingdan")])
+        .args(["--store", s(&store), "staff", "add", "--no", "2100", "--name", "孙丽", "--role", "柜员"])
+        .args(["--outlet", "城关"])
+        .output()
+        .unwrap();
+    let trace = std::fs::read_to_string(&log).unwrap_or_default();
+    if !o.status.success() && trace.is_empty() {
+        eprintln!("skipped: strace cannot trace here: {}", text(&o));
+        return;
+    }
+    assert!(o.status.success(), "{}", text(&o));
+    let db = format!("{}>", store.join("sled").join("db").display());
+    let synced =
+        trace.lines().filter(|l| l.contains("fdatasync(") && l.contains(&db) && l.contains("= 0")).count();
+    assert!(synced >= 1, "the write was acknowledged after an fdatasync of {db}:\n{trace}");
+}
