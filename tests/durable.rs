@@ -186,3 +186,64 @@ fn every_acknowledged_write_is_fdatasynced() {
         trace.lines().filter(|l| l.contains("fdatasync(") && l.contains(&db) && l.contains("= 0")).count();
     assert!(synced >= 1, "the write was acknowledged after an fdatasync of {db}:\n{trace}");
 }
+
+#[test]
+fn a_backup_is_audited_once_its_file_is_complete_and_a_partial_file_is_refused() {
+    let b = branch();
+    map_me(&b.service, "9001", "9002");
+    let admin = b.session("9001");
+    let backups = |s: &Session| {
+        s.audit(mingdan::service::views::AuditFilter {
+            action: Some(mingdan::domain::AuditAction::Backup),
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    // Taking the copy records nothing; only a saved copy handed out to the same person does.
+    let image = admin.backup().unwrap();
+    assert!(backups(&admin).is_empty(), "no file exists yet");
+    let other = b.session("9002");
+    assert!(other.backup_saved("x.mdbak".into(), image.info.checksum).is_err(), "not handed to 9002");
+    assert!(admin.backup_saved("x.mdbak".into(), image.info.checksum ^ 1).is_err(), "never handed out");
+    assert!(admin.backup_saved("x\n2026-11-18 伪造".into(), image.info.checksum).is_err());
+    admin.backup_saved("/备份/x.mdbak".into(), image.info.checksum).unwrap();
+    let recs = backups(&admin);
+    assert_eq!(recs.len(), 1);
+    assert!(recs[0].detail.contains("/备份/x.mdbak") && recs[0].detail.contains("已写入"), "{:?}", recs[0]);
+    assert!(admin.backup_saved("/备份/x.mdbak".into(), image.info.checksum).is_err(), "recorded once");
+
+    // On the real binary: a backup that cannot be written is not audited; one that is, is.
+    drop((admin, other));
+    let Branch { dir, service, .. } = b;
+    drop(service);
+    let st = dir.path().to_str().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let nowhere = out.path().join("没有这个目录").join("x.mdbak");
+    let o = mingdan(&["--store", st, "backup", s(&nowhere)]);
+    assert!(!o.status.success(), "{}", text(&o));
+    let o = mingdan(&["--store", st, "audit", "--action", "备份"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 1, "{}", text(&o));
+    let o = mingdan(&["--store", st, "backup", s(out.path())]);
+    assert!(o.status.success(), "{}", text(&o));
+    let names: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".mdbak") || n.ends_with(".partial"))
+        .collect();
+    assert_eq!(names.len(), 1, "one complete file, no partial one: {names:?}");
+    assert!(names[0].starts_with("mingdan-") && names[0].ends_with(".mdbak"), "{names:?}");
+    let o = mingdan(&["--store", st, "audit", "--action", "备份"]);
+    let t = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(t.lines().count(), 2, "{t}");
+    assert!(t.contains(&names[0]), "the record names the file: {t}");
+
+    // What a backup cut off leaves behind (a hidden `.partial` file) is refused by name, even
+    // with complete contents.
+    let partial = out.path().join(format!(".{}.Ab12Cd.partial", names[0]));
+    std::fs::copy(out.path().join(&names[0]), &partial).unwrap();
+    for args in [vec!["restore", "--check", s(&partial)], vec!["--store", st, "restore", s(&partial)]] {
+        let o = mingdan(&args);
+        assert!(!o.status.success(), "{args:?}: {}", text(&o));
+        assert!(text(&o).contains("没有写完的备份"), "{}", text(&o));
+    }
+}

@@ -92,6 +92,7 @@ fn an_unreadable_draft_is_reported_skipped_by_backup_and_removable_by_an_admin()
     assert!(image.skipped[0].contains("2002"), "{:?}", image.skipped);
     let info = Service::verify_backup(&image.bytes).unwrap();
     assert_eq!(info.count(mingdan::store::Tree::Drafts), 1, "2001's good draft is kept");
+    admin.backup_saved("/var/backups/mingdan/x.mdbak".into(), info.checksum).unwrap();
     let rec =
         &admin.audit(AuditFilter { action: Some(AuditAction::Backup), ..Default::default() }).unwrap()[0];
     assert!(rec.detail.contains("跳过无法读取的联系草稿") && rec.detail.contains("2002"), "{rec:?}");

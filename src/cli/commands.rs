@@ -550,6 +550,9 @@ pub fn backup(api: &dyn Api, out: Output) -> Result<()> {
     };
     // A temp file is created 0600: a backup holds every client's data.
     write_output(&path, out.force, |f| Ok(f.write_all(&image.bytes)?))?;
+    // Audited only now that the file is complete, synced and under its name.
+    let shown = if path.as_os_str() == "-" { "标准输出".to_string() } else { path.display().to_string() };
+    api.backup_saved(shown, info.checksum)?;
     Output { path: &path, force: out.force }.done(format_args!(
         "已备份到 {}：{}；{} 字节，校验和 {:08x}（此次备份已记入审计）。",
         path.display(),
@@ -583,6 +586,14 @@ pub fn resolve_restore(store: &Path, socket: &Path, finish: bool) -> Result<()> 
 }
 
 pub fn restore(store: &Path, socket: &Path, file: &Path, check_only: bool) -> Result<()> {
+    if file.file_name().is_some_and(|n| n.to_string_lossy().ends_with(crate::report::PARTIAL_SUFFIX)) {
+        bail!(
+            "{} 是没有写完的备份（以 {} 结尾：写入时被中断），不能检查或恢复；请改用一个完整的备份文件（.{}）",
+            file.display(),
+            crate::report::PARTIAL_SUFFIX,
+            crate::service::backup::BACKUP_EXTENSION
+        );
+    }
     let bytes = std::fs::read(file)
         .map_err(|e| anyhow!("无法读取备份文件 {}：{}", file.display(), crate::os::io_reason(&e)))?;
     let source =

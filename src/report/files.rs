@@ -99,14 +99,28 @@ pub fn write_output(path: &Path, force: bool, fill: impl FnOnce(&mut dyn Write) 
     }
 }
 
+/// How the name of a file still being written ends (see `write_atomically`).
+pub const PARTIAL_SUFFIX: &str = ".partial";
+
 /// Writes next to the target and renames over it, so a crash leaves the old file or the new
 /// one, never a truncated mix. The rename replaces whatever entry is at `path` (a link is
 /// replaced, not followed); callers decide first whether that is wanted (`write_output`).
 pub fn write_atomically(path: &Path, fill: impl FnOnce(&mut std::fs::File) -> Result<()>) -> Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
-        anyhow!("无法在 {} 创建文件：{}；请检查目录是否存在、是否有写入权限", dir.display(), io_reason(&e))
-    })?;
+    // Hidden and ending in `.partial` until renamed: a write cut off by a kill leaves a name
+    // `restore` refuses and the nightly clean-up can find, never one that looks complete.
+    let name = path.file_name().map_or_else(|| "mingdan".into(), |n| n.to_string_lossy().into_owned());
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(PARTIAL_SUFFIX)
+        .tempfile_in(dir)
+        .map_err(|e| {
+            anyhow!(
+                "无法在 {} 创建文件：{}；请检查目录是否存在、是否有写入权限",
+                dir.display(),
+                io_reason(&e)
+            )
+        })?;
     fill(tmp.as_file_mut())?;
     tmp.as_file().sync_all().map_err(|e| anyhow!("写入 {} 失败：{}", path.display(), io_reason(&e)))?;
     tmp.persist(path).map_err(|e| anyhow!("无法写入 {}：{}", path.display(), io_reason(&e.error)))?;
@@ -206,5 +220,37 @@ mod tests {
         assert_eq!(csv_cell(""), "");
         assert_eq!(csv_cell("C1\n2026-11-30 导出\u{1b}[2K\r"), "C1\n2026-11-30 导出\\x1b[2K\\r");
         assert_eq!(csv_cell("\t=1+1"), "\\t=1+1");
+    }
+
+    #[test]
+    fn a_file_being_written_has_a_hidden_partial_name_until_it_is_complete() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("mingdan-20261118-023000.mdbak");
+        let names = || -> Vec<String> {
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        };
+        write_atomically(&target, |f| {
+            f.write_all(b"half")?;
+            let during = names();
+            assert_eq!(during.len(), 1, "{during:?}");
+            assert!(
+                during[0].starts_with(".mingdan-20261118-023000.mdbak.")
+                    && during[0].ends_with(PARTIAL_SUFFIX)
+            );
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(names(), ["mingdan-20261118-023000.mdbak"]);
+        // A write that fails part-way leaves the old file and nothing else.
+        let failed = write_atomically(&target, |f| {
+            f.write_all(b"other")?;
+            Err(anyhow!("cut off"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(names(), ["mingdan-20261118-023000.mdbak"]);
+        assert_eq!(std::fs::read(&target).unwrap(), b"half");
     }
 }

@@ -6,7 +6,8 @@ mod files;
 mod xlsx;
 
 pub use files::{
-    OutputKind, is_stream, output_kind, write_atomically, write_csv, write_output, write_report_csv,
+    OutputKind, PARTIAL_SUFFIX, is_stream, output_kind, write_atomically, write_csv, write_output,
+    write_report_csv,
 };
 pub use xlsx::write_xlsx;
 

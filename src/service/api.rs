@@ -139,8 +139,13 @@ api! {
     /// Moves whenever anything is written by any session; screens poll it to show other
     /// sessions' changes without a keypress.
     fn changes(Changes) -> u64;
-    /// A point-in-time copy of the whole store with its checksum; admin only, audited.
+    /// A point-in-time copy of the whole store with its checksum; admin only. Audited by
+    /// `backup_saved` once the copy is in its file, not before.
     fn backup(Backup) -> BackupImage;
+    /// Records in the audit that the backup with CRC-32 `checksum` (from `backup`, same staff
+    /// member, this server run) is now complete in `file`; admin only. Refused for a checksum
+    /// this service did not hand out.
+    fn backup_saved(BackupSaved, file: String, checksum: u32) -> ();
 }
 
 const fn fnv1a(text: &str) -> u32 {

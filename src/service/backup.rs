@@ -22,6 +22,19 @@ pub struct BackupImage {
     pub skipped: Vec<String>,
 }
 
+/// Backups remembered until reported saved; older ones are forgotten (their files, if written,
+/// are then not audited, so `mingdan backup` reports right after writing).
+const ISSUED_KEPT: usize = 16;
+
+/// A backup handed out and not yet reported saved: what its audit record will say.
+pub(super) struct Issued {
+    checksum: u32,
+    size: u64,
+    /// 工号, or "system" for the service account.
+    actor: String,
+    detail: String,
+}
+
 /// What a restore did, for the person who ran it.
 #[derive(Debug, Clone)]
 pub struct RestoreOutcome {
@@ -41,8 +54,14 @@ impl Service {
         self.take_backup(actor.no.as_str(), &format!("{}（{}）", actor.name, actor.no))
     }
 
-    /// Holds the writer lock from the audit record to the end of the copy: every write takes
-    /// that lock, so the image is one point in time, and it includes the record of itself.
+    pub fn backup_saved(&self, actor: &Staff, file: String, checksum: u32) -> Result<(), ServiceError> {
+        self.require(actor, Permission::Admin, "记录备份")?;
+        self.record_backup_saved(actor.no.as_str(), &file, checksum)
+    }
+
+    /// Holds the writer lock for the copy: every write takes that lock, so the image is one point
+    /// in time. Nothing is audited yet: the record is written by `backup_saved` once the file
+    /// exists, so a backup that never reached its file leaves no record claiming it did.
     fn take_backup(&self, audit_actor: &str, by: &str) -> Result<BackupImage, ServiceError> {
         let _w = self.write_lock();
         let unreadable = self.store.unreadable_drafts()?;
@@ -50,17 +69,53 @@ impl Service {
             .iter()
             .map(|(k, why)| format!("跳过了工号 {} 无法读取的联系草稿（{why}）", String::from_utf8_lossy(k)))
             .collect();
-        let mut detail = format!("由 {by} 备份");
+        let keys: Vec<Vec<u8>> = unreadable.iter().map(|(k, _)| k.clone()).collect();
+        let (bytes, info) = self.store.snapshot(self.now(), by, &keys)?;
+        let mut detail = format!(
+            "由 {by} 备份（备份时间 {}，{}）",
+            info.header.created_at.format("%Y-%m-%d %H:%M:%S"),
+            info.summary()
+        );
         if !unreadable.is_empty() {
             let whose: Vec<String> =
                 unreadable.iter().map(|(k, _)| String::from_utf8_lossy(k).into_owned()).collect();
             detail.push_str(&format!("；跳过无法读取的联系草稿：工号 {}", whose.join("、")));
         }
-        let rec = self.audit_record(audit_actor, AuditAction::Backup, "数据库", detail);
-        self.store.write(|tx| tx.audit(&rec))?;
-        let keys: Vec<Vec<u8>> = unreadable.into_iter().map(|(k, _)| k).collect();
-        let (bytes, info) = self.store.snapshot(self.now(), by, &keys)?;
+        let mut issued = self.issued_backups.lock().unwrap_or_else(|p| p.into_inner());
+        if issued.len() >= ISSUED_KEPT {
+            issued.remove(0);
+        }
+        issued.push(Issued {
+            checksum: info.checksum,
+            size: info.size,
+            actor: audit_actor.to_string(),
+            detail,
+        });
         Ok(BackupImage { info, bytes, skipped })
+    }
+
+    /// The audit record of a backup handed out by `take_backup` to `audit_actor`, now complete in
+    /// `file`.
+    fn record_backup_saved(&self, audit_actor: &str, file: &str, checksum: u32) -> Result<(), ServiceError> {
+        if file.is_empty() || file.chars().count() > 1024 || file.chars().any(char::is_control) {
+            return Err(ServiceError::invalid(
+                "备份文件名",
+                "不能为空、不能超过 1024 个字符、不能含控制字符；请换一个文件名",
+            ));
+        }
+        let taken = {
+            let mut issued = self.issued_backups.lock().unwrap_or_else(|p| p.into_inner());
+            let at = issued.iter().rposition(|i| i.checksum == checksum && i.actor == audit_actor);
+            at.map(|at| issued.remove(at))
+        };
+        let Some(taken) = taken else {
+            return Err(ServiceError::Conflict(format!(
+                "没有校验和为 {checksum:08x} 的待记录备份：只能记录本次服务运行中由您取得的备份；请重新执行 mingdan backup"
+            )));
+        };
+        let detail = format!("{}；已写入 {file}（{} 字节，校验和 {checksum:08x}）", taken.detail, taken.size);
+        let rec = self.audit_record(audit_actor, AuditAction::Backup, "数据库", detail);
+        self.audit_only(&rec)
     }
 
     /// A request from the branch server's own OS account, which has no staff record. It may back
@@ -70,6 +125,9 @@ impl Service {
         let who = format!("服务账户 {login}");
         match req {
             Request::Backup { .. } => self.take_backup("system", &who).map(Response::Backup),
+            Request::BackupSaved { file, checksum } => {
+                self.record_backup_saved("system", &file, checksum).map(Response::BackupSaved)
+            }
             Request::Check { .. } => self.check_store().map(Response::Check),
             Request::Changes { .. } => Ok(Response::Changes(self.store.generation())),
             other => Err(ServiceError::Denied(format!(

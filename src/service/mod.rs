@@ -83,6 +83,8 @@ pub struct Service {
     writer: Mutex<()>,
     /// The client search index, built in the background and fed by every store write.
     search: search::SearchState,
+    /// Backups handed out and not yet reported saved (`backup_saved`), newest last.
+    issued_backups: Mutex<Vec<backup::Issued>>,
 }
 
 impl Service {
@@ -103,7 +105,7 @@ impl Service {
 
     pub fn with_store(store: Store, clock: Arc<dyn Clock>) -> Service {
         let search = search::SearchState::start(&store);
-        Service { store, clock, writer: Mutex::new(()), search }
+        Service { store, clock, writer: Mutex::new(()), search, issued_backups: Mutex::default() }
     }
 
     pub fn store_path(&self) -> &Path {
