@@ -73,7 +73,8 @@ fn a_backup_taken_during_writes_restores_to_a_consistent_store() {
     let target = tempfile::tempdir().unwrap();
     let restored_dir = target.path().join("store");
     let outcome =
-        Service::restore(&restored_dir, &image.bytes, "测试.mdbak", &my_login(), b.clock.clone()).unwrap();
+        Service::restore(&restored_dir, &image.bytes, "测试.mdbak", &my_login(), false, b.clock.clone())
+            .unwrap();
     assert!(outcome.previous.is_none(), "there was nothing to keep");
     assert!(outcome.report.is_ok());
     let restored = Arc::new(Service::open(&restored_dir, b.clock.clone()).unwrap());
@@ -144,7 +145,8 @@ fn a_corrupted_backup_is_refused_and_the_store_is_left_alone() {
     let image = b.session("9001").backup().unwrap().bytes;
     b.session("2001").log_contact(draft("C1", Purpose::Callback)).unwrap();
     let (parent, store, clock) = stopped_in_a_folder_of_its_own(b);
-    let restore = |bytes: &[u8]| Service::restore(&store, bytes, "坏.mdbak", &my_login(), clock.clone());
+    let restore =
+        |bytes: &[u8]| Service::restore(&store, bytes, "坏.mdbak", &my_login(), false, clock.clone());
 
     let mut flipped = image.clone();
     let mid = flipped.len() / 2;
@@ -184,12 +186,12 @@ fn restore_refuses_a_store_in_use_and_otherwise_keeps_the_old_one() {
     let b = branch();
     map_me(&b.service, "9001", "9002");
     let image = b.session("9001").backup().unwrap().bytes;
-    let msg = refused(Service::restore(b.dir.path(), &image, "x.mdbak", &my_login(), b.clock.clone()));
+    let msg = refused(Service::restore(b.dir.path(), &image, "x.mdbak", &my_login(), false, b.clock.clone()));
     assert!(msg.contains("正在使用") && msg.contains("systemctl stop mingdan"), "{msg}");
 
     b.session("2001").log_contact(draft("C1", Purpose::Callback)).unwrap();
     let (_parent, store, clock) = stopped_in_a_folder_of_its_own(b);
-    let outcome = Service::restore(&store, &image, "x.mdbak", &my_login(), clock.clone()).unwrap();
+    let outcome = Service::restore(&store, &image, "x.mdbak", &my_login(), false, clock.clone()).unwrap();
     let previous = outcome.previous.expect("the replaced store is kept");
     assert!(previous.file_name().unwrap().to_string_lossy().starts_with("store.before-restore-"));
     let old = Arc::new(Service::open(&previous, clock.clone()).unwrap());

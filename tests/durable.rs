@@ -247,3 +247,45 @@ fn a_backup_is_audited_once_its_file_is_complete_and_a_partial_file_is_refused()
         assert!(text(&o).contains("没有写完的备份"), "{}", text(&o));
     }
 }
+
+#[test]
+fn a_backup_of_another_branch_or_the_demo_is_restored_only_with_other_branch() {
+    let (parent, store, own) = closed_branch_with_backup();
+    let socket = parent.path().join("mingdan.sock");
+    let before = contacts_in(&store);
+
+    // The demo, a store of its own with its own identity.
+    let demo_dir = tempfile::tempdir().unwrap();
+    let demo = Arc::new(Service::create(demo_dir.path(), Arc::new(mingdan::service::SystemClock)).unwrap());
+    demo.seed_demo(30, 7).unwrap();
+    let demo_image =
+        match demo.handle_service_account("mingdan", mingdan::service::Request::Backup {}).unwrap() {
+            mingdan::service::Response::Backup(image) => image.bytes,
+            other => panic!("{other:?}"),
+        };
+    let demo_file = parent.path().join("演示.mdbak");
+    std::fs::write(&demo_file, demo_image).unwrap();
+    // Another branch made the same way as this one: same staff and clients, other identity.
+    let other = branch();
+    let other_file = parent.path().join("别的支行.mdbak");
+    std::fs::write(&other_file, other.session("9001").backup().unwrap().bytes).unwrap();
+
+    for file in [&demo_file, &other_file] {
+        let o = mingdan(&["--store", s(&store), "--socket", s(&socket), "restore", s(file)]);
+        let t = text(&o);
+        assert!(!o.status.success(), "{t}");
+        assert!(t.contains("另一个数据库") && t.contains("--other-branch"), "{t}");
+    }
+    assert!(
+        text(&mingdan(&["--store", s(&store), "--socket", s(&socket), "restore", s(&demo_file)]))
+            .contains("演示数据库")
+    );
+    assert_eq!(contacts_in(&store), before, "the store was left alone");
+
+    // Its own backup needs no flag; another's goes in when asked for.
+    let o = mingdan(&["--store", s(&store), "--socket", s(&socket), "restore", s(&own)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o =
+        mingdan(&["--store", s(&store), "--socket", s(&socket), "restore", "--other-branch", s(&other_file)]);
+    assert!(o.status.success(), "{}", text(&o));
+}

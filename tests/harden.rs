@@ -98,7 +98,8 @@ fn an_unreadable_draft_is_reported_skipped_by_backup_and_removable_by_an_admin()
     assert!(rec.detail.contains("跳过无法读取的联系草稿") && rec.detail.contains("2002"), "{rec:?}");
     let restored_dir = tempfile::tempdir().unwrap();
     let restored = restored_dir.path().join("store");
-    let outcome = Service::restore(&restored, &image.bytes, "x.mdbak", "nobody", b.clock.clone()).unwrap();
+    let outcome =
+        Service::restore(&restored, &image.bytes, "x.mdbak", "nobody", false, b.clock.clone()).unwrap();
     assert!(outcome.report.is_ok(), "{:?}", outcome.report.problems);
 
     // Listing and discarding other people's drafts is for administrators only.

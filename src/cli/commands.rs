@@ -585,7 +585,7 @@ pub fn resolve_restore(store: &Path, socket: &Path, finish: bool) -> Result<()> 
     Ok(())
 }
 
-pub fn restore(store: &Path, socket: &Path, file: &Path, check_only: bool) -> Result<()> {
+pub fn restore(store: &Path, socket: &Path, file: &Path, check_only: bool, other_branch: bool) -> Result<()> {
     if file.file_name().is_some_and(|n| n.to_string_lossy().ends_with(crate::report::PARTIAL_SUFFIX)) {
         bail!(
             "{} 是没有写完的备份（以 {} 结尾：写入时被中断），不能检查或恢复；请改用一个完整的备份文件（.{}）",
@@ -616,7 +616,7 @@ pub fn restore(store: &Path, socket: &Path, file: &Path, check_only: bool) -> Re
         );
     }
     let login = crate::os::os_login().map_err(|e| anyhow!(e))?;
-    let outcome = Service::restore(store, &bytes, &source, &login, Arc::new(SystemClock))?;
+    let outcome = Service::restore(store, &bytes, &source, &login, other_branch, Arc::new(SystemClock))?;
     say!(
         "已从 {} 恢复数据库 {}（备份时间 {}）：{}。",
         file.display(),

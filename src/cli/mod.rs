@@ -92,6 +92,9 @@ pub enum Command {
         /// 撤销一次被中断的恢复：删除恢复副本，把原数据库放回原位
         #[arg(long, conflicts_with = "file")]
         rollback: bool,
+        /// 允许恢复另一个数据库（另一个支行或演示数据库）的备份
+        #[arg(long)]
+        other_branch: bool,
     },
     #[command(flatten)]
     Work(WorkCommand),
@@ -323,10 +326,10 @@ pub fn main(cli: Cli) -> Result<()> {
             let (socket, _) = backend::socket_of(&cli);
             commands::serve(&store, socket, group.clone())
         }
-        Some(Command::Restore { file, check, finish, rollback: _ }) => {
+        Some(Command::Restore { file, check, finish, rollback: _, other_branch }) => {
             let (socket, _) = backend::socket_of(&cli);
             match file {
-                Some(file) => commands::restore(&store, &socket, file, *check),
+                Some(file) => commands::restore(&store, &socket, file, *check, *other_branch),
                 None => commands::resolve_restore(&store, &socket, *finish),
             }
         }

@@ -150,23 +150,26 @@ impl Service {
 
     /// Replaces the store in `dir` with a backup: a local administrator's operation, done while
     /// no one has the store open. The restore is audited in the restored store, as the staff
-    /// member `os_login` belongs to there, or as "system" naming the login.
+    /// member `os_login` belongs to there, or as "system" naming the login. A backup of another
+    /// store (its branch identity differs) is refused unless `other_branch`.
     pub fn restore(
         dir: &Path,
         bytes: &[u8],
         source: &str,
         os_login: &str,
+        other_branch: bool,
         clock: Arc<dyn Clock>,
     ) -> Result<RestoreOutcome, ServiceError> {
         let stamp = clock.now().format("%Y%m%d-%H%M%S").to_string();
-        let restored = crate::store::backup::restore(dir, bytes, &stamp).map_err(|e| match e {
-            StoreError::Locked { holder, .. } => ServiceError::Conflict(format!(
-                "数据库 {} 正在使用（{holder}），不能恢复。请先停止服务（sudo systemctl stop mingdan）\
+        let restored =
+            crate::store::backup::restore(dir, bytes, &stamp, other_branch).map_err(|e| match e {
+                StoreError::Locked { holder, .. } => ServiceError::Conflict(format!(
+                    "数据库 {} 正在使用（{holder}），不能恢复。请先停止服务（sudo systemctl stop mingdan）\
                  并让所有人退出 mingdan，再执行 mingdan restore",
-                dir.display()
-            )),
-            other => other.into(),
-        })?;
+                    dir.display()
+                )),
+                other => other.into(),
+            })?;
         let service = Service::open(dir, clock)?;
         let actor = match service.store.staff_by_login(os_login)? {
             Some(s) => s.no.to_string(),

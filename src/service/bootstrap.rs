@@ -5,7 +5,7 @@ use super::{Service, ServiceError};
 use crate::demo::{DemoBranch, DemoSpec};
 use crate::domain::{AuditAction, Permission, Staff, StaffNo};
 
-const DEMO_KEY: &[u8] = b"demo_default_user";
+use crate::store::DEMO_KEY;
 
 impl Service {
     /// Adds the first administrator. Refused once the store has an active administrator: from

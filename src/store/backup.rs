@@ -22,7 +22,7 @@ use super::codec::decode;
 use super::records::decode_any;
 use super::schema::SCHEMA_KEY;
 use super::tx::RULES_KEY;
-use super::{CURRENT_SCHEMA, CheckReport, ID_BASE_KEY, Store, StoreError, Tree, lock};
+use super::{BRANCH_KEY, CURRENT_SCHEMA, CheckReport, DEMO_KEY, ID_BASE_KEY, Store, StoreError, Tree, lock};
 use crate::domain::Rules;
 
 pub const MAGIC: &[u8; 8] = b"MDBACKUP";
@@ -435,18 +435,54 @@ fn sync_parent(parent: &Path) -> Result<(), StoreError> {
     super::durable::sync_dir(parent).map_err(|e| io("无法写入目录", parent, e))
 }
 
+/// Refuses an image whose branch identity differs from the store's in `dir`: a backup of
+/// another branch, or the demo, restored over a real branch by mistake. An image from before
+/// identities has none; it is then told apart only by being a demo store or not.
+fn refuse_other_branch(dir: &Path, verified: &Verified) -> Result<(), StoreError> {
+    let (current, current_demo) = {
+        let store = Store::open(dir)?;
+        (store.branch_id()?, store.meta(DEMO_KEY)?.is_some())
+    };
+    let meta =
+        verified.trees.iter().find(|(t, _)| *t == Tree::Meta).map(|(_, e)| e.as_slice()).unwrap_or(&[]);
+    let image =
+        meta.iter().find(|(k, _)| *k == BRANCH_KEY).map(|(_, v)| String::from_utf8_lossy(v).into_owned());
+    let image_demo = meta.iter().any(|(k, _)| *k == DEMO_KEY);
+    let differs = match (&image, &current) {
+        (Some(a), Some(b)) => a != b,
+        _ => image_demo != current_demo,
+    };
+    if !differs {
+        return Ok(());
+    }
+    let what = |id: &Option<String>, demo: bool| {
+        format!("{}{}", id.as_deref().unwrap_or("（无标识）"), if demo { "，演示数据库" } else { "" })
+    };
+    Err(StoreError::Conflict(format!(
+        "这个备份来自另一个数据库（备份的支行标识 {}；数据库 {} 的标识 {}），没有恢复。\
+         请确认备份文件没有拿错；确实要用它替换这个数据库，请加 --other-branch 再执行",
+        what(&image, image_demo),
+        dir.display(),
+        what(&current, current_demo)
+    )))
+}
+
 /// Replaces the store in `dir` with the contents of `bytes`.
 ///
 /// The image is verified first; the new store is built in a sibling directory and checked like
 /// `mingdan check` would; only then is the old store renamed to `<dir>.before-restore-<time>`
-/// (kept, not deleted) and the new one renamed into place. Before the first rename a journal
+/// (kept, not deleted) and the new one renamed into place. An image of another branch (see
+/// `refuse_other_branch`) is refused unless `other_branch`. Before the first rename a journal
 /// (`<dir>.restore-unfinished`) is written and synced, and it is removed after the second: if
 /// the process dies in between, every open of the store is refused naming both directories
 /// until `finish_restore` or `rollback_restore` runs. Refused while anyone has the store open,
 /// which on a branch server means while `mingdan serve` runs.
-pub fn restore(dir: &Path, bytes: &[u8], stamp: &str) -> Result<Restored, StoreError> {
+pub fn restore(dir: &Path, bytes: &[u8], stamp: &str, other_branch: bool) -> Result<Restored, StoreError> {
     let verified = verify(bytes)?;
     refuse_unfinished_restore(dir)?;
+    if Store::exists(dir) && !other_branch {
+        refuse_other_branch(dir, &verified)?;
+    }
     let name = dir.file_name().ok_or_else(|| bad(format!("{} 不是一个目录名", dir.display())))?;
     if name.as_encoded_bytes().contains(&b'\n') {
         return Err(bad(format!("数据库目录名 {} 含有换行，请换一个目录名", dir.display())));

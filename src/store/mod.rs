@@ -96,6 +96,15 @@ impl Tree {
 /// fresh sled id generator; this keeps its new ids above every id in the backup.
 pub(crate) const ID_BASE_KEY: &[u8] = b"id_base";
 
+/// Meta key holding the store's branch identity: 32 hex digits drawn when the store is created
+/// (or first opened by a mingdan that has them), copied into every backup with the rest of the
+/// meta tree, and compared by `restore` so a backup of another store is not restored over this
+/// one by mistake.
+pub(crate) const BRANCH_KEY: &[u8] = b"branch_id";
+
+/// Meta key present only in a demo store (the staff member it opens as).
+pub(crate) const DEMO_KEY: &[u8] = b"demo_default_user";
+
 /// What a write saved, as observers hear of it right after it commits.
 #[derive(Debug, Clone, Copy)]
 pub enum Saved<'a> {
@@ -209,6 +218,12 @@ impl Store {
             observers: Arc::default(),
         };
         schema::bring_up_to_date(&store, target, migrations)?;
+        if store.tree(Tree::Meta).get(BRANCH_KEY)?.is_none() {
+            let id =
+                format!("{:032x}", fastrand::u128(..) ^ u128::from(start) ^ u128::from(std::process::id()));
+            store.tree(Tree::Meta).insert(BRANCH_KEY, id.as_bytes())?;
+            store.flush()?;
+        }
         // An import cut off by a crash or a kill is undone before anyone reads the store.
         store.recover_bulk().map_err(|e| open_err(format!("撤销上次未完成的导入失败：{e}")))?;
         Ok(store)
@@ -216,6 +231,11 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The store's branch identity (see `BRANCH_KEY`); `None` only for a store being built.
+    pub fn branch_id(&self) -> Result<Option<String>, StoreError> {
+        Ok(self.tree(Tree::Meta).get(BRANCH_KEY)?.map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
     fn tree(&self, t: Tree) -> &sled::Tree {
