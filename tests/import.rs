@@ -103,7 +103,7 @@ fn an_unknown_login_is_told_how_to_get_access() {
     {
         // A store whose only staff member logs in as someone other than this OS user.
         let service =
-            mingdan::service::Service::open(&store, std::sync::Arc::new(mingdan::service::SystemClock))
+            mingdan::service::Service::create(&store, std::sync::Arc::new(mingdan::service::SystemClock))
                 .unwrap();
         let admin = mingdan::domain::Staff {
             no: mingdan::domain::StaffNo::parse("9001").unwrap(),

@@ -98,9 +98,15 @@ fn the_service_account_may_back_up_and_check_but_do_no_work() {
         Err(ServiceError::Denied(msg)) => assert!(msg.contains("只能备份和检查"), "{msg}"),
         other => panic!("{other:?}"),
     }
-    let audit =
-        b.session("9001").audit(AuditFilter { action: Some(AuditAction::Backup), ..Default::default() });
-    let audit = audit.unwrap();
+    // Recorded once the nightly job says the file is written, as the service account.
+    let audit = || {
+        b.session("9001")
+            .audit(AuditFilter { action: Some(AuditAction::Backup), ..Default::default() })
+            .unwrap()
+    };
+    assert!(audit().is_empty(), "nothing written yet");
+    remote.backup_saved("/var/backups/mingdan/x.mdbak".into(), image.info.checksum).unwrap();
+    let audit = audit();
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].actor, "system");
     assert!(audit[0].detail.contains("服务账户"), "{:?}", audit[0]);
