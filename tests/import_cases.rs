@@ -849,3 +849,57 @@ fn contacts_logged_to_the_second_or_with_date_and_time_apart_are_not_doubled() {
     );
     assert!(ok && out.contains("新增 0") && out.contains("已有这次联系"), "{out}");
 }
+
+#[test]
+fn a_later_page_whose_header_differs_is_refused_not_read_by_the_first() {
+    let b = Branch::new();
+    let (ok, out) = try_import(
+        &b,
+        "clients",
+        "两页.csv",
+        "客户号,客户姓名,网点,日均金融资产（元）\n6902000001,页一,城关,1000000\n客户号,客户姓名,网点,日均金融资产（万元）\n6902000002,页二,城关,150\n",
+        &[],
+    );
+    assert!(!ok && out.contains("第 3 行：这一行又是表头") && out.contains("单位"), "{out}");
+    assert!(b.client("6902000002").is_none());
+    let (ok, out) = try_import(
+        &b,
+        "clients",
+        "换序.csv",
+        "客户号,客户姓名,网点\n6902000003,页三,城关\n客户姓名,客户号,网点\n页四,6902000004,城关\n",
+        &[],
+    );
+    assert!(!ok && out.contains("列的顺序"), "{out}");
+}
+
+#[test]
+fn names_masked_with_a_ring_or_latin_x_are_refused_and_latin_names_kept() {
+    let b = Branch::new();
+    for name in ["张〇", "李XX", "王ＸＸ"] {
+        let (ok, out) =
+            try_import(&b, "clients", "姓名.csv", &format!("客户号,客户姓名\n6201000001,{name}\n"), &[]);
+        assert!(!ok && out.contains("遮蔽后的姓名"), "{name}: {out}");
+    }
+    let (ok, out) =
+        try_import(&b, "clients", "拉丁.csv", "客户号,客户姓名,网点\n6902000010,Xu Xiaoxia,城关\n", &[]);
+    assert!(ok, "a Latin name with X is a name: {out}");
+}
+
+#[test]
+fn a_report_that_cannot_be_written_stops_the_import_before_it_writes() {
+    let b = Branch::new();
+    let o = b.run(&["import", "clients", "--report", "/nonexistent/报告.csv"], "07a_title_row.csv");
+    let out = text(&o);
+    assert!(!o.status.success() && out.contains("没有导入任何数据"), "{out}");
+    assert!(b.client("6201000701").is_none());
+}
+
+#[test]
+fn tier_and_name_changes_are_audited_per_client() {
+    let b = Branch::new();
+    let (ok, out) =
+        try_import(&b, "clients", "改.csv", "客户号,客户姓名,卡级别\n6201000001,张维,钻石卡\n", &[]);
+    assert!(ok, "{out}");
+    let audit = text(&mingdan(&b.store, &["audit", "--limit", "20"]));
+    assert!(audit.contains("卡级别 金卡 → 钻石卡") && audit.contains("客户姓名 张伟 → 张维"), "{audit}");
+}

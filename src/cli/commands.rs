@@ -175,12 +175,20 @@ pub fn drafts_discard(api: &dyn Api, no: &str) -> Result<()> {
 
 /// Each problem on its own line; a problem quoting a cell shows the cell's control characters
 /// escaped, so a file cannot draw on the terminal.
+/// Problems and notes on the terminal: the first `PROBLEMS_SHOWN`, then how many more and where
+/// to see them all.
 fn print_problems(problems: &[RowProblem]) -> Result<()> {
-    for p in problems {
+    for p in problems.iter().take(PROBLEMS_SHOWN) {
         say!("  {}", inert(&p.to_string()));
+    }
+    if problems.len() > PROBLEMS_SHOWN {
+        say!("  ……另有 {} 条（加 --report 文件名 可写出全部）", problems.len() - PROBLEMS_SHOWN);
     }
     Ok(())
 }
+
+/// How many problems or notes the terminal shows; `--report` writes all of them.
+const PROBLEMS_SHOWN: usize = 50;
 
 /// How many lines of each kind of change the terminal shows; `--report` writes all of them.
 const CHANGES_SHOWN: usize = 20;
@@ -197,6 +205,13 @@ pub struct ImportArgs<'a> {
 
 pub fn import(api: &dyn Api, args: ImportArgs) -> Result<()> {
     let ImportArgs { what, file, dry_run, sheet, new_outlets, report } = args;
+    // A report that cannot be written must stop the import before it writes anything.
+    if let Some(path) = report {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if !dir.is_dir() {
+            bail!("报告文件的目录 {} 不存在；请换一个位置（没有导入任何数据）", dir.display());
+        }
+    }
     let opened = ImportFile::open(file, sheet).map_err(|e| anyhow!("{e}"))?;
     let source =
         file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
@@ -334,7 +349,11 @@ fn finish_import(
         print_problems(notes)?;
     }
     if let Some(path) = report {
-        write_import_report(path, problems, notes, outcome, all_changes)?;
+        if let Err(e) = write_import_report(path, problems, notes, outcome, all_changes) {
+            // The import itself stands: say so, or the user would import it again.
+            let done = if outcome.written { "数据已导入，但" } else { "" };
+            bail!("{done}检查报告没有写成：{e}");
+        }
         say!("完整的检查报告已写入 {}", path.display());
     }
     if !problems.is_empty() {
@@ -350,8 +369,13 @@ fn finish_import(
         }
         if g.total > CHANGES_SHOWN as u64 {
             let more = g.total - CHANGES_SHOWN as u64;
-            let hint =
-                if report.is_some() { "见报告文件" } else { "加 --report 文件名 可写出全部" };
+            // The report holds every line only when the import was read here row by row.
+            let complete = !all_changes.is_empty() || g.total <= g.lines.len() as u64;
+            let hint = match (report.is_some(), complete) {
+                (true, true) => "见报告文件",
+                (true, false) => "报告中也只列出一部分，见报告末行",
+                (false, _) => "加 --report 文件名 可写出",
+            };
             say!("  ……另有 {more} {unit}（{hint}）");
         }
     }
@@ -388,7 +412,7 @@ fn write_import_report(
             }
             if g.total > g.lines.len() as u64 {
                 let more = format!(
-                    "……另有 {} 位未列出（经服务器导入时每类只列前 {} 位）",
+                    "……另有 {} 位未列出（这次导入只带回每类前 {} 位：持有产品、员工名单、联系记录和经服务器的导入都是如此）",
                     g.total - g.lines.len() as u64,
                     g.lines.len()
                 );

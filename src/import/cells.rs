@@ -505,7 +505,7 @@ pub fn amount(raw: &str, unit: Unit) -> Result<Fen, Invalid> {
             format!(
                 "{q}比 1 分还精确（以{}计最多 {} 位小数）；请四舍五入到分后重新填写",
                 scale.label(),
-                exponent - 2
+                exponent
             ),
         ));
     }
@@ -853,8 +853,13 @@ pub fn person_name(raw: &str) -> Result<String, Invalid> {
     }
     refuse_lost_values(raw, &c, FIELD, NUMBER_HINT)?;
     // Other ways reports hide a name: 张○, 李××, 陈某.
-    const HIDING: [char; 9] = ['×', '✕', 'Ⅹ', '○', '◯', '●', '■', '□', '＿'];
-    let hidden = c.chars().any(|ch| HIDING.contains(&ch)) || c.chars().skip(1).any(|ch| ch == '某');
+    const HIDING: [char; 10] = ['×', '✕', 'Ⅹ', '○', '◯', '〇', '●', '■', '□', '＿'];
+    // `李XX`: Latin X after a Chinese surname hides the given name; a Latin name (Xu Xin) has no
+    // Chinese character beside it.
+    let han = c.chars().any(crate::domain::staff::is_han);
+    let hidden = c.chars().any(|ch| HIDING.contains(&ch))
+        || c.chars().skip(1).any(|ch| ch == '某')
+        || (han && c.chars().any(|ch| matches!(ch, 'X' | 'x' | 'Ｘ' | 'ｘ')));
     if hidden {
         return Err(Invalid::new(
             FIELD,

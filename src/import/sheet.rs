@@ -359,6 +359,8 @@ pub struct Header {
     /// The header's names as `normalise_header` makes them, up to `width`: a data row that
     /// reads the same is the header repeated on a report's next page.
     key: Vec<String>,
+    /// The header cells as written (with their units), up to `width`.
+    written: Vec<String>,
 }
 
 /// Markers of a total row: the branch's reports end with one, and it must never become a client
@@ -504,7 +506,18 @@ pub fn find_header<R, V>(rows: &mut Rows<'_>, columns: &[Column<R, V>]) -> Resul
     notes.append(&mut column_notes);
     let key_at =
         columns.iter().position(|c| c.need == Need::Key).and_then(|k| sources[k].as_ref()).map(|s| s.at);
-    Ok(Header { sources, line: header.line, key_at, notes, ahead: first.collect(), title_unit, width, key })
+    let written: Vec<String> = headers.iter().take(width).map(|h| h.trim().to_string()).collect();
+    Ok(Header {
+        sources,
+        line: header.line,
+        key_at,
+        notes,
+        ahead: first.collect(),
+        title_unit,
+        width,
+        key,
+        written,
+    })
 }
 
 /// Sorts the rows below the header into data and the rest, one row at a time: blank rows are
@@ -513,6 +526,11 @@ pub fn find_header<R, V>(rows: &mut Rows<'_>, columns: &[Column<R, V>]) -> Resul
 pub struct DataRows {
     key_at: Option<usize>,
     header_key: Vec<String>,
+    header_written: Vec<String>,
+    header_line: u64,
+    /// A header repeated further down that does not match the first: its units or its column
+    /// order differ, so the rows below it cannot be read by the first one.
+    mismatch: Option<RowProblem>,
     /// `单位：万元` written on a footer line below the data, where it may come too late to be
     /// noticed, with its row (the last one seen).
     pub footer_unit: Option<(String, u64)>,
@@ -529,6 +547,9 @@ impl DataRows {
         DataRows {
             key_at: header.key_at,
             header_key: header.key.clone(),
+            header_written: header.written.clone(),
+            header_line: header.line,
+            mismatch: None,
             footer_unit: None,
             pending_blank: (0, 0),
             inner_blank: (0, 0),
@@ -553,7 +574,32 @@ impl DataRows {
             self.pending_blank.0 = 0;
         }
         if self.repeats_header(row) {
+            let written: Vec<String> =
+                row.cells.iter().take(self.header_written.len()).map(|c| c.text()).collect();
+            if written != self.header_written && self.mismatch.is_none() {
+                self.mismatch = Some(problem(
+                    row.line,
+                    "",
+                    format!(
+                        "这一行又是表头，但与第 {} 行的表头写法不同（如单位），下面的行无法按第 {} 行的表头读取；请把各页改成同一个表头，或分成几个文件导入",
+                        self.header_line, self.header_line
+                    ),
+                ));
+            }
             notes.push(problem(row.line, "", "又一行表头（多页报表的页眉），已跳过"));
+            return false;
+        }
+        if self.reorders_header(row) {
+            if self.mismatch.is_none() {
+                self.mismatch = Some(problem(
+                    row.line,
+                    "",
+                    format!(
+                        "这一行又是表头，但列的顺序与第 {} 行不同，下面的行无法按第 {} 行的表头读取；请把各页改成同一个表头，或分成几个文件导入",
+                        self.header_line, self.header_line
+                    ),
+                ));
+            }
             return false;
         }
         if let Some(what) = not_data(row, self.key_at) {
@@ -579,8 +625,25 @@ impl DataRows {
             && (self.header_key.len()..row.cells.len()).all(|i| cell(i).is_empty())
     }
 
-    /// The note on blank rows within the data, and the problem of a sheet without data rows.
+    /// The header's names in another order: a later page laid out differently.
+    fn reorders_header(&self, row: &RawRow) -> bool {
+        if self.header_key.len() < 2 {
+            return false;
+        }
+        let mut seen: Vec<String> =
+            row.cells.iter().map(|c| normalise_header(&c.text())).filter(|c| !c.is_empty()).collect();
+        let mut want: Vec<String> = self.header_key.iter().filter(|c| !c.is_empty()).cloned().collect();
+        seen.sort();
+        want.sort();
+        seen == want
+    }
+
+    /// The note on blank rows within the data, and the problem of a sheet without data rows or
+    /// with a later header that does not match the first.
     pub fn finish(&self, header_line: u64, notes: &mut Vec<RowProblem>) -> Result<(), RowProblem> {
+        if let Some(p) = &self.mismatch {
+            return Err(p.clone());
+        }
         // Excel leaves empty rows under the data; they are only worth a word when something
         // follows them, where they may hide a deleted record or mark where a footer starts.
         if self.inner_blank.0 > 0 {
@@ -595,6 +658,18 @@ impl DataRows {
         }
         Ok(())
     }
+}
+
+/// The letters Excel shows above column `i` (0 → A, 26 → AA).
+fn column_letter(i: usize) -> String {
+    let mut n = i + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        n -= 1;
+        out.push(char::from(b'A' + (n % 26) as u8));
+        n /= 26;
+    }
+    out.iter().rev().collect()
 }
 
 fn clip(s: &str) -> String {
@@ -663,13 +738,22 @@ fn resolve<R, V>(
             }
             [(_, at), rest @ ..] => {
                 let also = rest.first().map(|(_, hi)| (*hi, headers[*hi].clone()));
-                if let Some((_, other)) = &also {
+                if let Some((other_at, _)) = &also {
+                    // Two columns of one name are told apart by their letters (A, B …).
+                    let name = |i: usize| {
+                        if headers[*at] == headers[*other_at] {
+                            format!("{} 列“{}”", column_letter(i), headers[i])
+                        } else {
+                            format!("“{}”", headers[i])
+                        }
+                    };
+                    let (first, second) = (name(*at), name(*other_at));
                     notes.push(problem(
                         line,
                         col.names[0],
                         format!(
-                            "“{}”和“{other}”两列都表示{}：以“{}”为准，它为空时用“{other}”；两列不一致的行会被拒绝",
-                            headers[*at], col.names[0], headers[*at]
+                            "{first}和{second}两列都表示{}：以{first}为准，它为空时用{second}；两列不一致的行会被拒绝",
+                            col.names[0]
                         ),
                     ));
                 }

@@ -1388,8 +1388,9 @@ impl<'a> Changes<'a> {
     }
 }
 
-/// The audit text for a client's changed phone, ID number and balance, masked; `None` if none
-/// changed. A masked value that stays the same while the real one changed still says so.
+/// The audit text for a client's changed phone, ID number and balance (masked), card tier and
+/// name; `None` if none changed. A masked value that stays the same while the real one changed
+/// still says so.
 fn sensitive_changes(old: &Client, new: &Client) -> Option<String> {
     let mut parts = Vec::new();
     if old.phone != new.phone {
@@ -1405,6 +1406,14 @@ fn sensitive_changes(old: &Client, new: &Client) -> Option<String> {
     if old.assets != new.assets {
         let band = |a: Option<Fen>| a.map_or_else(|| "未知".to_string(), |a| asset_band(a).label());
         parts.push(format!("日均金融资产 {} → {}", band(old.assets), band(new.assets)));
+    }
+    // Not secret, but what a branch is judged by and what identifies the client: kept per
+    // client too, so a later question ("who made him 钻石卡?") has an answer.
+    if old.tier != new.tier {
+        parts.push(format!("卡级别 {} → {}", old.tier, new.tier));
+    }
+    if old.name != new.name {
+        parts.push(format!("客户姓名 {} → {}", old.name, new.name));
     }
     (!parts.is_empty()).then(|| parts.join("；"))
 }

@@ -343,7 +343,7 @@ fn the_header_names_the_unit_and_scales_exactly() {
     assert_eq!(amount("1.5", Unit::Yi), Ok(Fen(15_000_000_000)));
     assert_eq!(amount("1,200", Unit::Qian), Ok(Fen(120_000_000)));
     assert_eq!(amount("0.000001", Unit::Wan), Ok(Fen(1)));
-    assert!(reason(amount("0.0000001", Unit::Wan)).contains("以万元计最多 4 位小数"));
+    assert!(reason(amount("0.0000001", Unit::Wan)).contains("以万元计最多 6 位小数"));
     let ambiguous = reason(amount("123.4万", Unit::Wan));
     assert!(ambiguous.contains("无法确定") && ambiguous.contains("万元"), "{ambiguous}");
     assert!(amount("5000元", Unit::Wan).is_err(), "a unit in the value under a header naming one");
