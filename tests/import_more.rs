@@ -169,3 +169,29 @@ fn a_workbook_is_imported_cell_by_cell_text_ids_real_dates_and_numbers() {
     assert_eq!(c.outlet.as_str(), "城关");
     assert_eq!(c.name, "阿依古丽·买买提", "middle dots become one");
 }
+
+#[test]
+fn a_long_contact_log_is_written_whole_in_batches() {
+    let b = branch();
+    let admin = b.session("9001");
+    // More contacts than one batch holds (`store::BULK_BATCH_ROWS`), a minute apart.
+    let n = mingdan::store::BULK_BATCH_ROWS as u64 + 150;
+    let start = at(d(2026, 11, 1), 9, 0);
+    let rows: Vec<ContactRecord> = (0..n)
+        .map(|i| {
+            let client = ["C1", "C2", "C3"][(i % 3) as usize];
+            record(i + 2, client, start + chrono::Duration::minutes(i as i64), "2001", Purpose::Marketing)
+        })
+        .collect();
+    let out = admin.import_contacts(rows, "外呼.csv".into(), false).unwrap();
+    assert!(out.written && out.added as u64 == n, "{out:?}");
+    let stored = admin.export_contacts(d(2026, 11, 1), d(2026, 11, 18)).unwrap();
+    assert_eq!(stored.rows.len() as u64, n, "every contact of the log is stored");
+    let filter = mingdan::service::views::AuditFilter {
+        action: Some(AuditAction::LogContact),
+        limit: n as u32 + 10,
+        ..Default::default()
+    };
+    assert_eq!(admin.audit(filter).unwrap().len() as u64, n, "one audit record per contact");
+    assert!(b.session("9001").check().unwrap().is_ok(), "indexes agree with the records");
+}

@@ -16,6 +16,7 @@ use crate::domain::task::apply_contact;
 use crate::domain::{
     AuditAction, Client, ClientNo, Contact, ContactDraft, ContactId, Permission, Staff, StaffNo, Task,
 };
+use crate::store::BULK_BATCH_ROWS;
 
 /// A row of a contact log. `None` is an empty cell; the service says which are required.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -264,21 +265,46 @@ impl Service {
         let summary = format!("联系记录：新增 {}，已有 {}", outcome.added, outcome.unchanged);
         let rec = self.audit_record(actor.no.as_str(), AuditAction::Import, &source, summary);
         let today = now.date();
-        self.store.write(|tx| {
-            for c in &contacts {
-                tx.add_contact(c)?;
+        let writes = contacts.len() + tasks.len() + changed_clients.len();
+        if writes <= BULK_BATCH_ROWS {
+            self.store.write(|tx| {
+                for c in &contacts {
+                    tx.add_contact(c)?;
+                }
+                for t in &tasks {
+                    tx.save_task(t)?;
+                }
+                for c in &changed_clients {
+                    tx.save_client(c, today)?;
+                }
+                for r in &records {
+                    tx.audit(r)?;
+                }
+                tx.audit(&rec)
+            })?;
+        } else {
+            // A long log is written in batches behind the store's undo log, as a large register
+            // is: one transaction of tens of thousands of contacts holds gigabytes.
+            let bulk = self.store.begin_bulk(&format!("导入联系记录 {source}"))?;
+            for (batch, audit) in contacts.chunks(BULK_BATCH_ROWS).zip(records.chunks(BULK_BATCH_ROWS)) {
+                bulk.write(|tx| {
+                    for c in batch {
+                        tx.add_contact(c)?;
+                    }
+                    for r in audit {
+                        tx.audit(r)?;
+                    }
+                    Ok(())
+                })?;
             }
-            for t in &tasks {
-                tx.save_task(t)?;
+            for batch in tasks.chunks(BULK_BATCH_ROWS) {
+                bulk.write(|tx| batch.iter().try_for_each(|t| tx.save_task(t)))?;
             }
-            for c in &changed_clients {
-                tx.save_client(c, today)?;
+            for batch in changed_clients.chunks(BULK_BATCH_ROWS) {
+                bulk.write(|tx| batch.iter().try_for_each(|c| tx.save_client(c, today)))?;
             }
-            for r in &records {
-                tx.audit(r)?;
-            }
-            tx.audit(&rec)
-        })?;
+            bulk.commit(|tx| tx.audit(&rec))?;
+        }
         outcome.notes = notes;
         outcome.written = true;
         Ok(outcome)
