@@ -680,7 +680,7 @@ fn a_holdings_file_repeating_the_stored_balance_keeps_a_tier_set_by_hand_and_cha
     let (ok, out) =
         try_import(&b, "holdings", "变额.csv", "客户号,日均金融资产\n06201000005,\"6,500,000\"\n", &[]);
     assert!(ok, "{out}");
-    assert!(out.contains("按已有客户号 6201000005 读取") || out.contains("6201000005"), "{out}");
+    assert!(out.contains("06201000005 按已有客户号 6201000005 读取"), "{out}");
     assert!(out.contains("日均金融资产（1 位）") && out.contains("卡级别（1 位）"), "{out}");
     let audit = text(&mingdan(&b.store, &["audit", "--limit", "20"]));
     assert!(audit.contains("日均金融资产 200-600万 → 600万以上"), "{audit}");

@@ -468,3 +468,27 @@ fn a_card_of_anothers_client_carries_no_full_birthday_phone_id_or_balance() {
         }
     }
 }
+
+#[test]
+fn beyond_the_limit_any_number_query_gets_the_notice_so_it_never_tells_a_hit_from_a_miss() {
+    let b = ready_branch();
+    // C1's ID becomes a first-generation 15-digit one; 2002 maintains none of C1..C4.
+    let old_id = ClientRecord {
+        line: 2,
+        no: Some(cno("C1")),
+        id_number: Some("410105750312011".into()),
+        ..ClientRecord::default()
+    };
+    assert!(
+        b.session("9001").import_clients(vec![old_id], "旧证.csv".into(), false, vec![]).unwrap().written
+    );
+    set_whole_number_limit(&b, 0);
+    let hit = find(&b, "2002", "410105750312011");
+    let miss = find(&b, "2002", "410105750312012");
+    assert!(hit.hits.is_empty() && miss.hits.is_empty(), "{hit:?}");
+    assert!(hit.notice.is_some(), "{hit:?}");
+    assert_eq!(hit.notice, miss.notice, "the notice must not tell a hit from a miss");
+    // A plain client-number lookup is no guess: found as ever, beside the notice.
+    assert_eq!(nos(&find(&b, "2002", "C3")), ["C3"]);
+    assert!(reveals_by(&b, "2002").is_empty(), "nothing hidden was shown, nothing written");
+}

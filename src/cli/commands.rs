@@ -173,10 +173,9 @@ pub fn drafts_discard(api: &dyn Api, no: &str) -> Result<()> {
     Ok(())
 }
 
-/// Each problem on its own line; a problem quoting a cell shows the cell's control characters
-/// escaped, so a file cannot draw on the terminal.
-/// Problems and notes on the terminal: the first `PROBLEMS_SHOWN`, then how many more and where
-/// to see them all.
+/// Problems and notes on the terminal, each on its own line with a quoted cell's control
+/// characters escaped (a file cannot draw on the terminal): the first `PROBLEMS_SHOWN`, then how
+/// many more and where to see them all.
 fn print_problems(problems: &[RowProblem]) -> Result<()> {
     for p in problems.iter().take(PROBLEMS_SHOWN) {
         say!("  {}", inert(&p.to_string()));
@@ -362,7 +361,7 @@ fn finish_import(
         bail!("导入未完成");
     }
     for g in &outcome.changes {
-        let unit = if g.what.contains("网点") { "个" } else { "位" };
+        let unit = if g.what == "新网点" { "个" } else { "位" };
         say!("{}（{} {unit}）：", inert(&g.what), g.total);
         for l in g.lines.iter().take(CHANGES_SHOWN) {
             say!("  {}", inert(l));

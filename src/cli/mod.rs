@@ -261,7 +261,7 @@ pub(crate) fn stdout_failed(e: std::io::Error) -> anyhow::Error {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         anyhow::Error::new(StdoutClosed)
     } else {
-        anyhow!("无法写入标准输出：{e}")
+        anyhow!("无法写入标准输出：{}", crate::os::io_reason(&e))
     }
 }
 

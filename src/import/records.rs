@@ -1,4 +1,4 @@
-//! The import files (staff directory, client register, holdings) as typed records, read through
+//! The import files (staff directory, client register, holdings, contact logs) as typed records, read through
 //! their column lists. Every bad cell becomes a problem naming its row and column; rows with
 //! problems are not returned.
 

@@ -84,7 +84,8 @@ pub fn write_output(path: &Path, force: bool, fill: impl FnOnce(&mut dyn Write) 
             };
             match fill(&mut lock).and_then(|()| Ok(lock.flush()?)) {
                 Err(e) if closed(&e) => Err(anyhow::Error::new(crate::cli::StdoutClosed)),
-                other => other,
+                Err(e) => Err(anyhow!("写入标准输出失败：{}", readable(&e))),
+                ok => ok,
             }
         }
         OutputKind::Stream => {
@@ -92,7 +93,7 @@ pub fn write_output(path: &Path, force: bool, fill: impl FnOnce(&mut dyn Write) 
                 .write(true)
                 .open(path)
                 .map_err(|e| anyhow!("无法打开 {} 写入：{}", path.display(), io_reason(&e)))?;
-            fill(&mut f).map_err(|e| anyhow!("写入 {} 失败：{e:#}", path.display()))?;
+            fill(&mut f).map_err(|e| anyhow!("写入 {} 失败：{}", path.display(), readable(&e)))?;
             f.flush().map_err(|e| anyhow!("写入 {} 失败：{}", path.display(), io_reason(&e)))
         }
         OutputKind::File | OutputKind::ReplaceLink => write_atomically(path, |f| fill(f)),
@@ -121,7 +122,7 @@ pub fn write_atomically(path: &Path, fill: impl FnOnce(&mut std::fs::File) -> Re
                 io_reason(&e)
             )
         })?;
-    fill(tmp.as_file_mut())?;
+    fill(tmp.as_file_mut()).map_err(|e| anyhow!("写入 {} 失败：{}", path.display(), readable(&e)))?;
     tmp.as_file().sync_all().map_err(|e| anyhow!("写入 {} 失败：{}", path.display(), io_reason(&e)))?;
     tmp.persist(path).map_err(|e| anyhow!("无法写入 {}：{}", path.display(), io_reason(&e.error)))?;
     // The rename is durable once the directory holding it is.
@@ -129,6 +130,20 @@ pub fn write_atomically(path: &Path, fill: impl FnOnce(&mut std::fs::File) -> Re
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// A write error as a Chinese phrase: a system error (a full disk, say) by `io_reason`, also
+/// when the CSV writer wraps it; our own messages as they are.
+fn readable(e: &anyhow::Error) -> String {
+    for cause in e.chain() {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return io_reason(io);
+        }
+        if let Some(csv::ErrorKind::Io(io)) = cause.downcast_ref::<csv::Error>().map(csv::Error::kind) {
+            return io_reason(io);
+        }
+    }
+    e.to_string()
 }
 
 /// The BOM that makes Excel on Chinese Windows read the file as UTF-8.

@@ -138,7 +138,9 @@ pub fn whole_number_shape(number: &str) -> bool {
     let mobile = b.len() == 11 && b[0] == b'1' && b.iter().all(u8::is_ascii_digit);
     let resident =
         b.len() == 18 && b[..17].iter().all(u8::is_ascii_digit) && (b[17].is_ascii_digit() || b[17] == b'X');
-    mobile || resident
+    // A first-generation resident ID: fifteen digits, no client number is that long.
+    let old_resident = b.len() == 15 && b.iter().all(u8::is_ascii_digit);
+    mobile || resident || old_resident
 }
 
 /// One search result, unmasked: the service masks it for the person searching.

@@ -292,7 +292,8 @@ impl Service {
     /// of the staff directory (`城关支行` is `城关`) or the client's present outlet, unless named
     /// in `new_outlets`. One 证件号码 may belong to one client only. Every change is counted in
     /// `changes`, the first `CHANGE_LINES_KEPT` of each kind listed (all go to `run.changes`); a
-    /// real import audits each client's changed phone, ID number and balance (masked).
+    /// real import audits each client's changed phone, ID number and balance (masked), card tier
+    /// and name.
     ///
     /// Every row is checked against the store first, writing nothing; what each good row will
     /// write is kept in a temporary file beside the store. Only when no row is bad (and
@@ -421,12 +422,6 @@ impl Service {
                 },
                 None => None,
             };
-            if let Some(id) = &r.id_number
-                && let Err(reason) = ids.claim(&self.store, id, &no, row_at, &seen_nos)?
-            {
-                problems.push(problem(r.line, "证件号码", reason));
-                continue;
-            }
             if let (Some(born), Some(id)) = (r.birthday, &r.id_number)
                 && let Some(in_id) = crate::domain::client::birthday_from_id(id)
                 && in_id != born
@@ -436,6 +431,13 @@ impl Service {
                     "出生日期",
                     format!("{born} 与证件号码中的出生日期 {in_id} 不一致；请核对哪一个填错了"),
                 ));
+                continue;
+            }
+            // Claimed only once the row's own checks pass, so a refused row holds no ID.
+            if let Some(id) = &r.id_number
+                && let Err(reason) = ids.claim(&self.store, id, &no, row_at, &seen_nos)?
+            {
+                problems.push(problem(r.line, "证件号码", reason));
                 continue;
             }
             let mut c = match &old {
@@ -1251,7 +1253,15 @@ impl PlanFile {
         self.rows += 1;
         bincode::serde::encode_into_std_write(step, &mut self.out, bincode::config::standard())
             .map(|_| ())
-            .map_err(|e| ServiceError::Store(format!("写导入临时文件失败：{e}")))
+            .map_err(|e| {
+                let reason = match &e {
+                    bincode::error::EncodeError::Io { inner, .. } => crate::os::io_reason(inner),
+                    _ => "记录无法写出".to_string(),
+                };
+                ServiceError::Store(format!(
+                    "写导入临时文件失败：{reason}（临时文件在数据库目录中，请检查磁盘空间）"
+                ))
+            })
     }
 
     /// The planned rows, in the order they were planned.
@@ -1264,8 +1274,12 @@ impl PlanFile {
         Ok(std::iter::from_fn(move || match input.fill_buf() {
             Ok([]) => None,
             Ok(_) => Some(
-                bincode::serde::decode_from_std_read(&mut input, bincode::config::standard())
-                    .map_err(|e| failed(e.to_string())),
+                bincode::serde::decode_from_std_read(&mut input, bincode::config::standard()).map_err(|e| {
+                    failed(match &e {
+                        bincode::error::DecodeError::Io { inner, .. } => crate::os::io_reason(inner),
+                        _ => "临时文件已损坏，请重新导入".to_string(),
+                    })
+                }),
             ),
             Err(e) => Some(Err(failed(crate::os::io_reason(&e)))),
         }))
@@ -1319,8 +1333,8 @@ impl<'a> Changes<'a> {
         if let Some(sink) = self.sink.as_mut() {
             sink(what, &line);
         }
-        // Kinds not in the list (none today) each get a group of their own after the others.
-        let rank = CHANGE_KINDS.iter().position(|k| *k == what).unwrap_or(CHANGE_KINDS.len() + what.len());
+        // Every kind is in the list; one added without it would come last rather than be lost.
+        let rank = CHANGE_KINDS.iter().position(|k| *k == what).unwrap_or(CHANGE_KINDS.len());
         let group = self.groups.entry(rank).or_insert((what, 0, Vec::new()));
         group.1 += 1;
         if group.2.len() < CHANGE_LINES_KEPT {

@@ -251,19 +251,23 @@ impl Service {
         let counts = !hidden.is_empty() || (whole_number_shape(number) && !resolved);
         let limit = self.store.rules()?.whole_number_searches_per_hour as usize;
         let now = self.now();
-        let mut log = self.search.whole_numbers.lock().unwrap_or_else(|p| p.into_inner());
-        let mine = log.entry(actor.no.to_string()).or_default();
-        mine.retain(|(at, _)| now.signed_duration_since(*at) < WHOLE_NUMBER_WINDOW);
-        let repeat = mine.iter().any(|(_, q)| q == number);
-        if repeat || !counts {
-            // Asked again within the hour: counted and audited the first time. A hidden match
-            // new since then (a number just imported) is audited now all the same.
-            self.audit_whole_number_matches(actor, &found, &hidden)?;
-            return Ok((found, None));
-        }
-        if mine.len() >= limit {
-            // The notice depends only on what the searcher may see, never on whether a hidden
-            // number matched, so it cannot itself confirm a guess.
+        // Decided under the log's lock, audited after it is let go: the audit waits for the
+        // writer lock, which an import may hold for a long time, and other searches must not
+        // queue behind it.
+        let (over, repeat) = {
+            let mut log = self.search.whole_numbers.lock().unwrap_or_else(|p| p.into_inner());
+            let mine = log.entry(actor.no.to_string()).or_default();
+            mine.retain(|(at, _)| now.signed_duration_since(*at) < WHOLE_NUMBER_WINDOW);
+            let repeat = mine.iter().any(|(_, q)| q == number);
+            let over = !repeat && mine.len() >= limit;
+            if counts && !repeat && !over {
+                mine.push((now, number.to_string()));
+            }
+            (over, repeat)
+        };
+        if over {
+            // Beyond the limit every number query gets the notice and no hidden match, whether
+            // or not one would have matched, so the notice cannot itself confirm a guess.
             let mut i = 0;
             found.retain(|_| {
                 i += 1;
@@ -275,7 +279,9 @@ impl Service {
             );
             return Ok((found, Some(notice)));
         }
-        mine.push((now, number.to_string()));
+        // A repeat within the hour was counted and audited the first time; a hidden match new
+        // since then (a number just imported) is audited now all the same.
+        let _ = repeat;
         self.audit_whole_number_matches(actor, &found, &hidden)?;
         Ok((found, None))
     }

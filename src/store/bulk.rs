@@ -128,12 +128,6 @@ impl Bulk<'_> {
         store.notify(Saved::Many);
         Ok(r)
     }
-
-    /// Undoes every batch written so far.
-    pub fn abandon(mut self) -> Result<(), StoreError> {
-        self.done = true;
-        self.store.recover_bulk()
-    }
 }
 
 impl Drop for Bulk<'_> {

@@ -300,7 +300,11 @@ impl Store {
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
         self.synced.sync().map_err(|e| {
-            StoreError::Io(format!("无法把数据库 {} 写入磁盘（fdatasync）：{e}", self.path.display()))
+            StoreError::Io(format!(
+                "无法把数据库 {} 写入磁盘（fdatasync）：{}",
+                self.path.display(),
+                crate::os::io_reason(&e)
+            ))
         })
     }
 }

@@ -27,7 +27,7 @@ pub struct Tx<'a> {
     id_base: u64,
     /// Clients saved in this attempt, for `Store::write` to pass on once it commits.
     saved: RefCell<Vec<Client>>,
-    /// In a bulk write (`Store::bulk_write`): what every key this attempt changes held before,
+    /// In a bulk write (`Store::begin_bulk`, `Bulk::write`): what every key this attempt changes held before,
     /// in the order of the changes, so that an import cut off midway can be undone.
     undo: Option<RefCell<Vec<Undo>>>,
 }
