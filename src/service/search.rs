@@ -266,13 +266,17 @@ impl Service {
             (over, repeat)
         };
         if over {
-            // Beyond the limit every number query gets the notice and no hidden match, whether
-            // or not one would have matched, so the notice cannot itself confirm a guess.
+            // Beyond the limit no hidden number matches, and the notice depends only on what the
+            // searcher may see (a number query answered by none of it gets the notice, whether or
+            // not a hidden number would have matched), so it cannot itself confirm a guess.
             let mut i = 0;
             found.retain(|_| {
                 i += 1;
                 !hidden.contains(&(i - 1))
             });
+            if resolved {
+                return Ok((found, None));
+            }
             let notice = format!(
                 "本小时按完整手机号或证件号搜索非本人名单客户已达 {limit} 次上限，他人客户的完整号码暂不匹配；\
                  仍可按姓名、客户号或号码可见的前三位、后四位查找，或在客户卡片上查看号码（留痕）。"
