@@ -10,10 +10,6 @@ use crate::service::views::RowProblem;
 /// How many rows from the top may hold title lines before the header.
 pub const HEADER_SEARCH_ROWS: usize = 15;
 
-fn problem(line: u64, column: &str, reason: impl Into<String>) -> RowProblem {
-    RowProblem { line, column: column.to_string(), reason: reason.into() }
-}
-
 /// The separators a text export uses. Excel's "CSV" on a European locale writes `;`; its
 /// "Unicode 文本" writes tabs.
 const SEPARATORS: [u8; 3] = [b',', b'\t', b';'];
@@ -107,7 +103,7 @@ impl<R: Read> Iterator for TextRows<R> {
                 // cell: name the row where it opened.
                 if let Some(opened) = self.starts.borrow().unclosed() {
                     self.failed = true;
-                    return Some(Err(problem(
+                    return Some(Err(RowProblem::new(
                         opened,
                         "",
                         "这一行有一个单元格以引号开头却没有结束引号，它之后的所有行都会被读进这一格；请在 Excel 中打开、改正这一格后重新另存",
@@ -118,7 +114,7 @@ impl<R: Read> Iterator for TextRows<R> {
                     && let Some(c) = self.record.iter().find(|c| is_comma_number(c))
                 {
                     self.failed = true;
-                    return Some(Err(problem(
+                    return Some(Err(RowProblem::new(
                         line,
                         "",
                         format!(
@@ -139,11 +135,11 @@ impl<R: Read> Iterator for TextRows<R> {
                 let line = match e.position() {
                     Some(p) => self.row_at(p.byte()),
                     None if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
-                        return Some(Err(problem(0, "", io_text(&e))));
+                        return Some(Err(RowProblem::new(0, "", io_text(&e))));
                     }
                     None => 0,
                 };
-                Some(Err(problem(
+                Some(Err(RowProblem::new(
                     line,
                     "",
                     "这一行的引号没有配对，文件无法继续读取；请在 Excel 中打开后重新另存为 CSV",
@@ -478,7 +474,11 @@ pub fn find_header<R, V>(rows: &mut Rows<'_>, columns: &[Column<R, V>]) -> Resul
             .filter(|r| r.cells.len() == 1 && r.cells[0].text().contains(';'))
             .map(|_| "；这个文件像是用分号分隔的，请在 Excel 中另存为“CSV UTF-8（逗号分隔）”")
             .unwrap_or("");
-        return Err(vec![problem(line, key.map_or("", |k| k.names[0]), format!("{reason}{sep_hint}"))]);
+        return Err(vec![RowProblem::new(
+            line,
+            key.map_or("", |k| k.names[0]),
+            format!("{reason}{sep_hint}"),
+        )]);
     };
     let mut notes = Vec::new();
     let mut first = first.into_iter();
@@ -489,7 +489,7 @@ pub fn find_header<R, V>(rows: &mut Rows<'_>, columns: &[Column<R, V>]) -> Resul
         }
         if row.cells.iter().any(|c| !c.is_blank()) {
             let text: Vec<String> = row.cells.iter().map(RawCell::text).filter(|t| !t.is_empty()).collect();
-            notes.push(problem(
+            notes.push(RowProblem::new(
                 row.line,
                 "",
                 format!("表头之上的标题行（{}），已跳过", clip(&text.join(" "))),
@@ -497,7 +497,7 @@ pub fn find_header<R, V>(rows: &mut Rows<'_>, columns: &[Column<R, V>]) -> Resul
         }
     }
     let Some(header) = first.next() else {
-        return Err(vec![problem(1, "", "文件为空或没有表头")]);
+        return Err(vec![RowProblem::new(1, "", "文件为空或没有表头")]);
     };
     let headers: Vec<String> = header.cells.iter().map(|c| c.text()).collect();
     let width = headers.iter().rposition(|h| !h.trim().is_empty()).map_or(0, |i| i + 1);
@@ -577,7 +577,7 @@ impl DataRows {
             let written: Vec<String> =
                 row.cells.iter().take(self.header_written.len()).map(|c| c.text()).collect();
             if written != self.header_written && self.mismatch.is_none() {
-                self.mismatch = Some(problem(
+                self.mismatch = Some(RowProblem::new(
                     row.line,
                     "",
                     format!(
@@ -586,12 +586,12 @@ impl DataRows {
                     ),
                 ));
             }
-            notes.push(problem(row.line, "", "又一行表头（多页报表的页眉），已跳过"));
+            notes.push(RowProblem::new(row.line, "", "又一行表头（多页报表的页眉），已跳过"));
             return false;
         }
         if self.reorders_header(row) {
             if self.mismatch.is_none() {
-                self.mismatch = Some(problem(
+                self.mismatch = Some(RowProblem::new(
                     row.line,
                     "",
                     format!(
@@ -607,7 +607,7 @@ impl DataRows {
                 self.footer_unit = Some((u, row.line));
             }
             let text: Vec<String> = row.cells.iter().map(RawCell::text).filter(|t| !t.is_empty()).collect();
-            notes.push(problem(row.line, "", format!("{what}（{}），已跳过", clip(&text.join(" ")))));
+            notes.push(RowProblem::new(row.line, "", format!("{what}（{}），已跳过", clip(&text.join(" ")))));
             return false;
         }
         self.data += 1;
@@ -647,14 +647,14 @@ impl DataRows {
         // Excel leaves empty rows under the data; they are only worth a word when something
         // follows them, where they may hide a deleted record or mark where a footer starts.
         if self.inner_blank.0 > 0 {
-            notes.push(problem(
+            notes.push(RowProblem::new(
                 self.inner_blank.1,
                 "",
                 format!("数据中有 {} 个空行，已跳过", self.inner_blank.0),
             ));
         }
         if self.data == 0 {
-            return Err(problem(header_line + 1, "", "表头下面没有数据"));
+            return Err(RowProblem::new(header_line + 1, "", "表头下面没有数据"));
         }
         Ok(())
     }
@@ -728,7 +728,7 @@ fn resolve<R, V>(
         match found.as_slice() {
             [] => {
                 if matches!(col.need, Need::Key | Need::Always) {
-                    problems.push(problem(
+                    problems.push(RowProblem::new(
                         line,
                         col.names[0],
                         format!("缺少“{}”列（可用列名：{}）", col.names[0], col.names.join("、")),
@@ -748,7 +748,7 @@ fn resolve<R, V>(
                         }
                     };
                     let (first, second) = (name(*at), name(*other_at));
-                    notes.push(problem(
+                    notes.push(RowProblem::new(
                         line,
                         col.names[0],
                         format!(
@@ -759,7 +759,7 @@ fn resolve<R, V>(
                 }
                 if rest.len() > 1 {
                     let names: Vec<&str> = found.iter().map(|(_, hi)| headers[*hi].as_str()).collect();
-                    problems.push(problem(
+                    problems.push(RowProblem::new(
                         line,
                         col.names[0],
                         format!(
@@ -778,7 +778,11 @@ fn resolve<R, V>(
         return Err(problems);
     }
     if !computed.is_empty() {
-        notes.push(problem(line, "", format!("{} 是导出时计算的列，导入时忽略", computed.join("、"))));
+        notes.push(RowProblem::new(
+            line,
+            "",
+            format!("{} 是导出时计算的列，导入时忽略", computed.join("、")),
+        ));
     }
     let ignored: Vec<&str> = headers
         .iter()
@@ -790,7 +794,7 @@ fn resolve<R, V>(
         const LISTED: usize = 20;
         let more = if ignored.len() > LISTED { format!(" 等 {} 列", ignored.len()) } else { String::new() };
         let listed: Vec<&str> = ignored.iter().take(LISTED).copied().collect();
-        notes.push(problem(
+        notes.push(RowProblem::new(
             line,
             "",
             format!("以下列未识别，已忽略：{}{more}（可用列名见 docs/IMPORT.md）", listed.join("、")),

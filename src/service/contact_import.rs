@@ -42,10 +42,6 @@ pub struct ContactRecord {
     pub note: Option<String>,
 }
 
-fn problem(line: u64, column: &str, reason: impl Into<String>) -> RowProblem {
-    RowProblem { line, column: column.to_string(), reason: reason.into() }
-}
-
 /// A contact ready to apply, with the row it came from.
 struct Planned {
     line: u64,
@@ -86,7 +82,7 @@ impl Service {
             let before = problems.len();
             let mut need = |v: bool, column: &str| {
                 if !v {
-                    problems.push(problem(r.line, column, "不能为空"));
+                    problems.push(RowProblem::new(r.line, column, "不能为空"));
                 }
             };
             need(r.client.is_some(), "客户号");
@@ -97,7 +93,7 @@ impl Service {
             need(r.purpose.is_some(), "联系目的");
             need(r.outcome.is_some(), "联系结果");
             if when.is_none() && r.day.is_some() {
-                problems.push(problem(
+                problems.push(RowProblem::new(
                     r.line,
                     "联系时间",
                     "只有日期，没有时刻；请写上联系的时刻（如 14:30），不知道准确时刻时写大约的时刻",
@@ -110,11 +106,11 @@ impl Service {
             };
             let no = match numbers.resolve(&self.store, file_client)? {
                 Ok((no, Some(_), note)) => {
-                    notes.extend(note.map(|n| problem(r.line, "客户号", n)));
+                    notes.extend(note.map(|n| RowProblem::new(r.line, "客户号", n)));
                     no
                 }
                 Ok((_, None, _)) => {
-                    problems.push(problem(
+                    problems.push(RowProblem::new(
                         r.line,
                         "客户号",
                         format!("{file_client} 不在客户名单中，请先导入客户"),
@@ -122,7 +118,7 @@ impl Service {
                     continue;
                 }
                 Err(reason) => {
-                    problems.push(problem(r.line, "客户号", reason));
+                    problems.push(RowProblem::new(r.line, "客户号", reason));
                     continue;
                 }
             };
@@ -132,11 +128,11 @@ impl Service {
             let Some(Some(client)) = clients.get(&no).cloned() else { continue };
             let by = match directory.resolve(file_by) {
                 Ok((s, note)) => {
-                    notes.extend(note.map(|n| problem(r.line, "员工工号", n)));
+                    notes.extend(note.map(|n| RowProblem::new(r.line, "员工工号", n)));
                     s.no
                 }
                 Err(reason) => {
-                    problems.push(problem(r.line, "员工工号", reason));
+                    problems.push(RowProblem::new(r.line, "员工工号", reason));
                     continue;
                 }
             };
@@ -150,7 +146,7 @@ impl Service {
                         } else {
                             names.join("、")
                         };
-                        problems.push(problem(
+                        problems.push(RowProblem::new(
                             r.line,
                             "推介产品",
                             format!("没有名为“{name}”的新品推介（现有：{known}）"),
@@ -173,13 +169,13 @@ impl Service {
                 stored_keys.insert(client.no.clone(), keys);
             }
             if stored_keys.get(&client.no).is_some_and(|k| k.contains(&(minute(at), by.clone(), purpose))) {
-                notes.push(problem(r.line, "", "已有这次联系的记录，跳过"));
+                notes.push(RowProblem::new(r.line, "", "已有这次联系的记录，跳过"));
                 outcome.unchanged += 1;
                 continue;
             }
             let key = (client.no.clone(), minute(at), by.clone(), purpose);
             if let Some(first) = seen.insert(key, r.line) {
-                problems.push(problem(
+                problems.push(RowProblem::new(
                     r.line,
                     "联系时间",
                     format!("与第 {first} 行是同一次联系（客户、时间、员工、目的都相同）"),
@@ -198,7 +194,7 @@ impl Service {
                 next_callback: r.next_callback,
             };
             for p in draft.problems(now) {
-                problems.push(problem(r.line, &p.field, p.reason));
+                problems.push(RowProblem::new(r.line, &p.field, p.reason));
             }
             if problems.len() > before {
                 continue;

@@ -96,16 +96,12 @@ pub struct HoldingsRecord {
     pub holdings: HoldingsCells,
 }
 
-fn problem(line: u64, column: &str, reason: impl Into<String>) -> RowProblem {
-    RowProblem { line, column: column.to_string(), reason: reason.into() }
-}
-
 /// Reports every line whose key appeared on an earlier line.
 fn duplicates<'a>(rows: impl Iterator<Item = (u64, &'a str)>, column: &str, out: &mut Vec<RowProblem>) {
     let mut seen: BTreeMap<&str, u64> = BTreeMap::new();
     for (line, key) in rows {
         if let Some(first) = seen.insert(key, line) {
-            out.push(problem(line, column, format!("“{key}”与第 {first} 行重复")));
+            out.push(RowProblem::new(line, column, format!("“{key}”与第 {first} 行重复")));
             seen.insert(key, first);
         }
     }
@@ -152,7 +148,7 @@ impl Service {
                     Err(crate::domain::Invalid::new("姓名", format!("“{}”未按规则整理", r.name)))
                 }
             }) {
-                problems.push(problem(r.line, "姓名", e.reason));
+                problems.push(RowProblem::new(r.line, "姓名", e.reason));
             }
         }
         duplicates(
@@ -169,7 +165,7 @@ impl Service {
         for mut r in rows {
             if let Ok((s, Some(note))) = directory.resolve(&r.no) {
                 if s.name != r.name {
-                    problems.push(problem(
+                    problems.push(RowProblem::new(
                         r.line,
                         "工号",
                         format!(
@@ -179,7 +175,7 @@ impl Service {
                     ));
                     continue;
                 }
-                notes.push(problem(r.line, "工号", note));
+                notes.push(RowProblem::new(r.line, "工号", note));
                 r.no = s.no;
             }
             rows_resolved.push(r);
@@ -197,7 +193,7 @@ impl Service {
                 && owner.no != r.no
                 && !in_file.contains(owner.no.as_str())
             {
-                problems.push(problem(
+                problems.push(RowProblem::new(
                     r.line,
                     "登录名",
                     format!("{login} 已属于工号 {}（{}）", owner.no, owner.name),
@@ -206,7 +202,11 @@ impl Service {
             let outlet = match directory.known_outlet(&r.outlet) {
                 Some(o) => {
                     if o != r.outlet {
-                        notes.push(problem(r.line, "网点", format!("“{}”按名录中的网点“{o}”读取", r.outlet)));
+                        notes.push(RowProblem::new(
+                            r.line,
+                            "网点",
+                            format!("“{}”按名录中的网点“{o}”读取", r.outlet),
+                        ));
                     }
                     o
                 }
@@ -228,7 +228,7 @@ impl Service {
             problems.extend(
                 self.staff_change_problems(actor, old.as_ref(), &new)
                     .into_iter()
-                    .map(|i| problem(r.line, &i.field, i.reason)),
+                    .map(|i| RowProblem::new(r.line, &i.field, i.reason)),
             );
             let what = staff_changes(old.as_ref(), &new);
             for (kind, line) in &what {
@@ -340,21 +340,21 @@ impl Service {
                 continue;
             }
             let Some(file_no) = &r.no else {
-                problems.push(problem(r.line, "客户号", "不能为空"));
+                problems.push(RowProblem::new(r.line, "客户号", "不能为空"));
                 continue;
             };
             let (no, old) = match numbers.resolve(&self.store, file_no)? {
                 Ok((no, old, note)) => {
-                    notes.extend(note.map(|n| problem(r.line, "客户号", n)));
+                    notes.extend(note.map(|n| RowProblem::new(r.line, "客户号", n)));
                     (no, old)
                 }
                 Err(reason) => {
-                    problems.push(problem(r.line, "客户号", reason));
+                    problems.push(RowProblem::new(r.line, "客户号", reason));
                     continue;
                 }
             };
             if let Some(first) = seen_nos.get(no.as_str()) {
-                problems.push(problem(
+                problems.push(RowProblem::new(
                     r.line,
                     "客户号",
                     format!("“{no}”与第 {} 行重复", seen_nos.value(first)),
@@ -370,7 +370,7 @@ impl Service {
                         let other = seen_nos.key(first);
                         if other != no.as_str() {
                             let line = seen_nos.value(first);
-                            problems.push(problem(
+                            problems.push(RowProblem::new(
                                 r.line,
                                 "客户号",
                                 format!("“{no}”与第 {line} 行的“{other}”数值相同（Excel 可能去掉了前导零）；请核对是否同一位客户"),
@@ -386,11 +386,11 @@ impl Service {
             let maintainer = match &r.maintainer {
                 Some(m) => match directory.resolve(m) {
                     Ok((s, note)) if s.active => {
-                        notes.extend(note.map(|n| problem(r.line, "维护人工号", n)));
+                        notes.extend(note.map(|n| RowProblem::new(r.line, "维护人工号", n)));
                         Some(s)
                     }
                     Ok((s, _)) => {
-                        problems.push(problem(
+                        problems.push(RowProblem::new(
                             r.line,
                             "维护人工号",
                             format!(
@@ -401,7 +401,7 @@ impl Service {
                         continue;
                     }
                     Err(reason) => {
-                        problems.push(problem(r.line, "维护人工号", reason));
+                        problems.push(RowProblem::new(r.line, "维护人工号", reason));
                         continue;
                     }
                 },
@@ -416,7 +416,7 @@ impl Service {
                         Some(outlet)
                     }
                     Err(reason) => {
-                        problems.push(problem(r.line, "网点", reason));
+                        problems.push(RowProblem::new(r.line, "网点", reason));
                         continue;
                     }
                 },
@@ -426,7 +426,7 @@ impl Service {
                 && let Some(in_id) = crate::domain::client::birthday_from_id(id)
                 && in_id != born
             {
-                problems.push(problem(
+                problems.push(RowProblem::new(
                     r.line,
                     "出生日期",
                     format!("{born} 与证件号码中的出生日期 {in_id} 不一致；请核对哪一个填错了"),
@@ -437,20 +437,20 @@ impl Service {
             if let Some(id) = &r.id_number
                 && let Err(reason) = ids.claim(&self.store, id, &no, row_at, &seen_nos)?
             {
-                problems.push(problem(r.line, "证件号码", reason));
+                problems.push(RowProblem::new(r.line, "证件号码", reason));
                 continue;
             }
             let mut c = match &old {
                 Some(o) => o.clone(),
                 None => {
                     let Some(name) = &r.name else {
-                        problems.push(problem(r.line, "客户姓名", "新客户须填写姓名"));
+                        problems.push(RowProblem::new(r.line, "客户姓名", "新客户须填写姓名"));
                         continue;
                     };
                     let Some(outlet) =
                         outlet.clone().or_else(|| maintainer.as_ref().map(|m| m.outlet.clone()))
                     else {
-                        problems.push(problem(r.line, "网点", "新客户须填写所属网点（或维护人）"));
+                        problems.push(RowProblem::new(r.line, "网点", "新客户须填写所属网点（或维护人）"));
                         continue;
                     };
                     Client::new(no.clone(), name.clone(), outlet)
@@ -459,7 +459,7 @@ impl Service {
             apply_record(&mut c, &r, outlet, &rules);
             let moved = maintainer.as_ref().is_some_and(|m| c.maintainer.as_ref() != Some(&m.no));
             if moved && c.status == ClientStatus::Lost {
-                problems.push(problem(r.line, "客户状态", "已流失的客户不能分配维护人"));
+                problems.push(RowProblem::new(r.line, "客户状态", "已流失的客户不能分配维护人"));
                 continue;
             }
             // A client the file says was lost leaves its roster: its tasks are cancelled and
@@ -513,7 +513,7 @@ impl Service {
         }
         for o in new_outlets {
             if !used_new_outlets.contains(o) {
-                notes.push(problem(0, "网点", format!("--new-outlet {o} 在文件中没有用到")));
+                notes.push(RowProblem::new(0, "网点", format!("--new-outlet {o} 在文件中没有用到")));
             }
         }
         if !used_new_outlets.is_empty() {
@@ -603,20 +603,24 @@ impl Service {
         let mut records = Vec::new();
         for r in &rows {
             if let Some(reason) = unchecked_holdings(r.assets, &r.holdings) {
-                problems.push(problem(r.line, "", reason));
+                problems.push(RowProblem::new(r.line, "", reason));
                 continue;
             }
             let old = match numbers.resolve(&self.store, &r.no)? {
                 Ok((no, Some(old), note)) => {
-                    notes.extend(note.map(|n| problem(r.line, "客户号", n)));
+                    notes.extend(note.map(|n| RowProblem::new(r.line, "客户号", n)));
                     if let Some(first) = seen.insert(no.clone(), r.line) {
-                        problems.push(problem(r.line, "客户号", format!("“{no}”与第 {first} 行重复")));
+                        problems.push(RowProblem::new(
+                            r.line,
+                            "客户号",
+                            format!("“{no}”与第 {first} 行重复"),
+                        ));
                         continue;
                     }
                     old
                 }
                 Ok((_, None, _)) => {
-                    problems.push(problem(
+                    problems.push(RowProblem::new(
                         r.line,
                         "客户号",
                         format!("{} 不在客户名单中，请先导入客户", r.no),
@@ -624,7 +628,7 @@ impl Service {
                     continue;
                 }
                 Err(reason) => {
-                    problems.push(problem(r.line, "客户号", reason));
+                    problems.push(RowProblem::new(r.line, "客户号", reason));
                     continue;
                 }
             };
@@ -793,12 +797,12 @@ fn unchecked_client_cells(r: &ClientRecord, today: NaiveDate) -> Vec<RowProblem>
             if let Some(v) = value {
                 match norm(v) {
                     Ok(n) if n == v => {}
-                    Ok(n) => out.push(problem(
+                    Ok(n) => out.push(RowProblem::new(
                         r.line,
                         column,
                         format!("“{v}”未按规则整理（应为“{n}”），请用 mingdan import 导入"),
                     )),
-                    Err(e) => out.push(problem(r.line, column, e.reason)),
+                    Err(e) => out.push(RowProblem::new(r.line, column, e.reason)),
                 }
             }
         };
@@ -810,17 +814,17 @@ fn unchecked_client_cells(r: &ClientRecord, today: NaiveDate) -> Vec<RowProblem>
         cells::staff_no(s).map(|n| n.to_string())
     });
     if let Some(reason) = unchecked_holdings(r.assets, &r.holdings) {
-        out.push(problem(r.line, "", reason));
+        out.push(RowProblem::new(r.line, "", reason));
     }
     for (column, day) in [("出生日期", r.birthday), ("贴标日期", r.sticker_on)] {
         if let Some(d) = day.filter(|d| *d > today) {
-            out.push(problem(r.line, column, format!("{d} 晚于今天")));
+            out.push(RowProblem::new(r.line, column, format!("{d} 晚于今天")));
         }
     }
     if let Some(id) = &r.id_number
         && let Err(e) = cells::id_number_as_of(id, today)
     {
-        out.push(problem(r.line, "证件号码", e.reason));
+        out.push(RowProblem::new(r.line, "证件号码", e.reason));
     }
     out
 }
@@ -1355,42 +1359,8 @@ impl<'a> Changes<'a> {
         if old.maintainer.as_ref() != maintainer {
             self.one("维护人", format!("{who}：{} → {}", staff(old.maintainer.as_ref()), staff(maintainer)));
         }
-        let band = |a: Option<Fen>| a.map_or_else(|| "未知".to_string(), |a| asset_band(a).label());
-        // Sensitive values are compared in full and shown masked: a change inside the hidden
-        // digits is still a change.
-        let secret = |a: &str, b: &str, mask: fn(&str) -> String| -> (String, String) {
-            let (ma, mb) = (shown(mask(a)), shown(mask(b)));
-            if ma == mb { (ma, format!("{mb}（遮蔽的位有变化）")) } else { (ma, mb) }
-        };
-        type Show<'a> = Box<dyn Fn() -> (String, String) + 'a>;
-        let pairs: [(&'static str, bool, Show); 9] = [
-            ("卡级别", old.tier != new.tier, Box::new(|| (old.tier.to_string(), new.tier.to_string()))),
-            ("日均金融资产", old.assets != new.assets, Box::new(|| (band(old.assets), band(new.assets)))),
-            (
-                "客户状态",
-                old.status != new.status,
-                Box::new(|| (old.status.to_string(), new.status.to_string())),
-            ),
-            ("客户分类", old.class != new.class, Box::new(|| (old.class.to_string(), new.class.to_string()))),
-            (
-                "客户类型",
-                old.segment != new.segment,
-                Box::new(|| (old.segment.to_string(), new.segment.to_string())),
-            ),
-            ("客户姓名", old.name != new.name, Box::new(|| (old.name.clone(), new.name.clone()))),
-            ("手机号码", old.phone != new.phone, Box::new(|| secret(&old.phone, &new.phone, mask_phone))),
-            (
-                "证件号码",
-                old.id_number != new.id_number,
-                Box::new(|| secret(&old.id_number, &new.id_number, mask_id)),
-            ),
-            ("网点", old.outlet != new.outlet, Box::new(|| (old.outlet.to_string(), new.outlet.to_string()))),
-        ];
-        for (what, differs, show) in pairs {
-            if differs {
-                let (a, b) = show();
-                self.one(what, format!("{who}：{a} → {b}"));
-            }
+        for (what, a, b) in client_diffs(old, new) {
+            self.one(what, format!("{who}：{a} → {b}"));
         }
     }
 
@@ -1402,33 +1372,44 @@ impl<'a> Changes<'a> {
     }
 }
 
-/// The audit text for a client's changed phone, ID number and balance (masked), card tier and
-/// name; `None` if none changed. A masked value that stays the same while the real one changed
-/// still says so.
+/// What changed on a client that a reader checks, as (kind, before, after) in the order the
+/// change list shows them: the change list and the per-client audit are both written from it, so
+/// they cannot tell different stories. Sensitive values are compared in full and shown masked (a
+/// change inside the hidden digits still says so); balances as bands.
+fn client_diffs(old: &Client, new: &Client) -> Vec<(&'static str, String, String)> {
+    let band = |a: Option<Fen>| a.map_or_else(|| "未知".to_string(), |a| asset_band(a).label());
+    let secret = |a: &str, b: &str, mask: fn(&str) -> String| -> (String, String) {
+        let (ma, mb) = (shown(mask(a)), shown(mask(b)));
+        if ma == mb { (ma, format!("{mb}（遮蔽的位有变化）")) } else { (ma, mb) }
+    };
+    let mut out = Vec::new();
+    let mut add = |what: &'static str, differs: bool, show: &dyn Fn() -> (String, String)| {
+        if differs {
+            let (a, b) = show();
+            out.push((what, a, b));
+        }
+    };
+    add("卡级别", old.tier != new.tier, &|| (old.tier.to_string(), new.tier.to_string()));
+    add("日均金融资产", old.assets != new.assets, &|| (band(old.assets), band(new.assets)));
+    add("客户状态", old.status != new.status, &|| (old.status.to_string(), new.status.to_string()));
+    add("客户分类", old.class != new.class, &|| (old.class.to_string(), new.class.to_string()));
+    add("客户类型", old.segment != new.segment, &|| (old.segment.to_string(), new.segment.to_string()));
+    add("客户姓名", old.name != new.name, &|| (old.name.clone(), new.name.clone()));
+    add("手机号码", old.phone != new.phone, &|| secret(&old.phone, &new.phone, mask_phone));
+    add("证件号码", old.id_number != new.id_number, &|| secret(&old.id_number, &new.id_number, mask_id));
+    add("网点", old.outlet != new.outlet, &|| (old.outlet.to_string(), new.outlet.to_string()));
+    out
+}
+
+/// The per-client audit text of an import: the changed phone, ID number and balance (masked),
+/// card tier and name; `None` if none changed.
 fn sensitive_changes(old: &Client, new: &Client) -> Option<String> {
-    let mut parts = Vec::new();
-    if old.phone != new.phone {
-        parts.push(format!("手机号码 {} → {}", shown(mask_phone(&old.phone)), shown(mask_phone(&new.phone))));
-    }
-    if old.id_number != new.id_number {
-        parts.push(format!(
-            "证件号码 {} → {}",
-            shown(mask_id(&old.id_number)),
-            shown(mask_id(&new.id_number))
-        ));
-    }
-    if old.assets != new.assets {
-        let band = |a: Option<Fen>| a.map_or_else(|| "未知".to_string(), |a| asset_band(a).label());
-        parts.push(format!("日均金融资产 {} → {}", band(old.assets), band(new.assets)));
-    }
-    // Not secret, but what a branch is judged by and what identifies the client: kept per
-    // client too, so a later question ("who made him 钻石卡?") has an answer.
-    if old.tier != new.tier {
-        parts.push(format!("卡级别 {} → {}", old.tier, new.tier));
-    }
-    if old.name != new.name {
-        parts.push(format!("客户姓名 {} → {}", old.name, new.name));
-    }
+    const AUDITED: [&str; 5] = ["手机号码", "证件号码", "日均金融资产", "卡级别", "客户姓名"];
+    let parts: Vec<String> = client_diffs(old, new)
+        .into_iter()
+        .filter(|(what, _, _)| AUDITED.contains(what))
+        .map(|(what, a, b)| format!("{what} {a} → {b}"))
+        .collect();
     (!parts.is_empty()).then(|| parts.join("；"))
 }
 

@@ -221,6 +221,13 @@ pub struct RowProblem {
     pub reason: String,
 }
 
+impl RowProblem {
+    /// A problem (or a note) on `line` (0: the file as a whole) in `column` (empty: the row).
+    pub fn new(line: u64, column: &str, reason: impl Into<String>) -> RowProblem {
+        RowProblem { line, column: column.to_string(), reason: reason.into() }
+    }
+}
+
 impl std::fmt::Display for RowProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Line 0 is the file as a whole (an unused --new-outlet, say).
