@@ -903,3 +903,12 @@ fn tier_and_name_changes_are_audited_per_client() {
     let audit = text(&mingdan(&b.store, &["audit", "--limit", "20"]));
     assert!(audit.contains("卡级别 金卡 → 钻石卡") && audit.contains("客户姓名 张伟 → 张维"), "{audit}");
 }
+
+#[test]
+fn an_empty_file_is_called_empty() {
+    let b = Branch::new();
+    for content in ["", "\u{feff}", "\n\n,,\n"] {
+        let (ok, out) = try_import(&b, "clients", "空.csv", content, &[]);
+        assert!(!ok && out.contains("文件是空的"), "{content:?}: {out}");
+    }
+}

@@ -460,6 +460,13 @@ pub fn find_header<R, V>(rows: &mut Rows<'_>, columns: &[Column<R, V>]) -> Resul
         }
     }
     let Some((header_at, _)) = best else {
+        if first.iter().all(|r| r.cells.iter().all(RawCell::is_blank)) {
+            return Err(vec![RowProblem::new(
+                1,
+                "",
+                "文件是空的（没有表头，也没有数据）；请确认选的是要导入的文件",
+            )]);
+        }
         let line = first.first().map_or(1, |r| r.line);
         let reason = match key {
             Some(k) => format!(
