@@ -104,7 +104,7 @@ fn a_date_the_form_cannot_read_is_shown_at_the_field_and_nothing_is_saved() {
     typ(&mut app, "过几天");
     ctrl(&mut app, 's');
     let shown = screen(&mut app);
-    assert!(shown.contains("看不懂“过几天”"), "{shown}");
+    assert!(shown.contains("看不懂\"过几天\""), "{shown}");
     assert!(app.top_title().starts_with("记录联系"), "the form stays open");
     for c in ["C1", "C2", "C3"] {
         assert!(s.client(cno(c)).unwrap().contacts.is_empty());
@@ -227,7 +227,7 @@ fn a_manager_assigns_an_unassigned_client_and_hands_a_roster_over_by_keys() {
     select_line(&mut app, "李强");
     press(&mut app, KeyCode::Enter);
     let preview = screen(&mut app);
-    assert!(preview.contains("名单 3 → 0") && preview.contains("名单 0 → 3"), "{preview}");
+    assert!(preview.contains("名单 3 -> 0") && preview.contains("名单 0 -> 3"), "{preview}");
     typ(&mut app, "王芳调岗");
     press(&mut app, KeyCode::Enter);
     assert!(screen(&mut app).contains("已移交 3 位客户"));

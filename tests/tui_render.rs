@@ -211,3 +211,66 @@ fn a_client_without_an_amount_reads_unknown_on_the_roster_and_the_card() {
         assert!(card.contains(&shown) && !card.contains(t.yuan), "{card}");
     }
 }
+
+/// Xshell and SecureCRT with a CJK font draw East Asian "Ambiguous" characters (`·`, `↑`, `…`,
+/// block elements) two cells wide, overwriting the next glyph. No screen, in either language, at
+/// any of the sizes staff use, may draw one — chrome or data (a minority name with `·`).
+#[test]
+fn no_screen_draws_a_character_of_ambiguous_width() {
+    use KeyCode::*;
+    use mingdan::service::Api;
+    use mingdan::service::imports::ClientRecord;
+    use mingdan::tui::narrow::is_ambiguous;
+    let b = branch();
+    let admin = b.session("9001");
+    let row = ClientRecord {
+        line: 2,
+        no: Some(cno("C9")),
+        name: Some("阿依古丽·买买提".into()),
+        phone: Some("13800138009".into()),
+        outlet: Some(mingdan::domain::OutletId::parse("城关").unwrap()),
+        assets: Some(mingdan::domain::Fen::wan(80)),
+        maintainer: Some(sno("2001")),
+        ..ClientRecord::default()
+    };
+    let out = admin.import_clients(vec![row], "维吾尔族客户.csv".into(), false, vec![]).unwrap();
+    assert!(out.written, "{:?}", out.problems);
+    let staff_screens: &[(&str, &[KeyCode])] = &[
+        ("today", &[]),
+        ("roster", &[Char('2')]),
+        ("client", &[Char('2'), End, Enter]),
+        ("contact_form", &[Char('2'), End, Enter, Char('c')]),
+        ("search", &[Char('/'), Char('a'), Char('y')]),
+        ("plan_editor", &[Char('2'), Enter, Char('e')]),
+        ("help", &[Char('?')]),
+    ];
+    let manager_screens: &[(&str, &[KeyCode])] = &[
+        ("coverage", &[Char('3')]),
+        ("handover_pick", &[Char('3'), Down, Down, Enter, Char(' '), Char('m')]),
+        ("unassigned", &[Char('4')]),
+        ("launches", &[Char('5')]),
+        ("results", &[Char('6')]),
+        ("settings", &[Char('7')]),
+    ];
+    let theme = mono();
+    let mut saw_name = false;
+    for (who, screens) in [("2001", staff_screens), ("1001", manager_screens)] {
+        let s = b.session(who);
+        for (lang, t) in [("zh", &ZH), ("en", &EN)] {
+            for (name, keys) in screens {
+                for (w, h) in [(60, 20), (80, 24), (100, 30)] {
+                    let mut a = app(&s, &theme, t);
+                    for k in *keys {
+                        a.on_key(key(*k));
+                    }
+                    let term = draw(&mut a, w, h);
+                    let text = screen(&term).join("\n");
+                    saw_name |= text.contains("阿依古丽･买买提");
+                    let bad: Vec<char> = text.chars().filter(|c| is_ambiguous(*c)).collect();
+                    assert!(bad.is_empty(), "{name} {lang} {w}x{h} draws {bad:?}:\n{text}");
+                }
+            }
+        }
+    }
+    assert!(saw_name, "the client with a middle dot in her name was on no screen");
+}

@@ -399,6 +399,7 @@ impl<'a> App<'a> {
         if self.help {
             self.draw_help(f, area, &keys);
         }
+        super::narrow::narrow_buffer(f.buffer_mut());
     }
 
     fn draw_help(&self, f: &mut Frame, area: Rect, keys: &[KeyHelp]) {

@@ -2,6 +2,7 @@
 //! inside a screen, and when the session ends by SIGHUP (SSH dropped) or SIGTERM.
 
 mod app;
+pub mod narrow;
 pub mod screen;
 pub mod screens;
 pub mod text;
@@ -238,5 +239,17 @@ mod tests {
         assert!(!locale_is_utf8(env(&[("LANG", "zh_CN.GBK")])));
         assert!(!locale_is_utf8(env(&[])));
         assert!(!locale_is_utf8(env(&[("LC_ALL", "C"), ("LANG", "zh_CN.UTF-8")])), "LC_ALL wins");
+    }
+
+    /// The warning is read on the terminal it is about, so it must survive any encoding and fit
+    /// an 80-column Xshell window whole, in either language.
+    #[test]
+    fn the_not_utf8_warning_is_plain_ascii_within_80_columns() {
+        for t in [&text::ZH, &text::EN] {
+            assert!(t.not_utf8.is_ascii(), "{}", t.not_utf8);
+            // The message line puts "错误：" (6 cells) before it.
+            assert!(t.not_utf8.len() <= 80 - 6, "{}", t.not_utf8.len());
+            assert!(t.not_utf8.contains("UTF-8") && t.not_utf8.contains("LANG="));
+        }
     }
 }

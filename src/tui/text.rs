@@ -68,6 +68,11 @@ pub struct Text {
 
     // Keys shown in the footer and help.
     pub key_move: &'static str,
+    /// The up/down arrow keys in key hints. Words, not `↑↓`: arrows are ambiguous-width and a
+    /// CJK-font terminal draws them two cells wide (see `tui::narrow`).
+    pub keys_up_down: &'static str,
+    /// The left/right arrow keys in key hints, for the same reason.
+    pub keys_left_right: &'static str,
     pub key_open: &'static str,
     pub key_back: &'static str,
     pub key_quit: &'static str,
@@ -102,6 +107,8 @@ pub struct Text {
     pub confirm_sticker_off: &'static str,
     pub yes_no: &'static str,
     pub sticker_saved: &'static str,
+    /// Printed when the locale is not UTF-8: the same in both languages and plain ASCII, since
+    /// such a terminal would garble any Chinese; one line that fits 80 columns.
     pub not_utf8: &'static str,
     pub days_overdue: &'static str,
     pub weekday_names: [&'static str; 7],
@@ -284,6 +291,9 @@ pub struct Text {
     pub unassigned_title: &'static str,
 }
 
+/// See `Text::not_utf8`.
+pub const NOT_UTF8: &str = "Terminal is not UTF-8. Set Xshell Encoding to UTF-8 and LANG=zh_CN.UTF-8";
+
 pub const ZH: Text = Text {
     lang: Lang::Zh,
     app: "名单",
@@ -334,6 +344,8 @@ pub const ZH: Text = Text {
     sticker_not_done: "未贴标",
     revealed_note: "（已记录查看）",
     key_move: "移动",
+    keys_up_down: "上下",
+    keys_left_right: "左右",
     key_open: "打开",
     key_back: "返回",
     key_quit: "退出",
@@ -363,7 +375,7 @@ pub const ZH: Text = Text {
     confirm_sticker_off: "确认取消该客户的贴标记录？",
     yes_no: "y 确认 / n 取消",
     sticker_saved: "已保存贴标状态",
-    not_utf8: "终端不是 UTF-8 编码，中文会显示为乱码。Xshell：文件→属性→终端→编码选 UTF-8；并设置 LANG=zh_CN.UTF-8。",
+    not_utf8: NOT_UTF8,
     days_overdue: "逾期{}天",
     weekday_names: ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
     overdue_callbacks: "逾期回访",
@@ -399,7 +411,7 @@ pub const ZH: Text = Text {
     deadline: "截止",
     no_running_launch: "目前没有进行中的新品推介",
     every_days: "每 {} 天回访",
-    form_hint: "Tab 下一项 · ←→ 选择 · Enter 在最后一项保存 · Ctrl-S 随时保存 · Esc 取消",
+    form_hint: "Tab 下一项 · 左右键选择 · Enter 在最后一项保存 · Ctrl-S 随时保存 · Esc 取消",
     confirm_discard: "放弃这条联系记录？",
     confirm_discard_plan: "放弃对营销预案的修改？",
     saved: "已保存",
@@ -435,12 +447,12 @@ pub const ZH: Text = Text {
     search_hint: "输入即搜索，如 zhangw、zw、张伟、8000、002X",
     search_none: "没有找到",
     search_count: "{} 位客户",
-    index_building: "正在建立搜索索引，请稍候……",
+    index_building: "正在建立搜索索引，请稍候。",
     mine: "我的客户",
     matched_id: "证件号",
     spread_suggested: "按建议分给本网点多人",
     no_one_to_suggest: "客户 {} 所在网点没有可接收的员工，请指定接收人",
-    and_more: "……另有 {} 位",
+    and_more: "另有 {} 位",
     all_clients: "全部客户",
     as_of: "截至 {}",
     assign_n_suggested: "把 {} 位客户分配给各自的建议维护人",
@@ -592,6 +604,8 @@ pub const EN: Text = Text {
     sticker_not_done: "no VIP label",
     revealed_note: "(view recorded)",
     key_move: "move",
+    keys_up_down: "Up/Dn",
+    keys_left_right: "Lt/Rt",
     key_open: "open",
     key_back: "back",
     key_quit: "quit",
@@ -621,7 +635,7 @@ pub const EN: Text = Text {
     confirm_sticker_off: "Remove the VIP label record for this client?",
     yes_no: "y yes / n no",
     sticker_saved: "VIP label saved",
-    not_utf8: "The terminal is not UTF-8; Chinese will be garbled. In Xshell: File → Properties → Terminal → Encoding: UTF-8, and set LANG=zh_CN.UTF-8.",
+    not_utf8: NOT_UTF8,
     days_overdue: "{}d overdue",
     weekday_names: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
     overdue_callbacks: "Overdue callbacks",
@@ -657,7 +671,7 @@ pub const EN: Text = Text {
     deadline: "due",
     no_running_launch: "no product launch is running",
     every_days: "callback every {} days",
-    form_hint: "Tab next · ←→ choose · Enter on the last field saves · Ctrl-S saves · Esc cancels",
+    form_hint: "Tab next · Left/Right choose · Enter on the last field saves · Ctrl-S saves · Esc cancels",
     confirm_discard: "Discard this contact?",
     confirm_discard_plan: "Discard the changes to the plan?",
     saved: "Saved",
@@ -693,12 +707,12 @@ pub const EN: Text = Text {
     search_hint: "type to search: zhangw, zw, 张伟, 8000, 002X",
     search_none: "no match",
     search_count: "{} clients",
-    index_building: "Building the search index, one moment…",
+    index_building: "Building the search index, one moment.",
     mine: "mine",
     matched_id: "ID",
     spread_suggested: "Spread over the outlet as suggested",
     no_one_to_suggest: "No one in client {}'s outlet can take them; choose someone",
-    and_more: "… and {} more",
+    and_more: "and {} more",
     all_clients: "all clients",
     as_of: "as of {}",
     assign_n_suggested: "Assign {} clients to their suggested maintainers",
@@ -733,7 +747,7 @@ pub const EN: Text = Text {
     handover: "Hand over clients",
     key_add_role: "add role",
     key_assign_suggested: "assign as suggested",
-    key_assign_to: "assign to…",
+    key_assign_to: "assign to",
     key_confirm_move: "confirm",
     key_edit_value: "edit",
     key_export: "export to Excel",

@@ -40,23 +40,24 @@ pub enum ColorSupport {
 }
 
 impl ColorSupport {
-    /// From the environment: `NO_COLOR` wins, `COLORTERM` announces truecolor, `TERM` 256 colours.
+    /// From the environment: `NO_COLOR` wins; a terminal without colour (`TERM` of `dumb`, the
+    /// `vt100`/`vt220` family, `ansi`-less serial types, or unset) gets attributes only, even when
+    /// `COLORTERM` claims more (it leaks through `sudo` and `ssh` from another terminal);
+    /// `COLORTERM` announces truecolor; `TERM` naming 256 colours gets 256; anything else
+    /// (Xshell's default `xterm`, `linux`, `screen`) 16.
     pub fn detect(var: impl Fn(&str) -> Option<String>) -> ColorSupport {
         if var("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+            return ColorSupport::None;
+        }
+        let term = var("TERM").unwrap_or_default().to_lowercase();
+        if term.is_empty() || term == "dumb" || term.starts_with("vt") || term == "unknown" {
             return ColorSupport::None;
         }
         let colorterm = var("COLORTERM").unwrap_or_default().to_lowercase();
         if colorterm == "truecolor" || colorterm == "24bit" {
             return ColorSupport::TrueColor;
         }
-        let term = var("TERM").unwrap_or_default();
-        if term == "dumb" {
-            ColorSupport::None
-        } else if term.contains("256") {
-            ColorSupport::Ansi256
-        } else {
-            ColorSupport::Ansi16
-        }
+        if term.contains("256") { ColorSupport::Ansi256 } else { ColorSupport::Ansi16 }
     }
 }
 
@@ -73,7 +74,43 @@ struct RoleSpec {
     reverse: bool,
     #[serde(default)]
     underline: bool,
+    /// The role's foreground on a 16-colour terminal, by name; without it a named `fg` is kept
+    /// and a `#rrggbb` one gives way to the role's own colour from [`ROLE_16`].
+    fg16: Option<String>,
+    /// The role's background on a 16-colour terminal, by name.
+    bg16: Option<String>,
 }
+
+/// How each role looks on a 16-colour terminal (Xshell's default `TERM=xterm`) when its theme
+/// gives it a colour: chosen by what the role means, not by the nearest of 16 colours — the
+/// nearest to a soft red or green is often dark grey, and then overdue, done and warnings would
+/// all look alike. Roles marked reversed are shown by swapping the terminal's own colours, which
+/// reads on dark and light backgrounds alike.
+const ROLE_16: &[(&str, Color, bool)] = &[
+    ("text", Color::Reset, false),
+    ("muted", Color::DarkGray, false),
+    ("accent", Color::Cyan, false),
+    ("warning", Color::Yellow, false),
+    ("overdue", Color::Red, false),
+    ("ok", Color::Green, false),
+    ("selection", Color::Reset, true),
+    ("bar", Color::Reset, true),
+    ("key", Color::Cyan, false),
+    ("border", Color::DarkGray, false),
+    ("title", Color::Reset, false),
+    ("popup", Color::Reset, false),
+];
+
+/// What a role adds without colour (`NO_COLOR`, vt100, dumb) so that what colour told apart still
+/// shows: bold, underline and reverse only, the attributes every terminal has.
+const ROLE_MONO: &[(&str, Modifier)] = &[
+    ("warning", Modifier::BOLD),
+    ("overdue", Modifier::BOLD.union(Modifier::UNDERLINED)),
+    ("selection", Modifier::REVERSED),
+    ("bar", Modifier::REVERSED),
+    ("key", Modifier::BOLD),
+    ("title", Modifier::BOLD),
+];
 
 /// Unknown keys are caught by the role check in `Theme::parse` (serde cannot deny them here
 /// because the roles are a flattened map).
@@ -167,6 +204,11 @@ fn to_16(rgb: (u8, u8, u8)) -> Color {
     ANSI16.iter().min_by_key(|(_, c)| distance(rgb, *c)).map_or(Color::Reset, |(c, _)| *c)
 }
 
+fn named(raw: &str) -> Result<Color, String> {
+    let s = raw.trim().to_lowercase();
+    NAMED.iter().find(|(n, _)| *n == s).map(|(_, c)| *c).ok_or_else(|| format!("“{raw}”不是颜色名"))
+}
+
 fn parse_color(raw: &str, support: ColorSupport) -> Result<Color, String> {
     let s = raw.trim().to_lowercase();
     if let Some(hex) = s.strip_prefix('#') {
@@ -195,12 +237,33 @@ impl Theme {
         let role = |name: &str| -> Result<Style, String> {
             let spec = file.roles.get(name).ok_or_else(|| format!("主题缺少“{name}”"))?;
             let mut style = Style::default();
-            if support != ColorSupport::None {
-                if let Some(fg) = &spec.fg {
-                    style = style.fg(parse_color(fg, support).map_err(|e| format!("{name}.fg：{e}"))?);
+            let coloured = spec.fg.is_some() || spec.bg.is_some();
+            match support {
+                ColorSupport::None => {}
+                ColorSupport::Ansi16 => {
+                    let (fg, reversed) = ROLE_16
+                        .iter()
+                        .find(|(r, _, _)| *r == name)
+                        .map_or((Color::Reset, false), |(_, c, rev)| (*c, *rev));
+                    let named_fg = spec.fg.as_deref().filter(|f| !f.trim().starts_with('#'));
+                    if let Some(fg16) = spec.fg16.as_deref().or(named_fg) {
+                        style = style.fg(named(fg16).map_err(|e| format!("{name}.fg16：{e}"))?);
+                    } else if coloured && fg != Color::Reset {
+                        style = style.fg(fg);
+                    }
+                    if let Some(bg16) = &spec.bg16 {
+                        style = style.bg(named(bg16).map_err(|e| format!("{name}.bg16：{e}"))?);
+                    } else if coloured && reversed {
+                        style = style.add_modifier(Modifier::REVERSED);
+                    }
                 }
-                if let Some(bg) = &spec.bg {
-                    style = style.bg(parse_color(bg, support).map_err(|e| format!("{name}.bg：{e}"))?);
+                ColorSupport::TrueColor | ColorSupport::Ansi256 => {
+                    if let Some(fg) = &spec.fg {
+                        style = style.fg(parse_color(fg, support).map_err(|e| format!("{name}.fg：{e}"))?);
+                    }
+                    if let Some(bg) = &spec.bg {
+                        style = style.bg(parse_color(bg, support).map_err(|e| format!("{name}.bg：{e}"))?);
+                    }
                 }
             }
             for (on, m) in [
@@ -213,9 +276,18 @@ impl Theme {
                     style = style.add_modifier(m);
                 }
             }
+            if support == ColorSupport::None
+                && let Some((_, m)) = ROLE_MONO.iter().find(|(r, _)| *r == name)
+            {
+                style = style.add_modifier(*m);
+            }
+            // The 16-colour role palette checks names only; a `#rrggbb` still has to be valid.
+            for c in spec.fg.iter().chain(spec.bg.iter()) {
+                parse_color(c, support).map_err(|e| format!("{name}：{e}"))?;
+            }
             Ok(style)
         };
-        let mut theme = Theme {
+        Ok(Theme {
             name: file.name.clone(),
             text: role("text")?,
             muted: role("muted")?,
@@ -229,14 +301,7 @@ impl Theme {
             border: role("border")?,
             title: role("title")?,
             popup: role("popup")?,
-        };
-        // Without colour, the roles that only a colour told apart must still show.
-        if support == ColorSupport::None {
-            theme.selection = theme.selection.add_modifier(Modifier::REVERSED);
-            theme.bar = theme.bar.add_modifier(Modifier::REVERSED);
-            theme.overdue = theme.overdue.add_modifier(Modifier::BOLD);
-        }
-        Ok(theme)
+        })
     }
 
     /// A built-in theme by name, a theme file by path, or `NAME.toml` in the user's theme folder.
@@ -285,6 +350,69 @@ mod tests {
         assert!(parse_color("#12", ColorSupport::TrueColor).is_err());
     }
 
+    /// Each role of a theme as one line: what a terminal at that depth is sent.
+    fn palette(theme: &Theme) -> String {
+        let roles = [
+            ("text", theme.text),
+            ("muted", theme.muted),
+            ("accent", theme.accent),
+            ("warning", theme.warning),
+            ("overdue", theme.overdue),
+            ("ok", theme.ok),
+            ("selection", theme.selection),
+            ("bar", theme.bar),
+            ("key", theme.key),
+            ("border", theme.border),
+            ("title", theme.title),
+            ("popup", theme.popup),
+        ];
+        let mut out = String::new();
+        for (name, st) in roles {
+            out.push_str(&format!("{name:10} fg={:?} bg={:?} +{:?}\n", st.fg, st.bg, st.add_modifier));
+        }
+        out
+    }
+
+    /// Xshell's default `TERM=xterm`: overdue red, done green, warnings yellow, muted grey — never
+    /// the dark grey a nearest-colour match gave all four.
+    #[test]
+    fn sixteen_colour_palette_colours_by_role() {
+        for (name, _) in BUILTIN.iter().filter(|(n, _)| *n != "mono") {
+            let t = Theme::load(name, None, ColorSupport::Ansi16).unwrap();
+            assert_eq!(t.overdue.fg, Some(Color::Red), "{name}");
+            assert_eq!(t.ok.fg, Some(Color::Green), "{name}");
+            assert_eq!(t.warning.fg, Some(Color::Yellow), "{name}");
+            assert_eq!(t.muted.fg, Some(Color::DarkGray), "{name}");
+            assert!(t.selection.add_modifier.contains(Modifier::REVERSED), "{name}");
+        }
+        let t = Theme::load("default", None, ColorSupport::Ansi16).unwrap();
+        insta::assert_snapshot!("palette_default_16", palette(&t));
+        let mono = Theme::load("mono", None, ColorSupport::Ansi16).unwrap();
+        assert_eq!(mono.overdue.fg, None, "a theme without colours stays without them at 16 colours");
+    }
+
+    /// vt100, dumb and `NO_COLOR`: attributes only, and the roles colour told apart still differ.
+    #[test]
+    fn mono_palette_uses_attributes_only() {
+        let t = Theme::load("default", None, ColorSupport::None).unwrap();
+        insta::assert_snapshot!("palette_default_mono", palette(&t));
+        for st in [t.text, t.muted, t.accent, t.warning, t.overdue, t.ok, t.selection, t.bar, t.key] {
+            assert_eq!((st.fg, st.bg), (None, None));
+        }
+        assert_ne!(t.overdue, t.text);
+        assert_ne!(t.warning, t.text);
+        assert_ne!(t.overdue, t.warning);
+    }
+
+    #[test]
+    fn a_named_16_colour_choice_in_a_theme_is_kept() {
+        let src = BUILTIN[0]
+            .1
+            .replace("[overdue]\nfg = \"#ff6b6b\"", "[overdue]\nfg = \"#ff6b6b\"\nfg16 = \"magenta\"");
+        let t = Theme::parse(&src, ColorSupport::Ansi16).unwrap();
+        assert_eq!(t.overdue.fg, Some(Color::Magenta));
+    }
+
     #[test]
     fn no_color_drops_colours_but_keeps_selection_visible() {
         let t = Theme::load("default", None, ColorSupport::None).unwrap();
@@ -301,9 +429,20 @@ mod tests {
             ColorSupport::detect(env(&[("NO_COLOR", "1"), ("COLORTERM", "truecolor")])),
             ColorSupport::None
         );
-        assert_eq!(ColorSupport::detect(env(&[("COLORTERM", "truecolor")])), ColorSupport::TrueColor);
+        assert_eq!(
+            ColorSupport::detect(env(&[("TERM", "xterm"), ("COLORTERM", "truecolor")])),
+            ColorSupport::TrueColor
+        );
         assert_eq!(ColorSupport::detect(env(&[("TERM", "xterm-256color")])), ColorSupport::Ansi256);
         assert_eq!(ColorSupport::detect(env(&[("TERM", "xterm")])), ColorSupport::Ansi16);
+        for plain in ["vt100", "vt220", "dumb"] {
+            let vars: &'static [(&'static str, &'static str)] = match plain {
+                "vt100" => &[("TERM", "vt100"), ("COLORTERM", "truecolor")],
+                "vt220" => &[("TERM", "vt220")],
+                _ => &[("TERM", "dumb")],
+            };
+            assert_eq!(ColorSupport::detect(env(vars)), ColorSupport::None, "{plain}");
+        }
     }
 
     #[test]

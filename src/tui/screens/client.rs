@@ -228,7 +228,7 @@ impl Screen for ClientScreen {
             ("p", t.key_reveal_phone),
             ("i", t.key_reveal_id),
             ("m", t.key_reveal_assets),
-            ("↑↓", t.key_scroll),
+            (t.keys_up_down, t.key_scroll),
             ("r", t.key_refresh),
         ]
     }

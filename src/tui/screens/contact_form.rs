@@ -408,7 +408,7 @@ impl Screen for ContactForm {
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
         vec![
             ("Tab", t.key_next_field),
-            ("←→", t.key_choose),
+            (t.keys_left_right, t.key_choose),
             ("Ctrl-S", t.key_save),
             ("Esc", t.key_cancel),
             ("Shift-Tab", t.key_prev_field),

@@ -113,7 +113,7 @@ impl Screen for CoverageScreen {
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
         vec![
-            ("↑↓", t.key_move),
+            (t.keys_up_down, t.key_move),
             ("Enter", t.key_open_roster),
             ("s", t.key_sort),
             ("[ ]", t.key_quarter),

@@ -56,7 +56,7 @@ impl Screen for StaffPicker {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![("↑↓", t.key_move), ("Enter", t.key_choose), ("Esc", t.key_cancel)]
+        vec![(t.keys_up_down, t.key_move), ("Enter", t.key_choose), ("Esc", t.key_cancel)]
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
@@ -243,7 +243,7 @@ impl Screen for MoveConfirm {
                     let name = self.names.get(i).cloned().unwrap_or_else(|| no.to_string());
                     l.push(Line::from(vec![
                         Span::styled(format!("   {} ", ui::pad(&name, 8)), th.text),
-                        Span::styled(format!("→ {}", s.name), th.accent),
+                        Span::styled(format!("-> {}", s.name), th.accent),
                     ]));
                 }
                 if self.pairs.len() > PAIRS_SHOWN {
@@ -271,7 +271,7 @@ impl Screen for MoveConfirm {
                     };
                     lines.push(Line::from(vec![
                         Span::styled(format!("   {} ", ui::pad(&e.staff.name, 8)), th.text),
-                        Span::styled(format!("{} {} → {}  ", t.col_roster, e.before, e.after), th.text),
+                        Span::styled(format!("{} {} -> {}  ", t.col_roster, e.before, e.after), th.text),
                         Span::styled(format!("（{} {}，", t.quota, e.minimum), th.muted),
                         verdict,
                         Span::styled("）", th.muted),

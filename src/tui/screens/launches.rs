@@ -37,7 +37,7 @@ impl Screen for LaunchesScreen {
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
         vec![
-            ("↑↓", t.key_move),
+            (t.keys_up_down, t.key_move),
             ("n", t.key_new_launch),
             ("x", t.key_export),
             ("?", t.key_help),

@@ -17,7 +17,10 @@ use crate::service::views::{ReportKind, ResultsView};
 
 /// Eight heights of a bar; placed at the end of their line, because a CJK terminal may draw
 /// these ambiguous-width glyphs two cells wide.
-const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+/// Eight heights in braille dots, filled from the bottom: braille is one cell wide on every
+/// terminal, while the block elements (`▁`…`█`) are ambiguous-width and a CJK-font terminal draws
+/// them two cells wide.
+const BARS: [char; 8] = ['⢀', '⣀', '⣠', '⣤', '⣴', '⣶', '⣾', '⣿'];
 
 /// Bars scaled between `range` (or, without one, the lowest and highest value shown).
 pub fn sparkline(values: &[Option<u32>], range: Option<(u32, u32)>) -> String {
@@ -110,7 +113,7 @@ impl Screen for ResultsScreen {
             Span::styled(format!("{}", v.now.gold_plus), th.title),
             Span::styled(format!(" / {} {} = ", v.now.clients, t.all_clients), th.text),
             Span::styled(v.share.permille.map_or("-".into(), pct), th.accent),
-            Span::styled(format!("  {} ≥{}", t.target, pct(v.share.target)), th.muted),
+            Span::styled(format!("  {} >={}", t.target, pct(v.share.target)), th.muted),
             verdict(v.share.met()),
         ]));
         match v.year_ago {
@@ -127,7 +130,7 @@ impl Screen for ResultsScreen {
                         format!("  {} {}：{}", t.last_year, ui::date(y.date, v.today, t), y.gold_plus),
                         th.text,
                     ),
-                    Span::styled(format!("  {} ≥{}", t.target, pct(v.growth.target)), th.muted),
+                    Span::styled(format!("  {} >={}", t.target, pct(v.growth.target)), th.muted),
                     verdict(v.growth.met()),
                 ]));
             }
@@ -160,14 +163,14 @@ impl Screen for ResultsScreen {
         lines.push(Line::from(""));
         let first = v.trend.first().map(|m| m.month.format("%Y-%m").to_string()).unwrap_or_default();
         let last = v.trend.last().map(|m| m.month.format("%Y-%m").to_string()).unwrap_or_default();
-        lines.push(Line::from(Span::styled(format!(" {} {first} … {last}", t.trend), th.title)));
+        lines.push(Line::from(Span::styled(format!(" {} {first} - {last}", t.trend), th.title)));
         let gold: Vec<Option<u32>> = v.trend.iter().map(|m| m.gold_plus).collect();
         let contacts: Vec<Option<u32>> = v.trend.iter().map(|m| Some(m.contacts)).collect();
         let sat: Vec<Option<u32>> = v.trend.iter().map(|m| m.satisfaction_tenths).collect();
         let ends = |vals: &[Option<u32>], fmt: &dyn Fn(u32) -> String| {
             let present: Vec<u32> = vals.iter().flatten().copied().collect();
             match (present.first(), present.last()) {
-                (Some(a), Some(b)) => format!("{} → {}", fmt(*a), fmt(*b)),
+                (Some(a), Some(b)) => format!("{} -> {}", fmt(*a), fmt(*b)),
                 _ => "-".into(),
             }
         };
@@ -193,9 +196,9 @@ mod tests {
 
     #[test]
     fn sparklines_scale_between_the_lowest_and_highest_month() {
-        assert_eq!(sparkline(&[Some(10), Some(20), None, Some(15)], None), "▁█ ▄");
-        assert_eq!(sparkline(&[Some(5), Some(5)], None), "▁▁");
+        assert_eq!(sparkline(&[Some(10), Some(20), None, Some(15)], None), "⢀⣿ ⣤");
+        assert_eq!(sparkline(&[Some(5), Some(5)], None), "⢀⢀");
         assert_eq!(sparkline(&[None, None], None), "  ");
-        assert_eq!(sparkline(&[Some(42), Some(44)], Some((10, 50))), "▆▆");
+        assert_eq!(sparkline(&[Some(42), Some(44)], Some((10, 50))), "⣶⣶");
     }
 }

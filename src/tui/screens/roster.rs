@@ -126,7 +126,7 @@ impl Screen for RosterScreen {
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
         if self.of.is_some() {
             return vec![
-                ("↑↓", t.key_move),
+                (t.keys_up_down, t.key_move),
                 ("Enter", t.key_open),
                 ("Space", t.key_mark),
                 ("m", t.key_move_clients),
@@ -139,7 +139,7 @@ impl Screen for RosterScreen {
             ];
         }
         vec![
-            ("↑↓", t.key_move),
+            (t.keys_up_down, t.key_move),
             ("Enter", t.key_open),
             ("c", t.key_contact),
             ("/", t.key_search),

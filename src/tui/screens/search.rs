@@ -119,7 +119,7 @@ impl Screen for SearchScreen {
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
         vec![
-            ("↑↓", t.key_move),
+            (t.keys_up_down, t.key_move),
             ("Enter", t.key_open),
             ("F2", t.key_contact),
             ("Esc", t.key_back),

@@ -173,7 +173,7 @@ impl Screen for SettingsScreen {
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
         vec![
-            ("↑↓", t.key_move),
+            (t.keys_up_down, t.key_move),
             ("Enter", t.key_edit_value),
             ("Ctrl-S", t.key_save),
             ("n", t.key_add_role),

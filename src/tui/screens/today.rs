@@ -253,7 +253,7 @@ impl Screen for TodayScreen {
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
         vec![
-            ("↑↓", t.key_move),
+            (t.keys_up_down, t.key_move),
             ("Enter", t.key_open),
             ("c", t.key_contact),
             ("/", t.key_search),

@@ -51,7 +51,7 @@ impl Screen for UnassignedScreen {
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
         vec![
-            ("↑↓", t.key_move),
+            (t.keys_up_down, t.key_move),
             ("Space", t.key_mark),
             ("a", t.key_assign_suggested),
             ("m", t.key_assign_to),
