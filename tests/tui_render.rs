@@ -274,3 +274,74 @@ fn no_screen_draws_a_character_of_ambiguous_width() {
     }
     assert!(saw_name, "the client with a middle dot in her name was on no screen");
 }
+
+/// The screen's tokens that carry a digit (client and staff numbers, phones, dates, amounts).
+fn digit_tokens(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || "|:：，,()（）【】[]<>".contains(c))
+        .filter(|t| t.chars().any(|c| c.is_ascii_digit()))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A cut identifier or amount must look cut: at 60×20, 80×24 and 100×30, in both languages, every
+/// number-bearing value on every screen is either whole (as the same screen shows it on a very
+/// large terminal) or ends in `..`. A silently cut `620100712` for 6201007124, or `100k-` for
+/// `100k-500k`, reads as another real value.
+#[test]
+fn every_identifier_and_amount_on_screen_is_whole_or_marked_cut() {
+    use KeyCode::*;
+    use mingdan::service::Api;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = std::sync::Arc::new(mingdan::service::FixedClock::at(at(d(2026, 12, 1), 10, 0)));
+    let service = std::sync::Arc::new(mingdan::service::Service::create(dir.path(), clock).unwrap());
+    let teller = service.seed_demo(400, 7).unwrap();
+    assert!(service.wait_for_search(std::time::Duration::from_secs(30)));
+    let s = mingdan::service::Session::new(service.clone(), teller);
+    // The demo's branch head (支行行长).
+    let m = mingdan::service::Session::new(service.clone(), sno("8001"));
+    assert!(m.list_staff().is_ok(), "8001 is a manager in the demo");
+    let staff_screens: &[(&str, &[KeyCode])] = &[
+        ("today", &[]),
+        ("roster", &[Char('2')]),
+        ("client", &[Char('2'), Enter]),
+        ("contact_form", &[Char('2'), Enter, Char('c')]),
+        ("search", &[Char('/'), Char('6'), Char('2'), Char('0')]),
+    ];
+    let manager_screens: &[(&str, &[KeyCode])] = &[
+        ("coverage", &[Char('3')]),
+        ("staff_roster", &[Char('3'), Down, Down, Enter]),
+        ("unassigned", &[Char('4')]),
+        ("launches", &[Char('5')]),
+        ("results", &[Char('6')]),
+    ];
+    let theme = mono();
+    for (session, screens) in [(&s, staff_screens), (&m, manager_screens)] {
+        for (lang, t) in [("zh", &ZH), ("en", &EN)] {
+            for (name, keys) in screens {
+                let run = |w: u16, h: u16| {
+                    let mut a = app(session, &theme, t);
+                    for k in *keys {
+                        a.on_key(key(*k));
+                    }
+                    screen(&draw(&mut a, w, h)).join("\n")
+                };
+                let whole: std::collections::BTreeSet<String> =
+                    digit_tokens(&run(240, 60)).into_iter().collect();
+                for (w, h) in [(60, 20), (80, 24), (100, 30)] {
+                    let text = run(w, h);
+                    for token in digit_tokens(&text) {
+                        if token.ends_with("..") || whole.contains(&token) {
+                            continue;
+                        }
+                        let cut_from: Vec<&String> =
+                            whole.iter().filter(|v| v.starts_with(&token) && v.len() > token.len()).collect();
+                        assert!(
+                            cut_from.is_empty(),
+                            "{name} {lang} {w}x{h}: “{token}” is {cut_from:?} cut without a mark:\n{text}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! inside a screen, and when the session ends by SIGHUP (SSH dropped) or SIGTERM.
 
 mod app;
+pub mod columns;
 pub mod narrow;
 pub mod screen;
 pub mod screens;

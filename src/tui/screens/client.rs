@@ -10,6 +10,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::super::columns::{fit_line, wrap_at_gaps};
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::super::text::Text;
 use super::super::ui;
@@ -166,7 +167,8 @@ impl ClientScreen {
             if *req == Requirement::WealthProduct && c.holdings.wealth_products > 0 {
                 name.push_str(&c.holdings.wealth_products.to_string());
             }
-            checklist.push(Span::styled(format!("{name} "), if *met { th.text } else { th.warning }));
+            checklist.push(Span::styled(name, if *met { th.text } else { th.warning }));
+            checklist.push(Span::raw(" "));
         }
         lines.push(Line::from(checklist));
         if !self.revealed.is_empty() {
@@ -287,7 +289,9 @@ impl Screen for ClientScreen {
     fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
         let t = cx.t;
         let th = cx.theme;
-        let profile = self.profile_lines(cx);
+        // Profile lines wrap between their "label value" pairs: at 60 columns nothing is lost.
+        let profile: Vec<Line> =
+            self.profile_lines(cx).into_iter().flat_map(|l| wrap_at_gaps(l, area.width)).collect();
         let plan_text = if self.card.client.plan.is_empty() {
             t.no_plan.to_string()
         } else {
@@ -339,7 +343,12 @@ impl Screen for ClientScreen {
             ])),
             timeline_head,
         );
-        let lines: Vec<Line> = self.timeline_lines(cx).into_iter().skip(self.scroll).collect();
+        let lines: Vec<Line> = self
+            .timeline_lines(cx)
+            .into_iter()
+            .skip(self.scroll)
+            .map(|l| fit_line(l, timeline_area.width))
+            .collect();
         f.render_widget(Paragraph::new(lines), timeline_area);
     }
 }

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph, TableState};
 use ratatui_textarea::TextArea;
 
+use super::super::columns::wrap_at_gaps;
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::super::text::Text;
 use super::super::ui;
@@ -291,6 +292,7 @@ impl Screen for MoveConfirm {
         lines.push(Line::from(Span::styled(format!(" {}", t.move_hint), th.muted)));
         let [text, _] =
             Layout::vertical([Constraint::Length(lines.len() as u16), Constraint::Min(0)]).areas(area);
+        let lines: Vec<Line> = lines.into_iter().flat_map(|l| wrap_at_gaps(l, text.width)).collect();
         f.render_widget(Paragraph::new(lines), text);
         let label_w = ui::width(t.reason_label) as u16 + 2;
         let input = Rect {

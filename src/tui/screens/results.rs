@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::super::columns::wrap_at_gaps;
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
@@ -186,6 +187,8 @@ impl Screen for ResultsScreen {
                 Span::styled(sparkline(vals, range), th.accent),
             ]));
         }
+        // Wrapped between figures, cut with `..` only inside one: never a silently cut number.
+        let lines: Vec<Line> = lines.into_iter().flat_map(|l| wrap_at_gaps(l, area.width)).collect();
         f.render_widget(Paragraph::new(lines), area);
     }
 }

@@ -4,8 +4,9 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
+use super::super::columns::{Column, Columns};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
@@ -272,73 +273,64 @@ impl Screen for RosterScreen {
 
         if page.rows.is_empty() {
             let msg = if page.total == 0 { t.no_clients } else { t.no_match };
-            f.render_widget(Paragraph::new(msg).style(th.muted), body);
+            f.render_widget(
+                Paragraph::new(msg).style(th.muted).wrap(ratatui::widgets::Wrap { trim: true }),
+                body,
+            );
             return;
         }
         let today = cx.me.today;
-        let wide = area.width >= 110;
-        let rows = page.rows.iter().map(|r| {
-            let next = match r.next_callback {
-                Some(d) => Cell::from(Span::styled(ui::date(d, today, t), ui::due_style(d, today, th))),
-                None => Cell::from(Span::styled("-", th.muted)),
-            };
-            let gaps: String = r.gaps.iter().map(|g| t.requirement_badge(*g)).collect();
-            let name_style = if self.marked.contains(&r.no) {
-                th.warning.add_modifier(Modifier::UNDERLINED)
-            } else {
-                th.text
-            };
-            let mut cells = vec![
-                Cell::from(Span::styled(ui::fit(&r.name, 8), name_style)),
-                Cell::from(Span::styled(r.no.to_string(), th.muted)),
-                Cell::from(Span::styled(t.tier(r.tier), th.text)),
-                Cell::from(Span::styled(t.class_short(r.class), th.text)),
-                Cell::from(Span::styled(ui::amount(&r.assets, t), th.text)),
-                Cell::from(Span::styled(ui::opt_date(r.last_contact, today, t), th.text)),
-                next,
-                Cell::from(if r.sticker { Span::styled("✓", th.ok) } else { Span::styled("-", th.muted) }),
-                Cell::from(Span::styled(gaps, th.warning)),
-            ];
-            if wide {
-                cells.push(Cell::from(Span::styled(t.segment(r.segment), th.text)));
-                cells.push(Cell::from(Span::styled(t.status(r.status), th.muted)));
-            }
-            Row::new(cells)
-        });
-        let mut widths = vec![
-            Constraint::Length(8),
-            Constraint::Length(10),
-            Constraint::Length(8),
-            Constraint::Length(4),
-            Constraint::Length(9),
-            Constraint::Length(9),
-            Constraint::Length(9),
-            Constraint::Length(4),
-            Constraint::Length(10),
+        // Dropped right to left as the terminal narrows; the name and client number stay.
+        let cols = [
+            Column::text(t.col_name, 4, 8, 0),
+            Column::whole(t.col_no, 0),
+            Column::whole(t.col_tier, 4),
+            Column::whole(t.col_class, 6),
+            Column::whole(t.col_assets, 3),
+            Column::whole(t.col_last, 5),
+            Column::whole(t.col_next, 2),
+            Column::whole(t.col_sticker, 7),
+            Column::text(t.col_gaps, 2, 10, 8),
+            Column::whole(t.segment, 9),
+            Column::whole(t.status, 10),
         ];
-        let mut header = vec![
-            t.col_name,
-            t.col_no,
-            t.col_tier,
-            t.col_class,
-            t.col_assets,
-            t.col_last,
-            t.col_next,
-            t.col_sticker,
-            t.col_gaps,
-        ];
-        if wide {
-            widths.extend([Constraint::Length(8), Constraint::Length(6)]);
-            header.extend([t.segment, t.status]);
-        }
-        // A column is never narrower than its header (English headers are longer).
-        for (w, h) in widths.iter_mut().zip(&header) {
-            if let Constraint::Length(n) = w {
-                *n = (*n).max(ui::width(h) as u16);
-            }
-        }
-        let table = Table::new(rows, widths)
-            .header(Row::new(header).style(th.title))
+        let cells: Vec<Vec<Line>> = page
+            .rows
+            .iter()
+            .map(|r| {
+                let next = match r.next_callback {
+                    Some(d) => Line::from(Span::styled(ui::date(d, today, t), ui::due_style(d, today, th))),
+                    None => Line::from(Span::styled("-", th.muted)),
+                };
+                let gaps: String = r.gaps.iter().map(|g| t.requirement_badge(*g)).collect();
+                let name_style = if self.marked.contains(&r.no) {
+                    th.warning.add_modifier(Modifier::UNDERLINED)
+                } else {
+                    th.text
+                };
+                vec![
+                    Line::from(Span::styled(crate::domain::inert(&r.name).into_owned(), name_style)),
+                    Line::from(Span::styled(r.no.to_string(), th.muted)),
+                    Line::from(Span::styled(t.tier(r.tier), th.text)),
+                    Line::from(Span::styled(t.class_short(r.class), th.text)),
+                    Line::from(Span::styled(ui::amount(&r.assets, t), th.text)),
+                    Line::from(Span::styled(ui::opt_date(r.last_contact, today, t), th.text)),
+                    next,
+                    Line::from(if r.sticker {
+                        Span::styled("✓", th.ok)
+                    } else {
+                        Span::styled("-", th.muted)
+                    }),
+                    Line::from(Span::styled(gaps, th.warning)),
+                    Line::from(Span::styled(t.segment(r.segment), th.text)),
+                    Line::from(Span::styled(t.status(r.status), th.muted)),
+                ]
+            })
+            .collect();
+        let plan = Columns::plan(&cols, &cells, body.width, 1, 1);
+        let rows: Vec<Row> = cells.into_iter().map(|c| plan.row(c)).collect();
+        let table = Table::new(rows, plan.constraints())
+            .header(plan.header(&cols, th.title))
             .column_spacing(1)
             .row_highlight_style(th.selection)
             .highlight_symbol(">");

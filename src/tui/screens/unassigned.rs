@@ -9,8 +9,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
+use super::super::columns::{Column, Columns};
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::super::text::Text;
 use super::super::ui;
@@ -152,50 +153,44 @@ impl Screen for UnassignedScreen {
             f.render_widget(Paragraph::new(Span::styled(format!(" {}", t.nothing_unassigned), th.ok)), body);
             return;
         }
-        let rows: Vec<Row> = self
+        // Dropped right to left as the terminal narrows; the name and client number stay.
+        let cols = [
+            Column::whole("", 0),
+            Column::text(t.col_name, 4, 8, 0),
+            Column::whole(t.col_no, 0),
+            Column::whole(t.col_tier, 3),
+            Column::whole(t.segment, 4),
+            Column::whole(t.col_assets, 2),
+            Column::text(t.outlet, 4, 6, 5),
+            Column::text(t.col_suggested, 4, 10, 1),
+        ];
+        let cells: Vec<Vec<Line>> = self
             .rows
             .iter()
             .map(|r| {
                 let marked = self.marked.contains(&r.no);
                 let name_style = if marked { th.warning.add_modifier(Modifier::UNDERLINED) } else { th.text };
-                Row::new(vec![
-                    Cell::from(Span::styled(if marked { "*" } else { " " }, th.warning)),
-                    Cell::from(Span::styled(ui::fit(&r.name, 8), name_style)),
-                    Cell::from(Span::styled(r.no.to_string(), th.muted)),
-                    Cell::from(Span::styled(t.tier(r.tier), th.accent)),
-                    Cell::from(Span::styled(t.segment(r.segment), th.text)),
-                    Cell::from(Span::styled(ui::amount(&r.assets, t), th.text)),
-                    Cell::from(Span::styled(ui::fit(r.outlet.as_str(), 6), th.text)),
-                    Cell::from(match &r.suggested {
-                        Some(s) => Span::styled(ui::fit(&s.name, 10), th.ok),
+                vec![
+                    Line::from(Span::styled(if marked { "*" } else { " " }, th.warning)),
+                    Line::from(Span::styled(crate::domain::inert(&r.name).into_owned(), name_style)),
+                    Line::from(Span::styled(r.no.to_string(), th.muted)),
+                    Line::from(Span::styled(t.tier(r.tier), th.accent)),
+                    Line::from(Span::styled(t.segment(r.segment), th.text)),
+                    Line::from(Span::styled(ui::amount(&r.assets, t), th.text)),
+                    Line::from(Span::styled(r.outlet.as_str().to_string(), th.text)),
+                    Line::from(match &r.suggested {
+                        Some(s) => Span::styled(crate::domain::inert(&s.name).into_owned(), th.ok),
                         None => Span::styled(t.no_suggestion, th.warning),
                     }),
-                ])
+                ]
             })
             .collect();
-        let header = Row::new(vec![
-            "",
-            t.col_name,
-            t.col_no,
-            t.col_tier,
-            t.segment,
-            t.col_assets,
-            t.outlet,
-            t.col_suggested,
-        ])
-        .style(th.title);
-        let widths = [
-            Constraint::Length(1),
-            Constraint::Length(8),
-            Constraint::Length(10),
-            Constraint::Length(8),
-            Constraint::Length(4),
-            Constraint::Length(9),
-            Constraint::Length(6),
-            Constraint::Length(10),
-        ];
-        let table =
-            Table::new(rows, widths).header(header).row_highlight_style(th.selection).highlight_symbol(">");
+        let plan = Columns::plan(&cols, &cells, body.width, 1, 1);
+        let rows: Vec<Row> = cells.into_iter().map(|c| plan.row(c)).collect();
+        let table = Table::new(rows, plan.constraints())
+            .header(plan.header(&cols, th.title))
+            .row_highlight_style(th.selection)
+            .highlight_symbol(">");
         f.render_stateful_widget(table, body, &mut self.state);
     }
 }
