@@ -206,3 +206,48 @@ fn init_on_a_server_names_the_administrators_own_login_not_the_service_accounts(
     assert_eq!(admin.permission, mingdan::domain::Permission::Admin);
     assert!(service.staff_for_login(&my_login()).is_err());
 }
+
+/// A server that stops answering (here: stopped with SIGSTOP) must not freeze the terminal: the
+/// footer says what is waited for, and Ctrl-C ends the session at once with the terminal restored.
+#[test]
+fn the_tui_over_a_server_that_stopped_answering_shows_the_wait_and_quits_on_ctrl_c() {
+    use common::pty::Pty;
+    let (dir, store) = closed_store("2001");
+    let socket = dir.path().join("mingdan.sock");
+    let mut server = spawn_serve(&store, &socket, &[]);
+    wait_until(Duration::from_secs(20), "the socket", || socket.exists());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mingdan"));
+    cmd.arg("--socket")
+        .arg(&socket)
+        .env("LANG", "zh_CN.UTF-8")
+        .env("TERM", "xterm-256color")
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env_remove("NO_COLOR")
+        .env_remove("LC_ALL");
+    let mut p = Pty::spawn(&mut cmd, 80, 24);
+    p.wait_for("今日", 30);
+    // SAFETY: plain kill(2) on our own child.
+    unsafe { libc::kill(server.id() as i32, libc::SIGSTOP) };
+    p.send(b"2");
+    p.wait_for("正在等待服务器答复", 10);
+    let pressed = std::time::Instant::now();
+    p.send(b"\x03");
+    let status = loop {
+        if let Some(s) = p.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(pressed.elapsed() < Duration::from_secs(5), "still running 5 s after Ctrl-C");
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let took = pressed.elapsed();
+    println!("Ctrl-C during a wait on a stopped server: the session ended after {took:?}");
+    // The wait looks at the keyboard every 20 ms (a unit test holds it to 100 ms); the rest is the
+    // pseudo-terminal's and a loaded machine's.
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    assert!(status.success(), "{status:?}");
+    assert!(!p.alternate_screen(), "left the alternate screen");
+    assert!(p.cooked(), "the terminal is back in cooked mode");
+    unsafe { libc::kill(server.id() as i32, libc::SIGCONT) };
+    let _ = server.kill();
+    let _ = server.wait();
+}

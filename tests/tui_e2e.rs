@@ -125,7 +125,7 @@ fn panicking_screen_child() {
     let b = common::branch();
     let session = b.session("2001");
     let opts = mingdan::tui::TuiOptions { theme: None, lang: None, mouse: true, mode: String::new() };
-    let _ = mingdan::tui::run_with(&session, opts, |app| app.push(Box::new(Boom)));
+    let _ = mingdan::tui::run_with(std::sync::Arc::new(session), opts, |app| app.push(Box::new(Boom)));
 }
 
 #[test]

@@ -24,6 +24,14 @@ impl Backend {
         }
     }
 
+    /// The session, to be moved to the TUI's request thread.
+    pub fn into_shared(self) -> std::sync::Arc<dyn Api + Send + Sync> {
+        match self {
+            Backend::Server(r) => std::sync::Arc::new(r),
+            Backend::Local { session, .. } => std::sync::Arc::new(session),
+        }
+    }
+
     /// One line for stderr before a command's output.
     pub fn describe(&self) -> String {
         match self {

@@ -311,13 +311,13 @@ pub fn main(cli: Cli) -> Result<()> {
         None => {
             let backend = backend::connect(&cli, &store).with_context(|| "无法打开 mingdan".to_string())?;
             tui.mode = backend.label(cli.lang);
-            crate::tui::run(backend.api(), tui)
+            crate::tui::run(backend.into_shared(), tui)
         }
         Some(Command::Demo { clients, fresh }) => {
             let service = commands::demo(&store, *clients, *fresh)?;
             let me = actor(&service, cli.as_staff.as_deref())?;
             tui.mode = if matches!(cli.lang, Some(Lang::En)) { "demo".into() } else { "演示".into() };
-            crate::tui::run(&Session::new(service, me), tui)
+            crate::tui::run(std::sync::Arc::new(Session::new(service, me)), tui)
         }
         Some(Command::Init { no, name, outlet, role, login }) => {
             commands::init(&store, no, name, outlet, role, login.as_deref())

@@ -9,6 +9,7 @@ pub mod screens;
 pub mod text;
 pub mod theme;
 pub mod ui;
+pub mod waiting;
 
 use std::io;
 use std::path::PathBuf;
@@ -90,12 +91,18 @@ pub fn prepare(opts: TuiOptions) -> Result<Prepared> {
     Ok(Prepared { theme, text, warning, mouse })
 }
 
-pub fn run(api: &dyn Api, opts: TuiOptions) -> Result<()> {
+/// Runs the interface until the user quits. `api` is moved to a worker thread (see
+/// `waiting`), so a server that stops answering never freezes the terminal.
+pub fn run(api: Arc<dyn Api + Send + Sync>, opts: TuiOptions) -> Result<()> {
     run_with(api, opts, |_| {})
 }
 
 /// `run`, with a chance to set the app up before the first frame (tests push their own screens).
-pub fn run_with(api: &dyn Api, opts: TuiOptions, setup: impl FnOnce(&mut App)) -> Result<()> {
+pub fn run_with(
+    api: Arc<dyn Api + Send + Sync>,
+    opts: TuiOptions,
+    setup: impl FnOnce(&mut App),
+) -> Result<()> {
     use std::io::IsTerminal;
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         return Err(anyhow!(
@@ -107,8 +114,9 @@ pub fn run_with(api: &dyn Api, opts: TuiOptions, setup: impl FnOnce(&mut App)) -
     if let Some(w) = &prepared.warning {
         eprintln!("{w}");
     }
+    let api = waiting::Responsive::new(api, prepared.text).map_err(io_error)?;
     // Load before touching the terminal, so a refusal prints as plain text.
-    let mut app = App::new(api, &prepared.theme, prepared.text)?;
+    let mut app = App::new(&api, &prepared.theme, prepared.text)?;
     app.mode = mode;
     app.poll_changes();
     if let Some(w) = prepared.warning {
@@ -132,7 +140,8 @@ pub fn run_with(api: &dyn Api, opts: TuiOptions, setup: impl FnOnce(&mut App)) -
     if prepared.mouse {
         let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
     }
-    let result = event_loop(&mut terminal, &mut app, &stop);
+    api.watch(waiting::Input::new(spawn_input()));
+    let result = event_loop(&mut terminal, &mut app, &stop, &api);
     // However the loop ended, unsaved work gets its chance first (a draft for an open form).
     if result.is_err() || stop.load(Ordering::Relaxed) || app.quit_by_signal {
         app.end_session();
@@ -179,11 +188,20 @@ fn terminal_hung_up() -> bool {
 /// below, a colleague's change shows within about 1.3 s.
 const POLL_CHANGES: Duration = Duration::from_secs(1);
 
-fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, stop: &AtomicBool) -> Result<()> {
-    let input = spawn_input();
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    stop: &AtomicBool,
+    api: &waiting::Responsive,
+) -> Result<()> {
+    let input = api.input();
     let mut polled = std::time::Instant::now();
     loop {
         if terminal_hung_up() {
+            app.quit_by_signal = true;
+        }
+        // Ctrl-C during a wait on the server: leave now, without waiting any more.
+        if api.outcome.quit.get() {
             app.quit_by_signal = true;
         }
         if stop.load(Ordering::Relaxed) || app.quit_by_signal {
@@ -193,11 +211,17 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, stop: &Ato
             app.poll_changes();
             polled = std::time::Instant::now();
         }
+        // A wait line was written over the frame behind ratatui's back: draw the next one whole.
+        if api.outcome.drew.replace(false) {
+            terminal.clear().map_err(io_error)?;
+        }
         terminal.draw(|f| app.draw(f)).map_err(io_error)?;
-        match input.recv_timeout(Duration::from_millis(250)) {
-            Ok(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => app.on_key(key),
-            Ok(Ok(Event::Paste(text))) => app.on_paste(&text),
-            Ok(Ok(Event::Mouse(m))) => {
+        // The keyboard is shared with calls in progress: take one event and let go of it first.
+        let next = input.borrow_mut().as_mut().map(|i| i.next(Duration::from_millis(250)));
+        match next {
+            Some(Ok(Ok(Event::Key(key)))) if key.kind != KeyEventKind::Release => app.on_key(key),
+            Some(Ok(Ok(Event::Paste(text)))) => app.on_paste(&text),
+            Some(Ok(Ok(Event::Mouse(m)))) => {
                 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
                 let code = match m.kind {
                     MouseEventKind::ScrollDown => Some(KeyCode::Down),
@@ -208,12 +232,15 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App, stop: &Ato
                     app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
                 }
             }
-            Ok(Ok(_)) | Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Ok(Err(e)) => return Err(io_error(e)),
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
+            Some(Ok(Ok(_))) | Some(Err(mpsc::RecvTimeoutError::Timeout)) => {}
+            Some(Ok(Err(e))) => return Err(io_error(e)),
+            None | Some(Err(mpsc::RecvTimeoutError::Disconnected)) => {
                 app.quit_by_signal = true;
                 return Ok(());
             }
+        }
+        if api.outcome.quit.get() {
+            continue;
         }
         app.tick();
         if app.quit {

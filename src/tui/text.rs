@@ -110,6 +110,16 @@ pub struct Text {
     /// Printed when the locale is not UTF-8: the same in both languages and plain ASCII, since
     /// such a terminal would garble any Chinese; one line that fits 80 columns.
     pub not_utf8: &'static str,
+    /// The footer while a request is waited for; `{}` is the seconds waited.
+    pub waiting: &'static str,
+    /// A wait ended by Ctrl-C or `q`.
+    pub wait_quit: &'static str,
+    /// A wait ended by Esc.
+    pub wait_given_up: &'static str,
+    /// A request not answered in time; `{}` is the seconds waited.
+    pub wait_too_long: &'static str,
+    /// The thread that carries requests has ended.
+    pub wait_worker_gone: &'static str,
     pub days_overdue: &'static str,
     pub weekday_names: [&'static str; 7],
     pub overdue_callbacks: &'static str,
@@ -376,6 +386,11 @@ pub const ZH: Text = Text {
     yes_no: "y 确认 / n 取消",
     sticker_saved: "已保存贴标状态",
     not_utf8: NOT_UTF8,
+    waiting: "正在等待服务器答复（{} 秒）  Esc 不再等待  q/Ctrl-C 退出",
+    wait_quit: "已退出",
+    wait_given_up: "已不再等待服务器答复。这次操作可能仍会完成：稍后按 r 刷新查看",
+    wait_too_long: "服务器 {} 秒没有答复，已不再等待。这次操作可能仍会完成：稍后按 r 刷新查看；如持续出现请联系管理员",
+    wait_worker_gone: "内部错误：发送请求的线程已结束，请退出后重新打开 mingdan",
     days_overdue: "逾期{}天",
     weekday_names: ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
     overdue_callbacks: "逾期回访",
@@ -636,6 +651,11 @@ pub const EN: Text = Text {
     yes_no: "y yes / n no",
     sticker_saved: "VIP label saved",
     not_utf8: NOT_UTF8,
+    waiting: "Waiting for the server ({}s)  Esc stop waiting  q/Ctrl-C quit",
+    wait_quit: "Quit",
+    wait_given_up: "Stopped waiting for the server. The action may still complete: press r later to see",
+    wait_too_long: "The server has not answered in {}s; stopped waiting. The action may still complete: press r later to see; if this keeps happening, call the administrator",
+    wait_worker_gone: "Internal error: the request thread has ended; quit and open mingdan again",
     days_overdue: "{}d overdue",
     weekday_names: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
     overdue_callbacks: "Overdue callbacks",
