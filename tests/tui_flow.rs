@@ -388,3 +388,38 @@ fn esc_on_every_top_level_screen_leaves_the_app_running_and_q_quits() {
         assert!(app.quit, "{who}: q quits");
     }
 }
+
+/// The roster's filter is picked from a menu (not cycled through a dozen presses), and sort and
+/// filter still hold after a visit to 今日 in the same session.
+#[test]
+fn roster_filter_is_picked_from_a_menu_and_sort_and_filter_survive_switching_screens() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('2'));
+    assert!(screen(&mut app).contains("排序:下次回访"), "{}", screen(&mut app));
+    press(&mut app, KeyCode::Char('s'));
+    assert!(screen(&mut app).contains("排序:资产"), "{}", screen(&mut app));
+    press(&mut app, KeyCode::Char('f'));
+    let menu = screen(&mut app);
+    for label in ["全部", "关键客户", "重要客户", "维护"] {
+        assert!(menu.contains(label), "{label} missing from the menu:\n{menu}");
+    }
+    // Down to 重要客户 (the second class in the list) and choose it.
+    let lines: Vec<&str> = menu.lines().collect();
+    let first = lines.iter().position(|l| l.contains("* 全部")).expect("the current filter is marked");
+    let target = lines.iter().position(|l| l.contains("重要客户")).unwrap();
+    for _ in first..target {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Enter);
+    let shown = screen(&mut app);
+    assert!(shown.contains("筛选:重要客户") && !shown.contains("上下选择"), "{shown}");
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Char('2'));
+    let back = screen(&mut app);
+    assert!(back.contains("排序:资产") && back.contains("筛选:重要客户"), "{back}");
+    press(&mut app, KeyCode::Char('F'));
+    assert!(screen(&mut app).contains("筛选:全部"), "{}", screen(&mut app));
+}

@@ -105,7 +105,7 @@ impl<'a> App<'a> {
     /// Opens on 今日; if the last session ended with a contact form open, offers its draft.
     pub fn new(api: &'a dyn Api, theme: &'a Theme, t: &'static Text) -> Result<App<'a>, ServiceError> {
         let me = api.whoami()?;
-        let cx = Ctx { api, theme, t, me };
+        let cx = Ctx { api, theme, t, me, memory: Default::default() };
         let root = Root::Today;
         let roots =
             if cx.me.staff.may(crate::domain::Permission::Manager) { Root::MANAGER } else { Root::STAFF };

@@ -10,12 +10,24 @@ use super::theme::Theme;
 use crate::service::views::Me;
 use crate::service::{Api, ServiceError};
 
-/// What a screen can reach: the service, the theme, the strings, and who is logged in.
+/// What a screen can reach: the service, the theme, the strings, who is logged in, and what
+/// the session remembers between screens.
 pub struct Ctx<'a> {
     pub api: &'a dyn Api,
     pub theme: &'a Theme,
     pub t: &'static Text,
     pub me: Me,
+    pub memory: Memory,
+}
+
+/// Choices a user makes on a screen that should still hold when they come back to it in the same
+/// session (switching to 今日 and back must not reset the roster's sort and filter).
+#[derive(Debug, Default)]
+pub struct Memory {
+    /// Sort and filter of one's own roster (indices into the roster screen's lists).
+    pub roster: std::cell::Cell<(usize, usize)>,
+    /// Sort and filter of a colleague's roster opened from 覆盖.
+    pub staff_roster: std::cell::Cell<(usize, usize)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

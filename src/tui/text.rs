@@ -171,7 +171,12 @@ pub struct Text {
     pub key_clear_line: &'static str,
     pub key_newline: &'static str,
     pub key_reveal: &'static str,
-    pub key_back_cycle: &'static str,
+    /// `S`: the roster's sort steps back to the previous order.
+    pub key_sort_back: &'static str,
+    /// `F`: the roster's filter goes back to all clients.
+    pub key_filter_clear: &'static str,
+    /// Title of the roster's filter menu (with its keys).
+    pub filter_menu: &'static str,
     pub key_switch: &'static str,
     /// The number keys for managers, who have seven screens.
     pub key_switch_all: &'static str,
@@ -442,7 +447,9 @@ pub const ZH: Text = Text {
     key_clear_line: "删到行首",
     key_newline: "换行",
     key_reveal: "显示号码/资产",
-    key_back_cycle: "反向排序/筛选",
+    key_sort_back: "上一种排序",
+    key_filter_clear: "取消筛选",
+    filter_menu: "筛选（上下选择，Enter 确定，Esc 关闭）",
     key_switch: "今日/名单",
     key_switch_all: "切换界面",
     key_yes: "是",
@@ -707,7 +714,9 @@ pub const EN: Text = Text {
     key_clear_line: "delete to line start",
     key_newline: "new line",
     key_reveal: "show phone/ID/assets",
-    key_back_cycle: "sort/filter backwards",
+    key_sort_back: "previous sort",
+    key_filter_clear: "clear filter",
+    filter_menu: "Filter (Up/Down, Enter choose, Esc close)",
     key_switch: "today/roster",
     key_switch_all: "switch screen",
     key_yes: "yes",

@@ -41,6 +41,8 @@ pub struct RosterScreen {
     state: TableState,
     /// Clients marked with Space for a move.
     marked: BTreeSet<ClientNo>,
+    /// The filter menu, open with the highlighted entry.
+    menu: Option<usize>,
 }
 
 impl RosterScreen {
@@ -54,10 +56,43 @@ impl RosterScreen {
     }
 
     fn open(of: Option<StaffNo>, cx: &Ctx) -> Result<RosterScreen, ServiceError> {
-        let page = cx.api.roster(of.clone(), SORTS[0], filters()[0].clone())?;
+        let (sort, filter) = Self::remembered(of.is_some(), cx).get();
+        let (sort, filter) = (sort % SORTS.len(), filter % filters().len());
+        let page = cx.api.roster(of.clone(), SORTS[sort], filters()[filter].clone())?;
         let mut state = TableState::default();
         state.select((!page.rows.is_empty()).then_some(0));
-        Ok(RosterScreen { of, page, sort: 0, filter: 0, state, marked: BTreeSet::new() })
+        Ok(RosterScreen { of, page, sort, filter, state, marked: BTreeSet::new(), menu: None })
+    }
+
+    /// Where this kind of roster keeps its sort and filter for the session.
+    fn remembered<'c>(of_staff: bool, cx: &'c Ctx) -> &'c std::cell::Cell<(usize, usize)> {
+        if of_staff { &cx.memory.staff_roster } else { &cx.memory.roster }
+    }
+
+    /// Shows the list again with the current sort and filter, and remembers them.
+    fn resort(&mut self, cx: &Ctx) -> Action {
+        Self::remembered(self.of.is_some(), cx).set((self.sort, self.filter));
+        self.state.select(None);
+        Action::after(self.refresh(cx))
+    }
+
+    /// The filter menu's keys: move, choose, close.
+    fn on_menu_key(&mut self, at: usize, key: KeyEvent, cx: &Ctx) -> Action {
+        let n = filters().len();
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => self.menu = Some((at + n - 1) % n),
+            KeyCode::Down | KeyCode::Char('j') => self.menu = Some((at + 1) % n),
+            KeyCode::Home | KeyCode::Char('g') => self.menu = Some(0),
+            KeyCode::End | KeyCode::Char('G') => self.menu = Some(n - 1),
+            KeyCode::Enter => {
+                self.menu = None;
+                self.filter = at;
+                return self.resort(cx);
+            }
+            KeyCode::Esc | KeyCode::Char('f') | KeyCode::Char('q') => self.menu = None,
+            _ => {}
+        }
+        Action::None
     }
 
     fn manager(cx: &Ctx) -> bool {
@@ -99,7 +134,46 @@ impl RosterScreen {
     }
 
     fn filter_name(&self, t: &Text) -> String {
-        let f = &filters()[self.filter];
+        filter_label(&filters()[self.filter], t)
+    }
+
+    fn selected_client(&self) -> Option<crate::domain::ClientNo> {
+        self.page.rows.get(self.state.selected()?).map(|r| r.no.clone())
+    }
+}
+
+impl RosterScreen {
+    /// The filter menu over the list: every filter on its own line, the current one marked.
+    fn render_menu(&self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let Some(at) = self.menu else { return };
+        let t = cx.t;
+        let th = cx.theme;
+        let all = filters();
+        // As many lines as fit, scrolled so the highlighted one shows.
+        let fit = usize::from(area.height.saturating_sub(4)).max(1);
+        let first = at.saturating_sub(fit - 1);
+        let lines: Vec<Line<'static>> = all
+            .iter()
+            .enumerate()
+            .skip(first)
+            .take(fit)
+            .map(|(i, flt)| {
+                let mark = if i == self.filter { "*" } else { " " };
+                let text = format!("{mark} {}", filter_label(flt, t));
+                if i == at {
+                    Line::from(Span::styled(text, th.selection))
+                } else {
+                    Line::from(Span::styled(text, th.text))
+                }
+            })
+            .collect();
+        super::modal::popup(f, area, cx, t.filter_menu, lines);
+    }
+}
+
+/// What a filter is called in the header and the menu.
+fn filter_label(f: &RosterFilter, t: &Text) -> String {
+    {
         if let Some(c) = f.class {
             t.class(c).to_string()
         } else if let Some(s) = f.segment {
@@ -109,10 +183,6 @@ impl RosterScreen {
         } else {
             t.all.to_string()
         }
-    }
-
-    fn selected_client(&self) -> Option<crate::domain::ClientNo> {
-        self.page.rows.get(self.state.selected()?).map(|r| r.no.clone())
     }
 }
 
@@ -150,7 +220,8 @@ impl Screen for RosterScreen {
             ("q", t.key_quit),
             ("PgUp/PgDn", t.key_page),
             ("g/G", t.key_top_bottom),
-            ("S/F", t.key_back_cycle),
+            ("S", t.key_sort_back),
+            ("F", t.key_filter_clear),
             ("1", t.key_today),
             ("r", t.key_refresh),
         ]
@@ -174,6 +245,9 @@ impl Screen for RosterScreen {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        if let Some(at) = self.menu {
+            return self.on_menu_key(at, key, cx);
+        }
         let n = self.page.rows.len();
         if list_nav(&mut self.state, key, n) {
             return Action::None;
@@ -213,23 +287,19 @@ impl Screen for RosterScreen {
             },
             KeyCode::Char('s') => {
                 self.sort = (self.sort + 1) % SORTS.len();
-                self.state.select(None);
-                Action::after(self.refresh(cx))
+                self.resort(cx)
             }
             KeyCode::Char('S') => {
                 self.sort = (self.sort + SORTS.len() - 1) % SORTS.len();
-                self.state.select(None);
-                Action::after(self.refresh(cx))
+                self.resort(cx)
             }
             KeyCode::Char('f') => {
-                self.filter = (self.filter + 1) % filters().len();
-                self.state.select(None);
-                Action::after(self.refresh(cx))
+                self.menu = Some(self.filter);
+                Action::None
             }
             KeyCode::Char('F') => {
-                self.filter = (self.filter + filters().len() - 1) % filters().len();
-                self.state.select(None);
-                Action::after(self.refresh(cx))
+                self.filter = 0;
+                self.resort(cx)
             }
             KeyCode::Char('r') => Action::after(self.refresh(cx)),
             _ => Action::None,
@@ -335,5 +405,6 @@ impl Screen for RosterScreen {
             .row_highlight_style(th.selection)
             .highlight_symbol(">");
         f.render_stateful_widget(table, body, &mut self.state);
+        self.render_menu(f, area, cx);
     }
 }
