@@ -220,7 +220,10 @@ fn a_manager_assigns_an_unassigned_client_and_hands_a_roster_over_by_keys() {
         if s.contains("张伟") && !s.contains("单明") {
             break;
         }
+        // The menu opens on the current filter: one down is the next filter.
         press(&mut app, KeyCode::Char('f'));
+        press(&mut app, KeyCode::Down);
+        press(&mut app, KeyCode::Enter);
     }
     assert!(!screen(&mut app).contains("单明"), "{}", screen(&mut app));
     press(&mut app, KeyCode::Char('H'));
