@@ -502,7 +502,9 @@ pub fn check(api: &dyn Api) -> Result<()> {
         for p in &report.problems {
             say!("  {}", inert(p));
         }
-        bail!("数据库检查未通过；请联系管理员，必要时用 mingdan restore 从备份恢复")
+        bail!(
+            "数据库检查未通过；请联系管理员，必要时按 docs/DEPLOY.md 第 5 节“数据库损坏时”用 mingdan restore 从备份恢复"
+        )
     }
 }
 

@@ -276,8 +276,14 @@ fn data_dir() -> Result<PathBuf> {
         .ok_or_else(|| anyhow!("找不到用户数据目录，请用 --store 指定数据库目录"))
 }
 
+/// Opens the store at `path`. What opening had to put right (damaged snapshot files moved
+/// aside) goes to stderr: the user's terminal, or the journal under `serve`.
 fn open(path: &std::path::Path) -> Result<Arc<Service>> {
-    Ok(Arc::new(Service::open(path, Arc::new(SystemClock))?))
+    let service = Service::open(path, Arc::new(SystemClock))?;
+    for notice in service.open_notices() {
+        eprintln!("{} mingdan：注意：{notice}", chrono::Local::now().format("%Y-%m-%d %H:%M:%S"));
+    }
+    Ok(Arc::new(service))
 }
 
 /// For `init` and `demo`, the only commands that make a new store.

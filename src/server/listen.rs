@@ -33,7 +33,9 @@ pub struct Timeouts {
     pub frame: Duration,
     /// For a client to take its answer.
     pub write: Duration,
-    /// On shutdown, for requests in flight to finish.
+    /// On shutdown, for requests in flight to finish. Together with `STOP_FLUSH` it bounds how
+    /// long SIGTERM takes (under 10 s by default) even when a request is stuck inside sled on a
+    /// damaged store.
     pub drain: Duration,
 }
 
@@ -44,7 +46,7 @@ impl Default for Timeouts {
             idle: Duration::from_secs(15 * 60),
             frame: Duration::from_secs(60),
             write: Duration::from_secs(60),
-            drain: Duration::from_secs(30),
+            drain: Duration::from_secs(4),
         }
     }
 }
@@ -240,17 +242,45 @@ impl Server {
         let _ = std::fs::remove_file(&socket);
         drop(listener);
         let unfinished = drain(&shared);
-        let flushed = shared.service.flush();
+        if unfinished > 0 {
+            log(format!(
+                "{unfinished} 个请求在 {} 秒内没有结束（可能卡在损坏的数据库中），不再等待",
+                shared.timeouts.drain.as_secs()
+            ));
+        }
+        let flushed = last_flush(&shared.service);
         match (&result, &flushed) {
             (Ok(()), Ok(())) if unfinished == 0 => log("已停止：所有请求已完成，数据已写入磁盘"),
-            (Ok(()), Ok(())) => {
-                log(format!("已停止：{unfinished} 个连接未在限定时间内结束；已确认的写入都已在磁盘上"))
-            }
+            (Ok(()), Ok(())) => log("已停止：已确认的写入都已在磁盘上"),
+            (_, Err(e)) => log(format!("停止时{e}")),
             _ => {}
         }
         result?;
         flushed?;
+        if unfinished > 0 {
+            bail!("{unfinished} 个请求在停止时没有结束，已放弃等待；请运行 mingdan check 检查数据库");
+        }
         Ok(())
+    }
+}
+
+/// How long the server's last flush may take. It waits for the writer lock, which a request
+/// stuck inside sled may hold forever.
+const STOP_FLUSH: Duration = Duration::from_secs(3);
+
+/// The last flush before exiting, on a worker so a stuck one cannot keep the server from
+/// stopping (see `store::deadline`); abandoned at `STOP_FLUSH`.
+fn last_flush(service: &Arc<Service>) -> Result<()> {
+    let path = service.store_path().to_path_buf();
+    let service = service.clone();
+    match crate::store::deadline::run("flush", STOP_FLUSH, move || service.flush()) {
+        Ok(flushed) => Ok(flushed?),
+        Err(_) => bail!(
+            "最后一次写盘在 {} 秒内没有完成（数据库 {} 可能已损坏，或有请求卡住），已放弃等待；\
+             已确认的写入在确认前都已写盘。请运行 mingdan check 检查数据库",
+            STOP_FLUSH.as_secs(),
+            path.display()
+        ),
     }
 }
 

@@ -122,6 +122,10 @@ impl Service {
     /// up and check the store, which it can read on disk anyway, and nothing else: this is what a
     /// nightly backup timer runs as.
     pub fn handle_service_account(&self, login: &str, req: Request) -> Result<Response, ServiceError> {
+        crate::store::naming(self.store.path(), || self.service_account_request(login, req))
+    }
+
+    fn service_account_request(&self, login: &str, req: Request) -> Result<Response, ServiceError> {
         let who = format!("服务账户 {login}");
         match req {
             Request::Backup { .. } => self.take_backup("system", &who).map(Response::Backup),

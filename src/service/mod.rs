@@ -112,6 +112,12 @@ impl Service {
         self.store.path()
     }
 
+    /// What opening the store had to put right, one Chinese sentence each (see
+    /// `Store::open_notices`); the caller shows or logs them.
+    pub fn open_notices(&self) -> &[String] {
+        self.store.open_notices()
+    }
+
     pub fn now(&self) -> DateTime<FixedOffset> {
         self.clock.now()
     }
@@ -133,9 +139,12 @@ impl Service {
 
     /// Answers one request made by staff member `actor`.
     pub fn handle(&self, actor: &StaffNo, req: Request) -> Result<Response, ServiceError> {
-        let staff = self.acting(actor)?;
-        self.ensure_period_tasks()?;
-        self.dispatch(&staff, req)
+        // sled's errors carry no path; raised during this request they name this store.
+        crate::store::naming(self.store.path(), || {
+            let staff = self.acting(actor)?;
+            self.ensure_period_tasks()?;
+            self.dispatch(&staff, req)
+        })
     }
 
     /// The staff member behind a session; unknown or inactive staff are refused.

@@ -166,17 +166,29 @@ fn read_all(store: &Store, cancel: &AtomicBool) -> Result<Option<Builder>, Strin
     Ok(Some(builder))
 }
 
+/// How long closing a service waits for a cancelled index build to let go of the store.
+const BUILD_STOP: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Drop for SearchState {
     /// A service being closed must let go of the store (its lock file) before returning, so the
     /// same store can be opened again at once. A builder that has read every client holds
-    /// nothing, and is left to finish on its own rather than delay quitting.
+    /// nothing, and is left to finish on its own rather than delay quitting. One stuck inside
+    /// sled on a damaged store never notices it was cancelled: after `BUILD_STOP` it is left
+    /// behind, holding the store, rather than hang the process on its way out.
     fn drop(&mut self) {
         let running = std::mem::take(&mut *self.builds.running.lock().unwrap_or_else(|p| p.into_inner()));
         for b in &running {
             b.cancel.store(true, Ordering::Relaxed);
         }
+        let deadline = std::time::Instant::now() + BUILD_STOP;
         for b in running {
-            if !b.released.load(Ordering::Acquire) {
+            while !b.released.load(Ordering::Acquire) && !b.handle.is_finished() {
+                if std::time::Instant::now() >= deadline {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            if b.handle.is_finished() {
                 let _ = b.handle.join();
             }
         }

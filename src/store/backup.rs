@@ -481,7 +481,12 @@ pub fn restore(dir: &Path, bytes: &[u8], stamp: &str, other_branch: bool) -> Res
     let verified = verify(bytes)?;
     refuse_unfinished_restore(dir)?;
     if Store::exists(dir) && !other_branch {
-        refuse_other_branch(dir, &verified)?;
+        match refuse_other_branch(dir, &verified) {
+            // A damaged store cannot say which branch it is; it is what a restore is for, and
+            // it is kept aside like any store replaced.
+            Err(e) if e.is_damage() => {}
+            other => other?,
+        }
     }
     let name = dir.file_name().ok_or_else(|| bad(format!("{} 不是一个目录名", dir.display())))?;
     if name.as_encoded_bytes().contains(&b'\n') {
@@ -489,7 +494,12 @@ pub fn restore(dir: &Path, bytes: &[u8], stamp: &str, other_branch: bool) -> Res
     }
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     // Held until the swap, so no one opens the old store while we replace it.
-    let _held = if dir.exists() { Some(lock::StoreLock::acquire(dir)?) } else { None };
+    // A store whose open got stuck above is still locked by this process's abandoned worker.
+    let _held = if dir.exists() && !lock::held_by_abandoned(dir) {
+        Some(lock::StoreLock::acquire(dir)?)
+    } else {
+        None
+    };
 
     let mut tmp_name = name.to_os_string();
     tmp_name.push(format!(".restoring-{}", std::process::id()));

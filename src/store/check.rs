@@ -2,11 +2,12 @@
 //! round, and the denormalised fields on a client agree with its tasks.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::Ordering;
 
 use serde::{Deserialize, Serialize};
 
 use super::records::{Stored, decode_any};
-use super::{Store, StoreError, Tree, keys};
+use super::{Store, StoreError, Tree, deadline, keys, naming};
 use crate::domain::results::StateChange;
 use crate::domain::{Client, Contact, Staff, Task, TaskKind};
 
@@ -78,7 +79,7 @@ fn load(store: &Store, f: &mut Findings) -> Records {
             let (k, v) = match item {
                 Ok(kv) => kv,
                 Err(e) => {
-                    f.add(format!("读取 {} 失败：{e}", t.name()));
+                    f.add(format!("读取 {} 失败：{}", t.name(), StoreError::from(e)));
                     continue;
                 }
             };
@@ -103,7 +104,7 @@ fn key_set(store: &Store, t: Tree, f: &mut Findings) -> BTreeSet<Vec<u8>> {
             Ok((k, _)) => {
                 out.insert(k.to_vec());
             }
-            Err(e) => f.add(format!("读取 {} 失败：{e}", t.name())),
+            Err(e) => f.add(format!("读取 {} 失败：{}", t.name(), StoreError::from(e))),
         }
     }
     out
@@ -143,7 +144,7 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
                     String::from_utf8_lossy(&owner),
                     s.no
                 )),
-                Err(e) => f.add(format!("读取 staff_by_login 失败：{e}")),
+                Err(e) => f.add(format!("读取 staff_by_login 失败：{}", StoreError::from(e))),
                 _ => {}
             }
         }
@@ -223,7 +224,41 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
 }
 
 impl Store {
+    /// Checks every record and index (see the module doc) on a worker under
+    /// `deadline::check_deadline`: on a damaged store sled can loop forever reading a page, and
+    /// a check that never ends would hold whatever its caller holds (the server's writer lock).
+    /// A check that misses its deadline, or during which sled panics, is reported as damage;
+    /// while a stuck one is still running, another is refused at once: it would only leave
+    /// another thread spinning beside it.
     pub fn check(&self) -> Result<CheckReport, StoreError> {
-        run(self)
+        let path = self.path.clone();
+        // Checks are one at a time (the service holds its writer lock across one), so a check
+        // still running here is one that missed its deadline.
+        if self.check_running.swap(true, Ordering::SeqCst) {
+            return Err(StoreError::damaged(&path, "上一次检查仍卡在读取中"));
+        }
+        let limit = deadline::check_deadline(deadline::dir_bytes(&path.join("sled")));
+        let (store, running) = (self.clone(), self.check_running.clone());
+        let worker_path = path.clone();
+        let outcome = deadline::run("check", limit, move || {
+            let report = naming(&worker_path, || run(&store));
+            running.store(false, Ordering::SeqCst);
+            report
+        });
+        match outcome {
+            Ok(report) => report,
+            // Left set: the worker clears it if it ever finishes.
+            Err(deadline::Failure::TimedOut(d)) => {
+                Err(StoreError::damaged(&path, format!("检查超过 {} 秒仍未完成，读取时卡住", d.as_secs())))
+            }
+            Err(deadline::Failure::Panicked) => {
+                self.check_running.store(false, Ordering::SeqCst);
+                Err(StoreError::damaged(&path, "检查时数据库程序意外中止"))
+            }
+            Err(deadline::Failure::NoThread) => {
+                self.check_running.store(false, Ordering::SeqCst);
+                Err(StoreError::Io("无法启动检查数据库的线程，请稍后再试".into()))
+            }
+        }
     }
 }

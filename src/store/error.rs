@@ -1,4 +1,5 @@
-use std::path::PathBuf;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 
 /// What can go wrong below the service. Messages are in Chinese because they reach the user as-is.
 #[derive(Debug, thiserror::Error)]
@@ -46,11 +47,69 @@ pub enum StoreError {
     /// A backup image that is damaged, truncated, or from a newer mingdan; nothing was restored.
     #[error("备份文件不能使用：{0}")]
     BadBackup(String),
+    /// sled found its files damaged, failed inside (a panic, a reported bug), or did not answer
+    /// within its deadline. `what` says which, in Chinese; `path` is the store, when known (see
+    /// `naming`). The only way on is a restore, so the sentence says how.
+    #[error("{}", damaged_sentence(path.as_deref(), what))]
+    Damaged { path: Option<PathBuf>, what: String },
+}
+
+/// The one sentence every damaged store is reported with.
+fn damaged_sentence(path: Option<&Path>, what: &str) -> String {
+    let store = path.map_or_else(|| "数据库".to_string(), |p| format!("数据库 {}", p.display()));
+    format!(
+        "{store} 的文件已损坏（{what}），不能继续使用；请按 docs/DEPLOY.md 第 5 节“数据库损坏时”\
+         停止服务，用 mingdan restore 从最近的备份恢复"
+    )
+}
+
+impl StoreError {
+    /// A damaged store, named.
+    pub fn damaged(path: &Path, what: impl Into<String>) -> StoreError {
+        StoreError::Damaged { path: Some(path.to_path_buf()), what: what.into() }
+    }
+
+    /// True when the store's files are damaged (see `Damaged`).
+    pub fn is_damage(&self) -> bool {
+        matches!(self, StoreError::Damaged { .. })
+    }
+}
+
+thread_local! {
+    /// The store this thread is working on, for naming it in errors converted from sled's (which
+    /// carry no path). Set by `naming` around a request, an open or a check.
+    static WORKING_ON: RefCell<Option<PathBuf>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with sled errors raised on this thread naming the store at `path`.
+pub fn naming<R>(path: &Path, f: impl FnOnce() -> R) -> R {
+    let before = WORKING_ON.with(|w| w.replace(Some(path.to_path_buf())));
+    let out = f();
+    WORKING_ON.with(|w| *w.borrow_mut() = before);
+    out
+}
+
+/// What sled said, in the words the user sees. sled's own text ("Read corrupted data at file
+/// offset None backtrace ()") means nothing to a branch administrator.
+fn sled_damage(e: &sled::Error) -> &'static str {
+    match e {
+        sled::Error::Corruption { .. } => "读取时校验不符",
+        sled::Error::ReportableBug(_) => "数据库程序遇到内部错误",
+        sled::Error::Unsupported(_) => "数据库程序拒绝了这个操作",
+        sled::Error::CollectionNotFound(_) => "缺少一组数据",
+        sled::Error::Io(_) => "读写文件失败",
+    }
 }
 
 impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> StoreError {
-        StoreError::Io(e.to_string())
+        match e {
+            sled::Error::Io(e) => StoreError::Io(e.to_string()),
+            other => StoreError::Damaged {
+                path: WORKING_ON.with(|w| w.borrow().clone()),
+                what: sled_damage(&other).to_string(),
+            },
+        }
     }
 }
 

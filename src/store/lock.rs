@@ -56,6 +56,21 @@ impl StoreLock {
     }
 }
 
+/// Stores whose open was abandoned at its deadline in this process (see `deadline`): the stuck
+/// worker still holds their lock, so no other process can have them, and `acquire` would only
+/// find this process in the way.
+static ABANDONED: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Records that the worker holding `dir`'s lock was abandoned.
+pub fn abandoned(dir: &Path) {
+    ABANDONED.lock().unwrap_or_else(|p| p.into_inner()).push(dir.to_path_buf());
+}
+
+/// True when this process already holds `dir`'s lock through an abandoned worker.
+pub fn held_by_abandoned(dir: &Path) -> bool {
+    ABANDONED.lock().unwrap_or_else(|p| p.into_inner()).iter().any(|d| d == dir)
+}
+
 fn describe_this_process() -> String {
     let user = crate::os::os_login().unwrap_or_else(|_| "?".into());
     let command: Vec<String> = std::env::args().take(3).collect();

@@ -6,6 +6,7 @@ pub mod backup;
 mod bulk;
 mod check;
 pub mod codec;
+pub mod deadline;
 mod durable;
 mod error;
 pub mod keys;
@@ -13,6 +14,7 @@ mod lock;
 mod read;
 mod records;
 mod schema;
+mod snapshots;
 mod tx;
 
 use std::cell::RefCell;
@@ -25,7 +27,7 @@ use crate::domain::Client;
 pub use bulk::{BULK_BATCH_ROWS, Bulk};
 pub use check::CheckReport;
 pub use codec::Record;
-pub use error::StoreError;
+pub use error::{StoreError, naming};
 pub use schema::{CURRENT_SCHEMA, Migration, version as schema_version};
 pub use tx::{Tx, TxResult, abort};
 
@@ -134,6 +136,20 @@ pub struct Store {
     synced: Arc<durable::SyncedFiles>,
     _lock: Arc<lock::StoreLock>,
     observers: Observers,
+    /// What opening had to put right, in Chinese, for the user and the server's log (see
+    /// `open_notices`).
+    open_notices: Arc<Vec<String>>,
+    /// Set while a `check` worker runs, including one that missed its deadline and is still
+    /// stuck in sled (see `check`).
+    check_running: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// How a guarded open failed (see `Store::open_guarded`).
+enum OpenFailure {
+    /// Refused or failed; no worker is left behind, so the open may be tried again.
+    Failed(StoreError),
+    /// The worker missed its deadline and still holds sled's files.
+    Stuck(StoreError),
 }
 
 impl Store {
@@ -185,22 +201,87 @@ impl Store {
             // The new store's own name must survive a power cut too.
             durable::sync_dir(parent).map_err(|e| open_err(e.to_string()))?;
         }
-        let lock = lock::StoreLock::acquire(path)?;
-        let db = open_sled(&path.join("sled")).map_err(|e| open_err(e.to_string()))?;
+        let first = match Store::open_guarded(path, target, migrations, Vec::new()) {
+            Ok(store) => return Ok(store),
+            Err(OpenFailure::Stuck(e)) => return Err(e),
+            Err(OpenFailure::Failed(e)) if !e.is_damage() => return Err(e),
+            Err(OpenFailure::Failed(e)) => e,
+        };
+        // sled reads the snapshot file with the highest number (a stale `snap.*.generating`
+        // left by a crash counts too) and refuses to open if it is damaged, although the log
+        // alone holds everything: the snapshot only saves replaying it. So the snapshots are
+        // moved aside, kept, and the open tried once more.
+        let sled_dir = path.join("sled");
+        let Some(aside) = snapshots::move_aside(&sled_dir) else { return Err(first) };
+        match Store::open_guarded(path, target, migrations, vec![aside.notice(path)]) {
+            Ok(store) => Ok(store),
+            Err(OpenFailure::Stuck(e)) => Err(e),
+            Err(OpenFailure::Failed(e)) => {
+                // Not the snapshots' fault: the store is left as it was found, for the restore
+                // (which keeps it aside) and for whoever looks at it.
+                aside.put_back(&sled_dir);
+                Err(if e.is_damage() { e } else { first })
+            }
+        }
+    }
+
+    /// Takes the store's lock, then opens sled and everything after it on a worker under
+    /// `deadline::open_deadline` (see `deadline`): a damaged log can make sled's recovery loop
+    /// forever or panic.
+    fn open_guarded(
+        path: &Path,
+        target: u32,
+        migrations: &[Migration],
+        notices: Vec<String>,
+    ) -> Result<Store, OpenFailure> {
+        let lock = lock::StoreLock::acquire(path).map_err(OpenFailure::Failed)?;
+        let dir = path.to_path_buf();
+        let migrations = migrations.to_vec();
+        let limit = deadline::open_deadline();
+        let opened = deadline::run("open", limit, move || {
+            naming(&dir, || Store::open_locked(&dir, lock, target, &migrations, notices))
+        });
+        match opened {
+            Ok(result) => result.map_err(OpenFailure::Failed),
+            Err(deadline::Failure::TimedOut(d)) => {
+                lock::abandoned(path);
+                Err(OpenFailure::Stuck(StoreError::damaged(
+                    path,
+                    format!("打开超过 {} 秒仍未完成", d.as_secs()),
+                )))
+            }
+            Err(deadline::Failure::Panicked) => {
+                Err(OpenFailure::Failed(StoreError::damaged(path, "打开时数据库程序意外中止")))
+            }
+            Err(deadline::Failure::NoThread) => Err(OpenFailure::Failed(StoreError::Open {
+                path: path.to_path_buf(),
+                reason: "无法启动打开数据库的线程".into(),
+            })),
+        }
+    }
+
+    /// Everything opening does once `lock` is held; runs on the open worker.
+    fn open_locked(
+        path: &Path,
+        lock: lock::StoreLock,
+        target: u32,
+        migrations: &[Migration],
+        notices: Vec<String>,
+    ) -> Result<Store, StoreError> {
+        let open_err = |reason: String| StoreError::Open { path: path.to_path_buf(), reason };
+        let db = open_sled(&path.join("sled")).map_err(|e| match e {
+            sled::Error::Io(e) => open_err(crate::os::io_reason(&e)),
+            other => StoreError::from(other),
+        })?;
         let synced = durable::SyncedFiles::open(&path.join("sled")).map_err(|e| open_err(e.to_string()))?;
-        let trees = Tree::ALL
-            .iter()
-            .map(|t| db.open_tree(t.name()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| open_err(e.to_string()))?;
-        let undo = db.open_tree(bulk::UNDO_TREE).map_err(|e| open_err(e.to_string()))?;
-        let id_base =
-            match trees[Tree::Meta as usize].get(ID_BASE_KEY).map_err(|e| open_err(e.to_string()))? {
-                Some(v) => <[u8; 8]>::try_from(v.as_ref())
-                    .map(u64::from_be_bytes)
-                    .map_err(|_| open_err("元数据 id_base 长度不对".into()))?,
-                None => 0,
-            };
+        let trees = Tree::ALL.iter().map(|t| db.open_tree(t.name())).collect::<Result<Vec<_>, _>>()?;
+        let undo = db.open_tree(bulk::UNDO_TREE)?;
+        let id_base = match trees[Tree::Meta as usize].get(ID_BASE_KEY)? {
+            Some(v) => <[u8; 8]>::try_from(v.as_ref())
+                .map(u64::from_be_bytes)
+                .map_err(|_| open_err("元数据 id_base 长度不对".into()))?,
+            None => 0,
+        };
         // Starting from the clock rather than 0 keeps the counter moving forward across restarts,
         // so a session that reconnects to a restarted server still sees "changed".
         let start = std::time::SystemTime::now()
@@ -216,6 +297,8 @@ impl Store {
             synced: Arc::new(synced),
             _lock: Arc::new(lock),
             observers: Arc::default(),
+            open_notices: Arc::new(notices),
+            check_running: Arc::default(),
         };
         schema::bring_up_to_date(&store, target, migrations)?;
         if store.tree(Tree::Meta).get(BRANCH_KEY)?.is_none() {
@@ -225,8 +308,17 @@ impl Store {
             store.flush()?;
         }
         // An import cut off by a crash or a kill is undone before anyone reads the store.
-        store.recover_bulk().map_err(|e| open_err(format!("撤销上次未完成的导入失败：{e}")))?;
+        store.recover_bulk().map_err(|e| match e {
+            e @ StoreError::Damaged { .. } => e,
+            e => open_err(format!("撤销上次未完成的导入失败：{e}")),
+        })?;
         Ok(store)
+    }
+
+    /// What opening this store had to put right (damaged snapshot files moved aside), one
+    /// Chinese sentence each; empty almost always. The CLI prints them, the server logs them.
+    pub fn open_notices(&self) -> &[String] {
+        &self.open_notices
     }
 
     pub fn path(&self) -> &Path {

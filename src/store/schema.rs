@@ -8,6 +8,7 @@ pub const CURRENT_SCHEMA: u32 = 2;
 pub(crate) const SCHEMA_KEY: &[u8] = b"schema_version";
 
 /// Rewrites a store from schema `from` to `from + 1`.
+#[derive(Clone, Copy)]
 pub struct Migration {
     pub from: u32,
     pub what: &'static str,
