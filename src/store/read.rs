@@ -247,3 +247,18 @@ fn bad_index(t: Tree, key: &[u8]) -> StoreError {
         reason: "指向的记录不存在或键格式不对".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::until_error;
+
+    #[test]
+    fn a_scan_ends_at_its_first_error_instead_of_repeating_it() {
+        // What sled's iterator does on a store it can no longer write to: the same error forever.
+        let stuck = std::iter::once(Ok(1))
+            .chain(std::iter::repeat_with(|| Err(sled::Error::Unsupported("x".into()))));
+        let items: Vec<_> = until_error(stuck).collect();
+        assert_eq!(items.len(), 2);
+        assert!(items[0].is_ok() && items[1].is_err());
+    }
+}
