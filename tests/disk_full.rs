@@ -151,8 +151,15 @@ fn assert_disk_full(msg: &str, store: &Path) {
     }
 }
 
-/// Every read a teller or manager relies on answers while the disk is full.
+/// Every read a teller or manager relies on answers while the disk is full. `check` must finish
+/// (it looped forever, growing memory); while sled still holds the failed write in memory it may
+/// report that write as half there (see `store::space`), so a clean report is asserted only once
+/// space is back.
 fn reads_work(remote: &RemoteApi) {
+    reads_work_checked(remote, false);
+}
+
+fn reads_work_checked(remote: &RemoteApi, clean: bool) {
     remote.today().unwrap();
     // The index may be rebuilding (after a restart or a reopen); it answers within moments.
     wait_until(Duration::from_secs(20), "search to find 张伟", || {
@@ -164,7 +171,7 @@ fn reads_work(remote: &RemoteApi) {
     let filter = AuditFilter { limit: 20, ..AuditFilter::default() };
     assert!(!remote.audit(filter).unwrap().is_empty());
     let report = remote.check().unwrap();
-    assert!(report.is_ok(), "{:?}", report.problems);
+    assert!(report.is_ok() || !clean, "{:?}", report.problems);
 }
 
 #[test]
@@ -215,7 +222,7 @@ fn a_full_disk_refuses_writes_keeps_reads_and_recovers_without_a_restart() {
     std::fs::remove_file(&filler).unwrap();
     log(&remote, "空间腾出之后").unwrap();
     acknowledged.push("空间腾出之后".into());
-    reads_work(&remote);
+    reads_work_checked(&remote, true);
     drop(remote);
     drop(server);
 
@@ -240,9 +247,11 @@ fn a_full_disk_refuses_writes_keeps_reads_and_recovers_without_a_restart() {
     let err = log(&remote, "余量不足时").unwrap_err();
     assert_disk_full(&err, &store);
     assert!(err.contains("8.0 MB"), "names the room needed: {err}");
-    reads_work(&remote);
+    // sled never met ENOSPC: the store is as whole in memory as on disk.
+    reads_work_checked(&remote, true);
     std::fs::remove_file(&filler).unwrap();
     log(&remote, "余量恢复后").unwrap();
+    reads_work_checked(&remote, true);
     drop(remote);
     drop(server);
 }
