@@ -134,11 +134,19 @@ impl Service {
     fn write_lock(&self) -> MutexGuard<'_, ()> {
         // A panic in another writer poisoned the lock; the store itself is transactional, so the
         // state behind it is still whole.
-        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+        let guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        // After a write failed on a full disk, what the writer reads next must be what is on
+        // disk, not what sled kept in memory of the failed write (see `store::space`).
+        self.store.reopen_if_room();
+        guard
     }
 
     /// Answers one request made by staff member `actor`.
     pub fn handle(&self, actor: &StaffNo, req: Request) -> Result<Response, ServiceError> {
+        if self.store.needs_reopen() {
+            // Space may be back: readers too should see the disk again, not a failed write.
+            drop(self.write_lock());
+        }
         // sled's errors carry no path; raised during this request they name this store.
         crate::store::naming(self.store.path(), || {
             let staff = self.acting(actor)?;

@@ -36,6 +36,9 @@ pub struct Bulk<'a> {
     store: &'a Store,
     next_batch: Cell<u64>,
     done: bool,
+    /// `Store::reopens` when the bulk write began: a reopen since then has undone its batches
+    /// (`recover_bulk`), so it cannot go on.
+    reopens: u64,
 }
 
 impl Store {
@@ -43,25 +46,27 @@ impl Store {
     pub fn begin_bulk(&self, what: &str) -> Result<Bulk<'_>, StoreError> {
         // A store is recovered on opening, so a marker here is a bulk write of this process that
         // was neither committed nor undone; undo it rather than build on it.
+        self.ensure_room()?;
         self.recover_bulk()?;
-        self.tree(Tree::Meta).insert(MARKER, what.as_bytes())?;
+        self.tree(Tree::Meta).insert(MARKER, what.as_bytes()).map_err(|e| self.failed(e))?;
         // The marker must be on disk before any batch is.
         self.flush()?;
-        Ok(Bulk { store: self, next_batch: Cell::new(0), done: false })
+        let reopens = self.reopens.load(std::sync::atomic::Ordering::SeqCst);
+        Ok(Bulk { store: self, next_batch: Cell::new(0), done: false, reopens })
     }
 
     /// Finishes what a bulk write cut off left: undoes it if its marker is still there, and
     /// drops leftover undo records of one that committed.
     pub(super) fn recover_bulk(&self) -> Result<(), StoreError> {
         let marked = self.tree(Tree::Meta).get(MARKER)?.is_some();
-        if !marked && self.undo.is_empty() {
+        if !marked && self.undo().is_empty() {
             return Ok(());
         }
         if marked {
             self.undo_batches()?;
-            self.tree(Tree::Meta).remove(MARKER)?;
+            self.tree(Tree::Meta).remove(MARKER).map_err(|e| self.failed(e))?;
         }
-        self.undo.clear()?;
+        self.undo().clear().map_err(|e| self.failed(e))?;
         self.flush()?;
         self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.notify(Saved::Many);
@@ -71,10 +76,11 @@ impl Store {
     /// Undoes every batch with an undo record, newest first, each in one transaction that also
     /// drops its record, so being cut off here too only leaves less to undo next time.
     fn undo_batches(&self) -> Result<(), StoreError> {
-        while let Some((key, value)) = self.undo.last()? {
+        let sled = self.sled();
+        while let Some((key, value)) = sled.undo.last()? {
             let entries = decode_undo(&value)?;
-            let mut refs: Vec<&sled::Tree> = self.trees.iter().collect();
-            refs.push(&self.undo);
+            let mut refs: Vec<&sled::Tree> = sled.trees.iter().collect();
+            refs.push(&sled.undo);
             refs[..].transaction(|trees: &Vec<TransactionalTree>| {
                 for e in entries.iter().rev() {
                     let t = &trees[e.tree as usize];
@@ -95,27 +101,51 @@ impl Bulk<'_> {
     /// Runs `f` as one transaction that is undone if the bulk write does not commit. Not flushed
     /// and not told to observers: `commit` does both once for the whole bulk write.
     pub fn write<R>(&self, f: impl Fn(&Tx) -> TxResult<R>) -> Result<R, StoreError> {
+        use sled::transaction::TransactionError;
         let store = self.store;
+        self.still_whole()?;
+        // Every batch, not only the first: an import can be larger than the reserve.
+        store.ensure_room()?;
         let batch = self.next_batch.get();
-        let mut refs: Vec<&sled::Tree> = store.trees.iter().collect();
-        refs.push(&store.undo);
-        let result = refs[..].transaction(|trees: &Vec<TransactionalTree>| {
-            let tx = Tx::with_undo(&trees[..Tree::ALL.len()], store.id_base);
-            let r = f(&tx)?;
-            let (_, undo) = tx.into_parts();
-            if !undo.is_empty() {
-                trees[Tree::ALL.len()].insert(&batch.to_be_bytes()[..], encode_undo(&undo))?;
-            }
-            Ok(r)
-        })?;
+        let sled = store.sled();
+        let mut refs: Vec<&sled::Tree> = sled.trees.iter().collect();
+        refs.push(&sled.undo);
+        let result = refs[..]
+            .transaction(|trees: &Vec<TransactionalTree>| {
+                let tx = Tx::with_undo(&trees[..Tree::ALL.len()], store.id_base);
+                let r = f(&tx)?;
+                let (_, undo) = tx.into_parts();
+                if !undo.is_empty() {
+                    trees[Tree::ALL.len()].insert(&batch.to_be_bytes()[..], encode_undo(&undo))?;
+                }
+                Ok(r)
+            })
+            .map_err(|e| match e {
+                TransactionError::Abort(inner) => inner,
+                TransactionError::Storage(e) => store.failed(e),
+            })?;
         self.next_batch.set(batch + 1);
         Ok(result)
+    }
+
+    /// Refuses to go on after the store was opened again (a write failed and `reopen` undid
+    /// this bulk write's batches).
+    fn still_whole(&self) -> Result<(), StoreError> {
+        if self.store.reopens.load(std::sync::atomic::Ordering::SeqCst) == self.reopens {
+            Ok(())
+        } else {
+            Err(StoreError::Io(format!(
+                "写入数据库 {} 时出错，这次导入已全部撤销，没有保存任何内容；请再导入一次",
+                self.store.path.display()
+            )))
+        }
     }
 
     /// Writes `f` (the import's audit record, say) and ends the bulk write in one transaction:
     /// once it commits, the bulk write is whole. Flushed before returning.
     pub fn commit<R>(mut self, f: impl Fn(&Tx) -> TxResult<R>) -> Result<R, StoreError> {
         let store = self.store;
+        self.still_whole()?;
         let r = store.write(|tx| {
             let r = f(tx)?;
             tx.remove_meta(MARKER)?;
@@ -123,7 +153,7 @@ impl Bulk<'_> {
         })?;
         self.done = true;
         // The bulk write is whole; its undo records only take room now.
-        store.undo.clear()?;
+        store.undo().clear().map_err(|e| store.failed(e))?;
         store.flush()?;
         store.notify(Saved::Many);
         Ok(r)

@@ -78,9 +78,11 @@ fn load(store: &Store, f: &mut Findings) -> Records {
         for item in store.tree(t).iter() {
             let (k, v) = match item {
                 Ok(kv) => kv,
+                // sled's iterator does not move past an error: asking again repeats it forever
+                // (and, on a store sled refuses to write, grew memory until the OOM killer).
                 Err(e) => {
                     f.add(format!("读取 {} 失败：{}", t.name(), StoreError::from(e)));
-                    continue;
+                    break;
                 }
             };
             match decode_any(t, &k, &v) {
@@ -104,7 +106,11 @@ fn key_set(store: &Store, t: Tree, f: &mut Findings) -> BTreeSet<Vec<u8>> {
             Ok((k, _)) => {
                 out.insert(k.to_vec());
             }
-            Err(e) => f.add(format!("读取 {} 失败：{}", t.name(), StoreError::from(e))),
+            // As in `load`: the iterator would repeat the error forever.
+            Err(e) => {
+                f.add(format!("读取 {} 失败：{}", t.name(), StoreError::from(e)));
+                break;
+            }
         }
     }
     out

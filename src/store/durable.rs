@@ -95,7 +95,7 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert!(!on_disk.is_empty(), "sled wrote the value to a blob file");
-        let synced = store.synced.blobs_synced.lock().unwrap().clone();
+        let synced = store.sled().synced.blobs_synced.lock().unwrap().clone();
         assert_eq!(synced, on_disk, "every blob file was synced");
     }
 }

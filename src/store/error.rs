@@ -44,6 +44,13 @@ pub enum StoreError {
     Open { path: PathBuf, reason: String },
     #[error("数据库读写失败：{0}")]
     Io(String),
+    /// The disk holding the store has less room than a write needs (or sled met ENOSPC/EDQUOT);
+    /// nothing of the write was saved. `free` and `need` are sizes as `space::human` gives them.
+    #[error(
+        "磁盘已满：数据库 {path} 所在的磁盘只剩 {free}，这次的修改没有保存；请清理这块磁盘上的文件，\
+         腾出至少 {need} 的空间后再试一次（不用重启 mingdan）"
+    )]
+    DiskFull { path: PathBuf, free: String, need: String },
     /// A backup image that is damaged, truncated, or from a newer mingdan; nothing was restored.
     #[error("备份文件不能使用：{0}")]
     BadBackup(String),

@@ -15,12 +15,13 @@ mod read;
 mod records;
 mod schema;
 mod snapshots;
+pub mod space;
 mod tx;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use crate::domain::Client;
 
@@ -121,19 +122,55 @@ pub enum Saved<'a> {
 pub type ClientObserver = Arc<dyn Fn(Saved<'_>) + Send + Sync>;
 type Observers = Arc<Mutex<Vec<Weak<dyn Fn(Saved<'_>) + Send + Sync>>>>;
 
-#[derive(Clone)]
-pub struct Store {
+/// sled's handles to the open database, replaced whole when the store opens it again after a
+/// failed write (see `space`).
+struct Sled {
     db: sled::Db,
-    trees: Arc<Vec<sled::Tree>>,
+    trees: Vec<sled::Tree>,
     /// Undo records of a bulk write in progress (see `bulk`); empty otherwise. Not one of
     /// `Tree::ALL`: it is neither backed up nor checked, and holds nothing once a bulk write ends.
     undo: sled::Tree,
+    /// Synced after every flush (see `durable`): what makes a flushed write survive power loss.
+    synced: durable::SyncedFiles,
+}
+
+/// Why sled's directory could not be opened: sled's own error (damage is told from the system's
+/// refusals by the caller) or the system's, syncing its files.
+enum OpenSled {
+    Sled(sled::Error),
+    System(std::io::Error),
+}
+
+impl Sled {
+    /// Opens sled's directory `dir` and every tree.
+    fn open(dir: &Path) -> Result<Sled, OpenSled> {
+        let db = open_sled(dir).map_err(OpenSled::Sled)?;
+        let synced = durable::SyncedFiles::open(dir).map_err(OpenSled::System)?;
+        let trees = Tree::ALL
+            .iter()
+            .map(|t| db.open_tree(t.name()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(OpenSled::Sled)?;
+        let undo = db.open_tree(bulk::UNDO_TREE).map_err(OpenSled::Sled)?;
+        Ok(Sled { db, trees, undo, synced })
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    /// Always `Some` outside `reopen`, which holds the write lock while the slot is empty.
+    sled: Arc<RwLock<Option<Arc<Sled>>>>,
+    /// Set when sled failed to write: sled refuses every later write until the database is
+    /// opened again, which the next write does once there is room (see `space`).
+    needs_reopen: Arc<AtomicBool>,
+    /// Bumped by every reopen; a bulk write started before one cannot go on (see `bulk`).
+    reopens: Arc<AtomicU64>,
+    /// Free bytes below which writes are refused before sled is touched (see `space`).
+    reserve: u64,
     path: PathBuf,
     id_base: u64,
     /// Bumped after every flushed write; sessions poll it to notice other sessions' changes.
     generation: Arc<AtomicU64>,
-    /// Synced after every flush (see `durable`): what makes a flushed write survive power loss.
-    synced: Arc<durable::SyncedFiles>,
     _lock: Arc<lock::StoreLock>,
     observers: Observers,
     /// What opening had to put right, in Chinese, for the user and the server's log (see
@@ -269,32 +306,25 @@ impl Store {
         notices: Vec<String>,
     ) -> Result<Store, StoreError> {
         let open_err = |reason: String| StoreError::Open { path: path.to_path_buf(), reason };
-        let db = open_sled(&path.join("sled")).map_err(|e| match e {
-            sled::Error::Io(e) => open_err(crate::os::io_reason(&e)),
-            other => StoreError::from(other),
+        let sled = Sled::open(&path.join("sled")).map_err(|e| match e {
+            OpenSled::Sled(sled::Error::Io(e)) => open_err(crate::os::io_reason(&e)),
+            OpenSled::Sled(other) => StoreError::from(other),
+            OpenSled::System(e) => open_err(e.to_string()),
         })?;
-        let synced = durable::SyncedFiles::open(&path.join("sled")).map_err(|e| open_err(e.to_string()))?;
-        let trees = Tree::ALL.iter().map(|t| db.open_tree(t.name())).collect::<Result<Vec<_>, _>>()?;
-        let undo = db.open_tree(bulk::UNDO_TREE)?;
-        let id_base = match trees[Tree::Meta as usize].get(ID_BASE_KEY)? {
-            Some(v) => <[u8; 8]>::try_from(v.as_ref())
-                .map(u64::from_be_bytes)
-                .map_err(|_| open_err("元数据 id_base 长度不对".into()))?,
-            None => 0,
-        };
+        let id_base = read_id_base(&sled.trees[Tree::Meta as usize]).map_err(open_err)?;
         // Starting from the clock rather than 0 keeps the counter moving forward across restarts,
         // so a session that reconnects to a restarted server still sees "changed".
         let start = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_micros() as u64);
         let store = Store {
-            db,
-            trees: Arc::new(trees),
-            undo,
+            sled: Arc::new(RwLock::new(Some(Arc::new(sled)))),
+            needs_reopen: Arc::default(),
+            reopens: Arc::default(),
+            reserve: space::reserve_bytes(),
             path: path.to_path_buf(),
             id_base,
             generation: Arc::new(AtomicU64::new(start)),
-            synced: Arc::new(synced),
             _lock: Arc::new(lock),
             observers: Arc::default(),
             open_notices: Arc::new(notices),
@@ -330,31 +360,165 @@ impl Store {
         Ok(self.tree(Tree::Meta).get(BRANCH_KEY)?.map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
-    fn tree(&self, t: Tree) -> &sled::Tree {
-        &self.trees[t as usize]
+    /// sled's current handles. Readers wait here while `reopen` swaps them.
+    fn sled(&self) -> Arc<Sled> {
+        let slot = self.sled.read().unwrap_or_else(|p| p.into_inner());
+        match slot.as_ref() {
+            Some(s) => s.clone(),
+            // `reopen` leaves the slot empty only by ending the process.
+            None => lost(&self.path, "数据库没有打开"),
+        }
+    }
+
+    fn tree(&self, t: Tree) -> sled::Tree {
+        self.sled().trees[t as usize].clone()
+    }
+
+    fn undo(&self) -> sled::Tree {
+        self.sled().undo.clone()
     }
 
     /// Runs `f` as one transaction over every tree and flushes before returning, so a success the
     /// caller reports is on disk. `f` may run more than once if sled retries; it must not have
     /// side effects outside `tx`.
+    ///
+    /// Refused with `StoreError::DiskFull` before sled is touched while the disk holding the
+    /// store has less than the reserve free (see `space`).
     pub fn write<R>(&self, f: impl Fn(&Tx) -> TxResult<R>) -> Result<R, StoreError> {
-        use sled::transaction::Transactional;
-        let refs: Vec<&sled::Tree> = self.trees.iter().collect();
+        use sled::transaction::{TransactionError, Transactional};
+        self.ensure_room()?;
+        let sled = self.sled();
+        let refs: Vec<&sled::Tree> = sled.trees.iter().collect();
         let saved = RefCell::new(Vec::new());
-        let result = refs[..].transaction(|trees| {
-            let tx = Tx::new(trees, self.id_base);
-            let r = f(&tx)?;
-            // Only the attempt that commits counts; a retried one is overwritten.
-            *saved.borrow_mut() = tx.into_saved();
-            Ok(r)
-        })?;
+        let result = refs[..]
+            .transaction(|trees| {
+                let tx = Tx::new(trees, self.id_base);
+                let r = f(&tx)?;
+                // Only the attempt that commits counts; a retried one is overwritten.
+                *saved.borrow_mut() = tx.into_saved();
+                Ok(r)
+            })
+            .map_err(|e| match e {
+                TransactionError::Abort(inner) => inner,
+                TransactionError::Storage(e) => self.failed(e),
+            });
+        drop(refs);
+        drop(sled);
+        let result = match result {
+            Ok(r) => r,
+            Err(e) => {
+                self.reopen_if_room();
+                return Err(e);
+            }
+        };
         // Durable first; then, committed either way (reads already see it), the change counter
         // moves and the observers hear of it even if the flush failed.
         let flushed = self.flush();
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.notify(Saved::Clients(&saved.into_inner()));
+        if flushed.is_err() {
+            // What sled kept in memory of the unsaved write goes with the old handles.
+            self.reopen_if_room();
+        }
         flushed?;
         Ok(result)
+    }
+
+    /// Refuses a write while the disk has less than the reserve free, and opens sled again first
+    /// when an earlier write failed inside it (see `space`).
+    pub(crate) fn ensure_room(&self) -> Result<(), StoreError> {
+        let reopen = self.needs_reopen.load(Ordering::SeqCst);
+        let need = if reopen { self.reserve.max(space::REOPEN_MIN_BYTES) } else { self.reserve };
+        // A file system that cannot tell its free space is written to; sled reports a real
+        // shortage, which lands in `failed`.
+        if let Ok(free) = space::free_bytes(&self.path)
+            && free < need
+        {
+            return Err(self.disk_full(free));
+        }
+        if reopen {
+            self.reopen()?;
+        }
+        Ok(())
+    }
+
+    /// What a write that failed inside sled reports; marks sled's handles for reopening when the
+    /// failure was an I/O error, after which sled writes nothing more (see `space`).
+    fn failed(&self, e: sled::Error) -> StoreError {
+        let sled::Error::Io(io) = &e else { return e.into() };
+        self.needs_reopen.store(true, Ordering::SeqCst);
+        let free = space::free_bytes(&self.path).ok();
+        if space::is_full(io) || free.is_some_and(|f| f < self.reserve.max(space::REOPEN_MIN_BYTES)) {
+            self.disk_full(free.unwrap_or(0))
+        } else {
+            StoreError::Io(format!("写入数据库 {} 失败：{}", self.path.display(), crate::os::io_reason(io)))
+        }
+    }
+
+    fn disk_full(&self, free: u64) -> StoreError {
+        StoreError::DiskFull {
+            path: self.path.clone(),
+            free: space::human(free),
+            need: space::human(self.reserve.max(space::REOPEN_MIN_BYTES)),
+        }
+    }
+
+    /// True after a write failed inside sled, until sled is opened again (see `space`).
+    pub fn needs_reopen(&self) -> bool {
+        self.needs_reopen.load(Ordering::SeqCst)
+    }
+
+    /// Opens sled again if a write failed inside it and the disk has room for that now (sled
+    /// cannot be opened on a full disk: its recovery fails). Until then sled's memory may still
+    /// hold what the failed write changed, so readers could see it; the service calls this as it
+    /// takes its writer lock, so no write decides anything from that memory, and as any request
+    /// comes in. The caller must keep other writers out (the service's writer lock). A failure
+    /// is left for the next write to report.
+    pub fn reopen_if_room(&self) {
+        if self.needs_reopen()
+            && space::free_bytes(&self.path).is_ok_and(|f| f >= self.reserve.max(space::REOPEN_MIN_BYTES))
+        {
+            let _ = self.reopen();
+        }
+    }
+
+    /// Closes sled's handles and opens the database in place again: the only way to clear the
+    /// error sled keeps after a failed write (see `space`). Writers are held off by the caller
+    /// (the service's writer lock); readers wait on `sled` meanwhile. A reader still holding old
+    /// handles (an iterator being read) keeps sled's file lock, so opening is retried for up to
+    /// `REOPEN_WAIT`. If the database cannot be opened again the process ends with a sentence
+    /// saying so: no handle is left to serve from, and a restart (systemd's, for `serve`) opens it
+    /// as at any start.
+    fn reopen(&self) -> Result<(), StoreError> {
+        const REOPEN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+        {
+            let mut slot = self.sled.write().unwrap_or_else(|p| p.into_inner());
+            // Ours may be the last handle: dropping it closes sled's log and lets its lock go.
+            drop(slot.take());
+            let deadline = std::time::Instant::now() + REOPEN_WAIT;
+            let fresh = loop {
+                match Sled::open(&self.path.join("sled")) {
+                    Ok(s) => break s,
+                    Err(_) if std::time::Instant::now() < deadline => {
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                    Err(_) => lost(&self.path, "数据库文件打不开或已损坏"),
+                }
+            };
+            // The same store: ids must go on from the same base.
+            if read_id_base(&fresh.trees[Tree::Meta as usize]).ok() != Some(self.id_base) {
+                lost(&self.path, "重新打开后元数据 id_base 与之前不同");
+            }
+            *slot = Some(Arc::new(fresh));
+        }
+        self.needs_reopen.store(false, Ordering::SeqCst);
+        self.reopens.fetch_add(1, Ordering::SeqCst);
+        // An import the full disk cut off is undone now, as on opening; and whatever observers
+        // built from the unsaved write is rebuilt from the store.
+        self.recover_bulk()?;
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.notify(Saved::Many);
+        Ok(())
     }
 
     /// Moves on every successful write in this process; only "has it moved" is meaningful.
@@ -384,14 +548,22 @@ impl Store {
 
     /// A fresh identifier, unique for the life of the store, including across a restore.
     pub fn next_id(&self) -> Result<u64, StoreError> {
-        offset_id(self.db.generate_id()?, self.id_base)
+        let raw = self.sled().db.generate_id().map_err(|e| self.failed(e))?;
+        offset_id(raw, self.id_base)
     }
 
     /// Makes every write so far durable, also against power loss: sled's flush, then an
     /// `fdatasync` of the files it wrote (see `durable`). Every acknowledged write comes here.
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
-        self.synced.sync().map_err(|e| {
+        let sled = self.sled();
+        sled.db.flush().map_err(|e| self.failed(e))?;
+        sled.synced.sync().map_err(|e| {
+            // Not known to be on disk: opened again before the next write, as after sled's own
+            // failures.
+            self.needs_reopen.store(true, Ordering::SeqCst);
+            if space::is_full(&e) {
+                return self.disk_full(space::free_bytes(&self.path).unwrap_or(0));
+            }
             StoreError::Io(format!(
                 "无法把数据库 {} 写入磁盘（fdatasync）：{}",
                 self.path.display(),
@@ -399,6 +571,27 @@ impl Store {
             ))
         })
     }
+}
+
+/// The `id_base` meta entry (0 when absent); the error is a sentence for `StoreError::Open`.
+fn read_id_base(meta: &sled::Tree) -> Result<u64, String> {
+    match meta.get(ID_BASE_KEY).map_err(|e| e.to_string())? {
+        Some(v) => <[u8; 8]>::try_from(v.as_ref())
+            .map(u64::from_be_bytes)
+            .map_err(|_| "元数据 id_base 长度不对".to_string()),
+        None => Ok(0),
+    }
+}
+
+/// Ends the process when sled's database, closed to clear a failed write, cannot be opened
+/// again (see `Store::reopen`): nothing is left to read or write through.
+fn lost(path: &Path, reason: &str) -> ! {
+    eprintln!(
+        "mingdan：数据库 {} 在写入失败后无法重新打开（{reason}），mingdan 只能退出；请检查磁盘后重新启动 \
+         mingdan（mingdan serve 由 systemd 自动重启），必要时运行 mingdan check",
+        path.display()
+    );
+    std::process::exit(1)
 }
 
 fn offset_id(raw: u64, base: u64) -> Result<u64, StoreError> {

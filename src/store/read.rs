@@ -22,7 +22,7 @@ impl Store {
 
     /// Every record in a tree under `prefix`, in key order.
     fn scan<R: Record>(&self, t: Tree, prefix: &[u8]) -> impl Iterator<Item = Result<R, StoreError>> + '_ {
-        self.tree(t).scan_prefix(prefix).map(|item| {
+        until_error(self.tree(t).scan_prefix(prefix)).map(|item| {
             let (k, v) = item?;
             decode(&k, &v)
         })
@@ -34,7 +34,7 @@ impl Store {
         t: Tree,
         prefix: &[u8],
     ) -> impl DoubleEndedIterator<Item = Result<sled::IVec, StoreError>> {
-        self.tree(t).scan_prefix(prefix).map(|item| Ok(item?.0))
+        until_error(self.tree(t).scan_prefix(prefix)).map(|item| Ok(item?.0))
     }
 
     pub fn rules(&self) -> Result<Rules, StoreError> {
@@ -86,7 +86,9 @@ impl Store {
     }
 
     pub fn roster_size(&self, staff: &StaffNo) -> usize {
-        self.tree(Tree::Roster).scan_prefix(keys::under(staff.as_str().as_bytes())).count()
+        until_error(self.tree(Tree::Roster).scan_prefix(keys::under(staff.as_str().as_bytes())))
+            .filter(Result::is_ok)
+            .count()
     }
 
     /// A client's contacts, newest first.
@@ -105,8 +107,7 @@ impl Store {
         from: NaiveDateTime,
         to: NaiveDateTime,
     ) -> impl Iterator<Item = Result<Contact, StoreError>> + '_ {
-        self.tree(Tree::ContactsByTime)
-            .range(keys::time(from)..keys::time(to))
+        until_error(self.tree(Tree::ContactsByTime).range(keys::time(from)..keys::time(to)))
             .map(move |item| self.contact_for_index(Tree::ContactsByTime, &item?.0))
     }
 
@@ -143,7 +144,7 @@ impl Store {
     /// Open tasks across the branch due on or before `date`, earliest first.
     pub fn open_tasks_due_by(&self, date: NaiveDate) -> impl Iterator<Item = Result<Task, StoreError>> + '_ {
         let end = keys::date(date.succ_opt().unwrap_or(date));
-        self.tree(Tree::OpenTasksByDue).range(..end.to_vec()).map(|item| {
+        until_error(self.tree(Tree::OpenTasksByDue).range(..end.to_vec())).map(|item| {
             let (k, _) = item?;
             let task_key =
                 keys::task_key_in_due_index(&k).ok_or_else(|| bad_index(Tree::OpenTasksByDue, &k))?;
@@ -186,10 +187,49 @@ impl Store {
 
     /// The audit trail, oldest first.
     pub fn audit(&self) -> impl DoubleEndedIterator<Item = Result<AuditRecord, StoreError>> + '_ {
-        self.tree(Tree::Audit).iter().map(|item| {
+        until_error(self.tree(Tree::Audit).iter()).map(|item| {
             let (k, v) = item?;
             decode(&k, &v)
         })
+    }
+}
+
+/// sled's iterator, ended after its first error. sled's own does not move past an error (iter.rs
+/// `next_inner` retries the same key), so a caller that skips errors or counts items would loop
+/// forever on a store sled can no longer write to.
+pub(super) fn until_error<I, T>(inner: I) -> UntilError<I>
+where
+    I: Iterator<Item = sled::Result<T>>,
+{
+    UntilError { inner, failed: false }
+}
+
+pub(super) struct UntilError<I> {
+    inner: I,
+    failed: bool,
+}
+
+impl<I: Iterator<Item = sled::Result<T>>, T> Iterator for UntilError<I> {
+    type Item = sled::Result<T>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let item = self.inner.next();
+        self.failed = matches!(item, Some(Err(_)));
+        item
+    }
+}
+
+impl<I: DoubleEndedIterator<Item = sled::Result<T>>, T> DoubleEndedIterator for UntilError<I> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let item = self.inner.next_back();
+        self.failed = matches!(item, Some(Err(_)));
+        item
     }
 }
 
@@ -205,5 +245,20 @@ fn bad_index(t: Tree, key: &[u8]) -> StoreError {
         kind: "索引",
         key: format!("{}:{}", t.name(), String::from_utf8_lossy(key).replace('\0', "/")),
         reason: "指向的记录不存在或键格式不对".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::until_error;
+
+    #[test]
+    fn a_scan_ends_at_its_first_error_instead_of_repeating_it() {
+        // What sled's iterator does on a store it can no longer write to: the same error forever.
+        let stuck = std::iter::once(Ok(1))
+            .chain(std::iter::repeat_with(|| Err(sled::Error::Unsupported("x".into()))));
+        let items: Vec<_> = until_error(stuck).collect();
+        assert_eq!(items.len(), 2);
+        assert!(items[0].is_ok() && items[1].is_err());
     }
 }

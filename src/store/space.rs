@@ -1,0 +1,85 @@
+//! A full disk (issue #11 point 5): writes refused at once with "磁盘已满", reads unaffected, and
+//! the store writable again by itself once space is freed.
+//!
+//! sled 0.34 cannot be written after any I/O error: the failing background write stores the
+//! error in the pagecache's "global error" (`Config::set_global_error`, pagecache/iobuf.rs), every
+//! later reservation and flush returns it, and only opening the database again clears it
+//! (`PageCache::start` calls `reset_global_error`). Worse, what the failed transaction put in
+//! sled's in-memory pages stays visible to readers although it never reached the disk. So:
+//!
+//! - Before every write the store asks the file system how much room is left (`statvfs`) and
+//!   refuses the write while less than the reserve (64 MiB, `MINGDAN_DISK_RESERVE_MB`) is free,
+//!   without touching sled: in the common case sled never meets ENOSPC at all.
+//! - If sled meets ENOSPC/EDQUOT anyway (something else filled the disk between two writes, or a
+//!   reserve of 0), the write is reported as not saved and the store is marked as needing a
+//!   reopen. Before the next write, once at least the reserve and `REOPEN_MIN_BYTES` are free,
+//!   the store closes its sled handles and opens the database again in place (see
+//!   `Store::reopen`): what is on disk is what readers see again, and writes go on.
+
+use std::path::Path;
+
+/// Free space kept back by default, in MiB: an import batch or a burst of writes fits in it, so
+/// a disk filling up is noticed before sled runs out mid-write.
+pub const DEFAULT_RESERVE_MIB: u64 = 64;
+
+/// Environment variable overriding the reserve, in MiB (0 turns the early refusal off).
+pub const RESERVE_ENV: &str = "MINGDAN_DISK_RESERVE_MB";
+
+/// Room reopening sled needs whatever the reserve says: its recovery may start a new log
+/// segment (512 KiB) and write a snapshot.
+pub(super) const REOPEN_MIN_BYTES: u64 = 4 << 20;
+
+/// The reserve in bytes: `MINGDAN_DISK_RESERVE_MB` when set to a whole number, else the default.
+pub(super) fn reserve_bytes() -> u64 {
+    std::env::var(RESERVE_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(DEFAULT_RESERVE_MIB)
+        .saturating_mul(1 << 20)
+}
+
+/// Bytes an unprivileged writer may still use on the file system holding `dir`.
+pub(super) fn free_bytes(dir: &Path) -> std::io::Result<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes())
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+    // SAFETY: `c` is a valid NUL-terminated path and `st` is a plain struct statvfs fills in.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
+}
+
+/// ENOSPC or EDQUOT. sled hands a background write's error on as a copy that keeps only the
+/// kind, so the kind is checked as well as the OS code.
+pub(super) fn is_full(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{QuotaExceeded, StorageFull};
+    matches!(e.kind(), StorageFull | QuotaExceeded)
+        || matches!(e.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT))
+}
+
+/// `bytes` for a person: "12.3 MB".
+pub(super) fn human(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / f64::from(1u32 << 20))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disk_full_is_recognised_by_code_and_by_the_kind_sled_keeps() {
+        assert!(is_full(&std::io::Error::from_raw_os_error(libc::ENOSPC)));
+        assert!(is_full(&std::io::Error::from_raw_os_error(libc::EDQUOT)));
+        assert!(is_full(&std::io::Error::new(std::io::ErrorKind::StorageFull, "copy")));
+        assert!(!is_full(&std::io::Error::from_raw_os_error(libc::EIO)));
+    }
+
+    #[test]
+    fn free_space_of_a_real_directory_is_known() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(free_bytes(dir.path()).unwrap() > 0);
+        assert!(free_bytes(&dir.path().join("missing")).is_err());
+    }
+}
