@@ -426,3 +426,31 @@ fn roster_filter_is_picked_from_a_menu_and_sort_and_filter_survive_switching_scr
     press(&mut app, KeyCode::Char('F'));
     assert!(screen(&mut app).contains("筛选:全部"), "{}", screen(&mut app));
 }
+
+/// Help lists each action once (F2 / Ctrl-L together, no `p/i/m` beside p, i and m), is framed
+/// so it stands out without colour, and explains the screen's abbreviations.
+#[test]
+fn help_has_no_duplicates_a_border_and_a_legend() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('?'));
+    let help = screen(&mut app);
+    assert!(help.contains("+-") && help.contains("|"), "a border:\n{help}");
+    assert!(help.contains("图例") && help.contains("网 个人网银") && help.contains("自 自办比例"), "{help}");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('?'));
+    let card = screen(&mut app);
+    let boxed: String = card.lines().filter(|l| l.contains('|')).collect::<Vec<_>>().join("\n");
+    assert!(!boxed.contains("p/i/m"), "the combined entry is left out of help:\n{card}");
+    assert_eq!(card.matches("显示手机号").count(), 1, "{card}");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('/'));
+    press(&mut app, KeyCode::F(1));
+    let search = screen(&mut app);
+    assert!(search.contains("F2 / Ctrl-L"), "{search}");
+}

@@ -412,31 +412,74 @@ impl<'a> App<'a> {
             global.push(if self.roots.len() > 2 { ("1-7", t.key_switch_all) } else { ("1/2", t.key_switch) });
         }
         global.push(("Ctrl-C", t.key_quit));
-        let mut seen = std::collections::BTreeSet::new();
-        let mut lines: Vec<Line> = Vec::new();
-        for (k, what) in keys.iter().chain(global.iter()) {
-            if !seen.insert(*k) {
-                continue;
+        let lines = help_lines(keys.iter().chain(global.iter()).copied(), th);
+        let mut lines: Vec<Line> = lines;
+        let legend = self.stack.last().map(|s| s.legend(t)).unwrap_or_default();
+        if !legend.is_empty() {
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(format!(" {}", t.legend_title), th.title)));
+            for l in legend {
+                // Each abbreviation on its own line reads better than one wrapped paragraph.
+                for part in l.split("  ") {
+                    lines.push(Line::from(Span::styled(format!(" {part}"), th.text)));
+                }
             }
-            lines.push(Line::from(vec![
-                Span::styled(format!(" {}", ui::pad(k, 11)), th.accent),
-                Span::styled(what.to_string(), th.text),
-            ]));
         }
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled(format!(" {}", t.help_close), th.muted)));
-        let h = (lines.len() as u16 + 1).min(area.height.saturating_sub(2));
-        let w = 46.min(area.width.saturating_sub(4));
+        let w = 56.min(area.width.saturating_sub(2));
+        let inner = usize::from(w.saturating_sub(2)).max(1);
+        let body: u16 = lines.iter().map(|l| l.width().max(1).div_ceil(inner) as u16).sum();
+        let h = (body + 2).min(area.height);
         let popup =
             Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
         f.render_widget(Clear, popup);
-        let [head, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(popup);
-        f.render_widget(
-            Paragraph::new(format!(" {} · {}", t.help_title, self.top_title())).style(th.bar),
-            head,
-        );
-        f.render_widget(Paragraph::new(lines).style(th.popup).wrap(Wrap { trim: false }), rest);
+        // A border of ASCII: it must stand out in mono too, and box-drawing characters are
+        // ambiguous-width (see `narrow`).
+        let border = ratatui::symbols::border::Set {
+            top_left: "+",
+            top_right: "+",
+            bottom_left: "+",
+            bottom_right: "+",
+            vertical_left: "|",
+            vertical_right: "|",
+            horizontal_top: "-",
+            horizontal_bottom: "-",
+        };
+        let block = ratatui::widgets::Block::bordered()
+            .border_set(border)
+            .border_style(th.border)
+            .title(Span::styled(format!(" {} - {} ", t.help_title, self.top_title()), th.bar));
+        f.render_widget(Paragraph::new(lines).style(th.popup).wrap(Wrap { trim: false }).block(block), popup);
     }
+}
+
+/// The help overlay's key lines: one line per action, its keys joined (`F2 / Ctrl-L`); a
+/// combined entry (`p/i/m`) is left out when each of its keys has its own line.
+fn help_lines<'a>(keys: impl Iterator<Item = KeyHelp>, th: &Theme) -> Vec<Line<'a>> {
+    let keys: Vec<KeyHelp> = keys.collect();
+    let singles: std::collections::BTreeSet<&str> = keys.iter().map(|(k, _)| *k).collect();
+    let mut merged: Vec<(Vec<&str>, &str)> = Vec::new();
+    for (k, what) in &keys {
+        let combined = k.len() > 1 && k.contains('/') && k.split('/').all(|p| singles.contains(p));
+        if combined {
+            continue;
+        }
+        match merged.iter_mut().find(|(_, w)| w == what) {
+            Some((ks, _)) if !ks.contains(k) => ks.push(k),
+            Some(_) => {}
+            None => merged.push((vec![k], what)),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(ks, what)| {
+            Line::from(vec![
+                Span::styled(format!(" {}", ui::pad(&ks.join(" / "), 14)), th.accent),
+                Span::styled(what.to_string(), th.text),
+            ])
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -104,6 +104,10 @@ pub trait Screen {
     fn tick(&mut self, _cx: &Ctx) -> Action {
         Action::None
     }
+    /// Lines the help overlay adds under the keys: what this screen's abbreviations mean.
+    fn legend(&self, _t: &Text) -> Vec<String> {
+        Vec::new()
+    }
     /// The session is ending without the user closing this screen (the connection dropped, the
     /// process was told to stop, Ctrl-C): keep whatever the user would not want to lose.
     fn on_session_end(&mut self, _cx: &Ctx) {}

@@ -32,6 +32,10 @@ pub struct Text {
     pub col_next: &'static str,
     pub col_sticker: &'static str,
     pub col_gaps: &'static str,
+    /// Help legend for the coverage columns.
+    pub coverage_legend: &'static str,
+    /// Help heading above a screen's legend.
+    pub legend_title: &'static str,
     pub quota: &'static str,
     pub short_by: &'static str,
     pub meets_quota: &'static str,
@@ -327,6 +331,8 @@ pub const ZH: Text = Text {
     col_next: "下次回访",
     col_sticker: "贴标",
     col_gaps: "缺项",
+    coverage_legend: "差：距岗位配额还差几户  合规：满足全部基本要求的客户占比  贴标：已贴标占比  按时：回访按时完成占比  告知：本季度告知完成占比  新品：新品推介完成占比",
+    legend_title: "图例",
     quota: "配额",
     short_by: "差{}",
     meets_quota: "达标",
@@ -594,6 +600,8 @@ pub const EN: Text = Text {
     col_next: "Next",
     col_sticker: "VIP",
     col_gaps: "Gaps",
+    coverage_legend: "Sh.: clients short of the role's quota  Basic: share meeting every basic requirement  VIP: share labelled  OnTime: callbacks done on time  Qtrly: this quarter's notices done  New: product pitches done",
+    legend_title: "Legend",
     quota: "quota",
     short_by: "short {}",
     meets_quota: "met",

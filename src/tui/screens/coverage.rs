@@ -124,6 +124,10 @@ impl Screen for CoverageScreen {
         ]
     }
 
+    fn legend(&self, t: &Text) -> Vec<String> {
+        vec![t.coverage_legend.to_string()]
+    }
+
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
         self.view = cx.api.coverage(self.quarter)?;
         self.build();

@@ -227,6 +227,14 @@ impl Screen for RosterScreen {
         ]
     }
 
+    fn legend(&self, t: &Text) -> Vec<String> {
+        let badges: Vec<String> = Requirement::ALL
+            .iter()
+            .map(|r| format!("{} {}", t.requirement_badge(*r), t.requirement(*r)))
+            .collect();
+        vec![format!("{}: {}", t.col_gaps, badges.join("  "))]
+    }
+
     /// Reloads the page; the cursor stays on the same client when a change elsewhere moved it.
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
         let was = self.selected_client();
