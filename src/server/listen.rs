@@ -389,7 +389,7 @@ fn admit(shared: &Arc<Shared>, stream: UnixStream) {
             );
             refuse_at_once(&stream, wire::BUSY, &msg);
             return shared.note(&peer, Event::AccountFull, |who| {
-                format!("拒绝 {who}：该账户已有 {held} 个连接（每个账户上限 {}）", limits.connections_per_uid)
+                format!("拒绝 {who}：该账户已有 {held} 个连接，达到每个账户的连接上限")
             });
         }
         if reg.open.len() >= limits.connections {
