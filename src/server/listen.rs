@@ -1,8 +1,11 @@
 //! `mingdan serve`: owns the store and answers sessions over a Unix socket, one thread per
 //! connection. The identity of each connection comes from the kernel (peer credentials), never
-//! from the client. A request is read whole before the service sees it, and the answer is written
-//! only after the service has flushed, so a client that vanishes mid-request leaves either the
-//! whole write or nothing.
+//! from the client, and is settled before a byte from the client is read: each connection is
+//! charged to its uid at accept (see `limits`), and a uid with no staff record that is not the
+//! service account is answered and dropped. A request's declared length is charged to its uid
+//! before its body is read; it is read whole before the service sees it, and the answer is
+//! written only after the service has flushed, so a client that vanishes mid-request leaves
+//! either the whole write or nothing.
 
 use std::collections::HashMap;
 use std::io::Write;

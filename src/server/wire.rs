@@ -10,6 +10,9 @@
 //!                               otherwise refused, then u32 n | n bytes UTF-8 message
 //! ```
 //!
+//! A server refusing the connecting uid sends its side at once without reading the client's, then
+//! closes; the client reads the refusal even if sending its own hello failed.
+//!
 //! After an accepted handshake the client sends frames holding a `Request` and the server answers
 //! each with a frame holding `Result<Response, ServiceError>`. A frame is a u32 length and that
 //! many bytes of bincode (standard configuration), decoded with a byte limit so a lying length
@@ -387,6 +390,19 @@ mod tests {
         let short = [0, 0, 0, 9, 1, 2];
         assert!(matches!(read_frame(&mut &short[..], MAX_REQUEST), Err(WireError::Truncated)));
         assert!(matches!(read_frame(&mut &[][..], MAX_REQUEST), Err(WireError::Closed)));
+    }
+
+    #[test]
+    fn a_frame_buffer_grows_with_the_bytes_and_never_past_the_declared_length() {
+        let len = 200_001usize;
+        let mut framed = (len as u32).to_be_bytes().to_vec();
+        framed.extend(std::iter::repeat_n(7u8, len));
+        let body = read_frame(&mut &framed[..], MAX_REQUEST).unwrap();
+        assert_eq!((body.len(), body.capacity()), (len, len));
+        // 63 MiB declared, 100 KB sent: an error, not a 63 MiB buffer.
+        let mut half = ((63u32) << 20).to_be_bytes().to_vec();
+        half.extend(std::iter::repeat_n(0u8, 100_000));
+        assert!(matches!(read_frame(&mut &half[..], MAX_REQUEST), Err(WireError::Truncated)));
     }
 
     #[test]
