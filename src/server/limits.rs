@@ -29,7 +29,7 @@ pub struct Limits {
     /// can take every slot.
     pub connections_per_uid: usize,
     /// Bytes of requests being received at once, all accounts together. A request is charged
-    /// its declared length from the moment that length arrives until it has been answered.
+    /// its declared length from the moment that length arrives until the service has answered it.
     pub buffered: usize,
     /// The same, per uid. Must be below `buffered`.
     pub buffered_per_uid: usize,

@@ -572,7 +572,7 @@ fn serve_requests(shared: &Shared, stream: &UnixStream, identity: &Identity, pee
         let size = start.len as usize;
         // The declared length is charged before a byte of the body is read, so however many
         // connections an account opens, it never has more than its share in the server's memory.
-        let _charged = match shared.reserve(peer.uid, size) {
+        let charged = match shared.reserve(peer.uid, size) {
             Ok(r) => r,
             Err(over) => {
                 let msg = over.message(size);
@@ -594,6 +594,9 @@ fn serve_requests(shared: &Shared, stream: &UnixStream, identity: &Identity, pee
                 "服务器无法解析这个请求（{e}）。请确认本机 mingdan 与服务器版本一致"
             ))),
         };
+        // The request and its bytes are gone once the service has answered; given back before
+        // the answer goes out, so a client that has its answer finds its share free again.
+        drop(charged);
         if let Err(e) = send(&answer) {
             // The work is done and flushed either way; only the answer is lost.
             return format!("应答未送达：{e}");
