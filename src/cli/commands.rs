@@ -541,13 +541,21 @@ pub fn audit(
 }
 
 /// Runs the branch server until SIGTERM, SIGINT or SIGHUP.
-pub fn serve(store: &Path, socket: PathBuf, group: Option<String>) -> Result<()> {
+pub fn serve(
+    store: &Path,
+    socket: PathBuf,
+    group: Option<String>,
+    limits: crate::server::Limits,
+) -> Result<()> {
+    // Before the store is opened: a mistyped limit costs nothing.
+    limits.check().map_err(|e| anyhow!(e))?;
     // Whatever the server creates (the store's files) is for the service account alone.
     // SAFETY: umask only sets this process's file-creation mask; nothing else is running yet.
     unsafe { libc::umask(0o077) };
     let service = open(store)?;
     let mut opts = ServeOptions::new(socket);
     opts.group = group;
+    opts.limits = limits;
     // The service account may back up and check without a staff record: a nightly timer runs as
     // it, and it can read the store's files anyway.
     opts.service_uid = Some(crate::os::effective_uid());

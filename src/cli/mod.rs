@@ -78,6 +78,18 @@ pub enum Command {
         /// 允许连接的用户组；套接字设为该组可读写（0660）
         #[arg(long, value_name = "用户组")]
         group: Option<String>,
+        /// 同时打开的连接总数上限
+        #[arg(long, value_name = "个数", default_value_t = crate::server::limits::DEFAULT_CONNECTIONS)]
+        max_connections: usize,
+        /// 每个系统账户同时打开的连接上限（须小于总数上限）
+        #[arg(long, value_name = "个数", default_value_t = crate::server::limits::DEFAULT_CONNECTIONS_PER_UID)]
+        max_connections_per_user: usize,
+        /// 正在接收的请求可占用的内存总上限，单位 MiB
+        #[arg(long, value_name = "MiB", default_value_t = crate::server::limits::DEFAULT_BUFFERED >> 20)]
+        max_request_memory: usize,
+        /// 每个系统账户正在接收的请求可占用的内存上限，单位 MiB（须小于总上限；低于 64 时最大的导入会被拒绝）
+        #[arg(long, value_name = "MiB", default_value_t = crate::server::limits::DEFAULT_BUFFERED_PER_UID >> 20)]
+        max_request_memory_per_user: usize,
     },
     /// 从备份文件恢复数据库（须先停止服务器）；原数据库改名保留
     Restore {
@@ -328,9 +340,21 @@ pub fn main(cli: Cli) -> Result<()> {
         Some(Command::Init { no, name, outlet, role, login }) => {
             commands::init(&store, no, name, outlet, role, login.as_deref())
         }
-        Some(Command::Serve { group }) => {
+        Some(Command::Serve {
+            group,
+            max_connections,
+            max_connections_per_user,
+            max_request_memory,
+            max_request_memory_per_user,
+        }) => {
             let (socket, _) = backend::socket_of(&cli);
-            commands::serve(&store, socket, group.clone())
+            let limits = crate::server::Limits {
+                connections: *max_connections,
+                connections_per_uid: *max_connections_per_user,
+                buffered: max_request_memory.saturating_mul(1 << 20),
+                buffered_per_uid: max_request_memory_per_user.saturating_mul(1 << 20),
+            };
+            commands::serve(&store, socket, group.clone(), limits)
         }
         Some(Command::Restore { file, check, finish, rollback: _, other_branch }) => {
             let (socket, _) = backend::socket_of(&cli);

@@ -1,8 +1,11 @@
 //! `mingdan serve`: owns the store and answers sessions over a Unix socket, one thread per
 //! connection. The identity of each connection comes from the kernel (peer credentials), never
-//! from the client. A request is read whole before the service sees it, and the answer is written
-//! only after the service has flushed, so a client that vanishes mid-request leaves either the
-//! whole write or nothing.
+//! from the client, and is settled before a byte from the client is read: each connection is
+//! charged to its uid at accept (see `limits`), and a uid with no staff record that is not the
+//! service account is answered and dropped. A request's declared length is charged to its uid
+//! before its body is read; it is read whole before the service sees it, and the answer is
+//! written only after the service has flushed, so a client that vanishes mid-request leaves
+//! either the whole write or nothing.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -17,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 
+use super::limits::{Buffered, Event, FloodLog, Limits, OverBudget};
 use super::peer::{Peer, peer};
 use super::wire::{self, Greeting, Hello, WireError};
 use crate::service::{Request, Response, Service, ServiceError};
@@ -51,6 +55,7 @@ impl Default for Timeouts {
     }
 }
 
+/// How `mingdan serve` is run: where it listens, who may connect, and what each account may hold.
 pub struct ServeOptions {
     pub socket: PathBuf,
     /// The group whose members may connect; the socket is given to it with mode 0660.
@@ -60,10 +65,13 @@ pub struct ServeOptions {
     /// uid → login; the password database unless a test says otherwise.
     pub login_of: fn(u32) -> Option<String>,
     pub timeouts: Timeouts,
-    pub max_connections: usize,
+    /// Connections and request bytes, in all and per uid (see `Limits`).
+    pub limits: Limits,
 }
 
 impl ServeOptions {
+    /// Defaults: no group, no service account, the password database, `Timeouts::default()`,
+    /// `Limits::default()`.
     pub fn new(socket: PathBuf) -> ServeOptions {
         ServeOptions {
             socket,
@@ -71,7 +79,7 @@ impl ServeOptions {
             service_uid: None,
             login_of: crate::os::login_of_uid,
             timeouts: Timeouts::default(),
-            max_connections: 256,
+            limits: Limits::default(),
         }
     }
 }
@@ -120,12 +128,14 @@ pub fn identify(
     }
 }
 
-/// Open connections, so shutdown can stop their reads, and a count to wait on.
+/// Open connections, so shutdown can stop their reads, and what each uid holds.
 #[derive(Default)]
 struct Registry {
     stopping: bool,
     next: u64,
     open: HashMap<u64, UnixStream>,
+    /// Open connections per uid, refused and accepted alike, counted from the moment of accept.
+    per_uid: HashMap<u32, usize>,
 }
 
 struct Shared {
@@ -133,14 +143,73 @@ struct Shared {
     login_of: fn(u32) -> Option<String>,
     service_uid: Option<u32>,
     timeouts: Timeouts,
-    max_connections: usize,
+    limits: Limits,
     registry: Mutex<Registry>,
     closed: Condvar,
+    buffered: Mutex<Buffered>,
+    flood: Mutex<FloodLog>,
 }
 
 impl Shared {
     fn registry(&self) -> std::sync::MutexGuard<'_, Registry> {
         self.registry.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes a line about `peer` unless its uid has already had its share of such lines this
+    /// minute; the rest are counted and summarised.
+    fn note(&self, peer: &Peer, event: Event, line: impl FnOnce(&str) -> String) {
+        let login_of = self.login_of;
+        let lines = self.flood.lock().unwrap_or_else(|p| p.into_inner()).note(
+            Instant::now(),
+            peer.uid,
+            event,
+            || {
+                let who = who(peer.uid, login_of(peer.uid).as_deref());
+                let text = line(&format!("{who}{}", peer.pid.map_or(String::new(), |p| format!(" pid {p}"))));
+                (who, text)
+            },
+        );
+        lines.into_iter().for_each(log);
+    }
+
+    /// Summaries of the flood log's ended windows, or of all of them when the server stops.
+    fn flush_flood_log(&self, all: bool) {
+        let mut flood = self.flood.lock().unwrap_or_else(|p| p.into_inner());
+        let lines = if all { flood.drain() } else { flood.ended(Instant::now()) };
+        drop(flood);
+        lines.into_iter().for_each(log);
+    }
+
+    fn flood_log_pending(&self) -> bool {
+        !self.flood.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
+    }
+
+    /// Charges a request's declared length to its sender's uid until the guard is dropped.
+    fn reserve(&self, uid: u32, size: usize) -> Result<Reservation<'_>, OverBudget> {
+        self.buffered.lock().unwrap_or_else(|p| p.into_inner()).reserve(uid, size, &self.limits)?;
+        Ok(Reservation { shared: self, uid, size })
+    }
+}
+
+/// A request's bytes, charged to its uid while it is received and answered.
+struct Reservation<'a> {
+    shared: &'a Shared,
+    uid: u32,
+    size: usize,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        self.shared.buffered.lock().unwrap_or_else(|p| p.into_inner()).release(self.uid, self.size);
+    }
+}
+
+/// "uid 1001（登录名 wangfang）", or "uid 1001（无登录名）" for a uid the password database
+/// does not know.
+fn who(uid: u32, login: Option<&str>) -> String {
+    match login {
+        Some(l) => format!("uid {uid}（登录名 {}）", l.escape_debug()),
+        None => format!("uid {uid}（无登录名）"),
     }
 }
 
@@ -170,6 +239,7 @@ impl Server {
     /// Binds the socket, replacing a stale one left by a server that died, and sets its
     /// permissions. Refuses if another server is answering on it.
     pub fn bind(service: Arc<Service>, opts: ServeOptions) -> Result<Server> {
+        opts.limits.check().map_err(|e| anyhow!(e))?;
         let gid = match &opts.group {
             Some(g) => Some(crate::os::gid_of_group(g).ok_or_else(|| {
                 anyhow!("找不到用户组 {g}。请先创建它并把可以使用 mingdan 的员工加入：sudo groupadd {g}")
@@ -205,9 +275,11 @@ impl Server {
             login_of: opts.login_of,
             service_uid: opts.service_uid,
             timeouts: opts.timeouts,
-            max_connections: opts.max_connections,
+            limits: opts.limits,
             registry: Mutex::new(Registry::default()),
             closed: Condvar::new(),
+            buffered: Mutex::new(Buffered::default()),
+            flood: Mutex::new(FloodLog::new(Duration::from_secs(60))),
         });
         Ok(Server { shared, listener, socket, wake_rx, wake_tx })
     }
@@ -248,6 +320,7 @@ impl Server {
                 shared.timeouts.drain.as_secs()
             ));
         }
+        shared.flush_flood_log(true);
         let flushed = last_flush(&shared.service);
         match (&result, &flushed) {
             (Ok(()), Ok(())) if unfinished == 0 => log("已停止：所有请求已完成，数据已写入磁盘"),
@@ -285,13 +358,17 @@ fn last_flush(service: &Arc<Service>) -> Result<()> {
 }
 
 fn accept_loop(shared: &Arc<Shared>, listener: &UnixListener, wake: &UnixStream) -> Result<()> {
+    let mut flushed = Instant::now();
     loop {
         let mut fds = [
             libc::pollfd { fd: listener.as_raw_fd(), events: libc::POLLIN, revents: 0 },
             libc::pollfd { fd: wake.as_raw_fd(), events: libc::POLLIN, revents: 0 },
         ];
+        // Woken each second while a flood's count waits to be written, so the summary comes
+        // when its minute ends rather than at the next connection.
+        let timeout = if shared.flood_log_pending() { 1000 } else { -1 };
         // SAFETY: two live pollfds, as counted.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout) };
         if n < 0 {
             let e = std::io::Error::last_os_error();
             if e.kind() == std::io::ErrorKind::Interrupted {
@@ -302,8 +379,15 @@ fn accept_loop(shared: &Arc<Shared>, listener: &UnixListener, wake: &UnixStream)
         if fds[1].revents != 0 {
             return Ok(());
         }
+        if flushed.elapsed() >= Duration::from_secs(1) {
+            shared.flush_flood_log(false);
+            flushed = Instant::now();
+        }
+        if n == 0 {
+            continue;
+        }
         match listener.accept() {
-            Ok((stream, _)) => spawn(shared, stream),
+            Ok((stream, _)) => admit(shared, stream),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             // Out of file descriptors and the like: say so, keep serving the others.
@@ -315,36 +399,76 @@ fn accept_loop(shared: &Arc<Shared>, listener: &UnixListener, wake: &UnixStream)
     }
 }
 
-fn spawn(shared: &Arc<Shared>, stream: UnixStream) {
-    // Accepted sockets inherit non-blocking mode on some systems; connections use timeouts.
-    if stream.set_nonblocking(false).is_err() {
-        return;
-    }
+/// Takes a new connection on, or refuses it at once. The uid comes from the kernel before
+/// anything is read; a uid already holding its share of connections, or a server holding its
+/// total, is refused here on the accepting thread, so a flood costs no thread and no buffer.
+fn admit(shared: &Arc<Shared>, stream: UnixStream) {
+    let peer = match peer(&stream) {
+        Ok(p) => p,
+        Err(e) => return log(format!("无法取得连接方身份，已断开：{e}")),
+    };
+    let limits = shared.limits;
     let id = {
         let mut reg = shared.registry();
         if reg.stopping {
+            return;
+        }
+        let held = reg.per_uid.get(&peer.uid).copied().unwrap_or(0);
+        if held >= limits.connections_per_uid {
+            drop(reg);
+            let msg = format!(
+                "您的系统账户已同时打开 {held} 个 mingdan 连接，达到每个账户的上限；请关闭不用的 mingdan \
+                 窗口后再试。如确需更多，请管理员调整 mingdan serve 的 --max-connections-per-user"
+            );
+            refuse_at_once(&stream, wire::BUSY, &msg);
+            return shared.note(&peer, Event::AccountFull, |who| {
+                format!("拒绝 {who}：该账户已有 {held} 个连接，达到每个账户的连接上限")
+            });
+        }
+        if reg.open.len() >= limits.connections {
+            drop(reg);
+            let msg =
+                format!("服务器连接数已满（{}），请稍后再试；如持续出现请联系管理员", limits.connections);
+            refuse_at_once(&stream, wire::BUSY, &msg);
+            return shared.note(&peer, Event::ServerFull, |who| {
+                format!("拒绝 {who}：服务器连接数已满（{}）", limits.connections)
+            });
+        }
+        // Accepted sockets inherit non-blocking mode on some systems; connections use timeouts.
+        if stream.set_nonblocking(false).is_err() {
             return;
         }
         let Ok(clone) = stream.try_clone() else { return };
         reg.next += 1;
         let id = reg.next;
         reg.open.insert(id, clone);
+        *reg.per_uid.entry(peer.uid).or_default() += 1;
         id
     };
     let thread_shared = shared.clone();
     let spawned = std::thread::Builder::new().name(format!("mingdan-conn-{id}")).spawn(move || {
         let shared = thread_shared;
-        let busy = shared.registry().open.len() > shared.max_connections;
-        serve_connection(&shared, &stream, busy);
+        serve_connection(&shared, &stream, &peer);
         let _ = stream.shutdown(Shutdown::Both);
-        let mut reg = shared.registry();
-        reg.open.remove(&id);
-        shared.closed.notify_all();
+        close(&shared, id, peer.uid);
     });
     if let Err(e) = spawned {
         log(format!("无法为新连接创建线程：{e}"));
-        shared.registry().open.remove(&id);
+        close(shared, id, peer.uid);
     }
+}
+
+/// Forgets a connection and gives its uid's slot back.
+fn close(shared: &Shared, id: u64, uid: u32) {
+    let mut reg = shared.registry();
+    reg.open.remove(&id);
+    if let Some(n) = reg.per_uid.get_mut(&uid) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            reg.per_uid.remove(&uid);
+        }
+    }
+    shared.closed.notify_all();
 }
 
 /// Stops every connection's next read, then waits for the threads to finish what they are
@@ -400,22 +524,40 @@ fn chown_group(path: &Path, gid: u32) -> Result<()> {
     Ok(())
 }
 
+/// Answers the handshake with our hello and a refusal, without reading a byte of the client's:
+/// one write the empty socket buffer takes whole, then the connection is closed. The client
+/// reads the refusal even when it finds the connection closed while sending its own hello.
+fn refuse_at_once(stream: &UnixStream, status: u8, message: &str) {
+    let mut out = Hello::ours().encode();
+    out.extend_from_slice(&wire::encode_refusal(status, message));
+    // Never wait on a client that does not read: the accepting thread must not stall.
+    let _ = stream.set_nonblocking(true);
+    let _ = (&*stream).write(&out);
+    let _ = stream.shutdown(Shutdown::Write);
+}
+
 fn refuse(mut stream: &UnixStream, status: u8, message: &str) {
     let _ = stream.write_all(&wire::encode_refusal(status, message));
 }
 
-fn serve_connection(shared: &Shared, stream: &UnixStream, busy: bool) {
+fn serve_connection(shared: &Shared, stream: &UnixStream, peer: &Peer) {
     let t = shared.timeouts;
     let _ = stream.set_write_timeout(Some(t.write));
-    let peer = match peer(stream) {
-        Ok(p) => p,
-        Err(e) => return log(format!("无法取得连接方身份，已断开：{e}")),
+    // Who it is, before anything from it is read: a uid with no place here is answered and
+    // dropped without its hello ever being looked at.
+    let identity = match identify(&shared.service, peer.uid, shared.login_of, shared.service_uid) {
+        Ok(i) => i,
+        Err(e) => {
+            let msg = e.to_string();
+            refuse_at_once(stream, wire::UNKNOWN_USER, &msg);
+            let reason = msg.lines().next().unwrap_or_default().to_string();
+            return shared.note(peer, Event::NotStaff, |who| format!("拒绝 {who}：{reason}"));
+        }
     };
-    let who = |p: &Peer| format!("uid {}{}", p.uid, p.pid.map_or(String::new(), |pid| format!(" pid {pid}")));
     let theirs = match Hello::read_from(&mut wire::Deadline::new(stream, t.handshake)) {
         Ok(h) => h,
         Err(WireError::Closed) => return,
-        Err(e) => return log(format!("{} 握手失败：{e}", who(&peer))),
+        Err(e) => return shared.note(peer, Event::Trouble, |who| format!("{who} 握手失败：{e}")),
     };
     let ours = Hello::ours();
     if (&*stream).write_all(&ours.encode()).is_err() {
@@ -423,56 +565,69 @@ fn serve_connection(shared: &Shared, stream: &UnixStream, busy: bool) {
     }
     if !ours.compatible(&theirs) {
         let msg = Hello::mismatch(&theirs, &ours);
-        log(format!("拒绝 {}：{msg}", who(&peer)));
+        shared.note(peer, Event::Trouble, |who| format!("拒绝 {who}：{msg}"));
         return refuse(stream, wire::INCOMPATIBLE, &msg);
     }
-    if busy {
-        let msg =
-            format!("服务器连接数已满（{}），请稍后再试；如持续出现请联系管理员", shared.max_connections);
-        log(format!("拒绝 {}：连接数已满", who(&peer)));
-        return refuse(stream, wire::BUSY, &msg);
-    }
-    let identity = match identify(&shared.service, peer.uid, shared.login_of, shared.service_uid) {
-        Ok(i) => i,
-        Err(e) => {
-            log(format!("拒绝 {}：{e}", who(&peer)));
-            return refuse(stream, wire::UNKNOWN_USER, &e.to_string());
-        }
-    };
     let Ok(greeting) = wire::frame(identity.greeting()) else { return };
     let mut accepted = vec![wire::ACCEPTED];
     accepted.extend_from_slice(&greeting);
     if (&*stream).write_all(&accepted).is_err() {
         return;
     }
-    log(format!("已连接：{}，{}", identity.greeting().who, who(&peer)));
-    let end = serve_requests(shared, stream, &identity);
-    log(format!("已断开：{}（{end}）", identity.greeting().who));
+    let name = identity.greeting().who.clone();
+    shared.note(peer, Event::Session, |who| format!("已连接：{name}，{who}"));
+    let end = serve_requests(shared, stream, &identity, peer);
+    shared.note(peer, Event::Session, |who| format!("已断开：{name}，{who}（{end}）"));
 }
 
 /// Answers requests until the client leaves; returns why the connection ended, for the log.
-fn serve_requests(shared: &Shared, stream: &UnixStream, identity: &Identity) -> String {
+fn serve_requests(shared: &Shared, stream: &UnixStream, identity: &Identity, peer: &Peer) -> String {
     let t = shared.timeouts;
+    let send = |answer: &Result<Response, ServiceError>| {
+        wire::write_frame(&mut wire::Deadline::new(stream, t.write), answer)
+    };
     loop {
-        let bytes = match wire::read_request_frame(stream, t.idle, t.frame) {
-            Ok(b) => b,
+        let start = match wire::begin_request(stream, t.idle, t.frame) {
+            Ok(s) => s,
             Err(WireError::Closed) => return "客户端退出".into(),
             Err(WireError::TooLarge { size, max }) => {
                 let e = ServiceError::Transport(format!("请求过大（{size} 字节，上限 {max} 字节），未执行"));
-                let _ = wire::write_frame(&mut &*stream, &Err::<Response, _>(e));
+                let _ = send(&Err(e));
                 return "请求过大".into();
             }
             // Nothing of a half-received request reached the service.
             Err(e) => return e.to_string(),
         };
-        let answer = match wire::decode_request(&bytes) {
+        // Within MAX_REQUEST, checked by begin_request.
+        let size = start.len as usize;
+        // The declared length is charged before a byte of the body is read, so however many
+        // connections an account opens, it never has more than its share in the server's memory.
+        let charged = match shared.reserve(peer.uid, size) {
+            Ok(r) => r,
+            Err(over) => {
+                let msg = over.message(size);
+                shared.note(peer, Event::OverBudget, |who| format!("拒绝 {who} 的请求：{msg}"));
+                // The body is not read: the connection ends, and the client reads this answer
+                // even though its sending was cut short.
+                let _ = send(&Err(ServiceError::Transport(msg)));
+                return "请求超过内存上限，未执行".into();
+            }
+        };
+        let decoded = match start.read_body() {
+            Ok(bytes) => wire::decode_request(&bytes),
+            Err(e) => return e.to_string(),
+        };
+        let answer = match decoded {
             Ok(req) => answer(shared, identity, req),
             // The frame boundary is intact, so the connection can go on.
             Err(e) => Err(ServiceError::Transport(format!(
                 "服务器无法解析这个请求（{e}）。请确认本机 mingdan 与服务器版本一致"
             ))),
         };
-        if let Err(e) = wire::write_frame(&mut &*stream, &answer) {
+        // The request and its bytes are gone once the service has answered; given back before
+        // the answer goes out, so a client that has its answer finds its share free again.
+        drop(charged);
+        if let Err(e) = send(&answer) {
             // The work is done and flushed either way; only the answer is lost.
             return format!("应答未送达：{e}");
         }

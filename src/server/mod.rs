@@ -5,14 +5,18 @@
 //!
 //! - `wire`: handshake and frames (length-prefixed bincode with byte limits).
 //! - `peer`: who connected, from the kernel.
+//! - `limits`: what one account may hold at once (connections, request bytes), and a log a
+//!   flood cannot fill.
 //! - `listen`: the server — accept, identify, one thread per connection, graceful stop.
 //! - `remote`: `RemoteApi`, the client `Api` the TUI and CLI use when a server is running.
 
+pub mod limits;
 pub mod listen;
 pub mod peer;
 pub mod remote;
 pub mod wire;
 
+pub use limits::Limits;
 pub use listen::{Identity, ServeOptions, Server, StopHandle, Timeouts, identify};
 pub use remote::{ConnectError, RemoteApi};
 

@@ -81,7 +81,13 @@ pub fn handshake(socket: &Path, ours: &Hello) -> Result<(UnixStream, Greeting), 
     })?;
     stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT)).map_err(|e| failed(socket, e))?;
     stream.set_write_timeout(Some(HANDSHAKE_TIMEOUT)).map_err(|e| failed(socket, e))?;
-    (&stream).write_all(&ours.encode()).map_err(|e| failed(socket, e))?;
+    if let Err(e) = (&stream).write_all(&ours.encode()) {
+        // A server that refuses a uid answers before reading its hello and closes; the refusal
+        // is waiting to be read even though sending failed.
+        if !peer_closed(&e) {
+            return Err(failed(socket, e));
+        }
+    }
     let theirs = match Hello::read_from(&mut &stream) {
         Ok(h) => h,
         Err(WireError::NotMingdan) => {
@@ -116,9 +122,26 @@ enum Broken {
     Unknown(WireError),
 }
 
+/// Whether a failed write means the server closed the connection (rather than, say, a timeout):
+/// whatever it said before closing can still be read.
+fn peer_closed(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset)
+}
+
 /// Sends one framed request and reads its answer.
 fn exchange(stream: &UnixStream, framed: &[u8]) -> Result<Result<Response, ServiceError>, Broken> {
-    (&*stream).write_all(framed).map_err(|e| Broken::NotSent(e.into()))?;
+    if let Err(e) = (&*stream).write_all(framed) {
+        // The server may have refused the request from its length alone (too large, over the
+        // account's memory share) and closed before taking the rest: its answer says why, and
+        // the request was not carried out. A connection that simply died has no answer.
+        if peer_closed(&e)
+            && let Ok(body) = wire::read_frame(&mut &*stream, wire::MAX_RESPONSE)
+            && let Ok(answer) = wire::decode_answer(&body)
+        {
+            return Ok(answer);
+        }
+        return Err(Broken::NotSent(e.into()));
+    }
     let body = wire::read_frame(&mut &*stream, wire::MAX_RESPONSE).map_err(Broken::Unknown)?;
     wire::decode_answer(&body).map_err(Broken::Unknown)
 }

@@ -10,6 +10,9 @@
 //!                               otherwise refused, then u32 n | n bytes UTF-8 message
 //! ```
 //!
+//! A server refusing the connecting uid sends its side at once without reading the client's, then
+//! closes; the client reads the refusal even if sending its own hello failed.
+//!
 //! After an accepted handshake the client sends frames holding a `Request` and the server answers
 //! each with a frame holding `Result<Response, ServiceError>`. A frame is a u32 length and that
 //! many bytes of bincode (standard configuration), decoded with a byte limit so a lying length
@@ -229,14 +232,32 @@ pub fn read_frame(r: &mut impl Read, max: usize) -> Result<Vec<u8>, WireError> {
     read_body(r, u32::from_be_bytes(len) as u64, max)
 }
 
+/// How much a frame's buffer may grow by in one step. Growth follows the bytes that arrived,
+/// doubling as they keep coming, but never beyond the declared length: memory follows what the
+/// client sent, not what it claimed.
+const READ_CHUNK: usize = 64 << 10;
+
 fn read_body(r: &mut impl Read, len: u64, max: usize) -> Result<Vec<u8>, WireError> {
     if len > max as u64 {
         return Err(WireError::TooLarge { size: len, max });
     }
-    let mut buf = Vec::with_capacity((len as usize).min(1 << 16));
-    r.take(len).read_to_end(&mut buf)?;
-    if (buf.len() as u64) < len {
-        return Err(WireError::Truncated);
+    // Within `max`, which fits in memory by construction.
+    let len = len as usize;
+    let mut buf: Vec<u8> = Vec::with_capacity(len.min(READ_CHUNK));
+    let mut chunk = [0u8; READ_CHUNK];
+    while buf.len() < len {
+        let want = (len - buf.len()).min(READ_CHUNK);
+        let n = match r.read(&mut chunk[..want]) {
+            Ok(0) => return Err(WireError::Truncated),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if buf.capacity() - buf.len() < n {
+            let grown = (buf.capacity() * 2).max(buf.len() + n).min(len);
+            buf.reserve_exact(grown - buf.len());
+        }
+        buf.extend_from_slice(&chunk[..n]);
     }
     Ok(buf)
 }
@@ -265,13 +286,47 @@ impl Read for Deadline<'_> {
     }
 }
 
-/// The server's read of the next request: waits up to `idle` for one to begin, then allows
-/// `within` for the rest of the frame.
-pub fn read_request_frame(
+/// The same deadline for writing an answer: a client that takes its answer a byte a minute is
+/// cut off when the time is up, not kept for as long as it keeps taking.
+impl Write for Deadline<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "期限已到"));
+        }
+        self.stream.set_write_timeout(Some(left))?;
+        (&*self.stream).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A request whose length has arrived and whose body has not: the server decides whether it
+/// may be buffered before reading a byte of it.
+pub struct RequestStart<'a> {
+    /// The length the client declared, in bytes.
+    pub len: u64,
+    reader: Deadline<'a>,
+}
+
+impl RequestStart<'_> {
+    /// Reads the body within what is left of the frame's deadline. The buffer grows with the
+    /// bytes that arrive, so a declared 63 MiB that never comes costs nothing.
+    pub fn read_body(mut self) -> Result<Vec<u8>, WireError> {
+        read_body(&mut self.reader, self.len, MAX_REQUEST)
+    }
+}
+
+/// The server's read of the next request's length: waits up to `idle` for a request to begin,
+/// then allows `within` for the rest of the frame (the length here, the body in
+/// `RequestStart::read_body`). A length over `MAX_REQUEST` is `TooLarge`.
+pub fn begin_request(
     stream: &UnixStream,
     idle: Duration,
     within: Duration,
-) -> Result<Vec<u8>, WireError> {
+) -> Result<RequestStart<'_>, WireError> {
     stream.set_read_timeout(Some(idle))?;
     let mut first = [0u8; 1];
     match read_exact_or_closed(&mut &*stream, &mut first) {
@@ -279,11 +334,23 @@ pub fn read_request_frame(
         Err(WireError::TimedOut) => return Err(WireError::Idle),
         Err(e) => return Err(e),
     }
-    let mut r = Deadline::new(stream, within);
+    let mut reader = Deadline::new(stream, within);
     let mut rest = [0u8; 3];
-    r.read_exact(&mut rest)?;
+    reader.read_exact(&mut rest)?;
     let len = u32::from_be_bytes([first[0], rest[0], rest[1], rest[2]]) as u64;
-    read_body(&mut r, len, MAX_REQUEST)
+    if len > MAX_REQUEST as u64 {
+        return Err(WireError::TooLarge { size: len, max: MAX_REQUEST });
+    }
+    Ok(RequestStart { len, reader })
+}
+
+/// `begin_request` and `read_body` together, for callers with no budget to check.
+pub fn read_request_frame(
+    stream: &UnixStream,
+    idle: Duration,
+    within: Duration,
+) -> Result<Vec<u8>, WireError> {
+    begin_request(stream, idle, within)?.read_body()
 }
 
 fn decode_limited<T: DeserializeOwned, const LIMIT: usize>(bytes: &[u8]) -> Result<T, WireError> {
@@ -323,6 +390,19 @@ mod tests {
         let short = [0, 0, 0, 9, 1, 2];
         assert!(matches!(read_frame(&mut &short[..], MAX_REQUEST), Err(WireError::Truncated)));
         assert!(matches!(read_frame(&mut &[][..], MAX_REQUEST), Err(WireError::Closed)));
+    }
+
+    #[test]
+    fn a_frame_buffer_grows_with_the_bytes_and_never_past_the_declared_length() {
+        let len = 200_001usize;
+        let mut framed = (len as u32).to_be_bytes().to_vec();
+        framed.extend(std::iter::repeat_n(7u8, len));
+        let body = read_frame(&mut &framed[..], MAX_REQUEST).unwrap();
+        assert_eq!((body.len(), body.capacity()), (len, len));
+        // 63 MiB declared, 100 KB sent: an error, not a 63 MiB buffer.
+        let mut half = ((63u32) << 20).to_be_bytes().to_vec();
+        half.extend(std::iter::repeat_n(0u8, 100_000));
+        assert!(matches!(read_frame(&mut &half[..], MAX_REQUEST), Err(WireError::Truncated)));
     }
 
     #[test]
