@@ -1,6 +1,8 @@
 //! Daily housekeeping, done by the first request of each day: notifications and launch
-//! recommendations whose period ended undone lapse, and this quarter's notification task is
-//! created for every roster client that lacks one.
+//! recommendations lapse once no backdated contact can complete them any more (`Task::lapses`:
+//! 31 days after their period ends), and this quarter's notification task is created for every
+//! roster client that lacks one — except in the quarter's last `Rules::notice_grace_days` days,
+//! when a client who joined since owes none.
 
 use super::{Service, ServiceError};
 use crate::domain::{AuditAction, Quarter, Task, TaskId, TaskKind, TaskState};
@@ -32,7 +34,15 @@ impl Service {
         }
         let quarter = Quarter::of(today);
         let mut new = Vec::new();
-        for no in self.store.all_roster_clients() {
+        let rules = self.store.rules()?;
+        // Anyone on a roster since before the grace period has this quarter's notice already;
+        // whoever lacks one now joined in it and owes none.
+        let roster_clients: Box<dyn Iterator<Item = _>> = if rules.notice_owed_on_joining(today) {
+            Box::new(self.store.all_roster_clients())
+        } else {
+            Box::new(std::iter::empty())
+        };
+        for no in roster_clients {
             let Some(c) = self.store.client(&no?)? else { continue };
             let id = TaskId { client: c.no.clone(), kind: TaskKind::Quarterly(quarter) };
             if c.on_roster() && self.store.task(&id)?.is_none() {

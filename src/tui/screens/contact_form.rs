@@ -149,7 +149,13 @@ impl ContactForm {
             return;
         }
         let reached = Outcome::ALL[self.outcome].reached();
-        let due = suggested_next_callback(self.purpose(), reached, self.card.callback_days, cx.me.today);
+        let due = suggested_next_callback(
+            self.purpose(),
+            reached,
+            self.card.any_contact_resets_callback,
+            self.card.callback_days,
+            cx.me.today,
+        );
         self.next = ui::text_input(&due.map(|d| d.to_string()).unwrap_or_default(), cx.t.next_placeholder);
     }
 
