@@ -153,7 +153,8 @@ pub struct OutletCoverage {
     pub staff: Vec<StaffCoverage>,
 }
 
-/// Staff grouped by outlet with their sums; the outlet average counts active staff only.
+/// Staff grouped by outlet with their sums; the outlet average and the count below quota take
+/// active staff with a quota or clients only, the figures everyone listed.
 pub fn by_outlet(staff: Vec<StaffCoverage>, rules: &Rules) -> Vec<OutletCoverage> {
     let mut out: Vec<OutletCoverage> = Vec::new();
     for s in staff {
@@ -171,9 +172,13 @@ pub fn by_outlet(staff: Vec<StaffCoverage>, rules: &Rules) -> Vec<OutletCoverage
             }
         };
         let o = &mut out[at];
-        o.average.clients += s.standing.size;
-        o.average.staff += 1;
-        o.below_quota += u32::from(!s.standing.meets_quota());
+        // Someone listed only for the tasks they still owe (no longer active, or without a
+        // quota or clients) is not a head in the average.
+        if s.staff.active && s.standing.counts() {
+            o.average.clients += s.standing.size;
+            o.average.staff += 1;
+            o.below_quota += u32::from(!s.standing.meets_quota());
+        }
         o.figures.add(&s.figures);
         o.staff.push(s);
     }

@@ -345,12 +345,14 @@ pub enum CallbackChange {
 /// - a reached 新品推介 completes that launch's task if made by its deadline.
 ///
 /// A contact that did not reach the client completes nothing, but a next-callback date on it
-/// still moves the callback. A contact dated before the open callback was set (logged late,
-/// after a newer contact already reset the clock) leaves the callback as it is.
+/// still moves the callback. A contact dated before the client's last reached contact (logged
+/// late, after a newer one already reset the clock) leaves the callback as it is.
 pub fn effect_of_contact(contact: &Contact, client: &Client, open: &[Task], rules: &Rules) -> ContactEffect {
     let date = contact.at.date();
     let open_callback = open.iter().find(|t| matches!(t.id.kind, TaskKind::Callback { .. }) && t.is_open());
-    let current = open_callback.is_none_or(|t| date >= t.created);
+    // Only the latest contact sets the clock: one logged late, older than a contact already
+    // applied, neither completes the callback that contact set nor moves it back.
+    let current = client.last_contact.is_none_or(|last| date >= last);
     let reached = contact.outcome.reached() && client.on_roster();
     let counts_as_callback =
         reached && current && (contact.purpose == Purpose::Callback || rules.any_contact_resets_callback);
@@ -591,13 +593,15 @@ mod tests {
     }
 
     #[test]
-    fn a_contact_older_than_the_open_callback_leaves_it_alone() {
-        let c = client();
+    fn a_contact_older_than_the_last_one_leaves_the_callback_alone() {
+        let c = Client { last_contact: Some(d(2026, 11, 15)), ..client() };
         let open = vec![Task::callback(&c, 3, d(2027, 1, 10), d(2026, 11, 15))];
         let old = contact(Purpose::Callback, Outcome::Success, d(2026, 11, 12));
         let e = effect_of_contact(&old, &c, &open, &Rules::default());
         assert!(e.complete.is_empty());
         assert_eq!(e.callback, CallbackChange::Keep);
+        let same_day = contact(Purpose::Callback, Outcome::Success, d(2026, 11, 15));
+        assert_eq!(effect_of_contact(&same_day, &c, &open, &Rules::default()).complete.len(), 1);
     }
 
     #[test]

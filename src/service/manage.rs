@@ -18,16 +18,6 @@ use crate::domain::{Client, ClientNo, LaunchId, Permission, Quarter, Staff, Staf
 const UNASSIGNED_ROWS: usize = 500;
 
 impl Service {
-    /// Every active staff member with their current roster, largest roles first.
-    fn rosters(&self) -> Result<Vec<(Staff, Vec<Client>)>, ServiceError> {
-        let mut out = Vec::new();
-        for s in self.store.all_staff()?.into_iter().filter(|s| s.active) {
-            let clients = self.roster_clients(&s.no)?;
-            out.push((s, clients));
-        }
-        Ok(out)
-    }
-
     /// Staff standings now, for suggestions and previews; only roster sizes are needed, so no
     /// client is read.
     fn standings(&self) -> Result<Vec<StaffCoverage>, ServiceError> {
@@ -63,11 +53,9 @@ impl Service {
             }
         }
         let mut staff = Vec::new();
-        for (s, clients) in self.rosters()? {
+        for s in self.store.all_staff()? {
+            let clients = if s.active { self.roster_clients(&s.no)? } else { Vec::new() };
             let standing = Standing::of(&s, clients.len() as u32, &rules);
-            if !standing.counts() {
-                continue;
-            }
             let tasks = tasks_by_staff.get(&s.no).map(Vec::as_slice).unwrap_or(&[]);
             let f = figures(
                 &clients.iter().collect::<Vec<_>>(),
@@ -75,7 +63,12 @@ impl Service {
                 &rules,
                 period,
             );
-            staff.push(StaffCoverage { staff: s, standing, figures: f });
+            // Someone without a quota or clients, or no longer active, is listed only while they
+            // owe tasks of the period: a miss left with them must not drop out of the branch sum.
+            let owes = f.callbacks_on_time.of + f.quarterly.of + f.launches.of > 0;
+            if (s.active && standing.counts()) || owes {
+                staff.push(StaffCoverage { staff: s, standing, figures: f });
+            }
         }
         staff.sort_by(|a, b| a.staff.outlet.cmp(&b.staff.outlet).then(a.staff.no.cmp(&b.staff.no)));
         let outlets = by_outlet(staff, &rules);
