@@ -24,9 +24,10 @@ impl Service {
         if done(self)? {
             return Ok(());
         }
-        let yesterday = today.pred_opt().unwrap_or(today);
+        // Only tasks whose period ended more than the backdating window ago can lapse.
+        let window_start = today - chrono::Duration::days(crate::domain::contact::BACKDATE_MAX_DAYS + 1);
         let mut lapsing = Vec::new();
-        for t in self.store.open_tasks_due_by(yesterday) {
+        for t in self.store.open_tasks_due_by(window_start) {
             let t = t?;
             if t.lapses(today) {
                 lapsing.push(t);
