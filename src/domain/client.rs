@@ -491,8 +491,9 @@ pub fn birthday_from_id(id: &str) -> Option<NaiveDate> {
 
 /// Self-service ratio as written in a sheet, in tenths of a percent: "85%", "85.3" and "0.853"
 /// are 853 ‰ of 1000; a bare number up to 1 is a fraction, above 1 a percentage (so "1" is
-/// 100%). Rounded half up to a tenth of a percent. Empty is 0. Refused: above 100%, negative,
-/// anything but digits, one decimal point and a trailing %.
+/// 100%). Cut (not rounded) to a tenth of a percent, so the ≥ 80% requirement compares the
+/// figure as written. Empty is 0. Refused: above 100%, negative, anything but digits, one
+/// decimal point and a trailing %.
 pub fn parse_self_service(raw: &str) -> Result<u16, Invalid> {
     let field = "自办业务比例";
     let s = raw.trim();
@@ -515,7 +516,10 @@ pub fn parse_self_service(raw: &str) -> Result<u16, Invalid> {
     let millionths = int_v.checked_mul(1_000_000).and_then(|v| v.checked_add(frac6)).ok_or_else(bad)?;
     // A bare number up to 1 is a fraction; above 1 it is already a percentage.
     let is_fraction = !percent && (int_v < 1 || (int_v == 1 && frac6 == 0));
-    let permille = if is_fraction { (millionths + 500) / 1000 } else { (millionths + 50_000) / 100_000 };
+    // Cut, not rounded, to 0.1%: the 80% requirement is then met exactly when the figure as
+    // written is at least 80% — 79.95% is kept as 79.9% and fails, where rounding would have
+    // passed it (DOMAIN.md, "Rounding": thresholds compare the exact value).
+    let permille = if is_fraction { millionths / 1000 } else { millionths / 100_000 };
     if permille > 1000 {
         return Err(Invalid::new(field, format!("{}超过了 100%；比例最多为 100%，请核对后改正", quoted(s))));
     }
@@ -607,6 +611,9 @@ mod tests {
         assert_eq!(parse_self_service("0.853"), Ok(853));
         assert_eq!(parse_self_service("1"), Ok(1000));
         assert_eq!(parse_self_service("100%"), Ok(1000));
+        assert_eq!(parse_self_service("79.95%"), Ok(799), "cut, so the 80% requirement sees below 80%");
+        assert_eq!(parse_self_service("0.7999"), Ok(799));
+        assert_eq!(parse_self_service("80.00%"), Ok(800));
         assert_eq!(parse_self_service(""), Ok(0));
         assert!(parse_self_service("120%").is_err());
         assert!(parse_self_service("八成").is_err());

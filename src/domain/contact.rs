@@ -81,7 +81,9 @@ pub struct ContactDraft {
 }
 
 pub const NOTE_MAX_CHARS: usize = 500;
-/// Contacts are written down the same week, not reconstructed from memory months later.
+/// Contacts are written down the same week, not reconstructed from memory months later. A
+/// contact counts for the day it took place, so a notice or launch task stays completable this
+/// many days after its period ends (`Task::lapses`).
 pub const BACKDATE_MAX_DAYS: i64 = 31;
 pub const NEXT_CALLBACK_MAX_DAYS: i64 = 366;
 

@@ -11,7 +11,7 @@ use super::compliance::compliant;
 use super::quota::{OutletAverage, Standing};
 use super::rules::Rules;
 use super::staff::Staff;
-use super::task::{Task, TaskKind, TaskState};
+use super::task::{Task, TaskKind, TaskOutcome, owed};
 
 /// A share as a count of a total; the percentage is derived, never stored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,9 +26,20 @@ impl Ratio {
         self.of += other.of;
     }
 
-    /// Tenths of a percent (853 = 85.3%); `None` when there is nothing to count.
+    /// Tenths of a percent rounded half up (2/3 = 667, shown 66.7%); `None` when there is
+    /// nothing to count. For display only: targets compare the exact share (`reaches`).
     pub fn permille(self) -> Option<u32> {
-        (self.of > 0).then(|| (u64::from(self.done) * 1000 / u64::from(self.of)) as u32)
+        super::percent::permille_half_up(i64::from(self.done), i64::from(self.of)).map(|p| p as u32)
+    }
+
+    /// Whether the exact share reaches `target` tenths of a percent (79.95% does not reach 80%).
+    pub fn reaches(self, target_permille: u32) -> bool {
+        super::percent::reaches(i64::from(self.done), i64::from(self.of), i64::from(target_permille))
+    }
+
+    /// "66.7%", or "-" when there is nothing to count (`percent::show_permille`).
+    pub fn show(self) -> String {
+        super::percent::show_share(i64::from(self.done), i64::from(self.of))
     }
 
     fn count(it: impl Iterator<Item = bool>) -> Ratio {
@@ -48,7 +59,7 @@ pub struct Figures {
     /// Callbacks due in the period up to today, done on or before their due date.
     pub callbacks_on_time: Ratio,
     pub quarterly: Ratio,
-    /// Recommendations of launches still running.
+    /// Recommendations of the launches running at some time in the quarter.
     pub launches: Ratio,
 }
 
@@ -63,48 +74,66 @@ impl Figures {
 }
 
 /// What to count: callbacks falling due from `from` to `today`, notifications of `quarter`,
-/// recommendations of the launches listed as running.
+/// recommendations of `launches` (every launch running at some time in the quarter).
 #[derive(Debug, Clone, Copy)]
 pub struct Period<'a> {
     pub from: NaiveDate,
+    /// The date the figures are as of: today, or a past quarter's last day.
     pub today: NaiveDate,
     pub quarter: Quarter,
-    pub running_launches: &'a [super::LaunchId],
+    pub launches: &'a [super::LaunchId],
 }
 
-/// One staff member's figures over their roster and the tasks they owe or owed.
+impl<'a> Period<'a> {
+    /// `quarter` as of `today` (its last day once it is over), counting `launches` that ran at
+    /// some time in it (see `launches_in`).
+    pub fn of_quarter(quarter: Quarter, today: NaiveDate, launches: &'a [super::LaunchId]) -> Period<'a> {
+        Period { from: quarter.first_day(), today: today.min(quarter.last_day()), quarter, launches }
+    }
+}
+
+/// The launches that count in `quarter`'s coverage: every one running at some time in it, so a
+/// launch that ended on 11-30 counts in Q4 whether the report is run on 12-31 or 01-01.
+pub fn launches_in(quarter: Quarter, launches: &[super::ProductLaunch]) -> Vec<super::LaunchId> {
+    launches
+        .iter()
+        .filter(|l| l.launched <= quarter.last_day() && l.deadline >= quarter.first_day())
+        .map(|l| l.id)
+        .collect()
+}
+
+/// Done of owed, over the `tasks` (already those of one owner, or all) of the kinds `want`
+/// picks, each judged by `task::owed` as of `as_of`. What Today's progress lines and the
+/// coverage figures both count, so the two can never disagree.
+pub fn progress(tasks: &[&Task], as_of: NaiveDate, want: impl Fn(TaskKind) -> bool) -> Ratio {
+    Ratio::count(
+        tasks.iter().filter(|t| want(t.id.kind)).filter_map(|t| owed(t, as_of)).map(|o| o.outcome.done()),
+    )
+}
+
+/// One staff member's figures over their roster and the tasks they owe or owed (`task::owed`:
+/// whoever held the client when the task fell due; pass the tasks whose owner is the staff
+/// member, or all tasks for the branch).
 ///
-/// A callback is counted where it fell due: done on time, done late, or still open past its due
-/// date all count against its maintainer at the time; one replaced by a later callback
-/// (`Cancelled`) is not counted.
+/// A callback is counted in the period it first fell due: done on time, done late, or missed
+/// (still open past its due date, or left overdue at a handover) all count for its owner; one
+/// due on the period's last day and not done is not late yet; one replaced by a later
+/// callback (`Cancelled`) is not counted.
 pub fn figures(clients: &[&Client], tasks: &[&Task], rules: &Rules, p: Period) -> Figures {
-    // Judged against the date each callback first fell due; one due today and not yet done is
-    // not late yet.
     let callbacks_on_time = Ratio::count(tasks.iter().filter_map(|t| {
         let due = t.first_due;
-        let due_in_period = matches!(t.id.kind, TaskKind::Callback { .. }) && due >= p.from && due <= p.today;
-        match (&t.state, due_in_period) {
-            (_, false) | (TaskState::Cancelled { .. }, _) => None,
-            (TaskState::Done { on, .. }, true) => Some(*on <= due),
-            (TaskState::Open, true) if due == p.today => None,
-            (TaskState::Open | TaskState::Lapsed { .. }, true) => Some(false),
+        let in_period = matches!(t.id.kind, TaskKind::Callback { .. }) && due >= p.from && due <= p.today;
+        match owed(t, p.today).filter(|_| in_period)?.outcome {
+            TaskOutcome::NotDue => None,
+            outcome => Some(outcome == TaskOutcome::DoneOnTime),
         }
     }));
-    let done = |t: &&&Task| matches!(t.state, TaskState::Done { .. });
-    let period_ratio = |want: &dyn Fn(TaskKind) -> bool| {
-        Ratio::count(
-            tasks
-                .iter()
-                .filter(|t| want(t.id.kind) && !matches!(t.state, TaskState::Cancelled { .. }))
-                .map(|t| done(&t)),
-        )
-    };
     Figures {
         compliance: Ratio::count(clients.iter().map(|c| compliant(&c.holdings, rules))),
         sticker: Ratio::count(clients.iter().map(|c| c.sticker.done)),
         callbacks_on_time,
-        quarterly: period_ratio(&|k| k == TaskKind::Quarterly(p.quarter)),
-        launches: period_ratio(&|k| matches!(k, TaskKind::Launch(id) if p.running_launches.contains(&id))),
+        quarterly: progress(tasks, p.today, |k| k == TaskKind::Quarterly(p.quarter)),
+        launches: progress(tasks, p.today, |k| matches!(k, TaskKind::Launch(id) if p.launches.contains(&id))),
     }
 }
 
@@ -124,7 +153,8 @@ pub struct OutletCoverage {
     pub staff: Vec<StaffCoverage>,
 }
 
-/// Staff grouped by outlet with their sums; the outlet average counts active staff only.
+/// Staff grouped by outlet with their sums; the outlet average and the count below quota take
+/// active staff with a quota or clients only, the figures everyone listed.
 pub fn by_outlet(staff: Vec<StaffCoverage>, rules: &Rules) -> Vec<OutletCoverage> {
     let mut out: Vec<OutletCoverage> = Vec::new();
     for s in staff {
@@ -142,9 +172,13 @@ pub fn by_outlet(staff: Vec<StaffCoverage>, rules: &Rules) -> Vec<OutletCoverage
             }
         };
         let o = &mut out[at];
-        o.average.clients += s.standing.size;
-        o.average.staff += 1;
-        o.below_quota += u32::from(!s.standing.meets_quota());
+        // Someone listed only for the tasks they still owe (no longer active, or without a
+        // quota or clients) is not a head in the average.
+        if s.staff.active && s.standing.counts() {
+            o.average.clients += s.standing.size;
+            o.average.staff += 1;
+            o.below_quota += u32::from(!s.standing.meets_quota());
+        }
         o.figures.add(&s.figures);
         o.staff.push(s);
     }
@@ -240,8 +274,7 @@ mod tests {
             task(&cs[1], TaskKind::Launch(LaunchId(7)), d(11, 30), TaskState::Open),
             task(&cs[2], TaskKind::Launch(LaunchId(6)), d(9, 30), TaskState::Lapsed { on: d(10, 1) }),
         ];
-        let p =
-            Period { from: q.first_day(), today: d(11, 18), quarter: q, running_launches: &[LaunchId(7)] };
+        let p = Period { from: q.first_day(), today: d(11, 18), quarter: q, launches: &[LaunchId(7)] };
         let refs: Vec<&Client> = cs.iter().collect();
         let trefs: Vec<&Task> = tasks.iter().collect();
         let f = figures(&refs, &trefs, &Rules::default(), p);
@@ -255,7 +288,10 @@ mod tests {
         assert_eq!(f.quarterly, Ratio { done: 1, of: 2 });
         assert_eq!(f.launches, Ratio { done: 1, of: 2 });
         assert_eq!(f.callbacks_on_time.permille(), Some(333));
+        assert_eq!(Ratio { done: 2, of: 3 }.permille(), Some(667), "rounded half up, not cut");
+        assert_eq!(Ratio { done: 2, of: 3 }.show(), "66.7%");
         assert_eq!(Ratio::default().permille(), None);
+        assert!(!Ratio { done: 7995, of: 10000 }.reaches(800), "79.95% is shown 80.0% but fails 80%");
     }
 
     fn sc(no: &str, outlet: &str, role: &str, size: u32, rules: &Rules) -> StaffCoverage {

@@ -83,23 +83,52 @@ pub fn state_at(current: ClientState, changes: &[StateChange], date: NaiveDate) 
     }
 }
 
-/// A branch figure beside the target the rules set for it, both in tenths of a percent. With no
-/// figure (nothing to count, no snapshot a year back) the target is not met.
+/// A branch figure beside the target the rules set for it, both in tenths of a percent. The
+/// figure is rounded for display (`percent::permille_half_up`); whether the target is met is
+/// decided on the exact fraction, so 79.95% against 80% is not met although it shows as 80.0%.
+/// With no figure (nothing to count, no snapshot a year back) the target is not met.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgainstTarget {
     pub permille: Option<i64>,
     pub target: i64,
+    /// Decided on the exact share, before any rounding.
+    pub reached: bool,
 }
 
 impl AgainstTarget {
+    /// The share `num / den` against `target` tenths of a percent.
+    pub fn of(num: i64, den: i64, target: i64) -> AgainstTarget {
+        AgainstTarget {
+            permille: super::percent::permille_half_up(num, den),
+            target,
+            reached: super::percent::reaches(num, den, target),
+        }
+    }
+
+    /// No figure to judge (nothing to count, nothing to compare with).
+    pub fn none(target: i64) -> AgainstTarget {
+        AgainstTarget { permille: None, target, reached: false }
+    }
+
     pub fn met(self) -> bool {
-        self.permille.is_some_and(|p| p >= self.target)
+        self.reached
     }
 }
 
-/// Gold-and-above clients as a share of all clients, in tenths of a percent.
+/// Gold-and-above clients as a share of all clients, in tenths of a percent, rounded half up.
 pub fn share_permille(s: &Snapshot) -> Option<u32> {
     Ratio { done: s.gold_plus, of: s.clients }.permille()
+}
+
+/// Gold-and-above share against its target (`Rules::gold_share_target_permille`).
+pub fn share_against(s: &Snapshot, target: i64) -> AgainstTarget {
+    AgainstTarget::of(i64::from(s.gold_plus), i64::from(s.clients), target)
+}
+
+/// Growth of the gold-and-above count from `before` to `now` against its target; no figure
+/// when there was nothing before.
+pub fn growth_against(now: u32, before: u32, target: i64) -> AgainstTarget {
+    AgainstTarget::of(i64::from(now) - i64::from(before), i64::from(before), target)
 }
 
 /// How far to look around the date one year back for a snapshot to compare with.
@@ -116,9 +145,10 @@ pub fn year_ago(snapshots: &[Snapshot], today: NaiveDate) -> Option<Snapshot> {
         .copied()
 }
 
-/// Growth of the gold-and-above count, in tenths of a percent (may be negative).
+/// Growth of the gold-and-above count, in tenths of a percent rounded half up (may be
+/// negative).
 pub fn growth_permille(now: u32, before: u32) -> Option<i64> {
-    (before > 0).then(|| (i64::from(now) - i64::from(before)) * 1000 / i64::from(before))
+    super::percent::permille_half_up(i64::from(now) - i64::from(before), i64::from(before))
 }
 
 /// Over `from..=to`: churn counts clients gold-and-above at the start who at the end have
@@ -195,9 +225,15 @@ mod tests {
         assert_eq!(growth_permille(90, 100), Some(-100));
         assert_eq!(growth_permille(5, 0), None);
         assert!(year_ago(&snaps[..1], now.date).is_none(), "a snapshot months older is no comparison");
-        assert!(AgainstTarget { permille: Some(150), target: 150 }.met(), "exactly on target is met");
-        assert!(!AgainstTarget { permille: Some(149), target: 150 }.met());
-        assert!(!AgainstTarget { permille: None, target: 10 }.met(), "no figure, no verdict of met");
+        assert!(growth_against(115, 100, 150).met(), "exactly on target is met");
+        assert!(!growth_against(114, 100, 150).met());
+        assert!(!AgainstTarget::none(10).met(), "no figure, no verdict of met");
+        assert!(!growth_against(5, 0, 10).met(), "nothing before: no growth figure");
+        // 0.995% of clients gold and above shows as 1.0% and still misses the 1% target.
+        let s = Snapshot { date: d(2026, 11, 18), clients: 20000, gold_plus: 199 };
+        assert_eq!(share_against(&s, 10).permille, Some(10));
+        assert!(!share_against(&s, 10).met());
+        assert_eq!(growth_permille(2, 3), Some(-333), "-1/3 rounds to -33.3%");
     }
 
     #[test]

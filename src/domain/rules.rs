@@ -41,7 +41,19 @@ pub struct Rules {
     /// what the mask shows. 0 allows none. Masked fields are the bank's rule (DOMAIN.md); the
     /// limit stops search being used to guess hidden digits one number at a time.
     pub whole_number_searches_per_hour: u32,
+    /// A client joining a roster (assigned, or handed over) in the last this many days of a
+    /// quarter owes no quarterly notice (定期告知) that quarter: there is no fair time left to
+    /// give it. 0 means every joining client owes the notice. Branch choice (DOMAIN.md, "New
+    /// arrivals"); 15 by default.
+    pub notice_grace_days: u16,
+    /// Any contact that reached the client, whatever its purpose, counts as the regular callback
+    /// (定期回访 is regular contact): it completes the open callback and starts the cadence
+    /// again. Off: only a contact logged as 回访 does.
+    pub any_contact_resets_callback: bool,
 }
+
+/// Default `Rules::notice_grace_days`.
+pub const DEFAULT_NOTICE_GRACE_DAYS: u16 = 15;
 
 impl Default for Rules {
     fn default() -> Rules {
@@ -79,6 +91,8 @@ impl Default for Rules {
             gold_share_target_permille: 10,
             gold_growth_target_permille: 150,
             whole_number_searches_per_hour: DEFAULT_WHOLE_NUMBER_SEARCHES_PER_HOUR,
+            notice_grace_days: DEFAULT_NOTICE_GRACE_DAYS,
+            any_contact_resets_callback: true,
         }
     }
 }
@@ -137,7 +151,17 @@ impl Rules {
                 ),
             ));
         }
+        if self.notice_grace_days > 90 {
+            return Err(Invalid::new("季末新客户免告知天数", "应在 0 到 90 天之间"));
+        }
         Ok(())
+    }
+
+    /// Whether a client joining a roster on `today` owes this quarter's notice: not in the
+    /// quarter's last `notice_grace_days` days (the last day counts as one of them).
+    pub fn notice_owed_on_joining(&self, today: chrono::NaiveDate) -> bool {
+        let quarter = super::calendar::Quarter::of(today);
+        super::calendar::days_left(quarter.last_day(), today) > i64::from(self.notice_grace_days)
     }
 }
 
@@ -155,6 +179,8 @@ mod tests {
         assert_eq!(r.self_service_min_permille, 800);
         assert_eq!(r.outlet_average_target, 20);
         assert_eq!(r.whole_number_searches_per_hour, 20);
+        assert_eq!(r.notice_grace_days, 15);
+        assert!(r.any_contact_resets_callback);
         assert!(r.check().is_ok());
     }
 
@@ -180,5 +206,22 @@ mod tests {
             ..Rules::default()
         };
         assert_eq!(r.check().unwrap_err().field, "整号搜索上限");
+        let r = Rules { notice_grace_days: 91, ..Rules::default() };
+        assert_eq!(r.check().unwrap_err().field, "季末新客户免告知天数");
+    }
+
+    #[test]
+    fn clients_joining_in_a_quarters_last_fifteen_days_owe_no_notice_that_quarter() {
+        let d = |m, day| chrono::NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let r = Rules::default();
+        assert!(r.notice_owed_on_joining(d(12, 16)), "16 days left");
+        assert!(!r.notice_owed_on_joining(d(12, 17)), "15 days left");
+        assert!(!r.notice_owed_on_joining(d(12, 31)));
+        assert!(r.notice_owed_on_joining(d(10, 1)));
+        // Q1 of a leap year ends 03-31 as any other; February's 29th is far from it.
+        let leap = chrono::NaiveDate::from_ymd_opt(2028, 2, 29).unwrap();
+        assert!(r.notice_owed_on_joining(leap));
+        let none = Rules { notice_grace_days: 0, ..Rules::default() };
+        assert!(none.notice_owed_on_joining(d(12, 31)), "0 days of grace: owed up to the last day");
     }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::calendar::Quarter;
 use super::client::Client;
-use super::contact::{Contact, Purpose};
+use super::contact::{BACKDATE_MAX_DAYS, Contact, Purpose};
 use super::ids::{ClientNo, ContactId, LaunchId, StaffNo};
 use super::product::ProductLaunch;
 use super::rules::Rules;
@@ -71,7 +71,10 @@ pub enum TaskState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Task {
     pub id: TaskId,
-    /// Who owes it; follows the client when the client is handed over while the task is open.
+    /// Who owes it: whoever held the client when it fell due (a callback's due date, the last
+    /// day of a notice's quarter, a launch's deadline). A handover passes on only tasks not yet
+    /// due (`move_client`); once due, the owner never changes, so a miss stays with whoever
+    /// missed it. Read through `owed`.
     pub maintainer: Option<StaffNo>,
     /// When it is due now; a callback may be moved (a new date agreed with the client).
     pub due: NaiveDate,
@@ -97,10 +100,21 @@ impl Task {
         self.due = to;
     }
 
-    /// A quarterly notification or a launch recommendation is owed only within its period; an
-    /// overdue callback is still owed and stays open until done.
+    /// A quarterly notification or a launch recommendation lapses once no contact can complete
+    /// it any more: a contact dated inside its period may be logged up to `BACKDATE_MAX_DAYS`
+    /// later and still counts (a notice given on 12-31 and logged on 01-02 completes Q4), so
+    /// the task stays open that long after its last day. An overdue callback never lapses: it
+    /// is owed until done.
     pub fn lapses(&self, today: NaiveDate) -> bool {
-        self.is_open() && !matches!(self.id.kind, TaskKind::Callback { .. }) && self.due < today
+        self.is_open()
+            && !matches!(self.id.kind, TaskKind::Callback { .. })
+            && self.due + Duration::days(BACKDATE_MAX_DAYS) < today
+    }
+
+    /// Past its due date on `today` (a callback due today, or a notice on its quarter's last
+    /// day, is not yet).
+    pub fn fell_due(&self, today: NaiveDate) -> bool {
+        self.due < today
     }
 
     pub fn callback(client: &Client, seq: u64, due: NaiveDate, today: NaiveDate) -> Task {
@@ -138,7 +152,8 @@ pub fn first_callback_due(client: &Client, today: NaiveDate, rules: &Rules) -> N
 }
 
 /// The tasks a client just put on a roster is owed and does not have yet: a first callback,
-/// this quarter's notification, and one recommendation per launch still running.
+/// this quarter's notification unless the quarter is in its last `Rules::notice_grace_days`
+/// days, and one recommendation per launch still running.
 pub fn owed_on_joining(
     client: &Client,
     existing: &[Task],
@@ -158,7 +173,7 @@ pub fn owed_on_joining(
         out.push(Task::callback(client, callback_seq, first_callback_due(client, today, rules), today));
     }
     let quarter = Quarter::of(today);
-    if !has(TaskKind::Quarterly(quarter)) {
+    if rules.notice_owed_on_joining(today) && !has(TaskKind::Quarterly(quarter)) {
         out.push(Task::quarterly(client, quarter, today));
     }
     for l in launches.iter().filter(|l| l.is_running(today)) {
@@ -169,11 +184,28 @@ pub fn owed_on_joining(
     out
 }
 
+/// Whether an open task stays with whoever holds the client now when the client is handed to
+/// someone else on `today`: everything already due (an overdue callback, a notice or launch
+/// whose period is over) — a miss stays with whoever missed it — and this quarter's notice in
+/// the quarter's last `Rules::notice_grace_days` days, which the receiver, like any new
+/// arrival, does not owe and which the giver cannot shed by handing the client on.
+fn stays_with_giver(t: &Task, today: NaiveDate, rules: &Rules) -> bool {
+    t.fell_due(today)
+        || matches!(t.id.kind, TaskKind::Quarterly(q) if q == Quarter::of(today) && !rules.notice_owed_on_joining(today))
+}
+
 /// What moving `client` to `to` (None: off every roster) does to it and its tasks, given all
-/// the tasks it has had. A handover carries open tasks to the new maintainer; leaving every
-/// roster cancels them and clears the next callback; joining a roster keeps what is open and
-/// adds what the client is owed, with `callback_seq` for a new callback if one is needed.
-/// Returns the client as it will be and every task that changes or is new.
+/// the tasks it has had. Returns the client as it will be and every task that changes or is new.
+///
+/// - A handover passes on only the open tasks not yet due (see `stays_with_giver`); the rest
+///   keep their owner. An overdue callback left behind lapses there (it counts as missed, as it
+///   already did) and the receiver gets a callback of their own `Rules::first_callback_days`
+///   on; a notice or launch left behind stays open, so a contact dated inside its period can
+///   still complete it for the giver until it lapses.
+/// - Leaving every roster cancels what is not yet due and lapses what is (nobody can complete
+///   it off the roster, and a miss must not vanish with the client); no callback is expected.
+/// - Joining a roster adds what the client is owed (`owed_on_joining`), with `callback_seq` for
+///   a new callback if one is needed.
 pub fn move_client(
     mut client: Client,
     existing: &[Task],
@@ -185,35 +217,102 @@ pub fn move_client(
 ) -> (Client, Vec<Task>) {
     let joining = client.maintainer.is_none() && to.is_some();
     client.maintainer = to.cloned();
-    let mut tasks: Vec<Task> = existing.iter().filter(|t| t.is_open()).cloned().collect();
-    for t in &mut tasks {
-        t.maintainer = to.cloned();
-        if to.is_none() {
-            t.state = TaskState::Cancelled { on: today };
+    let mut changed = Vec::new();
+    let mut callback_left_behind = false;
+    for t in existing.iter().filter(|t| t.is_open()) {
+        let mut t = t.clone();
+        let is_callback = matches!(t.id.kind, TaskKind::Callback { .. });
+        match to {
+            None if t.fell_due(today) => t.state = TaskState::Lapsed { on: today },
+            None => t.state = TaskState::Cancelled { on: today },
+            Some(_) if stays_with_giver(&t, today, rules) => {
+                if !is_callback {
+                    continue;
+                }
+                t.state = TaskState::Lapsed { on: today };
+                callback_left_behind = true;
+            }
+            Some(receiver) => t.maintainer = Some(receiver.clone()),
         }
+        changed.push(t);
     }
     if to.is_none() {
         client.next_callback = None;
     } else if joining {
-        tasks.extend(owed_on_joining(&client, existing, today, rules, launches, callback_seq));
-        client.next_callback = tasks
+        changed.extend(owed_on_joining(&client, existing, today, rules, launches, callback_seq));
+        client.next_callback = changed
             .iter()
             .find(|t| t.is_open() && matches!(t.id.kind, TaskKind::Callback { .. }))
             .map(|t| t.due);
+    } else if callback_left_behind {
+        let due = today + Duration::days(i64::from(rules.first_callback_days));
+        changed.push(Task::callback(&client, callback_seq, due, today));
+        client.next_callback = Some(due);
     }
-    (client, tasks)
+    (client, changed)
 }
 
-/// The next-callback date a contact form offers: after a callback that reached the client, one
+/// How a task stands on a given date, for every figure that counts tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TaskOutcome {
+    /// Owed and not yet due on that date: neither done nor missed yet.
+    NotDue,
+    /// Done on or before the date it first fell due (a notice or launch task can only be done
+    /// by a contact dated inside its period, so a done one is always on time).
+    DoneOnTime,
+    /// Done after it first fell due (a callback called late).
+    DoneLate,
+    /// Past due and not done: still open (a notice can be completed by a backdated contact
+    /// until it lapses), lapsed, or an overdue callback left behind at a handover.
+    Missed,
+}
+
+impl TaskOutcome {
+    pub fn done(self) -> bool {
+        matches!(self, TaskOutcome::DoneOnTime | TaskOutcome::DoneLate)
+    }
+}
+
+/// Who owes a task and how it stands on a date: see `owed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owed<'a> {
+    /// Whoever held the client when the task fell due, or holds it now if it is not due yet.
+    pub owner: Option<&'a StaffNo>,
+    pub outcome: TaskOutcome,
+}
+
+/// Who owes `task` and whether it counts as done, done on time or missed as of `as_of`; `None`
+/// for a cancelled task, which no one owes. The one rule behind every figure that counts tasks —
+/// Today, coverage, reports and exports all count through it (DOMAIN.md, "Who owes a task").
+///
+/// Lateness is judged against the date the task first fell due (`Task::first_due`), so a
+/// callback moved after it was already late stays late; one due on `as_of` itself and not done
+/// is not late yet.
+pub fn owed(task: &Task, as_of: NaiveDate) -> Option<Owed<'_>> {
+    let outcome = match &task.state {
+        TaskState::Cancelled { .. } => return None,
+        TaskState::Done { on, .. } if *on <= task.first_due => TaskOutcome::DoneOnTime,
+        TaskState::Done { .. } => TaskOutcome::DoneLate,
+        TaskState::Lapsed { .. } => TaskOutcome::Missed,
+        TaskState::Open if task.first_due < as_of => TaskOutcome::Missed,
+        TaskState::Open => TaskOutcome::NotDue,
+    };
+    Some(Owed { owner: task.maintainer.as_ref(), outcome })
+}
+
+/// The next-callback date a contact form offers: after a contact that reached the client and
+/// counts as the callback (a 回访, or any purpose when `any_contact_resets_callback`), one
 /// cadence on; after anything else, nothing (the callback stays as it is unless the user sets
 /// a date — an unanswered call must not quietly push an overdue callback out of sight).
 pub fn suggested_next_callback(
     purpose: Purpose,
     reached: bool,
+    any_contact_resets_callback: bool,
     cadence_days: u16,
     today: NaiveDate,
 ) -> Option<NaiveDate> {
-    (purpose == Purpose::Callback && reached).then(|| today + Duration::days(i64::from(cadence_days)))
+    (reached && (purpose == Purpose::Callback || any_contact_resets_callback))
+        .then(|| today + Duration::days(i64::from(cadence_days)))
 }
 
 /// What logging a contact does to the client's tasks.
@@ -235,26 +334,42 @@ pub enum CallbackChange {
     Schedule(NaiveDate),
 }
 
-/// A reached 回访 completes the open callback and schedules the next (on the date given, else one
-/// cadence on); a reached 季度告知 completes the notification for the quarter the contact fell in;
-/// a reached 新品推介 completes that launch's task. A contact that did not reach the client
-/// completes nothing, but a next-callback date on it still moves the callback.
+/// What a contact does, judged by the date it took place (it may be logged up to
+/// `BACKDATE_MAX_DAYS` later):
+/// - a reached contact that counts as the callback — a 回访, or any purpose when
+///   `Rules::any_contact_resets_callback` (the seeds' 定期回访 is regular contact) — completes
+///   the open callback (recorded as done by this contact, on its date) and schedules the next:
+///   on the contact's 下次回访 if one was agreed, kept as given, else one cadence on;
+/// - a reached 季度告知 completes the notification of the quarter the contact fell in, whenever
+///   it is logged (done 12-31, logged 01-02: Q4);
+/// - a reached 新品推介 completes that launch's task if made by its deadline.
+///
+/// A contact that did not reach the client completes nothing, but a next-callback date on it
+/// still moves the callback. A contact dated before the client's last reached contact (logged
+/// late, after a newer one already reset the clock) leaves the callback as it is.
 pub fn effect_of_contact(contact: &Contact, client: &Client, open: &[Task], rules: &Rules) -> ContactEffect {
     let date = contact.at.date();
     let open_callback = open.iter().find(|t| matches!(t.id.kind, TaskKind::Callback { .. }) && t.is_open());
+    // Only the latest contact sets the clock: one logged late, older than a contact already
+    // applied, neither completes the callback that contact set nor moves it back.
+    let current = client.last_contact.is_none_or(|last| date >= last);
+    let reached = contact.outcome.reached() && client.on_roster();
+    let counts_as_callback =
+        reached && current && (contact.purpose == Purpose::Callback || rules.any_contact_resets_callback);
     let mut complete = Vec::new();
-    if contact.outcome.reached() && client.on_roster() {
-        let wanted = |t: &&Task| match (contact.purpose, t.id.kind) {
-            (Purpose::Callback, TaskKind::Callback { .. }) => true,
-            (Purpose::QuarterlyNotice, TaskKind::Quarterly(q)) => q.contains(date),
-            (Purpose::ProductPitch, TaskKind::Launch(l)) => contact.launch == Some(l),
-            _ => false,
+    if reached {
+        let wanted = |t: &&Task| match t.id.kind {
+            TaskKind::Callback { .. } => counts_as_callback,
+            TaskKind::Quarterly(q) => contact.purpose == Purpose::QuarterlyNotice && q.contains(date),
+            TaskKind::Launch(l) => {
+                contact.purpose == Purpose::ProductPitch && contact.launch == Some(l) && date <= t.due
+            }
         };
         complete = open.iter().filter(|t| t.is_open()).filter(wanted).map(|t| t.id.clone()).collect();
     }
-    let callback = if !client.on_roster() {
+    let callback = if !client.on_roster() || !current {
         CallbackChange::Keep
-    } else if contact.purpose == Purpose::Callback && contact.outcome.reached() {
+    } else if counts_as_callback {
         let cadence = Duration::days(i64::from(rules.callback_days(client.class)));
         CallbackChange::Schedule(contact.next_callback.unwrap_or(date + cadence))
     } else {
@@ -383,8 +498,9 @@ mod tests {
     #[test]
     fn quarterly_contact_completes_that_quarters_notification_only() {
         let today = d(2026, 11, 18);
+        let rules = only_callbacks_count_as_callbacks();
         let c = contact(Purpose::QuarterlyNotice, Outcome::Success, today);
-        let e = effect_of_contact(&c, &client(), &open_tasks(today), &Rules::default());
+        let e = effect_of_contact(&c, &client(), &open_tasks(today), &rules);
         assert_eq!(
             e.complete,
             vec![TaskId { client: client().no, kind: TaskKind::Quarterly(Quarter::of(today)) }]
@@ -392,7 +508,7 @@ mod tests {
         assert_eq!(e.callback, CallbackChange::Keep);
         // Backdated into the previous quarter: this quarter's task stays open.
         let c = contact(Purpose::QuarterlyNotice, Outcome::Success, d(2026, 9, 30));
-        assert!(effect_of_contact(&c, &client(), &open_tasks(today), &Rules::default()).complete.is_empty());
+        assert!(effect_of_contact(&c, &client(), &open_tasks(today), &rules).complete.is_empty());
     }
 
     #[test]
@@ -410,6 +526,10 @@ mod tests {
         assert_eq!(e.callback, CallbackChange::Schedule(d(2026, 12, 5)));
     }
 
+    fn only_callbacks_count_as_callbacks() -> Rules {
+        Rules { any_contact_resets_callback: false, ..Rules::default() }
+    }
+
     #[test]
     fn a_contact_logged_for_a_task_as_its_kind_suggests_completes_exactly_that_task() {
         let today = d(2026, 11, 18);
@@ -417,7 +537,8 @@ mod tests {
             let (purpose, launch) = task.id.kind.completed_by();
             let mut c = contact(purpose, Outcome::Success, today);
             c.launch = launch;
-            let e = effect_of_contact(&c, &client(), &open_tasks(today), &Rules::default());
+            let e =
+                effect_of_contact(&c, &client(), &open_tasks(today), &only_callbacks_count_as_callbacks());
             assert_eq!(e.complete, vec![task.id.clone()], "{:?}", task.id.kind);
         }
     }
@@ -427,8 +548,60 @@ mod tests {
         let today = d(2026, 11, 18);
         let mut c = contact(Purpose::ProductPitch, Outcome::Declined, today);
         c.launch = Some(LaunchId(8));
-        let e = effect_of_contact(&c, &client(), &open_tasks(today), &Rules::default());
+        let e = effect_of_contact(&c, &client(), &open_tasks(today), &only_callbacks_count_as_callbacks());
         assert_eq!(e.complete, vec![TaskId { client: client().no, kind: TaskKind::Launch(LaunchId(8)) }]);
+        // After its deadline (11-30) a pitch no longer completes the launch's task.
+        let mut late = contact(Purpose::ProductPitch, Outcome::Success, d(2026, 12, 1));
+        late.launch = Some(LaunchId(8));
+        let e = effect_of_contact(&late, &client(), &open_tasks(today), &only_callbacks_count_as_callbacks());
+        assert!(e.complete.is_empty());
+    }
+
+    #[test]
+    fn any_reached_contact_resets_the_callback_clock_and_keeps_an_agreed_date() {
+        let today = d(2026, 11, 18);
+        let rules = Rules::default();
+        let callback = TaskId { client: client().no, kind: TaskKind::Callback { seq: 1 } };
+        let marketing = contact(Purpose::Marketing, Outcome::Interested, today);
+        let e = effect_of_contact(&marketing, &client(), &open_tasks(today), &rules);
+        assert_eq!(e.complete, vec![callback.clone()]);
+        assert_eq!(e.callback, CallbackChange::Schedule(d(2027, 1, 17)), "one cadence (60 days) on");
+        // An explicitly agreed 下次回访 on the contact is kept as given.
+        let mut agreed = marketing.clone();
+        agreed.next_callback = Some(d(2026, 12, 3));
+        let e = effect_of_contact(&agreed, &client(), &open_tasks(today), &rules);
+        assert_eq!(e.callback, CallbackChange::Schedule(d(2026, 12, 3)));
+        // Applied: recorded on the callback as done by that contact, on its date.
+        let mut cl = client();
+        let changed = apply_contact(&mut cl, &open_tasks(today), &marketing, &rules, 50);
+        let done = changed.iter().find(|t| t.id == callback).unwrap();
+        assert_eq!(
+            done.state,
+            TaskState::Done { on: today, by: StaffNo::parse("1001").unwrap(), contact: ContactId(9) }
+        );
+        // Not reached, or the branch switched it off: the callback stays as it is.
+        let missed = contact(Purpose::Marketing, Outcome::NoAnswer, today);
+        let e = effect_of_contact(&missed, &client(), &open_tasks(today), &rules);
+        assert_eq!((e.complete.len(), e.callback), (0, CallbackChange::Keep));
+        let e = effect_of_contact(
+            &marketing,
+            &client(),
+            &open_tasks(today),
+            &only_callbacks_count_as_callbacks(),
+        );
+        assert_eq!((e.complete.len(), e.callback), (0, CallbackChange::Keep));
+    }
+
+    #[test]
+    fn a_contact_older_than_the_last_one_leaves_the_callback_alone() {
+        let c = Client { last_contact: Some(d(2026, 11, 15)), ..client() };
+        let open = vec![Task::callback(&c, 3, d(2027, 1, 10), d(2026, 11, 15))];
+        let old = contact(Purpose::Callback, Outcome::Success, d(2026, 11, 12));
+        let e = effect_of_contact(&old, &c, &open, &Rules::default());
+        assert!(e.complete.is_empty());
+        assert_eq!(e.callback, CallbackChange::Keep);
+        let same_day = contact(Purpose::Callback, Outcome::Success, d(2026, 11, 15));
+        assert_eq!(effect_of_contact(&same_day, &c, &open, &Rules::default()).complete.len(), 1);
     }
 
     #[test]
@@ -500,11 +673,16 @@ mod tests {
     }
 
     #[test]
-    fn a_next_callback_is_suggested_only_after_a_callback_that_reached_the_client() {
+    fn a_next_callback_is_suggested_only_after_a_contact_that_counts_as_the_callback() {
         let today = d(2026, 11, 18);
-        assert_eq!(suggested_next_callback(Purpose::Callback, true, 60, today), Some(d(2027, 1, 17)));
-        assert_eq!(suggested_next_callback(Purpose::Callback, false, 60, today), None);
-        assert_eq!(suggested_next_callback(Purpose::QuarterlyNotice, true, 60, today), None);
+        assert_eq!(suggested_next_callback(Purpose::Callback, true, false, 60, today), Some(d(2027, 1, 17)));
+        assert_eq!(suggested_next_callback(Purpose::Callback, false, true, 60, today), None);
+        assert_eq!(suggested_next_callback(Purpose::QuarterlyNotice, true, false, 60, today), None);
+        assert_eq!(
+            suggested_next_callback(Purpose::QuarterlyNotice, true, true, 60, today),
+            Some(d(2027, 1, 17)),
+            "any reached contact resets the clock"
+        );
     }
 
     #[test]
@@ -556,28 +734,42 @@ mod tests {
     }
 
     #[test]
-    fn a_move_hands_open_tasks_over_cancels_them_off_every_roster_and_owes_newcomers_their_tasks() {
+    fn a_move_hands_over_what_is_not_yet_due_and_owes_newcomers_their_tasks() {
         let today = d(2026, 11, 18);
         let rules = Rules::default();
         let (to, from) = (StaffNo::parse("2002").unwrap(), StaffNo::parse("1001").unwrap());
         let mut done = Task::launch(&client(), &launch(8), d(2026, 11, 2));
         done.state = TaskState::Done { on: today, by: from.clone(), contact: ContactId(1) };
+        // The callback fell due on 11-10; the notice and launch 7 are not due yet.
         let mut had = open_tasks(today);
         had.retain(|t| t.id.kind != TaskKind::Launch(LaunchId(8)));
         had.push(done);
 
-        // Handover: every open task goes along, nothing is added, the done one is left alone.
+        // Handover: the overdue callback stays with the giver as a miss, the receiver gets one of
+        // their own a week on; the notice and the launch go along; the done one is left alone.
         let (c, tasks) = move_client(client(), &had, Some(&to), today, &rules, &[launch(7)], 99);
         assert_eq!(c.maintainer.as_ref(), Some(&to));
-        assert_eq!(tasks.len(), 3);
-        assert!(tasks.iter().all(|t| t.is_open() && t.maintainer.as_ref() == Some(&to)));
+        let by_kind = |k: TaskKind| tasks.iter().find(|t| t.id.kind == k).unwrap();
+        let left = by_kind(TaskKind::Callback { seq: 1 });
+        assert_eq!((left.maintainer.as_ref(), &left.state), (Some(&from), &TaskState::Lapsed { on: today }));
+        let fresh = by_kind(TaskKind::Callback { seq: 99 });
+        assert_eq!((fresh.maintainer.as_ref(), fresh.due), (Some(&to), d(2026, 11, 25)));
+        assert_eq!(c.next_callback, Some(d(2026, 11, 25)));
+        for k in [TaskKind::Quarterly(Quarter::of(today)), TaskKind::Launch(LaunchId(7))] {
+            assert!(by_kind(k).is_open() && by_kind(k).maintainer.as_ref() == Some(&to), "{k:?}");
+        }
+        assert_eq!(tasks.len(), 4);
 
-        // Off every roster: open tasks are cancelled, no callback is expected.
+        // Off every roster: what is due lapses with its owner, the rest is cancelled.
         let (c, tasks) = move_client(client(), &had, None, today, &rules, &[launch(7)], 99);
         assert_eq!((c.maintainer, c.next_callback), (None, None));
-        assert!(
-            tasks.iter().all(|t| matches!(t.state, TaskState::Cancelled { .. }) && t.maintainer.is_none())
-        );
+        assert_eq!(tasks.len(), 3);
+        for t in &tasks {
+            let want_lapsed = matches!(t.id.kind, TaskKind::Callback { .. });
+            assert_eq!(matches!(t.state, TaskState::Lapsed { .. }), want_lapsed, "{:?}", t.id.kind);
+            assert_eq!(matches!(t.state, TaskState::Cancelled { .. }), !want_lapsed, "{:?}", t.id.kind);
+            assert_eq!(t.maintainer.as_ref(), Some(&from));
+        }
 
         // Unassigned and joining: owed a first callback, the quarter's notice and running launches.
         let newcomer = Client { maintainer: None, ..client() };
@@ -596,17 +788,58 @@ mod tests {
     }
 
     #[test]
-    fn notifications_and_launches_lapse_after_their_period_but_callbacks_stay_owed() {
-        let today = d(2027, 1, 1);
+    fn in_a_quarters_last_days_the_notice_stays_with_the_giver_and_newcomers_owe_none() {
+        let today = d(2026, 12, 20);
+        let rules = Rules::default();
+        let (to, from) = (StaffNo::parse("2002").unwrap(), StaffNo::parse("1001").unwrap());
+        let q4 = Task::quarterly(&client(), Quarter::of(today), d(2026, 10, 1));
+        let cb = Task::callback(&client(), 1, d(2027, 1, 5), d(2026, 11, 6));
+        let (_, tasks) = move_client(client(), &[q4.clone(), cb], Some(&to), today, &rules, &[], 9);
+        assert_eq!(tasks.len(), 1, "only the callback moves");
+        assert_eq!(tasks[0].id.kind, TaskKind::Callback { seq: 1 });
+        assert_eq!(q4.maintainer.as_ref(), Some(&from));
+        let newcomer = Client { maintainer: None, ..client() };
+        let (_, tasks) = move_client(newcomer, &[], Some(&to), d(2026, 12, 31), &rules, &[], 9);
+        assert!(!tasks.iter().any(|t| matches!(t.id.kind, TaskKind::Quarterly(_))), "no Q4 notice owed");
+    }
+
+    #[test]
+    fn notifications_and_launches_lapse_once_backdating_cannot_complete_them() {
         let c = client();
         let q4 = Task::quarterly(&c, Quarter { year: 2026, q: 4 }, d(2026, 10, 1));
-        assert!(q4.lapses(today));
-        assert!(!q4.lapses(d(2026, 12, 31)));
+        assert!(!q4.lapses(d(2027, 1, 1)), "a notice given 12-31 may be logged until 01-31");
+        assert!(!q4.lapses(d(2027, 1, 31)));
+        assert!(q4.lapses(d(2027, 2, 1)));
         let cb = Task::callback(&c, 1, d(2026, 11, 1), d(2026, 10, 1));
-        assert!(!cb.lapses(today));
+        assert!(!cb.lapses(d(2027, 6, 1)), "a callback is owed until done");
         let l = Task::launch(&c, &launch(7), d(2026, 11, 1));
-        assert!(l.lapses(d(2026, 12, 1)));
-        assert!(!l.lapses(d(2026, 11, 30)));
+        assert!(!l.lapses(d(2026, 12, 31)));
+        assert!(l.lapses(d(2027, 1, 1)));
+        // Q1 of a leap year: 03-31 + 31 days.
+        let q1 = Task::quarterly(&c, Quarter { year: 2028, q: 1 }, d(2028, 2, 29));
+        assert!(!q1.lapses(d(2028, 5, 1)) && q1.lapses(d(2028, 5, 2)));
+    }
+
+    #[test]
+    fn owed_judges_done_on_time_late_missed_and_not_yet_due() {
+        let c = client();
+        let by = StaffNo::parse("1001").unwrap();
+        let mut t = Task::callback(&c, 1, d(2026, 11, 10), d(2026, 10, 1));
+        let at = |t: &Task, day| owed(t, day).map(|o| o.outcome);
+        assert_eq!(at(&t, d(2026, 11, 10)), Some(TaskOutcome::NotDue), "due today is not late yet");
+        assert_eq!(at(&t, d(2026, 11, 11)), Some(TaskOutcome::Missed));
+        t.state = TaskState::Done { on: d(2026, 11, 10), by: by.clone(), contact: ContactId(1) };
+        assert_eq!(at(&t, d(2026, 12, 1)), Some(TaskOutcome::DoneOnTime));
+        t.state = TaskState::Done { on: d(2026, 11, 12), by: by.clone(), contact: ContactId(1) };
+        assert_eq!(at(&t, d(2026, 12, 1)), Some(TaskOutcome::DoneLate));
+        t.state = TaskState::Lapsed { on: d(2026, 11, 12) };
+        assert_eq!(at(&t, d(2026, 12, 1)), Some(TaskOutcome::Missed));
+        t.state = TaskState::Cancelled { on: d(2026, 11, 12) };
+        assert_eq!(owed(&t, d(2026, 12, 1)), None);
+        assert_eq!(
+            owed(&Task::callback(&c, 2, d(2026, 12, 1), d(2026, 11, 1)), d(2026, 11, 1)).unwrap().owner,
+            Some(&by)
+        );
     }
 
     #[test]

@@ -187,7 +187,7 @@ pub fn cell_text(c: &ReportCell) -> String {
     match c {
         ReportCell::Text(s) => s.clone(),
         ReportCell::Int(n) => n.to_string(),
-        ReportCell::Percent(Some(p)) => format!("{}.{}%", p / 10, p.rem_euclid(10)),
+        ReportCell::Percent(Some(p)) => crate::domain::percent::show_permille(*p),
         ReportCell::Percent(None) | ReportCell::Empty => String::new(),
         ReportCell::Decimal2(h) => format!("{}.{:02}", h / 100, h.rem_euclid(100)),
         ReportCell::Date(d) => d.to_string(),

@@ -235,6 +235,17 @@ fn describe_rule_changes(old: &Rules, new: &Rules) -> String {
             old.whole_number_searches_per_hour, new.whole_number_searches_per_hour
         ));
     }
+    if old.notice_grace_days != new.notice_grace_days {
+        parts.push(format!("季末新客户免告知 {}→{} 天", old.notice_grace_days, new.notice_grace_days));
+    }
+    if old.any_contact_resets_callback != new.any_contact_resets_callback {
+        let yes_no = |b: bool| if b { "是" } else { "否" };
+        parts.push(format!(
+            "任何联系均计回访 {}→{}",
+            yes_no(old.any_contact_resets_callback),
+            yes_no(new.any_contact_resets_callback)
+        ));
+    }
     if old.outlet_average_target != new.outlet_average_target
         || old.first_callback_days != new.first_callback_days
     {

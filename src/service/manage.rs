@@ -8,27 +8,16 @@ use super::views::{CoverageView, LaunchRef, LaunchSummary, QuotaEffect, StaffRef
 use super::{Service, ServiceError};
 use crate::domain::calendar::days_left;
 use crate::domain::coverage::{
-    Figures, Period, Ratio, StaffCoverage, by_outlet, figures, suggest_maintainer,
+    Figures, Period, Ratio, StaffCoverage, by_outlet, figures, launches_in, progress, suggest_maintainer,
 };
 use crate::domain::quota::{OutletAverage, Standing};
-use crate::domain::{
-    Client, ClientNo, LaunchId, Permission, Quarter, Staff, StaffNo, Task, TaskKind, TaskState,
-};
+use crate::domain::task::owed;
+use crate::domain::{Client, ClientNo, LaunchId, Permission, Quarter, Staff, StaffNo, Task, TaskKind};
 
 /// Unassigned clients listed at most; the rest come as earlier ones are assigned.
 const UNASSIGNED_ROWS: usize = 500;
 
 impl Service {
-    /// Every active staff member with their current roster, largest roles first.
-    fn rosters(&self) -> Result<Vec<(Staff, Vec<Client>)>, ServiceError> {
-        let mut out = Vec::new();
-        for s in self.store.all_staff()?.into_iter().filter(|s| s.active) {
-            let clients = self.roster_clients(&s.no)?;
-            out.push((s, clients));
-        }
-        Ok(out)
-    }
-
     /// Staff standings now, for suggestions and previews; only roster sizes are needed, so no
     /// client is read.
     fn standings(&self) -> Result<Vec<StaffCoverage>, ServiceError> {
@@ -52,34 +41,21 @@ impl Service {
         let quarter = quarter.unwrap_or_else(|| Quarter::of(today));
         let rules = self.store.rules()?;
         let launches = self.store.launches()?;
-        // A current quarter counts launches still running; a past one those that ended in it.
-        let counted: Vec<LaunchId> = launches
-            .iter()
-            .filter(
-                |l| if quarter.contains(today) { l.is_running(today) } else { quarter.contains(l.deadline) },
-            )
-            .map(|l| l.id)
-            .collect();
-        let period = Period {
-            from: quarter.first_day(),
-            today: today.min(quarter.last_day()),
-            quarter,
-            running_launches: &counted,
-        };
-        // Tasks count for whoever owed them, which after a handover is not the current maintainer.
+        let counted = launches_in(quarter, &launches);
+        let period = Period::of_quarter(quarter, today, &counted);
+        // Tasks count for whoever owed them (`task::owed`), which after a handover is not
+        // always the current maintainer.
         let mut tasks_by_staff: HashMap<StaffNo, Vec<Task>> = HashMap::new();
         for t in self.store.tasks() {
             let t = t?;
-            if let Some(m) = t.maintainer.clone() {
-                tasks_by_staff.entry(m).or_default().push(t);
+            if let Some(owner) = owed(&t, period.today).and_then(|o| o.owner).cloned() {
+                tasks_by_staff.entry(owner).or_default().push(t);
             }
         }
         let mut staff = Vec::new();
-        for (s, clients) in self.rosters()? {
+        for s in self.store.all_staff()? {
+            let clients = if s.active { self.roster_clients(&s.no)? } else { Vec::new() };
             let standing = Standing::of(&s, clients.len() as u32, &rules);
-            if !standing.counts() {
-                continue;
-            }
             let tasks = tasks_by_staff.get(&s.no).map(Vec::as_slice).unwrap_or(&[]);
             let f = figures(
                 &clients.iter().collect::<Vec<_>>(),
@@ -87,7 +63,12 @@ impl Service {
                 &rules,
                 period,
             );
-            staff.push(StaffCoverage { staff: s, standing, figures: f });
+            // Someone without a quota or clients, or no longer active, is listed only while they
+            // owe tasks of the period: a miss left with them must not drop out of the branch sum.
+            let owes = f.callbacks_on_time.of + f.quarterly.of + f.launches.of > 0;
+            if (s.active && standing.counts()) || owes {
+                staff.push(StaffCoverage { staff: s, standing, figures: f });
+            }
         }
         staff.sort_by(|a, b| a.staff.outlet.cmp(&b.staff.outlet).then(a.staff.no.cmp(&b.staff.no)));
         let outlets = by_outlet(staff, &rules);
@@ -256,18 +237,19 @@ impl Service {
         let mut out = Vec::new();
         let mut launches = self.store.launches()?;
         launches.sort_by(|a, b| b.launched.cmp(&a.launched).then(b.id.cmp(&a.id)));
-        // Done and total recommendations per launch, from one pass over the tasks.
-        let mut counts: HashMap<LaunchId, Ratio> = HashMap::new();
+        // Done and total recommendations per launch, from one pass over the tasks, each judged
+        // by `task::owed` as every other figure is.
+        let mut by_launch: HashMap<LaunchId, Vec<Task>> = HashMap::new();
         for t in self.store.tasks() {
             let t = t?;
-            if let TaskKind::Launch(id) = t.id.kind
-                && !matches!(t.state, TaskState::Cancelled { .. })
-            {
-                let c = counts.entry(id).or_default();
-                c.done += u32::from(matches!(t.state, TaskState::Done { .. }));
-                c.of += 1;
+            if let TaskKind::Launch(id) = t.id.kind {
+                by_launch.entry(id).or_default().push(t);
             }
         }
+        let counts: HashMap<LaunchId, Ratio> = by_launch
+            .iter()
+            .map(|(id, ts)| (*id, progress(&ts.iter().collect::<Vec<_>>(), today, |_| true)))
+            .collect();
         for l in launches {
             out.push(LaunchSummary {
                 days_left: l.is_running(today).then(|| days_left(l.deadline, today)),

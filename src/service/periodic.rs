@@ -1,6 +1,8 @@
 //! Daily housekeeping, done by the first request of each day: notifications and launch
-//! recommendations whose period ended undone lapse, and this quarter's notification task is
-//! created for every roster client that lacks one.
+//! recommendations lapse once no backdated contact can complete them any more (`Task::lapses`:
+//! 31 days after their period ends), and this quarter's notification task is created for every
+//! roster client that lacks one — except in the quarter's last `Rules::notice_grace_days` days,
+//! when a client who joined since owes none.
 
 use super::{Service, ServiceError};
 use crate::domain::{AuditAction, Quarter, Task, TaskId, TaskKind, TaskState};
@@ -23,9 +25,10 @@ impl Service {
         if done(self)? {
             return Ok(());
         }
-        let yesterday = today.pred_opt().unwrap_or(today);
+        // Only tasks whose period ended more than the backdating window ago can lapse.
+        let window_start = today - chrono::Duration::days(crate::domain::contact::BACKDATE_MAX_DAYS + 1);
         let mut lapsing = Vec::new();
-        for t in self.store.open_tasks_due_by(yesterday) {
+        for t in self.store.open_tasks_due_by(window_start) {
             let t = t?;
             if t.lapses(today) {
                 lapsing.push(t);
@@ -33,7 +36,15 @@ impl Service {
         }
         let quarter = Quarter::of(today);
         let mut new = Vec::new();
-        for no in self.store.all_roster_clients() {
+        let rules = self.store.rules()?;
+        // Anyone on a roster since before the grace period has this quarter's notice already;
+        // whoever lacks one now joined in it and owes none.
+        let roster_clients: Box<dyn Iterator<Item = _>> = if rules.notice_owed_on_joining(today) {
+            Box::new(self.store.all_roster_clients())
+        } else {
+            Box::new(std::iter::empty())
+        };
+        for no in roster_clients {
             let Some(c) = self.store.client(&no?)? else { continue };
             let id = TaskId { client: c.no.clone(), kind: TaskKind::Quarterly(quarter) };
             if c.on_roster() && self.store.task(&id)?.is_none() {

@@ -6,7 +6,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use super::views::{MonthPoint, ResultsView};
 use super::{Service, ServiceError};
 use crate::domain::results::{
-    AgainstTarget, ClientState, Snapshot, churn_and_conversion, growth_permille, months_back, share_permille,
+    AgainstTarget, ClientState, Snapshot, churn_and_conversion, growth_against, months_back, share_against,
     year_ago,
 };
 use crate::domain::{Client, Permission, Quarter, Staff};
@@ -81,13 +81,12 @@ impl Service {
         Ok(ResultsView {
             quarter,
             today,
-            share: AgainstTarget {
-                permille: share_permille(&now).map(i64::from),
-                target: i64::from(rules.gold_share_target_permille),
-            },
-            growth: AgainstTarget {
-                permille: before.and_then(|b| growth_permille(now.gold_plus, b.gold_plus)),
-                target: i64::from(rules.gold_growth_target_permille),
+            share: share_against(&now, i64::from(rules.gold_share_target_permille)),
+            growth: match before {
+                Some(b) => {
+                    growth_against(now.gold_plus, b.gold_plus, i64::from(rules.gold_growth_target_permille))
+                }
+                None => AgainstTarget::none(i64::from(rules.gold_growth_target_permille)),
             },
             now,
             year_ago: before,

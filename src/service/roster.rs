@@ -179,6 +179,7 @@ impl Service {
             open_tasks,
             mine,
             callback_days: rules.callback_days(c.class),
+            any_contact_resets_callback: rules.any_contact_resets_callback,
             may_edit_plan: mine,
             may_set_sticker: mine || actor.may(Permission::Manager),
         })

@@ -7,7 +7,9 @@ use super::views::{LaunchRef, TaskView};
 use super::{Service, ServiceError};
 use crate::domain::calendar::days_left;
 use crate::domain::compliance::gaps;
-use crate::domain::{ClientNo, DueBucket, Quarter, Requirement, Staff, TaskId, TaskKind};
+use crate::domain::coverage::{Figures, Period, figures, launches_in, progress};
+use crate::domain::task::owed;
+use crate::domain::{ClientNo, DueBucket, Quarter, Requirement, Staff, Task, TaskKind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TodayView {
@@ -23,9 +25,13 @@ pub struct TodayView {
     pub gaps: Vec<GapLine>,
     /// All roster clients with at least one gap (the list above is the top of them).
     pub clients_with_gaps: u32,
+    /// This quarter's figures for the viewer, counted exactly as coverage and its report count
+    /// them (`coverage::figures` over the tasks the viewer owes, `task::owed`).
+    pub figures: Figures,
 }
 
-/// Done against total for one period's tasks, with what is still owed.
+/// Done against total for one period's tasks the viewer owes (`task::owed`: a task left with
+/// them at a handover counts here, one handed on does not), with what is still owed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
     pub kind: TaskKind,
@@ -76,29 +82,54 @@ impl Service {
             }
         }
 
-        // Period tasks have deterministic ids, so progress is one lookup per roster client.
-        let progress = |kind: TaskKind, last_day: NaiveDate| -> Result<Progress, ServiceError> {
-            let mut p =
-                Progress { kind, done: 0, total: 0, days_left: days_left(last_day, today), owed: vec![] };
-            for c in clients.iter().filter(|c| c.on_roster()) {
-                let Some(t) = self.store.task(&TaskId { client: c.no.clone(), kind })? else { continue };
-                p.total += 1;
-                if t.is_open() {
-                    p.owed.push(Self::task_view(&t, c, &launches, today));
-                } else if matches!(t.state, crate::domain::TaskState::Done { .. }) {
-                    p.done += 1;
-                }
+        // Every task the viewer owes, whoever holds its client now: the same tasks coverage
+        // counts for them, judged by the same rule.
+        let mut owned = Vec::new();
+        for t in self.store.tasks() {
+            let t = t?;
+            if owed(&t, today).and_then(|o| o.owner) == Some(&actor.no) {
+                owned.push(t);
             }
-            Ok(p)
+        }
+        let owned_refs: Vec<&Task> = owned.iter().collect();
+        let mut others: std::collections::HashMap<ClientNo, crate::domain::Client> = Default::default();
+        let mut progress_of = |kind: TaskKind, last_day: NaiveDate| -> Result<Progress, ServiceError> {
+            let r = progress(&owned_refs, today, |k| k == kind);
+            let mut owed_now = Vec::new();
+            for t in owned.iter().filter(|t| t.id.kind == kind && t.is_open()) {
+                let client = match by_no.get(&t.id.client) {
+                    Some(c) => *c,
+                    None => match others.entry(t.id.client.clone()) {
+                        std::collections::hash_map::Entry::Occupied(e) => &*e.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            match self.store.client(&t.id.client)? {
+                                Some(c) => &*e.insert(c),
+                                None => continue,
+                            }
+                        }
+                    },
+                };
+                owed_now.push(Self::task_view(t, client, &launches, today));
+            }
+            Ok(Progress {
+                kind,
+                done: r.done,
+                total: r.of,
+                days_left: days_left(last_day, today),
+                owed: owed_now,
+            })
         };
         let q = Quarter::of(today);
-        let quarterly = progress(TaskKind::Quarterly(q), q.last_day())?;
+        let quarterly = progress_of(TaskKind::Quarterly(q), q.last_day())?;
         let mut launch_progress = Vec::new();
         for l in launches.iter().filter(|l| l.is_running(today)) {
-            let p = progress(TaskKind::Launch(l.id), l.deadline)?;
+            let p = progress_of(TaskKind::Launch(l.id), l.deadline)?;
             let launch = LaunchRef { id: l.id, name: l.name.clone(), deadline: l.deadline };
             launch_progress.push(LaunchProgress { launch, progress: p });
         }
+        let counted = launches_in(q, &launches);
+        let roster: Vec<&crate::domain::Client> = clients.iter().filter(|c| c.on_roster()).collect();
+        let figures = figures(&roster, &owned_refs, &rules, Period::of_quarter(q, today, &counted));
 
         let mut with_gaps: Vec<_> = clients
             .iter()
@@ -124,6 +155,7 @@ impl Service {
             launches: launch_progress,
             gaps,
             clients_with_gaps,
+            figures,
         })
     }
 }

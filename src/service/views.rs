@@ -165,6 +165,9 @@ pub struct ClientCard {
     /// Days between regular callbacks for this client's class; the contact form suggests the
     /// next callback this far ahead.
     pub callback_days: u16,
+    /// Any contact that reaches the client counts as the callback (`Rules::any_contact_resets_callback`),
+    /// so the contact form suggests a next callback whatever the purpose.
+    pub any_contact_resets_callback: bool,
     pub may_edit_plan: bool,
     pub may_set_sticker: bool,
 }

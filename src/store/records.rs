@@ -129,39 +129,74 @@ impl Record for Rules {
     const KIND: &'static str = "配置";
     /// 2: the branch targets for gold-and-above share and growth were added.
     /// 3: the hourly limit on whole-number searches of others' clients was added.
-    const VERSION: u16 = 3;
+    /// 4: the quarter-end grace for new arrivals' notices and whether any reached contact counts
+    ///    as the callback were added (both take their defaults: 15 days, on).
+    const VERSION: u16 = 4;
 
     fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
         let defaults = Rules::default();
-        let v2 = match version {
-            1 => {
-                let v1: RulesV1 = decode_payload(payload)?;
-                RulesV2 {
-                    quotas: v1.quotas,
-                    callback_days: v1.callback_days,
-                    tier_floors: v1.tier_floors,
-                    self_service_min_permille: v1.self_service_min_permille,
-                    outlet_average_target: v1.outlet_average_target,
-                    first_callback_days: v1.first_callback_days,
-                    gold_share_target_permille: defaults.gold_share_target_permille,
-                    gold_growth_target_permille: defaults.gold_growth_target_permille,
+        let v3 = match version {
+            1 | 2 => {
+                let v2 = match version {
+                    1 => {
+                        let v1: RulesV1 = decode_payload(payload)?;
+                        RulesV2 {
+                            quotas: v1.quotas,
+                            callback_days: v1.callback_days,
+                            tier_floors: v1.tier_floors,
+                            self_service_min_permille: v1.self_service_min_permille,
+                            outlet_average_target: v1.outlet_average_target,
+                            first_callback_days: v1.first_callback_days,
+                            gold_share_target_permille: defaults.gold_share_target_permille,
+                            gold_growth_target_permille: defaults.gold_growth_target_permille,
+                        }
+                    }
+                    _ => decode_payload(payload)?,
+                };
+                RulesV3 {
+                    quotas: v2.quotas,
+                    callback_days: v2.callback_days,
+                    tier_floors: v2.tier_floors,
+                    self_service_min_permille: v2.self_service_min_permille,
+                    outlet_average_target: v2.outlet_average_target,
+                    first_callback_days: v2.first_callback_days,
+                    gold_share_target_permille: v2.gold_share_target_permille,
+                    gold_growth_target_permille: v2.gold_growth_target_permille,
+                    whole_number_searches_per_hour: defaults.whole_number_searches_per_hour,
                 }
             }
-            2 => decode_payload(payload)?,
+            3 => decode_payload(payload)?,
             v => return Err(format!("没有从第 {v} 版升级的方法")),
         };
         Ok(Rules {
-            quotas: v2.quotas,
-            callback_days: v2.callback_days,
-            tier_floors: v2.tier_floors,
-            self_service_min_permille: v2.self_service_min_permille,
-            outlet_average_target: v2.outlet_average_target,
-            first_callback_days: v2.first_callback_days,
-            gold_share_target_permille: v2.gold_share_target_permille,
-            gold_growth_target_permille: v2.gold_growth_target_permille,
-            whole_number_searches_per_hour: defaults.whole_number_searches_per_hour,
+            quotas: v3.quotas,
+            callback_days: v3.callback_days,
+            tier_floors: v3.tier_floors,
+            self_service_min_permille: v3.self_service_min_permille,
+            outlet_average_target: v3.outlet_average_target,
+            first_callback_days: v3.first_callback_days,
+            gold_share_target_permille: v3.gold_share_target_permille,
+            gold_growth_target_permille: v3.gold_growth_target_permille,
+            whole_number_searches_per_hour: v3.whole_number_searches_per_hour,
+            notice_grace_days: defaults.notice_grace_days,
+            any_contact_resets_callback: defaults.any_contact_resets_callback,
         })
     }
+}
+
+/// `Rules` as format version 3 wrote it.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct RulesV3 {
+    quotas: BTreeMap<JobRole, u32>,
+    callback_days: BTreeMap<ClientClass, u16>,
+    tier_floors: Vec<(CardTier, Fen)>,
+    self_service_min_permille: u16,
+    outlet_average_target: u32,
+    first_callback_days: u16,
+    gold_share_target_permille: u16,
+    gold_growth_target_permille: u16,
+    whole_number_searches_per_hour: u32,
 }
 
 /// `Rules` as format version 2 wrote it.
@@ -258,6 +293,11 @@ mod tests {
 
     impl Record for RulesV1 {
         const KIND: &'static str = "配置";
+    }
+
+    impl Record for RulesV3 {
+        const KIND: &'static str = "配置";
+        const VERSION: u16 = 3;
     }
 
     impl Record for RulesV2 {
@@ -502,5 +542,30 @@ mod tests {
         assert_eq!((rules.gold_share_target_permille, rules.gold_growth_target_permille), (12, 160));
         assert_eq!(rules.self_service_min_permille, 700, "the branch's own settings survive");
         assert_eq!(rules.whole_number_searches_per_hour, 20);
+    }
+
+    #[test]
+    fn rules_written_before_the_quarter_end_grace_existed_read_with_its_defaults() {
+        let d = Rules::default();
+        let old = RulesV3 {
+            quotas: d.quotas.clone(),
+            callback_days: d.callback_days.clone(),
+            tier_floors: d.tier_floors.clone(),
+            self_service_min_permille: 700,
+            outlet_average_target: 18,
+            first_callback_days: 5,
+            gold_share_target_permille: 12,
+            gold_growth_target_permille: 160,
+            whole_number_searches_per_hour: 7,
+        };
+        let bytes = encode(&old).unwrap();
+        assert_eq!(&bytes[..2], &[0, 3]);
+        let rules: Rules = decode(b"rules", &bytes).unwrap();
+        assert_eq!((rules.whole_number_searches_per_hour, rules.first_callback_days), (7, 5));
+        assert_eq!(rules.notice_grace_days, 15);
+        assert!(rules.any_contact_resets_callback);
+        let now = encode(&rules).unwrap();
+        assert_eq!(&now[..2], &[0, 4]);
+        assert_eq!(decode::<Rules>(b"rules", &now).unwrap(), rules);
     }
 }

@@ -286,6 +286,15 @@ pub struct Text {
     pub roster_of: &'static str,
     pub satisfaction_avg: &'static str,
     pub set_first_callback: &'static str,
+    /// Settings: days at a quarter's end in which a client joining a roster owes no notice that
+    /// quarter (`Rules::notice_grace_days`).
+    pub set_notice_grace: &'static str,
+    /// Settings: any reached contact counts as the callback (`Rules::any_contact_resets_callback`).
+    pub set_any_contact_callback: &'static str,
+    /// Settings: a switch is on or off; shown as its value and asked for when typing one.
+    pub switch_on: &'static str,
+    pub switch_off: &'static str,
+    pub need_yes_no: &'static str,
     pub set_gold_growth: &'static str,
     /// Settings: whole-number searches of others' clients allowed per staff member per hour
     /// (`Rules::whole_number_searches_per_hour`).
@@ -560,6 +569,11 @@ pub const ZH: Text = Text {
     roster_of: "名单",
     satisfaction_avg: "平均满意度",
     set_first_callback: "新客户首次回访（天）",
+    set_notice_grace: "季末新客户免告知（天）",
+    set_any_contact_callback: "任何联系均计回访",
+    switch_on: "是",
+    switch_off: "否",
+    need_yes_no: "请输入 是 或 否",
     set_gold_growth: "金卡以上年增长目标",
     set_whole_number_searches: "整号搜索上限（次）",
     set_gold_share: "金卡以上占比目标",
@@ -829,6 +843,11 @@ pub const EN: Text = Text {
     roster_of: "Roster",
     satisfaction_avg: "Satisfaction",
     set_first_callback: "First callback (days)",
+    set_notice_grace: "No notice, last (days)",
+    set_any_contact_callback: "Any contact = callback",
+    switch_on: "yes",
+    switch_off: "no",
+    need_yes_no: "enter yes or no",
     set_gold_growth: "Gold growth target",
     set_whole_number_searches: "Whole-no. searches/h",
     set_gold_share: "Gold share target",

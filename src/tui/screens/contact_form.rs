@@ -14,6 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui_textarea::TextArea;
 
+use super::super::columns::wrap_at_gaps;
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
@@ -149,7 +150,13 @@ impl ContactForm {
             return;
         }
         let reached = Outcome::ALL[self.outcome].reached();
-        let due = suggested_next_callback(self.purpose(), reached, self.card.callback_days, cx.me.today);
+        let due = suggested_next_callback(
+            self.purpose(),
+            reached,
+            self.card.any_contact_resets_callback,
+            self.card.callback_days,
+            cx.me.today,
+        );
         self.next = ui::text_input(&due.map(|d| d.to_string()).unwrap_or_default(), cx.t.next_placeholder);
     }
 
@@ -546,7 +553,10 @@ impl Screen for ContactForm {
                 ui::due_style(task.due, today, th),
             ));
         }
-        rows.push((None, Line::from(tasks)));
+        // Wrapped between tasks: a task's date is never cut.
+        for line in wrap_at_gaps(Line::from(tasks), area.width) {
+            rows.push((None, line));
+        }
         rows.push((None, Line::from("")));
         let label_w = if t.lang == super::super::text::Lang::Zh { 10 } else { 15 };
         for field in self.fields() {

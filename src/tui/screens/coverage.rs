@@ -261,11 +261,11 @@ impl Screen for CoverageScreen {
             Constraint::Length(10),
             Constraint::Length(13),
             Constraint::Length(3),
-            Constraint::Length(5),
-            Constraint::Length(5),
-            Constraint::Length(5),
-            Constraint::Length(5),
-            Constraint::Length(5),
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(6),
         ];
         let table = Table::new(rows, widths)
             .header(header)

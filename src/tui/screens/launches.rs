@@ -100,7 +100,7 @@ impl Screen for LaunchesScreen {
             Constraint::Length(8),
             Constraint::Length(8),
             Constraint::Length(9),
-            Constraint::Length(5),
+            Constraint::Length(6),
             Constraint::Length(12),
         ];
         f.render_stateful_widget(

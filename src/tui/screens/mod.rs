@@ -69,21 +69,20 @@ pub fn export_report(cx: &Ctx, kind: ReportKind, quarter: Option<Quarter>) -> Ac
     }
 }
 
-/// A share as a right-aligned whole percentage, coloured by how far along it is.
+/// A share as a right-aligned percentage to 0.1% (`percent::show_permille`), coloured by how
+/// far along it is (judged on the exact share).
 pub fn percent_cell(r: Ratio, cx: &Ctx) -> Cell<'static> {
-    match r.permille() {
-        Some(p) => {
-            let style = if p >= 800 {
-                cx.theme.ok
-            } else if p >= 500 {
-                cx.theme.text
-            } else {
-                cx.theme.warning
-            };
-            Cell::from(Span::styled(format!("{:>3}%", p / 10), style))
-        }
-        None => Cell::from(Span::styled("  -", cx.theme.muted)),
+    if r.of == 0 {
+        return Cell::from(Span::styled(format!("{:>6}", "-"), cx.theme.muted));
     }
+    let style = if r.reaches(800) {
+        cx.theme.ok
+    } else if r.reaches(500) {
+        cx.theme.text
+    } else {
+        cx.theme.warning
+    };
+    Cell::from(Span::styled(format!("{:>6}", r.show()), style))
 }
 
 /// The client card for `client`, from whichever screen the user is on.

@@ -13,6 +13,7 @@ use super::super::text::Text;
 use super::super::ui;
 use super::export_report;
 use crate::domain::Quarter;
+use crate::domain::percent::show_permille as pct;
 use crate::service::ServiceError;
 use crate::service::views::{ReportKind, ResultsView};
 
@@ -36,11 +37,6 @@ pub fn sparkline(values: &[Option<u32>], range: Option<(u32, u32)>) -> String {
             Some(v) => BARS[((v.clamp(&lo, &hi) - lo) as usize * 7) / (hi - lo) as usize],
         })
         .collect()
-}
-
-fn pct(p: i64) -> String {
-    let sign = if p < 0 { "-" } else { "" };
-    format!("{sign}{}.{}%", p.abs() / 10, p.abs() % 10)
 }
 
 pub struct ResultsScreen {
@@ -142,10 +138,7 @@ impl Screen for ResultsScreen {
                 label(name),
                 Span::styled(format!("{}", r.done), th.title),
                 Span::styled(format!(" / {} {of}", r.of), th.text),
-                Span::styled(
-                    format!("  {}", r.permille().map_or("-".into(), |p| pct(i64::from(p)))),
-                    th.accent,
-                ),
+                Span::styled(format!("  {}", r.show()), th.accent),
             ])
         };
         lines.push(ratio_line(t.churn, v.churn, t.churn_of));

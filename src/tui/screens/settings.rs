@@ -11,7 +11,7 @@ use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
-use crate::domain::client::display_permille;
+use crate::domain::percent::show_permille;
 use crate::domain::{ClientClass, JobRole, Rules};
 use crate::service::ServiceError;
 
@@ -26,6 +26,8 @@ enum Item {
     GoldShare,
     GoldGrowth,
     WholeNumberSearches,
+    NoticeGrace,
+    AnyContactCallback,
 }
 
 /// What is being typed: a new number for the selected item, or a new role's name.
@@ -57,17 +59,21 @@ fn parse_percent(s: &str) -> Option<u16> {
     int.checked_mul(10)?.checked_add(tenth)
 }
 
-fn value_of(r: &Rules, item: &Item) -> String {
+fn value_of(r: &Rules, item: &Item, t: &Text) -> String {
     match item {
         Item::Header(_) => String::new(),
         Item::Quota(role) => r.quota(role).to_string(),
         Item::Cadence(c) => r.callback_days(*c).to_string(),
         Item::OutletAverage => r.outlet_average_target.to_string(),
         Item::FirstCallback => r.first_callback_days.to_string(),
-        Item::SelfService => display_permille(r.self_service_min_permille),
-        Item::GoldShare => display_permille(r.gold_share_target_permille),
-        Item::GoldGrowth => display_permille(r.gold_growth_target_permille),
+        Item::SelfService => show_permille(i64::from(r.self_service_min_permille)),
+        Item::GoldShare => show_permille(i64::from(r.gold_share_target_permille)),
+        Item::GoldGrowth => show_permille(i64::from(r.gold_growth_target_permille)),
         Item::WholeNumberSearches => r.whole_number_searches_per_hour.to_string(),
+        Item::NoticeGrace => r.notice_grace_days.to_string(),
+        Item::AnyContactCallback => {
+            if r.any_contact_resets_callback { t.switch_on } else { t.switch_off }.to_string()
+        }
     }
 }
 
@@ -100,6 +106,8 @@ impl SettingsScreen {
             Item::GoldShare,
             Item::GoldGrowth,
             Item::WholeNumberSearches,
+            Item::NoticeGrace,
+            Item::AnyContactCallback,
         ]);
         self.items = items;
         // Undo or a reload can drop roles the cursor was past.
@@ -110,8 +118,8 @@ impl SettingsScreen {
         }
     }
 
-    fn value(&self, item: &Item) -> String {
-        value_of(&self.rules, item)
+    fn value(&self, item: &Item, t: &Text) -> String {
+        value_of(&self.rules, item, t)
     }
 
     fn label(&self, item: &Item, t: &Text) -> String {
@@ -125,6 +133,8 @@ impl SettingsScreen {
             Item::GoldShare => t.set_gold_share.into(),
             Item::GoldGrowth => t.set_gold_growth.into(),
             Item::WholeNumberSearches => t.set_whole_number_searches.into(),
+            Item::NoticeGrace => t.set_notice_grace.into(),
+            Item::AnyContactCallback => t.set_any_contact_callback.into(),
         }
     }
 
@@ -157,6 +167,22 @@ impl SettingsScreen {
             Item::GoldShare => r.gold_share_target_permille = percent()?,
             Item::GoldGrowth => r.gold_growth_target_permille = percent()?,
             Item::WholeNumberSearches => r.whole_number_searches_per_hour = number()?,
+            Item::NoticeGrace => {
+                r.notice_grace_days = u16::try_from(number()?).map_err(|_| t.need_number.to_string())?
+            }
+            Item::AnyContactCallback => {
+                let typed = text.trim();
+                r.any_contact_resets_callback = if typed.eq_ignore_ascii_case(t.switch_on) {
+                    true
+                } else if typed.eq_ignore_ascii_case(t.switch_off) {
+                    false
+                } else {
+                    crate::domain::parse_yes_no(t.set_any_contact_callback, typed)
+                        .ok()
+                        .filter(|_| !typed.is_empty())
+                        .ok_or_else(|| t.need_yes_no.to_string())?
+                };
+            }
         }
         Ok(())
     }
@@ -316,10 +342,10 @@ impl Screen for SettingsScreen {
                 if let Item::Header(h) = item {
                     return ListItem::new(Line::from(Span::styled(format!("【{h}】"), th.title)));
                 }
-                let changed = self.value(item) != value_of(&self.saved, item);
+                let changed = self.value(item, t) != value_of(&self.saved, item, t);
                 let value = match (&self.editing, Some(i) == selected) {
                     (Editing::Value(buf), true) => Span::styled(format!("{buf}_"), th.selection),
-                    _ => Span::styled(self.value(item), if changed { th.warning } else { th.accent }),
+                    _ => Span::styled(self.value(item, t), if changed { th.warning } else { th.accent }),
                 };
                 ListItem::new(Line::from(vec![
                     Span::styled(format!("  {}", ui::pad(&self.label(item, t), 24)), th.text),

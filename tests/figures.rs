@@ -1,0 +1,497 @@
+//! Figures managers can trust (issue #12 points 1, 2, 5, 8), worked by hand on a fixed clock:
+//! who owes a task after a handover, what a quarter's end does, percentages and their targets,
+//! and callbacks reset by any reached contact. Today and the coverage report must agree for
+//! every staff member of the demo.
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDate};
+use common::*;
+use mingdan::domain::coverage::{Figures, Period, Ratio, figures, launches_in};
+use mingdan::domain::task::{apply_contact, move_client, owed};
+use mingdan::domain::*;
+use mingdan::service::imports::ClientRecord;
+use mingdan::service::views::{CoverageView, ReportCell, ReportKind};
+use mingdan::service::{Api, FixedClock, Service, Session};
+
+/// Admin 9001, manager 1001, tellers 2001 (the giver) and 2002 (the receiver) at 城关; clients
+/// K00..K{n-1}, all 重要客户 with 2001, imported at 09:00 on `day`, plus U1 unassigned.
+struct Desk {
+    _dir: tempfile::TempDir,
+    clock: Arc<FixedClock>,
+    service: Arc<Service>,
+}
+
+impl Desk {
+    fn new(day: NaiveDate, n: usize) -> Desk {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::at(at(day, 9, 0)));
+        let service = Arc::new(Service::create(dir.path(), clock.clone()).unwrap());
+        service.bootstrap_admin(staff("9001", "管理员", "后台管理人员", "城关", Permission::Admin)).unwrap();
+        let desk = Desk { _dir: dir, clock, service };
+        let admin = desk.s("9001");
+        admin.save_staff(staff("1001", "赵敏", "网点负责人", "城关", Permission::Manager)).unwrap();
+        admin.save_staff(staff("2001", "王芳", "柜员", "城关", Permission::Staff)).unwrap();
+        admin.save_staff(staff("2002", "李强", "柜员", "城关", Permission::Staff)).unwrap();
+        let mut rows: Vec<ClientRecord> = (0..n).map(|i| record(&k(i), Some("2001"), i)).collect();
+        rows.push(record("U1", None, n));
+        let out = admin.import_clients(rows, "名单.csv".into(), false, vec![]).unwrap();
+        assert!(out.written, "{:?}", out.problems);
+        desk
+    }
+
+    fn s(&self, no: &str) -> Session {
+        Session::new(self.service.clone(), sno(no))
+    }
+
+    /// Moves the clock to 09:00 on `day`.
+    fn go_to(&self, day: NaiveDate) {
+        let now = self.service.local_now();
+        self.clock.advance(at(day, 9, 0) - now);
+    }
+
+    fn coverage(&self, q: Option<Quarter>) -> CoverageView {
+        self.s("1001").coverage(q).unwrap()
+    }
+
+    fn contact(&self, by: &str, client: &str, purpose: Purpose, on: Option<NaiveDate>) -> Vec<TaskKind> {
+        let mut dr = draft(client, purpose);
+        dr.at = on.map(|d| at(d, 15, 0));
+        self.s(by).log_contact(dr).unwrap().completed.iter().map(|t| t.id.kind).collect()
+    }
+}
+
+fn k(i: usize) -> String {
+    format!("K{i:02}")
+}
+
+fn record(no: &str, maintainer: Option<&str>, i: usize) -> ClientRecord {
+    ClientRecord {
+        line: i as u64 + 2,
+        no: Some(cno(no)),
+        name: Some(format!("客户{i}")),
+        phone: Some(format!("139{:08}", i)),
+        outlet: Some(OutletId::parse("城关").unwrap()),
+        assets: Some(Fen::wan(30)),
+        class: Some(ClientClass::Important),
+        maintainer: maintainer.map(sno),
+        ..ClientRecord::default()
+    }
+}
+
+fn staff_figures(v: &CoverageView, no: &str) -> Figures {
+    v.outlets
+        .iter()
+        .flat_map(|o| &o.staff)
+        .find(|s| s.staff.no.as_str() == no)
+        .map(|s| s.figures.clone())
+        .unwrap_or_default()
+}
+
+fn r(done: u32, of: u32) -> Ratio {
+    Ratio { done, of }
+}
+
+const Q4: Quarter = Quarter { year: 2026, q: 4 };
+
+#[test]
+fn a_twenty_client_handover_leaves_misses_with_the_giver_and_charges_the_receiver_nothing_past() {
+    let desk = Desk::new(d(2026, 10, 1), 20);
+    // Every client's first callback falls due on 10-08. 2001 calls eight on time, six notices…
+    desk.go_to(d(2026, 10, 5));
+    for i in 0..8 {
+        desk.contact("2001", &k(i), Purpose::Callback, None);
+    }
+    for i in 0..6 {
+        desk.contact("2001", &k(i), Purpose::QuarterlyNotice, None);
+    }
+    // …three late, and nine are still overdue when all twenty are handed over on 11-02.
+    desk.go_to(d(2026, 10, 20));
+    for i in 8..11 {
+        desk.contact("2001", &k(i), Purpose::Callback, None);
+    }
+    desk.go_to(d(2026, 11, 2));
+    let before = staff_figures(&desk.coverage(None), "2001");
+    assert_eq!(before.callbacks_on_time, r(8, 20), "8 on time, 3 late, 9 overdue");
+    assert_eq!(before.callbacks_on_time.show(), "40.0%");
+    assert_eq!(before.quarterly, r(6, 20));
+
+    let all: Vec<ClientNo> = (0..20).map(|i| cno(&k(i))).collect();
+    assert_eq!(desk.s("1001").assign(all, Some(sno("2002")), "王芳调岗".into()).unwrap(), 20);
+
+    let after = desk.coverage(None);
+    let giver = staff_figures(&after, "2001");
+    assert_eq!(
+        giver.callbacks_on_time, before.callbacks_on_time,
+        "handing away overdue work changes nothing"
+    );
+    // The notices not yet due went with the clients; the six given stay to the giver's credit.
+    assert_eq!(giver.quarterly, r(6, 6));
+    let receiver = staff_figures(&after, "2002");
+    assert_eq!(receiver.callbacks_on_time, r(0, 0), "no callback of the receiver's has fallen due");
+    assert_eq!(receiver.quarterly, r(0, 14), "owed, not yet missed: the quarter has two months left");
+    // The nine overdue clients have a fresh callback a week on; the others kept their dates.
+    let card = desk.s("2002").client(cno("K15")).unwrap();
+    assert_eq!(card.client.next_callback, Some(d(2026, 11, 9)));
+    assert!(desk.s("2002").today().unwrap().overdue.is_empty(), "the receiver inherits no overdue line");
+
+    // A week later the receiver's own figures start: one of their callbacks done on time.
+    desk.go_to(d(2026, 11, 9));
+    desk.contact("2002", "K15", Purpose::Callback, None);
+    desk.go_to(d(2026, 11, 10));
+    let v = desk.coverage(None);
+    assert_eq!(staff_figures(&v, "2001").callbacks_on_time, r(8, 20), "still the giver's, as it was");
+    assert_eq!(
+        staff_figures(&v, "2002").callbacks_on_time,
+        r(1, 9),
+        "the receiver answers for what fell due with them"
+    );
+    // Every task is counted once: the branch is the sum of the two.
+    assert_eq!(v.branch.callbacks_on_time, r(9, 29));
+    assert_eq!(v.branch.quarterly, r(6, 20));
+    // And the report says what the screen says.
+    let report = desk.s("1001").report(ReportKind::Coverage, None).unwrap();
+    let row = report.sheets[1].rows.iter().find(|r| r[0] == ReportCell::Text("2001".into())).unwrap();
+    assert_eq!(row[9], ReportCell::Percent(Some(400)), "回访按时率 40.0%");
+}
+
+#[test]
+fn a_notice_given_on_12_31_and_logged_on_01_02_completes_q4_for_whoever_owed_it() {
+    let desk = Desk::new(d(2026, 12, 1), 3);
+    // 2001 holds the clients through the quarter's end; on 01-02 K00 is handed over, then the
+    // notice given on 12-31 is logged.
+    desk.go_to(d(2027, 1, 2));
+    desk.s("1001").assign(vec![cno("K00")], Some(sno("2002")), "调整".into()).unwrap();
+    let done = desk.contact("2001", "K00", Purpose::QuarterlyNotice, Some(d(2026, 12, 31)));
+    assert!(done.contains(&TaskKind::Quarterly(Q4)), "{done:?}");
+    let q4 = desk.coverage(Some(Q4));
+    assert_eq!(staff_figures(&q4, "2001").quarterly, r(1, 3), "Q4 complete for K00, counted for its owner");
+    assert_eq!(staff_figures(&q4, "2002").quarterly, r(0, 0), "the receiver owed no Q4 notice");
+    // The backdating window is 31 days: logged on 01-31 it still counts, on 02-01 Q4 has lapsed.
+    desk.go_to(d(2027, 1, 31));
+    let done = desk.contact("2001", "K01", Purpose::QuarterlyNotice, Some(d(2026, 12, 31)));
+    assert!(done.contains(&TaskKind::Quarterly(Q4)));
+    desk.go_to(d(2027, 2, 1));
+    let card = desk.s("2001").client(cno("K02")).unwrap();
+    assert!(!card.open_tasks.iter().any(|t| t.id.kind == TaskKind::Quarterly(Q4)), "lapsed");
+    assert_eq!(staff_figures(&desk.coverage(Some(Q4)), "2001").quarterly, r(2, 3));
+}
+
+#[test]
+fn a_client_assigned_on_12_31_owes_no_q4_notice_and_one_on_12_16_does() {
+    let desk = Desk::new(d(2026, 12, 16), 0);
+    let m = desk.s("1001");
+    m.assign(vec![cno("U1")], Some(sno("2002")), "新增".into()).unwrap();
+    let kinds = |desk: &Desk| -> Vec<TaskKind> {
+        desk.s("2002").client(cno("U1")).unwrap().open_tasks.iter().map(|t| t.id.kind).collect()
+    };
+    assert!(kinds(&desk).contains(&TaskKind::Quarterly(Q4)), "16 days left: owed");
+    m.assign(vec![cno("U1")], None, "暂不维护".into()).unwrap();
+
+    desk.go_to(d(2026, 12, 31));
+    m.assign(vec![cno("U1")], Some(sno("2002")), "新增".into()).unwrap();
+    assert!(!kinds(&desk).contains(&TaskKind::Quarterly(Q4)), "assigned on 12-31: no Q4 notice");
+    // Nor does the next day's housekeeping add one; the new quarter's comes on 01-01.
+    assert_eq!(staff_figures(&desk.coverage(Some(Q4)), "2002").quarterly, r(0, 0));
+    desk.go_to(d(2027, 1, 1));
+    assert!(kinds(&desk).contains(&TaskKind::Quarterly(Quarter { year: 2027, q: 1 })));
+    assert_eq!(staff_figures(&desk.coverage(Some(Q4)), "2002").quarterly, r(0, 0), "no Q4 miss");
+}
+
+#[test]
+fn a_launch_that_ended_in_q4_has_the_same_q4_coverage_on_12_31_and_01_01() {
+    let desk = Desk::new(d(2026, 11, 2), 4);
+    let launch = desk.s("1001").launch_product("养老理财".into(), String::new(), d(2026, 11, 30)).unwrap();
+    for i in 0..3 {
+        let mut dr = draft(&k(i), Purpose::ProductPitch);
+        dr.launch = Some(launch.id);
+        desk.s("2001").log_contact(dr).unwrap();
+    }
+    desk.go_to(d(2026, 12, 31));
+    let on_12_31 = desk.coverage(None);
+    assert_eq!(on_12_31.branch.launches, r(3, 4));
+    desk.go_to(d(2027, 1, 1));
+    let on_01_01 = desk.coverage(Some(Q4));
+    assert_eq!(on_01_01.branch.launches, on_12_31.branch.launches);
+    assert_eq!(staff_figures(&on_01_01, "2001"), staff_figures(&on_12_31, "2001"));
+    // Q1 had no launch running.
+    assert_eq!(desk.coverage(None).branch.launches, r(0, 0));
+}
+
+#[test]
+fn shares_show_half_up_to_a_tenth_and_targets_compare_the_exact_value() {
+    // 2/3 notices given shows 66.7% on screen, in the report and in its CSV.
+    let desk = Desk::new(d(2026, 11, 18), 3);
+    desk.contact("2001", "K00", Purpose::QuarterlyNotice, None);
+    desk.contact("2001", "K01", Purpose::QuarterlyNotice, None);
+    let f = staff_figures(&desk.coverage(None), "2001");
+    assert_eq!(f.quarterly.show(), "66.7%");
+    let report = desk.s("1001").report(ReportKind::Coverage, None).unwrap();
+    let row = report.sheets[1].rows.iter().find(|r| r[0] == ReportCell::Text("2001".into())).unwrap();
+    assert_eq!(row[10], ReportCell::Percent(Some(667)));
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("coverage.csv");
+    mingdan::report::write_report(&csv, false, &report).unwrap();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.contains("66.7%") && !text.contains("66%,"), "{text}");
+
+    // 79.95% self-service is written down as 79.9% and fails the 80% requirement.
+    let rules = Rules::default();
+    let h = Holdings {
+        online_banking: true,
+        shuanglifeng: true,
+        fund_auto_invest: true,
+        wealth_products: 1,
+        self_service_permille: client::parse_self_service("79.95%").unwrap(),
+    };
+    assert!(!compliance::compliant(&h, &rules), "79.95% is below 80%");
+    assert!(compliance::compliant(&Holdings { self_service_permille: 800, ..h }, &rules));
+    assert!(!Ratio { done: 7995, of: 10000 }.reaches(800));
+    // A gold-and-above share of 0.995% shows as 1.0% and misses the 1% target.
+    let s = results::Snapshot { date: d(2026, 11, 18), clients: 20000, gold_plus: 199 };
+    let share = results::share_against(&s, i64::from(rules.gold_share_target_permille));
+    assert_eq!((share.permille, share.met()), (Some(10), false));
+}
+
+#[test]
+fn any_reached_contact_counts_as_the_callback_on_time_unless_the_branch_turns_it_off() {
+    let desk = Desk::new(d(2026, 11, 2), 2);
+    desk.go_to(d(2026, 11, 6));
+    // A marketing call that reached K00 before its callback fell due (11-09).
+    let done = desk.contact("2001", "K00", Purpose::Marketing, None);
+    assert!(matches!(done[..], [TaskKind::Callback { .. }]), "{done:?}");
+    let card = desk.s("2001").client(cno("K00")).unwrap();
+    assert_eq!(card.client.next_callback, Some(d(2027, 1, 5)), "the clock starts again: 60 days on");
+    // With an agreed 下次回访 the date is kept as given.
+    let mut dr = draft("K01", Purpose::Survey);
+    dr.next_callback = Some(d(2026, 11, 20));
+    desk.s("2001").log_contact(dr).unwrap();
+    assert_eq!(desk.s("2001").client(cno("K01")).unwrap().client.next_callback, Some(d(2026, 11, 20)));
+    desk.go_to(d(2026, 11, 10));
+    assert_eq!(staff_figures(&desk.coverage(None), "2001").callbacks_on_time, r(2, 2));
+
+    // Turned off in the rules: a marketing call leaves the callback owed.
+    let m = desk.s("1001");
+    let was = m.rules().unwrap();
+    m.set_rules(Rules { any_contact_resets_callback: false, ..was.clone() }, was).unwrap();
+    let done = desk.contact("2001", "K00", Purpose::Marketing, None);
+    assert!(done.is_empty(), "{done:?}");
+}
+
+#[test]
+fn a_29_february_joiner_owes_the_q1_notice_and_its_callback_a_week_on() {
+    let desk = Desk::new(d(2028, 2, 29), 0);
+    desk.s("1001").assign(vec![cno("U1")], Some(sno("2002")), "新增".into()).unwrap();
+    let card = desk.s("2002").client(cno("U1")).unwrap();
+    let q1 = Quarter { year: 2028, q: 1 };
+    assert!(card.open_tasks.iter().any(|t| t.id.kind == TaskKind::Quarterly(q1)));
+    assert_eq!(card.client.next_callback, Some(d(2028, 3, 7)));
+    // Given on 03-31, logged on 05-01 (31 days): Q1 is complete.
+    desk.go_to(d(2028, 5, 1));
+    assert!(
+        desk.contact("2002", "U1", Purpose::QuarterlyNotice, Some(d(2028, 3, 31)))
+            .contains(&TaskKind::Quarterly(q1))
+    );
+    assert_eq!(staff_figures(&desk.coverage(Some(q1)), "2002").quarterly, r(1, 1));
+}
+
+/// Today's figures and the coverage report agree for every staff member of the demo, also after
+/// handovers made on the day.
+#[test]
+fn today_and_the_report_agree_for_every_demo_staff_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::at(at(d(2026, 11, 18), 10, 0)));
+    let service = Arc::new(Service::create(dir.path(), clock.clone()).unwrap());
+    service.seed_demo(1200, 7).unwrap();
+    // The branch head (8001) hands 20 clients of the busiest roster to a colleague at the same
+    // outlet.
+    let m = Session::new(service.clone(), sno("8001"));
+    let staff = m.list_staff().unwrap();
+    let rosters: Vec<_> = staff
+        .iter()
+        .filter(|s| s.active)
+        .map(|s| (s.clone(), m.roster(Some(s.no.clone()), Default::default(), Default::default()).unwrap()))
+        .collect();
+    let (giver, page) = rosters.iter().max_by_key(|(_, p)| p.total).unwrap();
+    let receiver = rosters
+        .iter()
+        .find(|(s, _)| s.outlet == giver.outlet && s.no != giver.no && s.permission == Permission::Staff)
+        .map(|(s, _)| s.no.clone())
+        .unwrap();
+    let twenty: Vec<ClientNo> = page.rows.iter().take(20).map(|r| r.no.clone()).collect();
+    m.assign(twenty, Some(receiver), "演示移交".into()).unwrap();
+
+    let coverage = m.coverage(None).unwrap();
+    let report = m.report(ReportKind::Coverage, None).unwrap();
+    let mut compared = 0;
+    for s in staff.iter().filter(|s| s.active) {
+        let today = Session::new(service.clone(), s.no.clone()).today().unwrap();
+        let listed = coverage.outlets.iter().flat_map(|o| &o.staff).find(|c| c.staff.no == s.no);
+        let Some(listed) = listed else {
+            assert_eq!(today.figures.quarterly.of + today.figures.callbacks_on_time.of, 0, "{}", s.no);
+            continue;
+        };
+        assert_eq!(today.figures, listed.figures, "{} {}", s.no, s.name);
+        assert_eq!(
+            (today.quarterly.done, today.quarterly.total),
+            (listed.figures.quarterly.done, listed.figures.quarterly.of)
+        );
+        let row = report.sheets[1].rows.iter().find(|r| r[0] == ReportCell::Text(s.no.to_string())).unwrap();
+        let shown: Vec<ReportCell> = row[7..].to_vec();
+        let want: Vec<ReportCell> = [
+            today.figures.compliance,
+            today.figures.sticker,
+            today.figures.callbacks_on_time,
+            today.figures.quarterly,
+            today.figures.launches,
+        ]
+        .iter()
+        .map(|r| ReportCell::Percent(r.permille().map(i64::from)))
+        .collect();
+        assert_eq!(shown, want, "{} {}", s.no, s.name);
+        compared += 1;
+    }
+    assert!(compared > 20, "{compared}");
+}
+
+mod handovers {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        /// Client to staff member (None: off every roster), after `days`.
+        Move { days: u8, client: usize, to: Option<usize> },
+        /// The client's maintainer reaches them with a callback, after `days`.
+        Call { days: u8, client: usize },
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (0u8..20, 0usize..6, proptest::option::weighted(0.85, 0usize..4))
+                .prop_map(|(days, client, to)| Step::Move { days, client, to }),
+            (0u8..20, 0usize..6).prop_map(|(days, client)| Step::Call { days, client }),
+        ]
+    }
+
+    fn staff_no(i: usize) -> StaffNo {
+        sno(&format!("300{i}"))
+    }
+
+    /// What the service's housekeeping does each morning: lapse what backdating can no longer
+    /// complete, open the quarter's notice for roster clients outside the grace period.
+    fn housekeeping(clients: &[Client], tasks: &mut Vec<Task>, today: NaiveDate, rules: &Rules) {
+        for t in tasks.iter_mut() {
+            if t.lapses(today) {
+                t.state = TaskState::Lapsed { on: today };
+            }
+        }
+        if rules.notice_owed_on_joining(today) {
+            let q = Quarter::of(today);
+            for c in clients.iter().filter(|c| c.on_roster()) {
+                let id = TaskId { client: c.no.clone(), kind: TaskKind::Quarterly(q) };
+                if !tasks.iter().any(|t| t.id == id) {
+                    tasks.push(Task::quarterly(c, q, today));
+                }
+            }
+        }
+    }
+
+    fn upsert(tasks: &mut Vec<Task>, changed: Vec<Task>) {
+        for c in changed {
+            match tasks.iter_mut().find(|t| t.id == c.id) {
+                Some(t) => *t = c,
+                None => tasks.push(c),
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        /// For any sequence of handovers across a quarter's end, every task counts once: the
+        /// per-staff sums equal the branch's, and each task that fell due is owed by whoever held
+        /// the client on its due day (or when it was done, if earlier; for a notice, when the
+        /// quarter's last days began).
+        #[test]
+        fn per_staff_counts_sum_to_the_branch_and_follow_the_holder(steps in proptest::collection::vec(step(), 1..40)) {
+            let rules = Rules::default();
+            let outlet = OutletId::parse("城关").unwrap();
+            let mut today = d(2026, 11, 20);
+            let mut clients: Vec<Client> = (0..6)
+                .map(|i| Client { class: ClientClass::Key, ..Client::new(cno(&format!("P{i}")), "客户".into(), outlet.clone()) })
+                .collect();
+            let mut tasks: Vec<Task> = Vec::new();
+            // (day, holder) per client, in order.
+            let mut held: Vec<Vec<(NaiveDate, Option<StaffNo>)>> = vec![vec![(today, None)]; 6];
+            let mut seq = 1000u64;
+            let mut contact_id = 1u64;
+            for s in steps {
+                let (days, i) = match &s { Step::Move { days, client, .. } | Step::Call { days, client } => (*days, *client) };
+                for _ in 0..days {
+                    today += Duration::days(1);
+                    housekeeping(&clients, &mut tasks, today, &rules);
+                }
+                match s {
+                    Step::Move { to, .. } => {
+                        let to = to.map(staff_no);
+                        if clients[i].maintainer == to { continue; }
+                        let existing: Vec<Task> = tasks.iter().filter(|t| t.id.client == clients[i].no).cloned().collect();
+                        seq += 1;
+                        let (c, changed) = move_client(clients[i].clone(), &existing, to.as_ref(), today, &rules, &[], seq);
+                        clients[i] = c;
+                        upsert(&mut tasks, changed);
+                        held[i].push((today, to));
+                    }
+                    Step::Call { .. } => {
+                        let Some(by) = clients[i].maintainer.clone() else { continue };
+                        let open: Vec<Task> = tasks.iter().filter(|t| t.id.client == clients[i].no && t.is_open()).cloned().collect();
+                        contact_id += 1;
+                        let contact = Contact {
+                            id: ContactId(contact_id), client: clients[i].no.clone(), by, at: at(today, 10, 0),
+                            channel: Channel::Phone, purpose: Purpose::Callback, launch: None, outcome: Outcome::Success,
+                            note: String::new(), satisfaction: None, next_callback: None, logged_at: at(today, 10, 0),
+                        };
+                        seq += 1;
+                        let changed = apply_contact(&mut clients[i], &open, &contact, &rules, seq);
+                        upsert(&mut tasks, changed);
+                    }
+                }
+            }
+            let holder_on = |i: usize, day: NaiveDate| -> Option<StaffNo> {
+                held[i].iter().rev().find(|(d, _)| *d <= day).and_then(|(_, s)| s.clone())
+            };
+            for t in &tasks {
+                let Some(o) = owed(t, today) else { continue };
+                if !t.fell_due(today) { continue; }
+                let i = clients.iter().position(|c| c.no == t.id.client).unwrap();
+                // Done before it fell due: owed by whoever held the client then, who (here) is
+                // the one who called.
+                let expected = match &t.state {
+                    TaskState::Done { on, by, .. } if *on <= t.due => Some(by.clone()),
+                    _ => {
+                        let mut day = t.due;
+                        if let TaskKind::Quarterly(q) = t.id.kind {
+                            day = day.min(q.last_day() - Duration::days(i64::from(rules.notice_grace_days)));
+                        }
+                        holder_on(i, day)
+                    }
+                };
+                prop_assert_eq!(o.owner.cloned(), expected, "{:?}", t);
+            }
+            let quarter = Quarter::of(today);
+            let launches = launches_in(quarter, &[]);
+            let p = Period::of_quarter(quarter, today, &launches);
+            let refs: Vec<&Task> = tasks.iter().collect();
+            let branch = figures(&[], &refs, &rules, p);
+            let mut sum = Figures::default();
+            for s in (0..4).map(staff_no) {
+                let mine: Vec<&Task> = tasks.iter().filter(|t| owed(t, today).and_then(|o| o.owner) == Some(&s)).collect();
+                sum.add(&figures(&[], &mine, &rules, p));
+            }
+            prop_assert_eq!(sum, branch);
+        }
+    }
+}
