@@ -41,7 +41,19 @@ pub struct Rules {
     /// what the mask shows. 0 allows none. Masked fields are the bank's rule (DOMAIN.md); the
     /// limit stops search being used to guess hidden digits one number at a time.
     pub whole_number_searches_per_hour: u32,
+    /// Job roles with a dedicated-manager duty (专属客户经理职责): 关键客户 and clients of
+    /// `dedicated_from_tier` or above are suggested only to people in these roles, so a top
+    /// client never lands with back office by default (DOMAIN.md: 关键客户 get a dedicated
+    /// maintainer). Empty: value does not steer suggestions.
+    pub dedicated_roles: Vec<JobRole>,
+    /// The lowest card tier treated as a top client for `dedicated_roles`.
+    pub dedicated_from_tier: CardTier,
 }
+
+/// The roles that carry a dedicated-manager duty unless configured otherwise: the people whose
+/// job is serving clients face to face, not the back office or the counter.
+pub const DEFAULT_DEDICATED_ROLES: [&str; 3] =
+    [JobRole::OUTLET_HEAD, JobRole::LOBBY_MANAGER, JobRole::RELATIONSHIP_MANAGER];
 
 impl Default for Rules {
     fn default() -> Rules {
@@ -79,6 +91,8 @@ impl Default for Rules {
             gold_share_target_permille: 10,
             gold_growth_target_permille: 150,
             whole_number_searches_per_hour: DEFAULT_WHOLE_NUMBER_SEARCHES_PER_HOUR,
+            dedicated_roles: DEFAULT_DEDICATED_ROLES.iter().map(|r| JobRole::new(r)).collect(),
+            dedicated_from_tier: CardTier::Diamond,
         }
     }
 }
@@ -90,6 +104,16 @@ impl Rules {
 
     pub fn callback_days(&self, class: ClientClass) -> u16 {
         self.callback_days.get(&class).copied().unwrap_or(90)
+    }
+
+    /// Whether `role` carries a dedicated-manager duty.
+    pub fn is_dedicated(&self, role: &JobRole) -> bool {
+        self.dedicated_roles.contains(role)
+    }
+
+    /// Whether a client of this class and tier needs a maintainer in a dedicated-manager role.
+    pub fn needs_dedicated(&self, class: ClientClass, tier: CardTier) -> bool {
+        !self.dedicated_roles.is_empty() && (class == ClientClass::Key || tier >= self.dedicated_from_tier)
     }
 
     /// The tier the assets qualify for under the configured floors.
@@ -155,6 +179,11 @@ mod tests {
         assert_eq!(r.self_service_min_permille, 800);
         assert_eq!(r.outlet_average_target, 20);
         assert_eq!(r.whole_number_searches_per_hour, 20);
+        assert!(r.is_dedicated(&JobRole::new("大堂经理")) && r.is_dedicated(&JobRole::new("客户经理")));
+        assert!(!r.is_dedicated(&JobRole::new("后台管理人员")) && !r.is_dedicated(&JobRole::new("柜员")));
+        assert!(r.needs_dedicated(ClientClass::Key, CardTier::Ordinary));
+        assert!(r.needs_dedicated(ClientClass::Important, CardTier::PrivateBanking));
+        assert!(!r.needs_dedicated(ClientClass::Important, CardTier::Platinum));
         assert!(r.check().is_ok());
     }
 
