@@ -79,8 +79,9 @@ fn a_whole_roster_handover_moves_every_client_and_task_and_audits_each() {
     let clients: Vec<ClientNo> = before.rows.iter().map(|r| r.no.clone()).collect();
     let m = b.session("1001");
     let preview = m.assign_preview(clients.iter().map(|c| (c.clone(), Some(sno("2002")))).collect()).unwrap();
-    let effect =
-        |no: &str| preview.effects.iter().find(|e| e.staff.no.as_str() == no).map(|e| (e.before, e.after, e.minimum));
+    let effect = |no: &str| {
+        preview.effects.iter().find(|e| e.staff.no.as_str() == no).map(|e| (e.before, e.after, e.minimum))
+    };
     assert_eq!(effect("2001"), Some((3, 0, 10)));
     assert_eq!(effect("2002"), Some((0, 3, 10)));
     assert_eq!(s.whoami().unwrap().standing.size, 3, "a preview changes nothing");

@@ -408,6 +408,52 @@ mod tests {
     }
 
     #[test]
+    fn a_store_from_before_scopes_is_rewritten_and_its_first_admin_leaves_the_back_office_quota() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::create(dir.path()).unwrap();
+        let v1 = |no: &str, role: &str, permission| StaffV1 {
+            no: StaffNo::parse(no).unwrap(),
+            name: format!("员工{no}"),
+            role: JobRole::new(role),
+            outlet: OutletId::parse("城关").unwrap(),
+            login: None,
+            permission,
+            active: true,
+        };
+        let put = |no: &str, role: &str, p| {
+            store.tree(Tree::Staff).insert(no.as_bytes(), encode(&v1(no, role, p)).unwrap()).unwrap();
+        };
+        put("1001", "网点负责人", Permission::Manager);
+        put("8001", "支行行长", Permission::Manager);
+        put("9001", "后台管理人员", Permission::Admin);
+        put("9002", "后台管理人员", Permission::Admin);
+        let at = chrono::DateTime::parse_from_rfc3339("2026-01-05T09:00:00+08:00").unwrap();
+        let init = AuditRecord {
+            at,
+            actor: "system".into(),
+            action: crate::domain::AuditAction::SaveStaff,
+            target: "9001".into(),
+            detail: "初始化管理员 员工9001".into(),
+        };
+        store.write(|tx| tx.audit(&init)).unwrap();
+        store.tree(Tree::Meta).insert(crate::store::schema::SCHEMA_KEY, &2u32.to_be_bytes()).unwrap();
+        drop(store);
+
+        let store = crate::store::Store::open(dir.path()).unwrap();
+        assert_eq!(crate::store::schema_version(&store).unwrap(), Some(crate::store::CURRENT_SCHEMA));
+        let raw = store.tree(Tree::Staff).get(b"1001").unwrap().unwrap();
+        assert_eq!(&raw[..2], &[0, 2], "rewritten in the current format");
+        let get = |no: &str| store.staff(&StaffNo::parse(no).unwrap()).unwrap().unwrap();
+        assert_eq!(get("1001").scope, Scope::Outlet, "the outlet head manages their outlet");
+        assert_eq!(get("8001").scope, Scope::Branch, "leadership keeps the branch");
+        assert_eq!(get("9001").role.as_str(), JobRole::SYSTEM_ADMIN);
+        assert_eq!(get("9002").role.as_str(), "后台管理人员", "only the one init made changes");
+        assert!(store.rules().unwrap().quota(&get("9001").role) == 0);
+        let last = store.audit().next_back().unwrap().unwrap();
+        assert!(last.detail.contains("数据升级") && last.target == "9001", "{last:?}");
+    }
+
+    #[test]
     fn launches_written_before_scopes_reach_the_whole_branch() {
         let d = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
         let old = LaunchV1 {
