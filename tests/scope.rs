@@ -249,3 +249,27 @@ fn the_init_admin_counts_against_no_quota_and_staff_add_sets_a_scope() {
     assert!(csv.contains("王芳") && csv.contains("赵敏"), "{csv}");
     assert!(!csv.contains("管理员"), "{csv}");
 }
+
+#[test]
+fn an_outlet_head_in_the_real_binary_is_told_rules_are_for_branch_managers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("demo");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mingdan"));
+    cmd.arg("--store")
+        .arg(&store)
+        .args(["--as", "1001", "demo", "--clients", "300"])
+        .env("LANG", "zh_CN.UTF-8")
+        .env("TERM", "xterm-256color")
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env_remove("NO_COLOR")
+        .env_remove("LC_ALL");
+    let mut p = common::pty::Pty::spawn(&mut cmd, 80, 24);
+    p.wait_for("逾期回访", 120);
+    p.send(b"7");
+    p.wait_for("配额", 10);
+    // Ctrl-S saves the rules as shown: refused, in a sentence naming the outlet head's scope.
+    p.send(b"\x13");
+    p.wait_for("须由支行级管理者操作", 10);
+    p.send(b"\x03");
+    assert!(p.wait_exit(10).success());
+}

@@ -288,6 +288,9 @@ pub struct Text {
     pub manager_only_assign: &'static str,
     pub out_of_scope: &'static str,
     pub unassigned_segment_count: &'static str,
+    pub dedicated_mark: &'static str,
+    pub dedicated_removed: &'static str,
+    pub key_dedicated: &'static str,
 }
 
 pub const ZH: Text = Text {
@@ -551,6 +554,9 @@ pub const ZH: Text = Text {
     manager_only_assign: "只有管理者可以分配或移交客户",
     out_of_scope: "该客户属于{outlet}网点，不在您的管理范围（{scope}）内；请由该网点负责人或支行级管理者分配",
     unassigned_segment_count: "{n} 位{seg}客户尚无维护人",
+    dedicated_mark: "专属维护",
+    dedicated_removed: "（取消专属维护）",
+    key_dedicated: "专属维护岗位",
 };
 
 pub const EN: Text = Text {
@@ -814,6 +820,9 @@ pub const EN: Text = Text {
     manager_only_assign: "Only managers assign or hand over clients",
     out_of_scope: "This client is at {outlet}, outside what you manage ({scope}); ask that outlet's head or branch management",
     unassigned_segment_count: "{n} {seg} clients have no maintainer",
+    dedicated_mark: "dedicated",
+    dedicated_removed: "(no longer dedicated)",
+    key_dedicated: "dedicated-manager role",
 };
 
 impl Text {

@@ -13,7 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
-use super::super::text::Text;
+use super::super::text::{Lang, Text};
 use super::super::ui;
 use super::handover::{MoveConfirm, StaffPicker};
 use super::{export_report, list_nav};
@@ -165,7 +165,13 @@ impl Screen for UnassignedScreen {
         let filter = FILTERS[self.filter].map_or(t.all, |seg| t.segment(seg));
         let mut summary = vec![
             Span::styled(format!(" {count}"), th.text),
-            Span::styled(format!("  {}：{filter}", t.filter), th.muted),
+            Span::styled(
+                match t.lang {
+                    Lang::Zh => format!("  {}：{filter}", t.filter),
+                    Lang::En => format!("  {}: {filter}", t.filter),
+                },
+                th.muted,
+            ),
         ];
         if !self.marked.is_empty() {
             summary.push(Span::styled(
