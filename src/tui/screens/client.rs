@@ -11,11 +11,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
-use super::super::text::Lang;
 use super::super::text::Text;
 use super::super::ui;
 use super::contact_form::Prefill;
-use super::handover::StaffPicker;
+use super::handover::{StaffPicker, out_of_scope};
 use super::modal::Confirm;
 use super::plan_editor::PlanEditor;
 use crate::domain::client::display_permille;
@@ -66,12 +65,7 @@ impl ClientScreen {
             return Action::Say(Message::Error(cx.t.manager_only_assign.to_string()));
         }
         if !cx.me.staff.manages(&c.outlet) {
-            let scope = match cx.t.lang {
-                Lang::Zh => cx.me.staff.scope_text(),
-                Lang::En => cx.me.staff.outlet.to_string(),
-            };
-            let msg = cx.t.out_of_scope.replace("{outlet}", c.outlet.as_str()).replace("{scope}", &scope);
-            return Action::Say(Message::Error(msg));
+            return Action::Say(Message::Error(out_of_scope(&c.outlet, cx)));
         }
         let from = c.maintainer.as_ref().map(|m| m.no.clone());
         let picker = StaffPicker::new(vec![self.no.clone()], vec![c.name.clone()], from, cx);

@@ -9,12 +9,21 @@ use ratatui::widgets::{List, ListItem, ListState, Paragraph, TableState};
 use ratatui_textarea::TextArea;
 
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
-use super::super::text::Text;
+use super::super::text::{Lang, Text};
 use super::super::ui;
 use super::list_nav;
 use crate::domain::coverage::{StaffCoverage, receiver_order};
 use crate::domain::{ClientNo, OutletId, StaffNo};
 use crate::service::views::{MovePreview, StaffRef};
+
+/// "东街网点不在您的管理范围（城关网点）内": why a manager cannot move clients of `outlet`.
+pub fn out_of_scope(outlet: &OutletId, cx: &Ctx) -> String {
+    let scope = match cx.t.lang {
+        Lang::Zh => cx.me.staff.scope_text(),
+        Lang::En => cx.me.staff.outlet.to_string(),
+    };
+    cx.t.out_of_scope.replace("{outlet}", outlet.as_str()).replace("{scope}", &scope)
+}
 
 /// Chooses who receives `clients` among the staff the manager may move clients to (an outlet
 /// head: their own outlet); the sending person's (or the client's) outlet comes first, furthest
@@ -42,6 +51,9 @@ impl StaffPicker {
             .as_ref()
             .and_then(|no| candidates.iter().find(|c| &c.staff.no == no))
             .map(|c| c.staff.outlet.clone());
+        // Someone else's outlet's roster: said at once, not after a receiver is chosen.
+        let error =
+            error.or_else(|| home.as_ref().filter(|o| !cx.me.staff.manages(o)).map(|o| out_of_scope(o, cx)));
         candidates.retain(|c| Some(&c.staff.no) != from.as_ref() && cx.me.staff.manages(&c.staff.outlet));
         let mut state = TableState::default();
         state.select(Some(0));
@@ -68,6 +80,14 @@ impl Screen for StaffPicker {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        if self.error.is_some() {
+            // Nothing to choose: only leaving makes sense.
+            return if matches!(key.code, KeyCode::Esc | KeyCode::Char('q')) {
+                Action::Pop
+            } else {
+                Action::None
+            };
+        }
         if list_nav(&mut self.state, key, self.candidates.len() + 1) {
             return Action::None;
         }
