@@ -386,6 +386,7 @@ fn start_up(rows: &[Row]) {
             outlet: outlet.clone(),
             login: None,
             permission: Permission::Admin,
+            scope: mingdan::domain::Scope::Branch,
             active: true,
         };
         service.bootstrap_admin(staff).expect("an empty store");

@@ -272,8 +272,9 @@ fn any_reached_contact_counts_as_the_callback_on_time_unless_the_branch_turns_it
     desk.go_to(d(2026, 11, 10));
     assert_eq!(staff_figures(&desk.coverage(None), "2001").callbacks_on_time, r(2, 2));
 
-    // Turned off in the rules: a marketing call leaves the callback owed.
-    let m = desk.s("1001");
+    // Turned off in the rules (by the administrator: rules are branch-level): a marketing call
+    // leaves the callback owed.
+    let m = desk.s("9001");
     let was = m.rules().unwrap();
     m.set_rules(Rules { any_contact_resets_callback: false, ..was.clone() }, was).unwrap();
     let done = desk.contact("2001", "K00", Purpose::Marketing, None);

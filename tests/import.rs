@@ -112,6 +112,7 @@ fn an_unknown_login_is_told_how_to_get_access() {
             outlet: mingdan::domain::OutletId::parse("城关").unwrap(),
             login: Some(mingdan::domain::Login::parse("someone-else").unwrap()),
             permission: mingdan::domain::Permission::Admin,
+            scope: mingdan::domain::Scope::Branch,
             active: true,
         };
         service.bootstrap_admin(admin).unwrap();

@@ -19,7 +19,7 @@ fn staff_are_refused_every_manager_screen_and_report() {
         other => panic!("{what}: expected Denied, got {other:?}"),
     };
     denied(s.coverage(None).map(drop), "coverage");
-    denied(s.unassigned().map(drop), "unassigned");
+    denied(s.unassigned(None).map(drop), "unassigned");
     denied(s.suggest_maintainers(vec![cno("C4")]).map(drop), "suggest");
     denied(s.assign_pairs(vec![(cno("C4"), sno("2001"))], None, "新客户".into()).map(drop), "assign pairs");
     denied(s.assign_preview(vec![(cno("C1"), Some(sno("2002")))]).map(drop), "preview");
@@ -56,13 +56,13 @@ fn coverage_counts_each_staff_member_against_their_quota() {
 fn unassigned_premium_clients_go_to_whoever_is_furthest_below_quota() {
     let b = branch();
     let m = b.session("1001");
-    let rows = m.unassigned().unwrap();
+    let rows = m.unassigned(None).unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].no, cno("C4"));
     assert_eq!(rows[0].suggested.as_ref().map(|s| s.no.as_str()), Some("1001"), "25 short beats 10 short");
     let pairs = vec![(cno("C4"), rows[0].suggested.clone().unwrap().no)];
     assert_eq!(m.assign_pairs(pairs, None, "新增金卡客户".into()).unwrap(), 1);
-    assert!(m.unassigned().unwrap().is_empty());
+    assert!(m.unassigned(None).unwrap().is_empty());
     assert_eq!(m.whoami().unwrap().standing.size, 1);
     let audit =
         b.session("9001").audit(AuditFilter { target: Some("C4".into()), ..Default::default() }).unwrap();
@@ -79,8 +79,9 @@ fn a_whole_roster_handover_moves_every_client_and_task_and_audits_each() {
     let clients: Vec<ClientNo> = before.rows.iter().map(|r| r.no.clone()).collect();
     let m = b.session("1001");
     let preview = m.assign_preview(clients.iter().map(|c| (c.clone(), Some(sno("2002")))).collect()).unwrap();
-    let effect =
-        |no: &str| preview.iter().find(|e| e.staff.no.as_str() == no).map(|e| (e.before, e.after, e.minimum));
+    let effect = |no: &str| {
+        preview.effects.iter().find(|e| e.staff.no.as_str() == no).map(|e| (e.before, e.after, e.minimum))
+    };
     assert_eq!(effect("2001"), Some((3, 0, 10)));
     assert_eq!(effect("2002"), Some((0, 3, 10)));
     assert_eq!(s.whoami().unwrap().standing.size, 3, "a preview changes nothing");

@@ -327,6 +327,7 @@ fn the_staff_directory_will_not_lock_out_its_admin_or_strand_a_roster_by_either_
         outlet: s.outlet.clone(),
         login: s.login.clone(),
         permission: Some(s.permission),
+        scope: None,
         active: Some(active),
     };
     let out = admin.import_staff(vec![record(&wang, false)], "人员.csv".into(), false).unwrap();

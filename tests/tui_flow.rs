@@ -251,12 +251,13 @@ fn type_teller_quota_9(app: &mut App) {
 #[test]
 fn settings_saved_elsewhere_are_reported_and_r_loads_them() {
     let b = branch();
-    let m = b.session("1001");
+    // Rules are changed at branch level only; the administrator edits them in one session…
+    let m = b.session("9001");
     let th = theme();
     let mut app = App::new(&m, &th, &ZH).unwrap();
     type_teller_quota_9(&mut app);
 
-    // Meanwhile the admin sets the teller quota to 7.
+    // …and meanwhile in another sets the teller quota to 7.
     let admin = b.session("9001");
     let was = admin.rules().unwrap();
     let mut now = was.clone();

@@ -68,7 +68,7 @@ fn sorting_by_balance_puts_unknown_balances_last() {
             },
         ],
     );
-    let rows = b.session("1001").unassigned().unwrap();
+    let rows = b.session("1001").unassigned(None).unwrap();
     let gold: Vec<(&str, &Amount)> =
         rows.iter().filter(|r| r.tier == CardTier::Gold).map(|r| (r.no.as_str(), &r.assets)).collect();
     assert_eq!(gold, [("C7", &Amount::Exact(Fen::wan(15))), ("C6", &Amount::Unknown)]);

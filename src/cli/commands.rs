@@ -75,6 +75,7 @@ pub fn init(store: &Path, no: &str, name: &str, outlet: &str, role: &str, login:
         outlet: OutletId::parse(outlet)?,
         login: Some(Login::parse(&login)?),
         permission: Permission::Admin,
+        scope: crate::domain::Scope::Branch,
         active: true,
     };
     service.bootstrap_admin(admin)?;
@@ -83,21 +84,26 @@ pub fn init(store: &Path, no: &str, name: &str, outlet: &str, role: &str, login:
     Ok(())
 }
 
-pub fn staff_add(
-    api: &dyn Api,
-    no: &str,
-    name: &str,
-    role: &str,
-    outlet: &str,
-    login: Option<&str>,
-    permission: Option<&str>,
-) -> Result<()> {
+/// What `staff add` was given; `None`s keep an existing person's value.
+pub struct StaffArgs<'a> {
+    pub no: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub outlet: &'a str,
+    pub login: Option<&'a str>,
+    pub permission: Option<&'a str>,
+    pub scope: Option<&'a str>,
+}
+
+pub fn staff_add(api: &dyn Api, args: StaffArgs<'_>) -> Result<()> {
+    let StaffArgs { no, name, role, outlet, login, permission, scope } = args;
     let no = StaffNo::parse(no)?;
-    // Changing someone keeps what the command does not mention: their login and permission.
+    // Changing someone keeps what the command does not mention: their login, permission and
+    // scope.
     let old = api.list_staff()?.into_iter().find(|s| s.no == no);
+    let role = JobRole::parse(role)?;
     let staff = Staff {
         name: crate::domain::staff::parse_person_name("姓名", name)?,
-        role: JobRole::parse(role)?,
         outlet: OutletId::parse(outlet)?,
         login: match login {
             Some(l) => Some(Login::parse(l)?),
@@ -107,6 +113,11 @@ pub fn staff_add(
             Some(p) => Permission::parse(p)?,
             None => old.as_ref().map_or(Permission::Staff, |o| o.permission),
         },
+        scope: match scope {
+            Some(s) => Scope::parse(s)?,
+            None => old.as_ref().map_or_else(|| Scope::default_for(&role), |o| o.scope),
+        },
+        role,
         active: true,
         no,
     };
@@ -126,13 +137,18 @@ pub fn staff_list(api: &dyn Api) -> Result<()> {
         let login = s.login.as_ref().map_or("-", |l| l.as_str());
         let state = if s.active { "" } else { "（已停用）" };
         say!(
-            "{}\t{}\t{}\t{}\t{}\t{}{}",
+            "{}\t{}\t{}\t{}\t{}\t{}{}{}",
             inert(s.no.as_str()),
             inert(&s.name),
             inert(s.role.as_str()),
             inert(s.outlet.as_str()),
             inert(login),
             s.permission.label(),
+            if s.permission >= Permission::Manager {
+                format!("（{}）", s.scope.label())
+            } else {
+                String::new()
+            },
             state
         );
     }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::domain::{OutletId, StaffNo};
+use crate::domain::{JobRole, OutletId, StaffNo};
 use crate::service::{Api, Service, Session, SystemClock};
 use crate::tui::{Lang, TuiOptions};
 
@@ -67,7 +67,8 @@ pub enum Command {
         name: String,
         #[arg(long, value_name = "网点")]
         outlet: String,
-        #[arg(long, value_name = "岗位", default_value = "后台管理人员")]
+        /// 管理员的岗位；默认“系统管理员”，没有名单配额（填有配额的岗位则计入该岗位的配额）
+        #[arg(long, value_name = "岗位", default_value = JobRole::SYSTEM_ADMIN)]
         role: String,
         /// 管理员的系统登录名（默认为当前用户；在服务器上以服务账户初始化时填管理员本人的）
         #[arg(long, value_name = "登录名")]
@@ -218,6 +219,9 @@ pub enum StaffCommand {
         /// 员工、管理者或管理员（新员工默认为员工；修改已有员工时不填则不变）
         #[arg(long)]
         permission: Option<String>,
+        /// 管理范围：本网点或全支行（新员工默认网点负责人为本网点、其他岗位为全支行；修改已有员工时不填则不变）
+        #[arg(long, value_name = "范围")]
+        scope: Option<String>,
     },
     /// 列出员工
     List,
@@ -374,8 +378,17 @@ pub fn main(cli: Cli) -> Result<()> {
 
 fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
     match command {
-        WorkCommand::Staff(StaffCommand::Add { no, name, role, outlet, login, permission }) => {
-            commands::staff_add(session, &no, &name, &role, &outlet, login.as_deref(), permission.as_deref())
+        WorkCommand::Staff(StaffCommand::Add { no, name, role, outlet, login, permission, scope }) => {
+            let args = commands::StaffArgs {
+                no: &no,
+                name: &name,
+                role: &role,
+                outlet: &outlet,
+                login: login.as_deref(),
+                permission: permission.as_deref(),
+                scope: scope.as_deref(),
+            };
+            commands::staff_add(session, args)
         }
         WorkCommand::Staff(StaffCommand::List) => commands::staff_list(session),
         WorkCommand::Drafts(DraftsCommand::List) => commands::drafts_list(session),

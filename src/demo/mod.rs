@@ -114,6 +114,7 @@ fn make_staff(p: &mut People) -> Vec<Staff> {
             outlet: OutletId::parse(outlet).expect("demo outlet names are valid"),
             login: Some(login),
             permission,
+            scope: Scope::default_for(&JobRole::new(role)),
             active: true,
         });
     };
@@ -514,6 +515,7 @@ pub fn generate(spec: &DemoSpec, next_id: &mut dyn FnMut() -> u64) -> DemoBranch
             launched: today - Duration::days(75),
             deadline: today - Duration::days(45),
             by: boss.clone(),
+            outlet: None,
         },
         ProductLaunch {
             id: LaunchId(next_id()),
@@ -522,6 +524,7 @@ pub fn generate(spec: &DemoSpec, next_id: &mut dyn FnMut() -> u64) -> DemoBranch
             launched: today - Duration::days(10),
             deadline: today + Duration::days(20),
             by: boss,
+            outlet: None,
         },
     ];
 

@@ -191,19 +191,6 @@ pub fn receiver_order(c: &StaffCoverage) -> (i64, u32, super::StaffNo) {
     (i64::from(c.standing.size) - i64::from(c.standing.minimum), c.standing.size, c.staff.no.clone())
 }
 
-/// The staff member of `outlet` a new client should go to, in `receiver_order`. Staff without a
-/// quota (leadership, administrators) are not suggested.
-pub fn suggest_maintainer<'a>(
-    outlet: &super::OutletId,
-    candidates: &'a [StaffCoverage],
-) -> Option<&'a Staff> {
-    candidates
-        .iter()
-        .filter(|c| c.staff.active && &c.staff.outlet == outlet && c.standing.minimum > 0)
-        .min_by_key(|c| receiver_order(c))
-        .map(|c| &c.staff)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,6 +289,7 @@ mod tests {
             outlet: OutletId::parse(outlet).unwrap(),
             login: None,
             permission: Permission::Staff,
+            scope: Scope::Branch,
             active: true,
         };
         let standing = Standing::of(&staff, size, rules);
@@ -325,25 +313,5 @@ mod tests {
         assert!(cg.average.meets_target());
         assert_eq!(cg.below_quota, 1);
         assert_eq!(outlets[1].average.hundredths(), 800);
-    }
-
-    #[test]
-    fn new_clients_go_to_whoever_is_furthest_below_quota_in_the_outlet() {
-        let r = Rules::default();
-        let staff = vec![
-            sc("1", "城关", "网点负责人", 20, &r), // 5 short
-            sc("2", "城关", "柜员", 3, &r),        // 7 short
-            sc("3", "东街", "柜员", 0, &r),        // other outlet
-            sc("4", "城关", "支行行长", 0, &r),    // no quota
-        ];
-        let outlet = OutletId::parse("城关").unwrap();
-        assert_eq!(suggest_maintainer(&outlet, &staff).map(|s| s.no.as_str()), Some("2"));
-        let all_met = vec![sc("1", "城关", "柜员", 12, &r), sc("2", "城关", "网点负责人", 26, &r)];
-        assert_eq!(
-            suggest_maintainer(&outlet, &all_met).map(|s| s.no.as_str()),
-            Some("2"),
-            "least above quota"
-        );
-        assert!(suggest_maintainer(&OutletId::parse("新区").unwrap(), &staff).is_none());
     }
 }

@@ -17,6 +17,7 @@ pub mod quota;
 pub mod results;
 pub mod rules;
 pub mod staff;
+pub mod suggest;
 pub mod task;
 pub mod text;
 
@@ -31,7 +32,7 @@ pub use mask::Sensitive;
 pub use money::Fen;
 pub use product::ProductLaunch;
 pub use rules::Rules;
-pub use staff::{JobRole, Permission, Staff};
+pub use staff::{JobRole, Permission, Scope, Staff};
 pub use task::{Task, TaskId, TaskKind, TaskState};
 pub use text::inert;
 

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::Invalid;
-use super::ids::{LaunchId, StaffNo};
+use super::ids::{LaunchId, OutletId, StaffNo};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductLaunch {
@@ -15,11 +15,18 @@ pub struct ProductLaunch {
     /// By when every maintainer should have recommended it to each of their clients.
     pub deadline: NaiveDate,
     pub by: StaffNo,
+    /// The one outlet the launch was made for (by its outlet head); `None`: the whole branch.
+    pub outlet: Option<OutletId>,
 }
 
 impl ProductLaunch {
     pub fn is_running(&self, today: NaiveDate) -> bool {
         today <= self.deadline
+    }
+
+    /// Whether clients maintained at `outlet` owe a recommendation of this launch.
+    pub fn reaches(&self, outlet: &OutletId) -> bool {
+        self.outlet.as_ref().is_none_or(|o| o == outlet)
     }
 }
 

@@ -64,6 +64,7 @@ mod tests {
             outlet: OutletId::parse("城关").unwrap(),
             login: None,
             permission: Permission::Staff,
+            scope: crate::domain::Scope::Branch,
             active: true,
         }
     }

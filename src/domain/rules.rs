@@ -50,10 +50,22 @@ pub struct Rules {
     /// (定期回访 is regular contact): it completes the open callback and starts the cadence
     /// again. Off: only a contact logged as 回访 does.
     pub any_contact_resets_callback: bool,
+    /// Job roles with a dedicated-manager duty (专属客户经理职责): 关键客户 and clients of
+    /// `dedicated_from_tier` or above are suggested only to people in these roles, so a top
+    /// client never lands with back office by default (DOMAIN.md: 关键客户 get a dedicated
+    /// maintainer). Empty: value does not steer suggestions.
+    pub dedicated_roles: Vec<JobRole>,
+    /// The lowest card tier treated as a top client for `dedicated_roles`.
+    pub dedicated_from_tier: CardTier,
 }
 
 /// Default `Rules::notice_grace_days`.
 pub const DEFAULT_NOTICE_GRACE_DAYS: u16 = 15;
+
+/// The roles that carry a dedicated-manager duty unless configured otherwise: the people whose
+/// job is serving clients face to face, not the back office or the counter.
+pub const DEFAULT_DEDICATED_ROLES: [&str; 3] =
+    [JobRole::OUTLET_HEAD, JobRole::LOBBY_MANAGER, JobRole::RELATIONSHIP_MANAGER];
 
 impl Default for Rules {
     fn default() -> Rules {
@@ -93,6 +105,8 @@ impl Default for Rules {
             whole_number_searches_per_hour: DEFAULT_WHOLE_NUMBER_SEARCHES_PER_HOUR,
             notice_grace_days: DEFAULT_NOTICE_GRACE_DAYS,
             any_contact_resets_callback: true,
+            dedicated_roles: DEFAULT_DEDICATED_ROLES.iter().map(|r| JobRole::new(r)).collect(),
+            dedicated_from_tier: CardTier::Diamond,
         }
     }
 }
@@ -104,6 +118,16 @@ impl Rules {
 
     pub fn callback_days(&self, class: ClientClass) -> u16 {
         self.callback_days.get(&class).copied().unwrap_or(90)
+    }
+
+    /// Whether `role` carries a dedicated-manager duty.
+    pub fn is_dedicated(&self, role: &JobRole) -> bool {
+        self.dedicated_roles.contains(role)
+    }
+
+    /// Whether a client of this class and tier needs a maintainer in a dedicated-manager role.
+    pub fn needs_dedicated(&self, class: ClientClass, tier: CardTier) -> bool {
+        !self.dedicated_roles.is_empty() && (class == ClientClass::Key || tier >= self.dedicated_from_tier)
     }
 
     /// The tier the assets qualify for under the configured floors.
@@ -181,6 +205,11 @@ mod tests {
         assert_eq!(r.whole_number_searches_per_hour, 20);
         assert_eq!(r.notice_grace_days, 15);
         assert!(r.any_contact_resets_callback);
+        assert!(r.is_dedicated(&JobRole::new("大堂经理")) && r.is_dedicated(&JobRole::new("客户经理")));
+        assert!(!r.is_dedicated(&JobRole::new("后台管理人员")) && !r.is_dedicated(&JobRole::new("柜员")));
+        assert!(r.needs_dedicated(ClientClass::Key, CardTier::Ordinary));
+        assert!(r.needs_dedicated(ClientClass::Important, CardTier::PrivateBanking));
+        assert!(!r.needs_dedicated(ClientClass::Important, CardTier::Platinum));
         assert!(r.check().is_ok());
     }
 

@@ -30,6 +30,9 @@ impl JobRole {
     pub const BACK_OFFICE: &'static str = "后台管理人员";
     pub const RURAL_MANAGER: &'static str = "三农经理";
     pub const RELATIONSHIP_MANAGER: &'static str = "客户经理";
+    /// The role `mingdan init` gives the first administrator: no quota in the defaults, so the
+    /// person keeping the system is never counted short of a roster they were not meant to hold.
+    pub const SYSTEM_ADMIN: &'static str = "系统管理员";
 
     pub fn parse(raw: &str) -> Result<JobRole, Invalid> {
         let s = raw.trim();
@@ -84,6 +87,43 @@ impl Permission {
     }
 }
 
+/// How far a manager's (or administrator's) permission reaches (管理范围). An outlet head
+/// manages their own outlet: assigns, hands over and launches there, and sees the branch's
+/// figures. Branch leadership manages every outlet and alone changes quotas and rules.
+/// Meaningless for plain staff, who manage nothing; kept so a promotion needs one change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    /// The staff member's own outlet (`Staff::outlet`).
+    Outlet,
+    /// Every outlet of the branch.
+    Branch,
+}
+
+impl Scope {
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Outlet => "本网点",
+            Scope::Branch => "全支行",
+        }
+    }
+
+    /// Reads a 管理范围 cell or `--scope` value.
+    pub fn parse(raw: &str) -> Result<Scope, Invalid> {
+        match raw.trim().to_lowercase().as_str() {
+            "本网点" | "网点" | "outlet" => Ok(Scope::Outlet),
+            "全支行" | "支行" | "全行" | "branch" => Ok(Scope::Branch),
+            other => Err(Invalid::new("管理范围", format!("“{other}”无法识别，应为：本网点 / 全支行"))),
+        }
+    }
+
+    /// The scope a person gets when none is given (an import without the column, `staff add`
+    /// without `--scope`, a store written before scopes existed): an outlet head manages their
+    /// outlet; anyone else given manager permission is branch leadership.
+    pub fn default_for(role: &JobRole) -> Scope {
+        if role.as_str() == JobRole::OUTLET_HEAD { Scope::Outlet } else { Scope::Branch }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Staff {
     pub no: StaffNo,
@@ -93,6 +133,8 @@ pub struct Staff {
     /// The OS account the person logs in with; how the CLI and the branch server know who is typing.
     pub login: Option<Login>,
     pub permission: Permission,
+    /// Where the manager permission reaches; see `Scope`.
+    pub scope: Scope,
     /// Staff who left keep their history but cannot log in or receive clients.
     pub active: bool,
 }
@@ -100,6 +142,29 @@ pub struct Staff {
 impl Staff {
     pub fn may(&self, needed: Permission) -> bool {
         self.active && self.permission >= needed
+    }
+
+    /// Manages every outlet: may change quotas and rules, and move clients anywhere.
+    pub fn manages_branch(&self) -> bool {
+        self.may(Permission::Manager) && self.scope == Scope::Branch
+    }
+
+    /// May assign, hand over and launch at `outlet`.
+    pub fn manages(&self, outlet: &OutletId) -> bool {
+        self.manages_branch() || (self.may(Permission::Manager) && &self.outlet == outlet)
+    }
+
+    /// The outlet a manager is limited to; `None` for branch-level managers.
+    pub fn managed_outlet(&self) -> Option<&OutletId> {
+        (!self.manages_branch()).then_some(&self.outlet)
+    }
+
+    /// "城关网点" or "全支行", for messages and the staff list.
+    pub fn scope_text(&self) -> String {
+        match self.scope {
+            Scope::Outlet => format!("{}网点", self.outlet),
+            Scope::Branch => Scope::Branch.label().to_string(),
+        }
     }
 }
 
@@ -215,6 +280,7 @@ mod tests {
             outlet: OutletId::parse("城关").unwrap(),
             login: None,
             permission: Permission::Manager,
+            scope: Scope::Outlet,
             active: true,
         };
         assert!(s.may(Permission::Staff));
@@ -222,6 +288,33 @@ mod tests {
         assert!(!s.may(Permission::Admin));
         s.active = false;
         assert!(!s.may(Permission::Staff));
+    }
+
+    #[test]
+    fn an_outlet_head_manages_their_outlet_and_branch_leadership_all() {
+        let cg = OutletId::parse("城关").unwrap();
+        let dj = OutletId::parse("东街").unwrap();
+        let mut head = Staff {
+            no: StaffNo::parse("1001").unwrap(),
+            name: "赵敏".into(),
+            role: JobRole::new(JobRole::OUTLET_HEAD),
+            outlet: cg.clone(),
+            login: None,
+            permission: Permission::Manager,
+            scope: Scope::default_for(&JobRole::new(JobRole::OUTLET_HEAD)),
+            active: true,
+        };
+        assert!(head.manages(&cg) && !head.manages(&dj) && !head.manages_branch());
+        assert_eq!(head.managed_outlet(), Some(&cg));
+        assert_eq!(head.scope_text(), "城关网点");
+        head.scope = Scope::Branch;
+        assert!(head.manages(&dj) && head.manages_branch());
+        head.permission = Permission::Staff;
+        assert!(!head.manages(&cg), "a scope means nothing without manager permission");
+        assert_eq!(Scope::default_for(&JobRole::new("支行行长")), Scope::Branch);
+        assert_eq!(Scope::parse(" 全行 "), Ok(Scope::Branch));
+        assert_eq!(Scope::parse("网点"), Ok(Scope::Outlet));
+        assert_eq!(Scope::parse("分行").unwrap_err().field, "管理范围");
     }
 
     #[test]

@@ -482,6 +482,7 @@ mod tests {
             launched: d(2026, 11, 1),
             deadline: d(2026, 11, 30),
             by: StaffNo::parse("9001").unwrap(),
+            outlet: None,
         }
     }
 

@@ -14,7 +14,7 @@ use crate::domain::contact::{Channel, Outcome, Purpose};
 use crate::domain::mask::{asset_band, mask_id, mask_phone};
 use crate::domain::{
     CardTier, Client, ClientClass, ClientStatus, Gender, Invalid, JobRole, Login, OutletId, Permission,
-    Segment, Staff,
+    Scope, Segment, Staff,
 };
 use crate::service::ContactRecord;
 use crate::service::imports::{ClientRecord, StaffRecord};
@@ -537,6 +537,7 @@ pub struct StaffDraft {
     pub outlet: Option<OutletId>,
     pub login: Option<Login>,
     pub permission: Option<Permission>,
+    pub scope: Option<Scope>,
     pub active: Option<bool>,
 }
 
@@ -557,6 +558,7 @@ impl StaffDraft {
             outlet: self.outlet?,
             login: self.login,
             permission: self.permission,
+            scope: self.scope,
             active: self.active,
         })
     }
@@ -640,6 +642,16 @@ pub const STAFF_COLUMNS: &[StaffColumn] = &[
         kind: Kind::Plain,
         doc: "员工（默认）、管理者、管理员",
         read: Some(|d, s, _| set(&mut d.permission, Permission::parse(&cells::clean(s)))),
+        write: None,
+    },
+    Column {
+        names: &["管理范围", "管理权限范围"],
+        fallback: &[],
+        need: Need::Optional,
+        sensitive: false,
+        kind: Kind::Plain,
+        doc: "管理者可分配、移交、发布推介的范围：本网点、全支行；空白时网点负责人为本网点，其他岗位为全支行。只有全支行的管理者能修改配额和规则",
+        read: Some(|d, s, _| set(&mut d.scope, Scope::parse(&cells::clean(s)))),
         write: None,
     },
     Column {

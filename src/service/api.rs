@@ -13,7 +13,8 @@ use super::today::TodayView;
 use super::views::*;
 use super::{Service, ServiceError};
 use crate::domain::{
-    AuditRecord, ClientNo, ContactDraft, OutletId, Quarter, Rules, Sensitive, Staff, StaffNo, Sticker,
+    AuditRecord, ClientNo, ContactDraft, OutletId, Quarter, Rules, Segment, Sensitive, Staff, StaffNo,
+    Sticker,
 };
 use crate::store::CheckReport;
 
@@ -111,11 +112,13 @@ api! {
     fn import_clients(ImportClients, rows: Vec<ClientRecord>, source: String, dry_run: bool, new_outlets: Vec<OutletId>) -> ImportOutcome;
     fn import_holdings(ImportHoldings, rows: Vec<HoldingsRecord>, source: String, dry_run: bool) -> ImportOutcome;
     fn import_contacts(ImportContacts, rows: Vec<ContactRecord>, source: String, dry_run: bool) -> ImportOutcome;
-    /// Gives clients to a maintainer (or takes them off any roster with `to: None`).
+    /// Gives clients to a maintainer (or takes them off any roster with `to: None`); an outlet
+    /// head only inside their outlet (client, present maintainer and receiver).
     fn assign(Assign, clients: Vec<ClientNo>, to: Option<StaffNo>, reason: String) -> u32;
     fn launch_product(LaunchProduct, name: String, description: String, deadline: NaiveDate) -> LaunchRef;
     fn rules(GetRules) -> Rules;
-    /// Saves `rules`, edited from `was` (refused if the stored rules are no longer `was`).
+    /// Saves `rules`, edited from `was` (refused if the stored rules are no longer `was`);
+    /// branch-level managers only.
     fn set_rules(SetRules, rules: Rules, was: Rules) -> ();
     fn export_roster(ExportRoster, of: Option<StaffNo>, unmasked: bool) -> Table;
     fn export_contacts(ExportContacts, from: NaiveDate, to: NaiveDate) -> Table;
@@ -124,14 +127,19 @@ api! {
     fn audit(Audit, filter: AuditFilter) -> Vec<AuditRecord>;
     /// Quota coverage and execution for a quarter (this one if none), by outlet and staff.
     fn coverage(Coverage, quarter: Option<Quarter>) -> CoverageView;
-    /// Premium clients with no maintainer, each with a suggested maintainer.
-    fn unassigned(Unassigned) -> Vec<UnassignedRow>;
-    /// Who should take each client: same outlet, furthest below quota, never its current maintainer.
+    /// Clients with no maintainer, each with a suggested maintainer, within the actor's scope:
+    /// gold and above and 提升 candidates, or with `segment` every client of that segment
+    /// (维护/提升/拓展/他行, prospects below gold too).
+    fn unassigned(Unassigned, segment: Option<Segment>) -> Vec<UnassignedRow>;
+    /// Who should take each client (`domain::suggest`): by value, own outlet first, furthest below
+    /// quota, never its current maintainer, within the actor's scope.
     fn suggest_maintainers(SuggestMaintainers, clients: Vec<ClientNo>) -> Vec<(ClientNo, Option<StaffRef>)>;
     /// Moves each client, all now with `from` (None: unassigned), to the staff member paired with it.
     fn assign_pairs(AssignPairs, pairs: Vec<(ClientNo, StaffNo)>, from: Option<StaffNo>, reason: String) -> u32;
-    /// The quota effect of moves (a client to a staff member, or off every roster), before they are made.
-    fn assign_preview(AssignPreview, pairs: Vec<(ClientNo, Option<StaffNo>)>) -> Vec<QuotaEffect>;
+    /// What moves (a client to a staff member, or off every roster) would do, before they are
+    /// made: the quota effect on each roster and which moves cross outlets. Refused, like the
+    /// moves themselves, outside the actor's scope.
+    fn assign_preview(AssignPreview, pairs: Vec<(ClientNo, Option<StaffNo>)>) -> MovePreview;
     fn launches(Launches) -> Vec<LaunchSummary>;
     fn results(Results, quarter: Option<Quarter>) -> ResultsView;
     /// A report for management; audited as an export.

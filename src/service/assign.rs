@@ -33,8 +33,11 @@ impl Service {
         let existing = self.store.tasks_of(&client.no)?;
         // Ids are cheap and never reused; one is taken whether or not a new callback needs it.
         let seq = self.store.next_id()?;
+        // A launch made for one outlet is owed only by maintainers there.
+        let launches: Vec<ProductLaunch> =
+            launches.iter().filter(|l| to.is_none_or(|s| l.reaches(&s.outlet))).cloned().collect();
         let to = to.map(|s| &s.no);
-        let (client, tasks) = move_client(client, &existing, to, self.local_date(), rules, launches, seq);
+        let (client, tasks) = move_client(client, &existing, to, self.local_date(), rules, &launches, seq);
         Ok(Move { client, tasks, from })
     }
 
@@ -118,12 +121,14 @@ impl Service {
             if c.maintainer == to {
                 continue;
             }
+            self.check_move_scope(actor, &c, to_staff.as_ref())?;
             moves.push(self.plan_move(c, to_staff.as_ref(), &rules, &launches)?);
         }
         self.commit_moves(actor, &moves, &reason)
     }
 
-    /// Creates a launch and one recommendation task for every roster client.
+    /// Creates a launch and one recommendation task for every roster client; an outlet head's
+    /// launch is for their outlet, and only clients maintained there owe it.
     pub fn launch_product(
         &self,
         actor: &Staff,
@@ -145,20 +150,28 @@ impl Service {
             launched: today,
             deadline,
             by: actor.no.clone(),
+            outlet: actor.managed_outlet().cloned(),
+        };
+        let outlet_of: std::collections::HashMap<StaffNo, crate::domain::OutletId> =
+            self.store.all_staff()?.into_iter().map(|s| (s.no, s.outlet)).collect();
+        let reached = |c: &Client| {
+            c.maintainer.as_ref().and_then(|m| outlet_of.get(m)).is_some_and(|o| launch.reaches(o))
         };
         let mut tasks = Vec::new();
         for no in self.store.all_roster_clients() {
             if let Some(c) = self.store.client(&no?)?
                 && c.on_roster()
+                && reached(&c)
             {
                 tasks.push(Task::launch(&c, &launch, today));
             }
         }
+        let reach = launch.outlet.as_ref().map_or_else(|| "全支行".to_string(), |o| format!("{o}网点"));
         let rec = self.audit_record(
             actor.no.as_str(),
             AuditAction::LaunchProduct,
             &launch.name,
-            format!("截止 {deadline}，推介任务 {} 个", tasks.len()),
+            format!("{reach}，截止 {deadline}，推介任务 {} 个", tasks.len()),
         );
         self.store.write(|tx| {
             tx.save_launch(&launch)?;
@@ -177,7 +190,7 @@ impl Service {
     /// Saves the rules edited from `was`; refused if someone else changed them meanwhile, so one
     /// manager's save never silently undoes another's.
     pub fn set_rules(&self, actor: &Staff, rules: Rules, was: Rules) -> Result<(), ServiceError> {
-        self.require(actor, Permission::Manager, "修改配额和回访周期")?;
+        self.require_branch(actor, "修改配额、回访周期等规则")?;
         rules.check()?;
         let _w = self.write_lock();
         let old = self.store.rules()?;
@@ -244,6 +257,17 @@ fn describe_rule_changes(old: &Rules, new: &Rules) -> String {
             "任何联系均计回访 {}→{}",
             yes_no(old.any_contact_resets_callback),
             yes_no(new.any_contact_resets_callback)
+        ));
+    }
+    if old.dedicated_roles != new.dedicated_roles || old.dedicated_from_tier != new.dedicated_from_tier {
+        let roles =
+            |r: &Rules| r.dedicated_roles.iter().map(ToString::to_string).collect::<Vec<_>>().join("、");
+        parts.push(format!(
+            "专属维护岗位 {}（{}以上）→ {}（{}以上）",
+            roles(old),
+            old.dedicated_from_tier.label(),
+            roles(new),
+            new.dedicated_from_tier.label()
         ));
     }
     if old.outlet_average_target != new.outlet_average_target

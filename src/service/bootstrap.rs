@@ -3,7 +3,7 @@
 
 use super::{Service, ServiceError};
 use crate::demo::{DemoBranch, DemoSpec};
-use crate::domain::{AuditAction, Permission, Staff, StaffNo};
+use crate::domain::{AuditAction, Permission, Scope, Staff, StaffNo};
 
 use crate::store::DEMO_KEY;
 
@@ -15,7 +15,8 @@ impl Service {
         if self.store.all_staff()?.iter().any(|s| s.may(Permission::Admin)) {
             return Err(ServiceError::Denied("数据库已有管理员，请由管理员添加员工".into()));
         }
-        let admin = Staff { permission: Permission::Admin, active: true, ..admin };
+        // The first administrator keeps the whole branch: no one else can yet.
+        let admin = Staff { permission: Permission::Admin, scope: Scope::Branch, active: true, ..admin };
         let rec = self.audit_record(
             "system",
             AuditAction::SaveStaff,

@@ -12,7 +12,7 @@ use crate::domain::mask::{asset_band, mask_id, mask_phone};
 use crate::domain::results::Snapshot;
 use crate::domain::{
     AuditAction, CardTier, Client, ClientClass, ClientNo, ClientStatus, Fen, Gender, Holdings, JobRole,
-    Login, OutletId, Permission, Segment, Staff, StaffNo, Sticker,
+    Login, OutletId, Permission, Scope, Segment, Staff, StaffNo, Sticker,
 };
 use crate::store::BULK_BATCH_ROWS;
 
@@ -31,6 +31,9 @@ pub struct StaffRecord {
     pub outlet: OutletId,
     pub login: Option<Login>,
     pub permission: Option<Permission>,
+    /// 管理范围; `None`: an existing person keeps theirs, a new one gets `Scope::default_for`
+    /// their role.
+    pub scope: Option<Scope>,
     pub active: Option<bool>,
 }
 
@@ -223,6 +226,10 @@ impl Service {
                 outlet,
                 login: r.login.clone().or_else(|| old.as_ref().and_then(|o| o.login.clone())),
                 permission: r.permission.or(old.as_ref().map(|o| o.permission)).unwrap_or(Permission::Staff),
+                scope: r
+                    .scope
+                    .or(old.as_ref().map(|o| o.scope))
+                    .unwrap_or_else(|| Scope::default_for(&r.role)),
                 active: r.active.or(old.as_ref().map(|o| o.active)).unwrap_or(true),
             };
             problems.extend(
@@ -979,6 +986,7 @@ fn staff_changes(old: Option<&Staff>, new: &Staff) -> Vec<(&'static str, String)
     diff("网点", old.outlet.to_string(), new.outlet.to_string());
     diff("岗位", old.role.to_string(), new.role.to_string());
     diff("权限", old.permission.label().to_string(), new.permission.label().to_string());
+    diff("管理范围", old.scope.label().to_string(), new.scope.label().to_string());
     let state = |a: bool| if a { "在职" } else { "停用" }.to_string();
     diff("在职", state(old.active), state(new.active));
     let login =

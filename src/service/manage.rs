@@ -4,22 +4,27 @@
 use std::collections::HashMap;
 
 use super::assign::check_reason;
-use super::views::{CoverageView, LaunchRef, LaunchSummary, QuotaEffect, StaffRef, UnassignedRow};
+use super::views::{
+    CoverageView, CrossOutlet, LaunchRef, LaunchSummary, MovePreview, QuotaEffect, StaffRef, UnassignedRow,
+};
 use super::{Service, ServiceError};
 use crate::domain::calendar::days_left;
 use crate::domain::coverage::{
-    Figures, Period, Ratio, StaffCoverage, by_outlet, figures, launches_in, progress, suggest_maintainer,
+    Figures, Period, Ratio, StaffCoverage, by_outlet, figures, launches_in, progress,
 };
 use crate::domain::quota::{OutletAverage, Standing};
+use crate::domain::suggest::suggest_maintainer;
 use crate::domain::task::owed;
-use crate::domain::{Client, ClientNo, LaunchId, Permission, Quarter, Staff, StaffNo, Task, TaskKind};
+use crate::domain::{
+    Client, ClientNo, ClientStatus, LaunchId, Permission, Quarter, Segment, Staff, StaffNo, Task, TaskKind,
+};
 
 /// Unassigned clients listed at most; the rest come as earlier ones are assigned.
 const UNASSIGNED_ROWS: usize = 500;
 
 impl Service {
-    /// Staff standings now, for suggestions and previews; only roster sizes are needed, so no
-    /// client is read.
+    /// Staff standings now, for suggestions and previews: everyone with a quota, clients or a
+    /// dedicated-manager role. Only roster sizes are needed, so no client is read.
     fn standings(&self) -> Result<Vec<StaffCoverage>, ServiceError> {
         let rules = self.store.rules()?;
         Ok(self
@@ -31,7 +36,7 @@ impl Service {
                 let standing = Standing::of(&s, self.store.roster_size(&s.no) as u32, &rules);
                 StaffCoverage { staff: s, standing, figures: Figures::default() }
             })
-            .filter(|c| c.standing.counts())
+            .filter(|c| c.standing.counts() || rules.is_dedicated(&c.staff.role))
             .collect())
     }
 
@@ -84,12 +89,22 @@ impl Service {
         Ok(CoverageView { quarter, today, outlets, branch, branch_average, below_quota })
     }
 
-    /// Premium clients — gold and above, and 提升 candidates — that no one maintains.
-    fn unassigned_clients(&self) -> Result<Vec<Client>, ServiceError> {
+    /// Clients no one maintains inside `actor`'s scope: premium ones (gold and above, and 提升
+    /// candidates), or with `segment` every client of that segment, prospects below gold too —
+    /// "开展潜在客户，挖掘他行的优质客户" is the strategy, so they can be put on a roster.
+    fn unassigned_clients(
+        &self,
+        actor: &Staff,
+        segment: Option<Segment>,
+    ) -> Result<Vec<Client>, ServiceError> {
         let mut out = Vec::new();
         for c in self.store.clients() {
             let c = c?;
-            if c.maintainer.is_none() && c.wants_maintainer() {
+            let wanted = match segment {
+                None => c.wants_maintainer(),
+                Some(s) => c.segment == s && c.status != ClientStatus::Lost,
+            };
+            if c.maintainer.is_none() && wanted && actor.manages(&c.outlet) {
                 out.push(c);
             }
         }
@@ -98,17 +113,21 @@ impl Service {
         Ok(out)
     }
 
-    /// Suggestions for `clients` in order, each counting the ones before it, so a batch spreads
-    /// across the outlet instead of all going to one person. A client's current maintainer is
-    /// never suggested for it (a handover goes to someone else).
-    fn rolling_suggestions(&self, clients: &[Client]) -> Result<Vec<Option<Staff>>, ServiceError> {
+    /// Suggestions (`domain::suggest`) for `clients` in order, each counting the ones before
+    /// it, so a batch spreads across the outlet instead of all going to one person; within
+    /// `actor`'s outlet when that is all they manage. Each comes with whether it crosses outlets.
+    fn rolling_suggestions(
+        &self,
+        actor: &Staff,
+        clients: &[Client],
+    ) -> Result<Vec<Option<(Staff, bool)>>, ServiceError> {
+        let rules = self.store.rules()?;
         let mut standings = self.standings()?;
         let mut out = Vec::with_capacity(clients.len());
         for c in clients {
-            let others: Vec<StaffCoverage> =
-                standings.iter().filter(|s| Some(&s.staff.no) != c.maintainer.as_ref()).cloned().collect();
-            let pick = suggest_maintainer(&c.outlet, &others).cloned();
-            if let Some(p) = &pick
+            let pick = suggest_maintainer(c, &standings, &rules, actor.managed_outlet())
+                .map(|s| (s.staff.clone(), s.cross_outlet));
+            if let Some((p, _)) = &pick
                 && let Some(s) = standings.iter_mut().find(|s| s.staff.no == p.no)
             {
                 s.standing.size += 1;
@@ -126,25 +145,30 @@ impl Service {
     ) -> Result<Vec<(ClientNo, Option<StaffRef>)>, ServiceError> {
         self.require(actor, Permission::Manager, "分配客户")?;
         let chosen = clients.iter().map(|no| self.client_or_not_found(no)).collect::<Result<Vec<_>, _>>()?;
-        let suggestions = self.rolling_suggestions(&chosen)?;
+        let suggestions = self.rolling_suggestions(actor, &chosen)?;
         Ok(clients
             .into_iter()
             .zip(suggestions)
-            .map(|(no, s)| (no, s.map(|s| StaffRef { no: s.no, name: s.name })))
+            .map(|(no, s)| (no, s.map(|(s, _)| StaffRef { no: s.no, name: s.name })))
             .collect())
     }
 
-    pub fn unassigned(&self, actor: &Staff) -> Result<Vec<UnassignedRow>, ServiceError> {
+    pub fn unassigned(
+        &self,
+        actor: &Staff,
+        segment: Option<Segment>,
+    ) -> Result<Vec<UnassignedRow>, ServiceError> {
         self.require(actor, Permission::Manager, "查看待分配客户")?;
-        let mut clients = self.unassigned_clients()?;
+        let mut clients = self.unassigned_clients(actor, segment)?;
         clients.truncate(UNASSIGNED_ROWS);
-        let suggestions = self.rolling_suggestions(&clients)?;
+        let suggestions = self.rolling_suggestions(actor, &clients)?;
         Ok(clients
             .into_iter()
             .zip(suggestions)
             .map(|(c, s)| UnassignedRow {
                 assets: Self::amount_for(actor, c.assets),
-                suggested: s.map(|s| StaffRef { no: s.no, name: s.name }),
+                cross_outlet: s.as_ref().is_some_and(|(_, cross)| *cross),
+                suggested: s.map(|(s, _)| StaffRef { no: s.no, name: s.name }),
                 no: c.no,
                 name: c.name,
                 tier: c.tier,
@@ -185,19 +209,22 @@ impl Service {
             if c.maintainer.as_ref() == Some(&to.no) {
                 continue;
             }
+            self.check_move_scope(actor, &c, Some(&to))?;
             moves.push(self.plan_move(c, Some(&to), &rules, &launches)?);
         }
         self.commit_moves(actor, &moves, &reason)
     }
 
     /// What moving each client to its paired staff member (or off every roster) would do to
-    /// each roster involved, before it is done.
+    /// each roster involved, and which moves cross outlets, before it is done. Refused as the
+    /// moves would be outside `actor`'s scope, so the manager learns it before giving a reason.
     pub fn assign_preview(
         &self,
         actor: &Staff,
         pairs: Vec<(ClientNo, Option<StaffNo>)>,
-    ) -> Result<Vec<QuotaEffect>, ServiceError> {
+    ) -> Result<MovePreview, ServiceError> {
         self.require(actor, Permission::Manager, "预览移交")?;
+        let mut cross_outlet = Vec::new();
         let rules = self.store.rules()?;
         let mut delta: Vec<(StaffNo, i64)> = Vec::new();
         let mut bump = |no: &StaffNo, by: i64| match delta.iter_mut().find(|(n, _)| n == no) {
@@ -208,6 +235,19 @@ impl Service {
             let c = self.client_or_not_found(no)?;
             if c.maintainer == *to {
                 continue;
+            }
+            let receiver = to.as_ref().map(|no| self.receiving_staff(no)).transpose()?;
+            self.check_move_scope(actor, &c, receiver.as_ref())?;
+            if let Some(r) = receiver
+                && r.outlet != c.outlet
+            {
+                cross_outlet.push(CrossOutlet {
+                    client: c.no.clone(),
+                    client_name: c.name.clone(),
+                    client_outlet: c.outlet.clone(),
+                    staff: StaffRef { no: r.no, name: r.name },
+                    staff_outlet: r.outlet,
+                });
             }
             if let Some(from) = &c.maintainer {
                 bump(from, -1);
@@ -227,7 +267,7 @@ impl Service {
                 staff: StaffRef { no: s.no, name: s.name },
             });
         }
-        Ok(out)
+        Ok(MovePreview { effects: out, cross_outlet })
     }
 
     /// Every launch, newest first, with how many of its recommendations are done.

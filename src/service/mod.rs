@@ -18,6 +18,7 @@ mod periodic;
 mod reports;
 mod results;
 mod roster;
+mod scope;
 pub mod search;
 mod staff;
 pub mod today;

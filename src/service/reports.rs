@@ -44,7 +44,7 @@ impl Service {
             }
             ReportKind::Unassigned => {
                 let rows = self
-                    .unassigned(actor)?
+                    .unassigned(actor, None)?
                     .into_iter()
                     .map(|r| {
                         vec![

@@ -202,13 +202,15 @@ impl Service {
         Ok(value)
     }
 
-    pub fn running_launches(&self, _actor: &Staff) -> Result<Vec<LaunchRef>, ServiceError> {
+    /// Launches still running that reach the actor's outlet (one made for another outlet is
+    /// not theirs to recommend).
+    pub fn running_launches(&self, actor: &Staff) -> Result<Vec<LaunchRef>, ServiceError> {
         let today = self.local_date();
         Ok(self
             .store
             .launches()?
             .into_iter()
-            .filter(|l| l.is_running(today))
+            .filter(|l| l.is_running(today) && l.reaches(&actor.outlet))
             .map(|l| LaunchRef { id: l.id, name: l.name, deadline: l.deadline })
             .collect())
     }

@@ -122,7 +122,7 @@ impl Service {
         let q = Quarter::of(today);
         let quarterly = progress_of(TaskKind::Quarterly(q), q.last_day())?;
         let mut launch_progress = Vec::new();
-        for l in launches.iter().filter(|l| l.is_running(today)) {
+        for l in launches.iter().filter(|l| l.is_running(today) && l.reaches(&actor.outlet)) {
             let p = progress_of(TaskKind::Launch(l.id), l.deadline)?;
             let launch = LaunchRef { id: l.id, name: l.name.clone(), deadline: l.deadline };
             launch_progress.push(LaunchProgress { launch, progress: p });

@@ -297,7 +297,7 @@ pub struct CoverageView {
     pub below_quota: u32,
 }
 
-/// A premium client nobody maintains yet, with who should take them.
+/// A client nobody maintains yet, with who should take them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnassignedRow {
     pub no: ClientNo,
@@ -307,6 +307,28 @@ pub struct UnassignedRow {
     pub assets: Amount,
     pub outlet: OutletId,
     pub suggested: Option<StaffRef>,
+    /// The suggested person works at another outlet than the client's (no one fitting was
+    /// found at its own); the confirmation warns before such a move.
+    pub cross_outlet: bool,
+}
+
+/// What a batch of moves would do, shown before the manager confirms it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovePreview {
+    /// Each roster involved against its quota.
+    pub effects: Vec<QuotaEffect>,
+    /// Moves that give a client to someone at another outlet than the client's.
+    pub cross_outlet: Vec<CrossOutlet>,
+}
+
+/// One client going to a maintainer at another outlet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrossOutlet {
+    pub client: ClientNo,
+    pub client_name: String,
+    pub client_outlet: OutletId,
+    pub staff: StaffRef,
+    pub staff_outlet: OutletId,
 }
 
 /// How a move changes one staff member's roster against their quota.

@@ -10,12 +10,48 @@ use super::{StoreError, Tree};
 use crate::domain::results::{Snapshot, StateChange};
 use crate::domain::{
     AuditRecord, CardTier, Client, ClientClass, ClientNo, ClientStatus, Contact, ContactDraft, Fen, Gender,
-    Holdings, JobRole, OutletId, ProductLaunch, Rules, Segment, Staff, StaffNo, Sticker, Task, TaskId,
-    TaskState,
+    Holdings, JobRole, LaunchId, Login, OutletId, Permission, ProductLaunch, Rules, Scope, Segment, Staff,
+    StaffNo, Sticker, Task, TaskId, TaskState,
 };
 
 impl Record for Staff {
     const KIND: &'static str = "员工";
+    /// 2: a manager's scope (本网点 / 全支行) was added.
+    const VERSION: u16 = 2;
+
+    fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
+        match version {
+            1 => {
+                let v1: StaffV1 = decode_payload(payload)?;
+                Ok(Staff {
+                    // Before scopes every manager managed the whole branch; outlet heads now
+                    // manage their outlet, the rest (leadership) keep the branch.
+                    scope: Scope::default_for(&v1.role),
+                    no: v1.no,
+                    name: v1.name,
+                    role: v1.role,
+                    outlet: v1.outlet,
+                    login: v1.login,
+                    permission: v1.permission,
+                    active: v1.active,
+                })
+            }
+            v => Err(format!("没有从第 {v} 版升级的方法")),
+        }
+    }
+}
+
+/// `Staff` as format version 1 wrote it: no scope.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(super) struct StaffV1 {
+    pub no: StaffNo,
+    pub name: String,
+    pub role: JobRole,
+    pub outlet: OutletId,
+    pub login: Option<Login>,
+    pub permission: Permission,
+    pub active: bool,
 }
 
 impl Record for Client {
@@ -123,6 +159,39 @@ struct TaskV1 {
 
 impl Record for ProductLaunch {
     const KIND: &'static str = "新品推介";
+    /// 2: a launch may be limited to one outlet (launched by its outlet head).
+    const VERSION: u16 = 2;
+
+    fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
+        match version {
+            1 => {
+                let v1: LaunchV1 = decode_payload(payload)?;
+                Ok(ProductLaunch {
+                    id: v1.id,
+                    name: v1.name,
+                    description: v1.description,
+                    launched: v1.launched,
+                    deadline: v1.deadline,
+                    by: v1.by,
+                    // Every launch before scopes reached the whole branch.
+                    outlet: None,
+                })
+            }
+            v => Err(format!("没有从第 {v} 版升级的方法")),
+        }
+    }
+}
+
+/// `ProductLaunch` as format version 1 wrote it: always branch-wide.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct LaunchV1 {
+    id: LaunchId,
+    name: String,
+    description: String,
+    launched: NaiveDate,
+    deadline: NaiveDate,
+    by: StaffNo,
 }
 
 impl Record for Rules {
@@ -130,7 +199,9 @@ impl Record for Rules {
     /// 2: the branch targets for gold-and-above share and growth were added.
     /// 3: the hourly limit on whole-number searches of others' clients was added.
     /// 4: the quarter-end grace for new arrivals' notices and whether any reached contact counts
-    ///    as the callback were added (both take their defaults: 15 days, on).
+    ///    as the callback were added (both take their defaults: 15 days, on), and the roles with a
+    ///    dedicated-manager duty with the tier from which they apply (default 网点负责人, 大堂经理,
+    ///    客户经理 from 钻石卡).
     const VERSION: u16 = 4;
 
     fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
@@ -180,6 +251,8 @@ impl Record for Rules {
             whole_number_searches_per_hour: v3.whole_number_searches_per_hour,
             notice_grace_days: defaults.notice_grace_days,
             any_contact_resets_callback: defaults.any_contact_resets_callback,
+            dedicated_roles: defaults.dedicated_roles,
+            dedicated_from_tier: defaults.dedicated_from_tier,
         })
     }
 }
@@ -309,6 +382,117 @@ mod tests {
         const KIND: &'static str = "任务";
     }
 
+    impl Record for StaffV1 {
+        const KIND: &'static str = "员工";
+    }
+
+    impl Record for LaunchV1 {
+        const KIND: &'static str = "新品推介";
+    }
+
+    #[test]
+    fn staff_written_before_scopes_get_outlet_scope_as_outlet_heads_and_branch_scope_otherwise() {
+        let old = |no: &str, role: &str, permission| StaffV1 {
+            no: StaffNo::parse(no).unwrap(),
+            name: "赵敏".into(),
+            role: JobRole::new(role),
+            outlet: OutletId::parse("城关").unwrap(),
+            login: Some(Login::parse("zhaomin").unwrap()),
+            permission,
+            active: true,
+        };
+        let bytes = encode(&old("1001", "网点负责人", Permission::Manager)).unwrap();
+        assert_eq!(&bytes[..2], &[0, 1]);
+        let head: Staff = decode(b"1001", &bytes).unwrap();
+        assert_eq!((head.scope, head.permission), (Scope::Outlet, Permission::Manager));
+        assert_eq!(head.login.as_ref().map(|l| l.as_str()), Some("zhaomin"));
+        let chief: Staff =
+            decode(b"8001", &encode(&old("8001", "支行行长", Permission::Manager)).unwrap()).unwrap();
+        assert_eq!(chief.scope, Scope::Branch);
+        assert_eq!(&encode(&head).unwrap()[..2], &[0, 2]);
+    }
+
+    #[test]
+    fn a_store_from_before_scopes_is_rewritten_and_its_first_admin_leaves_the_back_office_quota() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::create(dir.path()).unwrap();
+        let v1 = |no: &str, role: &str, permission| StaffV1 {
+            no: StaffNo::parse(no).unwrap(),
+            name: format!("员工{no}"),
+            role: JobRole::new(role),
+            outlet: OutletId::parse("城关").unwrap(),
+            login: None,
+            permission,
+            active: true,
+        };
+        let put = |no: &str, role: &str, p| {
+            store.tree(Tree::Staff).insert(no.as_bytes(), encode(&v1(no, role, p)).unwrap()).unwrap();
+        };
+        put("1001", "网点负责人", Permission::Manager);
+        put("8001", "支行行长", Permission::Manager);
+        put("9001", "后台管理人员", Permission::Admin);
+        put("9002", "后台管理人员", Permission::Admin);
+        let at = chrono::DateTime::parse_from_rfc3339("2026-01-05T09:00:00+08:00").unwrap();
+        let init = AuditRecord {
+            at,
+            actor: "system".into(),
+            action: crate::domain::AuditAction::SaveStaff,
+            target: "9001".into(),
+            detail: "初始化管理员 员工9001".into(),
+        };
+        store.write(|tx| tx.audit(&init)).unwrap();
+        store.tree(Tree::Meta).insert(crate::store::schema::SCHEMA_KEY, &2u32.to_be_bytes()).unwrap();
+        drop(store);
+
+        let store = crate::store::Store::open(dir.path()).unwrap();
+        assert_eq!(crate::store::schema_version(&store).unwrap(), Some(crate::store::CURRENT_SCHEMA));
+        let raw = store.tree(Tree::Staff).get(b"1001").unwrap().unwrap();
+        assert_eq!(&raw[..2], &[0, 2], "rewritten in the current format");
+        let get = |no: &str| store.staff(&StaffNo::parse(no).unwrap()).unwrap().unwrap();
+        assert_eq!(get("1001").scope, Scope::Outlet, "the outlet head manages their outlet");
+        assert_eq!(get("8001").scope, Scope::Branch, "leadership keeps the branch");
+        assert_eq!(get("9001").role.as_str(), JobRole::SYSTEM_ADMIN);
+        assert_eq!(get("9002").role.as_str(), "后台管理人员", "only the one init made changes");
+        assert!(store.rules().unwrap().quota(&get("9001").role) == 0);
+        let last = store.audit().next_back().unwrap().unwrap();
+        assert!(last.detail.contains("数据升级") && last.target == "9001", "{last:?}");
+    }
+
+    #[test]
+    fn launches_written_before_scopes_reach_the_whole_branch() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let old = LaunchV1 {
+            id: LaunchId(7),
+            name: "养老理财".into(),
+            description: String::new(),
+            launched: d,
+            deadline: d,
+            by: StaffNo::parse("8001").unwrap(),
+        };
+        let l: ProductLaunch = decode(b"7", &encode(&old).unwrap()).unwrap();
+        assert_eq!((l.id, l.outlet), (LaunchId(7), None));
+    }
+
+    #[test]
+    fn rules_written_before_dedicated_roles_existed_read_with_the_default_roles() {
+        let d = Rules::default();
+        let old = RulesV3 {
+            quotas: d.quotas.clone(),
+            callback_days: d.callback_days.clone(),
+            tier_floors: d.tier_floors.clone(),
+            self_service_min_permille: 700,
+            outlet_average_target: 18,
+            first_callback_days: 5,
+            gold_share_target_permille: 12,
+            gold_growth_target_permille: 160,
+            whole_number_searches_per_hour: 30,
+        };
+        let rules: Rules = decode(b"rules", &encode(&old).unwrap()).unwrap();
+        assert_eq!(rules.whole_number_searches_per_hour, 30, "the branch's own settings survive");
+        assert_eq!(rules.dedicated_roles, d.dedicated_roles);
+        assert_eq!(rules.dedicated_from_tier, CardTier::Diamond);
+    }
+
     impl Record for ClientV1 {
         const KIND: &'static str = "客户";
     }
@@ -413,6 +597,7 @@ mod tests {
             outlet: outlet.clone(),
             login: None,
             permission: crate::domain::Permission::Staff,
+            scope: Scope::Branch,
             active: true,
         };
         refused(&staff);
@@ -449,6 +634,7 @@ mod tests {
             launched: day,
             deadline: day,
             by: staff_no.clone(),
+            outlet: None,
         });
         refused(&crate::domain::AuditRecord {
             at: chrono::DateTime::parse_from_rfc3339("2026-11-18T10:00:00+08:00").unwrap(),

@@ -1,9 +1,12 @@
 //! The store's schema version (in `meta`) and the migrations that bring an older store forward.
 
+use chrono::{FixedOffset, Offset};
+
 use super::{Store, StoreError, Tree};
+use crate::domain::{AuditAction, AuditRecord, JobRole, Permission, Staff};
 
 /// The schema this build writes. Bump it together with a `Migration` from the previous version.
-pub const CURRENT_SCHEMA: u32 = 2;
+pub const CURRENT_SCHEMA: u32 = 3;
 
 pub(crate) const SCHEMA_KEY: &[u8] = b"schema_version";
 
@@ -16,13 +19,85 @@ pub struct Migration {
 }
 
 /// Each step brings a store from one schema to the next.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    from: 1,
-    // The new trees start empty; the version still moves so that an older mingdan, which
-    // would write clients without recording their changes, refuses the store.
-    what: "新增资产快照与客户变化记录（snapshots、client_changes）",
-    run: |_| Ok(()),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        from: 1,
+        // The new trees start empty; the version still moves so that an older mingdan, which
+        // would write clients without recording their changes, refuses the store.
+        what: "新增资产快照与客户变化记录（snapshots、client_changes）",
+        run: |_| Ok(()),
+    },
+    Migration {
+        from: 2,
+        what: "管理者的管理范围、按网点发布的新品推介、专属维护岗位；初始化管理员不再计入后台配额",
+        run: scopes,
+    },
+];
+
+/// Rewrites every staff record, launch and the rules in their current format (reading them
+/// upgrades them: outlet heads get outlet scope, other managers the branch; launches reach the
+/// branch; the default dedicated-manager roles), so an older mingdan refuses the store rather
+/// than misreading it. The first administrator, whom `init` used to make 后台管理人员 and so
+/// counted against that role's quota, becomes 系统管理员 (no quota) if they still hold that role
+/// and no clients; the change is audited.
+fn scopes(store: &Store) -> Result<(), StoreError> {
+    let staff = store.all_staff()?;
+    let launches = store.launches()?;
+    let rules = store.tree(Tree::Meta).get(super::tx::RULES_KEY)?.map(|_| store.rules()).transpose()?;
+    let mut first_admins = std::collections::BTreeSet::new();
+    for rec in store.audit() {
+        let rec = rec?;
+        if rec.actor == "system"
+            && rec.action == AuditAction::SaveStaff
+            && rec.detail.starts_with("初始化管理员")
+        {
+            first_admins.insert(rec.target);
+        }
+    }
+    // A data upgrade has no session clock; it is stamped when it ran, in branch time.
+    let now = chrono::Utc::now().with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::Utc.fix()));
+    let mut records = Vec::new();
+    let staff: Vec<Staff> = staff
+        .into_iter()
+        .map(|mut s| {
+            if first_admins.contains(s.no.as_str())
+                && s.permission == Permission::Admin
+                && s.role.as_str() == JobRole::BACK_OFFICE
+                && store.roster_size(&s.no) == 0
+            {
+                s.role = JobRole::new(JobRole::SYSTEM_ADMIN);
+                records.push(AuditRecord {
+                    at: now,
+                    actor: "system".into(),
+                    action: AuditAction::SaveStaff,
+                    target: s.no.to_string(),
+                    detail: format!(
+                        "数据升级：初始化管理员 {} 的岗位由{}改为{}，不再计入名单配额",
+                        s.name,
+                        JobRole::BACK_OFFICE,
+                        JobRole::SYSTEM_ADMIN
+                    ),
+                });
+            }
+            s
+        })
+        .collect();
+    store.write(|tx| {
+        for s in &staff {
+            tx.save_staff(s)?;
+        }
+        for l in &launches {
+            tx.save_launch(l)?;
+        }
+        if let Some(r) = &rules {
+            tx.save_rules(r)?;
+        }
+        for r in &records {
+            tx.audit(r)?;
+        }
+        Ok(())
+    })
+}
 
 pub fn version(store: &Store) -> Result<Option<u32>, StoreError> {
     let raw = store.tree(Tree::Meta).get(SCHEMA_KEY)?;

@@ -49,6 +49,7 @@ fn staff(no: &str, permission: Permission) -> Staff {
         outlet: OutletId::parse("城关").unwrap(),
         login: Some(Login::parse(&format!("u{no}")).unwrap()),
         permission,
+        scope: crate::domain::Scope::Branch,
         active: true,
     }
 }

@@ -317,6 +317,15 @@ pub struct Text {
     pub trend: &'static str,
     pub unassigned_count: &'static str,
     pub unassigned_title: &'static str,
+    // Manager scope and prospects.
+    pub cross_outlet_note: &'static str,
+    pub key_assign_client: &'static str,
+    pub manager_only_assign: &'static str,
+    pub out_of_scope: &'static str,
+    pub unassigned_segment_count: &'static str,
+    pub dedicated_mark: &'static str,
+    pub dedicated_removed: &'static str,
+    pub key_dedicated: &'static str,
 }
 
 /// See `Text::not_utf8`.
@@ -594,6 +603,14 @@ pub const ZH: Text = Text {
     trend: "近十二个月",
     unassigned_count: "{} 位金卡以上或提升客户尚无维护人",
     unassigned_title: "待分配",
+    cross_outlet_note: "注意：以下客户将交给其他网点的员工维护（跨网点）：",
+    key_assign_client: "分配/移交",
+    manager_only_assign: "只有管理者可以分配或移交客户",
+    out_of_scope: "{outlet}网点不在您的管理范围（{scope}）内",
+    unassigned_segment_count: "{n} 位{seg}客户尚无维护人",
+    dedicated_mark: "专属维护",
+    dedicated_removed: "（取消专属维护）",
+    key_dedicated: "专属维护岗位",
 };
 
 pub const EN: Text = Text {
@@ -868,6 +885,14 @@ pub const EN: Text = Text {
     trend: "Last twelve months",
     unassigned_count: "{} premium clients have no maintainer",
     unassigned_title: "Unassigned",
+    cross_outlet_note: "Note: these clients go to staff at another outlet:",
+    key_assign_client: "assign / hand over",
+    manager_only_assign: "Only managers assign or hand over clients",
+    out_of_scope: "{outlet} is outside what you manage ({scope})",
+    unassigned_segment_count: "{n} {seg} clients have no maintainer",
+    dedicated_mark: "dedicated",
+    dedicated_removed: "(no longer dedicated)",
+    key_dedicated: "dedicated-manager role",
 };
 
 impl Text {

@@ -26,6 +26,7 @@ pub fn staff(no: &str, name: &str, role: &str, outlet: &str, permission: Permiss
         outlet: OutletId::parse(outlet).unwrap(),
         login: Some(Login::parse(&format!("u{no}")).unwrap()),
         permission,
+        scope: Scope::default_for(&JobRole::new(role)),
         active: true,
     }
 }

@@ -35,6 +35,7 @@ pub fn map_me(service: &Arc<Service>, admin: &str, no: &str) {
             outlet: mingdan::domain::OutletId::parse("城关").unwrap(),
             login: Some(me),
             permission: Permission::Admin,
+            scope: mingdan::domain::Scope::Branch,
             active: true,
         },
     };

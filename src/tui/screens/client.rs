@@ -15,10 +15,11 @@ use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::super::text::Text;
 use super::super::ui;
 use super::contact_form::Prefill;
+use super::handover::{StaffPicker, out_of_scope};
 use super::modal::Confirm;
 use super::plan_editor::PlanEditor;
 use crate::domain::client::display_permille;
-use crate::domain::{ClientNo, Requirement, Sensitive};
+use crate::domain::{ClientNo, Permission, Requirement, Sensitive};
 use crate::service::ServiceError;
 use crate::service::views::ClientCard;
 
@@ -28,6 +29,8 @@ pub struct ClientScreen {
     /// Fields the user revealed on this visit (each reveal was audited by the service).
     revealed: BTreeMap<SensitiveKey, String>,
     scroll: usize,
+    /// The user is a manager: the card offers to put the client on a roster or move it.
+    manager: bool,
 }
 
 /// `Sensitive` as an ordered map key.
@@ -51,7 +54,25 @@ impl SensitiveKey {
 impl ClientScreen {
     pub fn new(no: ClientNo, cx: &Ctx) -> Result<ClientScreen, ServiceError> {
         let card = cx.api.client(no.clone())?;
-        Ok(ClientScreen { no, card, revealed: BTreeMap::new(), scroll: 0 })
+        let manager = cx.me.staff.may(Permission::Manager);
+        Ok(ClientScreen { no, card, revealed: BTreeMap::new(), scroll: 0, manager })
+    }
+
+    /// Any client — a 他行 prospect below gold as much as a gold client — can be put on a roster
+    /// from its card, or handed to someone else, by a manager whose scope holds its outlet.
+    fn assign(&self, cx: &Ctx) -> Action {
+        let c = &self.card.client;
+        if !cx.me.staff.may(Permission::Manager) {
+            return Action::Say(Message::Error(cx.t.manager_only_assign.to_string()));
+        }
+        if !cx.me.staff.manages(&c.outlet) {
+            return Action::Say(Message::Error(out_of_scope(&c.outlet, cx)));
+        }
+        let from = c.maintainer.as_ref().map(|m| m.no.clone());
+        let picker = StaffPicker::new(vec![self.no.clone()], vec![c.name.clone()], from, cx);
+        // The client's own outlet first when no one holds it yet.
+        let picker = if c.maintainer.is_none() { picker.home(Some(c.outlet.clone())) } else { picker };
+        Action::Push(Box::new(picker))
     }
 
     fn reveal(&mut self, key: SensitiveKey, cx: &Ctx) -> Action {
@@ -220,7 +241,7 @@ impl Screen for ClientScreen {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
+        let mut keys = vec![
             ("c", t.key_contact),
             ("e", t.key_plan),
             ("t", t.key_sticker),
@@ -232,7 +253,11 @@ impl Screen for ClientScreen {
             ("m", t.key_reveal_assets),
             (t.keys_up_down, t.key_scroll),
             ("r", t.key_refresh),
-        ]
+        ];
+        if self.manager {
+            keys.insert(3, ("a", t.key_assign_client));
+        }
+        keys
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
@@ -270,6 +295,7 @@ impl Screen for ClientScreen {
                     }
                 })))
             }
+            KeyCode::Char('a') => self.assign(cx),
             KeyCode::Char('p') => self.reveal(SensitiveKey::Phone, cx),
             KeyCode::Char('i') => self.reveal(SensitiveKey::Id, cx),
             KeyCode::Char('m') => self.reveal(SensitiveKey::Assets, cx),

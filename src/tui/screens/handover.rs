@@ -10,15 +10,25 @@ use ratatui_textarea::TextArea;
 
 use super::super::columns::wrap_at_gaps;
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
-use super::super::text::Text;
+use super::super::text::{Lang, Text};
 use super::super::ui;
 use super::list_nav;
 use crate::domain::coverage::{StaffCoverage, receiver_order};
-use crate::domain::{ClientNo, StaffNo};
-use crate::service::views::{QuotaEffect, StaffRef};
+use crate::domain::{ClientNo, OutletId, StaffNo};
+use crate::service::views::{MovePreview, StaffRef};
 
-/// Chooses who receives `clients`; the sending person's own outlet comes first, furthest below
-/// quota first.
+/// "东街网点不在您的管理范围（城关网点）内": why a manager cannot move clients of `outlet`.
+pub fn out_of_scope(outlet: &OutletId, cx: &Ctx) -> String {
+    let scope = match cx.t.lang {
+        Lang::Zh => cx.me.staff.scope_text(),
+        Lang::En => cx.me.staff.outlet.to_string(),
+    };
+    cx.t.out_of_scope.replace("{outlet}", outlet.as_str()).replace("{scope}", &scope)
+}
+
+/// Chooses who receives `clients` among the staff the manager may move clients to (an outlet
+/// head: their own outlet); the sending person's (or the client's) outlet comes first, furthest
+/// below quota first.
 pub struct StaffPicker {
     clients: Vec<ClientNo>,
     /// Client names, for the confirmation's list.
@@ -42,12 +52,22 @@ impl StaffPicker {
             .as_ref()
             .and_then(|no| candidates.iter().find(|c| &c.staff.no == no))
             .map(|c| c.staff.outlet.clone());
-        candidates.retain(|c| Some(&c.staff.no) != from.as_ref());
-        // The sending person's outlet first, then in the order the suggestions follow.
-        candidates.sort_by_key(|c| (Some(&c.staff.outlet) != home.as_ref(), receiver_order(c)));
+        // Someone else's outlet's roster: said at once, not after a receiver is chosen.
+        let error =
+            error.or_else(|| home.as_ref().filter(|o| !cx.me.staff.manages(o)).map(|o| out_of_scope(o, cx)));
+        candidates.retain(|c| Some(&c.staff.no) != from.as_ref() && cx.me.staff.manages(&c.staff.outlet));
         let mut state = TableState::default();
         state.select(Some(0));
-        StaffPicker { clients, names, candidates, state, list: ListState::default(), error, from }
+        let picker =
+            StaffPicker { clients, names, candidates, state, list: ListState::default(), error, from };
+        picker.home(home)
+    }
+
+    /// Puts the staff of `outlet` first (the client's own outlet, when no one sends them), then
+    /// the order the suggestions follow.
+    pub fn home(mut self, outlet: Option<OutletId>) -> StaffPicker {
+        self.candidates.sort_by_key(|c| (Some(&c.staff.outlet) != outlet.as_ref(), receiver_order(c)));
+        self
     }
 }
 
@@ -61,6 +81,14 @@ impl Screen for StaffPicker {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        if self.error.is_some() {
+            // Nothing to choose: only leaving makes sense.
+            return if matches!(key.code, KeyCode::Esc | KeyCode::Char('q')) {
+                Action::Pop
+            } else {
+                Action::None
+            };
+        }
         if list_nav(&mut self.state, key, self.candidates.len() + 1) {
             return Action::None;
         }
@@ -138,7 +166,8 @@ pub struct MoveConfirm {
     from: Option<StaffNo>,
     /// Client names for the list of pairs, where known.
     names: Vec<String>,
-    effects: Result<Vec<QuotaEffect>, String>,
+    /// The quota effects and cross-outlet moves, or why the moves cannot be made.
+    effects: Result<MovePreview, String>,
     reason: TextArea<'static>,
     error: Option<String>,
 }
@@ -195,6 +224,10 @@ impl MoveConfirm {
 
 /// Pairs listed in the confirmation before "…": enough to check the spread at a glance.
 const PAIRS_SHOWN: usize = 6;
+
+/// Cross-outlet moves listed before "…"; with the pairs and the quota effects it still fits 24
+/// rows.
+const CROSS_SHOWN: usize = 3;
 
 impl Screen for MoveConfirm {
     fn title(&self, t: &Text) -> String {
@@ -260,10 +293,32 @@ impl Screen for MoveConfirm {
             }
         };
         lines.push(Line::from(""));
+        if let Ok(preview) = &self.effects
+            && !preview.cross_outlet.is_empty()
+        {
+            // Seen before the reason is typed, so a move across outlets is never made unawares.
+            lines.push(Line::from(Span::styled(format!(" {}", t.cross_outlet_note), th.warning)));
+            for x in preview.cross_outlet.iter().take(CROSS_SHOWN) {
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "   {}（{}）→ {}（{}）",
+                        x.client_name, x.client_outlet, x.staff.name, x.staff_outlet
+                    ),
+                    th.warning,
+                )));
+            }
+            if preview.cross_outlet.len() > CROSS_SHOWN {
+                let more = (preview.cross_outlet.len() - CROSS_SHOWN).to_string();
+                lines.push(Line::from(Span::styled(
+                    format!("   {}", t.and_more.replace("{}", &more)),
+                    th.muted,
+                )));
+            }
+        }
         match &self.effects {
-            Ok(effects) if !effects.is_empty() => {
+            Ok(preview) if !preview.effects.is_empty() => {
                 lines.push(Line::from(Span::styled(format!(" {}", t.quota_effect), th.muted)));
-                for e in effects {
+                for e in &preview.effects {
                     let after = e.standing_after();
                     let verdict = if after.meets_quota() {
                         Span::styled(t.meets_quota.to_string(), th.ok)

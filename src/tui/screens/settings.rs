@@ -1,6 +1,7 @@
 //! 设置 (managers): the minimum roster per job role, the callback cadence per client class, and
 //! the branch targets. Edit a number in place, Ctrl-S saves them all (audited, with what
-//! changed); `n` adds a job role with its quota.
+//! changed); `n` adds a job role with its quota; `d` marks a role as carrying a dedicated-manager
+//! duty (关键客户 and the top tiers are suggested only to such roles).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -95,7 +96,11 @@ impl SettingsScreen {
 
     fn build(&mut self, t: &Text) {
         let mut items = vec![Item::Header(t.quotas_title)];
-        items.extend(self.rules.quotas.keys().cloned().map(Item::Quota));
+        // Roles with a dedicated duty but no quota (客户经理 by default) are listed too, so the
+        // duty can be seen and taken away.
+        let roles: std::collections::BTreeSet<&JobRole> =
+            self.rules.quotas.keys().chain(&self.rules.dedicated_roles).collect();
+        items.extend(roles.into_iter().cloned().map(Item::Quota));
         items.push(Item::Header(t.cadence_title));
         items.extend(ClientClass::ALL.iter().map(|c| Item::Cadence(*c)));
         items.push(Item::Header(t.targets_title));
@@ -203,6 +208,7 @@ impl Screen for SettingsScreen {
             ("Enter", t.key_edit_value),
             ("Ctrl-S", t.key_save),
             ("n", t.key_add_role),
+            ("d", t.key_dedicated),
             ("u", t.key_undo_all),
             ("?", t.key_help),
             ("q", t.key_quit),
@@ -315,6 +321,18 @@ impl Screen for SettingsScreen {
                 self.editing = Editing::Value(String::new());
             }
             KeyCode::Char('n') => self.editing = Editing::NewRole(String::new()),
+            KeyCode::Char('d') => {
+                if let Some(Item::Quota(role)) =
+                    self.state.selected().and_then(|i| self.items.get(i)).cloned()
+                {
+                    match self.rules.dedicated_roles.iter().position(|r| *r == role) {
+                        Some(at) => {
+                            self.rules.dedicated_roles.remove(at);
+                        }
+                        None => self.rules.dedicated_roles.push(role),
+                    }
+                }
+            }
             KeyCode::Char('u') => {
                 self.rules = self.saved.clone();
                 self.build(t);
@@ -347,10 +365,22 @@ impl Screen for SettingsScreen {
                     (Editing::Value(buf), true) => Span::styled(format!("{buf}_"), th.selection),
                     _ => Span::styled(self.value(item, t), if changed { th.warning } else { th.accent }),
                 };
-                ListItem::new(Line::from(vec![
-                    Span::styled(format!("  {}", ui::pad(&self.label(item, t), 24)), th.text),
-                    value,
-                ]))
+                let mut line =
+                    vec![Span::styled(format!("  {}", ui::pad(&self.label(item, t), 24)), th.text), value];
+                if let Item::Quota(role) = item
+                    && self.rules.is_dedicated(role)
+                {
+                    let changed = !self.saved.is_dedicated(role);
+                    line.push(Span::styled(
+                        format!("  {}", t.dedicated_mark),
+                        if changed { th.warning } else { th.ok },
+                    ));
+                } else if let Item::Quota(role) = item
+                    && self.saved.is_dedicated(role)
+                {
+                    line.push(Span::styled(format!("  {}", t.dedicated_removed), th.warning));
+                }
+                ListItem::new(Line::from(line))
             })
             .collect();
         let list_h = area.height.saturating_sub(2);

@@ -1,6 +1,7 @@
-//! 待分配 (managers): premium clients nobody maintains — gold and above, and 提升 candidates —
-//! each with the maintainer suggested for it. Space marks; `a` gives the marked (or the selected)
-//! clients to their suggested maintainers, `m` to someone chosen.
+//! 待分配 (managers): clients nobody maintains inside the manager's scope — gold and above, and
+//! 提升 candidates; `f` shows one segment instead (维护/提升/拓展/他行), prospects below gold
+//! too — each with the maintainer suggested for it. Space marks; `a` gives the marked (or the
+//! selected) clients to their suggested maintainers, `m` to someone chosen.
 
 use std::collections::BTreeSet;
 
@@ -13,24 +14,34 @@ use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
 use super::super::columns::{Column, Columns};
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
-use super::super::text::Text;
+use super::super::text::{Lang, Text};
 use super::super::ui;
 use super::handover::{MoveConfirm, StaffPicker};
 use super::{export_report, list_nav};
-use crate::domain::ClientNo;
+use crate::domain::{ClientNo, Segment};
 use crate::service::ServiceError;
 use crate::service::views::{ReportKind, UnassignedRow};
 
+/// The filters `f` steps through: premium clients (`None`), then each segment.
+const FILTERS: [Option<Segment>; 5] =
+    [None, Some(Segment::Maintain), Some(Segment::Uplift), Some(Segment::Develop), Some(Segment::OtherBank)];
+
 pub struct UnassignedScreen {
     rows: Vec<UnassignedRow>,
+    /// Index into `FILTERS`.
+    filter: usize,
     marked: BTreeSet<ClientNo>,
     state: TableState,
 }
 
 impl UnassignedScreen {
     pub fn new(cx: &Ctx) -> Result<UnassignedScreen, ServiceError> {
-        let mut s =
-            UnassignedScreen { rows: Vec::new(), marked: BTreeSet::new(), state: TableState::default() };
+        let mut s = UnassignedScreen {
+            rows: Vec::new(),
+            filter: 0,
+            marked: BTreeSet::new(),
+            state: TableState::default(),
+        };
         s.refresh(cx)?;
         Ok(s)
     }
@@ -56,6 +67,7 @@ impl Screen for UnassignedScreen {
             ("Space", t.key_mark),
             ("a", t.key_assign_suggested),
             ("m", t.key_assign_to),
+            ("f", t.key_filter),
             ("x", t.key_export),
             ("?", t.key_help),
             ("Enter", t.key_open),
@@ -65,7 +77,7 @@ impl Screen for UnassignedScreen {
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
-        self.rows = cx.api.unassigned()?;
+        self.rows = cx.api.unassigned(FILTERS[self.filter])?;
         self.marked.retain(|no| self.rows.iter().any(|r| &r.no == no));
         let n = self.rows.len();
         self.state.select(if n == 0 { None } else { Some(self.state.selected().unwrap_or(0).min(n - 1)) });
@@ -128,6 +140,14 @@ impl Screen for UnassignedScreen {
                 Some(r) => super::open_client(r.no.clone(), cx),
                 None => Action::None,
             },
+            KeyCode::Char('f') | KeyCode::Char('F') => {
+                let n = FILTERS.len();
+                let step = if key.code == KeyCode::Char('F') { n - 1 } else { 1 };
+                self.filter = (self.filter + step) % n;
+                self.marked.clear();
+                self.state.select(Some(0));
+                Action::after(self.refresh(cx))
+            }
             KeyCode::Char('x') => export_report(cx, ReportKind::Unassigned, None),
             KeyCode::Char('r') => Action::after(self.refresh(cx)),
             _ => Action::None,
@@ -138,10 +158,22 @@ impl Screen for UnassignedScreen {
         let t = cx.t;
         let th = cx.theme;
         let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-        let mut summary = vec![Span::styled(
-            format!(" {}", t.unassigned_count.replace("{}", &self.rows.len().to_string())),
-            th.text,
-        )];
+        let n = self.rows.len().to_string();
+        let count = match FILTERS[self.filter] {
+            None => t.unassigned_count.replace("{}", &n),
+            Some(seg) => t.unassigned_segment_count.replace("{n}", &n).replace("{seg}", t.segment(seg)),
+        };
+        let filter = FILTERS[self.filter].map_or(t.all, |seg| t.segment(seg));
+        let mut summary = vec![
+            Span::styled(format!(" {count}"), th.text),
+            Span::styled(
+                match t.lang {
+                    Lang::Zh => format!("  {}：{filter}", t.filter),
+                    Lang::En => format!("  {}: {filter}", t.filter),
+                },
+                th.muted,
+            ),
+        ];
         if !self.marked.is_empty() {
             summary.push(Span::styled(
                 format!("  {}", t.marked_count.replace("{}", &self.marked.len().to_string())),
@@ -150,7 +182,13 @@ impl Screen for UnassignedScreen {
         }
         f.render_widget(Paragraph::new(Line::from(summary)), head);
         if self.rows.is_empty() {
-            f.render_widget(Paragraph::new(Span::styled(format!(" {}", t.nothing_unassigned), th.ok)), body);
+            // The header already says "0 位他行客户…" for a segment; the all-clear is for premium ones.
+            if FILTERS[self.filter].is_none() {
+                f.render_widget(
+                    Paragraph::new(Span::styled(format!(" {}", t.nothing_unassigned), th.ok)),
+                    body,
+                );
+            }
             return;
         }
         // Dropped right to left as the terminal narrows; the name and client number stay.
@@ -179,6 +217,10 @@ impl Screen for UnassignedScreen {
                     Line::from(Span::styled(ui::amount(&r.assets, t), th.text)),
                     Line::from(Span::styled(r.outlet.as_str().to_string(), th.text)),
                     Line::from(match &r.suggested {
+                        // Across outlets: in the warning colour, with a mark a mono terminal shows.
+                        Some(s) if r.cross_outlet => {
+                            Span::styled(format!("⇄{}", crate::domain::inert(&s.name)), th.warning)
+                        }
                         Some(s) => Span::styled(crate::domain::inert(&s.name).into_owned(), th.ok),
                         None => Span::styled(t.no_suggestion, th.warning),
                     }),
