@@ -11,6 +11,7 @@ mod durable;
 mod error;
 pub mod keys;
 mod lock;
+mod mark;
 mod read;
 mod records;
 mod schema;
@@ -172,6 +173,8 @@ pub struct Store {
     /// Bumped after every flushed write; sessions poll it to notice other sessions' changes.
     generation: Arc<AtomicU64>,
     _lock: Arc<lock::StoreLock>,
+    /// Acknowledged writes, kept outside sled (see `mark`).
+    mark: Arc<mark::Mark>,
     observers: Observers,
     /// What opening had to put right, in Chinese, for the user and the server's log (see
     /// `open_notices`).
@@ -246,20 +249,31 @@ impl Store {
         };
         // sled reads the snapshot file with the highest number (a stale `snap.*.generating`
         // left by a crash counts too) and refuses to open if it is damaged, although the log
-        // alone holds everything: the snapshot only saves replaying it. So the snapshots are
-        // moved aside, kept, and the open tried once more.
+        // alone holds everything: the snapshot only saves replaying it. So the damaged snapshots
+        // are moved aside, kept, and the open tried once more; then, where the written mark can
+        // tell an older store from the real one, every snapshot (a stale sound one too).
         let sled_dir = path.join("sled");
-        let Some(aside) = snapshots::move_aside(&sled_dir) else { return Err(first) };
-        match Store::open_guarded(path, target, migrations, vec![aside.notice(path)]) {
-            Ok(store) => Ok(store),
-            Err(OpenFailure::Stuck(e)) => Err(e),
-            Err(OpenFailure::Failed(e)) => {
-                // Not the snapshots' fault: the store is left as it was found, for the restore
-                // (which keeps it aside) and for whoever looks at it.
-                aside.put_back(&sled_dir);
-                Err(if e.is_damage() { e } else { first })
+        let marked = path.join(mark::MARK_FILE).exists();
+        let mut reported = first;
+        for (step, take) in [snapshots::move_aside, snapshots::move_all_aside].into_iter().enumerate() {
+            if step == 1 && !marked {
+                break;
+            }
+            let Some(aside) = take(&sled_dir) else { continue };
+            match Store::open_guarded(path, target, migrations, vec![aside.notice(path)]) {
+                Ok(store) => return Ok(store),
+                Err(OpenFailure::Stuck(e)) => return Err(e),
+                Err(OpenFailure::Failed(e)) => {
+                    // Not the snapshots' fault: the store is left as it was found, for the
+                    // restore (which keeps it aside) and for whoever looks at it.
+                    aside.put_back(&sled_dir);
+                    if e.is_damage() {
+                        reported = e;
+                    }
+                }
             }
         }
+        Err(reported)
     }
 
     /// Takes the store's lock, then opens sled and everything after it on a worker under
@@ -312,6 +326,25 @@ impl Store {
             OpenSled::System(e) => open_err(e.to_string()),
         })?;
         let id_base = read_id_base(&sled.trees[Tree::Meta as usize]).map_err(open_err)?;
+        let written = match sled.trees[Tree::Meta as usize].get(mark::SEQ_KEY) {
+            Ok(v) => v.map_or(0, |v| mark::decode(&v)),
+            Err(e) => return Err(StoreError::from(e)),
+        };
+        let (mark, held) = mark::Mark::open(path).map_err(|e| open_err(crate::os::io_reason(&e)))?;
+        match held {
+            Some(acknowledged) if written < acknowledged => {
+                return Err(StoreError::damaged(
+                    path,
+                    format!(
+                        "数据库只含前 {written} 次写入，而已确认的写入有 {acknowledged} 次：之后的内容已丢失\
+                         （数据库文件损坏或被截断）"
+                    ),
+                ));
+            }
+            Some(_) => {}
+            // A store from before the mark, or a new one: the mark starts here.
+            None => mark.advance(written).map_err(|e| open_err(crate::os::io_reason(&e)))?,
+        }
         // Starting from the clock rather than 0 keeps the counter moving forward across restarts,
         // so a session that reconnects to a restarted server still sees "changed".
         let start = std::time::SystemTime::now()
@@ -326,6 +359,7 @@ impl Store {
             id_base,
             generation: Arc::new(AtomicU64::new(start)),
             _lock: Arc::new(lock),
+            mark: Arc::new(mark),
             observers: Arc::default(),
             open_notices: Arc::new(notices),
             check_running: Arc::default(),
@@ -396,7 +430,11 @@ impl Store {
                 let r = f(&tx)?;
                 // Only the attempt that commits counts; a retried one is overwritten.
                 *saved.borrow_mut() = tx.into_saved();
-                Ok(r)
+                // Counted in the same transaction, for the written mark (see `mark`).
+                let meta = &trees[Tree::Meta as usize];
+                let seq = meta.get(mark::SEQ_KEY)?.map_or(0, |v| mark::decode(&v)) + 1;
+                meta.insert(mark::SEQ_KEY, &seq.to_be_bytes())?;
+                Ok((r, seq))
             })
             .map_err(|e| match e {
                 TransactionError::Abort(inner) => inner,
@@ -404,7 +442,7 @@ impl Store {
             });
         drop(refs);
         drop(sled);
-        let result = match result {
+        let (result, seq) = match result {
             Ok(r) => r,
             Err(e) => {
                 self.reopen_if_room();
@@ -421,6 +459,9 @@ impl Store {
             self.reopen_if_room();
         }
         flushed?;
+        // After the store's own sync, so the mark never claims more than is on disk. A mark that
+        // could not be written only trails the store.
+        let _ = self.mark.advance(seq);
         Ok(result)
     }
 

@@ -22,12 +22,23 @@ pub(super) struct Aside {
 /// directory beside them. `None` when there is none, or when none could be moved (then nothing
 /// changed).
 pub(super) fn move_aside(sled_dir: &Path) -> Option<Aside> {
+    move_aside_where(sled_dir, |n| !intact(&sled_dir.join(n)))
+}
+
+/// Moves every `snap.*` file, sound ones too: a snapshot that passes sled's checksum can still be
+/// stale and stop a store from opening. Only safe with the written mark (see `mark`), which
+/// catches the older store sled may open from a log cut short.
+pub(super) fn move_all_aside(sled_dir: &Path) -> Option<Aside> {
+    move_aside_where(sled_dir, |_| true)
+}
+
+fn move_aside_where(sled_dir: &Path, pick: impl Fn(&OsString) -> bool) -> Option<Aside> {
     let names: Vec<OsString> = std::fs::read_dir(sled_dir)
         .ok()?
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.file_name())
-        .filter(|n| n.as_encoded_bytes().starts_with(b"snap.") && !intact(&sled_dir.join(n)))
+        .filter(|n| n.as_encoded_bytes().starts_with(b"snap.") && pick(n))
         .collect();
     if names.is_empty() {
         return None;
