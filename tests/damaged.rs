@@ -159,7 +159,10 @@ fn check_ends_in_bounded_time_on_stores_with_bits_flipped_in_the_log() {
             if out.status.success() {
                 // A pass is a pass only with everything there: sled opening an older store from
                 // a damaged log must be reported, not checked as if sound.
-                assert!(all.contains("检查通过") && all.contains("客户 3004"), "offset {offset} bit {bit}:\n{all}");
+                assert!(
+                    all.contains("检查通过") && all.contains("客户 3004"),
+                    "offset {offset} bit {bit}:\n{all}"
+                );
             } else {
                 failed += 1;
                 // Either the check lists what it found, or the store is reported damaged by name.

@@ -255,3 +255,30 @@ fn a_full_disk_refuses_writes_keeps_reads_and_recovers_without_a_restart() {
     drop(remote);
     drop(server);
 }
+
+/// A backup taken while the store's disk is too full to write the audit record is not left
+/// behind: the file is removed and the command fails saying so (a backup missing from the audit
+/// must not exist). The reserve is set above any disk's free space, so no mount is needed.
+#[test]
+fn a_backup_that_cannot_be_audited_is_not_left_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = branch_store_in(dir.path());
+    let out_dir = tempfile::tempdir().unwrap();
+    let target = out_dir.path().join("nightly.mdbak");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_mingdan"))
+        .arg("--store")
+        .arg(&store)
+        .arg("backup")
+        .arg(&target)
+        .env_remove("MINGDAN_SOCKET")
+        .env("MINGDAN_DISK_RESERVE_MB", "100000000")
+        .output()
+        .unwrap();
+    let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(!o.status.success(), "{all}");
+    assert!(all.contains("磁盘已满") && all.contains("备份文件已删除"), "{all}");
+    assert!(!target.exists(), "the unaudited backup was left at {}", target.display());
+    let partials: Vec<_> =
+        std::fs::read_dir(out_dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(partials.is_empty(), "{partials:?}");
+}

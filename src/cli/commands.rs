@@ -601,7 +601,15 @@ pub fn backup(api: &dyn Api, out: Output) -> Result<()> {
     write_output(&path, out.force, |f| Ok(f.write_all(&image.bytes)?))?;
     // Audited only now that the file is complete, synced and under its name.
     let shown = if path.as_os_str() == "-" { "标准输出".to_string() } else { path.display().to_string() };
-    api.backup_saved(shown, info.checksum)?;
+    if let Err(e) = api.backup_saved(shown, info.checksum) {
+        // A backup nobody can find in the audit must not be left behind (on a full disk the
+        // audit record cannot be written): the file goes, and the run fails as it says.
+        let removed = path.as_os_str() != "-"
+            && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
+            && std::fs::remove_file(&path).is_ok();
+        let what = if removed { "备份文件已删除，" } else { "" };
+        bail!("备份无法记入审计（{e}），{what}这次备份不算数；请处理上面的问题后再备份");
+    }
     Output { path: &path, force: out.force }.done(format_args!(
         "已备份到 {}：{}；{} 字节，校验和 {:08x}（此次备份已记入审计）。",
         path.display(),

@@ -111,7 +111,24 @@ fn sled_damage(e: &sled::Error) -> &'static str {
 impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> StoreError {
         match e {
-            sled::Error::Io(e) => StoreError::Io(e.to_string()),
+            // A read that fails after sled met a full disk (it keeps the error) says so plainly.
+            sled::Error::Io(e) => {
+                let path = WORKING_ON.with(|w| w.borrow().clone());
+                if let Some(p) = path.as_ref().filter(|_| super::space::is_full(&e)) {
+                    return StoreError::DiskFull {
+                        free: super::space::human(super::space::free_bytes(p).unwrap_or(0)),
+                        need: super::space::human(
+                            super::space::reserve_bytes().max(super::space::REOPEN_MIN_BYTES),
+                        ),
+                        path: p.clone(),
+                    };
+                }
+                let reason = crate::os::io_reason(&e);
+                StoreError::Io(match path {
+                    Some(p) => format!("{}：{reason}", p.display()),
+                    None => reason,
+                })
+            }
             other => StoreError::Damaged {
                 path: WORKING_ON.with(|w| w.borrow().clone()),
                 what: sled_damage(&other).to_string(),

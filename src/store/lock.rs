@@ -23,7 +23,7 @@ impl StoreLock {
             .create(true)
             .truncate(false)
             .open(&path)
-            .map_err(|e| StoreError::Open { path: path.clone(), reason: e.to_string() })?;
+            .map_err(|e| StoreError::Open { path: path.clone(), reason: permission_hint(&e) })?;
         // A lock that was just released can still look held for a moment: a process that forked
         // while holding it (a test harness spawning a child) keeps a copy until the child execs.
         // A brief wait tells that apart from a store really in use, which is then reported.
@@ -43,7 +43,7 @@ impl StoreLock {
                     return Err(StoreError::Locked { path: dir.to_path_buf(), holder });
                 }
                 Err(TryLockError::Error(e)) => {
-                    return Err(StoreError::Open { path, reason: e.to_string() });
+                    return Err(StoreError::Open { path, reason: permission_hint(&e) });
                 }
             }
         }
@@ -95,5 +95,17 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(not(unix))]
     {
         std::fs::create_dir_all(dir)
+    }
+}
+
+/// Why the lock file could not be opened, in Chinese; a permission problem says whose it is
+/// (the store belongs to the account `mingdan serve` runs as).
+pub(super) fn permission_hint(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::PermissionDenied {
+        "没有读写权限：数据库目录和其中的文件属于运行 mingdan serve 的账户，请用该账户（或 sudo -u 该账户）运行，\
+         或请管理员检查目录权限"
+            .into()
+    } else {
+        crate::os::io_reason(e)
     }
 }

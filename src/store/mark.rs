@@ -36,9 +36,14 @@ impl Mark {
     pub(super) fn open(store_dir: &Path) -> io::Result<(Mark, Option<u64>)> {
         let path = store_dir.join(MARK_FILE);
         let existed = path.exists();
-        let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path)?;
+        let file =
+            std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path)?;
         let mut buf = [0u8; 8];
-        let held = if existed && file.read_exact_at(&mut buf, 0).is_ok() { Some(u64::from_be_bytes(buf)) } else { None };
+        let held = if existed && file.read_exact_at(&mut buf, 0).is_ok() {
+            Some(u64::from_be_bytes(buf))
+        } else {
+            None
+        };
         Ok((Mark { file: Mutex::new((file, held.unwrap_or(0))) }, held))
     }
 

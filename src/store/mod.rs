@@ -229,6 +229,12 @@ impl Store {
     ) -> Result<Store, StoreError> {
         let open_err = |reason: String| StoreError::Open { path: path.to_path_buf(), reason };
         backup::refuse_unfinished_restore(path)?;
+        // A store this account may not look into is not a missing one.
+        if let Err(e) = std::fs::metadata(path.join("sled"))
+            && e.kind() == std::io::ErrorKind::PermissionDenied
+        {
+            return Err(open_err(lock::permission_hint(&e)));
+        }
         if !create && !Store::exists(path) {
             return Err(StoreError::Missing {
                 path: path.to_path_buf(),
