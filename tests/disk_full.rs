@@ -282,3 +282,36 @@ fn a_backup_that_cannot_be_audited_is_not_left_behind() {
         std::fs::read_dir(out_dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
     assert!(partials.is_empty(), "{partials:?}");
 }
+
+/// Refused writes reach the server's log (the journal), where the administrator looks — once a
+/// minute however many staff are refused.
+#[test]
+fn a_server_refusing_writes_for_a_full_disk_says_so_in_its_log_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = branch_store_in(dir.path());
+    let socket = dir.path().join("mingdan.sock");
+    let log_path = dir.path().join("serve.log");
+    let child = Command::new(env!("CARGO_BIN_EXE_mingdan"))
+        .arg("--store")
+        .arg(&store)
+        .arg("--socket")
+        .arg(&socket)
+        .arg("serve")
+        .env("MINGDAN_DISK_RESERVE_MB", "100000000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(std::fs::File::create(&log_path).unwrap()))
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    wait_until(Duration::from_secs(20), "the server to answer", || RemoteApi::connect(&socket).is_ok());
+    let remote = RemoteApi::connect(&socket).unwrap();
+    for i in 0..3 {
+        let err = log(&remote, &format!("第 {i} 次")).unwrap_err();
+        assert!(err.contains("磁盘已满"), "{err}");
+    }
+    drop(server);
+    let logged = std::fs::read_to_string(&log_path).unwrap();
+    let lines = logged.lines().filter(|l| l.contains("磁盘已满")).count();
+    assert_eq!(lines, 1, "{logged}");
+    assert!(logged.contains(&store.display().to_string()), "{logged}");
+}

@@ -503,11 +503,9 @@ impl Store {
     }
 
     fn disk_full(&self, free: u64) -> StoreError {
-        StoreError::DiskFull {
-            path: self.path.clone(),
-            free: space::human(free),
-            need: space::human(self.reserve.max(space::REOPEN_MIN_BYTES)),
-        }
+        let (free, need) = (space::human(free), space::human(self.reserve.max(space::REOPEN_MIN_BYTES)));
+        space::note_refusal(&self.path, &free, &need);
+        StoreError::DiskFull { path: self.path.clone(), free, need }
     }
 
     /// True after a write failed inside sled, until sled is opened again (see `space`).

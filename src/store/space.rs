@@ -29,6 +29,34 @@ pub const RESERVE_ENV: &str = "MINGDAN_DISK_RESERVE_MB";
 /// segment (512 KiB) and write a snapshot.
 pub(super) const REOPEN_MIN_BYTES: u64 = 4 << 20;
 
+/// Whether refused writes are also logged on stderr (`mingdan serve` turns it on: its stderr is
+/// the journal, where the administrator looks; the CLI already prints the refusal itself).
+static LOG_REFUSALS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// When a refusal was last logged; at most one line a minute, however many writes are refused.
+static LOGGED_AT: std::sync::Mutex<Option<std::time::Instant>> = std::sync::Mutex::new(None);
+
+/// Turns on logging of refused writes (see `LOG_REFUSALS`).
+pub fn log_refusals() {
+    LOG_REFUSALS.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Logs a refused write, at most once a minute, when logging is on.
+pub(super) fn note_refusal(store: &Path, free: &str, need: &str) {
+    if !LOG_REFUSALS.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let mut at = LOGGED_AT.lock().unwrap_or_else(|p| p.into_inner());
+    if at.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(60)) {
+        return;
+    }
+    *at = Some(std::time::Instant::now());
+    eprintln!(
+        "mingdan：磁盘已满：数据库 {} 所在磁盘剩余 {free}，至少需要 {need}；写入被拒绝（一分钟内只记一次）",
+        store.display()
+    );
+}
+
 /// The reserve in bytes: `MINGDAN_DISK_RESERVE_MB` when set to a whole number, else the default.
 pub(super) fn reserve_bytes() -> u64 {
     std::env::var(RESERVE_ENV)
