@@ -597,7 +597,11 @@ impl Screen for ContactForm {
                 Line::from(Span::styled(format!(" {}  {}", t.confirm_discard, t.yes_no), th.warning)),
             ));
         } else {
-            rows.push((None, Line::from(Span::styled(format!(" {}", t.form_hint), th.muted))));
+            // Wrapped between its hints (" · "-separated, drawn narrow) rather than cut mid-word.
+            let hint = Line::from(Span::styled(format!(" {}", t.form_hint.replace(" · ", "  ")), th.muted));
+            for line in wrap_at_gaps(hint, area.width) {
+                rows.push((None, line));
+            }
         }
 
         let constraints: Vec<Constraint> = rows.iter().map(|_| Constraint::Length(1)).collect();
