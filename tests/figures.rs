@@ -13,7 +13,7 @@ use mingdan::domain::coverage::{Figures, Period, Ratio, figures, launches_in};
 use mingdan::domain::task::{apply_contact, move_client, owed};
 use mingdan::domain::*;
 use mingdan::service::imports::ClientRecord;
-use mingdan::service::views::{CoverageView, ReportCell, ReportKind};
+use mingdan::service::views::{CoverageView, FigureBasis, ReportCell, ReportKind};
 use mingdan::service::{Api, FixedClock, Service, Session};
 
 /// Admin 9001, manager 1001, tellers 2001 (the giver) and 2002 (the receiver) at 城关; clients
@@ -495,4 +495,132 @@ mod handovers {
             prop_assert_eq!(sum, branch);
         }
     }
+}
+
+// Past quarters as they were (issue #12 point 3).
+
+const Q3: Quarter = Quarter { year: 2026, q: 3 };
+
+/// Coverage without the day it was asked on: what must not change from one day to another.
+fn figures_only(v: &CoverageView) -> impl PartialEq + std::fmt::Debug {
+    (v.quarter, v.as_of, v.outlets.clone(), v.branch.clone(), v.branch_average, v.below_quota)
+}
+
+fn staff_size(v: &CoverageView, no: &str) -> Option<u32> {
+    v.outlets.iter().flat_map(|o| &o.staff).find(|s| s.staff.no.as_str() == no).map(|s| s.standing.size)
+}
+
+#[test]
+fn a_handover_after_the_quarter_leaves_that_quarters_coverage_as_it_ended() {
+    let desk = Desk::new(d(2026, 9, 1), 4);
+    desk.go_to(d(2026, 9, 10));
+    desk.contact("2001", "K00", Purpose::QuarterlyNotice, None);
+    desk.contact("2001", "K01", Purpose::Callback, None);
+    // The first request of 10-01 freezes Q3 as it ended.
+    desk.go_to(d(2026, 10, 1));
+    let before = desk.coverage(Some(Q3));
+    assert_eq!(before.as_of, d(2026, 9, 30));
+    assert!(matches!(before.basis, FigureBasis::Frozen { settled: false, .. }), "{:?}", before.basis);
+    assert_eq!(staff_size(&before, "2001"), Some(4));
+    assert_eq!(staff_figures(&before, "2001").quarterly, r(1, 4));
+    let results_before = desk.s("1001").results(Some(Q3)).unwrap();
+
+    desk.go_to(d(2026, 10, 15));
+    let all: Vec<ClientNo> = (0..4).map(|i| cno(&k(i))).collect();
+    assert_eq!(desk.s("1001").assign(all, Some(sno("2002")), "王芳调岗".into()).unwrap(), 4);
+    assert_eq!(staff_size(&desk.coverage(None), "2002"), Some(4), "the handover happened");
+    let after = desk.coverage(Some(Q3));
+    assert_eq!(figures_only(&after), figures_only(&before), "Q3 is as it ended, whatever came after");
+    assert_eq!(staff_size(&after, "2002"), Some(0), "the receiver held nothing in Q3");
+    let results_after = desk.s("1001").results(Some(Q3)).unwrap();
+    assert_eq!((results_after.now, results_after.churn), (results_before.now, results_before.churn));
+    assert_eq!(results_after.as_of, d(2026, 9, 30));
+
+    // The report says so: 截至 the quarter's last day, from the copy kept at its end.
+    let report = desk.s("1001").report(ReportKind::Coverage, Some(Q3)).unwrap();
+    assert!(
+        report.title.contains("截至 2026-09-30") && report.title.contains("季末留存"),
+        "{}",
+        report.title
+    );
+    let row = report.sheets[1].rows.iter().find(|r| r[0] == ReportCell::Text("2001".into())).unwrap();
+    assert_eq!(row[4], ReportCell::Int(4), "2001's Q3 roster, not today's empty one");
+    let results = desk.s("1001").report(ReportKind::Results, Some(Q3)).unwrap();
+    assert!(results.title.contains("截至 2026-09-30"), "{}", results.title);
+    // This quarter says today's date and nothing more.
+    let now = desk.s("1001").report(ReportKind::Coverage, None).unwrap();
+    assert!(now.title.ends_with("截至 2026-10-15"), "{}", now.title);
+}
+
+#[test]
+fn a_quarter_not_yet_begun_is_refused_in_chinese() {
+    let desk = Desk::new(d(2026, 9, 10), 1);
+    let m = desk.s("1001");
+    for err in [
+        m.coverage(Some(Q4)).map(|_| ()).unwrap_err(),
+        m.results(Some(Q4)).map(|_| ()).unwrap_err(),
+        m.report(ReportKind::Contacts, Some(Q4)).map(|_| ()).unwrap_err(),
+    ] {
+        let said = err.to_string();
+        assert!(said.contains("2026Q4") && said.contains("还没有开始") && said.contains("季度"), "{said}");
+    }
+    assert_eq!(m.coverage(Some(Q3)).unwrap().basis, FigureBasis::Current);
+}
+
+#[test]
+fn a_past_quarter_never_frozen_is_recomputed_and_says_what_it_rests_on() {
+    // The store began on 10-05: nobody saw Q3 end, so there is no copy of it to read.
+    let desk = Desk::new(d(2026, 10, 5), 2);
+    let v = desk.coverage(Some(Q3));
+    assert_eq!(v.basis, FigureBasis::Recomputed { today: d(2026, 10, 5) });
+    assert_eq!(v.as_of, d(2026, 9, 30));
+    let line = v.basis.as_of_line(v.as_of);
+    assert!(line.starts_with("截至 2026-09-30") && line.contains("2026-10-05 的现状"), "{line}");
+    let report = desk.s("1001").report(ReportKind::Results, Some(Q3)).unwrap();
+    assert!(report.title.contains("尚未留存季末数据"), "{}", report.title);
+}
+
+#[test]
+fn q4_frozen_on_01_05_takes_in_the_notice_of_12_31_logged_late_and_settles_on_02_01() {
+    let desk = Desk::new(d(2026, 12, 1), 3);
+    desk.go_to(d(2027, 1, 5));
+    let q4 = desk.coverage(Some(Q4));
+    assert_eq!(q4.as_of, d(2026, 12, 31));
+    assert_eq!(q4.basis, FigureBasis::Frozen { settled: false, window_closes: d(2027, 1, 31) });
+    assert_eq!(staff_figures(&q4, "2001").quarterly, r(0, 3));
+    // Handed over on 01-06; the giver logs on 01-10 the notice given on 12-31: still theirs.
+    desk.go_to(d(2027, 1, 6));
+    desk.s("1001").assign(vec![cno("K00")], Some(sno("2002")), "调整".into()).unwrap();
+    desk.go_to(d(2027, 1, 10));
+    desk.contact("2001", "K00", Purpose::QuarterlyNotice, Some(d(2026, 12, 31)));
+    let q4 = desk.coverage(Some(Q4));
+    assert_eq!(staff_figures(&q4, "2001").quarterly, r(1, 3));
+    assert_eq!(staff_size(&q4, "2001"), Some(3), "Q4's roster, before the handover");
+    // A contact dated in the new year does nothing for Q4.
+    desk.contact("2001", "K01", Purpose::QuarterlyNotice, None);
+    assert_eq!(staff_figures(&desk.coverage(Some(Q4)), "2001").quarterly, r(1, 3));
+    // Once nothing dated in Q4 can be logged any more, the quarter is settled as it stands.
+    desk.go_to(d(2027, 2, 1));
+    let settled = desk.coverage(Some(Q4));
+    assert!(matches!(settled.basis, FigureBasis::Frozen { settled: true, .. }), "{:?}", settled.basis);
+    assert_eq!(staff_figures(&settled, "2001").quarterly, r(1, 3));
+    assert_eq!(settled.basis.as_of_line(settled.as_of), "截至 2026-12-31（季末留存的名单、配额和任务结果）");
+    // The new year's first quarter is today's.
+    assert_eq!(desk.coverage(None).quarter, Quarter { year: 2027, q: 1 });
+}
+
+#[test]
+fn q1_2028_with_29_february_is_frozen_at_03_31() {
+    let desk = Desk::new(d(2028, 2, 28), 2);
+    desk.go_to(d(2028, 2, 29));
+    desk.contact("2001", "K00", Purpose::QuarterlyNotice, None);
+    desk.go_to(d(2028, 4, 1));
+    let q1 = Quarter { year: 2028, q: 1 };
+    let v = desk.coverage(Some(q1));
+    assert_eq!(v.as_of, d(2028, 3, 31));
+    assert_eq!(v.basis, FigureBasis::Frozen { settled: false, window_closes: d(2028, 5, 1) });
+    assert_eq!(staff_figures(&v, "2001").quarterly, r(1, 2), "the notice given on 02-29 counts");
+    let results = desk.s("1001").results(Some(q1)).unwrap();
+    assert_eq!(results.trend.last().map(|m| m.month), Some(d(2028, 3, 1)), "the trend ends with March");
+    assert_eq!(results.now.date, d(2028, 3, 31));
 }

@@ -48,7 +48,18 @@ fn a_fresh_store_checks_clean() {
     let names: Vec<&str> = report.counts.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["员工", "客户", "联系记录", "任务", "新品推介", "联系草稿", "审计记录", "资产快照", "客户变化"]
+        [
+            "员工",
+            "客户",
+            "联系记录",
+            "任务",
+            "新品推介",
+            "联系草稿",
+            "审计记录",
+            "资产快照",
+            "客户变化",
+            "季末数据"
+        ]
     );
     assert!(report.counts.iter().all(|(_, c)| *c == 0), "{:?}", report.counts);
 }

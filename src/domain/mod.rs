@@ -11,6 +11,7 @@ mod labels;
 pub mod mask;
 pub mod money;
 pub mod names;
+pub mod past;
 pub mod percent;
 pub mod product;
 pub mod quota;

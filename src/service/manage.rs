@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
+
 use super::assign::check_reason;
 use super::views::{
     CoverageView, CrossOutlet, LaunchRef, LaunchSummary, MovePreview, QuotaEffect, StaffRef, UnassignedRow,
@@ -16,7 +18,8 @@ use crate::domain::quota::{OutletAverage, Standing};
 use crate::domain::suggest::suggest_maintainer;
 use crate::domain::task::owed;
 use crate::domain::{
-    Client, ClientNo, ClientStatus, LaunchId, Permission, Quarter, Segment, Staff, StaffNo, Task, TaskKind,
+    Client, ClientNo, ClientStatus, LaunchId, Permission, Quarter, Rules, Segment, Staff, StaffNo, Task,
+    TaskKind,
 };
 
 /// Unassigned clients listed at most; the rest come as earlier ones are assigned.
@@ -40,11 +43,52 @@ impl Service {
             .collect())
     }
 
+    /// Coverage of `quarter` (this one when `None`): as of today for this quarter, as it stood at
+    /// its end for a past one (frozen by the housekeeping, `service::past`; a quarter that ended
+    /// before freezing existed is recomputed and says so in `basis`). A quarter that has not
+    /// begun is refused.
     pub fn coverage(&self, actor: &Staff, quarter: Option<Quarter>) -> Result<CoverageView, ServiceError> {
         self.require(actor, Permission::Manager, "查看覆盖情况")?;
-        let today = self.local_date();
-        let quarter = quarter.unwrap_or_else(|| Quarter::of(today));
-        let rules = self.store.rules()?;
+        let asked = self.quarter_asked(quarter)?;
+        let (today, quarter) = (asked.today, asked.quarter);
+        let mut rules = self.store.rules()?;
+        let staff = match &asked.frozen {
+            Some(f) => {
+                rules.outlet_average_target = f.outlet_average_target;
+                f.staff_coverage()
+            }
+            None => self.live_staff_coverage(quarter, today, &rules)?,
+        };
+        let outlets = by_outlet(staff, &rules);
+        let mut branch = Figures::default();
+        let mut branch_average = OutletAverage { clients: 0, staff: 0, target: rules.outlet_average_target };
+        let mut below_quota = 0;
+        for o in &outlets {
+            branch.add(&o.figures);
+            branch_average.clients += o.average.clients;
+            branch_average.staff += o.average.staff;
+            below_quota += o.below_quota;
+        }
+        Ok(CoverageView {
+            quarter,
+            today,
+            as_of: asked.as_of,
+            basis: asked.basis,
+            outlets,
+            branch,
+            branch_average,
+            below_quota,
+        })
+    }
+
+    /// Per staff member coverage of `quarter` from the store as it is now (this quarter, or a
+    /// past one no freeze was made of), sorted by outlet and 工号.
+    fn live_staff_coverage(
+        &self,
+        quarter: Quarter,
+        today: NaiveDate,
+        rules: &Rules,
+    ) -> Result<Vec<StaffCoverage>, ServiceError> {
         let launches = self.store.launches()?;
         let counted = launches_in(quarter, &launches);
         let period = Period::of_quarter(quarter, today, &counted);
@@ -60,12 +104,12 @@ impl Service {
         let mut staff = Vec::new();
         for s in self.store.all_staff()? {
             let clients = if s.active { self.roster_clients(&s.no)? } else { Vec::new() };
-            let standing = Standing::of(&s, clients.len() as u32, &rules);
+            let standing = Standing::of(&s, clients.len() as u32, rules);
             let tasks = tasks_by_staff.get(&s.no).map(Vec::as_slice).unwrap_or(&[]);
             let f = figures(
                 &clients.iter().collect::<Vec<_>>(),
                 &tasks.iter().collect::<Vec<_>>(),
-                &rules,
+                rules,
                 period,
             );
             // Someone without a quota or clients, or no longer active, is listed only while they
@@ -76,17 +120,7 @@ impl Service {
             }
         }
         staff.sort_by(|a, b| a.staff.outlet.cmp(&b.staff.outlet).then(a.staff.no.cmp(&b.staff.no)));
-        let outlets = by_outlet(staff, &rules);
-        let mut branch = Figures::default();
-        let mut branch_average = OutletAverage { clients: 0, staff: 0, target: rules.outlet_average_target };
-        let mut below_quota = 0;
-        for o in &outlets {
-            branch.add(&o.figures);
-            branch_average.clients += o.average.clients;
-            branch_average.staff += o.average.staff;
-            below_quota += o.below_quota;
-        }
-        Ok(CoverageView { quarter, today, outlets, branch, branch_average, below_quota })
+        Ok(staff)
     }
 
     /// Clients no one maintains inside `actor`'s scope: premium ones (gold and above, and 提升

@@ -14,6 +14,7 @@ mod export;
 pub mod imports;
 pub use contact_import::ContactRecord;
 mod manage;
+mod past;
 mod periodic;
 mod reports;
 mod results;

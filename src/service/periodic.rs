@@ -2,7 +2,8 @@
 //! recommendations lapse once no backdated contact can complete them any more (`Task::lapses`:
 //! 31 days after their period ends), and this quarter's notification task is created for every
 //! roster client that lacks one — except in the quarter's last `Rules::notice_grace_days` days,
-//! when a client who joined since owes none.
+//! when a client who joined since owes none. It also freezes each quarter that ended since it
+//! last ran, and settles frozen quarters whose backdating window has closed (`past`).
 
 use super::{Service, ServiceError};
 use crate::domain::{AuditAction, Quarter, Task, TaskId, TaskKind, TaskState};
@@ -51,6 +52,11 @@ impl Service {
                 new.push(Task::quarterly(&c, quarter, today));
             }
         }
+        let previous = self
+            .store
+            .meta(HOUSEKEEPING_KEY)?
+            .and_then(|v| std::str::from_utf8(&v).ok().and_then(|s| s.parse::<chrono::NaiveDate>().ok()));
+        let quarters = self.quarters_to_write(previous, today)?;
         let rec = self.audit_record(
             SYSTEM,
             AuditAction::EnsureTasks,
@@ -71,6 +77,27 @@ impl Service {
             }
             if !lapsing.is_empty() || !new.is_empty() {
                 tx.audit(&rec)?;
+            }
+            for f in &quarters {
+                tx.save_frozen_quarter(f)?;
+                let detail = match f.settled_on {
+                    Some(on) if f.frozen_on != on => {
+                        format!("{} 季末数据补记期结束，任务结果定稿", f.quarter)
+                    }
+                    _ => format!(
+                        "留存 {} 季末数据：员工 {} 人，名单客户 {} 位，任务 {} 项",
+                        f.quarter,
+                        f.staff.len(),
+                        f.clients.len(),
+                        f.tasks.len()
+                    ),
+                };
+                tx.audit(&self.audit_record(
+                    SYSTEM,
+                    AuditAction::EnsureTasks,
+                    &f.quarter.to_string(),
+                    detail,
+                ))?;
             }
             tx.set_meta(HOUSEKEEPING_KEY, stamp.as_bytes())
         });

@@ -33,8 +33,9 @@ impl Service {
         quarter: Option<Quarter>,
     ) -> Result<Report, ServiceError> {
         self.require(actor, Permission::Manager, "导出报表")?;
-        let today = self.local_date();
-        let q = quarter.unwrap_or_else(|| Quarter::of(today));
+        // A quarter that has not begun is refused for every report, as on screen.
+        let asked = self.quarter_asked(quarter)?;
+        let (today, q) = (asked.today, asked.quarter);
         let report = match kind {
             ReportKind::Coverage => self.coverage_report(actor, q)?,
             ReportKind::Results => self.results_report(actor, q)?,
@@ -141,7 +142,7 @@ impl Service {
         total.extend(figure_cells(&view.branch));
         outlets.push(total);
         Ok(Report {
-            title: format!("{q} 名单制覆盖情况"),
+            title: format!("{q} 名单制覆盖情况 {}", view.basis.as_of_line(view.as_of)),
             sheets: vec![
                 ReportSheet {
                     name: "网点".into(),
@@ -231,7 +232,7 @@ impl Service {
             })
             .collect();
         Ok(Report {
-            title: format!("{q} 成效"),
+            title: format!("{q} 成效 {}", v.basis.as_of_line(v.as_of)),
             sheets: vec![
                 ReportSheet {
                     name: "成效".into(),

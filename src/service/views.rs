@@ -285,11 +285,47 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
+/// What a quarter's figures rest on, so a screen or report can say it next to "截至".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FigureBasis {
+    /// This quarter, as of today.
+    Current,
+    /// A past quarter as frozen at its end (`domain::past`): rosters, quotas, tiers and task
+    /// outcomes as they stood then. Until `window_closes` a contact dated inside the quarter and
+    /// logged late still completes its task; `settled` once that window has closed.
+    Frozen { settled: bool, window_closes: NaiveDate },
+    /// A past quarter that ended before mingdan froze quarters (a store from before): tasks are
+    /// counted as of its last day, but rosters, quotas, tiers and the gold-and-above share are as
+    /// they were on `today`.
+    Recomputed { today: NaiveDate },
+}
+
+impl FigureBasis {
+    /// "截至 2026-09-30", followed for a past quarter by what the figures rest on, in Chinese.
+    pub fn as_of_line(self, as_of: NaiveDate) -> String {
+        match self {
+            FigureBasis::Current => format!("截至 {as_of}"),
+            FigureBasis::Frozen { settled: true, .. } => {
+                format!("截至 {as_of}（季末留存的名单、配额和任务结果）")
+            }
+            FigureBasis::Frozen { settled: false, window_closes } => {
+                format!("截至 {as_of}（季末留存的名单和配额；{window_closes} 前补记的季度内联系仍会计入）")
+            }
+            FigureBasis::Recomputed { today } => format!(
+                "截至 {as_of}（任务按季末计算；名单、配额、客户级别为 {today} 的现状，该季度结束时尚未留存季末数据）"
+            ),
+        }
+    }
+}
+
 /// Quota coverage and execution figures for a quarter, by outlet and staff member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CoverageView {
     pub quarter: crate::domain::Quarter,
     pub today: NaiveDate,
+    /// The date the figures are as of: today, or a past quarter's last day.
+    pub as_of: NaiveDate,
+    pub basis: FigureBasis,
     pub outlets: Vec<crate::domain::coverage::OutletCoverage>,
     /// The branch as a whole: every outlet summed.
     pub branch: crate::domain::coverage::Figures,
@@ -375,6 +411,9 @@ pub struct MonthPoint {
 pub struct ResultsView {
     pub quarter: crate::domain::Quarter,
     pub today: NaiveDate,
+    /// The date the figures are as of: today, or a past quarter's last day.
+    pub as_of: NaiveDate,
+    pub basis: FigureBasis,
     pub now: crate::domain::results::Snapshot,
     /// Gold-and-above share of all clients against the 1% target.
     pub share: crate::domain::results::AgainstTarget,

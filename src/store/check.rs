@@ -65,7 +65,11 @@ impl Records {
             Stored::Tasks(t) => self.tasks.push(t),
             Stored::ClientChanges(c) => self.changes.push(c),
             // Decoding them was the whole check.
-            Stored::Launches(_) | Stored::Drafts(_) | Stored::Audit(_) | Stored::Snapshots(_) => {}
+            Stored::Launches(_)
+            | Stored::Drafts(_)
+            | Stored::Audit(_)
+            | Stored::Snapshots(_)
+            | Stored::Quarters(_) => {}
         }
     }
 }

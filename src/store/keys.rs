@@ -18,13 +18,14 @@
 //! | `audit`               | time seq                                 | AuditRecord  |
 //! | `snapshots`           | date                                     | Snapshot     |
 //! | `client_changes`      | 客户号 ∅ date seq                        | StateChange  |
+//! | `quarters`            | year q                                   | FrozenQuarter|
 //!
 //! ∅ is a zero byte (identifiers cannot contain one); numbers are big-endian so byte order is
 //! numeric order; time is seconds since 1970 with the sign bit flipped; due is days since 0001-01-01.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
-use crate::domain::{ClientNo, ContactId, LaunchId, StaffNo, TaskId, TaskKind};
+use crate::domain::{ClientNo, ContactId, LaunchId, Quarter, StaffNo, TaskId, TaskKind};
 
 pub const SEP: u8 = 0;
 
@@ -130,6 +131,13 @@ pub fn client_change(client: &ClientNo, on: NaiveDate, seq: u64) -> Vec<u8> {
     out.extend_from_slice(&date(on));
     out.extend_from_slice(&seq.to_be_bytes());
     out
+}
+
+/// A quarter's frozen figures: the year (big-endian, sign bit flipped so years sort) and the
+/// quarter number, so quarters sort in time order.
+pub fn quarter(q: Quarter) -> [u8; 5] {
+    let y = ((q.year as u32) ^ (1 << 31)).to_be_bytes();
+    [y[0], y[1], y[2], y[3], q.q]
 }
 
 pub fn launch(id: LaunchId) -> [u8; 8] {

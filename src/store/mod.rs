@@ -52,10 +52,11 @@ pub enum Tree {
     Audit,
     Snapshots,
     ClientChanges,
+    Quarters,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 16] = [
+    pub const ALL: [Tree; 17] = [
         Tree::Meta,
         Tree::Staff,
         Tree::StaffByLogin,
@@ -72,6 +73,7 @@ impl Tree {
         Tree::Audit,
         Tree::Snapshots,
         Tree::ClientChanges,
+        Tree::Quarters,
     ];
 
     pub fn name(self) -> &'static str {
@@ -92,6 +94,7 @@ impl Tree {
             Tree::Audit => "audit",
             Tree::Snapshots => "snapshots",
             Tree::ClientChanges => "client_changes",
+            Tree::Quarters => "quarters",
         }
     }
 }

@@ -7,9 +7,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::codec::{Record, decode};
 use super::tx::RULES_KEY;
 use super::{Store, StoreError, Tree, keys};
+use crate::domain::past::FrozenQuarter;
 use crate::domain::results::{Snapshot, StateChange};
 use crate::domain::{
-    AuditRecord, Client, ClientNo, Contact, ContactDraft, ProductLaunch, Rules, Staff, StaffNo, Task, TaskId,
+    AuditRecord, Client, ClientNo, Contact, ContactDraft, ProductLaunch, Quarter, Rules, Staff, StaffNo,
+    Task, TaskId,
 };
 
 impl Store {
@@ -154,6 +156,16 @@ impl Store {
 
     pub fn launches(&self) -> Result<Vec<ProductLaunch>, StoreError> {
         self.scan(Tree::Launches, b"").collect()
+    }
+
+    /// A past quarter's figures as frozen at its end (`domain::past`), if the housekeeping froze it.
+    pub fn frozen_quarter(&self, q: Quarter) -> Result<Option<FrozenQuarter>, StoreError> {
+        self.get(Tree::Quarters, &keys::quarter(q))
+    }
+
+    /// Every frozen quarter, oldest first.
+    pub fn frozen_quarters(&self) -> Result<Vec<FrozenQuarter>, StoreError> {
+        self.scan(Tree::Quarters, b"").collect()
     }
 
     pub fn snapshots(&self) -> Result<Vec<Snapshot>, StoreError> {

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::codec::{Record, decode, decode_payload};
 use super::{StoreError, Tree};
+use crate::domain::past::FrozenQuarter;
 use crate::domain::results::{Snapshot, StateChange};
 use crate::domain::{
     AuditRecord, CardTier, Client, ClientClass, ClientNo, ClientStatus, Contact, ContactDraft, Fen, Gender,
@@ -306,6 +307,10 @@ impl Record for StateChange {
     const KIND: &'static str = "客户变化";
 }
 
+impl Record for FrozenQuarter {
+    const KIND: &'static str = "季末数据";
+}
+
 impl Record for AuditRecord {
     const KIND: &'static str = "审计记录";
 }
@@ -354,7 +359,8 @@ record_trees! {
     Drafts: ContactDraft,
     Audit: AuditRecord,
     Snapshots: Snapshot,
-    ClientChanges: StateChange;
+    ClientChanges: StateChange,
+    Quarters: FrozenQuarter;
     holding no records: Meta, StaffByLogin, Roster, ContactsByClient, ContactsByTime, OpenTasksByStaff,
     OpenTasksByDue,
 }
@@ -556,7 +562,18 @@ mod tests {
         let kinds: Vec<&str> = Tree::ALL.iter().filter_map(|t| t.record_kind()).collect();
         assert_eq!(
             kinds,
-            ["员工", "客户", "联系记录", "任务", "新品推介", "联系草稿", "审计记录", "资产快照", "客户变化"]
+            [
+                "员工",
+                "客户",
+                "联系记录",
+                "任务",
+                "新品推介",
+                "联系草稿",
+                "审计记录",
+                "资产快照",
+                "客户变化",
+                "季末数据"
+            ]
         );
     }
 

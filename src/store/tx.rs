@@ -8,6 +8,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::codec::{Record, decode, encode};
 use super::{StoreError, Tree, keys};
+use crate::domain::past::FrozenQuarter;
 use crate::domain::results::{ClientState, Snapshot, StateChange};
 use crate::domain::{
     AuditRecord, Client, ClientNo, Contact, ContactDraft, ProductLaunch, Rules, Staff, StaffNo, Task, TaskId,
@@ -263,6 +264,11 @@ impl<'a> Tx<'a> {
 
     pub fn save_snapshot(&self, s: &Snapshot) -> TxResult<()> {
         self.put(Tree::Snapshots, &keys::date(s.date), s)
+    }
+
+    /// Stores a past quarter's frozen figures, replacing an earlier freeze of the same quarter.
+    pub fn save_frozen_quarter(&self, f: &FrozenQuarter) -> TxResult<()> {
+        self.put(Tree::Quarters, &keys::quarter(f.quarter), f)
     }
 
     pub fn audit(&self, rec: &AuditRecord) -> TxResult<()> {

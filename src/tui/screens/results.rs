@@ -15,7 +15,7 @@ use super::export_report;
 use crate::domain::Quarter;
 use crate::domain::percent::show_permille as pct;
 use crate::service::ServiceError;
-use crate::service::views::{ReportKind, ResultsView};
+use crate::service::views::{FigureBasis, ReportKind, ResultsView};
 
 /// Eight heights of a bar; placed at the end of their line, because a CJK terminal may draw
 /// these ambiguous-width glyphs two cells wide.
@@ -101,7 +101,14 @@ impl Screen for ResultsScreen {
         let mut lines = vec![
             Line::from(vec![
                 Span::styled(format!(" {} ", v.quarter), th.title),
-                Span::styled(t.as_of.replace("{}", &ui::date(v.today, v.today, t)), th.muted),
+                // A past quarter says what its figures rest on (frozen at its end, or not).
+                Span::styled(
+                    match v.basis {
+                        FigureBasis::Current => t.as_of.replace("{}", &ui::date(v.as_of, v.today, t)),
+                        basis => basis.as_of_line(v.as_of),
+                    },
+                    th.muted,
+                ),
             ]),
             Line::from(""),
         ];
