@@ -158,7 +158,7 @@ impl SettingsScreen {
             Item::Header(h) => h.to_string(),
             Item::Quota(role) => role.to_string(),
             Item::Cadence(c) => t.class(*c).to_string(),
-            Item::TierFloor(tier) => tier.label().to_string(),
+            Item::TierFloor(tier) => t.tier(*tier).to_string(),
             Item::OutletAverage => t.set_outlet_average.into(),
             Item::FirstCallback => t.set_first_callback.into(),
             Item::SelfService => t.set_self_service.into(),
