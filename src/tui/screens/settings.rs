@@ -431,3 +431,19 @@ impl Screen for SettingsScreen {
         f.render_widget(Paragraph::new(status), Rect { y: area.y + list_h, height: 1, ..area });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floors_are_typed_in_wan_and_shown_exactly() {
+        assert_eq!(parse_floor("12.5"), Some(Fen(Fen::wan(12).0 + Fen::yuan(5_000).0)));
+        assert_eq!(parse_floor("12.5万"), parse_floor("125000元"));
+        assert_eq!(parse_floor("0"), None, "a floor above zero");
+        assert_eq!(parse_floor("十万"), None);
+        assert_eq!(wan_text(Fen::wan(600)), "600");
+        assert_eq!(wan_text(Fen(Fen::wan(12).0 + Fen::yuan(5_000).0)), "12.5");
+        assert_eq!(wan_text(Fen::yuan(1)), "0.0001");
+    }
+}
