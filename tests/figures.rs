@@ -538,18 +538,17 @@ fn a_handover_after_the_quarter_leaves_that_quarters_coverage_as_it_ended() {
 
     // The report says so: 截至 the quarter's last day, from the copy kept at its end.
     let report = desk.s("1001").report(ReportKind::Coverage, Some(Q3)).unwrap();
-    assert!(
-        report.title.contains("截至 2026-09-30") && report.title.contains("季末留存"),
-        "{}",
-        report.title
-    );
+    let heading = report.heading(&report.sheets[0]);
+    assert!(heading.contains("截至 2026-09-30") && heading.contains("季末留存"), "{heading}");
     let row = report.sheets[1].rows.iter().find(|r| r[0] == ReportCell::Text("2001".into())).unwrap();
     assert_eq!(row[4], ReportCell::Int(4), "2001's Q3 roster, not today's empty one");
     let results = desk.s("1001").report(ReportKind::Results, Some(Q3)).unwrap();
-    assert!(results.title.contains("截至 2026-09-30"), "{}", results.title);
+    let heading = results.heading(&results.sheets[0]);
+    assert!(heading.ends_with("截至 2026-09-30"), "{heading}");
     // This quarter says today's date and nothing more.
     let now = desk.s("1001").report(ReportKind::Coverage, None).unwrap();
-    assert!(now.title.ends_with("截至 2026-10-15"), "{}", now.title);
+    let heading = now.heading(&now.sheets[0]);
+    assert!(heading.ends_with("截至 2026-10-15") && !heading.contains('（'), "{heading}");
 }
 
 #[test]

@@ -172,7 +172,7 @@ fn the_coverage_workbook_reopens_with_chinese_headers_numbers_and_percentages() 
     let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
     assert_eq!(wb.sheet_names(), ["网点", "员工"]);
     let staff = wb.worksheet_range("员工").unwrap();
-    let headers: Vec<String> = (0..staff.width()).map(|c| cell(&staff, 0, c).to_string()).collect();
+    let headers: Vec<String> = (0..staff.width()).map(|c| cell(&staff, 1, c).to_string()).collect();
     assert_eq!(headers[..7], ["工号", "姓名", "网点", "岗位", "名单客户数", "岗位配额", "差额"]);
     let col = |h: &str| headers.iter().position(|x| x == h).unwrap();
     let row = (1..staff.height()).find(|r| cell(&staff, *r, 0) == Data::String("2001".into())).unwrap();

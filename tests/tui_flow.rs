@@ -456,3 +456,48 @@ fn help_has_no_duplicates_a_border_and_a_legend() {
     let search = screen(&mut app);
     assert!(search.contains("F2 / Ctrl-L"), "{search}");
 }
+
+#[test]
+fn a_launch_is_withdrawn_from_the_launches_screen_with_a_reason() {
+    let b = branch();
+    let m = b.session("1001");
+    m.launch_product("个人养老金".into(), "开户推介".into(), d(2026, 12, 15)).unwrap();
+    let th = theme();
+    let mut app = App::new(&m, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('5'));
+    press(&mut app, KeyCode::Char('e'));
+    typ(&mut app, "账户");
+    ctrl(&mut app, 's');
+    let corrected = screen(&mut app);
+    assert!(corrected.contains("已修改新品推介：个人养老金账户"), "{corrected}");
+    press(&mut app, KeyCode::Char('w'));
+    press(&mut app, KeyCode::Enter);
+    assert!(screen(&mut app).contains("请写明为什么撤回"), "a reason is required first");
+    assert!(m.launches().unwrap()[0].withdrawn.is_none());
+    typ(&mut app, "产品暂停发售");
+    press(&mut app, KeyCode::Enter);
+    let shown = screen(&mut app);
+    assert!(shown.contains("已撤回，取消未完成的推介任务 3 个"), "{shown}");
+    assert!(m.launches().unwrap()[0].withdrawn.is_some());
+}
+
+#[test]
+fn tier_floors_are_edited_in_settings_and_refused_out_of_order() {
+    let b = branch();
+    let m = b.session("9001");
+    let th = theme();
+    let mut app = App::new(&m, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('7'));
+    select_line(&mut app, "  金卡  ");
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "60");
+    press(&mut app, KeyCode::Enter);
+    let refused = screen(&mut app);
+    assert!(refused.contains("白金卡的门槛 50.0万 应高于金卡的 60.0万"), "{refused}");
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "12.5");
+    press(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 's');
+    let floors = m.rules().unwrap().tier_floors;
+    assert_eq!(floors[0], (mingdan::domain::CardTier::Gold, mingdan::domain::Fen(12_500_000)));
+}

@@ -444,6 +444,11 @@ fn write_import_report(
     }
     let table = crate::service::views::Table {
         title: "导入检查报告".into(),
+        heading: crate::service::views::heading(
+            "导入检查报告",
+            if outcome.written { "已导入" } else { "未写入（试导入或有问题）" },
+            chrono::Local::now().date_naive(),
+        ),
         headers: ["类别", "行号", "列", "内容"].iter().map(|h| h.to_string()).collect(),
         rows,
     };

@@ -516,6 +516,7 @@ pub fn generate(spec: &DemoSpec, next_id: &mut dyn FnMut() -> u64) -> DemoBranch
             deadline: today - Duration::days(45),
             by: boss.clone(),
             outlet: None,
+            withdrawn: None,
         },
         ProductLaunch {
             id: LaunchId(next_id()),
@@ -525,6 +526,7 @@ pub fn generate(spec: &DemoSpec, next_id: &mut dyn FnMut() -> u64) -> DemoBranch
             deadline: today + Duration::days(20),
             by: boss,
             outlet: None,
+            withdrawn: None,
         },
     ];
 

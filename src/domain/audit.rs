@@ -22,6 +22,8 @@ labelled_enum!(
         SaveDraft => "保存草稿";
         Backup => "备份";
         Restore => "恢复";
+        CorrectLaunch => "修改新品推介";
+        WithdrawLaunch => "撤回新品推介";
     }
 );
 

@@ -154,9 +154,25 @@ impl Rules {
                 return Err(Invalid::new("名单配额", format!("{role}的配额 {n} 不合理")));
             }
         }
-        let ascending = self.tier_floors.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1);
-        if !ascending {
-            return Err(Invalid::new("卡级别门槛", "各卡级别的资产门槛应由低到高递增"));
+        if let Some(w) = self.tier_floors.windows(2).find(|w| !(w[0].0 < w[1].0 && w[0].1 < w[1].1)) {
+            let ((low, low_floor), (high, high_floor)) = (w[0], w[1]);
+            let reason = if low < high {
+                format!(
+                    "{}的门槛 {} 应高于{}的 {}：各卡级别的资产门槛应由低到高递增",
+                    high.label(),
+                    high_floor.display_wan(),
+                    low.label(),
+                    low_floor.display_wan()
+                )
+            } else {
+                "各卡级别应按由低到高的顺序排列".to_string()
+            };
+            return Err(Invalid::new("卡级别门槛", reason));
+        }
+        if let Some((tier, floor)) = self.tier_floors.first()
+            && floor.0 <= 0
+        {
+            return Err(Invalid::new("卡级别门槛", format!("{}的门槛应大于 0", tier.label())));
         }
         if !(1..=1000).contains(&self.outlet_average_target) {
             return Err(Invalid::new("人均名单客户目标", "应在 1 到 1000 之间"));
@@ -229,6 +245,18 @@ mod tests {
         assert_eq!(r.check().unwrap_err().field, "回访周期");
         let mut r = Rules::default();
         r.tier_floors.swap(0, 1);
+        assert_eq!(r.check().unwrap_err().field, "卡级别门槛");
+        // A floor edited above the next tier's is refused, naming both.
+        let mut r = Rules::default();
+        r.tier_floors[1].1 = Fen::wan(250);
+        let e = r.check().unwrap_err();
+        assert_eq!(e.field, "卡级别门槛");
+        assert!(
+            e.reason.contains("钻石卡") && e.reason.contains("白金卡") && e.reason.contains("250.0万"),
+            "{e}"
+        );
+        let mut r = Rules::default();
+        r.tier_floors[0].1 = Fen(0);
         assert_eq!(r.check().unwrap_err().field, "卡级别门槛");
         let r = Rules {
             whole_number_searches_per_hour: MAX_WHOLE_NUMBER_SEARCHES_PER_HOUR + 1,

@@ -483,6 +483,7 @@ mod tests {
             deadline: d(2026, 11, 30),
             by: StaffNo::parse("9001").unwrap(),
             outlet: None,
+            withdrawn: None,
         }
     }
 

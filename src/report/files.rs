@@ -169,11 +169,19 @@ pub fn csv_cell(s: &str) -> String {
     }
 }
 
-/// `table` as CSV at `path` (see `write_output` for `-`, pipes, devices and links).
+/// A CSV writer as Excel on Windows expects: CRLF line ends, rows of any length (a title row
+/// has one cell).
+fn csv_writer<W: Write>(to: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new().flexible(true).terminator(csv::Terminator::CRLF).from_writer(to)
+}
+
+/// `table` as CSV at `path` (see `write_output` for `-`, pipes, devices and links): UTF-8 with
+/// a BOM, CRLF line ends, the table's title row (`Table::heading`), then the headers.
 pub fn write_csv(path: &Path, force: bool, table: &Table) -> Result<()> {
     write_output(path, force, |f| {
         f.write_all(&BOM)?;
-        let mut w = csv::Writer::from_writer(f);
+        let mut w = csv_writer(f);
+        w.write_record([csv_cell(&table.heading)])?;
         w.write_record(&table.headers)?;
         for row in &table.rows {
             w.write_record(row.iter().map(|c| csv_cell(c)))?;
@@ -183,6 +191,7 @@ pub fn write_csv(path: &Path, force: bool, table: &Table) -> Result<()> {
     })
 }
 
+/// A cell as CSV and column widths show it: numbers plain, shares to 0.1%, dates `YYYY-MM-DD`.
 pub fn cell_text(c: &ReportCell) -> String {
     match c {
         ReportCell::Text(s) => s.clone(),
@@ -190,18 +199,19 @@ pub fn cell_text(c: &ReportCell) -> String {
         ReportCell::Percent(Some(p)) => crate::domain::percent::show_permille(*p),
         ReportCell::Percent(None) | ReportCell::Empty => String::new(),
         ReportCell::Decimal2(h) => format!("{}.{:02}", h / 100, h.rem_euclid(100)),
-        ReportCell::Date(d) => d.to_string(),
+        ReportCell::Date(d) => d.format("%Y-%m-%d").to_string(),
+        ReportCell::DateTime(t) => t.format("%Y-%m-%d %H:%M").to_string(),
     }
 }
 
-/// Each sheet as a titled block, blocks separated by an empty line, in one CSV file.
+/// Each sheet as a block in one CSV file (UTF-8 with a BOM, CRLF line ends): its title row
+/// (`Report::heading`: branch, figure, period, 截至 date), its headers, its rows; blocks
+/// separated by an empty line.
 pub fn write_report_csv(path: &Path, force: bool, report: &Report) -> Result<()> {
     let mut blocks = Vec::new();
     for sheet in &report.sheets {
-        let mut w = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
-        if report.sheets.len() > 1 {
-            w.write_record([format!("{} · {}", report.title, sheet.name)])?;
-        }
+        let mut w = csv_writer(Vec::new());
+        w.write_record([csv_cell(&report.heading(sheet))])?;
         w.write_record(&sheet.headers)?;
         for row in &sheet.rows {
             w.write_record(row.iter().map(|c| match c {
@@ -213,7 +223,7 @@ pub fn write_report_csv(path: &Path, force: bool, report: &Report) -> Result<()>
     }
     write_output(path, force, |f| {
         f.write_all(&BOM)?;
-        f.write_all(&blocks.join(&b"\n"[..]))?;
+        f.write_all(&blocks.join(&b"\r\n"[..]))?;
         Ok(())
     })
 }

@@ -14,20 +14,29 @@ fn err(e: XlsxError) -> anyhow::Error {
     anyhow!("生成 Excel 文件失败：{e}")
 }
 
-fn write_sheet(ws: &mut Worksheet, sheet: &crate::service::views::ReportSheet) -> Result<(), XlsxError> {
+/// One sheet: the title row (`Report::heading`) on row 1, the bold headers on row 2 (both
+/// frozen), then the rows, each cell with its own type.
+fn write_sheet(
+    ws: &mut Worksheet,
+    heading: &str,
+    sheet: &crate::service::views::ReportSheet,
+) -> Result<(), XlsxError> {
+    let title = Format::new().set_bold().set_font_size(14);
     let header = Format::new().set_bold().set_background_color("#D9E1F2");
     let percent = Format::new().set_num_format("0.0%");
     let decimal = Format::new().set_num_format("0.00");
     let date = Format::new().set_num_format("yyyy-mm-dd");
+    let date_time = Format::new().set_num_format("yyyy-mm-dd hh:mm");
     // Excel limits sheet names to 31 characters and a few symbols.
     let name: String = sheet.name.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
     ws.set_name(name)?;
     let mut widths: Vec<usize> = sheet.headers.iter().map(|h| h.width()).collect();
+    ws.write_string_with_format(0, 0, crate::domain::inert(heading), &title)?;
     for (col, h) in sheet.headers.iter().enumerate() {
-        ws.write_string_with_format(0, col as u16, h, &header)?;
+        ws.write_string_with_format(1, col as u16, h, &header)?;
     }
     for (r, row) in sheet.rows.iter().enumerate() {
-        let r = r as u32 + 1;
+        let r = r as u32 + 2;
         for (c, cell) in row.iter().enumerate() {
             let c16 = c as u16;
             match cell {
@@ -46,6 +55,9 @@ fn write_sheet(ws: &mut Worksheet, sheet: &crate::service::views::ReportSheet) -
                 ReportCell::Date(d) => {
                     ws.write_date_with_format(r, c16, d, &date)?;
                 }
+                ReportCell::DateTime(t) => {
+                    ws.write_datetime_with_format(r, c16, t, &date_time)?;
+                }
                 ReportCell::Percent(None) | ReportCell::Empty => {}
             }
             if let Some(w) = widths.get_mut(c) {
@@ -56,14 +68,14 @@ fn write_sheet(ws: &mut Worksheet, sheet: &crate::service::views::ReportSheet) -
     for (c, w) in widths.iter().enumerate() {
         ws.set_column_width(c as u16, (*w as f64 + 2.0).min(60.0))?;
     }
-    ws.set_freeze_panes(1, 0)?;
+    ws.set_freeze_panes(2, 0)?;
     Ok(())
 }
 
 pub fn write_xlsx(path: &Path, force: bool, report: &Report) -> Result<()> {
     let mut wb = Workbook::new();
     for sheet in &report.sheets {
-        write_sheet(wb.add_worksheet(), sheet).map_err(err)?;
+        write_sheet(wb.add_worksheet(), &report.heading(sheet), sheet).map_err(err)?;
     }
     let bytes = wb.save_to_buffer().map_err(err)?;
     write_output(path, force, |f| {

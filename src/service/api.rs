@@ -13,8 +13,8 @@ use super::today::TodayView;
 use super::views::*;
 use super::{Service, ServiceError};
 use crate::domain::{
-    AuditRecord, ClientNo, ContactDraft, OutletId, Quarter, Rules, Segment, Sensitive, Staff, StaffNo,
-    Sticker,
+    AuditRecord, ClientNo, ContactDraft, LaunchId, OutletId, Quarter, Rules, Segment, Sensitive, Staff,
+    StaffNo, Sticker,
 };
 use crate::store::CheckReport;
 
@@ -116,6 +116,12 @@ api! {
     /// head only inside their outlet (client, present maintainer and receiver).
     fn assign(Assign, clients: Vec<ClientNo>, to: Option<StaffNo>, reason: String) -> u32;
     fn launch_product(LaunchProduct, name: String, description: String, deadline: NaiveDate) -> LaunchRef;
+    /// Corrects a launch's name, description and deadline (the deadline only while it runs);
+    /// audited. An outlet head only their outlet's launches.
+    fn correct_launch(CorrectLaunch, id: LaunchId, name: String, description: String, deadline: NaiveDate) -> LaunchRef;
+    /// Withdraws a running launch: its open recommendations are cancelled, done ones stay;
+    /// audited with `reason`. Returns how many were cancelled.
+    fn withdraw_launch(WithdrawLaunch, id: LaunchId, reason: String) -> u32;
     fn rules(GetRules) -> Rules;
     /// Saves `rules`, edited from `was` (refused if the stored rules are no longer `was`);
     /// branch-level managers only.

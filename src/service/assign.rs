@@ -4,11 +4,11 @@ use chrono::NaiveDate;
 
 use super::views::LaunchRef;
 use super::{Service, ServiceError};
-use crate::domain::product::check_launch;
+use crate::domain::product::{check_correction, check_launch, check_withdrawal};
 use crate::domain::task::move_client;
 use crate::domain::{
     AuditAction, AuditRecord, Client, ClientNo, LaunchId, Permission, ProductLaunch, Rules, Staff, StaffNo,
-    Task,
+    Task, TaskKind, TaskState,
 };
 use crate::store::{Tx, TxResult};
 
@@ -151,6 +151,7 @@ impl Service {
             deadline,
             by: actor.no.clone(),
             outlet: actor.managed_outlet().cloned(),
+            withdrawn: None,
         };
         let outlet_of: std::collections::HashMap<StaffNo, crate::domain::OutletId> =
             self.store.all_staff()?.into_iter().map(|s| (s.no, s.outlet)).collect();
@@ -181,6 +182,141 @@ impl Service {
             tx.audit(&rec)
         })?;
         Ok(LaunchRef { id: launch.id, name: launch.name, deadline: launch.deadline })
+    }
+
+    /// The launch `id` for a manager about to change it: refused when there is none, and for an
+    /// outlet head when it is not their outlet's launch (a branch-wide launch is the branch's).
+    fn launch_to_change(
+        &self,
+        actor: &Staff,
+        id: LaunchId,
+        what: &str,
+    ) -> Result<ProductLaunch, ServiceError> {
+        self.require(actor, Permission::Manager, what)?;
+        let launch = self
+            .store
+            .launches()?
+            .into_iter()
+            .find(|l| l.id == id)
+            .ok_or_else(|| ServiceError::NotFound(format!("新品推介（编号 {}）", id.0)))?;
+        if let Some(own) = actor.managed_outlet()
+            && launch.outlet.as_ref() != Some(own)
+        {
+            let whose = launch.outlet.as_ref().map_or_else(|| "全支行".to_string(), |o| format!("{o}网点"));
+            return Err(ServiceError::Denied(format!(
+                "“{}”是{whose}的新品推介，{}（{}）的管理范围是{}，{what}须由发布范围内的管理者操作",
+                launch.name,
+                actor.name,
+                actor.no,
+                actor.scope_text()
+            )));
+        }
+        Ok(launch)
+    }
+
+    /// Corrects a launch's name, description and deadline (audited, old → new). A changed
+    /// deadline moves the due date of its open recommendations with it; it may change only
+    /// while the launch runs (`product::check_correction`).
+    pub fn correct_launch(
+        &self,
+        actor: &Staff,
+        id: LaunchId,
+        name: String,
+        description: String,
+        deadline: NaiveDate,
+    ) -> Result<LaunchRef, ServiceError> {
+        let today = self.local_date();
+        let _w = self.write_lock();
+        let old = self.launch_to_change(actor, id, "修改新品推介")?;
+        let problems = check_correction(&old, &name, &description, deadline, today);
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
+        let new = ProductLaunch {
+            name: name.trim().to_string(),
+            description: description.trim().to_string(),
+            deadline,
+            ..old.clone()
+        };
+        let mut changes = Vec::new();
+        if new.name != old.name {
+            changes.push(format!("名称 {} → {}", old.name, new.name));
+        }
+        if new.description != old.description {
+            changes.push("产品说明已修改".to_string());
+        }
+        if new.deadline != old.deadline {
+            changes.push(format!("截止 {} → {}", old.deadline, new.deadline));
+        }
+        if changes.is_empty() {
+            return Ok(LaunchRef { id: new.id, name: new.name, deadline: new.deadline });
+        }
+        let mut moved = Vec::new();
+        if new.deadline != old.deadline {
+            for t in self.store.tasks() {
+                let t = t?;
+                if t.id.kind == TaskKind::Launch(id) && t.state == TaskState::Open {
+                    moved.push(Task { due: deadline, first_due: deadline, ..t });
+                }
+            }
+            changes.push(format!("{} 个未完成的推介任务随之改期", moved.len()));
+        }
+        let rec =
+            self.audit_record(actor.no.as_str(), AuditAction::CorrectLaunch, &old.name, changes.join("；"));
+        self.store.write(|tx| {
+            tx.save_launch(&new)?;
+            for t in &moved {
+                tx.save_task(t)?;
+            }
+            tx.audit(&rec)
+        })?;
+        Ok(LaunchRef { id: new.id, name: new.name, deadline: new.deadline })
+    }
+
+    /// Withdraws a running launch (撤回), audited with `reason`: no one owes it from today, its
+    /// open recommendations are cancelled (they leave every coverage figure, not counted as
+    /// missed), those already made stay done. Returns how many were cancelled. Refused once
+    /// its deadline has passed (`product::check_withdrawal`).
+    pub fn withdraw_launch(&self, actor: &Staff, id: LaunchId, reason: String) -> Result<u32, ServiceError> {
+        let today = self.local_date();
+        let reason = reason.trim().to_string();
+        if reason.is_empty() {
+            return Err(ServiceError::invalid("撤回原因", "请写明为什么撤回（会记入审计）"));
+        }
+        if reason.chars().any(crate::domain::text::is_active) {
+            return Err(ServiceError::invalid("撤回原因", "不能包含换行或控制字符"));
+        }
+        let _w = self.write_lock();
+        let launch = self.launch_to_change(actor, id, "撤回新品推介")?;
+        check_withdrawal(&launch, today)?;
+        let mut cancelled = Vec::new();
+        let mut done = 0u32;
+        for t in self.store.tasks() {
+            let t = t?;
+            if t.id.kind != TaskKind::Launch(id) {
+                continue;
+            }
+            match t.state {
+                TaskState::Open => cancelled.push(Task { state: TaskState::Cancelled { on: today }, ..t }),
+                TaskState::Done { .. } => done += 1,
+                _ => {}
+            }
+        }
+        let launch = ProductLaunch { withdrawn: Some(today), ..launch };
+        let rec = self.audit_record(
+            actor.no.as_str(),
+            AuditAction::WithdrawLaunch,
+            &launch.name,
+            format!("原因：{reason}；取消未完成的推介任务 {} 个，已完成的 {done} 个保留", cancelled.len()),
+        );
+        self.store.write(|tx| {
+            tx.save_launch(&launch)?;
+            for t in &cancelled {
+                tx.save_task(t)?;
+            }
+            tx.audit(&rec)
+        })?;
+        Ok(u32::try_from(cancelled.len()).unwrap_or(u32::MAX))
     }
 
     pub fn rules(&self, _actor: &Staff) -> Result<Rules, ServiceError> {
@@ -234,7 +370,16 @@ fn describe_rule_changes(old: &Rules, new: &Rules) -> String {
         }
     }
     if old.tier_floors != new.tier_floors {
-        parts.push("卡级别门槛已修改".into());
+        let floor = |r: &Rules, t| r.tier_floors.iter().find(|(x, _)| *x == t).map(|(_, f)| f.display_wan());
+        let tiers: std::collections::BTreeSet<_> =
+            old.tier_floors.iter().chain(&new.tier_floors).map(|(t, _)| *t).collect();
+        for t in tiers {
+            let (a, b) = (floor(old, t), floor(new, t));
+            if a != b {
+                let show = |f: Option<String>| f.unwrap_or_else(|| "无".into());
+                parts.push(format!("{}门槛 {}→{}", t.label(), show(a), show(b)));
+            }
+        }
     }
     if old.self_service_min_permille != new.self_service_min_permille {
         parts.push(format!(

@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
-use super::views::Table;
+use super::views::{Table, heading};
 use super::{Service, ServiceError};
 use crate::domain::compliance::gaps;
 use crate::domain::names::sort_key;
@@ -46,7 +46,8 @@ impl Service {
             if owners.len() == 1 { format!("{} 的名单", owners[0].name) } else { "全行名单".into() };
         let detail = format!("{scope}，{} 行，{}", rows.len(), if unmasked { "未遮蔽" } else { "已遮蔽" });
         self.audit_export(actor, "名单", detail)?;
-        Ok(Table { title: "名单".into(), headers: export_header(columns), rows })
+        let heading = heading(&self.branch_name()?, &scope, self.local_date());
+        Ok(Table { title: "名单".into(), heading, headers: export_header(columns), rows })
     }
 
     /// Contacts that took place from `from` to `to`, both days included.
@@ -86,7 +87,19 @@ impl Service {
                 &ContactOut { contact: c, client_name, staff_name, launch_name },
             ));
         }
-        Ok(Table { title: "联系记录".into(), headers: export_header(CONTACT_COLUMNS), rows })
+        let what = format!("联系记录 {from} 至 {to}");
+        let heading = heading(&self.branch_name()?, &what, to.min(self.local_date()));
+        Ok(Table { title: "联系记录".into(), heading, headers: export_header(CONTACT_COLUMNS), rows })
+    }
+
+    /// The branch as title rows name it: its outlets, in order, joined by 、 (`城关、东街、西街`).
+    /// The store keeps no branch name, and the outlets are what staff call the branch by.
+    pub fn branch_name(&self) -> Result<String, ServiceError> {
+        let mut outlets: Vec<String> =
+            self.store.all_staff()?.into_iter().map(|s| s.outlet.to_string()).collect();
+        outlets.sort_by_cached_key(|o| sort_key(o));
+        outlets.dedup();
+        Ok(if outlets.is_empty() { "本支行".into() } else { outlets.join("、") })
     }
 
     pub(super) fn audit_export(&self, actor: &Staff, what: &str, detail: String) -> Result<(), ServiceError> {

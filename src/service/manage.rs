@@ -327,6 +327,7 @@ impl Service {
         for l in launches {
             out.push(LaunchSummary {
                 days_left: l.is_running(today).then(|| days_left(l.deadline, today)),
+                withdrawn: l.withdrawn,
                 pitched: counts.get(&l.id).copied().unwrap_or_default(),
                 launch: LaunchRef { id: l.id, name: l.name, deadline: l.deadline },
                 description: l.description,

@@ -36,12 +36,20 @@ impl Service {
         // A quarter that has not begun is refused for every report, as on screen.
         let asked = self.quarter_asked(quarter)?;
         let (today, q) = (asked.today, asked.quarter);
-        let report = match kind {
+        let branch = self.branch_name()?;
+        // A past quarter's figures are as of its last day; the current one's as of today.
+        let quarter_end = q.last_day().min(today);
+        let mut report = match kind {
             ReportKind::Coverage => self.coverage_report(actor, q)?,
             ReportKind::Results => self.results_report(actor, q)?,
             ReportKind::Contacts => {
                 let table = self.contacts_table(q.first_day(), q.last_day().min(today))?;
-                Report { title: format!("{q} 联系记录"), sheets: vec![text_sheet("联系记录", table)] }
+                Report {
+                    title: format!("{q} 联系记录"),
+                    branch: String::new(),
+                    as_of: quarter_end,
+                    sheets: vec![typed_sheet("联系记录", table)],
+                }
             }
             ReportKind::Unassigned => {
                 let rows = self
@@ -63,6 +71,8 @@ impl Service {
                     ["客户号", "客户姓名", "网点", "卡级别", "客户类型", "建议维护人工号", "建议维护人"];
                 Report {
                     title: format!("{today} 待分配客户"),
+                    branch: String::new(),
+                    as_of: today,
                     sheets: vec![ReportSheet {
                         name: "待分配".into(),
                         headers: headers.iter().map(|h| h.to_string()).collect(),
@@ -79,7 +89,11 @@ impl Service {
                             C::Text(l.launch.name),
                             C::Date(l.launched),
                             C::Date(l.launch.deadline),
-                            C::Text(if l.days_left.is_some() { "进行中" } else { "已截止" }.into()),
+                            C::Text(match (l.withdrawn, l.days_left) {
+                                (Some(on), _) => format!("已撤回（{on}）"),
+                                (None, Some(_)) => "进行中".into(),
+                                (None, None) => "已截止".into(),
+                            }),
                             C::Int(i64::from(l.pitched.done)),
                             C::Int(i64::from(l.pitched.of)),
                             pct(l.pitched),
@@ -89,6 +103,8 @@ impl Service {
                 let headers = ["产品", "发布日期", "截止日期", "状态", "已推介", "应推介", "覆盖率"];
                 Report {
                     title: format!("{today} 新品推介"),
+                    branch: String::new(),
+                    as_of: today,
                     sheets: vec![ReportSheet {
                         name: "新品推介".into(),
                         headers: headers.iter().map(|h| h.to_string()).collect(),
@@ -97,6 +113,7 @@ impl Service {
                 }
             }
         };
+        report.branch = branch;
         let rows: usize = report.sheets.iter().map(|s| s.rows.len()).sum();
         self.audit_export(actor, "报表", format!("{}，{rows} 行", report.title))?;
         Ok(report)
@@ -142,7 +159,9 @@ impl Service {
         total.extend(figure_cells(&view.branch));
         outlets.push(total);
         Ok(Report {
-            title: format!("{q} 名单制覆盖情况 {}", view.basis.as_of_line(view.as_of)),
+            title: format!("{q} 名单制覆盖情况{}", basis_note(view.basis, view.as_of)),
+            branch: String::new(),
+            as_of: view.as_of,
             sheets: vec![
                 ReportSheet {
                     name: "网点".into(),
@@ -232,7 +251,9 @@ impl Service {
             })
             .collect();
         Ok(Report {
-            title: format!("{q} 成效 {}", v.basis.as_of_line(v.as_of)),
+            title: format!("{q} 成效{}", basis_note(v.basis, v.as_of)),
+            branch: String::new(),
+            as_of: v.as_of,
             sheets: vec![
                 ReportSheet {
                     name: "成效".into(),
@@ -252,20 +273,49 @@ impl Service {
     }
 }
 
-/// A text table as a sheet; a column of whole numbers stays numeric.
-pub fn text_sheet(name: &str, t: Table) -> ReportSheet {
+/// Columns of identifiers: kept as text whatever they look like, so 0-led numbers, long
+/// numbers and numbers Excel would round stay whole and every row's cell has the same type.
+const ID_HEADERS: [&str; 6] = ["客户号", "员工工号", "工号", "维护人工号", "手机号码", "证件号码"];
+
+/// An exported text table as a sheet with typed cells: identifier columns (`ID_HEADERS`) are
+/// text in every row, `YYYY-MM-DD` cells are dates, `YYYY-MM-DD HH:MM` cells date-times, other
+/// whole numbers numbers, anything else text. One rule per column, so a column never mixes
+/// text and numbers.
+pub fn typed_sheet(name: &str, t: Table) -> ReportSheet {
+    let ids: Vec<bool> = t.headers.iter().map(|h| ID_HEADERS.contains(&h.as_str())).collect();
     let rows = t
         .rows
         .into_iter()
         .map(|r| {
             r.into_iter()
-                .map(|cell| match cell.parse::<i64>() {
-                    Ok(n) if !cell.starts_with('0') || cell == "0" => C::Int(n),
-                    _ if cell.is_empty() => C::Empty,
-                    _ => C::Text(cell),
+                .enumerate()
+                .map(|(i, cell)| {
+                    if cell.is_empty() {
+                        return C::Empty;
+                    }
+                    if ids.get(i).copied().unwrap_or(false) {
+                        return C::Text(cell);
+                    }
+                    if let Ok(d) = chrono::NaiveDate::parse_from_str(&cell, "%Y-%m-%d") {
+                        return C::Date(d);
+                    }
+                    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(&cell, "%Y-%m-%d %H:%M") {
+                        return C::DateTime(t);
+                    }
+                    match cell.parse::<i64>() {
+                        Ok(n) if !cell.starts_with('0') || cell == "0" => C::Int(n),
+                        _ => C::Text(cell),
+                    }
                 })
                 .collect()
         })
         .collect();
     ReportSheet { name: name.into(), headers: t.headers, rows }
+}
+
+/// What a past quarter's figures rest on, for its title row (the row itself says 截至): the
+/// parenthesis of `FigureBasis::as_of_line`, empty for the current quarter.
+fn basis_note(basis: super::views::FigureBasis, as_of: chrono::NaiveDate) -> String {
+    let line = basis.as_of_line(as_of);
+    line.split_once('（').map(|(_, rest)| format!("（{rest}")).unwrap_or_default()
 }

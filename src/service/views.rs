@@ -281,6 +281,10 @@ pub struct AuditFilter {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Table {
     pub title: String,
+    /// The title row written above the headers: whose figures, what, which period and
+    /// "截至 YYYY-MM-DD" (see `heading`). Our importers look for the header in the first 15
+    /// rows, so a file with this row reads back as before.
+    pub heading: String,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
 }
@@ -388,8 +392,10 @@ pub struct LaunchSummary {
     pub launch: LaunchRef,
     pub description: String,
     pub launched: NaiveDate,
-    /// Days to the deadline counting today; None once it has passed.
+    /// Days to the deadline counting today; None once it has passed or it was withdrawn.
     pub days_left: Option<i64>,
+    /// The day it was withdrawn (撤回), if it was.
+    pub withdrawn: Option<NaiveDate>,
     /// Recommendations made of those owed.
     pub pitched: Ratio,
 }
@@ -437,6 +443,8 @@ pub enum ReportCell {
     /// Hundredths (20.5 people per head = 2050).
     Decimal2(i64),
     Date(NaiveDate),
+    /// A moment to the minute (a contact's 联系时间).
+    DateTime(NaiveDateTime),
     Empty,
 }
 
@@ -449,8 +457,29 @@ pub struct ReportSheet {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
+    /// The period and the figure (`2026Q4 名单制覆盖情况`); also names the file the TUI writes.
     pub title: String,
+    /// Whose figures these are: the branch, named by its outlets (see `Service::branch_name`).
+    pub branch: String,
+    /// The day the figures are as of: today for the current quarter, the quarter's last day for
+    /// a past one.
+    pub as_of: NaiveDate,
     pub sheets: Vec<ReportSheet>,
+}
+
+impl Report {
+    /// The title row above `sheet`'s headers in a workbook or CSV block:
+    /// `城关、东街、西街 · 2026Q4 名单制覆盖情况 · 员工 · 截至 2026-11-30` (the sheet's name
+    /// only when the report has more than one).
+    pub fn heading(&self, sheet: &ReportSheet) -> String {
+        let part = if self.sheets.len() > 1 { format!(" · {}", sheet.name) } else { String::new() };
+        heading(&self.branch, &format!("{}{part}", self.title), self.as_of)
+    }
+}
+
+/// A title row: `{branch} · {what} · 截至 {as_of}`, where `what` names the figure and the period.
+pub fn heading(branch: &str, what: &str, as_of: NaiveDate) -> String {
+    format!("{branch} · {what} · 截至 {}", as_of.format("%Y-%m-%d"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -161,7 +161,8 @@ struct TaskV1 {
 impl Record for ProductLaunch {
     const KIND: &'static str = "新品推介";
     /// 2: a launch may be limited to one outlet (launched by its outlet head).
-    const VERSION: u16 = 2;
+    /// 3: a launch may be withdrawn (撤回); none was before.
+    const VERSION: u16 = 3;
 
     fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
         match version {
@@ -176,11 +177,38 @@ impl Record for ProductLaunch {
                     by: v1.by,
                     // Every launch before scopes reached the whole branch.
                     outlet: None,
+                    withdrawn: None,
+                })
+            }
+            2 => {
+                let v2: LaunchV2 = decode_payload(payload)?;
+                Ok(ProductLaunch {
+                    id: v2.id,
+                    name: v2.name,
+                    description: v2.description,
+                    launched: v2.launched,
+                    deadline: v2.deadline,
+                    by: v2.by,
+                    outlet: v2.outlet,
+                    withdrawn: None,
                 })
             }
             v => Err(format!("没有从第 {v} 版升级的方法")),
         }
     }
+}
+
+/// `ProductLaunch` as format version 2 wrote it: never withdrawn.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct LaunchV2 {
+    id: LaunchId,
+    name: String,
+    description: String,
+    launched: NaiveDate,
+    deadline: NaiveDate,
+    by: StaffNo,
+    outlet: Option<OutletId>,
 }
 
 /// `ProductLaunch` as format version 1 wrote it: always branch-wide.
@@ -394,6 +422,30 @@ mod tests {
 
     impl Record for LaunchV1 {
         const KIND: &'static str = "新品推介";
+    }
+
+    impl Record for LaunchV2 {
+        const KIND: &'static str = "新品推介";
+        const VERSION: u16 = 2;
+    }
+
+    #[test]
+    fn launches_written_before_withdrawal_existed_read_as_not_withdrawn() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let old = LaunchV2 {
+            id: LaunchId(8),
+            name: "养老理财".into(),
+            description: "说明".into(),
+            launched: d,
+            deadline: d,
+            by: StaffNo::parse("8001").unwrap(),
+            outlet: Some(OutletId::parse("城关").unwrap()),
+        };
+        let l: ProductLaunch = decode(b"8", &encode(&old).unwrap()).unwrap();
+        assert_eq!(
+            (l.id, l.outlet.as_ref().map(|o| o.to_string()), l.withdrawn),
+            (LaunchId(8), Some("城关".into()), None)
+        );
     }
 
     #[test]
@@ -652,6 +704,7 @@ mod tests {
             deadline: day,
             by: staff_no.clone(),
             outlet: None,
+            withdrawn: None,
         });
         refused(&crate::domain::AuditRecord {
             at: chrono::DateTime::parse_from_rfc3339("2026-11-18T10:00:00+08:00").unwrap(),

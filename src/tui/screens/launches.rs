@@ -1,5 +1,6 @@
 //! 新品 (managers): product launches with how many recommendations are done; `n` launches a new
-//! product, which gives every maintainer one recommendation task per roster client.
+//! product, which gives every maintainer one recommendation task per roster client; `e`
+//! corrects the selected launch, `w` withdraws it (both audited).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -13,6 +14,7 @@ use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
 use super::{export_report, list_nav, percent_cell};
+use crate::domain::LaunchId;
 use crate::domain::calendar::parse_date_input;
 use crate::service::ServiceError;
 use crate::service::views::{LaunchSummary, ReportKind};
@@ -39,6 +41,8 @@ impl Screen for LaunchesScreen {
         vec![
             (t.keys_up_down, t.key_move),
             ("n", t.key_new_launch),
+            ("e", t.key_edit_launch),
+            ("w", t.key_withdraw_launch),
             ("x", t.key_export),
             ("?", t.key_help),
             ("q", t.key_quit),
@@ -59,6 +63,14 @@ impl Screen for LaunchesScreen {
         }
         match key.code {
             KeyCode::Char('n') => Action::Push(Box::new(LaunchForm::new(cx))),
+            KeyCode::Char('e') => match self.state.selected().and_then(|i| self.launches.get(i)) {
+                Some(l) => Action::Push(Box::new(LaunchForm::correcting(l, cx))),
+                None => Action::None,
+            },
+            KeyCode::Char('w') => match self.state.selected().and_then(|i| self.launches.get(i)) {
+                Some(l) if l.withdrawn.is_none() => Action::Push(Box::new(WithdrawForm::new(l, cx))),
+                _ => Action::None,
+            },
             KeyCode::Char('x') => export_report(cx, ReportKind::Launches, None),
             KeyCode::Char('r') => Action::after(self.refresh(cx)),
             _ => Action::None,
@@ -78,9 +90,10 @@ impl Screen for LaunchesScreen {
             .launches
             .iter()
             .map(|l| {
-                let (status, style) = match l.days_left {
-                    Some(n) => (t.days_left.replace("{}", &n.to_string()), th.accent),
-                    None => (t.ended.to_string(), th.muted),
+                let (status, style) = match (l.withdrawn, l.days_left) {
+                    (Some(_), _) => (t.withdrawn_status.to_string(), th.muted),
+                    (None, Some(n)) => (t.days_left.replace("{}", &n.to_string()), th.accent),
+                    (None, None) => (t.ended.to_string(), th.muted),
                 };
                 Row::new(vec![
                     Cell::from(Span::styled(ui::fit(&l.launch.name, 20), th.text)),
@@ -131,6 +144,8 @@ enum Field {
 }
 
 pub struct LaunchForm {
+    /// The launch being corrected; `None`: a new launch.
+    correcting: Option<LaunchId>,
     name: TextArea<'static>,
     description: TextArea<'static>,
     deadline: TextArea<'static>,
@@ -141,9 +156,25 @@ pub struct LaunchForm {
 impl LaunchForm {
     pub fn new(cx: &Ctx) -> LaunchForm {
         LaunchForm {
+            correcting: None,
             name: ui::text_input("", cx.t.launch_name_placeholder),
             description: ui::text_input("", cx.t.launch_desc_placeholder),
             deadline: ui::text_input("", cx.t.next_placeholder),
+            focus: Field::Name,
+            error: None,
+        }
+    }
+
+    /// The form filled with `launch` as it stands, saving a correction.
+    pub fn correcting(launch: &LaunchSummary, cx: &Ctx) -> LaunchForm {
+        LaunchForm {
+            correcting: Some(launch.launch.id),
+            name: ui::text_input(&launch.launch.name, cx.t.launch_name_placeholder),
+            description: ui::text_input(&launch.description.replace('\n', " "), cx.t.launch_desc_placeholder),
+            deadline: ui::text_input(
+                &launch.launch.deadline.format("%Y-%m-%d").to_string(),
+                cx.t.next_placeholder,
+            ),
             focus: Field::Name,
             error: None,
         }
@@ -161,8 +192,19 @@ impl LaunchForm {
                 return Action::None;
             }
         };
-        match cx.api.launch_product(Self::text(&self.name), Self::text(&self.description), deadline) {
-            Ok(l) => Action::PopSaved(cx.t.launched.replace("{}", &l.name)),
+        let (name, description) = (Self::text(&self.name), Self::text(&self.description));
+        let saved = match self.correcting {
+            None => cx
+                .api
+                .launch_product(name, description, deadline)
+                .map(|l| cx.t.launched.replace("{}", &l.name)),
+            Some(id) => cx
+                .api
+                .correct_launch(id, name, description, deadline)
+                .map(|l| cx.t.launch_corrected.replace("{}", &l.name)),
+        };
+        match saved {
+            Ok(message) => Action::PopSaved(message),
             Err(e) => {
                 self.error = Some(e.to_string());
                 Action::None
@@ -173,7 +215,7 @@ impl LaunchForm {
 
 impl Screen for LaunchForm {
     fn title(&self, t: &Text) -> String {
-        t.new_launch.to_string()
+        if self.correcting.is_some() { t.edit_launch } else { t.new_launch }.to_string()
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
@@ -275,8 +317,105 @@ impl Screen for LaunchForm {
         let msg_y = area.y + 1 + rows.len() as u16 * 2;
         let msg = match &self.error {
             Some(e) => Span::styled(format!(" {e}"), th.overdue),
+            None if self.correcting.is_some() => Span::styled(format!(" {}", t.edit_launch_hint), th.muted),
             None => Span::styled(format!(" {}", t.launch_hint), th.muted),
         };
         f.render_widget(Paragraph::new(msg), Rect { x: area.x, y: msg_y, width: area.width, height: 1 });
+    }
+}
+
+/// Withdrawing a launch: asks why (the reason goes into the audit), then withdraws it.
+pub struct WithdrawForm {
+    id: LaunchId,
+    name: String,
+    reason: TextArea<'static>,
+    error: Option<String>,
+}
+
+impl WithdrawForm {
+    pub fn new(launch: &LaunchSummary, _cx: &Ctx) -> WithdrawForm {
+        WithdrawForm {
+            id: launch.launch.id,
+            name: launch.launch.name.clone(),
+            reason: ui::text_input("", ""),
+            error: None,
+        }
+    }
+
+    fn save(&mut self, cx: &Ctx) -> Action {
+        let reason = self.reason.lines().join(" ").trim().to_string();
+        match cx.api.withdraw_launch(self.id, reason) {
+            Ok(n) => Action::PopSaved(cx.t.launch_withdrawn.replace("{}", &n.to_string())),
+            Err(e) => {
+                self.error = Some(e.to_string());
+                Action::None
+            }
+        }
+    }
+}
+
+impl Screen for WithdrawForm {
+    fn title(&self, t: &Text) -> String {
+        t.withdraw_launch.to_string()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![("Enter", t.key_save), ("Esc", t.key_cancel)]
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => Action::Pop,
+            KeyCode::Enter => self.save(cx),
+            KeyCode::Char('s') if ctrl => self.save(cx),
+            _ => {
+                self.reason.input(key);
+                self.error = None;
+                Action::None
+            }
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let th = cx.theme;
+        let label_w: u16 = 14;
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                format!(" {}", ui::fit(&self.name, area.width as usize - 2)),
+                th.title,
+            )),
+            Rect { x: area.x, y: area.y + 1, width: area.width, height: 1 },
+        );
+        let y = area.y + 3;
+        f.render_widget(
+            Paragraph::new(Span::styled(format!(">{}", t.withdraw_reason), th.accent)),
+            Rect { x: area.x, y, width: label_w, height: 1 },
+        );
+        let w = area.width.saturating_sub(label_w + 1).min(60);
+        let input_area = Rect { x: area.x + label_w, y, width: w, height: 1 };
+        self.reason.set_style(th.selection);
+        self.reason.set_cursor_style(th.key);
+        f.render_widget(&self.reason, input_area);
+        let c = self.reason.screen_cursor();
+        f.set_cursor_position((input_area.x + c.col as u16, y));
+        let msg = match &self.error {
+            Some(e) => Span::styled(format!(" {e}"), th.overdue),
+            None => Span::styled(format!(" {}", t.withdraw_hint), th.muted),
+        };
+        f.render_widget(
+            Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: false }),
+            Rect {
+                x: area.x,
+                y: y + 2,
+                width: area.width,
+                height: area.height.saturating_sub(y + 2 - area.y),
+            },
+        );
     }
 }

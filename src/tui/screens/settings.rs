@@ -1,5 +1,5 @@
-//! 设置 (managers): the minimum roster per job role, the callback cadence per client class, and
-//! the branch targets. Edit a number in place, Ctrl-S saves them all (audited, with what
+//! 设置 (managers): the minimum roster per job role, the callback cadence per client class, the
+//! card-tier asset floors (万元), and the branch targets (the quarter-end notice grace among them). Edit a number in place, Ctrl-S saves them all (audited, with what
 //! changed); `n` adds a job role with its quota; `d` marks a role as carrying a dedicated-manager
 //! duty (关键客户 and the top tiers are suggested only to such roles).
 
@@ -13,7 +13,7 @@ use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
 use crate::domain::percent::show_permille;
-use crate::domain::{ClientClass, JobRole, Rules};
+use crate::domain::{CardTier, ClientClass, Fen, JobRole, Rules};
 use crate::service::ServiceError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +21,8 @@ enum Item {
     Header(&'static str),
     Quota(JobRole),
     Cadence(ClientClass),
+    /// The lowest average financial assets of a card tier, typed and shown in 万元.
+    TierFloor(CardTier),
     OutletAverage,
     FirstCallback,
     SelfService,
@@ -60,11 +62,33 @@ fn parse_percent(s: &str) -> Option<u16> {
     int.checked_mul(10)?.checked_add(tenth)
 }
 
+/// A floor in 万元 exactly as stored: `10`, `12.5`, `0.0001` (one yuan).
+fn wan_text(f: Fen) -> String {
+    let whole = f.0 / 1_000_000;
+    let rest = f.0 % 1_000_000;
+    if rest == 0 {
+        return whole.to_string();
+    }
+    let frac = format!("{rest:06}");
+    format!("{whole}.{}", frac.trim_end_matches('0'))
+}
+
+/// A typed floor: 万元 unless it ends in 元 (`12.5`, `12.5万`, `125000元`); above zero.
+fn parse_floor(text: &str) -> Option<Fen> {
+    let text = text.trim();
+    let in_wan =
+        if text.ends_with('元') || text.ends_with('万') { text.to_string() } else { format!("{text}万") };
+    Fen::parse_yuan(&in_wan).ok().filter(|f| f.0 > 0)
+}
+
 fn value_of(r: &Rules, item: &Item, t: &Text) -> String {
     match item {
         Item::Header(_) => String::new(),
         Item::Quota(role) => r.quota(role).to_string(),
         Item::Cadence(c) => r.callback_days(*c).to_string(),
+        Item::TierFloor(tier) => {
+            r.tier_floors.iter().find(|(x, _)| x == tier).map_or_else(String::new, |(_, f)| wan_text(*f))
+        }
         Item::OutletAverage => r.outlet_average_target.to_string(),
         Item::FirstCallback => r.first_callback_days.to_string(),
         Item::SelfService => show_permille(i64::from(r.self_service_min_permille)),
@@ -103,6 +127,8 @@ impl SettingsScreen {
         items.extend(roles.into_iter().cloned().map(Item::Quota));
         items.push(Item::Header(t.cadence_title));
         items.extend(ClientClass::ALL.iter().map(|c| Item::Cadence(*c)));
+        items.push(Item::Header(t.tier_floors_title));
+        items.extend(self.rules.tier_floors.iter().map(|(tier, _)| Item::TierFloor(*tier)));
         items.push(Item::Header(t.targets_title));
         items.extend([
             Item::OutletAverage,
@@ -132,6 +158,7 @@ impl SettingsScreen {
             Item::Header(h) => h.to_string(),
             Item::Quota(role) => role.to_string(),
             Item::Cadence(c) => t.class(*c).to_string(),
+            Item::TierFloor(tier) => t.tier(*tier).to_string(),
             Item::OutletAverage => t.set_outlet_average.into(),
             Item::FirstCallback => t.set_first_callback.into(),
             Item::SelfService => t.set_self_service.into(),
@@ -163,6 +190,12 @@ impl SettingsScreen {
             Item::Cadence(c) => {
                 let days = u16::try_from(number()?).map_err(|_| t.need_number.to_string())?;
                 r.callback_days.insert(*c, days);
+            }
+            Item::TierFloor(tier) => {
+                let floor = parse_floor(text).ok_or_else(|| t.need_floor.to_string())?;
+                if let Some(at) = r.tier_floors.iter_mut().find(|(x, _)| x == tier) {
+                    at.1 = floor;
+                }
             }
             Item::OutletAverage => r.outlet_average_target = number()?,
             Item::FirstCallback => {
@@ -396,5 +429,21 @@ impl Screen for SettingsScreen {
             _ => Span::styled(format!(" {}", t.settings_hint), th.muted),
         };
         f.render_widget(Paragraph::new(status), Rect { y: area.y + list_h, height: 1, ..area });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floors_are_typed_in_wan_and_shown_exactly() {
+        assert_eq!(parse_floor("12.5"), Some(Fen(Fen::wan(12).0 + Fen::yuan(5_000).0)));
+        assert_eq!(parse_floor("12.5万"), parse_floor("125000元"));
+        assert_eq!(parse_floor("0"), None, "a floor above zero");
+        assert_eq!(parse_floor("十万"), None);
+        assert_eq!(wan_text(Fen::wan(600)), "600");
+        assert_eq!(wan_text(Fen(Fen::wan(12).0 + Fen::yuan(5_000).0)), "12.5");
+        assert_eq!(wan_text(Fen::yuan(1)), "0.0001");
     }
 }
