@@ -83,6 +83,10 @@ pub struct Task {
     pub first_due: NaiveDate,
     pub created: NaiveDate,
     pub state: TaskState,
+    /// A callback whose date was agreed with the client (a contact's 下次回访 as the user gave
+    /// it), not one cadence on. Until that date comes, only a contact that does the callback on
+    /// purpose (回访 ticked) completes or replaces it (`effect_of_contact`). Format version 3.
+    pub agreed: bool,
 }
 
 impl Task {
@@ -138,6 +142,7 @@ impl Task {
             first_due: due,
             created: today,
             state: TaskState::Open,
+            agreed: false,
         }
     }
 }
@@ -335,11 +340,17 @@ pub enum CallbackChange {
 }
 
 /// What a contact does, judged by the date it took place (it may be logged up to
-/// `BACKDATE_MAX_DAYS` later):
-/// - a reached contact that counts as the callback — a 回访, or any purpose when
-///   `Rules::any_contact_resets_callback` (the seeds' 定期回访 is regular contact) — completes
-///   the open callback (recorded as done by this contact, on its date) and schedules the next:
-///   on the contact's 下次回访 if one was agreed, kept as given, else one cadence on;
+/// `BACKDATE_MAX_DAYS` later). Each of the contact's purposes (its main one and `also`) counts:
+/// - a reached contact that counts as the callback completes the open callback (recorded as
+///   done by this contact, on its date) and schedules the next: on the contact's 下次回访 if the
+///   user gave one (agreed, kept as given), else one cadence on. It counts when 回访 is among its
+///   purposes, or — when `Rules::any_contact_resets_callback` (FIGURES.md: any reached contact is
+///   regular contact) — whatever its purpose, except that
+///   - an **agreed** callback (`Task::agreed`) is a promise to call on that date, so a contact
+///     about something else dated before it neither completes nor replaces it; one dated on or
+///     after the agreed day does, as any contact would;
+///   - on a **colleague's client** (the contact's author is not the maintainer) the maintainer's
+///     callback is theirs to keep: only 回访 ticked on purpose completes or moves it;
 /// - a reached 季度告知 completes the notification of the quarter the contact fell in, whenever
 ///   it is logged (done 12-31, logged 01-02: Q4);
 /// - a reached 新品推介 completes that launch's task if made by its deadline.
@@ -354,20 +365,22 @@ pub fn effect_of_contact(contact: &Contact, client: &Client, open: &[Task], rule
     // applied, neither completes the callback that contact set nor moves it back.
     let current = client.last_contact.is_none_or(|last| date >= last);
     let reached = contact.outcome.reached() && client.on_roster();
-    let counts_as_callback =
-        reached && current && (contact.purpose == Purpose::Callback || rules.any_contact_resets_callback);
+    let chosen_callback = contact.did(Purpose::Callback, None);
+    let own = client.maintainer.as_ref() == Some(&contact.by);
+    let agreed_ahead = open_callback.is_some_and(|t| t.agreed && date < t.due);
+    let counts_as_callback = reached
+        && current
+        && (chosen_callback || (rules.any_contact_resets_callback && own && !agreed_ahead));
     let mut complete = Vec::new();
     if reached {
         let wanted = |t: &&Task| match t.id.kind {
             TaskKind::Callback { .. } => counts_as_callback,
-            TaskKind::Quarterly(q) => contact.purpose == Purpose::QuarterlyNotice && q.contains(date),
-            TaskKind::Launch(l) => {
-                contact.purpose == Purpose::ProductPitch && contact.launch == Some(l) && date <= t.due
-            }
+            TaskKind::Quarterly(q) => contact.did(Purpose::QuarterlyNotice, None) && q.contains(date),
+            TaskKind::Launch(l) => contact.did(Purpose::ProductPitch, Some(l)) && date <= t.due,
         };
         complete = open.iter().filter(|t| t.is_open()).filter(wanted).map(|t| t.id.clone()).collect();
     }
-    let callback = if !client.on_roster() || !current {
+    let callback = if !client.on_roster() || !current || (!own && !chosen_callback) {
         CallbackChange::Keep
     } else if counts_as_callback {
         let cadence = Duration::days(i64::from(rules.callback_days(client.class)));
@@ -406,6 +419,7 @@ pub fn apply_contact(
             if let Some(t) = open.iter().find(|t| t.id == task) {
                 let mut t = t.clone();
                 t.reschedule(to, date);
+                t.agreed = true;
                 changed.push(t);
                 client.next_callback = Some(to);
             }
@@ -419,7 +433,9 @@ pub fn apply_contact(
                     changed.push(t);
                 }
             }
-            changed.push(Task::callback(client, new_callback_seq, due, date));
+            let mut next = Task::callback(client, new_callback_seq, due, date);
+            next.agreed = contact.next_callback == Some(due);
+            changed.push(next);
             client.next_callback = Some(due);
         }
     }
@@ -471,6 +487,7 @@ mod tests {
             satisfaction: None,
             next_callback: None,
             logged_at: at(date),
+            also: Vec::new(),
         }
     }
 
