@@ -868,4 +868,96 @@ mod tests {
         assert!(t.is_open());
         assert_eq!(t.maintainer, client().maintainer);
     }
+
+    #[test]
+    fn an_agreed_callback_is_done_only_on_purpose_or_from_its_day() {
+        let today = d(2026, 11, 18);
+        let mut agreed = Task::callback(&client(), 1, d(2026, 11, 23), today);
+        agreed.agreed = true;
+        let open = vec![agreed.clone()];
+        let rules = Rules::default();
+        let mut c = client();
+        let before = contact(Purpose::Marketing, Outcome::Success, d(2026, 11, 20));
+        let e = effect_of_contact(&before, &c, &open, &rules);
+        assert!(e.complete.is_empty(), "a call about something else before the day");
+        assert_eq!(e.callback, CallbackChange::Keep);
+        let on_purpose = contact(Purpose::Callback, Outcome::Success, d(2026, 11, 20));
+        assert_eq!(effect_of_contact(&on_purpose, &c, &open, &rules).complete, [agreed.id.clone()]);
+        let on_the_day = contact(Purpose::Marketing, Outcome::Success, d(2026, 11, 23));
+        assert_eq!(effect_of_contact(&on_the_day, &c, &open, &rules).complete, [agreed.id.clone()]);
+        // A date the user gives on that earlier call moves the agreement and is itself agreed.
+        let moved = Contact { next_callback: Some(d(2026, 11, 27)), ..before };
+        let changed = apply_contact(&mut c, &open, &moved, &rules, 2);
+        assert_eq!(changed.len(), 1);
+        assert_eq!((changed[0].due, changed[0].agreed, changed[0].is_open()), (d(2026, 11, 27), true, true));
+    }
+
+    #[test]
+    fn a_scheduled_callback_is_agreed_only_when_the_contact_gave_its_date() {
+        let today = d(2026, 11, 18);
+        let open = vec![Task::callback(&client(), 1, d(2026, 11, 20), today)];
+        let rules = Rules::default();
+        let mut c = client();
+        let by_cadence =
+            apply_contact(&mut c, &open, &contact(Purpose::Callback, Outcome::Success, today), &rules, 2);
+        let next = by_cadence.iter().find(|t| t.is_open()).unwrap();
+        assert!(!next.agreed);
+        let mut c = client();
+        let given = Contact {
+            next_callback: Some(d(2026, 12, 1)),
+            ..contact(Purpose::Callback, Outcome::Success, today)
+        };
+        let next = apply_contact(&mut c, &open, &given, &rules, 2).into_iter().find(|t| t.is_open()).unwrap();
+        assert_eq!((next.due, next.agreed), (d(2026, 12, 1), true));
+    }
+
+    #[test]
+    fn a_colleagues_contact_leaves_the_maintainers_callback_unless_it_is_a_callback() {
+        let today = d(2026, 11, 18);
+        let open = open_tasks(today);
+        let rules = Rules::default();
+        let colleague = StaffNo::parse("3001").unwrap();
+        let walk_in = Contact {
+            by: colleague.clone(),
+            next_callback: Some(d(2026, 12, 1)),
+            ..contact(Purpose::Marketing, Outcome::Success, today)
+        };
+        let e = effect_of_contact(&walk_in, &client(), &open, &rules);
+        assert!(e.complete.is_empty());
+        assert_eq!(e.callback, CallbackChange::Keep);
+        let ticked = Contact {
+            also: vec![super::super::contact::Aim { purpose: Purpose::Callback, launch: None }],
+            ..walk_in
+        };
+        let e = effect_of_contact(&ticked, &client(), &open, &rules);
+        assert_eq!(e.complete, [open[0].id.clone()]);
+        assert_eq!(e.callback, CallbackChange::Schedule(d(2026, 12, 1)));
+    }
+
+    #[test]
+    fn one_contact_with_several_purposes_completes_each_task() {
+        let today = d(2026, 11, 18);
+        let open = open_tasks(today);
+        let rules = Rules::default();
+        let all = Contact {
+            also: vec![
+                super::super::contact::Aim { purpose: Purpose::QuarterlyNotice, launch: None },
+                super::super::contact::Aim { purpose: Purpose::ProductPitch, launch: Some(LaunchId(8)) },
+            ],
+            ..contact(Purpose::Callback, Outcome::Success, today)
+        };
+        let e = effect_of_contact(&all, &client(), &open, &rules);
+        let kinds: Vec<TaskKind> = e.complete.iter().map(|id| id.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                TaskKind::Callback { seq: 1 },
+                TaskKind::Quarterly(Quarter::of(today)),
+                TaskKind::Launch(LaunchId(8))
+            ],
+            "launch 7 was not pitched"
+        );
+        let unheard = Contact { outcome: Outcome::NoAnswer, ..all };
+        assert!(effect_of_contact(&unheard, &client(), &open, &rules).complete.is_empty());
+    }
 }
