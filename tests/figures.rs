@@ -454,6 +454,7 @@ mod handovers {
                             id: ContactId(contact_id), client: clients[i].no.clone(), by, at: at(today, 10, 0),
                             channel: Channel::Phone, purpose: Purpose::Callback, launch: None, outcome: Outcome::Success,
                             note: String::new(), satisfaction: None, next_callback: None, logged_at: at(today, 10, 0),
+                            also: Vec::new(),
                         };
                         seq += 1;
                         let changed = apply_contact(&mut clients[i], &open, &contact, &rules, seq);

@@ -39,7 +39,8 @@ fn a_contact_logged_by_keystrokes_is_on_the_card_after_a_restart() {
     let header = |s: &str| s.lines().nth(1).and_then(client_number);
     let form = p.wait_until("the form's client line", 10, |s| s.contains("联系方式") && header(s).is_some());
     let client = header(&form).unwrap_or_default();
-    p.send(b"\t\t\t\t");
+    // Past 方式, 目的, 本次完成, 结果, 满意度 to 备注.
+    p.send(b"\t\t\t\t\t");
     p.send("端到端测试：客户同意下周到网点".as_bytes());
     p.send(CTRL_S);
     p.wait_for("已保存", 10);
@@ -74,7 +75,8 @@ fn a_form_open_when_the_connection_drops_is_offered_back_at_the_next_launch() {
     p.wait_for("逾期回访", 120);
     p.send(b"c");
     p.wait_for("联系方式", 10);
-    p.send(b"\t\t\t\t");
+    // Past 方式, 目的, 本次完成, 结果, 满意度 to 备注.
+    p.send(b"\t\t\t\t\t");
     p.send("电话说到一半断线".as_bytes());
     // What the kernel sends when the SSH session's terminal goes away.
     // SAFETY: signalling our own child.

@@ -69,10 +69,10 @@ fn open_client_log_a_notification_and_today_shows_it_done() {
     assert_eq!(app.top_title(), "客户 曾小红");
     press(&mut app, KeyCode::Char('c'));
     assert_eq!(app.top_title(), "记录联系 · 曾小红");
-    // Purpose: 回访 → 季度告知.
+    // Purpose: 回访 → 季度告知; then past 本次完成, 联系结果 and 满意度 to the note.
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Right);
-    for _ in 0..3 {
+    for _ in 0..4 {
         press(&mut app, KeyCode::Tab);
     }
     typ(&mut app, "已告知三季度理财收益");
@@ -98,7 +98,8 @@ fn a_date_the_form_cannot_read_is_shown_at_the_field_and_nothing_is_saved() {
     let th = theme();
     let mut app = App::new(&s, &th, &ZH).unwrap();
     press(&mut app, KeyCode::Char('c'));
-    for _ in 0..5 {
+    // To 下次回访: 方式, 目的, 本次完成, 结果, 满意度, 备注.
+    for _ in 0..6 {
         press(&mut app, KeyCode::Tab);
     }
     ctrl(&mut app, 'u');
@@ -126,7 +127,7 @@ fn an_unfinished_form_is_kept_when_the_session_ends_and_offered_next_time() {
     {
         let mut app = App::new(&s, &th, &ZH).unwrap();
         press(&mut app, KeyCode::Char('c'));
-        for _ in 0..4 {
+        for _ in 0..5 {
             press(&mut app, KeyCode::Tab);
         }
         typ(&mut app, "说到一半断线了");
@@ -500,4 +501,102 @@ fn tier_floors_are_edited_in_settings_and_refused_out_of_order() {
     ctrl(&mut app, 's');
     let floors = m.rules().unwrap().tier_floors;
     assert_eq!(floors[0], (mingdan::domain::CardTier::Gold, mingdan::domain::Fen(12_500_000)));
+}
+
+/// Issue #15: one call that did three tasks is ticked on one form and completes all three.
+#[test]
+fn one_form_ticks_every_task_the_call_did_and_completes_them_all() {
+    let b = branch();
+    b.session("1001").launch_product("养老理财".into(), "稳健".into(), d(2026, 12, 20)).unwrap();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('2'));
+    select_line(&mut app, "单明");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('c'));
+    let form = screen(&mut app);
+    assert!(form.contains("本次完成"), "{form}");
+    // The callback is due within a week, so 回访 is the purpose and ticked by it.
+    assert!(form.contains("[x]回访（联系目的）"), "{form}");
+    assert!(form.contains("[ ]") && form.contains("季度告知") && form.contains("养老理财"), "{form}");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    // Ticking the one the purpose covers does nothing; the other two tick by number.
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Char('2'));
+    // The pointer is on the one just ticked; → moves to the next and Space ticks it.
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Char(' '));
+    let ticked = screen(&mut app);
+    assert!(!ticked.contains("[ ]"), "all three ticked:\n{ticked}");
+    ctrl(&mut app, 's');
+    let saved = screen(&mut app);
+    for done in ["回访", "季度告知", "养老理财"] {
+        assert!(saved.contains(done), "{done} missing from the saved message:\n{saved}");
+    }
+    let card = s.client(cno("C3")).unwrap();
+    assert_eq!(card.contacts.len(), 1);
+    let open: Vec<&str> = card.open_tasks.iter().map(|t| t.kind().label()).collect();
+    assert_eq!(open, ["回访"], "only the next callback is open");
+}
+
+/// Issue #15: a callback agreed for Monday is shown as agreed, 回访 is not pre-selected before
+/// its day, and saving the form untouched keeps Monday.
+#[test]
+fn the_form_shows_an_agreed_callback_and_saving_it_untouched_keeps_it() {
+    let b = branch();
+    let s = b.session("2001");
+    let monday = d(2026, 11, 23);
+    s.log_contact(mingdan::domain::ContactDraft {
+        next_callback: Some(monday),
+        ..draft("C1", mingdan::domain::Purpose::Callback)
+    })
+    .unwrap();
+    b.clock.advance(chrono::Duration::days(1));
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('2'));
+    select_line(&mut app, "张伟");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('c'));
+    let form = screen(&mut app);
+    assert!(form.contains("2026-11-23") && form.contains("已约定，不改动"), "{form}");
+    assert!(form.contains("[ ]回访"), "回访 is not pre-selected before the agreed day:\n{form}");
+    ctrl(&mut app, 's');
+    let card = s.client(cno("C1")).unwrap();
+    assert_eq!(card.contacts.len(), 2);
+    let cb = card.open_tasks.iter().find(|t| t.kind().label() == "回访").unwrap();
+    assert_eq!((cb.due, cb.agreed), (monday, true), "the agreed Monday is kept");
+}
+
+/// Issue #15: a walk-in for a colleague's client says whose client it is, starts as
+/// 网点面谈/营销 and leaves the maintainer's callback as it was.
+#[test]
+fn a_colleagues_client_is_named_as_theirs_and_their_callback_is_left_alone() {
+    let b = branch();
+    b.session("9001")
+        .save_staff(staff("3001", "周杰", "大堂经理", "城东", mingdan::domain::Permission::Staff))
+        .unwrap();
+    let before = b.session("2001").client(cno("C1")).unwrap().open_tasks;
+    let s = b.session("3001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('/'));
+    typ(&mut app, "张伟");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('c'));
+    let form = screen(&mut app);
+    assert!(form.contains("维护人 王芳（城关）"), "{form}");
+    assert!(form.contains("[ ]回访") && form.contains("维护人的回访安排不变"), "{form}");
+    let chosen: Vec<&str> =
+        form.lines().filter(|l| l.contains("联系方式") || l.contains("联系目的")).collect();
+    assert_eq!(chosen.len(), 2, "{form}");
+    ctrl(&mut app, 's');
+    let after = b.session("2001").client(cno("C1")).unwrap();
+    assert_eq!(after.contacts.len(), 1);
+    assert_eq!(after.contacts[0].contact.channel, mingdan::domain::Channel::InBranch);
+    assert_eq!(after.contacts[0].contact.purpose, mingdan::domain::Purpose::Marketing);
+    assert_eq!(after.open_tasks, before, "the maintainer's tasks are untouched");
 }

@@ -129,7 +129,8 @@ fn said(o: &Output) -> String {
 /// The 日均金融资产 cell of client `no` in a roster export.
 fn assets_cell(export: &Path, no: &str) -> String {
     let text = std::fs::read_to_string(export).unwrap();
-    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    // The first row is the report's title; the header follows.
+    let mut lines = text.trim_start_matches('\u{feff}').lines().skip_while(|l| !l.contains("日均金融资产"));
     let col = split_csv(lines.next().unwrap()).iter().position(|h| h == "日均金融资产").unwrap();
     let row = lines.map(split_csv).find(|r| r[0] == no).unwrap();
     row[col].clone()

@@ -446,6 +446,7 @@ impl History<'_> {
                 .then(|| [3, 4, 4, 5, 5, 5][rng.usize(..6)]),
             next_callback: None,
             logged_at: at + Duration::minutes(i64::from(rng.u32(1..90))),
+            also: Vec::new(),
         }
     }
 }

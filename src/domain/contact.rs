@@ -46,6 +46,23 @@ impl Outcome {
     }
 }
 
+/// One more thing a contact did besides its `purpose`: one call may give the client a callback,
+/// pitch a launch and tell them the quarter's returns, and each completes its own task.
+/// `launch` names the product for a 新品推介 and is None for every other purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Aim {
+    pub purpose: Purpose,
+    pub launch: Option<LaunchId>,
+}
+
+/// Whether `purpose` (with `launch`, for a 新品推介) is among a contact's purposes: its main
+/// one or one of `also`.
+fn aims_include(main: Aim, also: &[Aim], purpose: Purpose, launch: Option<LaunchId>) -> bool {
+    std::iter::once(&main).chain(also).any(|a| {
+        a.purpose == purpose && (purpose != Purpose::ProductPitch || launch.is_none() || a.launch == launch)
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
     pub id: ContactId,
@@ -60,9 +77,27 @@ pub struct Contact {
     pub outcome: Outcome,
     pub note: String,
     pub satisfaction: Option<u8>,
+    /// The agreed next callback, as the user gave it; None when they left it to the rules.
     pub next_callback: Option<NaiveDate>,
     /// When it was written down, branch local time; may be later than `at`.
     pub logged_at: NaiveDateTime,
+    /// What else the same contact did (format version 2); each completes its own task.
+    pub also: Vec<Aim>,
+}
+
+impl Contact {
+    /// Whether the contact did `purpose`: as its main purpose or one of `also`. For a 新品推介,
+    /// `Some(launch)` asks about that launch; None about any.
+    pub fn did(&self, purpose: Purpose, launch: Option<LaunchId>) -> bool {
+        aims_include(Aim { purpose: self.purpose, launch: self.launch }, &self.also, purpose, launch)
+    }
+
+    /// Every purpose of the contact, the main one first, for lists and reports.
+    pub fn aims(&self) -> Vec<Aim> {
+        std::iter::once(Aim { purpose: self.purpose, launch: self.launch })
+            .chain(self.also.iter().copied())
+            .collect()
+    }
 }
 
 /// What the contact form submits.
@@ -77,7 +112,19 @@ pub struct ContactDraft {
     pub outcome: Outcome,
     pub note: String,
     pub satisfaction: Option<u8>,
+    /// A next-callback date the user set. None leaves it to the rules (`task::effect_of_contact`):
+    /// a form sends a date only when the user typed it, so a pre-filled value never replaces an
+    /// agreed callback.
     pub next_callback: Option<NaiveDate>,
+    /// What else this contact did, each completing its own task (format version 2).
+    pub also: Vec<Aim>,
+}
+
+impl ContactDraft {
+    /// See `Contact::did`.
+    pub fn did(&self, purpose: Purpose, launch: Option<LaunchId>) -> bool {
+        aims_include(Aim { purpose: self.purpose, launch: self.launch }, &self.also, purpose, launch)
+    }
 }
 
 pub const NOTE_MAX_CHARS: usize = 500;
@@ -111,6 +158,14 @@ impl ContactDraft {
         }
         if self.purpose != Purpose::ProductPitch && self.launch.is_some() {
             out.push(Invalid::new("推介产品", "只有新品推介才选择产品"));
+        }
+        for a in &self.also {
+            if a.purpose == Purpose::ProductPitch && a.launch.is_none() {
+                out.push(Invalid::new("本次完成", "勾选的新品推介须指明推介的产品"));
+            }
+            if a.purpose != Purpose::ProductPitch && a.launch.is_some() {
+                out.push(Invalid::new("本次完成", format!("“{}”不能带推介产品", a.purpose)));
+            }
         }
         out
     }
@@ -162,6 +217,7 @@ mod tests {
             note: "客户近况良好".into(),
             satisfaction: Some(5),
             next_callback: NaiveDate::from_ymd_opt(2026, 12, 18),
+            also: Vec::new(),
         }
     }
 

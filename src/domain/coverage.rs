@@ -239,6 +239,7 @@ mod tests {
             first_due: due,
             created: d(1, 1),
             state,
+            agreed: false,
         }
     }
 

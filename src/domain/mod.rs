@@ -26,7 +26,7 @@ pub use audit::{AuditAction, AuditRecord};
 pub use calendar::{DueBucket, Quarter};
 pub use client::{CardTier, Client, ClientClass, ClientStatus, Gender, Holdings, Segment, Sticker};
 pub use compliance::Requirement;
-pub use contact::{Channel, Contact, ContactDraft, Outcome, Purpose};
+pub use contact::{Aim, Channel, Contact, ContactDraft, Outcome, Purpose};
 pub use ids::{ClientNo, ContactId, LaunchId, Login, OutletId, StaffNo};
 pub use labels::parse_yes_no;
 pub use mask::Sensitive;

@@ -125,6 +125,8 @@ impl PastTask {
             first_due: self.first_due,
             created: self.first_due,
             state: self.state.clone(),
+            // Figures never look at whether a date was agreed.
+            agreed: false,
         }
     }
 }
@@ -245,6 +247,7 @@ mod tests {
             first_due: d(2026, 9, 30),
             created: d(2026, 7, 1),
             state,
+            agreed: false,
         }
     }
 

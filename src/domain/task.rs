@@ -83,6 +83,10 @@ pub struct Task {
     pub first_due: NaiveDate,
     pub created: NaiveDate,
     pub state: TaskState,
+    /// A callback whose date was agreed with the client (a contact's 下次回访 as the user gave
+    /// it), not one cadence on. Until that date comes, only a contact that does the callback on
+    /// purpose (回访 ticked) completes or replaces it (`effect_of_contact`). Format version 3.
+    pub agreed: bool,
 }
 
 impl Task {
@@ -138,6 +142,7 @@ impl Task {
             first_due: due,
             created: today,
             state: TaskState::Open,
+            agreed: false,
         }
     }
 }
@@ -335,11 +340,17 @@ pub enum CallbackChange {
 }
 
 /// What a contact does, judged by the date it took place (it may be logged up to
-/// `BACKDATE_MAX_DAYS` later):
-/// - a reached contact that counts as the callback — a 回访, or any purpose when
-///   `Rules::any_contact_resets_callback` (the seeds' 定期回访 is regular contact) — completes
-///   the open callback (recorded as done by this contact, on its date) and schedules the next:
-///   on the contact's 下次回访 if one was agreed, kept as given, else one cadence on;
+/// `BACKDATE_MAX_DAYS` later). Each of the contact's purposes (its main one and `also`) counts:
+/// - a reached contact that counts as the callback completes the open callback (recorded as
+///   done by this contact, on its date) and schedules the next: on the contact's 下次回访 if the
+///   user gave one (agreed, kept as given), else one cadence on. It counts when 回访 is among its
+///   purposes, or — when `Rules::any_contact_resets_callback` (FIGURES.md: any reached contact is
+///   regular contact) — whatever its purpose, except that
+///   - an **agreed** callback (`Task::agreed`) is a promise to call on that date, so a contact
+///     about something else dated before it neither completes nor replaces it; one dated on or
+///     after the agreed day does, as any contact would;
+///   - on a **colleague's client** (the contact's author is not the maintainer) the maintainer's
+///     callback is theirs to keep: only 回访 ticked on purpose completes or moves it;
 /// - a reached 季度告知 completes the notification of the quarter the contact fell in, whenever
 ///   it is logged (done 12-31, logged 01-02: Q4);
 /// - a reached 新品推介 completes that launch's task if made by its deadline.
@@ -354,20 +365,22 @@ pub fn effect_of_contact(contact: &Contact, client: &Client, open: &[Task], rule
     // applied, neither completes the callback that contact set nor moves it back.
     let current = client.last_contact.is_none_or(|last| date >= last);
     let reached = contact.outcome.reached() && client.on_roster();
-    let counts_as_callback =
-        reached && current && (contact.purpose == Purpose::Callback || rules.any_contact_resets_callback);
+    let chosen_callback = contact.did(Purpose::Callback, None);
+    let own = client.maintainer.as_ref() == Some(&contact.by);
+    let agreed_ahead = open_callback.is_some_and(|t| t.agreed && date < t.due);
+    let counts_as_callback = reached
+        && current
+        && (chosen_callback || (rules.any_contact_resets_callback && own && !agreed_ahead));
     let mut complete = Vec::new();
     if reached {
         let wanted = |t: &&Task| match t.id.kind {
             TaskKind::Callback { .. } => counts_as_callback,
-            TaskKind::Quarterly(q) => contact.purpose == Purpose::QuarterlyNotice && q.contains(date),
-            TaskKind::Launch(l) => {
-                contact.purpose == Purpose::ProductPitch && contact.launch == Some(l) && date <= t.due
-            }
+            TaskKind::Quarterly(q) => contact.did(Purpose::QuarterlyNotice, None) && q.contains(date),
+            TaskKind::Launch(l) => contact.did(Purpose::ProductPitch, Some(l)) && date <= t.due,
         };
         complete = open.iter().filter(|t| t.is_open()).filter(wanted).map(|t| t.id.clone()).collect();
     }
-    let callback = if !client.on_roster() || !current {
+    let callback = if !client.on_roster() || !current || (!own && !chosen_callback) {
         CallbackChange::Keep
     } else if counts_as_callback {
         let cadence = Duration::days(i64::from(rules.callback_days(client.class)));
@@ -406,6 +419,7 @@ pub fn apply_contact(
             if let Some(t) = open.iter().find(|t| t.id == task) {
                 let mut t = t.clone();
                 t.reschedule(to, date);
+                t.agreed = true;
                 changed.push(t);
                 client.next_callback = Some(to);
             }
@@ -419,7 +433,9 @@ pub fn apply_contact(
                     changed.push(t);
                 }
             }
-            changed.push(Task::callback(client, new_callback_seq, due, date));
+            let mut next = Task::callback(client, new_callback_seq, due, date);
+            next.agreed = contact.next_callback == Some(due);
+            changed.push(next);
             client.next_callback = Some(due);
         }
     }
@@ -471,6 +487,7 @@ mod tests {
             satisfaction: None,
             next_callback: None,
             logged_at: at(date),
+            also: Vec::new(),
         }
     }
 
@@ -851,5 +868,97 @@ mod tests {
         assert_eq!(t.due, d(2026, 12, 31));
         assert!(t.is_open());
         assert_eq!(t.maintainer, client().maintainer);
+    }
+
+    #[test]
+    fn an_agreed_callback_is_done_only_on_purpose_or_from_its_day() {
+        let today = d(2026, 11, 18);
+        let mut agreed = Task::callback(&client(), 1, d(2026, 11, 23), today);
+        agreed.agreed = true;
+        let open = vec![agreed.clone()];
+        let rules = Rules::default();
+        let mut c = client();
+        let before = contact(Purpose::Marketing, Outcome::Success, d(2026, 11, 20));
+        let e = effect_of_contact(&before, &c, &open, &rules);
+        assert!(e.complete.is_empty(), "a call about something else before the day");
+        assert_eq!(e.callback, CallbackChange::Keep);
+        let on_purpose = contact(Purpose::Callback, Outcome::Success, d(2026, 11, 20));
+        assert_eq!(effect_of_contact(&on_purpose, &c, &open, &rules).complete, [agreed.id.clone()]);
+        let on_the_day = contact(Purpose::Marketing, Outcome::Success, d(2026, 11, 23));
+        assert_eq!(effect_of_contact(&on_the_day, &c, &open, &rules).complete, [agreed.id.clone()]);
+        // A date the user gives on that earlier call moves the agreement and is itself agreed.
+        let moved = Contact { next_callback: Some(d(2026, 11, 27)), ..before };
+        let changed = apply_contact(&mut c, &open, &moved, &rules, 2);
+        assert_eq!(changed.len(), 1);
+        assert_eq!((changed[0].due, changed[0].agreed, changed[0].is_open()), (d(2026, 11, 27), true, true));
+    }
+
+    #[test]
+    fn a_scheduled_callback_is_agreed_only_when_the_contact_gave_its_date() {
+        let today = d(2026, 11, 18);
+        let open = vec![Task::callback(&client(), 1, d(2026, 11, 20), today)];
+        let rules = Rules::default();
+        let mut c = client();
+        let by_cadence =
+            apply_contact(&mut c, &open, &contact(Purpose::Callback, Outcome::Success, today), &rules, 2);
+        let next = by_cadence.iter().find(|t| t.is_open()).unwrap();
+        assert!(!next.agreed);
+        let mut c = client();
+        let given = Contact {
+            next_callback: Some(d(2026, 12, 1)),
+            ..contact(Purpose::Callback, Outcome::Success, today)
+        };
+        let next = apply_contact(&mut c, &open, &given, &rules, 2).into_iter().find(|t| t.is_open()).unwrap();
+        assert_eq!((next.due, next.agreed), (d(2026, 12, 1), true));
+    }
+
+    #[test]
+    fn a_colleagues_contact_leaves_the_maintainers_callback_unless_it_is_a_callback() {
+        let today = d(2026, 11, 18);
+        let open = open_tasks(today);
+        let rules = Rules::default();
+        let colleague = StaffNo::parse("3001").unwrap();
+        let walk_in = Contact {
+            by: colleague.clone(),
+            next_callback: Some(d(2026, 12, 1)),
+            ..contact(Purpose::Marketing, Outcome::Success, today)
+        };
+        let e = effect_of_contact(&walk_in, &client(), &open, &rules);
+        assert!(e.complete.is_empty());
+        assert_eq!(e.callback, CallbackChange::Keep);
+        let ticked = Contact {
+            also: vec![super::super::contact::Aim { purpose: Purpose::Callback, launch: None }],
+            ..walk_in
+        };
+        let e = effect_of_contact(&ticked, &client(), &open, &rules);
+        assert_eq!(e.complete, [open[0].id.clone()]);
+        assert_eq!(e.callback, CallbackChange::Schedule(d(2026, 12, 1)));
+    }
+
+    #[test]
+    fn one_contact_with_several_purposes_completes_each_task() {
+        let today = d(2026, 11, 18);
+        let open = open_tasks(today);
+        let rules = Rules::default();
+        let all = Contact {
+            also: vec![
+                super::super::contact::Aim { purpose: Purpose::QuarterlyNotice, launch: None },
+                super::super::contact::Aim { purpose: Purpose::ProductPitch, launch: Some(LaunchId(8)) },
+            ],
+            ..contact(Purpose::Callback, Outcome::Success, today)
+        };
+        let e = effect_of_contact(&all, &client(), &open, &rules);
+        let kinds: Vec<TaskKind> = e.complete.iter().map(|id| id.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                TaskKind::Callback { seq: 1 },
+                TaskKind::Quarterly(Quarter::of(today)),
+                TaskKind::Launch(LaunchId(8))
+            ],
+            "launch 7 was not pitched"
+        );
+        let unheard = Contact { outcome: Outcome::NoAnswer, ..all };
+        assert!(effect_of_contact(&unheard, &client(), &open, &rules).complete.is_empty());
     }
 }

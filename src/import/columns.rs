@@ -1123,7 +1123,10 @@ pub const CONTACT_COLUMNS: &[ContactColumn] = &[
         kind: Kind::Plain,
         doc: "回访、季度告知、新品推介、营销、满意度调查、投诉；每行一个",
         read: Some(|d, s, _| set(&mut d.purpose, purpose(s))),
-        write: Some(|o| o.contact.purpose.to_string()),
+        // A contact that did several things lists them all (issue #15), main purpose first.
+        write: Some(|o| {
+            o.contact.aims().iter().map(|a| a.purpose.to_string()).collect::<Vec<_>>().join("、")
+        }),
     },
     Column {
         names: &["推介产品", "产品"],

@@ -192,6 +192,7 @@ impl Service {
                 note: r.note.clone().unwrap_or_default(),
                 satisfaction: r.satisfaction,
                 next_callback: r.next_callback,
+                also: Vec::new(),
             };
             for p in draft.problems(now) {
                 problems.push(RowProblem::new(r.line, &p.field, p.reason));
@@ -212,6 +213,7 @@ impl Service {
                 satisfaction: r.satisfaction,
                 next_callback: r.next_callback,
                 logged_at: now,
+                also: Vec::new(),
             };
             by_client.entry(client.no.clone()).or_default().push(Planned { line: r.line, contact });
             outcome.added += 1;

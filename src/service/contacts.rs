@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use super::views::{DraftRow, Logged, TaskView};
 use super::{Service, ServiceError};
 use crate::domain::task::apply_contact;
-use crate::domain::{AuditAction, Contact, ContactDraft, ContactId, Permission, Staff, StaffNo, Task};
+use crate::domain::{
+    AuditAction, Contact, ContactDraft, ContactId, Permission, Purpose, Staff, StaffNo, Task,
+};
 use crate::store::StoreError;
 
 impl Service {
@@ -20,10 +22,19 @@ impl Service {
         let _w = self.write_lock();
         let mut client = self.client_or_not_found(&draft.client)?;
         let launches = self.store.launches()?;
-        if let Some(id) = draft.launch
-            && launches.iter().all(|l| l.id != id)
-        {
-            return Err(ServiceError::invalid("推介产品", format!("新品推介 {id} 不存在")));
+        for id in draft.launch.into_iter().chain(draft.also.iter().filter_map(|a| a.launch)) {
+            if launches.iter().all(|l| l.id != id) {
+                return Err(ServiceError::invalid("推介产品", format!("新品推介 {id} 不存在")));
+            }
+        }
+        // A colleague's client: their callback is theirs to keep (`effect_of_contact`), so a
+        // date given without ticking 回访 would be silently ignored; say so instead.
+        let own = client.maintainer.as_ref() == Some(&actor.no);
+        if !own && draft.next_callback.is_some() && !draft.did(Purpose::Callback, None) {
+            return Err(ServiceError::invalid(
+                "下次回访",
+                "这位客户不是你维护的，不勾选“回访”就不改动维护人的回访安排；请清空下次回访，或勾选回访",
+            ));
         }
         let rules = self.store.rules()?;
         let open: Vec<Task> = self.store.tasks_of(&client.no)?.into_iter().filter(Task::is_open).collect();
@@ -40,6 +51,7 @@ impl Service {
             satisfaction: draft.satisfaction,
             next_callback: draft.next_callback,
             logged_at: now,
+            also: draft.also.clone(),
         };
         let changed = apply_contact(&mut client, &open, &contact, &rules, self.store.next_id()?);
         let completed: Vec<TaskView> = changed
@@ -51,7 +63,17 @@ impl Service {
             actor.no.as_str(),
             AuditAction::LogContact,
             client.no.as_str(),
-            format!("{} {} {}", contact.purpose, contact.channel, contact.outcome),
+            format!(
+                "{} {} {}{}",
+                contact.aims().iter().map(|a| a.purpose.to_string()).collect::<Vec<_>>().join("+"),
+                contact.channel,
+                contact.outcome,
+                if completed.is_empty() {
+                    String::new()
+                } else {
+                    format!(" 完成 {} 项任务", completed.len())
+                }
+            ),
         );
         let drop_draft = self.store.draft(&actor.no)?.is_some_and(|d| d.client == contact.client);
         self.store.write(|tx| {

@@ -154,6 +154,7 @@ impl Service {
             due: task.due,
             bucket: DueBucket::of(task.due, today),
             launch_name,
+            agreed: task.agreed,
         }
     }
 
@@ -172,7 +173,12 @@ impl Service {
         open.sort_by_key(|t| t.due);
         let open_tasks = open.iter().map(|t| Self::task_view(t, &c, &launches, today)).collect();
         let mine = c.maintainer.as_ref() == Some(&actor.no);
+        let maintainer_outlet = match &c.maintainer {
+            Some(no) => self.store.staff(no)?.map(|s| s.outlet),
+            None => None,
+        };
         Ok(ClientCard {
+            maintainer_outlet,
             client: self.view_of(actor, &c)?,
             checklist: checklist(&c.holdings, &rules).to_vec(),
             contacts,

@@ -145,6 +145,8 @@ pub struct TaskView {
     pub bucket: DueBucket,
     /// For a launch task, the product's name.
     pub launch_name: Option<String>,
+    /// A callback whose date was agreed with the client (`Task::agreed`).
+    pub agreed: bool,
 }
 
 impl TaskView {
@@ -162,6 +164,9 @@ pub struct ClientCard {
     pub open_tasks: Vec<TaskView>,
     /// The viewer maintains this client (and so may edit its plan).
     pub mine: bool,
+    /// The outlet of the client's maintainer (who is `client.maintainer`), so a form for a
+    /// colleague's client can say whose it is; None when unassigned or the maintainer is unknown.
+    pub maintainer_outlet: Option<crate::domain::OutletId>,
     /// Days between regular callbacks for this client's class; the contact form suggests the
     /// next callback this far ahead.
     pub callback_days: u16,

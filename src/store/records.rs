@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
 use super::codec::{Record, decode, decode_payload};
@@ -10,9 +10,9 @@ use super::{StoreError, Tree};
 use crate::domain::past::FrozenQuarter;
 use crate::domain::results::{Snapshot, StateChange};
 use crate::domain::{
-    AuditRecord, CardTier, Client, ClientClass, ClientNo, ClientStatus, Contact, ContactDraft, Fen, Gender,
-    Holdings, JobRole, LaunchId, Login, OutletId, Permission, ProductLaunch, Rules, Scope, Segment, Staff,
-    StaffNo, Sticker, Task, TaskId, TaskState,
+    AuditRecord, CardTier, Channel, Client, ClientClass, ClientNo, ClientStatus, Contact, ContactDraft,
+    ContactId, Fen, Gender, Holdings, JobRole, LaunchId, Login, Outcome, OutletId, Permission, ProductLaunch,
+    Purpose, Rules, Scope, Segment, Staff, StaffNo, Sticker, Task, TaskId, TaskState,
 };
 
 impl Record for Staff {
@@ -118,16 +118,100 @@ struct ClientV1 {
 
 impl Record for Contact {
     const KIND: &'static str = "联系记录";
+    /// 2: a contact may have several purposes (`Contact::also`).
+    const VERSION: u16 = 2;
+
+    fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
+        match version {
+            1 => {
+                let v1: ContactV1 = decode_payload(payload)?;
+                Ok(Contact {
+                    id: v1.id,
+                    client: v1.client,
+                    by: v1.by,
+                    at: v1.at,
+                    channel: v1.channel,
+                    purpose: v1.purpose,
+                    launch: v1.launch,
+                    outcome: v1.outcome,
+                    note: v1.note,
+                    satisfaction: v1.satisfaction,
+                    next_callback: v1.next_callback,
+                    logged_at: v1.logged_at,
+                    also: Vec::new(),
+                })
+            }
+            v => Err(format!("没有从第 {v} 版升级的方法")),
+        }
+    }
+}
+
+/// `Contact` as format version 1 wrote it: one purpose.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct ContactV1 {
+    id: ContactId,
+    client: ClientNo,
+    by: StaffNo,
+    at: NaiveDateTime,
+    channel: Channel,
+    purpose: Purpose,
+    launch: Option<LaunchId>,
+    outcome: Outcome,
+    note: String,
+    satisfaction: Option<u8>,
+    next_callback: Option<NaiveDate>,
+    logged_at: NaiveDateTime,
 }
 
 impl Record for ContactDraft {
     const KIND: &'static str = "联系草稿";
+    /// 2: a draft may have several purposes (`ContactDraft::also`).
+    const VERSION: u16 = 2;
+
+    fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
+        match version {
+            1 => {
+                let v1: ContactDraftV1 = decode_payload(payload)?;
+                Ok(ContactDraft {
+                    client: v1.client,
+                    at: v1.at,
+                    channel: v1.channel,
+                    purpose: v1.purpose,
+                    launch: v1.launch,
+                    outcome: v1.outcome,
+                    note: v1.note,
+                    satisfaction: v1.satisfaction,
+                    next_callback: v1.next_callback,
+                    also: Vec::new(),
+                })
+            }
+            v => Err(format!("没有从第 {v} 版升级的方法")),
+        }
+    }
+}
+
+/// `ContactDraft` as format version 1 wrote it.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct ContactDraftV1 {
+    client: ClientNo,
+    at: Option<NaiveDateTime>,
+    channel: Channel,
+    purpose: Purpose,
+    launch: Option<LaunchId>,
+    outcome: Outcome,
+    note: String,
+    satisfaction: Option<u8>,
+    next_callback: Option<NaiveDate>,
 }
 
 impl Record for Task {
     const KIND: &'static str = "任务";
     /// 2: a task keeps the date it first fell due, so a moved callback is still judged by it.
-    const VERSION: u16 = 2;
+    /// 3: a callback knows whether its date was agreed with the client (`Task::agreed`); older
+    /// ones are read as not agreed, since forms then sent a pre-filled date even when untouched.
+    const VERSION: u16 = 3;
 
     fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
         match version {
@@ -140,11 +224,36 @@ impl Record for Task {
                     first_due: v1.due,
                     created: v1.created,
                     state: v1.state,
+                    agreed: false,
+                })
+            }
+            2 => {
+                let v2: TaskV2 = decode_payload(payload)?;
+                Ok(Task {
+                    id: v2.id,
+                    maintainer: v2.maintainer,
+                    due: v2.due,
+                    first_due: v2.first_due,
+                    created: v2.created,
+                    state: v2.state,
+                    agreed: false,
                 })
             }
             v => Err(format!("没有从第 {v} 版升级的方法")),
         }
     }
+}
+
+/// `Task` as format version 2 wrote it.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct TaskV2 {
+    id: TaskId,
+    maintainer: Option<StaffNo>,
+    due: NaiveDate,
+    first_due: NaiveDate,
+    created: NaiveDate,
+    state: TaskState,
 }
 
 /// `Task` as format version 1 wrote it.
@@ -416,6 +525,71 @@ mod tests {
         const KIND: &'static str = "任务";
     }
 
+    impl Record for TaskV2 {
+        const KIND: &'static str = "任务";
+        const VERSION: u16 = 2;
+    }
+
+    impl Record for ContactV1 {
+        const KIND: &'static str = "联系记录";
+    }
+
+    impl Record for ContactDraftV1 {
+        const KIND: &'static str = "联系草稿";
+    }
+
+    #[test]
+    fn contacts_drafts_and_tasks_from_before_several_purposes_read_with_none_extra() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        let at = day.and_hms_opt(9, 0, 0).unwrap();
+        let no = ClientNo::parse("C1").unwrap();
+        let by = StaffNo::parse("1001").unwrap();
+        let old = ContactV1 {
+            id: ContactId(4),
+            client: no.clone(),
+            by: by.clone(),
+            at,
+            channel: Channel::Phone,
+            purpose: Purpose::QuarterlyNotice,
+            launch: None,
+            outcome: Outcome::Success,
+            note: "告知收益".into(),
+            satisfaction: Some(4),
+            next_callback: Some(day),
+            logged_at: at,
+        };
+        let c: Contact = decode(b"k", &encode(&old).unwrap()).unwrap();
+        assert_eq!(
+            (c.purpose, c.note.as_str(), c.next_callback),
+            (Purpose::QuarterlyNotice, "告知收益", Some(day))
+        );
+        assert!(c.also.is_empty());
+        let old = ContactDraftV1 {
+            client: no.clone(),
+            at: None,
+            channel: Channel::WeChat,
+            purpose: Purpose::Marketing,
+            launch: None,
+            outcome: Outcome::Interested,
+            note: "草稿".into(),
+            satisfaction: None,
+            next_callback: None,
+        };
+        let d: ContactDraft = decode(b"k", &encode(&old).unwrap()).unwrap();
+        assert_eq!((d.channel, d.note.as_str()), (Channel::WeChat, "草稿"));
+        let old = TaskV2 {
+            id: TaskId { client: no, kind: crate::domain::TaskKind::Callback { seq: 2 } },
+            maintainer: Some(by),
+            due: day,
+            first_due: day - chrono::Duration::days(3),
+            created: day,
+            state: TaskState::Open,
+        };
+        let t: Task = decode(b"k", &encode(&old).unwrap()).unwrap();
+        assert_eq!(t.first_due, day - chrono::Duration::days(3));
+        assert!(!t.agreed, "a date from before agreements were told apart is not taken as agreed");
+    }
+
     impl Record for StaffV1 {
         const KIND: &'static str = "员工";
     }
@@ -633,7 +807,7 @@ mod tests {
     #[test]
     fn no_record_is_written_larger_than_it_can_be_read() {
         use crate::domain::results::{ClientState, Snapshot, StateChange};
-        use crate::domain::{AuditAction, Channel, Contact, ContactId, LaunchId, Outcome, Purpose};
+        use crate::domain::{AuditAction, LaunchId};
         use crate::store::codec::{MAX_RECORD, MAX_WRITE};
         const { assert!(MAX_WRITE < MAX_RECORD) };
         let huge = "字".repeat(MAX_WRITE / 3 + 1);
@@ -680,6 +854,7 @@ mod tests {
             note: huge.clone(),
             satisfaction: None,
             next_callback: None,
+            also: Vec::new(),
         };
         refused(&draft);
         refused(&Contact {
@@ -695,6 +870,7 @@ mod tests {
             satisfaction: None,
             next_callback: None,
             logged_at: at,
+            also: Vec::new(),
         });
         refused(&ProductLaunch {
             id: LaunchId(1),
@@ -727,6 +903,7 @@ mod tests {
             first_due: day,
             created: day,
             state: TaskState::Done { on: day, by: staff_no.clone(), contact: ContactId(u64::MAX) },
+            agreed: true,
         };
         assert!(encode(&task).unwrap().len() < 256);
         assert!(encode(&Snapshot { date: day, clients: u32::MAX, gold_plus: u32::MAX }).unwrap().len() < 64);

@@ -150,6 +150,17 @@ pub struct Text {
     pub f_note: &'static str,
     pub f_next: &'static str,
     pub f_at: &'static str,
+    /// Contact form: the open tasks this one contact also did, each ticked with Space.
+    pub f_tasks: &'static str,
+    /// Contact form: after a task ticked because it is the contact's purpose.
+    pub via_purpose: &'static str,
+    /// Contact form: the next callback shown is the date agreed with the client.
+    pub agreed_kept: &'static str,
+    /// Contact form header for a colleague's client; `{name}` and `{outlet}` are the maintainer's.
+    pub colleague_client: &'static str,
+    /// Contact form, a colleague's client without 回访 ticked: their callback stays as it is.
+    pub their_callback_kept: &'static str,
+    pub key_tick: &'static str,
     pub note_placeholder: &'static str,
     pub next_placeholder: &'static str,
     pub at_placeholder: &'static str,
@@ -458,6 +469,12 @@ pub const ZH: Text = Text {
     f_note: "备注",
     f_next: "下次回访",
     f_at: "联系时间",
+    f_tasks: "本次完成",
+    via_purpose: "（联系目的）",
+    agreed_kept: "已约定，不改动",
+    colleague_client: "非本人客户 · 维护人 {name}（{outlet}）",
+    their_callback_kept: "维护人的回访安排不变（勾选回访才改）",
+    key_tick: "勾选",
     note_placeholder: "简要记录沟通内容",
     next_placeholder: "如 12-05、+7、下周一",
     at_placeholder: "现在",
@@ -752,6 +769,12 @@ pub const EN: Text = Text {
     f_note: "Note",
     f_next: "Next callback",
     f_at: "When",
+    f_tasks: "Also done",
+    via_purpose: " (purpose)",
+    agreed_kept: "agreed, kept",
+    colleague_client: "Not yours · maintained by {name} ({outlet})",
+    their_callback_kept: "their callback stays (tick 回访 to change it)",
+    key_tick: "tick",
     note_placeholder: "what was said, briefly",
     next_placeholder: "e.g. 12-05, +7, next mon",
     at_placeholder: "now",

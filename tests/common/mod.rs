@@ -117,5 +117,6 @@ pub fn draft(client: &str, purpose: Purpose) -> ContactDraft {
         note: "电话沟通".into(),
         satisfaction: Some(5),
         next_callback: None,
+        also: Vec::new(),
     }
 }

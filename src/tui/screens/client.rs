@@ -217,7 +217,13 @@ impl ClientScreen {
                 let outcome_style = if c.outcome.reached() { th.text } else { th.warning };
                 let mut spans = vec![
                     Span::styled(format!("{when} "), th.muted),
-                    Span::styled(format!("{} ", t.purpose(c.purpose)), th.accent),
+                    Span::styled(
+                        format!(
+                            "{} ",
+                            c.aims().iter().map(|a| t.purpose(a.purpose)).collect::<Vec<_>>().join("+")
+                        ),
+                        th.accent,
+                    ),
                     Span::styled(format!("{} ", t.channel(c.channel)), th.text),
                     Span::styled(format!("{} ", t.outcome(c.outcome)), outcome_style),
                     Span::styled(format!("{} ", cv.by.name), th.muted),

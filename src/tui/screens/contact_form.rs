@@ -20,9 +20,14 @@ use super::super::text::Text;
 use super::super::ui;
 use crate::domain::calendar::{parse_contact_time, parse_date_input};
 use crate::domain::task::suggested_next_callback;
-use crate::domain::{Channel, ClientNo, ContactDraft, LaunchId, Outcome, Purpose, TaskKind};
+use crate::domain::{Aim, Channel, ClientNo, ContactDraft, LaunchId, Outcome, Purpose, TaskKind};
 use crate::service::ServiceError;
-use crate::service::views::{ClientCard, LaunchRef, Logged};
+use crate::service::views::{ClientCard, LaunchRef, Logged, TaskView};
+
+/// 回访 is the form's starting purpose only when the client's callback is this close (days):
+/// further off, the call is most likely about something else, and an agreed callback must not be
+/// completed by a call that happens to come first (issue #15).
+pub const CALLBACK_PRESELECT_DAYS: i64 = 7;
 
 /// What the screen that opened the form already knows about the contact.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -36,6 +41,8 @@ enum Field {
     Channel,
     Purpose,
     Launch,
+    /// The open tasks this contact also did, ticked one by one.
+    Tasks,
     Outcome,
     Satisfaction,
     Note,
@@ -61,8 +68,16 @@ pub struct ContactForm {
     note: TextArea<'static>,
     next: TextArea<'static>,
     at: TextArea<'static>,
-    /// The user typed a next-callback date: switching purpose must not overwrite it.
+    /// The user typed a next-callback date: switching purpose must not overwrite it, and only
+    /// then is the date sent (an untouched, pre-filled date is left to the rules, so it never
+    /// replaces an agreed callback).
     next_touched: bool,
+    /// The date shown untouched is the callback agreed with the client.
+    next_is_agreed: bool,
+    /// The open tasks, each with whether the user ticked it as done by this contact.
+    ticks: Vec<(TaskView, bool)>,
+    /// Which task the Tasks field points at.
+    tick_at: usize,
     focus: Field,
     errors: BTreeMap<Field, String>,
     /// Changed since opened (so cancelling asks first).
@@ -88,12 +103,27 @@ impl ContactForm {
         });
         let launch_id = prefill.launch.or(owed_launch);
         let launch = launch_id.and_then(|id| launches.iter().position(|l| l.id == id)).unwrap_or(0);
+        let today = cx.me.today;
+        // 回访 first only for my own client whose callback is close; an agreed one only once its
+        // day has come. A colleague's walk-in starts as 网点面谈/营销 (issue #15).
+        let callback_close = card.open_tasks.iter().any(|t| {
+            matches!(t.id.kind, TaskKind::Callback { .. })
+                && if t.agreed {
+                    t.due <= today
+                } else {
+                    (t.due - today).num_days() <= CALLBACK_PRESELECT_DAYS
+                }
+        });
+        let default_purpose =
+            if card.mine && callback_close { Purpose::Callback } else { Purpose::Marketing };
+        let channel = if card.mine { Channel::Phone } else { Channel::InBranch };
+        let ticks = card.open_tasks.iter().map(|t| (t.clone(), false)).collect();
         let mut form = ContactForm {
             client,
             card,
             launches,
-            channel: 0,
-            purpose: index_of(Purpose::ALL, prefill.purpose.unwrap_or(Purpose::Callback)),
+            channel: index_of(Channel::ALL, channel),
+            purpose: index_of(Purpose::ALL, prefill.purpose.unwrap_or(default_purpose)),
             launch,
             outcome: 0,
             satisfaction: 0,
@@ -101,6 +131,9 @@ impl ContactForm {
             next: ui::text_input("", cx.t.next_placeholder),
             at: ui::text_input("", cx.t.at_placeholder),
             next_touched: false,
+            next_is_agreed: false,
+            ticks,
+            tick_at: 0,
             focus: Field::Channel,
             errors: BTreeMap::new(),
             dirty: false,
@@ -119,10 +152,17 @@ impl ContactForm {
         form.channel = index_of(Channel::ALL, draft.channel);
         form.outcome = index_of(Outcome::ALL, draft.outcome);
         form.satisfaction = draft.satisfaction.map_or(0, usize::from).min(5);
+        for (task, ticked) in &mut form.ticks {
+            let (purpose, launch) = task.kind().completed_by();
+            *ticked = draft.also.contains(&Aim { purpose, launch });
+        }
         form.note = ui::text_input(&draft.note, cx.t.note_placeholder);
         if let Some(d) = draft.next_callback {
             form.next = ui::text_input(&d.to_string(), cx.t.next_placeholder);
             form.next_touched = true;
+            form.next_is_agreed = false;
+        } else {
+            form.suggest_next_callback(cx);
         }
         if let Some(at) = draft.at {
             form.at = ui::text_input(&at.format("%Y-%m-%d %H:%M").to_string(), cx.t.at_placeholder);
@@ -140,24 +180,105 @@ impl ContactForm {
         if self.purpose() == Purpose::ProductPitch {
             f.push(Field::Launch);
         }
+        if !self.ticks.is_empty() {
+            f.push(Field::Tasks);
+        }
         f.extend([Field::Outcome, Field::Satisfaction, Field::Note, Field::NextCallback, Field::At]);
         f
     }
 
-    /// Fills the next-callback date the way the rules suggest, unless the user typed one.
+    /// Whether an open task is done by this contact as the form stands: ticked, or matching
+    /// the contact's purpose (and, for a 新品推介, the chosen product).
+    fn task_done(&self, i: usize) -> bool {
+        let Some((task, ticked)) = self.ticks.get(i) else { return false };
+        *ticked || self.by_purpose(task)
+    }
+
+    /// The task is the one the contact's own purpose completes.
+    fn by_purpose(&self, task: &TaskView) -> bool {
+        match task.kind() {
+            TaskKind::Callback { .. } => self.purpose() == Purpose::Callback,
+            TaskKind::Quarterly(_) => self.purpose() == Purpose::QuarterlyNotice,
+            TaskKind::Launch(id) => {
+                self.purpose() == Purpose::ProductPitch
+                    && self.launches.get(self.launch).map(|l| l.id) == Some(id)
+            }
+        }
+    }
+
+    /// 回访 is among what this contact does: its purpose, or ticked.
+    fn does_callback(&self) -> bool {
+        self.purpose() == Purpose::Callback
+            || self.ticks.iter().any(|(t, ticked)| *ticked && matches!(t.kind(), TaskKind::Callback { .. }))
+    }
+
+    /// The further purposes sent with the contact: the ticked tasks the main purpose does not
+    /// already cover.
+    fn also(&self) -> Vec<Aim> {
+        let mut out: Vec<Aim> = Vec::new();
+        for (task, ticked) in &self.ticks {
+            if !*ticked || self.by_purpose(task) {
+                continue;
+            }
+            let (purpose, launch) = task.kind().completed_by();
+            let aim = Aim { purpose, launch };
+            let main = Aim { purpose: self.purpose(), launch: self.selected_launch() };
+            if aim != main && !out.contains(&aim) {
+                out.push(aim);
+            }
+        }
+        out
+    }
+
+    fn selected_launch(&self) -> Option<LaunchId> {
+        (self.purpose() == Purpose::ProductPitch)
+            .then(|| self.launches.get(self.launch).map(|l| l.id))
+            .flatten()
+    }
+
+    /// Fills the next-callback date as it will turn out if left alone, unless the user typed
+    /// one: a callback agreed with the client and not done by this contact is shown and kept;
+    /// on a colleague's client their callback stays unless 回访 is chosen; otherwise the rules'
+    /// suggestion (one cadence on).
     fn suggest_next_callback(&mut self, cx: &Ctx) {
         if self.next_touched {
             return;
         }
         let reached = Outcome::ALL[self.outcome].reached();
-        let due = suggested_next_callback(
-            self.purpose(),
-            reached,
-            self.card.any_contact_resets_callback,
-            self.card.callback_days,
-            cx.me.today,
-        );
+        let callback = self.does_callback();
+        let agreed = self
+            .card
+            .open_tasks
+            .iter()
+            .find(|t| t.agreed && matches!(t.kind(), TaskKind::Callback { .. }) && t.due > cx.me.today)
+            .map(|t| t.due);
+        self.next_is_agreed = false;
+        let due = if !self.card.mine && !callback {
+            None
+        } else if let Some(day) = agreed.filter(|_| !(callback && reached)) {
+            self.next_is_agreed = true;
+            Some(day)
+        } else {
+            suggested_next_callback(
+                if callback { Purpose::Callback } else { self.purpose() },
+                reached,
+                self.card.any_contact_resets_callback,
+                self.card.callback_days,
+                cx.me.today,
+            )
+        };
         self.next = ui::text_input(&due.map(|d| d.to_string()).unwrap_or_default(), cx.t.next_placeholder);
+    }
+
+    fn toggle_tick(&mut self, i: usize, cx: &Ctx) {
+        if i >= self.ticks.len() || self.by_purpose(&self.ticks[i].0) {
+            // Done by the purpose itself: change the purpose to undo it.
+            return;
+        }
+        self.tick_at = i;
+        self.ticks[i].1 = !self.ticks[i].1;
+        self.changed();
+        self.suggest_next_callback(cx);
     }
 
     fn changed(&mut self) {
@@ -249,9 +370,10 @@ impl ContactForm {
             let reference = today.and_hms_opt(12, 0, 0).unwrap_or_default();
             parse_contact_time(&at_text, reference).map_err(|e| errors.insert(Field::At, e)).ok()
         };
-        let launch = (self.purpose() == Purpose::ProductPitch)
-            .then(|| self.launches.get(self.launch).map(|l| l.id))
-            .flatten();
+        let launch = self.selected_launch();
+        // Only a date the user gave is sent; a pre-filled one is what the rules do anyway, and
+        // sending it would turn it into an agreement (or replace one already made).
+        let next_callback = next_callback.filter(|_| self.next_touched);
         let draft = ContactDraft {
             client: self.client.clone(),
             at,
@@ -262,6 +384,7 @@ impl ContactForm {
             note: Self::text(&self.note),
             satisfaction: (self.satisfaction > 0).then_some(self.satisfaction as u8),
             next_callback,
+            also: self.also(),
         };
         (draft, errors)
     }
@@ -282,6 +405,7 @@ impl ContactForm {
                         "满意度" => Field::Satisfaction,
                         "下次回访" => Field::NextCallback,
                         "推介产品" => Field::Launch,
+                        "本次完成" => Field::General,
                         _ => Field::General,
                     };
                     self.errors.insert(field, inv.to_string());
@@ -310,6 +434,7 @@ impl ContactForm {
             Field::Note => t.f_note,
             Field::NextCallback => t.f_next,
             Field::At => t.f_at,
+            Field::Tasks => t.f_tasks,
             Field::General => "",
         }
     }
@@ -377,10 +502,24 @@ impl ContactForm {
             return Span::styled(format!(" {e}"), th.warning);
         }
         match f {
-            Field::NextCallback => match draft.next_callback {
-                Some(d) => Span::styled(format!(" = {}", ui::long_date(d, t)), th.muted),
-                None => Span::styled(format!(" {}", t.next_unchanged), th.muted),
-            },
+            Field::NextCallback => {
+                let shown = if self.next_touched {
+                    draft.next_callback
+                } else {
+                    let text = Self::text(&self.next);
+                    parse_date_input(&text, cx.me.today).ok().filter(|_| !text.is_empty())
+                };
+                match shown {
+                    Some(d) if self.next_is_agreed && !self.next_touched => {
+                        Span::styled(format!(" = {}  {}", ui::long_date(d, t), t.agreed_kept), th.accent)
+                    }
+                    Some(d) => Span::styled(format!(" = {}", ui::long_date(d, t)), th.muted),
+                    None if !self.card.mine && !self.does_callback() => {
+                        Span::styled(format!(" {}", t.their_callback_kept), th.muted)
+                    }
+                    None => Span::styled(format!(" {}", t.next_unchanged), th.muted),
+                }
+            }
             Field::At => match draft.at {
                 Some(at) => Span::styled(format!(" = {}", at.format("%Y-%m-%d %H:%M")), th.muted),
                 None => Span::styled(format!(" {}", t.now_word), th.muted),
@@ -420,6 +559,7 @@ impl Screen for ContactForm {
             ("Esc", t.key_cancel),
             ("Shift-Tab", t.key_prev_field),
             ("1-6", t.key_pick),
+            ("Space", t.key_tick),
             ("Enter", t.key_enter_form),
             ("Ctrl-U", t.key_clear),
         ]
@@ -460,6 +600,16 @@ impl Screen for ContactForm {
                     return self.save(cx);
                 }
                 self.move_focus(1);
+            }
+            _ if self.focus == Field::Tasks => {
+                let len = self.ticks.len().max(1);
+                match key.code {
+                    KeyCode::Right | KeyCode::Char('l') => self.tick_at = (self.tick_at + 1) % len,
+                    KeyCode::Left | KeyCode::Char('h') => self.tick_at = (self.tick_at + len - 1) % len,
+                    KeyCode::Char(' ') | KeyCode::Char('x') => self.toggle_tick(self.tick_at, cx),
+                    KeyCode::Char(c @ '1'..='9') => self.toggle_tick(c as usize - '1' as usize, cx),
+                    _ => {}
+                }
             }
             _ => {
                 let f = self.focus;
@@ -542,6 +692,13 @@ impl Screen for ContactForm {
                 ),
             ]),
         ));
+        if !self.card.mine
+            && let Some(m) = &c.maintainer
+        {
+            let outlet = self.card.maintainer_outlet.as_ref().map_or_else(String::new, |o| o.to_string());
+            let who = t.colleague_client.replace("{name}", &m.name).replace("{outlet}", &outlet);
+            rows.push((None, Line::from(Span::styled(format!(" {who}"), th.warning))));
+        }
         let mut tasks = vec![Span::styled(format!(" {} ", t.open_tasks), th.muted)];
         if self.card.open_tasks.is_empty() {
             tasks.push(Span::styled(t.no_open_tasks, th.muted));
@@ -565,6 +722,29 @@ impl Screen for ContactForm {
             let label =
                 Span::styled(format!("{marker}{}", ui::pad(self.label(field, t), label_w - 1)), label_style);
             let line = match field {
+                Field::Tasks => {
+                    let mut spans = vec![label];
+                    for (i, (task, _)) in self.ticks.iter().enumerate() {
+                        let done = self.task_done(i);
+                        let style = match (self.focus == field && i == self.tick_at, done) {
+                            (true, _) => th.selection,
+                            (false, true) => th.accent,
+                            (false, false) => th.muted,
+                        };
+                        let mark = if done { "[x]" } else { "[ ]" };
+                        let via = if self.by_purpose(task) { t.via_purpose } else { "" };
+                        spans.push(Span::styled(
+                            format!(
+                                " {}{mark}{}{via} ",
+                                i + 1,
+                                t.task_title(task.kind(), task.launch_name.as_deref())
+                            ),
+                            style,
+                        ));
+                    }
+                    rows.extend(wrap_at_gaps(Line::from(spans), area.width).into_iter().map(|l| (None, l)));
+                    continue;
+                }
                 Field::Launch => {
                     let mut l = self.launch_line(cx);
                     l.spans.insert(0, label);

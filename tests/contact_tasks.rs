@@ -1,0 +1,153 @@
+//! Contact logging as staff work (issue #15): agreed callbacks are kept, one call completes
+//! every task it did, and a colleague's client is left as their maintainer arranged it.
+//! Today is Wednesday 2026-11-18 (see `common::branch`).
+
+mod common;
+
+use chrono::Duration;
+use common::*;
+use mingdan::domain::{Aim, Channel, ContactDraft, Outcome, Permission, Purpose, TaskKind};
+use mingdan::service::{Api, Session};
+
+/// The client's open callback: (due date, agreed).
+fn callback(s: &Session, client: &str) -> (chrono::NaiveDate, bool) {
+    let card = s.client(cno(client)).unwrap();
+    let t = card
+        .open_tasks
+        .iter()
+        .find(|t| matches!(t.kind(), TaskKind::Callback { .. }))
+        .expect("an open callback");
+    (t.due, t.agreed)
+}
+
+fn marketing(client: &str) -> ContactDraft {
+    ContactDraft { note: "客户来电咨询转账".into(), ..draft(client, Purpose::Marketing) }
+}
+
+#[test]
+fn an_agreed_monday_is_kept_after_an_unrelated_call_and_done_by_a_call_on_the_day() {
+    let b = branch();
+    let s = b.session("2001");
+    // Wednesday's callback agrees "call again Monday".
+    let monday = d(2026, 11, 23);
+    let agreed = ContactDraft { next_callback: Some(monday), ..draft("C1", Purpose::Callback) };
+    let logged = s.log_contact(agreed).unwrap();
+    assert_eq!(logged.next_callback, Some(monday));
+    assert_eq!(callback(&s, "C1"), (monday, true));
+
+    // Friday the client phones about something else; the form sends no date (untouched).
+    b.clock.advance(Duration::days(2));
+    let friday = s.log_contact(marketing("C1")).unwrap();
+    assert!(friday.completed.is_empty(), "an unrelated call before Monday does not do Monday's callback");
+    assert_eq!(friday.next_callback, Some(monday), "the agreed Monday is kept");
+    assert_eq!(callback(&s, "C1"), (monday, true));
+
+    // Monday: any reached call now counts as the callback (FIGURES.md), and the clock restarts.
+    b.clock.advance(Duration::days(3));
+    let on_the_day = s.log_contact(marketing("C1")).unwrap();
+    assert_eq!(on_the_day.completed.len(), 1);
+    assert!(matches!(on_the_day.completed[0].kind(), TaskKind::Callback { .. }));
+    let (due, agreed) = callback(&s, "C1");
+    assert!(due > monday && !agreed, "the next one is one cadence on, not agreed: {due}");
+}
+
+#[test]
+fn ticking_the_callback_does_an_agreed_one_early_and_a_typed_date_moves_it() {
+    let b = branch();
+    let s = b.session("2001");
+    let monday = d(2026, 11, 23);
+    s.log_contact(ContactDraft { next_callback: Some(monday), ..draft("C2", Purpose::Callback) }).unwrap();
+    b.clock.advance(Duration::days(1));
+    // An unrelated call that agrees a new day moves the agreement without completing it.
+    let friday = d(2026, 11, 27);
+    let moved = s.log_contact(ContactDraft { next_callback: Some(friday), ..marketing("C2") }).unwrap();
+    assert!(moved.completed.is_empty());
+    assert_eq!(callback(&s, "C2"), (friday, true));
+    // 回访 chosen on purpose completes it before its day.
+    let done = s.log_contact(draft("C2", Purpose::Callback)).unwrap();
+    assert_eq!(done.completed.len(), 1);
+    assert!(callback(&s, "C2").0 > friday);
+}
+
+#[test]
+fn one_contact_completes_callback_notice_and_launch_and_is_one_record() {
+    let b = branch();
+    let launch = b.session("1001").launch_product("养老理财".into(), "稳健".into(), d(2026, 12, 20)).unwrap();
+    let s = b.session("2001");
+    let before = s.client(cno("C3")).unwrap();
+    assert_eq!(before.open_tasks.len(), 3, "callback, 2026Q4 notice and the launch are open");
+    let all = ContactDraft {
+        also: vec![
+            Aim { purpose: Purpose::QuarterlyNotice, launch: None },
+            Aim { purpose: Purpose::ProductPitch, launch: Some(launch.id) },
+        ],
+        ..draft("C3", Purpose::Callback)
+    };
+    let logged = s.log_contact(all).unwrap();
+    let mut kinds: Vec<&str> = logged.completed.iter().map(|t| t.kind().label()).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["回访", "季度告知", "新品推介"]);
+    let card = s.client(cno("C3")).unwrap();
+    assert_eq!(card.contacts.len(), 1, "one call is one contact record");
+    let purposes: Vec<Purpose> = card.contacts[0].contact.aims().iter().map(|a| a.purpose).collect();
+    assert_eq!(purposes, [Purpose::Callback, Purpose::QuarterlyNotice, Purpose::ProductPitch]);
+    let open: Vec<&str> = card.open_tasks.iter().map(|t| t.kind().label()).collect();
+    assert_eq!(open, ["回访"], "only the next callback is left");
+    let today = s.today().unwrap();
+    assert_eq!(today.launches[0].progress.done, 1);
+}
+
+#[test]
+fn a_pitch_ticked_without_its_product_is_refused_naming_the_field() {
+    let b = branch();
+    let s = b.session("2001");
+    let bad = ContactDraft {
+        also: vec![Aim { purpose: Purpose::ProductPitch, launch: None }],
+        ..draft("C1", Purpose::Callback)
+    };
+    let err = s.log_contact(bad).unwrap_err().to_string();
+    assert!(err.contains("本次完成") && err.contains("产品"), "{err}");
+    assert!(s.client(cno("C1")).unwrap().contacts.is_empty());
+}
+
+#[test]
+fn a_walk_in_for_a_colleagues_client_leaves_their_callback_alone() {
+    let b = branch();
+    b.session("9001").save_staff(staff("3001", "周杰", "大堂经理", "城东", Permission::Staff)).unwrap();
+    let owner = b.session("2001");
+    let before = callback(&owner, "C1");
+    let me = b.session("3001");
+    let card = me.client(cno("C1")).unwrap();
+    assert!(!card.mine);
+    assert_eq!(card.client.maintainer.as_ref().map(|m| m.name.as_str()), Some("王芳"));
+    assert_eq!(card.maintainer_outlet.as_ref().map(|o| o.to_string()).as_deref(), Some("城关"));
+
+    let walk_in = ContactDraft { channel: Channel::InBranch, ..marketing("C1") };
+    let logged = me.log_contact(walk_in).unwrap();
+    assert!(logged.completed.is_empty(), "their callback is not completed: {:?}", logged.completed);
+    assert_eq!(callback(&owner, "C1"), before, "nor rescheduled");
+
+    // A date without ticking 回访 would be ignored, so it is refused, saying why.
+    let with_date = ContactDraft { next_callback: Some(d(2026, 12, 1)), ..marketing("C1") };
+    let err = me.log_contact(with_date).unwrap_err().to_string();
+    assert!(err.contains("下次回访") && err.contains("勾选"), "{err}");
+    assert_eq!(callback(&owner, "C1"), before);
+
+    // Ticking 回访 on purpose does it for them.
+    let ticked =
+        ContactDraft { also: vec![Aim { purpose: Purpose::Callback, launch: None }], ..marketing("C1") };
+    let done = me.log_contact(ticked).unwrap();
+    assert_eq!(done.completed.len(), 1);
+    assert!(callback(&owner, "C1").0 > before.0);
+}
+
+#[test]
+fn an_unanswered_call_on_my_own_client_still_moves_nothing_unasked() {
+    let b = branch();
+    let s = b.session("2001");
+    let before = callback(&s, "C2");
+    let logged =
+        s.log_contact(ContactDraft { outcome: Outcome::NoAnswer, ..draft("C2", Purpose::Callback) }).unwrap();
+    assert!(logged.completed.is_empty());
+    assert_eq!(callback(&s, "C2"), before);
+}
