@@ -361,7 +361,7 @@ impl SearchIndex {
         let rec = self.t.rec(id);
         rec.phone() == row.phone
             && rec.id_number() == row.id_number
-            && row.name.chars().take(name_code::MAX_NAME_CHARS).eq(rec.name().map(|s| s.ch))
+            && row.name.chars().take(name_code::MAX_NAME_CHARS).eq(rec.name().map(|s| s.shown))
     }
 
     /// Writes every row into the table, then sorts everything afresh.
