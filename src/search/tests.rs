@@ -15,7 +15,7 @@ const SURNAMES: &[&str] = &[
 ];
 const GIVEN: &[&str] = &[
     "伟", "文", "小红", "明", "长春", "乐乐", "强", "平", "和平", "华", "秀英", "志强", "晓东", "婷", "安安",
-    "立新", "立伟", "志成", "偉", "德華", "大文", "𠮷",
+    "立新", "立伟", "志成", "偉", "德華", "大文", "𠮷", "玮", "小洪",
 ];
 const ODD_NAMES: &[&str] =
     &["Anna李", "买买提·艾力", "阿卜杜热合曼·买买提江", "张", "Zoë王", "和和和和和", "·", "王wei"];
@@ -158,6 +158,15 @@ fn queries(rows: &[Row]) -> Vec<String> {
         "whuop",
         "wanghuop",
         "王立w",
+        // Sound-alike characters (玮 for 伟, 章 for 张), alone, mixed with letters.
+        "张玮",
+        "章伟",
+        "章w",
+        "张w",
+        "章",
+        "李玮",
+        "王常春",
+        "郑小洪",
         // Traditional and variant forms, both ways; ü as v, u or yu.
         "陳",
         "陈",
@@ -394,4 +403,31 @@ fn traditional_and_simplified_forms_find_each_other() {
     for q in ["lyujianguo", "lvjianguo", "lujianguo", "lyujg"] {
         assert_eq!(names_found(&ix, q).first().map(|f| f.0.as_str()), Some("吕建国"), "{q}");
     }
+}
+
+#[test]
+fn characters_that_sound_the_same_are_found_after_the_characters_themselves() {
+    let ix = SearchIndex::build([
+        person("C1", "张伟"),
+        person("C2", "张玮"),
+        person("C3", "章伟明"),
+        person("C4", "李娜"),
+    ]);
+    let found = |q: &str| names_found(&ix, q);
+    let hit = |name: &str, kind| (name.to_string(), kind);
+    assert_eq!(
+        found("张玮"),
+        [hit("张玮", MatchKind::Exact), hit("张伟", MatchKind::Exact), hit("章伟明", MatchKind::Prefix)]
+    );
+    assert_eq!(
+        found("张伟"),
+        [hit("张伟", MatchKind::Exact), hit("张玮", MatchKind::Exact), hit("章伟明", MatchKind::Prefix)]
+    );
+    assert_eq!(found("章w").first(), Some(&hit("章伟明", MatchKind::Prefix)));
+    assert_eq!(found("章w").len(), 3, "张伟 and 张玮 after it: {:?}", found("章w"));
+    assert_eq!(
+        found("张"),
+        [hit("张伟", MatchKind::Prefix), hit("张玮", MatchKind::Prefix)],
+        "a lone character is itself"
+    );
 }
