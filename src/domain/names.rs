@@ -100,7 +100,7 @@ const SURNAME_READINGS: &[(char, &str)] = &[
     ('区', "ou"),
     ('朴', "piao"),
     ('查', "zha"),
-    ('盖', "ge"),
+    ('盖', "gai"),
     ('乐', "yue"),
     ('缪', "miao"),
     ('翟', "zhai"),
@@ -135,8 +135,31 @@ const SURNAME_READINGS: &[(char, &str)] = &[
     ('卜', "bu"),
 ];
 
+/// Surnames with a second living reading: families differ (盖 is gài for some, gě for others),
+/// and a teller who hears the name cannot know which. The reading in `SURNAME_READINGS` is
+/// listed first, this one after it, so it matches but ranks later.
+const SECOND_SURNAME_READINGS: &[(char, &str)] = &[
+    ('单', "chan"),
+    ('乐', "le"),
+    ('盖', "ge"),
+    ('覃', "tan"),
+    ('区', "qu"),
+    ('仇', "chou"),
+    ('解', "jie"),
+    ('查', "cha"),
+    ('朴', "pu"),
+];
+
+/// The surname readings of single-character surname `c`, the usual one first; empty when `c`
+/// has no entry in the tables above.
+fn surname_readings(c: char) -> Vec<String> {
+    let first = SURNAME_READINGS.iter().filter(|(s, _)| *s == c).map(|(_, r)| r.to_string());
+    let second = SECOND_SURNAME_READINGS.iter().filter(|(s, _)| *s == c).map(|(_, r)| r.to_string());
+    first.chain(second).collect()
+}
+
 /// Readings of each character of `name`: one list per character, the likeliest first. The
-/// surname (first one or two characters) has exactly one reading: from the tables above, or else
+/// surname (first one or two characters) has its surname readings only: from the tables above, or else
 /// the dictionary's first, because a surname is never read any other way and a second reading
 /// would let "ym" find 王明 (the dictionary also reads 王 as yu). Other polyphonic characters list
 /// every reading. Characters without pinyin (Latin letters, digits) read as themselves,
@@ -149,17 +172,26 @@ pub fn readings(name: &str) -> Vec<Vec<String>> {
     if chars.len() > 2 {
         let head: String = chars.iter().take(2).collect();
         if let Some((_, r)) = COMPOUND_SURNAMES.iter().find(|(s, _)| *s == head) {
-            out.push(vec![r[0].to_string()]);
+            // 单于洋 may as well be 单 (shan) + 于洋: the single surname's readings come second.
+            let mut first = vec![r[0].to_string()];
+            for alone in surname_readings(chars[0]) {
+                if !first.contains(&alone) {
+                    first.push(alone);
+                }
+            }
+            out.push(first);
             out.push(vec![r[1].to_string()]);
             start = 2;
         }
     }
     if start == 0
         && let Some(first) = chars.first()
-        && let Some((_, r)) = SURNAME_READINGS.iter().find(|(c, _)| c == first)
     {
-        out.push(vec![r.to_string()]);
-        start = 1;
+        let surname = surname_readings(*first);
+        if !surname.is_empty() {
+            out.push(surname);
+            start = 1;
+        }
     }
     if start == 0
         && let Some(first) = chars.first()
@@ -178,10 +210,10 @@ pub fn readings(name: &str) -> Vec<Vec<String>> {
 pub fn any_readings(c: char) -> Vec<String> {
     let c = standard_form(c);
     let mut all = char_readings(c);
-    if let Some((_, r)) = SURNAME_READINGS.iter().find(|(s, _)| *s == c)
-        && !all.iter().any(|a| a == r)
-    {
-        all.push(r.to_string());
+    for r in surname_readings(c) {
+        if !all.contains(&r) {
+            all.push(r);
+        }
     }
     all
 }
@@ -236,7 +268,11 @@ mod tests {
         assert_eq!(first_readings("区志强"), ["ou", "zhi", "qiang"]);
         assert_eq!(first_readings("尉迟恭"), ["yu", "chi", "gong"]);
         assert_eq!(first_readings("万俟卨")[..2], ["mo", "qi"]);
-        assert_eq!(readings("乐平")[0], ["yue"], "the surname has exactly its surname reading");
+        assert_eq!(readings("乐平")[0], ["yue", "le"], "the surname has its surname readings only");
+        assert_eq!(readings("盖丽丽")[0], ["gai", "ge"]);
+        assert_eq!(readings("覃昇")[0], ["qin", "tan"]);
+        assert_eq!(readings("单于洋")[..2], [vec!["chan", "shan"], vec!["yu"]], "单于 or 单 + 于洋");
+        assert_eq!(readings("曾小红")[0], ["zeng"], "曾 as a surname is only zeng");
         assert_eq!(first_readings("都明")[0], "du");
         assert_eq!(first_readings("卜凡")[0], "bu");
     }

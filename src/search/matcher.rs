@@ -428,7 +428,13 @@ mod tests {
         assert_eq!(kind("查理", "zhali"), Some(Exact));
         assert_eq!(kind("盖伦", "gelun"), Some(Exact));
         assert_eq!(kind("乐平", "yueping"), Some(Exact));
-        assert_eq!(kind("乐平", "leping"), None);
+        assert_eq!(
+            grade("乐平", "leping"),
+            Some((Exact, Reading::Other)),
+            "the second living reading, after"
+        );
+        assert_eq!(grade("盖伦", "gailun"), Some((Exact, Reading::Primary)));
+        assert_eq!(kind("王芳", "yufang"), None, "王 has no second surname reading");
         assert_eq!(kind("尉迟恭", "yuchigong"), Some(Exact));
         assert_eq!(kind("万俟卨", "mqx"), Some(Initials));
         // 长 in a given name: zhang or chang; 乐 in a given name: le or yue.
@@ -438,6 +444,7 @@ mod tests {
         assert_eq!(kind("李乐", "liyue"), Some(Exact));
         assert_eq!(kind("吕明", "lvming"), Some(Exact));
         assert_eq!(kind("吕明", "luming"), Some(Exact));
+        assert_eq!(kind("吕明", "lyuming"), Some(Exact));
     }
 
     #[test]

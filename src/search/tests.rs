@@ -431,3 +431,33 @@ fn characters_that_sound_the_same_are_found_after_the_characters_themselves() {
         "a lone character is itself"
     );
 }
+
+#[test]
+fn surnames_with_two_living_readings_are_found_by_both() {
+    let ix = SearchIndex::build([
+        person("C1", "单于洋"),
+        person("C2", "乐嘉"),
+        person("C3", "盖丽丽"),
+        person("C4", "覃昇"),
+        person("C5", "区志强"),
+        person("C6", "曾小红"),
+    ]);
+    let first = |q: &str| names_found(&ix, q).first().map(|f| f.0.clone());
+    for (q, name) in [
+        ("syy", "单于洋"),
+        ("shanyuyang", "单于洋"),
+        ("chanyu", "单于洋"),
+        ("cyy", "单于洋"),
+        ("lejia", "乐嘉"),
+        ("yuejia", "乐嘉"),
+        ("gaill", "盖丽丽"),
+        ("gell", "盖丽丽"),
+        ("tansheng", "覃昇"),
+        ("qinsheng", "覃昇"),
+        ("quzq", "区志强"),
+        ("ouzq", "区志强"),
+    ] {
+        assert_eq!(first(q).as_deref(), Some(name), "{q}");
+    }
+    assert_eq!(first("cxh"), None, "曾 as a surname is zeng, never ceng");
+}
