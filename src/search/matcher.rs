@@ -345,6 +345,11 @@ fn fuzzy_positions(name: NameKey, p: &Prepared) -> Vec<usize> {
     for (i, slot) in name.enumerate() {
         written.push(slot.ch);
         owner.push(i);
+        // A letter's only spelling is itself: writing it twice ("AaNnNnAa") let the matcher
+        // pick both copies of one letter and leave the second n of "Anna" unlit.
+        if slot.ch.is_ascii_alphanumeric() {
+            continue;
+        }
         for s in slot.syllables() {
             for c in syl.text(s).chars() {
                 written.push(c);

@@ -461,3 +461,10 @@ fn surnames_with_two_living_readings_are_found_by_both() {
     }
     assert_eq!(first("cxh"), None, "曾 as a surname is zeng, never ceng");
 }
+
+#[test]
+fn a_doubled_letter_keeps_its_highlight() {
+    let ix = SearchIndex::build([person("C1", "李Anna")]);
+    let first = ix.search("anna", None, 5).into_iter().next().map(|f| (f.kind, f.positions));
+    assert_eq!(first, Some((MatchKind::Fuzzy, vec![1, 2, 3, 4])));
+}
