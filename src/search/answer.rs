@@ -179,7 +179,12 @@ impl SearchIndex {
             // Characters stand for themselves: no reading involved.
             sure[Grade::primary(MatchKind::Exact).index()].push(&v[lo..eq]);
             sure[Grade::primary(MatchKind::Prefix).index()].push(&v[eq..hi]);
-            return;
+            // Names reading the same as two or more characters typed (张玮 for 张伟). One
+            // character heard alone is too vague to stand for all its sound-alikes (张 would
+            // bring every 章 and 彰), and costs a check of each.
+            if q.len() < 2 {
+                return;
+            }
         }
         let mut emits: Vec<Emit> = Vec::new();
         self.names.spell(units, &p.char_syllables, &mut emits);

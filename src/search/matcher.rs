@@ -115,7 +115,9 @@ pub fn classify(t: &Table, id: Id, p: &Prepared, detail: bool) -> Option<Match> 
     };
     let rec = t.rec(id);
     if !p.number {
-        let name = anchored(rec.name(), &p.query.units).map(|(grade, end)| Match {
+        // A character typed alone stands only for itself (see `SearchIndex::candidates`).
+        let sounds = if p.query.units.len() >= 2 { &p.char_syllables[..] } else { &[] };
+        let name = anchored(rec.name(), &p.query.units, sounds).map(|(grade, end)| Match {
             field: MatchField::Name,
             kind: grade.kind,
             reading: grade.reading,
@@ -194,8 +196,11 @@ pub fn id_number(id: &str, q: &str) -> Option<Match> {
 /// prefix when only the last segment was cut short or characters remain, initials when some
 /// earlier segment was cut short ("zw", "zhwei"); and within a kind, better when every character
 /// spelt was spelt with its primary reading ("zw" is 张伟 read the usual way, but 张立新 only
-/// with 立 read wèi). Returns the best grade and the index of the last character used.
-pub fn anchored(name: NameKey, units: &[Unit]) -> Option<(Grade, usize)> {
+/// with 立 read wèi). A typed character also matches a different character sharing a toneless
+/// reading with it (`sounds[j]`, the syllables `units[j]` can be read as: 玮 for 伟), graded
+/// `Reading::Sound`, after the characters themselves. Returns the best grade and the index of
+/// the last character used.
+pub fn anchored(name: NameKey, units: &[Unit], sounds: &[Vec<u16>]) -> Option<(Grade, usize)> {
     let m = units.len();
     if m == 0 || m > MAX_UNITS {
         return None;
@@ -206,7 +211,7 @@ pub fn anchored(name: NameKey, units: &[Unit]) -> Option<(Grade, usize)> {
     // were used, with some segment so far cut short if `a` is 1 (else every one a whole
     // reading), and some character read another way than its primary if `r` is 1. Sets of
     // states rather than a recursion, so "anananan" cannot blow up, and no allocation.
-    let mut states = [[1u64, 0], [0, 0]];
+    let mut states = [[1u64, 0, 0], [0, 0, 0]];
     let mut best: Option<(Grade, usize)> = None;
     for (i, slot) in name.enumerate() {
         if states.iter().flatten().all(|s| *s == 0) {
@@ -215,7 +220,7 @@ pub fn anchored(name: NameKey, units: &[Unit]) -> Option<(Grade, usize)> {
         if slot.skip {
             continue;
         }
-        let mut next = [[0u64; 2]; 2];
+        let mut next = [[0u64; 3]; 2];
         let mut done = |abbreviated: bool, reading: Reading, partial: bool| {
             let kind = if abbreviated {
                 MatchKind::Initials
@@ -230,7 +235,7 @@ pub fn anchored(name: NameKey, units: &[Unit]) -> Option<(Grade, usize)> {
             }
         };
         for (a, abbreviated) in [(0, false), (1, true)] {
-            for (r, reading) in [(0, Reading::Primary), (1, Reading::Other)] {
+            for (r, reading) in [(0, Reading::Primary), (1, Reading::Other), (2, Reading::Sound)] {
                 let mut rest = states[a][r];
                 while rest != 0 {
                     let j = rest.trailing_zeros() as usize;
@@ -244,7 +249,12 @@ pub fn anchored(name: NameKey, units: &[Unit]) -> Option<(Grade, usize)> {
                     };
                     match units[j] {
                         Unit::Char(c) if slot.ch == c => advance(j + 1, abbreviated, reading, false),
-                        Unit::Char(_) => {}
+                        Unit::Char(_) => {
+                            let heard = sounds.get(j).map_or(&[][..], Vec::as_slice);
+                            if slot.syllables().any(|s| heard.binary_search(&s).is_ok()) {
+                                advance(j + 1, abbreviated, Reading::Sound, false);
+                            }
+                        }
                         Unit::Alnum(_) => {
                             for (s, how) in slot.readings() {
                                 let reading = reading.max(how);
@@ -268,6 +278,7 @@ pub fn anchored(name: NameKey, units: &[Unit]) -> Option<(Grade, usize)> {
         // Having got as far with primary readings only is never worse than with another reading.
         for n in &mut next {
             n[1] &= !n[0];
+            n[2] &= !(n[0] | n[1]);
         }
         states = next;
     }
@@ -334,6 +345,11 @@ fn fuzzy_positions(name: NameKey, p: &Prepared) -> Vec<usize> {
     for (i, slot) in name.enumerate() {
         written.push(slot.ch);
         owner.push(i);
+        // A letter's only spelling is itself: writing it twice ("AaNnNnAa") let the matcher
+        // pick both copies of one letter and leave the second n of "Anna" unlit.
+        if slot.ch.is_ascii_alphanumeric() {
+            continue;
+        }
         for s in slot.syllables() {
             for c in syl.text(s).chars() {
                 written.push(c);
@@ -359,13 +375,16 @@ mod tests {
         let mut buf = Vec::new();
         encode_name(name, &mut buf);
         let key = NameKey::new(&buf);
-        anchored(key, &Query::parse(q).units).map(|(grade, end)| (grade.kind, typed_positions(key, end)))
+        let p = Prepared::new(q);
+        anchored(key, &p.query.units, &p.char_syllables)
+            .map(|(grade, end)| (grade.kind, typed_positions(key, end)))
     }
 
     fn grade(name: &str, q: &str) -> Option<(MatchKind, Reading)> {
         let mut buf = Vec::new();
         encode_name(name, &mut buf);
-        anchored(NameKey::new(&buf), &Query::parse(q).units).map(|(g, _)| (g.kind, g.reading))
+        let p = Prepared::new(q);
+        anchored(NameKey::new(&buf), &p.query.units, &p.char_syllables).map(|(g, _)| (g.kind, g.reading))
     }
 
     fn kind(name: &str, q: &str) -> Option<MatchKind> {
@@ -394,7 +413,11 @@ mod tests {
         assert_eq!(kind("张伟", "zhwei"), Some(Initials));
         assert_eq!(kind("张伟", "z伟"), Some(Initials));
         assert_eq!(kind("张伟", "wei"), None, "not from the start; fuzzy handles that");
-        assert_eq!(kind("张伟", "章伟"), None, "a character stands for itself");
+        assert_eq!(grade("张伟", "章伟"), Some((Exact, Reading::Sound)), "read the same, ranked after");
+        assert_eq!(grade("张伟", "张玮"), Some((Exact, Reading::Sound)));
+        assert_eq!(grade("张伟", "章w"), Some((Prefix, Reading::Sound)));
+        assert_eq!(grade("张伟", "张伟"), Some((Exact, Reading::Primary)));
+        assert_eq!(kind("张伟", "李伟"), None, "a different sound is no match");
     }
 
     #[test]
@@ -410,7 +433,13 @@ mod tests {
         assert_eq!(kind("查理", "zhali"), Some(Exact));
         assert_eq!(kind("盖伦", "gelun"), Some(Exact));
         assert_eq!(kind("乐平", "yueping"), Some(Exact));
-        assert_eq!(kind("乐平", "leping"), None);
+        assert_eq!(
+            grade("乐平", "leping"),
+            Some((Exact, Reading::Other)),
+            "the second living reading, after"
+        );
+        assert_eq!(grade("盖伦", "gailun"), Some((Exact, Reading::Primary)));
+        assert_eq!(kind("王芳", "yufang"), None, "王 has no second surname reading");
         assert_eq!(kind("尉迟恭", "yuchigong"), Some(Exact));
         assert_eq!(kind("万俟卨", "mqx"), Some(Initials));
         // 长 in a given name: zhang or chang; 乐 in a given name: le or yue.
@@ -420,6 +449,7 @@ mod tests {
         assert_eq!(kind("李乐", "liyue"), Some(Exact));
         assert_eq!(kind("吕明", "lvming"), Some(Exact));
         assert_eq!(kind("吕明", "luming"), Some(Exact));
+        assert_eq!(kind("吕明", "lyuming"), Some(Exact));
     }
 
     #[test]

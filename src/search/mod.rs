@@ -66,6 +66,10 @@ pub enum MatchKind {
 pub(crate) enum Reading {
     Primary,
     Other,
+    /// A character typed matched a different character that reads the same (张玮 for 张伟, the
+    /// commonest slip when a name is heard over the phone): after every match of the characters
+    /// themselves.
+    Sound,
 }
 
 /// The order results are answered in: by kind, and within a kind primary readings first.
@@ -86,17 +90,20 @@ impl Grade {
     }
 
     /// Every grade before fuzzy, best first; `index` is the position here.
-    pub const STRUCTURED: [Grade; 6] = [
+    pub const STRUCTURED: [Grade; 9] = [
         Grade::primary(MatchKind::Exact),
         Grade::new(MatchKind::Exact, Reading::Other),
+        Grade::new(MatchKind::Exact, Reading::Sound),
         Grade::primary(MatchKind::Prefix),
         Grade::new(MatchKind::Prefix, Reading::Other),
+        Grade::new(MatchKind::Prefix, Reading::Sound),
         Grade::primary(MatchKind::Initials),
         Grade::new(MatchKind::Initials, Reading::Other),
+        Grade::new(MatchKind::Initials, Reading::Sound),
     ];
 
     pub fn index(self) -> usize {
-        self.kind as usize * 2 + self.reading as usize
+        self.kind as usize * 3 + self.reading as usize
     }
 }
 
@@ -361,7 +368,7 @@ impl SearchIndex {
         let rec = self.t.rec(id);
         rec.phone() == row.phone
             && rec.id_number() == row.id_number
-            && row.name.chars().take(name_code::MAX_NAME_CHARS).eq(rec.name().map(|s| s.ch))
+            && row.name.chars().take(name_code::MAX_NAME_CHARS).eq(rec.name().map(|s| s.shown))
     }
 
     /// Writes every row into the table, then sorts everything afresh.

@@ -5,7 +5,7 @@
 
 use super::Reading;
 use super::syllables::{self, table as syllable_table};
-use crate::domain::names::readings;
+use crate::domain::names::{readings, standard_form};
 
 /// Characters of a name that are indexed; a name is a few characters, anything longer is a data
 /// error and its tail is not worth the memory.
@@ -17,12 +17,19 @@ pub const MAX_NAME_CHARS: usize = 64;
 const SLOT: u8 = 0x02;
 const SKIP: u8 = 0x03;
 const KIND: u8 = 0x03;
+/// Set when the character as written is not its standard form (陳 for 陈): the standard form
+/// follows the written one.
+const FOLDED: u8 = 0x80;
 const PRIMARY_SHIFT: u32 = 2;
+const PRIMARY_BITS: u8 = 0x1F;
 
 /// One character of a stored name, with the syllable ids it can be spelt as.
 #[derive(Debug, Clone, Copy)]
 pub struct Slot<'a> {
+    /// The character in its standard form (`domain::names::standard_form`): what queries match.
     pub ch: char,
+    /// The character as the name is written (陳 where `ch` is 陈): what is shown.
+    pub shown: char,
     pub skip: bool,
     /// How many of `ids` (the first ones) spell the primary reading.
     primary: usize,
@@ -62,15 +69,24 @@ impl<'a> Iterator for NameKey<'a> {
 
     fn next(&mut self) -> Option<Slot<'a>> {
         let (&marker, rest) = self.0.split_first()?;
-        let width = rest.first().map_or(1, |b| utf8_width(*b));
-        let ch =
-            rest.get(..width).and_then(|b| std::str::from_utf8(b).ok()).and_then(|s| s.chars().next())?;
-        let n = usize::from(*rest.get(width)?);
-        let ids = rest.get(width + 1..width + 1 + 2 * n)?;
-        self.0 = &rest[width + 1 + 2 * n..];
-        let primary = usize::from(marker >> PRIMARY_SHIFT);
-        Some(Slot { ch, skip: marker & KIND == SKIP, primary, ids })
+        let (shown, mut rest) = take_char(rest)?;
+        let mut ch = shown;
+        if marker & FOLDED != 0 {
+            (ch, rest) = take_char(rest)?;
+        }
+        let n = usize::from(*rest.first()?);
+        let ids = rest.get(1..1 + 2 * n)?;
+        self.0 = &rest[1 + 2 * n..];
+        let primary = usize::from(marker >> PRIMARY_SHIFT & PRIMARY_BITS);
+        Some(Slot { ch, shown, skip: marker & KIND == SKIP, primary, ids })
     }
+}
+
+/// The UTF-8 character `b` starts with, and the bytes after it.
+fn take_char(b: &[u8]) -> Option<(char, &[u8])> {
+    let width = b.first().map_or(1, |b| utf8_width(*b));
+    let ch = b.get(..width).and_then(|b| std::str::from_utf8(b).ok()).and_then(|s| s.chars().next())?;
+    Some((ch, &b[width..]))
 }
 
 fn utf8_width(first: u8) -> usize {
@@ -83,7 +99,8 @@ fn utf8_width(first: u8) -> usize {
 }
 
 /// Encodes a name: per character its marker, the character, and its syllable ids, the primary
-/// reading's first. The readings come from `domain::names`, so "曾" at the front is only zeng.
+/// reading's first. The readings come from `domain::names`, so "曾" at the front is only zeng,
+/// and a traditional character is read (and matched) as its standard form.
 pub fn encode_name(name: &str, out: &mut Vec<u8>) {
     let syl = syllable_table();
     let chars: Vec<char> = name.chars().take(MAX_NAME_CHARS).collect();
@@ -104,11 +121,16 @@ pub fn encode_name(name: &str, out: &mut Vec<u8>) {
             }
         }
         let skip = ids.is_empty() && !ch.is_alphanumeric();
-        // A reading has at most two spellings; the marker has six bits for their count.
-        let primary = primary.min(usize::from(u8::MAX >> PRIMARY_SHIFT)) as u8;
-        out.push((if skip { SKIP } else { SLOT }) | primary << PRIMARY_SHIFT);
+        // A reading has at most three spellings; the marker has five bits for their count.
+        let primary = primary.min(usize::from(PRIMARY_BITS)) as u8;
+        let standard = standard_form(*ch);
+        let folded = if standard == *ch { 0 } else { FOLDED };
+        out.push((if skip { SKIP } else { SLOT }) | primary << PRIMARY_SHIFT | folded);
         let mut buf = [0u8; 4];
         out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+        if folded != 0 {
+            out.extend_from_slice(standard.encode_utf8(&mut buf).as_bytes());
+        }
         out.push(ids.len() as u8);
         for id in ids {
             out.extend_from_slice(&id.to_le_bytes());

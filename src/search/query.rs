@@ -3,7 +3,7 @@
 //! phone numbers are dropped.
 
 /// One typed unit: an ASCII letter or digit (spelt against readings) or any other character
-/// (matched as itself: 张 finds only 张, never 章).
+/// (matched as its standard form, `domain::names::standard_form`: 張 finds 张).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
     Alnum(u8),
@@ -32,7 +32,8 @@ impl Query {
             if c.is_ascii_alphanumeric() {
                 units.push(Unit::Alnum(c.to_ascii_lowercase() as u8));
             } else if !c.is_control() {
-                units.push(Unit::Char(c));
+                // Names are matched in their standard form: 張 finds 张 and 陳 finds 陈.
+                units.push(Unit::Char(crate::domain::names::standard_form(c)));
             }
         }
         units.truncate(MAX_UNITS);

@@ -60,12 +60,13 @@ impl Syllables {
     }
 }
 
-/// How a plain reading is typed. "ü" is typed "v" by most input methods and "u" by people who
-/// never learnt that, so "lü" (吕) is both "lv" and "lu"; "ê" is typed "e". Readings that are not
+/// How a plain reading is typed. "ü" is typed "v" by most input methods, "u" by people who
+/// never learnt that and "yu" in passports (LYU, the passport spelling of 吕 since 2012), so
+/// "lü" (吕) is "lv", "lu" and "lyu"; "ê" is typed "e". Readings that are not
 /// letters or digits (a "·" between the parts of a transliterated name) cannot be typed.
 pub fn spellings(reading: &str) -> Vec<String> {
     if reading.contains('ü') {
-        return vec![reading.replace('ü', "v"), reading.replace('ü', "u")];
+        return vec![reading.replace('ü', "v"), reading.replace('ü', "u"), reading.replace('ü', "yu")];
     }
     let folded = reading.replace('ê', "e");
     if !folded.is_empty() && folded.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
@@ -95,7 +96,7 @@ mod tests {
 
     #[test]
     fn u_umlaut_is_typed_both_ways() {
-        assert_eq!(spellings("lü"), ["lv", "lu"]);
+        assert_eq!(spellings("lü"), ["lv", "lu", "lyu"]);
         assert_eq!(spellings("ê"), ["e"]);
         assert_eq!(spellings("·"), Vec::<String>::new());
         assert!(table().id(b"lv").is_some() && table().id(b"7").is_some());

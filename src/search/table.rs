@@ -88,7 +88,7 @@ impl<'a> Rec<'a> {
     }
 
     pub fn name_string(&self) -> String {
-        self.name().map(|s| s.ch).collect()
+        self.name().map(|s| s.shown).collect()
     }
 }
 

@@ -9,11 +9,13 @@ use chrono::NaiveDate;
 use super::matcher::{Prepared, classify};
 use super::*;
 
-const SURNAMES: &[&str] =
-    &["张", "王", "李", "赵", "曾", "单", "乐", "吕", "欧阳", "尉迟", "朴", "查", "周", "朱", "郑"];
+const SURNAMES: &[&str] = &[
+    "张", "王", "李", "赵", "曾", "单", "乐", "吕", "欧阳", "尉迟", "朴", "查", "周", "朱", "郑", "陳", "張",
+    "劉", "陈",
+];
 const GIVEN: &[&str] = &[
     "伟", "文", "小红", "明", "长春", "乐乐", "强", "平", "和平", "华", "秀英", "志强", "晓东", "婷", "安安",
-    "立新", "立伟", "志成",
+    "立新", "立伟", "志成", "偉", "德華", "大文", "𠮷", "玮", "小洪",
 ];
 const ODD_NAMES: &[&str] =
     &["Anna李", "买买提·艾力", "阿卜杜热合曼·买买提江", "张", "Zoë王", "和和和和和", "·", "王wei"];
@@ -156,6 +158,29 @@ fn queries(rows: &[Row]) -> Vec<String> {
         "whuop",
         "wanghuop",
         "王立w",
+        // Sound-alike characters (玮 for 伟, 章 for 张), alone, mixed with letters.
+        "张玮",
+        "章伟",
+        "章w",
+        "张w",
+        "章",
+        "李玮",
+        "王常春",
+        "郑小洪",
+        // Traditional and variant forms, both ways; ü as v, u or yu.
+        "陳",
+        "陈",
+        "張偉",
+        "张伟",
+        "劉德华",
+        "chendw",
+        "張w",
+        "zhangji",
+        "张𠮷",
+        "张吉",
+        "lyu",
+        "lyuw",
+        "lvw",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -336,4 +361,110 @@ fn a_client_added_twice_keeps_its_later_version() {
     assert_eq!(found(&ix, "赵文", None, 5), [(first[0].no.clone(), MatchKind::Exact)]);
     assert!(found(&ix, "张伟", None, 5).iter().all(|(no, _)| *no != first[0].no));
     agree(&latest(&first), &ix);
+}
+
+fn person(no: &str, name: &str) -> Row {
+    Row {
+        no: no.into(),
+        phone: String::new(),
+        id_number: String::new(),
+        name: name.into(),
+        maintainer: None,
+        tier: CardTier::Gold,
+        last_contact: None,
+    }
+}
+
+/// Names and kinds found for `query`, best first.
+fn names_found(ix: &SearchIndex, query: &str) -> Vec<(String, MatchKind)> {
+    ix.search(query, None, 20).into_iter().map(|f| (f.name, f.kind)).collect()
+}
+
+#[test]
+fn traditional_and_simplified_forms_find_each_other() {
+    let ix = SearchIndex::build([
+        person("C1", "陳大文"),
+        person("C2", "张伟"),
+        person("C3", "劉德華"),
+        person("C4", "張𠮷"),
+        person("C5", "吕建国"),
+    ]);
+    let exact = |name: &str| vec![(name.to_string(), MatchKind::Exact)];
+    assert_eq!(names_found(&ix, "陈大文"), exact("陳大文"), "shown as written");
+    assert_eq!(names_found(&ix, "陳大文"), exact("陳大文"));
+    assert_eq!(names_found(&ix, "張偉"), exact("张伟"));
+    assert_eq!(names_found(&ix, "刘德华"), exact("劉德華"));
+    assert_eq!(names_found(&ix, "liudehua"), exact("劉德華"));
+    assert_eq!(names_found(&ix, "张吉"), exact("張𠮷"));
+    assert_eq!(names_found(&ix, "zhangji"), exact("張𠮷"), "𠮷 reads as 吉, ji");
+    assert_eq!(names_found(&ix, "陳d"), [("陳大文".to_string(), MatchKind::Prefix)]);
+    let first = ix.search("陈大", None, 5).into_iter().next().map(|f| f.positions);
+    assert_eq!(first, Some(vec![0, 1]));
+    for q in ["lyujianguo", "lvjianguo", "lujianguo", "lyujg"] {
+        assert_eq!(names_found(&ix, q).first().map(|f| f.0.as_str()), Some("吕建国"), "{q}");
+    }
+}
+
+#[test]
+fn characters_that_sound_the_same_are_found_after_the_characters_themselves() {
+    let ix = SearchIndex::build([
+        person("C1", "张伟"),
+        person("C2", "张玮"),
+        person("C3", "章伟明"),
+        person("C4", "李娜"),
+    ]);
+    let found = |q: &str| names_found(&ix, q);
+    let hit = |name: &str, kind| (name.to_string(), kind);
+    assert_eq!(
+        found("张玮"),
+        [hit("张玮", MatchKind::Exact), hit("张伟", MatchKind::Exact), hit("章伟明", MatchKind::Prefix)]
+    );
+    assert_eq!(
+        found("张伟"),
+        [hit("张伟", MatchKind::Exact), hit("张玮", MatchKind::Exact), hit("章伟明", MatchKind::Prefix)]
+    );
+    assert_eq!(found("章w").first(), Some(&hit("章伟明", MatchKind::Prefix)));
+    assert_eq!(found("章w").len(), 3, "张伟 and 张玮 after it: {:?}", found("章w"));
+    assert_eq!(
+        found("张"),
+        [hit("张伟", MatchKind::Prefix), hit("张玮", MatchKind::Prefix)],
+        "a lone character is itself"
+    );
+}
+
+#[test]
+fn surnames_with_two_living_readings_are_found_by_both() {
+    let ix = SearchIndex::build([
+        person("C1", "单于洋"),
+        person("C2", "乐嘉"),
+        person("C3", "盖丽丽"),
+        person("C4", "覃昇"),
+        person("C5", "区志强"),
+        person("C6", "曾小红"),
+    ]);
+    let first = |q: &str| names_found(&ix, q).first().map(|f| f.0.clone());
+    for (q, name) in [
+        ("syy", "单于洋"),
+        ("shanyuyang", "单于洋"),
+        ("chanyu", "单于洋"),
+        ("cyy", "单于洋"),
+        ("lejia", "乐嘉"),
+        ("yuejia", "乐嘉"),
+        ("gaill", "盖丽丽"),
+        ("gell", "盖丽丽"),
+        ("tansheng", "覃昇"),
+        ("qinsheng", "覃昇"),
+        ("quzq", "区志强"),
+        ("ouzq", "区志强"),
+    ] {
+        assert_eq!(first(q).as_deref(), Some(name), "{q}");
+    }
+    assert_eq!(first("cxh"), None, "曾 as a surname is zeng, never ceng");
+}
+
+#[test]
+fn a_doubled_letter_keeps_its_highlight() {
+    let ix = SearchIndex::build([person("C1", "李Anna")]);
+    let first = ix.search("anna", None, 5).into_iter().next().map(|f| (f.kind, f.positions));
+    assert_eq!(first, Some((MatchKind::Fuzzy, vec![1, 2, 3, 4])));
 }
