@@ -203,7 +203,7 @@ pub fn receiver_order(c: &StaffCoverage) -> (i64, u32, super::StaffNo) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::client::*;
     use crate::domain::*;
@@ -293,7 +293,8 @@ mod tests {
         assert!(!Ratio { done: 7995, of: 10000 }.reaches(800), "79.95% is shown 80.0% but fails 80%");
     }
 
-    fn sc(no: &str, outlet: &str, role: &str, size: u32, rules: &Rules) -> StaffCoverage {
+    /// A staff member's standing for tests: `size` clients against `role`'s quota.
+    pub(crate) fn sc(no: &str, outlet: &str, role: &str, size: u32, rules: &Rules) -> StaffCoverage {
         let staff = Staff {
             no: StaffNo::parse(no).unwrap(),
             name: no.into(),

@@ -53,24 +53,9 @@ pub fn suggest_maintainer<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::coverage::Figures;
-    use crate::domain::quota::Standing;
     use crate::domain::*;
 
-    fn sc(no: &str, outlet: &str, role: &str, size: u32, rules: &Rules) -> StaffCoverage {
-        let staff = Staff {
-            no: StaffNo::parse(no).unwrap(),
-            name: no.into(),
-            role: JobRole::new(role),
-            outlet: OutletId::parse(outlet).unwrap(),
-            login: None,
-            permission: Permission::Staff,
-            scope: Scope::Branch,
-            active: true,
-        };
-        let standing = Standing::of(&staff, size, rules);
-        StaffCoverage { staff, standing, figures: Figures::default() }
-    }
+    use crate::domain::coverage::tests::sc;
 
     fn client(outlet: &str, tier: CardTier, class: ClientClass) -> Client {
         Client {
