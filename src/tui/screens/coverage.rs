@@ -7,13 +7,13 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
+use super::super::columns::{Column, Columns};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
-use super::super::ui;
 use super::roster::RosterScreen;
-use super::{export_report, list_nav, percent_cell};
+use super::{export_report, list_nav, percent_line};
 use crate::domain::Quarter;
 use crate::domain::coverage::{Figures, StaffCoverage};
 use crate::domain::quota::Standing;
@@ -55,10 +55,10 @@ pub fn gauge(st: Standing, cells: usize, cx: &Ctx) -> Vec<Span<'static>> {
     vec![Span::styled(" ".repeat(filled), fill), Span::styled(" ".repeat(cells - filled), empty)]
 }
 
-fn figure_cells(f: &Figures, cx: &Ctx) -> Vec<Cell<'static>> {
+fn figure_cells(f: &Figures, cx: &Ctx) -> Vec<Line<'static>> {
     [f.compliance, f.sticker, f.callbacks_on_time, f.quarterly, f.launches]
         .into_iter()
-        .map(|r| percent_cell(r, cx))
+        .map(|r| percent_line(r, cx))
         .collect()
 }
 
@@ -192,17 +192,35 @@ impl Screen for CoverageScreen {
             ])),
             head,
         );
-        let rows: Vec<Row> = self
+        // Dropped right to left as the terminal narrows; names, roster and shortfall stay.
+        let cols = [
+            Column::text(t.col_staff, 4, 10, 0),
+            Column::text(t.col_role, 4, 10, 6),
+            Column::whole(t.col_roster, 0),
+            Column::whole(t.col_short, 0),
+            Column::whole(t.col_compliance, 5),
+            Column::whole(t.col_sticker_pct, 4),
+            Column::whole(t.col_on_time, 1),
+            Column::whole(t.col_quarterly, 2),
+            Column::whole(t.col_launch, 3),
+        ];
+        let mut outlet_rows = Vec::new();
+        let cells: Vec<Vec<Line>> = self
             .lines
             .iter()
-            .map(|l| match l {
+            .enumerate()
+            .map(|(i, l)| match l {
                 Entry::Outlet(o) => {
+                    outlet_rows.push(i);
                     let outlet = &v.outlets[*o];
                     let a = outlet.average;
                     let mut cells = vec![
-                        Cell::from(Span::styled(ui::fit(outlet.outlet.as_str(), 10), th.title)),
-                        Cell::from(Span::styled(t.staff_count.replace("{}", &a.staff.to_string()), th.muted)),
-                        Cell::from(Span::styled(
+                        Line::from(Span::styled(
+                            crate::domain::inert(outlet.outlet.as_str()).into_owned(),
+                            th.title,
+                        )),
+                        Line::from(Span::styled(t.staff_count.replace("{}", &a.staff.to_string()), th.muted)),
+                        Line::from(Span::styled(
                             format!(
                                 "{} {}{}.{}",
                                 a.clients,
@@ -212,7 +230,7 @@ impl Screen for CoverageScreen {
                             ),
                             if a.meets_target() { th.ok } else { th.overdue },
                         )),
-                        Cell::from(Span::styled(
+                        Line::from(Span::styled(
                             if outlet.below_quota > 0 {
                                 outlet.below_quota.to_string()
                             } else {
@@ -222,7 +240,7 @@ impl Screen for CoverageScreen {
                         )),
                     ];
                     cells.extend(figure_cells(&outlet.figures, cx));
-                    Row::new(cells).style(th.title)
+                    cells
                 }
                 Entry::Staff(o, s) => {
                     let sc = &v.outlets[*o].staff[*s];
@@ -231,44 +249,36 @@ impl Screen for CoverageScreen {
                     bar.extend(gauge(st, 5, cx));
                     let indent = if self.order == Order::Outlet { "  " } else { "" };
                     let mut cells = vec![
-                        Cell::from(Span::styled(format!("{indent}{}", ui::fit(&sc.staff.name, 8)), th.text)),
-                        Cell::from(Span::styled(ui::fit(sc.staff.role.as_str(), 10), th.muted)),
-                        Cell::from(Line::from(bar)),
-                        Cell::from(Span::styled(
+                        Line::from(Span::styled(
+                            format!("{indent}{}", crate::domain::inert(&sc.staff.name)),
+                            th.text,
+                        )),
+                        Line::from(Span::styled(
+                            crate::domain::inert(sc.staff.role.as_str()).into_owned(),
+                            th.muted,
+                        )),
+                        Line::from(bar),
+                        Line::from(Span::styled(
                             if st.shortfall() > 0 { st.shortfall().to_string() } else { String::new() },
                             th.overdue,
                         )),
                     ];
                     cells.extend(figure_cells(&sc.figures, cx));
-                    Row::new(cells)
+                    cells
                 }
             })
             .collect();
-        let header = Row::new(vec![
-            t.col_staff,
-            t.col_role,
-            t.col_roster,
-            t.col_short,
-            t.col_compliance,
-            t.col_sticker_pct,
-            t.col_on_time,
-            t.col_quarterly,
-            t.col_launch,
-        ])
-        .style(th.title);
-        let widths = [
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Length(13),
-            Constraint::Length(3),
-            Constraint::Length(6),
-            Constraint::Length(6),
-            Constraint::Length(6),
-            Constraint::Length(6),
-            Constraint::Length(6),
-        ];
-        let table = Table::new(rows, widths)
-            .header(header)
+        let plan = Columns::plan(&cols, &cells, body.width, 1, 1);
+        let rows: Vec<Row> = cells
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let row = plan.row(c);
+                if outlet_rows.contains(&i) { row.style(th.title) } else { row }
+            })
+            .collect();
+        let table = Table::new(rows, plan.constraints())
+            .header(plan.header(&cols, th.title))
             .column_spacing(1)
             .row_highlight_style(th.selection)
             .highlight_symbol(">");

@@ -15,7 +15,7 @@ pub mod today;
 pub mod unassigned;
 
 use crossterm::event::{KeyCode, KeyEvent};
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, TableState};
 
 use super::screen::{Action, Ctx, Message};
@@ -72,8 +72,13 @@ pub fn export_report(cx: &Ctx, kind: ReportKind, quarter: Option<Quarter>) -> Ac
 /// A share as a right-aligned percentage to 0.1% (`percent::show_permille`), coloured by how
 /// far along it is (judged on the exact share).
 pub fn percent_cell(r: Ratio, cx: &Ctx) -> Cell<'static> {
+    Cell::from(percent_line(r, cx))
+}
+
+/// `percent_cell` as a line, for tables planned with `columns::Columns`.
+pub fn percent_line(r: Ratio, cx: &Ctx) -> Line<'static> {
     if r.of == 0 {
-        return Cell::from(Span::styled(format!("{:>6}", "-"), cx.theme.muted));
+        return Line::from(Span::styled(format!("{:>6}", "-"), cx.theme.muted));
     }
     let style = if r.reaches(800) {
         cx.theme.ok
@@ -82,7 +87,7 @@ pub fn percent_cell(r: Ratio, cx: &Ctx) -> Cell<'static> {
     } else {
         cx.theme.warning
     };
-    Cell::from(Span::styled(format!("{:>6}", r.show()), style))
+    Line::from(Span::styled(format!("{:>6}", r.show()), style))
 }
 
 /// The client card for `client`, from whichever screen the user is on.
