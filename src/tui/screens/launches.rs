@@ -7,13 +7,14 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Paragraph, Row, Table, TableState};
 use ratatui_textarea::TextArea;
 
+use super::super::columns::{Column, Columns};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
-use super::{export_report, list_nav, percent_cell};
+use super::{export_report, list_nav, percent_line};
 use crate::domain::LaunchId;
 use crate::domain::calendar::parse_date_input;
 use crate::service::ServiceError;
@@ -86,7 +87,16 @@ impl Screen for LaunchesScreen {
             f.render_widget(Paragraph::new(Span::styled(format!(" {}", t.no_launches), th.muted)), list);
             return;
         }
-        let rows: Vec<Row> = self
+        // Dropped right to left as the terminal narrows; the name and the figures stay.
+        let cols = [
+            Column::text(t.col_product, 6, 20, 0),
+            Column::whole(t.col_launched, 3),
+            Column::whole(t.deadline, 1),
+            Column::whole(t.col_done_of, 0),
+            Column::whole(t.col_coverage_pct, 0),
+            Column::whole("", 2),
+        ];
+        let cells: Vec<Vec<Line>> = self
             .launches
             .iter()
             .map(|l| {
@@ -95,29 +105,23 @@ impl Screen for LaunchesScreen {
                     (None, Some(n)) => (t.days_left.replace("{}", &n.to_string()), th.accent),
                     (None, None) => (t.ended.to_string(), th.muted),
                 };
-                Row::new(vec![
-                    Cell::from(Span::styled(ui::fit(&l.launch.name, 20), th.text)),
-                    Cell::from(Span::styled(ui::date(l.launched, today, t), th.muted)),
-                    Cell::from(Span::styled(ui::date(l.launch.deadline, today, t), th.text)),
-                    Cell::from(Span::styled(format!("{}/{}", l.pitched.done, l.pitched.of), th.text)),
-                    percent_cell(l.pitched, cx),
-                    Cell::from(Span::styled(status, style)),
-                ])
+                vec![
+                    Line::from(Span::styled(crate::domain::inert(&l.launch.name).into_owned(), th.text)),
+                    Line::from(Span::styled(ui::date(l.launched, today, t), th.muted)),
+                    Line::from(Span::styled(ui::date(l.launch.deadline, today, t), th.text)),
+                    Line::from(Span::styled(format!("{}/{}", l.pitched.done, l.pitched.of), th.text)),
+                    percent_line(l.pitched, cx),
+                    Line::from(Span::styled(status, style)),
+                ]
             })
             .collect();
-        let header =
-            Row::new(vec![t.col_product, t.col_launched, t.deadline, t.col_done_of, t.col_coverage_pct, ""])
-                .style(th.title);
-        let widths = [
-            Constraint::Length(20),
-            Constraint::Length(8),
-            Constraint::Length(8),
-            Constraint::Length(9),
-            Constraint::Length(6),
-            Constraint::Length(12),
-        ];
+        let plan = Columns::plan(&cols, &cells, list.width, 1, 1);
+        let rows: Vec<Row> = cells.into_iter().map(|c| plan.row(c)).collect();
         f.render_stateful_widget(
-            Table::new(rows, widths).header(header).row_highlight_style(th.selection).highlight_symbol(">"),
+            Table::new(rows, plan.constraints())
+                .header(plan.header(&cols, th.title))
+                .row_highlight_style(th.selection)
+                .highlight_symbol(">"),
             list,
             &mut self.state,
         );

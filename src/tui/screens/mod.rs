@@ -16,7 +16,7 @@ pub mod unassigned;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, TableState};
+use ratatui::widgets::TableState;
 
 use super::screen::{Action, Ctx, Message};
 use crate::domain::coverage::Ratio;
@@ -71,11 +71,6 @@ pub fn export_report(cx: &Ctx, kind: ReportKind, quarter: Option<Quarter>) -> Ac
 
 /// A share as a right-aligned percentage to 0.1% (`percent::show_permille`), coloured by how
 /// far along it is (judged on the exact share).
-pub fn percent_cell(r: Ratio, cx: &Ctx) -> Cell<'static> {
-    Cell::from(percent_line(r, cx))
-}
-
-/// `percent_cell` as a line, for tables planned with `columns::Columns`.
 pub fn percent_line(r: Ratio, cx: &Ctx) -> Line<'static> {
     if r.of == 0 {
         return Line::from(Span::styled(format!("{:>6}", "-"), cx.theme.muted));
