@@ -305,6 +305,18 @@ pub fn owed(task: &Task, as_of: NaiveDate) -> Option<Owed<'_>> {
     Some(Owed { owner: task.maintainer.as_ref(), outcome })
 }
 
+/// How close (days) a client's callback must be for a new contact form to start as 回访: further
+/// off, the call is most likely about something else (issue #15).
+pub const CALLBACK_PRESELECT_DAYS: i64 = 7;
+
+/// Whether a contact logged today is presumably the callback itself, so the form starts on 回访:
+/// a callback due within `CALLBACK_PRESELECT_DAYS`, or an agreed one whose day has come (an agreed
+/// callback must not be completed by a call that happens to come first). The form only suggests;
+/// the user picks the purpose.
+pub fn callback_presumed(due: NaiveDate, agreed: bool, today: NaiveDate) -> bool {
+    if agreed { due <= today } else { (due - today).num_days() <= CALLBACK_PRESELECT_DAYS }
+}
+
 /// The next-callback date a contact form offers: after a contact that reached the client and
 /// counts as the callback (a 回访, or any purpose when `any_contact_resets_callback`), one
 /// cadence on; after anything else, nothing (the callback stays as it is unless the user sets
@@ -448,6 +460,17 @@ pub fn apply_contact(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_form_presumes_the_callback_only_when_it_is_close_or_its_agreed_day_has_come() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let in_days = |n| today + Duration::days(n);
+        assert!(callback_presumed(in_days(7), false, today));
+        assert!(!callback_presumed(in_days(8), false, today));
+        assert!(callback_presumed(in_days(-3), false, today), "overdue");
+        assert!(!callback_presumed(in_days(3), true, today), "agreed for Monday: not on Friday");
+        assert!(callback_presumed(today, true, today));
+    }
     use crate::domain::client::*;
     use crate::domain::contact::{Channel, Outcome};
     use crate::domain::{Fen, OutletId};

@@ -24,11 +24,6 @@ use crate::domain::{Aim, Channel, ClientNo, ContactDraft, LaunchId, Outcome, Pur
 use crate::service::ServiceError;
 use crate::service::views::{ClientCard, LaunchRef, Logged, TaskView};
 
-/// 回访 is the form's starting purpose only when the client's callback is this close (days):
-/// further off, the call is most likely about something else, and an agreed callback must not be
-/// completed by a call that happens to come first (issue #15).
-pub const CALLBACK_PRESELECT_DAYS: i64 = 7;
-
 /// What the screen that opened the form already knows about the contact.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Prefill {
@@ -108,11 +103,7 @@ impl ContactForm {
         // day has come. A colleague's walk-in starts as 网点面谈/营销 (issue #15).
         let callback_close = card.open_tasks.iter().any(|t| {
             matches!(t.id.kind, TaskKind::Callback { .. })
-                && if t.agreed {
-                    t.due <= today
-                } else {
-                    (t.due - today).num_days() <= CALLBACK_PRESELECT_DAYS
-                }
+                && crate::domain::task::callback_presumed(t.due, t.agreed, today)
         });
         let default_purpose =
             if card.mine && callback_close { Purpose::Callback } else { Purpose::Marketing };
