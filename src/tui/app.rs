@@ -362,7 +362,9 @@ impl<'a> App<'a> {
         } else {
             spans.push(Span::styled(" ".repeat(width.saturating_sub(used)), th.bar));
         }
-        Line::from(spans)
+        // Seven tabs and a title may not fit: what is cut says so (a name cut to its surname
+        // would read as someone else).
+        super::columns::fit_line(Line::from(spans), u16::try_from(width).unwrap_or(u16::MAX))
     }
 
     pub fn draw(&mut self, f: &mut Frame) {
