@@ -13,7 +13,7 @@ use mingdan::domain::coverage::{Figures, Period, Ratio, figures, launches_in};
 use mingdan::domain::task::{apply_contact, move_client, owed};
 use mingdan::domain::*;
 use mingdan::service::imports::ClientRecord;
-use mingdan::service::views::{CoverageView, FigureBasis, ReportCell, ReportKind};
+use mingdan::service::views::{AuditFilter, CoverageView, FigureBasis, ReportCell, ReportKind};
 use mingdan::service::{Api, FixedClock, Service, Session};
 
 /// Admin 9001, manager 1001, tellers 2001 (the giver) and 2002 (the receiver) at 城关; clients
@@ -534,7 +534,7 @@ fn a_handover_after_the_quarter_leaves_that_quarters_coverage_as_it_ended() {
     assert_eq!(figures_only(&after), figures_only(&before), "Q3 is as it ended, whatever came after");
     assert_eq!(staff_size(&after, "2002"), Some(0), "the receiver held nothing in Q3");
     let results_after = desk.s("1001").results(Some(Q3)).unwrap();
-    assert_eq!((results_after.now, results_after.churn), (results_before.now, results_before.churn));
+    assert_eq!((results_after.now, results_after.movement), (results_before.now, results_before.movement));
     assert_eq!(results_after.as_of, d(2026, 9, 30));
 
     // The report says so: 截至 the quarter's last day, from the copy kept at its end.
@@ -623,4 +623,111 @@ fn q1_2028_with_29_february_is_frozen_at_03_31() {
     let results = desk.s("1001").results(Some(q1)).unwrap();
     assert_eq!(results.trend.last().map(|m| m.month), Some(d(2028, 3, 1)), "the trend ends with March");
     assert_eq!(results.now.date, d(2028, 3, 31));
+}
+
+fn results(desk: &Desk, q: Option<Quarter>) -> mingdan::service::views::ResultsView {
+    desk.s("9001").results(q).unwrap()
+}
+
+#[test]
+fn the_gold_share_divides_by_the_entered_branch_total_and_says_which_month_it_is() {
+    // Imported on 12-30: 3 gold clients (30万 each) and U1, a snapshot at the turn of the year.
+    let desk = Desk::new(d(2025, 12, 30), 3);
+    desk.go_to(d(2026, 11, 30));
+    let v = results(&desk, None);
+    assert_eq!((v.now.gold_plus, v.share_of, v.branch_total.clone()), (4, v.now.clients, None));
+
+    let admin = desk.s("9001");
+    let err = desk.s("1001").set_branch_total(d(2026, 11, 1), 400, None, "核心系统月报".into()).unwrap_err();
+    assert!(err.to_string().contains("支行级"), "an outlet head may not: {err}");
+    let err = admin.set_branch_total(d(2026, 12, 1), 400, None, "核心系统月报".into()).unwrap_err();
+    assert!(err.to_string().contains("月份") && err.to_string().contains("2026-12"), "{err}");
+    let err = admin.set_branch_total(d(2026, 11, 1), 400, Some(401), "核心系统月报".into()).unwrap_err();
+    assert!(err.to_string().contains("金卡以上客户数"), "{err}");
+
+    admin.set_branch_total(d(2026, 10, 17), 350, None, "核心系统月报".into()).unwrap();
+    admin.set_branch_total(d(2026, 11, 1), 400, None, "核心系统月报".into()).unwrap();
+    let v = results(&desk, None);
+    assert_eq!(v.share_of, 400);
+    assert_eq!(v.branch_total.as_ref().map(|t| t.month), Some(d(2026, 11, 1)));
+    assert_eq!(v.share.permille, Some(10), "4 / 400 = 1.0%");
+    assert!(v.share.met(), "exactly 1% meets the 1% target");
+    // Q3 ended before November's figure: it divides by the latest one then, or by the register.
+    let q3 = results(&desk, Some(Quarter::of(d(2026, 9, 30))));
+    assert_eq!(q3.branch_total, None);
+
+    // A correction replaces the month's figure and says what it was.
+    admin.set_branch_total(d(2026, 11, 30), 500, None, "核心系统月报（更正）".into()).unwrap();
+    let totals = admin.branch_totals().unwrap();
+    assert_eq!(
+        totals.iter().map(|t| (t.month, t.personal_clients)).collect::<Vec<_>>(),
+        [(d(2026, 10, 1), 350), (d(2026, 11, 1), 500)]
+    );
+    let audit = admin
+        .audit(AuditFilter { action: Some(AuditAction::SetBranchTotal), limit: 10, ..AuditFilter::default() })
+        .unwrap();
+    assert_eq!(audit.len(), 3);
+    assert!(audit[0].detail.contains("400 户") && audit[0].detail.contains("500 户"), "{}", audit[0].detail);
+    let v = results(&desk, None);
+    assert_eq!(v.share.permille, Some(8), "4 / 500 = 0.8%");
+    assert!(!v.share.met());
+}
+
+#[test]
+fn growth_since_new_year_and_year_on_year_take_entered_figures_when_mingdan_has_no_history() {
+    let desk = Desk::new(d(2026, 3, 2), 3);
+    desk.go_to(d(2026, 11, 30));
+    let v = results(&desk, None);
+    assert!(v.year_start.is_none() && v.year_ago.is_none());
+    assert!(!v.growth_ytd.met(), "no baseline, no verdict of met");
+
+    let admin = desk.s("9001");
+    admin.set_branch_total(d(2025, 12, 1), 380, Some(3), "核心系统月报".into()).unwrap();
+    admin.set_branch_total(d(2025, 11, 1), 370, Some(2), "核心系统月报".into()).unwrap();
+    let v = results(&desk, None);
+    let start = v.year_start.clone().unwrap();
+    assert_eq!((start.date, start.gold_plus), (d(2025, 12, 31), 3));
+    assert_eq!(v.growth_ytd.permille, Some(333), "3 → 4 is +33.3% since 1 January");
+    assert!(v.growth_ytd.met());
+    let ago = v.year_ago.clone().unwrap();
+    assert_eq!((ago.date, ago.gold_plus), (d(2025, 11, 30), 2));
+    assert_eq!(v.growth.permille, Some(1000), "2 → 4 is +100% year on year");
+}
+
+#[test]
+fn churn_separates_lost_from_downgraded_and_conversion_counts_prospects_won() {
+    let desk = Desk::new(d(2026, 9, 20), 3);
+    let admin = desk.s("9001");
+    let prospect = ClientRecord {
+        assets: Some(Fen::wan(2)),
+        segment: Some(Segment::OtherBank),
+        ..record("P1", None, 10)
+    };
+    assert!(admin.import_clients(vec![prospect.clone()], "他行.csv".into(), false, vec![]).unwrap().written);
+    desk.go_to(d(2026, 10, 12));
+    let rows = vec![
+        ClientRecord { status: Some(ClientStatus::Lost), ..record(&k(0), Some("2001"), 0) },
+        ClientRecord { assets: Some(Fen::wan(3)), ..record(&k(1), Some("2001"), 1) },
+        record(&k(2), Some("2001"), 2),
+        ClientRecord { segment: Some(Segment::Maintain), ..prospect },
+    ];
+    let out = admin.import_clients(rows, "名单.csv".into(), false, vec![]).unwrap();
+    assert!(out.written, "{:?}", out.problems);
+    let m = results(&desk, None).movement;
+    // Gold at the start of Q4: K00–K02 and U1.
+    assert_eq!((m.gold_at_start, m.lost, m.downgraded), (4, 1, 1));
+    assert_eq!(m.churn(), r(2, 4));
+    assert_eq!(m.prospects, r(1, 1), "他行 → 维护 is a prospect won");
+    // Q3 saw none of it.
+    let q3 = results(&desk, Some(Quarter::of(d(2026, 9, 30)))).movement;
+    assert_eq!((q3.lost, q3.downgraded, q3.prospects.done), (0, 0, 0));
+    // The report says the same, with each figure's definition.
+    let report = admin.report(ReportKind::Results, None).unwrap();
+    let sheet = &report.sheets[0];
+    assert_eq!(sheet.headers.last().map(String::as_str), Some("口径"));
+    let row =
+        |name: &str| sheet.rows.iter().find(|r| r[0] == ReportCell::Text(name.into())).cloned().unwrap();
+    assert_eq!(row("2026Q4 其中流失")[1], ReportCell::Percent(Some(250)));
+    assert_eq!(row("2026Q4 其中降级")[1], ReportCell::Percent(Some(250)));
+    assert_eq!(row("2026Q4 潜在客户转化率")[1], ReportCell::Percent(Some(1000)));
 }

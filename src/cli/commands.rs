@@ -511,6 +511,72 @@ pub fn report(api: &dyn Api, what: super::ReportWhat, period: Option<&str>, out:
     ))
 }
 
+/// `mingdan branch-total [MONTH CLIENTS] [--gold-plus N] [--source TEXT]`: lists the monthly
+/// totals, or enters one.
+pub fn branch_total(
+    api: &dyn Api,
+    month: Option<&str>,
+    clients: Option<&str>,
+    gold_plus: Option<&str>,
+    source: &str,
+) -> Result<()> {
+    let (month, clients) = match (month, clients) {
+        (None, None) if gold_plus.is_none() => {
+            let totals = api.branch_totals()?;
+            if totals.is_empty() {
+                say!("还没有录入全行个人客户数；金卡以上客户占比暂以已导入的客户数计。");
+                say!("录入：mingdan branch-total 2026-11 412000 [--gold-plus 4100]");
+            }
+            for t in totals {
+                say!(
+                    "{}\t{}\t{}\t{}\t{} {}",
+                    t.month.format("%Y-%m"),
+                    t.personal_clients,
+                    t.gold_plus.map_or("-".to_string(), |g| g.to_string()),
+                    inert(&t.source),
+                    inert(&t.entered_by),
+                    t.entered_on
+                );
+            }
+            return Ok(());
+        }
+        (Some(m), Some(c)) => (m, c),
+        _ => bail!("请同时给出月份和全行个人客户数，如 mingdan branch-total 2026-11 412000"),
+    };
+    let month = parse_month(month)?;
+    let clients = parse_count("全行个人客户数", clients)?;
+    let gold_plus = gold_plus.map(|g| parse_count("--gold-plus", g)).transpose()?;
+    api.set_branch_total(month, clients, gold_plus, source.to_string())?;
+    say!("已录入 {} 全行个人客户数 {clients}。", month.format("%Y-%m"));
+    Ok(())
+}
+
+/// `2026-11`, `2026/11`, `202611`, `2026年11月` or a whole date: the month's first day.
+fn parse_month(raw: &str) -> Result<NaiveDate> {
+    let s = raw.trim().trim_end_matches('月');
+    let digits: Vec<&str> = s.split(['-', '/', '.', '年']).filter(|p| !p.is_empty()).collect();
+    let (y, m) = match digits.as_slice() {
+        [ym] if ym.len() == 6 && ym.bytes().all(|b| b.is_ascii_digit()) => (&ym[..4], &ym[4..]),
+        [y, m] | [y, m, _] => (*y, *m),
+        _ => ("", ""),
+    };
+    y.parse::<i32>()
+        .ok()
+        .zip(m.parse::<u32>().ok())
+        .filter(|(y, _)| (2000..=2100).contains(y))
+        .and_then(|(y, m)| NaiveDate::from_ymd_opt(y, m, 1))
+        .ok_or_else(|| anyhow!("月份“{}”看不懂；请写成 2026-11", inert(raw)))
+}
+
+/// A whole number of people, `412000` or `412,000`.
+fn parse_count(field: &str, raw: &str) -> Result<u32> {
+    let s: String = raw.trim().chars().filter(|c| !matches!(c, ',' | '，' | '_' | ' ')).collect();
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("{field}“{}”不是整数；请写成 412000 这样的人数", inert(raw));
+    }
+    s.parse::<u32>().map_err(|_| anyhow!("{field}“{}”太大；请核对人数", inert(raw)))
+}
+
 pub fn check(api: &dyn Api) -> Result<()> {
     let report = api.check()?;
     let counts: Vec<String> = report.counts.iter().map(|(n, c)| format!("{n} {c}")).collect();
@@ -692,4 +758,25 @@ pub fn restore(store: &Path, socket: &Path, file: &Path, check_only: bool, other
     }
     say!("恢复后的数据库检查通过。");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_month_is_read_however_a_clerk_writes_it_and_refused_in_chinese_otherwise() {
+        let nov = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        for raw in ["2026-11", "2026/11", "202611", "2026年11月", "2026-11-30", " 2026.11 "] {
+            assert_eq!(parse_month(raw).unwrap(), nov, "{raw}");
+        }
+        for raw in ["2026-13", "11-2026", "26-11", "十一月", ""] {
+            let e = parse_month(raw).unwrap_err().to_string();
+            assert!(e.contains("看不懂") && e.contains("2026-11"), "{raw}: {e}");
+        }
+        assert_eq!(parse_count("全行个人客户数", "412,000").unwrap(), 412_000);
+        let e = parse_count("全行个人客户数", "41.2万").unwrap_err().to_string();
+        assert!(e.contains("全行个人客户数") && e.contains("不是整数"), "{e}");
+        assert!(parse_count("--gold-plus", "99999999999").unwrap_err().to_string().contains("太大"));
+    }
 }

@@ -172,6 +172,22 @@ pub enum WorkCommand {
         #[arg(long)]
         force: bool,
     },
+    /// 全行个人客户数（金卡以上客户占比的分母，取自核心系统月报）：不带参数时列出已录入的；
+    /// 给出月份和人数则录入或更正该月的数字（仅支行级管理者，记录审计）
+    BranchTotal {
+        /// 月份，如 2026-11
+        #[arg(value_name = "月份")]
+        month: Option<String>,
+        /// 该月末全行个人客户数，如 412000
+        #[arg(value_name = "人数")]
+        clients: Option<String>,
+        /// 同月末核心系统的金卡以上客户数（没有年初或去年同期快照时作为增长的基数）
+        #[arg(long = "gold-plus", value_name = "人数")]
+        gold_plus: Option<String>,
+        /// 数字的来源
+        #[arg(long, value_name = "来源", default_value = "核心系统月报")]
+        source: String,
+    },
     /// 检查数据库的完整性
     Check,
     /// 备份整个数据库到文件（服务器运行时也可以；仅管理员）；给出目录则按时间命名
@@ -422,6 +438,13 @@ fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
         WorkCommand::Report { what, period, out, force } => {
             commands::report(session, what, period.as_deref(), commands::Output { path: &out, force })
         }
+        WorkCommand::BranchTotal { month, clients, gold_plus, source } => commands::branch_total(
+            session,
+            month.as_deref(),
+            clients.as_deref(),
+            gold_plus.as_deref(),
+            &source,
+        ),
         WorkCommand::Check => commands::check(session),
         WorkCommand::Backup { file, force } => {
             commands::backup(session, commands::Output { path: &file, force })

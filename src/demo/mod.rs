@@ -5,10 +5,10 @@
 
 pub mod people;
 
-use chrono::{Duration, NaiveDate, NaiveTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
 
 use crate::domain::names::readings;
-use crate::domain::results::{ClientState, Snapshot, StateChange, months_back};
+use crate::domain::results::{BranchTotal, ClientState, Snapshot, StateChange, months_back};
 use crate::domain::task::{apply_contact, owed_on_joining};
 use crate::domain::*;
 use people::People;
@@ -33,6 +33,8 @@ pub struct DemoBranch {
     pub snapshots: Vec<Snapshot>,
     /// Who the demo logs in as: a lobby manager with overdue work.
     pub default_user: StaffNo,
+    /// Last month's 全行个人客户数 as the branch head entered it.
+    pub branch_totals: Vec<BranchTotal>,
 }
 
 /// Days of history before today.
@@ -585,7 +587,29 @@ pub fn generate(spec: &DemoSpec, next_id: &mut dyn FnMut() -> u64) -> DemoBranch
     let contacts = replay.contacts;
     let history: Vec<Vec<StateChange>> = clients.iter().map(|c| client_history(c, today, rng)).collect();
     let snapshots = past_snapshots(Snapshot::of(today, clients.iter()), today, rng);
-    DemoBranch { staff, clients, contacts, tasks, launches, rules, default_user, history, snapshots }
+    // A county branch's personal clients outnumber its premium register about seven to one,
+    // which puts the gold share near the 1% target, where the demo's managers should look.
+    let this_month = today.with_day(1).unwrap_or(today);
+    let branch_totals = vec![BranchTotal {
+        month: this_month.checked_sub_months(chrono::Months::new(1)).unwrap_or(this_month),
+        personal_clients: (spec.clients * 7).div_ceil(100) * 100,
+        gold_plus: None,
+        source: "核心系统月报".into(),
+        entered_by: launches[0].by.to_string(),
+        entered_on: this_month,
+    }];
+    DemoBranch {
+        staff,
+        clients,
+        contacts,
+        tasks,
+        launches,
+        rules,
+        default_user,
+        history,
+        snapshots,
+        branch_totals,
+    }
 }
 
 #[cfg(test)]

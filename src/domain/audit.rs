@@ -24,6 +24,7 @@ labelled_enum!(
         Restore => "恢复";
         CorrectLaunch => "修改新品推介";
         WithdrawLaunch => "撤回新品推介";
+        SetBranchTotal => "录入全行客户数";
     }
 );
 

@@ -168,8 +168,6 @@ pub struct FrozenQuarter {
     pub snapshot: Snapshot,
     /// The import snapshot the growth compared with (the same date a year before), if any.
     pub year_ago: Option<Snapshot>,
-    pub churn: Ratio,
-    pub conversion: Ratio,
 }
 
 impl FrozenQuarter {

@@ -1,5 +1,6 @@
-//! Branch results (成效): gold-and-above clients and their share, growth on the same date last
-//! year, churn and conversion over a period, from snapshots taken at each import and from the
+//! Branch results (成效): gold-and-above clients and their share of the branch's personal
+//! clients, growth since 1 January and on the same date last year, churn (流失 and 降级) and
+//! conversion over a period, from snapshots taken at each import, entered monthly totals and the
 //! recorded changes of each client's tier, segment and status.
 
 use chrono::{Datelike, Months, NaiveDate};
@@ -151,30 +152,177 @@ pub fn growth_permille(now: u32, before: u32) -> Option<i64> {
     super::percent::permille_half_up(i64::from(now) - i64::from(before), i64::from(before))
 }
 
-/// Over `from..=to`: churn counts clients gold-and-above at the start who at the end have
-/// fallen below gold or left; conversion counts 提升 clients below gold at the start who are gold
-/// or above at the end.
-pub fn churn_and_conversion<'a>(
+/// Over `from..=to`, what became of the clients there at the start (DOMAIN.md, "How the figures
+/// are counted"): churn splits into 流失 (lost: status 流失 at the end) and 降级 (still a client,
+/// below gold at the end), both of the clients gold and above at the start; conversion counts
+/// 提升 clients below gold reaching gold and above, and prospects (拓展, 他行) below gold becoming
+/// clients of the bank (worked as 维护 or 提升 at the end) or reaching gold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Movement {
+    /// Clients gold and above, not lost, at the start: the base of churn.
+    pub gold_at_start: u32,
+    /// Of those, lost by the end (流失).
+    pub lost: u32,
+    /// Of those, still clients but below gold at the end (降级).
+    pub downgraded: u32,
+    /// 提升 clients below gold at the start; `done`: gold and above at the end.
+    pub uplift: Ratio,
+    /// 拓展/他行 prospects below gold at the start; `done`: 维护/提升 or gold and above at the end.
+    pub prospects: Ratio,
+}
+
+impl Movement {
+    /// 流失率 as the bank's churn: lost and downgraded together, of the gold clients at the start.
+    pub fn churn(&self) -> Ratio {
+        Ratio { done: self.lost + self.downgraded, of: self.gold_at_start }
+    }
+
+    /// Lost clients alone, of the gold clients at the start.
+    pub fn lost(&self) -> Ratio {
+        Ratio { done: self.lost, of: self.gold_at_start }
+    }
+
+    /// Downgrades alone, of the gold clients at the start.
+    pub fn downgraded(&self) -> Ratio {
+        Ratio { done: self.downgraded, of: self.gold_at_start }
+    }
+}
+
+/// Counts `Movement` over `from..=to` from each client's current state and recorded changes
+/// (`state_at` on the day before `from` and on `to`); clients who did not exist at the start
+/// are in no base.
+pub fn movement<'a>(
     clients: impl Iterator<Item = (ClientState, &'a [StateChange])>,
     from: NaiveDate,
     to: NaiveDate,
-) -> (Ratio, Ratio) {
+) -> Movement {
     let before = from.pred_opt().unwrap_or(from);
-    let (mut churn, mut conversion) = (Ratio::default(), Ratio::default());
+    let mut m = Movement::default();
     for (current, changes) in clients {
         let (Some(start), Some(end)) = (state_at(current, changes, before), state_at(current, changes, to))
         else {
             continue;
         };
+        if start.status == ClientStatus::Lost {
+            continue;
+        }
         if start.gold_and_here() {
-            churn.of += 1;
-            churn.done += u32::from(!end.gold_and_here());
-        } else if start.segment == Segment::Uplift && start.status != ClientStatus::Lost {
-            conversion.of += 1;
-            conversion.done += u32::from(end.gold_and_here());
+            m.gold_at_start += 1;
+            if end.status == ClientStatus::Lost {
+                m.lost += 1;
+            } else if !end.tier.is_gold_or_above() {
+                m.downgraded += 1;
+            }
+            continue;
+        }
+        match start.segment {
+            Segment::Uplift => {
+                m.uplift.of += 1;
+                m.uplift.done += u32::from(end.gold_and_here());
+            }
+            Segment::Develop | Segment::OtherBank => {
+                m.prospects.of += 1;
+                let won = end.status != ClientStatus::Lost
+                    && (end.tier.is_gold_or_above()
+                        || matches!(end.segment, Segment::Maintain | Segment::Uplift));
+                m.prospects.done += u32::from(won);
+            }
+            Segment::Maintain => {}
         }
     }
-    (churn, conversion)
+    m
+}
+
+/// 全行个人客户数 for one month, as core banking reports it: the denominator of the
+/// gold-and-above share (seed 001: 金卡级以上客户占全部客户的1%以上 — all personal clients of the
+/// branch, not only those loaded into mingdan), entered by an administrator or branch manager
+/// (`mingdan branch-total 2026-11 412000`). `gold_plus`, when given, is core banking's count of
+/// gold-and-above clients at that month's end: a baseline for growth where mingdan has no
+/// snapshot of its own (its first year).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BranchTotal {
+    /// The first day of the month the figure is for.
+    pub month: NaiveDate,
+    pub personal_clients: u32,
+    pub gold_plus: Option<u32>,
+    /// Where the figure came from, as the person entering it said (e.g. 核心系统月报).
+    pub source: String,
+    /// 工号 of who entered it, and the day.
+    pub entered_by: String,
+    pub entered_on: NaiveDate,
+}
+
+/// The monthly figure the share on `as_of` divides by: the latest month on or before `as_of`'s.
+pub fn branch_total_for(totals: &[BranchTotal], as_of: NaiveDate) -> Option<&BranchTotal> {
+    totals.iter().filter(|t| t.month <= as_of).max_by_key(|t| t.month)
+}
+
+/// Where a growth figure's starting count came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BaselineSource {
+    /// An import snapshot of mingdan's own register, taken on `Baseline::date`.
+    Snapshot,
+    /// An entered monthly figure (`BranchTotal::gold_plus`), with its source.
+    Entered(String),
+}
+
+/// The gold-and-above count a growth figure compares with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Baseline {
+    /// The day the count was taken (a snapshot's date, or an entered month's last day).
+    pub date: NaiveDate,
+    pub gold_plus: u32,
+    pub source: BaselineSource,
+}
+
+impl Baseline {
+    fn of_snapshot(s: &Snapshot) -> Baseline {
+        Baseline { date: s.date, gold_plus: s.gold_plus, source: BaselineSource::Snapshot }
+    }
+
+    /// An entered month's `gold_plus`, dated the month's last day.
+    fn of_entered(t: &BranchTotal) -> Option<Baseline> {
+        let last = t.month.checked_add_months(Months::new(1))?.pred_opt()?;
+        Some(Baseline {
+            date: last,
+            gold_plus: t.gold_plus?,
+            source: BaselineSource::Entered(t.source.clone()),
+        })
+    }
+}
+
+fn entered_for_month(totals: &[BranchTotal], month: NaiveDate) -> Option<Baseline> {
+    totals.iter().find(|t| t.month == month).and_then(Baseline::of_entered)
+}
+
+/// The count to compare `as_of` with for growth 较年初 (since 1 January, how the annual target is
+/// tracked): the latest import snapshot on or before 1 January of `as_of`'s year, at most 45 days
+/// before it; else the entered December figure of the year before.
+pub fn year_start_baseline(
+    snapshots: &[Snapshot],
+    totals: &[BranchTotal],
+    as_of: NaiveDate,
+) -> Option<Baseline> {
+    let jan1 = NaiveDate::from_ymd_opt(as_of.year(), 1, 1)?;
+    snapshots
+        .iter()
+        .filter(|s| s.date <= jan1 && (jan1 - s.date).num_days() <= SAME_DATE_SLACK_DAYS)
+        .max_by_key(|s| s.date)
+        .map(Baseline::of_snapshot)
+        .or_else(|| entered_for_month(totals, NaiveDate::from_ymd_opt(as_of.year() - 1, 12, 1)?))
+}
+
+/// The count to compare `as_of` with year on year (同比): the snapshot of `year_ago`, else the
+/// entered figure of the same month a year before.
+pub fn year_ago_baseline(
+    snapshots: &[Snapshot],
+    totals: &[BranchTotal],
+    as_of: NaiveDate,
+) -> Option<Baseline> {
+    year_ago(snapshots, as_of).map(|s| Baseline::of_snapshot(&s)).or_else(|| {
+        let month = as_of.with_day(1)?.checked_sub_months(Months::new(12))?;
+        entered_for_month(totals, month)
+    })
 }
 
 /// The first day of each of the `n` months ending with `today`'s, oldest first.
@@ -237,30 +385,81 @@ mod tests {
     }
 
     #[test]
-    fn churn_counts_gold_clients_lost_and_conversion_counts_uplift_clients_gained() {
+    fn churn_splits_lost_from_downgraded_and_conversion_counts_uplift_and_prospects() {
         let (from, to) = (d(2026, 7, 1), d(2026, 9, 30));
         let gold = st(CardTier::Gold, Segment::Maintain, ClientStatus::Active);
         let gold_lost = st(CardTier::Gold, Segment::Maintain, ClientStatus::Lost);
         let ordinary = st(CardTier::Ordinary, Segment::Maintain, ClientStatus::Active);
         let uplift = st(CardTier::Ordinary, Segment::Uplift, ClientStatus::Active);
+        let other_bank = st(CardTier::Ordinary, Segment::OtherBank, ClientStatus::Active);
+        let develop = st(CardTier::Ordinary, Segment::Develop, ClientStatus::Active);
         let c = |on, f, t| vec![change(on, Some(f), t)];
         let fell = c(d(2026, 8, 1), gold, ordinary);
         let left = c(d(2026, 9, 1), gold, gold_lost);
         let after = c(d(2026, 10, 5), gold, ordinary); // after the period: not churn in it
         let converted = c(d(2026, 8, 20), uplift, gold);
         let new_in_period = vec![change(d(2026, 8, 1), None, uplift)];
+        let won_over = c(d(2026, 8, 3), other_bank, ordinary); // now banks here: 他行 → 维护
+        let reached = c(d(2026, 9, 30), develop, st(CardTier::Gold, Segment::Develop, ClientStatus::Active));
         let clients: Vec<(ClientState, &[StateChange])> = vec![
             (gold, &[]),              // stayed gold
-            (ordinary, &fell),        // churned
-            (gold_lost, &left),       // churned
+            (ordinary, &fell),        // downgraded
+            (gold_lost, &left),       // lost
             (ordinary, &after),       // gold throughout the period
-            (gold, &converted),       // converted
+            (gold, &converted),       // converted 提升
             (uplift, &[]),            // uplift, not converted
             (uplift, &new_in_period), // not there at the start
+            (ordinary, &won_over),    // prospect won
+            (gold, &reached),         // prospect reached the threshold on the last day
+            (develop, &[]),           // prospect, not yet
+            (gold_lost, &[]),         // lost before the period: in no base
         ];
-        let (churn, conversion) = churn_and_conversion(clients.into_iter(), from, to);
-        assert_eq!(churn, Ratio { done: 2, of: 4 });
-        assert_eq!(conversion, Ratio { done: 1, of: 2 });
+        let m = movement(clients.into_iter(), from, to);
+        assert_eq!((m.gold_at_start, m.lost, m.downgraded), (4, 1, 1));
+        assert_eq!(m.churn(), Ratio { done: 2, of: 4 });
+        assert_eq!(m.uplift, Ratio { done: 1, of: 2 });
+        assert_eq!(m.prospects, Ratio { done: 2, of: 3 });
+    }
+
+    fn total(month: NaiveDate, personal: u32, gold: Option<u32>) -> BranchTotal {
+        BranchTotal {
+            month,
+            personal_clients: personal,
+            gold_plus: gold,
+            source: "核心系统月报".into(),
+            entered_by: "9001".into(),
+            entered_on: month,
+        }
+    }
+
+    #[test]
+    fn the_share_divides_by_the_latest_monthly_total_on_or_before_the_day() {
+        let totals = [total(d(2026, 9, 1), 400_000, None), total(d(2026, 11, 1), 412_000, None)];
+        assert_eq!(branch_total_for(&totals, d(2026, 11, 30)).map(|t| t.personal_clients), Some(412_000));
+        assert_eq!(branch_total_for(&totals, d(2026, 10, 31)).map(|t| t.personal_clients), Some(400_000));
+        assert!(branch_total_for(&totals, d(2026, 8, 31)).is_none(), "no figure yet for August");
+    }
+
+    #[test]
+    fn growth_since_new_year_takes_the_snapshot_at_the_turn_else_the_entered_december_figure() {
+        let entered =
+            [total(d(2025, 12, 1), 400_000, Some(3_000)), total(d(2025, 11, 1), 399_000, Some(2_950))];
+        // mingdan's first year: nothing of its own at the turn of the year.
+        let snaps = [Snapshot { date: d(2026, 3, 2), clients: 5000, gold_plus: 3100 }];
+        let b = year_start_baseline(&snaps, &entered, d(2026, 11, 30)).unwrap();
+        assert_eq!((b.date, b.gold_plus), (d(2025, 12, 31), 3_000));
+        assert_eq!(b.source, BaselineSource::Entered("核心系统月报".into()));
+        // A snapshot taken at the turn of the year wins over the entered figure.
+        let snaps = [Snapshot { date: d(2025, 12, 28), clients: 5000, gold_plus: 3010 }];
+        let b = year_start_baseline(&snaps, &entered, d(2026, 2, 28)).unwrap();
+        assert_eq!((b.date, b.gold_plus, b.source), (d(2025, 12, 28), 3010, BaselineSource::Snapshot));
+        assert!(year_start_baseline(&[], &[], d(2026, 5, 1)).is_none());
+        // Year on year: the same month a year back, entered, when no snapshot is near.
+        let b = year_ago_baseline(&[], &entered, d(2026, 11, 18)).unwrap();
+        assert_eq!((b.date, b.gold_plus), (d(2025, 11, 30), 2_950));
+        // 29 February: the month a year back is February 2023, whose last day is the 28th.
+        let feb = [total(d(2023, 2, 1), 1, Some(7))];
+        assert_eq!(year_ago_baseline(&[], &feb, d(2024, 2, 29)).map(|b| b.date), Some(d(2023, 2, 28)));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::imports::{ClientRecord, HoldingsRecord, StaffRecord};
 use super::today::TodayView;
 use super::views::*;
 use super::{Service, ServiceError};
+use crate::domain::results::BranchTotal;
 use crate::domain::{
     AuditRecord, ClientNo, ContactDraft, LaunchId, OutletId, Quarter, Rules, Segment, Sensitive, Staff,
     StaffNo, Sticker,
@@ -148,6 +149,11 @@ api! {
     fn assign_preview(AssignPreview, pairs: Vec<(ClientNo, Option<StaffNo>)>) -> MovePreview;
     fn launches(Launches) -> Vec<LaunchSummary>;
     fn results(Results, quarter: Option<Quarter>) -> ResultsView;
+    /// The monthly 全行个人客户数 entered, oldest month first; managers.
+    fn branch_totals(BranchTotals) -> Vec<BranchTotal>;
+    /// Enters 全行个人客户数 of `month` (with core banking's gold-and-above count when known),
+    /// replacing that month's figure; branch-level managers only, audited.
+    fn set_branch_total(SetBranchTotal, month: NaiveDate, personal_clients: u32, gold_plus: Option<u32>, source: String) -> ();
     /// A report for management; audited as an export.
     fn report(MakeReport, kind: ReportKind, quarter: Option<Quarter>) -> Report;
     /// Moves whenever anything is written by any session; screens poll it to show other

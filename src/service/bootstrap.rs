@@ -74,6 +74,7 @@ impl Service {
             for s in &branch.snapshots {
                 tx.save_snapshot(s)?;
             }
+            tx.save_branch_totals(&branch.branch_totals)?;
             for l in &branch.launches {
                 tx.save_launch(l)?;
             }

@@ -19,7 +19,7 @@ use crate::domain::compliance::compliant;
 use crate::domain::coverage::launches_in;
 use crate::domain::past::{FrozenQuarter, PastClient, PastStaff, PastTask, counts_in, settles_after};
 use crate::domain::quota::Standing;
-use crate::domain::results::{ClientState, Snapshot, churn_and_conversion, year_ago};
+use crate::domain::results::{Snapshot, year_ago};
 use crate::domain::{Client, Quarter};
 
 /// Quarters frozen at most in one housekeeping: after a long pause every quarter that ended
@@ -155,12 +155,6 @@ impl Service {
             }
         }
         let all: Vec<Client> = self.store.clients().collect::<Result<_, _>>()?;
-        let changes = self.store.client_changes()?;
-        let (churn, conversion) = churn_and_conversion(
-            all.iter().map(|c| (ClientState::of(c), changes.get(&c.no).map(Vec::as_slice).unwrap_or(&[]))),
-            q.first_day(),
-            last,
-        );
         Ok(FrozenQuarter {
             quarter: q,
             frozen_on: today,
@@ -174,8 +168,6 @@ impl Service {
             launches,
             snapshot: Snapshot::of(last, all.iter()),
             year_ago: year_ago(&self.store.snapshots()?, last),
-            churn,
-            conversion,
         })
     }
 }

@@ -186,58 +186,120 @@ impl Service {
 
     fn results_report(&self, actor: &Staff, q: Quarter) -> Result<Report, ServiceError> {
         let v = self.results(actor, Some(q))?;
+        let share_basis = match &v.branch_total {
+            Some(t) => format!(
+                "全行个人客户数取 {} 的录入数 {}（来源：{}，{} 由 {} 录入）",
+                t.month.format("%Y-%m"),
+                t.personal_clients,
+                t.source,
+                t.entered_on,
+                t.entered_by
+            ),
+            None => "未录入全行个人客户数（mingdan branch-total），暂以已导入的客户数计".into(),
+        };
+        let baseline_text = |b: &crate::domain::results::Baseline| match &b.source {
+            crate::domain::results::BaselineSource::Snapshot => format!("{} 导入时的金卡以上客户数", b.date),
+            crate::domain::results::BaselineSource::Entered(src) => {
+                format!("{} 录入的金卡以上客户数（来源：{src}）", b.date)
+            }
+        };
+        let row = |name: String, value: C, target: C, met: C, note: String| {
+            vec![C::Text(name), value, target, met, C::Text(note)]
+        };
+        let m = &v.movement;
         let mut figures = vec![
-            vec![C::Text("全部客户".into()), C::Int(i64::from(v.now.clients)), C::Empty, C::Empty],
-            vec![C::Text("金卡以上客户".into()), C::Int(i64::from(v.now.gold_plus)), C::Empty, C::Empty],
-            vec![
-                C::Text("金卡以上客户占比".into()),
+            row(
+                "已导入客户".into(),
+                C::Int(i64::from(v.now.clients)),
+                C::Empty,
+                C::Empty,
+                "mingdan 中未流失的客户".into(),
+            ),
+            row("全行个人客户数".into(), C::Int(i64::from(v.share_of)), C::Empty, C::Empty, share_basis),
+            row(
+                "金卡以上客户".into(),
+                C::Int(i64::from(v.now.gold_plus)),
+                C::Empty,
+                C::Empty,
+                "卡级为金卡及以上、未流失的客户".into(),
+            ),
+            row(
+                "金卡以上客户占比".into(),
                 C::Percent(v.share.permille),
                 C::Percent(Some(v.share.target)),
                 yes_no(v.share.met()),
-            ],
+                "金卡以上客户 ÷ 全行个人客户数；达标按未舍入的比例判断".into(),
+            ),
         ];
-        match v.year_ago {
-            Some(y) => {
-                figures.push(vec![
-                    C::Text(format!("去年同期金卡以上客户（{}）", y.date)),
-                    C::Int(i64::from(y.gold_plus)),
+        for (name, base, growth, missing) in [
+            ("较年初", &v.year_start, v.growth_ytd, "无年初数据：可录入上年 12 月的金卡以上客户数"),
+            ("同比", &v.year_ago, v.growth, "无去年同期数据：可录入去年同月的金卡以上客户数"),
+        ] {
+            match base {
+                Some(b) => {
+                    figures.push(row(
+                        format!("金卡以上客户增长（{name}）"),
+                        C::Percent(growth.permille),
+                        C::Percent(Some(growth.target)),
+                        yes_no(growth.met()),
+                        format!("与{}相比（{}）", baseline_text(b), b.gold_plus),
+                    ));
+                }
+                None => figures.push(row(
+                    format!("金卡以上客户增长（{name}）"),
                     C::Empty,
+                    C::Percent(Some(growth.target)),
                     C::Empty,
-                ]);
-                figures.push(vec![
-                    C::Text("金卡以上客户同比增长".into()),
-                    C::Percent(v.growth.permille),
-                    C::Percent(Some(v.growth.target)),
-                    yes_no(v.growth.met()),
-                ]);
+                    missing.into(),
+                )),
             }
-            None => figures.push(vec![
-                C::Text("金卡以上客户同比增长".into()),
-                C::Text("无去年同期数据".into()),
-                C::Percent(Some(v.growth.target)),
-                C::Empty,
-            ]),
         }
-        figures.push(vec![
-            C::Text(format!("{q} 流失客户（金卡以上）")),
-            C::Int(i64::from(v.churn.done)),
+        let of_gold = format!("季初金卡以上客户 {} 户中", m.gold_at_start);
+        figures.push(row(
+            format!("{q} 流失率"),
+            pct(m.churn()),
             C::Empty,
             C::Empty,
-        ]);
-        figures.push(vec![C::Text(format!("{q} 流失率")), pct(v.churn), C::Empty, C::Empty]);
-        figures.push(vec![
-            C::Text(format!("{q} 提升转化客户（提升→金卡以上）")),
-            C::Int(i64::from(v.conversion.done)),
+            format!("{of_gold}流失与降级合计 {} 户", m.lost + m.downgraded),
+        ));
+        figures.push(row(
+            format!("{q} 其中流失"),
+            pct(m.lost()),
             C::Empty,
             C::Empty,
-        ]);
-        figures.push(vec![C::Text(format!("{q} 转化率")), pct(v.conversion), C::Empty, C::Empty]);
-        figures.push(vec![
-            C::Text(format!("{q} 平均满意度（{} 次评价）", v.satisfaction_count)),
+            format!("{of_gold}到期末状态为流失（销户、迁走）的 {} 户", m.lost),
+        ));
+        figures.push(row(
+            format!("{q} 其中降级"),
+            pct(m.downgraded()),
+            C::Empty,
+            C::Empty,
+            format!("{of_gold}到期末仍是客户但卡级降到金卡以下的 {} 户", m.downgraded),
+        ));
+        figures.push(row(
+            format!("{q} 提升客户转化率"),
+            pct(m.uplift),
+            C::Empty,
+            C::Empty,
+            format!("季初金卡以下的提升客户 {} 户中，期末达到金卡以上的 {} 户", m.uplift.of, m.uplift.done),
+        ));
+        figures.push(row(
+            format!("{q} 潜在客户转化率"),
+            pct(m.prospects),
+            C::Empty,
+            C::Empty,
+            format!(
+                "季初金卡以下的拓展、他行客户 {} 户中，期末转为维护/提升客户或达到金卡以上的 {} 户",
+                m.prospects.of, m.prospects.done
+            ),
+        ));
+        figures.push(row(
+            format!("{q} 平均满意度（{} 次评价）", v.satisfaction_count),
             v.satisfaction_tenths.map_or(C::Empty, |t| C::Decimal2(i64::from(t) * 10)),
             C::Empty,
             C::Empty,
-        ]);
+            "本季联系记录中满意度评分（1–5）的平均".into(),
+        ));
         let trend = v
             .trend
             .iter()
@@ -257,7 +319,10 @@ impl Service {
             sheets: vec![
                 ReportSheet {
                     name: "成效".into(),
-                    headers: ["指标", "数值", "目标", "是否达标"].iter().map(|h| h.to_string()).collect(),
+                    headers: ["指标", "数值", "目标", "是否达标", "口径"]
+                        .iter()
+                        .map(|h| h.to_string())
+                        .collect(),
                     rows: figures,
                 },
                 ReportSheet {

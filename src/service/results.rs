@@ -1,15 +1,16 @@
-//! Branch results (成效): gold-and-above share and growth, churn and conversion, satisfaction,
-//! and a twelve-month trend.
+//! Branch results (成效): gold-and-above share of the branch's personal clients and growth (较年初
+//! and 同比), churn (流失/降级) and conversion (提升/潜在), satisfaction, and a twelve-month trend;
+//! the monthly branch totals the share divides by.
 
 use chrono::{Datelike, Duration, NaiveDate};
 
 use super::views::{MonthPoint, ResultsView};
 use super::{Service, ServiceError};
 use crate::domain::results::{
-    AgainstTarget, ClientState, Snapshot, churn_and_conversion, growth_against, months_back, share_against,
-    year_ago,
+    AgainstTarget, Baseline, BranchTotal, ClientState, Snapshot, branch_total_for, growth_against,
+    months_back, movement, year_ago_baseline, year_start_baseline,
 };
-use crate::domain::{Client, Permission, Quarter, Staff};
+use crate::domain::{AuditAction, Client, Permission, Quarter, Staff};
 
 const TREND_MONTHS: u32 = 12;
 
@@ -29,26 +30,28 @@ impl Service {
         let (today, quarter) = (asked.today, asked.quarter);
         let mut rules = self.store.rules()?;
         let snapshots = self.store.snapshots()?;
-        let (now, before, churn, conversion) = match &asked.frozen {
+        let totals = self.store.branch_totals()?;
+        let clients: Vec<Client> = self.store.clients().collect::<Result<_, _>>()?;
+        let now = match &asked.frozen {
             Some(f) => {
                 rules.gold_share_target_permille = f.gold_share_target_permille;
                 rules.gold_growth_target_permille = f.gold_growth_target_permille;
-                (f.snapshot, f.year_ago, f.churn, f.conversion)
+                f.snapshot
             }
-            None => {
-                let clients: Vec<Client> = self.store.clients().collect::<Result<_, _>>()?;
-                let now = Snapshot::of(today, clients.iter());
-                let changes = self.store.client_changes()?;
-                let (churn, conversion) = churn_and_conversion(
-                    clients
-                        .iter()
-                        .map(|c| (ClientState::of(c), changes.get(&c.no).map(Vec::as_slice).unwrap_or(&[]))),
-                    quarter.first_day(),
-                    asked.as_of,
-                );
-                (now, year_ago(&snapshots, today), churn, conversion)
-            }
+            None => Snapshot::of(today, clients.iter()),
         };
+        // Churn and conversion of any quarter, past or present, come from the dated record of
+        // changes, which holds them as they happened.
+        let changes = self.store.client_changes()?;
+        let movement = movement(
+            clients
+                .iter()
+                .map(|c| (ClientState::of(c), changes.get(&c.no).map(Vec::as_slice).unwrap_or(&[]))),
+            quarter.first_day(),
+            asked.as_of,
+        );
+        drop(clients);
+        let as_of_frozen_year_ago = asked.frozen.as_ref().map(|f| f.year_ago);
         // The trend ends with the month the figures are as of; its last point is `now`.
         let as_of = asked.as_of;
         let months = months_back(as_of, TREND_MONTHS);
@@ -92,25 +95,114 @@ impl Service {
                 }
             })
             .collect();
+        // A past quarter compares with the snapshot it compared with when it was frozen.
+        let year_ago = match as_of_frozen_year_ago {
+            Some(Some(y)) => Some(Baseline {
+                date: y.date,
+                gold_plus: y.gold_plus,
+                source: crate::domain::results::BaselineSource::Snapshot,
+            }),
+            _ => year_ago_baseline(&snapshots, &totals, as_of),
+        };
+        let year_start = year_start_baseline(&snapshots, &totals, as_of);
+        let growth_target = i64::from(rules.gold_growth_target_permille);
+        let growth_from = |b: &Option<Baseline>| match b {
+            Some(b) => growth_against(now.gold_plus, b.gold_plus, growth_target),
+            None => AgainstTarget::none(growth_target),
+        };
+        let branch_total = branch_total_for(&totals, as_of).cloned();
+        let share_of = branch_total.as_ref().map_or(now.clients, |t| t.personal_clients);
         Ok(ResultsView {
             quarter,
             today,
             as_of,
             basis: asked.basis,
-            share: share_against(&now, i64::from(rules.gold_share_target_permille)),
-            growth: match before {
-                Some(b) => {
-                    growth_against(now.gold_plus, b.gold_plus, i64::from(rules.gold_growth_target_permille))
-                }
-                None => AgainstTarget::none(i64::from(rules.gold_growth_target_permille)),
-            },
+            share: AgainstTarget::of(
+                i64::from(now.gold_plus),
+                i64::from(share_of),
+                i64::from(rules.gold_share_target_permille),
+            ),
+            share_of,
+            branch_total,
+            growth: growth_from(&year_ago),
+            growth_ytd: growth_from(&year_start),
             now,
-            year_ago: before,
-            churn,
-            conversion,
+            year_ago,
+            year_start,
+            movement,
             satisfaction_tenths: average_tenths(q_sum, q_count),
             satisfaction_count: q_count,
             trend,
         })
+    }
+
+    /// Every monthly branch total entered, oldest month first; managers.
+    pub fn branch_totals(&self, actor: &Staff) -> Result<Vec<BranchTotal>, ServiceError> {
+        self.require(actor, Permission::Manager, "查看全行个人客户数")?;
+        Ok(self.store.branch_totals()?)
+    }
+
+    /// Enters 全行个人客户数 of `month` (any day of it; stored as its first day) from core banking,
+    /// with its gold-and-above count when known, replacing that month's earlier figure. Refused: a
+    /// month not yet begun, no clients, a gold count above the total, an empty or over-long
+    /// source. Branch-level managers only; audited with the old and new figures.
+    pub fn set_branch_total(
+        &self,
+        actor: &Staff,
+        month: NaiveDate,
+        personal_clients: u32,
+        gold_plus: Option<u32>,
+        source: String,
+    ) -> Result<(), ServiceError> {
+        self.require_branch(actor, "录入全行个人客户数")?;
+        let today = self.local_date();
+        let month = month.with_day(1).unwrap_or(month);
+        if month > today {
+            return Err(ServiceError::invalid(
+                "月份",
+                format!("{} 还没有到；请录入本月或以前月份的数字", month.format("%Y-%m")),
+            ));
+        }
+        if personal_clients == 0 {
+            return Err(ServiceError::invalid(
+                "全行个人客户数",
+                "不能为 0；请填写核心系统报表中的个人客户总数",
+            ));
+        }
+        if let Some(g) = gold_plus.filter(|g| *g > personal_clients) {
+            return Err(ServiceError::invalid(
+                "金卡以上客户数",
+                format!("{g} 大于全行个人客户数 {personal_clients}；请核对两个数字"),
+            ));
+        }
+        let source = source.trim().to_string();
+        crate::domain::text::check_line("来源", &source, 60, false)?;
+        let _w = self.write_lock();
+        let mut totals = self.store.branch_totals()?;
+        let was = totals.iter().position(|t| t.month == month).map(|i| totals.remove(i));
+        let entry = BranchTotal {
+            month,
+            personal_clients,
+            gold_plus,
+            source,
+            entered_by: actor.no.to_string(),
+            entered_on: today,
+        };
+        let show = |t: &BranchTotal| match t.gold_plus {
+            Some(g) => format!("{} 户（金卡以上 {g} 户，来源：{}）", t.personal_clients, t.source),
+            None => format!("{} 户（来源：{}）", t.personal_clients, t.source),
+        };
+        let detail = match &was {
+            Some(old) => format!("{} 全行个人客户数 {} → {}", month.format("%Y-%m"), show(old), show(&entry)),
+            None => format!("{} 全行个人客户数 {}", month.format("%Y-%m"), show(&entry)),
+        };
+        totals.push(entry);
+        totals.sort_by_key(|t| t.month);
+        let rec = self.audit_record(actor.no.as_str(), AuditAction::SetBranchTotal, "全行个人客户数", detail);
+        self.store.write(|tx| {
+            tx.save_branch_totals(&totals)?;
+            tx.audit(&rec)
+        })?;
+        Ok(())
     }
 }

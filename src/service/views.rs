@@ -426,13 +426,23 @@ pub struct ResultsView {
     pub as_of: NaiveDate,
     pub basis: FigureBasis,
     pub now: crate::domain::results::Snapshot,
-    /// Gold-and-above share of all clients against the 1% target.
+    /// Gold-and-above clients as a share of `share_of` against the 1% target (seed 001).
     pub share: crate::domain::results::AgainstTarget,
-    pub year_ago: Option<crate::domain::results::Snapshot>,
-    /// Growth of gold-and-above clients since `year_ago` against the 15% target.
+    /// What the share divides by: the entered 全行个人客户数 (`branch_total`) or, with none entered
+    /// for the month or before, the clients loaded into mingdan (`now.clients`).
+    pub share_of: u32,
+    pub branch_total: Option<crate::domain::results::BranchTotal>,
+    /// The count growth 同比 compares with: a snapshot near the same date a year before, or an
+    /// entered figure of that month.
+    pub year_ago: Option<crate::domain::results::Baseline>,
+    /// Growth 同比 against the 15% target.
     pub growth: crate::domain::results::AgainstTarget,
-    pub churn: crate::domain::coverage::Ratio,
-    pub conversion: crate::domain::coverage::Ratio,
+    /// The count growth 较年初 compares with: at the turn of the year.
+    pub year_start: Option<crate::domain::results::Baseline>,
+    /// Growth since 1 January against the 15% annual target (DOMAIN.md: how it is tracked).
+    pub growth_ytd: crate::domain::results::AgainstTarget,
+    /// Churn (流失/降级) and conversion (提升/潜在) over the quarter to `as_of`.
+    pub movement: crate::domain::results::Movement,
     pub satisfaction_tenths: Option<u32>,
     pub satisfaction_count: u32,
     pub trend: Vec<MonthPoint>,

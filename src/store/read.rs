@@ -43,6 +43,12 @@ impl Store {
         Ok(self.get(Tree::Meta, RULES_KEY)?.unwrap_or_default())
     }
 
+    /// The monthly branch totals, oldest month first (`results::BranchTotal`).
+    pub fn branch_totals(&self) -> Result<Vec<crate::domain::results::BranchTotal>, StoreError> {
+        let t: Option<super::records::BranchTotals> = self.get(Tree::Meta, super::tx::BRANCH_TOTALS_KEY)?;
+        Ok(t.map(|t| t.0).unwrap_or_default())
+    }
+
     pub fn meta(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.tree(Tree::Meta).get(key)?.map(|v| v.to_vec()))
     }

@@ -446,6 +446,64 @@ impl Record for StateChange {
 
 impl Record for FrozenQuarter {
     const KIND: &'static str = "季末数据";
+    /// 2: churn and conversion are no longer frozen: they are counted from the dated record of
+    /// client changes (`results::movement`), which holds them for any past period, split into
+    /// 流失/降级 and 提升/潜在 as version 1's two totals could not be.
+    const VERSION: u16 = 2;
+
+    fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
+        match version {
+            1 => {
+                let v1: FrozenQuarterV1 = decode_payload(payload)?;
+                Ok(FrozenQuarter {
+                    quarter: v1.quarter,
+                    frozen_on: v1.frozen_on,
+                    settled_on: v1.settled_on,
+                    outlet_average_target: v1.outlet_average_target,
+                    gold_share_target_permille: v1.gold_share_target_permille,
+                    gold_growth_target_permille: v1.gold_growth_target_permille,
+                    staff: v1.staff,
+                    clients: v1.clients,
+                    tasks: v1.tasks,
+                    launches: v1.launches,
+                    snapshot: v1.snapshot,
+                    year_ago: v1.year_ago,
+                })
+            }
+            v => Err(format!("没有从第 {v} 版升级的方法")),
+        }
+    }
+}
+
+/// `FrozenQuarter` as format version 1 wrote it: with churn and conversion totals.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(super) struct FrozenQuarterV1 {
+    pub quarter: crate::domain::Quarter,
+    pub frozen_on: NaiveDate,
+    pub settled_on: Option<NaiveDate>,
+    pub outlet_average_target: u32,
+    pub gold_share_target_permille: u16,
+    pub gold_growth_target_permille: u16,
+    pub staff: Vec<crate::domain::past::PastStaff>,
+    pub clients: Vec<crate::domain::past::PastClient>,
+    pub tasks: Vec<crate::domain::past::PastTask>,
+    pub launches: Vec<LaunchId>,
+    pub snapshot: Snapshot,
+    pub year_ago: Option<Snapshot>,
+    // Decoded to read past them; the totals are counted again from the change record.
+    #[allow(dead_code)]
+    pub churn: crate::domain::coverage::Ratio,
+    #[allow(dead_code)]
+    pub conversion: crate::domain::coverage::Ratio,
+}
+
+/// The monthly branch totals (`meta`, key `branch_totals`), oldest month first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct BranchTotals(pub Vec<crate::domain::results::BranchTotal>);
+
+impl Record for BranchTotals {
+    const KIND: &'static str = "全行个人客户数";
 }
 
 impl Record for AuditRecord {
@@ -536,6 +594,34 @@ mod tests {
 
     impl Record for ContactDraftV1 {
         const KIND: &'static str = "联系草稿";
+    }
+
+    impl Record for FrozenQuarterV1 {
+        const KIND: &'static str = "季末数据";
+    }
+
+    #[test]
+    fn a_quarter_frozen_with_churn_totals_reads_without_them() {
+        let day = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        let snapshot = Snapshot { date: day, clients: 10, gold_plus: 3 };
+        let old = FrozenQuarterV1 {
+            quarter: crate::domain::Quarter::of(NaiveDate::from_ymd_opt(2026, 9, 30).unwrap()),
+            frozen_on: day,
+            settled_on: None,
+            outlet_average_target: 20,
+            gold_share_target_permille: 10,
+            gold_growth_target_permille: 150,
+            staff: Vec::new(),
+            clients: Vec::new(),
+            tasks: Vec::new(),
+            launches: Vec::new(),
+            snapshot,
+            year_ago: None,
+            churn: crate::domain::coverage::Ratio { done: 1, of: 3 },
+            conversion: crate::domain::coverage::Ratio::default(),
+        };
+        let f: FrozenQuarter = decode(b"k", &encode(&old).unwrap()).unwrap();
+        assert_eq!((f.frozen_on, f.snapshot, f.gold_growth_target_permille), (day, snapshot, 150));
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub fn abort<T>(e: StoreError) -> TxResult<T> {
 }
 
 pub const RULES_KEY: &[u8] = b"rules";
+/// Meta key of the monthly branch totals (`records::BranchTotals`).
+pub const BRANCH_TOTALS_KEY: &[u8] = b"branch_totals";
 
 pub struct Tx<'a> {
     trees: &'a [TransactionalTree],
@@ -244,6 +246,11 @@ impl<'a> Tx<'a> {
 
     pub fn save_rules(&self, r: &Rules) -> TxResult<()> {
         self.put(Tree::Meta, RULES_KEY, r)
+    }
+
+    /// Replaces the monthly branch totals, oldest month first.
+    pub fn save_branch_totals(&self, totals: &[crate::domain::results::BranchTotal]) -> TxResult<()> {
+        self.put(Tree::Meta, BRANCH_TOTALS_KEY, &super::records::BranchTotals(totals.to_vec()))
     }
 
     pub fn save_draft(&self, staff: &StaffNo, d: &ContactDraft) -> TxResult<()> {

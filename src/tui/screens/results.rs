@@ -1,5 +1,6 @@
-//! 成效 (managers): are we on track? Gold-and-above share against its target, growth on the
-//! same date last year, churn and conversion this quarter, satisfaction, and a year's trend.
+//! 成效 (managers): are we on track? Gold-and-above share of the branch's personal clients against
+//! its target, growth since 1 January and year on year, churn (流失/降级) and conversion (提升,
+//! 潜在) this quarter, satisfaction, and a year's trend.
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -112,33 +113,57 @@ impl Screen for ResultsScreen {
             ]),
             Line::from(""),
         ];
+        let (of_whom, basis) = match &v.branch_total {
+            Some(b) => (
+                t.branch_personal,
+                t.branch_total_from
+                    .replace("{month}", &b.month.format("%Y-%m").to_string())
+                    .replace("{source}", &b.source),
+            ),
+            None => (t.all_clients, t.no_branch_total.to_string()),
+        };
         lines.push(Line::from(vec![
             label(t.gold_plus),
             Span::styled(format!("{}", v.now.gold_plus), th.title),
-            Span::styled(format!(" / {} {} = ", v.now.clients, t.all_clients), th.text),
+            Span::styled(format!(" / {} {of_whom} = ", v.share_of), th.text),
             Span::styled(v.share.permille.map_or("-".into(), pct), th.accent),
             Span::styled(format!("  {} >={}", t.target, pct(v.share.target)), th.muted),
             verdict(v.share.met()),
         ]));
-        match v.year_ago {
-            Some(y) => {
-                lines.push(Line::from(vec![
-                    label(t.growth),
-                    Span::styled(
-                        v.growth
-                            .permille
-                            .map_or("-".into(), |g| format!("{}{}", if g >= 0 { "+" } else { "" }, pct(g))),
-                        th.accent,
-                    ),
-                    Span::styled(
-                        format!("  {} {}：{}", t.last_year, ui::date(y.date, v.today, t), y.gold_plus),
-                        th.text,
-                    ),
-                    Span::styled(format!("  {} >={}", t.target, pct(v.growth.target)), th.muted),
-                    verdict(v.growth.met()),
-                ]));
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {}", ui::pad("", 16)), th.muted),
+            Span::styled(basis, if v.branch_total.is_some() { th.muted } else { th.warning }),
+        ]));
+        for (name, base, growth, since, missing) in [
+            (t.growth_ytd, &v.year_start, v.growth_ytd, t.year_start, t.no_year_start),
+            (t.growth, &v.year_ago, v.growth, t.last_year, t.no_last_year),
+        ] {
+            match base {
+                Some(b) => {
+                    let entered = match &b.source {
+                        crate::domain::results::BaselineSource::Snapshot => String::new(),
+                        crate::domain::results::BaselineSource::Entered(src) => {
+                            format!("（{}：{src}）", t.entered)
+                        }
+                    };
+                    lines.push(Line::from(vec![
+                        label(name),
+                        Span::styled(
+                            growth.permille.map_or("-".into(), |g| {
+                                format!("{}{}", if g >= 0 { "+" } else { "" }, pct(g))
+                            }),
+                            th.accent,
+                        ),
+                        Span::styled(
+                            format!("  {since} {}：{}{entered}", ui::date(b.date, v.today, t), b.gold_plus),
+                            th.text,
+                        ),
+                        Span::styled(format!("  {} >={}", t.target, pct(growth.target)), th.muted),
+                        verdict(growth.met()),
+                    ]));
+                }
+                None => lines.push(Line::from(vec![label(name), Span::styled(missing, th.warning)])),
             }
-            None => lines.push(Line::from(vec![label(t.growth), Span::styled(t.no_last_year, th.warning)])),
         }
         let ratio_line = |name: &str, r: crate::domain::coverage::Ratio, of: &str| {
             Line::from(vec![
@@ -148,8 +173,18 @@ impl Screen for ResultsScreen {
                 Span::styled(format!("  {}", r.show()), th.accent),
             ])
         };
-        lines.push(ratio_line(t.churn, v.churn, t.churn_of));
-        lines.push(ratio_line(t.conversion, v.conversion, t.conversion_of));
+        let m = &v.movement;
+        lines.push(ratio_line(t.churn, m.churn(), t.churn_of));
+        lines.push(Line::from(vec![
+            label(""),
+            Span::styled(format!("{} {} ({})", t.churn_lost, m.lost, m.lost().show()), th.text),
+            Span::styled(
+                format!("  {} {} ({})", t.churn_downgraded, m.downgraded, m.downgraded().show()),
+                th.text,
+            ),
+        ]));
+        lines.push(ratio_line(t.conversion, m.uplift, t.conversion_of));
+        lines.push(ratio_line(t.prospect_conversion, m.prospects, t.prospects_of));
         lines.push(Line::from(vec![
             label(t.satisfaction_avg),
             Span::styled(
