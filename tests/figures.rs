@@ -731,3 +731,43 @@ fn churn_separates_lost_from_downgraded_and_conversion_counts_prospects_won() {
     assert_eq!(row("2026Q4 其中降级")[1], ReportCell::Percent(Some(250)));
     assert_eq!(row("2026Q4 潜在客户转化率")[1], ReportCell::Percent(Some(1000)));
 }
+
+#[test]
+fn staff_performance_keeps_a_loss_with_whoever_held_the_client_when_the_quarter_began() {
+    let desk = Desk::new(d(2026, 9, 20), 3);
+    // The first request of Q4 freezes Q3, with K00–K02 on 王芳's (2001) roster.
+    desk.go_to(d(2026, 10, 2));
+    desk.coverage(None);
+    // 王芳 hands K00 over, then core banking reports it closed; 李强 logs a contact.
+    desk.s("1001").assign(vec![cno("K00")], Some(sno("2002")), "调整".into()).unwrap();
+    desk.go_to(d(2026, 10, 12));
+    let admin = desk.s("9001");
+    let lost = ClientRecord { status: Some(ClientStatus::Lost), ..record(&k(0), Some("2002"), 0) };
+    assert!(admin.import_clients(vec![lost], "名单.csv".into(), false, vec![]).unwrap().written);
+    let mut dr = draft("K00", Purpose::Marketing);
+    dr.satisfaction = Some(3);
+    desk.s("2002").log_contact(dr).unwrap();
+
+    let v = desk.s("1001").performance(None).unwrap();
+    assert!(v.holders_frozen);
+    let (giver, receiver) = (v.staff[&sno("2001")], v.staff[&sno("2002")]);
+    assert_eq!((giver.movement.gold_at_start, giver.movement.lost), (3, 1), "the loss stays with 王芳");
+    assert_eq!((receiver.movement.gold_at_start, receiver.movement.lost), (0, 0));
+    assert_eq!((receiver.contacts, receiver.satisfaction_tenths()), (1, Some(30)));
+    assert_eq!(giver.satisfaction_tenths(), None, "no score, no average");
+    // Staff and outlet figures add up to the branch's.
+    let outlet = v.outlets[&OutletId::parse("城关").unwrap()];
+    assert_eq!(outlet.movement.lost, 1);
+    assert_eq!(results(&desk, None).movement.lost, 1);
+    // The coverage beside it is the coverage screen's, to the figure.
+    assert_eq!(v.coverage, desk.coverage(None));
+
+    let report = admin.report(ReportKind::Performance, None).unwrap();
+    let staff = &report.sheets[0];
+    let col = |name: &str| staff.headers.iter().position(|h| h == name).unwrap();
+    let row = staff.rows.iter().find(|r| r[0] == ReportCell::Text("2001".into())).unwrap();
+    assert_eq!(row[col("流失")], ReportCell::Int(1));
+    assert_eq!(row[col("流失率")], ReportCell::Percent(Some(333)));
+    let row = staff.rows.iter().find(|r| r[0] == ReportCell::Text("2002".into())).unwrap();
+    assert_eq!(row[col("平均满意度")], ReportCell::Decimal2(300));
+}

@@ -492,6 +492,7 @@ pub fn report(api: &dyn Api, what: super::ReportWhat, period: Option<&str>, out:
     let kind = match what {
         super::ReportWhat::Coverage => ReportKind::Coverage,
         super::ReportWhat::Results => ReportKind::Results,
+        super::ReportWhat::Performance => ReportKind::Performance,
         super::ReportWhat::Contacts => ReportKind::Contacts,
     };
     // Check the target before the report is made (and audited).

@@ -159,7 +159,7 @@ pub enum WorkCommand {
         #[arg(long)]
         force: bool,
     },
-    /// 报表：覆盖情况、成效或联系记录，写成 Excel（.xlsx）或 CSV
+    /// 报表：覆盖情况、成效、员工绩效或联系记录，写成 Excel（.xlsx）或 CSV
     Report {
         what: ReportWhat,
         /// 季度，如 2026Q3（默认本季度）
@@ -266,6 +266,8 @@ pub enum ImportKind {
 pub enum ReportWhat {
     Coverage,
     Results,
+    /// 员工绩效
+    Performance,
     Contacts,
 }
 

@@ -169,6 +169,8 @@ pub struct Movement {
     pub uplift: Ratio,
     /// 拓展/他行 prospects below gold at the start; `done`: 维护/提升 or gold and above at the end.
     pub prospects: Ratio,
+    /// Clients below gold at the start, of any segment, gold and above at the end (金卡以上新增).
+    pub gained_gold: u32,
 }
 
 impl Movement {
@@ -188,6 +190,48 @@ impl Movement {
     }
 }
 
+impl Movement {
+    /// Counts one client that was `start` on the day before the period and `end` on its last day.
+    pub fn count(&mut self, start: ClientState, end: ClientState) {
+        if start.status == ClientStatus::Lost {
+            return;
+        }
+        if start.gold_and_here() {
+            self.gold_at_start += 1;
+            if end.status == ClientStatus::Lost {
+                self.lost += 1;
+            } else if !end.tier.is_gold_or_above() {
+                self.downgraded += 1;
+            }
+            return;
+        }
+        self.gained_gold += u32::from(end.gold_and_here());
+        match start.segment {
+            Segment::Uplift => {
+                self.uplift.of += 1;
+                self.uplift.done += u32::from(end.gold_and_here());
+            }
+            Segment::Develop | Segment::OtherBank => {
+                self.prospects.of += 1;
+                let won = end.status != ClientStatus::Lost
+                    && (end.tier.is_gold_or_above()
+                        || matches!(end.segment, Segment::Maintain | Segment::Uplift));
+                self.prospects.done += u32::from(won);
+            }
+            Segment::Maintain => {}
+        }
+    }
+
+    pub fn add(&mut self, o: &Movement) {
+        self.gold_at_start += o.gold_at_start;
+        self.lost += o.lost;
+        self.downgraded += o.downgraded;
+        self.uplift.add(o.uplift);
+        self.prospects.add(o.prospects);
+        self.gained_gold += o.gained_gold;
+    }
+}
+
 /// Counts `Movement` over `from..=to` from each client's current state and recorded changes
 /// (`state_at` on the day before `from` and on `to`); clients who did not exist at the start
 /// are in no base.
@@ -196,41 +240,26 @@ pub fn movement<'a>(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Movement {
+    let mut by = movement_by(clients.map(|(s, c)| ((), s, c)), from, to);
+    by.remove(&()).unwrap_or_default()
+}
+
+/// `movement` per key: each client counted for the key it comes with (the staff member who held
+/// it at the start of the period, for 员工绩效).
+pub fn movement_by<'a, K: Ord>(
+    clients: impl Iterator<Item = (K, ClientState, &'a [StateChange])>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> std::collections::BTreeMap<K, Movement> {
     let before = from.pred_opt().unwrap_or(from);
-    let mut m = Movement::default();
-    for (current, changes) in clients {
-        let (Some(start), Some(end)) = (state_at(current, changes, before), state_at(current, changes, to))
-        else {
-            continue;
-        };
-        if start.status == ClientStatus::Lost {
-            continue;
-        }
-        if start.gold_and_here() {
-            m.gold_at_start += 1;
-            if end.status == ClientStatus::Lost {
-                m.lost += 1;
-            } else if !end.tier.is_gold_or_above() {
-                m.downgraded += 1;
-            }
-            continue;
-        }
-        match start.segment {
-            Segment::Uplift => {
-                m.uplift.of += 1;
-                m.uplift.done += u32::from(end.gold_and_here());
-            }
-            Segment::Develop | Segment::OtherBank => {
-                m.prospects.of += 1;
-                let won = end.status != ClientStatus::Lost
-                    && (end.tier.is_gold_or_above()
-                        || matches!(end.segment, Segment::Maintain | Segment::Uplift));
-                m.prospects.done += u32::from(won);
-            }
-            Segment::Maintain => {}
+    let mut out = std::collections::BTreeMap::<K, Movement>::new();
+    for (key, current, changes) in clients {
+        if let (Some(start), Some(end)) = (state_at(current, changes, before), state_at(current, changes, to))
+        {
+            out.entry(key).or_default().count(start, end);
         }
     }
-    m
+    out
 }
 
 /// 全行个人客户数 for one month, as core banking reports it: the denominator of the
@@ -419,6 +448,7 @@ mod tests {
         assert_eq!(m.churn(), Ratio { done: 2, of: 4 });
         assert_eq!(m.uplift, Ratio { done: 1, of: 2 });
         assert_eq!(m.prospects, Ratio { done: 2, of: 3 });
+        assert_eq!(m.gained_gold, 2, "the uplift client and the prospect who reached gold");
     }
 
     fn total(month: NaiveDate, personal: u32, gold: Option<u32>) -> BranchTotal {

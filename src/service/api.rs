@@ -149,6 +149,8 @@ api! {
     fn assign_preview(AssignPreview, pairs: Vec<(ClientNo, Option<StaffNo>)>) -> MovePreview;
     fn launches(Launches) -> Vec<LaunchSummary>;
     fn results(Results, quarter: Option<Quarter>) -> ResultsView;
+    /// 员工绩效: each staff member's coverage and results for a quarter (this one if none).
+    fn performance(Performance, quarter: Option<Quarter>) -> PerformanceView;
     /// The monthly 全行个人客户数 entered, oldest month first; managers.
     fn branch_totals(BranchTotals) -> Vec<BranchTotal>;
     /// Enters 全行个人客户数 of `month` (with core banking's gold-and-above count when known),

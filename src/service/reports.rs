@@ -42,6 +42,7 @@ impl Service {
         let mut report = match kind {
             ReportKind::Coverage => self.coverage_report(actor, q)?,
             ReportKind::Results => self.results_report(actor, q)?,
+            ReportKind::Performance => self.performance_report(actor, q)?,
             ReportKind::Contacts => {
                 let table = self.contacts_table(q.first_day(), q.last_day().min(today))?;
                 Report {
@@ -179,6 +180,101 @@ impl Service {
                     name: "员工".into(),
                     headers: headers(&["工号", "姓名", "网点", "岗位", "名单客户数", "岗位配额", "差额"]),
                     rows: staff,
+                },
+            ],
+        })
+    }
+
+    /// 员工绩效: one row per staff member (and a sheet per outlet) with coverage and results.
+    fn performance_report(&self, actor: &Staff, q: Quarter) -> Result<Report, ServiceError> {
+        let v = self.performance(actor, Some(q))?;
+        let results_cells = |r: &super::views::StaffResults| {
+            let m = &r.movement;
+            vec![
+                C::Int(i64::from(m.gold_at_start)),
+                C::Int(i64::from(m.lost)),
+                C::Int(i64::from(m.downgraded)),
+                pct(m.churn()),
+                C::Int(i64::from(m.gained_gold)),
+                C::Int(i64::from(m.uplift.done)),
+                pct(m.uplift),
+                C::Int(i64::from(m.prospects.done)),
+                pct(m.prospects),
+                C::Int(i64::from(r.contacts)),
+                r.satisfaction_tenths().map_or(C::Empty, |t| C::Decimal2(i64::from(t) * 10)),
+            ]
+        };
+        const RESULT_HEADERS: [&str; 11] = [
+            "季初金卡以上客户",
+            "流失",
+            "降级",
+            "流失率",
+            "金卡以上新增",
+            "提升转化",
+            "提升转化率",
+            "潜在客户转化",
+            "潜在客户转化率",
+            "联系次数",
+            "平均满意度",
+        ];
+        let mut staff_rows = Vec::new();
+        let mut outlet_rows = Vec::new();
+        let mut branch = super::views::StaffResults::default();
+        for o in &v.coverage.outlets {
+            let sum = v.outlets.get(&o.outlet).copied().unwrap_or_default();
+            branch.add(&sum);
+            let mut row = vec![C::Text(o.outlet.to_string()), C::Int(i64::from(o.average.clients))];
+            row.extend(figure_cells(&o.figures));
+            row.extend(results_cells(&sum));
+            outlet_rows.push(row);
+            for s in &o.staff {
+                let mut row = vec![
+                    C::Text(s.staff.no.to_string()),
+                    C::Text(s.staff.name.clone()),
+                    C::Text(s.staff.outlet.to_string()),
+                    C::Text(s.staff.role.to_string()),
+                    C::Int(i64::from(s.standing.size)),
+                    C::Int(i64::from(s.standing.minimum)),
+                ];
+                row.extend(figure_cells(&s.figures));
+                row.extend(results_cells(&v.staff.get(&s.staff.no).copied().unwrap_or_default()));
+                staff_rows.push(row);
+            }
+        }
+        let mut total = vec![C::Text("全行".into()), C::Int(i64::from(v.coverage.branch_average.clients))];
+        total.extend(figure_cells(&v.coverage.branch));
+        total.extend(results_cells(&branch));
+        outlet_rows.push(total);
+        let with_results = |first: &[&str]| -> Vec<String> {
+            headers(first).into_iter().chain(RESULT_HEADERS.map(String::from)).collect()
+        };
+        let holders = if v.holders_frozen {
+            format!("流失、降级、转化算在 {} 季初维护该客户的员工名下", q)
+        } else {
+            "上季末名单未留存：流失、降级、转化暂按现在的维护人计".into()
+        };
+        Ok(Report {
+            title: format!("{q} 员工绩效{}", basis_note(v.coverage.basis, v.coverage.as_of)),
+            branch: String::new(),
+            as_of: v.coverage.as_of,
+            sheets: vec![
+                ReportSheet {
+                    name: "员工".into(),
+                    headers: with_results(&["工号", "姓名", "网点", "岗位", "名单客户数", "岗位配额"]),
+                    rows: staff_rows,
+                },
+                ReportSheet { name: "网点".into(), headers: with_results(&["网点", "名单客户数"]), rows: outlet_rows },
+                ReportSheet {
+                    name: "口径".into(),
+                    headers: vec!["说明".into()],
+                    rows: vec![
+                        vec![C::Text(holders)],
+                        vec![C::Text(
+                            "回访、季度告知、新品推介算在任务到期（或期末）时负责的员工名下，移交只转走未到期的任务"
+                                .into(),
+                        )],
+                        vec![C::Text("联系次数和平均满意度按记录联系的员工计，只算联系时间在本季内的".into())],
+                    ],
                 },
             ],
         })

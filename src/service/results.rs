@@ -4,11 +4,11 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-use super::views::{MonthPoint, ResultsView};
+use super::views::{MonthPoint, PerformanceView, ResultsView, StaffResults};
 use super::{Service, ServiceError};
 use crate::domain::results::{
     AgainstTarget, Baseline, BranchTotal, ClientState, Snapshot, branch_total_for, growth_against,
-    months_back, movement, year_ago_baseline, year_start_baseline,
+    months_back, movement, movement_by, year_ago_baseline, year_start_baseline,
 };
 use crate::domain::{AuditAction, Client, Permission, Quarter, Staff};
 
@@ -134,6 +134,68 @@ impl Service {
             satisfaction_count: q_count,
             trend,
         })
+    }
+
+    /// 员工绩效 of `quarter` (this one when `None`): `coverage` beside each staff member's results.
+    /// Churn, conversion and gold gained count the clients each held at the quarter's start (the
+    /// previous quarter's frozen rosters; today's maintainers if none were frozen, said in the
+    /// view), so handing a client away neither sheds a loss nor takes a gain; contacts and
+    /// satisfaction count what each logged, dated in the quarter.
+    pub fn performance(
+        &self,
+        actor: &Staff,
+        quarter: Option<Quarter>,
+    ) -> Result<PerformanceView, ServiceError> {
+        let coverage = self.coverage(actor, quarter)?;
+        let (q, as_of) = (coverage.quarter, coverage.as_of);
+        let start_holders: Option<
+            std::collections::HashMap<crate::domain::ClientNo, crate::domain::StaffNo>,
+        > = self
+            .store
+            .frozen_quarter(q.prev())?
+            .map(|f| f.clients.into_iter().map(|c| (c.no, c.maintainer)).collect());
+        let changes = self.store.client_changes()?;
+        let clients: Vec<Client> = self.store.clients().collect::<Result<_, _>>()?;
+        let holder = |c: &Client| match &start_holders {
+            Some(h) => h.get(&c.no).cloned(),
+            None => c.maintainer.clone(),
+        };
+        let moved = movement_by(
+            clients.iter().filter_map(|c| {
+                Some((holder(c)?, ClientState::of(c), changes.get(&c.no).map(Vec::as_slice).unwrap_or(&[])))
+            }),
+            q.first_day(),
+            as_of,
+        );
+        drop(clients);
+        let mut staff: std::collections::BTreeMap<crate::domain::StaffNo, StaffResults> = moved
+            .into_iter()
+            .map(|(no, movement)| (no, StaffResults { movement, ..StaffResults::default() }))
+            .collect();
+        let from = q.first_day().and_hms_opt(0, 0, 0).unwrap_or_default();
+        let to = (as_of + Duration::days(1)).and_hms_opt(0, 0, 0).unwrap_or_default();
+        for c in self.store.contacts_between(from, to) {
+            let c = c?;
+            let r = staff.entry(c.by).or_default();
+            r.contacts += 1;
+            if let Some(s) = c.satisfaction {
+                r.satisfaction_sum += u32::from(s);
+                r.satisfaction_count += 1;
+            }
+        }
+        // Everyone the coverage lists has a row, and only they: results of someone no longer
+        // listed (left before the quarter) are in the branch figures, not on a line of their own.
+        let mut listed = std::collections::BTreeMap::new();
+        let mut outlets = std::collections::BTreeMap::new();
+        for o in &coverage.outlets {
+            let sum: &mut StaffResults = outlets.entry(o.outlet.clone()).or_default();
+            for sc in &o.staff {
+                let r = staff.remove(&sc.staff.no).unwrap_or_default();
+                sum.add(&r);
+                listed.insert(sc.staff.no.clone(), r);
+            }
+        }
+        Ok(PerformanceView { coverage, staff: listed, outlets, holders_frozen: start_holders.is_some() })
     }
 
     /// Every monthly branch total entered, oldest month first; managers.

@@ -342,6 +342,48 @@ pub struct CoverageView {
     pub below_quota: u32,
 }
 
+/// 员工绩效 for a quarter: each staff member's coverage (as `CoverageView` counts it) beside the
+/// results among the clients they held when the quarter began, and their contacts' satisfaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PerformanceView {
+    pub coverage: CoverageView,
+    /// Per 工号; anyone listed in `coverage` has an entry.
+    pub staff: std::collections::BTreeMap<StaffNo, StaffResults>,
+    /// Per outlet, the sum of its staff members' entries.
+    pub outlets: std::collections::BTreeMap<crate::domain::OutletId, StaffResults>,
+    /// Whether who held each client at the quarter's start was taken from the previous quarter's
+    /// frozen rosters; false when none were frozen, and today's maintainers stood in for them.
+    pub holders_frozen: bool,
+}
+
+/// One staff member's (or outlet's) results in a quarter.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffResults {
+    /// Churn, conversion and gold gained among the clients held at the quarter's start
+    /// (`results::movement_by`): a handover cannot move them.
+    pub movement: crate::domain::results::Movement,
+    /// Contacts they logged dated in the quarter up to `as_of`.
+    pub contacts: u32,
+    /// Satisfaction scores (1–5) given in those contacts: their sum and how many.
+    pub satisfaction_sum: u32,
+    pub satisfaction_count: u32,
+}
+
+impl StaffResults {
+    pub fn add(&mut self, o: &StaffResults) {
+        self.movement.add(&o.movement);
+        self.contacts += o.contacts;
+        self.satisfaction_sum += o.satisfaction_sum;
+        self.satisfaction_count += o.satisfaction_count;
+    }
+
+    /// Average satisfaction in tenths (4.3 = 43), rounded half up; `None` with no score.
+    pub fn satisfaction_tenths(&self) -> Option<u32> {
+        (self.satisfaction_count > 0)
+            .then(|| (self.satisfaction_sum * 10 + self.satisfaction_count / 2) / self.satisfaction_count)
+    }
+}
+
 /// A client nobody maintains yet, with who should take them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnassignedRow {
@@ -501,6 +543,8 @@ pub fn heading(branch: &str, what: &str, as_of: NaiveDate) -> String {
 pub enum ReportKind {
     Coverage,
     Results,
+    /// 员工绩效: coverage and results per staff member and outlet.
+    Performance,
     Contacts,
     Unassigned,
     Launches,

@@ -130,7 +130,7 @@ pub fn run_with(
     }
     // ratatui installs a panic hook that leaves raw mode and the alternate screen before the
     // panic message prints; ours, around it, also turns off the modes we turn on.
-    let mut terminal = ratatui::try_init()?;
+    let mut terminal = ratatui::try_init().map_err(io_error)?;
     let ratatui_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         leave_modes();
@@ -212,8 +212,11 @@ fn event_loop(
             polled = std::time::Instant::now();
         }
         // A wait line was written over the frame behind ratatui's back: draw the next one whole.
+        // Not `Terminal::clear`, which asks the terminal where its cursor is and gives up after
+        // two seconds — on a loaded server or a slow SSH link that ended the session.
         if api.outcome.drew.replace(false) {
-            terminal.clear().map_err(io_error)?;
+            let size = terminal.size().map_err(io_error)?;
+            terminal.resize(size.into()).map_err(io_error)?;
         }
         terminal.draw(|f| app.draw(f)).map_err(io_error)?;
         // The keyboard is shared with calls in progress: take one event and let go of it first.
@@ -249,8 +252,13 @@ fn event_loop(
     }
 }
 
+/// A terminal failure as a sentence: what broke, in words, and what to do; crossterm's own
+/// English text is not for the user.
 fn io_error(e: io::Error) -> anyhow::Error {
-    anyhow!("终端读写失败：{e}")
+    anyhow!(
+        "终端读写失败（{}），连接可能已断开或终端没有回应；请重新登录后再打开 mingdan",
+        crate::os::io_reason(&e)
+    )
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! 覆盖 (managers): every outlet and staff member — roster against the job role's minimum with
-//! the shortfall in red, and the quarter's execution figures. Enter on a person opens their
+//! the shortfall in red, and the quarter's execution figures; `v` turns the same rows into 员工绩效
+//! (churn, gold gained, conversion, contacts, satisfaction). Enter on a person opens their
 //! roster, where clients can be handed over.
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -9,7 +10,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
-use super::super::columns::{Column, Columns};
+use super::super::columns::{Column, Columns, fit_line};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::roster::RosterScreen;
@@ -18,7 +19,7 @@ use crate::domain::Quarter;
 use crate::domain::coverage::{Figures, StaffCoverage};
 use crate::domain::quota::Standing;
 use crate::service::ServiceError;
-use crate::service::views::{CoverageView, ReportKind};
+use crate::service::views::{CoverageView, PerformanceView, ReportKind, StaffResults};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Order {
@@ -35,6 +36,8 @@ enum Entry {
 
 pub struct CoverageScreen {
     view: CoverageView,
+    /// 员工绩效 of the same quarter while the results columns are shown (`v`).
+    performance: Option<PerformanceView>,
     quarter: Option<Quarter>,
     order: Order,
     lines: Vec<Entry>,
@@ -67,6 +70,7 @@ impl CoverageScreen {
         let view = cx.api.coverage(None)?;
         let mut s = CoverageScreen {
             view,
+            performance: None,
             quarter: None,
             order: Order::Outlet,
             lines: Vec::new(),
@@ -106,9 +110,28 @@ impl CoverageScreen {
     }
 }
 
+/// The results cells of one row: lost and downgraded, gold gained, prospects and uplift won,
+/// contacts, average satisfaction.
+fn result_cells(r: &StaffResults, cx: &Ctx) -> Vec<Line<'static>> {
+    let th = cx.theme;
+    let m = &r.movement;
+    let count =
+        |n: u32, style| Line::from(Span::styled(if n > 0 { n.to_string() } else { "-".into() }, style));
+    vec![
+        count(m.lost + m.downgraded, th.overdue),
+        count(m.gained_gold, th.ok),
+        count(m.uplift.done + m.prospects.done, th.ok),
+        count(r.contacts, th.text),
+        Line::from(Span::styled(
+            r.satisfaction_tenths().map_or("-".into(), |s| format!("{}.{}", s / 10, s % 10)),
+            th.text,
+        )),
+    ]
+}
+
 impl Screen for CoverageScreen {
     fn title(&self, t: &Text) -> String {
-        t.coverage.to_string()
+        if self.performance.is_some() { t.performance } else { t.coverage }.to_string()
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
@@ -116,6 +139,7 @@ impl Screen for CoverageScreen {
             (t.keys_up_down, t.key_move),
             ("Enter", t.key_open_roster),
             ("s", t.key_sort),
+            ("v", t.key_performance),
             ("[ ]", t.key_quarter),
             ("x", t.key_export),
             ("?", t.key_help),
@@ -125,11 +149,21 @@ impl Screen for CoverageScreen {
     }
 
     fn legend(&self, t: &Text) -> Vec<String> {
-        vec![t.coverage_legend.to_string()]
+        match self.performance {
+            Some(_) => vec![t.performance_legend.to_string()],
+            None => vec![t.coverage_legend.to_string()],
+        }
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
-        self.view = cx.api.coverage(self.quarter)?;
+        match self.performance {
+            Some(_) => {
+                let p = cx.api.performance(self.quarter)?;
+                self.view = p.coverage.clone();
+                self.performance = Some(p);
+            }
+            None => self.view = cx.api.coverage(self.quarter)?,
+        }
         self.build();
         Ok(())
     }
@@ -164,7 +198,25 @@ impl Screen for CoverageScreen {
                 }
                 Action::None
             }
-            KeyCode::Char('x') => export_report(cx, ReportKind::Coverage, Some(self.view.quarter)),
+            KeyCode::Char('v') => {
+                self.performance = match self.performance.take() {
+                    Some(_) => None,
+                    None => match cx.api.performance(self.quarter) {
+                        Ok(p) => Some(p),
+                        Err(e) => return Action::error(e),
+                    },
+                };
+                if let Some(p) = &self.performance {
+                    self.view = p.coverage.clone();
+                    self.build();
+                }
+                Action::None
+            }
+            KeyCode::Char('x') => {
+                let kind =
+                    if self.performance.is_some() { ReportKind::Performance } else { ReportKind::Coverage };
+                export_report(cx, kind, Some(self.view.quarter))
+            }
             KeyCode::Char('r') => Action::after(self.refresh(cx)),
             _ => Action::None,
         }
@@ -178,32 +230,70 @@ impl Screen for CoverageScreen {
         let avg = v.branch_average;
         let avg_style = if avg.meets_target() { th.ok } else { th.overdue };
         let order = if self.order == Order::Outlet { t.by_outlet } else { t.by_shortfall };
+        // The note on who results are counted for may not fit: cut with '..', never silently.
         f.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::styled(format!(" {} ", v.quarter), th.title),
-                Span::styled(format!("{} ", t.per_head), th.muted),
-                Span::styled(
-                    format!("{}.{:02}/{}", avg.hundredths() / 100, avg.hundredths() % 100, avg.target),
-                    avg_style,
-                ),
-                Span::styled(format!("  {} ", t.below_quota), th.muted),
-                Span::styled(v.below_quota.to_string(), if v.below_quota > 0 { th.overdue } else { th.ok }),
-                Span::styled(format!("  {}:{order}", t.sorted_by), th.muted),
-            ])),
+            Paragraph::new(fit_line(
+                Line::from(vec![
+                    Span::styled(format!(" {} ", v.quarter), th.title),
+                    Span::styled(format!("{} ", t.per_head), th.muted),
+                    Span::styled(
+                        format!("{}.{:02}/{}", avg.hundredths() / 100, avg.hundredths() % 100, avg.target),
+                        avg_style,
+                    ),
+                    Span::styled(format!("  {} ", t.below_quota), th.muted),
+                    Span::styled(
+                        v.below_quota.to_string(),
+                        if v.below_quota > 0 { th.overdue } else { th.ok },
+                    ),
+                    Span::styled(format!("  {}:{order}", t.sorted_by), th.muted),
+                    Span::styled(
+                        match &self.performance {
+                            Some(p) if !p.holders_frozen => format!("  {}", t.holders_not_frozen),
+                            _ => String::new(),
+                        },
+                        th.warning,
+                    ),
+                ]),
+                head.width,
+            )),
             head,
         );
         // Dropped right to left as the terminal narrows; names, roster and shortfall stay.
-        let cols = [
-            Column::text(t.col_staff, 4, 10, 0),
-            Column::text(t.col_role, 4, 10, 6),
-            Column::whole(t.col_roster, 0),
-            Column::whole(t.col_short, 0),
-            Column::whole(t.col_compliance, 5),
-            Column::whole(t.col_sticker_pct, 4),
-            Column::whole(t.col_on_time, 1),
-            Column::whole(t.col_quarterly, 2),
-            Column::whole(t.col_launch, 3),
-        ];
+        let perf = self.performance.as_ref();
+        let cols: Vec<Column> = match perf {
+            None => vec![
+                Column::text(t.col_staff, 4, 10, 0),
+                Column::text(t.col_role, 4, 10, 6),
+                Column::whole(t.col_roster, 0),
+                Column::whole(t.col_short, 0),
+                Column::whole(t.col_compliance, 5),
+                Column::whole(t.col_sticker_pct, 4),
+                Column::whole(t.col_on_time, 1),
+                Column::whole(t.col_quarterly, 2),
+                Column::whole(t.col_launch, 3),
+            ],
+            Some(_) => vec![
+                Column::text(t.col_staff, 4, 10, 0),
+                Column::text(t.col_role, 4, 10, 6),
+                Column::whole(t.col_roster, 0),
+                Column::whole(t.col_on_time, 5),
+                Column::whole(t.col_churned, 1),
+                Column::whole(t.col_gained, 2),
+                Column::whole(t.col_won, 3),
+                Column::whole(t.col_contacts, 4),
+                Column::whole(t.col_satisfaction, 4),
+            ],
+        };
+        let figures_or_results = |f: &Figures, r: Option<&StaffResults>| -> Vec<Line<'static>> {
+            match r {
+                None => figure_cells(f, cx),
+                Some(r) => {
+                    let mut cells = vec![percent_line(f.callbacks_on_time, cx)];
+                    cells.extend(result_cells(r, cx));
+                    cells
+                }
+            }
+        };
         let mut outlet_rows = Vec::new();
         let cells: Vec<Vec<Line>> = self
             .lines
@@ -230,16 +320,19 @@ impl Screen for CoverageScreen {
                             ),
                             if a.meets_target() { th.ok } else { th.overdue },
                         )),
-                        Line::from(Span::styled(
+                    ];
+                    if perf.is_none() {
+                        cells.push(Line::from(Span::styled(
                             if outlet.below_quota > 0 {
                                 outlet.below_quota.to_string()
                             } else {
                                 String::new()
                             },
                             th.overdue,
-                        )),
-                    ];
-                    cells.extend(figure_cells(&outlet.figures, cx));
+                        )));
+                    }
+                    let r = perf.map(|p| p.outlets.get(&outlet.outlet).copied().unwrap_or_default());
+                    cells.extend(figures_or_results(&outlet.figures, r.as_ref()));
                     cells
                 }
                 Entry::Staff(o, s) => {
@@ -258,12 +351,15 @@ impl Screen for CoverageScreen {
                             th.muted,
                         )),
                         Line::from(bar),
-                        Line::from(Span::styled(
+                    ];
+                    if perf.is_none() {
+                        cells.push(Line::from(Span::styled(
                             if st.shortfall() > 0 { st.shortfall().to_string() } else { String::new() },
                             th.overdue,
-                        )),
-                    ];
-                    cells.extend(figure_cells(&sc.figures, cx));
+                        )));
+                    }
+                    let r = perf.map(|p| p.staff.get(&sc.staff.no).copied().unwrap_or_default());
+                    cells.extend(figures_or_results(&sc.figures, r.as_ref()));
                     cells
                 }
             })
