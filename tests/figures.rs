@@ -721,6 +721,13 @@ fn churn_separates_lost_from_downgraded_and_conversion_counts_prospects_won() {
     // Q3 saw none of it.
     let q3 = results(&desk, Some(Quarter::of(d(2026, 9, 30)))).movement;
     assert_eq!((q3.lost, q3.downgraded, q3.prospects.done), (0, 0, 0));
+    // The quarterly trend ends with the figures above it; Q3 there is Q3 as its own screen says.
+    let v = results(&desk, None);
+    let (last, before) = (&v.quarters[7], &v.quarters[6]);
+    assert_eq!((last.quarter, last.movement, last.register), (Q4, m, v.now));
+    assert_eq!((before.quarter, before.movement), (Quarter::of(d(2026, 9, 30)), q3));
+    assert_eq!((before.register.gold_plus, before.register.clients), (4, 5), "the Q3 import's snapshot");
+    assert_eq!(v.quarters[0].quarter, Quarter::of(d(2025, 1, 1)), "eight quarters");
     // The report says the same, with each figure's definition.
     let report = admin.report(ReportKind::Results, None).unwrap();
     let sheet = &report.sheets[0];

@@ -234,3 +234,35 @@ fn tier_floors_are_edited_through_the_rules_and_refused_out_of_order() {
     }
     assert_eq!(admin.rules().unwrap(), rules, "nothing changed");
 }
+
+#[test]
+fn the_results_workbook_carries_eight_quarters_and_native_excel_charts_of_them() {
+    let b = branch();
+    let report = b.session("1001").report(ReportKind::Results, None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("成效.xlsx");
+    mingdan::report::write_xlsx(&path, false, &report).unwrap();
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    let sheet = wb.worksheet_range("季度趋势").unwrap();
+    assert_eq!(cell(&sheet, 1, 0), Data::String("季度".into()));
+    assert_eq!(cell(&sheet, 2, 0), Data::String("2025Q1".into()), "eight quarters, oldest first");
+    assert_eq!(cell(&sheet, 9, 0), Data::String("2026Q4".into()));
+    assert!(matches!(cell(&sheet, 9, 2), Data::Float(_)), "the gold count is a number");
+    // Excel's own charts, each drawing one column of those eight rows.
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let charts: Vec<String> = (1..=4)
+        .map(|i| {
+            let mut xml = String::new();
+            std::io::Read::read_to_string(
+                &mut zip.by_name(&format!("xl/charts/chart{i}.xml")).unwrap(),
+                &mut xml,
+            )
+            .unwrap();
+            xml
+        })
+        .collect();
+    assert!(charts[0].contains("季度趋势!$C$3:$C$10"), "{}", charts[0]);
+    assert!(charts[1].contains("季度趋势!$D$3:$D$10"));
+    assert!(charts.iter().all(|c| c.contains("季度趋势!$A$3:$A$10")), "quarters along the axis");
+    assert!(zip.by_name("xl/charts/chart5.xml").is_err(), "the other sheets have no charts");
+}

@@ -5,7 +5,7 @@
 
 pub mod people;
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
+use chrono::{Duration, NaiveDate, NaiveTime};
 
 use crate::domain::names::readings;
 use crate::domain::results::{BranchTotal, ClientState, Snapshot, StateChange, months_back};
@@ -33,7 +33,7 @@ pub struct DemoBranch {
     pub snapshots: Vec<Snapshot>,
     /// Who the demo logs in as: a lobby manager with overdue work.
     pub default_user: StaffNo,
-    /// Last month's 全行个人客户数 as the branch head entered it.
+    /// The monthly 全行个人客户数 of the past two years, as the branch head entered them.
     pub branch_totals: Vec<BranchTotal>,
 }
 
@@ -477,10 +477,11 @@ fn client_history(c: &Client, today: NaiveDate, rng: &mut fastrand::Rng) -> Vec<
     }
 }
 
-/// Month-start snapshots for the past fourteen months, the gold count growing about 12% a year
-/// (a little short of the 15% target, as a branch would be) towards today's figure.
+/// Month-start snapshots for the past two years and more (the results trend shows eight
+/// quarters), the gold count growing about 12% a year (a little short of the 15% target, as a
+/// branch would be) towards today's figure.
 fn past_snapshots(now: Snapshot, today: NaiveDate, rng: &mut fastrand::Rng) -> Vec<Snapshot> {
-    let months = months_back(today, 15);
+    let months = months_back(today, 27);
     months[..months.len() - 1]
         .iter()
         .enumerate()
@@ -588,16 +589,25 @@ pub fn generate(spec: &DemoSpec, next_id: &mut dyn FnMut() -> u64) -> DemoBranch
     let history: Vec<Vec<StateChange>> = clients.iter().map(|c| client_history(c, today, rng)).collect();
     let snapshots = past_snapshots(Snapshot::of(today, clients.iter()), today, rng);
     // A county branch's personal clients outnumber its premium register about seven to one,
-    // which puts the gold share near the 1% target, where the demo's managers should look.
-    let this_month = today.with_day(1).unwrap_or(today);
-    let branch_totals = vec![BranchTotal {
-        month: this_month.checked_sub_months(chrono::Months::new(1)).unwrap_or(this_month),
-        personal_clients: (spec.clients * 7).div_ceil(100) * 100,
-        gold_plus: None,
-        source: "核心系统月报".into(),
-        entered_by: launches[0].by.to_string(),
-        entered_on: this_month,
-    }];
+    // which puts the gold share near the 1% target, where the demo's managers should look. The
+    // branch head has entered core banking's total every month for two years.
+    let months = months_back(today, 25);
+    let latest = (spec.clients * 7).div_ceil(100) * 100;
+    let branch_totals = months[..months.len() - 1]
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let months_ago = (months.len() - 1 - i) as u32;
+            BranchTotal {
+                month: *m,
+                personal_clients: latest - latest / 100 * months_ago / 12,
+                gold_plus: None,
+                source: "核心系统月报".into(),
+                entered_by: launches[0].by.to_string(),
+                entered_on: m.checked_add_months(chrono::Months::new(1)).unwrap_or(*m),
+            }
+        })
+        .collect();
     DemoBranch {
         staff,
         clients,

@@ -232,20 +232,10 @@ impl Movement {
     }
 }
 
-/// Counts `Movement` over `from..=to` from each client's current state and recorded changes
-/// (`state_at` on the day before `from` and on `to`); clients who did not exist at the start
-/// are in no base.
-pub fn movement<'a>(
-    clients: impl Iterator<Item = (ClientState, &'a [StateChange])>,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Movement {
-    let mut by = movement_by(clients.map(|(s, c)| ((), s, c)), from, to);
-    by.remove(&()).unwrap_or_default()
-}
-
-/// `movement` per key: each client counted for the key it comes with (the staff member who held
-/// it at the start of the period, for 员工绩效).
+/// `Movement` over `from..=to` per key, from each client's current state and recorded changes
+/// (`state_at` on the day before `from` and on `to`); each client is counted for the key it comes
+/// with (the staff member who held it at the start, for 员工绩效). Clients who did not exist at
+/// the start are in no base.
 pub fn movement_by<'a, K: Ord>(
     clients: impl Iterator<Item = (K, ClientState, &'a [StateChange])>,
     from: NaiveDate,
@@ -257,6 +247,35 @@ pub fn movement_by<'a, K: Ord>(
         if let (Some(start), Some(end)) = (state_at(current, changes, before), state_at(current, changes, to))
         {
             out.entry(key).or_default().count(start, end);
+        }
+    }
+    out
+}
+
+/// For each period `(from, to)`, in one pass over the clients: its `Movement` and the
+/// register on its last day (clients not lost, gold and above), both from each client's current
+/// state and recorded changes (`state_at`). For the quarterly trend of 成效.
+pub fn periods<'a>(
+    clients: impl Iterator<Item = (ClientState, &'a [StateChange])>,
+    periods: &[(NaiveDate, NaiveDate)],
+) -> Vec<(Movement, Snapshot)> {
+    let mut out: Vec<(Movement, Snapshot)> = periods
+        .iter()
+        .map(|(_, to)| (Movement::default(), Snapshot { date: *to, clients: 0, gold_plus: 0 }))
+        .collect();
+    for (current, changes) in clients {
+        for ((from, to), (m, snap)) in periods.iter().zip(out.iter_mut()) {
+            let end = state_at(current, changes, *to);
+            if let Some(end) = end
+                && end.status != ClientStatus::Lost
+            {
+                snap.clients += 1;
+                snap.gold_plus += u32::from(end.tier.is_gold_or_above());
+            }
+            let before = from.pred_opt().unwrap_or(*from);
+            if let (Some(start), Some(end)) = (state_at(current, changes, before), end) {
+                m.count(start, end);
+            }
         }
     }
     out
@@ -443,12 +462,39 @@ mod tests {
             (develop, &[]),           // prospect, not yet
             (gold_lost, &[]),         // lost before the period: in no base
         ];
-        let m = movement(clients.into_iter(), from, to);
+        let m = periods(clients.into_iter(), &[(from, to)])[0].0;
         assert_eq!((m.gold_at_start, m.lost, m.downgraded), (4, 1, 1));
         assert_eq!(m.churn(), Ratio { done: 2, of: 4 });
         assert_eq!(m.uplift, Ratio { done: 1, of: 2 });
         assert_eq!(m.prospects, Ratio { done: 2, of: 3 });
         assert_eq!(m.gained_gold, 2, "the uplift client and the prospect who reached gold");
+    }
+
+    #[test]
+    fn each_period_counts_its_own_movement_and_its_closing_register() {
+        let gold = st(CardTier::Gold, Segment::Maintain, ClientStatus::Active);
+        let lost = st(CardTier::Gold, Segment::Maintain, ClientStatus::Lost);
+        let uplift = st(CardTier::Ordinary, Segment::Uplift, ClientStatus::Active);
+        let left_in_q3 = vec![change(d(2026, 8, 1), Some(gold), lost)];
+        let rose_in_q4 = vec![change(d(2026, 11, 2), Some(uplift), gold)];
+        let joined_in_q4 = vec![change(d(2026, 10, 9), None, gold)];
+        let clients: Vec<(ClientState, &[StateChange])> =
+            vec![(lost, &left_in_q3), (gold, &rose_in_q4), (gold, &joined_in_q4), (gold, &[])];
+        let quarters = [(d(2026, 7, 1), d(2026, 9, 30)), (d(2026, 10, 1), d(2026, 11, 30))];
+        let p = periods(clients.iter().copied(), &quarters);
+        // Q3: two gold at the start (the leaver and the steady one), one lost; three clients at
+        // the end (the uplift one, not yet gold; the steady one; nobody joined yet).
+        assert_eq!((p[0].0.gold_at_start, p[0].0.lost, p[0].0.uplift), (2, 1, Ratio { done: 0, of: 1 }));
+        assert_eq!((p[0].1.clients, p[0].1.gold_plus), (2, 1));
+        // Q4 to 11-30: the uplift client converted, the joiner is in the register, not the base.
+        assert_eq!((p[1].0.gold_at_start, p[1].0.lost, p[1].0.uplift), (1, 0, Ratio { done: 1, of: 1 }));
+        assert_eq!((p[1].1.date, p[1].1.clients, p[1].1.gold_plus), (d(2026, 11, 30), 3, 3));
+        // The same as counting each period alone, and as counting it per key.
+        for (i, (from, to)) in quarters.iter().enumerate() {
+            assert_eq!(periods(clients.iter().copied(), &[(*from, *to)])[0], p[i]);
+            let by = movement_by(clients.iter().map(|(s, c)| ("王芳", *s, *c)), *from, *to);
+            assert_eq!(by["王芳"], p[i].0);
+        }
     }
 
     fn total(month: NaiveDate, personal: u32, gold: Option<u32>) -> BranchTotal {

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::{Result, anyhow};
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
 use unicode_width::UnicodeWidthStr;
 
 use super::files::{cell_text, write_output};
@@ -15,7 +15,7 @@ fn err(e: XlsxError) -> anyhow::Error {
 }
 
 /// One sheet: the title row (`Report::heading`) on row 1, the bold headers on row 2 (both
-/// frozen), then the rows, each cell with its own type.
+/// frozen), then the rows, each cell with its own type; then the sheet's native line charts.
 fn write_sheet(
     ws: &mut Worksheet,
     heading: &str,
@@ -69,6 +69,22 @@ fn write_sheet(
         ws.set_column_width(c as u16, (*w as f64 + 2.0).min(60.0))?;
     }
     ws.set_freeze_panes(2, 0)?;
+    // Charts to the right of the table, one under another, over the rows below the headers.
+    let last_row = sheet.rows.len() as u32 + 1;
+    for (i, c) in sheet.charts.iter().enumerate() {
+        if sheet.rows.is_empty() {
+            break;
+        }
+        let mut chart = Chart::new(ChartType::Line);
+        chart
+            .add_series()
+            .set_categories((ws.name().as_str(), 2, 0, last_row, 0))
+            .set_values((ws.name().as_str(), 2, c.column, last_row, c.column))
+            .set_name(sheet.headers.get(usize::from(c.column)).map_or("", String::as_str));
+        chart.title().set_name(&c.title);
+        chart.legend().set_hidden();
+        ws.insert_chart(1 + 16 * i as u32, sheet.headers.len() as u16 + 1, &chart)?;
+    }
     Ok(())
 }
 

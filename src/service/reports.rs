@@ -1,7 +1,7 @@
 //! Reports for management: the coverage, results and contact figures as workbook sheets with
 //! Chinese headers and typed cells (numbers stay numbers, shares are percentages).
 
-use super::views::{Report, ReportCell as C, ReportKind, ReportSheet, Table};
+use super::views::{Report, ReportCell as C, ReportKind, ReportSheet, SheetChart, Table};
 use super::{Service, ServiceError};
 use crate::domain::coverage::{Figures, Ratio};
 use crate::domain::{Permission, Quarter, Staff};
@@ -78,6 +78,7 @@ impl Service {
                         name: "待分配".into(),
                         headers: headers.iter().map(|h| h.to_string()).collect(),
                         rows,
+                        charts: Vec::new(),
                     }],
                 }
             }
@@ -110,6 +111,7 @@ impl Service {
                         name: "新品推介".into(),
                         headers: headers.iter().map(|h| h.to_string()).collect(),
                         rows,
+                        charts: Vec::new(),
                     }],
                 }
             }
@@ -175,11 +177,13 @@ impl Service {
                         "低于配额人数",
                     ]),
                     rows: outlets,
+                    charts: Vec::new(),
                 },
                 ReportSheet {
                     name: "员工".into(),
                     headers: headers(&["工号", "姓名", "网点", "岗位", "名单客户数", "岗位配额", "差额"]),
                     rows: staff,
+                    charts: Vec::new(),
                 },
             ],
         })
@@ -261,9 +265,8 @@ impl Service {
                 ReportSheet {
                     name: "员工".into(),
                     headers: with_results(&["工号", "姓名", "网点", "岗位", "名单客户数", "岗位配额"]),
-                    rows: staff_rows,
-                },
-                ReportSheet { name: "网点".into(), headers: with_results(&["网点", "名单客户数"]), rows: outlet_rows },
+                    rows: staff_rows, charts: Vec::new() },
+                ReportSheet { name: "网点".into(), headers: with_results(&["网点", "名单客户数"]), rows: outlet_rows, charts: Vec::new() },
                 ReportSheet {
                     name: "口径".into(),
                     headers: vec!["说明".into()],
@@ -274,8 +277,7 @@ impl Service {
                                 .into(),
                         )],
                         vec![C::Text("联系次数和平均满意度按记录联系的员工计，只算联系时间在本季内的".into())],
-                    ],
-                },
+                    ], charts: Vec::new() },
             ],
         })
     }
@@ -396,6 +398,23 @@ impl Service {
             C::Empty,
             "本季联系记录中满意度评分（1–5）的平均".into(),
         ));
+        let quarters = v
+            .quarters
+            .iter()
+            .map(|p| {
+                vec![
+                    C::Text(p.quarter.to_string()),
+                    C::Date(p.register.date),
+                    C::Int(i64::from(p.register.gold_plus)),
+                    C::Percent(p.share.permille),
+                    pct(p.movement.churn()),
+                    pct(p.movement.uplift),
+                    pct(p.movement.prospects),
+                    C::Int(i64::from(p.contacts)),
+                    p.satisfaction_tenths.map_or(C::Empty, |t| C::Decimal2(i64::from(t) * 10)),
+                ]
+            })
+            .collect();
         let trend = v
             .trend
             .iter()
@@ -420,6 +439,31 @@ impl Service {
                         .map(|h| h.to_string())
                         .collect(),
                     rows: figures,
+                    charts: Vec::new(),
+                },
+                ReportSheet {
+                    name: "季度趋势".into(),
+                    headers: [
+                        "季度",
+                        "截至",
+                        "金卡以上客户",
+                        "金卡以上占比",
+                        "流失率",
+                        "提升客户转化率",
+                        "潜在客户转化率",
+                        "联系次数",
+                        "平均满意度",
+                    ]
+                    .iter()
+                    .map(|h| h.to_string())
+                    .collect(),
+                    rows: quarters,
+                    charts: [(2, "金卡以上客户"), (3, "金卡以上占比"), (4, "流失率"), (8, "平均满意度")]
+                        .into_iter()
+                        .map(|(column, title)| SheetChart {
+                            title: format!("近八个季度{title}"), column
+                        })
+                        .collect(),
                 },
                 ReportSheet {
                     name: "月度趋势".into(),
@@ -428,6 +472,7 @@ impl Service {
                         .map(|h| h.to_string())
                         .collect(),
                     rows: trend,
+                    charts: Vec::new(),
                 },
             ],
         })
@@ -471,7 +516,7 @@ pub fn typed_sheet(name: &str, t: Table) -> ReportSheet {
                 .collect()
         })
         .collect();
-    ReportSheet { name: name.into(), headers: t.headers, rows }
+    ReportSheet { name: name.into(), headers: t.headers, rows, charts: Vec::new() }
 }
 
 /// What a past quarter's figures rest on, for its title row (the row itself says 截至): the

@@ -4,15 +4,17 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-use super::views::{MonthPoint, PerformanceView, ResultsView, StaffResults};
+use super::views::{MonthPoint, PerformanceView, QuarterPoint, ResultsView, StaffResults};
 use super::{Service, ServiceError};
 use crate::domain::results::{
     AgainstTarget, Baseline, BranchTotal, ClientState, Snapshot, branch_total_for, growth_against,
-    months_back, movement, movement_by, year_ago_baseline, year_start_baseline,
+    months_back, movement_by, periods, year_ago_baseline, year_start_baseline,
 };
 use crate::domain::{AuditAction, Client, Permission, Quarter, Staff};
 
 const TREND_MONTHS: u32 = 12;
+/// Quarters in the quarterly trend (issue: each KPI's last eight quarters).
+const TREND_QUARTERS: usize = 8;
 
 fn average_tenths(sum: u32, count: u32) -> Option<u32> {
     (count > 0).then(|| (sum * 10 + count / 2) / count)
@@ -40,17 +42,24 @@ impl Service {
             }
             None => Snapshot::of(today, clients.iter()),
         };
-        // Churn and conversion of any quarter, past or present, come from the dated record of
-        // changes, which holds them as they happened.
         let changes = self.store.client_changes()?;
-        let movement = movement(
+        // Churn and conversion of this quarter and the seven before it, past or present, come
+        // from the dated record of changes, which holds them as they happened.
+        let mut trend_quarters = vec![quarter];
+        while trend_quarters.len() < TREND_QUARTERS {
+            let first = trend_quarters[0].prev();
+            trend_quarters.insert(0, first);
+        }
+        let spans: Vec<(NaiveDate, NaiveDate)> =
+            trend_quarters.iter().map(|q| (q.first_day(), q.last_day().min(asked.as_of))).collect();
+        let by_quarter = periods(
             clients
                 .iter()
                 .map(|c| (ClientState::of(c), changes.get(&c.no).map(Vec::as_slice).unwrap_or(&[]))),
-            quarter.first_day(),
-            asked.as_of,
+            &spans,
         );
         drop(clients);
+        let movement_now = by_quarter.last().map(|p| p.0).unwrap_or_default();
         let as_of_frozen_year_ago = asked.frozen.as_ref().map(|f| f.year_ago);
         // The trend ends with the month the figures are as of; its last point is `now`.
         let as_of = asked.as_of;
@@ -60,7 +69,8 @@ impl Service {
         let mut contacts = vec![0u32; months.len()];
         let mut sat = vec![(0u32, 0u32); months.len()];
         let (mut q_sum, mut q_count) = (0u32, 0u32);
-        let from = first.min(quarter.first_day()).and_hms_opt(0, 0, 0).unwrap_or_default();
+        let mut per_quarter = vec![(0u32, 0u32, 0u32); trend_quarters.len()];
+        let from = first.min(spans[0].0).and_hms_opt(0, 0, 0).unwrap_or_default();
         let to = (as_of + Duration::days(1)).and_hms_opt(0, 0, 0).unwrap_or_default();
         for c in self.store.contacts_between(from, to) {
             let c = c?;
@@ -70,6 +80,13 @@ impl Service {
                 if let Some(s) = c.satisfaction {
                     sat[i].0 += u32::from(s);
                     sat[i].1 += 1;
+                }
+            }
+            if let Some(i) = trend_quarters.iter().position(|q| q.contains(day)) {
+                per_quarter[i].0 += 1;
+                if let Some(s) = c.satisfaction {
+                    per_quarter[i].1 += u32::from(s);
+                    per_quarter[i].2 += 1;
                 }
             }
             if let Some(s) = c.satisfaction.filter(|_| quarter.contains(day)) {
@@ -112,6 +129,49 @@ impl Service {
         };
         let branch_total = branch_total_for(&totals, as_of).cloned();
         let share_of = branch_total.as_ref().map_or(now.clients, |t| t.personal_clients);
+        let share_target = i64::from(rules.gold_share_target_permille);
+        let last = trend_quarters.len() - 1;
+        let quarters = trend_quarters
+            .iter()
+            .zip(by_quarter)
+            .zip(&per_quarter)
+            .enumerate()
+            .map(|(i, ((q, (movement, counted)), &(contacts, sum, count)))| {
+                // The register as the growth figures see it: the last import snapshot of the
+                // quarter, else counted from the change record; the viewed quarter's is the
+                // figure shown above it, not a second count.
+                let register = if i == last {
+                    now
+                } else {
+                    snapshots
+                        .iter()
+                        .filter(|s| s.date >= q.first_day() && s.date <= counted.date)
+                        .max_by_key(|s| s.date)
+                        .copied()
+                        .unwrap_or(counted)
+                };
+                // One denominator per chart: once the branch has entered totals, a quarter
+                // without one has no share rather than a share of another base.
+                let of = match branch_total_for(&totals, register.date) {
+                    Some(t) => Some(t.personal_clients),
+                    None if totals.is_empty() => Some(register.clients),
+                    None => None,
+                };
+                QuarterPoint {
+                    quarter: *q,
+                    register,
+                    share: match of {
+                        Some(of) => {
+                            AgainstTarget::of(i64::from(register.gold_plus), i64::from(of), share_target)
+                        }
+                        None => AgainstTarget::none(share_target),
+                    },
+                    movement: if i == last { movement_now } else { movement },
+                    contacts,
+                    satisfaction_tenths: average_tenths(sum, count),
+                }
+            })
+            .collect();
         Ok(ResultsView {
             quarter,
             today,
@@ -129,10 +189,11 @@ impl Service {
             now,
             year_ago,
             year_start,
-            movement,
+            movement: movement_now,
             satisfaction_tenths: average_tenths(q_sum, q_count),
             satisfaction_count: q_count,
             trend,
+            quarters,
         })
     }
 

@@ -459,6 +459,23 @@ pub struct MonthPoint {
     pub satisfaction_tenths: Option<u32>,
 }
 
+/// One quarter of the results trend (成效's last eight quarters, oldest first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarterPoint {
+    pub quarter: crate::domain::Quarter,
+    /// The register at the quarter's end: its last import snapshot, else counted from the change
+    /// record on its last day; the viewed quarter's is `ResultsView::now`.
+    pub register: crate::domain::results::Snapshot,
+    /// Gold-and-above share of the branch total entered for the quarter's end; of `register`
+    /// when the branch has never entered one; none for a quarter before the first entered total
+    /// (one denominator per trend).
+    pub share: crate::domain::results::AgainstTarget,
+    pub movement: crate::domain::results::Movement,
+    /// Contacts dated in the quarter, and their average satisfaction in tenths.
+    pub contacts: u32,
+    pub satisfaction_tenths: Option<u32>,
+}
+
 /// Branch results (成效) for a quarter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResultsView {
@@ -488,6 +505,8 @@ pub struct ResultsView {
     pub satisfaction_tenths: Option<u32>,
     pub satisfaction_count: u32,
     pub trend: Vec<MonthPoint>,
+    /// The eight quarters ending with this one, oldest first; the last is this quarter's figures.
+    pub quarters: Vec<QuarterPoint>,
 }
 
 /// A cell of a report: numbers stay numbers so a spreadsheet can add them up.
@@ -510,6 +529,17 @@ pub struct ReportSheet {
     pub name: String,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<ReportCell>>,
+    /// Line charts drawn beside the table in a workbook (CSV has none).
+    pub charts: Vec<SheetChart>,
+}
+
+/// A line chart of one column of a sheet over its rows, the first column naming each point
+/// (a quarter, say): Excel draws it natively, so it follows the cells if someone edits them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetChart {
+    pub title: String,
+    /// The column (0-based) whose values are drawn.
+    pub column: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -447,7 +447,7 @@ impl Record for StateChange {
 impl Record for FrozenQuarter {
     const KIND: &'static str = "季末数据";
     /// 2: churn and conversion are no longer frozen: they are counted from the dated record of
-    /// client changes (`results::movement`), which holds them for any past period, split into
+    /// client changes (`results::periods`), which holds them for any past period, split into
     /// 流失/降级 and 提升/潜在 as version 1's two totals could not be.
     const VERSION: u16 = 2;
 

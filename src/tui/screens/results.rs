@@ -1,6 +1,6 @@
 //! 成效 (managers): are we on track? Gold-and-above share of the branch's personal clients against
 //! its target, growth since 1 January and year on year, churn (流失/降级) and conversion (提升,
-//! 潜在) this quarter, satisfaction, and a year's trend.
+//! 潜在) this quarter, satisfaction, and each figure over the last eight quarters.
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -16,7 +16,7 @@ use super::export_report;
 use crate::domain::Quarter;
 use crate::domain::percent::show_permille as pct;
 use crate::service::ServiceError;
-use crate::service::views::{FigureBasis, ReportKind, ResultsView};
+use crate::service::views::{FigureBasis, QuarterPoint, ReportKind, ResultsView};
 
 /// Eight heights of a bar; placed at the end of their line, because a CJK terminal may draw
 /// these ambiguous-width glyphs two cells wide.
@@ -39,6 +39,11 @@ pub fn sparkline(values: &[Option<u32>], range: Option<(u32, u32)>) -> String {
         })
         .collect()
 }
+
+/// One figure of the quarterly trend: its label, how to read it from a quarter, how to show it,
+/// and the fixed range its bars are drawn in (`None`: the lowest to the highest shown).
+type TrendRow<'a> =
+    (&'a str, &'a dyn Fn(&QuarterPoint) -> Option<u32>, &'a dyn Fn(u32) -> String, Option<(u32, u32)>);
 
 pub struct ResultsScreen {
     view: ResultsView,
@@ -197,30 +202,45 @@ impl Screen for ResultsScreen {
             ),
         ]));
         lines.push(Line::from(""));
-        let first = v.trend.first().map(|m| m.month.format("%Y-%m").to_string()).unwrap_or_default();
-        let last = v.trend.last().map(|m| m.month.format("%Y-%m").to_string()).unwrap_or_default();
-        lines.push(Line::from(Span::styled(format!(" {} {first} - {last}", t.trend), th.title)));
-        let gold: Vec<Option<u32>> = v.trend.iter().map(|m| m.gold_plus).collect();
-        let contacts: Vec<Option<u32>> = v.trend.iter().map(|m| Some(m.contacts)).collect();
-        let sat: Vec<Option<u32>> = v.trend.iter().map(|m| m.satisfaction_tenths).collect();
-        let ends = |vals: &[Option<u32>], fmt: &dyn Fn(u32) -> String| {
-            let present: Vec<u32> = vals.iter().flatten().copied().collect();
-            match (present.first(), present.last()) {
-                (Some(a), Some(b)) => format!("{} -> {}", fmt(*a), fmt(*b)),
-                _ => "-".into(),
-            }
-        };
+        // The last eight quarters, as many as fit: a bar (braille, one cell wide everywhere) and
+        // the value under each quarter, oldest on the left.
+        const CELL: usize = 7;
+        let fit = (usize::from(area.width).saturating_sub(17) / CELL).clamp(1, v.quarters.len().max(1));
+        let shown = &v.quarters[v.quarters.len().saturating_sub(fit)..];
+        let mut head = vec![Span::styled(format!(" {}", ui::pad(t.quarter_trend, 16)), th.title)];
+        for p in shown {
+            let label = format!("{:02}Q{}", p.quarter.year.rem_euclid(100), p.quarter.q);
+            head.push(Span::styled(format!("{label:>w$} ", w = CELL - 1), th.muted));
+        }
+        lines.push(Line::from(head));
+        let share = |p: &QuarterPoint| p.share.permille.map(|x| x as u32);
+        let gold = |p: &QuarterPoint| Some(p.register.gold_plus);
+        let churn = |p: &QuarterPoint| p.movement.churn().permille();
+        let uplift = |p: &QuarterPoint| p.movement.uplift.permille();
+        let sat = |p: &QuarterPoint| p.satisfaction_tenths;
+        let contacts = |p: &QuarterPoint| Some(p.contacts);
+        let percent = |x: u32| pct(i64::from(x));
+        let tenths = |x: u32| format!("{}.{}", x / 10, x % 10);
+        let count = |x: u32| if x < 100_000 { x.to_string() } else { format!("{}万", (x + 5_000) / 10_000) };
         // Satisfaction is drawn on its own 1–5 scale, so a tenth's wobble is not a cliff.
-        for (name, vals, fmt, range) in [
-            (t.gold_plus, &gold, &(|x: u32| x.to_string()) as &dyn Fn(u32) -> String, None),
-            (t.contacts_per_month, &contacts, &|x: u32| x.to_string(), None),
-            (t.satisfaction_avg, &sat, &|x: u32| format!("{}.{}", x / 10, x % 10), Some((10, 50))),
-        ] {
-            lines.push(Line::from(vec![
-                label(name),
-                Span::styled(format!("{} ", ui::pad(&ends(vals, fmt), 12)), th.text),
-                Span::styled(sparkline(vals, range), th.accent),
-            ]));
+        let rows: [TrendRow; 6] = [
+            (t.gold_share, &share, &percent, None),
+            (t.gold_plus, &gold, &count, None),
+            (t.churn, &churn, &percent, None),
+            (t.conversion, &uplift, &percent, None),
+            (t.satisfaction_avg, &sat, &tenths, Some((10, 50))),
+            (t.contacts_per_quarter, &contacts, &count, None),
+        ];
+        for (name, of, show, range) in rows {
+            let values: Vec<Option<u32>> = shown.iter().map(of).collect();
+            let bars: Vec<char> = sparkline(&values, range).chars().collect();
+            let mut spans = vec![label(name)];
+            for (i, value) in values.iter().enumerate() {
+                let text = value.map_or("-".to_string(), show);
+                spans.push(Span::styled(bars.get(i).copied().unwrap_or(' ').to_string(), th.accent));
+                spans.push(Span::styled(format!("{text:>w$} ", w = CELL - 2), th.text));
+            }
+            lines.push(Line::from(spans));
         }
         // Wrapped between figures, cut with `..` only inside one: never a silently cut number.
         let lines: Vec<Line> = lines.into_iter().flat_map(|l| wrap_at_gaps(l, area.width)).collect();
