@@ -13,7 +13,9 @@ use mingdan::domain::coverage::{Figures, Period, Ratio, figures, launches_in};
 use mingdan::domain::task::{apply_contact, move_client, owed};
 use mingdan::domain::*;
 use mingdan::service::imports::ClientRecord;
-use mingdan::service::views::{AuditFilter, CoverageView, FigureBasis, ReportCell, ReportKind};
+use mingdan::service::views::{
+    AuditFilter, CoverageView, FigureBasis, ReportCell, ReportKind, ResultsFigure,
+};
 use mingdan::service::{Api, FixedClock, Service, Session};
 
 /// Admin 9001, manager 1001, tellers 2001 (the giver) and 2002 (the receiver) at 城关; clients
@@ -728,6 +730,21 @@ fn churn_separates_lost_from_downgraded_and_conversion_counts_prospects_won() {
     assert_eq!((before.quarter, before.movement), (Quarter::of(d(2026, 9, 30)), q3));
     assert_eq!((before.register.gold_plus, before.register.clients), (4, 5), "the Q3 import's snapshot");
     assert_eq!(v.quarters[0].quarter, Quarter::of(d(2025, 1, 1)), "eight quarters");
+    // Each figure lists its clients, as many as it counts.
+    let listed = |f: ResultsFigure| -> Vec<String> {
+        admin.results_clients(None, f).unwrap().iter().map(|r| r.no.to_string()).collect()
+    };
+    assert_eq!(listed(ResultsFigure::Lost), ["K00"]);
+    assert_eq!(listed(ResultsFigure::Downgraded), ["K01"]);
+    assert_eq!(listed(ResultsFigure::ProspectsWon), ["P1"]);
+    assert!(listed(ResultsFigure::UpliftWon).is_empty());
+    let gold = admin.results_clients(None, ResultsFigure::GoldPlus).unwrap();
+    assert_eq!(gold.len() as u32, results(&desk, None).now.gold_plus);
+    let k01 = admin.results_clients(None, ResultsFigure::Downgraded).unwrap().remove(0);
+    assert_eq!(k01.maintainer.map(|m| m.name), Some("王芳".to_string()));
+    assert!(k01.start.unwrap().tier.is_gold_or_above() && !k01.end.tier.is_gold_or_above());
+    let err = desk.s("2001").results_clients(None, ResultsFigure::Lost).unwrap_err();
+    assert!(matches!(err, mingdan::service::ServiceError::Denied(_)), "staff see no branch lists");
     // The report says the same, with each figure's definition.
     let report = admin.report(ReportKind::Results, None).unwrap();
     let sheet = &report.sheets[0];
@@ -737,6 +754,13 @@ fn churn_separates_lost_from_downgraded_and_conversion_counts_prospects_won() {
     assert_eq!(row("2026Q4 其中流失")[1], ReportCell::Percent(Some(250)));
     assert_eq!(row("2026Q4 其中降级")[1], ReportCell::Percent(Some(250)));
     assert_eq!(row("2026Q4 潜在客户转化率")[1], ReportCell::Percent(Some(1000)));
+    let detail = report.sheets.iter().find(|s| s.name == "明细").unwrap();
+    let named = |figure: &str| -> Vec<ReportCell> {
+        detail.rows.iter().filter(|r| r[0] == ReportCell::Text(figure.into())).map(|r| r[1].clone()).collect()
+    };
+    assert_eq!(named("流失"), [ReportCell::Text("K00".into())]);
+    assert_eq!(named("潜在客户转化"), [ReportCell::Text("P1".into())]);
+    assert_eq!(named("金卡以上客户").len(), gold.len());
 }
 
 #[test]

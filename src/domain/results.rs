@@ -190,35 +190,89 @@ impl Movement {
     }
 }
 
-impl Movement {
-    /// Counts one client that was `start` on the day before the period and `end` on its last day.
-    pub fn count(&mut self, start: ClientState, end: ClientState) {
+/// What became of one client over a period, as `Movement` counts it; the drill-down behind
+/// each figure lists the clients of one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Moved {
+    /// Gold and above at the start, and still: in the churn base, not churned.
+    StayedGold,
+    /// 流失: gold at the start, lost at the end.
+    Lost,
+    /// 降级: gold at the start, still a client below gold at the end.
+    Downgraded,
+    /// A 提升 client below gold reaching gold and above.
+    UpliftWon,
+    /// A 提升 client below gold still below gold.
+    UpliftNotYet,
+    /// A 拓展/他行 prospect becoming a client (维护/提升) or reaching gold.
+    ProspectWon,
+    /// A prospect neither.
+    ProspectNotYet,
+    /// A 维护 client below gold reaching gold (counted only in gold gained).
+    RoseToGold,
+}
+
+impl Moved {
+    /// How `start` (the day before the period) became `end` (its last day); `None` for a
+    /// client lost before the period or below gold, 维护, and still so (in no figure).
+    pub fn of(start: ClientState, end: ClientState) -> Option<Moved> {
         if start.status == ClientStatus::Lost {
-            return;
+            return None;
         }
         if start.gold_and_here() {
-            self.gold_at_start += 1;
-            if end.status == ClientStatus::Lost {
-                self.lost += 1;
+            return Some(if end.status == ClientStatus::Lost {
+                Moved::Lost
             } else if !end.tier.is_gold_or_above() {
-                self.downgraded += 1;
-            }
-            return;
+                Moved::Downgraded
+            } else {
+                Moved::StayedGold
+            });
         }
-        self.gained_gold += u32::from(end.gold_and_here());
-        match start.segment {
-            Segment::Uplift => {
-                self.uplift.of += 1;
-                self.uplift.done += u32::from(end.gold_and_here());
-            }
+        let gold = end.gold_and_here();
+        Some(match start.segment {
+            Segment::Uplift if gold => Moved::UpliftWon,
+            Segment::Uplift => Moved::UpliftNotYet,
             Segment::Develop | Segment::OtherBank => {
-                self.prospects.of += 1;
                 let won = end.status != ClientStatus::Lost
                     && (end.tier.is_gold_or_above()
                         || matches!(end.segment, Segment::Maintain | Segment::Uplift));
-                self.prospects.done += u32::from(won);
+                if won { Moved::ProspectWon } else { Moved::ProspectNotYet }
             }
-            Segment::Maintain => {}
+            Segment::Maintain if gold => Moved::RoseToGold,
+            Segment::Maintain => return None,
+        })
+    }
+
+    /// Whether the client went from below gold to gold and above (金卡以上新增).
+    pub fn gained_gold(self, end: ClientState) -> bool {
+        !matches!(self, Moved::StayedGold | Moved::Lost | Moved::Downgraded) && end.gold_and_here()
+    }
+}
+
+impl Movement {
+    /// Counts one client that was `start` on the day before the period and `end` on its last day.
+    pub fn count(&mut self, start: ClientState, end: ClientState) {
+        let Some(moved) = Moved::of(start, end) else { return };
+        self.gained_gold += u32::from(moved.gained_gold(end));
+        match moved {
+            Moved::StayedGold => self.gold_at_start += 1,
+            Moved::Lost => {
+                self.gold_at_start += 1;
+                self.lost += 1;
+            }
+            Moved::Downgraded => {
+                self.gold_at_start += 1;
+                self.downgraded += 1;
+            }
+            Moved::UpliftWon | Moved::UpliftNotYet => {
+                self.uplift.of += 1;
+                self.uplift.done += u32::from(moved == Moved::UpliftWon);
+            }
+            Moved::ProspectWon | Moved::ProspectNotYet => {
+                self.prospects.of += 1;
+                self.prospects.done += u32::from(moved == Moved::ProspectWon);
+            }
+            Moved::RoseToGold => {}
         }
     }
 

@@ -149,6 +149,8 @@ api! {
     fn assign_preview(AssignPreview, pairs: Vec<(ClientNo, Option<StaffNo>)>) -> MovePreview;
     fn launches(Launches) -> Vec<LaunchSummary>;
     fn results(Results, quarter: Option<Quarter>) -> ResultsView;
+    /// The clients behind one figure of a quarter's results (the drill-down); managers.
+    fn results_clients(ResultsClients, quarter: Option<Quarter>, figure: ResultsFigure) -> Vec<DrillRow>;
     /// 员工绩效: each staff member's coverage and results for a quarter (this one if none).
     fn performance(Performance, quarter: Option<Quarter>) -> PerformanceView;
     /// The monthly 全行个人客户数 entered, oldest month first; managers.

@@ -1,7 +1,7 @@
 //! Reports for management: the coverage, results and contact figures as workbook sheets with
 //! Chinese headers and typed cells (numbers stay numbers, shares are percentages).
 
-use super::views::{Report, ReportCell as C, ReportKind, ReportSheet, SheetChart, Table};
+use super::views::{Report, ReportCell as C, ReportKind, ReportSheet, ResultsFigure, SheetChart, Table};
 use super::{Service, ServiceError};
 use crate::domain::coverage::{Figures, Ratio};
 use crate::domain::{Permission, Quarter, Staff};
@@ -398,6 +398,24 @@ impl Service {
             C::Empty,
             "本季联系记录中满意度评分（1–5）的平均".into(),
         ));
+        let state =
+            |s: &crate::domain::results::ClientState| format!("{}·{}·{}", s.tier, s.segment, s.status);
+        let detail = self
+            .drill(Some(q), &ResultsFigure::ALL)?
+            .into_iter()
+            .map(|(figure, r)| {
+                vec![
+                    C::Text(figure.label().into()),
+                    C::Text(r.no.to_string()),
+                    C::Text(r.name),
+                    C::Text(r.outlet.to_string()),
+                    C::Text(r.maintainer.as_ref().map(|m| m.no.to_string()).unwrap_or_default()),
+                    C::Text(r.maintainer.map(|m| m.name).unwrap_or_default()),
+                    C::Text(r.start.as_ref().map_or("（尚未是客户）".into(), state)),
+                    C::Text(state(&r.end)),
+                ]
+            })
+            .collect();
         let quarters = v
             .quarters
             .iter()
@@ -439,6 +457,15 @@ impl Service {
                         .map(|h| h.to_string())
                         .collect(),
                     rows: figures,
+                    charts: Vec::new(),
+                },
+                ReportSheet {
+                    name: "明细".into(),
+                    headers: ["指标", "客户号", "客户姓名", "网点", "维护人工号", "维护人", "季初", "期末"]
+                        .iter()
+                        .map(|h| h.to_string())
+                        .collect(),
+                    rows: detail,
                     charts: Vec::new(),
                 },
                 ReportSheet {

@@ -4,13 +4,15 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-use super::views::{MonthPoint, PerformanceView, QuarterPoint, ResultsView, StaffResults};
+use super::views::{
+    DrillRow, MonthPoint, PerformanceView, QuarterPoint, ResultsFigure, ResultsView, StaffRef, StaffResults,
+};
 use super::{Service, ServiceError};
 use crate::domain::results::{
-    AgainstTarget, Baseline, BranchTotal, ClientState, Snapshot, branch_total_for, growth_against,
-    months_back, movement_by, periods, year_ago_baseline, year_start_baseline,
+    AgainstTarget, Baseline, BranchTotal, ClientState, Moved, Snapshot, branch_total_for, growth_against,
+    months_back, movement_by, periods, state_at, year_ago_baseline, year_start_baseline,
 };
-use crate::domain::{AuditAction, Client, Permission, Quarter, Staff};
+use crate::domain::{AuditAction, Client, ClientStatus, Permission, Quarter, Staff};
 
 const TREND_MONTHS: u32 = 12;
 /// Quarters in the quarterly trend (issue: each KPI's last eight quarters).
@@ -257,6 +259,77 @@ impl Service {
             }
         }
         Ok(PerformanceView { coverage, staff: listed, outlets, holders_frozen: start_holders.is_some() })
+    }
+
+    /// The clients behind `figure` of `quarter`'s results (this quarter when `None`), sorted by
+    /// outlet, maintainer and client number; counted as the figure is (`results::Moved`, from
+    /// the change record), so the list is as long as the figure. Managers.
+    pub fn results_clients(
+        &self,
+        actor: &Staff,
+        quarter: Option<Quarter>,
+        figure: ResultsFigure,
+    ) -> Result<Vec<DrillRow>, ServiceError> {
+        self.require(actor, Permission::Manager, "查看成效明细")?;
+        Ok(self.drill(quarter, &[figure])?.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// The clients behind each of `figures`, in one pass over the register: (figure, client)
+    /// pairs sorted by figure (in `figures` order), outlet, maintainer and client number.
+    pub(super) fn drill(
+        &self,
+        quarter: Option<Quarter>,
+        figures: &[ResultsFigure],
+    ) -> Result<Vec<(ResultsFigure, DrillRow)>, ServiceError> {
+        let asked = self.quarter_asked(quarter)?;
+        let (from, to) = (asked.quarter.first_day(), asked.as_of);
+        let before = from.pred_opt().unwrap_or(from);
+        let changes = self.store.client_changes()?;
+        let staff: std::collections::HashMap<crate::domain::StaffNo, String> =
+            self.store.all_staff()?.into_iter().map(|s| (s.no, s.name)).collect();
+        let mut rows = Vec::new();
+        for c in self.store.clients() {
+            let c = c?;
+            let history = changes.get(&c.no).map(Vec::as_slice).unwrap_or(&[]);
+            let Some(end) = state_at(ClientState::of(&c), history, to) else { continue };
+            let start = state_at(ClientState::of(&c), history, before);
+            let moved = start.and_then(|s| Moved::of(s, end));
+            for (i, figure) in figures.iter().enumerate() {
+                let wanted = match figure {
+                    ResultsFigure::GoldPlus => {
+                        end.tier.is_gold_or_above() && end.status != ClientStatus::Lost
+                    }
+                    ResultsFigure::Lost => moved == Some(Moved::Lost),
+                    ResultsFigure::Downgraded => moved == Some(Moved::Downgraded),
+                    ResultsFigure::UpliftWon => moved == Some(Moved::UpliftWon),
+                    ResultsFigure::ProspectsWon => moved == Some(Moved::ProspectWon),
+                };
+                if wanted {
+                    let maintainer = c.maintainer.clone().map(|no| StaffRef {
+                        name: staff.get(&no).cloned().unwrap_or_else(|| "（不在员工名录中）".into()),
+                        no,
+                    });
+                    let row = DrillRow {
+                        no: c.no.clone(),
+                        name: c.name.clone(),
+                        outlet: c.outlet.clone(),
+                        maintainer,
+                        start,
+                        end,
+                    };
+                    rows.push((i, *figure, row));
+                }
+            }
+        }
+        rows.sort_by(|(i, _, a), (j, _, b)| {
+            (i, &a.outlet, a.maintainer.as_ref().map(|m| &m.no), &a.no).cmp(&(
+                j,
+                &b.outlet,
+                b.maintainer.as_ref().map(|m| &m.no),
+                &b.no,
+            ))
+        });
+        Ok(rows.into_iter().map(|(_, f, r)| (f, r)).collect())
     }
 
     /// Every monthly branch total entered, oldest month first; managers.

@@ -459,6 +459,54 @@ pub struct MonthPoint {
     pub satisfaction_tenths: Option<u32>,
 }
 
+/// A figure of 成效 whose clients can be listed (the drill-down).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResultsFigure {
+    /// Gold and above, not lost, on the day the figures are as of.
+    GoldPlus,
+    /// 流失 in the quarter (`results::Moved::Lost`).
+    Lost,
+    /// 降级 in the quarter.
+    Downgraded,
+    /// 提升 clients reaching gold in the quarter.
+    UpliftWon,
+    /// 拓展/他行 prospects won in the quarter.
+    ProspectsWon,
+}
+
+impl ResultsFigure {
+    pub const ALL: [ResultsFigure; 5] = [
+        ResultsFigure::GoldPlus,
+        ResultsFigure::Lost,
+        ResultsFigure::Downgraded,
+        ResultsFigure::UpliftWon,
+        ResultsFigure::ProspectsWon,
+    ];
+
+    /// The figure's name in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            ResultsFigure::GoldPlus => "金卡以上客户",
+            ResultsFigure::Lost => "流失",
+            ResultsFigure::Downgraded => "降级",
+            ResultsFigure::UpliftWon => "提升转化",
+            ResultsFigure::ProspectsWon => "潜在客户转化",
+        }
+    }
+}
+
+/// One client behind a figure of 成效: who it is, who maintains it now, and how it stood at the
+/// quarter's start (`None`: not yet a client) and on the day the figures are as of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrillRow {
+    pub no: ClientNo,
+    pub name: String,
+    pub outlet: crate::domain::OutletId,
+    pub maintainer: Option<StaffRef>,
+    pub start: Option<crate::domain::results::ClientState>,
+    pub end: crate::domain::results::ClientState,
+}
+
 /// One quarter of the results trend (成效's last eight quarters, oldest first).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuarterPoint {

@@ -3,6 +3,7 @@
 pub mod client;
 pub mod contact_form;
 pub mod coverage;
+pub mod drill;
 pub mod handover;
 pub mod launches;
 pub mod modal;

@@ -12,11 +12,12 @@ use super::super::columns::wrap_at_gaps;
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
+use super::drill::DrillScreen;
 use super::export_report;
 use crate::domain::Quarter;
 use crate::domain::percent::show_permille as pct;
 use crate::service::ServiceError;
-use crate::service::views::{FigureBasis, QuarterPoint, ReportKind, ResultsView};
+use crate::service::views::{FigureBasis, QuarterPoint, ReportKind, ResultsFigure, ResultsView};
 
 /// Eight heights of a bar; placed at the end of their line, because a CJK terminal may draw
 /// these ambiguous-width glyphs two cells wide.
@@ -48,11 +49,13 @@ type TrendRow<'a> =
 pub struct ResultsScreen {
     view: ResultsView,
     quarter: Option<Quarter>,
+    /// The figure ↑↓ has picked, whose clients Enter lists (`ResultsFigure::ALL`).
+    picked: usize,
 }
 
 impl ResultsScreen {
     pub fn new(cx: &Ctx) -> Result<ResultsScreen, ServiceError> {
-        Ok(ResultsScreen { view: cx.api.results(None)?, quarter: None })
+        Ok(ResultsScreen { view: cx.api.results(None)?, quarter: None, picked: 0 })
     }
 }
 
@@ -63,6 +66,8 @@ impl Screen for ResultsScreen {
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
         vec![
+            (t.keys_up_down, t.key_move),
+            ("Enter", t.key_drill),
             ("[ ]", t.key_quarter),
             ("x", t.key_export),
             ("?", t.key_help),
@@ -77,7 +82,22 @@ impl Screen for ResultsScreen {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        let figures = ResultsFigure::ALL.len();
         match key.code {
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.picked = (self.picked + 1).min(figures - 1);
+                Action::None
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.picked = self.picked.saturating_sub(1);
+                Action::None
+            }
+            KeyCode::Enter => {
+                match DrillScreen::new(self.view.quarter, ResultsFigure::ALL[self.picked], cx) {
+                    Ok(s) => Action::Push(Box::new(s)),
+                    Err(e) => Action::error(e),
+                }
+            }
             KeyCode::Char('[') => {
                 self.quarter = Some(self.view.quarter.prev());
                 Action::after(self.refresh(cx))
@@ -97,6 +117,11 @@ impl Screen for ResultsScreen {
         let th = cx.theme;
         let v = &self.view;
         let label = |s: &str| Span::styled(format!(" {}", ui::pad(s, 16)), th.muted);
+        // The figure Enter would list is marked, as a list's selection is.
+        let picked = ResultsFigure::ALL[self.picked.min(ResultsFigure::ALL.len() - 1)];
+        let figure_label = |s: &str, f: ResultsFigure| {
+            if f == picked { Span::styled(format!(">{}", ui::pad(s, 16)), th.selection) } else { label(s) }
+        };
         let verdict = |ok: bool| {
             if ok {
                 Span::styled(format!("  {}", t.met), th.ok)
@@ -128,7 +153,7 @@ impl Screen for ResultsScreen {
             None => (t.all_clients, t.no_branch_total.to_string()),
         };
         lines.push(Line::from(vec![
-            label(t.gold_plus),
+            figure_label(t.gold_plus, ResultsFigure::GoldPlus),
             Span::styled(format!("{}", v.now.gold_plus), th.title),
             Span::styled(format!(" / {} {of_whom} = ", v.share_of), th.text),
             Span::styled(v.share.permille.map_or("-".into(), pct), th.accent),
@@ -170,26 +195,32 @@ impl Screen for ResultsScreen {
                 None => lines.push(Line::from(vec![label(name), Span::styled(missing, th.warning)])),
             }
         }
-        let ratio_line = |name: &str, r: crate::domain::coverage::Ratio, of: &str| {
+        let ratio_line = |name: Span<'static>, r: crate::domain::coverage::Ratio, of: &str| {
             Line::from(vec![
-                label(name),
+                name,
                 Span::styled(format!("{}", r.done), th.title),
                 Span::styled(format!(" / {} {of}", r.of), th.text),
                 Span::styled(format!("  {}", r.show()), th.accent),
             ])
         };
         let m = &v.movement;
-        lines.push(ratio_line(t.churn, m.churn(), t.churn_of));
-        lines.push(Line::from(vec![
-            label(""),
-            Span::styled(format!("{} {} ({})", t.churn_lost, m.lost, m.lost().show()), th.text),
-            Span::styled(
-                format!("  {} {} ({})", t.churn_downgraded, m.downgraded, m.downgraded().show()),
-                th.text,
-            ),
-        ]));
-        lines.push(ratio_line(t.conversion, m.uplift, t.conversion_of));
-        lines.push(ratio_line(t.prospect_conversion, m.prospects, t.prospects_of));
+        lines.push(ratio_line(label(t.churn), m.churn(), t.churn_of));
+        lines.push(ratio_line(figure_label(t.churn_lost, ResultsFigure::Lost), m.lost(), t.churn_of));
+        lines.push(ratio_line(
+            figure_label(t.churn_downgraded, ResultsFigure::Downgraded),
+            m.downgraded(),
+            t.churn_of,
+        ));
+        lines.push(ratio_line(
+            figure_label(t.conversion, ResultsFigure::UpliftWon),
+            m.uplift,
+            t.conversion_of,
+        ));
+        lines.push(ratio_line(
+            figure_label(t.prospect_conversion, ResultsFigure::ProspectsWon),
+            m.prospects,
+            t.prospects_of,
+        ));
         lines.push(Line::from(vec![
             label(t.satisfaction_avg),
             Span::styled(
