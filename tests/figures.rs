@@ -14,7 +14,7 @@ use mingdan::domain::task::{apply_contact, move_client, owed};
 use mingdan::domain::*;
 use mingdan::service::imports::ClientRecord;
 use mingdan::service::views::{
-    AuditFilter, CoverageView, FigureBasis, ReportCell, ReportKind, ResultsFigure,
+    AuditFilter, CoverageView, FigureBasis, ReportCell, ReportKind, ResultsFigure, RosterFilter, RosterSort,
 };
 use mingdan::service::{Api, FixedClock, Service, Session};
 
@@ -710,7 +710,7 @@ fn churn_separates_lost_from_downgraded_and_conversion_counts_prospects_won() {
     let rows = vec![
         ClientRecord { status: Some(ClientStatus::Lost), ..record(&k(0), Some("2001"), 0) },
         ClientRecord { assets: Some(Fen::wan(3)), ..record(&k(1), Some("2001"), 1) },
-        record(&k(2), Some("2001"), 2),
+        ClientRecord { status: Some(ClientStatus::Dormant), ..record(&k(2), Some("2001"), 2) },
         ClientRecord { segment: Some(Segment::Maintain), ..prospect },
     ];
     let out = admin.import_clients(rows, "名单.csv".into(), false, vec![]).unwrap();
@@ -738,6 +738,12 @@ fn churn_separates_lost_from_downgraded_and_conversion_counts_prospects_won() {
     assert_eq!(listed(ResultsFigure::Downgraded), ["K01"]);
     assert_eq!(listed(ResultsFigure::ProspectsWon), ["P1"]);
     assert!(listed(ResultsFigure::UpliftWon).is_empty());
+    // Asleep is neither lost nor churned: counted, listed, and found on the roster by its filter.
+    assert_eq!(results(&desk, None).dormant, 1);
+    assert_eq!(listed(ResultsFigure::Dormant), ["K02"]);
+    let asleep = RosterFilter { status: Some(ClientStatus::Dormant), ..RosterFilter::default() };
+    let page = desk.s("2001").roster(None, RosterSort::NextCallback, asleep).unwrap();
+    assert_eq!(page.rows.iter().map(|r| r.no.to_string()).collect::<Vec<_>>(), ["K02"]);
     let gold = admin.results_clients(None, ResultsFigure::GoldPlus).unwrap();
     assert_eq!(gold.len() as u32, results(&desk, None).now.gold_plus);
     let k01 = admin.results_clients(None, ResultsFigure::Downgraded).unwrap().remove(0);

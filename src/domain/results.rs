@@ -306,29 +306,44 @@ pub fn movement_by<'a, K: Ord>(
     out
 }
 
-/// For each period `(from, to)`, in one pass over the clients: its `Movement` and the
-/// register on its last day (clients not lost, gold and above), both from each client's current
-/// state and recorded changes (`state_at`). For the quarterly trend of 成效.
+/// One period of `periods`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodFigures {
+    pub movement: Movement,
+    /// The register on the period's last day: clients not lost, gold and above.
+    pub register: Snapshot,
+    /// Clients 沉睡 on the period's last day.
+    pub dormant: u32,
+}
+
+/// For each period `(from, to)`, in one pass over the clients: its `Movement`, the register and
+/// the dormant clients on its last day, all from each client's current state and recorded
+/// changes (`state_at`). For 成效 and its quarterly trend.
 pub fn periods<'a>(
     clients: impl Iterator<Item = (ClientState, &'a [StateChange])>,
     periods: &[(NaiveDate, NaiveDate)],
-) -> Vec<(Movement, Snapshot)> {
-    let mut out: Vec<(Movement, Snapshot)> = periods
+) -> Vec<PeriodFigures> {
+    let mut out: Vec<PeriodFigures> = periods
         .iter()
-        .map(|(_, to)| (Movement::default(), Snapshot { date: *to, clients: 0, gold_plus: 0 }))
+        .map(|(_, to)| PeriodFigures {
+            movement: Movement::default(),
+            register: Snapshot { date: *to, clients: 0, gold_plus: 0 },
+            dormant: 0,
+        })
         .collect();
     for (current, changes) in clients {
-        for ((from, to), (m, snap)) in periods.iter().zip(out.iter_mut()) {
+        for ((from, to), p) in periods.iter().zip(out.iter_mut()) {
             let end = state_at(current, changes, *to);
             if let Some(end) = end
                 && end.status != ClientStatus::Lost
             {
-                snap.clients += 1;
-                snap.gold_plus += u32::from(end.tier.is_gold_or_above());
+                p.register.clients += 1;
+                p.register.gold_plus += u32::from(end.tier.is_gold_or_above());
+                p.dormant += u32::from(end.status == ClientStatus::Dormant);
             }
             let before = from.pred_opt().unwrap_or(*from);
             if let (Some(start), Some(end)) = (state_at(current, changes, before), end) {
-                m.count(start, end);
+                p.movement.count(start, end);
             }
         }
     }
@@ -516,7 +531,7 @@ mod tests {
             (develop, &[]),           // prospect, not yet
             (gold_lost, &[]),         // lost before the period: in no base
         ];
-        let m = periods(clients.into_iter(), &[(from, to)])[0].0;
+        let m = periods(clients.into_iter(), &[(from, to)])[0].movement;
         assert_eq!((m.gold_at_start, m.lost, m.downgraded), (4, 1, 1));
         assert_eq!(m.churn(), Ratio { done: 2, of: 4 });
         assert_eq!(m.uplift, Ratio { done: 1, of: 2 });
@@ -532,22 +547,30 @@ mod tests {
         let left_in_q3 = vec![change(d(2026, 8, 1), Some(gold), lost)];
         let rose_in_q4 = vec![change(d(2026, 11, 2), Some(uplift), gold)];
         let joined_in_q4 = vec![change(d(2026, 10, 9), None, gold)];
+        let dormant = st(CardTier::Gold, Segment::Maintain, ClientStatus::Dormant);
+        let slept_in_q4 = vec![change(d(2026, 11, 20), Some(gold), dormant)];
         let clients: Vec<(ClientState, &[StateChange])> =
-            vec![(lost, &left_in_q3), (gold, &rose_in_q4), (gold, &joined_in_q4), (gold, &[])];
+            vec![(lost, &left_in_q3), (gold, &rose_in_q4), (gold, &joined_in_q4), (dormant, &slept_in_q4)];
         let quarters = [(d(2026, 7, 1), d(2026, 9, 30)), (d(2026, 10, 1), d(2026, 11, 30))];
         let p = periods(clients.iter().copied(), &quarters);
         // Q3: two gold at the start (the leaver and the steady one), one lost; three clients at
         // the end (the uplift one, not yet gold; the steady one; nobody joined yet).
-        assert_eq!((p[0].0.gold_at_start, p[0].0.lost, p[0].0.uplift), (2, 1, Ratio { done: 0, of: 1 }));
-        assert_eq!((p[0].1.clients, p[0].1.gold_plus), (2, 1));
+        assert_eq!((p[0].movement.gold_at_start, p[0].movement.lost), (2, 1));
+        assert_eq!(p[0].movement.uplift, Ratio { done: 0, of: 1 });
+        assert_eq!((p[0].register.clients, p[0].register.gold_plus, p[0].dormant), (2, 1, 0));
         // Q4 to 11-30: the uplift client converted, the joiner is in the register, not the base.
-        assert_eq!((p[1].0.gold_at_start, p[1].0.lost, p[1].0.uplift), (1, 0, Ratio { done: 1, of: 1 }));
-        assert_eq!((p[1].1.date, p[1].1.clients, p[1].1.gold_plus), (d(2026, 11, 30), 3, 3));
+        assert_eq!((p[1].movement.gold_at_start, p[1].movement.lost), (1, 0));
+        assert_eq!(p[1].movement.uplift, Ratio { done: 1, of: 1 });
+        assert_eq!(
+            (p[1].register.date, p[1].register.clients, p[1].register.gold_plus),
+            (d(2026, 11, 30), 3, 3)
+        );
+        assert_eq!(p[1].dormant, 1, "the steady gold client fell asleep in November");
         // The same as counting each period alone, and as counting it per key.
         for (i, (from, to)) in quarters.iter().enumerate() {
             assert_eq!(periods(clients.iter().copied(), &[(*from, *to)])[0], p[i]);
             let by = movement_by(clients.iter().map(|(s, c)| ("王芳", *s, *c)), *from, *to);
-            assert_eq!(by["王芳"], p[i].0);
+            assert_eq!(by["王芳"], p[i].movement);
         }
     }
 

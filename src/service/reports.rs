@@ -392,6 +392,13 @@ impl Service {
             ),
         ));
         figures.push(row(
+            "沉睡客户".into(),
+            C::Int(i64::from(v.dormant)),
+            C::Empty,
+            C::Empty,
+            format!("截至 {} 状态为沉睡（未流失）的客户，待唤醒", v.as_of),
+        ));
+        figures.push(row(
             format!("{q} 平均满意度（{} 次评价）", v.satisfaction_count),
             v.satisfaction_tenths.map_or(C::Empty, |t| C::Decimal2(i64::from(t) * 10)),
             C::Empty,

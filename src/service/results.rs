@@ -61,7 +61,8 @@ impl Service {
             &spans,
         );
         drop(clients);
-        let movement_now = by_quarter.last().map(|p| p.0).unwrap_or_default();
+        let (movement_now, dormant) =
+            by_quarter.last().map_or((Default::default(), 0), |p| (p.movement, p.dormant));
         let as_of_frozen_year_ago = asked.frozen.as_ref().map(|f| f.year_ago);
         // The trend ends with the month the figures are as of; its last point is `now`.
         let as_of = asked.as_of;
@@ -138,7 +139,8 @@ impl Service {
             .zip(by_quarter)
             .zip(&per_quarter)
             .enumerate()
-            .map(|(i, ((q, (movement, counted)), &(contacts, sum, count)))| {
+            .map(|(i, ((q, period), &(contacts, sum, count)))| {
+                let (movement, counted) = (period.movement, period.register);
                 // The register as the growth figures see it: the last import snapshot of the
                 // quarter, else counted from the change record; the viewed quarter's is the
                 // figure shown above it, not a second count.
@@ -192,6 +194,7 @@ impl Service {
             year_ago,
             year_start,
             movement: movement_now,
+            dormant,
             satisfaction_tenths: average_tenths(q_sum, q_count),
             satisfaction_count: q_count,
             trend,
@@ -303,6 +306,7 @@ impl Service {
                     ResultsFigure::Downgraded => moved == Some(Moved::Downgraded),
                     ResultsFigure::UpliftWon => moved == Some(Moved::UpliftWon),
                     ResultsFigure::ProspectsWon => moved == Some(Moved::ProspectWon),
+                    ResultsFigure::Dormant => end.status == ClientStatus::Dormant,
                 };
                 if wanted {
                     let maintainer = c.maintainer.clone().map(|no| StaffRef {

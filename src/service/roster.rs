@@ -74,6 +74,7 @@ impl Service {
             filter.class.is_none_or(|k| c.class == k)
                 && filter.segment.is_none_or(|s| c.segment == s)
                 && filter.gap.is_none_or(|g| gaps(&c.holdings, &rules).contains(&g))
+                && filter.status.is_none_or(|s| c.status == s)
         });
         // Sorting happens here, on the true balances, so a masked list still sorts correctly.
         match sort {

@@ -53,6 +53,8 @@ pub struct RosterFilter {
     pub segment: Option<Segment>,
     /// Only clients missing this requirement.
     pub gap: Option<Requirement>,
+    /// Only clients of this status (沉睡, to reactivate).
+    pub status: Option<crate::domain::ClientStatus>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -472,15 +474,18 @@ pub enum ResultsFigure {
     UpliftWon,
     /// 拓展/他行 prospects won in the quarter.
     ProspectsWon,
+    /// 沉睡 on the day the figures are as of.
+    Dormant,
 }
 
 impl ResultsFigure {
-    pub const ALL: [ResultsFigure; 5] = [
+    pub const ALL: [ResultsFigure; 6] = [
         ResultsFigure::GoldPlus,
         ResultsFigure::Lost,
         ResultsFigure::Downgraded,
         ResultsFigure::UpliftWon,
         ResultsFigure::ProspectsWon,
+        ResultsFigure::Dormant,
     ];
 
     /// The figure's name in reports.
@@ -491,6 +496,7 @@ impl ResultsFigure {
             ResultsFigure::Downgraded => "降级",
             ResultsFigure::UpliftWon => "提升转化",
             ResultsFigure::ProspectsWon => "潜在客户转化",
+            ResultsFigure::Dormant => "沉睡客户",
         }
     }
 }
@@ -550,6 +556,8 @@ pub struct ResultsView {
     pub growth_ytd: crate::domain::results::AgainstTarget,
     /// Churn (流失/降级) and conversion (提升/潜在) over the quarter to `as_of`.
     pub movement: crate::domain::results::Movement,
+    /// Clients 沉睡 (dormant, not lost) on `as_of`: to be woken, not yet lost.
+    pub dormant: u32,
     pub satisfaction_tenths: Option<u32>,
     pub satisfaction_count: u32,
     pub trend: Vec<MonthPoint>,

@@ -40,6 +40,7 @@ pub fn figure_label(figure: ResultsFigure, t: &Text) -> &'static str {
         ResultsFigure::Downgraded => t.churn_downgraded,
         ResultsFigure::UpliftWon => t.conversion,
         ResultsFigure::ProspectsWon => t.prospect_conversion,
+        ResultsFigure::Dormant => t.dormant,
     }
 }
 

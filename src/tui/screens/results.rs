@@ -222,6 +222,11 @@ impl Screen for ResultsScreen {
             t.prospects_of,
         ));
         lines.push(Line::from(vec![
+            figure_label(t.dormant, ResultsFigure::Dormant),
+            Span::styled(format!("{}", v.dormant), th.title),
+            Span::styled(format!(" {}", t.dormant_of), th.text),
+        ]));
+        lines.push(Line::from(vec![
             label(t.satisfaction_avg),
             Span::styled(
                 v.satisfaction_tenths.map_or("-".into(), |s| format!("{}.{}", s / 10, s % 10)),

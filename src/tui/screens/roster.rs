@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use ratatui::style::Modifier;
 
 use super::handover::StaffPicker;
-use crate::domain::{ClientClass, ClientNo, Permission, Requirement, Segment, StaffNo};
+use crate::domain::{ClientClass, ClientNo, ClientStatus, Permission, Requirement, Segment, StaffNo};
 use crate::service::ServiceError;
 use crate::service::views::{RosterFilter, RosterPage, RosterSort};
 
@@ -29,6 +29,7 @@ fn filters() -> Vec<RosterFilter> {
     out.extend(ClientClass::ALL.iter().map(|c| RosterFilter { class: Some(*c), ..RosterFilter::default() }));
     out.extend(Segment::ALL.iter().map(|s| RosterFilter { segment: Some(*s), ..RosterFilter::default() }));
     out.extend(Requirement::ALL.iter().map(|r| RosterFilter { gap: Some(*r), ..RosterFilter::default() }));
+    out.push(RosterFilter { status: Some(ClientStatus::Dormant), ..RosterFilter::default() });
     out
 }
 
@@ -180,6 +181,8 @@ fn filter_label(f: &RosterFilter, t: &Text) -> String {
             t.segment(s).to_string()
         } else if let Some(r) = f.gap {
             t.filter_gap.replace("{}", t.requirement(r))
+        } else if let Some(s) = f.status {
+            t.status(s).to_string()
         } else {
             t.all.to_string()
         }
