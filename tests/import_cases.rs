@@ -912,3 +912,25 @@ fn an_empty_file_is_called_empty() {
         assert!(!ok && out.contains("文件是空的"), "{content:?}: {out}");
     }
 }
+
+#[test]
+fn a_share_finer_than_a_tenth_of_a_percent_is_stored_cut_and_each_row_says_so() {
+    let b = Branch::new();
+    let file = "客户号,自办业务比例\n6201000001,79.95%\n6201000002,85%\n";
+    let (ok, out) = try_import(&b, "holdings", "比例.csv", file, &["--dry-run"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("第 2 行") && out.contains("“79.95%”比 0.1% 更细，按 0.1% 记为 79.9%"), "{out}");
+    assert!(!out.contains("第 3 行，自办业务比例"), "85% is stored as written: {out}");
+    let (ok, out) = try_import(&b, "holdings", "比例.csv", file, &[]);
+    assert!(ok && out.contains("记为 79.9%"), "the real run says it too: {out}");
+    assert_eq!(b.client("6201000001").unwrap().holdings.self_service_permille, 799);
+    // A whole column of finer figures names the first rows and counts the rest.
+    let mut big = String::from("客户号,客户姓名,网点,自办业务比例\n");
+    for i in 0..25 {
+        big.push_str(&format!("62010090{i:02},客户{i},城关,0.85341\n"));
+    }
+    let (ok, out) = try_import(&b, "clients", "细.csv", &big, &["--dry-run"]);
+    assert!(ok, "{out}");
+    assert_eq!(out.matches("比 0.1% 更细").count(), 21, "20 rows named and one line for the rest: {out}");
+    assert!(out.contains("另有 5 行"), "{out}");
+}

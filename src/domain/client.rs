@@ -494,11 +494,13 @@ pub fn birthday_from_id(id: &str) -> Option<NaiveDate> {
 /// 100%). Cut (not rounded) to a tenth of a percent, so the ≥ 80% requirement compares the
 /// figure as written. Empty is 0. Refused: above 100%, negative, anything but digits, one
 /// decimal point and a trailing %.
-pub fn parse_self_service(raw: &str) -> Result<u16, Invalid> {
+/// Also says whether the figure as written was finer than 0.1% and so was cut (79.95% is kept
+/// as 79.9%): the importer says so for each such row, never silently.
+pub fn parse_self_service_exact(raw: &str) -> Result<(u16, bool), Invalid> {
     let field = "自办业务比例";
     let s = raw.trim();
     if s.is_empty() {
-        return Ok(0);
+        return Ok((0, false));
     }
     let (num, percent) = match s.strip_suffix(['%', '％']) {
         Some(n) => (n.trim(), true),
@@ -513,17 +515,22 @@ pub fn parse_self_service(raw: &str) -> Result<u16, Invalid> {
     let int_v: u32 = int.parse().map_err(|_| bad())?;
     // Work in millionths so "0.853" and "85.3" are both exact.
     let frac6: u32 = format!("{:0<6}", &frac[..frac.len().min(6)]).parse().map_err(|_| bad())?;
+    let beyond_six = frac.len() > 6 && frac[6..].bytes().any(|b| b != b'0');
     let millionths = int_v.checked_mul(1_000_000).and_then(|v| v.checked_add(frac6)).ok_or_else(bad)?;
     // A bare number up to 1 is a fraction; above 1 it is already a percentage.
     let is_fraction = !percent && (int_v < 1 || (int_v == 1 && frac6 == 0));
     // Cut, not rounded, to 0.1%: the 80% requirement is then met exactly when the figure as
     // written is at least 80% — 79.95% is kept as 79.9% and fails, where rounding would have
     // passed it (DOMAIN.md, "Rounding": thresholds compare the exact value).
-    let permille = if is_fraction { millionths / 1000 } else { millionths / 100_000 };
+    let (permille, rest) = if is_fraction {
+        (millionths / 1000, millionths % 1000)
+    } else {
+        (millionths / 100_000, millionths % 100_000)
+    };
     if permille > 1000 {
         return Err(Invalid::new(field, format!("{}超过了 100%；比例最多为 100%，请核对后改正", quoted(s))));
     }
-    Ok(permille as u16)
+    Ok((permille as u16, rest != 0 || beyond_six))
 }
 
 pub fn display_permille(p: u16) -> String {
@@ -533,6 +540,20 @@ pub fn display_permille(p: u16) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn permille(raw: &str) -> Result<u16, Invalid> {
+        parse_self_service_exact(raw).map(|(p, _)| p)
+    }
+
+    #[test]
+    fn a_share_finer_than_a_tenth_of_a_percent_says_it_was_cut() {
+        assert_eq!(parse_self_service_exact("79.95%"), Ok((799, true)));
+        assert_eq!(parse_self_service_exact("0.85341"), Ok((853, true)));
+        assert_eq!(parse_self_service_exact("0.8530000001"), Ok((853, true)), "beyond six places too");
+        assert_eq!(parse_self_service_exact("85.30%"), Ok((853, false)));
+        assert_eq!(parse_self_service_exact("0.853000"), Ok((853, false)));
+        assert_eq!(parse_self_service_exact("1"), Ok((1000, false)));
+    }
 
     #[test]
     fn labels_parse_with_aliases_and_report_the_choices() {
@@ -606,17 +627,17 @@ mod tests {
 
     #[test]
     fn self_service_ratio_reads_percent_and_fraction() {
-        assert_eq!(parse_self_service("85%"), Ok(850));
-        assert_eq!(parse_self_service("85.3"), Ok(853));
-        assert_eq!(parse_self_service("0.853"), Ok(853));
-        assert_eq!(parse_self_service("1"), Ok(1000));
-        assert_eq!(parse_self_service("100%"), Ok(1000));
-        assert_eq!(parse_self_service("79.95%"), Ok(799), "cut, so the 80% requirement sees below 80%");
-        assert_eq!(parse_self_service("0.7999"), Ok(799));
-        assert_eq!(parse_self_service("80.00%"), Ok(800));
-        assert_eq!(parse_self_service(""), Ok(0));
-        assert!(parse_self_service("120%").is_err());
-        assert!(parse_self_service("八成").is_err());
+        assert_eq!(permille("85%"), Ok(850));
+        assert_eq!(permille("85.3"), Ok(853));
+        assert_eq!(permille("0.853"), Ok(853));
+        assert_eq!(permille("1"), Ok(1000));
+        assert_eq!(permille("100%"), Ok(1000));
+        assert_eq!(permille("79.95%"), Ok(799), "cut, so the 80% requirement sees below 80%");
+        assert_eq!(permille("0.7999"), Ok(799));
+        assert_eq!(permille("80.00%"), Ok(800));
+        assert_eq!(permille(""), Ok(0));
+        assert!(permille("120%").is_err());
+        assert!(permille("八成").is_err());
         assert_eq!(display_permille(853), "85.3%");
         assert_eq!(display_permille(800), "80%");
     }

@@ -19,8 +19,7 @@ use std::borrow::Cow;
 use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::domain::client::{
-    EXCEL_HINT, birthday_from_id, is_excel_scientific, parse_id_number, parse_phone, parse_self_service,
-    quoted,
+    EXCEL_HINT, birthday_from_id, is_excel_scientific, parse_id_number, parse_phone, quoted,
 };
 use crate::domain::staff::parse_person_name;
 use crate::domain::{ClientNo, Fen, Invalid, StaffNo, parse_yes_no};
@@ -880,9 +879,14 @@ pub fn person_name(raw: &str) -> Result<String, Invalid> {
 /// fractions (a bare number up to 1), `60` is 60%, `1` is 100%. Refused: above 100% (`120%`),
 /// negative, not a number, scientific notation, masked values.
 pub fn ratio_permille(raw: &str) -> Result<u16, Invalid> {
+    ratio_permille_exact(raw).map(|(p, _)| p)
+}
+
+/// `ratio_permille`, and whether the figure was finer than 0.1% and was cut to it.
+pub fn ratio_permille_exact(raw: &str) -> Result<(u16, bool), Invalid> {
     let c = prepare(raw, "自办业务比例", NUMBER_HINT)?;
     let compact: String = c.chars().filter(|c| !c.is_whitespace()).collect();
-    parse_self_service(&compact)
+    crate::domain::client::parse_self_service_exact(&compact)
 }
 
 /// 理财产品数: a whole number (`2`, `2.0`, `2个`), or 有 (1) / 无 (0) and the other yes/no words

@@ -126,6 +126,9 @@ pub struct Parsed<T> {
     pub notes: Vec<RowProblem>,
 }
 
+/// Rows whose share was cut to 0.1% that are named one by one; the rest are counted.
+const CUT_NOTES_LISTED: u64 = 20;
+
 /// Reads one data row through `columns`: the draft, or `None` with a problem for each bad cell.
 /// `contexts` holds, per column, how its preferred and its second source are read.
 fn read_row<D: Draft, V>(
@@ -134,6 +137,8 @@ fn read_row<D: Draft, V>(
     header: &Header,
     contexts: &[(Cx, Cx)],
     problems: &mut Vec<RowProblem>,
+    notes: &mut Vec<RowProblem>,
+    cut: &mut u64,
 ) -> Option<D> {
     let mut d = D::default();
     d.set_line(row.line);
@@ -167,6 +172,23 @@ fn read_row<D: Draft, V>(
             (false, None) => {
                 if let Err(e) = read(&mut d, &main, cx) {
                     bad(e.reason);
+                } else if col.kind == Kind::Ratio
+                    && let Ok((p, true)) = ratio_exact(&main, cx.ratio)
+                {
+                    // Stored to 0.1%, cut rather than rounded so a threshold is never passed by
+                    // rounding up; the row says what was kept (the first rows; then a count).
+                    *cut += 1;
+                    if *cut <= CUT_NOTES_LISTED {
+                        notes.push(RowProblem {
+                            line: row.line,
+                            column: col.names[0].to_string(),
+                            reason: format!(
+                                "“{}”比 0.1% 更细，按 0.1% 记为 {}（多出的小数舍去，不四舍五入）",
+                                main.trim(),
+                                crate::domain::client::display_permille(p)
+                            ),
+                        });
+                    }
                 }
             }
             (false, Some((o, header))) => {
@@ -288,6 +310,7 @@ pub fn read_each<'a, D: Draft, V>(
         return report;
     }
     let mut data = DataRows::new(&header);
+    let mut cut = 0u64;
     let ahead = std::mem::take(&mut header.ahead).into_iter().map(Ok);
     for row in ahead.chain(rows) {
         let row = match row {
@@ -298,7 +321,8 @@ pub fn read_each<'a, D: Draft, V>(
             }
         };
         if data.is_data(&row, &mut notes)
-            && let Some(d) = read_row(&row, columns, &header, &contexts, &mut report.problems)
+            && let Some(d) =
+                read_row(&row, columns, &header, &contexts, &mut report.problems, &mut notes, &mut cut)
         {
             each(d);
         }
@@ -306,6 +330,13 @@ pub fn read_each<'a, D: Draft, V>(
     if let Err(p) = data.finish(header.line, &mut notes) {
         report.problems = vec![p];
         return report;
+    }
+    if cut > CUT_NOTES_LISTED {
+        notes.push(RowProblem::new(
+            header.line,
+            "自办业务比例",
+            format!("另有 {} 行的比例比 0.1% 更细，同样按 0.1% 舍去多出的小数", cut - CUT_NOTES_LISTED),
+        ));
     }
     notes.append(&mut masked_notes);
     report.notes = notes;
@@ -502,8 +533,15 @@ fn bare_number(s: &str) -> Option<f64> {
 /// still a fraction (`0.9` beside `85` is 90%: registers mix the two), but a bare `1` is 1% or
 /// 100% and is refused.
 fn ratio(s: &str, scale: RatioScale) -> Result<u16, Invalid> {
+    ratio_exact(s, scale).map(|(p, _)| p)
+}
+
+/// `ratio`, and whether the share written was finer than the 0.1% stored and was cut.
+fn ratio_exact(s: &str, scale: RatioScale) -> Result<(u16, bool), Invalid> {
     match (scale, bare_number(s)) {
-        (RatioScale::PercentByHeader, Some(_)) => cells::ratio_permille(&format!("{}%", cells::clean(s))),
+        (RatioScale::PercentByHeader, Some(_)) => {
+            cells::ratio_permille_exact(&format!("{}%", cells::clean(s)))
+        }
         (RatioScale::PercentByValues, Some(1.0)) => Err(Invalid::new(
             "自办业务比例",
             format!(
@@ -511,7 +549,7 @@ fn ratio(s: &str, scale: RatioScale) -> Result<u16, Invalid> {
                 s.trim()
             ),
         )),
-        _ => cells::ratio_permille(s),
+        _ => cells::ratio_permille_exact(s),
     }
 }
 
