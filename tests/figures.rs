@@ -246,7 +246,7 @@ fn shares_show_half_up_to_a_tenth_and_targets_compare_the_exact_value() {
         shuanglifeng: true,
         fund_auto_invest: true,
         wealth_products: 1,
-        self_service_permille: client::parse_self_service("79.95%").unwrap(),
+        self_service_permille: client::parse_self_service_exact("79.95%").unwrap().0,
     };
     assert!(!compliance::compliant(&h, &rules), "79.95% is below 80%");
     assert!(compliance::compliant(&Holdings { self_service_permille: 800, ..h }, &rules));
