@@ -6,8 +6,10 @@ mod common;
 
 use chrono::Duration;
 use common::*;
+use mingdan::domain::calendar::{parse_contact_time, parse_date_input};
 use mingdan::domain::{Aim, Channel, ContactDraft, Outcome, Permission, Purpose, TaskKind};
-use mingdan::service::{Api, Session};
+use mingdan::service::views::Logged;
+use mingdan::service::{Api, Clock, ServiceError, Session};
 
 /// The client's open callback: (due date, agreed).
 fn callback(s: &Session, client: &str) -> (chrono::NaiveDate, bool) {
@@ -150,4 +152,73 @@ fn an_unanswered_call_on_my_own_client_still_moves_nothing_unasked() {
         s.log_contact(ContactDraft { outcome: Outcome::NoAnswer, ..draft("C2", Purpose::Callback) }).unwrap();
     assert!(logged.completed.is_empty());
     assert_eq!(callback(&s, "C2"), before);
+}
+
+/// Moves the branch clock to `to` (local time) and returns it.
+fn move_clock(b: &Branch, to: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    let now = b.clock.now().naive_local();
+    b.clock.advance(to - now);
+    to
+}
+
+/// The form's two date fields as staff type them, read on the branch clock and logged.
+fn log_typed(
+    s: &Session,
+    now: chrono::NaiveDateTime,
+    client: &str,
+    at: &str,
+    next: &str,
+) -> Result<Logged, ServiceError> {
+    let at = (!at.is_empty()).then(|| parse_contact_time(at, now).unwrap());
+    let next = (!next.is_empty()).then(|| parse_date_input(next, now.date()).unwrap());
+    s.log_contact(ContactDraft { at, next_callback: next, ..draft(client, Purpose::Callback) })
+}
+
+#[test]
+fn on_the_second_of_january_12_31_is_last_years_and_年底_next_years() {
+    let b = branch();
+    let s = b.session("2001");
+    let now = move_clock(&b, at(d(2027, 1, 2), 9, 0));
+    let logged = log_typed(&s, now, "C1", "12-31 15:00", "年底").unwrap();
+    let card = s.client(cno("C1")).unwrap();
+    let saved = card.contacts.iter().find(|c| c.contact.id == logged.contact).unwrap();
+    assert_eq!(saved.contact.at, at(d(2026, 12, 31), 15, 0), "last year's 12-31, not refused as the future");
+    assert_eq!(logged.next_callback, Some(d(2027, 12, 31)));
+    // Without a space, and a bare four-digit time.
+    let logged = log_typed(&s, now, "C2", "昨天14:30", "下下周一").unwrap();
+    let card = s.client(cno("C2")).unwrap();
+    let saved = card.contacts.iter().find(|c| c.contact.id == logged.contact).unwrap();
+    assert_eq!(saved.contact.at, at(d(2027, 1, 1), 14, 30));
+    assert_eq!(logged.next_callback, Some(d(2027, 1, 11)), "2027-01-02 is a Saturday");
+    let logged = log_typed(&s, now, "C3", "0830", "5号").unwrap();
+    assert_eq!(logged.next_callback, Some(d(2027, 1, 5)));
+}
+
+#[test]
+fn on_a_quarters_last_day_季末_is_the_next_quarters_end_for_a_callback_and_today_for_the_call() {
+    let b = branch();
+    let s = b.session("2001");
+    let now = move_clock(&b, at(d(2026, 12, 31), 16, 0));
+    let logged = log_typed(&s, now, "C1", "季末", "季末").unwrap();
+    assert_eq!(logged.next_callback, Some(d(2027, 3, 31)), "not today, which is refused");
+    let card = s.client(cno("C1")).unwrap();
+    let saved = card.contacts.iter().find(|c| c.contact.id == logged.contact).unwrap();
+    assert_eq!(saved.contact.at, now, "季末 on its last day is today, now");
+    let logged = log_typed(&s, now, "C2", "", "月底").unwrap();
+    assert_eq!(logged.next_callback, Some(d(2027, 1, 31)));
+}
+
+#[test]
+fn the_29th_of_february_is_the_next_one_for_a_callback_and_the_last_one_for_a_call() {
+    let b = branch();
+    let s = b.session("2001");
+    // 2027 has no 29 February; the next is 2028's, 365 days on.
+    let now = move_clock(&b, at(d(2027, 3, 1), 10, 0));
+    let logged = log_typed(&s, now, "C1", "", "02-29").unwrap();
+    assert_eq!(logged.next_callback, Some(d(2028, 2, 29)));
+    let now = move_clock(&b, at(d(2028, 3, 2), 10, 0));
+    let logged = log_typed(&s, now, "C2", "2月29日 10:00", "").unwrap();
+    let card = s.client(cno("C2")).unwrap();
+    let saved = card.contacts.iter().find(|c| c.contact.id == logged.contact).unwrap();
+    assert_eq!(saved.contact.at, at(d(2028, 2, 29), 10, 0));
 }

@@ -359,7 +359,12 @@ impl ContactForm {
         } else {
             // Only the date of this reference matters: it anchors "昨天" and "14:30".
             let reference = today.and_hms_opt(12, 0, 0).unwrap_or_default();
-            parse_contact_time(&at_text, reference).map_err(|e| errors.insert(Field::At, e)).ok()
+            // "今天" or today's date alone reads as the reference; sending nothing lets the
+            // service take the real now instead of a noon that may not have come yet.
+            parse_contact_time(&at_text, reference)
+                .map_err(|e| errors.insert(Field::At, e))
+                .ok()
+                .filter(|t| *t != reference)
         };
         let launch = self.selected_launch();
         // Only a date the user gave is sent; a pre-filled one is what the rules do anyway, and
