@@ -7,7 +7,9 @@ mod common;
 use chrono::Duration;
 use common::*;
 use mingdan::domain::calendar::{parse_contact_time, parse_date_input};
-use mingdan::domain::{Aim, Channel, ContactDraft, Outcome, Permission, Purpose, TaskKind};
+use mingdan::domain::{
+    Aim, Attempts, Channel, ContactDraft, DueBucket, Outcome, Permission, Purpose, TaskKind,
+};
 use mingdan::service::views::Logged;
 use mingdan::service::{Api, Clock, ServiceError, Session};
 
@@ -221,4 +223,63 @@ fn the_29th_of_february_is_the_next_one_for_a_callback_and_the_last_one_for_a_ca
     let card = s.client(cno("C2")).unwrap();
     let saved = card.contacts.iter().find(|c| c.contact.id == logged.contact).unwrap();
     assert_eq!(saved.contact.at, at(d(2028, 2, 29), 10, 0));
+}
+
+fn unanswered(client: &str, next: Option<chrono::NaiveDate>) -> ContactDraft {
+    ContactDraft {
+        outcome: Outcome::NoAnswer,
+        next_callback: next,
+        satisfaction: None,
+        ..draft(client, Purpose::Callback)
+    }
+}
+
+#[test]
+fn an_unanswered_call_keeps_an_overdue_client_on_the_overdue_list_with_its_tries() {
+    let b = branch();
+    let s = b.session("2001");
+    // C2's callback was due 11-25; it is now Saturday 11-28.
+    move_clock(&b, at(d(2026, 11, 28), 9, 0));
+    let overdue = |s: &Session| s.today().unwrap().overdue.into_iter().find(|t| t.id.client == cno("C2"));
+    let before = overdue(&s).expect("C2 is overdue");
+    assert_eq!(before.attempts, None);
+
+    s.log_contact(unanswered("C2", None)).unwrap();
+    let once = overdue(&s).expect("still overdue after one unanswered call");
+    assert_eq!(once.attempts, Some(Attempts { count: 1, last: d(2026, 11, 28) }));
+
+    // Monday, another try that plans the next for Wednesday: the client is still owed the
+    // callback that was due 11-25, so it stays overdue, counted from then.
+    move_clock(&b, at(d(2026, 11, 30), 9, 0));
+    s.log_contact(unanswered("C2", Some(d(2026, 12, 2)))).unwrap();
+    let twice = overdue(&s).expect("a date planned on an unanswered call does not hide it");
+    assert_eq!(twice.attempts, Some(Attempts { count: 2, last: d(2026, 11, 30) }));
+    assert_eq!(twice.bucket, DueBucket::Overdue { days: 5 });
+    assert_eq!(twice.due, d(2026, 12, 2), "the planned try is kept");
+    let card = s.client(cno("C2")).unwrap();
+    let on_card = card.open_tasks.iter().find(|t| matches!(t.kind(), TaskKind::Callback { .. })).unwrap();
+    assert_eq!(on_card.attempts, twice.attempts);
+    assert_eq!(on_card.bucket, twice.bucket);
+
+    // Reached: the callback is done and the client leaves the list.
+    s.log_contact(draft("C2", Purpose::Callback)).unwrap();
+    assert!(overdue(&s).is_none());
+    let next = s.client(cno("C2")).unwrap();
+    assert!(
+        next.open_tasks.iter().all(|t| t.attempts.is_none()),
+        "tries before the reached call are behind it"
+    );
+}
+
+#[test]
+fn an_unanswered_call_before_the_due_day_moves_a_callback_as_planned() {
+    let b = branch();
+    let s = b.session("2001");
+    // Due 11-25, tried on 11-18 and planned again for 11-27: not late, so not overdue.
+    s.log_contact(unanswered("C2", Some(d(2026, 11, 27)))).unwrap();
+    move_clock(&b, at(d(2026, 11, 26), 9, 0));
+    let today = s.today().unwrap();
+    assert!(today.overdue.iter().all(|t| t.id.client != cno("C2")));
+    let listed = today.this_week.iter().find(|t| t.id.client == cno("C2")).expect("due this week");
+    assert_eq!(listed.attempts, Some(Attempts { count: 1, last: d(2026, 11, 18) }));
 }

@@ -73,7 +73,12 @@ impl Service {
                 continue;
             }
             let Some(client) = by_no.get(&t.id.client) else { continue };
-            let v = Self::task_view(&t, client, &launches, today);
+            // Only a callback already late can be listed earlier than its date says
+            // (`callback_bucket`); the rest of the later ones need no reading.
+            if DueBucket::of(t.due, today) == DueBucket::Later && t.first_due >= today {
+                continue;
+            }
+            let v = self.callback_view(&t, client, &launches, today)?;
             match v.bucket {
                 DueBucket::Overdue { .. } => overdue.push(v),
                 DueBucket::Today => due_today.push(v),

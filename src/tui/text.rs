@@ -125,6 +125,8 @@ pub struct Text {
     /// The thread that carries requests has ended.
     pub wait_worker_gone: &'static str,
     pub days_overdue: &'static str,
+    /// Unreached tries at a callback: count, then the last try's date.
+    pub tried: &'static str,
     pub weekday_names: [&'static str; 7],
     pub overdue_callbacks: &'static str,
     pub due_today: &'static str,
@@ -444,6 +446,7 @@ pub const ZH: Text = Text {
     wait_too_long: "服务器 {} 秒没有答复，已不再等待。这次操作可能仍会完成：稍后按 r 刷新查看；如持续出现请联系管理员",
     wait_worker_gone: "内部错误：发送请求的线程已结束，请退出后重新打开 mingdan",
     days_overdue: "逾期{}天",
+    tried: "已尝试 {n} 次，最近 {last}",
     weekday_names: ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
     overdue_callbacks: "逾期回访",
     due_today: "今天到期",
@@ -744,6 +747,7 @@ pub const EN: Text = Text {
     wait_too_long: "The server has not answered in {}s; stopped waiting. The action may still complete: press r later to see; if this keeps happening, call the administrator",
     wait_worker_gone: "Internal error: the request thread has ended; quit and open mingdan again",
     days_overdue: "{}d overdue",
+    tried: "tried {n}x, last {last}",
     weekday_names: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
     overdue_callbacks: "Overdue callbacks",
     due_today: "Due today",
@@ -967,6 +971,13 @@ impl Text {
             Lang::Zh => zh,
             Lang::En => en,
         }
+    }
+
+    /// `已尝试 2 次，最近 12-01`.
+    pub fn tried_line(&self, a: &crate::domain::Attempts, today: chrono::NaiveDate) -> String {
+        self.tried
+            .replace("{n}", &a.count.to_string())
+            .replace("{last}", &super::ui::date(a.last, today, self))
     }
 
     pub fn overdue_days(&self, days: i64) -> String {

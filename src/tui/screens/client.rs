@@ -340,12 +340,15 @@ impl Screen for ClientScreen {
                 .open_tasks
                 .iter()
                 .flat_map(|task| {
+                    let tried = task.attempts.map(|a| format!(" · {}", t.tried_line(&a, cx.me.today)));
+                    let style = match task.bucket {
+                        crate::domain::DueBucket::Overdue { .. } => th.overdue,
+                        _ => ui::due_style(task.due, cx.me.today, th),
+                    };
                     [
                         Span::styled(t.task_title(task.kind(), task.launch_name.as_deref()), th.text),
-                        Span::styled(
-                            format!(" {}  ", ui::date(task.due, cx.me.today, t)),
-                            ui::due_style(task.due, cx.me.today, th),
-                        ),
+                        Span::styled(format!(" {}", ui::date(task.due, cx.me.today, t)), style),
+                        Span::styled(format!("{}  ", tried.unwrap_or_default()), th.muted),
                     ]
                 })
                 .collect()

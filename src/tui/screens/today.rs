@@ -191,7 +191,9 @@ impl TodayScreen {
         self.rows.get(self.state.selected()?)
     }
 
-    fn row_line(&self, row: &Row, cx: &Ctx) -> Line<'static> {
+    /// One row, `cols` cells wide at most (the highlight symbol's cell excluded); a row's last
+    /// text is cut with ".." rather than at the edge.
+    fn row_line(&self, row: &Row, cx: &Ctx, cols: usize) -> Line<'static> {
         let t = cx.t;
         let th = cx.theme;
         let today = cx.me.today;
@@ -209,8 +211,11 @@ impl TodayScreen {
                             DueBucket::ThisWeek => (ui::day_and_weekday(task.due, t), th.accent),
                             DueBucket::Later => (ui::date(task.due, today, t), th.text),
                         };
+                        // The tries come first: at 80 columns they are what must not be cut.
+                        let tried = task.attempts.map(|a| format!("{} · ", t.tried_line(&a, today)));
                         let what = format!(
-                            "{} {} · {}",
+                            "{}{} {} · {}",
+                            tried.unwrap_or_default(),
                             t.task_title(task.kind(), None),
                             ui::date(task.due, today, t),
                             t.class(task.client_class)
@@ -227,7 +232,7 @@ impl TodayScreen {
                     Span::styled(format!(" {}", ui::pad(&task.client_name, 8)), th.text),
                     Span::styled(format!(" {} ", ui::pad(task.id.client.as_str(), 10)), th.muted),
                     Span::styled(ui::pad(&why, 11), style),
-                    Span::styled(format!(" {what}"), th.text),
+                    Span::styled(format!(" {}", ui::fit(&what, cols.saturating_sub(33))), th.text),
                 ])
             }
             Row::Gap(g) => {
@@ -312,7 +317,9 @@ impl Screen for TodayScreen {
     }
 
     fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
-        let items: Vec<ListItem> = self.rows.iter().map(|r| ListItem::new(self.row_line(r, cx))).collect();
+        let cols = usize::from(area.width.saturating_sub(1));
+        let items: Vec<ListItem> =
+            self.rows.iter().map(|r| ListItem::new(self.row_line(r, cx, cols))).collect();
         let list = List::new(items).highlight_style(cx.theme.selection).highlight_symbol(">");
         f.render_stateful_widget(list, area, &mut self.state);
     }
