@@ -283,3 +283,41 @@ fn an_unanswered_call_before_the_due_day_moves_a_callback_as_planned() {
     let listed = today.this_week.iter().find(|t| t.id.client == cno("C2")).expect("due this week");
     assert_eq!(listed.attempts, Some(Attempts { count: 1, last: d(2026, 11, 18) }));
 }
+
+#[test]
+fn a_colleagues_contact_shows_on_the_maintainers_today_until_seen_or_followed_up() {
+    let b = branch();
+    let mine = b.session("2001");
+    let colleague = b.session("2002");
+    assert!(mine.today().unwrap().by_colleagues.is_empty());
+
+    b.clock.advance(Duration::minutes(30));
+    let walk_in = ContactDraft {
+        channel: Channel::InBranch,
+        also: vec![Aim { purpose: Purpose::QuarterlyNotice, launch: None }],
+        ..marketing("C1")
+    };
+    let logged = colleague.log_contact(walk_in).unwrap();
+    let today = mine.today().unwrap();
+    assert_eq!(today.by_colleagues.len(), 1, "同事代为联系");
+    let line = &today.by_colleagues[0];
+    assert_eq!((line.client.as_str(), line.by.name.as_str()), ("C1", "李强"));
+    assert_eq!(line.contact, logged.contact);
+    assert_eq!(line.at, at(d(2026, 11, 18), 10, 30));
+    assert_eq!(line.purposes, vec![Purpose::Marketing, Purpose::QuarterlyNotice]);
+    assert!(colleague.today().unwrap().by_colleagues.is_empty(), "not on the colleague's own Today");
+
+    // Someone else opening the card does not clear it; the maintainer opening it does.
+    colleague.seen_colleague_contacts(cno("C1")).unwrap();
+    assert_eq!(mine.today().unwrap().by_colleagues.len(), 1);
+    mine.seen_colleague_contacts(cno("C1")).unwrap();
+    assert!(mine.today().unwrap().by_colleagues.is_empty(), "seen");
+
+    // A further contact shows again, and the maintainer's own call settles it.
+    b.clock.advance(Duration::days(1));
+    colleague.log_contact(marketing("C1")).unwrap();
+    assert_eq!(mine.today().unwrap().by_colleagues.len(), 1);
+    b.clock.advance(Duration::hours(1));
+    mine.log_contact(marketing("C1")).unwrap();
+    assert!(mine.today().unwrap().by_colleagues.is_empty(), "followed up by the maintainer");
+}

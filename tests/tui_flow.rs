@@ -600,3 +600,28 @@ fn a_colleagues_client_is_named_as_theirs_and_their_callback_is_left_alone() {
     assert_eq!(after.contacts[0].contact.purpose, mingdan::domain::Purpose::Marketing);
     assert_eq!(after.open_tasks, before, "the maintainer's tasks are untouched");
 }
+
+#[test]
+fn a_colleagues_walk_in_is_on_my_today_until_i_open_the_client() {
+    let b = branch();
+    b.clock.advance(chrono::Duration::minutes(5));
+    let walk_in = mingdan::domain::ContactDraft {
+        channel: mingdan::domain::Channel::InBranch,
+        ..draft("C1", mingdan::domain::Purpose::Marketing)
+    };
+    b.session("2002").log_contact(walk_in).unwrap();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    let today = screen(&mut app);
+    let line =
+        today.lines().find(|l| l.contains("张伟") && l.contains("李强")).unwrap_or_else(|| panic!("{today}"));
+    assert!(today.contains("【同事代为联系】 1"), "{today}");
+    assert!(line.contains("10:05") && line.contains("营销"), "who, when, purpose: {line}");
+    select_line(&mut app, "李强");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.top_title(), "客户 张伟");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('r'));
+    assert!(!screen(&mut app).contains("同事代为联系"), "{}", screen(&mut app));
+}

@@ -88,6 +88,9 @@ api! {
     /// A roster (the actor's own unless a manager names another).
     fn roster(Roster, of: Option<StaffNo>, sort: RosterSort, filter: RosterFilter) -> RosterPage;
     fn client(Client, no: ClientNo) -> ClientCard;
+    /// The maintainer opened their client's card: colleagues' contacts so far are seen and
+    /// leave Today's 同事代为联系. Does nothing for someone else's client.
+    fn seen_colleague_contacts(SeenColleagueContacts, no: ClientNo) -> ();
     /// Shows one masked field in full; audited. Assets are yuan ("1,234,567.89"); a field with
     /// nothing in it (an unknown balance, no phone) is the empty string.
     fn reveal(Reveal, no: ClientNo, field: Sensitive) -> String;

@@ -54,6 +54,11 @@ impl SensitiveKey {
 impl ClientScreen {
     pub fn new(no: ClientNo, cx: &Ctx) -> Result<ClientScreen, ServiceError> {
         let card = cx.api.client(no.clone())?;
+        if card.mine {
+            // Opening the card is how a maintainer sees a colleague's contact; if marking it
+            // fails, the line simply stays on Today, so the card still opens.
+            let _ = cx.api.seen_colleague_contacts(no.clone());
+        }
         let manager = cx.me.staff.may(Permission::Manager);
         Ok(ClientScreen { no, card, revealed: BTreeMap::new(), scroll: 0, manager })
     }

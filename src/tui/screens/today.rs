@@ -15,13 +15,15 @@ use super::super::ui;
 use super::contact_form::Prefill;
 use crate::domain::{ClientNo, DueBucket, Purpose, TaskId, TaskKind};
 use crate::service::ServiceError;
-use crate::service::today::{GapLine, Progress, TodayView};
+use crate::service::today::{ColleagueContact, GapLine, Progress, TodayView};
 use crate::service::views::TaskView;
 
 enum Row {
     Header(Vec<Span<'static>>),
     Task(TaskView),
     Gap(GapLine),
+    /// 同事代为联系: a colleague contacted one of my clients.
+    Colleague(ColleagueContact),
     /// A section with nothing in it.
     Empty(&'static str),
 }
@@ -31,6 +33,7 @@ impl Row {
         match self {
             Row::Task(t) => Some(&t.id.client),
             Row::Gap(g) => Some(&g.client),
+            Row::Colleague(c) => Some(&c.client),
             Row::Header(_) | Row::Empty(_) => None,
         }
     }
@@ -40,6 +43,7 @@ impl Row {
         match self {
             Row::Task(t) => Some(LineKey::Task(t.id.clone())),
             Row::Gap(g) => Some(LineKey::Gap(g.client.clone())),
+            Row::Colleague(c) => Some(LineKey::Colleague(c.client.clone())),
             Row::Header(_) | Row::Empty(_) => None,
         }
     }
@@ -61,6 +65,7 @@ impl Row {
 enum LineKey {
     Task(TaskId),
     Gap(ClientNo),
+    Colleague(ClientNo),
 }
 
 pub struct TodayScreen {
@@ -82,6 +87,11 @@ impl TodayScreen {
             Row::Header(vec![Span::styled(format!("【{title}】"), th.title), Span::styled(rest, style)])
         };
         let mut rows = Vec::new();
+        // Only when there is something: most days nobody else calls one's clients.
+        if !view.by_colleagues.is_empty() {
+            rows.push(head(t.by_colleagues.to_string(), format!(" {}", view.by_colleagues.len()), th.accent));
+            rows.extend(view.by_colleagues.iter().cloned().map(Row::Colleague));
+        }
         for (title, tasks, style, empty) in [
             (t.overdue_callbacks, &view.overdue, th.overdue, t.none_overdue),
             (t.due_today, &view.due_today, th.warning, t.none),
@@ -232,6 +242,22 @@ impl TodayScreen {
                     Span::styled(format!(" {}", ui::pad(&task.client_name, 8)), th.text),
                     Span::styled(format!(" {} ", ui::pad(task.id.client.as_str(), 10)), th.muted),
                     Span::styled(ui::pad(&why, 11), style),
+                    Span::styled(format!(" {}", ui::fit(&what, cols.saturating_sub(33))), th.text),
+                ])
+            }
+            Row::Colleague(c) => {
+                let purposes: Vec<&str> = c.purposes.iter().map(|p| t.purpose(*p)).collect();
+                let what = format!(
+                    "{} {} · {} · {}",
+                    ui::date(c.at.date(), today, t),
+                    c.at.format("%H:%M"),
+                    purposes.join(t.list_sep),
+                    t.outcome(c.outcome)
+                );
+                Line::from(vec![
+                    Span::styled(format!(" {}", ui::pad(&c.client_name, 8)), th.text),
+                    Span::styled(format!(" {} ", ui::pad(c.client.as_str(), 10)), th.muted),
+                    Span::styled(ui::pad(&c.by.name, 11), th.accent),
                     Span::styled(format!(" {}", ui::fit(&what, cols.saturating_sub(33))), th.text),
                 ])
             }
