@@ -321,3 +321,16 @@ fn a_colleagues_contact_shows_on_the_maintainers_today_until_seen_or_followed_up
     mine.log_contact(marketing("C1")).unwrap();
     assert!(mine.today().unwrap().by_colleagues.is_empty(), "followed up by the maintainer");
 }
+
+#[test]
+fn a_colleagues_walk_in_does_not_undo_the_maintainers_tries() {
+    let b = branch();
+    let s = b.session("2001");
+    move_clock(&b, at(d(2026, 11, 28), 9, 0));
+    s.log_contact(unanswered("C2", Some(d(2026, 12, 2)))).unwrap();
+    b.clock.advance(Duration::hours(2));
+    b.session("2002").log_contact(marketing("C2")).unwrap();
+    let today = s.today().unwrap();
+    let line = today.overdue.iter().find(|t| t.id.client == cno("C2")).expect("still owed and overdue");
+    assert_eq!(line.attempts, Some(Attempts { count: 1, last: d(2026, 11, 28) }));
+}

@@ -350,10 +350,16 @@ pub struct Attempts {
 }
 
 /// The unreached tries at `callback`: the client's contacts (any order, anyone's) that did not
-/// reach them, made on or after the day the callback was opened and after the client was last
-/// reached. None when there were none.
+/// reach them, made since the callback was opened — on or after its day, and after the reached
+/// contact that opened it. A reached contact since then that left the callback open (a
+/// colleague's walk-in, say) does not undo the tries: the callback is still owed. None when
+/// there were none.
 pub fn attempts(callback: &Task, contacts: &[Contact]) -> Option<Attempts> {
-    let last_reached = contacts.iter().filter(|c| c.outcome.reached()).map(|c| c.at).max();
+    let last_reached = contacts
+        .iter()
+        .filter(|c| c.outcome.reached() && c.at.date() <= callback.created)
+        .map(|c| c.at)
+        .max();
     let tries: Vec<NaiveDate> = contacts
         .iter()
         .filter(|c| !c.outcome.reached() && c.at.date() >= callback.created)
