@@ -334,3 +334,21 @@ fn a_colleagues_walk_in_does_not_undo_the_maintainers_tries() {
     let line = today.overdue.iter().find(|t| t.id.client == cno("C2")).expect("still owed and overdue");
     assert_eq!(line.attempts, Some(Attempts { count: 1, last: d(2026, 11, 28) }));
 }
+
+#[test]
+fn a_sticker_takes_a_past_date_and_keeps_it_when_taken_back() {
+    let b = branch();
+    let s = b.session("2001");
+    let put = s.set_sticker(cno("C1"), true, Some(d(2026, 9, 19))).unwrap();
+    assert_eq!((put.done, put.on), (true, Some(d(2026, 9, 19))));
+    let off = s.set_sticker(cno("C1"), false, None).unwrap();
+    assert_eq!((off.done, off.on), (false, Some(d(2026, 9, 19))), "the date is kept");
+    let back = s.set_sticker(cno("C1"), true, None).unwrap();
+    assert_eq!(back.on, Some(d(2026, 9, 19)), "putting it back restores the date");
+    let fresh = s.set_sticker(cno("C2"), true, None).unwrap();
+    assert_eq!(fresh.on, Some(d(2026, 11, 18)), "today when nothing was kept");
+    match s.set_sticker(cno("C3"), true, Some(d(2026, 11, 19))) {
+        Err(ServiceError::Invalid(p)) => assert_eq!(p[0].field, "贴标日期"),
+        other => panic!("a future sticker date was accepted: {other:?}"),
+    }
+}

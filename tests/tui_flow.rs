@@ -161,8 +161,8 @@ fn plan_and_sticker_are_edited_from_the_card() {
     ctrl(&mut app, 's');
     assert!(screen(&mut app).contains("已保存营销预案"));
     press(&mut app, KeyCode::Char('t'));
-    assert!(screen(&mut app).contains("确认已为该客户贴标"));
-    press(&mut app, KeyCode::Char('y'));
+    assert!(screen(&mut app).contains("贴标日期"), "{}", screen(&mut app));
+    press(&mut app, KeyCode::Enter);
     let card = screen(&mut app);
     assert!(card.contains("已贴标 11-18"), "{card}");
     assert_eq!(app.top_title(), name);
@@ -624,4 +624,62 @@ fn a_colleagues_walk_in_is_on_my_today_until_i_open_the_client() {
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('r'));
     assert!(!screen(&mut app).contains("同事代为联系"), "{}", screen(&mut app));
+}
+
+#[test]
+fn a_sticker_keeps_its_date_takes_a_past_one_and_is_undone_on_the_card() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Enter);
+    let no = s.roster(None, Default::default(), Default::default()).unwrap().rows[0].no.clone();
+    // A label put on before mingdan was used: a past day.
+    press(&mut app, KeyCode::Char('t'));
+    ctrl(&mut app, 'u');
+    typ(&mut app, "上周五");
+    assert!(screen(&mut app).contains("2026-11-13"), "{}", screen(&mut app));
+    press(&mut app, KeyCode::Enter);
+    let card = screen(&mut app);
+    assert!(card.contains("已贴标 11-13") && card.contains("按 u 撤销"), "{card}");
+    // Taken back: the card says which date it keeps, and putting it back offers that date.
+    press(&mut app, KeyCode::Char('t'));
+    assert!(screen(&mut app).contains("原贴标日期会保留"), "{}", screen(&mut app));
+    press(&mut app, KeyCode::Char('y'));
+    let card = screen(&mut app);
+    assert!(card.contains("未贴标（原贴标 11-13）"), "{card}");
+    assert_eq!(s.client(no.clone()).unwrap().client.sticker.on, Some(d(2026, 11, 13)));
+    // u puts it back as it was.
+    press(&mut app, KeyCode::Char('u'));
+    let card = screen(&mut app);
+    assert!(card.contains("已撤销") && card.contains("已贴标 11-13"), "{card}");
+    let sticker = s.client(no.clone()).unwrap().client.sticker;
+    assert!(sticker.done && sticker.on == Some(d(2026, 11, 13)));
+    // A future day is refused at the field.
+    press(&mut app, KeyCode::Char('t'));
+    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Char('t'));
+    assert!(screen(&mut app).contains("2026-11-13"), "the kept date is offered:\n{}", screen(&mut app));
+    ctrl(&mut app, 'u');
+    typ(&mut app, "2026-12-01");
+    press(&mut app, KeyCode::Enter);
+    assert!(screen(&mut app).contains("不能晚于今天"), "{}", screen(&mut app));
+}
+
+#[test]
+fn a_revealed_phone_is_masked_again_by_the_same_key() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Enter);
+    let masked = screen(&mut app);
+    assert!(masked.contains("****"), "{masked}");
+    press(&mut app, KeyCode::Char('p'));
+    let shown = screen(&mut app);
+    assert_ne!(shown, masked);
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(screen(&mut app), masked, "p hides it again");
 }

@@ -946,7 +946,8 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         kind: Kind::Plain,
         doc: "不能晚于今天",
         read: Some(|d, s, cx| set(&mut d.sticker_on, cells::past_date(s, cx.today))),
-        write: Some(|o| opt_date(o.client.sticker.on)),
+        // A mark taken back keeps its date for an undo; the export shows dates of marks only.
+        write: Some(|o| opt_date(o.client.sticker.on.filter(|_| o.client.sticker.done))),
     },
     online_banking_column(),
     shuanglifeng_column(),

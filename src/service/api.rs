@@ -108,7 +108,9 @@ api! {
     /// False when they had none.
     fn discard_draft_of(DiscardDraftOf, of: StaffNo) -> bool;
     fn set_plan(SetPlan, no: ClientNo, plan: String) -> ();
-    fn set_sticker(SetSticker, no: ClientNo, done: bool) -> Sticker;
+    /// Puts the VIP label on (on `on`, a past day allowed; None: the kept date or today) or
+    /// takes it back, keeping its date; see `Service::set_sticker`.
+    fn set_sticker(SetSticker, no: ClientNo, done: bool, on: Option<NaiveDate>) -> Sticker;
     fn list_staff(ListStaff) -> Vec<Staff>;
     fn save_staff(SaveStaff, staff: Staff) -> ();
     fn import_staff(ImportStaff, rows: Vec<StaffRecord>, source: String, dry_run: bool) -> ImportOutcome;

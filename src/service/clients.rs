@@ -1,5 +1,7 @@
 //! Edits a maintainer makes on a client: the marketing plan and the VIP sticker.
 
+use chrono::NaiveDate;
+
 use super::{Service, ServiceError};
 use crate::domain::client::parse_plan;
 use crate::domain::{AuditAction, Client, ClientNo, Permission, Staff, Sticker};
@@ -45,11 +47,33 @@ impl Service {
         Ok(())
     }
 
-    /// Marks the VIP label as put on (today) or takes the mark back; maintainer or manager.
-    pub fn set_sticker(&self, actor: &Staff, no: ClientNo, done: bool) -> Result<Sticker, ServiceError> {
+    /// Marks the VIP label as put on, on `on` (a past day may be given; None keeps the date a
+    /// mark taken back still remembers, else today), or takes the mark back (`done` false),
+    /// keeping its date so putting it back restores it and an undo loses nothing.
+    /// Maintainer or manager. Refused (`Invalid`, 贴标日期) for a day after today.
+    pub fn set_sticker(
+        &self,
+        actor: &Staff,
+        no: ClientNo,
+        done: bool,
+        on: Option<NaiveDate>,
+    ) -> Result<Sticker, ServiceError> {
         let today = self.local_date();
-        let sticker = if done { Sticker { done: true, on: Some(today) } } else { Sticker::default() };
-        let detail = if done { format!("已贴标 {today}") } else { "取消贴标".into() };
+        if on.is_some_and(|d| d > today) {
+            return Err(ServiceError::invalid("贴标日期", "不能晚于今天；贴标之后再登记"));
+        }
+        let kept = self.client_or_not_found(&no)?.sticker.on;
+        let sticker = if done {
+            Sticker { done: true, on: on.or(kept).or(Some(today)) }
+        } else {
+            Sticker { done: false, on: on.or(kept) }
+        };
+        let detail = match (done, sticker.on) {
+            (true, Some(d)) => format!("已贴标 {d}"),
+            (true, None) => "已贴标".into(),
+            (false, Some(d)) => format!("取消贴标（保留原贴标日期 {d}）"),
+            (false, None) => "取消贴标".into(),
+        };
         let may = |c: &Client| {
             if c.maintainer.as_ref() == Some(&actor.no) {
                 Ok(())

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::Datelike;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -18,8 +18,9 @@ use super::contact_form::Prefill;
 use super::handover::{StaffPicker, out_of_scope};
 use super::modal::Confirm;
 use super::plan_editor::PlanEditor;
+use crate::domain::calendar::{DateSense, parse_date};
 use crate::domain::client::display_permille;
-use crate::domain::{ClientNo, Permission, Requirement, Sensitive};
+use crate::domain::{ClientNo, Permission, Requirement, Sensitive, Sticker};
 use crate::service::ServiceError;
 use crate::service::views::ClientCard;
 
@@ -31,6 +32,11 @@ pub struct ClientScreen {
     scroll: usize,
     /// The user is a manager: the card offers to put the client on a roster or move it.
     manager: bool,
+    /// The sticker as it was when its form or question was opened from this card, until a
+    /// reload shows whether it changed.
+    sticker_before: Option<Sticker>,
+    /// What `u` puts back: the sticker before the last change made from this card.
+    sticker_undo: Option<Sticker>,
 }
 
 /// `Sensitive` as an ordered map key.
@@ -60,7 +66,15 @@ impl ClientScreen {
             let _ = cx.api.seen_colleague_contacts(no.clone());
         }
         let manager = cx.me.staff.may(Permission::Manager);
-        Ok(ClientScreen { no, card, revealed: BTreeMap::new(), scroll: 0, manager })
+        Ok(ClientScreen {
+            no,
+            card,
+            revealed: BTreeMap::new(),
+            scroll: 0,
+            manager,
+            sticker_before: None,
+            sticker_undo: None,
+        })
     }
 
     /// Any client — a 他行 prospect below gold as much as a gold client — can be put on a roster
@@ -80,8 +94,10 @@ impl ClientScreen {
         Action::Push(Box::new(picker))
     }
 
+    /// Shows a field in full (audited), or masks it again if it is shown: the same key hides
+    /// it before someone else walks up to the counter.
     fn reveal(&mut self, key: SensitiveKey, cx: &Ctx) -> Action {
-        if self.revealed.contains_key(&key) {
+        if self.revealed.remove(&key).is_some() {
             return Action::None;
         }
         match cx.api.reveal(self.no.clone(), key.field()) {
@@ -125,7 +141,13 @@ impl ClientScreen {
             let on = c.sticker.on.map(|d| format!(" {}", ui::date(d, today, t))).unwrap_or_default();
             Span::styled(format!("{}{on}", t.sticker_done), th.ok)
         } else {
-            Span::styled(t.sticker_not_done, th.warning)
+            // A mark taken back keeps its date; say so, since putting it back reuses it.
+            let kept = c
+                .sticker
+                .on
+                .map(|d| t.sticker_kept.replace("{}", &ui::date(d, today, t)))
+                .unwrap_or_default();
+            Span::styled(format!("{}{kept}", t.sticker_not_done), th.warning)
         };
         let next = match c.next_callback {
             Some(d) => Span::styled(ui::date(d, today, t), ui::due_style(d, today, th)),
@@ -262,6 +284,7 @@ impl Screen for ClientScreen {
             ("p", t.key_reveal_phone),
             ("i", t.key_reveal_id),
             ("m", t.key_reveal_assets),
+            ("u", t.key_undo),
             (t.keys_up_down, t.key_scroll),
             ("r", t.key_refresh),
         ];
@@ -273,10 +296,18 @@ impl Screen for ClientScreen {
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
         self.card = cx.api.client(self.no.clone())?;
+        if let Some(before) = self.sticker_before
+            && before != self.card.client.sticker
+        {
+            self.sticker_undo = Some(before);
+            self.sticker_before = None;
+        }
         Ok(())
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        // Back on the card: a sticker form left without saving changed nothing to undo.
+        self.sticker_before = None;
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') | KeyCode::Left | KeyCode::Char('h') => Action::Pop,
             KeyCode::Char('c') => super::open_contact_form(self.no.clone(), Prefill::default(), cx),
@@ -295,17 +326,32 @@ impl Screen for ClientScreen {
                 if !self.card.may_set_sticker {
                     return Action::Say(Message::Error(cx.t.sticker_not_yours.to_string()));
                 }
-                let done = !self.card.client.sticker.done;
-                let question = if done { cx.t.confirm_sticker_on } else { cx.t.confirm_sticker_off };
+                let now = self.card.client.sticker;
+                self.sticker_before = Some(now);
                 let no = self.no.clone();
                 let title = format!("{} · {}", cx.t.key_sticker, self.card.client.name);
-                Action::Push(Box::new(Confirm::new(title, question.to_string(), move |cx: &Ctx| {
-                    match cx.api.set_sticker(no, done) {
-                        Ok(_) => Action::PopSaved(cx.t.sticker_saved.to_string()),
-                        Err(e) => Action::error(e),
-                    }
-                })))
+                if now.done {
+                    let question = cx.t.confirm_sticker_off.to_string();
+                    Action::Push(Box::new(Confirm::new(title, question, move |cx: &Ctx| {
+                        match cx.api.set_sticker(no, false, None) {
+                            Ok(_) => Action::PopSaved(cx.t.sticker_off_saved.to_string()),
+                            Err(e) => Action::error(e),
+                        }
+                    })))
+                } else {
+                    Action::Push(Box::new(StickerForm::new(no, title, now.on.unwrap_or(cx.me.today))))
+                }
             }
+            KeyCode::Char('u') => match self.sticker_undo.take() {
+                Some(was) => match cx.api.set_sticker(self.no.clone(), was.done, was.on) {
+                    Ok(_) => Action::Saved(cx.t.sticker_undone.to_string()),
+                    Err(e) => {
+                        self.sticker_undo = Some(was);
+                        Action::error(e)
+                    }
+                },
+                None => Action::None,
+            },
             KeyCode::Char('a') => self.assign(cx),
             KeyCode::Char('p') => self.reveal(SensitiveKey::Phone, cx),
             KeyCode::Char('i') => self.reveal(SensitiveKey::Id, cx),
@@ -390,5 +436,117 @@ impl Screen for ClientScreen {
             .map(|l| fit_line(l, timeline_area.width))
             .collect();
         f.render_widget(Paragraph::new(lines), timeline_area);
+    }
+}
+
+/// Puts the VIP label on: the day it was put on, today unless a past day is typed (a mark
+/// taken back offers the date it kept). Read as a date gone by: `09-19`, `上周五`, `昨天`.
+pub struct StickerForm {
+    no: ClientNo,
+    title: String,
+    date: ratatui_textarea::TextArea<'static>,
+    error: Option<String>,
+}
+
+impl StickerForm {
+    fn new(no: ClientNo, title: String, on: chrono::NaiveDate) -> StickerForm {
+        StickerForm { no, title, date: ui::text_input(&on.format("%Y-%m-%d").to_string(), ""), error: None }
+    }
+
+    fn text(&self) -> String {
+        self.date.lines().join(" ").trim().to_string()
+    }
+
+    fn save(&mut self, cx: &Ctx) -> Action {
+        let typed = self.text();
+        let on =
+            if typed.is_empty() { Ok(cx.me.today) } else { parse_date(&typed, cx.me.today, DateSense::Back) };
+        let saved = on
+            .map_err(|e| ServiceError::invalid(cx.t.sticker_date, e))
+            .and_then(|d| cx.api.set_sticker(self.no.clone(), true, Some(d)));
+        match saved {
+            Ok(s) => {
+                let on = s.on.map(|d| ui::long_date(d, cx.t)).unwrap_or_default();
+                Action::PopSaved(cx.t.sticker_saved_on.replace("{}", &on))
+            }
+            Err(e) => {
+                self.error = Some(e.to_string());
+                Action::None
+            }
+        }
+    }
+}
+
+impl Screen for StickerForm {
+    fn title(&self, _t: &Text) -> String {
+        self.title.clone()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![("Enter", t.key_save), ("Esc", t.key_cancel)]
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => Action::Pop,
+            KeyCode::Enter => self.save(cx),
+            KeyCode::Char('s') if ctrl => self.save(cx),
+            KeyCode::Char('u') if ctrl => {
+                self.date = ui::text_input("", "");
+                self.error = None;
+                Action::None
+            }
+            _ => {
+                self.date.input(key);
+                self.error = None;
+                Action::None
+            }
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let th = cx.theme;
+        let label_w: u16 = 12;
+        let y = area.y + 1;
+        f.render_widget(
+            Paragraph::new(Span::styled(format!(">{}", t.sticker_date), th.accent)),
+            Rect { x: area.x, y, width: label_w.min(area.width), height: 1 },
+        );
+        let w = area.width.saturating_sub(label_w + 1).min(24);
+        let input_area = Rect { x: area.x + label_w, y, width: w, height: 1 };
+        self.date.set_style(th.selection);
+        self.date.set_cursor_style(th.key);
+        f.render_widget(&self.date, input_area);
+        let c = self.date.screen_cursor();
+        f.set_cursor_position((input_area.x + c.col as u16, y));
+        let typed = self.text();
+        let reading =
+            if typed.is_empty() { Ok(cx.me.today) } else { parse_date(&typed, cx.me.today, DateSense::Back) };
+        let hint_x = input_area.x + w + 1;
+        if let Ok(d) = reading {
+            f.render_widget(
+                Paragraph::new(Span::styled(format!("= {}", ui::long_date(d, t)), th.muted)),
+                Rect {
+                    x: hint_x.min(area.right()),
+                    y,
+                    width: area.right().saturating_sub(hint_x),
+                    height: 1,
+                },
+            );
+        }
+        let msg = match &self.error {
+            Some(e) => Span::styled(format!(" {e}"), th.overdue),
+            None => Span::styled(format!(" {}", t.sticker_date_hint), th.muted),
+        };
+        f.render_widget(
+            Paragraph::new(msg).wrap(Wrap { trim: false }),
+            Rect { x: area.x, y: y + 2, width: area.width, height: 3.min(area.height.saturating_sub(3)) },
+        );
     }
 }
