@@ -449,7 +449,7 @@ fn help_has_no_duplicates_a_border_and_a_legend() {
     let card = screen(&mut app);
     let boxed: String = card.lines().filter(|l| l.contains('|')).collect::<Vec<_>>().join("\n");
     assert!(!boxed.contains("p/i/m"), "the combined entry is left out of help:\n{card}");
-    assert_eq!(card.matches("显示手机号").count(), 1, "{card}");
+    assert_eq!(card.matches("显示/遮蔽手机号").count(), 1, "{card}");
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('/'));
