@@ -352,3 +352,26 @@ fn a_sticker_takes_a_past_date_and_keeps_it_when_taken_back() {
         other => panic!("a future sticker date was accepted: {other:?}"),
     }
 }
+
+#[test]
+fn a_note_or_plan_pasted_with_cr_line_breaks_is_kept_as_lines_not_refused() {
+    let b = branch();
+    let s = b.session("2001");
+    let logged = s
+        .log_contact(ContactDraft {
+            note: "客户在外地\r下周回来\r\n再约".into(), ..marketing("C1")
+        })
+        .unwrap();
+    let card = s.client(cno("C1")).unwrap();
+    let saved = card.contacts.iter().find(|c| c.contact.id == logged.contact).unwrap();
+    assert_eq!(saved.contact.note, "客户在外地\n下周回来\n再约");
+    s.save_draft(ContactDraft { note: "草稿\r第二行".into(), ..marketing("C2") }).unwrap();
+    assert_eq!(s.draft().unwrap().unwrap().note, "草稿\n第二行");
+    s.set_plan(cno("C1"), "1. 上门\r2. 推荐养老理财".into()).unwrap();
+    assert_eq!(s.client(cno("C1")).unwrap().client.plan, "1. 上门\n2. 推荐养老理财");
+    // Other control characters are still refused, naming the field.
+    match s.log_contact(ContactDraft { note: "响铃\u{7}".into(), ..marketing("C1") }) {
+        Err(ServiceError::Invalid(p)) => assert_eq!(p[0].field, "备注"),
+        other => panic!("{other:?}"),
+    }
+}

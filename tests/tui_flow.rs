@@ -683,3 +683,72 @@ fn a_revealed_phone_is_masked_again_by_the_same_key() {
     press(&mut app, KeyCode::Char('p'));
     assert_eq!(screen(&mut app), masked, "p hides it again");
 }
+
+/// Opens C1 (张伟, 2001's) from search.
+fn open_c1(app: &mut App) {
+    press(app, KeyCode::Char('/'));
+    typ(app, "张伟");
+    press(app, KeyCode::Enter);
+    assert_eq!(app.top_title(), "客户 张伟");
+}
+
+#[test]
+fn a_multi_line_note_is_typed_pasted_and_read_in_full_from_the_card() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    open_c1(&mut app);
+    press(&mut app, KeyCode::Char('c'));
+    // To the note: past 联系方式, 联系目的, 本次完成, 联系结果, 满意度.
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Tab);
+    }
+    typ(&mut app, "第一行");
+    ctrl(&mut app, 'j');
+    typ(&mut app, "第二行");
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT));
+    // A terminal sends a pasted paragraph's line breaks as CR.
+    app.on_paste("粘贴一\r粘贴二");
+    let form = screen(&mut app);
+    assert!(form.contains("第一行") && form.contains("第二行") && form.contains("粘贴二"), "{form}");
+    ctrl(&mut app, 's');
+    let card = screen(&mut app);
+    assert!(card.contains("已保存"), "not refused as 控制字符:\n{card}");
+    let note = &s.client(cno("C1")).unwrap().contacts[0].contact.note;
+    assert_eq!(note, "第一行\n第二行\n粘贴一\n粘贴二");
+    // Enter on the timeline's top entry opens it whole.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.top_title(), "联系详情");
+    let whole = screen(&mut app);
+    for line in ["第一行", "第二行", "粘贴一", "粘贴二", "记录人", "王芳（2001）", "联系结果"]
+    {
+        assert!(whole.lines().any(|l| l.contains(line)), "{line}:\n{whole}");
+    }
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.top_title(), "客户 张伟");
+}
+
+#[test]
+fn a_long_note_and_a_long_plan_are_not_cut_silently() {
+    let b = branch();
+    let s = b.session("2001");
+    let long_note = "客户来电咨询定期存款到期后的安排，".repeat(8) + "末尾在这里";
+    s.log_contact(mingdan::domain::ContactDraft {
+        note: long_note.clone(),
+        ..draft("C1", mingdan::domain::Purpose::Marketing)
+    })
+    .unwrap();
+    let plan: Vec<String> = (1..=8).map(|i| format!("{i}. 第{i}步安排")).collect();
+    s.set_plan(cno("C1"), plan.join("\r")).unwrap();
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    open_c1(&mut app);
+    let card = screen(&mut app);
+    assert!(card.contains("1. 第1步安排") && card.contains("3. 第3步安排"), "{card}");
+    assert!(card.contains("更多，按 e 查看") && !card.contains("8. 第8步安排"), "{card}");
+    assert!(!card.contains("末尾在这里"), "the timeline shows one line of it:\n{card}");
+    press(&mut app, KeyCode::Enter);
+    let whole = screen(&mut app);
+    assert!(whole.contains("末尾在这里"), "{whole}");
+}

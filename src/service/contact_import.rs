@@ -189,7 +189,11 @@ impl Service {
                 purpose,
                 launch,
                 outcome: result,
-                note: r.note.clone().unwrap_or_default(),
+                note: r
+                    .note
+                    .as_deref()
+                    .map(|n| crate::domain::text::newlines(n).into_owned())
+                    .unwrap_or_default(),
                 satisfaction: r.satisfaction,
                 next_callback: r.next_callback,
                 also: Vec::new(),

@@ -6,14 +6,16 @@ use std::collections::BTreeMap;
 use super::views::{DraftRow, Logged, TaskView};
 use super::{Service, ServiceError};
 use crate::domain::task::apply_contact;
+use crate::domain::text::newlines;
 use crate::domain::{
     AuditAction, Contact, ContactDraft, ContactId, Permission, Purpose, Staff, StaffNo, Task,
 };
 use crate::store::StoreError;
 
 impl Service {
-    pub fn log_contact(&self, actor: &Staff, draft: ContactDraft) -> Result<Logged, ServiceError> {
+    pub fn log_contact(&self, actor: &Staff, mut draft: ContactDraft) -> Result<Logged, ServiceError> {
         let now = self.local_now();
+        draft.note = newlines(&draft.note).into_owned();
         let problems = draft.problems(now);
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));
@@ -92,7 +94,8 @@ impl Service {
 
     /// One draft per staff member; the next save replaces it. Refused (`Invalid`, naming the
     /// field) when its text breaks a contact's rules; see `ContactDraft::draft_problems`.
-    pub fn save_draft(&self, actor: &Staff, draft: ContactDraft) -> Result<(), ServiceError> {
+    pub fn save_draft(&self, actor: &Staff, mut draft: ContactDraft) -> Result<(), ServiceError> {
+        draft.note = newlines(&draft.note).into_owned();
         let problems = draft.draft_problems();
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));

@@ -22,7 +22,7 @@ use crate::domain::calendar::{DateSense, parse_date};
 use crate::domain::client::display_permille;
 use crate::domain::{ClientNo, Permission, Requirement, Sensitive, Sticker};
 use crate::service::ServiceError;
-use crate::service::views::ClientCard;
+use crate::service::views::{ClientCard, ContactView};
 
 pub struct ClientScreen {
     no: ClientNo,
@@ -286,6 +286,7 @@ impl Screen for ClientScreen {
             ("m", t.key_reveal_assets),
             ("u", t.key_undo),
             (t.keys_up_down, t.key_scroll),
+            ("Enter", t.key_read),
             ("r", t.key_refresh),
         ];
         if self.manager {
@@ -365,6 +366,10 @@ impl Screen for ClientScreen {
                 Action::None
             }
             KeyCode::Char('r') => Action::after(self.refresh(cx)),
+            KeyCode::Enter => match self.card.contacts.get(self.scroll) {
+                Some(cv) => Action::Push(Box::new(ContactDetail { view: cv.clone(), scroll: 0 })),
+                None => Action::None,
+            },
             _ => Action::None,
         }
     }
@@ -417,7 +422,19 @@ impl Screen for ClientScreen {
         f.render_widget(Paragraph::new(profile), profile_area);
         f.render_widget(Paragraph::new(Span::styled(format!("【{}】", t.plan), th.title)), plan_head);
         let plan_style = if self.card.client.plan.is_empty() { th.muted } else { th.text };
-        f.render_widget(Paragraph::new(plan_text).style(plan_style).wrap(Wrap { trim: false }), plan_area);
+        if wrapped > usize::from(plan_height) {
+            // Cut: the last row says so and where the rest is, instead of stopping mid-sentence.
+            let [shown, more] =
+                Layout::vertical([Constraint::Length(plan_height - 1), Constraint::Length(1)])
+                    .areas(plan_area);
+            f.render_widget(Paragraph::new(plan_text).style(plan_style).wrap(Wrap { trim: false }), shown);
+            f.render_widget(Paragraph::new(Span::styled(t.plan_more, th.accent)), more);
+        } else {
+            f.render_widget(
+                Paragraph::new(plan_text).style(plan_style).wrap(Wrap { trim: false }),
+                plan_area,
+            );
+        }
         let mut task_line = vec![Span::styled(format!("【{}】", t.open_tasks), th.title)];
         task_line.extend(tasks);
         f.render_widget(Paragraph::new(Line::from(task_line)).wrap(Wrap { trim: true }), task_area);
@@ -429,11 +446,16 @@ impl Screen for ClientScreen {
             ])),
             timeline_head,
         );
+        // The top entry is the one Enter opens in full; it is marked so.
         let lines: Vec<Line> = self
             .timeline_lines(cx)
             .into_iter()
             .skip(self.scroll)
-            .map(|l| fit_line(l, timeline_area.width))
+            .enumerate()
+            .map(|(i, l)| {
+                let l = fit_line(l, timeline_area.width);
+                if i == 0 && !self.card.contacts.is_empty() { l.style(th.selection) } else { l }
+            })
             .collect();
         f.render_widget(Paragraph::new(lines), timeline_area);
     }
@@ -548,5 +570,89 @@ impl Screen for StickerForm {
             Paragraph::new(msg).wrap(Wrap { trim: false }),
             Rect { x: area.x, y: y + 2, width: area.width, height: 3.min(area.height.saturating_sub(3)) },
         );
+    }
+}
+
+/// One contact in full, opened with Enter from a card's timeline: every field, the note wrapped
+/// over as many lines as it takes (the timeline shows one line of it).
+pub struct ContactDetail {
+    view: ContactView,
+    scroll: u16,
+}
+
+impl ContactDetail {
+    fn lines(&self, cx: &Ctx) -> Vec<Line<'static>> {
+        let t = cx.t;
+        let th = cx.theme;
+        let c = &self.view.contact;
+        let row = |label: &str, value: String| {
+            Line::from(vec![
+                Span::styled(format!("{} ", ui::pad(label, 10)), th.muted),
+                Span::styled(value, th.text),
+            ])
+        };
+        let purposes: Vec<String> = c
+            .aims()
+            .iter()
+            .map(|a| match (a.launch, &self.view.launch_name) {
+                (Some(id), Some(name)) if Some(id) == c.launch => {
+                    t.task_title(crate::domain::TaskKind::Launch(id), Some(name))
+                }
+                _ => t.purpose(a.purpose).to_string(),
+            })
+            .collect();
+        let mut out = vec![
+            row(t.f_at, c.at.format("%Y-%m-%d %H:%M").to_string()),
+            row(t.f_channel, t.channel(c.channel).to_string()),
+            row(t.f_purpose, purposes.join(t.list_sep)),
+            row(t.f_outcome, t.outcome(c.outcome).to_string()),
+            row(t.f_satisfaction, c.satisfaction.map_or_else(|| "-".to_string(), |s| format!("{s}/5"))),
+            row(t.f_next, c.next_callback.map_or_else(|| "-".to_string(), |d| ui::long_date(d, t))),
+            row(t.f_by, format!("{}（{}）", self.view.by.name, self.view.by.no)),
+            row(t.f_logged, c.logged_at.format("%Y-%m-%d %H:%M").to_string()),
+            Line::from(Span::styled(format!("{}：", t.f_note), th.muted)),
+        ];
+        // Each line of the note as written, shown inert: a stored escape cannot act.
+        out.extend(
+            c.note
+                .split('\n')
+                .map(|l| Line::from(Span::styled(crate::domain::inert(l).into_owned(), th.text))),
+        );
+        out
+    }
+}
+
+impl Screen for ContactDetail {
+    fn title(&self, t: &Text) -> String {
+        t.contact_detail.to_string()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![(t.keys_up_down, t.key_scroll), ("Esc", t.key_back)]
+    }
+
+    fn on_key(&mut self, key: KeyEvent, _cx: &Ctx) -> Action {
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Left | KeyCode::Char('h') | KeyCode::Enter => {
+                Action::Pop
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.scroll = self.scroll.saturating_add(1);
+                Action::None
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.scroll = self.scroll.saturating_sub(1);
+                Action::None
+            }
+            _ => Action::None,
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let lines = self.lines(cx);
+        let cols = usize::from(area.width.max(1));
+        let total: usize = lines.iter().map(|l| l.width().max(1).div_ceil(cols)).sum();
+        self.scroll = self.scroll.min(total.saturating_sub(usize::from(area.height)) as u16);
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((self.scroll, 0)), area);
     }
 }

@@ -49,6 +49,8 @@ enum Field {
 
 /// An unsaved form is kept as a draft this often while it changes, besides at session end.
 const DRAFT_EVERY: Duration = Duration::from_secs(15);
+/// Rows the note's box grows to before it scrolls.
+const NOTE_ROWS: usize = 4;
 
 pub struct ContactForm {
     client: ClientNo,
@@ -339,6 +341,14 @@ impl ContactForm {
         }
     }
 
+    /// Rows the note's box takes at this terminal width: one per line as wrapped, 1 to
+    /// `NOTE_ROWS`; a longer note scrolls inside it.
+    fn note_rows(&self, width: u16, label_w: usize) -> u16 {
+        let w = usize::from(width.saturating_sub(label_w as u16 + 2)).max(1);
+        let rows: usize = self.note.lines().iter().map(|l| ui::width(l).max(1).div_ceil(w)).sum();
+        rows.clamp(1, NOTE_ROWS) as u16
+    }
+
     fn text(t: &TextArea) -> String {
         t.lines().join("\n").trim().to_string()
     }
@@ -558,6 +568,7 @@ impl Screen for ContactForm {
             ("Space", t.key_tick),
             ("Enter", t.key_enter_form),
             ("Ctrl-U", t.key_clear),
+            ("Ctrl-J", t.key_newline),
         ]
     }
 
@@ -588,6 +599,16 @@ impl Screen for ContactForm {
                     return Action::None;
                 }
                 return Action::Pop;
+            }
+            // A new line in the note: Ctrl-J (what many terminals send for Ctrl-Enter too) or
+            // Alt-Enter; Enter alone still moves on, as everywhere in the form.
+            KeyCode::Char('j') | KeyCode::Enter
+                if self.focus == Field::Note
+                    && (key.code == KeyCode::Enter) == key.modifiers.contains(KeyModifiers::ALT)
+                    && (ctrl || key.modifiers.contains(KeyModifiers::ALT)) =>
+            {
+                self.note.insert_newline();
+                self.changed();
             }
             KeyCode::Tab | KeyCode::Down => self.move_focus(1),
             KeyCode::BackTab | KeyCode::Up => self.move_focus(-1),
@@ -644,9 +665,15 @@ impl Screen for ContactForm {
     }
 
     fn on_paste(&mut self, pasted: &str, _cx: &Ctx) -> Action {
-        let one_line = pasted.replace(['\r', '\n'], " ");
+        // The note keeps a pasted paragraph's lines (a terminal sends them as CR); a date or a
+        // time is one line.
+        let pasted = if self.focus == Field::Note {
+            crate::domain::text::newlines(pasted).into_owned()
+        } else {
+            pasted.replace(['\r', '\n'], " ")
+        };
         if let Some(text) = self.text_mut(self.focus)
-            && text.insert_str(one_line)
+            && text.insert_str(pasted)
         {
             self.changed();
         }
@@ -754,6 +781,10 @@ impl Screen for ContactForm {
                 }
             };
             rows.push((Some(field), line));
+            if field == Field::Note {
+                // The note's further lines, up to NOTE_ROWS; its box is drawn over them.
+                rows.extend((1..self.note_rows(area.width, label_w)).map(|_| (None, Line::from(""))));
+            }
             if let Some(e) =
                 self.errors.get(&field).filter(|_| !matches!(field, Field::NextCallback | Field::At))
             {
@@ -791,19 +822,23 @@ impl Screen for ContactForm {
                 Field::NextCallback | Field::At => Some(self.date_hint(field, cx)),
                 _ => None,
             };
+            let height = if field == Field::Note { self.note_rows(area.width, label_w) } else { 1 };
             let Some(textarea) = self.text_mut(field) else { continue };
             // One cell in, level with the first option of the choice lines above.
             let left = label_w as u16 + 1;
             let box_w =
                 if field == Field::Note { area.width.saturating_sub(left + 1) } else { 24.min(text_w) };
-            let input = Rect { x: rect.x + left, y: rect.y, width: box_w, height: 1 };
+            let input = Rect { x: rect.x + left, y: rect.y, width: box_w, height };
+            if field == Field::Note {
+                textarea.set_wrap_mode(ratatui_textarea::WrapMode::Glyph);
+            }
             textarea.set_style(if focused { th.selection } else { th.popup });
             textarea.set_cursor_style(if focused { th.key } else { Style::default() });
             f.render_widget(&*textarea, input);
             if focused {
                 // Put the real cursor where typing goes, so the terminal's IME window opens there.
                 let cur = textarea.screen_cursor();
-                f.set_cursor_position((input.x + cur.col as u16, input.y));
+                f.set_cursor_position((input.x + cur.col as u16, input.y + cur.row as u16));
             }
             if let Some(hint) = hint {
                 let hint_area = Rect {
