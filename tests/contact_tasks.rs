@@ -375,3 +375,26 @@ fn a_note_or_plan_pasted_with_cr_line_breaks_is_kept_as_lines_not_refused() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn autosaving_a_draft_is_not_audited_and_discarding_one_is_once() {
+    let b = branch();
+    let s = b.session("2001");
+    for note in ["客", "客户", "客户来电"] {
+        s.save_draft(ContactDraft { note: note.into(), ..marketing("C1") }).unwrap();
+    }
+    let drafts = || {
+        b.session("9001")
+            .audit(mingdan::service::views::AuditFilter {
+                action: Some(mingdan::domain::AuditAction::SaveDraft),
+                ..Default::default()
+            })
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.actor == "2001")
+            .count()
+    };
+    assert_eq!(drafts(), 0, "three autosaves, no audit lines");
+    s.discard_draft().unwrap();
+    assert_eq!(drafts(), 1, "one line when it is thrown away unsent");
+}

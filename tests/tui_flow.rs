@@ -752,3 +752,50 @@ fn a_long_note_and_a_long_plan_are_not_cut_silently() {
     let whole = screen(&mut app);
     assert!(whole.contains("末尾在这里"), "{whole}");
 }
+
+#[test]
+fn a_draft_put_off_is_offered_when_its_clients_form_is_opened_and_kept_until_sent() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    {
+        let mut app = App::new(&s, &th, &ZH).unwrap();
+        open_c1(&mut app);
+        press(&mut app, KeyCode::Char('c'));
+        for _ in 0..5 {
+            press(&mut app, KeyCode::Tab);
+        }
+        typ(&mut app, "第一行");
+        ctrl(&mut app, 'j');
+        typ(&mut app, "断线前的第二行");
+        app.end_session();
+    }
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    assert!(screen(&mut app).contains("断线前"), "offered at start-up:\n{}", screen(&mut app));
+    press(&mut app, KeyCode::Esc); // 以后再说
+    // Another client's contact, typed and sent: the kept draft is neither replaced nor dropped.
+    select_line(&mut app, "曾小红");
+    press(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.top_title(), "记录联系 · 曾小红");
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Tab);
+    }
+    typ(&mut app, "别的客户");
+    app.end_session();
+    assert_eq!(s.draft().unwrap().map(|d| d.client), Some(cno("C1")), "not overwritten");
+    ctrl(&mut app, 's');
+    assert!(screen(&mut app).contains("已保存"), "{}", screen(&mut app));
+    assert_eq!(s.draft().unwrap().map(|d| d.note), Some("第一行\n断线前的第二行".into()));
+    press(&mut app, KeyCode::Esc);
+    // Opening 张伟's form again offers the draft, lines and all.
+    open_c1(&mut app);
+    press(&mut app, KeyCode::Char('c'));
+    let offer = screen(&mut app);
+    assert!(offer.contains("未保存的联系记录") && offer.contains("张伟"), "{offer}");
+    press(&mut app, KeyCode::Enter);
+    let form = screen(&mut app);
+    assert!(form.contains("第一行") && form.lines().any(|l| l.trim() == "断线前的第二行"), "{form}");
+    ctrl(&mut app, 's');
+    assert!(screen(&mut app).contains("已保存"));
+    assert!(s.draft().unwrap().is_none(), "sent, so gone");
+}

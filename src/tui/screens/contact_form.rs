@@ -83,6 +83,10 @@ pub struct ContactForm {
     draft_stale: bool,
     draft_saved_at: Instant,
     confirm_cancel: bool,
+    /// This form keeps its own draft: false while the user's one draft slot holds an unsent
+    /// form for another client, which is kept until it is sent or discarded (issue #15), so
+    /// this form neither overwrites nor discards it.
+    keeps_draft: bool,
 }
 
 fn index_of<T: PartialEq + Copy>(all: &[T], v: T) -> usize {
@@ -133,7 +137,11 @@ impl ContactForm {
             draft_stale: false,
             draft_saved_at: Instant::now(),
             confirm_cancel: false,
+            keeps_draft: true,
         };
+        if let Ok(Some(kept)) = cx.api.draft() {
+            form.keeps_draft = kept.client == form.client;
+        }
         form.suggest_next_callback(cx);
         Ok(form)
     }
@@ -149,7 +157,9 @@ impl ContactForm {
             let (purpose, launch) = task.kind().completed_by();
             *ticked = draft.also.contains(&Aim { purpose, launch });
         }
-        form.note = ui::text_input(&draft.note, cx.t.note_placeholder);
+        // A note of several lines is several lines of the box again.
+        form.note = ui::text_input("", cx.t.note_placeholder);
+        form.note.insert_str(&draft.note);
         if let Some(d) = draft.next_callback {
             form.next = ui::text_input(&d.to_string(), cx.t.next_placeholder);
             form.next_touched = true;
@@ -423,6 +433,9 @@ impl ContactForm {
     }
 
     fn keep_draft(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
+        if !self.keeps_draft {
+            return Ok(());
+        }
         let (draft, _) = self.draft(cx);
         cx.api.save_draft(draft)?;
         self.draft_stale = false;
@@ -581,8 +594,10 @@ impl Screen for ContactForm {
         if self.confirm_cancel {
             return match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => {
-                    // Cancelled on purpose: the draft goes too.
-                    let _ = cx.api.discard_draft();
+                    // Cancelled on purpose: the draft goes too (this form's own only).
+                    if self.keeps_draft {
+                        let _ = cx.api.discard_draft();
+                    }
                     Action::Pop
                 }
                 _ => {
