@@ -799,3 +799,41 @@ fn a_draft_put_off_is_offered_when_its_clients_form_is_opened_and_kept_until_sen
     assert!(screen(&mut app).contains("已保存"));
     assert!(s.draft().unwrap().is_none(), "sent, so gone");
 }
+
+#[test]
+fn a_plan_being_written_when_the_session_ends_is_offered_in_the_editor_next_time() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    {
+        let mut app = App::new(&s, &th, &ZH).unwrap();
+        open_c1(&mut app);
+        press(&mut app, KeyCode::Char('e'));
+        typ(&mut app, "年底前上门");
+        press(&mut app, KeyCode::Enter);
+        typ(&mut app, "推荐养老理财，写到一半");
+        app.end_session();
+    }
+    assert_eq!(s.plan_draft(cno("C1")).unwrap().as_deref(), Some("年底前上门\n推荐养老理财，写到一半"));
+    assert_eq!(s.client(cno("C1")).unwrap().client.plan, "", "not saved as the plan");
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    open_c1(&mut app);
+    press(&mut app, KeyCode::Char('e'));
+    let editor = screen(&mut app);
+    assert!(editor.contains("已恢复上次未保存的内容") && editor.contains("写到一半"), "{editor}");
+    typ(&mut app, "。");
+    ctrl(&mut app, 's');
+    assert!(screen(&mut app).contains("已保存营销预案"));
+    assert_eq!(s.client(cno("C1")).unwrap().client.plan, "年底前上门\n推荐养老理财，写到一半。");
+    assert_eq!(s.plan_draft(cno("C1")).unwrap(), None, "saved, so the draft is gone");
+
+    // Given up on purpose: the draft goes, with one audit line.
+    press(&mut app, KeyCode::Char('e'));
+    typ(&mut app, "又改了");
+    app.end_session();
+    assert!(s.plan_draft(cno("C1")).unwrap().is_some());
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(s.plan_draft(cno("C1")).unwrap(), None);
+    assert_eq!(s.client(cno("C1")).unwrap().client.plan, "年底前上门\n推荐养老理财，写到一半。");
+}

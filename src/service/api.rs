@@ -108,6 +108,11 @@ api! {
     /// False when they had none.
     fn discard_draft_of(DiscardDraftOf, of: StaffNo) -> bool;
     fn set_plan(SetPlan, no: ClientNo, plan: String) -> ();
+    /// Keeps the plan being edited (unsent, not audited) until saved or discarded.
+    fn save_plan_draft(SavePlanDraft, no: ClientNo, text: String) -> ();
+    fn plan_draft(PlanDraft, no: ClientNo) -> Option<String>;
+    /// Throws the kept plan text away; audited once.
+    fn discard_plan_draft(DiscardPlanDraft, no: ClientNo) -> ();
     /// Puts the VIP label on (on `on`, a past day allowed; None: the kept date or today) or
     /// takes it back, keeping its date; see `Service::set_sticker`.
     fn set_sticker(SetSticker, no: ClientNo, done: bool, on: Option<NaiveDate>) -> Sticker;

@@ -4,7 +4,12 @@ use chrono::NaiveDate;
 
 use super::{Service, ServiceError};
 use crate::domain::client::parse_plan;
-use crate::domain::{AuditAction, Client, ClientNo, Permission, Staff, Sticker};
+use crate::domain::{AuditAction, Client, ClientNo, Permission, Staff, StaffNo, Sticker};
+
+/// The meta key of `staff`'s unsent plan text for `client`.
+fn plan_draft_key(staff: &StaffNo, client: &ClientNo) -> Vec<u8> {
+    format!("plan_draft/{}/{}", staff.as_str(), client.as_str()).into_bytes()
+}
 
 impl Service {
     /// Rewrites one client after `may` allowed it, auditing the edit. The client is read and
@@ -44,6 +49,52 @@ impl Service {
             }
         };
         self.edit_client(actor, &no, may, AuditAction::EditPlan, detail, |c| c.plan = plan.clone())?;
+        // Saved: the unsent copy has served its purpose.
+        let key = plan_draft_key(&actor.no, &no);
+        if self.store.meta(&key)?.is_some() {
+            let _w = self.write_lock();
+            self.store.write(|tx| tx.remove_meta(&key))?;
+        }
+        Ok(())
+    }
+
+    /// Keeps the plan text being edited for `no`, so a dropped connection does not lose it.
+    /// One per staff member and client, replaced by the next; not audited (the user's own
+    /// unsent text); dropped when the plan is saved or the draft discarded. Refused like the
+    /// plan itself (too long, control characters), naming 营销预案.
+    pub fn save_plan_draft(&self, actor: &Staff, no: ClientNo, text: String) -> Result<(), ServiceError> {
+        let text = parse_plan(&text)?;
+        self.client_or_not_found(&no)?;
+        let _w = self.write_lock();
+        self.store.write(|tx| tx.set_meta(&plan_draft_key(&actor.no, &no), text.as_bytes()))?;
+        Ok(())
+    }
+
+    /// The actor's unsent plan text for `no`, if one was kept.
+    pub fn plan_draft(&self, actor: &Staff, no: ClientNo) -> Result<Option<String>, ServiceError> {
+        Ok(self
+            .store
+            .meta(&plan_draft_key(&actor.no, &no))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Throws the actor's unsent plan text for `no` away; audited once.
+    pub fn discard_plan_draft(&self, actor: &Staff, no: ClientNo) -> Result<(), ServiceError> {
+        let key = plan_draft_key(&actor.no, &no);
+        if self.store.meta(&key)?.is_none() {
+            return Ok(());
+        }
+        let rec = self.audit_record(
+            actor.no.as_str(),
+            AuditAction::EditPlan,
+            no.as_str(),
+            "丢弃未保存的草稿".into(),
+        );
+        let _w = self.write_lock();
+        self.store.write(|tx| {
+            tx.remove_meta(&key)?;
+            tx.audit(&rec)
+        })?;
         Ok(())
     }
 

@@ -314,10 +314,13 @@ impl Screen for ClientScreen {
             KeyCode::Char('c') => super::open_contact_form(self.no.clone(), Prefill::default(), cx),
             KeyCode::Char('e') => {
                 if self.card.may_edit_plan {
+                    // Unsent text kept from an interrupted edit is offered again here.
+                    let draft = cx.api.plan_draft(self.no.clone()).ok().flatten();
                     Action::Push(Box::new(PlanEditor::new(
                         self.no.clone(),
                         self.card.client.name.clone(),
                         &self.card.client.plan,
+                        draft,
                     )))
                 } else {
                     Action::Say(Message::Error(cx.t.plan_not_yours.to_string()))
