@@ -6,8 +6,12 @@ mod common;
 
 use chrono::Duration;
 use common::*;
-use mingdan::domain::{Aim, Channel, ContactDraft, Outcome, Permission, Purpose, TaskKind};
-use mingdan::service::{Api, Session};
+use mingdan::domain::calendar::{parse_contact_time, parse_date_input};
+use mingdan::domain::{
+    Aim, Attempts, Channel, ContactDraft, DueBucket, Outcome, Permission, Purpose, TaskKind,
+};
+use mingdan::service::views::Logged;
+use mingdan::service::{Api, Clock, ServiceError, Session};
 
 /// The client's open callback: (due date, agreed).
 fn callback(s: &Session, client: &str) -> (chrono::NaiveDate, bool) {
@@ -150,4 +154,247 @@ fn an_unanswered_call_on_my_own_client_still_moves_nothing_unasked() {
         s.log_contact(ContactDraft { outcome: Outcome::NoAnswer, ..draft("C2", Purpose::Callback) }).unwrap();
     assert!(logged.completed.is_empty());
     assert_eq!(callback(&s, "C2"), before);
+}
+
+/// Moves the branch clock to `to` (local time) and returns it.
+fn move_clock(b: &Branch, to: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    let now = b.clock.now().naive_local();
+    b.clock.advance(to - now);
+    to
+}
+
+/// The form's two date fields as staff type them, read on the branch clock and logged.
+fn log_typed(
+    s: &Session,
+    now: chrono::NaiveDateTime,
+    client: &str,
+    at: &str,
+    next: &str,
+) -> Result<Logged, ServiceError> {
+    let at = (!at.is_empty()).then(|| parse_contact_time(at, now).unwrap());
+    let next = (!next.is_empty()).then(|| parse_date_input(next, now.date()).unwrap());
+    s.log_contact(ContactDraft { at, next_callback: next, ..draft(client, Purpose::Callback) })
+}
+
+#[test]
+fn on_the_second_of_january_12_31_is_last_years_and_年底_next_years() {
+    let b = branch();
+    let s = b.session("2001");
+    let now = move_clock(&b, at(d(2027, 1, 2), 9, 0));
+    let logged = log_typed(&s, now, "C1", "12-31 15:00", "年底").unwrap();
+    let card = s.client(cno("C1")).unwrap();
+    let saved = card.contacts.iter().find(|c| c.contact.id == logged.contact).unwrap();
+    assert_eq!(saved.contact.at, at(d(2026, 12, 31), 15, 0), "last year's 12-31, not refused as the future");
+    assert_eq!(logged.next_callback, Some(d(2027, 12, 31)));
+    // Without a space, and a bare four-digit time.
+    let logged = log_typed(&s, now, "C2", "昨天14:30", "下下周一").unwrap();
+    let card = s.client(cno("C2")).unwrap();
+    let saved = card.contacts.iter().find(|c| c.contact.id == logged.contact).unwrap();
+    assert_eq!(saved.contact.at, at(d(2027, 1, 1), 14, 30));
+    assert_eq!(logged.next_callback, Some(d(2027, 1, 11)), "2027-01-02 is a Saturday");
+    let logged = log_typed(&s, now, "C3", "0830", "5号").unwrap();
+    assert_eq!(logged.next_callback, Some(d(2027, 1, 5)));
+}
+
+#[test]
+fn on_a_quarters_last_day_季末_is_the_next_quarters_end_for_a_callback_and_today_for_the_call() {
+    let b = branch();
+    let s = b.session("2001");
+    let now = move_clock(&b, at(d(2026, 12, 31), 16, 0));
+    let logged = log_typed(&s, now, "C1", "季末", "季末").unwrap();
+    assert_eq!(logged.next_callback, Some(d(2027, 3, 31)), "not today, which is refused");
+    let card = s.client(cno("C1")).unwrap();
+    let saved = card.contacts.iter().find(|c| c.contact.id == logged.contact).unwrap();
+    assert_eq!(saved.contact.at, now, "季末 on its last day is today, now");
+    let logged = log_typed(&s, now, "C2", "", "月底").unwrap();
+    assert_eq!(logged.next_callback, Some(d(2027, 1, 31)));
+}
+
+#[test]
+fn the_29th_of_february_is_the_next_one_for_a_callback_and_the_last_one_for_a_call() {
+    let b = branch();
+    let s = b.session("2001");
+    // 2027 has no 29 February; the next is 2028's, 365 days on.
+    let now = move_clock(&b, at(d(2027, 3, 1), 10, 0));
+    let logged = log_typed(&s, now, "C1", "", "02-29").unwrap();
+    assert_eq!(logged.next_callback, Some(d(2028, 2, 29)));
+    let now = move_clock(&b, at(d(2028, 3, 2), 10, 0));
+    let logged = log_typed(&s, now, "C2", "2月29日 10:00", "").unwrap();
+    let card = s.client(cno("C2")).unwrap();
+    let saved = card.contacts.iter().find(|c| c.contact.id == logged.contact).unwrap();
+    assert_eq!(saved.contact.at, at(d(2028, 2, 29), 10, 0));
+}
+
+fn unanswered(client: &str, next: Option<chrono::NaiveDate>) -> ContactDraft {
+    ContactDraft {
+        outcome: Outcome::NoAnswer,
+        next_callback: next,
+        satisfaction: None,
+        ..draft(client, Purpose::Callback)
+    }
+}
+
+#[test]
+fn an_unanswered_call_keeps_an_overdue_client_on_the_overdue_list_with_its_tries() {
+    let b = branch();
+    let s = b.session("2001");
+    // C2's callback was due 11-25; it is now Saturday 11-28.
+    move_clock(&b, at(d(2026, 11, 28), 9, 0));
+    let overdue = |s: &Session| s.today().unwrap().overdue.into_iter().find(|t| t.id.client == cno("C2"));
+    let before = overdue(&s).expect("C2 is overdue");
+    assert_eq!(before.attempts, None);
+
+    s.log_contact(unanswered("C2", None)).unwrap();
+    let once = overdue(&s).expect("still overdue after one unanswered call");
+    assert_eq!(once.attempts, Some(Attempts { count: 1, last: d(2026, 11, 28) }));
+
+    // Monday, another try that plans the next for Wednesday: the client is still owed the
+    // callback that was due 11-25, so it stays overdue, counted from then.
+    move_clock(&b, at(d(2026, 11, 30), 9, 0));
+    s.log_contact(unanswered("C2", Some(d(2026, 12, 2)))).unwrap();
+    let twice = overdue(&s).expect("a date planned on an unanswered call does not hide it");
+    assert_eq!(twice.attempts, Some(Attempts { count: 2, last: d(2026, 11, 30) }));
+    assert_eq!(twice.bucket, DueBucket::Overdue { days: 5 });
+    assert_eq!(twice.due, d(2026, 12, 2), "the planned try is kept");
+    let card = s.client(cno("C2")).unwrap();
+    let on_card = card.open_tasks.iter().find(|t| matches!(t.kind(), TaskKind::Callback { .. })).unwrap();
+    assert_eq!(on_card.attempts, twice.attempts);
+    assert_eq!(on_card.bucket, twice.bucket);
+
+    // Reached: the callback is done and the client leaves the list.
+    s.log_contact(draft("C2", Purpose::Callback)).unwrap();
+    assert!(overdue(&s).is_none());
+    let next = s.client(cno("C2")).unwrap();
+    assert!(
+        next.open_tasks.iter().all(|t| t.attempts.is_none()),
+        "tries before the reached call are behind it"
+    );
+}
+
+#[test]
+fn an_unanswered_call_before_the_due_day_moves_a_callback_as_planned() {
+    let b = branch();
+    let s = b.session("2001");
+    // Due 11-25, tried on 11-18 and planned again for 11-27: not late, so not overdue.
+    s.log_contact(unanswered("C2", Some(d(2026, 11, 27)))).unwrap();
+    move_clock(&b, at(d(2026, 11, 26), 9, 0));
+    let today = s.today().unwrap();
+    assert!(today.overdue.iter().all(|t| t.id.client != cno("C2")));
+    let listed = today.this_week.iter().find(|t| t.id.client == cno("C2")).expect("due this week");
+    assert_eq!(listed.attempts, Some(Attempts { count: 1, last: d(2026, 11, 18) }));
+}
+
+#[test]
+fn a_colleagues_contact_shows_on_the_maintainers_today_until_seen_or_followed_up() {
+    let b = branch();
+    let mine = b.session("2001");
+    let colleague = b.session("2002");
+    assert!(mine.today().unwrap().by_colleagues.is_empty());
+
+    b.clock.advance(Duration::minutes(30));
+    let walk_in = ContactDraft {
+        channel: Channel::InBranch,
+        also: vec![Aim { purpose: Purpose::QuarterlyNotice, launch: None }],
+        ..marketing("C1")
+    };
+    let logged = colleague.log_contact(walk_in).unwrap();
+    let today = mine.today().unwrap();
+    assert_eq!(today.by_colleagues.len(), 1, "同事代为联系");
+    let line = &today.by_colleagues[0];
+    assert_eq!((line.client.as_str(), line.by.name.as_str()), ("C1", "李强"));
+    assert_eq!(line.contact, logged.contact);
+    assert_eq!(line.at, at(d(2026, 11, 18), 10, 30));
+    assert_eq!(line.purposes, vec![Purpose::Marketing, Purpose::QuarterlyNotice]);
+    assert!(colleague.today().unwrap().by_colleagues.is_empty(), "not on the colleague's own Today");
+
+    // Someone else opening the card does not clear it; the maintainer opening it does.
+    colleague.seen_colleague_contacts(cno("C1")).unwrap();
+    assert_eq!(mine.today().unwrap().by_colleagues.len(), 1);
+    mine.seen_colleague_contacts(cno("C1")).unwrap();
+    assert!(mine.today().unwrap().by_colleagues.is_empty(), "seen");
+
+    // A further contact shows again, and the maintainer's own call settles it.
+    b.clock.advance(Duration::days(1));
+    colleague.log_contact(marketing("C1")).unwrap();
+    assert_eq!(mine.today().unwrap().by_colleagues.len(), 1);
+    b.clock.advance(Duration::hours(1));
+    mine.log_contact(marketing("C1")).unwrap();
+    assert!(mine.today().unwrap().by_colleagues.is_empty(), "followed up by the maintainer");
+}
+
+#[test]
+fn a_colleagues_walk_in_does_not_undo_the_maintainers_tries() {
+    let b = branch();
+    let s = b.session("2001");
+    move_clock(&b, at(d(2026, 11, 28), 9, 0));
+    s.log_contact(unanswered("C2", Some(d(2026, 12, 2)))).unwrap();
+    b.clock.advance(Duration::hours(2));
+    b.session("2002").log_contact(marketing("C2")).unwrap();
+    let today = s.today().unwrap();
+    let line = today.overdue.iter().find(|t| t.id.client == cno("C2")).expect("still owed and overdue");
+    assert_eq!(line.attempts, Some(Attempts { count: 1, last: d(2026, 11, 28) }));
+}
+
+#[test]
+fn a_sticker_takes_a_past_date_and_keeps_it_when_taken_back() {
+    let b = branch();
+    let s = b.session("2001");
+    let put = s.set_sticker(cno("C1"), true, Some(d(2026, 9, 19))).unwrap();
+    assert_eq!((put.done, put.on), (true, Some(d(2026, 9, 19))));
+    let off = s.set_sticker(cno("C1"), false, None).unwrap();
+    assert_eq!((off.done, off.on), (false, Some(d(2026, 9, 19))), "the date is kept");
+    let back = s.set_sticker(cno("C1"), true, None).unwrap();
+    assert_eq!(back.on, Some(d(2026, 9, 19)), "putting it back restores the date");
+    let fresh = s.set_sticker(cno("C2"), true, None).unwrap();
+    assert_eq!(fresh.on, Some(d(2026, 11, 18)), "today when nothing was kept");
+    match s.set_sticker(cno("C3"), true, Some(d(2026, 11, 19))) {
+        Err(ServiceError::Invalid(p)) => assert_eq!(p[0].field, "贴标日期"),
+        other => panic!("a future sticker date was accepted: {other:?}"),
+    }
+}
+
+#[test]
+fn a_note_or_plan_pasted_with_cr_line_breaks_is_kept_as_lines_not_refused() {
+    let b = branch();
+    let s = b.session("2001");
+    let logged = s
+        .log_contact(ContactDraft {
+            note: "客户在外地\r下周回来\r\n再约".into(), ..marketing("C1")
+        })
+        .unwrap();
+    let card = s.client(cno("C1")).unwrap();
+    let saved = card.contacts.iter().find(|c| c.contact.id == logged.contact).unwrap();
+    assert_eq!(saved.contact.note, "客户在外地\n下周回来\n再约");
+    s.save_draft(ContactDraft { note: "草稿\r第二行".into(), ..marketing("C2") }).unwrap();
+    assert_eq!(s.draft().unwrap().unwrap().note, "草稿\n第二行");
+    s.set_plan(cno("C1"), "1. 上门\r2. 推荐养老理财".into()).unwrap();
+    assert_eq!(s.client(cno("C1")).unwrap().client.plan, "1. 上门\n2. 推荐养老理财");
+    // Other control characters are still refused, naming the field.
+    match s.log_contact(ContactDraft { note: "响铃\u{7}".into(), ..marketing("C1") }) {
+        Err(ServiceError::Invalid(p)) => assert_eq!(p[0].field, "备注"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn autosaving_a_draft_is_not_audited_and_discarding_one_is_once() {
+    let b = branch();
+    let s = b.session("2001");
+    for note in ["客", "客户", "客户来电"] {
+        s.save_draft(ContactDraft { note: note.into(), ..marketing("C1") }).unwrap();
+    }
+    let drafts = || {
+        b.session("9001")
+            .audit(mingdan::service::views::AuditFilter {
+                action: Some(mingdan::domain::AuditAction::SaveDraft),
+                ..Default::default()
+            })
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.actor == "2001")
+            .count()
+    };
+    assert_eq!(drafts(), 0, "three autosaves, no audit lines");
+    s.discard_draft().unwrap();
+    assert_eq!(drafts(), 1, "one line when it is thrown away unsent");
 }

@@ -195,3 +195,24 @@ fn a_long_contact_log_is_written_whole_in_batches() {
     assert_eq!(admin.audit(filter).unwrap().len() as u64, n, "one audit record per contact");
     assert!(b.session("9001").check().unwrap().is_ok(), "indexes agree with the records");
 }
+
+#[test]
+fn a_log_row_with_several_purposes_completes_each_task_in_one_contact() {
+    let b = branch();
+    b.session("1001").launch_product("养老理财".into(), "稳健".into(), d(2026, 12, 20)).unwrap();
+    let admin = b.session("9001");
+    let mut row = record(2, "C3", at(d(2026, 11, 17), 15, 0), "2001", Purpose::Callback);
+    row.also = vec![Purpose::ProductPitch, Purpose::QuarterlyNotice];
+    row.launch = Some("养老理财".into());
+    let out = admin.import_contacts(vec![row], "外呼.xlsx".into(), false).unwrap();
+    assert!(out.problems.is_empty() && out.added == 1, "{out:?}");
+    let card = b.session("2001").client(cno("C3")).unwrap();
+    assert_eq!(card.contacts.len(), 1, "one contact record");
+    let aims: Vec<Purpose> = card.contacts[0].contact.aims().iter().map(|a| a.purpose).collect();
+    assert_eq!(aims, vec![Purpose::Callback, Purpose::ProductPitch, Purpose::QuarterlyNotice]);
+    assert!(
+        card.open_tasks.iter().all(|t| matches!(t.id.kind, TaskKind::Callback { .. })),
+        "the pitch and the notice are done, the callback rescheduled: {:?}",
+        card.open_tasks
+    );
+}

@@ -132,7 +132,7 @@ fn every_write_reveal_and_export_is_audited() {
     let s = b.session("2001");
     s.log_contact(draft("C1", Purpose::Callback)).unwrap();
     assert_eq!(s.reveal(cno("C1"), Sensitive::Phone).unwrap(), "13800138000");
-    s.set_sticker(cno("C1"), true).unwrap();
+    s.set_sticker(cno("C1"), true, None).unwrap();
     s.export_roster(None, false).unwrap();
     let admin = b.session("9001");
     let mine = admin.audit(AuditFilter { actor: Some("2001".into()), ..AuditFilter::default() }).unwrap();

@@ -96,6 +96,38 @@ fn a_form_open_when_the_connection_drops_is_offered_back_at_the_next_launch() {
     p.wait_exit(10);
 }
 
+#[test]
+fn a_plan_being_written_when_the_connection_drops_is_offered_back_in_the_editor() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("demo");
+    let mut p = Pty::spawn(mingdan(&store, dir.path()).args(["demo", "--clients", "200"]), 80, 24);
+    p.wait_for("逾期回访", 120);
+    // The first line of 今日 is one of my clients: open the card, then the plan editor.
+    p.send(b"\r");
+    p.wait_for("营销预案", 10);
+    p.send(b"e");
+    p.wait_for("Ctrl-S", 10);
+    // On a line of its own (Enter is a new line here), so the check below is not split by wrapping.
+    p.send(b"\r");
+    p.send("断线前写的预案".as_bytes());
+    p.wait_for("断线前写的预案", 10);
+    // SAFETY: signalling our own child, as the kernel does when the SSH session goes away.
+    unsafe { libc::kill(p.child.id() as i32, libc::SIGHUP) };
+    p.wait_exit(10);
+    drop(p);
+
+    let mut p = Pty::spawn(mingdan(&store, dir.path()).arg("demo"), 80, 24);
+    p.wait_for("逾期回访", 30);
+    p.send(b"\r");
+    p.wait_for("营销预案", 10);
+    p.send(b"e");
+    p.wait_until("the editor with the unsent plan", 10, |s| {
+        s.contains("已恢复上次未保存的内容") && s.contains("断线前写的预案")
+    });
+    p.send(b"\x03");
+    p.wait_exit(10);
+}
+
 /// Not run on its own: the panic test below runs this in a pseudo-terminal.
 #[test]
 #[ignore]

@@ -161,8 +161,8 @@ fn plan_and_sticker_are_edited_from_the_card() {
     ctrl(&mut app, 's');
     assert!(screen(&mut app).contains("已保存营销预案"));
     press(&mut app, KeyCode::Char('t'));
-    assert!(screen(&mut app).contains("确认已为该客户贴标"));
-    press(&mut app, KeyCode::Char('y'));
+    assert!(screen(&mut app).contains("贴标日期"), "{}", screen(&mut app));
+    press(&mut app, KeyCode::Enter);
     let card = screen(&mut app);
     assert!(card.contains("已贴标 11-18"), "{card}");
     assert_eq!(app.top_title(), name);
@@ -449,7 +449,7 @@ fn help_has_no_duplicates_a_border_and_a_legend() {
     let card = screen(&mut app);
     let boxed: String = card.lines().filter(|l| l.contains('|')).collect::<Vec<_>>().join("\n");
     assert!(!boxed.contains("p/i/m"), "the combined entry is left out of help:\n{card}");
-    assert_eq!(card.matches("显示手机号").count(), 1, "{card}");
+    assert_eq!(card.matches("显示/遮蔽手机号").count(), 1, "{card}");
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('/'));
@@ -599,4 +599,241 @@ fn a_colleagues_client_is_named_as_theirs_and_their_callback_is_left_alone() {
     assert_eq!(after.contacts[0].contact.channel, mingdan::domain::Channel::InBranch);
     assert_eq!(after.contacts[0].contact.purpose, mingdan::domain::Purpose::Marketing);
     assert_eq!(after.open_tasks, before, "the maintainer's tasks are untouched");
+}
+
+#[test]
+fn a_colleagues_walk_in_is_on_my_today_until_i_open_the_client() {
+    let b = branch();
+    b.clock.advance(chrono::Duration::minutes(5));
+    let walk_in = mingdan::domain::ContactDraft {
+        channel: mingdan::domain::Channel::InBranch,
+        ..draft("C1", mingdan::domain::Purpose::Marketing)
+    };
+    b.session("2002").log_contact(walk_in).unwrap();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    let today = screen(&mut app);
+    let line =
+        today.lines().find(|l| l.contains("张伟") && l.contains("李强")).unwrap_or_else(|| panic!("{today}"));
+    assert!(today.contains("【同事代为联系】 1"), "{today}");
+    assert!(line.contains("10:05") && line.contains("营销"), "who, when, purpose: {line}");
+    select_line(&mut app, "李强");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.top_title(), "客户 张伟");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('r'));
+    assert!(!screen(&mut app).contains("同事代为联系"), "{}", screen(&mut app));
+}
+
+#[test]
+fn a_sticker_keeps_its_date_takes_a_past_one_and_is_undone_on_the_card() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Enter);
+    let no = s.roster(None, Default::default(), Default::default()).unwrap().rows[0].no.clone();
+    // A label put on before mingdan was used: a past day.
+    press(&mut app, KeyCode::Char('t'));
+    ctrl(&mut app, 'u');
+    typ(&mut app, "上周五");
+    assert!(screen(&mut app).contains("2026-11-13"), "{}", screen(&mut app));
+    press(&mut app, KeyCode::Enter);
+    let card = screen(&mut app);
+    assert!(card.contains("已贴标 11-13") && card.contains("按 u 撤销"), "{card}");
+    // Taken back: the card says which date it keeps, and putting it back offers that date.
+    press(&mut app, KeyCode::Char('t'));
+    assert!(screen(&mut app).contains("原贴标日期会保留"), "{}", screen(&mut app));
+    press(&mut app, KeyCode::Char('y'));
+    let card = screen(&mut app);
+    assert!(card.contains("未贴标（原贴标 11-13）"), "{card}");
+    assert_eq!(s.client(no.clone()).unwrap().client.sticker.on, Some(d(2026, 11, 13)));
+    // u puts it back as it was.
+    press(&mut app, KeyCode::Char('u'));
+    let card = screen(&mut app);
+    assert!(card.contains("已撤销") && card.contains("已贴标 11-13"), "{card}");
+    let sticker = s.client(no.clone()).unwrap().client.sticker;
+    assert!(sticker.done && sticker.on == Some(d(2026, 11, 13)));
+    // A future day is refused at the field.
+    press(&mut app, KeyCode::Char('t'));
+    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Char('t'));
+    assert!(screen(&mut app).contains("2026-11-13"), "the kept date is offered:\n{}", screen(&mut app));
+    ctrl(&mut app, 'u');
+    typ(&mut app, "2026-12-01");
+    press(&mut app, KeyCode::Enter);
+    assert!(screen(&mut app).contains("不能晚于今天"), "{}", screen(&mut app));
+}
+
+#[test]
+fn a_revealed_phone_is_masked_again_by_the_same_key() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Enter);
+    let masked = screen(&mut app);
+    assert!(masked.contains("****"), "{masked}");
+    press(&mut app, KeyCode::Char('p'));
+    let shown = screen(&mut app);
+    assert_ne!(shown, masked);
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(screen(&mut app), masked, "p hides it again");
+}
+
+/// Opens C1 (张伟, 2001's) from search.
+fn open_c1(app: &mut App) {
+    press(app, KeyCode::Char('/'));
+    typ(app, "张伟");
+    press(app, KeyCode::Enter);
+    assert_eq!(app.top_title(), "客户 张伟");
+}
+
+#[test]
+fn a_multi_line_note_is_typed_pasted_and_read_in_full_from_the_card() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    open_c1(&mut app);
+    press(&mut app, KeyCode::Char('c'));
+    // To the note: past 联系方式, 联系目的, 本次完成, 联系结果, 满意度.
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Tab);
+    }
+    typ(&mut app, "第一行");
+    ctrl(&mut app, 'j');
+    typ(&mut app, "第二行");
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT));
+    // A terminal sends a pasted paragraph's line breaks as CR.
+    app.on_paste("粘贴一\r粘贴二");
+    let form = screen(&mut app);
+    assert!(form.contains("第一行") && form.contains("第二行") && form.contains("粘贴二"), "{form}");
+    ctrl(&mut app, 's');
+    let card = screen(&mut app);
+    assert!(card.contains("已保存"), "not refused as 控制字符:\n{card}");
+    let note = &s.client(cno("C1")).unwrap().contacts[0].contact.note;
+    assert_eq!(note, "第一行\n第二行\n粘贴一\n粘贴二");
+    // Enter on the timeline's top entry opens it whole.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.top_title(), "联系详情");
+    let whole = screen(&mut app);
+    for line in ["第一行", "第二行", "粘贴一", "粘贴二", "记录人", "王芳（2001）", "联系结果"]
+    {
+        assert!(whole.lines().any(|l| l.contains(line)), "{line}:\n{whole}");
+    }
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.top_title(), "客户 张伟");
+}
+
+#[test]
+fn a_long_note_and_a_long_plan_are_not_cut_silently() {
+    let b = branch();
+    let s = b.session("2001");
+    let long_note = "客户来电咨询定期存款到期后的安排，".repeat(8) + "末尾在这里";
+    s.log_contact(mingdan::domain::ContactDraft {
+        note: long_note.clone(),
+        ..draft("C1", mingdan::domain::Purpose::Marketing)
+    })
+    .unwrap();
+    let plan: Vec<String> = (1..=8).map(|i| format!("{i}. 第{i}步安排")).collect();
+    s.set_plan(cno("C1"), plan.join("\r")).unwrap();
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    open_c1(&mut app);
+    let card = screen(&mut app);
+    assert!(card.contains("1. 第1步安排") && card.contains("3. 第3步安排"), "{card}");
+    assert!(card.contains("更多，按 e 查看") && !card.contains("8. 第8步安排"), "{card}");
+    assert!(!card.contains("末尾在这里"), "the timeline shows one line of it:\n{card}");
+    press(&mut app, KeyCode::Enter);
+    let whole = screen(&mut app);
+    assert!(whole.contains("末尾在这里"), "{whole}");
+}
+
+#[test]
+fn a_draft_put_off_is_offered_when_its_clients_form_is_opened_and_kept_until_sent() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    {
+        let mut app = App::new(&s, &th, &ZH).unwrap();
+        open_c1(&mut app);
+        press(&mut app, KeyCode::Char('c'));
+        for _ in 0..5 {
+            press(&mut app, KeyCode::Tab);
+        }
+        typ(&mut app, "第一行");
+        ctrl(&mut app, 'j');
+        typ(&mut app, "断线前的第二行");
+        app.end_session();
+    }
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    assert!(screen(&mut app).contains("断线前"), "offered at start-up:\n{}", screen(&mut app));
+    press(&mut app, KeyCode::Esc); // 以后再说
+    // Another client's contact, typed and sent: the kept draft is neither replaced nor dropped.
+    select_line(&mut app, "曾小红");
+    press(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.top_title(), "记录联系 · 曾小红");
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Tab);
+    }
+    typ(&mut app, "别的客户");
+    app.end_session();
+    assert_eq!(s.draft().unwrap().map(|d| d.client), Some(cno("C1")), "not overwritten");
+    ctrl(&mut app, 's');
+    assert!(screen(&mut app).contains("已保存"), "{}", screen(&mut app));
+    assert_eq!(s.draft().unwrap().map(|d| d.note), Some("第一行\n断线前的第二行".into()));
+    press(&mut app, KeyCode::Esc);
+    // Opening 张伟's form again offers the draft, lines and all.
+    open_c1(&mut app);
+    press(&mut app, KeyCode::Char('c'));
+    let offer = screen(&mut app);
+    assert!(offer.contains("未保存的联系记录") && offer.contains("张伟"), "{offer}");
+    press(&mut app, KeyCode::Enter);
+    let form = screen(&mut app);
+    assert!(form.contains("第一行") && form.lines().any(|l| l.trim() == "断线前的第二行"), "{form}");
+    ctrl(&mut app, 's');
+    assert!(screen(&mut app).contains("已保存"));
+    assert!(s.draft().unwrap().is_none(), "sent, so gone");
+}
+
+#[test]
+fn a_plan_being_written_when_the_session_ends_is_offered_in_the_editor_next_time() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    {
+        let mut app = App::new(&s, &th, &ZH).unwrap();
+        open_c1(&mut app);
+        press(&mut app, KeyCode::Char('e'));
+        typ(&mut app, "年底前上门");
+        press(&mut app, KeyCode::Enter);
+        typ(&mut app, "推荐养老理财，写到一半");
+        app.end_session();
+    }
+    assert_eq!(s.plan_draft(cno("C1")).unwrap().as_deref(), Some("年底前上门\n推荐养老理财，写到一半"));
+    assert_eq!(s.client(cno("C1")).unwrap().client.plan, "", "not saved as the plan");
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    open_c1(&mut app);
+    press(&mut app, KeyCode::Char('e'));
+    let editor = screen(&mut app);
+    assert!(editor.contains("已恢复上次未保存的内容") && editor.contains("写到一半"), "{editor}");
+    typ(&mut app, "。");
+    ctrl(&mut app, 's');
+    assert!(screen(&mut app).contains("已保存营销预案"));
+    assert_eq!(s.client(cno("C1")).unwrap().client.plan, "年底前上门\n推荐养老理财，写到一半。");
+    assert_eq!(s.plan_draft(cno("C1")).unwrap(), None, "saved, so the draft is gone");
+
+    // Given up on purpose: the draft goes, with one audit line.
+    press(&mut app, KeyCode::Char('e'));
+    typ(&mut app, "又改了");
+    app.end_session();
+    assert!(s.plan_draft(cno("C1")).unwrap().is_some());
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(s.plan_draft(cno("C1")).unwrap(), None);
+    assert_eq!(s.client(cno("C1")).unwrap().client.plan, "年底前上门\n推荐养老理财，写到一半。");
 }

@@ -151,7 +151,7 @@ impl Client {
 pub const PLAN_MAX_CHARS: usize = 2000;
 
 pub fn parse_plan(raw: &str) -> Result<String, Invalid> {
-    let text = raw.trim_end().replace("\r\n", "\n");
+    let text = super::text::newlines(raw.trim_end()).into_owned();
     if text.chars().count() > PLAN_MAX_CHARS {
         return Err(Invalid::new("营销预案", format!("过长（最多 {PLAN_MAX_CHARS} 个字）")));
     }

@@ -100,6 +100,20 @@ impl Contact {
     }
 }
 
+/// The latest contact with a maintainer's client made by someone else that the maintainer has
+/// not yet seen (同事代为联系): logged after the maintainer's own latest contact with the client
+/// and after `seen`, the last contact they acknowledged by opening the client. Contacts are
+/// ordered by id, the order they were logged. `contacts` are one client's, in any order.
+pub fn unseen_colleague_contact<'a>(
+    contacts: &'a [Contact],
+    maintainer: &StaffNo,
+    seen: Option<ContactId>,
+) -> Option<&'a Contact> {
+    let own = contacts.iter().filter(|c| &c.by == maintainer).map(|c| c.id).max();
+    let after = own.max(seen);
+    contacts.iter().filter(|c| &c.by != maintainer && after.is_none_or(|a| c.id > a)).max_by_key(|c| c.id)
+}
+
 /// What the contact form submits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactDraft {

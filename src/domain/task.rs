@@ -4,7 +4,7 @@
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::calendar::Quarter;
+use super::calendar::{DueBucket, Quarter};
 use super::client::Client;
 use super::contact::{BACKDATE_MAX_DAYS, Contact, Purpose};
 use super::ids::{ClientNo, ContactId, LaunchId, StaffNo};
@@ -337,6 +337,49 @@ pub fn suggested_next_callback(
 pub struct ContactEffect {
     pub complete: Vec<TaskId>,
     pub callback: CallbackChange,
+}
+
+/// Tries at a callback that did not reach the client (未接通, 联系不上). They complete nothing,
+/// so the callback stays where it was (on the overdue list once late); staff see how often and
+/// when it was last tried (`已尝试 2 次，最近 12-01`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempts {
+    pub count: u32,
+    /// The date of the latest try.
+    pub last: NaiveDate,
+}
+
+/// The unreached tries at `callback`: the client's contacts (any order, anyone's) that did not
+/// reach them, made since the callback was opened — on or after its day, and after the reached
+/// contact that opened it. A reached contact since then that left the callback open (a
+/// colleague's walk-in, say) does not undo the tries: the callback is still owed. None when
+/// there were none.
+pub fn attempts(callback: &Task, contacts: &[Contact]) -> Option<Attempts> {
+    let last_reached = contacts
+        .iter()
+        .filter(|c| c.outcome.reached() && c.at.date() <= callback.created)
+        .map(|c| c.at)
+        .max();
+    let tries: Vec<NaiveDate> = contacts
+        .iter()
+        .filter(|c| !c.outcome.reached() && c.at.date() >= callback.created)
+        .filter(|c| last_reached.is_none_or(|r| c.at > r))
+        .map(|c| c.at.date())
+        .collect();
+    Some(Attempts { count: u32::try_from(tries.len()).ok()?, last: tries.iter().max().copied()? })
+}
+
+/// Where a callback is listed on `today`: by its due date, except that one already late
+/// (`first_due` passed) and since then only tried without reaching the client stays overdue,
+/// counted from when it first fell due, however far an unanswered call moved it (FIGURES.md:
+/// a late callback moved stays late).
+pub fn callback_bucket(callback: &Task, tries: Option<&Attempts>, today: NaiveDate) -> DueBucket {
+    match tries {
+        Some(_) if callback.first_due < today && callback.due >= today => {
+            DueBucket::of(callback.first_due, today)
+        }
+        _ => DueBucket::of(callback.due, today),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

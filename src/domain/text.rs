@@ -9,6 +9,17 @@ use std::fmt::Write as _;
 
 use super::Invalid;
 
+/// Multi-line text with every line break as `\n`: terminals send a pasted line break as CR,
+/// Windows files end lines in CR LF, old Macs in CR alone. A note or plan is then judged only on
+/// what it says, never refused for how its lines were ended.
+pub fn newlines(text: &str) -> Cow<'_, str> {
+    if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
 /// True for characters a terminal or spreadsheet may act on rather than show: the C0 controls
 /// (including `\n`, `\t` and ESC), DEL and the C1 controls U+0080–U+009F (Unicode category Cc),
 /// and the line and paragraph separators U+2028/U+2029 that some viewers break lines at.

@@ -984,7 +984,8 @@ pub const CLIENT_COLUMNS: &[ClientColumn] = &[
         kind: Kind::Plain,
         doc: "不能晚于今天",
         read: Some(|d, s, cx| set(&mut d.sticker_on, cells::past_date(s, cx.today))),
-        write: Some(|o| opt_date(o.client.sticker.on)),
+        // A mark taken back keeps its date for an undo; the export shows dates of marks only.
+        write: Some(|o| opt_date(o.client.sticker.on.filter(|_| o.client.sticker.done))),
     },
     online_banking_column(),
     shuanglifeng_column(),
@@ -1052,16 +1053,24 @@ fn satisfaction(raw: &str) -> Result<u8, Invalid> {
     }
 }
 
-/// One purpose per contact: several in one cell would complete only one task without a word.
-fn purpose(raw: &str) -> Result<Purpose, Invalid> {
+/// The purposes of one contact: `回访、新品推介` (also `,` `，` `;` `；` `/` `+`, as exports and
+/// hand-kept logs join them) is one call that did both, the first named being the main purpose,
+/// each completing its task as the form's 本次完成 does (issue #15). A purpose named twice is
+/// refused rather than silently merged.
+fn purposes(raw: &str) -> Result<(Purpose, Vec<Purpose>), Invalid> {
     let s = cells::clean(raw);
-    if s.contains(['、', ',', '，', ';', '；', '/', '+']) {
-        return Err(Invalid::new(
-            "联系目的",
-            format!("“{s}”有多个目的；每行只能填一个目的，同一次联系做了几件事请分几行填写（时间相同即可）"),
-        ));
+    let mut all: Vec<Purpose> = Vec::new();
+    for part in s.split(['、', ',', '，', ';', '；', '/', '+']).map(str::trim).filter(|p| !p.is_empty()) {
+        let p = Purpose::parse(part)?;
+        if all.contains(&p) {
+            return Err(Invalid::new("联系目的", format!("“{s}”中“{p}”写了两次")));
+        }
+        all.push(p);
     }
-    Purpose::parse(&s)
+    match all.split_first() {
+        Some((main, also)) => Ok((*main, also.to_vec())),
+        None => Purpose::parse(&s).map(|p| (p, Vec::new())),
+    }
 }
 
 fn note(raw: &str) -> Result<String, Invalid> {
@@ -1159,8 +1168,12 @@ pub const CONTACT_COLUMNS: &[ContactColumn] = &[
         need: Need::Always,
         sensitive: false,
         kind: Kind::Plain,
-        doc: "回访、季度告知、新品推介、营销、满意度调查、投诉；每行一个",
-        read: Some(|d, s, _| set(&mut d.purpose, purpose(s))),
+        doc: "回访、季度告知、新品推介、营销、满意度调查、投诉；一次联系做了几件事可写在一格里，如 回访、新品推介（第一个为主要目的）",
+        read: Some(|d, s, _| {
+            let (main, also) = purposes(s)?;
+            d.also = also;
+            set(&mut d.purpose, Ok(main))
+        }),
         // A contact that did several things lists them all (issue #15), main purpose first.
         write: Some(|o| {
             o.contact.aims().iter().map(|a| a.purpose.to_string()).collect::<Vec<_>>().join("、")

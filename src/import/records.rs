@@ -354,7 +354,7 @@ pub fn parse_contacts(rows: Vec<RawRow>, today: NaiveDate) -> Parsed<ContactReco
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{CardTier, ClientClass, Fen};
+    use crate::domain::{CardTier, ClientClass, Fen, Purpose};
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
@@ -362,6 +362,27 @@ mod tests {
 
     fn rows(text: &str) -> Vec<RawRow> {
         super::super::sheet::text_rows(text, false).unwrap()
+    }
+
+    #[test]
+    fn several_purposes_in_one_cell_are_one_contact_main_purpose_first() {
+        let text = "联系时间,客户号,员工工号,联系方式,联系目的,推介产品,联系结果\n\
+                    2026-11-17 10:00,C1,2001,电话,回访、新品推介,养老理财,已沟通\n\
+                    2026-11-17 11:00,C2,2001,电话,季度告知 / 回访,,已沟通\n\
+                    2026-11-17 12:00,C3,2001,电话,回访，回访,,已沟通\n";
+        let p = parse_contacts(rows(text), today());
+        assert_eq!(p.rows.len(), 2, "{:?}", p.problems);
+        assert_eq!(
+            (p.rows[0].purpose, p.rows[0].also.clone()),
+            (Some(Purpose::Callback), vec![Purpose::ProductPitch])
+        );
+        assert_eq!(p.rows[0].launch.as_deref(), Some("养老理财"));
+        assert_eq!(
+            (p.rows[1].purpose, p.rows[1].also.clone()),
+            (Some(Purpose::QuarterlyNotice), vec![Purpose::Callback])
+        );
+        assert_eq!(p.problems.len(), 1);
+        assert!(p.problems[0].line == 4 && p.problems[0].reason.contains("写了两次"), "{:?}", p.problems);
     }
 
     #[test]

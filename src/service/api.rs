@@ -89,6 +89,9 @@ api! {
     /// A roster (the actor's own unless a manager names another).
     fn roster(Roster, of: Option<StaffNo>, sort: RosterSort, filter: RosterFilter) -> RosterPage;
     fn client(Client, no: ClientNo) -> ClientCard;
+    /// The maintainer opened their client's card: colleagues' contacts so far are seen and
+    /// leave Today's 同事代为联系. Does nothing for someone else's client.
+    fn seen_colleague_contacts(SeenColleagueContacts, no: ClientNo) -> ();
     /// Shows one masked field in full; audited. Assets are yuan ("1,234,567.89"); a field with
     /// nothing in it (an unknown balance, no phone) is the empty string.
     fn reveal(Reveal, no: ClientNo, field: Sensitive) -> String;
@@ -106,7 +109,14 @@ api! {
     /// False when they had none.
     fn discard_draft_of(DiscardDraftOf, of: StaffNo) -> bool;
     fn set_plan(SetPlan, no: ClientNo, plan: String) -> ();
-    fn set_sticker(SetSticker, no: ClientNo, done: bool) -> Sticker;
+    /// Keeps the plan being edited (unsent, not audited) until saved or discarded.
+    fn save_plan_draft(SavePlanDraft, no: ClientNo, text: String) -> ();
+    fn plan_draft(PlanDraft, no: ClientNo) -> Option<String>;
+    /// Throws the kept plan text away; audited once.
+    fn discard_plan_draft(DiscardPlanDraft, no: ClientNo) -> ();
+    /// Puts the VIP label on (on `on`, a past day allowed; None: the kept date or today) or
+    /// takes it back, keeping its date; see `Service::set_sticker`.
+    fn set_sticker(SetSticker, no: ClientNo, done: bool, on: Option<NaiveDate>) -> Sticker;
     fn list_staff(ListStaff) -> Vec<Staff>;
     fn save_staff(SaveStaff, staff: Staff) -> ();
     fn import_staff(ImportStaff, rows: Vec<StaffRecord>, source: String, dry_run: bool) -> ImportOutcome;

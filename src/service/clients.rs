@@ -1,8 +1,15 @@
 //! Edits a maintainer makes on a client: the marketing plan and the VIP sticker.
 
+use chrono::NaiveDate;
+
 use super::{Service, ServiceError};
 use crate::domain::client::parse_plan;
-use crate::domain::{AuditAction, Client, ClientNo, Permission, Staff, Sticker};
+use crate::domain::{AuditAction, Client, ClientNo, Permission, Staff, StaffNo, Sticker};
+
+/// The meta key of `staff`'s unsent plan text for `client`.
+fn plan_draft_key(staff: &StaffNo, client: &ClientNo) -> Vec<u8> {
+    format!("plan_draft/{}/{}", staff.as_str(), client.as_str()).into_bytes()
+}
 
 impl Service {
     /// Rewrites one client after `may` allowed it, auditing the edit. The client is read and
@@ -42,14 +49,82 @@ impl Service {
             }
         };
         self.edit_client(actor, &no, may, AuditAction::EditPlan, detail, |c| c.plan = plan.clone())?;
+        // Saved: the unsent copy has served its purpose.
+        let key = plan_draft_key(&actor.no, &no);
+        if self.store.meta(&key)?.is_some() {
+            let _w = self.write_lock();
+            self.store.write(|tx| tx.remove_meta(&key))?;
+        }
         Ok(())
     }
 
-    /// Marks the VIP label as put on (today) or takes the mark back; maintainer or manager.
-    pub fn set_sticker(&self, actor: &Staff, no: ClientNo, done: bool) -> Result<Sticker, ServiceError> {
+    /// Keeps the plan text being edited for `no`, so a dropped connection does not lose it.
+    /// One per staff member and client, replaced by the next; not audited (the user's own
+    /// unsent text); dropped when the plan is saved or the draft discarded. Refused like the
+    /// plan itself (too long, control characters), naming 营销预案.
+    pub fn save_plan_draft(&self, actor: &Staff, no: ClientNo, text: String) -> Result<(), ServiceError> {
+        let text = parse_plan(&text)?;
+        self.client_or_not_found(&no)?;
+        let _w = self.write_lock();
+        self.store.write(|tx| tx.set_meta(&plan_draft_key(&actor.no, &no), text.as_bytes()))?;
+        Ok(())
+    }
+
+    /// The actor's unsent plan text for `no`, if one was kept.
+    pub fn plan_draft(&self, actor: &Staff, no: ClientNo) -> Result<Option<String>, ServiceError> {
+        Ok(self
+            .store
+            .meta(&plan_draft_key(&actor.no, &no))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Throws the actor's unsent plan text for `no` away; audited once.
+    pub fn discard_plan_draft(&self, actor: &Staff, no: ClientNo) -> Result<(), ServiceError> {
+        let key = plan_draft_key(&actor.no, &no);
+        if self.store.meta(&key)?.is_none() {
+            return Ok(());
+        }
+        let rec = self.audit_record(
+            actor.no.as_str(),
+            AuditAction::EditPlan,
+            no.as_str(),
+            "丢弃未保存的草稿".into(),
+        );
+        let _w = self.write_lock();
+        self.store.write(|tx| {
+            tx.remove_meta(&key)?;
+            tx.audit(&rec)
+        })?;
+        Ok(())
+    }
+
+    /// Marks the VIP label as put on, on `on` (a past day may be given; None keeps the date a
+    /// mark taken back still remembers, else today), or takes the mark back (`done` false),
+    /// keeping its date so putting it back restores it and an undo loses nothing.
+    /// Maintainer or manager. Refused (`Invalid`, 贴标日期) for a day after today.
+    pub fn set_sticker(
+        &self,
+        actor: &Staff,
+        no: ClientNo,
+        done: bool,
+        on: Option<NaiveDate>,
+    ) -> Result<Sticker, ServiceError> {
         let today = self.local_date();
-        let sticker = if done { Sticker { done: true, on: Some(today) } } else { Sticker::default() };
-        let detail = if done { format!("已贴标 {today}") } else { "取消贴标".into() };
+        if on.is_some_and(|d| d > today) {
+            return Err(ServiceError::invalid("贴标日期", "不能晚于今天；贴标之后再登记"));
+        }
+        let kept = self.client_or_not_found(&no)?.sticker.on;
+        let sticker = if done {
+            Sticker { done: true, on: on.or(kept).or(Some(today)) }
+        } else {
+            Sticker { done: false, on: on.or(kept) }
+        };
+        let detail = match (done, sticker.on) {
+            (true, Some(d)) => format!("已贴标 {d}"),
+            (true, None) => "已贴标".into(),
+            (false, Some(d)) => format!("取消贴标（保留原贴标日期 {d}）"),
+            (false, None) => "取消贴标".into(),
+        };
         let may = |c: &Client| {
             if c.maintainer.as_ref() == Some(&actor.no) {
                 Ok(())

@@ -14,7 +14,7 @@ use super::{Service, ServiceError};
 use crate::domain::contact::{Channel, Outcome, Purpose};
 use crate::domain::task::apply_contact;
 use crate::domain::{
-    AuditAction, Client, ClientNo, Contact, ContactDraft, ContactId, Permission, Staff, StaffNo, Task,
+    Aim, AuditAction, Client, ClientNo, Contact, ContactDraft, ContactId, Permission, Staff, StaffNo, Task,
 };
 use crate::store::BULK_BATCH_ROWS;
 
@@ -33,6 +33,10 @@ pub struct ContactRecord {
     pub by: Option<StaffNo>,
     pub channel: Option<Channel>,
     pub purpose: Option<Purpose>,
+    /// Further purposes of the same contact (`回访、新品推介` in one cell), each completing its
+    /// task; a 新品推介 among them takes the launch named in 推介产品.
+    #[serde(default)]
+    pub also: Vec<Purpose>,
     /// The launch's name, for a 新品推介.
     pub launch: Option<String>,
     pub outcome: Option<Outcome>,
@@ -182,6 +186,15 @@ impl Service {
                 ));
                 continue;
             }
+            // The product belongs to the 新品推介, main purpose or not; with no 新品推介 at all it
+            // stays on the main purpose so the draft's rule names the mistake.
+            let pitch_also = r.also.contains(&Purpose::ProductPitch);
+            let also: Vec<Aim> = r
+                .also
+                .iter()
+                .map(|p| Aim { purpose: *p, launch: launch.filter(|_| *p == Purpose::ProductPitch) })
+                .collect();
+            let launch = launch.filter(|_| purpose == Purpose::ProductPitch || !pitch_also);
             let draft = ContactDraft {
                 client: client.no.clone(),
                 at: Some(at),
@@ -189,10 +202,14 @@ impl Service {
                 purpose,
                 launch,
                 outcome: result,
-                note: r.note.clone().unwrap_or_default(),
+                note: r
+                    .note
+                    .as_deref()
+                    .map(|n| crate::domain::text::newlines(n).into_owned())
+                    .unwrap_or_default(),
                 satisfaction: r.satisfaction,
                 next_callback: r.next_callback,
-                also: Vec::new(),
+                also: also.clone(),
             };
             for p in draft.problems(now) {
                 problems.push(RowProblem::new(r.line, &p.field, p.reason));
@@ -213,7 +230,7 @@ impl Service {
                 satisfaction: r.satisfaction,
                 next_callback: r.next_callback,
                 logged_at: now,
-                also: Vec::new(),
+                also,
             };
             by_client.entry(client.no.clone()).or_default().push(Planned { line: r.line, contact });
             outcome.added += 1;

@@ -6,14 +6,16 @@ use std::collections::BTreeMap;
 use super::views::{DraftRow, Logged, TaskView};
 use super::{Service, ServiceError};
 use crate::domain::task::apply_contact;
+use crate::domain::text::newlines;
 use crate::domain::{
     AuditAction, Contact, ContactDraft, ContactId, Permission, Purpose, Staff, StaffNo, Task,
 };
 use crate::store::StoreError;
 
 impl Service {
-    pub fn log_contact(&self, actor: &Staff, draft: ContactDraft) -> Result<Logged, ServiceError> {
+    pub fn log_contact(&self, actor: &Staff, mut draft: ContactDraft) -> Result<Logged, ServiceError> {
         let now = self.local_now();
+        draft.note = newlines(&draft.note).into_owned();
         let problems = draft.problems(now);
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));
@@ -90,24 +92,19 @@ impl Service {
         Ok(Logged { contact: contact.id, completed, next_callback: client.next_callback, logged_at: now })
     }
 
-    /// One draft per staff member; the next save replaces it. Refused (`Invalid`, naming the
+    /// One draft per staff member; the next save replaces it. Not audited. Refused (`Invalid`, naming the
     /// field) when its text breaks a contact's rules; see `ContactDraft::draft_problems`.
-    pub fn save_draft(&self, actor: &Staff, draft: ContactDraft) -> Result<(), ServiceError> {
+    pub fn save_draft(&self, actor: &Staff, mut draft: ContactDraft) -> Result<(), ServiceError> {
+        draft.note = newlines(&draft.note).into_owned();
         let problems = draft.draft_problems();
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));
         }
-        let rec = self.audit_record(
-            actor.no.as_str(),
-            AuditAction::SaveDraft,
-            draft.client.as_str(),
-            "保存".into(),
-        );
+        // Not audited: a draft is the user's own unsent text, saved every few seconds while
+        // they type; the trail records what is sent (LogContact) or thrown away unsent
+        // (`discard_draft`), once each.
         let _w = self.write_lock();
-        self.store.write(|tx| {
-            tx.save_draft(&actor.no, &draft)?;
-            tx.audit(&rec)
-        })?;
+        self.store.write(|tx| tx.save_draft(&actor.no, &draft))?;
         Ok(())
     }
 

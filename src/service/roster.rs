@@ -7,6 +7,7 @@ use crate::domain::compliance::{checklist, gaps};
 use crate::domain::mask::{asset_band, mask_id, mask_phone};
 use crate::domain::names::sort_key;
 use crate::domain::quota::Standing;
+use crate::domain::task::{attempts, callback_bucket};
 use crate::domain::{
     AuditAction, Client, ClientNo, Fen, Permission, ProductLaunch, Rules, Sensitive, Staff, StaffNo, Task,
     TaskKind,
@@ -14,6 +15,8 @@ use crate::domain::{
 
 /// Contacts shown on a client card; older ones are in the export.
 const CARD_CONTACTS: usize = 100;
+/// How many of a client's latest contacts are read to count the tries at their callback.
+const ATTEMPTS_READ: usize = 50;
 
 impl Service {
     pub fn whoami(&self, actor: &Staff) -> Result<Me, ServiceError> {
@@ -156,7 +159,25 @@ impl Service {
             bucket: DueBucket::of(task.due, today),
             launch_name,
             agreed: task.agreed,
+            attempts: None,
         }
+    }
+
+    /// `task_view` with the unreached tries at a callback, read from the client's latest
+    /// contacts (a callback tried more often than that is still shown as tried that often).
+    pub(super) fn callback_view(
+        &self,
+        task: &Task,
+        client: &Client,
+        launches: &[ProductLaunch],
+        today: chrono::NaiveDate,
+    ) -> Result<TaskView, ServiceError> {
+        let mut v = Self::task_view(task, client, launches, today);
+        if matches!(task.id.kind, TaskKind::Callback { .. }) {
+            v.attempts = attempts(task, &self.store.contacts_of(&client.no, ATTEMPTS_READ)?);
+            v.bucket = callback_bucket(task, v.attempts.as_ref(), today);
+        }
+        Ok(v)
     }
 
     pub fn client(&self, actor: &Staff, no: ClientNo) -> Result<ClientCard, ServiceError> {
@@ -172,7 +193,10 @@ impl Service {
         }
         let mut open: Vec<Task> = self.store.tasks_of(&no)?.into_iter().filter(Task::is_open).collect();
         open.sort_by_key(|t| t.due);
-        let open_tasks = open.iter().map(|t| Self::task_view(t, &c, &launches, today)).collect();
+        let mut open_tasks = Vec::new();
+        for t in &open {
+            open_tasks.push(self.callback_view(t, &c, &launches, today)?);
+        }
         let mine = c.maintainer.as_ref() == Some(&actor.no);
         let maintainer_outlet = match &c.maintainer {
             Some(no) => self.store.staff(no)?.map(|s| s.outlet),

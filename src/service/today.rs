@@ -1,15 +1,19 @@
 //! The Today list (今日): what a maintainer should do now, each line saying who and why.
 
-use chrono::NaiveDate;
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use super::views::{LaunchRef, TaskView};
+use super::views::{LaunchRef, StaffRef, TaskView};
 use super::{Service, ServiceError};
 use crate::domain::calendar::days_left;
 use crate::domain::compliance::gaps;
+use crate::domain::contact::unseen_colleague_contact;
 use crate::domain::coverage::{Figures, Period, figures, launches_in, progress};
 use crate::domain::task::owed;
-use crate::domain::{ClientNo, DueBucket, Quarter, Requirement, Staff, Task, TaskKind};
+use crate::domain::{
+    ClientNo, Contact, ContactId, DueBucket, Outcome, Purpose, Quarter, Requirement, Staff, StaffNo, Task,
+    TaskKind,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TodayView {
@@ -28,6 +32,34 @@ pub struct TodayView {
     /// This quarter's figures for the viewer, counted exactly as coverage and its report count
     /// them (`coverage::figures` over the tasks the viewer owes, `task::owed`).
     pub figures: Figures,
+    /// 同事代为联系: the viewer's clients a colleague contacted since the viewer last did or last
+    /// opened the client's card, latest first; one line per client.
+    #[serde(default)]
+    pub by_colleagues: Vec<ColleagueContact>,
+}
+
+/// A colleague's contact with one of the viewer's clients that the viewer has not yet seen
+/// (`contact::unseen_colleague_contact`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColleagueContact {
+    pub client: ClientNo,
+    pub client_name: String,
+    pub by: StaffRef,
+    /// When the contact took place.
+    pub at: NaiveDateTime,
+    /// Every purpose of the contact, the main one first.
+    pub purposes: Vec<Purpose>,
+    pub outcome: Outcome,
+    pub contact: ContactId,
+}
+
+/// How far back Today looks for a colleague's contact with the viewer's clients (by when it
+/// took place); an older one no longer needs the maintainer's attention on Today.
+const COLLEAGUE_LOOKBACK_DAYS: i64 = 60;
+
+/// The meta key under which `staff` keeps the last contact with `client` they have seen.
+fn seen_key(staff: &StaffNo, client: &ClientNo) -> Vec<u8> {
+    format!("seen_contact/{}/{}", staff.as_str(), client.as_str()).into_bytes()
 }
 
 /// Done against total for one period's tasks the viewer owes (`task::owed`: a task left with
@@ -73,7 +105,12 @@ impl Service {
                 continue;
             }
             let Some(client) = by_no.get(&t.id.client) else { continue };
-            let v = Self::task_view(&t, client, &launches, today);
+            // Only a callback already late can be listed earlier than its date says
+            // (`callback_bucket`); the rest of the later ones need no reading.
+            if DueBucket::of(t.due, today) == DueBucket::Later && t.first_due >= today {
+                continue;
+            }
+            let v = self.callback_view(&t, client, &launches, today)?;
             match v.bucket {
                 DueBucket::Overdue { .. } => overdue.push(v),
                 DueBucket::Today => due_today.push(v),
@@ -146,7 +183,9 @@ impl Service {
             .map(|(c, missing)| GapLine { client: c.no.clone(), name: c.name.clone(), missing })
             .collect();
 
+        let by_colleagues = self.by_colleagues(actor, &by_no)?;
         Ok(TodayView {
+            by_colleagues,
             today,
             overdue,
             due_today,
@@ -159,3 +198,69 @@ impl Service {
         })
     }
 }
+
+impl Service {
+    /// The last contact with `client` that `staff` has seen (`seen_colleague_contacts`).
+    fn seen_contact(&self, staff: &StaffNo, client: &ClientNo) -> Result<Option<ContactId>, ServiceError> {
+        let raw = self.store.meta(&seen_key(staff, client))?;
+        // A value of another length is not ours to read; treated as nothing seen.
+        Ok(raw.and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok()).map(|b| ContactId(u64::from_be_bytes(b))))
+    }
+
+    fn by_colleagues(
+        &self,
+        actor: &Staff,
+        mine: &std::collections::HashMap<&ClientNo, &crate::domain::Client>,
+    ) -> Result<Vec<ColleagueContact>, ServiceError> {
+        let now = self.local_now();
+        let mut per_client: std::collections::HashMap<ClientNo, Vec<Contact>> = Default::default();
+        for c in self
+            .store
+            .contacts_between(now - Duration::days(COLLEAGUE_LOOKBACK_DAYS), now + Duration::days(1))
+        {
+            let c = c?;
+            if mine.get(&c.client).is_some_and(|cl| cl.maintainer.as_ref() == Some(&actor.no)) {
+                per_client.entry(c.client.clone()).or_default().push(c);
+            }
+        }
+        let mut out = Vec::new();
+        for (no, contacts) in &per_client {
+            let seen = self.seen_contact(&actor.no, no)?;
+            let Some(c) = unseen_colleague_contact(contacts, &actor.no, seen) else { continue };
+            out.push(ColleagueContact {
+                client: no.clone(),
+                client_name: mine.get(no).map(|cl| cl.name.clone()).unwrap_or_default(),
+                by: self.staff_ref(&c.by)?,
+                at: c.at,
+                purposes: c.aims().iter().map(|a| a.purpose).collect(),
+                outcome: c.outcome,
+                contact: c.id,
+            });
+        }
+        out.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.client.cmp(&b.client)));
+        Ok(out)
+    }
+
+    /// The maintainer has seen every contact with their client so far (opening its card): a
+    /// colleague's contact no longer shows as 同事代为联系 on their Today. Nothing is written
+    /// when there is nothing new, or when the client is not the actor's.
+    pub fn seen_colleague_contacts(&self, actor: &Staff, no: ClientNo) -> Result<(), ServiceError> {
+        let client = self.client_or_not_found(&no)?;
+        if client.maintainer.as_ref() != Some(&actor.no) {
+            return Ok(());
+        }
+        let Some(latest) = self.store.contacts_of(&no, SEEN_READ)?.iter().map(|c| c.id).max() else {
+            return Ok(());
+        };
+        let _w = self.write_lock();
+        if self.seen_contact(&actor.no, &no)? >= Some(latest) {
+            return Ok(());
+        }
+        self.store.write(|tx| tx.set_meta(&seen_key(&actor.no, &no), &latest.0.to_be_bytes()))?;
+        Ok(())
+    }
+}
+
+/// Contacts read to find a client's latest (the index is by when they took place, and one
+/// logged late may sit behind a few newer ones).
+const SEEN_READ: usize = 20;

@@ -149,6 +149,10 @@ pub struct TaskView {
     pub launch_name: Option<String>,
     /// A callback whose date was agreed with the client (`Task::agreed`).
     pub agreed: bool,
+    /// For a callback on Today or a client card, the tries that did not reach the client
+    /// (`task::attempts`); None elsewhere and when there were none.
+    #[serde(default)]
+    pub attempts: Option<crate::domain::Attempts>,
 }
 
 impl TaskView {

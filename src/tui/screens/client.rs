@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::Datelike;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -18,10 +18,11 @@ use super::contact_form::Prefill;
 use super::handover::{StaffPicker, out_of_scope};
 use super::modal::Confirm;
 use super::plan_editor::PlanEditor;
+use crate::domain::calendar::{DateSense, parse_date};
 use crate::domain::client::display_permille;
-use crate::domain::{ClientNo, Permission, Requirement, Sensitive};
+use crate::domain::{ClientNo, Permission, Requirement, Sensitive, Sticker};
 use crate::service::ServiceError;
-use crate::service::views::ClientCard;
+use crate::service::views::{ClientCard, ContactView};
 
 pub struct ClientScreen {
     no: ClientNo,
@@ -31,6 +32,11 @@ pub struct ClientScreen {
     scroll: usize,
     /// The user is a manager: the card offers to put the client on a roster or move it.
     manager: bool,
+    /// The sticker as it was when its form or question was opened from this card, until a
+    /// reload shows whether it changed.
+    sticker_before: Option<Sticker>,
+    /// What `u` puts back: the sticker before the last change made from this card.
+    sticker_undo: Option<Sticker>,
 }
 
 /// `Sensitive` as an ordered map key.
@@ -54,8 +60,21 @@ impl SensitiveKey {
 impl ClientScreen {
     pub fn new(no: ClientNo, cx: &Ctx) -> Result<ClientScreen, ServiceError> {
         let card = cx.api.client(no.clone())?;
+        if card.mine {
+            // Opening the card is how a maintainer sees a colleague's contact; if marking it
+            // fails, the line simply stays on Today, so the card still opens.
+            let _ = cx.api.seen_colleague_contacts(no.clone());
+        }
         let manager = cx.me.staff.may(Permission::Manager);
-        Ok(ClientScreen { no, card, revealed: BTreeMap::new(), scroll: 0, manager })
+        Ok(ClientScreen {
+            no,
+            card,
+            revealed: BTreeMap::new(),
+            scroll: 0,
+            manager,
+            sticker_before: None,
+            sticker_undo: None,
+        })
     }
 
     /// Any client — a 他行 prospect below gold as much as a gold client — can be put on a roster
@@ -75,8 +94,10 @@ impl ClientScreen {
         Action::Push(Box::new(picker))
     }
 
+    /// Shows a field in full (audited), or masks it again if it is shown: the same key hides
+    /// it before someone else walks up to the counter.
     fn reveal(&mut self, key: SensitiveKey, cx: &Ctx) -> Action {
-        if self.revealed.contains_key(&key) {
+        if self.revealed.remove(&key).is_some() {
             return Action::None;
         }
         match cx.api.reveal(self.no.clone(), key.field()) {
@@ -120,7 +141,13 @@ impl ClientScreen {
             let on = c.sticker.on.map(|d| format!(" {}", ui::date(d, today, t))).unwrap_or_default();
             Span::styled(format!("{}{on}", t.sticker_done), th.ok)
         } else {
-            Span::styled(t.sticker_not_done, th.warning)
+            // A mark taken back keeps its date; say so, since putting it back reuses it.
+            let kept = c
+                .sticker
+                .on
+                .map(|d| t.sticker_kept.replace("{}", &ui::date(d, today, t)))
+                .unwrap_or_default();
+            Span::styled(format!("{}{kept}", t.sticker_not_done), th.warning)
         };
         let next = match c.next_callback {
             Some(d) => Span::styled(ui::date(d, today, t), ui::due_style(d, today, th)),
@@ -257,7 +284,9 @@ impl Screen for ClientScreen {
             ("p", t.key_reveal_phone),
             ("i", t.key_reveal_id),
             ("m", t.key_reveal_assets),
+            ("u", t.key_undo),
             (t.keys_up_down, t.key_scroll),
+            ("Enter", t.key_read),
             ("r", t.key_refresh),
         ];
         if self.manager {
@@ -268,19 +297,30 @@ impl Screen for ClientScreen {
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
         self.card = cx.api.client(self.no.clone())?;
+        if let Some(before) = self.sticker_before
+            && before != self.card.client.sticker
+        {
+            self.sticker_undo = Some(before);
+            self.sticker_before = None;
+        }
         Ok(())
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        // Back on the card: a sticker form left without saving changed nothing to undo.
+        self.sticker_before = None;
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') | KeyCode::Left | KeyCode::Char('h') => Action::Pop,
             KeyCode::Char('c') => super::open_contact_form(self.no.clone(), Prefill::default(), cx),
             KeyCode::Char('e') => {
                 if self.card.may_edit_plan {
+                    // Unsent text kept from an interrupted edit is offered again here.
+                    let draft = cx.api.plan_draft(self.no.clone()).ok().flatten();
                     Action::Push(Box::new(PlanEditor::new(
                         self.no.clone(),
                         self.card.client.name.clone(),
                         &self.card.client.plan,
+                        draft,
                     )))
                 } else {
                     Action::Say(Message::Error(cx.t.plan_not_yours.to_string()))
@@ -290,17 +330,32 @@ impl Screen for ClientScreen {
                 if !self.card.may_set_sticker {
                     return Action::Say(Message::Error(cx.t.sticker_not_yours.to_string()));
                 }
-                let done = !self.card.client.sticker.done;
-                let question = if done { cx.t.confirm_sticker_on } else { cx.t.confirm_sticker_off };
+                let now = self.card.client.sticker;
+                self.sticker_before = Some(now);
                 let no = self.no.clone();
                 let title = format!("{} · {}", cx.t.key_sticker, self.card.client.name);
-                Action::Push(Box::new(Confirm::new(title, question.to_string(), move |cx: &Ctx| {
-                    match cx.api.set_sticker(no, done) {
-                        Ok(_) => Action::PopSaved(cx.t.sticker_saved.to_string()),
-                        Err(e) => Action::error(e),
-                    }
-                })))
+                if now.done {
+                    let question = cx.t.confirm_sticker_off.to_string();
+                    Action::Push(Box::new(Confirm::new(title, question, move |cx: &Ctx| {
+                        match cx.api.set_sticker(no, false, None) {
+                            Ok(_) => Action::PopSaved(cx.t.sticker_off_saved.to_string()),
+                            Err(e) => Action::error(e),
+                        }
+                    })))
+                } else {
+                    Action::Push(Box::new(StickerForm::new(no, title, now.on.unwrap_or(cx.me.today))))
+                }
             }
+            KeyCode::Char('u') => match self.sticker_undo.take() {
+                Some(was) => match cx.api.set_sticker(self.no.clone(), was.done, was.on) {
+                    Ok(_) => Action::Saved(cx.t.sticker_undone.to_string()),
+                    Err(e) => {
+                        self.sticker_undo = Some(was);
+                        Action::error(e)
+                    }
+                },
+                None => Action::None,
+            },
             KeyCode::Char('a') => self.assign(cx),
             KeyCode::Char('p') => self.reveal(SensitiveKey::Phone, cx),
             KeyCode::Char('i') => self.reveal(SensitiveKey::Id, cx),
@@ -314,6 +369,10 @@ impl Screen for ClientScreen {
                 Action::None
             }
             KeyCode::Char('r') => Action::after(self.refresh(cx)),
+            KeyCode::Enter => match self.card.contacts.get(self.scroll) {
+                Some(cv) => Action::Push(Box::new(ContactDetail { view: cv.clone(), scroll: 0 })),
+                None => Action::None,
+            },
             _ => Action::None,
         }
     }
@@ -340,12 +399,15 @@ impl Screen for ClientScreen {
                 .open_tasks
                 .iter()
                 .flat_map(|task| {
+                    let tried = task.attempts.map(|a| format!(" · {}", t.tried_line(&a, cx.me.today)));
+                    let style = match task.bucket {
+                        crate::domain::DueBucket::Overdue { .. } => th.overdue,
+                        _ => ui::due_style(task.due, cx.me.today, th),
+                    };
                     [
                         Span::styled(t.task_title(task.kind(), task.launch_name.as_deref()), th.text),
-                        Span::styled(
-                            format!(" {}  ", ui::date(task.due, cx.me.today, t)),
-                            ui::due_style(task.due, cx.me.today, th),
-                        ),
+                        Span::styled(format!(" {}", ui::date(task.due, cx.me.today, t)), style),
+                        Span::styled(format!("{}  ", tried.unwrap_or_default()), th.muted),
                     ]
                 })
                 .collect()
@@ -363,7 +425,19 @@ impl Screen for ClientScreen {
         f.render_widget(Paragraph::new(profile), profile_area);
         f.render_widget(Paragraph::new(Span::styled(format!("【{}】", t.plan), th.title)), plan_head);
         let plan_style = if self.card.client.plan.is_empty() { th.muted } else { th.text };
-        f.render_widget(Paragraph::new(plan_text).style(plan_style).wrap(Wrap { trim: false }), plan_area);
+        if wrapped > usize::from(plan_height) {
+            // Cut: the last row says so and where the rest is, instead of stopping mid-sentence.
+            let [shown, more] =
+                Layout::vertical([Constraint::Length(plan_height - 1), Constraint::Length(1)])
+                    .areas(plan_area);
+            f.render_widget(Paragraph::new(plan_text).style(plan_style).wrap(Wrap { trim: false }), shown);
+            f.render_widget(Paragraph::new(Span::styled(t.plan_more, th.accent)), more);
+        } else {
+            f.render_widget(
+                Paragraph::new(plan_text).style(plan_style).wrap(Wrap { trim: false }),
+                plan_area,
+            );
+        }
         let mut task_line = vec![Span::styled(format!("【{}】", t.open_tasks), th.title)];
         task_line.extend(tasks);
         f.render_widget(Paragraph::new(Line::from(task_line)).wrap(Wrap { trim: true }), task_area);
@@ -375,12 +449,213 @@ impl Screen for ClientScreen {
             ])),
             timeline_head,
         );
+        // The top entry is the one Enter opens in full; it is marked so.
         let lines: Vec<Line> = self
             .timeline_lines(cx)
             .into_iter()
             .skip(self.scroll)
-            .map(|l| fit_line(l, timeline_area.width))
+            .enumerate()
+            .map(|(i, l)| {
+                let l = fit_line(l, timeline_area.width);
+                if i == 0 && !self.card.contacts.is_empty() { l.style(th.selection) } else { l }
+            })
             .collect();
         f.render_widget(Paragraph::new(lines), timeline_area);
+    }
+}
+
+/// Puts the VIP label on: the day it was put on, today unless a past day is typed (a mark
+/// taken back offers the date it kept). Read as a date gone by: `09-19`, `上周五`, `昨天`.
+pub struct StickerForm {
+    no: ClientNo,
+    title: String,
+    date: ratatui_textarea::TextArea<'static>,
+    error: Option<String>,
+}
+
+impl StickerForm {
+    fn new(no: ClientNo, title: String, on: chrono::NaiveDate) -> StickerForm {
+        StickerForm { no, title, date: ui::text_input(&on.format("%Y-%m-%d").to_string(), ""), error: None }
+    }
+
+    fn text(&self) -> String {
+        self.date.lines().join(" ").trim().to_string()
+    }
+
+    fn save(&mut self, cx: &Ctx) -> Action {
+        let typed = self.text();
+        let on =
+            if typed.is_empty() { Ok(cx.me.today) } else { parse_date(&typed, cx.me.today, DateSense::Back) };
+        let saved = on
+            .map_err(|e| ServiceError::invalid(cx.t.sticker_date, e))
+            .and_then(|d| cx.api.set_sticker(self.no.clone(), true, Some(d)));
+        match saved {
+            Ok(s) => {
+                let on = s.on.map(|d| ui::long_date(d, cx.t)).unwrap_or_default();
+                Action::PopSaved(cx.t.sticker_saved_on.replace("{}", &on))
+            }
+            Err(e) => {
+                self.error = Some(e.to_string());
+                Action::None
+            }
+        }
+    }
+}
+
+impl Screen for StickerForm {
+    fn title(&self, _t: &Text) -> String {
+        self.title.clone()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![("Enter", t.key_save), ("Esc", t.key_cancel)]
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => Action::Pop,
+            KeyCode::Enter => self.save(cx),
+            KeyCode::Char('s') if ctrl => self.save(cx),
+            KeyCode::Char('u') if ctrl => {
+                self.date = ui::text_input("", "");
+                self.error = None;
+                Action::None
+            }
+            _ => {
+                self.date.input(key);
+                self.error = None;
+                Action::None
+            }
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let th = cx.theme;
+        let label_w: u16 = 12;
+        let y = area.y + 1;
+        f.render_widget(
+            Paragraph::new(Span::styled(format!(">{}", t.sticker_date), th.accent)),
+            Rect { x: area.x, y, width: label_w.min(area.width), height: 1 },
+        );
+        let w = area.width.saturating_sub(label_w + 1).min(24);
+        let input_area = Rect { x: area.x + label_w, y, width: w, height: 1 };
+        self.date.set_style(th.selection);
+        self.date.set_cursor_style(th.key);
+        f.render_widget(&self.date, input_area);
+        let c = self.date.screen_cursor();
+        f.set_cursor_position((input_area.x + c.col as u16, y));
+        let typed = self.text();
+        let reading =
+            if typed.is_empty() { Ok(cx.me.today) } else { parse_date(&typed, cx.me.today, DateSense::Back) };
+        let hint_x = input_area.x + w + 1;
+        if let Ok(d) = reading {
+            f.render_widget(
+                Paragraph::new(Span::styled(format!("= {}", ui::long_date(d, t)), th.muted)),
+                Rect {
+                    x: hint_x.min(area.right()),
+                    y,
+                    width: area.right().saturating_sub(hint_x),
+                    height: 1,
+                },
+            );
+        }
+        let msg = match &self.error {
+            Some(e) => Span::styled(format!(" {e}"), th.overdue),
+            None => Span::styled(format!(" {}", t.sticker_date_hint), th.muted),
+        };
+        f.render_widget(
+            Paragraph::new(msg).wrap(Wrap { trim: false }),
+            Rect { x: area.x, y: y + 2, width: area.width, height: 3.min(area.height.saturating_sub(3)) },
+        );
+    }
+}
+
+/// One contact in full, opened with Enter from a card's timeline: every field, the note wrapped
+/// over as many lines as it takes (the timeline shows one line of it).
+pub struct ContactDetail {
+    view: ContactView,
+    scroll: u16,
+}
+
+impl ContactDetail {
+    fn lines(&self, cx: &Ctx) -> Vec<Line<'static>> {
+        let t = cx.t;
+        let th = cx.theme;
+        let c = &self.view.contact;
+        let row = |label: &str, value: String| {
+            Line::from(vec![
+                Span::styled(format!("{} ", ui::pad(label, 10)), th.muted),
+                Span::styled(value, th.text),
+            ])
+        };
+        let purposes: Vec<String> = c
+            .aims()
+            .iter()
+            .map(|a| match (a.launch, &self.view.launch_name) {
+                (Some(id), Some(name)) if Some(id) == c.launch => {
+                    t.task_title(crate::domain::TaskKind::Launch(id), Some(name))
+                }
+                _ => t.purpose(a.purpose).to_string(),
+            })
+            .collect();
+        let mut out = vec![
+            row(t.f_at, c.at.format("%Y-%m-%d %H:%M").to_string()),
+            row(t.f_channel, t.channel(c.channel).to_string()),
+            row(t.f_purpose, purposes.join(t.list_sep)),
+            row(t.f_outcome, t.outcome(c.outcome).to_string()),
+            row(t.f_satisfaction, c.satisfaction.map_or_else(|| "-".to_string(), |s| format!("{s}/5"))),
+            row(t.f_next, c.next_callback.map_or_else(|| "-".to_string(), |d| ui::long_date(d, t))),
+            row(t.f_by, format!("{}（{}）", self.view.by.name, self.view.by.no)),
+            row(t.f_logged, c.logged_at.format("%Y-%m-%d %H:%M").to_string()),
+            Line::from(Span::styled(format!("{}：", t.f_note), th.muted)),
+        ];
+        // Each line of the note as written, shown inert: a stored escape cannot act.
+        out.extend(
+            c.note
+                .split('\n')
+                .map(|l| Line::from(Span::styled(crate::domain::inert(l).into_owned(), th.text))),
+        );
+        out
+    }
+}
+
+impl Screen for ContactDetail {
+    fn title(&self, t: &Text) -> String {
+        t.contact_detail.to_string()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![(t.keys_up_down, t.key_scroll), ("Esc", t.key_back)]
+    }
+
+    fn on_key(&mut self, key: KeyEvent, _cx: &Ctx) -> Action {
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Left | KeyCode::Char('h') | KeyCode::Enter => {
+                Action::Pop
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.scroll = self.scroll.saturating_add(1);
+                Action::None
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.scroll = self.scroll.saturating_sub(1);
+                Action::None
+            }
+            _ => Action::None,
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let lines = self.lines(cx);
+        let cols = usize::from(area.width.max(1));
+        let total: usize = lines.iter().map(|l| l.width().max(1).div_ceil(cols)).sum();
+        self.scroll = self.scroll.min(total.saturating_sub(usize::from(area.height)) as u16);
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((self.scroll, 0)), area);
     }
 }

@@ -49,6 +49,8 @@ enum Field {
 
 /// An unsaved form is kept as a draft this often while it changes, besides at session end.
 const DRAFT_EVERY: Duration = Duration::from_secs(15);
+/// Rows the note's box grows to before it scrolls.
+const NOTE_ROWS: usize = 4;
 
 pub struct ContactForm {
     client: ClientNo,
@@ -81,6 +83,10 @@ pub struct ContactForm {
     draft_stale: bool,
     draft_saved_at: Instant,
     confirm_cancel: bool,
+    /// This form keeps its own draft: false while the user's one draft slot holds an unsent
+    /// form for another client, which is kept until it is sent or discarded (issue #15), so
+    /// this form neither overwrites nor discards it.
+    keeps_draft: bool,
 }
 
 fn index_of<T: PartialEq + Copy>(all: &[T], v: T) -> usize {
@@ -131,7 +137,11 @@ impl ContactForm {
             draft_stale: false,
             draft_saved_at: Instant::now(),
             confirm_cancel: false,
+            keeps_draft: true,
         };
+        if let Ok(Some(kept)) = cx.api.draft() {
+            form.keeps_draft = kept.client == form.client;
+        }
         form.suggest_next_callback(cx);
         Ok(form)
     }
@@ -147,7 +157,9 @@ impl ContactForm {
             let (purpose, launch) = task.kind().completed_by();
             *ticked = draft.also.contains(&Aim { purpose, launch });
         }
-        form.note = ui::text_input(&draft.note, cx.t.note_placeholder);
+        // A note of several lines is several lines of the box again.
+        form.note = ui::text_input("", cx.t.note_placeholder);
+        form.note.insert_str(&draft.note);
         if let Some(d) = draft.next_callback {
             form.next = ui::text_input(&d.to_string(), cx.t.next_placeholder);
             form.next_touched = true;
@@ -339,6 +351,14 @@ impl ContactForm {
         }
     }
 
+    /// Rows the note's box takes at this terminal width: one per line as wrapped, 1 to
+    /// `NOTE_ROWS`; a longer note scrolls inside it.
+    fn note_rows(&self, width: u16, label_w: usize) -> u16 {
+        let w = usize::from(width.saturating_sub(label_w as u16 + 2)).max(1);
+        let rows: usize = self.note.lines().iter().map(|l| ui::width(l).max(1).div_ceil(w)).sum();
+        rows.clamp(1, NOTE_ROWS) as u16
+    }
+
     fn text(t: &TextArea) -> String {
         t.lines().join("\n").trim().to_string()
     }
@@ -359,7 +379,12 @@ impl ContactForm {
         } else {
             // Only the date of this reference matters: it anchors "昨天" and "14:30".
             let reference = today.and_hms_opt(12, 0, 0).unwrap_or_default();
-            parse_contact_time(&at_text, reference).map_err(|e| errors.insert(Field::At, e)).ok()
+            // "今天" or today's date alone reads as the reference; sending nothing lets the
+            // service take the real now instead of a noon that may not have come yet.
+            parse_contact_time(&at_text, reference)
+                .map_err(|e| errors.insert(Field::At, e))
+                .ok()
+                .filter(|t| *t != reference)
         };
         let launch = self.selected_launch();
         // Only a date the user gave is sent; a pre-filled one is what the rules do anyway, and
@@ -408,6 +433,9 @@ impl ContactForm {
     }
 
     fn keep_draft(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
+        if !self.keeps_draft {
+            return Ok(());
+        }
         let (draft, _) = self.draft(cx);
         cx.api.save_draft(draft)?;
         self.draft_stale = false;
@@ -553,6 +581,7 @@ impl Screen for ContactForm {
             ("Space", t.key_tick),
             ("Enter", t.key_enter_form),
             ("Ctrl-U", t.key_clear),
+            ("Ctrl-J", t.key_newline),
         ]
     }
 
@@ -565,8 +594,10 @@ impl Screen for ContactForm {
         if self.confirm_cancel {
             return match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => {
-                    // Cancelled on purpose: the draft goes too.
-                    let _ = cx.api.discard_draft();
+                    // Cancelled on purpose: the draft goes too (this form's own only).
+                    if self.keeps_draft {
+                        let _ = cx.api.discard_draft();
+                    }
                     Action::Pop
                 }
                 _ => {
@@ -583,6 +614,16 @@ impl Screen for ContactForm {
                     return Action::None;
                 }
                 return Action::Pop;
+            }
+            // A new line in the note: Ctrl-J (what many terminals send for Ctrl-Enter too) or
+            // Alt-Enter; Enter alone still moves on, as everywhere in the form.
+            KeyCode::Char('j') | KeyCode::Enter
+                if self.focus == Field::Note
+                    && (key.code == KeyCode::Enter) == key.modifiers.contains(KeyModifiers::ALT)
+                    && (ctrl || key.modifiers.contains(KeyModifiers::ALT)) =>
+            {
+                self.note.insert_newline();
+                self.changed();
             }
             KeyCode::Tab | KeyCode::Down => self.move_focus(1),
             KeyCode::BackTab | KeyCode::Up => self.move_focus(-1),
@@ -639,9 +680,15 @@ impl Screen for ContactForm {
     }
 
     fn on_paste(&mut self, pasted: &str, _cx: &Ctx) -> Action {
-        let one_line = pasted.replace(['\r', '\n'], " ");
+        // The note keeps a pasted paragraph's lines (a terminal sends them as CR); a date or a
+        // time is one line.
+        let pasted = if self.focus == Field::Note {
+            crate::domain::text::newlines(pasted).into_owned()
+        } else {
+            pasted.replace(['\r', '\n'], " ")
+        };
         if let Some(text) = self.text_mut(self.focus)
-            && text.insert_str(one_line)
+            && text.insert_str(pasted)
         {
             self.changed();
         }
@@ -749,6 +796,10 @@ impl Screen for ContactForm {
                 }
             };
             rows.push((Some(field), line));
+            if field == Field::Note {
+                // The note's further lines, up to NOTE_ROWS; its box is drawn over them.
+                rows.extend((1..self.note_rows(area.width, label_w)).map(|_| (None, Line::from(""))));
+            }
             if let Some(e) =
                 self.errors.get(&field).filter(|_| !matches!(field, Field::NextCallback | Field::At))
             {
@@ -786,19 +837,23 @@ impl Screen for ContactForm {
                 Field::NextCallback | Field::At => Some(self.date_hint(field, cx)),
                 _ => None,
             };
+            let height = if field == Field::Note { self.note_rows(area.width, label_w) } else { 1 };
             let Some(textarea) = self.text_mut(field) else { continue };
             // One cell in, level with the first option of the choice lines above.
             let left = label_w as u16 + 1;
             let box_w =
                 if field == Field::Note { area.width.saturating_sub(left + 1) } else { 24.min(text_w) };
-            let input = Rect { x: rect.x + left, y: rect.y, width: box_w, height: 1 };
+            let input = Rect { x: rect.x + left, y: rect.y, width: box_w, height };
+            if field == Field::Note {
+                textarea.set_wrap_mode(ratatui_textarea::WrapMode::Glyph);
+            }
             textarea.set_style(if focused { th.selection } else { th.popup });
             textarea.set_cursor_style(if focused { th.key } else { Style::default() });
             f.render_widget(&*textarea, input);
             if focused {
                 // Put the real cursor where typing goes, so the terminal's IME window opens there.
                 let cur = textarea.screen_cursor();
-                f.set_cursor_position((input.x + cur.col as u16, input.y));
+                f.set_cursor_position((input.x + cur.col as u16, input.y + cur.row as u16));
             }
             if let Some(hint) = hint {
                 let hint_area = Rect {

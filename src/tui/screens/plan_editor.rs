@@ -1,6 +1,8 @@
 //! 营销预案: the maintainer's plan for a client, edited in place. Several lines; Chinese typed
 //! through the terminal's input method arrives as ordinary characters.
 
+use std::time::{Duration, Instant};
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -14,6 +16,9 @@ use super::super::text::Text;
 use crate::domain::ClientNo;
 use crate::domain::client::PLAN_MAX_CHARS;
 
+/// How often unsent plan text is kept while the user types.
+const DRAFT_EVERY: Duration = Duration::from_secs(15);
+
 pub struct PlanEditor {
     client: ClientNo,
     name: String,
@@ -21,17 +26,54 @@ pub struct PlanEditor {
     original: String,
     confirm_cancel: bool,
     error: Option<String>,
+    /// The text last kept as this plan's draft (`save_plan_draft`), or the saved plan.
+    kept: String,
+    kept_at: Instant,
+    /// The editor opened on unsent text kept from before.
+    restored: bool,
+    /// A kept copy exists (restored, or kept by this editor): giving up discards it.
+    has_draft: bool,
 }
 
 impl PlanEditor {
-    pub fn new(client: ClientNo, name: String, plan: &str) -> PlanEditor {
+    /// Opens on `plan`, or on `draft` (unsent text kept when an earlier edit was interrupted)
+    /// when there is one that differs from it.
+    pub fn new(client: ClientNo, name: String, plan: &str, draft: Option<String>) -> PlanEditor {
+        let draft_kept = draft.is_some();
+        let restored = draft.as_deref().is_some_and(|d| d.trim_end() != plan.trim_end());
+        let text = if restored { draft.unwrap_or_default() } else { plan.to_string() };
         let lines: Vec<String> =
-            if plan.is_empty() { vec![String::new()] } else { plan.lines().map(String::from).collect() };
+            if text.is_empty() { vec![String::new()] } else { text.lines().map(String::from).collect() };
         let mut editor = TextArea::new(lines);
         editor.set_cursor_line_style(Style::default());
         editor.move_cursor(ratatui_textarea::CursorMove::Bottom);
         editor.move_cursor(ratatui_textarea::CursorMove::End);
-        PlanEditor { client, name, editor, original: plan.to_string(), confirm_cancel: false, error: None }
+        PlanEditor {
+            client,
+            name,
+            editor,
+            original: plan.to_string(),
+            confirm_cancel: false,
+            error: None,
+            kept: text,
+            kept_at: Instant::now(),
+            restored,
+            has_draft: draft_kept,
+        }
+    }
+
+    /// Keeps the text as this plan's draft if it changed since last kept.
+    fn keep_draft(&mut self, cx: &Ctx) {
+        let text = self.text();
+        if text == self.kept {
+            return;
+        }
+        // A failure (text too long, say) is reported when the user saves; nothing to say now.
+        if cx.api.save_plan_draft(self.client.clone(), text.clone()).is_ok() {
+            self.kept = text;
+            self.has_draft = true;
+        }
+        self.kept_at = Instant::now();
     }
 
     fn text(&self) -> String {
@@ -62,6 +104,10 @@ impl Screen for PlanEditor {
         if self.confirm_cancel {
             self.confirm_cancel = false;
             return if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+                // Given up on purpose: the kept copy goes too.
+                if self.has_draft {
+                    let _ = cx.api.discard_plan_draft(self.client.clone());
+                }
                 Action::Pop
             } else {
                 Action::None
@@ -76,7 +122,7 @@ impl Screen for PlanEditor {
                 }
             },
             KeyCode::Esc => {
-                if self.text().trim_end() != self.original.trim_end() {
+                if self.restored || self.text().trim_end() != self.original.trim_end() {
                     self.confirm_cancel = true;
                     Action::None
                 } else {
@@ -96,8 +142,20 @@ impl Screen for PlanEditor {
     }
 
     fn on_paste(&mut self, text: &str, _cx: &Ctx) -> Action {
-        self.editor.insert_str(text.replace("\r\n", "\n"));
+        // A terminal sends a pasted paragraph's line breaks as CR.
+        self.editor.insert_str(crate::domain::text::newlines(text));
         Action::None
+    }
+
+    fn tick(&mut self, cx: &Ctx) -> Action {
+        if self.kept_at.elapsed() >= DRAFT_EVERY {
+            self.keep_draft(cx);
+        }
+        Action::None
+    }
+
+    fn on_session_end(&mut self, cx: &Ctx) {
+        self.keep_draft(cx);
     }
 
     fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
@@ -109,7 +167,11 @@ impl Screen for PlanEditor {
         let count_style = if count > PLAN_MAX_CHARS { th.overdue } else { th.muted };
         f.render_widget(
             Paragraph::new(ratatui::text::Line::from(vec![
-                Span::styled(format!(" {} ", t.plan_hint), th.muted),
+                if self.restored {
+                    Span::styled(format!(" {} ", t.plan_draft_restored), th.warning)
+                } else {
+                    Span::styled(format!(" {} ", t.plan_hint), th.muted)
+                },
                 Span::styled(format!("{count}/{PLAN_MAX_CHARS}"), count_style),
             ])),
             head,

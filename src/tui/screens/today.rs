@@ -15,13 +15,15 @@ use super::super::ui;
 use super::contact_form::Prefill;
 use crate::domain::{ClientNo, DueBucket, Purpose, TaskId, TaskKind};
 use crate::service::ServiceError;
-use crate::service::today::{GapLine, Progress, TodayView};
+use crate::service::today::{ColleagueContact, GapLine, Progress, TodayView};
 use crate::service::views::TaskView;
 
 enum Row {
     Header(Vec<Span<'static>>),
     Task(TaskView),
     Gap(GapLine),
+    /// 同事代为联系: a colleague contacted one of my clients.
+    Colleague(ColleagueContact),
     /// A section with nothing in it.
     Empty(&'static str),
 }
@@ -31,6 +33,7 @@ impl Row {
         match self {
             Row::Task(t) => Some(&t.id.client),
             Row::Gap(g) => Some(&g.client),
+            Row::Colleague(c) => Some(&c.client),
             Row::Header(_) | Row::Empty(_) => None,
         }
     }
@@ -40,6 +43,7 @@ impl Row {
         match self {
             Row::Task(t) => Some(LineKey::Task(t.id.clone())),
             Row::Gap(g) => Some(LineKey::Gap(g.client.clone())),
+            Row::Colleague(c) => Some(LineKey::Colleague(c.client.clone())),
             Row::Header(_) | Row::Empty(_) => None,
         }
     }
@@ -61,6 +65,7 @@ impl Row {
 enum LineKey {
     Task(TaskId),
     Gap(ClientNo),
+    Colleague(ClientNo),
 }
 
 pub struct TodayScreen {
@@ -82,6 +87,11 @@ impl TodayScreen {
             Row::Header(vec![Span::styled(format!("【{title}】"), th.title), Span::styled(rest, style)])
         };
         let mut rows = Vec::new();
+        // Only when there is something: most days nobody else calls one's clients.
+        if !view.by_colleagues.is_empty() {
+            rows.push(head(t.by_colleagues.to_string(), format!(" {}", view.by_colleagues.len()), th.accent));
+            rows.extend(view.by_colleagues.iter().cloned().map(Row::Colleague));
+        }
         for (title, tasks, style, empty) in [
             (t.overdue_callbacks, &view.overdue, th.overdue, t.none_overdue),
             (t.due_today, &view.due_today, th.warning, t.none),
@@ -191,7 +201,9 @@ impl TodayScreen {
         self.rows.get(self.state.selected()?)
     }
 
-    fn row_line(&self, row: &Row, cx: &Ctx) -> Line<'static> {
+    /// One row, `cols` cells wide at most (the highlight symbol's cell excluded); a row's last
+    /// text is cut with ".." rather than at the edge.
+    fn row_line(&self, row: &Row, cx: &Ctx, cols: usize) -> Line<'static> {
         let t = cx.t;
         let th = cx.theme;
         let today = cx.me.today;
@@ -209,8 +221,11 @@ impl TodayScreen {
                             DueBucket::ThisWeek => (ui::day_and_weekday(task.due, t), th.accent),
                             DueBucket::Later => (ui::date(task.due, today, t), th.text),
                         };
+                        // The tries come first: at 80 columns they are what must not be cut.
+                        let tried = task.attempts.map(|a| format!("{} · ", t.tried_line(&a, today)));
                         let what = format!(
-                            "{} {} · {}",
+                            "{}{} {} · {}",
+                            tried.unwrap_or_default(),
                             t.task_title(task.kind(), None),
                             ui::date(task.due, today, t),
                             t.class(task.client_class)
@@ -227,7 +242,23 @@ impl TodayScreen {
                     Span::styled(format!(" {}", ui::pad(&task.client_name, 8)), th.text),
                     Span::styled(format!(" {} ", ui::pad(task.id.client.as_str(), 10)), th.muted),
                     Span::styled(ui::pad(&why, 11), style),
-                    Span::styled(format!(" {what}"), th.text),
+                    Span::styled(format!(" {}", ui::fit(&what, cols.saturating_sub(33))), th.text),
+                ])
+            }
+            Row::Colleague(c) => {
+                let purposes: Vec<&str> = c.purposes.iter().map(|p| t.purpose(*p)).collect();
+                let what = format!(
+                    "{} {} · {} · {}",
+                    ui::date(c.at.date(), today, t),
+                    c.at.format("%H:%M"),
+                    purposes.join(t.list_sep),
+                    t.outcome(c.outcome)
+                );
+                Line::from(vec![
+                    Span::styled(format!(" {}", ui::pad(&c.client_name, 8)), th.text),
+                    Span::styled(format!(" {} ", ui::pad(c.client.as_str(), 10)), th.muted),
+                    Span::styled(ui::pad(&c.by.name, 11), th.accent),
+                    Span::styled(format!(" {}", ui::fit(&what, cols.saturating_sub(33))), th.text),
                 ])
             }
             Row::Gap(g) => {
@@ -312,7 +343,9 @@ impl Screen for TodayScreen {
     }
 
     fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
-        let items: Vec<ListItem> = self.rows.iter().map(|r| ListItem::new(self.row_line(r, cx))).collect();
+        let cols = usize::from(area.width.saturating_sub(1));
+        let items: Vec<ListItem> =
+            self.rows.iter().map(|r| ListItem::new(self.row_line(r, cx, cols))).collect();
         let list = List::new(items).highlight_style(cx.theme.selection).highlight_symbol(">");
         f.render_stateful_widget(list, area, &mut self.state);
     }
