@@ -610,22 +610,28 @@ pub fn seal_init(api: &dyn Api, epoch_minutes: u64) -> Result<()> {
     let secs =
         epoch_minutes.checked_mul(60).ok_or_else(|| anyhow!("--epoch-minutes：{epoch_minutes} 分钟太长"))?;
     let out = api.seal_init(secs)?;
-    say!(
-        "审计封存已启用：每 {} 分钟一期，第 0 期自 {} 起。",
-        out.epoch_secs / 60,
-        out.starts.format("%Y-%m-%d %H:%M:%S")
-    );
-    say!("验证密钥（只显示这一次；请抄下或扫码，离线保存，不要留在服务器上）：");
-    say!("{}", out.key);
+    // One line, the QR code (21 lines) and the key on two lines: 24 lines of at most 80 columns.
+    say!("审计封存已启用，每 {} 分钟一期。验证密钥只显示这一次，请扫码或抄下后离线保存：", out.epoch_secs / 60);
     match qr_lines(&out.key) {
         Some(lines) => {
             for l in lines {
                 say!("{l}");
             }
         }
-        None => say!("（二维码无法生成，请抄下上面的文字）"),
+        None => say!("（二维码无法生成，请抄下下面的文字）"),
+    }
+    for l in key_lines(&out.key) {
+        say!("{l}");
     }
     Ok(())
+}
+
+/// The key's text in two lines of at most 80 columns, split inside the hex digits (`--key`
+/// takes it with or without the break: spaces and line breaks are ignored).
+pub fn key_lines(text: &str) -> Vec<String> {
+    let cut = text.find(':').map_or(text.len() / 2, |p| (p + 1 + 32).min(text.len()));
+    let (a, b) = text.split_at(cut);
+    vec![a.to_string(), b.to_string()]
 }
 
 /// The verification key as a QR code in Unicode half blocks (two modules per character
@@ -773,4 +779,26 @@ pub fn restore(store: &Path, socket: &Path, file: &Path, check_only: bool, other
     }
     say!("恢复后的数据库检查通过。");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_verification_keys_qr_code_fits_an_80_by_24_terminal_with_its_text() {
+        let key = crate::domain::seal::VerifyKey {
+            k0: [0xfe; 32],
+            epochs: crate::domain::seal::Epochs { start: i64::from(i32::MAX), len: 86_400 },
+        }
+        .to_text();
+        let lines = qr_lines(&key).unwrap();
+        let width = lines.iter().map(|l| unicode_width::UnicodeWidthStr::width(l.as_str())).max().unwrap();
+        // The QR code, a line above it and the key's two lines below.
+        assert!(width <= 80 && lines.len() + 3 <= 24, "{width} columns × {} lines", lines.len());
+        let parts = key_lines(&key);
+        assert!(parts.iter().all(|l| l.len() <= 80), "{parts:?}");
+        let typed = parts.join("\n  ");
+        assert_eq!(crate::domain::seal::VerifyKey::parse(&typed).unwrap().to_text(), key, "read back with the break");
+    }
 }

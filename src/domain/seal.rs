@@ -110,15 +110,17 @@ impl VerifyKey {
         format!("{TEXT_PREFIX}:{}:{}:{}", hex::encode_upper(self.k0), self.epochs.start, self.epochs.len)
     }
 
-    /// Reads `to_text`'s form (letters in either case, spaces around it ignored).
+    /// Reads `to_text`'s form (letters in either case; spaces and line breaks anywhere are
+    /// ignored, since `seal-init` prints it on two lines).
     pub fn parse(raw: &str) -> Result<VerifyKey, Invalid> {
+        let raw: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
         let bad = |why: &str| {
             Invalid::new(
                 "验证密钥",
                 format!("{why}；应为 seal-init 打印的整行，形如 {TEXT_PREFIX}:64位十六进制:起始秒:时段秒数"),
             )
         };
-        let parts: Vec<&str> = raw.trim().split(':').collect();
+        let parts: Vec<&str> = raw.split(':').collect();
         let [prefix, k0, start, len] = parts[..] else { return Err(bad("段数不对")) };
         if !prefix.eq_ignore_ascii_case(TEXT_PREFIX) {
             return Err(bad("开头不是 MINGDAN-SEAL-1"));

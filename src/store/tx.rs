@@ -24,6 +24,9 @@ pub fn abort<T>(e: StoreError) -> TxResult<T> {
 
 pub const RULES_KEY: &[u8] = b"rules";
 
+/// Makes a seal over the chain head it is given (sequence number, hash); see `Tx::seal`.
+pub type Signer<'a> = dyn Fn(u64, &[u8; 32]) -> SealMark + 'a;
+
 pub struct Tx<'a> {
     trees: &'a [TransactionalTree],
     id_base: u64,
@@ -284,7 +287,7 @@ impl<'a> Tx<'a> {
     pub fn seal(
         &self,
         rec: &AuditRecord,
-        sign: &dyn Fn(u64, &[u8; 32]) -> SealMark,
+        sign: &Signer<'_>,
     ) -> TxResult<(u64, [u8; 32])> {
         self.append_audit(rec, Some(sign))
     }
@@ -292,7 +295,7 @@ impl<'a> Tx<'a> {
     fn append_audit(
         &self,
         rec: &AuditRecord,
-        sign: Option<&dyn Fn(u64, &[u8; 32]) -> SealMark>,
+        sign: Option<&Signer<'_>>,
     ) -> TxResult<(u64, [u8; 32])> {
         let head = match self.t(Tree::Meta).get(chain::HEAD_KEY)? {
             Some(v) => chain::ChainHead::decode(&v).or_else(abort)?,
