@@ -89,7 +89,10 @@ fn a_year_of_audit_is_sealed_and_verified() {
         write_time,
         write_time * 1e6 / written as f64
     );
-    println!("sealing: {:.2} ms a seal (one transaction, flushed, key file replaced)", seal_time * 1e3 / seals as f64);
+    println!(
+        "sealing: {:.2} ms a seal (one transaction, flushed, key file replaced)",
+        seal_time * 1e3 / seals as f64
+    );
     println!("audit verify (chain): {verify_chain:.2} s");
     println!("audit verify --key (chain and every seal): {verify_keyed:.2} s");
     println!("store on disk: {:.0} MiB", bytes as f64 / (1 << 20) as f64);
@@ -99,6 +102,10 @@ fn fs_size(dir: &std::path::Path) -> u64 {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap())
-        .map(|e| if e.file_type().unwrap().is_dir() { fs_size(&e.path()) } else { e.metadata().unwrap().len() })
+        .map(
+            |e| {
+                if e.file_type().unwrap().is_dir() { fs_size(&e.path()) } else { e.metadata().unwrap().len() }
+            },
+        )
         .sum()
 }

@@ -527,7 +527,7 @@ pub fn check(api: &dyn Api) -> Result<()> {
     let counts: Vec<String> = report.counts.iter().map(|(n, c)| format!("{n} {c}")).collect();
     say!("{}", counts.join("，"));
     if report.is_ok() {
-        say!("检查通过：所有记录可读，索引与记录一致。");
+        say!("检查通过：所有记录可读，索引与记录一致，审计链完整。");
         Ok(())
     } else {
         say!("发现 {} 个问题：", report.problems.len());
@@ -576,13 +576,24 @@ pub fn audit(
 /// does not fit or a seal fails.
 pub fn audit_verify(api: &dyn Api, key: Option<String>) -> Result<()> {
     let v = api.verify_audit(key)?;
-    say!("审计记录：升级前 {} 条（合为一段），链式 {} 条，其中封存 {} 次。", v.legacy, v.chained, v.seals);
+    if v.legacy > 0 {
+        say!(
+            "审计记录：升级前 {} 条（合为一段），此后链式 {} 条，其中封存 {} 次。",
+            v.legacy,
+            v.chained,
+            v.seals
+        );
+    } else {
+        say!("审计记录：链式 {} 条，其中封存 {} 次。", v.chained, v.seals);
+    }
     if let Some(p) = &v.broken {
         say!("审计链断开：{}", inert(p));
     } else {
         say!("审计链完整：每条记录都与前一条衔接，链头与库内、库外所记一致。");
     }
-    if v.key_checked {
+    if v.key_checked && v.seals == 0 {
+        say!("还没有封存可以核对（服务器每一期封存一次）。");
+    } else if v.key_checked {
         if v.untrusted.is_empty() {
             say!("封存核对通过：每一期的封存都与该期的密钥相符。");
         }
@@ -611,7 +622,10 @@ pub fn seal_init(api: &dyn Api, epoch_minutes: u64) -> Result<()> {
         epoch_minutes.checked_mul(60).ok_or_else(|| anyhow!("--epoch-minutes：{epoch_minutes} 分钟太长"))?;
     let out = api.seal_init(secs)?;
     // One line, the QR code (21 lines) and the key on two lines: 24 lines of at most 80 columns.
-    say!("审计封存已启用，每 {} 分钟一期。验证密钥只显示这一次，请扫码或抄下后离线保存：", out.epoch_secs / 60);
+    say!(
+        "审计封存已启用，每 {} 分钟一期。验证密钥只显示这一次，请扫码或抄下后离线保存：",
+        out.epoch_secs / 60
+    );
     match qr_lines(&out.key) {
         Some(lines) => {
             for l in lines {
@@ -799,6 +813,10 @@ mod tests {
         let parts = key_lines(&key);
         assert!(parts.iter().all(|l| l.len() <= 80), "{parts:?}");
         let typed = parts.join("\n  ");
-        assert_eq!(crate::domain::seal::VerifyKey::parse(&typed).unwrap().to_text(), key, "read back with the break");
+        assert_eq!(
+            crate::domain::seal::VerifyKey::parse(&typed).unwrap().to_text(),
+            key,
+            "read back with the break"
+        );
     }
 }

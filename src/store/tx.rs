@@ -284,19 +284,11 @@ impl<'a> Tx<'a> {
 
     /// Appends a seal record: `sign` makes the seal over the chain head it is given (sequence
     /// number and hash of the record before the seal). Returns the head it sealed.
-    pub fn seal(
-        &self,
-        rec: &AuditRecord,
-        sign: &Signer<'_>,
-    ) -> TxResult<(u64, [u8; 32])> {
+    pub fn seal(&self, rec: &AuditRecord, sign: &Signer<'_>) -> TxResult<(u64, [u8; 32])> {
         self.append_audit(rec, Some(sign))
     }
 
-    fn append_audit(
-        &self,
-        rec: &AuditRecord,
-        sign: Option<&Signer<'_>>,
-    ) -> TxResult<(u64, [u8; 32])> {
+    fn append_audit(&self, rec: &AuditRecord, sign: Option<&Signer<'_>>) -> TxResult<(u64, [u8; 32])> {
         let head = match self.t(Tree::Meta).get(chain::HEAD_KEY)? {
             Some(v) => chain::ChainHead::decode(&v).or_else(abort)?,
             None => chain::ChainHead::genesis(),
