@@ -575,6 +575,15 @@ pub fn audit(
 /// `mingdan audit verify [--key KEY]`: the chain, then the seals; fails (status 1) when a record
 /// does not fit or a seal fails.
 pub fn audit_verify(api: &dyn Api, key: Option<String>) -> Result<()> {
+    // Whoever holds the verification key can forge every seal: it is never sent to a server,
+    // which may be the machine an intruder holds.
+    if key.is_some() && api.embedded().is_none() {
+        bail!(
+            "--key：验证密钥不能交给服务器核对（拿到它就能伪造封存）。请在一台可信的电脑上把备份恢复后用 \
+             mingdan --store 目录 audit verify --key … 核对（docs/DEPLOY.md 第 7 节“审计封存”）；\
+             不带 --key 的 mingdan audit verify 可以在这里运行"
+        );
+    }
     let v = api.verify_audit(key)?;
     if v.legacy > 0 {
         say!(

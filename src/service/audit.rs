@@ -166,7 +166,12 @@ impl Service {
     pub fn verify_audit(&self, actor: &Staff, key: Option<String>) -> Result<AuditVerdict, ServiceError> {
         self.require(actor, Permission::Admin, "核对审计链")?;
         let key = key.map(|k| VerifyKey::parse(&k)).transpose()?;
-        let chain = self.store.verify_audit_chain()?;
+        // As `check`: writers held off, so the head and the records are read from one moment
+        // (a year of audit takes seconds, see docs/PERFORMANCE.md).
+        let chain = {
+            let _w = self.write_lock();
+            self.store.verify_audit_chain()?
+        };
         let mut v = AuditVerdict {
             legacy: chain.legacy,
             chained: chain.chained,
@@ -256,7 +261,9 @@ impl Service {
         let _w = self.write_lock();
         let path = self.seal_key_path();
         let (held, key) = read_key(&path)?;
-        let Some(now) = epochs.of(self.now()) else { return Ok(None) };
+        // One reading of the clock: the seal's own time must fall in the epoch whose key makes it.
+        let t = self.now();
+        let Some(now) = epochs.of(t) else { return Ok(None) };
         let last = self.store.last_audit()?;
         // A seal already made with the held key (cut off before the key evolved) uses it up.
         let used = last.as_ref().and_then(|r| r.link).and_then(|l| l.seal).map(|s| s.epoch + 1);
@@ -273,7 +280,7 @@ impl Service {
             return Ok(None);
         }
         let rec = AuditRecord::new(
-            self.now(),
+            t,
             SYSTEM,
             AuditAction::Seal,
             format!("第 {now} 期"),

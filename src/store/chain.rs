@@ -50,10 +50,12 @@ impl ChainHead {
         ChainHead { seq: 0, hash: [0; 32], last_key: Vec::new() }
     }
 
+    /// As stored in `meta/audit_head`: seq (u64 BE) ‖ hash (32 bytes) ‖ last key.
     pub fn encode(&self) -> Vec<u8> {
         [&self.seq.to_be_bytes()[..], &self.hash, &self.last_key].concat()
     }
 
+    /// Reads `encode`'s form; shorter than 40 bytes is `StoreError::Corrupt`.
     pub fn decode(raw: &[u8]) -> Result<ChainHead, StoreError> {
         let corrupt = || StoreError::Corrupt {
             kind: "元数据",
@@ -75,6 +77,7 @@ pub struct LegacyBlock {
 }
 
 impl LegacyBlock {
+    /// As stored in `meta/audit_legacy`: count (u64 BE) ‖ hash.
     pub fn encode(&self) -> Vec<u8> {
         [&self.count.to_be_bytes()[..], &self.hash].concat()
     }
@@ -182,8 +185,9 @@ impl Store {
 
     /// Walks the audit chain from its start (see the module doc) and names the first record
     /// that does not fit: edited, deleted, inserted or moved. Also compares the end of the chain
-    /// with the head in `meta` and with the copy in the written mark beside the store. Errors:
-    /// the audit tree or `meta` could not be read.
+    /// with the head in `meta` and with the copy in the written mark beside the store. The
+    /// caller keeps writers out meanwhile (the service's writer lock), so that head and records
+    /// are from one moment. Errors: the audit tree or `meta` could not be read.
     pub fn verify_audit_chain(&self) -> Result<ChainReport, StoreError> {
         let legacy_expected = match self.tree(Tree::Meta).get(LEGACY_KEY)? {
             Some(v) => LegacyBlock::decode(&v).ok_or_else(|| StoreError::Corrupt {
@@ -193,11 +197,13 @@ impl Store {
             })?,
             None => LegacyBlock::default(),
         };
+        // The mark first: it only ever trails the head in meta, so read in this order a sound
+        // store never shows the mark ahead.
+        let file_head = self.mark.audit_head();
         let meta_head = match self.tree(Tree::Meta).get(HEAD_KEY)? {
             Some(v) => Some(ChainHead::decode(&v)?),
             None => None,
         };
-        let file_head = self.mark.audit_head();
 
         let mut report = ChainReport::default();
         let mut legacy = Some(LegacyHasher::default());
