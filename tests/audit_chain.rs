@@ -4,6 +4,7 @@
 //! their file.
 
 mod common;
+mod serverkit;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -35,7 +36,19 @@ fn tamper(b: Branch, f: impl FnOnce(&sled::Tree, &sled::Tree, &Path)) -> Branch 
     let Branch { dir, clock, service } = b;
     drop(service);
     {
-        let db = sled::open(dir.path().join("sled")).unwrap();
+        // sled's file lock can outlive the service for an instant: in a child another test forks
+        // (until it execs), or in the search index's thread letting go of its handle.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let db = loop {
+            match sled::open(dir.path().join("sled")) {
+                Ok(db) => break db,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    let _ = e;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => panic!("{e}"),
+            }
+        };
         let audit = db.open_tree("audit").unwrap();
         let meta = db.open_tree("meta").unwrap();
         f(&audit, &meta, dir.path());
@@ -376,4 +389,23 @@ fn every_export_names_its_file_rows_and_masking_and_is_found_by_target() {
     );
     let stdout = admin.audit(AuditFilter { target: Some("-".into()), ..AuditFilter::default() }).unwrap();
     assert!(stdout.len() == 1 && stdout[0].detail.contains("已遮蔽"), "{stdout:?}");
+}
+
+#[test]
+fn audit_verify_runs_over_the_socket_but_the_verification_key_never_goes_there() {
+    let (b, key) = sealed_branch();
+    serverkit::map_me(&b.service, "9001", "9002");
+    let server = serverkit::serve_in(b.service.clone(), b.dir.path());
+    let so = server.socket.to_str().unwrap().to_string();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_mingdan")).args(args).output().unwrap()
+    };
+    let text = |o: &std::process::Output| {
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+    };
+    let o = run(&["--socket", &so, "audit", "verify"]);
+    assert!(o.status.success() && text(&o).contains("审计链完整"), "{}", text(&o));
+    let o = run(&["--socket", &so, "audit", "verify", "--key", &key]);
+    assert!(!o.status.success() && text(&o).contains("验证密钥不能交给服务器"), "{}", text(&o));
+    server.stop().unwrap();
 }
