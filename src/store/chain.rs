@@ -1,7 +1,7 @@
 //! The audit chain: every audit record carries its sequence number and the SHA-256 of the record
 //! before it as stored (`entry_hash`), written in the same transaction as the write it audits
 //! (`Tx::audit`). The chain head (sequence number, hash, and the last record's key) is kept in
-//! `meta/audit_head`, so it travels in every backup image, and in the written mark beside the
+//! `meta/written_seq` after the write count, so it travels in every backup image, and in the written mark beside the
 //! store (see `mark`), so that cutting records off the end together with the head in `meta` is
 //! seen too.
 //!
@@ -19,8 +19,24 @@ use super::codec::decode;
 use super::{Store, StoreError, Tree};
 use crate::domain::{AuditAction, AuditRecord, SealMark};
 
-/// Meta key of the chain head (`ChainHead::encode`).
-pub(crate) const HEAD_KEY: &[u8] = b"audit_head";
+/// Meta key of the chain head: `written_seq`, the write count (8 bytes) followed by
+/// `ChainHead::encode`. One entry for both keeps a write to one `meta` entry: a second one
+/// rewritten by every write made sled split pages while reading on a full disk.
+pub(crate) const HEAD_KEY: &[u8] = super::mark::SEQ_KEY;
+
+/// The chain head in a `written_seq` value (`None` before anything was chained).
+pub(crate) fn head_in(raw: &[u8]) -> Result<Option<ChainHead>, StoreError> {
+    match raw.get(8..) {
+        Some(rest) if !rest.is_empty() => ChainHead::decode(rest).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// A `written_seq` value `raw` (or none) with its chain head replaced by `head`.
+pub(crate) fn with_head(raw: Option<&[u8]>, head: &ChainHead) -> Vec<u8> {
+    let count = raw.and_then(|r| r.get(..8)).unwrap_or(&[0; 8]);
+    [count, &head.encode()].concat()
+}
 /// Meta key of the block of records from before chaining: count (u64 BE) ‖ SHA-256.
 pub(crate) const LEGACY_KEY: &[u8] = b"audit_legacy";
 
@@ -50,7 +66,8 @@ impl ChainHead {
         ChainHead { seq: 0, hash: [0; 32], last_key: Vec::new() }
     }
 
-    /// As stored in `meta/audit_head`: seq (u64 BE) ‖ hash (32 bytes) ‖ last key.
+    /// As stored after the write count in `meta/written_seq`: seq (u64 BE) ‖ hash (32 bytes) ‖
+    /// last key.
     pub fn encode(&self) -> Vec<u8> {
         [&self.seq.to_be_bytes()[..], &self.hash, &self.last_key].concat()
     }
@@ -59,7 +76,7 @@ impl ChainHead {
     pub fn decode(raw: &[u8]) -> Result<ChainHead, StoreError> {
         let corrupt = || StoreError::Corrupt {
             kind: "元数据",
-            key: "audit_head".into(),
+            key: "written_seq".into(),
             reason: "审计链头长度不对".into(),
         };
         let seq = raw.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()).ok_or_else(corrupt)?;
@@ -170,7 +187,7 @@ impl Store {
     /// The chain head in `meta` (the genesis head when nothing is chained yet).
     pub(crate) fn chain_head(&self) -> Result<ChainHead, StoreError> {
         match self.tree(Tree::Meta).get(HEAD_KEY)? {
-            Some(v) => ChainHead::decode(&v),
+            Some(v) => Ok(head_in(&v)?.unwrap_or_else(ChainHead::genesis)),
             None => Ok(ChainHead::genesis()),
         }
     }
@@ -201,7 +218,7 @@ impl Store {
         // store never shows the mark ahead.
         let file_head = self.mark.audit_head();
         let meta_head = match self.tree(Tree::Meta).get(HEAD_KEY)? {
-            Some(v) => Some(ChainHead::decode(&v)?),
+            Some(v) => head_in(&v)?,
             None => None,
         };
 

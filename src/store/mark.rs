@@ -16,7 +16,8 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Mutex;
 
-/// Meta key counting the writes made through `Store::write` (u64, big-endian).
+/// Meta key counting the writes made through `Store::write` (u64, big-endian), followed by the
+/// audit chain head (`chain::ChainHead`), so a write changes one `meta` entry, not two.
 pub(super) const SEQ_KEY: &[u8] = b"written_seq";
 
 /// The mark's file name inside the store directory.
@@ -30,9 +31,10 @@ pub(super) struct Mark {
     file: Mutex<(File, u64, Option<Head>)>,
 }
 
-/// A stored count: 8 bytes big-endian; anything else reads as 0 (no claim).
+/// A stored count: its first 8 bytes, big-endian (from schema 4 the audit chain head follows,
+/// see `chain`); anything shorter reads as 0 (no claim).
 pub(super) fn decode(raw: &[u8]) -> u64 {
-    <[u8; 8]>::try_from(raw).map(u64::from_be_bytes).unwrap_or(0)
+    raw.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(u64::from_be_bytes).unwrap_or(0)
 }
 
 impl Mark {

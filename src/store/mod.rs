@@ -443,8 +443,11 @@ impl Store {
                 *saved.borrow_mut() = tx.into_saved();
                 // Counted in the same transaction, for the written mark (see `mark`).
                 let meta = &trees[Tree::Meta as usize];
-                let seq = meta.get(mark::SEQ_KEY)?.map_or(0, |v| mark::decode(&v)) + 1;
-                meta.insert(mark::SEQ_KEY, &seq.to_be_bytes())?;
+                let raw = meta.get(mark::SEQ_KEY)?;
+                let seq = raw.as_deref().map_or(0, mark::decode) + 1;
+                // The audit chain head after the count stays as the write left it.
+                let head = raw.as_deref().and_then(|r| r.get(8..)).unwrap_or(&[]);
+                meta.insert(mark::SEQ_KEY, [&seq.to_be_bytes()[..], head].concat())?;
                 Ok((r, seq))
             })
             .map_err(|e| match e {

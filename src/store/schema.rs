@@ -59,7 +59,7 @@ fn chain_audit(store: &Store) -> Result<(), StoreError> {
     );
     store.write(|tx| {
         tx.set_meta(super::chain::LEGACY_KEY, &block.encode())?;
-        tx.set_meta(super::chain::HEAD_KEY, &head.encode())?;
+        tx.set_chain_head(&head)?;
         tx.audit(&rec)
     })
 }

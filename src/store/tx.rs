@@ -258,6 +258,12 @@ impl<'a> Tx<'a> {
         self.remove(Tree::Drafts, staff.as_str().as_bytes())
     }
 
+    /// Sets the audit chain head (the schema 4 upgrade starts the chain with it).
+    pub(crate) fn set_chain_head(&self, head: &chain::ChainHead) -> TxResult<()> {
+        let raw = self.t(Tree::Meta).get(chain::HEAD_KEY)?;
+        self.insert(Tree::Meta, chain::HEAD_KEY, &chain::with_head(raw.as_deref(), head), false)
+    }
+
     pub fn set_meta(&self, key: &[u8], value: &[u8]) -> TxResult<()> {
         self.insert(Tree::Meta, key, value, false)
     }
@@ -289,8 +295,9 @@ impl<'a> Tx<'a> {
     }
 
     fn append_audit(&self, rec: &AuditRecord, sign: Option<&Signer<'_>>) -> TxResult<(u64, [u8; 32])> {
-        let head = match self.t(Tree::Meta).get(chain::HEAD_KEY)? {
-            Some(v) => chain::ChainHead::decode(&v).or_else(abort)?,
+        let raw = self.t(Tree::Meta).get(chain::HEAD_KEY)?;
+        let head = match raw.as_deref().map(chain::head_in).transpose().or_else(abort)?.flatten() {
+            Some(h) => h,
             None => chain::ChainHead::genesis(),
         };
         // Never keyed before the chain's last record, so that key order is chain order.
@@ -316,7 +323,7 @@ impl<'a> Tx<'a> {
         self.insert(Tree::Audit, &key, &bytes, true)?;
         let new =
             chain::ChainHead { seq: head.seq + 1, hash: chain::entry_hash(&key, &bytes), last_key: key };
-        self.insert(Tree::Meta, chain::HEAD_KEY, &new.encode(), false)?;
+        self.insert(Tree::Meta, chain::HEAD_KEY, &chain::with_head(raw.as_deref(), &new), false)?;
         Ok((head.seq, head.hash))
     }
 }
