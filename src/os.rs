@@ -72,6 +72,12 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// Now in branch time (China Standard Time, +08:00, no daylight saving), whatever zone the
+/// machine is set to: every time mingdan shows or puts in a file name is branch time.
+pub fn branch_now() -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::Utc::now().with_timezone(&crate::service::shanghai())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -154,7 +154,7 @@ fn a_twenty_client_handover_leaves_misses_with_the_giver_and_charges_the_receive
     assert_eq!(v.branch.callbacks_on_time, r(9, 29));
     assert_eq!(v.branch.quarterly, r(6, 20));
     // And the report says what the screen says.
-    let report = desk.s("1001").report(ReportKind::Coverage, None).unwrap();
+    let report = desk.s("1001").report(ReportKind::Coverage, None, "-".into()).unwrap();
     let row = report.sheets[1].rows.iter().find(|r| r[0] == ReportCell::Text("2001".into())).unwrap();
     assert_eq!(row[9], ReportCell::Percent(Some(400)), "回访按时率 40.0%");
 }
@@ -230,7 +230,7 @@ fn shares_show_half_up_to_a_tenth_and_targets_compare_the_exact_value() {
     desk.contact("2001", "K01", Purpose::QuarterlyNotice, None);
     let f = staff_figures(&desk.coverage(None), "2001");
     assert_eq!(f.quarterly.show(), "66.7%");
-    let report = desk.s("1001").report(ReportKind::Coverage, None).unwrap();
+    let report = desk.s("1001").report(ReportKind::Coverage, None, "-".into()).unwrap();
     let row = report.sheets[1].rows.iter().find(|r| r[0] == ReportCell::Text("2001".into())).unwrap();
     assert_eq!(row[10], ReportCell::Percent(Some(667)));
     let dir = tempfile::tempdir().unwrap();
@@ -327,7 +327,7 @@ fn today_and_the_report_agree_for_every_demo_staff_member() {
     m.assign(twenty, Some(receiver), "演示移交".into()).unwrap();
 
     let coverage = m.coverage(None).unwrap();
-    let report = m.report(ReportKind::Coverage, None).unwrap();
+    let report = m.report(ReportKind::Coverage, None, "-".into()).unwrap();
     let mut compared = 0;
     for s in staff.iter().filter(|s| s.active) {
         let today = Session::new(service.clone(), s.no.clone()).today().unwrap();
@@ -540,16 +540,16 @@ fn a_handover_after_the_quarter_leaves_that_quarters_coverage_as_it_ended() {
     assert_eq!(results_after.as_of, d(2026, 9, 30));
 
     // The report says so: 截至 the quarter's last day, from the copy kept at its end.
-    let report = desk.s("1001").report(ReportKind::Coverage, Some(Q3)).unwrap();
+    let report = desk.s("1001").report(ReportKind::Coverage, Some(Q3), "-".into()).unwrap();
     let heading = report.heading(&report.sheets[0]);
     assert!(heading.contains("截至 2026-09-30") && heading.contains("季末留存"), "{heading}");
     let row = report.sheets[1].rows.iter().find(|r| r[0] == ReportCell::Text("2001".into())).unwrap();
     assert_eq!(row[4], ReportCell::Int(4), "2001's Q3 roster, not today's empty one");
-    let results = desk.s("1001").report(ReportKind::Results, Some(Q3)).unwrap();
+    let results = desk.s("1001").report(ReportKind::Results, Some(Q3), "-".into()).unwrap();
     let heading = results.heading(&results.sheets[0]);
     assert!(heading.ends_with("截至 2026-09-30"), "{heading}");
     // This quarter says today's date and nothing more.
-    let now = desk.s("1001").report(ReportKind::Coverage, None).unwrap();
+    let now = desk.s("1001").report(ReportKind::Coverage, None, "-".into()).unwrap();
     let heading = now.heading(&now.sheets[0]);
     assert!(heading.ends_with("截至 2026-10-15") && !heading.contains('（'), "{heading}");
 }
@@ -561,7 +561,7 @@ fn a_quarter_not_yet_begun_is_refused_in_chinese() {
     for err in [
         m.coverage(Some(Q4)).map(|_| ()).unwrap_err(),
         m.results(Some(Q4)).map(|_| ()).unwrap_err(),
-        m.report(ReportKind::Contacts, Some(Q4)).map(|_| ()).unwrap_err(),
+        m.report(ReportKind::Contacts, Some(Q4), "-".into()).map(|_| ()).unwrap_err(),
     ] {
         let said = err.to_string();
         assert!(said.contains("2026Q4") && said.contains("还没有开始") && said.contains("季度"), "{said}");
@@ -578,7 +578,7 @@ fn a_past_quarter_never_frozen_is_recomputed_and_says_what_it_rests_on() {
     assert_eq!(v.as_of, d(2026, 9, 30));
     let line = v.basis.as_of_line(v.as_of);
     assert!(line.starts_with("截至 2026-09-30") && line.contains("2026-10-05 的现状"), "{line}");
-    let report = desk.s("1001").report(ReportKind::Results, Some(Q3)).unwrap();
+    let report = desk.s("1001").report(ReportKind::Results, Some(Q3), "-".into()).unwrap();
     assert!(report.title.contains("尚未留存季末数据"), "{}", report.title);
 }
 
@@ -752,7 +752,7 @@ fn churn_separates_lost_from_downgraded_and_conversion_counts_prospects_won() {
     let err = desk.s("2001").results_clients(None, ResultsFigure::Lost).unwrap_err();
     assert!(matches!(err, mingdan::service::ServiceError::Denied(_)), "staff see no branch lists");
     // The report says the same, with each figure's definition.
-    let report = admin.report(ReportKind::Results, None).unwrap();
+    let report = admin.report(ReportKind::Results, None, "-".into()).unwrap();
     let sheet = &report.sheets[0];
     assert_eq!(sheet.headers.last().map(String::as_str), Some("口径"));
     let row =
@@ -799,7 +799,7 @@ fn staff_performance_keeps_a_loss_with_whoever_held_the_client_when_the_quarter_
     // The coverage beside it is the coverage screen's, to the figure.
     assert_eq!(v.coverage, desk.coverage(None));
 
-    let report = admin.report(ReportKind::Performance, None).unwrap();
+    let report = admin.report(ReportKind::Performance, None, "-".into()).unwrap();
     let staff = &report.sheets[0];
     let col = |name: &str| staff.headers.iter().position(|h| h == name).unwrap();
     let row = staff.rows.iter().find(|r| r[0] == ReportCell::Text("2001".into())).unwrap();

@@ -173,7 +173,7 @@ fn plant_audit(b: Branch, records: &[mingdan::domain::AuditRecord]) -> Branch {
         let tree = db.open_tree("audit").unwrap();
         let mut batch = sled::Batch::default();
         for (i, rec) in records.iter().enumerate() {
-            let mut value = vec![0u8, 1];
+            let mut value = vec![0u8, 2];
             value.extend(bincode::serde::encode_to_vec(rec, bincode::config::standard()).unwrap());
             batch.insert(&(i as u64 + 1).to_be_bytes()[..], value);
         }
@@ -191,6 +191,7 @@ fn forged(target: &str, detail: &str) -> mingdan::domain::AuditRecord {
         action: AuditAction::Reveal,
         target: target.into(),
         detail: detail.into(),
+        link: None,
     }
 }
 

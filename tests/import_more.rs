@@ -185,7 +185,7 @@ fn a_long_contact_log_is_written_whole_in_batches() {
         .collect();
     let out = admin.import_contacts(rows, "外呼.csv".into(), false).unwrap();
     assert!(out.written && out.added as u64 == n, "{out:?}");
-    let stored = admin.export_contacts(d(2026, 11, 1), d(2026, 11, 18)).unwrap();
+    let stored = admin.export_contacts(d(2026, 11, 1), d(2026, 11, 18), "-".into()).unwrap();
     assert_eq!(stored.rows.len() as u64, n, "every contact of the log is stored");
     let filter = mingdan::service::views::AuditFilter {
         action: Some(AuditAction::LogContact),

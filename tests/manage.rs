@@ -26,7 +26,7 @@ fn staff_are_refused_every_manager_screen_and_report() {
     denied(s.launches().map(drop), "launches");
     denied(s.results(None).map(drop), "results");
     for kind in [ReportKind::Coverage, ReportKind::Results, ReportKind::Contacts] {
-        denied(s.report(kind, None).map(drop), "report");
+        denied(s.report(kind, None, "-".into()).map(drop), "report");
     }
 }
 
@@ -164,7 +164,7 @@ fn cell(range: &calamine::Range<Data>, row: usize, col: usize) -> Data {
 fn the_coverage_workbook_reopens_with_chinese_headers_numbers_and_percentages() {
     let b = branch();
     b.session("2001").log_contact(draft("C1", Purpose::QuarterlyNotice)).unwrap();
-    let report = b.session("1001").report(ReportKind::Coverage, None).unwrap();
+    let report = b.session("1001").report(ReportKind::Coverage, None, "-".into()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("覆盖.xlsx");
     mingdan::report::write_report(&path, false, &report).unwrap();
@@ -237,6 +237,6 @@ fn a_move_prepared_before_a_colleagues_assignment_is_refused_not_applied() {
 fn a_contacts_export_to_the_last_date_there_is_does_not_fail() {
     let b = branch();
     b.session("2001").log_contact(draft("C1", Purpose::Callback)).unwrap();
-    let t = b.session("1001").export_contacts(d(2026, 1, 1), chrono::NaiveDate::MAX).unwrap();
+    let t = b.session("1001").export_contacts(d(2026, 1, 1), chrono::NaiveDate::MAX, "-".into()).unwrap();
     assert_eq!(t.rows.len(), 1);
 }

@@ -35,7 +35,7 @@ fn branch_with_numeric_client() -> Branch {
 #[test]
 fn every_sheet_opens_with_a_title_row_naming_branch_figure_period_and_as_of_date() {
     let b = branch();
-    let report = b.session("1001").report(ReportKind::Coverage, None).unwrap();
+    let report = b.session("1001").report(ReportKind::Coverage, None, "-".into()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("覆盖.xlsx");
     mingdan::report::write_report(&path, false, &report).unwrap();
@@ -47,7 +47,10 @@ fn every_sheet_opens_with_a_title_row_naming_branch_figure_period_and_as_of_date
         assert_eq!(cell(&sheet, 1, 0), Data::String(if name == "网点" { "网点" } else { "工号" }.into()));
     }
     // A past quarter is as of its last day.
-    let past = b.session("1001").report(ReportKind::Results, Some(Quarter { year: 2026, q: 3 })).unwrap();
+    let past = b
+        .session("1001")
+        .report(ReportKind::Results, Some(Quarter { year: 2026, q: 3 }), "-".into())
+        .unwrap();
     let heading = past.heading(&past.sheets[0]);
     // A quarter the store never froze says what its figures rest on.
     assert!(heading.contains("2026Q3 成效（") && heading.ends_with(" · 成效 · 截至 2026-09-30"), "{heading}");
@@ -61,7 +64,7 @@ fn the_contacts_workbook_keeps_numbers_as_text_and_dates_as_dates_in_every_row()
     let mut dated = draft("C1", Purpose::QuarterlyNotice);
     dated.next_callback = Some(d(2026, 12, 20));
     wang.log_contact(dated).unwrap();
-    let report = b.session("1001").report(ReportKind::Contacts, None).unwrap();
+    let report = b.session("1001").report(ReportKind::Contacts, None, "-".into()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("联系.xlsx");
     mingdan::report::write_report(&path, false, &report).unwrap();
@@ -100,13 +103,17 @@ fn csv_reports_and_exports_have_a_bom_crlf_line_ends_and_a_title_row() {
     let m = b.session("1001");
     let dir = tempfile::tempdir().unwrap();
     let report_path = dir.path().join("覆盖.csv");
-    mingdan::report::write_report(&report_path, false, &m.report(ReportKind::Coverage, None).unwrap())
-        .unwrap();
+    mingdan::report::write_report(
+        &report_path,
+        false,
+        &m.report(ReportKind::Coverage, None, "-".into()).unwrap(),
+    )
+    .unwrap();
     let export_path = dir.path().join("联系.csv");
     mingdan::report::write_csv(
         &export_path,
         false,
-        &m.export_contacts(d(2026, 11, 1), d(2026, 11, 18)).unwrap(),
+        &m.export_contacts(d(2026, 11, 1), d(2026, 11, 18), "-".into()).unwrap(),
     )
     .unwrap();
     for path in [&report_path, &export_path] {
@@ -238,7 +245,7 @@ fn tier_floors_are_edited_through_the_rules_and_refused_out_of_order() {
 #[test]
 fn the_results_workbook_carries_eight_quarters_and_native_excel_charts_of_them() {
     let b = branch();
-    let report = b.session("1001").report(ReportKind::Results, None).unwrap();
+    let report = b.session("1001").report(ReportKind::Results, None, "-".into()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("成效.xlsx");
     mingdan::report::write_xlsx(&path, false, &report).unwrap();

@@ -505,3 +505,20 @@ fn a_teller_guessing_another_outlets_phone_over_the_socket_is_audited_then_refus
     }
     assert_eq!(card.client.birthday.map(|m| m.to_string()).as_deref(), Some("12-31"));
 }
+
+#[test]
+fn the_server_seals_the_audit_on_its_timer_and_the_seal_verifies_with_the_key() {
+    let b = branch();
+    let key = b.session("9001").seal_init(900).unwrap().key;
+    b.session("2001").reveal(cno("C1"), Sensitive::Phone).unwrap();
+    let server = serve_in(b.service.clone(), b.dir.path());
+    // The sealer's first look is as the server starts; then every 10 seconds.
+    wait_until(Duration::from_secs(10), "a seal record", || {
+        b.session("9001")
+            .audit(AuditFilter { action: Some(AuditAction::Seal), ..AuditFilter::default() })
+            .is_ok_and(|seals| seals.len() == 1)
+    });
+    server.stop().unwrap();
+    let v = b.session("9001").verify_audit(Some(key)).unwrap();
+    assert!(v.is_ok() && v.seals == 1 && v.unsealed.is_none(), "{v:?}");
+}

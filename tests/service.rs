@@ -116,8 +116,8 @@ fn staff_are_refused_every_manager_and_admin_action() {
     );
     denied(s.import_clients(vec![], "x.csv".into(), false, vec![]).map(drop), "import");
     denied(s.save_staff(staff("2003", "新人", "柜员", "城关", Permission::Staff)), "save staff");
-    denied(s.export_roster(None, true).map(drop), "unmasked export");
-    denied(s.export_contacts(d(2026, 1, 1), d(2026, 12, 31)).map(drop), "contacts export");
+    denied(s.export_roster(None, true, "-".into()).map(drop), "unmasked export");
+    denied(s.export_contacts(d(2026, 1, 1), d(2026, 12, 31), "-".into()).map(drop), "contacts export");
     denied(s.check().map(drop), "check");
     denied(s.audit(AuditFilter::default()).map(drop), "audit");
     // A manager may assign but still not administer.
@@ -133,7 +133,7 @@ fn every_write_reveal_and_export_is_audited() {
     s.log_contact(draft("C1", Purpose::Callback)).unwrap();
     assert_eq!(s.reveal(cno("C1"), Sensitive::Phone).unwrap(), "13800138000");
     s.set_sticker(cno("C1"), true, None).unwrap();
-    s.export_roster(None, false).unwrap();
+    s.export_roster(None, false, "-".into()).unwrap();
     let admin = b.session("9001");
     let mine = admin.audit(AuditFilter { actor: Some("2001".into()), ..AuditFilter::default() }).unwrap();
     let actions: Vec<AuditAction> = mine.iter().map(|r| r.action).collect();
@@ -156,7 +156,7 @@ fn sensitive_fields_are_masked_for_staff_and_balances_shown_to_managers() {
     let card = b.session("1001").client(cno("C1")).unwrap();
     assert_eq!(card.client.phone, "138****8000", "managers see phones masked too");
     assert_eq!(card.client.assets, mingdan::service::views::Amount::Exact(Fen::wan(30)));
-    let table = b.session("2001").export_roster(None, false).unwrap();
+    let table = b.session("2001").export_roster(None, false, "-".into()).unwrap();
     let phone_col = table.headers.iter().position(|h| h == "手机号码").unwrap();
     assert!(table.rows.iter().all(|r| r[phone_col].contains("****")));
 }

@@ -110,7 +110,7 @@ fn an_unknown_balance_is_an_empty_cell_in_both_roster_exports() {
     import(&b, vec![without_amount(2, "C5", "孙丽", None, Some("2001"))]);
     let admin = b.session("9001");
     for unmasked in [false, true] {
-        let table = admin.export_roster(Some(sno("2001")), unmasked).unwrap();
+        let table = admin.export_roster(Some(sno("2001")), unmasked, "-".into()).unwrap();
         let col = table.headers.iter().position(|h| h == "日均金融资产").unwrap();
         let cell = |no: &str| table.rows.iter().find(|r| r[0] == no).map(|r| r[col].clone()).unwrap();
         assert_eq!(cell("C5"), "", "unmasked: {unmasked}");

@@ -447,7 +447,7 @@ fn write_import_report(
         heading: crate::service::views::heading(
             "导入检查报告",
             if outcome.written { "已导入" } else { "未写入（试导入或有问题）" },
-            chrono::Local::now().date_naive(),
+            crate::os::branch_now().date_naive(),
         ),
         headers: ["类别", "行号", "列", "内容"].iter().map(|h| h.to_string()).collect(),
         rows,
@@ -470,14 +470,15 @@ pub fn export(
 ) -> Result<()> {
     // Refused before the export is made (and audited) when the target will not be written.
     output_kind(out.path, out.force)?;
+    let file = audit_name(out.path);
     let table = match what {
-        ExportKind::Roster => api.export_roster(of.map(StaffNo::parse).transpose()?, unmasked)?,
+        ExportKind::Roster => api.export_roster(of.map(StaffNo::parse).transpose()?, unmasked, file)?,
         ExportKind::Contacts => {
             let today = api.whoami()?.today;
             let to = parse_day("to", to)?.unwrap_or(today);
             let from =
                 parse_day("from", from)?.unwrap_or(to.checked_sub_days(chrono::Days::new(30)).unwrap_or(to));
-            api.export_contacts(from, to)?
+            api.export_contacts(from, to, file)?
         }
     };
     write_csv(out.path, out.force, &table)?;
@@ -501,7 +502,7 @@ pub fn report(api: &dyn Api, what: super::ReportWhat, period: Option<&str>, out:
     if !matches!(ext.as_deref(), Some("xlsx") | Some("csv")) && !is_stream(out.path) {
         bail!("--out：文件名请以 .xlsx 或 .csv 结尾，或用 - 写到标准输出（{}）", out.path.display());
     }
-    let report = api.report(kind, quarter)?;
+    let report = api.report(kind, quarter, audit_name(out.path))?;
     crate::report::write_report(out.path, out.force, &report)?;
     let rows: usize = report.sheets.iter().map(|s| s.rows.len()).sum();
     out.done(format_args!(
@@ -578,12 +579,22 @@ fn parse_count(field: &str, raw: &str) -> Result<u32> {
     s.parse::<u32>().map_err(|_| anyhow!("{field}“{}”太大；请核对人数", inert(raw)))
 }
 
+/// How an export's destination is named in the audit: the absolute path where one can be
+/// made (the auditor must find the file, not a name relative to someone's shell), `-` for
+/// standard output.
+fn audit_name(path: &Path) -> String {
+    if is_stream(path) {
+        return "-".into();
+    }
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
+}
+
 pub fn check(api: &dyn Api) -> Result<()> {
     let report = api.check()?;
     let counts: Vec<String> = report.counts.iter().map(|(n, c)| format!("{n} {c}")).collect();
     say!("{}", counts.join("，"));
     if report.is_ok() {
-        say!("检查通过：所有记录可读，索引与记录一致。");
+        say!("检查通过：所有记录可读，索引与记录一致，审计链完整。");
         Ok(())
     } else {
         say!("发现 {} 个问题：", report.problems.len());
@@ -626,6 +637,105 @@ pub fn audit(
         );
     }
     Ok(())
+}
+
+/// `mingdan audit verify [--key KEY]`: the chain, then the seals; fails (status 1) when a record
+/// does not fit or a seal fails.
+pub fn audit_verify(api: &dyn Api, key: Option<String>) -> Result<()> {
+    // Whoever holds the verification key can forge every seal: it is never sent to a server,
+    // which may be the machine an intruder holds.
+    if key.is_some() && api.embedded().is_none() {
+        bail!(
+            "--key：验证密钥不能交给服务器核对（拿到它就能伪造封存）。请在一台可信的电脑上把备份恢复后用 \
+             mingdan --store 目录 audit verify --key … 核对（docs/DEPLOY.md 第 7 节“审计封存”）；\
+             不带 --key 的 mingdan audit verify 可以在这里运行"
+        );
+    }
+    let v = api.verify_audit(key)?;
+    if v.legacy > 0 {
+        say!(
+            "审计记录：升级前 {} 条（合为一段），此后链式 {} 条，其中封存 {} 次。",
+            v.legacy,
+            v.chained,
+            v.seals
+        );
+    } else {
+        say!("审计记录：链式 {} 条，其中封存 {} 次。", v.chained, v.seals);
+    }
+    if let Some(p) = &v.broken {
+        say!("审计链断开：{}", inert(p));
+    } else {
+        say!("审计链完整：每条记录都与前一条衔接，链头与库内、库外所记一致。");
+    }
+    if v.key_checked && v.seals == 0 {
+        say!("还没有封存可以核对（服务器每一期封存一次）。");
+    } else if v.key_checked {
+        if v.untrusted.is_empty() {
+            say!("封存核对通过：每一期的封存都与该期的密钥相符。");
+        }
+        for u in &v.untrusted {
+            say!("封存不符：{}", inert(u));
+        }
+    } else if v.seals > 0 {
+        say!("未给出验证密钥（--key），封存没有核对。");
+    }
+    for n in &v.notes {
+        say!("注意：{}", inert(n));
+    }
+    if let Some(u) = &v.unsealed {
+        say!("尚未封存：{}", inert(u));
+    }
+    if !v.is_ok() {
+        bail!("审计核对未通过；请保留现场（不要再写入），联系管理员按 docs/DEPLOY.md“审计封存”一节处理");
+    }
+    Ok(())
+}
+
+/// `mingdan audit seal-init`: starts sealing and prints the verification key, as text and as a
+/// QR code that fits an 80×24 terminal.
+pub fn seal_init(api: &dyn Api, epoch_minutes: u64) -> Result<()> {
+    let secs =
+        epoch_minutes.checked_mul(60).ok_or_else(|| anyhow!("--epoch-minutes：{epoch_minutes} 分钟太长"))?;
+    let out = api.seal_init(secs)?;
+    // One line, the QR code (21 lines) and the key on two lines: 24 lines of at most 80 columns.
+    say!(
+        "审计封存已启用，每 {} 分钟一期。验证密钥只显示这一次，请扫码或抄下后离线保存：",
+        out.epoch_secs / 60
+    );
+    match qr_lines(&out.key) {
+        Some(lines) => {
+            for l in lines {
+                say!("{l}");
+            }
+        }
+        None => say!("（二维码无法生成，请抄下下面的文字）"),
+    }
+    for l in key_lines(&out.key) {
+        say!("{l}");
+    }
+    Ok(())
+}
+
+/// The key's text in two lines of at most 80 columns, split inside the hex digits (`--key`
+/// takes it with or without the break: spaces and line breaks are ignored).
+pub fn key_lines(text: &str) -> Vec<String> {
+    let cut = text.find(':').map_or(text.len() / 2, |p| (p + 1 + 32).min(text.len()));
+    let (a, b) = text.split_at(cut);
+    vec![a.to_string(), b.to_string()]
+}
+
+/// The verification key as a QR code in Unicode half blocks (two modules per character
+/// cell vertically), quiet zone included: at most 41 columns × 21 lines for a key.
+pub fn qr_lines(text: &str) -> Option<Vec<String>> {
+    use qrcode::render::unicode::Dense1x2;
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::L).ok()?;
+    let art = code
+        .render::<Dense1x2>()
+        .dark_color(Dense1x2::Light)
+        .light_color(Dense1x2::Dark)
+        .quiet_zone(true)
+        .build();
+    Some(art.lines().map(str::to_string).collect())
 }
 
 /// Runs the branch server until SIGTERM, SIGINT or SIGHUP.
@@ -779,5 +889,26 @@ mod tests {
         let e = parse_count("全行个人客户数", "41.2万").unwrap_err().to_string();
         assert!(e.contains("全行个人客户数") && e.contains("不是整数"), "{e}");
         assert!(parse_count("--gold-plus", "99999999999").unwrap_err().to_string().contains("太大"));
+    }
+
+    #[test]
+    fn the_verification_keys_qr_code_fits_an_80_by_24_terminal_with_its_text() {
+        let key = crate::domain::seal::VerifyKey {
+            k0: [0xfe; 32],
+            epochs: crate::domain::seal::Epochs { start: i64::from(i32::MAX), len: 86_400 },
+        }
+        .to_text();
+        let lines = qr_lines(&key).unwrap();
+        let width = lines.iter().map(|l| unicode_width::UnicodeWidthStr::width(l.as_str())).max().unwrap();
+        // The QR code, a line above it and the key's two lines below.
+        assert!(width <= 80 && lines.len() + 3 <= 24, "{width} columns × {} lines", lines.len());
+        let parts = key_lines(&key);
+        assert!(parts.iter().all(|l| l.len() <= 80), "{parts:?}");
+        let typed = parts.join("\n  ");
+        assert_eq!(
+            crate::domain::seal::VerifyKey::parse(&typed).unwrap().to_text(),
+            key,
+            "read back with the break"
+        );
     }
 }

@@ -197,8 +197,11 @@ pub enum WorkCommand {
         #[arg(long)]
         force: bool,
     },
-    /// 查看审计记录
+    /// 查看审计记录；audit verify 核对审计链与封存，audit seal-init 启用封存
+    #[command(args_conflicts_with_subcommands = true)]
     Audit {
+        #[command(subcommand)]
+        sub: Option<AuditCommand>,
         /// 操作人工号
         #[arg(long, value_name = "工号")]
         who: Option<String>,
@@ -214,6 +217,22 @@ pub enum WorkCommand {
         to: Option<String>,
         #[arg(long, default_value_t = 100)]
         limit: u32,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// 逐条核对审计链（指出第一条被修改、删除、插入或调换的记录）；给出 --key 时再用验证密钥核对每一期的封存（仅管理员）
+    Verify {
+        /// seal-init 打印的验证密钥（整行，MINGDAN-SEAL-1: 开头）
+        #[arg(long, value_name = "验证密钥")]
+        key: Option<String>,
+    },
+    /// 启用审计封存（仅管理员，只能一次）：打印验证密钥和二维码，请离线保存
+    SealInit {
+        /// 每一期的分钟数
+        #[arg(long, default_value_t = 15, value_name = "分钟")]
+        epoch_minutes: u64,
     },
 }
 
@@ -315,7 +334,7 @@ fn data_dir() -> Result<PathBuf> {
 fn open(path: &std::path::Path) -> Result<Arc<Service>> {
     let service = Service::open(path, Arc::new(SystemClock))?;
     for notice in service.open_notices() {
-        eprintln!("{} mingdan：注意：{notice}", chrono::Local::now().format("%Y-%m-%d %H:%M:%S"));
+        eprintln!("{} mingdan：注意：{notice}", crate::os::branch_now().format("%Y-%m-%d %H:%M:%S"));
     }
     Ok(Arc::new(service))
 }
@@ -451,7 +470,13 @@ fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
         WorkCommand::Backup { file, force } => {
             commands::backup(session, commands::Output { path: &file, force })
         }
-        WorkCommand::Audit { who, action, target, from, to, limit } => {
+        WorkCommand::Audit { sub: Some(AuditCommand::Verify { key }), .. } => {
+            commands::audit_verify(session, key)
+        }
+        WorkCommand::Audit { sub: Some(AuditCommand::SealInit { epoch_minutes }), .. } => {
+            commands::seal_init(session, epoch_minutes)
+        }
+        WorkCommand::Audit { sub: None, who, action, target, from, to, limit } => {
             commands::audit(session, who, action.as_deref(), target, from.as_deref(), to.as_deref(), limit)
         }
     }

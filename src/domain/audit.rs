@@ -25,6 +25,8 @@ labelled_enum!(
         CorrectLaunch => "修改新品推介";
         WithdrawLaunch => "撤回新品推介";
         SetBranchTotal => "录入全行客户数";
+        Seal => "封存审计";
+        SealInit => "启用审计封存";
     }
 );
 
@@ -37,4 +39,59 @@ pub struct AuditRecord {
     /// What was acted on: a client number, a file, a staff number.
     pub target: String,
     pub detail: String,
+    /// Where the record sits in the audit chain; `None` for a record not yet written (the store
+    /// fills it in as it writes) and for records from before the chain (schema 3 and older).
+    pub link: Option<AuditLink>,
+}
+
+/// A record's place in the audit chain: its sequence number (1 for the first chained record)
+/// and the SHA-256 of the record before it as stored (`store::chain::entry_hash`), or of the
+/// block of records from before chaining (all zeros when there were none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLink {
+    pub seq: u64,
+    pub prev: [u8; 32],
+    /// Present on a seal record (`AuditAction::Seal`) only.
+    pub seal: Option<SealMark>,
+}
+
+/// A seal over the chain as it stood just before the seal record: epoch `epoch`'s key made
+/// `mac` = HMAC-SHA256(k_epoch, epoch ‖ seq ‖ hash) over the chain head (seq, hash) it seals
+/// (see `domain::seal`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealMark {
+    pub epoch: u64,
+    pub mac: [u8; 32],
+}
+
+impl AuditRecord {
+    /// A record not yet chained; `Tx::audit` links it as it writes it.
+    pub fn new(
+        at: DateTime<FixedOffset>,
+        actor: impl Into<String>,
+        action: AuditAction,
+        target: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> AuditRecord {
+        AuditRecord {
+            at,
+            actor: actor.into(),
+            action,
+            target: target.into(),
+            detail: detail.into(),
+            link: None,
+        }
+    }
+
+    /// "2026-11-30 09:15:02 工号 1001 的“导出”（序号 42）" — how verification names a record.
+    pub fn describe(&self) -> String {
+        let seq = self.link.map_or_else(|| "链前记录".to_string(), |l| format!("序号 {}", l.seq));
+        format!(
+            "{} 操作人 {} 的“{}”（对象 {}，{seq}）",
+            self.at.format("%Y-%m-%d %H:%M:%S"),
+            self.actor,
+            self.action,
+            self.target
+        )
+    }
 }

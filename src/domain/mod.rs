@@ -17,12 +17,13 @@ pub mod product;
 pub mod quota;
 pub mod results;
 pub mod rules;
+pub mod seal;
 pub mod staff;
 pub mod suggest;
 pub mod task;
 pub mod text;
 
-pub use audit::{AuditAction, AuditRecord};
+pub use audit::{AuditAction, AuditLink, AuditRecord, SealMark};
 pub use calendar::{DueBucket, Quarter};
 pub use client::{CardTier, Client, ClientClass, ClientStatus, Gender, Holdings, Segment, Sticker};
 pub use compliance::Requirement;

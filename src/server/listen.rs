@@ -232,7 +232,7 @@ impl StopHandle {
 }
 
 fn log(msg: impl std::fmt::Display) {
-    eprintln!("{} mingdan serve：{msg}", chrono::Local::now().format("%Y-%m-%d %H:%M:%S"));
+    eprintln!("{} mingdan serve：{msg}", crate::os::branch_now().format("%Y-%m-%d %H:%M:%S"));
 }
 
 impl Server {
@@ -309,7 +309,9 @@ impl Server {
             socket.display(),
             shared.service.store_path().display()
         ));
+        let sealer = Sealer::start(shared.service.clone());
         let result = accept_loop(&shared, &listener, &wake_rx);
+        sealer.stop();
         // New clients now find no server and say so; those already connected finish.
         let _ = std::fs::remove_file(&socket);
         drop(listener);
@@ -334,6 +336,62 @@ impl Server {
             bail!("{unfinished} 个请求在停止时没有结束，已放弃等待；请运行 mingdan check 检查数据库");
         }
         Ok(())
+    }
+}
+
+/// How often the sealer looks for an epoch to seal (see `Service::seal_due`): a key is kept at
+/// most this long past its epoch, and records written after a seal wait at most an epoch and
+/// this long for the next.
+const SEAL_TICK: Duration = Duration::from_secs(10);
+
+/// The audit sealing timer: a thread calling `Service::seal_due` every `SEAL_TICK`, logging a
+/// failure once (and again only when it changes), until stopped.
+struct Sealer {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Sealer {
+    fn start(service: Arc<Service>) -> Sealer {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("mingdan-seal".into())
+            .spawn(move || {
+                let mut last_error: Option<String> = None;
+                let mut next = Instant::now();
+                while !flag.load(std::sync::atomic::Ordering::SeqCst) {
+                    if Instant::now() >= next {
+                        next = Instant::now() + SEAL_TICK;
+                        match service.seal_due() {
+                            Ok(_) => {
+                                if last_error.take().is_some() {
+                                    log("审计封存已恢复");
+                                }
+                            }
+                            Err(e) => {
+                                let msg = e.to_string();
+                                if last_error.as_ref() != Some(&msg) {
+                                    log(format!("审计封存失败：{msg}"));
+                                    last_error = Some(msg);
+                                }
+                            }
+                        }
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            })
+            .map_err(|e| log(format!("无法启动审计封存线程（{e}）：本次运行不会封存审计")))
+            .ok();
+        Sealer { stop, thread }
+    }
+
+    /// Tells the thread to end. Not joined: a seal waits for the writer lock, which a request
+    /// stuck inside sled may hold forever, and stopping must not wait on it (a seal cut off
+    /// by the exit is a transaction that never committed; its key file is replaced by rename).
+    fn stop(self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        drop(self.thread);
     }
 }
 

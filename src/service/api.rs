@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::ContactRecord;
+use super::audit::{AuditVerdict, SealInitOutcome};
 use super::backup::BackupImage;
 use super::imports::{ClientRecord, HoldingsRecord, StaffRecord};
 use super::today::TodayView;
@@ -137,11 +138,20 @@ api! {
     /// Saves `rules`, edited from `was` (refused if the stored rules are no longer `was`);
     /// branch-level managers only.
     fn set_rules(SetRules, rules: Rules, was: Rules) -> ();
-    fn export_roster(ExportRoster, of: Option<StaffNo>, unmasked: bool) -> Table;
-    fn export_contacts(ExportContacts, from: NaiveDate, to: NaiveDate) -> Table;
+    /// A roster export (`of`'s, or every roster a manager may see), audited with `file` (where
+    /// the client writes it, `-` for standard output), the row count and whether it is unmasked.
+    fn export_roster(ExportRoster, of: Option<StaffNo>, unmasked: bool, file: String) -> Table;
+    /// Contacts from `from` to `to`, audited like `export_roster`.
+    fn export_contacts(ExportContacts, from: NaiveDate, to: NaiveDate, file: String) -> Table;
     fn check(Check) -> CheckReport;
     /// The audit trail, newest first.
     fn audit(Audit, filter: AuditFilter) -> Vec<AuditRecord>;
+    /// Walks the audit chain; with `key` (the verification key's text) checks every seal
+    /// against its own epoch's key. Administrators only.
+    fn verify_audit(VerifyAudit, key: Option<String>) -> AuditVerdict;
+    /// Starts forward-secure sealing of the audit, once, with epochs of `epoch_secs` seconds;
+    /// returns the verification key, shown this once. Administrators only.
+    fn seal_init(SealInit, epoch_secs: u64) -> SealInitOutcome;
     /// Quota coverage and execution for a quarter (this one if none), by outlet and staff.
     fn coverage(Coverage, quarter: Option<Quarter>) -> CoverageView;
     /// Clients with no maintainer, each with a suggested maintainer, within the actor's scope:
@@ -168,8 +178,8 @@ api! {
     /// Enters 全行个人客户数 of `month` (with core banking's gold-and-above count when known),
     /// replacing that month's figure; branch-level managers only, audited.
     fn set_branch_total(SetBranchTotal, month: NaiveDate, personal_clients: u32, gold_plus: Option<u32>, source: String) -> ();
-    /// A report for management; audited as an export.
-    fn report(MakeReport, kind: ReportKind, quarter: Option<Quarter>) -> Report;
+    /// A report for management; audited as an export naming `file` (`-`: standard output).
+    fn report(MakeReport, kind: ReportKind, quarter: Option<Quarter>, file: String) -> Report;
     /// Moves whenever anything is written by any session; screens poll it to show other
     /// sessions' changes without a keypress.
     fn changes(Changes) -> u64;

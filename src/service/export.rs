@@ -16,6 +16,7 @@ impl Service {
         actor: &Staff,
         of: Option<StaffNo>,
         unmasked: bool,
+        file: String,
     ) -> Result<Table, ServiceError> {
         if unmasked {
             self.require(actor, Permission::Admin, "导出未遮蔽的证件号、手机号和资产")?;
@@ -44,8 +45,9 @@ impl Service {
         }
         let scope =
             if owners.len() == 1 { format!("{} 的名单", owners[0].name) } else { "全行名单".into() };
-        let detail = format!("{scope}，{} 行，{}", rows.len(), if unmasked { "未遮蔽" } else { "已遮蔽" });
-        self.audit_export(actor, "名单", detail)?;
+        let detail =
+            format!("名单：{scope}，{} 行，{}", rows.len(), if unmasked { "未遮蔽" } else { "已遮蔽" });
+        self.audit_export(actor, &file, detail)?;
         let heading = heading(&self.branch_name()?, &scope, self.local_date());
         Ok(Table { title: "名单".into(), heading, headers: export_header(columns), rows })
     }
@@ -56,10 +58,13 @@ impl Service {
         actor: &Staff,
         from: NaiveDate,
         to: NaiveDate,
+        file: String,
     ) -> Result<Table, ServiceError> {
         self.require(actor, Permission::Manager, "导出联系记录")?;
         let table = self.contacts_table(from, to)?;
-        self.audit_export(actor, "联系记录", format!("{from} 至 {to}，{} 行", table.rows.len()))?;
+        // Contact records hold no ID number or phone: always masked.
+        let detail = format!("联系记录：{from} 至 {to}，{} 行，已遮蔽", table.rows.len());
+        self.audit_export(actor, &file, detail)?;
         Ok(table)
     }
 
@@ -102,7 +107,11 @@ impl Service {
         Ok(if outlets.is_empty() { "本支行".into() } else { outlets.join("、") })
     }
 
-    pub(super) fn audit_export(&self, actor: &Staff, what: &str, detail: String) -> Result<(), ServiceError> {
-        self.audit_only(&self.audit_record(actor.no.as_str(), AuditAction::Export, what, detail))
+    /// Audits an export or report as 导出 with target `file` (where the client writes it; `-`,
+    /// or nothing given, for standard output), so `mingdan audit --target FILE` finds it;
+    /// `detail` says what, how many rows and whether it was unmasked.
+    pub(super) fn audit_export(&self, actor: &Staff, file: &str, detail: String) -> Result<(), ServiceError> {
+        let file = if file.trim().is_empty() { "-" } else { file };
+        self.audit_only(&self.audit_record(actor.no.as_str(), AuditAction::Export, file, detail))
     }
 }

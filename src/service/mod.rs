@@ -4,6 +4,7 @@
 
 mod api;
 mod assign;
+pub mod audit;
 pub mod backup;
 mod bootstrap;
 mod clients;
@@ -245,6 +246,6 @@ impl Service {
     }
 
     fn audit_record(&self, actor: &str, action: AuditAction, target: &str, detail: String) -> AuditRecord {
-        AuditRecord { at: self.now(), actor: actor.to_string(), action, target: target.to_string(), detail }
+        AuditRecord::new(self.now(), actor, action, target, detail)
     }
 }

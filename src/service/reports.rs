@@ -31,6 +31,7 @@ impl Service {
         actor: &Staff,
         kind: ReportKind,
         quarter: Option<Quarter>,
+        file: String,
     ) -> Result<Report, ServiceError> {
         self.require(actor, Permission::Manager, "导出报表")?;
         // A quarter that has not begun is refused for every report, as on screen.
@@ -118,7 +119,8 @@ impl Service {
         };
         report.branch = branch;
         let rows: usize = report.sheets.iter().map(|s| s.rows.len()).sum();
-        self.audit_export(actor, "报表", format!("{}，{rows} 行", report.title))?;
+        // Reports carry figures and names, never an ID number or a phone: always masked.
+        self.audit_export(actor, &file, format!("报表：{}，{rows} 行，已遮蔽", report.title))?;
         Ok(report)
     }
 

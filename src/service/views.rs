@@ -639,3 +639,17 @@ pub enum ReportKind {
     Unassigned,
     Launches,
 }
+
+impl ReportKind {
+    /// The start of an exported report's file name (`覆盖率-20261130-091500.xlsx`).
+    pub fn file_stem(self) -> &'static str {
+        match self {
+            ReportKind::Coverage => "覆盖率",
+            ReportKind::Results => "成效",
+            ReportKind::Performance => "员工绩效",
+            ReportKind::Contacts => "联系记录",
+            ReportKind::Unassigned => "待分配客户",
+            ReportKind::Launches => "新品推介",
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! `mingdan check`: every record decodes, every index entry matches its record and the other way
-//! round, and the denormalised fields on a client agree with its tasks.
+//! round, the denormalised fields on a client agree with its tasks, and the audit chain is whole
+//! (`chain`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
@@ -226,6 +227,15 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
         if !client_nos.contains(ch.client.as_str()) {
             f.add(format!("客户变化记录的客户 {} 不存在", ch.client));
         }
+    }
+    // The audit chain (see `chain`): the first record that does not fit, if any.
+    match store.verify_audit_chain() {
+        Ok(chain) => {
+            if let Some(p) = chain.problem {
+                f.add(format!("审计链：{p}"));
+            }
+        }
+        Err(e) => f.add(format!("审计链无法核对：{e}")),
     }
     if f.unlisted > 0 {
         f.problems.push(format!("……另有 {} 个问题未列出", f.unlisted));

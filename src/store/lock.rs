@@ -74,7 +74,7 @@ pub fn held_by_abandoned(dir: &Path) -> bool {
 fn describe_this_process() -> String {
     let user = crate::os::os_login().unwrap_or_else(|_| "?".into());
     let command: Vec<String> = std::env::args().take(3).collect();
-    let since = chrono::Local::now().format("%Y-%m-%d %H:%M");
+    let since = crate::os::branch_now().format("%Y-%m-%d %H:%M");
     format!("进程 {}，用户 {}，命令 {}，自 {} 起", std::process::id(), user, command.join(" "), since)
 }
 

@@ -1,5 +1,7 @@
 //! The written mark: how many writes the store has acknowledged, kept in a file beside sled's
-//! directory (`written.mark`, 8 bytes, big-endian) and synced after every acknowledged write.
+//! directory (`written.mark`: the count, 8 bytes big-endian; then the audit chain head as of that
+//! write, its sequence number (8 bytes) and hash (32 bytes), see `chain`) and synced after every
+//! acknowledged write. A mark of 8 bytes (written before the chain) holds no head.
 //!
 //! sled can open a damaged log as an older store without any error: a flipped bit or a log cut
 //! short drops everything written after it, and `check` then finds a consistent, smaller store.
@@ -14,20 +16,25 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Mutex;
 
-/// Meta key counting the writes made through `Store::write` (u64, big-endian).
+/// Meta key counting the writes made through `Store::write` (u64, big-endian), followed by the
+/// audit chain head (`chain::ChainHead`), so a write changes one `meta` entry, not two.
 pub(super) const SEQ_KEY: &[u8] = b"written_seq";
 
 /// The mark's file name inside the store directory.
 pub(super) const MARK_FILE: &str = "written.mark";
 
-/// The open mark file and the count last synced to it.
+/// An audit chain head as the mark keeps it: sequence number and hash.
+pub(super) type Head = (u64, [u8; 32]);
+
+/// The open mark file, the count last synced to it and the audit head with it.
 pub(super) struct Mark {
-    file: Mutex<(File, u64)>,
+    file: Mutex<(File, u64, Option<Head>)>,
 }
 
-/// A stored count: 8 bytes big-endian; anything else reads as 0 (no claim).
+/// A stored count: its first 8 bytes, big-endian (from schema 4 the audit chain head follows,
+/// see `chain`); anything shorter reads as 0 (no claim).
 pub(super) fn decode(raw: &[u8]) -> u64 {
-    <[u8; 8]>::try_from(raw).map(u64::from_be_bytes).unwrap_or(0)
+    raw.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(u64::from_be_bytes).unwrap_or(0)
 }
 
 impl Mark {
@@ -44,20 +51,44 @@ impl Mark {
         } else {
             None
         };
-        Ok((Mark { file: Mutex::new((file, held.unwrap_or(0))) }, held))
+        let mut head = [0u8; 40];
+        let audit = if held.is_some() && file.read_exact_at(&mut head, 8).is_ok() {
+            let seq = u64::from_be_bytes(head[..8].try_into().unwrap_or([0; 8]));
+            let hash: [u8; 32] = head[8..].try_into().unwrap_or([0; 32]);
+            Some((seq, hash))
+        } else {
+            None
+        };
+        Ok((Mark { file: Mutex::new((file, held.unwrap_or(0), audit)) }, held))
     }
 
-    /// Records that the store has `seq` writes on disk. Only ever moves forward; synced before
-    /// returning. A failure leaves the mark behind the store, which is safe.
-    pub(super) fn advance(&self, seq: u64) -> io::Result<()> {
+    /// Records that the store has `seq` writes on disk, with audit chain head `audit`. The
+    /// count only ever moves forward; synced before returning. A failure leaves the mark behind
+    /// the store, which is safe.
+    pub(super) fn advance(&self, seq: u64, audit: Option<Head>) -> io::Result<()> {
         let mut guard = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        if seq <= guard.1 {
+        let moved_audit = audit.is_some() && audit != guard.2;
+        if seq <= guard.1 && !moved_audit {
             return Ok(());
         }
-        guard.0.write_all_at(&seq.to_be_bytes(), 0)?;
+        let seq = seq.max(guard.1);
+        let mut bytes = seq.to_be_bytes().to_vec();
+        if let Some((s, h)) = audit.or(guard.2) {
+            bytes.extend_from_slice(&s.to_be_bytes());
+            bytes.extend_from_slice(&h);
+        }
+        guard.0.write_all_at(&bytes, 0)?;
         guard.0.sync_data()?;
         guard.1 = seq;
+        if audit.is_some() {
+            guard.2 = audit;
+        }
         Ok(())
+    }
+
+    /// The audit chain head the mark holds (as last synced), if any.
+    pub(super) fn audit_head(&self) -> Option<Head> {
+        self.file.lock().unwrap_or_else(|p| p.into_inner()).2
     }
 }
 
@@ -70,10 +101,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mark, held) = Mark::open(dir.path()).unwrap();
         assert_eq!(held, None, "a new store has no claim");
-        mark.advance(5).unwrap();
-        mark.advance(3).unwrap();
+        mark.advance(5, None).unwrap();
+        mark.advance(3, None).unwrap();
         drop(mark);
-        let (_, held) = Mark::open(dir.path()).unwrap();
+        let (mark, held) = Mark::open(dir.path()).unwrap();
         assert_eq!(held, Some(5));
+        assert_eq!(mark.audit_head(), None, "a mark from before the chain holds no head");
+        mark.advance(6, Some((2, [7; 32]))).unwrap();
+        drop(mark);
+        let (mark, held) = Mark::open(dir.path()).unwrap();
+        assert_eq!((held, mark.audit_head()), (Some(6), Some((2, [7; 32]))));
     }
 }

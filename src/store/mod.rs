@@ -4,6 +4,7 @@
 
 pub mod backup;
 mod bulk;
+mod chain;
 mod check;
 pub mod codec;
 pub mod deadline;
@@ -27,6 +28,7 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use crate::domain::Client;
 
 pub use bulk::{BULK_BATCH_ROWS, Bulk};
+pub use chain::{ChainHead, ChainReport, SealFound, entry_hash};
 pub use check::CheckReport;
 pub use codec::Record;
 pub use error::{StoreError, naming};
@@ -352,7 +354,7 @@ impl Store {
             }
             Some(_) => {}
             // A store from before the mark, or a new one: the mark starts here.
-            None => mark.advance(written).map_err(|e| open_err(crate::os::io_reason(&e)))?,
+            None => mark.advance(written, None).map_err(|e| open_err(crate::os::io_reason(&e)))?,
         }
         // Starting from the clock rather than 0 keeps the counter moving forward across restarts,
         // so a session that reconnects to a restarted server still sees "changed".
@@ -441,8 +443,11 @@ impl Store {
                 *saved.borrow_mut() = tx.into_saved();
                 // Counted in the same transaction, for the written mark (see `mark`).
                 let meta = &trees[Tree::Meta as usize];
-                let seq = meta.get(mark::SEQ_KEY)?.map_or(0, |v| mark::decode(&v)) + 1;
-                meta.insert(mark::SEQ_KEY, &seq.to_be_bytes())?;
+                let raw = meta.get(mark::SEQ_KEY)?;
+                let seq = raw.as_deref().map_or(0, mark::decode) + 1;
+                // The audit chain head after the count stays as the write left it.
+                let head = raw.as_deref().and_then(|r| r.get(8..)).unwrap_or(&[]);
+                meta.insert(mark::SEQ_KEY, [&seq.to_be_bytes()[..], head].concat())?;
                 Ok((r, seq))
             })
             .map_err(|e| match e {
@@ -470,7 +475,8 @@ impl Store {
         flushed?;
         // After the store's own sync, so the mark never claims more than is on disk. A mark that
         // could not be written only trails the store.
-        let _ = self.mark.advance(seq);
+        let head = self.chain_head().ok().filter(|h| h.seq > 0).map(|h| (h.seq, h.hash));
+        let _ = self.mark.advance(seq, head);
         Ok(result)
     }
 

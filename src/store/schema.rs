@@ -6,7 +6,7 @@ use super::{Store, StoreError, Tree};
 use crate::domain::{AuditAction, AuditRecord, JobRole, Permission, Staff};
 
 /// The schema this build writes. Bump it together with a `Migration` from the previous version.
-pub const CURRENT_SCHEMA: u32 = 3;
+pub const CURRENT_SCHEMA: u32 = 4;
 
 pub(crate) const SCHEMA_KEY: &[u8] = b"schema_version";
 
@@ -32,7 +32,42 @@ pub const MIGRATIONS: &[Migration] = &[
         what: "管理者的管理范围、按网点发布的新品推介、专属维护岗位；初始化管理员不再计入后台配额",
         run: scopes,
     },
+    Migration {
+        from: 3,
+        what: "审计记录逐条链接（链头存于元数据和库外的写入标记）；此前的记录合为一段封存",
+        run: chain_audit,
+    },
 ];
+
+/// Starts the audit chain: every record already there is hashed, in key order, into one
+/// "before chaining" block (`chain::LEGACY_KEY`: count and hash), the chain head points at that
+/// block, and the first chained record says so. From here on every audit record is linked to
+/// the one before (`Tx::audit`). One transaction: a store cut off here upgrades again.
+fn chain_audit(store: &Store) -> Result<(), StoreError> {
+    let (block, last_key) = super::chain::legacy_block(store)?;
+    let head = super::chain::ChainHead { seq: 0, hash: block.hash, last_key };
+    let rec = AuditRecord::new(
+        branch_now(),
+        "system",
+        AuditAction::SealInit,
+        "审计链",
+        format!(
+            "数据升级：审计记录自此逐条链接；此前的 {} 条记录合为一段封存，摘要 {}",
+            block.count,
+            hex::encode(block.hash)
+        ),
+    );
+    store.write(|tx| {
+        tx.set_meta(super::chain::LEGACY_KEY, &block.encode())?;
+        tx.set_chain_head(&head)?;
+        tx.audit(&rec)
+    })
+}
+
+/// A data upgrade has no session clock; it is stamped when it ran, in branch time.
+fn branch_now() -> chrono::DateTime<FixedOffset> {
+    chrono::Utc::now().with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::Utc.fix()))
+}
 
 /// Rewrites every staff record, launch and the rules in their current format (reading them
 /// upgrades them: outlet heads get outlet scope, other managers the branch; launches reach the
@@ -54,8 +89,7 @@ fn scopes(store: &Store) -> Result<(), StoreError> {
             first_admins.insert(rec.target);
         }
     }
-    // A data upgrade has no session clock; it is stamped when it ran, in branch time.
-    let now = chrono::Utc::now().with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::Utc.fix()));
+    let now = branch_now();
     let mut records = Vec::new();
     let staff: Vec<Staff> = staff
         .into_iter()
@@ -66,18 +100,18 @@ fn scopes(store: &Store) -> Result<(), StoreError> {
                 && store.roster_size(&s.no) == 0
             {
                 s.role = JobRole::new(JobRole::SYSTEM_ADMIN);
-                records.push(AuditRecord {
-                    at: now,
-                    actor: "system".into(),
-                    action: AuditAction::SaveStaff,
-                    target: s.no.to_string(),
-                    detail: format!(
+                records.push(AuditRecord::new(
+                    now,
+                    "system",
+                    AuditAction::SaveStaff,
+                    s.no.to_string(),
+                    format!(
                         "数据升级：初始化管理员 {} 的岗位由{}改为{}，不再计入名单配额",
                         s.name,
                         JobRole::BACK_OFFICE,
                         JobRole::SYSTEM_ADMIN
                     ),
-                });
+                ));
             }
             s
         })

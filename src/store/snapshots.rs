@@ -43,7 +43,7 @@ fn move_aside_where(sled_dir: &Path, pick: impl Fn(&OsString) -> bool) -> Option
     if names.is_empty() {
         return None;
     }
-    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    let stamp = crate::os::branch_now().format("%Y%m%d-%H%M%S");
     let mut dir = sled_dir.join(format!("damaged-{stamp}"));
     let mut n = 2;
     while dir.exists() {

@@ -7,11 +7,12 @@ use chrono::NaiveDate;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::codec::{Record, decode, encode};
-use super::{StoreError, Tree, keys};
+use super::{StoreError, Tree, chain, keys};
 use crate::domain::past::FrozenQuarter;
 use crate::domain::results::{ClientState, Snapshot, StateChange};
 use crate::domain::{
-    AuditRecord, Client, ClientNo, Contact, ContactDraft, ProductLaunch, Rules, Staff, StaffNo, Task, TaskId,
+    AuditLink, AuditRecord, Client, ClientNo, Contact, ContactDraft, ProductLaunch, Rules, SealMark, Staff,
+    StaffNo, Task, TaskId,
 };
 
 pub type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
@@ -24,6 +25,9 @@ pub fn abort<T>(e: StoreError) -> TxResult<T> {
 pub const RULES_KEY: &[u8] = b"rules";
 /// Meta key of the monthly branch totals (`records::BranchTotals`).
 pub const BRANCH_TOTALS_KEY: &[u8] = b"branch_totals";
+
+/// Makes a seal over the chain head it is given (sequence number, hash); see `Tx::seal`.
+pub type Signer<'a> = dyn Fn(u64, &[u8; 32]) -> SealMark + 'a;
 
 pub struct Tx<'a> {
     trees: &'a [TransactionalTree],
@@ -261,6 +265,12 @@ impl<'a> Tx<'a> {
         self.remove(Tree::Drafts, staff.as_str().as_bytes())
     }
 
+    /// Sets the audit chain head (the schema 4 upgrade starts the chain with it).
+    pub(crate) fn set_chain_head(&self, head: &chain::ChainHead) -> TxResult<()> {
+        let raw = self.t(Tree::Meta).get(chain::HEAD_KEY)?;
+        self.insert(Tree::Meta, chain::HEAD_KEY, &chain::with_head(raw.as_deref(), head), false)
+    }
+
     pub fn set_meta(&self, key: &[u8], value: &[u8]) -> TxResult<()> {
         self.insert(Tree::Meta, key, value, false)
     }
@@ -278,9 +288,49 @@ impl<'a> Tx<'a> {
         self.put(Tree::Quarters, &keys::quarter(f.quarter), f)
     }
 
+    /// Appends `rec` to the audit chain (see `chain`): linked to the record before it, and the
+    /// chain head in `meta` moved on, in this same transaction as the write it audits. A link
+    /// `rec` carries is replaced.
     pub fn audit(&self, rec: &AuditRecord) -> TxResult<()> {
-        let micros = rec.at.timestamp_micros();
+        self.append_audit(rec, None).map(|_| ())
+    }
+
+    /// Appends a seal record: `sign` makes the seal over the chain head it is given (sequence
+    /// number and hash of the record before the seal). Returns the head it sealed.
+    pub fn seal(&self, rec: &AuditRecord, sign: &Signer<'_>) -> TxResult<(u64, [u8; 32])> {
+        self.append_audit(rec, Some(sign))
+    }
+
+    fn append_audit(&self, rec: &AuditRecord, sign: Option<&Signer<'_>>) -> TxResult<(u64, [u8; 32])> {
+        let raw = self.t(Tree::Meta).get(chain::HEAD_KEY)?;
+        let head = match raw.as_deref().map(chain::head_in).transpose().or_else(abort)?.flatten() {
+            Some(h) => h,
+            None => chain::ChainHead::genesis(),
+        };
+        // Never keyed before the chain's last record, so that key order is chain order.
+        let last_micros = head.last_key.get(..8).map_or(i64::MIN, |b| {
+            let raw = u64::from_be_bytes(b.try_into().unwrap_or([0; 8]));
+            (raw ^ (1 << 63)) as i64
+        });
+        let micros = rec.at.timestamp_micros().max(last_micros);
         let key = [&keys::micros(micros)[..], &self.id()?.to_be_bytes()].concat();
-        self.put_fresh(Tree::Audit, &key, rec)
+        if key <= head.last_key {
+            return abort(StoreError::Conflict(
+                "审计记录的编号没有大于上一条（数据库编号被回退），无法接入审计链；请运行 mingdan check"
+                    .into(),
+            ));
+        }
+        let mut linked = rec.clone();
+        linked.link = Some(AuditLink {
+            seq: head.seq + 1,
+            prev: head.hash,
+            seal: sign.map(|f| f(head.seq, &head.hash)),
+        });
+        let bytes = encode(&linked).or_else(abort)?;
+        self.insert(Tree::Audit, &key, &bytes, true)?;
+        let new =
+            chain::ChainHead { seq: head.seq + 1, hash: chain::entry_hash(&key, &bytes), last_key: key };
+        self.insert(Tree::Meta, chain::HEAD_KEY, &chain::with_head(raw.as_deref(), &new), false)?;
+        Ok((head.seq, head.hash))
     }
 }

@@ -53,17 +53,23 @@ pub fn reports_dir() -> std::path::PathBuf {
 }
 
 /// The export key on a manager screen: the report as an Excel workbook, audited by the service.
+/// The file is named by kind and the time in branch time (the server's zone may differ), and
+/// the audit record names it.
 pub fn export_report(cx: &Ctx, kind: ReportKind, quarter: Option<Quarter>) -> Action {
-    let report = match cx.api.report(kind, quarter) {
-        Ok(r) => r,
-        Err(e) => return Action::error(e),
-    };
     let dir = reports_dir();
     if let Err(e) = std::fs::create_dir_all(&dir) {
         return Action::Say(Message::Error(format!("{}：{e}", dir.display())));
     }
-    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
-    let path = dir.join(format!("{}-{stamp}.xlsx", report.title.replace(' ', "-")));
+    let stamp = chrono::Utc::now().with_timezone(&crate::service::shanghai()).format("%Y%m%d-%H%M%S");
+    let name = match quarter {
+        Some(q) => format!("{}-{q}-{stamp}.xlsx", kind.file_stem()),
+        None => format!("{}-{stamp}.xlsx", kind.file_stem()),
+    };
+    let path = dir.join(name);
+    let report = match cx.api.report(kind, quarter, path.display().to_string()) {
+        Ok(r) => r,
+        Err(e) => return Action::error(e),
+    };
     match crate::report::write_xlsx(&path, false, &report) {
         Ok(()) => Action::Say(Message::Info(cx.t.exported_to.replace("{}", &path.display().to_string()))),
         Err(e) => Action::Say(Message::Error(e.to_string())),
