@@ -7,7 +7,8 @@ use chrono::NaiveDate;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::codec::{Record, decode, encode};
-use super::{StoreError, Tree, keys};
+use super::fields::StoredClient;
+use super::{Fields, StoreError, Tree, keys};
 use crate::domain::past::FrozenQuarter;
 use crate::domain::results::{ClientState, Snapshot, StateChange};
 use crate::domain::{
@@ -26,6 +27,8 @@ pub const RULES_KEY: &[u8] = b"rules";
 pub struct Tx<'a> {
     trees: &'a [TransactionalTree],
     id_base: u64,
+    /// Seals and opens clients' sensitive fields (see `fields`).
+    fields: &'a Fields,
     /// Clients saved in this attempt, for `Store::write` to pass on once it commits.
     saved: RefCell<Vec<Client>>,
     /// In a bulk write (`Store::begin_bulk`, `Bulk::write`): what every key this attempt changes held before,
@@ -42,13 +45,13 @@ pub(super) struct Undo {
 }
 
 impl<'a> Tx<'a> {
-    pub(super) fn new(trees: &'a [TransactionalTree], id_base: u64) -> Tx<'a> {
-        Tx { trees, id_base, saved: RefCell::new(Vec::new()), undo: None }
+    pub(super) fn new(trees: &'a [TransactionalTree], id_base: u64, fields: &'a Fields) -> Tx<'a> {
+        Tx { trees, id_base, fields, saved: RefCell::new(Vec::new()), undo: None }
     }
 
     /// A transaction that remembers what it overwrites (see `Undo`).
-    pub(super) fn with_undo(trees: &'a [TransactionalTree], id_base: u64) -> Tx<'a> {
-        Tx { trees, id_base, saved: RefCell::new(Vec::new()), undo: Some(RefCell::new(Vec::new())) }
+    pub(super) fn with_undo(trees: &'a [TransactionalTree], id_base: u64, fields: &'a Fields) -> Tx<'a> {
+        Tx { trees, id_base, fields, saved: RefCell::new(Vec::new()), undo: Some(RefCell::new(Vec::new())) }
     }
 
     pub(super) fn into_saved(self) -> Vec<Client> {
@@ -116,8 +119,12 @@ impl<'a> Tx<'a> {
         super::offset_id(self.t(Tree::Meta).generate_id()?, self.id_base).or_else(abort)
     }
 
+    /// The client numbered `no`, sensitive fields decrypted.
     pub fn client(&self, no: &ClientNo) -> TxResult<Option<Client>> {
-        self.get(Tree::Clients, no.as_str().as_bytes())
+        match self.get::<StoredClient>(Tree::Clients, no.as_str().as_bytes())? {
+            Some(c) => self.fields.open(c).map(Some).or_else(abort),
+            None => Ok(None),
+        }
     }
 
     pub fn staff(&self, no: &StaffNo) -> TxResult<Option<Staff>> {
@@ -169,7 +176,8 @@ impl<'a> Tx<'a> {
                 self.mark(Tree::Roster, keys::roster(m, &c.no))?;
             }
         }
-        self.put(Tree::Clients, key, c)?;
+        let sealed = self.fields.seal(c).or_else(abort)?;
+        self.put(Tree::Clients, key, &sealed)?;
         self.saved.borrow_mut().push(c.clone());
         Ok(())
     }
@@ -244,6 +252,14 @@ impl<'a> Tx<'a> {
 
     pub fn save_rules(&self, r: &Rules) -> TxResult<()> {
         self.put(Tree::Meta, RULES_KEY, r)
+    }
+
+    /// Sets the branch's backup recipients (age public keys, see `encrypt`); empty clears them.
+    pub fn set_backup_recipients(&self, keys: &[String]) -> TxResult<()> {
+        if keys.is_empty() {
+            return self.remove(Tree::Meta, super::RECIPIENTS_KEY);
+        }
+        self.insert(Tree::Meta, super::RECIPIENTS_KEY, keys.join("\n").as_bytes(), false)
     }
 
     pub fn save_draft(&self, staff: &StaffNo, d: &ContactDraft) -> TxResult<()> {
