@@ -80,6 +80,11 @@ pub fn init(store: &Path, no: &str, name: &str, outlet: &str, role: &str, login:
     };
     service.bootstrap_admin(admin)?;
     say!("已创建数据库 {}，管理员为 {name}（{no}，登录名 {login}）。", store.display());
+    say!(
+        "客户的证件号码、手机号、生日和营销预案用数据密钥 {} 加密保存；它不在备份里。\
+         请设置备份接收人（mingdan recipients add age1…）并用 mingdan key export 把密钥加密备份，见 docs/DEPLOY.md。",
+        crate::store::fields::key_path(store).display()
+    );
     say!("下一步：mingdan import staff 员工名单.csv，再 mingdan import clients 客户名单.csv");
     Ok(())
 }

@@ -103,7 +103,7 @@ mod tests {
         let theirs = Identity::generate();
         let sealed = encrypt(b"MDBACKUP secret", &[ours.to_public()]).unwrap();
         assert!(is_encrypted(&sealed));
-        assert_eq!(decrypt(&sealed, &[ours.clone()], "备份文件 b").unwrap(), b"MDBACKUP secret");
+        assert_eq!(decrypt(&sealed, std::slice::from_ref(&ours), "备份文件 b").unwrap(), b"MDBACKUP secret");
         let wrong = decrypt(&sealed, &[theirs], "备份文件 b").unwrap_err();
         assert!(wrong.contains("不是加密给这个私钥的"), "{wrong}");
         let mut altered = sealed.clone();

@@ -372,4 +372,183 @@ mod tests {
         assert!(FieldKey::read(&dir.path().join("none.key")).unwrap().is_none());
         assert_eq!(key_path(Path::new("/var/lib/mingdan/store")), Path::new("/var/lib/mingdan/store.key"));
     }
+
+    /// A store as schema 3 left it: clients in the clear (record format 2), no data key.
+    fn schema_3_store(dir: &Path) -> Vec<Client> {
+        use crate::store::{Store, Tree, codec::encode};
+        let store = Store::create(dir).unwrap();
+        let mut clients = Vec::new();
+        for i in 0..3 {
+            let mut c = client();
+            c.no = ClientNo::parse(&format!("C{i}")).unwrap();
+            c.phone = format!("1391234567{i}");
+            store.tree(Tree::Clients).insert(c.no.as_str(), encode(&c).unwrap()).unwrap();
+            clients.push(c);
+        }
+        store.tree(Tree::Meta).remove(crate::store::FIELD_KEY_ID).unwrap();
+        store.tree(Tree::Meta).insert(crate::store::schema::SCHEMA_KEY, &3u32.to_be_bytes()).unwrap();
+        store.flush().unwrap();
+        drop(store);
+        std::fs::remove_file(key_path(dir)).unwrap();
+        clients
+    }
+
+    #[test]
+    fn a_schema_3_store_is_upgraded_in_place_sealing_every_client_with_a_new_key() {
+        use crate::store::{Store, Tree};
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("store");
+        let clients = schema_3_store(&dir);
+
+        let store = Store::open(&dir).unwrap();
+        assert_eq!(crate::store::schema_version(&store).unwrap(), Some(crate::store::CURRENT_SCHEMA));
+        let key = key_path(&dir);
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600, "key created");
+        let read: Vec<Client> = store.clients().collect::<Result<_, _>>().unwrap();
+        assert_eq!(read, clients, "every field reads as before");
+        for item in store.tree(Tree::Clients).iter() {
+            let (k, v) = item.unwrap();
+            let stored: StoredClient = crate::store::codec::decode(&k, &v).unwrap();
+            assert!(stored.is_sealed(), "{}", String::from_utf8_lossy(&k));
+            assert!(!v.windows(10).any(|w| w == b"1391234567"), "phone in the clear");
+        }
+        assert!(store.check().unwrap().is_ok());
+        drop(store);
+
+        // From now on the store needs that key: without it, a sentence naming the file.
+        let aside = parent.path().join("aside.key");
+        std::fs::rename(&key, &aside).unwrap();
+        let msg = Store::open(&dir).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(msg.contains(key.to_str().unwrap()) && msg.contains("mingdan key import"), "{msg}");
+        // Another store's key is refused by its id, before any client is read.
+        FieldKey::generate().write_new(&key).unwrap();
+        let msg = Store::open(&dir).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(msg.contains("不是数据库") && msg.contains("应为标识"), "{msg}");
+        std::fs::remove_file(&key).unwrap();
+        std::fs::rename(&aside, &key).unwrap();
+        assert_eq!(Store::open(&dir).unwrap().clients().count(), 3);
+    }
+
+    #[test]
+    fn a_backup_of_a_schema_3_store_restores_with_its_clients_sealed_before_they_are_written() {
+        use crate::store::Store;
+        let parent = tempfile::tempdir().unwrap();
+        let old = parent.path().join("old");
+        let clients = schema_3_store(&old);
+        // The image of a schema-3 store, taken as that mingdan would (no key, clients clear).
+        let image = {
+            let store = Store::open_with(&old, 3, &crate::store::schema::MIGRATIONS[..2]).unwrap();
+            store.tree(crate::store::Tree::Meta).remove(crate::store::FIELD_KEY_ID).unwrap();
+            let at = chrono::DateTime::parse_from_rfc3339("2026-11-18T09:00:00+08:00").unwrap();
+            store.snapshot(at, "测试", &[]).unwrap().0
+        };
+        assert!(image.windows(11).any(|w| w == b"13912345670"), "the old image is in the clear");
+        let target = parent.path().join("store");
+        let restored = crate::store::backup::restore(&target, &image, "20261118-090000", false).unwrap();
+        assert!(restored.report.is_ok(), "{:?}", restored.report.problems);
+        let store = Store::open(&target).unwrap();
+        assert_eq!(store.clients().collect::<Result<Vec<_>, _>>().unwrap(), clients);
+        drop(store);
+        for f in walk(&target) {
+            let bytes = std::fs::read(&f).unwrap();
+            assert!(!bytes.windows(10).any(|w| w == b"1391234567"), "phone in the clear in {}", f.display());
+        }
+    }
+
+    fn walk(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                out.extend(walk(&e.path()));
+            } else {
+                out.push(e.path());
+            }
+        }
+        out
+    }
+
+    /// Figures for docs/PERFORMANCE.md (“Encryption at rest”); run in release:
+    /// `cargo test --release --lib store::fields::tests::encryption_cost -- --ignored --nocapture`
+    /// (`MINGDAN_PERF_CLIENTS`, default 1,000,000). The unencrypted figures are the same clients
+    /// in the same run, in the record format of schema 3.
+    #[test]
+    #[ignore = "prints measurements; slow in debug builds"]
+    fn encryption_cost_figures() {
+        use std::time::Instant;
+
+        use crate::store::codec::{decode, encode};
+        use crate::store::{Store, Tree};
+        let n: usize =
+            std::env::var("MINGDAN_PERF_CLIENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+        let key = FieldKey::generate();
+        let clients: Vec<Client> = (0..n)
+            .map(|i| {
+                let mut c = client();
+                c.no = ClientNo::parse(&format!("62{i:08}")).unwrap();
+                c.phone = format!("139{i:08}");
+                c.id_number = format!("1101051990{:08}", i % 100_000_000);
+                c
+            })
+            .collect();
+        let per = |d: std::time::Duration| d.as_secs_f64() * 1e9 / n as f64;
+
+        let t = Instant::now();
+        let plain: Vec<Vec<u8>> = clients.iter().map(|c| encode(c).unwrap()).collect();
+        let enc_plain = t.elapsed();
+        let t = Instant::now();
+        let sealed: Vec<Vec<u8>> =
+            clients.iter().map(|c| encode(&StoredClient::seal(c, &key).unwrap()).unwrap()).collect();
+        let enc_sealed = t.elapsed();
+        let t = Instant::now();
+        for (c, b) in clients.iter().zip(&plain) {
+            let _: Client = decode(c.no.as_str().as_bytes(), b).unwrap();
+        }
+        let dec_plain = t.elapsed();
+        let t = Instant::now();
+        for (c, b) in clients.iter().zip(&sealed) {
+            let s: StoredClient = decode(c.no.as_str().as_bytes(), b).unwrap();
+            s.open(&key, Path::new("k")).unwrap();
+        }
+        let dec_sealed = t.elapsed();
+        let size = |v: &[Vec<u8>]| v.iter().map(Vec::len).sum::<usize>() as f64 / n as f64;
+        println!("{n} clients, in memory:");
+        println!(
+            "  encode   plain {:>6.0} ns/client   sealed {:>6.0} ns/client   (+{:.0} ns)",
+            per(enc_plain),
+            per(enc_sealed),
+            per(enc_sealed) - per(enc_plain)
+        );
+        println!(
+            "  decode   plain {:>6.0} ns/client   opened {:>6.0} ns/client   (+{:.0} ns)",
+            per(dec_plain),
+            per(dec_sealed),
+            per(dec_sealed) - per(dec_plain)
+        );
+        println!("  record   plain {:>6.0} bytes        sealed {:>6.0} bytes", size(&plain), size(&sealed));
+
+        // Reading every client back from sled, as start-up does before building the search index.
+        let dir = tempfile::tempdir().unwrap();
+        for (name, values) in [("plain (schema 3)", &plain), ("sealed", &sealed)] {
+            let path = dir.path().join(name.split(' ').next().unwrap());
+            {
+                let store = Store::create(&path).unwrap();
+                for (chunk_c, chunk_v) in clients.chunks(50_000).zip(values.chunks(50_000)) {
+                    let mut batch = sled::Batch::default();
+                    for (c, v) in chunk_c.iter().zip(chunk_v) {
+                        batch.insert(c.no.as_str().as_bytes(), v.as_slice());
+                    }
+                    store.tree(Tree::Clients).apply_batch(batch).unwrap();
+                }
+                store.flush().unwrap();
+            }
+            let store = Store::open(&path).unwrap();
+            let t = Instant::now();
+            let read = store.clients().filter(Result::is_ok).count();
+            println!(
+                "  store    {name:<17} read and decode every client: {:.2} s ({read} clients)",
+                t.elapsed().as_secs_f64()
+            );
+        }
+    }
 }

@@ -456,6 +456,7 @@ impl Store {
         &self.fields.path
     }
 
+    /// Seals and opens clients for code that handles stored values directly (the upgrade).
     pub(crate) fn fields(&self) -> &Fields {
         &self.fields
     }
