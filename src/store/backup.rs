@@ -782,4 +782,24 @@ mod tests {
             store.tree(Tree::Roster).clear().unwrap();
         }
     }
+
+    #[test]
+    fn a_format_1_image_ending_in_a_crc_32_still_verifies_and_a_changed_hash_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(dir.path()).unwrap();
+        let at = DateTime::parse_from_rfc3339("2026-11-18T09:00:00+08:00").unwrap();
+        let (image, _) = store.snapshot(at, "赵敏（1001）", &[]).unwrap();
+        let mut old = image[..image.len() - HASH_LEN].to_vec();
+        old[MAGIC.len()..MAGIC.len() + 2].copy_from_slice(&1u16.to_be_bytes());
+        let crc = crc32fast::hash(&old);
+        old.extend_from_slice(&crc.to_be_bytes());
+        let info = verify(&old).unwrap().info;
+        assert_eq!((info.format, info.checksum), (1, format!("{crc:08x}")));
+
+        let mut changed = image.clone();
+        let last = changed.len() - 1;
+        changed[last] ^= 1;
+        let msg = verify(&changed).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(msg.contains("校验和不符"), "{msg}");
+    }
 }
