@@ -184,6 +184,15 @@ impl FieldKey {
     }
 }
 
+/// True when `a` and `b` hold the same sensitive fields (those `StoredClient` seals).
+pub(super) fn same_sensitive(a: &Client, b: &Client) -> bool {
+    a.no == b.no
+        && a.phone == b.phone
+        && a.id_number == b.id_number
+        && a.birthday == b.birthday
+        && a.plan == b.plan
+}
+
 /// The sealed fields, as one value.
 #[derive(Serialize, Deserialize)]
 struct Sensitive {
@@ -271,6 +280,12 @@ impl StoredClient {
         .map_err(|e| StoreError::Encode { kind: "客户", reason: e.to_string() })?;
         let sealed = key.seal(&c.no, &plain)?;
         Ok(StoredClient::from_parts(c.clone(), AtRest::Sealed(sealed)))
+    }
+
+    /// `c` stored with this record's sealed fields, which must hold `c`'s sensitive values (see
+    /// `same_sensitive`).
+    pub(super) fn with_fields_of(self, c: &Client) -> StoredClient {
+        StoredClient::from_parts(c.clone(), self.sensitive)
     }
 
     /// The client, its sensitive fields opened with `key`. A value that does not open is
@@ -371,6 +386,29 @@ mod tests {
         assert!(msg.contains("chmod 600") && msg.contains("store.key"), "{msg}");
         assert!(FieldKey::read(&dir.path().join("none.key")).unwrap().is_none());
         assert_eq!(key_path(Path::new("/var/lib/mingdan/store")), Path::new("/var/lib/mingdan/store.key"));
+    }
+
+    #[test]
+    fn a_client_is_sealed_again_only_when_its_sensitive_fields_change() {
+        use crate::store::{Store, Tree};
+        let parent = tempfile::tempdir().unwrap();
+        let store = Store::create(&parent.path().join("store")).unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 18).unwrap();
+        let sealed = |store: &Store| {
+            let v = store.tree(Tree::Clients).get("C1").unwrap().unwrap();
+            let s: StoredClient = crate::store::codec::decode(b"C1", &v).unwrap();
+            s.sensitive
+        };
+        let mut c = client();
+        store.write(|tx| tx.save_client(&c, day)).unwrap();
+        let first = sealed(&store);
+        c.last_contact = Some(day);
+        store.write(|tx| tx.save_client(&c, day)).unwrap();
+        assert_eq!(sealed(&store), first, "a contact log keeps the sealed value");
+        c.phone = "13800000000".into();
+        store.write(|tx| tx.save_client(&c, day)).unwrap();
+        assert_ne!(sealed(&store), first, "a new phone is sealed afresh");
+        assert_eq!(store.client(&c.no).unwrap().unwrap(), c);
     }
 
     /// A store as schema 3 left it: clients in the clear (record format 2), no data key.

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::codec::{Record, decode, encode};
-use super::fields::StoredClient;
+use super::fields::{self, StoredClient};
 use super::{Fields, StoreError, Tree, keys};
 use crate::domain::past::FrozenQuarter;
 use crate::domain::results::{ClientState, Snapshot, StateChange};
@@ -167,6 +167,16 @@ impl<'a> Tx<'a> {
 
     fn write_client(&self, c: &Client, old: Option<Client>) -> TxResult<()> {
         let key = c.no.as_str().as_bytes();
+        // Sensitive fields unchanged (a contact log, a reassignment): the sealed value already
+        // stored is kept, byte for byte, rather than sealed again under a new nonce. Nothing new
+        // is revealed (same key, nonce and plaintext give the same bytes), a seal is saved, and
+        // the client's stored bytes change only when its data does.
+        let kept = match &old {
+            Some(o) if fields::same_sensitive(o, c) => {
+                self.get::<StoredClient>(Tree::Clients, key)?.filter(StoredClient::is_sealed)
+            }
+            _ => None,
+        };
         let old_maintainer = old.and_then(|o| o.maintainer);
         if old_maintainer != c.maintainer {
             if let Some(m) = &old_maintainer {
@@ -176,7 +186,10 @@ impl<'a> Tx<'a> {
                 self.mark(Tree::Roster, keys::roster(m, &c.no))?;
             }
         }
-        let sealed = self.fields.seal(c).or_else(abort)?;
+        let sealed = match kept {
+            Some(previous) => previous.with_fields_of(c),
+            None => self.fields.seal(c).or_else(abort)?,
+        };
         self.put(Tree::Clients, key, &sealed)?;
         self.saved.borrow_mut().push(c.clone());
         Ok(())
