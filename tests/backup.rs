@@ -4,6 +4,7 @@
 mod common;
 mod serverkit;
 
+use mingdan::store::fields::key_path;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -56,7 +57,7 @@ fn a_backup_taken_during_writes_restores_to_a_consistent_store() {
         })
         .collect();
     wait_until(Duration::from_secs(10), "writes before the backup", || done.load(Ordering::SeqCst) >= 50);
-    let image = server.connect().backup().unwrap();
+    let image = server.connect().backup(vec![], true).unwrap();
     // Writes carried on while and after it was taken.
     let at_backup = done.load(Ordering::SeqCst);
     wait_until(Duration::from_secs(10), "writes after the backup", || {
@@ -68,10 +69,16 @@ fn a_backup_taken_during_writes_restores_to_a_consistent_store() {
     }
     server.stop().unwrap();
     let total = done.load(Ordering::SeqCst) as u64 + 3;
-    assert_eq!(image.info.checksum, crc32fast::hash(&image.bytes[..image.bytes.len() - 4]));
+    {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(&image.bytes[..image.bytes.len() - 32]);
+        assert_eq!(image.info.checksum, digest.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    }
 
     let target = tempfile::tempdir().unwrap();
     let restored_dir = target.path().join("store");
+    // A restore elsewhere needs the store's data key there first (`mingdan key import`).
+    std::fs::copy(key_path(b.dir.path()), key_path(&restored_dir)).unwrap();
     let outcome =
         Service::restore(&restored_dir, &image.bytes, "测试.mdbak", &my_login(), false, b.clock.clone())
             .unwrap();
@@ -111,10 +118,12 @@ fn find(hay: &[u8], needle: &[u8]) -> usize {
     hay.windows(needle.len()).position(|w| w == needle).expect("pattern in the image")
 }
 
+/// Recomputes the image's SHA-256 after a deliberate change, as an attacker with the file could.
 fn reseal(bytes: &mut [u8]) {
-    let n = bytes.len() - 4;
-    let crc = crc32fast::hash(&bytes[..n]);
-    bytes[n..].copy_from_slice(&crc.to_be_bytes());
+    use sha2::Digest;
+    let n = bytes.len() - 32;
+    let digest = sha2::Sha256::digest(&bytes[..n]);
+    bytes[n..].copy_from_slice(&digest);
 }
 
 fn leftovers(parent: &Path) -> Vec<String> {
@@ -135,6 +144,8 @@ fn stopped_in_a_folder_of_its_own(
     let parent = tempfile::tempdir().unwrap();
     let store = parent.path().join("store");
     std::fs::rename(dir.path(), &store).unwrap();
+    // The data key lives beside the store and moves with it.
+    std::fs::rename(key_path(dir.path()), key_path(&store)).unwrap();
     (parent, store, clock)
 }
 
@@ -142,7 +153,7 @@ fn stopped_in_a_folder_of_its_own(
 fn a_corrupted_backup_is_refused_and_the_store_is_left_alone() {
     let b = branch();
     map_me(&b.service, "9001", "9002");
-    let image = b.session("9001").backup().unwrap().bytes;
+    let image = b.session("9001").backup(vec![], true).unwrap().bytes;
     b.session("2001").log_contact(draft("C1", Purpose::Callback)).unwrap();
     let (parent, store, clock) = stopped_in_a_folder_of_its_own(b);
     let restore =
@@ -185,7 +196,7 @@ fn a_corrupted_backup_is_refused_and_the_store_is_left_alone() {
 fn restore_refuses_a_store_in_use_and_otherwise_keeps_the_old_one() {
     let b = branch();
     map_me(&b.service, "9001", "9002");
-    let image = b.session("9001").backup().unwrap().bytes;
+    let image = b.session("9001").backup(vec![], true).unwrap().bytes;
     let msg = refused(Service::restore(b.dir.path(), &image, "x.mdbak", &my_login(), false, b.clock.clone()));
     assert!(msg.contains("正在使用") && msg.contains("systemctl stop mingdan"), "{msg}");
 
@@ -220,12 +231,12 @@ fn backup_and_restore_from_the_command_line_with_and_without_a_server() {
 
     // While serving: the backup goes through the server, and restore will not touch its store.
     let server = serve_in(b.service.clone(), b.dir.path());
-    let o = mingdan(&["--socket", so, "backup", f]);
+    let o = mingdan(&["--socket", so, "backup", "--plaintext", f]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("服务器模式") && text(&o).contains("已备份到"), "{}", text(&o));
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
-    let o = mingdan(&["--socket", so, "backup", out.path().to_str().unwrap()]);
+    let o = mingdan(&["--socket", so, "backup", "--plaintext", out.path().to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
     let named = std::fs::read_dir(out.path())
         .unwrap()

@@ -120,6 +120,9 @@ fn damaged_copy() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     copy_dir(base_store(), &store);
+    // The data key lives beside the store, not in it.
+    let key = mingdan::store::fields::key_path;
+    std::fs::copy(key(base_store()), key(&store)).unwrap();
     (dir, store)
 }
 

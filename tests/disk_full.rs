@@ -103,6 +103,9 @@ fn branch_store_in(dir: &Path) -> PathBuf {
     drop(service);
     let store = dir.join("store");
     copy_dir(src.path(), &store);
+    // The data key lives beside the store, not in it.
+    let key = mingdan::store::fields::key_path;
+    std::fs::copy(key(src.path()), key(&store)).unwrap();
     store
 }
 
@@ -269,6 +272,7 @@ fn a_backup_that_cannot_be_audited_is_not_left_behind() {
         .arg("--store")
         .arg(&store)
         .arg("backup")
+        .arg("--plaintext")
         .arg(&target)
         .env_remove("MINGDAN_SOCKET")
         .env("MINGDAN_DISK_RESERVE_MB", "100000000")

@@ -75,13 +75,16 @@ fn only_init_and_demo_create_a_store_everything_else_says_what_to_run() {
 fn closed_branch_with_backup() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let b = branch();
     map_me(&b.service, "9001", "9002");
-    let image = b.session("9001").backup().unwrap().bytes;
+    let image = b.session("9001").backup(vec![], true).unwrap().bytes;
     b.session("2001").log_contact(draft("C1", Purpose::Callback)).unwrap();
     let Branch { dir, service, .. } = b;
     drop(service);
     let parent = tempfile::tempdir().unwrap();
     let store = parent.path().join("store");
     std::fs::rename(dir.path(), &store).unwrap();
+    // The data key lives beside the store and moves with it.
+    let key = mingdan::store::fields::key_path;
+    std::fs::rename(key(dir.path()), key(&store)).unwrap();
     let file = parent.path().join("备份.mdbak");
     std::fs::write(&file, image).unwrap();
     (parent, store, file)
@@ -114,7 +117,7 @@ fn a_restore_killed_between_its_renames_is_refused_until_finished_or_rolled_back
     let aside: Vec<String> = std::fs::read_dir(parent.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("store.before-restore-"))
+        .filter(|n| n.starts_with("store.before-restore-") && !n.ends_with(".key"))
         .collect();
     assert_eq!(aside.len(), 1, "{aside:?}");
     for args in [
@@ -155,10 +158,12 @@ fn a_restore_killed_between_its_renames_is_refused_until_finished_or_rolled_back
     let kept: Vec<String> = std::fs::read_dir(parent.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("restor"))
+        .filter(|n| n.contains("restor") && !n.ends_with(".key"))
         .collect();
     assert_eq!(kept.len(), 1, "only the old store is kept: {kept:?}");
     assert!(kept[0].starts_with("store.before-restore-"), "{kept:?}");
+    // With its data key beside it, so it still opens.
+    assert!(parent.path().join(format!("{}.key", kept[0])).exists());
 }
 
 #[test]
@@ -200,17 +205,20 @@ fn a_backup_is_audited_once_its_file_is_complete_and_a_partial_file_is_refused()
         .unwrap()
     };
     // Taking the copy records nothing; only a saved copy handed out to the same person does.
-    let image = admin.backup().unwrap();
+    let image = admin.backup(vec![], true).unwrap();
     assert!(backups(&admin).is_empty(), "no file exists yet");
     let other = b.session("9002");
-    assert!(other.backup_saved("x.mdbak".into(), image.info.checksum).is_err(), "not handed to 9002");
-    assert!(admin.backup_saved("x.mdbak".into(), image.info.checksum ^ 1).is_err(), "never handed out");
-    assert!(admin.backup_saved("x\n2026-11-18 伪造".into(), image.info.checksum).is_err());
-    admin.backup_saved("/备份/x.mdbak".into(), image.info.checksum).unwrap();
+    assert!(other.backup_saved("x.mdbak".into(), image.info.checksum.clone()).is_err(), "not handed to 9002");
+    assert!(admin.backup_saved("x.mdbak".into(), "0".repeat(64)).is_err(), "never handed out");
+    assert!(admin.backup_saved("x\n2026-11-18 伪造".into(), image.info.checksum.clone()).is_err());
+    admin.backup_saved("/备份/x.mdbak".into(), image.info.checksum.clone()).unwrap();
     let recs = backups(&admin);
     assert_eq!(recs.len(), 1);
     assert!(recs[0].detail.contains("/备份/x.mdbak") && recs[0].detail.contains("已写入"), "{:?}", recs[0]);
-    assert!(admin.backup_saved("/备份/x.mdbak".into(), image.info.checksum).is_err(), "recorded once");
+    assert!(
+        admin.backup_saved("/备份/x.mdbak".into(), image.info.checksum.clone()).is_err(),
+        "recorded once"
+    );
 
     // On the real binary: a backup that cannot be written is not audited; one that is, is.
     drop((admin, other));
@@ -219,11 +227,11 @@ fn a_backup_is_audited_once_its_file_is_complete_and_a_partial_file_is_refused()
     let st = dir.path().to_str().unwrap();
     let out = tempfile::tempdir().unwrap();
     let nowhere = out.path().join("没有这个目录").join("x.mdbak");
-    let o = mingdan(&["--store", st, "backup", s(&nowhere)]);
+    let o = mingdan(&["--store", st, "backup", "--plaintext", s(&nowhere)]);
     assert!(!o.status.success(), "{}", text(&o));
     let o = mingdan(&["--store", st, "audit", "--action", "备份"]);
     assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 1, "{}", text(&o));
-    let o = mingdan(&["--store", st, "backup", s(out.path())]);
+    let o = mingdan(&["--store", st, "backup", "--plaintext", s(out.path())]);
     assert!(o.status.success(), "{}", text(&o));
     let names: Vec<String> = std::fs::read_dir(out.path())
         .unwrap()
@@ -258,17 +266,22 @@ fn a_backup_of_another_branch_or_the_demo_is_restored_only_with_other_branch() {
     let demo_dir = tempfile::tempdir().unwrap();
     let demo = Arc::new(Service::create(demo_dir.path(), Arc::new(mingdan::service::SystemClock)).unwrap());
     demo.seed_demo(30, 7).unwrap();
-    let demo_image =
-        match demo.handle_service_account("mingdan", mingdan::service::Request::Backup {}).unwrap() {
-            mingdan::service::Response::Backup(image) => image.bytes,
-            other => panic!("{other:?}"),
-        };
+    let demo_image = match demo
+        .handle_service_account(
+            "mingdan",
+            mingdan::service::Request::Backup { recipients: vec![], plaintext: true },
+        )
+        .unwrap()
+    {
+        mingdan::service::Response::Backup(image) => image.bytes,
+        other => panic!("{other:?}"),
+    };
     let demo_file = parent.path().join("演示.mdbak");
     std::fs::write(&demo_file, demo_image).unwrap();
     // Another branch made the same way as this one: same staff and clients, other identity.
     let other = branch();
     let other_file = parent.path().join("别的支行.mdbak");
-    std::fs::write(&other_file, other.session("9001").backup().unwrap().bytes).unwrap();
+    std::fs::write(&other_file, other.session("9001").backup(vec![], true).unwrap().bytes).unwrap();
 
     for file in [&demo_file, &other_file] {
         let o = mingdan(&["--store", s(&store), "--socket", s(&socket), "restore", s(file)]);
@@ -285,7 +298,20 @@ fn a_backup_of_another_branch_or_the_demo_is_restored_only_with_other_branch() {
     // Its own backup needs no flag; another's goes in when asked for.
     let o = mingdan(&["--store", s(&store), "--socket", s(&socket), "restore", s(&own)]);
     assert!(o.status.success(), "{}", text(&o));
-    let o =
-        mingdan(&["--store", s(&store), "--socket", s(&socket), "restore", "--other-branch", s(&other_file)]);
+    // Its clients' sensitive fields were sealed with the other branch's data key: refused until
+    // that key is in place, naming it, with nothing touched.
+    let restore_other = || {
+        mingdan(&["--store", s(&store), "--socket", s(&socket), "restore", "--other-branch", s(&other_file)])
+    };
+    let o = restore_other();
+    assert!(
+        !o.status.success() && text(&o).contains("不是数据库") && text(&o).contains("store.key"),
+        "{}",
+        text(&o)
+    );
+    let key = mingdan::store::fields::key_path;
+    std::fs::remove_file(key(&store)).unwrap();
+    std::fs::copy(key(other.dir.path()), key(&store)).unwrap();
+    let o = restore_other();
     assert!(o.status.success(), "{}", text(&o));
 }

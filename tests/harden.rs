@@ -52,7 +52,7 @@ fn an_oversized_draft_is_refused_in_process_and_over_the_socket() {
     // Nothing unreadable reached the store: check and backup still pass.
     let admin = b.session("9001");
     assert!(admin.check().unwrap().is_ok());
-    assert!(admin.backup().unwrap().skipped.is_empty());
+    assert!(admin.backup(vec![], true).unwrap().skipped.is_empty());
 }
 
 /// Writes what the unchecked `SaveDraft` of old stored for staff member `no`: a draft whose note
@@ -87,17 +87,20 @@ fn an_unreadable_draft_is_reported_skipped_by_backup_and_removable_by_an_admin()
     assert!(report.counts.iter().any(|(n, c)| n == "客户" && *c == 4), "{:?}", report.counts);
 
     // backup leaves it out, says so, and the image is whole.
-    let image = admin.backup().unwrap();
+    let image = admin.backup(vec![], true).unwrap();
     assert_eq!(image.skipped.len(), 1, "{:?}", image.skipped);
     assert!(image.skipped[0].contains("2002"), "{:?}", image.skipped);
     let info = Service::verify_backup(&image.bytes).unwrap();
     assert_eq!(info.count(mingdan::store::Tree::Drafts), 1, "2001's good draft is kept");
-    admin.backup_saved("/var/backups/mingdan/x.mdbak".into(), info.checksum).unwrap();
+    admin.backup_saved("/var/backups/mingdan/x.mdbak".into(), info.checksum.clone()).unwrap();
     let rec =
         &admin.audit(AuditFilter { action: Some(AuditAction::Backup), ..Default::default() }).unwrap()[0];
     assert!(rec.detail.contains("跳过无法读取的联系草稿") && rec.detail.contains("2002"), "{rec:?}");
     let restored_dir = tempfile::tempdir().unwrap();
     let restored = restored_dir.path().join("store");
+    // Restored elsewhere: the store's data key goes there first.
+    let key = mingdan::store::fields::key_path;
+    std::fs::copy(key(b.dir.path()), key(&restored)).unwrap();
     let outcome =
         Service::restore(&restored, &image.bytes, "x.mdbak", "nobody", false, b.clock.clone()).unwrap();
     assert!(outcome.report.is_ok(), "{:?}", outcome.report.problems);
@@ -127,7 +130,7 @@ fn an_unreadable_draft_is_reported_skipped_by_backup_and_removable_by_an_admin()
     assert_eq!(recs[0].actor, "9001");
     assert!(recs[0].detail.contains("无法读取"), "{:?}", recs[0]);
     assert!(admin.check().unwrap().is_ok());
-    assert!(admin.backup().unwrap().skipped.is_empty());
+    assert!(admin.backup(vec![], true).unwrap().skipped.is_empty());
     assert_eq!(
         b.session("2001").draft().unwrap().map(|d| d.client),
         Some(cno("C2")),
@@ -145,7 +148,8 @@ fn drafts_list_and_discard_from_the_command_line() {
     assert!(o.status.success(), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("2002\t李强\t无法读取：") && out.contains("已损坏"), "{out}");
-    let o = mingdan(&["--socket", &so, "backup", b.dir.path().join("b.mdbak").to_str().unwrap()]);
+    let o =
+        mingdan(&["--socket", &so, "backup", "--plaintext", b.dir.path().join("b.mdbak").to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("警告：跳过了工号 2002 无法读取的联系草稿"),
@@ -288,9 +292,10 @@ fn exports_go_to_pipes_and_stdout_directly_and_refuse_symlinks() {
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
     let audits_after = b.session("9001").audit(AuditFilter::default()).unwrap().len();
     assert_eq!(audits_before, audits_after, "a refused export is neither made nor audited");
-    for args in
-        [vec!["backup", link.to_str().unwrap()], vec!["report", "coverage", "--out", link.to_str().unwrap()]]
-    {
+    for args in [
+        vec!["backup", "--plaintext", link.to_str().unwrap()],
+        vec!["report", "coverage", "--out", link.to_str().unwrap()],
+    ] {
         let o = mingdan(&[&["--socket", so.as_str()][..], &args].concat());
         assert!(!o.status.success() && text(&o).contains("符号链接"), "{args:?}: {}", text(&o));
     }

@@ -60,6 +60,9 @@ fn closed_store(no: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     for f in sled_files {
         std::fs::rename(&f, store.join(f.file_name().unwrap())).unwrap();
     }
+    // The data key lives beside the store and moves with it.
+    let key = mingdan::store::fields::key_path;
+    std::fs::rename(key(dir.path()), key(&store)).unwrap();
     std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o750)).unwrap();
     (dir, store)
 }

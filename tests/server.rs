@@ -92,7 +92,7 @@ fn the_service_account_may_back_up_and_check_but_do_no_work() {
     let remote = server.connect();
     assert!(remote.greeting().who.contains("服务账户"), "{:?}", remote.greeting());
     assert!(remote.check().unwrap().is_ok());
-    let image = remote.backup().unwrap();
+    let image = remote.backup(vec![], true).unwrap();
     assert!(image.info.count(mingdan::store::Tree::Clients) == 4);
     match remote.roster(None, Default::default(), Default::default()) {
         Err(ServiceError::Denied(msg)) => assert!(msg.contains("只能备份和检查"), "{msg}"),
@@ -105,7 +105,7 @@ fn the_service_account_may_back_up_and_check_but_do_no_work() {
             .unwrap()
     };
     assert!(audit().is_empty(), "nothing written yet");
-    remote.backup_saved("/var/backups/mingdan/x.mdbak".into(), image.info.checksum).unwrap();
+    remote.backup_saved("/var/backups/mingdan/x.mdbak".into(), image.info.checksum.clone()).unwrap();
     let audit = audit();
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].actor, "system");
@@ -126,7 +126,7 @@ fn a_staff_members_manager_only_request_is_refused_over_the_socket() {
         Err(ServiceError::Denied(_)) => {}
         other => panic!("a teller assigned a client: {other:?}"),
     }
-    assert!(matches!(teller.backup(), Err(ServiceError::Denied(_))));
+    assert!(matches!(teller.backup(vec![], true), Err(ServiceError::Denied(_))));
     // Nothing was assigned.
     assert_eq!(b.session("9001").client(cno("C4")).unwrap().client.maintainer, None);
 

@@ -174,6 +174,9 @@ fn closed_store(no: &str, extra: impl FnOnce(&Branch)) -> (tempfile::TempDir, Pa
     for f in files {
         std::fs::rename(&f, store.join(f.file_name().unwrap())).unwrap();
     }
+    // The data key lives beside the store and moves with it.
+    let key = mingdan::store::fields::key_path;
+    std::fs::rename(key(dir.path()), key(&store)).unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
     (dir, store)
 }

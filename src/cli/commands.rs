@@ -80,6 +80,11 @@ pub fn init(store: &Path, no: &str, name: &str, outlet: &str, role: &str, login:
     };
     service.bootstrap_admin(admin)?;
     say!("已创建数据库 {}，管理员为 {name}（{no}，登录名 {login}）。", store.display());
+    say!(
+        "客户的证件号码、手机号、生日和营销预案用数据密钥 {} 加密保存；它不在备份里。\
+         请设置备份接收人（mingdan recipients add age1…）并用 mingdan key export 把密钥加密备份，见 docs/DEPLOY.md。",
+        crate::store::fields::key_path(store).display()
+    );
     say!("下一步：mingdan import staff 员工名单.csv，再 mingdan import clients 客户名单.csv");
     Ok(())
 }
@@ -763,20 +768,29 @@ pub fn serve(
     server.run()
 }
 
-pub fn backup(api: &dyn Api, out: Output) -> Result<()> {
+/// `mingdan backup`: encrypted to `recipients` or the branch's configured ones, or with
+/// `plaintext` not encrypted (said so on stderr and in the audit).
+pub fn backup(api: &dyn Api, out: Output, recipients: Vec<String>, plaintext: bool) -> Result<()> {
     let file = out.path;
     if !file.is_dir() {
         output_kind(file, out.force)?;
     }
-    let image = api.backup()?;
+    let image = api.backup(recipients, plaintext)?;
     for warning in &image.skipped {
         eprintln!("警告：{}", inert(warning));
     }
-    // Checked again on this side: what reaches the disk must be what the server made.
-    let info = Service::verify_backup(&image.bytes)?;
+    let info = &image.info;
+    // A plaintext image is checked again on this side: what reaches the disk must be what the
+    // server made. An encrypted one cannot be read here (no private key on the server, by
+    // design); age authenticates it instead, and `restore --check --identity` reads it whole.
+    if image.encrypted_to.is_empty() {
+        Service::verify_backup(&image.bytes)?;
+    }
     let path = if file.is_dir() {
         let stamp = info.header.created_at.format("%Y%m%d-%H%M%S");
-        file.join(format!("mingdan-{stamp}.{}", crate::service::backup::BACKUP_EXTENSION))
+        let ext = crate::service::backup::BACKUP_EXTENSION;
+        let ext = if image.encrypted_to.is_empty() { ext.to_string() } else { format!("{ext}.age") };
+        file.join(format!("mingdan-{stamp}.{ext}"))
     } else {
         file.to_path_buf()
     };
@@ -784,7 +798,7 @@ pub fn backup(api: &dyn Api, out: Output) -> Result<()> {
     write_output(&path, out.force, |f| Ok(f.write_all(&image.bytes)?))?;
     // Audited only now that the file is complete, synced and under its name.
     let shown = if path.as_os_str() == "-" { "标准输出".to_string() } else { path.display().to_string() };
-    if let Err(e) = api.backup_saved(shown, info.checksum) {
+    if let Err(e) = api.backup_saved(shown, info.checksum.clone()) {
         // A backup nobody can find in the audit must not be left behind (on a full disk the
         // audit record cannot be written): the file goes, and the run fails as it says.
         let removed = path.as_os_str() != "-"
@@ -793,13 +807,103 @@ pub fn backup(api: &dyn Api, out: Output) -> Result<()> {
         let what = if removed { "备份文件已删除，" } else { "" };
         bail!("备份无法记入审计（{e}），{what}这次备份不算数；请处理上面的问题后再备份");
     }
+    let sealed = if image.encrypted_to.is_empty() {
+        eprintln!(
+            "注意：这是未加密的备份（--plaintext），文件中有全部客户信息的明文；请妥善保管，用完即删。"
+        );
+        "未加密".to_string()
+    } else {
+        format!("已加密给 {} 个接收人", image.encrypted_to.len())
+    };
     Output { path: &path, force: out.force }.done(format_args!(
-        "已备份到 {}：{}；{} 字节，校验和 {:08x}（此次备份已记入审计）。",
+        "已备份到 {}：{}；{} 字节，{sealed}，SHA-256 {}（此次备份已记入审计）。",
         path.display(),
         info.summary(),
-        info.size,
-        info.checksum
+        image.bytes.len(),
+        &info.checksum
     ))
+}
+
+/// `mingdan recipients list|add|remove`.
+pub fn recipients(api: &dyn Api, what: super::RecipientsCommand) -> Result<()> {
+    use super::RecipientsCommand as R;
+    let mut keys = api.backup_recipients()?;
+    match what {
+        R::List => {
+            if keys.is_empty() {
+                say!(
+                    "没有设置备份接收人：备份须加 --recipient 或 --plaintext。用 mingdan recipients add age1… 设置。"
+                );
+            }
+            for k in &keys {
+                say!("{}", inert(k));
+            }
+            return Ok(());
+        }
+        R::Add { key } => {
+            let key = key.trim().to_string();
+            if keys.contains(&key) {
+                say!("{} 已是备份接收人。", inert(&key));
+                return Ok(());
+            }
+            keys.push(key);
+        }
+        R::Remove { key } => {
+            let before = keys.len();
+            keys.retain(|k| k != key.trim());
+            if keys.len() == before {
+                bail!("{} 不是备份接收人；用 mingdan recipients list 查看现有的", inert(key.trim()));
+            }
+        }
+    }
+    api.set_backup_recipients(keys.clone())?;
+    say!(
+        "备份接收人现为 {} 个：{}",
+        keys.len(),
+        keys.iter().map(|k| inert(k).into_owned()).collect::<Vec<_>>().join("、")
+    );
+    if keys.is_empty() {
+        say!("注意：没有接收人时，备份须加 --recipient 或 --plaintext，夜间自动备份会失败。");
+    }
+    Ok(())
+}
+
+/// `mingdan key export`: the data key, encrypted, to a file for keeping off the server.
+pub fn key_export(api: &dyn Api, out: Output, recipients: Vec<String>) -> Result<()> {
+    output_kind(out.path, out.force)?;
+    let bytes = api.export_key(recipients)?;
+    write_output(out.path, out.force, |f| Ok(f.write_all(&bytes)?))?;
+    out.done(format_args!(
+        "已把数据密钥加密写到 {}（已记入审计）。请把它和接收人的私钥分开、离线保存：丢失数据密钥，客户的证件号码、手机号、生日和营销预案无法恢复。",
+        out.path.display()
+    ))
+}
+
+/// `mingdan key import FILE --identity ID`: puts the data key from its encrypted backup beside
+/// the store (mode 0600). Refused while the server runs or when a key file is already there.
+pub fn key_import(store: &Path, socket: &Path, file: &Path, identity: &Path) -> Result<()> {
+    if super::backend::server_running(socket) {
+        bail!(
+            "mingdan 服务器正在运行（{}），不能恢复数据密钥。请先停止服务：sudo systemctl stop mingdan",
+            socket.display()
+        );
+    }
+    let bytes = std::fs::read(file)
+        .map_err(|e| anyhow!("无法读取密钥备份 {}：{}", file.display(), crate::os::io_reason(&e)))?;
+    let ids = crate::store::encrypt::read_identities(identity).map_err(|e| anyhow!(e))?;
+    if !crate::store::encrypt::is_encrypted(&bytes) {
+        bail!("{} 不是加密的密钥备份（mingdan key export 的输出），没有导入", file.display());
+    }
+    let plain = crate::store::encrypt::decrypt(&bytes, &ids, &format!("密钥备份 {}", file.display()))
+        .map_err(|e| anyhow!(e))?;
+    let text =
+        String::from_utf8(plain).map_err(|_| anyhow!("{} 解密后不是数据密钥，没有导入", file.display()))?;
+    let key = crate::store::fields::FieldKey::parse(&text)
+        .map_err(|e| anyhow!("{} 解密后不是数据密钥（{e}），没有导入", file.display()))?;
+    let path = crate::store::fields::key_path(store);
+    key.write_new(&path)?;
+    say!("已把数据密钥（标识 {}）恢复到 {}（权限 600）。", key.id(), path.display());
+    Ok(())
 }
 
 /// `restore --finish` (`finish`) or `restore --rollback`: puts right a restore cut off between
@@ -825,7 +929,17 @@ pub fn resolve_restore(store: &Path, socket: &Path, finish: bool) -> Result<()> 
     Ok(())
 }
 
-pub fn restore(store: &Path, socket: &Path, file: &Path, check_only: bool, other_branch: bool) -> Result<()> {
+/// How `mingdan restore FILE` runs.
+pub struct RestoreOptions<'a> {
+    /// `--check`: only verify the file.
+    pub check_only: bool,
+    pub other_branch: bool,
+    /// `--identity`: the private key file for an encrypted backup.
+    pub identity: Option<&'a Path>,
+}
+
+pub fn restore(store: &Path, socket: &Path, file: &Path, opts: RestoreOptions) -> Result<()> {
+    let RestoreOptions { check_only, other_branch, identity } = opts;
     if file.file_name().is_some_and(|n| n.to_string_lossy().ends_with(crate::report::PARTIAL_SUFFIX)) {
         bail!(
             "{} 是没有写完的备份（以 {} 结尾：写入时被中断），不能检查或恢复；请改用一个完整的备份文件（.{}）",
@@ -838,10 +952,15 @@ pub fn restore(store: &Path, socket: &Path, file: &Path, check_only: bool, other
         .map_err(|e| anyhow!("无法读取备份文件 {}：{}", file.display(), crate::os::io_reason(&e)))?;
     let source =
         file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let encrypted = crate::store::encrypt::is_encrypted(&bytes);
+    // Decrypted (and so authenticated) before anything else: a wrong identity or an altered
+    // file stops here, with nothing touched.
+    let bytes = Service::open_backup(bytes, identity, &format!("备份文件 {}", file.display()))?;
     if check_only {
         let info = Service::verify_backup(&bytes)?;
         say!(
-            "备份文件完好：{}，备份时间 {}，备份人 {}；{}。",
+            "备份文件完好{}：{}，备份时间 {}，备份人 {}；{}。",
+            if encrypted { "（已用私钥解密）" } else { "" },
             file.display(),
             info.header.created_at.format("%Y-%m-%d %H:%M:%S"),
             inert(&info.header.created_by),

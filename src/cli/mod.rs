@@ -108,9 +108,45 @@ pub enum Command {
         /// 允许恢复另一个数据库（另一个支行或演示数据库）的备份
         #[arg(long)]
         other_branch: bool,
+        /// 加密备份的私钥文件（age-keygen 生成的 AGE-SECRET-KEY-1…，与备份接收人公钥配对）
+        #[arg(long, value_name = "私钥文件", conflicts_with_all = ["finish", "rollback"])]
+        identity: Option<PathBuf>,
     },
     #[command(flatten)]
     Work(WorkCommand),
+}
+
+#[derive(Subcommand)]
+pub enum RecipientsCommand {
+    /// 列出备份接收人
+    List,
+    /// 增加一个备份接收人（age 公钥 age1…）
+    Add { key: String },
+    /// 去掉一个备份接收人
+    Remove { key: String },
+}
+
+#[derive(Subcommand)]
+pub enum KeyCommand {
+    /// 把数据密钥加密给备份接收人（或 --recipient）写到文件，离线保存
+    Export {
+        /// 输出文件
+        #[arg(long)]
+        out: PathBuf,
+        /// 加密给这个 age 公钥（可重复），代替支行设置的接收人
+        #[arg(long = "recipient", value_name = "公钥")]
+        recipients: Vec<String>,
+        /// 目标是符号链接时，用新文件替换这个链接；不加则拒绝
+        #[arg(long)]
+        force: bool,
+    },
+    /// 从加密的密钥备份恢复数据密钥文件（须先停止服务器；已有密钥文件时拒绝）
+    Import {
+        file: PathBuf,
+        /// 与备份接收人公钥配对的 age 私钥文件
+        #[arg(long, value_name = "私钥文件")]
+        identity: PathBuf,
+    },
 }
 
 /// Commands that act as a staff member on an existing store.
@@ -190,13 +226,26 @@ pub enum WorkCommand {
     },
     /// 检查数据库的完整性
     Check,
-    /// 备份整个数据库到文件（服务器运行时也可以；仅管理员）；给出目录则按时间命名
+    /// 备份整个数据库到文件（服务器运行时也可以；仅管理员）；给出目录则按时间命名。
+    /// 默认加密给支行设置的备份接收人（mingdan recipients）
     Backup {
         file: PathBuf,
         /// 目标是符号链接时，用新文件替换这个链接（链接指向的文件不受影响）；不加则拒绝
         #[arg(long)]
         force: bool,
+        /// 这次备份加密给这个 age 公钥（age1…，可重复），代替支行设置的接收人
+        #[arg(long = "recipient", value_name = "公钥")]
+        recipients: Vec<String>,
+        /// 不加密（备份文件含全部客户信息的明文；会记入审计）
+        #[arg(long, conflicts_with = "recipients")]
+        plaintext: bool,
     },
+    /// 支行的备份接收人：备份和数据密钥加密给这些 age 公钥（私钥不放在服务器上；仅管理员）
+    #[command(subcommand)]
+    Recipients(RecipientsCommand),
+    /// 数据密钥（加密客户敏感信息的密钥，在数据库旁的 .key 文件）的备份与恢复
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// 查看审计记录；audit verify 核对审计链与封存，audit seal-init 启用封存
     #[command(args_conflicts_with_subcommands = true)]
     Audit {
@@ -397,12 +446,25 @@ pub fn main(cli: Cli) -> Result<()> {
             };
             commands::serve(&store, socket, group.clone(), limits)
         }
-        Some(Command::Restore { file, check, finish, rollback: _, other_branch }) => {
+        Some(Command::Restore { file, check, finish, rollback: _, other_branch, identity }) => {
             let (socket, _) = backend::socket_of(&cli);
             match file {
-                Some(file) => commands::restore(&store, &socket, file, *check, *other_branch),
+                Some(file) => commands::restore(
+                    &store,
+                    &socket,
+                    file,
+                    commands::RestoreOptions {
+                        check_only: *check,
+                        other_branch: *other_branch,
+                        identity: identity.as_deref(),
+                    },
+                ),
                 None => commands::resolve_restore(&store, &socket, *finish),
             }
+        }
+        Some(Command::Work(WorkCommand::Key(KeyCommand::Import { file, identity }))) => {
+            let (socket, _) = backend::socket_of(&cli);
+            commands::key_import(&store, &socket, file, identity)
         }
         Some(Command::Work(_)) => {
             let backend = backend::connect(&cli, &store)?;
@@ -467,9 +529,15 @@ fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
             &source,
         ),
         WorkCommand::Check => commands::check(session),
-        WorkCommand::Backup { file, force } => {
-            commands::backup(session, commands::Output { path: &file, force })
+        WorkCommand::Backup { file, force, recipients, plaintext } => {
+            commands::backup(session, commands::Output { path: &file, force }, recipients, plaintext)
         }
+        WorkCommand::Recipients(what) => commands::recipients(session, what),
+        WorkCommand::Key(KeyCommand::Export { out, recipients, force }) => {
+            commands::key_export(session, commands::Output { path: &out, force }, recipients)
+        }
+        // Handled in `main` before any backend: the store may not open without its key.
+        WorkCommand::Key(KeyCommand::Import { .. }) => Ok(()),
         WorkCommand::Audit { sub: Some(AuditCommand::Verify { key }), .. } => {
             commands::audit_verify(session, key)
         }

@@ -185,11 +185,20 @@ api! {
     fn changes(Changes) -> u64;
     /// A point-in-time copy of the whole store with its checksum; admin only. Audited by
     /// `backup_saved` once the copy is in its file, not before.
-    fn backup(Backup) -> BackupImage;
-    /// Records in the audit that the backup with CRC-32 `checksum` (from `backup`, same staff
-    /// member, this server run) is now complete in `file`; admin only. Refused for a checksum
-    /// this service did not hand out.
-    fn backup_saved(BackupSaved, file: String, checksum: u32) -> ();
+    /// Encrypted to `recipients` (age public keys), else to the branch's configured ones;
+    /// `plaintext` makes an unencrypted one. Refused with neither.
+    fn backup(Backup, recipients: Vec<String>, plaintext: bool) -> BackupImage;
+    /// Records in the audit that the backup whose image has SHA-256 `checksum` (hex, from
+    /// `backup`, same staff member, this server run) is now complete in `file`; admin only.
+    /// Refused for a checksum this service did not hand out.
+    fn backup_saved(BackupSaved, file: String, checksum: String) -> ();
+    /// The branch's backup recipients (age public keys); admin only.
+    fn backup_recipients(BackupRecipients) -> Vec<String>;
+    /// Replaces the branch's backup recipients; admin only, audited.
+    fn set_backup_recipients(SetBackupRecipients, recipients: Vec<String>) -> ();
+    /// The data key file encrypted to `recipients` (else the configured ones), an age file to
+    /// keep off the server; admin only, audited.
+    fn export_key(ExportKey, recipients: Vec<String>) -> Vec<u8>;
 }
 
 const fn fnv1a(text: &str) -> u32 {

@@ -13,10 +13,14 @@ use crate::store::{CheckReport, StoreError};
 /// A backup file's bytes as the service made them, with what they hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BackupImage {
+    /// What the image inside holds; `checksum` is the SHA-256 of that (plaintext) image.
     pub info: BackupInfo,
-    /// The whole file, checksum included; written out unchanged.
+    /// The whole file, written out unchanged: an age file encrypted to `encrypted_to`, or (with
+    /// `--plaintext`) the image itself.
     #[serde(with = "raw_bytes")]
     pub bytes: Vec<u8>,
+    /// The recipients' public keys the file is encrypted to; empty for a plaintext backup.
+    pub encrypted_to: Vec<String>,
     /// Records left out because they cannot be read, one Chinese sentence each (only drafts are
     /// ever left out); shown as warnings and named in the backup's audit record.
     pub skipped: Vec<String>,
@@ -28,7 +32,7 @@ const ISSUED_KEPT: usize = 16;
 
 /// A backup handed out and not yet reported saved: what its audit record will say.
 pub(super) struct Issued {
-    checksum: u32,
+    checksum: String,
     size: u64,
     /// 工号, or "system" for the service account.
     actor: String,
@@ -49,30 +53,132 @@ impl Service {
         Ok(self.store.generation())
     }
 
-    pub fn backup(&self, actor: &Staff) -> Result<BackupImage, ServiceError> {
+    /// A backup encrypted to `recipients` (age public keys) or, when none are given, to the
+    /// branch's configured ones; with `plaintext`, not encrypted at all (said so in its audit
+    /// record). Refused with no recipients anywhere and no `plaintext`.
+    pub fn backup(
+        &self,
+        actor: &Staff,
+        recipients: Vec<String>,
+        plaintext: bool,
+    ) -> Result<BackupImage, ServiceError> {
         self.require(actor, Permission::Admin, "备份数据库")?;
-        self.take_backup(actor.no.as_str(), &format!("{}（{}）", actor.name, actor.no))
+        self.take_backup(actor.no.as_str(), &format!("{}（{}）", actor.name, actor.no), recipients, plaintext)
     }
 
-    pub fn backup_saved(&self, actor: &Staff, file: String, checksum: u32) -> Result<(), ServiceError> {
+    pub fn backup_saved(&self, actor: &Staff, file: String, checksum: String) -> Result<(), ServiceError> {
         self.require(actor, Permission::Admin, "记录备份")?;
-        self.record_backup_saved(actor.no.as_str(), &file, checksum)
+        self.record_backup_saved(actor.no.as_str(), &file, &checksum)
+    }
+
+    /// The branch's backup recipients (age public keys); admin only.
+    pub fn backup_recipients(&self, actor: &Staff) -> Result<Vec<String>, ServiceError> {
+        self.require(actor, Permission::Admin, "查看备份接收人")?;
+        Ok(self.store.backup_recipients()?)
+    }
+
+    /// Replaces the branch's backup recipients with `recipients` (age public keys, checked;
+    /// empty removes them all); admin only, audited as a change of configuration.
+    pub fn set_backup_recipients(&self, actor: &Staff, recipients: Vec<String>) -> Result<(), ServiceError> {
+        self.require(actor, Permission::Admin, "设置备份接收人")?;
+        let keys: Vec<String> = recipients.iter().map(|k| k.trim().to_string()).collect();
+        crate::store::encrypt::parse_recipients(&keys)
+            .map_err(|e| ServiceError::invalid("备份接收人", &e))?;
+        let detail = if keys.is_empty() {
+            "清除了全部备份接收人：此后备份须指定 --recipient 或 --plaintext".to_string()
+        } else {
+            format!("备份接收人设为 {}", keys.join("、"))
+        };
+        let rec = self.audit_record(actor.no.as_str(), AuditAction::SetRules, "备份接收人", detail);
+        let _w = self.write_lock();
+        self.store.write(|tx| {
+            tx.set_backup_recipients(&keys)?;
+            tx.audit(&rec)
+        })?;
+        Ok(())
+    }
+
+    /// The store's data key file encrypted to `recipients` (or the configured ones), for the
+    /// admin to keep off the server; admin only, audited as an export of the key.
+    pub fn export_key(&self, actor: &Staff, recipients: Vec<String>) -> Result<Vec<u8>, ServiceError> {
+        self.require(actor, Permission::Admin, "导出数据密钥")?;
+        let (to, keys) = self.recipients_for(recipients)?;
+        let Some(to) = to else {
+            return Err(ServiceError::Conflict(
+                "没有备份接收人，数据密钥只能加密导出：请用 --recipient age1… 指定，\
+                 或先运行 mingdan recipients add age1… 设置支行的备份接收人"
+                    .into(),
+            ));
+        };
+        let key = self.store.field_key();
+        let bytes = crate::store::encrypt::encrypt(key.file_text().as_bytes(), &to)?;
+        let detail = format!("导出数据密钥（标识 {}），加密给 {}", key.id(), keys.join("、"));
+        let rec = self.audit_record(actor.no.as_str(), AuditAction::Export, "数据密钥", detail);
+        self.audit_only(&rec)?;
+        Ok(bytes)
+    }
+
+    /// The recipients a backup or key export is encrypted to: `given`, else the configured ones
+    /// (`None` when there are none), with their text for the audit record.
+    fn recipients_for(
+        &self,
+        given: Vec<String>,
+    ) -> Result<(Option<Vec<age::x25519::Recipient>>, Vec<String>), ServiceError> {
+        let keys: Vec<String> = if given.is_empty() {
+            self.store.backup_recipients()?
+        } else {
+            given.iter().map(|k| k.trim().to_string()).collect()
+        };
+        if keys.is_empty() {
+            return Ok((None, keys));
+        }
+        let what = if given.is_empty() { "支行配置的备份接收人" } else { "--recipient" };
+        let parsed =
+            crate::store::encrypt::parse_recipients(&keys).map_err(|e| ServiceError::invalid(what, &e))?;
+        Ok((Some(parsed), keys))
     }
 
     /// Holds the writer lock for the copy: every write takes that lock, so the image is one point
     /// in time. Nothing is audited yet: the record is written by `backup_saved` once the file
     /// exists, so a backup that never reached its file leaves no record claiming it did.
-    fn take_backup(&self, audit_actor: &str, by: &str) -> Result<BackupImage, ServiceError> {
+    fn take_backup(
+        &self,
+        audit_actor: &str,
+        by: &str,
+        recipients: Vec<String>,
+        plaintext: bool,
+    ) -> Result<BackupImage, ServiceError> {
+        if plaintext && !recipients.is_empty() {
+            return Err(ServiceError::invalid("--plaintext", "不能与 --recipient 同时使用；请二选一"));
+        }
+        let (to, keys) = if plaintext { (None, Vec::new()) } else { self.recipients_for(recipients)? };
+        if to.is_none() && !plaintext {
+            return Err(ServiceError::Conflict(
+                "没有设置备份接收人，备份没有做：备份须加密给保存在服务器以外的私钥。请由管理员运行 \
+                 mingdan recipients add age1…（公钥由 age-keygen 生成，私钥离线保存，见 docs/DEPLOY.md），\
+                 或这次用 --recipient age1… 指定；确需不加密的备份请加 --plaintext"
+                    .into(),
+            ));
+        }
         let _w = self.write_lock();
         let unreadable = self.store.unreadable_drafts()?;
         let skipped: Vec<String> = unreadable
             .iter()
             .map(|(k, why)| format!("跳过了工号 {} 无法读取的联系草稿（{why}）", String::from_utf8_lossy(k)))
             .collect();
-        let keys: Vec<Vec<u8>> = unreadable.iter().map(|(k, _)| k.clone()).collect();
-        let (bytes, info) = self.store.snapshot(self.now(), by, &keys)?;
+        let skip: Vec<Vec<u8>> = unreadable.iter().map(|(k, _)| k.clone()).collect();
+        let (image, info) = self.store.snapshot(self.now(), by, &skip)?;
+        let bytes = match &to {
+            Some(to) => crate::store::encrypt::encrypt(&image, to)?,
+            None => image,
+        };
+        let sealed = if plaintext {
+            "未加密（--plaintext）".to_string()
+        } else {
+            format!("加密给 {}", keys.join("、"))
+        };
         let mut detail = format!(
-            "由 {by} 备份（备份时间 {}，{}）",
+            "由 {by} 备份（备份时间 {}，{}；{sealed}）",
             info.header.created_at.format("%Y-%m-%d %H:%M:%S"),
             info.summary()
         );
@@ -86,17 +192,17 @@ impl Service {
             issued.remove(0);
         }
         issued.push(Issued {
-            checksum: info.checksum,
-            size: info.size,
+            checksum: info.checksum.clone(),
+            size: bytes.len() as u64,
             actor: audit_actor.to_string(),
             detail,
         });
-        Ok(BackupImage { info, bytes, skipped })
+        Ok(BackupImage { info, bytes, encrypted_to: keys, skipped })
     }
 
     /// The audit record of a backup handed out by `take_backup` to `audit_actor`, now complete in
     /// `file`.
-    fn record_backup_saved(&self, audit_actor: &str, file: &str, checksum: u32) -> Result<(), ServiceError> {
+    fn record_backup_saved(&self, audit_actor: &str, file: &str, checksum: &str) -> Result<(), ServiceError> {
         if file.is_empty() || file.chars().count() > 1024 || file.chars().any(char::is_control) {
             return Err(ServiceError::invalid(
                 "备份文件名",
@@ -110,10 +216,10 @@ impl Service {
         };
         let Some(taken) = taken else {
             return Err(ServiceError::Conflict(format!(
-                "没有校验和为 {checksum:08x} 的待记录备份：只能记录本次服务运行中由您取得的备份；请重新执行 mingdan backup"
+                "没有校验值为 {checksum} 的待记录备份：只能记录本次服务运行中由您取得的备份；请重新执行 mingdan backup"
             )));
         };
-        let detail = format!("{}；已写入 {file}（{} 字节，校验和 {checksum:08x}）", taken.detail, taken.size);
+        let detail = format!("{}；已写入 {file}（{} 字节，SHA-256 {checksum}）", taken.detail, taken.size);
         let rec = self.audit_record(audit_actor, AuditAction::Backup, "数据库", detail);
         self.audit_only(&rec)
     }
@@ -128,9 +234,12 @@ impl Service {
     fn service_account_request(&self, login: &str, req: Request) -> Result<Response, ServiceError> {
         let who = format!("服务账户 {login}");
         match req {
-            Request::Backup { .. } => self.take_backup("system", &who).map(Response::Backup),
+            // The nightly timer: encrypted to the configured recipients unless it asks otherwise.
+            Request::Backup { recipients, plaintext } => {
+                self.take_backup("system", &who, recipients, plaintext).map(Response::Backup)
+            }
             Request::BackupSaved { file, checksum } => {
-                self.record_backup_saved("system", &file, checksum).map(Response::BackupSaved)
+                self.record_backup_saved("system", &file, &checksum).map(Response::BackupSaved)
             }
             Request::Check { .. } => self.check_store().map(Response::Check),
             Request::Changes { .. } => Ok(Response::Changes(self.store.generation())),
@@ -147,9 +256,29 @@ impl Service {
         Ok(self.store.flush()?)
     }
 
-    /// Checks a backup file completely (checksum, structure, every record) without a store.
+    /// Checks a backup image completely (SHA-256, structure, every record) without a store.
+    /// `bytes` is the image itself: an encrypted backup file goes through `open_backup` first.
     pub fn verify_backup(bytes: &[u8]) -> Result<BackupInfo, ServiceError> {
         Ok(crate::store::backup::verify(bytes)?.info)
+    }
+
+    /// The image inside backup file `bytes` (named `what` in messages): decrypted with the
+    /// identities in `identity` when the file is encrypted, as is when it is a plaintext image.
+    /// An encrypted file without `identity`, a wrong identity or an altered file is refused with
+    /// a sentence; nothing is touched.
+    pub fn open_backup(bytes: Vec<u8>, identity: Option<&Path>, what: &str) -> Result<Vec<u8>, ServiceError> {
+        use crate::store::encrypt;
+        if !encrypt::is_encrypted(&bytes) {
+            return Ok(bytes);
+        }
+        let Some(path) = identity else {
+            return Err(StoreError::BadBackup(format!(
+                "{what} 是加密的，请加 --identity 私钥文件（与备份接收人公钥配对的 age 私钥）"
+            ))
+            .into());
+        };
+        let ids = encrypt::read_identities(path).map_err(|e| ServiceError::invalid("--identity", &e))?;
+        encrypt::decrypt(&bytes, &ids, what).map_err(|e| StoreError::BadBackup(e).into())
     }
 
     /// Replaces the store in `dir` with a backup: a local administrator's operation, done while

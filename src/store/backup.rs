@@ -5,8 +5,12 @@
 //! ```text
 //! "MDBACKUP" | u16 format | u32 header length | header (bincode, `BackupHeader`)
 //! per tree, in header order, `entries` times: u32 key length | key | u32 value length | value
-//! u32 CRC-32 of every byte before it
+//! SHA-256 of every byte before it (32 bytes; format 1 had a u32 CRC-32 here, still read)
 //! ```
+//!
+//! The hash is checked before anything else is looked at, and before any store is touched. It
+//! guards against damage; against a deliberate change with a recomputed hash, the image is sent
+//! off the server encrypted to the branch's recipients (`encrypt`), which authenticates it.
 //!
 //! Trees are copied byte for byte, so an image restores exactly what was stored, envelopes and
 //! index entries included. The service holds its writer lock while `snapshot` runs, which is what
@@ -17,17 +21,25 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-use super::codec::decode;
+use super::codec::{decode, encode};
+use super::fields::{self, FieldKey, StoredClient};
 use super::records::decode_any;
 use super::schema::SCHEMA_KEY;
 use super::tx::RULES_KEY;
-use super::{BRANCH_KEY, CURRENT_SCHEMA, CheckReport, DEMO_KEY, ID_BASE_KEY, Store, StoreError, Tree, lock};
+use super::{
+    BRANCH_KEY, CURRENT_SCHEMA, CheckReport, DEMO_KEY, FIELD_KEY_ID, ID_BASE_KEY, Store, StoreError, Tree,
+    lock,
+};
 use crate::domain::Rules;
 
 pub const MAGIC: &[u8; 8] = b"MDBACKUP";
 /// Bump when the layout above changes; older formats must stay readable.
-pub const FORMAT: u16 = 1;
+/// 2: SHA-256 instead of CRC-32 at the end.
+pub const FORMAT: u16 = 2;
+/// Length of the hash at the end of a format-2 image.
+const HASH_LEN: usize = 32;
 /// Suggested file name ending; nothing depends on it.
 pub const EXTENSION: &str = "mdbak";
 
@@ -50,7 +62,9 @@ pub struct BackupHeader {
 pub struct BackupInfo {
     pub header: BackupHeader,
     pub format: u16,
-    pub checksum: u32,
+    /// The image's hash as lowercase hex: SHA-256 (64 digits), or for a format-1 image its
+    /// CRC-32 (8 digits). Names the backup in its audit record.
+    pub checksum: String,
     pub size: u64,
 }
 
@@ -68,6 +82,11 @@ impl BackupInfo {
             .collect::<Vec<_>>()
             .join("，")
     }
+}
+
+/// Lowercase hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn header_config() -> bincode::config::Configuration<
@@ -159,8 +178,9 @@ impl Store {
         prefix.extend_from_slice(&head);
         out[start..room].copy_from_slice(&prefix);
         out.drain(..start);
-        let checksum = crc32fast::hash(&out);
-        out.extend_from_slice(&checksum.to_be_bytes());
+        let digest = Sha256::digest(&out);
+        out.extend_from_slice(&digest);
+        let checksum = hex(&digest);
         let size = out.len() as u64;
         Ok((out, BackupInfo { header, format: FORMAT, checksum, size }))
     }
@@ -190,11 +210,6 @@ impl<'a> Cursor<'a> {
         Ok(out)
     }
 
-    fn u16(&mut self) -> Result<u16, StoreError> {
-        let b = self.take(2)?;
-        Ok(u16::from_be_bytes([b[0], b[1]]))
-    }
-
     fn u32(&mut self) -> Result<u32, StoreError> {
         let b = self.take(4)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
@@ -213,22 +228,36 @@ pub struct Verified<'a> {
 /// Checks an image completely without touching any store: magic, format, checksum, header,
 /// structure, and that every record decodes with this build's codec.
 pub fn verify(bytes: &[u8]) -> Result<Verified<'_>, StoreError> {
+    if crate::store::encrypt::is_encrypted(bytes) {
+        return Err(bad("这是加密的备份，请用 --identity 给出与备份接收人公钥配对的私钥文件"));
+    }
     if bytes.len() < MAGIC.len() + 2 + 4 + 4 || &bytes[..MAGIC.len()] != MAGIC {
         return Err(bad("不是 mingdan 备份文件（文件头不对）"));
     }
-    let (content, tail) = bytes.split_at(bytes.len() - 4);
-    let stored = u32::from_be_bytes([tail[0], tail[1], tail[2], tail[3]]);
-    let actual = crc32fast::hash(content);
-    if stored != actual {
-        return Err(bad(format!(
-            "校验和不符（文件记录 {stored:08x}，实际 {actual:08x}），文件已损坏或被截断"
-        )));
-    }
-    let mut cur = Cursor { bytes: content, at: MAGIC.len() };
-    let format = cur.u16()?;
+    let format = u16::from_be_bytes([bytes[MAGIC.len()], bytes[MAGIC.len() + 1]]);
     if format > FORMAT {
         return Err(bad(format!("备份格式 {format} 比本程序支持的 {FORMAT} 新，请升级 mingdan 后再恢复")));
     }
+    // Format 1 ended in a CRC-32, which only catches accidents; it is still read so that
+    // older backups can be restored.
+    let tail_len = if format == 1 { 4 } else { HASH_LEN };
+    let (content, tail) = bytes
+        .split_at_checked(bytes.len().saturating_sub(tail_len))
+        .filter(|(c, _)| c.len() >= PREFIX_LEN)
+        .ok_or_else(|| bad("文件过短，不是完整的备份"))?;
+    let (stored, actual) = if format == 1 {
+        (hex(tail), format!("{:08x}", crc32fast::hash(content)))
+    } else {
+        (hex(tail), hex(&Sha256::digest(content)))
+    };
+    if stored != actual {
+        return Err(bad(format!(
+            "校验和不符（文件记录 {}…，实际 {}…），文件已损坏、被截断或被改动",
+            &stored[..8],
+            &actual[..8]
+        )));
+    }
+    let mut cur = Cursor { bytes: content, at: MAGIC.len() + 2 };
     let head_len = cur.u32()? as usize;
     let head = cur.take(head_len)?;
     let (header, used): (BackupHeader, usize) = bincode::serde::decode_from_slice(head, header_config())
@@ -308,6 +337,33 @@ fn check_values(t: Tree, entries: &[Entry]) -> Result<(), StoreError> {
             Ok(_) => Ok(()),
             Err(e) => Err(bad(e.to_string())),
         }),
+    }
+}
+
+/// The data key the restored store will use, from `key_file` beside the store being replaced.
+/// An image that names its key (schema 5 on) needs exactly that key there, and is refused before
+/// anything is built otherwise, naming the file and the key's id; an older image takes the key
+/// there, or a new one written there, and has its clients sealed with it.
+fn restore_key(dir: &Path, key_file: &Path, verified: &Verified) -> Result<FieldKey, StoreError> {
+    let meta =
+        verified.trees.iter().find(|(t, _)| *t == Tree::Meta).map(|(_, e)| e.as_slice()).unwrap_or(&[]);
+    let named = meta.iter().find(|(k, _)| *k == FIELD_KEY_ID).map(|(_, v)| String::from_utf8_lossy(v));
+    match (FieldKey::read(key_file)?, named) {
+        (Some(key), Some(id)) if key.id() != id => Err(StoreError::KeyMismatch {
+            path: key_file.to_path_buf(),
+            store: dir.to_path_buf(),
+            found: key.id().to_string(),
+            expected: id.into_owned(),
+        }),
+        (Some(key), _) => Ok(key),
+        (None, Some(_)) => {
+            Err(StoreError::KeyMissing { path: key_file.to_path_buf(), store: dir.to_path_buf() })
+        }
+        (None, None) => {
+            let key = FieldKey::generate();
+            key.write_new(key_file)?;
+            Ok(key)
+        }
     }
 }
 
@@ -404,8 +460,11 @@ pub(crate) fn restore_leftovers_note(dir: &Path) -> String {
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| {
-            n.strip_prefix(name.as_ref())
-                .is_some_and(|rest| rest.starts_with(".before-restore-") || rest.starts_with(".restoring-"))
+            // A kept store's data key (`<kept>.key`) is not a store.
+            !n.ends_with(".key")
+                && n.strip_prefix(name.as_ref()).is_some_and(|rest| {
+                    rest.starts_with(".before-restore-") || rest.starts_with(".restoring-")
+                })
         })
         .collect();
     if found.is_empty() {
@@ -507,12 +566,24 @@ pub fn restore(dir: &Path, bytes: &[u8], stamp: &str, other_branch: bool) -> Res
     if tmp_path.exists() {
         std::fs::remove_dir_all(&tmp_path).map_err(|e| io("无法清理", &tmp_path, e))?;
     }
+    let key_file = fields::key_path(dir);
+    let key = restore_key(dir, &key_file, &verified)?;
     let tmp = TempDir(Some(tmp_path.clone()));
     {
-        let store = Store::create(&tmp_path)?;
+        let store = Store::create_keyed(&tmp_path, &key_file)?;
         for (t, entries) in &verified.trees {
             let mut batch = sled::Batch::default();
             for (k, v) in entries {
+                if *t == Tree::Clients {
+                    // An image from before schema 5 holds clients in the clear: they are sealed
+                    // before they are written, so no plaintext ever reaches the new store's files.
+                    let stored: StoredClient = decode(k, v).map_err(|e| bad(e.to_string()))?;
+                    if !stored.is_sealed() {
+                        let client = stored.open(&key, &key_file)?;
+                        batch.insert(*k, encode(&StoredClient::seal(&client, &key)?)?);
+                        continue;
+                    }
+                }
                 batch.insert(*k, *v);
             }
             store.tree(*t).apply_batch(batch)?;
@@ -521,7 +592,7 @@ pub fn restore(dir: &Path, bytes: &[u8], stamp: &str, other_branch: bool) -> Res
         store.flush()?;
     }
     // Opened again the normal way: an older schema is migrated, then everything is checked.
-    let report = Store::open(&tmp_path)?.check()?;
+    let report = Store::open_keyed(&tmp_path, &key_file)?.check()?;
     if !report.is_ok() {
         return Err(bad(format!(
             "备份内容不一致，没有恢复：{}",
@@ -540,6 +611,11 @@ pub fn restore(dir: &Path, bytes: &[u8], stamp: &str, other_branch: bool) -> Res
     } else {
         None
     };
+    if let Some(aside) = &previous {
+        // The store kept aside stays openable: it has the same key (checked above), now beside
+        // it too.
+        key.write_new(&fields::key_path(aside))?;
+    }
     let journal = journal_path(dir).ok_or_else(|| bad(format!("{} 不是一个目录名", dir.display())))?;
     {
         use std::io::Write;
@@ -649,6 +725,8 @@ pub fn rollback_restore(dir: &Path) -> Result<Resolved, StoreError> {
     }
     if let Some(prev) = j.previous.as_ref().filter(|p| p.exists()) {
         std::fs::rename(prev, dir).map_err(|e| io("无法放回原数据库", prev, e))?;
+        // The copy of the key `restore` put beside it; the same key is beside `dir`.
+        let _ = std::fs::remove_file(fields::key_path(prev));
     }
     if j.restored.exists() {
         std::fs::remove_dir_all(&j.restored).map_err(|e| io("无法删除恢复副本", &j.restored, e))?;
@@ -677,8 +755,8 @@ mod tests {
                 out.extend_from_slice(&v);
             }
         }
-        let crc = crc32fast::hash(&out);
-        out.extend_from_slice(&crc.to_be_bytes());
+        let digest = Sha256::digest(&out);
+        out.extend_from_slice(&digest);
         out
     }
 
@@ -703,5 +781,25 @@ mod tests {
             assert_eq!(info.count(Tree::Roster), u64::from(n));
             store.tree(Tree::Roster).clear().unwrap();
         }
+    }
+
+    #[test]
+    fn a_format_1_image_ending_in_a_crc_32_still_verifies_and_a_changed_hash_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(dir.path()).unwrap();
+        let at = DateTime::parse_from_rfc3339("2026-11-18T09:00:00+08:00").unwrap();
+        let (image, _) = store.snapshot(at, "赵敏（1001）", &[]).unwrap();
+        let mut old = image[..image.len() - HASH_LEN].to_vec();
+        old[MAGIC.len()..MAGIC.len() + 2].copy_from_slice(&1u16.to_be_bytes());
+        let crc = crc32fast::hash(&old);
+        old.extend_from_slice(&crc.to_be_bytes());
+        let info = verify(&old).unwrap().info;
+        assert_eq!((info.format, info.checksum), (1, format!("{crc:08x}")));
+
+        let mut changed = image.clone();
+        let last = changed.len() - 1;
+        changed[last] ^= 1;
+        let msg = verify(&changed).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(msg.contains("校验和不符"), "{msg}");
     }
 }

@@ -112,7 +112,7 @@ impl Bulk<'_> {
         refs.push(&sled.undo);
         let result = refs[..]
             .transaction(|trees: &Vec<TransactionalTree>| {
-                let tx = Tx::with_undo(&trees[..Tree::ALL.len()], store.id_base);
+                let tx = Tx::with_undo(&trees[..Tree::ALL.len()], store.id_base, &store.fields);
                 let r = f(&tx)?;
                 let (_, undo) = tx.into_parts();
                 if !undo.is_empty() {

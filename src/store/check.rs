@@ -58,10 +58,20 @@ struct Records {
 }
 
 impl Records {
-    fn keep(&mut self, record: Stored) {
+    /// Keeps what the cross-checks need; a client whose sensitive fields do not open (or, in a
+    /// store sealing them, are in the clear) is a problem for `f`.
+    fn keep(&mut self, store: &Store, record: Stored, f: &mut Findings) {
         match record {
             Stored::Staff(s) => self.staff.push(s),
-            Stored::Clients(c) => self.clients.push(c),
+            Stored::Clients(c) => {
+                if !c.is_sealed() {
+                    f.add(format!("客户 {} 的敏感信息没有加密保存", c.no));
+                }
+                match store.open_client(c) {
+                    Ok(c) => self.clients.push(c),
+                    Err(e) => f.add(e.to_string()),
+                }
+            }
             Stored::Contacts(c) => self.contacts.push(c),
             Stored::Tasks(t) => self.tasks.push(t),
             Stored::ClientChanges(c) => self.changes.push(c),
@@ -93,7 +103,7 @@ fn load(store: &Store, f: &mut Findings) -> Records {
             match decode_any(t, &k, &v) {
                 Ok(Some(record)) => {
                     n += 1;
-                    r.keep(record);
+                    r.keep(store, record, f);
                 }
                 Ok(None) => {}
                 Err(e) => f.add(e.to_string()),

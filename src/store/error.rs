@@ -54,6 +54,28 @@ pub enum StoreError {
     /// A backup image that is damaged, truncated, or from a newer mingdan; nothing was restored.
     #[error("备份文件不能使用：{0}")]
     BadBackup(String),
+    /// The data key file (see `fields`) cannot be used; `reason` says why and what to do.
+    #[error("数据密钥文件 {path} {reason}")]
+    FieldKey { path: PathBuf, reason: String },
+    /// The store holds sealed client fields but its data key file is not there.
+    #[error(
+        "数据库 {store} 的客户敏感信息是加密保存的，但数据密钥文件 {path} 不存在，无法打开。\
+         请把这个数据库的密钥从它的备份恢复到这个位置（mingdan key import 密钥备份 --identity 私钥文件，\
+         见 docs/DEPLOY.md“数据密钥”），再重试"
+    )]
+    KeyMissing { path: PathBuf, store: PathBuf },
+    /// The key file holds another store's key: its id differs from the one the store recorded.
+    #[error(
+        "数据密钥文件 {path}（标识 {found}）不是数据库 {store} 的密钥（应为标识 {expected}），没有打开。\
+         请从密钥备份恢复标识为 {expected} 的密钥（见 docs/DEPLOY.md“数据密钥”）"
+    )]
+    KeyMismatch { path: PathBuf, store: PathBuf, found: String, expected: String },
+    /// A sealed client value does not open with the key in `path`.
+    #[error(
+        "数据密钥文件 {path} 解不开客户 {client} 的敏感信息：密钥不是这个数据库的，或这条记录被改动过。\
+         请从密钥备份恢复本数据库的密钥（见 docs/DEPLOY.md“数据密钥”），必要时从备份恢复数据库"
+    )]
+    WrongKey { path: PathBuf, client: String },
     /// sled found its files damaged, failed inside (a panic, a reported bug), or did not answer
     /// within its deadline. `what` says which, in Chinese; `path` is the store, when known (see
     /// `naming`). The only way on is a restore, so the sentence says how.

@@ -9,7 +9,9 @@ mod check;
 pub mod codec;
 pub mod deadline;
 mod durable;
+pub mod encrypt;
 mod error;
+pub mod fields;
 pub mod keys;
 mod lock;
 mod mark;
@@ -114,6 +116,32 @@ pub(crate) const BRANCH_KEY: &[u8] = b"branch_id";
 /// Meta key present only in a demo store (the staff member it opens as).
 pub(crate) const DEMO_KEY: &[u8] = b"demo_default_user";
 
+/// Meta key holding the id of the store's data key (`fields::FieldKey::id`): once present, the
+/// store opens only with that key, and a backup names the key its clients were sealed with.
+pub(crate) const FIELD_KEY_ID: &[u8] = b"field_key_id";
+
+/// Meta key holding the branch's backup recipients: age public keys, one a line.
+pub(crate) const RECIPIENTS_KEY: &[u8] = b"backup_recipients";
+
+/// The store's data key and the file it was read from, for sealing and opening clients'
+/// sensitive fields (see `fields`).
+pub(crate) struct Fields {
+    key: fields::FieldKey,
+    path: PathBuf,
+}
+
+impl Fields {
+    /// `c` as stored: sensitive fields sealed.
+    pub(crate) fn seal(&self, c: &Client) -> Result<fields::StoredClient, StoreError> {
+        fields::StoredClient::seal(c, &self.key)
+    }
+
+    /// A stored client with its sensitive fields opened.
+    pub(crate) fn open(&self, c: fields::StoredClient) -> Result<Client, StoreError> {
+        c.open(&self.key, &self.path)
+    }
+}
+
 /// What a write saved, as observers hear of it right after it commits.
 #[derive(Debug, Clone, Copy)]
 pub enum Saved<'a> {
@@ -187,6 +215,8 @@ pub struct Store {
     /// Set while a `check` worker runs, including one that missed its deadline and is still
     /// stuck in sled (see `check`).
     check_running: Arc<std::sync::atomic::AtomicBool>,
+    /// The data key sealing clients' sensitive fields (see `fields`).
+    fields: Arc<Fields>,
 }
 
 /// How a guarded open failed (see `Store::open_guarded`).
@@ -207,12 +237,25 @@ impl Store {
         Store::open_with(path, CURRENT_SCHEMA, schema::MIGRATIONS)
     }
 
+    /// `open` with the data key read from `key_file` instead of the one beside `path`: a restore
+    /// checks its copy (built under another name) with the key of the store it will replace.
+    pub(crate) fn open_keyed(path: &Path, key_file: &Path) -> Result<Store, StoreError> {
+        Store::open_or_create(path, key_file, CURRENT_SCHEMA, schema::MIGRATIONS, false)
+    }
+
+    /// `create` with the data key of `key_file` (see `open_keyed`).
+    pub(crate) fn create_keyed(path: &Path, key_file: &Path) -> Result<Store, StoreError> {
+        Store::open_or_create(path, key_file, CURRENT_SCHEMA, schema::MIGRATIONS, true)
+    }
+
     /// Creates a new store in directory `path` (missing or without a store yet), or opens the one
     /// already there. Only `mingdan init`, `mingdan demo`, a restore building its copy, and tests
     /// create stores; everything else uses `open`. Refused like `open` while a restore of `path`
     /// is unfinished.
+    ///
+    /// The store's data key file (`fields::key_path`) is created with it when there is none.
     pub fn create(path: &Path) -> Result<Store, StoreError> {
-        Store::open_or_create(path, CURRENT_SCHEMA, schema::MIGRATIONS, true)
+        Store::open_or_create(path, &fields::key_path(path), CURRENT_SCHEMA, schema::MIGRATIONS, true)
     }
 
     /// True when directory `path` holds a store (sled's directory inside it).
@@ -223,11 +266,12 @@ impl Store {
     /// Opens expecting schema `target`, running `migrations` to get there; tests use this to
     /// exercise the upgrade path with schemas this build does not have yet.
     pub fn open_with(path: &Path, target: u32, migrations: &[Migration]) -> Result<Store, StoreError> {
-        Store::open_or_create(path, target, migrations, false)
+        Store::open_or_create(path, &fields::key_path(path), target, migrations, false)
     }
 
     fn open_or_create(
         path: &Path,
+        key_file: &Path,
         target: u32,
         migrations: &[Migration],
         create: bool,
@@ -252,7 +296,7 @@ impl Store {
             // The new store's own name must survive a power cut too.
             durable::sync_dir(parent).map_err(|e| open_err(e.to_string()))?;
         }
-        let first = match Store::open_guarded(path, target, migrations, Vec::new()) {
+        let first = match Store::open_guarded(path, key_file, target, migrations, Vec::new()) {
             Ok(store) => return Ok(store),
             Err(OpenFailure::Stuck(e)) => return Err(e),
             Err(OpenFailure::Failed(e)) if !e.is_damage() => return Err(e),
@@ -271,7 +315,7 @@ impl Store {
                 break;
             }
             let Some(aside) = take(&sled_dir) else { continue };
-            match Store::open_guarded(path, target, migrations, vec![aside.notice(path)]) {
+            match Store::open_guarded(path, key_file, target, migrations, vec![aside.notice(path)]) {
                 Ok(store) => return Ok(store),
                 Err(OpenFailure::Stuck(e)) => return Err(e),
                 Err(OpenFailure::Failed(e)) => {
@@ -292,16 +336,18 @@ impl Store {
     /// forever or panic.
     fn open_guarded(
         path: &Path,
+        key_file: &Path,
         target: u32,
         migrations: &[Migration],
         notices: Vec<String>,
     ) -> Result<Store, OpenFailure> {
         let lock = lock::StoreLock::acquire(path).map_err(OpenFailure::Failed)?;
         let dir = path.to_path_buf();
+        let key_file = key_file.to_path_buf();
         let migrations = migrations.to_vec();
         let limit = deadline::open_deadline();
         let opened = deadline::run("open", limit, move || {
-            naming(&dir, || Store::open_locked(&dir, lock, target, &migrations, notices))
+            naming(&dir, || Store::open_locked(&dir, &key_file, lock, target, &migrations, notices))
         });
         match opened {
             Ok(result) => result.map_err(OpenFailure::Failed),
@@ -325,6 +371,7 @@ impl Store {
     /// Everything opening does once `lock` is held; runs on the open worker.
     fn open_locked(
         path: &Path,
+        key_file: &Path,
         lock: lock::StoreLock,
         target: u32,
         migrations: &[Migration],
@@ -356,6 +403,7 @@ impl Store {
             // A store from before the mark, or a new one: the mark starts here.
             None => mark.advance(written, None).map_err(|e| open_err(crate::os::io_reason(&e)))?,
         }
+        let fields = Arc::new(load_key(path, key_file, &sled.trees[Tree::Meta as usize])?);
         // Starting from the clock rather than 0 keeps the counter moving forward across restarts,
         // so a session that reconnects to a restarted server still sees "changed".
         let start = std::time::SystemTime::now()
@@ -374,8 +422,13 @@ impl Store {
             observers: Arc::default(),
             open_notices: Arc::new(notices),
             check_running: Arc::default(),
+            fields,
         };
         schema::bring_up_to_date(&store, target, migrations)?;
+        if store.tree(Tree::Meta).get(FIELD_KEY_ID)?.is_none() {
+            store.tree(Tree::Meta).insert(FIELD_KEY_ID, store.fields.key.id().as_bytes())?;
+            store.flush()?;
+        }
         if store.tree(Tree::Meta).get(BRANCH_KEY)?.is_none() {
             let id =
                 format!("{:032x}", fastrand::u128(..) ^ u128::from(start) ^ u128::from(std::process::id()));
@@ -388,6 +441,26 @@ impl Store {
             e => open_err(format!("撤销上次未完成的导入失败：{e}")),
         })?;
         Ok(store)
+    }
+
+    /// `c` (as read from the `clients` tree) with its sensitive fields opened with the data key.
+    pub(crate) fn open_client(&self, c: fields::StoredClient) -> Result<Client, StoreError> {
+        self.fields.open(c)
+    }
+
+    /// The data key sealing this store's clients (see `fields`), for `mingdan key export`.
+    pub fn field_key(&self) -> &fields::FieldKey {
+        &self.fields.key
+    }
+
+    /// The file the data key was read from.
+    pub fn field_key_path(&self) -> &Path {
+        &self.fields.path
+    }
+
+    /// Seals and opens clients for code that handles stored values directly (the upgrade).
+    pub(crate) fn fields(&self) -> &Fields {
+        &self.fields
     }
 
     /// What opening this store had to put right (damaged snapshot files moved aside), one
@@ -437,7 +510,7 @@ impl Store {
         let saved = RefCell::new(Vec::new());
         let result = refs[..]
             .transaction(|trees| {
-                let tx = Tx::new(trees, self.id_base);
+                let tx = Tx::new(trees, self.id_base, &self.fields);
                 let r = f(&tx)?;
                 // Only the attempt that commits counts; a retried one is overwritten.
                 *saved.borrow_mut() = tx.into_saved();
@@ -625,6 +698,38 @@ impl Store {
             ))
         })
     }
+}
+
+/// The store's data key from `key_file`. A store that has recorded its key's id must find that
+/// key there; one that has not (a new store, or one from before schema 5 about to be upgraded)
+/// uses the key in the file, or creates the file with a new key; `open_locked` records its id.
+fn load_key(path: &Path, key_file: &Path, meta: &sled::Tree) -> Result<Fields, StoreError> {
+    let recorded = meta.get(FIELD_KEY_ID)?.map(|v| String::from_utf8_lossy(&v).into_owned());
+    let key = match (fields::FieldKey::read(key_file)?, &recorded) {
+        (Some(key), _) => key,
+        (None, Some(_)) => {
+            return Err(StoreError::KeyMissing { path: key_file.to_path_buf(), store: path.to_path_buf() });
+        }
+        (None, None) => {
+            let key = fields::FieldKey::generate();
+            key.write_new(key_file)?;
+            key
+        }
+    };
+    match recorded {
+        Some(expected) if expected != key.id() => {
+            return Err(StoreError::KeyMismatch {
+                path: key_file.to_path_buf(),
+                store: path.to_path_buf(),
+                found: key.id().to_string(),
+                expected,
+            });
+        }
+        Some(_) => {}
+        // Recorded once the schema is settled: a new store's meta must look empty until then.
+        None => {}
+    }
+    Ok(Fields { key, path: key_file.to_path_buf() })
 }
 
 /// The `id_base` meta entry (0 when absent); the error is a sentence for `StoreError::Open`.

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::codec::{Record, decode};
+use super::fields::StoredClient;
 use super::tx::RULES_KEY;
 use super::{Store, StoreError, Tree, keys};
 use crate::domain::past::FrozenQuarter;
@@ -53,6 +54,15 @@ impl Store {
         Ok(self.tree(Tree::Meta).get(key)?.map(|v| v.to_vec()))
     }
 
+    /// The branch's backup recipients (age public keys), as `Tx::set_backup_recipients` left them.
+    pub fn backup_recipients(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .tree(Tree::Meta)
+            .get(super::RECIPIENTS_KEY)?
+            .map(|v| String::from_utf8_lossy(&v).lines().map(str::to_string).collect())
+            .unwrap_or_default())
+    }
+
     pub fn staff(&self, no: &StaffNo) -> Result<Option<Staff>, StoreError> {
         self.get(Tree::Staff, no.as_str().as_bytes())
     }
@@ -68,18 +78,22 @@ impl Store {
         self.scan(Tree::Staff, b"").collect()
     }
 
+    /// The client numbered `no`, its sensitive fields decrypted (see `fields`).
     pub fn client(&self, no: &ClientNo) -> Result<Option<Client>, StoreError> {
-        self.get(Tree::Clients, no.as_str().as_bytes())
+        self.get::<StoredClient>(Tree::Clients, no.as_str().as_bytes())?
+            .map(|c| self.open_client(c))
+            .transpose()
     }
 
+    /// Every client in number order, sensitive fields decrypted in memory.
     pub fn clients(&self) -> impl Iterator<Item = Result<Client, StoreError>> + '_ {
-        self.scan(Tree::Clients, b"")
+        self.scan::<StoredClient>(Tree::Clients, b"").map(|c| self.open_client(c?))
     }
 
     /// Clients whose number starts with `prefix`, in number order. Finds the zero-led numbers an
     /// import must match when Excel has dropped the zeros, without reading every client.
     pub fn clients_with_prefix(&self, prefix: &str) -> impl Iterator<Item = Result<Client, StoreError>> + '_ {
-        self.scan(Tree::Clients, prefix.as_bytes())
+        self.scan::<StoredClient>(Tree::Clients, prefix.as_bytes()).map(|c| self.open_client(c?))
     }
 
     /// Client numbers on one maintainer's roster.

@@ -6,6 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
 use super::codec::{Record, decode, decode_payload};
+use super::fields::StoredClient;
 use super::{StoreError, Tree};
 use crate::domain::past::FrozenQuarter;
 use crate::domain::results::{Snapshot, StateChange};
@@ -55,6 +56,8 @@ pub(super) struct StaffV1 {
     pub active: bool,
 }
 
+/// The plaintext client record of stores before schema 5 (format 2 and, upgraded, 1). Never
+/// written to the `clients` tree any more: `StoredClient` is what is stored.
 impl Record for Client {
     const KIND: &'static str = "客户";
     /// 2: average financial assets may be unknown (`None`), where version 1 stored 0.
@@ -87,6 +90,23 @@ impl Record for Client {
                     next_callback: v1.next_callback,
                 })
             }
+            v => Err(format!("没有从第 {v} 版升级的方法")),
+        }
+    }
+}
+
+/// A client record as read from the `clients` tree: format 3 (schema 5 on) has its sensitive
+/// fields sealed; formats 1 and 2 are the plaintext `Client` of older stores, read with those
+/// fields in the clear until the schema-5 upgrade seals them.
+impl Record for StoredClient {
+    const KIND: &'static str = "客户";
+    /// 3: 证件号码, 手机号, 生日 and 营销预案 sealed with the data key (`fields`).
+    const VERSION: u16 = 3;
+
+    fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
+        match version {
+            1 => <Client as Record>::upgrade(1, payload).map(StoredClient::clear),
+            2 => decode_payload::<Client>(payload).map(StoredClient::clear),
             v => Err(format!("没有从第 {v} 版升级的方法")),
         }
     }
@@ -580,7 +600,7 @@ macro_rules! record_trees {
 
 record_trees! {
     Staff: Staff,
-    Clients: Client,
+    Clients: StoredClient,
     Contacts: Contact,
     Tasks: Task,
     Launches: ProductLaunch,

@@ -6,7 +6,7 @@ use super::{Store, StoreError, Tree};
 use crate::domain::{AuditAction, AuditRecord, JobRole, Permission, Staff};
 
 /// The schema this build writes. Bump it together with a `Migration` from the previous version.
-pub const CURRENT_SCHEMA: u32 = 4;
+pub const CURRENT_SCHEMA: u32 = 5;
 
 pub(crate) const SCHEMA_KEY: &[u8] = b"schema_version";
 
@@ -36,6 +36,11 @@ pub const MIGRATIONS: &[Migration] = &[
         from: 3,
         what: "审计记录逐条链接（链头存于元数据和库外的写入标记）；此前的记录合为一段封存",
         run: chain_audit,
+    },
+    Migration {
+        from: 4,
+        what: "客户的证件号码、手机号、生日和营销预案改为加密保存（数据密钥文件在数据库旁）",
+        run: seal_clients,
     },
 ];
 
@@ -67,6 +72,37 @@ fn chain_audit(store: &Store) -> Result<(), StoreError> {
 /// A data upgrade has no session clock; it is stamped when it ran, in branch time.
 fn branch_now() -> chrono::DateTime<FixedOffset> {
     chrono::Utc::now().with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::Utc.fix()))
+}
+
+/// Clients rewritten per batch by `seal_clients`: bounds the memory a million-client upgrade uses.
+const SEAL_BATCH: usize = 10_000;
+
+/// Seals every client still holding its sensitive fields in the clear, in batches, each flushed.
+/// Sealed ones are left alone, so an upgrade cut off midway simply goes on when next opened.
+/// The data key was read or created as the store opened (see `load_key`).
+fn seal_clients(store: &Store) -> Result<(), StoreError> {
+    use super::codec::{decode, encode};
+    use super::fields::StoredClient;
+    let tree = store.tree(Tree::Clients);
+    let mut batch = sled::Batch::default();
+    let mut pending = 0;
+    for item in tree.iter() {
+        let (k, v) = item?;
+        let stored: StoredClient = decode(&k, &v)?;
+        if stored.is_sealed() {
+            continue;
+        }
+        let client = store.open_client(stored)?;
+        batch.insert(k, encode(&store.fields().seal(&client)?)?);
+        pending += 1;
+        if pending == SEAL_BATCH {
+            tree.apply_batch(std::mem::take(&mut batch))?;
+            store.flush()?;
+            pending = 0;
+        }
+    }
+    tree.apply_batch(batch)?;
+    store.flush()
 }
 
 /// Rewrites every staff record, launch and the rules in their current format (reading them

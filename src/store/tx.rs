@@ -7,7 +7,8 @@ use chrono::NaiveDate;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::codec::{Record, decode, encode};
-use super::{StoreError, Tree, chain, keys};
+use super::fields::{self, StoredClient};
+use super::{Fields, StoreError, Tree, chain, keys};
 use crate::domain::past::FrozenQuarter;
 use crate::domain::results::{ClientState, Snapshot, StateChange};
 use crate::domain::{
@@ -32,6 +33,8 @@ pub type Signer<'a> = dyn Fn(u64, &[u8; 32]) -> SealMark + 'a;
 pub struct Tx<'a> {
     trees: &'a [TransactionalTree],
     id_base: u64,
+    /// Seals and opens clients' sensitive fields (see `fields`).
+    fields: &'a Fields,
     /// Clients saved in this attempt, for `Store::write` to pass on once it commits.
     saved: RefCell<Vec<Client>>,
     /// In a bulk write (`Store::begin_bulk`, `Bulk::write`): what every key this attempt changes held before,
@@ -48,13 +51,13 @@ pub(super) struct Undo {
 }
 
 impl<'a> Tx<'a> {
-    pub(super) fn new(trees: &'a [TransactionalTree], id_base: u64) -> Tx<'a> {
-        Tx { trees, id_base, saved: RefCell::new(Vec::new()), undo: None }
+    pub(super) fn new(trees: &'a [TransactionalTree], id_base: u64, fields: &'a Fields) -> Tx<'a> {
+        Tx { trees, id_base, fields, saved: RefCell::new(Vec::new()), undo: None }
     }
 
     /// A transaction that remembers what it overwrites (see `Undo`).
-    pub(super) fn with_undo(trees: &'a [TransactionalTree], id_base: u64) -> Tx<'a> {
-        Tx { trees, id_base, saved: RefCell::new(Vec::new()), undo: Some(RefCell::new(Vec::new())) }
+    pub(super) fn with_undo(trees: &'a [TransactionalTree], id_base: u64, fields: &'a Fields) -> Tx<'a> {
+        Tx { trees, id_base, fields, saved: RefCell::new(Vec::new()), undo: Some(RefCell::new(Vec::new())) }
     }
 
     pub(super) fn into_saved(self) -> Vec<Client> {
@@ -122,8 +125,12 @@ impl<'a> Tx<'a> {
         super::offset_id(self.t(Tree::Meta).generate_id()?, self.id_base).or_else(abort)
     }
 
+    /// The client numbered `no`, sensitive fields decrypted.
     pub fn client(&self, no: &ClientNo) -> TxResult<Option<Client>> {
-        self.get(Tree::Clients, no.as_str().as_bytes())
+        match self.get::<StoredClient>(Tree::Clients, no.as_str().as_bytes())? {
+            Some(c) => self.fields.open(c).map(Some).or_else(abort),
+            None => Ok(None),
+        }
     }
 
     pub fn staff(&self, no: &StaffNo) -> TxResult<Option<Staff>> {
@@ -166,6 +173,16 @@ impl<'a> Tx<'a> {
 
     fn write_client(&self, c: &Client, old: Option<Client>) -> TxResult<()> {
         let key = c.no.as_str().as_bytes();
+        // Sensitive fields unchanged (a contact log, a reassignment): the sealed value already
+        // stored is kept, byte for byte, rather than sealed again under a new nonce. Nothing new
+        // is revealed (same key, nonce and plaintext give the same bytes), a seal is saved, and
+        // the client's stored bytes change only when its data does.
+        let kept = match &old {
+            Some(o) if fields::same_sensitive(o, c) => {
+                self.get::<StoredClient>(Tree::Clients, key)?.filter(StoredClient::is_sealed)
+            }
+            _ => None,
+        };
         let old_maintainer = old.and_then(|o| o.maintainer);
         if old_maintainer != c.maintainer {
             if let Some(m) = &old_maintainer {
@@ -175,7 +192,11 @@ impl<'a> Tx<'a> {
                 self.mark(Tree::Roster, keys::roster(m, &c.no))?;
             }
         }
-        self.put(Tree::Clients, key, c)?;
+        let sealed = match kept {
+            Some(previous) => previous.with_fields_of(c),
+            None => self.fields.seal(c).or_else(abort)?,
+        };
+        self.put(Tree::Clients, key, &sealed)?;
         self.saved.borrow_mut().push(c.clone());
         Ok(())
     }
@@ -255,6 +276,14 @@ impl<'a> Tx<'a> {
     /// Replaces the monthly branch totals, oldest month first.
     pub fn save_branch_totals(&self, totals: &[crate::domain::results::BranchTotal]) -> TxResult<()> {
         self.put(Tree::Meta, BRANCH_TOTALS_KEY, &super::records::BranchTotals(totals.to_vec()))
+    }
+
+    /// Sets the branch's backup recipients (age public keys, see `encrypt`); empty clears them.
+    pub fn set_backup_recipients(&self, keys: &[String]) -> TxResult<()> {
+        if keys.is_empty() {
+            return self.remove(Tree::Meta, super::RECIPIENTS_KEY);
+        }
+        self.insert(Tree::Meta, super::RECIPIENTS_KEY, keys.join("\n").as_bytes(), false)
     }
 
     pub fn save_draft(&self, staff: &StaffNo, d: &ContactDraft) -> TxResult<()> {
