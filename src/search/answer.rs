@@ -1,13 +1,16 @@
 //! Answering a query: candidates grade by grade (kind by kind, and within a kind primary readings
 //! before others), best first, ranked; see the module above.
 
-use super::matcher::{Prepared, classify, fuzzy_name};
+use super::matcher::{Prepared, classify, fuzzy_level, fuzzy_name};
 use super::name_keys::Emit;
 use super::numbers::NumberHits;
 use super::query::Unit;
 use super::rank::TopK;
 use super::table::Id;
-use super::{DEFAULT_LIMIT, Found, Grade, MAX_LIMIT, MatchKind, SearchIndex, typed_chars};
+use super::{
+    DEFAULT_LIMIT, FUZZY_RUN, FUZZY_SCATTERED, Found, Grade, MAX_LIMIT, MatchKind, Reading, SearchIndex,
+    typed_chars,
+};
 
 impl SearchIndex {
     /// The best `limit` clients for `query` as seen by staff member `actor` (their own clients
@@ -86,9 +89,9 @@ impl SearchIndex {
     }
 
     /// Fuzzy matches, after every better one is in `taken`: the name as a subsequence, the client
-    /// number containing the query. A scan collects them; if they turn out to be very many, it
-    /// stops and the clients are walked in rank order instead, which then meets one every few
-    /// steps.
+    /// number containing the query; those sitting as one run in the name first (`FUZZY_RUN`).
+    /// A scan collects them; if they turn out to be very many, it stops and the clients are
+    /// walked in rank order instead, which then meets one every few steps.
     fn fuzzy(
         &self,
         p: &Prepared,
@@ -106,14 +109,24 @@ impl SearchIndex {
         // Sorted, because the walk below may test every client against it.
         let mut already: Vec<Id> = taken.iter().map(|(id, _)| *id).collect();
         already.sort_unstable();
-        let fuzzy = |id: Id| already.binary_search(&id).is_err() && (by_name(id) || by_no(id));
+        // The level of a fuzzy match by name or number (the better of the two), if any.
+        let level = |id: Id| -> Option<Reading> {
+            if already.binary_search(&id).is_ok() {
+                return None;
+            }
+            let name = by_name(id).then(|| fuzzy_level(t, id, p));
+            if name == Some(FUZZY_RUN) {
+                return name;
+            }
+            if by_no(id) { Some(FUZZY_RUN) } else { name }
+        };
         // Common letters match a large share of names; a short walk in rank order then finds
         // the best of them long before a scan of every name would end.
         if !p.number
             && !p.query.has_chars()
-            && let Ok(more) = self.walk_for(me, need, cap, fuzzy)
+            && let Ok(more) = self.walk_graded(me, need, cap, &level)
         {
-            taken.extend(more.into_iter().map(|id| (id, FUZZY)));
+            taken.extend(more);
             return;
         }
         let mut found: Vec<Id> = Vec::new();
@@ -142,14 +155,57 @@ impl SearchIndex {
             });
         }
         if !whole {
-            taken.extend(self.walk(me, need, fuzzy).into_iter().map(|id| (id, FUZZY)));
+            let more = self.walk_graded(me, need, usize::MAX, &level).unwrap_or_else(|partial| partial);
+            taken.extend(more);
             return;
         }
-        let mut top = TopK::new(limit);
+        let mut run = TopK::new(limit);
+        let mut scattered = TopK::new(limit);
         for id in found {
-            top.offer(key(id), id);
+            match level(id) {
+                Some(FUZZY_RUN) => run.offer(key(id), id),
+                Some(_) => scattered.offer(key(id), id),
+                None => {}
+            }
         }
-        take(taken, top, FUZZY, limit);
+        take(taken, run, Grade::new(MatchKind::Fuzzy, FUZZY_RUN), limit);
+        take(taken, scattered, Grade::new(MatchKind::Fuzzy, FUZZY_SCATTERED), limit);
+    }
+
+    /// The best `need` fuzzy matches in rank order, those of `FUZZY_RUN` first, walking at most
+    /// `budget` clients: `Err` with the best of what it met by then.
+    fn walk_graded(
+        &self,
+        me: Option<u32>,
+        need: usize,
+        budget: usize,
+        level: impl Fn(Id) -> Option<Reading>,
+    ) -> Result<Vec<(Id, Grade)>, Vec<(Id, Grade)>> {
+        let mut run = Vec::new();
+        let mut scattered = Vec::new();
+        let walked = self.walk_for(me, need, budget, |id| match level(id) {
+            Some(FUZZY_RUN) => {
+                run.push(id);
+                true
+            }
+            Some(_) => {
+                if scattered.len() < need {
+                    scattered.push(id);
+                }
+                false
+            }
+            None => false,
+        });
+        let both = |run: Vec<Id>, scattered: Vec<Id>| {
+            let run = run.into_iter().map(|id| (id, Grade::new(MatchKind::Fuzzy, FUZZY_RUN)));
+            let scattered =
+                scattered.into_iter().map(|id| (id, Grade::new(MatchKind::Fuzzy, FUZZY_SCATTERED)));
+            run.chain(scattered).take(need).collect()
+        };
+        match walked {
+            Ok(_) => Ok(both(run, scattered)),
+            Err(_) => Err(both(run, scattered)),
+        }
     }
 
     /// Runs of candidates per grade that match for sure (`sure`), and runs that need checking.
@@ -243,8 +299,6 @@ impl SearchIndex {
 
 /// Runs of candidate ids, one list per grade of `Grade::STRUCTURED`.
 type Runs<'a> = [Vec<&'a [Id]>; Grade::STRUCTURED.len()];
-
-const FUZZY: Grade = Grade::primary(MatchKind::Fuzzy);
 
 /// Appends the kept candidates not already taken with a better grade, up to `limit`. `top` kept
 /// `limit` of them, so even after dropping those already taken there are enough.

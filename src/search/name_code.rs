@@ -193,13 +193,24 @@ pub fn char_bit(c: char) -> u64 {
 const MAX_SPELLING: usize = 255;
 
 /// The name's spellings run together ("zhangwei"; every reading of a polyphonic character one
-/// after the other), after a length byte.
+/// after the other), after a length byte; then the name spelt its usual way only (each
+/// character's first spelling of its primary reading), after its own length byte, to grade fuzzy
+/// matches (`search::FUZZY_RUN`).
 pub fn encode_spelling(key: NameKey, out: &mut Vec<u8>) {
     let syl = syllable_table();
     let at = out.len();
     out.push(0);
     for slot in key.filter(|s| !s.skip) {
         for id in slot.syllables() {
+            out.extend_from_slice(syl.text(id).as_bytes());
+        }
+    }
+    out.truncate(at + 1 + MAX_SPELLING);
+    out[at] = (out.len() - at - 1) as u8;
+    let at = out.len();
+    out.push(0);
+    for slot in key.filter(|s| !s.skip) {
+        if let Some(id) = slot.syllables().next() {
             out.extend_from_slice(syl.text(id).as_bytes());
         }
     }

@@ -215,34 +215,26 @@ impl Walk<'_> {
         (lo + keys.partition_point(|k| at(*k, slot) < a), lo + keys.partition_point(|k| at(*k, slot) <= b))
     }
 
-    /// The query ended on the syllable at `slot`: whole names spelt in full are exact, the rest
-    /// match their start.
+    /// The query ended on the syllable at `slot`: whole names spelt in full are exact, whole
+    /// names with some segment cut short are initials, names going on past `slot` are prefixes.
     fn finish(&mut self, x: usize, y: usize, slot: usize, full: Option<u16>, abbreviated: bool) {
-        let runs = match (abbreviated, full) {
-            _ if x == y => return,
-            (true, _) => {
-                [(x, y, MatchKind::Initials), (y, y, MatchKind::Initials), (y, y, MatchKind::Initials)]
+        let mut p = x;
+        while p < y {
+            let s = at(self.keys[p], slot);
+            let e = p + self.keys[p..y].partition_point(|k| at(*k, slot) <= s);
+            // Among names with the same syllable here, those that end here sort first.
+            let ends = if slot + 1 == SLOTS {
+                e
+            } else {
+                p + self.keys[p..e].partition_point(|k| at(*k, slot + 1) == 0)
+            };
+            let whole = if abbreviated || full != Some(s) { MatchKind::Initials } else { MatchKind::Exact };
+            for (lo, hi, kind) in [(p, ends, whole), (ends, e, MatchKind::Prefix)] {
+                if lo < hi {
+                    self.out.push(Emit { lo, hi, grade: Grade::new(kind, self.reading) });
+                }
             }
-            (false, None) => {
-                [(x, y, MatchKind::Prefix), (y, y, MatchKind::Prefix), (y, y, MatchKind::Prefix)]
-            }
-            (false, Some(f)) => {
-                let keys = &self.keys[x..y];
-                let fx = x + keys.partition_point(|k| at(*k, slot) < f);
-                let fy = x + keys.partition_point(|k| at(*k, slot) <= f);
-                // Among names whose syllable here is exactly `f`, those that end here sort first.
-                let ends = if slot + 1 == SLOTS {
-                    fy
-                } else {
-                    fx + self.keys[fx..fy].partition_point(|k| at(*k, slot + 1) == 0)
-                };
-                [(x, fx, MatchKind::Prefix), (fx, ends, MatchKind::Exact), (ends, y, MatchKind::Prefix)]
-            }
-        };
-        for (lo, hi, kind) in runs {
-            if lo < hi {
-                self.out.push(Emit { lo, hi, grade: Grade::new(kind, self.reading) });
-            }
+            p = e;
         }
     }
 }
@@ -291,10 +283,10 @@ mod tests {
     fn names_are_found_by_full_pinyin_initials_and_any_mix() {
         let ix = index(&["张伟", "张伟华", "赵文", "曾小红", "单明"]);
         assert_eq!(spelt(&ix, "zhangwei"), [(0, EXACT), (1, PREFIX)]);
-        assert_eq!(spelt(&ix, "zhangw"), [(0, PREFIX), (1, PREFIX)]);
-        assert_eq!(spelt(&ix, "zw"), [(0, INITIALS), (1, INITIALS), (2, INITIALS)]);
+        assert_eq!(spelt(&ix, "zhangw"), [(0, INITIALS), (1, PREFIX)], "张伟 is all there");
+        assert_eq!(spelt(&ix, "zw"), [(0, INITIALS), (1, PREFIX), (2, INITIALS)]);
         assert_eq!(spelt(&ix, "zwh"), [(1, INITIALS)]);
-        assert_eq!(spelt(&ix, "zhwei"), [(0, INITIALS), (1, INITIALS)]);
+        assert_eq!(spelt(&ix, "zhwei"), [(0, INITIALS), (1, PREFIX)]);
         assert_eq!(spelt(&ix, "z"), [(0, PREFIX), (1, PREFIX), (2, PREFIX), (3, PREFIX)]);
         assert_eq!(spelt(&ix, "zxh"), [(3, INITIALS)]);
         assert_eq!(spelt(&ix, "cxh"), [], "曾 as a surname is zeng, never ceng");
@@ -307,8 +299,8 @@ mod tests {
         // 立 is li, and also (archaic) wei; 长 in a given name is chang first, then zhang.
         let ix = index(&["张立新", "张伟", "王长春"]);
         let other = |kind| Grade::new(kind, Reading::Other);
-        assert_eq!(spelt(&ix, "zw"), [(0, other(MatchKind::Initials)), (1, INITIALS)]);
-        assert_eq!(spelt(&ix, "zl"), [(0, INITIALS)]);
+        assert_eq!(spelt(&ix, "zw"), [(0, other(MatchKind::Prefix)), (1, INITIALS)]);
+        assert_eq!(spelt(&ix, "zl"), [(0, PREFIX)]);
         assert_eq!(spelt(&ix, "zhangweixin"), [(0, other(MatchKind::Exact))]);
         assert_eq!(spelt(&ix, "zhangwei"), [(0, other(MatchKind::Prefix)), (1, EXACT)]);
         assert_eq!(spelt(&ix, "wcc"), [(2, INITIALS)]);
