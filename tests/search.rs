@@ -528,3 +528,20 @@ fn whole_names_and_close_fuzzy_matches_rank_first() {
     assert_eq!(r.hits.first().map(|h| (h.no.as_str(), h.kind)), Some(("C33", MatchKind::Fuzzy)), "{r:?}");
     assert_eq!(r.hits[0].name_highlight, [1, 2], "both 娜 lit");
 }
+
+/// Issue 16, point 4: a name heard and typed with one slip is still found, after real matches.
+#[test]
+fn a_spelt_name_with_one_typo_is_found_after_every_real_match() {
+    let b = ready_branch();
+    put(&b, &[("C40", "张文", None, 300)]);
+    for q in ["zhangwie", "zhnagwei", "zhangwel", "zhanggwei", "hzangwei"] {
+        let r = find(&b, "2001", q);
+        let hit = r.hits.iter().find(|h| h.no.as_str() == "C1").map(|h| (h.kind, h.name_highlight.clone()));
+        assert_eq!(hit, Some((MatchKind::Typo, vec![0, 1])), "query {q:?}: {r:?}");
+    }
+    // "zhangwen" is 张文 itself and one letter from 张伟: the real match first.
+    let r = find(&b, "2001", "zhangwen");
+    assert_eq!(nos(&r), ["C40", "C1"]);
+    assert_eq!(r.hits.iter().map(|h| h.kind).collect::<Vec<_>>(), [MatchKind::Exact, MatchKind::Typo]);
+    assert!(find(&b, "2001", "zhnagwie").hits.is_empty(), "two slips are too many");
+}

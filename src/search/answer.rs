@@ -1,12 +1,13 @@
 //! Answering a query: candidates grade by grade (kind by kind, and within a kind primary readings
 //! before others), best first, ranked; see the module above.
 
-use super::matcher::{Prepared, classify, fuzzy_level, fuzzy_name};
+use super::matcher::{Prepared, classify, fuzzy_level, fuzzy_name, typo_end};
 use super::name_keys::Emit;
 use super::numbers::NumberHits;
 use super::query::Unit;
 use super::rank::TopK;
 use super::table::Id;
+use super::typo::TypoQuery;
 use super::{
     DEFAULT_LIMIT, FUZZY_RUN, FUZZY_SCATTERED, Found, Grade, MAX_LIMIT, MatchKind, Reading, SearchIndex,
     typed_chars,
@@ -33,7 +34,7 @@ impl SearchIndex {
         for run in check {
             for &id in run {
                 if let Some(m) = classify(t, id, &p, false)
-                    && m.kind != MatchKind::Fuzzy
+                    && m.kind < MatchKind::Fuzzy
                 {
                     checked[m.grade().index()].push(id);
                 }
@@ -62,7 +63,12 @@ impl SearchIndex {
         }
 
         if taken.len() < limit {
-            self.fuzzy(&p, me, limit, &mut taken, key);
+            self.fuzzy(&p, me, limit, &mut taken, &key);
+        }
+        if taken.len() < limit
+            && let Some(tq) = &p.typo
+        {
+            self.typos(&p, tq, me, limit, &mut taken, &key);
         }
 
         taken
@@ -170,6 +176,50 @@ impl SearchIndex {
         }
         take(taken, run, Grade::new(MatchKind::Fuzzy, FUZZY_RUN), limit);
         take(taken, scattered, Grade::new(MatchKind::Fuzzy, FUZZY_SCATTERED), limit);
+    }
+
+    /// Names within one typo of the query (`typo`), after every better match is in `taken`.
+    /// Found by walking the name keys with the typo automaton; when they are very many (a typo
+    /// in a common surname's start), the clients are walked in rank order instead.
+    fn typos(
+        &self,
+        p: &Prepared,
+        tq: &TypoQuery,
+        me: Option<u32>,
+        limit: usize,
+        taken: &mut Vec<(Id, Grade)>,
+        key: impl Fn(Id) -> u64,
+    ) {
+        let t = &self.t;
+        let mut already: Vec<Id> = taken.iter().map(|(id, _)| *id).collect();
+        already.sort_unstable();
+        let mut runs = Vec::new();
+        self.names.typos(tq, &mut runs);
+        let count: usize = runs.iter().map(|(lo, hi)| hi - lo).sum();
+        if count > self.walk_above {
+            let need = limit - taken.len();
+            let found = self.walk(me, need, |id| {
+                already.binary_search(&id).is_err() && typo_end(t.rec(id).name(), tq).is_some()
+            });
+            taken.extend(found.into_iter().map(|id| (id, TYPO)));
+            return;
+        }
+        let mut top = TopK::new(limit);
+        for &(lo, hi) in &runs {
+            for &id in self.names.ids_in(lo, hi) {
+                if already.binary_search(&id).is_err() {
+                    top.offer(key(id), id);
+                }
+            }
+        }
+        for &id in &self.names.overflow {
+            if already.binary_search(&id).is_err()
+                && classify(t, id, p, false).is_some_and(|m| m.kind == MatchKind::Typo)
+            {
+                top.offer(key(id), id);
+            }
+        }
+        take(taken, top, TYPO, limit);
     }
 
     /// The best `need` fuzzy matches in rank order, those of `FUZZY_RUN` first, walking at most
@@ -296,6 +346,8 @@ impl SearchIndex {
         Ok(found)
     }
 }
+
+const TYPO: Grade = Grade::primary(MatchKind::Typo);
 
 /// Runs of candidate ids, one list per grade of `Grade::STRUCTURED`.
 type Runs<'a> = [Vec<&'a [Id]>; Grade::STRUCTURED.len()];

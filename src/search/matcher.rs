@@ -24,6 +24,7 @@ use super::name_code::{Mask, NameKey, char_bit};
 use super::query::{MAX_UNITS, Query, Unit};
 use super::syllables::table as syllable_table;
 use super::table::{Id, Table};
+use super::typo::TypoQuery;
 use super::{FUZZY_RUN, FUZZY_SCATTERED, Grade, MatchField, MatchKind, Reading};
 use crate::domain::mask::{id_ending_searchable, phone_shown};
 
@@ -41,6 +42,8 @@ pub struct Prepared {
     pub mask: u64,
     /// For each `Unit::Char`, the syllables it can be read as (for the name keys).
     pub char_syllables: Vec<Vec<u16>>,
+    /// The query as a pinyin query that may hold one typo (`typo`), when it is one.
+    pub typo: Option<TypoQuery>,
     /// Made on the first fuzzy hit shown and kept for the others: making one costs more than
     /// using it, and most queries show no fuzzy hit at all.
     skim: OnceCell<SkimMatcherV2>,
@@ -80,7 +83,8 @@ impl Prepared {
                 Unit::Alnum(_) => Vec::new(),
             })
             .collect();
-        Prepared { query, number, alnum, digits, id_form, mask, char_syllables, skim: OnceCell::new() }
+        let typo = if number { None } else { TypoQuery::new(&query.units) };
+        Prepared { query, number, alnum, digits, id_form, mask, char_syllables, typo, skim: OnceCell::new() }
     }
 }
 
@@ -124,7 +128,19 @@ pub fn classify(t: &Table, id: Id, p: &Prepared, detail: bool) -> Option<Match> 
             positions: if detail { typed_positions(rec.name(), end) } else { Vec::new() },
         });
         let fuzzy = name.is_none() && t.mask[id as usize] & p.mask == p.mask && fuzzy_name(t, id, p);
+        let typo = match &p.typo {
+            Some(tq) if name.is_none() && !fuzzy => typo_end(rec.name(), tq),
+            _ => None,
+        };
         offer(name);
+        if let Some(end) = typo {
+            offer(Some(Match {
+                field: MatchField::Name,
+                kind: MatchKind::Typo,
+                reading: Reading::Primary,
+                positions: if detail { typed_positions(rec.name(), end) } else { Vec::new() },
+            }));
+        }
         if fuzzy {
             let positions = if detail { fuzzy_positions(rec.name(), p) } else { Vec::new() };
             offer(Some(Match {
@@ -283,6 +299,27 @@ pub fn anchored(name: NameKey, units: &[Unit], sounds: &[Vec<u16>]) -> Option<(G
         states = next;
     }
     best
+}
+
+/// Whether some spelling of `name` starts within one edit of the query (`typo`): the index of
+/// the character where the query was used up.
+pub fn typo_end(name: NameKey, tq: &TypoQuery) -> Option<usize> {
+    let syl = syllable_table();
+    let mut st = tq.start();
+    for (i, slot) in name.enumerate() {
+        if slot.skip {
+            continue;
+        }
+        let (next, done) = tq.feed_any(st, slot.syllables().map(|s| syl.text(s).as_bytes()));
+        if done {
+            return Some(i);
+        }
+        if next.is_dead() {
+            return None;
+        }
+        st = next;
+    }
+    None
 }
 
 /// The characters of `name` up to and including `end` that were typed for, for highlighting.

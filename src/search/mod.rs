@@ -24,6 +24,7 @@ mod query;
 mod rank;
 mod syllables;
 mod table;
+mod typo;
 
 use std::collections::HashMap;
 

@@ -19,6 +19,7 @@ use super::name_code::NameKey;
 use super::query::Unit;
 use super::syllables::table as syllable_table;
 use super::table::Id;
+use super::typo::{States, TypoQuery};
 use super::{Grade, MatchKind, Reading};
 
 pub const SLOTS: usize = 6;
@@ -137,6 +138,19 @@ impl NameKeys {
         self.keys.capacity() * 8 + self.ids.capacity() * 4 + self.overflow.capacity() * 4
     }
 
+    /// Runs of entries (as `lo..hi` for `ids_in`) of names some spelling of which starts within
+    /// one edit of the query (`typo`). Names that were read into the overflow list are not here.
+    pub fn typos(&self, tq: &TypoQuery, out: &mut Vec<(usize, usize)>) {
+        let split = self.keys.partition_point(|k| k & OTHER == 0);
+        let mut walk = TypoWalk { keys: &self.keys, tq, out };
+        walk.step(0, split, 0, tq.start());
+        walk.step(split, self.keys.len(), 0, tq.start());
+    }
+
+    pub fn ids_in(&self, lo: usize, hi: usize) -> &[Id] {
+        &self.ids[lo..hi]
+    }
+
     /// Runs of entries whose name starts the way `units` spell it, those read the primary way
     /// first. `char_syllables[j]` lists the syllable ids a `Unit::Char` at `j` can be read as;
     /// entries found through a character are only candidates (章 and 张 share "zhang", and the
@@ -149,6 +163,57 @@ impl NameKeys {
         for (lo, hi, reading) in [(0, split, Reading::Primary), (split, self.keys.len(), Reading::Other)] {
             let mut walk = Walk { keys: &self.keys, units, char_syllables, reading, out };
             walk.step(lo, hi, 0, 0, false);
+        }
+    }
+}
+
+/// The name keys walked with the typo automaton (`typo`): each syllable present at a slot is fed
+/// once for all the names sharing the syllables before it.
+struct TypoWalk<'a> {
+    keys: &'a [u64],
+    tq: &'a TypoQuery,
+    out: &'a mut Vec<(usize, usize)>,
+}
+
+impl TypoWalk<'_> {
+    /// Entries in `lo..hi` share their first `slot` syllables, which left the automaton at `st`.
+    fn step(&mut self, lo: usize, hi: usize, slot: usize, st: States) {
+        if slot == SLOTS || lo == hi {
+            return;
+        }
+        let syl = syllable_table();
+        let keys = &self.keys[lo..hi];
+        // Names that ended before this slot are done with.
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        match self.tq.next_letters(&st) {
+            None => ranges.push((lo + keys.partition_point(|k| at(*k, slot) == 0), hi)),
+            Some(mut letters) => {
+                while letters != 0 {
+                    let b = b'a' + letters.trailing_zeros() as u8;
+                    letters &= letters - 1;
+                    if let Some(r) = syl.with_prefix(&[b]) {
+                        let (a, b) = (r.start() + 1, r.end() + 1);
+                        ranges.push((
+                            lo + keys.partition_point(|k| at(*k, slot) < a),
+                            lo + keys.partition_point(|k| at(*k, slot) <= b),
+                        ));
+                    }
+                }
+            }
+        }
+        for (x, y) in ranges {
+            let mut p = x;
+            while p < y {
+                let s = at(self.keys[p], slot);
+                let e = p + self.keys[p..y].partition_point(|k| at(*k, slot) <= s);
+                let (next, done) = self.tq.feed(st, syl.text(s - 1).as_bytes());
+                if done {
+                    self.out.push((p, e));
+                } else if !next.is_dead() {
+                    self.step(p, e, slot + 1, next);
+                }
+                p = e;
+            }
         }
     }
 }
