@@ -545,3 +545,17 @@ fn a_spelt_name_with_one_typo_is_found_after_every_real_match() {
     assert_eq!(r.hits.iter().map(|h| h.kind).collect::<Vec<_>>(), [MatchKind::Exact, MatchKind::Typo]);
     assert!(find(&b, "2001", "zhnagwie").hits.is_empty(), "two slips are too many");
 }
+
+/// Issue 16, point 6: a capped list says about how many match in all; a short one is complete.
+#[test]
+fn a_capped_list_carries_about_how_many_match() {
+    let b = ready_branch();
+    let rows: Vec<(String, &str)> = (0..30).map(|i| (format!("C{}", 100 + i), "张伟")).collect();
+    let rows: Vec<(&str, &str, Option<&str>, i64)> =
+        rows.iter().map(|(no, n)| (no.as_str(), *n, None, 1)).collect();
+    put(&b, &rows);
+    let r = b.session("2001").search("张伟".into(), 10).unwrap();
+    assert_eq!((r.hits.len(), r.about), (10, 31), "C1 and the thirty new ones");
+    let r = b.session("2001").search("单明".into(), 10).unwrap();
+    assert_eq!((r.hits.len(), r.about), (1, 1));
+}

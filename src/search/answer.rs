@@ -8,20 +8,22 @@ use super::query::Unit;
 use super::rank::TopK;
 use super::table::Id;
 use super::typo::TypoQuery;
-use super::{
-    DEFAULT_LIMIT, FUZZY_RUN, FUZZY_SCATTERED, Found, Grade, MAX_LIMIT, MatchKind, Reading, SearchIndex,
-    typed_chars,
-};
+use super::{FUZZY_RUN, FUZZY_SCATTERED, Found, Grade, MatchKind, Reading, SearchIndex, typed_chars};
 
 impl SearchIndex {
     /// The best `limit` clients for `query` as seen by staff member `actor` (their own clients
     /// rank first within a kind). An empty query finds nothing.
     pub fn search(&self, query: &str, actor: Option<&str>, limit: usize) -> Vec<Found> {
+        self.answer(query, actor, limit).found
+    }
+
+    /// `search`, with about how many clients match in all.
+    pub fn answer(&self, query: &str, actor: Option<&str>, limit: usize) -> Answer {
         let p = Prepared::new(query);
         if p.query.is_empty() {
-            return Vec::new();
+            return Answer::default();
         }
-        let limit = if limit == 0 { DEFAULT_LIMIT } else { limit.min(MAX_LIMIT) };
+        let limit = super::effective_limit(limit);
         let me = actor.and_then(|a| self.staff.get(a)).copied();
         let t = &self.t;
         let is_mine = |id: Id| me.is_some_and(|m| t.maintainer[id as usize] == m);
@@ -31,23 +33,37 @@ impl SearchIndex {
         let mut check: Vec<&[Id]> = Vec::new();
         self.candidates(&p, &mut sure, &mut check);
         let mut checked: [Vec<Id>; Grade::STRUCTURED.len()] = Default::default();
+        // Names matching characters typed as themselves are in the runs of names in character
+        // order already; through the name keys only their sound-alikes are new.
+        let all_chars = p.query.units.iter().all(|u| matches!(u, Unit::Char(_)));
         for run in check {
             for &id in run {
                 if let Some(m) = classify(t, id, &p, false)
                     && m.kind < MatchKind::Fuzzy
+                    && (!all_chars || m.reading == Reading::Sound)
                 {
                     checked[m.grade().index()].push(id);
                 }
             }
         }
+        // A name found through two of its keys is one client.
+        for c in &mut checked {
+            c.sort_unstable();
+            c.dedup();
+        }
 
+        let counts: Vec<usize> = (0..Grade::STRUCTURED.len())
+            .map(|g| sure[g].iter().map(|r| r.len()).sum::<usize>() + checked[g].len())
+            .collect();
+        // A client may be counted once per reading of its name that matches: "about".
+        let mut about: usize = counts.iter().sum();
         let mut taken: Vec<(Id, Grade)> = Vec::new();
         for grade in Grade::STRUCTURED {
             let g = grade.index();
             if taken.len() == limit {
                 break;
             }
-            let count = sure[g].iter().map(|r| r.len()).sum::<usize>() + checked[g].len();
+            let count = counts[g];
             if count > self.walk_above {
                 let need = limit - taken.len();
                 let found =
@@ -62,16 +78,18 @@ impl SearchIndex {
             take(&mut taken, top, grade, limit);
         }
 
+        // Fuzzy matches and typos are looked for, and so counted, only when the better kinds
+        // leave room.
         if taken.len() < limit {
-            self.fuzzy(&p, me, limit, &mut taken, &key);
+            about += self.fuzzy(&p, me, limit, &mut taken, &key);
         }
         if taken.len() < limit
             && let Some(tq) = &p.typo
         {
-            self.typos(&p, tq, me, limit, &mut taken, &key);
+            about += self.typos(&p, tq, me, limit, &mut taken, &key);
         }
 
-        taken
+        let found: Vec<Found> = taken
             .into_iter()
             .filter_map(|(id, grade)| {
                 let m = classify(t, id, &p, true)?;
@@ -91,7 +109,9 @@ impl SearchIndex {
                     positions: m.positions,
                 })
             })
-            .collect()
+            .collect();
+        let about = if found.len() < limit { found.len() } else { about.max(found.len()) };
+        Answer { found, about }
     }
 
     /// Fuzzy matches, after every better one is in `taken`: the name as a subsequence, the client
@@ -105,7 +125,7 @@ impl SearchIndex {
         limit: usize,
         taken: &mut Vec<(Id, Grade)>,
         key: impl Fn(Id) -> u64,
-    ) {
+    ) -> usize {
         let t = &self.t;
         let cap = self.walk_above / 2;
         let by_name = |id: Id| t.mask[id as usize] & p.mask == p.mask && fuzzy_name(t, id, p);
@@ -130,10 +150,10 @@ impl SearchIndex {
         // the best of them long before a scan of every name would end.
         if !p.number
             && !p.query.has_chars()
-            && let Ok(more) = self.walk_graded(me, need, cap, &level)
+            && let Ok((more, about)) = self.walk_graded(me, need, cap, &level)
         {
             taken.extend(more);
-            return;
+            return about;
         }
         let mut found: Vec<Id> = Vec::new();
         let mut push = |id: Id| {
@@ -161,12 +181,14 @@ impl SearchIndex {
             });
         }
         if !whole {
-            let more = self.walk_graded(me, need, usize::MAX, &level).unwrap_or_else(|partial| partial);
+            let (more, about) =
+                self.walk_graded(me, need, usize::MAX, &level).unwrap_or_else(|partial| partial);
             taken.extend(more);
-            return;
+            return about;
         }
         let mut run = TopK::new(limit);
         let mut scattered = TopK::new(limit);
+        let about = found.iter().filter(|id| already.binary_search(id).is_err()).count();
         for id in found {
             match level(id) {
                 Some(FUZZY_RUN) => run.offer(key(id), id),
@@ -176,6 +198,7 @@ impl SearchIndex {
         }
         take(taken, run, Grade::new(MatchKind::Fuzzy, FUZZY_RUN), limit);
         take(taken, scattered, Grade::new(MatchKind::Fuzzy, FUZZY_SCATTERED), limit);
+        about
     }
 
     /// Names within one typo of the query (`typo`), after every better match is in `taken`.
@@ -189,7 +212,7 @@ impl SearchIndex {
         limit: usize,
         taken: &mut Vec<(Id, Grade)>,
         key: impl Fn(Id) -> u64,
-    ) {
+    ) -> usize {
         let t = &self.t;
         let mut already: Vec<Id> = taken.iter().map(|(id, _)| *id).collect();
         already.sort_unstable();
@@ -202,7 +225,7 @@ impl SearchIndex {
                 already.binary_search(&id).is_err() && typo_end(t.rec(id).name(), tq).is_some()
             });
             taken.extend(found.into_iter().map(|id| (id, TYPO)));
-            return;
+            return count;
         }
         let mut top = TopK::new(limit);
         for &(lo, hi) in &runs {
@@ -220,6 +243,7 @@ impl SearchIndex {
             }
         }
         take(taken, top, TYPO, limit);
+        count
     }
 
     /// The best `need` fuzzy matches in rank order, those of `FUZZY_RUN` first, walking at most
@@ -230,22 +254,30 @@ impl SearchIndex {
         need: usize,
         budget: usize,
         level: impl Fn(Id) -> Option<Reading>,
-    ) -> Result<Vec<(Id, Grade)>, Vec<(Id, Grade)>> {
+    ) -> Result<(Vec<(Id, Grade)>, usize), (Vec<(Id, Grade)>, usize)> {
         let mut run = Vec::new();
         let mut scattered = Vec::new();
-        let walked = self.walk_for(me, need, budget, |id| match level(id) {
-            Some(FUZZY_RUN) => {
-                run.push(id);
-                true
-            }
-            Some(_) => {
-                if scattered.len() < need {
-                    scattered.push(id);
+        let (mut looked, mut matched) = (0usize, 0usize);
+        let walked = self.walk_for(me, need, budget, |id| {
+            looked += 1;
+            let level = level(id);
+            matched += usize::from(level.is_some());
+            match level {
+                Some(FUZZY_RUN) => {
+                    run.push(id);
+                    true
                 }
-                false
+                Some(_) => {
+                    if scattered.len() < need {
+                        scattered.push(id);
+                    }
+                    false
+                }
+                None => false,
             }
-            None => false,
         });
+        // As many again in the part not walked, for the count shown ("共约").
+        let about = if looked >= self.t.len() { matched } else { matched * self.t.len() / looked.max(1) };
         let both = |run: Vec<Id>, scattered: Vec<Id>| {
             let run = run.into_iter().map(|id| (id, Grade::new(MatchKind::Fuzzy, FUZZY_RUN)));
             let scattered =
@@ -253,8 +285,8 @@ impl SearchIndex {
             run.chain(scattered).take(need).collect()
         };
         match walked {
-            Ok(_) => Ok(both(run, scattered)),
-            Err(_) => Err(both(run, scattered)),
+            Ok(_) => Ok((both(run, scattered), about)),
+            Err(_) => Err((both(run, scattered), about)),
         }
     }
 
@@ -345,6 +377,17 @@ impl SearchIndex {
         }
         Ok(found)
     }
+}
+
+/// What a search found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answer {
+    /// The best matches, best first, at most the limit asked for.
+    pub found: Vec<Found>,
+    /// About how many clients match in all: exactly `found.len()` when that is under the limit,
+    /// otherwise an estimate (a name matching through two readings may count twice, and
+    /// matches of a kind that was walked rather than counted are extrapolated from the walk).
+    pub about: usize,
 }
 
 const TYPO: Grade = Grade::primary(MatchKind::Typo);

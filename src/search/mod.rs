@@ -30,6 +30,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use answer::Answer;
 pub use live::{LiveIndex, Searched};
 pub use table::Row;
 
@@ -130,6 +131,12 @@ impl Grade {
 pub const DEFAULT_LIMIT: usize = 50;
 /// A search box shows a screenful; more than this is a listing, not a search.
 pub const MAX_LIMIT: usize = 500;
+
+/// The number of results a search with `limit` gives at most: 0 means `DEFAULT_LIMIT`, and no
+/// more than `MAX_LIMIT`.
+pub fn effective_limit(limit: usize) -> usize {
+    if limit == 0 { DEFAULT_LIMIT } else { limit.min(MAX_LIMIT) }
+}
 
 /// Above this many candidates for one grade, walk the clients in rank order instead of ranking
 /// every candidate (see `walk`). Ranking one candidate costs a few nanoseconds, checking one in

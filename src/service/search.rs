@@ -55,6 +55,10 @@ pub struct SearchResults {
     /// then, whether or not some hidden number would have matched, so that its presence says
     /// nothing about the hidden digits.
     pub notice: Option<String>,
+    /// About how many clients match in all: `hits.len()` when the list is not capped, otherwise
+    /// an estimate, so a capped list can say "前 50 位（共约 1,234 位）" rather than look complete.
+    #[serde(default)]
+    pub about: usize,
 }
 
 /// Whole-number searches that counted against each staff member's hourly limit, keyed by 工号:
@@ -212,19 +216,27 @@ impl Service {
     /// written (nothing hidden is returned then).
     pub fn search(&self, actor: &Staff, query: String, limit: u32) -> Result<SearchResults, ServiceError> {
         let found = match self.search.live().search(&query, Some(actor.no.as_str()), limit as usize) {
-            Searched::Building => return Ok(SearchResults { hits: Vec::new(), ready: false, notice: None }),
+            Searched::Building => {
+                return Ok(SearchResults { hits: Vec::new(), ready: false, notice: None, about: 0 });
+            }
             Searched::Failed(reason) => {
                 return Err(ServiceError::Store(format!("客户搜索暂不可用：读取客户数据失败（{reason}）")));
             }
-            Searched::Ready(found) => found,
+            Searched::Ready(answer) => answer,
         };
+        let (found, about) = (found.found, found.about);
         let (found, notice) = match number_typed(&query) {
             Some(number) => self.guard_whole_numbers(actor, &number, found)?,
             None => (found, None),
         };
         let mut staff: Vec<StaffRef> = Vec::new();
-        let hits = found.into_iter().map(|f| self.hit(f, &mut staff)).collect::<Result<_, _>>()?;
-        Ok(SearchResults { hits, ready: true, notice })
+        let hits: Vec<SearchHit> =
+            found.into_iter().map(|f| self.hit(f, &mut staff)).collect::<Result<_, _>>()?;
+        // A list under the limit is complete. (Whole-number matches left out above leave it so,
+        // and the count must not tell that they were there.)
+        let capped = hits.len() >= crate::search::effective_limit(limit as usize);
+        let about = if capped { about.max(hits.len()) } else { hits.len() };
+        Ok(SearchResults { hits, ready: true, notice, about })
     }
 
     /// Applies the whole-number rule of `search` to the matches of number query `number`:
