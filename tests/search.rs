@@ -559,3 +559,23 @@ fn a_capped_list_carries_about_how_many_match() {
     let r = b.session("2001").search("单明".into(), 10).unwrap();
     assert_eq!((r.hits.len(), r.about), (1, 1));
 }
+
+/// Issue 16, point 7: the results a script gets are the search box's, and leave an audit record.
+#[test]
+fn search_for_scripts_gives_the_same_masked_results_and_is_audited() {
+    let b = ready_branch();
+    let s = b.session("2002");
+    let boxed = s.search("zhangw".into(), 20).unwrap();
+    let scripted = s.search_export("zhangw".into(), 20).unwrap();
+    assert_eq!(scripted, boxed);
+    assert_eq!(scripted.hits[0].phone, "138****8000");
+    let audit = b.session("9001").audit(Default::default()).unwrap();
+    let exported: Vec<_> = audit.iter().filter(|r| r.action == AuditAction::Export).collect();
+    assert_eq!(exported.len(), 1, "{audit:?}");
+    assert_eq!((exported[0].actor.as_str(), exported[0].target.as_str()), ("2002", "搜索结果"));
+    assert!(
+        exported[0].detail.contains("zhangw") && exported[0].detail.contains("1 行"),
+        "{:?}",
+        exported[0]
+    );
+}

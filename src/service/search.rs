@@ -239,6 +239,25 @@ impl Service {
         Ok(SearchResults { hits, ready: true, notice, about })
     }
 
+    /// `search` for scripts (`mingdan search`): the same masked results, audited as an export
+    /// (导出, target 搜索结果, detail the query and how many lines), like every other way masked
+    /// client data leaves the app in bulk. Errors: those of `search`; the audit could not be
+    /// written (nothing is returned then).
+    pub fn search_export(
+        &self,
+        actor: &Staff,
+        query: String,
+        limit: u32,
+    ) -> Result<SearchResults, ServiceError> {
+        let results = self.search(actor, query.clone(), limit)?;
+        if results.ready {
+            let shown: String = crate::domain::inert(&query).chars().take(40).collect();
+            let detail = format!("查询“{shown}”，{} 行，已遮蔽", results.hits.len());
+            self.audit_export(actor, "搜索结果", detail)?;
+        }
+        Ok(results)
+    }
+
     /// Applies the whole-number rule of `search` to the matches of number query `number`:
     /// audits and counts the matches of hidden numbers, or leaves them out beyond the limit.
     fn guard_whole_numbers(
