@@ -81,12 +81,12 @@ impl SearchIndex {
         // Fuzzy matches and typos are looked for, and so counted, only when the better kinds
         // leave room.
         if taken.len() < limit {
-            about += self.fuzzy(&p, me, limit, &mut taken, &key);
+            about += self.fuzzy(&p, me, limit, &mut taken, key);
         }
         if taken.len() < limit
             && let Some(tq) = &p.typo
         {
-            about += self.typos(&p, tq, me, limit, &mut taken, &key);
+            about += self.typos(&p, tq, me, limit, &mut taken, key);
         }
 
         let found: Vec<Found> = taken
@@ -150,7 +150,7 @@ impl SearchIndex {
         // the best of them long before a scan of every name would end.
         if !p.number
             && !p.query.has_chars()
-            && let Ok((more, about)) = self.walk_graded(me, need, cap, &level)
+            && let Ok((more, about)) = self.walk_graded(me, need, cap, level)
         {
             taken.extend(more);
             return about;
@@ -182,7 +182,7 @@ impl SearchIndex {
         }
         if !whole {
             let (more, about) =
-                self.walk_graded(me, need, usize::MAX, &level).unwrap_or_else(|partial| partial);
+                self.walk_graded(me, need, usize::MAX, level).unwrap_or_else(|partial| partial);
             taken.extend(more);
             return about;
         }
@@ -254,7 +254,7 @@ impl SearchIndex {
         need: usize,
         budget: usize,
         level: impl Fn(Id) -> Option<Reading>,
-    ) -> Result<(Vec<(Id, Grade)>, usize), (Vec<(Id, Grade)>, usize)> {
+    ) -> Result<Walked, Walked> {
         let mut run = Vec::new();
         let mut scattered = Vec::new();
         let (mut looked, mut matched) = (0usize, 0usize);
@@ -389,6 +389,9 @@ pub struct Answer {
     /// matches of a kind that was walked rather than counted are extrapolated from the walk).
     pub about: usize,
 }
+
+/// Matches met by a walk, and about how many there are in all.
+type Walked = (Vec<(Id, Grade)>, usize);
 
 const TYPO: Grade = Grade::primary(MatchKind::Typo);
 
