@@ -275,7 +275,9 @@ fn main() {
         })
     });
     if busy {
-        println!("a busy-loop thread keeps one other core busy during every timing (--quiet to leave it out)");
+        println!(
+            "a busy-loop thread keeps one other core busy during every timing (--quiet to leave it out)"
+        );
     }
     println!();
     println!(

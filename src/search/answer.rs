@@ -31,7 +31,8 @@ impl SearchIndex {
 
         let mut sure: Runs = Default::default();
         let mut check: Vec<&[Id]> = Vec::new();
-        self.candidates(&p, &mut sure, &mut check);
+        let mut chars: Vec<(&[Id], Emit)> = Vec::new();
+        self.candidates(&p, &mut sure, &mut check, &mut chars);
         let mut checked: [Vec<Id>; Grade::STRUCTURED.len()] = Default::default();
         // Names matching characters typed as themselves are in the runs of names in character
         // order already; through the name keys only their sound-alikes are new.
@@ -43,6 +44,20 @@ impl SearchIndex {
                     && (!all_chars || m.reading == Reading::Sound)
                 {
                     checked[m.grade().index()].push(id);
+                }
+            }
+        }
+        let typed: Vec<char> = p
+            .query
+            .units
+            .iter()
+            .filter_map(|u| if let Unit::Char(c) = u { Some(*c) } else { None })
+            .collect();
+        for (run, e) in &chars {
+            for &id in *run {
+                let grade = self.through_chars(id, e, &typed);
+                if !all_chars || grade.reading == Reading::Sound {
+                    checked[grade.index()].push(id);
                 }
             }
         }
@@ -303,7 +318,13 @@ impl SearchIndex {
     }
 
     /// Runs of candidates per grade that match for sure (`sure`), and runs that need checking.
-    fn candidates<'a>(&'a self, p: &Prepared, sure: &mut Runs<'a>, check: &mut Vec<&'a [Id]>) {
+    fn candidates<'a>(
+        &'a self,
+        p: &Prepared,
+        sure: &mut Runs<'a>,
+        check: &mut Vec<&'a [Id]>,
+        chars: &mut Vec<(&'a [Id], Emit)>,
+    ) {
         let t = &self.t;
         let mut numbers = NumberHits::default();
         if let Some(q) = &p.alnum {
@@ -338,15 +359,30 @@ impl SearchIndex {
         }
         let mut emits: Vec<Emit> = Vec::new();
         self.names.spell(units, &p.char_syllables, &mut emits);
-        let through_chars = p.query.has_chars();
-        for e in &emits {
-            if through_chars {
-                check.push(self.names.ids(e));
+        for e in emits {
+            if e.char_slots == 0 {
+                sure[e.grade.index()].push(self.names.ids(&e));
             } else {
-                sure[e.grade.index()].push(self.names.ids(e));
+                chars.push((self.names.ids(&e), e));
             }
         }
         check.push(&self.names.overflow);
+    }
+
+    /// The grade of `id`, found through the name keys by emit `e` that went through characters
+    /// typed: `e.grade` if the name has those characters at those places, else the same kind
+    /// read the same (`Reading::Sound`). Cheaper than `classify` by the whole matcher.
+    fn through_chars(&self, id: Id, e: &Emit, typed: &[char]) -> Grade {
+        let mut want = typed.iter();
+        let same = self
+            .t
+            .rec(id)
+            .name()
+            .filter(|s| !s.skip)
+            .enumerate()
+            .filter(|(k, _)| *k < 8 && e.char_slots & (1 << k) != 0)
+            .all(|(_, s)| want.next() == Some(&s.ch));
+        if same { e.grade } else { Grade::new(e.grade.kind, Reading::Sound) }
     }
 
     /// The first `need` clients satisfying `accept`, in ranking order: the searcher's own clients

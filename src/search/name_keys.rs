@@ -76,6 +76,10 @@ pub struct Emit {
     pub lo: usize,
     pub hi: usize,
     pub grade: Grade,
+    /// Bit `k` set when the syllable at slot `k` was reached through a character typed (the
+    /// query's characters, in order): the entries match with `grade` where the name has those
+    /// characters, and as sound-alikes (`Reading::Sound`) where it has others read the same.
+    pub char_slots: u8,
 }
 
 #[derive(Default)]
@@ -162,7 +166,7 @@ impl NameKeys {
         let split = self.keys.partition_point(|k| k & OTHER == 0);
         for (lo, hi, reading) in [(0, split, Reading::Primary), (split, self.keys.len(), Reading::Other)] {
             let mut walk = Walk { keys: &self.keys, units, char_syllables, reading, out };
-            walk.step(lo, hi, 0, 0, false);
+            walk.step(lo, hi, 0, 0, false, 0);
         }
     }
 }
@@ -229,7 +233,7 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     /// Entries in `lo..hi` share their first `slot` syllables, which spelt `units[..j]`.
-    fn step(&mut self, lo: usize, hi: usize, slot: usize, j: usize, abbreviated: bool) {
+    fn step(&mut self, lo: usize, hi: usize, slot: usize, j: usize, abbreviated: bool, chars: u8) {
         if slot == SLOTS || lo == hi {
             return;
         }
@@ -239,10 +243,11 @@ impl Walk<'_> {
                 for &s in &self.char_syllables[j] {
                     let s = s + 1;
                     let (x, y) = self.within(lo, hi, slot, s, s);
+                    let chars = chars | 1 << slot;
                     if j + 1 == last {
-                        self.finish(x, y, slot, Some(s), abbreviated);
+                        self.finish(x, y, slot, Some(s), abbreviated, chars);
                     } else {
-                        self.step(x, y, slot + 1, j + 1, abbreviated);
+                        self.step(x, y, slot + 1, j + 1, abbreviated, chars);
                     }
                 }
             }
@@ -259,14 +264,14 @@ impl Walk<'_> {
                     let (x, y) = self.within(lo, hi, slot, a, b);
                     let next = j + typed.len();
                     if next == last {
-                        self.finish(x, y, slot, full, abbreviated);
+                        self.finish(x, y, slot, full, abbreviated, chars);
                         continue;
                     }
                     let mut p = x;
                     while p < y {
                         let s = at(self.keys[p], slot);
                         let e = p + self.keys[p..y].partition_point(|k| at(*k, slot) <= s);
-                        self.step(p, e, slot + 1, next, abbreviated || full != Some(s));
+                        self.step(p, e, slot + 1, next, abbreviated || full != Some(s), chars);
                         p = e;
                     }
                 }
@@ -282,7 +287,7 @@ impl Walk<'_> {
 
     /// The query ended on the syllable at `slot`: whole names spelt in full are exact, whole
     /// names with some segment cut short are initials, names going on past `slot` are prefixes.
-    fn finish(&mut self, x: usize, y: usize, slot: usize, full: Option<u16>, abbreviated: bool) {
+    fn finish(&mut self, x: usize, y: usize, slot: usize, full: Option<u16>, abbreviated: bool, chars: u8) {
         let mut p = x;
         while p < y {
             let s = at(self.keys[p], slot);
@@ -296,7 +301,7 @@ impl Walk<'_> {
             let whole = if abbreviated || full != Some(s) { MatchKind::Initials } else { MatchKind::Exact };
             for (lo, hi, kind) in [(p, ends, whole), (ends, e, MatchKind::Prefix)] {
                 if lo < hi {
-                    self.out.push(Emit { lo, hi, grade: Grade::new(kind, self.reading) });
+                    self.out.push(Emit { lo, hi, grade: Grade::new(kind, self.reading), char_slots: chars });
                 }
             }
             p = e;
