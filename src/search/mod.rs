@@ -1,7 +1,7 @@
 //! The client search index: pure and in memory. The service builds it from the store in the
 //! background, feeds it every client it writes, and asks it; nothing here touches the store.
 //!
-//! A query is answered kind by kind (exact, prefix, initials, fuzzy), best first, and within a
+//! A query is answered kind by kind (exact, initials, prefix, fuzzy, typo), best first, and within a
 //! kind names read with every character's primary reading before those that needed a rarer one
 //! (`Grade`). For each grade the index finds its candidates without looking at every client:
 //! sorted name keys spelt out syllable by syllable (`name_keys`), names in character order,

@@ -200,9 +200,11 @@ impl Drop for SearchState {
 }
 
 impl Service {
-    /// Clients matching `query`, best first: exact, then prefix, then initials, then fuzzy
-    /// matches; within each, the searcher's own clients, then higher tier, then more recent
-    /// contact, then client number. `limit` 0 means the default (50); at most 500.
+    /// Clients matching `query`, best first: whole names (exact, then by initials: `zw` lists
+    /// 张伟 before 周文博), then names that start so, then fuzzy matches (those spelt as one run
+    /// first), then names one typo away; within each, the searcher's own clients, then higher
+    /// tier, then more recent contact, then client number. `limit` 0 means the default (50); at
+    /// most 500. `about` in the answer says about how many match when the list is capped.
     ///
     /// A whole phone or ID number confirms the digits the mask hides, so it matches a client
     /// freely only when the searcher may see that number: the client is on their own roster, or
