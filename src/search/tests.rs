@@ -201,6 +201,11 @@ fn queries(rows: &[Row]) -> Vec<String> {
         "cehnxiaohong",
         "shanmnig",
         "annaa",
+        // Letters repeated three times and more (the mask's third-occurrence bits).
+        "aaaaa",
+        "nanan",
+        "anaan",
+        "iii",
     ]
     .iter()
     .map(|s| s.to_string())
