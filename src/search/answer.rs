@@ -245,9 +245,10 @@ impl SearchIndex {
         self.names.typos(tq, &mut runs);
         let count: usize = runs.iter().map(|(lo, hi)| hi - lo).sum();
         // Typos at the start of a common surname ("zhnag") match some in twenty: a walk in rank
-        // order meets enough of them long before ranking them all would end.
-        if count > self.walk_above / TYPO_WALK_SHARE {
-            let need = limit - taken.len();
+        // order meets enough of them long before ranking them all would end. Only then: a rare
+        // name's typo ("ouyangna") would walk the whole register to meet its few.
+        let need = limit - taken.len();
+        if count > self.walk_above / TYPO_WALK_SHARE && need * self.t.len() < count * TYPO_WALK {
             let found = self.walk(me, need, |id| {
                 already.binary_search(&id).is_err() && typo_end(t.rec(id).name(), tq).is_some()
             });
@@ -447,6 +448,10 @@ const FUZZY_WALK: usize = 8_000;
 
 /// Typo candidates above `walk_above / TYPO_WALK_SHARE` are walked in rank order, not ranked.
 const TYPO_WALK_SHARE: usize = 10;
+
+/// Clients a typo walk in rank order may be expected to look at before it has met enough
+/// matches; with fewer matches about, they are ranked instead.
+const TYPO_WALK: usize = 5_000;
 
 const TYPO: Grade = Grade::primary(MatchKind::Typo);
 
