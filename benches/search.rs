@@ -5,6 +5,10 @@
 //! the naive way: fuzzy-matcher over every client's name + pinyin + phone.
 //!
 //! Run by `cargo test --all-targets` (without `--bench`) it only checks itself on a small branch.
+//!
+//! The timings are taken while a thread of the benchmark's own spins on another core, as a busy
+//! branch server would (`-- --quiet` leaves it out), and end with whether the targets of issue 16
+//! hold: p99 per keystroke at most 2 ms, at least 100 times the naive scan, index at most 200 MB.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -128,6 +132,12 @@ fn sequences(rows: &[Row]) -> Vec<(String, Vec<String>)> {
         ("章w (sound-alike)", typing("章w")),
         ("陳大文 (traditional)", typing("陳大文")),
         ("lyujianguo", typing("lyujianguo")),
+        ("zhnagwei (typo)", typing("zhnagwei")),
+        ("zhangwie (typo)", typing("zhangwie")),
+        ("xiang (fuzzy run)", typing("xiang")),
+        ("nana (fuzzy run)", typing("nana")),
+        ("王x", typing("王x")),
+        ("aaaaa (pathological)", typing("aaaaa")),
         ("wei (fuzzy)", typing("wei")),
         ("xiaoming (fuzzy)", typing("xiaoming")),
         ("lzq (no such client)", typing("lzqx")),
@@ -205,6 +215,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(if full { 1_000_000 } else { 2_000 });
     let rounds = if full { 30 } else { 2 };
+    let busy = !args.iter().any(|a| a == "--quiet");
 
     println!(
         "search benchmark: {n} clients, {rounds} rounds per sequence, limit {LIMIT}, searching as {ACTOR}"
@@ -252,6 +263,22 @@ fn main() {
         return;
     }
 
+    // Another core kept busy for every timing below, as another process would.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let spinner = busy.then(|| {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut x = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                x = black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+            }
+        })
+    });
+    if busy {
+        println!(
+            "a busy-loop thread keeps one other core busy during every timing (--quiet to leave it out)"
+        );
+    }
     println!();
     println!(
         "{:<24} {:>4} {:>9} {:>9} {:>9} {:>11} {:>8}",
@@ -328,6 +355,22 @@ fn main() {
         ms(percentile(&all_naive, 0.99)),
         ms(percentile(&all, 0.99)),
     );
+    let p99 = percentile(&all, 0.99);
+    let ratio = sum(&all_naive) / sum(&all).max(1e-12);
+    let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+    println!(
+        "targets: p99 {:.3} ms <= 2 ms: {}; {:.0}x the naive scan >= 100x: {}; index {:.1} MB <= 200 MB: {}",
+        ms(p99),
+        verdict(p99 <= Duration::from_millis(2)),
+        ratio,
+        verdict(ratio >= 100.0),
+        index_heap as f64 / 1e6,
+        verdict(index_heap <= 200_000_000)
+    );
+    stop.store(true, Ordering::Relaxed);
+    if let Some(h) = spinner {
+        let _ = h.join();
+    }
     // Under `cargo test` the table above is enough to show the benchmark still works.
     if full {
         println!();

@@ -167,3 +167,31 @@ fn a_staff_list_without_login_or_permission_columns_keeps_what_staff_have() {
     let listing = stdout(&mingdan(&store, &["staff", "list"]));
     assert!(listing.contains("1001\t赵敏\t支行行长\t城关\tzhaomin\t管理者"), "{listing}");
 }
+
+#[test]
+fn the_search_command_prints_masked_results_for_scripts_and_is_audited() {
+    let (dir, store) = new_store();
+    let clients = dir.path().join("客户.csv");
+    let text = "客户号,客户姓名,手机号码,网点,日均金融资产（元）\n\
+                C1,张伟,13800138000,城关,100000\n\
+                C2,张伟华,13900139000,城关,100000\n\
+                C3,李娜,13700137000,城关,100000\n";
+    std::fs::write(&clients, with_bom(text)).unwrap();
+    assert!(mingdan(&store, &["import", "clients", clients.to_str().unwrap()]).status.success());
+    let o = mingdan(&store, &["search", "zhangw"]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let lines: Vec<Vec<&str>> = out.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines.len(), 3, "a header and one line per client:\n{out}");
+    assert_eq!(lines[0][..3], ["客户号", "姓名", "手机"]);
+    assert_eq!(lines[1][..3], ["C1", "张伟", "138****8000"], "masked, best first:\n{out}");
+    assert_eq!(lines[2][..2], ["C2", "张伟华"]);
+    assert!(!out.contains("13800138000"), "{out}");
+    // Capped: stdout keeps one line per client, stderr says there are more.
+    let o = mingdan(&store, &["search", "zhang", "--limit", "1"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("前 1 位（共约 2 位）"), "{}", stdout(&o));
+    let o = mingdan(&store, &["audit", "--action", "导出"]);
+    let audit = stdout(&o);
+    assert!(audit.contains("搜索结果") && audit.contains("zhangw") && audit.contains("2 行"), "{audit}");
+}

@@ -65,8 +65,8 @@ fn names_are_found_by_characters_full_pinyin_initials_and_any_mix() {
         ("ZhangWei", Exact),
         ("张wei", Exact),
         ("张", Prefix),
-        ("zhangw", Prefix),
-        ("张w", Prefix),
+        ("zhangw", Initials),
+        ("张w", Initials),
         ("zw", Initials),
         ("ｚｗ", Initials),
         ("zhwei", Initials),
@@ -192,7 +192,9 @@ fn results_rank_by_kind_then_own_roster_then_tier_then_recent_contact_then_numbe
     assert_eq!(kinds, [Exact, Exact, Exact, Exact, Prefix, Fuzzy]);
     // Within a kind the searcher's own clients come first: C1 is 2001's, C5 2002's.
     assert_eq!(nos(&find(&b, "2001", "张伟")), ["C1", "C10", "C8", "C9", "C5", "C7"]);
-    assert_eq!(nos(&find(&b, "2002", "zw"))[..3], ["C5", "C6", "C10"], "C6 is diamond, C10 platinum");
+    // Whole names before longer ones (张伟华 only starts with zw), then tier: C6 is diamond, C10
+    // platinum.
+    assert_eq!(nos(&find(&b, "2002", "zw")), ["C6", "C10", "C1", "C8", "C9", "C5", "C7"]);
     // Then tier (C10 platinum before the gold ones), then the most recent contact, then number.
     b.session("2001").log_contact(draft("C9", Purpose::Marketing)).unwrap();
     assert_eq!(nos(&find(&b, "2002", "张伟")), ["C10", "C9", "C1", "C8", "C5", "C7"]);
@@ -208,7 +210,10 @@ fn a_name_matched_only_through_a_rare_reading_ranks_after_usual_readings() {
     put(&b, &[("C20", "张立新", Some("2002"), 60)]);
     let r = find(&b, "2002", "zw");
     assert_eq!(nos(&r), ["C1", "C20"], "张伟 first, 张立新 still found");
-    assert!(r.hits.iter().all(|h| (h.field, h.kind) == (MatchField::Name, MatchKind::Initials)), "{r:?}");
+    let kinds: Vec<_> = r.hits.iter().map(|h| (h.field, h.kind)).collect();
+    assert_eq!(kinds, [(MatchField::Name, MatchKind::Initials), (MatchField::Name, MatchKind::Prefix)]);
+    // Read the usual way it is still found after the whole name 张伟: 新 was not typed for.
+    assert_eq!(nos(&find(&b, "2002", "zl")), ["C20"]);
     // Read the usual way, 张立新 ranks by roster and tier as ever.
     assert_eq!(first(&b, "zlx").map(|h| (h.0, h.2)), Some(("C20".into(), MatchKind::Initials)));
     assert_eq!(nos(&find(&b, "2002", "zhang")), ["C20", "C1"]);
@@ -287,7 +292,8 @@ fn new_renamed_and_reassigned_clients_are_found_at_once() {
     let b = ready_branch();
     assert!(find(&b, "2001", "oyn").hits.is_empty());
     put(&b, &[("C5", "欧阳娜娜", None, 1)]);
-    assert_eq!(first(&b, "oyn"), Some(("C5".into(), MatchField::Name, MatchKind::Initials)));
+    assert_eq!(first(&b, "oynn"), Some(("C5".into(), MatchField::Name, MatchKind::Initials)));
+    assert_eq!(first(&b, "oyn"), Some(("C5".into(), MatchField::Name, MatchKind::Prefix)));
     assert_eq!(first(&b, "欧阳娜娜").map(|h| h.2), Some(MatchKind::Exact));
 
     put(&b, &[("C5", "司马光", None, 1)]);
@@ -490,4 +496,86 @@ fn beyond_the_limit_any_number_query_gets_the_notice_so_it_never_tells_a_hit_fro
     let r = find(&b, "2002", "C3");
     assert_eq!((nos(&r), r.notice.as_deref()), (vec!["C3"], None));
     assert!(reveals_by(&b, "2002").is_empty(), "nothing hidden was shown, nothing written");
+}
+
+/// Issue 16, point 5: by how well the name matches first, then roster, tier and contact; never by
+/// client number inside a grade.
+#[test]
+fn whole_names_and_close_fuzzy_matches_rank_first() {
+    let b = ready_branch();
+    // 周文博 is diamond and 2002's own, C1 张伟 only gold: a whole name still comes first.
+    put(
+        &b,
+        &[
+            ("C30", "周文博", Some("2002"), 300),
+            ("C31", "单于洋", Some("2002"), 300),
+            ("C32", "王祥", None, 20),
+            ("C33", "李娜娜", None, 20),
+            ("C34", "王安娜", Some("2002"), 300),
+            ("C35", "张南南", Some("2002"), 300),
+        ],
+    );
+    let r = find(&b, "2002", "zw");
+    assert_eq!(nos(&r)[..2], ["C1", "C30"], "{r:?}");
+    assert_eq!((r.hits[0].kind, r.hits[1].kind), (MatchKind::Initials, MatchKind::Prefix));
+    // 王祥 spells "xiang" as one run; 单于洋 only scattered (xu + yang) through a rare reading.
+    let r = find(&b, "2002", "xiang");
+    let at = |no: &str| r.hits.iter().position(|h| h.no.as_str() == no);
+    assert!(at("C32") < at("C31") && at("C32").is_some(), "{:?}", nos(&r));
+    // 李娜娜 (linana) holds "nana" as a run: before 王安娜 (wanganna) and 张南南 (zhangnannan),
+    // though they are diamond and 2002's own.
+    let r = find(&b, "2002", "nana");
+    assert_eq!(r.hits.first().map(|h| (h.no.as_str(), h.kind)), Some(("C33", MatchKind::Fuzzy)), "{r:?}");
+    assert_eq!(r.hits[0].name_highlight, [1, 2], "both 娜 lit");
+}
+
+/// Issue 16, point 4: a name heard and typed with one slip is still found, after real matches.
+#[test]
+fn a_spelt_name_with_one_typo_is_found_after_every_real_match() {
+    let b = ready_branch();
+    put(&b, &[("C40", "张文", None, 300)]);
+    for q in ["zhangwie", "zhnagwei", "zhangwel", "zhanggwei", "hzangwei"] {
+        let r = find(&b, "2001", q);
+        let hit = r.hits.iter().find(|h| h.no.as_str() == "C1").map(|h| (h.kind, h.name_highlight.clone()));
+        assert_eq!(hit, Some((MatchKind::Typo, vec![0, 1])), "query {q:?}: {r:?}");
+    }
+    // "zhangwen" is 张文 itself and one letter from 张伟: the real match first.
+    let r = find(&b, "2001", "zhangwen");
+    assert_eq!(nos(&r), ["C40", "C1"]);
+    assert_eq!(r.hits.iter().map(|h| h.kind).collect::<Vec<_>>(), [MatchKind::Exact, MatchKind::Typo]);
+    assert!(find(&b, "2001", "zhnagwie").hits.is_empty(), "two slips are too many");
+}
+
+/// Issue 16, point 6: a capped list says about how many match in all; a short one is complete.
+#[test]
+fn a_capped_list_carries_about_how_many_match() {
+    let b = ready_branch();
+    let rows: Vec<(String, &str)> = (0..30).map(|i| (format!("C{}", 100 + i), "张伟")).collect();
+    let rows: Vec<(&str, &str, Option<&str>, i64)> =
+        rows.iter().map(|(no, n)| (no.as_str(), *n, None, 1)).collect();
+    put(&b, &rows);
+    let r = b.session("2001").search("张伟".into(), 10).unwrap();
+    assert_eq!((r.hits.len(), r.about), (10, 31), "C1 and the thirty new ones");
+    let r = b.session("2001").search("单明".into(), 10).unwrap();
+    assert_eq!((r.hits.len(), r.about), (1, 1));
+}
+
+/// Issue 16, point 7: the results a script gets are the search box's, and leave an audit record.
+#[test]
+fn search_for_scripts_gives_the_same_masked_results_and_is_audited() {
+    let b = ready_branch();
+    let s = b.session("2002");
+    let boxed = s.search("zhangw".into(), 20).unwrap();
+    let scripted = s.search_export("zhangw".into(), 20).unwrap();
+    assert_eq!(scripted, boxed);
+    assert_eq!(scripted.hits[0].phone, "138****8000");
+    let audit = b.session("9001").audit(Default::default()).unwrap();
+    let exported: Vec<_> = audit.iter().filter(|r| r.action == AuditAction::Export).collect();
+    assert_eq!(exported.len(), 1, "{audit:?}");
+    assert_eq!((exported[0].actor.as_str(), exported[0].target.as_str()), ("2002", "搜索结果"));
+    assert!(
+        exported[0].detail.contains("zhangw") && exported[0].detail.contains("1 行"),
+        "{:?}",
+        exported[0]
+    );
 }

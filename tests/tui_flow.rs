@@ -838,3 +838,37 @@ fn a_plan_being_written_when_the_session_ends_is_offered_in_the_editor_next_time
     assert_eq!(s.plan_draft(cno("C1")).unwrap(), None);
     assert_eq!(s.client(cno("C1")).unwrap().client.plan, "年底前上门\n推荐养老理财，写到一半。");
 }
+
+#[test]
+fn search_says_when_the_list_is_capped_and_never_claims_a_ready_index_is_building() {
+    let b = branch();
+    let admin = b.session("9001");
+    let many: Vec<_> = (0..60)
+        .map(|i| mingdan::service::imports::ClientRecord {
+            line: i + 2,
+            no: Some(cno(&format!("C{}", 100 + i))),
+            name: Some("张伟".into()),
+            outlet: Some(mingdan::domain::OutletId::parse("城关").unwrap()),
+            ..Default::default()
+        })
+        .collect();
+    assert!(admin.import_clients(many, "新增.csv".into(), false, vec![]).unwrap().written);
+    assert!(b.service.wait_for_search(std::time::Duration::from_secs(30)));
+    let th = theme();
+    let s = b.session("2002");
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('/'));
+    let empty = screen(&mut app);
+    assert!(!empty.contains("正在建立搜索索引"), "the index is ready:\n{empty}");
+    typ(&mut app, "zhang");
+    let capped = screen(&mut app);
+    assert!(capped.contains("前 50 位（共约 61 位），请多输入几个字"), "{capped}");
+    assert!(
+        capped.contains("姓名") && capped.contains("客户号") && capped.contains("维护人"),
+        "a header row:\n{capped}"
+    );
+    ctrl(&mut app, 'u');
+    typ(&mut app, "单明");
+    let one = screen(&mut app);
+    assert!(one.contains("1 位客户") && !one.contains("共约"), "{one}");
+}

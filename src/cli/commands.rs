@@ -612,6 +612,90 @@ pub fn check(api: &dyn Api) -> Result<()> {
     }
 }
 
+/// How long `search` waits for the index being built when the store was just opened.
+const SEARCH_INDEX_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// `mingdan search`: the search box's masked results for scripts, one client a line, columns
+/// separated by tabs under a header line. A capped list says so on stderr, so that stdout stays
+/// data. Waits for the index when the store was just opened (a one-off command starts its own
+/// service, which builds the index first).
+pub fn search(api: &dyn Api, query: String, limit: u32) -> Result<()> {
+    if query.trim().is_empty() {
+        bail!(
+            "搜索内容为空：请给出姓名、拼音、首字母、手机号、客户号或证件号后几位，如 mingdan search zhangw"
+        );
+    }
+    let started = std::time::Instant::now();
+    let mut told = false;
+    let results = loop {
+        let r = api.search_export(query.clone(), limit)?;
+        if r.ready {
+            break r;
+        }
+        if started.elapsed() > SEARCH_INDEX_WAIT {
+            bail!("搜索索引仍在建立（已等待 {} 秒）：请稍后再试", SEARCH_INDEX_WAIT.as_secs());
+        }
+        if !told {
+            eprintln!("正在建立搜索索引，请稍候……");
+            told = true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    say!("客户号\t姓名\t手机\t卡级别\t维护人\t本人名单\t匹配项\t匹配方式\t匹配内容");
+    for h in &results.hits {
+        let maintainer = h
+            .maintainer
+            .as_ref()
+            .map_or_else(|| "（未分配）".to_string(), |m| format!("{} {}", m.no, m.name));
+        say!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            inert(h.no.as_str()),
+            inert(&h.name),
+            inert(&h.phone),
+            h.tier.label(),
+            inert(&maintainer),
+            if h.mine { "是" } else { "否" },
+            field_label(h.field),
+            kind_label(h.kind),
+            inert(&h.field_text)
+        );
+    }
+    if let Some(notice) = &results.notice {
+        eprintln!("{notice}");
+    }
+    if results.hits.is_empty() {
+        eprintln!("没有找到与“{}”相符的客户。", inert(&query));
+    } else if results.about > results.hits.len() {
+        eprintln!(
+            "只列出前 {} 位（共约 {} 位）；请多输入几个字，或用 --limit 多列一些（最多 500）。",
+            results.hits.len(),
+            results.about
+        );
+    }
+    Ok(())
+}
+
+fn field_label(f: crate::service::search::MatchField) -> &'static str {
+    use crate::service::search::MatchField::*;
+    match f {
+        Name => "姓名",
+        Phone => "手机",
+        ClientNo => "客户号",
+        IdNumber => "证件号",
+    }
+}
+
+fn kind_label(k: crate::service::search::MatchKind) -> &'static str {
+    use crate::service::search::MatchKind::*;
+    match k {
+        Exact => "完全相符",
+        Initials => "全名首字母",
+        Prefix => "开头相符",
+        Fuzzy => "模糊",
+        Typo => "可能拼错一个字母",
+    }
+}
+
 pub fn audit(
     api: &dyn Api,
     who: Option<String>,

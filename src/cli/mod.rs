@@ -224,6 +224,14 @@ pub enum WorkCommand {
         #[arg(long, value_name = "来源", default_value = "核心系统月报")]
         source: String,
     },
+    /// 搜索客户（姓名、拼音、首字母、手机号、客户号、证件号后几位），结果与搜索框相同、已遮蔽；
+    /// 每位客户一行，Tab 分隔，首行为表头；会记录审计（导出 搜索结果）
+    Search {
+        query: String,
+        /// 最多列出几位（默认 50，最多 500）
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
     /// 检查数据库的完整性
     Check,
     /// 备份整个数据库到文件（服务器运行时也可以；仅管理员）；给出目录则按时间命名。
@@ -528,6 +536,7 @@ fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
             gold_plus.as_deref(),
             &source,
         ),
+        WorkCommand::Search { query, limit } => commands::search(session, query, limit),
         WorkCommand::Check => commands::check(session),
         WorkCommand::Backup { file, force, recipients, plaintext } => {
             commands::backup(session, commands::Output { path: &file, force }, recipients, plaintext)

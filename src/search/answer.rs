@@ -1,23 +1,29 @@
 //! Answering a query: candidates grade by grade (kind by kind, and within a kind primary readings
 //! before others), best first, ranked; see the module above.
 
-use super::matcher::{Prepared, classify, fuzzy_name};
+use super::matcher::{Prepared, classify, fuzzy_level, fuzzy_name, typo_end};
 use super::name_keys::Emit;
 use super::numbers::NumberHits;
 use super::query::Unit;
 use super::rank::TopK;
 use super::table::Id;
-use super::{DEFAULT_LIMIT, Found, Grade, MAX_LIMIT, MatchKind, SearchIndex, typed_chars};
+use super::typo::TypoQuery;
+use super::{FUZZY_RUN, FUZZY_SCATTERED, Found, Grade, MatchKind, Reading, SearchIndex, typed_chars};
 
 impl SearchIndex {
     /// The best `limit` clients for `query` as seen by staff member `actor` (their own clients
     /// rank first within a kind). An empty query finds nothing.
     pub fn search(&self, query: &str, actor: Option<&str>, limit: usize) -> Vec<Found> {
+        self.answer(query, actor, limit).found
+    }
+
+    /// `search`, with about how many clients match in all.
+    pub fn answer(&self, query: &str, actor: Option<&str>, limit: usize) -> Answer {
         let p = Prepared::new(query);
         if p.query.is_empty() {
-            return Vec::new();
+            return Answer::default();
         }
-        let limit = if limit == 0 { DEFAULT_LIMIT } else { limit.min(MAX_LIMIT) };
+        let limit = super::effective_limit(limit);
         let me = actor.and_then(|a| self.staff.get(a)).copied();
         let t = &self.t;
         let is_mine = |id: Id| me.is_some_and(|m| t.maintainer[id as usize] == m);
@@ -25,25 +31,54 @@ impl SearchIndex {
 
         let mut sure: Runs = Default::default();
         let mut check: Vec<&[Id]> = Vec::new();
-        self.candidates(&p, &mut sure, &mut check);
+        let mut chars: Vec<(&[Id], Emit)> = Vec::new();
+        self.candidates(&p, &mut sure, &mut check, &mut chars);
         let mut checked: [Vec<Id>; Grade::STRUCTURED.len()] = Default::default();
+        // Names matching characters typed as themselves are in the runs of names in character
+        // order already; through the name keys only their sound-alikes are new.
+        let all_chars = p.query.units.iter().all(|u| matches!(u, Unit::Char(_)));
         for run in check {
             for &id in run {
                 if let Some(m) = classify(t, id, &p, false)
-                    && m.kind != MatchKind::Fuzzy
+                    && m.kind < MatchKind::Fuzzy
+                    && (!all_chars || m.reading == Reading::Sound)
                 {
                     checked[m.grade().index()].push(id);
                 }
             }
         }
+        let typed: Vec<char> = p
+            .query
+            .units
+            .iter()
+            .filter_map(|u| if let Unit::Char(c) = u { Some(*c) } else { None })
+            .collect();
+        for (run, e) in &chars {
+            for &id in *run {
+                let grade = self.through_chars(id, e, &typed);
+                if !all_chars || grade.reading == Reading::Sound {
+                    checked[grade.index()].push(id);
+                }
+            }
+        }
+        // A name found through two of its keys is one client.
+        for c in &mut checked {
+            c.sort_unstable();
+            c.dedup();
+        }
 
+        let counts: Vec<usize> = (0..Grade::STRUCTURED.len())
+            .map(|g| sure[g].iter().map(|r| r.len()).sum::<usize>() + checked[g].len())
+            .collect();
+        // A client may be counted once per reading of its name that matches: "about".
+        let mut about: usize = counts.iter().sum();
         let mut taken: Vec<(Id, Grade)> = Vec::new();
         for grade in Grade::STRUCTURED {
             let g = grade.index();
             if taken.len() == limit {
                 break;
             }
-            let count = sure[g].iter().map(|r| r.len()).sum::<usize>() + checked[g].len();
+            let count = counts[g];
             if count > self.walk_above {
                 let need = limit - taken.len();
                 let found =
@@ -58,11 +93,18 @@ impl SearchIndex {
             take(&mut taken, top, grade, limit);
         }
 
+        // Fuzzy matches and typos are looked for, and so counted, only when the better kinds
+        // leave room.
         if taken.len() < limit {
-            self.fuzzy(&p, me, limit, &mut taken, key);
+            about += self.fuzzy(&p, me, limit, &mut taken, key);
+        }
+        if taken.len() < limit
+            && let Some(tq) = &p.typo
+        {
+            about += self.typos(&p, tq, me, limit, &mut taken, key);
         }
 
-        taken
+        let found: Vec<Found> = taken
             .into_iter()
             .filter_map(|(id, grade)| {
                 let m = classify(t, id, &p, true)?;
@@ -82,13 +124,15 @@ impl SearchIndex {
                     positions: m.positions,
                 })
             })
-            .collect()
+            .collect();
+        let about = if found.len() < limit { found.len() } else { about.max(found.len()) };
+        Answer { found, about }
     }
 
     /// Fuzzy matches, after every better one is in `taken`: the name as a subsequence, the client
-    /// number containing the query. A scan collects them; if they turn out to be very many, it
-    /// stops and the clients are walked in rank order instead, which then meets one every few
-    /// steps.
+    /// number containing the query; those sitting as one run in the name first (`FUZZY_RUN`).
+    /// A scan collects them; if they turn out to be very many, it stops and the clients are
+    /// walked in rank order instead, which then meets one every few steps.
     fn fuzzy(
         &self,
         p: &Prepared,
@@ -96,7 +140,7 @@ impl SearchIndex {
         limit: usize,
         taken: &mut Vec<(Id, Grade)>,
         key: impl Fn(Id) -> u64,
-    ) {
+    ) -> usize {
         let t = &self.t;
         let cap = self.walk_above / 2;
         let by_name = |id: Id| t.mask[id as usize] & p.mask == p.mask && fuzzy_name(t, id, p);
@@ -106,15 +150,35 @@ impl SearchIndex {
         // Sorted, because the walk below may test every client against it.
         let mut already: Vec<Id> = taken.iter().map(|(id, _)| *id).collect();
         already.sort_unstable();
-        let fuzzy = |id: Id| already.binary_search(&id).is_err() && (by_name(id) || by_no(id));
+        // The level of a fuzzy match by name or number (the better of the two), if any.
+        let level = |id: Id| -> Option<Reading> {
+            if already.binary_search(&id).is_ok() {
+                return None;
+            }
+            let name = by_name(id).then(|| fuzzy_level(t, id, p));
+            if name == Some(FUZZY_RUN) {
+                return name;
+            }
+            if by_no(id) { Some(FUZZY_RUN) } else { name }
+        };
         // Common letters match a large share of names; a short walk in rank order then finds
-        // the best of them long before a scan of every name would end.
-        if !p.number
-            && !p.query.has_chars()
-            && let Ok(more) = self.walk_for(me, need, cap, fuzzy)
-        {
-            taken.extend(more.into_iter().map(|id| (id, FUZZY)));
-            return;
+        // the best of them long before a scan of every name would end. If the walk meets enough
+        // matches to fill the list, but too few as one run ("aa", "nan": scattered everywhere,
+        // rarely together), the walk's answer stands: the runs met first, then the scattered
+        // ones; the order between the two levels is then only as good as the walk's reach
+        // (bounded to keep p99 at a million clients, issue 16). Only a sparse query is scanned.
+        if !p.number && !p.query.has_chars() {
+            match self.walk_graded(me, need, FUZZY_WALK, level) {
+                Ok((more, about)) => {
+                    taken.extend(more);
+                    return about;
+                }
+                Err((more, about)) if about > cap || more.len() == need => {
+                    taken.extend(more);
+                    return about;
+                }
+                Err(_) => {}
+            }
         }
         let mut found: Vec<Id> = Vec::new();
         let mut push = |id: Id| {
@@ -142,18 +206,126 @@ impl SearchIndex {
             });
         }
         if !whole {
-            taken.extend(self.walk(me, need, fuzzy).into_iter().map(|id| (id, FUZZY)));
-            return;
+            let (more, about) =
+                self.walk_graded(me, need, FUZZY_WALK, level).unwrap_or_else(|partial| partial);
+            taken.extend(more);
+            return about;
+        }
+        let mut run = TopK::new(limit);
+        let mut scattered = TopK::new(limit);
+        let about = found.iter().filter(|id| already.binary_search(id).is_err()).count();
+        for id in found {
+            match level(id) {
+                Some(FUZZY_RUN) => run.offer(key(id), id),
+                Some(_) => scattered.offer(key(id), id),
+                None => {}
+            }
+        }
+        take(taken, run, Grade::new(MatchKind::Fuzzy, FUZZY_RUN), limit);
+        take(taken, scattered, Grade::new(MatchKind::Fuzzy, FUZZY_SCATTERED), limit);
+        about
+    }
+
+    /// Names within one typo of the query (`typo`), after every better match is in `taken`.
+    /// Found by walking the name keys with the typo automaton; when they are very many (a typo
+    /// in a common surname's start), the clients are walked in rank order instead.
+    fn typos(
+        &self,
+        p: &Prepared,
+        tq: &TypoQuery,
+        me: Option<u32>,
+        limit: usize,
+        taken: &mut Vec<(Id, Grade)>,
+        key: impl Fn(Id) -> u64,
+    ) -> usize {
+        let t = &self.t;
+        let mut already: Vec<Id> = taken.iter().map(|(id, _)| *id).collect();
+        already.sort_unstable();
+        let mut runs = Vec::new();
+        self.names.typos(tq, &mut runs);
+        let count: usize = runs.iter().map(|(lo, hi)| hi - lo).sum();
+        // Typos at the start of a common surname ("zhnag") match some in twenty: a walk in rank
+        // order meets enough of them long before ranking them all would end. Only then: a rare
+        // name's typo ("ouyangna") would walk the whole register to meet its few.
+        let need = limit - taken.len();
+        if count > self.walk_above / TYPO_WALK_SHARE && need * self.t.len() < count * TYPO_WALK {
+            let found = self.walk(me, need, |id| {
+                already.binary_search(&id).is_err() && typo_end(t.rec(id).name(), tq).is_some()
+            });
+            taken.extend(found.into_iter().map(|id| (id, TYPO)));
+            return count;
         }
         let mut top = TopK::new(limit);
-        for id in found {
-            top.offer(key(id), id);
+        for &(lo, hi) in &runs {
+            for &id in self.names.ids_in(lo, hi) {
+                if already.binary_search(&id).is_err() {
+                    top.offer(key(id), id);
+                }
+            }
         }
-        take(taken, top, FUZZY, limit);
+        for &id in &self.names.overflow {
+            if already.binary_search(&id).is_err()
+                && classify(t, id, p, false).is_some_and(|m| m.kind == MatchKind::Typo)
+            {
+                top.offer(key(id), id);
+            }
+        }
+        take(taken, top, TYPO, limit);
+        count
+    }
+
+    /// The best `need` fuzzy matches in rank order, those of `FUZZY_RUN` first, walking at most
+    /// `budget` clients: `Err` with the best of what it met by then.
+    fn walk_graded(
+        &self,
+        me: Option<u32>,
+        need: usize,
+        budget: usize,
+        level: impl Fn(Id) -> Option<Reading>,
+    ) -> Result<Walked, Walked> {
+        let mut run = Vec::new();
+        let mut scattered = Vec::new();
+        let (mut looked, mut matched) = (0usize, 0usize);
+        let walked = self.walk_for(me, need, budget, |id| {
+            looked += 1;
+            let level = level(id);
+            matched += usize::from(level.is_some());
+            match level {
+                Some(FUZZY_RUN) => {
+                    run.push(id);
+                    true
+                }
+                Some(_) => {
+                    if scattered.len() < need {
+                        scattered.push(id);
+                    }
+                    false
+                }
+                None => false,
+            }
+        });
+        // As many again in the part not walked, for the count shown ("共约").
+        let about = if looked >= self.t.len() { matched } else { matched * self.t.len() / looked.max(1) };
+        let both = |run: Vec<Id>, scattered: Vec<Id>| {
+            let run = run.into_iter().map(|id| (id, Grade::new(MatchKind::Fuzzy, FUZZY_RUN)));
+            let scattered =
+                scattered.into_iter().map(|id| (id, Grade::new(MatchKind::Fuzzy, FUZZY_SCATTERED)));
+            run.chain(scattered).take(need).collect()
+        };
+        match walked {
+            Ok(_) => Ok((both(run, scattered), about)),
+            Err(_) => Err((both(run, scattered), about)),
+        }
     }
 
     /// Runs of candidates per grade that match for sure (`sure`), and runs that need checking.
-    fn candidates<'a>(&'a self, p: &Prepared, sure: &mut Runs<'a>, check: &mut Vec<&'a [Id]>) {
+    fn candidates<'a>(
+        &'a self,
+        p: &Prepared,
+        sure: &mut Runs<'a>,
+        check: &mut Vec<&'a [Id]>,
+        chars: &mut Vec<(&'a [Id], Emit)>,
+    ) {
         let t = &self.t;
         let mut numbers = NumberHits::default();
         if let Some(q) = &p.alnum {
@@ -188,15 +360,30 @@ impl SearchIndex {
         }
         let mut emits: Vec<Emit> = Vec::new();
         self.names.spell(units, &p.char_syllables, &mut emits);
-        let through_chars = p.query.has_chars();
-        for e in &emits {
-            if through_chars {
-                check.push(self.names.ids(e));
+        for e in emits {
+            if e.char_slots == 0 {
+                sure[e.grade.index()].push(self.names.ids(&e));
             } else {
-                sure[e.grade.index()].push(self.names.ids(e));
+                chars.push((self.names.ids(&e), e));
             }
         }
         check.push(&self.names.overflow);
+    }
+
+    /// The grade of `id`, found through the name keys by emit `e` that went through characters
+    /// typed: `e.grade` if the name has those characters at those places, else the same kind
+    /// read the same (`Reading::Sound`). Cheaper than `classify` by the whole matcher.
+    fn through_chars(&self, id: Id, e: &Emit, typed: &[char]) -> Grade {
+        let mut want = typed.iter();
+        let same = self
+            .t
+            .rec(id)
+            .name()
+            .filter(|s| !s.skip)
+            .enumerate()
+            .filter(|(k, _)| *k < 8 && e.char_slots & (1 << k) != 0)
+            .all(|(_, s)| want.next() == Some(&s.ch));
+        if same { e.grade } else { Grade::new(e.grade.kind, Reading::Sound) }
     }
 
     /// The first `need` clients satisfying `accept`, in ranking order: the searcher's own clients
@@ -241,10 +428,35 @@ impl SearchIndex {
     }
 }
 
+/// What a search found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answer {
+    /// The best matches, best first, at most the limit asked for.
+    pub found: Vec<Found>,
+    /// About how many clients match in all: exactly `found.len()` when that is under the limit,
+    /// otherwise an estimate (a name matching through two readings may count twice, and
+    /// matches of a kind that was walked rather than counted are extrapolated from the walk).
+    pub about: usize,
+}
+
+/// Matches met by a walk, and about how many there are in all.
+type Walked = (Vec<(Id, Grade)>, usize);
+
+/// Clients a fuzzy walk in rank order looks at before it settles for what it met (some 1 ms at
+/// a million clients on a busy machine).
+const FUZZY_WALK: usize = 8_000;
+
+/// Typo candidates above `walk_above / TYPO_WALK_SHARE` are walked in rank order, not ranked.
+const TYPO_WALK_SHARE: usize = 10;
+
+/// Clients a typo walk in rank order may be expected to look at before it has met enough
+/// matches; with fewer matches about, they are ranked instead.
+const TYPO_WALK: usize = 5_000;
+
+const TYPO: Grade = Grade::primary(MatchKind::Typo);
+
 /// Runs of candidate ids, one list per grade of `Grade::STRUCTURED`.
 type Runs<'a> = [Vec<&'a [Id]>; Grade::STRUCTURED.len()];
-
-const FUZZY: Grade = Grade::primary(MatchKind::Fuzzy);
 
 /// Appends the kept candidates not already taken with a better grade, up to `limit`. `top` kept
 /// `limit` of them, so even after dropping those already taken there are enough.

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::{Found, Row, SearchIndex};
+use super::{Answer, Row, SearchIndex};
 
 enum State {
     Building { pending: Vec<Row> },
@@ -16,7 +16,7 @@ enum State {
 pub enum Searched {
     /// Being built, or rebuilt after a large import; try again shortly.
     Building,
-    Ready(Vec<Found>),
+    Ready(Answer),
     /// The clients could not be read; the reason, for the person searching.
     Failed(String),
 }
@@ -122,7 +122,7 @@ impl LiveIndex {
         }
         match &*self.read() {
             State::Building { .. } => Searched::Building,
-            State::Ready(ix) => Searched::Ready(ix.search(query, actor, limit)),
+            State::Ready(ix) => Searched::Ready(ix.answer(query, actor, limit)),
             State::Failed(reason) => Searched::Failed(reason.clone()),
         }
     }
@@ -147,7 +147,7 @@ mod tests {
 
     fn names(s: Searched) -> Vec<String> {
         match s {
-            Searched::Ready(found) => found.into_iter().map(|f| f.name).collect(),
+            Searched::Ready(a) => a.found.into_iter().map(|f| f.name).collect(),
             _ => vec!["(not ready)".into()],
         }
     }

@@ -24,7 +24,8 @@ use super::name_code::{Mask, NameKey, char_bit};
 use super::query::{MAX_UNITS, Query, Unit};
 use super::syllables::table as syllable_table;
 use super::table::{Id, Table};
-use super::{Grade, MatchField, MatchKind, Reading};
+use super::typo::TypoQuery;
+use super::{FUZZY_RUN, FUZZY_SCATTERED, Grade, MatchField, MatchKind, Reading};
 use crate::domain::mask::{id_ending_searchable, phone_shown};
 
 /// A query with what every client check needs worked out once.
@@ -41,6 +42,8 @@ pub struct Prepared {
     pub mask: u64,
     /// For each `Unit::Char`, the syllables it can be read as (for the name keys).
     pub char_syllables: Vec<Vec<u16>>,
+    /// The query as a pinyin query that may hold one typo (`typo`), when it is one.
+    pub typo: Option<TypoQuery>,
     /// Made on the first fuzzy hit shown and kept for the others: making one costs more than
     /// using it, and most queries show no fuzzy hit at all.
     skim: OnceCell<SkimMatcherV2>,
@@ -80,7 +83,8 @@ impl Prepared {
                 Unit::Alnum(_) => Vec::new(),
             })
             .collect();
-        Prepared { query, number, alnum, digits, id_form, mask, char_syllables, skim: OnceCell::new() }
+        let typo = if number { None } else { TypoQuery::new(&query.units) };
+        Prepared { query, number, alnum, digits, id_form, mask, char_syllables, typo, skim: OnceCell::new() }
     }
 }
 
@@ -124,13 +128,25 @@ pub fn classify(t: &Table, id: Id, p: &Prepared, detail: bool) -> Option<Match> 
             positions: if detail { typed_positions(rec.name(), end) } else { Vec::new() },
         });
         let fuzzy = name.is_none() && t.mask[id as usize] & p.mask == p.mask && fuzzy_name(t, id, p);
+        let typo = match &p.typo {
+            Some(tq) if name.is_none() && !fuzzy => typo_end(rec.name(), tq),
+            _ => None,
+        };
         offer(name);
+        if let Some(end) = typo {
+            offer(Some(Match {
+                field: MatchField::Name,
+                kind: MatchKind::Typo,
+                reading: Reading::Primary,
+                positions: if detail { typed_positions(rec.name(), end) } else { Vec::new() },
+            }));
+        }
         if fuzzy {
             let positions = if detail { fuzzy_positions(rec.name(), p) } else { Vec::new() };
             offer(Some(Match {
                 field: MatchField::Name,
                 kind: MatchKind::Fuzzy,
-                reading: Reading::Primary,
+                reading: fuzzy_level(t, id, p),
                 positions,
             }));
         }
@@ -193,8 +209,8 @@ pub fn id_number(id: &str, q: &str) -> Option<Match> {
 
 /// The name read from its first character: each typed segment is a whole reading or the start
 /// of one, a character stands for itself. Exact when every character was spelt out in full,
-/// prefix when only the last segment was cut short or characters remain, initials when some
-/// earlier segment was cut short ("zw", "zhwei"); and within a kind, better when every character
+/// initials when every character was used but some segment was cut short ("zw", "zhwei",
+/// "zhangw"), prefix when characters remain ("zhang", "zw" for 周文博); and within a kind, better when every character
 /// spelt was spelt with its primary reading ("zw" is 张伟 read the usual way, but 张立新 only
 /// with 立 read wèi). A typed character also matches a different character sharing a toneless
 /// reading with it (`sounds[j]`, the syllables `units[j]` can be read as: 玮 for 伟), graded
@@ -222,10 +238,10 @@ pub fn anchored(name: NameKey, units: &[Unit], sounds: &[Vec<u16>]) -> Option<(G
         }
         let mut next = [[0u64; 3]; 2];
         let mut done = |abbreviated: bool, reading: Reading, partial: bool| {
-            let kind = if abbreviated {
-                MatchKind::Initials
-            } else if partial || i < last_typed {
+            let kind = if i < last_typed {
                 MatchKind::Prefix
+            } else if abbreviated || partial {
+                MatchKind::Initials
             } else {
                 MatchKind::Exact
             };
@@ -285,6 +301,27 @@ pub fn anchored(name: NameKey, units: &[Unit], sounds: &[Vec<u16>]) -> Option<(G
     best
 }
 
+/// Whether some spelling of `name` starts within one edit of the query (`typo`): the index of
+/// the character where the query was used up.
+pub fn typo_end(name: NameKey, tq: &TypoQuery) -> Option<usize> {
+    let syl = syllable_table();
+    let mut st = tq.start();
+    for (i, slot) in name.enumerate() {
+        if slot.skip {
+            continue;
+        }
+        let (next, done) = tq.feed_any(st, slot.syllables().map(|s| syl.text(s).as_bytes()));
+        if done {
+            return Some(i);
+        }
+        if next.is_dead() {
+            return None;
+        }
+        st = next;
+    }
+    None
+}
+
 /// The characters of `name` up to and including `end` that were typed for, for highlighting.
 pub fn typed_positions(name: NameKey, end: usize) -> Vec<usize> {
     name.enumerate().take(end + 1).filter(|(_, s)| !s.skip).map(|(i, _)| i).collect()
@@ -298,6 +335,25 @@ pub fn fuzzy_name(t: &Table, id: Id, p: &Prepared) -> bool {
         Some(q) => spelt_subsequence(t.spelling(id), q),
         None => subsequence(t.rec(id).name(), &p.query.units),
     }
+}
+
+/// How closely a fuzzy name match sits (`search::FUZZY_RUN`): a spelt query as one run of the
+/// name's usual spelling, characters typed as one run of the name's characters.
+pub fn fuzzy_level(t: &Table, id: Id, p: &Prepared) -> Reading {
+    let run = match &p.alnum {
+        Some(q) => memchr::memmem::find(t.usual_spelling(id), q).is_some(),
+        None => {
+            let typed: Vec<char> = t.rec(id).name().filter(|s| !s.skip).map(|s| s.ch).collect();
+            let q: Vec<char> = p
+                .query
+                .units
+                .iter()
+                .map_while(|u| if let Unit::Char(c) = u { Some(*c) } else { None })
+                .collect();
+            q.len() == p.query.units.len() && typed.windows(q.len()).any(|w| w == q.as_slice())
+        }
+    };
+    if run { FUZZY_RUN } else { FUZZY_SCATTERED }
 }
 
 /// A plain loop: spellings are a dozen bytes, too short for `memchr` to pay off.
@@ -405,9 +461,10 @@ mod tests {
         assert_eq!(kind("张伟", "zhang wei"), Some(Exact));
         assert_eq!(kind("张伟", "张伟"), Some(Exact));
         assert_eq!(kind("张伟", "张wei"), Some(Exact));
-        assert_eq!(kind("张伟", "zhangwe"), Some(Prefix));
+        assert_eq!(kind("张伟", "zhangwe"), Some(Initials), "the whole name, its last syllable unfinished");
         assert_eq!(kind("张伟", "zhang"), Some(Prefix));
-        assert_eq!(kind("张伟", "张w"), Some(Prefix));
+        assert_eq!(kind("张伟", "张w"), Some(Initials));
+        assert_eq!(kind("张伟华", "zw"), Some(Prefix), "华 not typed for");
         assert_eq!(kind("张伟", "张"), Some(Prefix));
         assert_eq!(kind("张伟", "zw"), Some(Initials));
         assert_eq!(kind("张伟", "zhwei"), Some(Initials));
@@ -415,7 +472,7 @@ mod tests {
         assert_eq!(kind("张伟", "wei"), None, "not from the start; fuzzy handles that");
         assert_eq!(grade("张伟", "章伟"), Some((Exact, Reading::Sound)), "read the same, ranked after");
         assert_eq!(grade("张伟", "张玮"), Some((Exact, Reading::Sound)));
-        assert_eq!(grade("张伟", "章w"), Some((Prefix, Reading::Sound)));
+        assert_eq!(grade("张伟", "章w"), Some((Initials, Reading::Sound)));
         assert_eq!(grade("张伟", "张伟"), Some((Exact, Reading::Primary)));
         assert_eq!(kind("张伟", "李伟"), None, "a different sound is no match");
     }
@@ -456,12 +513,13 @@ mod tests {
     fn a_match_through_another_reading_than_the_primary_is_told_apart() {
         use Reading::*;
         assert_eq!(grade("张伟", "zw"), Some((Initials, Primary)));
-        assert_eq!(grade("张立新", "zw"), Some((Initials, Other)), "立 is li; wèi is archaic");
-        assert_eq!(grade("张立新", "zl"), Some((Initials, Primary)));
+        assert_eq!(grade("张立新", "zw"), Some((Prefix, Other)), "立 is li; wèi is archaic");
+        assert_eq!(grade("张立新", "zl"), Some((Prefix, Primary)));
+        assert_eq!(grade("张立新", "zlx"), Some((Initials, Primary)));
         assert_eq!(grade("张立新", "zhangli"), Some((Prefix, Primary)));
         assert_eq!(grade("张立新", "zhangwei"), Some((Prefix, Other)));
         assert_eq!(grade("张立新", "zhangweixin"), Some((Exact, Other)), "the kind still comes first");
-        assert_eq!(grade("张立新", "张立x"), Some((Prefix, Primary)), "a character typed is no reading");
+        assert_eq!(grade("张立新", "张立x"), Some((Initials, Primary)), "a character typed is no reading");
         assert_eq!(grade("张立新", "zhang"), Some((Prefix, Primary)), "立 not spelt yet");
         // In a given name 长 is chang first (names::GIVEN_NAME_READINGS), then zhang.
         assert_eq!(grade("王长春", "wcc"), Some((Initials, Primary)));
@@ -478,7 +536,8 @@ mod tests {
     #[test]
     fn the_characters_used_are_reported() {
         assert_eq!(name_match("张伟华", "zhangw"), Some((Prefix, vec![0, 1])));
-        assert_eq!(name_match("买买提·艾力", "mmtai"), Some((Initials, vec![0, 1, 2, 4])));
+        assert_eq!(name_match("买买提·艾力", "mmtai"), Some((Prefix, vec![0, 1, 2, 4])));
+        assert_eq!(name_match("买买提·艾力", "mmtail"), Some((Initials, vec![0, 1, 2, 4, 5])));
         assert_eq!(name_match("买买提·艾力", "买买提艾力"), Some((Exact, vec![0, 1, 2, 4, 5])));
     }
 

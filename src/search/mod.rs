@@ -1,7 +1,7 @@
 //! The client search index: pure and in memory. The service builds it from the store in the
 //! background, feeds it every client it writes, and asks it; nothing here touches the store.
 //!
-//! A query is answered kind by kind (exact, prefix, initials, fuzzy), best first, and within a
+//! A query is answered kind by kind (exact, initials, prefix, fuzzy, typo), best first, and within a
 //! kind names read with every character's primary reading before those that needed a rarer one
 //! (`Grade`). For each grade the index finds its candidates without looking at every client:
 //! sorted name keys spelt out syllable by syllable (`name_keys`), names in character order,
@@ -24,11 +24,13 @@ mod query;
 mod rank;
 mod syllables;
 mod table;
+mod typo;
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use answer::Answer;
 pub use live::{LiveIndex, Searched};
 pub use table::Row;
 
@@ -48,13 +50,24 @@ pub enum MatchField {
     IdNumber,
 }
 
-/// How well it matched; results are ranked in this order.
+/// How well it matched; results are ranked in this order. The first two cover the whole name
+/// (or number), so `zw` lists 张伟 before 周文博, whose 博 was not typed for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MatchKind {
+    /// The whole name, every character spelt out in full or typed ("zhangwei", "张伟"); the
+    /// whole phone, ID or client number.
     Exact,
-    Prefix,
+    /// The whole name, some syllable given only by its start: its initials ("zw" for 张伟), or a
+    /// last syllable not finished yet ("zhangw", "张w").
     Initials,
+    /// The start of a longer name, spelt any of those ways ("zhang", "zw" for 周文博), or the part
+    /// of a number the mask shows.
+    Prefix,
+    /// The query's letters in order somewhere in the name's spellings, or inside a client number.
     Fuzzy,
+    /// A spelt query of four or more letters with one letter swapped, missing, extra or wrong
+    /// ("zhnagwei", "zhangwie" for 张伟): after every match of what was typed.
+    Typo,
 }
 
 /// Whether a name matched with each character's primary reading (a surname's surname reading,
@@ -72,8 +85,16 @@ pub(crate) enum Reading {
     Sound,
 }
 
+/// Fuzzy matches are graded by how closely the query sits in the name: spelt as one run in the
+/// name's usual reading ("xiang" in 王祥 wangxiang, "nana" in 李娜娜 linana), or typed as a run of
+/// its characters, they come before letters scattered over it or found through a rarer reading
+/// (单于洋 for "xiang" only as 单 chan + 于 xu… ). The grade reuses `Reading` for the two levels.
+pub(crate) const FUZZY_RUN: Reading = Reading::Primary;
+/// See `FUZZY_RUN`.
+pub(crate) const FUZZY_SCATTERED: Reading = Reading::Other;
+
 /// The order results are answered in: by kind, and within a kind primary readings first.
-/// Numbers and fuzzy matches are always `Primary`.
+/// Numbers and typos are always `Primary`; fuzzy matches use `FUZZY_RUN` and `FUZZY_SCATTERED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Grade {
     pub kind: MatchKind,
@@ -94,12 +115,12 @@ impl Grade {
         Grade::primary(MatchKind::Exact),
         Grade::new(MatchKind::Exact, Reading::Other),
         Grade::new(MatchKind::Exact, Reading::Sound),
-        Grade::primary(MatchKind::Prefix),
-        Grade::new(MatchKind::Prefix, Reading::Other),
-        Grade::new(MatchKind::Prefix, Reading::Sound),
         Grade::primary(MatchKind::Initials),
         Grade::new(MatchKind::Initials, Reading::Other),
         Grade::new(MatchKind::Initials, Reading::Sound),
+        Grade::primary(MatchKind::Prefix),
+        Grade::new(MatchKind::Prefix, Reading::Other),
+        Grade::new(MatchKind::Prefix, Reading::Sound),
     ];
 
     pub fn index(self) -> usize {
@@ -110,6 +131,12 @@ impl Grade {
 pub const DEFAULT_LIMIT: usize = 50;
 /// A search box shows a screenful; more than this is a listing, not a search.
 pub const MAX_LIMIT: usize = 500;
+
+/// The number of results a search with `limit` gives at most: 0 means `DEFAULT_LIMIT`, and no
+/// more than `MAX_LIMIT`.
+pub fn effective_limit(limit: usize) -> usize {
+    if limit == 0 { DEFAULT_LIMIT } else { limit.min(MAX_LIMIT) }
+}
 
 /// Above this many candidates for one grade, walk the clients in rank order instead of ranking
 /// every candidate (see `walk`). Ranking one candidate costs a few nanoseconds, checking one in

@@ -139,7 +139,8 @@ pub fn encode_name(name: &str, out: &mut Vec<u8>) {
 }
 
 /// What a name can be spelt with, as bits: each letter (0–25), a hash of its other characters
-/// (26–31), each letter its spellings have at least twice (32–57). A query needing a letter, a
+/// (26–31), each letter its spellings have at least twice (32–57), and the commonest letters of
+/// pinyin (`THRICE`) at least three times (58–63). A query needing a letter, a
 /// character or a repeated letter the name lacks cannot match it, which rules most names out of
 /// the fuzzy scan with one AND.
 pub fn name_mask(key: NameKey) -> u64 {
@@ -157,24 +158,36 @@ pub fn name_mask(key: NameKey) -> u64 {
     spelt.bits() | chars
 }
 
-/// Builds the letter part of a mask, counting letters up to two.
+/// Builds the letter part of a mask, counting letters up to three.
 #[derive(Default)]
 pub struct Mask {
     once: u64,
     twice: u64,
+    thrice: u64,
 }
+
+/// The letters whose third occurrence has a bit of the mask: the commonest in pinyin, so that a
+/// query repeating one ("aaaaa", "nanan") rules out most names before they are read.
+const THRICE: [u8; 6] = *b"anighe";
 
 impl Mask {
     pub fn add(&mut self, b: u8) {
         let bit = letter_bit(b);
         if b.is_ascii_lowercase() {
+            self.thrice |= self.twice & bit;
             self.twice |= self.once & bit;
         }
         self.once |= bit;
     }
 
     pub fn bits(&self) -> u64 {
-        self.once | self.twice << 32
+        let mut thrice = 0;
+        for (k, b) in THRICE.iter().enumerate() {
+            if self.thrice & letter_bit(*b) != 0 {
+                thrice |= 1 << (58 + k);
+            }
+        }
+        self.once | self.twice << 32 | thrice
     }
 }
 
@@ -193,13 +206,24 @@ pub fn char_bit(c: char) -> u64 {
 const MAX_SPELLING: usize = 255;
 
 /// The name's spellings run together ("zhangwei"; every reading of a polyphonic character one
-/// after the other), after a length byte.
+/// after the other), after a length byte; then the name spelt its usual way only (each
+/// character's first spelling of its primary reading), after its own length byte, to grade fuzzy
+/// matches (`search::FUZZY_RUN`).
 pub fn encode_spelling(key: NameKey, out: &mut Vec<u8>) {
     let syl = syllable_table();
     let at = out.len();
     out.push(0);
     for slot in key.filter(|s| !s.skip) {
         for id in slot.syllables() {
+            out.extend_from_slice(syl.text(id).as_bytes());
+        }
+    }
+    out.truncate(at + 1 + MAX_SPELLING);
+    out[at] = (out.len() - at - 1) as u8;
+    let at = out.len();
+    out.push(0);
+    for slot in key.filter(|s| !s.skip) {
+        if let Some(id) = slot.syllables().next() {
             out.extend_from_slice(syl.text(id).as_bytes());
         }
     }

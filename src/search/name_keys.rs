@@ -19,6 +19,7 @@ use super::name_code::NameKey;
 use super::query::Unit;
 use super::syllables::table as syllable_table;
 use super::table::Id;
+use super::typo::{States, TypoQuery};
 use super::{Grade, MatchKind, Reading};
 
 pub const SLOTS: usize = 6;
@@ -75,6 +76,10 @@ pub struct Emit {
     pub lo: usize,
     pub hi: usize,
     pub grade: Grade,
+    /// Bit `k` set when the syllable at slot `k` was reached through a character typed (the
+    /// query's characters, in order): the entries match with `grade` where the name has those
+    /// characters, and as sound-alikes (`Reading::Sound`) where it has others read the same.
+    pub char_slots: u8,
 }
 
 #[derive(Default)]
@@ -137,6 +142,19 @@ impl NameKeys {
         self.keys.capacity() * 8 + self.ids.capacity() * 4 + self.overflow.capacity() * 4
     }
 
+    /// Runs of entries (as `lo..hi` for `ids_in`) of names some spelling of which starts within
+    /// one edit of the query (`typo`). Names that were read into the overflow list are not here.
+    pub fn typos(&self, tq: &TypoQuery, out: &mut Vec<(usize, usize)>) {
+        let split = self.keys.partition_point(|k| k & OTHER == 0);
+        let mut walk = TypoWalk { keys: &self.keys, tq, out };
+        walk.step(0, split, 0, tq.start());
+        walk.step(split, self.keys.len(), 0, tq.start());
+    }
+
+    pub fn ids_in(&self, lo: usize, hi: usize) -> &[Id] {
+        &self.ids[lo..hi]
+    }
+
     /// Runs of entries whose name starts the way `units` spell it, those read the primary way
     /// first. `char_syllables[j]` lists the syllable ids a `Unit::Char` at `j` can be read as;
     /// entries found through a character are only candidates (章 and 张 share "zhang", and the
@@ -148,7 +166,58 @@ impl NameKeys {
         let split = self.keys.partition_point(|k| k & OTHER == 0);
         for (lo, hi, reading) in [(0, split, Reading::Primary), (split, self.keys.len(), Reading::Other)] {
             let mut walk = Walk { keys: &self.keys, units, char_syllables, reading, out };
-            walk.step(lo, hi, 0, 0, false);
+            walk.step(lo, hi, 0, 0, false, 0);
+        }
+    }
+}
+
+/// The name keys walked with the typo automaton (`typo`): each syllable present at a slot is fed
+/// once for all the names sharing the syllables before it.
+struct TypoWalk<'a> {
+    keys: &'a [u64],
+    tq: &'a TypoQuery,
+    out: &'a mut Vec<(usize, usize)>,
+}
+
+impl TypoWalk<'_> {
+    /// Entries in `lo..hi` share their first `slot` syllables, which left the automaton at `st`.
+    fn step(&mut self, lo: usize, hi: usize, slot: usize, st: States) {
+        if slot == SLOTS || lo == hi {
+            return;
+        }
+        let syl = syllable_table();
+        let keys = &self.keys[lo..hi];
+        // Names that ended before this slot are done with.
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        match self.tq.next_letters(&st) {
+            None => ranges.push((lo + keys.partition_point(|k| at(*k, slot) == 0), hi)),
+            Some(mut letters) => {
+                while letters != 0 {
+                    let b = b'a' + letters.trailing_zeros() as u8;
+                    letters &= letters - 1;
+                    if let Some(r) = syl.with_prefix(&[b]) {
+                        let (a, b) = (r.start() + 1, r.end() + 1);
+                        ranges.push((
+                            lo + keys.partition_point(|k| at(*k, slot) < a),
+                            lo + keys.partition_point(|k| at(*k, slot) <= b),
+                        ));
+                    }
+                }
+            }
+        }
+        for (x, y) in ranges {
+            let mut p = x;
+            while p < y {
+                let s = at(self.keys[p], slot);
+                let e = p + self.keys[p..y].partition_point(|k| at(*k, slot) <= s);
+                let (next, done) = self.tq.feed(st, syl.text(s - 1).as_bytes());
+                if done {
+                    self.out.push((p, e));
+                } else if !next.is_dead() {
+                    self.step(p, e, slot + 1, next);
+                }
+                p = e;
+            }
         }
     }
 }
@@ -164,7 +233,7 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     /// Entries in `lo..hi` share their first `slot` syllables, which spelt `units[..j]`.
-    fn step(&mut self, lo: usize, hi: usize, slot: usize, j: usize, abbreviated: bool) {
+    fn step(&mut self, lo: usize, hi: usize, slot: usize, j: usize, abbreviated: bool, chars: u8) {
         if slot == SLOTS || lo == hi {
             return;
         }
@@ -174,10 +243,11 @@ impl Walk<'_> {
                 for &s in &self.char_syllables[j] {
                     let s = s + 1;
                     let (x, y) = self.within(lo, hi, slot, s, s);
+                    let chars = chars | 1 << slot;
                     if j + 1 == last {
-                        self.finish(x, y, slot, Some(s), abbreviated);
+                        self.finish(x, y, slot, Some(s), abbreviated, chars);
                     } else {
-                        self.step(x, y, slot + 1, j + 1, abbreviated);
+                        self.step(x, y, slot + 1, j + 1, abbreviated, chars);
                     }
                 }
             }
@@ -194,14 +264,14 @@ impl Walk<'_> {
                     let (x, y) = self.within(lo, hi, slot, a, b);
                     let next = j + typed.len();
                     if next == last {
-                        self.finish(x, y, slot, full, abbreviated);
+                        self.finish(x, y, slot, full, abbreviated, chars);
                         continue;
                     }
                     let mut p = x;
                     while p < y {
                         let s = at(self.keys[p], slot);
                         let e = p + self.keys[p..y].partition_point(|k| at(*k, slot) <= s);
-                        self.step(p, e, slot + 1, next, abbreviated || full != Some(s));
+                        self.step(p, e, slot + 1, next, abbreviated || full != Some(s), chars);
                         p = e;
                     }
                 }
@@ -215,34 +285,26 @@ impl Walk<'_> {
         (lo + keys.partition_point(|k| at(*k, slot) < a), lo + keys.partition_point(|k| at(*k, slot) <= b))
     }
 
-    /// The query ended on the syllable at `slot`: whole names spelt in full are exact, the rest
-    /// match their start.
-    fn finish(&mut self, x: usize, y: usize, slot: usize, full: Option<u16>, abbreviated: bool) {
-        let runs = match (abbreviated, full) {
-            _ if x == y => return,
-            (true, _) => {
-                [(x, y, MatchKind::Initials), (y, y, MatchKind::Initials), (y, y, MatchKind::Initials)]
+    /// The query ended on the syllable at `slot`: whole names spelt in full are exact, whole
+    /// names with some segment cut short are initials, names going on past `slot` are prefixes.
+    fn finish(&mut self, x: usize, y: usize, slot: usize, full: Option<u16>, abbreviated: bool, chars: u8) {
+        let mut p = x;
+        while p < y {
+            let s = at(self.keys[p], slot);
+            let e = p + self.keys[p..y].partition_point(|k| at(*k, slot) <= s);
+            // Among names with the same syllable here, those that end here sort first.
+            let ends = if slot + 1 == SLOTS {
+                e
+            } else {
+                p + self.keys[p..e].partition_point(|k| at(*k, slot + 1) == 0)
+            };
+            let whole = if abbreviated || full != Some(s) { MatchKind::Initials } else { MatchKind::Exact };
+            for (lo, hi, kind) in [(p, ends, whole), (ends, e, MatchKind::Prefix)] {
+                if lo < hi {
+                    self.out.push(Emit { lo, hi, grade: Grade::new(kind, self.reading), char_slots: chars });
+                }
             }
-            (false, None) => {
-                [(x, y, MatchKind::Prefix), (y, y, MatchKind::Prefix), (y, y, MatchKind::Prefix)]
-            }
-            (false, Some(f)) => {
-                let keys = &self.keys[x..y];
-                let fx = x + keys.partition_point(|k| at(*k, slot) < f);
-                let fy = x + keys.partition_point(|k| at(*k, slot) <= f);
-                // Among names whose syllable here is exactly `f`, those that end here sort first.
-                let ends = if slot + 1 == SLOTS {
-                    fy
-                } else {
-                    fx + self.keys[fx..fy].partition_point(|k| at(*k, slot + 1) == 0)
-                };
-                [(x, fx, MatchKind::Prefix), (fx, ends, MatchKind::Exact), (ends, y, MatchKind::Prefix)]
-            }
-        };
-        for (lo, hi, kind) in runs {
-            if lo < hi {
-                self.out.push(Emit { lo, hi, grade: Grade::new(kind, self.reading) });
-            }
+            p = e;
         }
     }
 }
@@ -291,10 +353,10 @@ mod tests {
     fn names_are_found_by_full_pinyin_initials_and_any_mix() {
         let ix = index(&["张伟", "张伟华", "赵文", "曾小红", "单明"]);
         assert_eq!(spelt(&ix, "zhangwei"), [(0, EXACT), (1, PREFIX)]);
-        assert_eq!(spelt(&ix, "zhangw"), [(0, PREFIX), (1, PREFIX)]);
-        assert_eq!(spelt(&ix, "zw"), [(0, INITIALS), (1, INITIALS), (2, INITIALS)]);
+        assert_eq!(spelt(&ix, "zhangw"), [(0, INITIALS), (1, PREFIX)], "张伟 is all there");
+        assert_eq!(spelt(&ix, "zw"), [(0, INITIALS), (1, PREFIX), (2, INITIALS)]);
         assert_eq!(spelt(&ix, "zwh"), [(1, INITIALS)]);
-        assert_eq!(spelt(&ix, "zhwei"), [(0, INITIALS), (1, INITIALS)]);
+        assert_eq!(spelt(&ix, "zhwei"), [(0, INITIALS), (1, PREFIX)]);
         assert_eq!(spelt(&ix, "z"), [(0, PREFIX), (1, PREFIX), (2, PREFIX), (3, PREFIX)]);
         assert_eq!(spelt(&ix, "zxh"), [(3, INITIALS)]);
         assert_eq!(spelt(&ix, "cxh"), [], "曾 as a surname is zeng, never ceng");
@@ -307,8 +369,8 @@ mod tests {
         // 立 is li, and also (archaic) wei; 长 in a given name is chang first, then zhang.
         let ix = index(&["张立新", "张伟", "王长春"]);
         let other = |kind| Grade::new(kind, Reading::Other);
-        assert_eq!(spelt(&ix, "zw"), [(0, other(MatchKind::Initials)), (1, INITIALS)]);
-        assert_eq!(spelt(&ix, "zl"), [(0, INITIALS)]);
+        assert_eq!(spelt(&ix, "zw"), [(0, other(MatchKind::Prefix)), (1, INITIALS)]);
+        assert_eq!(spelt(&ix, "zl"), [(0, PREFIX)]);
         assert_eq!(spelt(&ix, "zhangweixin"), [(0, other(MatchKind::Exact))]);
         assert_eq!(spelt(&ix, "zhangwei"), [(0, other(MatchKind::Prefix)), (1, EXACT)]);
         assert_eq!(spelt(&ix, "wcc"), [(2, INITIALS)]);

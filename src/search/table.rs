@@ -160,7 +160,8 @@ fn rec_len(b: &[u8]) -> usize {
 }
 
 fn spelling_len(b: &[u8]) -> usize {
-    1 + usize::from(b[0])
+    let at = 1 + usize::from(b[0]);
+    at + 1 + usize::from(b[at])
 }
 
 #[derive(Default)]
@@ -184,9 +185,17 @@ impl Table {
         Rec(self.recs.from(id))
     }
 
+    /// Every spelling of the name run together ("zhangwei", both readings of 长 in 王长春).
     pub fn spelling(&self, id: Id) -> &[u8] {
         let b = self.spellings.from(id);
-        &b[1..spelling_len(b)]
+        &b[1..1 + usize::from(b[0])]
+    }
+
+    /// The name spelt its usual way only, one spelling per character.
+    pub fn usual_spelling(&self, id: Id) -> &[u8] {
+        let b = self.spellings.from(id);
+        let at = 1 + usize::from(b[0]);
+        &b[at + 1..spelling_len(b)]
     }
 
     pub fn push(&mut self, row: &Row, maintainer: u32) -> Id {
@@ -269,6 +278,7 @@ mod tests {
         assert_eq!(t.rec(a).phone(), "13800138000");
         assert_eq!(t.rec(a).id_number(), "11010519491231002X");
         assert_eq!(t.spelling(a), b"zhangwei");
+        assert_eq!(t.usual_spelling(a), b"zhangwei");
         let slots: Vec<_> = t.rec(b).name().collect();
         assert_eq!(slots.len(), 6);
         assert!(slots[3].skip && !slots[3].has_syllables());

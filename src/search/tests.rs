@@ -181,6 +181,31 @@ fn queries(rows: &[Row]) -> Vec<String> {
         "lyu",
         "lyuw",
         "lvw",
+        // Ranking inside a kind: whole names first, fuzzy runs before scattered letters.
+        "xiang",
+        "nana",
+        "anan",
+        "wen",
+        "zwb",
+        // One typo: swapped, missing, extra, wrong; a typo at the start of a common surname.
+        "zhnagwei",
+        "zhangwie",
+        "zhangwi",
+        "zhanggwei",
+        "zhangwel",
+        "hzang",
+        "zhnag",
+        "wnagchangchun",
+        "liyeu",
+        "ouyagn",
+        "cehnxiaohong",
+        "shanmnig",
+        "annaa",
+        // Letters repeated three times and more (the mask's third-occurrence bits).
+        "aaaaa",
+        "nanan",
+        "anaan",
+        "iii",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -423,8 +448,15 @@ fn characters_that_sound_the_same_are_found_after_the_characters_themselves() {
         found("张伟"),
         [hit("张伟", MatchKind::Exact), hit("张玮", MatchKind::Exact), hit("章伟明", MatchKind::Prefix)]
     );
-    assert_eq!(found("章w").first(), Some(&hit("章伟明", MatchKind::Prefix)));
-    assert_eq!(found("章w").len(), 3, "张伟 and 张玮 after it: {:?}", found("章w"));
+    assert_eq!(
+        found("章w"),
+        [
+            hit("张伟", MatchKind::Initials),
+            hit("张玮", MatchKind::Initials),
+            hit("章伟明", MatchKind::Prefix)
+        ],
+        "whole names first, even read the same rather than written the same"
+    );
     assert_eq!(
         found("张"),
         [hit("张伟", MatchKind::Prefix), hit("张玮", MatchKind::Prefix)],
@@ -467,4 +499,35 @@ fn a_doubled_letter_keeps_its_highlight() {
     let ix = SearchIndex::build([person("C1", "李Anna")]);
     let first = ix.search("anna", None, 5).into_iter().next().map(|f| (f.kind, f.positions));
     assert_eq!(first, Some((MatchKind::Fuzzy, vec![1, 2, 3, 4])));
+}
+
+#[test]
+fn one_typo_in_a_spelt_name_still_finds_it_after_every_real_match() {
+    let ix = SearchIndex::build([
+        person("C1", "张伟"),
+        person("C2", "张伟华"),
+        person("C3", "张文"),
+        person("C4", "李娜"),
+        person("C5", "欧阳娜娜"),
+    ]);
+    let found = |q: &str| names_found(&ix, q);
+    let hit = |name: &str, kind| (name.to_string(), kind);
+    for q in ["zhnagwei", "zhangwie", "zhanggwei", "zhangwel", "hzangwei"] {
+        assert_eq!(found(q).first(), Some(&hit("张伟", MatchKind::Typo)), "{q}: {:?}", found(q));
+    }
+    // A missing letter leaves the rest in order: a fuzzy match already.
+    assert_eq!(found("zhangwi").first(), Some(&hit("张伟", MatchKind::Fuzzy)));
+    assert_eq!(
+        found("zhangwie"),
+        [hit("张伟", MatchKind::Typo), hit("张伟华", MatchKind::Typo), hit("张文", MatchKind::Typo)],
+        "张文 too: zhangwe, the query without its i, starts zhangwen"
+    );
+    assert_eq!(found("oyuangnana").first(), Some(&hit("欧阳娜娜", MatchKind::Typo)));
+    // Real matches first: "zhangwen" is 张文 exactly, and one edit from 张伟 (zhangwei).
+    assert_eq!(found("zhangwen").first(), Some(&hit("张文", MatchKind::Exact)));
+    assert!(found("zhangwen").contains(&hit("张伟", MatchKind::Typo)));
+    assert!(found("zhnagwie").is_empty(), "two typos are too many");
+    assert!(found("lni").is_empty(), "three letters are too few to guess at");
+    let first = ix.search("zhnagwei", None, 5).into_iter().next().map(|f| f.positions);
+    assert_eq!(first, Some(vec![0, 1]), "both characters lit");
 }

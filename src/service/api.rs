@@ -97,6 +97,9 @@ api! {
     /// nothing in it (an unknown balance, no phone) is the empty string.
     fn reveal(Reveal, no: ClientNo, field: Sensitive) -> String;
     fn search(Search, query: String, limit: u32) -> super::search::SearchResults;
+    /// `search` for a script (`mingdan search`): the same masked results, leaving the app, so
+    /// audited as an export of search results.
+    fn search_export(SearchExport, query: String, limit: u32) -> super::search::SearchResults;
     fn log_contact(LogContact, draft: ContactDraft) -> Logged;
     /// Launches still running, for the contact form's product choice.
     fn running_launches(RunningLaunches) -> Vec<LaunchRef>;

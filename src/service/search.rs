@@ -55,6 +55,10 @@ pub struct SearchResults {
     /// then, whether or not some hidden number would have matched, so that its presence says
     /// nothing about the hidden digits.
     pub notice: Option<String>,
+    /// About how many clients match in all: `hits.len()` when the list is not capped, otherwise
+    /// an estimate, so a capped list can say "前 50 位（共约 1,234 位）" rather than look complete.
+    #[serde(default)]
+    pub about: usize,
 }
 
 /// Whole-number searches that counted against each staff member's hourly limit, keyed by 工号:
@@ -196,9 +200,11 @@ impl Drop for SearchState {
 }
 
 impl Service {
-    /// Clients matching `query`, best first: exact, then prefix, then initials, then fuzzy
-    /// matches; within each, the searcher's own clients, then higher tier, then more recent
-    /// contact, then client number. `limit` 0 means the default (50); at most 500.
+    /// Clients matching `query`, best first: whole names (exact, then by initials: `zw` lists
+    /// 张伟 before 周文博), then names that start so, then fuzzy matches (those spelt as one run
+    /// first), then names one typo away; within each, the searcher's own clients, then higher
+    /// tier, then more recent contact, then client number. `limit` 0 means the default (50); at
+    /// most 500. `about` in the answer says about how many match when the list is capped.
     ///
     /// A whole phone or ID number confirms the digits the mask hides, so it matches a client
     /// freely only when the searcher may see that number: the client is on their own roster, or
@@ -212,19 +218,46 @@ impl Service {
     /// written (nothing hidden is returned then).
     pub fn search(&self, actor: &Staff, query: String, limit: u32) -> Result<SearchResults, ServiceError> {
         let found = match self.search.live().search(&query, Some(actor.no.as_str()), limit as usize) {
-            Searched::Building => return Ok(SearchResults { hits: Vec::new(), ready: false, notice: None }),
+            Searched::Building => {
+                return Ok(SearchResults { hits: Vec::new(), ready: false, notice: None, about: 0 });
+            }
             Searched::Failed(reason) => {
                 return Err(ServiceError::Store(format!("客户搜索暂不可用：读取客户数据失败（{reason}）")));
             }
-            Searched::Ready(found) => found,
+            Searched::Ready(answer) => answer,
         };
+        let (found, about) = (found.found, found.about);
         let (found, notice) = match number_typed(&query) {
             Some(number) => self.guard_whole_numbers(actor, &number, found)?,
             None => (found, None),
         };
         let mut staff: Vec<StaffRef> = Vec::new();
-        let hits = found.into_iter().map(|f| self.hit(f, &mut staff)).collect::<Result<_, _>>()?;
-        Ok(SearchResults { hits, ready: true, notice })
+        let hits: Vec<SearchHit> =
+            found.into_iter().map(|f| self.hit(f, &mut staff)).collect::<Result<_, _>>()?;
+        // A list under the limit is complete. (Whole-number matches left out above leave it so,
+        // and the count must not tell that they were there.)
+        let capped = hits.len() >= crate::search::effective_limit(limit as usize);
+        let about = if capped { about.max(hits.len()) } else { hits.len() };
+        Ok(SearchResults { hits, ready: true, notice, about })
+    }
+
+    /// `search` for scripts (`mingdan search`): the same masked results, audited as an export
+    /// (导出, target 搜索结果, detail the query and how many lines), like every other way masked
+    /// client data leaves the app in bulk. Errors: those of `search`; the audit could not be
+    /// written (nothing is returned then).
+    pub fn search_export(
+        &self,
+        actor: &Staff,
+        query: String,
+        limit: u32,
+    ) -> Result<SearchResults, ServiceError> {
+        let results = self.search(actor, query.clone(), limit)?;
+        if results.ready {
+            let shown: String = crate::domain::inert(&query).chars().take(40).collect();
+            let detail = format!("查询“{shown}”，{} 行，已遮蔽", results.hits.len());
+            self.audit_export(actor, "搜索结果", detail)?;
+        }
+        Ok(results)
     }
 
     /// Applies the whole-number rule of `search` to the matches of number query `number`:

@@ -30,13 +30,17 @@ pub struct SearchScreen {
 
 impl SearchScreen {
     pub fn new(cx: &Ctx) -> SearchScreen {
-        SearchScreen {
+        let mut screen = SearchScreen {
             input: ui::text_input("", cx.t.search_placeholder),
             results: SearchResults::default(),
             asked: String::new(),
             state: ListState::default(),
             error: None,
-        }
+        };
+        // An empty query costs nothing and says whether the index is ready, so the box does not
+        // claim it is still being built before the first key.
+        screen.ask(cx);
+        screen
     }
 
     fn query(&self) -> String {
@@ -79,6 +83,20 @@ impl SearchScreen {
         }
         spans.push(Span::raw(" ".repeat(cells.saturating_sub(used))));
         spans
+    }
+
+    /// Column names over the results, in the columns `hit_line` draws.
+    fn header_line(cx: &Ctx) -> Line<'static> {
+        let t = cx.t;
+        let text = format!(
+            "  {}{}{}{} {}",
+            ui::pad(t.col_name, 10),
+            ui::pad(t.col_no, 11),
+            ui::pad(t.phone, 12),
+            ui::pad(t.col_tier, 8),
+            t.maintainer
+        );
+        Line::from(Span::styled(text, cx.theme.title))
     }
 
     fn hit_line(hit: &crate::service::search::SearchHit, cx: &Ctx) -> Line<'static> {
@@ -139,8 +157,9 @@ impl Screen for SearchScreen {
     }
 
     fn tick(&mut self, cx: &Ctx) -> Action {
-        // The index may still be building after start-up; ask again until it is ready.
-        if !self.results.ready && !self.query().is_empty() {
+        // The index may still be building after start-up (or after a large import); ask again
+        // until it is ready, an empty box too, so that the building notice goes when it is.
+        if !self.results.ready {
             self.ask(cx);
         }
         Action::None
@@ -199,8 +218,13 @@ impl Screen for SearchScreen {
     fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
         let t = cx.t;
         let th = cx.theme;
-        let [prompt, status, list] =
-            Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        let [prompt, status, header, list] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(1),
+        ])
+        .areas(area);
         let label = format!(" {} ", t.search_label);
         let lw = ui::width(&label) as u16;
         f.render_widget(Paragraph::new(Span::styled(label, th.accent)), prompt);
@@ -222,6 +246,13 @@ impl Screen for SearchScreen {
             Span::styled(format!(" {notice}"), th.warning)
         } else if self.results.hits.is_empty() {
             Span::styled(format!(" {}", t.search_none), th.muted)
+        } else if self.results.about > self.results.hits.len() {
+            // Capped: the list is the best few of many, not all of them.
+            let text = t
+                .search_capped
+                .replace("{shown}", &self.results.hits.len().to_string())
+                .replace("{about}", &grouped(self.results.about));
+            Span::styled(format!(" {text}"), th.muted)
         } else {
             Span::styled(
                 format!(" {}", t.search_count.replace("{}", &self.results.hits.len().to_string())),
@@ -229,6 +260,9 @@ impl Screen for SearchScreen {
             )
         };
         f.render_widget(Paragraph::new(status_line), status);
+        if !self.results.hits.is_empty() {
+            f.render_widget(Paragraph::new(Self::header_line(cx)), header);
+        }
         let items: Vec<ListItem> =
             self.results.hits.iter().map(|h| ListItem::new(Self::hit_line(h, cx))).collect();
         f.render_stateful_widget(
@@ -236,5 +270,28 @@ impl Screen for SearchScreen {
             list,
             &mut self.state,
         );
+    }
+}
+
+/// `n` with a comma between each three digits ("1,234"), as both languages write counts.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(super::grouped(7), "7");
+        assert_eq!(super::grouped(1234), "1,234");
+        assert_eq!(super::grouped(1_000_000), "1,000,000");
     }
 }

@@ -1,0 +1,159 @@
+//! One typo in a spelt query: a letter swapped with the next, missing, extra or wrong
+//! ("zhnagwei", "zhangwie", "zhangwi", "zhangweii", "zhangwel" all find 张伟). A name matches
+//! when some spelling of it starts with a string one such edit away from the query (the
+//! optimal-string-alignment distance, at most 1).
+//!
+//! The check is a small automaton run over the name's spellings letter by letter, its states
+//! kept as bits of three words (how much of the query is used, with or without the one edit), so
+//! a name with several readings per character is checked in one pass over them, and the sorted
+//! name keys can be walked with it, giving up on a branch as soon as no state is left.
+
+use super::query::Unit;
+
+/// Shortest query checked for a typo: below this one edit away matches too much to help.
+pub const MIN_LETTERS: usize = 4;
+/// Longest: names are spelt in a few dozen letters, and the states must fit a word.
+const MAX_LETTERS: usize = 40;
+
+/// A query of letters only, prepared for the automaton.
+#[derive(Debug, Clone)]
+pub struct TypoQuery {
+    letters: Vec<u8>,
+    /// For each letter a–z, the positions of the query holding it, as bits.
+    eq: [u64; 26],
+}
+
+/// Where the automaton is: bit `j` of `exact` means the text so far spelt the query's first `j`
+/// letters exactly, of `edited` with one edit; bit `j` of `swapped` means the first `j` exactly
+/// and then the query's letter `j + 1`, so the next letter of the text must be letter `j` to
+/// complete a swap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct States {
+    exact: u64,
+    edited: u64,
+    swapped: u64,
+}
+
+impl States {
+    pub fn is_dead(&self) -> bool {
+        self.exact | self.edited | self.swapped == 0
+    }
+
+    fn or(self, o: States) -> States {
+        States {
+            exact: self.exact | o.exact,
+            edited: self.edited | o.edited,
+            swapped: self.swapped | o.swapped,
+        }
+    }
+}
+
+impl TypoQuery {
+    /// `None` unless the query is `MIN_LETTERS` to `MAX_LETTERS` ASCII letters (a pinyin query).
+    pub fn new(units: &[Unit]) -> Option<TypoQuery> {
+        let letters: Vec<u8> = units
+            .iter()
+            .map(|u| match u {
+                Unit::Alnum(b) if b.is_ascii_lowercase() => Some(*b),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        if !(MIN_LETTERS..=MAX_LETTERS).contains(&letters.len()) {
+            return None;
+        }
+        let mut eq = [0u64; 26];
+        for (j, b) in letters.iter().enumerate() {
+            eq[usize::from(b - b'a')] |= 1 << j;
+        }
+        Some(TypoQuery { letters, eq })
+    }
+
+    fn done(&self) -> u64 {
+        1 << self.letters.len()
+    }
+
+    fn all(&self) -> u64 {
+        (self.done() << 1) - 1
+    }
+
+    /// Before any text: nothing used, or the first letter dropped as extra.
+    pub fn start(&self) -> States {
+        States { exact: 1, edited: 0b10, swapped: 0 }
+    }
+
+    /// The states after reading `text`, and whether the whole query was used on the way (the
+    /// text so far, a prefix of the name's spelling, is within one edit of the query).
+    pub fn feed(&self, mut st: States, text: &[u8]) -> (States, bool) {
+        let all = self.all();
+        for &c in text {
+            let e = if c.is_ascii_lowercase() { self.eq[usize::from(c - b'a')] } else { 0 };
+            let exact = (st.exact & e) << 1 & all;
+            let mut edited = ((st.edited & e) << 1 | st.exact << 1 | st.exact | (st.swapped & e) << 2) & all;
+            // A letter of the query the name does not have: skipped without reading text.
+            edited |= exact << 1 & all;
+            st = States { exact, edited, swapped: st.exact & e >> 1 };
+            if (exact | edited) & self.done() != 0 {
+                return (st, true);
+            }
+        }
+        (st, false)
+    }
+
+    /// The first letters a next syllable may start with to keep some state alive, as bits a–z;
+    /// `None` when any letter may (an edit is still free).
+    pub fn next_letters(&self, st: &States) -> Option<u32> {
+        if st.exact != 0 {
+            return None;
+        }
+        let mut bits = st.edited | st.swapped;
+        let mut letters = 0u32;
+        while bits != 0 {
+            let j = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            if let Some(b) = self.letters.get(j) {
+                letters |= 1 << (b - b'a');
+            }
+        }
+        Some(letters)
+    }
+
+    /// Feeds each of `spellings` from `st`: the states any of them reaches, and whether one used
+    /// the whole query.
+    pub fn feed_any<'a>(&self, st: States, spellings: impl Iterator<Item = &'a [u8]>) -> (States, bool) {
+        let mut next = States::default();
+        for text in spellings {
+            let (s, done) = self.feed(st, text);
+            if done {
+                return (s, true);
+            }
+            next = next.or(s);
+        }
+        (next, false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::query::Query;
+
+    fn near(q: &str, text: &str) -> bool {
+        let tq = TypoQuery::new(&Query::parse(q).units).unwrap();
+        tq.feed(tq.start(), text.as_bytes()).1
+    }
+
+    #[test]
+    fn one_edit_of_any_kind_is_within_reach_two_are_not() {
+        for q in
+            ["zhnagwei", "zhangwie", "hzangwei", "zhangwi", "zangwei", "zhangweii", "zhanggwei", "zhangwel"]
+        {
+            assert!(near(q, "zhangwei"), "{q}");
+        }
+        assert!(near("zhangwie", "zhangweihua"), "a typo in the start of a longer name");
+        for q in ["zhnagwie", "zangwi", "hzangwie", "wangzhang"] {
+            assert!(!near(q, "zhangwei"), "{q}");
+        }
+        assert!(TypoQuery::new(&Query::parse("zhn").units).is_none(), "three letters are too few");
+        assert!(TypoQuery::new(&Query::parse("zhang1").units).is_none(), "letters only");
+    }
+}
