@@ -30,6 +30,7 @@ pub use bulk::{BULK_BATCH_ROWS, Bulk};
 pub use check::CheckReport;
 pub use codec::Record;
 pub use error::{StoreError, naming};
+pub use read::DraftEntry;
 pub use schema::{CURRENT_SCHEMA, Migration, version as schema_version};
 pub use tx::{Tx, TxResult, abort};
 

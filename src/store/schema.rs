@@ -3,10 +3,10 @@
 use chrono::{FixedOffset, Offset};
 
 use super::{Store, StoreError, Tree};
-use crate::domain::{AuditAction, AuditRecord, JobRole, Permission, Staff};
+use crate::domain::{AuditAction, AuditRecord, ContactDraft, JobRole, Permission, Staff};
 
 /// The schema this build writes. Bump it together with a `Migration` from the previous version.
-pub const CURRENT_SCHEMA: u32 = 3;
+pub const CURRENT_SCHEMA: u32 = 4;
 
 pub(crate) const SCHEMA_KEY: &[u8] = b"schema_version";
 
@@ -32,7 +32,36 @@ pub const MIGRATIONS: &[Migration] = &[
         what: "管理者的管理范围、按网点发布的新品推介、专属维护岗位；初始化管理员不再计入后台配额",
         run: scopes,
     },
+    Migration {
+        // renumbered at merge
+        from: 3,
+        what: "联系草稿按员工和客户分别保存（键由 工号 改为 工号 ∅ 客户号）",
+        run: drafts_per_client,
+    },
 ];
+
+/// Moves each draft kept under `工号` alone to `工号 ∅ 客户号`, its bytes unchanged (reading
+/// upgrades the format). One that cannot be read names no client; it moves to `工号 ∅` (empty
+/// client) so it stays its owner's: listed by `drafts list`, removed by `drafts discard 工号`.
+/// One batch, so a crash leaves either the old layout or the new.
+fn drafts_per_client(store: &Store) -> Result<(), StoreError> {
+    let tree = store.tree(Tree::Drafts);
+    let mut batch = sled::Batch::default();
+    for item in super::read::until_error(tree.iter()) {
+        let (k, v) = item?;
+        if k.contains(&super::keys::SEP) {
+            continue;
+        }
+        let client = match super::codec::decode::<ContactDraft>(&k, &v) {
+            Ok(d) => d.client.as_str().as_bytes().to_vec(),
+            Err(_) => Vec::new(),
+        };
+        batch.remove(k.clone());
+        batch.insert(super::keys::join(&[&k, &client]), v);
+    }
+    tree.apply_batch(batch)?;
+    store.flush()
+}
 
 /// Rewrites every staff record, launch and the rules in their current format (reading them
 /// upgrades them: outlet heads get outlet scope, other managers the branch; launches reach the

@@ -253,12 +253,18 @@ impl<'a> Tx<'a> {
         self.put(Tree::Meta, BRANCH_TOTALS_KEY, &super::records::BranchTotals(totals.to_vec()))
     }
 
+    /// Keeps `d` as `staff`'s draft for `d.client`, replacing only that client's.
     pub fn save_draft(&self, staff: &StaffNo, d: &ContactDraft) -> TxResult<()> {
-        self.put(Tree::Drafts, staff.as_str().as_bytes(), d)
+        self.put(Tree::Drafts, &keys::draft(staff, &d.client), d)
     }
 
-    pub fn delete_draft(&self, staff: &StaffNo) -> TxResult<()> {
-        self.remove(Tree::Drafts, staff.as_str().as_bytes())
+    pub fn delete_draft(&self, staff: &StaffNo, client: &ClientNo) -> TxResult<()> {
+        self.remove(Tree::Drafts, &keys::draft(staff, client))
+    }
+
+    /// Removes a draft by its stored key (`DraftEntry::key`), for one that cannot be read.
+    pub fn delete_draft_key(&self, key: &[u8]) -> TxResult<()> {
+        self.remove(Tree::Drafts, key)
     }
 
     pub fn set_meta(&self, key: &[u8], value: &[u8]) -> TxResult<()> {
