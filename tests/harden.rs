@@ -154,6 +154,9 @@ fn drafts_list_and_discard_from_the_command_line() {
         "{}",
         text(&o)
     );
+    // Naming a client discards only that client's draft; 2002 has none for C9.
+    let o = mingdan(&["--socket", &so, "drafts", "discard", "2002", "C9"]);
+    assert!(o.status.success() && text(&o).contains("工号 2002 没有客户 C9 的联系草稿"), "{}", text(&o));
     let o = mingdan(&["--socket", &so, "drafts", "discard", "2002"]);
     assert!(o.status.success() && text(&o).contains("已丢弃工号 2002 的 1 份联系草稿"), "{}", text(&o));
     let o = mingdan(&["--socket", &so, "drafts", "list"]);

@@ -281,6 +281,7 @@ pub struct DraftEntry {
     /// The client number; empty for a draft whose client could not be told when the store was
     /// upgraded to per-client drafts (it could not be read).
     pub client: String,
+    /// The draft, or why it cannot be read (`StoreError::Corrupt` naming the key).
     pub draft: Result<ContactDraft, StoreError>,
 }
 

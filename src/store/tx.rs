@@ -258,6 +258,7 @@ impl<'a> Tx<'a> {
         self.put(Tree::Drafts, &keys::draft(staff, &d.client), d)
     }
 
+    /// Removes `staff`'s draft for `client`, if any (readable or not); other clients' stay.
     pub fn delete_draft(&self, staff: &StaffNo, client: &ClientNo) -> TxResult<()> {
         self.remove(Tree::Drafts, &keys::draft(staff, client))
     }
