@@ -880,6 +880,7 @@ fn typing_in_another_clients_form_while_a_draft_is_kept_keeps_that_form_too() {
     assert!(list.contains("多位客户"), "{list}");
     let (zeng, zhang) = (list.find("曾小红说下周再约"), list.find("张伟那条"));
     assert!(zeng.is_some() && zhang.is_some() && zeng < zhang, "most recent first:\n{list}");
+    assert!(list.lines().any(|l| l.contains("> 曾小红 C2")), "the most recent is chosen:\n{list}");
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.top_title(), "记录联系 · 曾小红");
     assert!(screen(&mut app).contains("曾小红说下周再约"));

@@ -231,7 +231,7 @@ impl Screen for DraftList {
             }
             let style = if i == self.at { th.selection } else { th.text };
             lines.push(Line::from(vec![
-                Span::styled(if i == self.at { "▶ " } else { "  " }, style),
+                Span::styled(if i == self.at { "> " } else { "  " }, style),
                 Span::styled(format!("{name} "), style),
                 Span::styled(format!("{} ", d.client), th.muted),
                 Span::styled(when, th.muted),
