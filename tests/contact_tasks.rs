@@ -366,7 +366,7 @@ fn a_note_or_plan_pasted_with_cr_line_breaks_is_kept_as_lines_not_refused() {
     let saved = card.contacts.iter().find(|c| c.contact.id == logged.contact).unwrap();
     assert_eq!(saved.contact.note, "客户在外地\n下周回来\n再约");
     s.save_draft(ContactDraft { note: "草稿\r第二行".into(), ..marketing("C2") }).unwrap();
-    assert_eq!(s.draft().unwrap().unwrap().note, "草稿\n第二行");
+    assert_eq!(s.draft(cno("C2")).unwrap().unwrap().note, "草稿\n第二行");
     s.set_plan(cno("C1"), "1. 上门\r2. 推荐养老理财".into()).unwrap();
     assert_eq!(s.client(cno("C1")).unwrap().client.plan, "1. 上门\n2. 推荐养老理财");
     // Other control characters are still refused, naming the field.
@@ -395,6 +395,8 @@ fn autosaving_a_draft_is_not_audited_and_discarding_one_is_once() {
             .count()
     };
     assert_eq!(drafts(), 0, "three autosaves, no audit lines");
-    s.discard_draft().unwrap();
+    s.discard_draft(cno("C1")).unwrap();
     assert_eq!(drafts(), 1, "one line when it is thrown away unsent");
+    s.discard_draft(cno("C1")).unwrap();
+    assert_eq!(drafts(), 1, "nothing left to throw away, nothing recorded");
 }

@@ -47,7 +47,8 @@ fn an_oversized_draft_is_refused_in_process_and_over_the_socket() {
     // A draft that is merely unfinished (a product pitch with no product yet, an old time) keeps.
     let unfinished = ContactDraft { at: Some(at(d(2026, 9, 1), 9, 0)), ..draft("C1", Purpose::ProductPitch) };
     server.connect().save_draft(unfinished.clone()).unwrap();
-    assert_eq!(server.connect().draft().unwrap(), Some(unfinished));
+    let kept = server.connect().draft(cno("C1")).unwrap();
+    assert_eq!(kept.map(|d| ContactDraft { saved_at: None, ..d }), Some(unfinished));
     server.stop().unwrap();
     // Nothing unreadable reached the store: check and backup still pass.
     let admin = b.session("9001");
@@ -55,8 +56,8 @@ fn an_oversized_draft_is_refused_in_process_and_over_the_socket() {
     assert!(admin.backup(vec![], true).unwrap().skipped.is_empty());
 }
 
-/// Writes what the unchecked `SaveDraft` of old stored for staff member `no`: a draft whose note
-/// makes the record larger than any reader accepts.
+/// Writes what the unchecked `SaveDraft` of old stored for staff member `no` (for client C1): a
+/// draft whose note makes the record larger than any reader accepts.
 fn plant_unreadable_draft(b: Branch, no: &str) -> Branch {
     let Branch { dir, clock, service } = b;
     drop(service);
@@ -64,7 +65,7 @@ fn plant_unreadable_draft(b: Branch, no: &str) -> Branch {
         let db = sled::open(dir.path().join("sled")).unwrap();
         let mut value = vec![0u8, 1];
         value.extend(bincode::serde::encode_to_vec(huge_draft(), bincode::config::standard()).unwrap());
-        db.open_tree("drafts").unwrap().insert(no.as_bytes(), value).unwrap();
+        db.open_tree("drafts").unwrap().insert(format!("{no}\0C1").as_bytes(), value).unwrap();
         db.flush().unwrap();
     }
     let service = Arc::new(Service::create(dir.path(), clock.clone()).unwrap());
@@ -79,11 +80,12 @@ fn an_unreadable_draft_is_reported_skipped_by_backup_and_removable_by_an_admin()
     let (admin, manager, teller) = (b.session("9001"), b.session("1001"), b.session("2002"));
 
     // Its owner still gets in (no draft is offered) and is not told to run `check`.
-    assert_eq!(teller.draft().unwrap(), None);
+    assert_eq!(teller.draft(cno("C1")).unwrap(), None);
+    assert_eq!(teller.drafts().unwrap(), vec![]);
     // check names it and goes on to count the rest.
     let report = admin.check().unwrap();
     assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
-    assert!(report.problems[0].contains("联系草稿记录 2002 已损坏"), "{:?}", report.problems);
+    assert!(report.problems[0].contains("联系草稿记录 2002/C1 已损坏"), "{:?}", report.problems);
     assert!(report.counts.iter().any(|(n, c)| n == "客户" && *c == 4), "{:?}", report.counts);
 
     // backup leaves it out, says so, and the image is whole.
@@ -108,17 +110,17 @@ fn an_unreadable_draft_is_reported_skipped_by_backup_and_removable_by_an_admin()
     // Listing and discarding other people's drafts is for administrators only.
     for who in [&manager, &teller] {
         assert!(matches!(who.all_drafts(), Err(ServiceError::Denied(_))));
-        assert!(matches!(who.discard_draft_of(sno("2001")), Err(ServiceError::Denied(_))));
+        assert!(matches!(who.discard_draft_of(sno("2001"), None), Err(ServiceError::Denied(_))));
     }
     let rows = admin.all_drafts().unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!((rows[0].staff.as_str(), rows[0].client.as_ref()), ("2001", Some(&cno("C2"))));
     assert_eq!(rows[0].staff_name.as_deref(), Some("王芳"));
-    assert_eq!((rows[1].staff.as_str(), rows[1].client.as_ref()), ("2002", None));
+    assert_eq!((rows[1].staff.as_str(), rows[1].client.as_ref()), ("2002", Some(&cno("C1"))));
     assert!(rows[1].unreadable.as_deref().is_some_and(|w| w.contains("已损坏")), "{:?}", rows[1]);
 
-    assert!(admin.discard_draft_of(sno("2002")).unwrap());
-    assert!(!admin.discard_draft_of(sno("2002")).unwrap(), "nothing left to discard");
+    assert_eq!(admin.discard_draft_of(sno("2002"), None).unwrap(), 1);
+    assert_eq!(admin.discard_draft_of(sno("2002"), None).unwrap(), 0, "nothing left to discard");
     let recs = admin
         .audit(AuditFilter {
             action: Some(AuditAction::SaveDraft),
@@ -132,7 +134,7 @@ fn an_unreadable_draft_is_reported_skipped_by_backup_and_removable_by_an_admin()
     assert!(admin.check().unwrap().is_ok());
     assert!(admin.backup(vec![], true).unwrap().skipped.is_empty());
     assert_eq!(
-        b.session("2001").draft().unwrap().map(|d| d.client),
+        b.session("2001").draft(cno("C2")).unwrap().map(|d| d.client),
         Some(cno("C2")),
         "others' drafts untouched"
     );
@@ -147,7 +149,7 @@ fn drafts_list_and_discard_from_the_command_line() {
     let o = mingdan(&["--socket", &so, "drafts", "list"]);
     assert!(o.status.success(), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("2002\t李强\t无法读取：") && out.contains("已损坏"), "{out}");
+    assert!(out.contains("2002\t李强\t客户 C1\t无法读取：") && out.contains("已损坏"), "{out}");
     let o =
         mingdan(&["--socket", &so, "backup", "--plaintext", b.dir.path().join("b.mdbak").to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
@@ -156,8 +158,11 @@ fn drafts_list_and_discard_from_the_command_line() {
         "{}",
         text(&o)
     );
+    // Naming a client discards only that client's draft; 2002 has none for C9.
+    let o = mingdan(&["--socket", &so, "drafts", "discard", "2002", "C9"]);
+    assert!(o.status.success() && text(&o).contains("工号 2002 没有客户 C9 的联系草稿"), "{}", text(&o));
     let o = mingdan(&["--socket", &so, "drafts", "discard", "2002"]);
-    assert!(o.status.success() && text(&o).contains("已丢弃工号 2002 的联系草稿"), "{}", text(&o));
+    assert!(o.status.success() && text(&o).contains("已丢弃工号 2002 的 1 份联系草稿"), "{}", text(&o));
     let o = mingdan(&["--socket", &so, "drafts", "list"]);
     assert!(text(&o).contains("没有员工保存的联系草稿"), "{}", text(&o));
     // A teller may not.

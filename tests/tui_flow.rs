@@ -133,7 +133,9 @@ fn an_unfinished_form_is_kept_when_the_session_ends_and_offered_next_time() {
         typ(&mut app, "说到一半断线了");
         app.end_session();
     }
-    let draft = s.draft().unwrap().expect("kept");
+    let kept = s.drafts().unwrap();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let draft = s.draft(kept[0].client.clone()).unwrap().expect("kept");
     assert_eq!(draft.note, "说到一半断线了");
     let mut app = App::new(&s, &th, &ZH).unwrap();
     let offer = screen(&mut app);
@@ -142,7 +144,7 @@ fn an_unfinished_form_is_kept_when_the_session_ends_and_offered_next_time() {
     assert!(screen(&mut app).contains("说到一半断线了"));
     ctrl(&mut app, 's');
     assert!(screen(&mut app).contains("已保存"));
-    assert!(s.draft().unwrap().is_none(), "saving the contact drops its draft");
+    assert!(s.draft(draft.client).unwrap().is_none(), "saving the contact drops its draft");
 }
 
 #[test]
@@ -783,10 +785,11 @@ fn a_draft_put_off_is_offered_when_its_clients_form_is_opened_and_kept_until_sen
     }
     typ(&mut app, "别的客户");
     app.end_session();
-    assert_eq!(s.draft().unwrap().map(|d| d.client), Some(cno("C1")), "not overwritten");
+    assert_eq!(s.draft(cno("C2")).unwrap().map(|d| d.note), Some("别的客户".into()), "its own kept too");
     ctrl(&mut app, 's');
     assert!(screen(&mut app).contains("已保存"), "{}", screen(&mut app));
-    assert_eq!(s.draft().unwrap().map(|d| d.note), Some("第一行\n断线前的第二行".into()));
+    assert_eq!(s.draft(cno("C2")).unwrap(), None, "sent, so its draft is gone");
+    assert_eq!(s.draft(cno("C1")).unwrap().map(|d| d.note), Some("第一行\n断线前的第二行".into()));
     press(&mut app, KeyCode::Esc);
     // Opening 张伟's form again offers the draft, lines and all.
     open_c1(&mut app);
@@ -798,7 +801,7 @@ fn a_draft_put_off_is_offered_when_its_clients_form_is_opened_and_kept_until_sen
     assert!(form.contains("第一行") && form.lines().any(|l| l.trim() == "断线前的第二行"), "{form}");
     ctrl(&mut app, 's');
     assert!(screen(&mut app).contains("已保存"));
-    assert!(s.draft().unwrap().is_none(), "sent, so gone");
+    assert!(s.draft(cno("C1")).unwrap().is_none(), "sent, so gone");
 }
 
 #[test]
@@ -871,4 +874,60 @@ fn search_says_when_the_list_is_capped_and_never_claims_a_ready_index_is_buildin
     typ(&mut app, "单明");
     let one = screen(&mut app);
     assert!(one.contains("1 位客户") && !one.contains("共约"), "{one}");
+}
+
+#[test]
+fn typing_in_another_clients_form_while_a_draft_is_kept_keeps_that_form_too() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    // 张伟's contact was left unsent earlier.
+    s.save_draft(mingdan::domain::ContactDraft {
+        note: "张伟那条".into(),
+        ..draft("C1", mingdan::domain::Purpose::Callback)
+    })
+    .unwrap();
+    b.clock.advance(chrono::Duration::minutes(5));
+    {
+        let mut app = App::new(&s, &th, &ZH).unwrap();
+        assert!(screen(&mut app).contains("张伟那条"), "offered:\n{}", screen(&mut app));
+        press(&mut app, KeyCode::Esc); // 以后再说
+        select_line(&mut app, "曾小红");
+        press(&mut app, KeyCode::Char('c'));
+        assert_eq!(app.top_title(), "记录联系 · 曾小红", "no draft of hers, so her form opens");
+        for _ in 0..5 {
+            press(&mut app, KeyCode::Tab);
+        }
+        typ(&mut app, "曾小红说下周再约");
+        // The SSH connection drops.
+        app.end_session();
+    }
+    assert_eq!(
+        s.draft(cno("C2")).unwrap().map(|d| d.note),
+        Some("曾小红说下周再约".into()),
+        "B's typing kept"
+    );
+    assert_eq!(s.draft(cno("C1")).unwrap().map(|d| d.note), Some("张伟那条".into()), "A's untouched");
+
+    // Next start-up lists both, the most recent (曾小红's) first; Enter reopens it.
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    let list = screen(&mut app);
+    assert!(list.contains("多位客户"), "{list}");
+    let (zeng, zhang) = (list.find("曾小红说下周再约"), list.find("张伟那条"));
+    assert!(zeng.is_some() && zhang.is_some() && zeng < zhang, "most recent first:\n{list}");
+    assert!(list.lines().any(|l| l.contains("> 曾小红 C2")), "the most recent is chosen:\n{list}");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.top_title(), "记录联系 · 曾小红");
+    assert!(screen(&mut app).contains("曾小红说下周再约"));
+    ctrl(&mut app, 's');
+    assert!(screen(&mut app).contains("已保存"), "{}", screen(&mut app));
+    assert_eq!(s.draft(cno("C2")).unwrap(), None);
+    // The other is still kept, and 张伟's form offers it.
+    press(&mut app, KeyCode::Esc);
+    open_c1(&mut app);
+    press(&mut app, KeyCode::Char('c'));
+    let offer = screen(&mut app);
+    assert!(offer.contains("未保存的联系记录") && offer.contains("张伟那条"), "{offer}");
+    press(&mut app, KeyCode::Char('d'));
+    assert_eq!(s.drafts().unwrap(), vec![], "discarded");
 }

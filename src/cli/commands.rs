@@ -167,29 +167,38 @@ pub fn drafts_list(api: &dyn Api) -> Result<()> {
     }
     for d in drafts {
         let name = d.staff_name.as_deref().unwrap_or("（不在员工名录中）");
-        match (&d.client, &d.unreadable) {
-            (_, Some(why)) => say!("{}\t{}\t无法读取：{}", inert(&d.staff), inert(name), inert(why)),
-            (Some(c), None) => {
+        let client = d.client.as_ref().map_or_else(|| "客户不明".to_string(), |c| format!("客户 {c}"));
+        match &d.unreadable {
+            Some(why) => {
+                say!("{}\t{}\t{}\t无法读取：{}", inert(&d.staff), inert(name), inert(&client), inert(why))
+            }
+            None => {
+                let when =
+                    d.saved_at.map_or_else(String::new, |t| format!("\t{}", t.format("%Y-%m-%d %H:%M")));
                 say!(
-                    "{}\t{}\t客户 {}\t备注 {} 字",
+                    "{}\t{}\t{}\t备注 {} 字{}",
                     inert(&d.staff),
                     inert(name),
-                    inert(c.as_str()),
-                    d.note_chars
+                    inert(&client),
+                    d.note_chars,
+                    when
                 )
             }
-            (None, None) => say!("{}\t{}", inert(&d.staff), inert(name)),
         }
     }
     Ok(())
 }
 
-pub fn drafts_discard(api: &dyn Api, no: &str) -> Result<()> {
+/// Discards staff member `no`'s drafts: all of them, or only client `client`'s.
+pub fn drafts_discard(api: &dyn Api, no: &str, client: Option<&str>) -> Result<()> {
     let no = StaffNo::parse(no)?;
-    if api.discard_draft_of(no.clone())? {
-        say!("已丢弃工号 {no} 的联系草稿（已记入审计）。");
-    } else {
-        say!("工号 {no} 没有保存的联系草稿。");
+    let client = client.map(ClientNo::parse).transpose()?;
+    let n = api.discard_draft_of(no.clone(), client.clone())?;
+    match (n, &client) {
+        (0, Some(c)) => say!("工号 {no} 没有客户 {c} 的联系草稿。"),
+        (0, None) => say!("工号 {no} 没有保存的联系草稿。"),
+        (_, Some(c)) => say!("已丢弃工号 {no} 关于客户 {c} 的联系草稿（已记入审计）。"),
+        (n, None) => say!("已丢弃工号 {no} 的 {n} 份联系草稿（已记入审计，每份一条）。"),
     }
     Ok(())
 }

@@ -323,10 +323,13 @@ pub enum StaffCommand {
 pub enum DraftsCommand {
     /// 列出每位员工保存的联系草稿，包括无法读取的
     List,
-    /// 丢弃某位员工的联系草稿（即使无法读取；记录审计）
+    /// 丢弃某位员工的联系草稿：全部，或只丢弃某位客户的（即使无法读取；每份记录一条审计）
     Discard {
         #[arg(value_name = "工号")]
         no: String,
+        /// 只丢弃这位客户的草稿
+        #[arg(value_name = "客户号")]
+        client: Option<String>,
     },
 }
 
@@ -499,7 +502,9 @@ fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
         }
         WorkCommand::Staff(StaffCommand::List) => commands::staff_list(session),
         WorkCommand::Drafts(DraftsCommand::List) => commands::drafts_list(session),
-        WorkCommand::Drafts(DraftsCommand::Discard { no }) => commands::drafts_discard(session, &no),
+        WorkCommand::Drafts(DraftsCommand::Discard { no, client }) => {
+            commands::drafts_discard(session, &no, client.as_deref())
+        }
         WorkCommand::Import { what, file, dry_run, sheet, new_outlets, report } => {
             let new_outlets = new_outlets
                 .iter()

@@ -132,6 +132,10 @@ pub struct ContactDraft {
     pub next_callback: Option<NaiveDate>,
     /// What else this contact did, each completing its own task (format version 2).
     pub also: Vec<Aim>,
+    /// When the draft was last kept (branch time), set by the service on each save so start-up
+    /// can offer the most recent first; whatever a caller sends is replaced. None for a draft
+    /// kept before format version 3, and on a form not yet kept.
+    pub saved_at: Option<NaiveDateTime>,
 }
 
 impl ContactDraft {
@@ -232,6 +236,7 @@ mod tests {
             satisfaction: Some(5),
             next_callback: NaiveDate::from_ymd_opt(2026, 12, 18),
             also: Vec::new(),
+            saved_at: None,
         }
     }
 

@@ -103,15 +103,20 @@ api! {
     fn log_contact(LogContact, draft: ContactDraft) -> Logged;
     /// Launches still running, for the contact form's product choice.
     fn running_launches(RunningLaunches) -> Vec<LaunchRef>;
-    /// Keeps an unfinished contact form so a dropped connection does not lose it.
+    /// Keeps an unfinished contact form as the actor's draft for its client (one per client),
+    /// so a dropped connection does not lose it; not audited.
     fn save_draft(SaveDraft, draft: ContactDraft) -> ();
-    fn draft(Draft) -> Option<ContactDraft>;
-    fn discard_draft(DiscardDraft) -> ();
-    /// Every staff member's draft, readable or not; admin only.
+    /// The actor's draft for client `no`, offered when that client's form opens.
+    fn draft(Draft, no: ClientNo) -> Option<ContactDraft>;
+    /// All the actor's drafts, most recently kept first; offered at start-up.
+    fn drafts(Drafts) -> Vec<ContactDraft>;
+    /// Throws the actor's draft for client `no` away unsent; audited once.
+    fn discard_draft(DiscardDraft, no: ClientNo) -> ();
+    /// Every staff member's drafts, readable or not; admin only.
     fn all_drafts(AllDrafts) -> Vec<DraftRow>;
-    /// Discards staff member `of`'s draft even if it cannot be read; admin only, audited.
-    /// False when they had none.
-    fn discard_draft_of(DiscardDraftOf, of: StaffNo) -> bool;
+    /// Discards staff member `of`'s drafts (all, or only `client`'s) even if they cannot be
+    /// read; admin only, one audit record each. Returns how many were discarded.
+    fn discard_draft_of(DiscardDraftOf, of: StaffNo, client: Option<ClientNo>) -> u32;
     fn set_plan(SetPlan, no: ClientNo, plan: String) -> ();
     /// Keeps the plan being edited (unsent, not audited) until saved or discarded.
     fn save_plan_draft(SavePlanDraft, no: ClientNo, text: String) -> ();

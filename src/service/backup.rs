@@ -164,7 +164,13 @@ impl Service {
         let unreadable = self.store.unreadable_drafts()?;
         let skipped: Vec<String> = unreadable
             .iter()
-            .map(|(k, why)| format!("跳过了工号 {} 无法读取的联系草稿（{why}）", String::from_utf8_lossy(k)))
+            .map(|(k, why)| {
+                let (staff, client) = draft_key_words(k);
+                match client {
+                    Some(c) => format!("跳过了工号 {staff} 无法读取的联系草稿（客户 {c}：{why}）"),
+                    None => format!("跳过了工号 {staff} 无法读取的联系草稿（{why}）"),
+                }
+            })
             .collect();
         let skip: Vec<Vec<u8>> = unreadable.iter().map(|(k, _)| k.clone()).collect();
         let (image, info) = self.store.snapshot(self.now(), by, &skip)?;
@@ -183,8 +189,14 @@ impl Service {
             info.summary()
         );
         if !unreadable.is_empty() {
-            let whose: Vec<String> =
-                unreadable.iter().map(|(k, _)| String::from_utf8_lossy(k).into_owned()).collect();
+            let whose: Vec<String> = unreadable
+                .iter()
+                .map(|(k, _)| draft_key_words(k))
+                .map(|(staff, client)| match client {
+                    Some(c) => format!("{staff}（客户 {c}）"),
+                    None => staff,
+                })
+                .collect();
             detail.push_str(&format!("；跳过无法读取的联系草稿：工号 {}", whose.join("、")));
         }
         let mut issued = self.issued_backups.lock().unwrap_or_else(|p| p.into_inner());
@@ -401,5 +413,18 @@ mod raw_bytes {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         d.deserialize_byte_buf(Bytes)
+    }
+}
+
+/// The 工号 and client number in a `drafts` key (`工号 ∅ 客户号`), as text for a message; no
+/// client when the key names none (an unreadable draft from before drafts were per client).
+fn draft_key_words(key: &[u8]) -> (String, Option<String>) {
+    match key.iter().position(|b| *b == crate::store::keys::SEP) {
+        Some(at) if at + 1 < key.len() => (
+            String::from_utf8_lossy(&key[..at]).into_owned(),
+            Some(String::from_utf8_lossy(&key[at + 1..]).into_owned()),
+        ),
+        Some(at) => (String::from_utf8_lossy(&key[..at]).into_owned(), None),
+        None => (String::from_utf8_lossy(key).into_owned(), None),
     }
 }

@@ -210,6 +210,7 @@ impl Service {
                 satisfaction: r.satisfaction,
                 next_callback: r.next_callback,
                 also: also.clone(),
+                saved_at: None,
             };
             for p in draft.problems(now) {
                 problems.push(RowProblem::new(r.line, &p.field, p.reason));

@@ -8,9 +8,9 @@ use super::{Service, ServiceError};
 use crate::domain::task::apply_contact;
 use crate::domain::text::newlines;
 use crate::domain::{
-    AuditAction, Contact, ContactDraft, ContactId, Permission, Purpose, Staff, StaffNo, Task,
+    AuditAction, ClientNo, Contact, ContactDraft, ContactId, Permission, Purpose, Staff, StaffNo, Task,
 };
-use crate::store::StoreError;
+use crate::store::{DraftEntry, StoreError};
 
 impl Service {
     pub fn log_contact(&self, actor: &Staff, mut draft: ContactDraft) -> Result<Logged, ServiceError> {
@@ -77,29 +77,30 @@ impl Service {
                 }
             ),
         );
-        let drop_draft = self.store.draft(&actor.no)?.is_some_and(|d| d.client == contact.client);
         self.store.write(|tx| {
             tx.add_contact(&contact)?;
             for t in &changed {
                 tx.save_task(t)?;
             }
             tx.save_client(&client, now.date())?;
-            if drop_draft {
-                tx.delete_draft(&actor.no)?;
-            }
+            // Only this client's draft goes (readable or not); drafts for others stay.
+            tx.delete_draft(&actor.no, &contact.client)?;
             tx.audit(&rec)
         })?;
         Ok(Logged { contact: contact.id, completed, next_callback: client.next_callback, logged_at: now })
     }
 
-    /// One draft per staff member; the next save replaces it. Not audited. Refused (`Invalid`, naming the
-    /// field) when its text breaks a contact's rules; see `ContactDraft::draft_problems`.
+    /// Keeps `draft` as the actor's draft for `draft.client`: one per staff member and client, the
+    /// next save for that client replacing it, other clients' drafts untouched. `saved_at` is set
+    /// to now. Not audited. Refused (`Invalid`, naming the field) when its text breaks a
+    /// contact's rules; see `ContactDraft::draft_problems`.
     pub fn save_draft(&self, actor: &Staff, mut draft: ContactDraft) -> Result<(), ServiceError> {
         draft.note = newlines(&draft.note).into_owned();
         let problems = draft.draft_problems();
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));
         }
+        draft.saved_at = Some(self.local_now());
         // Not audited: a draft is the user's own unsent text, saved every few seconds while
         // they type; the trail records what is sent (LogContact) or thrown away unsent
         // (`discard_draft`), once each.
@@ -108,34 +109,46 @@ impl Service {
         Ok(())
     }
 
-    /// The actor's kept draft. One that cannot be read is treated as none, so a damaged draft
-    /// never keeps its owner out of the workbench; `check` and `drafts list` still show it, and
-    /// the owner's next save replaces it.
-    pub fn draft(&self, actor: &Staff) -> Result<Option<ContactDraft>, ServiceError> {
-        match self.store.draft(&actor.no) {
+    /// The actor's kept draft for client `no`. One that cannot be read is treated as none, so a
+    /// damaged draft never keeps its owner out of the form; `check` and `drafts list` still show
+    /// it, and the owner's next save for that client replaces it.
+    pub fn draft(&self, actor: &Staff, no: ClientNo) -> Result<Option<ContactDraft>, ServiceError> {
+        match self.store.draft(&actor.no, &no) {
             Err(StoreError::Corrupt { .. }) => Ok(None),
             other => Ok(other?),
         }
     }
 
-    /// Drops the actor's own draft, readable or not.
-    pub fn discard_draft(&self, actor: &Staff) -> Result<(), ServiceError> {
+    /// Every readable draft the actor keeps, one per client, most recently kept first (drafts
+    /// from before `saved_at` existed last, by client number). Unreadable ones are left out as
+    /// in `draft`.
+    pub fn drafts(&self, actor: &Staff) -> Result<Vec<ContactDraft>, ServiceError> {
+        let mut out: Vec<ContactDraft> =
+            self.store.drafts_of(&actor.no)?.into_iter().filter_map(|e| e.draft.ok()).collect();
+        // Stable sort: equal times keep client-number order.
+        out.sort_by_key(|d| std::cmp::Reverse(d.saved_at));
+        Ok(out)
+    }
+
+    /// Drops the actor's own draft for client `no`, readable or not; one audit record. Nothing
+    /// happens (and nothing is audited) when there is none.
+    pub fn discard_draft(&self, actor: &Staff, no: ClientNo) -> Result<(), ServiceError> {
         let _w = self.write_lock();
-        let target = match self.store.draft(&actor.no) {
+        let detail = match self.store.draft(&actor.no, &no) {
             Ok(None) => return Ok(()),
-            Ok(Some(old)) => old.client.to_string(),
-            Err(StoreError::Corrupt { .. }) => String::new(),
+            Ok(Some(_)) => "丢弃",
+            Err(StoreError::Corrupt { .. }) => "丢弃（草稿无法读取）",
             Err(e) => return Err(e.into()),
         };
-        let detail = if target.is_empty() { "丢弃（草稿无法读取）" } else { "丢弃" };
-        let rec = self.audit_record(actor.no.as_str(), AuditAction::SaveDraft, &target, detail.into());
+        let rec = self.audit_record(actor.no.as_str(), AuditAction::SaveDraft, no.as_str(), detail.into());
         self.store.write(|tx| {
-            tx.delete_draft(&actor.no)?;
+            tx.delete_draft(&actor.no, &no)?;
             tx.audit(&rec)
         })?;
         Ok(())
     }
 
+    /// Every staff member's drafts, readable or not, by 工号 then client; admin only.
     pub fn all_drafts(&self, actor: &Staff) -> Result<Vec<DraftRow>, ServiceError> {
         self.require(actor, Permission::Admin, "查看所有员工的联系草稿")?;
         let names: BTreeMap<String, String> =
@@ -144,44 +157,69 @@ impl Service {
             .store
             .all_drafts()?
             .into_iter()
-            .map(|(staff, draft)| {
-                let staff_name = names.get(&staff).cloned();
-                match draft {
+            .map(|e| {
+                let staff_name = names.get(&e.staff).cloned();
+                match e.draft {
                     Ok(d) => DraftRow {
-                        staff,
+                        staff: e.staff,
                         staff_name,
                         client: Some(d.client),
                         note_chars: d.note.chars().count() as u64,
+                        saved_at: d.saved_at,
                         unreadable: None,
                     },
-                    Err(e) => DraftRow {
-                        staff,
+                    Err(err) => DraftRow {
+                        staff: e.staff,
                         staff_name,
-                        client: None,
+                        client: ClientNo::parse(&e.client).ok(),
                         note_chars: 0,
-                        unreadable: Some(e.to_string()),
+                        saved_at: None,
+                        unreadable: Some(err.to_string()),
                     },
                 }
             })
             .collect())
     }
 
-    /// An administrator removes someone else's draft: the way out when one cannot be read, or
-    /// belongs to someone who has left. The audit record's target is the owner's 工号.
-    pub fn discard_draft_of(&self, actor: &Staff, of: StaffNo) -> Result<bool, ServiceError> {
+    /// An administrator removes someone else's drafts: the way out when one cannot be read, or
+    /// belongs to someone who has left. `client` None removes all of `of`'s drafts, else only
+    /// that client's. One audit record per draft removed, its target the owner's 工号 and its
+    /// detail naming the client. Returns how many were removed (0: none kept).
+    pub fn discard_draft_of(
+        &self,
+        actor: &Staff,
+        of: StaffNo,
+        client: Option<ClientNo>,
+    ) -> Result<u32, ServiceError> {
         self.require(actor, Permission::Admin, "丢弃其他员工的联系草稿")?;
         let _w = self.write_lock();
-        let detail = match self.store.draft(&of) {
-            Ok(None) => return Ok(false),
-            Ok(Some(old)) => format!("管理员丢弃 {of} 的草稿（客户 {}）", old.client),
-            Err(StoreError::Corrupt { .. }) => format!("管理员丢弃 {of} 的草稿（记录无法读取）"),
-            Err(e) => return Err(e.into()),
-        };
-        let rec = self.audit_record(actor.no.as_str(), AuditAction::SaveDraft, of.as_str(), detail);
+        let entries: Vec<DraftEntry> = self
+            .store
+            .drafts_of(&of)?
+            .into_iter()
+            .filter(|e| client.as_ref().is_none_or(|c| e.client == c.as_str()))
+            .collect();
+        let recs: Vec<_> = entries
+            .iter()
+            .map(|e| {
+                let detail = match (&e.draft, e.client.is_empty()) {
+                    (Ok(d), _) => format!("管理员丢弃 {of} 的草稿（客户 {}）", d.client),
+                    (Err(_), false) => format!("管理员丢弃 {of} 的草稿（客户 {}，记录无法读取）", e.client),
+                    (Err(_), true) => format!("管理员丢弃 {of} 的草稿（记录无法读取）"),
+                };
+                self.audit_record(actor.no.as_str(), AuditAction::SaveDraft, of.as_str(), detail)
+            })
+            .collect();
+        if entries.is_empty() {
+            return Ok(0);
+        }
         self.store.write(|tx| {
-            tx.delete_draft(&of)?;
-            tx.audit(&rec)
+            for (e, rec) in entries.iter().zip(&recs) {
+                tx.delete_draft_key(&e.key)?;
+                tx.audit(rec)?;
+            }
+            Ok(())
         })?;
-        Ok(true)
+        Ok(entries.len() as u32)
     }
 }

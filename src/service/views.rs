@@ -259,17 +259,20 @@ impl std::fmt::Display for RowProblem {
     }
 }
 
-/// One staff member's kept contact draft, as an administrator sees it in `mingdan drafts list`.
+/// One staff member's kept contact draft for one client, as an administrator sees it in `mingdan drafts list`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DraftRow {
     /// The 工号 the draft belongs to, as stored.
     pub staff: String,
     /// The staff member's name, when they are in the staff list.
     pub staff_name: Option<String>,
-    /// The client the draft is about; `None` when the record cannot be read.
+    /// The client the draft is about; `None` when it cannot be told (an unreadable draft from
+    /// before drafts were kept per client).
     pub client: Option<crate::domain::ClientNo>,
     /// Length of the note in characters (the note itself is the staff member's work in progress).
     pub note_chars: u64,
+    /// When it was last kept (branch time); None when unknown (kept before schema 4, or unreadable).
+    pub saved_at: Option<chrono::NaiveDateTime>,
     /// Why the record cannot be read (a Chinese sentence), if it cannot; it can still be discarded.
     pub unreadable: Option<String>,
 }

@@ -14,7 +14,7 @@
 //! | `open_tasks_by_staff` | 工号 ∅ due 客户号 ∅ kind                 | empty        |
 //! | `open_tasks_by_due`   | due 客户号 ∅ kind                        | empty        |
 //! | `launches`            | id                                       | ProductLaunch|
-//! | `drafts`              | 工号                                     | ContactDraft |
+//! | `drafts`              | 工号 ∅ 客户号                            | ContactDraft |
 //! | `audit`               | time seq                                 | AuditRecord  |
 //! | `snapshots`           | date                                     | Snapshot     |
 //! | `client_changes`      | 客户号 ∅ date seq                        | StateChange  |
@@ -99,6 +99,12 @@ pub fn open_task_by_due(due: NaiveDate, id: &TaskId) -> Vec<u8> {
 }
 
 pub fn roster(staff: &StaffNo, client: &ClientNo) -> Vec<u8> {
+    join(&[staff.as_str().as_bytes(), client.as_str().as_bytes()])
+}
+
+/// A staff member's kept contact draft for one client (schema 6; before, `工号` alone held one
+/// draft per person, so a second client's form could not keep its own).
+pub fn draft(staff: &StaffNo, client: &ClientNo) -> Vec<u8> {
     join(&[staff.as_str().as_bytes(), client.as_str().as_bytes()])
 }
 

@@ -34,6 +34,7 @@ pub use chain::{ChainHead, ChainReport, SealFound, entry_hash};
 pub use check::CheckReport;
 pub use codec::Record;
 pub use error::{StoreError, naming};
+pub use read::DraftEntry;
 pub use schema::{CURRENT_SCHEMA, Migration, version as schema_version};
 pub use tx::{Tx, TxResult, abort};
 

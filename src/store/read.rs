@@ -202,17 +202,36 @@ impl Store {
         Ok(out)
     }
 
-    pub fn draft(&self, staff: &StaffNo) -> Result<Option<ContactDraft>, StoreError> {
-        self.get(Tree::Drafts, staff.as_str().as_bytes())
+    /// `staff`'s kept draft for `client`.
+    pub fn draft(&self, staff: &StaffNo, client: &ClientNo) -> Result<Option<ContactDraft>, StoreError> {
+        self.get(Tree::Drafts, &keys::draft(staff, client))
     }
 
-    /// Every draft, keyed by the 工号 it belongs to (as stored), each decoded on its own: one that
-    /// cannot be read is returned as its error, so the others still list and it can be removed.
+    /// `staff`'s drafts, one per client, in client-number order; see `all_drafts`.
+    pub fn drafts_of(&self, staff: &StaffNo) -> Result<Vec<DraftEntry>, StoreError> {
+        self.draft_entries(&keys::under(staff.as_str().as_bytes()))
+    }
+
+    /// Every draft, by 工号 then client, each decoded on its own: one that cannot be read is
+    /// returned as its error, so the others still list and it can be removed by its key.
     pub fn all_drafts(&self) -> Result<Vec<DraftEntry>, StoreError> {
+        self.draft_entries(b"")
+    }
+
+    fn draft_entries(&self, prefix: &[u8]) -> Result<Vec<DraftEntry>, StoreError> {
         let mut out = Vec::new();
-        for item in self.tree(Tree::Drafts).iter() {
+        for item in until_error(self.tree(Tree::Drafts).scan_prefix(prefix)) {
             let (k, v) = item?;
-            out.push((String::from_utf8_lossy(&k).into_owned(), decode(&k, &v)));
+            let (staff, client) = match k.iter().position(|b| *b == keys::SEP) {
+                Some(at) => (&k[..at], &k[at + 1..]),
+                None => (&k[..], &[][..]),
+            };
+            out.push(DraftEntry {
+                staff: String::from_utf8_lossy(staff).into_owned(),
+                client: String::from_utf8_lossy(client).into_owned(),
+                draft: decode(&k, &v),
+                key: k.to_vec(),
+            });
         }
         Ok(out)
     }
@@ -265,8 +284,20 @@ impl<I: DoubleEndedIterator<Item = sled::Result<T>>, T> DoubleEndedIterator for 
     }
 }
 
-/// One stored draft: the 工号 it belongs to and the draft, or why it cannot be read.
-pub type DraftEntry = (String, Result<ContactDraft, StoreError>);
+/// One stored draft: whose and about which client (as the key spells them), and the draft or
+/// why it cannot be read.
+#[derive(Debug)]
+pub struct DraftEntry {
+    /// The stored key, for removing a draft that cannot be read.
+    pub key: Vec<u8>,
+    /// The 工号 it belongs to.
+    pub staff: String,
+    /// The client number; empty for a draft whose client could not be told when the store was
+    /// upgraded to per-client drafts (it could not be read).
+    pub client: String,
+    /// The draft, or why it cannot be read (`StoreError::Corrupt` naming the key).
+    pub draft: Result<ContactDraft, StoreError>,
+}
 
 fn roster_client(key: &[u8]) -> Result<ClientNo, StoreError> {
     keys::after_sep(key).and_then(|s| ClientNo::parse(s).ok()).ok_or_else(|| bad_index(Tree::Roster, key))

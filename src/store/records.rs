@@ -187,7 +187,8 @@ struct ContactV1 {
 impl Record for ContactDraft {
     const KIND: &'static str = "联系草稿";
     /// 2: a draft may have several purposes (`ContactDraft::also`).
-    const VERSION: u16 = 2;
+    /// 3: a draft knows when it was last kept (`ContactDraft::saved_at`); older ones read None.
+    const VERSION: u16 = 3;
 
     fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
         match version {
@@ -204,11 +205,44 @@ impl Record for ContactDraft {
                     satisfaction: v1.satisfaction,
                     next_callback: v1.next_callback,
                     also: Vec::new(),
+                    saved_at: None,
+                })
+            }
+            2 => {
+                let v2: ContactDraftV2 = decode_payload(payload)?;
+                Ok(ContactDraft {
+                    client: v2.client,
+                    at: v2.at,
+                    channel: v2.channel,
+                    purpose: v2.purpose,
+                    launch: v2.launch,
+                    outcome: v2.outcome,
+                    note: v2.note,
+                    satisfaction: v2.satisfaction,
+                    next_callback: v2.next_callback,
+                    also: v2.also,
+                    saved_at: None,
                 })
             }
             v => Err(format!("没有从第 {v} 版升级的方法")),
         }
     }
+}
+
+/// `ContactDraft` as format version 2 wrote it: no `saved_at`.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(super) struct ContactDraftV2 {
+    pub client: ClientNo,
+    pub at: Option<NaiveDateTime>,
+    pub channel: Channel,
+    pub purpose: Purpose,
+    pub launch: Option<LaunchId>,
+    pub outcome: Outcome,
+    pub note: String,
+    pub satisfaction: Option<u8>,
+    pub next_callback: Option<NaiveDate>,
+    pub also: Vec<crate::domain::Aim>,
 }
 
 /// `ContactDraft` as format version 1 wrote it.
@@ -649,6 +683,11 @@ mod tests {
         const KIND: &'static str = "联系草稿";
     }
 
+    impl Record for ContactDraftV2 {
+        const KIND: &'static str = "联系草稿";
+        const VERSION: u16 = 2;
+    }
+
     impl Record for FrozenQuarterV1 {
         const KIND: &'static str = "季末数据";
     }
@@ -716,6 +755,20 @@ mod tests {
         };
         let d: ContactDraft = decode(b"k", &encode(&old).unwrap()).unwrap();
         assert_eq!((d.channel, d.note.as_str()), (Channel::WeChat, "草稿"));
+        let old = ContactDraftV2 {
+            client: no.clone(),
+            at: None,
+            channel: Channel::Phone,
+            purpose: Purpose::Callback,
+            launch: None,
+            outcome: Outcome::Success,
+            note: "没有保存时间的草稿".into(),
+            satisfaction: None,
+            next_callback: None,
+            also: vec![crate::domain::Aim { purpose: Purpose::Marketing, launch: None }],
+        };
+        let d: ContactDraft = decode(b"k", &encode(&old).unwrap()).unwrap();
+        assert_eq!((d.note.as_str(), d.also.len(), d.saved_at), ("没有保存时间的草稿", 1, None));
         let old = TaskV2 {
             id: TaskId { client: no, kind: crate::domain::TaskKind::Callback { seq: 2 } },
             maintainer: Some(by),
@@ -994,6 +1047,7 @@ mod tests {
             satisfaction: None,
             next_callback: None,
             also: Vec::new(),
+            saved_at: None,
         };
         refused(&draft);
         refused(&Contact {

@@ -3,10 +3,10 @@
 use chrono::{FixedOffset, Offset};
 
 use super::{Store, StoreError, Tree};
-use crate::domain::{AuditAction, AuditRecord, JobRole, Permission, Staff};
+use crate::domain::{AuditAction, AuditRecord, ContactDraft, JobRole, Permission, Staff};
 
 /// The schema this build writes. Bump it together with a `Migration` from the previous version.
-pub const CURRENT_SCHEMA: u32 = 5;
+pub const CURRENT_SCHEMA: u32 = 6;
 
 pub(crate) const SCHEMA_KEY: &[u8] = b"schema_version";
 
@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[Migration] = &[
         from: 4,
         what: "客户的证件号码、手机号、生日和营销预案改为加密保存（数据密钥文件在数据库旁）",
         run: seal_clients,
+    },
+    Migration {
+        from: 5,
+        what: "联系草稿按员工和客户分别保存（键由 工号 改为 工号 ∅ 客户号）",
+        run: drafts_per_client,
     },
 ];
 
@@ -100,6 +105,29 @@ fn seal_clients(store: &Store) -> Result<(), StoreError> {
             store.flush()?;
             pending = 0;
         }
+    }
+    tree.apply_batch(batch)?;
+    store.flush()
+}
+
+/// Moves each draft kept under `工号` alone to `工号 ∅ 客户号`, its bytes unchanged (reading
+/// upgrades the format). One that cannot be read names no client; it moves to `工号 ∅` (empty
+/// client) so it stays its owner's: listed by `drafts list`, removed by `drafts discard 工号`.
+/// One batch, so a crash leaves either the old layout or the new.
+fn drafts_per_client(store: &Store) -> Result<(), StoreError> {
+    let tree = store.tree(Tree::Drafts);
+    let mut batch = sled::Batch::default();
+    for item in super::read::until_error(tree.iter()) {
+        let (k, v) = item?;
+        if k.contains(&super::keys::SEP) {
+            continue;
+        }
+        let client = match super::codec::decode::<ContactDraft>(&k, &v) {
+            Ok(d) => d.client.as_str().as_bytes().to_vec(),
+            Err(_) => Vec::new(),
+        };
+        batch.remove(k.clone());
+        batch.insert(super::keys::join(&[&k, &client]), v);
     }
     tree.apply_batch(batch)?;
     store.flush()

@@ -286,12 +286,19 @@ impl<'a> Tx<'a> {
         self.insert(Tree::Meta, super::RECIPIENTS_KEY, keys.join("\n").as_bytes(), false)
     }
 
+    /// Keeps `d` as `staff`'s draft for `d.client`, replacing only that client's.
     pub fn save_draft(&self, staff: &StaffNo, d: &ContactDraft) -> TxResult<()> {
-        self.put(Tree::Drafts, staff.as_str().as_bytes(), d)
+        self.put(Tree::Drafts, &keys::draft(staff, &d.client), d)
     }
 
-    pub fn delete_draft(&self, staff: &StaffNo) -> TxResult<()> {
-        self.remove(Tree::Drafts, staff.as_str().as_bytes())
+    /// Removes `staff`'s draft for `client`, if any (readable or not); other clients' stay.
+    pub fn delete_draft(&self, staff: &StaffNo, client: &ClientNo) -> TxResult<()> {
+        self.remove(Tree::Drafts, &keys::draft(staff, client))
+    }
+
+    /// Removes a draft by its stored key (`DraftEntry::key`), for one that cannot be read.
+    pub fn delete_draft_key(&self, key: &[u8]) -> TxResult<()> {
+        self.remove(Tree::Drafts, key)
     }
 
     /// Sets the audit chain head (the schema 4 upgrade starts the chain with it).

@@ -11,7 +11,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::screens::coverage::CoverageScreen;
 use super::screens::launches::LaunchesScreen;
-use super::screens::modal::DraftOffer;
+use super::screens::modal::{DraftList, DraftOffer};
 use super::screens::results::ResultsScreen;
 use super::screens::roster::RosterScreen;
 use super::screens::search::SearchScreen;
@@ -102,7 +102,7 @@ pub struct App<'a> {
 }
 
 impl<'a> App<'a> {
-    /// Opens on 今日; if the last session ended with a contact form open, offers its draft.
+    /// Opens on 今日, offering the contact drafts kept (see `DraftList`).
     pub fn new(api: &'a dyn Api, theme: &'a Theme, t: &'static Text) -> Result<App<'a>, ServiceError> {
         let me = api.whoami()?;
         let cx = Ctx { api, theme, t, me, memory: Default::default() };
@@ -110,7 +110,12 @@ impl<'a> App<'a> {
         let roots =
             if cx.me.staff.may(crate::domain::Permission::Manager) { Root::MANAGER } else { Root::STAFF };
         let mut stack = vec![root.open(&cx)?];
-        if let Some(draft) = api.draft()? {
+        // One kept draft is offered as it is; several (one per client) are listed, most recent
+        // first. Those put off stay kept and are offered again on their client's form.
+        let mut drafts = api.drafts()?;
+        if drafts.len() > 1 {
+            stack.push(Box::new(DraftList::new(drafts, &cx)));
+        } else if let Some(draft) = drafts.pop() {
             stack.push(Box::new(DraftOffer::new(draft, &cx)));
         }
         Ok(App {

@@ -118,5 +118,6 @@ pub fn draft(client: &str, purpose: Purpose) -> ContactDraft {
         satisfaction: Some(5),
         next_callback: None,
         also: Vec::new(),
+        saved_at: None,
     }
 }

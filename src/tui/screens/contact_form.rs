@@ -83,10 +83,10 @@ pub struct ContactForm {
     draft_stale: bool,
     draft_saved_at: Instant,
     confirm_cancel: bool,
-    /// This form keeps its own draft: false while the user's one draft slot holds an unsent
-    /// form for another client, which is kept until it is sent or discarded (issue #15), so
-    /// this form neither overwrites nor discards it.
-    keeps_draft: bool,
+    /// The client's kept draft is this form's: it was reopened from it, or has kept one. Only
+    /// then does cancelling discard it. Every form keeps its own client's draft (one per
+    /// client), so typing for one client never waits on another's unsent form.
+    owns_draft: bool,
 }
 
 fn index_of<T: PartialEq + Copy>(all: &[T], v: T) -> usize {
@@ -137,16 +137,13 @@ impl ContactForm {
             draft_stale: false,
             draft_saved_at: Instant::now(),
             confirm_cancel: false,
-            keeps_draft: true,
+            owns_draft: false,
         };
-        if let Ok(Some(kept)) = cx.api.draft() {
-            form.keeps_draft = kept.client == form.client;
-        }
         form.suggest_next_callback(cx);
         Ok(form)
     }
 
-    /// Reopens a draft kept when an earlier session ended.
+    /// Reopens a kept draft (from an earlier session, or one put off with “以后再说”).
     pub fn from_draft(draft: ContactDraft, cx: &Ctx) -> Result<ContactForm, ServiceError> {
         let prefill = Prefill { purpose: Some(draft.purpose), launch: draft.launch };
         let mut form = ContactForm::new(draft.client.clone(), prefill, cx)?;
@@ -171,6 +168,7 @@ impl ContactForm {
             form.at = ui::text_input(&at.format("%Y-%m-%d %H:%M").to_string(), cx.t.at_placeholder);
         }
         form.dirty = true;
+        form.owns_draft = true;
         Ok(form)
     }
 
@@ -401,6 +399,7 @@ impl ContactForm {
             satisfaction: (self.satisfaction > 0).then_some(self.satisfaction as u8),
             next_callback,
             also: self.also(),
+            saved_at: None,
         };
         (draft, errors)
     }
@@ -433,11 +432,9 @@ impl ContactForm {
     }
 
     fn keep_draft(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
-        if !self.keeps_draft {
-            return Ok(());
-        }
         let (draft, _) = self.draft(cx);
         cx.api.save_draft(draft)?;
+        self.owns_draft = true;
         self.draft_stale = false;
         self.draft_saved_at = Instant::now();
         Ok(())
@@ -595,8 +592,8 @@ impl Screen for ContactForm {
             return match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => {
                     // Cancelled on purpose: the draft goes too (this form's own only).
-                    if self.keeps_draft {
-                        let _ = cx.api.discard_draft();
+                    if self.owns_draft {
+                        let _ = cx.api.discard_draft(self.client.clone());
                     }
                     Action::Pop
                 }

@@ -104,9 +104,7 @@ pub fn open_client(client: ClientNo, cx: &Ctx) -> Action {
 /// Opens the contact form for `client`, or first offers the unsent draft kept for that client
 /// (resume, discard, or back) so a fresh form never buries it.
 pub fn open_contact_form(client: ClientNo, prefill: Prefill, cx: &Ctx) -> Action {
-    if let Ok(Some(kept)) = cx.api.draft()
-        && kept.client == client
-    {
+    if let Ok(Some(kept)) = cx.api.draft(client.clone()) {
         return Action::Push(Box::new(modal::DraftOffer::new(kept, cx)));
     }
     match ContactForm::new(client, prefill, cx) {

@@ -1,5 +1,5 @@
-//! Small questions asked over the current screen: a yes/no confirmation, and the offer of a
-//! contact draft kept from a session that ended.
+//! Small questions asked over the current screen: a yes/no confirmation, the offer of a kept
+//! contact draft, and at start-up the list of drafts kept for several clients.
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -83,7 +83,8 @@ impl Screen for Confirm {
     }
 }
 
-/// Offered at start-up when the last session ended with a contact form open.
+/// Offers one kept draft: at start-up when it is the only one, and when its client's form is
+/// opened again.
 pub struct DraftOffer {
     draft: ContactDraft,
     client_name: String,
@@ -115,10 +116,12 @@ impl Screen for DraftOffer {
                 Ok(form) => Action::Replace(Box::new(form)),
                 Err(e) => Action::error(e),
             },
-            KeyCode::Char('d') | KeyCode::Char('D') => match cx.api.discard_draft() {
-                Ok(()) => Action::Pop,
-                Err(e) => Action::error(e),
-            },
+            KeyCode::Char('d') | KeyCode::Char('D') => {
+                match cx.api.discard_draft(self.draft.client.clone()) {
+                    Ok(()) => Action::Pop,
+                    Err(e) => Action::error(e),
+                }
+            }
             KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
             _ => Action::None,
         }
@@ -144,5 +147,99 @@ impl Screen for DraftOffer {
             Line::from(Span::styled(t.draft_keys, th.accent)),
         ];
         popup(f, area, cx, t.draft_title, lines);
+    }
+}
+
+/// Start-up with drafts kept for several clients: each with its client, when it was kept and
+/// what it says, most recent first. Enter reopens the chosen one in its form; `d` discards it
+/// (audited once); Esc leaves them all kept, each offered again when its client's form opens.
+pub struct DraftList {
+    /// Each draft with its client's name (empty when the card cannot be read).
+    drafts: Vec<(ContactDraft, String)>,
+    at: usize,
+}
+
+impl DraftList {
+    /// `drafts` as `Api::drafts` returns them, most recent first.
+    pub fn new(drafts: Vec<ContactDraft>, cx: &Ctx) -> DraftList {
+        let drafts = drafts
+            .into_iter()
+            .map(|d| {
+                let name = cx.api.client(d.client.clone()).map(|c| c.client.name).unwrap_or_default();
+                (d, name)
+            })
+            .collect();
+        DraftList { drafts, at: 0 }
+    }
+}
+
+impl Screen for DraftList {
+    fn title(&self, t: &Text) -> String {
+        t.drafts_title.to_string()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![("↑↓", t.key_move), ("Enter", t.key_resume), ("d", t.key_discard), ("Esc", t.key_later)]
+    }
+
+    fn is_modal(&self) -> bool {
+        true
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.at = self.at.saturating_sub(1);
+                Action::None
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.at = (self.at + 1).min(self.drafts.len().saturating_sub(1));
+                Action::None
+            }
+            KeyCode::Enter => match self.drafts.get(self.at) {
+                Some((d, _)) => match ContactForm::from_draft(d.clone(), cx) {
+                    Ok(form) => Action::Replace(Box::new(form)),
+                    Err(e) => Action::error(e),
+                },
+                None => Action::Pop,
+            },
+            KeyCode::Char('d') | KeyCode::Char('D') => {
+                let Some((d, _)) = self.drafts.get(self.at) else {
+                    return Action::Pop;
+                };
+                if let Err(e) = cx.api.discard_draft(d.client.clone()) {
+                    return Action::error(e);
+                }
+                self.drafts.remove(self.at);
+                self.at = self.at.min(self.drafts.len().saturating_sub(1));
+                if self.drafts.is_empty() { Action::Pop } else { Action::None }
+            }
+            KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
+            _ => Action::None,
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let th = cx.theme;
+        let mut lines = vec![Line::from(Span::styled(t.drafts_question, th.text))];
+        for (i, (d, name)) in self.drafts.iter().enumerate() {
+            let when = d.saved_at.map(|s| s.format("%m-%d %H:%M ").to_string()).unwrap_or_default();
+            let mut what = format!("{} · {}", t.purpose(d.purpose), t.outcome(d.outcome));
+            if !d.note.is_empty() {
+                what.push_str(&format!(" · {}", ui::fit(&d.note, 16)));
+            }
+            let style = if i == self.at { th.selection } else { th.text };
+            lines.push(Line::from(vec![
+                Span::styled(if i == self.at { "> " } else { "  " }, style),
+                Span::styled(format!("{name} "), style),
+                Span::styled(format!("{} ", d.client), th.muted),
+                Span::styled(when, th.muted),
+                Span::styled(what, style),
+            ]));
+        }
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(t.drafts_keys, th.accent)));
+        popup(f, area, cx, t.drafts_title, lines);
     }
 }
