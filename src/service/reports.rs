@@ -21,6 +21,18 @@ fn headers(first: &[&str]) -> Vec<String> {
     first.iter().chain(FIGURE_HEADERS.iter()).map(|h| h.to_string()).collect()
 }
 
+/// 工号, 姓名, 网点, 岗位, 名单客户数, 岗位配额: how a staff member's row begins in every report.
+fn staff_cells(s: &crate::domain::coverage::StaffCoverage) -> Vec<C> {
+    vec![
+        C::Text(s.staff.no.to_string()),
+        C::Text(s.staff.name.clone()),
+        C::Text(s.staff.outlet.to_string()),
+        C::Text(s.staff.role.to_string()),
+        C::Int(i64::from(s.standing.size)),
+        C::Int(i64::from(s.standing.minimum)),
+    ]
+}
+
 fn yes_no(ok: bool) -> C {
     C::Text(if ok { "达标" } else { "未达标" }.into())
 }
@@ -140,15 +152,8 @@ impl Service {
             row.extend(figure_cells(&o.figures));
             outlets.push(row);
             for s in &o.staff {
-                let mut row = vec![
-                    C::Text(s.staff.no.to_string()),
-                    C::Text(s.staff.name.clone()),
-                    C::Text(s.staff.outlet.to_string()),
-                    C::Text(s.staff.role.to_string()),
-                    C::Int(i64::from(s.standing.size)),
-                    C::Int(i64::from(s.standing.minimum)),
-                    C::Int(i64::from(s.standing.shortfall())),
-                ];
+                let mut row = staff_cells(s);
+                row.push(C::Int(i64::from(s.standing.shortfall())));
                 row.extend(figure_cells(&s.figures));
                 staff.push(row);
             }
@@ -234,14 +239,7 @@ impl Service {
             row.extend(results_cells(&sum));
             outlet_rows.push(row);
             for s in &o.staff {
-                let mut row = vec![
-                    C::Text(s.staff.no.to_string()),
-                    C::Text(s.staff.name.clone()),
-                    C::Text(s.staff.outlet.to_string()),
-                    C::Text(s.staff.role.to_string()),
-                    C::Int(i64::from(s.standing.size)),
-                    C::Int(i64::from(s.standing.minimum)),
-                ];
+                let mut row = staff_cells(s);
                 row.extend(figure_cells(&s.figures));
                 row.extend(results_cells(&v.staff.get(&s.staff.no).copied().unwrap_or_default()));
                 staff_rows.push(row);

@@ -260,11 +260,13 @@ impl Screen for CoverageScreen {
         );
         // Dropped right to left as the terminal narrows; names, roster and shortfall stay.
         let perf = self.performance.as_ref();
-        let cols: Vec<Column> = match perf {
-            None => vec![
-                Column::text(t.col_staff, 4, 10, 0),
-                Column::text(t.col_role, 4, 10, 6),
-                Column::whole(t.col_roster, 0),
+        let mut cols = vec![
+            Column::text(t.col_staff, 4, 10, 0),
+            Column::text(t.col_role, 4, 10, 6),
+            Column::whole(t.col_roster, 0),
+        ];
+        cols.extend(match perf {
+            None => [
                 Column::whole(t.col_short, 0),
                 Column::whole(t.col_compliance, 5),
                 Column::whole(t.col_sticker_pct, 4),
@@ -272,10 +274,7 @@ impl Screen for CoverageScreen {
                 Column::whole(t.col_quarterly, 2),
                 Column::whole(t.col_launch, 3),
             ],
-            Some(_) => vec![
-                Column::text(t.col_staff, 4, 10, 0),
-                Column::text(t.col_role, 4, 10, 6),
-                Column::whole(t.col_roster, 0),
+            Some(_) => [
                 Column::whole(t.col_on_time, 5),
                 Column::whole(t.col_churned, 1),
                 Column::whole(t.col_gained, 2),
@@ -283,7 +282,7 @@ impl Screen for CoverageScreen {
                 Column::whole(t.col_contacts, 4),
                 Column::whole(t.col_satisfaction, 4),
             ],
-        };
+        });
         let figures_or_results = |f: &Figures, r: Option<&StaffResults>| -> Vec<Line<'static>> {
             match r {
                 None => figure_cells(f, cx),
