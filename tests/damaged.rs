@@ -75,7 +75,7 @@ fn assert_plain_chinese(out: &str) {
 
 /// A branch with 3000 more clients and this OS login as administrator 9002, closed: enough pages that flipped bits land in live data.
 fn base_store() -> &'static Path {
-    static BASE: OnceLock<tempfile::TempDir> = OnceLock::new();
+    static BASE: OnceLock<StoreDir> = OnceLock::new();
     BASE.get_or_init(|| {
         let b = branch();
         // The CLI acts as this OS login: an administrator. Written first, so a log cut short

@@ -21,14 +21,14 @@ use mingdan::service::{Api, FixedClock, Service, Session};
 /// Admin 9001, manager 1001, tellers 2001 (the giver) and 2002 (the receiver) at 城关; clients
 /// K00..K{n-1}, all 重要客户 with 2001, imported at 09:00 on `day`, plus U1 unassigned.
 struct Desk {
-    _dir: tempfile::TempDir,
+    _dir: StoreDir,
     clock: Arc<FixedClock>,
     service: Arc<Service>,
 }
 
 impl Desk {
     fn new(day: NaiveDate, n: usize) -> Desk {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = StoreDir::new();
         let clock = Arc::new(FixedClock::at(at(day, 9, 0)));
         let service = Arc::new(Service::create(dir.path(), clock.clone()).unwrap());
         service.bootstrap_admin(staff("9001", "管理员", "后台管理人员", "城关", Permission::Admin)).unwrap();
@@ -304,7 +304,7 @@ fn a_29_february_joiner_owes_the_q1_notice_and_its_callback_a_week_on() {
 /// handovers made on the day.
 #[test]
 fn today_and_the_report_agree_for_every_demo_staff_member() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = StoreDir::new();
     let clock = Arc::new(FixedClock::at(at(d(2026, 11, 18), 10, 0)));
     let service = Arc::new(Service::create(dir.path(), clock.clone()).unwrap());
     service.seed_demo(1200, 7).unwrap();

@@ -48,7 +48,7 @@ fn spawn_serve(store: &Path, socket: &Path, extra: &[&str]) -> Child {
 }
 
 /// A branch store this OS login acts in as `no`, closed so a child process can open it.
-fn closed_store(no: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+fn closed_store(no: &str) -> (StoreDir, std::path::PathBuf) {
     let b = branch();
     map_me(&b.service, "9001", no);
     let Branch { dir, service, .. } = b;

@@ -162,7 +162,7 @@ fn a_request_over_the_accounts_memory_share_is_refused_before_its_body_is_read()
 
 /// A branch store this OS login acts in as `no`, in `dir/store`, closed so a child process can
 /// open it; `dir` itself may be entered by other users (to reach the socket), not read.
-fn closed_store(no: &str, extra: impl FnOnce(&Branch)) -> (tempfile::TempDir, PathBuf) {
+fn closed_store(no: &str, extra: impl FnOnce(&Branch)) -> (StoreDir, PathBuf) {
     let b = branch();
     map_me(&b.service, "9001", no);
     extra(&b);

@@ -43,8 +43,31 @@ pub fn sno(s: &str) -> StaffNo {
 pub const SAME_ENDING_IDS: [&str; 4] =
     ["11010519491231002X", "11011319491231002X", "11012119491231002X", "11014819491231002X"];
 
+/// A temporary store directory that also removes the data key mingdan keeps beside it
+/// (`<dir>.key`, outside the directory on purpose), so test runs leave nothing in /tmp.
+pub struct StoreDir(tempfile::TempDir);
+
+impl StoreDir {
+    pub fn new() -> StoreDir {
+        StoreDir(tempfile::tempdir().unwrap())
+    }
+}
+
+impl std::ops::Deref for StoreDir {
+    type Target = tempfile::TempDir;
+    fn deref(&self) -> &tempfile::TempDir {
+        &self.0
+    }
+}
+
+impl Drop for StoreDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(mingdan::store::fields::key_path(self.0.path()));
+    }
+}
+
 pub struct Branch {
-    pub dir: tempfile::TempDir,
+    pub dir: StoreDir,
     pub clock: Arc<FixedClock>,
     pub service: Arc<Service>,
 }
@@ -52,7 +75,7 @@ pub struct Branch {
 /// Admin 9001, outlet head 1001 (manager), tellers 2001 and 2002 at 城关; clients C1..C3 with
 /// 2001, C4 unassigned. Today is Wednesday 2026-11-18, 10:00.
 pub fn branch() -> Branch {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = StoreDir::new();
     let clock = Arc::new(FixedClock::at(at(d(2026, 11, 18), 10, 0)));
     let service = Arc::new(Service::create(dir.path(), clock.clone()).unwrap());
     let b = Branch { dir, clock, service };
