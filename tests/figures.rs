@@ -635,7 +635,7 @@ fn results(desk: &Desk, q: Option<Quarter>) -> mingdan::service::views::ResultsV
 fn the_gold_share_divides_by_the_entered_branch_total_and_says_which_month_it_is() {
     // Imported on 12-30: 3 gold clients (30万 each) and U1, a snapshot at the turn of the year.
     let desk = Desk::new(d(2025, 12, 30), 3);
-    desk.go_to(d(2026, 11, 30));
+    desk.go_to(d(2026, 12, 5));
     let v = results(&desk, None);
     assert_eq!((v.now.gold_plus, v.share_of, v.branch_total.clone()), (4, v.now.clients, None));
 
@@ -643,12 +643,14 @@ fn the_gold_share_divides_by_the_entered_branch_total_and_says_which_month_it_is
     let err = desk.s("1001").set_branch_total(d(2026, 11, 1), 400, None, "核心系统月报".into()).unwrap_err();
     assert!(err.to_string().contains("支行级"), "an outlet head may not: {err}");
     let err = admin.set_branch_total(d(2026, 12, 1), 400, None, "核心系统月报".into()).unwrap_err();
-    assert!(err.to_string().contains("月份") && err.to_string().contains("2026-12"), "{err}");
+    assert!(err.to_string().contains("还没有过完") && err.to_string().contains("2026-11"), "{err}");
+    let err = admin.set_branch_total(d(2026, 11, 1), 3, None, "核心系统月报".into()).unwrap_err();
+    assert!(err.to_string().contains("少于 mingdan 里已有的 4 位客户"), "fewer than the register: {err}");
     let err = admin.set_branch_total(d(2026, 11, 1), 400, Some(401), "核心系统月报".into()).unwrap_err();
     assert!(err.to_string().contains("金卡以上客户数"), "{err}");
 
-    admin.set_branch_total(d(2026, 10, 17), 350, None, "核心系统月报".into()).unwrap();
-    admin.set_branch_total(d(2026, 11, 1), 400, None, "核心系统月报".into()).unwrap();
+    assert_eq!(admin.set_branch_total(d(2026, 10, 17), 350, None, "核心系统月报".into()).unwrap(), None);
+    assert_eq!(admin.set_branch_total(d(2026, 11, 1), 400, None, "核心系统月报".into()).unwrap(), None);
     let v = results(&desk, None);
     assert_eq!(v.share_of, 400);
     assert_eq!(v.branch_total.as_ref().map(|t| t.month), Some(d(2026, 11, 1)));
@@ -659,7 +661,8 @@ fn the_gold_share_divides_by_the_entered_branch_total_and_says_which_month_it_is
     assert_eq!(q3.branch_total, None);
 
     // A correction replaces the month's figure and says what it was.
-    admin.set_branch_total(d(2026, 11, 30), 500, None, "核心系统月报（更正）".into()).unwrap();
+    let was = admin.set_branch_total(d(2026, 11, 30), 500, None, "核心系统月报（更正）".into()).unwrap();
+    assert_eq!(was, Some(400), "the corrected figure is told back");
     let totals = admin.branch_totals().unwrap();
     assert_eq!(
         totals.iter().map(|t| (t.month, t.personal_clients)).collect::<Vec<_>>(),
@@ -729,6 +732,18 @@ fn churn_separates_lost_from_downgraded_and_conversion_counts_prospects_won() {
     assert_eq!((last.quarter, last.movement, last.register), (Q4, m, v.now));
     assert_eq!((before.quarter, before.movement), (Quarter::of(d(2026, 9, 30)), q3));
     assert_eq!((before.register.gold_plus, before.register.clients), (4, 5), "the Q3 import's snapshot");
+    // Q3's own screen counts the register at Q3's end, as the trend does — not today's.
+    let q3_view = results(&desk, Some(Quarter::of(d(2026, 9, 30))));
+    assert_eq!(
+        (q3_view.now.clients, q3_view.now.gold_plus),
+        (before.register.clients, before.register.gold_plus)
+    );
+    assert_eq!(v.now.gold_plus, 2, "today: K00 lost, K01 below gold");
+    // Q2 ended before anyone was imported and was never frozen: its register is empty, not
+    // today's.
+    let q2 = results(&desk, Some(Quarter::of(d(2026, 6, 30))));
+    assert!(matches!(q2.basis, FigureBasis::Recomputed { .. }), "{:?}", q2.basis);
+    assert_eq!((q2.now.clients, q2.now.gold_plus), (0, 0));
     assert_eq!(v.quarters[0].quarter, Quarter::of(d(2025, 1, 1)), "eight quarters");
     // Each figure lists its clients, as many as it counts.
     let listed = |f: ResultsFigure| -> Vec<String> {

@@ -931,3 +931,23 @@ fn typing_in_another_clients_form_while_a_draft_is_kept_keeps_that_form_too() {
     press(&mut app, KeyCode::Char('d'));
     assert_eq!(s.drafts().unwrap(), vec![], "discarded");
 }
+
+#[test]
+fn a_results_figure_lists_its_clients_and_esc_or_q_goes_back() {
+    let b = branch();
+    let m = b.session("1001");
+    let th = theme();
+    let mut app = App::new(&m, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('6'));
+    let results = app.top_title();
+    press(&mut app, KeyCode::Enter);
+    let list = screen(&mut app);
+    assert!(list.contains("金卡以上客户") && list.contains("张伟"), "{list}");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.top_title(), results, "Esc leaves the list");
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    assert_ne!(app.top_title(), results);
+    press(&mut app, KeyCode::Char('q'));
+    assert_eq!(app.top_title(), results, "q leaves the list");
+}

@@ -542,6 +542,8 @@ pub fn branch_total(
             if totals.is_empty() {
                 say!("还没有录入全行个人客户数；金卡以上客户占比暂以已导入的客户数计。");
                 say!("录入：mingdan branch-total 2026-11 412000 [--gold-plus 4100]");
+            } else {
+                say!("月份\t全行个人客户数\t金卡以上客户数\t来源\t录入");
             }
             for t in totals {
                 say!(
@@ -562,8 +564,10 @@ pub fn branch_total(
     let month = parse_month(month)?;
     let clients = parse_count("全行个人客户数", clients)?;
     let gold_plus = gold_plus.map(|g| parse_count("--gold-plus", g)).transpose()?;
-    api.set_branch_total(month, clients, gold_plus, source.to_string())?;
-    say!("已录入 {} 全行个人客户数 {clients}。", month.format("%Y-%m"));
+    match api.set_branch_total(month, clients, gold_plus, source.to_string())? {
+        Some(was) => say!("已更正 {} 全行个人客户数：{was} → {clients}。", month.format("%Y-%m")),
+        None => say!("已录入 {} 全行个人客户数 {clients}。", month.format("%Y-%m")),
+    }
     Ok(())
 }
 
@@ -579,9 +583,15 @@ fn parse_month(raw: &str) -> Result<NaiveDate> {
     y.parse::<i32>()
         .ok()
         .zip(m.parse::<u32>().ok())
-        .filter(|(y, _)| (2000..=2100).contains(y))
         .and_then(|(y, m)| NaiveDate::from_ymd_opt(y, m, 1))
         .ok_or_else(|| anyhow!("月份“{}”看不懂；请写成 2026-11", inert(raw)))
+        .and_then(|d| {
+            if (2000..=2100).contains(&chrono::Datelike::year(&d)) {
+                Ok(d)
+            } else {
+                Err(anyhow!("月份“{}”的年份不对；请写 2000 年以后的月份，如 2026-11", inert(raw)))
+            }
+        })
 }
 
 /// A whole number of people, `412000` or `412,000`.
@@ -1093,7 +1103,11 @@ mod tests {
         for raw in ["2026-11", "2026/11", "202611", "2026年11月", "2026-11-30", " 2026.11 "] {
             assert_eq!(parse_month(raw).unwrap(), nov, "{raw}");
         }
-        for raw in ["2026-13", "11-2026", "26-11", "十一月", ""] {
+        for raw in ["1999-01", "26-11"] {
+            let e = parse_month(raw).unwrap_err().to_string();
+            assert!(e.contains("年份不对"), "{raw}: {e}");
+        }
+        for raw in ["2026-13", "十一月", ""] {
             let e = parse_month(raw).unwrap_err().to_string();
             assert!(e.contains("看不懂") && e.contains("2026-11"), "{raw}: {e}");
         }

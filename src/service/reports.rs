@@ -453,7 +453,7 @@ impl Service {
             })
             .collect();
         Ok(Report {
-            title: format!("{q} 成效{}", basis_note(v.basis, v.as_of)),
+            title: format!("{q} 成效{}", note_of(&v.basis.results_as_of_line(v.as_of))),
             branch: String::new(),
             as_of: v.as_of,
             sheets: vec![
@@ -556,6 +556,10 @@ pub fn typed_sheet(name: &str, t: Table) -> ReportSheet {
 /// What a past quarter's figures rest on, for its title row (the row itself says 截至): the
 /// parenthesis of `FigureBasis::as_of_line`, empty for the current quarter.
 fn basis_note(basis: super::views::FigureBasis, as_of: chrono::NaiveDate) -> String {
-    let line = basis.as_of_line(as_of);
+    note_of(&basis.as_of_line(as_of))
+}
+
+/// The parenthesis of an as-of line.
+fn note_of(line: &str) -> String {
     line.split_once('（').map(|(_, rest)| format!("（{rest}")).unwrap_or_default()
 }

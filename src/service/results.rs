@@ -26,7 +26,8 @@ impl Service {
     /// Results of `quarter` (this one when `None`): as of today for this quarter; for a past one
     /// the register, share, growth, churn and conversion as frozen at its end (`service::past`),
     /// satisfaction from the contacts dated in it and the trend of the twelve months to its end.
-    /// A past quarter never frozen takes today's register and says so in `basis`; a quarter that
+    /// A past quarter never frozen takes its register at its end from its last import snapshot or
+    /// the change record (and says what it rests on in `basis`); a quarter that
     /// has not begun is refused.
     pub fn results(&self, actor: &Staff, quarter: Option<Quarter>) -> Result<ResultsView, ServiceError> {
         self.require(actor, Permission::Manager, "查看成效")?;
@@ -36,14 +37,13 @@ impl Service {
         let snapshots = self.store.snapshots()?;
         let totals = self.store.branch_totals()?;
         let clients: Vec<Client> = self.store.clients().collect::<Result<_, _>>()?;
-        let now = match &asked.frozen {
-            Some(f) => {
-                rules.gold_share_target_permille = f.gold_share_target_permille;
-                rules.gold_growth_target_permille = f.gold_growth_target_permille;
-                f.snapshot
-            }
-            None => Snapshot::of(today, clients.iter()),
-        };
+        let frozen_register = asked.frozen.as_ref().map(|f| {
+            rules.gold_share_target_permille = f.gold_share_target_permille;
+            rules.gold_growth_target_permille = f.gold_growth_target_permille;
+            f.snapshot
+        });
+        let this_quarter = quarter == Quarter::of(today);
+        let today_register = Snapshot::of(today, clients.iter());
         let changes = self.store.client_changes()?;
         // Churn and conversion of this quarter and the seven before it, past or present, come
         // from the dated record of changes, which holds them as they happened.
@@ -61,6 +61,22 @@ impl Service {
             &spans,
         );
         drop(clients);
+        // A quarter's register as of its end: its last import snapshot, else counted from the
+        // change record. The viewed quarter's headline is today's register (this quarter), the
+        // frozen one, or this same count — never today's for a past quarter.
+        let quarter_register = |q: Quarter, counted: Snapshot| {
+            snapshots
+                .iter()
+                .filter(|s| s.date >= q.first_day() && s.date <= counted.date)
+                .max_by_key(|s| s.date)
+                .copied()
+                .unwrap_or(counted)
+        };
+        let now = match frozen_register {
+            Some(f) => f,
+            None if this_quarter => today_register,
+            None => by_quarter.last().map_or(today_register, |p| quarter_register(quarter, p.register)),
+        };
         let (movement_now, dormant) =
             by_quarter.last().map_or((Default::default(), 0), |p| (p.movement, p.dormant));
         let as_of_frozen_year_ago = asked.frozen.as_ref().map(|f| f.year_ago);
@@ -144,16 +160,7 @@ impl Service {
                 // The register as the growth figures see it: the last import snapshot of the
                 // quarter, else counted from the change record; the viewed quarter's is the
                 // figure shown above it, not a second count.
-                let register = if i == last {
-                    now
-                } else {
-                    snapshots
-                        .iter()
-                        .filter(|s| s.date >= q.first_day() && s.date <= counted.date)
-                        .max_by_key(|s| s.date)
-                        .copied()
-                        .unwrap_or(counted)
-                };
+                let register = if i == last { now } else { quarter_register(*q, counted) };
                 // One denominator per chart: once the branch has entered totals, a quarter
                 // without one has no share rather than a share of another base.
                 let of = match branch_total_for(&totals, register.date) {
@@ -343,9 +350,10 @@ impl Service {
     }
 
     /// Enters 全行个人客户数 of `month` (any day of it; stored as its first day) from core banking,
-    /// with its gold-and-above count when known, replacing that month's earlier figure. Refused: a
-    /// month not yet begun, no clients, a gold count above the total, an empty or over-long
-    /// source. Branch-level managers only; audited with the old and new figures.
+    /// with its gold-and-above count when known, replacing that month's earlier figure; returns the
+    /// figure it replaced, if any. Refused: a month not yet over, 0, fewer than the clients
+    /// mingdan holds, a gold count above the total, an empty or over-long source. Branch-level
+    /// managers only; audited with the old and new figures.
     pub fn set_branch_total(
         &self,
         actor: &Staff,
@@ -353,20 +361,41 @@ impl Service {
         personal_clients: u32,
         gold_plus: Option<u32>,
         source: String,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<Option<u32>, ServiceError> {
         self.require_branch(actor, "录入全行个人客户数")?;
         let today = self.local_date();
         let month = month.with_day(1).unwrap_or(month);
-        if month > today {
+        // A month's figure is core banking's report at its end: a month still running has none.
+        let this_month = today.with_day(1).unwrap_or(today);
+        if month >= this_month {
+            let last = this_month.pred_opt().unwrap_or(this_month);
             return Err(ServiceError::invalid(
                 "月份",
-                format!("{} 还没有到；请录入本月或以前月份的数字", month.format("%Y-%m")),
+                format!(
+                    "{} 还没有过完，核心系统还没有这个月的月报；请录入已经过完的月份（最近是 {}）",
+                    month.format("%Y-%m"),
+                    last.format("%Y-%m")
+                ),
             ));
         }
         if personal_clients == 0 {
             return Err(ServiceError::invalid(
                 "全行个人客户数",
                 "不能为 0；请填写核心系统报表中的个人客户总数",
+            ));
+        }
+        // Every client mingdan holds is a personal client of the branch: the total cannot be fewer.
+        let mut register = Snapshot { date: today, clients: 0, gold_plus: 0 };
+        for c in self.store.clients() {
+            register.count(&c?);
+        }
+        if personal_clients < register.clients {
+            return Err(ServiceError::invalid(
+                "全行个人客户数",
+                format!(
+                    "{personal_clients} 少于 mingdan 里已有的 {} 位客户；全行个人客户数应包括支行所有个人客户，请核对核心系统报表",
+                    register.clients
+                ),
             ));
         }
         if let Some(g) = gold_plus.filter(|g| *g > personal_clients) {
@@ -403,6 +432,6 @@ impl Service {
             tx.save_branch_totals(&totals)?;
             tx.audit(&rec)
         })?;
-        Ok(())
+        Ok(was.map(|w| w.personal_clients))
     }
 }

@@ -334,6 +334,17 @@ impl FigureBasis {
             ),
         }
     }
+
+    /// `as_of_line` for 成效, whose register, churn and conversion of a past quarter are counted
+    /// from the dated change record (or its last import snapshot) as of its end, frozen or not.
+    pub fn results_as_of_line(self, as_of: NaiveDate) -> String {
+        match self {
+            FigureBasis::Recomputed { .. } => {
+                format!("截至 {as_of}（按季末的导入快照和客户变化记录计算；该季度结束时尚未留存季末数据）")
+            }
+            basis => basis.as_of_line(as_of),
+        }
+    }
 }
 
 /// Quota coverage and execution figures for a quarter, by outlet and staff member.

@@ -50,7 +50,7 @@ fn state_text(s: &ClientState, t: &Text) -> String {
 
 impl Screen for DrillScreen {
     fn title(&self, t: &Text) -> String {
-        format!("{} {}", self.quarter, figure_label(self.figure, t))
+        format!("{} {}", self.quarter, figure_label(self.figure, t).trim())
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
@@ -69,6 +69,7 @@ impl Screen for DrillScreen {
             return Action::None;
         }
         match key.code {
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Left | KeyCode::Char('h') => Action::Pop,
             KeyCode::Enter => match self.state.selected().and_then(|i| self.rows.get(i)) {
                 Some(r) => open_client(r.no.clone(), cx),
                 None => Action::None,
@@ -83,7 +84,7 @@ impl Screen for DrillScreen {
         let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
         f.render_widget(
             Paragraph::new(Line::from(vec![
-                Span::styled(format!(" {} {} ", self.quarter, figure_label(self.figure, t)), th.title),
+                Span::styled(format!(" {} {} ", self.quarter, figure_label(self.figure, t).trim()), th.title),
                 Span::styled(t.clients_count.replace("{}", &self.rows.len().to_string()), th.muted),
             ])),
             head,

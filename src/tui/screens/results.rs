@@ -136,7 +136,10 @@ impl Screen for ResultsScreen {
                 Span::styled(
                     match v.basis {
                         FigureBasis::Current => t.as_of.replace("{}", &ui::date(v.as_of, v.today, t)),
-                        basis => basis.as_of_line(v.as_of),
+                        FigureBasis::Recomputed { .. } => {
+                            t.as_of_recounted.replace("{}", &v.as_of.to_string())
+                        }
+                        FigureBasis::Frozen { .. } => t.as_of_frozen.replace("{}", &v.as_of.to_string()),
                     },
                     th.muted,
                 ),
@@ -185,7 +188,12 @@ impl Screen for ResultsScreen {
                             th.accent,
                         ),
                         Span::styled(
-                            format!("  {since} {}：{}{entered}", ui::date(b.date, v.today, t), b.gold_plus),
+                            format!(
+                                "  {since} {}{}{}{entered}",
+                                ui::date(b.date, v.today, t),
+                                t.colon,
+                                b.gold_plus
+                            ),
                             th.text,
                         ),
                         Span::styled(format!("  {} >={}", t.target, pct(growth.target)), th.muted),
