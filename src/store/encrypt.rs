@@ -124,6 +124,8 @@ mod tests {
         altered[last] ^= 1;
         let msg = decrypt(&altered, &[ours], "备份文件 b").unwrap_err();
         assert!(msg.contains("已被改动"), "{msg}");
-        assert!(parse_recipients(&["AGE-SECRET-KEY-1XYZ".into()]).unwrap_err().contains("不是 age 公钥"));
+        let pasted = parse_recipients(&["AGE-SECRET-KEY-1XYZ".into()]).unwrap_err();
+        assert!(pasted.contains("是 age 私钥") && !pasted.contains("1XYZ"), "never echoed: {pasted}");
+        assert!(parse_recipients(&["age1nope".into()]).unwrap_err().contains("不是 age 公钥"));
     }
 }
