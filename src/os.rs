@@ -59,12 +59,23 @@ pub fn io_reason(e: &std::io::Error) -> String {
     use std::io::ErrorKind::*;
     match e.kind() {
         NotFound => "文件不存在，请检查路径".into(),
-        PermissionDenied => "没有读取权限".into(),
+        PermissionDenied => "没有读写权限，请检查文件和所在目录的权限，或换一个位置".into(),
         IsADirectory => "这是一个目录，不是文件".into(),
+        NotADirectory => "路径中的某个目录不存在或不是目录，请检查路径，必要时先建立目录".into(),
+        DirectoryNotEmpty => "目录不是空的，请先清空或换一个目录".into(),
         InvalidData => "内容无法读取".into(),
-        StorageFull => "磁盘已满".into(),
-        ReadOnlyFilesystem => "文件系统是只读的".into(),
+        StorageFull => "磁盘已满，请清理磁盘空间后重试".into(),
+        QuotaExceeded => "超出了磁盘配额，请清理空间或联系系统管理员".into(),
+        FileTooLarge => "文件太大，超出了文件系统的限制，请换一个位置".into(),
+        ReadOnlyFilesystem => "文件系统是只读的，请换一个可写的位置".into(),
         AlreadyExists => "文件已存在".into(),
+        CrossesDevices => "不能跨磁盘（文件系统）移动，请把文件放在同一磁盘上".into(),
+        InvalidFilename => "文件名不合法（太长或含不允许的字符），请换一个文件名".into(),
+        ResourceBusy | ExecutableFileBusy => "文件正被别的程序使用，请稍后重试".into(),
+        TooManyLinks => "符号链接层数太多（可能绕成了圈），请检查路径".into(),
+        TimedOut => "读写超时（网络磁盘？），请检查磁盘连接后重试".into(),
+        UnexpectedEof => "文件意外结束（不完整或被截断）".into(),
+        WriteZero => "没能写入（磁盘可能已满），请检查磁盘后重试".into(),
         _ => match e.raw_os_error() {
             Some(code) => format!("读写出错（系统错误码 {code}）"),
             None => "读写出错".into(),
@@ -81,6 +92,18 @@ pub fn branch_now() -> chrono::DateTime<chrono::FixedOffset> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_file_errors_are_told_in_chinese_with_what_to_do() {
+        use std::io::{Error, ErrorKind};
+        for (errno, wanted) in
+            [(libc::ENOTDIR, "不是目录"), (libc::ENOSPC, "磁盘已满"), (libc::EROFS, "只读")]
+        {
+            let said = io_reason(&Error::from_raw_os_error(errno));
+            assert!(said.contains(wanted) && !said.contains("系统错误码"), "{errno}: {said}");
+        }
+        assert!(io_reason(&Error::from(ErrorKind::NotADirectory)).contains("请检查路径"));
+    }
 
     #[test]
     fn the_current_user_has_a_login() {

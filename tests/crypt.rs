@@ -237,3 +237,85 @@ fn the_data_key_is_exported_encrypted_and_imported_back() {
     let o = mingdan(&["--store", s(store), "check"]);
     assert!(o.status.success(), "{}", text(&o));
 }
+
+#[test]
+fn backups_and_key_exports_are_audited_under_their_file_and_a_key_backup_is_not_overwritten() {
+    let b = branch();
+    map_me(&b.service, "9001", "9002");
+    let ours = Identity::generate();
+    b.session("9001").set_backup_recipients(vec![ours.to_public().to_string()]).unwrap();
+    let Branch { dir, service, .. } = b;
+    drop(service);
+    let store = dir.path();
+    let out = tempfile::tempdir().unwrap();
+    let backup = out.path().join("b1.mdbak.age");
+    let o = mingdan(&["--store", s(store), "backup", s(&backup)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let key = out.path().join("k1.age");
+    let o = mingdan(&["--store", s(store), "key", "export", "--out", s(&key)]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    // Each is found by its file, with what was written kept in the detail.
+    let o = mingdan(&["--store", s(store), "audit", "--target", s(&backup)]);
+    let found = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(found.contains("备份") && found.contains("加密给 age1"), "{}", text(&o));
+    let o = mingdan(&["--store", s(store), "audit", "--target", s(&key)]);
+    let found = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(found.contains("导出数据密钥"), "{}", text(&o));
+
+    // An existing key backup is replaced only with --force.
+    let first = std::fs::read(&key).unwrap();
+    let o = mingdan(&["--store", s(store), "key", "export", "--out", s(&key)]);
+    assert!(
+        !o.status.success() && text(&o).contains("已存在") && text(&o).contains("--force"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(std::fs::read(&key).unwrap(), first, "left as it was");
+    let o = mingdan(&["--store", s(store), "key", "export", "--out", s(&key), "--force"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_ne!(std::fs::read(&key).unwrap(), first, "replaced when asked");
+}
+
+#[test]
+fn a_private_key_given_as_recipient_is_never_echoed_and_a_non_admin_is_told_what_was_refused() {
+    let b = branch();
+    let secret = Identity::generate().to_string().expose_secret().to_string();
+    let tail = secret["AGE-SECRET-KEY-1".len()..].to_lowercase();
+    // In the service (what the server says to any client), in any case, for a backup too.
+    let admin = b.session("9001");
+    for given in [secret.clone(), secret.to_lowercase()] {
+        let err = admin.set_backup_recipients(vec![given.clone()]).unwrap_err().to_string();
+        assert!(err.contains("私钥") && !err.to_lowercase().contains(&tail), "{err}");
+        let err = admin.backup(vec![given], false).unwrap_err().to_string();
+        assert!(err.contains("私钥") && !err.to_lowercase().contains(&tail), "{err}");
+    }
+    drop(admin);
+
+    // On the command line, as a teller: the key is refused unseen, and the change is what is denied.
+    map_me(&b.service, "9001", "2001");
+    let Branch { dir, service, .. } = b;
+    drop(service);
+    let store = dir.path();
+    for verb in ["add", "remove"] {
+        let o = mingdan(&["--store", s(store), "recipients", verb, &secret]);
+        assert!(!o.status.success() && text(&o).contains("私钥"), "{}", text(&o));
+        assert!(!text(&o).to_lowercase().contains(&tail), "the secret key is echoed: {}", text(&o));
+    }
+    let o =
+        mingdan(&["--store", s(store), "recipients", "add", &Identity::generate().to_public().to_string()]);
+    assert!(!o.status.success() && text(&o).contains("修改备份接收人需要管理员权限"), "{}", text(&o));
+}
+
+#[test]
+fn a_backup_into_a_missing_directory_says_so_in_chinese() {
+    let b = branch();
+    map_me(&b.service, "9001", "9002");
+    let Branch { dir, service, .. } = b;
+    drop(service);
+    let out = tempfile::tempdir().unwrap();
+    let missing = format!("{}/", out.path().join("nodir").display());
+    let o = mingdan(&["--store", s(dir.path()), "backup", "--plaintext", &missing]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(!text(&o).contains("系统错误码") && text(&o).contains("目录"), "{}", text(&o));
+}

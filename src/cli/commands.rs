@@ -900,8 +900,7 @@ pub fn backup(api: &dyn Api, out: Output, recipients: Vec<String>, plaintext: bo
     // A temp file is created 0600: a backup holds every client's data.
     write_output(&path, out.force, |f| Ok(f.write_all(&image.bytes)?))?;
     // Audited only now that the file is complete, synced and under its name.
-    let shown = if path.as_os_str() == "-" { "标准输出".to_string() } else { path.display().to_string() };
-    if let Err(e) = api.backup_saved(shown, info.checksum.clone()) {
+    if let Err(e) = api.backup_saved(audit_name(&path), info.checksum.clone()) {
         // A backup nobody can find in the audit must not be left behind (on a full disk the
         // audit record cannot be written): the file goes, and the run fails as it says.
         let removed = path.as_os_str() != "-"
@@ -930,6 +929,21 @@ pub fn backup(api: &dyn Api, out: Output, recipients: Vec<String>, plaintext: bo
 /// `mingdan recipients list|add|remove`.
 pub fn recipients(api: &dyn Api, what: super::RecipientsCommand) -> Result<()> {
     use super::RecipientsCommand as R;
+    if let R::Add { key } | R::Remove { key } = &what {
+        if crate::store::encrypt::is_private_key(key) {
+            bail!("{}", crate::store::encrypt::PRIVATE_KEY_REFUSED);
+        }
+        // The list is read first to change it; a non-admin is told what was refused: the change.
+        let me = api.whoami()?.staff;
+        if !me.may(Permission::Admin) {
+            bail!(
+                "修改备份接收人需要{}权限，{}是{}",
+                Permission::Admin.label(),
+                me.name,
+                me.permission.label()
+            );
+        }
+    }
     let mut keys = api.backup_recipients()?;
     match what {
         R::List => {
@@ -973,8 +987,18 @@ pub fn recipients(api: &dyn Api, what: super::RecipientsCommand) -> Result<()> {
 
 /// `mingdan key export`: the data key, encrypted, to a file for keeping off the server.
 pub fn key_export(api: &dyn Api, out: Output, recipients: Vec<String>) -> Result<()> {
-    output_kind(out.path, out.force)?;
-    let bytes = api.export_key(recipients)?;
+    // An earlier key backup may be the only copy of another key (before a rotation, or another
+    // store's): it is replaced only when asked.
+    if matches!(output_kind(out.path, out.force)?, crate::report::OutputKind::File)
+        && out.path.exists()
+        && !out.force
+    {
+        bail!(
+            "{} 已存在（可能是另一把数据密钥的备份），没有覆盖。请换一个文件名；确需覆盖请加 --force",
+            out.path.display()
+        );
+    }
+    let bytes = api.export_key(recipients, audit_name(out.path))?;
     write_output(out.path, out.force, |f| Ok(f.write_all(&bytes)?))?;
     out.done(format_args!(
         "已把数据密钥加密写到 {}（已记入审计）。请把它和接收人的私钥分开、离线保存：丢失数据密钥，客户的证件号码、手机号、生日和营销预案无法恢复。",

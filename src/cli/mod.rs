@@ -136,7 +136,7 @@ pub enum KeyCommand {
         /// 加密给这个 age 公钥（可重复），代替支行设置的接收人
         #[arg(long = "recipient", value_name = "公钥")]
         recipients: Vec<String>,
-        /// 目标是符号链接时，用新文件替换这个链接；不加则拒绝
+        /// 覆盖已有的输出文件；目标是符号链接时，用新文件替换这个链接。不加则拒绝
         #[arg(long)]
         force: bool,
     },

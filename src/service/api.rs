@@ -205,8 +205,8 @@ api! {
     /// Replaces the branch's backup recipients; admin only, audited.
     fn set_backup_recipients(SetBackupRecipients, recipients: Vec<String>) -> ();
     /// The data key file encrypted to `recipients` (else the configured ones), an age file to
-    /// keep off the server; admin only, audited.
-    fn export_key(ExportKey, recipients: Vec<String>) -> Vec<u8>;
+    /// keep off the server; admin only, audited with `file` (absolute path or `-`) as target.
+    fn export_key(ExportKey, recipients: Vec<String>, file: String) -> Vec<u8>;
 }
 
 const fn fnv1a(text: &str) -> u32 {

@@ -99,9 +99,16 @@ impl Service {
     }
 
     /// The store's data key file encrypted to `recipients` (or the configured ones), for the
-    /// admin to keep off the server; admin only, audited as an export of the key.
-    pub fn export_key(&self, actor: &Staff, recipients: Vec<String>) -> Result<Vec<u8>, ServiceError> {
+    /// admin to keep off the server; admin only, audited as an export of the key with `file`
+    /// (absolute path, or `-` for standard output) as its target, so `audit --target` finds it.
+    pub fn export_key(
+        &self,
+        actor: &Staff,
+        recipients: Vec<String>,
+        file: String,
+    ) -> Result<Vec<u8>, ServiceError> {
         self.require(actor, Permission::Admin, "导出数据密钥")?;
+        check_file_name(&file, "密钥备份文件名")?;
         let (to, keys) = self.recipients_for(recipients)?;
         let Some(to) = to else {
             return Err(ServiceError::Conflict(
@@ -113,7 +120,7 @@ impl Service {
         let key = self.store.field_key();
         let bytes = crate::store::encrypt::encrypt(key.file_text().as_bytes(), &to)?;
         let detail = format!("导出数据密钥（标识 {}），加密给 {}", key.id(), keys.join("、"));
-        let rec = self.audit_record(actor.no.as_str(), AuditAction::Export, "数据密钥", detail);
+        let rec = self.audit_record(actor.no.as_str(), AuditAction::Export, &file, detail);
         self.audit_only(&rec)?;
         Ok(bytes)
     }
@@ -214,13 +221,10 @@ impl Service {
 
     /// The audit record of a backup handed out by `take_backup` to `audit_actor`, now complete in
     /// `file`.
+    /// `file` (absolute path, or `-` for standard output) is the record's target, so
+    /// `audit --target FILE` finds the backup.
     fn record_backup_saved(&self, audit_actor: &str, file: &str, checksum: &str) -> Result<(), ServiceError> {
-        if file.is_empty() || file.chars().count() > 1024 || file.chars().any(char::is_control) {
-            return Err(ServiceError::invalid(
-                "备份文件名",
-                "不能为空、不能超过 1024 个字符、不能含控制字符；请换一个文件名",
-            ));
-        }
+        check_file_name(file, "备份文件名")?;
         let taken = {
             let mut issued = self.issued_backups.lock().unwrap_or_else(|p| p.into_inner());
             let at = issued.iter().rposition(|i| i.checksum == checksum && i.actor == audit_actor);
@@ -231,8 +235,10 @@ impl Service {
                 "没有校验值为 {checksum} 的待记录备份：只能记录本次服务运行中由您取得的备份；请重新执行 mingdan backup"
             )));
         };
-        let detail = format!("{}；已写入 {file}（{} 字节，SHA-256 {checksum}）", taken.detail, taken.size);
-        let rec = self.audit_record(audit_actor, AuditAction::Backup, "数据库", detail);
+        let shown = if file == "-" { "标准输出" } else { file };
+        let detail =
+            format!("数据库{}；已写入 {shown}（{} 字节，SHA-256 {checksum}）", taken.detail, taken.size);
+        let rec = self.audit_record(audit_actor, AuditAction::Backup, file, detail);
         self.audit_only(&rec)
     }
 
@@ -427,4 +433,16 @@ fn draft_key_words(key: &[u8]) -> (String, Option<String>) {
         Some(at) => (String::from_utf8_lossy(&key[..at]).into_owned(), None),
         None => (String::from_utf8_lossy(key).into_owned(), None),
     }
+}
+
+/// Refuses a file name no audit record should carry as its target: empty, over 1024 characters,
+/// or with control characters (which could forge lines in a printed audit).
+fn check_file_name(file: &str, field: &str) -> Result<(), ServiceError> {
+    if file.is_empty() || file.chars().count() > 1024 || file.chars().any(char::is_control) {
+        return Err(ServiceError::invalid(
+            field,
+            "不能为空、不能超过 1024 个字符、不能含控制字符；请换一个文件名",
+        ));
+    }
+    Ok(())
 }

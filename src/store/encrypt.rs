@@ -24,6 +24,9 @@ pub fn is_encrypted(bytes: &[u8]) -> bool {
 pub fn parse_recipients(keys: &[String]) -> Result<Vec<Recipient>, String> {
     keys.iter()
         .map(|k| {
+            if is_private_key(k) {
+                return Err(PRIVATE_KEY_REFUSED.to_string());
+            }
             Recipient::from_str(k.trim()).map_err(|_| {
                 format!(
                     "“{}”不是 age 公钥（应以 age1 开头，由 age-keygen 生成；填公钥，不要填私钥）",
@@ -32,6 +35,16 @@ pub fn parse_recipients(keys: &[String]) -> Result<Vec<Recipient>, String> {
             })
         })
         .collect()
+}
+
+/// Said instead of the value when someone pastes an age private key where a public key belongs:
+/// the secret must not be echoed to a terminal, a log or the audit.
+pub const PRIVATE_KEY_REFUSED: &str = "填入的是 age 私钥（AGE-SECRET-KEY-1…），不是公钥：私钥不能放在服务器上，\
+     这里只填公钥（age1…，可用 age-keygen -y 私钥文件 得到）。这把私钥已在这台机器上输入过，请考虑换一对新密钥";
+
+/// True when `key` is an age private key (`AGE-SECRET-KEY-1…`, any case): never to be shown back.
+pub fn is_private_key(key: &str) -> bool {
+    key.trim().get(..14).is_some_and(|p| p.eq_ignore_ascii_case("AGE-SECRET-KEY"))
 }
 
 /// `plain` encrypted to every recipient in `to` (at least one).
@@ -111,6 +124,8 @@ mod tests {
         altered[last] ^= 1;
         let msg = decrypt(&altered, &[ours], "备份文件 b").unwrap_err();
         assert!(msg.contains("已被改动"), "{msg}");
-        assert!(parse_recipients(&["AGE-SECRET-KEY-1XYZ".into()]).unwrap_err().contains("不是 age 公钥"));
+        let pasted = parse_recipients(&["AGE-SECRET-KEY-1XYZ".into()]).unwrap_err();
+        assert!(pasted.contains("是 age 私钥") && !pasted.contains("1XYZ"), "never echoed: {pasted}");
+        assert!(parse_recipients(&["age1nope".into()]).unwrap_err().contains("不是 age 公钥"));
     }
 }

@@ -468,6 +468,37 @@ mod tests {
     }
 
     #[test]
+    fn an_upgrade_cut_off_half_way_is_refused_without_its_key_instead_of_getting_a_new_one() {
+        use crate::store::schema::{MIGRATIONS, Migration};
+        use crate::store::{Store, StoreError, Tree, codec::encode};
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("store");
+        schema_3_store(&dir);
+        // The 4→5 upgrade seals one client with the new key, then the process dies.
+        let cut_off = Migration {
+            from: 4,
+            what: "加密保存（在第一位客户之后中断）",
+            run: |store| {
+                let tree = store.tree(Tree::Clients);
+                let (k, _) = tree.first()?.ok_or_else(|| StoreError::Io("没有客户".into()))?;
+                let client = store.client(&ClientNo::parse(&String::from_utf8_lossy(&k)).unwrap())?.unwrap();
+                tree.insert(k, encode(&store.fields().seal(&client)?)?)?;
+                tree.flush()?;
+                Err(StoreError::Io("模拟中断".into()))
+            },
+        };
+        let migrations = [MIGRATIONS[0], MIGRATIONS[1], MIGRATIONS[2], cut_off];
+        assert!(Store::open_with(&dir, 5, &migrations).is_err());
+
+        // The key file is lost before the upgrade is run again: refused, naming the file.
+        let key = key_path(&dir);
+        std::fs::remove_file(&key).unwrap();
+        let msg = Store::open(&dir).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(msg.contains(key.to_str().unwrap()) && msg.contains("mingdan key import"), "{msg}");
+        assert!(!key.exists(), "no new key was made in its place");
+    }
+
+    #[test]
     fn a_backup_of_a_schema_3_store_restores_with_its_clients_sealed_before_they_are_written() {
         use crate::store::Store;
         let parent = tempfile::tempdir().unwrap();

@@ -703,7 +703,12 @@ impl Store {
 
 /// The store's data key from `key_file`. A store that has recorded its key's id must find that
 /// key there; one that has not (a new store, or one from before schema 5 about to be upgraded)
-/// uses the key in the file, or creates the file with a new key; `open_locked` records its id.
+/// uses the key in the file, or creates the file with a new key.
+///
+/// An existing store records the key's id here, before any upgrade seals a client with it: an
+/// upgrade cut off half way and then started again without the key file must be refused by
+/// name, not given a new key that cannot read the clients sealed so far. A brand-new store's id
+/// is recorded by `open_locked` once its schema is set (its meta must look empty until then).
 fn load_key(path: &Path, key_file: &Path, meta: &sled::Tree) -> Result<Fields, StoreError> {
     let recorded = meta.get(FIELD_KEY_ID)?.map(|v| String::from_utf8_lossy(&v).into_owned());
     let key = match (fields::FieldKey::read(key_file)?, &recorded) {
@@ -727,7 +732,12 @@ fn load_key(path: &Path, key_file: &Path, meta: &sled::Tree) -> Result<Fields, S
             });
         }
         Some(_) => {}
-        // Recorded once the schema is settled: a new store's meta must look empty until then.
+        None if meta.contains_key(schema::SCHEMA_KEY)? => {
+            // The key file is already durable (`write_new` syncs it): a crash between the two
+            // leaves a key not yet recorded, which the next open records here.
+            meta.insert(FIELD_KEY_ID, key.id().as_bytes())?;
+            meta.flush()?;
+        }
         None => {}
     }
     Ok(Fields { key, path: key_file.to_path_buf() })
