@@ -497,6 +497,9 @@ fn audit_verify_runs_over_the_socket_but_the_verification_key_never_goes_there()
     assert!(o.status.success() && text(&o).contains("审计链完整"), "{}", text(&o));
     let o = run(&["--socket", &so, "audit", "verify", "--key", &key]);
     assert!(!o.status.success() && text(&o).contains("验证密钥不能交给服务器"), "{}", text(&o));
+    // A client that does send it (another build, a hand-made request) is refused by the server.
+    let err = server.connect().verify_audit(Some(key)).unwrap_err().to_string();
+    assert!(err.contains("验证密钥不能交给服务器"), "{err}");
     server.stop().unwrap();
 }
 

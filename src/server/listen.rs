@@ -700,7 +700,7 @@ fn answer(shared: &Shared, identity: &Identity, req: Request) -> Result<Response
         // The login is looked up again each time, so an administrator's change to the staff
         // directory applies to sessions already open.
         Identity::Staff { login, .. } => {
-            service.staff_for_login(login).and_then(|s| service.handle(&s.no, req))
+            service.staff_for_login(login).and_then(|s| service.handle_remote(&s.no, req))
         }
         Identity::ServiceAccount { login, .. } => service.handle_service_account(login, req),
     }));
