@@ -270,18 +270,102 @@ fn seals_verify_against_their_own_epoch_keys_and_later_records_are_reported_unse
     assert!(b.session("9001").seal_init(900).is_err());
     // A key that is not the branch's fails every seal.
     let other = VerifyKey { k0: [5; 32], ..VerifyKey::parse(&key).unwrap() }.to_text();
-    assert_eq!(verdict(&b, Some(other)).untrusted.len(), 3);
+    let v = verdict(&b, Some(other));
+    assert_eq!(v.untrusted.iter().filter(|u| u.contains("不符")).count(), 3, "{v:?}");
 }
 
 #[test]
-fn idle_epochs_are_passed_in_one_step_and_their_keys_forgotten() {
+fn idle_epochs_are_sealed_too_and_after_downtime_only_the_current_one_with_the_gap_untrusted() {
     let (b, key) = sealed_branch();
+    // Epoch 3, nothing written: the seal record itself is the new entry.
+    assert_eq!(b.service.seal_due().unwrap(), Some(3));
+    assert_eq!(b.service.seal_due().unwrap(), None, "one seal per epoch");
+    assert!(verdict(&b, Some(key.clone())).is_ok());
+    // The server down for two hours: on its return it seals the current epoch only.
     b.clock.advance(chrono::Duration::hours(2));
-    assert_eq!(b.service.seal_due().unwrap(), None, "nothing new to seal");
-    let raw = std::fs::read(b.dir.path().join("seal.key")).unwrap();
     let now = 3 + 2 * 4;
-    assert_eq!(u64::from_be_bytes(raw[..8].try_into().unwrap()), now);
-    assert_eq!(&raw[8..], &seal::key_at(&VerifyKey::parse(&key).unwrap().k0, now));
+    assert_eq!(b.service.seal_due().unwrap(), Some(now));
+    let raw = std::fs::read(b.dir.path().join("seal.key")).unwrap();
+    assert_eq!(u64::from_be_bytes(raw[..8].try_into().unwrap()), now + 1);
+    assert_eq!(&raw[8..], &seal::key_at(&VerifyKey::parse(&key).unwrap().k0, now + 1));
+    let v = verdict(&b, Some(key));
+    assert!(!v.is_ok(), "{v:?}");
+    assert!(v.untrusted.iter().any(|u| u.contains("第 4 至 10 期") && u.contains("不可信")), "{v:?}");
+}
+
+/// Removes every seal record from epoch `from` on (all with 0), as an intruder holding today's
+/// key would before rewriting the records those seals covered.
+fn drop_seals_from(from: u64) -> impl FnOnce(&sled::Tree, &sled::Tree, &Path) {
+    move |audit: &sled::Tree, meta: &sled::Tree, dir: &Path| {
+        for (k, v) in entries(audit) {
+            let rec = record(&k, &v);
+            if rec.link.and_then(|l| l.seal).is_some_and(|m| m.epoch >= from) {
+                audit.remove(&k).unwrap();
+            }
+        }
+        let (k, v) = reveals(audit)[1].clone();
+        let mut rec = record(&k, &v);
+        rec.target = "C3".into();
+        audit.insert(&k, encode(&rec).unwrap()).unwrap();
+        relink(audit, meta, dir, &|rec, _, _| rec.clone());
+    }
+}
+
+#[test]
+fn seals_deleted_after_a_point_and_the_chain_relinked_fail_naming_the_unsealed_period() {
+    let (b, key) = sealed_branch();
+    let b = tamper(b, drop_seals_from(1));
+    assert!(verdict(&b, None).is_ok(), "the chain itself was rewritten consistently");
+    // The intruder even lets the server seal the current epoch with the key it holds.
+    assert_eq!(b.service.seal_due().unwrap(), Some(3));
+    let v = verdict(&b, Some(key));
+    assert!(!v.is_ok(), "{v:?}");
+    assert!(v.untrusted.iter().any(|u| u.contains("第 1 至 2 期") && u.contains("不可信")), "{v:?}");
+}
+
+#[test]
+fn all_seals_deleted_fails_verification_with_the_key() {
+    let (b, key) = sealed_branch();
+    let b = tamper(b, drop_seals_from(0));
+    let v = verdict(&b, Some(key));
+    assert!(!v.is_ok() && v.seals == 0, "{v:?}");
+    assert!(v.untrusted.iter().any(|u| u.contains("没有任何封存记录")), "{v:?}");
+}
+
+#[test]
+fn a_cut_tail_after_the_last_seal_is_reported_when_time_has_moved_on() {
+    let (b, key) = sealed_branch();
+    b.clock.advance(chrono::Duration::minutes(31));
+    let v = verdict(&b, Some(key));
+    assert!(
+        v.untrusted.iter().any(|u| u.contains("最后一次有效封存在第 2 期") && u.contains("截去")),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn a_seal_claiming_an_epoch_far_in_the_future_is_refused_without_deriving_its_key() {
+    let (b, key) = sealed_branch();
+    let far: u64 = 5_000_000_000;
+    let start = VerifyKey::parse(&key).unwrap().epochs.start;
+    let b = tamper(b, move |audit: &sled::Tree, meta: &sled::Tree, dir: &Path| {
+        relink(audit, meta, dir, &|rec, seq, hash| {
+            let mut rec = rec.clone();
+            let mark = rec.link.as_mut().unwrap().seal.as_mut().unwrap();
+            if mark.epoch == 2 {
+                mark.epoch = far;
+                mark.mac = seal::seal_mac(&[0; 32], far, seq, hash);
+                rec.at = chrono::DateTime::from_timestamp(start + (far as i64) * 900 + 1, 0)
+                    .unwrap()
+                    .fixed_offset();
+            }
+            rec
+        });
+    });
+    let t = std::time::Instant::now();
+    let v = verdict(&b, Some(key));
+    assert!(t.elapsed() < std::time::Duration::from_secs(5));
+    assert!(v.untrusted.iter().any(|u| u.contains("还没有到") && u.contains("伪造")), "{v:?}");
 }
 
 /// The intruder, holding the key file's key (`stolen`, a later epoch's), edits a reveal made in
@@ -413,5 +497,34 @@ fn audit_verify_runs_over_the_socket_but_the_verification_key_never_goes_there()
     assert!(o.status.success() && text(&o).contains("审计链完整"), "{}", text(&o));
     let o = run(&["--socket", &so, "audit", "verify", "--key", &key]);
     assert!(!o.status.success() && text(&o).contains("验证密钥不能交给服务器"), "{}", text(&o));
+    // A client that does send it (another build, a hand-made request) is refused by the server.
+    let err = server.connect().verify_audit(Some(key)).unwrap_err().to_string();
+    assert!(err.contains("验证密钥不能交给服务器"), "{err}");
     server.stop().unwrap();
+}
+
+#[test]
+fn a_crash_after_a_seal_commits_but_before_the_key_evolves_does_not_seal_that_epoch_twice() {
+    let (b, key) = sealed_branch();
+    let path = b.dir.path().join("seal.key");
+    let before = std::fs::read(&path).unwrap();
+    assert_eq!(b.service.seal_due().unwrap(), Some(3));
+    // The key file as the crash left it: epoch 3's key, though epoch 3 is sealed.
+    std::fs::write(&path, &before).unwrap();
+    b.clock.advance(chrono::Duration::minutes(1));
+    b.session("2001").reveal(cno("C2"), Sensitive::Phone).unwrap();
+    assert_eq!(b.service.seal_due().unwrap(), None, "epoch 3 is sealed already");
+    let raw = std::fs::read(&path).unwrap();
+    assert_eq!(u64::from_be_bytes(raw[..8].try_into().unwrap()), 4, "the key moved on past epoch 3");
+    let v = verdict(&b, Some(key));
+    assert!(v.is_ok(), "{v:?}");
+}
+
+#[test]
+fn a_clock_gone_back_behind_the_sealed_epoch_is_an_error_not_silence() {
+    let (b, _) = sealed_branch();
+    assert_eq!(b.service.seal_due().unwrap(), Some(3));
+    b.clock.advance(chrono::Duration::minutes(-30));
+    let err = b.service.seal_due().unwrap_err().to_string();
+    assert!(err.contains("时钟倒退") && err.contains("第 3 期"), "{err}");
 }

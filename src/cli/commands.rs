@@ -805,23 +805,45 @@ pub fn seal_init(api: &dyn Api, epoch_minutes: u64) -> Result<()> {
     let secs =
         epoch_minutes.checked_mul(60).ok_or_else(|| anyhow!("--epoch-minutes：{epoch_minutes} 分钟太长"))?;
     let out = api.seal_init(secs)?;
-    // One line, the QR code (21 lines) and the key on two lines: 24 lines of at most 80 columns.
-    say!(
-        "审计封存已启用，每 {} 分钟一期。验证密钥只显示这一次，请扫码或抄下后离线保存：",
-        out.epoch_secs / 60
-    );
-    match qr_lines(&out.key) {
-        Some(lines) => {
-            for l in lines {
-                say!("{l}");
-            }
-        }
-        None => say!("（二维码无法生成，请抄下下面的文字）"),
-    }
-    for l in key_lines(&out.key) {
+    for l in seal_init_lines(&out.key, out.epoch_secs) {
         say!("{l}");
     }
     Ok(())
+}
+
+/// What `seal-init` prints: the QR code, the key on two lines and, last so that it is what
+/// stays on screen, the instruction to keep it. At most 23 lines of at most 80 columns, so that
+/// with the shell prompt after it nothing scrolls off an 80×24 terminal (the QR code's quiet zone is kept whole only where it
+/// fits: its outer blank rows are trimmed to one).
+pub fn seal_init_lines(key: &str, epoch_secs: u64) -> Vec<String> {
+    // 24 rows less the shell prompt that follows.
+    const ROWS: usize = 23;
+    let keep = format!(
+        "审计封存已启用（每 {} 分钟一期）。验证密钥只显示这一次，请扫码或抄下离线保存",
+        epoch_secs / 60
+    );
+    let text = key_lines(key);
+    let mut out = match qr_lines(key) {
+        Some(mut qr) => {
+            let blank = |l: &String| l.chars().all(|c| c == '█' || c == ' ');
+            // Blank rows of the quiet zone beyond one at each end, while the whole is too tall.
+            while qr.len() + text.len() + 1 > ROWS && qr.len() > 2 && blank(&qr[0]) && blank(&qr[1]) {
+                qr.remove(0);
+            }
+            while qr.len() + text.len() + 1 > ROWS
+                && qr.len() > 2
+                && blank(&qr[qr.len() - 1])
+                && blank(&qr[qr.len() - 2])
+            {
+                qr.pop();
+            }
+            qr
+        }
+        None => vec!["（二维码无法生成，请抄下下面的文字）".to_string()],
+    };
+    out.extend(text);
+    out.push(keep);
+    out
 }
 
 /// The key's text in two lines of at most 80 columns, split inside the hex digits (`--key`
@@ -1148,10 +1170,12 @@ mod tests {
             epochs: crate::domain::seal::Epochs { start: i64::from(i32::MAX), len: 86_400 },
         }
         .to_text();
-        let lines = qr_lines(&key).unwrap();
+        let lines = seal_init_lines(&key, 86_400);
         let width = lines.iter().map(|l| unicode_width::UnicodeWidthStr::width(l.as_str())).max().unwrap();
-        // The QR code, a line above it and the key's two lines below.
-        assert!(width <= 80 && lines.len() + 3 <= 24, "{width} columns × {} lines", lines.len());
+        // Every line within 80 columns (none wraps), 23 lines and the prompt, the instruction last.
+        assert!(width <= 80 && lines.len() < 24, "{width} columns × {} lines", lines.len());
+        assert!(lines.last().unwrap().contains("验证密钥只显示这一次"), "{lines:?}");
+        assert!(lines.iter().any(|l| l == &key_lines(&key)[0]));
         let parts = key_lines(&key);
         assert!(parts.iter().all(|l| l.len() <= 80), "{parts:?}");
         let typed = parts.join("\n  ");

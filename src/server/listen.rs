@@ -353,6 +353,14 @@ struct Sealer {
 
 impl Sealer {
     fn start(service: Arc<Service>) -> Sealer {
+        Sealer::every(SEAL_TICK, move || service.seal_due())
+    }
+
+    /// Calls `seal` every `tick` until stopped; a panic in it is logged like an error.
+    fn every(
+        tick: Duration,
+        seal: impl Fn() -> Result<Option<u64>, ServiceError> + Send + 'static,
+    ) -> Sealer {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
@@ -362,8 +370,15 @@ impl Sealer {
                 let mut next = Instant::now();
                 while !flag.load(std::sync::atomic::Ordering::SeqCst) {
                     if Instant::now() >= next {
-                        next = Instant::now() + SEAL_TICK;
-                        match service.seal_due() {
+                        next = Instant::now() + tick;
+                        // A bug in sealing must be logged and retried, not end the thread and
+                        // sealing with it unseen.
+                        let sealed = std::panic::catch_unwind(AssertUnwindSafe(&seal)).unwrap_or_else(|_| {
+                            Err(ServiceError::Store(
+                                "封存时出现内部错误（程序缺陷），稍后重试；请把服务器日志交给维护人员".into(),
+                            ))
+                        });
+                        match sealed {
                             Ok(_) => {
                                 if last_error.take().is_some() {
                                     log("审计封存已恢复");
@@ -700,7 +715,7 @@ fn answer(shared: &Shared, identity: &Identity, req: Request) -> Result<Response
         // The login is looked up again each time, so an administrator's change to the staff
         // directory applies to sessions already open.
         Identity::Staff { login, .. } => {
-            service.staff_for_login(login).and_then(|s| service.handle(&s.no, req))
+            service.staff_for_login(login).and_then(|s| service.handle_remote(&s.no, req))
         }
         Identity::ServiceAccount { login, .. } => service.handle_service_account(login, req),
     }));
@@ -710,4 +725,28 @@ fn answer(shared: &Shared, identity: &Identity, req: Request) -> Result<Response
             "服务器内部错误，这次操作没有完成。请重试；如再次出现请联系管理员查看服务器日志".into(),
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[test]
+    fn the_sealer_survives_a_panic_in_sealing_and_tries_again() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let seen = calls.clone();
+        let sealer = Sealer::every(Duration::from_millis(1), move || {
+            if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                panic!("a bug in sealing");
+            }
+            Ok(None)
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while calls.load(Ordering::SeqCst) < 2 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        sealer.stop();
+        assert!(calls.load(Ordering::SeqCst) >= 2, "the thread ended with the panic");
+    }
 }

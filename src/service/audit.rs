@@ -25,6 +25,11 @@ pub const SEAL_KEY_FILE: &str = "seal.key";
 /// by `seal_init`; present means sealing is on.
 const EPOCHS_KEY: &[u8] = b"seal_epochs";
 
+/// `meta` key of the last epoch sealed (8 bytes big-endian), written in the seal's own
+/// transaction: the key file is replaced only after it commits, so this, not the key file, says
+/// whether an epoch's key is used up.
+const LAST_SEALED_KEY: &[u8] = b"seal_last_epoch";
+
 const SYSTEM: &str = "system";
 
 /// What `seal_init` hands the administrator, once.
@@ -75,16 +80,43 @@ fn epochs_encode(e: &Epochs) -> Vec<u8> {
 fn epochs_decode(raw: &[u8]) -> Option<Epochs> {
     let start = i64::from_be_bytes(raw.get(..8)?.try_into().ok()?);
     let len = u64::from_be_bytes(raw.get(8..16)?.try_into().ok()?);
+    // A damaged setting with a tiny epoch or a start before 1970 would make the current epoch
+    // number (and the key evolutions to reach it) astronomically large under the writer lock.
+    if len < MIN_EPOCH_SECS || start < 0 || raw.len() != 16 {
+        return None;
+    }
     Some(Epochs { start, len })
 }
 
-/// Checks every seal in `chain` against the key of the epoch it names, derived from `key`.
-/// Returns the sentences for `AuditVerdict::untrusted` and `notes`.
-pub fn judge_seals(chain: &ChainReport, key: &VerifyKey) -> (Vec<String>, Vec<String>) {
+/// Checks every seal in `chain` against the key of the epoch it names, derived from `key`, at
+/// time `now`. The server seals every epoch, so an epoch from seal-init (epoch 0) to the one
+/// before `now`'s without a good seal is an untrusted period (deleted seals, a cut tail, or the
+/// server not running: none can be told apart, and none is vouched for). A seal naming an epoch
+/// after `now`'s next is refused before any key is derived (a forged far epoch would otherwise
+/// cost that many evolutions). Returns the sentences for `AuditVerdict::untrusted` and `notes`.
+pub fn judge_seals(
+    chain: &ChainReport,
+    key: &VerifyKey,
+    now: DateTime<FixedOffset>,
+) -> (Vec<String>, Vec<String>) {
     let tz = shanghai();
     let epochs = key.epochs;
     let period =
         |n: u64| format!("第 {n} 期（{} 至 {}）", at(epochs.start_of(n, tz)), at(epochs.end_of(n, tz)));
+    let span = |from: u64, to: u64| {
+        if from == to {
+            period(from)
+        } else {
+            format!(
+                "第 {from} 至 {to} 期（{} 至 {}）",
+                at(epochs.start_of(from, tz)),
+                at(epochs.end_of(to, tz))
+            )
+        }
+    };
+    let current = epochs.of(now).unwrap_or(0);
+    // The first epoch not yet covered by a good seal.
+    let mut expected: u64 = 0;
     let (mut untrusted, mut notes) = (Vec::new(), Vec::new());
     let mut last_epoch: Option<u64> = None;
     let mut last_good: Option<DateTime<FixedOffset>> = None;
@@ -92,7 +124,9 @@ pub fn judge_seals(chain: &ChainReport, key: &VerifyKey) -> (Vec<String>, Vec<St
     let mut cached: (u64, Key) = (0, key.k0);
     for s in &chain.seals {
         let e = s.mark.epoch;
-        let failure = if last_epoch.is_some_and(|p| e <= p) {
+        let failure = if e > current.saturating_add(1) {
+            Some(format!("封存署的第 {e} 期还没有到（现在是第 {current} 期）：这是伪造的封存"))
+        } else if last_epoch.is_some_and(|p| e <= p) {
             Some(format!(
                 "{}的封存出现在第 {} 期的封存之后（时段重复或倒退）",
                 period(e),
@@ -126,12 +160,23 @@ pub fn judge_seals(chain: &ChainReport, key: &VerifyKey) -> (Vec<String>, Vec<St
                 ));
             }
             None => {
+                let gap = e > expected;
+                if gap {
+                    untrusted.push(format!(
+                        "{}没有封存，这段时间的审计记录不可信（服务器未运行，或封存被删除后记录被改写）",
+                        span(expected, e - 1)
+                    ));
+                }
+                expected = e + 1;
                 last_epoch = Some(e);
                 last_good = Some(s.at);
                 let late = s.first_new.is_some_and(|t| epochs.of(t).is_none_or(|n| n + 1 < e));
-                if late && let Some(first) = s.first_new {
-                    notes.push(format!(
-                        "序号 {} 至 {} 的记录（{} 起）到{}才封存（其间服务器未运行或未能封存）：只在那一期之后受封存保护",
+                if late
+                    && !gap
+                    && let Some(first) = s.first_new
+                {
+                    untrusted.push(format!(
+                        "序号 {} 至 {} 的记录（{} 起）到{}才封存：其间没有封存保护，不可信",
                         s.first_new_seq,
                         s.sealed_seq,
                         at(first),
@@ -140,6 +185,19 @@ pub fn judge_seals(chain: &ChainReport, key: &VerifyKey) -> (Vec<String>, Vec<St
                 }
             }
         }
+    }
+    // The epoch now running may not be sealed yet (the server seals within seconds of its
+    // start); every one before it must be.
+    if expected < current {
+        let last = last_epoch
+            .map_or_else(|| "没有任何有效的封存".to_string(), |e| format!("最后一次有效封存在第 {e} 期"));
+        untrusted.push(format!(
+            "{last}，此后{}没有封存：这段时间的审计记录不可信，末尾的记录可能已被截去",
+            span(expected, current - 1)
+        ));
+    }
+    if chain.seals.is_empty() {
+        notes.push("审计链中没有任何封存记录".into());
     }
     (untrusted, notes)
 }
@@ -185,9 +243,14 @@ impl Service {
             if stored.is_some_and(|s| s != key.epochs) {
                 v.notes.push("验证密钥的时段设置与数据库中记录的不同：按验证密钥的设置核对".into());
             }
-            let (untrusted, notes) = judge_seals(&chain, key);
+            let (untrusted, notes) = judge_seals(&chain, key, self.now());
             v.untrusted = untrusted;
             v.notes.extend(notes);
+            if stored.is_some() && chain.seals.is_empty() {
+                v.untrusted.push(
+                    "已启用审计封存，审计链中却没有任何封存记录：封存可能被删除，全部审计记录不可信".into(),
+                );
+            }
         }
         if stored.is_none() {
             v.notes.push("尚未启用审计封存（管理员运行一次 mingdan audit seal-init）".into());
@@ -251,11 +314,28 @@ impl Service {
         })
     }
 
-    /// Seals the chain if records were added since the last seal, with the current epoch's key,
-    /// then evolves the key past this epoch; with nothing to seal, only evolves a key left behind
-    /// the current epoch (idle epochs in one step). Called by the branch server on its timer.
-    /// Returns the epoch sealed, if one was. Nothing happens while sealing is off. Errors: the
-    /// key file missing or unreadable, the store refusing the write.
+    /// The last epoch sealed: from `meta` (written with the seal), else, for seals made before
+    /// it was kept, the newest record's seal.
+    fn last_sealed_epoch(&self) -> Result<Option<u64>, ServiceError> {
+        if let Some(raw) = self.store.meta(LAST_SEALED_KEY)? {
+            let bytes: [u8; 8] = <[u8; 8]>::try_from(&raw[..]).map_err(|_| {
+                ServiceError::Store(
+                    "元数据 seal_last_epoch 长度不对：封存记录已损坏，请运行 mingdan check".into(),
+                )
+            })?;
+            return Ok(Some(u64::from_be_bytes(bytes)));
+        }
+        let last = self.store.last_audit()?;
+        Ok(last.and_then(|r| r.link).and_then(|l| l.seal).map(|s| s.epoch))
+    }
+
+    /// Seals the current epoch once, idle or not (the seal record itself is the new entry), with
+    /// that epoch's key, then evolves the key past it; after downtime only the current epoch is
+    /// sealed (the epochs missed stay unsealed and `audit verify --key` names them). Called by
+    /// the branch server on its timer. Returns the epoch sealed, if one was. Nothing happens
+    /// while sealing is off. Errors: the key file missing or unreadable, the store refusing the
+    /// write, the clock gone back behind an epoch already sealed or keyed (sealing would
+    /// otherwise stop silently).
     pub fn seal_due(&self) -> Result<Option<u64>, ServiceError> {
         let Some(epochs) = self.seal_epochs()? else { return Ok(None) };
         let _w = self.write_lock();
@@ -263,22 +343,31 @@ impl Service {
         let (held, key) = read_key(&path)?;
         // One reading of the clock: the seal's own time must fall in the epoch whose key makes it.
         let t = self.now();
-        let Some(now) = epochs.of(t) else { return Ok(None) };
-        let last = self.store.last_audit()?;
-        // A seal already made with the held key (cut off before the key evolved) uses it up.
-        let used = last.as_ref().and_then(|r| r.link).and_then(|l| l.seal).map(|s| s.epoch + 1);
-        let floor = now.max(used.unwrap_or(0));
-        if floor < held {
-            return Ok(None);
-        }
-        let k = seal::key_at(&key, floor - held);
-        let nothing_new = last.as_ref().is_none_or(|r| r.action == AuditAction::Seal);
-        if nothing_new || floor > now {
-            if floor > held {
-                write_key(&path, floor, &k)?;
+        let back = |e: u64| {
+            ServiceError::Store(format!(
+                "系统时钟倒退：现在 {} 早于已封存或密钥已推进到的第 {e} 期（{} 起），审计封存暂停；请校正服务器时钟，时钟追上后自动继续",
+                at(t),
+                at(epochs.start_of(e, shanghai()))
+            ))
+        };
+        let last_sealed = self.last_sealed_epoch()?;
+        let Some(now) = epochs.of(t) else { return Err(back(last_sealed.unwrap_or(held))) };
+        if let Some(sealed) = last_sealed {
+            if now < sealed {
+                return Err(back(sealed));
             }
-            return Ok(None);
+            if now == sealed {
+                // Sealed, but cut off before the key evolved: finish that now.
+                if held <= now {
+                    write_key(&path, now + 1, &seal::key_at(&key, now + 1 - held))?;
+                }
+                return Ok(None);
+            }
         }
+        if now < held {
+            return Err(back(held));
+        }
+        let k = seal::key_at(&key, now - held);
         let rec = AuditRecord::new(
             t,
             SYSTEM,
@@ -288,7 +377,10 @@ impl Service {
         );
         let sign =
             |seq: u64, hash: &[u8; 32]| SealMark { epoch: now, mac: seal::seal_mac(&k, now, seq, hash) };
-        self.store.write(|tx| tx.seal(&rec, &sign))?;
+        self.store.write(|tx| {
+            tx.set_meta(LAST_SEALED_KEY, &now.to_be_bytes())?;
+            tx.seal(&rec, &sign).map(|_| ())
+        })?;
         write_key(&path, now + 1, &seal::evolve(&k))?;
         Ok(Some(now))
     }
@@ -334,4 +426,18 @@ fn write_key(path: &Path, epoch: u64, key: &Key) -> Result<(), ServiceError> {
         std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(fail)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_damaged_epoch_setting_with_a_tiny_length_or_a_start_before_1970_is_refused() {
+        let ok = Epochs { start: 1_764_547_200, len: 900 };
+        assert_eq!(epochs_decode(&epochs_encode(&ok)), Some(ok));
+        assert_eq!(epochs_decode(&epochs_encode(&Epochs { len: 1, ..ok })), None);
+        assert_eq!(epochs_decode(&epochs_encode(&Epochs { start: i64::MIN, ..ok })), None);
+        assert_eq!(epochs_decode(&epochs_encode(&ok)[..15]), None);
+    }
 }

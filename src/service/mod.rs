@@ -158,6 +158,21 @@ impl Service {
         })
     }
 
+    /// Answers one request that came over the branch server's socket from staff member
+    /// `actor`. As `handle`, except that `audit verify` with a verification key is refused:
+    /// whoever holds that key can forge every seal, and the server may be the machine an
+    /// intruder holds (the CLI refuses it before sending; a client of another build may not).
+    pub fn handle_remote(&self, actor: &StaffNo, req: Request) -> Result<Response, ServiceError> {
+        if let Request::VerifyAudit { key: Some(_) } = &req {
+            return Err(ServiceError::Denied(
+                "验证密钥不能交给服务器核对（拿到它就能伪造封存）：请在一台可信的电脑上把备份恢复后用 \
+                 mingdan --store 目录 audit verify --key … 核对；不带验证密钥的核对可以经服务器运行"
+                    .into(),
+            ));
+        }
+        self.handle(actor, req)
+    }
+
     /// The staff member behind a session; unknown or inactive staff are refused.
     fn acting(&self, no: &StaffNo) -> Result<Staff, ServiceError> {
         match self.store.staff(no)? {

@@ -261,7 +261,7 @@ pub fn verify(bytes: &[u8]) -> Result<Verified<'_>, StoreError> {
     let head_len = cur.u32()? as usize;
     let head = cur.take(head_len)?;
     let (header, used): (BackupHeader, usize) = bincode::serde::decode_from_slice(head, header_config())
-        .map_err(|e| bad(format!("备份头无法读取：{e}")))?;
+        .map_err(|_| bad("备份头无法读取，文件不是完整的 mingdan 备份或已损坏；请换用另一份备份"))?;
     if used != head.len() {
         return Err(bad("备份头长度不符"));
     }
@@ -801,5 +801,19 @@ mod tests {
         changed[last] ^= 1;
         let msg = verify(&changed).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(msg.contains("校验和不符"), "{msg}");
+    }
+
+    #[test]
+    fn an_unreadable_header_with_a_matching_hash_is_refused_in_a_chinese_sentence_only() {
+        let mut image = MAGIC.to_vec();
+        image.extend_from_slice(&FORMAT.to_be_bytes());
+        let head = [0xffu8; 6];
+        image.extend_from_slice(&(head.len() as u32).to_be_bytes());
+        image.extend_from_slice(&head);
+        let digest = Sha256::digest(&image);
+        image.extend_from_slice(&digest);
+        let msg = verify(&image).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(msg.contains("备份头无法读取"), "{msg}");
+        assert!(msg.contains("请换用另一份备份") && !msg.contains("：I"), "no library text: {msg}");
     }
 }

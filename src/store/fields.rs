@@ -105,14 +105,15 @@ impl FieldKey {
             .find_map(|l| l.trim().strip_prefix(KEY_LINE))
             .ok_or_else(|| format!("不是 mingdan 数据密钥文件（没有以 {KEY_LINE} 开头的一行）"))?;
         let line = line.trim();
-        if line.len() != 64 {
-            return Err(format!("密钥应为 64 个十六进制数字，文件中有 {} 个字符", line.len()));
+        // Counted in characters, and decoded without byte slicing: a crafted file with
+        // multi-byte characters must be refused, not panic on a char boundary.
+        let chars = line.chars().count();
+        if chars != 64 {
+            return Err(format!("密钥应为 64 个十六进制数字，文件中有 {chars} 个字符"));
         }
         let mut raw = [0u8; 32];
-        for (i, b) in raw.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&line[i * 2..i * 2 + 2], 16)
-                .map_err(|_| "密钥中有不是十六进制数字的字符".to_string())?;
-        }
+        hex::decode_to_slice(line, &mut raw)
+            .map_err(|_| "密钥中有不是十六进制数字的字符，请换用 mingdan 生成的密钥文件".to_string())?;
         Ok(FieldKey::from_raw(raw))
     }
 
@@ -386,6 +387,16 @@ mod tests {
         assert!(msg.contains("chmod 600") && msg.contains("store.key"), "{msg}");
         assert!(FieldKey::read(&dir.path().join("none.key")).unwrap().is_none());
         assert_eq!(key_path(Path::new("/var/lib/mingdan/store")), Path::new("/var/lib/mingdan/store.key"));
+    }
+
+    #[test]
+    fn a_key_file_with_multi_byte_characters_is_refused_not_a_panic() {
+        let text = format!("{KEY_LINE}{}\n", "密".repeat(21) + "0");
+        let err = FieldKey::parse(&text).err().unwrap_or_default();
+        assert!(err.contains("64 个十六进制数字"), "{err}");
+        let text = format!("{KEY_LINE}{}é{}\n", "0".repeat(31), "0".repeat(32));
+        let err = FieldKey::parse(&text).err().unwrap_or_default();
+        assert!(err.contains("不是十六进制"), "{err}");
     }
 
     #[test]

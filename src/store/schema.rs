@@ -54,6 +54,17 @@ pub const MIGRATIONS: &[Migration] = &[
 /// block, and the first chained record says so. From here on every audit record is linked to
 /// the one before (`Tx::audit`). One transaction: a store cut off here upgrades again.
 fn chain_audit(store: &Store) -> Result<(), StoreError> {
+    // Rerun after a crash between this transaction and the version update: the chain is already
+    // started, and hashing its first chained record into a second block would raise a false
+    // tamper alarm for ever after.
+    let meta = store.tree(Tree::Meta);
+    let chained = match meta.get(super::chain::HEAD_KEY)? {
+        Some(raw) => super::chain::head_in(&raw)?.is_some(),
+        None => false,
+    };
+    if chained || meta.get(super::chain::LEGACY_KEY)?.is_some() {
+        return Ok(());
+    }
     let (block, last_key) = super::chain::legacy_block(store)?;
     let head = super::chain::ChainHead { seq: 0, hash: block.hash, last_key };
     let rec = AuditRecord::new(
@@ -246,4 +257,21 @@ pub fn bring_up_to_date(store: &Store, target: u32, migrations: &[Migration]) ->
         set_version(store, at)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chaining_run_again_after_a_crash_before_the_version_update_leaves_the_chain_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(dir.path()).unwrap();
+        let rec = AuditRecord::new(branch_now(), "9001", AuditAction::SealInit, "审计链", "测试记录");
+        store.write(|tx| tx.audit(&rec)).unwrap();
+        chain_audit(&store).unwrap();
+        chain_audit(&store).unwrap();
+        let report = store.verify_audit_chain().unwrap();
+        assert!(report.problem.is_none(), "{:?}", report.problem);
+    }
 }
