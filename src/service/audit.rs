@@ -413,12 +413,27 @@ fn write_key(path: &Path, epoch: u64, key: &Key) -> Result<(), ServiceError> {
     let fail = |e: std::io::Error| {
         ServiceError::Store(format!("无法写入封存密钥文件 {}：{}", path.display(), crate::os::io_reason(&e)))
     };
+    let mut bytes = epoch.to_be_bytes().to_vec();
+    bytes.extend_from_slice(key);
+    // An evolved key is written over the old one where it lies: a rename would leave the old
+    // key's blocks to the file system, where whoever takes the disk later could still read the
+    // key of an epoch already sealed (forward security). 40 bytes at offset 0 sit in one sector.
+    match std::fs::OpenOptions::new().write(true).open(path) {
+        Ok(mut f) => {
+            f.write_all(&bytes).map_err(fail)?;
+            f.set_len(bytes.len() as u64).map_err(fail)?;
+            return f.sync_all().map_err(fail);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(fail(e)),
+    }
+    // The first key: made whole beside its place, then renamed in, so no half-written key file
+    // is ever there to be read.
     let tmp = path.with_extension("key.new");
     let _ = std::fs::remove_file(&tmp);
     let mut f =
         std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp).map_err(fail)?;
-    f.write_all(&epoch.to_be_bytes()).map_err(fail)?;
-    f.write_all(key).map_err(fail)?;
+    f.write_all(&bytes).map_err(fail)?;
     f.sync_all().map_err(fail)?;
     drop(f);
     std::fs::rename(&tmp, path).map_err(fail)?;
@@ -431,6 +446,21 @@ fn write_key(path: &Path, epoch: u64, key: &Key) -> Result<(), ServiceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_evolved_key_is_written_over_the_old_one_in_place() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SEAL_KEY_FILE);
+        write_key(&path, 0, &[7; 32]).unwrap();
+        let first = std::fs::metadata(&path).unwrap();
+        assert_eq!(first.mode() & 0o777, 0o600);
+        write_key(&path, 1, &[9; 32]).unwrap();
+        let second = std::fs::metadata(&path).unwrap();
+        assert_eq!(first.ino(), second.ino(), "the same file, overwritten, not a new one renamed over it");
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!((&bytes[..8], &bytes[8..]), (&1u64.to_be_bytes()[..], &[9u8; 32][..]));
+    }
 
     #[test]
     fn a_damaged_epoch_setting_with_a_tiny_length_or_a_start_before_1970_is_refused() {
