@@ -347,7 +347,7 @@ impl Screen for ClientScreen {
                 }
             }
             KeyCode::Char('u') => match self.sticker_undo.take() {
-                Some(was) => match cx.api.set_sticker(self.no.clone(), was.done, was.on) {
+                Some(was) => match cx.api.restore_sticker(self.no.clone(), was) {
                     Ok(_) => Action::Saved(cx.t.sticker_undone.to_string()),
                     Err(e) => {
                         self.sticker_undo = Some(was);
