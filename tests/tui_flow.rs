@@ -157,6 +157,28 @@ fn the_sticker_date_says_it_cannot_be_read_as_it_is_typed() {
 }
 
 #[test]
+fn undoing_a_sticker_on_the_card_leaves_no_date_behind() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    for k in [KeyCode::Char('2'), KeyCode::Enter, KeyCode::Char('t')] {
+        press(&mut app, k);
+    }
+    ctrl(&mut app, 'u');
+    typ(&mut app, "2020-01-01");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('u'));
+    let card = screen(&mut app);
+    assert!(!card.contains("原贴标"), "the undone date is not kept:\n{card}");
+    let sticker = s.client(cno("C1")).unwrap().client.sticker;
+    assert_eq!((sticker.done, sticker.on), (false, None));
+    press(&mut app, KeyCode::Char('t'));
+    let form = screen(&mut app);
+    assert!(form.contains("2026-11-18") && !form.contains("2020-01-01"), "today is offered:\n{form}");
+}
+
+#[test]
 fn an_unfinished_form_is_kept_when_the_session_ends_and_offered_next_time() {
     let b = branch();
     let s = b.session("2001");
