@@ -354,6 +354,21 @@ fn a_sticker_takes_a_past_date_and_keeps_it_when_taken_back() {
 }
 
 #[test]
+fn undoing_a_first_sticker_restores_it_exactly_with_no_date_left_behind() {
+    let b = branch();
+    let s = b.session("2001");
+    let was = s.client(cno("C1")).unwrap().client.sticker;
+    assert_eq!((was.done, was.on), (false, None));
+    s.set_sticker(cno("C1"), true, Some(d(2020, 1, 1))).unwrap();
+    let back = s.restore_sticker(cno("C1"), was).unwrap();
+    assert_eq!((back.done, back.on), (false, None), "undo leaves no 原贴标 date");
+    let stored = s.client(cno("C1")).unwrap().client.sticker;
+    assert_eq!((stored.done, stored.on), (false, None));
+    // The next sticker is today's, not the undone 2020-01-01.
+    assert_eq!(s.set_sticker(cno("C1"), true, None).unwrap().on, Some(d(2026, 11, 18)));
+}
+
+#[test]
 fn a_note_or_plan_pasted_with_cr_line_breaks_is_kept_as_lines_not_refused() {
     let b = branch();
     let s = b.session("2001");

@@ -195,3 +195,16 @@ fn the_search_command_prints_masked_results_for_scripts_and_is_audited() {
     let audit = stdout(&o);
     assert!(audit.contains("搜索结果") && audit.contains("zhangw") && audit.contains("2 行"), "{audit}");
 }
+
+#[test]
+fn the_search_command_refuses_a_limit_outside_1_to_500_in_chinese() {
+    let (_dir, store) = new_store();
+    for bad in ["0", "501"] {
+        let o = mingdan(&store, &["search", "w", "--limit", bad]);
+        assert!(!o.status.success(), "--limit {bad} must be refused");
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(err.contains("--limit") && err.contains("1 到 500"), "--limit {bad}: {err}");
+        assert!(o.stdout.is_empty(), "nothing listed for --limit {bad}");
+    }
+    assert!(mingdan(&store, &["search", "w", "--limit", "500"]).status.success());
+}

@@ -225,6 +225,29 @@ fn a_name_matched_only_through_a_rare_reading_ranks_after_usual_readings() {
 }
 
 #[test]
+fn a_typo_lists_the_name_closest_as_a_whole_first_then_by_rank() {
+    let b = ready_branch();
+    // 张立新 (zhangweixin by 立's archaic wèi) is platinum and 2002's own: by rank alone it would
+    // come first, as the tester saw. "zhnagwei" is one swap from all of zhangwei (C1 张伟).
+    put(&b, &[("C20", "张立新", Some("2002"), 60)]);
+    let r = find(&b, "2002", "zhnagwei");
+    assert_eq!(nos(&r), ["C1", "C20"], "张伟 (one edit) before 张立新 (four)");
+    assert!(r.hits.iter().all(|h| h.kind == MatchKind::Typo));
+}
+
+#[test]
+fn a_phone_matched_by_its_last_digits_is_told_as_an_ending_not_a_start() {
+    let b = ready_branch();
+    let r = find(&b, "2001", "8001");
+    assert_eq!((r.hits[0].field, r.hits[0].kind), (MatchField::Phone, MatchKind::Prefix));
+    assert!(r.hits[0].by_ending(), "尾号, not 开头相符: {:?}", r.hits[0]);
+    let r = find(&b, "2001", "002X");
+    assert!(r.hits.iter().all(|h| h.by_ending()), "an ID number's ending too");
+    let r = find(&b, "2002", "138");
+    assert!(r.hits.iter().all(|h| h.field == MatchField::Phone && !h.by_ending()), "a start is a start");
+}
+
+#[test]
 fn a_given_names_other_common_reading_still_matches_after_its_primary() {
     let b = ready_branch();
     // In a given name 长 is read chang first (the usual reading), then zhang; 王长春 is

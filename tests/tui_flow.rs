@@ -120,6 +120,65 @@ fn a_date_the_form_cannot_read_is_shown_at_the_field_and_nothing_is_saved() {
 }
 
 #[test]
+fn saving_with_an_unreadable_callback_date_says_so_in_full_and_the_hint_is_cut_visibly() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('c'));
+    for _ in 0..6 {
+        press(&mut app, KeyCode::Tab);
+    }
+    ctrl(&mut app, 'u');
+    typ(&mut app, "13-45");
+    let before = screen(&mut app);
+    let hint = before.lines().find(|l| l.contains("看不懂")).expect("the hint reads the date as typed");
+    assert!(hint.trim_end().ends_with(".."), "a hint too long for the line is cut visibly: {hint:?}");
+    ctrl(&mut app, 's');
+    let shown = screen(&mut app);
+    assert!(shown.contains("下次回访：看不懂"), "Ctrl-S says why nothing was saved:\n{shown}");
+    assert!(app.top_title().starts_with("记录联系"), "the form stays open");
+    assert!(s.client(cno("C1")).unwrap().contacts.is_empty());
+}
+
+#[test]
+fn the_sticker_date_says_it_cannot_be_read_as_it_is_typed() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    for k in [KeyCode::Char('2'), KeyCode::Enter, KeyCode::Char('t')] {
+        press(&mut app, k);
+    }
+    ctrl(&mut app, 'u');
+    typ(&mut app, "13-45");
+    let shown = screen(&mut app);
+    assert!(shown.contains("看不懂"), "before Enter:\n{shown}");
+}
+
+#[test]
+fn undoing_a_sticker_on_the_card_leaves_no_date_behind() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    for k in [KeyCode::Char('2'), KeyCode::Enter, KeyCode::Char('t')] {
+        press(&mut app, k);
+    }
+    ctrl(&mut app, 'u');
+    typ(&mut app, "2020-01-01");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('u'));
+    let card = screen(&mut app);
+    assert!(!card.contains("原贴标"), "the undone date is not kept:\n{card}");
+    let sticker = s.client(cno("C1")).unwrap().client.sticker;
+    assert_eq!((sticker.done, sticker.on), (false, None));
+    press(&mut app, KeyCode::Char('t'));
+    let form = screen(&mut app);
+    assert!(form.contains("2026-11-18") && !form.contains("2020-01-01"), "today is offered:\n{form}");
+}
+
+#[test]
 fn an_unfinished_form_is_kept_when_the_session_ends_and_offered_next_time() {
     let b = branch();
     let s = b.session("2001");

@@ -148,6 +148,32 @@ fn manager_screens_at_80x24() {
     }
 }
 
+/// A question asked over a screen is a framed box: nothing of the screen below shows inside it.
+#[test]
+fn a_popup_is_framed_and_hides_the_screen_below() {
+    use KeyCode::*;
+    let b = branch();
+    let s = b.session("2001");
+    let theme = mono();
+    let mut a = app(&s, &theme, &ZH);
+    // The roster's filter menu, over the roster's names and figures.
+    for k in [Char('2'), Char('f')] {
+        a.on_key(key(k));
+    }
+    let lines = screen(&draw(&mut a, 80, 24));
+    let all = lines.join("\n");
+    let top = lines.iter().position(|l| l.contains(ZH.filter_menu)).expect("the menu's title");
+    assert_eq!(lines[top].matches('+').count(), 2, "the title sits in a top border:\n{all}");
+    let bottom = lines.iter().rposition(|l| l.trim_start().starts_with("+--")).expect("a bottom border");
+    assert!(bottom > top + 5, "{all}");
+    for l in &lines[top + 1..bottom] {
+        let parts: Vec<&str> = l.split('|').collect();
+        assert_eq!(parts.len(), 3, "each row framed on both sides:\n{all}");
+        // The roster rows below are 维护 活跃 clients C1–C3: none of that inside the box.
+        assert!(!parts[1].contains("活跃") && !parts[1].contains('C'), "the roster shows through:\n{all}");
+    }
+}
+
 /// Every screen at the design size and at a large terminal, in both languages.
 #[test]
 fn every_screen_at_80x24_and_160x48_in_chinese_and_english() {

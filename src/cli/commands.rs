@@ -638,7 +638,14 @@ const SEARCH_INDEX_WAIT: std::time::Duration = std::time::Duration::from_secs(12
 /// separated by tabs under a header line. A capped list says so on stderr, so that stdout stays
 /// data. Waits for the index when the store was just opened (a one-off command starts its own
 /// service, which builds the index first).
+///
+/// Errors: `limit` outside 1–500 (the service would otherwise read 0 as the default and cap
+/// anything above 500 without a word, so a script would get a list it did not ask for).
 pub fn search(api: &dyn Api, query: String, limit: u32) -> Result<()> {
+    let max = crate::search::MAX_LIMIT;
+    if limit == 0 || limit as usize > max {
+        bail!("--limit 须在 1 到 {max} 之间（给的是 {limit}）：请改成这个范围内的个数，如 --limit 50");
+    }
     if query.trim().is_empty() {
         bail!(
             "搜索内容为空：请给出姓名、拼音、首字母、手机号、客户号或证件号后几位，如 mingdan search zhangw"
@@ -675,7 +682,7 @@ pub fn search(api: &dyn Api, query: String, limit: u32) -> Result<()> {
             inert(&maintainer),
             if h.mine { "是" } else { "否" },
             field_label(h.field),
-            kind_label(h.kind),
+            if h.by_ending() { "尾号相符" } else { kind_label(h.kind) },
             inert(&h.field_text)
         );
     }

@@ -1,7 +1,7 @@
 //! Answering a query: candidates grade by grade (kind by kind, and within a kind primary readings
 //! before others), best first, ranked; see the module above.
 
-use super::matcher::{Prepared, classify, fuzzy_level, fuzzy_name, typo_end};
+use super::matcher::{Prepared, classify, fuzzy_level, fuzzy_name, typo_distance, typo_end};
 use super::name_keys::Emit;
 use super::numbers::NumberHits;
 use super::query::Unit;
@@ -247,19 +247,40 @@ impl SearchIndex {
         // Typos at the start of a common surname ("zhnag") match some in twenty: a walk in rank
         // order meets enough of them long before ranking them all would end. Only then: a rare
         // name's typo ("ouyangna") would walk the whole register to meet its few.
+        // Closest first: a name one edit from the query as a whole (张伟 for "zhnagwei") before
+        // one that only starts within an edit of it (张立新, zhangweixin), then by rank. `key`
+        // fills the low 33 bits.
+        let closest = |id: Id| (typo_distance(t.rec(id).name(), tq).min(0xFF) as u64) << 40 | key(id);
         let need = limit - taken.len();
         if count > self.walk_above / TYPO_WALK_SHARE && need * self.t.len() < count * TYPO_WALK {
-            let found = self.walk(me, need, |id| {
-                already.binary_search(&id).is_err() && typo_end(t.rec(id).name(), tq).is_some()
+            let is_typo =
+                |id: Id| already.binary_search(&id).is_err() && typo_end(t.rec(id).name(), tq).is_some();
+            let distance = |id: Id| typo_distance(t.rec(id).name(), tq);
+            // Met in rank order. A typo match is at least one edit away, so `need` of them at
+            // one edit are the answer; otherwise the closest of those met within the budget
+            // (all of them in a register that size), as at a million only some can be looked at.
+            let mut met: Vec<(usize, Id)> = Vec::new();
+            let walked = self.walk_for(me, need, TYPO_WALK_BUDGET, |id| {
+                if !is_typo(id) {
+                    return false;
+                }
+                let d = distance(id);
+                met.push((d, id));
+                d <= 1
             });
-            taken.extend(found.into_iter().map(|id| (id, TYPO)));
+            if walked.is_err() && met.len() < need {
+                met = self.walk(me, need, is_typo).into_iter().map(|id| (distance(id), id)).collect();
+            }
+            // Stable: rank order within each distance.
+            met.sort_by_key(|&(d, _)| d);
+            taken.extend(met.into_iter().take(need).map(|(_, id)| (id, TYPO)));
             return count;
         }
         let mut top = TopK::new(limit);
         for &(lo, hi) in &runs {
             for &id in self.names.ids_in(lo, hi) {
                 if already.binary_search(&id).is_err() {
-                    top.offer(key(id), id);
+                    top.offer(closest(id), id);
                 }
             }
         }
@@ -267,7 +288,7 @@ impl SearchIndex {
             if already.binary_search(&id).is_err()
                 && classify(t, id, p, false).is_some_and(|m| m.kind == MatchKind::Typo)
             {
-                top.offer(key(id), id);
+                top.offer(closest(id), id);
             }
         }
         take(taken, top, TYPO, limit);
@@ -452,6 +473,10 @@ const TYPO_WALK_SHARE: usize = 10;
 /// Clients a typo walk in rank order may be expected to look at before it has met enough
 /// matches; with fewer matches about, they are ranked instead.
 const TYPO_WALK: usize = 5_000;
+
+/// Clients a typo walk looks at for the closest matches before it settles for the closest it
+/// met (about as long as `FUZZY_WALK`).
+const TYPO_WALK_BUDGET: usize = FUZZY_WALK;
 
 const TYPO: Grade = Grade::primary(MatchKind::Typo);
 

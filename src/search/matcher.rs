@@ -322,6 +322,47 @@ pub fn typo_end(name: NameKey, tq: &TypoQuery) -> Option<usize> {
     None
 }
 
+/// Most spellings of one name tried by `typo_distance`: a few characters with two or three
+/// readings each stay well under it; a longer name is judged by its first spellings, primary
+/// readings first, which are the ones a query most likely meant.
+const TYPO_SPELLINGS: usize = 256;
+
+/// How many edits the query is from the closest whole spelling of `name` (see
+/// `TypoQuery::distance`), over up to `TYPO_SPELLINGS` of its spellings.
+pub fn typo_distance(name: NameKey, tq: &TypoQuery) -> usize {
+    let syl = syllable_table();
+    let slots: Vec<Vec<&[u8]>> = name
+        .filter(|s| !s.skip)
+        .map(|s| s.syllables().map(|id| syl.text(id).as_bytes()).collect::<Vec<_>>())
+        .filter(|r| !r.is_empty())
+        .collect();
+    // An odometer over the readings, the first slot turning slowest so primary readings of the
+    // surname come first.
+    let mut at = vec![0usize; slots.len()];
+    let mut best = usize::MAX;
+    let mut text = Vec::new();
+    for _ in 0..TYPO_SPELLINGS {
+        text.clear();
+        for (slot, &k) in slots.iter().zip(&at) {
+            text.extend_from_slice(slot[k]);
+        }
+        best = best.min(tq.distance(&text));
+        let mut i = slots.len();
+        loop {
+            if i == 0 {
+                return best;
+            }
+            i -= 1;
+            at[i] += 1;
+            if at[i] < slots[i].len() {
+                break;
+            }
+            at[i] = 0;
+        }
+    }
+    best
+}
+
 /// The characters of `name` up to and including `end` that were typed for, for highlighting.
 pub fn typed_positions(name: NameKey, end: usize) -> Vec<usize> {
     name.enumerate().take(end + 1).filter(|(_, s)| !s.skip).map(|(i, _)| i).collect()

@@ -6,7 +6,7 @@ use std::cmp::Reverse;
 
 use chrono::NaiveDate;
 
-use super::matcher::{Prepared, classify};
+use super::matcher::{Prepared, classify, typo_distance};
 use super::*;
 
 const SURNAMES: &[&str] = &[
@@ -242,11 +242,16 @@ fn reference(
             let m = classify(&ix.t, id, &p, false)?;
             let mine = actor.is_some() && r.maintainer.as_deref() == actor;
             let standing = (Reverse(r.tier), Reverse(r.last_contact.is_some()), Reverse(r.last_contact));
-            Some(((m.grade(), !mine, standing, r.no.to_ascii_lowercase(), r.no.clone()), m.kind))
+            // Typos: the closest whole spelling first.
+            let edits = match (&p.typo, m.kind) {
+                (Some(tq), MatchKind::Typo) => typo_distance(ix.t.rec(id).name(), tq),
+                _ => 0,
+            };
+            Some(((m.grade(), edits, !mine, standing, r.no.to_ascii_lowercase(), r.no.clone()), m.kind))
         })
         .collect();
     hits.sort();
-    hits.into_iter().take(limit).map(|(k, kind)| (k.4, kind)).collect()
+    hits.into_iter().take(limit).map(|(k, kind)| (k.5, kind)).collect()
 }
 
 fn found(ix: &SearchIndex, query: &str, actor: Option<&str>, limit: usize) -> Vec<(String, MatchKind)> {
@@ -519,8 +524,9 @@ fn one_typo_in_a_spelt_name_still_finds_it_after_every_real_match() {
     assert_eq!(found("zhangwi").first(), Some(&hit("张伟", MatchKind::Fuzzy)));
     assert_eq!(
         found("zhangwie"),
-        [hit("张伟", MatchKind::Typo), hit("张伟华", MatchKind::Typo), hit("张文", MatchKind::Typo)],
-        "张文 too: zhangwe, the query without its i, starts zhangwen"
+        [hit("张伟", MatchKind::Typo), hit("张文", MatchKind::Typo), hit("张伟华", MatchKind::Typo)],
+        "张文 too: zhangwe, the query without its i, starts zhangwen; closest whole spelling first \
+         (zhangwei one edit, zhangwen two, zhangweihua four)"
     );
     assert_eq!(found("oyuangnana").first(), Some(&hit("欧阳娜娜", MatchKind::Typo)));
     // Real matches first: "zhangwen" is 张文 exactly, and one edit from 张伟 (zhangwei).

@@ -117,6 +117,30 @@ impl TypoQuery {
         Some(letters)
     }
 
+    /// The optimal-string-alignment distance (letters swapped with the next, missing, extra or
+    /// wrong, each one edit) between the query and the whole of `text`. Ranks typo matches: the
+    /// automaton only says a name *starts* within one edit, so "zhnagwei" reaches both 张伟
+    /// (zhangwei, one edit in all) and 张立新 (zhangweixin, four), and only this tells them apart.
+    pub fn distance(&self, text: &[u8]) -> usize {
+        let q = &self.letters;
+        // Three rows of the usual table: two back for a swap, one back, and the one being filled.
+        let mut before: Vec<usize> = Vec::new();
+        let mut prev: Vec<usize> = (0..=q.len()).collect();
+        for (i, &c) in text.iter().enumerate() {
+            let mut row = vec![i + 1; q.len() + 1];
+            for j in 1..=q.len() {
+                let cost = usize::from(q[j - 1] != c);
+                let mut d = (prev[j] + 1).min(row[j - 1] + 1).min(prev[j - 1] + cost);
+                if i > 0 && j > 1 && q[j - 1] == text[i - 1] && q[j - 2] == c {
+                    d = d.min(before[j - 2] + 1);
+                }
+                row[j] = d;
+            }
+            before = std::mem::replace(&mut prev, row);
+        }
+        prev[q.len()]
+    }
+
     /// Feeds each of `spellings` from `st`: the states any of them reaches, and whether one used
     /// the whole query.
     pub fn feed_any<'a>(&self, st: States, spellings: impl Iterator<Item = &'a [u8]>) -> (States, bool) {
@@ -154,6 +178,16 @@ mod tests {
             assert!(!near(q, "zhangwei"), "{q}");
         }
         assert!(TypoQuery::new(&Query::parse("zhn").units).is_none(), "three letters are too few");
+    }
+
+    #[test]
+    fn the_distance_counts_edits_over_the_whole_spelling() {
+        let tq = TypoQuery::new(&Query::parse("zhnagwei").units).unwrap();
+        assert_eq!(tq.distance(b"zhangwei"), 1, "one swap");
+        assert_eq!(tq.distance(b"zhangweixin"), 4, "one swap and three letters more");
+        assert_eq!(tq.distance(b"zhnagwei"), 0);
+        let tq = TypoQuery::new(&Query::parse("zhangwi").units).unwrap();
+        assert_eq!(tq.distance(b"zhangwei"), 1, "one missing");
         assert!(TypoQuery::new(&Query::parse("zhang1").units).is_none(), "letters only");
     }
 }

@@ -126,6 +126,8 @@ api! {
     /// Puts the VIP label on (on `on`, a past day allowed; None: the kept date or today) or
     /// takes it back, keeping its date; see `Service::set_sticker`.
     fn set_sticker(SetSticker, no: ClientNo, done: bool, on: Option<NaiveDate>) -> Sticker;
+    /// Puts a client's sticker back exactly as `was` (undo), a missing date included.
+    fn restore_sticker(RestoreSticker, no: ClientNo, was: Sticker) -> Sticker;
     fn list_staff(ListStaff) -> Vec<Staff>;
     fn save_staff(SaveStaff, staff: Staff) -> ();
     fn import_staff(ImportStaff, rows: Vec<StaffRecord>, source: String, dry_run: bool) -> ImportOutcome;

@@ -119,6 +119,29 @@ impl Service {
         } else {
             Sticker { done: false, on: on.or(kept) }
         };
+        self.put_sticker(actor, no, sticker)
+    }
+
+    /// Puts the sticker back exactly as `was` (the client card's undo): unlike `set_sticker`, a
+    /// `was.on` of None forgets the stored date instead of keeping it, so undoing the first
+    /// sticker of a client leaves no date behind to be offered next time. Audited as 贴标.
+    /// Maintainer or manager. Refused (`Invalid`, 贴标日期) for a day after today.
+    pub fn restore_sticker(
+        &self,
+        actor: &Staff,
+        no: ClientNo,
+        was: Sticker,
+    ) -> Result<Sticker, ServiceError> {
+        self.put_sticker(actor, no, was)
+    }
+
+    /// Stores `sticker` as the client's, after the date and permission checks both callers share.
+    fn put_sticker(&self, actor: &Staff, no: ClientNo, sticker: Sticker) -> Result<Sticker, ServiceError> {
+        let today = self.local_date();
+        if sticker.on.is_some_and(|d| d > today) {
+            return Err(ServiceError::invalid("贴标日期", "不能晚于今天；贴标之后再登记"));
+        }
+        let done = sticker.done;
         let detail = match (done, sticker.on) {
             (true, Some(d)) => format!("已贴标 {d}"),
             (true, None) => "已贴标".into(),

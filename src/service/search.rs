@@ -43,6 +43,19 @@ pub struct SearchHit {
     pub field_highlight: Vec<usize>,
 }
 
+impl SearchHit {
+    /// Whether a phone or ID number matched by its last digits (尾号, "5683" for 138****5683), not
+    /// by its start: both are `MatchKind::Prefix` to the ranking, but a label saying 开头相符 for
+    /// a phone's ending misleads. Read from where the highlight sits, the ending being always shown.
+    pub fn by_ending(&self) -> bool {
+        let len = self.field_text.chars().count();
+        matches!(self.field, MatchField::Phone | MatchField::IdNumber)
+            && self.kind == MatchKind::Prefix
+            && self.field_highlight.first().is_some_and(|&at| at > 0)
+            && self.field_highlight.last().is_some_and(|&at| at + 1 == len)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchResults {
     pub hits: Vec<SearchHit>,

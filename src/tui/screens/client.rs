@@ -347,7 +347,7 @@ impl Screen for ClientScreen {
                 }
             }
             KeyCode::Char('u') => match self.sticker_undo.take() {
-                Some(was) => match cx.api.set_sticker(self.no.clone(), was.done, was.on) {
+                Some(was) => match cx.api.restore_sticker(self.no.clone(), was) {
                     Ok(_) => Action::Saved(cx.t.sticker_undone.to_string()),
                     Err(e) => {
                         self.sticker_undo = Some(was);
@@ -565,9 +565,12 @@ impl Screen for StickerForm {
                 },
             );
         }
-        let msg = match &self.error {
-            Some(e) => Span::styled(format!(" {e}"), th.overdue),
-            None => Span::styled(format!(" {}", t.sticker_date_hint), th.muted),
+        // What is typed is read as it is typed: a date that cannot be read says so at once,
+        // not only when Enter is pressed.
+        let msg = match (&self.error, &reading) {
+            (Some(e), _) => Span::styled(format!(" {e}"), th.overdue),
+            (None, Err(e)) => Span::styled(format!(" {e}"), th.warning),
+            (None, Ok(_)) => Span::styled(format!(" {}", t.sticker_date_hint), th.muted),
         };
         f.render_widget(
             Paragraph::new(msg).wrap(Wrap { trim: false }),

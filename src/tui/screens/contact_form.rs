@@ -14,8 +14,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui_textarea::TextArea;
 
-use super::super::columns::wrap_at_gaps;
-use super::super::screen::{Action, Ctx, KeyHelp, Screen};
+use super::super::columns::{fit_line, wrap_at_gaps};
+use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::super::text::Text;
 use super::super::ui;
 use crate::domain::calendar::{parse_contact_time, parse_date_input};
@@ -406,9 +406,13 @@ impl ContactForm {
 
     fn save(&mut self, cx: &Ctx) -> Action {
         let (draft, errors) = self.draft(cx);
-        if !errors.is_empty() {
+        if let Some((&field, first)) = errors.iter().next() {
+            // The hint beside the field already shows the problem (cut to the screen), so saving
+            // must say more: the whole sentence on the message line, and the cursor to the field.
+            let said = format!("{}：{first}", self.label(field, cx.t));
+            self.focus = field;
             self.errors = errors;
-            return Action::None;
+            return Action::Say(Message::Error(said));
         }
         match cx.api.log_contact(draft) {
             Ok(logged) => Action::PopSaved(saved_message(&logged, cx)),
@@ -859,7 +863,7 @@ impl Screen for ContactForm {
                     width: rect.width.saturating_sub(left + box_w),
                     height: 1,
                 };
-                f.render_widget(Paragraph::new(hint), hint_area);
+                f.render_widget(Paragraph::new(fit_line(Line::from(hint), hint_area.width)), hint_area);
             }
         }
     }

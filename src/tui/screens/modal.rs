@@ -3,9 +3,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
@@ -13,22 +13,52 @@ use super::super::ui;
 use super::contact_form::ContactForm;
 use crate::domain::ContactDraft;
 
-/// A centred box over the screen below, with a title bar.
+/// A centred box over the screen below: blanked first (nothing of the screen below may show
+/// through, nor half of a wide character cut by its edge) and framed, the title in its top
+/// border. The frame is ASCII like the help's: box-drawing characters are ambiguous-width.
 pub fn popup(f: &mut Frame, area: Rect, cx: &Ctx, title: &str, lines: Vec<Line<'static>>) {
     let w = 60.min(area.width.saturating_sub(2));
-    let inner_w = w.saturating_sub(2).max(1) as usize;
+    let inner_w = w.saturating_sub(4).max(1) as usize;
     let body_h: u16 = lines.iter().map(|l| (l.width().max(1)).div_ceil(inner_w) as u16).sum();
     let h = (body_h + 3).min(area.height);
     let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
-    f.render_widget(Clear, r);
-    let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(r);
-    f.render_widget(Paragraph::new(format!(" {title}")).style(cx.theme.bar), head);
+    clear_whole(f, r);
+    let border = ratatui::symbols::border::Set {
+        top_left: "+",
+        top_right: "+",
+        bottom_left: "+",
+        bottom_right: "+",
+        vertical_left: "|",
+        vertical_right: "|",
+        horizontal_top: "-",
+        horizontal_bottom: "-",
+    };
+    let block = Block::bordered()
+        .border_set(border)
+        .border_style(cx.theme.border)
+        .style(cx.theme.popup)
+        .title(Span::styled(format!(" {title} "), cx.theme.bar));
     let mut padded = vec![Line::from("")];
     padded.extend(lines.into_iter().map(|mut l| {
         l.spans.insert(0, Span::raw(" "));
         l
     }));
-    f.render_widget(Paragraph::new(padded).style(cx.theme.popup).wrap(Wrap { trim: false }), body);
+    f.render_widget(Paragraph::new(padded).style(cx.theme.popup).wrap(Wrap { trim: false }).block(block), r);
+}
+
+/// `Clear` over `r`, and a wide character just left of it blanked too: its right half lies
+/// under `r`, and a terminal left to draw it would paint half a glyph beside the box.
+fn clear_whole(f: &mut Frame, r: Rect) {
+    f.render_widget(Clear, r);
+    let buf = f.buffer_mut();
+    if r.x > buf.area.x {
+        for y in r.y..r.bottom().min(buf.area.bottom()) {
+            let cell = &mut buf[(r.x - 1, y)];
+            if ui::width(cell.symbol()) > 1 {
+                cell.set_symbol(" ");
+            }
+        }
+    }
 }
 
 type OnYes = Box<dyn FnOnce(&Ctx) -> Action>;
@@ -241,5 +271,42 @@ impl Screen for DraftList {
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled(t.drafts_keys, th.accent)));
         popup(f, area, cx, t.drafts_title, lines);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+
+    /// What a popup's blanking at `x` leaves in each cell of a row of wide characters (张 at
+    /// cells 0, 4, 8…, 伟 at 2, 6, 10…).
+    fn cells_after_clear(x: u16) -> Vec<String> {
+        let mut term = Terminal::new(TestBackend::new(20, 1)).unwrap();
+        term.draw(|f| {
+            f.render_widget(Paragraph::new("张伟张伟张伟张伟张伟"), f.area());
+            clear_whole(f, Rect { x, y: 0, width: 6, height: 1 });
+        })
+        .unwrap();
+        let buf = term.backend().buffer();
+        (0..20).map(|x| buf[(x, 0)].symbol().to_string()).collect()
+    }
+
+    #[test]
+    fn a_wide_character_cut_by_a_popups_edge_is_blanked_whole() {
+        // The 张 at cells 4–5, the box starting at 5 under its right half.
+        let cells = cells_after_clear(5);
+        assert_eq!(cells[4], " ", "{cells:?}");
+        assert_eq!((cells[2].as_str(), cells[12].as_str()), ("伟", "张"), "the rest stays: {cells:?}");
+    }
+
+    #[test]
+    fn a_wide_character_beside_a_popups_edge_is_kept() {
+        let cells = cells_after_clear(4);
+        assert_eq!((cells[2].as_str(), cells[4].as_str()), ("伟", " "), "{cells:?}");
+        let cells = cells_after_clear(6);
+        assert_eq!(cells[4], "张", "ends at the box's edge, so is whole: {cells:?}");
     }
 }
