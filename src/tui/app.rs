@@ -441,18 +441,7 @@ impl<'a> App<'a> {
         let popup =
             Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
         f.render_widget(Clear, popup);
-        // A border of ASCII: it must stand out in mono too, and box-drawing characters are
-        // ambiguous-width (see `narrow`).
-        let border = ratatui::symbols::border::Set {
-            top_left: "+",
-            top_right: "+",
-            bottom_left: "+",
-            bottom_right: "+",
-            vertical_left: "|",
-            vertical_right: "|",
-            horizontal_top: "-",
-            horizontal_bottom: "-",
-        };
+        let border = super::ui::ASCII_BORDER;
         let block = ratatui::widgets::Block::bordered()
             .border_set(border)
             .border_style(th.border)

@@ -144,6 +144,19 @@ pub fn footer<'a>(keys: &[KeyHelp], cols: usize, theme: &Theme) -> Line<'a> {
     Line::from(spans)
 }
 
+/// The border of every box (help, popups): ASCII, so it stands out in mono too and never
+/// shifts a line — box-drawing characters are ambiguous-width (see `narrow`).
+pub const ASCII_BORDER: ratatui::symbols::border::Set = ratatui::symbols::border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

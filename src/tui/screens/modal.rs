@@ -23,16 +23,7 @@ pub fn popup(f: &mut Frame, area: Rect, cx: &Ctx, title: &str, lines: Vec<Line<'
     let h = (body_h + 3).min(area.height);
     let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
     clear_whole(f, r);
-    let border = ratatui::symbols::border::Set {
-        top_left: "+",
-        top_right: "+",
-        bottom_left: "+",
-        bottom_right: "+",
-        vertical_left: "|",
-        vertical_right: "|",
-        horizontal_top: "-",
-        horizontal_bottom: "-",
-    };
+    let border = super::super::ui::ASCII_BORDER;
     let block = Block::bordered()
         .border_set(border)
         .border_style(cx.theme.border)
