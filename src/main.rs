@@ -1,7 +1,5 @@
-use clap::Parser;
-
 fn main() {
-    let cli = mingdan::cli::Cli::parse();
+    let cli = mingdan::cli::parse_args();
     // Rust ignores SIGPIPE, so a closed pipe is an EPIPE error: the commands turn it into
     // `StdoutClosed`, which ends them quietly with status 0 (`mingdan audit | head -1`).
     if let Err(e) = mingdan::cli::main(cli) {

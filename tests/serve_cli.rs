@@ -254,3 +254,26 @@ fn the_tui_over_a_server_that_stopped_answering_shows_the_wait_and_quits_on_ctrl
     let _ = server.kill();
     let _ = server.wait();
 }
+
+#[test]
+fn a_mistyped_command_line_is_told_in_chinese_with_the_usage_and_status_2() {
+    for (args, says) in [
+        (&["search", "w", "--limit", "-5"][..], "“-5”是负数"),
+        (&["frobnicate"][..], "没有“frobnicate”这个命令"),
+        (&["backup"][..], "缺少必须给出的参数"),
+        (&["report", "bogus", "--out", "x.xlsx"][..], "可以是：coverage、results、performance、contacts"),
+        (&["search", "w", "--limit", "abc"][..], "请写一个整数"),
+        (&["search", "w", "--lmit", "5"][..], "不认识参数“--lmit”"),
+    ] {
+        let o = mingdan(args);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {out}");
+        assert!(out.contains(says) && out.contains("mingdan --help"), "{args:?}: {out}");
+        for english in ["error:", "unexpected argument", "tip:", "For more information"] {
+            assert!(!out.contains(english), "clap's English reached the user for {args:?}: {out}");
+        }
+    }
+    // Help is still help, with status 0.
+    let o = mingdan(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+}

@@ -418,6 +418,69 @@ fn actor(service: &Service, as_staff: Option<&str>) -> Result<StaffNo> {
     }
 }
 
+/// Reads the command line. Help and `--version` print as clap writes them; a mistake is told in a
+/// Chinese sentence naming the argument and what to do, with the usage line, and exits with 2 —
+/// clap's own English ("unexpected argument '-5' found") is not for a teller.
+pub fn parse_args() -> Cli {
+    use clap::error::ErrorKind;
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
+        Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+        Err(e) => {
+            eprintln!("mingdan：{}", args_error(&e));
+            if let Some(clap::error::ContextValue::StyledStr(usage)) = e.get(clap::error::ContextKind::Usage)
+            {
+                let usage = usage.to_string();
+                eprintln!("用法：{}", usage.trim().trim_start_matches("Usage:").trim());
+            }
+            eprintln!("mingdan --help 列出所有命令；mingdan 命令 --help 列出该命令的参数。");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// A command-line mistake as a Chinese sentence (`parse_args`).
+fn args_error(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let text = |k: ContextKind| match e.get(k) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join("、"),
+        Some(ContextValue::StyledStr(s)) => s.to_string(),
+        Some(ContextValue::StyledStrs(v)) => v.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("、"),
+        Some(ContextValue::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    let arg = text(ContextKind::InvalidArg);
+    let value = text(ContextKind::InvalidValue);
+    match e.kind() {
+        ErrorKind::UnknownArgument
+            if arg.starts_with('-') && arg[1..].chars().all(|c| c.is_ascii_digit()) =>
+        {
+            format!("“{arg}”是负数，这里不能用负数；请写 0 或正数")
+        }
+        ErrorKind::UnknownArgument => format!("不认识参数“{arg}”；请检查拼写"),
+        ErrorKind::InvalidSubcommand => format!("没有“{}”这个命令", text(ContextKind::InvalidSubcommand)),
+        ErrorKind::MissingRequiredArgument => format!("缺少必须给出的参数：{arg}"),
+        ErrorKind::MissingSubcommand => "缺少子命令".to_string(),
+        ErrorKind::InvalidValue => {
+            let valid = text(ContextKind::ValidValue);
+            if valid.is_empty() {
+                format!("{arg} 的值“{value}”不对")
+            } else {
+                format!("{arg} 的值“{value}”不对；可以是：{valid}")
+            }
+        }
+        ErrorKind::ValueValidation => format!("{arg} 的值“{value}”不对；请写一个整数"),
+        ErrorKind::ArgumentConflict if arg.is_empty() => {
+            format!("多出的参数不能和 {} 一起用；请检查命令", text(ContextKind::PriorArg))
+        }
+        ErrorKind::ArgumentConflict => format!("{arg} 不能和 {} 一起用", text(ContextKind::PriorArg)),
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues => format!("参数太多：“{value}”"),
+        _ => "命令行参数不对".to_string(),
+    }
+}
+
 pub fn main(cli: Cli) -> Result<()> {
     let mut tui =
         TuiOptions { theme: cli.theme.clone(), lang: cli.lang, mouse: cli.mouse, mode: String::new() };
