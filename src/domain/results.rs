@@ -179,6 +179,12 @@ impl Movement {
         Ratio { done: self.lost + self.downgraded, of: self.gold_at_start }
     }
 
+    /// Clients won in the period: 提升 clients reaching gold and prospects won (转化, as 员工绩效
+    /// counts it).
+    pub fn won(&self) -> u32 {
+        self.uplift.done + self.prospects.done
+    }
+
     /// Lost clients alone, of the gold clients at the start.
     pub fn lost(&self) -> Ratio {
         Ratio { done: self.lost, of: self.gold_at_start }

@@ -358,7 +358,7 @@ impl Service {
             pct(m.churn()),
             C::Empty,
             C::Empty,
-            format!("{of_gold}流失与降级合计 {} 户", m.lost + m.downgraded),
+            format!("{of_gold}流失与降级合计 {} 户", m.churn().done),
         ));
         figures.push(row(
             format!("{q} 其中流失"),

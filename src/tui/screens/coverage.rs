@@ -118,9 +118,9 @@ fn result_cells(r: &StaffResults, cx: &Ctx) -> Vec<Line<'static>> {
     let count =
         |n: u32, style| Line::from(Span::styled(if n > 0 { n.to_string() } else { "-".into() }, style));
     vec![
-        count(m.lost + m.downgraded, th.overdue),
+        count(m.churn().done, th.overdue),
         count(m.gained_gold, th.ok),
-        count(m.uplift.done + m.prospects.done, th.ok),
+        count(m.won(), th.ok),
         count(r.contacts, th.text),
         Line::from(Span::styled(
             r.satisfaction_tenths().map_or("-".into(), |s| format!("{}.{}", s / 10, s % 10)),
