@@ -415,3 +415,76 @@ fn autosaving_a_draft_is_not_audited_and_discarding_one_is_once() {
     s.discard_draft(cno("C1")).unwrap();
     assert_eq!(drafts(), 1, "nothing left to throw away, nothing recorded");
 }
+
+/// The client's open 唤醒 task, if any: (opened on, due, maintainer).
+fn wake_up(b: &Branch, client: &str) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {
+    let card = b.session("9001").client(cno(client)).unwrap();
+    card.open_tasks.iter().find_map(|t| match t.kind() {
+        TaskKind::Reactivate { since } => Some((since, t.due)),
+        _ => None,
+    })
+}
+
+fn set_status(b: &Branch, client: &str, status: mingdan::domain::ClientStatus) {
+    let row = mingdan::service::imports::ClientRecord {
+        line: 2,
+        no: Some(cno(client)),
+        status: Some(status),
+        ..Default::default()
+    };
+    let out = b.session("9001").import_clients(vec![row], "状态.csv".into(), false, vec![]).unwrap();
+    assert!(out.written, "{:?}", out.problems);
+}
+
+#[test]
+fn a_client_the_register_says_fell_asleep_is_on_todays_wake_up_list_until_someone_reaches_them() {
+    use mingdan::domain::ClientStatus;
+    let b = branch();
+    let s = b.session("2001");
+    assert!(s.today().unwrap().reactivate.is_empty());
+    set_status(&b, "C2", ClientStatus::Dormant);
+    let today = d(2026, 11, 18);
+    assert_eq!(wake_up(&b, "C2"), Some((today, d(2026, 12, 18))), "owed from the import, a month to do it");
+    let list = s.today().unwrap().reactivate;
+    assert_eq!(list.iter().map(|t| t.id.client.as_str()).collect::<Vec<_>>(), ["C2"]);
+    // A second import saying the same changes nothing, and the next day's housekeeping adds none.
+    set_status(&b, "C2", ClientStatus::Dormant);
+    b.clock.advance(Duration::days(1));
+    assert_eq!(s.today().unwrap().reactivate.len(), 1);
+
+    // An unanswered call is not the wake-up call; a call that reaches them, about anything, is.
+    let tried = s.log_contact(ContactDraft { outcome: Outcome::NoAnswer, ..marketing("C2") }).unwrap();
+    assert!(tried.completed.is_empty());
+    let reached = s.log_contact(draft("C2", Purpose::QuarterlyNotice)).unwrap();
+    assert!(reached.completed.iter().any(|t| matches!(t.kind(), TaskKind::Reactivate { .. })));
+    assert!(s.today().unwrap().reactivate.is_empty());
+    // Still asleep the next day: the attempt was made, nothing new is owed.
+    b.clock.advance(Duration::days(1));
+    assert!(s.today().unwrap().reactivate.is_empty());
+    assert_eq!(wake_up(&b, "C2"), None);
+}
+
+#[test]
+fn a_client_that_wakes_by_itself_owes_no_wake_up_call_and_one_that_falls_asleep_again_owes_another() {
+    use mingdan::domain::ClientStatus;
+    let b = branch();
+    let s = b.session("2001");
+    set_status(&b, "C3", ClientStatus::Dormant);
+    assert!(wake_up(&b, "C3").is_some());
+    b.clock.advance(Duration::days(3));
+    set_status(&b, "C3", ClientStatus::Active);
+    assert_eq!(wake_up(&b, "C3"), None, "it woke: the open task is cancelled");
+    assert!(s.today().unwrap().reactivate.is_empty());
+    b.clock.advance(Duration::days(40));
+    set_status(&b, "C3", ClientStatus::Dormant);
+    assert_eq!(wake_up(&b, "C3").map(|w| w.0), Some(d(2026, 11, 18) + Duration::days(43)));
+    // A dormant client given to a colleague who lets it run late: the miss is the first
+    // maintainer's, and the receiver owes a fresh call from the handover.
+    b.clock.advance(Duration::days(35));
+    let head = b.session("1001");
+    head.assign(vec![cno("C3")], Some(sno("2002")), "调整".into()).unwrap();
+    let receiver = b.session("2002").today().unwrap().reactivate;
+    assert_eq!(receiver.len(), 1);
+    assert_eq!(receiver[0].id.kind, TaskKind::Reactivate { since: d(2026, 11, 18) + Duration::days(78) });
+    assert!(s.today().unwrap().reactivate.is_empty(), "the giver cannot do it any more");
+}

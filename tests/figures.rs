@@ -823,3 +823,51 @@ fn staff_performance_keeps_a_loss_with_whoever_held_the_client_when_the_quarter_
     let row = staff.rows.iter().find(|r| r[0] == ReportCell::Text("2002".into())).unwrap();
     assert_eq!(row[col("平均满意度")], ReportCell::Decimal2(300));
 }
+
+/// 名下资产变化 on 员工绩效 (point 9): the balances of the clients each person held when the
+/// quarter began, on the day before it and on the day the figures are as of. A client handed on
+/// in the quarter stays with whoever held it at the start, and a balance nobody knew at the start
+/// is left out, not counted as growth from nothing.
+#[test]
+fn roster_assets_change_counts_the_clients_held_at_the_quarters_start() {
+    let b = common::branch();
+    let admin = b.session("9001");
+    let balance = |no: &str, wan: i64| ClientRecord {
+        line: 2,
+        no: Some(common::cno(no)),
+        assets: Some(Fen::wan(wan)),
+        ..ClientRecord::default()
+    };
+    // In Q4 the clients came in on 11-18 with their balances: nothing was known on 09-30.
+    let q4 = admin.performance(None).unwrap();
+    let r = q4.staff[&common::sno("2001")].assets;
+    assert_eq!((r.clients, r.unknown, r.change()), (0, 3, None));
+
+    // Into 2027Q1: the first request freezes Q4's rosters (2001 holds C1..C3).
+    b.clock.advance(Duration::days(53)); // 2027-01-10
+    assert!(admin.import_clients(vec![balance("C1", 40)], "1月.csv".into(), false, vec![]).unwrap().written);
+    b.clock.advance(Duration::days(5)); // 01-15: C2 goes to 2002
+    b.session("1001").assign(vec![common::cno("C2")], Some(common::sno("2002")), "调整".into()).unwrap();
+    b.clock.advance(Duration::days(5)); // 01-20: C2's balance grows with its new maintainer
+    assert!(
+        admin.import_clients(vec![balance("C2", 200)], "1月下.csv".into(), false, vec![]).unwrap().written
+    );
+    let q1 = admin.performance(None).unwrap();
+    assert!(q1.holders_frozen);
+    let giver = q1.staff[&common::sno("2001")].assets;
+    // C1 30→40万, C2 130→200万, C3 230万 unchanged: +80万 over three clients.
+    assert_eq!((giver.clients, giver.unknown), (3, 0));
+    assert_eq!((giver.start, giver.end), (Fen::wan(390), Fen::wan(470)));
+    assert_eq!(giver.change(), Some(Fen::wan(80)));
+    let receiver = q1.staff[&common::sno("2002")].assets;
+    assert_eq!(receiver.change(), None, "a handover brings the receiver no growth");
+    // The outlet is the sum of its people, and the report shows the same figure in yuan.
+    assert_eq!(q1.outlets[&OutletId::parse("城关").unwrap()].assets.change(), Some(Fen::wan(80)));
+    let report = admin.report(mingdan::service::views::ReportKind::Performance, None, "-".into()).unwrap();
+    let sheet = &report.sheets[0];
+    let col = sheet.headers.iter().position(|h| h == "名下资产变化（元）").unwrap();
+    let row =
+        sheet.rows.iter().find(|r| r[0] == mingdan::service::views::ReportCell::Text("2001".into())).unwrap();
+    // The report's columns come after a title row in files; here the sheet's own headers.
+    assert_eq!(row[col], mingdan::service::views::ReportCell::Decimal2(Fen::wan(80).0));
+}

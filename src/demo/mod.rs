@@ -8,8 +8,10 @@ pub mod people;
 use chrono::{Duration, NaiveDate, NaiveTime};
 
 use crate::domain::names::readings;
-use crate::domain::results::{BranchTotal, ClientState, Snapshot, StateChange, months_back, periods};
-use crate::domain::task::{apply_contact, owed_on_joining};
+use crate::domain::results::{
+    BalanceChange, BranchTotal, ClientState, Snapshot, StateChange, months_back, periods,
+};
+use crate::domain::task::{apply_contact, owed_on_joining, reactivation_change};
 use crate::domain::*;
 use people::People;
 
@@ -29,6 +31,8 @@ pub struct DemoBranch {
     /// Each client's recorded changes (its first appearance, and a tier change for some), in
     /// the same order as `clients`.
     pub history: Vec<Vec<StateChange>>,
+    /// Each client's recorded balance changes over the last year, in the order of `clients`.
+    pub balances: Vec<Vec<BalanceChange>>,
     /// Month-start counts for the past year and more, for growth and the trend.
     pub snapshots: Vec<Snapshot>,
     /// Who the demo logs in as: a lobby manager with overdue work.
@@ -274,7 +278,13 @@ fn note_for(purpose: Purpose, outcome: Outcome, launch: Option<&str>, rng: &mut 
 enum Event {
     QuarterStarts(Quarter),
     LaunchStarts(usize),
-    Contact { purpose: Purpose, launch: Option<usize>, answered: bool },
+    Contact {
+        purpose: Purpose,
+        launch: Option<usize>,
+        answered: bool,
+    },
+    /// The client stops using the bank: 沉睡 from this day, owing a 唤醒.
+    FallsAsleep,
 }
 
 struct History<'a> {
@@ -283,6 +293,8 @@ struct History<'a> {
     today: NaiveDate,
     next_id: &'a mut dyn FnMut() -> u64,
     contacts: Vec<Contact>,
+    /// The day each roster client that is 沉睡 now fell asleep in the replayed half year.
+    asleep: std::collections::HashMap<ClientNo, NaiveDate>,
 }
 
 impl History<'_> {
@@ -291,10 +303,20 @@ impl History<'_> {
     /// diligence.
     fn replay(&mut self, client: &mut Client, diligence: u32, rng: &mut fastrand::Rng) -> Vec<Task> {
         let start = self.today - Duration::days(HISTORY_DAYS);
+        let mut events: Vec<(NaiveDate, Event)> = Vec::new();
+        // A dormant roster client was active until some weeks ago, so Today has 唤醒 tasks
+        // both late and still in time, and some already done by a contact since. The day comes
+        // from the client number, not `rng`, so the rest of the history stays as it was.
+        if client.status == ClientStatus::Dormant {
+            client.status = ClientStatus::Active;
+            let seed =
+                client.no.as_str().bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+            let days = fastrand::Rng::with_seed(seed).i64(3..70);
+            events.push((self.today - Duration::days(days), Event::FallsAsleep));
+        }
         let mut tasks = owed_on_joining(client, &[], start, self.rules, &[], (self.next_id)());
         client.next_callback = tasks.first().map(|t| t.due);
 
-        let mut events: Vec<(NaiveDate, Event)> = Vec::new();
         let mut q = Quarter::of(start);
         loop {
             let first = q.first_day().max(start);
@@ -372,6 +394,11 @@ impl History<'_> {
             match event {
                 Event::QuarterStarts(q) => tasks.push(Task::quarterly(client, q, day)),
                 Event::LaunchStarts(i) => tasks.push(Task::launch(client, &self.launches[i], day)),
+                Event::FallsAsleep => {
+                    client.status = ClientStatus::Dormant;
+                    self.asleep.insert(client.no.clone(), day);
+                    tasks.extend(reactivation_change(client, &tasks, Some(day), day));
+                }
                 Event::Contact { purpose, launch, answered } => {
                     let contact = self.contact(client, day, purpose, launch, answered, rng);
                     let open: Vec<Task> = tasks.iter().filter(|t| t.is_open()).cloned().collect();
@@ -456,9 +483,21 @@ impl History<'_> {
 /// A past for each client: when it first appeared and, for a few, the tier change that made
 /// them what they are now — uplift clients who reached gold (conversion) and gold clients who
 /// fell back or left (churn) within the last half year.
-fn client_history(c: &Client, today: NaiveDate, rng: &mut fastrand::Rng) -> Vec<StateChange> {
+fn client_history(
+    c: &Client,
+    asleep: Option<NaiveDate>,
+    today: NaiveDate,
+    rng: &mut fastrand::Rng,
+) -> Vec<StateChange> {
     let now = ClientState::of(c);
     let born = today - Duration::days(rng.i64(2 * 365..8 * 365));
+    if let Some(on) = asleep {
+        let awake = ClientState { status: ClientStatus::Active, ..now };
+        return vec![
+            StateChange { client: c.no.clone(), on: born, from: None, to: awake },
+            StateChange { client: c.no.clone(), on, from: Some(awake), to: now },
+        ];
+    }
     let recent = today - Duration::days(rng.i64(1..HISTORY_DAYS));
     // About two in five of today's gold clients reached gold over the last 27 months, evenly: the
     // gold count, less the losses, grows some 13% a year (a little short of the 15% target, as a
@@ -481,6 +520,32 @@ fn client_history(c: &Client, today: NaiveDate, rng: &mut fastrand::Rng) -> Vec<
         Some(b) => vec![first, StateChange { client: c.no.clone(), on, from: Some(b), to: now }],
         None => vec![first],
     }
+}
+
+/// A year of a client's balance: one to three changes, mostly small rises (a branch's premium
+/// clients grow their assets, some draw down), ending at today's balance. From its own random
+/// stream, so the rest of the demo stays as it was.
+fn balance_history(c: &Client, today: NaiveDate, rng: &mut fastrand::Rng) -> Vec<BalanceChange> {
+    let Some(now) = c.assets else { return Vec::new() };
+    let mut days: Vec<i64> = (0..rng.usize(1..=3)).map(|_| rng.i64(1..365)).collect();
+    days.sort_unstable();
+    days.dedup();
+    // Walked back from today: each change's `from` is the balance before it.
+    let mut out = Vec::new();
+    let mut after = now.0;
+    for ago in days {
+        let permille = rng.i64(-60..=120);
+        let before = after * 1000 / (1000 + permille);
+        out.push(BalanceChange {
+            client: c.no.clone(),
+            on: today - Duration::days(ago),
+            from: Some(Fen(before)),
+            to: Some(Fen(after)),
+        });
+        after = before;
+    }
+    out.reverse();
+    out
 }
 
 /// Month-start snapshots for the past two years and more (the results trend shows eight
@@ -555,7 +620,14 @@ pub fn generate(spec: &DemoSpec, next_id: &mut dyn FnMut() -> u64) -> DemoBranch
         .iter()
         .find(|s| s.role.as_str() == JobRole::LOBBY_MANAGER)
         .map_or_else(|| staff[0].no.clone(), |s| s.no.clone());
-    let mut replay = History { rules: &rules, launches: &launches, today, next_id, contacts: Vec::new() };
+    let mut replay = History {
+        rules: &rules,
+        launches: &launches,
+        today,
+        next_id,
+        contacts: Vec::new(),
+        asleep: Default::default(),
+    };
     let mut tasks = Vec::new();
     for s in &staff {
         let quota = rules.quota(&s.role) as i64;
@@ -583,8 +655,12 @@ pub fn generate(spec: &DemoSpec, next_id: &mut dyn FnMut() -> u64) -> DemoBranch
         }
     }
     let contacts = replay.contacts;
-    let history: Vec<Vec<StateChange>> = clients.iter().map(|c| client_history(c, today, rng)).collect();
+    let asleep = replay.asleep;
+    let history: Vec<Vec<StateChange>> =
+        clients.iter().map(|c| client_history(c, asleep.get(&c.no).copied(), today, rng)).collect();
     let snapshots = past_snapshots(&clients, &history, today);
+    let balance_rng = &mut fastrand::Rng::with_seed(spec.seed ^ 0xba1a);
+    let balances = clients.iter().map(|c| balance_history(c, today, balance_rng)).collect();
     // A county branch's personal clients outnumber its premium register about seven to one,
     // which puts the gold share near the 1% target, where the demo's managers should look. The
     // branch head has entered core banking's total every month for two years.
@@ -614,6 +690,7 @@ pub fn generate(spec: &DemoSpec, next_id: &mut dyn FnMut() -> u64) -> DemoBranch
         rules,
         default_user,
         history,
+        balances,
         snapshots,
         branch_totals,
     }
@@ -683,5 +760,25 @@ mod tests {
         let unassigned =
             d.clients.iter().filter(|c| c.tier.is_gold_or_above() && c.maintainer.is_none()).count();
         assert!(unassigned > 0);
+    }
+
+    #[test]
+    fn dormant_roster_clients_owe_wake_up_calls_some_late_some_in_time_some_done() {
+        let d = demo();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 18).unwrap();
+        let wake: Vec<&Task> =
+            d.tasks.iter().filter(|t| matches!(t.id.kind, TaskKind::Reactivate { .. })).collect();
+        let dormant = d.clients.iter().filter(|c| c.on_roster() && c.status == ClientStatus::Dormant).count();
+        assert!(dormant > 5, "{dormant}");
+        assert_eq!(wake.len(), dormant, "one per dormant roster client");
+        assert!(wake.iter().any(|t| t.is_open() && t.due < today), "some late");
+        assert!(wake.iter().any(|t| t.is_open() && t.due >= today), "some still in time");
+        assert!(wake.iter().any(|t| matches!(t.state, TaskState::Done { .. })), "some done");
+        // The history says when each fell asleep, as the task does.
+        for t in &wake {
+            let i = d.clients.iter().position(|c| c.no == t.id.client).unwrap();
+            let since = crate::domain::task::asleep_since(&d.history[i]);
+            assert_eq!(Some(t.created), since, "{}", t.id.client);
+        }
     }
 }

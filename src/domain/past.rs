@@ -131,11 +131,11 @@ impl PastTask {
     }
 }
 
-/// Whether a task counts in `quarter`'s coverage: a callback first due in it, its notice, or a
+/// Whether a task counts in `quarter`'s coverage: a callback (or 唤醒) first due in it, its notice, or a
 /// recommendation of a launch running at some time in it (`coverage::launches_in`).
 pub fn counts_in(t: &Task, quarter: Quarter, launches: &[LaunchId]) -> bool {
     match t.id.kind {
-        TaskKind::Callback { .. } => quarter.contains(t.first_due),
+        TaskKind::Callback { .. } | TaskKind::Reactivate { .. } => quarter.contains(t.first_due),
         TaskKind::Quarterly(q) => q == quarter,
         TaskKind::Launch(id) => launches.contains(&id),
     }

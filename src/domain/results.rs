@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::client::{CardTier, Client, ClientStatus, Segment};
 use super::coverage::Ratio;
 use super::ids::ClientNo;
+use super::money::Fen;
 
 /// Counts of the register on one day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -307,6 +308,82 @@ pub fn movement_by<'a, K: Ord>(
         if let (Some(start), Some(end)) = (state_at(current, changes, before), state_at(current, changes, to))
         {
             out.entry(key).or_default().count(start, end);
+        }
+    }
+    out
+}
+
+/// A recorded change of a client's 日均金融资产 (the balance the card tier follows): from what
+/// to what, on which day. `None` is "not known" (an import that left the amount empty for a new
+/// client). Recorded by every save that changes it, so a staff member's roster assets can be
+/// compared between two dates (`roster_assets_by`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BalanceChange {
+    pub client: ClientNo,
+    pub on: NaiveDate,
+    pub from: Option<Fen>,
+    pub to: Option<Fen>,
+}
+
+/// The client's balance at the end of `date`, from its current balance and its changes in date
+/// order: the last change on or before `date`, else what the first change started from; with no
+/// change recorded, the current balance (it has not changed since mingdan first saw it, or since
+/// balances were first recorded).
+pub fn assets_at(current: Option<Fen>, changes: &[BalanceChange], date: NaiveDate) -> Option<Fen> {
+    match changes.iter().rposition(|c| c.on <= date) {
+        Some(i) => changes[i].to,
+        None => changes.first().map_or(current, |first| first.from),
+    }
+}
+
+/// 名下资产变化: the balances of the clients a staff member held at a period's start, on the day
+/// before it and on its last day, summed over the clients whose balance is known on both days
+/// (`clients`); `unknown` counts the others, which are left out of both sums rather than taken
+/// as 0. Counted for whoever held each client at the start (rule 1 of the figures: a client
+/// handed over in the period neither adds to the receiver nor leaves the giver), so a handover
+/// cannot make anyone's roster grow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterAssets {
+    pub clients: u32,
+    pub unknown: u32,
+    /// Sum on the day before the period, in fen.
+    pub start: Fen,
+    /// Sum on the period's last day (or the day the figures are as of), in fen.
+    pub end: Fen,
+}
+
+impl RosterAssets {
+    /// End less start, in fen; `None` when no client's balance is known on both days.
+    pub fn change(&self) -> Option<Fen> {
+        (self.clients > 0).then(|| Fen(self.end.0 - self.start.0))
+    }
+
+    pub fn add(&mut self, o: &RosterAssets) {
+        self.clients += o.clients;
+        self.unknown += o.unknown;
+        self.start = Fen(self.start.0 + o.start.0);
+        self.end = Fen(self.end.0 + o.end.0);
+    }
+}
+
+/// `RosterAssets` over `from..=to` per key (the staff member who held each client at `from`),
+/// from each client's current balance and recorded balance changes (`assets_at`).
+pub fn roster_assets_by<'a, K: Ord>(
+    clients: impl Iterator<Item = (K, Option<Fen>, &'a [BalanceChange])>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> std::collections::BTreeMap<K, RosterAssets> {
+    let before = from.pred_opt().unwrap_or(from);
+    let mut out = std::collections::BTreeMap::<K, RosterAssets>::new();
+    for (key, current, changes) in clients {
+        let r = out.entry(key).or_default();
+        match (assets_at(current, changes, before), assets_at(current, changes, to)) {
+            (Some(start), Some(end)) => {
+                r.clients += 1;
+                r.start = Fen(r.start.0 + start.0);
+                r.end = Fen(r.end.0 + end.0);
+            }
+            _ => r.unknown += 1,
         }
     }
     out
@@ -626,5 +703,41 @@ mod tests {
         let m = months_back(d(2026, 11, 18), 3);
         assert_eq!(m, [d(2026, 9, 1), d(2026, 10, 1), d(2026, 11, 1)]);
         assert_eq!(months_back(d(2026, 2, 10), 3)[0], d(2025, 12, 1));
+    }
+
+    #[test]
+    fn roster_assets_compare_the_clients_held_at_the_start_on_the_two_days() {
+        let no = |s: &str| ClientNo::parse(s).unwrap();
+        let ch = |c: &str, on, from: Option<i64>, to: Option<i64>| BalanceChange {
+            client: no(c),
+            on,
+            from: from.map(Fen::wan),
+            to: to.map(Fen::wan),
+        };
+        let q4 = (d(2026, 10, 1), d(2026, 12, 31));
+        // A: 50万 → 80万 on 11-02. B: no change recorded, 30万 all along. C: 100万 in September,
+        // 60万 in October, back to 90万 on 2027-01-05 (after the quarter). D: unknown at the
+        // start (came in without an amount), 20万 since 11-20. E: joined on 11-10.
+        let a = [ch("A", d(2026, 11, 2), Some(50), Some(80))];
+        let c = [ch("C", d(2026, 10, 15), Some(100), Some(60)), ch("C", d(2027, 1, 5), Some(60), Some(90))];
+        let dd = [ch("D", d(2026, 11, 20), None, Some(20))];
+        let e = [ch("E", d(2026, 11, 10), None, Some(500))];
+        let rows: Vec<(&str, Option<Fen>, &[BalanceChange])> = vec![
+            ("1001", Some(Fen::wan(80)), &a),
+            ("1001", Some(Fen::wan(30)), &[]),
+            ("1002", Some(Fen::wan(90)), &c),
+            ("1002", Some(Fen::wan(20)), &dd),
+            ("1002", Some(Fen::wan(500)), &e),
+        ];
+        let by = roster_assets_by(rows.into_iter(), q4.0, q4.1);
+        let r1 = by["1001"];
+        assert_eq!((r1.clients, r1.unknown, r1.start, r1.end), (2, 0, Fen::wan(80), Fen::wan(110)));
+        assert_eq!(r1.change(), Some(Fen::wan(30)));
+        let r2 = by["1002"];
+        // C counts 100万 → 60万 (January's rise is after the quarter); D and E had no balance
+        // at the start: left out of both sums, not counted as growth from 0.
+        assert_eq!((r2.clients, r2.unknown, r2.change()), (1, 2, Some(Fen::wan(-40))));
+        assert_eq!(RosterAssets { unknown: 3, ..RosterAssets::default() }.change(), None);
+        assert_eq!(assets_at(Some(Fen::wan(90)), &c, d(2026, 9, 30)), Some(Fen::wan(100)));
     }
 }

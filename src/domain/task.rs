@@ -5,7 +5,7 @@ use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{DueBucket, Quarter};
-use super::client::Client;
+use super::client::{Client, ClientStatus};
 use super::contact::{BACKDATE_MAX_DAYS, Contact, Purpose};
 use super::ids::{ClientNo, ContactId, LaunchId, StaffNo};
 use super::product::ProductLaunch;
@@ -19,7 +19,18 @@ pub enum TaskKind {
     Quarterly(Quarter),
     /// 信息传达: one per roster client per product launch.
     Launch(LaunchId),
+    /// 唤醒: a roster client found 沉睡 (dormant, DOMAIN.md "by behaviour as active or dormant")
+    /// is owed a contact that tries to bring them back, within `REACTIVATE_DAYS`. `since` is the
+    /// day the task opened; a client falling asleep again later owes a new one. Any contact that
+    /// reaches the client on or after that day completes it (`effect_of_contact`); it is
+    /// cancelled when the client wakes or is lost by itself, and never lapses while owed.
+    /// Appended last (format: bincode variant 3), so stored tasks of the other kinds still read.
+    Reactivate { since: NaiveDate },
 }
+
+/// Days a 沉睡 roster client's maintainer has to make the 唤醒 contact (`TaskKind::Reactivate`):
+/// one month, the branch's choice (the seeds say only that dormant clients are to be woken).
+pub const REACTIVATE_DAYS: i64 = 30;
 
 impl TaskKind {
     /// The purpose a contact must have to complete a task of this kind (`effect_of_contact`),
@@ -29,6 +40,8 @@ impl TaskKind {
             TaskKind::Callback { .. } => (Purpose::Callback, None),
             TaskKind::Quarterly(_) => (Purpose::QuarterlyNotice, None),
             TaskKind::Launch(id) => (Purpose::ProductPitch, Some(id)),
+            // Any reached contact completes it; 营销 is what a call to wake a client is.
+            TaskKind::Reactivate { .. } => (Purpose::Marketing, None),
         }
     }
 
@@ -37,6 +50,7 @@ impl TaskKind {
             TaskKind::Callback { .. } => "回访",
             TaskKind::Quarterly(_) => "季度告知",
             TaskKind::Launch(_) => "新品推介",
+            TaskKind::Reactivate { .. } => "唤醒",
         }
     }
 }
@@ -111,7 +125,7 @@ impl Task {
     /// is owed until done.
     pub fn lapses(&self, today: NaiveDate) -> bool {
         self.is_open()
-            && !matches!(self.id.kind, TaskKind::Callback { .. })
+            && !matches!(self.id.kind, TaskKind::Callback { .. } | TaskKind::Reactivate { .. })
             && self.due + Duration::days(BACKDATE_MAX_DAYS) < today
     }
 
@@ -132,6 +146,16 @@ impl Task {
 
     pub fn launch(client: &Client, launch: &ProductLaunch, today: NaiveDate) -> Task {
         Task::open(client, TaskKind::Launch(launch.id), launch.deadline, today)
+    }
+
+    /// A 唤醒 contact owed from `today`, due `REACTIVATE_DAYS` on.
+    pub fn reactivate(client: &Client, today: NaiveDate) -> Task {
+        Task::open(
+            client,
+            TaskKind::Reactivate { since: today },
+            today + Duration::days(REACTIVATE_DAYS),
+            today,
+        )
     }
 
     fn open(client: &Client, kind: TaskKind, due: NaiveDate, today: NaiveDate) -> Task {
@@ -186,7 +210,56 @@ pub fn owed_on_joining(
             out.push(Task::launch(client, l, today));
         }
     }
+    out.extend(reactivation_change(client, existing, None, today));
     out
+}
+
+/// What a client's status asks of its 唤醒 task (`TaskKind::Reactivate`) on `today`, given all
+/// its tasks and the day it last fell asleep (`asleep_since`, from its recorded changes): a 沉睡
+/// client on a roster is owed one 唤醒 per time it falls asleep — a new one, due
+/// `REACTIVATE_DAYS` on, unless one is open or one opened since it fell asleep was done or
+/// lapsed (a cancelled one, from leaving a roster, is owed again). With `asleep_since` None
+/// (a client joining a roster) only an open one counts: whoever takes on a dormant client owes
+/// their own attempt to wake it, even if a former maintainer made one. A client no longer 沉睡
+/// (woke by itself, or was lost) or on no roster owes none, so an open one is cancelled.
+/// Returns only tasks that change or are new. Called wherever a status or a roster changes
+/// (import, handover, joining) and by the daily housekeeping, so a store from before this rule
+/// catches up.
+pub fn reactivation_change(
+    client: &Client,
+    existing: &[Task],
+    asleep_since: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Vec<Task> {
+    let reactivations = || existing.iter().filter(|t| matches!(t.id.kind, TaskKind::Reactivate { .. }));
+    if client.on_roster() && client.status == ClientStatus::Dormant {
+        let had = reactivations().any(|t| match (t.id.kind, asleep_since) {
+            _ if t.is_open() => true,
+            (TaskKind::Reactivate { since }, Some(a)) => {
+                !matches!(t.state, TaskState::Cancelled { .. }) && since >= a
+            }
+            _ => false,
+        });
+        if had { Vec::new() } else { vec![Task::reactivate(client, today)] }
+    } else {
+        reactivations()
+            .filter(|t| t.is_open())
+            .map(|t| Task { state: TaskState::Cancelled { on: today }, ..t.clone() })
+            .collect()
+    }
+}
+
+/// The day a client last fell 沉睡, from its recorded changes in date order: the latest change
+/// into 沉睡 from any other status (or its first record, if it was 沉睡 from the start).
+pub fn asleep_since(changes: &[super::results::StateChange]) -> Option<NaiveDate> {
+    let mut since = None;
+    for c in changes {
+        let was = c.from.map(|f| f.status);
+        if c.to.status == ClientStatus::Dormant && was != Some(ClientStatus::Dormant) {
+            since = Some(c.on);
+        }
+    }
+    since
 }
 
 /// Whether an open task stays with whoever holds the client now when the client is handed to
@@ -224,18 +297,23 @@ pub fn move_client(
     client.maintainer = to.cloned();
     let mut changed = Vec::new();
     let mut callback_left_behind = false;
+    let mut reactivate_left_behind = false;
     for t in existing.iter().filter(|t| t.is_open()) {
         let mut t = t.clone();
         let is_callback = matches!(t.id.kind, TaskKind::Callback { .. });
+        let is_reactivate = matches!(t.id.kind, TaskKind::Reactivate { .. });
         match to {
             None if t.fell_due(today) => t.state = TaskState::Lapsed { on: today },
             None => t.state = TaskState::Cancelled { on: today },
             Some(_) if stays_with_giver(&t, today, rules) => {
-                if !is_callback {
+                // Like an overdue callback, an overdue 唤醒 is the giver's miss and the receiver
+                // owes a fresh one; a notice or launch stays open for a backdated contact.
+                if !is_callback && !is_reactivate {
                     continue;
                 }
                 t.state = TaskState::Lapsed { on: today };
-                callback_left_behind = true;
+                callback_left_behind |= is_callback;
+                reactivate_left_behind |= is_reactivate;
             }
             Some(receiver) => t.maintainer = Some(receiver.clone()),
         }
@@ -253,6 +331,9 @@ pub fn move_client(
         let due = today + Duration::days(i64::from(rules.first_callback_days));
         changed.push(Task::callback(&client, callback_seq, due, today));
         client.next_callback = Some(due);
+    }
+    if reactivate_left_behind && !joining {
+        changed.extend(reactivation_change(&client, &[], None, today));
     }
     (client, changed)
 }
@@ -432,6 +513,9 @@ pub fn effect_of_contact(contact: &Contact, client: &Client, open: &[Task], rule
             TaskKind::Callback { .. } => counts_as_callback,
             TaskKind::Quarterly(q) => contact.did(Purpose::QuarterlyNotice, None) && q.contains(date),
             TaskKind::Launch(l) => contact.did(Purpose::ProductPitch, Some(l)) && date <= t.due,
+            // Whatever it was about, a contact that reached a dormant client is the attempt to
+            // wake them; one from before the client fell asleep is not.
+            TaskKind::Reactivate { since } => date >= since,
         };
         complete = open.iter().filter(|t| t.is_open()).filter(wanted).map(|t| t.id.clone()).collect();
     }
@@ -1026,5 +1110,123 @@ mod tests {
         );
         let unheard = Contact { outcome: Outcome::NoAnswer, ..all };
         assert!(effect_of_contact(&unheard, &client(), &open, &rules).complete.is_empty());
+    }
+
+    fn asleep(c: &Client) -> Client {
+        Client { status: ClientStatus::Dormant, ..c.clone() }
+    }
+
+    #[test]
+    fn a_dormant_roster_client_owes_one_wake_up_call_per_time_it_falls_asleep() {
+        let (fell, today) = (d(2026, 10, 20), d(2026, 11, 2));
+        let c = asleep(&client());
+        let new = reactivation_change(&c, &[], Some(fell), today);
+        assert_eq!(new.len(), 1);
+        assert_eq!(new[0].id.kind, TaskKind::Reactivate { since: today });
+        assert_eq!(new[0].due, d(2026, 12, 2), "a month to make the call");
+        assert_eq!(new[0].maintainer, c.maintainer, "owed by whoever holds the client");
+        // Open, or done since it fell asleep: nothing more is owed, however often asked.
+        assert!(reactivation_change(&c, &new, Some(fell), d(2026, 11, 3)).is_empty());
+        let mut done = new[0].clone();
+        done.state = TaskState::Done {
+            on: d(2026, 11, 5),
+            by: StaffNo::parse("1001").unwrap(),
+            contact: ContactId(1),
+        };
+        assert!(reactivation_change(&c, std::slice::from_ref(&done), Some(fell), d(2026, 11, 20)).is_empty());
+        // It woke, then fell asleep again in January: a new attempt is owed.
+        let again =
+            reactivation_change(&c, std::slice::from_ref(&done), Some(d(2027, 1, 10)), d(2027, 1, 10));
+        assert_eq!(again.len(), 1);
+        // Not on a roster, or no longer asleep: none is owed, and an open one is cancelled.
+        let off = Client { maintainer: None, ..c.clone() };
+        assert!(reactivation_change(&off, &[], Some(fell), today).is_empty());
+        let woke = Client { status: ClientStatus::Active, ..c.clone() };
+        let cancelled = reactivation_change(&woke, &new, Some(fell), d(2026, 11, 9));
+        assert_eq!(cancelled.len(), 1);
+        assert_eq!(cancelled[0].state, TaskState::Cancelled { on: d(2026, 11, 9) });
+        let lost = Client { status: ClientStatus::Lost, ..c };
+        assert_eq!(reactivation_change(&lost, &new, Some(fell), d(2026, 11, 9)).len(), 1);
+    }
+
+    #[test]
+    fn any_contact_that_reaches_a_dormant_client_after_it_fell_asleep_is_the_wake_up_call() {
+        let today = d(2026, 11, 2);
+        let c = asleep(&client());
+        let task = Task::reactivate(&c, today);
+        let rules = Rules::default();
+        for purpose in [Purpose::Marketing, Purpose::QuarterlyNotice, Purpose::Survey] {
+            let e = effect_of_contact(
+                &contact(purpose, Outcome::Success, d(2026, 11, 4)),
+                &c,
+                std::slice::from_ref(&task),
+                &rules,
+            );
+            assert_eq!(e.complete, vec![task.id.clone()], "{purpose:?}");
+        }
+        let unanswered = contact(Purpose::Marketing, Outcome::NoAnswer, d(2026, 11, 4));
+        assert!(effect_of_contact(&unanswered, &c, std::slice::from_ref(&task), &rules).complete.is_empty());
+        // Logged late, dated before the client fell asleep: not an attempt to wake it.
+        let before = contact(Purpose::Marketing, Outcome::Success, d(2026, 11, 1));
+        assert!(effect_of_contact(&before, &c, std::slice::from_ref(&task), &rules).complete.is_empty());
+        // It is owed until done: it never lapses like a notice does.
+        assert!(!task.lapses(d(2027, 3, 1)));
+    }
+
+    #[test]
+    fn a_handover_leaves_a_missed_wake_up_call_with_the_giver_and_owes_the_receiver_a_new_one() {
+        let rules = Rules::default();
+        let c = asleep(&client());
+        let giver = c.maintainer.clone();
+        let receiver = StaffNo::parse("1002").unwrap();
+        let opened = d(2026, 10, 1);
+        let task = Task::reactivate(&c, opened); // due 10-31
+        // Not yet due: it moves with the client.
+        let (_, changed) = move_client(
+            c.clone(),
+            std::slice::from_ref(&task),
+            Some(&receiver),
+            d(2026, 10, 20),
+            &rules,
+            &[],
+            5,
+        );
+        let moved: Vec<_> =
+            changed.iter().filter(|t| matches!(t.id.kind, TaskKind::Reactivate { .. })).collect();
+        assert_eq!(moved.len(), 1);
+        assert_eq!((moved[0].maintainer.as_ref(), moved[0].is_open()), (Some(&receiver), true));
+        // Overdue: the giver's miss stays theirs; the receiver owes a fresh one from the handover.
+        let day = d(2026, 11, 10);
+        let (_, changed) =
+            move_client(c.clone(), std::slice::from_ref(&task), Some(&receiver), day, &rules, &[], 5);
+        let old = changed.iter().find(|t| t.id == task.id).expect("the missed one is closed");
+        assert_eq!((&old.maintainer, &old.state), (&giver, &TaskState::Lapsed { on: day }));
+        let fresh =
+            changed.iter().find(|t| t.id.kind == TaskKind::Reactivate { since: day }).expect("a new one");
+        assert_eq!((fresh.maintainer.as_ref(), fresh.due), (Some(&receiver), d(2026, 12, 10)));
+        // Joining a roster while asleep: owed at once.
+        let unassigned = Client { maintainer: None, ..c };
+        let (_, joined) = move_client(unassigned, &[], Some(&receiver), day, &rules, &[], 5);
+        assert!(joined.iter().any(|t| t.id.kind == TaskKind::Reactivate { since: day } && t.is_open()));
+    }
+
+    #[test]
+    fn the_day_a_client_fell_asleep_is_its_latest_change_into_dormant() {
+        use crate::domain::results::{ClientState, StateChange};
+        let st = |status| ClientState { tier: CardTier::Gold, segment: Segment::Maintain, status };
+        let ch = |on, from: Option<ClientState>, to| StateChange { client: client().no, on, from, to };
+        let active = st(ClientStatus::Active);
+        let dormant = st(ClientStatus::Dormant);
+        assert_eq!(asleep_since(&[ch(d(2020, 1, 1), None, active)]), None);
+        assert_eq!(asleep_since(&[ch(d(2020, 1, 1), None, dormant)]), Some(d(2020, 1, 1)));
+        let tier_change_while_asleep = ClientState { tier: CardTier::Platinum, ..dormant };
+        let h = [
+            ch(d(2020, 1, 1), None, active),
+            ch(d(2025, 3, 1), Some(active), dormant),
+            ch(d(2025, 6, 1), Some(dormant), active),
+            ch(d(2026, 9, 1), Some(active), dormant),
+            ch(d(2026, 10, 1), Some(dormant), tier_change_while_asleep),
+        ];
+        assert_eq!(asleep_since(&h), Some(d(2026, 9, 1)), "a tier change while asleep is not falling asleep");
     }
 }

@@ -68,8 +68,8 @@ impl Service {
             for s in &branch.staff {
                 tx.save_staff(s)?;
             }
-            for (c, history) in branch.clients.iter().zip(&branch.history) {
-                tx.save_client_with_history(c, history)?;
+            for ((c, history), balances) in branch.clients.iter().zip(&branch.history).zip(&branch.balances) {
+                tx.save_client_with_history(c, history, balances)?;
             }
             for s in &branch.snapshots {
                 tx.save_snapshot(s)?;

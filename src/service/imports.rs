@@ -510,6 +510,24 @@ impl Service {
             } else {
                 Planned { client: c, tasks: Vec::new(), records: Vec::new(), sensitive }
             };
+            let mut step = step;
+            // A client the file says fell asleep owes a 唤醒 contact; one that woke owes none.
+            if old.as_ref().is_some_and(|o| o.status != step.client.status) {
+                let mut all = self.store.tasks_of(&step.client.no)?;
+                for t in &step.tasks {
+                    match all.iter_mut().find(|a| a.id == t.id) {
+                        Some(a) => *a = t.clone(),
+                        None => all.push(t.clone()),
+                    }
+                }
+                // The change this save records is the latest: it fell asleep today.
+                step.tasks.extend(crate::domain::task::reactivation_change(
+                    &step.client,
+                    &all,
+                    Some(today),
+                    today,
+                ));
+            }
             if let Some(s) = snapshot.as_mut() {
                 if let Some(o) = &old {
                     s.uncount(o);

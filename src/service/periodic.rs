@@ -2,11 +2,13 @@
 //! recommendations lapse once no backdated contact can complete them any more (`Task::lapses`:
 //! 31 days after their period ends), and this quarter's notification task is created for every
 //! roster client that lacks one — except in the quarter's last `Rules::notice_grace_days` days,
-//! when a client who joined since owes none. It also freezes each quarter that ended since it
+//! when a client who joined since owes none — and a 唤醒 task for every 沉睡 roster client
+//! without one (`task::reactivation_change`). It also freezes each quarter that ended since it
 //! last ran, and settles frozen quarters whose backdating window has closed (`past`).
 
 use super::{Service, ServiceError};
-use crate::domain::{AuditAction, Quarter, Task, TaskId, TaskKind, TaskState};
+use crate::domain::task::{asleep_since, reactivation_change};
+use crate::domain::{AuditAction, ClientStatus, Quarter, Task, TaskId, TaskKind, TaskState};
 use crate::store::StoreError;
 
 const HOUSEKEEPING_KEY: &[u8] = b"housekeeping_done_for";
@@ -40,16 +42,24 @@ impl Service {
         let rules = self.store.rules()?;
         // Anyone on a roster since before the grace period has this quarter's notice already;
         // whoever lacks one now joined in it and owes none.
-        let roster_clients: Box<dyn Iterator<Item = _>> = if rules.notice_owed_on_joining(today) {
-            Box::new(self.store.all_roster_clients())
-        } else {
-            Box::new(std::iter::empty())
-        };
-        for no in roster_clients {
+        let notices_owed = rules.notice_owed_on_joining(today);
+        let mut woken = 0usize;
+        for no in self.store.all_roster_clients() {
             let Some(c) = self.store.client(&no?)? else { continue };
+            if !c.on_roster() {
+                continue;
+            }
             let id = TaskId { client: c.no.clone(), kind: TaskKind::Quarterly(quarter) };
-            if c.on_roster() && self.store.task(&id)?.is_none() {
+            if notices_owed && self.store.task(&id)?.is_none() {
                 new.push(Task::quarterly(&c, quarter, today));
+            }
+            // A 沉睡 client from before the 唤醒 rule (or whose task was lost with a handover)
+            // is owed one; imports open it as a status changes, this catches the rest.
+            if c.status == ClientStatus::Dormant {
+                let since = asleep_since(&self.store.changes_of(&c.no)?);
+                let owed = reactivation_change(&c, &self.store.tasks_of(&c.no)?, since, today);
+                woken += owed.len();
+                new.extend(owed);
             }
         }
         let previous = self
@@ -61,7 +71,11 @@ impl Service {
             SYSTEM,
             AuditAction::EnsureTasks,
             &quarter.to_string(),
-            format!("新建季度告知任务 {} 个，过期任务 {} 个", new.len(), lapsing.len()),
+            format!(
+                "新建季度告知任务 {} 个，唤醒任务 {woken} 个，过期任务 {} 个",
+                new.len() - woken,
+                lapsing.len()
+            ),
         );
         let written = self.store.write(|tx| {
             for t in &lapsing {

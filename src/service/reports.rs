@@ -211,11 +211,14 @@ impl Service {
                 pct(m.uplift),
                 C::Int(i64::from(m.prospects.done)),
                 pct(m.prospects),
+                // Fen are hundredths of a yuan: the cell reads as yuan with two decimals.
+                r.assets.change().map_or(C::Empty, |f| C::Decimal2(f.0)),
+                C::Int(i64::from(r.assets.unknown)),
                 C::Int(i64::from(r.contacts)),
                 r.satisfaction_tenths().map_or(C::Empty, |t| C::Decimal2(i64::from(t) * 10)),
             ]
         };
-        const RESULT_HEADERS: [&str; 11] = [
+        const RESULT_HEADERS: [&str; 13] = [
             "季初金卡以上客户",
             "流失",
             "降级",
@@ -225,6 +228,8 @@ impl Service {
             "提升转化率",
             "潜在客户转化",
             "潜在客户转化率",
+            "名下资产变化（元）",
+            "资产未知客户数",
             "联系次数",
             "平均满意度",
         ];
@@ -277,6 +282,11 @@ impl Service {
                                 .into(),
                         )],
                         vec![C::Text("联系次数和平均满意度按记录联系的员工计，只算联系时间在本季内的".into())],
+                        vec![C::Text(format!(
+                            "名下资产变化：季初维护的客户，{} 与 {} 日均金融资产之差的合计（按导入记录的每次变动）；两日中有一日金额未知的客户不计入，只计入“资产未知客户数”",
+                            q.first_day().pred_opt().unwrap_or(q.first_day()),
+                            v.coverage.as_of
+                        ))],
                     ], charts: Vec::new() },
             ],
         })

@@ -240,11 +240,22 @@ impl Service {
             q.first_day(),
             as_of,
         );
+        let balances = self.store.balance_changes()?;
+        let assets = crate::domain::results::roster_assets_by(
+            clients.iter().filter_map(|c| {
+                Some((holder(c)?, c.assets, balances.get(&c.no).map(Vec::as_slice).unwrap_or(&[])))
+            }),
+            q.first_day(),
+            as_of,
+        );
         drop(clients);
         let mut staff: std::collections::BTreeMap<crate::domain::StaffNo, StaffResults> = moved
             .into_iter()
             .map(|(no, movement)| (no, StaffResults { movement, ..StaffResults::default() }))
             .collect();
+        for (no, a) in assets {
+            staff.entry(no).or_default().assets = a;
+        }
         let from = q.first_day().and_hms_opt(0, 0, 0).unwrap_or_default();
         let to = (as_of + Duration::days(1)).and_hms_opt(0, 0, 0).unwrap_or_default();
         for c in self.store.contacts_between(from, to) {

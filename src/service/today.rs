@@ -36,6 +36,10 @@ pub struct TodayView {
     /// opened the client's card, latest first; one line per client.
     #[serde(default)]
     pub by_colleagues: Vec<ColleagueContact>,
+    /// 唤醒: the viewer's 沉睡 clients still owed a contact to wake them
+    /// (`TaskKind::Reactivate`), earliest due first.
+    #[serde(default)]
+    pub reactivate: Vec<TaskView>,
 }
 
 /// A colleague's contact with one of the viewer's clients that the viewer has not yet seen
@@ -100,7 +104,14 @@ impl Service {
             clients.iter().map(|c| (&c.no, c)).collect();
 
         let (mut overdue, mut due_today, mut this_week) = (Vec::new(), Vec::new(), Vec::new());
+        let mut reactivate = Vec::new();
         for t in self.store.open_tasks_of(&actor.no)? {
+            if matches!(t.id.kind, TaskKind::Reactivate { .. }) {
+                if let Some(client) = by_no.get(&t.id.client) {
+                    reactivate.push(Self::task_view(&t, client, &launches, today));
+                }
+                continue;
+            }
             if !matches!(t.id.kind, TaskKind::Callback { .. }) {
                 continue;
             }
@@ -184,8 +195,10 @@ impl Service {
             .collect();
 
         let by_colleagues = self.by_colleagues(actor, &by_no)?;
+        reactivate.sort_by(|a, b| a.due.cmp(&b.due).then_with(|| a.id.cmp(&b.id)));
         Ok(TodayView {
             by_colleagues,
+            reactivate,
             today,
             overdue,
             due_today,

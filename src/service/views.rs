@@ -387,6 +387,9 @@ pub struct StaffResults {
     /// Satisfaction scores (1–5) given in those contacts: their sum and how many.
     pub satisfaction_sum: u32,
     pub satisfaction_count: u32,
+    /// 名下资产变化 of the clients held at the quarter's start (`results::roster_assets_by`).
+    #[serde(default)]
+    pub assets: crate::domain::results::RosterAssets,
 }
 
 impl StaffResults {
@@ -395,6 +398,7 @@ impl StaffResults {
         self.contacts += o.contacts;
         self.satisfaction_sum += o.satisfaction_sum;
         self.satisfaction_count += o.satisfaction_count;
+        self.assets.add(&o.assets);
     }
 
     /// Average satisfaction in tenths (4.3 = 43), rounded half up; `None` with no score.

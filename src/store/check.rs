@@ -80,7 +80,8 @@ impl Records {
             | Stored::Drafts(_)
             | Stored::Audit(_)
             | Stored::Snapshots(_)
-            | Stored::Quarters(_) => {}
+            | Stored::Quarters(_)
+            | Stored::BalanceChanges(_) => {}
         }
     }
 }

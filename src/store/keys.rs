@@ -19,6 +19,7 @@
 //! | `snapshots`           | date                                     | Snapshot     |
 //! | `client_changes`      | 客户号 ∅ date seq                        | StateChange  |
 //! | `quarters`            | year q                                   | FrozenQuarter|
+//! | `balance_changes`     | 客户号 ∅ date seq                        | BalanceChange|
 //!
 //! ∅ is a zero byte (identifiers cannot contain one); numbers are big-endian so byte order is
 //! numeric order; time is seconds since 1970 with the sign bit flipped; due is days since 0001-01-01.
@@ -80,6 +81,7 @@ pub fn task_kind(kind: TaskKind) -> Vec<u8> {
         TaskKind::Callback { seq } => [&[1u8][..], &seq.to_be_bytes()].concat(),
         TaskKind::Quarterly(q) => [&[2u8][..], &q.year.to_be_bytes(), &[q.q]].concat(),
         TaskKind::Launch(l) => [&[3u8][..], &l.0.to_be_bytes()].concat(),
+        TaskKind::Reactivate { since } => [&[4u8][..], &date(since)[..]].concat(),
     }
 }
 

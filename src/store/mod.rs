@@ -58,10 +58,11 @@ pub enum Tree {
     Snapshots,
     ClientChanges,
     Quarters,
+    BalanceChanges,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 17] = [
+    pub const ALL: [Tree; 18] = [
         Tree::Meta,
         Tree::Staff,
         Tree::StaffByLogin,
@@ -79,6 +80,7 @@ impl Tree {
         Tree::Snapshots,
         Tree::ClientChanges,
         Tree::Quarters,
+        Tree::BalanceChanges,
     ];
 
     pub fn name(self) -> &'static str {
@@ -100,6 +102,7 @@ impl Tree {
             Tree::Snapshots => "snapshots",
             Tree::ClientChanges => "client_changes",
             Tree::Quarters => "quarters",
+            Tree::BalanceChanges => "balance_changes",
         }
     }
 }

@@ -9,7 +9,7 @@ use super::fields::StoredClient;
 use super::tx::RULES_KEY;
 use super::{Store, StoreError, Tree, keys};
 use crate::domain::past::FrozenQuarter;
-use crate::domain::results::{Snapshot, StateChange};
+use crate::domain::results::{BalanceChange, Snapshot, StateChange};
 use crate::domain::{
     AuditRecord, Client, ClientNo, Contact, ContactDraft, ProductLaunch, Quarter, Rules, Staff, StaffNo,
     Task, TaskId,
@@ -200,6 +200,21 @@ impl Store {
             out.entry(change.client.clone()).or_default().push(change);
         }
         Ok(out)
+    }
+
+    /// Every recorded balance change, grouped by client, each group in date order.
+    pub fn balance_changes(&self) -> Result<BTreeMap<ClientNo, Vec<BalanceChange>>, StoreError> {
+        let mut out: BTreeMap<ClientNo, Vec<BalanceChange>> = BTreeMap::new();
+        for change in self.scan::<BalanceChange>(Tree::BalanceChanges, b"") {
+            let change = change?;
+            out.entry(change.client.clone()).or_default().push(change);
+        }
+        Ok(out)
+    }
+
+    /// One client's recorded changes, in date order.
+    pub fn changes_of(&self, client: &ClientNo) -> Result<Vec<StateChange>, StoreError> {
+        self.scan(Tree::ClientChanges, &keys::under(client.as_str().as_bytes())).collect()
     }
 
     /// `staff`'s kept draft for `client`.

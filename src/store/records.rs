@@ -9,7 +9,7 @@ use super::codec::{Record, decode, decode_payload};
 use super::fields::StoredClient;
 use super::{StoreError, Tree};
 use crate::domain::past::FrozenQuarter;
-use crate::domain::results::{Snapshot, StateChange};
+use crate::domain::results::{BalanceChange, Snapshot, StateChange};
 use crate::domain::{
     AuditRecord, CardTier, Channel, Client, ClientClass, ClientNo, ClientStatus, Contact, ContactDraft,
     ContactId, Fen, Gender, Holdings, JobRole, LaunchId, Login, Outcome, OutletId, Permission, ProductLaunch,
@@ -498,6 +498,10 @@ impl Record for StateChange {
     const KIND: &'static str = "客户变化";
 }
 
+impl Record for BalanceChange {
+    const KIND: &'static str = "资产变化";
+}
+
 impl Record for FrozenQuarter {
     const KIND: &'static str = "季末数据";
     /// 2: churn and conversion are no longer frozen: they are counted from the dated record of
@@ -642,7 +646,8 @@ record_trees! {
     Audit: AuditRecord,
     Snapshots: Snapshot,
     ClientChanges: StateChange,
-    Quarters: FrozenQuarter;
+    Quarters: FrozenQuarter,
+    BalanceChanges: BalanceChange;
     holding no records: Meta, StaffByLogin, Roster, ContactsByClient, ContactsByTime, OpenTasksByStaff,
     OpenTasksByDue,
 }
@@ -990,7 +995,8 @@ mod tests {
                 "审计记录",
                 "资产快照",
                 "客户变化",
-                "季末数据"
+                "季末数据",
+                "资产变化"
             ]
         );
     }

@@ -10,7 +10,7 @@ use super::codec::{Record, decode, encode};
 use super::fields::{self, StoredClient};
 use super::{Fields, StoreError, Tree, chain, keys};
 use crate::domain::past::FrozenQuarter;
-use crate::domain::results::{ClientState, Snapshot, StateChange};
+use crate::domain::results::{BalanceChange, ClientState, Snapshot, StateChange};
 use crate::domain::{
     AuditLink, AuditRecord, Client, ClientNo, Contact, ContactDraft, ProductLaunch, Rules, SealMark, Staff,
     StaffNo, Task, TaskId,
@@ -142,7 +142,8 @@ impl<'a> Tx<'a> {
     }
 
     /// Saves a client as of day `on`; a new client, or a change of tier, segment or status, is
-    /// recorded for the churn and conversion figures.
+    /// recorded for the churn and conversion figures, and a change of balance (a new client's
+    /// too) for the roster-asset figure (`results::roster_assets_by`).
     pub fn save_client(&self, c: &Client, on: NaiveDate) -> TxResult<()> {
         let old: Option<Client> = self.client(&c.no)?;
         let from = old.as_ref().map(ClientState::of);
@@ -150,14 +151,34 @@ impl<'a> Tx<'a> {
         if from != Some(to) {
             self.add_change(&StateChange { client: c.no.clone(), on, from, to })?;
         }
+        let was = old.as_ref().and_then(|o| o.assets);
+        if old.is_none() && c.assets.is_some() || old.is_some() && was != c.assets {
+            self.add_balance_change(&BalanceChange { client: c.no.clone(), on, from: was, to: c.assets })?;
+        }
         self.write_client(c, old)
+    }
+
+    fn add_balance_change(&self, change: &BalanceChange) -> TxResult<()> {
+        self.put_fresh(
+            Tree::BalanceChanges,
+            &keys::client_change(&change.client, change.on, self.id()?),
+            change,
+        )
     }
 
     /// Saves a client together with a history of changes known from elsewhere (the demo's
     /// generated past), instead of recording the save itself as a change.
-    pub fn save_client_with_history(&self, c: &Client, history: &[StateChange]) -> TxResult<()> {
+    pub fn save_client_with_history(
+        &self,
+        c: &Client,
+        history: &[StateChange],
+        balances: &[BalanceChange],
+    ) -> TxResult<()> {
         for change in history {
             self.add_change(change)?;
+        }
+        for change in balances {
+            self.add_balance_change(change)?;
         }
         let old = self.client(&c.no)?;
         self.write_client(c, old)

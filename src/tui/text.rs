@@ -42,6 +42,8 @@ pub struct Text {
     pub col_won: &'static str,
     pub col_contacts: &'static str,
     pub col_satisfaction: &'static str,
+    /// 员工绩效: change in the balances of the clients held at the quarter's start.
+    pub col_assets_change: &'static str,
     pub holders_not_frozen: &'static str,
     /// Help heading above a screen's legend.
     pub legend_title: &'static str,
@@ -394,6 +396,8 @@ pub struct Text {
     pub drill_end: &'static str,
     pub key_drill: &'static str,
     pub dormant: &'static str,
+    /// Today's section of 沉睡 clients owed a 唤醒 contact.
+    pub reactivate_title: &'static str,
     pub dormant_of: &'static str,
     pub gold_share: &'static str,
     pub contacts_per_quarter: &'static str,
@@ -439,6 +443,7 @@ pub const ZH: Text = Text {
     col_won: "转化",
     col_contacts: "联系",
     col_satisfaction: "满意",
+    col_assets_change: "资产变化",
     holders_not_frozen: "上季末名单未留存，按现在的维护人计",
     coverage_legend: "差：距岗位配额还差几户  合规：满足全部基本要求的客户占比  贴标：已贴标占比  按时：回访按时完成占比  告知：本季度告知完成占比  新品：新品推介完成占比",
     legend_title: "图例",
@@ -750,6 +755,7 @@ pub const ZH: Text = Text {
     drill_end: "现在",
     key_drill: "看客户明细",
     dormant: "沉睡客户",
+    reactivate_title: "唤醒沉睡客户",
     dormant_of: "位（名单里按 f 筛选“沉睡”）",
     gold_share: "金卡以上占比",
     contacts_per_quarter: "联系次数",
@@ -791,6 +797,7 @@ pub const EN: Text = Text {
     col_won: "Won",
     col_contacts: "Cont.",
     col_satisfaction: "Sat.",
+    col_assets_change: "AUM chg",
     holders_not_frozen: "last quarter's rosters not frozen: today's maintainers used",
     coverage_legend: "Sh.: clients short of the role's quota  Basic: share meeting every basic requirement  VIP: share labelled  OnTime: callbacks done on time  Qtrly: this quarter's notices done  New: product pitches done",
     legend_title: "Legend",
@@ -1102,6 +1109,7 @@ pub const EN: Text = Text {
     drill_end: "Now",
     key_drill: "list the clients",
     dormant: "Dormant",
+    reactivate_title: "Wake dormant clients",
     dormant_of: "clients (roster: f, Dormant)",
     gold_share: "Gold share",
     contacts_per_quarter: "Contacts",
@@ -1274,6 +1282,7 @@ impl Text {
                 Some(name) => format!("{}{name}", self.pick("新品推介：", "New product: ")),
                 None => self.pick("新品推介", "New product").to_string(),
             },
+            TaskKind::Reactivate { .. } => self.pick("唤醒沉睡客户", "Wake dormant client").to_string(),
         }
     }
 }

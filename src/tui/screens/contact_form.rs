@@ -204,6 +204,8 @@ impl ContactForm {
                 self.purpose() == Purpose::ProductPitch
                     && self.launches.get(self.launch).map(|l| l.id) == Some(id)
             }
+            // Any contact that reaches a dormant client is the attempt to wake them.
+            TaskKind::Reactivate { .. } => true,
         }
     }
 

@@ -110,6 +110,28 @@ impl CoverageScreen {
     }
 }
 
+/// 名下资产变化 as a signed amount ("+12.3万", "-0.8万"); "-" when no balance is known on both
+/// days. Shared with the trend popup, so both read the same.
+pub fn asset_change_text(a: &crate::domain::results::RosterAssets, t: &Text) -> String {
+    match a.change() {
+        None => "-".into(),
+        Some(f) => {
+            let sign = if f.0 > 0 { "+" } else { "" };
+            format!("{sign}{}", crate::tui::ui::amount(&crate::service::views::Amount::Exact(f), t))
+        }
+    }
+}
+
+fn asset_change_line(a: &crate::domain::results::RosterAssets, cx: &Ctx) -> Line<'static> {
+    let th = cx.theme;
+    let style = match a.change() {
+        Some(f) if f.0 > 0 => th.ok,
+        Some(f) if f.0 < 0 => th.overdue,
+        _ => th.text,
+    };
+    Line::from(Span::styled(asset_change_text(a, cx.t), style))
+}
+
 /// The results cells of one row: lost and downgraded, gold gained, prospects and uplift won,
 /// contacts, average satisfaction.
 fn result_cells(r: &StaffResults, cx: &Ctx) -> Vec<Line<'static>> {
@@ -121,6 +143,7 @@ fn result_cells(r: &StaffResults, cx: &Ctx) -> Vec<Line<'static>> {
         count(m.churn().done, th.overdue),
         count(m.gained_gold, th.ok),
         count(m.won(), th.ok),
+        asset_change_line(&r.assets, cx),
         count(r.contacts, th.text),
         Line::from(Span::styled(
             r.satisfaction_tenths().map_or("-".into(), |s| format!("{}.{}", s / 10, s % 10)),
@@ -266,7 +289,7 @@ impl Screen for CoverageScreen {
             Column::whole(t.col_roster, 0),
         ];
         cols.extend(match perf {
-            None => [
+            None => vec![
                 Column::whole(t.col_short, 0),
                 Column::whole(t.col_compliance, 5),
                 Column::whole(t.col_sticker_pct, 4),
@@ -274,11 +297,12 @@ impl Screen for CoverageScreen {
                 Column::whole(t.col_quarterly, 2),
                 Column::whole(t.col_launch, 3),
             ],
-            Some(_) => [
+            Some(_) => vec![
                 Column::whole(t.col_on_time, 5),
                 Column::whole(t.col_churned, 1),
                 Column::whole(t.col_gained, 2),
                 Column::whole(t.col_won, 3),
+                Column::whole(t.col_assets_change, 4),
                 Column::whole(t.col_contacts, 4),
                 Column::whole(t.col_satisfaction, 4),
             ],

@@ -130,6 +130,13 @@ impl TodayScreen {
                 t.pitched_word,
             );
         }
+        // Only when there is someone to wake: most rosters have no dormant client most days.
+        if !view.reactivate.is_empty() {
+            let late = view.reactivate.iter().any(|v| v.due < cx.me.today);
+            let style = if late { th.overdue } else { th.warning };
+            rows.push(head(t.reactivate_title.to_string(), format!(" {}", view.reactivate.len()), style));
+            rows.extend(view.reactivate.iter().cloned().map(Row::Task));
+        }
         let gap_rest = format!(" {}", t.gap_clients.replace("{}", &view.clients_with_gaps.to_string()));
         rows.push(head(t.gaps_title.to_string(), gap_rest, th.text));
         if view.gaps.is_empty() {
@@ -230,6 +237,16 @@ impl TodayScreen {
                             ui::date(task.due, today, t),
                             t.class(task.client_class)
                         );
+                        (why, style, what)
+                    }
+                    // A wake-up call has its own deadline each: how late, or by when.
+                    (TaskKind::Reactivate { .. }, bucket) => {
+                        let (why, style) = match bucket {
+                            DueBucket::Overdue { days } => (t.overdue_days(days), th.overdue),
+                            _ => (ui::date(task.due, today, t), th.text),
+                        };
+                        let what =
+                            format!("{} · {}", t.task_title(task.kind(), None), t.tier(task.client_tier));
                         (why, style, what)
                     }
                     _ => (
