@@ -868,6 +868,28 @@ fn roster_assets_change_counts_the_clients_held_at_the_quarters_start() {
     let col = sheet.headers.iter().position(|h| h == "名下资产变化（元）").unwrap();
     let row =
         sheet.rows.iter().find(|r| r[0] == mingdan::service::views::ReportCell::Text("2001".into())).unwrap();
-    // The report's columns come after a title row in files; here the sheet's own headers.
     assert_eq!(row[col], mingdan::service::views::ReportCell::Decimal2(Fen::wan(80).0));
+
+    // The eight-quarter trend counts each quarter as that quarter's 员工绩效 does.
+    let trend = admin.performance_trend(None).unwrap();
+    let quarters: Vec<String> = trend.iter().map(|p| p.quarter.to_string()).collect();
+    assert_eq!(quarters.first().map(String::as_str), Some("2025Q2"));
+    assert_eq!(quarters.last().map(String::as_str), Some("2027Q1"));
+    let q4_again = admin.performance(Some(Quarter::new(2026, 4).unwrap())).unwrap();
+    for (point, view) in [(&trend[7], &q1), (&trend[6], &q4_again)] {
+        assert_eq!(point.as_of, view.coverage.as_of);
+        for o in &view.coverage.outlets {
+            for sc in &o.staff {
+                let p = &point.staff[&sc.staff.no];
+                assert_eq!(p.figures, sc.figures, "{} {}", point.quarter, sc.staff.no);
+                assert_eq!(p.results, view.staff[&sc.staff.no], "{} {}", point.quarter, sc.staff.no);
+            }
+            assert_eq!(point.outlets[&o.outlet].results, view.outlets[&o.outlet]);
+        }
+    }
+    assert_eq!(trend[7].staff[&common::sno("2001")].results.assets.change(), Some(Fen::wan(80)));
+    // A quarter not begun is refused for the trend as for the screen.
+    assert!(admin.performance_trend(Some(Quarter::new(2027, 2).unwrap())).is_err());
+    // Staff may not read it.
+    assert!(b.session("2001").performance_trend(None).is_err());
 }

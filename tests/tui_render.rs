@@ -121,10 +121,11 @@ fn roster_in_english_at_160x48_shows_the_wide_columns() {
 #[test]
 fn manager_screens_at_80x24() {
     use KeyCode::*;
-    let screens: [(&str, &[KeyCode]); 10] = [
+    let screens: [(&str, &[KeyCode]); 11] = [
         ("coverage", &[Char('3')]),
         ("results_drill", &[Char('6'), Enter]),
         ("performance", &[Char('3'), Char('v')]),
+        ("performance_trend", &[Char('3'), Char('v'), Down, Down, Char('t')]),
         ("staff_roster", &[Char('3'), Down, Down, Enter]),
         ("handover_pick", &[Char('3'), Down, Down, Enter, Char(' '), Char('m')]),
         ("unassigned", &[Char('4')]),

@@ -183,6 +183,9 @@ api! {
     fn results_clients(ResultsClients, quarter: Option<Quarter>, figure: ResultsFigure) -> Vec<DrillRow>;
     /// 员工绩效: each staff member's coverage and results for a quarter (this one if none).
     fn performance(Performance, quarter: Option<Quarter>) -> PerformanceView;
+    /// 员工绩效 of the eight quarters ending with `quarter` (this one when `None`), oldest first;
+    /// managers.
+    fn performance_trend(PerformanceTrend, quarter: Option<Quarter>) -> Vec<PerformancePoint>;
     /// The monthly 全行个人客户数 entered, oldest month first; managers.
     fn branch_totals(BranchTotals) -> Vec<BranchTotal>;
     /// Enters 全行个人客户数 of `month` (with core banking's gold-and-above count when known),

@@ -5,7 +5,8 @@
 use chrono::{Datelike, Duration, NaiveDate};
 
 use super::views::{
-    DrillRow, MonthPoint, PerformanceView, QuarterPoint, ResultsFigure, ResultsView, StaffRef, StaffResults,
+    DrillRow, MonthPoint, PerformancePoint, PerformanceView, QuarterPoint, ResultsFigure, ResultsView,
+    StaffPoint, StaffRef, StaffResults,
 };
 use super::{Service, ServiceError};
 use crate::domain::results::{
@@ -280,6 +281,40 @@ impl Service {
             }
         }
         Ok(PerformanceView { coverage, staff: listed, outlets, holders_frozen: start_holders.is_some() })
+    }
+
+    /// 员工绩效 over the eight quarters ending with `quarter` (this one when `None`), oldest
+    /// first: each person's and outlet's execution figures and results per quarter, counted by
+    /// `performance` for that quarter (frozen quarters as they ended, attribution by rule 1), so
+    /// the trend and the screen of any one quarter cannot disagree. Quarters before the store's
+    /// first data come back empty rather than refused. Managers.
+    pub fn performance_trend(
+        &self,
+        actor: &Staff,
+        quarter: Option<Quarter>,
+    ) -> Result<Vec<PerformancePoint>, ServiceError> {
+        let last = self.quarter_asked(quarter)?.quarter;
+        let mut quarters = vec![last];
+        while quarters.len() < TREND_QUARTERS {
+            let earlier = quarters[quarters.len() - 1].prev();
+            quarters.push(earlier);
+        }
+        let mut out = Vec::new();
+        for q in quarters.into_iter().rev() {
+            let v = self.performance(actor, Some(q))?;
+            let mut staff = std::collections::BTreeMap::new();
+            let mut outlets = std::collections::BTreeMap::new();
+            for o in &v.coverage.outlets {
+                let results = v.outlets.get(&o.outlet).copied().unwrap_or_default();
+                outlets.insert(o.outlet.clone(), StaffPoint { figures: o.figures.clone(), results });
+                for s in &o.staff {
+                    let results = v.staff.get(&s.staff.no).copied().unwrap_or_default();
+                    staff.insert(s.staff.no.clone(), StaffPoint { figures: s.figures.clone(), results });
+                }
+            }
+            out.push(PerformancePoint { quarter: q, as_of: v.coverage.as_of, staff, outlets });
+        }
+        Ok(out)
     }
 
     /// The clients behind `figure` of `quarter`'s results (this quarter when `None`), sorted by

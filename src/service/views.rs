@@ -376,6 +376,24 @@ pub struct PerformanceView {
     pub holders_frozen: bool,
 }
 
+/// One quarter of 员工绩效's trend (`Service::performance_trend`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PerformancePoint {
+    pub quarter: crate::domain::Quarter,
+    /// The day its figures are as of: the quarter's last day, or today for this quarter.
+    pub as_of: NaiveDate,
+    /// Per 工号: everyone 员工绩效 listed that quarter.
+    pub staff: std::collections::BTreeMap<StaffNo, StaffPoint>,
+    pub outlets: std::collections::BTreeMap<crate::domain::OutletId, StaffPoint>,
+}
+
+/// One person's (or outlet's) execution figures and results in one quarter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffPoint {
+    pub figures: crate::domain::coverage::Figures,
+    pub results: StaffResults,
+}
+
 /// One staff member's (or outlet's) results in a quarter.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffResults {

@@ -158,17 +158,23 @@ impl Screen for CoverageScreen {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
+        let mut keys = vec![
             (t.keys_up_down, t.key_move),
             ("Enter", t.key_open_roster),
             ("s", t.key_sort),
             ("v", t.key_performance),
+        ];
+        if self.performance.is_some() {
+            keys.push(("t", t.key_trend));
+        }
+        keys.extend([
             ("[ ]", t.key_quarter),
             ("x", t.key_export),
             ("?", t.key_help),
             ("q", t.key_quit),
             ("r", t.key_refresh),
-        ]
+        ]);
+        keys
     }
 
     fn legend(&self, t: &Text) -> Vec<String> {
@@ -234,6 +240,27 @@ impl Screen for CoverageScreen {
                     self.build();
                 }
                 Action::None
+            }
+            // The selected person's or outlet's last eight quarters, from 员工绩效 only (the
+            // trend is of its figures).
+            KeyCode::Char('t') if self.performance.is_some() => {
+                let at = self.state.selected().unwrap_or(0);
+                let whose = match self.lines.get(at) {
+                    Some(Entry::Staff(o, s)) => {
+                        self.view.outlets.get(*o).and_then(|o| o.staff.get(*s)).map(|sc| {
+                            super::staff_trend::Whose::Staff(sc.staff.no.clone(), sc.staff.name.clone())
+                        })
+                    }
+                    Some(Entry::Outlet(o)) => {
+                        self.view.outlets.get(*o).map(|o| super::staff_trend::Whose::Outlet(o.outlet.clone()))
+                    }
+                    None => None,
+                };
+                match whose.map(|w| super::staff_trend::StaffTrendScreen::new(w, self.view.quarter, cx)) {
+                    Some(Ok(s)) => Action::Push(Box::new(s)),
+                    Some(Err(e)) => Action::error(e),
+                    None => Action::None,
+                }
             }
             KeyCode::Char('x') => {
                 let kind =

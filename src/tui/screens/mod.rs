@@ -12,6 +12,7 @@ pub mod results;
 pub mod roster;
 pub mod search;
 pub mod settings;
+pub mod staff_trend;
 pub mod today;
 pub mod unassigned;
 

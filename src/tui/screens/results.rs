@@ -27,8 +27,8 @@ use crate::service::views::{FigureBasis, QuarterPoint, ReportKind, ResultsFigure
 const BARS: [char; 8] = ['⢀', '⣀', '⣠', '⣤', '⣴', '⣶', '⣾', '⣿'];
 
 /// Bars scaled between `range` (or, without one, the lowest and highest value shown).
-pub fn sparkline(values: &[Option<u32>], range: Option<(u32, u32)>) -> String {
-    let present: Vec<u32> = values.iter().flatten().copied().collect();
+pub fn sparkline(values: &[Option<i64>], range: Option<(i64, i64)>) -> String {
+    let present: Vec<i64> = values.iter().flatten().copied().collect();
     let (lo, hi) = range
         .unwrap_or((present.iter().min().copied().unwrap_or(0), present.iter().max().copied().unwrap_or(0)));
     values
@@ -36,15 +36,60 @@ pub fn sparkline(values: &[Option<u32>], range: Option<(u32, u32)>) -> String {
         .map(|v| match v {
             None => ' ',
             Some(_) if hi <= lo => BARS[0],
-            Some(v) => BARS[((v.clamp(&lo, &hi) - lo) as usize * 7) / (hi - lo) as usize],
+            // In i128: a sum of balances in fen may span most of i64.
+            Some(v) => {
+                let (v, lo, hi) = (i128::from(*v.clamp(&lo, &hi)), i128::from(lo), i128::from(hi));
+                BARS[((v - lo) * 7 / (hi - lo)) as usize]
+            }
         })
         .collect()
+}
+
+/// Columns a quarter takes in a trend: a bar, its value, a space.
+const TREND_CELL: usize = 7;
+
+/// How many of `n` quarters a trend shows in `width` columns beside its 17-column labels: the
+/// latest ones, at least one.
+pub fn trend_fit(width: u16, n: usize) -> usize {
+    (usize::from(width).saturating_sub(17) / TREND_CELL).clamp(1, n.max(1))
+}
+
+/// A trend's first line: its title, then "25Q1"… over each quarter's column.
+pub fn trend_head(title: &str, quarters: &[Quarter], cx: &Ctx) -> Line<'static> {
+    let th = cx.theme;
+    let mut head = vec![Span::styled(format!(" {}", ui::pad(title, 16)), th.title)];
+    for q in quarters {
+        let label = format!("{:02}Q{}", q.year.rem_euclid(100), q.q);
+        head.push(Span::styled(format!("{label:>w$} ", w = TREND_CELL - 1), th.muted));
+    }
+    Line::from(head)
+}
+
+/// One figure of a trend: its name, then per quarter a bar (scaled between `range`, or the
+/// lowest and highest shown) and the value as `show` writes it ("-" when there is none). Both
+/// 成效 and 员工绩效's trend draw through here, so they read alike.
+pub fn trend_row(
+    name: &str,
+    values: &[Option<i64>],
+    show: &dyn Fn(i64) -> String,
+    range: Option<(i64, i64)>,
+    cx: &Ctx,
+) -> Line<'static> {
+    let th = cx.theme;
+    let bars: Vec<char> = sparkline(values, range).chars().collect();
+    let mut spans = vec![Span::styled(format!(" {}", ui::pad(name, 16)), th.muted)];
+    for (i, value) in values.iter().enumerate() {
+        let text = value.map_or("-".to_string(), show);
+        spans.push(Span::styled(bars.get(i).copied().unwrap_or(' ').to_string(), th.accent));
+        spans.push(Span::styled(format!("{text:>w$} ", w = TREND_CELL - 2), th.text));
+    }
+    Line::from(spans)
 }
 
 /// One figure of the quarterly trend: its label, how to read it from a quarter, how to show it,
 /// and the fixed range its bars are drawn in (`None`: the lowest to the highest shown).
 type TrendRow<'a> =
-    (&'a str, &'a dyn Fn(&QuarterPoint) -> Option<u32>, &'a dyn Fn(u32) -> String, Option<(u32, u32)>);
+    (&'a str, &'a dyn Fn(&QuarterPoint) -> Option<i64>, &'a dyn Fn(i64) -> String, Option<(i64, i64)>);
 
 pub struct ResultsScreen {
     view: ResultsView,
@@ -248,24 +293,19 @@ impl Screen for ResultsScreen {
         lines.push(Line::from(""));
         // The last eight quarters, as many as fit: a bar (braille, one cell wide everywhere) and
         // the value under each quarter, oldest on the left.
-        const CELL: usize = 7;
-        let fit = (usize::from(area.width).saturating_sub(17) / CELL).clamp(1, v.quarters.len().max(1));
+        let fit = trend_fit(area.width, v.quarters.len());
         let shown = &v.quarters[v.quarters.len().saturating_sub(fit)..];
-        let mut head = vec![Span::styled(format!(" {}", ui::pad(t.quarter_trend, 16)), th.title)];
-        for p in shown {
-            let label = format!("{:02}Q{}", p.quarter.year.rem_euclid(100), p.quarter.q);
-            head.push(Span::styled(format!("{label:>w$} ", w = CELL - 1), th.muted));
-        }
-        lines.push(Line::from(head));
-        let share = |p: &QuarterPoint| p.share.permille.map(|x| x as u32);
-        let gold = |p: &QuarterPoint| Some(p.register.gold_plus);
-        let churn = |p: &QuarterPoint| p.movement.churn().permille();
-        let uplift = |p: &QuarterPoint| p.movement.uplift.permille();
-        let sat = |p: &QuarterPoint| p.satisfaction_tenths;
-        let contacts = |p: &QuarterPoint| Some(p.contacts);
-        let percent = |x: u32| pct(i64::from(x));
-        let tenths = |x: u32| format!("{}.{}", x / 10, x % 10);
-        let count = |x: u32| if x < 100_000 { x.to_string() } else { format!("{}万", (x + 5_000) / 10_000) };
+        let quarters: Vec<Quarter> = shown.iter().map(|p| p.quarter).collect();
+        lines.push(trend_head(t.quarter_trend, &quarters, cx));
+        let share = |p: &QuarterPoint| p.share.permille;
+        let gold = |p: &QuarterPoint| Some(i64::from(p.register.gold_plus));
+        let churn = |p: &QuarterPoint| p.movement.churn().permille().map(i64::from);
+        let uplift = |p: &QuarterPoint| p.movement.uplift.permille().map(i64::from);
+        let sat = |p: &QuarterPoint| p.satisfaction_tenths.map(i64::from);
+        let contacts = |p: &QuarterPoint| Some(i64::from(p.contacts));
+        let percent = |x: i64| pct(x);
+        let tenths = |x: i64| format!("{}.{}", x / 10, x % 10);
+        let count = |x: i64| if x < 100_000 { x.to_string() } else { format!("{}万", (x + 5_000) / 10_000) };
         // Satisfaction is drawn on its own 1–5 scale, so a tenth's wobble is not a cliff.
         let rows: [TrendRow; 6] = [
             (t.gold_share, &share, &percent, None),
@@ -276,15 +316,8 @@ impl Screen for ResultsScreen {
             (t.contacts_per_quarter, &contacts, &count, None),
         ];
         for (name, of, show, range) in rows {
-            let values: Vec<Option<u32>> = shown.iter().map(of).collect();
-            let bars: Vec<char> = sparkline(&values, range).chars().collect();
-            let mut spans = vec![label(name)];
-            for (i, value) in values.iter().enumerate() {
-                let text = value.map_or("-".to_string(), show);
-                spans.push(Span::styled(bars.get(i).copied().unwrap_or(' ').to_string(), th.accent));
-                spans.push(Span::styled(format!("{text:>w$} ", w = CELL - 2), th.text));
-            }
-            lines.push(Line::from(spans));
+            let values: Vec<Option<i64>> = shown.iter().map(of).collect();
+            lines.push(trend_row(name, &values, show, range, cx));
         }
         // Wrapped between figures, cut with `..` only inside one: never a silently cut number.
         let lines: Vec<Line> = lines.into_iter().flat_map(|l| wrap_at_gaps(l, area.width)).collect();
@@ -302,5 +335,8 @@ mod tests {
         assert_eq!(sparkline(&[Some(5), Some(5)], None), "⢀⢀");
         assert_eq!(sparkline(&[None, None], None), "  ");
         assert_eq!(sparkline(&[Some(42), Some(44)], Some((10, 50))), "⣶⣶");
+        // A fall and a rise of roster assets, in fen, at the ends of i64.
+        assert_eq!(sparkline(&[Some(-5_000_000), Some(0), Some(9_000_000)], None), "⢀⣠⣿");
+        assert_eq!(sparkline(&[Some(i64::MIN), Some(i64::MAX)], None), "⢀⣿");
     }
 }

@@ -243,6 +243,7 @@ impl TodayScreen {
                     (TaskKind::Reactivate { .. }, bucket) => {
                         let (why, style) = match bucket {
                             DueBucket::Overdue { days } => (t.overdue_days(days), th.overdue),
+                            DueBucket::Today => (t.today_word.to_string(), th.warning),
                             _ => (ui::date(task.due, today, t), th.text),
                         };
                         let what =
