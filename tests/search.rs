@@ -8,9 +8,9 @@ use std::time::Duration;
 use common::*;
 use mingdan::domain::mask::{mask_id, mask_phone};
 use mingdan::domain::*;
-use mingdan::service::Api;
 use mingdan::service::imports::ClientRecord;
 use mingdan::service::search::{MatchField, MatchKind, SearchResults};
+use mingdan::service::{Api, Service, Session};
 
 const ID: &str = "11010519491231002X";
 
@@ -601,4 +601,43 @@ fn search_for_scripts_gives_the_same_masked_results_and_is_audited() {
         "{:?}",
         exported[0]
     );
+}
+
+/// A one-off command opens the store without reading every client into the search index (issue
+/// #13: 1.8 s and 1.1 GB at a million clients for `audit --limit 1`); what is saved before anyone
+/// searches is still found once someone does.
+#[test]
+fn a_store_opened_for_a_command_builds_no_index_until_something_searches() {
+    let Branch { dir, clock, service } = branch();
+    drop(service);
+    let service = std::sync::Arc::new(Service::open_lazy(dir.path(), clock.clone()).unwrap());
+    let admin = Session::new(service.clone(), sno("9001"));
+    let row = ClientRecord {
+        line: 2,
+        no: Some(cno("C9")),
+        name: Some("欧阳娜".into()),
+        outlet: Some(OutletId::parse("城关").unwrap()),
+        ..ClientRecord::default()
+    };
+    assert!(admin.import_clients(vec![row], "新客户.csv".into(), false, vec![]).unwrap().written);
+    let _ = admin.audit(mingdan::service::views::AuditFilter { limit: 1, ..Default::default() }).unwrap();
+    assert!(!service.search_started(), "an import and a look at the audit need no index");
+    // The first search starts it; once built, it holds the client saved before it started.
+    let first = admin.search("ouyangna".into(), 20).unwrap();
+    assert!(service.search_started());
+    assert!(first.ready || first.hits.is_empty());
+    assert!(service.wait_for_search(Duration::from_secs(20)));
+    let r = admin.search("ouyangna".into(), 20).unwrap();
+    assert_eq!(nos(&r), ["C9"]);
+    // And a client saved after it started is found at once, as ever.
+    let row = ClientRecord {
+        line: 2,
+        no: Some(cno("C10")),
+        name: Some("欧阳娜".into()),
+        outlet: Some(OutletId::parse("城关").unwrap()),
+        ..ClientRecord::default()
+    };
+    assert!(admin.import_clients(vec![row], "新客户.csv".into(), false, vec![]).unwrap().written);
+    assert_eq!(nos(&admin.search("ouyangna".into(), 20).unwrap()), ["C10", "C9"]);
+    drop(clock);
 }

@@ -17,6 +17,14 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// Has the embedded store build its search index now, for the TUI; the branch server
+    /// builds its own at start-up.
+    pub fn start_search(&self) {
+        if let Backend::Local { session, .. } = self {
+            session.start_search();
+        }
+    }
+
     pub fn api(&self) -> &dyn Api {
         match self {
             Backend::Server(r) => r,

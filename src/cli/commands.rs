@@ -888,6 +888,8 @@ pub fn serve(
     // SAFETY: umask only sets this process's file-creation mask; nothing else is running yet.
     unsafe { libc::umask(0o077) };
     let service = open(store)?;
+    // Staff will search from their first keystroke.
+    service.start_search();
     crate::store::space::log_refusals();
     let mut opts = ServeOptions::new(socket);
     opts.group = group;

@@ -391,8 +391,12 @@ fn data_dir() -> Result<PathBuf> {
 
 /// Opens the store at `path`. What opening had to put right (damaged snapshot files moved
 /// aside) goes to stderr: the user's terminal, or the journal under `serve`.
+///
+/// The search index is not built unless the command searches (the TUI and `serve` start it at
+/// once, `search` on its first query): a command that never searches does not read and index
+/// every client first.
 fn open(path: &std::path::Path) -> Result<Arc<Service>> {
-    let service = Service::open(path, Arc::new(SystemClock))?;
+    let service = Service::open_lazy(path, Arc::new(SystemClock))?;
     for notice in service.open_notices() {
         eprintln!("{} mingdan：注意：{notice}", crate::os::branch_now().format("%Y-%m-%d %H:%M:%S"));
     }
@@ -492,11 +496,13 @@ pub fn main(cli: Cli) -> Result<()> {
     match &cli.command {
         None => {
             let backend = backend::connect(&cli, &store).with_context(|| "无法打开 mingdan".to_string())?;
+            backend.start_search();
             tui.mode = backend.label(cli.lang);
             crate::tui::run(backend.into_shared(), tui)
         }
         Some(Command::Demo { clients, fresh }) => {
             let service = commands::demo(&store, *clients, *fresh)?;
+            service.start_search();
             let me = actor(&service, cli.as_staff.as_deref())?;
             tui.mode = if matches!(cli.lang, Some(Lang::En)) { "demo".into() } else { "演示".into() };
             crate::tui::run(std::sync::Arc::new(Session::new(service, me)), tui)

@@ -237,6 +237,12 @@ impl Session {
         Session { service, actor }
     }
 
+    /// Starts building the search index now, for a front end its user will search from
+    /// (`Service::start_search`).
+    pub fn start_search(&self) {
+        self.service.start_search();
+    }
+
     /// Imports a client register read row by row (`Service::import_clients_from`), as this
     /// session's staff member.
     pub fn import_clients_from(

@@ -107,8 +107,31 @@ impl Service {
     }
 
     pub fn with_store(store: Store, clock: Arc<dyn Clock>) -> Service {
-        let search = search::SearchState::start(&store);
+        Service::with_search(store, clock, true)
+    }
+
+    /// Opens the existing store in `path` as `open` does, without building the search index
+    /// until something searches (`start_search`, or the first search): for one-off commands,
+    /// most of which never search.
+    pub fn open_lazy(path: &Path, clock: Arc<dyn Clock>) -> Result<Service, ServiceError> {
+        let store = Store::open(path)?;
+        Ok(Service::with_search(store, clock, false))
+    }
+
+    fn with_search(store: Store, clock: Arc<dyn Clock>, eager: bool) -> Service {
+        let search = search::SearchState::start(&store, eager);
         Service { store, clock, writer: Mutex::new(()), search, issued_backups: Mutex::default() }
+    }
+
+    /// Starts building the search index in the background if nothing has yet (see
+    /// `open_lazy`), so that it is ready by the time someone types; returns at once.
+    pub fn start_search(&self) {
+        self.search.ensure_started();
+    }
+
+    /// Whether the search index has been started (built or building), for diagnostics.
+    pub fn search_started(&self) -> bool {
+        self.search.started()
     }
 
     pub fn store_path(&self) -> &Path {
