@@ -442,6 +442,17 @@ fn a_client_the_register_says_fell_asleep_is_on_todays_wake_up_list_until_someon
     let b = branch();
     let s = b.session("2001");
     assert!(s.today().unwrap().reactivate.is_empty());
+    // The preview says who will owe the wake-up call before anything is written.
+    let row = mingdan::service::imports::ClientRecord {
+        line: 2,
+        no: Some(cno("C2")),
+        status: Some(ClientStatus::Dormant),
+        ..Default::default()
+    };
+    let preview = b.session("9001").import_clients(vec![row], "状态.csv".into(), true, vec![]).unwrap();
+    let group = preview.changes.iter().find(|g| g.what == "唤醒任务").expect("a 唤醒任务 group");
+    assert_eq!(group.lines, ["C2 曾小红：由 2001 王芳 在 30 天内联系"]);
+    assert!(s.today().unwrap().reactivate.is_empty(), "a dry run writes nothing");
     set_status(&b, "C2", ClientStatus::Dormant);
     let today = d(2026, 11, 18);
     assert_eq!(wake_up(&b, "C2"), Some((today, d(2026, 12, 18))), "owed from the import, a month to do it");

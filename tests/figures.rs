@@ -697,6 +697,15 @@ fn growth_since_new_year_and_year_on_year_take_entered_figures_when_mingdan_has_
     let ago = v.year_ago.clone().unwrap();
     assert_eq!((ago.date, ago.gold_plus), (d(2025, 11, 30), 2));
     assert_eq!(v.growth.permille, Some(1000), "2 → 4 is +100% year on year");
+
+    // Correcting December's total alone keeps its gold-and-above count, the baseline above.
+    assert_eq!(admin.set_branch_total(d(2025, 12, 1), 385, None, "核心系统月报".into()).unwrap(), Some(380));
+    let dec = admin.branch_totals().unwrap().into_iter().find(|t| t.month == d(2025, 12, 1)).unwrap();
+    assert_eq!((dec.personal_clients, dec.gold_plus), (385, Some(3)));
+    assert_eq!(results(&desk, None).growth_ytd.permille, Some(333), "the baseline did not vanish");
+    // A total below the count kept is refused rather than left inconsistent.
+    let err = admin.set_branch_total(d(2025, 12, 1), 2, None, "核心系统月报".into()).unwrap_err();
+    assert!(err.to_string().contains("金卡以上客户数 3") || err.to_string().contains("少于"), "{err}");
 }
 
 #[test]
@@ -892,4 +901,38 @@ fn roster_assets_change_counts_the_clients_held_at_the_quarters_start() {
     assert!(admin.performance_trend(Some(Quarter::new(2027, 2).unwrap())).is_err());
     // Staff may not read it.
     assert!(b.session("2001").performance_trend(None).is_err());
+}
+
+/// A past quarter's 员工绩效 and drill-down stay as the quarter ended: a handover after it must
+/// not move its figures, also when the quarter before it was never frozen (QA of #12: the first
+/// frozen quarter fell back to today's maintainers).
+#[test]
+fn a_handover_after_a_quarter_moves_none_of_its_figures() {
+    let b = common::branch();
+    let admin = b.session("9001");
+    let balance = |no: &str, wan: i64| ClientRecord {
+        line: 2,
+        no: Some(common::cno(no)),
+        assets: Some(Fen::wan(wan)),
+        ..ClientRecord::default()
+    };
+    b.clock.advance(Duration::days(20)); // 12-08: C1's balance grows with 2001
+    assert!(admin.import_clients(vec![balance("C1", 50)], "12月.csv".into(), false, vec![]).unwrap().written);
+    b.clock.advance(Duration::days(25)); // 2027-01-02: Q4 frozen (Q3 never was)
+    let q4 = Quarter::new(2026, 4).unwrap();
+    let before = admin.performance(Some(q4)).unwrap();
+    assert!(!before.holders_frozen && before.holders_at_end);
+    b.clock.advance(Duration::days(4)); // 01-06: C1 goes to 2002
+    b.session("1001").assign(vec![common::cno("C1")], Some(common::sno("2002")), "调整".into()).unwrap();
+    let after = admin.performance(Some(q4)).unwrap();
+    assert_eq!(after.staff, before.staff, "Q4's figures moved with a January handover");
+    assert_eq!(after.outlets, before.outlets);
+    // The drill-down names who held the client when Q4 ended, not its maintainer today.
+    let gold = admin.results_clients(Some(q4), mingdan::service::views::ResultsFigure::GoldPlus).unwrap();
+    let c1 = gold.iter().find(|r| r.no == common::cno("C1")).expect("C1 is gold");
+    assert_eq!(c1.maintainer.as_ref().map(|m| m.no.as_str()), Some("2001"));
+    // The current quarter names today's maintainer.
+    let now = admin.results_clients(None, mingdan::service::views::ResultsFigure::GoldPlus).unwrap();
+    let c1 = now.iter().find(|r| r.no == common::cno("C1")).unwrap();
+    assert_eq!(c1.maintainer.as_ref().map(|m| m.no.as_str()), Some("2002"));
 }

@@ -1010,3 +1010,42 @@ fn a_results_figure_lists_its_clients_and_esc_or_q_goes_back() {
     press(&mut app, KeyCode::Char('q'));
     assert_eq!(app.top_title(), results, "q leaves the list");
 }
+
+/// Ticking last quarter's notice in January with the contact dated today would complete this
+/// quarter's notice instead (a 季度告知 counts for the quarter the contact falls in): the form
+/// says so at 本次完成 and saves nothing until the contact is dated in that quarter.
+#[test]
+fn ticking_last_quarters_notice_asks_for_a_date_in_that_quarter() {
+    let b = branch();
+    b.clock.advance(chrono::Duration::days(53)); // 2027-01-10
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    select_line(&mut app, "张伟");
+    press(&mut app, KeyCode::Char('c'));
+    assert!(app.top_title().starts_with("记录联系"), "{}", screen(&mut app));
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    let shown = screen(&mut app);
+    let line = shown.lines().find(|l| l.contains("本次完成")).unwrap_or_default().to_string();
+    let at = line.find("2026Q4").unwrap_or_else(|| panic!("no 2026Q4 tick:\n{shown}"));
+    let digit = line[..at].chars().rev().find(|c| c.is_ascii_digit()).unwrap();
+    press(&mut app, KeyCode::Char(digit));
+    ctrl(&mut app, 's');
+    let shown = screen(&mut app);
+    assert!(shown.contains("只能由当季的联系完成"), "{shown}");
+    assert!(app.top_title().starts_with("记录联系"), "the form stays open");
+    assert!(s.client(cno("C1")).unwrap().contacts.is_empty(), "nothing saved");
+    // Dated on 12-31 (logged late, within the window), it completes Q4's notice and not Q1's.
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Tab);
+    }
+    ctrl(&mut app, 'u');
+    typ(&mut app, "2026-12-31 10:00");
+    ctrl(&mut app, 's');
+    let card = s.client(cno("C1")).unwrap();
+    assert_eq!(card.contacts.len(), 1, "{}", screen(&mut app));
+    let open: Vec<String> = card.open_tasks.iter().map(|t| format!("{:?}", t.kind())).collect();
+    assert!(!open.iter().any(|k| k.contains("year: 2026, q: 4")), "Q4 done: {open:?}");
+    assert!(open.iter().any(|k| k.contains("year: 2027, q: 1")), "Q1 still owed: {open:?}");
+}

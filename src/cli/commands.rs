@@ -564,9 +564,17 @@ pub fn branch_total(
     let month = parse_month(month)?;
     let clients = parse_count("全行个人客户数", clients)?;
     let gold_plus = gold_plus.map(|g| parse_count("--gold-plus", g)).transpose()?;
-    match api.set_branch_total(month, clients, gold_plus, source.to_string())? {
-        Some(was) => say!("已更正 {} 全行个人客户数：{was} → {clients}。", month.format("%Y-%m")),
-        None => say!("已录入 {} 全行个人客户数 {clients}。", month.format("%Y-%m")),
+    let was = api.set_branch_total(month, clients, gold_plus, source.to_string())?;
+    // What the month now holds, the gold-and-above count included (kept when not given).
+    let gold = api.branch_totals()?.into_iter().find(|t| t.month == month).and_then(|t| t.gold_plus);
+    let gold = match (gold, gold_plus) {
+        (Some(g), Some(_)) => format!("，金卡以上客户数 {g}"),
+        (Some(g), None) => format!("，金卡以上客户数 {g} 不变"),
+        (None, _) => String::new(),
+    };
+    match was {
+        Some(was) => say!("已更正 {} 全行个人客户数：{was} → {clients}{gold}。", month.format("%Y-%m")),
+        None => say!("已录入 {} 全行个人客户数 {clients}{gold}。", month.format("%Y-%m")),
     }
     Ok(())
 }

@@ -42,8 +42,20 @@ pub struct OutletAverage {
 }
 
 impl OutletAverage {
+    /// Clients per staff member in hundredths, rounded half up (16.875 → 1688); 0 with no staff.
     pub fn hundredths(self) -> u32 {
-        (u64::from(self.clients) * 100).checked_div(u64::from(self.staff)).map_or(0, |h| h as u32)
+        self.rounded(100)
+    }
+
+    /// Clients per staff member in tenths, rounded half up from the exact value (16.875 → 169,
+    /// 16.849 → 168: not rounded twice), for one decimal on screen.
+    pub fn tenths(self) -> u32 {
+        self.rounded(10)
+    }
+
+    fn rounded(self, scale: u64) -> u32 {
+        let (n, d) = (u64::from(self.clients) * scale, u64::from(self.staff));
+        (n * 2 + d).checked_div(d * 2).map_or(0, |v| v as u32)
     }
 
     pub fn meets_target(self) -> bool {
@@ -92,5 +104,15 @@ mod tests {
         assert!(!avg.meets_target());
         assert_eq!(OutletAverage { clients: 0, staff: 0, target: 20 }.hundredths(), 0);
         assert!(!OutletAverage { clients: 0, staff: 0, target: 20 }.meets_target());
+    }
+
+    #[test]
+    fn averages_round_half_up_from_the_exact_value() {
+        let avg = |clients, staff| OutletAverage { clients, staff, target: 20 };
+        assert_eq!((avg(270, 16).hundredths(), avg(270, 16).tenths()), (1688, 169), "16.875");
+        assert_eq!((avg(268, 16).hundredths(), avg(268, 16).tenths()), (1675, 168), "16.75");
+        assert_eq!(avg(625, 38).hundredths(), 1645, "16.447");
+        assert_eq!(avg(16849, 1000).tenths(), 168, "16.849 is 16.8, not 16.85 then 16.9");
+        assert_eq!((avg(5, 0).hundredths(), avg(5, 0).tenths()), (0, 0));
     }
 }

@@ -198,7 +198,12 @@ pub fn cell_text(c: &ReportCell) -> String {
         ReportCell::Int(n) => n.to_string(),
         ReportCell::Percent(Some(p)) => crate::domain::percent::show_permille(*p),
         ReportCell::Percent(None) | ReportCell::Empty => String::new(),
-        ReportCell::Decimal2(h) => format!("{}.{:02}", h / 100, h.rem_euclid(100)),
+        ReportCell::Decimal2(h) => {
+            // Sign and digits apart: -1.50 is -1 and 50 hundredths, not -2 and 50 (rem_euclid)
+            // nor 0 and 50 (a lost sign between -1 and 0).
+            let sign = if *h < 0 { "-" } else { "" };
+            format!("{sign}{}.{:02}", h.unsigned_abs() / 100, h.unsigned_abs() % 100)
+        }
         ReportCell::Date(d) => d.format("%Y-%m-%d").to_string(),
         ReportCell::DateTime(t) => t.format("%Y-%m-%d %H:%M").to_string(),
     }
@@ -245,6 +250,17 @@ mod tests {
         assert_eq!(csv_cell(""), "");
         assert_eq!(csv_cell("C1\n2026-11-30 导出\u{1b}[2K\r"), "C1\n2026-11-30 导出\\x1b[2K\\r");
         assert_eq!(csv_cell("\t=1+1"), "\\t=1+1");
+    }
+
+    #[test]
+    fn hundredths_keep_their_sign_and_their_digits() {
+        let show = |h| cell_text(&ReportCell::Decimal2(h));
+        assert_eq!(show(2_799_819), "27998.19");
+        assert_eq!(show(-2_799_819), "-27998.19");
+        assert_eq!(show(-50), "-0.50");
+        assert_eq!(show(-5), "-0.05");
+        assert_eq!(show(0), "0.00");
+        assert_eq!(show(i64::MIN), "-92233720368547758.08");
     }
 
     #[test]

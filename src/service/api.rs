@@ -189,7 +189,8 @@ api! {
     /// The monthly 全行个人客户数 entered, oldest month first; managers.
     fn branch_totals(BranchTotals) -> Vec<BranchTotal>;
     /// Enters 全行个人客户数 of `month` (with core banking's gold-and-above count when known),
-    /// replacing that month's figure (returned); branch-level managers only, audited.
+    /// replacing that month's figure (returned); `gold_plus` None keeps the count the month
+    /// already has. Branch-level managers only, audited.
     fn set_branch_total(SetBranchTotal, month: NaiveDate, personal_clients: u32, gold_plus: Option<u32>, source: String) -> Option<u32>;
     /// A report for management; audited as an export naming `file` (`-`: standard output).
     fn report(MakeReport, kind: ReportKind, quarter: Option<Quarter>, file: String) -> Report;

@@ -480,6 +480,15 @@ impl Service {
                 c.maintainer.clone()
             };
             changes.record(old.as_ref(), &c, after_maintainer.as_ref(), &directory);
+            // Said in the preview too: a client falling asleep on a roster owes its maintainer a
+            // wake-up contact (`task::reactivation_change`).
+            if c.status == ClientStatus::Dormant
+                && after_maintainer.is_some()
+                && old.as_ref().is_none_or(|o| o.status != ClientStatus::Dormant || o.maintainer.is_none())
+            {
+                let who = after_maintainer.as_ref().map(|m| directory.name(m)).unwrap_or_default();
+                changes.one("唤醒任务", format!("{} {}：由 {who} 在 30 天内联系", c.no, c.name));
+            }
             match &old {
                 None => outcome.added += 1,
                 Some(o) if *o == c && !moved && !leaving => outcome.unchanged += 1,
@@ -1326,7 +1335,7 @@ struct Changes<'a> {
     sink: Option<ChangeSink<'a>>,
 }
 
-const CHANGE_KINDS: [&str; 19] = [
+const CHANGE_KINDS: [&str; 20] = [
     "新增客户",
     "新增员工",
     "新网点",
@@ -1334,6 +1343,7 @@ const CHANGE_KINDS: [&str; 19] = [
     "卡级别",
     "日均金融资产",
     "客户状态",
+    "唤醒任务",
     "客户分类",
     "客户类型",
     "客户姓名",

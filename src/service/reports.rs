@@ -258,9 +258,11 @@ impl Service {
             headers(first).into_iter().chain(RESULT_HEADERS.map(String::from)).collect()
         };
         let holders = if v.holders_frozen {
-            format!("流失、降级、转化算在 {} 季初维护该客户的员工名下", q)
+            format!("流失、降级、转化和名下资产变化算在 {} 季初维护该客户的员工名下", q)
+        } else if v.holders_at_end {
+            format!("上季末名单未留存：流失、降级、转化和名下资产变化按 {} 季末留存的维护人计", q)
         } else {
-            "上季末名单未留存：流失、降级、转化暂按现在的维护人计".into()
+            "上季末名单未留存：流失、降级、转化和名下资产变化暂按现在的维护人计".into()
         };
         Ok(Report {
             title: format!("{q} 员工绩效{}", basis_note(v.coverage.basis, v.coverage.as_of)),

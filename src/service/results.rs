@@ -222,12 +222,25 @@ impl Service {
     ) -> Result<PerformanceView, ServiceError> {
         let coverage = self.coverage(actor, quarter)?;
         let (q, as_of) = (coverage.quarter, coverage.as_of);
-        let start_holders: Option<
-            std::collections::HashMap<crate::domain::ClientNo, crate::domain::StaffNo>,
-        > = self
-            .store
-            .frozen_quarter(q.prev())?
-            .map(|f| f.clients.into_iter().map(|c| (c.no, c.maintainer)).collect());
+        type Holders = std::collections::HashMap<crate::domain::ClientNo, crate::domain::StaffNo>;
+        let frozen_holders = |q: Quarter| -> Result<Option<Holders>, ServiceError> {
+            Ok(self
+                .store
+                .frozen_quarter(q)?
+                .map(|f| f.clients.into_iter().map(|c| (c.no, c.maintainer)).collect()))
+        };
+        let start_holders = frozen_holders(q.prev())?;
+        // Without the rosters of the quarter's start, a past quarter's own frozen end rosters
+        // stand in: a handover after the quarter must not move its figures. Only for a quarter
+        // with neither do today's maintainers.
+        let end_holders = if start_holders.is_none() && coverage.as_of < self.local_date() {
+            frozen_holders(q)?
+        } else {
+            None
+        };
+        let holders_at_end = end_holders.is_some();
+        let start_holders_frozen = start_holders.is_some();
+        let start_holders = start_holders.or(end_holders);
         let changes = self.store.client_changes()?;
         let clients: Vec<Client> = self.store.clients().collect::<Result<_, _>>()?;
         let holder = |c: &Client| match &start_holders {
@@ -280,7 +293,13 @@ impl Service {
                 listed.insert(sc.staff.no.clone(), r);
             }
         }
-        Ok(PerformanceView { coverage, staff: listed, outlets, holders_frozen: start_holders.is_some() })
+        Ok(PerformanceView {
+            coverage,
+            staff: listed,
+            outlets,
+            holders_frozen: start_holders_frozen,
+            holders_at_end,
+        })
     }
 
     /// 员工绩效 over the eight quarters ending with `quarter` (this one when `None`), oldest
@@ -339,6 +358,13 @@ impl Service {
     ) -> Result<Vec<(ResultsFigure, DrillRow)>, ServiceError> {
         let asked = self.quarter_asked(quarter)?;
         let (from, to) = (asked.quarter.first_day(), asked.as_of);
+        // A past quarter names who held each client at its end, as frozen then (a client off
+        // every roster then had none); today's maintainer only for this quarter or one never frozen.
+        let held_then: Option<std::collections::HashMap<crate::domain::ClientNo, crate::domain::StaffNo>> =
+            asked
+                .frozen
+                .as_ref()
+                .map(|f| f.clients.iter().map(|c| (c.no.clone(), c.maintainer.clone())).collect());
         let before = from.pred_opt().unwrap_or(from);
         let changes = self.store.client_changes()?;
         let staff: std::collections::HashMap<crate::domain::StaffNo, String> =
@@ -362,7 +388,11 @@ impl Service {
                     ResultsFigure::Dormant => end.status == ClientStatus::Dormant,
                 };
                 if wanted {
-                    let maintainer = c.maintainer.clone().map(|no| StaffRef {
+                    let holder = match &held_then {
+                        Some(h) => h.get(&c.no).cloned(),
+                        None => c.maintainer.clone(),
+                    };
+                    let maintainer = holder.map(|no| StaffRef {
                         name: staff.get(&no).cloned().unwrap_or_else(|| "（不在员工名录中）".into()),
                         no,
                     });
@@ -455,6 +485,17 @@ impl Service {
         let _w = self.write_lock();
         let mut totals = self.store.branch_totals()?;
         let was = totals.iter().position(|t| t.month == month).map(|i| totals.remove(i));
+        // Correcting the total alone keeps the gold-and-above count entered with it: dropping it
+        // would silently take away the growth baseline it may be.
+        let gold_plus = gold_plus.or(was.as_ref().and_then(|w| w.gold_plus));
+        if let Some(g) = gold_plus.filter(|g| *g > personal_clients) {
+            return Err(ServiceError::invalid(
+                "全行个人客户数",
+                format!(
+                    "{personal_clients} 小于该月已录入的金卡以上客户数 {g}；请核对，或同时用 --gold-plus 更正"
+                ),
+            ));
+        }
         let entry = BranchTotal {
             month,
             personal_clients,

@@ -374,6 +374,10 @@ pub struct PerformanceView {
     /// Whether who held each client at the quarter's start was taken from the previous quarter's
     /// frozen rosters; false when none were frozen, and today's maintainers stood in for them.
     pub holders_frozen: bool,
+    /// When they were not: whether the quarter's own frozen end rosters stood in (a past quarter
+    /// frozen at its end), rather than today's maintainers.
+    #[serde(default)]
+    pub holders_at_end: bool,
 }
 
 /// One quarter of 员工绩效's trend (`Service::performance_trend`).
@@ -548,6 +552,8 @@ pub struct DrillRow {
     pub no: ClientNo,
     pub name: String,
     pub outlet: crate::domain::OutletId,
+    /// Who held the client on the day the figures are as of: for a frozen past quarter, its
+    /// end rosters; otherwise today's maintainer.
     pub maintainer: Option<StaffRef>,
     pub start: Option<crate::domain::results::ClientState>,
     pub end: crate::domain::results::ClientState,

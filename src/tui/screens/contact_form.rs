@@ -3,6 +3,7 @@
 //! on disk, shows each problem next to its field, and keeps an unfinished form as a draft if the
 //! session ends.
 
+use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -75,6 +76,8 @@ pub struct ContactForm {
     ticks: Vec<(TaskView, bool)>,
     /// Which task the Tasks field points at.
     tick_at: usize,
+    /// The session's today, which an empty or relative 联系时间 is read against.
+    today: NaiveDate,
     focus: Field,
     errors: BTreeMap<Field, String>,
     /// Changed since opened (so cancelling asks first).
@@ -131,6 +134,7 @@ impl ContactForm {
             next_is_agreed: false,
             ticks,
             tick_at: 0,
+            today,
             focus: Field::Channel,
             errors: BTreeMap::new(),
             dirty: false,
@@ -195,11 +199,40 @@ impl ContactForm {
         *ticked || self.by_purpose(task)
     }
 
+    /// The day the contact took place as 联系时间 reads now (today when empty or not yet
+    /// readable): a notice is done for the quarter of this day, a pitch only by its deadline.
+    fn contact_day(&self) -> NaiveDate {
+        let reference = self.today.and_hms_opt(12, 0, 0).unwrap_or_default();
+        parse_contact_time(&Self::text(&self.at), reference).map_or(self.today, |t| t.date())
+    }
+
+    /// A ticked task this contact cannot complete, and why: a notice of another quarter than
+    /// the contact's day (it would complete that day's quarter's notice instead), a pitch after
+    /// its launch's deadline.
+    fn tick_problem(&self, t: &Text) -> Option<String> {
+        let day = self.contact_day();
+        self.ticks.iter().filter(|(_, ticked)| *ticked).find_map(|(task, _)| match task.kind() {
+            TaskKind::Quarterly(q) if !q.contains(day) => Some(
+                t.tick_other_quarter
+                    .replace("{task}", &t.task_title(task.kind(), None))
+                    .replace("{last}", &q.last_day().to_string()),
+            ),
+            TaskKind::Launch(_) if task.due < day => Some(
+                t.tick_after_deadline
+                    .replace("{task}", &t.task_title(task.kind(), task.launch_name.as_deref()))
+                    .replace("{due}", &task.due.to_string()),
+            ),
+            _ => None,
+        })
+    }
+
     /// The task is the one the contact's own purpose completes.
     fn by_purpose(&self, task: &TaskView) -> bool {
         match task.kind() {
             TaskKind::Callback { .. } => self.purpose() == Purpose::Callback,
-            TaskKind::Quarterly(_) => self.purpose() == Purpose::QuarterlyNotice,
+            TaskKind::Quarterly(q) => {
+                self.purpose() == Purpose::QuarterlyNotice && q.contains(self.contact_day())
+            }
             TaskKind::Launch(id) => {
                 self.purpose() == Purpose::ProductPitch
                     && self.launches.get(self.launch).map(|l| l.id) == Some(id)
@@ -386,6 +419,9 @@ impl ContactForm {
                 .ok()
                 .filter(|t| *t != reference)
         };
+        if let Some(problem) = self.tick_problem(cx.t) {
+            errors.insert(Field::Tasks, problem);
+        }
         let launch = self.selected_launch();
         // Only a date the user gave is sent; a pre-filled one is what the rules do anyway, and
         // sending it would turn it into an agreement (or replace one already made).
@@ -774,9 +810,12 @@ impl Screen for ContactForm {
                         };
                         let mark = if done { "[x]" } else { "[ ]" };
                         let via = if self.by_purpose(task) { t.via_purpose } else { "" };
+                        // A gap of its own between tasks, so the line wraps there: every task
+                        // stays on screen to be read before it is ticked.
+                        spans.push(Span::raw(if i == 0 { " " } else { "  " }));
                         spans.push(Span::styled(
                             format!(
-                                " {}{mark}{}{via} ",
+                                "{}{mark}{}{via}",
                                 i + 1,
                                 t.task_title(task.kind(), task.launch_name.as_deref())
                             ),

@@ -116,8 +116,19 @@ pub fn asset_change_text(a: &crate::domain::results::RosterAssets, t: &Text) -> 
     match a.change() {
         None => "-".into(),
         Some(f) => {
-            let sign = if f.0 > 0 { "+" } else { "" };
-            format!("{sign}{}", crate::tui::ui::amount(&crate::service::views::Amount::Exact(f), t))
+            // A change too small to show is shown as none, not as "+0.0万" or "-0.0万".
+            let abs = f.0.unsigned_abs();
+            let shows_zero = match t.lang {
+                crate::tui::text::Lang::Zh => (abs + 50_000) / 100_000 == 0,
+                crate::tui::text::Lang::En => (abs + 500_000) / 1_000_000 == 0,
+            };
+            let sign = match f.0.signum() {
+                _ if shows_zero => "",
+                1 => "+",
+                _ => "-",
+            };
+            let whole = crate::domain::Fen(i64::try_from(abs).unwrap_or(i64::MAX));
+            format!("{sign}{}", crate::tui::ui::amount(&crate::service::views::Amount::Exact(whole), t))
         }
     }
 }
@@ -285,6 +296,15 @@ impl Screen for CoverageScreen {
             Paragraph::new(fit_line(
                 Line::from(vec![
                     Span::styled(format!(" {} ", v.quarter), th.title),
+                    // A past quarter says the day its figures stand at (issue #12 point 3).
+                    Span::styled(
+                        if v.basis == crate::service::views::FigureBasis::Current {
+                            String::new()
+                        } else {
+                            format!("{} ", t.as_of.replace("{}", &v.as_of.to_string()))
+                        },
+                        th.accent,
+                    ),
                     Span::styled(format!("{} ", t.per_head), th.muted),
                     Span::styled(
                         format!("{}.{:02}/{}", avg.hundredths() / 100, avg.hundredths() % 100, avg.target),
@@ -298,6 +318,7 @@ impl Screen for CoverageScreen {
                     Span::styled(format!("  {}:{order}", t.sorted_by), th.muted),
                     Span::styled(
                         match &self.performance {
+                            Some(p) if p.holders_at_end => format!("  {}", t.holders_at_end),
                             Some(p) if !p.holders_frozen => format!("  {}", t.holders_not_frozen),
                             _ => String::new(),
                         },
@@ -365,8 +386,8 @@ impl Screen for CoverageScreen {
                                 "{} {}{}.{}",
                                 a.clients,
                                 t.per_head_short,
-                                a.hundredths() / 100,
-                                (a.hundredths() % 100) / 10
+                                a.tenths() / 10,
+                                a.tenths() % 10
                             ),
                             if a.meets_target() { th.ok } else { th.overdue },
                         )),
@@ -429,5 +450,28 @@ impl Screen for CoverageScreen {
             .row_highlight_style(th.selection)
             .highlight_symbol(">");
         f.render_stateful_widget(table, body, &mut self.state);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Fen;
+    use crate::domain::results::RosterAssets;
+
+    #[test]
+    fn roster_asset_changes_are_signed_and_a_change_too_small_to_show_has_no_sign() {
+        let shown = |fen: i64, t: &Text| {
+            let a = RosterAssets { clients: 1, unknown: 0, start: Fen(0), end: Fen(fen) };
+            asset_change_text(&a, t)
+        };
+        let zh = &crate::tui::text::ZH;
+        let en = &crate::tui::text::EN;
+        assert_eq!(shown(Fen::wan(12).0 + 300_000, zh), "+12.3万");
+        assert_eq!(shown(-Fen::wan(5).0, zh), "-5.0万");
+        assert_eq!(shown(30_000, zh), "0.0万", "300 yuan up");
+        assert_eq!(shown(-30_000, zh), "0.0万", "300 yuan down");
+        assert_eq!(shown(-Fen::wan(150).0, en), "-1.50M");
+        assert_eq!(asset_change_text(&RosterAssets::default(), zh), "-");
     }
 }
