@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod client;
+pub mod complaint;
 pub mod compliance;
 pub mod contact;
 pub mod coverage;
