@@ -550,9 +550,9 @@ pub fn figures(
     let in_q = |d: NaiveDate| d >= quarter.first_day() && d <= until;
     let mut out = FiguresByUnit::default();
     let mut minutes: BTreeMap<Unit, Vec<i64>> = BTreeMap::new();
-    let mut by_client: BTreeMap<&ClientNo, Vec<NaiveDateTime>> = BTreeMap::new();
+    let mut by_client: BTreeMap<&ClientNo, Vec<(NaiveDateTime, ComplaintId)>> = BTreeMap::new();
     for c in complaints {
-        by_client.entry(&c.client).or_default().push(c.received_at);
+        by_client.entry(&c.client).or_default().push((c.received_at, c.id));
     }
     for c in complaints {
         let outlet = Unit::Outlet(c.outlet.clone());
@@ -565,7 +565,10 @@ pub fn figures(
         let maint = c.maintainer.clone().map(Unit::Staff);
         if in_q(c.received_at.date()) {
             let repeat = by_client.get(&c.client).is_some_and(|ts| {
-                ts.iter().any(|t| *t < c.received_at && c.received_at - *t <= Duration::days(REPEAT_DAYS))
+                // Received earlier, or in the same minute but recorded first.
+                ts.iter().any(|&(t, id)| {
+                    (t, id) < (c.received_at, c.id) && c.received_at - t <= Duration::days(REPEAT_DAYS)
+                })
             });
             add(&[Some(outlet.clone()), maint.clone()], &|f| {
                 f.received += 1;

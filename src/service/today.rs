@@ -36,6 +36,10 @@ pub struct TodayView {
     /// opened the client's card, latest first; one line per client.
     #[serde(default)]
     pub by_colleagues: Vec<ColleagueContact>,
+    /// Complaint steps the viewer holds (with the time left), then overdue ones escalated to
+    /// them as outlet head or, for 非常严重, branch management (`complaint::audience`).
+    #[serde(default)]
+    pub complaints: Vec<super::complaints::ComplaintLine>,
 }
 
 /// A colleague's contact with one of the viewer's clients that the viewer has not yet seen
@@ -184,7 +188,9 @@ impl Service {
             .collect();
 
         let by_colleagues = self.by_colleagues(actor, &by_no)?;
+        let complaints = self.complaint_lines(actor, today)?;
         Ok(TodayView {
+            complaints,
             by_colleagues,
             today,
             overdue,

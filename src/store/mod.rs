@@ -58,10 +58,13 @@ pub enum Tree {
     Snapshots,
     ClientChanges,
     Quarters,
+    Complaints,
+    ComplaintsByClient,
+    OpenComplaintsByOwner,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 17] = [
+    pub const ALL: [Tree; 20] = [
         Tree::Meta,
         Tree::Staff,
         Tree::StaffByLogin,
@@ -79,6 +82,9 @@ impl Tree {
         Tree::Snapshots,
         Tree::ClientChanges,
         Tree::Quarters,
+        Tree::Complaints,
+        Tree::ComplaintsByClient,
+        Tree::OpenComplaintsByOwner,
     ];
 
     pub fn name(self) -> &'static str {
@@ -100,6 +106,9 @@ impl Tree {
             Tree::Snapshots => "snapshots",
             Tree::ClientChanges => "client_changes",
             Tree::Quarters => "quarters",
+            Tree::Complaints => "complaints",
+            Tree::ComplaintsByClient => "complaints_by_client",
+            Tree::OpenComplaintsByOwner => "open_complaints_by_owner",
         }
     }
 }

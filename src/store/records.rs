@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::codec::{Record, decode, decode_payload};
 use super::fields::StoredClient;
 use super::{StoreError, Tree};
+use crate::domain::complaint::Complaint;
 use crate::domain::past::FrozenQuarter;
 use crate::domain::results::{Snapshot, StateChange};
 use crate::domain::{
@@ -560,6 +561,10 @@ impl Record for BranchTotals {
     const KIND: &'static str = "全行个人客户数";
 }
 
+impl Record for Complaint {
+    const KIND: &'static str = "投诉";
+}
+
 impl Record for AuditRecord {
     const KIND: &'static str = "审计记录";
     /// 2: the record's place in the audit chain (`link`), from schema 4 on.
@@ -642,9 +647,10 @@ record_trees! {
     Audit: AuditRecord,
     Snapshots: Snapshot,
     ClientChanges: StateChange,
-    Quarters: FrozenQuarter;
+    Quarters: FrozenQuarter,
+    Complaints: Complaint;
     holding no records: Meta, StaffByLogin, Roster, ContactsByClient, ContactsByTime, OpenTasksByStaff,
-    OpenTasksByDue,
+    OpenTasksByDue, ComplaintsByClient, OpenComplaintsByOwner,
 }
 
 #[cfg(test)]
@@ -990,7 +996,8 @@ mod tests {
                 "审计记录",
                 "资产快照",
                 "客户变化",
-                "季末数据"
+                "季末数据",
+                "投诉"
             ]
         );
     }

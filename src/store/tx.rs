@@ -9,6 +9,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use super::codec::{Record, decode, encode};
 use super::fields::{self, StoredClient};
 use super::{Fields, StoreError, Tree, chain, keys};
+use crate::domain::complaint::{Complaint, ComplaintId};
 use crate::domain::past::FrozenQuarter;
 use crate::domain::results::{ClientState, Snapshot, StateChange};
 use crate::domain::{
@@ -217,6 +218,35 @@ impl<'a> Tx<'a> {
             }
         }
         self.put(Tree::Tasks, &key, task)
+    }
+
+    pub fn complaint(&self, id: ComplaintId) -> TxResult<Option<Complaint>> {
+        self.get(Tree::Complaints, &keys::complaint(id))
+    }
+
+    /// Saves a complaint, new or moved on: indexed under its client, and under its open step's
+    /// owner and due day while it is open (the old open-step entry replaced).
+    pub fn save_complaint(&self, c: &Complaint) -> TxResult<()> {
+        let key = keys::complaint(c.id);
+        let old: Option<Complaint> = self.get(Tree::Complaints, &key)?;
+        match &old {
+            Some(old) => {
+                if old.client != c.client {
+                    return abort(StoreError::Conflict(format!("投诉 {} 的客户不能更改", c.id)));
+                }
+                if let Some(r) = old.open() {
+                    self.unmark(
+                        Tree::OpenComplaintsByOwner,
+                        keys::open_complaint_by_owner(r.owner(), r.due, old.id),
+                    )?;
+                }
+            }
+            None => self.mark(Tree::ComplaintsByClient, keys::complaint_by_client(&c.client, c.id))?,
+        }
+        if let Some(r) = c.open() {
+            self.mark(Tree::OpenComplaintsByOwner, keys::open_complaint_by_owner(r.owner(), r.due, c.id))?;
+        }
+        self.put(Tree::Complaints, &key, c)
     }
 
     /// Contacts are append-only: an id seen before is a bug, not an update.
