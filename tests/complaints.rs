@@ -256,3 +256,70 @@ fn figures_are_for_managers_within_their_scope() {
     assert!(head.branch.is_none());
     assert!(head.outlets.is_empty(), "西街 has no complaints; 城关 is not in scope");
 }
+
+#[test]
+fn the_complaints_workbook_has_outlet_staff_and_list_sheets_under_a_title_row() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    use mingdan::service::views::ReportKind;
+    let b = with_managers();
+    b.session("2002").receive_complaint(new("C1", Severity::Critical)).unwrap();
+    assert!(matches!(
+        b.session("2001").report(ReportKind::Complaints, None, "-".into()),
+        Err(ServiceError::Denied(_))
+    ));
+    let report = b.session("3001").report(ReportKind::Complaints, None, "/tmp/投诉.xlsx".into()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("投诉.xlsx");
+    mingdan::report::write_report(&path, false, &report).unwrap();
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    for name in ["网点", "员工", "投诉明细"] {
+        let sheet = wb.worksheet_range(name).unwrap();
+        let title = sheet.get((0, 0)).cloned();
+        assert_eq!(
+            title,
+            Some(Data::String(format!("城关、西街 · 2026Q4 投诉与服务质量 · {name} · 截至 2026-11-18")))
+        );
+    }
+    let outlets = wb.worksheet_range("网点").unwrap();
+    assert_eq!(outlets.get((2, 0)), Some(&Data::String("城关".into())));
+    assert_eq!(outlets.get((2, 1)), Some(&Data::Float(1.0)), "one complaint received");
+    let list = wb.worksheet_range("投诉明细").unwrap();
+    assert_eq!(list.get((2, 6)), Some(&Data::String("非常严重".into())));
+    // The export is audited with its file.
+    let recs = audit_of(&b, AuditAction::Export);
+    assert!(recs.iter().any(|r| r.target == "/tmp/投诉.xlsx"), "{recs:?}");
+}
+
+/// `mingdan complaints list` on a demo store, as a script reads it: a header row, then one
+/// tab-separated complaint a line, overdue ones first; `--overdue` only those.
+#[test]
+fn the_cli_lists_complaints_tab_separated_with_overdue_first() {
+    let dir = StoreDir::new();
+    {
+        let clock = std::sync::Arc::new(mingdan::service::FixedClock::at(at(d(2026, 11, 18), 10, 0)));
+        let service = mingdan::service::Service::create(dir.path(), clock).unwrap();
+        service.seed_demo(2000, 42).unwrap();
+    }
+    let run = |args: &[&str]| {
+        let store = dir.path().to_str().unwrap();
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_mingdan"))
+            .args(["--store", store, "--as", "8001", "complaints", "list"])
+            .args(args)
+            .env_remove("MINGDAN_SOCKET")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let all = run(&[]);
+    let lines: Vec<Vec<&str>> = all.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines[0][0], "投诉编号");
+    assert!(lines.iter().all(|l| l.len() == lines[0].len()), "{all}");
+    assert!(lines.len() > 12, "{all}");
+    let overdue_col = lines[0].iter().position(|h| *h == "已超时").unwrap();
+    // Overdue first: once a line is not overdue, none after it is.
+    let flags: Vec<bool> = lines[1..].iter().map(|l| l[overdue_col] == "是").collect();
+    assert!(flags[0] && flags.windows(2).all(|w| w[0] || !w[1]), "{all}");
+    let overdue = run(&["--overdue"]);
+    assert_eq!(overdue.lines().count() - 1, flags.iter().filter(|f| **f).count());
+}

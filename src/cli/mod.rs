@@ -232,6 +232,9 @@ pub enum WorkCommand {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// 投诉：complaints list 列出您可见的投诉，每条一行，Tab 分隔，首行为表头
+    #[command(subcommand)]
+    Complaints(ComplaintsCommand),
     /// 检查数据库的完整性
     Check,
     /// 备份整个数据库到文件（服务器运行时也可以；仅管理员）；给出目录则按时间命名。
@@ -320,6 +323,22 @@ pub enum StaffCommand {
 }
 
 #[derive(Subcommand)]
+pub enum ComplaintsCommand {
+    /// 列出投诉（默认全部可见的；超时的排在前面）
+    List {
+        /// 只列未办结的
+        #[arg(long)]
+        open: bool,
+        /// 只列当前环节已超过时限的
+        #[arg(long, conflicts_with = "open")]
+        overdue: bool,
+        /// 只列该季度受理或办结的，如 2026Q4
+        #[arg(long, conflicts_with_all = ["open", "overdue"])]
+        period: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum DraftsCommand {
     /// 列出每位员工保存的联系草稿，包括无法读取的
     List,
@@ -348,6 +367,8 @@ pub enum ReportWhat {
     /// 员工绩效
     Performance,
     Contacts,
+    /// 投诉与服务质量
+    Complaints,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -605,6 +626,9 @@ fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
             &source,
         ),
         WorkCommand::Search { query, limit } => commands::search(session, query, limit),
+        WorkCommand::Complaints(ComplaintsCommand::List { open, overdue, period }) => {
+            commands::complaints_list(session, open, overdue, period.as_deref())
+        }
         WorkCommand::Check => commands::check(session),
         WorkCommand::Backup { file, force, recipients, plaintext } => {
             commands::backup(session, commands::Output { path: &file, force }, recipients, plaintext)

@@ -652,6 +652,8 @@ pub enum ReportKind {
     Contacts,
     Unassigned,
     Launches,
+    /// 投诉与服务质量: the quarter's complaint figures by outlet and staff, and the complaints.
+    Complaints,
 }
 
 impl ReportKind {
@@ -664,6 +666,7 @@ impl ReportKind {
             ReportKind::Contacts => "联系记录",
             ReportKind::Unassigned => "待分配客户",
             ReportKind::Launches => "新品推介",
+            ReportKind::Complaints => "投诉",
         }
     }
 }
