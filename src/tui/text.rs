@@ -1265,6 +1265,68 @@ impl Text {
         }
     }
 
+    /// Today's section of complaint steps the viewer holds or must see.
+    pub fn complaints_title(&self) -> &'static str {
+        self.pick("投诉", "Complaints")
+    }
+
+    pub fn complaint_step(&self, s: crate::domain::complaint::Step) -> &'static str {
+        use crate::domain::complaint::Step;
+        let en = match s {
+            Step::Receive => "Receive",
+            Step::Classify => "Classify",
+            Step::Investigate => "Investigate",
+            Step::Resolve => "Resolve",
+            Step::Feedback => "Feedback",
+        };
+        self.pick(s.label(), en)
+    }
+
+    pub fn severity(&self, s: crate::domain::complaint::Severity) -> &'static str {
+        use crate::domain::complaint::Severity;
+        let en = match s {
+            Severity::Normal => "Normal",
+            Severity::Serious => "Serious",
+            Severity::Critical => "Critical",
+        };
+        self.pick(s.label(), en)
+    }
+
+    pub fn complaint_category(&self, c: crate::domain::complaint::Category) -> &'static str {
+        use crate::domain::complaint::Category;
+        let en = match c {
+            Category::Product => "Product",
+            Category::Attitude => "Attitude",
+            Category::Process => "Process",
+            Category::Price => "Fees",
+            Category::Technical => "Technical",
+            Category::Other => "Other",
+        };
+        self.pick(c.label(), en)
+    }
+
+    /// How long a complaint step has: "剩 2 个工作日", "今天到期", or overdue days.
+    pub fn step_time_left(&self, days_left: i64) -> String {
+        match days_left {
+            d if d < 0 => self.overdue_days(-d),
+            0 => self.pick("今天到期", "due today").to_string(),
+            d => match self.lang {
+                Lang::Zh => format!("剩{d}个工作日"),
+                Lang::En => format!("{d} work days"),
+            },
+        }
+    }
+
+    /// Marks an overdue complaint on Today that the viewer does not hold but must see.
+    pub fn escalated(&self) -> &'static str {
+        self.pick("升级", "escalated")
+    }
+
+    /// "截止 11-19" / "due 11-19".
+    pub fn due_on(&self) -> &'static str {
+        self.pick("截止", "due")
+    }
+
     /// "回访", "2026Q4 季度告知", "新品推介：养老理财".
     pub fn task_title(&self, kind: TaskKind, launch_name: Option<&str>) -> String {
         match kind {

@@ -13,8 +13,10 @@ use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
 use super::contact_form::Prefill;
+use crate::domain::complaint::ComplaintId;
 use crate::domain::{ClientNo, DueBucket, Purpose, TaskId, TaskKind};
 use crate::service::ServiceError;
+use crate::service::complaints::{ComplaintLine, ComplaintReason};
 use crate::service::today::{ColleagueContact, GapLine, Progress, TodayView};
 use crate::service::views::TaskView;
 
@@ -24,6 +26,8 @@ enum Row {
     Gap(GapLine),
     /// 同事代为联系: a colleague contacted one of my clients.
     Colleague(ColleagueContact),
+    /// A complaint step the viewer holds, or an overdue one escalated to them.
+    Complaint(ComplaintLine),
     /// A section with nothing in it.
     Empty(&'static str),
 }
@@ -34,6 +38,7 @@ impl Row {
             Row::Task(t) => Some(&t.id.client),
             Row::Gap(g) => Some(&g.client),
             Row::Colleague(c) => Some(&c.client),
+            Row::Complaint(c) => Some(&c.row.client),
             Row::Header(_) | Row::Empty(_) => None,
         }
     }
@@ -44,6 +49,7 @@ impl Row {
             Row::Task(t) => Some(LineKey::Task(t.id.clone())),
             Row::Gap(g) => Some(LineKey::Gap(g.client.clone())),
             Row::Colleague(c) => Some(LineKey::Colleague(c.client.clone())),
+            Row::Complaint(c) => Some(LineKey::Complaint(c.row.id)),
             Row::Header(_) | Row::Empty(_) => None,
         }
     }
@@ -56,6 +62,7 @@ impl Row {
                 Prefill { purpose: Some(purpose), launch }
             }
             Row::Gap(_) => Prefill { purpose: Some(Purpose::Marketing), launch: None },
+            Row::Complaint(_) => Prefill { purpose: Some(Purpose::Complaint), launch: None },
             _ => Prefill::default(),
         }
     }
@@ -66,6 +73,7 @@ enum LineKey {
     Task(TaskId),
     Gap(ClientNo),
     Colleague(ClientNo),
+    Complaint(ComplaintId),
 }
 
 pub struct TodayScreen {
@@ -87,6 +95,13 @@ impl TodayScreen {
             Row::Header(vec![Span::styled(format!("【{title}】"), th.title), Span::styled(rest, style)])
         };
         let mut rows = Vec::new();
+        // First, and only when there is one: a complaint step is the most urgent work there is.
+        if !view.complaints.is_empty() {
+            let late = view.complaints.iter().any(|c| c.row.overdue);
+            let style = if late { th.overdue } else { th.warning };
+            rows.push(head(t.complaints_title().to_string(), format!(" {}", view.complaints.len()), style));
+            rows.extend(view.complaints.iter().cloned().map(Row::Complaint));
+        }
         // Only when there is something: most days nobody else calls one's clients.
         if !view.by_colleagues.is_empty() {
             rows.push(head(t.by_colleagues.to_string(), format!(" {}", view.by_colleagues.len()), th.accent));
@@ -258,6 +273,40 @@ impl TodayScreen {
                     Span::styled(format!(" {}", ui::pad(&c.client_name, 8)), th.text),
                     Span::styled(format!(" {} ", ui::pad(c.client.as_str(), 10)), th.muted),
                     Span::styled(ui::pad(&c.by.name, 11), th.accent),
+                    Span::styled(format!(" {}", ui::fit(&what, cols.saturating_sub(33))), th.text),
+                ])
+            }
+            Row::Complaint(c) => {
+                let r = &c.row;
+                let days = r.days_left.unwrap_or(0);
+                let style = if r.overdue {
+                    th.overdue
+                } else if days == 0 {
+                    th.warning
+                } else {
+                    th.accent
+                };
+                let step = r.step.map_or("", |s| t.complaint_step(s));
+                let due =
+                    format!("{} {}", t.due_on(), r.due.map(|d| ui::date(d, today, t)).unwrap_or_default());
+                // An escalated line names who holds the step: that is whom the head calls.
+                let what = match c.reason {
+                    ComplaintReason::Owner => format!(
+                        "{step} · {} · {} · {due}",
+                        t.severity(r.severity),
+                        t.complaint_category(r.category)
+                    ),
+                    _ => format!(
+                        "{} · {step} · {} · {} · {due}",
+                        t.escalated(),
+                        t.severity(r.severity),
+                        r.owner.as_ref().map(|o| o.name.as_str()).unwrap_or_default()
+                    ),
+                };
+                Line::from(vec![
+                    Span::styled(format!(" {}", ui::pad(&r.client_name, 8)), th.text),
+                    Span::styled(format!(" {} ", ui::pad(r.client.as_str(), 10)), th.muted),
+                    Span::styled(ui::pad(&t.step_time_left(days), 11), style),
                     Span::styled(format!(" {}", ui::fit(&what, cols.saturating_sub(33))), th.text),
                 ])
             }
