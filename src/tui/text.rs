@@ -1265,6 +1265,37 @@ impl Text {
         }
     }
 
+    /// The complaint screens' strings.
+    pub fn cm(&self) -> &'static ComplaintText {
+        match self.lang {
+            Lang::Zh => &COMPLAINT_ZH,
+            Lang::En => &COMPLAINT_EN,
+        }
+    }
+
+    pub fn complaint_channel(&self, c: crate::domain::complaint::ComplaintChannel) -> &'static str {
+        use crate::domain::complaint::ComplaintChannel as C;
+        let en = match c {
+            C::Counter => "Counter",
+            C::Phone => "Phone",
+            C::Hotline => "Hotline",
+            C::Online => "Online",
+            C::Letter => "Letter",
+            C::Regulator => "Regulator",
+        };
+        self.pick(c.label(), en)
+    }
+
+    pub fn satisfaction(&self, s: crate::domain::complaint::Satisfaction) -> &'static str {
+        use crate::domain::complaint::Satisfaction;
+        let en = match s {
+            Satisfaction::Satisfied => "Satisfied",
+            Satisfaction::Fair => "Fair",
+            Satisfaction::Unsatisfied => "Unsatisfied",
+        };
+        self.pick(s.label(), en)
+    }
+
     /// Today's section of complaint steps the viewer holds or must see.
     pub fn complaints_title(&self) -> &'static str {
         self.pick("投诉", "Complaints")
@@ -1312,6 +1343,7 @@ impl Text {
             0 => self.pick("今天到期", "due today").to_string(),
             d => match self.lang {
                 Lang::Zh => format!("剩{d}个工作日"),
+                Lang::En if d == 1 => "1 work day".to_string(),
                 Lang::En => format!("{d} work days"),
             },
         }
@@ -1339,3 +1371,130 @@ impl Text {
         }
     }
 }
+
+/// The strings of the complaint screens (投诉 list, detail, receive and step forms).
+pub struct ComplaintText {
+    pub list_title: &'static str,
+    /// "投诉 {}": the detail's title with the complaint's number.
+    pub detail_title: &'static str,
+    pub receive_title: &'static str,
+    /// "完成“{}”环节": the step form's title.
+    pub step_title: &'static str,
+    pub filter_open: &'static str,
+    pub filter_all: &'static str,
+    pub col_no: &'static str,
+    pub col_client: &'static str,
+    pub col_step: &'static str,
+    pub col_severity: &'static str,
+    pub col_owner: &'static str,
+    pub col_due: &'static str,
+    pub closed: &'static str,
+    pub none: &'static str,
+    pub channel: &'static str,
+    pub category: &'static str,
+    pub severity: &'static str,
+    pub said: &'static str,
+    pub asks: &'static str,
+    pub note: &'static str,
+    pub view: &'static str,
+    pub received: &'static str,
+    pub outlet: &'static str,
+    pub history: &'static str,
+    pub owner: &'static str,
+    pub done_by: &'static str,
+    pub reassigned: &'static str,
+    pub open_now: &'static str,
+    pub key_finish: &'static str,
+    pub key_filter: &'static str,
+    pub key_receive: &'static str,
+    pub key_list: &'static str,
+    pub key_history: &'static str,
+    /// "投诉 {id} 已受理，“{step}”由 {owner} 负责".
+    pub received_msg: &'static str,
+    /// "投诉 {id}：转入“{step}”，由 {owner} 负责".
+    pub moved_msg: &'static str,
+    /// "投诉 {id} 已办结".
+    pub closed_msg: &'static str,
+    /// Under a form: what the user must fill in.
+    pub form_hint: &'static str,
+}
+
+pub const COMPLAINT_ZH: ComplaintText = ComplaintText {
+    list_title: "投诉",
+    detail_title: "投诉 {}",
+    receive_title: "受理投诉",
+    step_title: "完成“{}”环节",
+    filter_open: "未办结",
+    filter_all: "全部",
+    col_no: "编号",
+    col_client: "客户",
+    col_step: "环节",
+    col_severity: "严重程度",
+    col_owner: "负责人",
+    col_due: "时限",
+    closed: "已办结",
+    none: "没有投诉",
+    channel: "渠道",
+    category: "类别",
+    severity: "严重程度",
+    said: "客户诉求",
+    asks: "客户诉请",
+    note: "处理说明",
+    view: "客户评价",
+    received: "受理",
+    outlet: "网点",
+    history: "经过",
+    owner: "负责人",
+    done_by: "完成",
+    reassigned: "改派",
+    open_now: "办理中",
+    key_finish: "完成当前环节",
+    key_filter: "未办结/全部",
+    key_receive: "受理投诉",
+    key_list: "投诉",
+    key_history: "投诉经过",
+    received_msg: "投诉 {id} 已受理，“{step}”由 {owner} 负责",
+    moved_msg: "投诉 {id}：转入“{step}”，由 {owner} 负责",
+    closed_msg: "投诉 {id} 已办结",
+    form_hint: "Tab 换栏  ←→ 选择  Ctrl-S 保存  Esc 取消",
+};
+
+pub const COMPLAINT_EN: ComplaintText = ComplaintText {
+    list_title: "Complaints",
+    detail_title: "Complaint {}",
+    receive_title: "Receive a complaint",
+    step_title: "Finish step {}",
+    filter_open: "open",
+    filter_all: "all",
+    col_no: "No.",
+    col_client: "Client",
+    col_step: "Step",
+    col_severity: "Severity",
+    col_owner: "Owner",
+    col_due: "Time left",
+    closed: "closed",
+    none: "No complaints",
+    channel: "Channel",
+    category: "Category",
+    severity: "Severity",
+    said: "Client said",
+    asks: "Client asks",
+    note: "What was done",
+    view: "Client's view",
+    received: "Received",
+    outlet: "Outlet",
+    history: "History",
+    owner: "owner",
+    done_by: "done",
+    reassigned: "reassigned",
+    open_now: "in progress",
+    key_finish: "finish step",
+    key_filter: "open/all",
+    key_receive: "receive complaint",
+    key_list: "complaints",
+    key_history: "complaint history",
+    received_msg: "Complaint {id} received; {owner} has step {step}",
+    moved_msg: "Complaint {id}: now at {step} with {owner}",
+    closed_msg: "Complaint {id} closed",
+    form_hint: "Tab next field  ←→ choose  Ctrl-S save  Esc cancel",
+};

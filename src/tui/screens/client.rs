@@ -288,6 +288,7 @@ impl Screen for ClientScreen {
             (t.keys_up_down, t.key_scroll),
             ("Enter", t.key_read),
             ("r", t.key_refresh),
+            ("o", t.cm().key_receive),
         ];
         if self.manager {
             keys.insert(3, ("a", t.key_assign_client));
@@ -312,6 +313,10 @@ impl Screen for ClientScreen {
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') | KeyCode::Left | KeyCode::Char('h') => Action::Pop,
             KeyCode::Char('c') => super::open_contact_form(self.no.clone(), Prefill::default(), cx),
+            KeyCode::Char('o') => Action::Push(Box::new(super::complaints::ReceiveForm::new(
+                self.no.clone(),
+                self.card.client.name.clone(),
+            ))),
             KeyCode::Char('e') => {
                 if self.card.may_edit_plan {
                     // Unsent text kept from an interrupted edit is offered again here.

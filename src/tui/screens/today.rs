@@ -344,6 +344,7 @@ impl Screen for TodayScreen {
             ("Shift-Tab", t.key_prev_section),
             ("PgUp/PgDn", t.key_page),
             ("r", t.key_refresh),
+            ("o", t.cm().key_list),
         ]
     }
 
@@ -373,6 +374,18 @@ impl Screen for TodayScreen {
             KeyCode::End | KeyCode::Char('G') => self.select_from(self.rows.len().saturating_sub(1), false),
             KeyCode::Tab => self.jump_section(true),
             KeyCode::BackTab => self.jump_section(false),
+            // A complaint line opens the complaint, where its step is finished (`n`).
+            KeyCode::Enter if matches!(self.selected(), Some(Row::Complaint(_))) => {
+                if let Some(Row::Complaint(c)) = self.selected() {
+                    return super::complaints::open_complaint(c.row.id, cx);
+                }
+            }
+            KeyCode::Char('o') => {
+                return match super::complaints::ComplaintsScreen::new(cx) {
+                    Ok(s) => Action::Push(Box::new(s)),
+                    Err(e) => Action::error(e),
+                };
+            }
             KeyCode::Enter => {
                 if let Some(no) = self.selected().and_then(Row::client).cloned() {
                     return super::open_client(no, cx);
