@@ -1,6 +1,7 @@
 //! 今日: the landing screen — overdue and due callbacks, this quarter's notifications still owed,
 //! running product launches, and basic-requirement gaps worth acting on. Each line says who the
 //! client is and why they are listed; Enter opens the client, `c` logs a contact for that reason.
+//! Complaint steps come first when there are any (`n` opens the complaint, `o` the list).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -345,6 +346,7 @@ impl Screen for TodayScreen {
             ("PgUp/PgDn", t.key_page),
             ("r", t.key_refresh),
             ("o", t.cm().key_list),
+            ("n", t.cm().key_history),
         ]
     }
 
@@ -374,8 +376,9 @@ impl Screen for TodayScreen {
             KeyCode::End | KeyCode::Char('G') => self.select_from(self.rows.len().saturating_sub(1), false),
             KeyCode::Tab => self.jump_section(true),
             KeyCode::BackTab => self.jump_section(false),
-            // A complaint line opens the complaint, where its step is finished (`n`).
-            KeyCode::Enter if matches!(self.selected(), Some(Row::Complaint(_))) => {
+            // Enter opens the client on every line; on a complaint line `n` opens the
+            // complaint, where its step is finished (`n` again).
+            KeyCode::Char('n') => {
                 if let Some(Row::Complaint(c)) = self.selected() {
                     return super::complaints::open_complaint(c.row.id, cx);
                 }
