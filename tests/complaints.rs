@@ -323,3 +323,34 @@ fn the_cli_lists_complaints_tab_separated_with_overdue_first() {
     let overdue = run(&["--overdue"]);
     assert_eq!(overdue.lines().count() - 1, flags.iter().filter(|f| **f).count());
 }
+
+/// Seed 000: every closed complaint is followed up. Closing one puts a survey on the client's
+/// maintainer's Today a week on; a survey contact with the client's score completes it.
+#[test]
+fn a_closed_complaint_leaves_a_follow_up_survey_that_a_scored_survey_contact_completes() {
+    use mingdan::domain::{Purpose, SurveyFor, TaskKind};
+    let b = with_managers();
+    // Received by 2002, handled by 2001 (C1's maintainer) to the end.
+    let id = b.session("2002").receive_complaint(new("C1", Severity::Normal)).unwrap().id;
+    let s = b.session("2001");
+    for st in [Step::Classify, Step::Investigate, Step::Resolve] {
+        s.advance_complaint(id, mv(st)).unwrap();
+    }
+    assert!(s.today().unwrap().surveys.is_empty(), "nothing to follow up while open");
+    let fb = Feedback { told_on: d(2026, 11, 18), view: Satisfaction::Satisfied };
+    s.advance_complaint(id, StepMove { feedback: Some(fb), ..mv(Step::Feedback) }).unwrap();
+    let surveys = s.today().unwrap().surveys;
+    assert_eq!(surveys.len(), 1);
+    assert_eq!(surveys[0].id.kind, TaskKind::Survey(SurveyFor::Complaint(id)));
+    assert_eq!(surveys[0].due, d(2026, 11, 25));
+    assert!(audit_of(&b, AuditAction::AdvanceComplaint)[0].detail.contains("满意度调查"));
+    // Without a score the survey is not done; with one it is.
+    let mut call = draft("C1", Purpose::Survey);
+    call.satisfaction = None;
+    s.log_contact(call).unwrap();
+    assert_eq!(s.today().unwrap().surveys.len(), 1);
+    b.clock.advance(Duration::days(2));
+    s.log_contact(draft("C1", Purpose::Survey)).unwrap();
+    assert!(s.today().unwrap().surveys.is_empty());
+    assert!(b.session("9001").check().unwrap().is_ok());
+}

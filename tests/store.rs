@@ -58,7 +58,8 @@ fn a_fresh_store_checks_clean() {
             "审计记录",
             "资产快照",
             "客户变化",
-            "季末数据"
+            "季末数据",
+            "投诉"
         ]
     );
     assert!(report.counts.iter().all(|(_, c)| *c == 0), "{:?}", report.counts);

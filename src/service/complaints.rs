@@ -18,7 +18,7 @@ use crate::domain::complaint::{
     Category, Complaint, ComplaintChannel, ComplaintFigures, ComplaintId, Feedback, NewComplaint,
     Satisfaction, ServiceLevels, Severity, Step, audience, figures,
 };
-use crate::domain::{AuditAction, ClientNo, JobRole, OutletId, Permission, Quarter, Staff, StaffNo};
+use crate::domain::{AuditAction, ClientNo, JobRole, OutletId, Permission, Quarter, Staff, StaffNo, Task};
 
 /// Which complaints a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -264,7 +264,7 @@ impl Service {
         )?;
         let after = match c.open() {
             Some(r) => format!("转入“{}”，由 {} 负责，{} 前完成", r.step, r.owner(), r.due),
-            None => "已办结".into(),
+            None => "已办结，已安排办结后满意度调查".into(),
         };
         let view = mv.feedback.map(|f| format!("，客户评价{}", f.view)).unwrap_or_default();
         let rec = self.audit_record(
@@ -273,8 +273,23 @@ impl Service {
             c.client.as_str(),
             format!("投诉 {id}：完成“{before}”{view}；{after}"),
         );
+        // Closed: the client's maintainer surveys them a week on (seed 000: every closed
+        // complaint is followed up).
+        let follow_up = match c.is_closed() {
+            true => self
+                .store
+                .client(&c.client)?
+                .filter(|cl| cl.on_roster())
+                .map(|cl| Task::follow_up_survey(&cl, c.id, now.date())),
+            false => None,
+        };
         self.store.write(|tx| {
             tx.save_complaint(&c)?;
+            if let Some(t) = &follow_up
+                && tx.task(&t.id)?.is_none()
+            {
+                tx.save_task(t)?;
+            }
             tx.audit(&rec)
         })?;
         self.complaint_row(&c, now.date())

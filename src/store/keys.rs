@@ -29,7 +29,7 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 use crate::domain::complaint::ComplaintId;
-use crate::domain::{ClientNo, ContactId, LaunchId, Quarter, StaffNo, TaskId, TaskKind};
+use crate::domain::{ClientNo, ContactId, LaunchId, Quarter, StaffNo, SurveyFor, TaskId, TaskKind};
 
 pub const SEP: u8 = 0;
 
@@ -84,6 +84,9 @@ pub fn task_kind(kind: TaskKind) -> Vec<u8> {
         TaskKind::Callback { seq } => [&[1u8][..], &seq.to_be_bytes()].concat(),
         TaskKind::Quarterly(q) => [&[2u8][..], &q.year.to_be_bytes(), &[q.q]].concat(),
         TaskKind::Launch(l) => [&[3u8][..], &l.0.to_be_bytes()].concat(),
+        // 4 is kept for the next kind on the main line (reactivation); surveys take 5.
+        TaskKind::Survey(SurveyFor::Period(q)) => [&[5u8, 1][..], &q.year.to_be_bytes(), &[q.q]].concat(),
+        TaskKind::Survey(SurveyFor::Complaint(c)) => [&[5u8, 2][..], &c.0.to_be_bytes()].concat(),
     }
 }
 

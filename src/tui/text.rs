@@ -1296,6 +1296,11 @@ impl Text {
         self.pick(s.label(), en)
     }
 
+    /// Today's section of satisfaction surveys the viewer owes.
+    pub fn surveys_title(&self) -> &'static str {
+        self.pick("满意度调查", "Satisfaction surveys")
+    }
+
     /// Today's section of complaint steps the viewer holds or must see.
     pub fn complaints_title(&self) -> &'static str {
         self.pick("投诉", "Complaints")
@@ -1367,6 +1372,13 @@ impl Text {
             TaskKind::Launch(_) => match launch_name {
                 Some(name) => format!("{}{name}", self.pick("新品推介：", "New product: ")),
                 None => self.pick("新品推介", "New product").to_string(),
+            },
+            TaskKind::Survey(crate::domain::SurveyFor::Period(q)) => {
+                format!("{q} {}", self.pick("满意度调查", "satisfaction survey"))
+            }
+            TaskKind::Survey(crate::domain::SurveyFor::Complaint(id)) => match self.lang {
+                Lang::Zh => format!("投诉 {id} 办结后满意度调查"),
+                Lang::En => format!("Survey after complaint {id}"),
             },
         }
     }

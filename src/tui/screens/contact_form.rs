@@ -204,6 +204,7 @@ impl ContactForm {
                 self.purpose() == Purpose::ProductPitch
                     && self.launches.get(self.launch).map(|l| l.id) == Some(id)
             }
+            TaskKind::Survey(_) => self.purpose() == Purpose::Survey,
         }
     }
 

@@ -146,6 +146,11 @@ impl TodayScreen {
                 t.pitched_word,
             );
         }
+        // Only when one is owed: scheduled surveys come a quarter at a time, follow-ups rarely.
+        if !view.surveys.is_empty() {
+            rows.push(head(t.surveys_title().to_string(), format!(" {}", view.surveys.len()), th.accent));
+            rows.extend(view.surveys.iter().cloned().map(Row::Task));
+        }
         let gap_rest = format!(" {}", t.gap_clients.replace("{}", &view.clients_with_gaps.to_string()));
         rows.push(head(t.gaps_title.to_string(), gap_rest, th.text));
         if view.gaps.is_empty() {
