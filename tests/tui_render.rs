@@ -149,7 +149,8 @@ fn manager_screens_at_80x24() {
 }
 
 /// The complaint screens at the design size in both languages: the receive form from the
-/// client card (a teller), and the outlet head's list, a complaint's history and its step form.
+/// client card (a teller), and the outlet head's list, a complaint's history, its step form and
+/// the quarter's figures.
 #[test]
 fn complaint_screens_at_80x24() {
     use KeyCode::*;
@@ -167,11 +168,12 @@ fn complaint_screens_at_80x24() {
     };
     b.session("2002").receive_complaint(new).unwrap();
     let theme = mono();
-    let screens: [(&str, &str, &[KeyCode]); 4] = [
+    let screens: [(&str, &str, &[KeyCode]); 5] = [
         ("receive", "2001", &[Char('2'), Enter, Char('o'), Right, Tab, Tab, Right]),
         ("list", "1001", &[Char('o')]),
         ("detail", "1001", &[Char('o'), Enter]),
         ("step", "2001", &[Char('o'), Enter, Char('n')]),
+        ("figures", "1001", &[Char('o'), Char('f')]),
     ];
     for (lang, t) in [("zh", &ZH), ("en", &EN)] {
         for (name, who, keys) in screens {

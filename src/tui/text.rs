@@ -1429,6 +1429,24 @@ pub struct ComplaintText {
     pub closed_msg: &'static str,
     /// Under a form: what the user must fill in.
     pub form_hint: &'static str,
+    /// "{q} 投诉与服务质量 · 截至 {date}".
+    pub figures_title: &'static str,
+    pub branch: &'static str,
+    pub col_unit: &'static str,
+    pub col_received: &'static str,
+    pub col_per_thousand: &'static str,
+    pub col_repeat: &'static str,
+    pub col_closed: &'static str,
+    pub col_within: &'static str,
+    pub col_median: &'static str,
+    pub col_satisfied: &'static str,
+    pub col_steps: &'static str,
+    pub key_figures: &'static str,
+    pub key_reassign: &'static str,
+    /// The reassign form's fields and its saved message "投诉 {id}：改派给 {owner}".
+    pub to_staff: &'static str,
+    pub reason: &'static str,
+    pub reassigned_msg: &'static str,
 }
 
 pub const COMPLAINT_ZH: ComplaintText = ComplaintText {
@@ -1469,6 +1487,22 @@ pub const COMPLAINT_ZH: ComplaintText = ComplaintText {
     moved_msg: "投诉 {id}：转入“{step}”，由 {owner} 负责",
     closed_msg: "投诉 {id} 已办结",
     form_hint: "Tab 换栏  ←→ 选择  Ctrl-S 保存  Esc 取消",
+    figures_title: "{q} 投诉与服务质量 · 截至 {date}",
+    branch: "全行",
+    col_unit: "网点/员工",
+    col_received: "受理",
+    col_per_thousand: "每千客户",
+    col_repeat: "重复",
+    col_closed: "办结",
+    col_within: "时限内",
+    col_median: "中位天数",
+    col_satisfied: "满意率",
+    col_steps: "环节按时",
+    key_figures: "统计",
+    key_reassign: "改派",
+    to_staff: "接手人工号",
+    reason: "改派原因",
+    reassigned_msg: "投诉 {id}：改派给 {owner}",
 };
 
 pub const COMPLAINT_EN: ComplaintText = ComplaintText {
@@ -1509,4 +1543,20 @@ pub const COMPLAINT_EN: ComplaintText = ComplaintText {
     moved_msg: "Complaint {id}: now at {step} with {owner}",
     closed_msg: "Complaint {id} closed",
     form_hint: "Tab next field  ←→ choose  Ctrl-S save  Esc cancel",
+    figures_title: "{q} complaints and service quality · as of {date}",
+    branch: "Branch",
+    col_unit: "Outlet/staff",
+    col_received: "Recv.",
+    col_per_thousand: "Per 1k",
+    col_repeat: "Repeat",
+    col_closed: "Closed",
+    col_within: "In time",
+    col_median: "Median d",
+    col_satisfied: "Satisfied",
+    col_steps: "Steps on time",
+    key_figures: "figures",
+    key_reassign: "reassign",
+    to_staff: "To staff no.",
+    reason: "Reason",
+    reassigned_msg: "Complaint {id}: reassigned to {owner}",
 };

@@ -12,12 +12,15 @@ use super::super::columns::{Column, Columns};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
+use crate::domain::complaint::ComplaintFigures;
 use crate::domain::complaint::{
     Category, ComplaintChannel, ComplaintId, Feedback, NewComplaint, Satisfaction, Severity, Step,
 };
 use crate::domain::{ClientNo, inert};
 use crate::service::ServiceError;
-use crate::service::complaints::{ComplaintDetail, ComplaintFilter, ComplaintRow, StepMove};
+use crate::service::complaints::{
+    ComplaintDetail, ComplaintFiguresView, ComplaintFilter, ComplaintRow, StepMove,
+};
 
 /// "剩2个工作日" / "逾期3天" / "已办结" for a list row.
 fn time_left(r: &ComplaintRow, t: &Text) -> String {
@@ -62,6 +65,7 @@ impl Screen for ComplaintsScreen {
             ("a", t.cm().key_filter),
             ("Esc", t.key_back),
             ("r", t.key_refresh),
+            ("f", t.cm().key_figures),
         ]
     }
 
@@ -85,6 +89,10 @@ impl Screen for ComplaintsScreen {
                 Action::after(self.refresh(cx))
             }
             KeyCode::Char('r') => Action::after(self.refresh(cx)),
+            KeyCode::Char('f') => match ComplaintFiguresScreen::new(cx) {
+                Ok(s) => Action::Push(Box::new(s)),
+                Err(e) => Action::error(e),
+            },
             KeyCode::Enter => match self.state.selected().and_then(|i| self.rows.get(i)) {
                 Some(r) => open_complaint(r.id, cx),
                 None => Action::None,
@@ -293,6 +301,9 @@ impl Screen for ComplaintScreen {
                 Action::None
             }
             KeyCode::Char('r') => Action::after(self.refresh(cx)),
+            KeyCode::Char('R') if !self.detail.complaint.is_closed() => {
+                Action::Push(Box::new(ReassignForm::new(self.id)))
+            }
             KeyCode::Char('n') => match self.detail.complaint.open() {
                 Some(run) => Action::Push(Box::new(StepForm::new(self.id, run.step))),
                 None => Action::None,
@@ -645,5 +656,213 @@ impl Screen for ReceiveForm {
             Line::from(Span::styled(format!(" {}", cm.form_hint), th.muted)),
         ];
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    }
+}
+
+/// Gives the open step to someone else (managers; the service says no to anyone else):
+/// the receiver's 工号 and the reason, both required.
+pub struct ReassignForm {
+    id: ComplaintId,
+    to: String,
+    reason: String,
+    focus: usize,
+}
+
+impl ReassignForm {
+    pub fn new(id: ComplaintId) -> ReassignForm {
+        ReassignForm { id, to: String::new(), reason: String::new(), focus: 0 }
+    }
+
+    fn save(&self, cx: &Ctx) -> Action {
+        let to = match crate::domain::StaffNo::parse(&self.to) {
+            Ok(no) => no,
+            Err(e) => return Action::error(ServiceError::from(e)),
+        };
+        match cx.api.reassign_complaint(self.id, to, self.reason.trim().to_string()) {
+            Ok(row) => Action::PopSaved(
+                cx.t.cm()
+                    .reassigned_msg
+                    .replace("{id}", &row.id.to_string())
+                    .replace("{owner}", &row.owner.map(|o| o.name).unwrap_or_default()),
+            ),
+            Err(e) => Action::error(e),
+        }
+    }
+}
+
+impl Screen for ReassignForm {
+    fn title(&self, t: &Text) -> String {
+        format!("{} · {}", t.cm().key_reassign, t.cm().detail_title.replace("{}", &self.id.to_string()))
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![("Ctrl-S", t.key_save), ("Tab", t.key_next_field), ("Esc", t.key_cancel)]
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn is_modal(&self) -> bool {
+        true
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('s') if ctrl => return self.save(cx),
+            KeyCode::Esc => return Action::Pop,
+            KeyCode::Tab | KeyCode::Down | KeyCode::BackTab | KeyCode::Up => self.focus = 1 - self.focus,
+            KeyCode::Enter if self.focus == 1 => return self.save(cx),
+            KeyCode::Enter => self.focus = 1,
+            _ => {
+                edit_text(if self.focus == 0 { &mut self.to } else { &mut self.reason }, key);
+            }
+        }
+        Action::None
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &Ctx) -> Action {
+        let text = text.replace(['\r', '\n'], " ");
+        if self.focus == 0 {
+            self.to.push_str(text.trim())
+        } else {
+            self.reason.push_str(&text)
+        }
+        Action::None
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let cm = cx.t.cm();
+        let w = ui::width(cm.to_staff).max(ui::width(cm.reason));
+        let lines = vec![
+            field_line(cm.to_staff, w, text_spans(&self.to, self.focus == 0, cx), self.focus == 0, cx),
+            field_line(cm.reason, w, text_spans(&self.reason, self.focus == 1, cx), self.focus == 1, cx),
+            Line::from(""),
+            Line::from(Span::styled(cm.form_hint, cx.theme.muted)),
+        ];
+        super::modal::popup(f, area, cx, &self.title(cx.t), lines);
+    }
+}
+
+/// 投诉统计: the quarter's service-quality figures (`complaint::figures`, through the service)
+/// for the branch, each outlet and each staff member with something to count; `x` writes the
+/// same figures as the workbook `mingdan report complaints` writes.
+pub struct ComplaintFiguresScreen {
+    view: ComplaintFiguresView,
+    state: TableState,
+}
+
+impl ComplaintFiguresScreen {
+    pub fn new(cx: &Ctx) -> Result<ComplaintFiguresScreen, ServiceError> {
+        let view = cx.api.complaint_figures(None)?;
+        let mut state = TableState::default();
+        state.select(Some(0));
+        Ok(ComplaintFiguresScreen { view, state })
+    }
+
+    /// Branch first, then outlets, then staff with anything counted; names as shown.
+    fn units(&self, t: &Text) -> Vec<(String, &ComplaintFigures)> {
+        let mut out = Vec::new();
+        if let Some(b) = &self.view.branch {
+            out.push((t.cm().branch.to_string(), b));
+        }
+        out.extend(self.view.outlets.iter().map(|(o, f)| (inert(o.as_str()).into_owned(), f)));
+        out.extend(
+            self.view
+                .staff
+                .iter()
+                .filter(|(_, f)| f.received > 0 || f.closed > 0 || f.feedback > 0 || f.steps_due > 0)
+                .map(|(s, f)| (format!("{} {}", s.no, inert(&s.name)), f)),
+        );
+        out
+    }
+}
+
+impl Screen for ComplaintFiguresScreen {
+    fn title(&self, t: &Text) -> String {
+        t.cm().key_figures.to_string()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![(t.keys_up_down, t.key_move), ("x", t.key_export), ("Esc", t.key_back)]
+    }
+
+    fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
+        self.view = cx.api.complaint_figures(Some(self.view.quarter))?;
+        Ok(())
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        let n = self.units(cx.t).len();
+        if super::list_nav(&mut self.state, key, n) {
+            return Action::None;
+        }
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
+            KeyCode::Char('x') => super::export_report(
+                cx,
+                crate::service::views::ReportKind::Complaints,
+                Some(self.view.quarter),
+            ),
+            _ => Action::None,
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        use crate::domain::percent::show_share;
+        let t = cx.t;
+        let cm = t.cm();
+        let th = cx.theme;
+        let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        let title = cm
+            .figures_title
+            .replace("{q}", &self.view.quarter.to_string())
+            .replace("{date}", &self.view.as_of.to_string());
+        f.render_widget(Paragraph::new(Span::styled(format!(" {title}"), th.title)), head);
+        let cols = [
+            Column::text(cm.col_unit, 4, 14, 0),
+            Column::whole(cm.col_received, 0),
+            Column::whole(cm.col_per_thousand, 4),
+            Column::whole(cm.col_repeat, 6),
+            Column::whole(cm.col_closed, 3),
+            Column::whole(cm.col_within, 0),
+            Column::whole(cm.col_median, 5),
+            Column::whole(cm.col_satisfied, 0),
+            Column::whole(cm.col_steps, 2),
+        ];
+        let share = |n: u32, d: u32| show_share(i64::from(n), i64::from(d));
+        let cells: Vec<Vec<Line>> = self
+            .units(t)
+            .into_iter()
+            .map(|(name, fig)| {
+                let per_k =
+                    fig.per_thousand_tenths().map_or("-".into(), |x| format!("{}.{}", x / 10, x % 10));
+                let median =
+                    fig.median_minutes.map_or("-".into(), |m| format!("{:.1}", m as f64 / (24.0 * 60.0)));
+                vec![
+                    Line::from(Span::styled(name, th.text)),
+                    Line::from(Span::styled(fig.received.to_string(), th.text)),
+                    Line::from(Span::styled(per_k, th.text)),
+                    Line::from(Span::styled(fig.repeat.to_string(), th.text)),
+                    Line::from(Span::styled(fig.closed.to_string(), th.text)),
+                    Line::from(Span::styled(share(fig.closed_within_level, fig.closed), th.text)),
+                    Line::from(Span::styled(median, th.text)),
+                    Line::from(Span::styled(share(fig.satisfied, fig.feedback), th.text)),
+                    Line::from(Span::styled(share(fig.steps_on_time, fig.steps_due), th.text)),
+                ]
+            })
+            .collect();
+        let plan = Columns::plan(&cols, &cells, body.width, 1, 1);
+        let rows: Vec<Row> = cells.into_iter().map(|c| plan.row(c)).collect();
+        f.render_stateful_widget(
+            Table::new(rows, plan.constraints())
+                .header(plan.header(&cols, th.title))
+                .column_spacing(1)
+                .row_highlight_style(th.selection)
+                .highlight_symbol(">"),
+            body,
+            &mut self.state,
+        );
     }
 }
