@@ -588,6 +588,14 @@ pub fn generate(spec: &DemoSpec, next_id: &mut dyn FnMut() -> u64) -> DemoBranch
     let contacts = replay.contacts;
     let now = today.and_time(NaiveTime::from_hms_opt(10, 0, 0).unwrap_or_default());
     let complaints = complaints::make(&staff, &clients, &default_user, now, rng, next_id);
+    // Each complaint closed in the last week still owes its follow-up survey.
+    for c in &complaints {
+        if let Some(closed) = c.closed_at().filter(|t| t.date() + Duration::days(7) >= today)
+            && let Some(client) = clients.iter().find(|cl| cl.no == c.client && cl.on_roster())
+        {
+            tasks.push(Task::follow_up_survey(client, c.id, closed.date()));
+        }
+    }
     let history: Vec<Vec<StateChange>> = clients.iter().map(|c| client_history(c, today, rng)).collect();
     let snapshots = past_snapshots(&clients, &history, today);
     // A county branch's personal clients outnumber its premium register about seven to one,
