@@ -354,3 +354,40 @@ fn a_closed_complaint_leaves_a_follow_up_survey_that_a_scored_survey_contact_com
     assert!(s.today().unwrap().surveys.is_empty());
     assert!(b.session("9001").check().unwrap().is_ok());
 }
+
+/// Service levels are branch management's to change, audited, checked, and apply to steps that
+/// start afterwards; a step already started keeps its deadline.
+#[test]
+fn service_levels_are_set_by_branch_management_and_apply_to_steps_started_afterwards() {
+    use mingdan::domain::complaint::ServiceLevels;
+    let b = with_managers();
+    let before = b.session("2001").receive_complaint(new("C1", Severity::Normal)).unwrap();
+    let was = b.session("2001").service_levels().unwrap();
+    assert_eq!(was, ServiceLevels::default());
+    let mut faster = was.clone();
+    faster.days.insert(Severity::Normal, [0, 0, 1, 1, 1]);
+    assert!(matches!(
+        b.session("1001").set_service_levels(faster.clone(), was.clone()),
+        Err(ServiceError::Denied(_))
+    ));
+    let mut silly = was.clone();
+    silly.days.insert(Severity::Normal, [0, 0, 99, 1, 1]);
+    assert!(matches!(
+        b.session("3001").set_service_levels(silly, was.clone()),
+        Err(ServiceError::Invalid(_))
+    ));
+    b.session("3001").set_service_levels(faster.clone(), was.clone()).unwrap();
+    // Edited from a stale copy: refused.
+    assert!(matches!(
+        b.session("3001").set_service_levels(was.clone(), was.clone()),
+        Err(ServiceError::Conflict(_))
+    ));
+    let recs = audit_of(&b, AuditAction::SetRules);
+    assert!(recs[0].detail.contains("一般 1/1/3/3/2→0/0/1/1/1"), "{}", recs[0].detail);
+    let after = b.session("2001").receive_complaint(new("C2", Severity::Normal)).unwrap();
+    assert_eq!(after.due, Some(d(2026, 11, 18)), "分类 now the same working day");
+    let kept = b.session("2001").complaint(before.id).unwrap().row.due;
+    assert_eq!(kept, Some(d(2026, 11, 19)), "a step already started keeps its deadline");
+    let b = b.reopen();
+    assert_eq!(b.session("2002").service_levels().unwrap(), faster);
+}

@@ -679,6 +679,32 @@ pub fn complaints_list(api: &dyn Api, open: bool, overdue: bool, period: Option<
     Ok(())
 }
 
+/// `mingdan service-levels [SEVERITY DAYS]`: lists the complaint service levels, or sets one
+/// severity's (e.g. `严重 1/1/2/2/1`).
+pub fn service_levels(api: &dyn Api, severity: Option<&str>, days: Option<&str>) -> Result<()> {
+    use crate::domain::complaint::{ServiceLevels, Severity};
+    let was = api.service_levels()?;
+    match (severity, days) {
+        (None, None) => {
+            say!("严重程度\t受理/分类/调查/处理/反馈（工作日）");
+            for s in Severity::ALL {
+                say!("{s}\t{}", was.show(*s));
+            }
+            Ok(())
+        }
+        (Some(sev), Some(days)) => {
+            let sev = Severity::parse(sev).map_err(|e| anyhow!("{e}"))?;
+            let days = ServiceLevels::parse_days(days).map_err(|e| anyhow!("{e}"))?;
+            let mut levels = was.clone();
+            levels.days.insert(sev, days);
+            api.set_service_levels(levels.clone(), was)?;
+            say!("已将“{sev}”的服务时限改为 {}（已记入审计；已开始的环节截止日不变）", levels.show(sev));
+            Ok(())
+        }
+        _ => bail!("请同时给出严重程度和五个环节的工作日数，如 mingdan service-levels 严重 1/1/2/2/1"),
+    }
+}
+
 pub fn search(api: &dyn Api, query: String, limit: u32) -> Result<()> {
     let max = crate::search::MAX_LIMIT;
     if limit == 0 || limit as usize > max {

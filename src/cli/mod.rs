@@ -232,6 +232,16 @@ pub enum WorkCommand {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// 投诉服务时限：不带参数时列出各严重程度每个环节（受理/分类/调查/处理/反馈）的工作日数；
+    /// 给出严重程度和五个数则修改（仅支行级管理者，记录审计；已开始的环节截止日不变）
+    ServiceLevels {
+        /// 一般、严重 或 非常严重
+        #[arg(value_name = "严重程度")]
+        severity: Option<String>,
+        /// 五个环节的工作日数，如 1/1/3/3/2（0 表示当天）
+        #[arg(value_name = "天数")]
+        days: Option<String>,
+    },
     /// 投诉：complaints list 列出您可见的投诉，每条一行，Tab 分隔，首行为表头
     #[command(subcommand)]
     Complaints(ComplaintsCommand),
@@ -628,6 +638,9 @@ fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
         WorkCommand::Search { query, limit } => commands::search(session, query, limit),
         WorkCommand::Complaints(ComplaintsCommand::List { open, overdue, period }) => {
             commands::complaints_list(session, open, overdue, period.as_deref())
+        }
+        WorkCommand::ServiceLevels { severity, days } => {
+            commands::service_levels(session, severity.as_deref(), days.as_deref())
         }
         WorkCommand::Check => commands::check(session),
         WorkCommand::Backup { file, force, recipients, plaintext } => {

@@ -131,7 +131,46 @@ impl Default for ServiceLevels {
     }
 }
 
+/// Most working days one step may be given: a month of working days; more is a typing slip.
+pub const MAX_STEP_DAYS: u8 = 22;
+
 impl ServiceLevels {
+    /// Refuses a level above `MAX_STEP_DAYS` or a severity left out, naming it.
+    pub fn check(&self) -> Result<(), Invalid> {
+        for sev in Severity::ALL {
+            let Some(days) = self.days.get(sev) else {
+                return Err(Invalid::new("服务时限", format!("缺少“{sev}”的时限")));
+            };
+            if let Some((step, d)) = Step::ALL.iter().zip(days).find(|(_, d)| **d > MAX_STEP_DAYS) {
+                return Err(Invalid::new(
+                    "服务时限",
+                    format!("“{sev}”的“{step}”为 {d} 个工作日，最多 {MAX_STEP_DAYS} 个工作日"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// "1/1/3/3/2": one severity's working days in step order, as shown and typed.
+    pub fn show(&self, severity: Severity) -> String {
+        Step::ALL.iter().map(|s| self.days(severity, *s).to_string()).collect::<Vec<_>>().join("/")
+    }
+
+    /// Reads "1/1/3/3/2" (or with commas or spaces): five whole numbers of working days.
+    pub fn parse_days(raw: &str) -> Result<[u8; 5], Invalid> {
+        let parts: Vec<&str> = raw.split(['/', ',', '，', ' ']).filter(|p| !p.is_empty()).collect();
+        let bad =
+            || Invalid::new("服务时限", format!("“{}”应为五个环节的工作日数，如 1/1/3/3/2", raw.trim()));
+        if parts.len() != 5 {
+            return Err(bad());
+        }
+        let mut out = [0u8; 5];
+        for (o, p) in out.iter_mut().zip(parts) {
+            *o = p.parse().map_err(|_| bad())?;
+        }
+        Ok(out)
+    }
+
     /// Working days `step` may take for a complaint of `severity`.
     pub fn days(&self, severity: Severity, step: Step) -> u8 {
         let i = Step::ALL.iter().position(|s| *s == step).unwrap_or(0);
@@ -719,6 +758,21 @@ mod tests {
             at,
             &ServiceLevels::default(),
         )
+    }
+
+    #[test]
+    fn service_levels_are_typed_as_five_numbers_and_checked() {
+        assert_eq!(ServiceLevels::parse_days("1/1/3/3/2"), Ok([1, 1, 3, 3, 2]));
+        assert_eq!(ServiceLevels::parse_days("0，0，0，0，0"), Ok([0; 5]));
+        assert!(ServiceLevels::parse_days("1/1/3").is_err());
+        assert!(ServiceLevels::parse_days("1/1/3/3/x").is_err());
+        let mut lv = ServiceLevels::default();
+        assert!(lv.check().is_ok());
+        assert_eq!(lv.show(Severity::Normal), "1/1/3/3/2");
+        lv.days.insert(Severity::Serious, [1, 1, 30, 1, 1]);
+        assert!(lv.check().unwrap_err().reason.contains("调查"));
+        lv.days.remove(&Severity::Serious);
+        assert!(lv.check().is_err());
     }
 
     #[test]

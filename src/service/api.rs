@@ -14,7 +14,7 @@ use super::imports::{ClientRecord, HoldingsRecord, StaffRecord};
 use super::today::TodayView;
 use super::views::*;
 use super::{Service, ServiceError};
-use crate::domain::complaint::{ComplaintId, NewComplaint};
+use crate::domain::complaint::{ComplaintId, NewComplaint, ServiceLevels};
 use crate::domain::results::BranchTotal;
 use crate::domain::{
     AuditRecord, ClientNo, ContactDraft, LaunchId, OutletId, Quarter, Rules, Segment, Sensitive, Staff,
@@ -225,6 +225,10 @@ api! {
     fn complaint(Complaint, id: ComplaintId) -> ComplaintDetail;
     /// Service-quality figures for a quarter (this one if none), within the actor's scope; managers.
     fn complaint_figures(ComplaintFigures, quarter: Option<Quarter>) -> ComplaintFiguresView;
+    /// The complaint service levels (working days per step and severity).
+    fn service_levels(ServiceLevels) -> ServiceLevels;
+    /// Replaces the service levels, edited from `was`; branch-level managers only, audited.
+    fn set_service_levels(SetServiceLevels, levels: ServiceLevels, was: ServiceLevels) -> ();
 }
 
 const fn fnv1a(text: &str) -> u32 {

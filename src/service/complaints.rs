@@ -111,9 +111,41 @@ pub struct StepMove {
 }
 
 impl Service {
-    /// The service levels in force (the defaults: not yet editable, see docs/FIGURES.md).
-    fn service_levels(&self) -> ServiceLevels {
-        ServiceLevels::default()
+    /// The complaint service levels in force (`mingdan service-levels`); anyone may read them.
+    pub fn service_levels(&self, _actor: &Staff) -> Result<ServiceLevels, ServiceError> {
+        Ok(self.store.service_levels()?)
+    }
+
+    /// Saves the service levels, edited from `was` (refused if they changed meanwhile); branch
+    /// management only, audited like other rules. Steps already started keep their deadline.
+    pub fn set_service_levels(
+        &self,
+        actor: &Staff,
+        levels: ServiceLevels,
+        was: ServiceLevels,
+    ) -> Result<(), ServiceError> {
+        self.require_branch(actor, "修改投诉服务时限")?;
+        levels.check()?;
+        let _w = self.write_lock();
+        let old = self.store.service_levels()?;
+        if old != was {
+            return Err(ServiceError::Conflict("服务时限已被他人修改，请重新查看后再改".into()));
+        }
+        let changes: Vec<String> = Severity::ALL
+            .iter()
+            .filter(|s| old.show(**s) != levels.show(**s))
+            .map(|s| format!("{s} {}→{}", old.show(*s), levels.show(*s)))
+            .collect();
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let detail = format!("投诉服务时限（受理/分类/调查/处理/反馈，工作日）：{}", changes.join("；"));
+        let rec = self.audit_record(actor.no.as_str(), AuditAction::SetRules, "服务时限", detail);
+        self.store.write(|tx| {
+            tx.save_service_levels(&levels)?;
+            tx.audit(&rec)
+        })?;
+        Ok(())
     }
 
     fn active_staff(&self, no: &StaffNo, field: &str) -> Result<Staff, ServiceError> {
@@ -182,7 +214,7 @@ impl Service {
     pub fn receive_complaint(&self, actor: &Staff, new: NewComplaint) -> Result<ComplaintRow, ServiceError> {
         new.check()?;
         let now = self.local_now();
-        let levels = self.service_levels();
+        let levels = self.store.service_levels()?;
         let _w = self.write_lock();
         let client = self.client_or_not_found(&new.client)?;
         let owner = match new.owner.clone().or_else(|| client.maintainer.clone()) {
@@ -232,7 +264,7 @@ impl Service {
         mv: StepMove,
     ) -> Result<ComplaintRow, ServiceError> {
         let now = self.local_now();
-        let levels = self.service_levels();
+        let levels = self.store.service_levels()?;
         let _w = self.write_lock();
         let mut c = self.complaint_or_not_found(id)?;
         let Some(open) = c.open() else {

@@ -155,6 +155,9 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
     if let Err(e) = store.rules() {
         f.add(e.to_string());
     }
+    if let Err(e) = store.service_levels() {
+        f.add(e.to_string());
+    }
 
     let staff_nos: BTreeSet<&str> = staff.iter().map(|s| s.no.as_str()).collect();
     let logins: BTreeSet<Vec<u8>> =

@@ -175,6 +175,11 @@ impl Store {
         })
     }
 
+    /// The complaint service levels as set, or the defaults when never set.
+    pub fn service_levels(&self) -> Result<crate::domain::complaint::ServiceLevels, StoreError> {
+        Ok(self.get(Tree::Meta, super::tx::SERVICE_LEVELS_KEY)?.unwrap_or_default())
+    }
+
     pub fn complaint(&self, id: ComplaintId) -> Result<Option<Complaint>, StoreError> {
         self.get(Tree::Complaints, &keys::complaint(id))
     }

@@ -565,6 +565,10 @@ impl Record for Complaint {
     const KIND: &'static str = "投诉";
 }
 
+impl Record for crate::domain::complaint::ServiceLevels {
+    const KIND: &'static str = "服务时限";
+}
+
 impl Record for AuditRecord {
     const KIND: &'static str = "审计记录";
     /// 2: the record's place in the audit chain (`link`), from schema 4 on.

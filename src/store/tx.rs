@@ -25,6 +25,8 @@ pub fn abort<T>(e: StoreError) -> TxResult<T> {
 }
 
 pub const RULES_KEY: &[u8] = b"rules";
+/// Meta key of the complaint service levels (`complaint::ServiceLevels`); absent: the defaults.
+pub const SERVICE_LEVELS_KEY: &[u8] = b"service_levels";
 /// Meta key of the monthly branch totals (`records::BranchTotals`).
 pub const BRANCH_TOTALS_KEY: &[u8] = b"branch_totals";
 
@@ -301,6 +303,10 @@ impl<'a> Tx<'a> {
 
     pub fn save_rules(&self, r: &Rules) -> TxResult<()> {
         self.put(Tree::Meta, RULES_KEY, r)
+    }
+
+    pub fn save_service_levels(&self, l: &crate::domain::complaint::ServiceLevels) -> TxResult<()> {
+        self.put(Tree::Meta, SERVICE_LEVELS_KEY, l)
     }
 
     /// Replaces the monthly branch totals, oldest month first.
