@@ -40,14 +40,15 @@ fn row_style(r: &ComplaintRow, cx: &Ctx) -> ratatui::style::Style {
 }
 
 pub struct ComplaintsScreen {
-    all: bool,
+    /// Which list: 0 open, 1 overdue, 2 this quarter (received or closed), 3 all.
+    filter: usize,
     rows: Vec<ComplaintRow>,
     state: TableState,
 }
 
 impl ComplaintsScreen {
     pub fn new(cx: &Ctx) -> Result<ComplaintsScreen, ServiceError> {
-        let mut s = ComplaintsScreen { all: false, rows: Vec::new(), state: TableState::default() };
+        let mut s = ComplaintsScreen { filter: 0, rows: Vec::new(), state: TableState::default() };
         s.refresh(cx)?;
         Ok(s)
     }
@@ -70,7 +71,12 @@ impl Screen for ComplaintsScreen {
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
-        let filter = if self.all { ComplaintFilter::All } else { ComplaintFilter::Open };
+        let filter = match self.filter {
+            0 => ComplaintFilter::Open,
+            1 => ComplaintFilter::Overdue,
+            2 => ComplaintFilter::Quarter(crate::domain::Quarter::of(cx.me.today)),
+            _ => ComplaintFilter::All,
+        };
         let was = self.state.selected().and_then(|i| self.rows.get(i)).map(|r| r.id);
         self.rows = cx.api.complaints(filter)?;
         let at = was.and_then(|id| self.rows.iter().position(|r| r.id == id)).unwrap_or(0);
@@ -85,7 +91,7 @@ impl Screen for ComplaintsScreen {
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
             KeyCode::Char('a') => {
-                self.all = !self.all;
+                self.filter = (self.filter + 1) % 4;
                 Action::after(self.refresh(cx))
             }
             KeyCode::Char('r') => Action::after(self.refresh(cx)),
@@ -106,12 +112,36 @@ impl Screen for ComplaintsScreen {
         let cm = t.cm();
         let th = cx.theme;
         let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-        let filter = if self.all { cm.filter_all } else { cm.filter_open };
+        let filter = match self.filter {
+            0 => cm.filter_open.to_string(),
+            1 => cm.filter_overdue.to_string(),
+            2 => crate::domain::Quarter::of(cx.me.today).to_string(),
+            _ => cm.filter_all.to_string(),
+        };
+        // How the open ones stand, by step and by severity: where the work is piling up.
+        let open: Vec<&ComplaintRow> = self.rows.iter().filter(|r| r.step.is_some()).collect();
+        let mut by = Vec::new();
+        for step in Step::ALL {
+            let n = open.iter().filter(|r| r.step == Some(*step)).count();
+            if n > 0 {
+                by.push(format!("{}{n}", t.complaint_step(*step)));
+            }
+        }
+        for sev in Severity::ALL {
+            let n = open.iter().filter(|r| r.severity == *sev).count();
+            if n > 0 {
+                by.push(format!("{}{n}", t.severity(*sev)));
+            }
+        }
         f.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::styled(format!(" {} · {filter} ", cm.list_title), th.title),
-                Span::styled(self.rows.len().to_string(), th.muted),
-            ])),
+            Paragraph::new(super::super::columns::fit_line(
+                Line::from(vec![
+                    Span::styled(format!(" {} · {filter} ", cm.list_title), th.title),
+                    Span::styled(format!("{}  ", self.rows.len()), th.muted),
+                    Span::styled(by.join(" "), th.text),
+                ]),
+                head.width,
+            )),
             head,
         );
         if self.rows.is_empty() {
