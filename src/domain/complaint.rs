@@ -174,7 +174,9 @@ impl ServiceLevels {
     /// Working days `step` may take for a complaint of `severity`.
     pub fn days(&self, severity: Severity, step: Step) -> u8 {
         let i = Step::ALL.iter().position(|s| *s == step).unwrap_or(0);
-        self.days.get(&severity).map_or_else(|| ServiceLevels::default().days[&severity][i], |d| d[i])
+        // A severity missing from a stored setting (never saved so: `check`) takes the default.
+        let pick = |l: &ServiceLevels| l.days.get(&severity).and_then(|d| d.get(i).copied());
+        pick(self).or_else(|| pick(&ServiceLevels::default())).unwrap_or(0)
     }
 
     /// The last day a step of `severity` started on `started` may be finished.
