@@ -391,3 +391,24 @@ fn service_levels_are_set_by_branch_management_and_apply_to_steps_started_afterw
     let b = b.reopen();
     assert_eq!(b.session("2002").service_levels().unwrap(), faster);
 }
+
+/// The client card carries the satisfaction trend (scores by quarter) and the client's
+/// complaints the viewer may see.
+#[test]
+fn the_card_shows_the_satisfaction_trend_and_the_clients_complaints() {
+    use mingdan::domain::Purpose;
+    let b = with_managers();
+    let s = b.session("2001");
+    let mut call = draft("C1", Purpose::Survey);
+    call.satisfaction = Some(4);
+    s.log_contact(call).unwrap();
+    s.log_contact(draft("C1", Purpose::Survey)).unwrap();
+    let id = b.session("2002").receive_complaint(new("C1", Severity::Serious)).unwrap().id;
+    let card = s.client(cno("C1")).unwrap();
+    let q4 = card.satisfaction.last().unwrap();
+    assert_eq!((q4.quarter.to_string(), q4.scores, q4.mean_tenths), ("2026Q4".into(), 2, Some(45)));
+    assert_eq!(card.satisfaction.len(), 4);
+    assert_eq!(card.complaints.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
+    // Someone with no part in it and no manager of its outlet sees the card, not the complaint.
+    assert!(b.session("4001").client(cno("C1")).unwrap().complaints.is_empty());
+}

@@ -173,7 +173,7 @@ impl Service {
     }
 
     /// Whether `actor` may see `c` (module doc).
-    fn sees_complaint(&self, actor: &Staff, c: &Complaint) -> Result<bool, ServiceError> {
+    pub(super) fn sees_complaint(&self, actor: &Staff, c: &Complaint) -> Result<bool, ServiceError> {
         if actor.manages(&c.outlet) {
             return Ok(true);
         }
@@ -184,7 +184,11 @@ impl Service {
         Ok(self.store.client(&c.client)?.is_some_and(|cl| cl.maintainer.as_ref() == Some(me)))
     }
 
-    fn complaint_row(&self, c: &Complaint, today: NaiveDate) -> Result<ComplaintRow, ServiceError> {
+    pub(super) fn complaint_row(
+        &self,
+        c: &Complaint,
+        today: NaiveDate,
+    ) -> Result<ComplaintRow, ServiceError> {
         let client_name = self.store.client(&c.client)?.map_or_else(|| "（未知客户）".into(), |cl| cl.name);
         let open = c.open();
         Ok(ComplaintRow {

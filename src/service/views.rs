@@ -181,6 +181,12 @@ pub struct ClientCard {
     pub any_contact_resets_callback: bool,
     pub may_edit_plan: bool,
     pub may_set_sticker: bool,
+    /// Satisfaction scores by quarter, the last four, oldest first (`contact::satisfaction_trend`).
+    #[serde(default)]
+    pub satisfaction: Vec<crate::domain::contact::QuarterScore>,
+    /// The client's complaints the viewer may see, newest first.
+    #[serde(default)]
+    pub complaints: Vec<super::complaints::ComplaintRow>,
 }
 
 /// A launch the contact form can offer for 新品推介.

@@ -1296,6 +1296,11 @@ impl Text {
         self.pick(s.label(), en)
     }
 
+    /// The client card's line of satisfaction scores by quarter.
+    pub fn satisfaction_title(&self) -> &'static str {
+        self.pick("满意度", "Satisfaction")
+    }
+
     /// Today's section of satisfaction surveys the viewer owes.
     pub fn surveys_title(&self) -> &'static str {
         self.pick("满意度调查", "Satisfaction surveys")
