@@ -244,7 +244,13 @@ fn figures_are_for_managers_within_their_scope() {
     let fb = Feedback { told_on: d(2026, 11, 18), view: Satisfaction::Satisfied };
     s.advance_complaint(id, StepMove { feedback: Some(fb), ..mv(Step::Feedback) }).unwrap();
     assert!(matches!(s.complaint_figures(None), Err(ServiceError::Denied(_))));
+    let mut survey = draft("C2", mingdan::domain::Purpose::Survey);
+    survey.satisfaction = Some(4);
+    s.log_contact(survey).unwrap();
     let f = b.session("3001").complaint_figures(None).unwrap();
+    let scores = f.branch_scores.expect("branch management sees the branch's scores");
+    assert_eq!((scores.scores, scores.mean_tenths()), (1, Some(40)));
+    assert_eq!(f.staff_scores[&sno("2001")], scores);
     assert_eq!(f.as_of, d(2026, 11, 18));
     let branch = f.branch.expect("branch management sees the branch");
     assert_eq!((branch.received, branch.clients, branch.repeat), (2, 4, 1));
@@ -255,6 +261,7 @@ fn figures_are_for_managers_within_their_scope() {
     let head = b.session("4001").complaint_figures(None).unwrap();
     assert!(head.branch.is_none());
     assert!(head.outlets.is_empty(), "西街 has no complaints; 城关 is not in scope");
+    assert!(head.branch_scores.is_none() && head.outlet_scores.is_empty() && head.staff_scores.is_empty());
 }
 
 #[test]

@@ -144,12 +144,53 @@ pub fn satisfaction_trend(
                 .filter(|c| q.contains(c.at.date()))
                 .filter_map(|c| c.satisfaction.map(u32::from))
                 .collect();
-            let count = scores.len() as u32;
-            let sum: u32 = scores.iter().sum();
-            let mean_tenths = (count > 0).then(|| (sum * 20 + count) / (2 * count));
-            QuarterScore { quarter: q, scores: count, mean_tenths }
+            let tally = ScoreTally { scores: scores.len() as u32, sum: scores.iter().sum() };
+            QuarterScore { quarter: q, scores: tally.scores, mean_tenths: tally.mean_tenths() }
         })
         .collect()
+}
+
+/// Satisfaction scores (1–5) counted together: how many and their sum.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreTally {
+    pub scores: u32,
+    pub sum: u32,
+}
+
+impl ScoreTally {
+    /// The mean in tenths (45 = 4.5), rounded half up; None without a score.
+    pub fn mean_tenths(self) -> Option<u32> {
+        (self.scores > 0).then(|| (self.sum * 20 + self.scores) / (2 * self.scores))
+    }
+
+    fn add(&mut self, score: u8) {
+        self.scores += 1;
+        self.sum += u32::from(score);
+    }
+}
+
+/// Satisfaction scores recorded in `quarter` (by the day the contact happened), for the branch,
+/// per outlet (the client's, from `outlet_of`) and per staff member who recorded them.
+pub fn scores_in(
+    contacts: &[Contact],
+    quarter: super::calendar::Quarter,
+    outlet_of: &std::collections::BTreeMap<ClientNo, super::ids::OutletId>,
+) -> (
+    ScoreTally,
+    std::collections::BTreeMap<super::ids::OutletId, ScoreTally>,
+    std::collections::BTreeMap<StaffNo, ScoreTally>,
+) {
+    let (mut branch, mut outlets, mut staff) =
+        (ScoreTally::default(), std::collections::BTreeMap::new(), std::collections::BTreeMap::new());
+    for c in contacts.iter().filter(|c| quarter.contains(c.at.date())) {
+        let Some(score) = c.satisfaction else { continue };
+        branch.add(score);
+        staff.entry(c.by.clone()).or_insert_with(ScoreTally::default).add(score);
+        if let Some(o) = outlet_of.get(&c.client) {
+            outlets.entry(o.clone()).or_insert_with(ScoreTally::default).add(score);
+        }
+    }
+    (branch, outlets, staff)
 }
 
 /// What the contact form submits.

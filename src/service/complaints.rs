@@ -18,6 +18,7 @@ use crate::domain::complaint::{
     Category, Complaint, ComplaintChannel, ComplaintFigures, ComplaintId, Feedback, NewComplaint,
     Satisfaction, ServiceLevels, Severity, Step, audience, figures,
 };
+use crate::domain::contact::{ScoreTally, scores_in};
 use crate::domain::{AuditAction, ClientNo, JobRole, OutletId, Permission, Quarter, Staff, StaffNo, Task};
 
 /// Which complaints a list shows.
@@ -94,6 +95,11 @@ pub struct ComplaintFiguresView {
     pub branch: Option<ComplaintFigures>,
     pub outlets: Vec<(OutletId, ComplaintFigures)>,
     pub staff: Vec<(StaffRef, ComplaintFigures)>,
+    /// Satisfaction scores recorded in the quarter (`contact::scores_in`): the branch (None for
+    /// an outlet head), by the client's outlet, and by who recorded them, within scope.
+    pub branch_scores: Option<ScoreTally>,
+    pub outlet_scores: BTreeMap<OutletId, ScoreTally>,
+    pub staff_scores: BTreeMap<StaffNo, ScoreTally>,
 }
 
 /// What a move of a step carries (`advance_complaint`).
@@ -486,8 +492,10 @@ impl Service {
         let complaints: Vec<Complaint> = self.store.complaints().collect::<Result<_, _>>()?;
         let mut by_outlet: BTreeMap<OutletId, u32> = BTreeMap::new();
         let mut by_staff: BTreeMap<StaffNo, u32> = BTreeMap::new();
+        let mut outlet_of: BTreeMap<ClientNo, OutletId> = BTreeMap::new();
         for c in self.store.clients() {
             let c = c?;
+            outlet_of.insert(c.no.clone(), c.outlet.clone());
             *by_outlet.entry(c.outlet.clone()).or_default() += 1;
             if let Some(m) = c.maintainer {
                 *by_staff.entry(m).or_default() += 1;
@@ -507,12 +515,26 @@ impl Service {
             })
             .collect();
         let branch = actor.manages_branch().then_some(f.branch);
+        let (first, last) = (asked.quarter.first_day(), asked.quarter.last_day() + chrono::Duration::days(1));
+        let contacts: Vec<_> = self
+            .store
+            .contacts_between(first.and_time(chrono::NaiveTime::MIN), last.and_time(chrono::NaiveTime::MIN))
+            .collect::<Result<_, _>>()?;
+        let (all_scores, outlet_scores, staff_scores) = scores_in(&contacts, asked.quarter, &outlet_of);
+        let outlet_scores = outlet_scores.into_iter().filter(|(o, _)| actor.manages(o)).collect();
+        let staff_scores = staff_scores
+            .into_iter()
+            .filter(|(no, _)| staff.get(no).is_none_or(|s| actor.manages(&s.outlet)))
+            .collect();
         Ok(ComplaintFiguresView {
             quarter: asked.quarter,
             as_of: asked.as_of,
             branch,
             outlets,
             staff: staff_rows,
+            branch_scores: actor.manages_branch().then_some(all_scores),
+            outlet_scores,
+            staff_scores,
         })
     }
 }

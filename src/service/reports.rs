@@ -160,7 +160,7 @@ impl Service {
                 share(f.steps_on_time, f.steps_due),
             ]
         };
-        const FIGS: [&str; 11] = [
+        const FIGS: [&str; 13] = [
             "受理投诉数",
             "客户数",
             "每千客户投诉数",
@@ -172,18 +172,40 @@ impl Service {
             "满意率",
             "到期环节数",
             "环节按时率",
+            "满意度调查均分",
+            "满意度评分次数",
         ];
         let head =
             |first: &[&str]| first.iter().chain(FIGS.iter()).map(|h| h.to_string()).collect::<Vec<_>>();
-        let mut outlets: Vec<Vec<C>> =
-            view.outlets.iter().map(|(o, f)| [vec![C::Text(o.to_string())], cells(f)].concat()).collect();
+        // Mean score in hundredths for the cell (4.5 → 450), and how many scores.
+        let score = |t: Option<crate::domain::contact::ScoreTally>| {
+            let t = t.unwrap_or_default();
+            vec![
+                t.mean_tenths().map_or(C::Empty, |m| C::Decimal2(i64::from(m) * 10)),
+                C::Int(i64::from(t.scores)),
+            ]
+        };
+        let mut outlets: Vec<Vec<C>> = view
+            .outlets
+            .iter()
+            .map(|(o, f)| {
+                [vec![C::Text(o.to_string())], cells(f), score(view.outlet_scores.get(o).copied())].concat()
+            })
+            .collect();
         if let Some(b) = &view.branch {
-            outlets.push([vec![C::Text("全行".into())], cells(b)].concat());
+            outlets.push([vec![C::Text("全行".into())], cells(b), score(view.branch_scores)].concat());
         }
         let staff = view
             .staff
             .iter()
-            .map(|(s, f)| [vec![C::Text(s.no.to_string()), C::Text(s.name.clone())], cells(f)].concat())
+            .map(|(s, f)| {
+                [
+                    vec![C::Text(s.no.to_string()), C::Text(s.name.clone())],
+                    cells(f),
+                    score(view.staff_scores.get(&s.no).copied()),
+                ]
+                .concat()
+            })
             .collect();
         let list = self
             .complaints(actor, ComplaintFilter::Quarter(q))?

@@ -1447,6 +1447,8 @@ pub struct ComplaintText {
     pub col_median: &'static str,
     pub col_satisfied: &'static str,
     pub col_steps: &'static str,
+    /// Mean satisfaction score recorded in the quarter.
+    pub col_score: &'static str,
     pub key_figures: &'static str,
     pub key_reassign: &'static str,
     /// The reassign form's fields and its saved message "投诉 {id}：改派给 {owner}".
@@ -1505,6 +1507,7 @@ pub const COMPLAINT_ZH: ComplaintText = ComplaintText {
     col_median: "中位天数",
     col_satisfied: "满意率",
     col_steps: "环节按时",
+    col_score: "调查评分",
     key_figures: "统计",
     key_reassign: "改派",
     to_staff: "接手人工号",
@@ -1562,6 +1565,7 @@ pub const COMPLAINT_EN: ComplaintText = ComplaintText {
     col_median: "Median d",
     col_satisfied: "Satisfied",
     col_steps: "Steps on time",
+    col_score: "Score",
     key_figures: "figures",
     key_reassign: "reassign",
     to_staff: "To staff no.",

@@ -16,6 +16,7 @@ use crate::domain::complaint::ComplaintFigures;
 use crate::domain::complaint::{
     Category, ComplaintChannel, ComplaintId, Feedback, NewComplaint, Satisfaction, Severity, Step,
 };
+use crate::domain::contact::ScoreTally;
 use crate::domain::{ClientNo, inert};
 use crate::service::ServiceError;
 use crate::service::complaints::{
@@ -792,18 +793,25 @@ impl ComplaintFiguresScreen {
     }
 
     /// Branch first, then outlets, then staff with anything counted; names as shown.
-    fn units(&self, t: &Text) -> Vec<(String, &ComplaintFigures)> {
+    fn units(&self, t: &Text) -> Vec<(String, &ComplaintFigures, Option<ScoreTally>)> {
+        let v = &self.view;
         let mut out = Vec::new();
-        if let Some(b) = &self.view.branch {
-            out.push((t.cm().branch.to_string(), b));
+        if let Some(b) = &v.branch {
+            out.push((t.cm().branch.to_string(), b, v.branch_scores));
         }
-        out.extend(self.view.outlets.iter().map(|(o, f)| (inert(o.as_str()).into_owned(), f)));
         out.extend(
-            self.view
-                .staff
+            v.outlets
                 .iter()
-                .filter(|(_, f)| f.received > 0 || f.closed > 0 || f.feedback > 0 || f.steps_due > 0)
-                .map(|(s, f)| (format!("{} {}", s.no, inert(&s.name)), f)),
+                .map(|(o, f)| (inert(o.as_str()).into_owned(), f, v.outlet_scores.get(o).copied())),
+        );
+        out.extend(
+            v.staff
+                .iter()
+                .map(|(s, f)| (s, f, v.staff_scores.get(&s.no).copied()))
+                .filter(|(_, f, sc)| {
+                    f.received > 0 || f.closed > 0 || f.feedback > 0 || f.steps_due > 0 || sc.is_some()
+                })
+                .map(|(s, f, sc)| (format!("{} {}", s.no, inert(&s.name)), f, sc)),
         );
         out
     }
@@ -860,12 +868,13 @@ impl Screen for ComplaintFiguresScreen {
             Column::whole(cm.col_median, 5),
             Column::whole(cm.col_satisfied, 0),
             Column::whole(cm.col_steps, 2),
+            Column::whole(cm.col_score, 1),
         ];
         let share = |n: u32, d: u32| show_share(i64::from(n), i64::from(d));
         let cells: Vec<Vec<Line>> = self
             .units(t)
             .into_iter()
-            .map(|(name, fig)| {
+            .map(|(name, fig, score)| {
                 let per_k =
                     fig.per_thousand_tenths().map_or("-".into(), |x| format!("{}.{}", x / 10, x % 10));
                 let median =
@@ -880,6 +889,12 @@ impl Screen for ComplaintFiguresScreen {
                     Line::from(Span::styled(median, th.text)),
                     Line::from(Span::styled(share(fig.satisfied, fig.feedback), th.text)),
                     Line::from(Span::styled(share(fig.steps_on_time, fig.steps_due), th.text)),
+                    Line::from(Span::styled(
+                        score
+                            .and_then(ScoreTally::mean_tenths)
+                            .map_or("-".into(), |m| format!("{}.{}", m / 10, m % 10)),
+                        th.text,
+                    )),
                 ]
             })
             .collect();
