@@ -59,7 +59,8 @@ fn a_fresh_store_checks_clean() {
             "资产快照",
             "客户变化",
             "季末数据",
-            "资产变化"
+            "资产变化",
+            "投诉"
         ]
     );
     assert!(report.counts.iter().all(|(_, c)| *c == 0), "{:?}", report.counts);

@@ -183,3 +183,42 @@ fn the_terminal_is_restored_after_a_panic_inside_a_screen() {
     assert!(p.cooked(), "raw mode is off:\n{screen}");
     assert!(!p.input_modes_on(), "paste and mouse modes are off again");
 }
+
+/// A complaint received by keystrokes from the client card (Enter on Today's first line, `o`)
+/// is in the store after the app is closed: `mingdan complaints list` shows it at 分类 with the
+/// severity chosen.
+#[test]
+fn a_complaint_received_by_keystrokes_is_listed_after_the_app_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("demo");
+    let mut p = Pty::spawn(mingdan(&store, dir.path()).args(["demo", "--clients", "200"]), 80, 24);
+    p.wait_for("逾期回访", 120);
+    p.send(b"\r");
+    p.wait_for("营销预案", 10);
+    p.send(b"o");
+    p.wait_for("客户诉求", 10);
+    // 渠道 → 电话; 类别 stays 产品; 严重程度 → 严重; then what the client said and asks.
+    p.send(b"\x1b[C");
+    p.send(b"\t\t\x1b[C\t");
+    p.send("端到端：理财到期三天未到账".as_bytes());
+    p.send(b"\t");
+    p.send("当天到账".as_bytes());
+    p.wait_for("当天到账", 10);
+    p.send(CTRL_S);
+    let saved = p.wait_for("已受理", 10);
+    let id: String = saved
+        .split("投诉 ")
+        .nth(1)
+        .map(|rest| rest.chars().take_while(char::is_ascii_digit).collect())
+        .unwrap_or_default();
+    assert!(!id.is_empty(), "{saved}");
+    p.send(b"\x03");
+    p.wait_exit(10);
+    drop(p);
+
+    let out = mingdan(&store, dir.path()).args(["complaints", "list", "--open"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text.lines().find(|l| l.starts_with(&format!("{id}\t"))).unwrap_or_default();
+    assert!(line.contains("\t产品\t严重\t") && line.contains("\t分类\t"), "{text}");
+}

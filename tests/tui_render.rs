@@ -149,6 +149,46 @@ fn manager_screens_at_80x24() {
     }
 }
 
+/// The complaint screens at the design size in both languages: the receive form from the
+/// client card (a teller), and the outlet head's list, a complaint's history, its step form and
+/// the quarter's figures.
+#[test]
+fn complaint_screens_at_80x24() {
+    use KeyCode::*;
+    use mingdan::domain::complaint::{Category, ComplaintChannel, NewComplaint, Severity};
+    use mingdan::service::Api;
+    let b = branch();
+    let new = NewComplaint {
+        client: cno("C1"),
+        channel: ComplaintChannel::Phone,
+        category: Category::Price,
+        severity: Severity::Serious,
+        said: "短信提醒服务费没有事先告知就扣了一年".into(),
+        asks: "退还已扣费用".into(),
+        owner: None,
+    };
+    b.session("2002").receive_complaint(new).unwrap();
+    let theme = mono();
+    let screens: [(&str, &str, &[KeyCode]); 5] = [
+        ("receive", "2001", &[Char('2'), Enter, Char('o'), Right, Tab, Tab, Right]),
+        ("list", "1001", &[Char('o')]),
+        ("detail", "1001", &[Char('o'), Enter]),
+        ("step", "2001", &[Char('o'), Enter, Char('n')]),
+        ("figures", "1001", &[Char('o'), Char('f')]),
+    ];
+    for (lang, t) in [("zh", &ZH), ("en", &EN)] {
+        for (name, who, keys) in screens {
+            let s = b.session(who);
+            let mut a = app(&s, &theme, t);
+            for k in keys {
+                a.on_key(key(*k));
+            }
+            let text = screen(&draw(&mut a, 80, 24)).join("\n");
+            insta::assert_snapshot!(format!("complaint_{name}_80x24_{lang}"), text);
+        }
+    }
+}
+
 /// A question asked over a screen is a framed box: nothing of the screen below shows inside it.
 #[test]
 fn a_popup_is_framed_and_hides_the_screen_below() {

@@ -509,6 +509,7 @@ pub fn report(api: &dyn Api, what: super::ReportWhat, period: Option<&str>, out:
         super::ReportWhat::Results => ReportKind::Results,
         super::ReportWhat::Performance => ReportKind::Performance,
         super::ReportWhat::Contacts => ReportKind::Contacts,
+        super::ReportWhat::Complaints => ReportKind::Complaints,
     };
     // Check the target before the report is made (and audited).
     output_kind(out.path, out.force)?;
@@ -649,6 +650,69 @@ const SEARCH_INDEX_WAIT: std::time::Duration = std::time::Duration::from_secs(12
 ///
 /// Errors: `limit` outside 1–500 (the service would otherwise read 0 as the default and cap
 /// anything above 500 without a word, so a script would get a list it did not ask for).
+/// `mingdan complaints list [--open | --overdue | --period 2026Q4]`: one complaint a line,
+/// tab-separated under a header row, overdue first (the service's order).
+pub fn complaints_list(api: &dyn Api, open: bool, overdue: bool, period: Option<&str>) -> Result<()> {
+    use crate::service::complaints::ComplaintFilter;
+    let filter = match (open, overdue, period) {
+        (_, _, Some(p)) => ComplaintFilter::Quarter(
+            Quarter::parse(p).ok_or_else(|| anyhow!("--period：“{p}”不是季度，应写成 2026Q4 这样"))?,
+        ),
+        (_, true, None) => ComplaintFilter::Overdue,
+        (true, false, None) => ComplaintFilter::Open,
+        (false, false, None) => ComplaintFilter::All,
+    };
+    let rows = api.complaints(filter)?;
+    say!(
+        "投诉编号\t客户号\t客户姓名\t网点\t类别\t严重程度\t受理时间\t当前环节\t负责人\t截止日期\t剩余工作日\t已超时\t客户评价"
+    );
+    for r in &rows {
+        say!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            r.id,
+            inert(r.client.as_str()),
+            inert(&r.client_name),
+            inert(r.outlet.as_str()),
+            r.category,
+            r.severity,
+            r.received_at.format("%Y-%m-%d %H:%M"),
+            r.step.map_or_else(|| "已办结".to_string(), |s| s.to_string()),
+            r.owner.as_ref().map(|o| inert(&format!("{} {}", o.no, o.name)).into_owned()).unwrap_or_default(),
+            r.due.map(|d| d.to_string()).unwrap_or_default(),
+            r.days_left.map(|d| d.to_string()).unwrap_or_default(),
+            if r.overdue { "是" } else { "否" },
+            r.view.map(|v| v.to_string()).unwrap_or_default(),
+        );
+    }
+    Ok(())
+}
+
+/// `mingdan service-levels [SEVERITY DAYS]`: lists the complaint service levels, or sets one
+/// severity's (e.g. `严重 1/1/2/2/1`).
+pub fn service_levels(api: &dyn Api, severity: Option<&str>, days: Option<&str>) -> Result<()> {
+    use crate::domain::complaint::{ServiceLevels, Severity};
+    let was = api.service_levels()?;
+    match (severity, days) {
+        (None, None) => {
+            say!("严重程度\t受理/分类/调查/处理/反馈（工作日）");
+            for s in Severity::ALL {
+                say!("{s}\t{}", was.show(*s));
+            }
+            Ok(())
+        }
+        (Some(sev), Some(days)) => {
+            let sev = Severity::parse(sev).map_err(|e| anyhow!("{e}"))?;
+            let days = ServiceLevels::parse_days(days).map_err(|e| anyhow!("{e}"))?;
+            let mut levels = was.clone();
+            levels.days.insert(sev, days);
+            api.set_service_levels(levels.clone(), was)?;
+            say!("已将“{sev}”的服务时限改为 {}（已记入审计；已开始的环节截止日不变）", levels.show(sev));
+            Ok(())
+        }
+        _ => bail!("请同时给出严重程度和五个环节的工作日数，如 mingdan service-levels 严重 1/1/2/2/1"),
+    }
+}
+
 pub fn search(api: &dyn Api, query: String, limit: u32) -> Result<()> {
     let max = crate::search::MAX_LIMIT;
     if limit == 0 || limit as usize > max {

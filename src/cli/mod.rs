@@ -232,6 +232,19 @@ pub enum WorkCommand {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// 投诉服务时限：不带参数时列出各严重程度每个环节（受理/分类/调查/处理/反馈）的工作日数；
+    /// 给出严重程度和五个数则修改（仅支行级管理者，记录审计；已开始的环节截止日不变）
+    ServiceLevels {
+        /// 一般、严重 或 非常严重
+        #[arg(value_name = "严重程度")]
+        severity: Option<String>,
+        /// 五个环节的工作日数，如 1/1/3/3/2（0 表示当天）
+        #[arg(value_name = "天数")]
+        days: Option<String>,
+    },
+    /// 投诉：complaints list 列出您可见的投诉，每条一行，Tab 分隔，首行为表头
+    #[command(subcommand)]
+    Complaints(ComplaintsCommand),
     /// 检查数据库的完整性
     Check,
     /// 备份整个数据库到文件（服务器运行时也可以；仅管理员）；给出目录则按时间命名。
@@ -320,6 +333,22 @@ pub enum StaffCommand {
 }
 
 #[derive(Subcommand)]
+pub enum ComplaintsCommand {
+    /// 列出投诉（默认全部可见的；超时的排在前面）
+    List {
+        /// 只列未办结的
+        #[arg(long)]
+        open: bool,
+        /// 只列当前环节已超过时限的
+        #[arg(long, conflicts_with = "open")]
+        overdue: bool,
+        /// 只列该季度受理或办结的，如 2026Q4
+        #[arg(long, conflicts_with_all = ["open", "overdue"])]
+        period: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum DraftsCommand {
     /// 列出每位员工保存的联系草稿，包括无法读取的
     List,
@@ -348,6 +377,8 @@ pub enum ReportWhat {
     /// 员工绩效
     Performance,
     Contacts,
+    /// 投诉与服务质量
+    Complaints,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -611,6 +642,12 @@ fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
             &source,
         ),
         WorkCommand::Search { query, limit } => commands::search(session, query, limit),
+        WorkCommand::Complaints(ComplaintsCommand::List { open, overdue, period }) => {
+            commands::complaints_list(session, open, overdue, period.as_deref())
+        }
+        WorkCommand::ServiceLevels { severity, days } => {
+            commands::service_levels(session, severity.as_deref(), days.as_deref())
+        }
         WorkCommand::Check => commands::check(session),
         WorkCommand::Backup { file, force, recipients, plaintext } => {
             commands::backup(session, commands::Output { path: &file, force }, recipients, plaintext)

@@ -3,6 +3,7 @@
 //! replayed through the same rules the service applies, so overdue callbacks, open quarterly
 //! notifications and launch coverage look like a real branch's.
 
+pub mod complaints;
 pub mod people;
 
 use chrono::{Duration, NaiveDate, NaiveTime};
@@ -39,6 +40,8 @@ pub struct DemoBranch {
     pub default_user: StaffNo,
     /// The monthly 全行个人客户数 of the past two years, as the branch head entered them.
     pub branch_totals: Vec<BranchTotal>,
+    /// Complaints of the last five months, open, overdue, reopened and closed (`complaints`).
+    pub complaints: Vec<crate::domain::complaint::Complaint>,
 }
 
 /// Days of history before today.
@@ -656,6 +659,16 @@ pub fn generate(spec: &DemoSpec, next_id: &mut dyn FnMut() -> u64) -> DemoBranch
     }
     let contacts = replay.contacts;
     let asleep = replay.asleep;
+    let now = today.and_time(NaiveTime::from_hms_opt(10, 0, 0).unwrap_or_default());
+    let complaints = complaints::make(&staff, &clients, &default_user, now, rng, next_id);
+    // Each complaint closed in the last week still owes its follow-up survey.
+    for c in &complaints {
+        if let Some(closed) = c.closed_at().filter(|t| t.date() + Duration::days(7) >= today)
+            && let Some(client) = clients.iter().find(|cl| cl.no == c.client && cl.on_roster())
+        {
+            tasks.push(Task::follow_up_survey(client, c.id, closed.date()));
+        }
+    }
     let history: Vec<Vec<StateChange>> =
         clients.iter().map(|c| client_history(c, asleep.get(&c.no).copied(), today, rng)).collect();
     let snapshots = past_snapshots(&clients, &history, today);
@@ -693,6 +706,7 @@ pub fn generate(spec: &DemoSpec, next_id: &mut dyn FnMut() -> u64) -> DemoBranch
         balances,
         snapshots,
         branch_totals,
+        complaints,
     }
 }
 
@@ -752,6 +766,18 @@ mod tests {
             assert_eq!(c.next_callback, Some(cbs[0].due));
         }
         assert!(d.contacts.iter().all(|c| c.at.date() < today));
+    }
+
+    #[test]
+    fn the_complaint_history_has_open_overdue_reopened_and_closed_ones() {
+        let b = demo();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 18).unwrap();
+        let c = &b.complaints;
+        assert!(c.len() >= 12);
+        assert!(c.iter().any(|c| c.open().is_some_and(|r| r.owner() == &b.default_user)));
+        assert!(c.iter().any(|c| c.open().is_some_and(|r| r.overdue(today))));
+        assert!(c.iter().any(|c| c.reopened() > 0));
+        assert!(c.iter().filter(|c| c.is_closed()).count() >= 5);
     }
 
     #[test]

@@ -27,6 +27,9 @@ labelled_enum!(
         SetBranchTotal => "录入全行客户数";
         Seal => "封存审计";
         SealInit => "启用审计封存";
+        ReceiveComplaint => "受理投诉";
+        AdvanceComplaint => "推进投诉";
+        ReassignComplaint => "改派投诉";
     }
 );
 

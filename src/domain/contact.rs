@@ -114,6 +114,85 @@ pub fn unseen_colleague_contact<'a>(
     contacts.iter().filter(|c| &c.by != maintainer && after.is_none_or(|a| c.id > a)).max_by_key(|c| c.id)
 }
 
+/// A client's satisfaction in one quarter: how many scores (1–5) their contacts recorded and
+/// their mean in tenths (45 = 4.5, rounded half up); `mean_tenths` None without a score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarterScore {
+    pub quarter: super::calendar::Quarter,
+    pub scores: u32,
+    pub mean_tenths: Option<u32>,
+}
+
+/// The satisfaction trend of one client's `contacts` over the `n` quarters ending with `last`,
+/// oldest first (满意度调查, seed 000): every contact that recorded a score counts, by the day
+/// it happened.
+pub fn satisfaction_trend(
+    contacts: &[Contact],
+    last: super::calendar::Quarter,
+    n: usize,
+) -> Vec<QuarterScore> {
+    let mut quarters = vec![last];
+    while quarters.len() < n {
+        let first = quarters[0].prev();
+        quarters.insert(0, first);
+    }
+    quarters
+        .into_iter()
+        .map(|q| {
+            let scores: Vec<u32> = contacts
+                .iter()
+                .filter(|c| q.contains(c.at.date()))
+                .filter_map(|c| c.satisfaction.map(u32::from))
+                .collect();
+            let tally = ScoreTally { scores: scores.len() as u32, sum: scores.iter().sum() };
+            QuarterScore { quarter: q, scores: tally.scores, mean_tenths: tally.mean_tenths() }
+        })
+        .collect()
+}
+
+/// Satisfaction scores (1–5) counted together: how many and their sum.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreTally {
+    pub scores: u32,
+    pub sum: u32,
+}
+
+impl ScoreTally {
+    /// The mean in tenths (45 = 4.5), rounded half up; None without a score.
+    pub fn mean_tenths(self) -> Option<u32> {
+        (self.scores > 0).then(|| (self.sum * 20 + self.scores) / (2 * self.scores))
+    }
+
+    fn add(&mut self, score: u8) {
+        self.scores += 1;
+        self.sum += u32::from(score);
+    }
+}
+
+/// Satisfaction scores recorded in `quarter` (by the day the contact happened), for the branch,
+/// per outlet (the client's, from `outlet_of`) and per staff member who recorded them.
+pub fn scores_in(
+    contacts: &[Contact],
+    quarter: super::calendar::Quarter,
+    outlet_of: &std::collections::BTreeMap<ClientNo, super::ids::OutletId>,
+) -> (
+    ScoreTally,
+    std::collections::BTreeMap<super::ids::OutletId, ScoreTally>,
+    std::collections::BTreeMap<StaffNo, ScoreTally>,
+) {
+    let (mut branch, mut outlets, mut staff) =
+        (ScoreTally::default(), std::collections::BTreeMap::new(), std::collections::BTreeMap::new());
+    for c in contacts.iter().filter(|c| quarter.contains(c.at.date())) {
+        let Some(score) = c.satisfaction else { continue };
+        branch.add(score);
+        staff.entry(c.by.clone()).or_insert_with(ScoreTally::default).add(score);
+        if let Some(o) = outlet_of.get(&c.client) {
+            outlets.entry(o.clone()).or_insert_with(ScoreTally::default).add(score);
+        }
+    }
+    (branch, outlets, staff)
+}
+
 /// What the contact form submits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactDraft {
@@ -238,6 +317,47 @@ mod tests {
             also: Vec::new(),
             saved_at: None,
         }
+    }
+
+    #[test]
+    fn the_satisfaction_trend_averages_each_quarters_scores() {
+        use crate::domain::calendar::Quarter;
+        let scored = |y, m, d, s: Option<u8>| Contact {
+            id: ContactId(1),
+            client: ClientNo::parse("C1").unwrap(),
+            by: StaffNo::parse("2001").unwrap(),
+            at: NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(9, 0, 0).unwrap(),
+            channel: Channel::Phone,
+            purpose: Purpose::Survey,
+            launch: None,
+            outcome: Outcome::Success,
+            note: String::new(),
+            satisfaction: s,
+            next_callback: None,
+            logged_at: now(),
+            also: Vec::new(),
+        };
+        let contacts = [
+            scored(2026, 2, 1, Some(3)),
+            scored(2026, 8, 1, Some(4)),
+            scored(2026, 9, 30, Some(5)),
+            scored(2026, 10, 9, None),
+            scored(2026, 11, 2, Some(4)),
+            scored(2026, 11, 3, Some(5)),
+            scored(2026, 11, 4, Some(5)),
+        ];
+        let trend = satisfaction_trend(&contacts, Quarter::new(2026, 4).unwrap(), 3);
+        let got: Vec<(String, u32, Option<u32>)> =
+            trend.iter().map(|t| (t.quarter.to_string(), t.scores, t.mean_tenths)).collect();
+        // Q2 had none; Q3 (4+5)/2 = 4.5; Q4 (4+5+5)/3 = 4.67 → 4.7; Q1 is outside the three.
+        assert_eq!(
+            got,
+            [
+                ("2026Q2".to_string(), 0, None),
+                ("2026Q3".to_string(), 2, Some(45)),
+                ("2026Q4".to_string(), 3, Some(47))
+            ]
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod client;
+pub mod complaint;
 pub mod compliance;
 pub mod contact;
 pub mod coverage;
@@ -35,7 +36,7 @@ pub use money::Fen;
 pub use product::ProductLaunch;
 pub use rules::Rules;
 pub use staff::{JobRole, Permission, Scope, Staff};
-pub use task::{Attempts, Task, TaskId, TaskKind, TaskState};
+pub use task::{Attempts, SurveyFor, Task, TaskId, TaskKind, TaskState};
 pub use text::inert;
 
 /// A rule was broken by input; the message is the Chinese text shown to the user and names the field.

@@ -138,6 +138,8 @@ pub fn counts_in(t: &Task, quarter: Quarter, launches: &[LaunchId]) -> bool {
         TaskKind::Callback { .. } | TaskKind::Reactivate { .. } => quarter.contains(t.first_due),
         TaskKind::Quarterly(q) => q == quarter,
         TaskKind::Launch(id) => launches.contains(&id),
+        // Surveys are not a coverage figure.
+        TaskKind::Survey(_) => false,
     }
 }
 

@@ -5,7 +5,8 @@ use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{DueBucket, Quarter};
-use super::client::{Client, ClientStatus};
+use super::client::{Client, ClientClass, ClientStatus};
+use super::complaint::ComplaintId;
 use super::contact::{BACKDATE_MAX_DAYS, Contact, Purpose};
 use super::ids::{ClientNo, ContactId, LaunchId, StaffNo};
 use super::product::ProductLaunch;
@@ -26,11 +27,48 @@ pub enum TaskKind {
     /// cancelled when the client wakes or is lost by itself, and never lapses while owed.
     /// Appended last (format: bincode variant 3), so stored tasks of the other kinds still read.
     Reactivate { since: NaiveDate },
+    /// 满意度调查: a scheduled survey (`survey_due_in`) or the follow-up after a complaint was
+    /// closed. Appended last, so stored tasks of the other kinds keep their encoding.
+    Survey(SurveyFor),
 }
 
 /// Days a 沉睡 roster client's maintainer has to make the 唤醒 contact (`TaskKind::Reactivate`):
 /// one month, the branch's choice (the seeds say only that dormant clients are to be woken).
 pub const REACTIVATE_DAYS: i64 = 30;
+
+/// What a satisfaction survey task is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SurveyFor {
+    /// The scheduled survey falling in this quarter (the client's class sets how often).
+    Period(Quarter),
+    /// The follow-up survey after this complaint was closed.
+    Complaint(ComplaintId),
+}
+
+/// Quarters between scheduled satisfaction surveys for a client class, None for none. Seed 000:
+/// 重要客户 跟踪服务满意度 (关键 and 重要: every quarter); 普通客户 定期进行客户满意度调查 (once a
+/// year); 潜在客户 none. Branch defaults, not yet editable (docs/FIGURES.md).
+pub fn survey_every_quarters(class: ClientClass) -> Option<u32> {
+    match class {
+        ClientClass::Key | ClientClass::Important => Some(1),
+        ClientClass::Ordinary => Some(4),
+        ClientClass::Potential => None,
+    }
+}
+
+/// Whether `client` owes a scheduled survey in `quarter`: every quarter, or for a yearly cadence
+/// one quarter a year picked by the client number, so a roster's surveys spread over the year
+/// instead of all falling in one quarter. Not yet used to create tasks (the housekeeping that
+/// would is held back; see docs/FIGURES.md): only follow-ups after complaints are created.
+pub fn survey_due_in(client: &Client, quarter: Quarter) -> bool {
+    let Some(every) = survey_every_quarters(client.class) else { return false };
+    let spread: u32 = client.no.as_str().bytes().map(u32::from).sum();
+    let index = (quarter.year.max(0) as u32) * 4 + u32::from(quarter.q);
+    (index + spread).is_multiple_of(every)
+}
+
+/// Days after a complaint closes that its follow-up survey is due.
+pub const FOLLOW_UP_SURVEY_DAYS: i64 = 7;
 
 impl TaskKind {
     /// The purpose a contact must have to complete a task of this kind (`effect_of_contact`),
@@ -42,6 +80,7 @@ impl TaskKind {
             TaskKind::Launch(id) => (Purpose::ProductPitch, Some(id)),
             // Any reached contact completes it; 营销 is what a call to wake a client is.
             TaskKind::Reactivate { .. } => (Purpose::Marketing, None),
+            TaskKind::Survey(_) => (Purpose::Survey, None),
         }
     }
 
@@ -51,6 +90,7 @@ impl TaskKind {
             TaskKind::Quarterly(_) => "季度告知",
             TaskKind::Launch(_) => "新品推介",
             TaskKind::Reactivate { .. } => "唤醒",
+            TaskKind::Survey(_) => "满意度调查",
         }
     }
 }
@@ -158,6 +198,18 @@ impl Task {
         )
     }
 
+    /// The quarter's scheduled satisfaction survey, due on its last day.
+    pub fn survey(client: &Client, quarter: Quarter, today: NaiveDate) -> Task {
+        Task::open(client, TaskKind::Survey(SurveyFor::Period(quarter)), quarter.last_day(), today)
+    }
+
+    /// The follow-up survey after complaint `id` closed on `today`, due
+    /// `FOLLOW_UP_SURVEY_DAYS` later, owed by the client's maintainer.
+    pub fn follow_up_survey(client: &Client, id: ComplaintId, today: NaiveDate) -> Task {
+        let due = today + Duration::days(FOLLOW_UP_SURVEY_DAYS);
+        Task::open(client, TaskKind::Survey(SurveyFor::Complaint(id)), due, today)
+    }
+
     fn open(client: &Client, kind: TaskKind, due: NaiveDate, today: NaiveDate) -> Task {
         Task {
             id: TaskId { client: client.no.clone(), kind },
@@ -205,6 +257,7 @@ pub fn owed_on_joining(
     if rules.notice_owed_on_joining(today) && !has(TaskKind::Quarterly(quarter)) {
         out.push(Task::quarterly(client, quarter, today));
     }
+
     for l in launches.iter().filter(|l| l.is_running(today)) {
         if !has(TaskKind::Launch(l.id)) {
             out.push(Task::launch(client, l, today));
@@ -516,6 +569,16 @@ pub fn effect_of_contact(contact: &Contact, client: &Client, open: &[Task], rule
             // Whatever it was about, a contact that reached a dormant client is the attempt to
             // wake them; one from before the client fell asleep is not.
             TaskKind::Reactivate { since } => date >= since,
+            // A survey is done when the client gave a score, in its quarter or after the
+            // complaint it follows up.
+            TaskKind::Survey(f) => {
+                contact.did(Purpose::Survey, None)
+                    && contact.satisfaction.is_some()
+                    && match f {
+                        SurveyFor::Period(q) => q.contains(date),
+                        SurveyFor::Complaint(_) => date >= t.created,
+                    }
+            }
         };
         complete = open.iter().filter(|t| t.is_open()).filter(wanted).map(|t| t.id.clone()).collect();
     }
@@ -652,6 +715,54 @@ mod tests {
             outlet: None,
             withdrawn: None,
         }
+    }
+
+    #[test]
+    fn a_survey_is_done_only_by_a_reached_survey_contact_with_a_score() {
+        let today = d(2026, 11, 18);
+        let c = client();
+        let follow_up = Task::follow_up_survey(&c, ComplaintId(5), d(2026, 11, 16));
+        assert_eq!(follow_up.due, d(2026, 11, 23));
+        let scheduled = Task::survey(&c, Quarter::of(today), today);
+        let open = vec![follow_up.clone(), scheduled.clone()];
+        let rules = Rules::default();
+        let mut scored = contact(Purpose::Survey, Outcome::Success, today);
+        // No score given: the survey is not done.
+        assert!(effect_of_contact(&scored, &c, &open, &rules).complete.is_empty());
+        scored.satisfaction = Some(4);
+        let done = effect_of_contact(&scored, &c, &open, &rules).complete;
+        assert_eq!(done, vec![follow_up.id.clone(), scheduled.id.clone()]);
+        // Nobody answered; or the call was about something else.
+        let mut missed = contact(Purpose::Survey, Outcome::NoAnswer, today);
+        missed.satisfaction = Some(4);
+        assert!(effect_of_contact(&missed, &c, &open, &rules).complete.is_empty());
+        let mut other = contact(Purpose::Marketing, Outcome::Success, today);
+        other.satisfaction = Some(4);
+        assert!(!effect_of_contact(&other, &c, &open, &rules).complete.contains(&follow_up.id));
+        // A score dated before the complaint closed is not its follow-up.
+        let mut early = contact(Purpose::Survey, Outcome::Success, d(2026, 11, 15));
+        early.satisfaction = Some(5);
+        assert!(!effect_of_contact(&early, &c, &open, &rules).complete.contains(&follow_up.id));
+    }
+
+    #[test]
+    fn scheduled_surveys_follow_the_class_cadence_spread_over_the_year() {
+        let mut c = client();
+        let q = |n| Quarter::new(2026, n).unwrap();
+        assert!((1..=4).all(|n| survey_due_in(&c, q(n))), "重要客户: every quarter");
+        c.class = ClientClass::Ordinary;
+        assert_eq!((1..=4).filter(|n| survey_due_in(&c, q(*n))).count(), 1, "普通客户: once a year");
+        c.class = ClientClass::Potential;
+        assert!(!(1..=4).any(|n| survey_due_in(&c, q(n))));
+        // Ordinary clients' surveys do not all fall in the same quarter.
+        let quarters: std::collections::BTreeSet<u8> = ["C1", "C2", "C3", "C4"]
+            .iter()
+            .filter_map(|no| {
+                let c = Client { no: ClientNo::parse(no).unwrap(), class: ClientClass::Ordinary, ..client() };
+                (1..=4).find(|n| survey_due_in(&c, q(*n)))
+            })
+            .collect();
+        assert_eq!(quarters.len(), 4);
     }
 
     fn open_tasks(today: NaiveDate) -> Vec<Task> {

@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize};
 use super::ContactRecord;
 use super::audit::{AuditVerdict, SealInitOutcome};
 use super::backup::BackupImage;
+use super::complaints::{ComplaintDetail, ComplaintFiguresView, ComplaintFilter, ComplaintRow, StepMove};
 use super::imports::{ClientRecord, HoldingsRecord, StaffRecord};
 use super::today::TodayView;
 use super::views::*;
 use super::{Service, ServiceError};
+use crate::domain::complaint::{ComplaintId, NewComplaint, ServiceLevels};
 use crate::domain::results::BranchTotal;
 use crate::domain::{
     AuditRecord, ClientNo, ContactDraft, LaunchId, OutletId, Quarter, Rules, Segment, Sensitive, Staff,
@@ -213,6 +215,24 @@ api! {
     /// The data key file encrypted to `recipients` (else the configured ones), an age file to
     /// keep off the server; admin only, audited with `file` (absolute path or `-`) as target.
     fn export_key(ExportKey, recipients: Vec<String>, file: String) -> Vec<u8>;
+    /// Records a complaint (受理); any staff member, audited. 分类 starts with `new.owner`, else
+    /// the client's maintainer, else the receiver.
+    fn receive_complaint(ReceiveComplaint, new: NewComplaint) -> ComplaintRow;
+    /// Finishes the open step of a complaint with a note; its owner or a manager in scope;
+    /// audited. 反馈 needs the client's view; 不满意 reopens 处理 with the outlet head.
+    fn advance_complaint(AdvanceComplaint, id: ComplaintId, step: StepMove) -> ComplaintRow;
+    /// Gives a complaint's open step to someone else, with a reason; managers in scope; audited.
+    fn reassign_complaint(ReassignComplaint, id: ComplaintId, to: StaffNo, reason: String) -> ComplaintRow;
+    /// The complaints the actor may see that `filter` picks, overdue first.
+    fn complaints(Complaints, filter: ComplaintFilter) -> Vec<ComplaintRow>;
+    /// One complaint with its full history, if the actor may see it.
+    fn complaint(Complaint, id: ComplaintId) -> ComplaintDetail;
+    /// Service-quality figures for a quarter (this one if none), within the actor's scope; managers.
+    fn complaint_figures(ComplaintFigures, quarter: Option<Quarter>) -> ComplaintFiguresView;
+    /// The complaint service levels (working days per step and severity).
+    fn service_levels(ServiceLevels) -> ServiceLevels;
+    /// Replaces the service levels, edited from `was`; branch-level managers only, audited.
+    fn set_service_levels(SetServiceLevels, levels: ServiceLevels, was: ServiceLevels) -> ();
 }
 
 const fn fnv1a(text: &str) -> u32 {

@@ -57,10 +57,11 @@ impl Service {
             AuditAction::SeedDemo,
             &branch.default_user.to_string(),
             format!(
-                "员工 {}，客户 {}，联系记录 {}",
+                "员工 {}，客户 {}，联系记录 {}，投诉 {}",
                 branch.staff.len(),
                 branch.clients.len(),
-                branch.contacts.len()
+                branch.contacts.len(),
+                branch.complaints.len()
             ),
         );
         self.store.write(|tx| {
@@ -83,6 +84,9 @@ impl Service {
             }
             for t in &branch.tasks {
                 tx.save_task(t)?;
+            }
+            for c in &branch.complaints {
+                tx.save_complaint(c)?;
             }
             tx.set_meta(DEMO_KEY, branch.default_user.as_str().as_bytes())?;
             tx.audit(&rec)

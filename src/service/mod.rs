@@ -8,6 +8,7 @@ pub mod audit;
 pub mod backup;
 mod bootstrap;
 mod clients;
+pub mod complaints;
 mod contact_import;
 mod contacts;
 mod error;

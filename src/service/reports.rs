@@ -128,12 +128,141 @@ impl Service {
                     }],
                 }
             }
+            ReportKind::Complaints => self.complaints_report(actor, q)?,
         };
         report.branch = branch;
         let rows: usize = report.sheets.iter().map(|s| s.rows.len()).sum();
         // Reports carry figures and names, never an ID number or a phone: always masked.
         self.audit_export(actor, &file, format!("报表：{}，{rows} 行，已遮蔽", report.title))?;
         Ok(report)
+    }
+
+    /// 投诉与服务质量: `complaint::figures` per outlet (and the branch, for branch management)
+    /// and per staff member, then every complaint received or closed in the quarter in scope.
+    fn complaints_report(&self, actor: &Staff, q: Quarter) -> Result<Report, ServiceError> {
+        use super::complaints::ComplaintFilter;
+        use crate::domain::complaint::ComplaintFigures;
+        use crate::domain::percent::permille_half_up;
+        let view = self.complaint_figures(actor, Some(q))?;
+        let share = |num: u32, den: u32| C::Percent(permille_half_up(i64::from(num), i64::from(den)));
+        let cells = |f: &ComplaintFigures| {
+            vec![
+                C::Int(i64::from(f.received)),
+                C::Int(i64::from(f.clients)),
+                f.per_thousand_tenths().map_or(C::Empty, |t| C::Decimal2(t * 10)),
+                C::Int(i64::from(f.repeat)),
+                C::Int(i64::from(f.closed)),
+                share(f.closed_within_level, f.closed),
+                f.median_minutes.map_or(C::Empty, |m| C::Decimal2(m * 100 / (24 * 60))),
+                C::Int(i64::from(f.feedback)),
+                share(f.satisfied, f.feedback),
+                C::Int(i64::from(f.steps_due)),
+                share(f.steps_on_time, f.steps_due),
+            ]
+        };
+        const FIGS: [&str; 13] = [
+            "受理投诉数",
+            "客户数",
+            "每千客户投诉数",
+            "重复投诉数",
+            "办结数",
+            "时限内办结率",
+            "办结时长中位数（天）",
+            "反馈数",
+            "满意率",
+            "到期环节数",
+            "环节按时率",
+            "满意度调查均分",
+            "满意度评分次数",
+        ];
+        let head =
+            |first: &[&str]| first.iter().chain(FIGS.iter()).map(|h| h.to_string()).collect::<Vec<_>>();
+        // Mean score in hundredths for the cell (4.5 → 450), and how many scores.
+        let score = |t: Option<crate::domain::contact::ScoreTally>| {
+            let t = t.unwrap_or_default();
+            vec![
+                t.mean_tenths().map_or(C::Empty, |m| C::Decimal2(i64::from(m) * 10)),
+                C::Int(i64::from(t.scores)),
+            ]
+        };
+        let mut outlets: Vec<Vec<C>> = view
+            .outlets
+            .iter()
+            .map(|(o, f)| {
+                [vec![C::Text(o.to_string())], cells(f), score(view.outlet_scores.get(o).copied())].concat()
+            })
+            .collect();
+        if let Some(b) = &view.branch {
+            outlets.push([vec![C::Text("全行".into())], cells(b), score(view.branch_scores)].concat());
+        }
+        let staff = view
+            .staff
+            .iter()
+            .map(|(s, f)| {
+                [
+                    vec![C::Text(s.no.to_string()), C::Text(s.name.clone())],
+                    cells(f),
+                    score(view.staff_scores.get(&s.no).copied()),
+                ]
+                .concat()
+            })
+            .collect();
+        let list = self
+            .complaints(actor, ComplaintFilter::Quarter(q))?
+            .into_iter()
+            .map(|r| {
+                vec![
+                    C::Int(r.id.0 as i64),
+                    C::Text(r.client.to_string()),
+                    C::Text(r.client_name),
+                    C::Text(r.outlet.to_string()),
+                    C::Text(r.channel.to_string()),
+                    C::Text(r.category.to_string()),
+                    C::Text(r.severity.to_string()),
+                    C::DateTime(r.received_at),
+                    C::Text(r.step.map_or_else(|| "已办结".into(), |s| s.to_string())),
+                    C::Text(r.owner.map(|o| format!("{} {}", o.no, o.name)).unwrap_or_default()),
+                    r.due.map_or(C::Empty, C::Date),
+                    C::Text(if r.overdue { "是" } else { "" }.into()),
+                    r.closed_at.map_or(C::Empty, C::DateTime),
+                    C::Text(r.view.map(|v| v.to_string()).unwrap_or_default()),
+                    C::Int(i64::from(r.reopened)),
+                ]
+            })
+            .collect();
+        let list_headers = [
+            "投诉编号",
+            "客户号",
+            "客户姓名",
+            "网点",
+            "渠道",
+            "类别",
+            "严重程度",
+            "受理时间",
+            "当前环节",
+            "负责人",
+            "截止日期",
+            "已超时",
+            "办结时间",
+            "客户评价",
+            "重新处理次数",
+        ];
+        let sheet = |name: &str, headers: Vec<String>, rows| ReportSheet {
+            name: name.into(),
+            headers,
+            rows,
+            charts: Vec::new(),
+        };
+        Ok(Report {
+            title: format!("{q} 投诉与服务质量"),
+            branch: String::new(),
+            as_of: view.as_of,
+            sheets: vec![
+                sheet("网点", head(&["网点"]), outlets),
+                sheet("员工", head(&["工号", "姓名"]), staff),
+                sheet("投诉明细", list_headers.iter().map(|h| h.to_string()).collect(), list),
+            ],
+        })
     }
 
     fn coverage_report(&self, actor: &Staff, q: Quarter) -> Result<Report, ServiceError> {

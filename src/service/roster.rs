@@ -202,7 +202,18 @@ impl Service {
             Some(no) => self.store.staff(no)?.map(|s| s.outlet),
             None => None,
         };
+        let all_contacts = self.store.contacts_of(&no, usize::MAX)?;
+        let satisfaction =
+            crate::domain::contact::satisfaction_trend(&all_contacts, crate::domain::Quarter::of(today), 4);
+        let mut complaints = Vec::new();
+        for complaint in self.store.complaints_of(&no)?.iter().rev() {
+            if self.sees_complaint(actor, complaint)? {
+                complaints.push(self.complaint_row(complaint, today)?);
+            }
+        }
         Ok(ClientCard {
+            satisfaction,
+            complaints,
             maintainer_outlet,
             client: self.view_of(actor, &c)?,
             checklist: checklist(&c.holdings, &rules).to_vec(),

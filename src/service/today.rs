@@ -40,6 +40,14 @@ pub struct TodayView {
     /// (`TaskKind::Reactivate`), earliest due first.
     #[serde(default)]
     pub reactivate: Vec<TaskView>,
+    /// Complaint steps the viewer holds (with the time left), then overdue ones escalated to
+    /// them as outlet head or, for 非常严重, branch management (`complaint::audience`).
+    #[serde(default)]
+    pub complaints: Vec<super::complaints::ComplaintLine>,
+    /// Open satisfaction surveys the viewer holds: this quarter's scheduled ones and follow-ups
+    /// after closed complaints, earliest due first.
+    #[serde(default)]
+    pub surveys: Vec<TaskView>,
 }
 
 /// A colleague's contact with one of the viewer's clients that the viewer has not yet seen
@@ -196,7 +204,25 @@ impl Service {
 
         let by_colleagues = self.by_colleagues(actor, &by_no)?;
         reactivate.sort_by(|a, b| a.due.cmp(&b.due).then_with(|| a.id.cmp(&b.id)));
+        let complaints = self.complaint_lines(actor, today)?;
+        let mut surveys = Vec::new();
+        for t in self.store.open_tasks_of(&actor.no)? {
+            if !matches!(t.id.kind, TaskKind::Survey(_)) {
+                continue;
+            }
+            let client = match by_no.get(&t.id.client) {
+                Some(c) => (*c).clone(),
+                None => match self.store.client(&t.id.client)? {
+                    Some(c) => c,
+                    None => continue,
+                },
+            };
+            surveys.push(Self::task_view(&t, &client, &launches, today));
+        }
+        surveys.sort_by_key(|v| v.due);
         Ok(TodayView {
+            complaints,
+            surveys,
             by_colleagues,
             reactivate,
             today,

@@ -181,6 +181,12 @@ pub struct ClientCard {
     pub any_contact_resets_callback: bool,
     pub may_edit_plan: bool,
     pub may_set_sticker: bool,
+    /// Satisfaction scores by quarter, the last four, oldest first (`contact::satisfaction_trend`).
+    #[serde(default)]
+    pub satisfaction: Vec<crate::domain::contact::QuarterScore>,
+    /// The client's complaints the viewer may see, newest first.
+    #[serde(default)]
+    pub complaints: Vec<super::complaints::ComplaintRow>,
 }
 
 /// A launch the contact form can offer for 新品推介.
@@ -680,6 +686,8 @@ pub enum ReportKind {
     Contacts,
     Unassigned,
     Launches,
+    /// 投诉与服务质量: the quarter's complaint figures by outlet and staff, and the complaints.
+    Complaints,
 }
 
 impl ReportKind {
@@ -692,6 +700,7 @@ impl ReportKind {
             ReportKind::Contacts => "联系记录",
             ReportKind::Unassigned => "待分配客户",
             ReportKind::Launches => "新品推介",
+            ReportKind::Complaints => "投诉",
         }
     }
 }

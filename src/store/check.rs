@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::records::{Stored, decode_any};
 use super::{Store, StoreError, Tree, deadline, keys, naming};
+use crate::domain::complaint::Complaint;
 use crate::domain::results::StateChange;
 use crate::domain::{Client, Contact, Staff, Task, TaskKind};
 
@@ -53,6 +54,7 @@ struct Records {
     contacts: Vec<Contact>,
     tasks: Vec<Task>,
     changes: Vec<StateChange>,
+    complaints: Vec<Complaint>,
     /// Records that decoded, per record tree, labelled as people call them.
     counts: Vec<(String, u64)>,
 }
@@ -75,6 +77,7 @@ impl Records {
             Stored::Contacts(c) => self.contacts.push(c),
             Stored::Tasks(t) => self.tasks.push(t),
             Stored::ClientChanges(c) => self.changes.push(c),
+            Stored::Complaints(c) => self.complaints.push(c),
             // Decoding them was the whole check.
             Stored::Launches(_)
             | Stored::Drafts(_)
@@ -149,8 +152,11 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
     if super::schema::version(store)?.is_none() {
         f.add("缺少数据格式版本".into());
     }
-    let Records { staff, clients, contacts, tasks, changes, counts } = load(store, &mut f);
+    let Records { staff, clients, contacts, tasks, changes, complaints, counts } = load(store, &mut f);
     if let Err(e) = store.rules() {
+        f.add(e.to_string());
+    }
+    if let Err(e) = store.service_levels() {
         f.add(e.to_string());
     }
 
@@ -239,6 +245,22 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
             f.add(format!("客户变化记录的客户 {} 不存在", ch.client));
         }
     }
+    let mut complaints_by_client = BTreeSet::new();
+    let mut open_complaints = BTreeSet::new();
+    for c in &complaints {
+        complaints_by_client.insert(keys::complaint_by_client(&c.client, c.id));
+        if let Some(r) = c.open() {
+            open_complaints.insert(keys::open_complaint_by_owner(r.owner(), r.due, c.id));
+            if !staff_nos.contains(r.owner().as_str()) {
+                f.add(format!("投诉 {} 的“{}”环节负责人 {} 不在员工名录中", c.id, r.step, r.owner()));
+            }
+        }
+        if !client_nos.contains(c.client.as_str()) {
+            f.add(format!("投诉 {} 的客户 {} 不存在", c.id, c.client));
+        }
+    }
+    compare(store, &mut f, Tree::ComplaintsByClient, &complaints_by_client);
+    compare(store, &mut f, Tree::OpenComplaintsByOwner, &open_complaints);
     // The audit chain (see `chain`): the first record that does not fit, if any.
     match store.verify_audit_chain() {
         Ok(chain) => {

@@ -20,13 +20,17 @@
 //! | `client_changes`      | 客户号 ∅ date seq                        | StateChange  |
 //! | `quarters`            | year q                                   | FrozenQuarter|
 //! | `balance_changes`     | 客户号 ∅ date seq                        | BalanceChange|
+//! | `complaints`          | id                                       | Complaint    |
+//! | `complaints_by_client`| 客户号 ∅ id                              | empty        |
+//! | `open_complaints_by_owner` | 工号 ∅ due id (open step's owner)   | empty        |
 //!
 //! ∅ is a zero byte (identifiers cannot contain one); numbers are big-endian so byte order is
 //! numeric order; time is seconds since 1970 with the sign bit flipped; due is days since 0001-01-01.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
-use crate::domain::{ClientNo, ContactId, LaunchId, Quarter, StaffNo, TaskId, TaskKind};
+use crate::domain::complaint::ComplaintId;
+use crate::domain::{ClientNo, ContactId, LaunchId, Quarter, StaffNo, SurveyFor, TaskId, TaskKind};
 
 pub const SEP: u8 = 0;
 
@@ -82,6 +86,9 @@ pub fn task_kind(kind: TaskKind) -> Vec<u8> {
         TaskKind::Quarterly(q) => [&[2u8][..], &q.year.to_be_bytes(), &[q.q]].concat(),
         TaskKind::Launch(l) => [&[3u8][..], &l.0.to_be_bytes()].concat(),
         TaskKind::Reactivate { since } => [&[4u8][..], &date(since)[..]].concat(),
+        // 4 is kept for the next kind on the main line (reactivation); surveys take 5.
+        TaskKind::Survey(SurveyFor::Period(q)) => [&[5u8, 1][..], &q.year.to_be_bytes(), &[q.q]].concat(),
+        TaskKind::Survey(SurveyFor::Complaint(c)) => [&[5u8, 2][..], &c.0.to_be_bytes()].concat(),
     }
 }
 
@@ -167,6 +174,33 @@ pub fn task_key_in_staff_index(key: &[u8]) -> Option<&[u8]> {
 /// The task key inside an `open_tasks_by_due` key.
 pub fn task_key_in_due_index(key: &[u8]) -> Option<&[u8]> {
     key.get(DATE_LEN..)
+}
+
+pub fn complaint(id: ComplaintId) -> [u8; 8] {
+    id.0.to_be_bytes()
+}
+
+/// A client's complaints, oldest first.
+pub fn complaint_by_client(client: &ClientNo, id: ComplaintId) -> Vec<u8> {
+    let mut out = under(client.as_str().as_bytes());
+    out.extend_from_slice(&id.0.to_be_bytes());
+    out
+}
+
+/// The open step of complaint `id`, held by `owner`, due `due`: a staff member's open steps in
+/// deadline order.
+pub fn open_complaint_by_owner(owner: &StaffNo, due: NaiveDate, id: ComplaintId) -> Vec<u8> {
+    let mut out = under(owner.as_str().as_bytes());
+    out.extend_from_slice(&date(due));
+    out.extend_from_slice(&id.0.to_be_bytes());
+    out
+}
+
+/// The complaint id at the end of an index key of `complaints_by_client` or
+/// `open_complaints_by_owner`.
+pub fn complaint_id_at_end(key: &[u8]) -> Option<ComplaintId> {
+    let tail: [u8; 8] = key.get(key.len().checked_sub(8)?..)?.try_into().ok()?;
+    Some(ComplaintId(u64::from_be_bytes(tail)))
 }
 
 #[cfg(test)]

@@ -59,10 +59,13 @@ pub enum Tree {
     ClientChanges,
     Quarters,
     BalanceChanges,
+    Complaints,
+    ComplaintsByClient,
+    OpenComplaintsByOwner,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 18] = [
+    pub const ALL: [Tree; 21] = [
         Tree::Meta,
         Tree::Staff,
         Tree::StaffByLogin,
@@ -81,6 +84,9 @@ impl Tree {
         Tree::ClientChanges,
         Tree::Quarters,
         Tree::BalanceChanges,
+        Tree::Complaints,
+        Tree::ComplaintsByClient,
+        Tree::OpenComplaintsByOwner,
     ];
 
     pub fn name(self) -> &'static str {
@@ -103,6 +109,9 @@ impl Tree {
             Tree::ClientChanges => "client_changes",
             Tree::Quarters => "quarters",
             Tree::BalanceChanges => "balance_changes",
+            Tree::Complaints => "complaints",
+            Tree::ComplaintsByClient => "complaints_by_client",
+            Tree::OpenComplaintsByOwner => "open_complaints_by_owner",
         }
     }
 }

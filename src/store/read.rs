@@ -8,6 +8,7 @@ use super::codec::{Record, decode};
 use super::fields::StoredClient;
 use super::tx::RULES_KEY;
 use super::{Store, StoreError, Tree, keys};
+use crate::domain::complaint::{Complaint, ComplaintId};
 use crate::domain::past::FrozenQuarter;
 use crate::domain::results::{BalanceChange, Snapshot, StateChange};
 use crate::domain::{
@@ -172,6 +173,47 @@ impl Store {
                 keys::task_key_in_due_index(&k).ok_or_else(|| bad_index(Tree::OpenTasksByDue, &k))?;
             self.get(Tree::Tasks, task_key)?.ok_or_else(|| bad_index(Tree::OpenTasksByDue, &k))
         })
+    }
+
+    /// The complaint service levels as set, or the defaults when never set.
+    pub fn service_levels(&self) -> Result<crate::domain::complaint::ServiceLevels, StoreError> {
+        Ok(self.get(Tree::Meta, super::tx::SERVICE_LEVELS_KEY)?.unwrap_or_default())
+    }
+
+    pub fn complaint(&self, id: ComplaintId) -> Result<Option<Complaint>, StoreError> {
+        self.get(Tree::Complaints, &keys::complaint(id))
+    }
+
+    /// Every complaint, oldest first.
+    pub fn complaints(&self) -> impl Iterator<Item = Result<Complaint, StoreError>> + '_ {
+        self.scan(Tree::Complaints, b"")
+    }
+
+    /// One client's complaints, oldest first.
+    pub fn complaints_of(&self, client: &ClientNo) -> Result<Vec<Complaint>, StoreError> {
+        self.complaints_indexed(Tree::ComplaintsByClient, &keys::under(client.as_str().as_bytes()))
+    }
+
+    /// The complaints whose open step `owner` holds, earliest deadline first.
+    pub fn open_complaints_of(&self, owner: &StaffNo) -> Result<Vec<Complaint>, StoreError> {
+        self.complaints_indexed(Tree::OpenComplaintsByOwner, &keys::under(owner.as_str().as_bytes()))
+    }
+
+    fn complaints_indexed(&self, t: Tree, prefix: &[u8]) -> Result<Vec<Complaint>, StoreError> {
+        let mut out = Vec::new();
+        for k in self.index_keys(t, prefix) {
+            let k = k?;
+            let id = keys::complaint_id_at_end(&k).ok_or_else(|| StoreError::Corrupt {
+                kind: "投诉索引",
+                key: String::from_utf8_lossy(&k).replace('\0', "/"),
+                reason: "键太短".into(),
+            })?;
+            // An index entry without its record is for `check` to report; lists skip it.
+            if let Some(c) = self.complaint(id)? {
+                out.push(c);
+            }
+        }
+        Ok(out)
     }
 
     pub fn launches(&self) -> Result<Vec<ProductLaunch>, StoreError> {

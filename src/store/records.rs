@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::codec::{Record, decode, decode_payload};
 use super::fields::StoredClient;
 use super::{StoreError, Tree};
+use crate::domain::complaint::Complaint;
 use crate::domain::past::FrozenQuarter;
 use crate::domain::results::{BalanceChange, Snapshot, StateChange};
 use crate::domain::{
@@ -564,6 +565,14 @@ impl Record for BranchTotals {
     const KIND: &'static str = "全行个人客户数";
 }
 
+impl Record for Complaint {
+    const KIND: &'static str = "投诉";
+}
+
+impl Record for crate::domain::complaint::ServiceLevels {
+    const KIND: &'static str = "服务时限";
+}
+
 impl Record for AuditRecord {
     const KIND: &'static str = "审计记录";
     /// 2: the record's place in the audit chain (`link`), from schema 4 on.
@@ -647,9 +656,10 @@ record_trees! {
     Snapshots: Snapshot,
     ClientChanges: StateChange,
     Quarters: FrozenQuarter,
-    BalanceChanges: BalanceChange;
+    BalanceChanges: BalanceChange,
+    Complaints: Complaint;
     holding no records: Meta, StaffByLogin, Roster, ContactsByClient, ContactsByTime, OpenTasksByStaff,
-    OpenTasksByDue,
+    OpenTasksByDue, ComplaintsByClient, OpenComplaintsByOwner,
 }
 
 #[cfg(test)]
@@ -996,7 +1006,8 @@ mod tests {
                 "资产快照",
                 "客户变化",
                 "季末数据",
-                "资产变化"
+                "资产变化",
+                "投诉"
             ]
         );
     }

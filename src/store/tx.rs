@@ -9,6 +9,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use super::codec::{Record, decode, encode};
 use super::fields::{self, StoredClient};
 use super::{Fields, StoreError, Tree, chain, keys};
+use crate::domain::complaint::{Complaint, ComplaintId};
 use crate::domain::past::FrozenQuarter;
 use crate::domain::results::{BalanceChange, ClientState, Snapshot, StateChange};
 use crate::domain::{
@@ -24,6 +25,8 @@ pub fn abort<T>(e: StoreError) -> TxResult<T> {
 }
 
 pub const RULES_KEY: &[u8] = b"rules";
+/// Meta key of the complaint service levels (`complaint::ServiceLevels`); absent: the defaults.
+pub const SERVICE_LEVELS_KEY: &[u8] = b"service_levels";
 /// Meta key of the monthly branch totals (`records::BranchTotals`).
 pub const BRANCH_TOTALS_KEY: &[u8] = b"branch_totals";
 
@@ -240,6 +243,35 @@ impl<'a> Tx<'a> {
         self.put(Tree::Tasks, &key, task)
     }
 
+    pub fn complaint(&self, id: ComplaintId) -> TxResult<Option<Complaint>> {
+        self.get(Tree::Complaints, &keys::complaint(id))
+    }
+
+    /// Saves a complaint, new or moved on: indexed under its client, and under its open step's
+    /// owner and due day while it is open (the old open-step entry replaced).
+    pub fn save_complaint(&self, c: &Complaint) -> TxResult<()> {
+        let key = keys::complaint(c.id);
+        let old: Option<Complaint> = self.get(Tree::Complaints, &key)?;
+        match &old {
+            Some(old) => {
+                if old.client != c.client {
+                    return abort(StoreError::Conflict(format!("投诉 {} 的客户不能更改", c.id)));
+                }
+                if let Some(r) = old.open() {
+                    self.unmark(
+                        Tree::OpenComplaintsByOwner,
+                        keys::open_complaint_by_owner(r.owner(), r.due, old.id),
+                    )?;
+                }
+            }
+            None => self.mark(Tree::ComplaintsByClient, keys::complaint_by_client(&c.client, c.id))?,
+        }
+        if let Some(r) = c.open() {
+            self.mark(Tree::OpenComplaintsByOwner, keys::open_complaint_by_owner(r.owner(), r.due, c.id))?;
+        }
+        self.put(Tree::Complaints, &key, c)
+    }
+
     /// Contacts are append-only: an id seen before is a bug, not an update.
     pub fn add_contact(&self, c: &Contact) -> TxResult<()> {
         let key = keys::contact(c.id);
@@ -292,6 +324,10 @@ impl<'a> Tx<'a> {
 
     pub fn save_rules(&self, r: &Rules) -> TxResult<()> {
         self.put(Tree::Meta, RULES_KEY, r)
+    }
+
+    pub fn save_service_levels(&self, l: &crate::domain::complaint::ServiceLevels) -> TxResult<()> {
+        self.put(Tree::Meta, SERVICE_LEVELS_KEY, l)
     }
 
     /// Replaces the monthly branch totals, oldest month first.

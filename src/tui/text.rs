@@ -1315,6 +1315,110 @@ impl Text {
         }
     }
 
+    /// The complaint screens' strings.
+    pub fn cm(&self) -> &'static ComplaintText {
+        match self.lang {
+            Lang::Zh => &COMPLAINT_ZH,
+            Lang::En => &COMPLAINT_EN,
+        }
+    }
+
+    pub fn complaint_channel(&self, c: crate::domain::complaint::ComplaintChannel) -> &'static str {
+        use crate::domain::complaint::ComplaintChannel as C;
+        let en = match c {
+            C::Counter => "Counter",
+            C::Phone => "Phone",
+            C::Hotline => "Hotline",
+            C::Online => "Online",
+            C::Letter => "Letter",
+            C::Regulator => "Regulator",
+        };
+        self.pick(c.label(), en)
+    }
+
+    pub fn satisfaction(&self, s: crate::domain::complaint::Satisfaction) -> &'static str {
+        use crate::domain::complaint::Satisfaction;
+        let en = match s {
+            Satisfaction::Satisfied => "Satisfied",
+            Satisfaction::Fair => "Fair",
+            Satisfaction::Unsatisfied => "Unsatisfied",
+        };
+        self.pick(s.label(), en)
+    }
+
+    /// The client card's line of satisfaction scores by quarter.
+    pub fn satisfaction_title(&self) -> &'static str {
+        self.pick("满意度", "Satisfaction")
+    }
+
+    /// Today's section of satisfaction surveys the viewer owes.
+    pub fn surveys_title(&self) -> &'static str {
+        self.pick("满意度调查", "Satisfaction surveys")
+    }
+
+    /// Today's section of complaint steps the viewer holds or must see.
+    pub fn complaints_title(&self) -> &'static str {
+        self.pick("投诉", "Complaints")
+    }
+
+    pub fn complaint_step(&self, s: crate::domain::complaint::Step) -> &'static str {
+        use crate::domain::complaint::Step;
+        let en = match s {
+            Step::Receive => "Receive",
+            Step::Classify => "Classify",
+            Step::Investigate => "Investigate",
+            Step::Resolve => "Resolve",
+            Step::Feedback => "Feedback",
+        };
+        self.pick(s.label(), en)
+    }
+
+    pub fn severity(&self, s: crate::domain::complaint::Severity) -> &'static str {
+        use crate::domain::complaint::Severity;
+        let en = match s {
+            Severity::Normal => "Normal",
+            Severity::Serious => "Serious",
+            Severity::Critical => "Critical",
+        };
+        self.pick(s.label(), en)
+    }
+
+    pub fn complaint_category(&self, c: crate::domain::complaint::Category) -> &'static str {
+        use crate::domain::complaint::Category;
+        let en = match c {
+            Category::Product => "Product",
+            Category::Attitude => "Attitude",
+            Category::Process => "Process",
+            Category::Price => "Fees",
+            Category::Technical => "Technical",
+            Category::Other => "Other",
+        };
+        self.pick(c.label(), en)
+    }
+
+    /// How long a complaint step has: "剩 2 个工作日", "今天到期", or overdue days.
+    pub fn step_time_left(&self, days_left: i64) -> String {
+        match days_left {
+            d if d < 0 => self.overdue_days(-d),
+            0 => self.pick("今天到期", "due today").to_string(),
+            d => match self.lang {
+                Lang::Zh => format!("剩{d}个工作日"),
+                Lang::En if d == 1 => "1 work day".to_string(),
+                Lang::En => format!("{d} work days"),
+            },
+        }
+    }
+
+    /// Marks an overdue complaint on Today that the viewer does not hold but must see.
+    pub fn escalated(&self) -> &'static str {
+        self.pick("升级", "escalated")
+    }
+
+    /// "截止 11-19" / "due 11-19".
+    pub fn due_on(&self) -> &'static str {
+        self.pick("截止", "due")
+    }
+
     /// "回访", "2026Q4 季度告知", "新品推介：养老理财".
     pub fn task_title(&self, kind: TaskKind, launch_name: Option<&str>) -> String {
         match kind {
@@ -1325,6 +1429,197 @@ impl Text {
                 None => self.pick("新品推介", "New product").to_string(),
             },
             TaskKind::Reactivate { .. } => self.pick("唤醒沉睡客户", "Wake dormant client").to_string(),
+            TaskKind::Survey(crate::domain::SurveyFor::Period(q)) => {
+                format!("{q} {}", self.pick("满意度调查", "satisfaction survey"))
+            }
+            TaskKind::Survey(crate::domain::SurveyFor::Complaint(id)) => match self.lang {
+                Lang::Zh => format!("投诉 {id} 办结后满意度调查"),
+                Lang::En => format!("Survey after complaint {id}"),
+            },
         }
     }
 }
+
+/// The strings of the complaint screens (投诉 list, detail, receive and step forms).
+pub struct ComplaintText {
+    pub list_title: &'static str,
+    /// "投诉 {}": the detail's title with the complaint's number.
+    pub detail_title: &'static str,
+    pub receive_title: &'static str,
+    /// "完成“{}”环节": the step form's title.
+    pub step_title: &'static str,
+    pub filter_open: &'static str,
+    pub filter_overdue: &'static str,
+    pub filter_all: &'static str,
+    pub col_no: &'static str,
+    pub col_client: &'static str,
+    pub col_step: &'static str,
+    pub col_severity: &'static str,
+    pub col_owner: &'static str,
+    pub col_due: &'static str,
+    pub closed: &'static str,
+    pub none: &'static str,
+    pub channel: &'static str,
+    pub category: &'static str,
+    pub severity: &'static str,
+    pub said: &'static str,
+    pub asks: &'static str,
+    pub note: &'static str,
+    pub view: &'static str,
+    pub received: &'static str,
+    pub outlet: &'static str,
+    pub history: &'static str,
+    pub owner: &'static str,
+    pub done_by: &'static str,
+    pub reassigned: &'static str,
+    pub open_now: &'static str,
+    pub key_finish: &'static str,
+    pub key_filter: &'static str,
+    pub key_receive: &'static str,
+    pub key_list: &'static str,
+    pub key_history: &'static str,
+    /// "投诉 {id} 已受理，“{step}”由 {owner} 负责".
+    pub received_msg: &'static str,
+    /// "投诉 {id}：转入“{step}”，由 {owner} 负责".
+    pub moved_msg: &'static str,
+    /// "投诉 {id} 已办结".
+    pub closed_msg: &'static str,
+    /// Under a form: what the user must fill in.
+    pub form_hint: &'static str,
+    /// "{q} 投诉与服务质量 · 截至 {date}".
+    pub figures_title: &'static str,
+    pub branch: &'static str,
+    pub col_unit: &'static str,
+    pub col_received: &'static str,
+    pub col_per_thousand: &'static str,
+    pub col_repeat: &'static str,
+    pub col_closed: &'static str,
+    pub col_within: &'static str,
+    pub col_median: &'static str,
+    pub col_satisfied: &'static str,
+    pub col_steps: &'static str,
+    /// Mean satisfaction score recorded in the quarter.
+    pub col_score: &'static str,
+    pub key_figures: &'static str,
+    pub key_reassign: &'static str,
+    /// The reassign form's fields and its saved message "投诉 {id}：改派给 {owner}".
+    pub to_staff: &'static str,
+    pub reason: &'static str,
+    pub reassigned_msg: &'static str,
+}
+
+pub const COMPLAINT_ZH: ComplaintText = ComplaintText {
+    list_title: "投诉",
+    detail_title: "投诉 {}",
+    receive_title: "受理投诉",
+    step_title: "完成“{}”环节",
+    filter_open: "未办结",
+    filter_overdue: "已超时",
+    filter_all: "全部",
+    col_no: "编号",
+    col_client: "客户",
+    col_step: "环节",
+    col_severity: "严重程度",
+    col_owner: "负责人",
+    col_due: "时限",
+    closed: "已办结",
+    none: "没有投诉",
+    channel: "渠道",
+    category: "类别",
+    severity: "严重程度",
+    said: "客户诉求",
+    asks: "客户诉请",
+    note: "处理说明",
+    view: "客户评价",
+    received: "受理",
+    outlet: "网点",
+    history: "经过",
+    owner: "负责人",
+    done_by: "完成",
+    reassigned: "改派",
+    open_now: "办理中",
+    key_finish: "完成当前环节",
+    key_filter: "未办结/超时/本季/全部",
+    key_receive: "受理投诉",
+    key_list: "投诉",
+    key_history: "投诉经过",
+    received_msg: "投诉 {id} 已受理，“{step}”由 {owner} 负责",
+    moved_msg: "投诉 {id}：转入“{step}”，由 {owner} 负责",
+    closed_msg: "投诉 {id} 已办结",
+    form_hint: "Tab 换栏  ←→ 选择  Ctrl-S 保存  Esc 取消",
+    figures_title: "{q} 投诉与服务质量 · 截至 {date}",
+    branch: "全行",
+    col_unit: "网点/员工",
+    col_received: "受理",
+    col_per_thousand: "每千客户",
+    col_repeat: "重复",
+    col_closed: "办结",
+    col_within: "时限内",
+    col_median: "中位天数",
+    col_satisfied: "满意率",
+    col_steps: "环节按时",
+    col_score: "调查评分",
+    key_figures: "统计",
+    key_reassign: "改派",
+    to_staff: "接手人工号",
+    reason: "改派原因",
+    reassigned_msg: "投诉 {id}：改派给 {owner}",
+};
+
+pub const COMPLAINT_EN: ComplaintText = ComplaintText {
+    list_title: "Complaints",
+    detail_title: "Complaint {}",
+    receive_title: "Receive a complaint",
+    step_title: "Finish step {}",
+    filter_open: "open",
+    filter_overdue: "overdue",
+    filter_all: "all",
+    col_no: "No.",
+    col_client: "Client",
+    col_step: "Step",
+    col_severity: "Severity",
+    col_owner: "Owner",
+    col_due: "Time left",
+    closed: "closed",
+    none: "No complaints",
+    channel: "Channel",
+    category: "Category",
+    severity: "Severity",
+    said: "Client said",
+    asks: "Client asks",
+    note: "What was done",
+    view: "Client's view",
+    received: "Received",
+    outlet: "Outlet",
+    history: "History",
+    owner: "owner",
+    done_by: "done",
+    reassigned: "reassigned",
+    open_now: "in progress",
+    key_finish: "finish step",
+    key_filter: "open/overdue/quarter/all",
+    key_receive: "receive complaint",
+    key_list: "complaints",
+    key_history: "complaint history",
+    received_msg: "Complaint {id} received; {owner} has step {step}",
+    moved_msg: "Complaint {id}: now at {step} with {owner}",
+    closed_msg: "Complaint {id} closed",
+    form_hint: "Tab next field  ←→ choose  Ctrl-S save  Esc cancel",
+    figures_title: "{q} complaints and service quality · as of {date}",
+    branch: "Branch",
+    col_unit: "Outlet/staff",
+    col_received: "Recv.",
+    col_per_thousand: "Per 1k",
+    col_repeat: "Repeat",
+    col_closed: "Closed",
+    col_within: "In time",
+    col_median: "Median d",
+    col_satisfied: "Satisfied",
+    col_steps: "Steps on time",
+    col_score: "Score",
+    key_figures: "figures",
+    key_reassign: "reassign",
+    to_staff: "To staff no.",
+    reason: "Reason",
+    reassigned_msg: "Complaint {id}: reassigned to {owner}",
+};

@@ -219,6 +219,35 @@ impl ClientScreen {
             checklist.push(Span::raw(" "));
         }
         lines.push(Line::from(checklist));
+        // Only when there is something to say: most clients never complain, many are never scored.
+        if self.card.satisfaction.iter().any(|q| q.scores > 0) {
+            let mut spans = vec![Span::styled(format!("【{}】", t.satisfaction_title()), th.title)];
+            for q in &self.card.satisfaction {
+                let mean = q.mean_tenths.map_or("-".to_string(), |m| format!("{}.{}", m / 10, m % 10));
+                spans.push(Span::styled(format!("{} ", q.quarter), th.muted));
+                spans.push(Span::styled(format!("{mean}  "), if q.scores > 0 { th.text } else { th.muted }));
+            }
+            lines.push(Line::from(spans));
+        }
+        if !self.card.complaints.is_empty() {
+            let open: Vec<_> = self.card.complaints.iter().filter(|r| r.step.is_some()).collect();
+            let mut spans = vec![
+                Span::styled(format!("【{}】", t.complaints_title()), th.title),
+                Span::styled(
+                    format!("{}  {} {}", self.card.complaints.len(), t.cm().filter_open, open.len()),
+                    if open.is_empty() { th.text } else { th.warning },
+                ),
+            ];
+            for r in open.iter().take(2) {
+                let step = r.step.map_or("", |s| t.complaint_step(s));
+                let left = r.days_left.map(|d| t.step_time_left(d)).unwrap_or_default();
+                spans.push(Span::styled(
+                    format!("  {} {step} {left}", r.id),
+                    if r.overdue { th.overdue } else { th.text },
+                ));
+            }
+            lines.push(Line::from(spans));
+        }
         if !self.revealed.is_empty() {
             lines.push(Line::from(Span::styled(t.revealed_note, th.muted)));
         }
@@ -288,6 +317,7 @@ impl Screen for ClientScreen {
             (t.keys_up_down, t.key_scroll),
             ("Enter", t.key_read),
             ("r", t.key_refresh),
+            ("o", t.cm().key_receive),
         ];
         if self.manager {
             keys.insert(3, ("a", t.key_assign_client));
@@ -312,6 +342,10 @@ impl Screen for ClientScreen {
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') | KeyCode::Left | KeyCode::Char('h') => Action::Pop,
             KeyCode::Char('c') => super::open_contact_form(self.no.clone(), Prefill::default(), cx),
+            KeyCode::Char('o') => Action::Push(Box::new(super::complaints::ReceiveForm::new(
+                self.no.clone(),
+                self.card.client.name.clone(),
+            ))),
             KeyCode::Char('e') => {
                 if self.card.may_edit_plan {
                     // Unsent text kept from an interrupted edit is offered again here.

@@ -239,6 +239,7 @@ impl ContactForm {
             }
             // Any contact that reaches a dormant client is the attempt to wake them.
             TaskKind::Reactivate { .. } => true,
+            TaskKind::Survey(_) => self.purpose() == Purpose::Survey,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The screens.
 
 pub mod client;
+pub mod complaints;
 pub mod contact_form;
 pub mod coverage;
 pub mod drill;

@@ -1,6 +1,7 @@
 //! 今日: the landing screen — overdue and due callbacks, this quarter's notifications still owed,
 //! running product launches, and basic-requirement gaps worth acting on. Each line says who the
 //! client is and why they are listed; Enter opens the client, `c` logs a contact for that reason.
+//! Complaint steps come first when there are any (`n` opens the complaint, `o` the list).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -13,8 +14,10 @@ use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
 use super::contact_form::Prefill;
+use crate::domain::complaint::ComplaintId;
 use crate::domain::{ClientNo, DueBucket, Purpose, TaskId, TaskKind};
 use crate::service::ServiceError;
+use crate::service::complaints::{ComplaintLine, ComplaintReason};
 use crate::service::today::{ColleagueContact, GapLine, Progress, TodayView};
 use crate::service::views::TaskView;
 
@@ -24,6 +27,8 @@ enum Row {
     Gap(GapLine),
     /// 同事代为联系: a colleague contacted one of my clients.
     Colleague(ColleagueContact),
+    /// A complaint step the viewer holds, or an overdue one escalated to them.
+    Complaint(ComplaintLine),
     /// A section with nothing in it.
     Empty(&'static str),
 }
@@ -34,6 +39,7 @@ impl Row {
             Row::Task(t) => Some(&t.id.client),
             Row::Gap(g) => Some(&g.client),
             Row::Colleague(c) => Some(&c.client),
+            Row::Complaint(c) => Some(&c.row.client),
             Row::Header(_) | Row::Empty(_) => None,
         }
     }
@@ -44,6 +50,7 @@ impl Row {
             Row::Task(t) => Some(LineKey::Task(t.id.clone())),
             Row::Gap(g) => Some(LineKey::Gap(g.client.clone())),
             Row::Colleague(c) => Some(LineKey::Colleague(c.client.clone())),
+            Row::Complaint(c) => Some(LineKey::Complaint(c.row.id)),
             Row::Header(_) | Row::Empty(_) => None,
         }
     }
@@ -56,6 +63,7 @@ impl Row {
                 Prefill { purpose: Some(purpose), launch }
             }
             Row::Gap(_) => Prefill { purpose: Some(Purpose::Marketing), launch: None },
+            Row::Complaint(_) => Prefill { purpose: Some(Purpose::Complaint), launch: None },
             _ => Prefill::default(),
         }
     }
@@ -66,6 +74,7 @@ enum LineKey {
     Task(TaskId),
     Gap(ClientNo),
     Colleague(ClientNo),
+    Complaint(ComplaintId),
 }
 
 pub struct TodayScreen {
@@ -87,6 +96,13 @@ impl TodayScreen {
             Row::Header(vec![Span::styled(format!("【{title}】"), th.title), Span::styled(rest, style)])
         };
         let mut rows = Vec::new();
+        // First, and only when there is one: a complaint step is the most urgent work there is.
+        if !view.complaints.is_empty() {
+            let late = view.complaints.iter().any(|c| c.row.overdue);
+            let style = if late { th.overdue } else { th.warning };
+            rows.push(head(t.complaints_title().to_string(), format!(" {}", view.complaints.len()), style));
+            rows.extend(view.complaints.iter().cloned().map(Row::Complaint));
+        }
         // Only when there is something: most days nobody else calls one's clients.
         if !view.by_colleagues.is_empty() {
             rows.push(head(t.by_colleagues.to_string(), format!(" {}", view.by_colleagues.len()), th.accent));
@@ -136,6 +152,11 @@ impl TodayScreen {
             let style = if late { th.overdue } else { th.warning };
             rows.push(head(t.reactivate_title.to_string(), format!(" {}", view.reactivate.len()), style));
             rows.extend(view.reactivate.iter().cloned().map(Row::Task));
+        }
+        // Only when one is owed: scheduled surveys come a quarter at a time, follow-ups rarely.
+        if !view.surveys.is_empty() {
+            rows.push(head(t.surveys_title().to_string(), format!(" {}", view.surveys.len()), th.accent));
+            rows.extend(view.surveys.iter().cloned().map(Row::Task));
         }
         let gap_rest = format!(" {}", t.gap_clients.replace("{}", &view.clients_with_gaps.to_string()));
         rows.push(head(t.gaps_title.to_string(), gap_rest, th.text));
@@ -279,6 +300,40 @@ impl TodayScreen {
                     Span::styled(format!(" {}", ui::fit(&what, cols.saturating_sub(33))), th.text),
                 ])
             }
+            Row::Complaint(c) => {
+                let r = &c.row;
+                let days = r.days_left.unwrap_or(0);
+                let style = if r.overdue {
+                    th.overdue
+                } else if days == 0 {
+                    th.warning
+                } else {
+                    th.accent
+                };
+                let step = r.step.map_or("", |s| t.complaint_step(s));
+                let due =
+                    format!("{} {}", t.due_on(), r.due.map(|d| ui::date(d, today, t)).unwrap_or_default());
+                // An escalated line names who holds the step: that is whom the head calls.
+                let what = match c.reason {
+                    ComplaintReason::Owner => format!(
+                        "{step} · {} · {} · {due}",
+                        t.severity(r.severity),
+                        t.complaint_category(r.category)
+                    ),
+                    _ => format!(
+                        "{} · {step} · {} · {} · {due}",
+                        t.escalated(),
+                        t.severity(r.severity),
+                        r.owner.as_ref().map(|o| o.name.as_str()).unwrap_or_default()
+                    ),
+                };
+                Line::from(vec![
+                    Span::styled(format!(" {}", ui::pad(&r.client_name, 8)), th.text),
+                    Span::styled(format!(" {} ", ui::pad(r.client.as_str(), 10)), th.muted),
+                    Span::styled(ui::pad(&t.step_time_left(days), 11), style),
+                    Span::styled(format!(" {}", ui::fit(&what, cols.saturating_sub(33))), th.text),
+                ])
+            }
             Row::Gap(g) => {
                 let missing: Vec<&str> = g.missing.iter().map(|r| t.requirement(*r)).collect();
                 Line::from(vec![
@@ -313,6 +368,8 @@ impl Screen for TodayScreen {
             ("Shift-Tab", t.key_prev_section),
             ("PgUp/PgDn", t.key_page),
             ("r", t.key_refresh),
+            ("o", t.cm().key_list),
+            ("n", t.cm().key_history),
         ]
     }
 
@@ -342,6 +399,19 @@ impl Screen for TodayScreen {
             KeyCode::End | KeyCode::Char('G') => self.select_from(self.rows.len().saturating_sub(1), false),
             KeyCode::Tab => self.jump_section(true),
             KeyCode::BackTab => self.jump_section(false),
+            // Enter opens the client on every line; on a complaint line `n` opens the
+            // complaint, where its step is finished (`n` again).
+            KeyCode::Char('n') => {
+                if let Some(Row::Complaint(c)) = self.selected() {
+                    return super::complaints::open_complaint(c.row.id, cx);
+                }
+            }
+            KeyCode::Char('o') => {
+                return match super::complaints::ComplaintsScreen::new(cx) {
+                    Ok(s) => Action::Push(Box::new(s)),
+                    Err(e) => Action::error(e),
+                };
+            }
             KeyCode::Enter => {
                 if let Some(no) = self.selected().and_then(Row::client).cloned() {
                     return super::open_client(no, cx);

@@ -1,0 +1,540 @@
+//! Complaints (投诉) through the service: receive, move a step on, reassign, list, detail and
+//! the quarter's figures. The flow's rules are `domain::complaint`; here are who may do what,
+//! the audit record of every write, and what each viewer may see.
+//!
+//! Permission: any active staff member receives a complaint; the owner of the open step, or a
+//! manager whose scope covers the complaint's outlet, moves it on; only such managers reassign.
+//! Lists: staff see the complaints they received or hold or held a step of, and those of their
+//! roster's clients; an outlet head their outlet's too; branch managers all.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use super::views::StaffRef;
+use super::{Service, ServiceError};
+use crate::domain::complaint::{
+    Category, Complaint, ComplaintChannel, ComplaintFigures, ComplaintId, Feedback, NewComplaint,
+    Satisfaction, ServiceLevels, Severity, Step, audience, figures,
+};
+use crate::domain::contact::{ScoreTally, scores_in};
+use crate::domain::{AuditAction, ClientNo, JobRole, OutletId, Permission, Quarter, Staff, StaffNo, Task};
+
+/// Which complaints a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ComplaintFilter {
+    /// Not yet closed.
+    Open,
+    /// Open with the step past its due day.
+    Overdue,
+    /// Received or closed in the quarter.
+    Quarter(Quarter),
+    /// Every complaint the viewer may see.
+    All,
+}
+
+/// One complaint as a line of a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintRow {
+    pub id: ComplaintId,
+    pub client: ClientNo,
+    pub client_name: String,
+    pub outlet: OutletId,
+    pub channel: ComplaintChannel,
+    pub category: Category,
+    pub severity: Severity,
+    pub received_at: NaiveDateTime,
+    /// The open step; None once closed.
+    pub step: Option<Step>,
+    /// The open step's owner; None once closed.
+    pub owner: Option<StaffRef>,
+    pub due: Option<NaiveDate>,
+    /// Working days left including today; negative: calendar days overdue.
+    pub days_left: Option<i64>,
+    pub overdue: bool,
+    pub closed_at: Option<NaiveDateTime>,
+    /// The client's view at the last 反馈.
+    pub view: Option<Satisfaction>,
+    /// How many times 不满意 reopened it.
+    pub reopened: u32,
+}
+
+/// A complaint with its whole history: `complaint.runs` oldest first, every staff member named
+/// in it in `names`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintDetail {
+    pub row: ComplaintRow,
+    pub complaint: Complaint,
+    pub names: BTreeMap<StaffNo, String>,
+}
+
+/// Why a complaint is on someone's Today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ComplaintReason {
+    /// The viewer holds the open step.
+    Owner,
+    /// Overdue: the viewer heads the complaint's outlet.
+    OutletHead,
+    /// Overdue 非常严重: the viewer is branch management.
+    Branch,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintLine {
+    pub row: ComplaintRow,
+    pub reason: ComplaintReason,
+}
+
+/// The quarter's service-quality figures (`complaint::figures`), as of `as_of` (截至).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintFiguresView {
+    pub quarter: Quarter,
+    pub as_of: NaiveDate,
+    /// The whole branch; None for an outlet head, whose scope is one outlet.
+    pub branch: Option<ComplaintFigures>,
+    pub outlets: Vec<(OutletId, ComplaintFigures)>,
+    pub staff: Vec<(StaffRef, ComplaintFigures)>,
+    /// Satisfaction scores recorded in the quarter (`contact::scores_in`): the branch (None for
+    /// an outlet head), by the client's outlet, and by who recorded them, within scope.
+    pub branch_scores: Option<ScoreTally>,
+    pub outlet_scores: BTreeMap<OutletId, ScoreTally>,
+    pub staff_scores: BTreeMap<StaffNo, ScoreTally>,
+}
+
+/// What a move of a step carries (`advance_complaint`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepMove {
+    /// The step being finished: must be the open one, so a second submission is refused.
+    pub step: Step,
+    pub note: String,
+    /// At 反馈: when the client was told and their view.
+    pub feedback: Option<Feedback>,
+    /// At 分类: corrected category and severity.
+    pub reclassify: Option<(Category, Severity)>,
+    /// Who takes the next step; None: the same owner.
+    pub next_owner: Option<StaffNo>,
+}
+
+impl Service {
+    /// The complaint service levels in force (`mingdan service-levels`); anyone may read them.
+    pub fn service_levels(&self, _actor: &Staff) -> Result<ServiceLevels, ServiceError> {
+        Ok(self.store.service_levels()?)
+    }
+
+    /// Saves the service levels, edited from `was` (refused if they changed meanwhile); branch
+    /// management only, audited like other rules. Steps already started keep their deadline.
+    pub fn set_service_levels(
+        &self,
+        actor: &Staff,
+        levels: ServiceLevels,
+        was: ServiceLevels,
+    ) -> Result<(), ServiceError> {
+        self.require_branch(actor, "修改投诉服务时限")?;
+        levels.check()?;
+        let _w = self.write_lock();
+        let old = self.store.service_levels()?;
+        if old != was {
+            return Err(ServiceError::Conflict("服务时限已被他人修改，请重新查看后再改".into()));
+        }
+        let changes: Vec<String> = Severity::ALL
+            .iter()
+            .filter(|s| old.show(**s) != levels.show(**s))
+            .map(|s| format!("{s} {}→{}", old.show(*s), levels.show(*s)))
+            .collect();
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let detail = format!("投诉服务时限（受理/分类/调查/处理/反馈，工作日）：{}", changes.join("；"));
+        let rec = self.audit_record(actor.no.as_str(), AuditAction::SetRules, "服务时限", detail);
+        self.store.write(|tx| {
+            tx.save_service_levels(&levels)?;
+            tx.audit(&rec)
+        })?;
+        Ok(())
+    }
+
+    fn active_staff(&self, no: &StaffNo, field: &str) -> Result<Staff, ServiceError> {
+        match self.store.staff(no)? {
+            Some(s) if s.active => Ok(s),
+            Some(s) => {
+                Err(ServiceError::invalid(field, format!("{}（{}）已停用，不能负责投诉", s.name, s.no)))
+            }
+            None => Err(ServiceError::invalid(field, format!("工号 {no} 不在员工名录中"))),
+        }
+    }
+
+    /// The head of `outlet`: an active 网点负责人 there with manager permission, lowest 工号 first.
+    fn outlet_head(&self, outlet: &OutletId) -> Result<Option<Staff>, ServiceError> {
+        Ok(self.store.all_staff()?.into_iter().find(|s| {
+            s.active
+                && &s.outlet == outlet
+                && s.role.as_str() == JobRole::OUTLET_HEAD
+                && s.may(Permission::Manager)
+        }))
+    }
+
+    fn complaint_or_not_found(&self, id: ComplaintId) -> Result<Complaint, ServiceError> {
+        self.store.complaint(id)?.ok_or_else(|| ServiceError::NotFound(format!("投诉 {id}")))
+    }
+
+    /// Whether `actor` may see `c` (module doc).
+    pub(super) fn sees_complaint(&self, actor: &Staff, c: &Complaint) -> Result<bool, ServiceError> {
+        if actor.manages(&c.outlet) {
+            return Ok(true);
+        }
+        let me = &actor.no;
+        if &c.received_by == me || c.runs.iter().any(|r| r.owner() == me || &r.first_owner == me) {
+            return Ok(true);
+        }
+        Ok(self.store.client(&c.client)?.is_some_and(|cl| cl.maintainer.as_ref() == Some(me)))
+    }
+
+    pub(super) fn complaint_row(
+        &self,
+        c: &Complaint,
+        today: NaiveDate,
+    ) -> Result<ComplaintRow, ServiceError> {
+        let client_name = self.store.client(&c.client)?.map_or_else(|| "（未知客户）".into(), |cl| cl.name);
+        let open = c.open();
+        Ok(ComplaintRow {
+            id: c.id,
+            client: c.client.clone(),
+            client_name,
+            outlet: c.outlet.clone(),
+            channel: c.channel,
+            category: c.category,
+            severity: c.severity,
+            received_at: c.received_at,
+            step: open.map(|r| r.step),
+            owner: open.map(|r| self.staff_ref(r.owner())).transpose()?,
+            due: open.map(|r| r.due),
+            days_left: open.map(|r| r.days_left(today)),
+            overdue: open.is_some_and(|r| r.overdue(today)),
+            closed_at: c.closed_at(),
+            view: c.last_view(),
+            reopened: c.reopened() as u32,
+        })
+    }
+
+    /// Records a complaint received by `actor`: 受理 done, 分类 started with `new.owner` (or the
+    /// client's maintainer, or the receiver). Any active staff member; audited with the client
+    /// as target. Refused: an unknown client, an empty 客户诉求, over-long text or control
+    /// characters, an owner who is not active staff.
+    pub fn receive_complaint(&self, actor: &Staff, new: NewComplaint) -> Result<ComplaintRow, ServiceError> {
+        new.check()?;
+        let now = self.local_now();
+        let levels = self.store.service_levels()?;
+        let _w = self.write_lock();
+        let client = self.client_or_not_found(&new.client)?;
+        let owner = match new.owner.clone().or_else(|| client.maintainer.clone()) {
+            Some(no) => self.active_staff(&no, "负责人")?.no,
+            None => actor.no.clone(),
+        };
+        let draft = Complaint::receive(
+            ComplaintId(0),
+            new,
+            client.outlet.clone(),
+            client.maintainer.clone(),
+            actor.no.clone(),
+            now,
+            owner.clone(),
+            &levels,
+        )?;
+        let saved = self.store.write(|tx| {
+            let mut c = draft.clone();
+            c.id = ComplaintId(tx.id()?);
+            let rec = self.audit_record(
+                actor.no.as_str(),
+                AuditAction::ReceiveComplaint,
+                c.client.as_str(),
+                format!(
+                    "投诉 {}：{}，{}，{}；分类由 {owner} 负责，{} 前完成",
+                    c.id,
+                    c.channel,
+                    c.category,
+                    c.severity,
+                    c.open().map_or(now.date(), |r| r.due)
+                ),
+            );
+            tx.save_complaint(&c)?;
+            tx.audit(&rec)?;
+            Ok(c)
+        })?;
+        self.complaint_row(&saved, now.date())
+    }
+
+    /// Finishes the open step of complaint `id` (`Complaint::advance`). The step's owner or a
+    /// manager whose scope covers the complaint's outlet; audited. An 不满意 at 反馈 reopens
+    /// 处理 with the outlet's head.
+    pub fn advance_complaint(
+        &self,
+        actor: &Staff,
+        id: ComplaintId,
+        mv: StepMove,
+    ) -> Result<ComplaintRow, ServiceError> {
+        let now = self.local_now();
+        let levels = self.store.service_levels()?;
+        let _w = self.write_lock();
+        let mut c = self.complaint_or_not_found(id)?;
+        let Some(open) = c.open() else {
+            return Err(ServiceError::Conflict(format!("投诉 {id} 已办结，不能再推进")));
+        };
+        if open.owner() != &actor.no && !actor.manages(&c.outlet) {
+            return Err(ServiceError::Denied(format!(
+                "投诉 {id} 的“{}”环节由 {} 负责；只有负责人或管理{}网点的管理者可以推进",
+                open.step,
+                open.owner(),
+                c.outlet
+            )));
+        }
+        if let Some(next) = &mv.next_owner {
+            self.active_staff(next, "下一环节负责人")?;
+        }
+        let head = self.outlet_head(&c.outlet)?.map(|s| s.no);
+        let before = open.step;
+        c.advance(
+            mv.step,
+            &mv.note,
+            mv.feedback,
+            mv.reclassify,
+            mv.next_owner.clone(),
+            head.as_ref(),
+            &actor.no,
+            now,
+            &levels,
+        )?;
+        let after = match c.open() {
+            Some(r) => format!("转入“{}”，由 {} 负责，{} 前完成", r.step, r.owner(), r.due),
+            None => "已办结，已安排办结后满意度调查".into(),
+        };
+        let view = mv.feedback.map(|f| format!("，客户评价{}", f.view)).unwrap_or_default();
+        let rec = self.audit_record(
+            actor.no.as_str(),
+            AuditAction::AdvanceComplaint,
+            c.client.as_str(),
+            format!("投诉 {id}：完成“{before}”{view}；{after}"),
+        );
+        // Closed: the client's maintainer surveys them a week on (seed 000: every closed
+        // complaint is followed up).
+        let follow_up = match c.is_closed() {
+            true => self
+                .store
+                .client(&c.client)?
+                .filter(|cl| cl.on_roster())
+                .map(|cl| Task::follow_up_survey(&cl, c.id, now.date())),
+            false => None,
+        };
+        self.store.write(|tx| {
+            tx.save_complaint(&c)?;
+            if let Some(t) = &follow_up
+                && tx.task(&t.id)?.is_none()
+            {
+                tx.save_task(t)?;
+            }
+            tx.audit(&rec)
+        })?;
+        self.complaint_row(&c, now.date())
+    }
+
+    /// Gives the open step of complaint `id` to `to`, with `reason`; managers whose scope covers
+    /// the complaint's outlet; audited.
+    pub fn reassign_complaint(
+        &self,
+        actor: &Staff,
+        id: ComplaintId,
+        to: StaffNo,
+        reason: String,
+    ) -> Result<ComplaintRow, ServiceError> {
+        self.require(actor, Permission::Manager, "改派投诉")?;
+        let now = self.local_now();
+        let _w = self.write_lock();
+        let mut c = self.complaint_or_not_found(id)?;
+        if !actor.manages(&c.outlet) {
+            return Err(ServiceError::Denied(format!(
+                "投诉 {id} 属于{}网点，{}（{}）的管理范围是{}",
+                c.outlet,
+                actor.name,
+                actor.no,
+                actor.scope_text()
+            )));
+        }
+        let to = self.active_staff(&to, "接手人")?;
+        let from = c.open().map(|r| r.owner().clone());
+        c.reassign(to.no.clone(), &reason, &actor.no, now)?;
+        let step = c.open().map_or(Step::Feedback, |r| r.step);
+        let rec = self.audit_record(
+            actor.no.as_str(),
+            AuditAction::ReassignComplaint,
+            c.client.as_str(),
+            format!(
+                "投诉 {id}：“{step}”环节由 {} 改派给 {}（{}），原因：{reason}",
+                from.map(|f| f.to_string()).unwrap_or_default(),
+                to.no,
+                to.name
+            ),
+        );
+        self.store.write(|tx| {
+            tx.save_complaint(&c)?;
+            tx.audit(&rec)
+        })?;
+        self.complaint_row(&c, now.date())
+    }
+
+    /// The complaints `actor` may see that `filter` picks: overdue first, then by deadline,
+    /// closed ones last, newest first.
+    pub fn complaints(
+        &self,
+        actor: &Staff,
+        filter: ComplaintFilter,
+    ) -> Result<Vec<ComplaintRow>, ServiceError> {
+        let today = self.local_date();
+        let mut rows = Vec::new();
+        for c in self.store.complaints() {
+            let c = c?;
+            let keep = match filter {
+                ComplaintFilter::Open => !c.is_closed(),
+                ComplaintFilter::Overdue => c.open().is_some_and(|r| r.overdue(today)),
+                ComplaintFilter::Quarter(q) => {
+                    q.contains(c.received_at.date()) || c.closed_at().is_some_and(|t| q.contains(t.date()))
+                }
+                ComplaintFilter::All => true,
+            };
+            if keep && self.sees_complaint(actor, &c)? {
+                rows.push(self.complaint_row(&c, today)?);
+            }
+        }
+        rows.sort_by(|a, b| {
+            (a.closed_at.is_some(), !a.overdue, a.due, std::cmp::Reverse(a.received_at), a.id).cmp(&(
+                b.closed_at.is_some(),
+                !b.overdue,
+                b.due,
+                std::cmp::Reverse(b.received_at),
+                b.id,
+            ))
+        });
+        Ok(rows)
+    }
+
+    /// One complaint with its full history, if `actor` may see it.
+    pub fn complaint(&self, actor: &Staff, id: ComplaintId) -> Result<ComplaintDetail, ServiceError> {
+        let c = self.complaint_or_not_found(id)?;
+        if !self.sees_complaint(actor, &c)? {
+            return Err(ServiceError::Denied(format!(
+                "投诉 {id} 不是您受理、负责或您名单上客户的，也不在您的管理范围内"
+            )));
+        }
+        let mut names = BTreeMap::new();
+        let mut name = |no: &StaffNo| -> Result<(), ServiceError> {
+            if !names.contains_key(no) {
+                names.insert(no.clone(), self.staff_ref(no)?.name);
+            }
+            Ok(())
+        };
+        name(&c.received_by)?;
+        for r in &c.runs {
+            name(&r.first_owner)?;
+            for a in &r.reassigned {
+                name(&a.to)?;
+                name(&a.by)?;
+            }
+            if let Some(d) = &r.done {
+                name(&d.by)?;
+            }
+        }
+        Ok(ComplaintDetail { row: self.complaint_row(&c, self.local_date())?, complaint: c, names })
+    }
+
+    /// The complaints on `actor`'s Today: steps they hold, then overdue steps escalated to them
+    /// as head of the complaint's outlet or, for 非常严重, as branch management
+    /// (`complaint::audience`). Deadline order within each.
+    pub(super) fn complaint_lines(
+        &self,
+        actor: &Staff,
+        today: NaiveDate,
+    ) -> Result<Vec<ComplaintLine>, ServiceError> {
+        let mut out = Vec::new();
+        for c in self.store.open_complaints_of(&actor.no)? {
+            out.push(ComplaintLine { row: self.complaint_row(&c, today)?, reason: ComplaintReason::Owner });
+        }
+        if !actor.may(Permission::Manager) {
+            return Ok(out);
+        }
+        let heads_outlet = actor.role.as_str() == JobRole::OUTLET_HEAD;
+        for c in self.store.complaints() {
+            let c = c?;
+            let Some(open) = c.open() else { continue };
+            if open.owner() == &actor.no {
+                continue;
+            }
+            let who = audience(&c, today);
+            let reason = if who.outlet_head && heads_outlet && actor.outlet == c.outlet {
+                ComplaintReason::OutletHead
+            } else if who.branch && actor.manages_branch() {
+                ComplaintReason::Branch
+            } else {
+                continue;
+            };
+            out.push(ComplaintLine { row: self.complaint_row(&c, today)?, reason });
+        }
+        Ok(out)
+    }
+
+    /// The service-quality figures of a quarter (this one if none), branch, outlets and staff
+    /// within the actor's scope; managers. Bases are today's client counts.
+    pub fn complaint_figures(
+        &self,
+        actor: &Staff,
+        quarter: Option<Quarter>,
+    ) -> Result<ComplaintFiguresView, ServiceError> {
+        self.require(actor, Permission::Manager, "查看投诉统计")?;
+        let asked = self.quarter_asked(quarter)?;
+        let complaints: Vec<Complaint> = self.store.complaints().collect::<Result<_, _>>()?;
+        let mut by_outlet: BTreeMap<OutletId, u32> = BTreeMap::new();
+        let mut by_staff: BTreeMap<StaffNo, u32> = BTreeMap::new();
+        let mut outlet_of: BTreeMap<ClientNo, OutletId> = BTreeMap::new();
+        for c in self.store.clients() {
+            let c = c?;
+            outlet_of.insert(c.no.clone(), c.outlet.clone());
+            *by_outlet.entry(c.outlet.clone()).or_default() += 1;
+            if let Some(m) = c.maintainer {
+                *by_staff.entry(m).or_default() += 1;
+            }
+        }
+        let f = figures(&complaints, asked.quarter, asked.today, &by_outlet, &by_staff);
+        let staff: BTreeMap<StaffNo, Staff> =
+            self.store.all_staff()?.into_iter().map(|s| (s.no.clone(), s)).collect();
+        let outlets = f.outlets.into_iter().filter(|(o, _)| actor.manages(o)).collect();
+        let staff_rows = f
+            .staff
+            .into_iter()
+            .filter(|(no, _)| staff.get(no).is_none_or(|s| actor.manages(&s.outlet)))
+            .map(|(no, fig)| {
+                let name = staff.get(&no).map_or_else(|| "（未知）".to_string(), |s| s.name.clone());
+                (StaffRef { no, name }, fig)
+            })
+            .collect();
+        let branch = actor.manages_branch().then_some(f.branch);
+        let (first, last) = (asked.quarter.first_day(), asked.quarter.last_day() + chrono::Duration::days(1));
+        let contacts: Vec<_> = self
+            .store
+            .contacts_between(first.and_time(chrono::NaiveTime::MIN), last.and_time(chrono::NaiveTime::MIN))
+            .collect::<Result<_, _>>()?;
+        let (all_scores, outlet_scores, staff_scores) = scores_in(&contacts, asked.quarter, &outlet_of);
+        let outlet_scores = outlet_scores.into_iter().filter(|(o, _)| actor.manages(o)).collect();
+        let staff_scores = staff_scores
+            .into_iter()
+            .filter(|(no, _)| staff.get(no).is_none_or(|s| actor.manages(&s.outlet)))
+            .collect();
+        Ok(ComplaintFiguresView {
+            quarter: asked.quarter,
+            as_of: asked.as_of,
+            branch,
+            outlets,
+            staff: staff_rows,
+            branch_scores: actor.manages_branch().then_some(all_scores),
+            outlet_scores,
+            staff_scores,
+        })
+    }
+}

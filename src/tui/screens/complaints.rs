@@ -1,0 +1,913 @@
+//! 投诉: the list of complaints the user may see (open ones, overdue first; or all), one
+//! complaint's full history, the form that finishes its open step, and the form that receives
+//! a complaint from the client card. Every decision is the service's; these only ask and show.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
+
+use super::super::columns::{Column, Columns};
+use super::super::screen::{Action, Ctx, KeyHelp, Screen};
+use super::super::text::Text;
+use super::super::ui;
+use crate::domain::complaint::ComplaintFigures;
+use crate::domain::complaint::{
+    Category, ComplaintChannel, ComplaintId, Feedback, NewComplaint, Satisfaction, Severity, Step,
+};
+use crate::domain::contact::ScoreTally;
+use crate::domain::{ClientNo, inert};
+use crate::service::ServiceError;
+use crate::service::complaints::{
+    ComplaintDetail, ComplaintFiguresView, ComplaintFilter, ComplaintRow, StepMove,
+};
+
+/// "剩2个工作日" / "逾期3天" / "已办结" for a list row.
+fn time_left(r: &ComplaintRow, t: &Text) -> String {
+    match r.days_left {
+        Some(d) => t.step_time_left(d),
+        None => t.cm().closed.to_string(),
+    }
+}
+
+fn row_style(r: &ComplaintRow, cx: &Ctx) -> ratatui::style::Style {
+    match r.days_left {
+        _ if r.overdue => cx.theme.overdue,
+        Some(0) => cx.theme.warning,
+        Some(_) => cx.theme.text,
+        None => cx.theme.muted,
+    }
+}
+
+pub struct ComplaintsScreen {
+    /// Which list: 0 open, 1 overdue, 2 this quarter (received or closed), 3 all.
+    filter: usize,
+    rows: Vec<ComplaintRow>,
+    state: TableState,
+}
+
+impl ComplaintsScreen {
+    pub fn new(cx: &Ctx) -> Result<ComplaintsScreen, ServiceError> {
+        let mut s = ComplaintsScreen { filter: 0, rows: Vec::new(), state: TableState::default() };
+        s.refresh(cx)?;
+        Ok(s)
+    }
+}
+
+impl Screen for ComplaintsScreen {
+    fn title(&self, t: &Text) -> String {
+        t.cm().list_title.to_string()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![
+            (t.keys_up_down, t.key_move),
+            ("Enter", t.cm().key_history),
+            ("a", t.cm().key_filter),
+            ("Esc", t.key_back),
+            ("r", t.key_refresh),
+            ("f", t.cm().key_figures),
+        ]
+    }
+
+    fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
+        let filter = match self.filter {
+            0 => ComplaintFilter::Open,
+            1 => ComplaintFilter::Overdue,
+            2 => ComplaintFilter::Quarter(crate::domain::Quarter::of(cx.me.today)),
+            _ => ComplaintFilter::All,
+        };
+        let was = self.state.selected().and_then(|i| self.rows.get(i)).map(|r| r.id);
+        self.rows = cx.api.complaints(filter)?;
+        let at = was.and_then(|id| self.rows.iter().position(|r| r.id == id)).unwrap_or(0);
+        self.state.select((!self.rows.is_empty()).then_some(at.min(self.rows.len().saturating_sub(1))));
+        Ok(())
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        if super::list_nav(&mut self.state, key, self.rows.len()) {
+            return Action::None;
+        }
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
+            KeyCode::Char('a') => {
+                self.filter = (self.filter + 1) % 4;
+                Action::after(self.refresh(cx))
+            }
+            KeyCode::Char('r') => Action::after(self.refresh(cx)),
+            KeyCode::Char('f') => match ComplaintFiguresScreen::new(cx) {
+                Ok(s) => Action::Push(Box::new(s)),
+                Err(e) => Action::error(e),
+            },
+            KeyCode::Enter => match self.state.selected().and_then(|i| self.rows.get(i)) {
+                Some(r) => open_complaint(r.id, cx),
+                None => Action::None,
+            },
+            _ => Action::None,
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let cm = t.cm();
+        let th = cx.theme;
+        let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        let filter = match self.filter {
+            0 => cm.filter_open.to_string(),
+            1 => cm.filter_overdue.to_string(),
+            2 => crate::domain::Quarter::of(cx.me.today).to_string(),
+            _ => cm.filter_all.to_string(),
+        };
+        // How the open ones stand, by step and by severity: where the work is piling up.
+        let open: Vec<&ComplaintRow> = self.rows.iter().filter(|r| r.step.is_some()).collect();
+        let mut by = Vec::new();
+        for step in Step::ALL {
+            let n = open.iter().filter(|r| r.step == Some(*step)).count();
+            if n > 0 {
+                by.push(format!("{}{n}", t.complaint_step(*step)));
+            }
+        }
+        for sev in Severity::ALL {
+            let n = open.iter().filter(|r| r.severity == *sev).count();
+            if n > 0 {
+                by.push(format!("{}{n}", t.severity(*sev)));
+            }
+        }
+        f.render_widget(
+            Paragraph::new(super::super::columns::fit_line(
+                Line::from(vec![
+                    Span::styled(format!(" {} · {filter} ", cm.list_title), th.title),
+                    Span::styled(format!("{}  ", self.rows.len()), th.muted),
+                    Span::styled(by.join(" "), th.text),
+                ]),
+                head.width,
+            )),
+            head,
+        );
+        if self.rows.is_empty() {
+            f.render_widget(Paragraph::new(Span::styled(format!("  {}", cm.none), th.muted)), body);
+            return;
+        }
+        let cols = [
+            Column::whole(cm.col_no, 0),
+            Column::text(cm.col_client, 4, 8, 0),
+            Column::text(cm.col_step, 4, 6, 0),
+            Column::text(cm.col_due, 6, 12, 0),
+            Column::text(cm.col_severity, 4, 8, 2),
+            Column::text(cm.col_owner, 4, 8, 1),
+            Column::text(cm.category, 4, 8, 3),
+        ];
+        let cells: Vec<Vec<Line>> = self
+            .rows
+            .iter()
+            .map(|r| {
+                let style = row_style(r, cx);
+                vec![
+                    Line::from(Span::styled(r.id.to_string(), th.muted)),
+                    Line::from(Span::styled(inert(&r.client_name).into_owned(), th.text)),
+                    Line::from(Span::styled(r.step.map_or(cm.closed, |s| t.complaint_step(s)), th.text)),
+                    Line::from(Span::styled(time_left(r, t), style)),
+                    Line::from(Span::styled(t.severity(r.severity), th.text)),
+                    Line::from(Span::styled(
+                        r.owner.as_ref().map(|o| inert(&o.name).into_owned()).unwrap_or_default(),
+                        th.text,
+                    )),
+                    Line::from(Span::styled(t.complaint_category(r.category), th.muted)),
+                ]
+            })
+            .collect();
+        let plan = Columns::plan(&cols, &cells, body.width, 1, 1);
+        let rows: Vec<Row> = cells.into_iter().map(|c| plan.row(c)).collect();
+        f.render_stateful_widget(
+            Table::new(rows, plan.constraints())
+                .header(plan.header(&cols, th.title))
+                .column_spacing(1)
+                .row_highlight_style(th.selection)
+                .highlight_symbol(">"),
+            body,
+            &mut self.state,
+        );
+    }
+}
+
+/// The detail of complaint `id`, from whichever screen the user is on.
+pub fn open_complaint(id: ComplaintId, cx: &Ctx) -> Action {
+    match ComplaintScreen::new(id, cx) {
+        Ok(s) => Action::Push(Box::new(s)),
+        Err(e) => Action::error(e),
+    }
+}
+
+/// One complaint: what the client said and asked, and every step with its owner, deadline,
+/// reassignments and what was done.
+pub struct ComplaintScreen {
+    id: ComplaintId,
+    detail: ComplaintDetail,
+    scroll: u16,
+}
+
+impl ComplaintScreen {
+    pub fn new(id: ComplaintId, cx: &Ctx) -> Result<ComplaintScreen, ServiceError> {
+        Ok(ComplaintScreen { id, detail: cx.api.complaint(id)?, scroll: 0 })
+    }
+
+    fn name(&self, no: &crate::domain::StaffNo) -> String {
+        inert(self.detail.names.get(no).map_or(no.as_str(), String::as_str)).into_owned()
+    }
+
+    fn lines(&self, cx: &Ctx) -> Vec<Line<'static>> {
+        let t = cx.t;
+        let cm = t.cm();
+        let th = cx.theme;
+        let c = &self.detail.complaint;
+        let r = &self.detail.row;
+        let today = cx.me.today;
+        let label = |l: &str| Span::styled(format!("{l}："), th.muted);
+        let step_w = Step::ALL.iter().map(|s| ui::width(t.complaint_step(*s))).max().unwrap_or(4);
+        let mut out = vec![
+            Line::from(vec![
+                Span::styled(format!("{} {} ", inert(&r.client_name), r.client), th.title),
+                Span::styled(format!("{} {}", cm.outlet, inert(r.outlet.as_str())), th.muted),
+            ]),
+            Line::from(vec![
+                label(cm.channel),
+                Span::styled(format!("{}  ", t.complaint_channel(c.channel)), th.text),
+                label(cm.category),
+                Span::styled(format!("{}  ", t.complaint_category(c.category)), th.text),
+                label(cm.severity),
+                Span::styled(t.severity(c.severity), th.accent),
+            ]),
+            Line::from(vec![
+                label(cm.received),
+                Span::styled(
+                    format!("{} {}", c.received_at.format("%Y-%m-%d %H:%M"), self.name(&c.received_by)),
+                    th.text,
+                ),
+            ]),
+            Line::from(vec![label(cm.said), Span::styled(inert(&c.said).into_owned(), th.text)]),
+        ];
+        if !c.asks.is_empty() {
+            out.push(Line::from(vec![label(cm.asks), Span::styled(inert(&c.asks).into_owned(), th.text)]));
+        }
+        out.push(Line::from(""));
+        out.push(Line::from(Span::styled(format!("【{}】", cm.history), th.title)));
+        for run in &c.runs {
+            let state = match &run.done {
+                Some(d) if d.at.date() > run.due => {
+                    (t.overdue_days((d.at.date() - run.due).num_days()), th.warning)
+                }
+                Some(_) => (cm.done_by.to_string(), th.ok),
+                None if run.overdue(today) => (t.step_time_left(run.days_left(today)), th.overdue),
+                None => (t.step_time_left(run.days_left(today)), th.accent),
+            };
+            out.push(Line::from(vec![
+                Span::styled(format!(" {} ", ui::pad(t.complaint_step(run.step), step_w)), th.text),
+                Span::styled(format!("{} {} ", cm.owner, self.name(&run.first_owner)), th.text),
+                Span::styled(format!("{} {} ", t.due_on(), run.due.format("%m-%d")), th.muted),
+                Span::styled(state.0, state.1),
+            ]));
+            for a in &run.reassigned {
+                out.push(Line::from(Span::styled(
+                    format!(
+                        "   {} {} → {}（{}，{}）",
+                        cm.reassigned,
+                        self.name(&a.from),
+                        self.name(&a.to),
+                        inert(&a.reason),
+                        a.at.format("%m-%d %H:%M")
+                    ),
+                    th.muted,
+                )));
+            }
+            if let Some(d) = &run.done {
+                let view = d
+                    .feedback
+                    .map(|f| format!(" · {} {}", cm.view, t.satisfaction(f.view)))
+                    .unwrap_or_default();
+                out.push(Line::from(Span::styled(
+                    format!(
+                        "   {} {} {}：{}{view}",
+                        d.at.format("%m-%d %H:%M"),
+                        self.name(&d.by),
+                        cm.done_by,
+                        inert(&d.note)
+                    ),
+                    th.text,
+                )));
+            }
+        }
+        out
+    }
+}
+
+impl Screen for ComplaintScreen {
+    fn title(&self, t: &Text) -> String {
+        t.cm().detail_title.replace("{}", &self.id.to_string())
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![
+            ("n", t.cm().key_finish),
+            (t.keys_up_down, t.key_move),
+            ("Esc", t.key_back),
+            ("r", t.key_refresh),
+        ]
+    }
+
+    fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
+        self.detail = cx.api.complaint(self.id)?;
+        Ok(())
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Left | KeyCode::Char('h') => Action::Pop,
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.scroll = self.scroll.saturating_add(1);
+                Action::None
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.scroll = self.scroll.saturating_sub(1);
+                Action::None
+            }
+            KeyCode::Char('r') => Action::after(self.refresh(cx)),
+            KeyCode::Char('R') if !self.detail.complaint.is_closed() => {
+                Action::Push(Box::new(ReassignForm::new(self.id)))
+            }
+            KeyCode::Char('n') => match self.detail.complaint.open() {
+                Some(run) => Action::Push(Box::new(StepForm::new(self.id, run.step))),
+                None => Action::None,
+            },
+            _ => Action::None,
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let lines = self.lines(cx);
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((self.scroll, 0)), area);
+    }
+}
+
+/// A line of typed text in a form: typed, pasted (line breaks become spaces), Backspace and
+/// Ctrl-U. The service checks length and characters.
+fn edit_text(text: &mut String, key: KeyEvent) -> bool {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('u') if ctrl => text.clear(),
+        KeyCode::Char(c) if !ctrl => text.push(c),
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// One labelled field of a form: a choice shows every option with the chosen one marked; text
+/// shows what was typed, a cursor when focused.
+/// `label_w` is the widest label of the form, so the values line up whole in either language.
+fn field_line(
+    label: &str,
+    label_w: usize,
+    value: Vec<Span<'static>>,
+    focused: bool,
+    cx: &Ctx,
+) -> Line<'static> {
+    let mark = if focused { ">" } else { " " };
+    let style = if focused { cx.theme.accent } else { cx.theme.muted };
+    let mut spans = vec![Span::styled(format!("{mark}{} ", ui::pad(label, label_w)), style)];
+    spans.extend(value);
+    Line::from(spans)
+}
+
+fn choice_spans(options: Vec<&'static str>, chosen: usize, cx: &Ctx) -> Vec<Span<'static>> {
+    options
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| {
+            if i == chosen {
+                Span::styled(format!("[{o}] "), cx.theme.selection)
+            } else {
+                Span::styled(format!(" {o}  "), cx.theme.text)
+            }
+        })
+        .collect()
+}
+
+fn text_spans(text: &str, focused: bool, cx: &Ctx) -> Vec<Span<'static>> {
+    let mut out = vec![Span::styled(inert(text).into_owned(), cx.theme.text)];
+    if focused {
+        out.push(Span::styled("_", cx.theme.accent));
+    }
+    out
+}
+
+/// Finishes the open step of a complaint: what was done, and at 反馈 the client's view (told
+/// today).
+pub struct StepForm {
+    id: ComplaintId,
+    step: Step,
+    note: String,
+    view: usize,
+    /// 0: the note; 1: the view (反馈 only).
+    focus: usize,
+}
+
+impl StepForm {
+    pub fn new(id: ComplaintId, step: Step) -> StepForm {
+        StepForm { id, step, note: String::new(), view: 0, focus: 0 }
+    }
+
+    fn save(&self, cx: &Ctx) -> Action {
+        let feedback = (self.step == Step::Feedback).then(|| Feedback {
+            told_on: cx.me.today,
+            view: Satisfaction::ALL.get(self.view).copied().unwrap_or(Satisfaction::Satisfied),
+        });
+        let mv = StepMove {
+            step: self.step,
+            note: self.note.clone(),
+            feedback,
+            reclassify: None,
+            next_owner: None,
+        };
+        match cx.api.advance_complaint(self.id, mv) {
+            Ok(row) => {
+                let cm = cx.t.cm();
+                let msg = match (row.step, &row.owner) {
+                    (Some(step), Some(owner)) => cm
+                        .moved_msg
+                        .replace("{id}", &row.id.to_string())
+                        .replace("{step}", cx.t.complaint_step(step))
+                        .replace("{owner}", &owner.name),
+                    _ => cm.closed_msg.replace("{id}", &row.id.to_string()),
+                };
+                Action::PopSaved(msg)
+            }
+            Err(e) => Action::error(e),
+        }
+    }
+}
+
+impl Screen for StepForm {
+    fn title(&self, t: &Text) -> String {
+        t.cm().step_title.replace("{}", t.complaint_step(self.step))
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![
+            ("Ctrl-S", t.key_save),
+            ("Tab", t.key_next_field),
+            (t.keys_left_right, t.key_choose),
+            ("Esc", t.key_cancel),
+        ]
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn is_modal(&self) -> bool {
+        true
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let fields = if self.step == Step::Feedback { 2 } else { 1 };
+        match key.code {
+            KeyCode::Char('s') if ctrl => return self.save(cx),
+            KeyCode::Esc => return Action::Pop,
+            KeyCode::Tab | KeyCode::Down | KeyCode::BackTab | KeyCode::Up => {
+                self.focus = (self.focus + 1) % fields
+            }
+            KeyCode::Enter => {
+                if self.focus + 1 == fields {
+                    return self.save(cx);
+                }
+                self.focus += 1;
+            }
+            KeyCode::Right if self.focus == 1 => self.view = (self.view + 1) % Satisfaction::ALL.len(),
+            KeyCode::Left if self.focus == 1 => {
+                self.view = (self.view + Satisfaction::ALL.len() - 1) % Satisfaction::ALL.len()
+            }
+            _ if self.focus == 0 => {
+                edit_text(&mut self.note, key);
+            }
+            _ => {}
+        }
+        Action::None
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &Ctx) -> Action {
+        if self.focus == 0 {
+            self.note.push_str(&text.replace(['\r', '\n'], " "));
+        }
+        Action::None
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let cm = t.cm();
+        let w = ui::width(cm.note).max(ui::width(cm.view));
+        let mut lines =
+            vec![field_line(cm.note, w, text_spans(&self.note, self.focus == 0, cx), self.focus == 0, cx)];
+        if self.step == Step::Feedback {
+            let options = Satisfaction::ALL.iter().map(|s| t.satisfaction(*s)).collect();
+            lines.push(field_line(cm.view, w, choice_spans(options, self.view, cx), self.focus == 1, cx));
+        }
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(cm.form_hint, cx.theme.muted)));
+        super::modal::popup(f, area, cx, &self.title(t), lines);
+    }
+}
+
+/// Receives a complaint about `client` (受理), from the client card: channel, category and
+/// severity chosen with ←/→, what the client said and asked typed in.
+pub struct ReceiveForm {
+    client: ClientNo,
+    client_name: String,
+    channel: usize,
+    category: usize,
+    severity: usize,
+    said: String,
+    asks: String,
+    focus: usize,
+}
+
+const RECEIVE_FIELDS: usize = 5;
+
+impl ReceiveForm {
+    pub fn new(client: ClientNo, client_name: String) -> ReceiveForm {
+        ReceiveForm {
+            client,
+            client_name,
+            channel: 0,
+            category: 0,
+            severity: 0,
+            said: String::new(),
+            asks: String::new(),
+            focus: 0,
+        }
+    }
+
+    fn choice(&mut self) -> Option<(&mut usize, usize)> {
+        match self.focus {
+            0 => Some((&mut self.channel, ComplaintChannel::ALL.len())),
+            1 => Some((&mut self.category, Category::ALL.len())),
+            2 => Some((&mut self.severity, Severity::ALL.len())),
+            _ => None,
+        }
+    }
+
+    fn save(&self, cx: &Ctx) -> Action {
+        let new = NewComplaint {
+            client: self.client.clone(),
+            channel: ComplaintChannel::ALL.get(self.channel).copied().unwrap_or(ComplaintChannel::Counter),
+            category: Category::ALL.get(self.category).copied().unwrap_or(Category::Other),
+            severity: Severity::ALL.get(self.severity).copied().unwrap_or(Severity::Normal),
+            said: self.said.trim().to_string(),
+            asks: self.asks.trim().to_string(),
+            owner: None,
+        };
+        match cx.api.receive_complaint(new) {
+            Ok(row) => Action::PopSaved(
+                cx.t.cm()
+                    .received_msg
+                    .replace("{id}", &row.id.to_string())
+                    .replace("{step}", row.step.map_or("", |s| cx.t.complaint_step(s)))
+                    .replace("{owner}", &row.owner.map(|o| o.name).unwrap_or_default()),
+            ),
+            Err(e) => Action::error(e),
+        }
+    }
+}
+
+impl Screen for ReceiveForm {
+    fn title(&self, t: &Text) -> String {
+        format!("{} · {}", t.cm().receive_title, self.client_name)
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![
+            ("Tab", t.key_next_field),
+            (t.keys_left_right, t.key_choose),
+            ("Ctrl-S", t.key_save),
+            ("Esc", t.key_cancel),
+            ("Shift-Tab", t.key_prev_field),
+        ]
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('s') if ctrl => return self.save(cx),
+            KeyCode::Esc => return Action::Pop,
+            KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % RECEIVE_FIELDS,
+            KeyCode::BackTab | KeyCode::Up => self.focus = (self.focus + RECEIVE_FIELDS - 1) % RECEIVE_FIELDS,
+            KeyCode::Enter => {
+                if self.focus + 1 == RECEIVE_FIELDS {
+                    return self.save(cx);
+                }
+                self.focus += 1;
+            }
+            KeyCode::Right | KeyCode::Left | KeyCode::Char(' ') if self.focus < 3 => {
+                if let Some((at, len)) = self.choice() {
+                    *at = if key.code == KeyCode::Left { (*at + len - 1) % len } else { (*at + 1) % len };
+                }
+            }
+            _ => {
+                match self.focus {
+                    3 => edit_text(&mut self.said, key),
+                    4 => edit_text(&mut self.asks, key),
+                    _ => false,
+                };
+            }
+        }
+        Action::None
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &Ctx) -> Action {
+        let text = text.replace(['\r', '\n'], " ");
+        match self.focus {
+            3 => self.said.push_str(&text),
+            4 => self.asks.push_str(&text),
+            _ => {}
+        }
+        Action::None
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let t = cx.t;
+        let cm = t.cm();
+        let th = cx.theme;
+        let w = [cm.channel, cm.category, cm.severity, cm.said, cm.asks]
+            .iter()
+            .map(|l| ui::width(l))
+            .max()
+            .unwrap_or(8);
+        let lines = vec![
+            Line::from(Span::styled(format!(" {} {}", inert(&self.client_name), self.client), th.title)),
+            Line::from(""),
+            field_line(
+                cm.channel,
+                w,
+                choice_spans(
+                    ComplaintChannel::ALL.iter().map(|c| t.complaint_channel(*c)).collect(),
+                    self.channel,
+                    cx,
+                ),
+                self.focus == 0,
+                cx,
+            ),
+            field_line(
+                cm.category,
+                w,
+                choice_spans(
+                    Category::ALL.iter().map(|c| t.complaint_category(*c)).collect(),
+                    self.category,
+                    cx,
+                ),
+                self.focus == 1,
+                cx,
+            ),
+            field_line(
+                cm.severity,
+                w,
+                choice_spans(Severity::ALL.iter().map(|s| t.severity(*s)).collect(), self.severity, cx),
+                self.focus == 2,
+                cx,
+            ),
+            field_line(cm.said, w, text_spans(&self.said, self.focus == 3, cx), self.focus == 3, cx),
+            field_line(cm.asks, w, text_spans(&self.asks, self.focus == 4, cx), self.focus == 4, cx),
+            Line::from(""),
+            Line::from(Span::styled(format!(" {}", cm.form_hint), th.muted)),
+        ];
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    }
+}
+
+/// Gives the open step to someone else (managers; the service says no to anyone else):
+/// the receiver's 工号 and the reason, both required.
+pub struct ReassignForm {
+    id: ComplaintId,
+    to: String,
+    reason: String,
+    focus: usize,
+}
+
+impl ReassignForm {
+    pub fn new(id: ComplaintId) -> ReassignForm {
+        ReassignForm { id, to: String::new(), reason: String::new(), focus: 0 }
+    }
+
+    fn save(&self, cx: &Ctx) -> Action {
+        let to = match crate::domain::StaffNo::parse(&self.to) {
+            Ok(no) => no,
+            Err(e) => return Action::error(ServiceError::from(e)),
+        };
+        match cx.api.reassign_complaint(self.id, to, self.reason.trim().to_string()) {
+            Ok(row) => Action::PopSaved(
+                cx.t.cm()
+                    .reassigned_msg
+                    .replace("{id}", &row.id.to_string())
+                    .replace("{owner}", &row.owner.map(|o| o.name).unwrap_or_default()),
+            ),
+            Err(e) => Action::error(e),
+        }
+    }
+}
+
+impl Screen for ReassignForm {
+    fn title(&self, t: &Text) -> String {
+        format!("{} · {}", t.cm().key_reassign, t.cm().detail_title.replace("{}", &self.id.to_string()))
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![("Ctrl-S", t.key_save), ("Tab", t.key_next_field), ("Esc", t.key_cancel)]
+    }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
+
+    fn is_modal(&self) -> bool {
+        true
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('s') if ctrl => return self.save(cx),
+            KeyCode::Esc => return Action::Pop,
+            KeyCode::Tab | KeyCode::Down | KeyCode::BackTab | KeyCode::Up => self.focus = 1 - self.focus,
+            KeyCode::Enter if self.focus == 1 => return self.save(cx),
+            KeyCode::Enter => self.focus = 1,
+            _ => {
+                edit_text(if self.focus == 0 { &mut self.to } else { &mut self.reason }, key);
+            }
+        }
+        Action::None
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &Ctx) -> Action {
+        let text = text.replace(['\r', '\n'], " ");
+        if self.focus == 0 {
+            self.to.push_str(text.trim())
+        } else {
+            self.reason.push_str(&text)
+        }
+        Action::None
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        let cm = cx.t.cm();
+        let w = ui::width(cm.to_staff).max(ui::width(cm.reason));
+        let lines = vec![
+            field_line(cm.to_staff, w, text_spans(&self.to, self.focus == 0, cx), self.focus == 0, cx),
+            field_line(cm.reason, w, text_spans(&self.reason, self.focus == 1, cx), self.focus == 1, cx),
+            Line::from(""),
+            Line::from(Span::styled(cm.form_hint, cx.theme.muted)),
+        ];
+        super::modal::popup(f, area, cx, &self.title(cx.t), lines);
+    }
+}
+
+/// 投诉统计: the quarter's service-quality figures (`complaint::figures`, through the service)
+/// for the branch, each outlet and each staff member with something to count; `x` writes the
+/// same figures as the workbook `mingdan report complaints` writes.
+pub struct ComplaintFiguresScreen {
+    view: ComplaintFiguresView,
+    state: TableState,
+}
+
+impl ComplaintFiguresScreen {
+    pub fn new(cx: &Ctx) -> Result<ComplaintFiguresScreen, ServiceError> {
+        let view = cx.api.complaint_figures(None)?;
+        let mut state = TableState::default();
+        state.select(Some(0));
+        Ok(ComplaintFiguresScreen { view, state })
+    }
+
+    /// Branch first, then outlets, then staff with anything counted; names as shown.
+    fn units(&self, t: &Text) -> Vec<(String, &ComplaintFigures, Option<ScoreTally>)> {
+        let v = &self.view;
+        let mut out = Vec::new();
+        if let Some(b) = &v.branch {
+            out.push((t.cm().branch.to_string(), b, v.branch_scores));
+        }
+        out.extend(
+            v.outlets
+                .iter()
+                .map(|(o, f)| (inert(o.as_str()).into_owned(), f, v.outlet_scores.get(o).copied())),
+        );
+        out.extend(
+            v.staff
+                .iter()
+                .map(|(s, f)| (s, f, v.staff_scores.get(&s.no).copied()))
+                .filter(|(_, f, sc)| {
+                    f.received > 0 || f.closed > 0 || f.feedback > 0 || f.steps_due > 0 || sc.is_some()
+                })
+                .map(|(s, f, sc)| (format!("{} {}", s.no, inert(&s.name)), f, sc)),
+        );
+        out
+    }
+}
+
+impl Screen for ComplaintFiguresScreen {
+    fn title(&self, t: &Text) -> String {
+        t.cm().key_figures.to_string()
+    }
+
+    fn keys(&self, t: &Text) -> Vec<KeyHelp> {
+        vec![(t.keys_up_down, t.key_move), ("x", t.key_export), ("Esc", t.key_back)]
+    }
+
+    fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
+        self.view = cx.api.complaint_figures(Some(self.view.quarter))?;
+        Ok(())
+    }
+
+    fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        let n = self.units(cx.t).len();
+        if super::list_nav(&mut self.state, key, n) {
+            return Action::None;
+        }
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
+            KeyCode::Char('x') => super::export_report(
+                cx,
+                crate::service::views::ReportKind::Complaints,
+                Some(self.view.quarter),
+            ),
+            _ => Action::None,
+        }
+    }
+
+    fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
+        use crate::domain::percent::show_share;
+        let t = cx.t;
+        let cm = t.cm();
+        let th = cx.theme;
+        let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        let title = cm
+            .figures_title
+            .replace("{q}", &self.view.quarter.to_string())
+            .replace("{date}", &self.view.as_of.to_string());
+        f.render_widget(Paragraph::new(Span::styled(format!(" {title}"), th.title)), head);
+        let cols = [
+            Column::text(cm.col_unit, 4, 14, 0),
+            Column::whole(cm.col_received, 0),
+            Column::whole(cm.col_per_thousand, 4),
+            Column::whole(cm.col_repeat, 6),
+            Column::whole(cm.col_closed, 3),
+            Column::whole(cm.col_within, 0),
+            Column::whole(cm.col_median, 5),
+            Column::whole(cm.col_satisfied, 0),
+            Column::whole(cm.col_steps, 2),
+            Column::whole(cm.col_score, 1),
+        ];
+        let share = |n: u32, d: u32| show_share(i64::from(n), i64::from(d));
+        let cells: Vec<Vec<Line>> = self
+            .units(t)
+            .into_iter()
+            .map(|(name, fig, score)| {
+                let per_k =
+                    fig.per_thousand_tenths().map_or("-".into(), |x| format!("{}.{}", x / 10, x % 10));
+                let median =
+                    fig.median_minutes.map_or("-".into(), |m| format!("{:.1}", m as f64 / (24.0 * 60.0)));
+                vec![
+                    Line::from(Span::styled(name, th.text)),
+                    Line::from(Span::styled(fig.received.to_string(), th.text)),
+                    Line::from(Span::styled(per_k, th.text)),
+                    Line::from(Span::styled(fig.repeat.to_string(), th.text)),
+                    Line::from(Span::styled(fig.closed.to_string(), th.text)),
+                    Line::from(Span::styled(share(fig.closed_within_level, fig.closed), th.text)),
+                    Line::from(Span::styled(median, th.text)),
+                    Line::from(Span::styled(share(fig.satisfied, fig.feedback), th.text)),
+                    Line::from(Span::styled(share(fig.steps_on_time, fig.steps_due), th.text)),
+                    Line::from(Span::styled(
+                        score
+                            .and_then(ScoreTally::mean_tenths)
+                            .map_or("-".into(), |m| format!("{}.{}", m / 10, m % 10)),
+                        th.text,
+                    )),
+                ]
+            })
+            .collect();
+        let plan = Columns::plan(&cols, &cells, body.width, 1, 1);
+        let rows: Vec<Row> = cells.into_iter().map(|c| plan.row(c)).collect();
+        f.render_stateful_widget(
+            Table::new(rows, plan.constraints())
+                .header(plan.header(&cols, th.title))
+                .column_spacing(1)
+                .row_highlight_style(th.selection)
+                .highlight_symbol(">"),
+            body,
+            &mut self.state,
+        );
+    }
+}

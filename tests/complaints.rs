@@ -1,0 +1,421 @@
+//! Complaints (投诉) through the service: who may receive, move and reassign, the audit record
+//! of each write, Today's owner and escalation lines, scope of lists, figures, and a complaint
+//! surviving a restart. The branch is `common::branch()` (today Wednesday 2026-11-18 10:00)
+//! plus branch manager 3001 and 西街's head 4001.
+
+mod common;
+
+use chrono::Duration;
+use common::*;
+use mingdan::domain::complaint::{
+    Category, ComplaintChannel, ComplaintId, Feedback, NewComplaint, Satisfaction, Severity, Step,
+};
+use mingdan::domain::{AuditAction, Permission};
+use mingdan::service::complaints::{ComplaintFilter, ComplaintReason, StepMove};
+use mingdan::service::views::AuditFilter;
+use mingdan::service::{Api, ServiceError};
+
+fn with_managers() -> Branch {
+    let b = branch();
+    let admin = b.session("9001");
+    admin.save_staff(staff("3001", "孙行长", "支行行长", "城关", Permission::Manager)).unwrap();
+    admin.save_staff(staff("4001", "周杰", "网点负责人", "西街", Permission::Manager)).unwrap();
+    b
+}
+
+fn new(client: &str, severity: Severity) -> NewComplaint {
+    NewComplaint {
+        client: cno(client),
+        channel: ComplaintChannel::Counter,
+        category: Category::Attitude,
+        severity,
+        said: "排队一个小时没人理".into(),
+        asks: "要求道歉".into(),
+        owner: None,
+    }
+}
+
+fn mv(step: Step) -> StepMove {
+    StepMove { step, note: "已处理".into(), feedback: None, reclassify: None, next_owner: None }
+}
+
+fn audit_of(b: &Branch, action: AuditAction) -> Vec<mingdan::domain::AuditRecord> {
+    b.session("9001")
+        .audit(AuditFilter {
+            actor: None,
+            action: Some(action),
+            from: None,
+            to: None,
+            target: None,
+            limit: 0,
+        })
+        .unwrap()
+}
+
+#[test]
+fn any_staff_member_receives_and_the_maintainer_classifies() {
+    let b = with_managers();
+    // 2002 takes the complaint at the counter about 2001's client C1.
+    let row = b.session("2002").receive_complaint(new("C1", Severity::Normal)).unwrap();
+    assert_eq!(row.step, Some(Step::Classify));
+    assert_eq!(row.owner.as_ref().map(|o| o.no.as_str()), Some("2001"));
+    assert_eq!(row.due, Some(d(2026, 11, 19)), "一般: 分类 within one working day");
+    assert_eq!(row.client_name, "张伟");
+    let recs = audit_of(&b, AuditAction::ReceiveComplaint);
+    assert_eq!(recs.len(), 1);
+    assert_eq!((recs[0].actor.as_str(), recs[0].target.as_str()), ("2002", "C1"));
+    assert!(recs[0].detail.contains(&format!("投诉 {}", row.id)), "{}", recs[0].detail);
+    // A client without maintainer: the receiver classifies.
+    let row = b.session("2002").receive_complaint(new("C4", Severity::Normal)).unwrap();
+    assert_eq!(row.owner.map(|o| o.no.to_string()), Some("2002".into()));
+}
+
+#[test]
+fn bad_text_is_refused_and_nothing_is_written() {
+    let b = with_managers();
+    let s = b.session("2002");
+    let mut n = new("C1", Severity::Normal);
+    n.said = "排队\u{1b}[2K".into();
+    match s.receive_complaint(n) {
+        Err(ServiceError::Invalid(list)) => assert_eq!(list[0].field, "客户诉求"),
+        other => panic!("{other:?}"),
+    }
+    let mut n = new("C1", Severity::Normal);
+    n.said = "  ".into();
+    assert!(matches!(s.receive_complaint(n), Err(ServiceError::Invalid(_))));
+    let mut n = new("C1", Severity::Normal);
+    n.asks = "字".repeat(501);
+    assert!(matches!(s.receive_complaint(n), Err(ServiceError::Invalid(_))));
+    assert!(matches!(s.receive_complaint(new("C404", Severity::Normal)), Err(ServiceError::NotFound(_))));
+    assert!(b.session("1001").complaints(ComplaintFilter::All).unwrap().is_empty());
+    assert!(audit_of(&b, AuditAction::ReceiveComplaint).is_empty());
+}
+
+#[test]
+fn only_the_owner_or_a_manager_in_scope_moves_a_step_and_only_managers_reassign() {
+    let b = with_managers();
+    let id = b.session("2002").receive_complaint(new("C1", Severity::Serious)).unwrap().id;
+    // 2002 received it but does not hold 分类; 西街's head manages another outlet.
+    assert!(matches!(
+        b.session("2002").advance_complaint(id, mv(Step::Classify)),
+        Err(ServiceError::Denied(_))
+    ));
+    assert!(matches!(
+        b.session("4001").advance_complaint(id, mv(Step::Classify)),
+        Err(ServiceError::Denied(_))
+    ));
+    // The owner moves it on; the outlet head may too.
+    let row = b.session("2001").advance_complaint(id, mv(Step::Classify)).unwrap();
+    assert_eq!(row.step, Some(Step::Investigate));
+    let row = b.session("1001").advance_complaint(id, mv(Step::Investigate)).unwrap();
+    assert_eq!(row.step, Some(Step::Resolve));
+    // A step sent twice is refused.
+    assert!(matches!(
+        b.session("2001").advance_complaint(id, mv(Step::Investigate)),
+        Err(ServiceError::Invalid(_))
+    ));
+    // Staff may not reassign; managers out of scope may not; a reason is required.
+    let s = b.session("2001");
+    assert!(matches!(s.reassign_complaint(id, sno("2002"), "休假".into()), Err(ServiceError::Denied(_))));
+    let head = b.session("4001");
+    assert!(matches!(head.reassign_complaint(id, sno("2002"), "休假".into()), Err(ServiceError::Denied(_))));
+    let head = b.session("1001");
+    assert!(matches!(head.reassign_complaint(id, sno("2002"), " ".into()), Err(ServiceError::Invalid(_))));
+    let row = head.reassign_complaint(id, sno("2002"), "王芳休假".into()).unwrap();
+    assert_eq!(row.owner.map(|o| o.no.to_string()), Some("2002".into()));
+    assert!(matches!(
+        b.session("2001").advance_complaint(id, mv(Step::Resolve)),
+        Err(ServiceError::Denied(_))
+    ));
+    b.session("2002").advance_complaint(id, mv(Step::Resolve)).unwrap();
+    let recs = audit_of(&b, AuditAction::AdvanceComplaint);
+    assert_eq!(recs.len(), 3, "one record per move, none for refusals");
+    let re = audit_of(&b, AuditAction::ReassignComplaint);
+    assert_eq!(re.len(), 1);
+    assert!(re[0].detail.contains("王芳休假"), "{}", re[0].detail);
+}
+
+#[test]
+fn unsatisfied_reopens_with_the_outlet_head_on_their_today_and_satisfied_closes() {
+    let b = with_managers();
+    let s = b.session("2001");
+    let id = s.receive_complaint(new("C2", Severity::Normal)).unwrap().id;
+    for st in [Step::Classify, Step::Investigate, Step::Resolve] {
+        s.advance_complaint(id, mv(st)).unwrap();
+    }
+    // No closing without the client's view.
+    assert!(matches!(s.advance_complaint(id, mv(Step::Feedback)), Err(ServiceError::Invalid(_))));
+    let told =
+        |view| StepMove { feedback: Some(Feedback { told_on: d(2026, 11, 18), view }), ..mv(Step::Feedback) };
+    let row = s.advance_complaint(id, told(Satisfaction::Unsatisfied)).unwrap();
+    assert_eq!(row.step, Some(Step::Resolve));
+    assert_eq!(row.owner.map(|o| o.no.to_string()), Some("1001".into()));
+    assert_eq!(row.reopened, 1);
+    let today = b.session("1001").today().unwrap();
+    assert_eq!(today.complaints.len(), 1);
+    assert_eq!(today.complaints[0].reason, ComplaintReason::Owner);
+    assert_eq!(today.complaints[0].row.days_left, Some(3), "一般 处理: three working days");
+    assert!(s.today().unwrap().complaints.is_empty());
+    let head = b.session("1001");
+    head.advance_complaint(id, mv(Step::Resolve)).unwrap();
+    let row = head.advance_complaint(id, told(Satisfaction::Satisfied)).unwrap();
+    assert_eq!(row.step, None);
+    assert!(row.closed_at.is_some());
+    assert!(head.today().unwrap().complaints.is_empty());
+    assert!(matches!(head.advance_complaint(id, mv(Step::Feedback)), Err(ServiceError::Conflict(_))));
+}
+
+#[test]
+fn an_overdue_step_reaches_the_outlet_head_and_for_the_most_serious_branch_management() {
+    let b = with_managers();
+    let serious = b.session("2002").receive_complaint(new("C1", Severity::Serious)).unwrap().id;
+    let critical = b.session("2002").receive_complaint(new("C2", Severity::Critical)).unwrap().id;
+    let owner = b.session("2001").today().unwrap();
+    assert_eq!(owner.complaints.len(), 2);
+    assert!(b.session("1001").today().unwrap().complaints.is_empty(), "nothing overdue yet");
+    // Thursday: the 非常严重 one was due Wednesday, the 严重 one is due today.
+    b.clock.advance(Duration::days(1));
+    let head = b.session("1001").today().unwrap();
+    assert_eq!(
+        head.complaints.iter().map(|l| (l.row.id, l.reason)).collect::<Vec<_>>(),
+        [(critical, ComplaintReason::OutletHead)]
+    );
+    let branch = b.session("3001").today().unwrap();
+    assert_eq!(
+        branch.complaints.iter().map(|l| (l.row.id, l.reason)).collect::<Vec<_>>(),
+        [(critical, ComplaintReason::Branch)]
+    );
+    assert!(b.session("4001").today().unwrap().complaints.is_empty(), "another outlet's head");
+    // Friday: the 严重 one is overdue too, for the outlet head only.
+    b.clock.advance(Duration::days(1));
+    let head = b.session("1001").today().unwrap();
+    assert_eq!(head.complaints.len(), 2);
+    assert!(head.complaints.iter().any(|l| l.row.id == serious && l.row.overdue));
+    assert_eq!(b.session("3001").today().unwrap().complaints.len(), 1);
+    let overdue = b.session("1001").complaints(ComplaintFilter::Overdue).unwrap();
+    assert_eq!(overdue.len(), 2);
+}
+
+#[test]
+fn staff_see_their_own_and_their_clients_complaints_managers_their_scope() {
+    let b = with_managers();
+    let id = b.session("2002").receive_complaint(new("C1", Severity::Normal)).unwrap().id;
+    let other = staff("2003", "陈静", "柜员", "城关", Permission::Staff);
+    b.session("9001").save_staff(other).unwrap();
+    assert_eq!(b.session("2001").complaints(ComplaintFilter::Open).unwrap().len(), 1, "maintainer and owner");
+    assert_eq!(b.session("2002").complaints(ComplaintFilter::Open).unwrap().len(), 1, "receiver");
+    assert!(b.session("2003").complaints(ComplaintFilter::All).unwrap().is_empty());
+    assert!(matches!(b.session("2003").complaint(id), Err(ServiceError::Denied(_))));
+    assert!(b.session("4001").complaints(ComplaintFilter::All).unwrap().is_empty(), "another outlet");
+    assert_eq!(b.session("3001").complaints(ComplaintFilter::All).unwrap().len(), 1);
+    assert_eq!(b.session("1001").complaint(id).unwrap().complaint.runs.len(), 2);
+}
+
+#[test]
+fn a_complaint_survives_a_restart_and_the_store_checks_clean() {
+    let b = with_managers();
+    let s = b.session("2001");
+    let id = s.receive_complaint(new("C3", Severity::Normal)).unwrap().id;
+    s.advance_complaint(id, mv(Step::Classify)).unwrap();
+    b.session("1001").reassign_complaint(id, sno("2002"), "调查需柜面协助".into()).unwrap();
+    let before = b.session("1001").complaint(id).unwrap();
+    drop(s);
+    let b = b.reopen();
+    let after = b.session("1001").complaint(id).unwrap();
+    assert_eq!(before, after);
+    assert_eq!(after.complaint.runs.len(), 3);
+    assert_eq!(after.complaint.runs[2].reassigned[0].reason, "调查需柜面协助");
+    assert_eq!(after.names.get(&sno("2002")).map(String::as_str), Some("李强"));
+    assert_eq!(b.session("2002").today().unwrap().complaints.len(), 1);
+    let report = b.session("9001").check().unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    assert!(matches!(b.session("1001").complaint(ComplaintId(999_999)), Err(ServiceError::NotFound(_))));
+}
+
+#[test]
+fn figures_are_for_managers_within_their_scope() {
+    let b = with_managers();
+    let s = b.session("2001");
+    let id = s.receive_complaint(new("C1", Severity::Normal)).unwrap().id;
+    s.receive_complaint(new("C1", Severity::Normal)).unwrap();
+    for st in [Step::Classify, Step::Investigate, Step::Resolve] {
+        s.advance_complaint(id, mv(st)).unwrap();
+    }
+    let fb = Feedback { told_on: d(2026, 11, 18), view: Satisfaction::Satisfied };
+    s.advance_complaint(id, StepMove { feedback: Some(fb), ..mv(Step::Feedback) }).unwrap();
+    assert!(matches!(s.complaint_figures(None), Err(ServiceError::Denied(_))));
+    let mut survey = draft("C2", mingdan::domain::Purpose::Survey);
+    survey.satisfaction = Some(4);
+    s.log_contact(survey).unwrap();
+    let f = b.session("3001").complaint_figures(None).unwrap();
+    let scores = f.branch_scores.expect("branch management sees the branch's scores");
+    assert_eq!((scores.scores, scores.mean_tenths()), (1, Some(40)));
+    assert_eq!(f.staff_scores[&sno("2001")], scores);
+    assert_eq!(f.as_of, d(2026, 11, 18));
+    let branch = f.branch.expect("branch management sees the branch");
+    assert_eq!((branch.received, branch.clients, branch.repeat), (2, 4, 1));
+    assert_eq!((branch.closed, branch.closed_within_level, branch.satisfied), (1, 1, 1));
+    assert_eq!(branch.per_thousand_tenths(), Some(5000), "2 per 4 clients = 500.0‰");
+    let mine = &f.staff.iter().find(|(s, _)| s.no.as_str() == "2001").unwrap().1;
+    assert_eq!((mine.received, mine.clients), (2, 3));
+    let head = b.session("4001").complaint_figures(None).unwrap();
+    assert!(head.branch.is_none());
+    assert!(head.outlets.is_empty(), "西街 has no complaints; 城关 is not in scope");
+    assert!(head.branch_scores.is_none() && head.outlet_scores.is_empty() && head.staff_scores.is_empty());
+}
+
+#[test]
+fn the_complaints_workbook_has_outlet_staff_and_list_sheets_under_a_title_row() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    use mingdan::service::views::ReportKind;
+    let b = with_managers();
+    b.session("2002").receive_complaint(new("C1", Severity::Critical)).unwrap();
+    assert!(matches!(
+        b.session("2001").report(ReportKind::Complaints, None, "-".into()),
+        Err(ServiceError::Denied(_))
+    ));
+    let report = b.session("3001").report(ReportKind::Complaints, None, "/tmp/投诉.xlsx".into()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("投诉.xlsx");
+    mingdan::report::write_report(&path, false, &report).unwrap();
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    for name in ["网点", "员工", "投诉明细"] {
+        let sheet = wb.worksheet_range(name).unwrap();
+        let title = sheet.get((0, 0)).cloned();
+        assert_eq!(
+            title,
+            Some(Data::String(format!("城关、西街 · 2026Q4 投诉与服务质量 · {name} · 截至 2026-11-18")))
+        );
+    }
+    let outlets = wb.worksheet_range("网点").unwrap();
+    assert_eq!(outlets.get((2, 0)), Some(&Data::String("城关".into())));
+    assert_eq!(outlets.get((2, 1)), Some(&Data::Float(1.0)), "one complaint received");
+    let list = wb.worksheet_range("投诉明细").unwrap();
+    assert_eq!(list.get((2, 6)), Some(&Data::String("非常严重".into())));
+    // The export is audited with its file.
+    let recs = audit_of(&b, AuditAction::Export);
+    assert!(recs.iter().any(|r| r.target == "/tmp/投诉.xlsx"), "{recs:?}");
+}
+
+/// `mingdan complaints list` on a demo store, as a script reads it: a header row, then one
+/// tab-separated complaint a line, overdue ones first; `--overdue` only those.
+#[test]
+fn the_cli_lists_complaints_tab_separated_with_overdue_first() {
+    let dir = StoreDir::new();
+    {
+        let clock = std::sync::Arc::new(mingdan::service::FixedClock::at(at(d(2026, 11, 18), 10, 0)));
+        let service = mingdan::service::Service::create(dir.path(), clock).unwrap();
+        service.seed_demo(2000, 42).unwrap();
+    }
+    let run = |args: &[&str]| {
+        let store = dir.path().to_str().unwrap();
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_mingdan"))
+            .args(["--store", store, "--as", "8001", "complaints", "list"])
+            .args(args)
+            .env_remove("MINGDAN_SOCKET")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let all = run(&[]);
+    let lines: Vec<Vec<&str>> = all.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines[0][0], "投诉编号");
+    assert!(lines.iter().all(|l| l.len() == lines[0].len()), "{all}");
+    assert!(lines.len() > 12, "{all}");
+    let overdue_col = lines[0].iter().position(|h| *h == "已超时").unwrap();
+    // Overdue first: once a line is not overdue, none after it is.
+    let flags: Vec<bool> = lines[1..].iter().map(|l| l[overdue_col] == "是").collect();
+    assert!(flags[0] && flags.windows(2).all(|w| w[0] || !w[1]), "{all}");
+    let overdue = run(&["--overdue"]);
+    assert_eq!(overdue.lines().count() - 1, flags.iter().filter(|f| **f).count());
+}
+
+/// Seed 000: every closed complaint is followed up. Closing one puts a survey on the client's
+/// maintainer's Today a week on; a survey contact with the client's score completes it.
+#[test]
+fn a_closed_complaint_leaves_a_follow_up_survey_that_a_scored_survey_contact_completes() {
+    use mingdan::domain::{Purpose, SurveyFor, TaskKind};
+    let b = with_managers();
+    // Received by 2002, handled by 2001 (C1's maintainer) to the end.
+    let id = b.session("2002").receive_complaint(new("C1", Severity::Normal)).unwrap().id;
+    let s = b.session("2001");
+    for st in [Step::Classify, Step::Investigate, Step::Resolve] {
+        s.advance_complaint(id, mv(st)).unwrap();
+    }
+    assert!(s.today().unwrap().surveys.is_empty(), "nothing to follow up while open");
+    let fb = Feedback { told_on: d(2026, 11, 18), view: Satisfaction::Satisfied };
+    s.advance_complaint(id, StepMove { feedback: Some(fb), ..mv(Step::Feedback) }).unwrap();
+    let surveys = s.today().unwrap().surveys;
+    assert_eq!(surveys.len(), 1);
+    assert_eq!(surveys[0].id.kind, TaskKind::Survey(SurveyFor::Complaint(id)));
+    assert_eq!(surveys[0].due, d(2026, 11, 25));
+    assert!(audit_of(&b, AuditAction::AdvanceComplaint)[0].detail.contains("满意度调查"));
+    // Without a score the survey is not done; with one it is.
+    let mut call = draft("C1", Purpose::Survey);
+    call.satisfaction = None;
+    s.log_contact(call).unwrap();
+    assert_eq!(s.today().unwrap().surveys.len(), 1);
+    b.clock.advance(Duration::days(2));
+    s.log_contact(draft("C1", Purpose::Survey)).unwrap();
+    assert!(s.today().unwrap().surveys.is_empty());
+    assert!(b.session("9001").check().unwrap().is_ok());
+}
+
+/// Service levels are branch management's to change, audited, checked, and apply to steps that
+/// start afterwards; a step already started keeps its deadline.
+#[test]
+fn service_levels_are_set_by_branch_management_and_apply_to_steps_started_afterwards() {
+    use mingdan::domain::complaint::ServiceLevels;
+    let b = with_managers();
+    let before = b.session("2001").receive_complaint(new("C1", Severity::Normal)).unwrap();
+    let was = b.session("2001").service_levels().unwrap();
+    assert_eq!(was, ServiceLevels::default());
+    let mut faster = was.clone();
+    faster.days.insert(Severity::Normal, [0, 0, 1, 1, 1]);
+    assert!(matches!(
+        b.session("1001").set_service_levels(faster.clone(), was.clone()),
+        Err(ServiceError::Denied(_))
+    ));
+    let mut silly = was.clone();
+    silly.days.insert(Severity::Normal, [0, 0, 99, 1, 1]);
+    assert!(matches!(
+        b.session("3001").set_service_levels(silly, was.clone()),
+        Err(ServiceError::Invalid(_))
+    ));
+    b.session("3001").set_service_levels(faster.clone(), was.clone()).unwrap();
+    // Edited from a stale copy: refused.
+    assert!(matches!(
+        b.session("3001").set_service_levels(was.clone(), was.clone()),
+        Err(ServiceError::Conflict(_))
+    ));
+    let recs = audit_of(&b, AuditAction::SetRules);
+    assert!(recs[0].detail.contains("一般 1/1/3/3/2→0/0/1/1/1"), "{}", recs[0].detail);
+    let after = b.session("2001").receive_complaint(new("C2", Severity::Normal)).unwrap();
+    assert_eq!(after.due, Some(d(2026, 11, 18)), "分类 now the same working day");
+    let kept = b.session("2001").complaint(before.id).unwrap().row.due;
+    assert_eq!(kept, Some(d(2026, 11, 19)), "a step already started keeps its deadline");
+    let b = b.reopen();
+    assert_eq!(b.session("2002").service_levels().unwrap(), faster);
+}
+
+/// The client card carries the satisfaction trend (scores by quarter) and the client's
+/// complaints the viewer may see.
+#[test]
+fn the_card_shows_the_satisfaction_trend_and_the_clients_complaints() {
+    use mingdan::domain::Purpose;
+    let b = with_managers();
+    let s = b.session("2001");
+    let mut call = draft("C1", Purpose::Survey);
+    call.satisfaction = Some(4);
+    s.log_contact(call).unwrap();
+    s.log_contact(draft("C1", Purpose::Survey)).unwrap();
+    let id = b.session("2002").receive_complaint(new("C1", Severity::Serious)).unwrap().id;
+    let card = s.client(cno("C1")).unwrap();
+    let q4 = card.satisfaction.last().unwrap();
+    assert_eq!((q4.quarter.to_string(), q4.scores, q4.mean_tenths), ("2026Q4".into(), 2, Some(45)));
+    assert_eq!(card.satisfaction.len(), 4);
+    assert_eq!(card.complaints.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
+    // Someone with no part in it and no manager of its outlet sees the card, not the complaint.
+    assert!(b.session("4001").client(cno("C1")).unwrap().complaints.is_empty());
+}
