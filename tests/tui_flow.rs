@@ -1042,8 +1042,14 @@ fn ticking_last_quarters_notice_asks_for_a_date_in_that_quarter() {
     }
     ctrl(&mut app, 'u');
     typ(&mut app, "2026-12-31 10:00");
+    // The next callback the form shows is the one that will be saved: a cadence after 12-31.
+    let shown = screen(&mut app);
+    let next_line = shown.lines().find(|l| l.contains("下次回访")).unwrap_or_default().to_string();
+    let shown_next = next_line.split_whitespace().nth(1).unwrap_or_default().to_string();
+    assert!(shown_next.starts_with("2027-"), "{next_line}");
     ctrl(&mut app, 's');
     let card = s.client(cno("C1")).unwrap();
+    assert_eq!(card.client.next_callback.map(|d| d.to_string()), Some(shown_next), "{next_line}");
     assert_eq!(card.contacts.len(), 1, "{}", screen(&mut app));
     let open: Vec<String> = card.open_tasks.iter().map(|t| format!("{:?}", t.kind())).collect();
     assert!(!open.iter().any(|k| k.contains("year: 2026, q: 4")), "Q4 done: {open:?}");

@@ -301,7 +301,7 @@ impl ContactForm {
                 reached,
                 self.card.any_contact_resets_callback,
                 self.card.callback_days,
-                cx.me.today,
+                self.contact_day(),
             )
         };
         self.next = ui::text_input(&due.map(|d| d.to_string()).unwrap_or_default(), cx.t.next_placeholder);
@@ -712,6 +712,11 @@ impl Screen for ContactForm {
                             self.next_touched = true;
                         }
                         self.changed();
+                        // The cadence runs from the day the contact took place: a contact logged
+                        // late for 12-31 is next due a cadence after 12-31, as the service saves it.
+                        if f == Field::At {
+                            self.suggest_next_callback(cx);
+                        }
                     }
                 }
             }

@@ -324,8 +324,10 @@ impl Screen for RosterScreen {
         let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
 
         let st = page.standing;
+        // A role without a quota shows how many clients there are, not "47 配额" (which reads as
+        // a quota of 47).
         let quota = if st.minimum == 0 {
-            Span::styled(format!("{} {}", page.total, t.quota), th.text)
+            Span::styled(t.clients_count.replace("{}", &page.total.to_string()), th.text)
         } else if st.meets_quota() {
             Span::styled(format!("{}/{} {} {}", st.size, st.minimum, t.quota, t.meets_quota), th.ok)
         } else {
