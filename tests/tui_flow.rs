@@ -1055,3 +1055,66 @@ fn ticking_last_quarters_notice_asks_for_a_date_in_that_quarter() {
     assert!(!open.iter().any(|k| k.contains("year: 2026, q: 4")), "Q4 done: {open:?}");
     assert!(open.iter().any(|k| k.contains("year: 2027, q: 1")), "Q1 still owed: {open:?}");
 }
+
+/// The step form asks for what each step decides: at 分类 the category and severity (a change
+/// is a reclassification), at 反馈 the client's view — never assumed — and the day they were
+/// told (QA of #18: 反馈 closed as 满意 with nothing chosen; 分类 could not correct anything).
+#[test]
+fn the_step_form_takes_a_reclassification_and_refuses_feedback_without_the_clients_view() {
+    use mingdan::domain::complaint::{
+        Category, ComplaintChannel, NewComplaint, Satisfaction, Severity, Step,
+    };
+    use mingdan::service::complaints::StepMove;
+    let b = branch();
+    let new = NewComplaint {
+        client: cno("C1"),
+        channel: ComplaintChannel::Phone,
+        category: Category::Price,
+        severity: Severity::Normal,
+        said: "短信提醒服务费没有事先告知就扣了一年".into(),
+        asks: "退还已扣费用".into(),
+        owner: None,
+    };
+    let id = b.session("2002").receive_complaint(new).unwrap().id;
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('n'));
+    // 分类: category, severity, note. Severity 一般 → 严重.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Tab);
+    typ(&mut app, "核实为服务费争议，客户情绪激动");
+    ctrl(&mut app, 's');
+    let c = s.complaint(id).unwrap().complaint;
+    assert_eq!((c.category, c.severity), (Category::Price, Severity::Serious), "{}", screen(&mut app));
+    // On to 反馈 through the service, then the form.
+    let mv =
+        |step| StepMove {
+            step, note: "已处理".into(), feedback: None, reclassify: None, next_owner: None
+        };
+    s.advance_complaint(id, mv(Step::Investigate)).unwrap();
+    s.advance_complaint(id, mv(Step::Resolve)).unwrap();
+    b.clock.advance(chrono::Duration::days(2)); // 11-20: the client was told on the 19th
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('n'));
+    typ(&mut app, "已电话告知客户退费结果");
+    ctrl(&mut app, 's');
+    assert!(screen(&mut app).contains("请选择客户评价"), "{}", screen(&mut app));
+    assert!(!s.complaint(id).unwrap().complaint.is_closed(), "no view, no close");
+    // The cursor is at 客户评价 now: 基本满意 (two to the right), told yesterday.
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Tab);
+    typ(&mut app, "昨天");
+    ctrl(&mut app, 's');
+    let c = s.complaint(id).unwrap().complaint;
+    assert!(c.is_closed(), "{}", screen(&mut app));
+    assert_eq!(c.last_view(), Some(Satisfaction::Fair));
+    let told = c.runs.last().and_then(|r| r.done.as_ref()).and_then(|d| d.feedback).map(|f| f.told_on);
+    assert_eq!(told, Some(d(2026, 11, 19)));
+}

@@ -1486,6 +1486,10 @@ pub struct ComplaintText {
     pub closed_msg: &'static str,
     /// Under a form: what the user must fill in.
     pub form_hint: &'static str,
+    /// 反馈: the day the client was told, and the refusals when the view or day is missing.
+    pub told_on: &'static str,
+    pub view_needed: &'static str,
+    pub told_on_bad: &'static str,
     /// "{q} 投诉与服务质量 · 截至 {date}".
     pub figures_title: &'static str,
     pub branch: &'static str,
@@ -1547,6 +1551,9 @@ pub const COMPLAINT_ZH: ComplaintText = ComplaintText {
     moved_msg: "投诉 {id}：转入“{step}”，由 {owner} 负责",
     closed_msg: "投诉 {id} 已办结",
     form_hint: "Tab 换栏  ←→ 选择  Ctrl-S 保存  Esc 取消",
+    told_on: "告知日期",
+    view_needed: "请选择客户评价（←/→）：客户的看法要由客户说出，不能默认",
+    told_on_bad: "告知日期看不懂",
     figures_title: "{q} 投诉与服务质量 · 截至 {date}",
     branch: "全行",
     col_unit: "网点/员工",
@@ -1605,6 +1612,9 @@ pub const COMPLAINT_EN: ComplaintText = ComplaintText {
     moved_msg: "Complaint {id}: now at {step} with {owner}",
     closed_msg: "Complaint {id} closed",
     form_hint: "Tab next field  ←→ choose  Ctrl-S save  Esc cancel",
+    told_on: "Told on",
+    view_needed: "Choose the client's view (←/→): it must be what the client said, not a default",
+    told_on_bad: "Told on: date not understood",
     figures_title: "{q} complaints and service quality · as of {date}",
     branch: "Branch",
     col_unit: "Outlet/staff",

@@ -336,7 +336,12 @@ impl Screen for ComplaintScreen {
                 Action::Push(Box::new(ReassignForm::new(self.id)))
             }
             KeyCode::Char('n') => match self.detail.complaint.open() {
-                Some(run) => Action::Push(Box::new(StepForm::new(self.id, run.step))),
+                Some(run) => Action::Push(Box::new(StepForm::new(
+                    self.id,
+                    run.step,
+                    self.detail.complaint.category,
+                    self.detail.complaint.severity,
+                ))),
                 None => Action::None,
             },
             _ => Action::None,
@@ -409,28 +414,86 @@ pub struct StepForm {
     id: ComplaintId,
     step: Step,
     note: String,
-    view: usize,
-    /// 0: the note; 1: the view (反馈 only).
+    /// 反馈: the client's view, None until the user picks one (a view is never assumed).
+    view: Option<usize>,
+    /// 反馈: the day the client was told, as typed (empty: today).
+    told_on: String,
+    /// 分类: the category and severity, starting as received; a change is sent as a
+    /// reclassification and later deadlines follow the new severity.
+    category: usize,
+    severity: usize,
+    /// What the complaint was classed as when the form opened: only a change is sent.
+    classed: (Category, Severity),
+    fields: Vec<StepField>,
     focus: usize,
+    error: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StepField {
+    Note,
+    Category,
+    Severity,
+    View,
+    ToldOn,
 }
 
 impl StepForm {
-    pub fn new(id: ComplaintId, step: Step) -> StepForm {
-        StepForm { id, step, note: String::new(), view: 0, focus: 0 }
+    pub fn new(id: ComplaintId, step: Step, category: Category, severity: Severity) -> StepForm {
+        let fields = match step {
+            Step::Classify => vec![StepField::Category, StepField::Severity, StepField::Note],
+            Step::Feedback => vec![StepField::Note, StepField::View, StepField::ToldOn],
+            _ => vec![StepField::Note],
+        };
+        StepForm {
+            id,
+            step,
+            note: String::new(),
+            view: None,
+            told_on: String::new(),
+            classed: (category, severity),
+            category: Category::ALL.iter().position(|x| *x == category).unwrap_or(0),
+            severity: Severity::ALL.iter().position(|x| *x == severity).unwrap_or(0),
+            fields,
+            focus: 0,
+            error: None,
+        }
     }
 
-    fn save(&self, cx: &Ctx) -> Action {
-        let feedback = (self.step == Step::Feedback).then(|| Feedback {
-            told_on: cx.me.today,
-            view: Satisfaction::ALL.get(self.view).copied().unwrap_or(Satisfaction::Satisfied),
-        });
-        let mv = StepMove {
-            step: self.step,
-            note: self.note.clone(),
-            feedback,
-            reclassify: None,
-            next_owner: None,
+    fn field(&self) -> StepField {
+        self.fields.get(self.focus).copied().unwrap_or(StepField::Note)
+    }
+
+    fn save(&mut self, cx: &Ctx) -> Action {
+        let feedback = if self.step == Step::Feedback {
+            let Some(view) = self.view.and_then(|v| Satisfaction::ALL.get(v).copied()) else {
+                self.focus = self.fields.iter().position(|f| *f == StepField::View).unwrap_or(0);
+                self.error = Some(cx.t.cm().view_needed.to_string());
+                return Action::None;
+            };
+            let told_on = if self.told_on.trim().is_empty() {
+                cx.me.today
+            } else {
+                match crate::domain::calendar::parse_date_input(&self.told_on, cx.me.today) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        self.focus = self.fields.iter().position(|f| *f == StepField::ToldOn).unwrap_or(0);
+                        self.error = Some(format!("{}：{e}", cx.t.cm().told_on_bad));
+                        return Action::None;
+                    }
+                }
+            };
+            Some(Feedback { told_on, view })
+        } else {
+            None
         };
+        let chosen = (
+            Category::ALL.get(self.category).copied().unwrap_or(self.classed.0),
+            Severity::ALL.get(self.severity).copied().unwrap_or(self.classed.1),
+        );
+        let reclassify = (self.step == Step::Classify && chosen != self.classed).then_some(chosen);
+        let mv =
+            StepMove { step: self.step, note: self.note.clone(), feedback, reclassify, next_owner: None };
         match cx.api.advance_complaint(self.id, mv) {
             Ok(row) => {
                 let cm = cx.t.cm();
@@ -473,34 +536,56 @@ impl Screen for StepForm {
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let fields = if self.step == Step::Feedback { 2 } else { 1 };
+        let fields = self.fields.len();
+        // A choice moves with ←/→ (wrapping); `None` (no view yet) starts at the first.
+        let step =
+            |at: usize, len: usize, back: bool| if back { (at + len - 1) % len } else { (at + 1) % len };
         match key.code {
             KeyCode::Char('s') if ctrl => return self.save(cx),
             KeyCode::Esc => return Action::Pop,
-            KeyCode::Tab | KeyCode::Down | KeyCode::BackTab | KeyCode::Up => {
-                self.focus = (self.focus + 1) % fields
-            }
+            KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % fields,
+            KeyCode::BackTab | KeyCode::Up => self.focus = (self.focus + fields - 1) % fields,
             KeyCode::Enter => {
                 if self.focus + 1 == fields {
                     return self.save(cx);
                 }
                 self.focus += 1;
             }
-            KeyCode::Right if self.focus == 1 => self.view = (self.view + 1) % Satisfaction::ALL.len(),
-            KeyCode::Left if self.focus == 1 => {
-                self.view = (self.view + Satisfaction::ALL.len() - 1) % Satisfaction::ALL.len()
+            KeyCode::Right | KeyCode::Left => {
+                let back = key.code == KeyCode::Left;
+                match self.field() {
+                    StepField::Category => self.category = step(self.category, Category::ALL.len(), back),
+                    StepField::Severity => self.severity = step(self.severity, Severity::ALL.len(), back),
+                    StepField::View => {
+                        let len = Satisfaction::ALL.len();
+                        self.view = Some(match self.view {
+                            None => 0,
+                            Some(v) => step(v, len, back),
+                        });
+                        self.error = None;
+                    }
+                    StepField::Note | StepField::ToldOn => {}
+                }
             }
-            _ if self.focus == 0 => {
-                edit_text(&mut self.note, key);
-            }
-            _ => {}
+            _ => match self.field() {
+                StepField::Note => {
+                    edit_text(&mut self.note, key);
+                }
+                StepField::ToldOn => {
+                    edit_text(&mut self.told_on, key);
+                    self.error = None;
+                }
+                _ => {}
+            },
         }
         Action::None
     }
 
     fn on_paste(&mut self, text: &str, _cx: &Ctx) -> Action {
-        if self.focus == 0 {
-            self.note.push_str(&text.replace(['\r', '\n'], " "));
+        match self.field() {
+            StepField::Note => self.note.push_str(&text.replace(['\r', '\n'], " ")),
+            StepField::ToldOn => self.told_on.push_str(&text.replace(['\r', '\n'], " ")),
+            _ => {}
         }
         Action::None
     }
@@ -508,12 +593,41 @@ impl Screen for StepForm {
     fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
         let t = cx.t;
         let cm = t.cm();
-        let w = ui::width(cm.note).max(ui::width(cm.view));
-        let mut lines =
-            vec![field_line(cm.note, w, text_spans(&self.note, self.focus == 0, cx), self.focus == 0, cx)];
-        if self.step == Step::Feedback {
-            let options = Satisfaction::ALL.iter().map(|s| t.satisfaction(*s)).collect();
-            lines.push(field_line(cm.view, w, choice_spans(options, self.view, cx), self.focus == 1, cx));
+        let label = |field: StepField| match field {
+            StepField::Note => cm.note,
+            StepField::Category => cm.category,
+            StepField::Severity => cm.severity,
+            StepField::View => cm.view,
+            StepField::ToldOn => cm.told_on,
+        };
+        let w = self.fields.iter().map(|f| ui::width(label(*f))).max().unwrap_or(0);
+        let mut lines = Vec::new();
+        for (i, field) in self.fields.iter().enumerate() {
+            let focused = self.focus == i;
+            let value = match field {
+                StepField::Note => text_spans(&self.note, focused, cx),
+                StepField::ToldOn if self.told_on.is_empty() && !focused => {
+                    vec![Span::styled(cx.me.today.to_string(), cx.theme.muted)]
+                }
+                StepField::ToldOn => text_spans(&self.told_on, focused, cx),
+                StepField::Category => choice_spans(
+                    Category::ALL.iter().map(|c| t.complaint_category(*c)).collect(),
+                    self.category,
+                    cx,
+                ),
+                StepField::Severity => {
+                    choice_spans(Severity::ALL.iter().map(|s| t.severity(*s)).collect(), self.severity, cx)
+                }
+                StepField::View => {
+                    let options = Satisfaction::ALL.iter().map(|s| t.satisfaction(*s)).collect();
+                    // Nothing chosen shows nothing marked: no view is assumed.
+                    choice_spans(options, self.view.unwrap_or(usize::MAX), cx)
+                }
+            };
+            lines.push(field_line(label(*field), w, value, focused, cx));
+        }
+        if let Some(e) = &self.error {
+            lines.push(Line::from(Span::styled(e.clone(), cx.theme.overdue)));
         }
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled(cm.form_hint, cx.theme.muted)));
