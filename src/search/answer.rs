@@ -272,13 +272,15 @@ impl SearchIndex {
             taken.extend(more);
             return about;
         }
+        let about = found.iter().filter(|id| already.binary_search(id).is_err()).count();
+        // Each match's level, worked out once for the replayed walk and the ranking alike.
+        let mut matches: Vec<(Id, Reading)> =
+            found.iter().filter_map(|id| level(*id).map(|l| (*id, l))).collect();
         if scanned.is_some() {
             // The walk the other order runs first, replayed over every match.
-            let mut matches: Vec<(Id, Reading)> =
-                found.iter().filter_map(|id| level(*id).map(|l| (*id, l))).collect();
             matches.sort_unstable_by_key(|(id, _)| *id);
             matches.dedup_by_key(|(id, _)| *id);
-            match self.walked_over(me, need, self.fuzzy_walk(), matches) {
+            match self.walked_over(me, need, self.fuzzy_walk(), &matches) {
                 Ok((more, about)) => {
                     taken.extend(more);
                     return about;
@@ -292,12 +294,11 @@ impl SearchIndex {
         }
         let mut run = TopK::new(limit);
         let mut scattered = TopK::new(limit);
-        let about = found.iter().filter(|id| already.binary_search(id).is_err()).count();
-        for id in found {
-            match level(id) {
-                Some(FUZZY_RUN) => run.offer(key(id), id),
-                Some(_) => scattered.offer(key(id), id),
-                None => {}
+        for (id, level) in matches {
+            if level == FUZZY_RUN {
+                run.offer(key(id), id);
+            } else {
+                scattered.offer(key(id), id);
             }
         }
         take(taken, run, Grade::new(MatchKind::Fuzzy, FUZZY_RUN), limit);
@@ -375,7 +376,7 @@ impl SearchIndex {
         me: Option<u32>,
         need: usize,
         budget: usize,
-        matches: Vec<(Id, Reading)>,
+        matches: &[(Id, Reading)],
     ) -> Result<Walked, Walked> {
         let t = &self.t;
         let mut mine: Vec<u32> = match me.and_then(|m| self.by_maintainer.get(&m)) {
@@ -392,7 +393,7 @@ impl SearchIndex {
             }
         };
         let mut met: Vec<(usize, Id, Reading)> =
-            matches.into_iter().map(|(id, level)| (place(id), id, level)).collect();
+            matches.iter().map(|&(id, level)| (place(id), id, level)).collect();
         met.sort_unstable_by_key(|m| m.0);
         let total = t.len();
         let (mut run, mut scattered) = (Vec::new(), Vec::new());
