@@ -634,18 +634,20 @@ impl SearchIndex {
         mut accept: impl FnMut(Id) -> bool,
     ) -> Result<Vec<Id>, Vec<Id>> {
         let mut found = Vec::with_capacity(need);
-        let mut mine = match me.and_then(|m| self.by_maintainer.get(&m)) {
-            Some(list) => list.clone(),
+        // The searcher's own clients by rank (their places in the rank order), then the rank
+        // order skipping those places: no client's maintainer is read on the way, one memory
+        // access fewer per client walked at a million.
+        let mut mine: Vec<u32> = match me.and_then(|m| self.by_maintainer.get(&m)) {
+            Some(list) => list.iter().map(|id| self.rank.of(*id)).collect(),
             None => Vec::new(),
         };
-        mine.sort_unstable_by_key(|id| self.rank.of(*id));
-        let others = self
-            .rank
-            .order()
-            .iter()
-            .copied()
-            .filter(|id| me.is_none_or(|m| self.t.maintainer[*id as usize] != m));
-        for id in mine.into_iter().chain(others) {
+        mine.sort_unstable();
+        let order = self.rank.order();
+        let mut skip = mine.iter().peekable();
+        let others = order.iter().enumerate().filter_map(|(at, id)| {
+            if skip.next_if(|r| **r as usize == at).is_some() { None } else { Some(*id) }
+        });
+        for id in mine.iter().map(|r| order[*r as usize]).chain(others) {
             if found.len() == need {
                 return Ok(found);
             }

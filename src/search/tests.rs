@@ -377,6 +377,8 @@ fn edits_one_by_one_end_where_a_fresh_build_does() {
     for q in queries(&rows) {
         assert_eq!(found(&ix, &q, Some("2001"), 20), found(&fresh, &q, Some("2001"), 20), "query {q:?}");
     }
+    // Walks in rank order over the edited index (own clients first, by rank) agree too.
+    agree(&rows, &ix.walking_above(5));
 }
 
 #[test]
