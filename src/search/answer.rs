@@ -1,7 +1,7 @@
 //! Answering a query: candidates grade by grade (kind by kind, and within a kind primary readings
 //! before others), best first, ranked; see the module above.
 
-use super::matcher::{Prepared, classify, fuzzy_level, fuzzy_name, typo_distance, typo_end};
+use super::matcher::{Prepared, classify, find, fuzzy_level, fuzzy_name, typo_distance, typo_end};
 use super::name_keys::Emit;
 use super::numbers::NumberHits;
 use super::query::Unit;
@@ -53,32 +53,37 @@ impl SearchIndex {
             .iter()
             .filter_map(|u| if let Unit::Char(c) = u { Some(*c) } else { None })
             .collect();
-        for (run, e) in &chars {
-            for &id in *run {
-                let grade = self.through_chars(id, e, &typed);
-                if !all_chars || grade.reading == Reading::Sound {
-                    checked[grade.index()].push(id);
+        // Names found through the keys by way of a character typed are graded one by one
+        // (`through_chars`), and only when their grade is reached: an emit of grade `e.grade`
+        // gives that grade or the same kind read the same (`Reading::Sound`), never a better
+        // one. "王x" has tens of thousands of such candidates at a million clients, nearly all
+        // prefixes (王晓明) that a list filled by whole names (王翔) never needs.
+        chars.sort_by_key(|(_, e)| e.grade);
+        let mut graded = 0;
+        let mut grade_through_chars = |upto: Grade, checked: &mut [Vec<Id>; Grade::STRUCTURED.len()]| {
+            while let Some((run, e)) = chars.get(graded).filter(|(_, e)| e.grade <= upto) {
+                for &id in *run {
+                    let grade = self.through_chars(id, e, &typed);
+                    if !all_chars || grade.reading == Reading::Sound {
+                        checked[grade.index()].push(id);
+                    }
                 }
+                graded += 1;
             }
-        }
-        // A name found through two of its keys is one client.
-        for c in &mut checked {
-            c.sort_unstable();
-            c.dedup();
-        }
+        };
 
-        let counts: Vec<usize> = (0..Grade::STRUCTURED.len())
-            .map(|g| sure[g].iter().map(|r| r.len()).sum::<usize>() + checked[g].len())
-            .collect();
-        // A client may be counted once per reading of its name that matches: "about".
-        let mut about: usize = counts.iter().sum();
+        let sure_count = |g: usize| sure[g].iter().map(|r| r.len()).sum::<usize>();
         let mut taken: Vec<(Id, Grade)> = Vec::new();
         for grade in Grade::STRUCTURED {
             let g = grade.index();
             if taken.len() == limit {
                 break;
             }
-            let count = counts[g];
+            grade_through_chars(grade, &mut checked);
+            // A name found through two of its keys is one client.
+            checked[g].sort_unstable();
+            checked[g].dedup();
+            let count = sure_count(g) + checked[g].len();
             if count > self.walk_above {
                 let need = limit - taken.len();
                 let found =
@@ -92,6 +97,18 @@ impl SearchIndex {
             }
             take(&mut taken, top, grade, limit);
         }
+        // A client may be counted once per reading of its name that matches: "about". Emits
+        // not graded because the list was full count as their own grade; through characters
+        // alone (张伟) they hold the names already counted, and only their sound-alikes are new.
+        let ungraded: usize = if all_chars { 0 } else { chars[graded..].iter().map(|(r, _)| r.len()).sum() };
+        let mut about: usize = (0..Grade::STRUCTURED.len())
+            .map(|g| {
+                checked[g].sort_unstable();
+                checked[g].dedup();
+                sure_count(g) + checked[g].len()
+            })
+            .sum::<usize>()
+            + ungraded;
 
         // Fuzzy matches and typos are looked for, and so counted, only when the better kinds
         // leave room.
@@ -144,8 +161,9 @@ impl SearchIndex {
         let t = &self.t;
         let cap = self.walk_above / 2;
         let by_name = |id: Id| t.mask[id as usize] & p.mask == p.mask && fuzzy_name(t, id, p);
-        let by_no =
-            |id: Id| p.alnum.as_ref().is_some_and(|q| memchr::memmem::find(t.nos.folded(id), q).is_some());
+        // Letters where every number is digits: no number to read for each client walked.
+        let no_query = p.alnum.as_ref().filter(|q| t.nos.may_contain(q));
+        let by_no = |id: Id| no_query.is_some_and(|q| find(t.nos.folded(id), q).is_some());
         let need = limit - taken.len();
         // Sorted, because the walk below may test every client against it.
         let mut already: Vec<Id> = taken.iter().map(|(id, _)| *id).collect();
@@ -161,14 +179,108 @@ impl SearchIndex {
             }
             if by_no(id) { Some(FUZZY_RUN) } else { name }
         };
+        // Every name matching, in id order, when there are at most `cap`: `Err` when there are
+        // more (the scan stopped there).
+        let scan_names = |names: &mut Vec<Id>| -> bool {
+            let mut push = |id: Id| {
+                names.push(id);
+                names.len() <= cap
+            };
+            if !p.number {
+                let chars =
+                    p.query.units.iter().filter_map(|u| if let Unit::Char(c) = u { Some(*c) } else { None });
+                let fewest =
+                    chars.map(|c| self.chars.get(&c).map_or(&[][..], Vec::as_slice)).min_by_key(|l| l.len());
+                return match fewest {
+                    // A name with a character of the query is on that character's list.
+                    Some(list) => list.iter().filter(|id| by_name(**id)).all(|id| push(*id)),
+                    None => with_letters(&t.mask, p.mask).filter(|id| fuzzy_name(t, *id, p)).all(&mut push),
+                };
+            }
+            true
+        };
+        // What the scan found, names then numbers, and whether it found them all (at most `cap`).
+        let add_numbers = |found: &mut Vec<Id>| -> bool {
+            let mut whole = found.len() <= cap;
+            if whole && let Some(q) = &p.alnum {
+                t.nos.containing(q, |id| {
+                    found.push(id);
+                    whole = found.len() <= cap;
+                    whole
+                });
+            }
+            whole
+        };
         // Common letters match a large share of names; a short walk in rank order then finds
         // the best of them long before a scan of every name would end. If the walk meets enough
         // matches to fill the list, but too few as one run ("aa", "nan": scattered everywhere,
         // rarely together), the walk's answer stands: the runs met first, then the scattered
         // ones; the order between the two levels is then only as good as the walk's reach
         // (bounded to keep p99 at a million clients, issue 16). Only a sparse query is scanned.
-        if !p.number && !p.query.has_chars() {
-            match self.walk_graded(me, need, FUZZY_WALK, level) {
+        //
+        // A spelt query whose names are known to be few (from the keystroke before, which it
+        // extends, or from a sample of the register) is scanned first instead, and what that
+        // walk would have given is worked out from the matches found (`walked_over`): the same
+        // answer, without walking thousands of clients to learn that the query is sparse.
+        let mut found: Vec<Id> = Vec::new();
+        let spelt = !p.number && !p.query.has_chars();
+        let scanned = if spelt {
+            match self.cached_names(p, by_name) {
+                Some(names) => {
+                    found = names;
+                    Some(true)
+                }
+                None if self.looks_sparse(p, need, cap, by_name) => {
+                    let whole = scan_names(&mut found);
+                    if whole {
+                        self.remember_names(p, &found);
+                    }
+                    Some(whole)
+                }
+                None => None,
+            }
+        } else {
+            None
+        };
+        let whole = match scanned {
+            Some(true) => add_numbers(&mut found),
+            Some(false) => false,
+            None => {
+                if spelt {
+                    match self.walk_graded(me, need, self.fuzzy_walk(), level) {
+                        Ok((more, about)) => {
+                            taken.extend(more);
+                            return about;
+                        }
+                        Err((more, about)) if about > cap || more.len() == need => {
+                            taken.extend(more);
+                            return about;
+                        }
+                        Err(_) => {}
+                    }
+                }
+                let whole = scan_names(&mut found);
+                if whole && spelt {
+                    self.remember_names(p, &found);
+                }
+                whole && add_numbers(&mut found)
+            }
+        };
+        if !whole {
+            let (more, about) =
+                self.walk_graded(me, need, self.fuzzy_walk(), level).unwrap_or_else(|partial| partial);
+            taken.extend(more);
+            return about;
+        }
+        let about = found.iter().filter(|id| already.binary_search(id).is_err()).count();
+        // Each match's level, worked out once for the replayed walk and the ranking alike.
+        let mut matches: Vec<(Id, Reading)> =
+            found.iter().filter_map(|id| level(*id).map(|l| (*id, l))).collect();
+        if scanned.is_some() {
+            // The walk the other order runs first, replayed over every match.
+            matches.sort_unstable_by_key(|(id, _)| *id);
+            matches.dedup_by_key(|(id, _)| *id);
+            match self.walked_over(me, need, self.fuzzy_walk(), &matches) {
                 Ok((more, about)) => {
                     taken.extend(more);
                     return about;
@@ -180,50 +292,136 @@ impl SearchIndex {
                 Err(_) => {}
             }
         }
-        let mut found: Vec<Id> = Vec::new();
-        let mut push = |id: Id| {
-            found.push(id);
-            found.len() <= cap
-        };
-        let mut whole = true;
-        if !p.number {
-            let chars =
-                p.query.units.iter().filter_map(|u| if let Unit::Char(c) = u { Some(*c) } else { None });
-            let fewest =
-                chars.map(|c| self.chars.get(&c).map_or(&[][..], Vec::as_slice)).min_by_key(|l| l.len());
-            match fewest {
-                // A name with a character of the query is on that character's list.
-                Some(list) => whole = list.iter().filter(|id| by_name(**id)).all(|id| push(*id)),
-                None => {
-                    whole = with_letters(&t.mask, p.mask).filter(|id| fuzzy_name(t, *id, p)).all(&mut push)
-                }
-            }
-        }
-        if whole && let Some(q) = &p.alnum {
-            t.nos.containing(q, |id| {
-                whole = push(id);
-                whole
-            });
-        }
-        if !whole {
-            let (more, about) =
-                self.walk_graded(me, need, FUZZY_WALK, level).unwrap_or_else(|partial| partial);
-            taken.extend(more);
-            return about;
-        }
         let mut run = TopK::new(limit);
         let mut scattered = TopK::new(limit);
-        let about = found.iter().filter(|id| already.binary_search(id).is_err()).count();
-        for id in found {
-            match level(id) {
-                Some(FUZZY_RUN) => run.offer(key(id), id),
-                Some(_) => scattered.offer(key(id), id),
-                None => {}
+        for (id, level) in matches {
+            if level == FUZZY_RUN {
+                run.offer(key(id), id);
+            } else {
+                scattered.offer(key(id), id);
             }
         }
         take(taken, run, Grade::new(MatchKind::Fuzzy, FUZZY_RUN), limit);
         take(taken, scattered, Grade::new(MatchKind::Fuzzy, FUZZY_SCATTERED), limit);
         about
+    }
+
+    /// How many clients a fuzzy walk looks at before it settles (`FUZZY_WALK`).
+    fn fuzzy_walk(&self) -> usize {
+        #[cfg(test)]
+        if let Some(budget) = self.fuzzy_budget {
+            return budget;
+        }
+        FUZZY_WALK
+    }
+
+    /// The names matching spelt query `p` (`by_name`), in id order, from those of an earlier
+    /// query it extends: typing on can only narrow a subsequence match ("ouyangn" to
+    /// "ouyangna"). `None` when no such query is kept.
+    fn cached_names(&self, p: &Prepared, by_name: impl Fn(Id) -> bool) -> Option<Vec<Id>> {
+        let q = p.alnum.as_deref()?;
+        let kept = match self.spelt_names.try_lock() {
+            Ok(kept) => kept,
+            Err(std::sync::TryLockError::Poisoned(kept)) => kept.into_inner(),
+            // Someone else's search is reading it: scanning beats waiting.
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        let (before, names) = kept.as_ref()?;
+        q.starts_with(before).then(|| names.iter().copied().filter(|id| by_name(*id)).collect())
+    }
+
+    /// Keeps every name matching spelt query `p`, for the keystrokes after it.
+    fn remember_names(&self, p: &Prepared, names: &[Id]) {
+        let Some(q) = p.alnum.as_ref() else { return };
+        let mut kept = match self.spelt_names.try_lock() {
+            Ok(kept) => kept,
+            Err(std::sync::TryLockError::Poisoned(kept)) => kept.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return,
+        };
+        *kept = Some((q.clone(), names.to_vec()));
+    }
+
+    /// Whether a sample of the register says that the fuzzy walk would meet fewer than `need`
+    /// matches and too few to stand (at most `cap` in all): then it would end by scanning
+    /// every name anyway, and the scan alone costs less. Only a guess, for speed: the answer is
+    /// the same either way.
+    fn looks_sparse(&self, p: &Prepared, need: usize, cap: usize, by_name: impl Fn(Id) -> bool) -> bool {
+        #[cfg(test)]
+        if self.walk_first {
+            return false;
+        }
+        let n = self.t.len();
+        if n <= SAMPLE {
+            return true;
+        }
+        // Blocks spread over the whole register, which is in the order clients were added.
+        let block = SAMPLE / SAMPLE_BLOCKS;
+        let stride = n / SAMPLE_BLOCKS;
+        let masks = &self.t.mask;
+        let mut hits = 0;
+        for b in 0..SAMPLE_BLOCKS {
+            let from = b * stride;
+            hits +=
+                with_letters(&masks[from..from + block], p.mask).filter(|i| by_name(from as Id + *i)).count();
+        }
+        hits * self.fuzzy_walk().min(n) < need * SAMPLE && hits * n <= cap * SAMPLE
+    }
+
+    /// What `walk_graded(me, need, budget, level)` gives, worked out from `matches`: every client
+    /// whose level is `Some`, with it, in id order. The walk visits the searcher's own clients
+    /// by rank, then everyone else's by rank; a client's place in that order follows from its
+    /// rank and how many of the searcher's own rank before it.
+    fn walked_over(
+        &self,
+        me: Option<u32>,
+        need: usize,
+        budget: usize,
+        matches: &[(Id, Reading)],
+    ) -> Result<Walked, Walked> {
+        let t = &self.t;
+        let mut mine: Vec<u32> = match me.and_then(|m| self.by_maintainer.get(&m)) {
+            Some(list) => list.iter().map(|id| self.rank.of(*id)).collect(),
+            None => Vec::new(),
+        };
+        mine.sort_unstable();
+        let place = |id: Id| -> usize {
+            let r = self.rank.of(id);
+            if me.is_some_and(|m| t.maintainer[id as usize] == m) {
+                mine.partition_point(|o| *o < r)
+            } else {
+                mine.len() + r as usize - mine.partition_point(|o| *o < r)
+            }
+        };
+        let mut met: Vec<(usize, Id, Reading)> =
+            matches.iter().map(|&(id, level)| (place(id), id, level)).collect();
+        met.sort_unstable_by_key(|m| m.0);
+        let total = t.len();
+        let (mut run, mut scattered) = (Vec::new(), Vec::new());
+        let mut matched = 0usize;
+        // How many clients the walk looked at, and whether it ended with all it needed.
+        let mut ended: Option<(usize, bool)> = None;
+        for (at, id, level) in met {
+            if at >= budget {
+                ended = Some((budget, false));
+                break;
+            }
+            matched += 1;
+            if level == FUZZY_RUN {
+                run.push(id);
+                if run.len() == need {
+                    ended = Some((at + 1, true));
+                    break;
+                }
+            } else if scattered.len() < need {
+                scattered.push(id);
+            }
+        }
+        let (looked, done) = ended.unwrap_or(if total <= budget { (total, true) } else { (budget, false) });
+        let about = if looked >= total { matched } else { matched * total / looked.max(1) };
+        let run = run.into_iter().map(|id| (id, Grade::new(MatchKind::Fuzzy, FUZZY_RUN)));
+        let scattered = scattered.into_iter().map(|id| (id, Grade::new(MatchKind::Fuzzy, FUZZY_SCATTERED)));
+        let walked = (run.chain(scattered).take(need).collect(), about);
+        if done { Ok(walked) } else { Err(walked) }
     }
 
     /// Names within one typo of the query (`typo`), after every better match is in `taken`.
@@ -253,8 +451,22 @@ impl SearchIndex {
         let closest = |id: Id| (typo_distance(t.rec(id).name(), tq).min(0xFF) as u64) << 40 | key(id);
         let need = limit - taken.len();
         if count > self.walk_above / TYPO_WALK_SHARE && need * self.t.len() < count * TYPO_WALK {
-            let is_typo =
-                |id: Id| already.binary_search(&id).is_err() && typo_end(t.rec(id).name(), tq).is_some();
+            // Whether a name starts within one edit of the query is what the runs say (and, for
+            // the few names too long for the keys, `typo_end`): marked once here, so that the
+            // walk reads a bit per client instead of its name.
+            let mut typo_bits = vec![0u64; t.len().div_ceil(64)];
+            let mut mark = |id: Id| typo_bits[id as usize / 64] |= 1 << (id % 64);
+            for &(lo, hi) in &runs {
+                self.names.ids_in(lo, hi).iter().for_each(|id| mark(*id));
+            }
+            for &id in &self.names.overflow {
+                if typo_end(t.rec(id).name(), tq).is_some() {
+                    mark(id);
+                }
+            }
+            let is_typo = |id: Id| {
+                typo_bits[id as usize / 64] & 1 << (id % 64) != 0 && already.binary_search(&id).is_err()
+            };
             let distance = |id: Id| typo_distance(t.rec(id).name(), tq);
             // Met in rank order. A typo match is at least one edit away, so `need` of them at
             // one edit are the answer; otherwise the closest of those met within the budget
@@ -422,18 +634,20 @@ impl SearchIndex {
         mut accept: impl FnMut(Id) -> bool,
     ) -> Result<Vec<Id>, Vec<Id>> {
         let mut found = Vec::with_capacity(need);
-        let mut mine = match me.and_then(|m| self.by_maintainer.get(&m)) {
-            Some(list) => list.clone(),
+        // The searcher's own clients by rank (their places in the rank order), then the rank
+        // order skipping those places: no client's maintainer is read on the way, one memory
+        // access fewer per client walked at a million.
+        let mut mine: Vec<u32> = match me.and_then(|m| self.by_maintainer.get(&m)) {
+            Some(list) => list.iter().map(|id| self.rank.of(*id)).collect(),
             None => Vec::new(),
         };
-        mine.sort_unstable_by_key(|id| self.rank.of(*id));
-        let others = self
-            .rank
-            .order()
-            .iter()
-            .copied()
-            .filter(|id| me.is_none_or(|m| self.t.maintainer[*id as usize] != m));
-        for id in mine.into_iter().chain(others) {
+        mine.sort_unstable();
+        let order = self.rank.order();
+        let mut skip = mine.iter().peekable();
+        let others = order.iter().enumerate().filter_map(|(at, id)| {
+            if skip.next_if(|r| **r as usize == at).is_some() { None } else { Some(*id) }
+        });
+        for id in mine.iter().map(|r| order[*r as usize]).chain(others) {
             if found.len() == need {
                 return Ok(found);
             }
@@ -466,6 +680,10 @@ type Walked = (Vec<(Id, Grade)>, usize);
 /// Clients a fuzzy walk in rank order looks at before it settles for what it met (some 1 ms at
 /// a million clients on a busy machine).
 const FUZZY_WALK: usize = 8_000;
+
+/// Names a sparse-looking spelt query is tried on (`looks_sparse`), in this many blocks.
+const SAMPLE: usize = 4_096;
+const SAMPLE_BLOCKS: usize = 16;
 
 /// Typo candidates above `walk_above / TYPO_WALK_SHARE` are walked in rank order, not ranked.
 const TYPO_WALK_SHARE: usize = 10;

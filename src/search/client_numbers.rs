@@ -60,9 +60,15 @@ impl Numbers {
         }
     }
 
+    /// Whether some number could contain `needle`: false when it has a byte no number has
+    /// (letters, where every number is digits), so a name query need not look at numbers.
+    pub fn may_contain(&self, needle: &[u8]) -> bool {
+        needle.iter().all(|b| self.present[usize::from(*b)])
+    }
+
     /// Clients whose folded number contains `needle`, in id order, until `found` says stop.
     pub fn containing(&self, needle: &[u8], mut found: impl FnMut(Id) -> bool) {
-        if !needle.iter().all(|b| self.present[usize::from(*b)]) {
+        if !self.may_contain(needle) {
             return;
         }
         let hay = self.folded.as_deref().unwrap_or(&self.text);

@@ -169,7 +169,7 @@ fn client_no(no: &[u8], q: &[u8]) -> Option<Match> {
     } else if no.starts_with(q) {
         (MatchKind::Prefix, 0)
     } else {
-        (MatchKind::Fuzzy, memchr::memmem::find(no, q)?)
+        (MatchKind::Fuzzy, find(no, q)?)
     };
     // Client numbers are ASCII, so byte positions are character positions.
     Some(Match {
@@ -382,7 +382,7 @@ pub fn fuzzy_name(t: &Table, id: Id, p: &Prepared) -> bool {
 /// name's usual spelling, characters typed as one run of the name's characters.
 pub fn fuzzy_level(t: &Table, id: Id, p: &Prepared) -> Reading {
     let run = match &p.alnum {
-        Some(q) => memchr::memmem::find(t.usual_spelling(id), q).is_some(),
+        Some(q) => find(t.usual_spelling(id), q).is_some(),
         None => {
             let typed: Vec<char> = t.rec(id).name().filter(|s| !s.skip).map(|s| s.ch).collect();
             let q: Vec<char> = p
@@ -397,20 +397,45 @@ pub fn fuzzy_level(t: &Table, id: Id, p: &Prepared) -> Reading {
     if run { FUZZY_RUN } else { FUZZY_SCATTERED }
 }
 
-/// A plain loop: spellings are a dozen bytes, too short for `memchr` to pay off.
+/// Where `needle` first occurs in `hay`, as `memchr::memmem::find` says, by plain comparison:
+/// spellings and client numbers are a dozen bytes, and `memmem::find` sets up a searcher on
+/// every call, which cost more than the search itself when run once per client walked.
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let Some((&first, rest)) = needle.split_first() else { return Some(0) };
+    let last = hay.len().checked_sub(needle.len())?;
+    (0..=last).find(|&i| hay[i] == first && &hay[i + 1..i + needle.len()] == rest)
+}
+
+/// A plain loop: spellings are a dozen bytes, too short for `memchr` to pay off. Without a
+/// branch on each byte's match: a sparse query's scan runs this on tens of thousands of names
+/// at a million clients whose letters are all there but in another order, and the branch on
+/// which letter matches mispredicted on most of them.
 fn spelt_subsequence(spelling: &[u8], q: &[u8]) -> bool {
-    let Some((&first, _)) = q.split_first() else { return true };
-    let (mut j, mut want) = (0, first);
+    let n = q.len();
+    if n == 0 {
+        return true;
+    }
+    if n > MAX_UNITS {
+        return spelt_subsequence_long(spelling, q);
+    }
+    // The query with a byte after it that no spelling has, so `want[j]` is safe once used up.
+    let mut want = [0xFFu8; MAX_UNITS + 1];
+    want[..n].copy_from_slice(q);
+    let mut j = 0;
     for &b in spelling {
-        if b == want {
+        j += usize::from(b == want[j]);
+    }
+    j == n
+}
+
+fn spelt_subsequence_long(spelling: &[u8], q: &[u8]) -> bool {
+    let mut j = 0;
+    for &b in spelling {
+        if q.get(j) == Some(&b) {
             j += 1;
-            match q.get(j) {
-                Some(next) => want = *next,
-                None => return true,
-            }
         }
     }
-    false
+    j >= q.len()
 }
 
 pub fn subsequence(name: NameKey, units: &[Unit]) -> bool {
@@ -590,6 +615,36 @@ mod tests {
         assert!(fuzzy("曾小红", "xh"));
         assert!(!fuzzy("张伟", "weizhang"));
         assert!(!fuzzy("张伟", "伟张"));
+    }
+
+    #[test]
+    fn spelt_subsequence_is_letters_in_order() {
+        let cases: [(&[u8], &[u8], bool); 9] = [
+            (b"zhangwei", b"", true),
+            (b"zhangwei", b"zw", true),
+            (b"zhangwei", b"zhangwei", true),
+            (b"zhangwei", b"zhangweii", false),
+            (b"zhangwei", b"wz", false),
+            (b"", b"a", false),
+            (b"linana", b"nana", true),
+            (b"zhouyangning", b"ouyangn", true),
+            (b"yangzhouning", b"ouyangn", false),
+        ];
+        for (spelling, q, want) in cases {
+            assert_eq!(spelt_subsequence(spelling, q), want, "{q:?} in {spelling:?}");
+            assert_eq!(spelt_subsequence_long(spelling, q), want, "{q:?} in {spelling:?}");
+        }
+    }
+
+    #[test]
+    fn find_agrees_with_memmem() {
+        let hays: [&[u8]; 6] = [b"", b"a", b"zhangwei", b"nanana", b"6201866658", b"aab"];
+        let needles: [&[u8]; 8] = [b"", b"a", b"an", b"nan", b"ana", b"wei", b"66", b"zhangweix"];
+        for hay in hays {
+            for needle in needles {
+                assert_eq!(find(hay, needle), memchr::memmem::find(hay, needle), "{hay:?} {needle:?}");
+            }
+        }
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod table;
 mod typo;
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
@@ -207,6 +208,16 @@ pub struct SearchIndex {
     staff_nos: Vec<String>,
     by_maintainer: HashMap<u32, Vec<Id>>,
     walk_above: usize,
+    /// The last spelt query whose fuzzy stage scanned every name, and the names that matched it
+    /// (at most `walk_above / 2`, in id order): the next keystroke extends it, and its matches
+    /// are among these. Emptied by every edit.
+    spelt_names: Mutex<Option<(Vec<u8>, Vec<Id>)>>,
+    /// For tests: never scan a spelt query before walking, as large registers mostly do.
+    #[cfg(test)]
+    walk_first: bool,
+    /// For tests: a fuzzy walk's budget other than `FUZZY_WALK`, to run out on small data.
+    #[cfg(test)]
+    fuzzy_budget: Option<usize>,
     /// How many times every array was sorted afresh (the build, large batches), for tests that
     /// edits of a few clients are applied in place.
     #[cfg(test)]
@@ -233,6 +244,11 @@ impl Default for Builder {
                 staff_nos: Vec::new(),
                 by_maintainer: HashMap::new(),
                 walk_above: WALK_ABOVE,
+                spelt_names: Mutex::new(None),
+                #[cfg(test)]
+                walk_first: false,
+                #[cfg(test)]
+                fuzzy_budget: None,
                 #[cfg(test)]
                 full_sorts: 0,
             },
@@ -317,6 +333,20 @@ impl SearchIndex {
         self
     }
 
+    /// For tests: fuzzy walks give up after `budget` clients.
+    #[cfg(test)]
+    fn fuzzy_walking(mut self, budget: usize) -> SearchIndex {
+        self.fuzzy_budget = Some(budget);
+        self
+    }
+
+    /// For tests: the fuzzy stage walks before it scans, as at a million clients.
+    #[cfg(test)]
+    fn walking_first(mut self) -> SearchIndex {
+        self.walk_first = true;
+        self
+    }
+
     pub fn len(&self) -> usize {
         self.t.len()
     }
@@ -364,6 +394,8 @@ impl SearchIndex {
 
     /// Adds new clients and applies changes to known ones, so the next search sees them.
     pub fn upsert(&mut self, rows: &[Row]) {
+        // Names kept for the next keystroke may have changed.
+        *self.spelt_names.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
         let news: Vec<&Row> = rows.iter().filter(|r| self.is_news(r)).collect();
         if rebuilds(news.len()) {
             self.upsert_all(news);

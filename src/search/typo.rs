@@ -123,22 +123,27 @@ impl TypoQuery {
     /// (zhangwei, one edit in all) and 张立新 (zhangweixin, four), and only this tells them apart.
     pub fn distance(&self, text: &[u8]) -> usize {
         let q = &self.letters;
-        // Three rows of the usual table: two back for a swap, one back, and the one being filled.
-        let mut before: Vec<usize> = Vec::new();
-        let mut prev: Vec<usize> = (0..=q.len()).collect();
-        for (i, &c) in text.iter().enumerate() {
-            let mut row = vec![i + 1; q.len() + 1];
-            for j in 1..=q.len() {
-                let cost = usize::from(q[j - 1] != c);
-                let mut d = (prev[j] + 1).min(row[j - 1] + 1).min(prev[j - 1] + cost);
-                if i > 0 && j > 1 && q[j - 1] == text[i - 1] && q[j - 2] == c {
-                    d = d.min(before[j - 2] + 1);
-                }
-                row[j] = d;
-            }
-            before = std::mem::replace(&mut prev, row);
+        let n = q.len();
+        // Three rows of the usual table, on the stack (typo ranking runs this for thousands of
+        // spellings): two back for a swap, one back, and the one being filled, rotated.
+        let mut rows = [[0usize; MAX_LETTERS + 1]; 3];
+        for (j, d) in rows[1][..=n].iter_mut().enumerate() {
+            *d = j;
         }
-        prev[q.len()]
+        let (mut before, mut prev, mut row) = (0, 1, 2);
+        for (i, &c) in text.iter().enumerate() {
+            rows[row][0] = i + 1;
+            for j in 1..=n {
+                let cost = usize::from(q[j - 1] != c);
+                let mut d = (rows[prev][j] + 1).min(rows[row][j - 1] + 1).min(rows[prev][j - 1] + cost);
+                if i > 0 && j > 1 && q[j - 1] == text[i - 1] && q[j - 2] == c {
+                    d = d.min(rows[before][j - 2] + 1);
+                }
+                rows[row][j] = d;
+            }
+            (before, prev, row) = (prev, row, before);
+        }
+        rows[prev][n]
     }
 
     /// Feeds each of `spellings` from `st`: the states any of them reaches, and whether one used
@@ -178,6 +183,39 @@ mod tests {
             assert!(!near(q, "zhangwei"), "{q}");
         }
         assert!(TypoQuery::new(&Query::parse("zhn").units).is_none(), "three letters are too few");
+    }
+
+    /// The table written out in full, as the distance was first computed.
+    fn distance_longhand(q: &[u8], text: &[u8]) -> usize {
+        let mut d = vec![vec![0usize; q.len() + 1]; text.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, v) in d[0].iter_mut().enumerate() {
+            *v = j;
+        }
+        for i in 1..=text.len() {
+            for j in 1..=q.len() {
+                let cost = usize::from(q[j - 1] != text[i - 1]);
+                let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && q[j - 1] == text[i - 2] && q[j - 2] == text[i - 1] {
+                    v = v.min(d[i - 2][j - 2] + 1);
+                }
+                d[i][j] = v;
+            }
+        }
+        d[text.len()][q.len()]
+    }
+
+    #[test]
+    fn the_distance_is_the_full_table_s() {
+        let mut rng = fastrand::Rng::with_seed(16);
+        for _ in 0..2_000 {
+            let q: String = (0..rng.usize(4..12)).map(|_| rng.char('a'..='e')).collect();
+            let text: Vec<u8> = (0..rng.usize(0..16)).map(|_| rng.u8(b'a'..=b'e')).collect();
+            let tq = TypoQuery::new(&Query::parse(&q).units).unwrap();
+            assert_eq!(tq.distance(&text), distance_longhand(q.as_bytes(), &text), "{q} {text:?}");
+        }
     }
 
     #[test]
