@@ -121,6 +121,12 @@ fn only_the_owner_or_a_manager_in_scope_moves_a_step_and_only_managers_reassign(
     assert!(matches!(head.reassign_complaint(id, sno("2002"), "休假".into()), Err(ServiceError::Denied(_))));
     let head = b.session("1001");
     assert!(matches!(head.reassign_complaint(id, sno("2002"), " ".into()), Err(ServiceError::Invalid(_))));
+    // A step stays with staff of the complaint's outlet: not another outlet's head (QA of #18).
+    let err = head.reassign_complaint(id, sno("4001"), "请西街协助".into()).unwrap_err();
+    assert!(err.to_string().contains("西街") && err.to_string().contains("城关"), "{err}");
+    let far = StepMove { next_owner: Some(sno("4001")), ..mv(Step::Resolve) };
+    let err = b.session("2001").advance_complaint(id, far).unwrap_err();
+    assert!(err.to_string().contains("下一环节负责人") && err.to_string().contains("西街"), "{err}");
     let row = head.reassign_complaint(id, sno("2002"), "王芳休假".into()).unwrap();
     assert_eq!(row.owner.map(|o| o.no.to_string()), Some("2002".into()));
     assert!(matches!(
@@ -418,4 +424,18 @@ fn the_card_shows_the_satisfaction_trend_and_the_clients_complaints() {
     assert_eq!(card.complaints.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
     // Someone with no part in it and no manager of its outlet sees the card, not the complaint.
     assert!(b.session("4001").client(cno("C1")).unwrap().complaints.is_empty());
+}
+
+/// The outlet head's Today lists the steps escalated to them most overdue first, whatever order
+/// they were received in (QA of #18: 逾期2天 above 逾期3天).
+#[test]
+fn escalated_steps_on_the_heads_today_come_most_overdue_first() {
+    let b = with_managers();
+    let later = b.session("2002").receive_complaint(new("C1", Severity::Normal)).unwrap().id; // 分类 due 11-19
+    let sooner = b.session("2002").receive_complaint(new("C2", Severity::Critical)).unwrap().id; // due 11-18
+    assert!(later < sooner);
+    b.clock.advance(chrono::Duration::days(2)); // Friday 11-20: both overdue
+    let lines = b.session("1001").today().unwrap().complaints;
+    let ids: Vec<_> = lines.iter().map(|l| l.row.id).collect();
+    assert_eq!(ids, [sooner, later], "{lines:?}");
 }

@@ -116,6 +116,22 @@ pub struct StepMove {
     pub next_owner: Option<StaffNo>,
 }
 
+/// Who takes a step of complaint `c` works at its outlet: a step handed to another outlet's
+/// staff would leave that outlet's head answering for work they cannot see, and the complaint's
+/// own head unable to follow it (QA of #18: an outlet head gave a step to another outlet's teller).
+fn within_reach(who: &Staff, c: &Complaint, field: &str) -> Result<(), ServiceError> {
+    if who.outlet == c.outlet {
+        return Ok(());
+    }
+    Err(ServiceError::invalid(
+        field,
+        format!(
+            "{}（{}）在{}网点；投诉 {} 属于{}网点，请交给{}网点的员工",
+            who.name, who.no, who.outlet, c.id, c.outlet, c.outlet
+        ),
+    ))
+}
+
 impl Service {
     /// The complaint service levels in force (`mingdan service-levels`); anyone may read them.
     pub fn service_levels(&self, _actor: &Staff) -> Result<ServiceLevels, ServiceError> {
@@ -289,7 +305,8 @@ impl Service {
             )));
         }
         if let Some(next) = &mv.next_owner {
-            self.active_staff(next, "下一环节负责人")?;
+            let next = self.active_staff(next, "下一环节负责人")?;
+            within_reach(&next, &c, "下一环节负责人")?;
         }
         let head = self.outlet_head(&c.outlet)?.map(|s| s.no);
         let before = open.step;
@@ -360,6 +377,7 @@ impl Service {
             )));
         }
         let to = self.active_staff(&to, "接手人")?;
+        within_reach(&to, &c, "接手人")?;
         let from = c.open().map(|r| r.owner().clone());
         c.reassign(to.no.clone(), &reason, &actor.no, now)?;
         let step = c.open().map_or(Step::Feedback, |r| r.step);
@@ -477,6 +495,15 @@ impl Service {
             };
             out.push(ComplaintLine { row: self.complaint_row(&c, today)?, reason });
         }
+        // The viewer's own steps first, then those escalated to them; each most overdue (the
+        // earliest deadline) first, as the 投诉 list orders them.
+        out.sort_by(|a, b| {
+            (a.reason != ComplaintReason::Owner, a.row.due, a.row.id).cmp(&(
+                b.reason != ComplaintReason::Owner,
+                b.row.due,
+                b.row.id,
+            ))
+        });
         Ok(out)
     }
 

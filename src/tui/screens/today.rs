@@ -260,8 +260,8 @@ impl TodayScreen {
                         );
                         (why, style, what)
                     }
-                    // A wake-up call has its own deadline each: how late, or by when.
-                    (TaskKind::Reactivate { .. }, bucket) => {
+                    // A wake-up call or a survey has its own deadline each: how late, or by when.
+                    (TaskKind::Reactivate { .. } | TaskKind::Survey(_), bucket) => {
                         let (why, style) = match bucket {
                             DueBucket::Overdue { days } => (t.overdue_days(days), th.overdue),
                             DueBucket::Today => (t.today_word.to_string(), th.warning),
