@@ -1118,3 +1118,41 @@ fn the_step_form_takes_a_reclassification_and_refuses_feedback_without_the_clien
     let told = c.runs.last().and_then(|r| r.done.as_ref()).and_then(|d| d.feedback).map(|f| f.told_on);
     assert_eq!(told, Some(d(2026, 11, 19)));
 }
+
+/// Managers read complaints by quarter: `[` `]` on the figures and on the list move the quarter,
+/// and Enter on the figures lists that quarter's complaints (QA of #18: only this quarter, no
+/// way from a figure to the complaints behind it).
+#[test]
+fn complaint_figures_and_list_move_by_quarter_and_the_figures_drill_to_the_list() {
+    use mingdan::domain::complaint::{Category, ComplaintChannel, NewComplaint, Severity};
+    let b = branch();
+    let new = NewComplaint {
+        client: cno("C1"),
+        channel: ComplaintChannel::Phone,
+        category: Category::Price,
+        severity: Severity::Normal,
+        said: "短信提醒服务费没有事先告知就扣了一年".into(),
+        asks: "退还已扣费用".into(),
+        owner: None,
+    };
+    b.session("2002").receive_complaint(new).unwrap();
+    let s = b.session("1001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('o'));
+    assert!(screen(&mut app).contains("张伟"), "{}", screen(&mut app));
+    press(&mut app, KeyCode::Char('f'));
+    assert!(screen(&mut app).contains("2026Q4"), "{}", screen(&mut app));
+    press(&mut app, KeyCode::Char('['));
+    let q3 = screen(&mut app);
+    assert!(q3.contains("2026Q3") && !q3.contains("2026Q4"), "{q3}");
+    press(&mut app, KeyCode::Char(']'));
+    press(&mut app, KeyCode::Char(']')); // not past this quarter
+    assert!(screen(&mut app).contains("2026Q4"), "{}", screen(&mut app));
+    press(&mut app, KeyCode::Enter);
+    let list = screen(&mut app);
+    assert!(list.contains("2026Q4") && list.contains("张伟"), "{list}");
+    press(&mut app, KeyCode::Char('['));
+    let list = screen(&mut app);
+    assert!(list.contains("2026Q3") && !list.contains("张伟"), "{list}");
+}

@@ -17,7 +17,7 @@ use crate::domain::complaint::{
     Category, ComplaintChannel, ComplaintId, Feedback, NewComplaint, Satisfaction, Severity, Step,
 };
 use crate::domain::contact::ScoreTally;
-use crate::domain::{ClientNo, inert};
+use crate::domain::{ClientNo, Quarter, inert};
 use crate::service::ServiceError;
 use crate::service::complaints::{
     ComplaintDetail, ComplaintFiguresView, ComplaintFilter, ComplaintRow, StepMove,
@@ -41,15 +41,25 @@ fn row_style(r: &ComplaintRow, cx: &Ctx) -> ratatui::style::Style {
 }
 
 pub struct ComplaintsScreen {
-    /// Which list: 0 open, 1 overdue, 2 this quarter (received or closed), 3 all.
+    /// Which list: 0 open, 1 overdue, 2 a quarter (received or closed in it), 3 all.
     filter: usize,
+    /// The quarter list 2 shows; `[` `]` move it (never past this quarter).
+    quarter: Quarter,
     rows: Vec<ComplaintRow>,
     state: TableState,
 }
 
 impl ComplaintsScreen {
     pub fn new(cx: &Ctx) -> Result<ComplaintsScreen, ServiceError> {
-        let mut s = ComplaintsScreen { filter: 0, rows: Vec::new(), state: TableState::default() };
+        let quarter = Quarter::of(cx.me.today);
+        let mut s = ComplaintsScreen { filter: 0, quarter, rows: Vec::new(), state: TableState::default() };
+        s.refresh(cx)?;
+        Ok(s)
+    }
+
+    /// The complaints received or closed in `quarter`: where a quarter's figures drill to.
+    pub fn of_quarter(quarter: Quarter, cx: &Ctx) -> Result<ComplaintsScreen, ServiceError> {
+        let mut s = ComplaintsScreen { filter: 2, quarter, rows: Vec::new(), state: TableState::default() };
         s.refresh(cx)?;
         Ok(s)
     }
@@ -65,6 +75,7 @@ impl Screen for ComplaintsScreen {
             (t.keys_up_down, t.key_move),
             ("Enter", t.cm().key_history),
             ("a", t.cm().key_filter),
+            ("[ ]", t.key_quarter),
             ("Esc", t.key_back),
             ("r", t.key_refresh),
             ("f", t.cm().key_figures),
@@ -75,7 +86,7 @@ impl Screen for ComplaintsScreen {
         let filter = match self.filter {
             0 => ComplaintFilter::Open,
             1 => ComplaintFilter::Overdue,
-            2 => ComplaintFilter::Quarter(crate::domain::Quarter::of(cx.me.today)),
+            2 => ComplaintFilter::Quarter(self.quarter),
             _ => ComplaintFilter::All,
         };
         let was = self.state.selected().and_then(|i| self.rows.get(i)).map(|r| r.id);
@@ -93,6 +104,16 @@ impl Screen for ComplaintsScreen {
             KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
             KeyCode::Char('a') => {
                 self.filter = (self.filter + 1) % 4;
+                Action::after(self.refresh(cx))
+            }
+            // Closed ones by quarter: `[` `]` show the quarter before or after.
+            KeyCode::Char('[') => {
+                self.quarter = if self.filter == 2 { self.quarter.prev() } else { self.quarter };
+                self.filter = 2;
+                Action::after(self.refresh(cx))
+            }
+            KeyCode::Char(']') if self.filter == 2 && self.quarter < Quarter::of(cx.me.today) => {
+                self.quarter = self.quarter.next();
                 Action::after(self.refresh(cx))
             }
             KeyCode::Char('r') => Action::after(self.refresh(cx)),
@@ -116,7 +137,7 @@ impl Screen for ComplaintsScreen {
         let filter = match self.filter {
             0 => cm.filter_open.to_string(),
             1 => cm.filter_overdue.to_string(),
-            2 => crate::domain::Quarter::of(cx.me.today).to_string(),
+            2 => self.quarter.to_string(),
             _ => cm.filter_all.to_string(),
         };
         // How the open ones stand, by step and by severity: where the work is piling up.
@@ -937,7 +958,13 @@ impl Screen for ComplaintFiguresScreen {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![(t.keys_up_down, t.key_move), ("x", t.key_export), ("Esc", t.key_back)]
+        vec![
+            (t.keys_up_down, t.key_move),
+            ("Enter", t.cm().key_list),
+            ("[ ]", t.key_quarter),
+            ("x", t.key_export),
+            ("Esc", t.key_back),
+        ]
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
@@ -952,6 +979,27 @@ impl Screen for ComplaintFiguresScreen {
         }
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
+            // The quarter's complaints behind the figures, each opening its full history.
+            KeyCode::Enter => match ComplaintsScreen::of_quarter(self.view.quarter, cx) {
+                Ok(s) => Action::Push(Box::new(s)),
+                Err(e) => Action::error(e),
+            },
+            KeyCode::Char('[') => match cx.api.complaint_figures(Some(self.view.quarter.prev())) {
+                Ok(v) => {
+                    self.view = v;
+                    Action::None
+                }
+                Err(e) => Action::error(e),
+            },
+            KeyCode::Char(']') if self.view.quarter < Quarter::of(cx.me.today) => {
+                match cx.api.complaint_figures(Some(self.view.quarter.next())) {
+                    Ok(v) => {
+                        self.view = v;
+                        Action::None
+                    }
+                    Err(e) => Action::error(e),
+                }
+            }
             KeyCode::Char('x') => super::export_report(
                 cx,
                 crate::service::views::ReportKind::Complaints,
