@@ -1052,3 +1052,56 @@ fn ticking_last_quarters_notice_asks_for_a_date_in_that_quarter() {
     assert!(!open.iter().any(|k| k.contains(&notice("year: 2026, q: 4"))), "Q4 done: {open:?}");
     assert!(open.iter().any(|k| k.contains(&notice("year: 2027, q: 1"))), "Q1 still owed: {open:?}");
 }
+
+/// Issue #18: a complaint received from the 投诉 list (`o`) for a client picked by search, its
+/// text edited mid-line (Home, typing at the cursor, a paste at the cursor, Ctrl-U), and
+/// receiving straight from search results with Ctrl-O.
+#[test]
+fn a_complaint_is_received_from_the_list_for_a_client_found_by_search_with_its_text_edited() {
+    use mingdan::service::complaints::ComplaintFilter;
+    let b = branch();
+    let s = b.session("2002");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('o'));
+    assert!(app.top_title().starts_with("投诉"), "{}", app.top_title());
+    press(&mut app, KeyCode::Char('o'));
+    assert!(app.top_title().starts_with("受理投诉"), "{}", app.top_title());
+    typ(&mut app, "张伟");
+    let found = screen(&mut app);
+    assert!(found.contains("C1"), "{found}");
+    if !found.lines().any(|l| l.starts_with('>') && l.contains("张伟")) {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Enter);
+    assert!(app.top_title().contains("受理投诉 · 张伟"), "{}", app.top_title());
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Tab);
+    }
+    typ(&mut app, "收益说清");
+    press(&mut app, KeyCode::Home);
+    typ(&mut app, "理财");
+    press(&mut app, KeyCode::End);
+    press(&mut app, KeyCode::Left);
+    app.on_paste("不");
+    press(&mut app, KeyCode::Tab);
+    typ(&mut app, "写错了");
+    ctrl(&mut app, 'u');
+    typ(&mut app, "当面解释");
+    let form = screen(&mut app);
+    assert!(form.contains("理财收益说不清"), "{form}");
+    ctrl(&mut app, 's');
+    let rows = s.complaints(ComplaintFilter::All).unwrap();
+    assert_eq!(rows.len(), 1, "{}", screen(&mut app));
+    let c = s.complaint(rows[0].id).unwrap().complaint;
+    assert_eq!((c.client.as_str(), c.said.as_str(), c.asks.as_str()), ("C1", "理财收益说不清", "当面解释"));
+
+    // From search itself: Ctrl-O on a hit opens the form over the results.
+    press(&mut app, KeyCode::Char('/'));
+    let search = app.top_title();
+    typ(&mut app, "曾小红");
+    ctrl(&mut app, 'o');
+    assert!(app.top_title().contains("受理投诉 · 曾小红"), "{}", app.top_title());
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.top_title(), search, "back on the results");
+}
