@@ -1105,3 +1105,38 @@ fn a_complaint_is_received_from_the_list_for_a_client_found_by_search_with_its_t
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.top_title(), search, "back on the results");
 }
+
+/// Issue #18: branch management sets the complaint service levels on 设置 (as
+/// `mingdan service-levels` does); a bad entry is refused naming what to type; an outlet head
+/// does not see them.
+#[test]
+fn branch_management_sets_complaint_service_levels_on_settings() {
+    use mingdan::domain::complaint::Severity;
+    let b = branch();
+    let m = b.session("9001");
+    let th = theme();
+    let mut app = App::new(&m, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('7'));
+    select_line(&mut app, "  严重  ");
+    let before = screen(&mut app);
+    assert!(before.contains("投诉服务时限") && before.contains("1/1/1/1/1"), "{before}");
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "1/1/3");
+    press(&mut app, KeyCode::Enter);
+    let refused = screen(&mut app);
+    assert!(refused.contains("应为五个环节的工作日数"), "{refused}");
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "1/1/2/2/1");
+    press(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 's');
+    assert_eq!(m.service_levels().unwrap().show(Severity::Serious), "1/1/2/2/1");
+    assert!(screen(&mut app).contains("1/1/2/2/1"));
+
+    let head = b.session("1001");
+    let mut app = App::new(&head, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('7'));
+    for _ in 0..40 {
+        press(&mut app, KeyCode::Down);
+    }
+    assert!(!screen(&mut app).contains("投诉服务时限"), "an outlet head does not set them");
+}
