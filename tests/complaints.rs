@@ -343,16 +343,21 @@ fn the_cli_lists_complaints_tab_separated_with_overdue_first() {
 fn a_closed_complaint_leaves_a_follow_up_survey_that_a_scored_survey_contact_completes() {
     use mingdan::domain::{Purpose, SurveyFor, TaskKind};
     let b = with_managers();
+    // The follow-ups on 2001's Today (C1, 重要, also owes this quarter's scheduled survey).
+    let follow_ups = |s: &mingdan::service::Session| -> Vec<mingdan::service::views::TaskView> {
+        let all = s.today().unwrap().surveys;
+        all.into_iter().filter(|t| matches!(t.id.kind, TaskKind::Survey(SurveyFor::Complaint(_)))).collect()
+    };
     // Received by 2002, handled by 2001 (C1's maintainer) to the end.
     let id = b.session("2002").receive_complaint(new("C1", Severity::Normal)).unwrap().id;
     let s = b.session("2001");
     for st in [Step::Classify, Step::Investigate, Step::Resolve] {
         s.advance_complaint(id, mv(st)).unwrap();
     }
-    assert!(s.today().unwrap().surveys.is_empty(), "nothing to follow up while open");
+    assert!(follow_ups(&s).is_empty(), "nothing to follow up while open");
     let fb = Feedback { told_on: d(2026, 11, 18), view: Satisfaction::Satisfied };
     s.advance_complaint(id, StepMove { feedback: Some(fb), ..mv(Step::Feedback) }).unwrap();
-    let surveys = s.today().unwrap().surveys;
+    let surveys = follow_ups(&s);
     assert_eq!(surveys.len(), 1);
     assert_eq!(surveys[0].id.kind, TaskKind::Survey(SurveyFor::Complaint(id)));
     assert_eq!(surveys[0].due, d(2026, 11, 25));
@@ -361,10 +366,11 @@ fn a_closed_complaint_leaves_a_follow_up_survey_that_a_scored_survey_contact_com
     let mut call = draft("C1", Purpose::Survey);
     call.satisfaction = None;
     s.log_contact(call).unwrap();
-    assert_eq!(s.today().unwrap().surveys.len(), 1);
+    assert_eq!(follow_ups(&s).len(), 1);
     b.clock.advance(Duration::days(2));
     s.log_contact(draft("C1", Purpose::Survey)).unwrap();
-    assert!(s.today().unwrap().surveys.is_empty());
+    let c1_left = s.today().unwrap().surveys.into_iter().filter(|t| t.id.client == cno("C1")).count();
+    assert_eq!(c1_left, 0, "the scheduled one is done by the same call");
     assert!(b.session("9001").check().unwrap().is_ok());
 }
 
@@ -438,4 +444,48 @@ fn escalated_steps_on_the_heads_today_come_most_overdue_first() {
     let lines = b.session("1001").today().unwrap().complaints;
     let ids: Vec<_> = lines.iter().map(|l| l.row.id).collect();
     assert_eq!(ids, [sooner, later], "{lines:?}");
+}
+
+/// Scheduled surveys (seed 000: 重要客户 跟踪服务满意度; 普通客户 定期进行客户满意度调查): the daily
+/// housekeeping puts this quarter's survey on the maintainer's Today for every 重要 roster client,
+/// due on the quarter's last day, and the next quarter's once it starts; a client joining a roster
+/// in the quarter's last 15 days owes none that quarter, like the quarterly notice.
+#[test]
+fn scheduled_surveys_reach_the_maintainers_today_each_quarter_and_keep_the_notice_grace() {
+    use mingdan::domain::{Quarter, SurveyFor, TaskKind};
+    let b = branch();
+    let s = b.session("2001");
+    let period = |s: &mingdan::service::Session, q: Quarter| -> Vec<String> {
+        let mut v: Vec<String> = s
+            .today()
+            .unwrap()
+            .surveys
+            .into_iter()
+            .filter(|t| t.id.kind == TaskKind::Survey(SurveyFor::Period(q)))
+            .map(|t| {
+                assert_eq!(t.due, q.last_day());
+                t.id.client.to_string()
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let q4 = Quarter::new(2026, 4).unwrap();
+    assert_eq!(period(&s, q4), ["C1", "C2", "C3"], "C1..C3 are 重要 and 2001's; C4 has no maintainer");
+    assert!(b.session("2002").today().unwrap().surveys.is_empty(), "not on anyone else's Today");
+
+    // C4 joins 2002's roster with 14 days of the quarter left: no survey this quarter.
+    b.clock.advance(Duration::days(30)); // 12-18
+    b.session("1001").assign(vec![cno("C4")], Some(sno("2002")), "调整".into()).unwrap();
+    let s2 = b.session("2002");
+    assert!(s2.today().unwrap().surveys.is_empty(), "joined in the grace days");
+
+    // The next quarter: everyone's new survey, C4's included, written by the housekeeping.
+    b.clock.advance(Duration::days(15)); // 2027-01-02
+    let q1 = Quarter::new(2027, 1).unwrap();
+    assert_eq!(period(&s, q1), ["C1", "C2", "C3"]);
+    assert_eq!(period(&s2, q1), ["C4"], "C4 is 重要 too");
+    let ensured = audit_of(&b, AuditAction::EnsureTasks);
+    assert!(ensured.iter().any(|r| r.detail.contains("满意度调查任务 4 个")), "{ensured:?}");
+    assert!(b.session("9001").check().unwrap().is_ok());
 }

@@ -79,7 +79,7 @@ fn one_contact_completes_callback_notice_and_launch_and_is_one_record() {
     let launch = b.session("1001").launch_product("养老理财".into(), "稳健".into(), d(2026, 12, 20)).unwrap();
     let s = b.session("2001");
     let before = s.client(cno("C3")).unwrap();
-    assert_eq!(before.open_tasks.len(), 3, "callback, 2026Q4 notice and the launch are open");
+    assert_eq!(before.open_tasks.len(), 4, "callback, 2026Q4 notice, survey and the launch are open");
     let all = ContactDraft {
         also: vec![
             Aim { purpose: Purpose::QuarterlyNotice, launch: None },
@@ -96,7 +96,7 @@ fn one_contact_completes_callback_notice_and_launch_and_is_one_record() {
     let purposes: Vec<Purpose> = card.contacts[0].contact.aims().iter().map(|a| a.purpose).collect();
     assert_eq!(purposes, [Purpose::Callback, Purpose::QuarterlyNotice, Purpose::ProductPitch]);
     let open: Vec<&str> = card.open_tasks.iter().map(|t| t.kind().label()).collect();
-    assert_eq!(open, ["回访"], "only the next callback is left");
+    assert_eq!(open, ["满意度调查", "回访"], "only the survey and the next callback are left");
     let today = s.today().unwrap();
     assert_eq!(today.launches[0].progress.done, 1);
 }

@@ -19,7 +19,9 @@ fn open_kinds(s: &impl Api, client: &str) -> Vec<TaskKind> {
 fn assigned_clients_are_owed_a_callback_and_this_quarters_notification() {
     let b = branch();
     let kinds = open_kinds(&b.session("2001"), "C1");
-    assert_eq!(kinds.len(), 2, "{kinds:?}");
+    // C1 is 重要: surveyed every quarter (seed 000: 重要客户 跟踪服务满意度).
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    assert!(kinds.contains(&TaskKind::Survey(SurveyFor::Period(Quarter { year: 2026, q: 4 }))));
     assert!(kinds.iter().any(|k| matches!(k, TaskKind::Callback { .. })));
     assert!(kinds.contains(&TaskKind::Quarterly(Quarter { year: 2026, q: 4 })));
     // The unassigned client owes nothing.

@@ -58,8 +58,9 @@ pub fn survey_every_quarters(class: ClientClass) -> Option<u32> {
 
 /// Whether `client` owes a scheduled survey in `quarter`: every quarter, or for a yearly cadence
 /// one quarter a year picked by the client number, so a roster's surveys spread over the year
-/// instead of all falling in one quarter. Not yet used to create tasks (the housekeeping that
-/// would is held back; see docs/FIGURES.md): only follow-ups after complaints are created.
+/// instead of all falling in one quarter. The daily housekeeping (`service::periodic`) and a
+/// client joining a roster (`owed_on_joining`) create the task (`Task::survey`), within the same
+/// grace as the quarterly notice (`Rules::notice_owed_on_joining`).
 pub fn survey_due_in(client: &Client, quarter: Quarter) -> bool {
     let Some(every) = survey_every_quarters(client.class) else { return false };
     let spread: u32 = client.no.as_str().bytes().map(u32::from).sum();
@@ -233,8 +234,9 @@ pub fn first_callback_due(client: &Client, today: NaiveDate, rules: &Rules) -> N
 }
 
 /// The tasks a client just put on a roster is owed and does not have yet: a first callback,
-/// this quarter's notification unless the quarter is in its last `Rules::notice_grace_days`
-/// days, and one recommendation per launch still running.
+/// this quarter's notification and, when its class and number make it due (`survey_due_in`),
+/// this quarter's satisfaction survey, both unless the quarter is in its last
+/// `Rules::notice_grace_days` days, and one recommendation per launch still running.
 pub fn owed_on_joining(
     client: &Client,
     existing: &[Task],
@@ -256,6 +258,12 @@ pub fn owed_on_joining(
     let quarter = Quarter::of(today);
     if rules.notice_owed_on_joining(today) && !has(TaskKind::Quarterly(quarter)) {
         out.push(Task::quarterly(client, quarter, today));
+    }
+    // The scheduled survey keeps the notice's grace: a client joining in the quarter's last days
+    // is surveyed in a later quarter, not in a rush now.
+    let survey = TaskKind::Survey(SurveyFor::Period(quarter));
+    if rules.notice_owed_on_joining(today) && survey_due_in(client, quarter) && !has(survey) {
+        out.push(Task::survey(client, quarter, today));
     }
 
     for l in launches.iter().filter(|l| l.is_running(today)) {
@@ -1002,6 +1010,7 @@ mod tests {
             vec![
                 TaskKind::Callback { seq: 42 },
                 TaskKind::Quarterly(Quarter::of(today)),
+                TaskKind::Survey(SurveyFor::Period(Quarter::of(today))),
                 TaskKind::Launch(LaunchId(7))
             ]
         );
@@ -1011,6 +1020,34 @@ mod tests {
         had[1].state =
             TaskState::Done { on: today, by: c.maintainer.clone().unwrap(), contact: ContactId(1) };
         assert!(owed_on_joining(&c, &had, today, &rules, &launches, 43).is_empty());
+    }
+
+    #[test]
+    fn a_client_joining_owes_a_scheduled_survey_only_in_its_quarter_and_outside_the_grace_days() {
+        let rules = Rules::default();
+        let q4 = Quarter::new(2026, 4).unwrap();
+        let survey = TaskKind::Survey(SurveyFor::Period(q4));
+        let kinds = |c: &Client, day| {
+            owed_on_joining(c, &[], day, &rules, &[], 1).iter().map(|t| t.id.kind).collect::<Vec<_>>()
+        };
+        // 重要 on 11-18: this quarter's survey, due on its last day.
+        let important = client();
+        let owed = owed_on_joining(&important, &[], d(2026, 11, 18), &rules, &[], 1);
+        let s = owed.iter().find(|t| t.id.kind == survey).unwrap();
+        assert_eq!((s.due, s.maintainer.clone()), (d(2026, 12, 31), important.maintainer.clone()));
+        // In the quarter's last 15 days neither the notice nor the survey is owed.
+        assert!(!kinds(&important, d(2026, 12, 17)).contains(&survey));
+        assert!(kinds(&important, d(2026, 12, 15)).contains(&survey), "16 days left: still owed");
+        // 普通: only in the one quarter a year its number picks; 潜在: never.
+        let ordinary =
+            |no: &str| Client { no: ClientNo::parse(no).unwrap(), class: ClientClass::Ordinary, ..client() };
+        let (due, not_due): (Vec<&str>, Vec<&str>) =
+            ["C1", "C2", "C3", "C4"].iter().partition(|no| survey_due_in(&ordinary(no), q4));
+        assert_eq!(due.len(), 1);
+        assert!(kinds(&ordinary(due[0]), d(2026, 11, 18)).contains(&survey));
+        assert!(not_due.iter().all(|no| !kinds(&ordinary(no), d(2026, 11, 18)).contains(&survey)));
+        let potential = Client { class: ClientClass::Potential, ..client() };
+        assert!(!kinds(&potential, d(2026, 11, 18)).contains(&survey));
     }
 
     #[test]
@@ -1060,6 +1097,7 @@ mod tests {
             [
                 TaskKind::Callback { seq: 99 },
                 TaskKind::Quarterly(Quarter::of(today)),
+                TaskKind::Survey(SurveyFor::Period(Quarter::of(today))),
                 TaskKind::Launch(LaunchId(7))
             ]
         );

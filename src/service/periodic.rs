@@ -2,12 +2,14 @@
 //! recommendations lapse once no backdated contact can complete them any more (`Task::lapses`:
 //! 31 days after their period ends), and this quarter's notification task is created for every
 //! roster client that lacks one — except in the quarter's last `Rules::notice_grace_days` days,
-//! when a client who joined since owes none — and a 唤醒 task for every 沉睡 roster client
+//! when a client who joined since owes none — likewise this quarter's scheduled satisfaction
+//! survey for every roster client whose class and number make one due (`task::survey_due_in`),
+//! and a 唤醒 task for every 沉睡 roster client
 //! without one (`task::reactivation_change`). It also freezes each quarter that ended since it
 //! last ran, and settles frozen quarters whose backdating window has closed (`past`).
 
 use super::{Service, ServiceError};
-use crate::domain::task::{asleep_since, reactivation_change};
+use crate::domain::task::{SurveyFor, asleep_since, reactivation_change, survey_due_in};
 use crate::domain::{AuditAction, ClientStatus, Quarter, Task, TaskId, TaskKind, TaskState};
 use crate::store::StoreError;
 
@@ -44,6 +46,7 @@ impl Service {
         // whoever lacks one now joined in it and owes none.
         let notices_owed = rules.notice_owed_on_joining(today);
         let mut woken = 0usize;
+        let mut surveys = 0usize;
         for no in self.store.all_roster_clients() {
             let Some(c) = self.store.client(&no?)? else { continue };
             if !c.on_roster() {
@@ -52,6 +55,11 @@ impl Service {
             let id = TaskId { client: c.no.clone(), kind: TaskKind::Quarterly(quarter) };
             if notices_owed && self.store.task(&id)?.is_none() {
                 new.push(Task::quarterly(&c, quarter, today));
+            }
+            let survey = TaskId { client: c.no.clone(), kind: TaskKind::Survey(SurveyFor::Period(quarter)) };
+            if notices_owed && survey_due_in(&c, quarter) && self.store.task(&survey)?.is_none() {
+                new.push(Task::survey(&c, quarter, today));
+                surveys += 1;
             }
             // A 沉睡 client from before the 唤醒 rule (or whose task was lost with a handover)
             // is owed one; imports open it as a status changes, this catches the rest.
@@ -72,8 +80,8 @@ impl Service {
             AuditAction::EnsureTasks,
             &quarter.to_string(),
             format!(
-                "新建季度告知任务 {} 个，唤醒任务 {woken} 个，过期任务 {} 个",
-                new.len() - woken,
+                "新建季度告知任务 {} 个，满意度调查任务 {surveys} 个，唤醒任务 {woken} 个，过期任务 {} 个",
+                new.len() - woken - surveys,
                 lapsing.len()
             ),
         );

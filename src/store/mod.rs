@@ -438,6 +438,11 @@ impl Store {
             fields,
         };
         schema::bring_up_to_date(&store, target, migrations)?;
+        if !space::has_ballast(path)
+            && space::free_bytes(path).is_ok_and(|f| f >= store.room_needed(false, false))
+        {
+            let _ = space::lay_ballast(path);
+        }
         if store.tree(Tree::Meta).get(FIELD_KEY_ID)?.is_none() {
             store.tree(Tree::Meta).insert(FIELD_KEY_ID, store.fields.key.id().as_bytes())?;
             store.flush()?;
@@ -570,18 +575,32 @@ impl Store {
     /// when an earlier write failed inside it (see `space`).
     pub(crate) fn ensure_room(&self) -> Result<(), StoreError> {
         let reopen = self.needs_reopen.load(Ordering::SeqCst);
-        let need = if reopen { self.reserve.max(space::REOPEN_MIN_BYTES) } else { self.reserve };
+        let ballast = space::has_ballast(&self.path);
+        let need = self.room_needed(reopen, ballast);
         // A file system that cannot tell its free space is written to; sled reports a real
         // shortage, which lands in `failed`.
         if let Ok(free) = space::free_bytes(&self.path)
             && free < need
         {
-            return Err(self.disk_full(free));
+            return Err(self.disk_full(free, need));
+        }
+        if !ballast {
+            // Best effort: a file system without room accounting may refuse it; sled still
+            // reports a real shortage.
+            let _ = space::lay_ballast(&self.path);
         }
         if reopen {
             self.reopen()?;
         }
         Ok(())
+    }
+
+    /// Free bytes a write needs: the reserve; room to open sled again when an earlier write
+    /// failed inside it; and room to lay the ballast again on top when it is missing (used for
+    /// a reopen, or a store from before it), so the room it freed never goes to writes.
+    fn room_needed(&self, reopen: bool, ballast: bool) -> u64 {
+        let base = if reopen || !ballast { self.reserve.max(space::REOPEN_MIN_BYTES) } else { self.reserve };
+        if ballast { base } else { base + space::BALLAST_BYTES }
     }
 
     /// What a write that failed inside sled reports; marks sled's handles for reopening when the
@@ -590,15 +609,16 @@ impl Store {
         let sled::Error::Io(io) = &e else { return e.into() };
         self.needs_reopen.store(true, Ordering::SeqCst);
         let free = space::free_bytes(&self.path).ok();
+        let need = self.room_needed(true, space::has_ballast(&self.path));
         if space::is_full(io) || free.is_some_and(|f| f < self.reserve.max(space::REOPEN_MIN_BYTES)) {
-            self.disk_full(free.unwrap_or(0))
+            self.disk_full(free.unwrap_or(0), need)
         } else {
             StoreError::Io(format!("写入数据库 {} 失败：{}", self.path.display(), crate::os::io_reason(io)))
         }
     }
 
-    fn disk_full(&self, free: u64) -> StoreError {
-        let (free, need) = (space::human(free), space::human(self.reserve.max(space::REOPEN_MIN_BYTES)));
+    fn disk_full(&self, free: u64, need: u64) -> StoreError {
+        let (free, need) = (space::human(free), space::human(need));
         space::note_refusal(&self.path, &free, &need);
         StoreError::DiskFull { path: self.path.clone(), free, need }
     }
@@ -615,9 +635,18 @@ impl Store {
     /// comes in. The caller must keep other writers out (the service's writer lock). A failure
     /// is left for the next write to report.
     pub fn reopen_if_room(&self) {
-        if self.needs_reopen()
-            && space::free_bytes(&self.path).is_ok_and(|f| f >= self.reserve.max(space::REOPEN_MIN_BYTES))
-        {
+        if !self.needs_reopen() {
+            return;
+        }
+        // Reopening needs less than a write: writes are still held to the reserve by
+        // `ensure_room`, readers only need sled's memory to be the disk again.
+        let room = || space::free_bytes(&self.path).is_ok_and(|f| f >= space::REOPEN_MIN_BYTES);
+        if !room() {
+            // What the ballast is for: until sled is opened again, reads that make it split a
+            // page fail too (see `space`).
+            space::release_ballast(&self.path);
+        }
+        if room() {
             let _ = self.reopen();
         }
     }
@@ -702,7 +731,8 @@ impl Store {
             // failures.
             self.needs_reopen.store(true, Ordering::SeqCst);
             if space::is_full(&e) {
-                return self.disk_full(space::free_bytes(&self.path).unwrap_or(0));
+                let need = self.room_needed(true, space::has_ballast(&self.path));
+                return self.disk_full(space::free_bytes(&self.path).unwrap_or(0), need);
             }
             StoreError::Io(format!(
                 "无法把数据库 {} 写入磁盘（fdatasync）：{}",

@@ -15,6 +15,15 @@
 //!   reopen. Before the next write, once at least the reserve and `REOPEN_MIN_BYTES` are free,
 //!   the store closes its sled handles and opens the database again in place (see
 //!   `Store::reopen`): what is on disk is what readers see again, and writes go on.
+//! - Reads need that reopen too, at once: sled finishes splitting or merging a tree page lazily,
+//!   on the next traversal that crosses it, reads included (sled tree.rs `view_for_key`), and
+//!   with the error kept every such split fails, so a read crossing a page the last writes left
+//!   oversized failed with "磁盘已满" until space came back. So the store keeps a ballast file
+//!   (`BALLAST_FILE`, `BALLAST_BYTES`) in its directory: when sled has met ENOSPC and the disk has
+//!   no room to open it again, the ballast is deleted and sled opened again at once, so reads go
+//!   on on a full disk. Writes stay refused until there is room to lay the ballast again on top
+//!   of the reserve (`Store::ensure_room`), so the freed room serves only the reopen and the
+//!   splits readers make.
 
 use std::path::Path;
 
@@ -28,6 +37,45 @@ pub const RESERVE_ENV: &str = "MINGDAN_DISK_RESERVE_MB";
 /// Room reopening sled needs whatever the reserve says: its recovery may start a new log
 /// segment (512 KiB) and write a snapshot.
 pub(super) const REOPEN_MIN_BYTES: u64 = 4 << 20;
+
+/// The ballast's size: room for reopening sled (`REOPEN_MIN_BYTES`) and the page splits that
+/// readers then make.
+pub(super) const BALLAST_BYTES: u64 = REOPEN_MIN_BYTES + (1 << 20);
+
+/// The ballast's file name in the store directory (see the module comment).
+pub const BALLAST_FILE: &str = "space.reserve";
+
+/// Whether the store directory `dir` holds a whole ballast.
+pub(super) fn has_ballast(dir: &Path) -> bool {
+    std::fs::metadata(dir.join(BALLAST_FILE)).is_ok_and(|m| m.len() >= BALLAST_BYTES)
+}
+
+/// Lays the ballast in the store directory `dir`: allocated blocks, not a sparse file, so
+/// deleting it really frees room. Laid under a temporary name and renamed, so a ballast cut off
+/// by a full disk is never taken for a whole one.
+pub(super) fn lay_ballast(dir: &Path) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let tmp = dir.join(format!("{BALLAST_FILE}.tmp"));
+    let laid = (|| {
+        let f = std::fs::File::create(&tmp)?;
+        // SAFETY: `f` is an open file; posix_fallocate only allocates its blocks.
+        let rc = unsafe { libc::posix_fallocate(f.as_raw_fd(), 0, BALLAST_BYTES as libc::off_t) };
+        if rc != 0 {
+            return Err(std::io::Error::from_raw_os_error(rc));
+        }
+        f.sync_all()?;
+        std::fs::rename(&tmp, dir.join(BALLAST_FILE))
+    })();
+    if laid.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    laid
+}
+
+/// Deletes the ballast in the store directory `dir`, freeing its room (see the module comment).
+pub(super) fn release_ballast(dir: &Path) {
+    let _ = std::fs::remove_file(dir.join(BALLAST_FILE));
+}
 
 /// Whether refused writes are also logged on stderr (`mingdan serve` turns it on: its stderr is
 /// the journal, where the administrator looks; the CLI already prints the refusal itself).

@@ -1476,6 +1476,8 @@ pub struct ComplaintText {
     pub key_finish: &'static str,
     pub key_filter: &'static str,
     pub key_receive: &'static str,
+    /// 设置: the heading over the service levels (branch management only).
+    pub settings_levels: &'static str,
     pub key_list: &'static str,
     pub key_history: &'static str,
     /// "投诉 {id} 已受理，“{step}”由 {owner} 负责".
@@ -1545,6 +1547,7 @@ pub const COMPLAINT_ZH: ComplaintText = ComplaintText {
     key_finish: "完成当前环节",
     key_filter: "未办结/超时/本季/全部",
     key_receive: "受理投诉",
+    settings_levels: "投诉服务时限（受理/分类/调查/处理/反馈，工作日；0 为当个工作日）",
     key_list: "投诉",
     key_history: "投诉经过",
     received_msg: "投诉 {id} 已受理，“{step}”由 {owner} 负责",
@@ -1606,6 +1609,7 @@ pub const COMPLAINT_EN: ComplaintText = ComplaintText {
     key_finish: "finish step",
     key_filter: "open/overdue/quarter/all",
     key_receive: "receive complaint",
+    settings_levels: "Complaint service levels (receive/classify/investigate/resolve/feedback, working days; 0 same day)",
     key_list: "complaints",
     key_history: "complaint history",
     received_msg: "Complaint {id} received; {owner} has step {step}",

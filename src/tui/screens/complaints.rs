@@ -22,6 +22,7 @@ use crate::service::ServiceError;
 use crate::service::complaints::{
     ComplaintDetail, ComplaintFiguresView, ComplaintFilter, ComplaintRow, StepMove,
 };
+use ratatui_textarea::TextArea;
 
 /// "剩2个工作日" / "逾期3天" / "已办结" for a list row.
 fn time_left(r: &ComplaintRow, t: &Text) -> String {
@@ -79,6 +80,7 @@ impl Screen for ComplaintsScreen {
             ("Esc", t.key_back),
             ("r", t.key_refresh),
             ("f", t.cm().key_figures),
+            ("o", t.cm().key_receive),
         ]
     }
 
@@ -117,6 +119,8 @@ impl Screen for ComplaintsScreen {
                 Action::after(self.refresh(cx))
             }
             KeyCode::Char('r') => Action::after(self.refresh(cx)),
+            // Receive one: pick the client by search first.
+            KeyCode::Char('o') => Action::Push(Box::new(super::search::SearchScreen::for_complaint(cx))),
             KeyCode::Char('f') => match ComplaintFiguresScreen::new(cx) {
                 Ok(s) => Action::Push(Box::new(s)),
                 Err(e) => Action::error(e),
@@ -429,6 +433,41 @@ fn text_spans(text: &str, focused: bool, cx: &Ctx) -> Vec<Span<'static>> {
     out
 }
 
+/// The one line a form's text field holds.
+fn line_of(t: &TextArea) -> String {
+    t.lines().join(" ")
+}
+
+/// Edits a one-line text field: what `TextArea` does with a key (typing, ←/→, Home/End,
+/// Backspace/Delete, word moves), with Ctrl-U clearing the field as in every form and Enter or
+/// Ctrl-J never making a second line.
+fn edit_line(text: &mut TextArea<'static>, key: KeyEvent) -> bool {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('u') if ctrl => text.clear(),
+        KeyCode::Enter | KeyCode::Char('j' | 'm') if ctrl || key.code == KeyCode::Enter => false,
+        _ => text.input(key),
+    }
+}
+
+/// A one-line text field drawn inside a form's paragraph: the text, and when focused the
+/// cursor as a highlighted cell where the next character goes.
+fn area_spans(t: &TextArea, focused: bool, cx: &Ctx) -> Vec<Span<'static>> {
+    let line = line_of(t);
+    if !focused {
+        return vec![Span::styled(inert(&line).into_owned(), cx.theme.text)];
+    }
+    let col = t.cursor().1;
+    let before: String = line.chars().take(col).collect();
+    let at: String = line.chars().nth(col).map_or_else(|| " ".to_string(), |c| c.to_string());
+    let after: String = line.chars().skip(col + 1).collect();
+    vec![
+        Span::styled(inert(&before).into_owned(), cx.theme.text),
+        Span::styled(inert(&at).into_owned(), cx.theme.selection),
+        Span::styled(inert(&after).into_owned(), cx.theme.text),
+    ]
+}
+
 /// Finishes the open step of a complaint: what was done, and at 反馈 the client's view (told
 /// today).
 pub struct StepForm {
@@ -656,16 +695,17 @@ impl Screen for StepForm {
     }
 }
 
-/// Receives a complaint about `client` (受理), from the client card: channel, category and
-/// severity chosen with ←/→, what the client said and asked typed in.
+/// Receives a complaint about `client` (受理), from the client card, search or the 投诉 list:
+/// channel, category and severity chosen with ←/→, what the client said and asked typed in
+/// (editable anywhere in the line: ←/→, Home/End, Ctrl-U, paste at the cursor).
 pub struct ReceiveForm {
     client: ClientNo,
     client_name: String,
     channel: usize,
     category: usize,
     severity: usize,
-    said: String,
-    asks: String,
+    said: TextArea<'static>,
+    asks: TextArea<'static>,
     focus: usize,
 }
 
@@ -679,9 +719,17 @@ impl ReceiveForm {
             channel: 0,
             category: 0,
             severity: 0,
-            said: String::new(),
-            asks: String::new(),
+            said: ui::text_input("", ""),
+            asks: ui::text_input("", ""),
             focus: 0,
+        }
+    }
+
+    fn text_mut(&mut self) -> Option<&mut TextArea<'static>> {
+        match self.focus {
+            3 => Some(&mut self.said),
+            4 => Some(&mut self.asks),
+            _ => None,
         }
     }
 
@@ -700,8 +748,8 @@ impl ReceiveForm {
             channel: ComplaintChannel::ALL.get(self.channel).copied().unwrap_or(ComplaintChannel::Counter),
             category: Category::ALL.get(self.category).copied().unwrap_or(Category::Other),
             severity: Severity::ALL.get(self.severity).copied().unwrap_or(Severity::Normal),
-            said: self.said.trim().to_string(),
-            asks: self.asks.trim().to_string(),
+            said: line_of(&self.said).trim().to_string(),
+            asks: line_of(&self.asks).trim().to_string(),
             owner: None,
         };
         match cx.api.receive_complaint(new) {
@@ -729,6 +777,7 @@ impl Screen for ReceiveForm {
             ("Ctrl-S", t.key_save),
             ("Esc", t.key_cancel),
             ("Shift-Tab", t.key_prev_field),
+            ("Ctrl-U", t.key_clear),
         ]
     }
 
@@ -755,22 +804,17 @@ impl Screen for ReceiveForm {
                 }
             }
             _ => {
-                match self.focus {
-                    3 => edit_text(&mut self.said, key),
-                    4 => edit_text(&mut self.asks, key),
-                    _ => false,
-                };
+                if let Some(text) = self.text_mut() {
+                    edit_line(text, key);
+                }
             }
         }
         Action::None
     }
 
-    fn on_paste(&mut self, text: &str, _cx: &Ctx) -> Action {
-        let text = text.replace(['\r', '\n'], " ");
-        match self.focus {
-            3 => self.said.push_str(&text),
-            4 => self.asks.push_str(&text),
-            _ => {}
+    fn on_paste(&mut self, pasted: &str, _cx: &Ctx) -> Action {
+        if let Some(text) = self.text_mut() {
+            text.insert_str(pasted.replace(['\r', '\n'], " "));
         }
         Action::None
     }
@@ -816,8 +860,8 @@ impl Screen for ReceiveForm {
                 self.focus == 2,
                 cx,
             ),
-            field_line(cm.said, w, text_spans(&self.said, self.focus == 3, cx), self.focus == 3, cx),
-            field_line(cm.asks, w, text_spans(&self.asks, self.focus == 4, cx), self.focus == 4, cx),
+            field_line(cm.said, w, area_spans(&self.said, self.focus == 3, cx), self.focus == 3, cx),
+            field_line(cm.asks, w, area_spans(&self.asks, self.focus == 4, cx), self.focus == 4, cx),
             Line::from(""),
             Line::from(Span::styled(format!(" {}", cm.form_hint), th.muted)),
         ];

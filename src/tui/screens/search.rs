@@ -26,9 +26,23 @@ pub struct SearchScreen {
     asked: String,
     state: ListState,
     error: Option<String>,
+    /// Opened from the 投诉 list to pick the client a complaint is about: Enter opens the
+    /// receive form instead of the card.
+    for_complaint: bool,
+}
+
+/// The receive form for a found client.
+fn receive_for(hit: &crate::service::search::SearchHit) -> super::complaints::ReceiveForm {
+    super::complaints::ReceiveForm::new(hit.no.clone(), hit.name.clone())
 }
 
 impl SearchScreen {
+    /// Search to pick the client a complaint is about (the 投诉 list's `o`): Enter opens the
+    /// receive form for the chosen one, in place of this screen.
+    pub fn for_complaint(cx: &Ctx) -> SearchScreen {
+        SearchScreen { for_complaint: true, ..SearchScreen::new(cx) }
+    }
+
     pub fn new(cx: &Ctx) -> SearchScreen {
         let mut screen = SearchScreen {
             input: ui::text_input("", cx.t.search_placeholder),
@@ -36,6 +50,7 @@ impl SearchScreen {
             asked: String::new(),
             state: ListState::default(),
             error: None,
+            for_complaint: false,
         };
         // An empty query costs nothing and says whether the index is ready, so the box does not
         // claim it is still being built before the first key.
@@ -132,6 +147,9 @@ impl SearchScreen {
 
 impl Screen for SearchScreen {
     fn title(&self, t: &Text) -> String {
+        if self.for_complaint {
+            return format!("{} · {}", t.cm().receive_title, t.search);
+        }
         t.search.to_string()
     }
 
@@ -143,6 +161,7 @@ impl Screen for SearchScreen {
             ("Esc", t.key_back),
             ("Ctrl-L", t.key_contact),
             ("Ctrl-U", t.key_clear),
+            ("Ctrl-O", t.cm().key_receive),
         ]
     }
 
@@ -182,7 +201,15 @@ impl Screen for SearchScreen {
             }
             KeyCode::Enter => {
                 if let Some(hit) = self.selected() {
+                    if self.for_complaint {
+                        return Action::Replace(Box::new(receive_for(hit)));
+                    }
                     return super::open_client(hit.no.clone(), cx);
+                }
+            }
+            KeyCode::Char('o') if ctrl => {
+                if let Some(hit) = self.selected() {
+                    return Action::Push(Box::new(receive_for(hit)));
                 }
             }
             KeyCode::F(2) => {

@@ -1,7 +1,9 @@
 //! 设置 (managers): the minimum roster per job role, the callback cadence per client class, the
 //! card-tier asset floors (万元), and the branch targets (the quarter-end notice grace among them). Edit a number in place, Ctrl-S saves them all (audited, with what
 //! changed); `n` adds a job role with its quota; `d` marks a role as carrying a dedicated-manager
-//! duty (关键客户 and the top tiers are suggested only to such roles).
+//! duty (关键客户 and the top tiers are suggested only to such roles). Branch management also
+//! sees the complaint service levels (working days per step by severity, typed as `1/1/3/3/2`),
+//! saved by the same Ctrl-S through their own audited write, as `mingdan service-levels` does.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -12,6 +14,7 @@ use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
+use crate::domain::complaint::{ServiceLevels, Severity};
 use crate::domain::percent::show_permille;
 use crate::domain::{CardTier, ClientClass, Fen, JobRole, Rules};
 use crate::service::ServiceError;
@@ -31,6 +34,8 @@ enum Item {
     WholeNumberSearches,
     NoticeGrace,
     AnyContactCallback,
+    /// The five steps' working days for a severity (`ServiceLevels`), branch management only.
+    ServiceLevel(Severity),
 }
 
 /// What is being typed: a new number for the selected item, or a new role's name.
@@ -43,6 +48,10 @@ enum Editing {
 pub struct SettingsScreen {
     saved: Rules,
     rules: Rules,
+    /// The service levels in force and as edited; None for anyone but branch management, who
+    /// alone may change them.
+    levels_saved: Option<ServiceLevels>,
+    levels: Option<ServiceLevels>,
     items: Vec<Item>,
     state: ListState,
     editing: Editing,
@@ -99,15 +108,20 @@ fn value_of(r: &Rules, item: &Item, t: &Text) -> String {
         Item::AnyContactCallback => {
             if r.any_contact_resets_callback { t.switch_on } else { t.switch_off }.to_string()
         }
+        // Shown from the screen's own copy (`SettingsScreen::value`).
+        Item::ServiceLevel(_) => String::new(),
     }
 }
 
 impl SettingsScreen {
     pub fn new(cx: &Ctx) -> Result<SettingsScreen, ServiceError> {
         let rules = cx.api.rules()?;
+        let levels = if cx.me.staff.manages_branch() { Some(cx.api.service_levels()?) } else { None };
         let mut s = SettingsScreen {
             saved: rules.clone(),
             rules,
+            levels_saved: levels.clone(),
+            levels,
             items: Vec::new(),
             state: ListState::default(),
             editing: Editing::No,
@@ -140,6 +154,10 @@ impl SettingsScreen {
             Item::NoticeGrace,
             Item::AnyContactCallback,
         ]);
+        if self.levels.is_some() {
+            items.push(Item::Header(t.cm().settings_levels));
+            items.extend(Severity::ALL.iter().map(|s| Item::ServiceLevel(*s)));
+        }
         self.items = items;
         // Undo or a reload can drop roles the cursor was past.
         if let Some(i) = self.state.selected()
@@ -150,7 +168,10 @@ impl SettingsScreen {
     }
 
     fn value(&self, item: &Item, t: &Text) -> String {
-        value_of(&self.rules, item, t)
+        match (item, &self.levels) {
+            (Item::ServiceLevel(sev), Some(l)) => l.show(*sev),
+            _ => value_of(&self.rules, item, t),
+        }
     }
 
     fn label(&self, item: &Item, t: &Text) -> String {
@@ -167,12 +188,20 @@ impl SettingsScreen {
             Item::WholeNumberSearches => t.set_whole_number_searches.into(),
             Item::NoticeGrace => t.set_notice_grace.into(),
             Item::AnyContactCallback => t.set_any_contact_callback.into(),
+            Item::ServiceLevel(sev) => t.severity(*sev).into(),
         }
     }
 
     /// Puts a typed value into the working copy; `Err` says why it cannot be, and the copy is
     /// left as it was.
     fn apply(&mut self, item: &Item, text: &str, t: &Text) -> Result<(), String> {
+        if let (Item::ServiceLevel(sev), Some(levels)) = (item, &self.levels) {
+            let mut l = levels.clone();
+            l.days.insert(*sev, ServiceLevels::parse_days(text).map_err(|e| e.to_string())?);
+            l.check().map_err(|e| e.to_string())?;
+            self.levels = Some(l);
+            return Ok(());
+        }
         let mut r = self.rules.clone();
         Self::set_value(&mut r, item, text, t)?;
         r.check().map_err(|e| e.to_string())?;
@@ -183,7 +212,7 @@ impl SettingsScreen {
         let number = || text.trim().parse::<u32>().map_err(|_| t.need_number.to_string());
         let percent = || parse_percent(text).ok_or_else(|| t.need_percent.to_string());
         match item {
-            Item::Header(_) => {}
+            Item::Header(_) | Item::ServiceLevel(_) => {}
             Item::Quota(role) => {
                 r.quotas.insert(role.clone(), number()?);
             }
@@ -226,7 +255,27 @@ impl SettingsScreen {
     }
 
     fn dirty(&self) -> bool {
-        self.rules != self.saved
+        self.rules != self.saved || self.levels != self.levels_saved
+    }
+
+    /// Saves what changed: the rules, then the service levels, each its own audited write (as
+    /// the CLI's two commands are). A refused second write leaves the first saved and the
+    /// screen still marked unsaved, with the refusal shown.
+    fn save(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
+        let levels_changed = self.levels != self.levels_saved;
+        // The rules are sent as shown also when nothing changed, as before the service levels
+        // were here: an outlet head is then told at once that rules are branch management's.
+        if self.rules != self.saved || !levels_changed {
+            cx.api.set_rules(self.rules.clone(), self.saved.clone())?;
+            self.saved = self.rules.clone();
+        }
+        if let (Some(levels), Some(was)) = (&self.levels, &self.levels_saved)
+            && levels != was
+        {
+            cx.api.set_service_levels(levels.clone(), was.clone())?;
+            self.levels_saved = self.levels.clone();
+        }
+        Ok(())
     }
 }
 
@@ -262,6 +311,10 @@ impl Screen for SettingsScreen {
         if !self.dirty() {
             self.saved = cx.api.rules()?;
             self.rules = self.saved.clone();
+            if self.levels.is_some() {
+                self.levels_saved = Some(cx.api.service_levels()?);
+                self.levels = self.levels_saved.clone();
+            }
             self.build(cx.t);
         }
         Ok(())
@@ -271,11 +324,8 @@ impl Screen for SettingsScreen {
         let t = cx.t;
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('s') {
             self.editing = Editing::No;
-            return match cx.api.set_rules(self.rules.clone(), self.saved.clone()) {
-                Ok(()) => {
-                    self.saved = self.rules.clone();
-                    Action::Saved(t.settings_saved.to_string())
-                }
+            return match self.save(cx) {
+                Ok(()) => Action::Saved(t.settings_saved.to_string()),
                 Err(e) => Action::error(e),
             };
         }
@@ -368,12 +418,14 @@ impl Screen for SettingsScreen {
             }
             KeyCode::Char('u') => {
                 self.rules = self.saved.clone();
+                self.levels = self.levels_saved.clone();
                 self.build(t);
             }
             // After a colleague saved first: load what is in force now; local edits are dropped,
             // as the conflict message says, since they were made against rules no longer there.
             KeyCode::Char('r') => {
                 self.rules = self.saved.clone();
+                self.levels = self.levels_saved.clone();
                 return Action::after(self.refresh(cx));
             }
             _ => {}
@@ -393,7 +445,11 @@ impl Screen for SettingsScreen {
                 if let Item::Header(h) = item {
                     return ListItem::new(Line::from(Span::styled(format!("【{h}】"), th.title)));
                 }
-                let changed = self.value(item, t) != value_of(&self.saved, item, t);
+                let saved = match (item, &self.levels_saved) {
+                    (Item::ServiceLevel(sev), Some(l)) => l.show(*sev),
+                    _ => value_of(&self.saved, item, t),
+                };
+                let changed = self.value(item, t) != saved;
                 let value = match (&self.editing, Some(i) == selected) {
                     (Editing::Value(buf), true) => Span::styled(format!("{buf}_"), th.selection),
                     _ => Span::styled(self.value(item, t), if changed { th.warning } else { th.accent }),
