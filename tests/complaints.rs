@@ -489,3 +489,15 @@ fn scheduled_surveys_reach_the_maintainers_today_each_quarter_and_keep_the_notic
     assert!(ensured.iter().any(|r| r.detail.contains("满意度调查任务 4 个")), "{ensured:?}");
     assert!(b.session("9001").check().unwrap().is_ok());
 }
+
+/// Listing a quarter not yet begun is refused, as the figures and the report refuse it (QA of
+/// #18: an empty list read as "no complaints").
+#[test]
+fn a_future_quarters_complaints_are_refused_not_listed_empty() {
+    let b = with_managers();
+    let s = b.session("1001");
+    let next = mingdan::domain::Quarter::new(2027, 1).unwrap();
+    let err = s.complaints(ComplaintFilter::Quarter(next)).unwrap_err();
+    assert!(err.to_string().contains("还没有开始"), "{err}");
+    assert!(s.complaints(ComplaintFilter::Quarter(next.prev())).is_ok());
+}

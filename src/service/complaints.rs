@@ -407,6 +407,11 @@ impl Service {
         filter: ComplaintFilter,
     ) -> Result<Vec<ComplaintRow>, ServiceError> {
         let today = self.local_date();
+        // A quarter not yet begun is refused as the figures and the report refuse it, rather
+        // than answered with an empty list that reads as "no complaints".
+        if let ComplaintFilter::Quarter(q) = filter {
+            self.quarter_asked(Some(q))?;
+        }
         let mut rows = Vec::new();
         for c in self.store.complaints() {
             let c = c?;
