@@ -536,6 +536,22 @@ pub enum CallbackChange {
     Schedule(NaiveDate),
 }
 
+/// Whether a contact that took place on `day` can complete a task of `kind` due `due` and opened
+/// on `opened`, by the day alone: a quarterly notice or a scheduled survey only inside its
+/// quarter (done 12-31 and logged 01-02, it is Q4's), a product pitch by its launch's deadline, a
+/// 唤醒 from the day it opened (a contact from before the client fell asleep is not an attempt
+/// to wake it), a complaint's follow-up survey from the day the complaint closed; a callback
+/// any day. `effect_of_contact` decides by it, and the contact form asks it before saving.
+pub fn completable_on(kind: TaskKind, due: NaiveDate, opened: NaiveDate, day: NaiveDate) -> bool {
+    match kind {
+        TaskKind::Callback { .. } => true,
+        TaskKind::Quarterly(q) | TaskKind::Survey(SurveyFor::Period(q)) => q.contains(day),
+        TaskKind::Launch(_) => day <= due,
+        TaskKind::Reactivate { since } => day >= since,
+        TaskKind::Survey(SurveyFor::Complaint(_)) => day >= opened,
+    }
+}
+
 /// What a contact does, judged by the date it took place (it may be logged up to
 /// `BACKDATE_MAX_DAYS` later). Each of the contact's purposes (its main one and `also`) counts:
 /// - a reached contact that counts as the callback completes the open callback (recorded as
@@ -570,23 +586,20 @@ pub fn effect_of_contact(contact: &Contact, client: &Client, open: &[Task], rule
         && (chosen_callback || (rules.any_contact_resets_callback && own && !agreed_ahead));
     let mut complete = Vec::new();
     if reached {
-        let wanted = |t: &&Task| match t.id.kind {
-            TaskKind::Callback { .. } => counts_as_callback,
-            TaskKind::Quarterly(q) => contact.did(Purpose::QuarterlyNotice, None) && q.contains(date),
-            TaskKind::Launch(l) => contact.did(Purpose::ProductPitch, Some(l)) && date <= t.due,
-            // Whatever it was about, a contact that reached a dormant client is the attempt to
-            // wake them; one from before the client fell asleep is not.
-            TaskKind::Reactivate { since } => date >= since,
-            // A survey is done when the client gave a score, in its quarter or after the
-            // complaint it follows up.
-            TaskKind::Survey(f) => {
-                contact.did(Purpose::Survey, None)
-                    && contact.satisfaction.is_some()
-                    && match f {
-                        SurveyFor::Period(q) => q.contains(date),
-                        SurveyFor::Complaint(_) => date >= t.created,
+        let wanted = |t: &&Task| {
+            completable_on(t.id.kind, t.due, t.created, date)
+                && match t.id.kind {
+                    TaskKind::Callback { .. } => counts_as_callback,
+                    TaskKind::Quarterly(_) => contact.did(Purpose::QuarterlyNotice, None),
+                    TaskKind::Launch(l) => contact.did(Purpose::ProductPitch, Some(l)),
+                    // Whatever it was about, a contact that reached a dormant client is the
+                    // attempt to wake them.
+                    TaskKind::Reactivate { .. } => true,
+                    // A survey is done when the client gave a score.
+                    TaskKind::Survey(_) => {
+                        contact.did(Purpose::Survey, None) && contact.satisfaction.is_some()
                     }
-            }
+                }
         };
         complete = open.iter().filter(|t| t.is_open()).filter(wanted).map(|t| t.id.clone()).collect();
     }

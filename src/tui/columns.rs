@@ -112,6 +112,25 @@ impl Columns {
         Columns { shown, widths }
     }
 
+    /// The list every screen draws from `cells` (one `Vec` per row, in `cols` order) in `width`
+    /// cells: columns planned to fit, the header in `header` style, the cursor line in
+    /// `selected` style and marked `>`.
+    pub fn list<'a>(
+        cols: &[Column<'a>],
+        cells: Vec<Vec<Line<'a>>>,
+        width: u16,
+        header: Style,
+        selected: Style,
+    ) -> ratatui::widgets::Table<'a> {
+        let plan = Columns::plan(cols, &cells, width, 1, 1);
+        let rows: Vec<Row> = cells.into_iter().map(|c| plan.row(c)).collect();
+        ratatui::widgets::Table::new(rows, plan.constraints())
+            .header(plan.header(cols, header))
+            .column_spacing(1)
+            .row_highlight_style(selected)
+            .highlight_symbol(">")
+    }
+
     /// Constraints for ratatui's `Table`.
     pub fn constraints(&self) -> Vec<Constraint> {
         self.widths.iter().map(|w| Constraint::Length(*w)).collect()

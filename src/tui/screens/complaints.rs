@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Paragraph, TableState, Wrap};
 
 use super::super::columns::{Column, Columns};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
@@ -202,17 +202,8 @@ impl Screen for ComplaintsScreen {
                 ]
             })
             .collect();
-        let plan = Columns::plan(&cols, &cells, body.width, 1, 1);
-        let rows: Vec<Row> = cells.into_iter().map(|c| plan.row(c)).collect();
-        f.render_stateful_widget(
-            Table::new(rows, plan.constraints())
-                .header(plan.header(&cols, th.title))
-                .column_spacing(1)
-                .row_highlight_style(th.selection)
-                .highlight_symbol(">"),
-            body,
-            &mut self.state,
-        );
+        let table = Columns::list(&cols, cells, body.width, th.title, th.selection);
+        f.render_stateful_widget(table, body, &mut self.state);
     }
 }
 
@@ -1104,16 +1095,7 @@ impl Screen for ComplaintFiguresScreen {
                 ]
             })
             .collect();
-        let plan = Columns::plan(&cols, &cells, body.width, 1, 1);
-        let rows: Vec<Row> = cells.into_iter().map(|c| plan.row(c)).collect();
-        f.render_stateful_widget(
-            Table::new(rows, plan.constraints())
-                .header(plan.header(&cols, th.title))
-                .column_spacing(1)
-                .row_highlight_style(th.selection)
-                .highlight_symbol(">"),
-            body,
-            &mut self.state,
-        );
+        let table = Columns::list(&cols, cells, body.width, th.title, th.selection);
+        f.render_stateful_widget(table, body, &mut self.state);
     }
 }

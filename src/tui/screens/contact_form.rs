@@ -211,13 +211,16 @@ impl ContactForm {
     /// its launch's deadline.
     fn tick_problem(&self, t: &Text) -> Option<String> {
         let day = self.contact_day();
+        // The form's day is also the opening day it asks about: only notices and pitches are
+        // told here, and neither depends on it.
+        let late = |task: &TaskView| !crate::domain::task::completable_on(task.kind(), task.due, day, day);
         self.ticks.iter().filter(|(_, ticked)| *ticked).find_map(|(task, _)| match task.kind() {
-            TaskKind::Quarterly(q) if !q.contains(day) => Some(
+            TaskKind::Quarterly(q) if late(task) => Some(
                 t.tick_other_quarter
                     .replace("{task}", &t.task_title(task.kind(), None))
                     .replace("{last}", &q.last_day().to_string()),
             ),
-            TaskKind::Launch(_) if task.due < day => Some(
+            TaskKind::Launch(_) if late(task) => Some(
                 t.tick_after_deadline
                     .replace("{task}", &t.task_title(task.kind(), task.launch_name.as_deref()))
                     .replace("{due}", &task.due.to_string()),
@@ -230,8 +233,14 @@ impl ContactForm {
     fn by_purpose(&self, task: &TaskView) -> bool {
         match task.kind() {
             TaskKind::Callback { .. } => self.purpose() == Purpose::Callback,
-            TaskKind::Quarterly(q) => {
-                self.purpose() == Purpose::QuarterlyNotice && q.contains(self.contact_day())
+            TaskKind::Quarterly(_) => {
+                self.purpose() == Purpose::QuarterlyNotice
+                    && crate::domain::task::completable_on(
+                        task.kind(),
+                        task.due,
+                        self.today,
+                        self.contact_day(),
+                    )
             }
             TaskKind::Launch(id) => {
                 self.purpose() == Purpose::ProductPitch

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Paragraph, TableState};
 
 use super::super::columns::{Column, Columns};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
@@ -120,16 +120,7 @@ impl Screen for DrillScreen {
                 ]
             })
             .collect();
-        let plan = Columns::plan(&cols, &cells, body.width, 1, 1);
-        let rows: Vec<Row> = cells.into_iter().map(|c| plan.row(c)).collect();
-        f.render_stateful_widget(
-            Table::new(rows, plan.constraints())
-                .header(plan.header(&cols, th.title))
-                .column_spacing(1)
-                .row_highlight_style(th.selection)
-                .highlight_symbol(">"),
-            body,
-            &mut self.state,
-        );
+        let table = Columns::list(&cols, cells, body.width, th.title, th.selection);
+        f.render_stateful_widget(table, body, &mut self.state);
     }
 }

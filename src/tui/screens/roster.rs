@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Paragraph, TableState};
 
 use super::super::columns::{Column, Columns};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
@@ -410,13 +410,7 @@ impl Screen for RosterScreen {
                 ]
             })
             .collect();
-        let plan = Columns::plan(&cols, &cells, body.width, 1, 1);
-        let rows: Vec<Row> = cells.into_iter().map(|c| plan.row(c)).collect();
-        let table = Table::new(rows, plan.constraints())
-            .header(plan.header(&cols, th.title))
-            .column_spacing(1)
-            .row_highlight_style(th.selection)
-            .highlight_symbol(">");
+        let table = Columns::list(&cols, cells, body.width, th.title, th.selection);
         f.render_stateful_widget(table, body, &mut self.state);
         self.render_menu(f, area, cx);
     }

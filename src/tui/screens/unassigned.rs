@@ -10,7 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Paragraph, TableState};
 
 use super::super::columns::{Column, Columns};
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
@@ -227,12 +227,7 @@ impl Screen for UnassignedScreen {
                 ]
             })
             .collect();
-        let plan = Columns::plan(&cols, &cells, body.width, 1, 1);
-        let rows: Vec<Row> = cells.into_iter().map(|c| plan.row(c)).collect();
-        let table = Table::new(rows, plan.constraints())
-            .header(plan.header(&cols, th.title))
-            .row_highlight_style(th.selection)
-            .highlight_symbol(">");
+        let table = Columns::list(&cols, cells, body.width, th.title, th.selection);
         f.render_stateful_widget(table, body, &mut self.state);
     }
 }
