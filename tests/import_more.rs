@@ -217,3 +217,45 @@ fn a_log_row_with_several_purposes_completes_each_task_in_one_contact() {
         card.open_tasks
     );
 }
+
+/// A register bigger than one write batch, imported with standard error going to a log (as the
+/// nightly timer or a script runs it): the log shows both passes moving, each line with its
+/// count and rate, and the write pass ends at the whole count — while standard output keeps
+/// only the import's result.
+#[test]
+fn a_long_import_writes_progress_lines_to_a_log_and_its_result_to_stdout() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let o = mingdan(&store, &["init", "--no", "9001", "--name", "管理员", "--outlet", "城关"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let path = dir.path().join("register.csv");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    writeln!(f, "客户号,客户姓名,网点,客户分类").unwrap();
+    let rows = 5_000;
+    for i in 0..rows {
+        writeln!(f, "62{i:010},客户{i},城关,重要客户").unwrap();
+    }
+    drop(f);
+    let o = Command::new(env!("CARGO_BIN_EXE_mingdan"))
+        .arg("--store")
+        .arg(&store)
+        .args(["import", "clients"])
+        .arg(&path)
+        .env("MINGDAN_PROGRESS_EVERY_MS", "1")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(out.contains("新增 5000"), "{out}");
+    assert!(!out.contains("导入：写入"), "progress stays off standard output: {out}");
+    let written: Vec<&str> = err.lines().filter(|l| l.starts_with("导入：写入：")).collect();
+    assert!(!written.is_empty(), "no progress of the write pass in: {err}");
+    assert!(
+        written.last().unwrap().starts_with("导入：写入：5,000 / 5,000 位客户（100%）"),
+        "the last line has the whole count: {written:?}"
+    );
+    assert!(written.iter().all(|l| l.contains("每秒")), "each line has a rate: {written:?}");
+    assert!(err.lines().any(|l| l.starts_with("导入：读取并检查：")), "the check pass shows too: {err}");
+}

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::{Result, anyhow, bail};
 use chrono::NaiveDate;
 
+use super::progress::Progress;
 use super::{ExportKind, ImportKind, create, open};
 use crate::domain::*;
 use crate::import::records::ImportFile;
@@ -295,10 +296,13 @@ fn import_clients_streaming(
     let (send, receive) = std::sync::mpsc::sync_channel::<ClientRecord>(4096);
     std::thread::scope(|scope| {
         let reader = scope.spawn(|| {
+            let mut read = Progress::new("导入：读取并检查", "行", None);
             let report = file.read_each(crate::import::columns::CLIENT_COLUMNS, today, &mut |r| {
                 // A closed channel means the service stopped reading; its error is reported.
                 let _ = send.send(r);
+                read.inc();
             });
+            read.finish();
             clean.store(report.problems.is_empty() && report.stopped.is_none(), Ordering::SeqCst);
             drop(send);
             report
@@ -312,8 +316,19 @@ fn import_clients_streaming(
         // Rows that parsed are checked even when others did not, as a dry run, so the report
         // lists every bad row at once: unknown maintainers as well as malformed cells.
         let rows_ok = || clean.load(Ordering::SeqCst);
-        let run = ImportRun { source, dry_run, rows_ok: &rows_ok, changes: Some(&mut record) };
+        let mut writing: Option<Progress> = None;
+        let mut written = |done: u64, total: u64| {
+            writing.get_or_insert_with(|| Progress::new("导入：写入", "位客户", Some(total))).set(done);
+        };
+        let run = ImportRun {
+            source,
+            dry_run,
+            rows_ok: &rows_ok,
+            changes: Some(&mut record),
+            written: Some(&mut written),
+        };
         let outcome = session.import_clients_from(&mut receive.iter(), run, new_outlets);
+        drop(writing);
         // Unblocks the reader if the service stopped early.
         drop(receive);
         let report = reader.join().map_err(|_| anyhow!("读取文件的线程意外退出"))?;
@@ -485,6 +500,7 @@ pub fn export(
     // Refused before the export is made (and audited) when the target will not be written.
     output_kind(out.path, out.force)?;
     let file = audit_name(out.path);
+    let waiting = Progress::waiting("正在导出");
     let table = match what {
         ExportKind::Roster => api.export_roster(of.map(StaffNo::parse).transpose()?, unmasked, file)?,
         ExportKind::Contacts => {
@@ -496,6 +512,7 @@ pub fn export(
         }
     };
     write_csv(out.path, out.force, &table)?;
+    waiting.finish();
     out.done(format_args!("已导出 {} 行到 {}（此次导出已记入审计）。", table.rows.len(), out.path.display()))
 }
 
@@ -517,8 +534,10 @@ pub fn report(api: &dyn Api, what: super::ReportWhat, period: Option<&str>, out:
     if !matches!(ext.as_deref(), Some("xlsx") | Some("csv")) && !is_stream(out.path) {
         bail!("--out：文件名请以 .xlsx 或 .csv 结尾，或用 - 写到标准输出（{}）", out.path.display());
     }
+    let waiting = Progress::waiting("正在生成报表");
     let report = api.report(kind, quarter, audit_name(out.path))?;
     crate::report::write_report(out.path, out.force, &report)?;
+    waiting.finish();
     let rows: usize = report.sheets.iter().map(|s| s.rows.len()).sum();
     out.done(format_args!(
         "已写入 {}：{}，{} 张表，{rows} 行（此次导出已记入审计）。",

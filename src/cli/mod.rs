@@ -12,6 +12,7 @@ macro_rules! say {
 
 mod backend;
 mod commands;
+mod progress;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -287,7 +287,7 @@ impl Service {
         dry_run: bool,
         new_outlets: Vec<OutletId>,
     ) -> Result<ImportOutcome, ServiceError> {
-        let run = ImportRun { source, dry_run, rows_ok: &|| true, changes: None };
+        let run = ImportRun { source, dry_run, rows_ok: &|| true, changes: None, written: None };
         self.import_clients_from(actor, &mut rows.into_iter(), run, &new_outlets)
     }
 
@@ -587,7 +587,9 @@ impl Service {
         }
         let bulk = self.store.begin_bulk(&format!("导入客户名单 {source}"))?;
         let mut batch = Vec::with_capacity(BULK_BATCH_ROWS);
+        let total = plan.rows as u64;
         let mut steps = plan.read()?;
+        let mut written = 0u64;
         loop {
             batch.clear();
             for step in steps.by_ref().take(BULK_BATCH_ROWS) {
@@ -602,6 +604,10 @@ impl Service {
                 }
                 Ok(())
             })?;
+            written += batch.len() as u64;
+            if let Some(tell) = run.written.as_mut() {
+                tell(written, total);
+            }
         }
         bulk.commit(|tx| {
             tx.save_snapshot(&snapshot)?;
@@ -1254,6 +1260,8 @@ pub struct ImportRun<'a> {
     /// Told of every change line (kind, line), beyond the first `CHANGE_LINES_KEPT` of each kind
     /// that `ImportOutcome::changes` keeps: the full list for `--report`.
     pub changes: Option<ChangeSink<'a>>,
+    /// Told (rows written, rows to write) after each batch of a real import, for a progress bar.
+    pub written: Option<&'a mut dyn FnMut(u64, u64)>,
 }
 
 /// What one good row of a client import writes.
