@@ -641,3 +641,94 @@ fn a_store_opened_for_a_command_builds_no_index_until_something_searches() {
     assert_eq!(nos(&admin.search("ouyangna".into(), 20).unwrap()), ["C10", "C9"]);
     drop(clock);
 }
+
+/// The search index kept at close is read at the next start when the store has not changed —
+/// and refused, the index built from the clients instead, when a write came between (here by a
+/// one-off command that never searched), when its bytes were altered, or when it belongs to
+/// another data key. Whichever way it came, it finds what the store holds. The file holds no
+/// client's name or phone in the clear: it is sealed with the data key like the store's fields.
+#[test]
+fn the_index_kept_at_close_is_read_back_only_while_it_matches_the_store() {
+    use mingdan::service::search::IndexOrigin;
+    let origin = |b: &Branch| b.service.search_origin().expect("the index is ready");
+    let built = |b: &Branch, why: &str| match origin(b) {
+        IndexOrigin::Built { why: said } => assert!(said.contains(why), "{said:?} should say {why:?}"),
+        IndexOrigin::Read => panic!("the kept index was read; expected a build because {why}"),
+    };
+    let b = ready_branch();
+    built(&b, "没有保存的索引");
+    assert!(b.service.keep_search_index().unwrap(), "a ready index is kept");
+    assert!(!b.service.keep_search_index().unwrap(), "nothing changed: the file is not written again");
+    let file = b.dir.path().join("search.index");
+    let bytes = std::fs::read(&file).unwrap();
+    for clear in ["张伟".as_bytes(), "曾小红".as_bytes(), b"13800138000", SAME_ENDING_IDS[0].as_bytes()]
+    {
+        assert!(
+            !bytes.windows(clear.len()).any(|w| w == clear),
+            "{:?} in the clear",
+            String::from_utf8_lossy(clear)
+        );
+    }
+
+    // A restart with nothing written between: read, and it answers as the built one did.
+    let b = b.reopen();
+    assert_eq!(origin(&b), IndexOrigin::Read);
+    assert_eq!(nos(&find(&b, "2001", "zw")), ["C1"]);
+    assert_eq!(nos(&find(&b, "2001", "8000")), ["C1"], "phone endings are in it too");
+    // A write after reading it: searchable at once, and the next close keeps it.
+    put(&b, &[("C5", "周文博", Some("2002"), 40)]);
+    assert_eq!(nos(&find(&b, "2002", "zwb")), ["C5"]);
+    assert!(b.service.keep_search_index().unwrap());
+
+    // A one-off command writes while no index is open to hear of it.
+    let Branch { dir, clock, service } = b;
+    drop(service);
+    {
+        let lazy = std::sync::Arc::new(Service::open_lazy(dir.path(), clock.clone()).unwrap());
+        let admin = Session::new(lazy, sno("9001"));
+        let row = ClientRecord {
+            line: 2,
+            no: Some(cno("C6")),
+            name: Some("欧阳娜娜".into()),
+            outlet: Some(OutletId::parse("城关").unwrap()),
+            ..ClientRecord::default()
+        };
+        assert!(admin.import_clients(vec![row], "一条.csv".into(), false, vec![]).unwrap().written);
+    }
+    let open = |dir: StoreDir, clock: std::sync::Arc<mingdan::service::FixedClock>| {
+        let service = std::sync::Arc::new(Service::open(dir.path(), clock.clone()).unwrap());
+        assert!(service.wait_for_search(Duration::from_secs(30)));
+        Branch { dir, clock, service }
+    };
+    let b = open(dir, clock);
+    built(&b, "数据库已写到第");
+    assert_eq!(nos(&find(&b, "2001", "oynn")), ["C6"], "the one-off command's client is found");
+    assert_eq!(nos(&find(&b, "2002", "zwb")), ["C5"]);
+    assert!(b.service.keep_search_index().unwrap());
+
+    // A flipped bit in the kept file: refused by its seal.
+    let mut bytes = std::fs::read(&file).unwrap();
+    let last = bytes.len() - 40;
+    bytes[last] ^= 0x10;
+    std::fs::write(&file, &bytes).unwrap();
+    let b = b.reopen();
+    built(&b, "校验不符");
+    assert_eq!(nos(&find(&b, "2001", "张伟")), ["C1"]);
+
+    // The file of another store with the same write count (a copy put beside this one): its
+    // seal belongs to another data key.
+    assert!(b.service.keep_search_index().unwrap());
+    let other = ready_branch();
+    let Branch { dir, clock, service } = b;
+    let count = |s: &Service| s.store_path().join("search.index");
+    drop(service);
+    assert!(other.service.keep_search_index().unwrap());
+    std::fs::copy(count(&other.service), dir.path().join("search.index")).unwrap();
+    let b = open(dir, clock);
+    match origin(&b) {
+        // Refused by the seal when the counts agree, as stale when they do not.
+        IndexOrigin::Built { .. } => {}
+        IndexOrigin::Read => panic!("another store's index was read"),
+    }
+    assert_eq!(nos(&find(&b, "2002", "zwb")), ["C5"]);
+}

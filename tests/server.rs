@@ -522,3 +522,32 @@ fn the_server_seals_the_audit_on_its_timer_and_the_seal_verifies_with_the_key() 
     let v = b.session("9001").verify_audit(Some(key)).unwrap();
     assert!(v.is_ok() && v.seals == 1 && v.unsealed.is_none(), "{v:?}");
 }
+
+/// Stopping the server keeps the search index beside the store, with what was written while it
+/// served in it; the next start reads it instead of building, and finds those writes.
+#[test]
+fn a_stopped_server_keeps_its_search_index_for_the_next_start() {
+    use mingdan::service::search::IndexOrigin;
+    let b = branch();
+    map_me(&b.service, "9001", "2001");
+    let server = serve_in(b.service.clone(), b.dir.path());
+    let remote = server.connect();
+    remote.log_contact(draft("C2", Purpose::Marketing)).unwrap();
+    let row = mingdan::service::imports::ClientRecord {
+        line: 2,
+        no: Some(cno("C5")),
+        name: Some("周文博".into()),
+        outlet: Some(OutletId::parse("城关").unwrap()),
+        ..Default::default()
+    };
+    // The administrator at the server's own terminal, while it serves.
+    let admin = b.session("9001");
+    assert!(admin.import_clients(vec![row], "一条.csv".into(), false, vec![]).unwrap().written);
+    drop((remote, admin));
+    server.stop().unwrap();
+    assert!(b.dir.path().join("search.index").exists(), "kept on the way out");
+    let b = b.reopen();
+    assert_eq!(b.service.search_origin(), Some(IndexOrigin::Read));
+    let hits = b.session("2001").search("zwb".into(), 10).unwrap();
+    assert_eq!(hits.hits.iter().map(|h| h.no.as_str()).collect::<Vec<_>>(), ["C5"]);
+}

@@ -32,6 +32,14 @@ impl Backend {
         }
     }
 
+    /// The embedded store's service, if this is one (the branch server keeps its own).
+    pub fn local_service(&self) -> Option<Arc<Service>> {
+        match self {
+            Backend::Server(_) => None,
+            Backend::Local { session, .. } => Some(session.service().clone()),
+        }
+    }
+
     /// The session, to be moved to the TUI's request thread.
     pub fn into_shared(self) -> std::sync::Arc<dyn Api + Send + Sync> {
         match self {

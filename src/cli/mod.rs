@@ -517,6 +517,15 @@ fn args_error(e: &clap::Error) -> String {
     }
 }
 
+/// On leaving the app on the embedded store: keeps the search index for the next start
+/// (`Service::keep_search_index`). A failure costs only that start's rebuild, so it is said and
+/// the exit goes on.
+fn keep_search_index(service: &Service) {
+    if let Err(e) = service.keep_search_index() {
+        eprintln!("mingdan：{e}；下次启动时将重新建立搜索索引");
+    }
+}
+
 pub fn main(cli: Cli) -> Result<()> {
     let mut tui =
         TuiOptions { theme: cli.theme.clone(), lang: cli.lang, mouse: cli.mouse, mode: String::new() };
@@ -530,14 +539,21 @@ pub fn main(cli: Cli) -> Result<()> {
             let backend = backend::connect(&cli, &store).with_context(|| "无法打开 mingdan".to_string())?;
             backend.start_search();
             tui.mode = backend.label(cli.lang);
-            crate::tui::run(backend.into_shared(), tui)
+            let local = backend.local_service();
+            let ran = crate::tui::run(backend.into_shared(), tui);
+            if let Some(service) = local {
+                keep_search_index(&service);
+            }
+            ran
         }
         Some(Command::Demo { clients, fresh }) => {
             let service = commands::demo(&store, *clients, *fresh)?;
             service.start_search();
             let me = actor(&service, cli.as_staff.as_deref())?;
             tui.mode = if matches!(cli.lang, Some(Lang::En)) { "demo".into() } else { "演示".into() };
-            crate::tui::run(std::sync::Arc::new(Session::new(service, me)), tui)
+            let ran = crate::tui::run(std::sync::Arc::new(Session::new(service.clone(), me)), tui);
+            keep_search_index(&service);
+            ran
         }
         Some(Command::Init { no, name, outlet, role, login }) => {
             commands::init(&store, no, name, outlet, role, login.as_deref())

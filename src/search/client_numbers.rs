@@ -4,6 +4,7 @@ use super::table::Id;
 
 /// Client numbers never change once a client exists, so they live in an append-only arena joined
 /// by newlines, which lets a substring search run over all of them at once (`memchr::memmem`).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Numbers {
     text: Vec<u8>,
     /// ASCII-lowercased copy, made only once some number has capital letters.
@@ -11,6 +12,7 @@ pub struct Numbers {
     starts: Vec<u32>,
     /// Which bytes occur in any folded number: a query with letters where every number is
     /// digits skips the scan.
+    #[serde(with = "byte_set")]
     present: [bool; 256],
 }
 
@@ -100,5 +102,21 @@ impl Numbers {
 
     pub fn bytes(&self) -> usize {
         self.text.capacity() + self.folded.as_ref().map_or(0, Vec::capacity) + self.starts.capacity() * 4
+    }
+}
+
+/// `[bool; 256]` as a sequence: serde derives arrays only up to 32 long.
+mod byte_set {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(set: &[bool; 256], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(set.iter())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[bool; 256], D::Error> {
+        let v = Vec::<bool>::deserialize(d)?;
+        let len = v.len();
+        v.try_into().map_err(|_| D::Error::custom(format!("byte set of {len}, not 256")))
     }
 }

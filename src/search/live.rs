@@ -116,6 +116,17 @@ impl LiveIndex {
         matches!(*self.read(), State::Ready(_))
     }
 
+    /// `f` of the index when it is ready and whole (not being built or rebuilt), else `None`.
+    pub fn with_ready<R>(&self, f: impl FnOnce(&SearchIndex) -> R) -> Option<R> {
+        if self.rebuilding.load(Ordering::Acquire) {
+            return None;
+        }
+        match &*self.read() {
+            State::Ready(ix) => Some(f(ix)),
+            State::Building { .. } | State::Failed(_) => None,
+        }
+    }
+
     pub fn search(&self, query: &str, actor: Option<&str>, limit: usize) -> Searched {
         if self.rebuilding.load(Ordering::Acquire) {
             return Searched::Building;

@@ -82,7 +82,7 @@ pub struct Emit {
     pub char_slots: u8,
 }
 
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub struct NameKeys {
     keys: Vec<u64>,
     ids: Vec<Id>,

@@ -8,7 +8,7 @@ use super::rank::cmp_no;
 use super::table::{Id, Table};
 use crate::domain::mask::{ID_ENDING_SEARCHABLE, PHONE_KEEP, id_shown, phone_shown};
 
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub struct NumberKeys {
     pub by_no: Vec<Id>,
     /// Phones whose ends the mask shows, in phone order.

@@ -11,7 +11,7 @@ use std::cmp::{Ordering, Reverse};
 
 use super::table::{Id, Table};
 
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub struct Rank {
     order: Vec<Id>,
     pos: Vec<u32>,

@@ -109,7 +109,7 @@ fn encode_rec(row: &Row, out: &mut Vec<u8>) {
 
 /// Variable-length entries appended to one buffer; an edit appends a new version and leaves the
 /// old bytes as garbage until there is as much garbage as live data.
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 struct Arena {
     bytes: Vec<u8>,
     start: Vec<u32>,
@@ -164,7 +164,7 @@ fn spelling_len(b: &[u8]) -> usize {
     at + 1 + usize::from(b[at])
 }
 
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     recs: Arena,
     /// Spellings apart from the records, so the fuzzy scan reads a few megabytes, not all the text.

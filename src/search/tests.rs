@@ -599,3 +599,38 @@ fn one_typo_in_a_spelt_name_still_finds_it_after_every_real_match() {
     let first = ix.search("zhnagwei", None, 5).into_iter().next().map(|f| f.positions);
     assert_eq!(first, Some(vec![0, 1]), "both characters lit");
 }
+
+#[test]
+fn an_index_read_back_from_its_bytes_finds_the_same_and_takes_edits_the_same() {
+    let all = rows(500, 11);
+    let (first, rest) = all.split_at(400);
+    let mut ix = SearchIndex::build(first.to_vec());
+    // Edited in place before it is kept: garbage in the arenas, moved ranks.
+    ix.upsert(&rest[..20]);
+    let bytes = ix.to_bytes().unwrap();
+    let mut back = SearchIndex::from_bytes(&bytes).unwrap();
+    let written = latest(&[first, &rest[..20]].concat());
+    agree(&written, &back);
+    // And it goes on as the original would.
+    ix.upsert(&rest[20..]);
+    back.upsert(&rest[20..]);
+    let rows = latest(&all);
+    agree(&rows, &back);
+    for q in queries(&rows) {
+        assert_eq!(found(&back, &q, Some("2002"), 30), found(&ix, &q, Some("2002"), 30), "query {q:?}");
+    }
+}
+
+#[test]
+fn bytes_of_another_layout_or_cut_short_are_refused() {
+    let ix = SearchIndex::build(rows(50, 12));
+    let bytes = ix.to_bytes().unwrap();
+    assert!(SearchIndex::from_bytes(&bytes[..bytes.len() / 2]).is_err());
+    let mut other = bytes.clone();
+    // The layout number leads (a varint below 251 is one byte).
+    other[0] = other[0].wrapping_add(1);
+    assert!(SearchIndex::from_bytes(&other).err().is_some_and(|e| e.contains("索引格式")));
+    let mut longer = bytes;
+    longer.push(0);
+    assert!(SearchIndex::from_bytes(&longer).is_err());
+}

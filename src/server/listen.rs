@@ -323,6 +323,7 @@ impl Server {
             ));
         }
         shared.flush_flood_log(true);
+        keep_search_index(&shared.service);
         let flushed = last_flush(&shared.service);
         match (&result, &flushed) {
             (Ok(()), Ok(())) if unfinished == 0 => log("已停止：所有请求已完成，数据已写入磁盘"),
@@ -407,6 +408,27 @@ impl Sealer {
     fn stop(self) {
         self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
         drop(self.thread);
+    }
+}
+
+/// How long keeping the search index may take on the way out (about 1 s at a million clients);
+/// beyond it the next start builds the index instead.
+const STOP_KEEP_INDEX: Duration = Duration::from_secs(10);
+
+/// Keeps the search index beside the store so the next start reads it instead of building it
+/// (`Service::keep_search_index`), on a worker so a writer lock held by a stuck request cannot
+/// keep the server from stopping. Abandoned at `STOP_KEEP_INDEX`: the file is written under
+/// another name and renamed, so an abandoned one is never taken for the index.
+fn keep_search_index(service: &Arc<Service>) {
+    let worker = service.clone();
+    match crate::store::deadline::run("keep-index", STOP_KEEP_INDEX, move || worker.keep_search_index()) {
+        Ok(Ok(true)) => log("已保存搜索索引，下次启动时直接读取"),
+        Ok(Ok(false)) => {}
+        Ok(Err(e)) => log(format!("{e}；下次启动时将重新建立搜索索引")),
+        Err(_) => log(format!(
+            "保存搜索索引在 {} 秒内没有完成，已放弃；下次启动时将重新建立",
+            STOP_KEEP_INDEX.as_secs()
+        )),
     }
 }
 

@@ -258,6 +258,12 @@ impl Session {
         Session { service, actor }
     }
 
+    /// The service this session speaks to, for the front end's own housekeeping on closing
+    /// (`Service::keep_search_index`).
+    pub fn service(&self) -> &std::sync::Arc<Service> {
+        &self.service
+    }
+
     /// Starts building the search index now, for a front end its user will search from
     /// (`Service::start_search`).
     pub fn start_search(&self) {

@@ -30,7 +30,7 @@ use crate::domain::{Client, ClientNo};
 /// The line prefix before the key's 64 hex digits in a key file.
 const KEY_LINE: &str = "mingdan-data-key-1:";
 /// Nonce length of XChaCha20-Poly1305: long enough that random nonces never repeat in practice.
-const NONCE_LEN: usize = 24;
+pub(super) const NONCE_LEN: usize = 24;
 
 /// The store's data key (see the module documentation).
 pub struct FieldKey {
@@ -173,6 +173,23 @@ impl FieldKey {
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
         Ok(out)
+    }
+
+    /// Seals `buf` in place (ciphertext then tag) under associated data `aad`, returning the
+    /// fresh nonce: for large values (a derived file of hundreds of megabytes) that must not be
+    /// copied.
+    pub(super) fn seal_in_place(&self, aad: &[u8], buf: &mut Vec<u8>) -> Result<[u8; NONCE_LEN], String> {
+        use chacha20poly1305::aead::AeadInPlace;
+        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        self.cipher.encrypt_in_place(&nonce, aad, buf).map_err(|_| "加密失败".to_string())?;
+        Ok(nonce.into())
+    }
+
+    /// Opens what `seal_in_place` made, in place; `false` when it does not open (another key,
+    /// other associated data, or altered bytes), `buf` then being of no use.
+    pub(super) fn open_in_place(&self, aad: &[u8], nonce: &[u8; NONCE_LEN], buf: &mut Vec<u8>) -> bool {
+        use chacha20poly1305::aead::AeadInPlace;
+        self.cipher.decrypt_in_place(XNonce::from_slice(nonce), aad, buf).is_ok()
     }
 
     /// Opens what `seal` made for client `no`; `None` when it does not open (another key, another
