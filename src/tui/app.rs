@@ -99,6 +99,11 @@ pub struct App<'a> {
     pub mode: String,
     /// The service's change counter when the screens were last loaded.
     seen_changes: Option<u64>,
+    /// Screens below this index on the stack may show data older than the last change: only
+    /// what is on screen is reloaded when something changes, the rest when it comes back into
+    /// view. With a colleague saving every few seconds, a manager's stack of 覆盖 → 员工名单 →
+    /// 客户 must not reload every figure for each save.
+    stale_below: usize,
 }
 
 impl<'a> App<'a> {
@@ -129,6 +134,7 @@ impl<'a> App<'a> {
             quit_by_signal: false,
             mode: String::new(),
             seen_changes: None,
+            stale_below: 0,
         })
     }
 
@@ -169,7 +175,9 @@ impl<'a> App<'a> {
         self.stack.last().map(|s| s.title(self.cx.t)).unwrap_or_default()
     }
 
-    /// Reloads every screen; a failure is shown, the stale view stays.
+    /// Something changed: reloads the screens in view now (the top one, and the one under a
+    /// modal box) and marks the rest to reload when they come back into view
+    /// (`reload_in_view`); a failure is shown, the stale view stays.
     pub fn refresh_all(&mut self) {
         // Read before reloading: whatever is written after this is caught by the next poll, and
         // this session's own save is not reloaded twice.
@@ -180,11 +188,20 @@ impl<'a> App<'a> {
             Ok(me) => self.cx.me = me,
             Err(e) => self.message = Some(e.into()),
         }
-        for s in &mut self.stack {
-            if let Err(e) = s.refresh(&self.cx) {
+        self.stale_below = self.stack.len();
+        self.reload_in_view();
+    }
+
+    /// Reloads the screens in view that missed a change while they were covered.
+    fn reload_in_view(&mut self) {
+        let n = self.stack.len();
+        let lowest = if n >= 2 && self.stack[n - 1].is_modal() { n - 2 } else { n.saturating_sub(1) };
+        for i in lowest..self.stale_below.min(n) {
+            if let Err(e) = self.stack[i].refresh(&self.cx) {
                 self.message = Some(e.into());
             }
         }
+        self.stale_below = self.stale_below.min(lowest);
     }
 
     fn typing(&self) -> bool {
@@ -282,6 +299,7 @@ impl<'a> App<'a> {
     fn switch_root(&mut self, root: Root) {
         if root == self.root {
             self.stack.truncate(1);
+            self.reload_in_view();
             return;
         }
         if self.holds_unsaved() {
@@ -291,6 +309,7 @@ impl<'a> App<'a> {
             Ok(s) => {
                 self.root = root;
                 self.stack = vec![s];
+                self.stale_below = 0;
             }
             Err(e) => self.message = Some(e.into()),
         }
@@ -299,16 +318,22 @@ impl<'a> App<'a> {
     fn apply(&mut self, action: Action) {
         match action {
             Action::None => {}
-            Action::Push(s) => self.stack.push(s),
+            Action::Push(s) => {
+                self.stack.push(s);
+                self.reload_in_view();
+            }
             Action::Replace(s) => {
                 if self.stack.len() > 1 {
                     self.stack.pop();
                 }
                 self.stack.push(s);
+                // A screen under a new modal box comes into view again.
+                self.reload_in_view();
             }
             Action::Pop => {
                 if self.stack.len() > 1 {
                     self.stack.pop();
+                    self.reload_in_view();
                 } else {
                     self.quit = true;
                 }

@@ -99,3 +99,40 @@ fn a_sessions_own_save_is_reloaded_once_not_again_at_the_next_poll() {
     app.poll_changes();
     assert_eq!(reloads.get(), 1, "the poll knows this change was already loaded");
 }
+
+/// A colleague's saves reload only the screen in view; the ones under it reload once, when the
+/// user comes back to them, however many saves came meanwhile — so a deep stack does not make
+/// every keystroke wait behind reloads of screens nobody is looking at.
+#[test]
+fn only_the_screen_in_view_reloads_and_covered_ones_catch_up_when_uncovered() {
+    let dir = tempfile::tempdir().unwrap();
+    let when = chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap().and_hms_opt(10, 0, 0).unwrap();
+    let service = Arc::new(Service::create(dir.path(), Arc::new(FixedClock::at(when))).unwrap());
+    service.bootstrap_admin(staff("9001", Permission::Admin)).unwrap();
+    let me = Session::new(service.clone(), StaffNo::parse("9001").unwrap());
+    let other = Session::new(service, StaffNo::parse("9001").unwrap());
+    let theme = Theme::load("default", None, ColorSupport::None).unwrap();
+    let mut app = App::new(&me, &theme, &ZH).unwrap();
+    app.poll_changes();
+    let screen = |app: &mut App| {
+        let reloads = Rc::new(Cell::new(0));
+        app.apply(Action::Push(Box::new(Form {
+            typing: Rc::new(Cell::new(false)),
+            reloads: reloads.clone(),
+        })));
+        reloads
+    };
+    let (below, middle, top) = (screen(&mut app), screen(&mut app), screen(&mut app));
+    for no in ["2001", "2002", "2003"] {
+        other.save_staff(staff(no, Permission::Staff)).unwrap();
+        app.poll_changes();
+    }
+    assert_eq!((below.get(), middle.get(), top.get()), (0, 0, 3), "only the screen in view reloads");
+    app.apply(Action::Pop);
+    assert_eq!((below.get(), middle.get()), (0, 1), "uncovered: one reload for all it missed");
+    app.apply(Action::Pop);
+    assert_eq!(below.get(), 1);
+    app.apply(Action::Pop);
+    app.poll_changes();
+    assert_eq!(below.get(), 1, "nothing new: no reload");
+}
