@@ -3,7 +3,6 @@
 //! Chinese and English is written here once, for the TUI, the CLI and logs alike. Both enums
 //! travel over the branch server's socket: add variants at the end only.
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::labels::bilingual_enum;
@@ -158,8 +157,6 @@ pub enum Problem {
     /// A rule particular to one request, with its sentence written where it is checked, in both
     /// languages.
     Said { zh: String, en: String },
-    /// `date` is not after `after` (a deadline moved to before today's; a date before another).
-    NotAfter { date: NaiveDate, after: NaiveDate },
     /// Excel turned the number `raw` (as quoted) into scientific notation; its digits are lost.
     ExcelScientific { raw: String },
 }
@@ -232,8 +229,6 @@ impl Problem {
                 lang.pick("结束日期早于开始日期", "the end date is before the start date").into()
             }
             Said { zh: z, en } => lang.pick(z, en).into(),
-            NotAfter { date, after } if zh => format!("{date} 应晚于 {after}"),
-            NotAfter { date, after } => format!("{date} must be after {after}"),
             ExcelScientific { raw } if zh => format!("{raw}{}", super::client::EXCEL_HINT),
             ExcelScientific { raw } => format!(
                 "{raw} was turned into scientific notation by Excel and its digits are lost; set the column to Text in Excel and export again"
@@ -243,7 +238,6 @@ impl Problem {
 
     /// One value of every variant, for tests that every problem reads in both languages.
     pub fn examples() -> Vec<Problem> {
-        let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();
         use Problem::*;
         vec![
             Empty,
@@ -270,7 +264,6 @@ impl Problem {
             NotAContactTime { raw: "胡说八道".into() },
             EndBeforeStart,
             Problem::said("只此一处", "only here"),
-            NotAfter { date: day, after: day },
             ExcelScientific { raw: "“1.38E+10”".into() },
         ]
     }
@@ -305,13 +298,12 @@ impl Problem {
             NotAContactTime { .. } => 21,
             EndBeforeStart => 22,
             Said { .. } => 23,
-            NotAfter { .. } => 24,
-            ExcelScientific { .. } => 25,
+            ExcelScientific { .. } => 24,
         }
     }
 
     /// How many variants there are (one more than the largest `ordinal`).
-    pub const COUNT: usize = 26;
+    pub const COUNT: usize = 25;
 }
 
 impl std::fmt::Display for Problem {
