@@ -521,7 +521,7 @@ impl ContactForm {
             // must say more: the whole sentence on the message line, and the cursor to the field.
             let said = match self.label(field, cx.t) {
                 "" => first.clone(),
-                label => format!("{label}：{first}"),
+                label => format!("{label}{}{first}", cx.t.lang.pick("：", ": ")),
             };
             self.left.extend(problems.keys().copied());
             self.errors = problems;
