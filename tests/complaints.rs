@@ -77,7 +77,7 @@ fn bad_text_is_refused_and_nothing_is_written() {
     let mut n = new("C1", Severity::Normal);
     n.said = "排队\u{1b}[2K".into();
     match s.receive_complaint(n) {
-        Err(ServiceError::Invalid(list)) => assert_eq!(list[0].field, "客户诉求"),
+        Err(ServiceError::Invalid(list)) => assert_eq!(list[0].field.zh(), "客户诉求"),
         other => panic!("{other:?}"),
     }
     let mut n = new("C1", Severity::Normal);

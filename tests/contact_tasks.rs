@@ -348,7 +348,7 @@ fn a_sticker_takes_a_past_date_and_keeps_it_when_taken_back() {
     let fresh = s.set_sticker(cno("C2"), true, None).unwrap();
     assert_eq!(fresh.on, Some(d(2026, 11, 18)), "today when nothing was kept");
     match s.set_sticker(cno("C3"), true, Some(d(2026, 11, 19))) {
-        Err(ServiceError::Invalid(p)) => assert_eq!(p[0].field, "贴标日期"),
+        Err(ServiceError::Invalid(p)) => assert_eq!(p[0].field.zh(), "贴标日期"),
         other => panic!("a future sticker date was accepted: {other:?}"),
     }
 }
@@ -386,7 +386,7 @@ fn a_note_or_plan_pasted_with_cr_line_breaks_is_kept_as_lines_not_refused() {
     assert_eq!(s.client(cno("C1")).unwrap().client.plan, "1. 上门\n2. 推荐养老理财");
     // Other control characters are still refused, naming the field.
     match s.log_contact(ContactDraft { note: "响铃\u{7}".into(), ..marketing("C1") }) {
-        Err(ServiceError::Invalid(p)) => assert_eq!(p[0].field, "备注"),
+        Err(ServiceError::Invalid(p)) => assert_eq!(p[0].field.zh(), "备注"),
         other => panic!("{other:?}"),
     }
 }

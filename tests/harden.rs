@@ -30,7 +30,7 @@ fn assert_note_refused(result: Result<(), ServiceError>) {
     match result {
         Err(ServiceError::Invalid(problems)) => {
             let said = ServiceError::Invalid(problems.clone()).to_string();
-            assert_eq!(problems[0].field, "备注", "{said}");
+            assert_eq!(problems[0].field.zh(), "备注", "{said}");
             assert!(said.contains("备注") && said.contains("最多 500 个字"), "{said}");
         }
         other => panic!("a 17 MiB note was not refused as invalid: {other:?}"),

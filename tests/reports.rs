@@ -234,8 +234,8 @@ fn tier_floors_are_edited_through_the_rules_and_refused_out_of_order() {
     wrong.tier_floors[0].1 = Fen::wan(60);
     match admin.set_rules(wrong, rules.clone()) {
         Err(ServiceError::Invalid(v)) => {
-            assert_eq!(v[0].field, "卡级别门槛");
-            assert!(v[0].reason.contains("白金卡"), "{v:?}");
+            assert_eq!(v[0].field.zh(), "卡级别门槛");
+            assert!(v[0].problem.to_string().contains("白金卡"), "{v:?}");
         }
         other => panic!("expected Invalid, got {other:?}"),
     }

@@ -277,3 +277,24 @@ fn a_mistyped_command_line_is_told_in_chinese_with_the_usage_and_status_2() {
     let o = mingdan(&["--help"]);
     assert_eq!(o.status.code(), Some(0));
 }
+
+#[test]
+fn a_refused_request_reads_in_the_language_of_lang_also_over_the_socket() {
+    let b = branch();
+    map_me(&b.service, "9001", "1001");
+    let server = serve_in(b.service.clone(), b.dir.path());
+    let so = server.socket.to_str().unwrap().to_string();
+    let backwards = ["export", "contacts", "-", "--from", "2026-11-10", "--to", "2026-11-01"];
+
+    let o = mingdan(&[&["--socket", so.as_str(), "--lang", "en"][..], &backwards[..]].concat());
+    assert!(!o.status.success());
+    let said = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(said.contains("mingdan: date: the end date is before the start date"), "{said}");
+    assert!(!said.contains("结束日期"), "the refusal is English, not Chinese:\n{said}");
+
+    // Chinese stays the default, word for word what it was.
+    let o = mingdan(&[&["--socket", so.as_str()][..], &backwards[..]].concat());
+    assert!(!o.status.success());
+    assert!(text(&o).contains("mingdan：日期：结束日期早于开始日期"), "{}", text(&o));
+    server.stop().unwrap();
+}

@@ -80,7 +80,7 @@ fn an_invalid_contact_is_refused_with_its_fields_and_nothing_is_written() {
     dr.next_callback = Some(d(2026, 11, 1));
     match s.log_contact(dr) {
         Err(ServiceError::Invalid(list)) => {
-            let fields: Vec<&str> = list.iter().map(|i| i.field.as_str()).collect();
+            let fields: Vec<&str> = list.iter().map(|i| i.field.zh()).collect();
             assert_eq!(fields, ["满意度", "下次回访"]);
         }
         other => panic!("expected Invalid, got {other:?}"),
@@ -249,7 +249,7 @@ fn staff_with_clients_cannot_be_deactivated_before_handover() {
     let mut leaving = staff("2001", "王芳", "柜员", "城关", Permission::Staff);
     leaving.active = false;
     match b.session("9001").save_staff(leaving) {
-        Err(ServiceError::Invalid(list)) => assert!(list[0].reason.contains("3 位客户")),
+        Err(ServiceError::Invalid(list)) => assert!(list[0].problem.to_string().contains("3 位客户")),
         other => panic!("{other:?}"),
     }
 }
@@ -312,7 +312,7 @@ fn the_staff_directory_will_not_lock_out_its_admin_or_strand_a_roster_by_either_
     let admin = b.session("9001");
     let me = staff("9001", "管理员", "后台管理人员", "城关", Permission::Admin);
     let refused = |r: Result<(), ServiceError>, field: &str| match r {
-        Err(ServiceError::Invalid(p)) => assert!(p.iter().any(|i| i.field == field), "{p:?}"),
+        Err(ServiceError::Invalid(p)) => assert!(p.iter().any(|i| i.field.zh() == field), "{p:?}"),
         other => panic!("expected a refusal on {field}, got {other:?}"),
     };
     refused(admin.save_staff(Staff { permission: Permission::Manager, ..me.clone() }), "权限");

@@ -1247,3 +1247,68 @@ fn complaint_figures_and_list_move_by_quarter_and_the_figures_drill_to_the_list(
     let list = screen(&mut app);
     assert!(list.contains("2026Q3") && !list.contains("张伟"), "{list}");
 }
+
+/// The line of the contact form whose field is `label` (after the `>` that marks the cursor).
+fn field_line(shown: &str, label: &str) -> String {
+    shown
+        .lines()
+        .find(|l| l.get(1..).is_some_and(|rest| rest.starts_with(label)))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn a_problem_shows_beside_its_field_once_left_and_saving_takes_the_cursor_back_to_it() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('c'));
+    // To 下次回访: 方式, 目的, 本次完成, 结果, 满意度, 备注.
+    for _ in 0..6 {
+        press(&mut app, KeyCode::Tab);
+    }
+    ctrl(&mut app, 'u');
+    // A date that reads, but that the contact's rules refuse: shown once the field is left,
+    // without saving.
+    typ(&mut app, "2026-11-01");
+    assert!(!screen(&mut app).contains("应晚于本次联系日期"), "not while still typing");
+    press(&mut app, KeyCode::Tab);
+    let shown = screen(&mut app);
+    assert!(field_line(&shown, "下次回访").contains("应晚于本次联系日期"), "{shown}");
+    assert!(field_line(&shown, "联系时间").starts_with('>'), "the cursor moved on:\n{shown}");
+
+    // What cannot be read at all: up to the note, then Ctrl-S.
+    press(&mut app, KeyCode::BackTab);
+    ctrl(&mut app, 'u');
+    typ(&mut app, "胡说八道");
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::BackTab);
+    assert!(field_line(&screen(&mut app), "满意度").starts_with('>'), "{}", screen(&mut app));
+    ctrl(&mut app, 's');
+    let shown = screen(&mut app);
+    let line = field_line(&shown, "下次回访");
+    assert!(line.starts_with('>'), "Ctrl-S takes the cursor to the field:\n{shown}");
+    assert!(line.contains("胡说八道") && line.contains("看不懂"), "the problem is beside it:\n{shown}");
+    assert!(shown.contains("下次回访：看不懂"), "and said in full on the message line:\n{shown}");
+    assert!(app.top_title().starts_with("记录联系"), "the form stays open");
+    assert!(s.client(cno("C1")).unwrap().contacts.is_empty());
+}
+
+#[test]
+fn under_lang_en_the_contact_forms_problems_read_in_english() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &mingdan::tui::text::EN).unwrap();
+    press(&mut app, KeyCode::Char('c'));
+    for _ in 0..6 {
+        press(&mut app, KeyCode::Tab);
+    }
+    ctrl(&mut app, 'u');
+    typ(&mut app, "2026-11-01");
+    ctrl(&mut app, 's');
+    let shown = screen(&mut app);
+    assert!(shown.contains("must be after the day of this contact"), "{shown}");
+    assert!(!shown.contains("应晚于"), "no Chinese rule text under --lang en:\n{shown}");
+}

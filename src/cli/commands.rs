@@ -71,7 +71,7 @@ pub fn init(store: &Path, no: &str, name: &str, outlet: &str, role: &str, login:
     };
     let admin = Staff {
         no: StaffNo::parse(no)?,
-        name: crate::domain::staff::parse_person_name("姓名", name)?,
+        name: crate::domain::staff::parse_person_name(crate::domain::Field::Name, name)?,
         role: JobRole::parse(role)?,
         outlet: OutletId::parse(outlet)?,
         login: Some(Login::parse(&login)?),
@@ -109,7 +109,7 @@ pub fn staff_add(api: &dyn Api, args: StaffArgs<'_>) -> Result<()> {
     let old = api.list_staff()?.into_iter().find(|s| s.no == no);
     let role = JobRole::parse(role)?;
     let staff = Staff {
-        name: crate::domain::staff::parse_person_name("姓名", name)?,
+        name: crate::domain::staff::parse_person_name(crate::domain::Field::Name, name)?,
         outlet: OutletId::parse(outlet)?,
         login: match login {
             Some(l) => Some(Login::parse(l)?),
@@ -485,7 +485,7 @@ fn write_import_report(
 }
 
 fn parse_day(flag: &str, raw: Option<&str>) -> Result<Option<NaiveDate>> {
-    raw.map(|r| crate::import::cells::date(r).map_err(|e| anyhow!("--{flag}：{}", e.reason))).transpose()
+    raw.map(|r| crate::import::cells::date(r).map_err(|e| anyhow!("--{flag}：{}", e.problem))).transpose()
 }
 
 pub fn export(

@@ -415,6 +415,25 @@ pub fn is_stdout_closed(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.is::<StdoutClosed>())
 }
 
+/// The line `main` prints for a failed command, in the `--lang` chosen: the causes joined as
+/// `{:#}` joins them, each refused request (`ServiceError`) in that language. Chinese is the
+/// `{:#}` text itself.
+pub fn error_line(e: &anyhow::Error, lang: Option<Lang>) -> String {
+    match lang.unwrap_or_default() {
+        Lang::Zh => format!("mingdan：{e:#}"),
+        Lang::En => {
+            let causes: Vec<String> = e
+                .chain()
+                .map(|c| match c.downcast_ref::<crate::service::ServiceError>() {
+                    Some(s) => s.render(Lang::En),
+                    None => c.to_string(),
+                })
+                .collect();
+            format!("mingdan: {}", causes.join(": "))
+        }
+    }
+}
+
 fn data_dir() -> Result<PathBuf> {
     directories::ProjectDirs::from("", "", "mingdan")
         .map(|d| d.data_dir().to_path_buf())
@@ -625,7 +644,7 @@ fn run_work(session: &dyn Api, command: WorkCommand) -> Result<()> {
         WorkCommand::Import { what, file, dry_run, sheet, new_outlets, report } => {
             let new_outlets = new_outlets
                 .iter()
-                .map(|o| OutletId::parse(o).map_err(|e| anyhow::anyhow!("--new-outlet：{}", e.reason)))
+                .map(|o| OutletId::parse(o).map_err(|e| anyhow::anyhow!("--new-outlet：{}", e.problem)))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             commands::import(
                 session,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::labels::labelled_enum;
 
 labelled_enum!(
-    AuditAction, "操作", {
+    AuditAction, crate::domain::Field::AuditAction, {
         LogContact => "记录联系";
         EditPlan => "修改营销预案";
         SetSticker => "贴标";

@@ -1,5 +1,6 @@
 //! Calendar rules: quarters (季度) and how a due date looks from today.
 
+use super::Problem;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -408,15 +409,14 @@ fn read_date(s: &str, today: NaiveDate, sense: DateSense) -> Option<NaiveDate> {
 
 /// Reads a date typed into a form field, relative to `today`, in one of the `DATE_FORMS`
 /// (docs/KEYS.md lists them). `sense` says which way a date written without its year, month or
-/// week points. The error names the input and shows forms that would work.
-pub fn parse_date(input: &str, today: NaiveDate, sense: DateSense) -> Result<NaiveDate, String> {
+/// week points. The error (`Problem::NotADate`) quotes the input and shows forms that would work.
+pub fn parse_date(input: &str, today: NaiveDate, sense: DateSense) -> Result<NaiveDate, Problem> {
     let raw = input.trim();
-    read_date(&normalize(raw), today, sense)
-        .ok_or_else(|| format!("看不懂“{raw}”，可写 2026-12-05、12-05、5号、+7、3天后、下周一、月底 等"))
+    read_date(&normalize(raw), today, sense).ok_or_else(|| Problem::NotADate { raw: raw.to_string() })
 }
 
 /// A date to come (下次回访, a launch's deadline): `parse_date` with `DateSense::Ahead`.
-pub fn parse_date_input(input: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+pub fn parse_date_input(input: &str, today: NaiveDate) -> Result<NaiveDate, Problem> {
     parse_date(input, today, DateSense::Ahead)
 }
 
@@ -497,12 +497,12 @@ fn read_time(s: &str) -> Option<NaiveTime> {
 /// `12-31` = the most recent 31 December, `5号`), or a date then a time with or without a
 /// space (`昨天14:30`, `12-31 15:00`). A date alone is noon, or now if it is today. Whether
 /// the result is too far back or in the future is the contact's rule (`ContactDraft::problems`).
-pub fn parse_contact_time(input: &str, now: NaiveDateTime) -> Result<NaiveDateTime, String> {
+pub fn parse_contact_time(input: &str, now: NaiveDateTime) -> Result<NaiveDateTime, Problem> {
     let raw = input.trim();
     if raw.is_empty() || raw == "现在" || raw.eq_ignore_ascii_case("now") {
         return Ok(now);
     }
-    let bad = || format!("看不懂“{raw}”，可写 14:30、1430、昨天 14:30、12-31 15:00、5号 9:00 等");
+    let bad = || Problem::NotAContactTime { raw: raw.to_string() };
     let today = now.date();
     let day = |s: &str| if s.is_empty() { Some(today) } else { read_date(s, today, DateSense::Back) };
     let whole = normalize(raw);
@@ -646,6 +646,7 @@ mod tests {
         assert_eq!(parse_date_input("月底", d(2026, 11, 30)), Ok(d(2026, 12, 31)));
         assert_eq!(parse_date_input("+1月", d(2026, 1, 31)), Ok(d(2026, 2, 28)));
         let err = p("过几天").unwrap_err();
+        let err = err.to_string();
         assert!(err.contains("过几天") && err.contains("下周一"), "{err}");
         assert!(p("+x").is_err());
     }
@@ -764,6 +765,7 @@ mod tests {
         assert_eq!(p("2026-12-30 08:15"), Ok(at(2026, 12, 30, 8, 15)));
         for bad in ["2460", "25:00", "下午", "14:3", "昨天 下午"] {
             let err = p(bad).unwrap_err();
+            let err = err.to_string();
             assert!(err.contains(bad.trim()) && err.contains("1430"), "{bad}: {err}");
         }
     }

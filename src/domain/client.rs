@@ -3,13 +3,13 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::Invalid;
 use super::ids::{ClientNo, OutletId, StaffNo};
 use super::labels::labelled_enum;
 use super::money::Fen;
+use super::{Field, Invalid, Problem};
 
 labelled_enum!(
-    Gender, "性别", {
+    Gender, crate::domain::Field::Gender, {
         Male => "男", ["男性", "m", "male", "1"];
         Female => "女", ["女性", "f", "female", "2"];
         Unknown => "未知", ["", "-", "0"];
@@ -18,7 +18,7 @@ labelled_enum!(
 
 labelled_enum!(
     /// Card tier, lowest first; thresholds on average financial assets are configuration.
-    CardTier, "卡级别", {
+    CardTier, crate::domain::Field::CardTier, {
         Ordinary => "普通卡", ["普通", "普卡", "ordinary"];
         Gold => "金卡", ["gold"];
         Platinum => "白金卡", ["白金", "platinum"];
@@ -36,7 +36,7 @@ impl CardTier {
 
 labelled_enum!(
     /// Value classification; decides the callback cadence.
-    ClientClass, "客户分类", {
+    ClientClass, crate::domain::Field::ClientClass, {
         Key => "关键客户", ["关键", "key"];
         Important => "重要客户", ["重要", "important"];
         Ordinary => "普通客户", ["普通", "ordinary"];
@@ -46,7 +46,7 @@ labelled_enum!(
 
 labelled_enum!(
     /// The "稳内攻外" strategy segment the client is worked under.
-    Segment, "客户类型", {
+    Segment, crate::domain::Field::Segment, {
         Maintain => "维护", ["维护客户", "金卡以上", "maintain"];
         Uplift => "提升", ["提升客户", "潜力客户", "潜力", "uplift"];
         Develop => "拓展", ["拓展客户", "潜在客户", "develop"];
@@ -55,7 +55,7 @@ labelled_enum!(
 );
 
 labelled_enum!(
-    ClientStatus, "客户状态", {
+    ClientStatus, crate::domain::Field::ClientStatus, {
         Active => "活跃", ["正常", "active", ""];
         Dormant => "沉睡", ["睡眠", "dormant"];
         Lost => "流失", ["销户", "lost"];
@@ -153,10 +153,10 @@ pub const PLAN_MAX_CHARS: usize = 2000;
 pub fn parse_plan(raw: &str) -> Result<String, Invalid> {
     let text = super::text::newlines(raw.trim_end()).into_owned();
     if text.chars().count() > PLAN_MAX_CHARS {
-        return Err(Invalid::new("营销预案", format!("过长（最多 {PLAN_MAX_CHARS} 个字）")));
+        return Err(Invalid::new(Field::Plan, Problem::TooLongMax { max: PLAN_MAX_CHARS }));
     }
     if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(Invalid::new("营销预案", "含有控制字符"));
+        return Err(Invalid::new(Field::Plan, Problem::ControlChars));
     }
     Ok(text)
 }
@@ -215,26 +215,32 @@ fn has_several_numbers(s: &str) -> bool {
 /// clearing the field). Refused: two numbers in one value, a mobile a digit short or long, any
 /// other shape, and Excel's scientific notation (the digits are lost).
 pub fn parse_phone(raw: &str) -> Result<String, Invalid> {
-    const FIELD: &str = "手机号码";
+    const FIELD: Field = Field::Phone;
     let s = raw.trim();
     if s.is_empty() {
         return Ok(String::new());
     }
     let q = quoted(s);
     if is_excel_scientific(s) {
-        return Err(Invalid::new(FIELD, format!("{q}{EXCEL_HINT}")));
+        return Err(Invalid::new(FIELD, Problem::ExcelScientific { raw: q }));
     }
     if has_several_numbers(s) {
-        return Err(Invalid::new(
+        return Err(Invalid::said(
             FIELD,
             format!("{q}含有不止一个号码；一个单元格只能填一个号码，请只保留一个（其余的可写进营销预案）"),
+            format!(
+                "{q} holds more than one number; keep one per cell (put the others in the marketing plan)"
+            ),
         ));
     }
     let bad = || {
-        Invalid::new(
+        Invalid::said(
             FIELD,
             format!(
                 "{q}不是有效的电话号码：手机号为 1 开头的 11 位数字，座机为区号加 7–8 位号码（如 0371-12345678）；请核对后改正"
+            ),
+            format!(
+                "{q} is not a phone number: a mobile is 11 digits starting with 1, a landline an area code and 7–8 digits (0371-12345678)"
             ),
         )
     };
@@ -264,9 +270,10 @@ pub fn parse_phone(raw: &str) -> Result<String, Invalid> {
                 Err(bad())
             }
         }
-        b'1' if b.len() == 10 || b.len() == 12 => Err(Invalid::new(
+        b'1' if b.len() == 10 || b.len() == 12 => Err(Invalid::said(
             FIELD,
             format!("{q}是 {} 位数字，手机号应为 11 位；请核对是否多打或漏打了一位", b.len()),
+            format!("{q} has {} digits; a mobile has 11: check for a digit too many or missing", b.len()),
         )),
         b'0' => {
             let area = if digits.starts_with("010") || digits.starts_with("02") { 3 } else { 4 };
@@ -366,64 +373,88 @@ pub fn id_kind(id: &str) -> Option<IdKind> {
 /// other than 18, 15 or 8, any other shape, and Excel's scientific notation. A birth date in the
 /// future needs today's date: `import::cells::id_number_as_of` checks it.
 pub fn parse_id_number(raw: &str) -> Result<String, Invalid> {
-    const FIELD: &str = "证件号码";
+    const FIELD: Field = Field::IdNumber;
     let s: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
     if s.is_empty() {
         return Ok(String::new());
     }
     let q = quoted(raw.trim());
     if is_excel_scientific(&s) {
-        return Err(Invalid::new(FIELD, format!("{q}{EXCEL_HINT}")));
+        return Err(Invalid::new(FIELD, Problem::ExcelScientific { raw: q }));
     }
     match id_kind(&s) {
         Some(IdKind::Resident) => {
             if !resident_id_checksum_ok(&s) {
-                return Err(Invalid::new(
+                return Err(Invalid::said(
                     FIELD,
                     format!(
                         "{q}校验位不对（最后一位与前 17 位算出的不符），号码中有抄错的地方；请对照证件核对后改正"
+                    ),
+                    format!(
+                        "{q} has a wrong check character (the last does not match the first 17): check it against the card"
                     ),
                 ));
             }
             if birthday_from_id(&s).is_none() {
                 let written = s.get(6..14).unwrap_or("");
-                return Err(Invalid::new(
+                return Err(Invalid::said(
                     FIELD,
                     format!("{q}中的出生日期“{written}”不是真实的日期；请对照证件核对后改正"),
+                    format!("the birth date “{written}” in {q} is not a real day: check it against the card"),
                 ));
             }
         }
         Some(IdKind::Resident15) => {
             if birthday_from_id(&s).is_none() {
                 let written = s.get(6..12).unwrap_or("");
-                return Err(Invalid::new(
+                return Err(Invalid::said(
                     FIELD,
                     format!(
                         "{q}是 15 位身份证号，其中的出生日期“{written}”不是真实的日期；请对照证件核对后改正"
+                    ),
+                    format!(
+                        "the birth date “{written}” in the 15-digit ID {q} is not a real day: check it against the card"
                     ),
                 ));
             }
         }
         Some(_) => {}
-        None => return Err(Invalid::new(FIELD, format!("{q}{}", unknown_id_shape(&s)))),
+        None => {
+            let (zh, en) = unknown_id_shape(&s);
+            return Err(Invalid::said(FIELD, format!("{q}{zh}"), format!("{q} {en}")));
+        }
     }
     Ok(s)
 }
 
-/// Why a number has no document's shape, as the end of a sentence after the quoted value.
-fn unknown_id_shape(s: &str) -> String {
+/// Why a number has no document's shape, as the end of a sentence after the quoted value, in
+/// Chinese and in English.
+fn unknown_id_shape(s: &str) -> (String, String) {
     let n = s.chars().count();
     if s.bytes().all(|b| b.is_ascii_digit()) {
         if (16..=19).contains(&n) {
-            return format!(
-                "是 {n} 位数字，身份证号应为 18 位（末位可为 X）或 15 位；请核对是否多打或漏打了一位"
+            return (
+                format!(
+                    "是 {n} 位数字，身份证号应为 18 位（末位可为 X）或 15 位；请核对是否多打或漏打了一位"
+                ),
+                format!(
+                    "has {n} digits; a resident ID has 18 (the last may be X) or 15: check for a digit too many or missing"
+                ),
             );
         }
-        return format!(
-            "是 {n} 位数字，不是证件号码的格式（身份证为 18 位或 15 位，台胞证为 8 位）；请对照证件核对后改正"
+        return (
+            format!(
+                "是 {n} 位数字，不是证件号码的格式（身份证为 18 位或 15 位，台胞证为 8 位）；请对照证件核对后改正"
+            ),
+            format!(
+                "has {n} digits, no document's shape (resident IDs 18 or 15, Taiwan permits 8): check it against the card"
+            ),
         );
     }
-    "不是有效的证件号码：身份证为 18 位（末位可为 X）或 15 位，护照和港澳台通行证为字母加数字（如 E12345678、H12345678）；请对照证件核对后改正".into()
+    (
+        "不是有效的证件号码：身份证为 18 位（末位可为 X）或 15 位，护照和港澳台通行证为字母加数字（如 E12345678、H12345678）；请对照证件核对后改正".into(),
+        "is not an ID number: resident IDs have 18 (last may be X) or 15 digits, passports and permits letters and digits (E12345678, H12345678)".into(),
+    )
 }
 
 /// Eighteen characters, the first seventeen digits: the shape of a resident ID number.
@@ -497,7 +528,7 @@ pub fn birthday_from_id(id: &str) -> Option<NaiveDate> {
 /// Also says whether the figure as written was finer than 0.1% and so was cut (79.95% is kept
 /// as 79.9%): the importer says so for each such row, never silently.
 pub fn parse_self_service_exact(raw: &str) -> Result<(u16, bool), Invalid> {
-    let field = "自办业务比例";
+    let field = Field::SelfServiceRatio;
     let s = raw.trim();
     if s.is_empty() {
         return Ok((0, false));
@@ -506,7 +537,13 @@ pub fn parse_self_service_exact(raw: &str) -> Result<(u16, bool), Invalid> {
         Some(n) => (n.trim(), true),
         None => (s, false),
     };
-    let bad = || Invalid::new(field, format!("{}不是比例；请写成百分比或小数，如 85% 或 0.85", quoted(s)));
+    let bad = || {
+        Invalid::said(
+            field,
+            format!("{}不是比例；请写成百分比或小数，如 85% 或 0.85", quoted(s)),
+            format!("{} is not a ratio; write a percentage or a fraction, as 85% or 0.85", quoted(s)),
+        )
+    };
     let (int, frac) = num.split_once('.').unwrap_or((num, ""));
     if int.is_empty() || !int.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit())
     {
@@ -528,7 +565,11 @@ pub fn parse_self_service_exact(raw: &str) -> Result<(u16, bool), Invalid> {
         (millionths / 100_000, millionths % 100_000)
     };
     if permille > 1000 {
-        return Err(Invalid::new(field, format!("{}超过了 100%；比例最多为 100%，请核对后改正", quoted(s))));
+        return Err(Invalid::said(
+            field,
+            format!("{}超过了 100%；比例最多为 100%，请核对后改正", quoted(s)),
+            format!("{} is over 100%, the most a ratio can be", quoted(s)),
+        ));
     }
     Ok((permille as u16, rest != 0 || beyond_six))
 }
@@ -563,8 +604,8 @@ mod tests {
         assert_eq!(Segment::parse("挖掘"), Ok(Segment::OtherBank));
         assert_eq!(ClientStatus::parse(""), Ok(ClientStatus::Active));
         let err = CardTier::parse("铜卡").unwrap_err();
-        assert_eq!(err.field, "卡级别");
-        assert!(err.reason.contains("金卡 / 白金卡"), "{}", err.reason);
+        assert_eq!(err.field, Field::CardTier);
+        assert!(err.problem.to_string().contains("金卡 / 白金卡"), "{}", err.problem.to_string());
     }
 
     #[test]
@@ -606,20 +647,20 @@ mod tests {
         assert!(parse_phone("1380013800").is_err(), "a mobile one digit short");
         assert_eq!(parse_phone("6388123"), Ok("6388123".into()));
         let err = parse_phone("1.38001E+10").unwrap_err();
-        assert!(err.reason.contains("科学计数法"));
+        assert!(err.problem.to_string().contains("科学计数法"));
     }
 
     #[test]
     fn resident_ids_are_checked_by_their_check_digit() {
         // GB 11643 example number.
         assert_eq!(parse_id_number("11010519491231002x"), Ok("11010519491231002X".into()));
-        assert!(parse_id_number("110105194912310021").unwrap_err().reason.contains("校验位"));
+        assert!(parse_id_number("110105194912310021").unwrap_err().problem.to_string().contains("校验位"));
         assert_eq!(parse_id_number("E12345678"), Ok("E12345678".into()));
         assert_eq!(parse_id_number("410105 800303 771"), Ok("410105800303771".into()), "15-digit old ID");
         assert!(parse_id_number("123456789012345号").is_err(), "no document has this shape");
-        assert!(parse_id_number("41010519800303077").unwrap_err().reason.contains("17 位"));
+        assert!(parse_id_number("41010519800303077").unwrap_err().problem.to_string().contains("17 位"));
         assert_eq!(birthday_from_id("410105800303771"), NaiveDate::from_ymd_opt(1980, 3, 3));
-        assert!(parse_id_number("1.10105E+17").unwrap_err().reason.contains("Excel"));
+        assert!(parse_id_number("1.10105E+17").unwrap_err().problem.to_string().contains("Excel"));
         assert_eq!(resident_id_check_char("11010519491231002"), Some('X'));
         assert_eq!(birthday_from_id("11010519491231002X"), NaiveDate::from_ymd_opt(1949, 12, 31));
         assert_eq!(birthday_from_id("E12345678"), None);

@@ -12,15 +12,15 @@ use std::fmt;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use serde::{Deserialize, Serialize};
 
-use super::Invalid;
 use super::calendar::Quarter;
 use super::ids::{ClientNo, OutletId, StaffNo};
 use super::labels::labelled_enum;
 use super::text::check_line;
+use super::{Field, Invalid, Problem};
 
 labelled_enum!(
     /// What the complaint is about (投诉类别).
-    Category, "投诉类别", {
+    Category, crate::domain::Field::ComplaintCategory, {
         Product => "产品", ["product"];
         Attitude => "服务态度", ["态度", "attitude"];
         Process => "业务流程", ["流程", "process"];
@@ -32,7 +32,7 @@ labelled_enum!(
 
 labelled_enum!(
     /// How serious the complaint is (严重程度); sets every step's deadline (`ServiceLevels`).
-    Severity, "严重程度", {
+    Severity, crate::domain::Field::Severity, {
         Normal => "一般", ["normal"];
         Serious => "严重", ["serious"];
         Critical => "非常严重", ["critical"];
@@ -41,7 +41,7 @@ labelled_enum!(
 
 labelled_enum!(
     /// How the complaint reached the branch (投诉渠道).
-    ComplaintChannel, "投诉渠道", {
+    ComplaintChannel, crate::domain::Field::ComplaintChannel, {
         Counter => "网点现场", ["现场", "网点", "counter"];
         Phone => "电话", ["phone"];
         Hotline => "客服热线", ["热线", "95588", "hotline"];
@@ -53,7 +53,7 @@ labelled_enum!(
 
 labelled_enum!(
     /// The five steps of complaint handling, in order (处理环节).
-    Step, "处理环节", {
+    Step, crate::domain::Field::Step, {
         Receive => "受理", ["receive"];
         Classify => "分类", ["classify"];
         Investigate => "调查", ["investigate"];
@@ -64,7 +64,7 @@ labelled_enum!(
 
 labelled_enum!(
     /// The client's view when told the outcome at 反馈 (客户评价).
-    Satisfaction, "客户评价", {
+    Satisfaction, crate::domain::Field::ClientView, {
         Satisfied => "满意", ["satisfied"];
         Fair => "基本满意", ["fair"];
         Unsatisfied => "不满意", ["unsatisfied"];
@@ -139,12 +139,17 @@ impl ServiceLevels {
     pub fn check(&self) -> Result<(), Invalid> {
         for sev in Severity::ALL {
             let Some(days) = self.days.get(sev) else {
-                return Err(Invalid::new("服务时限", format!("缺少“{sev}”的时限")));
+                return Err(Invalid::said(
+                    Field::ServiceLevels,
+                    format!("缺少“{sev}”的时限"),
+                    format!("the levels of “{sev}” are missing"),
+                ));
             };
             if let Some((step, d)) = Step::ALL.iter().zip(days).find(|(_, d)| **d > MAX_STEP_DAYS) {
-                return Err(Invalid::new(
-                    "服务时限",
+                return Err(Invalid::said(
+                    Field::ServiceLevels,
                     format!("“{sev}”的“{step}”为 {d} 个工作日，最多 {MAX_STEP_DAYS} 个工作日"),
+                    format!("“{step}” of “{sev}” is {d} working days, at most {MAX_STEP_DAYS}"),
                 ));
             }
         }
@@ -159,8 +164,13 @@ impl ServiceLevels {
     /// Reads "1/1/3/3/2" (or with commas or spaces): five whole numbers of working days.
     pub fn parse_days(raw: &str) -> Result<[u8; 5], Invalid> {
         let parts: Vec<&str> = raw.split(['/', ',', '，', ' ']).filter(|p| !p.is_empty()).collect();
-        let bad =
-            || Invalid::new("服务时限", format!("“{}”应为五个环节的工作日数，如 1/1/3/3/2", raw.trim()));
+        let bad = || {
+            Invalid::said(
+                Field::ServiceLevels,
+                format!("“{}”应为五个环节的工作日数，如 1/1/3/3/2", raw.trim()),
+                format!("“{}” should be the working days of the five steps, as 1/1/3/3/2", raw.trim()),
+            )
+        };
         if parts.len() != 5 {
             return Err(bad());
         }
@@ -311,23 +321,23 @@ pub struct NewComplaint {
 impl NewComplaint {
     /// Refuses empty or over-long text and control characters, naming the field.
     pub fn check(&self) -> Result<(), Invalid> {
-        check_text("客户诉求", &self.said, false)?;
-        check_text("客户诉请", &self.asks, true)
+        check_text(Field::ClientSaid, &self.said, false)?;
+        check_text(Field::ClientAsks, &self.asks, true)
     }
 }
 
 /// A note or complaint text: at most `TEXT_MAX_CHARS`, line breaks allowed, no other control
 /// characters.
-pub fn check_text(field: &str, text: &str, may_be_empty: bool) -> Result<(), Invalid> {
+pub fn check_text(field: Field, text: &str, may_be_empty: bool) -> Result<(), Invalid> {
     for line in text.split('\n') {
         check_line(field, line, TEXT_MAX_CHARS, true)?;
     }
     if !may_be_empty && text.trim().is_empty() {
-        return Err(Invalid::new(field, "不能为空"));
+        return Err(Invalid::new(field, Problem::Empty));
     }
     let n = text.chars().count();
     if n > TEXT_MAX_CHARS {
-        return Err(Invalid::new(field, format!("过长（{n} 个字，最多 {TEXT_MAX_CHARS} 个字）")));
+        return Err(Invalid::new(field, Problem::TooLong { chars: n, max: TEXT_MAX_CHARS }));
     }
     Ok(())
 }
@@ -351,9 +361,9 @@ pub struct Complaint {
     pub runs: Vec<StepRun>,
 }
 
-/// Why a move was refused, in Chinese, naming the field 处理环节.
-fn refuse<T>(reason: impl Into<String>) -> Result<T, Invalid> {
-    Err(Invalid::new(Step::FIELD, reason))
+/// Why a move was refused, in Chinese and English, naming the field 处理环节.
+fn refuse<T>(zh: impl Into<String>, en: impl Into<String>) -> Result<T, Invalid> {
+    Err(Invalid::said(Step::FIELD, zh, en))
 }
 
 impl Complaint {
@@ -451,31 +461,52 @@ impl Complaint {
         levels: &ServiceLevels,
     ) -> Result<(), Invalid> {
         let Some((open_step, owner)) = self.open().map(|r| (r.step, r.owner().clone())) else {
-            return refuse(format!("投诉 {} 已办结，不能再推进", self.id));
+            return refuse(
+                format!("投诉 {} 已办结，不能再推进", self.id),
+                format!("complaint {} is closed and cannot move on", self.id),
+            );
         };
         if open_step != step {
-            return refuse(format!(
-                "投诉 {} 当前在“{open_step}”环节，不能完成“{step}”（环节须按 受理→分类→调查→处理→反馈 依次完成）",
-                self.id
-            ));
+            return refuse(
+                format!(
+                    "投诉 {} 当前在“{open_step}”环节，不能完成“{step}”（环节须按 受理→分类→调查→处理→反馈 依次完成）",
+                    self.id
+                ),
+                format!(
+                    "complaint {} is at “{open_step}”, so “{step}” cannot be done (steps go in order 受理→分类→调查→处理→反馈)",
+                    self.id
+                ),
+            );
         }
-        check_text("处理说明", note, false)?;
+        check_text(Field::StepNote, note, false)?;
         if step != Step::Feedback && feedback.is_some() {
-            return refuse(format!("客户评价只在“反馈”环节记录，当前是“{step}”"));
+            return refuse(
+                format!("客户评价只在“反馈”环节记录，当前是“{step}”"),
+                format!("the client's view is recorded only at “反馈”; this is “{step}”"),
+            );
         }
         if step != Step::Classify && reclassify.is_some() {
-            return refuse(format!("类别和严重程度只在“分类”环节修改，当前是“{step}”"));
+            return refuse(
+                format!("类别和严重程度只在“分类”环节修改，当前是“{step}”"),
+                format!("category and severity change only at “分类”; this is “{step}”"),
+            );
         }
         if step == Step::Feedback {
             let Some(f) = feedback else {
                 return refuse(
                     "反馈环节须记录已告知客户的日期和客户评价（满意 / 基本满意 / 不满意），否则不能办结",
+                    "“反馈” needs the day the client was told and their view (满意 / 基本满意 / 不满意) before it closes",
                 );
             };
             if f.told_on < self.received_at.date() || f.told_on > at.date() {
-                return Err(Invalid::new(
-                    "告知日期",
+                return Err(Invalid::said(
+                    Field::ToldOn,
                     format!("{} 不在受理日 {} 与今天之间", f.told_on, self.received_at.date()),
+                    format!(
+                        "{} is not between the day received, {}, and today",
+                        f.told_on,
+                        self.received_at.date()
+                    ),
                 ));
             }
         }
@@ -509,13 +540,20 @@ impl Complaint {
         by: &StaffNo,
         at: NaiveDateTime,
     ) -> Result<(), Invalid> {
-        check_line("改派原因", reason, REASON_MAX_CHARS, false)?;
+        check_line(Field::ReassignReason, reason, REASON_MAX_CHARS, false)?;
         let id = self.id;
         let Some(run) = self.runs.last_mut().filter(|r| r.done.is_none()) else {
-            return refuse(format!("投诉 {id} 已办结，不能改派"));
+            return refuse(
+                format!("投诉 {id} 已办结，不能改派"),
+                format!("complaint {id} is closed and cannot be reassigned"),
+            );
         };
         if run.owner() == &to {
-            return Err(Invalid::new("接手人", format!("{to} 已是“{}”环节的负责人", run.step)));
+            return Err(Invalid::said(
+                Field::TakenOverBy,
+                format!("{to} 已是“{}”环节的负责人", run.step),
+                format!("{to} already owns “{}”", run.step),
+            ));
         }
         let from = run.owner().clone();
         run.reassigned.push(Reassignment { at, from, to, by: by.clone(), reason: reason.to_string() });
@@ -772,7 +810,7 @@ mod tests {
         assert!(lv.check().is_ok());
         assert_eq!(lv.show(Severity::Normal), "1/1/3/3/2");
         lv.days.insert(Severity::Serious, [1, 1, 30, 1, 1]);
-        assert!(lv.check().unwrap_err().reason.contains("调查"));
+        assert!(lv.check().unwrap_err().problem.to_string().contains("调查"));
         lv.days.remove(&Severity::Serious);
         assert!(lv.check().is_err());
     }
@@ -810,8 +848,8 @@ mod tests {
     fn steps_go_in_order_and_only_once() {
         let mut c = received(Severity::Normal, t(d(2026, 11, 18), 10));
         let e = step(&mut c, Step::Investigate, t(d(2026, 11, 18), 11)).unwrap_err();
-        assert_eq!(e.field, "处理环节");
-        assert!(e.reason.contains("当前在“分类”环节"), "{e}");
+        assert_eq!(e.field.zh(), "处理环节");
+        assert!(e.problem.to_string().contains("当前在“分类”环节"), "{e}");
         step(&mut c, Step::Classify, t(d(2026, 11, 18), 11)).unwrap();
         // The same move sent twice is refused, not applied twice.
         assert!(step(&mut c, Step::Classify, t(d(2026, 11, 18), 11)).is_err());
@@ -820,14 +858,14 @@ mod tests {
         assert_eq!(c.open().unwrap().step, Step::Feedback);
         // 反馈 cannot be finished, nor the complaint closed, without the client's view.
         let e = step(&mut c, Step::Feedback, t(d(2026, 11, 20), 9)).unwrap_err();
-        assert!(e.reason.contains("客户评价"), "{e}");
+        assert!(e.problem.to_string().contains("客户评价"), "{e}");
         assert!(!c.is_closed());
         feedback(&mut c, Satisfaction::Satisfied, t(d(2026, 11, 20), 9)).unwrap();
         assert!(c.is_closed());
         assert_eq!(c.closed_at(), Some(t(d(2026, 11, 20), 9)));
         assert!(c.within_level());
         let e = step(&mut c, Step::Feedback, t(d(2026, 11, 20), 10)).unwrap_err();
-        assert!(e.reason.contains("已办结"), "{e}");
+        assert!(e.problem.to_string().contains("已办结"), "{e}");
     }
 
     #[test]
@@ -838,10 +876,10 @@ mod tests {
         let at = t(d(2026, 11, 18), 11);
         assert!(c.advance(Step::Classify, "x", Some(fb), None, None, None, &s("2001"), at, &lv).is_err());
         let e = c.advance(Step::Classify, " ", None, None, None, None, &s("2001"), at, &lv).unwrap_err();
-        assert_eq!(e.field, "处理说明");
+        assert_eq!(e.field.zh(), "处理说明");
         let e =
             c.advance(Step::Classify, "x\u{1b}[2K", None, None, None, None, &s("2001"), at, &lv).unwrap_err();
-        assert!(e.reason.contains("控制字符"), "{e}");
+        assert!(e.problem.to_string().contains("控制字符"), "{e}");
         // 分类 raises the severity: the next step is due the same working day.
         c.advance(
             Step::Classify,

@@ -6,7 +6,7 @@ use super::rules::Rules;
 
 labelled_enum!(
     /// The five basic requirements every roster client should meet; one missing is a gap.
-    Requirement, "基本要求", {
+    Requirement, crate::domain::Field::Requirement, {
         OnlineBanking => "个人网银", ["网银"];
         Shuanglifeng => "双利丰";
         FundAutoInvest => "基金定投", ["定投"];

@@ -3,12 +3,12 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use super::Invalid;
 use super::ids::{ClientNo, ContactId, LaunchId, StaffNo};
 use super::labels::labelled_enum;
+use super::{Field, Invalid, Problem};
 
 labelled_enum!(
-    Channel, "联系方式", {
+    Channel, crate::domain::Field::ContactChannel, {
         Phone => "电话", ["phone", "tel"];
         Visit => "上门拜访", ["拜访", "上门", "visit"];
         WeChat => "微信", ["wechat", "weixin"];
@@ -18,7 +18,7 @@ labelled_enum!(
 );
 
 labelled_enum!(
-    Purpose, "联系目的", {
+    Purpose, crate::domain::Field::ContactPurpose, {
         Callback => "回访", ["定期回访", "callback"];
         QuarterlyNotice => "季度告知", ["定期告知", "quarterly"];
         ProductPitch => "新品推介", ["信息传达", "推介", "pitch"];
@@ -29,7 +29,7 @@ labelled_enum!(
 );
 
 labelled_enum!(
-    Outcome, "联系结果", {
+    Outcome, crate::domain::Field::ContactOutcome, {
         Success => "已沟通", ["成功", "success"];
         Interested => "有意向", ["interested"];
         Declined => "婉拒", ["拒绝", "declined"];
@@ -238,30 +238,30 @@ impl ContactDraft {
         let mut out = Vec::new();
         let at = self.at.unwrap_or(now);
         if at > now + Duration::minutes(5) {
-            out.push(Invalid::new("联系时间", "不能晚于现在"));
+            out.push(Invalid::new(Field::ContactTime, Problem::LaterThanNow));
         } else if (now.date() - at.date()).num_days() > BACKDATE_MAX_DAYS {
-            out.push(Invalid::new("联系时间", format!("只能补记 {BACKDATE_MAX_DAYS} 天内的联系")));
+            out.push(Invalid::new(Field::ContactTime, Problem::BackdatedTooFar { days: BACKDATE_MAX_DAYS }));
         }
         out.extend(self.text_problems());
         if let Some(next) = self.next_callback {
             if next <= at.date() {
-                out.push(Invalid::new("下次回访", "应晚于本次联系日期"));
+                out.push(Invalid::new(Field::NextCallback, Problem::NotAfterContactDay));
             } else if (next - at.date()).num_days() > NEXT_CALLBACK_MAX_DAYS {
-                out.push(Invalid::new("下次回访", "不能超过一年以后"));
+                out.push(Invalid::new(Field::NextCallback, Problem::OverAYearAhead));
             }
         }
         if self.purpose == Purpose::ProductPitch && self.launch.is_none() {
-            out.push(Invalid::new("推介产品", "新品推介须选择推介的产品"));
+            out.push(Invalid::new(Field::PitchedLaunch, Problem::PitchNeedsLaunch));
         }
         if self.purpose != Purpose::ProductPitch && self.launch.is_some() {
-            out.push(Invalid::new("推介产品", "只有新品推介才选择产品"));
+            out.push(Invalid::new(Field::PitchedLaunch, Problem::LaunchOnlyForPitch));
         }
         for a in &self.also {
             if a.purpose == Purpose::ProductPitch && a.launch.is_none() {
-                out.push(Invalid::new("本次完成", "勾选的新品推介须指明推介的产品"));
+                out.push(Invalid::new(Field::AlsoDone, Problem::TickedPitchNeedsLaunch));
             }
             if a.purpose != Purpose::ProductPitch && a.launch.is_some() {
-                out.push(Invalid::new("本次完成", format!("“{}”不能带推介产品", a.purpose)));
+                out.push(Invalid::new(Field::AlsoDone, Problem::TickedNeedsNoLaunch { purpose: a.purpose }));
             }
         }
         out
@@ -281,15 +281,15 @@ impl ContactDraft {
         let mut out = Vec::new();
         let chars = self.note.chars().count();
         if chars > NOTE_MAX_CHARS {
-            out.push(Invalid::new("备注", format!("过长（{chars} 个字，最多 {NOTE_MAX_CHARS} 个字）")));
+            out.push(Invalid::new(Field::Note, Problem::TooLong { chars, max: NOTE_MAX_CHARS }));
         }
         if self.note.chars().any(|c| c.is_control() && c != '\n') {
-            out.push(Invalid::new("备注", "含有控制字符"));
+            out.push(Invalid::new(Field::Note, Problem::ControlChars));
         }
         if let Some(s) = self.satisfaction
             && !(1..=5).contains(&s)
         {
-            out.push(Invalid::new("满意度", "应为 1 到 5 分"));
+            out.push(Invalid::new(Field::Satisfaction, Problem::SatisfactionRange));
         }
         out
     }
@@ -371,7 +371,7 @@ mod tests {
         d.satisfaction = Some(6);
         d.next_callback = NaiveDate::from_ymd_opt(2026, 11, 18);
         d.note = "x".repeat(NOTE_MAX_CHARS + 1);
-        let fields: Vec<String> = d.problems(now()).into_iter().map(|p| p.field).collect();
+        let fields: Vec<&str> = d.problems(now()).into_iter().map(|p| p.field.zh()).collect();
         assert_eq!(fields, ["备注", "满意度", "下次回访"]);
     }
 
@@ -385,22 +385,22 @@ mod tests {
         d.note = "x".repeat(NOTE_MAX_CHARS + 1);
         d.satisfaction = Some(0);
         let problems = d.draft_problems();
-        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.zh()).collect();
         assert_eq!(fields, ["备注", "满意度"]);
-        assert!(problems[0].reason.contains("最多 500 个字"), "{}", problems[0]);
+        assert!(problems[0].problem.to_string().contains("最多 500 个字"), "{}", problems[0]);
         d.note = "第一行\n第二行\u{1b}[2K".into();
         d.satisfaction = None;
-        assert_eq!(d.draft_problems(), [Invalid::new("备注", "含有控制字符")]);
+        assert_eq!(d.draft_problems(), [Invalid::new(Field::Note, Problem::ControlChars)]);
     }
 
     #[test]
     fn contact_time_may_be_backdated_a_month_but_not_in_the_future() {
         let mut d = draft();
         d.at = Some(now() + Duration::hours(2));
-        assert_eq!(d.problems(now())[0].field, "联系时间");
+        assert_eq!(d.problems(now())[0].field.zh(), "联系时间");
         d.at = Some(now() - Duration::days(BACKDATE_MAX_DAYS + 1));
         d.next_callback = None;
-        assert_eq!(d.problems(now())[0].field, "联系时间");
+        assert_eq!(d.problems(now())[0].field.zh(), "联系时间");
         d.at = Some(now() - Duration::days(3));
         assert!(d.problems(now()).is_empty());
     }
@@ -409,11 +409,11 @@ mod tests {
     fn a_product_pitch_names_its_product() {
         let mut d = draft();
         d.purpose = Purpose::ProductPitch;
-        assert_eq!(d.problems(now())[0].field, "推介产品");
+        assert_eq!(d.problems(now())[0].field.zh(), "推介产品");
         d.launch = Some(LaunchId(1));
         assert!(d.problems(now()).is_empty());
         d.purpose = Purpose::Marketing;
-        assert_eq!(d.problems(now())[0].field, "推介产品");
+        assert_eq!(d.problems(now())[0].field.zh(), "推介产品");
     }
 
     #[test]

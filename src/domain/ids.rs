@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use super::Invalid;
+use super::{Field, Invalid, Problem};
 
 macro_rules! text_id {
     ($name:ident, $label:expr, $max:expr) => {
@@ -32,13 +32,13 @@ macro_rules! text_id {
             pub fn parse(raw: &str) -> Result<Self, Invalid> {
                 let s = raw.trim();
                 if s.is_empty() {
-                    return Err(Invalid::new($label, "不能为空"));
+                    return Err(Invalid::new($label, Problem::Empty));
                 }
                 if s.chars().count() > $max {
-                    return Err(Invalid::new($label, format!("过长（最多 {} 个字符）", $max)));
+                    return Err(Invalid::new($label, Problem::TooManyChars { max: $max }));
                 }
                 if s.chars().any(|c| c.is_control() || c.is_whitespace()) {
-                    return Err(Invalid::new($label, "不能包含空格或控制字符"));
+                    return Err(Invalid::new($label, Problem::SpaceOrControl));
                 }
                 Ok($name(s.to_string()))
             }
@@ -56,10 +56,10 @@ macro_rules! text_id {
     };
 }
 
-text_id!(ClientNo, "客户号", 32);
-text_id!(StaffNo, "工号", 20);
-text_id!(OutletId, "网点", 20);
-text_id!(Login, "登录名", 32);
+text_id!(ClientNo, Field::ClientNo, 32);
+text_id!(StaffNo, Field::StaffNo, 20);
+text_id!(OutletId, Field::Outlet, 20);
+text_id!(Login, Field::Login, 32);
 
 /// A contact log entry; allocated by the store, monotonic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -88,7 +88,7 @@ mod tests {
     #[test]
     fn ids_are_trimmed_and_rejected_when_unusable() {
         assert_eq!(ClientNo::parse("  C001 ").map(|c| c.0), Ok("C001".to_string()));
-        assert_eq!(ClientNo::parse("").unwrap_err().field, "客户号");
+        assert_eq!(ClientNo::parse("").unwrap_err().field.zh(), "客户号");
         assert!(ClientNo::parse("C 001").is_err());
         assert!(StaffNo::parse("a\0b").is_err());
         assert!(StaffNo::parse(&"9".repeat(21)).is_err());

@@ -8,6 +8,7 @@ pub mod compliance;
 pub mod contact;
 pub mod coverage;
 pub mod ids;
+pub mod invalid;
 mod labels;
 pub mod mask;
 pub mod money;
@@ -30,7 +31,8 @@ pub use client::{CardTier, Client, ClientClass, ClientStatus, Gender, Holdings, 
 pub use compliance::Requirement;
 pub use contact::{Aim, Channel, Contact, ContactDraft, Outcome, Purpose};
 pub use ids::{ClientNo, ContactId, LaunchId, Login, OutletId, StaffNo};
-pub use labels::parse_yes_no;
+pub use invalid::{Field, Invalid, Problem};
+pub use labels::{Lang, parse_yes_no};
 pub use mask::Sensitive;
 pub use money::Fen;
 pub use product::ProductLaunch;
@@ -38,17 +40,3 @@ pub use rules::Rules;
 pub use staff::{JobRole, Permission, Scope, Staff};
 pub use task::{Attempts, SurveyFor, Task, TaskId, TaskKind, TaskState};
 pub use text::inert;
-
-/// A rule was broken by input; the message is the Chinese text shown to the user and names the field.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
-#[error("{field}：{reason}")]
-pub struct Invalid {
-    pub field: String,
-    pub reason: String,
-}
-
-impl Invalid {
-    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Invalid { field: field.into(), reason: reason.into() }
-    }
-}

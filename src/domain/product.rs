@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::Invalid;
 use super::ids::{LaunchId, OutletId, StaffNo};
+use super::{Field, Invalid, Problem};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductLaunch {
@@ -40,23 +40,23 @@ pub fn check_launch(name: &str, description: &str, deadline: NaiveDate, today: N
     let mut out = Vec::new();
     let name = name.trim();
     if name.is_empty() {
-        out.push(Invalid::new("产品名称", "不能为空"));
+        out.push(Invalid::new(Field::LaunchName, Problem::Empty));
     } else if name.chars().count() > 40 {
-        out.push(Invalid::new("产品名称", "过长（最多 40 个字）"));
+        out.push(Invalid::new(Field::LaunchName, Problem::TooLongMax { max: 40 }));
     }
     if name.chars().any(super::text::is_active) {
-        out.push(Invalid::new("产品名称", "不能包含换行或控制字符"));
+        out.push(Invalid::new(Field::LaunchName, Problem::LineBreakOrControl));
     }
     if description.chars().count() > 1000 {
-        out.push(Invalid::new("产品说明", "过长（最多 1000 个字）"));
+        out.push(Invalid::new(Field::LaunchDescription, Problem::TooLongMax { max: 1000 }));
     }
     if description.chars().any(|c| super::text::is_active(c) && c != '\n') {
-        out.push(Invalid::new("产品说明", "含有控制字符"));
+        out.push(Invalid::new(Field::LaunchDescription, Problem::ControlChars));
     }
     if deadline < today {
-        out.push(Invalid::new("推介截止日", "不能早于今天"));
+        out.push(Invalid::new(Field::LaunchDeadline, Problem::BeforeToday));
     } else if (deadline - today).num_days() > 366 {
-        out.push(Invalid::new("推介截止日", "不能超过一年以后"));
+        out.push(Invalid::new(Field::LaunchDeadline, Problem::OverAYearAhead));
     }
     out
 }
@@ -73,21 +73,29 @@ pub fn check_correction(
 ) -> Vec<Invalid> {
     let mut out: Vec<Invalid> = check_launch(name, description, deadline, today)
         .into_iter()
-        .filter(|p| p.field != "推介截止日")
+        .filter(|p| p.field != Field::LaunchDeadline)
         .collect();
     if deadline != launch.deadline {
         if launch.withdrawn.is_some() {
-            out.push(Invalid::new("推介截止日", "这项新品推介已撤回，不能再改截止日"));
+            out.push(Invalid::said(
+                Field::LaunchDeadline,
+                "这项新品推介已撤回，不能再改截止日",
+                "this launch was withdrawn; its deadline can no longer change",
+            ));
         } else if launch.deadline < today {
-            out.push(Invalid::new(
-                "推介截止日",
+            out.push(Invalid::said(
+                Field::LaunchDeadline,
                 format!("这项新品推介已于 {} 截止，截止日不能再改；需要继续推介请另发一项", launch.deadline),
+                format!(
+                    "this launch ended on {}; its deadline can no longer change; launch a new one to keep pitching",
+                    launch.deadline
+                ),
             ));
         } else {
             out.extend(
                 check_launch(name, description, deadline, today)
                     .into_iter()
-                    .filter(|p| p.field == "推介截止日"),
+                    .filter(|p| p.field == Field::LaunchDeadline),
             );
         }
     }
@@ -98,12 +106,20 @@ pub fn check_correction(
 /// passed (its misses are then history; withdrawing would erase them).
 pub fn check_withdrawal(launch: &ProductLaunch, today: NaiveDate) -> Result<(), Invalid> {
     if let Some(on) = launch.withdrawn {
-        return Err(Invalid::new("新品推介", format!("“{}”已于 {on} 撤回", launch.name)));
+        return Err(Invalid::said(
+            Field::Launch,
+            format!("“{}”已于 {on} 撤回", launch.name),
+            format!("“{}” was withdrawn on {on}", launch.name),
+        ));
     }
     if launch.deadline < today {
-        return Err(Invalid::new(
-            "新品推介",
+        return Err(Invalid::said(
+            Field::Launch,
             format!("“{}”已于 {} 截止，不能再撤回：截止前没做到的推介照样算数", launch.name, launch.deadline),
+            format!(
+                "“{}” ended on {} and can no longer be withdrawn: pitches missed before it still count",
+                launch.name, launch.deadline
+            ),
         ));
     }
     Ok(())
@@ -119,8 +135,10 @@ mod tests {
         let next_month = NaiveDate::from_ymd_opt(2026, 12, 18).unwrap();
         assert!(check_launch("养老理财", "", next_month, today).is_empty());
         assert!(check_launch("养老理财", "", today, today).is_empty());
-        let fields: Vec<String> =
-            check_launch(" ", "", today.pred_opt().unwrap(), today).into_iter().map(|i| i.field).collect();
+        let fields: Vec<&str> = check_launch(" ", "", today.pred_opt().unwrap(), today)
+            .into_iter()
+            .map(|i| i.field.zh())
+            .collect();
         assert_eq!(fields, ["产品名称", "推介截止日"]);
     }
 
@@ -146,11 +164,11 @@ mod tests {
         assert!(check_withdrawal(&running, today).is_ok());
         let ended = launch(d(11, 10));
         assert!(check_correction(&ended, "养老理财（更正）", "", d(11, 10), today).is_empty(), "rename only");
-        assert_eq!(check_correction(&ended, "养老理财", "", d(12, 1), today)[0].field, "推介截止日");
+        assert_eq!(check_correction(&ended, "养老理财", "", d(12, 1), today)[0].field.zh(), "推介截止日");
         assert!(check_withdrawal(&ended, today).is_err());
         let withdrawn = ProductLaunch { withdrawn: Some(today), ..running };
         assert!(!withdrawn.is_running(today));
         assert!(check_withdrawal(&withdrawn, today).is_err());
-        assert_eq!(check_correction(&withdrawn, "养老理财", "", d(12, 1), today)[0].field, "推介截止日");
+        assert_eq!(check_correction(&withdrawn, "养老理财", "", d(12, 1), today)[0].field.zh(), "推介截止日");
     }
 }

@@ -4,10 +4,10 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::Invalid;
 use super::client::{CardTier, ClientClass};
 use super::money::Fen;
 use super::staff::JobRole;
+use super::{Field, Invalid};
 
 /// Whole-number searches of others' clients per staff member per hour unless configured: enough
 /// for a teller serving walk-in clients of other outlets, far too few to guess a hidden number
@@ -143,56 +143,85 @@ impl Rules {
     pub fn check(&self) -> Result<(), Invalid> {
         for (class, days) in &self.callback_days {
             if !(1..=366).contains(days) {
-                return Err(Invalid::new(
-                    "回访周期",
+                return Err(Invalid::said(
+                    Field::CallbackDays,
                     format!("{}的回访周期应在 1 到 366 天之间", class.label()),
+                    format!("the callback cycle of {} must be 1 to 366 days", class.label()),
                 ));
             }
         }
         for (role, n) in &self.quotas {
             if *n > 10_000 {
-                return Err(Invalid::new("名单配额", format!("{role}的配额 {n} 不合理")));
+                return Err(Invalid::said(
+                    Field::Quota,
+                    format!("{role}的配额 {n} 不合理"),
+                    format!("a quota of {n} for {role} is not plausible"),
+                ));
             }
         }
         if let Some(w) = self.tier_floors.windows(2).find(|w| !(w[0].0 < w[1].0 && w[0].1 < w[1].1)) {
             let ((low, low_floor), (high, high_floor)) = (w[0], w[1]);
-            let reason = if low < high {
-                format!(
-                    "{}的门槛 {} 应高于{}的 {}：各卡级别的资产门槛应由低到高递增",
-                    high.label(),
-                    high_floor.display_wan(),
-                    low.label(),
-                    low_floor.display_wan()
+            return Err(if low < high {
+                Invalid::said(
+                    Field::TierThreshold,
+                    format!(
+                        "{}的门槛 {} 应高于{}的 {}：各卡级别的资产门槛应由低到高递增",
+                        high.label(),
+                        high_floor.display_wan(),
+                        low.label(),
+                        low_floor.display_wan()
+                    ),
+                    format!(
+                        "the threshold of {} ({}) must be above that of {} ({}): thresholds rise with the tier",
+                        high.label(),
+                        high_floor.display_wan(),
+                        low.label(),
+                        low_floor.display_wan()
+                    ),
                 )
             } else {
-                "各卡级别应按由低到高的顺序排列".to_string()
-            };
-            return Err(Invalid::new("卡级别门槛", reason));
+                Invalid::said(
+                    Field::TierThreshold,
+                    "各卡级别应按由低到高的顺序排列",
+                    "card tiers must be listed lowest first",
+                )
+            });
         }
         if let Some((tier, floor)) = self.tier_floors.first()
             && floor.0 <= 0
         {
-            return Err(Invalid::new("卡级别门槛", format!("{}的门槛应大于 0", tier.label())));
+            return Err(Invalid::said(
+                Field::TierThreshold,
+                format!("{}的门槛应大于 0", tier.label()),
+                format!("the threshold of {} must be above 0", tier.label()),
+            ));
         }
         if !(1..=1000).contains(&self.outlet_average_target) {
-            return Err(Invalid::new("人均名单客户目标", "应在 1 到 1000 之间"));
+            return Err(Invalid::said(Field::TargetPerStaff, "应在 1 到 1000 之间", "must be 1 to 1000"));
         }
         if self.first_callback_days > 366 {
-            return Err(Invalid::new("首次回访", "不能超过 366 天"));
+            return Err(Invalid::said(
+                Field::FirstCallback,
+                "不能超过 366 天",
+                "cannot be more than 366 days",
+            ));
         }
         if self.self_service_min_permille > 1000 {
-            return Err(Invalid::new("自办业务比例", "不能超过 100%"));
+            return Err(Invalid::said(Field::SelfServiceRatio, "不能超过 100%", "cannot be over 100%"));
         }
         if self.whole_number_searches_per_hour > MAX_WHOLE_NUMBER_SEARCHES_PER_HOUR {
-            return Err(Invalid::new(
-                "整号搜索上限",
+            return Err(Invalid::said(
+                Field::WholeNumberSearches,
                 format!(
                     "每小时按完整号码搜索他人客户的次数应在 0 到 {MAX_WHOLE_NUMBER_SEARCHES_PER_HOUR} 之间"
+                ),
+                format!(
+                    "searches by whole number for others' clients must be 0 to {MAX_WHOLE_NUMBER_SEARCHES_PER_HOUR} an hour"
                 ),
             ));
         }
         if self.notice_grace_days > 90 {
-            return Err(Invalid::new("季末新客户免告知天数", "应在 0 到 90 天之间"));
+            return Err(Invalid::said(Field::NoticeGrace, "应在 0 到 90 天之间", "must be 0 to 90 days"));
         }
         Ok(())
     }
@@ -242,29 +271,31 @@ mod tests {
     fn nonsense_settings_are_refused() {
         let mut r = Rules::default();
         r.callback_days.insert(ClientClass::Key, 0);
-        assert_eq!(r.check().unwrap_err().field, "回访周期");
+        assert_eq!(r.check().unwrap_err().field.zh(), "回访周期");
         let mut r = Rules::default();
         r.tier_floors.swap(0, 1);
-        assert_eq!(r.check().unwrap_err().field, "卡级别门槛");
+        assert_eq!(r.check().unwrap_err().field.zh(), "卡级别门槛");
         // A floor edited above the next tier's is refused, naming both.
         let mut r = Rules::default();
         r.tier_floors[1].1 = Fen::wan(250);
         let e = r.check().unwrap_err();
-        assert_eq!(e.field, "卡级别门槛");
+        assert_eq!(e.field.zh(), "卡级别门槛");
         assert!(
-            e.reason.contains("钻石卡") && e.reason.contains("白金卡") && e.reason.contains("250.0万"),
+            e.problem.to_string().contains("钻石卡")
+                && e.problem.to_string().contains("白金卡")
+                && e.problem.to_string().contains("250.0万"),
             "{e}"
         );
         let mut r = Rules::default();
         r.tier_floors[0].1 = Fen(0);
-        assert_eq!(r.check().unwrap_err().field, "卡级别门槛");
+        assert_eq!(r.check().unwrap_err().field.zh(), "卡级别门槛");
         let r = Rules {
             whole_number_searches_per_hour: MAX_WHOLE_NUMBER_SEARCHES_PER_HOUR + 1,
             ..Rules::default()
         };
-        assert_eq!(r.check().unwrap_err().field, "整号搜索上限");
+        assert_eq!(r.check().unwrap_err().field.zh(), "整号搜索上限");
         let r = Rules { notice_grace_days: 91, ..Rules::default() };
-        assert_eq!(r.check().unwrap_err().field, "季末新客户免告知天数");
+        assert_eq!(r.check().unwrap_err().field.zh(), "季末新客户免告知天数");
     }
 
     #[test]

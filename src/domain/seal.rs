@@ -13,7 +13,7 @@ use chrono::{DateTime, FixedOffset, TimeZone};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use super::Invalid;
+use super::{Field, Invalid};
 
 /// Default epoch: 15 minutes.
 pub const DEFAULT_EPOCH_SECS: u64 = 15 * 60;
@@ -114,23 +114,31 @@ impl VerifyKey {
     /// ignored, since `seal-init` prints it on two lines).
     pub fn parse(raw: &str) -> Result<VerifyKey, Invalid> {
         let raw: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-        let bad = |why: &str| {
-            Invalid::new(
-                "验证密钥",
+        let bad = |why: &str, en: &str| {
+            Invalid::said(
+                Field::VerifyKey,
                 format!("{why}；应为 seal-init 打印的整行，形如 {TEXT_PREFIX}:64位十六进制:起始秒:时段秒数"),
+                format!(
+                    "{en}; give the whole line seal-init printed, {TEXT_PREFIX}:64 hex digits:start seconds:period seconds"
+                ),
             )
         };
         let parts: Vec<&str> = raw.split(':').collect();
-        let [prefix, k0, start, len] = parts[..] else { return Err(bad("段数不对")) };
+        let [prefix, k0, start, len] = parts[..] else {
+            return Err(bad("段数不对", "wrong number of parts"));
+        };
         if !prefix.eq_ignore_ascii_case(TEXT_PREFIX) {
-            return Err(bad("开头不是 MINGDAN-SEAL-1"));
+            return Err(bad("开头不是 MINGDAN-SEAL-1", "it does not start with MINGDAN-SEAL-1"));
         }
         let mut key = [0u8; 32];
-        hex::decode_to_slice(k0, &mut key).map_err(|_| bad("密钥不是 64 位十六进制"))?;
-        let start: i64 = start.parse().map_err(|_| bad("起始时间不是整数秒"))?;
-        let len: u64 = len.parse().map_err(|_| bad("时段长度不是整数秒"))?;
+        hex::decode_to_slice(k0, &mut key)
+            .map_err(|_| bad("密钥不是 64 位十六进制", "the key is not 64 hex digits"))?;
+        let start: i64 =
+            start.parse().map_err(|_| bad("起始时间不是整数秒", "the start is not whole seconds"))?;
+        let len: u64 =
+            len.parse().map_err(|_| bad("时段长度不是整数秒", "the period is not whole seconds"))?;
         if len < MIN_EPOCH_SECS {
-            return Err(bad("时段长度过短"));
+            return Err(bad("时段长度过短", "the period is too short"));
         }
         Ok(VerifyKey { k0: key, epochs: Epochs { start, len } })
     }
@@ -166,7 +174,7 @@ mod tests {
         assert_eq!(VerifyKey::parse(&text).unwrap(), key);
         assert_eq!(VerifyKey::parse(&format!("  {}\n", text.to_lowercase())).unwrap(), key);
         let err = VerifyKey::parse("MINGDAN-SEAL-1:zz:1:900").unwrap_err();
-        assert!(err.reason.contains("十六进制"), "{}", err.reason);
+        assert!(err.problem.to_string().contains("十六进制"), "{}", err.problem.to_string());
     }
 
     #[test]

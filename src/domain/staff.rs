@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use super::Invalid;
 use super::ids::{Login, OutletId, StaffNo};
+use super::{Field, Invalid, Problem};
 
 /// A job role (岗位). Roles are open-ended text because quotas are configuration: a branch may
 /// add 客户经理 or any other role and give it a minimum without a new release.
@@ -37,10 +37,14 @@ impl JobRole {
     pub fn parse(raw: &str) -> Result<JobRole, Invalid> {
         let s = raw.trim();
         if s.is_empty() {
-            return Err(Invalid::new("岗位", "不能为空"));
+            return Err(Invalid::new(Field::JobRole, Problem::Empty));
         }
         if s.chars().count() > 20 || s.chars().any(char::is_control) {
-            return Err(Invalid::new("岗位", format!("“{s}”不是有效的岗位名称（最多 20 个字）")));
+            return Err(Invalid::said(
+                Field::JobRole,
+                format!("“{s}”不是有效的岗位名称（最多 20 个字）"),
+                format!("“{s}” is not a role name (at most 20 characters)"),
+            ));
         }
         Ok(JobRole(s.to_string()))
     }
@@ -82,7 +86,11 @@ impl Permission {
             "" | "员工" | "staff" | "普通" => Ok(Permission::Staff),
             "管理者" | "manager" | "经理" | "负责人" => Ok(Permission::Manager),
             "管理员" | "admin" | "系统管理员" => Ok(Permission::Admin),
-            other => Err(Invalid::new("权限", format!("“{other}”不是有效权限（员工 / 管理者 / 管理员）"))),
+            other => Err(Invalid::said(
+                Field::Permission,
+                format!("“{other}”不是有效权限（员工 / 管理者 / 管理员）"),
+                format!("“{other}” is not a permission (员工 staff / 管理者 manager / 管理员 admin)"),
+            )),
         }
     }
 }
@@ -112,7 +120,13 @@ impl Scope {
         match raw.trim().to_lowercase().as_str() {
             "本网点" | "网点" | "outlet" => Ok(Scope::Outlet),
             "全支行" | "支行" | "全行" | "branch" => Ok(Scope::Branch),
-            other => Err(Invalid::new("管理范围", format!("“{other}”无法识别，应为：本网点 / 全支行"))),
+            other => Err(Invalid::new(
+                Field::Scope,
+                Problem::NotRecognised {
+                    raw: other.to_string(),
+                    choices: vec!["本网点".into(), "全支行".into()],
+                },
+            )),
         }
     }
 
@@ -191,7 +205,7 @@ pub fn is_han(c: char) -> bool {
 /// Refused: an empty name, more than `PERSON_NAME_MAX_CHARS` characters, control characters,
 /// and `?` / `？` / U+FFFD (a character an encoding could not hold) or `*` (a masked name), which
 /// no real name contains.
-pub fn parse_person_name(field: &str, raw: &str) -> Result<String, Invalid> {
+pub fn parse_person_name(field: Field, raw: &str) -> Result<String, Invalid> {
     let chars: Vec<char> = raw
         .chars()
         .map(|c| {
@@ -241,28 +255,40 @@ pub fn parse_person_name(field: &str, raw: &str) -> Result<String, Invalid> {
     }
     let q = super::client::quoted(raw.trim());
     if name.is_empty() {
-        return Err(Invalid::new(field, "是空的；请填写姓名"));
+        return Err(Invalid::said(field, "是空的；请填写姓名", "is empty; write the name"));
     }
     let len = name.chars().count();
     if len > PERSON_NAME_MAX_CHARS {
-        return Err(Invalid::new(
+        return Err(Invalid::said(
             field,
             format!(
                 "{q}有 {len} 个字，超过了 {PERSON_NAME_MAX_CHARS} 个字的上限；请核对是否把别的内容写进了姓名"
             ),
+            format!(
+                "{q} has {len} characters, over the limit of {PERSON_NAME_MAX_CHARS}; is something else in the name?"
+            ),
         ));
     }
     if name.chars().any(char::is_control) {
-        return Err(Invalid::new(field, format!("{q}含有看不见的控制字符；请删去后重新填写")));
+        return Err(Invalid::said(
+            field,
+            format!("{q}含有看不见的控制字符；请删去后重新填写"),
+            format!("{q} holds invisible control characters; delete them and write it again"),
+        ));
     }
     if let Some(c) = name.chars().find(|c| matches!(c, '?' | '？' | '\u{FFFD}')) {
-        return Err(Invalid::new(
+        return Err(Invalid::said(
             field,
             format!("{q}含有“{c}”，不是名字中的字，原字已丢失；请填写完整的姓名"),
+            format!("{q} holds “{c}”, where a character of the name was lost; write the whole name"),
         ));
     }
     if name.contains(['*', '＊']) {
-        return Err(Invalid::new(field, format!("{q}含有“*”，是遮蔽后的姓名；请填写完整的姓名")));
+        return Err(Invalid::said(
+            field,
+            format!("{q}含有“*”，是遮蔽后的姓名；请填写完整的姓名"),
+            format!("{q} holds “*”: it is a masked name; write the whole name"),
+        ));
     }
     Ok(name)
 }
@@ -314,7 +340,7 @@ mod tests {
         assert_eq!(Scope::default_for(&JobRole::new("支行行长")), Scope::Branch);
         assert_eq!(Scope::parse(" 全行 "), Ok(Scope::Branch));
         assert_eq!(Scope::parse("网点"), Ok(Scope::Outlet));
-        assert_eq!(Scope::parse("分行").unwrap_err().field, "管理范围");
+        assert_eq!(Scope::parse("分行").unwrap_err().field.zh(), "管理范围");
     }
 
     #[test]
@@ -322,19 +348,21 @@ mod tests {
         assert_eq!(Permission::parse("管理员"), Ok(Permission::Admin));
         assert_eq!(Permission::parse(" Manager "), Ok(Permission::Manager));
         assert_eq!(Permission::parse(""), Ok(Permission::Staff));
-        assert_eq!(Permission::parse("老板").unwrap_err().field, "权限");
+        assert_eq!(Permission::parse("老板").unwrap_err().field.zh(), "权限");
     }
 
     #[test]
     fn person_names_are_written_one_way_and_may_be_long() {
-        assert_eq!(parse_person_name("姓名", " 阿依古丽 • 买买提 "), Ok("阿依古丽·买买提".into()));
-        assert_eq!(parse_person_name("姓名", "王\u{3000}芳"), Ok("王芳".into()));
-        assert_eq!(parse_person_name("姓名", "Jean  Luc\tPICARD"), Ok("Jean Luc PICARD".into()));
+        assert_eq!(parse_person_name(Field::Name, " 阿依古丽 • 买买提 "), Ok("阿依古丽·买买提".into()));
+        assert_eq!(parse_person_name(Field::Name, "王\u{3000}芳"), Ok("王芳".into()));
+        assert_eq!(parse_person_name(Field::Name, "Jean  Luc\tPICARD"), Ok("Jean Luc PICARD".into()));
         let sixty = "A".repeat(PERSON_NAME_MAX_CHARS);
-        assert_eq!(parse_person_name("姓名", &sixty), Ok(sixty.clone()));
-        assert!(parse_person_name("姓名", &format!("{sixty}A")).is_err());
-        assert!(parse_person_name("姓名", "王?").unwrap_err().reason.contains("原字已丢失"));
-        assert_eq!(parse_person_name("员工姓名", "").unwrap_err().field, "员工姓名");
+        assert_eq!(parse_person_name(Field::Name, &sixty), Ok(sixty.clone()));
+        assert!(parse_person_name(Field::Name, &format!("{sixty}A")).is_err());
+        assert!(
+            parse_person_name(Field::Name, "王?").unwrap_err().problem.to_string().contains("原字已丢失")
+        );
+        assert_eq!(parse_person_name(Field::ClientName, "").unwrap_err().field, Field::ClientName);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use super::Invalid;
+use super::{Field, Invalid, Problem};
 
 /// Multi-line text with every line break as `\n`: terminals send a pasted line break as CR,
 /// Windows files end lines in CR LF, old Macs in CR alone. A note or plan is then judged only on
@@ -72,16 +72,16 @@ pub fn inert_keeping_lines(text: &str) -> Cow<'_, str> {
 
 /// One line of text from a request (a reason, a file name, a product name): not blank unless
 /// `may_be_empty`, at most `max_chars` characters, no active characters. The error names `field`.
-pub fn check_line(field: &str, text: &str, max_chars: usize, may_be_empty: bool) -> Result<(), Invalid> {
+pub fn check_line(field: Field, text: &str, max_chars: usize, may_be_empty: bool) -> Result<(), Invalid> {
     if !may_be_empty && text.trim().is_empty() {
-        return Err(Invalid::new(field, "不能为空"));
+        return Err(Invalid::new(field, Problem::Empty));
     }
     let chars = text.chars().count();
     if chars > max_chars {
-        return Err(Invalid::new(field, format!("过长（{chars} 个字，最多 {max_chars} 个字）")));
+        return Err(Invalid::new(field, Problem::TooLong { chars, max: max_chars }));
     }
     if text.chars().any(is_active) {
-        return Err(Invalid::new(field, "不能包含换行或控制字符"));
+        return Err(Invalid::new(field, Problem::LineBreakOrControl));
     }
     Ok(())
 }
@@ -116,9 +116,12 @@ mod tests {
 
     #[test]
     fn request_lines_are_refused_with_their_field() {
-        assert!(check_line("原因", "调岗", 200, false).is_ok());
-        assert_eq!(check_line("原因", " ", 200, false).unwrap_err().field, "原因");
-        assert!(check_line("原因", "x\ny", 200, false).unwrap_err().reason.contains("换行"));
-        assert!(check_line("文件名", &"x".repeat(201), 200, true).unwrap_err().reason.contains("最多 200"));
+        assert!(check_line(Field::Reason, "调岗", 200, false).is_ok());
+        assert_eq!(check_line(Field::Reason, " ", 200, false).unwrap_err().field, Field::Reason);
+        assert!(check_line(Field::Reason, "x\ny", 200, false).unwrap_err().to_string().contains("换行"));
+        assert_eq!(
+            check_line(Field::FileName, &"x".repeat(201), 200, true).unwrap_err().problem,
+            Problem::TooLong { chars: 201, max: 200 }
+        );
     }
 }

@@ -22,11 +22,19 @@ use crate::domain::client::{
     EXCEL_HINT, birthday_from_id, is_excel_scientific, parse_id_number, parse_phone, quoted,
 };
 use crate::domain::staff::parse_person_name;
-use crate::domain::{ClientNo, Fen, Invalid, StaffNo, parse_yes_no};
+use crate::domain::{ClientNo, Fen, Field, Invalid, Lang, StaffNo, parse_yes_no};
 
 /// The hint after a number-like cell (amount, ratio, date) that Excel wrote in scientific notation.
-const NUMBER_HINT: &str =
-    "是科学计数法，Excel 这样显示时会丢掉数字；请在 Excel 中把该列设为“文本”后重新导出，或写出完整的数字";
+const NUMBER_HINT: (&str, &str) = (
+    "是科学计数法，Excel 这样显示时会丢掉数字；请在 Excel 中把该列设为“文本”后重新导出，或写出完整的数字",
+    " is in scientific notation, which loses digits; set the column to Text in Excel and export again, or write the whole number",
+);
+
+/// The hint after an identifier cell Excel wrote in scientific notation (`Problem::ExcelScientific`).
+const ID_HINT: (&str, &str) = (
+    EXCEL_HINT,
+    " was turned into scientific notation by Excel and its digits are lost; set the column to Text in Excel and export again",
+);
 
 /// The text of a cell with Excel's wrappers and full-width forms removed:
 /// - `="…"` (how Excel keeps a formula's text; a CSV's `"=""…"""` arrives unquoted as that),
@@ -152,40 +160,61 @@ fn is_excel_error(s: &str) -> bool {
 }
 
 /// Refusals every kind of cell shares, on the cleaned text `c` of the cell `raw`.
-fn refuse_lost_values(raw: &str, c: &str, field: &str, scientific_hint: &str) -> Result<(), Invalid> {
+fn refuse_lost_values(
+    raw: &str,
+    c: &str,
+    field: Field,
+    scientific_hint: (&str, &str),
+) -> Result<(), Invalid> {
     let q = || quoted(raw.trim());
     if c.is_empty() {
-        return Err(Invalid::new(
+        return Err(Invalid::said(
             field,
             format!("{}去掉 Excel 的文本标记后是空的；不知道的值请让单元格留空", q()),
+            format!(
+                "{} is empty without Excel's text marks; leave a cell empty when the value is not known",
+                q()
+            ),
         ));
     }
     if is_excel_error(c) {
-        return Err(Invalid::new(
+        return Err(Invalid::said(
             field,
             format!(
                 "{}是 Excel 的错误值，原来的内容已丢失；请在 Excel 中修正该单元格（或把公式结果粘贴为数值）后重新导出",
                 q()
             ),
+            format!(
+                "{} is an Excel error value and the content is lost; fix the cell in Excel (or paste the formula's result as a value) and export again",
+                q()
+            ),
         ));
     }
     if c.contains('*') || is_asset_band(c) {
-        return Err(Invalid::new(
+        return Err(Invalid::said(
             field,
             format!(
                 "{}是遮蔽后的值（导出时隐去了部分内容），不能用来更新数据；请改用不遮蔽的导出或核心系统的原始数据，或删去这一列后重新导入",
                 q()
             ),
+            format!(
+                "{} is a masked value (part hidden on export) and cannot update data; use an unmasked export or core-banking data, or drop this column",
+                q()
+            ),
         ));
     }
     if is_excel_scientific(c) {
-        return Err(Invalid::new(field, format!("{}{scientific_hint}", q())));
+        return Err(Invalid::said(
+            field,
+            format!("{}{}", q(), scientific_hint.0),
+            format!("{}{}", q(), scientific_hint.1),
+        ));
     }
     Ok(())
 }
 
 /// `clean`, then the shared refusals.
-fn prepare(raw: &str, field: &str, scientific_hint: &str) -> Result<String, Invalid> {
+fn prepare(raw: &str, field: Field, scientific_hint: (&str, &str)) -> Result<String, Invalid> {
     let c = clean(raw);
     refuse_lost_values(raw, &c, field, scientific_hint)?;
     Ok(c)
@@ -207,32 +236,45 @@ fn strip_point_zero(s: &str) -> &str {
 }
 
 /// A 客户号 or 工号 as the core-banking system wrote it, before Excel got to it.
-fn identifier(raw: &str, field: &str, max_chars: usize) -> Result<String, Invalid> {
-    let c = prepare(raw, field, EXCEL_HINT)?;
+fn identifier(raw: &str, field: Field, max_chars: usize) -> Result<String, Invalid> {
+    let c = prepare(raw, field, ID_HINT)?;
     let c = strip_point_zero(&c);
     let q = quoted(raw.trim());
+    let en = field.label(Lang::En);
     if c.chars().any(char::is_whitespace) {
-        return Err(Invalid::new(field, format!("{q}中间有空格，{field}不含空格；请核对后删去空格")));
+        return Err(Invalid::said(
+            field,
+            format!("{q}中间有空格，{field}不含空格；请核对后删去空格"),
+            format!("{q} has spaces inside; a {en} has none: delete them"),
+        ));
     }
     if c.chars().any(char::is_control) {
-        return Err(Invalid::new(field, format!("{q}含有看不见的控制字符；请删去后重新导入")));
+        return Err(Invalid::said(
+            field,
+            format!("{q}含有看不见的控制字符；请删去后重新导入"),
+            format!("{q} holds invisible control characters; delete them and import again"),
+        ));
     }
     if let Some((int, frac)) = c.split_once('.')
         && !int.is_empty()
         && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
     {
-        return Err(Invalid::new(
+        return Err(Invalid::said(
             field,
             format!(
                 "{q}带有小数，不是{field}（Excel 把它当成了数字）；请在 Excel 中把该列设为“文本”后重新导出"
+            ),
+            format!(
+                "{q} has decimals, so it is no {en} (Excel took it for a number); set the column to Text and export again"
             ),
         ));
     }
     let len = c.chars().count();
     if len > max_chars {
-        return Err(Invalid::new(
+        return Err(Invalid::said(
             field,
             format!("{q}有 {len} 个字符，{field}最多 {max_chars} 个字符；请核对是否填错了列"),
+            format!("{q} has {len} characters; a {en} has at most {max_chars}: is this the right column?"),
         ));
     }
     Ok(c.to_string())
@@ -244,23 +286,35 @@ fn identifier(raw: &str, field: &str, max_chars: usize) -> Result<String, Invali
 /// Refused: scientific notation (with the 文本 hint), masked values, spaces inside, decimals,
 /// control characters, more than 32 characters, Excel error values.
 pub fn client_no(raw: &str) -> Result<ClientNo, Invalid> {
-    let s = identifier(raw, "客户号", 32)?;
+    let s = identifier(raw, Field::ClientNo, 32)?;
     // Core banking numbers clients with letters and digits; words here are a stray row (a
     // footer, a note) that must never become a client.
     if !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(Invalid::new(
-            "客户号",
+        return Err(Invalid::said(
+            Field::ClientNo,
             format!("{}不是客户号（客户号只含字母和数字）；若这一行是说明或表尾，请删去", quoted(&s)),
+            format!(
+                "{} is no client number (letters and digits only); delete the row if it is a note or footer",
+                quoted(&s)
+            ),
         ));
     }
-    ClientNo::parse(&s)
-        .map_err(|e| Invalid::new("客户号", format!("{}{}；请核对后改正", quoted(&s), e.reason)))
+    ClientNo::parse(&s).map_err(|e| with_value(&s, e))
 }
 
 /// A 工号: the same rules as `client_no`, at most 20 characters.
 pub fn staff_no(raw: &str) -> Result<StaffNo, Invalid> {
-    let s = identifier(raw, "工号", 20)?;
-    StaffNo::parse(&s).map_err(|e| Invalid::new("工号", format!("{}{}；请核对后改正", quoted(&s), e.reason)))
+    let s = identifier(raw, Field::StaffNo, 20)?;
+    StaffNo::parse(&s).map_err(|e| with_value(&s, e))
+}
+
+/// `e` with the cell's value quoted before it and a request to correct it after.
+fn with_value(s: &str, e: Invalid) -> Invalid {
+    Invalid::said(
+        e.field,
+        format!("{}{}；请核对后改正", quoted(s), e.problem.text(Lang::Zh)),
+        format!("{} {}; please correct it", quoted(s), e.problem.text(Lang::En)),
+    )
 }
 
 /// A phone number in the one form `domain::client::parse_phone` keeps: mobiles `13800138000`,
@@ -270,7 +324,7 @@ pub fn staff_no(raw: &str) -> Result<StaffNo, Invalid> {
 /// Refused: scientific notation (with the 文本 hint), two numbers in one cell, a mobile a digit
 /// short or long, other shapes, masked values.
 pub fn phone(raw: &str) -> Result<String, Invalid> {
-    let c = prepare(raw, "手机号码", EXCEL_HINT)?;
+    let c = prepare(raw, Field::Phone, ID_HINT)?;
     parse_phone(strip_point_zero(&c))
 }
 
@@ -282,7 +336,7 @@ pub fn phone(raw: &str) -> Result<String, Invalid> {
 /// Refused: scientific notation (with the 文本 hint), masked values, a wrong check character,
 /// an impossible birth date, all-digit numbers other than 18, 15 or 8 digits, other shapes.
 pub fn id_number(raw: &str) -> Result<String, Invalid> {
-    let c = prepare(raw, "证件号码", EXCEL_HINT)?;
+    let c = prepare(raw, Field::IdNumber, ID_HINT)?;
     parse_id_number(strip_point_zero(&c))
 }
 
@@ -290,9 +344,10 @@ pub fn id_number(raw: &str) -> Result<String, Invalid> {
 pub fn id_number_as_of(raw: &str, today: NaiveDate) -> Result<String, Invalid> {
     let id = id_number(raw)?;
     match birthday_from_id(&id) {
-        Some(born) if born > today => Err(Invalid::new(
-            "证件号码",
+        Some(born) if born > today => Err(Invalid::said(
+            Field::IdNumber,
             format!("{}中的出生日期 {born} 晚于今天；请对照证件核对后改正", quoted(&id)),
+            format!("the birth date {born} in {} is after today: check it against the card", quoted(&id)),
         )),
         _ => Ok(id),
     }
@@ -454,14 +509,23 @@ const MAX_FEN: i128 = 10_000_000_000_000;
 /// unit in the value under a header that names one (ambiguous); more than 1000 亿元; scientific
 /// notation (with the 文本 hint); masked values (`200-600万`); anything else not a number.
 pub fn amount(raw: &str, unit: Unit) -> Result<Fen, Invalid> {
-    const FIELD: &str = "金额";
+    const FIELD: Field = Field::Assets;
     let c = prepare(raw, FIELD, NUMBER_HINT)?;
     let q = quoted(raw.trim());
-    let not_amount =
-        || Invalid::new(FIELD, format!("{q}不是金额；请写成数字，如 1,234,567.89、¥88,000 或 123.4万"));
+    let not_amount = || {
+        Invalid::said(
+            FIELD,
+            format!("{q}不是金额；请写成数字，如 1,234,567.89、¥88,000 或 123.4万"),
+            format!("{q} is not an amount; write a number, as 1,234,567.89, ¥88,000 or 123.4万"),
+        )
+    };
     let mut s = strip_currency(&c);
     if s.starts_with('-') || s.ends_with('-') || (s.starts_with('(') && s.ends_with(')')) {
-        return Err(Invalid::new(FIELD, format!("{q}是负数；资产不能为负，请核对后改正")));
+        return Err(Invalid::said(
+            FIELD,
+            format!("{q}是负数；资产不能为负，请核对后改正"),
+            format!("{q} is negative; assets cannot be"),
+        ));
     }
     s = s.strip_prefix('+').map_or(s, str::trim_start);
     let written_unit =
@@ -473,10 +537,14 @@ pub fn amount(raw: &str, unit: Unit) -> Result<Fen, Invalid> {
             written
         }
         (Some((_, word, _)), header) => {
-            return Err(Invalid::new(
+            return Err(Invalid::said(
                 FIELD,
                 format!(
                     "{q}带有单位“{word}”，而列名已写明单位是{}，无法确定金额；请去掉数值中的单位，或去掉列名中的单位",
+                    header.label()
+                ),
+                format!(
+                    "{q} has the unit “{word}” while the header says {}; remove the unit from the value or from the header",
                     header.label()
                 ),
             ));
@@ -489,9 +557,10 @@ pub fn amount(raw: &str, unit: Unit) -> Result<Fen, Invalid> {
     let int_digits = match ungroup(int_part) {
         Some(Ok(digits)) => digits,
         Some(Err(())) => {
-            return Err(Invalid::new(
+            return Err(Invalid::said(
                 FIELD,
                 format!("{q}的千位分隔不对（逗号或空格之间应为 3 位数字，如 1,234,567）；请核对金额后改正"),
+                format!("{q} has wrong thousands separators (3 digits between them, as 1,234,567)"),
             ));
         }
         None => return Err(not_amount()),
@@ -499,17 +568,27 @@ pub fn amount(raw: &str, unit: Unit) -> Result<Fen, Invalid> {
     let exponent = scale.fen_exponent();
     let frac = frac.trim_end_matches('0');
     if frac.len() > exponent as usize {
-        return Err(Invalid::new(
+        return Err(Invalid::said(
             FIELD,
             format!(
                 "{q}比 1 分还精确（以{}计最多 {} 位小数）；请四舍五入到分后重新填写",
                 scale.label(),
                 exponent
             ),
+            format!(
+                "{q} is finer than a fen (at most {} decimals in {}); round it to the fen",
+                exponent,
+                scale.label()
+            ),
         ));
     }
-    let too_large =
-        || Invalid::new(FIELD, format!("{q}超过了 1000 亿元，不像是一位客户的资产；请核对数值和单位"));
+    let too_large = || {
+        Invalid::said(
+            FIELD,
+            format!("{q}超过了 1000 亿元，不像是一位客户的资产；请核对数值和单位"),
+            format!("{q} is over 100 billion yuan, not one client's assets; check the value and unit"),
+        )
+    };
     let int_digits = int_digits.trim_start_matches('0');
     if int_digits.len() > 15 {
         return Err(too_large());
@@ -617,12 +696,16 @@ fn take_half_day(s: &mut String) -> Option<bool> {
     Some(*pm)
 }
 
-fn bad_date(field: &str, q: &str) -> Invalid {
-    Invalid::new(field, format!("{q}不是日期；请写成 2024-01-05、2024/1/5 或 2024年1月5日"))
+fn bad_date(field: Field, q: &str) -> Invalid {
+    Invalid::said(
+        field,
+        format!("{q}不是日期；请写成 2024-01-05、2024/1/5 或 2024年1月5日"),
+        format!("{q} is not a date; write 2024-01-05, 2024/1/5 or 2024年1月5日"),
+    )
 }
 
 /// Reads a date or date-time cell; `field` and `q` (the quoted cell) for messages.
-fn read_when(c: &str, field: &str, q: &str) -> Result<When, Invalid> {
+fn read_when(c: &str, field: Field, q: &str) -> Result<When, Invalid> {
     let mut s = unchinese(c);
     let half_day = take_half_day(&mut s);
     let s = s.trim();
@@ -641,24 +724,32 @@ fn read_when(c: &str, field: &str, q: &str) -> Result<When, Invalid> {
     let (int, frac) = date_part.split_once('.').unwrap_or((date_part, ""));
     if time_part.is_none() && all_digits(int) && (frac.is_empty() || all_digits(frac)) && int.len() != 8 {
         if int.len() == 4 && (1800..=2200).contains(&int.parse::<u32>().unwrap_or(0)) {
-            return Err(Invalid::new(field, format!("{q}只有年份；请写完整的日期，如 1975-03-12")));
+            return Err(Invalid::said(
+                field,
+                format!("{q}只有年份；请写完整的日期，如 1975-03-12"),
+                format!("{q} is a year alone; write the whole date, as 1975-03-12"),
+            ));
         }
         let serial: u64 = int.parse().unwrap_or(0);
         if serial == 60 {
-            return Err(Invalid::new(
+            return Err(Invalid::said(
                 field,
                 format!(
                     "{q}是 Excel 的日期序号 60，即 Excel 虚构的 1900-02-29，这一天并不存在；请核对后改正"
                 ),
+                format!("{q} is Excel's day number 60, the 1900-02-29 that never was; please correct it"),
             ));
         }
         // Short numbers are more likely a slip (a day, an age) than a date before 1927; a real
         // serial of a date this century has five digits.
         if int.len() < 5 {
-            return Err(Invalid::new(
+            return Err(Invalid::said(
                 field,
                 format!(
                     "{q}不是日期（若是 Excel 的日期序号，请在 Excel 中把该列设为日期格式后重新导出）；请写成 2024-01-05"
+                ),
+                format!(
+                    "{q} is not a date (an Excel day number? format the column as a date and export again); write 2024-01-05"
                 ),
             ));
         }
@@ -685,15 +776,19 @@ fn read_when(c: &str, field: &str, q: &str) -> Result<When, Invalid> {
         match (a.len(), c.len()) {
             (4, 1..=2) if b.len() <= 2 => (a, b, c),
             (1..=2, 4) if b.len() <= 2 => {
-                return Err(Invalid::new(
+                return Err(Invalid::said(
                     field,
                     format!("{q}分不清是“月/日/年”还是“日/月/年”；请按 年-月-日 书写，如 2024-01-05"),
+                    format!(
+                        "{q} could be month/day/year or day/month/year; write year-month-day, as 2024-01-05"
+                    ),
                 ));
             }
             (1..=2, 1..=2) if b.len() <= 2 => {
-                return Err(Invalid::new(
+                return Err(Invalid::said(
                     field,
                     format!("{q}的年份只有两位，分不清是哪个世纪；请写四位年份，如 2024-01-05"),
+                    format!("{q} has a two-digit year; write all four, as 2024-01-05"),
                 ));
             }
             _ => return Err(bad_date(field, q)),
@@ -703,20 +798,26 @@ fn read_when(c: &str, field: &str, q: &str) -> Result<When, Invalid> {
         return Err(bad_date(field, q));
     };
     if !(FIRST_YEAR..=LAST_YEAR).contains(&y) {
-        return Err(Invalid::new(
+        return Err(Invalid::said(
             field,
             format!("{q}的年份 {y} 不在 {FIRST_YEAR}–{LAST_YEAR} 之间；请核对后改正"),
+            format!("the year {y} of {q} is not within {FIRST_YEAR}–{LAST_YEAR}"),
         ));
     }
     let day = NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| {
-        Invalid::new(field, format!("{q}不是真实存在的日期（如 2 月没有 30 日、没有 13 月）；请核对后改正"))
+        Invalid::said(
+            field,
+            format!("{q}不是真实存在的日期（如 2 月没有 30 日、没有 13 月）；请核对后改正"),
+            format!("{q} is not a real day (no 30 February, no month 13)"),
+        )
     })?;
     let time = match time_part {
         None => None,
         Some(t) => Some(read_time(t, half_day).ok_or_else(|| {
-            Invalid::new(
+            Invalid::said(
                 field,
                 format!("{q}中的时刻不对（时为 0–23，分和秒为 0–59）；请写成 14:30 这样的形式"),
+                format!("the time in {q} is wrong (hours 0–23, minutes and seconds 0–59); write it as 14:30"),
             )
         })?),
     };
@@ -764,15 +865,18 @@ fn read_time(t: &str, half_day: Option<bool>) -> Option<NaiveTime> {
 /// (`1/5/2024`), impossible dates (`2023-02-29`, `2024-13-01`), years outside 1900–2099, a year
 /// alone, serial 60 (Excel's non-existent 1900-02-29), serials with a fraction.
 pub fn date(raw: &str) -> Result<NaiveDate, Invalid> {
-    const FIELD: &str = "日期";
+    const FIELD: Field = Field::Date;
     let c = prepare(raw, FIELD, NUMBER_HINT)?;
     let q = quoted(raw.trim());
     match read_when(&c, FIELD, &q)? {
         When::Day(day, _) => Ok(day),
-        When::SerialWithFraction(..) => Err(Invalid::new(
+        When::SerialWithFraction(..) => Err(Invalid::said(
             FIELD,
             format!(
                 "{q}是带小数的 Excel 日期序号（含时刻）；此列只要日期，请在 Excel 中把该列设为日期格式后重新导出"
+            ),
+            format!(
+                "{q} is an Excel day number with a time; this column takes a date only: format it as a date and export again"
             ),
         )),
     }
@@ -782,9 +886,10 @@ pub fn date(raw: &str) -> Result<NaiveDate, Invalid> {
 pub fn past_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, Invalid> {
     let day = date(raw)?;
     if day > today {
-        return Err(Invalid::new(
-            "日期",
+        return Err(Invalid::said(
+            Field::Date,
             format!("{}晚于今天（{today}）；这个日期不会在将来，请核对后改正", quoted(raw.trim())),
+            format!("{} is after today ({today}); this date cannot be in the future", quoted(raw.trim())),
         ));
     }
     Ok(day)
@@ -797,14 +902,15 @@ pub fn past_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, Invalid> {
 /// Refused: a date without a time, and a time of exactly 0:00 (what a date-only cell shows when
 /// formatted with a time; nobody is called at midnight); whatever `date` refuses.
 pub fn date_time(raw: &str) -> Result<NaiveDateTime, Invalid> {
-    const FIELD: &str = "联系时间";
+    const FIELD: Field = Field::ContactTime;
     let c = prepare(raw, FIELD, NUMBER_HINT)?;
     let q = quoted(raw.trim());
     let at = match read_when(&c, FIELD, &q)? {
         When::Day(_, None) => {
-            return Err(Invalid::new(
+            return Err(Invalid::said(
                 FIELD,
                 format!("{q}只有日期，没有时刻；请写上联系的时刻，如 2026-11-05 14:30"),
+                format!("{q} has a date but no time; add the time of the contact, as 2026-11-05 14:30"),
             ));
         }
         When::Day(day, Some(time)) => day.and_time(time),
@@ -821,9 +927,10 @@ pub fn date_time(raw: &str) -> Result<NaiveDateTime, Invalid> {
         }
     };
     if at.time() == NaiveTime::MIN {
-        return Err(Invalid::new(
+        return Err(Invalid::said(
             FIELD,
             format!("{q}的时刻是 0:00，像是只有日期；请写上联系的时刻，如 2026-11-05 14:30"),
+            format!("{q} is at 0:00, which looks like a date alone; add the time, as 2026-11-05 14:30"),
         ));
     }
     Ok(at)
@@ -837,16 +944,19 @@ pub fn date_time(raw: &str) -> Result<NaiveDateTime, Invalid> {
 /// lost, so it must not replace a stored one), masked names (`张*`), and what
 /// `parse_person_name` refuses.
 pub fn person_name(raw: &str) -> Result<String, Invalid> {
-    const FIELD: &str = "姓名";
+    const FIELD: Field = Field::Name;
     // A full-width full stop in a name is a middle dot; `clean` would make it an ASCII one.
     let dotted: String = raw.chars().map(|c| if c == '．' { '·' } else { c }).collect();
     let c = clean(&dotted);
     let q = quoted(raw.trim());
     if let Some(lost) = c.chars().find(|c| matches!(c, '?' | '\u{FFFD}')) {
-        return Err(Invalid::new(
+        return Err(Invalid::said(
             FIELD,
             format!(
                 "{q}含有“{lost}”，是 Excel 保存为 GBK 时无法保存的字，原字已丢失；请在 Excel 中“另存为 → CSV UTF-8”后重新导出"
+            ),
+            format!(
+                "{q} holds “{lost}”, a character Excel could not save as GBK and lost; save as CSV UTF-8 and export again"
             ),
         ));
     }
@@ -860,17 +970,24 @@ pub fn person_name(raw: &str) -> Result<String, Invalid> {
         || c.chars().skip(1).any(|ch| ch == '某')
         || (han && c.chars().any(|ch| matches!(ch, 'X' | 'x' | 'Ｘ' | 'ｘ')));
     if hidden {
-        return Err(Invalid::new(
+        return Err(Invalid::said(
             FIELD,
             format!("{q}是遮蔽后的姓名，不能导入（不会用它覆盖真实姓名）；请用未遮蔽的名单导入"),
+            format!(
+                "{q} is a masked name and is not imported (it would replace the real one); import an unmasked list"
+            ),
         ));
     }
     // `张伟（VIP）`: a remark in the name cell would become part of the name.
     if c.chars().any(|ch| "()（）[]【】<>《》".contains(ch)) {
-        return Err(Invalid::new(FIELD, format!("{q}中有括号，不像姓名；备注请另列一栏，姓名栏只填姓名")));
+        return Err(Invalid::said(
+            FIELD,
+            format!("{q}中有括号，不像姓名；备注请另列一栏，姓名栏只填姓名"),
+            format!("{q} has brackets and is no name; put remarks in a column of their own"),
+        ));
     }
     if !c.chars().any(char::is_alphabetic) {
-        return Err(Invalid::new(FIELD, format!("{q}不是姓名；请填写姓名")));
+        return Err(Invalid::said(FIELD, format!("{q}不是姓名；请填写姓名"), format!("{q} is not a name")));
     }
     parse_person_name(FIELD, &c)
 }
@@ -884,7 +1001,7 @@ pub fn ratio_permille(raw: &str) -> Result<u16, Invalid> {
 
 /// `ratio_permille`, and whether the figure was finer than 0.1% and was cut to it.
 pub fn ratio_permille_exact(raw: &str) -> Result<(u16, bool), Invalid> {
-    let c = prepare(raw, "自办业务比例", NUMBER_HINT)?;
+    let c = prepare(raw, Field::SelfServiceRatio, NUMBER_HINT)?;
     let compact: String = c.chars().filter(|c| !c.is_whitespace()).collect();
     crate::domain::client::parse_self_service_exact(&compact)
 }
@@ -892,7 +1009,7 @@ pub fn ratio_permille_exact(raw: &str) -> Result<(u16, bool), Invalid> {
 /// 理财产品数: a whole number (`2`, `2.0`, `2个`), or 有 (1) / 无 (0) and the other yes/no words
 /// of `yes_no`. Refused: fractions, negatives, more than 65535, other words.
 pub fn count(raw: &str) -> Result<u16, Invalid> {
-    const FIELD: &str = "理财产品数";
+    const FIELD: Field = Field::WealthProducts;
     let c = prepare(raw, FIELD, NUMBER_HINT)?;
     let q = quoted(raw.trim());
     let s = strip_point_zero(&c);
@@ -902,12 +1019,20 @@ pub fn count(raw: &str) -> Result<u16, Invalid> {
         return match digits.parse::<u16>() {
             Ok(n) => Ok(n),
             Err(_) if digits.is_empty() => Ok(0),
-            Err(_) => Err(Invalid::new(FIELD, format!("{q}太大了，不像是产品个数；请核对后改正"))),
+            Err(_) => Err(Invalid::said(
+                FIELD,
+                format!("{q}太大了，不像是产品个数；请核对后改正"),
+                format!("{q} is too large for a count of products"),
+            )),
         };
     }
     match yes_no_word(s) {
         Some(b) => Ok(u16::from(b)),
-        None => Err(Invalid::new(FIELD, format!("{q}不是产品个数；请写整数（如 2），或写 有 / 无"))),
+        None => Err(Invalid::said(
+            FIELD,
+            format!("{q}不是产品个数；请写整数（如 2），或写 有 / 无"),
+            format!("{q} is not a count of products; write a whole number (2), or 有 / 无"),
+        )),
     }
 }
 
@@ -916,12 +1041,13 @@ pub fn count(raw: &str) -> Result<u16, Invalid> {
 ///
 /// Refused: anything else (an `X` among them: some tick a box with it, some cross it out).
 pub fn yes_no(raw: &str) -> Result<bool, Invalid> {
-    const FIELD: &str = "是否";
+    const FIELD: Field = Field::YesNo;
     let c = prepare(raw, FIELD, NUMBER_HINT)?;
     yes_no_word(strip_point_zero(&c)).ok_or_else(|| {
-        Invalid::new(
+        Invalid::said(
             FIELD,
             format!("{}应为 是 或 否（也可写 Y/N、1/0、有/无、已开通/未开通）；请改正", quoted(raw.trim())),
+            format!("{} should be yes or no (是/否, Y/N, 1/0, 有/无, 已开通/未开通)", quoted(raw.trim())),
         )
     })
 }
@@ -935,7 +1061,7 @@ fn yes_no_word(s: &str) -> Option<bool> {
         }
         "未贴标" | "未签约" | "未开" | "没有" | "✗" | "✘" | "☒" | "f" => Some(false),
         // The domain's words; its message is not used, so its field name does not matter.
-        other => parse_yes_no("是否", other).ok(),
+        other => parse_yes_no(Field::YesNo, other).ok(),
     }
 }
 

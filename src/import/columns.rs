@@ -13,8 +13,8 @@ use crate::domain::client::display_permille;
 use crate::domain::contact::{Channel, Outcome, Purpose};
 use crate::domain::mask::{asset_band, mask_id, mask_phone};
 use crate::domain::{
-    CardTier, Client, ClientClass, ClientStatus, Gender, Invalid, JobRole, Login, OutletId, Permission,
-    Scope, Segment, Staff,
+    CardTier, Client, ClientClass, ClientStatus, Field, Gender, Invalid, JobRole, Login, OutletId,
+    Permission, Scope, Segment, Staff,
 };
 use crate::service::ContactRecord;
 use crate::service::imports::{ClientRecord, StaffRecord};
@@ -166,12 +166,12 @@ fn read_row<D: Draft, V>(
             }
             (true, Some((o, _))) => {
                 if let Err(e) = read(&mut d, &o, also_cx) {
-                    bad(e.reason);
+                    bad(e.problem.to_string());
                 }
             }
             (false, None) => {
                 if let Err(e) = read(&mut d, &main, cx) {
-                    bad(e.reason);
+                    bad(e.problem.to_string());
                 } else if col.kind == Kind::Ratio
                     && let Ok((p, true)) = ratio_exact(&main, cx.ratio)
                 {
@@ -194,7 +194,7 @@ fn read_row<D: Draft, V>(
             (false, Some((o, header))) => {
                 let mut alt = d.clone();
                 match (read(&mut d, &main, cx), read(&mut alt, &o, also_cx)) {
-                    (Err(e), _) => bad(e.reason),
+                    (Err(e), _) => bad(e.problem.to_string()),
                     (Ok(()), Ok(())) if alt != d => {
                         bad(format!("“{main}”与“{header}”列的“{o}”不一致，请核对后只保留一个"))
                     }
@@ -542,10 +542,14 @@ fn ratio_exact(s: &str, scale: RatioScale) -> Result<(u16, bool), Invalid> {
         (RatioScale::PercentByHeader, Some(_)) => {
             cells::ratio_permille_exact(&format!("{}%", cells::clean(s)))
         }
-        (RatioScale::PercentByValues, Some(1.0)) => Err(Invalid::new(
-            "自办业务比例",
+        (RatioScale::PercentByValues, Some(1.0)) => Err(Invalid::said(
+            Field::SelfServiceRatio,
             format!(
                 "“{}”是 1% 还是 100%？这一列其他行写的是百分数（如 85），请写明百分号（1% 或 100%）",
+                s.trim()
+            ),
+            format!(
+                "is “{}” 1% or 100%? Other rows of this column are percentages (85); write the % sign",
                 s.trim()
             ),
         )),
@@ -607,9 +611,10 @@ fn parse_active(raw: &str) -> Result<bool, Invalid> {
         "在职" | "正常" | "启用" => Ok(true),
         "离职" | "停用" | "调离" | "退休" => Ok(false),
         other => cells::yes_no(raw).map_err(|_| {
-            Invalid::new(
-                "在职",
+            Invalid::said(
+                Field::Active,
                 format!("“{other}”无法识别，应为：在职 / 离职 / 停用（休假、借调等仍算在职，请写“在职”）"),
+                format!("“{other}” is not one of 在职 (active) / 离职 (left) / 停用 (disabled); on leave is still 在职"),
             )
         }),
     }
@@ -1046,9 +1051,10 @@ fn satisfaction(raw: &str) -> Result<u8, Invalid> {
     let digits = s.trim_end_matches('分').trim_end_matches(".0");
     match digits.parse::<u8>() {
         Ok(v @ 1..=5) => Ok(v),
-        _ => Err(Invalid::new(
-            "满意度",
+        _ => Err(Invalid::said(
+            Field::Satisfaction,
             format!("“{s}”应为 1 到 5 分，或 非常满意/满意/基本满意/不满意/非常不满意"),
+            format!("“{s}” should be 1 to 5, or 非常满意/满意/基本满意/不满意/非常不满意"),
         )),
     }
 }
@@ -1063,7 +1069,11 @@ fn purposes(raw: &str) -> Result<(Purpose, Vec<Purpose>), Invalid> {
     for part in s.split(['、', ',', '，', ';', '；', '/', '+']).map(str::trim).filter(|p| !p.is_empty()) {
         let p = Purpose::parse(part)?;
         if all.contains(&p) {
-            return Err(Invalid::new("联系目的", format!("“{s}”中“{p}”写了两次")));
+            return Err(Invalid::said(
+                Field::ContactPurpose,
+                format!("“{s}”中“{p}”写了两次"),
+                format!("“{p}” appears twice in “{s}”"),
+            ));
         }
         all.push(p);
     }

@@ -1,5 +1,6 @@
 //! Manager actions: assigning and handing over clients, launching products, setting the rules.
 
+use crate::domain::{Field, Invalid, Problem};
 use chrono::NaiveDate;
 
 use super::views::LaunchRef;
@@ -82,9 +83,11 @@ impl Service {
     pub(super) fn receiving_staff(&self, no: &StaffNo) -> Result<Staff, ServiceError> {
         match self.store.staff(no)? {
             Some(s) if s.active => Ok(s),
-            Some(s) => {
-                Err(ServiceError::invalid("维护人", format!("{}（{}）已停用，不能接收客户", s.name, s.no)))
-            }
+            Some(s) => Err(ServiceError::invalid(
+                Field::Maintainer,
+                format!("{}（{}）已停用，不能接收客户", s.name, s.no),
+                format!("{} ({}) is disabled and cannot receive clients", s.name, s.no),
+            )),
             None => Err(ServiceError::NotFound(format!("工号 {no}"))),
         }
     }
@@ -94,8 +97,9 @@ impl Service {
         let c = self.client_or_not_found(no)?;
         if to.is_some() && c.status == crate::domain::ClientStatus::Lost {
             return Err(ServiceError::invalid(
-                "客户状态",
+                Field::ClientStatus,
                 format!("客户 {}（{}）已流失，不能分配", c.no, c.name),
+                format!("client {} ({}) is lost and cannot be assigned", c.no, c.name),
             ));
         }
         Ok(c)
@@ -281,10 +285,14 @@ impl Service {
         let today = self.local_date();
         let reason = reason.trim().to_string();
         if reason.is_empty() {
-            return Err(ServiceError::invalid("撤回原因", "请写明为什么撤回（会记入审计）"));
+            return Err(ServiceError::invalid(
+                Field::WithdrawReason,
+                "请写明为什么撤回（会记入审计）",
+                "say why it is withdrawn (it goes into the audit trail)",
+            ));
         }
         if reason.chars().any(crate::domain::text::is_active) {
-            return Err(ServiceError::invalid("撤回原因", "不能包含换行或控制字符"));
+            return Err(Invalid::new(Field::WithdrawReason, Problem::LineBreakOrControl).into());
         }
         let _w = self.write_lock();
         let launch = self.launch_to_change(actor, id, "撤回新品推介")?;
@@ -347,9 +355,13 @@ impl Service {
 pub(super) fn check_reason(reason: &str) -> Result<String, ServiceError> {
     let reason = reason.trim().to_string();
     if reason.is_empty() {
-        return Err(ServiceError::invalid("原因", "分配或移交客户须填写原因"));
+        return Err(ServiceError::invalid(
+            Field::Reason,
+            "分配或移交客户须填写原因",
+            "assigning or handing over clients needs a reason",
+        ));
     }
-    crate::domain::text::check_line("原因", &reason, 200, false)?;
+    crate::domain::text::check_line(Field::Reason, &reason, 200, false)?;
     Ok(reason)
 }
 

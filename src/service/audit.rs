@@ -6,6 +6,7 @@
 //! the 32-byte key of that epoch; mode 0600), replaced whole on every evolution (write, fsync,
 //! rename, fsync of the directory), so the previous epoch's key is gone from the file.
 
+use crate::domain::Field;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -270,8 +271,9 @@ impl Service {
         self.require(actor, Permission::Admin, "启用审计封存")?;
         if epoch_secs < MIN_EPOCH_SECS {
             return Err(ServiceError::invalid(
-                "封存时段",
+                Field::SealPeriod,
                 format!("至少 {MIN_EPOCH_SECS} 秒（1 分钟），默认 15 分钟"),
+                format!("at least {MIN_EPOCH_SECS} seconds (1 minute); 15 minutes by default"),
             ));
         }
         let _w = self.write_lock();

@@ -1,5 +1,6 @@
 //! Operations: backups, restores, the service account, and the change counter sessions poll.
 
+use crate::domain::Field;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -82,8 +83,9 @@ impl Service {
     pub fn set_backup_recipients(&self, actor: &Staff, recipients: Vec<String>) -> Result<(), ServiceError> {
         self.require(actor, Permission::Admin, "设置备份接收人")?;
         let keys: Vec<String> = recipients.iter().map(|k| k.trim().to_string()).collect();
-        crate::store::encrypt::parse_recipients(&keys)
-            .map_err(|e| ServiceError::invalid("备份接收人", &e))?;
+        crate::store::encrypt::parse_recipients(&keys).map_err(|e| {
+            ServiceError::invalid(Field::BackupRecipients, &e, format!("cannot be read: {e}"))
+        })?;
         let detail = if keys.is_empty() {
             "清除了全部备份接收人：此后备份须指定 --recipient 或 --plaintext".to_string()
         } else {
@@ -108,7 +110,7 @@ impl Service {
         file: String,
     ) -> Result<Vec<u8>, ServiceError> {
         self.require(actor, Permission::Admin, "导出数据密钥")?;
-        check_file_name(&file, "密钥备份文件名")?;
+        check_file_name(&file, Field::KeyBackupFileName)?;
         let (to, keys) = self.recipients_for(recipients)?;
         let Some(to) = to else {
             return Err(ServiceError::Conflict(
@@ -139,9 +141,9 @@ impl Service {
         if keys.is_empty() {
             return Ok((None, keys));
         }
-        let what = if given.is_empty() { "支行配置的备份接收人" } else { "--recipient" };
-        let parsed =
-            crate::store::encrypt::parse_recipients(&keys).map_err(|e| ServiceError::invalid(what, &e))?;
+        let what = if given.is_empty() { Field::BranchBackupRecipients } else { Field::RecipientFlag };
+        let parsed = crate::store::encrypt::parse_recipients(&keys)
+            .map_err(|e| ServiceError::invalid(what, &e, format!("cannot be read: {e}")))?;
         Ok((Some(parsed), keys))
     }
 
@@ -156,7 +158,11 @@ impl Service {
         plaintext: bool,
     ) -> Result<BackupImage, ServiceError> {
         if plaintext && !recipients.is_empty() {
-            return Err(ServiceError::invalid("--plaintext", "不能与 --recipient 同时使用；请二选一"));
+            return Err(ServiceError::invalid(
+                Field::PlaintextFlag,
+                "不能与 --recipient 同时使用；请二选一",
+                "cannot be used with --recipient; choose one",
+            ));
         }
         let (to, keys) = if plaintext { (None, Vec::new()) } else { self.recipients_for(recipients)? };
         if to.is_none() && !plaintext {
@@ -224,7 +230,7 @@ impl Service {
     /// `file` (absolute path, or `-` for standard output) is the record's target, so
     /// `audit --target FILE` finds the backup.
     fn record_backup_saved(&self, audit_actor: &str, file: &str, checksum: &str) -> Result<(), ServiceError> {
-        check_file_name(file, "备份文件名")?;
+        check_file_name(file, Field::BackupFileName)?;
         let taken = {
             let mut issued = self.issued_backups.lock().unwrap_or_else(|p| p.into_inner());
             let at = issued.iter().rposition(|i| i.checksum == checksum && i.actor == audit_actor);
@@ -295,7 +301,8 @@ impl Service {
             ))
             .into());
         };
-        let ids = encrypt::read_identities(path).map_err(|e| ServiceError::invalid("--identity", &e))?;
+        let ids = encrypt::read_identities(path)
+            .map_err(|e| ServiceError::invalid(Field::IdentityFlag, &e, format!("cannot be read: {e}")))?;
         encrypt::decrypt(&bytes, &ids, what).map_err(|e| StoreError::BadBackup(e).into())
     }
 
@@ -437,11 +444,12 @@ fn draft_key_words(key: &[u8]) -> (String, Option<String>) {
 
 /// Refuses a file name no audit record should carry as its target: empty, over 1024 characters,
 /// or with control characters (which could forge lines in a printed audit).
-fn check_file_name(file: &str, field: &str) -> Result<(), ServiceError> {
+fn check_file_name(file: &str, field: Field) -> Result<(), ServiceError> {
     if file.is_empty() || file.chars().count() > 1024 || file.chars().any(char::is_control) {
         return Err(ServiceError::invalid(
             field,
             "不能为空、不能超过 1024 个字符、不能含控制字符；请换一个文件名",
+            "must not be empty, over 1024 characters or hold control characters; choose another file name",
         ));
     }
     Ok(())

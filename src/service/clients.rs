@@ -1,5 +1,6 @@
 //! Edits a maintainer makes on a client: the marketing plan and the VIP sticker.
 
+use crate::domain::{Field, Invalid, Problem};
 use chrono::NaiveDate;
 
 use super::{Service, ServiceError};
@@ -111,7 +112,7 @@ impl Service {
     ) -> Result<Sticker, ServiceError> {
         let today = self.local_date();
         if on.is_some_and(|d| d > today) {
-            return Err(ServiceError::invalid("贴标日期", "不能晚于今天；贴标之后再登记"));
+            return Err(Invalid::new(Field::StickerDate, Problem::StickerAfterToday).into());
         }
         let kept = self.client_or_not_found(&no)?.sticker.on;
         let sticker = if done {
@@ -139,7 +140,7 @@ impl Service {
     fn put_sticker(&self, actor: &Staff, no: ClientNo, sticker: Sticker) -> Result<Sticker, ServiceError> {
         let today = self.local_date();
         if sticker.on.is_some_and(|d| d > today) {
-            return Err(ServiceError::invalid("贴标日期", "不能晚于今天；贴标之后再登记"));
+            return Err(Invalid::new(Field::StickerDate, Problem::StickerAfterToday).into());
         }
         let done = sticker.done;
         let detail = match (done, sticker.on) {

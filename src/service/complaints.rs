@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::views::StaffRef;
 use super::{Service, ServiceError};
+use crate::domain::Field;
 use crate::domain::complaint::{
     Category, Complaint, ComplaintChannel, ComplaintFigures, ComplaintId, Feedback, NewComplaint,
     Satisfaction, ServiceLevels, Severity, Step, audience, figures,
@@ -119,7 +120,7 @@ pub struct StepMove {
 /// Who takes a step of complaint `c` works at its outlet: a step handed to another outlet's
 /// staff would leave that outlet's head answering for work they cannot see, and the complaint's
 /// own head unable to follow it (QA of #18: an outlet head gave a step to another outlet's teller).
-fn within_reach(who: &Staff, c: &Complaint, field: &str) -> Result<(), ServiceError> {
+fn within_reach(who: &Staff, c: &Complaint, field: Field) -> Result<(), ServiceError> {
     if who.outlet == c.outlet {
         return Ok(());
     }
@@ -127,6 +128,10 @@ fn within_reach(who: &Staff, c: &Complaint, field: &str) -> Result<(), ServiceEr
         field,
         format!(
             "{}（{}）在{}网点；投诉 {} 属于{}网点，请交给{}网点的员工",
+            who.name, who.no, who.outlet, c.id, c.outlet, c.outlet
+        ),
+        format!(
+            "{} ({}) works at {}; complaint {} belongs to {}: give it to staff of {}",
             who.name, who.no, who.outlet, c.id, c.outlet, c.outlet
         ),
     ))
@@ -170,13 +175,19 @@ impl Service {
         Ok(())
     }
 
-    fn active_staff(&self, no: &StaffNo, field: &str) -> Result<Staff, ServiceError> {
+    fn active_staff(&self, no: &StaffNo, field: Field) -> Result<Staff, ServiceError> {
         match self.store.staff(no)? {
             Some(s) if s.active => Ok(s),
-            Some(s) => {
-                Err(ServiceError::invalid(field, format!("{}（{}）已停用，不能负责投诉", s.name, s.no)))
-            }
-            None => Err(ServiceError::invalid(field, format!("工号 {no} 不在员工名录中"))),
+            Some(s) => Err(ServiceError::invalid(
+                field,
+                format!("{}（{}）已停用，不能负责投诉", s.name, s.no),
+                format!("{} ({}) is disabled and cannot own a complaint", s.name, s.no),
+            )),
+            None => Err(ServiceError::invalid(
+                field,
+                format!("工号 {no} 不在员工名录中"),
+                format!("staff no. {no} is not in the staff directory"),
+            )),
         }
     }
 
@@ -244,7 +255,7 @@ impl Service {
         let _w = self.write_lock();
         let client = self.client_or_not_found(&new.client)?;
         let owner = match new.owner.clone().or_else(|| client.maintainer.clone()) {
-            Some(no) => self.active_staff(&no, "负责人")?.no,
+            Some(no) => self.active_staff(&no, Field::StepOwner)?.no,
             None => actor.no.clone(),
         };
         let draft = Complaint::receive(
@@ -305,8 +316,8 @@ impl Service {
             )));
         }
         if let Some(next) = &mv.next_owner {
-            let next = self.active_staff(next, "下一环节负责人")?;
-            within_reach(&next, &c, "下一环节负责人")?;
+            let next = self.active_staff(next, Field::NextOwner)?;
+            within_reach(&next, &c, Field::NextOwner)?;
         }
         let head = self.outlet_head(&c.outlet)?.map(|s| s.no);
         let before = open.step;
@@ -376,8 +387,8 @@ impl Service {
                 actor.scope_text()
             )));
         }
-        let to = self.active_staff(&to, "接手人")?;
-        within_reach(&to, &c, "接手人")?;
+        let to = self.active_staff(&to, Field::TakenOverBy)?;
+        within_reach(&to, &c, Field::TakenOverBy)?;
         let from = c.open().map(|r| r.owner().clone());
         c.reassign(to.no.clone(), &reason, &actor.no, now)?;
         let step = c.open().map_or(Step::Feedback, |r| r.step);

@@ -213,7 +213,7 @@ impl Service {
                 saved_at: None,
             };
             for p in draft.problems(now) {
-                problems.push(RowProblem::new(r.line, &p.field, p.reason));
+                problems.push(RowProblem::new(r.line, p.field.zh(), p.problem.to_string()));
             }
             if problems.len() > before {
                 continue;

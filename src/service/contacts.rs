@@ -1,6 +1,7 @@
 //! Logging a contact: one transaction writes the contact, completes the tasks it fulfils,
 //! reschedules the callback, updates the client, drops the draft and audits it.
 
+use crate::domain::Field;
 use std::collections::BTreeMap;
 
 use super::views::{DraftRow, Logged, TaskView};
@@ -26,7 +27,11 @@ impl Service {
         let launches = self.store.launches()?;
         for id in draft.launch.into_iter().chain(draft.also.iter().filter_map(|a| a.launch)) {
             if launches.iter().all(|l| l.id != id) {
-                return Err(ServiceError::invalid("推介产品", format!("新品推介 {id} 不存在")));
+                return Err(ServiceError::invalid(
+                    Field::PitchedLaunch,
+                    format!("新品推介 {id} 不存在"),
+                    format!("there is no product launch {id}"),
+                ));
             }
         }
         // A colleague's client: their callback is theirs to keep (`effect_of_contact`), so a
@@ -34,8 +39,9 @@ impl Service {
         let own = client.maintainer.as_ref() == Some(&actor.no);
         if !own && draft.next_callback.is_some() && !draft.did(Purpose::Callback, None) {
             return Err(ServiceError::invalid(
-                "下次回访",
+                Field::NextCallback,
                 "这位客户不是你维护的，不勾选“回访”就不改动维护人的回访安排；请清空下次回访，或勾选回访",
+                "this client is not yours: without ticking callback their maintainer's callback stays; clear the next callback or tick callback",
             ));
         }
         let rules = self.store.rules()?;

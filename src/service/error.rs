@@ -1,10 +1,11 @@
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Invalid;
+use crate::domain::{Field, Invalid, Lang};
 use crate::store::StoreError;
 
 /// Why a request was not done. Carried over the socket unchanged, so callers in any mode show the
-/// same Chinese message.
+/// same message. `Display` is the Chinese sentence (logs, the audit trail, Chinese screens);
+/// `render` writes it in the reader's language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum ServiceError {
     /// The acting staff member may not do this.
@@ -33,8 +34,28 @@ fn join_invalid(list: &[Invalid]) -> String {
 }
 
 impl ServiceError {
-    pub fn invalid(field: &str, reason: impl Into<String>) -> ServiceError {
-        ServiceError::Invalid(vec![Invalid::new(field, reason)])
+    /// `field` refused with a sentence particular to this request, in Chinese and English.
+    pub fn invalid(field: Field, zh: impl Into<String>, en: impl Into<String>) -> ServiceError {
+        ServiceError::Invalid(vec![Invalid::said(field, zh, en)])
+    }
+
+    /// The message in `lang`, for the TUI's message line and the CLI's error output. Input
+    /// problems are typed and read fully in either language; the other variants carry a Chinese
+    /// sentence made where the request was refused, which English introduces with what kind of
+    /// refusal it is.
+    pub fn render(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, Lang::Zh) => self.to_string(),
+            (ServiceError::Invalid(list), Lang::En) => {
+                list.iter().map(|i| i.text(lang)).collect::<Vec<_>>().join("; ")
+            }
+            (ServiceError::Denied(why), Lang::En) => format!("Not permitted: {why}"),
+            (ServiceError::UnknownUser(why), Lang::En) => format!("Not a staff member: {why}"),
+            (ServiceError::NotFound(what), Lang::En) => format!("Not found: {what}"),
+            (ServiceError::Conflict(why), Lang::En) => format!("Conflict: {why}"),
+            (ServiceError::Store(why), Lang::En) => format!("Database: {why}"),
+            (ServiceError::Transport(why), Lang::En) => format!("Branch server: {why}"),
+        }
     }
 }
 

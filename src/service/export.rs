@@ -1,6 +1,7 @@
 //! Exports. Every export is audited with what left and how much; sensitive fields stay masked
 //! unless an administrator asks for them in full.
 
+use crate::domain::{Field, Invalid, Problem};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::views::{Table, heading};
@@ -70,7 +71,7 @@ impl Service {
 
     pub(super) fn contacts_table(&self, from: NaiveDate, to: NaiveDate) -> Result<Table, ServiceError> {
         if to < from {
-            return Err(ServiceError::invalid("日期", "结束日期早于开始日期"));
+            return Err(Invalid::new(Field::Date, Problem::EndBeforeStart).into());
         }
         let start = from.and_time(NaiveTime::MIN);
         // A peer may send the last date there is; its next midnight does not exist.

@@ -111,7 +111,7 @@ fn duplicates<'a>(rows: impl Iterator<Item = (u64, &'a str)>, column: &str, out:
 }
 
 /// What the audit trail calls the file an import came from; it is the import's audit target.
-pub(super) const SOURCE_FIELD: &str = "来源文件名";
+pub(super) const SOURCE_FIELD: crate::domain::Field = crate::domain::Field::SourceFile;
 /// A file name, as most file systems allow (255), counted in characters.
 pub(super) const SOURCE_MAX_CHARS: usize = 255;
 
@@ -148,10 +148,14 @@ impl Service {
                 if n == r.name {
                     Ok(())
                 } else {
-                    Err(crate::domain::Invalid::new("姓名", format!("“{}”未按规则整理", r.name)))
+                    Err(crate::domain::Invalid::said(
+                        crate::domain::Field::Name,
+                        format!("“{}”未按规则整理", r.name),
+                        format!("“{}” is not in the normal form", r.name),
+                    ))
                 }
             }) {
-                problems.push(RowProblem::new(r.line, "姓名", e.reason));
+                problems.push(RowProblem::new(r.line, "姓名", e.problem.to_string()));
             }
         }
         duplicates(
@@ -235,7 +239,7 @@ impl Service {
             problems.extend(
                 self.staff_change_problems(actor, old.as_ref(), &new)
                     .into_iter()
-                    .map(|i| RowProblem::new(r.line, &i.field, i.reason)),
+                    .map(|i| RowProblem::new(r.line, i.field.zh(), i.problem.to_string())),
             );
             let what = staff_changes(old.as_ref(), &new);
             for (kind, line) in &what {
@@ -842,7 +846,7 @@ fn unchecked_client_cells(r: &ClientRecord, today: NaiveDate) -> Vec<RowProblem>
                         column,
                         format!("“{v}”未按规则整理（应为“{n}”），请用 mingdan import 导入"),
                     )),
-                    Err(e) => out.push(RowProblem::new(r.line, column, e.reason)),
+                    Err(e) => out.push(RowProblem::new(r.line, column, e.problem.to_string())),
                 }
             }
         };
@@ -864,7 +868,7 @@ fn unchecked_client_cells(r: &ClientRecord, today: NaiveDate) -> Vec<RowProblem>
     if let Some(id) = &r.id_number
         && let Err(e) = cells::id_number_as_of(id, today)
     {
-        out.push(RowProblem::new(r.line, "证件号码", e.reason));
+        out.push(RowProblem::new(r.line, "证件号码", e.problem.to_string()));
     }
     out
 }

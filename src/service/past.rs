@@ -11,6 +11,7 @@
 //! Freezing only once the window closed would leave the quarter's rosters exposed to a month
 //! of handovers.
 
+use crate::domain::Field;
 use chrono::NaiveDate;
 
 use super::views::FigureBasis;
@@ -46,8 +47,11 @@ impl Service {
         let quarter = quarter.unwrap_or(current);
         if quarter > current {
             return Err(ServiceError::invalid(
-                "季度",
+                Field::Quarter,
                 format!("{quarter} 还没有开始，没有数字可看；只能查看本季度（{current}）和已经结束的季度"),
+                format!(
+                    "{quarter} has not begun and has no figures; only this quarter ({current}) and past ones can be shown"
+                ),
             ));
         }
         if quarter == current {

@@ -2,6 +2,7 @@
 //! and 同比), churn (流失/降级) and conversion (提升/潜在), satisfaction, and a twelve-month trend;
 //! the monthly branch totals the share divides by.
 
+use crate::domain::Field;
 use chrono::{Datelike, Duration, NaiveDate};
 
 use super::views::{
@@ -446,9 +447,14 @@ impl Service {
         if month >= this_month {
             let last = this_month.pred_opt().unwrap_or(this_month);
             return Err(ServiceError::invalid(
-                "月份",
+                Field::Month,
                 format!(
                     "{} 还没有过完，核心系统还没有这个月的月报；请录入已经过完的月份（最近是 {}）",
+                    month.format("%Y-%m"),
+                    last.format("%Y-%m")
+                ),
+                format!(
+                    "{} is not over, so core banking has no report for it yet; enter a month that is over (the latest is {})",
                     month.format("%Y-%m"),
                     last.format("%Y-%m")
                 ),
@@ -456,8 +462,9 @@ impl Service {
         }
         if personal_clients == 0 {
             return Err(ServiceError::invalid(
-                "全行个人客户数",
+                Field::PersonalClients,
                 "不能为 0；请填写核心系统报表中的个人客户总数",
+                "cannot be 0; enter the total of personal clients from the core-banking report",
             ));
         }
         // Every client mingdan holds is a personal client of the branch: the total cannot be fewer.
@@ -467,21 +474,26 @@ impl Service {
         }
         if personal_clients < register.clients {
             return Err(ServiceError::invalid(
-                "全行个人客户数",
+                Field::PersonalClients,
                 format!(
                     "{personal_clients} 少于 mingdan 里已有的 {} 位客户；全行个人客户数应包括支行所有个人客户，请核对核心系统报表",
+                    register.clients
+                ),
+                format!(
+                    "{personal_clients} is fewer than the {} clients mingdan already holds; the total counts every personal client of the branch",
                     register.clients
                 ),
             ));
         }
         if let Some(g) = gold_plus.filter(|g| *g > personal_clients) {
             return Err(ServiceError::invalid(
-                "金卡以上客户数",
+                Field::GoldClients,
                 format!("{g} 大于全行个人客户数 {personal_clients}；请核对两个数字"),
+                format!("{g} is more than the {personal_clients} personal clients; check both figures"),
             ));
         }
         let source = source.trim().to_string();
-        crate::domain::text::check_line("来源", &source, 60, false)?;
+        crate::domain::text::check_line(Field::Source, &source, 60, false)?;
         let _w = self.write_lock();
         let mut totals = self.store.branch_totals()?;
         let was = totals.iter().position(|t| t.month == month).map(|i| totals.remove(i));
@@ -490,9 +502,12 @@ impl Service {
         let gold_plus = gold_plus.or(was.as_ref().and_then(|w| w.gold_plus));
         if let Some(g) = gold_plus.filter(|g| *g > personal_clients) {
             return Err(ServiceError::invalid(
-                "全行个人客户数",
+                Field::PersonalClients,
                 format!(
                     "{personal_clients} 小于该月已录入的金卡以上客户数 {g}；请核对，或同时用 --gold-plus 更正"
+                ),
+                format!(
+                    "{personal_clients} is fewer than the {g} gold-and-above clients entered for that month; check, or correct both with --gold-plus"
                 ),
             ));
         }

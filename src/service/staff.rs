@@ -2,12 +2,12 @@
 
 use super::{Service, ServiceError};
 use crate::domain::staff::parse_person_name;
-use crate::domain::{AuditAction, Invalid, Permission, Staff};
+use crate::domain::{AuditAction, Field, Invalid, Permission, Staff};
 
 impl Service {
     pub fn save_staff(&self, actor: &Staff, staff: Staff) -> Result<(), ServiceError> {
         self.require(actor, Permission::Admin, "维护员工名录")?;
-        parse_person_name("姓名", &staff.name)?;
+        parse_person_name(Field::Name, &staff.name)?;
         let _w = self.write_lock();
         let old = self.store.staff(&staff.no)?;
         let problems = self.staff_change_problems(actor, old.as_ref(), &staff);
@@ -44,18 +44,27 @@ impl Service {
     ) -> Vec<Invalid> {
         let mut out = Vec::new();
         if new.no == actor.no && (!new.active || new.permission < Permission::Admin) {
-            out.push(Invalid::new("权限", "不能取消自己的管理员权限或停用自己，请由另一位管理员操作"));
+            out.push(Invalid::said(
+                Field::Permission,
+                "不能取消自己的管理员权限或停用自己，请由另一位管理员操作",
+                "you cannot drop your own admin permission or disable yourself; ask another admin",
+            ));
         }
         if new.no == actor.no && new.login != actor.login {
-            out.push(Invalid::new(
-                "登录名",
+            out.push(Invalid::said(
+                Field::Login,
                 "不能修改自己的登录名（会把自己锁在外面），请由另一位管理员操作",
+                "you cannot change your own login (it would lock you out); ask another admin",
             ));
         }
         if !new.active && old.is_some_and(|o| o.active) {
             let n = self.store.roster_size(&new.no);
             if n > 0 {
-                out.push(Invalid::new("在职", format!("{} 名下还有 {n} 位客户，请先移交再停用", new.name)));
+                out.push(Invalid::said(
+                    Field::Active,
+                    format!("{} 名下还有 {n} 位客户，请先移交再停用", new.name),
+                    format!("{} still has {n} clients; hand them over before disabling", new.name),
+                ));
             }
         }
         out

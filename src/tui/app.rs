@@ -411,6 +411,7 @@ impl<'a> App<'a> {
                 let (text, style) = match m {
                     Message::Info(s) => (s.clone(), th.ok),
                     Message::Error(s) => (format!("{}：{s}", t.error), th.overdue),
+                    Message::Failed(e) => (format!("{}：{}", t.error, e.render(t.lang)), th.overdue),
                 };
                 f.render_widget(Paragraph::new(ui::fit(&text, line.width as usize)).style(style), line);
                 body

@@ -34,11 +34,13 @@ pub struct Memory {
 pub enum Message {
     Info(String),
     Error(String),
+    /// A refused request, shown in the screen's language when drawn (`ServiceError::render`).
+    Failed(ServiceError),
 }
 
 impl From<ServiceError> for Message {
     fn from(e: ServiceError) -> Message {
-        Message::Error(e.to_string())
+        Message::Failed(e)
     }
 }
 

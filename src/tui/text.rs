@@ -1,16 +1,10 @@
 //! Every string the screens show, in Chinese and English. Business terms keep their Chinese
 //! names in Chinese mode (they are the domain's own labels); English mode translates them here.
 
-use serde::Deserialize;
-
 use crate::domain::*;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    Zh,
-    En,
-}
+/// The reader's language; the domain's, so rule texts (`Problem`, `Field`) are written in it too.
+pub use crate::domain::Lang;
 
 pub struct Text {
     pub lang: Lang,

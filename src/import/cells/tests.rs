@@ -8,7 +8,7 @@ use proptest::prelude::*;
 fn reason<T: std::fmt::Debug>(r: Result<T, Invalid>) -> String {
     match r {
         Ok(v) => panic!("accepted as {v:?}"),
-        Err(e) => e.reason,
+        Err(e) => e.problem.to_string(),
     }
 }
 
@@ -548,8 +548,8 @@ fn cell_text() -> impl Strategy<Value = String> {
 /// Every refusal says what to do and stays readable, whatever the cell held.
 fn check_reason<T>(r: &Result<T, Invalid>) -> Result<(), TestCaseError> {
     if let Err(e) = r {
-        prop_assert!(e.reason.contains('请'), "no advice in: {}", e.reason);
-        prop_assert!(e.reason.chars().count() < 200, "too long: {}", e.reason);
+        prop_assert!(e.problem.to_string().contains('请'), "no advice in: {}", e.problem.to_string());
+        prop_assert!(e.problem.to_string().chars().count() < 200, "too long: {}", e.problem.to_string());
     }
     Ok(())
 }

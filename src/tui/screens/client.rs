@@ -521,7 +521,9 @@ impl StickerForm {
         let on =
             if typed.is_empty() { Ok(cx.me.today) } else { parse_date(&typed, cx.me.today, DateSense::Back) };
         let saved = on
-            .map_err(|e| ServiceError::invalid(cx.t.sticker_date, e))
+            .map_err(|e| {
+                ServiceError::Invalid(vec![crate::domain::Invalid::new(crate::domain::Field::StickerDate, e)])
+            })
             .and_then(|d| cx.api.set_sticker(self.no.clone(), true, Some(d)));
         match saved {
             Ok(s) => {
@@ -529,7 +531,7 @@ impl StickerForm {
                 Action::PopSaved(cx.t.sticker_saved_on.replace("{}", &on))
             }
             Err(e) => {
-                self.error = Some(e.to_string());
+                self.error = Some(e.render(cx.t.lang));
                 Action::None
             }
         }
@@ -603,7 +605,7 @@ impl Screen for StickerForm {
         // not only when Enter is pressed.
         let msg = match (&self.error, &reading) {
             (Some(e), _) => Span::styled(format!(" {e}"), th.overdue),
-            (None, Err(e)) => Span::styled(format!(" {e}"), th.warning),
+            (None, Err(e)) => Span::styled(format!(" {}", e.text(t.lang)), th.warning),
             (None, Ok(_)) => Span::styled(format!(" {}", t.sticker_date_hint), th.muted),
         };
         f.render_widget(

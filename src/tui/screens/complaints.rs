@@ -529,7 +529,7 @@ impl StepForm {
                     Ok(d) => d,
                     Err(e) => {
                         self.focus = self.fields.iter().position(|f| *f == StepField::ToldOn).unwrap_or(0);
-                        self.error = Some(format!("{}：{e}", cx.t.cm().told_on_bad));
+                        self.error = Some(format!("{}：{}", cx.t.cm().told_on_bad, e.text(cx.t.lang)));
                         return Action::None;
                     }
                 }

@@ -4,7 +4,7 @@
 //! session ends.
 
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -19,6 +19,7 @@ use super::super::columns::{fit_line, wrap_at_gaps};
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::super::text::Text;
 use super::super::ui;
+use crate::domain::Field as Rule;
 use crate::domain::calendar::{parse_contact_time, parse_date_input};
 use crate::domain::task::suggested_next_callback;
 use crate::domain::{Aim, Channel, ClientNo, ContactDraft, LaunchId, Outcome, Purpose, TaskKind};
@@ -46,6 +47,23 @@ enum Field {
     At,
     /// Problems that belong to no single field.
     General,
+}
+
+/// The form's field a rule's field is shown beside; one that belongs to none goes to the general
+/// line under the form.
+fn form_field(f: Rule) -> Field {
+    match f {
+        Rule::ContactChannel => Field::Channel,
+        Rule::ContactPurpose => Field::Purpose,
+        Rule::PitchedLaunch => Field::Launch,
+        Rule::AlsoDone => Field::Tasks,
+        Rule::ContactOutcome => Field::Outcome,
+        Rule::Satisfaction => Field::Satisfaction,
+        Rule::Note => Field::Note,
+        Rule::NextCallback => Field::NextCallback,
+        Rule::ContactTime => Field::At,
+        _ => Field::General,
+    }
 }
 
 /// An unsaved form is kept as a draft this often while it changes, besides at session end.
@@ -79,7 +97,11 @@ pub struct ContactForm {
     /// The session's today, which an empty or relative 联系时间 is read against.
     today: NaiveDate,
     focus: Field,
+    /// What the last save was refused for, by field, in the screen's language.
     errors: BTreeMap<Field, String>,
+    /// Fields the cursor has been on and moved away from: their problems show beside them from
+    /// then on, without waiting for a save.
+    left: BTreeSet<Field>,
     /// Changed since opened (so cancelling asks first).
     dirty: bool,
     /// Changed since the draft was last kept.
@@ -137,6 +159,7 @@ impl ContactForm {
             today,
             focus: Field::Channel,
             errors: BTreeMap::new(),
+            left: BTreeSet::new(),
             dirty: false,
             draft_stale: false,
             draft_saved_at: Instant::now(),
@@ -337,6 +360,7 @@ impl ContactForm {
         let fields = self.fields();
         let at = fields.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
         let to = (at + by).clamp(0, fields.len() as isize - 1);
+        self.left.insert(self.focus);
         self.focus = fields[to as usize];
     }
 
@@ -414,7 +438,9 @@ impl ContactForm {
         let next_callback = if next_text.is_empty() {
             None
         } else {
-            parse_date_input(&next_text, today).map_err(|e| errors.insert(Field::NextCallback, e)).ok()
+            parse_date_input(&next_text, today)
+                .map_err(|e| errors.insert(Field::NextCallback, e.text(cx.t.lang)))
+                .ok()
         };
         let at_text = Self::text(&self.at);
         let at = if at_text.is_empty() {
@@ -425,7 +451,7 @@ impl ContactForm {
             // "今天" or today's date alone reads as the reference; sending nothing lets the
             // service take the real now instead of a noon that may not have come yet.
             parse_contact_time(&at_text, reference)
-                .map_err(|e| errors.insert(Field::At, e))
+                .map_err(|e| errors.insert(Field::At, e.text(cx.t.lang)))
                 .ok()
                 .filter(|t| *t != reference)
         };
@@ -452,32 +478,72 @@ impl ContactForm {
         (draft, errors)
     }
 
+    /// Every problem the form can see before saving, by field, in the screen's language: what
+    /// does not parse, a ticked task this contact cannot complete, and what the contact's rules
+    /// refuse (`ContactDraft::problems`). The rules are judged at the end of today: the screen
+    /// has no clock, and a later "now" only refuses less, so nothing the service would take is
+    /// refused here; the service judges the real time on save.
+    fn problems(&self, cx: &Ctx) -> BTreeMap<Field, String> {
+        let (draft, mut problems) = self.draft(cx);
+        let end_of_today = cx.me.today.and_hms_opt(23, 59, 59).unwrap_or_default();
+        for inv in draft.problems(end_of_today) {
+            let field = form_field(inv.field);
+            let text =
+                if field == Field::General { inv.text(cx.t.lang) } else { inv.problem.text(cx.t.lang) };
+            problems.entry(field).or_insert(text);
+        }
+        problems
+    }
+
+    /// What shows beside each field: the last save's refusals, and the problems of every field
+    /// already left.
+    fn shown_problems(&self, cx: &Ctx) -> BTreeMap<Field, String> {
+        let mut shown = self.errors.clone();
+        for (field, text) in self.problems(cx) {
+            if self.left.contains(&field) {
+                shown.entry(field).or_insert(text);
+            }
+        }
+        shown
+    }
+
+    /// Puts the cursor on the first field (in the form's order) with a problem.
+    fn focus_first_problem(&mut self) {
+        if let Some(first) = self.fields().into_iter().find(|f| self.errors.contains_key(f)) {
+            self.focus = first;
+        }
+    }
+
     fn save(&mut self, cx: &Ctx) -> Action {
-        let (draft, errors) = self.draft(cx);
-        if let Some((&field, first)) = errors.iter().next() {
+        let problems = self.problems(cx);
+        if let Some((&field, first)) = problems.iter().next() {
             // The hint beside the field already shows the problem (cut to the screen), so saving
             // must say more: the whole sentence on the message line, and the cursor to the field.
-            let said = format!("{}：{first}", self.label(field, cx.t));
-            self.focus = field;
-            self.errors = errors;
+            let said = match self.label(field, cx.t) {
+                "" => first.clone(),
+                label => format!("{label}{}{first}", cx.t.lang.pick("：", ": ")),
+            };
+            self.left.extend(problems.keys().copied());
+            self.errors = problems;
+            self.focus_first_problem();
             return Action::Say(Message::Error(said));
         }
+        let (draft, _) = self.draft(cx);
         match cx.api.log_contact(draft) {
             Ok(logged) => Action::PopSaved(saved_message(&logged, cx)),
             Err(ServiceError::Invalid(list)) => {
-                for inv in list {
-                    let field = match inv.field.as_str() {
-                        "联系时间" => Field::At,
-                        "备注" => Field::Note,
-                        "满意度" => Field::Satisfaction,
-                        "下次回访" => Field::NextCallback,
-                        "推介产品" => Field::Launch,
-                        "本次完成" => Field::General,
-                        _ => Field::General,
+                self.errors.clear();
+                for inv in &list {
+                    let field = form_field(inv.field);
+                    let text = if field == Field::General {
+                        inv.text(cx.t.lang)
+                    } else {
+                        inv.problem.text(cx.t.lang)
                     };
-                    self.errors.insert(field, inv.to_string());
+                    self.errors.entry(field).or_insert(text);
                 }
-                Action::None
+                self.focus_first_problem();
+                Action::error(ServiceError::Invalid(list))
             }
             Err(e) => Action::error(e),
         }
@@ -559,10 +625,10 @@ impl ContactForm {
     }
 
     /// What the date fields will be read as, or the problem with them.
-    fn date_hint(&self, f: Field, cx: &Ctx) -> Span<'static> {
+    fn date_hint(&self, f: Field, shown: &BTreeMap<Field, String>, cx: &Ctx) -> Span<'static> {
         let th = cx.theme;
         let t = cx.t;
-        if let Some(e) = self.errors.get(&f) {
+        if let Some(e) = shown.get(&f) {
             return Span::styled(format!(" {e}"), th.overdue);
         }
         let (draft, errors) = self.draft(cx);
@@ -808,6 +874,9 @@ impl Screen for ContactForm {
         }
         rows.push((None, Line::from("")));
         let label_w = if t.lang == super::super::text::Lang::Zh { 10 } else { 15 };
+        let shown = self.shown_problems(cx);
+        let problem_row =
+            |e: &String| (None, Line::from(Span::styled(format!("{}{e}", " ".repeat(label_w)), th.overdue)));
         for field in self.fields() {
             let marker = if self.focus == field { ">" } else { " " };
             let label_style = if self.focus == field { th.accent } else { th.text };
@@ -838,6 +907,7 @@ impl Screen for ContactForm {
                         ));
                     }
                     rows.extend(wrap_at_gaps(Line::from(spans), area.width).into_iter().map(|l| (None, l)));
+                    rows.extend(shown.get(&field).map(problem_row));
                     continue;
                 }
                 Field::Launch => {
@@ -857,16 +927,12 @@ impl Screen for ContactForm {
                 // The note's further lines, up to NOTE_ROWS; its box is drawn over them.
                 rows.extend((1..self.note_rows(area.width, label_w)).map(|_| (None, Line::from(""))));
             }
-            if let Some(e) =
-                self.errors.get(&field).filter(|_| !matches!(field, Field::NextCallback | Field::At))
-            {
-                rows.push((
-                    None,
-                    Line::from(Span::styled(format!("{}{e}", " ".repeat(label_w)), th.overdue)),
-                ));
+            // A date field shows its problem in the hint to its right.
+            if !matches!(field, Field::NextCallback | Field::At) {
+                rows.extend(shown.get(&field).map(problem_row));
             }
         }
-        if let Some(e) = self.errors.get(&Field::General) {
+        if let Some(e) = shown.get(&Field::General) {
             rows.push((None, Line::from(Span::styled(format!(" {e}"), th.overdue))));
         }
         rows.push((None, Line::from("")));
@@ -891,7 +957,7 @@ impl Screen for ContactForm {
             let Some(field) = field else { continue };
             let focused = self.focus == field;
             let hint = match field {
-                Field::NextCallback | Field::At => Some(self.date_hint(field, cx)),
+                Field::NextCallback | Field::At => Some(self.date_hint(field, &shown, cx)),
                 _ => None,
             };
             let height = if field == Field::Note { self.note_rows(area.width, label_w) } else { 1 };

@@ -46,7 +46,7 @@ impl StaffPicker {
     pub fn new(clients: Vec<ClientNo>, names: Vec<String>, from: Option<StaffNo>, cx: &Ctx) -> StaffPicker {
         let (mut candidates, error) = match cx.api.coverage(None) {
             Ok(v) => (v.outlets.into_iter().flat_map(|o| o.staff).collect::<Vec<_>>(), None),
-            Err(e) => (Vec::new(), Some(e.to_string())),
+            Err(e) => (Vec::new(), Some(e.render(cx.t.lang))),
         };
         let home = from
             .as_ref()
@@ -180,7 +180,7 @@ impl MoveConfirm {
         cx: &Ctx,
     ) -> MoveConfirm {
         let preview = pairs.iter().map(|(c, s)| (c.clone(), Some(s.no.clone()))).collect();
-        let effects = cx.api.assign_preview(preview).map_err(|e| e.to_string());
+        let effects = cx.api.assign_preview(preview).map_err(|e| e.render(cx.t.lang));
         let reason = ui::text_input("", cx.t.reason_placeholder);
         MoveConfirm { pairs, from, names, effects, reason, error: None }
     }
@@ -210,7 +210,7 @@ impl MoveConfirm {
         match cx.api.assign_pairs(pairs, self.from.clone(), reason) {
             Ok(moved) => Action::PopSaved(cx.t.moved.replace("{}", &moved.to_string())),
             Err(e) => {
-                self.error = Some(e.to_string());
+                self.error = Some(e.render(cx.t.lang));
                 Action::None
             }
         }

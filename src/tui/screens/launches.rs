@@ -192,7 +192,7 @@ impl LaunchForm {
         let deadline = match parse_date_input(&Self::text(&self.deadline), cx.me.today) {
             Ok(d) => d,
             Err(e) => {
-                self.error = Some(format!("{}：{e}", cx.t.deadline));
+                self.error = Some(format!("{}：{}", cx.t.deadline, e.text(cx.t.lang)));
                 return Action::None;
             }
         };
@@ -210,7 +210,7 @@ impl LaunchForm {
         match saved {
             Ok(message) => Action::PopSaved(message),
             Err(e) => {
-                self.error = Some(e.to_string());
+                self.error = Some(e.render(cx.t.lang));
                 Action::None
             }
         }
@@ -351,7 +351,7 @@ impl WithdrawForm {
         match cx.api.withdraw_launch(self.id, reason) {
             Ok(n) => Action::PopSaved(cx.t.launch_withdrawn.replace("{}", &n.to_string())),
             Err(e) => {
-                self.error = Some(e.to_string());
+                self.error = Some(e.render(cx.t.lang));
                 Action::None
             }
         }

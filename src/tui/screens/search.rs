@@ -74,7 +74,7 @@ impl SearchScreen {
                 self.error = None;
                 self.state.select(if self.results.hits.is_empty() { None } else { Some(0) });
             }
-            Err(e) => self.error = Some(e.to_string()),
+            Err(e) => self.error = Some(e.render(cx.t.lang)),
         }
     }
 

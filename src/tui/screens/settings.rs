@@ -244,7 +244,7 @@ impl SettingsScreen {
                 } else if typed.eq_ignore_ascii_case(t.switch_off) {
                     false
                 } else {
-                    crate::domain::parse_yes_no(t.set_any_contact_callback, typed)
+                    crate::domain::parse_yes_no(crate::domain::Field::AnyContactCallback, typed)
                         .ok()
                         .filter(|_| !typed.is_empty())
                         .ok_or_else(|| t.need_yes_no.to_string())?
