@@ -238,6 +238,56 @@ fn a_complaint_survives_a_restart_and_the_store_checks_clean() {
     assert!(matches!(b.session("1001").complaint(ComplaintId(999_999)), Err(ServiceError::NotFound(_))));
 }
 
+/// Issue #18: an unfinished receive form (受理) is kept per staff member and client in the
+/// store, survives a restart, is seen by its author alone, is refused with bad text, and goes
+/// when the complaint is received (in the same write) or is discarded (audited once).
+#[test]
+fn a_receive_draft_survives_a_restart_is_its_authors_alone_and_goes_when_received() {
+    let b = with_managers();
+    let s = b.session("2002");
+    let mut half = new("C1", Severity::Serious);
+    half.asks = String::new();
+    half.said = "理财到期没有".into();
+    s.save_complaint_draft(half.clone()).unwrap();
+    // Another client's form keeps its own; an empty 客户诉求 is kept (not got that far yet).
+    s.save_complaint_draft(NewComplaint { said: String::new(), ..new("C2", Severity::Normal) }).unwrap();
+    // Bad text never reaches the store: the field is named and the kept draft is unchanged.
+    let mut bad = half.clone();
+    bad.said = "理财\u{1b}[2K".into();
+    match s.save_complaint_draft(bad) {
+        Err(ServiceError::Invalid(list)) => assert_eq!(list[0].field, "客户诉求"),
+        other => panic!("{other:?}"),
+    }
+    bad = half.clone();
+    bad.asks = "退".repeat(5000);
+    assert!(matches!(s.save_complaint_draft(bad), Err(ServiceError::Invalid(_))));
+    assert!(matches!(s.save_complaint_draft(new("C999", Severity::Normal)), Err(ServiceError::NotFound(_))));
+    drop(s);
+    let b = b.reopen();
+    let s = b.session("2002");
+    let kept = s.complaint_draft(cno("C1")).unwrap().expect("kept over the restart");
+    assert_eq!(kept.form, half);
+    assert_eq!(kept.saved_at, Some(d(2026, 11, 18).and_hms_opt(10, 0, 0).unwrap()));
+    // Only its author sees it: the maintainer and the outlet head open an empty form.
+    assert_eq!(b.session("2001").complaint_draft(cno("C1")).unwrap(), None);
+    assert_eq!(b.session("1001").complaint_draft(cno("C1")).unwrap(), None);
+    assert!(audit_of(&b, AuditAction::SaveDraft).is_empty(), "keeping a draft is not audited");
+    let report = b.session("9001").check().unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    // Received: the draft is gone with the same write; the other client's stays.
+    s.receive_complaint(NewComplaint { asks: "给个说法".into(), ..half }).unwrap();
+    assert_eq!(s.complaint_draft(cno("C1")).unwrap(), None);
+    assert!(s.complaint_draft(cno("C2")).unwrap().is_some());
+    // Discarded on purpose: gone, audited once; discarding nothing audits nothing.
+    s.discard_complaint_draft(cno("C2")).unwrap();
+    s.discard_complaint_draft(cno("C2")).unwrap();
+    assert_eq!(s.complaint_draft(cno("C2")).unwrap(), None);
+    let recs = audit_of(&b, AuditAction::SaveDraft);
+    assert_eq!(recs.len(), 1, "{recs:?}");
+    assert_eq!((recs[0].actor.as_str(), recs[0].target.as_str()), ("2002", "C2"));
+    assert!(recs[0].detail.contains("投诉受理草稿"), "{}", recs[0].detail);
+}
+
 #[test]
 fn figures_are_for_managers_within_their_scope() {
     let b = with_managers();

@@ -1112,6 +1112,57 @@ fn a_complaint_is_received_from_the_list_for_a_client_found_by_search_with_its_t
     assert_eq!(app.top_title(), search, "back on the results");
 }
 
+/// Issue #18: a receive form (受理) cut off by the session's end is kept, and opening the form
+/// for the same client again brings it back as it was; Ctrl-S receives it and drops the draft.
+#[test]
+fn a_receive_form_cut_off_by_the_session_end_is_offered_back_on_that_clients_form() {
+    use mingdan::service::complaints::ComplaintFilter;
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    {
+        let mut app = App::new(&s, &th, &ZH).unwrap();
+        open_c1(&mut app);
+        press(&mut app, KeyCode::Char('o'));
+        assert_eq!(app.top_title(), "受理投诉 · 张伟");
+        press(&mut app, KeyCode::Tab);
+        press(&mut app, KeyCode::Right); // 服务态度
+        press(&mut app, KeyCode::Tab);
+        press(&mut app, KeyCode::Right); // 严重
+        press(&mut app, KeyCode::Tab);
+        typ(&mut app, "柜员说话很冲");
+        app.end_session();
+    }
+    let kept = s.complaint_draft(cno("C1")).unwrap().expect("kept at session end");
+    assert_eq!(kept.form.said, "柜员说话很冲");
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    open_c1(&mut app);
+    press(&mut app, KeyCode::Char('o'));
+    let form = screen(&mut app);
+    assert!(form.contains("已恢复") && form.contains("柜员说话很冲"), "{form}");
+    assert!(form.contains("[服务态度]") || form.contains("服务态度"), "{form}");
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Tab);
+    }
+    typ(&mut app, "当面道歉");
+    assert!(!screen(&mut app).contains("已恢复"), "the notice goes once the user types");
+    ctrl(&mut app, 's');
+    let rows = s.complaints(ComplaintFilter::All).unwrap();
+    assert_eq!(rows.len(), 1, "{}", screen(&mut app));
+    let c = s.complaint(rows[0].id).unwrap().complaint;
+    assert_eq!((c.said.as_str(), c.asks.as_str()), ("柜员说话很冲", "当面道歉"));
+    assert_eq!((c.category, c.severity), (kept.form.category, kept.form.severity));
+    assert_eq!(c.severity, mingdan::domain::complaint::Severity::Serious);
+    assert_eq!(s.complaint_draft(cno("C1")).unwrap(), None, "received, so the draft is gone");
+    // A form cancelled with Esc keeps nothing.
+    press(&mut app, KeyCode::Char('o'));
+    typ(&mut app, "x");
+    app.end_session();
+    assert!(s.complaint_draft(cno("C1")).unwrap().is_some());
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(s.complaint_draft(cno("C1")).unwrap(), None, "cancelled on purpose");
+}
+
 /// Issue #18: branch management sets the complaint service levels on 设置 (as
 /// `mingdan service-levels` does); a bad entry is refused naming what to type; an outlet head
 /// does not see them.

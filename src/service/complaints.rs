@@ -15,11 +15,12 @@ use serde::{Deserialize, Serialize};
 use super::views::StaffRef;
 use super::{Service, ServiceError};
 use crate::domain::complaint::{
-    Category, Complaint, ComplaintChannel, ComplaintFigures, ComplaintId, Feedback, NewComplaint,
-    Satisfaction, ServiceLevels, Severity, Step, audience, figures,
+    Category, Complaint, ComplaintChannel, ComplaintDraft, ComplaintFigures, ComplaintId, Feedback,
+    NewComplaint, Satisfaction, ServiceLevels, Severity, Step, audience, figures,
 };
 use crate::domain::contact::{ScoreTally, scores_in};
 use crate::domain::{AuditAction, ClientNo, JobRole, OutletId, Permission, Quarter, Staff, StaffNo, Task};
+use crate::store::StoreError;
 
 /// Which complaints a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -274,10 +275,60 @@ impl Service {
                 ),
             );
             tx.save_complaint(&c)?;
+            // The receiver's unfinished form for this client is now the complaint.
+            tx.delete_complaint_draft(&actor.no, &c.client)?;
             tx.audit(&rec)?;
             Ok(c)
         })?;
         self.complaint_row(&saved, now.date())
+    }
+
+    /// Keeps `form` as the actor's unfinished receive form for `form.client`: one per staff member
+    /// and client, replaced by the next save for that client, seen by its author alone. Refused:
+    /// an unknown client, over-long text or control characters (an empty 客户诉求 is kept). Not
+    /// audited, like a contact draft: it is the user's own unsent text, kept every few seconds
+    /// while they type; receiving the complaint or discarding the draft is.
+    pub fn save_complaint_draft(&self, actor: &Staff, form: NewComplaint) -> Result<(), ServiceError> {
+        let mut draft = ComplaintDraft { form, saved_at: None };
+        draft.check()?;
+        let _w = self.write_lock();
+        self.client_or_not_found(&draft.form.client)?;
+        draft.saved_at = Some(self.local_now());
+        self.store.write(|tx| tx.save_complaint_draft(&actor.no, &draft))?;
+        Ok(())
+    }
+
+    /// The actor's unfinished receive form for client `no`, offered when that client's form
+    /// opens again. One that cannot be read is treated as none (`check` still names it), so a
+    /// damaged draft never keeps its author from receiving the complaint.
+    pub fn complaint_draft(
+        &self,
+        actor: &Staff,
+        no: ClientNo,
+    ) -> Result<Option<ComplaintDraft>, ServiceError> {
+        match self.store.complaint_draft(&actor.no, &no) {
+            Ok(d) => Ok(d),
+            Err(StoreError::Corrupt { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Throws the actor's unfinished receive form for client `no` away; audited once. Nothing
+    /// happens (and nothing is audited) when there is none.
+    pub fn discard_complaint_draft(&self, actor: &Staff, no: ClientNo) -> Result<(), ServiceError> {
+        let _w = self.write_lock();
+        let detail = match self.store.complaint_draft(&actor.no, &no) {
+            Ok(None) => return Ok(()),
+            Ok(Some(_)) => "丢弃投诉受理草稿",
+            Err(StoreError::Corrupt { .. }) => "丢弃投诉受理草稿（草稿无法读取）",
+            Err(e) => return Err(e.into()),
+        };
+        let rec = self.audit_record(actor.no.as_str(), AuditAction::SaveDraft, no.as_str(), detail.into());
+        self.store.write(|tx| {
+            tx.delete_complaint_draft(&actor.no, &no)?;
+            tx.audit(&rec)
+        })?;
+        Ok(())
     }
 
     /// Finishes the open step of complaint `id` (`Complaint::advance`). The step's owner or a

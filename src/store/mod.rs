@@ -62,10 +62,11 @@ pub enum Tree {
     Complaints,
     ComplaintsByClient,
     OpenComplaintsByOwner,
+    ComplaintDrafts,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 21] = [
+    pub const ALL: [Tree; 22] = [
         Tree::Meta,
         Tree::Staff,
         Tree::StaffByLogin,
@@ -87,6 +88,7 @@ impl Tree {
         Tree::Complaints,
         Tree::ComplaintsByClient,
         Tree::OpenComplaintsByOwner,
+        Tree::ComplaintDrafts,
     ];
 
     pub fn name(self) -> &'static str {
@@ -112,6 +114,7 @@ impl Tree {
             Tree::Complaints => "complaints",
             Tree::ComplaintsByClient => "complaints_by_client",
             Tree::OpenComplaintsByOwner => "open_complaints_by_owner",
+            Tree::ComplaintDrafts => "complaint_drafts",
         }
     }
 }

@@ -1488,6 +1488,8 @@ pub struct ComplaintText {
     pub closed_msg: &'static str,
     /// Under a form: what the user must fill in.
     pub form_hint: &'static str,
+    /// Over a receive form reopened from its kept draft: "{at}" is when it was kept.
+    pub draft_restored: &'static str,
     /// 反馈: the day the client was told, and the refusals when the view or day is missing.
     pub told_on: &'static str,
     pub view_needed: &'static str,
@@ -1554,6 +1556,7 @@ pub const COMPLAINT_ZH: ComplaintText = ComplaintText {
     moved_msg: "投诉 {id}：转入“{step}”，由 {owner} 负责",
     closed_msg: "投诉 {id} 已办结",
     form_hint: "Tab 换栏  ←→ 选择  Ctrl-S 保存  Esc 取消",
+    draft_restored: "已恢复 {at} 未提交的受理内容（Ctrl-S 受理；Esc 取消并丢弃）",
     told_on: "告知日期",
     view_needed: "请选择客户评价（←/→）：客户的看法要由客户说出，不能默认",
     told_on_bad: "告知日期看不懂",
@@ -1616,6 +1619,7 @@ pub const COMPLAINT_EN: ComplaintText = ComplaintText {
     moved_msg: "Complaint {id}: now at {step} with {owner}",
     closed_msg: "Complaint {id} closed",
     form_hint: "Tab next field  ←→ choose  Ctrl-S save  Esc cancel",
+    draft_restored: "Unsent form from {at} restored (Ctrl-S receives; Esc cancels, discarding it)",
     told_on: "Told on",
     view_needed: "Choose the client's view (←/→): it must be what the client said, not a default",
     told_on_bad: "Told on: date not understood",

@@ -22,7 +22,9 @@ use crate::service::ServiceError;
 use crate::service::complaints::{
     ComplaintDetail, ComplaintFiguresView, ComplaintFilter, ComplaintRow, StepMove,
 };
+use chrono::NaiveDateTime;
 use ratatui_textarea::TextArea;
+use std::time::{Duration, Instant};
 
 /// "剩2个工作日" / "逾期3天" / "已办结" for a list row.
 fn time_left(r: &ComplaintRow, t: &Text) -> String {
@@ -686,9 +688,14 @@ impl Screen for StepForm {
     }
 }
 
+/// An unsent receive form is kept as a draft this often while it changes, besides at session end.
+const DRAFT_EVERY: Duration = Duration::from_secs(15);
+
 /// Receives a complaint about `client` (受理), from the client card, search or the 投诉 list:
 /// channel, category and severity chosen with ←/→, what the client said and asked typed in
-/// (editable anywhere in the line: ←/→, Home/End, Ctrl-U, paste at the cursor).
+/// (editable anywhere in the line: ←/→, Home/End, Ctrl-U, paste at the cursor). What is typed
+/// is kept as the user's draft for this client (`save_complaint_draft`) every `DRAFT_EVERY`
+/// while it changes and when the session ends unasked; the next form for the client reopens it.
 pub struct ReceiveForm {
     client: ClientNo,
     client_name: String,
@@ -698,6 +705,13 @@ pub struct ReceiveForm {
     said: TextArea<'static>,
     asks: TextArea<'static>,
     focus: usize,
+    /// Changed since the draft was last kept.
+    draft_stale: bool,
+    draft_kept_at: Instant,
+    /// A draft for this client is stored (reopened from one, or kept since): Esc discards it.
+    owns_draft: bool,
+    /// Reopened from a draft kept then; shown over the form until the user types.
+    restored: Option<NaiveDateTime>,
 }
 
 const RECEIVE_FIELDS: usize = 5;
@@ -713,7 +727,51 @@ impl ReceiveForm {
             said: ui::text_input("", ""),
             asks: ui::text_input("", ""),
             focus: 0,
+            draft_stale: false,
+            draft_kept_at: Instant::now(),
+            owns_draft: false,
+            restored: None,
         }
+    }
+
+    /// The receive form for `client`, reopened from the user's kept draft for that client if
+    /// there is one (a damaged or unreadable one is not offered: see `complaint_draft`).
+    pub fn open(client: ClientNo, client_name: String, cx: &Ctx) -> ReceiveForm {
+        let mut form = ReceiveForm::new(client.clone(), client_name);
+        if let Ok(Some(d)) = cx.api.complaint_draft(client) {
+            use super::contact_form::index_of;
+            form.channel = index_of(ComplaintChannel::ALL, d.form.channel);
+            form.category = index_of(Category::ALL, d.form.category);
+            form.severity = index_of(Severity::ALL, d.form.severity);
+            form.said.insert_str(&d.form.said);
+            form.asks.insert_str(&d.form.asks);
+            form.owns_draft = true;
+            form.restored = d.saved_at;
+        }
+        form
+    }
+
+    /// The form as the service takes it, for receiving and for keeping a draft.
+    fn form(&self) -> NewComplaint {
+        NewComplaint {
+            client: self.client.clone(),
+            channel: ComplaintChannel::ALL.get(self.channel).copied().unwrap_or(ComplaintChannel::Counter),
+            category: Category::ALL.get(self.category).copied().unwrap_or(Category::Other),
+            severity: Severity::ALL.get(self.severity).copied().unwrap_or(Severity::Normal),
+            said: line_of(&self.said).trim().to_string(),
+            asks: line_of(&self.asks).trim().to_string(),
+            owner: None,
+        }
+    }
+
+    /// Keeps the form as this client's draft. A refusal (text the service will not store) leaves
+    /// it stale, so it is tried again after the next change rather than lost silently.
+    fn keep_draft(&mut self, cx: &Ctx) {
+        if cx.api.save_complaint_draft(self.form()).is_ok() {
+            self.owns_draft = true;
+            self.draft_stale = false;
+        }
+        self.draft_kept_at = Instant::now();
     }
 
     fn text_mut(&mut self) -> Option<&mut TextArea<'static>> {
@@ -734,16 +792,7 @@ impl ReceiveForm {
     }
 
     fn save(&self, cx: &Ctx) -> Action {
-        let new = NewComplaint {
-            client: self.client.clone(),
-            channel: ComplaintChannel::ALL.get(self.channel).copied().unwrap_or(ComplaintChannel::Counter),
-            category: Category::ALL.get(self.category).copied().unwrap_or(Category::Other),
-            severity: Severity::ALL.get(self.severity).copied().unwrap_or(Severity::Normal),
-            said: line_of(&self.said).trim().to_string(),
-            asks: line_of(&self.asks).trim().to_string(),
-            owner: None,
-        };
-        match cx.api.receive_complaint(new) {
+        match cx.api.receive_complaint(self.form()) {
             Ok(row) => Action::PopSaved(
                 cx.t.cm()
                     .received_msg
@@ -780,7 +829,19 @@ impl Screen for ReceiveForm {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Char('s') if ctrl => return self.save(cx),
-            KeyCode::Esc => return Action::Pop,
+            KeyCode::Esc => {
+                // Cancelled on purpose: the kept draft goes too.
+                if self.owns_draft {
+                    let _ = cx.api.discard_complaint_draft(self.client.clone());
+                }
+                return Action::Pop;
+            }
+            _ => {
+                self.draft_stale = true;
+                self.restored = None;
+            }
+        }
+        match key.code {
             KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % RECEIVE_FIELDS,
             KeyCode::BackTab | KeyCode::Up => self.focus = (self.focus + RECEIVE_FIELDS - 1) % RECEIVE_FIELDS,
             KeyCode::Enter => {
@@ -806,8 +867,23 @@ impl Screen for ReceiveForm {
     fn on_paste(&mut self, pasted: &str, _cx: &Ctx) -> Action {
         if let Some(text) = self.text_mut() {
             text.insert_str(pasted.replace(['\r', '\n'], " "));
+            self.draft_stale = true;
+            self.restored = None;
         }
         Action::None
+    }
+
+    fn tick(&mut self, cx: &Ctx) -> Action {
+        if self.draft_stale && self.draft_kept_at.elapsed() >= DRAFT_EVERY {
+            self.keep_draft(cx);
+        }
+        Action::None
+    }
+
+    fn on_session_end(&mut self, cx: &Ctx) {
+        if self.draft_stale {
+            self.keep_draft(cx);
+        }
     }
 
     fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
@@ -819,9 +895,13 @@ impl Screen for ReceiveForm {
             .map(|l| ui::width(l))
             .max()
             .unwrap_or(8);
+        let restored = self.restored.map(|at| {
+            let at = at.format("%m-%d %H:%M").to_string();
+            Span::styled(format!("  {}", cm.draft_restored.replace("{at}", &at)), th.warning)
+        });
         let lines = vec![
             Line::from(Span::styled(format!(" {} {}", inert(&self.client_name), self.client), th.title)),
-            Line::from(""),
+            Line::from(restored.into_iter().collect::<Vec<_>>()),
             field_line(
                 cm.channel,
                 w,
