@@ -1261,6 +1261,62 @@ fn the_step_form_takes_a_reclassification_and_refuses_feedback_without_the_clien
     assert_eq!(told, Some(d(2026, 11, 19)));
 }
 
+/// Issue #18: finishing a step names who takes the next one: a choice among the complaint
+/// outlet's active staff (as the service enforces), starting at the step's own owner, which is
+/// what the service picks when none is named.
+#[test]
+fn finishing_a_step_names_the_next_steps_owner_among_the_outlets_staff() {
+    use mingdan::domain::Permission;
+    use mingdan::domain::complaint::{Category, ComplaintChannel, NewComplaint, Severity, Step};
+    let b = branch();
+    b.session("9001").save_staff(staff("4001", "周杰", "网点负责人", "西街", Permission::Manager)).unwrap();
+    let new = NewComplaint {
+        client: cno("C1"),
+        channel: ComplaintChannel::Counter,
+        category: Category::Process,
+        severity: Severity::Normal,
+        said: "开户要跑三趟".into(),
+        asks: String::new(),
+        owner: None,
+    };
+    let id = b.session("2002").receive_complaint(new).unwrap().id;
+    // The list comes from the service, for whoever may move the step: its owner first, then
+    // 城关's staff by 工号; never 西街's head; not for a colleague who holds nothing.
+    let s = b.session("2001");
+    let names: Vec<String> = s.next_owners(id).unwrap().into_iter().map(|o| o.no.to_string()).collect();
+    assert_eq!(names, ["2001", "1001", "2002", "9001"]);
+    assert!(b.session("2002").next_owners(id).is_err());
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('n'));
+    let form = screen(&mut app);
+    assert!(form.contains("下一环节负责人") && form.contains("[王芳 2001] 1/4"), "{form}");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    typ(&mut app, "流程问题，转柜面核实");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Right);
+    assert!(screen(&mut app).contains("[李强 2002] 3/4"), "{}", screen(&mut app));
+    ctrl(&mut app, 's');
+    assert!(screen(&mut app).contains("由 李强 负责"), "{}", screen(&mut app));
+    let c = s.complaint(id).unwrap().complaint;
+    let open = c.open().expect("open");
+    assert_eq!((open.step, open.owner().as_str()), (Step::Investigate, "2002"));
+    // Left alone, the choice names nobody and the step stays with its owner.
+    let s2 = b.session("2002");
+    let mut app = App::new(&s2, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('n'));
+    typ(&mut app, "已核实");
+    ctrl(&mut app, 's');
+    let open = s.complaint(id).unwrap().complaint.open().cloned().expect("open");
+    assert_eq!((open.step, open.owner().as_str()), (Step::Resolve, "2002"), "{}", screen(&mut app));
+}
+
 /// Managers read complaints by quarter: `[` `]` on the figures and on the list move the quarter,
 /// and Enter on the figures lists that quarter's complaints (QA of #18: only this quarter, no
 /// way from a figure to the complaints behind it).

@@ -225,6 +225,9 @@ api! {
     fn complaint_draft(ComplaintDraftOf, no: ClientNo) -> Option<ComplaintDraft>;
     /// Throws the actor's unfinished receive form for client `no` away; audited once.
     fn discard_complaint_draft(DiscardComplaintDraft, no: ClientNo) -> ();
+    /// Who may take the step after a complaint's open one, the default (its owner) first; the
+    /// step's owner or a manager in scope.
+    fn next_owners(NextOwners, id: ComplaintId) -> Vec<StaffRef>;
     /// Finishes the open step of a complaint with a note; its owner or a manager in scope;
     /// audited. 反馈 needs the client's view; 不满意 reopens 处理 with the outlet head.
     fn advance_complaint(AdvanceComplaint, id: ComplaintId, step: StepMove) -> ComplaintRow;

@@ -331,6 +331,34 @@ impl Service {
         Ok(())
     }
 
+    /// Who may take the step after complaint `id`'s open one: the active staff of the
+    /// complaint's outlet (as `advance_complaint` enforces), the open step's owner first, since
+    /// that is who takes it when none is named, then by 工号. Empty at 反馈 and once closed: no
+    /// next step is handed on (不满意 goes to the outlet head). Asked by whoever may move the
+    /// step: its owner or a manager in scope.
+    pub fn next_owners(&self, actor: &Staff, id: ComplaintId) -> Result<Vec<StaffRef>, ServiceError> {
+        let c = self.complaint_or_not_found(id)?;
+        let Some(open) = c.open() else { return Ok(Vec::new()) };
+        if open.owner() != &actor.no && !actor.manages(&c.outlet) {
+            return Err(ServiceError::Denied(format!(
+                "投诉 {id} 的“{}”环节由 {} 负责；只有负责人或管理{}网点的管理者可以指定下一环节负责人",
+                open.step,
+                open.owner(),
+                c.outlet
+            )));
+        }
+        if open.step.next().is_none() {
+            return Ok(Vec::new());
+        }
+        let mut out = vec![self.staff_ref(open.owner())?];
+        for s in self.store.all_staff()? {
+            if s.active && s.outlet == c.outlet && &s.no != open.owner() {
+                out.push(StaffRef { no: s.no, name: s.name });
+            }
+        }
+        Ok(out)
+    }
+
     /// Finishes the open step of complaint `id` (`Complaint::advance`). The step's owner or a
     /// manager whose scope covers the complaint's outlet; audited. An 不满意 at 反馈 reopens
     /// 处理 with the outlet's head.

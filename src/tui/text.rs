@@ -1490,6 +1490,9 @@ pub struct ComplaintText {
     pub form_hint: &'static str,
     /// Over a receive form reopened from its kept draft: "{at}" is when it was kept.
     pub draft_restored: &'static str,
+    /// The step form's choice of who takes the next step, and the note on the default one.
+    pub next_owner: &'static str,
+    pub owner_unchanged: &'static str,
     /// 反馈: the day the client was told, and the refusals when the view or day is missing.
     pub told_on: &'static str,
     pub view_needed: &'static str,
@@ -1557,6 +1560,8 @@ pub const COMPLAINT_ZH: ComplaintText = ComplaintText {
     closed_msg: "投诉 {id} 已办结",
     form_hint: "Tab 换栏  ←→ 选择  Ctrl-S 保存  Esc 取消",
     draft_restored: "已恢复 {at} 未提交的受理内容（Ctrl-S 受理；Esc 取消并丢弃）",
+    next_owner: "下一环节负责人",
+    owner_unchanged: "（同本环节，不换人）",
     told_on: "告知日期",
     view_needed: "请选择客户评价（←/→）：客户的看法要由客户说出，不能默认",
     told_on_bad: "告知日期看不懂",
@@ -1620,6 +1625,8 @@ pub const COMPLAINT_EN: ComplaintText = ComplaintText {
     closed_msg: "Complaint {id} closed",
     form_hint: "Tab next field  ←→ choose  Ctrl-S save  Esc cancel",
     draft_restored: "Unsent form from {at} restored (Ctrl-S receives; Esc cancels, discarding it)",
+    next_owner: "Next step owner",
+    owner_unchanged: "(as now)",
     told_on: "Told on",
     view_needed: "Choose the client's view (←/→): it must be what the client said, not a default",
     told_on_bad: "Told on: date not understood",

@@ -22,6 +22,7 @@ use crate::service::ServiceError;
 use crate::service::complaints::{
     ComplaintDetail, ComplaintFiguresView, ComplaintFilter, ComplaintRow, StepMove,
 };
+use crate::service::views::StaffRef;
 use chrono::NaiveDateTime;
 use ratatui_textarea::TextArea;
 use std::time::{Duration, Instant};
@@ -359,6 +360,7 @@ impl Screen for ComplaintScreen {
                     run.step,
                     self.detail.complaint.category,
                     self.detail.complaint.severity,
+                    cx,
                 ))),
                 None => Action::None,
             },
@@ -416,6 +418,19 @@ fn choice_spans(options: Vec<&'static str>, chosen: usize, cx: &Ctx) -> Vec<Span
             }
         })
         .collect()
+}
+
+/// The chosen next owner as "[李强 2002]", with where it stands among the choices and, on the
+/// first, that it is who takes the step anyway: a whole outlet's names would not fit a line.
+fn owner_spans(owners: &[StaffRef], chosen: usize, cx: &Ctx) -> Vec<Span<'static>> {
+    let Some(o) = owners.get(chosen) else { return Vec::new() };
+    let mut out = vec![Span::styled(format!("[{} {}]", inert(&o.name), o.no), cx.theme.selection)];
+    let mut tail = format!(" {}/{}", chosen + 1, owners.len());
+    if chosen == 0 {
+        tail.push_str(&format!(" {}", cx.t.cm().owner_unchanged));
+    }
+    out.push(Span::styled(tail, cx.theme.muted));
+    out
 }
 
 fn text_spans(text: &str, focused: bool, cx: &Ctx) -> Vec<Span<'static>> {
@@ -477,6 +492,11 @@ pub struct StepForm {
     severity: usize,
     /// What the complaint was classed as when the form opened: only a change is sent.
     classed: (Category, Severity),
+    /// Who may take the next step (`next_owners`): the open step's owner first, who takes it
+    /// when none is named. Empty at 反馈 (no next step is handed on).
+    owners: Vec<StaffRef>,
+    /// The chosen one of `owners`; 0 sends no name, leaving the choice to the service.
+    owner: usize,
     fields: Vec<StepField>,
     focus: usize,
     error: Option<String>,
@@ -489,16 +509,28 @@ enum StepField {
     Severity,
     View,
     ToldOn,
+    Owner,
 }
 
 impl StepForm {
-    pub fn new(id: ComplaintId, step: Step, category: Category, severity: Severity) -> StepForm {
-        let fields = match step {
+    /// The form for the open `step` of complaint `id`, with the staff who may take the next
+    /// step as the service lists them (a refusal to list them is shown on the form).
+    pub fn new(id: ComplaintId, step: Step, category: Category, severity: Severity, cx: &Ctx) -> StepForm {
+        let (owners, error) = match cx.api.next_owners(id) {
+            Ok(o) => (o, None),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
+        let mut fields = match step {
             Step::Classify => vec![StepField::Category, StepField::Severity, StepField::Note],
             Step::Feedback => vec![StepField::Note, StepField::View, StepField::ToldOn],
             _ => vec![StepField::Note],
         };
+        if !owners.is_empty() {
+            fields.push(StepField::Owner);
+        }
         StepForm {
+            owners,
+            owner: 0,
             id,
             step,
             note: String::new(),
@@ -509,7 +541,7 @@ impl StepForm {
             severity: Severity::ALL.iter().position(|x| *x == severity).unwrap_or(0),
             fields,
             focus: 0,
-            error: None,
+            error,
         }
     }
 
@@ -545,8 +577,8 @@ impl StepForm {
             Severity::ALL.get(self.severity).copied().unwrap_or(self.classed.1),
         );
         let reclassify = (self.step == Step::Classify && chosen != self.classed).then_some(chosen);
-        let mv =
-            StepMove { step: self.step, note: self.note.clone(), feedback, reclassify, next_owner: None };
+        let next_owner = self.owners.get(self.owner).filter(|_| self.owner > 0).map(|o| o.no.clone());
+        let mv = StepMove { step: self.step, note: self.note.clone(), feedback, reclassify, next_owner };
         match cx.api.advance_complaint(self.id, mv) {
             Ok(row) => {
                 let cm = cx.t.cm();
@@ -617,7 +649,10 @@ impl Screen for StepForm {
                         });
                         self.error = None;
                     }
-                    StepField::Note | StepField::ToldOn => {}
+                    StepField::Owner if !self.owners.is_empty() => {
+                        self.owner = step(self.owner, self.owners.len(), back)
+                    }
+                    StepField::Note | StepField::ToldOn | StepField::Owner => {}
                 }
             }
             _ => match self.field() {
@@ -652,6 +687,7 @@ impl Screen for StepForm {
             StepField::Severity => cm.severity,
             StepField::View => cm.view,
             StepField::ToldOn => cm.told_on,
+            StepField::Owner => cm.next_owner,
         };
         let w = self.fields.iter().map(|f| ui::width(label(*f))).max().unwrap_or(0);
         let mut lines = Vec::new();
@@ -676,6 +712,7 @@ impl Screen for StepForm {
                     // Nothing chosen shows nothing marked: no view is assumed.
                     choice_spans(options, self.view.unwrap_or(usize::MAX), cx)
                 }
+                StepField::Owner => owner_spans(&self.owners, self.owner, cx),
             };
             lines.push(field_line(label(*field), w, value, focused, cx));
         }
