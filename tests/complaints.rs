@@ -288,6 +288,46 @@ fn a_receive_draft_survives_a_restart_is_its_authors_alone_and_goes_when_receive
     assert!(recs[0].detail.contains("投诉受理草稿"), "{}", recs[0].detail);
 }
 
+/// Issue #18: a satisfaction score counts for the maintainer who owed the survey or held the
+/// client, as every other figure does, not for the colleague who recorded it. Hand-worked:
+/// - 2002 surveys 2001's C1 (score 2): completes C1's Q4 survey, owed by 2001 → 2001;
+///   C1 is then handed to 2002, which moves nothing (the task was done while 2001 owed it);
+/// - 2001 surveys C2 (4) → 2001;
+/// - 2002 records a score of 5 on a callback for 2001's C3 (no survey task) → C3's holder, 2001;
+/// - 2002 scores unassigned C4 (3): nobody holds it, so it stays with who recorded it → 2002.
+///
+/// 2001: 2+4+5 = 11 over 3 → 3.7; 2002: 3 over 1; branch and 城关: 14 over 4 → 3.5.
+#[test]
+fn survey_scores_count_for_whoever_owed_the_survey_or_held_the_client_not_who_recorded_them() {
+    use mingdan::domain::Purpose;
+    let b = with_managers();
+    let (w, l) = (b.session("2001"), b.session("2002"));
+    let scored = |client: &str, purpose, score| {
+        let mut c = draft(client, purpose);
+        c.satisfaction = Some(score);
+        c
+    };
+    l.log_contact(scored("C1", Purpose::Survey, 2)).unwrap();
+    w.log_contact(scored("C2", Purpose::Survey, 4)).unwrap();
+    b.session("1001").assign(vec![cno("C1")], Some(sno("2002")), "调岗".into()).unwrap();
+    l.log_contact(scored("C3", Purpose::Callback, 5)).unwrap();
+    l.log_contact(scored("C4", Purpose::Survey, 3)).unwrap();
+    let f = b.session("3001").complaint_figures(None).unwrap();
+    let mine = f.staff_scores.get(&sno("2001")).copied().unwrap_or_default();
+    assert_eq!((mine.scores, mine.sum, mine.mean_tenths()), (3, 11, Some(37)));
+    let theirs = f.staff_scores.get(&sno("2002")).copied().unwrap_or_default();
+    assert_eq!((theirs.scores, theirs.sum), (1, 3), "only the unheld client's score");
+    let branch = f.branch_scores.expect("branch management");
+    assert_eq!((branch.scores, branch.mean_tenths()), (4, Some(35)));
+    let outlet = f.outlet_scores.get(&mingdan::domain::OutletId::parse("城关").unwrap()).copied();
+    assert_eq!(outlet.map(|o| o.scores), Some(4));
+    // 员工绩效 counts the same way: contacts for who made them, scores for who owed them.
+    let p = b.session("3001").performance(None).unwrap();
+    let (w, l) = (&p.staff[&sno("2001")], &p.staff[&sno("2002")]);
+    assert_eq!((w.contacts, w.satisfaction_count, w.satisfaction_sum), (1, 3, 11));
+    assert_eq!((l.contacts, l.satisfaction_count, l.satisfaction_sum), (3, 1, 3));
+}
+
 #[test]
 fn figures_are_for_managers_within_their_scope() {
     let b = with_managers();

@@ -97,7 +97,8 @@ pub struct ComplaintFiguresView {
     pub outlets: Vec<(OutletId, ComplaintFigures)>,
     pub staff: Vec<(StaffRef, ComplaintFigures)>,
     /// Satisfaction scores recorded in the quarter (`contact::scores_in`): the branch (None for
-    /// an outlet head), by the client's outlet, and by who recorded them, within scope.
+    /// an outlet head), by the client's outlet, and by whoever owed the survey or held the
+    /// client (`contact::ScoreOwners`, not who recorded it), within scope.
     pub branch_scores: Option<ScoreTally>,
     pub outlet_scores: BTreeMap<OutletId, ScoreTally>,
     pub staff_scores: BTreeMap<StaffNo, ScoreTally>,
@@ -631,7 +632,9 @@ impl Service {
             .store
             .contacts_between(first.and_time(chrono::NaiveTime::MIN), last.and_time(chrono::NaiveTime::MIN))
             .collect::<Result<_, _>>()?;
-        let (all_scores, outlet_scores, staff_scores) = scores_in(&contacts, asked.quarter, &outlet_of);
+        let owners = self.score_owners(asked.quarter)?;
+        let (all_scores, outlet_scores, staff_scores) =
+            scores_in(&contacts, asked.quarter, &outlet_of, &owners);
         let outlet_scores = outlet_scores.into_iter().filter(|(o, _)| actor.manages(o)).collect();
         let staff_scores = staff_scores
             .into_iter()
