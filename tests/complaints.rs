@@ -328,6 +328,51 @@ fn survey_scores_count_for_whoever_owed_the_survey_or_held_the_client_not_who_re
     assert_eq!((l.contacts, l.satisfaction_count, l.satisfaction_sum), (3, 1, 3));
 }
 
+/// Issue #18: a past quarter's complaints per 1,000 clients divide by the clients held at its
+/// end (its frozen rosters), not today's. Hand-worked: in 2026Q4 C1 and C2 (both 王芳 2001's,
+/// who holds C1–C3; C4 is on no roster) complain. The first request of 2027 freezes Q4; then
+/// all three are handed to 李强 2002. Q4 still reads 2001: 2 / 3 × 1000 = 666.7‰ (today 2001
+/// holds none), 城关: 2 / 3 → 666.7‰ (roster clients at the end, by the maintainer's outlet then;
+/// today's outlet count would be 4). Q3, never frozen, has no per-1,000 figure and says so.
+#[test]
+fn a_past_quarters_per_thousand_divides_by_the_clients_held_at_its_end() {
+    use mingdan::domain::{OutletId, Quarter};
+    use mingdan::service::complaints::PerThousandBase;
+    use mingdan::service::views::ReportKind;
+    let b = with_managers();
+    let s = b.session("2002");
+    s.receive_complaint(new("C1", Severity::Normal)).unwrap();
+    s.receive_complaint(new("C2", Severity::Normal)).unwrap();
+    let now = b.session("3001").complaint_figures(None).unwrap();
+    assert_eq!(now.base, PerThousandBase::Today);
+    let chengguan = OutletId::parse("城关").unwrap();
+    let outlet = |v: &mingdan::service::complaints::ComplaintFiguresView| {
+        v.outlets.iter().find(|(o, _)| *o == chengguan).map(|(_, f)| f.clone()).unwrap()
+    };
+    assert_eq!(outlet(&now).clients, 4, "this quarter: today's clients of the outlet");
+    b.clock.advance(Duration::days(45)); // 2027-01-02
+    let m = b.session("3001");
+    m.today().unwrap(); // the first request of the new quarter freezes 2026Q4
+    m.assign(vec![cno("C1"), cno("C2"), cno("C3")], Some(sno("2002")), "调岗".into()).unwrap();
+    let q4 = m.complaint_figures(Some(Quarter::new(2026, 4).unwrap())).unwrap();
+    assert_eq!(q4.base, PerThousandBase::QuarterEnd);
+    let staff = |no: &str| q4.staff.iter().find(|(s, _)| s.no.as_str() == no).map(|(_, f)| f.clone());
+    let w = staff("2001").expect("2001 held them at the quarter's end");
+    assert_eq!((w.received, w.clients, w.per_thousand_tenths()), (2, 3, Some(6667)));
+    assert!(staff("2002").is_none_or(|f| f.clients == 0), "2002 held none then");
+    let o = outlet(&q4);
+    assert_eq!((o.received, o.clients, o.per_thousand_tenths()), (2, 3, Some(6667)));
+    assert_eq!(q4.branch.as_ref().map(|f| f.clients), Some(3));
+    let report = m.report(ReportKind::Complaints, Some(Quarter::new(2026, 4).unwrap()), "-".into()).unwrap();
+    assert!(report.title.contains("季末名单"), "{}", report.title);
+    // Q3 ended before this store ran: nothing frozen, so no per-1,000 rather than today's base.
+    let q3 = m.complaint_figures(Some(Quarter::new(2026, 3).unwrap())).unwrap();
+    assert_eq!(q3.base, PerThousandBase::Missing);
+    assert!(q3.branch.as_ref().is_some_and(|f| f.clients == 0 && f.per_thousand_tenths().is_none()));
+    let report = m.report(ReportKind::Complaints, Some(Quarter::new(2026, 3).unwrap()), "-".into()).unwrap();
+    assert!(report.title.contains("没有季末冻结的名单"), "{}", report.title);
+}
+
 #[test]
 fn figures_are_for_managers_within_their_scope() {
     let b = with_managers();

@@ -102,6 +102,21 @@ pub struct ComplaintFiguresView {
     pub branch_scores: Option<ScoreTally>,
     pub outlet_scores: BTreeMap<OutletId, ScoreTally>,
     pub staff_scores: BTreeMap<StaffNo, ScoreTally>,
+    /// What `clients` and the per-1,000 figures rest on.
+    pub base: PerThousandBase,
+}
+
+/// What the per-1,000 figures of a `ComplaintFiguresView` divide by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PerThousandBase {
+    /// This quarter: today's clients of each outlet and roster.
+    Today,
+    /// A past quarter: the clients held at its end, from its frozen rosters
+    /// (`FrozenQuarter::clients_held`: outlets by their maintainer's outlet then).
+    QuarterEnd,
+    /// A past quarter that was never frozen (the store did not run through its end): nothing to
+    /// divide by, so no per-1,000 figure rather than one over today's counts.
+    Missing,
 }
 
 /// What a move of a step carries (`advance_complaint`).
@@ -613,6 +628,18 @@ impl Service {
                 *by_staff.entry(m).or_default() += 1;
             }
         }
+        // A past quarter divides by what was held at its end, never by today's counts.
+        let base = match (&asked.frozen, asked.as_of < asked.today) {
+            (Some(frozen), _) => {
+                (by_outlet, by_staff) = frozen.clients_held();
+                PerThousandBase::QuarterEnd
+            }
+            (None, true) => {
+                (by_outlet, by_staff) = (BTreeMap::new(), BTreeMap::new());
+                PerThousandBase::Missing
+            }
+            (None, false) => PerThousandBase::Today,
+        };
         let f = figures(&complaints, asked.quarter, asked.today, &by_outlet, &by_staff);
         let staff: BTreeMap<StaffNo, Staff> =
             self.store.all_staff()?.into_iter().map(|s| (s.no.clone(), s)).collect();
@@ -649,6 +676,7 @@ impl Service {
             branch_scores: actor.manages_branch().then_some(all_scores),
             outlet_scores,
             staff_scores,
+            base,
         })
     }
 }

@@ -1499,6 +1499,9 @@ pub struct ComplaintText {
     pub told_on_bad: &'static str,
     /// "{q} 投诉与服务质量 · 截至 {date}".
     pub figures_title: &'static str,
+    /// Under a past quarter's figures title: what per 1,000 divides by (`PerThousandBase`).
+    pub base_quarter_end: &'static str,
+    pub base_missing: &'static str,
     pub branch: &'static str,
     pub col_unit: &'static str,
     pub col_received: &'static str,
@@ -1566,6 +1569,8 @@ pub const COMPLAINT_ZH: ComplaintText = ComplaintText {
     view_needed: "请选择客户评价（←/→）：客户的看法要由客户说出，不能默认",
     told_on_bad: "告知日期看不懂",
     figures_title: "{q} 投诉与服务质量 · 截至 {date}",
+    base_quarter_end: "每千客户按季末名单上的客户数（网点按维护人当时所在网点）",
+    base_missing: "该季度没有季末冻结的名单（当时未运行），不计每千客户投诉数",
     branch: "全行",
     col_unit: "网点/员工",
     col_received: "受理",
@@ -1631,6 +1636,8 @@ pub const COMPLAINT_EN: ComplaintText = ComplaintText {
     view_needed: "Choose the client's view (←/→): it must be what the client said, not a default",
     told_on_bad: "Told on: date not understood",
     figures_title: "{q} complaints and service quality · as of {date}",
+    base_quarter_end: "Per 1,000: clients on the quarter-end rosters (outlet: the maintainer's then)",
+    base_missing: "No rosters frozen at this quarter's end: no per-1,000 figures",
     branch: "Branch",
     col_unit: "Outlet/staff",
     col_received: "Recv.",

@@ -20,7 +20,7 @@ use crate::domain::contact::ScoreTally;
 use crate::domain::{ClientNo, Quarter, inert};
 use crate::service::ServiceError;
 use crate::service::complaints::{
-    ComplaintDetail, ComplaintFiguresView, ComplaintFilter, ComplaintRow, StepMove,
+    ComplaintDetail, ComplaintFiguresView, ComplaintFilter, ComplaintRow, PerThousandBase, StepMove,
 };
 use crate::service::views::StaffRef;
 use chrono::NaiveDateTime;
@@ -1166,12 +1166,23 @@ impl Screen for ComplaintFiguresScreen {
         let t = cx.t;
         let cm = t.cm();
         let th = cx.theme;
-        let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        // A past quarter says what its per-1,000 figures divide by, on a line of its own.
+        let base = match self.view.base {
+            PerThousandBase::Today => None,
+            PerThousandBase::QuarterEnd => Some((cm.base_quarter_end, th.muted)),
+            PerThousandBase::Missing => Some((cm.base_missing, th.warning)),
+        };
+        let head_h = if base.is_some() { 2 } else { 1 };
+        let [head, body] = Layout::vertical([Constraint::Length(head_h), Constraint::Min(1)]).areas(area);
         let title = cm
             .figures_title
             .replace("{q}", &self.view.quarter.to_string())
             .replace("{date}", &self.view.as_of.to_string());
-        f.render_widget(Paragraph::new(Span::styled(format!(" {title}"), th.title)), head);
+        let mut lines = vec![Line::from(Span::styled(format!(" {title}"), th.title))];
+        if let Some((note, style)) = base {
+            lines.push(Line::from(Span::styled(format!(" {note}"), style)));
+        }
+        f.render_widget(Paragraph::new(lines), head);
         let cols = [
             Column::text(cm.col_unit, 4, 14, 0),
             Column::whole(cm.col_received, 0),
