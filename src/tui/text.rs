@@ -1629,7 +1629,7 @@ pub const COMPLAINT_EN: ComplaintText = ComplaintText {
     moved_msg: "Complaint {id}: now at {step} with {owner}",
     closed_msg: "Complaint {id} closed",
     form_hint: "Tab next field  ←→ choose  Ctrl-S save  Esc cancel",
-    draft_restored: "Unsent form from {at} restored (Ctrl-S receives; Esc cancels, discarding it)",
+    draft_restored: "Unsent form from {at} restored (Ctrl-S receives; Esc discards it)",
     next_owner: "Next step owner",
     owner_unchanged: "(as now)",
     told_on: "Told on",
