@@ -745,8 +745,6 @@ pub struct ReceiveForm {
     /// Changed since the draft was last kept.
     draft_stale: bool,
     draft_kept_at: Instant,
-    /// A draft for this client is stored (reopened from one, or kept since): Esc discards it.
-    owns_draft: bool,
     /// Reopened from a draft kept then; shown over the form until the user types.
     restored: Option<NaiveDateTime>,
 }
@@ -766,7 +764,6 @@ impl ReceiveForm {
             focus: 0,
             draft_stale: false,
             draft_kept_at: Instant::now(),
-            owns_draft: false,
             restored: None,
         }
     }
@@ -782,7 +779,6 @@ impl ReceiveForm {
             form.severity = index_of(Severity::ALL, d.form.severity);
             form.said.insert_str(&d.form.said);
             form.asks.insert_str(&d.form.asks);
-            form.owns_draft = true;
             form.restored = d.saved_at;
         }
         form
@@ -805,7 +801,6 @@ impl ReceiveForm {
     /// it stale, so it is tried again after the next change rather than lost silently.
     fn keep_draft(&mut self, cx: &Ctx) {
         if cx.api.save_complaint_draft(self.form()).is_ok() {
-            self.owns_draft = true;
             self.draft_stale = false;
         }
         self.draft_kept_at = Instant::now();
@@ -867,10 +862,9 @@ impl Screen for ReceiveForm {
         match key.code {
             KeyCode::Char('s') if ctrl => return self.save(cx),
             KeyCode::Esc => {
-                // Cancelled on purpose: the kept draft goes too.
-                if self.owns_draft {
-                    let _ = cx.api.discard_complaint_draft(self.client.clone());
-                }
+                // Cancelled on purpose: this client's kept draft goes too, even one that could
+                // not be read and so was not offered (the service does nothing when there is none).
+                let _ = cx.api.discard_complaint_draft(self.client.clone());
                 return Action::Pop;
             }
             _ => {
