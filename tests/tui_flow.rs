@@ -1136,6 +1136,11 @@ fn a_receive_form_cut_off_by_the_session_end_is_offered_back_on_that_clients_for
     let kept = s.complaint_draft(cno("C1")).unwrap().expect("kept at session end");
     assert_eq!(kept.form.said, "柜员说话很冲");
     let mut app = App::new(&s, &th, &ZH).unwrap();
+    let start = screen(&mut app);
+    assert!(
+        start.contains("未提交的投诉受理表（在客户上按 o 继续）：张伟 C1"),
+        "named at start-up:\n{start}"
+    );
     open_c1(&mut app);
     press(&mut app, KeyCode::Char('o'));
     let form = screen(&mut app);

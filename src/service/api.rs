@@ -223,6 +223,8 @@ api! {
     fn save_complaint_draft(SaveComplaintDraft, form: NewComplaint) -> ();
     /// The actor's unfinished receive form for client `no`, offered when that form opens again.
     fn complaint_draft(ComplaintDraftOf, no: ClientNo) -> Option<ComplaintDraft>;
+    /// The actor's unfinished receive forms, most recently kept first; named at start-up.
+    fn complaint_drafts(ComplaintDrafts) -> Vec<ComplaintDraft>;
     /// Throws the actor's unfinished receive form for client `no` away; audited once.
     fn discard_complaint_draft(DiscardComplaintDraft, no: ClientNo) -> ();
     /// Who may take the step after a complaint's open one, the default (its owner) first; the

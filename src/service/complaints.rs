@@ -329,6 +329,21 @@ impl Service {
         }
     }
 
+    /// The actor's readable unfinished receive forms, most recently kept first: named at start-up
+    /// so a form cut off by a dropped connection is not forgotten.
+    pub fn complaint_drafts(&self, actor: &Staff) -> Result<Vec<ComplaintDraft>, ServiceError> {
+        let mut out = Vec::new();
+        for d in self.store.complaint_drafts_of(&actor.no) {
+            match d {
+                Ok(d) => out.push(d),
+                Err(StoreError::Corrupt { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        out.sort_by_key(|d| std::cmp::Reverse(d.saved_at));
+        Ok(out)
+    }
+
     /// Throws the actor's unfinished receive form for client `no` away; audited once. Nothing
     /// happens (and nothing is audited) when there is none.
     pub fn discard_complaint_draft(&self, actor: &Staff, no: ClientNo) -> Result<(), ServiceError> {

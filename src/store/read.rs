@@ -268,6 +268,11 @@ impl Store {
         self.get(Tree::ComplaintDrafts, &keys::draft(staff, client))
     }
 
+    /// `staff`'s unfinished receive forms, one per client, each decoded on its own.
+    pub fn complaint_drafts_of(&self, staff: &StaffNo) -> Vec<Result<ComplaintDraft, StoreError>> {
+        self.scan(Tree::ComplaintDrafts, &keys::under(staff.as_str().as_bytes())).collect()
+    }
+
     /// `staff`'s kept draft for `client`.
     pub fn draft(&self, staff: &StaffNo, client: &ClientNo) -> Result<Option<ContactDraft>, StoreError> {
         self.get(Tree::Drafts, &keys::draft(staff, client))

@@ -1490,6 +1490,8 @@ pub struct ComplaintText {
     pub form_hint: &'static str,
     /// Over a receive form reopened from its kept draft: "{at}" is when it was kept.
     pub draft_restored: &'static str,
+    /// At start-up, with receive forms kept unsent: "{who}" lists their clients.
+    pub drafts_waiting: &'static str,
     /// The step form's choice of who takes the next step, and the note on the default one.
     pub next_owner: &'static str,
     pub owner_unchanged: &'static str,
@@ -1563,6 +1565,7 @@ pub const COMPLAINT_ZH: ComplaintText = ComplaintText {
     closed_msg: "投诉 {id} 已办结",
     form_hint: "Tab 换栏  ←→ 选择  Ctrl-S 保存  Esc 取消",
     draft_restored: "已恢复 {at} 未提交的受理内容（Ctrl-S 受理；Esc 取消并丢弃）",
+    drafts_waiting: "未提交的投诉受理表（在客户上按 o 继续）：{who}",
     next_owner: "下一环节负责人",
     owner_unchanged: "（同本环节，不换人）",
     told_on: "告知日期",
@@ -1630,6 +1633,7 @@ pub const COMPLAINT_EN: ComplaintText = ComplaintText {
     closed_msg: "Complaint {id} closed",
     form_hint: "Tab next field  ←→ choose  Ctrl-S save  Esc cancel",
     draft_restored: "Unsent form from {at} restored (Ctrl-S receives; Esc discards it)",
+    drafts_waiting: "Unsent complaint forms (o on the client resumes): {who}",
     next_owner: "Next step owner",
     owner_unchanged: "(as now)",
     told_on: "Told on",
