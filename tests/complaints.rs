@@ -238,6 +238,141 @@ fn a_complaint_survives_a_restart_and_the_store_checks_clean() {
     assert!(matches!(b.session("1001").complaint(ComplaintId(999_999)), Err(ServiceError::NotFound(_))));
 }
 
+/// Issue #18: an unfinished receive form (受理) is kept per staff member and client in the
+/// store, survives a restart, is seen by its author alone, is refused with bad text, and goes
+/// when the complaint is received (in the same write) or is discarded (audited once).
+#[test]
+fn a_receive_draft_survives_a_restart_is_its_authors_alone_and_goes_when_received() {
+    let b = with_managers();
+    let s = b.session("2002");
+    let mut half = new("C1", Severity::Serious);
+    half.asks = String::new();
+    half.said = "理财到期没有".into();
+    s.save_complaint_draft(half.clone()).unwrap();
+    // Another client's form keeps its own; an empty 客户诉求 is kept (not got that far yet).
+    s.save_complaint_draft(NewComplaint { said: String::new(), ..new("C2", Severity::Normal) }).unwrap();
+    // Bad text never reaches the store: the field is named and the kept draft is unchanged.
+    let mut bad = half.clone();
+    bad.said = "理财\u{1b}[2K".into();
+    match s.save_complaint_draft(bad) {
+        Err(ServiceError::Invalid(list)) => assert_eq!(list[0].field, "客户诉求"),
+        other => panic!("{other:?}"),
+    }
+    bad = half.clone();
+    bad.asks = "退".repeat(5000);
+    assert!(matches!(s.save_complaint_draft(bad), Err(ServiceError::Invalid(_))));
+    assert!(matches!(s.save_complaint_draft(new("C999", Severity::Normal)), Err(ServiceError::NotFound(_))));
+    drop(s);
+    let b = b.reopen();
+    let s = b.session("2002");
+    let kept = s.complaint_draft(cno("C1")).unwrap().expect("kept over the restart");
+    assert_eq!(kept.form, half);
+    assert_eq!(kept.saved_at, Some(d(2026, 11, 18).and_hms_opt(10, 0, 0).unwrap()));
+    // Only its author sees it: the maintainer and the outlet head open an empty form.
+    assert_eq!(b.session("2001").complaint_draft(cno("C1")).unwrap(), None);
+    assert_eq!(b.session("1001").complaint_draft(cno("C1")).unwrap(), None);
+    assert!(audit_of(&b, AuditAction::SaveDraft).is_empty(), "keeping a draft is not audited");
+    let report = b.session("9001").check().unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    // Received: the draft is gone with the same write; the other client's stays.
+    s.receive_complaint(NewComplaint { asks: "给个说法".into(), ..half }).unwrap();
+    assert_eq!(s.complaint_draft(cno("C1")).unwrap(), None);
+    assert!(s.complaint_draft(cno("C2")).unwrap().is_some());
+    // Discarded on purpose: gone, audited once; discarding nothing audits nothing.
+    s.discard_complaint_draft(cno("C2")).unwrap();
+    s.discard_complaint_draft(cno("C2")).unwrap();
+    assert_eq!(s.complaint_draft(cno("C2")).unwrap(), None);
+    let recs = audit_of(&b, AuditAction::SaveDraft);
+    assert_eq!(recs.len(), 1, "{recs:?}");
+    assert_eq!((recs[0].actor.as_str(), recs[0].target.as_str()), ("2002", "C2"));
+    assert!(recs[0].detail.contains("投诉受理草稿"), "{}", recs[0].detail);
+}
+
+/// Issue #18: a satisfaction score counts for the maintainer who owed the survey or held the
+/// client, as every other figure does, not for the colleague who recorded it. Hand-worked:
+/// - 2002 surveys 2001's C1 (score 2): completes C1's Q4 survey, owed by 2001 → 2001;
+///   C1 is then handed to 2002, which moves nothing (the task was done while 2001 owed it);
+/// - 2001 surveys C2 (4) → 2001;
+/// - 2002 records a score of 5 on a callback for 2001's C3 (no survey task) → C3's holder, 2001;
+/// - 2002 scores unassigned C4 (3): nobody holds it, so it stays with who recorded it → 2002.
+///
+/// 2001: 2+4+5 = 11 over 3 → 3.7; 2002: 3 over 1; branch and 城关: 14 over 4 → 3.5.
+#[test]
+fn survey_scores_count_for_whoever_owed_the_survey_or_held_the_client_not_who_recorded_them() {
+    use mingdan::domain::Purpose;
+    let b = with_managers();
+    let (w, l) = (b.session("2001"), b.session("2002"));
+    let scored = |client: &str, purpose, score| {
+        let mut c = draft(client, purpose);
+        c.satisfaction = Some(score);
+        c
+    };
+    l.log_contact(scored("C1", Purpose::Survey, 2)).unwrap();
+    w.log_contact(scored("C2", Purpose::Survey, 4)).unwrap();
+    b.session("1001").assign(vec![cno("C1")], Some(sno("2002")), "调岗".into()).unwrap();
+    l.log_contact(scored("C3", Purpose::Callback, 5)).unwrap();
+    l.log_contact(scored("C4", Purpose::Survey, 3)).unwrap();
+    let f = b.session("3001").complaint_figures(None).unwrap();
+    let mine = f.staff_scores.get(&sno("2001")).copied().unwrap_or_default();
+    assert_eq!((mine.scores, mine.sum, mine.mean_tenths()), (3, 11, Some(37)));
+    let theirs = f.staff_scores.get(&sno("2002")).copied().unwrap_or_default();
+    assert_eq!((theirs.scores, theirs.sum), (1, 3), "only the unheld client's score");
+    let branch = f.branch_scores.expect("branch management");
+    assert_eq!((branch.scores, branch.mean_tenths()), (4, Some(35)));
+    let outlet = f.outlet_scores.get(&mingdan::domain::OutletId::parse("城关").unwrap()).copied();
+    assert_eq!(outlet.map(|o| o.scores), Some(4));
+    // 员工绩效 counts the same way: contacts for who made them, scores for who owed them.
+    let p = b.session("3001").performance(None).unwrap();
+    let (w, l) = (&p.staff[&sno("2001")], &p.staff[&sno("2002")]);
+    assert_eq!((w.contacts, w.satisfaction_count, w.satisfaction_sum), (1, 3, 11));
+    assert_eq!((l.contacts, l.satisfaction_count, l.satisfaction_sum), (3, 1, 3));
+}
+
+/// Issue #18: a past quarter's complaints per 1,000 clients divide by the clients held at its
+/// end (its frozen rosters), not today's. Hand-worked: in 2026Q4 C1 and C2 (both 王芳 2001's,
+/// who holds C1–C3; C4 is on no roster) complain. The first request of 2027 freezes Q4; then
+/// all three are handed to 李强 2002. Q4 still reads 2001: 2 / 3 × 1000 = 666.7‰ (today 2001
+/// holds none), 城关: 2 / 3 → 666.7‰ (roster clients at the end, by the maintainer's outlet then;
+/// today's outlet count would be 4). Q3, never frozen, has no per-1,000 figure and says so.
+#[test]
+fn a_past_quarters_per_thousand_divides_by_the_clients_held_at_its_end() {
+    use mingdan::domain::{OutletId, Quarter};
+    use mingdan::service::complaints::PerThousandBase;
+    use mingdan::service::views::ReportKind;
+    let b = with_managers();
+    let s = b.session("2002");
+    s.receive_complaint(new("C1", Severity::Normal)).unwrap();
+    s.receive_complaint(new("C2", Severity::Normal)).unwrap();
+    let now = b.session("3001").complaint_figures(None).unwrap();
+    assert_eq!(now.base, PerThousandBase::Today);
+    let chengguan = OutletId::parse("城关").unwrap();
+    let outlet = |v: &mingdan::service::complaints::ComplaintFiguresView| {
+        v.outlets.iter().find(|(o, _)| *o == chengguan).map(|(_, f)| f.clone()).unwrap()
+    };
+    assert_eq!(outlet(&now).clients, 4, "this quarter: today's clients of the outlet");
+    b.clock.advance(Duration::days(45)); // 2027-01-02
+    let m = b.session("3001");
+    m.today().unwrap(); // the first request of the new quarter freezes 2026Q4
+    m.assign(vec![cno("C1"), cno("C2"), cno("C3")], Some(sno("2002")), "调岗".into()).unwrap();
+    let q4 = m.complaint_figures(Some(Quarter::new(2026, 4).unwrap())).unwrap();
+    assert_eq!(q4.base, PerThousandBase::QuarterEnd);
+    let staff = |no: &str| q4.staff.iter().find(|(s, _)| s.no.as_str() == no).map(|(_, f)| f.clone());
+    let w = staff("2001").expect("2001 held them at the quarter's end");
+    assert_eq!((w.received, w.clients, w.per_thousand_tenths()), (2, 3, Some(6667)));
+    assert!(staff("2002").is_none_or(|f| f.clients == 0), "2002 held none then");
+    let o = outlet(&q4);
+    assert_eq!((o.received, o.clients, o.per_thousand_tenths()), (2, 3, Some(6667)));
+    assert_eq!(q4.branch.as_ref().map(|f| f.clients), Some(3));
+    let report = m.report(ReportKind::Complaints, Some(Quarter::new(2026, 4).unwrap()), "-".into()).unwrap();
+    assert!(report.title.contains("季末名单"), "{}", report.title);
+    // Q3 ended before this store ran: nothing frozen, so no per-1,000 rather than today's base.
+    let q3 = m.complaint_figures(Some(Quarter::new(2026, 3).unwrap())).unwrap();
+    assert_eq!(q3.base, PerThousandBase::Missing);
+    assert!(q3.branch.as_ref().is_some_and(|f| f.clients == 0 && f.per_thousand_tenths().is_none()));
+    let report = m.report(ReportKind::Complaints, Some(Quarter::new(2026, 3).unwrap()), "-".into()).unwrap();
+    assert!(report.title.contains("没有季末冻结的名单"), "{}", report.title);
+}
+
 #[test]
 fn figures_are_for_managers_within_their_scope() {
     let b = with_managers();

@@ -72,6 +72,56 @@ fn plant_unreadable_draft(b: Branch, no: &str) -> Branch {
     Branch { dir, clock, service }
 }
 
+/// Issue #18: an unreadable receive-form draft (tree `complaint_drafts`) is named by `check`,
+/// never offered to its author, left out of a backup (which says so and still verifies and
+/// restores), and its author's Esc (discard) removes it.
+#[test]
+fn an_unreadable_complaint_draft_is_named_by_check_and_left_out_of_backups() {
+    let b = branch();
+    let form = mingdan::domain::complaint::NewComplaint {
+        client: cno("C2"),
+        channel: mingdan::domain::complaint::ComplaintChannel::Phone,
+        category: mingdan::domain::complaint::Category::Other,
+        severity: mingdan::domain::complaint::Severity::Normal,
+        said: "好的草稿".into(),
+        asks: String::new(),
+        owner: None,
+    };
+    b.session("2001").save_complaint_draft(form).unwrap();
+    let Branch { dir, clock, service } = b;
+    drop(service);
+    {
+        let db = sled::open(dir.path().join("sled")).unwrap();
+        db.open_tree("complaint_drafts").unwrap().insert(b"2002\0C1", vec![0u8, 1, 0xff, 0xff]).unwrap();
+        db.flush().unwrap();
+    }
+    let service = Arc::new(Service::create(dir.path(), clock.clone()).unwrap());
+    let b = Branch { dir, clock, service };
+    let (admin, teller) = (b.session("9001"), b.session("2002"));
+    assert_eq!(teller.complaint_draft(cno("C1")).unwrap(), None, "never offered, never in the way");
+    let report = admin.check().unwrap();
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert!(report.problems[0].contains("投诉草稿记录 2002/C1 已损坏"), "{:?}", report.problems);
+    let image = admin.backup(vec![], true).unwrap();
+    assert_eq!(image.skipped.len(), 1, "{:?}", image.skipped);
+    assert!(
+        image.skipped[0].contains("2002") && image.skipped[0].contains("投诉受理草稿"),
+        "{:?}",
+        image.skipped
+    );
+    let info = Service::verify_backup(&image.bytes).unwrap();
+    assert_eq!(info.count(mingdan::store::Tree::ComplaintDrafts), 1, "2001's good draft is kept");
+    let restored_dir = tempfile::tempdir().unwrap();
+    let restored = restored_dir.path().join("store");
+    let key = mingdan::store::fields::key_path;
+    std::fs::copy(key(b.dir.path()), key(&restored)).unwrap();
+    let outcome =
+        Service::restore(&restored, &image.bytes, "x.mdbak", "nobody", false, b.clock.clone()).unwrap();
+    assert!(outcome.report.is_ok(), "{:?}", outcome.report.problems);
+    teller.discard_complaint_draft(cno("C1")).unwrap();
+    assert!(admin.check().unwrap().is_ok());
+}
+
 #[test]
 fn an_unreadable_draft_is_reported_skipped_by_backup_and_removable_by_an_admin() {
     let b = branch();

@@ -60,7 +60,8 @@ fn a_fresh_store_checks_clean() {
             "客户变化",
             "季末数据",
             "资产变化",
-            "投诉"
+            "投诉",
+            "投诉草稿"
         ]
     );
     assert!(report.counts.iter().all(|(_, c)| *c == 0), "{:?}", report.counts);

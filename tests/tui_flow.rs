@@ -1112,6 +1112,62 @@ fn a_complaint_is_received_from_the_list_for_a_client_found_by_search_with_its_t
     assert_eq!(app.top_title(), search, "back on the results");
 }
 
+/// Issue #18: a receive form (受理) cut off by the session's end is kept, and opening the form
+/// for the same client again brings it back as it was; Ctrl-S receives it and drops the draft.
+#[test]
+fn a_receive_form_cut_off_by_the_session_end_is_offered_back_on_that_clients_form() {
+    use mingdan::service::complaints::ComplaintFilter;
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    {
+        let mut app = App::new(&s, &th, &ZH).unwrap();
+        open_c1(&mut app);
+        press(&mut app, KeyCode::Char('o'));
+        assert_eq!(app.top_title(), "受理投诉 · 张伟");
+        press(&mut app, KeyCode::Tab);
+        press(&mut app, KeyCode::Right); // 服务态度
+        press(&mut app, KeyCode::Tab);
+        press(&mut app, KeyCode::Right); // 严重
+        press(&mut app, KeyCode::Tab);
+        typ(&mut app, "柜员说话很冲");
+        app.end_session();
+    }
+    let kept = s.complaint_draft(cno("C1")).unwrap().expect("kept at session end");
+    assert_eq!(kept.form.said, "柜员说话很冲");
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    let start = screen(&mut app);
+    assert!(
+        start.contains("未提交的投诉受理表（在客户上按 o 继续）：张伟 C1"),
+        "named at start-up:\n{start}"
+    );
+    open_c1(&mut app);
+    press(&mut app, KeyCode::Char('o'));
+    let form = screen(&mut app);
+    assert!(form.contains("已恢复") && form.contains("柜员说话很冲"), "{form}");
+    assert!(form.contains("[服务态度]") || form.contains("服务态度"), "{form}");
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Tab);
+    }
+    typ(&mut app, "当面道歉");
+    assert!(!screen(&mut app).contains("已恢复"), "the notice goes once the user types");
+    ctrl(&mut app, 's');
+    let rows = s.complaints(ComplaintFilter::All).unwrap();
+    assert_eq!(rows.len(), 1, "{}", screen(&mut app));
+    let c = s.complaint(rows[0].id).unwrap().complaint;
+    assert_eq!((c.said.as_str(), c.asks.as_str()), ("柜员说话很冲", "当面道歉"));
+    assert_eq!((c.category, c.severity), (kept.form.category, kept.form.severity));
+    assert_eq!(c.severity, mingdan::domain::complaint::Severity::Serious);
+    assert_eq!(s.complaint_draft(cno("C1")).unwrap(), None, "received, so the draft is gone");
+    // A form cancelled with Esc keeps nothing.
+    press(&mut app, KeyCode::Char('o'));
+    typ(&mut app, "x");
+    app.end_session();
+    assert!(s.complaint_draft(cno("C1")).unwrap().is_some());
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(s.complaint_draft(cno("C1")).unwrap(), None, "cancelled on purpose");
+}
+
 /// Issue #18: branch management sets the complaint service levels on 设置 (as
 /// `mingdan service-levels` does); a bad entry is refused naming what to type; an outlet head
 /// does not see them.
@@ -1208,6 +1264,62 @@ fn the_step_form_takes_a_reclassification_and_refuses_feedback_without_the_clien
     assert_eq!(c.last_view(), Some(Satisfaction::Fair));
     let told = c.runs.last().and_then(|r| r.done.as_ref()).and_then(|d| d.feedback).map(|f| f.told_on);
     assert_eq!(told, Some(d(2026, 11, 19)));
+}
+
+/// Issue #18: finishing a step names who takes the next one: a choice among the complaint
+/// outlet's active staff (as the service enforces), starting at the step's own owner, which is
+/// what the service picks when none is named.
+#[test]
+fn finishing_a_step_names_the_next_steps_owner_among_the_outlets_staff() {
+    use mingdan::domain::Permission;
+    use mingdan::domain::complaint::{Category, ComplaintChannel, NewComplaint, Severity, Step};
+    let b = branch();
+    b.session("9001").save_staff(staff("4001", "周杰", "网点负责人", "西街", Permission::Manager)).unwrap();
+    let new = NewComplaint {
+        client: cno("C1"),
+        channel: ComplaintChannel::Counter,
+        category: Category::Process,
+        severity: Severity::Normal,
+        said: "开户要跑三趟".into(),
+        asks: String::new(),
+        owner: None,
+    };
+    let id = b.session("2002").receive_complaint(new).unwrap().id;
+    // The list comes from the service, for whoever may move the step: its owner first, then
+    // 城关's staff by 工号; never 西街's head; not for a colleague who holds nothing.
+    let s = b.session("2001");
+    let names: Vec<String> = s.next_owners(id).unwrap().into_iter().map(|o| o.no.to_string()).collect();
+    assert_eq!(names, ["2001", "1001", "2002", "9001"]);
+    assert!(b.session("2002").next_owners(id).is_err());
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('n'));
+    let form = screen(&mut app);
+    assert!(form.contains("下一环节负责人") && form.contains("[王芳 2001] 1/4"), "{form}");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    typ(&mut app, "流程问题，转柜面核实");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Right);
+    assert!(screen(&mut app).contains("[李强 2002] 3/4"), "{}", screen(&mut app));
+    ctrl(&mut app, 's');
+    assert!(screen(&mut app).contains("由 李强 负责"), "{}", screen(&mut app));
+    let c = s.complaint(id).unwrap().complaint;
+    let open = c.open().expect("open");
+    assert_eq!((open.step, open.owner().as_str()), (Step::Investigate, "2002"));
+    // Left alone, the choice names nobody and the step stays with its owner.
+    let s2 = b.session("2002");
+    let mut app = App::new(&s2, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('n'));
+    typ(&mut app, "已核实");
+    ctrl(&mut app, 's');
+    let open = s.complaint(id).unwrap().complaint.open().cloned().expect("open");
+    assert_eq!((open.step, open.owner().as_str()), (Step::Resolve, "2002"), "{}", screen(&mut app));
 }
 
 /// Managers read complaints by quarter: `[` `]` on the figures and on the list move the quarter,

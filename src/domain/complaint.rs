@@ -326,6 +326,27 @@ impl NewComplaint {
     }
 }
 
+/// An unfinished receive form (受理) kept for its author, one per staff member and client, so a
+/// dropped connection, a session end or Ctrl-C loses nothing (like a contact draft). Kept in
+/// the store with the other records (`complaint_drafts`), never in a local file; dropped when the
+/// complaint is received or the form is cancelled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintDraft {
+    /// The form as far as it was filled in; `said` may still be empty.
+    pub form: NewComplaint,
+    /// When it was last kept (branch time), set by the service.
+    pub saved_at: Option<NaiveDateTime>,
+}
+
+impl ComplaintDraft {
+    /// Refuses over-long text and control characters, naming the field; unlike `NewComplaint::
+    /// check`, an empty 客户诉求 is kept (the user has not got that far yet).
+    pub fn check(&self) -> Result<(), Invalid> {
+        check_text("客户诉求", &self.form.said, true)?;
+        check_text("客户诉请", &self.form.asks, true)
+    }
+}
+
 /// A note or complaint text: at most `TEXT_MAX_CHARS`, line breaks allowed, no other control
 /// characters.
 pub fn check_text(field: Field, text: &str, may_be_empty: bool) -> Result<(), Invalid> {

@@ -169,12 +169,37 @@ impl ScoreTally {
     }
 }
 
+/// Who a satisfaction score counts for in the staff figures (issue #18): the same rule as every
+/// other figure, whoever owed the work. A score that completed a 满意度调查 task counts for that
+/// task's owner (`Task::maintainer`: whoever held the client when it fell due, unchanged by a
+/// later handover); any other score for whoever held the client (`holders`). Never for a
+/// colleague who happened to record it: a maintainer's clients' satisfaction is theirs. Only a
+/// client nobody held leaves the score with its recorder (`of`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScoreOwners {
+    /// The owner of the survey task each contact completed (`task::survey_owners`).
+    pub surveys: std::collections::BTreeMap<ContactId, StaffNo>,
+    /// Who held each client for the period counted (the service says which roster).
+    pub holders: std::collections::BTreeMap<ClientNo, StaffNo>,
+}
+
+impl ScoreOwners {
+    /// Whom `c`'s score counts for. A client nobody holds (unassigned, or lost and so off every
+    /// roster) has no maintainer to answer for it: the score stays with whoever recorded it
+    /// rather than dropping out of the staff and outlet sums.
+    pub fn of<'a>(&'a self, c: &'a Contact) -> &'a StaffNo {
+        self.surveys.get(&c.id).or_else(|| self.holders.get(&c.client)).unwrap_or(&c.by)
+    }
+}
+
 /// Satisfaction scores recorded in `quarter` (by the day the contact happened), for the branch,
-/// per outlet (the client's, from `outlet_of`) and per staff member who recorded them.
+/// per outlet (the client's, from `outlet_of`) and per staff member they count for
+/// (`ScoreOwners::of`).
 pub fn scores_in(
     contacts: &[Contact],
     quarter: super::calendar::Quarter,
     outlet_of: &std::collections::BTreeMap<ClientNo, super::ids::OutletId>,
+    owners: &ScoreOwners,
 ) -> (
     ScoreTally,
     std::collections::BTreeMap<super::ids::OutletId, ScoreTally>,
@@ -185,7 +210,7 @@ pub fn scores_in(
     for c in contacts.iter().filter(|c| quarter.contains(c.at.date())) {
         let Some(score) = c.satisfaction else { continue };
         branch.add(score);
-        staff.entry(c.by.clone()).or_insert_with(ScoreTally::default).add(score);
+        staff.entry(owners.of(c).clone()).or_insert_with(ScoreTally::default).add(score);
         if let Some(o) = outlet_of.get(&c.client) {
             outlets.entry(o.clone()).or_insert_with(ScoreTally::default).add(score);
         }

@@ -182,6 +182,26 @@ impl FrozenQuarter {
         settles_after(self.quarter)
     }
 
+    /// The clients each outlet and each staff member held as the quarter ended: every client on
+    /// an end roster counts for its maintainer and for the outlet that maintainer worked at then
+    /// (a client's own outlet is not frozen). The base of a past quarter's per-1,000 figures
+    /// (`complaint::figures`), so a handover after the quarter does not move them. Clients on
+    /// no roster are in neither.
+    pub fn clients_held(
+        &self,
+    ) -> (std::collections::BTreeMap<OutletId, u32>, std::collections::BTreeMap<StaffNo, u32>) {
+        let outlet_of: std::collections::BTreeMap<&StaffNo, &OutletId> =
+            self.staff.iter().map(|s| (&s.no, &s.outlet)).collect();
+        let (mut outlets, mut staff) = (std::collections::BTreeMap::new(), std::collections::BTreeMap::new());
+        for c in &self.clients {
+            *staff.entry(c.maintainer.clone()).or_insert(0) += 1;
+            if let Some(o) = outlet_of.get(&c.maintainer) {
+                *outlets.entry((*o).clone()).or_insert(0) += 1;
+            }
+        }
+        (outlets, staff)
+    }
+
     /// Per staff member coverage as the quarter ended, each task counted for whoever owed it
     /// (`task::owed`); listed as today's coverage lists people: active staff with a quota or
     /// clients, and anyone who owed tasks of the quarter. Sorted by outlet, then 工号.

@@ -1,6 +1,8 @@
 //! Work items (任务): regular callbacks, quarterly notifications and new-product recommendations,
 //! and what a logged contact does to them.
 
+use std::collections::BTreeMap;
+
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -445,6 +447,21 @@ pub fn owed(task: &Task, as_of: NaiveDate) -> Option<Owed<'_>> {
         TaskState::Open => TaskOutcome::NotDue,
     };
     Some(Owed { owner: task.maintainer.as_ref(), outcome })
+}
+
+/// The owner of each 满意度调查 task a contact completed, by that contact: whom its score counts
+/// for (`contact::ScoreOwners`). A contact completing both a scheduled and a follow-up survey
+/// names the same client's tasks; the first found stands. Tasks without an owner are left out.
+pub fn survey_owners<'a>(tasks: impl IntoIterator<Item = &'a Task>) -> BTreeMap<ContactId, StaffNo> {
+    let mut out = BTreeMap::new();
+    for t in tasks {
+        if let (TaskKind::Survey(_), TaskState::Done { contact, .. }, Some(owner)) =
+            (&t.id.kind, &t.state, owed(t, t.first_due).and_then(|o| o.owner))
+        {
+            out.entry(*contact).or_insert_with(|| owner.clone());
+        }
+    }
+    out
 }
 
 /// How close (days) a client's callback must be for a new contact form to start as 回访: further

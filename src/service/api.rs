@@ -14,7 +14,7 @@ use super::imports::{ClientRecord, HoldingsRecord, StaffRecord};
 use super::today::TodayView;
 use super::views::*;
 use super::{Service, ServiceError};
-use crate::domain::complaint::{ComplaintId, NewComplaint, ServiceLevels};
+use crate::domain::complaint::{ComplaintDraft, ComplaintId, NewComplaint, ServiceLevels};
 use crate::domain::results::BranchTotal;
 use crate::domain::{
     AuditRecord, ClientNo, ContactDraft, LaunchId, OutletId, Quarter, Rules, Segment, Sensitive, Staff,
@@ -218,6 +218,18 @@ api! {
     /// Records a complaint (受理); any staff member, audited. 分类 starts with `new.owner`, else
     /// the client's maintainer, else the receiver.
     fn receive_complaint(ReceiveComplaint, new: NewComplaint) -> ComplaintRow;
+    /// Keeps an unfinished receive form as the actor's draft for its client (one per client);
+    /// not audited. Refused: unknown client, over-long text, control characters.
+    fn save_complaint_draft(SaveComplaintDraft, form: NewComplaint) -> ();
+    /// The actor's unfinished receive form for client `no`, offered when that form opens again.
+    fn complaint_draft(ComplaintDraftOf, no: ClientNo) -> Option<ComplaintDraft>;
+    /// The actor's unfinished receive forms, most recently kept first; named at start-up.
+    fn complaint_drafts(ComplaintDrafts) -> Vec<ComplaintDraft>;
+    /// Throws the actor's unfinished receive form for client `no` away; audited once.
+    fn discard_complaint_draft(DiscardComplaintDraft, no: ClientNo) -> ();
+    /// Who may take the step after a complaint's open one, the default (its owner) first; the
+    /// step's owner or a manager in scope.
+    fn next_owners(NextOwners, id: ComplaintId) -> Vec<StaffRef>;
     /// Finishes the open step of a complaint with a note; its owner or a manager in scope;
     /// audited. 反馈 needs the client's view; 不满意 reopens 处理 with the outlet head.
     fn advance_complaint(AdvanceComplaint, id: ComplaintId, step: StepMove) -> ComplaintRow;

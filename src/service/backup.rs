@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Clock, Request, Response, Service, ServiceError};
 use crate::domain::{AuditAction, Permission, Staff};
 pub use crate::store::backup::{BackupInfo, EXTENSION as BACKUP_EXTENSION};
-use crate::store::{CheckReport, StoreError};
+use crate::store::{CheckReport, StoreError, Tree};
 
 /// A backup file's bytes as the service made them, with what they hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,17 +175,19 @@ impl Service {
         }
         let _w = self.write_lock();
         let unreadable = self.store.unreadable_drafts()?;
+        let kind = |t: Tree| if t == Tree::ComplaintDrafts { "投诉受理草稿" } else { "联系草稿" };
         let skipped: Vec<String> = unreadable
             .iter()
-            .map(|(k, why)| {
+            .map(|(t, k, why)| {
                 let (staff, client) = draft_key_words(k);
+                let kind = kind(*t);
                 match client {
-                    Some(c) => format!("跳过了工号 {staff} 无法读取的联系草稿（客户 {c}：{why}）"),
-                    None => format!("跳过了工号 {staff} 无法读取的联系草稿（{why}）"),
+                    Some(c) => format!("跳过了工号 {staff} 无法读取的{kind}（客户 {c}：{why}）"),
+                    None => format!("跳过了工号 {staff} 无法读取的{kind}（{why}）"),
                 }
             })
             .collect();
-        let skip: Vec<Vec<u8>> = unreadable.iter().map(|(k, _)| k.clone()).collect();
+        let skip: Vec<(Tree, Vec<u8>)> = unreadable.iter().map(|(t, k, _)| (*t, k.clone())).collect();
         let (image, info) = self.store.snapshot(self.now(), by, &skip)?;
         let bytes = match &to {
             Some(to) => crate::store::encrypt::encrypt(&image, to)?,
@@ -201,16 +203,19 @@ impl Service {
             info.header.created_at.format("%Y-%m-%d %H:%M:%S"),
             info.summary()
         );
-        if !unreadable.is_empty() {
+        for t in [Tree::Drafts, Tree::ComplaintDrafts] {
             let whose: Vec<String> = unreadable
                 .iter()
-                .map(|(k, _)| draft_key_words(k))
+                .filter(|(of, _, _)| *of == t)
+                .map(|(_, k, _)| draft_key_words(k))
                 .map(|(staff, client)| match client {
                     Some(c) => format!("{staff}（客户 {c}）"),
                     None => staff,
                 })
                 .collect();
-            detail.push_str(&format!("；跳过无法读取的联系草稿：工号 {}", whose.join("、")));
+            if !whose.is_empty() {
+                detail.push_str(&format!("；跳过无法读取的{}：工号 {}", kind(t), whose.join("、")));
+            }
         }
         let mut issued = self.issued_backups.lock().unwrap_or_else(|p| p.into_inner());
         if issued.len() >= ISSUED_KEPT {

@@ -16,11 +16,12 @@ use super::views::StaffRef;
 use super::{Service, ServiceError};
 use crate::domain::Field;
 use crate::domain::complaint::{
-    Category, Complaint, ComplaintChannel, ComplaintFigures, ComplaintId, Feedback, NewComplaint,
-    Satisfaction, ServiceLevels, Severity, Step, audience, figures,
+    Category, Complaint, ComplaintChannel, ComplaintDraft, ComplaintFigures, ComplaintId, Feedback,
+    NewComplaint, Satisfaction, ServiceLevels, Severity, Step, audience, figures,
 };
 use crate::domain::contact::{ScoreTally, scores_in};
 use crate::domain::{AuditAction, ClientNo, JobRole, OutletId, Permission, Quarter, Staff, StaffNo, Task};
+use crate::store::StoreError;
 
 /// Which complaints a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,10 +98,26 @@ pub struct ComplaintFiguresView {
     pub outlets: Vec<(OutletId, ComplaintFigures)>,
     pub staff: Vec<(StaffRef, ComplaintFigures)>,
     /// Satisfaction scores recorded in the quarter (`contact::scores_in`): the branch (None for
-    /// an outlet head), by the client's outlet, and by who recorded them, within scope.
+    /// an outlet head), by the client's outlet, and by whoever owed the survey or held the
+    /// client (`contact::ScoreOwners`, not who recorded it), within scope.
     pub branch_scores: Option<ScoreTally>,
     pub outlet_scores: BTreeMap<OutletId, ScoreTally>,
     pub staff_scores: BTreeMap<StaffNo, ScoreTally>,
+    /// What `clients` and the per-1,000 figures rest on.
+    pub base: PerThousandBase,
+}
+
+/// What the per-1,000 figures of a `ComplaintFiguresView` divide by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PerThousandBase {
+    /// This quarter: today's clients of each outlet and roster.
+    Today,
+    /// A past quarter: the clients held at its end, from its frozen rosters
+    /// (`FrozenQuarter::clients_held`: outlets by their maintainer's outlet then).
+    QuarterEnd,
+    /// A past quarter that was never frozen (the store did not run through its end): nothing to
+    /// divide by, so no per-1,000 figure rather than one over today's counts.
+    Missing,
 }
 
 /// What a move of a step carries (`advance_complaint`).
@@ -285,10 +302,103 @@ impl Service {
                 ),
             );
             tx.save_complaint(&c)?;
+            // The receiver's unfinished form for this client is now the complaint.
+            tx.delete_complaint_draft(&actor.no, &c.client)?;
             tx.audit(&rec)?;
             Ok(c)
         })?;
         self.complaint_row(&saved, now.date())
+    }
+
+    /// Keeps `form` as the actor's unfinished receive form for `form.client`: one per staff member
+    /// and client, replaced by the next save for that client, seen by its author alone. Refused:
+    /// an unknown client, over-long text or control characters (an empty 客户诉求 is kept). Not
+    /// audited, like a contact draft: it is the user's own unsent text, kept every few seconds
+    /// while they type; receiving the complaint or discarding the draft is.
+    pub fn save_complaint_draft(&self, actor: &Staff, form: NewComplaint) -> Result<(), ServiceError> {
+        let mut draft = ComplaintDraft { form, saved_at: None };
+        draft.check()?;
+        let _w = self.write_lock();
+        self.client_or_not_found(&draft.form.client)?;
+        draft.saved_at = Some(self.local_now());
+        self.store.write(|tx| tx.save_complaint_draft(&actor.no, &draft))?;
+        Ok(())
+    }
+
+    /// The actor's unfinished receive form for client `no`, offered when that client's form
+    /// opens again. One that cannot be read is treated as none (`check` still names it), so a
+    /// damaged draft never keeps its author from receiving the complaint.
+    pub fn complaint_draft(
+        &self,
+        actor: &Staff,
+        no: ClientNo,
+    ) -> Result<Option<ComplaintDraft>, ServiceError> {
+        match self.store.complaint_draft(&actor.no, &no) {
+            Ok(d) => Ok(d),
+            Err(StoreError::Corrupt { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The actor's readable unfinished receive forms, most recently kept first: named at start-up
+    /// so a form cut off by a dropped connection is not forgotten.
+    pub fn complaint_drafts(&self, actor: &Staff) -> Result<Vec<ComplaintDraft>, ServiceError> {
+        let mut out = Vec::new();
+        for d in self.store.complaint_drafts_of(&actor.no) {
+            match d {
+                Ok(d) => out.push(d),
+                Err(StoreError::Corrupt { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        out.sort_by_key(|d| std::cmp::Reverse(d.saved_at));
+        Ok(out)
+    }
+
+    /// Throws the actor's unfinished receive form for client `no` away; audited once. Nothing
+    /// happens (and nothing is audited) when there is none.
+    pub fn discard_complaint_draft(&self, actor: &Staff, no: ClientNo) -> Result<(), ServiceError> {
+        let _w = self.write_lock();
+        let detail = match self.store.complaint_draft(&actor.no, &no) {
+            Ok(None) => return Ok(()),
+            Ok(Some(_)) => "丢弃投诉受理草稿",
+            Err(StoreError::Corrupt { .. }) => "丢弃投诉受理草稿（草稿无法读取）",
+            Err(e) => return Err(e.into()),
+        };
+        let rec = self.audit_record(actor.no.as_str(), AuditAction::SaveDraft, no.as_str(), detail.into());
+        self.store.write(|tx| {
+            tx.delete_complaint_draft(&actor.no, &no)?;
+            tx.audit(&rec)
+        })?;
+        Ok(())
+    }
+
+    /// Who may take the step after complaint `id`'s open one: the active staff of the
+    /// complaint's outlet (as `advance_complaint` enforces), the open step's owner first, since
+    /// that is who takes it when none is named, then by 工号. Empty at 反馈 and once closed: no
+    /// next step is handed on (不满意 goes to the outlet head). Asked by whoever may move the
+    /// step: its owner or a manager in scope.
+    pub fn next_owners(&self, actor: &Staff, id: ComplaintId) -> Result<Vec<StaffRef>, ServiceError> {
+        let c = self.complaint_or_not_found(id)?;
+        let Some(open) = c.open() else { return Ok(Vec::new()) };
+        if open.owner() != &actor.no && !actor.manages(&c.outlet) {
+            return Err(ServiceError::Denied(format!(
+                "投诉 {id} 的“{}”环节由 {} 负责；只有负责人或管理{}网点的管理者可以指定下一环节负责人",
+                open.step,
+                open.owner(),
+                c.outlet
+            )));
+        }
+        if open.step.next().is_none() {
+            return Ok(Vec::new());
+        }
+        let mut out = vec![self.staff_ref(open.owner())?];
+        for s in self.store.all_staff()? {
+            if s.active && s.outlet == c.outlet && &s.no != open.owner() {
+                out.push(StaffRef { no: s.no, name: s.name });
+            }
+        }
+        Ok(out)
     }
 
     /// Finishes the open step of complaint `id` (`Complaint::advance`). The step's owner or a
@@ -544,6 +654,18 @@ impl Service {
                 *by_staff.entry(m).or_default() += 1;
             }
         }
+        // A past quarter divides by what was held at its end, never by today's counts.
+        let base = match (&asked.frozen, asked.as_of < asked.today) {
+            (Some(frozen), _) => {
+                (by_outlet, by_staff) = frozen.clients_held();
+                PerThousandBase::QuarterEnd
+            }
+            (None, true) => {
+                (by_outlet, by_staff) = (BTreeMap::new(), BTreeMap::new());
+                PerThousandBase::Missing
+            }
+            (None, false) => PerThousandBase::Today,
+        };
         let f = figures(&complaints, asked.quarter, asked.today, &by_outlet, &by_staff);
         let staff: BTreeMap<StaffNo, Staff> =
             self.store.all_staff()?.into_iter().map(|s| (s.no.clone(), s)).collect();
@@ -563,7 +685,9 @@ impl Service {
             .store
             .contacts_between(first.and_time(chrono::NaiveTime::MIN), last.and_time(chrono::NaiveTime::MIN))
             .collect::<Result<_, _>>()?;
-        let (all_scores, outlet_scores, staff_scores) = scores_in(&contacts, asked.quarter, &outlet_of);
+        let owners = self.score_owners(asked.quarter)?;
+        let (all_scores, outlet_scores, staff_scores) =
+            scores_in(&contacts, asked.quarter, &outlet_of, &owners);
         let outlet_scores = outlet_scores.into_iter().filter(|(o, _)| actor.manages(o)).collect();
         let staff_scores = staff_scores
             .into_iter()
@@ -578,6 +702,7 @@ impl Service {
             branch_scores: actor.manages_branch().then_some(all_scores),
             outlet_scores,
             staff_scores,
+            base,
         })
     }
 }

@@ -254,7 +254,18 @@ impl Service {
             charts: Vec::new(),
         };
         Ok(Report {
-            title: format!("{q} 投诉与服务质量"),
+            title: format!(
+                "{q} 投诉与服务质量{}",
+                match view.base {
+                    super::complaints::PerThousandBase::Today => "",
+                    super::complaints::PerThousandBase::QuarterEnd => {
+                        "（每千客户按季末名单上的客户数，网点按维护人当时所在网点）"
+                    }
+                    super::complaints::PerThousandBase::Missing => {
+                        "（该季度没有季末冻结的名单，不计每千客户投诉数）"
+                    }
+                }
+            ),
             branch: String::new(),
             as_of: view.as_of,
             sheets: vec![

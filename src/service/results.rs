@@ -10,6 +10,7 @@ use super::views::{
     StaffPoint, StaffRef, StaffResults,
 };
 use super::{Service, ServiceError};
+use crate::domain::contact::ScoreOwners;
 use crate::domain::results::{
     AgainstTarget, Baseline, BranchTotal, ClientState, Moved, Snapshot, branch_total_for, growth_against,
     months_back, movement_by, periods, state_at, year_ago_baseline, year_start_baseline,
@@ -215,7 +216,8 @@ impl Service {
     /// Churn, conversion and gold gained count the clients each held at the quarter's start (the
     /// previous quarter's frozen rosters; today's maintainers if none were frozen, said in the
     /// view), so handing a client away neither sheds a loss nor takes a gain; contacts and
-    /// satisfaction count what each logged, dated in the quarter.
+    /// contacts count what each logged, dated in the quarter; satisfaction scores count for whoever
+    /// owed the survey or held the client (`score_owners`), not for who recorded them.
     pub fn performance(
         &self,
         actor: &Staff,
@@ -273,14 +275,15 @@ impl Service {
         }
         let from = q.first_day().and_hms_opt(0, 0, 0).unwrap_or_default();
         let to = (as_of + Duration::days(1)).and_hms_opt(0, 0, 0).unwrap_or_default();
+        let score_owners = self.score_owners(q)?;
         for c in self.store.contacts_between(from, to) {
             let c = c?;
-            let r = staff.entry(c.by).or_default();
-            r.contacts += 1;
             if let Some(s) = c.satisfaction {
+                let r = staff.entry(score_owners.of(&c).clone()).or_default();
                 r.satisfaction_sum += u32::from(s);
                 r.satisfaction_count += 1;
             }
+            staff.entry(c.by).or_default().contacts += 1;
         }
         // Everyone the coverage lists has a row, and only they: results of someone no longer
         // listed (left before the quarter) are in the branch figures, not on a line of their own.
@@ -301,6 +304,36 @@ impl Service {
             holders_frozen: start_holders_frozen,
             holders_at_end,
         })
+    }
+
+    /// Whom each satisfaction score of `quarter` counts for (`contact::ScoreOwners`): the owner
+    /// of the survey task it completed, else the client's holder: for a past quarter its frozen
+    /// end rosters (so a handover after the quarter moves nothing), for this quarter, or a past
+    /// one never frozen, today's maintainers.
+    pub(super) fn score_owners(&self, quarter: Quarter) -> Result<ScoreOwners, ServiceError> {
+        let mut surveys = Vec::new();
+        for t in self.store.tasks() {
+            let t = t?;
+            if matches!(t.id.kind, crate::domain::TaskKind::Survey(_)) {
+                surveys.push(t);
+            }
+        }
+        let frozen =
+            if quarter < Quarter::of(self.local_date()) { self.store.frozen_quarter(quarter)? } else { None };
+        let holders = match frozen {
+            Some(f) => f.clients.into_iter().map(|c| (c.no, c.maintainer)).collect(),
+            None => {
+                let mut out = std::collections::BTreeMap::new();
+                for c in self.store.clients() {
+                    let c = c?;
+                    if let Some(m) = c.maintainer {
+                        out.insert(c.no, m);
+                    }
+                }
+                out
+            }
+        };
+        Ok(ScoreOwners { surveys: crate::domain::task::survey_owners(&surveys), holders })
     }
 
     /// 员工绩效 over the eight quarters ending with `quarter` (this one when `None`), oldest

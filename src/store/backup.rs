@@ -112,27 +112,30 @@ fn put_u32(out: &mut Vec<u8>, n: usize) -> Result<(), StoreError> {
 }
 
 impl Store {
-    /// Drafts that cannot be read (`drafts` tree key and why), which `snapshot` leaves out.
-    /// A draft is one person's unfinished form: losing it from a backup costs little, while
-    /// copying it would make the image fail `verify` and so block every backup.
-    pub fn unreadable_drafts(&self) -> Result<Vec<(Vec<u8>, String)>, StoreError> {
+    /// Drafts that cannot be read (contact drafts in `drafts`, receive forms in
+    /// `complaint_drafts`: tree, key and why), which `snapshot` leaves out. A draft is one
+    /// person's unfinished form: losing it from a backup costs little, while copying it would
+    /// make the image fail `verify` and so block every backup.
+    pub fn unreadable_drafts(&self) -> Result<Vec<(Tree, Vec<u8>, String)>, StoreError> {
         let mut out = Vec::new();
-        for item in self.tree(Tree::Drafts).iter() {
-            let (k, v) = item?;
-            if let Err(e) = decode::<crate::domain::ContactDraft>(&k, &v) {
-                out.push((k.to_vec(), e.to_string()));
+        for t in [Tree::Drafts, Tree::ComplaintDrafts] {
+            for item in self.tree(t).iter() {
+                let (k, v) = item?;
+                if let Err(e) = super::records::decode_any(t, &k, &v) {
+                    out.push((t, k.to_vec(), e.to_string()));
+                }
             }
         }
         Ok(out)
     }
 
-    /// Copies every tree into a backup image, leaving out the `drafts` entries whose keys are in
+    /// Copies every tree into a backup image, leaving out the draft entries (tree and key) in
     /// `skip_drafts` (see `unreadable_drafts`). The caller must keep writers out while this runs.
     pub fn snapshot(
         &self,
         created_at: DateTime<FixedOffset>,
         created_by: &str,
-        skip_drafts: &[Vec<u8>],
+        skip_drafts: &[(Tree, Vec<u8>)],
     ) -> Result<(Vec<u8>, BackupInfo), StoreError> {
         let schema = super::schema::version(self)?.unwrap_or(CURRENT_SCHEMA);
         let id_floor = self.next_id()?;
@@ -154,7 +157,7 @@ impl Store {
             let mut n = 0u64;
             for item in self.tree(t).iter() {
                 let (k, v) = item?;
-                if t == Tree::Drafts && skip_drafts.iter().any(|s| s.as_slice() == k.as_ref()) {
+                if skip_drafts.iter().any(|(st, sk)| *st == t && sk.as_slice() == k.as_ref()) {
                     continue;
                 }
                 put_u32(&mut out, k.len())?;

@@ -78,6 +78,13 @@ impl Records {
             Stored::Tasks(t) => self.tasks.push(t),
             Stored::ClientChanges(c) => self.changes.push(c),
             Stored::Complaints(c) => self.complaints.push(c),
+            // A kept receive form holds text a user typed: it must still pass the rules it was
+            // saved under, or offering it back would show what should never have been stored.
+            Stored::ComplaintDrafts(d) => {
+                if let Err(e) = d.check() {
+                    f.add(format!("客户 {} 的投诉受理草稿不合规：{e}", d.form.client));
+                }
+            }
             // Decoding them was the whole check.
             Stored::Launches(_)
             | Stored::Drafts(_)

@@ -23,6 +23,7 @@
 //! | `complaints`          | id                                       | Complaint    |
 //! | `complaints_by_client`| 客户号 ∅ id                              | empty        |
 //! | `open_complaints_by_owner` | 工号 ∅ due id (open step's owner)   | empty        |
+//! | `complaint_drafts`    | 工号 ∅ 客户号                            | ComplaintDraft |
 //!
 //! ∅ is a zero byte (identifiers cannot contain one); numbers are big-endian so byte order is
 //! numeric order; time is seconds since 1970 with the sign bit flipped; due is days since 0001-01-01.

@@ -64,10 +64,11 @@ pub enum Tree {
     Complaints,
     ComplaintsByClient,
     OpenComplaintsByOwner,
+    ComplaintDrafts,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 21] = [
+    pub const ALL: [Tree; 22] = [
         Tree::Meta,
         Tree::Staff,
         Tree::StaffByLogin,
@@ -89,6 +90,7 @@ impl Tree {
         Tree::Complaints,
         Tree::ComplaintsByClient,
         Tree::OpenComplaintsByOwner,
+        Tree::ComplaintDrafts,
     ];
 
     pub fn name(self) -> &'static str {
@@ -114,6 +116,7 @@ impl Tree {
             Tree::Complaints => "complaints",
             Tree::ComplaintsByClient => "complaints_by_client",
             Tree::OpenComplaintsByOwner => "open_complaints_by_owner",
+            Tree::ComplaintDrafts => "complaint_drafts",
         }
     }
 }

@@ -8,7 +8,7 @@ use super::codec::{Record, decode};
 use super::fields::StoredClient;
 use super::tx::RULES_KEY;
 use super::{Store, StoreError, Tree, keys};
-use crate::domain::complaint::{Complaint, ComplaintId};
+use crate::domain::complaint::{Complaint, ComplaintDraft, ComplaintId};
 use crate::domain::past::FrozenQuarter;
 use crate::domain::results::{BalanceChange, Snapshot, StateChange};
 use crate::domain::{
@@ -257,6 +257,20 @@ impl Store {
     /// One client's recorded changes, in date order.
     pub fn changes_of(&self, client: &ClientNo) -> Result<Vec<StateChange>, StoreError> {
         self.scan(Tree::ClientChanges, &keys::under(client.as_str().as_bytes())).collect()
+    }
+
+    /// `staff`'s unfinished receive form (受理) for `client`.
+    pub fn complaint_draft(
+        &self,
+        staff: &StaffNo,
+        client: &ClientNo,
+    ) -> Result<Option<ComplaintDraft>, StoreError> {
+        self.get(Tree::ComplaintDrafts, &keys::draft(staff, client))
+    }
+
+    /// `staff`'s unfinished receive forms, one per client, each decoded on its own.
+    pub fn complaint_drafts_of(&self, staff: &StaffNo) -> Vec<Result<ComplaintDraft, StoreError>> {
+        self.scan(Tree::ComplaintDrafts, &keys::under(staff.as_str().as_bytes())).collect()
     }
 
     /// `staff`'s kept draft for `client`.

@@ -569,6 +569,10 @@ impl Record for Complaint {
     const KIND: &'static str = "投诉";
 }
 
+impl Record for crate::domain::complaint::ComplaintDraft {
+    const KIND: &'static str = "投诉草稿";
+}
+
 impl Record for crate::domain::complaint::ServiceLevels {
     const KIND: &'static str = "服务时限";
 }
@@ -657,7 +661,8 @@ record_trees! {
     ClientChanges: StateChange,
     Quarters: FrozenQuarter,
     BalanceChanges: BalanceChange,
-    Complaints: Complaint;
+    Complaints: Complaint,
+    ComplaintDrafts: crate::domain::complaint::ComplaintDraft;
     holding no records: Meta, StaffByLogin, Roster, ContactsByClient, ContactsByTime, OpenTasksByStaff,
     OpenTasksByDue, ComplaintsByClient, OpenComplaintsByOwner,
 }
@@ -1007,7 +1012,8 @@ mod tests {
                 "客户变化",
                 "季末数据",
                 "资产变化",
-                "投诉"
+                "投诉",
+                "投诉草稿"
             ]
         );
     }

@@ -6,7 +6,7 @@ use super::{Store, StoreError, Tree};
 use crate::domain::{AuditAction, AuditRecord, ContactDraft, JobRole, Permission, Staff};
 
 /// The schema this build writes. Bump it together with a `Migration` from the previous version.
-pub const CURRENT_SCHEMA: u32 = 7;
+pub const CURRENT_SCHEMA: u32 = 8;
 
 pub(crate) const SCHEMA_KEY: &[u8] = b"schema_version";
 
@@ -52,6 +52,13 @@ pub const MIGRATIONS: &[Migration] = &[
         // The new trees start empty; the version moves so that an older mingdan, which would
         // not back up or check them, refuses the store.
         what: "新增投诉记录及其索引（complaints、complaints_by_client、open_complaints_by_owner）",
+        run: |_| Ok(()),
+    },
+    Migration {
+        from: 7,
+        // The new tree starts empty; the version moves so that an older mingdan, which would
+        // not back up or check it, refuses the store.
+        what: "新增投诉受理草稿（complaint_drafts），断线或退出时未提交的受理表不再丢失",
         run: |_| Ok(()),
     },
 ];

@@ -9,7 +9,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use super::codec::{Record, decode, encode};
 use super::fields::{self, StoredClient};
 use super::{Fields, StoreError, Tree, chain, keys};
-use crate::domain::complaint::{Complaint, ComplaintId};
+use crate::domain::complaint::{Complaint, ComplaintDraft, ComplaintId};
 use crate::domain::past::FrozenQuarter;
 use crate::domain::results::{BalanceChange, ClientState, Snapshot, StateChange};
 use crate::domain::{
@@ -351,6 +351,17 @@ impl<'a> Tx<'a> {
     /// Removes `staff`'s draft for `client`, if any (readable or not); other clients' stay.
     pub fn delete_draft(&self, staff: &StaffNo, client: &ClientNo) -> TxResult<()> {
         self.remove(Tree::Drafts, &keys::draft(staff, client))
+    }
+
+    /// Keeps `d` as `staff`'s unfinished receive form for `d.form.client` (schema 8), replacing
+    /// only that client's.
+    pub fn save_complaint_draft(&self, staff: &StaffNo, d: &ComplaintDraft) -> TxResult<()> {
+        self.put(Tree::ComplaintDrafts, &keys::draft(staff, &d.form.client), d)
+    }
+
+    /// Removes `staff`'s unfinished receive form for `client`, if any (readable or not).
+    pub fn delete_complaint_draft(&self, staff: &StaffNo, client: &ClientNo) -> TxResult<()> {
+        self.remove(Tree::ComplaintDrafts, &keys::draft(staff, client))
     }
 
     /// Removes a draft by its stored key (`DraftEntry::key`), for one that cannot be read.

@@ -123,12 +123,32 @@ impl<'a> App<'a> {
         } else if let Some(draft) = drafts.pop() {
             stack.push(Box::new(DraftOffer::new(draft, &cx)));
         }
+        // Unsent receive forms are named, not opened: the form's Esc discards, and a reflexive
+        // Esc at start-up must not throw one away. Opening the client's form brings it back.
+        let message = match api.complaint_drafts() {
+            Ok(kept) if !kept.is_empty() => {
+                let names: Vec<String> = kept
+                    .iter()
+                    .take(3)
+                    .map(|d| {
+                        let name =
+                            api.client(d.form.client.clone()).map(|c| c.client.name).unwrap_or_default();
+                        format!("{} {}", crate::domain::inert(&name), d.form.client)
+                    })
+                    .collect();
+                let more = if kept.len() > 3 { format!(" …（{}）", kept.len()) } else { String::new() };
+                Some(Message::Info(
+                    t.cm().drafts_waiting.replace("{who}", &format!("{}{more}", names.join("、"))),
+                ))
+            }
+            _ => None,
+        };
         Ok(App {
             cx,
             root,
             roots,
             stack,
-            message: None,
+            message,
             help: false,
             quit: false,
             quit_by_signal: false,

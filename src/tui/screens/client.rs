@@ -342,9 +342,10 @@ impl Screen for ClientScreen {
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') | KeyCode::Left | KeyCode::Char('h') => Action::Pop,
             KeyCode::Char('c') => super::open_contact_form(self.no.clone(), Prefill::default(), cx),
-            KeyCode::Char('o') => Action::Push(Box::new(super::complaints::ReceiveForm::new(
+            KeyCode::Char('o') => Action::Push(Box::new(super::complaints::ReceiveForm::open(
                 self.no.clone(),
                 self.card.client.name.clone(),
+                cx,
             ))),
             KeyCode::Char('e') => {
                 if self.card.may_edit_plan {

@@ -20,9 +20,12 @@ use crate::domain::contact::ScoreTally;
 use crate::domain::{ClientNo, Quarter, inert};
 use crate::service::ServiceError;
 use crate::service::complaints::{
-    ComplaintDetail, ComplaintFiguresView, ComplaintFilter, ComplaintRow, StepMove,
+    ComplaintDetail, ComplaintFiguresView, ComplaintFilter, ComplaintRow, PerThousandBase, StepMove,
 };
+use crate::service::views::StaffRef;
+use chrono::NaiveDateTime;
 use ratatui_textarea::TextArea;
+use std::time::{Duration, Instant};
 
 /// "剩2个工作日" / "逾期3天" / "已办结" for a list row.
 fn time_left(r: &ComplaintRow, t: &Text) -> String {
@@ -357,6 +360,7 @@ impl Screen for ComplaintScreen {
                     run.step,
                     self.detail.complaint.category,
                     self.detail.complaint.severity,
+                    cx,
                 ))),
                 None => Action::None,
             },
@@ -414,6 +418,19 @@ fn choice_spans(options: Vec<&'static str>, chosen: usize, cx: &Ctx) -> Vec<Span
             }
         })
         .collect()
+}
+
+/// The chosen next owner as "[李强 2002]", with where it stands among the choices and, on the
+/// first, that it is who takes the step anyway: a whole outlet's names would not fit a line.
+fn owner_spans(owners: &[StaffRef], chosen: usize, cx: &Ctx) -> Vec<Span<'static>> {
+    let Some(o) = owners.get(chosen) else { return Vec::new() };
+    let mut out = vec![Span::styled(format!("[{} {}]", inert(&o.name), o.no), cx.theme.selection)];
+    let mut tail = format!(" {}/{}", chosen + 1, owners.len());
+    if chosen == 0 {
+        tail.push_str(&format!(" {}", cx.t.cm().owner_unchanged));
+    }
+    out.push(Span::styled(tail, cx.theme.muted));
+    out
 }
 
 fn text_spans(text: &str, focused: bool, cx: &Ctx) -> Vec<Span<'static>> {
@@ -475,6 +492,11 @@ pub struct StepForm {
     severity: usize,
     /// What the complaint was classed as when the form opened: only a change is sent.
     classed: (Category, Severity),
+    /// Who may take the next step (`next_owners`): the open step's owner first, who takes it
+    /// when none is named. Empty at 反馈 (no next step is handed on).
+    owners: Vec<StaffRef>,
+    /// The chosen one of `owners`; 0 sends no name, leaving the choice to the service.
+    owner: usize,
     fields: Vec<StepField>,
     focus: usize,
     error: Option<String>,
@@ -487,16 +509,28 @@ enum StepField {
     Severity,
     View,
     ToldOn,
+    Owner,
 }
 
 impl StepForm {
-    pub fn new(id: ComplaintId, step: Step, category: Category, severity: Severity) -> StepForm {
-        let fields = match step {
+    /// The form for the open `step` of complaint `id`, with the staff who may take the next
+    /// step as the service lists them (a refusal to list them is shown on the form).
+    pub fn new(id: ComplaintId, step: Step, category: Category, severity: Severity, cx: &Ctx) -> StepForm {
+        let (owners, error) = match cx.api.next_owners(id) {
+            Ok(o) => (o, None),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
+        let mut fields = match step {
             Step::Classify => vec![StepField::Category, StepField::Severity, StepField::Note],
             Step::Feedback => vec![StepField::Note, StepField::View, StepField::ToldOn],
             _ => vec![StepField::Note],
         };
+        if !owners.is_empty() {
+            fields.push(StepField::Owner);
+        }
         StepForm {
+            owners,
+            owner: 0,
             id,
             step,
             note: String::new(),
@@ -507,7 +541,7 @@ impl StepForm {
             severity: Severity::ALL.iter().position(|x| *x == severity).unwrap_or(0),
             fields,
             focus: 0,
-            error: None,
+            error,
         }
     }
 
@@ -543,8 +577,8 @@ impl StepForm {
             Severity::ALL.get(self.severity).copied().unwrap_or(self.classed.1),
         );
         let reclassify = (self.step == Step::Classify && chosen != self.classed).then_some(chosen);
-        let mv =
-            StepMove { step: self.step, note: self.note.clone(), feedback, reclassify, next_owner: None };
+        let next_owner = self.owners.get(self.owner).filter(|_| self.owner > 0).map(|o| o.no.clone());
+        let mv = StepMove { step: self.step, note: self.note.clone(), feedback, reclassify, next_owner };
         match cx.api.advance_complaint(self.id, mv) {
             Ok(row) => {
                 let cm = cx.t.cm();
@@ -615,7 +649,10 @@ impl Screen for StepForm {
                         });
                         self.error = None;
                     }
-                    StepField::Note | StepField::ToldOn => {}
+                    StepField::Owner if !self.owners.is_empty() => {
+                        self.owner = step(self.owner, self.owners.len(), back)
+                    }
+                    StepField::Note | StepField::ToldOn | StepField::Owner => {}
                 }
             }
             _ => match self.field() {
@@ -650,6 +687,7 @@ impl Screen for StepForm {
             StepField::Severity => cm.severity,
             StepField::View => cm.view,
             StepField::ToldOn => cm.told_on,
+            StepField::Owner => cm.next_owner,
         };
         let w = self.fields.iter().map(|f| ui::width(label(*f))).max().unwrap_or(0);
         let mut lines = Vec::new();
@@ -674,6 +712,7 @@ impl Screen for StepForm {
                     // Nothing chosen shows nothing marked: no view is assumed.
                     choice_spans(options, self.view.unwrap_or(usize::MAX), cx)
                 }
+                StepField::Owner => owner_spans(&self.owners, self.owner, cx),
             };
             lines.push(field_line(label(*field), w, value, focused, cx));
         }
@@ -686,9 +725,14 @@ impl Screen for StepForm {
     }
 }
 
+/// An unsent receive form is kept as a draft this often while it changes, besides at session end.
+const DRAFT_EVERY: Duration = Duration::from_secs(15);
+
 /// Receives a complaint about `client` (受理), from the client card, search or the 投诉 list:
 /// channel, category and severity chosen with ←/→, what the client said and asked typed in
-/// (editable anywhere in the line: ←/→, Home/End, Ctrl-U, paste at the cursor).
+/// (editable anywhere in the line: ←/→, Home/End, Ctrl-U, paste at the cursor). What is typed
+/// is kept as the user's draft for this client (`save_complaint_draft`) every `DRAFT_EVERY`
+/// while it changes and when the session ends unasked; the next form for the client reopens it.
 pub struct ReceiveForm {
     client: ClientNo,
     client_name: String,
@@ -698,6 +742,11 @@ pub struct ReceiveForm {
     said: TextArea<'static>,
     asks: TextArea<'static>,
     focus: usize,
+    /// Changed since the draft was last kept.
+    draft_stale: bool,
+    draft_kept_at: Instant,
+    /// Reopened from a draft kept then; shown over the form until the user types.
+    restored: Option<NaiveDateTime>,
 }
 
 const RECEIVE_FIELDS: usize = 5;
@@ -713,7 +762,48 @@ impl ReceiveForm {
             said: ui::text_input("", ""),
             asks: ui::text_input("", ""),
             focus: 0,
+            draft_stale: false,
+            draft_kept_at: Instant::now(),
+            restored: None,
         }
+    }
+
+    /// The receive form for `client`, reopened from the user's kept draft for that client if
+    /// there is one (a damaged or unreadable one is not offered: see `complaint_draft`).
+    pub fn open(client: ClientNo, client_name: String, cx: &Ctx) -> ReceiveForm {
+        let mut form = ReceiveForm::new(client.clone(), client_name);
+        if let Ok(Some(d)) = cx.api.complaint_draft(client) {
+            use super::contact_form::index_of;
+            form.channel = index_of(ComplaintChannel::ALL, d.form.channel);
+            form.category = index_of(Category::ALL, d.form.category);
+            form.severity = index_of(Severity::ALL, d.form.severity);
+            form.said.insert_str(&d.form.said);
+            form.asks.insert_str(&d.form.asks);
+            form.restored = d.saved_at;
+        }
+        form
+    }
+
+    /// The form as the service takes it, for receiving and for keeping a draft.
+    fn form(&self) -> NewComplaint {
+        NewComplaint {
+            client: self.client.clone(),
+            channel: ComplaintChannel::ALL.get(self.channel).copied().unwrap_or(ComplaintChannel::Counter),
+            category: Category::ALL.get(self.category).copied().unwrap_or(Category::Other),
+            severity: Severity::ALL.get(self.severity).copied().unwrap_or(Severity::Normal),
+            said: line_of(&self.said).trim().to_string(),
+            asks: line_of(&self.asks).trim().to_string(),
+            owner: None,
+        }
+    }
+
+    /// Keeps the form as this client's draft. A refusal (text the service will not store) leaves
+    /// it stale, so it is tried again after the next change rather than lost silently.
+    fn keep_draft(&mut self, cx: &Ctx) {
+        if cx.api.save_complaint_draft(self.form()).is_ok() {
+            self.draft_stale = false;
+        }
+        self.draft_kept_at = Instant::now();
     }
 
     fn text_mut(&mut self) -> Option<&mut TextArea<'static>> {
@@ -734,16 +824,7 @@ impl ReceiveForm {
     }
 
     fn save(&self, cx: &Ctx) -> Action {
-        let new = NewComplaint {
-            client: self.client.clone(),
-            channel: ComplaintChannel::ALL.get(self.channel).copied().unwrap_or(ComplaintChannel::Counter),
-            category: Category::ALL.get(self.category).copied().unwrap_or(Category::Other),
-            severity: Severity::ALL.get(self.severity).copied().unwrap_or(Severity::Normal),
-            said: line_of(&self.said).trim().to_string(),
-            asks: line_of(&self.asks).trim().to_string(),
-            owner: None,
-        };
-        match cx.api.receive_complaint(new) {
+        match cx.api.receive_complaint(self.form()) {
             Ok(row) => Action::PopSaved(
                 cx.t.cm()
                     .received_msg
@@ -780,7 +861,18 @@ impl Screen for ReceiveForm {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Char('s') if ctrl => return self.save(cx),
-            KeyCode::Esc => return Action::Pop,
+            KeyCode::Esc => {
+                // Cancelled on purpose: this client's kept draft goes too, even one that could
+                // not be read and so was not offered (the service does nothing when there is none).
+                let _ = cx.api.discard_complaint_draft(self.client.clone());
+                return Action::Pop;
+            }
+            _ => {
+                self.draft_stale = true;
+                self.restored = None;
+            }
+        }
+        match key.code {
             KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % RECEIVE_FIELDS,
             KeyCode::BackTab | KeyCode::Up => self.focus = (self.focus + RECEIVE_FIELDS - 1) % RECEIVE_FIELDS,
             KeyCode::Enter => {
@@ -806,8 +898,23 @@ impl Screen for ReceiveForm {
     fn on_paste(&mut self, pasted: &str, _cx: &Ctx) -> Action {
         if let Some(text) = self.text_mut() {
             text.insert_str(pasted.replace(['\r', '\n'], " "));
+            self.draft_stale = true;
+            self.restored = None;
         }
         Action::None
+    }
+
+    fn tick(&mut self, cx: &Ctx) -> Action {
+        if self.draft_stale && self.draft_kept_at.elapsed() >= DRAFT_EVERY {
+            self.keep_draft(cx);
+        }
+        Action::None
+    }
+
+    fn on_session_end(&mut self, cx: &Ctx) {
+        if self.draft_stale {
+            self.keep_draft(cx);
+        }
     }
 
     fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
@@ -819,9 +926,13 @@ impl Screen for ReceiveForm {
             .map(|l| ui::width(l))
             .max()
             .unwrap_or(8);
+        let restored = self.restored.map(|at| {
+            let at = at.format("%m-%d %H:%M").to_string();
+            Span::styled(format!("  {}", cm.draft_restored.replace("{at}", &at)), th.warning)
+        });
         let lines = vec![
             Line::from(Span::styled(format!(" {} {}", inert(&self.client_name), self.client), th.title)),
-            Line::from(""),
+            Line::from(restored.into_iter().collect::<Vec<_>>()),
             field_line(
                 cm.channel,
                 w,
@@ -1049,12 +1160,23 @@ impl Screen for ComplaintFiguresScreen {
         let t = cx.t;
         let cm = t.cm();
         let th = cx.theme;
-        let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        // A past quarter says what its per-1,000 figures divide by, on a line of its own.
+        let base = match self.view.base {
+            PerThousandBase::Today => None,
+            PerThousandBase::QuarterEnd => Some((cm.base_quarter_end, th.muted)),
+            PerThousandBase::Missing => Some((cm.base_missing, th.warning)),
+        };
+        let head_h = if base.is_some() { 2 } else { 1 };
+        let [head, body] = Layout::vertical([Constraint::Length(head_h), Constraint::Min(1)]).areas(area);
         let title = cm
             .figures_title
             .replace("{q}", &self.view.quarter.to_string())
             .replace("{date}", &self.view.as_of.to_string());
-        f.render_widget(Paragraph::new(Span::styled(format!(" {title}"), th.title)), head);
+        let mut lines = vec![Line::from(Span::styled(format!(" {title}"), th.title))];
+        if let Some((note, style)) = base {
+            lines.push(Line::from(Span::styled(format!(" {note}"), style)));
+        }
+        f.render_widget(Paragraph::new(lines), head);
         let cols = [
             Column::text(cm.col_unit, 4, 14, 0),
             Column::whole(cm.col_received, 0),

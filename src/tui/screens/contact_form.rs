@@ -114,7 +114,7 @@ pub struct ContactForm {
     owns_draft: bool,
 }
 
-fn index_of<T: PartialEq + Copy>(all: &[T], v: T) -> usize {
+pub(super) fn index_of<T: PartialEq + Copy>(all: &[T], v: T) -> usize {
     all.iter().position(|x| *x == v).unwrap_or(0)
 }
 

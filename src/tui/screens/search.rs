@@ -32,8 +32,8 @@ pub struct SearchScreen {
 }
 
 /// The receive form for a found client.
-fn receive_for(hit: &crate::service::search::SearchHit) -> super::complaints::ReceiveForm {
-    super::complaints::ReceiveForm::new(hit.no.clone(), hit.name.clone())
+fn receive_for(hit: &crate::service::search::SearchHit, cx: &Ctx) -> super::complaints::ReceiveForm {
+    super::complaints::ReceiveForm::open(hit.no.clone(), hit.name.clone(), cx)
 }
 
 impl SearchScreen {
@@ -202,14 +202,14 @@ impl Screen for SearchScreen {
             KeyCode::Enter => {
                 if let Some(hit) = self.selected() {
                     if self.for_complaint {
-                        return Action::Replace(Box::new(receive_for(hit)));
+                        return Action::Replace(Box::new(receive_for(hit, cx)));
                     }
                     return super::open_client(hit.no.clone(), cx);
                 }
             }
             KeyCode::Char('o') if ctrl => {
                 if let Some(hit) = self.selected() {
-                    return Action::Push(Box::new(receive_for(hit)));
+                    return Action::Push(Box::new(receive_for(hit, cx)));
                 }
             }
             KeyCode::F(2) => {
