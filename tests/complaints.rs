@@ -255,7 +255,7 @@ fn a_receive_draft_survives_a_restart_is_its_authors_alone_and_goes_when_receive
     let mut bad = half.clone();
     bad.said = "理财\u{1b}[2K".into();
     match s.save_complaint_draft(bad) {
-        Err(ServiceError::Invalid(list)) => assert_eq!(list[0].field, "客户诉求"),
+        Err(ServiceError::Invalid(list)) => assert_eq!(list[0].field.zh(), "客户诉求"),
         other => panic!("{other:?}"),
     }
     bad = half.clone();

@@ -342,8 +342,8 @@ impl ComplaintDraft {
     /// Refuses over-long text and control characters, naming the field; unlike `NewComplaint::
     /// check`, an empty 客户诉求 is kept (the user has not got that far yet).
     pub fn check(&self) -> Result<(), Invalid> {
-        check_text("客户诉求", &self.form.said, true)?;
-        check_text("客户诉请", &self.form.asks, true)
+        check_text(Field::ClientSaid, &self.form.said, true)?;
+        check_text(Field::ClientAsks, &self.form.asks, true)
     }
 }
 
