@@ -2,12 +2,13 @@
 //! footer, the help overlay and one line for messages. Testable without a terminal: feed keys,
 //! draw into a TestBackend.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
+use super::keys::{self, Global};
 use super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::screens::coverage::CoverageScreen;
 use super::screens::launches::LaunchesScreen;
@@ -192,7 +193,10 @@ impl<'a> App<'a> {
     }
 
     pub fn on_key(&mut self, key: KeyEvent) {
-        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        let typing = self.typing();
+        // The global table (`keys::GLOBAL`) says which keys the app takes before the screen.
+        let global = keys::command(keys::GLOBAL, &key, typing, |_| true);
+        if global == Some(Global::Interrupt) {
             self.end_session();
             self.quit = true;
             return;
@@ -202,41 +206,45 @@ impl<'a> App<'a> {
             return;
         }
         self.message = None;
-        let typing = self.typing();
-        if key.code == KeyCode::F(1) || (!typing && key.code == KeyCode::Char('?')) {
-            self.help = true;
-            return;
-        }
-        if !typing && key.code == KeyCode::Char('/') {
-            let s = SearchScreen::new(&self.cx);
-            self.stack.push(Box::new(s));
-            return;
-        }
         let at_root = self.stack.len() == 1;
-        // Esc backs out of help, search and cards; pressed once too often on a top-level screen
-        // it must not drop the user to the shell. `q` and Ctrl-C quit.
-        if at_root && !typing && key.code == KeyCode::Char('q') {
-            if !self.holds_unsaved() {
-                self.quit = true;
-            }
-            return;
-        }
-        // The number keys switch views from anywhere but a form or an open question.
         let modal = self.stack.last().is_some_and(|s| s.is_modal());
-        if !typing
-            && !modal
-            && let KeyCode::Char(c) = key.code
-            && let Some(root) = self.roots.iter().find(|r| r.key() == c)
-        {
-            self.switch_root(*root);
-            return;
+        match global {
+            Some(Global::Help) => {
+                self.help = true;
+                return;
+            }
+            Some(Global::Search) => {
+                let s = SearchScreen::new(&self.cx);
+                self.stack.push(Box::new(s));
+                return;
+            }
+            // Only a top-level screen quits on `q`; elsewhere the screen decides (mostly back).
+            Some(Global::Quit) if at_root => {
+                if !self.holds_unsaved() {
+                    self.quit = true;
+                }
+                return;
+            }
+            // The number keys switch views from anywhere but a form or an open question; a
+            // number with no view of its own (3–7 for staff) is the screen's.
+            Some(Global::Switch) if !modal => {
+                if let KeyCode::Char(c) = key.code
+                    && let Some(root) = self.roots.iter().find(|r| r.key() == c)
+                {
+                    self.switch_root(*root);
+                    return;
+                }
+            }
+            _ => {}
         }
         let action = {
             let cx = &self.cx;
             let last = self.stack.len() - 1;
             self.stack[last].on_key(key, cx)
         };
-        if at_root && key.code == KeyCode::Esc && matches!(action, Action::Pop) {
+        // Esc backs out of help, search and cards; pressed once too often on a top-level screen
+        // it must not drop the user to the shell. `q` and Ctrl-C quit.
+        if at_root && global == Some(Global::Back) && matches!(action, Action::Pop) {
             return;
         }
         self.apply(action);
@@ -392,7 +400,12 @@ impl<'a> App<'a> {
             }
             None => body,
         };
-        let keys = self.stack.last().map(|s| s.keys(t)).unwrap_or_default();
+        let mut keys = self.stack.last().map(|s| s.keys(t)).unwrap_or_default();
+        // `q` quits only from a top-level screen; a screen above it that offers `q` says so
+        // in its own table (mostly "back").
+        if self.stack.len() > 1 {
+            keys.retain(|k| k.global != Some(Global::Quit));
+        }
         {
             let cx = &self.cx;
             let n = self.stack.len();
@@ -413,14 +426,32 @@ impl<'a> App<'a> {
         let th = self.cx.theme;
         let t = self.cx.t;
         let typing = self.typing();
-        let mut global: Vec<KeyHelp> = vec![("F1", t.key_help)];
-        if !typing {
-            global.push(("/", t.key_search));
-            global.push(if self.roots.len() > 2 { ("1-7", t.key_switch_all) } else { ("1/2", t.key_switch) });
+        let at_root = self.stack.len() == 1;
+        // The screen's own lines, then each global key not already among them (a screen that
+        // puts `?` in its footer has it listed there, once).
+        let mut all: Vec<KeyHelp> = keys.iter().filter(|k| k.help).cloned().collect();
+        for e in keys::GLOBAL {
+            let keys::Entry::Bind(b) = e else { continue };
+            let placed = keys.iter().any(|k| k.global == Some(b.cmd));
+            let applies = match b.cmd {
+                // Screens list Esc themselves where it does something.
+                Global::Back => false,
+                Global::Quit => at_root,
+                _ => true,
+            };
+            if placed || !applies || (typing && !b.how.text) {
+                continue;
+            }
+            let mut line = keys::shown(&[*e], t, typing, |_| true);
+            if b.cmd == Global::Switch && self.roots.len() <= 2 {
+                for l in &mut line {
+                    l.keys = "1/2".into();
+                    l.what = t.key_switch;
+                }
+            }
+            all.extend(line);
         }
-        global.push(("Ctrl-C", t.key_quit));
-        let lines = help_lines(keys.iter().chain(global.iter()).copied(), th);
-        let mut lines: Vec<Line> = lines;
+        let mut lines = help_lines(&all, th);
         let legend = self.stack.last().map(|s| s.legend(t)).unwrap_or_default();
         if !legend.is_empty() {
             lines.push(Line::from(""));
@@ -450,21 +481,15 @@ impl<'a> App<'a> {
     }
 }
 
-/// The help overlay's key lines: one line per action, its keys joined (`F2 / Ctrl-L`); a
-/// combined entry (`p/i/m`) is left out when each of its keys has its own line.
-fn help_lines<'a>(keys: impl Iterator<Item = KeyHelp>, th: &Theme) -> Vec<Line<'a>> {
-    let keys: Vec<KeyHelp> = keys.collect();
-    let singles: std::collections::BTreeSet<&str> = keys.iter().map(|(k, _)| *k).collect();
+/// The help overlay's key lines: one line per action, the keys of lines saying the same
+/// joined (`? / F1 帮助`).
+fn help_lines<'a>(keys: &[KeyHelp], th: &Theme) -> Vec<Line<'a>> {
     let mut merged: Vec<(Vec<&str>, &str)> = Vec::new();
-    for (k, what) in &keys {
-        let combined = k.len() > 1 && k.contains('/') && k.split('/').all(|p| singles.contains(p));
-        if combined {
-            continue;
-        }
-        match merged.iter_mut().find(|(_, w)| w == what) {
-            Some((ks, _)) if !ks.contains(k) => ks.push(k),
+    for k in keys {
+        match merged.iter_mut().find(|(_, w)| *w == k.what) {
+            Some((ks, _)) if !ks.contains(&k.keys.as_str()) => ks.push(&k.keys),
             Some(_) => {}
-            None => merged.push((vec![k], what)),
+            None => merged.push((vec![&k.keys], k.what)),
         }
     }
     merged

@@ -72,16 +72,19 @@ impl Screen for ComplaintsScreen {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            (t.keys_up_down, t.key_move),
-            ("Enter", t.cm().key_history),
-            ("a", t.cm().key_filter),
-            ("[ ]", t.key_quarter),
-            ("Esc", t.key_back),
-            ("r", t.key_refresh),
-            ("f", t.cm().key_figures),
-            ("o", t.cm().key_receive),
-        ]
+        let old = || -> Vec<(&'static str, &'static str)> {
+            vec![
+                (t.keys_up_down, t.key_move),
+                ("Enter", t.cm().key_history),
+                ("a", t.cm().key_filter),
+                ("[ ]", t.key_quarter),
+                ("Esc", t.key_back),
+                ("r", t.key_refresh),
+                ("f", t.cm().key_figures),
+                ("o", t.cm().key_receive),
+            ]
+        };
+        crate::tui::keys::legacy(&old())
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
@@ -323,12 +326,15 @@ impl Screen for ComplaintScreen {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            ("n", t.cm().key_finish),
-            (t.keys_up_down, t.key_move),
-            ("Esc", t.key_back),
-            ("r", t.key_refresh),
-        ]
+        let old = || -> Vec<(&'static str, &'static str)> {
+            vec![
+                ("n", t.cm().key_finish),
+                (t.keys_up_down, t.key_move),
+                ("Esc", t.key_back),
+                ("r", t.key_refresh),
+            ]
+        };
+        crate::tui::keys::legacy(&old())
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
@@ -569,12 +575,15 @@ impl Screen for StepForm {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            ("Ctrl-S", t.key_save),
-            ("Tab", t.key_next_field),
-            (t.keys_left_right, t.key_choose),
-            ("Esc", t.key_cancel),
-        ]
+        let old = || -> Vec<(&'static str, &'static str)> {
+            vec![
+                ("Ctrl-S", t.key_save),
+                ("Tab", t.key_next_field),
+                (t.keys_left_right, t.key_choose),
+                ("Esc", t.key_cancel),
+            ]
+        };
+        crate::tui::keys::legacy(&old())
     }
 
     fn takes_text(&self) -> bool {
@@ -762,14 +771,17 @@ impl Screen for ReceiveForm {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            ("Tab", t.key_next_field),
-            (t.keys_left_right, t.key_choose),
-            ("Ctrl-S", t.key_save),
-            ("Esc", t.key_cancel),
-            ("Shift-Tab", t.key_prev_field),
-            ("Ctrl-U", t.key_clear),
-        ]
+        let old = || -> Vec<(&'static str, &'static str)> {
+            vec![
+                ("Tab", t.key_next_field),
+                (t.keys_left_right, t.key_choose),
+                ("Ctrl-S", t.key_save),
+                ("Esc", t.key_cancel),
+                ("Shift-Tab", t.key_prev_field),
+                ("Ctrl-U", t.key_clear),
+            ]
+        };
+        crate::tui::keys::legacy(&old())
     }
 
     fn takes_text(&self) -> bool {
@@ -897,7 +909,10 @@ impl Screen for ReassignForm {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![("Ctrl-S", t.key_save), ("Tab", t.key_next_field), ("Esc", t.key_cancel)]
+        let old = || -> Vec<(&'static str, &'static str)> {
+            vec![("Ctrl-S", t.key_save), ("Tab", t.key_next_field), ("Esc", t.key_cancel)]
+        };
+        crate::tui::keys::legacy(&old())
     }
 
     fn takes_text(&self) -> bool {
@@ -993,13 +1008,16 @@ impl Screen for ComplaintFiguresScreen {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            (t.keys_up_down, t.key_move),
-            ("Enter", t.cm().key_list),
-            ("[ ]", t.key_quarter),
-            ("x", t.key_export),
-            ("Esc", t.key_back),
-        ]
+        let old = || -> Vec<(&'static str, &'static str)> {
+            vec![
+                (t.keys_up_down, t.key_move),
+                ("Enter", t.cm().key_list),
+                ("[ ]", t.key_quarter),
+                ("x", t.key_export),
+                ("Esc", t.key_back),
+            ]
+        };
+        crate::tui::keys::legacy(&old())
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {

@@ -17,10 +17,11 @@ pub mod staff_trend;
 pub mod today;
 pub mod unassigned;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::TableState;
 
+use super::keys::{self, Nav};
 use super::screen::{Action, Ctx, Message};
 use crate::domain::coverage::Ratio;
 use crate::domain::{ClientNo, Quarter};
@@ -29,19 +30,27 @@ use contact_form::{ContactForm, Prefill};
 
 /// Moves a list selection for the keys every list shares; true if the key was one of them.
 pub fn list_nav(state: &mut TableState, key: KeyEvent, len: usize) -> bool {
+    match keys::command(&[keys::Entry::Nav(|n| n)], &key, false, |_| true) {
+        Some(to) => len > 0 && nav(state, to, len),
+        None => false,
+    }
+}
+
+/// Moves a list selection of `len` lines as `to` says (the table's [`Nav`] command); false on an
+/// empty list.
+pub fn nav(state: &mut TableState, to: Nav, len: usize) -> bool {
     if len == 0 {
         return false;
     }
     let page = 10;
     let at = state.selected().unwrap_or(0);
-    let to = match key.code {
-        KeyCode::Down | KeyCode::Char('j') => (at + 1).min(len - 1),
-        KeyCode::Up | KeyCode::Char('k') => at.saturating_sub(1),
-        KeyCode::PageDown => (at + page).min(len - 1),
-        KeyCode::PageUp => at.saturating_sub(page),
-        KeyCode::Home | KeyCode::Char('g') => 0,
-        KeyCode::End | KeyCode::Char('G') => len - 1,
-        _ => return false,
+    let to = match to {
+        Nav::Down => (at + 1).min(len - 1),
+        Nav::Up => at.saturating_sub(1),
+        Nav::PageDown => (at + page).min(len - 1),
+        Nav::PageUp => at.saturating_sub(page),
+        Nav::Top => 0,
+        Nav::Bottom => len - 1,
     };
     state.select(Some(to));
     true
