@@ -432,7 +432,10 @@ impl<'a> App<'a> {
         let mut all: Vec<KeyHelp> = keys.iter().filter(|k| k.help).cloned().collect();
         for e in keys::GLOBAL {
             let keys::Entry::Bind(b) = e else { continue };
-            let placed = keys.iter().any(|k| k.global == Some(b.cmd));
+            // The binding a screen placed in its footer is listed there; its partners (F1
+            // beside `?`) join that line.
+            let placed = keys.iter().any(|k| k.global == Some(b.cmd))
+                && keys::global_binding(b.cmd).is_some_and(|p| std::ptr::eq(p, b));
             let applies = match b.cmd {
                 // Screens list Esc themselves where it does something.
                 Global::Back => false,
@@ -451,23 +454,44 @@ impl<'a> App<'a> {
             }
             all.extend(line);
         }
-        let mut lines = help_lines(&all, th);
+        let keys = help_keys(&all);
         let legend = self.stack.last().map(|s| s.legend(t)).unwrap_or_default();
-        if !legend.is_empty() {
-            lines.push(Line::from(""));
-            lines.push(Line::from(Span::styled(format!(" {}", t.legend_title), th.title)));
-            for l in legend {
-                // Each abbreviation on its own line reads better than one wrapped paragraph.
-                for part in l.split("  ") {
-                    lines.push(Line::from(Span::styled(format!(" {part}"), th.text)));
+        // One column in a box 56 wide when it fits the terminal's height; otherwise the box
+        // takes the width and the keys go in two columns, so the legend and the closing line
+        // are never cut off (a manager's roster at 80x24).
+        let build = |w: u16, columns: usize| {
+            let inner = usize::from(w.saturating_sub(2)).max(1);
+            let mut lines = help_lines(&keys, th, inner, columns);
+            if !legend.is_empty() {
+                lines.push(Line::from(""));
+                lines.push(Line::from(Span::styled(format!(" {}", t.legend_title), th.title)));
+                for l in &legend {
+                    // Abbreviations packed as many to a line as fit, each whole.
+                    let mut line = String::new();
+                    for part in l.split("  ") {
+                        if !line.is_empty() && ui::width(&line) + 2 + ui::width(part) + 1 > inner {
+                            lines.push(Line::from(Span::styled(format!(" {line}"), th.text)));
+                            line.clear();
+                        }
+                        if !line.is_empty() {
+                            line.push_str("  ");
+                        }
+                        line.push_str(part);
+                    }
+                    lines.push(Line::from(Span::styled(format!(" {line}"), th.text)));
                 }
             }
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(format!(" {}", t.help_close), th.muted)));
+            let body: u16 = lines.iter().map(|l| l.width().max(1).div_ceil(inner) as u16).sum();
+            (lines, body)
+        };
+        let mut w = 56.min(area.width.saturating_sub(2));
+        let (mut lines, mut body) = build(w, 1);
+        if body + 2 > area.height {
+            w = area.width.saturating_sub(2).min(100);
+            (lines, body) = build(w, 2);
         }
-        lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled(format!(" {}", t.help_close), th.muted)));
-        let w = 56.min(area.width.saturating_sub(2));
-        let inner = usize::from(w.saturating_sub(2)).max(1);
-        let body: u16 = lines.iter().map(|l| l.width().max(1).div_ceil(inner) as u16).sum();
         let h = (body + 2).min(area.height);
         let popup =
             Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
@@ -481,24 +505,47 @@ impl<'a> App<'a> {
     }
 }
 
-/// The help overlay's key lines: one line per action, the keys of lines saying the same
-/// joined (`? / F1 帮助`).
-fn help_lines<'a>(keys: &[KeyHelp], th: &Theme) -> Vec<Line<'a>> {
-    let mut merged: Vec<(Vec<&str>, &str)> = Vec::new();
+/// The help overlay's keys: one entry per action, the keys of lines saying the same joined
+/// (`? / F1 帮助`); a label (`上下`) already says its partner keys.
+fn help_keys(keys: &[KeyHelp]) -> Vec<(String, &'static str)> {
+    let mut merged: Vec<(Vec<&str>, &'static str, bool)> = Vec::new();
     for k in keys {
-        match merged.iter_mut().find(|(_, w)| *w == k.what) {
-            Some((ks, _)) if !ks.contains(&k.keys.as_str()) => ks.push(&k.keys),
+        match merged.iter_mut().find(|(_, w, _)| *w == k.what) {
+            Some((_, _, true)) => {}
+            Some((ks, _, _)) if !ks.contains(&k.keys.as_str()) => ks.push(&k.keys),
             Some(_) => {}
-            None => merged.push((vec![&k.keys], k.what)),
+            None => merged.push((vec![&k.keys], k.what, k.labelled)),
         }
     }
-    merged
-        .into_iter()
-        .map(|(ks, what)| {
-            Line::from(vec![
-                Span::styled(format!(" {}", ui::pad(&ks.join(" / "), 14)), th.accent),
-                Span::styled(what.to_string(), th.text),
-            ])
+    merged.into_iter().map(|(ks, what, _)| (ks.join(" / "), what)).collect()
+}
+
+/// The key lines of help, `inner` cells wide, in one or two columns (filled down, then across).
+fn help_lines<'a>(
+    keys: &[(String, &'static str)],
+    th: &Theme,
+    inner: usize,
+    columns: usize,
+) -> Vec<Line<'a>> {
+    let columns = columns.max(1);
+    let col = inner / columns;
+    let rows = keys.len().div_ceil(columns);
+    (0..rows)
+        .map(|r| {
+            let mut spans = Vec::new();
+            for c in 0..columns {
+                if let Some((k, what)) = keys.get(c * rows + r) {
+                    spans.push(Span::styled(format!(" {}", ui::pad(k, 14)), th.accent));
+                    // The last column is not padded: a line never wraps on trailing spaces.
+                    let what = if c + 1 < columns {
+                        ui::pad(what, col.saturating_sub(15))
+                    } else {
+                        ui::fit(what, col.saturating_sub(15))
+                    };
+                    spans.push(Span::styled(what, th.text));
+                }
+            }
+            Line::from(spans)
         })
         .collect()
 }

@@ -26,8 +26,7 @@ impl Screen for Form {
         "表单".into()
     }
     fn keys(&self, _t: &Text) -> Vec<KeyHelp> {
-        let old = || -> Vec<(&'static str, &'static str)> { Vec::new() };
-        crate::tui::keys::legacy(&old())
+        Vec::new()
     }
     fn on_key(&mut self, _key: KeyEvent, _cx: &Ctx) -> Action {
         Action::None

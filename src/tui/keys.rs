@@ -143,8 +143,10 @@ pub const FT: How = How { text: true, ..F };
 #[derive(Clone, Copy)]
 pub enum Entry<C: 'static> {
     Bind(Binding<C>),
-    /// The usual list movement (see [`NAV`]): ↑↓ and j/k in the footer, PgUp/PgDn, g/G in help.
+    /// Moving one line (see [`NAV`]): ↑↓ and j/k, in the footer.
     Nav(fn(Nav) -> C),
+    /// Moving by pages and to the ends (see [`PAGE`]), in the footer at this place.
+    Page(fn(Nav) -> C),
     /// A key the app handles on every screen (see [`GLOBAL`]), shown in this screen's footer
     /// at this place; listed once in help either way.
     Global(Global),
@@ -168,7 +170,7 @@ pub enum Nav {
     Bottom,
 }
 
-/// The list movement keys.
+/// Moving one line: ↑↓ and j/k, in the footer as `上下 移动`.
 pub static NAV: &[Binding<Nav>] = &[
     Binding {
         keys: &[code(KeyCode::Down), ch('j')],
@@ -177,18 +179,22 @@ pub static NAV: &[Binding<Nav>] = &[
         how: How { label: Some(|t| t.keys_up_down), doc_keys: Some("↑↓ / `j` `k`"), ..F },
     },
     Binding { keys: &[code(KeyCode::Up), ch('k')], cmd: Nav::Up, help: |t| t.key_move, how: PARTNER },
+];
+
+/// Moving by pages and to the ends: PgUp/PgDn, g/G (Home/End).
+pub static PAGE: &[Binding<Nav>] = &[
     Binding {
         keys: &[code(KeyCode::PageDown)],
         cmd: Nav::PageDown,
         help: |t| t.key_page,
-        how: How { label: Some(|_| "PgUp/PgDn"), doc_keys: Some("PgUp / PgDn"), ..H },
+        how: How { label: Some(|_| "PgUp/PgDn"), doc_keys: Some("PgUp / PgDn"), ..F },
     },
     Binding { keys: &[code(KeyCode::PageUp)], cmd: Nav::PageUp, help: |t| t.key_page, how: PARTNER },
     Binding {
         keys: &[code(KeyCode::Home), ch('g')],
         cmd: Nav::Top,
         help: |t| t.key_top_bottom,
-        how: How { label: Some(|_| "g/G"), doc_keys: Some("`g` / `G`、Home / End"), ..H },
+        how: How { label: Some(|_| "g/G"), doc_keys: Some("`g` / `G`、Home / End"), ..F },
     },
     Binding {
         keys: &[code(KeyCode::End), ch('G')],
@@ -287,6 +293,9 @@ pub struct KeyHelp {
     pub short: String,
     pub what: &'static str,
     pub footer: bool,
+    /// Printed by a label that already stands for its partners (`上下` for ↓ and ↑): help
+    /// adds no keys to this line from bindings saying the same.
+    pub labelled: bool,
     /// In help (false for a footer-only chip).
     pub help: bool,
     /// A global key the screen placed in its footer: help lists it here and not again.
@@ -297,10 +306,15 @@ fn help_of<C>(b: &Binding<C>, t: &Text, global: Option<Global>) -> KeyHelp {
     let names: Vec<String> = b.keys.iter().map(|k| k.name(t)).collect();
     let label = b.how.label.map(|l| l(t).to_string());
     KeyHelp {
-        keys: label.clone().unwrap_or_else(|| names.join(" / ")),
+        // Joined tighter when spaced they would not fit help's key column.
+        keys: label.clone().unwrap_or_else(|| {
+            let spaced = names.join(" / ");
+            if super::ui::width(&spaced) <= 13 { spaced } else { names.join("/") }
+        }),
         short: label.unwrap_or_else(|| names.first().cloned().unwrap_or_default()),
         what: (b.help)(t),
         footer: b.how.footer,
+        labelled: b.how.label.is_some(),
         help: true,
         global,
     }
@@ -331,10 +345,11 @@ pub fn shown<C: Copy>(
         match e {
             Entry::Bind(b) if (!typing || b.how.text) && offers(b.cmd) => out.push(help_of(b, t, None)),
             Entry::Bind(_) => {}
-            Entry::Nav(to) if !typing => {
-                out.extend(NAV.iter().filter(|b| offers(to(b.cmd))).map(|b| help_of(b, t, None)));
+            Entry::Nav(to) | Entry::Page(to) if !typing => {
+                let moves = if matches!(e, Entry::Nav(_)) { NAV } else { PAGE };
+                out.extend(moves.iter().filter(|b| offers(to(b.cmd))).map(|b| help_of(b, t, None)));
             }
-            Entry::Nav(_) => {}
+            Entry::Nav(_) | Entry::Page(_) => {}
             Entry::Global(g) => {
                 if let Some(b) = global_binding(*g)
                     && (!typing || b.how.text)
@@ -349,6 +364,7 @@ pub fn shown<C: Copy>(
                 short: label(t).to_string(),
                 what: what(t),
                 footer: true,
+                labelled: true,
                 help: false,
                 global: None,
             }),
@@ -373,14 +389,15 @@ pub fn command<C: Copy>(
                     return Some(b.cmd);
                 }
             }
-            Entry::Nav(to) if !typing => {
-                if let Some(b) = NAV.iter().find(|b| b.keys.iter().any(|k| k.matches(key)))
+            Entry::Nav(to) | Entry::Page(to) if !typing => {
+                let moves = if matches!(e, Entry::Nav(_)) { NAV } else { PAGE };
+                if let Some(b) = moves.iter().find(|b| b.keys.iter().any(|k| k.matches(key)))
                     && offers(to(b.cmd))
                 {
                     return Some(to(b.cmd));
                 }
             }
-            Entry::Nav(_) | Entry::Global(_) | Entry::Chip(..) => {}
+            Entry::Nav(_) | Entry::Page(_) | Entry::Global(_) | Entry::Chip(..) => {}
         }
     }
     None
@@ -403,6 +420,7 @@ pub fn doc_table<C: Copy>(table: &[Entry<C>]) -> String {
         match e {
             Entry::Bind(b) => rows.extend(row(b)),
             Entry::Nav(_) => rows.extend(NAV.iter().filter_map(row)),
+            Entry::Page(_) => rows.extend(PAGE.iter().filter_map(row)),
             Entry::Global(_) | Entry::Chip(..) => {}
         }
     }
@@ -411,21 +429,6 @@ pub fn doc_table<C: Copy>(table: &[Entry<C>]) -> String {
         out.push_str(&format!("| {k} | {w} |\n"));
     }
     out
-}
-
-/// Keys of a screen not yet on a table, as its old list of (key, help) pairs: every one in the
-/// footer as far as it fits, as before.
-pub fn legacy(keys: &[(&'static str, &'static str)]) -> Vec<KeyHelp> {
-    keys.iter()
-        .map(|(k, w)| KeyHelp {
-            keys: k.to_string(),
-            short: k.to_string(),
-            what: w,
-            footer: true,
-            help: true,
-            global: None,
-        })
-        .collect()
 }
 
 /// Puts each table's generated Markdown between its markers in `doc`
@@ -461,6 +464,7 @@ mod tests {
         key(&[ctrl('s')], Cmd::Save, |t| t.key_save, FT),
         key(&[ch('c')], Cmd::Contact, |t| t.key_contact, F),
         Entry::Nav(Cmd::Nav),
+        Entry::Page(Cmd::Nav),
         Entry::Global(Global::Quit),
     ];
 
@@ -490,9 +494,20 @@ mod tests {
         let en = shown(KEYS, &super::super::text::EN, false, |_| true);
         let foot: Vec<(&str, &str)> =
             zh.iter().filter(|k| k.footer).map(|k| (k.short.as_str(), k.what)).collect();
-        assert_eq!(foot, [("Ctrl-S", "保存"), ("c", "记录联系"), ("上下", "移动"), ("q", "退出")]);
+        assert_eq!(
+            foot,
+            [
+                ("Ctrl-S", "保存"),
+                ("c", "记录联系"),
+                ("上下", "移动"),
+                ("PgUp/PgDn", "翻页"),
+                ("g/G", "首/末"),
+                ("q", "退出")
+            ]
+        );
         assert_eq!(en[0].what, "save");
         assert_eq!(en[2].short, "Up/Dn");
+        assert!(en[2].labelled && !en[3].labelled, "↑ goes under the Up/Dn line");
         let typing = shown(KEYS, &super::super::text::ZH, true, |_| true);
         assert_eq!(typing.iter().map(|k| k.what).collect::<Vec<_>>(), ["保存"]);
     }

@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::super::columns::{fit_line, wrap_at_gaps};
-use super::super::keys::{self, Entry, F, Global, H, How, ONE_LINE, OneLine, ch, code, key};
+use super::super::keys::{self, Entry, F, Global, How, ONE_LINE, OneLine, ch, code, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::super::text::Text;
 use super::super::ui;
@@ -80,17 +80,17 @@ pub static KEYS: &[Entry<Cmd>] = &[
         How {
             doc_keys: Some("`p` / `i` / `m`"),
             doc: Some("显示完整手机号 / 证件号 / 资产（每次显示都记入审计）；再按一次恢复遮蔽"),
-            ..H
+            ..F
         },
     ),
-    key(&[ch('i')], Cmd::RevealId, |t| t.key_reveal_id, keys::PARTNER),
-    key(&[ch('m')], Cmd::RevealAssets, |t| t.key_reveal_assets, keys::PARTNER),
+    key(&[ch('i')], Cmd::RevealId, |t| t.key_reveal_id, How { doc_keys: Some(""), ..F }),
+    key(&[ch('m')], Cmd::RevealAssets, |t| t.key_reveal_assets, How { doc_keys: Some(""), ..F }),
     key(
         &[ch('u')],
         Cmd::Undo,
         |t| t.key_undo,
         How {
-            doc: Some("撤销在这张卡片上刚做的贴标改动（恢复原来的状态和日期）"), ..H
+            doc: Some("撤销在这张卡片上刚做的贴标改动（恢复原来的状态和日期）"), ..F
         },
     ),
     key(
@@ -101,7 +101,7 @@ pub static KEYS: &[Entry<Cmd>] = &[
             label: Some(|t| t.keys_up_down),
             doc_keys: Some("↑↓ / `j` `k`"),
             doc: Some("滚动联系记录；最上面一条（高亮）是 Enter 打开的那条"),
-            ..H
+            ..F
         },
     ),
     key(&[code(KeyCode::Up), ch('k')], Cmd::ScrollUp, |t| t.key_scroll, keys::PARTNER),
@@ -111,11 +111,11 @@ pub static KEYS: &[Entry<Cmd>] = &[
         |t| t.key_read,
         How {
             doc: Some("打开高亮的联系记录，显示全部内容（各项和完整的备注，自动换行）；↑↓ 滚动，Esc 返回"),
-            ..H
+            ..F
         },
     ),
-    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, H),
-    key(&[ch('o')], Cmd::Complaint, |t| t.cm().key_receive, How { doc: Some("为这位客户受理投诉"), ..H }),
+    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, F),
+    key(&[ch('o')], Cmd::Complaint, |t| t.cm().key_receive, How { doc: Some("为这位客户受理投诉"), ..F }),
 ];
 
 /// One contact read in full: scroll and back.

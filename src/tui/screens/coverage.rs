@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
 use super::super::columns::{Column, Columns, fit_line};
-use super::super::keys::{self, F, Global, H, How, Nav, ch, code, key};
+use super::super::keys::{self, F, Global, How, Nav, ch, code, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::roster::RosterScreen;
@@ -85,7 +85,8 @@ pub static KEYS: &[keys::Entry<Cmd>] = &[
     ),
     keys::Entry::Global(Global::Help),
     keys::Entry::Global(Global::Quit),
-    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, H),
+    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, F),
+    keys::Entry::Page(Cmd::Nav),
 ];
 
 pub struct CoverageScreen {

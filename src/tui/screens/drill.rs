@@ -63,6 +63,7 @@ pub static KEYS: &[Entry<Cmd>] = &[
     key(&[code(KeyCode::Enter)], Cmd::Open, |t| t.key_open, How { doc: Some("打开客户"), ..F }),
     Entry::Global(Global::Help),
     key(&[ch('q'), code(KeyCode::Esc), code(KeyCode::Left), ch('h')], Cmd::Back, |t| t.key_back, F),
+    Entry::Page(Cmd::Nav),
 ];
 impl Screen for DrillScreen {
     fn title(&self, t: &Text) -> String {

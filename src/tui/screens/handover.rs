@@ -92,6 +92,7 @@ pub static PICKER_KEYS: &[Entry<Cmd>] = &[
         },
     ),
     key(&[code(KeyCode::Esc), ch('q')], Cmd::Back, |t| t.key_cancel, F),
+    Entry::Page(Cmd::Nav),
 ];
 
 /// Confirming a move; every other key edits the reason.

@@ -82,6 +82,7 @@ pub static KEYS: &[Entry<Cmd>] = &[
     Entry::Global(Global::Help),
     Entry::Global(Global::Quit),
     key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, F),
+    Entry::Page(Cmd::Nav),
 ];
 
 /// What a key does in the launch form.
@@ -426,7 +427,7 @@ impl Screen for WithdrawForm {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        keys::shown(ONE_LINE, t, true, |c| c != OneLine::Clear)
+        keys::shown(ONE_LINE, t, true, |_| true)
     }
 
     fn takes_text(&self) -> bool {
@@ -434,10 +435,16 @@ impl Screen for WithdrawForm {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        match keys::command(ONE_LINE, &key, true, |c| c != OneLine::Clear) {
+        match keys::command(ONE_LINE, &key, true, |_| true) {
             Some(OneLine::Cancel) => Action::Pop,
             Some(OneLine::Save) => self.save(cx),
-            Some(OneLine::Clear) | None => {
+            // Ctrl-U clears the reason, as in every other one-line field (#14: it did not).
+            Some(OneLine::Clear) => {
+                self.reason = ui::text_input("", "");
+                self.error = None;
+                Action::None
+            }
+            None => {
                 self.reason.input(key);
                 self.error = None;
                 Action::None

@@ -28,9 +28,42 @@ use crate::domain::{ClientNo, Quarter};
 use crate::service::views::ReportKind;
 use contact_form::{ContactForm, Prefill};
 
+/// Every key table, by the name of its section in docs/KEYS.md (`<!-- keys:NAME -->`): the
+/// generated part of that file, checked by `keys_md_matches_the_key_tables`.
+pub fn key_tables() -> Vec<(&'static str, String)> {
+    use keys::doc_table as doc;
+    vec![
+        ("global", doc(keys::GLOBAL)),
+        ("today", doc(today::KEYS)),
+        ("roster", doc(roster::KEYS)),
+        ("client", doc(client::KEYS)),
+        ("contact_detail", doc(client::DETAIL_KEYS)),
+        ("one_line", doc(keys::ONE_LINE)),
+        ("contact_form", doc(contact_form::KEYS)),
+        ("drafts", doc(modal::DRAFT_KEYS)),
+        ("confirm", doc(modal::CONFIRM_KEYS)),
+        ("search", doc(search::KEYS)),
+        ("coverage", doc(coverage::KEYS)),
+        ("staff_trend", doc(staff_trend::KEYS)),
+        ("staff_picker", doc(handover::PICKER_KEYS)),
+        ("move_confirm", doc(handover::CONFIRM_KEYS)),
+        ("unassigned", doc(unassigned::KEYS)),
+        ("launches", doc(launches::KEYS)),
+        ("launch_form", doc(launches::FORM_KEYS)),
+        ("results", doc(results::KEYS)),
+        ("drill", doc(drill::KEYS)),
+        ("settings", doc(settings::KEYS)),
+        ("plan_editor", doc(plan_editor::KEYS)),
+        ("complaints", doc(complaints::LIST_KEYS)),
+        ("complaint", doc(complaints::DETAIL_KEYS)),
+        ("complaint_figures", doc(complaints::FIGURES_KEYS)),
+        ("complaint_form", doc(complaints::FORM_KEYS)),
+    ]
+}
+
 /// Moves a list selection for the keys every list shares; true if the key was one of them.
 pub fn list_nav(state: &mut TableState, key: KeyEvent, len: usize) -> bool {
-    match keys::command(&[keys::Entry::Nav(|n| n)], &key, false, |_| true) {
+    match keys::command(&[keys::Entry::Nav(|n| n), keys::Entry::Page(|n| n)], &key, false, |_| true) {
         Some(to) => len > 0 && nav(state, to, len),
         None => false,
     }
@@ -121,5 +154,28 @@ pub fn open_contact_form(client: ClientNo, prefill: Prefill, cx: &Ctx) -> Action
     match ContactForm::new(client, prefill, cx) {
         Ok(form) => Action::Push(Box::new(form)),
         Err(e) => Action::error(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// docs/KEYS.md's key tables are the screens' tables: a key added, changed or dropped in
+    /// code and not in the manual (or the other way) fails here. `MINGDAN_WRITE_KEYS=1 cargo
+    /// test --lib keys_md` rewrites the tables; the prose around them stays as written.
+    #[test]
+    fn keys_md_matches_the_key_tables() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/KEYS.md");
+        let doc = std::fs::read_to_string(&path).unwrap();
+        let filled = super::super::keys::fill_doc(&doc, &super::key_tables()).unwrap();
+        if std::env::var_os("MINGDAN_WRITE_KEYS").is_some() {
+            std::fs::write(&path, &filled).unwrap();
+            return;
+        }
+        let first = doc.lines().zip(filled.lines()).position(|(a, b)| a != b);
+        assert!(
+            doc == filled,
+            "docs/KEYS.md disagrees with the key tables (first at line {}); run MINGDAN_WRITE_KEYS=1 cargo test --lib keys_md",
+            first.map_or(doc.lines().count().min(filled.lines().count()), |i| i + 1)
+        );
     }
 }

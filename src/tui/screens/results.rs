@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::super::columns::wrap_at_gaps;
-use super::super::keys::{self, Entry, F, Global, H, How, Nav, ch, code, key};
+use super::super::keys::{self, Entry, F, Global, How, Nav, ch, code, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
@@ -131,7 +131,7 @@ pub static KEYS: &[Entry<Cmd>] = &[
     key(&[ch('x')], Cmd::Export, |t| t.key_export, How { doc: Some("导出 Excel"), ..F }),
     Entry::Global(Global::Help),
     Entry::Global(Global::Quit),
-    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, H),
+    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, F),
 ];
 
 /// Five figures: ↑↓ pick one, no paging.

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, TableState};
 
 use super::super::columns::{Column, Columns};
-use super::super::keys::{self, Entry, F, Global, H, How, Nav, ch, code, key};
+use super::super::keys::{self, Entry, F, Global, How, Nav, ch, code, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
@@ -114,9 +114,10 @@ pub static KEYS: &[Entry<Cmd>] = &[
     ),
     Entry::Global(Global::Help),
     Entry::Global(Global::Quit),
-    key(&[ch('S')], Cmd::SortBack, |t| t.key_sort_back, keys::PARTNER),
-    key(&[ch('F')], Cmd::FilterClear, |t| t.key_filter_clear, How { doc: Some("取消筛选（回到全部）"), ..H }),
-    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, H),
+    Entry::Page(Cmd::Nav),
+    key(&[ch('S')], Cmd::SortBack, |t| t.key_sort_back, How { doc_keys: Some(""), ..F }),
+    key(&[ch('F')], Cmd::FilterClear, |t| t.key_filter_clear, How { doc: Some("取消筛选（回到全部）"), ..F }),
+    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, F),
 ];
 
 pub struct RosterScreen {
@@ -322,7 +323,8 @@ impl Screen for RosterScreen {
             ClientClass::ALL.iter().map(|c| format!("{} {}", t.class_short(*c), t.class(*c))).collect();
         vec![
             format!("{}: {}", t.col_gaps, badges.join("  ")),
-            format!("{}: {}", t.col_class, classes.join("  ")),
+            // One line: the help box must still fit 24 rows.
+            format!("{}: {}", t.col_class, classes.join(t.list_sep)),
             t.legend_short.to_string(),
         ]
     }

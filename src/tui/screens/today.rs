@@ -10,7 +10,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState};
 
-use super::super::keys::{self, Entry, F, Global, H, How, Nav, ch, code, key};
+use super::super::keys::{self, Entry, F, Global, How, Nav, ch, code, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
@@ -122,15 +122,16 @@ pub static KEYS: &[Entry<Cmd>] = &[
         &[code(KeyCode::BackTab)],
         Cmd::PrevSection,
         |t| t.key_prev_section,
-        How { doc: Some("跳到上一栏"), ..H },
+        How { doc: Some("跳到上一栏"), ..F },
     ),
-    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, H),
-    key(&[ch('o')], Cmd::Complaints, |t| t.cm().key_list, How { doc: Some("投诉列表"), ..H }),
+    Entry::Page(Cmd::Nav),
+    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, F),
+    key(&[ch('o')], Cmd::Complaints, |t| t.cm().key_list, How { doc: Some("投诉列表"), ..F }),
     key(
         &[ch('n')],
         Cmd::Complaint,
         |t| t.cm().key_history,
-        How { doc: Some("在投诉行上：打开这件投诉，看全部经过、办结当前环节"), ..H },
+        How { doc: Some("在投诉行上：打开这件投诉，看全部经过、办结当前环节"), ..F },
     ),
 ];
 

@@ -106,6 +106,7 @@ pub static KEYS: &[Entry<Cmd>] = &[
     key(&[ctrl('a')], Cmd::MarkAll, |t| t.key_mark_all, How { doc: Some("全选；已全选时全部取消"), ..F }),
     key(&[ch('F')], Cmd::FilterBack, |t| t.key_filter_back, keys::PARTNER),
     key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, F),
+    Entry::Page(Cmd::Nav),
 ];
 
 impl Screen for UnassignedScreen {
