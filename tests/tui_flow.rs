@@ -545,11 +545,15 @@ fn a_launch_is_withdrawn_from_the_launches_screen_with_a_reason() {
     let mut app = App::new(&m, &th, &ZH).unwrap();
     press(&mut app, KeyCode::Char('5'));
     press(&mut app, KeyCode::Char('e'));
-    typ(&mut app, "账户");
+    // Ctrl-U empties the field: the name is typed afresh, not appended.
+    ctrl(&mut app, 'u');
+    typ(&mut app, "个人养老金账户");
     ctrl(&mut app, 's');
     let corrected = screen(&mut app);
     assert!(corrected.contains("已修改新品推介：个人养老金账户"), "{corrected}");
     press(&mut app, KeyCode::Char('w'));
+    typ(&mut app, "随便写的");
+    ctrl(&mut app, 'u');
     press(&mut app, KeyCode::Enter);
     assert!(screen(&mut app).contains("请写明为什么撤回"), "a reason is required first");
     assert!(m.launches().unwrap()[0].withdrawn.is_none());

@@ -93,6 +93,7 @@ pub enum FormCmd {
     PrevField,
     Save,
     Cancel,
+    Clear,
 }
 
 /// The launch form's keys; every other key edits the field.
@@ -102,6 +103,7 @@ pub static FORM_KEYS: &[Entry<FormCmd>] = &[
     key(&[code(KeyCode::Esc)], FormCmd::Cancel, |t| t.key_cancel, FT),
     key(&[code(KeyCode::BackTab), code(KeyCode::Up)], FormCmd::PrevField, |t| t.key_prev_field, keys::T),
     key(&[code(KeyCode::Enter)], FormCmd::Enter, |t| t.key_enter_form, keys::T),
+    key(&[ctrl('u')], FormCmd::Clear, |t| t.key_clear, keys::T),
 ];
 
 impl Screen for LaunchesScreen {
@@ -313,6 +315,18 @@ impl Screen for LaunchForm {
                     Field::Deadline => Field::Description,
                     _ => Field::Name,
                 };
+                Action::None
+            }
+            // Ctrl-U empties the field, as in every other form (#14: the editor's own Ctrl-U undid).
+            Some(FormCmd::Clear) => {
+                let field = match self.focus {
+                    Field::Name => &mut self.name,
+                    Field::Description => &mut self.description,
+                    Field::Deadline => &mut self.deadline,
+                };
+                field.move_cursor(ratatui_textarea::CursorMove::End);
+                field.delete_line_by_head();
+                self.error = None;
                 Action::None
             }
             None => {

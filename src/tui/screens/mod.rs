@@ -159,6 +159,53 @@ pub fn open_contact_form(client: ClientNo, prefill: Prefill, cx: &Ctx) -> Action
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::tui::keys::{Entry, shown};
+    use crate::tui::text::{EN, ZH};
+
+    /// Every key of `table` says what it does, and is named, in both languages (help merges
+    /// lines saying the same, so nothing is listed twice).
+    fn says_it_in_both_languages<C: Copy>(name: &str, table: &[Entry<C>]) {
+        for t in [&ZH, &EN] {
+            for typing in [false, true] {
+                let lines = shown(table, t, typing, |_| true);
+                for k in &lines {
+                    assert!(!k.what.trim().is_empty() && !k.keys.trim().is_empty(), "{name}: {k:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_key_table_speaks_both_languages() {
+        says_it_in_both_languages("global", keys::GLOBAL);
+        says_it_in_both_languages("today", today::KEYS);
+        says_it_in_both_languages("roster", roster::KEYS);
+        says_it_in_both_languages("client", client::KEYS);
+        says_it_in_both_languages("contact_detail", client::DETAIL_KEYS);
+        says_it_in_both_languages("one_line", keys::ONE_LINE);
+        says_it_in_both_languages("contact_form", contact_form::KEYS);
+        says_it_in_both_languages("drafts", modal::DRAFT_KEYS);
+        says_it_in_both_languages("confirm", modal::CONFIRM_KEYS);
+        says_it_in_both_languages("search", search::KEYS);
+        says_it_in_both_languages("coverage", coverage::KEYS);
+        says_it_in_both_languages("staff_trend", staff_trend::KEYS);
+        says_it_in_both_languages("staff_picker", handover::PICKER_KEYS);
+        says_it_in_both_languages("move_confirm", handover::CONFIRM_KEYS);
+        says_it_in_both_languages("unassigned", unassigned::KEYS);
+        says_it_in_both_languages("launches", launches::KEYS);
+        says_it_in_both_languages("launch_form", launches::FORM_KEYS);
+        says_it_in_both_languages("results", results::KEYS);
+        says_it_in_both_languages("drill", drill::KEYS);
+        says_it_in_both_languages("settings", settings::KEYS);
+        says_it_in_both_languages("plan_editor", plan_editor::KEYS);
+        says_it_in_both_languages("complaints", complaints::LIST_KEYS);
+        says_it_in_both_languages("complaint", complaints::DETAIL_KEYS);
+        says_it_in_both_languages("complaint_figures", complaints::FIGURES_KEYS);
+        says_it_in_both_languages("complaint_form", complaints::FORM_KEYS);
+        assert_eq!(key_tables().len(), 25, "a table added here is added to key_tables (and KEYS.md) too");
+    }
+
     /// docs/KEYS.md's key tables are the screens' tables: a key added, changed or dropped in
     /// code and not in the manual (or the other way) fails here. `MINGDAN_WRITE_KEYS=1 cargo
     /// test --lib keys_md` rewrites the tables; the prose around them stays as written.
