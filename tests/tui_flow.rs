@@ -454,6 +454,21 @@ fn esc_on_every_top_level_screen_leaves_the_app_running_and_q_quits() {
         press(&mut app, KeyCode::Char('1'));
         press(&mut app, KeyCode::Char('q'));
         assert!(app.quit, "{who}: q quits");
+        // `q` quits from each top-level screen, and Ctrl-C even while typing a search.
+        let roots: &[char] = if who == "1001" { &['1', '2', '3', '4', '5', '6', '7'] } else { &['1', '2'] };
+        for root in roots {
+            let mut app = App::new(&s, &th, &ZH).unwrap();
+            press(&mut app, KeyCode::Char(*root));
+            press(&mut app, KeyCode::Esc);
+            press(&mut app, KeyCode::Char('q'));
+            assert!(app.quit, "{who}: q on screen {root} did not quit:\n{}", screen(&mut app));
+        }
+        let mut app = App::new(&s, &th, &ZH).unwrap();
+        press(&mut app, KeyCode::Char('/'));
+        typ(&mut app, "zw");
+        assert!(!app.quit, "letters are search text");
+        ctrl(&mut app, 'c');
+        assert!(app.quit, "{who}: Ctrl-C quits from search");
     }
 }
 
@@ -505,6 +520,7 @@ fn help_has_no_duplicates_a_border_and_a_legend() {
     let help = screen(&mut app);
     assert!(help.contains("+-") && help.contains("|"), "a border:\n{help}");
     assert!(help.contains("图例") && help.contains("网 个人网银") && help.contains("自 自办比例"), "{help}");
+    assert!(help.contains("差N 离配额还差 N 位客户"), "the shortfall in the header is explained:\n{help}");
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('?'));
@@ -529,11 +545,15 @@ fn a_launch_is_withdrawn_from_the_launches_screen_with_a_reason() {
     let mut app = App::new(&m, &th, &ZH).unwrap();
     press(&mut app, KeyCode::Char('5'));
     press(&mut app, KeyCode::Char('e'));
-    typ(&mut app, "账户");
+    // Ctrl-U empties the field: the name is typed afresh, not appended.
+    ctrl(&mut app, 'u');
+    typ(&mut app, "个人养老金账户");
     ctrl(&mut app, 's');
     let corrected = screen(&mut app);
     assert!(corrected.contains("已修改新品推介：个人养老金账户"), "{corrected}");
     press(&mut app, KeyCode::Char('w'));
+    typ(&mut app, "随便写的");
+    ctrl(&mut app, 'u');
     press(&mut app, KeyCode::Enter);
     assert!(screen(&mut app).contains("请写明为什么撤回"), "a reason is required first");
     assert!(m.launches().unwrap()[0].withdrawn.is_none());
@@ -1423,4 +1443,30 @@ fn under_lang_en_the_contact_forms_problems_read_in_english() {
     let shown = screen(&mut app);
     assert!(shown.contains("must be after the day of this contact"), "{shown}");
     assert!(!shown.contains("应晚于"), "no Chinese rule text under --lang en:\n{shown}");
+}
+
+/// Every abbreviation a manager screen shows has a legend line in its help.
+#[test]
+fn manager_screens_explain_their_abbreviations_in_help() {
+    let b = branch();
+    let m = b.session("1001");
+    let th = theme();
+    let mut app = App::new(&m, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('3'));
+    press(&mut app, KeyCode::Char('?'));
+    let coverage = screen(&mut app);
+    for word in ["差：", "合规：", "贴标：", "按时：", "告知：", "新品："] {
+        assert!(coverage.contains(word), "{word} has no legend line:\n{coverage}");
+    }
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('v'));
+    press(&mut app, KeyCode::Char('?'));
+    let performance = screen(&mut app);
+    for word in ["按时：", "流失：", "新增：", "转化：", "资产变化：", "满意："] {
+        assert!(performance.contains(word), "{word} has no legend line:\n{performance}");
+    }
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::F(1));
+    assert!(screen(&mut app).contains("⇄ 建议的维护人在其他网点"), "{}", screen(&mut app));
 }

@@ -2,12 +2,13 @@
 //! footer, the help overlay and one line for messages. Testable without a terminal: feed keys,
 //! draw into a TestBackend.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
+use super::keys::{self, Global};
 use super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::screens::coverage::CoverageScreen;
 use super::screens::launches::LaunchesScreen;
@@ -229,7 +230,10 @@ impl<'a> App<'a> {
     }
 
     pub fn on_key(&mut self, key: KeyEvent) {
-        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        let typing = self.typing();
+        // The global table (`keys::GLOBAL`) says which keys the app takes before the screen.
+        let global = keys::command(keys::GLOBAL, &key, typing, |_| true);
+        if global == Some(Global::Interrupt) {
             self.end_session();
             self.quit = true;
             return;
@@ -239,41 +243,45 @@ impl<'a> App<'a> {
             return;
         }
         self.message = None;
-        let typing = self.typing();
-        if key.code == KeyCode::F(1) || (!typing && key.code == KeyCode::Char('?')) {
-            self.help = true;
-            return;
-        }
-        if !typing && key.code == KeyCode::Char('/') {
-            let s = SearchScreen::new(&self.cx);
-            self.stack.push(Box::new(s));
-            return;
-        }
         let at_root = self.stack.len() == 1;
-        // Esc backs out of help, search and cards; pressed once too often on a top-level screen
-        // it must not drop the user to the shell. `q` and Ctrl-C quit.
-        if at_root && !typing && key.code == KeyCode::Char('q') {
-            if !self.holds_unsaved() {
-                self.quit = true;
-            }
-            return;
-        }
-        // The number keys switch views from anywhere but a form or an open question.
         let modal = self.stack.last().is_some_and(|s| s.is_modal());
-        if !typing
-            && !modal
-            && let KeyCode::Char(c) = key.code
-            && let Some(root) = self.roots.iter().find(|r| r.key() == c)
-        {
-            self.switch_root(*root);
-            return;
+        match global {
+            Some(Global::Help) => {
+                self.help = true;
+                return;
+            }
+            Some(Global::Search) => {
+                let s = SearchScreen::new(&self.cx);
+                self.stack.push(Box::new(s));
+                return;
+            }
+            // Only a top-level screen quits on `q`; elsewhere the screen decides (mostly back).
+            Some(Global::Quit) if at_root => {
+                if !self.holds_unsaved() {
+                    self.quit = true;
+                }
+                return;
+            }
+            // The number keys switch views from anywhere but a form or an open question; a
+            // number with no view of its own (3–7 for staff) is the screen's.
+            Some(Global::Switch) if !modal => {
+                if let KeyCode::Char(c) = key.code
+                    && let Some(root) = self.roots.iter().find(|r| r.key() == c)
+                {
+                    self.switch_root(*root);
+                    return;
+                }
+            }
+            _ => {}
         }
         let action = {
             let cx = &self.cx;
             let last = self.stack.len() - 1;
             self.stack[last].on_key(key, cx)
         };
-        if at_root && key.code == KeyCode::Esc && matches!(action, Action::Pop) {
+        // Esc backs out of help, search and cards; pressed once too often on a top-level screen
+        // it must not drop the user to the shell. `q` and Ctrl-C quit.
+        if at_root && global == Some(Global::Back) && matches!(action, Action::Pop) {
             return;
         }
         self.apply(action);
@@ -438,7 +446,12 @@ impl<'a> App<'a> {
             }
             None => body,
         };
-        let keys = self.stack.last().map(|s| s.keys(t)).unwrap_or_default();
+        let mut keys = self.stack.last().map(|s| s.keys(t)).unwrap_or_default();
+        // `q` quits only from a top-level screen; a screen above it that offers `q` says so
+        // in its own table (mostly "back").
+        if self.stack.len() > 1 {
+            keys.retain(|k| k.global != Some(Global::Quit));
+        }
         {
             let cx = &self.cx;
             let n = self.stack.len();
@@ -459,30 +472,72 @@ impl<'a> App<'a> {
         let th = self.cx.theme;
         let t = self.cx.t;
         let typing = self.typing();
-        let mut global: Vec<KeyHelp> = vec![("F1", t.key_help)];
-        if !typing {
-            global.push(("/", t.key_search));
-            global.push(if self.roots.len() > 2 { ("1-7", t.key_switch_all) } else { ("1/2", t.key_switch) });
-        }
-        global.push(("Ctrl-C", t.key_quit));
-        let lines = help_lines(keys.iter().chain(global.iter()).copied(), th);
-        let mut lines: Vec<Line> = lines;
-        let legend = self.stack.last().map(|s| s.legend(t)).unwrap_or_default();
-        if !legend.is_empty() {
-            lines.push(Line::from(""));
-            lines.push(Line::from(Span::styled(format!(" {}", t.legend_title), th.title)));
-            for l in legend {
-                // Each abbreviation on its own line reads better than one wrapped paragraph.
-                for part in l.split("  ") {
-                    lines.push(Line::from(Span::styled(format!(" {part}"), th.text)));
+        let at_root = self.stack.len() == 1;
+        // The screen's own lines, then each global key not already among them (a screen that
+        // puts `?` in its footer has it listed there, once).
+        let mut all: Vec<KeyHelp> = keys.iter().filter(|k| k.help).cloned().collect();
+        for e in keys::GLOBAL {
+            let keys::Entry::Bind(b) = e else { continue };
+            // The binding a screen placed in its footer is listed there; its partners (F1
+            // beside `?`) join that line.
+            let placed = keys.iter().any(|k| k.global == Some(b.cmd))
+                && keys::global_binding(b.cmd).is_some_and(|p| std::ptr::eq(p, b));
+            let applies = match b.cmd {
+                // Screens list Esc themselves where it does something.
+                Global::Back => false,
+                Global::Quit => at_root,
+                _ => true,
+            };
+            if placed || !applies || (typing && !b.how.text) {
+                continue;
+            }
+            let mut line = keys::shown(&[*e], t, typing, |_| true);
+            if b.cmd == Global::Switch && self.roots.len() <= 2 {
+                for l in &mut line {
+                    l.keys = "1/2".into();
+                    l.what = t.key_switch;
                 }
             }
+            all.extend(line);
         }
-        lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled(format!(" {}", t.help_close), th.muted)));
-        let w = 56.min(area.width.saturating_sub(2));
-        let inner = usize::from(w.saturating_sub(2)).max(1);
-        let body: u16 = lines.iter().map(|l| l.width().max(1).div_ceil(inner) as u16).sum();
+        let keys = help_keys(&all);
+        let legend = self.stack.last().map(|s| s.legend(t)).unwrap_or_default();
+        // One column in a box 56 wide when it fits the terminal's height; otherwise the box
+        // takes the width and the keys go in two columns, so the legend and the closing line
+        // are never cut off (a manager's roster at 80x24).
+        let build = |w: u16, columns: usize| {
+            let inner = usize::from(w.saturating_sub(2)).max(1);
+            let mut lines = help_lines(&keys, th, inner, columns);
+            if !legend.is_empty() {
+                lines.push(Line::from(""));
+                lines.push(Line::from(Span::styled(format!(" {}", t.legend_title), th.title)));
+                for l in &legend {
+                    // Abbreviations packed as many to a line as fit, each whole.
+                    let mut line = String::new();
+                    for part in l.split("  ") {
+                        if !line.is_empty() && ui::width(&line) + 2 + ui::width(part) + 1 > inner {
+                            lines.push(Line::from(Span::styled(format!(" {line}"), th.text)));
+                            line.clear();
+                        }
+                        if !line.is_empty() {
+                            line.push_str("  ");
+                        }
+                        line.push_str(part);
+                    }
+                    lines.push(Line::from(Span::styled(format!(" {line}"), th.text)));
+                }
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(format!(" {}", t.help_close), th.muted)));
+            let body: u16 = lines.iter().map(|l| l.width().max(1).div_ceil(inner) as u16).sum();
+            (lines, body)
+        };
+        let mut w = 56.min(area.width.saturating_sub(2));
+        let (mut lines, mut body) = build(w, 1);
+        if body + 2 > area.height {
+            w = area.width.saturating_sub(2).min(100);
+            (lines, body) = build(w, 2);
+        }
         let h = (body + 2).min(area.height);
         let popup =
             Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
@@ -496,30 +551,47 @@ impl<'a> App<'a> {
     }
 }
 
-/// The help overlay's key lines: one line per action, its keys joined (`F2 / Ctrl-L`); a
-/// combined entry (`p/i/m`) is left out when each of its keys has its own line.
-fn help_lines<'a>(keys: impl Iterator<Item = KeyHelp>, th: &Theme) -> Vec<Line<'a>> {
-    let keys: Vec<KeyHelp> = keys.collect();
-    let singles: std::collections::BTreeSet<&str> = keys.iter().map(|(k, _)| *k).collect();
-    let mut merged: Vec<(Vec<&str>, &str)> = Vec::new();
-    for (k, what) in &keys {
-        let combined = k.len() > 1 && k.contains('/') && k.split('/').all(|p| singles.contains(p));
-        if combined {
-            continue;
-        }
-        match merged.iter_mut().find(|(_, w)| w == what) {
-            Some((ks, _)) if !ks.contains(k) => ks.push(k),
+/// The help overlay's keys: one entry per action, the keys of lines saying the same joined
+/// (`? / F1 帮助`); a label (`上下`) already says its partner keys.
+fn help_keys(keys: &[KeyHelp]) -> Vec<(String, &'static str)> {
+    let mut merged: Vec<(Vec<&str>, &'static str, bool)> = Vec::new();
+    for k in keys {
+        match merged.iter_mut().find(|(_, w, _)| *w == k.what) {
+            Some((_, _, true)) => {}
+            Some((ks, _, _)) if !ks.contains(&k.keys.as_str()) => ks.push(&k.keys),
             Some(_) => {}
-            None => merged.push((vec![k], what)),
+            None => merged.push((vec![&k.keys], k.what, k.labelled)),
         }
     }
-    merged
-        .into_iter()
-        .map(|(ks, what)| {
-            Line::from(vec![
-                Span::styled(format!(" {}", ui::pad(&ks.join(" / "), 14)), th.accent),
-                Span::styled(what.to_string(), th.text),
-            ])
+    merged.into_iter().map(|(ks, what, _)| (ks.join(" / "), what)).collect()
+}
+
+/// The key lines of help, `inner` cells wide, in one or two columns (filled down, then across).
+fn help_lines<'a>(
+    keys: &[(String, &'static str)],
+    th: &Theme,
+    inner: usize,
+    columns: usize,
+) -> Vec<Line<'a>> {
+    let columns = columns.max(1);
+    let col = inner / columns;
+    let rows = keys.len().div_ceil(columns);
+    (0..rows)
+        .map(|r| {
+            let mut spans = Vec::new();
+            for c in 0..columns {
+                if let Some((k, what)) = keys.get(c * rows + r) {
+                    spans.push(Span::styled(format!(" {}", ui::pad(k, 14)), th.accent));
+                    // The last column is not padded: a line never wraps on trailing spaces.
+                    let what = if c + 1 < columns {
+                        ui::pad(what, col.saturating_sub(15))
+                    } else {
+                        ui::fit(what, col.saturating_sub(15))
+                    };
+                    spans.push(Span::styled(what, th.text));
+                }
+            }
+            Line::from(spans)
         })
         .collect()
 }

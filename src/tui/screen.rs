@@ -72,12 +72,13 @@ impl Action {
     }
 }
 
-/// One key for the footer and the help screen: the key as printed, and what it does.
-pub type KeyHelp = (&'static str, &'static str);
+/// One key for the footer and the help screen (see `keys`: screens build these from their table).
+pub use super::keys::KeyHelp;
 
 pub trait Screen {
     fn title(&self, t: &Text) -> String;
-    /// Every key this screen takes, most useful first; the footer shows the first few.
+    /// Every key this screen takes now, from its key table (`keys::shown`), most useful first;
+    /// the footer shows those marked for it, as many as fit.
     fn keys(&self, t: &Text) -> Vec<KeyHelp>;
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action;
     /// Text pasted into the terminal (bracketed paste), for screens that take text.

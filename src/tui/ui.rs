@@ -132,7 +132,7 @@ pub fn due_style(due: NaiveDate, today: NaiveDate, theme: &Theme) -> Style {
 pub fn footer<'a>(keys: &[KeyHelp], cols: usize, theme: &Theme) -> Line<'a> {
     let mut spans = Vec::new();
     let mut used = 0;
-    for (key, what) in keys {
+    for KeyHelp { short: key, what, .. } in keys.iter().filter(|k| k.footer) {
         let need = width(key) + width(what) + 3;
         if used + need > cols {
             break;

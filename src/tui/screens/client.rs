@@ -4,13 +4,14 @@
 use std::collections::BTreeMap;
 
 use chrono::Datelike;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::super::columns::{fit_line, wrap_at_gaps};
+use super::super::keys::{self, Entry, F, Global, How, ONE_LINE, OneLine, ch, code, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::super::text::Text;
 use super::super::ui;
@@ -23,6 +24,116 @@ use crate::domain::client::display_permille;
 use crate::domain::{ClientNo, Permission, Requirement, Sensitive, Sticker};
 use crate::service::ServiceError;
 use crate::service::views::{ClientCard, ContactView};
+
+/// What a key does on a client card (and in the contact opened from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Contact,
+    Plan,
+    Sticker,
+    Assign,
+    Back,
+    RevealPhone,
+    RevealId,
+    RevealAssets,
+    Undo,
+    ScrollDown,
+    ScrollUp,
+    Read,
+    Refresh,
+    Complaint,
+}
+
+/// The client card's keys: dispatch, footer, help and docs/KEYS.md all read this.
+pub static KEYS: &[Entry<Cmd>] = &[
+    key(&[ch('c')], Cmd::Contact, |t| t.key_contact, How { doc: Some("记录联系"), ..F }),
+    key(&[ch('e')], Cmd::Plan, |t| t.key_plan, How { doc: Some("编辑营销预案（仅维护人）"), ..F }),
+    key(
+        &[ch('t')],
+        Cmd::Sticker,
+        |t| t.key_sticker,
+        How {
+            doc: Some(
+                "登记贴标：填贴标日期（默认今天；以前贴的可写 `09-19`、`上周五` 等，不能晚于今天），Enter 保存；已贴标时为取消贴标（确认后保存），原贴标日期保留，卡片显示“未贴标（原贴标 09-19）”，重新贴标时沿用。维护人或网点负责人",
+            ),
+            ..F
+        },
+    ),
+    key(
+        &[ch('a')],
+        Cmd::Assign,
+        |t| t.key_assign_client,
+        How {
+            doc: Some(
+                "分配或移交这位客户（管理者；任何客户都可以，包括金卡以下的拓展、他行潜在客户；网点负责人只能在本网点内）",
+            ),
+            ..F
+        },
+    ),
+    Entry::Chip(|_| "p/i/m", |t| t.key_reveal),
+    key(&[code(KeyCode::Esc), ch('q'), code(KeyCode::Left), ch('h')], Cmd::Back, |t| t.key_back, F),
+    Entry::Global(Global::Help),
+    key(
+        &[ch('p')],
+        Cmd::RevealPhone,
+        |t| t.key_reveal_phone,
+        How {
+            doc_keys: Some("`p` / `i` / `m`"),
+            doc: Some("显示完整手机号 / 证件号 / 资产（每次显示都记入审计）；再按一次恢复遮蔽"),
+            ..F
+        },
+    ),
+    key(&[ch('i')], Cmd::RevealId, |t| t.key_reveal_id, How { doc_keys: Some(""), ..F }),
+    key(&[ch('m')], Cmd::RevealAssets, |t| t.key_reveal_assets, How { doc_keys: Some(""), ..F }),
+    key(
+        &[ch('u')],
+        Cmd::Undo,
+        |t| t.key_undo,
+        How {
+            doc: Some("撤销在这张卡片上刚做的贴标改动（恢复原来的状态和日期）"), ..F
+        },
+    ),
+    key(
+        &[code(KeyCode::Down), ch('j')],
+        Cmd::ScrollDown,
+        |t| t.key_scroll,
+        How {
+            label: Some(|t| t.keys_up_down),
+            doc_keys: Some("↑↓ / `j` `k`"),
+            doc: Some("滚动联系记录；最上面一条（高亮）是 Enter 打开的那条"),
+            ..F
+        },
+    ),
+    key(&[code(KeyCode::Up), ch('k')], Cmd::ScrollUp, |t| t.key_scroll, keys::PARTNER),
+    key(
+        &[code(KeyCode::Enter)],
+        Cmd::Read,
+        |t| t.key_read,
+        How {
+            doc: Some("打开高亮的联系记录，显示全部内容（各项和完整的备注，自动换行）；↑↓ 滚动，Esc 返回"),
+            ..F
+        },
+    ),
+    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, F),
+    key(&[ch('o')], Cmd::Complaint, |t| t.cm().key_receive, How { doc: Some("为这位客户受理投诉"), ..F }),
+];
+
+/// One contact read in full: scroll and back.
+pub static DETAIL_KEYS: &[Entry<Cmd>] = &[
+    key(
+        &[code(KeyCode::Down), ch('j')],
+        Cmd::ScrollDown,
+        |t| t.key_scroll,
+        How { label: Some(|t| t.keys_up_down), doc_keys: Some("↑↓ / `j` `k`"), ..F },
+    ),
+    key(&[code(KeyCode::Up), ch('k')], Cmd::ScrollUp, |t| t.key_scroll, keys::PARTNER),
+    key(
+        &[code(KeyCode::Esc), ch('q'), code(KeyCode::Left), ch('h'), code(KeyCode::Enter)],
+        Cmd::Back,
+        |t| t.key_back,
+        F,
+    ),
+];
 
 pub struct ClientScreen {
     no: ClientNo,
@@ -303,26 +414,7 @@ impl Screen for ClientScreen {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        let mut keys = vec![
-            ("c", t.key_contact),
-            ("e", t.key_plan),
-            ("t", t.key_sticker),
-            ("p/i/m", t.key_reveal),
-            ("Esc", t.key_back),
-            ("?", t.key_help),
-            ("p", t.key_reveal_phone),
-            ("i", t.key_reveal_id),
-            ("m", t.key_reveal_assets),
-            ("u", t.key_undo),
-            (t.keys_up_down, t.key_scroll),
-            ("Enter", t.key_read),
-            ("r", t.key_refresh),
-            ("o", t.cm().key_receive),
-        ];
-        if self.manager {
-            keys.insert(3, ("a", t.key_assign_client));
-        }
-        keys
+        keys::shown(KEYS, t, false, |c| self.manager || c != Cmd::Assign)
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
@@ -339,15 +431,18 @@ impl Screen for ClientScreen {
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
         // Back on the card: a sticker form left without saving changed nothing to undo.
         self.sticker_before = None;
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Left | KeyCode::Char('h') => Action::Pop,
-            KeyCode::Char('c') => super::open_contact_form(self.no.clone(), Prefill::default(), cx),
-            KeyCode::Char('o') => Action::Push(Box::new(super::complaints::ReceiveForm::open(
+        let Some(cmd) = keys::command(KEYS, &key, false, |c| self.manager || c != Cmd::Assign) else {
+            return Action::None;
+        };
+        match cmd {
+            Cmd::Back => Action::Pop,
+            Cmd::Contact => super::open_contact_form(self.no.clone(), Prefill::default(), cx),
+            Cmd::Complaint => Action::Push(Box::new(super::complaints::ReceiveForm::open(
                 self.no.clone(),
                 self.card.client.name.clone(),
                 cx,
             ))),
-            KeyCode::Char('e') => {
+            Cmd::Plan => {
                 if self.card.may_edit_plan {
                     // Unsent text kept from an interrupted edit is offered again here.
                     let draft = cx.api.plan_draft(self.no.clone()).ok().flatten();
@@ -361,7 +456,7 @@ impl Screen for ClientScreen {
                     Action::Say(Message::Error(cx.t.plan_not_yours.to_string()))
                 }
             }
-            KeyCode::Char('t') => {
+            Cmd::Sticker => {
                 if !self.card.may_set_sticker {
                     return Action::Say(Message::Error(cx.t.sticker_not_yours.to_string()));
                 }
@@ -381,7 +476,7 @@ impl Screen for ClientScreen {
                     Action::Push(Box::new(StickerForm::new(no, title, now.on.unwrap_or(cx.me.today))))
                 }
             }
-            KeyCode::Char('u') => match self.sticker_undo.take() {
+            Cmd::Undo => match self.sticker_undo.take() {
                 Some(was) => match cx.api.restore_sticker(self.no.clone(), was) {
                     Ok(_) => Action::Saved(cx.t.sticker_undone.to_string()),
                     Err(e) => {
@@ -391,24 +486,23 @@ impl Screen for ClientScreen {
                 },
                 None => Action::None,
             },
-            KeyCode::Char('a') => self.assign(cx),
-            KeyCode::Char('p') => self.reveal(SensitiveKey::Phone, cx),
-            KeyCode::Char('i') => self.reveal(SensitiveKey::Id, cx),
-            KeyCode::Char('m') => self.reveal(SensitiveKey::Assets, cx),
-            KeyCode::Down | KeyCode::Char('j') => {
+            Cmd::Assign => self.assign(cx),
+            Cmd::RevealPhone => self.reveal(SensitiveKey::Phone, cx),
+            Cmd::RevealId => self.reveal(SensitiveKey::Id, cx),
+            Cmd::RevealAssets => self.reveal(SensitiveKey::Assets, cx),
+            Cmd::ScrollDown => {
                 self.scroll = (self.scroll + 1).min(self.card.contacts.len().saturating_sub(1));
                 Action::None
             }
-            KeyCode::Up | KeyCode::Char('k') => {
+            Cmd::ScrollUp => {
                 self.scroll = self.scroll.saturating_sub(1);
                 Action::None
             }
-            KeyCode::Char('r') => Action::after(self.refresh(cx)),
-            KeyCode::Enter => match self.card.contacts.get(self.scroll) {
+            Cmd::Refresh => Action::after(self.refresh(cx)),
+            Cmd::Read => match self.card.contacts.get(self.scroll) {
                 Some(cv) => Action::Push(Box::new(ContactDetail { view: cv.clone(), scroll: 0 })),
                 None => Action::None,
             },
-            _ => Action::None,
         }
     }
 
@@ -545,7 +639,7 @@ impl Screen for StickerForm {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![("Enter", t.key_save), ("Esc", t.key_cancel)]
+        keys::shown(ONE_LINE, t, true, |_| true)
     }
 
     fn takes_text(&self) -> bool {
@@ -553,17 +647,15 @@ impl Screen for StickerForm {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => Action::Pop,
-            KeyCode::Enter => self.save(cx),
-            KeyCode::Char('s') if ctrl => self.save(cx),
-            KeyCode::Char('u') if ctrl => {
+        match keys::command(ONE_LINE, &key, true, |_| true) {
+            Some(OneLine::Cancel) => Action::Pop,
+            Some(OneLine::Save) => self.save(cx),
+            Some(OneLine::Clear) => {
                 self.date = ui::text_input("", "");
                 self.error = None;
                 Action::None
             }
-            _ => {
+            None => {
                 self.date.input(key);
                 self.error = None;
                 Action::None
@@ -671,19 +763,17 @@ impl Screen for ContactDetail {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![(t.keys_up_down, t.key_scroll), ("Esc", t.key_back)]
+        keys::shown(DETAIL_KEYS, t, false, |_| true)
     }
 
     fn on_key(&mut self, key: KeyEvent, _cx: &Ctx) -> Action {
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Left | KeyCode::Char('h') | KeyCode::Enter => {
-                Action::Pop
-            }
-            KeyCode::Down | KeyCode::Char('j') => {
+        match keys::command(DETAIL_KEYS, &key, false, |_| true) {
+            Some(Cmd::Back) => Action::Pop,
+            Some(Cmd::ScrollDown) => {
                 self.scroll = self.scroll.saturating_add(1);
                 Action::None
             }
-            KeyCode::Up | KeyCode::Char('k') => {
+            Some(Cmd::ScrollUp) => {
                 self.scroll = self.scroll.saturating_sub(1);
                 Action::None
             }

@@ -75,16 +75,7 @@ impl Screen for ComplaintsScreen {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            (t.keys_up_down, t.key_move),
-            ("Enter", t.cm().key_history),
-            ("a", t.cm().key_filter),
-            ("[ ]", t.key_quarter),
-            ("Esc", t.key_back),
-            ("r", t.key_refresh),
-            ("f", t.cm().key_figures),
-            ("o", t.cm().key_receive),
-        ]
+        crate::tui::keys::shown(LIST_KEYS, t, false, |_| true)
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
@@ -102,37 +93,42 @@ impl Screen for ComplaintsScreen {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        if super::list_nav(&mut self.state, key, self.rows.len()) {
+        let Some(cmd) = crate::tui::keys::command(LIST_KEYS, &key, false, |_| true) else {
             return Action::None;
-        }
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
-            KeyCode::Char('a') => {
+        };
+        match cmd {
+            ListCmd::Nav(to) => {
+                super::nav(&mut self.state, to, self.rows.len());
+                Action::None
+            }
+            ListCmd::Back => Action::Pop,
+            ListCmd::Filter => {
                 self.filter = (self.filter + 1) % 4;
                 Action::after(self.refresh(cx))
             }
             // Closed ones by quarter: `[` `]` show the quarter before or after.
-            KeyCode::Char('[') => {
+            ListCmd::PrevQuarter => {
                 self.quarter = if self.filter == 2 { self.quarter.prev() } else { self.quarter };
                 self.filter = 2;
                 Action::after(self.refresh(cx))
             }
-            KeyCode::Char(']') if self.filter == 2 && self.quarter < Quarter::of(cx.me.today) => {
+            ListCmd::NextQuarter if self.filter == 2 && self.quarter < Quarter::of(cx.me.today) => {
                 self.quarter = self.quarter.next();
                 Action::after(self.refresh(cx))
             }
-            KeyCode::Char('r') => Action::after(self.refresh(cx)),
+            ListCmd::NextQuarter => Action::None,
+            ListCmd::Refresh => Action::after(self.refresh(cx)),
             // Receive one: pick the client by search first.
-            KeyCode::Char('o') => Action::Push(Box::new(super::search::SearchScreen::for_complaint(cx))),
-            KeyCode::Char('f') => match ComplaintFiguresScreen::new(cx) {
+            ListCmd::Receive => Action::Push(Box::new(super::search::SearchScreen::for_complaint(cx))),
+            ListCmd::Figures => match ComplaintFiguresScreen::new(cx) {
                 Ok(s) => Action::Push(Box::new(s)),
                 Err(e) => Action::error(e),
             },
-            KeyCode::Enter => match self.state.selected().and_then(|i| self.rows.get(i)) {
+            ListCmd::Open => match self.state.selected().and_then(|i| self.rows.get(i)) {
                 Some(r) => open_complaint(r.id, cx),
                 None => Action::None,
             },
-            _ => Action::None,
+            ListCmd::Export => Action::None,
         }
     }
 
@@ -326,12 +322,8 @@ impl Screen for ComplaintScreen {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            ("n", t.cm().key_finish),
-            (t.keys_up_down, t.key_move),
-            ("Esc", t.key_back),
-            ("r", t.key_refresh),
-        ]
+        let closed = self.detail.complaint.is_closed();
+        crate::tui::keys::shown(DETAIL_KEYS, t, false, |c| !closed || c != DetailCmd::Reassign)
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
@@ -340,21 +332,25 @@ impl Screen for ComplaintScreen {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Left | KeyCode::Char('h') => Action::Pop,
-            KeyCode::Down | KeyCode::Char('j') => {
+        let closed = self.detail.complaint.is_closed();
+        let Some(cmd) =
+            crate::tui::keys::command(DETAIL_KEYS, &key, false, |c| !closed || c != DetailCmd::Reassign)
+        else {
+            return Action::None;
+        };
+        match cmd {
+            DetailCmd::Back => Action::Pop,
+            DetailCmd::ScrollDown => {
                 self.scroll = self.scroll.saturating_add(1);
                 Action::None
             }
-            KeyCode::Up | KeyCode::Char('k') => {
+            DetailCmd::ScrollUp => {
                 self.scroll = self.scroll.saturating_sub(1);
                 Action::None
             }
-            KeyCode::Char('r') => Action::after(self.refresh(cx)),
-            KeyCode::Char('R') if !self.detail.complaint.is_closed() => {
-                Action::Push(Box::new(ReassignForm::new(self.id)))
-            }
-            KeyCode::Char('n') => match self.detail.complaint.open() {
+            DetailCmd::Refresh => Action::after(self.refresh(cx)),
+            DetailCmd::Reassign => Action::Push(Box::new(ReassignForm::new(self.id))),
+            DetailCmd::Finish => match self.detail.complaint.open() {
                 Some(run) => Action::Push(Box::new(StepForm::new(
                     self.id,
                     run.step,
@@ -364,7 +360,6 @@ impl Screen for ComplaintScreen {
                 ))),
                 None => Action::None,
             },
-            _ => Action::None,
         }
     }
 
@@ -603,12 +598,7 @@ impl Screen for StepForm {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            ("Ctrl-S", t.key_save),
-            ("Tab", t.key_next_field),
-            (t.keys_left_right, t.key_choose),
-            ("Esc", t.key_cancel),
-        ]
+        crate::tui::keys::shown(FORM_KEYS, t, self.typing(), |c| c != FormCmd::Choose)
     }
 
     fn takes_text(&self) -> bool {
@@ -620,24 +610,24 @@ impl Screen for StepForm {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let cmd = crate::tui::keys::command(FORM_KEYS, &key, self.typing(), |c| c != FormCmd::Choose);
         let fields = self.fields.len();
         // A choice moves with ←/→ (wrapping); `None` (no view yet) starts at the first.
         let step =
             |at: usize, len: usize, back: bool| if back { (at + len - 1) % len } else { (at + 1) % len };
-        match key.code {
-            KeyCode::Char('s') if ctrl => return self.save(cx),
-            KeyCode::Esc => return Action::Pop,
-            KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % fields,
-            KeyCode::BackTab | KeyCode::Up => self.focus = (self.focus + fields - 1) % fields,
-            KeyCode::Enter => {
+        match cmd {
+            Some(FormCmd::Save) => return self.save(cx),
+            Some(FormCmd::Cancel) => return Action::Pop,
+            Some(FormCmd::NextField) => self.focus = (self.focus + 1) % fields,
+            Some(FormCmd::PrevField) => self.focus = (self.focus + fields - 1) % fields,
+            Some(FormCmd::Enter) => {
                 if self.focus + 1 == fields {
                     return self.save(cx);
                 }
                 self.focus += 1;
             }
-            KeyCode::Right | KeyCode::Left => {
-                let back = key.code == KeyCode::Left;
+            Some(FormCmd::ChoiceNext | FormCmd::ChoicePrev) => {
+                let back = cmd == Some(FormCmd::ChoicePrev);
                 match self.field() {
                     StepField::Category => self.category = step(self.category, Category::ALL.len(), back),
                     StepField::Severity => self.severity = step(self.severity, Severity::ALL.len(), back),
@@ -655,7 +645,7 @@ impl Screen for StepForm {
                     StepField::Note | StepField::ToldOn | StepField::Owner => {}
                 }
             }
-            _ => match self.field() {
+            Some(FormCmd::Choose | FormCmd::Clear) | None => match self.field() {
                 StepField::Note => {
                     edit_text(&mut self.note, key);
                 }
@@ -843,14 +833,7 @@ impl Screen for ReceiveForm {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            ("Tab", t.key_next_field),
-            (t.keys_left_right, t.key_choose),
-            ("Ctrl-S", t.key_save),
-            ("Esc", t.key_cancel),
-            ("Shift-Tab", t.key_prev_field),
-            ("Ctrl-U", t.key_clear),
-        ]
+        crate::tui::keys::shown(FORM_KEYS, t, self.focus >= 3, |_| true)
     }
 
     fn takes_text(&self) -> bool {
@@ -858,10 +841,12 @@ impl Screen for ReceiveForm {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Char('s') if ctrl => return self.save(cx),
-            KeyCode::Esc => {
+        // On a choice (the first three fields) Space chooses too; in the text fields it is text.
+        let on_choice = self.focus < 3;
+        let cmd = crate::tui::keys::command(FORM_KEYS, &key, !on_choice, |_| true);
+        match cmd {
+            Some(FormCmd::Save) => return self.save(cx),
+            Some(FormCmd::Cancel) => {
                 // Cancelled on purpose: this client's kept draft goes too, even one that could
                 // not be read and so was not offered (the service does nothing when there is none).
                 let _ = cx.api.discard_complaint_draft(self.client.clone());
@@ -872,18 +857,22 @@ impl Screen for ReceiveForm {
                 self.restored = None;
             }
         }
-        match key.code {
-            KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % RECEIVE_FIELDS,
-            KeyCode::BackTab | KeyCode::Up => self.focus = (self.focus + RECEIVE_FIELDS - 1) % RECEIVE_FIELDS,
-            KeyCode::Enter => {
+        match cmd {
+            Some(FormCmd::NextField) => self.focus = (self.focus + 1) % RECEIVE_FIELDS,
+            Some(FormCmd::PrevField) => self.focus = (self.focus + RECEIVE_FIELDS - 1) % RECEIVE_FIELDS,
+            Some(FormCmd::Enter) => {
                 if self.focus + 1 == RECEIVE_FIELDS {
                     return self.save(cx);
                 }
                 self.focus += 1;
             }
-            KeyCode::Right | KeyCode::Left | KeyCode::Char(' ') if self.focus < 3 => {
+            Some(FormCmd::ChoiceNext | FormCmd::ChoicePrev | FormCmd::Choose) if on_choice => {
                 if let Some((at, len)) = self.choice() {
-                    *at = if key.code == KeyCode::Left { (*at + len - 1) % len } else { (*at + 1) % len };
+                    *at = if cmd == Some(FormCmd::ChoicePrev) {
+                        (*at + len - 1) % len
+                    } else {
+                        (*at + 1) % len
+                    };
                 }
             }
             _ => {
@@ -1008,7 +997,7 @@ impl Screen for ReassignForm {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![("Ctrl-S", t.key_save), ("Tab", t.key_next_field), ("Esc", t.key_cancel)]
+        crate::tui::keys::shown(FORM_KEYS, t, true, is_text_form_key)
     }
 
     fn takes_text(&self) -> bool {
@@ -1020,13 +1009,12 @@ impl Screen for ReassignForm {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Char('s') if ctrl => return self.save(cx),
-            KeyCode::Esc => return Action::Pop,
-            KeyCode::Tab | KeyCode::Down | KeyCode::BackTab | KeyCode::Up => self.focus = 1 - self.focus,
-            KeyCode::Enter if self.focus == 1 => return self.save(cx),
-            KeyCode::Enter => self.focus = 1,
+        match crate::tui::keys::command(FORM_KEYS, &key, true, is_text_form_key) {
+            Some(FormCmd::Save) => return self.save(cx),
+            Some(FormCmd::Cancel) => return Action::Pop,
+            Some(FormCmd::NextField | FormCmd::PrevField) => self.focus = 1 - self.focus,
+            Some(FormCmd::Enter) if self.focus == 1 => return self.save(cx),
+            Some(FormCmd::Enter) => self.focus = 1,
             _ => {
                 edit_text(if self.focus == 0 { &mut self.to } else { &mut self.reason }, key);
             }
@@ -1104,13 +1092,7 @@ impl Screen for ComplaintFiguresScreen {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            (t.keys_up_down, t.key_move),
-            ("Enter", t.cm().key_list),
-            ("[ ]", t.key_quarter),
-            ("x", t.key_export),
-            ("Esc", t.key_back),
-        ]
+        crate::tui::keys::shown(FIGURES_KEYS, t, false, |_| true)
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
@@ -1120,24 +1102,28 @@ impl Screen for ComplaintFiguresScreen {
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
         let n = self.units(cx.t).len();
-        if super::list_nav(&mut self.state, key, n) {
+        let Some(cmd) = crate::tui::keys::command(FIGURES_KEYS, &key, false, |_| true) else {
             return Action::None;
-        }
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
+        };
+        match cmd {
+            ListCmd::Nav(to) => {
+                super::nav(&mut self.state, to, n);
+                Action::None
+            }
+            ListCmd::Back => Action::Pop,
             // The quarter's complaints behind the figures, each opening its full history.
-            KeyCode::Enter => match ComplaintsScreen::of_quarter(self.view.quarter, cx) {
+            ListCmd::Open => match ComplaintsScreen::of_quarter(self.view.quarter, cx) {
                 Ok(s) => Action::Push(Box::new(s)),
                 Err(e) => Action::error(e),
             },
-            KeyCode::Char('[') => match cx.api.complaint_figures(Some(self.view.quarter.prev())) {
+            ListCmd::PrevQuarter => match cx.api.complaint_figures(Some(self.view.quarter.prev())) {
                 Ok(v) => {
                     self.view = v;
                     Action::None
                 }
                 Err(e) => Action::error(e),
             },
-            KeyCode::Char(']') if self.view.quarter < Quarter::of(cx.me.today) => {
+            ListCmd::NextQuarter if self.view.quarter < Quarter::of(cx.me.today) => {
                 match cx.api.complaint_figures(Some(self.view.quarter.next())) {
                     Ok(v) => {
                         self.view = v;
@@ -1146,7 +1132,7 @@ impl Screen for ComplaintFiguresScreen {
                     Err(e) => Action::error(e),
                 }
             }
-            KeyCode::Char('x') => super::export_report(
+            ListCmd::Export => super::export_report(
                 cx,
                 crate::service::views::ReportKind::Complaints,
                 Some(self.view.quarter),
@@ -1220,4 +1206,222 @@ impl Screen for ComplaintFiguresScreen {
         let table = Columns::list(&cols, cells, body.width, th.title, th.selection);
         f.render_stateful_widget(table, body, &mut self.state);
     }
+}
+
+/// What a key does on the complaint list and the complaint figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListCmd {
+    Nav(crate::tui::keys::Nav),
+    Open,
+    Filter,
+    PrevQuarter,
+    NextQuarter,
+    Back,
+    Refresh,
+    Figures,
+    Receive,
+    Export,
+}
+
+mod key_tables {
+    use super::{DetailCmd, FormCmd, ListCmd};
+    use crate::tui::keys::{Entry, F, FT, Global, How, T, ch, code, ctrl, key};
+    use crossterm::event::KeyCode;
+
+    /// The complaint list's keys: dispatch, footer, help and docs/KEYS.md all read this.
+    pub static LIST_KEYS: &[Entry<ListCmd>] = &[
+        Entry::Nav(ListCmd::Nav),
+        key(
+            &[code(KeyCode::Enter)],
+            ListCmd::Open,
+            |t| t.cm().key_history,
+            How {
+                doc: Some(
+                    "打开投诉，看全部经过；`n` 办结当前环节（反馈环节要选客户意见），`R` 改派（管理者，要写理由）",
+                ),
+                ..F
+            },
+        ),
+        key(
+            &[ch('a')],
+            ListCmd::Filter,
+            |t| t.cm().key_filter,
+            How { doc: Some("切换：未办结 / 已逾期 / 本季度 / 全部"), ..F },
+        ),
+        key(
+            &[ch('[')],
+            ListCmd::PrevQuarter,
+            |t| t.key_quarter,
+            How {
+                label: Some(|_| "[ ]"),
+                doc_keys: Some("`[` / `]`"),
+                doc: Some("本季度的投诉：上一季度 / 下一季度"),
+                ..F
+            },
+        ),
+        key(&[ch(']')], ListCmd::NextQuarter, |t| t.key_quarter, crate::tui::keys::PARTNER),
+        key(&[code(KeyCode::Esc), ch('q')], ListCmd::Back, |t| t.key_back, F),
+        key(&[ch('r')], ListCmd::Refresh, |t| t.key_refresh, F),
+        key(
+            &[ch('f')],
+            ListCmd::Figures,
+            |t| t.cm().key_figures,
+            How { doc: Some("投诉统计（管理者）；在统计里 `x` 导出工作簿"), ..F },
+        ),
+        key(
+            &[ch('o')],
+            ListCmd::Receive,
+            |t| t.cm().key_receive,
+            How {
+                doc: Some("受理投诉：先搜索客户（和「搜索」一样输入），Enter 打开受理表"), ..F
+            },
+        ),
+        Entry::Page(ListCmd::Nav),
+    ];
+
+    /// The complaint figures' keys.
+    pub static FIGURES_KEYS: &[Entry<ListCmd>] = &[
+        Entry::Nav(ListCmd::Nav),
+        key(
+            &[code(KeyCode::Enter)],
+            ListCmd::Open,
+            |t| t.cm().key_list,
+            How { doc: Some("列出这个季度的投诉"), ..F },
+        ),
+        key(
+            &[ch('[')],
+            ListCmd::PrevQuarter,
+            |t| t.key_quarter,
+            How {
+                label: Some(|_| "[ ]"),
+                doc_keys: Some("`[` / `]`"),
+                doc: Some("上一季度 / 下一季度"),
+                ..F
+            },
+        ),
+        key(&[ch(']')], ListCmd::NextQuarter, |t| t.key_quarter, crate::tui::keys::PARTNER),
+        key(&[ch('x')], ListCmd::Export, |t| t.key_export, How { doc: Some("导出工作簿"), ..F }),
+        key(&[code(KeyCode::Esc), ch('q')], ListCmd::Back, |t| t.key_back, F),
+        Entry::Page(ListCmd::Nav),
+        Entry::Global(Global::Help),
+    ];
+
+    /// One complaint's history.
+    pub static DETAIL_KEYS: &[Entry<DetailCmd>] = &[
+        key(
+            &[ch('n')],
+            DetailCmd::Finish,
+            |t| t.cm().key_finish,
+            How { doc: Some("办结当前环节（反馈环节要选客户意见）"), ..F },
+        ),
+        key(
+            &[code(KeyCode::Down), ch('j')],
+            DetailCmd::ScrollDown,
+            |t| t.key_move,
+            How {
+                label: Some(|t| t.keys_up_down), doc_keys: Some("↑↓ / `j` `k`"), doc: Some("滚动"), ..F
+            },
+        ),
+        key(&[code(KeyCode::Up), ch('k')], DetailCmd::ScrollUp, |t| t.key_move, crate::tui::keys::PARTNER),
+        key(&[code(KeyCode::Esc), ch('q'), code(KeyCode::Left), ch('h')], DetailCmd::Back, |t| t.key_back, F),
+        key(&[ch('r')], DetailCmd::Refresh, |t| t.key_refresh, F),
+        key(
+            &[ch('R')],
+            DetailCmd::Reassign,
+            |t| t.cm().key_reassign,
+            How { doc: Some("改派（管理者，要写理由）"), ..F },
+        ),
+    ];
+
+    /// The complaint forms (receiving, finishing a step, reassigning); other keys are text.
+    pub static FORM_KEYS: &[Entry<FormCmd>] = &[
+        key(
+            &[ctrl('s')],
+            FormCmd::Save,
+            |t| t.key_save,
+            How { doc: Some("保存（最后一项上的 Enter 也保存）"), ..FT },
+        ),
+        key(
+            &[code(KeyCode::Tab), code(KeyCode::Down)],
+            FormCmd::NextField,
+            |t| t.key_next_field,
+            How { doc_keys: Some("Tab、↓ / Shift-Tab、↑"), doc: Some("下一项 / 上一项"), ..FT },
+        ),
+        key(
+            &[code(KeyCode::Right)],
+            FormCmd::ChoiceNext,
+            |t| t.key_choose,
+            How {
+                label: Some(|t| t.keys_left_right),
+                doc_keys: Some("←→"),
+                doc: Some("在渠道、类别、严重程度、客户意见中选择；办结环节时选下一环节负责人（本网点在职员工）"),
+                ..F
+            },
+        ),
+        key(&[code(KeyCode::Left)], FormCmd::ChoicePrev, |t| t.key_choose, crate::tui::keys::PARTNER),
+        key(
+            &[code(KeyCode::Esc)],
+            FormCmd::Cancel,
+            |t| t.key_cancel,
+            How { doc: Some("取消（受理表的草稿一并删除，记一条审计）"), ..FT },
+        ),
+        key(
+            &[code(KeyCode::BackTab), code(KeyCode::Up)],
+            FormCmd::PrevField,
+            |t| t.key_prev_field,
+            How { doc_keys: Some(""), ..FT },
+        ),
+        key(
+            &[ch(' ')],
+            FormCmd::Choose,
+            |t| t.key_choose,
+            How { doc_keys: Some("空格"), doc: Some("在受理表的选项中选择"), ..F },
+        ),
+        key(
+            &[code(KeyCode::Enter)],
+            FormCmd::Enter,
+            |t| t.key_enter_form,
+            How { doc: Some("下一项；在最后一项上保存"), ..T },
+        ),
+        key(&[ctrl('u')], FormCmd::Clear, |t| t.key_clear, How { doc: Some("清空当前这一栏"), ..FT }),
+    ];
+}
+
+pub use key_tables::{DETAIL_KEYS, FIGURES_KEYS, FORM_KEYS, LIST_KEYS};
+
+/// What a key does on one complaint's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailCmd {
+    Finish,
+    ScrollDown,
+    ScrollUp,
+    Back,
+    Refresh,
+    Reassign,
+}
+
+/// What a key does in a complaint form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormCmd {
+    Save,
+    NextField,
+    ChoiceNext,
+    ChoicePrev,
+    Cancel,
+    PrevField,
+    Choose,
+    Enter,
+    Clear,
+}
+
+impl StepForm {
+    /// The focused field takes text (letters and ←→ are not commands there).
+    fn typing(&self) -> bool {
+        matches!(self.field(), StepField::Note | StepField::ToldOn)
+    }
+}
+
+/// The reassign form has no choices: only the keys every text form has.
+fn is_text_form_key(c: FormCmd) -> bool {
+    !matches!(c, FormCmd::ChoiceNext | FormCmd::ChoicePrev | FormCmd::Choose)
 }

@@ -16,6 +16,7 @@ use ratatui::widgets::Paragraph;
 use ratatui_textarea::TextArea;
 
 use super::super::columns::{fit_line, wrap_at_gaps};
+use super::super::keys::{self, Entry, F, FT, How, Key, alt, ch, code, ctrl, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::super::text::Text;
 use super::super::ui;
@@ -680,24 +681,163 @@ fn saved_message(logged: &Logged, cx: &Ctx) -> String {
     parts.join(" · ")
 }
 
+/// What a key does on the contact form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    NextField,
+    PrevField,
+    ChoiceNext,
+    ChoicePrev,
+    ChoiceNumber,
+    TickRight,
+    TickLeft,
+    Tick,
+    TickNumber,
+    Save,
+    Cancel,
+    ConfirmCancel,
+    Enter,
+    Clear,
+    Newline,
+}
+
+/// What the focused field makes of keys: a choice, the task ticks, text, or the question
+/// whether to drop what was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyMode {
+    Choice,
+    Tasks,
+    Text,
+    Confirm,
+}
+
+impl ContactForm {
+    fn key_mode(&self) -> KeyMode {
+        if self.confirm_cancel {
+            KeyMode::Confirm
+        } else if self.focus == Field::Tasks {
+            KeyMode::Tasks
+        } else if self.choice_len(self.focus) > 0 && self.choice(self.focus).is_some() {
+            KeyMode::Choice
+        } else {
+            KeyMode::Text
+        }
+    }
+}
+
+/// Which commands the form takes in `mode` with `focus`.
+fn offers(mode: KeyMode, focus: Field, c: Cmd) -> bool {
+    match c {
+        Cmd::ConfirmCancel => mode == KeyMode::Confirm,
+        _ if mode == KeyMode::Confirm => false,
+        Cmd::ChoiceNext | Cmd::ChoicePrev | Cmd::ChoiceNumber => mode == KeyMode::Choice,
+        Cmd::TickRight | Cmd::TickLeft | Cmd::Tick | Cmd::TickNumber => mode == KeyMode::Tasks,
+        Cmd::Clear => mode == KeyMode::Text,
+        Cmd::Newline => focus == Field::Note,
+        _ => true,
+    }
+}
+
+const DIGITS: &[Key] =
+    &[ch('0'), ch('1'), ch('2'), ch('3'), ch('4'), ch('5'), ch('6'), ch('7'), ch('8'), ch('9')];
+
+/// The contact form's keys: dispatch, footer, help and docs/KEYS.md all read this. Letters,
+/// digits and Space are typed text in a text field and commands on a choice or the task list.
+pub static KEYS: &[Entry<Cmd>] = &[
+    key(&[ch('y'), ch('Y')], Cmd::ConfirmCancel, |t| t.key_yes, How { doc_keys: Some(""), ..F }),
+    key(
+        &[code(KeyCode::Tab), code(KeyCode::Down)],
+        Cmd::NextField,
+        |t| t.key_next_field,
+        How { doc_keys: Some("Tab、↓ / Shift-Tab、↑"), doc: Some("下一项 / 上一项"), ..FT },
+    ),
+    key(
+        &[code(KeyCode::Right), ch(' '), ch('l')],
+        Cmd::ChoiceNext,
+        |t| t.key_choose,
+        How {
+            label: Some(|t| t.keys_left_right),
+            doc_keys: Some("←→、空格"),
+            doc: Some("在选项中选择"),
+            ..F
+        },
+    ),
+    key(&[code(KeyCode::Left), ch('h')], Cmd::ChoicePrev, |t| t.key_choose, keys::PARTNER),
+    key(
+        &[code(KeyCode::Right), ch('l')],
+        Cmd::TickRight,
+        |t| t.key_choose,
+        How { label: Some(|t| t.keys_left_right), doc_keys: Some(""), ..F },
+    ),
+    key(&[code(KeyCode::Left), ch('h')], Cmd::TickLeft, |t| t.key_choose, keys::PARTNER),
+    key(&[ctrl('s')], Cmd::Save, |t| t.key_save, How { doc: Some("随时保存"), ..FT }),
+    key(
+        &[code(KeyCode::Esc)],
+        Cmd::Cancel,
+        |t| t.key_cancel,
+        How {
+            doc: Some("取消（已填写时先确认，按 `y` 放弃；取消后草稿一并删除）"), ..FT
+        },
+    ),
+    key(
+        &[code(KeyCode::BackTab), code(KeyCode::Up)],
+        Cmd::PrevField,
+        |t| t.key_prev_field,
+        How { doc_keys: Some(""), ..FT },
+    ),
+    key(
+        DIGITS,
+        Cmd::ChoiceNumber,
+        |t| t.key_pick,
+        How {
+            label: Some(|_| "0-9"),
+            doc_keys: Some("数字"),
+            doc: Some("直接选第几个选项（满意度：0 不填，1–5 分）；在“本次完成”上勾选或取消第几项"),
+            ..F
+        },
+    ),
+    key(
+        &[ch('1'), ch('2'), ch('3'), ch('4'), ch('5'), ch('6'), ch('7'), ch('8'), ch('9')],
+        Cmd::TickNumber,
+        |t| t.key_pick,
+        How { label: Some(|_| "1-9"), doc_keys: Some(""), ..F },
+    ),
+    key(
+        &[ch(' '), ch('x')],
+        Cmd::Tick,
+        |t| t.key_tick,
+        How {
+            doc: Some("在“本次完成”上勾选或取消光标所在的任务（←→ 移动光标）"), ..F
+        },
+    ),
+    key(
+        &[code(KeyCode::Enter)],
+        Cmd::Enter,
+        |t| t.key_enter_form,
+        How { doc: Some("下一项；在最后一项上保存"), ..FT },
+    ),
+    key(&[ctrl('u')], Cmd::Clear, |t| t.key_clear, How { doc: Some("清空当前文字"), ..FT }),
+    key(
+        &[ctrl('j'), alt(KeyCode::Enter), Key { code: KeyCode::Enter, mods: KeyModifiers::CONTROL }],
+        Cmd::Newline,
+        |t| t.key_newline,
+        How {
+            doc: Some(
+                "在备注中换行（备注可以写多行，框最多长到 4 行；粘贴的多行文字保留换行，终端以 CR 发送的换行也一样）",
+            ),
+            ..FT
+        },
+    ),
+];
+
 impl Screen for ContactForm {
     fn title(&self, t: &Text) -> String {
         format!("{} · {}", t.contact_form, self.card.client.name)
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            ("Tab", t.key_next_field),
-            (t.keys_left_right, t.key_choose),
-            ("Ctrl-S", t.key_save),
-            ("Esc", t.key_cancel),
-            ("Shift-Tab", t.key_prev_field),
-            ("1-6", t.key_pick),
-            ("Space", t.key_tick),
-            ("Enter", t.key_enter_form),
-            ("Ctrl-U", t.key_clear),
-            ("Ctrl-J", t.key_newline),
-        ]
+        let mode = self.key_mode();
+        keys::shown(KEYS, t, mode == KeyMode::Text, |c| offers(mode, self.focus, c))
     }
 
     fn takes_text(&self) -> bool {
@@ -705,83 +845,79 @@ impl Screen for ContactForm {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if self.confirm_cancel {
-            return match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => {
-                    // Cancelled on purpose: the draft goes too (this form's own only).
-                    if self.owns_draft {
-                        let _ = cx.api.discard_draft(self.client.clone());
-                    }
-                    Action::Pop
+        let mode = self.key_mode();
+        let cmd = keys::command(KEYS, &key, mode == KeyMode::Text, |c| offers(mode, self.focus, c));
+        if mode == KeyMode::Confirm {
+            if cmd == Some(Cmd::ConfirmCancel) {
+                // Cancelled on purpose: the draft goes too (this form's own only).
+                if self.owns_draft {
+                    let _ = cx.api.discard_draft(self.client.clone());
                 }
-                _ => {
-                    self.confirm_cancel = false;
-                    Action::None
-                }
-            };
+                return Action::Pop;
+            }
+            self.confirm_cancel = false;
+            return Action::None;
         }
-        match key.code {
-            KeyCode::Char('s') if ctrl => return self.save(cx),
-            KeyCode::Esc => {
+        // The digit a number key stands for.
+        let digit = match key.code {
+            KeyCode::Char(c) => c.to_digit(10).map(|d| d as usize),
+            _ => None,
+        };
+        match cmd {
+            Some(Cmd::Save) => return self.save(cx),
+            Some(Cmd::Cancel) => {
                 if self.dirty {
                     self.confirm_cancel = true;
                     return Action::None;
                 }
                 return Action::Pop;
             }
-            // A new line in the note: Ctrl-J (what many terminals send for Ctrl-Enter too) or
-            // Alt-Enter; Enter alone still moves on, as everywhere in the form.
-            KeyCode::Char('j') | KeyCode::Enter
-                if self.focus == Field::Note
-                    && (key.code == KeyCode::Enter) == key.modifiers.contains(KeyModifiers::ALT)
-                    && (ctrl || key.modifiers.contains(KeyModifiers::ALT)) =>
-            {
+            Some(Cmd::ConfirmCancel) => {}
+            Some(Cmd::Newline) => {
                 self.note.insert_newline();
                 self.changed();
             }
-            KeyCode::Tab | KeyCode::Down => self.move_focus(1),
-            KeyCode::BackTab | KeyCode::Up => self.move_focus(-1),
-            KeyCode::Enter => {
+            Some(Cmd::NextField) => self.move_focus(1),
+            Some(Cmd::PrevField) => self.move_focus(-1),
+            Some(Cmd::Enter) => {
                 if self.fields().last() == Some(&self.focus) {
                     return self.save(cx);
                 }
                 self.move_focus(1);
             }
-            _ if self.focus == Field::Tasks => {
+            Some(Cmd::TickRight) => self.tick_at = (self.tick_at + 1) % self.ticks.len().max(1),
+            Some(Cmd::TickLeft) => {
                 let len = self.ticks.len().max(1);
-                match key.code {
-                    KeyCode::Right | KeyCode::Char('l') => self.tick_at = (self.tick_at + 1) % len,
-                    KeyCode::Left | KeyCode::Char('h') => self.tick_at = (self.tick_at + len - 1) % len,
-                    KeyCode::Char(' ') | KeyCode::Char('x') => self.toggle_tick(self.tick_at, cx),
-                    KeyCode::Char(c @ '1'..='9') => self.toggle_tick(c as usize - '1' as usize, cx),
-                    _ => {}
+                self.tick_at = (self.tick_at + len - 1) % len;
+            }
+            Some(Cmd::Tick) => self.toggle_tick(self.tick_at, cx),
+            Some(Cmd::TickNumber) => {
+                if let Some(n) = digit {
+                    self.toggle_tick(n.wrapping_sub(1), cx);
                 }
             }
-            _ => {
+            Some(Cmd::ChoiceNext | Cmd::ChoicePrev | Cmd::ChoiceNumber) => {
                 let f = self.focus;
                 let len = self.choice_len(f);
-                if len > 0
-                    && let Some(current) = self.choice(f)
-                {
-                    match key.code {
-                        KeyCode::Right | KeyCode::Char(' ') | KeyCode::Char('l') => {
-                            self.pick(f, current + 1, cx)
-                        }
-                        KeyCode::Left | KeyCode::Char('h') => self.pick(f, current + len - 1, cx),
-                        KeyCode::Char(c @ '0'..='9') => {
-                            let n = c as usize - '0' as usize;
+                if let Some(current) = self.choice(f) {
+                    match cmd {
+                        Some(Cmd::ChoiceNext) => self.pick(f, current + 1, cx),
+                        Some(Cmd::ChoicePrev) => self.pick(f, current + len - 1, cx),
+                        _ => {
                             // Satisfaction options are 0 (not given) to 5; the others count from 1.
+                            let n = digit.unwrap_or(0);
                             let to = if f == Field::Satisfaction { n } else { n.wrapping_sub(1) };
                             if to < len {
                                 self.pick(f, to, cx);
                             }
                         }
-                        _ => {}
                     }
-                } else if let Some(text) = self.text_mut(f) {
-                    let changed =
-                        if ctrl && key.code == KeyCode::Char('u') { text.clear() } else { text.input(key) };
+                }
+            }
+            Some(Cmd::Clear) | None => {
+                let f = self.focus;
+                if let Some(text) = self.text_mut(f) {
+                    let changed = if cmd == Some(Cmd::Clear) { text.clear() } else { text.input(key) };
                     if changed {
                         if f == Field::NextCallback {
                             self.next_touched = true;

@@ -11,10 +11,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
 use super::super::columns::{Column, Columns, fit_line};
+use super::super::keys::{self, F, Global, How, Nav, ch, code, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::roster::RosterScreen;
-use super::{export_report, list_nav, percent_line};
+use super::{export_report, nav, percent_line};
 use crate::domain::Quarter;
 use crate::domain::coverage::{Figures, StaffCoverage};
 use crate::domain::quota::Standing;
@@ -33,6 +34,60 @@ enum Entry {
     Outlet(usize),
     Staff(usize, usize),
 }
+
+/// What a key does on 覆盖 / 员工绩效.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Nav(Nav),
+    Open,
+    Sort,
+    Performance,
+    Trend,
+    PrevQuarter,
+    NextQuarter,
+    Export,
+    Refresh,
+}
+
+/// 覆盖's keys: dispatch, footer, help and docs/KEYS.md all read this.
+pub static KEYS: &[keys::Entry<Cmd>] = &[
+    keys::Entry::Nav(Cmd::Nav),
+    key(&[code(KeyCode::Enter)], Cmd::Open, |t| t.key_open_roster, How { doc: Some("看某人的名单"), ..F }),
+    key(&[ch('s')], Cmd::Sort, |t| t.key_sort, How { doc: Some("按网点 / 按差额排序"), ..F }),
+    key(
+        &[ch('v')],
+        Cmd::Performance,
+        |t| t.key_performance,
+        How {
+            doc: Some("执行 / 员工绩效（流失、新增金卡、转化、资产变化、联系、满意度）"), ..F
+        },
+    ),
+    key(
+        &[ch('t')],
+        Cmd::Trend,
+        |t| t.key_trend,
+        How { doc: Some("员工绩效里：所选员工或网点近八个季度的趋势"), ..F },
+    ),
+    key(
+        &[ch('[')],
+        Cmd::PrevQuarter,
+        |t| t.key_quarter,
+        How {
+            label: Some(|_| "[ ]"), doc_keys: Some("`[` / `]`"), doc: Some("上一季度 / 下一季度"), ..F
+        },
+    ),
+    key(&[ch(']')], Cmd::NextQuarter, |t| t.key_quarter, keys::PARTNER),
+    key(
+        &[ch('x')],
+        Cmd::Export,
+        |t| t.key_export,
+        How { doc: Some("导出 Excel（绩效时导出员工绩效）"), ..F },
+    ),
+    keys::Entry::Global(Global::Help),
+    keys::Entry::Global(Global::Quit),
+    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, F),
+    keys::Entry::Page(Cmd::Nav),
+];
 
 pub struct CoverageScreen {
     view: CoverageView,
@@ -163,29 +218,20 @@ fn result_cells(r: &StaffResults, cx: &Ctx) -> Vec<Line<'static>> {
     ]
 }
 
+impl CoverageScreen {
+    /// The trend is of 员工绩效's figures: only there.
+    fn offers(&self, c: Cmd) -> bool {
+        c != Cmd::Trend || self.performance.is_some()
+    }
+}
+
 impl Screen for CoverageScreen {
     fn title(&self, t: &Text) -> String {
         if self.performance.is_some() { t.performance } else { t.coverage }.to_string()
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        let mut keys = vec![
-            (t.keys_up_down, t.key_move),
-            ("Enter", t.key_open_roster),
-            ("s", t.key_sort),
-            ("v", t.key_performance),
-        ];
-        if self.performance.is_some() {
-            keys.push(("t", t.key_trend));
-        }
-        keys.extend([
-            ("[ ]", t.key_quarter),
-            ("x", t.key_export),
-            ("?", t.key_help),
-            ("q", t.key_quit),
-            ("r", t.key_refresh),
-        ]);
-        keys
+        keys::shown(KEYS, t, false, |c| self.offers(c))
     }
 
     fn legend(&self, t: &Text) -> Vec<String> {
@@ -209,28 +255,30 @@ impl Screen for CoverageScreen {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        if list_nav(&mut self.state, key, self.lines.len()) {
-            return Action::None;
-        }
-        match key.code {
-            KeyCode::Enter => match self.staff_at(self.state.selected().unwrap_or(0)) {
+        let Some(cmd) = keys::command(KEYS, &key, false, |c| self.offers(c)) else { return Action::None };
+        match cmd {
+            Cmd::Nav(to) => {
+                nav(&mut self.state, to, self.lines.len());
+                Action::None
+            }
+            Cmd::Open => match self.staff_at(self.state.selected().unwrap_or(0)) {
                 Some(s) => match RosterScreen::of_staff(s.staff.no.clone(), cx) {
                     Ok(r) => Action::Push(Box::new(r)),
                     Err(e) => Action::error(e),
                 },
                 None => Action::None,
             },
-            KeyCode::Char('s') => {
+            Cmd::Sort => {
                 self.order = if self.order == Order::Outlet { Order::Shortfall } else { Order::Outlet };
                 self.build();
                 self.state.select(Some(0));
                 Action::None
             }
-            KeyCode::Char('[') => {
+            Cmd::PrevQuarter => {
                 self.quarter = Some(self.view.quarter.prev());
                 Action::after(self.refresh(cx))
             }
-            KeyCode::Char(']') => {
+            Cmd::NextQuarter => {
                 let next = self.view.quarter.next();
                 if Quarter::of(self.view.today) >= next {
                     self.quarter = Some(next);
@@ -238,7 +286,7 @@ impl Screen for CoverageScreen {
                 }
                 Action::None
             }
-            KeyCode::Char('v') => {
+            Cmd::Performance => {
                 self.performance = match self.performance.take() {
                     Some(_) => None,
                     None => match cx.api.performance(self.quarter) {
@@ -254,7 +302,7 @@ impl Screen for CoverageScreen {
             }
             // The selected person's or outlet's last eight quarters, from 员工绩效 only (the
             // trend is of its figures).
-            KeyCode::Char('t') if self.performance.is_some() => {
+            Cmd::Trend => {
                 let at = self.state.selected().unwrap_or(0);
                 let whose = match self.lines.get(at) {
                     Some(Entry::Staff(o, s)) => {
@@ -273,13 +321,12 @@ impl Screen for CoverageScreen {
                     None => Action::None,
                 }
             }
-            KeyCode::Char('x') => {
+            Cmd::Export => {
                 let kind =
                     if self.performance.is_some() { ReportKind::Performance } else { ReportKind::Coverage };
                 export_report(cx, kind, Some(self.view.quarter))
             }
-            KeyCode::Char('r') => Action::after(self.refresh(cx)),
-            _ => Action::None,
+            Cmd::Refresh => Action::after(self.refresh(cx)),
         }
     }
 

@@ -8,9 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, TableState};
 
 use super::super::columns::{Column, Columns};
+use super::super::keys::{self, Entry, F, Global, How, Nav, ch, code, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
-use super::{list_nav, open_client};
+use super::{nav, open_client};
 use crate::domain::Quarter;
 use crate::domain::results::ClientState;
 use crate::service::ServiceError;
@@ -48,13 +49,29 @@ fn state_text(s: &ClientState, t: &Text) -> String {
     format!("{}·{}·{}", t.tier(s.tier), t.segment(s.segment), t.status(s.status))
 }
 
+/// What a key does on the clients behind a figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Nav(Nav),
+    Open,
+    Back,
+}
+
+/// The clients behind a 成效 figure: dispatch, footer, help and docs/KEYS.md read this.
+pub static KEYS: &[Entry<Cmd>] = &[
+    Entry::Nav(Cmd::Nav),
+    key(&[code(KeyCode::Enter)], Cmd::Open, |t| t.key_open, How { doc: Some("打开客户"), ..F }),
+    Entry::Global(Global::Help),
+    key(&[ch('q'), code(KeyCode::Esc), code(KeyCode::Left), ch('h')], Cmd::Back, |t| t.key_back, F),
+    Entry::Page(Cmd::Nav),
+];
 impl Screen for DrillScreen {
     fn title(&self, t: &Text) -> String {
         format!("{} {}", self.quarter, figure_label(self.figure, t).trim())
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![(t.keys_up_down, t.key_move), ("Enter", t.key_open), ("?", t.key_help), ("q", t.key_back)]
+        keys::shown(KEYS, t, false, |_| true)
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
@@ -65,16 +82,17 @@ impl Screen for DrillScreen {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        if list_nav(&mut self.state, key, self.rows.len()) {
-            return Action::None;
-        }
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Left | KeyCode::Char('h') => Action::Pop,
-            KeyCode::Enter => match self.state.selected().and_then(|i| self.rows.get(i)) {
+        match keys::command(KEYS, &key, false, |_| true) {
+            Some(Cmd::Nav(to)) => {
+                nav(&mut self.state, to, self.rows.len());
+                Action::None
+            }
+            Some(Cmd::Back) => Action::Pop,
+            Some(Cmd::Open) => match self.state.selected().and_then(|i| self.rows.get(i)) {
                 Some(r) => open_client(r.no.clone(), cx),
                 None => Action::None,
             },
-            _ => Action::None,
+            None => Action::None,
         }
     }
 

@@ -9,10 +9,11 @@ use ratatui::widgets::{List, ListItem, ListState, Paragraph, TableState};
 use ratatui_textarea::TextArea;
 
 use super::super::columns::wrap_at_gaps;
+use super::super::keys::{self, Entry, F, FT, How, Nav, ch, code, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::super::text::{Lang, Text};
 use super::super::ui;
-use super::list_nav;
+use super::nav;
 use crate::domain::coverage::{StaffCoverage, receiver_order};
 use crate::domain::{ClientNo, OutletId, StaffNo};
 use crate::service::views::{MovePreview, StaffRef};
@@ -71,30 +72,62 @@ impl StaffPicker {
     }
 }
 
+/// What a key does while choosing a receiver and confirming a move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Nav(Nav),
+    Confirm,
+    Back,
+}
+
+/// Choosing who receives the clients: dispatch, footer, help and docs/KEYS.md read this.
+pub static PICKER_KEYS: &[Entry<Cmd>] = &[
+    Entry::Nav(Cmd::Nav),
+    key(
+        &[code(KeyCode::Enter)],
+        Cmd::Confirm,
+        |t| t.key_choose,
+        How {
+            doc: Some("选定接收人（只列出管理范围内的员工；本网点、离配额最远的排在前面）"), ..F
+        },
+    ),
+    key(&[code(KeyCode::Esc), ch('q')], Cmd::Back, |t| t.key_cancel, F),
+    Entry::Page(Cmd::Nav),
+];
+
+/// Confirming a move; every other key edits the reason.
+pub static CONFIRM_KEYS: &[Entry<Cmd>] = &[
+    key(
+        &[code(KeyCode::Enter)],
+        Cmd::Confirm,
+        |t| t.key_confirm_move,
+        How { doc: Some("确认移交（先填写原因：必填，记入审计）"), ..FT },
+    ),
+    key(&[code(KeyCode::Esc)], Cmd::Back, |t| t.key_cancel, FT),
+];
+
 impl Screen for StaffPicker {
     fn title(&self, t: &Text) -> String {
         t.pick_receiver.replace("{}", &self.clients.len().to_string())
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![(t.keys_up_down, t.key_move), ("Enter", t.key_choose), ("Esc", t.key_cancel)]
+        keys::shown(PICKER_KEYS, t, false, |c| self.error.is_none() || c == Cmd::Back)
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        if self.error.is_some() {
-            // Nothing to choose: only leaving makes sense.
-            return if matches!(key.code, KeyCode::Esc | KeyCode::Char('q')) {
-                Action::Pop
-            } else {
-                Action::None
-            };
-        }
-        if list_nav(&mut self.state, key, self.candidates.len() + 1) {
+        // Nothing to choose (the error says why): only leaving makes sense.
+        let Some(cmd) = keys::command(PICKER_KEYS, &key, false, |c| self.error.is_none() || c == Cmd::Back)
+        else {
             return Action::None;
-        }
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
-            KeyCode::Enter => match self.state.selected() {
+        };
+        match cmd {
+            Cmd::Nav(to) => {
+                nav(&mut self.state, to, self.candidates.len() + 1);
+                Action::None
+            }
+            Cmd::Back => Action::Pop,
+            Cmd::Confirm => match self.state.selected() {
                 Some(0) => match MoveConfirm::suggested(
                     self.clients.clone(),
                     self.names.clone(),
@@ -119,7 +152,6 @@ impl Screen for StaffPicker {
                 },
                 None => Action::None,
             },
-            _ => Action::None,
         }
     }
 
@@ -235,7 +267,7 @@ impl Screen for MoveConfirm {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![("Enter", t.key_confirm_move), ("Esc", t.key_cancel)]
+        keys::shown(CONFIRM_KEYS, t, true, |_| true)
     }
 
     fn takes_text(&self) -> bool {
@@ -243,10 +275,10 @@ impl Screen for MoveConfirm {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        match key.code {
-            KeyCode::Esc => Action::Pop,
-            KeyCode::Enter => self.confirm(cx),
-            _ => {
+        match keys::command(CONFIRM_KEYS, &key, true, |_| true) {
+            Some(Cmd::Back) => Action::Pop,
+            Some(Cmd::Confirm) => self.confirm(cx),
+            Some(Cmd::Nav(_)) | None => {
                 self.reason.input(key);
                 self.error = None;
                 Action::None

@@ -2,7 +2,7 @@
 //! product, which gives every maintainer one recommendation task per roster client; `e`
 //! corrects the selected launch, `w` withdraws it (both audited).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -11,10 +11,11 @@ use ratatui::widgets::{Paragraph, Row, Table, TableState};
 use ratatui_textarea::TextArea;
 
 use super::super::columns::{Column, Columns};
+use super::super::keys::{self, Entry, F, FT, Global, How, Nav, ONE_LINE, OneLine, ch, code, ctrl, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
-use super::{export_report, list_nav, percent_line};
+use super::{export_report, nav, percent_line};
 use crate::domain::LaunchId;
 use crate::domain::calendar::parse_date_input;
 use crate::service::ServiceError;
@@ -33,22 +34,85 @@ impl LaunchesScreen {
     }
 }
 
+/// What a key does on 新品.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Nav(Nav),
+    New,
+    Edit,
+    Withdraw,
+    Export,
+    Refresh,
+}
+
+/// 新品's keys: dispatch, footer, help and docs/KEYS.md all read this.
+pub static KEYS: &[Entry<Cmd>] = &[
+    Entry::Nav(Cmd::Nav),
+    key(
+        &[ch('n')],
+        Cmd::New,
+        |t| t.key_new_launch,
+        How {
+            doc: Some("发布新品推介（名称、说明、截止日，截止日写法同“下次回访”）"), ..F
+        },
+    ),
+    key(
+        &[ch('e')],
+        Cmd::Edit,
+        |t| t.key_edit_launch,
+        How {
+            doc: Some(
+                "修改选中的新品（名称、说明、截止日；已截止的不能改截止日，未完成的推介任务随新截止日改期；记入审计，网点负责人只能改本网点发布的）",
+            ),
+            ..F
+        },
+    ),
+    key(
+        &[ch('w')],
+        Cmd::Withdraw,
+        |t| t.key_withdraw_launch,
+        How {
+            doc: Some(
+                "撤回选中的新品（填写原因，Enter 撤回：未完成的推介任务取消、不算没做到，已完成的保留；已截止的不能撤回；记入审计）",
+            ),
+            ..F
+        },
+    ),
+    key(&[ch('x')], Cmd::Export, |t| t.key_export, How { doc: Some("导出 Excel"), ..F }),
+    Entry::Global(Global::Help),
+    Entry::Global(Global::Quit),
+    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, F),
+    Entry::Page(Cmd::Nav),
+];
+
+/// What a key does in the launch form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormCmd {
+    NextField,
+    Enter,
+    PrevField,
+    Save,
+    Cancel,
+    Clear,
+}
+
+/// The launch form's keys; every other key edits the field.
+pub static FORM_KEYS: &[Entry<FormCmd>] = &[
+    key(&[code(KeyCode::Tab), code(KeyCode::Down)], FormCmd::NextField, |t| t.key_next_field, FT),
+    key(&[ctrl('s')], FormCmd::Save, |t| t.key_save, FT),
+    key(&[code(KeyCode::Esc)], FormCmd::Cancel, |t| t.key_cancel, FT),
+    key(&[code(KeyCode::BackTab), code(KeyCode::Up)], FormCmd::PrevField, |t| t.key_prev_field, keys::T),
+    key(&[code(KeyCode::Enter)], FormCmd::Enter, |t| t.key_enter_form, keys::T),
+    key(&[ctrl('u')], FormCmd::Clear, |t| t.key_clear, keys::T),
+];
+
 impl Screen for LaunchesScreen {
     fn title(&self, t: &Text) -> String {
         t.launches_title.to_string()
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            (t.keys_up_down, t.key_move),
-            ("n", t.key_new_launch),
-            ("e", t.key_edit_launch),
-            ("w", t.key_withdraw_launch),
-            ("x", t.key_export),
-            ("?", t.key_help),
-            ("q", t.key_quit),
-            ("r", t.key_refresh),
-        ]
+        keys::shown(KEYS, t, false, |_| true)
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
@@ -59,22 +123,23 @@ impl Screen for LaunchesScreen {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        if list_nav(&mut self.state, key, self.launches.len()) {
-            return Action::None;
-        }
-        match key.code {
-            KeyCode::Char('n') => Action::Push(Box::new(LaunchForm::new(cx))),
-            KeyCode::Char('e') => match self.state.selected().and_then(|i| self.launches.get(i)) {
+        let Some(cmd) = keys::command(KEYS, &key, false, |_| true) else { return Action::None };
+        match cmd {
+            Cmd::Nav(to) => {
+                nav(&mut self.state, to, self.launches.len());
+                Action::None
+            }
+            Cmd::New => Action::Push(Box::new(LaunchForm::new(cx))),
+            Cmd::Edit => match self.state.selected().and_then(|i| self.launches.get(i)) {
                 Some(l) => Action::Push(Box::new(LaunchForm::correcting(l, cx))),
                 None => Action::None,
             },
-            KeyCode::Char('w') => match self.state.selected().and_then(|i| self.launches.get(i)) {
+            Cmd::Withdraw => match self.state.selected().and_then(|i| self.launches.get(i)) {
                 Some(l) if l.withdrawn.is_none() => Action::Push(Box::new(WithdrawForm::new(l, cx))),
                 _ => Action::None,
             },
-            KeyCode::Char('x') => export_report(cx, ReportKind::Launches, None),
-            KeyCode::Char('r') => Action::after(self.refresh(cx)),
-            _ => Action::None,
+            Cmd::Export => export_report(cx, ReportKind::Launches, None),
+            Cmd::Refresh => Action::after(self.refresh(cx)),
         }
     }
 
@@ -223,7 +288,7 @@ impl Screen for LaunchForm {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![("Tab", t.key_next_field), ("Ctrl-S", t.key_save), ("Esc", t.key_cancel)]
+        keys::shown(FORM_KEYS, t, true, |_| true)
     }
 
     fn takes_text(&self) -> bool {
@@ -231,12 +296,12 @@ impl Screen for LaunchForm {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => Action::Pop,
-            KeyCode::Char('s') if ctrl => self.save(cx),
-            KeyCode::Tab | KeyCode::Down | KeyCode::Enter => {
-                if key.code == KeyCode::Enter && self.focus == Field::Deadline {
+        let cmd = keys::command(FORM_KEYS, &key, true, |_| true);
+        match cmd {
+            Some(FormCmd::Cancel) => Action::Pop,
+            Some(FormCmd::Save) => self.save(cx),
+            Some(FormCmd::NextField | FormCmd::Enter) => {
+                if cmd == Some(FormCmd::Enter) && self.focus == Field::Deadline {
                     return self.save(cx);
                 }
                 self.focus = match self.focus {
@@ -245,14 +310,26 @@ impl Screen for LaunchForm {
                 };
                 Action::None
             }
-            KeyCode::BackTab | KeyCode::Up => {
+            Some(FormCmd::PrevField) => {
                 self.focus = match self.focus {
                     Field::Deadline => Field::Description,
                     _ => Field::Name,
                 };
                 Action::None
             }
-            _ => {
+            // Ctrl-U empties the field, as in every other form (#14: the editor's own Ctrl-U undid).
+            Some(FormCmd::Clear) => {
+                let field = match self.focus {
+                    Field::Name => &mut self.name,
+                    Field::Description => &mut self.description,
+                    Field::Deadline => &mut self.deadline,
+                };
+                field.move_cursor(ratatui_textarea::CursorMove::End);
+                field.delete_line_by_head();
+                self.error = None;
+                Action::None
+            }
+            None => {
                 let field = match self.focus {
                     Field::Name => &mut self.name,
                     Field::Description => &mut self.description,
@@ -364,7 +441,7 @@ impl Screen for WithdrawForm {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![("Enter", t.key_save), ("Esc", t.key_cancel)]
+        keys::shown(ONE_LINE, t, true, |_| true)
     }
 
     fn takes_text(&self) -> bool {
@@ -372,12 +449,16 @@ impl Screen for WithdrawForm {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => Action::Pop,
-            KeyCode::Enter => self.save(cx),
-            KeyCode::Char('s') if ctrl => self.save(cx),
-            _ => {
+        match keys::command(ONE_LINE, &key, true, |_| true) {
+            Some(OneLine::Cancel) => Action::Pop,
+            Some(OneLine::Save) => self.save(cx),
+            // Ctrl-U clears the reason, as in every other one-line field (#14: it did not).
+            Some(OneLine::Clear) => {
+                self.reason = ui::text_input("", "");
+                self.error = None;
+                Action::None
+            }
+            None => {
                 self.reason.input(key);
                 self.error = None;
                 Action::None

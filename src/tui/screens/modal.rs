@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
+use super::super::keys::{self, Entry, F, How, Nav, ch, code, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
@@ -66,13 +67,63 @@ impl Confirm {
     }
 }
 
+/// An answer to a yes/no question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Yes,
+    No,
+}
+
+/// A yes/no question's keys.
+pub static CONFIRM_KEYS: &[Entry<Answer>] = &[
+    key(&[ch('y'), ch('Y')], Answer::Yes, |t| t.key_yes, F),
+    key(
+        &[ch('n'), ch('N'), code(KeyCode::Esc), ch('q')],
+        Answer::No,
+        |t| t.key_no,
+        How { label: Some(|_| "n/Esc"), ..F },
+    ),
+];
+
+/// What a key does with a kept contact draft (one offered, or a list of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DraftCmd {
+    Nav(Nav),
+    Resume,
+    Discard,
+    Later,
+}
+
+/// The keys of a kept draft's offer and of the list of drafts (↑↓ only there).
+pub static DRAFT_KEYS: &[Entry<DraftCmd>] = &[
+    Entry::Nav(DraftCmd::Nav),
+    key(&[code(KeyCode::Enter)], DraftCmd::Resume, |t| t.key_resume, How { doc: Some("继续填写"), ..F }),
+    key(
+        &[ch('d'), ch('D')],
+        DraftCmd::Discard,
+        |t| t.key_discard,
+        How { doc: Some("丢弃（选中的一份）草稿"), ..F },
+    ),
+    key(
+        &[code(KeyCode::Esc), ch('q')],
+        DraftCmd::Later,
+        |t| t.key_later,
+        How { doc: Some("以后再说（草稿保留，再为这位客户记录联系时先询问）"), ..F },
+    ),
+];
+
+/// The list of drafts moves with ↑↓ only.
+fn list_offers(c: DraftCmd) -> bool {
+    matches!(c, DraftCmd::Nav(Nav::Up | Nav::Down) | DraftCmd::Resume | DraftCmd::Discard | DraftCmd::Later)
+}
+
 impl Screen for Confirm {
     fn title(&self, _t: &Text) -> String {
         self.title.clone()
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![("y", t.key_yes), ("n/Esc", t.key_no)]
+        keys::shown(CONFIRM_KEYS, t, false, |_| true)
     }
 
     fn is_modal(&self) -> bool {
@@ -80,8 +131,8 @@ impl Screen for Confirm {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => match self.on_yes.take() {
+        match keys::command(CONFIRM_KEYS, &key, false, |_| true) {
+            Some(Answer::Yes) => match self.on_yes.take() {
                 Some(f) => match f(cx) {
                     // The question is answered either way: close it, then do what the answer did.
                     Action::None => Action::Pop,
@@ -89,8 +140,8 @@ impl Screen for Confirm {
                 },
                 None => Action::Pop,
             },
-            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
-            _ => Action::None,
+            Some(Answer::No) => Action::Pop,
+            None => Action::None,
         }
     }
 
@@ -124,7 +175,7 @@ impl Screen for DraftOffer {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![("Enter", t.key_resume), ("d", t.key_discard), ("Esc", t.key_later)]
+        keys::shown(DRAFT_KEYS, t, false, |c| !matches!(c, DraftCmd::Nav(_)))
     }
 
     fn is_modal(&self) -> bool {
@@ -132,19 +183,17 @@ impl Screen for DraftOffer {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        match key.code {
-            KeyCode::Enter => match ContactForm::from_draft(self.draft.clone(), cx) {
+        match keys::command(DRAFT_KEYS, &key, false, |c| !matches!(c, DraftCmd::Nav(_))) {
+            Some(DraftCmd::Resume) => match ContactForm::from_draft(self.draft.clone(), cx) {
                 Ok(form) => Action::Replace(Box::new(form)),
                 Err(e) => Action::error(e),
             },
-            KeyCode::Char('d') | KeyCode::Char('D') => {
-                match cx.api.discard_draft(self.draft.client.clone()) {
-                    Ok(()) => Action::Pop,
-                    Err(e) => Action::error(e),
-                }
-            }
-            KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
-            _ => Action::None,
+            Some(DraftCmd::Discard) => match cx.api.discard_draft(self.draft.client.clone()) {
+                Ok(()) => Action::Pop,
+                Err(e) => Action::error(e),
+            },
+            Some(DraftCmd::Later) => Action::Pop,
+            Some(DraftCmd::Nav(_)) | None => Action::None,
         }
     }
 
@@ -200,7 +249,7 @@ impl Screen for DraftList {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![("↑↓", t.key_move), ("Enter", t.key_resume), ("d", t.key_discard), ("Esc", t.key_later)]
+        keys::shown(DRAFT_KEYS, t, false, list_offers)
     }
 
     fn is_modal(&self) -> bool {
@@ -208,23 +257,23 @@ impl Screen for DraftList {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        match key.code {
-            KeyCode::Up | KeyCode::Char('k') => {
+        match keys::command(DRAFT_KEYS, &key, false, list_offers) {
+            Some(DraftCmd::Nav(Nav::Up)) => {
                 self.at = self.at.saturating_sub(1);
                 Action::None
             }
-            KeyCode::Down | KeyCode::Char('j') => {
+            Some(DraftCmd::Nav(_)) => {
                 self.at = (self.at + 1).min(self.drafts.len().saturating_sub(1));
                 Action::None
             }
-            KeyCode::Enter => match self.drafts.get(self.at) {
+            Some(DraftCmd::Resume) => match self.drafts.get(self.at) {
                 Some((d, _)) => match ContactForm::from_draft(d.clone(), cx) {
                     Ok(form) => Action::Replace(Box::new(form)),
                     Err(e) => Action::error(e),
                 },
                 None => Action::Pop,
             },
-            KeyCode::Char('d') | KeyCode::Char('D') => {
+            Some(DraftCmd::Discard) => {
                 let Some((d, _)) = self.drafts.get(self.at) else {
                     return Action::Pop;
                 };
@@ -235,8 +284,8 @@ impl Screen for DraftList {
                 self.at = self.at.min(self.drafts.len().saturating_sub(1));
                 if self.drafts.is_empty() { Action::Pop } else { Action::None }
             }
-            KeyCode::Esc | KeyCode::Char('q') => Action::Pop,
-            _ => Action::None,
+            Some(DraftCmd::Later) => Action::Pop,
+            None => Action::None,
         }
     }
 

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -11,6 +11,7 @@ use ratatui::text::Span;
 use ratatui::widgets::Paragraph;
 use ratatui_textarea::TextArea;
 
+use super::super::keys::{self, Entry, F, FT, How, ch, code, ctrl, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use crate::domain::ClientNo;
@@ -81,18 +82,38 @@ impl PlanEditor {
     }
 }
 
+/// What a key does in the plan editor (every other key is text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Save,
+    Cancel,
+    Newline,
+    ClearLine,
+    ConfirmDiscard,
+}
+
+/// The plan editor's keys: dispatch, footer, help and docs/KEYS.md all read this.
+pub static KEYS: &[Entry<Cmd>] = &[
+    key(&[ctrl('s')], Cmd::Save, |t| t.key_save, FT),
+    key(
+        &[code(KeyCode::Esc)],
+        Cmd::Cancel,
+        |t| t.key_cancel,
+        How { doc: Some("放弃（有修改时先确认，按 `y` 放弃）"), ..FT },
+    ),
+    key(&[code(KeyCode::Enter)], Cmd::Newline, |t| t.key_newline, FT),
+    key(&[ctrl('u')], Cmd::ClearLine, |t| t.key_clear_line, FT),
+    key(&[ch('y'), ch('Y')], Cmd::ConfirmDiscard, |t| t.key_yes, How { doc_keys: Some(""), ..F }),
+];
+
 impl Screen for PlanEditor {
     fn title(&self, t: &Text) -> String {
         format!("{} · {}", t.plan_editor, self.name)
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            ("Ctrl-S", t.key_save),
-            ("Esc", t.key_cancel),
-            ("Enter", t.key_newline),
-            ("Ctrl-U", t.key_clear_line),
-        ]
+        let asking = self.confirm_cancel;
+        keys::shown(KEYS, t, !asking, |c| (c == Cmd::ConfirmDiscard) == asking)
     }
 
     fn takes_text(&self) -> bool {
@@ -100,10 +121,11 @@ impl Screen for PlanEditor {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if self.confirm_cancel {
+        let asking = self.confirm_cancel;
+        let cmd = keys::command(KEYS, &key, !asking, |c| (c == Cmd::ConfirmDiscard) == asking);
+        if asking {
             self.confirm_cancel = false;
-            return if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+            return if cmd == Some(Cmd::ConfirmDiscard) {
                 // Given up on purpose: the kept copy goes too.
                 if self.has_draft {
                     let _ = cx.api.discard_plan_draft(self.client.clone());
@@ -113,15 +135,15 @@ impl Screen for PlanEditor {
                 Action::None
             };
         }
-        match key.code {
-            KeyCode::Char('s') if ctrl => match cx.api.set_plan(self.client.clone(), self.text()) {
+        match cmd {
+            Some(Cmd::Save) => match cx.api.set_plan(self.client.clone(), self.text()) {
                 Ok(()) => Action::PopSaved(cx.t.plan_saved.to_string()),
                 Err(e) => {
                     self.error = Some(e.to_string());
                     Action::None
                 }
             },
-            KeyCode::Esc => {
+            Some(Cmd::Cancel) => {
                 if self.restored || self.text().trim_end() != self.original.trim_end() {
                     self.confirm_cancel = true;
                     Action::None
@@ -129,11 +151,11 @@ impl Screen for PlanEditor {
                     Action::Pop
                 }
             }
-            KeyCode::Char('u') if ctrl => {
+            Some(Cmd::ClearLine) => {
                 self.editor.delete_line_by_head();
                 Action::None
             }
-            _ => {
+            Some(Cmd::Newline | Cmd::ConfirmDiscard) | None => {
                 self.editor.input(key);
                 self.error = None;
                 Action::None

@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::super::columns::wrap_at_gaps;
+use super::super::keys::{self, Entry, F, Global, How, Nav, ch, code, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
@@ -98,6 +99,46 @@ pub struct ResultsScreen {
     picked: usize,
 }
 
+/// What a key does on 成效.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Nav(Nav),
+    Drill,
+    PrevQuarter,
+    NextQuarter,
+    Export,
+    Refresh,
+}
+
+/// 成效's keys: dispatch, footer, help and docs/KEYS.md all read this.
+pub static KEYS: &[Entry<Cmd>] = &[
+    Entry::Nav(Cmd::Nav),
+    key(
+        &[code(KeyCode::Enter)],
+        Cmd::Drill,
+        |t| t.key_drill,
+        How { doc: Some("列出所选数字背后的客户（再按 Enter 打开客户卡）"), ..F },
+    ),
+    key(
+        &[ch('[')],
+        Cmd::PrevQuarter,
+        |t| t.key_quarter,
+        How {
+            label: Some(|_| "[ ]"), doc_keys: Some("`[` / `]`"), doc: Some("上一季度 / 下一季度"), ..F
+        },
+    ),
+    key(&[ch(']')], Cmd::NextQuarter, |t| t.key_quarter, keys::PARTNER),
+    key(&[ch('x')], Cmd::Export, |t| t.key_export, How { doc: Some("导出 Excel"), ..F }),
+    Entry::Global(Global::Help),
+    Entry::Global(Global::Quit),
+    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, F),
+];
+
+/// Five figures: ↑↓ pick one, no paging.
+fn offers(c: Cmd) -> bool {
+    !matches!(c, Cmd::Nav(Nav::PageUp | Nav::PageDown | Nav::Top | Nav::Bottom))
+}
+
 impl ResultsScreen {
     pub fn new(cx: &Ctx) -> Result<ResultsScreen, ServiceError> {
         Ok(ResultsScreen { view: cx.api.results(None)?, quarter: None, picked: 0 })
@@ -110,15 +151,7 @@ impl Screen for ResultsScreen {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            (t.keys_up_down, t.key_move),
-            ("Enter", t.key_drill),
-            ("[ ]", t.key_quarter),
-            ("x", t.key_export),
-            ("?", t.key_help),
-            ("q", t.key_quit),
-            ("r", t.key_refresh),
-        ]
+        keys::shown(KEYS, t, false, offers)
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
@@ -128,32 +161,31 @@ impl Screen for ResultsScreen {
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
         let figures = ResultsFigure::ALL.len();
-        match key.code {
-            KeyCode::Down | KeyCode::Char('j') => {
+        let Some(cmd) = keys::command(KEYS, &key, false, offers) else { return Action::None };
+        match cmd {
+            Cmd::Nav(Nav::Down) => {
                 self.picked = (self.picked + 1).min(figures - 1);
                 Action::None
             }
-            KeyCode::Up | KeyCode::Char('k') => {
+            Cmd::Nav(_) => {
                 self.picked = self.picked.saturating_sub(1);
                 Action::None
             }
-            KeyCode::Enter => {
-                match DrillScreen::new(self.view.quarter, ResultsFigure::ALL[self.picked], cx) {
-                    Ok(s) => Action::Push(Box::new(s)),
-                    Err(e) => Action::error(e),
-                }
-            }
-            KeyCode::Char('[') => {
+            Cmd::Drill => match DrillScreen::new(self.view.quarter, ResultsFigure::ALL[self.picked], cx) {
+                Ok(s) => Action::Push(Box::new(s)),
+                Err(e) => Action::error(e),
+            },
+            Cmd::PrevQuarter => {
                 self.quarter = Some(self.view.quarter.prev());
                 Action::after(self.refresh(cx))
             }
-            KeyCode::Char(']') if Quarter::of(self.view.today) > self.view.quarter => {
+            Cmd::NextQuarter if Quarter::of(self.view.today) > self.view.quarter => {
                 self.quarter = Some(self.view.quarter.next());
                 Action::after(self.refresh(cx))
             }
-            KeyCode::Char('x') => export_report(cx, ReportKind::Results, Some(self.view.quarter)),
-            KeyCode::Char('r') => Action::after(self.refresh(cx)),
-            _ => Action::None,
+            Cmd::NextQuarter => Action::None,
+            Cmd::Export => export_report(cx, ReportKind::Results, Some(self.view.quarter)),
+            Cmd::Refresh => Action::after(self.refresh(cx)),
         }
     }
 

@@ -7,10 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, TableState};
 
 use super::super::columns::{Column, Columns};
+use super::super::keys::{self, Entry, F, Global, How, Nav, ch, code, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
-use super::list_nav;
+use super::nav;
 use std::collections::BTreeSet;
 
 use ratatui::style::Modifier;
@@ -33,6 +34,92 @@ fn filters() -> Vec<RosterFilter> {
     out
 }
 
+/// What a key does on a roster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Nav(Nav),
+    Open,
+    Mark,
+    Move,
+    HandOverAll,
+    Back,
+    Contact,
+    Sort,
+    SortBack,
+    Filter,
+    FilterClear,
+    Refresh,
+    MenuPick,
+    MenuClose,
+}
+
+/// The roster's keys (one's own, and a colleague's opened from 覆盖): dispatch, footer, help
+/// and docs/KEYS.md all read this.
+pub static KEYS: &[Entry<Cmd>] = &[
+    Entry::Nav(Cmd::Nav),
+    key(&[code(KeyCode::Enter)], Cmd::MenuPick, |t| t.key_pick_filter, How { doc_keys: Some(""), ..F }),
+    key(&[code(KeyCode::Enter)], Cmd::Open, |t| t.key_open, How { doc: Some("打开客户"), ..F }),
+    key(
+        &[ch(' ')],
+        Cmd::Mark,
+        |t| t.key_mark,
+        How { doc: Some("标记客户，再按取消（管理者；`m` 移交标记的客户）"), ..F },
+    ),
+    key(
+        &[ch('m')],
+        Cmd::Move,
+        |t| t.key_move_clients,
+        How { doc: Some("把标记的（或选中的）客户移交给他人（管理者）"), ..F },
+    ),
+    key(
+        &[ch('H')],
+        Cmd::HandOverAll,
+        |t| t.key_handover_all,
+        How { doc: Some("移交整份名单（管理者，在从覆盖打开的员工名单上）"), ..F },
+    ),
+    key(
+        &[code(KeyCode::Esc), ch('f'), ch('q')],
+        Cmd::MenuClose,
+        |t| t.key_close_menu,
+        How { doc_keys: Some(""), ..F },
+    ),
+    key(
+        &[code(KeyCode::Esc), ch('q')],
+        Cmd::Back,
+        |t| t.key_back,
+        How { doc: Some("返回覆盖（在从覆盖打开的员工名单上）"), ..F },
+    ),
+    key(&[ch('c')], Cmd::Contact, |t| t.key_contact, How { doc: Some("记录联系"), ..F }),
+    Entry::Global(Global::Search),
+    key(
+        &[ch('s')],
+        Cmd::Sort,
+        |t| t.key_sort,
+        How {
+            doc_keys: Some("`s` / `S`"),
+            doc: Some("下一种 / 上一种排序：下次回访、资产、最近联系、姓名（按拼音）"),
+            ..F
+        },
+    ),
+    key(
+        &[ch('f')],
+        Cmd::Filter,
+        |t| t.key_filter,
+        How {
+            doc: Some(
+                "打开筛选菜单（全部、各客户分类、各客户类型、缺某项基本要求、沉睡客户），上下选择、Enter 确定、Esc 关闭",
+            ),
+            ..F
+        },
+    ),
+    Entry::Global(Global::Help),
+    Entry::Global(Global::Quit),
+    Entry::Page(Cmd::Nav),
+    key(&[ch('S')], Cmd::SortBack, |t| t.key_sort_back, How { doc_keys: Some(""), ..F }),
+    key(&[ch('F')], Cmd::FilterClear, |t| t.key_filter_clear, How { doc: Some("取消筛选（回到全部）"), ..F }),
+    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, F),
+];
+
 pub struct RosterScreen {
     /// Someone else's roster, opened by a manager from 覆盖.
     of: Option<StaffNo>,
@@ -44,6 +131,8 @@ pub struct RosterScreen {
     marked: BTreeSet<ClientNo>,
     /// The filter menu, open with the highlighted entry.
     menu: Option<usize>,
+    /// The user may mark and move clients.
+    manager: bool,
 }
 
 impl RosterScreen {
@@ -62,7 +151,16 @@ impl RosterScreen {
         let page = cx.api.roster(of.clone(), SORTS[sort], filters()[filter].clone())?;
         let mut state = TableState::default();
         state.select((!page.rows.is_empty()).then_some(0));
-        Ok(RosterScreen { of, page, sort, filter, state, marked: BTreeSet::new(), menu: None })
+        Ok(RosterScreen {
+            of,
+            page,
+            sort,
+            filter,
+            state,
+            marked: BTreeSet::new(),
+            menu: None,
+            manager: Self::manager(cx),
+        })
     }
 
     /// Where this kind of roster keeps its sort and filter for the session.
@@ -77,23 +175,38 @@ impl RosterScreen {
         Action::after(self.refresh(cx))
     }
 
-    /// The filter menu's keys: move, choose, close.
-    fn on_menu_key(&mut self, at: usize, key: KeyEvent, cx: &Ctx) -> Action {
+    /// A command while the filter menu is open: move, choose, close.
+    fn on_menu(&mut self, at: usize, cmd: Cmd, cx: &Ctx) -> Action {
         let n = filters().len();
-        match key.code {
-            KeyCode::Up | KeyCode::Char('k') => self.menu = Some((at + n - 1) % n),
-            KeyCode::Down | KeyCode::Char('j') => self.menu = Some((at + 1) % n),
-            KeyCode::Home | KeyCode::Char('g') => self.menu = Some(0),
-            KeyCode::End | KeyCode::Char('G') => self.menu = Some(n - 1),
-            KeyCode::Enter => {
+        match cmd {
+            Cmd::Nav(Nav::Up) => self.menu = Some((at + n - 1) % n),
+            Cmd::Nav(Nav::Down) => self.menu = Some((at + 1) % n),
+            Cmd::Nav(Nav::Top) => self.menu = Some(0),
+            Cmd::Nav(Nav::Bottom) => self.menu = Some(n - 1),
+            Cmd::MenuPick => {
                 self.menu = None;
                 self.filter = at;
                 return self.resort(cx);
             }
-            KeyCode::Esc | KeyCode::Char('f') | KeyCode::Char('q') => self.menu = None,
+            Cmd::MenuClose => self.menu = None,
             _ => {}
         }
         Action::None
+    }
+
+    /// Which commands apply now: the filter menu takes only its own; marking and moving are for
+    /// managers; a colleague's roster (from 覆盖) can be handed over whole and closed.
+    fn offers(&self, c: Cmd) -> bool {
+        match c {
+            Cmd::MenuPick | Cmd::MenuClose => self.menu.is_some(),
+            Cmd::Nav(Nav::PageUp | Nav::PageDown) => self.menu.is_none(),
+            Cmd::Nav(_) => true,
+            _ if self.menu.is_some() => false,
+            Cmd::Mark | Cmd::Move => self.manager,
+            Cmd::HandOverAll => self.manager && self.of.is_some(),
+            Cmd::Back => self.of.is_some(),
+            _ => true,
+        }
     }
 
     fn manager(cx: &Ctx) -> bool {
@@ -198,36 +311,7 @@ impl Screen for RosterScreen {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        if self.of.is_some() {
-            return vec![
-                (t.keys_up_down, t.key_move),
-                ("Enter", t.key_open),
-                ("Space", t.key_mark),
-                ("m", t.key_move_clients),
-                ("H", t.key_handover_all),
-                ("Esc", t.key_back),
-                ("s", t.key_sort),
-                ("f", t.key_filter),
-                ("c", t.key_contact),
-                ("r", t.key_refresh),
-            ];
-        }
-        vec![
-            (t.keys_up_down, t.key_move),
-            ("Enter", t.key_open),
-            ("c", t.key_contact),
-            ("/", t.key_search),
-            ("s", t.key_sort),
-            ("f", t.key_filter),
-            ("?", t.key_help),
-            ("q", t.key_quit),
-            ("PgUp/PgDn", t.key_page),
-            ("g/G", t.key_top_bottom),
-            ("S", t.key_sort_back),
-            ("F", t.key_filter_clear),
-            ("1", t.key_today),
-            ("r", t.key_refresh),
-        ]
+        keys::shown(KEYS, t, false, |c| self.offers(c))
     }
 
     fn legend(&self, t: &Text) -> Vec<String> {
@@ -235,7 +319,14 @@ impl Screen for RosterScreen {
             .iter()
             .map(|r| format!("{} {}", t.requirement_badge(*r), t.requirement(*r)))
             .collect();
-        vec![format!("{}: {}", t.col_gaps, badges.join("  "))]
+        let classes: Vec<String> =
+            ClientClass::ALL.iter().map(|c| format!("{} {}", t.class_short(*c), t.class(*c))).collect();
+        vec![
+            format!("{}: {}", t.col_gaps, badges.join("  ")),
+            // One line: the help box must still fit 24 rows.
+            format!("{}: {}", t.col_class, classes.join(t.list_sep)),
+            t.legend_short.to_string(),
+        ]
     }
 
     /// Reloads the page; the cursor stays on the same client when a change elsewhere moved it.
@@ -256,33 +347,35 @@ impl Screen for RosterScreen {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
+        let Some(cmd) = keys::command(KEYS, &key, false, |c| self.offers(c)) else { return Action::None };
         if let Some(at) = self.menu {
-            return self.on_menu_key(at, key, cx);
+            return self.on_menu(at, cmd, cx);
         }
         let n = self.page.rows.len();
-        if list_nav(&mut self.state, key, n) {
-            return Action::None;
-        }
-        match key.code {
-            KeyCode::Enter => match self.selected_client() {
+        match cmd {
+            Cmd::Nav(to) => {
+                nav(&mut self.state, to, n);
+                Action::None
+            }
+            Cmd::Open => match self.selected_client() {
                 Some(no) => super::open_client(no, cx),
                 None => Action::None,
             },
-            KeyCode::Char(' ') if Self::manager(cx) => {
+            Cmd::Mark => {
                 if let Some(no) = self.selected_client()
                     && !self.marked.remove(&no)
                 {
                     self.marked.insert(no);
                 }
-                list_nav(&mut self.state, KeyEvent::new(KeyCode::Down, key.modifiers), n);
+                nav(&mut self.state, Nav::Down, n);
                 Action::None
             }
-            KeyCode::Char('m') if Self::manager(cx) => {
+            Cmd::Move => {
                 let clients = self.to_move();
                 self.pick_receiver(clients, cx)
             }
             // The whole roster, whatever the filter on screen shows.
-            KeyCode::Char('H') if Self::manager(cx) && self.of.is_some() => {
+            Cmd::HandOverAll => {
                 match cx.api.roster(self.of.clone(), SORTS[self.sort], RosterFilter::default()) {
                     Ok(full) => {
                         let (clients, names) = full.rows.into_iter().map(|r| (r.no, r.name)).unzip();
@@ -291,29 +384,29 @@ impl Screen for RosterScreen {
                     Err(e) => Action::error(e),
                 }
             }
-            KeyCode::Esc | KeyCode::Char('q') if self.of.is_some() => Action::Pop,
-            KeyCode::Char('c') => match self.selected_client() {
+            Cmd::Back => Action::Pop,
+            Cmd::Contact => match self.selected_client() {
                 Some(no) => super::open_contact_form(no, super::contact_form::Prefill::default(), cx),
                 None => Action::None,
             },
-            KeyCode::Char('s') => {
+            Cmd::Sort => {
                 self.sort = (self.sort + 1) % SORTS.len();
                 self.resort(cx)
             }
-            KeyCode::Char('S') => {
+            Cmd::SortBack => {
                 self.sort = (self.sort + SORTS.len() - 1) % SORTS.len();
                 self.resort(cx)
             }
-            KeyCode::Char('f') => {
+            Cmd::Filter => {
                 self.menu = Some(self.filter);
                 Action::None
             }
-            KeyCode::Char('F') => {
+            Cmd::FilterClear => {
                 self.filter = 0;
                 self.resort(cx)
             }
-            KeyCode::Char('r') => Action::after(self.refresh(cx)),
-            _ => Action::None,
+            Cmd::Refresh => Action::after(self.refresh(cx)),
+            Cmd::MenuPick | Cmd::MenuClose => Action::None,
         }
     }
 

@@ -2,7 +2,7 @@
 //! phones, client numbers and ID-number endings. Enter opens the client; F2 or Ctrl-L logs a
 //! contact straight away.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 use ratatui_textarea::TextArea;
 
+use super::super::keys::{self, Entry, FT, How, T, code, ctrl, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
@@ -18,6 +19,54 @@ use crate::service::search::{MatchField, SearchResults};
 
 /// Results fetched per keystroke; more than a screenful is never read.
 const LIMIT: u32 = 50;
+
+/// What a key does in search (everything else is typed into the search box).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Down,
+    Up,
+    Open,
+    Contact,
+    Back,
+    Clear,
+    Complaint,
+}
+
+/// Search's keys, all commands while typing: dispatch, footer, help and docs/KEYS.md read this.
+pub static KEYS: &[Entry<Cmd>] = &[
+    key(
+        &[code(KeyCode::Down), code(KeyCode::Tab)],
+        Cmd::Down,
+        |t| t.key_move,
+        How {
+            label: Some(|t| t.keys_up_down),
+            doc_keys: Some("↑↓、Tab / Shift-Tab"),
+            doc: Some("在结果中移动"),
+            ..FT
+        },
+    ),
+    key(
+        &[code(KeyCode::Up), code(KeyCode::BackTab)],
+        Cmd::Up,
+        |t| t.key_move,
+        How { doc_keys: Some(""), ..T },
+    ),
+    key(&[code(KeyCode::Enter)], Cmd::Open, |t| t.key_open, How { doc: Some("打开客户"), ..FT }),
+    key(
+        &[code(KeyCode::F(2)), ctrl('l')],
+        Cmd::Contact,
+        |t| t.key_contact,
+        How { doc: Some("直接为选中的客户记录联系"), ..FT },
+    ),
+    key(&[code(KeyCode::Esc)], Cmd::Back, |t| t.key_back, FT),
+    key(&[ctrl('u')], Cmd::Clear, |t| t.key_clear, FT),
+    key(
+        &[ctrl('o')],
+        Cmd::Complaint,
+        |t| t.cm().key_receive,
+        How { doc: Some("为选中的客户受理投诉（Esc 回到搜索结果）"), ..FT },
+    ),
+];
 
 pub struct SearchScreen {
     input: TextArea<'static>,
@@ -154,15 +203,7 @@ impl Screen for SearchScreen {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            (t.keys_up_down, t.key_move),
-            ("Enter", t.key_open),
-            ("F2", t.key_contact),
-            ("Esc", t.key_back),
-            ("Ctrl-L", t.key_contact),
-            ("Ctrl-U", t.key_clear),
-            ("Ctrl-O", t.cm().key_receive),
-        ]
+        keys::shown(KEYS, t, true, |_| true)
     }
 
     fn takes_text(&self) -> bool {
@@ -185,21 +226,20 @@ impl Screen for SearchScreen {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let n = self.results.hits.len();
-        match key.code {
-            KeyCode::Esc => return Action::Pop,
-            KeyCode::Down | KeyCode::Tab => {
+        match keys::command(KEYS, &key, true, |_| true) {
+            Some(Cmd::Back) => return Action::Pop,
+            Some(Cmd::Down) => {
                 if n > 0 {
                     self.state.select(Some(self.state.selected().map_or(0, |i| (i + 1).min(n - 1))));
                 }
             }
-            KeyCode::Up | KeyCode::BackTab => {
+            Some(Cmd::Up) => {
                 if n > 0 {
                     self.state.select(Some(self.state.selected().map_or(0, |i| i.saturating_sub(1))));
                 }
             }
-            KeyCode::Enter => {
+            Some(Cmd::Open) => {
                 if let Some(hit) = self.selected() {
                     if self.for_complaint {
                         return Action::Replace(Box::new(receive_for(hit, cx)));
@@ -207,26 +247,21 @@ impl Screen for SearchScreen {
                     return super::open_client(hit.no.clone(), cx);
                 }
             }
-            KeyCode::Char('o') if ctrl => {
+            Some(Cmd::Complaint) => {
                 if let Some(hit) = self.selected() {
                     return Action::Push(Box::new(receive_for(hit, cx)));
                 }
             }
-            KeyCode::F(2) => {
+            Some(Cmd::Contact) => {
                 if let Some(hit) = self.selected() {
                     return super::open_contact_form(hit.no.clone(), Prefill::default(), cx);
                 }
             }
-            KeyCode::Char('l') if ctrl => {
-                if let Some(hit) = self.selected() {
-                    return super::open_contact_form(hit.no.clone(), Prefill::default(), cx);
-                }
-            }
-            KeyCode::Char('u') if ctrl => {
+            Some(Cmd::Clear) => {
                 self.input.clear();
                 self.ask(cx);
             }
-            _ => {
+            None => {
                 if self.input.input(key) {
                     self.ask(cx);
                 }

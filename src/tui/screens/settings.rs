@@ -5,12 +5,13 @@
 //! sees the complaint service levels (working days per step by severity, typed as `1/1/3/3/2`),
 //! saved by the same Ctrl-S through their own audited write, as `mingdan service-levels` does.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
+use super::super::keys::{self, Entry, F, FT, Global, How, Nav, ch, code, ctrl, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
@@ -279,24 +280,79 @@ impl SettingsScreen {
     }
 }
 
+/// What a key does in 设置.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Nav(Nav),
+    Edit,
+    Apply,
+    EditCancel,
+    Save,
+    AddRole,
+    Dedicated,
+    UndoAll,
+    Refresh,
+}
+
+/// 设置's keys: dispatch, footer, help and docs/KEYS.md all read this. While a value is typed,
+/// only Enter, Esc and Ctrl-S are commands.
+pub static KEYS: &[Entry<Cmd>] = &[
+    Entry::Nav(Cmd::Nav),
+    key(
+        &[code(KeyCode::Enter)],
+        Cmd::Edit,
+        |t| t.key_edit_value,
+        How {
+            doc: Some(
+                "修改（输入数字后 Enter；卡级别门槛按万元输入，如 10 或 12.5，须由低到高，否则拒绝并说明哪两级；“季末新客户免告知（天）”0–90；“任何联系均计回访”输入 是 或 否；支行级管理者还能改“投诉服务时限”：每个严重程度输入五个环节的工作日数，如 `1/1/3/3/2`，0 为当个工作日，已开始的环节截止日不变）",
+            ),
+            ..F
+        },
+    ),
+    key(&[code(KeyCode::Enter)], Cmd::Apply, |t| t.key_confirm_move, How { doc_keys: Some(""), ..FT }),
+    key(&[code(KeyCode::Esc)], Cmd::EditCancel, |t| t.key_cancel, How { doc: Some("不改这一项"), ..FT }),
+    key(&[ctrl('s')], Cmd::Save, |t| t.key_save, How { doc: Some("保存（记入审计）"), ..FT }),
+    key(&[ch('n')], Cmd::AddRole, |t| t.key_add_role, How { doc: Some("新增岗位"), ..F }),
+    key(
+        &[ch('d')],
+        Cmd::Dedicated,
+        |t| t.key_dedicated,
+        How {
+            doc: Some("设为或取消专属维护岗位（关键客户和钻石卡以上只建议给这些岗位）"), ..F
+        },
+    ),
+    key(&[ch('u')], Cmd::UndoAll, |t| t.key_undo_all, How { doc: Some("撤销本屏未保存的修改"), ..F }),
+    Entry::Global(Global::Help),
+    Entry::Global(Global::Quit),
+    // Last: only needed after a conflict, whose message names the key.
+    key(
+        &[ch('r')],
+        Cmd::Refresh,
+        |t| t.key_refresh,
+        How { doc: Some("重新载入他人刚保存的配置（放弃本屏未保存的修改）"), ..F },
+    ),
+];
+
+impl SettingsScreen {
+    /// Enter edits a line, or applies what is typed; ↑↓ only (headers are skipped).
+    fn offers(&self, c: Cmd) -> bool {
+        let editing = !matches!(self.editing, Editing::No);
+        match c {
+            Cmd::Apply | Cmd::EditCancel => editing,
+            Cmd::Save => true,
+            Cmd::Nav(to) => !editing && matches!(to, Nav::Down | Nav::Up),
+            _ => !editing,
+        }
+    }
+}
+
 impl Screen for SettingsScreen {
     fn title(&self, t: &Text) -> String {
         t.settings_title.to_string()
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            (t.keys_up_down, t.key_move),
-            ("Enter", t.key_edit_value),
-            ("Ctrl-S", t.key_save),
-            ("n", t.key_add_role),
-            ("d", t.key_dedicated),
-            ("u", t.key_undo_all),
-            ("?", t.key_help),
-            ("q", t.key_quit),
-            // Last: only needed after a conflict, whose message names the key.
-            ("r", t.key_refresh),
-        ]
+        keys::shown(KEYS, t, self.takes_text(), |c| self.offers(c))
     }
 
     fn takes_text(&self) -> bool {
@@ -322,7 +378,8 @@ impl Screen for SettingsScreen {
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
         let t = cx.t;
-        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('s') {
+        let cmd = keys::command(KEYS, &key, self.takes_text(), |c| self.offers(c));
+        if cmd == Some(Cmd::Save) {
             self.editing = Editing::No;
             return match self.save(cx) {
                 Ok(()) => Action::Saved(t.settings_saved.to_string()),
@@ -331,13 +388,12 @@ impl Screen for SettingsScreen {
         }
         match &mut self.editing {
             Editing::Value(buf) | Editing::NewRole(buf) => {
-                match key.code {
-                    KeyCode::Esc => self.editing = Editing::No,
-                    KeyCode::Backspace => {
+                match (cmd, key.code) {
+                    (Some(Cmd::EditCancel), _) => self.editing = Editing::No,
+                    (_, KeyCode::Backspace) => {
                         buf.pop();
                     }
-                    KeyCode::Char(c) => buf.push(c),
-                    KeyCode::Enter => {
+                    (Some(Cmd::Apply), _) => {
                         let typed = buf.clone();
                         let editing = std::mem::replace(&mut self.editing, Editing::No);
                         match editing {
@@ -365,6 +421,7 @@ impl Screen for SettingsScreen {
                             Editing::No => {}
                         }
                     }
+                    (_, KeyCode::Char(c)) => buf.push(c),
                     _ => {}
                 }
                 return Action::None;
@@ -373,8 +430,9 @@ impl Screen for SettingsScreen {
         }
         self.error = None;
         let n = self.items.len();
-        match key.code {
-            KeyCode::Down | KeyCode::Char('j') => {
+        let Some(cmd) = cmd else { return Action::None };
+        match cmd {
+            Cmd::Nav(Nav::Down) => {
                 let mut i = self.state.selected().unwrap_or(0);
                 while i + 1 < n {
                     i += 1;
@@ -384,7 +442,7 @@ impl Screen for SettingsScreen {
                 }
                 self.state.select(Some(i));
             }
-            KeyCode::Up | KeyCode::Char('k') => {
+            Cmd::Nav(_) => {
                 let mut i = self.state.selected().unwrap_or(0);
                 while i > 0 {
                     i -= 1;
@@ -394,7 +452,7 @@ impl Screen for SettingsScreen {
                 }
                 self.state.select(Some(i));
             }
-            KeyCode::Enter
+            Cmd::Edit
                 if self
                     .state
                     .selected()
@@ -403,8 +461,8 @@ impl Screen for SettingsScreen {
             {
                 self.editing = Editing::Value(String::new());
             }
-            KeyCode::Char('n') => self.editing = Editing::NewRole(String::new()),
-            KeyCode::Char('d') => {
+            Cmd::AddRole => self.editing = Editing::NewRole(String::new()),
+            Cmd::Dedicated => {
                 if let Some(Item::Quota(role)) =
                     self.state.selected().and_then(|i| self.items.get(i)).cloned()
                 {
@@ -416,14 +474,14 @@ impl Screen for SettingsScreen {
                     }
                 }
             }
-            KeyCode::Char('u') => {
+            Cmd::UndoAll => {
                 self.rules = self.saved.clone();
                 self.levels = self.levels_saved.clone();
                 self.build(t);
             }
             // After a colleague saved first: load what is in force now; local edits are dropped,
             // as the conflict message says, since they were made against rules no longer there.
-            KeyCode::Char('r') => {
+            Cmd::Refresh => {
                 self.rules = self.saved.clone();
                 self.levels = self.levels_saved.clone();
                 return Action::after(self.refresh(cx));

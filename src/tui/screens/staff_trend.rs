@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::super::columns::wrap_at_gaps;
+use super::super::keys::{self, Entry, F, Global, ch, code, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::{Lang, Text};
 use super::results::{trend_fit, trend_head, trend_row};
@@ -52,6 +53,20 @@ impl StaffTrendScreen {
     }
 }
 
+/// What a key does on a trend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Back,
+    Refresh,
+}
+
+/// A person's or outlet's eight quarters: dispatch, footer, help and docs/KEYS.md read this.
+pub static KEYS: &[Entry<Cmd>] = &[
+    Entry::Global(Global::Help),
+    key(&[ch('q'), code(KeyCode::Esc), code(KeyCode::Left), ch('h')], Cmd::Back, |t| t.key_back, F),
+    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, F),
+];
+
 /// One trend row: its label, the figure read from a quarter, how it is written, its bar range.
 type Figure<'a> =
     (&'a str, &'a dyn Fn(&StaffPoint) -> Option<i64>, &'a dyn Fn(i64) -> String, Option<(i64, i64)>);
@@ -62,7 +77,7 @@ impl Screen for StaffTrendScreen {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![("?", t.key_help), ("q", t.key_back), ("r", t.key_refresh)]
+        keys::shown(KEYS, t, false, |_| true)
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
@@ -71,10 +86,10 @@ impl Screen for StaffTrendScreen {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Left | KeyCode::Char('h') => Action::Pop,
-            KeyCode::Char('r') => Action::after(self.refresh(cx)),
-            _ => Action::None,
+        match keys::command(KEYS, &key, false, |_| true) {
+            Some(Cmd::Back) => Action::Pop,
+            Some(Cmd::Refresh) => Action::after(self.refresh(cx)),
+            None => Action::None,
         }
     }
 

@@ -3,13 +3,14 @@
 //! client is and why they are listed; Enter opens the client, `c` logs a contact for that reason.
 //! Complaint steps come first when there are any (`n` opens the complaint, `o` the list).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState};
 
+use super::super::keys::{self, Entry, F, Global, How, Nav, ch, code, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Screen};
 use super::super::text::Text;
 use super::super::ui;
@@ -76,6 +77,63 @@ enum LineKey {
     Colleague(ClientNo),
     Complaint(ComplaintId),
 }
+
+/// What a key does on 今日.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Nav(Nav),
+    Open,
+    Contact,
+    NextSection,
+    PrevSection,
+    Refresh,
+    Complaints,
+    Complaint,
+}
+
+/// 今日's keys: dispatch, footer, help and docs/KEYS.md all read this.
+pub static KEYS: &[Entry<Cmd>] = &[
+    Entry::Nav(Cmd::Nav),
+    key(&[code(KeyCode::Enter)], Cmd::Open, |t| t.key_open, How { doc: Some("打开客户"), ..F }),
+    key(
+        &[ch('c')],
+        Cmd::Contact,
+        |t| t.key_contact,
+        How {
+            doc: Some(
+                "为选中的客户记录联系，联系目的按该行预先选好（逾期回访 → 回访，季度告知 → 季度告知，新品推介 → 新品推介并选好产品，缺项 → 营销，投诉 → 投诉）",
+            ),
+            ..F
+        },
+    ),
+    Entry::Global(Global::Search),
+    key(
+        &[code(KeyCode::Tab)],
+        Cmd::NextSection,
+        |t| t.key_next_section,
+        How {
+            doc: Some("跳到下一栏（投诉、逾期、今天、本周、季度告知、新品推介、唤醒、满意度调查、缺项）"),
+            ..F
+        },
+    ),
+    Entry::Global(Global::Help),
+    Entry::Global(Global::Quit),
+    key(
+        &[code(KeyCode::BackTab)],
+        Cmd::PrevSection,
+        |t| t.key_prev_section,
+        How { doc: Some("跳到上一栏"), ..F },
+    ),
+    Entry::Page(Cmd::Nav),
+    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, F),
+    key(&[ch('o')], Cmd::Complaints, |t| t.cm().key_list, How { doc: Some("投诉列表"), ..F }),
+    key(
+        &[ch('n')],
+        Cmd::Complaint,
+        |t| t.cm().key_history,
+        How { doc: Some("在投诉行上：打开这件投诉，看全部经过、办结当前环节"), ..F },
+    ),
+];
 
 pub struct TodayScreen {
     rows: Vec<Row>,
@@ -356,21 +414,7 @@ impl Screen for TodayScreen {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            (t.keys_up_down, t.key_move),
-            ("Enter", t.key_open),
-            ("c", t.key_contact),
-            ("/", t.key_search),
-            ("Tab", t.key_next_section),
-            ("2", t.key_roster),
-            ("?", t.key_help),
-            ("q", t.key_quit),
-            ("Shift-Tab", t.key_prev_section),
-            ("PgUp/PgDn", t.key_page),
-            ("r", t.key_refresh),
-            ("o", t.cm().key_list),
-            ("n", t.cm().key_history),
-        ]
+        keys::shown(KEYS, t, false, |_| true)
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
@@ -390,42 +434,42 @@ impl Screen for TodayScreen {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        match key.code {
-            KeyCode::Down | KeyCode::Char('j') => self.step(1),
-            KeyCode::Up | KeyCode::Char('k') => self.step(-1),
-            KeyCode::PageDown => self.step(10),
-            KeyCode::PageUp => self.step(-10),
-            KeyCode::Home | KeyCode::Char('g') => self.select_from(0, true),
-            KeyCode::End | KeyCode::Char('G') => self.select_from(self.rows.len().saturating_sub(1), false),
-            KeyCode::Tab => self.jump_section(true),
-            KeyCode::BackTab => self.jump_section(false),
+        let Some(cmd) = keys::command(KEYS, &key, false, |_| true) else { return Action::None };
+        match cmd {
+            Cmd::Nav(Nav::Down) => self.step(1),
+            Cmd::Nav(Nav::Up) => self.step(-1),
+            Cmd::Nav(Nav::PageDown) => self.step(10),
+            Cmd::Nav(Nav::PageUp) => self.step(-10),
+            Cmd::Nav(Nav::Top) => self.select_from(0, true),
+            Cmd::Nav(Nav::Bottom) => self.select_from(self.rows.len().saturating_sub(1), false),
+            Cmd::NextSection => self.jump_section(true),
+            Cmd::PrevSection => self.jump_section(false),
             // Enter opens the client on every line; on a complaint line `n` opens the
             // complaint, where its step is finished (`n` again).
-            KeyCode::Char('n') => {
+            Cmd::Complaint => {
                 if let Some(Row::Complaint(c)) = self.selected() {
                     return super::complaints::open_complaint(c.row.id, cx);
                 }
             }
-            KeyCode::Char('o') => {
+            Cmd::Complaints => {
                 return match super::complaints::ComplaintsScreen::new(cx) {
                     Ok(s) => Action::Push(Box::new(s)),
                     Err(e) => Action::error(e),
                 };
             }
-            KeyCode::Enter => {
+            Cmd::Open => {
                 if let Some(no) = self.selected().and_then(Row::client).cloned() {
                     return super::open_client(no, cx);
                 }
             }
-            KeyCode::Char('c') if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            Cmd::Contact => {
                 if let Some(row) = self.selected()
                     && let Some(no) = row.client()
                 {
                     return super::open_contact_form(no.clone(), row.prefill(), cx);
                 }
             }
-            KeyCode::Char('r') => return Action::after(self.refresh(cx)),
-            _ => {}
+            Cmd::Refresh => return Action::after(self.refresh(cx)),
         }
         Action::None
     }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
@@ -13,11 +13,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, TableState};
 
 use super::super::columns::{Column, Columns};
+use super::super::keys::{self, Entry, F, Global, How, Nav, ch, code, ctrl, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::super::text::{Lang, Text};
 use super::super::ui;
 use super::handover::{MoveConfirm, StaffPicker};
-use super::{export_report, list_nav};
+use super::{export_report, nav};
 use crate::domain::{ClientNo, Segment};
 use crate::service::ServiceError;
 use crate::service::views::{ReportKind, UnassignedRow};
@@ -56,24 +57,69 @@ impl UnassignedScreen {
     }
 }
 
+/// What a key does on 待分配.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Nav(Nav),
+    Mark,
+    AssignSuggested,
+    AssignTo,
+    Filter,
+    FilterBack,
+    Export,
+    Open,
+    MarkAll,
+    Refresh,
+}
+
+/// 待分配's keys: dispatch, footer, help and docs/KEYS.md all read this.
+pub static KEYS: &[Entry<Cmd>] = &[
+    Entry::Nav(Cmd::Nav),
+    key(&[ch(' ')], Cmd::Mark, |t| t.key_mark, How { doc: Some("标记客户，再按取消"), ..F }),
+    key(
+        &[ch('a')],
+        Cmd::AssignSuggested,
+        |t| t.key_assign_suggested,
+        How { doc: Some("把标记的（或选中的）客户按建议分配（先确认）"), ..F },
+    ),
+    key(
+        &[ch('m')],
+        Cmd::AssignTo,
+        |t| t.key_assign_to,
+        How { doc: Some("为标记的（或选中的）客户指定维护人"), ..F },
+    ),
+    key(
+        &[ch('f')],
+        Cmd::Filter,
+        |t| t.key_filter,
+        How {
+            doc_keys: Some("`f` / `F`"),
+            doc: Some(
+                "下一种 / 上一种筛选：金卡以上和提升客户（默认）、维护、提升、拓展、他行（按客户类型筛选时包括金卡以下的潜在客户）",
+            ),
+            ..F
+        },
+    ),
+    key(&[ch('x')], Cmd::Export, |t| t.key_export, How { doc: Some("导出 Excel"), ..F }),
+    Entry::Global(Global::Help),
+    key(&[code(KeyCode::Enter)], Cmd::Open, |t| t.key_open, How { doc: Some("打开客户"), ..F }),
+    key(&[ctrl('a')], Cmd::MarkAll, |t| t.key_mark_all, How { doc: Some("全选；已全选时全部取消"), ..F }),
+    key(&[ch('F')], Cmd::FilterBack, |t| t.key_filter_back, keys::PARTNER),
+    key(&[ch('r')], Cmd::Refresh, |t| t.key_refresh, F),
+    Entry::Page(Cmd::Nav),
+];
+
 impl Screen for UnassignedScreen {
     fn title(&self, t: &Text) -> String {
         t.unassigned_title.to_string()
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        vec![
-            (t.keys_up_down, t.key_move),
-            ("Space", t.key_mark),
-            ("a", t.key_assign_suggested),
-            ("m", t.key_assign_to),
-            ("f", t.key_filter),
-            ("x", t.key_export),
-            ("?", t.key_help),
-            ("Enter", t.key_open),
-            ("Ctrl-A", t.key_mark_all),
-            ("r", t.key_refresh),
-        ]
+        keys::shown(KEYS, t, false, |_| true)
+    }
+
+    fn legend(&self, t: &Text) -> Vec<String> {
+        vec![t.legend_cross.to_string()]
     }
 
     fn refresh(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
@@ -86,20 +132,22 @@ impl Screen for UnassignedScreen {
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
         let n = self.rows.len();
-        if list_nav(&mut self.state, key, n) {
-            return Action::None;
-        }
-        match key.code {
-            KeyCode::Char(' ') => {
+        let Some(cmd) = keys::command(KEYS, &key, false, |_| true) else { return Action::None };
+        match cmd {
+            Cmd::Nav(to) => {
+                nav(&mut self.state, to, n);
+                Action::None
+            }
+            Cmd::Mark => {
                 if let Some(r) = self.state.selected().and_then(|i| self.rows.get(i))
                     && !self.marked.remove(&r.no)
                 {
                     self.marked.insert(r.no.clone());
                 }
-                list_nav(&mut self.state, KeyEvent::new(KeyCode::Down, KeyModifiers::NONE), n);
+                nav(&mut self.state, Nav::Down, n);
                 Action::None
             }
-            KeyCode::Char('a') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            Cmd::MarkAll => {
                 if self.marked.len() == n {
                     self.marked.clear();
                 } else {
@@ -107,7 +155,7 @@ impl Screen for UnassignedScreen {
                 }
                 Action::None
             }
-            KeyCode::Char('a') => {
+            Cmd::AssignSuggested => {
                 // Exactly the suggestions on screen: what the manager saw is what is done.
                 let chosen = self.chosen();
                 if chosen.is_empty() {
@@ -127,7 +175,7 @@ impl Screen for UnassignedScreen {
                 let names = chosen.iter().map(|r| r.name.clone()).collect();
                 Action::Push(Box::new(MoveConfirm::new(pairs, names, None, cx)))
             }
-            KeyCode::Char('m') => {
+            Cmd::AssignTo => {
                 let chosen = self.chosen();
                 if chosen.is_empty() {
                     return Action::None;
@@ -136,21 +184,20 @@ impl Screen for UnassignedScreen {
                 let names = chosen.iter().map(|r| r.name.clone()).collect();
                 Action::Push(Box::new(StaffPicker::new(clients, names, None, cx)))
             }
-            KeyCode::Enter => match self.state.selected().and_then(|i| self.rows.get(i)) {
+            Cmd::Open => match self.state.selected().and_then(|i| self.rows.get(i)) {
                 Some(r) => super::open_client(r.no.clone(), cx),
                 None => Action::None,
             },
-            KeyCode::Char('f') | KeyCode::Char('F') => {
+            Cmd::Filter | Cmd::FilterBack => {
                 let n = FILTERS.len();
-                let step = if key.code == KeyCode::Char('F') { n - 1 } else { 1 };
+                let step = if cmd == Cmd::FilterBack { n - 1 } else { 1 };
                 self.filter = (self.filter + step) % n;
                 self.marked.clear();
                 self.state.select(Some(0));
                 Action::after(self.refresh(cx))
             }
-            KeyCode::Char('x') => export_report(cx, ReportKind::Unassigned, None),
-            KeyCode::Char('r') => Action::after(self.refresh(cx)),
-            _ => Action::None,
+            Cmd::Export => export_report(cx, ReportKind::Unassigned, None),
+            Cmd::Refresh => Action::after(self.refresh(cx)),
         }
     }
 
