@@ -962,6 +962,8 @@ pub fn serve(
     let service = open(store)?;
     // Staff will search from their first keystroke.
     service.start_search();
+    // The day's housekeeping runs beside the requests, not in the first one of the day.
+    service.housekeep_in_background();
     crate::store::space::log_refusals();
     let mut opts = ServeOptions::new(socket);
     opts.group = group;

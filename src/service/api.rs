@@ -264,6 +264,12 @@ impl Session {
         self.service.start_search();
     }
 
+    /// Runs the daily housekeeping on a background thread (`Service::housekeep_in_background`),
+    /// for the embedded TUI.
+    pub fn housekeep_in_background(&self) {
+        self.service.housekeep_in_background();
+    }
+
     /// Imports a client register read row by row (`Service::import_clients_from`), as this
     /// session's staff member.
     pub fn import_clients_from(
@@ -273,7 +279,7 @@ impl Session {
         new_outlets: &[OutletId],
     ) -> Result<ImportOutcome, ServiceError> {
         let staff = self.service.acting(&self.actor)?;
-        self.service.ensure_period_tasks()?;
+        self.service.before_request()?;
         self.service.import_clients_from(&staff, rows, run, new_outlets)
     }
 }

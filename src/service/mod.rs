@@ -35,6 +35,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, Utc};
 pub use api::{API_FINGERPRINT, Api, Request, Response, Session};
 pub use backup::{BackupImage, RestoreOutcome};
 pub use error::ServiceError;
+pub use periodic::{HOUSEKEEPING_BATCH, Housekept};
 
 use crate::domain::{AuditAction, AuditRecord, Permission, Staff, StaffNo};
 use crate::store::Store;
@@ -89,6 +90,13 @@ pub struct Service {
     search: search::SearchState,
     /// Backups handed out and not yet reported saved (`backup_saved`), newest last.
     issued_backups: Mutex<Vec<backup::Issued>>,
+    /// Held through a housekeeping run, so one runs at a time (`periodic`).
+    housekeeping: Mutex<()>,
+    /// Whether a background thread runs the housekeeping (`housekeep_in_background`).
+    housekeeping_thread: std::sync::atomic::AtomicBool,
+    housekeeping_wake: Arc<periodic::Wake>,
+    /// Roster clients per housekeeping transaction (`set_housekeeping_batch`).
+    housekeeping_batch: std::sync::atomic::AtomicUsize,
 }
 
 impl Service {
@@ -121,7 +129,17 @@ impl Service {
 
     fn with_search(store: Store, clock: Arc<dyn Clock>, eager: bool) -> Service {
         let search = search::SearchState::start(&store, eager);
-        Service { store, clock, writer: Mutex::new(()), search, issued_backups: Mutex::default() }
+        Service {
+            store,
+            clock,
+            writer: Mutex::new(()),
+            search,
+            issued_backups: Mutex::default(),
+            housekeeping: Mutex::new(()),
+            housekeeping_thread: Default::default(),
+            housekeeping_wake: Arc::default(),
+            housekeeping_batch: periodic::HOUSEKEEPING_BATCH.into(),
+        }
     }
 
     /// Starts building the search index in the background if nothing has yet (see
@@ -177,7 +195,7 @@ impl Service {
         // sled's errors carry no path; raised during this request they name this store.
         crate::store::naming(self.store.path(), || {
             let staff = self.acting(actor)?;
-            self.ensure_period_tasks()?;
+            self.before_request()?;
             self.dispatch(&staff, req)
         })
     }

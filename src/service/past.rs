@@ -15,12 +15,12 @@ use chrono::NaiveDate;
 
 use super::views::FigureBasis;
 use super::{Service, ServiceError};
+use crate::domain::Quarter;
 use crate::domain::compliance::compliant;
 use crate::domain::coverage::launches_in;
 use crate::domain::past::{FrozenQuarter, PastClient, PastStaff, PastTask, counts_in, settles_after};
 use crate::domain::quota::Standing;
 use crate::domain::results::{Snapshot, year_ago};
-use crate::domain::{Client, Quarter};
 
 /// Quarters frozen at most in one housekeeping: after a long pause every quarter that ended
 /// meanwhile looked the same at its end, but nobody reads figures older than two years.
@@ -154,7 +154,11 @@ impl Service {
                 tasks.push(PastTask::as_of(&t, last));
             }
         }
-        let all: Vec<Client> = self.store.clients().collect::<Result<_, _>>()?;
+        // Counted one client at a time: the register can be millions of clients.
+        let mut snapshot = Snapshot::of(last, std::iter::empty());
+        for c in self.store.clients() {
+            snapshot.count(&c?);
+        }
         Ok(FrozenQuarter {
             quarter: q,
             frozen_on: today,
@@ -166,7 +170,7 @@ impl Service {
             clients,
             tasks,
             launches,
-            snapshot: Snapshot::of(last, all.iter()),
+            snapshot,
             year_ago: year_ago(&self.store.snapshots()?, last),
         })
     }
