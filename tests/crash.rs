@@ -288,6 +288,9 @@ fn housekeeping_killed_between_batches_resumes_to_the_uninterrupted_result() {
         (one_batch.notices, one_batch.surveys, one_batch.woken, one_batch.lapsed)
     );
     assert_eq!(housekept_state(&batched), expected, "batches of 7 write what one batch writes");
+    let q4 = mingdan::domain::Quarter { year: 2026, q: 4 };
+    let parts = Store::open(&batched).unwrap().frozen_parts(q4).count();
+    assert!(parts > 3, "the frozen quarter was written in parts: {parts}");
 
     let mut kills = 0;
     for kill_after in (1..in_batches.batches).step_by(3) {

@@ -33,11 +33,10 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 
+use super::past::stopped;
 use super::{Service, ServiceError};
-use crate::domain::past::FrozenQuarter;
 use crate::domain::task::{SurveyFor, asleep_since, reactivation_change, survey_due_in};
 use crate::domain::{AuditAction, ClientNo, ClientStatus, Quarter, Task, TaskId, TaskKind, TaskState};
-use crate::store::StoreError;
 
 const HOUSEKEEPING_KEY: &[u8] = b"housekeeping_done_for";
 const SYSTEM: &str = "system";
@@ -168,7 +167,7 @@ impl Service {
         }
     }
 
-    fn housekeeping_batch(&self) -> usize {
+    pub(super) fn housekeeping_batch(&self) -> usize {
         self.housekeeping_batch.load(Ordering::SeqCst).max(1)
     }
 
@@ -185,27 +184,17 @@ impl Service {
         // request of the new quarter) changes a task.
         {
             let _w = self.write_lock();
-            let quarters = self.quarters_to_write(previous, today)?;
-            if !quarters.is_empty() {
-                let written = self.store.write(|tx| {
-                    for f in &quarters {
-                        tx.save_frozen_quarter(f)?;
-                        tx.audit(&self.audit_record(
-                            SYSTEM,
-                            AuditAction::EnsureTasks,
-                            &f.quarter.to_string(),
-                            frozen_detail(f),
-                        ))?;
-                    }
-                    Ok(())
-                });
-                if stopped(written)?.is_none() {
-                    return Ok(());
-                }
-                done.quarters += quarters.len();
+            let audit = |q: Quarter, detail: String| {
+                self.audit_record(SYSTEM, AuditAction::EnsureTasks, &q.to_string(), detail)
+            };
+            let mut written_one = || {
                 done.batches += 1;
                 test_hook_kill(done.batches);
-            }
+            };
+            let Some(quarters) = self.write_quarters(previous, today, &audit, &mut written_one)? else {
+                return Ok(());
+            };
+            done.quarters += quarters;
         }
 
         // 2. Tasks that lapse today. Only tasks whose period ended more than the backdating
@@ -357,29 +346,6 @@ struct Owed {
     notices: usize,
     surveys: usize,
     woken: usize,
-}
-
-/// A housekeeping write's outcome: `None` when the disk is full, which ends the run without an
-/// error (see `Service::housekeep`).
-fn stopped<R>(written: Result<R, StoreError>) -> Result<Option<R>, ServiceError> {
-    match written {
-        Ok(r) => Ok(Some(r)),
-        Err(StoreError::DiskFull { .. }) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn frozen_detail(f: &FrozenQuarter) -> String {
-    match f.settled_on {
-        Some(on) if f.frozen_on != on => format!("{} 季末数据补记期结束，任务结果定稿", f.quarter),
-        _ => format!(
-            "留存 {} 季末数据：员工 {} 人，名单客户 {} 位，任务 {} 项",
-            f.quarter,
-            f.staff.len(),
-            f.clients.len(),
-            f.tasks.len()
-        ),
-    }
 }
 
 /// The housekeeping test hook: with `MINGDAN_TEST_HOUSEKEEPING_KILL` set to N, the process kills
