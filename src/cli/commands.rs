@@ -983,17 +983,11 @@ pub fn backup(api: &dyn Api, out: Output, recipients: Vec<String>, plaintext: bo
     if !file.is_dir() {
         output_kind(file, out.force)?;
     }
-    let image = api.backup(recipients, plaintext)?;
+    let image = api.start_backup(recipients, plaintext)?;
     for warning in &image.skipped {
         eprintln!("警告：{}", inert(warning));
     }
     let info = &image.info;
-    // A plaintext image is checked again on this side: what reaches the disk must be what the
-    // server made. An encrypted one cannot be read here (no private key on the server, by
-    // design); age authenticates it instead, and `restore --check --identity` reads it whole.
-    if image.encrypted_to.is_empty() {
-        Service::verify_backup(&image.bytes)?;
-    }
     let path = if file.is_dir() {
         let stamp = info.header.created_at.format("%Y%m%d-%H%M%S");
         let ext = crate::service::backup::BACKUP_EXTENSION;
@@ -1003,7 +997,11 @@ pub fn backup(api: &dyn Api, out: Output, recipients: Vec<String>, plaintext: bo
         file.to_path_buf()
     };
     // A temp file is created 0600: a backup holds every client's data.
-    write_output(&path, out.force, |f| Ok(f.write_all(&image.bytes)?))?;
+    // Fetched part by part straight into the file. A plaintext image's SHA-256 is checked on
+    // this side as it arrives: what reaches the disk must be what the server made. An encrypted
+    // one cannot be read here (no private key on the server, by design); age authenticates it
+    // instead, and `restore --check --identity` reads it whole.
+    write_output(&path, out.force, |f| Ok(crate::service::backup::fetch_backup(api, &image, f)?))?;
     // Audited only now that the file is complete, synced and under its name.
     if let Err(e) = api.backup_saved(audit_name(&path), info.checksum.clone()) {
         // A backup nobody can find in the audit must not be left behind (on a full disk the
@@ -1026,7 +1024,7 @@ pub fn backup(api: &dyn Api, out: Output, recipients: Vec<String>, plaintext: bo
         "已备份到 {}：{}；{} 字节，{sealed}，SHA-256 {}（此次备份已记入审计）。",
         path.display(),
         info.summary(),
-        image.bytes.len(),
+        image.file_size,
         &info.checksum
     ))
 }

@@ -97,6 +97,8 @@ pub struct Service {
     housekeeping_wake: Arc<periodic::Wake>,
     /// Roster clients per housekeeping transaction (`set_housekeeping_batch`).
     housekeeping_batch: std::sync::atomic::AtomicUsize,
+    /// Bytes of a backup file per `backup_part` answer (`set_backup_part`).
+    backup_part: std::sync::atomic::AtomicUsize,
 }
 
 impl Service {
@@ -128,6 +130,9 @@ impl Service {
     }
 
     fn with_search(store: Store, clock: Arc<dyn Clock>, eager: bool) -> Service {
+        // Backup files an earlier run made and nobody fetched (see `backup`); the store is ours
+        // alone now (its lock), so nobody is fetching them.
+        let _ = std::fs::remove_dir_all(store.path().join(backup::SPOOL_DIR));
         let search = search::SearchState::start(&store, eager);
         Service {
             store,
@@ -139,6 +144,7 @@ impl Service {
             housekeeping_thread: Default::default(),
             housekeeping_wake: Arc::default(),
             housekeeping_batch: periodic::HOUSEKEEPING_BATCH.into(),
+            backup_part: backup::BACKUP_PART.into(),
         }
     }
 
