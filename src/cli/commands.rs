@@ -1001,7 +1001,10 @@ pub fn backup(api: &dyn Api, out: Output, recipients: Vec<String>, plaintext: bo
     // this side as it arrives: what reaches the disk must be what the server made. An encrypted
     // one cannot be read here (no private key on the server, by design); age authenticates it
     // instead, and `restore --check --identity` reads it whole.
-    write_output(&path, out.force, |f| Ok(crate::service::backup::fetch_backup(api, &image, f)?))?;
+    write_output(&path, out.force, |f| {
+        let mut f = Progress { inner: f, done: 0, total: image.file_size, last: std::time::Instant::now() };
+        Ok(crate::service::backup::fetch_backup(api, &image, &mut f)?)
+    })?;
     // Audited only now that the file is complete, synced and under its name.
     if let Err(e) = api.backup_saved(audit_name(&path), info.checksum.clone()) {
         // A backup nobody can find in the audit must not be left behind (on a full disk the
@@ -1027,6 +1030,38 @@ pub fn backup(api: &dyn Api, out: Output, recipients: Vec<String>, plaintext: bo
         image.file_size,
         &info.checksum
     ))
+}
+
+/// A writer that says on stderr every few seconds how far a long copy has got: plain lines, so
+/// that a nightly timer's log shows them as well as a terminal does. A copy done within the
+/// first interval says nothing.
+struct Progress<'a> {
+    inner: &'a mut dyn std::io::Write,
+    done: u64,
+    total: u64,
+    last: std::time::Instant,
+}
+
+impl std::io::Write for Progress<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.done += n as u64;
+        if self.last.elapsed() >= std::time::Duration::from_secs(3) {
+            self.last = std::time::Instant::now();
+            let mb = |b: u64| b as f64 / (1 << 20) as f64;
+            eprintln!(
+                "备份：已写入 {:.0} / {:.0} MB（{}%）",
+                mb(self.done),
+                mb(self.total),
+                self.done * 100 / self.total.max(1)
+            );
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// `mingdan recipients list|add|remove`.
