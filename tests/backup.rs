@@ -28,6 +28,8 @@ fn contacts(s: &impl Api) -> u64 {
     report.counts.iter().find(|(n, _)| n == "联系记录").unwrap().1
 }
 
+/// Taken over the socket in parts of 1 KiB (the image is many times that), while four sessions
+/// write: the parts make up the image the server hashed, and it restores to one point in time.
 #[test]
 fn a_backup_taken_during_writes_restores_to_a_consistent_store() {
     // A server that has been restarted a few times: sled moves its id generator on by millions at
@@ -57,7 +59,10 @@ fn a_backup_taken_during_writes_restores_to_a_consistent_store() {
         })
         .collect();
     wait_until(Duration::from_secs(10), "writes before the backup", || done.load(Ordering::SeqCst) >= 50);
+    b.service.set_backup_part(1024);
     let image = server.connect().backup(vec![], true).unwrap();
+    assert!(image.bytes.len() > 10 * 1024, "many parts: {} bytes", image.bytes.len());
+    assert_eq!(image.bytes.len() as u64, image.file_size);
     // Writes carried on while and after it was taken.
     let at_backup = done.load(Ordering::SeqCst);
     wait_until(Duration::from_secs(10), "writes after the backup", || {

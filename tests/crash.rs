@@ -210,3 +210,108 @@ fn an_import_killed_midway_leaves_the_store_as_before() {
     assert!(killed_midway > 0, "no kill landed while batches were being written");
     eprintln!("{killed_midway} kills landed while batches were being written; each left the store as before");
 }
+
+/// A demo branch of 300 clients seeded on 2026-12-20 with that day's housekeeping done, copied
+/// into `to` (the store and the data key beside it).
+fn seeded_copy(seed: &Path, to: &Path) {
+    copy_dir(seed, to);
+    let key = mingdan::store::fields::key_path(seed);
+    std::fs::copy(&key, mingdan::store::fields::key_path(to)).unwrap();
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// The housekeeping of 2027-02-01 (a new quarter after a pause: Q4 frozen, Q1 notices created,
+/// Q4 notices lapsed) run on the store in `dir`, `batch` roster clients per transaction.
+fn housekeep_on_feb_1(dir: &Path, batch: usize) -> mingdan::service::Housekept {
+    let clock = Arc::new(mingdan::service::FixedClock::at(at(d(2027, 2, 1), 8, 0)));
+    let service = mingdan::service::Service::open_lazy(dir, clock).unwrap();
+    service.set_housekeeping_batch(batch);
+    service.housekeep().unwrap()
+}
+
+/// Everything the housekeeping writes, to compare two runs: every task, every frozen quarter and
+/// the day's stamp (audit records differ by design: one per batch).
+fn housekept_state(
+    dir: &Path,
+) -> (Vec<mingdan::domain::Task>, Vec<mingdan::domain::past::FrozenQuarter>, Option<Vec<u8>>) {
+    let s = Store::open(dir).unwrap();
+    let report = s.check().unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    let tasks = s.tasks().collect::<Result<Vec<_>, _>>().unwrap();
+    (tasks, s.frozen_quarters().unwrap(), s.meta(b"housekeeping_done_for").unwrap())
+}
+
+const HOUSEKEEPING_CHILD: &str = "MINGDAN_TEST_HOUSEKEEPING_CHILD";
+
+/// The daily housekeeping killed with SIGKILL after its 1st, 2nd, … transaction: the next run
+/// carries on and ends with exactly the tasks, frozen quarters and stamp of a run never
+/// interrupted; and a run in batches of 7 clients writes exactly what one batch of all does.
+#[test]
+fn housekeeping_killed_between_batches_resumes_to_the_uninterrupted_result() {
+    if let Some(dir) = std::env::var_os(HOUSEKEEPING_CHILD) {
+        // The child: killed by the hook inside this call.
+        housekeep_on_feb_1(Path::new(&dir), 7);
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let seed = root.path().join("seed");
+    {
+        let clock = Arc::new(mingdan::service::FixedClock::at(at(d(2026, 12, 20), 10, 0)));
+        let service = mingdan::service::Service::create(&seed, clock).unwrap();
+        service.seed_demo(300, 7).unwrap();
+        service.housekeep().unwrap();
+    }
+    let whole = root.path().join("whole");
+    seeded_copy(&seed, &whole);
+    let one_batch = housekeep_on_feb_1(&whole, usize::MAX);
+    let expected = housekept_state(&whole);
+    assert!(one_batch.notices > 20 && one_batch.lapsed > 20 && one_batch.quarters == 1, "{one_batch:?}");
+
+    let batched = root.path().join("batched");
+    seeded_copy(&seed, &batched);
+    let in_batches = housekeep_on_feb_1(&batched, 7);
+    assert!(in_batches.batches > 8, "{in_batches:?}");
+    assert_eq!(
+        (in_batches.notices, in_batches.surveys, in_batches.woken, in_batches.lapsed),
+        (one_batch.notices, one_batch.surveys, one_batch.woken, one_batch.lapsed)
+    );
+    assert_eq!(housekept_state(&batched), expected, "batches of 7 write what one batch writes");
+    let q4 = mingdan::domain::Quarter { year: 2026, q: 4 };
+    let parts = Store::open(&batched).unwrap().frozen_parts(q4).count();
+    assert!(parts > 3, "the frozen quarter was written in parts: {parts}");
+
+    let mut kills = 0;
+    for kill_after in (1..in_batches.batches).step_by(3) {
+        let run = root.path().join(format!("killed{kill_after}"));
+        seeded_copy(&seed, &run);
+        let status = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "housekeeping_killed_between_batches_resumes_to_the_uninterrupted_result"])
+            .args(["--nocapture", "--test-threads=1"])
+            .env(HOUSEKEEPING_CHILD, &run)
+            .env("MINGDAN_TEST_HOUSEKEEPING_KILL", kill_after.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(!status.success(), "the child was to be killed after transaction {kill_after}");
+        kills += 1;
+        let stamp = Store::open(&run).unwrap().meta(b"housekeeping_done_for").unwrap();
+        assert_ne!(stamp.as_deref(), Some(&b"2027-02-01"[..]), "killed before the stamp");
+        let rest = housekeep_on_feb_1(&run, 7);
+        assert!(rest.batches >= 1);
+        assert_eq!(housekept_state(&run), expected, "killed after transaction {kill_after}, then resumed");
+    }
+    assert!(kills >= 3);
+}

@@ -319,3 +319,33 @@ fn a_stuck_check_under_serve_lets_go_of_the_writer_lock_at_its_deadline() {
     unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };
     wait_within(&mut server, Duration::from_secs(10));
 }
+
+/// The streaming check still names both sides of a moved index entry: a roster entry under the
+/// wrong maintainer (the index keeps its count, so only the lookups tell) is reported as missing
+/// where the client says and extra where it is; an open task's due-date entry under a wrong date
+/// likewise.
+#[test]
+fn check_names_a_moved_index_entry_on_both_sides() {
+    let b = branch();
+    let Branch { dir, service, .. } = b;
+    drop(service);
+    {
+        let db = sled::open(dir.path().join("sled")).unwrap();
+        let roster = db.open_tree("roster").unwrap();
+        roster.remove(b"2001\0C1").unwrap().unwrap();
+        roster.insert(b"2002\0C1", &[][..]).unwrap();
+        let due = db.open_tree("open_tasks_by_due").unwrap();
+        let (k, _) = due.iter().next().unwrap().unwrap();
+        due.remove(&k).unwrap();
+        let mut moved = k.to_vec();
+        moved[0] ^= 0x01;
+        due.insert(moved, &[][..]).unwrap();
+        db.flush().unwrap();
+    }
+    let s = mingdan::store::Store::open(dir.path()).unwrap();
+    let all = s.check().unwrap().problems.join("\n");
+    assert!(all.contains("索引 roster 缺少条目 2001/C1"), "{all}");
+    assert!(all.contains("索引 roster 有多余条目 2002/C1"), "{all}");
+    assert!(all.contains("索引 open_tasks_by_due 缺少条目"), "{all}");
+    assert!(all.contains("索引 open_tasks_by_due 有多余条目"), "{all}");
+}

@@ -217,6 +217,36 @@ fn a_new_quarter_brings_new_notification_tasks_and_lapses_the_old() {
     assert!(b.session("9001").check().unwrap().is_ok());
 }
 
+/// With the housekeeping on a background thread (the server and the embedded TUI): a quarter's
+/// first request still sees the quarter's notices (it waits for that run), and an ordinary day's
+/// lapsing is done by the thread, without a request running it.
+#[test]
+fn a_background_housekeeping_gives_a_new_quarter_its_notices_and_lapses_the_old_by_itself() {
+    let b = branch();
+    b.service.housekeep_in_background();
+    b.session("2001").log_contact(draft("C1", Purpose::QuarterlyNotice)).unwrap();
+    b.clock.advance(chrono::Duration::days(45)); // 2027-01-02
+    let s = b.session("2001");
+    let today = s.today().unwrap();
+    assert_eq!(today.quarterly.kind, TaskKind::Quarterly(Quarter { year: 2027, q: 1 }));
+    assert_eq!(
+        (today.quarterly.done, today.quarterly.total),
+        (0, 3),
+        "the first request waited for the notices"
+    );
+    let q4 = TaskKind::Quarterly(Quarter { year: 2026, q: 4 });
+    b.clock.advance(chrono::Duration::days(30)); // 2027-02-01
+    // Any request wakes the thread; the lapsing follows without another one running it.
+    let _ = s.today().unwrap();
+    let started = std::time::Instant::now();
+    while b.service.housekept_on().unwrap() != Some(d(2027, 2, 1)) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the background run never finished");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(!open_kinds(&s, "C2").contains(&q4), "last quarter's lapsed");
+    assert!(b.session("9001").check().unwrap().is_ok());
+}
+
 #[test]
 fn a_store_in_use_names_its_holder() {
     let b = branch();

@@ -17,11 +17,12 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// Has the embedded store build its search index now, for the TUI; the branch server
-    /// builds its own at start-up.
+    /// Has the embedded store build its search index now and run the daily housekeeping in
+    /// the background, for the TUI; the branch server does both itself at start-up.
     pub fn start_search(&self) {
         if let Backend::Local { session, .. } = self {
             session.start_search();
+            session.housekeep_in_background();
         }
     }
 

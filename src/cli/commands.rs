@@ -981,6 +981,8 @@ pub fn serve(
     let service = open(store)?;
     // Staff will search from their first keystroke.
     service.start_search();
+    // The day's housekeeping runs beside the requests, not in the first one of the day.
+    service.housekeep_in_background();
     crate::store::space::log_refusals();
     let mut opts = ServeOptions::new(socket);
     opts.group = group;
@@ -1000,17 +1002,11 @@ pub fn backup(api: &dyn Api, out: Output, recipients: Vec<String>, plaintext: bo
     if !file.is_dir() {
         output_kind(file, out.force)?;
     }
-    let image = api.backup(recipients, plaintext)?;
+    let image = api.start_backup(recipients, plaintext)?;
     for warning in &image.skipped {
         eprintln!("警告：{}", inert(warning));
     }
     let info = &image.info;
-    // A plaintext image is checked again on this side: what reaches the disk must be what the
-    // server made. An encrypted one cannot be read here (no private key on the server, by
-    // design); age authenticates it instead, and `restore --check --identity` reads it whole.
-    if image.encrypted_to.is_empty() {
-        Service::verify_backup(&image.bytes)?;
-    }
     let path = if file.is_dir() {
         let stamp = info.header.created_at.format("%Y%m%d-%H%M%S");
         let ext = crate::service::backup::BACKUP_EXTENSION;
@@ -1020,7 +1016,15 @@ pub fn backup(api: &dyn Api, out: Output, recipients: Vec<String>, plaintext: bo
         file.to_path_buf()
     };
     // A temp file is created 0600: a backup holds every client's data.
-    write_output(&path, out.force, |f| Ok(f.write_all(&image.bytes)?))?;
+    // Fetched part by part straight into the file. A plaintext image's SHA-256 is checked on
+    // this side as it arrives: what reaches the disk must be what the server made. An encrypted
+    // one cannot be read here (no private key on the server, by design); age authenticates it
+    // instead, and `restore --check --identity` reads it whole.
+    write_output(&path, out.force, |f| {
+        let progress = Progress::new("备份：写入", "MB", Some(image.file_size.div_ceil(1 << 20)));
+        let mut f = Counting { inner: f, done: 0, progress };
+        Ok(crate::service::backup::fetch_backup(api, &image, &mut f)?)
+    })?;
     // Audited only now that the file is complete, synced and under its name.
     if let Err(e) = api.backup_saved(audit_name(&path), info.checksum.clone()) {
         // A backup nobody can find in the audit must not be left behind (on a full disk the
@@ -1043,9 +1047,29 @@ pub fn backup(api: &dyn Api, out: Output, recipients: Vec<String>, plaintext: bo
         "已备份到 {}：{}；{} 字节，{sealed}，SHA-256 {}（此次备份已记入审计）。",
         path.display(),
         info.summary(),
-        image.bytes.len(),
+        image.file_size,
         &info.checksum
     ))
+}
+
+/// A writer that shows how far a long copy has got (`Progress`, in megabytes).
+struct Counting<'a> {
+    inner: &'a mut dyn std::io::Write,
+    done: u64,
+    progress: Progress,
+}
+
+impl std::io::Write for Counting<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.done += n as u64;
+        self.progress.set(self.done.div_ceil(1 << 20));
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// `mingdan recipients list|add|remove`.

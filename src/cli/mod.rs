@@ -568,6 +568,7 @@ pub fn main(cli: Cli) -> Result<()> {
         Some(Command::Demo { clients, fresh }) => {
             let service = commands::demo(&store, *clients, *fresh)?;
             service.start_search();
+            service.housekeep_in_background();
             let me = actor(&service, cli.as_staff.as_deref())?;
             tui.mode = if matches!(cli.lang, Some(Lang::En)) { "demo".into() } else { "演示".into() };
             let ran = crate::tui::run(std::sync::Arc::new(Session::new(service.clone(), me)), tui);

@@ -24,9 +24,19 @@ pub struct Progress {
 }
 
 enum Shown {
-    Bar(ProgressBar),
-    Plain { every: Duration, last: Instant },
+    /// A bar on a terminal, redrawn at most every `BAR_EVERY` (`drawn` when last).
+    Bar {
+        bar: ProgressBar,
+        drawn: Option<Instant>,
+    },
+    Plain {
+        every: Duration,
+        last: Instant,
+    },
 }
+
+/// Redrawing the text costs more than counting; a few times a second is enough.
+const BAR_EVERY: Duration = Duration::from_millis(150);
 
 impl Progress {
     /// Starts a stage called `label` (导入：检查), of `total` units when known beforehand.
@@ -43,7 +53,7 @@ impl Progress {
                 bar.set_style(style);
             }
             bar.set_prefix(label);
-            Shown::Bar(bar)
+            Shown::Bar { bar, drawn: None }
         } else {
             let every = std::env::var("MINGDAN_PROGRESS_EVERY_MS")
                 .ok()
@@ -66,7 +76,7 @@ impl Progress {
             }
             bar.set_prefix(label);
             bar.enable_steady_tick(Duration::from_millis(200));
-            Shown::Bar(bar)
+            Shown::Bar { bar, drawn: None }
         } else {
             Shown::Plain { every: Duration::MAX, last: now }
         };
@@ -78,9 +88,9 @@ impl Progress {
         self.done = done;
         let elapsed = self.started.elapsed();
         match &mut self.shown {
-            Shown::Bar(bar) => {
-                // Redrawing the text costs more than counting; a few times a second is enough.
-                if done.is_multiple_of(512) || Some(done) == self.total {
+            Shown::Bar { bar, drawn } => {
+                if drawn.is_none_or(|at| at.elapsed() >= BAR_EVERY) || Some(done) == self.total {
+                    *drawn = Some(Instant::now());
                     bar.set_position(done);
                     bar.set_message(status(self.unit, done, self.total, elapsed));
                 }
@@ -107,7 +117,7 @@ impl Progress {
 impl Drop for Progress {
     fn drop(&mut self) {
         match &self.shown {
-            Shown::Bar(bar) => bar.finish_and_clear(),
+            Shown::Bar { bar, .. } => bar.finish_and_clear(),
             Shown::Plain { last, .. } => {
                 // Only a log that already had lines needs the last one.
                 if *last != self.started {

@@ -144,7 +144,9 @@ pub fn counts_in(t: &Task, quarter: Quarter, launches: &[LaunchId]) -> bool {
 }
 
 /// Everything the coverage and results figures of one past quarter need, as it stood at the
-/// quarter's end. Stored one per quarter (tree `quarters`, keyed by the quarter).
+/// quarter's end. Stored per quarter (tree `quarters`, keyed by the quarter): a small one whole,
+/// a large one as a header and parts holding slices of `clients` and `tasks` (`Tx::save_frozen_part`;
+/// at a million roster clients the whole is about 60–100 MB, far over one record's limit).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FrozenQuarter {
     pub quarter: Quarter,

@@ -411,9 +411,10 @@ impl Sealer {
     }
 }
 
-/// How long keeping the search index may take on the way out (about 1 s at a million clients);
-/// beyond it the next start builds the index instead.
-const STOP_KEEP_INDEX: Duration = Duration::from_secs(10);
+/// How long keeping the search index may take on the way out (about 1 s at a million clients; it
+/// gives up at once when a stuck request holds the writer lock); beyond it the next start builds
+/// the index instead. With the drain and the last flush, SIGTERM still ends the server in 10 s.
+const STOP_KEEP_INDEX: Duration = Duration::from_secs(4);
 
 /// Keeps the search index beside the store so the next start reads it instead of building it
 /// (`Service::keep_search_index`), on a worker so a writer lock held by a stuck request cannot

@@ -33,11 +33,13 @@ pub const MAGIC: &[u8; 8] = b"MINGDAN\0";
 /// the api fingerprint cannot see (a field added to a view, a variant added to an enum).
 /// 2: search hits carry the matched field's text and highlight; pairs of moves name the roster
 /// they come from. 3: a balance may be unknown (`Amount::Unknown`). 4: an import's change groups
-/// carry their total beside the lines listed.
-pub const PROTOCOL: u32 = 4;
+/// carry their total beside the lines listed. 5: a backup travels in parts (`backup_part`), its
+/// image naming the file's size.
+pub const PROTOCOL: u32 = 5;
 /// Largest request a client may send: an import of a whole branch's client list fits easily.
 pub const MAX_REQUEST: usize = 64 << 20;
-/// Largest answer a client accepts: a backup image of the whole store travels as one answer.
+/// Largest answer a client accepts: a report or export of a whole branch fits. A backup travels
+/// in parts of `service::backup::BACKUP_PART`, however large the store.
 pub const MAX_RESPONSE: usize = 1 << 30;
 /// Refusal messages are a sentence or two.
 const MAX_MESSAGE: usize = 64 << 10;

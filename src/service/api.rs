@@ -61,6 +61,29 @@ macro_rules! api {
                 None
             }
 
+            /// A backup as `start_backup` makes it, its file written to `out` part by part
+            /// (`backup_part`), so neither side holds the whole image; a plaintext image's
+            /// SHA-256 is checked as it arrives. The image returned has `bytes` empty.
+            fn backup_into(
+                &self,
+                recipients: Vec<String>,
+                plaintext: bool,
+                out: &mut dyn std::io::Write,
+            ) -> Result<BackupImage, ServiceError> {
+                let image = self.start_backup(recipients, plaintext)?;
+                super::backup::fetch_backup(self, &image, out)?;
+                Ok(image)
+            }
+
+            /// A backup with its whole file in `bytes` (`backup_into` into memory): for tests
+            /// and small stores.
+            fn backup(&self, recipients: Vec<String>, plaintext: bool) -> Result<BackupImage, ServiceError> {
+                let mut bytes = Vec::new();
+                let mut image = self.backup_into(recipients, plaintext, &mut bytes)?;
+                image.bytes = bytes;
+                Ok(image)
+            }
+
             $(
                 $(#[$doc])*
                 fn $method(&self $(, $arg: $ty)*) -> Result<$out, ServiceError> {
@@ -203,7 +226,13 @@ api! {
     /// `backup_saved` once the copy is in its file, not before.
     /// Encrypted to `recipients` (age public keys), else to the branch's configured ones;
     /// `plaintext` makes an unencrypted one. Refused with neither.
-    fn backup(Backup, recipients: Vec<String>, plaintext: bool) -> BackupImage;
+    /// The image is made into a file on the server (writers wait only while the store is
+    /// copied) and travels in parts (`backup_part`); `bytes` is empty: `backup` and
+    /// `backup_into` fetch it.
+    fn start_backup(Backup, recipients: Vec<String>, plaintext: bool) -> BackupImage;
+    /// Up to one part of the backup file `checksum` names (from `start_backup`, same staff
+    /// member, this server run), from byte `offset`; admin only.
+    fn backup_part(BackupPart, checksum: String, offset: u64) -> Vec<u8>;
     /// Records in the audit that the backup whose image has SHA-256 `checksum` (hex, from
     /// `backup`, same staff member, this server run) is now complete in `file`; admin only.
     /// Refused for a checksum this service did not hand out.
@@ -282,6 +311,12 @@ impl Session {
         self.service.start_search();
     }
 
+    /// Runs the daily housekeeping on a background thread (`Service::housekeep_in_background`),
+    /// for the embedded TUI.
+    pub fn housekeep_in_background(&self) {
+        self.service.housekeep_in_background();
+    }
+
     /// Imports a client register read row by row (`Service::import_clients_from`), as this
     /// session's staff member.
     pub fn import_clients_from(
@@ -291,7 +326,7 @@ impl Session {
         new_outlets: &[OutletId],
     ) -> Result<ImportOutcome, ServiceError> {
         let staff = self.service.acting(&self.actor)?;
-        self.service.ensure_period_tasks()?;
+        self.service.before_request()?;
         self.service.import_clients_from(&staff, rows, run, new_outlets)
     }
 }

@@ -1,13 +1,13 @@
 //! Operations: backups, restores, the service account, and the change counter sessions poll.
 
-use crate::domain::Field;
+use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::{Clock, Request, Response, Service, ServiceError};
-use crate::domain::{AuditAction, Permission, Staff};
+use crate::domain::{AuditAction, Field, Permission, Staff};
 pub use crate::store::backup::{BackupInfo, EXTENSION as BACKUP_EXTENSION};
 use crate::store::{CheckReport, StoreError, Tree};
 
@@ -22,6 +22,8 @@ pub struct BackupImage {
     pub bytes: Vec<u8>,
     /// The recipients' public keys the file is encrypted to; empty for a plaintext backup.
     pub encrypted_to: Vec<String>,
+    /// The file's length in bytes: what `backup_part` hands out from offset 0 to here.
+    pub file_size: u64,
     /// Records left out because they cannot be read, one Chinese sentence each (only drafts are
     /// ever left out); shown as warnings and named in the backup's audit record.
     pub skipped: Vec<String>,
@@ -31,13 +33,80 @@ pub struct BackupImage {
 /// are then not audited, so `mingdan backup` reports right after writing).
 const ISSUED_KEPT: usize = 16;
 
-/// A backup handed out and not yet reported saved: what its audit record will say.
+/// Where backup files wait in the store's directory to be fetched (removed with their `Issued`,
+/// and all at the next open).
+pub(super) const SPOOL_DIR: &str = "backup-spool";
+
+/// Backup files kept on the server for fetching: each is as large as the store, so only the
+/// newest two; an older one can still be reported saved, not fetched.
+const SPOOLED_KEPT: usize = 2;
+
+/// Bytes of a backup file per `backup_part` answer unless set (`Service::set_backup_part`): a
+/// frame of 8 MiB keeps the server's memory per backup small and the socket busy.
+pub const BACKUP_PART: usize = 8 << 20;
+
+/// A backup handed out and not yet reported saved: what its audit record will say, and the file
+/// the parts are read from (a temporary file in the store's directory, removed with this).
 pub(super) struct Issued {
     checksum: String,
     size: u64,
+    /// `None` once newer backups pushed it out (`SPOOLED_KEPT`).
+    file: Option<tempfile::NamedTempFile>,
     /// 工号, or "system" for the service account.
     actor: String,
     detail: String,
+}
+
+/// Writes the file of `image` (from `start_backup`) to `out`, fetching it part by part from
+/// `api`. A plaintext image's SHA-256 is computed as it arrives and must match both the hash at
+/// its end and the checksum the server named; an encrypted one is authenticated by age when it
+/// is read. A short or overlong file is refused.
+pub fn fetch_backup<A: super::Api + ?Sized>(
+    api: &A,
+    image: &BackupImage,
+    out: &mut dyn Write,
+) -> Result<(), ServiceError> {
+    use sha2::{Digest, Sha256};
+    let written =
+        |e: std::io::Error| ServiceError::Store(format!("无法写入备份文件：{}", crate::os::io_reason(&e)));
+    let plaintext = image.encrypted_to.is_empty();
+    let mut hash = Sha256::new();
+    // The last 32 bytes seen, held back from the hash: a plaintext image ends in its SHA-256.
+    let mut tail: Vec<u8> = Vec::with_capacity(64);
+    let mut offset = 0u64;
+    while offset < image.file_size {
+        let part = api.backup_part(image.info.checksum.clone(), offset)?;
+        if part.is_empty() {
+            return Err(ServiceError::Transport(format!(
+                "备份在第 {offset} 字节处中断（应有 {} 字节），备份没有完成；请重新执行 mingdan backup",
+                image.file_size
+            )));
+        }
+        out.write_all(&part).map_err(written)?;
+        offset += part.len() as u64;
+        if plaintext {
+            tail.extend_from_slice(&part);
+            let keep = tail.len().saturating_sub(32);
+            if keep > 0 {
+                hash.update(&tail[..keep]);
+                tail.drain(..keep);
+            }
+        }
+    }
+    out.flush().map_err(written)?;
+    if plaintext {
+        let actual: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let stored: String = tail.iter().map(|b| format!("{b:02x}")).collect();
+        if actual != stored || actual != image.info.checksum {
+            return Err(StoreError::BadBackup(format!(
+                "收到的备份校验和不符（应为 {}…，实际 {}…），传输中损坏；请重新执行 mingdan backup",
+                image.info.checksum.get(..8).unwrap_or_default(),
+                actual.get(..8).unwrap_or_default()
+            ))
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// What a restore did, for the person who ran it.
@@ -57,7 +126,7 @@ impl Service {
     /// A backup encrypted to `recipients` (age public keys) or, when none are given, to the
     /// branch's configured ones; with `plaintext`, not encrypted at all (said so in its audit
     /// record). Refused with no recipients anywhere and no `plaintext`.
-    pub fn backup(
+    pub fn start_backup(
         &self,
         actor: &Staff,
         recipients: Vec<String>,
@@ -173,8 +242,27 @@ impl Service {
                     .into(),
             ));
         }
-        let _w = self.write_lock();
-        let unreadable = self.store.unreadable_drafts()?;
+        let spool = self.store.path().join(SPOOL_DIR);
+        let spooling = |e: std::io::Error| {
+            ServiceError::Store(format!(
+                "无法在 {} 暂存备份（{}），备份没有做；请检查磁盘空间和目录权限",
+                spool.display(),
+                crate::os::io_reason(&e)
+            ))
+        };
+        std::fs::create_dir_all(&spool).map_err(spooling)?;
+        // The entries go to a file of their own, writers held off only while they are copied;
+        // the image with its header, hash and encryption is made from it after.
+        let mut body = tempfile::tempfile_in(&spool).map_err(spooling)?;
+        let (header, unreadable) = {
+            let _w = self.write_lock();
+            let unreadable = self.store.unreadable_drafts()?;
+            let skip: Vec<(Tree, Vec<u8>)> = unreadable.iter().map(|(t, k, _)| (*t, k.clone())).collect();
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut body);
+            let header = self.store.snapshot_body(self.now(), by, &skip, &mut w)?;
+            w.flush().map_err(spooling)?;
+            (header, unreadable)
+        };
         let kind = |t: Tree| if t == Tree::ComplaintDrafts { "投诉受理草稿" } else { "联系草稿" };
         let skipped: Vec<String> = unreadable
             .iter()
@@ -187,12 +275,21 @@ impl Service {
                 }
             })
             .collect();
-        let skip: Vec<(Tree, Vec<u8>)> = unreadable.iter().map(|(t, k, _)| (*t, k.clone())).collect();
-        let (image, info) = self.store.snapshot(self.now(), by, &skip)?;
-        let bytes = match &to {
-            Some(to) => crate::store::encrypt::encrypt(&image, to)?,
-            None => image,
+        body.seek(std::io::SeekFrom::Start(0)).map_err(spooling)?;
+        let mut body = std::io::BufReader::with_capacity(1 << 20, body);
+        let mut file = tempfile::NamedTempFile::new_in(&spool).map_err(spooling)?;
+        let info = {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file.as_file_mut());
+            let info = match &to {
+                Some(to) => crate::store::encrypt::encrypt_into(to, &mut out, |w| {
+                    crate::store::backup::write_image(header, &mut body, w)
+                })?,
+                None => crate::store::backup::write_image(header, &mut body, &mut out)?,
+            };
+            out.flush().map_err(spooling)?;
+            info
         };
+        let file_size = file.as_file().metadata().map_err(spooling)?.len();
         let sealed = if plaintext {
             "未加密（--plaintext）".to_string()
         } else {
@@ -221,13 +318,59 @@ impl Service {
         if issued.len() >= ISSUED_KEPT {
             issued.remove(0);
         }
+        let older = issued.len().saturating_sub(SPOOLED_KEPT - 1);
+        for i in issued.iter_mut().take(older) {
+            i.file = None;
+        }
         issued.push(Issued {
             checksum: info.checksum.clone(),
-            size: bytes.len() as u64,
+            size: file_size,
+            file: Some(file),
             actor: audit_actor.to_string(),
             detail,
         });
-        Ok(BackupImage { info, bytes, encrypted_to: keys, skipped })
+        Ok(BackupImage { info, bytes: Vec::new(), encrypted_to: keys, skipped, file_size })
+    }
+
+    /// Bytes of a backup file per `backup_part` answer from now on (at least 1 KiB); tests set a
+    /// small one to make a small store's backup travel in many parts.
+    pub fn set_backup_part(&self, bytes: usize) {
+        self.backup_part.store(bytes.max(1024), std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Up to the part size (`BACKUP_PART`) of the backup file `checksum` names, from byte
+    /// `offset`; empty at its end. Only for the staff member (or service account) the backup was
+    /// handed to, in this server run.
+    pub fn backup_part(&self, actor: &Staff, checksum: String, offset: u64) -> Result<Vec<u8>, ServiceError> {
+        self.require(actor, Permission::Admin, "备份数据库")?;
+        self.read_backup_part(actor.no.as_str(), &checksum, offset)
+    }
+
+    fn read_backup_part(
+        &self,
+        audit_actor: &str,
+        checksum: &str,
+        offset: u64,
+    ) -> Result<Vec<u8>, ServiceError> {
+        use std::os::unix::fs::FileExt;
+        let part = self.backup_part.load(std::sync::atomic::Ordering::SeqCst).max(1024);
+        let issued = self.issued_backups.lock().unwrap_or_else(|p| p.into_inner());
+        let found = issued.iter().rev().find(|i| i.checksum == checksum && i.actor == audit_actor);
+        let Some((i, file)) = found.and_then(|i| Some((i, i.file.as_ref()?))) else {
+            return Err(ServiceError::Conflict(format!(
+                "没有校验值为 {checksum} 的待取备份：只能取本次服务运行中由您取得、尚未记录的备份；请重新执行 mingdan backup"
+            )));
+        };
+        let len = i.size.saturating_sub(offset).min(part as u64) as usize;
+        let mut out = vec![0u8; len];
+        file.as_file().read_exact_at(&mut out, offset).map_err(|e| {
+            ServiceError::Store(format!(
+                "无法读取暂存的备份 {}（{}）；请重新执行 mingdan backup",
+                file.path().display(),
+                crate::os::io_reason(&e)
+            ))
+        })?;
+        Ok(out)
     }
 
     /// The audit record of a backup handed out by `take_backup` to `audit_actor`, now complete in
@@ -266,6 +409,9 @@ impl Service {
             // The nightly timer: encrypted to the configured recipients unless it asks otherwise.
             Request::Backup { recipients, plaintext } => {
                 self.take_backup("system", &who, recipients, plaintext).map(Response::Backup)
+            }
+            Request::BackupPart { checksum, offset } => {
+                self.read_backup_part("system", &checksum, offset).map(Response::BackupPart)
             }
             Request::BackupSaved { file, checksum } => {
                 self.record_backup_saved("system", &file, &checksum).map(Response::BackupSaved)

@@ -35,6 +35,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, Utc};
 pub use api::{API_FINGERPRINT, Api, Request, Response, Session};
 pub use backup::{BackupImage, RestoreOutcome};
 pub use error::ServiceError;
+pub use periodic::{HOUSEKEEPING_BATCH, Housekept};
 
 use crate::domain::{AuditAction, AuditRecord, Permission, Staff, StaffNo};
 use crate::store::Store;
@@ -89,6 +90,15 @@ pub struct Service {
     search: search::SearchState,
     /// Backups handed out and not yet reported saved (`backup_saved`), newest last.
     issued_backups: Mutex<Vec<backup::Issued>>,
+    /// Held through a housekeeping run, so one runs at a time (`periodic`).
+    housekeeping: Mutex<()>,
+    /// Whether a background thread runs the housekeeping (`housekeep_in_background`).
+    housekeeping_thread: std::sync::atomic::AtomicBool,
+    housekeeping_wake: Arc<periodic::Wake>,
+    /// Roster clients per housekeeping transaction (`set_housekeeping_batch`).
+    housekeeping_batch: std::sync::atomic::AtomicUsize,
+    /// Bytes of a backup file per `backup_part` answer (`set_backup_part`).
+    backup_part: std::sync::atomic::AtomicUsize,
 }
 
 impl Service {
@@ -120,8 +130,22 @@ impl Service {
     }
 
     fn with_search(store: Store, clock: Arc<dyn Clock>, eager: bool) -> Service {
+        // Backup files an earlier run made and nobody fetched (see `backup`); the store is ours
+        // alone now (its lock), so nobody is fetching them.
+        let _ = std::fs::remove_dir_all(store.path().join(backup::SPOOL_DIR));
         let search = search::SearchState::start(&store, eager);
-        Service { store, clock, writer: Mutex::new(()), search, issued_backups: Mutex::default() }
+        Service {
+            store,
+            clock,
+            writer: Mutex::new(()),
+            search,
+            issued_backups: Mutex::default(),
+            housekeeping: Mutex::new(()),
+            housekeeping_thread: Default::default(),
+            housekeeping_wake: Arc::default(),
+            housekeeping_batch: periodic::HOUSEKEEPING_BATCH.into(),
+            backup_part: backup::BACKUP_PART.into(),
+        }
     }
 
     /// Starts building the search index in the background if nothing has yet (see
@@ -158,6 +182,24 @@ impl Service {
         self.local_now().date()
     }
 
+    /// `write_lock`, if it can be had within `wait`.
+    fn try_write_lock(&self, wait: std::time::Duration) -> Option<MutexGuard<'_, ()>> {
+        let until = std::time::Instant::now() + wait;
+        loop {
+            match self.writer.try_lock() {
+                Ok(guard) => {
+                    self.store.reopen_if_room();
+                    return Some(guard);
+                }
+                Err(std::sync::TryLockError::Poisoned(p)) => return Some(p.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) if std::time::Instant::now() < until => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(std::sync::TryLockError::WouldBlock) => return None,
+            }
+        }
+    }
+
     fn write_lock(&self) -> MutexGuard<'_, ()> {
         // A panic in another writer poisoned the lock; the store itself is transactional, so the
         // state behind it is still whole.
@@ -177,7 +219,7 @@ impl Service {
         // sled's errors carry no path; raised during this request they name this store.
         crate::store::naming(self.store.path(), || {
             let staff = self.acting(actor)?;
-            self.ensure_period_tasks()?;
+            self.before_request()?;
             self.dispatch(&staff, req)
         })
     }

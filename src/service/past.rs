@@ -16,12 +16,13 @@ use chrono::NaiveDate;
 
 use super::views::FigureBasis;
 use super::{Service, ServiceError};
+use crate::domain::Quarter;
 use crate::domain::compliance::compliant;
 use crate::domain::coverage::launches_in;
 use crate::domain::past::{FrozenQuarter, PastClient, PastStaff, PastTask, counts_in, settles_after};
 use crate::domain::quota::Standing;
 use crate::domain::results::{Snapshot, year_ago};
-use crate::domain::{Client, Quarter};
+use crate::store::StoreError;
 
 /// Quarters frozen at most in one housekeeping: after a long pause every quarter that ended
 /// meanwhile looked the same at its end, but nobody reads figures older than two years.
@@ -89,16 +90,21 @@ impl Service {
         Ok(())
     }
 
-    /// What the day's housekeeping writes for past quarters: a freeze of every quarter that ended
-    /// after the previous housekeeping (`previous`, the day it last ran; none on a new store,
-    /// whose past quarters it never saw) and before `today`, and the final take of each frozen
-    /// quarter whose backdating window has closed.
-    pub(super) fn quarters_to_write(
+    /// Writes what the day's housekeeping owes past quarters: a freeze of every quarter that
+    /// ended after the previous housekeeping (`previous`, the day it last ran; none on a new
+    /// store, whose past quarters it never saw) and before `today`, and the final take of each
+    /// frozen quarter whose backdating window has closed. Each quarter is written in parts of
+    /// `FROZEN_PART` clients and tasks, one transaction each, its header (and audit record) last,
+    /// so memory is bounded by a part and a quarter cut short is written again whole. The
+    /// caller holds the writer lock. The audit details written; `None` when the disk filled up.
+    pub(super) fn write_quarters(
         &self,
         previous: Option<NaiveDate>,
         today: NaiveDate,
-    ) -> Result<Vec<FrozenQuarter>, ServiceError> {
-        let mut out = Vec::new();
+        audit: &dyn Fn(Quarter, String) -> crate::domain::AuditRecord,
+        written_one: &mut dyn FnMut(),
+    ) -> Result<Option<usize>, ServiceError> {
+        let mut written = 0;
         if let Some(previous) = previous {
             let mut q = Quarter::of(today).prev();
             let mut ended = Vec::new();
@@ -109,37 +115,111 @@ impl Service {
                 q = q.prev();
             }
             for q in ended.into_iter().rev() {
-                if self.store.frozen_quarter(q)?.is_none() {
-                    let mut f = self.freeze(q, today)?;
-                    if settles_after(q) < today {
-                        f.settled_on = Some(today);
+                if self.store.frozen_header(q)?.is_none() {
+                    if self.freeze(q, today, audit, written_one)?.is_none() {
+                        return Ok(None);
                     }
-                    out.push(f);
+                    written += 1;
                 }
             }
         }
-        for mut f in self.store.frozen_quarters()? {
+        for mut f in self.store.frozen_headers()? {
             if f.settled_on.is_none() && f.window_closes() < today {
+                // Part by part, read and written again (sled's walk goes on past the parts it
+                // rewrote); taking a completion in twice is the same as once, so a settling cut
+                // short is simply done again.
+                for part in self.store.frozen_parts(f.quarter) {
+                    let (n, mut part) = part?;
+                    self.take_backdated(&mut part)?;
+                    if stopped(self.store.write(|tx| tx.save_frozen_part(n, &part)))?.is_none() {
+                        return Ok(None);
+                    }
+                    written_one();
+                }
                 self.take_backdated(&mut f)?;
                 f.settled_on = Some(today);
-                out.push(f);
+                let rec = audit(f.quarter, format!("{} 季末数据补记期结束，任务结果定稿", f.quarter));
+                if stopped(self.store.write(|tx| {
+                    tx.save_frozen_quarter(&f)?;
+                    tx.audit(&rec)
+                }))?
+                .is_none()
+                {
+                    return Ok(None);
+                }
+                written_one();
+                written += 1;
             }
         }
-        Ok(out)
+        Ok(Some(written))
     }
 
-    /// `q` as the store holds it now, which the caller knows to be how it ended.
-    fn freeze(&self, q: Quarter, today: NaiveDate) -> Result<FrozenQuarter, ServiceError> {
+    /// Freezes `q` as the store holds it now, which the caller knows to be how it ended, in parts
+    /// (see `write_quarters`); `None` when the disk filled up.
+    fn freeze(
+        &self,
+        q: Quarter,
+        today: NaiveDate,
+        audit: &dyn Fn(Quarter, String) -> crate::domain::AuditRecord,
+        written_one: &mut dyn FnMut(),
+    ) -> Result<Option<()>, ServiceError> {
+        // Parts a freeze cut short left behind: no header points at them, and this freeze may
+        // write fewer.
+        let stale: Vec<u32> =
+            self.store.frozen_parts(q).map(|p| p.map(|(n, _)| n)).collect::<Result<_, _>>()?;
+        if !stale.is_empty()
+            && stopped(self.store.write(|tx| {
+                for n in &stale {
+                    tx.remove_frozen_part(q, *n)?;
+                }
+                Ok(())
+            }))?
+            .is_none()
+        {
+            return Ok(None);
+        }
         let last = q.last_day();
+        let part_size = self.housekeeping_batch().saturating_mul(4).min(FROZEN_PART);
         let rules = self.store.rules()?;
         let launches = launches_in(q, &self.store.launches()?);
-        let mut staff = Vec::new();
-        let mut clients = Vec::new();
+        // Counted one client at a time: the register can be millions of clients.
+        let mut snapshot = Snapshot::of(last, std::iter::empty());
+        for c in self.store.clients() {
+            snapshot.count(&c?);
+        }
+        let mut header = FrozenQuarter {
+            quarter: q,
+            frozen_on: today,
+            settled_on: if settles_after(q) < today { Some(today) } else { None },
+            outlet_average_target: rules.outlet_average_target,
+            gold_share_target_permille: rules.gold_share_target_permille,
+            gold_growth_target_permille: rules.gold_growth_target_permille,
+            staff: Vec::new(),
+            clients: Vec::new(),
+            tasks: Vec::new(),
+            launches,
+            snapshot,
+            year_ago: year_ago(&self.store.snapshots()?, last),
+        };
+        let mut part = FrozenQuarter { staff: Vec::new(), launches: Vec::new(), ..header.clone() };
+        let mut parts = 0u32;
+        let (mut clients, mut tasks) = (0usize, 0usize);
+        let mut flush = |part: &mut FrozenQuarter, at_least: usize| -> Result<Option<()>, ServiceError> {
+            if part.clients.len() + part.tasks.len() < at_least.max(1) {
+                return Ok(Some(()));
+            }
+            let written = stopped(self.store.write(|tx| tx.save_frozen_part(parts, part)))?;
+            written_one();
+            parts += 1;
+            part.clients.clear();
+            part.tasks.clear();
+            Ok(written)
+        };
         for s in self.store.all_staff()? {
             let roster = if s.active { self.roster_clients(&s.no)? } else { Vec::new() };
             let standing = Standing::of(&s, self.store.roster_size(&s.no) as u32, &rules);
             for c in &roster {
-                clients.push(PastClient {
+                part.clients.push(PastClient {
                     no: c.no.clone(),
                     maintainer: s.no.clone(),
                     tier: c.tier,
@@ -148,30 +228,53 @@ impl Service {
                     compliant: compliant(&c.holdings, &rules),
                     sticker: c.sticker.done,
                 });
+                clients += 1;
+                if flush(&mut part, part_size)?.is_none() {
+                    return Ok(None);
+                }
             }
-            staff.push(PastStaff::of(&s, standing));
+            header.staff.push(PastStaff::of(&s, standing));
         }
-        let mut tasks = Vec::new();
         for t in self.store.tasks() {
             let t = t?;
-            if counts_in(&t, q, &launches) {
-                tasks.push(PastTask::as_of(&t, last));
+            if counts_in(&t, q, &header.launches) {
+                part.tasks.push(PastTask::as_of(&t, last));
+                tasks += 1;
+                if flush(&mut part, part_size)?.is_none() {
+                    return Ok(None);
+                }
             }
         }
-        let all: Vec<Client> = self.store.clients().collect::<Result<_, _>>()?;
-        Ok(FrozenQuarter {
-            quarter: q,
-            frozen_on: today,
-            settled_on: None,
-            outlet_average_target: rules.outlet_average_target,
-            gold_share_target_permille: rules.gold_share_target_permille,
-            gold_growth_target_permille: rules.gold_growth_target_permille,
-            staff,
-            clients,
-            tasks,
-            launches,
-            snapshot: Snapshot::of(last, all.iter()),
-            year_ago: year_ago(&self.store.snapshots()?, last),
-        })
+        if flush(&mut part, 1)?.is_none() {
+            return Ok(None);
+        }
+        let rec = audit(
+            q,
+            format!(
+                "留存 {q} 季末数据：员工 {} 人，名单客户 {clients} 位，任务 {tasks} 项",
+                header.staff.len()
+            ),
+        );
+        let written = stopped(self.store.write(|tx| {
+            tx.save_frozen_quarter(&header)?;
+            tx.audit(&rec)
+        }))?;
+        written_one();
+        Ok(written)
+    }
+}
+
+/// Clients and tasks per part of a frozen quarter at most (four housekeeping batches unless those
+/// are larger): 20,000 make about 1 MB, well under `codec::MAX_WRITE` even with the longest
+/// client numbers.
+const FROZEN_PART: usize = 20_000;
+
+/// A housekeeping write's outcome: `None` when the disk is full, which ends the run without an
+/// error (see `Service::housekeep`).
+pub(super) fn stopped<R>(written: Result<R, StoreError>) -> Result<Option<R>, ServiceError> {
+    match written {
+        Ok(r) => Ok(Some(r)),
+        Err(StoreError::DiskFull { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }

@@ -320,7 +320,11 @@ impl Service {
         // Writers change clients under this lock and tell the index before letting go of it, so
         // while it is held the count and the index agree.
         let (made_at, body) = {
-            let _w = self.write_lock();
+            // Not waited for long: at a server's stop, a writer still holding it is a request
+            // stuck in a damaged store, and stopping must not wait on it (the next start builds).
+            let Some(_w) = self.try_write_lock(std::time::Duration::from_secs(1)) else {
+                return Ok(false);
+            };
             let made_at = self.store.written_count()?;
             if self.search.kept().file_at == Some(made_at) {
                 return Ok(false);

@@ -131,12 +131,32 @@ impl Store {
 
     /// Copies every tree into a backup image, leaving out the draft entries (tree and key) in
     /// `skip_drafts` (see `unreadable_drafts`). The caller must keep writers out while this runs.
+    /// The whole image in memory: for tests and small stores; the service streams
+    /// (`snapshot_body`, `write_image`).
     pub fn snapshot(
         &self,
         created_at: DateTime<FixedOffset>,
         created_by: &str,
         skip_drafts: &[(Tree, Vec<u8>)],
     ) -> Result<(Vec<u8>, BackupInfo), StoreError> {
+        let mut body = Vec::new();
+        let header = self.snapshot_body(created_at, created_by, skip_drafts, &mut body)?;
+        let mut out = Vec::with_capacity(body.len() + 1024);
+        let info = write_image(header, &mut &body[..], &mut out)?;
+        Ok((out, info))
+    }
+
+    /// Writes the entries of every tree to `body` as the image's body lays them out (see the
+    /// module doc), leaving out the `drafts` entries whose keys are in `skip_drafts`; returns the
+    /// header with the counts. The caller must keep writers out while this runs; nothing is held
+    /// in memory but one entry.
+    pub fn snapshot_body(
+        &self,
+        created_at: DateTime<FixedOffset>,
+        created_by: &str,
+        skip_drafts: &[(Tree, Vec<u8>)],
+        body: &mut dyn std::io::Write,
+    ) -> Result<BackupHeader, StoreError> {
         let schema = super::schema::version(self)?.unwrap_or(CURRENT_SCHEMA);
         let id_floor = self.next_id()?;
         let mut header = BackupHeader {
@@ -144,15 +164,9 @@ impl Store {
             created_at,
             created_by: created_by.to_string(),
             id_floor,
-            trees: Tree::ALL.iter().map(|t| (t.name().to_string(), u64::MAX)).collect(),
+            trees: Tree::ALL.iter().map(|t| (t.name().to_string(), 0)).collect(),
         };
-        // The header holds the entry counts, known only once the trees are copied, yet comes
-        // first. Copying the entries into a second buffer would hold the image in memory twice,
-        // so they go straight into `out` behind room for the header with the largest counts
-        // (a varint never shrinks as its value grows); the real prefix fills the end of that
-        // room and the few bytes left over in front are cut off.
-        let room = PREFIX_LEN + encode_header(&header)?.len();
-        let mut out = vec![0u8; room];
+        let mut buf = Vec::new();
         for (t, (_, count)) in Tree::ALL.into_iter().zip(&mut header.trees) {
             let mut n = 0u64;
             for item in self.tree(t).iter() {
@@ -160,33 +174,52 @@ impl Store {
                 if skip_drafts.iter().any(|(st, sk)| *st == t && sk.as_slice() == k.as_ref()) {
                     continue;
                 }
-                put_u32(&mut out, k.len())?;
-                out.extend_from_slice(&k);
-                put_u32(&mut out, v.len())?;
-                out.extend_from_slice(&v);
+                buf.clear();
+                put_u32(&mut buf, k.len())?;
+                buf.extend_from_slice(&k);
+                put_u32(&mut buf, v.len())?;
+                buf.extend_from_slice(&v);
+                body.write_all(&buf).map_err(|e| StoreError::Io(format!("无法写入备份：{e}")))?;
                 n += 1;
             }
             *count = n;
         }
-        let head = encode_header(&header)?;
-        let start = room
-            .checked_sub(PREFIX_LEN + head.len())
-            .ok_or_else(|| StoreError::Encode {
-                kind: "备份头", reason: "备份头比预留的空间大".into()
-            })?;
-        let mut prefix = Vec::with_capacity(PREFIX_LEN + head.len());
-        prefix.extend_from_slice(MAGIC);
-        prefix.extend_from_slice(&FORMAT.to_be_bytes());
-        put_u32(&mut prefix, head.len())?;
-        prefix.extend_from_slice(&head);
-        out[start..room].copy_from_slice(&prefix);
-        out.drain(..start);
-        let digest = Sha256::digest(&out);
-        out.extend_from_slice(&digest);
-        let checksum = hex(&digest);
-        let size = out.len() as u64;
-        Ok((out, BackupInfo { header, format: FORMAT, checksum, size }))
+        Ok(header)
     }
+}
+
+/// Writes the image of `header` and the body `snapshot_body` wrote (read back from `body`) to
+/// `out`, with its SHA-256 at the end, a chunk at a time; what it holds.
+pub fn write_image(
+    header: BackupHeader,
+    body: &mut dyn std::io::Read,
+    out: &mut dyn std::io::Write,
+) -> Result<BackupInfo, StoreError> {
+    let failed = |e: std::io::Error| StoreError::Io(format!("无法写入备份：{e}"));
+    let head = encode_header(&header)?;
+    let mut prefix = Vec::with_capacity(PREFIX_LEN + head.len());
+    prefix.extend_from_slice(MAGIC);
+    prefix.extend_from_slice(&FORMAT.to_be_bytes());
+    put_u32(&mut prefix, head.len())?;
+    prefix.extend_from_slice(&head);
+    let mut hash = Sha256::new();
+    hash.update(&prefix);
+    out.write_all(&prefix).map_err(failed)?;
+    let mut size = prefix.len() as u64;
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let n = body.read(&mut chunk).map_err(|e| StoreError::Io(format!("无法读取备份暂存文件：{e}")))?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&chunk[..n]);
+        out.write_all(&chunk[..n]).map_err(failed)?;
+        size += n as u64;
+    }
+    let digest = hash.finalize();
+    out.write_all(&digest).map_err(failed)?;
+    size += digest.len() as u64;
+    Ok(BackupInfo { header, format: FORMAT, checksum: hex(&digest), size })
 }
 
 /// Why an image was refused, in words for the person restoring it.

@@ -1,6 +1,11 @@
 //! `mingdan check`: every record decodes, every index entry matches its record and the other way
 //! round, the denormalised fields on a client agree with its tasks, and the audit chain is whole
 //! (`chain`).
+//!
+//! It streams (issue #13 point 1): one walk over the records, each looking up the index entries
+//! and references it implies; then each index is counted, and only one whose count differs (or
+//! that misses an entry) is walked entry by entry to name the entries no record implies. Memory
+//! holds the staff list and one client's tasks, not the store.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
@@ -10,8 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::records::{Stored, decode_any};
 use super::{Store, StoreError, Tree, deadline, keys, naming};
 use crate::domain::complaint::Complaint;
-use crate::domain::results::StateChange;
-use crate::domain::{Client, Contact, Staff, Task, TaskKind};
+use crate::domain::{Contact, Staff, Task, TaskKind};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckReport {
@@ -44,60 +48,58 @@ impl Findings {
     }
 }
 
-/// What the cross-checks need from the record trees. Launches, drafts, audit records and
-/// snapshots are decoded (that is the check) and counted, never kept: the audit trail alone can
-/// be most of the store.
+/// How many entries each index should hold, and whether one was found missing: an index whose
+/// count differs, or that misses an entry, is walked again to name its extra entries.
 #[derive(Default)]
-struct Records {
-    staff: Vec<Staff>,
-    clients: Vec<Client>,
-    contacts: Vec<Contact>,
-    tasks: Vec<Task>,
-    changes: Vec<StateChange>,
-    complaints: Vec<Complaint>,
-    /// Records that decoded, per record tree, labelled as people call them.
-    counts: Vec<(String, u64)>,
+struct Expected {
+    counts: BTreeMap<&'static str, (u64, bool)>,
 }
 
-impl Records {
-    /// Keeps what the cross-checks need; a client whose sensitive fields do not open (or, in a
-    /// store sealing them, are in the clear) is a problem for `f`.
-    fn keep(&mut self, store: &Store, record: Stored, f: &mut Findings) {
-        match record {
-            Stored::Staff(s) => self.staff.push(s),
-            Stored::Clients(c) => {
-                if !c.is_sealed() {
-                    f.add(format!("客户 {} 的敏感信息没有加密保存", c.no));
-                }
-                match store.open_client(c) {
-                    Ok(c) => self.clients.push(c),
-                    Err(e) => f.add(e.to_string()),
-                }
+impl Expected {
+    /// Records that index `t` should hold `key`, and reports it when it does not.
+    fn entry(&mut self, store: &Store, f: &mut Findings, t: Tree, key: &[u8]) {
+        let slot = self.counts.entry(t.name()).or_default();
+        slot.0 += 1;
+        match store.tree(t).contains_key(key) {
+            Ok(true) => {}
+            Ok(false) => {
+                slot.1 = true;
+                f.add(format!("索引 {} 缺少条目 {}", t.name(), show(key)));
             }
-            Stored::Contacts(c) => self.contacts.push(c),
-            Stored::Tasks(t) => self.tasks.push(t),
-            Stored::ClientChanges(c) => self.changes.push(c),
-            Stored::Complaints(c) => self.complaints.push(c),
-            // A kept receive form holds text a user typed: it must still pass the rules it was
-            // saved under, or offering it back would show what should never have been stored.
-            Stored::ComplaintDrafts(d) => {
-                if let Err(e) = d.check() {
-                    f.add(format!("客户 {} 的投诉受理草稿不合规：{e}", d.form.client));
-                }
-            }
-            // Decoding them was the whole check.
-            Stored::Launches(_)
-            | Stored::Drafts(_)
-            | Stored::Audit(_)
-            | Stored::Snapshots(_)
-            | Stored::Quarters(_)
-            | Stored::BalanceChanges(_) => {}
+            Err(e) => f.add(format!("读取 {} 失败：{}", t.name(), StoreError::from(e))),
         }
     }
 }
 
-fn load(store: &Store, f: &mut Findings) -> Records {
-    let mut r = Records::default();
+fn show(k: &[u8]) -> String {
+    String::from_utf8_lossy(k).replace('\0', "/")
+}
+
+/// Whether a record exists under `key` in tree `t` (without decoding it).
+fn exists(store: &Store, t: Tree, key: &[u8]) -> bool {
+    store.tree(t).contains_key(key).unwrap_or(false)
+}
+
+/// Entries of `t` under `prefix`, ended at the first read error (sled's iterator would repeat
+/// it forever; the walk of that tree reports it).
+fn scan_raw(store: &Store, t: Tree, prefix: &[u8]) -> impl Iterator<Item = (sled::IVec, sled::IVec)> {
+    store.tree(t).scan_prefix(prefix).map_while(Result::ok)
+}
+
+fn get<R: super::codec::Record>(store: &Store, t: Tree, key: &[u8]) -> Option<R> {
+    store.tree(t).get(key).ok().flatten().and_then(|v| super::codec::decode(key, &v).ok())
+}
+
+/// Walks every record tree once, one record at a time: each record decodes, and the index
+/// entries and cross-references it implies are looked up where they should be. Nothing but
+/// the staff list is kept: memory stays flat however large the store.
+fn walk(
+    store: &Store,
+    f: &mut Findings,
+    staff_nos: &BTreeSet<String>,
+    exp: &mut Expected,
+) -> Vec<(String, u64)> {
+    let mut counts = Vec::new();
     for t in Tree::ALL {
         let Some(kind) = t.record_kind() else { continue };
         let mut n = 0u64;
@@ -114,43 +116,188 @@ fn load(store: &Store, f: &mut Findings) -> Records {
             match decode_any(t, &k, &v) {
                 Ok(Some(record)) => {
                     n += 1;
-                    r.keep(store, record, f);
+                    cross_check(store, f, staff_nos, exp, record);
                 }
                 Ok(None) => {}
                 Err(e) => f.add(e.to_string()),
             }
         }
-        r.counts.push((kind.to_string(), n));
+        counts.push((kind.to_string(), n));
     }
-    r
+    counts
 }
 
-fn key_set(store: &Store, t: Tree, f: &mut Findings) -> BTreeSet<Vec<u8>> {
-    let mut out = BTreeSet::new();
-    for item in store.tree(t).iter() {
-        match item {
-            Ok((k, _)) => {
-                out.insert(k.to_vec());
+fn cross_check(
+    store: &Store,
+    f: &mut Findings,
+    staff_nos: &BTreeSet<String>,
+    exp: &mut Expected,
+    record: Stored,
+) {
+    let client_exists = |no: &crate::domain::ClientNo| exists(store, Tree::Clients, no.as_str().as_bytes());
+    match record {
+        Stored::Clients(c) => {
+            if !c.is_sealed() {
+                f.add(format!("客户 {} 的敏感信息没有加密保存", c.no));
             }
-            // As in `load`: the iterator would repeat the error forever.
+            let c = match store.open_client(c) {
+                Ok(c) => c,
+                Err(e) => return f.add(e.to_string()),
+            };
+            if c.status == crate::domain::ClientStatus::Lost && c.maintainer.is_some() {
+                f.add(format!("客户 {} 已流失，却仍在名单上", c.no));
+            }
+            if let Some(m) = &c.maintainer {
+                exp.entry(store, f, Tree::Roster, &keys::roster(m, &c.no));
+                if !staff_nos.contains(m.as_str()) {
+                    f.add(format!("客户 {} 的维护人 {} 不在员工名录中", c.no, m));
+                }
+            }
+            // The client's own tasks (keyed under it): who owes the open ones, and the one
+            // open callback its next callback date mirrors. Tasks that do not decode are
+            // reported by the walk of the task tree.
+            let tasks: Vec<Task> = scan_raw(store, Tree::Tasks, &keys::under(c.no.as_str().as_bytes()))
+                .filter_map(|(k, v)| super::codec::decode::<Task>(&k, &v).ok())
+                .filter(Task::is_open)
+                .collect();
+            let mut open_callbacks = Vec::new();
+            for t in &tasks {
+                if t.maintainer != c.maintainer {
+                    f.add(format!("任务 {:?} 未完成，却不由客户现在的维护人负责", t.id));
+                }
+                if matches!(t.id.kind, TaskKind::Callback { .. }) {
+                    open_callbacks.push(t);
+                }
+            }
+            if open_callbacks.len() > 1 {
+                f.add(format!("客户 {} 有 {} 个未完成的回访任务（应最多 1 个）", c.no, open_callbacks.len()));
+            }
+            let due = open_callbacks.first().map(|t| t.due);
+            if c.next_callback != due {
+                f.add(format!(
+                    "客户 {} 的下次回访日期 {:?} 与回访任务 {:?} 不一致",
+                    c.no, c.next_callback, due
+                ));
+            }
+        }
+        Stored::Contacts(c) => {
+            exp.entry(store, f, Tree::ContactsByClient, &keys::contact_by_client(&c.client, c.at, c.id));
+            exp.entry(store, f, Tree::ContactsByTime, &keys::contact_by_time(c.at, c.id));
+            if !client_exists(&c.client) {
+                f.add(format!("联系记录 {} 的客户 {} 不存在", c.id, c.client));
+            }
+        }
+        Stored::Tasks(t) => {
+            let client = client_exists(&t.id.client);
+            if !client {
+                f.add(format!("任务 {:?} 的客户不存在", t.id));
+            }
+            if t.is_open() {
+                // A client's own open tasks are compared with its maintainer above.
+                if !client && t.maintainer.is_some() {
+                    f.add(format!("任务 {:?} 未完成，却不由客户现在的维护人负责", t.id));
+                }
+                exp.entry(store, f, Tree::OpenTasksByDue, &keys::open_task_by_due(t.due, &t.id));
+                if let Some(m) = &t.maintainer {
+                    exp.entry(store, f, Tree::OpenTasksByStaff, &keys::open_task_by_staff(m, t.due, &t.id));
+                }
+            }
+        }
+        Stored::ClientChanges(ch) => {
+            if !client_exists(&ch.client) {
+                f.add(format!("客户变化记录的客户 {} 不存在", ch.client));
+            }
+        }
+        Stored::Complaints(c) => {
+            exp.entry(store, f, Tree::ComplaintsByClient, &keys::complaint_by_client(&c.client, c.id));
+            if let Some(r) = c.open() {
+                exp.entry(
+                    store,
+                    f,
+                    Tree::OpenComplaintsByOwner,
+                    &keys::open_complaint_by_owner(r.owner(), r.due, c.id),
+                );
+                if !staff_nos.contains(r.owner().as_str()) {
+                    f.add(format!("投诉 {} 的“{}”环节负责人 {} 不在员工名录中", c.id, r.step, r.owner()));
+                }
+            }
+            if !client_exists(&c.client) {
+                f.add(format!("投诉 {} 的客户 {} 不存在", c.id, c.client));
+            }
+        }
+        // A kept receive form holds text a user typed: it must still pass the rules it was
+        // saved under, or offering it back would show what should never have been stored.
+        Stored::ComplaintDrafts(d) => {
+            if let Err(e) = d.check() {
+                f.add(format!("客户 {} 的投诉受理草稿不合规：{e}", d.form.client));
+            }
+        }
+        // Decoding them was the whole check.
+        Stored::Staff(_)
+        | Stored::Launches(_)
+        | Stored::Drafts(_)
+        | Stored::Audit(_)
+        | Stored::Snapshots(_)
+        | Stored::Quarters(_)
+        | Stored::BalanceChanges(_) => {}
+    }
+}
+
+/// Whether index entry `key` of `t` is one its record implies (see `cross_check`).
+fn implied(store: &Store, t: Tree, key: &[u8]) -> bool {
+    match t {
+        Tree::Roster => keys::after_sep(key)
+            .and_then(|no| crate::domain::ClientNo::parse(no).ok())
+            .and_then(|no| store.client(&no).ok().flatten())
+            .and_then(|c| Some(keys::roster(c.maintainer.as_ref()?, &c.no)))
+            .is_some_and(|k| k == key),
+        Tree::ContactsByClient | Tree::ContactsByTime => keys::contact_id_at_end(key)
+            .and_then(|id| get::<Contact>(store, Tree::Contacts, &keys::contact(id)))
+            .is_some_and(|c| match t {
+                Tree::ContactsByClient => keys::contact_by_client(&c.client, c.at, c.id) == key,
+                _ => keys::contact_by_time(c.at, c.id)[..] == *key,
+            }),
+        Tree::OpenTasksByStaff => keys::task_key_in_staff_index(key)
+            .and_then(|k| get::<Task>(store, Tree::Tasks, k))
+            .filter(Task::is_open)
+            .and_then(|t| Some(keys::open_task_by_staff(t.maintainer.as_ref()?, t.due, &t.id)))
+            .is_some_and(|k| k == key),
+        Tree::OpenTasksByDue => keys::task_key_in_due_index(key)
+            .and_then(|k| get::<Task>(store, Tree::Tasks, k))
+            .filter(Task::is_open)
+            .is_some_and(|t| keys::open_task_by_due(t.due, &t.id) == key),
+        Tree::ComplaintsByClient | Tree::OpenComplaintsByOwner => keys::complaint_id_at_end(key)
+            .and_then(|id| get::<Complaint>(store, Tree::Complaints, &keys::complaint(id)))
+            .is_some_and(|c| match t {
+                Tree::ComplaintsByClient => keys::complaint_by_client(&c.client, c.id) == key,
+                _ => c.open().is_some_and(|r| keys::open_complaint_by_owner(r.owner(), r.due, c.id) == key),
+            }),
+        _ => true,
+    }
+}
+
+/// Reports the entries of index `t` no record implies. Counted first: only an index whose count
+/// differs from what the records imply, or that misses an entry, is walked entry by entry.
+fn extras(store: &Store, f: &mut Findings, t: Tree, exp: &Expected) {
+    let (expected, missing) = exp.counts.get(t.name()).copied().unwrap_or_default();
+    let mut found = 0u64;
+    for item in store.tree(t).iter().keys() {
+        match item {
+            Ok(_) => found += 1,
+            // As in `walk`: the iterator would repeat the error forever.
             Err(e) => {
-                f.add(format!("读取 {} 失败：{}", t.name(), StoreError::from(e)));
-                break;
+                return f.add(format!("读取 {} 失败：{}", t.name(), StoreError::from(e)));
             }
         }
     }
-    out
-}
-
-/// Reports index entries without a record and records without their index entry.
-fn compare(store: &Store, f: &mut Findings, t: Tree, expected: &BTreeSet<Vec<u8>>) {
-    let found = key_set(store, t, f);
-    let show = |k: &[u8]| String::from_utf8_lossy(k).replace('\0', "/");
-    for k in found.difference(expected) {
-        f.add(format!("索引 {} 有多余条目 {}", t.name(), show(k)));
+    if found == expected && !missing {
+        return;
     }
-    for k in expected.difference(&found) {
-        f.add(format!("索引 {} 缺少条目 {}", t.name(), show(k)));
+    for item in store.tree(t).iter().keys() {
+        let Ok(k) = item else { break };
+        if !implied(store, t, &k) {
+            f.add(format!("索引 {} 有多余条目 {}", t.name(), show(&k)));
+        }
     }
 }
 
@@ -159,7 +306,14 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
     if super::schema::version(store)?.is_none() {
         f.add("缺少数据格式版本".into());
     }
-    let Records { staff, clients, contacts, tasks, changes, complaints, counts } = load(store, &mut f);
+    // The staff list is small and every cross-check needs it; a staff record that does not
+    // decode is reported by the walk.
+    let staff: Vec<Staff> = scan_raw(store, Tree::Staff, b"")
+        .filter_map(|(k, v)| super::codec::decode::<Staff>(&k, &v).ok())
+        .collect();
+    let staff_nos: BTreeSet<String> = staff.iter().map(|s| s.no.as_str().to_string()).collect();
+    let mut exp = Expected::default();
+    let counts = walk(store, &mut f, &staff_nos, &mut exp);
     if let Err(e) = store.rules() {
         f.add(e.to_string());
     }
@@ -167,10 +321,26 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
         f.add(e.to_string());
     }
 
-    let staff_nos: BTreeSet<&str> = staff.iter().map(|s| s.no.as_str()).collect();
     let logins: BTreeSet<Vec<u8>> =
         staff.iter().filter_map(|s| s.login.as_ref()).map(|l| l.as_str().as_bytes().to_vec()).collect();
-    compare(store, &mut f, Tree::StaffByLogin, &logins);
+    let mut found_logins = BTreeSet::new();
+    for item in store.tree(Tree::StaffByLogin).iter().keys() {
+        match item {
+            Ok(k) => {
+                found_logins.insert(k.to_vec());
+            }
+            Err(e) => {
+                f.add(format!("读取 {} 失败：{}", Tree::StaffByLogin.name(), StoreError::from(e)));
+                break;
+            }
+        }
+    }
+    for k in found_logins.difference(&logins) {
+        f.add(format!("索引 {} 有多余条目 {}", Tree::StaffByLogin.name(), show(k)));
+    }
+    for k in logins.difference(&found_logins) {
+        f.add(format!("索引 {} 缺少条目 {}", Tree::StaffByLogin.name(), show(k)));
+    }
     for s in &staff {
         if let Some(login) = &s.login {
             match store.tree(Tree::StaffByLogin).get(login.as_str()) {
@@ -184,90 +354,17 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
             }
         }
     }
-
-    let client_nos: BTreeSet<&str> = clients.iter().map(|c| c.no.as_str()).collect();
-    let maintainer_of: BTreeMap<&str, Option<&crate::domain::StaffNo>> =
-        clients.iter().map(|c| (c.no.as_str(), c.maintainer.as_ref())).collect();
-    let mut roster = BTreeSet::new();
-    for c in &clients {
-        if c.status == crate::domain::ClientStatus::Lost && c.maintainer.is_some() {
-            f.add(format!("客户 {} 已流失，却仍在名单上", c.no));
-        }
-        if let Some(m) = &c.maintainer {
-            roster.insert(keys::roster(m, &c.no));
-            if !staff_nos.contains(m.as_str()) {
-                f.add(format!("客户 {} 的维护人 {} 不在员工名录中", c.no, m));
-            }
-        }
+    for t in [
+        Tree::Roster,
+        Tree::ContactsByClient,
+        Tree::ContactsByTime,
+        Tree::OpenTasksByStaff,
+        Tree::OpenTasksByDue,
+        Tree::ComplaintsByClient,
+        Tree::OpenComplaintsByOwner,
+    ] {
+        extras(store, &mut f, t, &exp);
     }
-    compare(store, &mut f, Tree::Roster, &roster);
-
-    let mut by_client = BTreeSet::new();
-    let mut by_time = BTreeSet::new();
-    for c in &contacts {
-        by_client.insert(keys::contact_by_client(&c.client, c.at, c.id));
-        by_time.insert(keys::contact_by_time(c.at, c.id).to_vec());
-        if !client_nos.contains(c.client.as_str()) {
-            f.add(format!("联系记录 {} 的客户 {} 不存在", c.id, c.client));
-        }
-    }
-    compare(store, &mut f, Tree::ContactsByClient, &by_client);
-    compare(store, &mut f, Tree::ContactsByTime, &by_time);
-
-    let mut open_by_staff = BTreeSet::new();
-    let mut open_by_due = BTreeSet::new();
-    let mut open_callbacks: BTreeMap<&str, Vec<&Task>> = BTreeMap::new();
-    for t in &tasks {
-        if !client_nos.contains(t.id.client.as_str()) {
-            f.add(format!("任务 {:?} 的客户不存在", t.id));
-        }
-        if t.is_open() {
-            let owner = maintainer_of.get(t.id.client.as_str()).copied().flatten();
-            if t.maintainer.as_ref() != owner {
-                f.add(format!("任务 {:?} 未完成，却不由客户现在的维护人负责", t.id));
-            }
-            open_by_due.insert(keys::open_task_by_due(t.due, &t.id));
-            if let Some(m) = &t.maintainer {
-                open_by_staff.insert(keys::open_task_by_staff(m, t.due, &t.id));
-            }
-            if matches!(t.id.kind, TaskKind::Callback { .. }) {
-                open_callbacks.entry(t.id.client.as_str()).or_default().push(t);
-            }
-        }
-    }
-    compare(store, &mut f, Tree::OpenTasksByStaff, &open_by_staff);
-    compare(store, &mut f, Tree::OpenTasksByDue, &open_by_due);
-    for c in &clients {
-        let open = open_callbacks.get(c.no.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-        if open.len() > 1 {
-            f.add(format!("客户 {} 有 {} 个未完成的回访任务（应最多 1 个）", c.no, open.len()));
-        }
-        let due = open.first().map(|t| t.due);
-        if c.next_callback != due {
-            f.add(format!("客户 {} 的下次回访日期 {:?} 与回访任务 {:?} 不一致", c.no, c.next_callback, due));
-        }
-    }
-    for ch in &changes {
-        if !client_nos.contains(ch.client.as_str()) {
-            f.add(format!("客户变化记录的客户 {} 不存在", ch.client));
-        }
-    }
-    let mut complaints_by_client = BTreeSet::new();
-    let mut open_complaints = BTreeSet::new();
-    for c in &complaints {
-        complaints_by_client.insert(keys::complaint_by_client(&c.client, c.id));
-        if let Some(r) = c.open() {
-            open_complaints.insert(keys::open_complaint_by_owner(r.owner(), r.due, c.id));
-            if !staff_nos.contains(r.owner().as_str()) {
-                f.add(format!("投诉 {} 的“{}”环节负责人 {} 不在员工名录中", c.id, r.step, r.owner()));
-            }
-        }
-        if !client_nos.contains(c.client.as_str()) {
-            f.add(format!("投诉 {} 的客户 {} 不存在", c.id, c.client));
-        }
-    }
-    compare(store, &mut f, Tree::ComplaintsByClient, &complaints_by_client);
-    compare(store, &mut f, Tree::OpenComplaintsByOwner, &open_complaints);
     // The audit chain (see `chain`): the first record that does not fit, if any.
     match store.verify_audit_chain() {
         Ok(chain) => {

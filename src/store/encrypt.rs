@@ -59,6 +59,22 @@ pub fn encrypt(plain: &[u8], to: &[Recipient]) -> Result<Vec<u8>, StoreError> {
     Ok(out)
 }
 
+/// Runs `write` on a writer that encrypts what it is given to `to` (age, as `encrypt`) into
+/// `out`, a chunk at a time: for files too large to hold in memory (backup images).
+pub fn encrypt_into<T>(
+    to: &[Recipient],
+    out: &mut dyn Write,
+    write: impl FnOnce(&mut dyn Write) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let fail = |what: &str| StoreError::Encode { kind: "加密文件", reason: what.to_string() };
+    let encryptor = age::Encryptor::with_recipients(to.iter().map(|r| r as &dyn age::Recipient))
+        .map_err(|_| fail("没有可用的接收人公钥"))?;
+    let mut writer = encryptor.wrap_output(out).map_err(|_| fail("加密失败"))?;
+    let done = write(&mut writer)?;
+    writer.finish().map_err(|_| fail("加密失败"))?;
+    Ok(done)
+}
+
 /// The X25519 identities (private keys) in an age identity file (`age-keygen -o` output: comment
 /// lines starting with `#`, then `AGE-SECRET-KEY-1…` lines). The error is a Chinese sentence
 /// naming the file.

@@ -156,6 +156,14 @@ pub fn quarter(q: Quarter) -> [u8; 5] {
     [y[0], y[1], y[2], y[3], q.q]
 }
 
+/// One part of a quarter's frozen figures (`Tx::save_frozen_part`): the quarter's key, then the
+/// part number (big-endian), so a quarter's parts follow its header in order.
+pub fn quarter_part(q: Quarter, part: u32) -> [u8; 9] {
+    let k = quarter(q);
+    let p = part.to_be_bytes();
+    [k[0], k[1], k[2], k[3], k[4], p[0], p[1], p[2], p[3]]
+}
+
 pub fn launch(id: LaunchId) -> [u8; 8] {
     id.0.to_be_bytes()
 }

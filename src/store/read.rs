@@ -220,14 +220,65 @@ impl Store {
         self.scan(Tree::Launches, b"").collect()
     }
 
-    /// A past quarter's figures as frozen at its end (`domain::past`), if the housekeeping froze it.
+    /// A past quarter's figures as frozen at its end (`domain::past`), if the housekeeping froze it,
+    /// its parts taken in (`Tx::save_frozen_part`).
     pub fn frozen_quarter(&self, q: Quarter) -> Result<Option<FrozenQuarter>, StoreError> {
+        let Some(mut f) = self.frozen_header(q)? else { return Ok(None) };
+        for part in self.frozen_parts(q) {
+            let (_, part) = part?;
+            f.clients.extend(part.clients);
+            f.tasks.extend(part.tasks);
+        }
+        Ok(Some(f))
+    }
+
+    /// A frozen quarter's header: the whole quarter if it was written in one record, else what it
+    /// holds besides the parts (`frozen_parts`).
+    pub fn frozen_header(&self, q: Quarter) -> Result<Option<FrozenQuarter>, StoreError> {
         self.get(Tree::Quarters, &keys::quarter(q))
     }
 
-    /// Every frozen quarter, oldest first.
+    /// The parts of quarter `q`'s frozen figures, each with its number, in order; parts without
+    /// a header are what a freeze cut short left behind.
+    pub fn frozen_parts(
+        &self,
+        q: Quarter,
+    ) -> impl Iterator<Item = Result<(u32, FrozenQuarter), StoreError>> + '_ {
+        let header = keys::quarter(q);
+        until_error(self.tree(Tree::Quarters).scan_prefix(header)).filter_map(move |item| {
+            let (k, v) = match item {
+                Ok(kv) => kv,
+                Err(e) => return Some(Err(StoreError::from(e))),
+            };
+            let no =
+                k.get(header.len()..).and_then(|n| <[u8; 4]>::try_from(n).ok()).map(u32::from_be_bytes)?;
+            Some(decode(&k, &v).map(|f| (no, f)))
+        })
+    }
+
+    /// Every frozen quarter's header (`frozen_header`), oldest first.
+    pub fn frozen_headers(&self) -> Result<Vec<FrozenQuarter>, StoreError> {
+        let header_len = keys::quarter(Quarter { year: 0, q: 1 }).len();
+        let mut out = Vec::new();
+        for item in until_error(self.tree(Tree::Quarters).iter()) {
+            let (k, v) = item?;
+            if k.len() == header_len {
+                out.push(decode(&k, &v)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every frozen quarter whole (`frozen_quarter`), oldest first: all of them in memory at once,
+    /// for tests and small stores.
     pub fn frozen_quarters(&self) -> Result<Vec<FrozenQuarter>, StoreError> {
-        self.scan(Tree::Quarters, b"").collect()
+        let mut out = Vec::new();
+        for h in self.frozen_headers()? {
+            if let Some(f) = self.frozen_quarter(h.quarter)? {
+                out.push(f);
+            }
+        }
+        Ok(out)
     }
 
     pub fn snapshots(&self) -> Result<Vec<Snapshot>, StoreError> {

@@ -387,9 +387,24 @@ impl<'a> Tx<'a> {
         self.put(Tree::Snapshots, &keys::date(s.date), s)
     }
 
-    /// Stores a past quarter's frozen figures, replacing an earlier freeze of the same quarter.
+    /// Stores a past quarter's frozen figures, replacing an earlier freeze of the same quarter:
+    /// the whole of a small one, or the header of one written in parts (`save_frozen_part`).
+    /// Readers see the quarter, parts included, once its header is there, so the header is
+    /// written last.
     pub fn save_frozen_quarter(&self, f: &FrozenQuarter) -> TxResult<()> {
         self.put(Tree::Quarters, &keys::quarter(f.quarter), f)
+    }
+
+    /// Stores part `part` of a quarter's frozen figures: a slice of its clients and tasks in a
+    /// `FrozenQuarter` of its own (the rest of it as in the header, staff and launches empty).
+    /// A quarter at a million clients is far over `codec::MAX_WRITE` in one record.
+    pub fn save_frozen_part(&self, part: u32, f: &FrozenQuarter) -> TxResult<()> {
+        self.put(Tree::Quarters, &keys::quarter_part(f.quarter, part), f)
+    }
+
+    /// Removes part `part` of quarter `q`'s frozen figures (one left by a freeze cut short).
+    pub fn remove_frozen_part(&self, q: crate::domain::Quarter, part: u32) -> TxResult<()> {
+        self.remove(Tree::Quarters, &keys::quarter_part(q, part))
     }
 
     /// Appends `rec` to the audit chain (see `chain`): linked to the record before it, and the

@@ -1354,7 +1354,9 @@ mod key_tables {
             How {
                 label: Some(|t| t.keys_left_right),
                 doc_keys: Some("←→"),
-                doc: Some("在渠道、类别、严重程度、客户意见中选择；办结环节时选下一环节负责人（本网点在职员工）"),
+                doc: Some(
+                    "在渠道、类别、严重程度、客户意见中选择；办结环节时选下一环节负责人（本网点在职员工）",
+                ),
                 ..F
             },
         ),
