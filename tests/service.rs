@@ -375,3 +375,25 @@ fn the_staff_directory_will_not_lock_out_its_admin_or_strand_a_roster_by_either_
     admin.save_staff(Staff { active: false, ..wang }).unwrap();
     assert!(b.session("2001").whoami().is_err());
 }
+
+/// A handover on the first days of a quarter leaves last quarter's missed notice, survey and
+/// launch tasks with the giver (a miss stays with whoever missed it) while they can still be
+/// logged late; `check` must not call that damage and send the administrator to a backup.
+#[test]
+fn check_accepts_the_misses_a_handover_leaves_with_the_giver() {
+    let b = branch();
+    let admin = b.session("9001");
+    b.clock.advance(chrono::Duration::days(48)); // 2027-01-05
+    // The first request of the quarter (its housekeeping) opens Q1's notices.
+    admin.whoami().unwrap();
+    let before = b.session("2001").client(cno("C1")).unwrap();
+    assert!(before.open_tasks.iter().any(|t| t.id.kind == TaskKind::Quarterly(Quarter::of(d(2026, 12, 31)))));
+    b.session("1001").assign(vec![cno("C1")], Some(sno("2002")), "调整".into()).unwrap();
+    let after = b.session("1001").client(cno("C1")).unwrap();
+    assert!(
+        after.open_tasks.iter().any(|t| t.id.kind == TaskKind::Quarterly(Quarter::of(d(2026, 12, 31)))),
+        "the missed Q4 notice is still open (the giver's, until it lapses)"
+    );
+    let report = admin.check().unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+}

@@ -330,7 +330,7 @@ pub fn asleep_since(changes: &[super::results::StateChange]) -> Option<NaiveDate
 /// whose period is over) — a miss stays with whoever missed it — and this quarter's notice in
 /// the quarter's last `Rules::notice_grace_days` days, which the receiver, like any new
 /// arrival, does not owe and which the giver cannot shed by handing the client on.
-fn stays_with_giver(t: &Task, today: NaiveDate, rules: &Rules) -> bool {
+pub fn stays_with_giver(t: &Task, today: NaiveDate, rules: &Rules) -> bool {
     t.fell_due(today)
         || matches!(t.id.kind, TaskKind::Quarterly(q) if q == Quarter::of(today) && !rules.notice_owed_on_joining(today))
 }

@@ -297,7 +297,7 @@ impl Service {
     /// indexes from one moment, instead of reporting a write that landed halfway as damage.
     fn check_store(&self) -> Result<crate::store::CheckReport, ServiceError> {
         let _w = self.write_lock();
-        Ok(self.store.check()?)
+        Ok(self.store.check(self.local_date())?)
     }
 
     pub fn audit(&self, actor: &Staff, filter: views::AuditFilter) -> Result<Vec<AuditRecord>, ServiceError> {

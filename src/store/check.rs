@@ -98,6 +98,7 @@ fn walk(
     f: &mut Findings,
     staff_nos: &BTreeSet<String>,
     exp: &mut Expected,
+    on: &AsOf,
 ) -> Vec<(String, u64)> {
     let mut counts = Vec::new();
     for t in Tree::ALL {
@@ -116,7 +117,7 @@ fn walk(
             match decode_any(t, &k, &v) {
                 Ok(Some(record)) => {
                     n += 1;
-                    cross_check(store, f, staff_nos, exp, record);
+                    cross_check(store, f, staff_nos, exp, on, record);
                 }
                 Ok(None) => {}
                 Err(e) => f.add(e.to_string()),
@@ -127,11 +128,20 @@ fn walk(
     counts
 }
 
+/// The day a check is made and the rules then, for what depends on them: an open task a
+/// handover left with the giver (`task::stays_with_giver`) is not held by the client's
+/// maintainer, and rightly so.
+pub struct AsOf {
+    pub today: chrono::NaiveDate,
+    pub rules: crate::domain::Rules,
+}
+
 fn cross_check(
     store: &Store,
     f: &mut Findings,
     staff_nos: &BTreeSet<String>,
     exp: &mut Expected,
+    on: &AsOf,
     record: Stored,
 ) {
     let client_exists = |no: &crate::domain::ClientNo| exists(store, Tree::Clients, no.as_str().as_bytes());
@@ -162,8 +172,12 @@ fn cross_check(
                 .collect();
             let mut open_callbacks = Vec::new();
             for t in &tasks {
-                if t.maintainer != c.maintainer {
-                    f.add(format!("任务 {:?} 未完成，却不由客户现在的维护人负责", t.id));
+                // A miss stays with whoever missed it when the client is handed on; only a task
+                // still to be done must have gone with the client.
+                if t.maintainer != c.maintainer
+                    && !crate::domain::task::stays_with_giver(t, on.today, &on.rules)
+                {
+                    f.add(format!("任务 {:?} 未完成、尚未到期，却不由客户现在的维护人负责", t.id));
                 }
                 if matches!(t.id.kind, TaskKind::Callback { .. }) {
                     open_callbacks.push(t);
@@ -301,7 +315,7 @@ fn extras(store: &Store, f: &mut Findings, t: Tree, exp: &Expected) {
     }
 }
 
-pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
+pub fn run(store: &Store, today: chrono::NaiveDate) -> Result<CheckReport, StoreError> {
     let mut f = Findings { problems: Vec::new(), unlisted: 0 };
     if super::schema::version(store)?.is_none() {
         f.add("缺少数据格式版本".into());
@@ -313,7 +327,12 @@ pub fn run(store: &Store) -> Result<CheckReport, StoreError> {
         .collect();
     let staff_nos: BTreeSet<String> = staff.iter().map(|s| s.no.as_str().to_string()).collect();
     let mut exp = Expected::default();
-    let counts = walk(store, &mut f, &staff_nos, &mut exp);
+    let rules = store.rules().unwrap_or_else(|e| {
+        f.add(format!("规则设置无法读取：{e}"));
+        crate::domain::Rules::default()
+    });
+    let on = AsOf { today, rules };
+    let counts = walk(store, &mut f, &staff_nos, &mut exp, &on);
     if let Err(e) = store.rules() {
         f.add(e.to_string());
     }
@@ -387,7 +406,7 @@ impl Store {
     /// A check that misses its deadline, or during which sled panics, is reported as damage;
     /// while a stuck one is still running, another is refused at once: it would only leave
     /// another thread spinning beside it.
-    pub fn check(&self) -> Result<CheckReport, StoreError> {
+    pub fn check(&self, today: chrono::NaiveDate) -> Result<CheckReport, StoreError> {
         let path = self.path.clone();
         // Checks are one at a time (the service holds its writer lock across one), so a check
         // still running here is one that missed its deadline.
@@ -398,7 +417,7 @@ impl Store {
         let (store, running) = (self.clone(), self.check_running.clone());
         let worker_path = path.clone();
         let outcome = deadline::run("check", limit, move || {
-            let report = naming(&worker_path, || run(&store));
+            let report = naming(&worker_path, || run(&store, today));
             running.store(false, Ordering::SeqCst);
             report
         });

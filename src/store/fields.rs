@@ -478,7 +478,7 @@ mod tests {
             assert!(stored.is_sealed(), "{}", String::from_utf8_lossy(&k));
             assert!(!v.windows(10).any(|w| w == b"1391234567"), "phone in the clear");
         }
-        assert!(store.check().unwrap().is_ok());
+        assert!(store.check(chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap()).unwrap().is_ok());
         drop(store);
 
         // From now on the store needs that key: without it, a sentence naming the file.
