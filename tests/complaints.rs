@@ -328,12 +328,13 @@ fn survey_scores_count_for_whoever_owed_the_survey_or_held_the_client_not_who_re
     assert_eq!((l.contacts, l.satisfaction_count, l.satisfaction_sum), (3, 1, 3));
 }
 
-/// Issue #18: a past quarter's complaints per 1,000 clients divide by the clients held at its
-/// end (its frozen rosters), not today's. Hand-worked: in 2026Q4 C1 and C2 (both 王芳 2001's,
-/// who holds C1–C3; C4 is on no roster) complain. The first request of 2027 freezes Q4; then
-/// all three are handed to 李强 2002. Q4 still reads 2001: 2 / 3 × 1000 = 666.7‰ (today 2001
-/// holds none), 城关: 2 / 3 → 666.7‰ (roster clients at the end, by the maintainer's outlet then;
-/// today's outlet count would be 4). Q3, never frozen, has no per-1,000 figure and says so.
+/// Issue #18: complaints per 1,000 clients divide by the clients on rosters, by the maintainer's
+/// outlet — today's during the quarter, those held at its end once it is over — so the figure a
+/// manager watched during the quarter is the figure the quarter keeps. Hand-worked: in 2026Q4 C1
+/// and C2 (both 王芳 2001's, who holds C1–C3; C4 is on no roster) complain: 2001 and 城关 both
+/// 2 / 3 × 1000 = 666.7‰ (C4, on no roster, is in neither base). The first request of 2027
+/// freezes Q4 — the same 666.7‰ — then all three are handed to 李强 2002, and Q4 still reads
+/// 2001's 666.7‰ (today 2001 holds none). Q3, never frozen, has no per-1,000 figure and says so.
 #[test]
 fn a_past_quarters_per_thousand_divides_by_the_clients_held_at_its_end() {
     use mingdan::domain::{OutletId, Quarter};
@@ -349,10 +350,18 @@ fn a_past_quarters_per_thousand_divides_by_the_clients_held_at_its_end() {
     let outlet = |v: &mingdan::service::complaints::ComplaintFiguresView| {
         v.outlets.iter().find(|(o, _)| *o == chengguan).map(|(_, f)| f.clone()).unwrap()
     };
-    assert_eq!(outlet(&now).clients, 4, "this quarter: today's clients of the outlet");
+    let during = outlet(&now);
+    assert_eq!((during.clients, during.per_thousand_tenths()), (3, Some(6667)), "on rosters, not all 4");
     b.clock.advance(Duration::days(45)); // 2027-01-02
     let m = b.session("3001");
     m.today().unwrap(); // the first request of the new quarter freezes 2026Q4
+    let ended = m.complaint_figures(Some(Quarter::new(2026, 4).unwrap())).unwrap();
+    let kept = outlet(&ended);
+    assert_eq!(
+        (kept.received, kept.clients, kept.per_thousand_tenths()),
+        (during.received, during.clients, during.per_thousand_tenths()),
+        "the quarter keeps the per-1,000 watched during it"
+    );
     m.assign(vec![cno("C1"), cno("C2"), cno("C3")], Some(sno("2002")), "调岗".into()).unwrap();
     let q4 = m.complaint_figures(Some(Quarter::new(2026, 4).unwrap())).unwrap();
     assert_eq!(q4.base, PerThousandBase::QuarterEnd);
@@ -394,9 +403,10 @@ fn figures_are_for_managers_within_their_scope() {
     assert_eq!(f.staff_scores[&sno("2001")], scores);
     assert_eq!(f.as_of, d(2026, 11, 18));
     let branch = f.branch.expect("branch management sees the branch");
-    assert_eq!((branch.received, branch.clients, branch.repeat), (2, 4, 1));
+    // C4 is on no roster: the base is the 3 roster clients.
+    assert_eq!((branch.received, branch.clients, branch.repeat), (2, 3, 1));
     assert_eq!((branch.closed, branch.closed_within_level, branch.satisfied), (1, 1, 1));
-    assert_eq!(branch.per_thousand_tenths(), Some(5000), "2 per 4 clients = 500.0‰");
+    assert_eq!(branch.per_thousand_tenths(), Some(6667), "2 per 3 clients = 666.7‰");
     let mine = &f.staff.iter().find(|(s, _)| s.no.as_str() == "2001").unwrap().1;
     assert_eq!((mine.received, mine.clients), (2, 3));
     let head = b.session("4001").complaint_figures(None).unwrap();

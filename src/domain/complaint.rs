@@ -604,7 +604,8 @@ pub fn audience(c: &Complaint, on: NaiveDate) -> Audience {
 pub struct ComplaintFigures {
     /// Complaints received in the quarter.
     pub received: u32,
-    /// Clients on the roster (staff) or of the outlet (outlet, branch), the base of `per_thousand`.
+    /// Clients on the roster (staff), or on the rosters of the outlet's staff (outlet, branch:
+    /// `past::clients_held`), the base of `per_thousand`.
     pub clients: u32,
     /// Of `received`, those whose client had complained within the 90 days before.
     pub repeat: u32,

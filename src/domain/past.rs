@@ -194,14 +194,7 @@ impl FrozenQuarter {
     ) -> (std::collections::BTreeMap<OutletId, u32>, std::collections::BTreeMap<StaffNo, u32>) {
         let outlet_of: std::collections::BTreeMap<&StaffNo, &OutletId> =
             self.staff.iter().map(|s| (&s.no, &s.outlet)).collect();
-        let (mut outlets, mut staff) = (std::collections::BTreeMap::new(), std::collections::BTreeMap::new());
-        for c in &self.clients {
-            *staff.entry(c.maintainer.clone()).or_insert(0) += 1;
-            if let Some(o) = outlet_of.get(&c.maintainer) {
-                *outlets.entry((*o).clone()).or_insert(0) += 1;
-            }
-        }
-        (outlets, staff)
+        clients_held(self.clients.iter().map(|c| &c.maintainer), &outlet_of)
     }
 
     /// Per staff member coverage as the quarter ended, each task counted for whoever owed it
@@ -247,6 +240,26 @@ impl FrozenQuarter {
 /// the quarter can be logged and its task outcomes are final (as `Task::lapses`).
 pub fn settles_after(quarter: Quarter) -> NaiveDate {
     quarter.last_day() + Duration::days(BACKDATE_MAX_DAYS)
+}
+
+/// The clients each staff member and each outlet holds, from the maintainer of every client on
+/// a roster (`maintainers`) and the outlet each maintainer works at (`outlet_of`): a client
+/// counts for its maintainer and for the maintainer's outlet, never for its own branch outlet;
+/// clients on no roster are in neither. The one base of the per-1,000 complaint figures, this
+/// quarter (today's rosters and staff) and past ones (their frozen end rosters), so a quarter's
+/// figure keeps its meaning when the quarter ends.
+pub fn clients_held<'a>(
+    maintainers: impl IntoIterator<Item = &'a StaffNo>,
+    outlet_of: &std::collections::BTreeMap<&StaffNo, &OutletId>,
+) -> (std::collections::BTreeMap<OutletId, u32>, std::collections::BTreeMap<StaffNo, u32>) {
+    let (mut outlets, mut staff) = (std::collections::BTreeMap::new(), std::collections::BTreeMap::new());
+    for m in maintainers {
+        *staff.entry(m.clone()).or_insert(0) += 1;
+        if let Some(o) = outlet_of.get(m) {
+            *outlets.entry((*o).clone()).or_insert(0) += 1;
+        }
+    }
+    (outlets, staff)
 }
 
 #[cfg(test)]

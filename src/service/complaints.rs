@@ -110,7 +110,7 @@ pub struct ComplaintFiguresView {
 /// What the per-1,000 figures of a `ComplaintFiguresView` divide by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PerThousandBase {
-    /// This quarter: today's clients of each outlet and roster.
+    /// This quarter: today's rosters, each client for its maintainer and the maintainer's outlet.
     Today,
     /// A past quarter: the clients held at its end, from its frozen rosters
     /// (`FrozenQuarter::clients_held`: outlets by their maintainer's outlet then).
@@ -634,7 +634,8 @@ impl Service {
     }
 
     /// The service-quality figures of a quarter (this one if none), branch, outlets and staff
-    /// within the actor's scope; managers. Bases are today's client counts.
+    /// within the actor's scope; managers. Per-1,000 figures divide by the clients on rosters
+    /// (`past::clients_held`): today's this quarter, those held at the end for a past one.
     pub fn complaint_figures(
         &self,
         actor: &Staff,
@@ -643,18 +644,20 @@ impl Service {
         self.require(actor, Permission::Manager, "查看投诉统计")?;
         let asked = self.quarter_asked(quarter)?;
         let complaints: Vec<Complaint> = self.store.complaints().collect::<Result<_, _>>()?;
-        let mut by_outlet: BTreeMap<OutletId, u32> = BTreeMap::new();
-        let mut by_staff: BTreeMap<StaffNo, u32> = BTreeMap::new();
+        let all_staff = self.store.all_staff()?;
         let mut outlet_of: BTreeMap<ClientNo, OutletId> = BTreeMap::new();
+        let mut maintainers: Vec<StaffNo> = Vec::new();
         for c in self.store.clients() {
             let c = c?;
             outlet_of.insert(c.no.clone(), c.outlet.clone());
-            *by_outlet.entry(c.outlet.clone()).or_default() += 1;
-            if let Some(m) = c.maintainer {
-                *by_staff.entry(m).or_default() += 1;
-            }
+            maintainers.extend(c.maintainer);
         }
-        // A past quarter divides by what was held at its end, never by today's counts.
+        // One base whichever the quarter (`past::clients_held`): the clients on rosters, each
+        // for its maintainer and the maintainer's outlet — today's for this quarter, those held
+        // at the end for a past one, never today's for a past one.
+        let staff_outlet: BTreeMap<&StaffNo, &OutletId> =
+            all_staff.iter().map(|s| (&s.no, &s.outlet)).collect();
+        let (mut by_outlet, mut by_staff) = crate::domain::past::clients_held(&maintainers, &staff_outlet);
         let base = match (&asked.frozen, asked.as_of < asked.today) {
             (Some(frozen), _) => {
                 (by_outlet, by_staff) = frozen.clients_held();
@@ -667,8 +670,7 @@ impl Service {
             (None, false) => PerThousandBase::Today,
         };
         let f = figures(&complaints, asked.quarter, asked.today, &by_outlet, &by_staff);
-        let staff: BTreeMap<StaffNo, Staff> =
-            self.store.all_staff()?.into_iter().map(|s| (s.no.clone(), s)).collect();
+        let staff: BTreeMap<StaffNo, Staff> = all_staff.into_iter().map(|s| (s.no.clone(), s)).collect();
         let outlets = f.outlets.into_iter().filter(|(o, _)| actor.manages(o)).collect();
         let staff_rows = f
             .staff
