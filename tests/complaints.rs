@@ -380,6 +380,8 @@ fn a_past_quarters_per_thousand_divides_by_the_clients_held_at_its_end() {
     assert!(q3.branch.as_ref().is_some_and(|f| f.clients == 0 && f.per_thousand_tenths().is_none()));
     let report = m.report(ReportKind::Complaints, Some(Quarter::new(2026, 3).unwrap()), "-".into()).unwrap();
     assert!(report.title.contains("没有季末冻结的名单"), "{}", report.title);
+    // Its scores can only follow today's rosters, and it says so (tester's E2).
+    assert!(report.title.contains("满意度按现在的维护人归属"), "{}", report.title);
 }
 
 #[test]
