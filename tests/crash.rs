@@ -40,7 +40,7 @@ fn start_server(store: &Path, socket: &Path) -> Child {
 /// Every contact in the store, and how many contacts the audit trail says were logged.
 fn contents(store: &Path) -> (BTreeSet<ContactId>, usize) {
     let s = Store::open(store).unwrap();
-    let report = s.check().unwrap();
+    let report = s.check(chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap()).unwrap();
     assert!(report.is_ok(), "the store is inconsistent after a crash: {:?}", report.problems);
     let from = d(2000, 1, 1).and_hms_opt(0, 0, 0).unwrap();
     let to = d(2100, 1, 1).and_hms_opt(0, 0, 0).unwrap();
@@ -163,7 +163,7 @@ fn an_import_killed_midway_leaves_the_store_as_before() {
     std::fs::write(&register, text).unwrap();
     let count = |store: &Path| {
         let s = Store::open(store).unwrap();
-        let report = s.check().unwrap();
+        let report = s.check(chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap()).unwrap();
         assert!(report.is_ok(), "the store is inconsistent after a kill: {:?}", report.problems);
         let imports = s.audit().filter(|r| r.as_ref().unwrap().action == AuditAction::Import).count();
         (s.clients().count(), imports)
@@ -187,7 +187,7 @@ fn an_import_killed_midway_leaves_the_store_as_before() {
         child.wait().unwrap();
         // Look before the store is opened (and undoes what the kill cut off).
         let midway = {
-            let db = sled::open(store.join("sled")).unwrap();
+            let db = raw_sled(&store);
             db.open_tree("meta").unwrap().get("bulk_write").unwrap().is_some()
         };
         let after = count(&store);
@@ -247,7 +247,7 @@ fn housekept_state(
     dir: &Path,
 ) -> (Vec<mingdan::domain::Task>, Vec<mingdan::domain::past::FrozenQuarter>, Option<Vec<u8>>) {
     let s = Store::open(dir).unwrap();
-    let report = s.check().unwrap();
+    let report = s.check(chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap()).unwrap();
     assert!(report.is_ok(), "{:?}", report.problems);
     let tasks = s.tasks().collect::<Result<Vec<_>, _>>().unwrap();
     (tasks, s.frozen_quarters().unwrap(), s.meta(b"housekeeping_done_for").unwrap())

@@ -235,7 +235,7 @@ fn a_full_disk_refuses_writes_keeps_reads_and_recovers_without_a_restart() {
 
     // On disk: every acknowledged contact, none of the refused ones, and a store that checks.
     let s = Store::open(&store).unwrap();
-    assert!(s.check().unwrap().is_ok());
+    assert!(s.check(chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap()).unwrap().is_ok());
     let from = d(2000, 1, 1).and_hms_opt(0, 0, 0).unwrap();
     let to = d(2100, 1, 1).and_hms_opt(0, 0, 0).unwrap();
     let notes: Vec<String> = s.contacts_between(from, to).map(|c| c.unwrap().note).collect();

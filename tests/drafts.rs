@@ -96,7 +96,7 @@ fn a_store_from_before_per_client_drafts_keeps_its_drafts_after_the_upgrade() {
     {
         // Put it back as schema 5 stored it: one draft per person, keyed by 工号,
         // and an unreadable one (its client cannot be told) for 2002.
-        let db = sled::open(dir.path().join("sled")).unwrap();
+        let db = raw_sled(dir.path());
         let drafts = db.open_tree("drafts").unwrap();
         let kept = drafts.remove(b"2001\0C2").unwrap().expect("written under the new key");
         drafts.insert(b"2001", kept).unwrap();

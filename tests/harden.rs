@@ -62,7 +62,7 @@ fn plant_unreadable_draft(b: Branch, no: &str) -> Branch {
     let Branch { dir, clock, service } = b;
     drop(service);
     {
-        let db = sled::open(dir.path().join("sled")).unwrap();
+        let db = raw_sled(dir.path());
         let mut value = vec![0u8, 1];
         value.extend(bincode::serde::encode_to_vec(huge_draft(), bincode::config::standard()).unwrap());
         db.open_tree("drafts").unwrap().insert(format!("{no}\0C1").as_bytes(), value).unwrap();
@@ -91,7 +91,7 @@ fn an_unreadable_complaint_draft_is_named_by_check_and_left_out_of_backups() {
     let Branch { dir, clock, service } = b;
     drop(service);
     {
-        let db = sled::open(dir.path().join("sled")).unwrap();
+        let db = raw_sled(dir.path());
         db.open_tree("complaint_drafts").unwrap().insert(b"2002\0C1", vec![0u8, 1, 0xff, 0xff]).unwrap();
         db.flush().unwrap();
     }
@@ -228,7 +228,7 @@ fn plant_audit(b: Branch, records: &[mingdan::domain::AuditRecord]) -> Branch {
     let Branch { dir, clock, service } = b;
     drop(service);
     {
-        let db = sled::open(dir.path().join("sled")).unwrap();
+        let db = raw_sled(dir.path());
         let tree = db.open_tree("audit").unwrap();
         let mut batch = sled::Batch::default();
         for (i, rec) in records.iter().enumerate() {

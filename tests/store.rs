@@ -1,5 +1,9 @@
 //! The store's schema versioning and integrity check.
 
+mod common;
+
+use common::raw_sled;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use mingdan::store::{CURRENT_SCHEMA, Migration, Store, schema_version};
@@ -42,7 +46,7 @@ fn a_missing_migration_is_reported_not_skipped() {
 fn a_fresh_store_checks_clean() {
     let dir = tempfile::tempdir().unwrap();
     let s = Store::create(dir.path()).unwrap();
-    let report = s.check().unwrap();
+    let report = s.check(chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap()).unwrap();
     assert!(report.is_ok(), "{:?}", report.problems);
     // The summary names each kind of record as its error messages do.
     let names: Vec<&str> = report.counts.iter().map(|(n, _)| n.as_str()).collect();
@@ -73,13 +77,13 @@ fn check_reports_a_dangling_index_entry_and_an_undecodable_record() {
     drop(Store::create(dir.path()).unwrap());
     {
         // Damage the store behind mingdan's back, as a disk fault or a bad tool might.
-        let db = sled::open(dir.path().join("sled")).unwrap();
+        let db = raw_sled(dir.path());
         db.open_tree("roster").unwrap().insert(b"1001\0C404", &[][..]).unwrap();
         db.open_tree("clients").unwrap().insert(b"C9", &[0, 1, 0xff][..]).unwrap();
         db.flush().unwrap();
     }
     let s = Store::open(dir.path()).unwrap();
-    let report = s.check().unwrap();
+    let report = s.check(chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap()).unwrap();
     assert!(!report.is_ok());
     let all = report.problems.join("\n");
     assert!(all.contains("roster") && all.contains("1001/C404"), "{all}");

@@ -144,3 +144,23 @@ pub fn draft(client: &str, purpose: Purpose) -> ContactDraft {
         saved_at: None,
     }
 }
+
+/// sled opened directly on the store in directory `store` (its `sled` folder), for tests that
+/// put a store into a shape only an older version or damage leaves. sled's file lock can outlive
+/// a dropped service for an instant (its background flusher letting go of its handle, a child
+/// another test forked until it execs), so a busy lock is waited out for up to 5 s.
+pub fn raw_sled(store: &std::path::Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match sled::open(store.join("sled")) {
+            Ok(db) => return db,
+            Err(e)
+                if std::time::Instant::now() < deadline
+                    && e.to_string().contains("could not acquire lock") =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
