@@ -1188,6 +1188,40 @@ fn a_receive_form_cut_off_by_the_session_end_is_offered_back_on_that_clients_for
     assert_eq!(s.complaint_draft(cno("C1")).unwrap(), None, "cancelled on purpose");
 }
 
+/// QA of #18 (E3): a tab pasted from a spreadsheet, or text past the limit, made every later
+/// draft save fail silently, so a dropped session lost all typed since. The form now takes a tab
+/// as a space, drops other control characters and refuses text past 500 characters with a
+/// notice, so what is on screen is what the draft keeps.
+#[test]
+fn a_receive_form_keeps_a_pasted_tab_and_refuses_text_past_its_limit_so_its_draft_is_kept() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    open_c1(&mut app);
+    press(&mut app, KeyCode::Char('o'));
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Tab);
+    }
+    typ(&mut app, "费用");
+    app.on_paste("Excel列1\t列2\u{7}\r\n第二行");
+    app.end_session();
+    let kept = s.complaint_draft(cno("C1")).unwrap().expect("kept despite the pasted tab");
+    assert_eq!(kept.form.said, "费用Excel列1 列2 第二行");
+    let form = screen(&mut app);
+    assert!(form.contains("费用Excel列1 列2 第二行") && form.contains("16/500"), "{form}");
+
+    press(&mut app, KeyCode::Tab);
+    app.on_paste(&"诉".repeat(495));
+    typ(&mut app, "一二三四五六七");
+    let full = screen(&mut app);
+    assert!(full.contains("已到 500 字上限，多出的 1 字未录入") && full.contains("500/500"), "{full}");
+    app.end_session();
+    let kept = s.complaint_draft(cno("C1")).unwrap().expect("kept at the limit");
+    assert_eq!(kept.form.asks, format!("{}一二三四五", "诉".repeat(495)));
+    assert_eq!(kept.form.said, "费用Excel列1 列2 第二行", "the earlier text kept too");
+}
+
 /// Issue #18: branch management sets the complaint service levels on 设置 (as
 /// `mingdan service-levels` does); a bad entry is refused naming what to type; an outlet head
 /// does not see them.

@@ -1501,6 +1501,11 @@ pub struct ComplaintText {
     pub form_hint: &'static str,
     /// Over a receive form reopened from its kept draft: "{at}" is when it was kept.
     pub draft_restored: &'static str,
+    /// Under a text field that refused input past its limit: "{max}" the limit, "{n}" how many
+    /// characters were not entered.
+    pub text_full: &'static str,
+    /// On the message line when the draft could not be kept: "{e}" is why.
+    pub draft_not_kept: &'static str,
     /// At start-up, with receive forms kept unsent: "{who}" lists their clients.
     pub drafts_waiting: &'static str,
     /// The step form's choice of who takes the next step, and the note on the default one.
@@ -1576,6 +1581,8 @@ pub const COMPLAINT_ZH: ComplaintText = ComplaintText {
     closed_msg: "投诉 {id} 已办结",
     form_hint: "Tab 换栏  ←→ 选择  Ctrl-S 保存  Esc 取消",
     draft_restored: "已恢复 {at} 未提交的受理内容（Ctrl-S 受理；Esc 取消并丢弃）",
+    text_full: "已到 {max} 字上限，多出的 {n} 字未录入",
+    draft_not_kept: "受理草稿未能保存：{e}",
     drafts_waiting: "未提交的投诉受理表（在客户上按 o 继续）：{who}",
     next_owner: "下一环节负责人",
     owner_unchanged: "（同本环节，不换人）",
@@ -1644,6 +1651,8 @@ pub const COMPLAINT_EN: ComplaintText = ComplaintText {
     closed_msg: "Complaint {id} closed",
     form_hint: "Tab next field  ←→ choose  Ctrl-S save  Esc cancel",
     draft_restored: "Unsent form from {at} restored (Ctrl-S receives; Esc discards it)",
+    text_full: "Limit of {max} characters reached; {n} not entered",
+    draft_not_kept: "Draft not kept: {e}",
     drafts_waiting: "Unsent complaint forms (o on the client resumes): {who}",
     next_owner: "Next step owner",
     owner_unchanged: "(as now)",

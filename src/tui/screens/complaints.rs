@@ -15,8 +15,10 @@ use super::super::ui;
 use crate::domain::complaint::ComplaintFigures;
 use crate::domain::complaint::{
     Category, ComplaintChannel, ComplaintId, Feedback, NewComplaint, Satisfaction, Severity, Step,
+    TEXT_MAX_CHARS,
 };
 use crate::domain::contact::ScoreTally;
+use crate::domain::text::one_line;
 use crate::domain::{ClientNo, Quarter, inert};
 use crate::service::ServiceError;
 use crate::service::complaints::{
@@ -661,8 +663,8 @@ impl Screen for StepForm {
 
     fn on_paste(&mut self, text: &str, _cx: &Ctx) -> Action {
         match self.field() {
-            StepField::Note => self.note.push_str(&text.replace(['\r', '\n'], " ")),
-            StepField::ToldOn => self.told_on.push_str(&text.replace(['\r', '\n'], " ")),
+            StepField::Note => self.note.push_str(&one_line(text)),
+            StepField::ToldOn => self.told_on.push_str(&one_line(text)),
             _ => {}
         }
         Action::None
@@ -737,6 +739,8 @@ pub struct ReceiveForm {
     draft_kept_at: Instant,
     /// Reopened from a draft kept then; shown over the form until the user types.
     restored: Option<NaiveDateTime>,
+    /// Why the last typing or paste was not all taken (the field's limit), under the form.
+    notice: Option<String>,
 }
 
 const RECEIVE_FIELDS: usize = 5;
@@ -755,6 +759,7 @@ impl ReceiveForm {
             draft_stale: false,
             draft_kept_at: Instant::now(),
             restored: None,
+            notice: None,
         }
     }
 
@@ -767,8 +772,9 @@ impl ReceiveForm {
             form.channel = index_of(ComplaintChannel::ALL, d.form.channel);
             form.category = index_of(Category::ALL, d.form.category);
             form.severity = index_of(Severity::ALL, d.form.severity);
-            form.said.insert_str(&d.form.said);
-            form.asks.insert_str(&d.form.asks);
+            // A draft kept before input was cleaned may hold a line break: it is one line here.
+            form.said.insert_str(one_line(&d.form.said));
+            form.asks.insert_str(one_line(&d.form.asks));
             form.restored = d.saved_at;
         }
         form
@@ -787,13 +793,42 @@ impl ReceiveForm {
         }
     }
 
-    /// Keeps the form as this client's draft. A refusal (text the service will not store) leaves
-    /// it stale, so it is tried again after the next change rather than lost silently.
-    fn keep_draft(&mut self, cx: &Ctx) {
-        if cx.api.save_complaint_draft(self.form()).is_ok() {
-            self.draft_stale = false;
-        }
+    /// Keeps the form as this client's draft. Input is cleaned and capped as it is typed
+    /// (`put`), so a refusal is rare (the client gone, the store failing); it is said on the
+    /// message line and leaves the form stale, tried again a `DRAFT_EVERY` later, never an
+    /// older draft kept silently.
+    fn keep_draft(&mut self, cx: &Ctx) -> Action {
         self.draft_kept_at = Instant::now();
+        match cx.api.save_complaint_draft(self.form()) {
+            Ok(()) => {
+                self.draft_stale = false;
+                Action::None
+            }
+            Err(e) => Action::Say(super::super::screen::Message::Error(
+                cx.t.cm().draft_not_kept.replace("{e}", &e.render(cx.t.lang)),
+            )),
+        }
+    }
+
+    /// Typed or pasted `text` into the focused text field, as it can be stored (`one_line`: a
+    /// tab becomes a space, other control characters go) and no further than `TEXT_MAX_CHARS`:
+    /// what does not fit is refused with a notice naming how much, so the field never holds
+    /// text its draft could not keep.
+    fn put(&mut self, text: &str, cx: &Ctx) {
+        let clean = one_line(text);
+        let Some(field) = self.text_mut() else { return };
+        let room = TEXT_MAX_CHARS.saturating_sub(line_of(field).chars().count());
+        let n = clean.chars().count();
+        let taken: String = clean.chars().take(room).collect();
+        if !taken.is_empty() {
+            field.insert_str(taken);
+        }
+        self.notice = (n > room).then(|| {
+            cx.t.cm()
+                .text_full
+                .replace("{max}", &TEXT_MAX_CHARS.to_string())
+                .replace("{n}", &(n - room).to_string())
+        });
     }
 
     fn text_mut(&mut self) -> Option<&mut TextArea<'static>> {
@@ -802,6 +837,19 @@ impl ReceiveForm {
             4 => Some(&mut self.asks),
             _ => None,
         }
+    }
+
+    /// A text field's value; the focused one also shows how many of its `TEXT_MAX_CHARS` are
+    /// used, so the limit is seen before it is reached.
+    fn text_value(&self, at: usize, cx: &Ctx) -> Vec<Span<'static>> {
+        let field = if at == 3 { &self.said } else { &self.asks };
+        let mut out = area_spans(field, self.focus == at, cx);
+        if self.focus == at {
+            let n = line_of(field).chars().count();
+            let style = if n >= TEXT_MAX_CHARS { cx.theme.warning } else { cx.theme.muted };
+            out.push(Span::styled(format!(" {n}/{TEXT_MAX_CHARS}"), style));
+        }
+        out
     }
 
     fn choice(&mut self) -> Option<(&mut usize, usize)> {
@@ -875,18 +923,24 @@ impl Screen for ReceiveForm {
                     };
                 }
             }
-            _ => {
-                if let Some(text) = self.text_mut() {
-                    edit_line(text, key);
+            _ => match key.code {
+                KeyCode::Char(c) if !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
+                    self.put(c.encode_utf8(&mut [0; 4]), cx)
                 }
-            }
+                _ => {
+                    self.notice = None;
+                    if let Some(text) = self.text_mut() {
+                        edit_line(text, key);
+                    }
+                }
+            },
         }
         Action::None
     }
 
-    fn on_paste(&mut self, pasted: &str, _cx: &Ctx) -> Action {
-        if let Some(text) = self.text_mut() {
-            text.insert_str(pasted.replace(['\r', '\n'], " "));
+    fn on_paste(&mut self, pasted: &str, cx: &Ctx) -> Action {
+        if self.text_mut().is_some() {
+            self.put(pasted, cx);
             self.draft_stale = true;
             self.restored = None;
         }
@@ -895,14 +949,14 @@ impl Screen for ReceiveForm {
 
     fn tick(&mut self, cx: &Ctx) -> Action {
         if self.draft_stale && self.draft_kept_at.elapsed() >= DRAFT_EVERY {
-            self.keep_draft(cx);
+            return self.keep_draft(cx);
         }
         Action::None
     }
 
     fn on_session_end(&mut self, cx: &Ctx) {
         if self.draft_stale {
-            self.keep_draft(cx);
+            let _ = self.keep_draft(cx);
         }
     }
 
@@ -951,9 +1005,11 @@ impl Screen for ReceiveForm {
                 self.focus == 2,
                 cx,
             ),
-            field_line(cm.said, w, area_spans(&self.said, self.focus == 3, cx), self.focus == 3, cx),
-            field_line(cm.asks, w, area_spans(&self.asks, self.focus == 4, cx), self.focus == 4, cx),
-            Line::from(""),
+            field_line(cm.said, w, self.text_value(3, cx), self.focus == 3, cx),
+            field_line(cm.asks, w, self.text_value(4, cx), self.focus == 4, cx),
+            Line::from(
+                self.notice.iter().map(|n| Span::styled(format!(" {n}"), th.warning)).collect::<Vec<_>>(),
+            ),
             Line::from(Span::styled(format!(" {}", cm.form_hint), th.muted)),
         ];
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
@@ -1023,7 +1079,7 @@ impl Screen for ReassignForm {
     }
 
     fn on_paste(&mut self, text: &str, _cx: &Ctx) -> Action {
-        let text = text.replace(['\r', '\n'], " ");
+        let text = one_line(text);
         if self.focus == 0 {
             self.to.push_str(text.trim())
         } else {
