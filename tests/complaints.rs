@@ -32,6 +32,7 @@ fn new(client: &str, severity: Severity) -> NewComplaint {
         said: "排队一个小时没人理".into(),
         asks: "要求道歉".into(),
         owner: None,
+        draft: None,
     }
 }
 
@@ -286,6 +287,41 @@ fn a_receive_draft_survives_a_restart_is_its_authors_alone_and_goes_when_receive
     assert_eq!(recs.len(), 1, "{recs:?}");
     assert_eq!((recs[0].actor.as_str(), recs[0].target.as_str()), ("2002", "C2"));
     assert!(recs[0].detail.contains("投诉受理草稿"), "{}", recs[0].detail);
+}
+
+/// QA of #18 (E4): two sessions of one person hold the same receive form (a reconnect while the
+/// old process runs). One receives it; the other's later autosave must not bring it back, nor its
+/// Ctrl-S make the complaint twice: both are refused naming the complaint, and the form is never
+/// offered again. A new form for the same client is another form.
+#[test]
+fn a_receive_form_received_in_one_session_is_neither_kept_nor_received_again_from_another() {
+    use mingdan::domain::complaint::DraftId;
+    let b = with_managers();
+    let a = b.session("2002");
+    let old = b.session("2002");
+    let form = NewComplaint { draft: Some(DraftId(77)), ..new("C1", Severity::Serious) };
+    old.save_complaint_draft(form.clone()).unwrap();
+    let opened = a.complaint_draft(cno("C1")).unwrap().expect("offered to the new session");
+    assert_eq!(opened.form.draft, Some(DraftId(77)));
+    let id = a.receive_complaint(opened.form.clone()).unwrap().id;
+    assert_eq!(a.complaint(id).unwrap().complaint.from_draft, Some(DraftId(77)));
+
+    let later = NewComplaint { asks: "要求道歉，再加一句".into(), ..form.clone() };
+    match old.save_complaint_draft(later.clone()) {
+        Err(ServiceError::Conflict(m)) => assert!(m.contains(&format!("已受理为投诉 {id}")), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(a.complaint_draft(cno("C1")).unwrap(), None, "not offered back");
+    assert!(a.complaint_drafts().unwrap().is_empty(), "nor named at start-up");
+    assert!(matches!(old.receive_complaint(later), Err(ServiceError::Conflict(_))));
+    assert_eq!(a.complaints(ComplaintFilter::All).unwrap().len(), 1, "no duplicate complaint");
+
+    // Another form for the same client is kept and received as usual.
+    let other = NewComplaint { draft: Some(DraftId(78)), ..new("C1", Severity::Normal) };
+    a.save_complaint_draft(other.clone()).unwrap();
+    assert!(a.complaint_draft(cno("C1")).unwrap().is_some());
+    a.receive_complaint(other).unwrap();
+    assert_eq!(a.complaints(ComplaintFilter::All).unwrap().len(), 2);
 }
 
 /// Issue #18: a satisfaction score counts for the maintainer who owed the survey or held the

@@ -1275,6 +1275,7 @@ fn the_step_form_takes_a_reclassification_and_refuses_feedback_without_the_clien
         said: "短信提醒服务费没有事先告知就扣了一年".into(),
         asks: "退还已扣费用".into(),
         owner: None,
+        draft: None,
     };
     let id = b.session("2002").receive_complaint(new).unwrap().id;
     let s = b.session("2001");
@@ -1337,6 +1338,7 @@ fn finishing_a_step_names_the_next_steps_owner_among_the_outlets_staff() {
         said: "开户要跑三趟".into(),
         asks: String::new(),
         owner: None,
+        draft: None,
     };
     let id = b.session("2002").receive_complaint(new).unwrap().id;
     // The list comes from the service, for whoever may move the step: its owner first, then
@@ -1391,6 +1393,7 @@ fn complaint_figures_and_list_move_by_quarter_and_the_figures_drill_to_the_list(
         said: "短信提醒服务费没有事先告知就扣了一年".into(),
         asks: "退还已扣费用".into(),
         owner: None,
+        draft: None,
     };
     b.session("2002").receive_complaint(new).unwrap();
     let s = b.session("1001");

@@ -271,6 +271,7 @@ impl Service {
         let levels = self.store.service_levels()?;
         let _w = self.write_lock();
         let client = self.client_or_not_found(&new.client)?;
+        self.refuse_received_form(&new)?;
         let owner = match new.owner.clone().or_else(|| client.maintainer.clone()) {
             Some(no) => self.active_staff(&no, Field::StepOwner)?.no,
             None => actor.no.clone(),
@@ -310,9 +311,29 @@ impl Service {
         self.complaint_row(&saved, now.date())
     }
 
+    /// Refuses a receive form (`NewComplaint::draft`) a complaint was already received from:
+    /// another session of the same person (a reconnect while the old one runs) still holds it
+    /// and would otherwise keep it again or receive the complaint twice. Names the complaint.
+    fn refuse_received_form(&self, form: &NewComplaint) -> Result<(), ServiceError> {
+        match self.received_from(form)? {
+            Some(id) => Err(ServiceError::Conflict(format!(
+                "这张受理表已受理为投诉 {id}，不再保存或重复受理；如客户另有投诉，请关闭此表后重新按 o 受理"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// The complaint received from `form`'s receive form, if any.
+    fn received_from(&self, form: &NewComplaint) -> Result<Option<ComplaintId>, ServiceError> {
+        let Some(draft) = form.draft else { return Ok(None) };
+        let received = self.store.complaints_of(&form.client)?;
+        Ok(received.iter().find(|c| c.from_draft == Some(draft)).map(|c| c.id))
+    }
+
     /// Keeps `form` as the actor's unfinished receive form for `form.client`: one per staff member
     /// and client, replaced by the next save for that client, seen by its author alone. Refused:
-    /// an unknown client, over-long text or control characters (an empty 客户诉求 is kept). Not
+    /// an unknown client, over-long text or control characters (an empty 客户诉求 is kept), a
+    /// form a complaint was already received from (`Conflict`, naming the complaint). Not
     /// audited, like a contact draft: it is the user's own unsent text, kept every few seconds
     /// while they type; receiving the complaint or discarding the draft is.
     pub fn save_complaint_draft(&self, actor: &Staff, form: NewComplaint) -> Result<(), ServiceError> {
@@ -320,6 +341,7 @@ impl Service {
         draft.check()?;
         let _w = self.write_lock();
         self.client_or_not_found(&draft.form.client)?;
+        self.refuse_received_form(&draft.form)?;
         draft.saved_at = Some(self.local_now());
         self.store.write(|tx| tx.save_complaint_draft(&actor.no, &draft))?;
         Ok(())
@@ -327,13 +349,15 @@ impl Service {
 
     /// The actor's unfinished receive form for client `no`, offered when that client's form
     /// opens again. One that cannot be read is treated as none (`check` still names it), so a
-    /// damaged draft never keeps its author from receiving the complaint.
+    /// damaged draft never keeps its author from receiving the complaint. A draft whose form a
+    /// complaint was already received from is not offered either.
     pub fn complaint_draft(
         &self,
         actor: &Staff,
         no: ClientNo,
     ) -> Result<Option<ComplaintDraft>, ServiceError> {
         match self.store.complaint_draft(&actor.no, &no) {
+            Ok(Some(d)) if self.received_from(&d.form)?.is_some() => Ok(None),
             Ok(d) => Ok(d),
             Err(StoreError::Corrupt { .. }) => Ok(None),
             Err(e) => Err(e.into()),
@@ -346,6 +370,7 @@ impl Service {
         let mut out = Vec::new();
         for d in self.store.complaint_drafts_of(&actor.no) {
             match d {
+                Ok(d) if self.received_from(&d.form)?.is_some() => {}
                 Ok(d) => out.push(d),
                 Err(StoreError::Corrupt { .. }) => {}
                 Err(e) => return Err(e.into()),

@@ -14,7 +14,7 @@ use super::super::text::Text;
 use super::super::ui;
 use crate::domain::complaint::ComplaintFigures;
 use crate::domain::complaint::{
-    Category, ComplaintChannel, ComplaintId, Feedback, NewComplaint, Satisfaction, Severity, Step,
+    Category, ComplaintChannel, ComplaintId, DraftId, Feedback, NewComplaint, Satisfaction, Severity, Step,
     TEXT_MAX_CHARS,
 };
 use crate::domain::contact::ScoreTally;
@@ -717,6 +717,14 @@ impl Screen for StepForm {
     }
 }
 
+/// A fresh receive form's identity: random, or the clock when the system has no randomness to
+/// give (two forms opened in the same nanosecond by one person are not a worry).
+fn new_draft_id() -> DraftId {
+    DraftId(getrandom::u64().unwrap_or_else(|_| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+    }))
+}
+
 /// An unsent receive form is kept as a draft this often while it changes, besides at session end.
 const DRAFT_EVERY: Duration = Duration::from_secs(15);
 
@@ -739,6 +747,8 @@ pub struct ReceiveForm {
     draft_kept_at: Instant,
     /// Reopened from a draft kept then; shown over the form until the user types.
     restored: Option<NaiveDateTime>,
+    /// This form's identity, kept with its draft and in the complaint received from it.
+    draft_id: DraftId,
     /// Why the last typing or paste was not all taken (the field's limit), under the form.
     notice: Option<String>,
 }
@@ -760,6 +770,7 @@ impl ReceiveForm {
             draft_kept_at: Instant::now(),
             restored: None,
             notice: None,
+            draft_id: new_draft_id(),
         }
     }
 
@@ -776,6 +787,11 @@ impl ReceiveForm {
             form.said.insert_str(one_line(&d.form.said));
             form.asks.insert_str(one_line(&d.form.asks));
             form.restored = d.saved_at;
+            // Reopening the draft continues that form: received here or in another session
+            // still holding it, it is received once.
+            if let Some(id) = d.form.draft {
+                form.draft_id = id;
+            }
         }
         form
     }
@@ -790,6 +806,7 @@ impl ReceiveForm {
             said: line_of(&self.said).trim().to_string(),
             asks: line_of(&self.asks).trim().to_string(),
             owner: None,
+            draft: Some(self.draft_id),
         }
     }
 
