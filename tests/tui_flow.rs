@@ -1179,13 +1179,67 @@ fn a_receive_form_cut_off_by_the_session_end_is_offered_back_on_that_clients_for
     assert_eq!((c.category, c.severity), (kept.form.category, kept.form.severity));
     assert_eq!(c.severity, mingdan::domain::complaint::Severity::Serious);
     assert_eq!(s.complaint_draft(cno("C1")).unwrap(), None, "received, so the draft is gone");
-    // A form cancelled with Esc keeps nothing.
+    // A form cancelled with Esc (asked first, Esc again) keeps nothing.
     press(&mut app, KeyCode::Char('o'));
     typ(&mut app, "x");
     app.end_session();
     assert!(s.complaint_draft(cno("C1")).unwrap().is_some());
     press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
     assert_eq!(s.complaint_draft(cno("C1")).unwrap(), None, "cancelled on purpose");
+}
+
+/// QA of #18 (E5): Esc on a receive form with text typed, or reopened from a draft, asks first
+/// as the contact form does; any other key goes back to the form with the text as it was, y or
+/// Esc again drops it. An empty fresh form closes at once.
+#[test]
+fn esc_on_a_receive_form_with_text_asks_before_dropping_it() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    open_c1(&mut app);
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.top_title(), "客户 张伟", "nothing typed: closed at once");
+
+    press(&mut app, KeyCode::Char('o'));
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Tab);
+    }
+    typ(&mut app, "很长的一段客户原话");
+    press(&mut app, KeyCode::Esc);
+    let asked = screen(&mut app);
+    assert!(asked.contains("放弃这张受理表") && app.top_title() == "受理投诉 · 张伟", "{asked}");
+    press(&mut app, KeyCode::Char('n'));
+    let back = screen(&mut app);
+    assert!(back.contains("很长的一段客户原话") && !back.contains("放弃这张受理表"), "{back}");
+    typ(&mut app, "n");
+    assert!(screen(&mut app).contains("很长的一段客户原话n"), "typing goes on as before");
+    app.end_session();
+
+    // y drops the form and the draft kept at session end.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.top_title(), "客户 张伟");
+    assert_eq!(s.complaint_draft(cno("C1")).unwrap(), None);
+    s.save_complaint_draft(mingdan::domain::complaint::NewComplaint {
+        client: cno("C1"),
+        channel: mingdan::domain::complaint::ComplaintChannel::Phone,
+        category: mingdan::domain::complaint::Category::Other,
+        severity: mingdan::domain::complaint::Severity::Normal,
+        said: String::new(),
+        asks: String::new(),
+        owner: None,
+        draft: None,
+    })
+    .unwrap();
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Esc);
+    assert!(screen(&mut app).contains("放弃这张受理表"), "a reopened draft is asked about");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.top_title(), "客户 张伟");
+    assert_eq!(s.complaint_draft(cno("C1")).unwrap(), None, "Esc again drops it");
 }
 
 /// QA of #18 (E3): a tab pasted from a spreadsheet, or text past the limit, made every later

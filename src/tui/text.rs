@@ -1506,6 +1506,8 @@ pub struct ComplaintText {
     pub text_full: &'static str,
     /// On the message line when the draft could not be kept: "{e}" is why.
     pub draft_not_kept: &'static str,
+    /// Esc on a receive form with something in it.
+    pub confirm_discard: &'static str,
     /// At start-up, with receive forms kept unsent: "{who}" lists their clients.
     pub drafts_waiting: &'static str,
     /// The step form's choice of who takes the next step, and the note on the default one.
@@ -1583,6 +1585,7 @@ pub const COMPLAINT_ZH: ComplaintText = ComplaintText {
     draft_restored: "已恢复 {at} 未提交的受理内容（Ctrl-S 受理；Esc 取消并丢弃）",
     text_full: "已到 {max} 字上限，多出的 {n} 字未录入",
     draft_not_kept: "受理草稿未能保存：{e}",
+    confirm_discard: "放弃这张受理表（草稿一并删除）？y 或 Esc 放弃，其他键回到表单",
     drafts_waiting: "未提交的投诉受理表（在客户上按 o 继续）：{who}",
     next_owner: "下一环节负责人",
     owner_unchanged: "（同本环节，不换人）",
@@ -1653,6 +1656,7 @@ pub const COMPLAINT_EN: ComplaintText = ComplaintText {
     draft_restored: "Unsent form from {at} restored (Ctrl-S receives; Esc discards it)",
     text_full: "Limit of {max} characters reached; {n} not entered",
     draft_not_kept: "Draft not kept: {e}",
+    confirm_discard: "Discard this form and its draft? y or Esc discards; any other key returns",
     drafts_waiting: "Unsent complaint forms (o on the client resumes): {who}",
     next_owner: "Next step owner",
     owner_unchanged: "(as now)",

@@ -600,7 +600,9 @@ impl Screen for StepForm {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        crate::tui::keys::shown(FORM_KEYS, t, self.typing(), |c| c != FormCmd::Choose)
+        crate::tui::keys::shown(FORM_KEYS, t, self.typing(), |c| {
+            !matches!(c, FormCmd::Choose | FormCmd::ConfirmCancel)
+        })
     }
 
     fn takes_text(&self) -> bool {
@@ -612,7 +614,9 @@ impl Screen for StepForm {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        let cmd = crate::tui::keys::command(FORM_KEYS, &key, self.typing(), |c| c != FormCmd::Choose);
+        let cmd = crate::tui::keys::command(FORM_KEYS, &key, self.typing(), |c| {
+            !matches!(c, FormCmd::Choose | FormCmd::ConfirmCancel)
+        });
         let fields = self.fields.len();
         // A choice moves with ←/→ (wrapping); `None` (no view yet) starts at the first.
         let step =
@@ -647,7 +651,7 @@ impl Screen for StepForm {
                     StepField::Note | StepField::ToldOn | StepField::Owner => {}
                 }
             }
-            Some(FormCmd::Choose | FormCmd::Clear) | None => match self.field() {
+            Some(FormCmd::Choose | FormCmd::Clear | FormCmd::ConfirmCancel) | None => match self.field() {
                 StepField::Note => {
                     edit_text(&mut self.note, key);
                 }
@@ -717,6 +721,11 @@ impl Screen for StepForm {
     }
 }
 
+/// The keys that answer "drop this form?" with yes: y, or Esc again.
+fn confirming(c: FormCmd) -> bool {
+    matches!(c, FormCmd::ConfirmCancel | FormCmd::Cancel)
+}
+
 /// A fresh receive form's identity: random, or the clock when the system has no randomness to
 /// give (two forms opened in the same nanosecond by one person are not a worry).
 fn new_draft_id() -> DraftId {
@@ -749,6 +758,10 @@ pub struct ReceiveForm {
     restored: Option<NaiveDateTime>,
     /// This form's identity, kept with its draft and in the complaint received from it.
     draft_id: DraftId,
+    /// Reopened from a kept draft: Esc asks first even before anything is typed.
+    from_draft: bool,
+    /// Esc was pressed on a form with something in it: asking whether to drop it.
+    confirm_cancel: bool,
     /// Why the last typing or paste was not all taken (the field's limit), under the form.
     notice: Option<String>,
 }
@@ -771,6 +784,8 @@ impl ReceiveForm {
             restored: None,
             notice: None,
             draft_id: new_draft_id(),
+            from_draft: false,
+            confirm_cancel: false,
         }
     }
 
@@ -787,6 +802,7 @@ impl ReceiveForm {
             form.said.insert_str(one_line(&d.form.said));
             form.asks.insert_str(one_line(&d.form.asks));
             form.restored = d.saved_at;
+            form.from_draft = true;
             // Reopening the draft continues that form: received here or in another session
             // still holding it, it is received once.
             if let Some(id) = d.form.draft {
@@ -856,6 +872,13 @@ impl ReceiveForm {
         }
     }
 
+    /// Cancelled on purpose: this client's kept draft goes too, even one that could not be read
+    /// and so was not offered (the service does nothing when there is none).
+    fn discard(&self, cx: &Ctx) -> Action {
+        let _ = cx.api.discard_complaint_draft(self.client.clone());
+        Action::Pop
+    }
+
     /// A text field's value; the focused one also shows how many of its `TEXT_MAX_CHARS` are
     /// used, so the limit is seen before it is reached.
     fn text_value(&self, at: usize, cx: &Ctx) -> Vec<Span<'static>> {
@@ -898,7 +921,10 @@ impl Screen for ReceiveForm {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        crate::tui::keys::shown(FORM_KEYS, t, self.focus >= 3, |_| true)
+        if self.confirm_cancel {
+            return crate::tui::keys::shown(FORM_KEYS, t, false, confirming);
+        }
+        crate::tui::keys::shown(FORM_KEYS, t, self.focus >= 3, |c| c != FormCmd::ConfirmCancel)
     }
 
     fn takes_text(&self) -> bool {
@@ -907,15 +933,24 @@ impl Screen for ReceiveForm {
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
         // On a choice (the first three fields) Space chooses too; in the text fields it is text.
+        if self.confirm_cancel {
+            self.confirm_cancel = false;
+            return match crate::tui::keys::command(FORM_KEYS, &key, false, confirming) {
+                Some(_) => self.discard(cx),
+                None => Action::None,
+            };
+        }
         let on_choice = self.focus < 3;
-        let cmd = crate::tui::keys::command(FORM_KEYS, &key, !on_choice, |_| true);
+        let cmd = crate::tui::keys::command(FORM_KEYS, &key, !on_choice, |c| c != FormCmd::ConfirmCancel);
         match cmd {
             Some(FormCmd::Save) => return self.save(cx),
             Some(FormCmd::Cancel) => {
-                // Cancelled on purpose: this client's kept draft goes too, even one that could
-                // not be read and so was not offered (the service does nothing when there is none).
-                let _ = cx.api.discard_complaint_draft(self.client.clone());
-                return Action::Pop;
+                // Typed text or a reopened draft is work: asked first, like the contact form.
+                if self.from_draft || !line_of(&self.said).is_empty() || !line_of(&self.asks).is_empty() {
+                    self.confirm_cancel = true;
+                    return Action::None;
+                }
+                return self.discard(cx);
             }
             _ => {
                 self.draft_stale = true;
@@ -1024,9 +1059,13 @@ impl Screen for ReceiveForm {
             ),
             field_line(cm.said, w, self.text_value(3, cx), self.focus == 3, cx),
             field_line(cm.asks, w, self.text_value(4, cx), self.focus == 4, cx),
-            Line::from(
-                self.notice.iter().map(|n| Span::styled(format!(" {n}"), th.warning)).collect::<Vec<_>>(),
-            ),
+            if self.confirm_cancel {
+                Line::from(Span::styled(format!(" {}", cm.confirm_discard), th.warning))
+            } else {
+                Line::from(
+                    self.notice.iter().map(|n| Span::styled(format!(" {n}"), th.warning)).collect::<Vec<_>>(),
+                )
+            },
             Line::from(Span::styled(format!(" {}", cm.form_hint), th.muted)),
         ];
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
@@ -1438,7 +1477,12 @@ mod key_tables {
             &[code(KeyCode::Esc)],
             FormCmd::Cancel,
             |t| t.key_cancel,
-            How { doc: Some("取消（受理表的草稿一并删除，记一条审计）"), ..FT },
+            How {
+                doc: Some(
+                    "取消；受理表已填写（或是恢复的草稿）时先问：y 或再按 Esc 放弃（草稿一并删除，记一条审计），其他键回到表单",
+                ),
+                ..FT
+            },
         ),
         key(
             &[code(KeyCode::BackTab), code(KeyCode::Up)],
@@ -1459,6 +1503,7 @@ mod key_tables {
             How { doc: Some("下一项；在最后一项上保存"), ..T },
         ),
         key(&[ctrl('u')], FormCmd::Clear, |t| t.key_clear, How { doc: Some("清空当前这一栏"), ..FT }),
+        key(&[ch('y'), ch('Y')], FormCmd::ConfirmCancel, |t| t.key_yes, How { doc_keys: Some(""), ..F }),
     ];
 }
 
@@ -1487,6 +1532,8 @@ pub enum FormCmd {
     Choose,
     Enter,
     Clear,
+    /// On the receive form's question whether to drop what was written: yes, drop it.
+    ConfirmCancel,
 }
 
 impl StepForm {
@@ -1498,5 +1545,5 @@ impl StepForm {
 
 /// The reassign form has no choices: only the keys every text form has.
 fn is_text_form_key(c: FormCmd) -> bool {
-    !matches!(c, FormCmd::ChoiceNext | FormCmd::ChoicePrev | FormCmd::Choose)
+    !matches!(c, FormCmd::ChoiceNext | FormCmd::ChoicePrev | FormCmd::Choose | FormCmd::ConfirmCancel)
 }
