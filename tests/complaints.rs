@@ -289,6 +289,30 @@ fn a_receive_draft_survives_a_restart_is_its_authors_alone_and_goes_when_receive
     assert!(recs[0].detail.contains("投诉受理草稿"), "{}", recs[0].detail);
 }
 
+/// QA of #18 (E6, E9b): the step's owner takes the next step by default only while they may:
+/// 2002 classifies C4's complaint, then leaves. The picker and an advance naming nobody give
+/// the next step to the outlet head 1001, never to 2002; neither offers the administrator 9001
+/// nor branch manager 3001, who sit at 城关 but do not take steps.
+#[test]
+fn a_step_named_to_nobody_never_goes_to_an_owner_who_left_and_the_picker_leaves_out_oversight() {
+    let b = with_managers();
+    let id = b.session("2002").receive_complaint(new("C4", Severity::Normal)).unwrap().id;
+    let head = b.session("1001");
+    let names = |s: &mingdan::service::Session| -> Vec<String> {
+        s.next_owners(id).unwrap().into_iter().map(|o| o.no.to_string()).collect()
+    };
+    assert_eq!(names(&head), ["2002", "1001", "2001"], "owner first while active; no 3001, no 9001");
+    let mut gone = staff("2002", "李强", "柜员", "城关", Permission::Staff);
+    gone.active = false;
+    b.session("9001").save_staff(gone).unwrap();
+    assert_eq!(names(&head), ["1001", "2001"], "the head takes over the default");
+    let row = head.advance_complaint(id, mv(Step::Classify)).unwrap();
+    assert_eq!(
+        (row.step, row.owner.map(|o| o.no.to_string())),
+        (Some(Step::Investigate), Some("1001".into()))
+    );
+}
+
 /// QA of #18 (E4): two sessions of one person hold the same receive form (a reconnect while the
 /// old process runs). One receives it; the other's later autosave must not bring it back, nor its
 /// Ctrl-S make the complaint twice: both are refused naming the complaint, and the form is never

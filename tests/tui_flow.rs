@@ -1396,10 +1396,11 @@ fn finishing_a_step_names_the_next_steps_owner_among_the_outlets_staff() {
     };
     let id = b.session("2002").receive_complaint(new).unwrap().id;
     // The list comes from the service, for whoever may move the step: its owner first, then
-    // 城关's staff by 工号; never 西街's head; not for a colleague who holds nothing.
+    // 城关's staff by 工号; never 西街's head, nor the administrator 9001 (QA of #18, E9);
+    // not for a colleague who holds nothing.
     let s = b.session("2001");
     let names: Vec<String> = s.next_owners(id).unwrap().into_iter().map(|o| o.no.to_string()).collect();
-    assert_eq!(names, ["2001", "1001", "2002", "9001"]);
+    assert_eq!(names, ["2001", "1001", "2002"]);
     assert!(b.session("2002").next_owners(id).is_err());
     let th = theme();
     let mut app = App::new(&s, &th, &ZH).unwrap();
@@ -1407,14 +1408,14 @@ fn finishing_a_step_names_the_next_steps_owner_among_the_outlets_staff() {
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('n'));
     let form = screen(&mut app);
-    assert!(form.contains("下一环节负责人") && form.contains("[王芳 2001] 1/4"), "{form}");
+    assert!(form.contains("下一环节负责人") && form.contains("[王芳 2001] 1/3"), "{form}");
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Tab);
     typ(&mut app, "流程问题，转柜面核实");
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Right);
     press(&mut app, KeyCode::Right);
-    assert!(screen(&mut app).contains("[李强 2002] 3/4"), "{}", screen(&mut app));
+    assert!(screen(&mut app).contains("[李强 2002] 3/3"), "{}", screen(&mut app));
     ctrl(&mut app, 's');
     assert!(screen(&mut app).contains("由 李强 负责"), "{}", screen(&mut app));
     let c = s.complaint(id).unwrap().complaint;
@@ -1430,6 +1431,42 @@ fn finishing_a_step_names_the_next_steps_owner_among_the_outlets_staff() {
     ctrl(&mut app, 's');
     let open = s.complaint(id).unwrap().complaint.open().cloned().expect("open");
     assert_eq!((open.step, open.owner().as_str()), (Step::Resolve, "2002"), "{}", screen(&mut app));
+}
+
+/// QA of #18 (E6): when the step's owner has left, the form's default next owner is the outlet
+/// head, said so in the form, and saving gives the step to the head.
+#[test]
+fn the_step_forms_default_next_owner_says_when_the_owner_has_left_and_who_takes_it_instead() {
+    use mingdan::domain::complaint::{Category, ComplaintChannel, NewComplaint, Severity, Step};
+    let b = branch();
+    let new = NewComplaint {
+        client: cno("C4"),
+        channel: ComplaintChannel::Counter,
+        category: Category::Process,
+        severity: Severity::Normal,
+        said: "开户要跑三趟".into(),
+        asks: String::new(),
+        owner: None,
+        draft: None,
+    };
+    let id = b.session("2002").receive_complaint(new).unwrap().id;
+    let mut gone = staff("2002", "李强", "柜员", "城关", mingdan::domain::Permission::Staff);
+    gone.active = false;
+    b.session("9001").save_staff(gone).unwrap();
+    let s = b.session("1001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('n'));
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    typ(&mut app, "流程问题");
+    let form = screen(&mut app);
+    assert!(form.contains("[赵敏 1001] 1/2") && form.contains("（2002 已不能接手）"), "{form}");
+    ctrl(&mut app, 's');
+    let open = s.complaint(id).unwrap().complaint.open().cloned().expect("open");
+    assert_eq!((open.step, open.owner().as_str()), (Step::Investigate, "1001"), "{}", screen(&mut app));
 }
 
 /// Managers read complaints by quarter: `[` `]` on the figures and on the list move the quarter,

@@ -217,6 +217,15 @@ pub fn add_working_days(start: NaiveDate, n: u8) -> NaiveDate {
     d
 }
 
+/// Whether `s` may be given a step of a complaint of `outlet` without being named by a manager:
+/// active staff of that outlet who serve its clients. The system administrator and branch-level
+/// management are left out even where they sit at the outlet: they oversee (an overdue
+/// 非常严重 step escalates to them on its own), they do not take steps in turn. The one rule for
+/// the next-owner picker and for who takes a step when none is named (QA of #18, E6/E9).
+pub fn may_take_step(s: &super::Staff, outlet: &OutletId) -> bool {
+    s.active && &s.outlet == outlet && s.permission != super::Permission::Admin && !s.manages_branch()
+}
+
 /// A manager gave a step to someone else (改派), with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reassignment {

@@ -17,7 +17,7 @@ use super::{Service, ServiceError};
 use crate::domain::Field;
 use crate::domain::complaint::{
     Category, Complaint, ComplaintChannel, ComplaintDraft, ComplaintFigures, ComplaintId, Feedback,
-    NewComplaint, Satisfaction, ServiceLevels, Severity, Step, audience, figures,
+    NewComplaint, Satisfaction, ServiceLevels, Severity, Step, audience, figures, may_take_step,
 };
 use crate::domain::contact::{ScoreTally, scores_in};
 use crate::domain::{AuditAction, ClientNo, JobRole, OutletId, Permission, Quarter, Staff, StaffNo, Task};
@@ -398,9 +398,10 @@ impl Service {
         Ok(())
     }
 
-    /// Who may take the step after complaint `id`'s open one: the active staff of the
-    /// complaint's outlet (as `advance_complaint` enforces), the open step's owner first, since
-    /// that is who takes it when none is named, then by 工号. Empty at 反馈 and once closed: no
+    /// Who may take the step after complaint `id`'s open one (`may_take_step`: active staff of
+    /// the complaint's outlet, not the administrator nor branch-level management), the one who
+    /// takes it when none is named first (`default_next_owner`: the open step's owner when
+    /// still eligible, else the outlet head), then by 工号. Empty at 反馈 and once closed: no
     /// next step is handed on (不满意 goes to the outlet head). Asked by whoever may move the
     /// step: its owner or a manager in scope.
     pub fn next_owners(&self, actor: &Staff, id: ComplaintId) -> Result<Vec<StaffRef>, ServiceError> {
@@ -417,13 +418,39 @@ impl Service {
         if open.step.next().is_none() {
             return Ok(Vec::new());
         }
-        let mut out = vec![self.staff_ref(open.owner())?];
+        let first = self.default_next_owner(&c)?;
+        let mut out = vec![StaffRef { no: first.no.clone(), name: first.name }];
         for s in self.store.all_staff()? {
-            if s.active && s.outlet == c.outlet && &s.no != open.owner() {
+            if may_take_step(&s, &c.outlet) && s.no != first.no {
                 out.push(StaffRef { no: s.no, name: s.name });
             }
         }
         Ok(out)
+    }
+
+    /// Who takes the step after `c`'s open one when nobody is named: its owner when they may
+    /// still take a step (`may_take_step`; they may have left or the complaint's client moved
+    /// outlet since), else the outlet head, else the first eligible staff member by 工号.
+    /// Refused (`Conflict`) when the outlet has nobody eligible, so a step never goes to someone
+    /// who cannot take it.
+    fn default_next_owner(&self, c: &Complaint) -> Result<Staff, ServiceError> {
+        if let Some(open) = c.open()
+            && let Some(s) = self.store.staff(open.owner())?
+            && may_take_step(&s, &c.outlet)
+        {
+            return Ok(s);
+        }
+        if let Some(head) = self.outlet_head(&c.outlet)?
+            && may_take_step(&head, &c.outlet)
+        {
+            return Ok(head);
+        }
+        self.store.all_staff()?.into_iter().find(|s| may_take_step(s, &c.outlet)).ok_or_else(|| {
+            ServiceError::Conflict(format!(
+                "{}网点没有可接手投诉 {} 的在职员工；请先在员工名录中恢复或添加员工",
+                c.outlet, c.id
+            ))
+        })
     }
 
     /// Finishes the open step of complaint `id` (`Complaint::advance`). The step's owner or a
@@ -450,9 +477,13 @@ impl Service {
                 c.outlet
             )));
         }
+        let mut mv = mv;
         if let Some(next) = &mv.next_owner {
             let next = self.active_staff(next, Field::NextOwner)?;
             within_reach(&next, &c, Field::NextOwner)?;
+        } else if open.step.next().is_some() {
+            // Nobody named: the step's owner takes the next one only while still eligible.
+            mv.next_owner = Some(self.default_next_owner(&c)?.no);
         }
         let head = self.outlet_head(&c.outlet)?.map(|s| s.no);
         let before = open.step;

@@ -1513,6 +1513,9 @@ pub struct ComplaintText {
     /// The step form's choice of who takes the next step, and the note on the default one.
     pub next_owner: &'static str,
     pub owner_unchanged: &'static str,
+    /// On the default next owner when the step's owner ("{who}", 工号) may no longer take it
+    /// (停用, or not at the complaint's outlet): the one shown takes it instead.
+    pub owner_replaced: &'static str,
     /// 反馈: the day the client was told, and the refusals when the view or day is missing.
     pub told_on: &'static str,
     pub view_needed: &'static str,
@@ -1589,6 +1592,7 @@ pub const COMPLAINT_ZH: ComplaintText = ComplaintText {
     drafts_waiting: "未提交的投诉受理表（在客户上按 o 继续）：{who}",
     next_owner: "下一环节负责人",
     owner_unchanged: "（同本环节，不换人）",
+    owner_replaced: "（{who} 已不能接手）",
     told_on: "告知日期",
     view_needed: "请选择客户评价（←/→）：客户的看法要由客户说出，不能默认",
     told_on_bad: "告知日期看不懂",
@@ -1660,6 +1664,7 @@ pub const COMPLAINT_EN: ComplaintText = ComplaintText {
     drafts_waiting: "Unsent complaint forms (o on the client resumes): {who}",
     next_owner: "Next step owner",
     owner_unchanged: "(as now)",
+    owner_replaced: "({who} can no longer take it)",
     told_on: "Told on",
     view_needed: "Choose the client's view (←/→): it must be what the client said, not a default",
     told_on_bad: "Told on: date not understood",

@@ -356,6 +356,7 @@ impl Screen for ComplaintScreen {
                 Some(run) => Action::Push(Box::new(StepForm::new(
                     self.id,
                     run.step,
+                    run.owner().clone(),
                     self.detail.complaint.category,
                     self.detail.complaint.severity,
                     cx,
@@ -418,15 +419,24 @@ fn choice_spans(options: Vec<&'static str>, chosen: usize, cx: &Ctx) -> Vec<Span
 }
 
 /// The chosen next owner as "[李强 2002]", with where it stands among the choices and, on the
-/// first, that it is who takes the step anyway: a whole outlet's names would not fit a line.
-fn owner_spans(owners: &[StaffRef], chosen: usize, cx: &Ctx) -> Vec<Span<'static>> {
+/// first, that it is who takes the step anyway: the step's owner `current`, or, when they may no
+/// longer take it, who does instead (said in warning colour). A whole outlet's names would not
+/// fit a line.
+fn owner_spans(
+    owners: &[StaffRef],
+    chosen: usize,
+    current: &crate::domain::StaffNo,
+    cx: &Ctx,
+) -> Vec<Span<'static>> {
     let Some(o) = owners.get(chosen) else { return Vec::new() };
     let mut out = vec![Span::styled(format!("[{} {}]", inert(&o.name), o.no), cx.theme.selection)];
-    let mut tail = format!(" {}/{}", chosen + 1, owners.len());
-    if chosen == 0 {
-        tail.push_str(&format!(" {}", cx.t.cm().owner_unchanged));
+    out.push(Span::styled(format!(" {}/{}", chosen + 1, owners.len()), cx.theme.muted));
+    if chosen == 0 && &o.no == current {
+        out.push(Span::styled(format!(" {}", cx.t.cm().owner_unchanged), cx.theme.muted));
+    } else if chosen == 0 {
+        let note = cx.t.cm().owner_replaced.replace("{who}", current.as_str());
+        out.push(Span::styled(format!(" {note}"), cx.theme.warning));
     }
-    out.push(Span::styled(tail, cx.theme.muted));
     out
 }
 
@@ -492,8 +502,10 @@ pub struct StepForm {
     /// Who may take the next step (`next_owners`): the open step's owner first, who takes it
     /// when none is named. Empty at 反馈 (no next step is handed on).
     owners: Vec<StaffRef>,
-    /// The chosen one of `owners`; 0 sends no name, leaving the choice to the service.
+    /// The chosen one of `owners`; 0 is who takes it when none is named.
     owner: usize,
+    /// The open step's owner: the first of `owners` unless they may no longer take a step.
+    current: crate::domain::StaffNo,
     fields: Vec<StepField>,
     focus: usize,
     error: Option<String>,
@@ -512,7 +524,14 @@ enum StepField {
 impl StepForm {
     /// The form for the open `step` of complaint `id`, with the staff who may take the next
     /// step as the service lists them (a refusal to list them is shown on the form).
-    pub fn new(id: ComplaintId, step: Step, category: Category, severity: Severity, cx: &Ctx) -> StepForm {
+    pub fn new(
+        id: ComplaintId,
+        step: Step,
+        current: crate::domain::StaffNo,
+        category: Category,
+        severity: Severity,
+        cx: &Ctx,
+    ) -> StepForm {
         let (owners, error) = match cx.api.next_owners(id) {
             Ok(o) => (o, None),
             Err(e) => (Vec::new(), Some(e.to_string())),
@@ -528,6 +547,7 @@ impl StepForm {
         StepForm {
             owners,
             owner: 0,
+            current,
             id,
             step,
             note: String::new(),
@@ -574,7 +594,13 @@ impl StepForm {
             Severity::ALL.get(self.severity).copied().unwrap_or(self.classed.1),
         );
         let reclassify = (self.step == Step::Classify && chosen != self.classed).then_some(chosen);
-        let next_owner = self.owners.get(self.owner).filter(|_| self.owner > 0).map(|o| o.no.clone());
+        // The default is named too when it is not the step's owner, so what the form showed is
+        // what the service does.
+        let next_owner = self
+            .owners
+            .get(self.owner)
+            .filter(|o| self.owner > 0 || o.no != self.current)
+            .map(|o| o.no.clone());
         let mv = StepMove { step: self.step, note: self.note.clone(), feedback, reclassify, next_owner };
         match cx.api.advance_complaint(self.id, mv) {
             Ok(row) => {
@@ -708,7 +734,7 @@ impl Screen for StepForm {
                     // Nothing chosen shows nothing marked: no view is assumed.
                     choice_spans(options, self.view.unwrap_or(usize::MAX), cx)
                 }
-                StepField::Owner => owner_spans(&self.owners, self.owner, cx),
+                StepField::Owner => owner_spans(&self.owners, self.owner, &self.current, cx),
             };
             lines.push(field_line(label(*field), w, value, focused, cx));
         }
