@@ -1362,11 +1362,12 @@ fn the_step_form_takes_a_reclassification_and_refuses_feedback_without_the_clien
     ctrl(&mut app, 's');
     assert!(screen(&mut app).contains("请选择客户评价"), "{}", screen(&mut app));
     assert!(!s.complaint(id).unwrap().complaint.is_closed(), "no view, no close");
-    // The cursor is at 客户评价 now: 基本满意 (two to the right), told yesterday.
+    // The cursor is at 客户评价 now: 基本满意 (two to the right), told yesterday, typed short:
+    // 11-19 reads back from today as 联系时间 does, not as 2027-11-19 (QA of #18, E7).
     press(&mut app, KeyCode::Right);
     press(&mut app, KeyCode::Right);
     press(&mut app, KeyCode::Tab);
-    typ(&mut app, "昨天");
+    typ(&mut app, "11-19");
     ctrl(&mut app, 's');
     let c = s.complaint(id).unwrap().complaint;
     assert!(c.is_closed(), "{}", screen(&mut app));

@@ -576,7 +576,10 @@ impl StepForm {
             let told_on = if self.told_on.trim().is_empty() {
                 cx.me.today
             } else {
-                match crate::domain::calendar::parse_date_input(&self.told_on, cx.me.today) {
+                // The client was told already: a short date reads back from today, as 联系时间
+                // does (12-01 on 2026-12-01 is that day, 11-30 the day before).
+                use crate::domain::calendar::{DateSense, parse_date};
+                match parse_date(&self.told_on, cx.me.today, DateSense::Back) {
                     Ok(d) => d,
                     Err(e) => {
                         self.focus = self.fields.iter().position(|f| *f == StepField::ToldOn).unwrap_or(0);
