@@ -283,7 +283,9 @@ fn a_receive_draft_survives_a_restart_is_its_authors_alone_and_goes_when_receive
     s.discard_complaint_draft(cno("C2")).unwrap();
     s.discard_complaint_draft(cno("C2")).unwrap();
     assert_eq!(s.complaint_draft(cno("C2")).unwrap(), None);
-    let recs = audit_of(&b, AuditAction::SaveDraft);
+    // Under its own action, not 保存草稿 (QA of #18, E9h).
+    assert!(audit_of(&b, AuditAction::SaveDraft).is_empty());
+    let recs = audit_of(&b, AuditAction::DiscardDraft);
     assert_eq!(recs.len(), 1, "{recs:?}");
     assert_eq!((recs[0].actor.as_str(), recs[0].target.as_str()), ("2002", "C2"));
     assert!(recs[0].detail.contains("投诉受理草稿"), "{}", recs[0].detail);
@@ -527,6 +529,11 @@ fn the_cli_lists_complaints_tab_separated_with_overdue_first() {
     let overdue_col = lines[0].iter().position(|h| *h == "已超时").unwrap();
     // Overdue first: once a line is not overdue, none after it is.
     let flags: Vec<bool> = lines[1..].iter().map(|l| l[overdue_col] == "是").collect();
+    // The days column says what it holds: working days left, or calendar days late as a
+    // negative number (QA of #18, E9g: labelled 剩余工作日 while showing -7 calendar days).
+    let days_col =
+        lines[0].iter().position(|h| *h == "剩余天数（工作日；超时为负的日历日）").expect("days column");
+    assert!(lines[1][days_col].starts_with('-'), "the first, overdue, counts back: {all}");
     assert!(flags[0] && flags.windows(2).all(|w| w[0] || !w[1]), "{all}");
     let overdue = run(&["--overdue"]);
     assert_eq!(overdue.lines().count() - 1, flags.iter().filter(|f| **f).count());

@@ -380,7 +380,7 @@ impl Service {
         Ok(out)
     }
 
-    /// Throws the actor's unfinished receive form for client `no` away; audited once. Nothing
+    /// Throws the actor's unfinished receive form for client `no` away; audited once (丢弃草稿). Nothing
     /// happens (and nothing is audited) when there is none.
     pub fn discard_complaint_draft(&self, actor: &Staff, no: ClientNo) -> Result<(), ServiceError> {
         let _w = self.write_lock();
@@ -390,7 +390,7 @@ impl Service {
             Err(StoreError::Corrupt { .. }) => "丢弃投诉受理草稿（草稿无法读取）",
             Err(e) => return Err(e.into()),
         };
-        let rec = self.audit_record(actor.no.as_str(), AuditAction::SaveDraft, no.as_str(), detail.into());
+        let rec = self.audit_record(actor.no.as_str(), AuditAction::DiscardDraft, no.as_str(), detail.into());
         self.store.write(|tx| {
             tx.delete_complaint_draft(&actor.no, &no)?;
             tx.audit(&rec)
