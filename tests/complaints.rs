@@ -32,6 +32,7 @@ fn new(client: &str, severity: Severity) -> NewComplaint {
         said: "排队一个小时没人理".into(),
         asks: "要求道歉".into(),
         owner: None,
+        draft: None,
     }
 }
 
@@ -282,10 +283,71 @@ fn a_receive_draft_survives_a_restart_is_its_authors_alone_and_goes_when_receive
     s.discard_complaint_draft(cno("C2")).unwrap();
     s.discard_complaint_draft(cno("C2")).unwrap();
     assert_eq!(s.complaint_draft(cno("C2")).unwrap(), None);
-    let recs = audit_of(&b, AuditAction::SaveDraft);
+    // Under its own action, not 保存草稿 (QA of #18, E9h).
+    assert!(audit_of(&b, AuditAction::SaveDraft).is_empty());
+    let recs = audit_of(&b, AuditAction::DiscardDraft);
     assert_eq!(recs.len(), 1, "{recs:?}");
     assert_eq!((recs[0].actor.as_str(), recs[0].target.as_str()), ("2002", "C2"));
     assert!(recs[0].detail.contains("投诉受理草稿"), "{}", recs[0].detail);
+}
+
+/// QA of #18 (E6, E9b): the step's owner takes the next step by default only while they may:
+/// 2002 classifies C4's complaint, then leaves. The picker and an advance naming nobody give
+/// the next step to the outlet head 1001, never to 2002; neither offers the administrator 9001
+/// nor branch manager 3001, who sit at 城关 but do not take steps.
+#[test]
+fn a_step_named_to_nobody_never_goes_to_an_owner_who_left_and_the_picker_leaves_out_oversight() {
+    let b = with_managers();
+    let id = b.session("2002").receive_complaint(new("C4", Severity::Normal)).unwrap().id;
+    let head = b.session("1001");
+    let names = |s: &mingdan::service::Session| -> Vec<String> {
+        s.next_owners(id).unwrap().into_iter().map(|o| o.no.to_string()).collect()
+    };
+    assert_eq!(names(&head), ["2002", "1001", "2001"], "owner first while active; no 3001, no 9001");
+    let mut gone = staff("2002", "李强", "柜员", "城关", Permission::Staff);
+    gone.active = false;
+    b.session("9001").save_staff(gone).unwrap();
+    assert_eq!(names(&head), ["1001", "2001"], "the head takes over the default");
+    let row = head.advance_complaint(id, mv(Step::Classify)).unwrap();
+    assert_eq!(
+        (row.step, row.owner.map(|o| o.no.to_string())),
+        (Some(Step::Investigate), Some("1001".into()))
+    );
+}
+
+/// QA of #18 (E4): two sessions of one person hold the same receive form (a reconnect while the
+/// old process runs). One receives it; the other's later autosave must not bring it back, nor its
+/// Ctrl-S make the complaint twice: both are refused naming the complaint, and the form is never
+/// offered again. A new form for the same client is another form.
+#[test]
+fn a_receive_form_received_in_one_session_is_neither_kept_nor_received_again_from_another() {
+    use mingdan::domain::complaint::DraftId;
+    let b = with_managers();
+    let a = b.session("2002");
+    let old = b.session("2002");
+    let form = NewComplaint { draft: Some(DraftId(77)), ..new("C1", Severity::Serious) };
+    old.save_complaint_draft(form.clone()).unwrap();
+    let opened = a.complaint_draft(cno("C1")).unwrap().expect("offered to the new session");
+    assert_eq!(opened.form.draft, Some(DraftId(77)));
+    let id = a.receive_complaint(opened.form.clone()).unwrap().id;
+    assert_eq!(a.complaint(id).unwrap().complaint.from_draft, Some(DraftId(77)));
+
+    let later = NewComplaint { asks: "要求道歉，再加一句".into(), ..form.clone() };
+    match old.save_complaint_draft(later.clone()) {
+        Err(ServiceError::Conflict(m)) => assert!(m.contains(&format!("已受理为投诉 {id}")), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(a.complaint_draft(cno("C1")).unwrap(), None, "not offered back");
+    assert!(a.complaint_drafts().unwrap().is_empty(), "nor named at start-up");
+    assert!(matches!(old.receive_complaint(later), Err(ServiceError::Conflict(_))));
+    assert_eq!(a.complaints(ComplaintFilter::All).unwrap().len(), 1, "no duplicate complaint");
+
+    // Another form for the same client is kept and received as usual.
+    let other = NewComplaint { draft: Some(DraftId(78)), ..new("C1", Severity::Normal) };
+    a.save_complaint_draft(other.clone()).unwrap();
+    assert!(a.complaint_draft(cno("C1")).unwrap().is_some());
+    a.receive_complaint(other).unwrap();
+    assert_eq!(a.complaints(ComplaintFilter::All).unwrap().len(), 2);
 }
 
 /// Issue #18: a satisfaction score counts for the maintainer who owed the survey or held the
@@ -479,6 +541,11 @@ fn the_cli_lists_complaints_tab_separated_with_overdue_first() {
     let overdue_col = lines[0].iter().position(|h| *h == "已超时").unwrap();
     // Overdue first: once a line is not overdue, none after it is.
     let flags: Vec<bool> = lines[1..].iter().map(|l| l[overdue_col] == "是").collect();
+    // The days column says what it holds: working days left, or calendar days late as a
+    // negative number (QA of #18, E9g: labelled 剩余工作日 while showing -7 calendar days).
+    let days_col =
+        lines[0].iter().position(|h| *h == "剩余天数（工作日；超时为负的日历日）").expect("days column");
+    assert!(lines[1][days_col].starts_with('-'), "the first, overdue, counts back: {all}");
     assert!(flags[0] && flags.windows(2).all(|w| w[0] || !w[1]), "{all}");
     let overdue = run(&["--overdue"]);
     assert_eq!(overdue.lines().count() - 1, flags.iter().filter(|f| **f).count());

@@ -86,6 +86,7 @@ fn an_unreadable_complaint_draft_is_named_by_check_and_left_out_of_backups() {
         said: "好的草稿".into(),
         asks: String::new(),
         owner: None,
+        draft: None,
     };
     b.session("2001").save_complaint_draft(form).unwrap();
     let Branch { dir, clock, service } = b;

@@ -166,6 +166,7 @@ fn complaint_screens_at_80x24() {
         said: "短信提醒服务费没有事先告知就扣了一年".into(),
         asks: "退还已扣费用".into(),
         owner: None,
+        draft: None,
     };
     b.session("2002").receive_complaint(new).unwrap();
     let theme = mono();

@@ -683,7 +683,7 @@ pub fn complaints_list(api: &dyn Api, open: bool, overdue: bool, period: Option<
     };
     let rows = api.complaints(filter)?;
     say!(
-        "投诉编号\t客户号\t客户姓名\t网点\t类别\t严重程度\t受理时间\t当前环节\t负责人\t截止日期\t剩余工作日\t已超时\t客户评价"
+        "投诉编号\t客户号\t客户姓名\t网点\t类别\t严重程度\t受理时间\t当前环节\t负责人\t截止日期\t剩余天数（工作日；超时为负的日历日）\t已超时\t客户评价"
     );
     for r in &rows {
         say!(

@@ -108,6 +108,7 @@ pub fn make(
             said: said.into(),
             asks: asks.into(),
             owner: None,
+            draft: None,
         };
         let Ok(mut c) = Complaint::receive(
             ComplaintId(next_id()),

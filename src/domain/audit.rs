@@ -30,6 +30,7 @@ labelled_enum!(
         ReceiveComplaint => "受理投诉";
         AdvanceComplaint => "推进投诉";
         ReassignComplaint => "改派投诉";
+        DiscardDraft => "丢弃草稿";
     }
 );
 

@@ -217,6 +217,15 @@ pub fn add_working_days(start: NaiveDate, n: u8) -> NaiveDate {
     d
 }
 
+/// Whether `s` may be given a step of a complaint of `outlet` without being named by a manager:
+/// active staff of that outlet who serve its clients. The system administrator and branch-level
+/// management are left out even where they sit at the outlet: they oversee (an overdue
+/// 非常严重 step escalates to them on its own), they do not take steps in turn. The one rule for
+/// the next-owner picker and for who takes a step when none is named (QA of #18, E6/E9).
+pub fn may_take_step(s: &super::Staff, outlet: &OutletId) -> bool {
+    s.active && &s.outlet == outlet && s.permission != super::Permission::Admin && !s.manages_branch()
+}
+
 /// A manager gave a step to someone else (改派), with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reassignment {
@@ -316,7 +325,19 @@ pub struct NewComplaint {
     pub asks: String,
     /// Who takes 分类 on; None: the client's maintainer, or the receiver when it has none.
     pub owner: Option<StaffNo>,
+    /// The receive form this came from (`DraftId`), so one form is received once: its draft is
+    /// neither kept nor received again once a complaint records it (`Complaint::from_draft`).
+    /// None: not typed into a form (the CLI, the demo, a test).
+    #[serde(default)]
+    pub draft: Option<DraftId>,
 }
+
+/// Who a receive form is: made when the form opens fresh, kept in its draft and in the
+/// complaint received from it. Two sessions of the same staff member on the same client (a
+/// reconnect while the old one still runs) share it when one reopened the other's draft, which
+/// is what lets the second be told the complaint was already received rather than make it twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DraftId(pub u64);
 
 impl NewComplaint {
     /// Refuses empty or over-long text and control characters, naming the field.
@@ -378,6 +399,9 @@ pub struct Complaint {
     pub asks: String,
     pub received_by: StaffNo,
     pub received_at: NaiveDateTime,
+    /// The receive form it was received from (`NewComplaint::draft`); None for one received
+    /// without a form and for complaints stored before forms had an identity.
+    pub from_draft: Option<DraftId>,
     /// Every step run, oldest first; the last is the open one unless the complaint is closed.
     pub runs: Vec<StepRun>,
 }
@@ -419,6 +443,7 @@ impl Complaint {
             asks: new.asks,
             received_by: by,
             received_at: at,
+            from_draft: new.draft,
             runs: vec![receive, classify],
         })
     }
@@ -788,6 +813,7 @@ mod tests {
             said: "柜员态度冷淡".into(),
             asks: "道歉".into(),
             owner: None,
+            draft: None,
         };
         let outlet = OutletId::parse("城关").unwrap();
         Complaint::receive(

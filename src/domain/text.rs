@@ -70,6 +70,21 @@ pub fn inert_keeping_lines(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Typed or pasted text as a one-line field can store it: a tab (what copying spreadsheet cells
+/// gives) and every kind of line break become a space, other active characters (see
+/// `is_active`) are dropped. A form cleans its input with this so what the user sees is what
+/// `check_line` accepts, and an unsent draft is never refused for a character nobody can see.
+pub fn one_line(text: &str) -> String {
+    newlines(text)
+        .chars()
+        .filter_map(|c| match c {
+            '\t' | '\n' | '\u{2028}' | '\u{2029}' | '\u{85}' => Some(' '),
+            c if is_active(c) => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
 /// One line of text from a request (a reason, a file name, a product name): not blank unless
 /// `may_be_empty`, at most `max_chars` characters, no active characters. The error names `field`.
 pub fn check_line(field: Field, text: &str, max_chars: usize, may_be_empty: bool) -> Result<(), Invalid> {
@@ -112,6 +127,12 @@ mod tests {
     fn multi_line_text_keeps_its_lines_only() {
         assert_eq!(inert_keeping_lines("第一行\n第二行\u{1b}[2K"), "第一行\n第二行\\x1b[2K");
         assert!(matches!(inert_keeping_lines("第一行\n第二行"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn one_line_turns_tabs_and_breaks_into_spaces_and_drops_other_controls() {
+        assert_eq!(one_line("Excel列1\t列2\r\n第二行\u{1b}[2K\u{7}"), "Excel列1 列2 第二行[2K");
+        assert!(check_line(Field::Reason, &one_line("a\tb\rc\u{85}d\u{0}"), 200, false).is_ok());
     }
 
     #[test]

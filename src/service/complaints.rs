@@ -17,7 +17,7 @@ use super::{Service, ServiceError};
 use crate::domain::Field;
 use crate::domain::complaint::{
     Category, Complaint, ComplaintChannel, ComplaintDraft, ComplaintFigures, ComplaintId, Feedback,
-    NewComplaint, Satisfaction, ServiceLevels, Severity, Step, audience, figures,
+    NewComplaint, Satisfaction, ServiceLevels, Severity, Step, audience, figures, may_take_step,
 };
 use crate::domain::contact::{ScoreTally, scores_in};
 use crate::domain::{AuditAction, ClientNo, JobRole, OutletId, Permission, Quarter, Staff, StaffNo, Task};
@@ -271,6 +271,7 @@ impl Service {
         let levels = self.store.service_levels()?;
         let _w = self.write_lock();
         let client = self.client_or_not_found(&new.client)?;
+        self.refuse_received_form(&new)?;
         let owner = match new.owner.clone().or_else(|| client.maintainer.clone()) {
             Some(no) => self.active_staff(&no, Field::StepOwner)?.no,
             None => actor.no.clone(),
@@ -310,9 +311,29 @@ impl Service {
         self.complaint_row(&saved, now.date())
     }
 
+    /// Refuses a receive form (`NewComplaint::draft`) a complaint was already received from:
+    /// another session of the same person (a reconnect while the old one runs) still holds it
+    /// and would otherwise keep it again or receive the complaint twice. Names the complaint.
+    fn refuse_received_form(&self, form: &NewComplaint) -> Result<(), ServiceError> {
+        match self.received_from(form)? {
+            Some(id) => Err(ServiceError::Conflict(format!(
+                "这张受理表已受理为投诉 {id}，不再保存或重复受理；如客户另有投诉，请关闭此表后重新按 o 受理"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// The complaint received from `form`'s receive form, if any.
+    fn received_from(&self, form: &NewComplaint) -> Result<Option<ComplaintId>, ServiceError> {
+        let Some(draft) = form.draft else { return Ok(None) };
+        let received = self.store.complaints_of(&form.client)?;
+        Ok(received.iter().find(|c| c.from_draft == Some(draft)).map(|c| c.id))
+    }
+
     /// Keeps `form` as the actor's unfinished receive form for `form.client`: one per staff member
     /// and client, replaced by the next save for that client, seen by its author alone. Refused:
-    /// an unknown client, over-long text or control characters (an empty 客户诉求 is kept). Not
+    /// an unknown client, over-long text or control characters (an empty 客户诉求 is kept), a
+    /// form a complaint was already received from (`Conflict`, naming the complaint). Not
     /// audited, like a contact draft: it is the user's own unsent text, kept every few seconds
     /// while they type; receiving the complaint or discarding the draft is.
     pub fn save_complaint_draft(&self, actor: &Staff, form: NewComplaint) -> Result<(), ServiceError> {
@@ -320,6 +341,7 @@ impl Service {
         draft.check()?;
         let _w = self.write_lock();
         self.client_or_not_found(&draft.form.client)?;
+        self.refuse_received_form(&draft.form)?;
         draft.saved_at = Some(self.local_now());
         self.store.write(|tx| tx.save_complaint_draft(&actor.no, &draft))?;
         Ok(())
@@ -327,13 +349,15 @@ impl Service {
 
     /// The actor's unfinished receive form for client `no`, offered when that client's form
     /// opens again. One that cannot be read is treated as none (`check` still names it), so a
-    /// damaged draft never keeps its author from receiving the complaint.
+    /// damaged draft never keeps its author from receiving the complaint. A draft whose form a
+    /// complaint was already received from is not offered either.
     pub fn complaint_draft(
         &self,
         actor: &Staff,
         no: ClientNo,
     ) -> Result<Option<ComplaintDraft>, ServiceError> {
         match self.store.complaint_draft(&actor.no, &no) {
+            Ok(Some(d)) if self.received_from(&d.form)?.is_some() => Ok(None),
             Ok(d) => Ok(d),
             Err(StoreError::Corrupt { .. }) => Ok(None),
             Err(e) => Err(e.into()),
@@ -346,6 +370,7 @@ impl Service {
         let mut out = Vec::new();
         for d in self.store.complaint_drafts_of(&actor.no) {
             match d {
+                Ok(d) if self.received_from(&d.form)?.is_some() => {}
                 Ok(d) => out.push(d),
                 Err(StoreError::Corrupt { .. }) => {}
                 Err(e) => return Err(e.into()),
@@ -355,7 +380,7 @@ impl Service {
         Ok(out)
     }
 
-    /// Throws the actor's unfinished receive form for client `no` away; audited once. Nothing
+    /// Throws the actor's unfinished receive form for client `no` away; audited once (丢弃草稿). Nothing
     /// happens (and nothing is audited) when there is none.
     pub fn discard_complaint_draft(&self, actor: &Staff, no: ClientNo) -> Result<(), ServiceError> {
         let _w = self.write_lock();
@@ -365,7 +390,7 @@ impl Service {
             Err(StoreError::Corrupt { .. }) => "丢弃投诉受理草稿（草稿无法读取）",
             Err(e) => return Err(e.into()),
         };
-        let rec = self.audit_record(actor.no.as_str(), AuditAction::SaveDraft, no.as_str(), detail.into());
+        let rec = self.audit_record(actor.no.as_str(), AuditAction::DiscardDraft, no.as_str(), detail.into());
         self.store.write(|tx| {
             tx.delete_complaint_draft(&actor.no, &no)?;
             tx.audit(&rec)
@@ -373,9 +398,10 @@ impl Service {
         Ok(())
     }
 
-    /// Who may take the step after complaint `id`'s open one: the active staff of the
-    /// complaint's outlet (as `advance_complaint` enforces), the open step's owner first, since
-    /// that is who takes it when none is named, then by 工号. Empty at 反馈 and once closed: no
+    /// Who may take the step after complaint `id`'s open one (`may_take_step`: active staff of
+    /// the complaint's outlet, not the administrator nor branch-level management), the one who
+    /// takes it when none is named first (`default_next_owner`: the open step's owner when
+    /// still eligible, else the outlet head), then by 工号. Empty at 反馈 and once closed: no
     /// next step is handed on (不满意 goes to the outlet head). Asked by whoever may move the
     /// step: its owner or a manager in scope.
     pub fn next_owners(&self, actor: &Staff, id: ComplaintId) -> Result<Vec<StaffRef>, ServiceError> {
@@ -392,13 +418,39 @@ impl Service {
         if open.step.next().is_none() {
             return Ok(Vec::new());
         }
-        let mut out = vec![self.staff_ref(open.owner())?];
+        let first = self.default_next_owner(&c)?;
+        let mut out = vec![StaffRef { no: first.no.clone(), name: first.name }];
         for s in self.store.all_staff()? {
-            if s.active && s.outlet == c.outlet && &s.no != open.owner() {
+            if may_take_step(&s, &c.outlet) && s.no != first.no {
                 out.push(StaffRef { no: s.no, name: s.name });
             }
         }
         Ok(out)
+    }
+
+    /// Who takes the step after `c`'s open one when nobody is named: its owner when they may
+    /// still take a step (`may_take_step`; they may have left or the complaint's client moved
+    /// outlet since), else the outlet head, else the first eligible staff member by 工号.
+    /// Refused (`Conflict`) when the outlet has nobody eligible, so a step never goes to someone
+    /// who cannot take it.
+    fn default_next_owner(&self, c: &Complaint) -> Result<Staff, ServiceError> {
+        if let Some(open) = c.open()
+            && let Some(s) = self.store.staff(open.owner())?
+            && may_take_step(&s, &c.outlet)
+        {
+            return Ok(s);
+        }
+        if let Some(head) = self.outlet_head(&c.outlet)?
+            && may_take_step(&head, &c.outlet)
+        {
+            return Ok(head);
+        }
+        self.store.all_staff()?.into_iter().find(|s| may_take_step(s, &c.outlet)).ok_or_else(|| {
+            ServiceError::Conflict(format!(
+                "{}网点没有可接手投诉 {} 的在职员工；请先在员工名录中恢复或添加员工",
+                c.outlet, c.id
+            ))
+        })
     }
 
     /// Finishes the open step of complaint `id` (`Complaint::advance`). The step's owner or a
@@ -425,9 +477,13 @@ impl Service {
                 c.outlet
             )));
         }
+        let mut mv = mv;
         if let Some(next) = &mv.next_owner {
             let next = self.active_staff(next, Field::NextOwner)?;
             within_reach(&next, &c, Field::NextOwner)?;
+        } else if open.step.next().is_some() {
+            // Nobody named: the step's owner takes the next one only while still eligible.
+            mv.next_owner = Some(self.default_next_owner(&c)?.no);
         }
         let head = self.outlet_head(&c.outlet)?.map(|s| s.no);
         let before = open.step;

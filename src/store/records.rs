@@ -567,10 +567,104 @@ impl Record for BranchTotals {
 
 impl Record for Complaint {
     const KIND: &'static str = "投诉";
+    /// 2: the receive form it came from (`from_draft`), so a form is received once.
+    const VERSION: u16 = 2;
+
+    fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
+        match version {
+            1 => {
+                let v1: ComplaintV1 = decode_payload(payload)?;
+                Ok(Complaint {
+                    id: v1.id,
+                    client: v1.client,
+                    outlet: v1.outlet,
+                    maintainer: v1.maintainer,
+                    channel: v1.channel,
+                    category: v1.category,
+                    severity: v1.severity,
+                    said: v1.said,
+                    asks: v1.asks,
+                    received_by: v1.received_by,
+                    received_at: v1.received_at,
+                    // Forms had no identity then: nothing to match a later draft against.
+                    from_draft: None,
+                    runs: v1.runs,
+                })
+            }
+            v => Err(format!("没有从第 {v} 版升级的方法")),
+        }
+    }
+}
+
+/// `Complaint` as format version 1 wrote it: no `from_draft`.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(super) struct ComplaintV1 {
+    pub id: crate::domain::complaint::ComplaintId,
+    pub client: ClientNo,
+    pub outlet: OutletId,
+    pub maintainer: Option<StaffNo>,
+    pub channel: crate::domain::complaint::ComplaintChannel,
+    pub category: crate::domain::complaint::Category,
+    pub severity: crate::domain::complaint::Severity,
+    pub said: String,
+    pub asks: String,
+    pub received_by: StaffNo,
+    pub received_at: NaiveDateTime,
+    pub runs: Vec<crate::domain::complaint::StepRun>,
 }
 
 impl Record for crate::domain::complaint::ComplaintDraft {
     const KIND: &'static str = "投诉草稿";
+    /// 2: the form's identity (`NewComplaint::draft`).
+    const VERSION: u16 = 2;
+
+    fn upgrade(version: u16, payload: &[u8]) -> Result<Self, String> {
+        use crate::domain::complaint::{ComplaintDraft, NewComplaint};
+        match version {
+            1 => {
+                let v1: ComplaintDraftV1 = decode_payload(payload)?;
+                let f = v1.form;
+                Ok(ComplaintDraft {
+                    form: NewComplaint {
+                        client: f.client,
+                        channel: f.channel,
+                        category: f.category,
+                        severity: f.severity,
+                        said: f.said,
+                        asks: f.asks,
+                        owner: f.owner,
+                        // Reopened, it is one form from then on (the form gives it an identity
+                        // when it keeps it again).
+                        draft: None,
+                    },
+                    saved_at: v1.saved_at,
+                })
+            }
+            v => Err(format!("没有从第 {v} 版升级的方法")),
+        }
+    }
+}
+
+/// `ComplaintDraft` as format version 1 wrote it: its form had no identity.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(super) struct ComplaintDraftV1 {
+    pub form: NewComplaintV1,
+    pub saved_at: Option<NaiveDateTime>,
+}
+
+/// `NewComplaint` inside a version 1 `ComplaintDraft`.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(super) struct NewComplaintV1 {
+    pub client: ClientNo,
+    pub channel: crate::domain::complaint::ComplaintChannel,
+    pub category: crate::domain::complaint::Category,
+    pub severity: crate::domain::complaint::Severity,
+    pub said: String,
+    pub asks: String,
+    pub owner: Option<StaffNo>,
 }
 
 impl Record for crate::domain::complaint::ServiceLevels {
@@ -804,6 +898,35 @@ mod tests {
 
     impl Record for StaffV1 {
         const KIND: &'static str = "员工";
+    }
+
+    impl Record for ComplaintDraftV1 {
+        const KIND: &'static str = "投诉草稿";
+    }
+
+    /// A draft kept before receive forms had an identity reads as a form without one, which a
+    /// complaint received from it then records (QA of #18, E4).
+    #[test]
+    fn complaint_drafts_kept_before_forms_had_an_identity_still_read() {
+        use crate::domain::complaint::{Category, ComplaintChannel, ComplaintDraft, Severity};
+        let at = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap().and_hms_opt(9, 0, 0).unwrap();
+        let old = ComplaintDraftV1 {
+            form: NewComplaintV1 {
+                client: ClientNo::parse("C1").unwrap(),
+                channel: ComplaintChannel::Phone,
+                category: Category::Price,
+                severity: Severity::Serious,
+                said: "断线前写的".into(),
+                asks: String::new(),
+                owner: None,
+            },
+            saved_at: Some(at),
+        };
+        let bytes = encode(&old).unwrap();
+        assert_eq!(&bytes[..2], &[0, 1]);
+        let d: ComplaintDraft = decode(b"k", &bytes).unwrap();
+        assert_eq!((d.form.said.as_str(), d.form.draft, d.saved_at), ("断线前写的", None, Some(at)));
+        assert_eq!(&encode(&d).unwrap()[..2], &[0, 2]);
     }
 
     impl Record for LaunchV1 {

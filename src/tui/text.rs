@@ -1501,11 +1501,21 @@ pub struct ComplaintText {
     pub form_hint: &'static str,
     /// Over a receive form reopened from its kept draft: "{at}" is when it was kept.
     pub draft_restored: &'static str,
+    /// Under a text field that refused input past its limit: "{max}" the limit, "{n}" how many
+    /// characters were not entered.
+    pub text_full: &'static str,
+    /// On the message line when the draft could not be kept: "{e}" is why.
+    pub draft_not_kept: &'static str,
+    /// Esc on a receive form with something in it.
+    pub confirm_discard: &'static str,
     /// At start-up, with receive forms kept unsent: "{who}" lists their clients.
     pub drafts_waiting: &'static str,
     /// The step form's choice of who takes the next step, and the note on the default one.
     pub next_owner: &'static str,
     pub owner_unchanged: &'static str,
+    /// On the default next owner when the step's owner ("{who}", 工号) may no longer take it
+    /// (停用, or not at the complaint's outlet): the one shown takes it instead.
+    pub owner_replaced: &'static str,
     /// 反馈: the day the client was told, and the refusals when the view or day is missing.
     pub told_on: &'static str,
     pub view_needed: &'static str,
@@ -1576,9 +1586,13 @@ pub const COMPLAINT_ZH: ComplaintText = ComplaintText {
     closed_msg: "投诉 {id} 已办结",
     form_hint: "Tab 换栏  ←→ 选择  Ctrl-S 保存  Esc 取消",
     draft_restored: "已恢复 {at} 未提交的受理内容（Ctrl-S 受理；Esc 取消并丢弃）",
+    text_full: "已到 {max} 字上限，多出的 {n} 字未录入",
+    draft_not_kept: "受理草稿未能保存：{e}",
+    confirm_discard: "放弃这张受理表（草稿一并删除）？y 或 Esc 放弃，其他键回到表单",
     drafts_waiting: "未提交的投诉受理表（在客户上按 o 继续）：{who}",
     next_owner: "下一环节负责人",
     owner_unchanged: "（同本环节，不换人）",
+    owner_replaced: "（{who} 已不能接手）",
     told_on: "告知日期",
     view_needed: "请选择客户评价（←/→）：客户的看法要由客户说出，不能默认",
     told_on_bad: "告知日期看不懂",
@@ -1644,9 +1658,13 @@ pub const COMPLAINT_EN: ComplaintText = ComplaintText {
     closed_msg: "Complaint {id} closed",
     form_hint: "Tab next field  ←→ choose  Ctrl-S save  Esc cancel",
     draft_restored: "Unsent form from {at} restored (Ctrl-S receives; Esc discards it)",
+    text_full: "Limit of {max} characters reached; {n} not entered",
+    draft_not_kept: "Draft not kept: {e}",
+    confirm_discard: "Discard this form and its draft? y or Esc discards; any other key returns",
     drafts_waiting: "Unsent complaint forms (o on the client resumes): {who}",
     next_owner: "Next step owner",
     owner_unchanged: "(as now)",
+    owner_replaced: "({who} can no longer take it)",
     told_on: "Told on",
     view_needed: "Choose the client's view (←/→): it must be what the client said, not a default",
     told_on_bad: "Told on: date not understood",

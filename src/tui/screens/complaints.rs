@@ -14,9 +14,11 @@ use super::super::text::Text;
 use super::super::ui;
 use crate::domain::complaint::ComplaintFigures;
 use crate::domain::complaint::{
-    Category, ComplaintChannel, ComplaintId, Feedback, NewComplaint, Satisfaction, Severity, Step,
+    Category, ComplaintChannel, ComplaintId, DraftId, Feedback, NewComplaint, Satisfaction, Severity, Step,
+    TEXT_MAX_CHARS,
 };
 use crate::domain::contact::ScoreTally;
+use crate::domain::text::one_line;
 use crate::domain::{ClientNo, Quarter, inert};
 use crate::service::ServiceError;
 use crate::service::complaints::{
@@ -354,6 +356,7 @@ impl Screen for ComplaintScreen {
                 Some(run) => Action::Push(Box::new(StepForm::new(
                     self.id,
                     run.step,
+                    run.owner().clone(),
                     self.detail.complaint.category,
                     self.detail.complaint.severity,
                     cx,
@@ -416,15 +419,24 @@ fn choice_spans(options: Vec<&'static str>, chosen: usize, cx: &Ctx) -> Vec<Span
 }
 
 /// The chosen next owner as "[李强 2002]", with where it stands among the choices and, on the
-/// first, that it is who takes the step anyway: a whole outlet's names would not fit a line.
-fn owner_spans(owners: &[StaffRef], chosen: usize, cx: &Ctx) -> Vec<Span<'static>> {
+/// first, that it is who takes the step anyway: the step's owner `current`, or, when they may no
+/// longer take it, who does instead (said in warning colour). A whole outlet's names would not
+/// fit a line.
+fn owner_spans(
+    owners: &[StaffRef],
+    chosen: usize,
+    current: &crate::domain::StaffNo,
+    cx: &Ctx,
+) -> Vec<Span<'static>> {
     let Some(o) = owners.get(chosen) else { return Vec::new() };
     let mut out = vec![Span::styled(format!("[{} {}]", inert(&o.name), o.no), cx.theme.selection)];
-    let mut tail = format!(" {}/{}", chosen + 1, owners.len());
-    if chosen == 0 {
-        tail.push_str(&format!(" {}", cx.t.cm().owner_unchanged));
+    out.push(Span::styled(format!(" {}/{}", chosen + 1, owners.len()), cx.theme.muted));
+    if chosen == 0 && &o.no == current {
+        out.push(Span::styled(format!(" {}", cx.t.cm().owner_unchanged), cx.theme.muted));
+    } else if chosen == 0 {
+        let note = cx.t.cm().owner_replaced.replace("{who}", current.as_str());
+        out.push(Span::styled(format!(" {note}"), cx.theme.warning));
     }
-    out.push(Span::styled(tail, cx.theme.muted));
     out
 }
 
@@ -490,8 +502,10 @@ pub struct StepForm {
     /// Who may take the next step (`next_owners`): the open step's owner first, who takes it
     /// when none is named. Empty at 反馈 (no next step is handed on).
     owners: Vec<StaffRef>,
-    /// The chosen one of `owners`; 0 sends no name, leaving the choice to the service.
+    /// The chosen one of `owners`; 0 is who takes it when none is named.
     owner: usize,
+    /// The open step's owner: the first of `owners` unless they may no longer take a step.
+    current: crate::domain::StaffNo,
     fields: Vec<StepField>,
     focus: usize,
     error: Option<String>,
@@ -510,7 +524,14 @@ enum StepField {
 impl StepForm {
     /// The form for the open `step` of complaint `id`, with the staff who may take the next
     /// step as the service lists them (a refusal to list them is shown on the form).
-    pub fn new(id: ComplaintId, step: Step, category: Category, severity: Severity, cx: &Ctx) -> StepForm {
+    pub fn new(
+        id: ComplaintId,
+        step: Step,
+        current: crate::domain::StaffNo,
+        category: Category,
+        severity: Severity,
+        cx: &Ctx,
+    ) -> StepForm {
         let (owners, error) = match cx.api.next_owners(id) {
             Ok(o) => (o, None),
             Err(e) => (Vec::new(), Some(e.to_string())),
@@ -526,6 +547,7 @@ impl StepForm {
         StepForm {
             owners,
             owner: 0,
+            current,
             id,
             step,
             note: String::new(),
@@ -554,7 +576,10 @@ impl StepForm {
             let told_on = if self.told_on.trim().is_empty() {
                 cx.me.today
             } else {
-                match crate::domain::calendar::parse_date_input(&self.told_on, cx.me.today) {
+                // The client was told already: a short date reads back from today, as 联系时间
+                // does (12-01 on 2026-12-01 is that day, 11-30 the day before).
+                use crate::domain::calendar::{DateSense, parse_date};
+                match parse_date(&self.told_on, cx.me.today, DateSense::Back) {
                     Ok(d) => d,
                     Err(e) => {
                         self.focus = self.fields.iter().position(|f| *f == StepField::ToldOn).unwrap_or(0);
@@ -572,7 +597,13 @@ impl StepForm {
             Severity::ALL.get(self.severity).copied().unwrap_or(self.classed.1),
         );
         let reclassify = (self.step == Step::Classify && chosen != self.classed).then_some(chosen);
-        let next_owner = self.owners.get(self.owner).filter(|_| self.owner > 0).map(|o| o.no.clone());
+        // The default is named too when it is not the step's owner, so what the form showed is
+        // what the service does.
+        let next_owner = self
+            .owners
+            .get(self.owner)
+            .filter(|o| self.owner > 0 || o.no != self.current)
+            .map(|o| o.no.clone());
         let mv = StepMove { step: self.step, note: self.note.clone(), feedback, reclassify, next_owner };
         match cx.api.advance_complaint(self.id, mv) {
             Ok(row) => {
@@ -598,7 +629,9 @@ impl Screen for StepForm {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        crate::tui::keys::shown(FORM_KEYS, t, self.typing(), |c| c != FormCmd::Choose)
+        crate::tui::keys::shown(FORM_KEYS, t, self.typing(), |c| {
+            !matches!(c, FormCmd::Choose | FormCmd::ConfirmCancel)
+        })
     }
 
     fn takes_text(&self) -> bool {
@@ -610,7 +643,9 @@ impl Screen for StepForm {
     }
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
-        let cmd = crate::tui::keys::command(FORM_KEYS, &key, self.typing(), |c| c != FormCmd::Choose);
+        let cmd = crate::tui::keys::command(FORM_KEYS, &key, self.typing(), |c| {
+            !matches!(c, FormCmd::Choose | FormCmd::ConfirmCancel)
+        });
         let fields = self.fields.len();
         // A choice moves with ←/→ (wrapping); `None` (no view yet) starts at the first.
         let step =
@@ -645,7 +680,7 @@ impl Screen for StepForm {
                     StepField::Note | StepField::ToldOn | StepField::Owner => {}
                 }
             }
-            Some(FormCmd::Choose | FormCmd::Clear) | None => match self.field() {
+            Some(FormCmd::Choose | FormCmd::Clear | FormCmd::ConfirmCancel) | None => match self.field() {
                 StepField::Note => {
                     edit_text(&mut self.note, key);
                 }
@@ -661,8 +696,8 @@ impl Screen for StepForm {
 
     fn on_paste(&mut self, text: &str, _cx: &Ctx) -> Action {
         match self.field() {
-            StepField::Note => self.note.push_str(&text.replace(['\r', '\n'], " ")),
-            StepField::ToldOn => self.told_on.push_str(&text.replace(['\r', '\n'], " ")),
+            StepField::Note => self.note.push_str(&one_line(text)),
+            StepField::ToldOn => self.told_on.push_str(&one_line(text)),
             _ => {}
         }
         Action::None
@@ -702,7 +737,7 @@ impl Screen for StepForm {
                     // Nothing chosen shows nothing marked: no view is assumed.
                     choice_spans(options, self.view.unwrap_or(usize::MAX), cx)
                 }
-                StepField::Owner => owner_spans(&self.owners, self.owner, cx),
+                StepField::Owner => owner_spans(&self.owners, self.owner, &self.current, cx),
             };
             lines.push(field_line(label(*field), w, value, focused, cx));
         }
@@ -713,6 +748,19 @@ impl Screen for StepForm {
         lines.push(Line::from(Span::styled(cm.form_hint, cx.theme.muted)));
         super::modal::popup(f, area, cx, &self.title(t), lines);
     }
+}
+
+/// The keys that answer "drop this form?" with yes: y, or Esc again.
+fn confirming(c: FormCmd) -> bool {
+    matches!(c, FormCmd::ConfirmCancel | FormCmd::Cancel)
+}
+
+/// A fresh receive form's identity: random, or the clock when the system has no randomness to
+/// give (two forms opened in the same nanosecond by one person are not a worry).
+fn new_draft_id() -> DraftId {
+    DraftId(getrandom::u64().unwrap_or_else(|_| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+    }))
 }
 
 /// An unsent receive form is kept as a draft this often while it changes, besides at session end.
@@ -737,6 +785,14 @@ pub struct ReceiveForm {
     draft_kept_at: Instant,
     /// Reopened from a draft kept then; shown over the form until the user types.
     restored: Option<NaiveDateTime>,
+    /// This form's identity, kept with its draft and in the complaint received from it.
+    draft_id: DraftId,
+    /// Reopened from a kept draft: Esc asks first even before anything is typed.
+    from_draft: bool,
+    /// Esc was pressed on a form with something in it: asking whether to drop it.
+    confirm_cancel: bool,
+    /// Why the last typing or paste was not all taken (the field's limit), under the form.
+    notice: Option<String>,
 }
 
 const RECEIVE_FIELDS: usize = 5;
@@ -755,6 +811,10 @@ impl ReceiveForm {
             draft_stale: false,
             draft_kept_at: Instant::now(),
             restored: None,
+            notice: None,
+            draft_id: new_draft_id(),
+            from_draft: false,
+            confirm_cancel: false,
         }
     }
 
@@ -767,9 +827,16 @@ impl ReceiveForm {
             form.channel = index_of(ComplaintChannel::ALL, d.form.channel);
             form.category = index_of(Category::ALL, d.form.category);
             form.severity = index_of(Severity::ALL, d.form.severity);
-            form.said.insert_str(&d.form.said);
-            form.asks.insert_str(&d.form.asks);
+            // A draft kept before input was cleaned may hold a line break: it is one line here.
+            form.said.insert_str(one_line(&d.form.said));
+            form.asks.insert_str(one_line(&d.form.asks));
             form.restored = d.saved_at;
+            form.from_draft = true;
+            // Reopening the draft continues that form: received here or in another session
+            // still holding it, it is received once.
+            if let Some(id) = d.form.draft {
+                form.draft_id = id;
+            }
         }
         form
     }
@@ -784,16 +851,46 @@ impl ReceiveForm {
             said: line_of(&self.said).trim().to_string(),
             asks: line_of(&self.asks).trim().to_string(),
             owner: None,
+            draft: Some(self.draft_id),
         }
     }
 
-    /// Keeps the form as this client's draft. A refusal (text the service will not store) leaves
-    /// it stale, so it is tried again after the next change rather than lost silently.
-    fn keep_draft(&mut self, cx: &Ctx) {
-        if cx.api.save_complaint_draft(self.form()).is_ok() {
-            self.draft_stale = false;
-        }
+    /// Keeps the form as this client's draft. Input is cleaned and capped as it is typed
+    /// (`put`), so a refusal is rare (the client gone, the store failing); it is said on the
+    /// message line and leaves the form stale, tried again a `DRAFT_EVERY` later, never an
+    /// older draft kept silently.
+    fn keep_draft(&mut self, cx: &Ctx) -> Action {
         self.draft_kept_at = Instant::now();
+        match cx.api.save_complaint_draft(self.form()) {
+            Ok(()) => {
+                self.draft_stale = false;
+                Action::None
+            }
+            Err(e) => Action::Say(super::super::screen::Message::Error(
+                cx.t.cm().draft_not_kept.replace("{e}", &e.render(cx.t.lang)),
+            )),
+        }
+    }
+
+    /// Typed or pasted `text` into the focused text field, as it can be stored (`one_line`: a
+    /// tab becomes a space, other control characters go) and no further than `TEXT_MAX_CHARS`:
+    /// what does not fit is refused with a notice naming how much, so the field never holds
+    /// text its draft could not keep.
+    fn put(&mut self, text: &str, cx: &Ctx) {
+        let clean = one_line(text);
+        let Some(field) = self.text_mut() else { return };
+        let room = TEXT_MAX_CHARS.saturating_sub(line_of(field).chars().count());
+        let n = clean.chars().count();
+        let taken: String = clean.chars().take(room).collect();
+        if !taken.is_empty() {
+            field.insert_str(taken);
+        }
+        self.notice = (n > room).then(|| {
+            cx.t.cm()
+                .text_full
+                .replace("{max}", &TEXT_MAX_CHARS.to_string())
+                .replace("{n}", &(n - room).to_string())
+        });
     }
 
     fn text_mut(&mut self) -> Option<&mut TextArea<'static>> {
@@ -802,6 +899,26 @@ impl ReceiveForm {
             4 => Some(&mut self.asks),
             _ => None,
         }
+    }
+
+    /// Cancelled on purpose: this client's kept draft goes too, even one that could not be read
+    /// and so was not offered (the service does nothing when there is none).
+    fn discard(&self, cx: &Ctx) -> Action {
+        let _ = cx.api.discard_complaint_draft(self.client.clone());
+        Action::Pop
+    }
+
+    /// A text field's value; the focused one also shows how many of its `TEXT_MAX_CHARS` are
+    /// used, so the limit is seen before it is reached.
+    fn text_value(&self, at: usize, cx: &Ctx) -> Vec<Span<'static>> {
+        let field = if at == 3 { &self.said } else { &self.asks };
+        let mut out = area_spans(field, self.focus == at, cx);
+        if self.focus == at {
+            let n = line_of(field).chars().count();
+            let style = if n >= TEXT_MAX_CHARS { cx.theme.warning } else { cx.theme.muted };
+            out.push(Span::styled(format!(" {n}/{TEXT_MAX_CHARS}"), style));
+        }
+        out
     }
 
     fn choice(&mut self) -> Option<(&mut usize, usize)> {
@@ -833,7 +950,10 @@ impl Screen for ReceiveForm {
     }
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
-        crate::tui::keys::shown(FORM_KEYS, t, self.focus >= 3, |_| true)
+        if self.confirm_cancel {
+            return crate::tui::keys::shown(FORM_KEYS, t, false, confirming);
+        }
+        crate::tui::keys::shown(FORM_KEYS, t, self.focus >= 3, |c| c != FormCmd::ConfirmCancel)
     }
 
     fn takes_text(&self) -> bool {
@@ -842,15 +962,24 @@ impl Screen for ReceiveForm {
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
         // On a choice (the first three fields) Space chooses too; in the text fields it is text.
+        if self.confirm_cancel {
+            self.confirm_cancel = false;
+            return match crate::tui::keys::command(FORM_KEYS, &key, false, confirming) {
+                Some(_) => self.discard(cx),
+                None => Action::None,
+            };
+        }
         let on_choice = self.focus < 3;
-        let cmd = crate::tui::keys::command(FORM_KEYS, &key, !on_choice, |_| true);
+        let cmd = crate::tui::keys::command(FORM_KEYS, &key, !on_choice, |c| c != FormCmd::ConfirmCancel);
         match cmd {
             Some(FormCmd::Save) => return self.save(cx),
             Some(FormCmd::Cancel) => {
-                // Cancelled on purpose: this client's kept draft goes too, even one that could
-                // not be read and so was not offered (the service does nothing when there is none).
-                let _ = cx.api.discard_complaint_draft(self.client.clone());
-                return Action::Pop;
+                // Typed text or a reopened draft is work: asked first, like the contact form.
+                if self.from_draft || !line_of(&self.said).is_empty() || !line_of(&self.asks).is_empty() {
+                    self.confirm_cancel = true;
+                    return Action::None;
+                }
+                return self.discard(cx);
             }
             _ => {
                 self.draft_stale = true;
@@ -875,18 +1004,24 @@ impl Screen for ReceiveForm {
                     };
                 }
             }
-            _ => {
-                if let Some(text) = self.text_mut() {
-                    edit_line(text, key);
+            _ => match key.code {
+                KeyCode::Char(c) if !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
+                    self.put(c.encode_utf8(&mut [0; 4]), cx)
                 }
-            }
+                _ => {
+                    self.notice = None;
+                    if let Some(text) = self.text_mut() {
+                        edit_line(text, key);
+                    }
+                }
+            },
         }
         Action::None
     }
 
-    fn on_paste(&mut self, pasted: &str, _cx: &Ctx) -> Action {
-        if let Some(text) = self.text_mut() {
-            text.insert_str(pasted.replace(['\r', '\n'], " "));
+    fn on_paste(&mut self, pasted: &str, cx: &Ctx) -> Action {
+        if self.text_mut().is_some() {
+            self.put(pasted, cx);
             self.draft_stale = true;
             self.restored = None;
         }
@@ -895,14 +1030,14 @@ impl Screen for ReceiveForm {
 
     fn tick(&mut self, cx: &Ctx) -> Action {
         if self.draft_stale && self.draft_kept_at.elapsed() >= DRAFT_EVERY {
-            self.keep_draft(cx);
+            return self.keep_draft(cx);
         }
         Action::None
     }
 
     fn on_session_end(&mut self, cx: &Ctx) {
         if self.draft_stale {
-            self.keep_draft(cx);
+            let _ = self.keep_draft(cx);
         }
     }
 
@@ -951,9 +1086,15 @@ impl Screen for ReceiveForm {
                 self.focus == 2,
                 cx,
             ),
-            field_line(cm.said, w, area_spans(&self.said, self.focus == 3, cx), self.focus == 3, cx),
-            field_line(cm.asks, w, area_spans(&self.asks, self.focus == 4, cx), self.focus == 4, cx),
-            Line::from(""),
+            field_line(cm.said, w, self.text_value(3, cx), self.focus == 3, cx),
+            field_line(cm.asks, w, self.text_value(4, cx), self.focus == 4, cx),
+            if self.confirm_cancel {
+                Line::from(Span::styled(format!(" {}", cm.confirm_discard), th.warning))
+            } else {
+                Line::from(
+                    self.notice.iter().map(|n| Span::styled(format!(" {n}"), th.warning)).collect::<Vec<_>>(),
+                )
+            },
             Line::from(Span::styled(format!(" {}", cm.form_hint), th.muted)),
         ];
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
@@ -1023,7 +1164,7 @@ impl Screen for ReassignForm {
     }
 
     fn on_paste(&mut self, text: &str, _cx: &Ctx) -> Action {
-        let text = text.replace(['\r', '\n'], " ");
+        let text = one_line(text);
         if self.focus == 0 {
             self.to.push_str(text.trim())
         } else {
@@ -1365,7 +1506,12 @@ mod key_tables {
             &[code(KeyCode::Esc)],
             FormCmd::Cancel,
             |t| t.key_cancel,
-            How { doc: Some("取消（受理表的草稿一并删除，记一条审计）"), ..FT },
+            How {
+                doc: Some(
+                    "取消；受理表已填写（或是恢复的草稿）时先问：y 或再按 Esc 放弃（草稿一并删除，记一条审计），其他键回到表单",
+                ),
+                ..FT
+            },
         ),
         key(
             &[code(KeyCode::BackTab), code(KeyCode::Up)],
@@ -1386,6 +1532,7 @@ mod key_tables {
             How { doc: Some("下一项；在最后一项上保存"), ..T },
         ),
         key(&[ctrl('u')], FormCmd::Clear, |t| t.key_clear, How { doc: Some("清空当前这一栏"), ..FT }),
+        key(&[ch('y'), ch('Y')], FormCmd::ConfirmCancel, |t| t.key_yes, How { doc_keys: Some(""), ..F }),
     ];
 }
 
@@ -1414,6 +1561,8 @@ pub enum FormCmd {
     Choose,
     Enter,
     Clear,
+    /// On the receive form's question whether to drop what was written: yes, drop it.
+    ConfirmCancel,
 }
 
 impl StepForm {
@@ -1425,5 +1574,5 @@ impl StepForm {
 
 /// The reassign form has no choices: only the keys every text form has.
 fn is_text_form_key(c: FormCmd) -> bool {
-    !matches!(c, FormCmd::ChoiceNext | FormCmd::ChoicePrev | FormCmd::Choose)
+    !matches!(c, FormCmd::ChoiceNext | FormCmd::ChoicePrev | FormCmd::Choose | FormCmd::ConfirmCancel)
 }
