@@ -444,6 +444,14 @@ fn a_past_quarters_per_thousand_divides_by_the_clients_held_at_its_end() {
     assert!(report.title.contains("没有季末冻结的名单"), "{}", report.title);
     // Its scores can only follow today's rosters, and it says so (tester's E2).
     assert!(report.title.contains("满意度按现在的维护人归属"), "{}", report.title);
+    // Its roster counts are unknown: blank, not 0 clients (E9a).
+    let outlets = &report.sheets[0];
+    let col = outlets.headers.iter().position(|h| h == "名单客户数").unwrap();
+    assert!(
+        outlets.rows.iter().all(|r| r[col] == mingdan::service::views::ReportCell::Empty),
+        "{:?}",
+        outlets.rows
+    );
 }
 
 #[test]

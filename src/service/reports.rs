@@ -145,10 +145,12 @@ impl Service {
         use crate::domain::percent::permille_half_up;
         let view = self.complaint_figures(actor, Some(q))?;
         let share = |num: u32, den: u32| C::Percent(permille_half_up(i64::from(num), i64::from(den)));
+        // A quarter never frozen has no roster to count: blank, not a 0 that reads as no clients.
+        let counted = view.base != super::complaints::PerThousandBase::Missing;
         let cells = |f: &ComplaintFigures| {
             vec![
                 C::Int(i64::from(f.received)),
-                C::Int(i64::from(f.clients)),
+                if counted { C::Int(i64::from(f.clients)) } else { C::Empty },
                 f.per_thousand_tenths().map_or(C::Empty, |t| C::Decimal2(t * 10)),
                 C::Int(i64::from(f.repeat)),
                 C::Int(i64::from(f.closed)),
@@ -162,7 +164,7 @@ impl Service {
         };
         const FIGS: [&str; 13] = [
             "受理投诉数",
-            "客户数",
+            "名单客户数",
             "每千客户投诉数",
             "重复投诉数",
             "办结数",
