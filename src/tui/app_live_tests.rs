@@ -54,15 +54,21 @@ fn staff(no: &str, permission: Permission) -> Staff {
     }
 }
 
-#[test]
-fn a_change_elsewhere_waits_until_the_user_stops_typing() {
+/// A fresh store with its administrator, two sessions of them (this app's and a colleague's)
+/// and a colourless theme; the directory goes when the first is dropped.
+fn store_with_admin() -> (tempfile::TempDir, Session, Session, Theme) {
     let dir = tempfile::tempdir().unwrap();
     let when = chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap().and_hms_opt(10, 0, 0).unwrap();
     let service = Arc::new(Service::create(dir.path(), Arc::new(FixedClock::at(when))).unwrap());
     service.bootstrap_admin(staff("9001", Permission::Admin)).unwrap();
     let me = Session::new(service.clone(), StaffNo::parse("9001").unwrap());
     let other = Session::new(service, StaffNo::parse("9001").unwrap());
-    let theme = Theme::load("default", None, ColorSupport::None).unwrap();
+    (dir, me, other, Theme::load("default", None, ColorSupport::None).unwrap())
+}
+
+#[test]
+fn a_change_elsewhere_waits_until_the_user_stops_typing() {
+    let (_dir, me, other, theme) = store_with_admin();
     let mut app = App::new(&me, &theme, &ZH).unwrap();
     app.poll_changes();
 
@@ -105,13 +111,7 @@ fn a_sessions_own_save_is_reloaded_once_not_again_at_the_next_poll() {
 /// every keystroke wait behind reloads of screens nobody is looking at.
 #[test]
 fn only_the_screen_in_view_reloads_and_covered_ones_catch_up_when_uncovered() {
-    let dir = tempfile::tempdir().unwrap();
-    let when = chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap().and_hms_opt(10, 0, 0).unwrap();
-    let service = Arc::new(Service::create(dir.path(), Arc::new(FixedClock::at(when))).unwrap());
-    service.bootstrap_admin(staff("9001", Permission::Admin)).unwrap();
-    let me = Session::new(service.clone(), StaffNo::parse("9001").unwrap());
-    let other = Session::new(service, StaffNo::parse("9001").unwrap());
-    let theme = Theme::load("default", None, ColorSupport::None).unwrap();
+    let (_dir, me, other, theme) = store_with_admin();
     let mut app = App::new(&me, &theme, &ZH).unwrap();
     app.poll_changes();
     let screen = |app: &mut App| {
