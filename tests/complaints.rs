@@ -723,3 +723,31 @@ fn a_future_quarters_complaints_are_refused_not_listed_empty() {
     assert!(err.to_string().contains("还没有开始"), "{err}");
     assert!(s.complaints(ComplaintFilter::Quarter(next.prev())).is_ok());
 }
+
+/// QA of #18, F6: a client of 城关 handed to a maintainer at 西街 complains; 分类 must not go to
+/// that maintainer (another outlet's staff may not take the complaint's steps) but, by the same
+/// rule as every later step, to the receiver when they may take it; and a named owner of another
+/// outlet is refused, naming both outlets.
+#[test]
+fn receiving_gives_classification_only_to_staff_of_the_clients_outlet() {
+    let b = with_managers();
+    let admin = b.session("9001");
+    admin.save_staff(staff("4002", "吴刚", "柜员", "西街", Permission::Staff)).unwrap();
+    b.session("9001").assign(vec![cno("C1")], Some(sno("4002")), "搬家".into()).unwrap();
+    let row = b.session("2002").receive_complaint(new("C1", Severity::Normal)).unwrap();
+    assert_eq!(
+        row.owner.map(|o| o.no.to_string()).as_deref(),
+        Some("2002"),
+        "the receiver at 城关, not 吴刚 of 西街"
+    );
+    let named = NewComplaint { owner: Some(sno("4002")), ..new("C1", Severity::Normal) };
+    let err = b.session("2002").receive_complaint(named).unwrap_err().to_string();
+    assert!(err.contains("西街") && err.contains("城关"), "{err}");
+    // A receiver who may not take it (branch management) passes it on by the same rule.
+    let row = b.session("3001").receive_complaint(new("C1", Severity::Normal)).unwrap();
+    assert_ne!(
+        row.owner.map(|o| o.no.to_string()).as_deref(),
+        Some("3001"),
+        "branch management oversees, it does not take steps"
+    );
+}

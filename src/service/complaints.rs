@@ -261,8 +261,8 @@ impl Service {
         })
     }
 
-    /// Records a complaint received by `actor`: 受理 done, 分类 started with `new.owner` (or the
-    /// client's maintainer, or the receiver). Any active staff member; audited with the client
+    /// Records a complaint received by `actor`: 受理 done, 分类 started with `new.owner` (staff
+    /// of the client's outlet) or, when none is named, `first_owner`. Any active staff member; audited with the client
     /// as target. Refused: an unknown client, an empty 客户诉求, over-long text or control
     /// characters, an owner who is not active staff.
     pub fn receive_complaint(&self, actor: &Staff, new: NewComplaint) -> Result<ComplaintRow, ServiceError> {
@@ -272,9 +272,25 @@ impl Service {
         let _w = self.write_lock();
         let client = self.client_or_not_found(&new.client)?;
         self.refuse_received_form(&new)?;
-        let owner = match new.owner.clone().or_else(|| client.maintainer.clone()) {
-            Some(no) => self.active_staff(&no, Field::StepOwner)?.no,
-            None => actor.no.clone(),
+        let owner = match new.owner.clone() {
+            Some(no) => {
+                let s = self.active_staff(&no, Field::StepOwner)?;
+                if s.outlet != client.outlet {
+                    return Err(ServiceError::invalid(
+                        Field::StepOwner,
+                        format!(
+                            "{}（{}）是{}的员工，投诉客户属于{}：分类须由本网点员工负责",
+                            s.name, s.no, s.outlet, client.outlet
+                        ),
+                        format!(
+                            "{} ({}) works at {}; the client belongs to {}: 分类 goes to that outlet's staff",
+                            s.name, s.no, s.outlet, client.outlet
+                        ),
+                    ));
+                }
+                s.no
+            }
+            None => self.first_owner(&client, actor)?.no,
         };
         let draft = Complaint::receive(
             ComplaintId(0),
@@ -426,6 +442,33 @@ impl Service {
             }
         }
         Ok(out)
+    }
+
+    /// Who takes 分类 of a complaint received by `actor` for `client` when nobody is named, by
+    /// the same rule as every later step (`may_take_step`, QA of #18 F6): the client's maintainer,
+    /// else the receiver, else the outlet head, else the first eligible staff member by 工号 — so
+    /// a client handed to another outlet's maintainer does not take the complaint there.
+    fn first_owner(&self, client: &crate::domain::Client, actor: &Staff) -> Result<Staff, ServiceError> {
+        if let Some(m) = &client.maintainer
+            && let Some(s) = self.store.staff(m)?
+            && may_take_step(&s, &client.outlet)
+        {
+            return Ok(s);
+        }
+        if may_take_step(actor, &client.outlet) {
+            return Ok(actor.clone());
+        }
+        if let Some(head) = self.outlet_head(&client.outlet)?
+            && may_take_step(&head, &client.outlet)
+        {
+            return Ok(head);
+        }
+        self.store.all_staff()?.into_iter().find(|s| may_take_step(s, &client.outlet)).ok_or_else(|| {
+            ServiceError::Conflict(format!(
+                "{}网点没有可负责分类的在职员工；请先在员工名录中恢复或添加员工",
+                client.outlet
+            ))
+        })
     }
 
     /// Who takes the step after `c`'s open one when nobody is named: its owner when they may
