@@ -751,3 +751,33 @@ fn receiving_gives_classification_only_to_staff_of_the_clients_outlet() {
         "branch management oversees, it does not take steps"
     );
 }
+
+/// QA of #18, F1: a staff member who owns an open complaint step is not stopped — neither by
+/// saving them nor by a staff list import — until a manager has given the step to someone else;
+/// otherwise the step sits on nobody's Today until it is overdue.
+#[test]
+fn staff_owning_an_open_step_are_not_stopped_until_it_is_reassigned() {
+    use mingdan::service::imports::StaffRecord;
+    let b = with_managers();
+    let admin = b.session("9001");
+    let id = b.session("2002").receive_complaint(new("C4", Severity::Normal)).unwrap().id;
+    let mut li = admin.list_staff().unwrap().into_iter().find(|s| s.no.as_str() == "2002").unwrap();
+    li.active = false;
+    let err = admin.save_staff(li.clone()).unwrap_err().to_string();
+    assert!(err.contains(&id.to_string()) && err.contains("改派"), "{err}");
+    let row = StaffRecord {
+        line: 2,
+        no: li.no.clone(),
+        name: li.name.clone(),
+        role: li.role.clone(),
+        outlet: li.outlet.clone(),
+        login: li.login.clone(),
+        permission: Some(li.permission),
+        scope: Some(li.scope),
+        active: Some(false),
+    };
+    let out = admin.import_staff(vec![row], "名录.csv".into(), false).unwrap();
+    assert!(!out.written && out.problems.iter().any(|p| p.reason.contains("改派")), "{out:?}");
+    b.session("1001").reassign_complaint(id, sno("2001"), "李强调离".into()).unwrap();
+    admin.save_staff(li).unwrap();
+}

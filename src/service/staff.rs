@@ -35,7 +35,8 @@ impl Service {
 
     /// What is wrong with `actor` changing `old` into `new`, by the directory's rules, whether
     /// one person is saved or a whole staff list imported: an administrator cannot lock
-    /// themselves out, and no one is stopped while clients are still on their roster.
+    /// themselves out, and no one is stopped while clients are still on their roster or an open
+    /// complaint step is still theirs.
     pub(super) fn staff_change_problems(
         &self,
         actor: &Staff,
@@ -64,6 +65,36 @@ impl Service {
                     Field::Active,
                     format!("{} 名下还有 {n} 位客户，请先移交再停用", new.name),
                     format!("{} still has {n} clients; hand them over before disabling", new.name),
+                ));
+            }
+            // An open complaint step of someone stopped would be on nobody's Today until it is
+            // overdue (QA of #18, F1): it is given to someone else first, like clients.
+            let steps: Vec<String> = match self.store.open_complaints_of(&new.no) {
+                Ok(list) => list.iter().map(|c| c.id.to_string()).collect(),
+                Err(e) => {
+                    out.push(Invalid::said(
+                        Field::Active,
+                        format!("无法读取 {} 负责的投诉（{e}），暂不能停用", new.name),
+                        format!("cannot read the complaints {} owns ({e}); not disabled", new.name),
+                    ));
+                    Vec::new()
+                }
+            };
+            if !steps.is_empty() {
+                out.push(Invalid::said(
+                    Field::Active,
+                    format!(
+                        "{} 还负责 {} 件投诉的当前环节（{}），请网点负责人先改派（投诉详情里按 R）再停用",
+                        new.name,
+                        steps.len(),
+                        steps.join("、")
+                    ),
+                    format!(
+                        "{} still owns the open step of {} complaint(s) ({}); have them reassigned (R on the complaint) before disabling",
+                        new.name,
+                        steps.len(),
+                        steps.join(", ")
+                    ),
                 ));
             }
         }
