@@ -333,7 +333,7 @@ impl Service {
     fn refuse_received_form(&self, form: &NewComplaint) -> Result<(), ServiceError> {
         match self.received_from(form)? {
             Some(id) => Err(ServiceError::Conflict(format!(
-                "这张受理表已受理为投诉 {id}，不再保存或重复受理；如客户另有投诉，请关闭此表后重新按 o 受理"
+                "此表已受理为投诉 {id}，不再保存；另有投诉请关闭此表后按 o 重新受理"
             ))),
             None => Ok(()),
         }
