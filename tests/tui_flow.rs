@@ -1437,7 +1437,7 @@ fn finishing_a_step_names_the_next_steps_owner_among_the_outlets_staff() {
 /// QA of #18 (E6): when the step's owner has left, the form's default next owner is the outlet
 /// head, said so in the form, and saving gives the step to the head.
 #[test]
-fn the_step_forms_default_next_owner_says_when_the_owner_has_left_and_who_takes_it_instead() {
+fn the_step_forms_default_next_owner_says_when_the_owner_may_not_take_it_and_who_takes_it_instead() {
     use mingdan::domain::complaint::{Category, ComplaintChannel, NewComplaint, Severity, Step};
     let b = branch();
     let new = NewComplaint {
@@ -1451,9 +1451,9 @@ fn the_step_forms_default_next_owner_says_when_the_owner_has_left_and_who_takes_
         draft: None,
     };
     let id = b.session("2002").receive_complaint(new).unwrap().id;
-    let mut gone = staff("2002", "李强", "柜员", "城关", mingdan::domain::Permission::Staff);
-    gone.active = false;
-    b.session("9001").save_staff(gone).unwrap();
+    // Moved to another outlet (stopping someone who owns a step is refused until it is reassigned).
+    let moved = staff("2002", "李强", "柜员", "西街", mingdan::domain::Permission::Staff);
+    b.session("9001").save_staff(moved).unwrap();
     let s = b.session("1001");
     let th = theme();
     let mut app = App::new(&s, &th, &ZH).unwrap();
