@@ -1311,26 +1311,41 @@ fn branch_management_sets_complaint_service_levels_on_settings() {
     assert!(!screen(&mut app).contains("投诉服务时限"), "an outlet head does not set them");
 }
 
+/// A 一般 complaint of `client` as the receive form sends it, received by nobody in particular.
+fn complaint(
+    client: &str,
+    channel: mingdan::domain::complaint::ComplaintChannel,
+    category: mingdan::domain::complaint::Category,
+    said: &str,
+    asks: &str,
+) -> mingdan::domain::complaint::NewComplaint {
+    mingdan::domain::complaint::NewComplaint {
+        client: cno(client),
+        channel,
+        category,
+        severity: mingdan::domain::complaint::Severity::Normal,
+        said: said.into(),
+        asks: asks.into(),
+        owner: None,
+        draft: None,
+    }
+}
+
 /// The step form asks for what each step decides: at 分类 the category and severity (a change
 /// is a reclassification), at 反馈 the client's view — never assumed — and the day they were
 /// told (QA of #18: 反馈 closed as 满意 with nothing chosen; 分类 could not correct anything).
 #[test]
 fn the_step_form_takes_a_reclassification_and_refuses_feedback_without_the_clients_view() {
-    use mingdan::domain::complaint::{
-        Category, ComplaintChannel, NewComplaint, Satisfaction, Severity, Step,
-    };
+    use mingdan::domain::complaint::{Category, ComplaintChannel, Satisfaction, Severity, Step};
     use mingdan::service::complaints::StepMove;
     let b = branch();
-    let new = NewComplaint {
-        client: cno("C1"),
-        channel: ComplaintChannel::Phone,
-        category: Category::Price,
-        severity: Severity::Normal,
-        said: "短信提醒服务费没有事先告知就扣了一年".into(),
-        asks: "退还已扣费用".into(),
-        owner: None,
-        draft: None,
-    };
+    let new = complaint(
+        "C1",
+        ComplaintChannel::Phone,
+        Category::Price,
+        "短信提醒服务费没有事先告知就扣了一年",
+        "退还已扣费用",
+    );
     let id = b.session("2002").receive_complaint(new).unwrap().id;
     let s = b.session("2001");
     let th = theme();
@@ -1382,19 +1397,10 @@ fn the_step_form_takes_a_reclassification_and_refuses_feedback_without_the_clien
 #[test]
 fn finishing_a_step_names_the_next_steps_owner_among_the_outlets_staff() {
     use mingdan::domain::Permission;
-    use mingdan::domain::complaint::{Category, ComplaintChannel, NewComplaint, Severity, Step};
+    use mingdan::domain::complaint::{Category, ComplaintChannel, Step};
     let b = branch();
     b.session("9001").save_staff(staff("4001", "周杰", "网点负责人", "西街", Permission::Manager)).unwrap();
-    let new = NewComplaint {
-        client: cno("C1"),
-        channel: ComplaintChannel::Counter,
-        category: Category::Process,
-        severity: Severity::Normal,
-        said: "开户要跑三趟".into(),
-        asks: String::new(),
-        owner: None,
-        draft: None,
-    };
+    let new = complaint("C1", ComplaintChannel::Counter, Category::Process, "开户要跑三趟", "");
     let id = b.session("2002").receive_complaint(new).unwrap().id;
     // The list comes from the service, for whoever may move the step: its owner first, then
     // 城关's staff by 工号; never 西街's head, nor the administrator 9001 (QA of #18, E9);
@@ -1434,22 +1440,14 @@ fn finishing_a_step_names_the_next_steps_owner_among_the_outlets_staff() {
     assert_eq!((open.step, open.owner().as_str()), (Step::Resolve, "2002"), "{}", screen(&mut app));
 }
 
-/// QA of #18 (E6): when the step's owner has left, the form's default next owner is the outlet
-/// head, said so in the form, and saving gives the step to the head.
+/// QA of #18 (E6): when the step's owner may no longer take it (moved to another outlet), the
+/// form's default next owner is the outlet head, said so in the form, and saving gives the
+/// step to the head.
 #[test]
 fn the_step_forms_default_next_owner_says_when_the_owner_may_not_take_it_and_who_takes_it_instead() {
-    use mingdan::domain::complaint::{Category, ComplaintChannel, NewComplaint, Severity, Step};
+    use mingdan::domain::complaint::{Category, ComplaintChannel, Step};
     let b = branch();
-    let new = NewComplaint {
-        client: cno("C4"),
-        channel: ComplaintChannel::Counter,
-        category: Category::Process,
-        severity: Severity::Normal,
-        said: "开户要跑三趟".into(),
-        asks: String::new(),
-        owner: None,
-        draft: None,
-    };
+    let new = complaint("C4", ComplaintChannel::Counter, Category::Process, "开户要跑三趟", "");
     let id = b.session("2002").receive_complaint(new).unwrap().id;
     // Moved to another outlet (stopping someone who owns a step is refused until it is reassigned).
     let moved = staff("2002", "李强", "柜员", "西街", mingdan::domain::Permission::Staff);
@@ -1475,18 +1473,15 @@ fn the_step_forms_default_next_owner_says_when_the_owner_may_not_take_it_and_who
 /// way from a figure to the complaints behind it).
 #[test]
 fn complaint_figures_and_list_move_by_quarter_and_the_figures_drill_to_the_list() {
-    use mingdan::domain::complaint::{Category, ComplaintChannel, NewComplaint, Severity};
+    use mingdan::domain::complaint::{Category, ComplaintChannel};
     let b = branch();
-    let new = NewComplaint {
-        client: cno("C1"),
-        channel: ComplaintChannel::Phone,
-        category: Category::Price,
-        severity: Severity::Normal,
-        said: "短信提醒服务费没有事先告知就扣了一年".into(),
-        asks: "退还已扣费用".into(),
-        owner: None,
-        draft: None,
-    };
+    let new = complaint(
+        "C1",
+        ComplaintChannel::Phone,
+        Category::Price,
+        "短信提醒服务费没有事先告知就扣了一年",
+        "退还已扣费用",
+    );
     b.session("2002").receive_complaint(new).unwrap();
     let s = b.session("1001");
     let th = theme();

@@ -449,26 +449,11 @@ impl Service {
     /// else the receiver, else the outlet head, else the first eligible staff member by 工号 — so
     /// a client handed to another outlet's maintainer does not take the complaint there.
     fn first_owner(&self, client: &crate::domain::Client, actor: &Staff) -> Result<Staff, ServiceError> {
-        if let Some(m) = &client.maintainer
-            && let Some(s) = self.store.staff(m)?
-            && may_take_step(&s, &client.outlet)
-        {
-            return Ok(s);
-        }
-        if may_take_step(actor, &client.outlet) {
-            return Ok(actor.clone());
-        }
-        if let Some(head) = self.outlet_head(&client.outlet)?
-            && may_take_step(&head, &client.outlet)
-        {
-            return Ok(head);
-        }
-        self.store.all_staff()?.into_iter().find(|s| may_take_step(s, &client.outlet)).ok_or_else(|| {
-            ServiceError::Conflict(format!(
-                "{}网点没有可负责分类的在职员工；请先在员工名录中恢复或添加员工",
-                client.outlet
-            ))
-        })
+        let maintainer = match &client.maintainer {
+            Some(m) => self.store.staff(m)?,
+            None => None,
+        };
+        self.owner_by_rule(&client.outlet, [maintainer, Some(actor.clone())], "负责分类")
     }
 
     /// Who takes the step after `c`'s open one when nobody is named: its owner when they may
@@ -477,21 +462,31 @@ impl Service {
     /// Refused (`Conflict`) when the outlet has nobody eligible, so a step never goes to someone
     /// who cannot take it.
     fn default_next_owner(&self, c: &Complaint) -> Result<Staff, ServiceError> {
-        if let Some(open) = c.open()
-            && let Some(s) = self.store.staff(open.owner())?
-            && may_take_step(&s, &c.outlet)
-        {
+        let owner = match c.open() {
+            Some(open) => self.store.staff(open.owner())?,
+            None => None,
+        };
+        self.owner_by_rule(&c.outlet, [owner], &format!("接手投诉 {}", c.id))
+    }
+
+    /// The one rule for a step nobody named (`may_take_step`): the first of `preferred` who may
+    /// take a step of `outlet`, else its head, else its first eligible staff member by 工号;
+    /// refused (`Conflict`) when the outlet has nobody eligible to do `what`.
+    fn owner_by_rule(
+        &self,
+        outlet: &OutletId,
+        preferred: impl IntoIterator<Item = Option<Staff>>,
+        what: &str,
+    ) -> Result<Staff, ServiceError> {
+        if let Some(s) = preferred.into_iter().flatten().find(|s| may_take_step(s, outlet)) {
             return Ok(s);
         }
-        if let Some(head) = self.outlet_head(&c.outlet)?
-            && may_take_step(&head, &c.outlet)
-        {
+        if let Some(head) = self.outlet_head(outlet)?.filter(|h| may_take_step(h, outlet)) {
             return Ok(head);
         }
-        self.store.all_staff()?.into_iter().find(|s| may_take_step(s, &c.outlet)).ok_or_else(|| {
+        self.store.all_staff()?.into_iter().find(|s| may_take_step(s, outlet)).ok_or_else(|| {
             ServiceError::Conflict(format!(
-                "{}网点没有可接手投诉 {} 的在职员工；请先在员工名录中恢复或添加员工",
-                c.outlet, c.id
+                "{outlet}网点没有可{what}的在职员工；请先在员工名录中恢复或添加员工"
             ))
         })
     }
