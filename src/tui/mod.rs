@@ -3,6 +3,7 @@
 
 mod app;
 pub mod columns;
+pub mod form;
 pub mod keys;
 pub mod narrow;
 pub mod screen;

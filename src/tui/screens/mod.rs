@@ -39,6 +39,7 @@ pub fn key_tables() -> Vec<(&'static str, String)> {
         ("client", doc(client::KEYS)),
         ("contact_detail", doc(client::DETAIL_KEYS)),
         ("one_line", doc(keys::ONE_LINE)),
+        ("text_editing", doc(super::form::EDIT_KEYS)),
         ("contact_form", doc(contact_form::KEYS)),
         ("drafts", doc(modal::DRAFT_KEYS)),
         ("confirm", doc(modal::CONFIRM_KEYS)),
