@@ -149,6 +149,21 @@ fn manager_screens_at_80x24() {
     }
 }
 
+/// A complaint about `client` as a teller takes it down on the phone.
+fn a_complaint(client: mingdan::domain::ClientNo) -> mingdan::domain::complaint::NewComplaint {
+    use mingdan::domain::complaint::{Category, ComplaintChannel, NewComplaint, Severity};
+    NewComplaint {
+        client,
+        channel: ComplaintChannel::Phone,
+        category: Category::Price,
+        severity: Severity::Serious,
+        said: "短信提醒服务费没有事先告知就扣了一年".into(),
+        asks: "退还已扣费用".into(),
+        owner: None,
+        draft: None,
+    }
+}
+
 /// The complaint screens at the design size in both languages: the receive form from the
 /// client card (a teller), and the outlet head's list, a complaint's history, its step form and
 /// the quarter's figures.
@@ -305,6 +320,7 @@ fn no_screen_draws_a_character_of_ambiguous_width() {
     };
     let out = admin.import_clients(vec![row], "维吾尔族客户.csv".into(), false, vec![]).unwrap();
     assert!(out.written, "{:?}", out.problems);
+    b.session("2001").receive_complaint(a_complaint(cno("C9"))).unwrap();
     let staff_screens: &[(&str, &[KeyCode])] = &[
         ("today", &[]),
         ("roster", &[Char('2')]),
@@ -313,14 +329,23 @@ fn no_screen_draws_a_character_of_ambiguous_width() {
         ("search", &[Char('/'), Char('a'), Char('y')]),
         ("plan_editor", &[Char('2'), Enter, Char('e')]),
         ("help", &[Char('?')]),
+        ("complaint_receive", &[Char('2'), End, Enter, Char('o')]),
+        ("complaint_step", &[Char('o'), Enter, Char('n')]),
     ];
     let manager_screens: &[(&str, &[KeyCode])] = &[
         ("coverage", &[Char('3')]),
+        ("performance", &[Char('3'), Char('v')]),
         ("handover_pick", &[Char('3'), Down, Down, Enter, Char(' '), Char('m')]),
+        ("handover_confirm", &[Char('3'), Down, Down, Enter, Char(' '), Char('m'), Enter]),
         ("unassigned", &[Char('4')]),
         ("launches", &[Char('5')]),
+        ("launch_form", &[Char('5'), Char('n')]),
         ("results", &[Char('6')]),
+        ("results_drill", &[Char('6'), Enter]),
         ("settings", &[Char('7')]),
+        ("complaints", &[Char('o')]),
+        ("complaint", &[Char('o'), Enter]),
+        ("complaint_figures", &[Char('o'), Char('f')]),
     ];
     let theme = mono();
     let mut saw_name = false;
@@ -328,6 +353,7 @@ fn no_screen_draws_a_character_of_ambiguous_width() {
         let s = b.session(who);
         for (lang, t) in [("zh", &ZH), ("en", &EN)] {
             for (name, keys) in screens {
+                assert_reached(&s, &theme, t, name, keys);
                 for (w, h) in [(60, 20), (80, 24), (100, 30)] {
                     let mut a = app(&s, &theme, t);
                     for k in *keys {
@@ -343,6 +369,28 @@ fn no_screen_draws_a_character_of_ambiguous_width() {
         }
     }
     assert!(saw_name, "the client with a middle dot in her name was on no screen");
+}
+
+/// The keys that open screen `name` do open something: the last key changes the screen. A key
+/// sequence that silently stays where it was would leave the screen it names untested.
+fn assert_reached(
+    s: &dyn mingdan::service::Api,
+    theme: &Theme,
+    t: &'static Text,
+    name: &str,
+    keys: &[KeyCode],
+) {
+    let Some((_, before)) = keys.split_last() else { return };
+    let run = |keys: &[KeyCode]| {
+        let mut a = app(s, theme, t);
+        for k in keys {
+            a.on_key(key(*k));
+        }
+        screen(&draw(&mut a, 100, 30)).join("\n")
+    };
+    let (then, now) = (run(before), run(keys));
+    assert_ne!(then, now, "{name}: the last of {keys:?} changed nothing:\n{now}");
+    assert!(!now.contains("没有权限") && !now.contains("not allowed"), "{name}: refused:\n{now}");
 }
 
 /// The screen's tokens that carry a digit (client and staff numbers, phones, dates, amounts).
@@ -376,13 +424,21 @@ fn every_identifier_and_amount_on_screen_is_whole_or_marked_cut() {
         ("client", &[Char('2'), Enter]),
         ("contact_form", &[Char('2'), Enter, Char('c')]),
         ("search", &[Char('/'), Char('6'), Char('2'), Char('0')]),
+        ("complaint_receive", &[Char('2'), Enter, Char('o')]),
+        ("complaints", &[Char('o')]),
     ];
     let manager_screens: &[(&str, &[KeyCode])] = &[
         ("coverage", &[Char('3')]),
+        ("performance", &[Char('3'), Char('v')]),
         ("staff_roster", &[Char('3'), Down, Down, Enter]),
+        ("handover_confirm", &[Char('3'), Down, Down, Enter, Char(' '), Char('m'), Enter]),
         ("unassigned", &[Char('4')]),
         ("launches", &[Char('5')]),
         ("results", &[Char('6')]),
+        ("results_drill", &[Char('6'), Enter]),
+        ("complaints", &[Char('o')]),
+        ("complaint", &[Char('o'), Enter]),
+        ("complaint_figures", &[Char('o'), Char('f')]),
     ];
     let theme = mono();
     for (session, screens) in [(&s, staff_screens), (&m, manager_screens)] {
@@ -397,6 +453,7 @@ fn every_identifier_and_amount_on_screen_is_whole_or_marked_cut() {
                 };
                 let whole: std::collections::BTreeSet<String> =
                     digit_tokens(&run(240, 60)).into_iter().collect();
+                assert_reached(session, &theme, t, name, keys);
                 for (w, h) in [(60, 20), (80, 24), (100, 30)] {
                     let text = run(w, h);
                     for token in digit_tokens(&text) {
