@@ -1221,16 +1221,19 @@ pub fn restore(store: &Path, socket: &Path, file: &Path, opts: RestoreOptions) -
             crate::service::backup::BACKUP_EXTENSION
         );
     }
-    let bytes = std::fs::read(file)
-        .map_err(|e| anyhow!("无法读取备份文件 {}：{}", file.display(), crate::os::io_reason(&e)))?;
     let source =
         file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let encrypted = crate::store::encrypt::is_encrypted(&bytes);
+    // An encrypted backup is decrypted beside the store it will replace (the same disk the
+    // restore needs room on anyway), into a file gone as soon as it is closed.
+    let scratch = match store.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(p) if p.is_dir() => p.to_path_buf(),
+        _ => std::env::current_dir().unwrap_or_else(|_| std::env::temp_dir()),
+    };
     // Decrypted (and so authenticated) before anything else: a wrong identity or an altered
-    // file stops here, with nothing touched.
-    let bytes = Service::open_backup(bytes, identity, &format!("备份文件 {}", file.display()))?;
+    // file stops here, with nothing touched. The image is then read in passes, never whole.
+    let (mut image, encrypted) = Service::open_backup_file(file, identity, &scratch)?;
     if check_only {
-        let info = Service::verify_backup(&bytes)?;
+        let info = Service::verify_backup_image(&mut image)?;
         say!(
             "备份文件完好{}：{}，备份时间 {}，备份人 {}；{}。",
             if encrypted { "（已用私钥解密）" } else { "" },
@@ -1248,7 +1251,8 @@ pub fn restore(store: &Path, socket: &Path, file: &Path, opts: RestoreOptions) -
         );
     }
     let login = crate::os::os_login().map_err(|e| anyhow!(e))?;
-    let outcome = Service::restore(store, &bytes, &source, &login, other_branch, Arc::new(SystemClock))?;
+    let outcome =
+        Service::restore_image(store, &mut image, &source, &login, other_branch, Arc::new(SystemClock))?;
     say!(
         "已从 {} 恢复数据库 {}（备份时间 {}）：{}。",
         file.display(),

@@ -437,24 +437,55 @@ impl Service {
         Ok(crate::store::backup::verify(bytes)?.info)
     }
 
-    /// The image inside backup file `bytes` (named `what` in messages): decrypted with the
-    /// identities in `identity` when the file is encrypted, as is when it is a plaintext image.
-    /// An encrypted file without `identity`, a wrong identity or an altered file is refused with
-    /// a sentence; nothing is touched.
-    pub fn open_backup(bytes: Vec<u8>, identity: Option<&Path>, what: &str) -> Result<Vec<u8>, ServiceError> {
+    /// Backup file `path` opened to be read in passes, never whole: the file itself when it is a
+    /// plain image; when it is encrypted, its plaintext decrypted (and so authenticated) a chunk
+    /// at a time into an anonymous file in `scratch` (mode 0600, gone when closed — it holds
+    /// what the store holds, clients' sensitive fields still sealed). Without `identity` an
+    /// encrypted file, a wrong identity or an altered file is refused with a sentence naming
+    /// `path`; nothing is touched.
+    pub fn open_backup_file(
+        path: &Path,
+        identity: Option<&Path>,
+        scratch: &Path,
+    ) -> Result<(std::fs::File, bool), ServiceError> {
         use crate::store::encrypt;
-        if !encrypt::is_encrypted(&bytes) {
-            return Ok(bytes);
+        use std::io::{Read, Seek, SeekFrom};
+        let what = format!("备份文件 {}", path.display());
+        let unreadable =
+            |e: std::io::Error| StoreError::Io(format!("无法读取{what}：{}", crate::os::io_reason(&e)));
+        let mut file = std::fs::File::open(path).map_err(unreadable)?;
+        let mut head = vec![0u8; encrypt::AGE_MAGIC.len()];
+        let got = (&mut file).take(head.len() as u64).read(&mut head).map_err(unreadable)?;
+        file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+        if !encrypt::is_encrypted(&head[..got]) {
+            return Ok((file, false));
         }
-        let Some(path) = identity else {
+        let Some(id_path) = identity else {
             return Err(StoreError::BadBackup(format!(
                 "{what} 是加密的，请加 --identity 私钥文件（与备份接收人公钥配对的 age 私钥）"
             ))
             .into());
         };
-        let ids = encrypt::read_identities(path)
+        let ids = encrypt::read_identities(id_path)
             .map_err(|e| ServiceError::invalid(Field::IdentityFlag, &e, format!("cannot be read: {e}")))?;
-        encrypt::decrypt(&bytes, &ids, what).map_err(|e| StoreError::BadBackup(e).into())
+        let mut plain = tempfile::tempfile_in(scratch).map_err(|e| {
+            StoreError::Io(format!(
+                "无法在 {} 建立解密用的临时文件：{}；请确认该目录可写、磁盘有空间",
+                scratch.display(),
+                crate::os::io_reason(&e)
+            ))
+        })?;
+        encrypt::decrypt_into(std::io::BufReader::new(file), &ids, &what, &mut plain)
+            .map_err(StoreError::BadBackup)?;
+        plain.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+        Ok((plain, true))
+    }
+
+    /// `verify_backup` for an image read in passes (see `open_backup_file`).
+    pub fn verify_backup_image(
+        src: &mut dyn crate::store::backup::Image,
+    ) -> Result<BackupInfo, ServiceError> {
+        Ok(crate::store::backup::verify_image(src)?.info)
     }
 
     /// Replaces the store in `dir` with a backup: a local administrator's operation, done while
@@ -469,9 +500,22 @@ impl Service {
         other_branch: bool,
         clock: Arc<dyn Clock>,
     ) -> Result<RestoreOutcome, ServiceError> {
+        Service::restore_image(dir, &mut std::io::Cursor::new(bytes), source, os_login, other_branch, clock)
+    }
+
+    /// [`Service::restore`] from an image read in passes (a backup file, see
+    /// `open_backup_file`): memory holds a batch of records, not the image.
+    pub fn restore_image(
+        dir: &Path,
+        src: &mut dyn crate::store::backup::Image,
+        source: &str,
+        os_login: &str,
+        other_branch: bool,
+        clock: Arc<dyn Clock>,
+    ) -> Result<RestoreOutcome, ServiceError> {
         let stamp = clock.now().format("%Y%m%d-%H%M%S").to_string();
         let restored =
-            crate::store::backup::restore(dir, bytes, &stamp, other_branch).map_err(|e| match e {
+            crate::store::backup::restore_image(dir, src, &stamp, other_branch).map_err(|e| match e {
                 StoreError::Locked { holder, .. } => ServiceError::Conflict(format!(
                     "数据库 {} 正在使用（{holder}），不能恢复。请先停止服务（sudo systemctl stop mingdan）\
                  并让所有人退出 mingdan，再执行 mingdan restore",

@@ -122,6 +122,41 @@ pub fn decrypt(bytes: &[u8], identities: &[Identity], what: &str) -> Result<Vec<
     Ok(out)
 }
 
+/// [`decrypt`] from a reader into a writer a chunk at a time, for a backup too large to hold.
+/// The age format authenticates each chunk as it is read, so an altered file stops with the
+/// same sentence; what was written before then must be discarded by the caller.
+pub fn decrypt_into(
+    src: impl std::io::Read,
+    identities: &[Identity],
+    what: &str,
+    out: &mut dyn std::io::Write,
+) -> Result<u64, String> {
+    let tampered =
+        || format!("{what} 已被改动、损坏或不完整（加密数据校验不符），不能使用；请换一个完好的文件");
+    let decryptor = age::Decryptor::new_buffered(std::io::BufReader::new(src)).map_err(|_| tampered())?;
+    let mut reader =
+        decryptor.decrypt(identities.iter().map(|i| i as &dyn age::Identity)).map_err(|e| match e {
+            age::DecryptError::NoMatchingKeys => format!(
+                "{what} 不是加密给这个私钥的（私钥与接收人的公钥不配对，或文件头已被改动），没有解密；\
+                 请换用与接收人公钥配对的私钥文件"
+            ),
+            _ => tampered(),
+        })?;
+    let mut chunk = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return Err(tampered()),
+        };
+        out.write_all(&chunk[..n])
+            .map_err(|e| format!("无法写出{what}解密后的内容：{}", crate::os::io_reason(&e)))?;
+        total += n as u64;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
