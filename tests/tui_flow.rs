@@ -1504,13 +1504,15 @@ fn complaint_figures_and_list_move_by_quarter_and_the_figures_drill_to_the_list(
     assert!(list.contains("2026Q3") && !list.contains("张伟"), "{list}");
 }
 
-/// The line of the contact form whose field is `label` (after the `>` that marks the cursor).
+/// The line of the contact form whose field is `label` (after the `>` that marks the cursor),
+/// with the lines under it that have no label of their own: the field's problem shows there.
 fn field_line(shown: &str, label: &str) -> String {
-    shown
-        .lines()
-        .find(|l| l.get(1..).is_some_and(|rest| rest.starts_with(label)))
-        .unwrap_or_default()
-        .to_string()
+    let lines: Vec<&str> = shown.lines().collect();
+    let Some(at) = lines.iter().position(|l| l.get(1..).is_some_and(|rest| rest.starts_with(label))) else {
+        return String::new();
+    };
+    let under = lines[at + 1..].iter().take_while(|l| l.starts_with("  ") && !l.trim().is_empty());
+    std::iter::once(&lines[at]).chain(under).copied().collect::<Vec<_>>().join("\n")
 }
 
 #[test]
