@@ -328,15 +328,20 @@ impl<T: Copy + PartialEq> Choice<T> {
         self.options
             .iter()
             .enumerate()
-            .map(|(i, o)| {
+            .flat_map(|(i, o)| {
                 let picked = i == self.at;
                 let style = match (picked, focused) {
                     (true, true) => th.selection,
                     (true, false) => th.accent,
                     (false, _) => th.muted,
                 };
-                let text = if picked { format!("[{}]", label(*o)) } else { format!(" {} ", label(*o)) };
-                Span::styled(text, style)
+                if picked {
+                    vec![Span::styled(format!("[{}]", label(*o)), style)]
+                } else {
+                    // The padding as spans of their own: a sheet wraps the options there
+                    // rather than cutting the last ones off a narrow line.
+                    vec![Span::raw(" "), Span::styled(label(*o), style), Span::raw(" ")]
+                }
             })
             .collect()
     }
@@ -884,6 +889,24 @@ mod cform_tests {
             wrap_words("一二三四五", 5),
             vec!["一二".to_string(), "三四".to_string(), "五".to_string()]
         );
+    }
+
+    #[test]
+    fn a_choice_too_wide_for_its_line_wraps_between_options_and_shows_them_all() {
+        let th = Theme::load("default", None, super::super::theme::ColorSupport::None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let c = Choice::new(
+            vec!["Callback", "Quarterly", "New product", "Marketing", "Survey", "Complaint"],
+            None,
+        );
+        let lines = wrap_at_gaps(Line::from(c.spans(|o| o.to_string(), false, &th)), 40);
+        let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        assert!(lines.len() > 1 && text.iter().all(|l| !l.contains("..")), "{text:?}");
+        let all = text.join(" ");
+        for o in c.options() {
+            assert!(all.contains(o), "{o} is shown: {text:?}");
+        }
+        assert!(text[0].starts_with("[Callback] Quarterly"), "{text:?}");
     }
 
     #[test]

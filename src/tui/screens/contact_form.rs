@@ -13,6 +13,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+use super::super::columns::wrap_at_gaps;
 use super::super::form::{self, Choice, Focus, Parsed, Sheet, TextInput};
 use super::super::keys::{self, Entry, F, FT, How, Key, alt, ch, code, ctrl, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
@@ -923,8 +924,16 @@ impl Screen for ContactForm {
                 ui::due_style(task.due, self.today, th),
             ));
         }
-        // The sheet wraps it between tasks: a task's date is never cut.
-        sheet.line(Line::from(tasks));
+        // Wrapped between tasks (a task's date is never cut), further lines under the first task.
+        let indent = ui::width(&tasks[0].content) as u16;
+        for (i, l) in
+            wrap_at_gaps(Line::from(tasks), area.width.saturating_sub(indent)).into_iter().enumerate()
+        {
+            let mut spans =
+                if i == 0 { Vec::new() } else { vec![Span::raw(" ".repeat(usize::from(indent)))] };
+            spans.extend(l.spans.into_iter().map(|s| Span::styled(s.content.into_owned(), s.style)));
+            sheet.line(Line::from(spans));
+        }
         sheet.line(Line::from(""));
         let focused = |k: Field| self.focus.is(k);
         for k in fields {
