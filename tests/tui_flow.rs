@@ -1637,3 +1637,52 @@ fn with_many_open_tasks_the_contact_form_scrolls_to_the_cursor_and_keeps_its_hin
     assert!(shown.contains("放弃这条联系记录？"), "{shown}");
     assert!(field_line(&shown, "联系时间").starts_with('>'), "{shown}");
 }
+
+/// Moves the contact form's cursor with Tab until it is on the field `label`.
+fn tab_to(app: &mut App, label: &str) {
+    for _ in 0..12 {
+        if field_line(&screen(app), label).starts_with('>') {
+            return;
+        }
+        press(app, KeyCode::Tab);
+    }
+    panic!("no field {label}:\n{}", screen(app));
+}
+
+/// A digit picks an option (satisfaction counts from 0 = 不填), the picked option is the one in
+/// brackets, and the note takes the usual editing keys: what is saved is what was shown.
+#[test]
+fn digits_pick_the_options_and_the_note_takes_the_editing_keys() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    select_line(&mut app, "曾小红");
+    press(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.top_title(), "记录联系 · 曾小红");
+    press(&mut app, KeyCode::Char('5'));
+    assert!(field_line(&screen(&mut app), "联系方式").contains("[网点面谈]"), "{}", screen(&mut app));
+    tab_to(&mut app, "联系目的");
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char('9')); // no ninth purpose: nothing changes
+    assert!(field_line(&screen(&mut app), "联系目的").contains("[营销]"), "{}", screen(&mut app));
+    tab_to(&mut app, "满意度");
+    press(&mut app, KeyCode::Char('3'));
+    press(&mut app, KeyCode::Char('0'));
+    assert!(field_line(&screen(&mut app), "满意度").contains("[不填]"), "{}", screen(&mut app));
+    press(&mut app, KeyCode::Char('4'));
+    assert!(field_line(&screen(&mut app), "满意度").contains("[4]"), "{}", screen(&mut app));
+    tab_to(&mut app, "备注");
+    typ(&mut app, "客户 考虑 再说");
+    ctrl(&mut app, 'w');
+    typ(&mut app, "下月");
+    ctrl(&mut app, 's');
+    let shown = screen(&mut app);
+    assert!(shown.contains("已保存"), "{shown}");
+    let card = s.client(cno("C2")).unwrap();
+    let c = &card.contacts[0].contact;
+    assert_eq!(c.channel, mingdan::domain::Channel::InBranch);
+    assert_eq!(c.purpose, mingdan::domain::Purpose::Marketing);
+    assert_eq!(c.satisfaction, Some(4));
+    assert_eq!(c.note, "客户 考虑 下月");
+}

@@ -500,11 +500,14 @@ impl ContactForm {
         }
         match cx.api.log_contact(self.draft()) {
             Ok(logged) => Action::PopSaved(saved_message(&logged, cx)),
-            Err(e) => {
+            Err(e @ ServiceError::Invalid(_)) => {
+                // Each refusal beside its field, the cursor on the first.
                 self.refused = form::problems_of(&e, cx.t.lang, form_field);
                 self.focus.to_first_problem(&self.refused.0);
                 Action::error(e)
             }
+            // Not about what was typed (the connection, the disk): the message line says it.
+            Err(e) => Action::error(e),
         }
     }
 
