@@ -1673,6 +1673,12 @@ fn digits_pick_the_options_and_the_note_takes_the_editing_keys() {
     press(&mut app, KeyCode::Char('4'));
     assert!(field_line(&screen(&mut app), "满意度").contains("[4]"), "{}", screen(&mut app));
     tab_to(&mut app, "备注");
+    // Help on a text field lists the editing keys; ↑↓ move between fields here, not lines.
+    press(&mut app, KeyCode::F(1));
+    let help = screen(&mut app);
+    assert!(help.contains("删除前一个词") && !help.contains("上下一行"), "{help}");
+    press(&mut app, KeyCode::Esc);
+    assert!(field_line(&screen(&mut app), "备注").starts_with('>'), "{}", screen(&mut app));
     typ(&mut app, "客户 考虑 再说");
     ctrl(&mut app, 'w');
     typ(&mut app, "下月");

@@ -14,7 +14,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::super::columns::wrap_at_gaps;
-use super::super::form::{self, Choice, Focus, Parsed, Sheet, TextInput};
+use super::super::form::{self, Choice, Edit, Focus, Parsed, Sheet, TextInput};
 use super::super::keys::{self, Entry, F, FT, How, Key, alt, ch, code, ctrl, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::super::text::Text;
@@ -784,7 +784,12 @@ impl Screen for ContactForm {
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
         let mode = self.key_mode();
-        keys::shown(KEYS, t, mode == KeyMode::Text, |c| offers(mode, self.focus.at(), c))
+        let mut shown = keys::shown(KEYS, t, mode == KeyMode::Text, |c| offers(mode, self.focus.at(), c));
+        if mode == KeyMode::Text {
+            // The editing keys, in help (not the footer); ↑↓ move between fields here.
+            shown.extend(keys::shown(form::EDIT_KEYS, t, true, |e| !matches!(e, Edit::Up | Edit::Down)));
+        }
+        shown
     }
 
     fn takes_text(&self) -> bool {
