@@ -702,6 +702,10 @@ impl<K: Copy + PartialEq> Sheet<K> {
                 top = a.saturating_sub(1);
             }
             top = top.min(total.saturating_sub(body_h - 1));
+            // Nothing below: the last row shows the last line, not an empty "more below" row.
+            if top > 0 && top + body_h > total {
+                top = total.saturating_sub(body_h);
+            }
         }
         let labels: Vec<(K, String)> = self
             .rows
@@ -910,6 +914,16 @@ mod cform_tests {
     }
 
     #[test]
+    fn a_sheet_scrolled_to_its_end_uses_its_last_row() {
+        // Twelve fields in ten lines (two pinned), the last focused: the body's eight rows are
+        // the "above" line and the last seven fields, none left empty.
+        let lines = super::tests::sheet_text(10, 11, 12);
+        assert!(lines[0].contains("上面另有"), "{lines:#?}");
+        assert!(lines[7].contains(">项11"), "{lines:#?}");
+        assert!(lines[6].contains("项10") && lines[1].contains("项5"), "{lines:#?}");
+    }
+
+    #[test]
     fn a_sheet_draws_the_text_of_its_fields() {
         use ratatui::{Terminal, backend::TestBackend};
         let t = &super::super::text::ZH;
@@ -1094,7 +1108,7 @@ mod tests {
         assert_eq!(window(20, 19, 6), (15, 20));
     }
 
-    fn sheet_text(height: u16, focus: u8, fields: u8) -> Vec<String> {
+    pub(super) fn sheet_text(height: u16, focus: u8, fields: u8) -> Vec<String> {
         use ratatui::{Terminal, backend::TestBackend};
         let t = &super::super::text::ZH;
         let th = Theme::load("default", None, super::super::theme::ColorSupport::Ansi16)

@@ -119,6 +119,9 @@ pub struct ContactForm {
     owns_draft: bool,
 }
 
+/// The position of `v` in `all` (0 when absent). The contact form no longer uses it (its
+/// choices are `form::Choice`); the complaint form's draft reopening still does, until that
+/// form is rebuilt on the kit.
 pub(super) fn index_of<T: PartialEq + Copy>(all: &[T], v: T) -> usize {
     all.iter().position(|x| *x == v).unwrap_or(0)
 }
