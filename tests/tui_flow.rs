@@ -964,14 +964,15 @@ fn typing_in_another_clients_form_while_a_draft_is_kept_keeps_that_form_too() {
     let th = theme();
     // 张伟's contact was left unsent earlier.
     s.save_draft(mingdan::domain::ContactDraft {
-        note: "张伟那条".into(),
+        note: "张伟那条\n下周".into(),
         ..draft("C1", mingdan::domain::Purpose::Callback)
     })
     .unwrap();
     b.clock.advance(chrono::Duration::minutes(5));
     {
         let mut app = App::new(&s, &th, &ZH).unwrap();
-        assert!(screen(&mut app).contains("张伟那条"), "offered:\n{}", screen(&mut app));
+        // A note of several lines is one line in the offer, its breaks spaces (not "\n").
+        assert!(screen(&mut app).contains("张伟那条 下周"), "offered:\n{}", screen(&mut app));
         press(&mut app, KeyCode::Esc); // 以后再说
         select_line(&mut app, "曾小红");
         press(&mut app, KeyCode::Char('c'));
@@ -988,7 +989,7 @@ fn typing_in_another_clients_form_while_a_draft_is_kept_keeps_that_form_too() {
         Some("曾小红说下周再约".into()),
         "B's typing kept"
     );
-    assert_eq!(s.draft(cno("C1")).unwrap().map(|d| d.note), Some("张伟那条".into()), "A's untouched");
+    assert_eq!(s.draft(cno("C1")).unwrap().map(|d| d.note), Some("张伟那条\n下周".into()), "A's untouched");
 
     // Next start-up lists both, the most recent (曾小红's) first; Enter reopens it.
     let mut app = App::new(&s, &th, &ZH).unwrap();
@@ -1504,13 +1505,15 @@ fn complaint_figures_and_list_move_by_quarter_and_the_figures_drill_to_the_list(
     assert!(list.contains("2026Q3") && !list.contains("张伟"), "{list}");
 }
 
-/// The line of the contact form whose field is `label` (after the `>` that marks the cursor).
+/// The line of the contact form whose field is `label` (after the `>` that marks the cursor),
+/// with the lines under it that have no label of their own: the field's problem shows there.
 fn field_line(shown: &str, label: &str) -> String {
-    shown
-        .lines()
-        .find(|l| l.get(1..).is_some_and(|rest| rest.starts_with(label)))
-        .unwrap_or_default()
-        .to_string()
+    let lines: Vec<&str> = shown.lines().collect();
+    let Some(at) = lines.iter().position(|l| l.get(1..).is_some_and(|rest| rest.starts_with(label))) else {
+        return String::new();
+    };
+    let under = lines[at + 1..].iter().take_while(|l| l.starts_with("  ") && !l.trim().is_empty());
+    std::iter::once(&lines[at]).chain(under).copied().collect::<Vec<_>>().join("\n")
 }
 
 #[test]
@@ -1593,4 +1596,99 @@ fn manager_screens_explain_their_abbreviations_in_help() {
     press(&mut app, KeyCode::Char('4'));
     press(&mut app, KeyCode::F(1));
     assert!(screen(&mut app).contains("⇄ 建议的维护人在其他网点"), "{}", screen(&mut app));
+}
+
+/// A client owing many launches at 80×24: the 待办 line and the ticks take many lines, and the
+/// form scrolls so the field the cursor is on shows, with the form hint still at the bottom;
+/// the lines out of view are counted.
+#[test]
+fn with_many_open_tasks_the_contact_form_scrolls_to_the_cursor_and_keeps_its_hint() {
+    use mingdan::service::Api;
+    let b = branch();
+    let m = b.session("1001");
+    for i in 1..=12 {
+        m.launch_product(format!("第{i}期稳健养老理财"), String::new(), d(2026, 12, 20)).unwrap();
+    }
+    let s = b.session("2001");
+    assert!(s.client(cno("C1")).unwrap().open_tasks.len() > 12);
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    select_line(&mut app, "张伟");
+    press(&mut app, KeyCode::Char('c'));
+    assert!(app.top_title().starts_with("记录联系"), "{}", screen(&mut app));
+    let hint = "Tab 下一项  左右键选择";
+    let shown = screen(&mut app);
+    assert!(field_line(&shown, "联系方式").starts_with('>'), "{shown}");
+    assert!(shown.contains("下面另有"), "what is below is counted:\n{shown}");
+    // Every field in turn is on screen when the cursor is on it, and the hint stays.
+    for label in ["联系目的", "本次完成", "联系结果", "满意度", "备注", "下次回访", "联系时间"]
+    {
+        press(&mut app, KeyCode::Tab);
+        let shown = screen(&mut app);
+        assert!(field_line(&shown, label).starts_with('>'), "{label}:\n{shown}");
+        assert!(shown.contains(hint), "{label}: the hint is pinned:\n{shown}");
+    }
+    let shown = screen(&mut app);
+    assert!(shown.contains("上面另有"), "what is above is counted:\n{shown}");
+    // The question whether to drop the form is pinned the same way.
+    typ(&mut app, "昨天");
+    press(&mut app, KeyCode::Esc);
+    let shown = screen(&mut app);
+    assert!(shown.contains("放弃这条联系记录？"), "{shown}");
+    assert!(field_line(&shown, "联系时间").starts_with('>'), "{shown}");
+}
+
+/// Moves the contact form's cursor with Tab until it is on the field `label`.
+fn tab_to(app: &mut App, label: &str) {
+    for _ in 0..12 {
+        if field_line(&screen(app), label).starts_with('>') {
+            return;
+        }
+        press(app, KeyCode::Tab);
+    }
+    panic!("no field {label}:\n{}", screen(app));
+}
+
+/// A digit picks an option (satisfaction counts from 0 = 不填), the picked option is the one in
+/// brackets, and the note takes the usual editing keys: what is saved is what was shown.
+#[test]
+fn digits_pick_the_options_and_the_note_takes_the_editing_keys() {
+    let b = branch();
+    let s = b.session("2001");
+    let th = theme();
+    let mut app = App::new(&s, &th, &ZH).unwrap();
+    select_line(&mut app, "曾小红");
+    press(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.top_title(), "记录联系 · 曾小红");
+    press(&mut app, KeyCode::Char('5'));
+    assert!(field_line(&screen(&mut app), "联系方式").contains("[网点面谈]"), "{}", screen(&mut app));
+    tab_to(&mut app, "联系目的");
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char('9')); // no ninth purpose: nothing changes
+    assert!(field_line(&screen(&mut app), "联系目的").contains("[营销]"), "{}", screen(&mut app));
+    tab_to(&mut app, "满意度");
+    press(&mut app, KeyCode::Char('3'));
+    press(&mut app, KeyCode::Char('0'));
+    assert!(field_line(&screen(&mut app), "满意度").contains("[不填]"), "{}", screen(&mut app));
+    press(&mut app, KeyCode::Char('4'));
+    assert!(field_line(&screen(&mut app), "满意度").contains("[4]"), "{}", screen(&mut app));
+    tab_to(&mut app, "备注");
+    // Help on a text field lists the editing keys; ↑↓ move between fields here, not lines.
+    press(&mut app, KeyCode::F(1));
+    let help = screen(&mut app);
+    assert!(help.contains("删除前一个词") && !help.contains("上下一行"), "{help}");
+    press(&mut app, KeyCode::Esc);
+    assert!(field_line(&screen(&mut app), "备注").starts_with('>'), "{}", screen(&mut app));
+    typ(&mut app, "客户 考虑 再说");
+    ctrl(&mut app, 'w');
+    typ(&mut app, "下月");
+    ctrl(&mut app, 's');
+    let shown = screen(&mut app);
+    assert!(shown.contains("已保存"), "{shown}");
+    let card = s.client(cno("C2")).unwrap();
+    let c = &card.contacts[0].contact;
+    assert_eq!(c.channel, mingdan::domain::Channel::InBranch);
+    assert_eq!(c.purpose, mingdan::domain::Purpose::Marketing);
+    assert_eq!(c.satisfaction, Some(4));
+    assert_eq!(c.note, "客户 考虑 下月");
 }

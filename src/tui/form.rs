@@ -328,15 +328,20 @@ impl<T: Copy + PartialEq> Choice<T> {
         self.options
             .iter()
             .enumerate()
-            .map(|(i, o)| {
+            .flat_map(|(i, o)| {
                 let picked = i == self.at;
                 let style = match (picked, focused) {
                     (true, true) => th.selection,
                     (true, false) => th.accent,
                     (false, _) => th.muted,
                 };
-                let text = if picked { format!("[{}]", label(*o)) } else { format!(" {} ", label(*o)) };
-                Span::styled(text, style)
+                if picked {
+                    vec![Span::styled(format!("[{}]", label(*o)), style)]
+                } else {
+                    // The padding as spans of their own: a sheet wraps the options there
+                    // rather than cutting the last ones off a narrow line.
+                    vec![Span::raw(" "), Span::styled(label(*o), style), Span::raw(" ")]
+                }
             })
             .collect()
     }
@@ -545,7 +550,7 @@ pub struct Sheet<K> {
 }
 
 /// One laid-out terminal line of a sheet.
-enum Laid<K> {
+enum Laid<'i, K> {
     Line(Line<'static>),
     /// The first line of a text field's box (the box may take further lines).
     Input {
@@ -554,6 +559,8 @@ enum Laid<K> {
         width: u16,
         height: u16,
         hint: Option<Span<'static>>,
+        /// The field's input, asked for once (the screen can lend each only once).
+        input: Option<&'i mut TextInput>,
     },
     /// A further line of a text field's box.
     Under,
@@ -623,7 +630,7 @@ impl<K: Copy + PartialEq> Sheet<K> {
         let pinned: Vec<Line<'static>> =
             self.pinned.iter().flat_map(|l| wrap_at_gaps(l.clone(), width)).map(own_line).collect();
         let pinned_h = (pinned.len() as u16).min(area.height / 2);
-        let mut laid: Vec<Laid<K>> = Vec::new();
+        let mut laid: Vec<Laid<'i, K>> = Vec::new();
         let mut focus_at = (0usize, 0usize);
         for (body, problem) in &self.rows {
             let start = laid.len();
@@ -651,21 +658,30 @@ impl<K: Copy + PartialEq> Sheet<K> {
                     }
                     Some(*key)
                 }
-                Body::Input { key, label, width: w, hint } => {
+                Body::Input { key, label: _, width: w, hint } => {
                     let x = self.label_w + 1;
                     let box_w = w.unwrap_or(u16::MAX).min(width.saturating_sub(x + 1)).max(1);
-                    let height = input(*key).map_or(1, |i| i.height(box_w));
-                    laid.push(Laid::Line(Line::from(self.label_span(label, *key == focus, th))));
-                    let first = laid.len() - 1;
-                    laid[first] = Laid::Input { key: *key, x, width: box_w, height, hint: hint.clone() };
-                    // Keep the label: drawn with the box below.
+                    let inp = input(*key);
+                    let height = inp.as_ref().map_or(1, |i| i.height(box_w));
+                    // The label is drawn with the box below.
+                    laid.push(Laid::Input {
+                        key: *key,
+                        x,
+                        width: box_w,
+                        height,
+                        hint: hint.clone(),
+                        input: inp,
+                    });
                     laid.extend((1..height).map(|_| Laid::Under));
                     Some(*key)
                 }
             };
             if let Some(p) = problem {
-                let line = Line::from(vec![Span::raw(indent.clone()), Span::styled(p.clone(), th.overdue)]);
-                laid.extend(wrap_at_gaps(line, width).into_iter().map(|l| Laid::Line(own_line(l))));
+                // A problem is a sentence: wrapped anywhere, every line under the field.
+                for part in wrap_words(p, width.saturating_sub(self.label_w)) {
+                    let line = Line::from(vec![Span::raw(indent.clone()), Span::styled(part, th.overdue)]);
+                    laid.push(Laid::Line(line));
+                }
             }
             if key == Some(focus) {
                 focus_at = (start, laid.len());
@@ -686,6 +702,10 @@ impl<K: Copy + PartialEq> Sheet<K> {
                 top = a.saturating_sub(1);
             }
             top = top.min(total.saturating_sub(body_h - 1));
+            // Nothing below: the last row shows the last line, not an empty "more below" row.
+            if top > 0 && top + body_h > total {
+                top = total.saturating_sub(body_h);
+            }
         }
         let labels: Vec<(K, String)> = self
             .rows
@@ -711,25 +731,25 @@ impl<K: Copy + PartialEq> Sheet<K> {
                 f.render_widget(Paragraph::new(Span::styled(text, th.muted)), line_area);
                 continue;
             }
-            match laid.get(i) {
+            match laid.get_mut(i) {
                 None => {}
                 Some(Laid::Line(l)) => {
                     f.render_widget(Paragraph::new(fit_line(l.clone(), width)), line_area);
                 }
                 Some(Laid::Under) => {}
-                Some(Laid::Input { key, x, width: w, height, hint }) => {
+                Some(Laid::Input { key, x, width: w, height, hint, input }) => {
                     let label = labels.iter().find(|(k, _)| k == key).map_or("", |(_, l)| l.as_str());
                     f.render_widget(Paragraph::new(self.label_span(label, *key == focus, th)), line_area);
                     // A box that would run past the sheet's body is cut at it.
                     let room =
                         (body_h - row) as u16 - u16::from(below > 0 && row + usize::from(*height) >= body_h);
                     let h = (*height).min(room.max(1));
-                    let r = Rect { x: area.x + x, y, width: *w, height: h };
-                    if let Some(inp) = input(*key) {
+                    let r = Rect { x: area.x + *x, y, width: *w, height: h };
+                    if let Some(inp) = input {
                         inp.render(f, r, *key == focus, th);
                     }
                     if let Some(hint) = hint {
-                        let hx = x + w;
+                        let hx = *x + *w;
                         let ha = Rect { x: area.x + hx, y, width: width.saturating_sub(hx), height: 1 };
                         f.render_widget(Paragraph::new(fit_line(Line::from(hint.clone()), ha.width)), ha);
                     }
@@ -817,6 +837,116 @@ pub fn more_line(hidden: usize, t: &Text, th: &Theme) -> Option<Line<'static>> {
     (hidden > 0).then(|| {
         Line::from(Span::styled(format!("  {}", t.and_more.replace("{}", &hidden.to_string())), th.muted))
     })
+}
+
+// ---- Additions for the contact form (cform) ----
+
+/// `text` (a sentence, Chinese or English) in lines of at most `max` cells: broken after a
+/// space or a Chinese comma/enumeration mark when one is in the line's latter half, else at the
+/// cell that fills it (never inside a wide character). Nothing is dropped.
+pub fn wrap_words(text: &str, max: u16) -> Vec<String> {
+    let max = usize::from(max.max(2));
+    let mut out = Vec::new();
+    let mut line = String::new();
+    let mut w = 0usize;
+    for c in text.chars() {
+        let cw = ui::width(c.encode_utf8(&mut [0; 4]));
+        if w + cw > max {
+            // Break at the last good place in the latter half of the line, if there is one.
+            let cut = line
+                .char_indices()
+                .filter(|(_, ch)| matches!(ch, ' ' | '，' | '、' | '；' | '。' | ','))
+                .map(|(i, ch)| i + ch.len_utf8())
+                .rfind(|i| ui::width(&line[..*i]) * 2 >= max);
+            let rest = match cut {
+                Some(i) => line.split_off(i),
+                None => String::new(),
+            };
+            out.push(line.trim_end().to_string());
+            line = rest.trim_start().to_string();
+            w = ui::width(&line);
+        }
+        line.push(c);
+        w += cw;
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod cform_tests {
+    use super::*;
+
+    #[test]
+    fn a_long_problem_wraps_at_its_commas_and_loses_nothing() {
+        let p = "看不懂\"胡说八道\"，可写 2026-12-05、12-05、5号、+7、3天后、下周一、月底 等";
+        let lines = wrap_words(p, 40);
+        assert!(lines.len() > 1, "{lines:?}");
+        assert!(lines.iter().all(|l| ui::width(l) <= 40), "{lines:?}");
+        assert_eq!(lines.concat().replace(' ', ""), p.replace(' ', ""));
+        assert!(lines[0].ends_with('、') || lines[0].ends_with('，'), "{lines:?}");
+        assert_eq!(wrap_words("短", 40), vec!["短".to_string()]);
+        // No good place: cut at the width, a wide character kept whole.
+        assert_eq!(
+            wrap_words("一二三四五", 5),
+            vec!["一二".to_string(), "三四".to_string(), "五".to_string()]
+        );
+    }
+
+    #[test]
+    fn a_choice_too_wide_for_its_line_wraps_between_options_and_shows_them_all() {
+        let th = Theme::load("default", None, super::super::theme::ColorSupport::None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let c = Choice::new(
+            vec!["Callback", "Quarterly", "New product", "Marketing", "Survey", "Complaint"],
+            None,
+        );
+        let lines = wrap_at_gaps(Line::from(c.spans(|o| o.to_string(), false, &th)), 40);
+        let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        assert!(lines.len() > 1 && text.iter().all(|l| !l.contains("..")), "{text:?}");
+        let all = text.join(" ");
+        for o in c.options() {
+            assert!(all.contains(o), "{o} is shown: {text:?}");
+        }
+        assert!(text[0].starts_with("[Callback] Quarterly"), "{text:?}");
+    }
+
+    #[test]
+    fn a_sheet_scrolled_to_its_end_uses_its_last_row() {
+        // Twelve fields in ten lines (two pinned), the last focused: the body's eight rows are
+        // the "above" line and the last seven fields, none left empty.
+        let lines = super::tests::sheet_text(10, 11, 12);
+        assert!(lines[0].contains("上面另有"), "{lines:#?}");
+        assert!(lines[7].contains(">项11"), "{lines:#?}");
+        assert!(lines[6].contains("项10") && lines[1].contains("项5"), "{lines:#?}");
+    }
+
+    #[test]
+    fn a_sheet_draws_the_text_of_its_fields() {
+        use ratatui::{Terminal, backend::TestBackend};
+        let t = &super::super::text::ZH;
+        let th = Theme::load("default", None, super::super::theme::ColorSupport::Ansi16)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut a = TextInput::line("甲乙", "");
+        let mut b = TextInput::lines("第一行\r第二行", "", 4);
+        let mut term = Terminal::new(TestBackend::new(40, 8)).unwrap_or_else(|e| panic!("{e}"));
+        term.draw(|f| {
+            let mut sheet = Sheet::new(6);
+            sheet.input(0u8, "甲", Some(10), None, None);
+            sheet.input(1u8, "乙", None, None, None);
+            let (mut a, mut b) = (Some(&mut a), Some(&mut b));
+            sheet.render(f, f.area(), 1, t, &th, |k| if k == 0 { a.take() } else { b.take() });
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let buf = term.backend().buffer().clone();
+        let text: Vec<String> = (0..8)
+            .map(|y| (0..40).map(|x| buf[(x, y)].symbol().replace(' ', "")).collect::<String>())
+            .collect();
+        assert!(text[0].contains("甲乙"), "{text:#?}");
+        assert!(text[1].contains("第一行") && text[2].contains("第二行"), "{text:#?}");
+    }
 }
 
 #[cfg(test)]
@@ -978,7 +1108,7 @@ mod tests {
         assert_eq!(window(20, 19, 6), (15, 20));
     }
 
-    fn sheet_text(height: u16, focus: u8, fields: u8) -> Vec<String> {
+    pub(super) fn sheet_text(height: u16, focus: u8, fields: u8) -> Vec<String> {
         use ratatui::{Terminal, backend::TestBackend};
         let t = &super::super::text::ZH;
         let th = Theme::load("default", None, super::super::theme::ColorSupport::Ansi16)

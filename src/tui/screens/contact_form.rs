@@ -1,27 +1,26 @@
-//! 记录联系: the contact form. Tab moves, ←→ or a digit picks, Enter on the last field or Ctrl-S
-//! saves. The service validates and writes; the screen only reports "已保存" once the write is
-//! on disk, shows each problem next to its field, and keeps an unfinished form as a draft if the
-//! session ends.
+//! 记录联系: the contact form, built on the form kit (`tui::form`). Tab moves, ←→ or a digit
+//! picks, Enter on the last field or Ctrl-S saves. The service validates and writes; the screen
+//! only reports "已保存" once the write is on disk, shows each field's problem under it once the
+//! field is left (and every problem, with the cursor on the first, once a save is tried), and
+//! keeps an unfinished form as a draft (every 15 s while it changes, and at session end).
 
-use chrono::NaiveDate;
-use std::collections::{BTreeMap, BTreeSet};
+use chrono::{NaiveDate, NaiveDateTime};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
-use ratatui_textarea::TextArea;
 
-use super::super::columns::{fit_line, wrap_at_gaps};
+use super::super::columns::wrap_at_gaps;
+use super::super::form::{self, Choice, Edit, Focus, Parsed, Sheet, TextInput};
 use super::super::keys::{self, Entry, F, FT, How, Key, alt, ch, code, ctrl, key};
 use super::super::screen::{Action, Ctx, KeyHelp, Message, Screen};
 use super::super::text::Text;
 use super::super::ui;
 use crate::domain::Field as Rule;
-use crate::domain::calendar::{parse_contact_time, parse_date_input};
+use crate::domain::calendar::parse_contact_time;
 use crate::domain::task::suggested_next_callback;
 use crate::domain::{Aim, Channel, ClientNo, ContactDraft, LaunchId, Outcome, Purpose, TaskKind};
 use crate::service::ServiceError;
@@ -34,6 +33,7 @@ pub struct Prefill {
     pub launch: Option<LaunchId>,
 }
 
+/// The form's fields, in the order Tab visits them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Field {
     Channel,
@@ -46,63 +46,67 @@ enum Field {
     Note,
     NextCallback,
     At,
-    /// Problems that belong to no single field.
-    General,
 }
 
-/// The form's field a rule's field is shown beside; one that belongs to none goes to the general
-/// line under the form.
-fn form_field(f: Rule) -> Field {
+/// The form's field a rule's field is shown beside; `None`: the general line under the form.
+fn form_field(f: Rule) -> Option<Field> {
     match f {
-        Rule::ContactChannel => Field::Channel,
-        Rule::ContactPurpose => Field::Purpose,
-        Rule::PitchedLaunch => Field::Launch,
-        Rule::AlsoDone => Field::Tasks,
-        Rule::ContactOutcome => Field::Outcome,
-        Rule::Satisfaction => Field::Satisfaction,
-        Rule::Note => Field::Note,
-        Rule::NextCallback => Field::NextCallback,
-        Rule::ContactTime => Field::At,
-        _ => Field::General,
+        Rule::ContactChannel => Some(Field::Channel),
+        Rule::ContactPurpose => Some(Field::Purpose),
+        Rule::PitchedLaunch => Some(Field::Launch),
+        Rule::AlsoDone => Some(Field::Tasks),
+        Rule::ContactOutcome => Some(Field::Outcome),
+        Rule::Satisfaction => Some(Field::Satisfaction),
+        Rule::Note => Some(Field::Note),
+        Rule::NextCallback => Some(Field::NextCallback),
+        Rule::ContactTime => Some(Field::At),
+        _ => None,
     }
 }
 
 /// An unsaved form is kept as a draft this often while it changes, besides at session end.
 const DRAFT_EVERY: Duration = Duration::from_secs(15);
 /// Rows the note's box grows to before it scrolls.
-const NOTE_ROWS: usize = 4;
+const NOTE_ROWS: u16 = 4;
+/// Cells of the 下次回访 and 联系时间 boxes; what they read as shows to their right.
+const DATE_BOX: u16 = 24;
+/// 满意度: 0 = not given, 1–5.
+const SATISFACTION: [u8; 6] = [0, 1, 2, 3, 4, 5];
+
+/// Problems by field, and the general line (a problem that belongs to no single field).
+type Problems = (BTreeMap<Field, String>, Option<String>);
 
 pub struct ContactForm {
     client: ClientNo,
     card: ClientCard,
     launches: Vec<LaunchRef>,
-    channel: usize,
-    purpose: usize,
-    launch: usize,
-    outcome: usize,
-    /// 0 = not given, 1–5.
-    satisfaction: usize,
-    note: TextArea<'static>,
-    next: TextArea<'static>,
-    at: TextArea<'static>,
+    channel: Choice<Channel>,
+    purpose: Choice<Purpose>,
+    /// The running launches; empty when none runs.
+    launch: Choice<LaunchId>,
+    outcome: Choice<Outcome>,
+    satisfaction: Choice<u8>,
+    note: TextInput,
+    next: Parsed<NaiveDate>,
+    /// 联系时间: `None` when empty, "现在" or today alone (the service then takes the real now).
+    at: Parsed<NaiveDateTime>,
     /// The user typed a next-callback date: switching purpose must not overwrite it, and only
     /// then is the date sent (an untouched, pre-filled date is left to the rules, so it never
     /// replaces an agreed callback).
     next_touched: bool,
     /// The date shown untouched is the callback agreed with the client.
     next_is_agreed: bool,
-    /// The open tasks, each with whether the user ticked it as done by this contact.
+    /// The open tasks, each with whether the user ticked it as done by this contact. The ticks
+    /// are the form's own (not a kit choice): a task done by the purpose is ticked and fixed.
     ticks: Vec<(TaskView, bool)>,
     /// Which task the Tasks field points at.
     tick_at: usize,
     /// The session's today, which an empty or relative 联系时间 is read against.
     today: NaiveDate,
-    focus: Field,
-    /// What the last save was refused for, by field, in the screen's language.
-    errors: BTreeMap<Field, String>,
-    /// Fields the cursor has been on and moved away from: their problems show beside them from
-    /// then on, without waiting for a save.
-    left: BTreeSet<Field>,
+    focus: Focus<Field>,
+    /// What the last save was refused for, by field, in the screen's language (cleared by
+    /// any change).
+    refused: Problems,
     /// Changed since opened (so cancelling asks first).
     dirty: bool,
     /// Changed since the draft was last kept.
@@ -115,8 +119,23 @@ pub struct ContactForm {
     owns_draft: bool,
 }
 
+/// The position of `v` in `all` (0 when absent). The contact form no longer uses it (its
+/// choices are `form::Choice`); the complaint form's draft reopening still does, until that
+/// form is rebuilt on the kit.
 pub(super) fn index_of<T: PartialEq + Copy>(all: &[T], v: T) -> usize {
     all.iter().position(|x| *x == v).unwrap_or(0)
+}
+
+/// 联系时间 as a field: read against noon of `today` (only its date matters: it anchors "昨天"
+/// and "14:30"). "今天", "现在" or today's date alone read as nothing given, so the service takes
+/// the real now instead of a noon that may not have come yet.
+fn contact_time_field(initial: &str, placeholder: &str, today: NaiveDate) -> Parsed<NaiveDateTime> {
+    let reference = today.and_hms_opt(12, 0, 0).unwrap_or_default();
+    Parsed::new(
+        TextInput::line(initial, placeholder),
+        move |s| parse_contact_time(s, reference).map(|t| (t != reference).then_some(t)),
+        |at, _| format!("= {}", at.format("%Y-%m-%d %H:%M")),
+    )
 }
 
 impl ContactForm {
@@ -128,8 +147,7 @@ impl ContactForm {
             TaskKind::Launch(id) => Some(id),
             _ => None,
         });
-        let launch_id = prefill.launch.or(owed_launch);
-        let launch = launch_id.and_then(|id| launches.iter().position(|l| l.id == id)).unwrap_or(0);
+        let launch = Choice::new(launches.iter().map(|l| l.id).collect(), prefill.launch.or(owed_launch));
         let today = cx.me.today;
         // 回访 first only for my own client whose callback is close; an agreed one only once its
         // day has come. A colleague's walk-in starts as 网点面谈/营销 (issue #15).
@@ -140,34 +158,34 @@ impl ContactForm {
         let default_purpose =
             if card.mine && callback_close { Purpose::Callback } else { Purpose::Marketing };
         let channel = if card.mine { Channel::Phone } else { Channel::InBranch };
-        let ticks = card.open_tasks.iter().map(|t| (t.clone(), false)).collect();
+        let ticks: Vec<(TaskView, bool)> = card.open_tasks.iter().map(|t| (t.clone(), false)).collect();
         let mut form = ContactForm {
             client,
             card,
             launches,
-            channel: index_of(Channel::ALL, channel),
-            purpose: index_of(Purpose::ALL, prefill.purpose.unwrap_or(default_purpose)),
+            channel: Choice::new(Channel::ALL.to_vec(), Some(channel)),
+            purpose: Choice::new(Purpose::ALL.to_vec(), Some(prefill.purpose.unwrap_or(default_purpose))),
             launch,
-            outcome: 0,
-            satisfaction: 0,
-            note: ui::text_input("", cx.t.note_placeholder),
-            next: ui::text_input("", cx.t.next_placeholder),
-            at: ui::text_input("", cx.t.at_placeholder),
+            outcome: Choice::new(Outcome::ALL.to_vec(), None),
+            satisfaction: Choice::new(SATISFACTION.to_vec(), Some(0)),
+            note: TextInput::lines("", cx.t.note_placeholder, NOTE_ROWS),
+            next: form::date_field("", cx.t.next_placeholder, today),
+            at: contact_time_field("", cx.t.at_placeholder, today),
             next_touched: false,
             next_is_agreed: false,
             ticks,
             tick_at: 0,
             today,
-            focus: Field::Channel,
-            errors: BTreeMap::new(),
-            left: BTreeSet::new(),
+            focus: Focus::new(vec![Field::Channel], Field::Channel),
+            refused: (BTreeMap::new(), None),
             dirty: false,
             draft_stale: false,
             draft_saved_at: Instant::now(),
             confirm_cancel: false,
             owns_draft: false,
         };
-        form.suggest_next_callback(cx);
+        form.focus.set_order(form.fields());
+        form.suggest_next_callback();
         Ok(form)
     }
 
@@ -175,25 +193,24 @@ impl ContactForm {
     pub fn from_draft(draft: ContactDraft, cx: &Ctx) -> Result<ContactForm, ServiceError> {
         let prefill = Prefill { purpose: Some(draft.purpose), launch: draft.launch };
         let mut form = ContactForm::new(draft.client.clone(), prefill, cx)?;
-        form.channel = index_of(Channel::ALL, draft.channel);
-        form.outcome = index_of(Outcome::ALL, draft.outcome);
-        form.satisfaction = draft.satisfaction.map_or(0, usize::from).min(5);
+        form.channel.set(draft.channel);
+        form.outcome.set(draft.outcome);
+        form.satisfaction.set(draft.satisfaction.unwrap_or(0).min(5));
         for (task, ticked) in &mut form.ticks {
             let (purpose, launch) = task.kind().completed_by();
             *ticked = draft.also.contains(&Aim { purpose, launch });
         }
         // A note of several lines is several lines of the box again.
-        form.note = ui::text_input("", cx.t.note_placeholder);
-        form.note.insert_str(&draft.note);
+        form.note.set(&draft.note);
+        if let Some(at) = draft.at {
+            form.at.input.set(&at.format("%Y-%m-%d %H:%M").to_string());
+        }
         if let Some(d) = draft.next_callback {
-            form.next = ui::text_input(&d.to_string(), cx.t.next_placeholder);
+            form.next.input.set(&d.to_string());
             form.next_touched = true;
             form.next_is_agreed = false;
         } else {
-            form.suggest_next_callback(cx);
-        }
-        if let Some(at) = draft.at {
-            form.at = ui::text_input(&at.format("%Y-%m-%d %H:%M").to_string(), cx.t.at_placeholder);
+            form.suggest_next_callback();
         }
         form.dirty = true;
         form.owns_draft = true;
@@ -201,9 +218,14 @@ impl ContactForm {
     }
 
     fn purpose(&self) -> Purpose {
-        Purpose::ALL[self.purpose]
+        self.purpose.value().unwrap_or(Purpose::Marketing)
     }
 
+    fn outcome(&self) -> Outcome {
+        self.outcome.value().unwrap_or(Outcome::ALL[0])
+    }
+
+    /// The fields shown, in order: 推介产品 only for a 新品推介, 本次完成 only with open tasks.
     fn fields(&self) -> Vec<Field> {
         let mut f = vec![Field::Channel, Field::Purpose];
         if self.purpose() == Purpose::ProductPitch {
@@ -226,8 +248,7 @@ impl ContactForm {
     /// The day the contact took place as 联系时间 reads now (today when empty or not yet
     /// readable): a notice is done for the quarter of this day, a pitch only by its deadline.
     fn contact_day(&self) -> NaiveDate {
-        let reference = self.today.and_hms_opt(12, 0, 0).unwrap_or_default();
-        parse_contact_time(&Self::text(&self.at), reference).map_or(self.today, |t| t.date())
+        self.at.value().ok().flatten().map_or(self.today, |t| t.date())
     }
 
     /// A ticked task this contact cannot complete, and why: a notice of another quarter than
@@ -266,10 +287,7 @@ impl ContactForm {
                         self.contact_day(),
                     )
             }
-            TaskKind::Launch(id) => {
-                self.purpose() == Purpose::ProductPitch
-                    && self.launches.get(self.launch).map(|l| l.id) == Some(id)
-            }
+            TaskKind::Launch(id) => self.selected_launch() == Some(id),
             // Any contact that reaches a dormant client is the attempt to wake them.
             TaskKind::Reactivate { .. } => true,
             TaskKind::Survey(_) => self.purpose() == Purpose::Survey,
@@ -286,13 +304,13 @@ impl ContactForm {
     /// already cover.
     fn also(&self) -> Vec<Aim> {
         let mut out: Vec<Aim> = Vec::new();
+        let main = Aim { purpose: self.purpose(), launch: self.selected_launch() };
         for (task, ticked) in &self.ticks {
             if !*ticked || self.by_purpose(task) {
                 continue;
             }
             let (purpose, launch) = task.kind().completed_by();
             let aim = Aim { purpose, launch };
-            let main = Aim { purpose: self.purpose(), launch: self.selected_launch() };
             if aim != main && !out.contains(&aim) {
                 out.push(aim);
             }
@@ -300,32 +318,34 @@ impl ContactForm {
         out
     }
 
+    /// The product pitched: the launch picked, for a 新品推介 only.
     fn selected_launch(&self) -> Option<LaunchId> {
-        (self.purpose() == Purpose::ProductPitch)
-            .then(|| self.launches.get(self.launch).map(|l| l.id))
-            .flatten()
+        (self.purpose() == Purpose::ProductPitch).then(|| self.launch.value()).flatten()
+    }
+
+    /// The callback agreed with the client that is still ahead, if any.
+    fn agreed_callback(&self) -> Option<NaiveDate> {
+        self.card
+            .open_tasks
+            .iter()
+            .find(|t| t.agreed && matches!(t.kind(), TaskKind::Callback { .. }) && t.due > self.today)
+            .map(|t| t.due)
     }
 
     /// Fills the next-callback date as it will turn out if left alone, unless the user typed
     /// one: a callback agreed with the client and not done by this contact is shown and kept;
     /// on a colleague's client their callback stays unless 回访 is chosen; otherwise the rules'
     /// suggestion (one cadence on).
-    fn suggest_next_callback(&mut self, cx: &Ctx) {
+    fn suggest_next_callback(&mut self) {
         if self.next_touched {
             return;
         }
-        let reached = Outcome::ALL[self.outcome].reached();
+        let reached = self.outcome().reached();
         let callback = self.does_callback();
-        let agreed = self
-            .card
-            .open_tasks
-            .iter()
-            .find(|t| t.agreed && matches!(t.kind(), TaskKind::Callback { .. }) && t.due > cx.me.today)
-            .map(|t| t.due);
         self.next_is_agreed = false;
         let due = if !self.card.mine && !callback {
             None
-        } else if let Some(day) = agreed.filter(|_| !(callback && reached)) {
+        } else if let Some(day) = self.agreed_callback().filter(|_| !(callback && reached)) {
             self.next_is_agreed = true;
             Some(day)
         } else {
@@ -337,10 +357,10 @@ impl ContactForm {
                 self.contact_day(),
             )
         };
-        self.next = ui::text_input(&due.map(|d| d.to_string()).unwrap_or_default(), cx.t.next_placeholder);
+        self.next.input.set(&due.map(|d| d.to_string()).unwrap_or_default());
     }
 
-    fn toggle_tick(&mut self, i: usize, cx: &Ctx) {
+    fn toggle_tick(&mut self, i: usize) {
         if i >= self.ticks.len() || self.by_purpose(&self.ticks[i].0) {
             // Done by the purpose itself: change the purpose to undo it.
             return;
@@ -348,211 +368,154 @@ impl ContactForm {
         self.tick_at = i;
         self.ticks[i].1 = !self.ticks[i].1;
         self.changed();
-        self.suggest_next_callback(cx);
+        self.suggest_next_callback();
     }
 
     fn changed(&mut self) {
         self.dirty = true;
         self.draft_stale = true;
-        self.errors.clear();
+        self.refused = (BTreeMap::new(), None);
     }
 
-    fn move_focus(&mut self, by: isize) {
-        let fields = self.fields();
-        let at = fields.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
-        let to = (at + by).clamp(0, fields.len() as isize - 1);
-        self.left.insert(self.focus);
-        self.focus = fields[to as usize];
-    }
-
-    fn choice_len(&self, f: Field) -> usize {
-        match f {
-            Field::Channel => Channel::ALL.len(),
-            Field::Purpose => Purpose::ALL.len(),
-            Field::Launch => self.launches.len().max(1),
-            Field::Outcome => Outcome::ALL.len(),
-            Field::Satisfaction => 6,
-            _ => 0,
-        }
-    }
-
-    /// The option chosen in a choice field; None for a text field.
-    fn choice(&self, f: Field) -> Option<usize> {
-        match f {
-            Field::Channel => Some(self.channel),
-            Field::Purpose => Some(self.purpose),
-            Field::Launch => Some(self.launch),
-            Field::Outcome => Some(self.outcome),
-            Field::Satisfaction => Some(self.satisfaction),
-            _ => None,
-        }
-    }
-
-    fn choice_mut(&mut self, f: Field) -> Option<&mut usize> {
-        match f {
-            Field::Channel => Some(&mut self.channel),
-            Field::Purpose => Some(&mut self.purpose),
-            Field::Launch => Some(&mut self.launch),
-            Field::Outcome => Some(&mut self.outcome),
-            Field::Satisfaction => Some(&mut self.satisfaction),
-            _ => None,
-        }
-    }
-
-    fn pick(&mut self, f: Field, to: usize, cx: &Ctx) {
-        let len = self.choice_len(f);
-        if let Some(v) = self.choice_mut(f) {
-            *v = to % len;
+    /// A choice field's pick moved (`pick` gave whether it changed): the purpose shows or hides
+    /// 推介产品, and purpose and outcome decide the suggested next callback.
+    fn picked(&mut self, changed: bool) {
+        if !changed {
+            return;
         }
         self.changed();
-        if matches!(f, Field::Purpose | Field::Outcome) {
-            self.suggest_next_callback(cx);
-        }
+        self.focus.set_order(self.fields());
+        self.suggest_next_callback();
     }
 
-    fn text_mut(&mut self, f: Field) -> Option<&mut TextArea<'static>> {
+    /// Moves the focused choice: by `by` steps, or to option `to` (0-based).
+    fn pick(&mut self, by: Option<isize>, to: Option<usize>) {
+        fn go<T: Copy + PartialEq>(c: &mut Choice<T>, by: Option<isize>, to: Option<usize>) -> bool {
+            match (by, to) {
+                (Some(by), _) => c.step(by),
+                (None, Some(i)) => c.pick(i),
+                (None, None) => false,
+            }
+        }
+        let changed = match self.focus.at() {
+            Field::Channel => go(&mut self.channel, by, to),
+            Field::Purpose => go(&mut self.purpose, by, to),
+            Field::Launch => go(&mut self.launch, by, to),
+            Field::Outcome => go(&mut self.outcome, by, to),
+            Field::Satisfaction => go(&mut self.satisfaction, by, to),
+            _ => false,
+        };
+        self.picked(changed);
+    }
+
+    /// The text field under the cursor, if it is one.
+    fn input_mut(&mut self, f: Field) -> Option<&mut TextInput> {
         match f {
             Field::Note => Some(&mut self.note),
-            Field::NextCallback => Some(&mut self.next),
-            Field::At => Some(&mut self.at),
+            Field::NextCallback => Some(&mut self.next.input),
+            Field::At => Some(&mut self.at.input),
             _ => None,
         }
     }
 
-    /// Rows the note's box takes at this terminal width: one per line as wrapped, 1 to
-    /// `NOTE_ROWS`; a longer note scrolls inside it.
-    fn note_rows(&self, width: u16, label_w: usize) -> u16 {
-        let w = usize::from(width.saturating_sub(label_w as u16 + 2)).max(1);
-        let rows: usize = self.note.lines().iter().map(|l| ui::width(l).max(1).div_ceil(w)).sum();
-        rows.clamp(1, NOTE_ROWS) as u16
-    }
-
-    fn text(t: &TextArea) -> String {
-        t.lines().join("\n").trim().to_string()
-    }
-
-    /// The form as a draft, with whatever parses; used for saving and for keeping a draft.
-    fn draft(&self, cx: &Ctx) -> (ContactDraft, BTreeMap<Field, String>) {
-        let mut errors = BTreeMap::new();
-        let today = cx.me.today;
-        let next_text = Self::text(&self.next);
-        let next_callback = if next_text.is_empty() {
-            None
-        } else {
-            parse_date_input(&next_text, today)
-                .map_err(|e| errors.insert(Field::NextCallback, e.text(cx.t.lang)))
-                .ok()
-        };
-        let at_text = Self::text(&self.at);
-        let at = if at_text.is_empty() {
-            None
-        } else {
-            // Only the date of this reference matters: it anchors "昨天" and "14:30".
-            let reference = today.and_hms_opt(12, 0, 0).unwrap_or_default();
-            // "今天" or today's date alone reads as the reference; sending nothing lets the
-            // service take the real now instead of a noon that may not have come yet.
-            parse_contact_time(&at_text, reference)
-                .map_err(|e| errors.insert(Field::At, e.text(cx.t.lang)))
-                .ok()
-                .filter(|t| *t != reference)
-        };
-        if let Some(problem) = self.tick_problem(cx.t) {
-            errors.insert(Field::Tasks, problem);
+    /// The text of `f` changed: a typed 下次回访 is the user's from now on, and the cadence runs
+    /// from the day the contact took place (a contact logged late for 12-31 is next due a
+    /// cadence after 12-31, as the service saves it).
+    fn typed(&mut self, f: Field) {
+        if f == Field::NextCallback {
+            self.next_touched = true;
         }
-        let launch = self.selected_launch();
+        self.changed();
+        if f == Field::At {
+            self.suggest_next_callback();
+        }
+    }
+
+    /// The form as a draft, with whatever reads; used for saving and for keeping a draft.
+    fn draft(&self) -> ContactDraft {
         // Only a date the user gave is sent; a pre-filled one is what the rules do anyway, and
         // sending it would turn it into an agreement (or replace one already made).
-        let next_callback = next_callback.filter(|_| self.next_touched);
-        let draft = ContactDraft {
+        let next_callback = self.next.value().ok().flatten().filter(|_| self.next_touched);
+        ContactDraft {
             client: self.client.clone(),
-            at,
-            channel: Channel::ALL[self.channel],
+            at: self.at.value().ok().flatten(),
+            channel: self.channel.value().unwrap_or(Channel::ALL[0]),
             purpose: self.purpose(),
-            launch,
-            outcome: Outcome::ALL[self.outcome],
-            note: Self::text(&self.note),
-            satisfaction: (self.satisfaction > 0).then_some(self.satisfaction as u8),
+            launch: self.selected_launch(),
+            outcome: self.outcome(),
+            note: self.note.trimmed(),
+            satisfaction: self.satisfaction.value().filter(|n| *n > 0),
             next_callback,
             also: self.also(),
             saved_at: None,
-        };
-        (draft, errors)
+        }
     }
 
     /// Every problem the form can see before saving, by field, in the screen's language: what
-    /// does not parse, a ticked task this contact cannot complete, and what the contact's rules
+    /// does not read, a ticked task this contact cannot complete, and what the contact's rules
     /// refuse (`ContactDraft::problems`). The rules are judged at the end of today: the screen
     /// has no clock, and a later "now" only refuses less, so nothing the service would take is
     /// refused here; the service judges the real time on save.
-    fn problems(&self, cx: &Ctx) -> BTreeMap<Field, String> {
-        let (draft, mut problems) = self.draft(cx);
-        let end_of_today = cx.me.today.and_hms_opt(23, 59, 59).unwrap_or_default();
-        for inv in draft.problems(end_of_today) {
-            let field = form_field(inv.field);
-            let text =
-                if field == Field::General { inv.text(cx.t.lang) } else { inv.problem.text(cx.t.lang) };
-            problems.entry(field).or_insert(text);
+    fn problems(&self, t: &Text) -> Problems {
+        let mut by_field = BTreeMap::new();
+        if let Err(p) = self.next.value() {
+            by_field.insert(Field::NextCallback, p.text(t.lang));
         }
-        problems
+        if let Err(p) = self.at.value() {
+            by_field.insert(Field::At, p.text(t.lang));
+        }
+        if let Some(p) = self.tick_problem(t) {
+            by_field.insert(Field::Tasks, p);
+        }
+        let end_of_today = self.today.and_hms_opt(23, 59, 59).unwrap_or_default();
+        let refused = ServiceError::Invalid(self.draft().problems(end_of_today));
+        let (rules, general) = form::problems_of(&refused, t.lang, form_field);
+        for (k, v) in rules {
+            by_field.entry(k).or_insert(v);
+        }
+        (by_field, general)
     }
 
-    /// What shows beside each field: the last save's refusals, and the problems of every field
-    /// already left.
-    fn shown_problems(&self, cx: &Ctx) -> BTreeMap<Field, String> {
-        let mut shown = self.errors.clone();
-        for (field, text) in self.problems(cx) {
-            if self.left.contains(&field) {
-                shown.entry(field).or_insert(text);
-            }
+    /// What shows now: the last save's refusals, and the problems of every field already left
+    /// (all of them once a save was tried).
+    fn shown_problems(&self, t: &Text) -> Problems {
+        let (mut shown, general) = self.refused.clone();
+        let (problems, _) = self.problems(t);
+        for (k, v) in self.focus.shown(&problems) {
+            shown.entry(k).or_insert_with(|| v.to_string());
         }
-        shown
-    }
-
-    /// Puts the cursor on the first field (in the form's order) with a problem.
-    fn focus_first_problem(&mut self) {
-        if let Some(first) = self.fields().into_iter().find(|f| self.errors.contains_key(f)) {
-            self.focus = first;
-        }
+        // A general problem belongs to no field to leave: it shows once a save is tried.
+        (shown, general)
     }
 
     fn save(&mut self, cx: &Ctx) -> Action {
-        let problems = self.problems(cx);
-        if let Some((&field, first)) = problems.iter().next() {
-            // The hint beside the field already shows the problem (cut to the screen), so saving
-            // must say more: the whole sentence on the message line, and the cursor to the field.
-            let said = match self.label(field, cx.t) {
-                "" => first.clone(),
-                label => format!("{label}{}{first}", cx.t.lang.pick("：", ": ")),
+        let (problems, general) = self.problems(cx.t);
+        if !problems.is_empty() || general.is_some() {
+            self.focus.to_first_problem(&problems);
+            self.refused.1 = general.clone();
+            // The field shows its problem (cut to the screen), so saving must say more: the
+            // whole sentence on the message line, and the cursor to the field.
+            let said = match problems.get(&self.focus.at()) {
+                Some(p) => format!("{}{}{p}", self.label(self.focus.at(), cx.t), cx.t.lang.pick("：", ": ")),
+                None => general.clone().unwrap_or_default(),
             };
-            self.left.extend(problems.keys().copied());
-            self.errors = problems;
-            self.focus_first_problem();
             return Action::Say(Message::Error(said));
         }
-        let (draft, _) = self.draft(cx);
-        match cx.api.log_contact(draft) {
+        match cx.api.log_contact(self.draft()) {
             Ok(logged) => Action::PopSaved(saved_message(&logged, cx)),
-            Err(ServiceError::Invalid(list)) => {
-                self.errors.clear();
-                for inv in &list {
-                    let field = form_field(inv.field);
-                    let text = if field == Field::General {
-                        inv.text(cx.t.lang)
-                    } else {
-                        inv.problem.text(cx.t.lang)
-                    };
-                    self.errors.entry(field).or_insert(text);
-                }
-                self.focus_first_problem();
-                Action::error(ServiceError::Invalid(list))
+            Err(e @ ServiceError::Invalid(_)) => {
+                // Each refusal beside its field, the cursor on the first.
+                self.refused = form::problems_of(&e, cx.t.lang, form_field);
+                self.focus.to_first_problem(&self.refused.0);
+                Action::error(e)
             }
+            // Not about what was typed (the connection, the disk): the message line says it.
             Err(e) => Action::error(e),
         }
     }
 
     fn keep_draft(&mut self, cx: &Ctx) -> Result<(), ServiceError> {
-        let (draft, _) = self.draft(cx);
-        cx.api.save_draft(draft)?;
+        cx.api.save_draft(self.draft())?;
         self.owns_draft = true;
         self.draft_stale = false;
         self.draft_saved_at = Instant::now();
@@ -570,96 +533,84 @@ impl ContactForm {
             Field::NextCallback => t.f_next,
             Field::At => t.f_at,
             Field::Tasks => t.f_tasks,
-            Field::General => "",
         }
     }
 
-    fn options(&self, f: Field, t: &Text) -> Vec<String> {
-        match f {
-            Field::Channel => Channel::ALL.iter().map(|c| t.channel(*c).to_string()).collect(),
-            Field::Purpose => Purpose::ALL.iter().map(|p| t.purpose(*p).to_string()).collect(),
-            Field::Outcome => Outcome::ALL.iter().map(|o| t.outcome(*o).to_string()).collect(),
-            Field::Satisfaction => {
-                std::iter::once(t.not_given.to_string()).chain((1..=5).map(|n| n.to_string())).collect()
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    fn choice_line(&self, f: Field, cx: &Ctx) -> Line<'static> {
+    /// The launch picked, one at a time (names are long): ` < 名称 >  1/3  截止 12-31`.
+    fn launch_spans(&self, cx: &Ctx) -> Vec<Span<'static>> {
         let th = cx.theme;
-        let focused = self.focus == f;
-        let selected = self.choice(f).unwrap_or(0);
-        let mut spans = Vec::new();
-        for (i, o) in self.options(f, cx.t).into_iter().enumerate() {
-            let style = match (i == selected, focused) {
-                (true, true) => th.selection,
-                (true, false) => th.accent,
-                (false, _) => th.muted,
-            };
-            spans.push(Span::styled(format!(" {o} "), style));
-        }
-        Line::from(spans)
-    }
-
-    fn launch_line(&self, cx: &Ctx) -> Line<'static> {
-        let th = cx.theme;
-        match self.launches.get(self.launch) {
+        let picked = self.launch.value().and_then(|id| self.launches.iter().find(|l| l.id == id));
+        match picked {
             Some(l) => {
-                let style = if self.focus == Field::Launch { th.selection } else { th.accent };
-                Line::from(vec![
+                let style = if self.focus.is(Field::Launch) { th.selection } else { th.accent };
+                vec![
                     Span::styled(format!(" < {} > ", l.name), style),
                     Span::styled(
                         format!(
                             " {}/{}  {} {}",
-                            self.launch + 1,
-                            self.launches.len(),
+                            self.launch.index() + 1,
+                            self.launch.len(),
                             cx.t.deadline,
-                            ui::date(l.deadline, cx.me.today, cx.t)
+                            ui::date(l.deadline, self.today, cx.t)
                         ),
                         th.muted,
                     ),
-                ])
+                ]
             }
-            None => Line::from(Span::styled(format!(" {}", cx.t.no_running_launch), th.warning)),
+            None => vec![Span::styled(format!(" {}", cx.t.no_running_launch), th.warning)],
         }
     }
 
-    /// What the date fields will be read as, or the problem with them.
-    fn date_hint(&self, f: Field, shown: &BTreeMap<Field, String>, cx: &Ctx) -> Span<'static> {
-        let th = cx.theme;
-        let t = cx.t;
-        if let Some(e) = shown.get(&f) {
-            return Span::styled(format!(" {e}"), th.overdue);
+    /// The open tasks to tick, each with its number (a digit ticks it) and whether it is done
+    /// by the purpose itself.
+    fn tick_spans(&self, cx: &Ctx) -> Vec<Span<'static>> {
+        let (t, th) = (cx.t, cx.theme);
+        let mut spans = Vec::new();
+        for (i, (task, _)) in self.ticks.iter().enumerate() {
+            let done = self.task_done(i);
+            let style = match (self.focus.is(Field::Tasks) && i == self.tick_at, done) {
+                (true, _) => th.selection,
+                (false, true) => th.accent,
+                (false, false) => th.muted,
+            };
+            let mark = if done { "[x]" } else { "[ ]" };
+            let via = if self.by_purpose(task) { t.via_purpose } else { "" };
+            // A gap of its own between tasks, so the line wraps there: every task stays on
+            // screen to be read before it is ticked.
+            spans.push(Span::raw(if i == 0 { " " } else { "  " }));
+            spans.push(Span::styled(
+                format!("{}{mark}{}{via}", i + 1, t.task_title(task.kind(), task.launch_name.as_deref())),
+                style,
+            ));
         }
-        let (draft, errors) = self.draft(cx);
-        if let Some(e) = errors.get(&f) {
-            return Span::styled(format!(" {e}"), th.warning);
-        }
-        match f {
-            Field::NextCallback => {
-                let shown = if self.next_touched {
-                    draft.next_callback
-                } else {
-                    let text = Self::text(&self.next);
-                    parse_date_input(&text, cx.me.today).ok().filter(|_| !text.is_empty())
-                };
-                match shown {
-                    Some(d) if self.next_is_agreed && !self.next_touched => {
-                        Span::styled(format!(" = {}  {}", ui::long_date(d, t), t.agreed_kept), th.accent)
-                    }
-                    Some(d) => Span::styled(format!(" = {}", ui::long_date(d, t)), th.muted),
-                    None if !self.card.mine && !self.does_callback() => {
-                        Span::styled(format!(" {}", t.their_callback_kept), th.muted)
-                    }
-                    None => Span::styled(format!(" {}", t.next_unchanged), th.muted),
-                }
+        spans
+    }
+
+    /// What 下次回访 will be, beside it: the date as read, an agreed one marked as kept, or
+    /// that nothing changes; while it does not read, why (until that shows under the field).
+    fn next_hint(&self, shown: bool, cx: &Ctx) -> Option<Span<'static>> {
+        let (t, th) = (cx.t, cx.theme);
+        match self.next.value() {
+            Err(_) if shown => None,
+            Err(p) => Some(Span::styled(format!(" {}", p.text(t.lang)), th.warning)),
+            Ok(Some(d)) if self.next_is_agreed && !self.next_touched => {
+                Some(Span::styled(format!(" = {}  {}", ui::long_date(d, t), t.agreed_kept), th.accent))
             }
-            Field::At => match draft.at {
-                Some(at) => Span::styled(format!(" = {}", at.format("%Y-%m-%d %H:%M")), th.muted),
-                None => Span::styled(format!(" {}", t.now_word), th.muted),
-            },
-            _ => Span::raw(""),
+            Ok(Some(d)) => Some(Span::styled(format!(" = {}", ui::long_date(d, t)), th.muted)),
+            Ok(None) if !self.card.mine && !self.does_callback() => {
+                Some(Span::styled(format!(" {}", t.their_callback_kept), th.muted))
+            }
+            Ok(None) => Some(Span::styled(format!(" {}", t.next_unchanged), th.muted)),
+        }
+    }
+
+    /// What 联系时间 will be, beside it: the time as read, or "现在".
+    fn at_hint(&self, shown: bool, cx: &Ctx) -> Option<Span<'static>> {
+        let (t, th) = (cx.t, cx.theme);
+        match self.at.value() {
+            Err(_) if shown => None,
+            Ok(None) => Some(Span::styled(format!(" {}", t.now_word), th.muted)),
+            _ => form::parsed_hint(&self.at, t, th),
         }
     }
 }
@@ -697,7 +648,6 @@ pub enum Cmd {
     Cancel,
     ConfirmCancel,
     Enter,
-    Clear,
     Newline,
 }
 
@@ -715,12 +665,14 @@ impl ContactForm {
     fn key_mode(&self) -> KeyMode {
         if self.confirm_cancel {
             KeyMode::Confirm
-        } else if self.focus == Field::Tasks {
-            KeyMode::Tasks
-        } else if self.choice_len(self.focus) > 0 && self.choice(self.focus).is_some() {
-            KeyMode::Choice
         } else {
-            KeyMode::Text
+            match self.focus.at() {
+                Field::Tasks => KeyMode::Tasks,
+                Field::Note | Field::NextCallback | Field::At => KeyMode::Text,
+                Field::Channel | Field::Purpose | Field::Launch | Field::Outcome | Field::Satisfaction => {
+                    KeyMode::Choice
+                }
+            }
         }
     }
 }
@@ -732,7 +684,6 @@ fn offers(mode: KeyMode, focus: Field, c: Cmd) -> bool {
         _ if mode == KeyMode::Confirm => false,
         Cmd::ChoiceNext | Cmd::ChoicePrev | Cmd::ChoiceNumber => mode == KeyMode::Choice,
         Cmd::TickRight | Cmd::TickLeft | Cmd::Tick | Cmd::TickNumber => mode == KeyMode::Tasks,
-        Cmd::Clear => mode == KeyMode::Text,
         Cmd::Newline => focus == Field::Note,
         _ => true,
     }
@@ -816,7 +767,6 @@ pub static KEYS: &[Entry<Cmd>] = &[
         |t| t.key_enter_form,
         How { doc: Some("下一项；在最后一项上保存"), ..FT },
     ),
-    key(&[ctrl('u')], Cmd::Clear, |t| t.key_clear, How { doc: Some("清空当前文字"), ..FT }),
     key(
         &[ctrl('j'), alt(KeyCode::Enter), Key { code: KeyCode::Enter, mods: KeyModifiers::CONTROL }],
         Cmd::Newline,
@@ -837,7 +787,12 @@ impl Screen for ContactForm {
 
     fn keys(&self, t: &Text) -> Vec<KeyHelp> {
         let mode = self.key_mode();
-        keys::shown(KEYS, t, mode == KeyMode::Text, |c| offers(mode, self.focus, c))
+        let mut shown = keys::shown(KEYS, t, mode == KeyMode::Text, |c| offers(mode, self.focus.at(), c));
+        if mode == KeyMode::Text {
+            // The editing keys, in help (not the footer); ↑↓ move between fields here.
+            shown.extend(keys::shown(form::EDIT_KEYS, t, true, |e| !matches!(e, Edit::Up | Edit::Down)));
+        }
+        shown
     }
 
     fn takes_text(&self) -> bool {
@@ -846,7 +801,8 @@ impl Screen for ContactForm {
 
     fn on_key(&mut self, key: KeyEvent, cx: &Ctx) -> Action {
         let mode = self.key_mode();
-        let cmd = keys::command(KEYS, &key, mode == KeyMode::Text, |c| offers(mode, self.focus, c));
+        let at = self.focus.at();
+        let cmd = keys::command(KEYS, &key, mode == KeyMode::Text, |c| offers(mode, at, c));
         if mode == KeyMode::Confirm {
             if cmd == Some(Cmd::ConfirmCancel) {
                 // Cancelled on purpose: the draft goes too (this form's own only).
@@ -874,61 +830,42 @@ impl Screen for ContactForm {
             }
             Some(Cmd::ConfirmCancel) => {}
             Some(Cmd::Newline) => {
-                self.note.insert_newline();
-                self.changed();
+                if self.note.newline() {
+                    self.typed(Field::Note);
+                }
             }
-            Some(Cmd::NextField) => self.move_focus(1),
-            Some(Cmd::PrevField) => self.move_focus(-1),
+            Some(Cmd::NextField) => self.focus.next(),
+            Some(Cmd::PrevField) => self.focus.prev(),
             Some(Cmd::Enter) => {
-                if self.fields().last() == Some(&self.focus) {
+                if self.focus.on_last() {
                     return self.save(cx);
                 }
-                self.move_focus(1);
+                self.focus.next();
             }
             Some(Cmd::TickRight) => self.tick_at = (self.tick_at + 1) % self.ticks.len().max(1),
             Some(Cmd::TickLeft) => {
                 let len = self.ticks.len().max(1);
                 self.tick_at = (self.tick_at + len - 1) % len;
             }
-            Some(Cmd::Tick) => self.toggle_tick(self.tick_at, cx),
+            Some(Cmd::Tick) => self.toggle_tick(self.tick_at),
             Some(Cmd::TickNumber) => {
                 if let Some(n) = digit {
-                    self.toggle_tick(n.wrapping_sub(1), cx);
+                    self.toggle_tick(n.wrapping_sub(1));
                 }
             }
-            Some(Cmd::ChoiceNext | Cmd::ChoicePrev | Cmd::ChoiceNumber) => {
-                let f = self.focus;
-                let len = self.choice_len(f);
-                if let Some(current) = self.choice(f) {
-                    match cmd {
-                        Some(Cmd::ChoiceNext) => self.pick(f, current + 1, cx),
-                        Some(Cmd::ChoicePrev) => self.pick(f, current + len - 1, cx),
-                        _ => {
-                            // Satisfaction options are 0 (not given) to 5; the others count from 1.
-                            let n = digit.unwrap_or(0);
-                            let to = if f == Field::Satisfaction { n } else { n.wrapping_sub(1) };
-                            if to < len {
-                                self.pick(f, to, cx);
-                            }
-                        }
-                    }
-                }
+            Some(Cmd::ChoiceNext) => self.pick(Some(1), None),
+            Some(Cmd::ChoicePrev) => self.pick(Some(-1), None),
+            Some(Cmd::ChoiceNumber) => {
+                // Satisfaction options are 0 (not given) to 5; the others count from 1.
+                let n = digit.unwrap_or(0);
+                let to = if at == Field::Satisfaction { Some(n) } else { n.checked_sub(1) };
+                self.pick(None, to);
             }
-            Some(Cmd::Clear) | None => {
-                let f = self.focus;
-                if let Some(text) = self.text_mut(f) {
-                    let changed = if cmd == Some(Cmd::Clear) { text.clear() } else { text.input(key) };
-                    if changed {
-                        if f == Field::NextCallback {
-                            self.next_touched = true;
-                        }
-                        self.changed();
-                        // The cadence runs from the day the contact took place: a contact logged
-                        // late for 12-31 is next due a cadence after 12-31, as the service saves it.
-                        if f == Field::At {
-                            self.suggest_next_callback(cx);
-                        }
-                    }
+            None => {
+                if let Some(input) = self.input_mut(at)
+                    && input.edit(&key)
+                {
+                    self.typed(at);
                 }
             }
         }
@@ -937,16 +874,12 @@ impl Screen for ContactForm {
 
     fn on_paste(&mut self, pasted: &str, _cx: &Ctx) -> Action {
         // The note keeps a pasted paragraph's lines (a terminal sends them as CR); a date or a
-        // time is one line.
-        let pasted = if self.focus == Field::Note {
-            crate::domain::text::newlines(pasted).into_owned()
-        } else {
-            pasted.replace(['\r', '\n'], " ")
-        };
-        if let Some(text) = self.text_mut(self.focus)
-            && text.insert_str(pasted)
+        // time is one line: the kit's `paste` knows which.
+        let at = self.focus.at();
+        if let Some(input) = self.input_mut(at)
+            && input.paste(pasted)
         {
-            self.changed();
+            self.typed(at);
         }
         Action::None
     }
@@ -966,32 +899,30 @@ impl Screen for ContactForm {
     }
 
     fn render(&mut self, f: &mut Frame, area: Rect, cx: &Ctx) {
-        let t = cx.t;
-        let th = cx.theme;
+        let (t, th) = (cx.t, cx.theme);
         let c = &self.card.client;
-        let today = cx.me.today;
-        let mut rows: Vec<(Option<Field>, Line<'static>)> = Vec::new();
-        rows.push((
-            None,
-            Line::from(vec![
-                Span::styled(format!(" {} ", c.name), th.title),
-                Span::styled(format!("{}  ", c.no), th.muted),
-                Span::styled(
-                    format!(
-                        "{} · {}",
-                        t.class(c.class),
-                        t.every_days.replace("{}", &self.card.callback_days.to_string())
-                    ),
-                    th.text,
+        let (shown, general) = self.shown_problems(t);
+        let fields = self.fields();
+        let labels: Vec<&str> = fields.iter().map(|k| self.label(*k, t)).collect();
+        let mut sheet: Sheet<Field> = Sheet::new(Sheet::<Field>::label_width(&labels, area.width));
+        sheet.line(Line::from(vec![
+            Span::styled(format!(" {} ", c.name), th.title),
+            Span::styled(format!("{}  ", c.no), th.muted),
+            Span::styled(
+                format!(
+                    "{} · {}",
+                    t.class(c.class),
+                    t.every_days.replace("{}", &self.card.callback_days.to_string())
                 ),
-            ]),
-        ));
+                th.text,
+            ),
+        ]));
         if !self.card.mine
             && let Some(m) = &c.maintainer
         {
             let outlet = self.card.maintainer_outlet.as_ref().map_or_else(String::new, |o| o.to_string());
             let who = t.colleague_client.replace("{name}", &m.name).replace("{outlet}", &outlet);
-            rows.push((None, Line::from(Span::styled(format!(" {who}"), th.warning))));
+            sheet.line(Line::from(Span::styled(format!(" {who}"), th.warning)));
         }
         let mut tasks = vec![Span::styled(format!(" {} ", t.open_tasks), th.muted)];
         if self.card.open_tasks.is_empty() {
@@ -1000,129 +931,84 @@ impl Screen for ContactForm {
         for task in &self.card.open_tasks {
             tasks.push(Span::styled(t.task_title(task.kind(), task.launch_name.as_deref()), th.text));
             tasks.push(Span::styled(
-                format!(" {}  ", ui::date(task.due, today, t)),
-                ui::due_style(task.due, today, th),
+                format!(" {}  ", ui::date(task.due, self.today, t)),
+                ui::due_style(task.due, self.today, th),
             ));
         }
-        // Wrapped between tasks: a task's date is never cut.
-        for line in wrap_at_gaps(Line::from(tasks), area.width) {
-            rows.push((None, line));
+        // Wrapped between tasks (a task's date is never cut), further lines under the first task.
+        let indent = ui::width(&tasks[0].content) as u16;
+        for (i, l) in
+            wrap_at_gaps(Line::from(tasks), area.width.saturating_sub(indent)).into_iter().enumerate()
+        {
+            let mut spans =
+                if i == 0 { Vec::new() } else { vec![Span::raw(" ".repeat(usize::from(indent)))] };
+            spans.extend(l.spans.into_iter().map(|s| Span::styled(s.content.into_owned(), s.style)));
+            sheet.line(Line::from(spans));
         }
-        rows.push((None, Line::from("")));
-        let label_w = if t.lang == super::super::text::Lang::Zh { 10 } else { 15 };
-        let shown = self.shown_problems(cx);
-        let problem_row =
-            |e: &String| (None, Line::from(Span::styled(format!("{}{e}", " ".repeat(label_w)), th.overdue)));
-        for field in self.fields() {
-            let marker = if self.focus == field { ">" } else { " " };
-            let label_style = if self.focus == field { th.accent } else { th.text };
-            let label =
-                Span::styled(format!("{marker}{}", ui::pad(self.label(field, t), label_w - 1)), label_style);
-            let line = match field {
-                Field::Tasks => {
-                    let mut spans = vec![label];
-                    for (i, (task, _)) in self.ticks.iter().enumerate() {
-                        let done = self.task_done(i);
-                        let style = match (self.focus == field && i == self.tick_at, done) {
-                            (true, _) => th.selection,
-                            (false, true) => th.accent,
-                            (false, false) => th.muted,
-                        };
-                        let mark = if done { "[x]" } else { "[ ]" };
-                        let via = if self.by_purpose(task) { t.via_purpose } else { "" };
-                        // A gap of its own between tasks, so the line wraps there: every task
-                        // stays on screen to be read before it is ticked.
-                        spans.push(Span::raw(if i == 0 { " " } else { "  " }));
-                        spans.push(Span::styled(
-                            format!(
-                                "{}{mark}{}{via}",
-                                i + 1,
-                                t.task_title(task.kind(), task.launch_name.as_deref())
-                            ),
-                            style,
-                        ));
-                    }
-                    rows.extend(wrap_at_gaps(Line::from(spans), area.width).into_iter().map(|l| (None, l)));
-                    rows.extend(shown.get(&field).map(problem_row));
-                    continue;
+        sheet.line(Line::from(""));
+        let focused = |k: Field| self.focus.is(k);
+        for k in fields {
+            let label = self.label(k, t);
+            let problem = shown.get(&k).map(String::as_str);
+            match k {
+                Field::Channel => sheet.spans(
+                    k,
+                    label,
+                    self.channel.spans(|v| t.channel(v).to_string(), focused(k), th),
+                    problem,
+                ),
+                Field::Purpose => sheet.spans(
+                    k,
+                    label,
+                    self.purpose.spans(|v| t.purpose(v).to_string(), focused(k), th),
+                    problem,
+                ),
+                Field::Launch => sheet.spans(k, label, self.launch_spans(cx), problem),
+                Field::Tasks => sheet.spans(k, label, self.tick_spans(cx), problem),
+                Field::Outcome => sheet.spans(
+                    k,
+                    label,
+                    self.outcome.spans(|v| t.outcome(v).to_string(), focused(k), th),
+                    problem,
+                ),
+                Field::Satisfaction => sheet.spans(
+                    k,
+                    label,
+                    self.satisfaction.spans(
+                        |n| if n == 0 { t.not_given.to_string() } else { n.to_string() },
+                        focused(k),
+                        th,
+                    ),
+                    problem,
+                ),
+                Field::Note => sheet.input(k, label, None, None, problem),
+                Field::NextCallback => {
+                    sheet.input(k, label, Some(DATE_BOX), self.next_hint(problem.is_some(), cx), problem)
                 }
-                Field::Launch => {
-                    let mut l = self.launch_line(cx);
-                    l.spans.insert(0, label);
-                    l
+                Field::At => {
+                    sheet.input(k, label, Some(DATE_BOX), self.at_hint(problem.is_some(), cx), problem)
                 }
-                Field::Note | Field::NextCallback | Field::At => Line::from(label),
-                _ => {
-                    let mut l = self.choice_line(field, cx);
-                    l.spans.insert(0, label);
-                    l
-                }
-            };
-            rows.push((Some(field), line));
-            if field == Field::Note {
-                // The note's further lines, up to NOTE_ROWS; its box is drawn over them.
-                rows.extend((1..self.note_rows(area.width, label_w)).map(|_| (None, Line::from(""))));
-            }
-            // A date field shows its problem in the hint to its right.
-            if !matches!(field, Field::NextCallback | Field::At) {
-                rows.extend(shown.get(&field).map(problem_row));
             }
         }
-        if let Some(e) = shown.get(&Field::General) {
-            rows.push((None, Line::from(Span::styled(format!(" {e}"), th.overdue))));
+        if let Some(e) = general {
+            sheet.line(Line::from(Span::styled(format!(" {e}"), th.overdue)));
         }
-        rows.push((None, Line::from("")));
+        // The hint or the question stays at the bottom however far the form scrolls.
+        sheet.pin(Line::from(""));
         if self.confirm_cancel {
-            rows.push((
-                None,
-                Line::from(Span::styled(format!(" {}  {}", t.confirm_discard, t.yes_no), th.warning)),
-            ));
+            sheet.pin(Line::from(Span::styled(format!(" {}  {}", t.confirm_discard, t.yes_no), th.warning)));
         } else {
             // Wrapped between its hints (" · "-separated, drawn narrow) rather than cut mid-word.
-            let hint = Line::from(Span::styled(format!(" {}", t.form_hint.replace(" · ", "  ")), th.muted));
-            for line in wrap_at_gaps(hint, area.width) {
-                rows.push((None, line));
-            }
+            sheet.pin(Line::from(Span::styled(format!(" {}", t.form_hint.replace(" · ", "  ")), th.muted)));
         }
-
-        let constraints: Vec<Constraint> = rows.iter().map(|_| Constraint::Length(1)).collect();
-        let areas = Layout::vertical(constraints).split(area);
-        let text_w = area.width.saturating_sub(label_w as u16).min(48);
-        for ((field, line), rect) in rows.into_iter().zip(areas.iter()) {
-            f.render_widget(Paragraph::new(line), *rect);
-            let Some(field) = field else { continue };
-            let focused = self.focus == field;
-            let hint = match field {
-                Field::NextCallback | Field::At => Some(self.date_hint(field, &shown, cx)),
-                _ => None,
-            };
-            let height = if field == Field::Note { self.note_rows(area.width, label_w) } else { 1 };
-            let Some(textarea) = self.text_mut(field) else { continue };
-            // One cell in, level with the first option of the choice lines above.
-            let left = label_w as u16 + 1;
-            let box_w =
-                if field == Field::Note { area.width.saturating_sub(left + 1) } else { 24.min(text_w) };
-            let input = Rect { x: rect.x + left, y: rect.y, width: box_w, height };
-            if field == Field::Note {
-                textarea.set_wrap_mode(ratatui_textarea::WrapMode::Glyph);
-            }
-            textarea.set_style(if focused { th.selection } else { th.popup });
-            textarea.set_cursor_style(if focused { th.key } else { Style::default() });
-            f.render_widget(&*textarea, input);
-            if focused {
-                // Put the real cursor where typing goes, so the terminal's IME window opens there.
-                let cur = textarea.screen_cursor();
-                f.set_cursor_position((input.x + cur.col as u16, input.y + cur.row as u16));
-            }
-            if let Some(hint) = hint {
-                let hint_area = Rect {
-                    x: input.x + box_w,
-                    y: rect.y,
-                    width: rect.width.saturating_sub(left + box_w),
-                    height: 1,
-                };
-                f.render_widget(Paragraph::new(fit_line(Line::from(hint), hint_area.width)), hint_area);
-            }
-        }
+        let focus = self.focus.at();
+        let (note, next, at) = (&mut self.note, &mut self.next.input, &mut self.at.input);
+        let (mut note, mut next, mut at) = (Some(note), Some(next), Some(at));
+        sheet.render(f, area, focus, t, th, |k| match k {
+            Field::Note => note.take(),
+            Field::NextCallback => next.take(),
+            Field::At => at.take(),
+            _ => None,
+        });
     }
 }

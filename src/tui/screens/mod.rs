@@ -185,6 +185,7 @@ mod tests {
         says_it_in_both_languages("client", client::KEYS);
         says_it_in_both_languages("contact_detail", client::DETAIL_KEYS);
         says_it_in_both_languages("one_line", keys::ONE_LINE);
+        says_it_in_both_languages("text_editing", super::super::form::EDIT_KEYS);
         says_it_in_both_languages("contact_form", contact_form::KEYS);
         says_it_in_both_languages("drafts", modal::DRAFT_KEYS);
         says_it_in_both_languages("confirm", modal::CONFIRM_KEYS);
@@ -204,7 +205,7 @@ mod tests {
         says_it_in_both_languages("complaint", complaints::DETAIL_KEYS);
         says_it_in_both_languages("complaint_figures", complaints::FIGURES_KEYS);
         says_it_in_both_languages("complaint_form", complaints::FORM_KEYS);
-        assert_eq!(key_tables().len(), 25, "a table added here is added to key_tables (and KEYS.md) too");
+        assert_eq!(key_tables().len(), 26, "a table added here is added to key_tables (and KEYS.md) too");
     }
 
     /// docs/KEYS.md's key tables are the screens' tables: a key added, changed or dropped in

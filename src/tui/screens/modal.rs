@@ -204,7 +204,7 @@ impl Screen for DraftOffer {
         let mut what =
             format!("{} · {} · {}", t.purpose(d.purpose), t.channel(d.channel), t.outcome(d.outcome));
         if !d.note.is_empty() {
-            what.push_str(&format!(" · {}", ui::fit(&d.note, 24)));
+            what.push_str(&format!(" · {}", ui::fit(&d.note.replace('\n', " "), 24)));
         }
         let lines = vec![
             Line::from(Span::styled(t.draft_question, th.text)),
@@ -297,7 +297,7 @@ impl Screen for DraftList {
             let when = d.saved_at.map(|s| s.format("%m-%d %H:%M ").to_string()).unwrap_or_default();
             let mut what = format!("{} · {}", t.purpose(d.purpose), t.outcome(d.outcome));
             if !d.note.is_empty() {
-                what.push_str(&format!(" · {}", ui::fit(&d.note, 16)));
+                what.push_str(&format!(" · {}", ui::fit(&d.note.replace('\n', " "), 16)));
             }
             let style = if i == self.at { th.selection } else { th.text };
             lines.push(Line::from(vec![
