@@ -170,20 +170,9 @@ fn a_complaint(client: mingdan::domain::ClientNo) -> mingdan::domain::complaint:
 #[test]
 fn complaint_screens_at_80x24() {
     use KeyCode::*;
-    use mingdan::domain::complaint::{Category, ComplaintChannel, NewComplaint, Severity};
     use mingdan::service::Api;
     let b = branch();
-    let new = NewComplaint {
-        client: cno("C1"),
-        channel: ComplaintChannel::Phone,
-        category: Category::Price,
-        severity: Severity::Serious,
-        said: "短信提醒服务费没有事先告知就扣了一年".into(),
-        asks: "退还已扣费用".into(),
-        owner: None,
-        draft: None,
-    };
-    b.session("2002").receive_complaint(new).unwrap();
+    b.session("2002").receive_complaint(a_complaint(cno("C1"))).unwrap();
     let theme = mono();
     let screens: [(&str, &str, &[KeyCode]); 5] = [
         ("receive", "2001", &[Char('2'), Enter, Char('o'), Right, Tab, Tab, Right]),

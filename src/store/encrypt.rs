@@ -106,19 +106,8 @@ pub fn read_identities(path: &Path) -> Result<Vec<Identity>, String> {
 /// (“备份文件 x.mdbak”). Refused with a sentence when none of the identities is a recipient of
 /// the file, or when the file was altered or cut short.
 pub fn decrypt(bytes: &[u8], identities: &[Identity], what: &str) -> Result<Vec<u8>, String> {
-    let tampered =
-        || format!("{what} 已被改动、损坏或不完整（加密数据校验不符），不能使用；请换一个完好的文件");
-    let decryptor = age::Decryptor::new(bytes).map_err(|_| tampered())?;
-    let mut reader =
-        decryptor.decrypt(identities.iter().map(|i| i as &dyn age::Identity)).map_err(|e| match e {
-            age::DecryptError::NoMatchingKeys => format!(
-                "{what} 不是加密给这个私钥的（私钥与接收人的公钥不配对，或文件头已被改动），没有解密；\
-                 请换用与接收人公钥配对的私钥文件"
-            ),
-            _ => tampered(),
-        })?;
     let mut out = Vec::with_capacity(bytes.len());
-    reader.read_to_end(&mut out).map_err(|_| tampered())?;
+    decrypt_into(bytes, identities, what, &mut out)?;
     Ok(out)
 }
 
