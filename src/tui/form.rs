@@ -57,12 +57,7 @@ pub enum Edit {
 /// The editing keys every text field takes (shown in help under 编辑文字 and in docs/KEYS.md).
 /// A screen's own table is asked first, so a form that moves between fields with ↑↓ keeps them.
 pub static EDIT_KEYS: &[Entry<Edit>] = &[
-    key(
-        &[code(KeyCode::Left), code(KeyCode::Right)],
-        Edit::Left,
-        |t| t.key_cursor,
-        How { doc_keys: Some("←→"), ..T },
-    ),
+    key(&[code(KeyCode::Left)], Edit::Left, |t| t.key_cursor, How { doc_keys: Some("←→"), ..T }),
     key(&[code(KeyCode::Right)], Edit::Right, |t| t.key_cursor, keys::PARTNER),
     key(&[code(KeyCode::Home), ctrl('a')], Edit::Home, |t| t.key_line_home, T),
     key(&[code(KeyCode::End), ctrl('e')], Edit::End, |t| t.key_line_end, T),
@@ -183,30 +178,15 @@ impl TextInput {
     pub fn edit(&mut self, key: &KeyEvent) -> bool {
         let multi = self.rows.is_some();
         match keys::command(EDIT_KEYS, key, true, |e| multi || !matches!(e, Edit::Up | Edit::Down)) {
-            Some(Edit::Left) => {
-                // Right shares Left's entry for the docs; tell them apart here.
-                let to = if key.code == KeyCode::Right { CursorMove::Forward } else { CursorMove::Back };
-                self.area.move_cursor(to);
-                false
-            }
-            Some(Edit::Right) => {
-                self.area.move_cursor(CursorMove::Forward);
-                false
-            }
-            Some(Edit::Home) => {
-                self.area.move_cursor(CursorMove::Head);
-                false
-            }
-            Some(Edit::End) => {
-                self.area.move_cursor(CursorMove::End);
-                false
-            }
-            Some(Edit::Up) => {
-                self.area.move_cursor(CursorMove::Up);
-                false
-            }
-            Some(Edit::Down) => {
-                self.area.move_cursor(CursorMove::Down);
+            Some(e @ (Edit::Left | Edit::Right | Edit::Home | Edit::End | Edit::Up | Edit::Down)) => {
+                self.area.move_cursor(match e {
+                    Edit::Left => CursorMove::Back,
+                    Edit::Right => CursorMove::Forward,
+                    Edit::Home => CursorMove::Head,
+                    Edit::End => CursorMove::End,
+                    Edit::Up => CursorMove::Up,
+                    _ => CursorMove::Down,
+                });
                 false
             }
             Some(Edit::Backspace) => self.area.delete_char(),
